@@ -1,0 +1,10 @@
+/* common/clock.h — monotonic and wall clocks in handy units.  Any thread. */
+#ifndef KEFU_COMMON_CLOCK_H
+#define KEFU_COMMON_CLOCK_H
+
+#include <stdint.h>
+
+uint64_t cm_now_us(void);      /* CLOCK_MONOTONIC, microseconds */
+int64_t cm_wall_ms(void);      /* CLOCK_REALTIME, milliseconds since the epoch */
+
+#endif

@@ -1,0 +1,53 @@
+/* common/utf8.c — see utf8.h. */
+#include "utf8.h"
+
+#include <stdint.h>
+
+int cm_utf8_valid(const char *str, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)str, *e = s + len;
+
+	while (s < e) {
+		uint8_t c = *s;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		size_t n;
+		uint32_t cp, min;
+		if ((c & 0xE0) == 0xC0) {
+			n = 2; cp = c & 0x1F; min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 3; cp = c & 0x0F; min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 4; cp = c & 0x07; min = 0x10000;
+		} else {
+			return 0;
+		}
+		if ((size_t)(e - s) < n)
+			return 0;
+		for (size_t i = 1; i < n; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
+size_t cm_utf8_prefix(const char *str, size_t len, size_t max)
+{
+	const uint8_t *s = (const uint8_t *)str;
+	size_t n = len < max ? len : max;
+
+	if (n == len)
+		return n;
+	while (n > 0 && (s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}

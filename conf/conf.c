@@ -1,0 +1,342 @@
+/* conf/conf.c — the option table and the generic parsers built on it (see conf.h).
+ * Runs on the main thread at start-up only. */
+#include "conf.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_DOUBLE, OPT_LEVEL };
+
+struct option_def {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *def;
+	double min, max;
+	const char *help;
+};
+
+#define O(f) offsetof(struct kefu_conf, f)
+
+#ifndef KEFU_SRCDIR
+#define KEFU_SRCDIR "."
+#endif
+
+static const struct option_def options[] = {
+	{ "listen", OPT_STR, O(listen), "127.0.0.1:8080", 0, 0,
+	  "address:port to serve HTTP and WebSocket on (port 0 picks a free one)" },
+	{ "db", OPT_STR, O(db), "kefu.db", 0, 0,
+	  "SQLite file holding the answer store, session log and models" },
+	{ "web_root", OPT_STR, O(web_root), KEFU_SRCDIR "/web", 0, 0,
+	  "folder of the static web pages (chat page, widget, console)" },
+	{ "origins", OPT_STR, O(origins), "", 0, 0,
+	  "extra allowed Origin values for /ws, comma-separated (its own origin is always allowed; * allows any)" },
+	{ "port_file", OPT_STR, O(port_file), "", 0, 0,
+	  "write the bound port number to this file once listening (tests use it)" },
+	{ "workers", OPT_INT, O(workers), "0", 0, 256,
+	  "worker threads; 0 means one per core" },
+	{ "log_level", OPT_LEVEL, O(log_level), "info", 0, 3,
+	  "error, warn, info or debug" },
+	{ "queue_size", OPT_INT, O(queue_size), "4096", 1, 1000000,
+	  "jobs waiting for a worker before new messages get the busy error" },
+	{ "max_frame", OPT_INT, O(max_frame), "65536", 256, 64 << 20,
+	  "largest WebSocket message accepted, in bytes" },
+	{ "max_text", OPT_INT, O(max_text), "2000", 1, 1000000,
+	  "longest customer message, in characters" },
+	{ "max_sessions", OPT_INT, O(max_sessions), "10000", 1, 1000000,
+	  "WebSocket connections served at once" },
+	{ "rate_limit", OPT_INT, O(rate_limit), "100", 1, 1000000,
+	  "messages one session may send per 10 seconds" },
+	{ "history_limit", OPT_INT, O(history_limit), "200", 0, 100000,
+	  "messages sent back when a session resumes" },
+	{ "demo", OPT_BOOL, O(demo), "true", 0, 1,
+	  "seed the demo answer store when the database has no answers" },
+	{ "serv_buf", OPT_INT, O(serv_buf), "32768", 4096, 1 << 20,
+	  "libwebsockets per-thread serving buffer in bytes" },
+	{ "threshold", OPT_DOUBLE, O(threshold), "0.35", 0, 1,
+	  "confidence below which kefu offers the closest answers instead of guessing" },
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const struct option_def *find(const char *name)
+{
+	char norm[64];
+	size_t i;
+
+	for (i = 0; name[i] && i < sizeof norm - 1; i++)
+		norm[i] = name[i] == '-' ? '_' : name[i];
+	norm[i] = '\0';
+	for (size_t k = 0; k < N_OPTIONS; k++)
+		if (!strcmp(options[k].name, norm))
+			return &options[k];
+	return NULL;
+}
+
+static int set_value(struct kefu_conf *c, const struct option_def *o, const char *v,
+		     char *err, size_t errlen)
+{
+	char *end;
+	void *field = (char *)c + o->offset;
+
+	switch (o->type) {
+	case OPT_STR:
+		if (strlen(v) >= CONF_STR_MAX) {
+			snprintf(err, errlen, "%s: value longer than %d bytes", o->name,
+				 CONF_STR_MAX - 1);
+			return -1;
+		}
+		strcpy(field, v);
+		return 0;
+	case OPT_INT: {
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (errno || end == v || *end || n < o->min || n > o->max) {
+			snprintf(err, errlen, "%s: '%s' is not an integer in [%.0f, %.0f]",
+				 o->name, v, o->min, o->max);
+			return -1;
+		}
+		*(int *)field = (int)n;
+		return 0;
+	}
+	case OPT_DOUBLE: {
+		errno = 0;
+		double d = strtod(v, &end);
+		if (errno || end == v || *end || d < o->min || d > o->max) {
+			snprintf(err, errlen, "%s: '%s' is not a number in [%g, %g]", o->name,
+				 v, o->min, o->max);
+			return -1;
+		}
+		*(double *)field = d;
+		return 0;
+	}
+	case OPT_BOOL:
+		if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") ||
+		    !strcasecmp(v, "on")) {
+			*(int *)field = 1;
+			return 0;
+		}
+		if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") ||
+		    !strcasecmp(v, "off")) {
+			*(int *)field = 0;
+			return 0;
+		}
+		snprintf(err, errlen, "%s: '%s' is not true or false", o->name, v);
+		return -1;
+	case OPT_LEVEL: {
+		int l = cm_log_level_parse(v);
+		if (l < 0) {
+			snprintf(err, errlen, "%s: '%s' is not error, warn, info or debug",
+				 o->name, v);
+			return -1;
+		}
+		*(int *)field = l;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err,
+	     size_t errlen)
+{
+	const struct option_def *o = find(name);
+
+	if (!o) {
+		snprintf(err, errlen, "unknown option '%s'", name);
+		return -1;
+	}
+	return set_value(c, o, value, err, errlen);
+}
+
+void conf_defaults(struct kefu_conf *c)
+{
+	char err[256];
+
+	memset(c, 0, sizeof *c);
+	for (size_t k = 0; k < N_OPTIONS; k++)
+		if (set_value(c, &options[k], options[k].def, err, sizeof err))
+			abort(); /* a bad default is a programming error */
+}
+
+struct ini_ctx {
+	struct kefu_conf *c;
+	char msg[256];
+};
+
+static int on_ini_line(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct ini_ctx *ctx = user;
+
+	/* Options may sit at top level or under [kefud]; other sections are errors so a
+	 * typo is never silently ignored. */
+	if (section[0] && strcmp(section, "kefud") && strcmp(section, "kefu")) {
+		snprintf(ctx->msg, sizeof ctx->msg, "unknown section [%s]", section);
+		return 0;
+	}
+	return conf_set(ctx->c, name, value, ctx->msg, sizeof ctx->msg) == 0;
+}
+
+int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errlen)
+{
+	struct ini_ctx ctx = { .c = c };
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_file(f, on_ini_line, &ctx);
+	fclose(f);
+	if (rc > 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, rc,
+			 ctx.msg[0] ? ctx.msg : "syntax error");
+		return -1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		return -1;
+	}
+	snprintf(c->config, sizeof c->config, "%s", path);
+	return 0;
+}
+
+static int is_flag(const char *a)
+{
+	return a[0] == '-' && a[1] == '-' && a[2];
+}
+
+int conf_parse_args(struct kefu_conf *c, int argc, char **argv, const char *prog,
+		    char **positional, int max_pos, int *n_pos, char *err, size_t errlen)
+{
+	char name[64];
+
+	if (n_pos)
+		*n_pos = 0;
+	/* Pass 1: --help, --print-config and --config, so flags override the file. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			conf_print_help(stdout, prog);
+			return 1;
+		}
+		if (!strcmp(argv[i], "--print-config")) {
+			conf_print_ini(stdout);
+			return 1;
+		}
+		if (!strncmp(argv[i], "--config", 8) &&
+		    (argv[i][8] == '\0' || argv[i][8] == '=')) {
+			const char *v = argv[i][8] == '=' ? argv[i] + 9 :
+					(i + 1 < argc ? argv[++i] : NULL);
+			if (!v) {
+				snprintf(err, errlen, "--config needs a file name");
+				return -1;
+			}
+			if (conf_load_file(c, v, err, errlen))
+				return -1;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v, *eq;
+
+		if (!is_flag(a)) {
+			if (positional && n_pos && *n_pos < max_pos) {
+				positional[(*n_pos)++] = argv[i];
+				continue;
+			}
+			snprintf(err, errlen, "unexpected argument '%s' (see --help)", a);
+			return -1;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+		if (nl >= sizeof name) {
+			snprintf(err, errlen, "unknown option '--%s'", a);
+			return -1;
+		}
+		memcpy(name, a, nl);
+		name[nl] = '\0';
+		if (!strcmp(name, "config")) {
+			if (!eq)
+				i++;
+			continue;
+		}
+		const struct option_def *o = find(name);
+		if (!o) {
+			snprintf(err, errlen, "unknown option '--%s' (see --help)", name);
+			return -1;
+		}
+		if (eq)
+			v = eq + 1;
+		else if (o->type == OPT_BOOL && (i + 1 >= argc || is_flag(argv[i + 1])))
+			v = "true";
+		else if (i + 1 < argc)
+			v = argv[++i];
+		else {
+			snprintf(err, errlen, "--%s needs a value", name);
+			return -1;
+		}
+		char msg[256];
+		if (set_value(c, o, v, msg, sizeof msg)) {
+			snprintf(err, errlen, "--%s", msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *type_name(enum opt_type t)
+{
+	static const char *n[] = { "TEXT", "N", "BOOL", "X", "LEVEL" };
+	return n[t];
+}
+
+void conf_print_help(FILE *out, const char *prog)
+{
+	fprintf(out, "usage: %s [--config FILE] [--OPTION VALUE ...]\n\noptions:\n", prog);
+	fprintf(out, "  --config FILE\n      read options from an INI file first (flags override it)\n");
+	for (size_t k = 0; k < N_OPTIONS; k++) {
+		char flag[64];
+		size_t i;
+		for (i = 0; options[k].name[i]; i++)
+			flag[i] = options[k].name[i] == '_' ? '-' : options[k].name[i];
+		flag[i] = '\0';
+		fprintf(out, "  --%s %s\n      %s (default: %s)\n", flag,
+			type_name(options[k].type), options[k].help,
+			options[k].def[0] ? options[k].def : "\"\"");
+	}
+	fprintf(out, "  --print-config\n      print every option as a commented INI file\n");
+}
+
+void conf_print_ini(FILE *out)
+{
+	fprintf(out, "; kefu configuration file (INI).  Every option is shown with its\n"
+		     "; default; uncomment and change what you need.  Options may also be\n"
+		     "; given as command-line flags, which override this file.\n[kefud]\n");
+	for (size_t k = 0; k < N_OPTIONS; k++)
+		fprintf(out, "\n; %s\n;%s = %s\n", options[k].help, options[k].name,
+			options[k].def);
+}
+
+int conf_listen_split(const struct kefu_conf *c, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(c->listen, ':');
+	char *end;
+
+	if (!colon || (size_t)(colon - c->listen) >= hostlen)
+		return -1;
+	memcpy(host, c->listen, (size_t)(colon - c->listen));
+	host[colon - c->listen] = '\0';
+	long p = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || p < 0 || p > 65535)
+		return -1;
+	*port = (int)p;
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* conf/conf.h — kefud's and kefu's configuration: one validated struct kefu_conf.
+ *
+ * One table (conf.c, `options[]`) lists every option with its type, default, bounds and
+ * help.  The same table drives the INI config file parser (libinih), the command-line
+ * flags (--name value or --name=value, '_' and '-' interchangeable), --help and the
+ * documented example file (kefud --print-config, kept as conf/kefu.ini.example).
+ * Defaults run with no file at all.  Parsing happens once at start-up on the main
+ * thread; afterwards the struct is read-only and shared by every thread.
+ */
+#ifndef KEFU_CONF_H
+#define KEFU_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONF_STR_MAX 512
+
+struct kefu_conf {
+	char config[CONF_STR_MAX];   /* the file read, "" if none */
+	char listen[CONF_STR_MAX];   /* "127.0.0.1:8080"; port 0 = any free port */
+	char db[CONF_STR_MAX];       /* SQLite file of the answer store and session log */
+	char web_root[CONF_STR_MAX]; /* static files served at / */
+	char origins[CONF_STR_MAX];  /* extra allowed WebSocket Origins, comma-separated */
+	char port_file[CONF_STR_MAX];/* if set, kefud writes its bound port here once listening */
+	int workers;                 /* worker threads; 0 = one per core */
+	int log_level;               /* 0 error .. 3 debug */
+	int queue_size;              /* jobs waiting for a worker before "busy" */
+	int max_frame;               /* largest WebSocket message in bytes */
+	int max_text;                /* longest customer text in code points */
+	int max_sessions;            /* open connections accepted at once */
+	int rate_limit;              /* messages per session per 10 seconds */
+	int history_limit;           /* messages sent back on resume */
+	int demo;                    /* seed the demo answer store into an empty database */
+	int serv_buf;                /* lws pt_serv_buf_size */
+	double threshold;            /* confidence below which kefu offers choices instead */
+};
+
+/* Fills c with the defaults. */
+void conf_defaults(struct kefu_conf *c);
+
+/* Parses argv (argv[0] is skipped); a --config FILE option is read first, then the
+ * other flags override it.  Returns 0 ok, 1 if --help / --print-config was handled
+ * (printed to stdout: exit 0), -1 on error with a message naming the file, line and
+ * option (or the flag) in err.  Unknown positional arguments are errors unless
+ * positional is non-NULL: then they are stored there (at most max_pos) and *n_pos set. */
+int conf_parse_args(struct kefu_conf *c, int argc, char **argv, const char *prog,
+		    char **positional, int max_pos, int *n_pos, char *err, size_t errlen);
+
+/* Reads an INI file into c.  0 ok, -1 with message in err. */
+int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errlen);
+
+/* Sets one option by name from text (validated against the table). 0 ok, -1 error. */
+int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err,
+	     size_t errlen);
+
+/* Prints the option table as --help text or as a commented INI file. */
+void conf_print_help(FILE *out, const char *prog);
+void conf_print_ini(FILE *out);
+
+/* Splits "host:port" of c->listen; returns 0 or -1 if malformed. */
+int conf_listen_split(const struct kefu_conf *c, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,71 @@
+/* nlu/nlu.h — the public contract of kefu's text understanding.
+ *
+ * A `struct nlu_bot` is an immutable snapshot of everything needed to answer a text:
+ * the enabled answers (id, title, body, language) and the model that ranks them
+ * (the BM25 retriever over example questions, or a trained model loaded from the
+ * store when one exists and matches the store's data).  It is built once, shared
+ * read-only by every worker thread, and reference-counted so the daemon can swap in a
+ * newly trained bot (SIGHUP) while workers still finish with the old one.
+ *
+ * Each worker owns one `struct nlu_state` (scratch memory) per bot; nothing is
+ * allocated per request on the hot path.  nlu_bot_reply is the single place that turns
+ * a customer's text into kefu's reply: kefud's workers, `kefu ask` and `kefu eval` all
+ * call it, so the CLI's answer is exactly the daemon's.
+ *
+ * nlu depends on store/ only through nlu_bot_load (which reads answers, examples and the
+ * latest "nlu" model blob).
+ */
+#ifndef KEFU_NLU_H
+#define KEFU_NLU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct nlu_bot;
+struct nlu_state;
+
+#define NLU_MAX_QUICK 3
+
+struct nlu_opts {
+	double threshold;   /* calibrated confidence below which the reply is a fallback */
+};
+
+/* Builds a bot from the store.  Returns NULL with a message in err on failure (for
+ * example a store with no answers).  The returned bot has one reference. */
+struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
+			     char *err, size_t errlen);
+void nlu_bot_ref(struct nlu_bot *bot);     /* any thread (atomic) */
+void nlu_bot_unref(struct nlu_bot *bot);   /* frees on the last reference */
+/* Human-readable description of the model in use ("bm25", "linear v3", ...). */
+const char *nlu_bot_describe(const struct nlu_bot *bot);
+size_t nlu_bot_n_answers(const struct nlu_bot *bot);
+
+/* Scratch state for one thread and one bot.  NULL on allocation failure. */
+struct nlu_state *nlu_state_create(const struct nlu_bot *bot);
+void nlu_state_destroy(struct nlu_state *s);
+
+struct nlu_choice {
+	int64_t answer_id;
+	const char *title;  /* points into the bot: valid while the caller holds a reference */
+};
+
+struct nlu_reply {
+	int64_t answer_id;        /* chosen answer; 0 when fallback */
+	const char *title;        /* of the chosen answer, or NULL */
+	const char *text;         /* Markdown reply text (answer body, or the fallback prompt) */
+	double confidence;        /* calibrated, in [0,1] */
+	int fallback;             /* 1: below threshold, text asks the customer to choose */
+	int n_quick;              /* closest answers offered as quick replies */
+	struct nlu_choice quick[NLU_MAX_QUICK];
+	const char *lang;         /* "en" or "zh": language the reply is written in */
+};
+
+/* Answers text[0..len) (valid UTF-8, already checked by the caller).  Fills out; every
+ * pointer in it points into bot and stays valid while the caller holds its reference.
+ * Returns 0, or -1 if the text is empty after normalisation (out is then a fallback
+ * asking the customer to rephrase).  Runs on the calling thread, allocation-free. */
+int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+		  size_t len, struct nlu_reply *out);
+
+#endif
