@@ -37,6 +37,8 @@ static const struct option_def options[] = {
 	  "folder of the static web pages (chat page, widget, console)" },
 	{ "origins", OPT_STR, O(origins), "", 0, 0,
 	  "extra allowed Origin values for /ws, comma-separated (its own origin is always allowed; * allows any)" },
+	{ "models", OPT_STR, O(models), KEFU_SRCDIR "/models", 0, 0,
+	  "folder of pretrained weights converted at set-up (word vectors, image encoders)" },
 	{ "port_file", OPT_STR, O(port_file), "", 0, 0,
 	  "write the bound port number to this file once listening (tests use it)" },
 	{ "workers", OPT_INT, O(workers), "0", 0, 256,

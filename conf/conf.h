@@ -22,6 +22,7 @@ struct kefu_conf {
 	char web_root[CONF_STR_MAX]; /* static files served at / */
 	char origins[CONF_STR_MAX];  /* extra allowed WebSocket Origins, comma-separated */
 	char port_file[CONF_STR_MAX];/* if set, kefud writes its bound port here once listening */
+	char models[CONF_STR_MAX];   /* folder of converted pretrained weights (GloVe, CNNs) */
 	int workers;                 /* worker threads; 0 = one per core */
 	int log_level;               /* 0 error .. 3 debug */
 	int queue_size;              /* jobs waiting for a worker before "busy" */
