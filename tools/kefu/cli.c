@@ -1,0 +1,137 @@
+/* tools/kefu/cli.c — argument helpers shared by the kefu commands (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+
+static void drop(int *argc, char **argv, int i, int n)
+{
+	memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof *argv);
+	*argc -= n;
+}
+
+int cli_take_flag(int *argc, char **argv, const char *name)
+{
+	int found = 0;
+
+	for (int i = 0; i < *argc;) {
+		if (!strcmp(argv[i], name)) {
+			drop(argc, argv, i, 1);
+			found = 1;
+		} else {
+			i++;
+		}
+	}
+	return found;
+}
+
+const char *cli_take_value(int *argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < *argc; i++) {
+		if (strncmp(argv[i], name, n))
+			continue;
+		if (argv[i][n] == '=') {
+			const char *v = argv[i] + n + 1;
+			drop(argc, argv, i, 1);
+			return v;
+		}
+		if (argv[i][n] == '\0') {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "kefu: %s needs a value\n", name);
+				drop(argc, argv, i, 1);
+				return "";
+			}
+			const char *v = argv[i + 1];
+			drop(argc, argv, i, 2);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+int cli_parse_conf(struct kefu_conf *c, const char *prog, int argc, char **argv,
+		   char **pos, int max_pos, int *n_pos)
+{
+	char err[512];
+	/* conf_parse_args skips argv[0]: hand it the command name in that slot. */
+	char **args = malloc(sizeof *args * (size_t)(argc + 2));
+	int rc;
+
+	if (!args)
+		return -1;
+	args[0] = (char *)prog;
+	memcpy(args + 1, argv, sizeof *args * (size_t)argc);
+	args[argc + 1] = NULL;
+	conf_defaults(c);
+	rc = conf_parse_args(c, argc + 1, args, prog, pos, max_pos, n_pos, err, sizeof err);
+	free(args);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", prog, err);
+	if (rc == 0)
+		cm_log_set_level(c->log_level < CM_LOG_WARN ? c->log_level : CM_LOG_WARN);
+	return rc;
+}
+
+struct store *cli_open_store(const struct kefu_conf *c)
+{
+	char err[512];
+	struct store *st = store_open(c->db, err, sizeof err);
+
+	if (!st) {
+		fprintf(stderr, "kefu: cannot open %s: %s\n", c->db, err);
+		return NULL;
+	}
+	if (c->demo && store_is_empty(st) == 1) {
+		if (store_seed_demo(st, err, sizeof err)) {
+			fprintf(stderr, "kefu: seeding the demo store failed: %s\n", err);
+			store_close(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+char *cli_read_file(const char *path, size_t *len_out)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f) {
+		fprintf(stderr, "kefu: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb)
+				goto err;
+			buf = nb;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f))
+		goto err;
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	*len_out = len;
+	return buf;
+err:
+	fprintf(stderr, "kefu: %s: read error\n", path);
+	if (f != stdin)
+		fclose(f);
+	free(buf);
+	return NULL;
+}

@@ -1,0 +1,41 @@
+/* tools/kefu/main.c — `kefu`, the operator's command line: a table of commands.
+ * Each command lives in its own cmd_*.c file and gets the arguments after its name. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "init", cmd_init, "create or migrate the database (seeds the demo store unless --demo false)" },
+	{ "import", cmd_import, "import FILE: CSV question,answer_title[,answer] or kefu JSON export" },
+	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON (stdout by default)" },
+	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
+	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: kefu COMMAND [options]   (kefu COMMAND --help for options)\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 2, argv + 2);
+	fprintf(stderr, "kefu: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
