@@ -6,20 +6,27 @@
  * session-log writer (store_writer_*) owns its own connection on its own thread.
  *
  * Schema versions are applied by store_open() in order (PRAGMA user_version); see
- * store/migrate.c.  Every function returns 0 on success, a negative value on a database
- * error (the message is in store_errmsg()), and documented positive values for expected
- * conditions (STORE_NOT_FOUND, STORE_DUPLICATE).
+ * store/migrate.c for the schema and docs/store.md for the whole picture.  Every
+ * function returns 0 on success, a negative value on a database error (the negated
+ * SQLite primary result code, e.g. -SQLITE_BUSY; the message is in store_errmsg()),
+ * and documented positive values for expected conditions (STORE_NOT_FOUND,
+ * STORE_DUPLICATE, STORE_INVALID).
  *
  * Strings handed out by the store are heap copies owned by the caller unless stated.
+ * The *_foreach callbacks must not call the same foreach on the same connection (its
+ * statement is in use) and should not write to the tables being walked.
  */
 #ifndef KEFU_STORE_H
 #define KEFU_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define STORE_NOT_FOUND 1
 #define STORE_DUPLICATE 2
+#define STORE_INVALID 3      /* an argument was rejected (missing, empty, too long, bad
+				UTF-8); store_errmsg() says which and why */
 
 #define STORE_TOKEN_LEN 32   /* session tokens: 32 lowercase hex chars (128 random bits) */
 
@@ -29,8 +36,11 @@ struct store;
  * schema.  Returns NULL and writes a message into err on failure. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *st);
+/* The last error's message (valid until the next call on this connection). */
 const char *store_errmsg(struct store *st);
 int store_schema_version(struct store *st);
+/* The schema version this build migrates to (the number of migration steps). */
+int store_schema_latest(void);
 
 /* ---- answers and example questions ---------------------------------------------- */
 
@@ -47,27 +57,39 @@ void store_answer_clear(struct store_answer *a);   /* frees the strings inside *
 
 /* 1 when there is no answer at all (a fresh database: kefud then seeds the demo). */
 int store_is_empty(struct store *st);
+/* Titles are unique: STORE_DUPLICATE if one with this title exists.  tags may be NULL
+ * (""); the new answer is enabled. */
 int store_answer_add(struct store *st, const char *title, const char *body,
 		     const char *lang, const char *tags, int64_t *id_out);
 /* Finds an answer by exact title (import uses it); STORE_NOT_FOUND if none. */
 int store_answer_find(struct store *st, const char *title, int64_t *id_out);
+/* Fills out (caller clears it with store_answer_clear); STORE_NOT_FOUND if no such id. */
 int store_answer_get(struct store *st, int64_t id, struct store_answer *out);
+/* Writes title, body, lang, tags, enabled of answer a->id (updated_ms set to now);
+ * STORE_NOT_FOUND if no such id, STORE_DUPLICATE if the new title is taken. */
 int store_answer_update(struct store *st, const struct store_answer *a);
+/* Deletes the answer and its examples; STORE_NOT_FOUND if no such id. */
 int store_answer_delete(struct store *st, int64_t id);
 /* Calls cb for every answer (enabled or not) in id order; cb returning non-zero stops
  * the walk and is returned.  The answer passed to cb is valid during the call only. */
 int store_answers_foreach(struct store *st,
 			  int (*cb)(void *arg, const struct store_answer *a), void *arg);
 
-/* Adds an example question; STORE_DUPLICATE if that answer already has that text. */
+/* Adds an example question; STORE_DUPLICATE if that answer already has that text,
+ * STORE_NOT_FOUND if there is no such answer. */
 int store_example_add(struct store *st, int64_t answer_id, const char *text);
+/* The examples of one answer (enabled or not) in id order; cb as above. */
+int store_answer_examples_foreach(struct store *st, int64_t answer_id,
+				  int (*cb)(void *arg, const char *text), void *arg);
 /* Every example of every enabled answer, in (answer id, example id) order. */
 int store_examples_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t answer_id, const char *text), void *arg);
 int store_count_examples(struct store *st, int64_t *n_out);
 
 /* Runs fn inside one transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK if fn fails);
- * used by import and seeding so a bad file changes nothing. */
+ * used by import and seeding so a bad file changes nothing.  Returns 0 once committed,
+ * fn's non-zero return value after rolling back, or < 0 if BEGIN/COMMIT failed.
+ * Nested calls (fn calling store_transaction) become savepoints. */
 int store_transaction(struct store *st, int (*fn)(void *arg, struct store *st), void *arg);
 
 /* ---- sessions and the message log ----------------------------------------------- */
@@ -83,9 +105,13 @@ enum store_msg_kind {
  * NUL) and returns its row id. */
 int store_session_create(struct store *st, const char *channel, int64_t *sid_out,
 			 char token_out[STORE_TOKEN_LEN + 1]);
-/* STORE_NOT_FOUND if the token is unknown. */
+/* STORE_NOT_FOUND if the token is unknown (or not 32 lowercase hex chars). */
 int store_session_find(struct store *st, const char *token, int64_t *sid_out);
+/* Marks the session closed (state "closed", closed_ms now); closing twice is fine;
+ * STORE_NOT_FOUND if no such session. */
 int store_session_close(struct store *st, int64_t sid);
+/* Sets the session's last_ms to now (the writer does it for every turn). */
+int store_session_touch(struct store *st, int64_t sid);
 
 struct store_message {
 	int64_t id, session_id;
@@ -100,7 +126,8 @@ struct store_message {
 };
 void store_message_clear(struct store_message *m);
 
-/* History of one session in order; cb as for store_answers_foreach. */
+/* The last `limit` messages of one session (all if limit <= 0), oldest first; cb as
+ * for store_answers_foreach (the message is valid during the call only). */
 int store_history(struct store *st, int64_t sid, int limit,
 		  int (*cb)(void *arg, const struct store_message *m), void *arg);
 
@@ -109,6 +136,17 @@ int store_history(struct store *st, int64_t sid, int limit,
  * returns 0; STORE_NOT_FOUND otherwise.  Makes client resends idempotent. */
 int store_turn_find(struct store *st, int64_t sid, const char *client_id,
 		    struct store_message *reply_out);
+
+/* Logs one message directly, outside the writer (the writer uses it for each turn;
+ * callers on other connections may use it for system notes).  client_id is kept for
+ * customer messages only; answer_id/confidence/latency_us for bot and operator
+ * replies; reply_to (0: none) is the customer message this one answers; meta may be
+ * NULL.  Returns 0 (id_out set), STORE_DUPLICATE if the session already logged a
+ * customer message with this client id (nothing written), or < 0 (an unknown session
+ * is a foreign-key failure). */
+int store_message_add(struct store *st, int64_t sid, int kind, const char *client_id,
+		      const char *text, int64_t answer_id, double confidence, int latency_us,
+		      const char *meta, int64_t reply_to, int64_t *id_out);
 
 struct store_stats {
 	int64_t sessions, customer_messages, bot_replies, answers, examples;
@@ -141,12 +179,19 @@ struct store_turn {
 	int latency_us;
 	char *reply_meta;         /* JSON text or NULL */
 	/* Called on the writer thread after the turn's transaction committed (rc 0) or
-	 * failed (rc < 0).  Must not block; typically pushes a result and wakes lws. */
+	 * failed (rc < 0).  rc is STORE_DUPLICATE (committed, nothing written) when the
+	 * session had already logged a customer message with this client_id: the earlier
+	 * turn stands (store_turn_find returns its reply).  Called exactly once per
+	 * submitted turn.  Must not block; typically pushes a result and wakes lws. */
 	void (*done)(void *arg, int rc);
 	void *arg;
 };
 
 struct store_writer;
+
+/* Frees a turn and its strings (for a caller that kept ownership after a failed
+ * submit).  NULL is fine. */
+void store_turn_free(struct store_turn *turn);
 
 /* Starts the writer thread with its own connection to path; NULL on failure. */
 struct store_writer *store_writer_start(const char *path, char *err, size_t errlen);
@@ -155,5 +200,54 @@ struct store_writer *store_writer_start(const char *path, char *err, size_t errl
 int store_writer_submit(struct store_writer *w, struct store_turn *turn);
 /* Commits what is queued, stops the thread, closes its connection. */
 void store_writer_stop(struct store_writer *w);
+
+/* Counters since start (any thread; for /metrics and benchmarks). */
+struct store_writer_stats {
+	uint64_t turns;            /* turns handled (committed or failed) */
+	uint64_t batches;          /* transactions attempted (batches) */
+	uint64_t failed;           /* turns whose done() got rc < 0 */
+	uint64_t retried_batches;  /* batches rolled back and retried turn by turn */
+	size_t queued;             /* turns waiting now */
+};
+void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out);
+
+/* ---- import, export, demo seeding (store/io.c, store/seed.c) ---------------------- */
+
+struct store_import_result {
+	int64_t answers_added;     /* answers created */
+	int64_t answers_updated;   /* JSON only: existing answers whose body/lang/tags/enabled changed */
+	int64_t examples_added;
+	int64_t duplicates;        /* example questions the answer already had */
+};
+
+/* Imports CSV `question,answer_title[,answer]` from data[0..len) (RFC 4180, header row
+ * required, columns matched by name in any order).  A missing answer is created from
+ * the row's answer text (lang "zh" if the title or text has CJK characters, else
+ * "en"); a row naming a missing answer without answer text is an error.  Everything
+ * happens in one transaction: on any error nothing changes, the return is non-zero
+ * and err names the line.  res may be NULL. */
+int store_import_csv(struct store *st, const char *data, size_t len,
+		     struct store_import_result *res, char *err, size_t errlen);
+/* Imports the JSON export format (docs/store.md) from data[0..len): answers are
+ * matched by title, created if missing, otherwise their body/lang/tags/enabled are
+ * set from the file; examples are added (duplicates counted).  One transaction, as
+ * for CSV. */
+int store_import_json(struct store *st, const char *data, size_t len,
+		      struct store_import_result *res, char *err, size_t errlen);
+/* Writes every answer (enabled or not) with its examples as the JSON export format.
+ * Returns 0, or < 0 on a database or write error (message in store_errmsg()). */
+int store_export_json(struct store *st, FILE *out);
+
+/* Seeds the demo answer store embedded in the library at build time (BANKING77 in
+ * English + the Chinese section; see docs/store.md) in one transaction.  Meant for an
+ * empty store; answers already there by title make it fail and change nothing. */
+int store_seed_demo(struct store *st, char *err, size_t errlen);
+/* Same from given buffers (tests use small fixtures): banking77-style CSV
+ * `text,category`, a JSON array of {category,title,body,tags} (lang "en"), and a JSON
+ * array of {title,body,tags,questions:[...]} (lang "zh").  Every CSV category must
+ * have an answer; res (may be NULL) gets the counts. */
+int store_seed(struct store *st, const char *csv, size_t csv_len, const char *en_json,
+	       size_t en_len, const char *zh_json, size_t zh_len,
+	       struct store_import_result *res, char *err, size_t errlen);
 
 #endif

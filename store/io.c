@@ -1,0 +1,402 @@
+/* store/io.c — importing answers and example questions from CSV or JSON, and exporting
+ * them as JSON (the format is documented in docs/store.md).
+ *
+ * Every import runs in one store_transaction: a file with any bad row changes nothing,
+ * and the error names the CSV line (or the JSON answer index).  Answers are matched by
+ * title, so importing the same file twice adds nothing the second time (the examples
+ * are counted as duplicates).  Runs on the thread that owns the connection (the CLI).
+ */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv.h"
+#include "store_int.h"
+
+#define EXPORT_FORMAT "kefu-answers"
+#define EXPORT_VERSION 1
+
+/* Trims ASCII white space in place; returns s. */
+static char *trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return s;
+}
+
+/* 1 if s holds a CJK ideograph (U+3400..U+9FFF or U+F900..U+FAFF). */
+static int has_cjk(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((p[0] & 0xF0) == 0xE0 && p[1] && p[2]) {
+			unsigned cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+			if ((cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Adds an example and counts it.  Returns 0 or the store's code (message in st). */
+static int add_example(struct store *st, int64_t answer_id, const char *text,
+		       struct store_import_result *res)
+{
+	int rc = store_example_add(st, answer_id, text);
+
+	if (rc == 0)
+		res->examples_added++;
+	else if (rc == STORE_DUPLICATE)
+		res->duplicates++;
+	else
+		return rc;
+	return 0;
+}
+
+/* ---- CSV --------------------------------------------------------------------------- */
+
+struct csv_job {
+	const char *data;
+	size_t len;
+	struct store_import_result *res;
+	char *err;
+	size_t errlen;
+};
+
+static int csv_fail(struct csv_job *j, int rc, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int csv_fail(struct csv_job *j, int rc, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(j->err, j->errlen, "line %d: ", line);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < j->errlen)
+		vsnprintf(j->err + n, j->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return rc ? rc : STORE_INVALID;
+}
+
+static int csv_import(void *arg, struct store *st)
+{
+	struct csv_job *j = arg;
+	struct cm_csv r;
+	int col_q = -1, col_t = -1, col_a = -1, rc;
+	size_t n_cols;
+
+	cm_csv_init(&r, j->data, j->len);
+	rc = cm_csv_next(&r);
+	if (rc <= 0) {
+		snprintf(j->err, j->errlen, "%s", rc < 0 ? r.err : "empty file (a header row "
+			 "question,answer_title[,answer] is required)");
+		cm_csv_free(&r);
+		return STORE_INVALID;
+	}
+	n_cols = r.n_fields;
+	for (size_t i = 0; i < n_cols; i++) {
+		const char *h = trim(r.fields[i]);
+		int *col = !strcasecmp(h, "question") ? &col_q :
+			   !strcasecmp(h, "answer_title") ? &col_t :
+			   !strcasecmp(h, "answer") ? &col_a : NULL;
+		if (!col) {
+			rc = csv_fail(j, 0, r.line, "unknown column \"%s\" (expected question, "
+				      "answer_title, answer)", h);
+			goto out;
+		}
+		if (*col >= 0) {
+			rc = csv_fail(j, 0, r.line, "column \"%s\" appears twice", h);
+			goto out;
+		}
+		*col = (int)i;
+	}
+	if (col_q < 0 || col_t < 0) {
+		rc = csv_fail(j, 0, r.line, "the header must name question and answer_title");
+		goto out;
+	}
+	while ((rc = cm_csv_next(&r)) == 1) {
+		int64_t aid;
+		if (r.n_fields != n_cols) {
+			rc = csv_fail(j, 0, r.line, "%zu fields, the header has %zu", r.n_fields,
+				      n_cols);
+			goto out;
+		}
+		for (size_t i = 0; i < n_cols; i++)
+			if (strlen(r.fields[i]) != r.lens[i]) {
+				rc = csv_fail(j, 0, r.line, "a NUL byte in field %zu", i + 1);
+				goto out;
+			}
+		char *q = trim(r.fields[col_q]), *title = trim(r.fields[col_t]);
+		const char *body = col_a >= 0 ? trim(r.fields[col_a]) : "";
+
+		rc = store_answer_find(st, title, &aid);
+		if (rc == STORE_NOT_FOUND) {
+			if (!*body) {
+				rc = csv_fail(j, 0, r.line, "no answer titled \"%s\" and no answer "
+					      "text to create it", title);
+				goto out;
+			}
+			rc = store_answer_add(st, title, body,
+					      has_cjk(title) || has_cjk(body) ? "zh" : "en", "",
+					      &aid);
+			if (rc == 0)
+				j->res->answers_added++;
+		}
+		if (rc == 0)
+			rc = add_example(st, aid, q, j->res);
+		if (rc) {
+			rc = csv_fail(j, rc, r.line, "%s", store_errmsg(st));
+			goto out;
+		}
+	}
+	if (rc < 0) {
+		snprintf(j->err, j->errlen, "%s", r.err);
+		rc = STORE_INVALID;
+	}
+out:
+	cm_csv_free(&r);
+	return rc;
+}
+
+int store_import_csv(struct store *st, const char *data, size_t len,
+		     struct store_import_result *res, char *err, size_t errlen)
+{
+	struct store_import_result tmp;
+	struct csv_job j = { data, len, res ? res : &tmp, err, errlen };
+	int rc;
+
+	memset(j.res, 0, sizeof *j.res);
+	err[0] = '\0';
+	rc = store_transaction(st, csv_import, &j);
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "%s", store_errmsg(st));
+		memset(j.res, 0, sizeof *j.res);   /* rolled back: nothing was imported */
+	}
+	return rc;
+}
+
+/* ---- JSON -------------------------------------------------------------------------- */
+
+struct json_job {
+	json_t *answers;
+	struct store_import_result *res;
+	char *err;
+	size_t errlen;
+};
+
+/* Returns the string member key of o, def if absent; sets *bad if present but not a
+ * string. */
+static const char *get_str(json_t *o, const char *key, const char *def, int *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return def;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return def;
+	}
+	return json_string_value(v);
+}
+
+static int json_answer(struct json_job *j, struct store *st, size_t idx, json_t *a)
+{
+	int bad = 0, rc, enabled = 1;
+	int64_t aid;
+	const char *title, *body, *lang, *tags;
+	json_t *ex, *en;
+
+	if (!json_is_object(a)) {
+		snprintf(j->err, j->errlen, "answers[%zu]: not an object", idx);
+		return STORE_INVALID;
+	}
+	title = get_str(a, "title", NULL, &bad);
+	body = get_str(a, "body", NULL, &bad);
+	lang = get_str(a, "lang", "en", &bad);
+	tags = get_str(a, "tags", "", &bad);
+	en = json_object_get(a, "enabled");
+	ex = json_object_get(a, "examples");
+	if (!ex)
+		ex = json_object_get(a, "questions");
+	if (bad || (en && !json_is_boolean(en)) || (ex && !json_is_array(ex))) {
+		snprintf(j->err, j->errlen, "answers[%zu]: title, body, lang and tags must be "
+			 "strings, enabled a boolean, examples an array", idx);
+		return STORE_INVALID;
+	}
+	if (en)
+		enabled = json_is_true(en);
+
+	rc = store_answer_find(st, title, &aid);
+	if (rc == STORE_NOT_FOUND) {
+		rc = store_answer_add(st, title, body, lang, tags, &aid);
+		if (rc == 0)
+			j->res->answers_added++;
+		if (rc == 0 && !enabled) {
+			struct store_answer cur;
+			rc = store_answer_get(st, aid, &cur);
+			if (rc == 0) {
+				cur.enabled = 0;
+				rc = store_answer_update(st, &cur);
+				store_answer_clear(&cur);
+			}
+		}
+	} else if (rc == 0) {
+		struct store_answer cur;
+		rc = store_answer_get(st, aid, &cur);
+		if (rc == 0 && ((body && strcmp(cur.body, body)) || strcmp(cur.lang, lang) ||
+				strcmp(cur.tags, tags) || cur.enabled != enabled)) {
+			struct store_answer upd = cur;
+			upd.body = body ? (char *)body : cur.body;
+			upd.lang = (char *)lang;
+			upd.tags = (char *)tags;
+			upd.enabled = enabled;
+			rc = store_answer_update(st, &upd);
+			if (rc == 0)
+				j->res->answers_updated++;
+		}
+		store_answer_clear(&cur);
+	}
+	for (size_t i = 0; rc == 0 && ex && i < json_array_size(ex); i++) {
+		json_t *q = json_array_get(ex, i);
+		if (!json_is_string(q)) {
+			snprintf(j->err, j->errlen, "answers[%zu].examples[%zu]: not a string", idx, i);
+			return STORE_INVALID;
+		}
+		rc = add_example(st, aid, json_string_value(q), j->res);
+		if (rc) {
+			snprintf(j->err, j->errlen, "answers[%zu].examples[%zu]: %s", idx, i,
+				 store_errmsg(st));
+			return rc;
+		}
+	}
+	if (rc)
+		snprintf(j->err, j->errlen, "answers[%zu] (\"%s\"): %s", idx, title ? title : "",
+			 store_errmsg(st));
+	return rc;
+}
+
+static int json_import(void *arg, struct store *st)
+{
+	struct json_job *j = arg;
+	size_t i;
+	json_t *a;
+	int rc;
+
+	json_array_foreach(j->answers, i, a)
+		if ((rc = json_answer(j, st, i, a)))
+			return rc;
+	return 0;
+}
+
+int store_import_json(struct store *st, const char *data, size_t len,
+		      struct store_import_result *res, char *err, size_t errlen)
+{
+	struct store_import_result tmp;
+	struct json_job j = { NULL, res ? res : &tmp, err, errlen };
+	json_error_t jerr;
+	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	int rc;
+
+	memset(j.res, 0, sizeof *j.res);
+	err[0] = '\0';
+	if (!doc) {
+		snprintf(err, errlen, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+		return STORE_INVALID;
+	}
+	if (json_is_array(doc)) {
+		j.answers = doc;
+	} else if (json_is_object(doc)) {
+		const char *fmt = json_string_value(json_object_get(doc, "format"));
+		json_t *ver = json_object_get(doc, "version");
+		if (fmt && strcmp(fmt, EXPORT_FORMAT)) {
+			snprintf(err, errlen, "format \"%s\" is not \"" EXPORT_FORMAT "\"", fmt);
+			rc = STORE_INVALID;
+			goto out;
+		}
+		if (ver && (!json_is_integer(ver) || json_integer_value(ver) > EXPORT_VERSION)) {
+			snprintf(err, errlen, "format version is newer than this build reads (%d)",
+				 EXPORT_VERSION);
+			rc = STORE_INVALID;
+			goto out;
+		}
+		j.answers = json_object_get(doc, "answers");
+	}
+	if (!json_is_array(j.answers)) {
+		snprintf(err, errlen, "expected {\"answers\": [...]} or an array of answers");
+		rc = STORE_INVALID;
+		goto out;
+	}
+	rc = store_transaction(st, json_import, &j);
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen, "%s", store_errmsg(st));
+		memset(j.res, 0, sizeof *j.res);
+	}
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* ---- export ------------------------------------------------------------------------ */
+
+static int export_example(void *arg, const char *text)
+{
+	return json_array_append_new(arg, json_string(text)) ? -SQLITE_NOMEM : 0;
+}
+
+struct export_job {
+	struct store *st;
+	FILE *out;
+	int n;
+};
+
+static int export_answer(void *arg, const struct store_answer *a)
+{
+	struct export_job *x = arg;
+	json_t *ex = json_array();
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "title", a->title, "body",
+			      a->body, "lang", a->lang, "tags", a->tags, "enabled", a->enabled,
+			      "examples", ex);
+	int rc;
+
+	if (!o)
+		return -SQLITE_NOMEM;
+	rc = store_answer_examples_foreach(x->st, a->id, export_example, ex);
+	if (rc == 0) {
+		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!s)
+			rc = -SQLITE_NOMEM;
+		else if (fprintf(x->out, "%s\n  %s", x->n++ ? "," : "", s) < 0)
+			rc = -SQLITE_IOERR;
+		free(s);
+	}
+	json_decref(o);
+	return rc;
+}
+
+int store_export_json(struct store *st, FILE *out)
+{
+	struct export_job x = { st, out, 0 };
+	int rc;
+
+	/* one read transaction: a consistent snapshot even while others write */
+	if (store_exec(st, "BEGIN"))
+		return store_fail(st, "starting an export");
+	fprintf(out, "{\"format\": \"" EXPORT_FORMAT "\", \"version\": %d, \"answers\": [",
+		EXPORT_VERSION);
+	rc = store_answers_foreach(st, export_answer, &x);
+	store_exec(st, "COMMIT");
+	if (rc == 0 && (fprintf(out, "\n]}\n") < 0 || fflush(out)))
+		rc = -SQLITE_IOERR;
+	if (rc == -SQLITE_IOERR)
+		snprintf(st->err, sizeof st->err, "writing the export failed");
+	else if (rc == -SQLITE_NOMEM)
+		snprintf(st->err, sizeof st->err, "out of memory");
+	return rc;
+}

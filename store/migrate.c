@@ -1,0 +1,171 @@
+/* store/migrate.c — the schema, as an ordered list of migration steps.
+ *
+ * The database's `PRAGMA user_version` is the number of steps applied.  store_open()
+ * calls store_migrate(), which applies each missing step in its own transaction
+ * (BEGIN IMMEDIATE, the step's SQL, `PRAGMA user_version = N`, COMMIT), so a crash or
+ * an error leaves the database at the last complete version, and two processes opening
+ * the same fresh file cannot both apply a step (the second waits on the write lock,
+ * then sees the new version and skips it).  A database newer than this build (a
+ * user_version above the last step) is refused rather than misread.
+ *
+ * To change the schema, APPEND a step; never edit a step that has shipped.
+ *
+ * Schema (version 2):
+ *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
+ *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
+ *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
+ *              their answer (ON DELETE CASCADE).
+ *   sessions   one chat session: 32-hex-char token (unique), channel ("ws", "voice",
+ *              "cli", ...), created/last/closed (ms), state ("bot", later "waiting" and
+ *              "operator" for hand-off, "closed").
+ *   messages   the session log: kind (enum store_msg_kind), client_id (customer
+ *              messages; unique per session, which makes resends idempotent), text,
+ *              answer_id / confidence / latency_us (bot replies), meta (JSON),
+ *              reply_to (the customer message a reply answers, same turn), created (ms).
+ *              answer_id is deliberately not a foreign key: the log keeps what was
+ *              answered even after the answer is edited or deleted, and deleting an
+ *              answer never makes a log write fail.
+ *   models     trained model blobs: kind ("nlu", ...), version (1, 2, ... per kind),
+ *              metrics (JSON), data_hash (of the training data), created (ms).
+ *   operators  (version 2) console users: unique login, argon2 encoded password hash,
+ *              role, disabled flag.  Filled by the operator-console issue.
+ * Runs on the thread that opens the store.
+ */
+#include <stdio.h>
+
+#include "store_int.h"
+
+struct migration {
+	const char *what;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ "answers, examples, sessions, messages, models",
+	  "CREATE TABLE answers ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  title TEXT NOT NULL UNIQUE,"
+	  "  body TEXT NOT NULL,"
+	  "  lang TEXT NOT NULL DEFAULT 'en',"
+	  "  tags TEXT NOT NULL DEFAULT '',"
+	  "  enabled INTEGER NOT NULL DEFAULT 1,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  updated_ms INTEGER NOT NULL);"
+	  "CREATE TABLE examples ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,"
+	  "  text TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  UNIQUE(answer_id, text));"
+	  "CREATE TABLE sessions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  token TEXT NOT NULL UNIQUE,"
+	  "  channel TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  last_ms INTEGER NOT NULL,"
+	  "  closed_ms INTEGER,"
+	  "  state TEXT NOT NULL DEFAULT 'bot');"
+	  "CREATE TABLE messages ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  kind INTEGER NOT NULL,"
+	  "  client_id TEXT,"
+	  "  text TEXT NOT NULL DEFAULT '',"
+	  "  answer_id INTEGER,"
+	  "  confidence REAL,"
+	  "  latency_us INTEGER,"
+	  "  meta TEXT,"
+	  "  reply_to INTEGER,"
+	  "  created_ms INTEGER NOT NULL);"
+	  "CREATE INDEX messages_session ON messages(session_id, id);"
+	  "CREATE UNIQUE INDEX messages_client ON messages(session_id, client_id)"
+	  "  WHERE kind = 0 AND client_id IS NOT NULL;"
+	  "CREATE INDEX messages_reply_to ON messages(reply_to) WHERE reply_to IS NOT NULL;"
+	  "CREATE TABLE models ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  kind TEXT NOT NULL,"
+	  "  version INTEGER NOT NULL,"
+	  "  blob BLOB NOT NULL,"
+	  "  metrics TEXT,"
+	  "  data_hash TEXT,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  UNIQUE(kind, version));" },
+	{ "operators",
+	  "CREATE TABLE operators ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  login TEXT NOT NULL UNIQUE,"
+	  "  pass_hash TEXT NOT NULL,"
+	  "  role TEXT NOT NULL DEFAULT 'operator',"
+	  "  disabled INTEGER NOT NULL DEFAULT 0,"
+	  "  created_ms INTEGER NOT NULL);" },
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
+
+int store_schema_latest(void)
+{
+	return N_MIGRATIONS;
+}
+
+static int read_version(struct store *st, int *v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail(st, "reading user_version");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_fail(st, "reading user_version");
+}
+
+static int apply(struct store *st, int to)
+{
+	char sql[64];
+	int v, rc;
+
+	if (store_exec(st, "BEGIN IMMEDIATE"))
+		return store_fail(st, "starting a migration");
+	/* another process may have migrated while we waited for the write lock */
+	if ((rc = read_version(st, &v)))
+		goto fail;
+	if (v >= to) {
+		store_exec(st, "COMMIT");
+		return 0;
+	}
+	if (store_exec(st, migrations[to - 1].sql)) {
+		char ctx[160];
+		snprintf(ctx, sizeof ctx, "migration %d (%s)", to, migrations[to - 1].what);
+		rc = store_fail(st, ctx);
+		goto fail;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", to);
+	if (store_exec(st, sql) || store_exec(st, "COMMIT")) {
+		rc = store_fail(st, "committing a migration");
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int store_migrate(struct store *st)
+{
+	int v, rc;
+
+	if ((rc = read_version(st, &v)))
+		return rc;
+	if (v > N_MIGRATIONS) {
+		snprintf(st->err, sizeof st->err,
+			 "database schema version %d is newer than this build knows (%d)", v,
+			 N_MIGRATIONS);
+		return -SQLITE_ERROR;
+	}
+	for (int to = v + 1; to <= N_MIGRATIONS; to++)
+		if ((rc = apply(st, to)))
+			return rc;
+	return 0;
+}

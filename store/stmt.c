@@ -1,0 +1,173 @@
+/* store/stmt.c — every data statement of the store, in one table, and the per-connection
+ * cache that prepares each one once (SQLITE_PREPARE_PERSISTENT) on first use.
+ * Parameters are numbered (?1, ?2, ...) and listed in the comment beside each query.
+ * Runs on the thread that owns the connection.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "utf8.h"
+
+#define ANSWER_COLS "id, title, body, lang, tags, enabled, created_ms, updated_ms"
+#define MESSAGE_COLS \
+	"id, session_id, kind, client_id, text, answer_id, confidence, latency_us, meta, created_ms"
+
+static const char *const sql_text[SQ__COUNT] = {
+	[SQ_ANY_ANSWER] = "SELECT 1 FROM answers LIMIT 1",
+	/* ?1 title ?2 body ?3 lang ?4 tags ?5 now */
+	[SQ_ANSWER_ADD] = "INSERT INTO answers (title, body, lang, tags, enabled, created_ms, updated_ms)"
+			  " VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
+	[SQ_ANSWER_FIND] = "SELECT id FROM answers WHERE title = ?1",
+	[SQ_ANSWER_GET] = "SELECT " ANSWER_COLS " FROM answers WHERE id = ?1",
+	/* ?1 id ?2 title ?3 body ?4 lang ?5 tags ?6 enabled ?7 now */
+	[SQ_ANSWER_UPDATE] = "UPDATE answers SET title = ?2, body = ?3, lang = ?4, tags = ?5,"
+			     " enabled = ?6, updated_ms = ?7 WHERE id = ?1",
+	[SQ_ANSWER_DELETE] = "DELETE FROM answers WHERE id = ?1",
+	[SQ_ANSWERS_ALL] = "SELECT " ANSWER_COLS " FROM answers ORDER BY id",
+	/* ?1 answer id ?2 text ?3 now */
+	[SQ_EXAMPLE_ADD] = "INSERT INTO examples (answer_id, text, created_ms) VALUES (?1, ?2, ?3)",
+	[SQ_EXAMPLES_ENABLED] = "SELECT e.answer_id, e.text FROM examples e"
+				" JOIN answers a ON a.id = e.answer_id WHERE a.enabled"
+				" ORDER BY e.answer_id, e.id",
+	[SQ_EXAMPLES_OF] = "SELECT text FROM examples WHERE answer_id = ?1 ORDER BY id",
+	[SQ_COUNT_EXAMPLES] = "SELECT COUNT(*) FROM examples",
+
+	/* ?1 token ?2 channel ?3 now */
+	[SQ_SESSION_ADD] = "INSERT INTO sessions (token, channel, created_ms, last_ms)"
+			   " VALUES (?1, ?2, ?3, ?3)",
+	[SQ_SESSION_FIND] = "SELECT id FROM sessions WHERE token = ?1",
+	/* ?1 id ?2 now */
+	[SQ_SESSION_CLOSE] = "UPDATE sessions SET closed_ms = ?2, state = 'closed'"
+			     " WHERE id = ?1 AND closed_ms IS NULL",
+	[SQ_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
+	/* ?1 id ?2 now */
+	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_ms = ?2 WHERE id = ?1",
+	/* ?1 session ?2 kind ?3 client id ?4 text ?5 answer id ?6 confidence ?7 latency
+	 * ?8 meta ?9 reply_to ?10 now.  A customer message whose client id the session
+	 * already logged is skipped (no row; sqlite3_changes() == 0). */
+	[SQ_MESSAGE_ADD] = "INSERT INTO messages (session_id, kind, client_id, text, answer_id,"
+			   " confidence, latency_us, meta, reply_to, created_ms)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+			   " ON CONFLICT DO NOTHING",
+	/* ?1 session ?2 limit (-1: all) — the last ?2 messages, oldest first */
+	[SQ_HISTORY] = "SELECT * FROM (SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1"
+		       " ORDER BY id DESC LIMIT ?2) ORDER BY id",
+	/* ?1 session ?2 client id */
+	[SQ_TURN_FIND] = "SELECT r.id, r.session_id, r.kind, r.client_id, r.text, r.answer_id,"
+			 " r.confidence, r.latency_us, r.meta, r.created_ms"
+			 " FROM messages c JOIN messages r ON r.reply_to = c.id"
+			 " WHERE c.session_id = ?1 AND c.kind = 0 AND c.client_id = ?2"
+			 " ORDER BY r.id LIMIT 1",
+	[SQ_STATS_SESSIONS] = "SELECT COUNT(*) FROM sessions",
+	[SQ_STATS_MESSAGES] = "SELECT kind, COUNT(*) FROM messages GROUP BY kind",
+	[SQ_STATS_ANSWERS] = "SELECT COUNT(*) FROM answers",
+
+	/* ?1 kind ?2 blob ?3 metrics ?4 data hash ?5 now */
+	[SQ_MODEL_PUT] = "INSERT INTO models (kind, version, blob, metrics, data_hash, created_ms)"
+			 " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5"
+			 " FROM models WHERE kind = ?1 RETURNING version",
+	[SQ_MODEL_LATEST] = "SELECT blob, version FROM models WHERE kind = ?1"
+			    " ORDER BY version DESC LIMIT 1",
+};
+
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id)
+{
+	if (!st->stmts[id]) {
+		int rc = sqlite3_prepare_v3(st->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &st->stmts[id], NULL);
+		if (rc != SQLITE_OK) {
+			store_fail(st, "preparing a statement");
+			st->stmts[id] = NULL;
+			return NULL;
+		}
+	}
+	return st->stmts[id];
+}
+
+void store_stmt_done(sqlite3_stmt *s)
+{
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+}
+
+void store_stmts_finalize(struct store *st)
+{
+	for (int i = 0; i < SQ__COUNT; i++) {
+		sqlite3_finalize(st->stmts[i]);
+		st->stmts[i] = NULL;
+	}
+}
+
+int store_fail(struct store *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db) & 0xff;
+
+	snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
+	return code ? -code : -SQLITE_ERROR;
+}
+
+int store_invalid(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof st->err, fmt, ap);
+	va_end(ap);
+	return STORE_INVALID;
+}
+
+int store_check_text(struct store *st, const char *what, const char *s, size_t max,
+		     int required)
+{
+	size_t len;
+
+	if (!s)
+		return store_invalid(st, "%s is missing", what);
+	len = strlen(s);
+	if (required && len == 0)
+		return store_invalid(st, "%s is empty", what);
+	if (len > max)
+		return store_invalid(st, "%s is longer than %zu bytes", what, max);
+	if (!cm_utf8_valid(s, len))
+		return store_invalid(st, "%s is not valid UTF-8", what);
+	return 0;
+}
+
+int store_bind_text(sqlite3_stmt *s, int col, const char *text)
+{
+	return text ? sqlite3_bind_text(s, col, text, -1, SQLITE_TRANSIENT)
+		    : sqlite3_bind_null(s, col);
+}
+
+char *store_col_dup(sqlite3_stmt *s, int col, int empty_for_null)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	if (!t)
+		return empty_for_null ? strdup("") : NULL;
+	return strdup((const char *)t);
+}
+
+int store_exec(struct store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+int store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s), out = 0;
+
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
+		out = STORE_DUPLICATE;
+	} else if (rc != SQLITE_DONE) {
+		out = store_fail(st, what);
+	}
+	store_stmt_done(s);
+	return out;
+}

@@ -1,0 +1,106 @@
+/* store/store_int.h — internals shared by the store's .c files (not for other modules).
+ *
+ * struct store wraps one SQLite connection plus its cache of prepared statements.
+ * Every SQL statement the store runs on data is listed once, in the table in stmt.c,
+ * and named here by an enum; store_stmt() prepares it on first use (persistent) and
+ * hands it out reset with no bindings.  A connection — and so its statement cache —
+ * is used by one thread at a time (see store.h).
+ */
+#ifndef KEFU_STORE_INT_H
+#define KEFU_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum store_stmt_id {
+	/* answers.c */
+	SQ_ANY_ANSWER,
+	SQ_ANSWER_ADD,
+	SQ_ANSWER_FIND,
+	SQ_ANSWER_GET,
+	SQ_ANSWER_UPDATE,
+	SQ_ANSWER_DELETE,
+	SQ_ANSWERS_ALL,
+	SQ_EXAMPLE_ADD,
+	SQ_EXAMPLES_ENABLED,
+	SQ_EXAMPLES_OF,
+	SQ_COUNT_EXAMPLES,
+	/* sessions.c */
+	SQ_SESSION_ADD,
+	SQ_SESSION_FIND,
+	SQ_SESSION_CLOSE,
+	SQ_SESSION_EXISTS,
+	SQ_SESSION_TOUCH,
+	SQ_MESSAGE_ADD,
+	SQ_HISTORY,
+	SQ_TURN_FIND,
+	SQ_STATS_SESSIONS,
+	SQ_STATS_MESSAGES,
+	SQ_STATS_ANSWERS,
+	/* models.c */
+	SQ_MODEL_PUT,
+	SQ_MODEL_LATEST,
+	SQ__COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[SQ__COUNT];
+	int tx_depth;          /* nesting of store_transaction (savepoints inside) */
+	char err[512];         /* last error message (store_errmsg) */
+};
+
+/* Returns the statement reset and unbound, preparing it on first use; NULL on error
+ * (message in st->err). */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id);
+/* Finalizes every cached statement (before closing the connection). */
+void store_stmts_finalize(struct store *st);
+/* Resets and unbinds s (NULL is fine); call on every path once done with a statement. */
+void store_stmt_done(sqlite3_stmt *s);
+
+/* Records the connection's current error with a context prefix into st->err and
+ * returns the negated SQLite primary result code (always < 0). */
+int store_fail(struct store *st, const char *what);
+/* Records a message for a rejected input and returns STORE_INVALID. */
+int store_invalid(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Binds a text (NULL binds SQL NULL); SQLITE_TRANSIENT copies it. */
+int store_bind_text(sqlite3_stmt *s, int col, const char *text);
+/* Returns a malloc'd copy of a text column ("" for NULL when empty_for_null, else NULL). */
+char *store_col_dup(sqlite3_stmt *s, int col, int empty_for_null);
+
+/* Runs SQL without parameters (pragmas, DDL, transaction control).  Returns 0 or the
+ * (positive) SQLite result code, without touching st->err: follow a failure with
+ * store_fail() to record it. */
+int store_exec(struct store *st, const char *sql);
+
+/* Steps a write statement to SQLITE_DONE; 0, STORE_DUPLICATE on a UNIQUE violation,
+ * or < 0.  Resets the statement either way. */
+int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* migrate.c: brings the database to STORE_SCHEMA_VERSION; 0 or < 0 with st->err. */
+int store_migrate(struct store *st);
+
+/* Validates a UTF-8 text argument (non-NULL, valid UTF-8, no NUL, len <= max,
+ * non-empty if required); 0 or STORE_INVALID with a message naming `what`. */
+int store_check_text(struct store *st, const char *what, const char *s, size_t max,
+		     int required);
+
+/* Files embedded at build time by store/embed.py (demo_data.c): data[len] is NUL. */
+struct store_embedded {
+	const char *name;     /* base name, e.g. "banking77.csv" */
+	const char *data;
+	size_t len;
+};
+extern const struct store_embedded store_embedded_files[];
+extern const size_t store_embedded_count;
+
+#define STORE_MAX_TITLE 200
+#define STORE_MAX_TEXT  4000       /* an example question or a customer message */
+#define STORE_MAX_BODY  65536      /* an answer body */
+#define STORE_MAX_SHORT 200        /* lang, tags, channel, client ids, model kinds */
+
+#endif

@@ -1,0 +1,192 @@
+/* store/writer.c — the session-log writer: one thread, its own connection, batched
+ * commits.
+ *
+ * DESIGN.  Any thread submits turns (store_writer_submit) into a bounded cm_queue.  The
+ * writer thread blocks for the first turn, then takes whatever else is already queued
+ * (up to WRITER_BATCH) without waiting any longer: while one batch commits, the next
+ * one piles up, so batches grow by themselves under load and a lone turn is never held
+ * back by a timer.  Each batch is written in one transaction (BEGIN IMMEDIATE ...
+ * COMMIT); only after COMMIT returns does the writer call each turn's done(arg, rc),
+ * then free the turn.  A reply must be sent to the customer only from done(): with
+ * WAL + synchronous=NORMAL a committed transaction survives a kill -9 of the process,
+ * so no customer can see a reply whose turn is lost.
+ *
+ * If anything in a batch fails (a turn for an unknown session, a full disk, ...), the
+ * batch is rolled back and its turns are written again one transaction each, so one
+ * bad turn fails alone.  store_writer_stop closes the queue; the thread drains what is
+ * left (every queued turn is still written and acknowledged) and exits.
+ *
+ * Threads: the queue is the only shared state besides the statistics counters
+ * (atomics).  The connection, the batch array and the turns being written belong to the
+ * writer thread; done() runs there too.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "queue.h"
+#include "store_int.h"
+
+#define WRITER_BATCH 256      /* turns per transaction at most */
+#define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
+
+struct store_writer {
+	struct store *st;                 /* writer thread only */
+	struct cm_queue *q;
+	pthread_t thread;
+	atomic_uint_least64_t turns, batches, failed, retried;
+};
+
+void store_turn_free(struct store_turn *t)
+{
+	if (!t)
+		return;
+	free(t->client_id);
+	free(t->customer_text);
+	free(t->reply_text);
+	free(t->reply_meta);
+	free(t);
+}
+
+/* Writes one turn inside the current transaction.  Returns 0, STORE_DUPLICATE (the
+ * customer message's client id was already logged: nothing written), or < 0. */
+static int write_turn(struct store *st, const struct store_turn *t)
+{
+	int64_t cust_id = 0;
+	int rc;
+
+	if (t->reply_text && t->reply_kind != STORE_MSG_BOT && t->reply_kind != STORE_MSG_OPERATOR &&
+	    t->reply_kind != STORE_MSG_SYSTEM) {
+		snprintf(st->err, sizeof st->err, "turn with reply kind %d", t->reply_kind);
+		return -SQLITE_MISUSE;
+	}
+	if (t->customer_text) {
+		rc = store_message_add(st, t->session_id, STORE_MSG_CUSTOMER, t->client_id,
+				       t->customer_text, 0, 0, 0, NULL, 0, &cust_id);
+		if (rc)
+			return rc;
+	}
+	if (t->reply_text) {
+		rc = store_message_add(st, t->session_id, t->reply_kind, NULL, t->reply_text,
+				       t->answer_id, t->confidence, t->latency_us, t->reply_meta,
+				       cust_id, NULL);
+		if (rc)
+			return rc < 0 ? rc : -SQLITE_ERROR;
+	}
+	return store_session_touch(st, t->session_id);
+}
+
+/* Writes turns[0..n) in one transaction; fills rcs.  Returns 0 if it committed,
+ * < 0 if it was rolled back (rcs then meaningless). */
+static int write_batch(struct store *st, struct store_turn **turns, size_t n, int *rcs)
+{
+	int rc;
+
+	if (store_exec(st, "BEGIN IMMEDIATE"))
+		return store_fail(st, "starting a log batch");
+	for (size_t i = 0; i < n; i++) {
+		rcs[i] = write_turn(st, turns[i]);
+		if (rcs[i] < 0) {
+			rc = rcs[i];
+			goto rollback;
+		}
+	}
+	if (store_exec(st, "COMMIT") == 0)
+		return 0;
+	rc = store_fail(st, "committing a log batch");
+rollback:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
+{
+	int rcs[WRITER_BATCH];
+
+	if (write_batch(w->st, turns, n, rcs) < 0) {
+		if (n > 1)
+			atomic_fetch_add(&w->retried, 1);
+		for (size_t i = 0; i < n; i++) {
+			int r = write_batch(w->st, &turns[i], 1, &rcs[i]);
+			if (r < 0) {
+				rcs[i] = r;   /* the turn's own error, or its commit's */
+				LOG_WARN("turn of session %lld not logged: %s",
+					 (long long)turns[i]->session_id, store_errmsg(w->st));
+				atomic_fetch_add(&w->failed, 1);
+			}
+		}
+	}
+	atomic_fetch_add(&w->batches, 1);
+	atomic_fetch_add(&w->turns, n);
+	for (size_t i = 0; i < n; i++) {
+		if (turns[i]->done)
+			turns[i]->done(turns[i]->arg, rcs[i]);
+		store_turn_free(turns[i]);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct store_writer *w = arg;
+	void *batch[WRITER_BATCH];
+	size_t n;
+
+	/* blocks for the first turn; returns 0 only once the queue is closed and empty */
+	while ((n = cm_queue_pop_many(w->q, batch, WRITER_BATCH, -1)) > 0)
+		handle(w, (struct store_turn **)batch, n);
+	return NULL;
+}
+
+struct store_writer *store_writer_start(const char *path, char *err, size_t errlen)
+{
+	struct store_writer *w = calloc(1, sizeof *w);
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!(w->st = store_open(path, err, errlen)))
+		goto fail;
+	if (!(w->q = cm_queue_create(WRITER_QUEUE))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (pthread_create(&w->thread, NULL, writer_main, w)) {
+		snprintf(err, errlen, "cannot start the log writer thread");
+		goto fail;
+	}
+	return w;
+fail:
+	cm_queue_destroy(w->q);
+	store_close(w->st);
+	free(w);
+	return NULL;
+}
+
+int store_writer_submit(struct store_writer *w, struct store_turn *turn)
+{
+	return cm_queue_push(w->q, turn) ? -1 : 0;
+}
+
+void store_writer_stop(struct store_writer *w)
+{
+	if (!w)
+		return;
+	cm_queue_close(w->q);
+	pthread_join(w->thread, NULL);
+	cm_queue_destroy(w->q);
+	store_close(w->st);
+	free(w);
+}
+
+void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out)
+{
+	out->turns = atomic_load(&w->turns);
+	out->batches = atomic_load(&w->batches);
+	out->failed = atomic_load(&w->failed);
+	out->retried_batches = atomic_load(&w->retried);
+	out->queued = cm_queue_depth(w->q);
+}
