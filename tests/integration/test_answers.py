@@ -1,0 +1,84 @@
+"""tests/integration/test_answers.py — the demo store answers English and Chinese
+questions correctly through the WebSocket: "I lost my card" gets the lost/stolen card
+answer and "我的卡丢了" the Chinese lost-card answer; then the share of
+tests/data/en_smoke.tsv and tests/data/zh_paraphrases.tsv (question TAB expected answer,
+given as its title or one of its tags) answered with the expected answer is printed and
+must stay above a floor measured on this build with a margin (not 100 %)."""
+import sqlite3
+
+import kefutest as kt
+from kefutest import check
+
+# Measured shares minus a margin; see the log line "accuracy" of this test.
+FLOOR = {"en_smoke.tsv": 0.80, "zh_paraphrases.tsv": 0.75}
+
+
+def answer_index(db):
+    """{key: answer id} for every answer title and tag of the store (keys case-folded)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        rows = con.execute("SELECT id, title, tags, lang FROM answers WHERE enabled").fetchall()
+    finally:
+        con.close()
+    idx, lang = {}, {}
+    for aid, title, tags, lg in rows:
+        lang[aid] = lg
+        idx[title.casefold()] = aid
+        for t in tags.replace(";", ",").split(","):
+            if t.strip():
+                idx.setdefault(t.strip().casefold(), aid)
+    return idx, lang
+
+
+def share(ws, name, idx):
+    rows = kt.read_tsv(name)
+    check(len(rows) >= 20, "%s has only %d rows", name, len(rows))
+    right, wrong = 0, []
+    for i, row in enumerate(rows):
+        check(len(row) >= 2, "%s row %d: want question TAB answer: %r", name, i + 1, row)
+        q, want = row[0], row[1].strip().casefold()
+        check(want in idx, "%s row %d: %r is no answer title or tag of the demo store",
+              name, i + 1, row[1])
+        r = ws.ask("%s-%d" % (name, i), q)
+        if r["answer_id"] == idx[want]:
+            right += 1
+        else:
+            wrong.append((q, row[1], r.get("title") if not r["fallback"] else "(fallback)"))
+    acc = right / len(rows)
+    kt.log("accuracy %s: %d/%d = %.1f %% (floor %.0f %%)", name, right, len(rows), 100 * acc,
+           100 * FLOOR[name])
+    for q, want, got in wrong[:10]:
+        kt.log("    miss: %s -> %s (want %s)", q, got, want)
+    return acc
+
+
+def run():
+    d = kt.Kefud("--rate-limit", "1000000").start()
+    idx, lang = answer_index(d.db)
+    ws = d.ws()
+    ws.welcome()
+
+    r = ws.ask("en", "I lost my card")
+    t = r.get("title", "").casefold()
+    check(not r["fallback"] and "card" in t and ("lost" in t or "stolen" in t),
+          '"I lost my card" answered with %r', r.get("title"))
+    check(r["lang"] == "en" and lang.get(r["answer_id"]) == "en", "English answer: %r", r)
+
+    r = ws.ask("zh", "我的卡丢了")
+    t = r.get("title", "")
+    check(not r["fallback"] and "卡" in t and any(w in t for w in ("丢", "挂失", "遗失")),
+          '"我的卡丢了" answered with %r', t)
+    check(r["lang"] == "zh" and lang.get(r["answer_id"]) == "zh", "Chinese answer: %r", r)
+    check("卡" in r["text"], "Chinese lost-card answer text is not about the card: %r", r)
+
+    low = []
+    for name in FLOOR:
+        acc = share(ws, name, idx)
+        if acc < FLOOR[name]:
+            low.append("%s %.1f %% < %.0f %%" % (name, 100 * acc, 100 * FLOOR[name]))
+    check(not low, "answer accuracy below its floor: %s", "; ".join(low))
+    ws.close()
+    d.stop()
+
+
+kt.main(run)

@@ -1,0 +1,58 @@
+"""tests/integration/test_basic.py — welcome -> message -> reply with every field of
+docs/protocol.md; ping/pong; /healthz; /metrics parses as Prometheus text and its message
+counters move; `/` serves the chat page."""
+import kefutest as kt
+from kefutest import check
+
+
+def run():
+    d = kt.Kefud("--workers", "2").start()
+
+    h = d.healthz()
+    check(h.get("status") == "ok", "/healthz status field: %r", h)
+    check(isinstance(h.get("answers"), int) and h["answers"] >= 77 + 15,
+          "/healthz answers should count the demo store (77 English + 15 Chinese): %r", h)
+    check(isinstance(h.get("model"), str), "/healthz model field: %r", h)
+
+    st, hdr, body = kt.http_get(d.port, "/")
+    check(st == 200, "GET / status %s", st)
+    check(hdr.get("content-type", "").startswith("text/html"), "GET / type %r", hdr)
+    page = body.decode("utf-8", "replace").lower()
+    check("<html" in page and "/ws" in page, "GET / is not a chat page using /ws")
+
+    before = d.metrics()
+
+    ws = d.ws()
+    w = ws.welcome()
+    check(w.get("resumed") is False, "fresh welcome must say resumed false: %r", w)
+    check(isinstance(w.get("text"), str) and w["text"], "welcome text: %r", w)
+    check(isinstance(w.get("server"), str) and w["server"].startswith("kefu/"),
+          "welcome server: %r", w)
+
+    r = ws.ask("c-1", "I lost my card")
+    check(r["fallback"] is False, "a plain demo question should not fall back: %r", r)
+    ws.send_json({"type": "ping"})
+    ws.expect("pong")
+    r2 = ws.ask("c-2", "我的卡丢了")
+    check(r2["lang"] == "zh", "Chinese question answered with lang %r", r2["lang"])
+    ws.close()
+
+    # A client that asks for no subprotocol is served the same.
+    ws = d.ws(subprotocol=None)
+    ws.welcome()
+    ws.ask("x", "How do I top up?")
+    ws.close()
+
+    after = d.metrics()
+    msg = lambda n: "message" in n and not n.endswith(("_bucket", "_sum", "_count"))
+    b, a = kt.metric_sum(before, msg), kt.metric_sum(after, msg)
+    check(a >= b + 3, "/metrics message counters did not move by 3: %s -> %s", b, a)
+    hist = [n for n, t in after["types"].items() if t == "histogram"]
+    check(hist, "/metrics has no histogram (reply latency)")
+    cnt = sum(v for n, _, v in after["samples"] if n in [h + "_count" for h in hist])
+    check(cnt >= 3, "latency histogram counts %s observations after 3 replies", cnt)
+    kt.log("metrics: message counters %s -> %s, histograms %s", b, a, hist)
+    d.stop()
+
+
+kt.main(run)
