@@ -34,5 +34,6 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_ask(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct command {
 	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON (stdout by default)" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },
+	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,263 @@
+#!/usr/bin/python3
+"""bench/nlu/run.py -- kefu's text encoder beside two classic references, on the same folds.
+
+    ninja -C BUILD bench-nlu          (or: /usr/bin/python3 bench/nlu/run.py --kefu BUILD/tools/kefu/kefu)
+
+Sets (from ../shared/data, test splits held out, never used):
+  banking77, hwu64   5-fold cross-validation of train.csv (one fixed shuffle, the same
+                     fold files for every system)
+  clinc150           train (+ oos_train learnt as the class "oos") vs val (+ oos_val)
+  banking77+typos    fold 1 of banking77 with keyboard typos injected into the test texts
+                     (spelling tolerance)
+Systems:
+  kefu      `kefu eval --json` (hashed TF-IDF + softmax regression in C, calibrated)
+  sklearn   ref_sklearn.py: TF-IDF word 1-2 + char_wb 2-5, LogisticRegression (C=30)
+  fastText  Debian fasttext: -epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 100
+For the OOS set every system learns "oos" as a class and tunes a confidence threshold
+on a 10 % split carved from train (kefu also a margin), then refits on all of train.
+Printed: accuracy (clinc150: in-scope accuracy), macro-F1, OOS recall, training seconds,
+median microseconds per query on one thread (fastText: batch time per query, one
+thread), model size.  Means over folds.
+"""
+import argparse, csv, json, os, random, shutil, statistics, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FT_ARGS = ['-epoch', '50', '-lr', '0.5', '-wordNgrams', '2', '-minn', '3', '-maxn', '5',
+           '-dim', '100']
+
+
+def read_csv(path):
+    with open(path, newline='', encoding='utf-8') as f:
+        return [(r['text'], r['category']) for r in csv.DictReader(f)]
+
+
+def write_csv(path, rows):
+    with open(path, 'w', newline='', encoding='utf-8') as f:
+        w = csv.writer(f)
+        w.writerow(['text', 'category'])
+        w.writerows(rows)
+
+
+KEYS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm']
+
+
+def typo(text, rng):
+    """One keyboard typo (neighbour key, drop, double or swap) in ~every 3rd word >= 4."""
+    out = []
+    for w in text.split(' '):
+        if len(w) >= 4 and w.isalpha() and rng.random() < 0.35:
+            i = rng.randrange(1, len(w) - 1)
+            kind = rng.randrange(4)
+            c = w[i].lower()
+            if kind == 0:
+                for row in KEYS:
+                    if c in row:
+                        j = row.index(c)
+                        c = row[j - 1] if j > 0 and rng.random() < 0.5 else row[min(j + 1, len(row) - 1)]
+                w = w[:i] + c + w[i + 1:]
+            elif kind == 1:
+                w = w[:i] + w[i + 1:]
+            elif kind == 2:
+                w = w[:i] + w[i] + w[i:]
+            else:
+                w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        out.append(w)
+    return ' '.join(out)
+
+
+def make_sets(data, work, folds, only):
+    sets = []
+    for name in ('banking77', 'hwu64'):
+        if only and name not in only and not (name == 'banking77' and 'banking77+typos' in only):
+            continue
+        rows = read_csv(os.path.join(data, name, 'train.csv'))
+        order = list(range(len(rows)))
+        random.Random(0).shuffle(order)
+        pairs = []
+        for k in range(folds):
+            tr = [rows[i] for j, i in enumerate(order) if j % folds != k]
+            te = [rows[i] for j, i in enumerate(order) if j % folds == k]
+            a, b = os.path.join(work, f'{name}_{k}_train.csv'), os.path.join(work, f'{name}_{k}_test.csv')
+            write_csv(a, tr)
+            write_csv(b, te)
+            pairs.append((a, b))
+        if not only or name in only:
+            sets.append((name, pairs, None))
+        if name == 'banking77' and (not only or 'banking77+typos' in only):
+            rng = random.Random(3)
+            te = [(typo(t, rng), c) for t, c in read_csv(pairs[0][1])]
+            b = os.path.join(work, 'banking77_typos_test.csv')
+            write_csv(b, te)
+            sets.append(('banking77+typos', [(pairs[0][0], b)], None))
+    if not only or 'clinc150' in only:
+        with open(os.path.join(data, 'clinc150', 'train_val.json'), encoding='utf-8') as f:
+            d = json.load(f)
+        a, b = os.path.join(work, 'clinc150_train.csv'), os.path.join(work, 'clinc150_val.csv')
+        write_csv(a, [(t, c) for t, c in d['train']] + [(t, 'oos') for t, _ in d['oos_train']])
+        write_csv(b, [(t, c) for t, c in d['val']] + [(t, 'oos') for t, _ in d['oos_val']])
+        sets.append(('clinc150', [(a, b)], 'oos'))
+    return sets
+
+
+def run_kefu(kefu, train, test, oos):
+    cmd = [kefu, 'eval', '--train', train, '--test', test, '--json']
+    if oos:
+        cmd += ['--oos-label', oos]
+    r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    r['accuracy_shown'] = r['in_scope_accuracy'] if oos else r['accuracy']
+    return r
+
+
+def run_sklearn(train, test, oos):
+    cmd = ['/usr/bin/python3', os.path.join(HERE, 'ref_sklearn.py'), '--train', train,
+           '--test', test]
+    if oos:
+        cmd += ['--oos-label', oos]
+    r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    r['accuracy_shown'] = r['in_scope_accuracy'] if oos else r['accuracy']
+    return r
+
+
+def ft_clean(t):
+    return ' '.join(t.lower().replace('\n', ' ').split())
+
+
+def ft_write(path, rows):
+    with open(path, 'w', encoding='utf-8') as f:
+        for t, c in rows:
+            f.write(f'__label__{c.replace(" ", "_")} {ft_clean(t)}\n')
+
+
+def ft_train(tmp, rows, name):
+    src = os.path.join(tmp, name + '.txt')
+    ft_write(src, rows)
+    out = os.path.join(tmp, name)
+    subprocess.run(['fasttext', 'supervised', '-input', src, '-output', out, '-thread', '2']
+                   + FT_ARGS, check=True, capture_output=True)
+    return out + '.bin'
+
+
+def ft_predict(model, texts, tmp):
+    src = os.path.join(tmp, 'q.txt')
+    with open(src, 'w', encoding='utf-8') as f:
+        for t in texts:
+            f.write(ft_clean(t) + '\n')
+    t0 = time.perf_counter()
+    out = subprocess.run(['fasttext', 'predict-prob', model, src, '2'], check=True,
+                         capture_output=True, text=True).stdout.splitlines()
+    dt = time.perf_counter() - t0
+    res = []
+    for line in out:
+        p = line.split()
+        top = (p[0][9:], float(p[1])) if p else ('', 0.0)
+        res.append(top)
+    return res, dt
+
+
+def ft_overhead(model, tmp):
+    _, dt = ft_predict(model, ['hello'], tmp)
+    return dt
+
+
+def run_fasttext(train, test, oos):
+    tr, te = read_csv(train), read_csv(test)
+    tmp = tempfile.mkdtemp(prefix='kefu-ft-')
+    try:
+        t0 = time.perf_counter()
+        thr = 0.0
+        if oos:
+            idx = list(range(len(tr)))
+            random.Random(1).shuffle(idx)
+            cut = len(idx) // 10
+            m = ft_train(tmp, [tr[i] for i in idx[cut:]], 'carve')
+            pr, _ = ft_predict(m, [tr[i][0] for i in idx[:cut]], tmp)
+            sys.path.insert(0, HERE)
+            from ref_sklearn import choose_threshold
+            conf = [p if lab != oos else 0.0 for lab, p in pr]
+            thr = choose_threshold(conf, [tr[i][1] == oos for i in idx[:cut]],
+                                   [lab == tr[i][1] for (lab, _), i in zip(pr, idx[:cut])])
+            os.remove(m)
+        model = ft_train(tmp, tr, 'model')
+        train_s = time.perf_counter() - t0
+        size = os.path.getsize(model)
+        pr, dt = ft_predict(model, [t for t, _ in te], tmp)
+        per_q = max(0.0, dt - ft_overhead(model, tmp)) / len(te) * 1e6
+        pred = [oos if oos and p < thr else lab for lab, p in pr]
+        truth = [c.replace(' ', '_') for _, c in te]
+    finally:
+        shutil.rmtree(tmp)
+    return metrics(truth, pred, oos, train_s, per_q, size)
+
+
+def metrics(truth, pred, oos, train_s, us, size):
+    labels = sorted(set(truth) | set(pred))
+    f1 = []
+    for c in labels:
+        tp = sum(1 for t, p in zip(truth, pred) if t == c and p == c)
+        fp = sum(1 for t, p in zip(truth, pred) if t != c and p == c)
+        fn = sum(1 for t, p in zip(truth, pred) if t == c and p != c)
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+    r = {'accuracy': sum(t == p for t, p in zip(truth, pred)) / len(truth),
+         'macro_f1': sum(f1) / len(f1), 'train_seconds': train_s, 'predict_us_median': us,
+         'model_bytes': size}
+    r['accuracy_shown'] = r['accuracy']
+    if oos:
+        ins = [(t, p) for t, p in zip(truth, pred) if t != oos]
+        r['accuracy_shown'] = sum(t == p for t, p in ins) / len(ins)
+        o = [p == oos for t, p in zip(truth, pred) if t == oos]
+        r['oos_recall'] = sum(o) / len(o)
+    return r
+
+
+SYSTEMS = [('kefu', None), ('sklearn', run_sklearn), ('fastText', run_fasttext)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--kefu', required=True, help='path of the built kefu program')
+    ap.add_argument('--data', default=os.path.join(HERE, '..', '..', '..', 'shared', 'data'))
+    ap.add_argument('--folds', type=int, default=5)
+    ap.add_argument('--sets', default='', help='comma-separated subset of the sets')
+    ap.add_argument('--systems', default='kefu,sklearn,fastText')
+    a = ap.parse_args()
+    only = [s for s in a.sets.split(',') if s]
+    systems = a.systems.split(',')
+    work = tempfile.mkdtemp(prefix='kefu-bench-nlu-')
+    rows = []
+    try:
+        for name, pairs, oos in make_sets(a.data, work, a.folds, only):
+            for sysname, fn in SYSTEMS:
+                if sysname not in systems:
+                    continue
+                rs = []
+                for train, test in pairs:
+                    r = run_kefu(a.kefu, train, test, oos) if sysname == 'kefu' else fn(train, test, oos)
+                    rs.append(r)
+                    print(f'  {name} {sysname} fold {len(rs)}/{len(pairs)}: '
+                          f'acc {100 * r["accuracy_shown"]:.2f}', file=sys.stderr, flush=True)
+                mean = lambda k: statistics.mean(r[k] for r in rs)
+                rows.append((name, sysname, mean('accuracy_shown'), mean('macro_f1'),
+                             mean('oos_recall') if oos else None, mean('train_seconds'),
+                             statistics.median(r['predict_us_median'] for r in rs),
+                             mean('model_bytes'), len(pairs)))
+        big = None
+        if 'kefu' in systems and (not only or 'banking77' in only):
+            full = os.path.join(a.data, 'banking77', 'train.csv')
+            r = run_kefu(a.kefu, full, os.path.join(work, 'banking77_0_test.csv'), None)
+            big = (r['n_train'], r['train_seconds'])
+    finally:
+        shutil.rmtree(work)
+    print(f'{"set":<16} {"system":<9} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
+          f'{"OOS rec.":>9} {"train s":>8} {"µs/query":>9} {"model MB":>9}')
+    for name, sysname, acc, f1, oosr, tr, us, size, n in rows:
+        o = f'{100 * oosr:8.2f}%' if oosr is not None else f'{"-":>9}'
+        print(f'{name:<16} {sysname:<9} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
+              f'{tr:8.1f} {us:9.1f} {size / 1e6:9.1f}')
+    print('clinc150 accuracy is in-scope accuracy; OOS recall on oos_val.  Means over folds; '
+          'µs/query: median (fastText: batch mean).')
+    if big:
+        print(f'kefu training time on all {big[0]} banking77 examples: {big[1]:.1f} s')
+
+
+if __name__ == '__main__':
+    main()

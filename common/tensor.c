@@ -1,0 +1,136 @@
+/* common/tensor.c — dense kernels over OpenBLAS and a few plain loops (see tensor.h).
+ * Any thread; no allocation; no global state besides OpenBLAS's own thread setting. */
+#include "tensor.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void openblas_set_num_threads(int n);
+
+void cm_blas_single_thread(void)
+{
+	openblas_set_num_threads(1);
+}
+
+void cm_sgemm(int m, int n, int k, float alpha, const float *a, const float *b, int trans_b,
+	      float beta, float *c)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
+		    alpha, a, k, b, trans_b ? k : n, beta, c, n);
+}
+
+void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float *x,
+	      float beta, float *y)
+{
+	cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, m, n, alpha, a, n, x, 1,
+		    beta, y, 1);
+}
+
+void cm_axpy(size_t n, float a, const float *restrict x, float *restrict y)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i] += a * x[i];
+}
+
+float cm_dot(size_t n, const float *x, const float *y)
+{
+	float s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += x[i] * y[i];
+	return s;
+}
+
+float cm_l2_normalize(size_t n, float *x)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)x[i] * x[i];
+	float norm = (float)sqrt(s);
+	if (norm > 0)
+		for (size_t i = 0; i < n; i++)
+			x[i] /= norm;
+	return norm;
+}
+
+float cm_softmax(size_t n, float *x, float t)
+{
+	if (n == 0)
+		return 0;
+	float mx = x[0];
+	for (size_t i = 1; i < n; i++)
+		if (x[i] > mx)
+			mx = x[i];
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		x[i] = expf((x[i] - mx) / t);
+		sum += x[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(x[i] / sum);
+	return mx / t + (float)log(sum);
+}
+
+void cm_relu(size_t n, float *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (x[i] < 0)
+			x[i] = 0;
+}
+
+uint16_t cm_f16_from_f32(float f)
+{
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	uint32_t sign = (x >> 16) & 0x8000u;
+	uint32_t exp = (x >> 23) & 0xffu;
+	uint32_t man = x & 0x7fffffu;
+
+	if (exp == 0xff)                       /* inf or nan */
+		return (uint16_t)(sign | 0x7c00u | (man ? 0x200u : 0));
+	int e = (int)exp - 127 + 15;
+	if (e >= 0x1f)                         /* overflow -> inf */
+		return (uint16_t)(sign | 0x7c00u);
+	if (e <= 0) {                          /* subnormal half or zero */
+		if (e < -10)
+			return (uint16_t)sign;
+		man |= 0x800000u;
+		uint32_t shift = (uint32_t)(14 - e);
+		uint32_t h = man >> shift;
+		uint32_t rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+		if (rem > half || (rem == half && (h & 1)))
+			h++;
+		return (uint16_t)(sign | h);
+	}
+	uint32_t h = ((uint32_t)e << 10) | (man >> 13);
+	uint32_t rem = man & 0x1fffu;
+	if (rem > 0x1000u || (rem == 0x1000u && (h & 1)))
+		h++;                           /* may carry into the exponent: still correct */
+	return (uint16_t)(sign | h);
+}
+
+float cm_f32_from_f16(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+	uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, x;
+
+	if (exp == 0) {
+		if (man == 0) {
+			x = sign;
+		} else {                       /* subnormal: normalise */
+			int e = -1;
+			do {
+				e++;
+				man <<= 1;
+			} while (!(man & 0x400u));
+			x = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ffu) << 13);
+		}
+	} else if (exp == 0x1f) {
+		x = sign | 0x7f800000u | (man << 13);
+	} else {
+		x = sign | ((exp + 127 - 15) << 23) | (man << 13);
+	}
+	float f;
+	memcpy(&f, &x, 4);
+	return f;
+}

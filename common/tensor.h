@@ -1,0 +1,42 @@
+/* common/tensor.h — the small dense maths kernels of kefu (prefix cm_).
+ *
+ * This is the one place that calls OpenBLAS (cblas_sgemm / cblas_sgemv); everything else
+ * (nlu, vision, speech) calls these wrappers so that threading and layout decisions live
+ * in one file.  All matrices are row-major float32.  Each kernel has a naive reference in
+ * common/test_tensor.c with a stated tolerance.
+ *
+ * Pure functions over caller-owned memory: any thread, no allocation.  OpenBLAS is used
+ * single-threaded by callers that run on a worker (see cm_blas_single_thread).
+ */
+#ifndef KEFU_COMMON_TENSOR_H
+#define KEFU_COMMON_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Asks OpenBLAS for one thread per call (kefu runs one worker per core). */
+void cm_blas_single_thread(void);
+
+/* C[m×n] = alpha · A[m×k] · op(B) + beta · C, op(B) = B[k×n], or B[n×k] transposed when
+ * trans_b is non-zero. */
+void cm_sgemm(int m, int n, int k, float alpha, const float *a, const float *b, int trans_b,
+	      float beta, float *c);
+/* y[m] = alpha · A[m×n] · x[n] + beta · y, or y[n] = alpha · Aᵀ · x[m] + beta · y when
+ * trans is non-zero. */
+void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float *x,
+	      float beta, float *y);
+/* y += a · x over n floats (auto-vectorised loop: the sparse-feature hot path). */
+void cm_axpy(size_t n, float a, const float *x, float *y);
+float cm_dot(size_t n, const float *x, const float *y);
+/* Scales x to unit L2 norm (left alone when the norm is 0); returns the old norm. */
+float cm_l2_normalize(size_t n, float *x);
+/* In-place softmax of x[n] at temperature t (> 0): x ← exp(x/t − max) / Σ.  Returns the
+ * log of the normaliser, log Σ exp(x/t), so log p_i = x_i/t − returned value. */
+float cm_softmax(size_t n, float *x, float t);
+/* x ← max(x, 0). */
+void cm_relu(size_t n, float *x);
+/* IEEE half <-> single precision (round to nearest even; inf/nan preserved). */
+uint16_t cm_f16_from_f32(float f);
+float cm_f32_from_f16(uint16_t h);
+
+#endif

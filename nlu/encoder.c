@@ -1,0 +1,448 @@
+/* nlu/encoder.c — kefu's trained text encoder (φ_text): hashed TF-IDF features →
+ * multinomial logistic regression → temperature-scaled softmax → out-of-scope rule.
+ *
+ * Training (nlu_enc_train) carves a calibration split from the training data unless a
+ * validation set is given, trains on the rest, fits the temperature and the OOS rule on
+ * the split, then refits on everything with the same settings.  The encoder is immutable
+ * afterwards and shared by every thread; each thread predicts with its own scratch.
+ * The model file holds the feature settings, idf and weights in float16 (halving the
+ * blob; the weights are widened back to float32 at load) and the calibration.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "tensor.h"
+
+struct nlu_enc_scratch {
+	struct nlu_fx *fx;
+	struct nlu_sparse sp;
+	float *probs;
+};
+
+void nlu_enc_opts_default(struct nlu_enc_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->feat = (struct nlu_feat_cfg){ .bits = 16, .char_min = 1, .char_max = 5,
+					 .word_bigrams = 1 };
+	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
+					   .seed = 1 };
+	o->val_frac = 0.1f;
+	o->w_oos = 1.0f;
+	o->augment = 0;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Trains feat (idf) + lin on the examples idx[0..n) of d (labels mapped through map). */
+static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n,
+	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx)
+{
+	char **texts = malloc(sizeof *texts * (n ? n : 1));
+	struct nlu_sparse *xs = calloc(n ? n : 1, sizeof *xs), sp = { 0 };
+	int *y = malloc(sizeof *y * (n ? n : 1)), rc = -1;
+
+	if (!texts || !xs || !y || nlu_sparse_alloc(&sp, NLU_FEAT_MAX))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		texts[i] = d->texts[idx[i]];
+		y[i] = map[d->labels[idx[i]]];
+	}
+	nlu_feat_free(&e->feat);
+	if (nlu_feat_fit_idf(&e->feat, fx, texts, n))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int k = nlu_feat_vector(&e->feat, fx, texts[i], strlen(texts[i]), &sp);
+		if (k < 0)
+			k = 0;
+		if (nlu_sparse_alloc(&xs[i], (uint32_t)k + 1))
+			goto out;
+		memcpy(xs[i].idx, sp.idx, sizeof *sp.idx * (size_t)k);
+		memcpy(xs[i].val, sp.val, sizeof *sp.val * (size_t)k);
+		xs[i].nnz = (uint32_t)k;
+	}
+	nlu_linear_free(&e->lin);
+	rc = nlu_linear_train(&e->lin, e->feat.dim, e->n_cls, xs, y, n, &o->lin);
+out:
+	if (xs)
+		for (size_t i = 0; i < n; i++)
+			nlu_sparse_free(&xs[i]);
+	free(xs);
+	nlu_sparse_free(&sp);
+	free(texts);
+	free(y);
+	return rc;
+}
+
+static void decide(const struct nlu_enc *e, const float *probs, struct nlu_enc_pred *p)
+{
+	int a = 0, b = e->n_cls > 1 ? 1 : 0;
+	if (e->n_cls > 1 && probs[b] > probs[a]) {
+		a = 1;
+		b = 0;
+	}
+	for (uint32_t c = 2; c < e->n_cls; c++) {
+		if (probs[c] > probs[a]) {
+			b = a;
+			a = (int)c;
+		} else if (probs[c] > probs[b]) {
+			b = (int)c;
+		}
+	}
+	p->cls = a;
+	p->second_cls = b;
+	p->conf = probs[a];
+	p->second = e->n_cls > 1 ? probs[b] : 0;
+	p->refuse = a == e->oos_class || p->conf < e->threshold ||
+		    p->conf - p->second < e->margin;
+}
+
+int nlu_enc_predict(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		    size_t len, struct nlu_enc_pred *p, const float **probs)
+{
+	int nnz = nlu_feat_vector(&e->feat, s->fx, text, len, &s->sp);
+	if (nnz < 0)
+		s->sp.nnz = 0;
+	nlu_linear_logits(&e->lin, &s->sp, s->probs);
+	cm_softmax(e->n_cls, s->probs, e->temperature);
+	decide(e, s->probs, p);
+	if (probs)
+		*probs = s->probs;
+	if (nnz <= 0) {
+		p->refuse = 1;
+		return -1;
+	}
+	return 0;
+}
+
+struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e)
+{
+	struct nlu_enc_scratch *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->fx = nlu_fx_create();
+	s->probs = malloc(sizeof *s->probs * (e->n_cls ? e->n_cls : 1));
+	if (!s->fx || !s->probs || nlu_sparse_alloc(&s->sp, NLU_FEAT_MAX)) {
+		nlu_enc_scratch_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s)
+{
+	if (!s)
+		return;
+	nlu_fx_destroy(s->fx);
+	nlu_sparse_free(&s->sp);
+	free(s->probs);
+	free(s);
+}
+
+void nlu_enc_destroy(struct nlu_enc *e)
+{
+	if (!e)
+		return;
+	nlu_feat_free(&e->feat);
+	nlu_linear_free(&e->lin);
+	if (e->labels)
+		for (uint32_t c = 0; c < e->n_cls; c++)
+			free(e->labels[c]);
+	free(e->labels);
+	free(e);
+}
+
+/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
+static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint32_t *idx,
+		     size_t n, const int *map, const struct nlu_enc_opts *o)
+{
+	struct nlu_enc_scratch *s = nlu_enc_scratch_create(e);
+	float *logits = malloc(sizeof *logits * (n ? n : 1) * e->n_cls);
+	float *conf = malloc(sizeof *conf * (n ? n : 1)), *second = malloc(sizeof *second * (n ? n : 1));
+	int *y = malloc(sizeof *y * (n ? n : 1)), *pred = malloc(sizeof *pred * (n ? n : 1));
+	int rc = -1;
+	size_t m = 0;
+
+	if (!s || !logits || !conf || !second || !y || !pred)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		int lab = map[dv->labels[idx[i]]];
+		if (lab < 0)
+			continue;              /* a label the model has never seen */
+		const char *t = dv->texts[idx[i]];
+		nlu_feat_vector(&e->feat, s->fx, t, strlen(t), &s->sp);
+		nlu_linear_logits(&e->lin, &s->sp, logits + m * e->n_cls);
+		y[m++] = lab;
+	}
+	e->temperature = nlu_calib_temperature(logits, y, m, (int)e->n_cls);
+	float thr = e->threshold, mar = e->margin;
+	e->threshold = 0;
+	e->margin = 0;
+	for (size_t i = 0; i < m; i++) {
+		struct nlu_enc_pred p;
+		float *z = logits + i * e->n_cls;
+		cm_softmax(e->n_cls, z, e->temperature);
+		decide(e, z, &p);
+		conf[i] = p.conf;
+		second[i] = p.second;
+		pred[i] = p.cls;
+	}
+	int has_oos = 0;
+	for (size_t i = 0; i < m; i++)
+		has_oos |= y[i] == e->oos_class;
+	if (e->oos_class >= 0 && has_oos) {
+		nlu_calib_oos(conf, second, pred, y, m, e->oos_class, o->w_oos, &e->threshold,
+			      &e->margin);
+		e->tuned = 1;
+	} else {
+		e->threshold = thr;
+		e->margin = mar;
+	}
+	rc = 0;
+out:
+	nlu_enc_scratch_destroy(s);
+	free(logits);
+	free(conf);
+	free(second);
+	free(y);
+	free(pred);
+	return rc;
+}
+
+struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label,
+			      const struct nlu_dataset *val, const struct nlu_enc_opts *o,
+			      char *err, size_t errlen)
+{
+	struct nlu_enc *e = calloc(1, sizeof *e);
+	struct nlu_fx *fx = nlu_fx_create();
+	uint32_t *idx = malloc(sizeof *idx * (d->n ? d->n : 1));
+	int *map = malloc(sizeof *map * (d->n_labels ? d->n_labels : 1)), *vmap = NULL;
+	uint64_t seed = o->lin.seed ? o->lin.seed * 0x9e3779b97f4a7c15ull : 7;
+
+	if (!e || !fx || !idx || !map) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (d->n < 2 || d->n_labels < 2) {
+		snprintf(err, errlen, "training needs at least two labels with examples");
+		goto fail;
+	}
+	if (o->feat.bits < 10 || o->feat.bits > 24) {
+		snprintf(err, errlen, "feature bits must be within 10..24");
+		goto fail;
+	}
+	e->feat.cfg = o->feat;
+	e->feat.dim = 1u << o->feat.bits;
+	e->n_cls = (uint32_t)d->n_labels;
+	e->labels = calloc(e->n_cls, sizeof *e->labels);
+	e->oos_class = oos_label ? nlu_dataset_label(d, oos_label) : -1;
+	e->temperature = 1.0f;
+	if (!e->labels) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (uint32_t c = 0; c < e->n_cls; c++) {
+		map[c] = (int)c;
+		if (!(e->labels[c] = strdup(d->names[c]))) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < d->n; i++)
+		idx[i] = (uint32_t)i;
+
+	if (val) {
+		/* calibrate on the given validation set: map its labels onto ours */
+		uint32_t *vidx = malloc(sizeof *vidx * (val->n ? val->n : 1));
+		vmap = malloc(sizeof *vmap * (val->n_labels ? val->n_labels : 1));
+		if (!vidx || !vmap) {
+			free(vidx);
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (size_t c = 0; c < val->n_labels; c++) {
+			vmap[c] = nlu_dataset_label(d, val->names[c]);
+			if (vmap[c] < 0 && oos_label && !strcmp(val->names[c], oos_label))
+				vmap[c] = e->oos_class;
+		}
+		for (size_t i = 0; i < val->n; i++)
+			vidx[i] = (uint32_t)i;
+		int rc = fit(e, d, idx, d->n, map, o, fx);
+		if (!rc)
+			rc = calibrate(e, val, vidx, val->n, vmap, o);
+		free(vidx);
+		if (rc) {
+			snprintf(err, errlen, "out of memory while training");
+			goto fail;
+		}
+	} else {
+		size_t n_val = (size_t)((double)d->n * o->val_frac);
+		if (n_val >= 20 && d->n - n_val >= 2) {
+			for (size_t i = d->n; i > 1; i--) {   /* shuffle, then carve the head */
+				size_t k = rnd(&seed) % i;
+				uint32_t t = idx[i - 1];
+				idx[i - 1] = idx[k];
+				idx[k] = t;
+			}
+			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx) ||
+			    calibrate(e, d, idx, n_val, map, o)) {
+				snprintf(err, errlen, "out of memory while training");
+				goto fail;
+			}
+			for (size_t i = 0; i < d->n; i++)
+				idx[i] = (uint32_t)i;
+		}
+		if (fit(e, d, idx, d->n, map, o, fx)) {
+			snprintf(err, errlen, "out of memory while training");
+			goto fail;
+		}
+	}
+	nlu_fx_destroy(fx);
+	free(idx);
+	free(map);
+	free(vmap);
+	return e;
+fail:
+	nlu_enc_destroy(e);
+	nlu_fx_destroy(fx);
+	free(idx);
+	free(map);
+	free(vmap);
+	return NULL;
+}
+
+int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
+{
+	struct nlu_mf_writer w;
+	size_t nw = (size_t)e->feat.dim * e->n_cls, lab_len = 0;
+	uint16_t *h = malloc(sizeof *h * (nw > e->feat.dim ? nw : e->feat.dim));
+	char *labs;
+	int rc = -1;
+
+	for (uint32_t c = 0; c < e->n_cls; c++)
+		lab_len += strlen(e->labels[c]) + 1;
+	labs = malloc(lab_len ? lab_len : 1);
+	nlu_mf_writer_init(&w);
+	if (!h || !labs)
+		goto out;
+	int32_t cfg[8] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
+			   e->feat.cfg.word_bigrams, (int32_t)e->n_cls, e->oos_class, e->tuned, 0 };
+	float cal[4] = { e->temperature, e->threshold, e->margin, 0 };
+	uint32_t d8 = 8, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
+	nlu_mf_add(&w, "config", NLU_I32, 1, &d8, cfg);
+	nlu_mf_add(&w, "calibration", NLU_F32, 1, &d4, cal);
+	size_t o = 0;
+	for (uint32_t c = 0; c < e->n_cls; c++) {
+		size_t l = strlen(e->labels[c]) + 1;
+		memcpy(labs + o, e->labels[c], l);
+		o += l;
+	}
+	nlu_mf_add(&w, "labels", NLU_U8, 1, &dl, labs);
+	for (uint32_t i = 0; i < e->feat.dim; i++)
+		h[i] = cm_f16_from_f32(e->feat.idf[i]);
+	nlu_mf_add(&w, "idf", NLU_F16, 1, &e->feat.dim, h);
+	for (size_t i = 0; i < nw; i++)
+		h[i] = cm_f16_from_f32(e->lin.w[i]);
+	nlu_mf_add(&w, "linear.w", NLU_F16, 2, dims, h);
+	nlu_mf_add(&w, "linear.b", NLU_F32, 1, &e->n_cls, e->lin.b);
+	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
+out:
+	nlu_mf_writer_free(&w);
+	free(h);
+	free(labs);
+	return rc;
+}
+
+struct nlu_enc *nlu_enc_load(const void *blob, size_t len, char *err, size_t errlen)
+{
+	struct nlu_mf mf;
+	struct nlu_mf_tensor t;
+	struct nlu_enc *e = NULL;
+	const int32_t *cfg;
+	const float *cal, *b;
+	const uint16_t *idf, *w;
+	const char *labs;
+
+	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen))
+		return NULL;
+	if (!(cfg = nlu_mf_get(&mf, "config", NLU_I32, &t, err, errlen)) || t.dims[0] < 8 ||
+	    !(cal = nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen)) || t.dims[0] < 3)
+		goto bad;
+	if (cfg[0] < 10 || cfg[0] > 24 || cfg[1] < 0 || cfg[2] > 8 || cfg[4] < 2 ||
+	    cfg[5] < -1 || cfg[5] >= cfg[4] || !(cal[0] > 0)) {
+		snprintf(err, errlen, "model file has an invalid configuration");
+		return NULL;
+	}
+	e = calloc(1, sizeof *e);
+	if (!e)
+		goto oom;
+	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3] };
+	e->feat.dim = 1u << cfg[0];
+	e->n_cls = (uint32_t)cfg[4];
+	e->oos_class = cfg[5];
+	e->tuned = cfg[6];
+	e->temperature = cal[0];
+	e->threshold = cal[1];
+	e->margin = cal[2];
+	if (!(labs = nlu_mf_get(&mf, "labels", NLU_U8, &t, err, errlen)))
+		goto bad;
+	size_t lab_len = t.dims[0], o = 0;
+	if (!(e->labels = calloc(e->n_cls, sizeof *e->labels)))
+		goto oom;
+	for (uint32_t c = 0; c < e->n_cls; c++) {
+		const char *z = o < lab_len ? memchr(labs + o, 0, lab_len - o) : NULL;
+		if (!z) {
+			snprintf(err, errlen, "model file labels are corrupt");
+			goto fail;
+		}
+		if (!(e->labels[c] = strdup(labs + o)))
+			goto oom;
+		o = (size_t)(z - labs) + 1;
+	}
+	if (!(idf = nlu_mf_get(&mf, "idf", NLU_F16, &t, err, errlen)))
+		goto bad;
+	if (t.dims[0] != e->feat.dim) {
+		snprintf(err, errlen, "model file idf has the wrong size");
+		goto fail;
+	}
+	if (!(w = nlu_mf_get(&mf, "linear.w", NLU_F16, &t, err, errlen)))
+		goto bad;
+	if (t.rank != 2 || t.dims[0] != e->feat.dim || t.dims[1] != e->n_cls) {
+		snprintf(err, errlen, "model file weights have the wrong shape");
+		goto fail;
+	}
+	if (!(b = nlu_mf_get(&mf, "linear.b", NLU_F32, &t, err, errlen)))
+		goto bad;
+	if (t.dims[0] != e->n_cls) {
+		snprintf(err, errlen, "model file bias has the wrong size");
+		goto fail;
+	}
+	size_t nw = (size_t)e->feat.dim * e->n_cls;
+	e->feat.idf = malloc(sizeof *e->feat.idf * e->feat.dim);
+	e->feat.own_idf = 1;
+	e->lin = (struct nlu_linear){ e->feat.dim, e->n_cls, malloc(sizeof(float) * nw),
+				      malloc(sizeof(float) * e->n_cls), 1 };
+	if (!e->feat.idf || !e->lin.w || !e->lin.b)
+		goto oom;
+	for (uint32_t i = 0; i < e->feat.dim; i++)
+		e->feat.idf[i] = cm_f32_from_f16(idf[i]);
+	for (size_t i = 0; i < nw; i++)
+		e->lin.w[i] = cm_f32_from_f16(w[i]);
+	memcpy(e->lin.b, b, sizeof(float) * e->n_cls);
+	return e;
+oom:
+	snprintf(err, errlen, "out of memory loading the model");
+	goto fail;
+bad:
+fail:
+	nlu_enc_destroy(e);
+	return NULL;
+}

@@ -1,0 +1,250 @@
+/* nlu/eval.c — measures the trained encoder the way the daemon uses it: train, save the
+ * model file, load it back, answer each test text one at a time on one thread (timed),
+ * then accuracy, macro-F1, in-scope accuracy, OOS recall and the most confused pairs.
+ * Runs on the caller's thread (training may use a helper thread, see linear.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "model.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Index of name in names[0..*n), appending it when absent. */
+static int intern(const char **names, int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	names[*n] = name;
+	return (*n)++;
+}
+
+static void add_confused(struct nlu_eval_result *r, const char *truth, const char *pred,
+			 int count)
+{
+	for (int i = 0; i < r->n_confused; i++)
+		if (!strcmp(r->confused[i].truth, truth) && !strcmp(r->confused[i].pred, pred)) {
+			r->confused[i].count += count;
+			goto sort;
+		}
+	if (r->n_confused < NLU_EVAL_TOP_CONFUSED) {
+		int i = r->n_confused++;
+		snprintf(r->confused[i].truth, sizeof r->confused[i].truth, "%s", truth);
+		snprintf(r->confused[i].pred, sizeof r->confused[i].pred, "%s", pred);
+		r->confused[i].count = count;
+	} else if (count > r->confused[NLU_EVAL_TOP_CONFUSED - 1].count) {
+		int i = NLU_EVAL_TOP_CONFUSED - 1;
+		snprintf(r->confused[i].truth, sizeof r->confused[i].truth, "%s", truth);
+		snprintf(r->confused[i].pred, sizeof r->confused[i].pred, "%s", pred);
+		r->confused[i].count = count;
+	}
+sort:
+	for (int i = 1; i < r->n_confused; i++)
+		for (int j = i; j > 0 && r->confused[j].count > r->confused[j - 1].count; j--) {
+			__typeof__(r->confused[0]) t = r->confused[j];
+			r->confused[j] = r->confused[j - 1];
+			r->confused[j - 1] = t;
+		}
+}
+
+int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
+		 const struct nlu_dataset *val, const char *oos_label,
+		 const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
+		 size_t errlen)
+{
+	struct nlu_enc *e = NULL, *loaded = NULL;
+	struct nlu_enc_scratch *s = NULL;
+	void *blob = NULL;
+	size_t blob_len = 0;
+	int rc = -1, n_names = 0;
+	size_t n_all = te->n_labels + tr->n_labels + 1;
+	const char **names = malloc(sizeof *names * n_all);
+	int *truth = malloc(sizeof *truth * (te->n ? te->n : 1));
+	int *pred = malloc(sizeof *pred * (te->n ? te->n : 1));
+	double *us = malloc(sizeof *us * (te->n ? te->n : 1));
+
+	memset(r, 0, sizeof *r);
+	r->oos_recall = -1;
+	r->n_folds = 1;
+	if (!names || !truth || !pred || !us) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	uint64_t t0 = cm_now_us();
+	e = nlu_enc_train(tr, oos_label, val, o, err, errlen);
+	if (!e)
+		goto out;
+	if (nlu_enc_save(e, &blob, &blob_len)) {
+		snprintf(err, errlen, "out of memory saving the model");
+		goto out;
+	}
+	r->train_seconds = (double)(cm_now_us() - t0) / 1e6;
+	loaded = nlu_enc_load(blob, blob_len, err, errlen);
+	if (!loaded || !(s = nlu_enc_scratch_create(loaded))) {
+		if (loaded)
+			snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r->n_train = tr->n;
+	r->n_test = te->n;
+	r->model_bytes = blob_len;
+	r->threshold = loaded->threshold;
+	r->margin = loaded->margin;
+	r->temperature = loaded->temperature;
+
+	int oos = oos_label ? intern(names, &n_names, oos_label) : -1;
+	size_t ok = 0, n_in = 0, ok_in = 0, n_oos = 0, ok_oos = 0;
+	for (size_t i = 0; i < te->n; i++) {
+		struct nlu_enc_pred p;
+		const char *t = te->texts[i];
+		uint64_t a = cm_now_us();
+		nlu_enc_predict(loaded, s, t, strlen(t), &p, NULL);
+		us[i] = (double)(cm_now_us() - a);
+		const char *pl = oos_label && p.refuse ? oos_label : loaded->labels[p.cls];
+		truth[i] = intern(names, &n_names, te->names[te->labels[i]]);
+		pred[i] = intern(names, &n_names, pl);
+		ok += truth[i] == pred[i];
+		if (truth[i] == oos) {
+			n_oos++;
+			ok_oos += pred[i] == oos;
+		} else {
+			n_in++;
+			ok_in += truth[i] == pred[i];
+		}
+	}
+	/* macro-F1 and confusions over the interned names */
+	int *tp = calloc((size_t)n_names, sizeof *tp), *fp = calloc((size_t)n_names, sizeof *fp);
+	int *fn = calloc((size_t)n_names, sizeof *fn);
+	int *pair = calloc((size_t)n_names * (size_t)n_names, sizeof *pair);
+	if (!tp || !fp || !fn || !pair) {
+		free(tp); free(fp); free(fn); free(pair);
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < te->n; i++) {
+		if (truth[i] == pred[i]) {
+			tp[truth[i]]++;
+		} else {
+			fn[truth[i]]++;
+			fp[pred[i]]++;
+			pair[truth[i] * n_names + pred[i]]++;
+		}
+	}
+	double f1 = 0;
+	int n_f1 = 0;
+	for (int c = 0; c < n_names; c++) {
+		if (tp[c] + fp[c] + fn[c] == 0)
+			continue;
+		f1 += 2.0 * tp[c] / (2.0 * tp[c] + fp[c] + fn[c]);
+		n_f1++;
+	}
+	for (int a = 0; a < n_names; a++)
+		for (int b = 0; b < n_names; b++)
+			if (pair[a * n_names + b])
+				add_confused(r, names[a], names[b], pair[a * n_names + b]);
+	free(tp); free(fp); free(fn); free(pair);
+
+	r->accuracy = te->n ? (double)ok / (double)te->n : 0;
+	r->macro_f1 = n_f1 ? f1 / n_f1 : 0;
+	r->in_scope_accuracy = n_in ? (double)ok_in / (double)n_in : 0;
+	if (oos_label)
+		r->oos_recall = n_oos ? (double)ok_oos / (double)n_oos : 0;
+	qsort(us, te->n, sizeof *us, cmp_double);
+	r->predict_us_median = te->n ? (te->n % 2 ? us[te->n / 2]
+					 : (us[te->n / 2 - 1] + us[te->n / 2]) / 2) : 0;
+	rc = 0;
+out:
+	nlu_enc_scratch_destroy(s);
+	nlu_enc_destroy(loaded);
+	nlu_enc_destroy(e);
+	free(blob);
+	free(names);
+	free(truth);
+	free(pred);
+	free(us);
+	return rc;
+}
+
+static int split_add(struct nlu_dataset *dst, const struct nlu_dataset *src, size_t i)
+{
+	return nlu_dataset_add(dst, src->texts[i], src->names[src->labels[i]]);
+}
+
+int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
+		const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
+		size_t errlen)
+{
+	uint32_t *order = malloc(sizeof *order * (d->n ? d->n : 1));
+	double *medians = malloc(sizeof *medians * (size_t)(k > 0 ? k : 1));
+	uint64_t s = 0x853c49e6748fea9bull;
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	if (!order || !medians) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (k < 2 || (size_t)k > d->n) {
+		snprintf(err, errlen, "--cv needs 2 ≤ K ≤ the number of examples");
+		goto out;
+	}
+	for (size_t i = 0; i < d->n; i++)
+		order[i] = (uint32_t)i;
+	for (size_t i = d->n; i > 1; i--) {
+		s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+		size_t j = s % i;
+		uint32_t t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+	for (int f = 0; f < k; f++) {
+		struct nlu_dataset tr, te;
+		struct nlu_eval_result fr;
+		int bad = 0;
+		nlu_dataset_init(&tr);
+		nlu_dataset_init(&te);
+		for (size_t i = 0; i < d->n && !bad; i++)
+			bad = split_add(i % (size_t)k == (size_t)f ? &te : &tr, d, order[i]);
+		if (bad) {
+			snprintf(err, errlen, "out of memory");
+		} else {
+			bad = nlu_eval_run(&tr, &te, NULL, oos_label, o, &fr, err, errlen);
+		}
+		nlu_dataset_free(&tr);
+		nlu_dataset_free(&te);
+		if (bad)
+			goto out;
+		r->n_train += fr.n_train;
+		r->n_test += fr.n_test;
+		r->accuracy += fr.accuracy / k;
+		r->macro_f1 += fr.macro_f1 / k;
+		r->in_scope_accuracy += fr.in_scope_accuracy / k;
+		r->oos_recall += fr.oos_recall / k;
+		r->train_seconds += fr.train_seconds / k;
+		r->model_bytes += fr.model_bytes / (size_t)k;
+		r->threshold += fr.threshold / k;
+		r->margin += fr.margin / k;
+		r->temperature += fr.temperature / k;
+		medians[f] = fr.predict_us_median;
+		for (int c = 0; c < fr.n_confused; c++)
+			add_confused(r, fr.confused[c].truth, fr.confused[c].pred, fr.confused[c].count);
+	}
+	r->n_train /= (size_t)k;
+	r->n_test /= (size_t)k;
+	if (!oos_label)
+		r->oos_recall = -1;
+	r->n_folds = k;
+	qsort(medians, (size_t)k, sizeof *medians, cmp_double);
+	r->predict_us_median = k % 2 ? medians[k / 2] : (medians[k / 2 - 1] + medians[k / 2]) / 2;
+	rc = 0;
+out:
+	free(order);
+	free(medians);
+	return rc;
+}

@@ -1,0 +1,212 @@
+/* nlu/features.c — hashed sparse features of a text for the linear model.
+ *
+ * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams).
+ * Two blocks, each weighted by sublinear tf (1 + ln tf) × idf and scaled to unit L2 norm
+ * on its own (as a union of two TF-IDF vectorisers would be):
+ *   block 0  every token id, plus bigrams of neighbouring word tokens (stemmed);
+ *   block 1  character n-grams (char_min..char_max code points) of each word's normalised
+ *            surface form wrapped in spaces (" card " → " c", "ca", ..., "rd "), which is
+ *            what makes "refnd my monye" land near "refund my money".
+ * A feature's bucket is the top `bits` bits of (hash × 2^64/φ) (Fibonacci hashing) of its
+ * 64-bit FNV-1a id; the block keeps the two blocks' weights apart in the key only (both
+ * share one weight table).
+ *
+ * A `struct nlu_fx` belongs to one thread (training threads each have their own).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "tensor.h"
+#include "text.h"
+
+#define FX_MAX_TOKENS 1024
+#define FX_MAX_BYTES 4096
+
+struct nlu_fx {
+	struct nlu_text *text;
+	struct nlu_token toks[FX_MAX_TOKENS];
+	uint64_t keys[NLU_FEAT_MAX];
+};
+
+struct nlu_fx *nlu_fx_create(void)
+{
+	struct nlu_fx *fx = calloc(1, sizeof *fx);
+	if (!fx)
+		return NULL;
+	fx->text = nlu_text_create(FX_MAX_BYTES);
+	if (!fx->text) {
+		free(fx);
+		return NULL;
+	}
+	return fx;
+}
+
+void nlu_fx_destroy(struct nlu_fx *fx)
+{
+	if (!fx)
+		return;
+	nlu_text_destroy(fx->text);
+	free(fx);
+}
+
+static inline uint64_t key_of(const struct nlu_feat_cfg *cfg, unsigned block, uint64_t h)
+{
+	uint64_t bucket = (h * 0x9e3779b97f4a7c15ull) >> (64 - cfg->bits);
+	return (uint64_t)block << 32 | bucket;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Length in bytes of the UTF-8 sequence starting with byte c (input is valid UTF-8). */
+static inline int u8len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Adds the char n-grams of " surface " to keys; returns the new count. */
+static int char_grams(const struct nlu_feat_cfg *cfg, const char *s, size_t len,
+		      uint64_t *keys, int nk)
+{
+	char buf[256];
+	uint16_t start[130];
+	int ncp = 0;
+	size_t blen = 0;
+
+	if (len > sizeof buf - 2)
+		len = sizeof buf - 2;
+	buf[blen++] = ' ';
+	memcpy(buf + blen, s, len);
+	blen += len;
+	buf[blen++] = ' ';
+	for (size_t i = 0; i < blen && ncp < 129; i += (size_t)u8len((unsigned char)buf[i]))
+		start[ncp++] = (uint16_t)i;
+	start[ncp] = (uint16_t)(blen < 256 ? blen : 255);
+	for (int n = cfg->char_min; n <= cfg->char_max; n++)
+		for (int i = 0; i + n <= ncp && nk < NLU_FEAT_MAX; i++) {
+			uint64_t h = nlu_hash(0x40u + (unsigned)n, buf + start[i],
+					      (size_t)(start[i + n] - start[i]));
+			keys[nk++] = key_of(cfg, 1, h);
+		}
+	return nk;
+}
+
+int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char *text,
+		  size_t len, const uint64_t **keys_out)
+{
+	int nt = nlu_text_tokenise(fx->text, text, len, fx->toks, FX_MAX_TOKENS, NULL);
+	size_t nlen;
+	const char *norm = nlu_text_last(fx->text, &nlen);
+	int nk = 0;
+	const struct nlu_token *prev = NULL;
+
+	if (nt < 0)
+		return -1;
+	for (int i = 0; i < nt && nk < NLU_FEAT_MAX; i++) {
+		const struct nlu_token *t = &fx->toks[i];
+		fx->keys[nk++] = key_of(cfg, 0, t->id);
+		if (t->kind != NLU_TOK_WORD)
+			continue;
+		if (cfg->word_bigrams && prev && nk < NLU_FEAT_MAX)
+			fx->keys[nk++] = key_of(cfg, 0, (prev->id ^ 0x5bd1e995u) * 0x100000001b3ull
+							      + t->id);
+		prev = t;
+		if (cfg->char_max > 0 && (size_t)t->off + t->span <= nlen)
+			nk = char_grams(cfg, norm + t->off, t->span, fx->keys, nk);
+	}
+	qsort(fx->keys, (size_t)nk, sizeof *fx->keys, cmp_u64);
+	*keys_out = fx->keys;
+	return nk;
+}
+
+int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *text,
+		    size_t len, struct nlu_sparse *sp)
+{
+	const uint64_t *keys;
+	int nk = nlu_feat_keys(&f->cfg, fx, text, len, &keys);
+	uint32_t nnz = 0, block_start = 0;
+
+	if (nk < 0)
+		return -1;
+	for (int i = 0; i < nk;) {
+		int j = i + 1;
+		while (j < nk && keys[j] == keys[i])
+			j++;
+		uint32_t bucket = (uint32_t)keys[i];
+		float v = 1.0f + logf((float)(j - i));
+		if (f->idf)
+			v *= f->idf[bucket];
+		sp->idx[nnz] = bucket;
+		sp->val[nnz++] = v;
+		/* end of a block: normalise it */
+		if (j == nk || (keys[j] >> 32) != (keys[i] >> 32)) {
+			cm_l2_normalize(nnz - block_start, sp->val + block_start);
+			block_start = nnz;
+		}
+		i = j;
+	}
+	sp->nnz = nnz;
+	return (int)nnz;
+}
+
+int nlu_feat_fit_idf(struct nlu_feat *f, struct nlu_fx *fx, char *const *texts, size_t n)
+{
+	uint32_t *df = calloc(f->dim, sizeof *df);
+	float *idf = malloc(sizeof *idf * f->dim);
+
+	if (!df || !idf) {
+		free(df);
+		free(idf);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const uint64_t *keys;
+		int nk = nlu_feat_keys(&f->cfg, fx, texts[k], strlen(texts[k]), &keys);
+		for (int i = 0; i < nk; i++)
+			if (i == 0 || (uint32_t)keys[i] != (uint32_t)keys[i - 1])
+				df[(uint32_t)keys[i]]++;
+	}
+	for (uint32_t b = 0; b < f->dim; b++)
+		idf[b] = logf((1.0f + (float)n) / (1.0f + (float)df[b])) + 1.0f;
+	free(df);
+	if (f->own_idf)
+		free(f->idf);
+	f->idf = idf;
+	f->own_idf = 1;
+	return 0;
+}
+
+void nlu_feat_free(struct nlu_feat *f)
+{
+	if (f->own_idf)
+		free(f->idf);
+	f->idf = NULL;
+	f->own_idf = 0;
+}
+
+int nlu_sparse_alloc(struct nlu_sparse *sp, uint32_t cap)
+{
+	sp->idx = malloc(sizeof *sp->idx * cap);
+	sp->val = malloc(sizeof *sp->val * cap);
+	sp->nnz = 0;
+	sp->cap = cap;
+	if (!sp->idx || !sp->val) {
+		nlu_sparse_free(sp);
+		return -1;
+	}
+	return 0;
+}
+
+void nlu_sparse_free(struct nlu_sparse *sp)
+{
+	free(sp->idx);
+	free(sp->val);
+	sp->idx = NULL;
+	sp->val = NULL;
+	sp->nnz = sp->cap = 0;
+}

@@ -1,0 +1,284 @@
+/* nlu/model.h — internals of kefu's trained text encoder (φ_text), shared by the files that
+ * build, train, store and evaluate it.  Not part of the public contract (nlu.h).
+ *
+ *   dataset.c     labelled texts from CSV (text,category) or Rasa NLU YAML
+ *   features.c    hashed sparse features: stemmed word uni+bigrams, char n-grams with word
+ *                 boundaries, sublinear tf × idf, L2 per block
+ *   linear.c      multinomial logistic regression over those sparse vectors (AdaGrad SGD)
+ *   glove.c       mmapped GloVe vectors (.kfv) and SIF sentence vectors
+ *   mlp.c         a one-hidden-layer network over the dense sentence vector
+ *   augment.c     training-time augmentation (word dropout, keyboard typos)
+ *   calib.c       temperature scaling and the out-of-scope threshold + margin
+ *   model_file.c  the versioned blob format (magic, version, tensor table)
+ *   encoder.c     the whole: train, save, load, predict, decide
+ *   eval.c        train/test evaluation and k-fold cross-validation
+ *
+ * Threads: a trained `struct nlu_enc` is immutable and shared; each thread that predicts
+ * owns a `struct nlu_enc_scratch`.  Training runs on the caller's thread plus, where a file
+ * says so, helper threads it joins before returning.
+ */
+#ifndef KEFU_NLU_MODEL_H
+#define KEFU_NLU_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nlu_fx;
+
+/* ---- dataset.c -------------------------------------------------------------------- */
+
+struct nlu_dataset {
+	size_t n;              /* examples */
+	char **texts;          /* n NUL-terminated UTF-8 texts (owned) */
+	int *labels;           /* n label indices into names */
+	size_t n_labels;
+	char **names;          /* label names (owned) */
+	size_t cap, cap_labels;
+};
+
+void nlu_dataset_init(struct nlu_dataset *d);
+void nlu_dataset_free(struct nlu_dataset *d);
+/* Adds one example (copies text and label; interns the label).  0 ok, -1 out of memory. */
+int nlu_dataset_add(struct nlu_dataset *d, const char *text, const char *label);
+/* Index of label name, or -1. */
+int nlu_dataset_label(const struct nlu_dataset *d, const char *name);
+/* Reads a file: Rasa NLU YAML when the name ends in .yml/.yaml or the text starts with
+ * "version:" or "nlu:", else CSV with a header holding `text` and `category` (or
+ * `intent`/`label`) columns.  Texts that are not valid UTF-8 or empty are refused.
+ * 0 ok; -1 with a message naming the file and line in err. */
+int nlu_dataset_read(const char *path, struct nlu_dataset *d, char *err, size_t errlen);
+int nlu_dataset_parse_csv(const char *buf, size_t len, struct nlu_dataset *d, char *err,
+			  size_t errlen);
+int nlu_dataset_parse_rasa(const char *buf, size_t len, struct nlu_dataset *d, char *err,
+			   size_t errlen);
+
+/* ---- features.c ------------------------------------------------------------------- */
+
+struct nlu_feat_cfg {
+	int bits;              /* feature space has 1 << bits buckets */
+	int char_min, char_max;/* char n-gram lengths (code points) inside " word " (0: none) */
+	int word_bigrams;      /* 1: add bigrams of neighbouring tokens */
+};
+
+struct nlu_feat {
+	struct nlu_feat_cfg cfg;
+	uint32_t dim;          /* 1 << bits */
+	float *idf;            /* dim weights (owned, or pointing into a loaded blob) */
+	int own_idf;
+};
+
+/* One text's sparse vector: nnz (index, value) pairs, duplicates allowed (they add). */
+struct nlu_sparse {
+	uint32_t *idx;
+	float *val;
+	uint32_t nnz, cap;
+};
+
+#define NLU_FEAT_MAX 4096      /* most features kept from one text */
+
+/* One thread's feature extractor: its tokeniser and scratch (allocation-free after
+ * creation).  NULL on allocation failure. */
+struct nlu_fx *nlu_fx_create(void);
+void nlu_fx_destroy(struct nlu_fx *fx);
+/* Keys (block << 32 | bucket) of one text's hashed features, before weighting, sorted;
+ * block 0 = word uni/bigrams, 1 = char n-grams.  Returns how many (≤ NLU_FEAT_MAX) and
+ * points *keys at fx's scratch (valid until its next call); -1 on invalid UTF-8. */
+int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char *text,
+		  size_t len, const uint64_t **keys);
+/* Weighted vector of a text into sp (cap ≥ NLU_FEAT_MAX): sublinear tf × idf (ones when
+ * f->idf is NULL), L2 per block.  Returns nnz (0 for a text without features), or -1. */
+int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *text,
+		    size_t len, struct nlu_sparse *sp);
+/* Allocates f->idf and fits it over n texts: idf = ln((1 + n) / (1 + df)) + 1. */
+int nlu_feat_fit_idf(struct nlu_feat *f, struct nlu_fx *fx, char *const *texts, size_t n);
+void nlu_feat_free(struct nlu_feat *f);
+int nlu_sparse_alloc(struct nlu_sparse *sp, uint32_t cap);
+void nlu_sparse_free(struct nlu_sparse *sp);
+
+/* ---- linear.c --------------------------------------------------------------------- */
+
+struct nlu_linear {
+	uint32_t dim, n_cls;
+	float *w;              /* dim × n_cls, row per feature */
+	float *b;              /* n_cls */
+	int own;
+};
+
+struct nlu_linear_opts {
+	int epochs;
+	float lr;              /* AdaGrad step */
+	float l2;              /* L2 on touched rows */
+	int threads;           /* 1 or 2: Hogwild over the examples */
+	uint64_t seed;
+};
+
+/* Trains on n sparse vectors xs with labels y.  Returns 0, -1 out of memory. */
+int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+		     const struct nlu_sparse *xs, const int *y, size_t n,
+		     const struct nlu_linear_opts *o);
+/* logits[n_cls] = b + Σ val · w[idx]. */
+void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits);
+void nlu_linear_free(struct nlu_linear *m);
+
+/* ---- calib.c ---------------------------------------------------------------------- */
+
+/* Temperature minimising the mean negative log-likelihood of labels y given logits
+ * (n × n_cls, row-major), searched on a log scale in [0.05, 20].  Returns T > 0. */
+float nlu_calib_temperature(const float *logits, const int *y, size_t n, int n_cls);
+
+/* Chooses the out-of-scope rule on a validation set: a prediction is refused when its
+ * calibrated confidence < threshold or (top1 − top2) < margin, or when its class is
+ * oos_class (≥ 0).  conf/second are the two best calibrated probabilities, pred the
+ * argmax class, y the truth (oos_class for out-of-scope examples).  The rule maximises
+ * in-scope accuracy (accepted and right) + w_oos · OOS recall; with no OOS example it
+ * returns threshold 0, margin 0.  */
+void nlu_calib_oos(const float *conf, const float *second, const int *pred, const int *y,
+		   size_t n, int oos_class, float w_oos, float *threshold, float *margin);
+
+/* ---- model_file.c ------------------------------------------------------------------
+ * A versioned container of named tensors, used for trained models (stored as blobs in
+ * the answer store) and converted pretrained weights (mmapped .kfv files).  Layout,
+ * little-endian:
+ *   0   magic "KEFU"          4   kind, 4 chars ("NLU ", "VEC ")
+ *   8   u32 format version    12  u32 n tensors
+ *   16  u64 total bytes       24  u64 FNV-1a 64 of bytes [64, total)
+ *   32  32 bytes reserved (0)
+ *   64  n entries of 80 bytes: name[32] NUL-padded, u32 dtype, u32 rank, u32 dims[4],
+ *       u64 offset, u64 nbytes
+ *   then tensor data, each starting at a multiple of 64 bytes. */
+
+enum nlu_dtype { NLU_F32 = 1, NLU_F16 = 2, NLU_I32 = 3, NLU_U8 = 4 };
+
+#define NLU_MF_HEADER 64
+#define NLU_MF_ENTRY 80
+
+struct nlu_mf_tensor {
+	char name[33];
+	uint32_t dtype, rank, dims[4];
+	uint64_t offset, nbytes;
+};
+
+struct nlu_mf {                /* an opened container (points into the caller's bytes) */
+	const unsigned char *base;
+	size_t len;
+	uint32_t version, n;
+	char kind[5];
+};
+
+struct nlu_mf_writer {
+	unsigned char *buf;
+	size_t len, cap;
+	struct nlu_mf_tensor *t;
+	uint32_t n, cap_t;
+	int failed;
+};
+
+void nlu_mf_writer_init(struct nlu_mf_writer *w);
+/* Copies a tensor in (dims: rank ≤ 4 sizes).  Errors are remembered for finish. */
+void nlu_mf_add(struct nlu_mf_writer *w, const char *name, enum nlu_dtype dtype,
+		uint32_t rank, const uint32_t *dims, const void *data);
+/* Assembles the container; *out (malloc'd) is the caller's.  0 ok, -1 out of memory. */
+int nlu_mf_finish(struct nlu_mf_writer *w, const char kind[4], uint32_t version,
+		  void **out, size_t *out_len);
+void nlu_mf_writer_free(struct nlu_mf_writer *w);
+/* Checks magic, kind, version (must equal want_version), sizes, tensor bounds and the
+ * checksum (skipped when verify_sum is 0, for large mmapped files checked at
+ * conversion).  0 ok; -1 with a clear message in err. */
+int nlu_mf_open(struct nlu_mf *mf, const void *data, size_t len, const char kind[4],
+		uint32_t want_version, int verify_sum, char *err, size_t errlen);
+/* Finds a tensor of that name and dtype; returns a pointer to its data (inside the
+ * container) and fills t, or NULL with a message in err. */
+const void *nlu_mf_get(const struct nlu_mf *mf, const char *name, enum nlu_dtype dtype,
+		       struct nlu_mf_tensor *t, char *err, size_t errlen);
+uint64_t nlu_mf_checksum(const void *p, size_t len);
+
+/* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
+
+#define NLU_ENC_VERSION 1      /* format version of "NLU " model files */
+
+struct nlu_enc_opts {
+	struct nlu_feat_cfg feat;
+	struct nlu_linear_opts lin;
+	float val_frac;        /* share of train carved out to calibrate (when no val set) */
+	float w_oos;           /* weight of OOS recall against in-scope accuracy in tuning */
+	int augment;           /* extra copies of each example with keyboard typos */
+};
+
+void nlu_enc_opts_default(struct nlu_enc_opts *o);
+
+struct nlu_enc {
+	struct nlu_feat feat;
+	struct nlu_linear lin;
+	uint32_t n_cls;
+	char **labels;         /* n_cls class names (owned) */
+	int oos_class;         /* class learnt from out-of-scope examples, or -1 */
+	float temperature;     /* logits are divided by it before the softmax */
+	float threshold;       /* refuse below this calibrated confidence ... */
+	float margin;          /* ... or when top1 − top2 is below this */
+	int tuned;             /* 1: threshold/margin were tuned on OOS data */
+};
+
+struct nlu_enc_pred {
+	int cls;               /* best class */
+	int second_cls;
+	float conf, second;    /* their calibrated probabilities */
+	int refuse;            /* 1: out of scope by the tuned rule (or the OOS class won) */
+};
+
+struct nlu_enc_scratch;    /* one thread's buffers for predicting with one encoder */
+
+/* Trains on d.  oos_label (may be NULL) names the out-of-scope label; its examples are
+ * learnt as a class when present.  val (may be NULL) calibrates temperature and the OOS
+ * rule; without it a val_frac split is carved from d, used to calibrate, and the final
+ * model is refit on all of d.  Returns a new encoder (caller destroys) or NULL with a
+ * message.  Uses up to lin.threads threads; returns after joining them. */
+struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label,
+			      const struct nlu_dataset *val, const struct nlu_enc_opts *o,
+			      char *err, size_t errlen);
+void nlu_enc_destroy(struct nlu_enc *e);
+/* Serialises into a model file (malloc'd, caller frees).  0 ok, -1 out of memory. */
+int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len);
+/* Reads a model file (the bytes are not kept).  NULL with a clear message on a wrong
+ * magic, kind, version, checksum or a truncated body. */
+struct nlu_enc *nlu_enc_load(const void *blob, size_t len, char *err, size_t errlen);
+
+struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e);
+void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s);
+/* Predicts text[0..len) (valid UTF-8).  probs (may be NULL) gets a pointer to the n_cls
+ * calibrated probabilities inside s.  Returns 0, or -1 when the text has no feature at
+ * all (p is then a refusal).  Allocation-free; the calling thread owns s. */
+int nlu_enc_predict(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		    size_t len, struct nlu_enc_pred *p, const float **probs);
+
+/* ---- eval.c ----------------------------------------------------------------------- */
+
+#define NLU_EVAL_TOP_CONFUSED 10
+
+struct nlu_eval_result {
+	size_t n_train, n_test;
+	double accuracy;           /* all test examples (OOS right when refused) */
+	double macro_f1;           /* over labels in truth or prediction */
+	double in_scope_accuracy;  /* examples whose label is not the OOS label */
+	double oos_recall;         /* < 0 when there is no OOS label */
+	double train_seconds;      /* training incl. calibration and saving the model */
+	double predict_us_median;  /* one query, one thread, model loaded from its file */
+	size_t model_bytes;
+	double threshold, margin, temperature;
+	int n_folds;
+	struct { char truth[128], pred[128]; int count; } confused[NLU_EVAL_TOP_CONFUSED];
+	int n_confused;
+};
+
+/* Trains on tr (calibrating on val when given), saves and reloads the model as the
+ * daemon would, and scores te.  0 ok, -1 with a message. */
+int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
+		 const struct nlu_dataset *val, const char *oos_label,
+		 const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
+		 size_t errlen);
+/* k-fold cross-validation on d (folds by a fixed shuffle): metrics are the mean over
+ * folds (predict time: the median of the fold medians; confusions summed). */
+int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
+		const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
+		size_t errlen);
+
+#endif

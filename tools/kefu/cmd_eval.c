@@ -1,0 +1,154 @@
+/* tools/kefu/cmd_eval.c — `kefu eval`: trains kefu's text encoder on one file and scores
+ * it on another (or by k-fold cross-validation), the way kefud answers: the model is
+ * saved, loaded back and asked one text at a time on one thread.
+ *
+ *   kefu eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label LABEL] [--json]
+ *
+ * Files are CSV (text,category) or Rasa NLU YAML.  Without --val, temperature and the
+ * out-of-scope threshold are tuned on a split carved from the training file.  Expert
+ * options for measurements: --bits N, --char-min N, --char-max N, --epochs N, --lr X,
+ * --l2 X, --threads N, --augment N.  Main thread (training may add one helper thread).
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "model.h"
+#include "tensor.h"
+
+static int num_opt(int *argc, char **argv, const char *name, double lo, double hi, double *v)
+{
+	const char *s = cli_take_value(argc, argv, name);
+	char *end;
+	if (!s)
+		return 0;
+	double x = strtod(s, &end);
+	if (!*s || *end || x < lo || x > hi) {
+		fprintf(stderr, "kefu eval: %s wants a number within %g..%g\n", name, lo, hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static void print_json(const struct nlu_eval_result *r, const char *oos)
+{
+	json_t *o = json_object(), *conf = json_array();
+	json_object_set_new(o, "n_train", json_integer((json_int_t)r->n_train));
+	json_object_set_new(o, "n_test", json_integer((json_int_t)r->n_test));
+	json_object_set_new(o, "folds", json_integer(r->n_folds));
+	json_object_set_new(o, "accuracy", json_real(r->accuracy));
+	json_object_set_new(o, "macro_f1", json_real(r->macro_f1));
+	json_object_set_new(o, "in_scope_accuracy", json_real(r->in_scope_accuracy));
+	if (oos)
+		json_object_set_new(o, "oos_recall", json_real(r->oos_recall));
+	json_object_set_new(o, "train_seconds", json_real(r->train_seconds));
+	json_object_set_new(o, "predict_us_median", json_real(r->predict_us_median));
+	json_object_set_new(o, "model_bytes", json_integer((json_int_t)r->model_bytes));
+	json_object_set_new(o, "temperature", json_real(r->temperature));
+	json_object_set_new(o, "threshold", json_real(r->threshold));
+	json_object_set_new(o, "margin", json_real(r->margin));
+	for (int i = 0; i < r->n_confused; i++) {
+		json_t *p = json_object();
+		json_object_set_new(p, "truth", json_string(r->confused[i].truth));
+		json_object_set_new(p, "predicted", json_string(r->confused[i].pred));
+		json_object_set_new(p, "count", json_integer(r->confused[i].count));
+		json_array_append_new(conf, p);
+	}
+	json_object_set_new(o, "confused", conf);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	puts(s);
+	free(s);
+	json_decref(o);
+}
+
+static void print_text(const struct nlu_eval_result *r, const char *oos)
+{
+	printf("trained on %zu, tested on %zu%s\n", r->n_train, r->n_test,
+	       r->n_folds > 1 ? " (mean per fold)" : "");
+	if (r->n_folds > 1)
+		printf("folds               %d\n", r->n_folds);
+	printf("accuracy            %.2f %%\n", 100 * r->accuracy);
+	printf("macro-F1            %.2f %%\n", 100 * r->macro_f1);
+	if (oos) {
+		printf("in-scope accuracy   %.2f %%\n", 100 * r->in_scope_accuracy);
+		printf("OOS recall          %.2f %%\n", 100 * r->oos_recall);
+		printf("threshold / margin  %.3f / %.3f\n", r->threshold, r->margin);
+	}
+	printf("temperature         %.3f\n", r->temperature);
+	printf("train seconds       %.2f\n", r->train_seconds);
+	printf("predict µs (median) %.1f\n", r->predict_us_median);
+	printf("model bytes         %zu\n", r->model_bytes);
+	if (r->n_confused) {
+		printf("most confused (truth -> predicted: count)\n");
+		for (int i = 0; i < r->n_confused; i++)
+			printf("  %s -> %s: %d\n", r->confused[i].truth, r->confused[i].pred,
+			       r->confused[i].count);
+	}
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	struct nlu_dataset tr, te, va;
+	struct nlu_enc_opts o;
+	struct nlu_eval_result r;
+	char err[600];
+	int rc = 1;
+	double cv = 0, v;
+
+	nlu_dataset_init(&tr);
+	nlu_dataset_init(&te);
+	nlu_dataset_init(&va);
+	nlu_enc_opts_default(&o);
+	int json = cli_take_flag(&argc, argv, "--json");
+	const char *f_tr = cli_take_value(&argc, argv, "--train");
+	const char *f_te = cli_take_value(&argc, argv, "--test");
+	const char *f_va = cli_take_value(&argc, argv, "--val");
+	const char *oos = cli_take_value(&argc, argv, "--oos-label");
+	if (num_opt(&argc, argv, "--cv", 2, 100, &cv))
+		return 2;
+#define OPT(name, lo, hi, field, type) \
+	do { v = -1; if (num_opt(&argc, argv, name, lo, hi, &v)) return 2; \
+	     if (v >= 0) field = (type)v; } while (0)
+	OPT("--bits", 10, 24, o.feat.bits, int);
+	OPT("--char-min", 0, 8, o.feat.char_min, int);
+	OPT("--char-max", 0, 8, o.feat.char_max, int);
+	OPT("--epochs", 1, 1000, o.lin.epochs, int);
+	OPT("--lr", 0, 100, o.lin.lr, float);
+	OPT("--l2", 0, 1, o.lin.l2, float);
+	OPT("--threads", 1, 2, o.lin.threads, int);
+	OPT("--augment", 0, 10, o.augment, int);
+	OPT("--w-oos", 0, 100, o.w_oos, float);
+#undef OPT
+	if (argc || !f_tr || !*f_tr || (!f_te && !cv) || (f_te && cv) || (oos && !*oos)) {
+		fprintf(stderr, "usage: kefu eval --train FILE (--test FILE | --cv K) [--val FILE] "
+				"[--oos-label LABEL] [--json]\n"
+				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n");
+		return 2;
+	}
+	cm_blas_single_thread();
+	if (nlu_dataset_read(f_tr, &tr, err, sizeof err) ||
+	    (f_te && nlu_dataset_read(f_te, &te, err, sizeof err)) ||
+	    (f_va && nlu_dataset_read(f_va, &va, err, sizeof err))) {
+		fprintf(stderr, "kefu eval: %s\n", err);
+		goto out;
+	}
+	int bad = cv ? nlu_eval_cv(&tr, (int)cv, oos, &o, &r, err, sizeof err)
+		     : nlu_eval_run(&tr, &te, f_va ? &va : NULL, oos, &o, &r, err, sizeof err);
+	if (bad) {
+		fprintf(stderr, "kefu eval: %s\n", err);
+		goto out;
+	}
+	if (json)
+		print_json(&r, oos);
+	else
+		print_text(&r, oos);
+	rc = 0;
+out:
+	nlu_dataset_free(&tr);
+	nlu_dataset_free(&te);
+	nlu_dataset_free(&va);
+	return rc;
+}
