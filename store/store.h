@@ -195,6 +195,10 @@ void store_turn_free(struct store_turn *turn);
 
 /* Starts the writer thread with its own connection to path; NULL on failure. */
 struct store_writer *store_writer_start(const char *path, char *err, size_t errlen);
+/* Same with at most max_batch (1..4096) turns per transaction (store_writer_start
+ * uses 256); for benchmarks and tuning. */
+struct store_writer *store_writer_start_batch(const char *path, size_t max_batch, char *err,
+					      size_t errlen);
 /* Queues a turn (blocking briefly if the writer's queue is full).  Ownership of turn
  * passes to the writer on 0; on -1 (writer stopping) the caller still owns it. */
 int store_writer_submit(struct store_writer *w, struct store_turn *turn);

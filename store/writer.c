@@ -3,7 +3,7 @@
  *
  * DESIGN.  Any thread submits turns (store_writer_submit) into a bounded cm_queue.  The
  * writer thread blocks for the first turn, then takes whatever else is already queued
- * (up to WRITER_BATCH) without waiting any longer: while one batch commits, the next
+ * (up to max_batch, 256 by default) without waiting any longer: while one batch commits, the next
  * one piles up, so batches grow by themselves under load and a lone turn is never held
  * back by a timer.  Each batch is written in one transaction (BEGIN IMMEDIATE ...
  * COMMIT); only after COMMIT returns does the writer call each turn's done(arg, rc),
@@ -30,13 +30,17 @@
 #include "queue.h"
 #include "store_int.h"
 
-#define WRITER_BATCH 256      /* turns per transaction at most */
+#define WRITER_BATCH 256      /* turns per transaction at most (default) */
+#define WRITER_BATCH_MAX 4096
 #define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
 
 struct store_writer {
 	struct store *st;                 /* writer thread only */
 	struct cm_queue *q;
 	pthread_t thread;
+	size_t max_batch;
+	void **batch;                     /* [max_batch], writer thread only */
+	int *rcs;                         /* [max_batch], writer thread only */
 	atomic_uint_least64_t turns, batches, failed, retried;
 };
 
@@ -104,7 +108,7 @@ rollback:
 
 static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 {
-	int rcs[WRITER_BATCH];
+	int *rcs = w->rcs;
 
 	if (write_batch(w->st, turns, n, rcs) < 0) {
 		if (n > 1)
@@ -131,22 +135,40 @@ static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 static void *writer_main(void *arg)
 {
 	struct store_writer *w = arg;
-	void *batch[WRITER_BATCH];
 	size_t n;
 
 	/* blocks for the first turn; returns 0 only once the queue is closed and empty */
-	while ((n = cm_queue_pop_many(w->q, batch, WRITER_BATCH, -1)) > 0)
-		handle(w, (struct store_turn **)batch, n);
+	while ((n = cm_queue_pop_many(w->q, w->batch, w->max_batch, -1)) > 0)
+		handle(w, (struct store_turn **)w->batch, n);
 	return NULL;
 }
 
 struct store_writer *store_writer_start(const char *path, char *err, size_t errlen)
+{
+	return store_writer_start_batch(path, WRITER_BATCH, err, errlen);
+}
+
+struct store_writer *store_writer_start_batch(const char *path, size_t max_batch, char *err,
+					      size_t errlen)
 {
 	struct store_writer *w = calloc(1, sizeof *w);
 
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	if (max_batch < 1 || max_batch > WRITER_BATCH_MAX) {
+		snprintf(err, errlen, "writer batch size %zu is not in 1..%d", max_batch,
+			 WRITER_BATCH_MAX);
+		free(w);
+		return NULL;
+	}
+	w->max_batch = max_batch;
+	w->batch = calloc(max_batch, sizeof *w->batch);
+	w->rcs = calloc(max_batch, sizeof *w->rcs);
+	if (!w->batch || !w->rcs) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
 	if (!(w->st = store_open(path, err, errlen)))
 		goto fail;
@@ -162,6 +184,8 @@ struct store_writer *store_writer_start(const char *path, char *err, size_t errl
 fail:
 	cm_queue_destroy(w->q);
 	store_close(w->st);
+	free(w->batch);
+	free(w->rcs);
 	free(w);
 	return NULL;
 }
@@ -179,6 +203,8 @@ void store_writer_stop(struct store_writer *w)
 	pthread_join(w->thread, NULL);
 	cm_queue_destroy(w->q);
 	store_close(w->st);
+	free(w->batch);
+	free(w->rcs);
 	free(w);
 }
 
