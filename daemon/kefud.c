@@ -1,0 +1,147 @@
+/* daemon/kefud.c — start-up and shutdown of kefud, in order (main thread).
+ *
+ *   conf -> log level -> signal mask -> store (seed the demo into an empty one) ->
+ *   bot -> store writer -> lws context (listening, port file) -> workers ->
+ *   signal thread -> service loop ... stop -> quiesce -> signal thread -> workers
+ *   (finish queued jobs) -> writer (commits and acknowledges what is queued) ->
+ *   lws context -> bot.
+ *
+ * Start-up errors print one clear line and exit non-zero before anything is served.
+ */
+#include "kefud.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "bots.h"
+#include "conf.h"
+#include "log.h"
+#include "nlu.h"
+#include "pool.h"
+#include "server.h"
+#include "signals.h"
+#include "store.h"
+
+#define KD_NOFILE_WANT 65536
+
+/* Raises the open-file limit toward KD_NOFILE_WANT so thousands of chats fit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur >= KD_NOFILE_WANT || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max < KD_NOFILE_WANT ? rl.rlim_max : KD_NOFILE_WANT;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		LOG_DEBUG("open files limit raised to %llu", (unsigned long long)rl.rlim_cur);
+}
+
+/* Opens the store once on the main thread: seeds the demo when empty, loads the bot.
+ * Returns the bot (one reference) or NULL with err set. */
+static struct nlu_bot *load_bot(const struct kefu_conf *conf, char *err, size_t errlen)
+{
+	struct nlu_opts opts = { .threshold = conf->threshold };
+	struct nlu_bot *bot = NULL;
+	char why[512];
+	struct store *st = store_open(conf->db, why, sizeof why);
+	int empty;
+
+	if (!st) {
+		snprintf(err, errlen, "cannot open the database %s: %s", conf->db, why);
+		return NULL;
+	}
+	empty = store_is_empty(st);
+	if (empty < 0) {
+		snprintf(err, errlen, "cannot read the database %s: %s", conf->db,
+			 store_errmsg(st));
+		goto out;
+	}
+	if (empty && conf->demo) {
+		LOG_INFO("%s has no answers: seeding the demo answer store", conf->db);
+		if (store_seed_demo(st, why, sizeof why)) {
+			snprintf(err, errlen, "cannot seed the demo answer store: %s", why);
+			goto out;
+		}
+	}
+	bot = nlu_bot_load(st, &opts, why, sizeof why);
+	if (!bot)
+		snprintf(err, errlen, "cannot load the bot from %s: %s%s", conf->db, why,
+			 empty && !conf->demo ? " (the store is empty: import answers with "
+						"`kefu import`, or run with --demo true)" : "");
+	else
+		LOG_INFO("bot: %s, %zu answers", nlu_bot_describe(bot), nlu_bot_n_answers(bot));
+out:
+	store_close(st);
+	return bot;
+}
+
+int kefud_main(int argc, char **argv)
+{
+	struct kefu_conf conf;
+	struct nlu_bot *bot;
+	struct kd_bots *bots = NULL;
+	struct store_writer *writer = NULL;
+	struct kd_server *srv = NULL;
+	struct kd_pool *pool = NULL;
+	struct kd_signals *sig = NULL;
+	char err[2048];
+	int rc;
+
+	conf_defaults(&conf);
+	rc = conf_parse_args(&conf, argc, argv, "kefud", NULL, 0, NULL, err, sizeof err);
+	if (rc == 1)
+		return 0;
+	if (rc < 0) {
+		fprintf(stderr, "kefud: %s\n", err);
+		return 2;
+	}
+	cm_log_set_level(conf.log_level);
+	kd_signals_block();
+	raise_nofile();
+
+	bot = load_bot(&conf, err, sizeof err);
+	if (!bot)
+		goto fail;
+	bots = kd_bots_create(bot);
+	if (!bots) {
+		nlu_bot_unref(bot);
+		snprintf(err, sizeof err, "out of memory");
+		goto fail;
+	}
+	writer = store_writer_start(conf.db, err, sizeof err);
+	if (!writer)
+		goto fail;
+	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
+	if (!srv)
+		goto fail;
+	pool = kd_pool_create(&conf, bots, writer, kd_server_post, srv, err, sizeof err);
+	if (!pool)
+		goto fail;
+	sig = kd_signals_start(srv, bots, &conf);
+	if (!sig) {
+		snprintf(err, sizeof err, "cannot start the signal thread");
+		goto fail;
+	}
+
+	kd_server_run(srv, pool);
+
+	kd_server_quiesce(srv);
+	kd_signals_stop(sig);
+	kd_pool_destroy(pool);
+	store_writer_stop(writer);
+	kd_server_destroy(srv);
+	kd_bots_destroy(bots);
+	LOG_INFO("stopped");
+	return 0;
+fail:
+	fprintf(stderr, "kefud: %s\n", err);
+	kd_pool_destroy(pool);
+	if (writer)
+		store_writer_stop(writer);
+	kd_server_destroy(srv);
+	kd_bots_destroy(bots);
+	return 1;
+}

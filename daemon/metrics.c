@@ -1,0 +1,144 @@
+/* daemon/metrics.c — counters and the /metrics body (see metrics.h).  Service thread
+ * only, except kd_metrics_render which is pure and may be called from any thread on a
+ * snapshot. */
+#include "metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+
+#ifndef KEFU_VERSION
+#define KEFU_VERSION "0"
+#endif
+
+static const double bucket_le[KD_LAT_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+static const char *const kind_names[KD_K_COUNT] = {
+	[KD_K_MESSAGE] = "message", [KD_K_HELLO] = "hello", [KD_K_PING] = "ping",
+	[KD_K_REPLY] = "reply", [KD_K_FALLBACK] = "fallback", [KD_K_RESEND] = "resend",
+};
+
+void kd_metrics_init(struct kd_metrics *m)
+{
+	memset(m, 0, sizeof *m);
+	m->start_ms = cm_wall_ms();
+}
+
+void kd_metrics_latency(struct kd_metrics *m, double s)
+{
+	int i = 0;
+
+	while (i < KD_LAT_BUCKETS && s > bucket_le[i])
+		i++;
+	m->lat_bucket[i]++;
+	m->lat_sum += s;
+	m->lat_count++;
+}
+
+/* Prometheus label values escape backslash, double quote and newline. */
+static void put_label(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	uint64_t cum = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+
+	head(f, "kefu_messages_total", "counter",
+	     "Chat frames by kind: customer messages, resumes, pings, replies sent.");
+	for (int k = 0; k < KD_K_COUNT; k++)
+		fprintf(f, "kefu_messages_total{kind=\"%s\"} %llu\n", kind_names[k],
+			(unsigned long long)m->kinds[k]);
+
+	head(f, "kefu_errors_total", "counter", "Error frames sent, by protocol error code.");
+	for (int e = 0; e < KD_E_COUNT; e++)
+		fprintf(f, "kefu_errors_total{code=\"%s\"} %llu\n", kd_err_name(e),
+			(unsigned long long)m->errors[e]);
+
+	head(f, "kefu_reply_latency_seconds", "histogram",
+	     "Customer message received to reply ready to send (turn committed).");
+	for (int i = 0; i < KD_LAT_BUCKETS; i++) {
+		cum += m->lat_bucket[i];
+		fprintf(f, "kefu_reply_latency_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[i],
+			(unsigned long long)cum);
+	}
+	cum += m->lat_bucket[KD_LAT_BUCKETS];
+	fprintf(f, "kefu_reply_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
+		(unsigned long long)cum);
+	fprintf(f, "kefu_reply_latency_seconds_sum %.9g\n", m->lat_sum);
+	fprintf(f, "kefu_reply_latency_seconds_count %llu\n", (unsigned long long)m->lat_count);
+
+	head(f, "kefu_sessions_open", "gauge", "WebSocket chat connections open now.");
+	fprintf(f, "kefu_sessions_open %lld\n", (long long)m->sessions_open);
+	head(f, "kefu_sessions_total", "counter", "WebSocket chat connections accepted.");
+	fprintf(f, "kefu_sessions_total %llu\n", (unsigned long long)m->sessions_total);
+	head(f, "kefu_connections_rejected_total", "counter",
+	     "WebSocket upgrades refused, by reason.");
+	fprintf(f, "kefu_connections_rejected_total{reason=\"origin\"} %llu\n",
+		(unsigned long long)m->rejected_origin);
+	fprintf(f, "kefu_connections_rejected_total{reason=\"max_sessions\"} %llu\n",
+		(unsigned long long)m->rejected_full);
+	fprintf(f, "kefu_connections_rejected_total{reason=\"path\"} %llu\n",
+		(unsigned long long)m->rejected_path);
+
+	head(f, "kefu_queue_depth", "gauge", "Jobs waiting for a worker.");
+	fprintf(f, "kefu_queue_depth %zu\n", g->queue_depth);
+	head(f, "kefu_queue_capacity", "gauge", "Jobs that may wait before new ones get busy.");
+	fprintf(f, "kefu_queue_capacity %zu\n", g->queue_cap);
+	head(f, "kefu_workers", "gauge", "Worker threads.");
+	fprintf(f, "kefu_workers %d\n", g->workers);
+
+	head(f, "kefu_store_turns_total", "counter", "Turns handled by the session-log writer.");
+	fprintf(f, "kefu_store_turns_total %llu\n", (unsigned long long)g->turns);
+	head(f, "kefu_store_batches_total", "counter", "Session-log transactions.");
+	fprintf(f, "kefu_store_batches_total %llu\n", (unsigned long long)g->batches);
+	head(f, "kefu_store_turns_failed_total", "counter", "Turns the writer failed to log.");
+	fprintf(f, "kefu_store_turns_failed_total %llu\n", (unsigned long long)g->turns_failed);
+	head(f, "kefu_store_writer_queue_depth", "gauge", "Turns waiting for the writer.");
+	fprintf(f, "kefu_store_writer_queue_depth %zu\n", g->writer_queued);
+
+	head(f, "kefu_answers", "gauge", "Enabled answers in the bot in use.");
+	fprintf(f, "kefu_answers %zu\n", g->answers);
+	head(f, "kefu_model_reloads_total", "counter", "Bots swapped in after SIGHUP.");
+	fprintf(f, "kefu_model_reloads_total %llu\n", (unsigned long long)g->reloads);
+	head(f, "kefu_start_time_seconds", "gauge", "Start time of kefud, Unix seconds.");
+	fprintf(f, "kefu_start_time_seconds %lld\n", (long long)(m->start_ms / 1000));
+
+	head(f, "kefu_build_info", "gauge", "Version, model and event loop of this kefud.");
+	fprintf(f, "kefu_build_info{version=\"%s\",model=\"", KEFU_VERSION);
+	put_label(f, g->model);
+	fputs("\",event_loop=\"", f);
+	put_label(f, g->event_loop);
+	fputs("\"} 1\n", f);
+
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}

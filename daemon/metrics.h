@@ -1,0 +1,60 @@
+/* daemon/metrics.h — kefud's counters and their Prometheus text rendering.
+ *
+ * Every counter is updated and read on the lws service thread only (frames arrive,
+ * results are applied and /metrics is served there), so no field needs a lock or an
+ * atomic.  Figures owned by other threads (queue depth, store writer statistics, the
+ * model in use) are sampled by the caller into struct kd_gauges when rendering.
+ */
+#ifndef KEFU_DAEMON_METRICS_H
+#define KEFU_DAEMON_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/* What kefu_messages_total{kind=...} counts. */
+enum kd_kind {
+	KD_K_MESSAGE = 0,   /* customer message frames accepted for a worker */
+	KD_K_HELLO,         /* resume requests accepted */
+	KD_K_PING,
+	KD_K_REPLY,         /* replies sent for newly logged turns */
+	KD_K_FALLBACK,      /* ... of which offered choices instead of an answer */
+	KD_K_RESEND,        /* replies re-sent for an already logged client id */
+	KD_K_COUNT
+};
+
+#define KD_LAT_BUCKETS 14
+
+struct kd_metrics {
+	uint64_t kinds[KD_K_COUNT];
+	uint64_t errors[KD_E_COUNT];
+	uint64_t lat_bucket[KD_LAT_BUCKETS + 1];   /* non-cumulative; last is +Inf */
+	double lat_sum;
+	uint64_t lat_count;
+	uint64_t sessions_total;       /* WebSocket connections accepted */
+	int64_t sessions_open;
+	uint64_t rejected_origin, rejected_full, rejected_path;
+	int64_t start_ms;              /* wall clock at start */
+};
+
+/* Sampled when rendering. */
+struct kd_gauges {
+	size_t queue_depth, queue_cap;
+	int workers;
+	uint64_t turns, batches, turns_failed;   /* store writer */
+	size_t writer_queued;
+	const char *model;                       /* nlu_bot_describe */
+	size_t answers;
+	uint64_t reloads;
+	const char *event_loop;                  /* "libev" or "poll" */
+};
+
+void kd_metrics_init(struct kd_metrics *m);
+/* Records one reply latency in seconds. */
+void kd_metrics_latency(struct kd_metrics *m, double seconds);
+/* Renders the Prometheus text format 0.0.4.  Returns a malloc'd NUL-terminated body
+ * (caller frees) with *len set, or NULL on allocation failure. */
+char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len);
+
+#endif

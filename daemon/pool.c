@@ -1,0 +1,470 @@
+/* daemon/pool.c — worker threads: sessions, history, answers, turn logging (pool.h).
+ *
+ * DESIGN.  One bounded cm_queue of jobs (service thread pushes with try_push, workers
+ * pop).  Each worker owns, for its whole life: a store connection (opened at start-up
+ * on the main thread, used only by that worker afterwards), a reference to the bot it
+ * answers with and that bot's nlu_state.  Before a message job it compares the bot
+ * generation (kd_bots_generation) with its own and switches bot + state when a reload
+ * happened.  Session creation, resume, history and resend look-ups are plain reads
+ * and writes on the worker's connection; a new turn goes to the store writer, whose
+ * done callback (writer thread) posts the reply: a reply leaves only after its turn
+ * committed.  Workers never touch a struct lws; they only call post().
+ */
+#include "pool.h"
+
+#include <cblas.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bots.h"
+#include "clock.h"
+#include "log.h"
+#include "nlu.h"
+#include "queue.h"
+
+static const char greeting[] =
+	"Hello! How can I help you today? You can write in English or Chinese. "
+	"您好！请问有什么可以帮您？";
+
+struct kd_worker {
+	struct kd_pool *pool;
+	int idx;
+	pthread_t thread;
+	int started;
+	struct store *st;           /* this worker's connection */
+	struct nlu_bot *bot;        /* this worker's reference */
+	struct nlu_state *ns;       /* scratch for bot */
+	unsigned gen;               /* generation of bot */
+};
+
+struct kd_pool {
+	const struct kefu_conf *conf;
+	struct kd_bots *bots;
+	struct store_writer *writer;
+	kd_post_fn post;
+	void *post_arg;
+	struct cm_queue *jobs;
+	size_t cap;
+	int n;
+	struct kd_worker *w;
+};
+
+/* What the writer's done callback needs to finish a turn. */
+struct turn_ctx {
+	struct kd_pool *pool;
+	struct kd_result *res;   /* reply ready to post */
+	struct kd_job *job;      /* kept for a retry (its text moved into the turn) */
+};
+
+struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us)
+{
+	struct kd_job *j = calloc(1, sizeof *j);
+
+	if (j) {
+		j->kind = kind;
+		j->sid = sid;
+		j->t_recv_us = t_recv_us;
+	}
+	return j;
+}
+
+void kd_job_free(struct kd_job *j)
+{
+	if (!j)
+		return;
+	free(j->text);
+	free(j);
+}
+
+void kd_result_free(struct kd_result *r)
+{
+	if (!r)
+		return;
+	kd_frame_free(r->frame);
+	kd_job_free(r->job);
+	free(r);
+}
+
+static struct kd_result *result_new(const struct kd_job *job, int kind)
+{
+	struct kd_result *r = calloc(1, sizeof *r);
+
+	if (r) {
+		r->kind = kind;
+		r->sid = job->sid;
+		r->t_recv_us = job->t_recv_us;
+	}
+	return r;
+}
+
+/* Posts an error result for job (best effort when memory is short). */
+static void post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
+		       const char *msg)
+{
+	struct kd_result *r = result_new(job, KD_RES_ERROR);
+
+	if (!r)
+		return;
+	r->err = code;
+	r->frame = kd_frame_error(code, job->kind == KD_JOB_MESSAGE ? job->id : NULL, msg);
+	r->closes = job->kind == KD_JOB_OPEN;
+	p->post(p->post_arg, r);
+}
+
+/* Posts r if it has its frame, else an internal error; frees r then. */
+static void post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
+{
+	if (r && r->frame) {
+		p->post(p->post_arg, r);
+		return;
+	}
+	kd_result_free(r);
+	post_error(p, job, KD_E_INTERNAL, "out of memory");
+}
+
+/* ---- jobs ---------------------------------------------------------------------------- */
+
+static void do_open(struct kd_worker *w, struct kd_job *job)
+{
+	struct kd_result *r;
+	char token[STORE_TOKEN_LEN + 1];
+	int64_t sid;
+	int rc = store_session_create(w->st, "ws", &sid, token);
+
+	if (rc) {
+		LOG_ERR("session_create: %s", store_errmsg(w->st));
+		post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
+		return;
+	}
+	r = result_new(job, KD_RES_SESSION);
+	if (r) {
+		r->session_id = sid;
+		memcpy(r->token, token, sizeof token);
+		r->frame = kd_frame_welcome(token, greeting);
+	}
+	post_or_fail(w->pool, job, r);
+}
+
+struct history_ctx {
+	json_t *items;
+	char turn_id[KD_ID_BYTES + 1];   /* client id of the last customer message seen */
+};
+
+static int history_cb(void *arg, const struct store_message *m)
+{
+	struct history_ctx *h = arg;
+	json_t *item;
+
+	if (m->kind == STORE_MSG_CUSTOMER)
+		snprintf(h->turn_id, sizeof h->turn_id, "%s", m->client_id ? m->client_id : "");
+	item = kd_history_item(m, h->turn_id[0] ? h->turn_id : NULL);
+	if (!item || json_array_append_new(h->items, item))
+		return -1;
+	return 0;
+}
+
+static void do_hello(struct kd_worker *w, struct kd_job *job)
+{
+	const struct kefu_conf *c = w->pool->conf;
+	struct history_ctx h = { .items = json_array() };
+	struct kd_result *r = NULL;
+	int64_t sid;
+	int rc = store_session_find(w->st, job->token, &sid);
+
+	if (rc == STORE_NOT_FOUND) {
+		post_error(w->pool, job, KD_E_UNKNOWN_SESSION, "no session has this token");
+		goto out;
+	}
+	if (rc == 0 && h.items && c->history_limit > 0)
+		rc = store_history(w->st, sid, c->history_limit, history_cb, &h);
+	if (rc || !h.items) {
+		LOG_ERR("history: %s", rc < 0 ? store_errmsg(w->st) : "out of memory");
+		post_error(w->pool, job, KD_E_INTERNAL, "could not read the session");
+		goto out;
+	}
+	r = result_new(job, KD_RES_SESSION);
+	if (r) {
+		r->session_id = sid;
+		memcpy(r->token, job->token, sizeof r->token);
+		r->frame = kd_frame_history(job->token, h.items);
+	}
+	post_or_fail(w->pool, job, r);
+out:
+	json_decref(h.items);
+}
+
+/* Switches to the newest bot when a reload happened.  Keeps the old one if the new
+ * state cannot be allocated (and tries again next time). */
+static void refresh_bot(struct kd_worker *w)
+{
+	struct kd_bots *bots = w->pool->bots;
+	struct nlu_bot *bot;
+	struct nlu_state *ns;
+	unsigned gen;
+
+	if (w->bot && kd_bots_generation(bots) == w->gen)
+		return;
+	bot = kd_bots_acquire(bots, &gen);
+	ns = nlu_state_create(bot);
+	if (!ns) {
+		LOG_ERR("worker %d: no memory for the new bot's state", w->idx);
+		nlu_bot_unref(bot);
+		return;
+	}
+	if (w->ns)
+		nlu_state_destroy(w->ns);
+	if (w->bot)
+		nlu_bot_unref(w->bot);
+	w->bot = bot;
+	w->ns = ns;
+	w->gen = gen;
+}
+
+/* Writer thread: the turn committed (or not); post its reply. */
+static void turn_done(void *arg, int rc)
+{
+	struct turn_ctx *t = arg;
+	struct kd_pool *p = t->pool;
+	struct kd_result *r = t->res;
+
+	if (rc == STORE_DUPLICATE) {
+		/* Another connection of this session logged the same client id first: send
+		 * what was logged, not what we computed. */
+		kd_frame_free(r->frame);
+		r->frame = NULL;
+		r->kind = KD_RES_RETRY;
+		r->job = t->job;
+		t->job = NULL;
+	} else if (rc < 0) {
+		kd_frame_free(r->frame);
+		r->kind = KD_RES_ERROR;
+		r->err = KD_E_INTERNAL;
+		r->frame = kd_frame_error(KD_E_INTERNAL, t->job->id,
+					  "the message could not be logged; please resend it");
+	}
+	p->post(p->post_arg, r);
+	kd_job_free(t->job);
+	free(t);
+}
+
+static char *dup_str(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Returns 1 when job was handed to the writer (it frees it), else 0. */
+static int do_message(struct kd_worker *w, struct kd_job *job)
+{
+	struct kd_pool *p = w->pool;
+	struct store_message logged = { 0 };
+	struct nlu_reply rep;
+	struct store_turn *turn = NULL;
+	struct turn_ctx *t = NULL;
+	struct kd_result *r = NULL;
+	json_t *meta = NULL;
+	int rc;
+
+	if (job->session_id <= 0) {
+		post_error(p, job, KD_E_INTERNAL, "this connection has no session");
+		return 0;
+	}
+	rc = store_turn_find(w->st, job->session_id, job->id, &logged);
+	if (rc == 0) {
+		r = result_new(job, KD_RES_RESEND);
+		if (r)
+			r->frame = kd_frame_reply_logged(job->id, &logged);
+		store_message_clear(&logged);
+		post_or_fail(p, job, r);
+		return 0;
+	}
+	if (rc != STORE_NOT_FOUND) {
+		LOG_ERR("turn_find: %s", store_errmsg(w->st));
+		post_error(p, job, KD_E_INTERNAL, "could not read the session");
+		return 0;
+	}
+
+	refresh_bot(w);
+	if (!w->ns || !job->text) {
+		post_error(p, job, KD_E_INTERNAL, "no bot loaded");
+		return 0;
+	}
+	nlu_bot_reply(w->bot, w->ns, job->text, job->text_len, &rep);
+
+	meta = kd_reply_meta(&rep);
+	r = result_new(job, KD_RES_REPLY);
+	turn = calloc(1, sizeof *turn);
+	t = calloc(1, sizeof *t);
+	if (!meta || !r || !turn || !t)
+		goto oom;
+	r->fallback = rep.fallback;
+	r->frame = kd_frame_reply(job->id, rep.text, rep.answer_id, rep.confidence, meta);
+	turn->session_id = job->session_id;
+	turn->client_id = dup_str(job->id);
+	turn->customer_text = job->text;          /* moves */
+	job->text = NULL;
+	turn->reply_text = dup_str(rep.text ? rep.text : "");
+	turn->reply_kind = STORE_MSG_BOT;
+	turn->answer_id = rep.answer_id;
+	turn->confidence = rep.confidence;
+	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
+	turn->reply_meta = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(4));
+	turn->done = turn_done;
+	turn->arg = t;
+	if (!r->frame || !turn->client_id || !turn->reply_text || !turn->reply_meta)
+		goto oom;
+	t->pool = p;
+	t->res = r;
+	t->job = job;
+	json_decref(meta);
+	if (store_writer_submit(p->writer, turn) == 0)
+		return 1;
+	/* The writer is stopping: we still own turn (and job through t). */
+	store_turn_free(turn);
+	kd_result_free(r);
+	free(t);
+	post_error(p, job, KD_E_INTERNAL, "kefud is shutting down");
+	return 0;
+oom:
+	json_decref(meta);
+	store_turn_free(turn);
+	kd_result_free(r);
+	free(t);
+	post_error(p, job, KD_E_INTERNAL, "out of memory");
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct kd_worker *w = arg;
+	struct kd_job *job;
+
+	while ((job = cm_queue_pop(w->pool->jobs))) {
+		int handed = 0;
+
+		switch (job->kind) {
+		case KD_JOB_OPEN:
+			do_open(w, job);
+			break;
+		case KD_JOB_HELLO:
+			do_hello(w, job);
+			break;
+		case KD_JOB_MESSAGE:
+			handed = do_message(w, job);
+			break;
+		default:
+			post_error(w->pool, job, KD_E_INTERNAL, "unknown job");
+		}
+		if (!handed)
+			kd_job_free(job);
+	}
+	return NULL;
+}
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
+			       struct store_writer *writer, kd_post_fn post, void *post_arg,
+			       char *err, size_t errlen)
+{
+	struct kd_pool *p = calloc(1, sizeof *p);
+	long cores;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->conf = conf;
+	p->bots = bots;
+	p->writer = writer;
+	p->post = post;
+	p->post_arg = post_arg;
+	p->cap = (size_t)conf->queue_size;
+	p->n = conf->workers;
+	if (p->n <= 0) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		p->n = cores > 0 ? (int)cores : 1;
+	}
+	p->jobs = cm_queue_create(p->cap);
+	p->w = calloc((size_t)p->n, sizeof *p->w);
+	if (!p->jobs || !p->w) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* One BLAS thread per worker: a second one inside a small inference made it
+	 * slower on this hardware (STYLE.md, 12).  The setting is process-wide. */
+	openblas_set_num_threads(1);
+	for (int i = 0; i < p->n; i++) {
+		struct kd_worker *w = &p->w[i];
+		w->pool = p;
+		w->idx = i;
+		w->st = store_open(conf->db, err, errlen);
+		if (!w->st)
+			goto fail;
+		refresh_bot(w);
+		if (!w->ns) {
+			snprintf(err, errlen, "out of memory for the worker's NLU state");
+			goto fail;
+		}
+	}
+	for (int i = 0; i < p->n; i++) {
+		if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i])) {
+			snprintf(err, errlen, "cannot start worker thread %d", i);
+			goto fail;
+		}
+		p->w[i].started = 1;
+	}
+	LOG_INFO("%d workers, queue of %zu jobs", p->n, p->cap);
+	return p;
+fail:
+	kd_pool_destroy(p);
+	return NULL;
+}
+
+void kd_pool_destroy(struct kd_pool *p)
+{
+	struct kd_job *job;
+
+	if (!p)
+		return;
+	if (p->jobs)
+		cm_queue_close(p->jobs);
+	for (int i = 0; p->w && i < p->n; i++)
+		if (p->w[i].started)
+			pthread_join(p->w[i].thread, NULL);
+	/* Workers drain the queue before they exit; anything left never started. */
+	while (p->jobs && (job = cm_queue_pop(p->jobs)))
+		kd_job_free(job);
+	for (int i = 0; p->w && i < p->n; i++) {
+		if (p->w[i].ns)
+			nlu_state_destroy(p->w[i].ns);
+		if (p->w[i].bot)
+			nlu_bot_unref(p->w[i].bot);
+		if (p->w[i].st)
+			store_close(p->w[i].st);
+	}
+	free(p->w);
+	cm_queue_destroy(p->jobs);
+	free(p);
+}
+
+int kd_pool_push(struct kd_pool *p, struct kd_job *job)
+{
+	return cm_queue_try_push(p->jobs, job);
+}
+
+size_t kd_pool_depth(struct kd_pool *p)
+{
+	return cm_queue_depth(p->jobs);
+}
+
+size_t kd_pool_capacity(const struct kd_pool *p)
+{
+	return p->cap;
+}
+
+int kd_pool_workers(const struct kd_pool *p)
+{
+	return p->n;
+}

@@ -1,0 +1,94 @@
+/* daemon/pool.h — the worker pool: jobs in, results out.
+ *
+ * The lws service thread creates a job per accepted request ({sid, kind, payload}) and
+ * pushes it with kd_pool_push (never blocks: 1 = full, answer "busy").  Each worker
+ * thread owns one store connection and one nlu_state; it pops a job, does the SQLite
+ * and NLU work and hands back a struct kd_result through the post callback (which the
+ * server implements: append to its done list and wake lws).  A reply for a new turn is
+ * posted only from the store writer's done callback, i.e. after the turn committed.
+ *
+ * Ownership: a job belongs to the service thread until kd_pool_push returns 0, then to
+ * the pool, which frees it.  A result belongs to the poster until post() is called,
+ * then to the server.  Jobs and results carry the sid (the connection's serial number),
+ * never a struct lws pointer: the connection may close while its job is in flight.
+ */
+#ifndef KEFU_DAEMON_POOL_H
+#define KEFU_DAEMON_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "proto.h"
+#include "store.h"
+
+struct kd_bots;
+
+enum kd_job_kind {
+	KD_JOB_OPEN = 1,   /* create the connection's session row, answer welcome */
+	KD_JOB_HELLO,      /* resume the session with this token, answer history */
+	KD_JOB_MESSAGE,    /* answer a customer message, log the turn */
+};
+
+struct kd_job {
+	struct kd_job *next;             /* service thread: per-connection backlog link */
+	int kind;                        /* enum kd_job_kind */
+	uint64_t sid;                    /* connection serial number */
+	int64_t session_id;              /* store session row; set when dispatched */
+	uint64_t t_recv_us;              /* frame received (cm_now_us) */
+	char id[KD_ID_BYTES + 1];        /* message: client id */
+	char token[STORE_TOKEN_LEN + 1]; /* hello */
+	char *text;                      /* message: malloc'd text */
+	size_t text_len;
+};
+
+enum kd_result_kind {
+	KD_RES_FRAME = 1,   /* just send frame */
+	KD_RES_SESSION,     /* send frame; the connection now belongs to session_id/token */
+	KD_RES_REPLY,       /* send the reply of a committed turn */
+	KD_RES_RESEND,      /* send the reply logged earlier for this client id */
+	KD_RES_ERROR,       /* send an error frame (err) */
+	KD_RES_RETRY,       /* the turn was logged concurrently: run job again (resend) */
+};
+
+struct kd_result {
+	struct kd_result *next;          /* server's done list link */
+	int kind;                        /* enum kd_result_kind */
+	uint64_t sid;
+	uint64_t t_recv_us;
+	int err;                         /* KD_RES_ERROR: enum kd_err */
+	int fallback;                    /* KD_RES_REPLY: the reply offers choices */
+	int closes;                      /* close the connection once frame is sent */
+	int64_t session_id;              /* KD_RES_SESSION */
+	char token[STORE_TOKEN_LEN + 1]; /* KD_RES_SESSION */
+	struct kd_frame *frame;          /* to send (may be NULL for RETRY) */
+	struct kd_job *job;              /* KD_RES_RETRY: the job to run again */
+};
+
+/* Where results go; called on a worker or the store writer thread. */
+typedef void (*kd_post_fn)(void *arg, struct kd_result *r);
+
+struct kd_pool;
+
+/* Opens one store connection per worker on the calling thread, then starts the
+ * workers (n = conf->workers, or one per online core when 0).  Returns NULL with a
+ * message in err on failure.  bots and writer must outlive the pool. */
+struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
+			       struct store_writer *writer, kd_post_fn post, void *post_arg,
+			       char *err, size_t errlen);
+/* Closes the job queue, lets the workers finish the jobs already queued, joins them
+ * and frees everything.  Results of finished jobs are posted as usual. */
+void kd_pool_destroy(struct kd_pool *p);
+
+/* Service thread.  0 = queued (the pool owns job), 1 = queue full, -1 = stopping. */
+int kd_pool_push(struct kd_pool *p, struct kd_job *job);
+size_t kd_pool_depth(struct kd_pool *p);
+size_t kd_pool_capacity(const struct kd_pool *p);
+int kd_pool_workers(const struct kd_pool *p);
+
+struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us);
+void kd_job_free(struct kd_job *j);
+/* Frees a result with its frame and job. */
+void kd_result_free(struct kd_result *r);
+
+#endif

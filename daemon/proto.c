@@ -1,0 +1,394 @@
+/* daemon/proto.c — parsing client frames and building server frames (see proto.h and
+ * docs/protocol.md).  Pure functions; any thread.  jansson's json_t values made here
+ * never leave the calling thread: frames are serialised before they are handed on.
+ */
+#include "proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+#ifndef KEFU_VERSION
+#define KEFU_VERSION "0"
+#endif
+
+/* Compact, UTF-8 as is, 4 significant digits for confidences. */
+#define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(4))
+
+static const char *const err_names[KD_E_COUNT] = {
+	[KD_E_INVALID_JSON] = "invalid_json",
+	[KD_E_INVALID_UTF8] = "invalid_utf8",
+	[KD_E_UNKNOWN_TYPE] = "unknown_type",
+	[KD_E_MISSING_FIELD] = "missing_field",
+	[KD_E_TEXT_TOO_LONG] = "text_too_long",
+	[KD_E_EMPTY_TEXT] = "empty_text",
+	[KD_E_FRAME_TOO_LARGE] = "frame_too_large",
+	[KD_E_UNSUPPORTED_FRAME] = "unsupported_frame",
+	[KD_E_RATE_LIMITED] = "rate_limited",
+	[KD_E_BUSY] = "busy",
+	[KD_E_UNKNOWN_SESSION] = "unknown_session",
+	[KD_E_INTERNAL] = "internal",
+};
+
+const char *kd_err_name(enum kd_err e)
+{
+	return (unsigned)e < KD_E_COUNT ? err_names[e] : "internal";
+}
+
+/* ---- frames ------------------------------------------------------------------------ */
+
+struct grow {
+	unsigned char *p;   /* LWS_PRE headroom + payload */
+	size_t len, cap;    /* payload bytes, payload capacity */
+	int oom;
+};
+
+static int grow_put(const char *s, size_t n, void *arg)
+{
+	struct grow *g = arg;
+
+	if (g->len + n > g->cap) {
+		size_t cap = g->cap ? g->cap : 256;
+		while (cap < g->len + n)
+			cap *= 2;
+		unsigned char *p = realloc(g->p, LWS_PRE + cap);
+		if (!p) {
+			g->oom = 1;
+			return -1;
+		}
+		g->p = p;
+		g->cap = cap;
+	}
+	memcpy(g->p + LWS_PRE + g->len, s, n);
+	g->len += n;
+	return 0;
+}
+
+struct kd_frame *kd_frame_from_json(const json_t *j)
+{
+	struct grow g = { 0 };
+	struct kd_frame *f;
+
+	if (!j || json_dump_callback(j, grow_put, &g, KD_JSON_FLAGS) || g.oom) {
+		free(g.p);
+		return NULL;
+	}
+	f = malloc(sizeof *f + LWS_PRE + g.len);
+	if (f) {
+		f->next = NULL;
+		f->len = g.len;
+		memcpy(f->buf + LWS_PRE, g.p + LWS_PRE, g.len);
+	}
+	free(g.p);
+	return f;
+}
+
+void kd_frame_free(struct kd_frame *f)
+{
+	free(f);
+}
+
+void kd_frame_free_list(struct kd_frame *f)
+{
+	while (f) {
+		struct kd_frame *next = f->next;
+		free(f);
+		f = next;
+	}
+}
+
+/* Serialises and releases j (a new reference, may be NULL). */
+static struct kd_frame *frame_take(json_t *j)
+{
+	struct kd_frame *f = kd_frame_from_json(j);
+
+	json_decref(j);
+	return f;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+struct kd_frame *kd_frame_error(enum kd_err code, const char *id, const char *msg)
+{
+	return frame_take(json_pack("{s:s, s:o, s:s, s:s}", "type", "error",
+				    "id", str_or_null(id), "code", kd_err_name(code),
+				    "message", msg ? msg : kd_err_name(code)));
+}
+
+struct kd_frame *kd_frame_pong(void)
+{
+	return frame_take(json_pack("{s:s}", "type", "pong"));
+}
+
+struct kd_frame *kd_frame_welcome(const char *token, const char *greeting)
+{
+	return frame_take(json_pack("{s:s, s:s, s:b, s:s, s:s}", "type", "welcome",
+				    "session", token, "resumed", 0, "text", greeting,
+				    "server", "kefu/" KEFU_VERSION));
+}
+
+json_t *kd_reply_meta(const struct nlu_reply *r)
+{
+	json_t *quick = json_array();
+	json_t *meta;
+
+	if (!quick)
+		return NULL;
+	for (int i = 0; i < r->n_quick && i < NLU_MAX_QUICK; i++)
+		json_array_append_new(quick, json_pack("{s:I, s:s}",
+			"answer_id", (json_int_t)r->quick[i].answer_id,
+			"title", r->quick[i].title ? r->quick[i].title : ""));
+	meta = json_pack("{s:o, s:b, s:s, s:o}", "title", str_or_null(r->title),
+			 "fallback", r->fallback, "lang", r->lang ? r->lang : "",
+			 "quick_replies", quick);
+	return meta;
+}
+
+/* Copies the meta fields into obj, with neutral values for missing ones. */
+static void add_meta(json_t *obj, const json_t *meta)
+{
+	static const char *const keys[] = { "title", "fallback", "lang", "quick_replies" };
+	json_t *v;
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = meta ? json_object_get(meta, keys[i]) : NULL;
+		if (v)
+			json_object_set(obj, keys[i], v);
+	}
+	if (!json_object_get(obj, "title"))
+		json_object_set_new(obj, "title", json_null());
+	if (!json_object_get(obj, "fallback"))
+		json_object_set_new(obj, "fallback", json_false());
+	if (!json_object_get(obj, "quick_replies"))
+		json_object_set_new(obj, "quick_replies", json_array());
+}
+
+static json_t *answer_id_json(int64_t answer_id)
+{
+	return answer_id > 0 ? json_integer((json_int_t)answer_id) : json_null();
+}
+
+struct kd_frame *kd_frame_reply(const char *id, const char *text, int64_t answer_id,
+				double confidence, const json_t *meta)
+{
+	json_t *j = json_pack("{s:s, s:o, s:s, s:o, s:f}", "type", "reply",
+			      "id", str_or_null(id), "text", text ? text : "",
+			      "answer_id", answer_id_json(answer_id), "confidence", confidence);
+
+	if (!j)
+		return NULL;
+	add_meta(j, meta);
+	return frame_take(j);
+}
+
+static json_t *meta_parse(const char *meta)
+{
+	json_t *j;
+
+	if (!meta)
+		return NULL;
+	j = json_loads(meta, 0, NULL);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+struct kd_frame *kd_frame_reply_logged(const char *id, const struct store_message *m)
+{
+	json_t *meta = meta_parse(m->meta);
+	struct kd_frame *f = kd_frame_reply(id, m->text, m->answer_id, m->confidence, meta);
+
+	json_decref(meta);
+	return f;
+}
+
+json_t *kd_history_item(const struct store_message *m, const char *turn_id)
+{
+	static const char *const from[] = { "customer", "bot", "operator", "system" };
+	const char *who = m->kind >= 0 && m->kind <= 3 ? from[m->kind] : "system";
+	const char *id = m->kind == STORE_MSG_CUSTOMER ? m->client_id : turn_id;
+	json_t *j = json_pack("{s:s, s:o, s:s, s:I}", "from", who, "id", str_or_null(id),
+			      "text", m->text ? m->text : "", "ts", (json_int_t)m->created_ms);
+
+	if (j && (m->kind == STORE_MSG_BOT || m->kind == STORE_MSG_OPERATOR)) {
+		json_t *meta = meta_parse(m->meta);
+		json_object_set_new(j, "answer_id", answer_id_json(m->answer_id));
+		if (m->kind == STORE_MSG_BOT) {
+			json_object_set_new(j, "confidence", json_real(m->confidence));
+			add_meta(j, meta);
+		}
+		json_decref(meta);
+	}
+	return j;
+}
+
+struct kd_frame *kd_frame_history(const char *token, json_t *messages)
+{
+	return frame_take(json_pack("{s:s, s:s, s:b, s:O}", "type", "history",
+				    "session", token, "resumed", 1, "messages", messages));
+}
+
+/* ---- parsing ----------------------------------------------------------------------- */
+
+/* Decodes the code point at s (valid UTF-8 assumed); *n gets its length in bytes. */
+static uint32_t utf8_next(const unsigned char *s, size_t *n)
+{
+	if (s[0] < 0x80) {
+		*n = 1;
+		return s[0];
+	}
+	if ((s[0] & 0xE0) == 0xC0) {
+		*n = 2;
+		return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+	}
+	if ((s[0] & 0xF0) == 0xE0) {
+		*n = 3;
+		return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) |
+		       (s[2] & 0x3F);
+	}
+	*n = 4;
+	return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+	       ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+}
+
+size_t kd_utf8_count(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* Unicode White_Space, plus the zero-width no-break space (BOM) editors leave behind. */
+static int is_space(uint32_t c)
+{
+	return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+
+int kd_utf8_blank(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (!is_space(utf8_next(p + i, &n)))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static int fail(struct kd_req *r, enum kd_err e, const char *msg)
+{
+	free(r->text);
+	r->text = NULL;
+	r->err = e;
+	r->err_msg = msg;
+	return 1;
+}
+
+static int is_token(const char *s, size_t len)
+{
+	if (len != STORE_TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int parse_obj(json_t *j, int max_text, struct kd_req *r)
+{
+	json_t *type = json_object_get(j, "type");
+	json_t *id = json_object_get(j, "id");
+	const char *t;
+
+	if (json_is_string(id)) {
+		size_t n = json_string_length(id);
+		size_t cp = kd_utf8_count(json_string_value(id), n);
+		if (n <= KD_ID_BYTES && cp >= 1 && cp <= KD_ID_MAX) {
+			memcpy(r->id, json_string_value(id), n + 1);
+			r->has_id = 1;
+		}
+	}
+	if (!json_is_string(type))
+		return fail(r, KD_E_UNKNOWN_TYPE, "\"type\" is missing or not a string");
+	t = json_string_value(type);
+
+	if (!strcmp(t, "ping")) {
+		r->type = KD_REQ_PING;
+		return 0;
+	}
+	if (!strcmp(t, "hello")) {
+		json_t *s = json_object_get(j, "session");
+		r->type = KD_REQ_HELLO;
+		if (!json_is_string(s))
+			return fail(r, KD_E_MISSING_FIELD, "\"session\" (string) is required");
+		if (!is_token(json_string_value(s), json_string_length(s)))
+			return fail(r, KD_E_UNKNOWN_SESSION, "no session has this token");
+		memcpy(r->token, json_string_value(s), STORE_TOKEN_LEN + 1);
+		return 0;
+	}
+	if (!strcmp(t, "message")) {
+		json_t *text = json_object_get(j, "text");
+		const char *s;
+		size_t n;
+
+		r->type = KD_REQ_MESSAGE;
+		if (!json_is_string(id))
+			return fail(r, KD_E_MISSING_FIELD, "\"id\" (string) is required");
+		if (!r->has_id)
+			return fail(r, KD_E_MISSING_FIELD, "\"id\" must be 1 to 64 characters");
+		if (!json_is_string(text))
+			return fail(r, KD_E_MISSING_FIELD, "\"text\" (string) is required");
+		s = json_string_value(text);
+		n = json_string_length(text);
+		if (kd_utf8_count(s, n) > (size_t)max_text)
+			return fail(r, KD_E_TEXT_TOO_LONG, "\"text\" is longer than max_text characters");
+		if (kd_utf8_blank(s, n))
+			return fail(r, KD_E_EMPTY_TEXT, "\"text\" is empty");
+		r->text = malloc(n + 1);
+		if (!r->text)
+			return fail(r, KD_E_INTERNAL, "out of memory");
+		memcpy(r->text, s, n + 1);
+		r->text_len = n;
+		return 0;
+	}
+	return fail(r, KD_E_UNKNOWN_TYPE, "unknown \"type\"");
+}
+
+int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out)
+{
+	json_error_t jerr;
+	json_t *j;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!cm_utf8_valid(buf, len))
+		return fail(out, KD_E_INVALID_UTF8, "the frame is not valid UTF-8");
+	j = json_loadb(buf, len, 0, &jerr);
+	if (!j)
+		return fail(out, KD_E_INVALID_JSON, "the frame is not valid JSON");
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return fail(out, KD_E_INVALID_JSON, "the frame is not a JSON object");
+	}
+	rc = parse_obj(j, max_text, out);
+	json_decref(j);
+	return rc;
+}
+
+void kd_req_clear(struct kd_req *r)
+{
+	free(r->text);
+	r->text = NULL;
+}

@@ -1,0 +1,107 @@
+/* daemon/proto.h — the chat protocol's JSON in and out (docs/protocol.md).
+ *
+ * kd_proto_parse validates one complete client text frame (UTF-8, JSON, type, fields,
+ * lengths) and turns it into a struct kd_req or a stable error code; the kd_frame_*
+ * builders serialise the server's frames into LWS_PRE-padded buffers ready for
+ * lws_write.  Everything here is pure and works on memory the caller owns, so it runs
+ * on any thread: the lws service thread parses and answers errors, workers build
+ * welcome/history/reply frames.
+ */
+#ifndef KEFU_DAEMON_PROTO_H
+#define KEFU_DAEMON_PROTO_H
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nlu.h"
+#include "store.h"
+
+#define KD_ID_MAX 64                     /* client message id, in characters */
+#define KD_ID_BYTES (KD_ID_MAX * 4)      /* ... and at most this many bytes */
+
+/* Stable error codes; kd_err_name gives the wire string. */
+enum kd_err {
+	KD_E_INVALID_JSON = 0,
+	KD_E_INVALID_UTF8,
+	KD_E_UNKNOWN_TYPE,
+	KD_E_MISSING_FIELD,
+	KD_E_TEXT_TOO_LONG,
+	KD_E_EMPTY_TEXT,
+	KD_E_FRAME_TOO_LARGE,
+	KD_E_UNSUPPORTED_FRAME,
+	KD_E_RATE_LIMITED,
+	KD_E_BUSY,
+	KD_E_UNKNOWN_SESSION,
+	KD_E_INTERNAL,
+	KD_E_COUNT
+};
+const char *kd_err_name(enum kd_err e);
+
+/* A server frame: a heap buffer with LWS_PRE bytes of headroom before the payload,
+ * linked into per-session output queues.  Owned by whoever holds the pointer. */
+struct kd_frame {
+	struct kd_frame *next;
+	size_t len;                  /* payload bytes at buf + LWS_PRE */
+	unsigned char buf[];
+};
+#define KD_FRAME_PAYLOAD(f) ((f)->buf + LWS_PRE)
+
+/* Serialises j compactly.  Returns a new frame or NULL on allocation failure. */
+struct kd_frame *kd_frame_from_json(const json_t *j);
+void kd_frame_free(struct kd_frame *f);
+/* Frees a whole ->next chain. */
+void kd_frame_free_list(struct kd_frame *f);
+
+enum kd_req_type { KD_REQ_MESSAGE = 1, KD_REQ_HELLO, KD_REQ_PING };
+
+struct kd_req {
+	int type;                        /* enum kd_req_type */
+	int has_id;                      /* the frame had a readable id (echoed on errors) */
+	char id[KD_ID_BYTES + 1];
+	char *text;                      /* message: malloc'd, NUL-terminated; see kd_req_clear */
+	size_t text_len;                 /* bytes */
+	char token[STORE_TOKEN_LEN + 1]; /* hello */
+	enum kd_err err;                 /* set when kd_proto_parse returns 1 */
+	const char *err_msg;             /* static text for the error frame */
+};
+
+/* Parses one complete text frame buf[0..len).  max_text is the longest text in code
+ * points.  Returns 0 with out filled (the caller owns out->text: kd_req_clear), or 1
+ * with out->err / out->err_msg / out->id set (nothing to free).  Any thread. */
+int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out);
+void kd_req_clear(struct kd_req *r);
+
+/* Number of code points in valid UTF-8 s[0..len). */
+size_t kd_utf8_count(const char *s, size_t len);
+/* 1 if valid UTF-8 s[0..len) is empty or only white space (Unicode White_Space). */
+int kd_utf8_blank(const char *s, size_t len);
+
+/* ---- server frames (each returns a new frame or NULL on allocation failure) ------- */
+
+/* {"type":"error","id":id|null,"code":...,"message":msg} */
+struct kd_frame *kd_frame_error(enum kd_err code, const char *id, const char *msg);
+struct kd_frame *kd_frame_pong(void);
+/* {"type":"welcome","session":token,"resumed":false,"text":greeting,"server":...} */
+struct kd_frame *kd_frame_welcome(const char *token, const char *greeting);
+
+/* The reply fields that are not plain columns of the session log, stored as the bot
+ * message's meta JSON so a resend or a history can rebuild the same reply:
+ * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id","title"}]}.
+ * Returns a new reference or NULL. */
+json_t *kd_reply_meta(const struct nlu_reply *r);
+/* {"type":"reply","id":id,"text":text,"answer_id":id|null,"confidence":c, + meta fields}.
+ * meta may be NULL (the fields then get neutral values). */
+struct kd_frame *kd_frame_reply(const char *id, const char *text, int64_t answer_id,
+				double confidence, const json_t *meta);
+/* Rebuilds the reply frame of an already logged bot message (idempotent resend). */
+struct kd_frame *kd_frame_reply_logged(const char *id, const struct store_message *m);
+
+/* One history entry for message m ({"from","id","text","ts", bot: answer fields}).
+ * turn_id is the client id to show for bot replies (their row has none).  New ref. */
+json_t *kd_history_item(const struct store_message *m, const char *turn_id);
+/* {"type":"history","session":token,"resumed":true,"messages":messages} */
+struct kd_frame *kd_frame_history(const char *token, json_t *messages);
+
+#endif

@@ -1,0 +1,153 @@
+/* daemon/routes.c — the dynamic HTTP routes: GET /healthz (JSON) and GET /metrics
+ * (Prometheus text 0.0.4).  lws binds them to the "http" protocol through
+ * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
+ * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
+ * from service-thread counters plus gauges sampled from the other threads, and
+ * written in one piece in HTTP_WRITEABLE.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+#ifndef KEFU_VERSION
+#define KEFU_VERSION "0"
+#endif
+
+struct kd_http_pss {
+	unsigned char *buf;     /* LWS_PRE + body */
+	size_t len;
+};
+
+size_t kd_routes_pss_size(void)
+{
+	return sizeof(struct kd_http_pss);
+}
+
+/* Copies body[0..len) behind LWS_PRE bytes of headroom into pss. */
+static int keep_body(struct kd_http_pss *pss, const char *body, size_t len)
+{
+	pss->buf = malloc(LWS_PRE + len);
+	if (!pss->buf)
+		return -1;
+	memcpy(pss->buf + LWS_PRE, body, len);
+	pss->len = len;
+	return 0;
+}
+
+static char *healthz_body(struct kd_server *srv, size_t *len)
+{
+	struct kd_gauges g;
+	char model[128];
+	json_t *j;
+	char *s;
+
+	kd_server_gauges(srv, &g, model, sizeof model);
+	j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "status", "ok",
+		      "answers", (json_int_t)g.answers, "model", model,
+		      "version", KEFU_VERSION, "sessions_open",
+		      (json_int_t)srv->met.sessions_open, "queue_depth",
+		      (json_int_t)g.queue_depth, "workers", (json_int_t)g.workers,
+		      "event_loop", g.event_loop);
+	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (s)
+		*len = strlen(s);
+	return s;
+}
+
+static char *metrics_body(struct kd_server *srv, size_t *len)
+{
+	struct kd_gauges g;
+	char model[128];
+
+	kd_server_gauges(srv, &g, model, sizeof model);
+	return kd_metrics_render(&srv->met, &g, len);
+}
+
+static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type)
+{
+	uint8_t hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
+		*end = hdr + sizeof hdr - 1;
+
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, pss->len, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+					(const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int on_http(struct lws *wsi, struct kd_http_pss *pss)
+{
+	struct kd_server *srv = lws_context_user(lws_get_context(wsi));
+	char path[64];
+	const char *type;
+	char *body = NULL;
+	size_t len = 0;
+
+	if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0) {
+		/* not a GET (POST, OPTIONS, ...) */
+		if (lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL))
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	if (!strcmp(path, "/healthz")) {
+		body = healthz_body(srv, &len);
+		type = "application/json";
+	} else if (!strcmp(path, "/metrics")) {
+		body = metrics_body(srv, &len);
+		type = "text/plain; version=0.0.4; charset=utf-8";
+	} else {
+		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	if (!body || keep_body(pss, body, len)) {
+		free(body);
+		LOG_ERR("out of memory for %s", path);
+		lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL);
+		return -1;
+	}
+	free(body);
+	return respond(wsi, pss, type);
+}
+
+int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		       void *in, size_t len)
+{
+	struct kd_http_pss *pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		return on_http(wsi, pss);
+
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (!pss || !pss->buf)
+			break;
+		if (lws_write(wsi, pss->buf + LWS_PRE, pss->len, LWS_WRITE_HTTP_FINAL) !=
+		    (int)pss->len) {
+			free(pss->buf);
+			pss->buf = NULL;
+			return -1;
+		}
+		free(pss->buf);
+		pss->buf = NULL;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (pss) {
+			free(pss->buf);
+			pss->buf = NULL;
+		}
+		break;
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}

@@ -1,0 +1,267 @@
+/* daemon/test_daemon.c — unit tests of the pieces of kefud that need no server:
+ * frame parsing and validation (every error code the parser owns), server frames,
+ * the sid registry, per-connection queues and rate limit, the metrics text. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "proto.h"
+#include "session.h"
+
+static int failures;
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+	failures++; } } while (0)
+
+/* Parses s (given length, may hold NULs) and returns the error code or -1 if ok. */
+static int parse_err(const char *s, size_t len, int max_text, struct kd_req *r)
+{
+	int rc = kd_proto_parse(s, len, max_text, r);
+	return rc ? (int)r->err : -1;
+}
+
+static int perr(const char *s, int max_text)
+{
+	struct kd_req r;
+	int e = parse_err(s, strlen(s), max_text, &r);
+	kd_req_clear(&r);
+	return e;
+}
+
+static void test_parse(void)
+{
+	struct kd_req r;
+
+	{
+		const char *m = "{\"type\":\"message\",\"id\":\"c1\",\"text\":\"I lost my card\"}";
+		CHECK(parse_err(m, strlen(m), 100, &r) == -1);
+	}
+	CHECK(r.type == KD_REQ_MESSAGE && !strcmp(r.id, "c1") &&
+	      !strcmp(r.text, "I lost my card") && r.text_len == 14);
+	kd_req_clear(&r);
+
+	CHECK(perr("{\"type\":\"ping\"}", 100) == -1);
+	CHECK(perr("{\"type\":\"hello\",\"session\":\"0123456789abcdef0123456789abcdef\"}", 9) == -1);
+	CHECK(perr("{\"type\":\"hello\",\"session\":\"nope\"}", 9) == KD_E_UNKNOWN_SESSION);
+	CHECK(perr("{\"type\":\"hello\"}", 9) == KD_E_MISSING_FIELD);
+
+	CHECK(perr("not json", 100) == KD_E_INVALID_JSON);
+	CHECK(perr("[1,2]", 100) == KD_E_INVALID_JSON);
+	CHECK(perr("\"message\"", 100) == KD_E_INVALID_JSON);
+	CHECK(perr("{\"type\":\"message\",", 100) == KD_E_INVALID_JSON);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\"\xff\"}", 100) == KD_E_INVALID_UTF8);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\"\xed\xa0\x80\"}", 100) ==
+	      KD_E_INVALID_UTF8);                               /* encoded surrogate */
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\"\xc0\xaf\"}", 100) ==
+	      KD_E_INVALID_UTF8);                               /* overlong */
+	{
+		static const char nul[] = "{\"type\":\"ping\"}\0";
+		CHECK(parse_err(nul, sizeof nul - 1, 100, &r) == KD_E_INVALID_UTF8);
+	}
+	CHECK(perr("{\"id\":\"a\"}", 100) == KD_E_UNKNOWN_TYPE);
+	CHECK(perr("{\"type\":7}", 100) == KD_E_UNKNOWN_TYPE);
+	CHECK(perr("{\"type\":\"dance\"}", 100) == KD_E_UNKNOWN_TYPE);
+	CHECK(perr("{\"type\":\"message\",\"text\":\"hi\"}", 100) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"message\",\"id\":5,\"text\":\"hi\"}", 100) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"\",\"text\":\"hi\"}", 100) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\"}", 100) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":null}", 100) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\"\"}", 100) == KD_E_EMPTY_TEXT);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\" \\t\\n\xe3\x80\x80\"}", 100) ==
+	      KD_E_EMPTY_TEXT);                                 /* incl. U+3000 */
+	/* max_text counts characters, not bytes: 3 CJK characters = 9 bytes */
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\"我的卡\"}", 3) == -1);
+	CHECK(perr("{\"type\":\"message\",\"id\":\"a\",\"text\":\"我的卡丢\"}", 3) ==
+	      KD_E_TEXT_TOO_LONG);
+
+	/* the id is echoed when readable, also on errors */
+	{
+		const char *e = "{\"type\":\"message\",\"id\":\"c-9\",\"text\":\"\"}";
+		CHECK(parse_err(e, strlen(e), 100, &r) == KD_E_EMPTY_TEXT);
+	}
+	CHECK(r.has_id && !strcmp(r.id, "c-9"));
+	{
+		char big[200];
+		snprintf(big, sizeof big, "{\"type\":\"message\",\"id\":\"%065d\",\"text\":\"x\"}", 0);
+		CHECK(parse_err(big, strlen(big), 100, &r) == KD_E_MISSING_FIELD);
+		CHECK(!r.has_id);
+	}
+}
+
+static char *payload(struct kd_frame *f)
+{
+	char *s = malloc(f->len + 1);
+	memcpy(s, KD_FRAME_PAYLOAD(f), f->len);
+	s[f->len] = '\0';
+	return s;
+}
+
+static void test_frames(void)
+{
+	struct kd_frame *f;
+	json_t *j, *meta;
+	char *s;
+	struct nlu_reply rep = {
+		.answer_id = 12, .title = "Lost or stolen card", .text = "Call us **now**.",
+		.confidence = 0.93, .fallback = 0, .n_quick = 1, .lang = "en",
+		.quick = { { 12, "Lost or stolen card" } },
+	};
+
+	f = kd_frame_error(KD_E_BUSY, NULL, "later");
+	s = payload(f);
+	CHECK(!strcmp(s, "{\"type\":\"error\",\"id\":null,\"code\":\"busy\",\"message\":\"later\"}"));
+	free(s);
+	kd_frame_free(f);
+
+	meta = kd_reply_meta(&rep);
+	f = kd_frame_reply("c-42", rep.text, rep.answer_id, rep.confidence, meta);
+	s = payload(f);
+	j = json_loads(s, 0, NULL);
+	CHECK(j && !strcmp(json_string_value(json_object_get(j, "type")), "reply"));
+	CHECK(!strcmp(json_string_value(json_object_get(j, "id")), "c-42"));
+	CHECK(json_integer_value(json_object_get(j, "answer_id")) == 12);
+	CHECK(!strcmp(json_string_value(json_object_get(j, "title")), "Lost or stolen card"));
+	CHECK(json_is_false(json_object_get(j, "fallback")));
+	CHECK(json_array_size(json_object_get(j, "quick_replies")) == 1);
+	CHECK(strstr(s, "\"confidence\":0.93") != NULL);
+	json_decref(j);
+	free(s);
+	kd_frame_free(f);
+
+	/* a logged reply rebuilds to the same frame */
+	{
+		char *m = json_dumps(meta, JSON_COMPACT);
+		struct store_message sm = { .kind = STORE_MSG_BOT, .text = (char *)rep.text,
+					    .answer_id = 12, .confidence = 0.93, .meta = m };
+		struct kd_frame *a = kd_frame_reply("c-42", rep.text, 12, 0.93, meta);
+		struct kd_frame *b = kd_frame_reply_logged("c-42", &sm);
+		CHECK(a && b && a->len == b->len &&
+		      !memcmp(KD_FRAME_PAYLOAD(a), KD_FRAME_PAYLOAD(b), a->len));
+		kd_frame_free(a);
+		kd_frame_free(b);
+		free(m);
+	}
+	json_decref(meta);
+
+	/* a fallback has answer_id null */
+	f = kd_frame_reply("x", "Which one?", 0, 0.1, NULL);
+	s = payload(f);
+	CHECK(strstr(s, "\"answer_id\":null") && strstr(s, "\"fallback\":false"));
+	free(s);
+	kd_frame_free(f);
+
+	f = kd_frame_welcome("0123456789abcdef0123456789abcdef", "你好");
+	s = payload(f);
+	CHECK(strstr(s, "\"type\":\"welcome\"") && strstr(s, "\"resumed\":false") &&
+	      strstr(s, "你好"));
+	free(s);
+	kd_frame_free(f);
+}
+
+static void test_registry(void)
+{
+	struct kd_registry reg;
+	struct kd_pss a = { 0 }, b = { 0 }, c = { 0 };
+	uint64_t sa;
+
+	kd_registry_init(&reg);
+	CHECK(kd_registry_add(&reg, &a) == 0 && kd_registry_add(&reg, &b) == 0);
+	CHECK(a.sid && b.sid && a.sid != b.sid);
+	CHECK(kd_registry_find(&reg, a.sid) == &a && kd_registry_find(&reg, b.sid) == &b);
+	sa = a.sid;
+	kd_registry_remove(&reg, &a);
+	CHECK(kd_registry_find(&reg, sa) == NULL);
+	CHECK(kd_registry_add(&reg, &c) == 0);      /* reuses a's slot, new generation */
+	CHECK(c.sid != sa && (uint32_t)c.sid == (uint32_t)sa);
+	CHECK(kd_registry_find(&reg, sa) == NULL && kd_registry_find(&reg, c.sid) == &c);
+	for (int i = 0; i < 1000; i++) {            /* growth keeps old entries */
+		struct kd_pss *p = calloc(1, sizeof *p);
+		CHECK(kd_registry_add(&reg, p) == 0);
+		CHECK(kd_registry_find(&reg, p->sid) == p);
+		kd_registry_remove(&reg, p);
+		free(p);
+	}
+	CHECK(kd_registry_find(&reg, b.sid) == &b);
+	kd_registry_free(&reg);
+}
+
+static void test_pss(void)
+{
+	struct kd_pss p = { 0 };
+	struct kd_job *j1 = kd_job_new(KD_JOB_MESSAGE, 1, 0), *j2 = kd_job_new(KD_JOB_HELLO, 1, 0);
+
+	/* rate limit: 3 per window, a new window after 10 s */
+	CHECK(kd_pss_rate_ok(&p, 1000, 3) && kd_pss_rate_ok(&p, 2000, 3) &&
+	      kd_pss_rate_ok(&p, 3000, 3));
+	CHECK(!kd_pss_rate_ok(&p, 4000, 3));
+	CHECK(kd_pss_rate_ok(&p, 1000 + 10000000, 3));
+
+	/* reassembly limit */
+	CHECK(kd_pss_rx_append(&p, "abcd", 4, 6) == 0);
+	CHECK(kd_pss_rx_append(&p, "efg", 3, 6) == 1);
+	CHECK(p.rx_len == 4 && !memcmp(p.rx, "abcd", 4));
+	kd_pss_rx_reset(&p);
+	CHECK(p.rx_len == 0);
+
+	/* backlog order, push_front for retries */
+	kd_pss_backlog_push(&p, j1);
+	kd_pss_backlog_push_front(&p, j2);
+	CHECK(p.n_backlog == 2 && kd_pss_backlog_pop(&p) == j2 && kd_pss_backlog_pop(&p) == j1);
+	CHECK(kd_pss_backlog_pop(&p) == NULL && p.backlog_tail == NULL);
+	kd_pss_backlog_push(&p, j1);
+	kd_pss_backlog_push(&p, j2);
+	kd_pss_out_push(&p, kd_frame_pong());
+	kd_pss_out_push(&p, kd_frame_pong());
+	CHECK(p.n_out == 2);
+	kd_pss_clear(&p);           /* frees jobs, frames and buffers */
+	CHECK(p.n_backlog == 0 && p.n_out == 0 && !p.rx);
+}
+
+static void test_metrics(void)
+{
+	struct kd_metrics m;
+	struct kd_gauges g = { .queue_depth = 3, .queue_cap = 10, .workers = 2,
+			       .model = "bm25 \"x\"", .answers = 92, .event_loop = "libev" };
+	size_t len;
+	char *s;
+
+	kd_metrics_init(&m);
+	m.kinds[KD_K_REPLY] = 5;
+	m.errors[KD_E_BUSY] = 2;
+	kd_metrics_latency(&m, 0.0003);    /* first bucket */
+	kd_metrics_latency(&m, 0.003);     /* le=0.005 */
+	kd_metrics_latency(&m, 100);       /* +Inf only */
+	s = kd_metrics_render(&m, &g, &len);
+	CHECK(s && strlen(s) == len);
+	CHECK(strstr(s, "kefu_messages_total{kind=\"reply\"} 5\n"));
+	CHECK(strstr(s, "kefu_errors_total{code=\"busy\"} 2\n"));
+	CHECK(strstr(s, "kefu_errors_total{code=\"invalid_json\"} 0\n"));
+	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"0.0005\"} 1\n"));
+	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"0.0025\"} 1\n"));
+	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"0.005\"} 2\n"));
+	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"10\"} 2\n"));
+	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"+Inf\"} 3\n"));
+	CHECK(strstr(s, "kefu_reply_latency_seconds_count 3\n"));
+	CHECK(strstr(s, "kefu_queue_depth 3\n"));
+	CHECK(strstr(s, "# TYPE kefu_reply_latency_seconds histogram\n"));
+	CHECK(strstr(s, "model=\"bm25 \\\"x\\\"\""));
+	free(s);
+}
+
+int main(void)
+{
+	test_parse();
+	test_frames();
+	test_registry();
+	test_pss();
+	test_metrics();
+	if (failures) {
+		fprintf(stderr, "%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
