@@ -99,7 +99,7 @@ static int cb_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user
 }
 
 static const struct lws_protocols protocols[] = {
-	{ "kefu.v1", cb_echo, sizeof(struct pss), WB_SERV_BUF, 0, NULL, 0 },
+	{ "kefu.v1", cb_echo, sizeof(struct pss), WB_RX_BUF, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

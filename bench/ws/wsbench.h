@@ -13,8 +13,10 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
-/* The rx/tx buffer size both programs give lws; kefud's default serv_buf is the same. */
+/* lws buffer sizes, the same as kefud's: pt_serv_buf_size (kefud's serv_buf default)
+ * and the WebSocket protocol's rx_buffer_size (daemon/server.c). */
 #define WB_SERV_BUF 32768
+#define WB_RX_BUF 8192
 
 struct wb_loop {
 	struct ev_loop *loop;
