@@ -99,7 +99,10 @@ int kefud_main(int argc, char **argv)
 		return 2;
 	}
 	cm_log_set_level(conf.log_level);
-	kd_signals_block();
+	if (kd_signals_install()) {
+		fprintf(stderr, "kefud: cannot install signal handlers\n");
+		return 1;
+	}
 	raise_nofile();
 
 	bot = load_bot(&conf, err, sizeof err);

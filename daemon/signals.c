@@ -1,44 +1,64 @@
-/* daemon/signals.c — the signal thread (see signals.h).  It owns nothing but itself;
- * it calls kd_server_request_stop (any-thread safe) and kd_bots_reload (opens its own
- * store connection), never an lws function other than through those. */
+/* daemon/signals.c — signal handlers and the signal thread (see signals.h).
+ *
+ * The handlers only write(2) one byte (the signal number) into a non-blocking pipe.
+ * The signal thread owns the read end: it calls kd_server_request_stop (any-thread
+ * safe) and kd_bots_reload (opens its own store connection), never lws directly.
+ * kd_signals_stop wakes it with a 0 byte.
+ */
 #include "signals.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bots.h"
 #include "log.h"
 #include "server.h"
 
-#define KD_SIG_WAKE SIGUSR2    /* kd_signals_stop wakes the thread with it */
+static int sig_pipe[2] = { -1, -1 };
 
 struct kd_signals {
 	pthread_t thread;
 	struct kd_server *srv;
 	struct kd_bots *bots;
 	const struct kefu_conf *conf;
-	atomic_int quit;
 };
 
-static void fill_set(sigset_t *set)
+static void on_signal(int sig)
 {
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, KD_SIG_WAKE);
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	if (write(sig_pipe[1], &b, 1) < 0) {
+		/* pipe full: signals are already pending, nothing to add */
+	}
+	errno = saved;
 }
 
-void kd_signals_block(void)
+int kd_signals_install(void)
 {
-	sigset_t set;
+	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
-	signal(SIGPIPE, SIG_IGN);
-	fill_set(&set);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (sig_pipe[0] < 0) {
+		if (pipe2(sig_pipe, O_CLOEXEC))
+			return -1;
+		fcntl(sig_pipe[1], F_SETFL, fcntl(sig_pipe[1], F_GETFL) | O_NONBLOCK);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -1;
+	return 0;
 }
 
 static void reload(struct kd_signals *s)
@@ -60,16 +80,17 @@ static void reload(struct kd_signals *s)
 static void *signal_main(void *arg)
 {
 	struct kd_signals *s = arg;
-	int stopping = 0, sig;
-	sigset_t set;
+	int stopping = 0;
+	unsigned char b;
+	ssize_t n;
 
-	fill_set(&set);
-	while (!atomic_load(&s->quit)) {
-		if (sigwait(&set, &sig))
+	for (;;) {
+		n = read(sig_pipe[0], &b, 1);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (atomic_load(&s->quit))
+		if (n <= 0 || b == 0)
 			break;
-		switch (sig) {
+		switch (b) {
 		case SIGHUP:
 			reload(s);
 			break;
@@ -78,11 +99,11 @@ static void *signal_main(void *arg)
 			if (stopping) {
 				/* Committed turns are safe on disk: a second signal may cut
 				 * the graceful shutdown short. */
-				LOG_WARN("signal %d again: exiting now", sig);
+				LOG_WARN("signal %d again: exiting now", b);
 				_exit(1);
 			}
 			stopping = 1;
-			LOG_INFO("signal %d: stopping", sig);
+			LOG_INFO("signal %d: stopping", b);
 			kd_server_request_stop(s->srv);
 			break;
 		default:
@@ -97,8 +118,10 @@ struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
 {
 	struct kd_signals *s = calloc(1, sizeof *s);
 
-	if (!s)
+	if (!s || sig_pipe[0] < 0) {
+		free(s);
 		return NULL;
+	}
 	s->srv = srv;
 	s->bots = bots;
 	s->conf = conf;
@@ -111,10 +134,12 @@ struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
 
 void kd_signals_stop(struct kd_signals *s)
 {
+	unsigned char quit = 0;
+
 	if (!s)
 		return;
-	atomic_store(&s->quit, 1);
-	pthread_kill(s->thread, KD_SIG_WAKE);
+	while (write(sig_pipe[1], &quit, 1) < 0 && errno == EAGAIN)
+		usleep(1000);       /* pipe full of pending signals: let the thread drain */
 	pthread_join(s->thread, NULL);
 	free(s);
 }

@@ -1,11 +1,12 @@
 /* daemon/signals.h — the signal thread: SIGINT/SIGTERM stop kefud, SIGHUP reloads the
  * bot from the store.
  *
- * kd_signals_block runs on the main thread before any other thread exists, so every
- * thread inherits a mask blocking those signals; one dedicated thread then takes them
- * with sigwait, where it may do anything (log, SQLite, model loading) that a signal
- * handler may not.  (lws's libev loop also installs a SIGINT watcher on the service
- * thread; it ends up in kd_server_request_stop as well.)
+ * Signal masks cannot be relied on (OpenBLAS starts its threads before main), so
+ * kd_signals_install sets process-wide handlers that only write the signal number
+ * into a pipe (async-signal-safe, whichever thread the kernel picks); one dedicated
+ * thread reads the pipe and may then do what a handler may not (log, SQLite, model
+ * loading).  lws's libev loop replaces the SIGINT handler with its own watcher on the
+ * service thread; that path ends in kd_server_request_stop as well.
  */
 #ifndef KEFU_DAEMON_SIGNALS_H
 #define KEFU_DAEMON_SIGNALS_H
@@ -15,9 +16,9 @@ struct kd_bots;
 struct kefu_conf;
 struct kd_signals;
 
-/* Blocks SIGINT, SIGTERM, SIGHUP (and the internal wake-up signal) in the calling
- * thread and ignores SIGPIPE.  Main thread, before creating threads. */
-void kd_signals_block(void);
+/* Creates the pipe, installs the SIGINT/SIGTERM/SIGHUP handlers, ignores SIGPIPE.
+ * Main thread, at start-up.  Returns 0 or -1 (errno). */
+int kd_signals_install(void);
 /* Starts the signal thread; NULL on failure. */
 struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
 				    const struct kefu_conf *conf);
