@@ -301,7 +301,7 @@ class RawWS:
         hdrs = {k.strip().lower(): v.strip() for k, v in
                 (ln.split(":", 1) for ln in lines[1:] if ":" in ln)}
         want = base64.b64encode(hashlib.sha1(
-            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC11B65").encode()).digest()).decode()
+            (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
         check(hdrs.get("sec-websocket-accept") == want, "bad Sec-WebSocket-Accept")
 
     # -- sending
