@@ -63,8 +63,11 @@ struct nlu_reply {
 
 /* Answers text[0..len) (valid UTF-8, already checked by the caller).  Fills out; every
  * pointer in it points into bot and stays valid while the caller holds its reference.
- * Returns 0, or -1 if the text is empty after normalisation (out is then a fallback
- * asking the customer to rephrase).  Runs on the calling thread, allocation-free. */
+ * Returns 0, or -1 if the text is empty after normalisation or holds no word or CJK
+ * character (only spaces, punctuation, emoji): out is then a fallback asking the
+ * customer to type a question, with no quick replies.  An exact (normalised) answer
+ * title, as a quick-reply button sends it, selects that answer with confidence 1.
+ * Runs on the calling thread, allocation-free. */
 int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
 		  size_t len, struct nlu_reply *out);
 

@@ -1,0 +1,125 @@
+/* nlu/nlu_int.h — nlu's internals shared by its own files, tests and benchmarks (not by
+ * the daemon: it uses nlu.h only).
+ *
+ * nlu_bot_build turns answers and example questions held in memory into a bot; the
+ * store-backed nlu_bot_load (load.c) reads them through store.h and calls it, and tests
+ * and bench/nlu_v1 call it directly.  nlu_bot_rank is the scoring half of
+ * nlu_bot_reply, exposed so evaluation can see the ranking and the raw evidence behind
+ * the confidence.
+ */
+#ifndef KEFU_NLU_INT_H
+#define KEFU_NLU_INT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bm25.h"
+#include "nlu.h"
+#include "text.h"
+
+/* ---- inputs of nlu_bot_build ------------------------------------------------------ */
+
+struct nlu_answer_in {
+	int64_t id;           /* > 0, distinct */
+	const char *title;    /* copied */
+	const char *body;
+	const char *lang;     /* "en", "zh", ...; NULL means "en" */
+};
+
+struct nlu_example_in {
+	int64_t answer_id;    /* examples of unknown answers are skipped */
+	const char *text;
+};
+
+/* Tunables of the BM25 bot.  nlu_params_default() gives the values measured best on
+ * BANKING77 (bench/nlu_v1); bench overrides them to measure alternatives. */
+struct nlu_params {
+	double k1, b;           /* BM25 */
+	int skip_stop;          /* 1: English stop words are not indexed nor queried */
+	int index_titles;       /* 1: each answer's title is one more example */
+	int word_bigrams;       /* 1: pairs of neighbouring words are terms too */
+	int knn_k;              /* top documents that vote for their answer (0: none) */
+	double knn_weight;      /* answer score = best doc + knn_weight * sum of its top-k docs */
+	/* confidence = sigmoid(c0 + c_cov * cov + c_margin * (s1 - s2) + c_prob * p1), where
+	 * s1, s2 are the best two answer scores divided by the query weight, p1 the softmax
+	 * share of the best over the ranked answers at temperature temp, and cov the
+	 * coverage: the best single example's BM25 score divided by the query weight, at
+	 * most 1 (how much of the question any one example explains). */
+	double temp;
+	double c0, c_cov, c_margin, c_prob;
+};
+
+void nlu_params_default(struct nlu_params *p);
+
+/* Builds a bot from answers a[0..na) and examples ex[0..ne); strings are copied.
+ * params may be NULL (defaults).  Returns NULL with a message in err when there is no
+ * answer or memory runs out.  Runs on the caller's thread; the bot has one reference. */
+struct nlu_bot *nlu_bot_build(const struct nlu_answer_in *a, size_t na,
+			      const struct nlu_example_in *ex, size_t ne,
+			      const struct nlu_opts *opts, const struct nlu_params *params,
+			      char *err, size_t errlen);
+
+/* ---- the bot and a worker's scratch state ----------------------------------------- */
+
+struct nlu_answer {
+	int64_t id;
+	char *title, *body, *lang;
+	char *title_norm;       /* normalised title with spaces collapsed (title match) */
+};
+
+struct nlu_bot {
+	atomic_int refs;
+	struct nlu_opts opts;
+	struct nlu_params params;
+	size_t n_answers;
+	struct nlu_answer *answers;
+	uint32_t *doc_answer;   /* BM25 document -> answer index */
+	struct nlu_bm25 *bm25;
+	uint32_t *title_slots;  /* hash of title_norm -> answer index + 1, 0 = empty */
+	size_t title_mask;
+	char describe[64];
+};
+
+#define NLU_QUERY_BYTES 4096   /* longer customer texts are cut (see text.h) */
+#define NLU_QUERY_TOKENS 512
+#define NLU_TERM_WORD_BIGRAM 16   /* nlu_hash kind of a word pair (after enum nlu_tok_kind) */
+#define NLU_TITLE_BYTES 2048  /* longer normalised texts are never a title */
+#define NLU_RANK_MAX 8         /* answers kept in a ranking */
+#define NLU_KNN_MAX 128
+
+struct nlu_state {
+	const struct nlu_bot *bot;
+	struct nlu_text *text;
+	struct nlu_token tokens[NLU_QUERY_TOKENS];
+	uint64_t terms[2 * NLU_QUERY_TOKENS];
+	float *doc_scores;      /* [n_docs], zero between queries */
+	uint32_t *doc_touched;  /* [n_docs] */
+	float *ans_scores;      /* [n_answers], zero between queries */
+	uint32_t *ans_touched;  /* [n_answers] */
+	char norm[NLU_TITLE_BYTES];  /* collapsed normalised query (title match) */
+};
+
+struct nlu_rank {
+	int n;                          /* answers ranked, best first (0: nothing matched) */
+	uint32_t idx[NLU_RANK_MAX];     /* answer indexes into bot->answers */
+	double score[NLU_RANK_MAX];     /* answer score / query weight */
+	double weight;                  /* query weight (nlu_bm25_query) */
+	double coverage;                /* best example's score / weight, in [0,1] */
+	double confidence;              /* calibrated, in [0,1] */
+	int title_match;                /* 1: the text is an answer's title (idx[0]) */
+	int cjk;                        /* 1: the text is mainly CJK */
+	int empty;                      /* 1: no token at all */
+};
+
+/* Ranks the answers for text[0..len) (valid UTF-8) into out.  Returns 0, or -1 if the
+ * text has no token (out->empty set).  Allocation-free; the caller's thread. */
+int nlu_bot_rank(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+		 size_t len, struct nlu_rank *out);
+
+/* The calibrated confidence of a ranking with normalised scores sc[0..n) (best first),
+ * n >= 0, and coverage cov.  In [0,1]; 0 when n is 0; rises with sc[0] and cov, falls
+ * with sc[1..n).  Pure. */
+double nlu_confidence(const struct nlu_params *p, const double *sc, int n, double cov);
+
+#endif
