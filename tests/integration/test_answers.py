@@ -2,8 +2,8 @@
 questions correctly through the WebSocket: "I lost my card" gets the lost/stolen card
 answer and "我的卡丢了" the Chinese lost-card answer; then the share of
 tests/data/en_smoke.tsv and tests/data/zh_paraphrases.tsv (question TAB expected answer,
-given as its title, a tag or its BANKING77 category) answered with the expected answer is printed and
-must stay above a floor measured on this build with a margin (not 100 %)."""
+given as its title, a tag or its BANKING77 category) answered with the expected answer is
+printed and must stay above a floor measured on this build with a margin (not 100 %)."""
 import json
 import os
 import sqlite3

@@ -1,5 +1,5 @@
 """tests/integration/test_basic.py — welcome -> message -> reply with every field of
-docs/protocol.md; ping/pong; /healthz; /metrics parses as Prometheus text and its message
+docs/protocol.md; ping/pong; the Origin policy; /healthz; /metrics parses as Prometheus text and its message
 counters move; `/` serves the chat page."""
 import kefutest as kt
 from kefutest import check
@@ -35,6 +35,8 @@ def run():
     ws.expect("pong")
     r2 = ws.ask("c-2", "我的卡丢了")
     check(r2["lang"] == "zh", "Chinese question answered with lang %r", r2["lang"])
+    open_now = kt.metric_sum(d.metrics(), lambda n: "sessions_open" in n)
+    check(open_now >= 1, "/metrics sessions open is %s with a connection open", open_now)
     ws.close()
 
     # A client that asks for no subprotocol is served the same.
@@ -43,15 +45,26 @@ def run():
     ws.ask("x", "How do I top up?")
     ws.close()
 
+    # Origin policy: kefud's own origin is accepted, a foreign one refused.
+    ws = d.ws(origin="http://127.0.0.1:%d" % d.port)
+    ws.welcome()
+    ws.close()
+    try:
+        kt.RawWS(d.port, origin="http://evil.example").close()
+        refused = False
+    except (kt.TestFailure, kt.WSClosed, OSError):
+        refused = True
+    check(refused, "a WebSocket from Origin http://evil.example was accepted")
+
     after = d.metrics()
-    msg = lambda n: "message" in n and not n.endswith(("_bucket", "_sum", "_count"))
-    b, a = kt.metric_sum(before, msg), kt.metric_sum(after, msg)
-    check(a >= b + 3, "/metrics message counters did not move by 3: %s -> %s", b, a)
+    b = kt.metric_by_label(before, "kind").get("message", 0)
+    a = kt.metric_by_label(after, "kind").get("message", 0)
+    check(a == b + 3, "/metrics messages{kind=message} %s -> %s after 3 messages", b, a)
     hist = [n for n, t in after["types"].items() if t == "histogram"]
     check(hist, "/metrics has no histogram (reply latency)")
     cnt = sum(v for n, _, v in after["samples"] if n in [h + "_count" for h in hist])
     check(cnt >= 3, "latency histogram counts %s observations after 3 replies", cnt)
-    kt.log("metrics: message counters %s -> %s, histograms %s", b, a, hist)
+    kt.log("metrics: messages{kind=message} %s -> %s, histograms %s", b, a, hist)
     d.stop()
 
 

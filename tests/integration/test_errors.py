@@ -4,6 +4,7 @@ malformed JSON, invalid UTF-8 (raw frames), unknown type, missing field, wrong f
 text too long, empty text, frame over max_frame (also fragmented), binary frame.  Also
 the boundaries that must NOT be errors: text of exactly max_text code points, a frame of
 exactly max_frame bytes, a fragmented message, two messages in one TCP write."""
+import collections
 import json
 
 import kefutest as kt
@@ -16,6 +17,8 @@ GOOD = ["I lost my card", "我的卡丢了", "How do I top up my account?"]
 def run():
     d = kt.Kefud("--max-frame", str(MAX_FRAME), "--max-text", str(MAX_TEXT),
                  "--rate-limit", "1000").start()
+    before = kt.metric_by_label(d.metrics(), "code")
+    provoked = collections.Counter()
     ws = d.ws()
     ws.welcome()
     n = [0]
@@ -30,6 +33,7 @@ def run():
         else:
             ws.send_text(payload)
         ws.expect_error(code, mid)
+        provoked[code] += 1
         good()
         kt.log("  %-18s ok: %r", code, payload if len(repr(payload)) < 70
                else repr(payload)[:67] + "...")
@@ -72,6 +76,7 @@ def run():
     ws.send_frame(kt.OP_CONT, big[MAX_FRAME // 2:2 * MAX_FRAME], fin=False)
     ws.send_frame(kt.OP_CONT, big[2 * MAX_FRAME:], fin=True)
     ws.expect_error("frame_too_large", (None, "e8b"))
+    provoked["frame_too_large"] += 1
     good()
     # a frame of exactly max_frame bytes is fine (JSON padded with trailing blanks)
     msg = json.dumps({"type": "message", "id": "b3", "text": "I lost my card"}).encode()
@@ -81,6 +86,7 @@ def run():
     # binary frame with no announced upload
     ws.send_frame(kt.OP_BINARY, b"\x00\x01\x02 not an upload")
     ws.expect_error("unsupported_frame")
+    provoked["unsupported_frame"] += 1
     good()
     # a fragmented good message, and two messages in one TCP write
     msg = json.dumps({"type": "message", "id": "b4", "text": "Where is my new card?"}).encode()
@@ -94,9 +100,11 @@ def run():
     got = {ws.expect("reply")["id"], ws.expect("reply")["id"]}
     check(got == {"b5", "b6"}, "two pipelined messages answered as %r", got)
     ws.close()
-    m = d.metrics()
-    errs = kt.metric_sum(m, lambda n: "error" in n)
-    check(errs >= 20, "/metrics counts %s errors after more than 20", errs)
+    # /metrics counts errors by code: exactly the ones provoked here
+    after = kt.metric_by_label(d.metrics(), "code")
+    for code, k in sorted(provoked.items()):
+        got = after.get(code, 0) - before.get(code, 0)
+        check(got == k, "/metrics errors{code=%s} moved by %s, %d were sent", code, got, k)
     d.stop()
 
 

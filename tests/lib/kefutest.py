@@ -243,6 +243,15 @@ def metric_sum(metrics, name_pred, label_pred=None):
                if name_pred(n) and (label_pred is None or label_pred(lab)))
 
 
+def metric_by_label(metrics, label):
+    """{label value: sum of the samples carrying that label}, e.g. errors by "code"."""
+    out = {}
+    for _, lab, v in metrics["samples"]:
+        if label in lab:
+            out[lab[label]] = out.get(lab[label], 0) + v
+    return out
+
+
 # ---- a raw WebSocket client ------------------------------------------------------
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
