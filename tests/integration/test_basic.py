@@ -1,6 +1,6 @@
 """tests/integration/test_basic.py — welcome -> message -> reply with every field of
-docs/protocol.md; ping/pong; the Origin policy; /healthz; /metrics parses as Prometheus text and its message
-counters move; `/` serves the chat page."""
+docs/protocol.md; ping/pong; the Origin policy; /healthz; /metrics parses as Prometheus
+text and its counters move exactly; `/` serves the chat page."""
 import kefutest as kt
 from kefutest import check
 
