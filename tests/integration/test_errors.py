@@ -6,6 +6,7 @@ the boundaries that must NOT be errors: text of exactly max_text code points, a 
 exactly max_frame bytes, a fragmented message, two messages in one TCP write."""
 import collections
 import json
+import socket
 
 import kefutest as kt
 from kefutest import check
@@ -99,6 +100,22 @@ def run():
     ws.send_raw(kt.ws_frame(kt.OP_TEXT, two[0]) + kt.ws_frame(kt.OP_TEXT, two[1]))
     got = {ws.expect("reply")["id"], ws.expect("reply")["id"]}
     check(got == {"b5", "b6"}, "two pipelined messages answered as %r", got)
+    ws.close()
+    # Not WebSocket at all, a wrong path, a handshake cut short: kefud carries on.
+    for junk in (b"GARBAGE\r\n\r\n", b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n",
+                 b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64)):
+        s = socket.create_connection(("127.0.0.1", d.port))
+        s.sendall(junk)
+        s.close()
+    try:
+        kt.RawWS(d.port, path="/no-such-path").close()
+        refused = False
+    except (kt.TestFailure, kt.WSClosed, OSError):
+        refused = True
+    check(refused, "WebSocket upgrade on /no-such-path was accepted")
+    ws = d.ws()
+    ws.welcome()
+    ws.ask("after-junk", "I lost my card")
     ws.close()
     # /metrics counts errors by code: exactly the ones provoked here
     after = kt.metric_by_label(d.metrics(), "code")
