@@ -14,7 +14,8 @@
 #include "wsbench.h"
 
 #define ECHO_MAX (1 << 20)  /* longest message echoed; longer ones close the connection */
-#define ECHO_QUEUE 64       /* messages waiting to go out on one connection */
+#define ECHO_QUEUE 256      /* messages waiting to go out on one connection */
+#define ECHO_PAUSE (ECHO_QUEUE - 16)  /* stop reading from a client at this backlog */
 
 struct msg {
 	unsigned char *buf;     /* LWS_PRE + len bytes, malloc'd */
@@ -26,6 +27,7 @@ struct pss {                    /* per connection */
 	size_t rxlen, rxcap;
 	struct msg q[ECHO_QUEUE];
 	unsigned head, n;
+	int paused;             /* rx flow control is off until the backlog drains */
 };
 
 static int take(struct pss *p, const void *in, size_t len)
@@ -60,12 +62,17 @@ static int cb_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (!lws_is_final_fragment(wsi))
 			break;
 		if (p->n == ECHO_QUEUE)
-			return -1;      /* a client that never reads its echoes: drop it */
+			return -1;      /* still flooding after the pause: drop it */
 		struct msg *m = &p->q[(p->head + p->n++) % ECHO_QUEUE];
 		m->buf = p->rx;         /* ownership moves to the queue */
 		m->len = p->rxlen;
 		p->rx = NULL;
 		p->rxlen = p->rxcap = 0;
+		if (p->n >= ECHO_PAUSE && !p->paused) {
+			/* A fixed-rate client outruns us: stop reading until we catch up. */
+			lws_rx_flow_control(wsi, 0);
+			p->paused = 1;
+		}
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
@@ -79,6 +86,10 @@ static int cb_echo(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		p->n--;
 		if (w < (int)m->len)
 			return -1;
+		if (p->paused && p->n < ECHO_QUEUE / 2) {
+			lws_rx_flow_control(wsi, 1);
+			p->paused = 0;
+		}
 		if (p->n)
 			lws_callback_on_writable(wsi);
 		break;

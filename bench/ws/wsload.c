@@ -22,7 +22,6 @@
 
 #include "wsbench.h"
 
-#define RING 256                /* outstanding messages tracked per connection */
 #define MAX_CODES 32
 #define CONNECT_BURST 64        /* connection attempts in flight at once */
 
@@ -44,7 +43,7 @@ struct conn {
 	unsigned outstanding;
 	unsigned char *rx;      /* frame being collected */
 	size_t rxlen, rxcap;
-	struct slot ring[RING];
+	struct slot *ring;      /* R.ring_size slots: seq % ring_size */
 };
 
 struct opts {
@@ -59,6 +58,7 @@ static struct {
 	struct opts o;
 	struct wb_loop wl;
 	struct conn *c;
+	uint32_t ring_size;     /* outstanding messages tracked per connection (power of 2) */
 	enum phase phase;
 	unsigned next_connect, connecting, ready, failed, closed_early;
 	uint64_t t0, t_measure, t_end, t_drain_end, t_last;
@@ -212,7 +212,7 @@ static void on_answer(struct conn *c, const char *type, const char *buf, size_t 
 			R.unmatched++;
 		return;
 	}
-	struct slot *s = &c->ring[seq % RING];
+	struct slot *s = &c->ring[seq & (R.ring_size - 1)];
 	if (!s->busy || s->seq != seq) {
 		R.unmatched++;  /* a duplicate, or an answer after its slot was reused */
 		return;
@@ -257,11 +257,11 @@ static int send_one(struct conn *c)
 	int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
 			 "{\"type\":\"message\",\"id\":\"c%u-%u\",\"text\":\"%s\"}",
 			 c->idx, seq, text);
-	struct slot *s = &c->ring[seq % RING];
+	struct slot *s = &c->ring[seq & (R.ring_size - 1)];
 
 	if (n < 0 || (size_t)n >= sizeof buf - LWS_PRE)
 		return -1;
-	if (s->busy) {          /* RING messages outstanding: give the oldest up */
+	if (s->busy) {          /* ring_size messages outstanding: give the oldest up */
 		R.overflow++;
 		c->outstanding--;
 	}
@@ -427,11 +427,15 @@ static void report(void)
 	printf("wsload: %d connections (%u ready, %u failed%s%s), %s, %.1f s measured\n",
 	       R.o.conns, R.ready, R.failed, R.first_conn_err[0] ? ": " : "",
 	       R.first_conn_err, R.o.rate > 0 ? "fixed rate" : "closed loop", secs);
+	if (R.o.rate > 0)
+		printf("  offered %.0f msg/s, sent %.0f msg/s in the measured window\n", R.o.rate,
+		       secs > 0 ? R.sent_measured / secs : 0);
 	printf("  replies/s %.0f   latency ms p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", rps,
 	       pct_ms(0.5), pct_ms(0.9), pct_ms(0.99), R.nlat ? R.lat[R.nlat - 1] / 1000.0 : NAN);
-	printf("  sent %ld  answered %ld  replies %ld  errors %ld%s  lost %ld  unmatched %ld"
-	       "  closed early %u\n", R.sent, R.answered, R.replies, errors, codes, lost,
-	       R.unmatched, R.closed_early);
+	printf("  sent %ld  answered %ld  replies %ld  errors %ld%s  lost %ld (%ld beyond the "
+	       "%u tracked per connection)  unmatched %ld  closed early %u\n", R.sent, R.answered,
+	       R.replies, errors, codes, lost, R.overflow, R.ring_size, R.unmatched,
+	       R.closed_early);
 	printf("RESULT conns=%d ready=%u failed=%u replies_per_s=%.1f p50_ms=%.3f p90_ms=%.3f "
 	       "p99_ms=%.3f max_ms=%.3f sent=%ld replies=%ld errors=%ld lost=%ld unmatched=%ld"
 	       "%s\n", R.o.conns, R.ready, R.failed, rps, pct_ms(0.5), pct_ms(0.9), pct_ms(0.99),
@@ -531,11 +535,21 @@ int main(int argc, char **argv)
 				"(raise ulimit -n)\n", nofile, R.o.conns);
 		return 2;
 	}
+	/* Closed loop has one message outstanding per connection; fixed rate may have a
+	 * whole run's worth when the server stalls. */
+	double per_conn = R.o.rate * (R.o.warmup + R.o.duration + R.o.grace) / R.o.conns;
+	R.ring_size = 256;
+	while (R.ring_size < per_conn + 16 && R.ring_size < (1u << 16))
+		R.ring_size <<= 1;
 	R.c = calloc((size_t)R.o.conns, sizeof *R.c);
 	if (!R.c)
 		return 1;
-	for (int i = 0; i < R.o.conns; i++)
+	for (int i = 0; i < R.o.conns; i++) {
 		R.c[i].idx = (unsigned)i;
+		R.c[i].ring = calloc(R.ring_size, sizeof *R.c[i].ring);
+		if (!R.c[i].ring)
+			return 1;
+	}
 
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof info);
@@ -556,8 +570,10 @@ int main(int argc, char **argv)
 	int rc = R.phase != PH_DONE || !R.ready;
 	report();
 	wb_loop_destroy(&R.wl);
-	for (int i = 0; i < R.o.conns; i++)
+	for (int i = 0; i < R.o.conns; i++) {
 		free(R.c[i].rx);
+		free(R.c[i].ring);
+	}
 	free(R.c);
 	free(R.lat);
 	free(R.o.text);
