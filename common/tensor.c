@@ -13,11 +13,12 @@ void cm_blas_single_thread(void)
 	openblas_set_num_threads(1);
 }
 
-void cm_sgemm(int m, int n, int k, float alpha, const float *a, const float *b, int trans_b,
-	      float beta, float *c)
+void cm_sgemm(int m, int n, int k, float alpha, const float *a, int trans_a, const float *b,
+	      int trans_b, float beta, float *c)
 {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
-		    alpha, a, k, b, trans_b ? k : n, beta, c, n);
+	cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+		    trans_b ? CblasTrans : CblasNoTrans, m, n, k,
+		    alpha, a, trans_a ? m : k, b, trans_b ? k : n, beta, c, n);
 }
 
 void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float *x,
@@ -29,7 +30,19 @@ void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float 
 
 void cm_axpy(size_t n, float a, const float *restrict x, float *restrict y)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+	/* 8 independent lanes: GCC's -O2 (SLP) turns this into AVX/SSE without -O3 */
+	for (; i + 8 <= n; i += 8) {
+		y[i] += a * x[i];
+		y[i + 1] += a * x[i + 1];
+		y[i + 2] += a * x[i + 2];
+		y[i + 3] += a * x[i + 3];
+		y[i + 4] += a * x[i + 4];
+		y[i + 5] += a * x[i + 5];
+		y[i + 6] += a * x[i + 6];
+		y[i + 7] += a * x[i + 7];
+	}
+	for (; i < n; i++)
 		y[i] += a * x[i];
 }
 

@@ -17,10 +17,10 @@
 /* Asks OpenBLAS for one thread per call (kefu runs one worker per core). */
 void cm_blas_single_thread(void);
 
-/* C[m×n] = alpha · A[m×k] · op(B) + beta · C, op(B) = B[k×n], or B[n×k] transposed when
- * trans_b is non-zero. */
-void cm_sgemm(int m, int n, int k, float alpha, const float *a, const float *b, int trans_b,
-	      float beta, float *c);
+/* C[m×n] = alpha · op(A) · op(B) + beta · C, where op(A) is A[m×k], or A[k×m] transposed
+ * when trans_a is non-zero, and op(B) is B[k×n], or B[n×k] transposed when trans_b is. */
+void cm_sgemm(int m, int n, int k, float alpha, const float *a, int trans_a, const float *b,
+	      int trans_b, float beta, float *c);
 /* y[m] = alpha · A[m×n] · x[n] + beta · y, or y[n] = alpha · Aᵀ · x[m] + beta · y when
  * trans is non-zero. */
 void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float *x,

@@ -28,7 +28,7 @@ static void fill(float *x, size_t n)
 		x[i] = frand();
 }
 
-static void test_gemm(int m, int n, int k, int tb)
+static void test_gemm(int m, int n, int k, int ta, int tb)
 {
 	float *a = malloc(sizeof(float) * (size_t)(m * k)), *b = malloc(sizeof(float) * (size_t)(k * n));
 	float *c = malloc(sizeof(float) * (size_t)(m * n)), *c0 = malloc(sizeof(float) * (size_t)(m * n));
@@ -36,18 +36,19 @@ static void test_gemm(int m, int n, int k, int tb)
 	fill(b, (size_t)(k * n));
 	fill(c, (size_t)(m * n));
 	memcpy(c0, c, sizeof(float) * (size_t)(m * n));
-	cm_sgemm(m, n, k, 0.5f, a, b, tb, 2.0f, c);
+	cm_sgemm(m, n, k, 0.5f, a, ta, b, tb, 2.0f, c);
 	for (int i = 0; i < m; i++)
 		for (int j = 0; j < n; j++) {
 			double s = 0, mag = 0;
 			for (int p = 0; p < k; p++) {
-				double t = (double)a[i * k + p] * (tb ? b[j * k + p] : b[p * n + j]);
+				double t = (double)(ta ? a[p * m + i] : a[i * k + p]) *
+					   (tb ? b[j * k + p] : b[p * n + j]);
 				s += t;
 				mag += fabs(t);
 			}
 			double want = 0.5 * s + 2.0 * c0[i * n + j];
 			CHECK(fabs(c[i * n + j] - want) <= 1e-4 * (mag + 2 * fabs(c0[i * n + j]) + 1),
-			      "sgemm %dx%dx%d tb=%d at %d,%d: %g vs %g", m, n, k, tb, i, j,
+			      "sgemm %dx%dx%d ta=%d tb=%d at %d,%d: %g vs %g", m, n, k, ta, tb, i, j,
 			      c[i * n + j], want);
 		}
 	free(a); free(b); free(c); free(c0);
@@ -159,10 +160,12 @@ static void test_half(void)
 int main(void)
 {
 	cm_blas_single_thread();
-	test_gemm(1, 1, 1, 0);
-	test_gemm(7, 5, 3, 0);
-	test_gemm(33, 17, 65, 1);
-	test_gemm(64, 64, 64, 0);
+	test_gemm(1, 1, 1, 0, 0);
+	test_gemm(7, 5, 3, 0, 0);
+	test_gemm(33, 17, 65, 0, 1);
+	test_gemm(33, 17, 65, 1, 0);
+	test_gemm(9, 12, 31, 1, 1);
+	test_gemm(64, 64, 64, 0, 0);
 	test_gemv(1, 1, 0);
 	test_gemv(31, 19, 0);
 	test_gemv(31, 19, 1);

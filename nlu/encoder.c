@@ -13,13 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glove.h"
 #include "model.h"
 #include "tensor.h"
 
 struct nlu_enc_scratch {
 	struct nlu_fx *fx;
 	struct nlu_sparse sp;
-	float *probs;
+	float *probs, *dense_logits, *hidden;
+	float dense[NLU_GLOVE_DIM];
 };
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o)
@@ -32,6 +34,36 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->val_frac = 0.1f;
 	o->w_oos = 1.0f;
 	o->augment = 0;
+	o->mlp = (struct nlu_mlp_opts){ .hidden = 256, .epochs = 20, .batch = 64, .lr = 1e-3f,
+					.wd = 1e-4f, .seed = 5 };
+	o->alpha = 0.2f;
+}
+
+static int has_dense(const struct nlu_enc *e)
+{
+	return e->glove && e->mlp.d_in == NLU_GLOVE_DIM && e->alpha > 0;
+}
+
+/* Ensemble logits of one text into z[n_cls] (before temperature): the linear logits, or
+ * (1 − α) log p_linear + α log p_mlp.  Returns the sparse nnz (< 0: invalid text). */
+static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		 size_t len, float *z)
+{
+	int nnz = nlu_feat_vector(&e->feat, s->fx, text, len, &s->sp);
+	if (nnz < 0)
+		s->sp.nnz = 0;
+	nlu_linear_logits(&e->lin, &s->sp, z);
+	if (!has_dense(e))
+		return nnz;
+	float lse = cm_softmax(e->n_cls, z, 1.0f);
+	(void)lse;
+	nlu_fx_dense(s->fx, e->glove, s->dense);
+	nlu_mlp_logits(&e->mlp, s->dense, s->hidden, s->dense_logits);
+	cm_softmax(e->n_cls, s->dense_logits, 1.0f);
+	for (uint32_t c = 0; c < e->n_cls; c++)
+		z[c] = (1 - e->alpha) * logf(z[c] + 1e-30f) +
+		       e->alpha * logf(s->dense_logits[c] + 1e-30f);
+	return nnz;
 }
 
 static uint64_t rnd(uint64_t *s)
@@ -71,6 +103,21 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 	}
 	nlu_linear_free(&e->lin);
 	rc = nlu_linear_train(&e->lin, e->feat.dim, e->n_cls, xs, y, n, &o->lin);
+	if (!rc && e->glove) {
+		float *dense = malloc(sizeof *dense * NLU_GLOVE_DIM * (n ? n : 1));
+		if (!dense) {
+			rc = -1;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const uint64_t *keys;
+			nlu_feat_keys(&e->feat.cfg, fx, texts[i], strlen(texts[i]), &keys);
+			nlu_fx_dense(fx, e->glove, dense + i * NLU_GLOVE_DIM);
+		}
+		nlu_mlp_free(&e->mlp);
+		rc = nlu_mlp_train(&e->mlp, NLU_GLOVE_DIM, e->n_cls, dense, y, n, &o->mlp);
+		free(dense);
+	}
 out:
 	if (xs)
 		for (size_t i = 0; i < n; i++)
@@ -108,10 +155,7 @@ static void decide(const struct nlu_enc *e, const float *probs, struct nlu_enc_p
 int nlu_enc_predict(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		    size_t len, struct nlu_enc_pred *p, const float **probs)
 {
-	int nnz = nlu_feat_vector(&e->feat, s->fx, text, len, &s->sp);
-	if (nnz < 0)
-		s->sp.nnz = 0;
-	nlu_linear_logits(&e->lin, &s->sp, s->probs);
+	int nnz = score(e, s, text, len, s->probs);
 	cm_softmax(e->n_cls, s->probs, e->temperature);
 	decide(e, s->probs, p);
 	if (probs)
@@ -130,7 +174,10 @@ struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e)
 		return NULL;
 	s->fx = nlu_fx_create();
 	s->probs = malloc(sizeof *s->probs * (e->n_cls ? e->n_cls : 1));
-	if (!s->fx || !s->probs || nlu_sparse_alloc(&s->sp, NLU_FEAT_MAX)) {
+	s->dense_logits = malloc(sizeof *s->dense_logits * (e->n_cls ? e->n_cls : 1));
+	s->hidden = malloc(sizeof *s->hidden * (e->mlp.d_h ? e->mlp.d_h : 1));
+	if (!s->fx || !s->probs || !s->dense_logits || !s->hidden ||
+	    nlu_sparse_alloc(&s->sp, NLU_FEAT_MAX)) {
 		nlu_enc_scratch_destroy(s);
 		return NULL;
 	}
@@ -144,6 +191,8 @@ void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s)
 	nlu_fx_destroy(s->fx);
 	nlu_sparse_free(&s->sp);
 	free(s->probs);
+	free(s->dense_logits);
+	free(s->hidden);
 	free(s);
 }
 
@@ -153,6 +202,7 @@ void nlu_enc_destroy(struct nlu_enc *e)
 		return;
 	nlu_feat_free(&e->feat);
 	nlu_linear_free(&e->lin);
+	nlu_mlp_free(&e->mlp);
 	if (e->labels)
 		for (uint32_t c = 0; c < e->n_cls; c++)
 			free(e->labels[c]);
@@ -178,8 +228,7 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 		if (lab < 0)
 			continue;              /* a label the model has never seen */
 		const char *t = dv->texts[idx[i]];
-		nlu_feat_vector(&e->feat, s->fx, t, strlen(t), &s->sp);
-		nlu_linear_logits(&e->lin, &s->sp, logits + m * e->n_cls);
+		score(e, s, t, strlen(t), logits + m * e->n_cls);
 		y[m++] = lab;
 	}
 	e->temperature = nlu_calib_temperature(logits, y, m, (int)e->n_cls);
@@ -245,6 +294,8 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	e->labels = calloc(e->n_cls, sizeof *e->labels);
 	e->oos_class = oos_label ? nlu_dataset_label(d, oos_label) : -1;
 	e->temperature = 1.0f;
+	e->glove = o->glove;
+	e->alpha = o->glove ? o->alpha : 0;
 	if (!e->labels) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -333,9 +384,11 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 	nlu_mf_writer_init(&w);
 	if (!h || !labs)
 		goto out;
+	int dense = e->mlp.d_in == NLU_GLOVE_DIM;
 	int32_t cfg[8] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
-			   e->feat.cfg.word_bigrams, (int32_t)e->n_cls, e->oos_class, e->tuned, 0 };
-	float cal[4] = { e->temperature, e->threshold, e->margin, 0 };
+			   e->feat.cfg.word_bigrams, (int32_t)e->n_cls, e->oos_class, e->tuned,
+			   dense ? (int32_t)e->mlp.d_h : 0 };
+	float cal[4] = { e->temperature, e->threshold, e->margin, dense ? e->alpha : 0 };
 	uint32_t d8 = 8, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
 	nlu_mf_add(&w, "config", NLU_I32, 1, &d8, cfg);
 	nlu_mf_add(&w, "calibration", NLU_F32, 1, &d4, cal);
@@ -353,6 +406,13 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		h[i] = cm_f16_from_f32(e->lin.w[i]);
 	nlu_mf_add(&w, "linear.w", NLU_F16, 2, dims, h);
 	nlu_mf_add(&w, "linear.b", NLU_F32, 1, &e->n_cls, e->lin.b);
+	if (dense) {
+		uint32_t d1[2] = { e->mlp.d_h, e->mlp.d_in }, d2[2] = { e->n_cls, e->mlp.d_h };
+		nlu_mf_add(&w, "mlp.w1", NLU_F32, 2, d1, e->mlp.w1);
+		nlu_mf_add(&w, "mlp.b1", NLU_F32, 1, &e->mlp.d_h, e->mlp.b1);
+		nlu_mf_add(&w, "mlp.w2", NLU_F32, 2, d2, e->mlp.w2);
+		nlu_mf_add(&w, "mlp.b2", NLU_F32, 1, &e->n_cls, e->mlp.b2);
+	}
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
 out:
 	nlu_mf_writer_free(&w);
@@ -361,7 +421,29 @@ out:
 	return rc;
 }
 
-struct nlu_enc *nlu_enc_load(const void *blob, size_t len, char *err, size_t errlen)
+/* Copies tensor name of exactly count floats into a new array; NULL + message if not. */
+static float *take_f32(const struct nlu_mf *mf, const char *name, size_t count, char *err,
+		       size_t errlen)
+{
+	struct nlu_mf_tensor t;
+	const float *p = nlu_mf_get(mf, name, NLU_F32, &t, err, errlen);
+	if (!p)
+		return NULL;
+	if (t.nbytes != count * sizeof(float)) {
+		snprintf(err, errlen, "model file tensor '%s' has the wrong size", name);
+		return NULL;
+	}
+	float *c = malloc(t.nbytes ? t.nbytes : 1);
+	if (!c) {
+		snprintf(err, errlen, "out of memory loading the model");
+		return NULL;
+	}
+	memcpy(c, p, t.nbytes);
+	return c;
+}
+
+struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glove *glove,
+			     char *err, size_t errlen)
 {
 	struct nlu_mf mf;
 	struct nlu_mf_tensor t;
@@ -437,6 +519,23 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, char *err, size_t err
 	for (size_t i = 0; i < nw; i++)
 		e->lin.w[i] = cm_f32_from_f16(w[i]);
 	memcpy(e->lin.b, b, sizeof(float) * e->n_cls);
+	if (cfg[7] > 0) {
+		uint32_t h = (uint32_t)cfg[7];
+		if (h > 4096) {
+			snprintf(err, errlen, "model file has an invalid hidden size");
+			goto fail;
+		}
+		e->mlp.d_in = NLU_GLOVE_DIM;
+		e->mlp.d_h = h;
+		e->mlp.n_cls = e->n_cls;
+		if (!(e->mlp.w1 = take_f32(&mf, "mlp.w1", (size_t)h * NLU_GLOVE_DIM, err, errlen)) ||
+		    !(e->mlp.b1 = take_f32(&mf, "mlp.b1", h, err, errlen)) ||
+		    !(e->mlp.w2 = take_f32(&mf, "mlp.w2", (size_t)e->n_cls * h, err, errlen)) ||
+		    !(e->mlp.b2 = take_f32(&mf, "mlp.b2", e->n_cls, err, errlen)))
+			goto fail;
+		e->alpha = cal[3];
+		e->glove = glove;
+	}
 	return e;
 oom:
 	snprintf(err, errlen, "out of memory loading the model");

@@ -85,7 +85,7 @@ int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 		goto out;
 	}
 	r->train_seconds = (double)(cm_now_us() - t0) / 1e6;
-	loaded = nlu_enc_load(blob, blob_len, err, errlen);
+	loaded = nlu_enc_load(blob, blob_len, o->glove, err, errlen);
 	if (!loaded || !(s = nlu_enc_scratch_create(loaded))) {
 		if (loaded)
 			snprintf(err, errlen, "out of memory");

@@ -19,6 +19,7 @@
 
 #include "model.h"
 #include "tensor.h"
+#include "glove.h"
 #include "text.h"
 
 #define FX_MAX_TOKENS 1024
@@ -27,6 +28,7 @@
 struct nlu_fx {
 	struct nlu_text *text;
 	struct nlu_token toks[FX_MAX_TOKENS];
+	int n_toks;
 	uint64_t keys[NLU_FEAT_MAX];
 };
 
@@ -105,6 +107,7 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 	int nk = 0;
 	const struct nlu_token *prev = NULL;
 
+	fx->n_toks = nt < 0 ? 0 : nt;
 	if (nt < 0)
 		return -1;
 	for (int i = 0; i < nt && nk < NLU_FEAT_MAX; i++) {
@@ -209,4 +212,32 @@ void nlu_sparse_free(struct nlu_sparse *sp)
 	sp->idx = NULL;
 	sp->val = NULL;
 	sp->nnz = sp->cap = 0;
+}
+
+int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
+{
+	size_t nlen;
+	const char *norm = nlu_text_last(fx->text, &nlen);
+	float tot = 0;
+	int found = 0;
+
+	memset(out, 0, sizeof *out * NLU_GLOVE_DIM);
+	for (int i = 0; i < fx->n_toks; i++) {
+		const struct nlu_token *t = &fx->toks[i];
+		if (t->kind != NLU_TOK_WORD || (size_t)t->off + t->span > nlen)
+			continue;
+		int32_t r = nlu_glove_find(g, norm + t->off, t->span);
+		if (r < 0)
+			continue;
+		float w = nlu_glove_sif(g, r);
+		nlu_glove_add(g, r, w, out);
+		tot += w;
+		found++;
+	}
+	if (found) {
+		cm_l2_normalize(NLU_GLOVE_DIM, out);
+		for (int k = 0; k < NLU_GLOVE_DIM; k++)
+			out[k] *= NLU_DENSE_SCALE;
+	}
+	return found;
 }

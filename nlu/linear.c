@@ -47,13 +47,20 @@ static void *run_slice(void *arg)
 			j->g_bias[c] += p[c] * p[c];
 			j->m->b[c] -= j->lr * p[c] / sqrtf(j->g_bias[c] + 1e-8f);
 		}
+		float pp = j->l2 > 0 ? 0 : cm_dot(C, p, p) / (float)C;
 		for (uint32_t i = 0; i < x->nnz; i++) {
-			float *w = j->m->w + (size_t)x->idx[i] * C, v = x->val[i], ss = 0;
+			float *w = j->m->w + (size_t)x->idx[i] * C, v = x->val[i];
+			float *acc = &j->g_row[x->idx[i]];
+			if (j->l2 == 0) {      /* the row's gradient is v·p: no copy needed */
+				*acc += v * v * pp;
+				cm_axpy(C, -j->lr * v / sqrtf(*acc + 1e-8f), p, w);
+				continue;
+			}
+			float ss = 0;
 			for (uint32_t c = 0; c < C; c++) {
 				g[c] = v * p[c] + j->l2 * w[c];
 				ss += g[c] * g[c];
 			}
-			float *acc = &j->g_row[x->idx[i]];
 			*acc += ss / (float)C;
 			cm_axpy(C, -j->lr / sqrtf(*acc + 1e-8f), g, w);
 		}

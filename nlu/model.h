@@ -92,6 +92,12 @@ int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *tex
 /* Allocates f->idf and fits it over n texts: idf = ln((1 + n) / (1 + df)) + 1. */
 int nlu_feat_fit_idf(struct nlu_feat *f, struct nlu_fx *fx, char *const *texts, size_t n);
 void nlu_feat_free(struct nlu_feat *f);
+/* Dense sentence vector of the text last passed to nlu_feat_keys/vector on fx: the
+ * SIF-weighted mean of the GloVe vectors of its words, L2-normalised and scaled by
+ * NLU_DENSE_SCALE, into out[NLU_GLOVE_DIM].  Returns how many words had a vector. */
+struct nlu_glove;
+int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out);
+#define NLU_DENSE_SCALE 5.0f
 int nlu_sparse_alloc(struct nlu_sparse *sp, uint32_t cap);
 void nlu_sparse_free(struct nlu_sparse *sp);
 
@@ -192,6 +198,30 @@ const void *nlu_mf_get(const struct nlu_mf *mf, const char *name, enum nlu_dtype
 		       struct nlu_mf_tensor *t, char *err, size_t errlen);
 uint64_t nlu_mf_checksum(const void *p, size_t len);
 
+/* ---- mlp.c ------------------------------------------------------------------------ */
+
+struct nlu_mlp {
+	uint32_t d_in, d_h, n_cls;
+	float *w1, *b1;        /* d_h × d_in, d_h */
+	float *w2, *b2;        /* n_cls × d_h, n_cls */
+};
+
+struct nlu_mlp_opts {
+	uint32_t hidden;
+	int epochs, batch;
+	float lr;              /* Adam step */
+	float wd;              /* L2 weight decay */
+	uint64_t seed;
+};
+
+/* Trains on n dense rows x[n × d_in] with labels y (Adam, mini-batches, one thread,
+ * matrix products through common/tensor.h).  0 ok, -1 out of memory. */
+int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float *x,
+		  const int *y, size_t n, const struct nlu_mlp_opts *o);
+/* logits[n_cls] of one input; hidden is d_h floats of the caller's scratch. */
+void nlu_mlp_logits(const struct nlu_mlp *m, const float *x, float *hidden, float *logits);
+void nlu_mlp_free(struct nlu_mlp *m);
+
 /* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
 
 #define NLU_ENC_VERSION 1      /* format version of "NLU " model files */
@@ -202,6 +232,9 @@ struct nlu_enc_opts {
 	float val_frac;        /* share of train carved out to calibrate (when no val set) */
 	float w_oos;           /* weight of OOS recall against in-scope accuracy in tuning */
 	int augment;           /* extra copies of each example with keyboard typos */
+	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
+	struct nlu_mlp_opts mlp;
+	float alpha;           /* weight of the dense half's log-probabilities */
 };
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o);
@@ -209,6 +242,9 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o);
 struct nlu_enc {
 	struct nlu_feat feat;
 	struct nlu_linear lin;
+	struct nlu_mlp mlp;    /* dense half (d_in 0: none) */
+	const struct nlu_glove *glove;   /* not owned; NULL: the dense half is not used */
+	float alpha;           /* ensemble: (1 − α) log p_linear + α log p_mlp */
 	uint32_t n_cls;
 	char **labels;         /* n_cls class names (owned) */
 	int oos_class;         /* class learnt from out-of-scope examples, or -1 */
@@ -239,8 +275,11 @@ void nlu_enc_destroy(struct nlu_enc *e);
 /* Serialises into a model file (malloc'd, caller frees).  0 ok, -1 out of memory. */
 int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len);
 /* Reads a model file (the bytes are not kept).  NULL with a clear message on a wrong
- * magic, kind, version, checksum or a truncated body. */
-struct nlu_enc *nlu_enc_load(const void *blob, size_t len, char *err, size_t errlen);
+ * magic, kind, version, checksum or a truncated body.  glove (not owned, must outlive the
+ * encoder) serves a model with a dense half; when it is NULL such a model answers with
+ * its linear half only. */
+struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glove *glove,
+			     char *err, size_t errlen);
 
 struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e);
 void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s);

@@ -5,7 +5,9 @@
  *   kefu eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label LABEL] [--json]
  *
  * Files are CSV (text,category) or Rasa NLU YAML.  Without --val, temperature and the
- * out-of-scope threshold are tuned on a split carved from the training file.  Expert
+ * out-of-scope threshold are tuned on a split carved from the training file.  The dense
+ * half of the encoder uses <models>/glove-100d.kfv (conf option `models`) when it exists;
+ * --no-glove leaves it out.  Expert
  * options for measurements: --bits N, --char-min N, --char-max N, --epochs N, --lr X,
  * --l2 X, --threads N, --augment N.  Main thread (training may add one helper thread).
  */
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "glove.h"
 #include "model.h"
 #include "tensor.h"
 
@@ -94,7 +97,10 @@ int cmd_eval(int argc, char **argv)
 	struct nlu_dataset tr, te, va;
 	struct nlu_enc_opts o;
 	struct nlu_eval_result r;
-	char err[600];
+	struct kefu_conf conf;
+	struct nlu_glove *glove = NULL;
+	char err[600], *pos[1];
+	int npos;
 	int rc = 1;
 	double cv = 0, v;
 
@@ -103,6 +109,7 @@ int cmd_eval(int argc, char **argv)
 	nlu_dataset_init(&va);
 	nlu_enc_opts_default(&o);
 	int json = cli_take_flag(&argc, argv, "--json");
+	int no_glove = cli_take_flag(&argc, argv, "--no-glove");
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
 	const char *f_te = cli_take_value(&argc, argv, "--test");
 	const char *f_va = cli_take_value(&argc, argv, "--val");
@@ -121,14 +128,27 @@ int cmd_eval(int argc, char **argv)
 	OPT("--threads", 1, 2, o.lin.threads, int);
 	OPT("--augment", 0, 10, o.augment, int);
 	OPT("--w-oos", 0, 100, o.w_oos, float);
+	OPT("--alpha", 0, 1, o.alpha, float);
+	OPT("--mlp-epochs", 1, 1000, o.mlp.epochs, int);
 #undef OPT
-	if (argc || !f_tr || !*f_tr || (!f_te && !cv) || (f_te && cv) || (oos && !*oos)) {
+	int p = cli_parse_conf(&conf, "kefu eval", argc, argv, pos, 1, &npos);
+	if (p)
+		return p < 0 ? 2 : 0;
+	if (npos || !f_tr || !*f_tr || (!f_te && !cv) || (f_te && cv) || (oos && !*oos)) {
 		fprintf(stderr, "usage: kefu eval --train FILE (--test FILE | --cv K) [--val FILE] "
 				"[--oos-label LABEL] [--json]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n");
 		return 2;
 	}
 	cm_blas_single_thread();
+	if (!no_glove) {
+		char path[sizeof conf.models + 32];
+		snprintf(path, sizeof path, "%s/glove-100d.kfv", conf.models);
+		glove = nlu_glove_open(path, err, sizeof err);
+		if (!glove)
+			fprintf(stderr, "kefu eval: no word vectors, linear model only (%s)\n", err);
+		o.glove = glove;
+	}
 	if (nlu_dataset_read(f_tr, &tr, err, sizeof err) ||
 	    (f_te && nlu_dataset_read(f_te, &te, err, sizeof err)) ||
 	    (f_va && nlu_dataset_read(f_va, &va, err, sizeof err))) {
@@ -150,5 +170,6 @@ out:
 	nlu_dataset_free(&tr);
 	nlu_dataset_free(&te);
 	nlu_dataset_free(&va);
+	nlu_glove_close(glove);
 	return rc;
 }

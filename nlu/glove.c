@@ -1,0 +1,155 @@
+/* nlu/glove.c — mmapped GloVe vectors (.kfv, written by tools/glove/glove_convert).
+ * The file is mapped read-only once; every thread reads it without locks. */
+#include "glove.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "tensor.h"
+
+struct nlu_glove {
+	void *map;
+	size_t map_len;
+	const uint16_t *vec;
+	const char *words;
+	size_t words_len;
+	const uint32_t *word_off;   /* start of each word in words (built at open) */
+	const int32_t *index;
+	uint32_t slots;
+	uint32_t n;
+	float zipf_h;               /* harmonic number H_n: p(rank r) ≈ 1 / ((r + 1) H_n) */
+};
+
+uint64_t nlu_glove_hash(const char *w, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)w[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+struct nlu_glove *nlu_glove_open(const char *path, char *err, size_t errlen)
+{
+	struct nlu_glove *g = calloc(1, sizeof *g);
+	struct nlu_mf mf;
+	struct nlu_mf_tensor t;
+	struct stat sb;
+	char msg[256];
+	int fd = -1;
+
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->map = MAP_FAILED;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	g->map_len = (size_t)sb.st_size;
+	g->map = mmap(NULL, g->map_len ? g->map_len : 1, PROT_READ, MAP_SHARED, fd, 0);
+	if (g->map == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (nlu_mf_open(&mf, g->map, g->map_len, "VEC ", NLU_GLOVE_VERSION, 1, msg, sizeof msg) ||
+	    !(g->vec = nlu_mf_get(&mf, "vectors", NLU_F16, &t, msg, sizeof msg)))
+		goto bad;
+	if (t.rank != 2 || t.dims[1] != NLU_GLOVE_DIM) {
+		snprintf(msg, sizeof msg, "vectors are not %d-dimensional", NLU_GLOVE_DIM);
+		goto bad;
+	}
+	g->n = t.dims[0];
+	if (!(g->words = nlu_mf_get(&mf, "words", NLU_U8, &t, msg, sizeof msg)))
+		goto bad;
+	g->words_len = t.dims[0];
+	if (!(g->index = nlu_mf_get(&mf, "index", NLU_I32, &t, msg, sizeof msg)))
+		goto bad;
+	g->slots = t.dims[0];
+	if (g->slots == 0 || (g->slots & (g->slots - 1)) || g->slots < g->n) {
+		snprintf(msg, sizeof msg, "index size is not a power of two above the word count");
+		goto bad;
+	}
+	uint32_t *off = malloc(sizeof *off * (g->n ? g->n : 1));
+	if (!off) {
+		snprintf(msg, sizeof msg, "out of memory");
+		goto bad;
+	}
+	size_t o = 0;
+	for (uint32_t r = 0; r < g->n; r++) {
+		const char *z = o < g->words_len ? memchr(g->words + o, 0, g->words_len - o) : NULL;
+		if (!z) {
+			free(off);
+			snprintf(msg, sizeof msg, "word list is shorter than the vectors");
+			goto bad;
+		}
+		off[r] = (uint32_t)o;
+		o = (size_t)(z - g->words) + 1;
+	}
+	g->word_off = off;
+	g->zipf_h = (float)(log((double)g->n) + 0.5772);
+	close(fd);
+	return g;
+bad:
+	snprintf(err, errlen, "%s: %s", path, msg);
+fail:
+	if (fd >= 0)
+		close(fd);
+	nlu_glove_close(g);
+	return NULL;
+}
+
+void nlu_glove_close(struct nlu_glove *g)
+{
+	if (!g)
+		return;
+	if (g->map != MAP_FAILED)
+		munmap(g->map, g->map_len ? g->map_len : 1);
+	free((void *)g->word_off);
+	free(g);
+}
+
+size_t nlu_glove_size(const struct nlu_glove *g)
+{
+	return g->n;
+}
+
+int32_t nlu_glove_find(const struct nlu_glove *g, const char *w, size_t len)
+{
+	uint32_t h = (uint32_t)nlu_glove_hash(w, len) & (g->slots - 1);
+	for (uint32_t probes = 0; probes < g->slots; probes++) {
+		int32_t v = g->index[h];
+		if (v <= 0 || (uint32_t)v > g->n)
+			return -1;
+		const char *cand = g->words + g->word_off[v - 1];
+		if (!strncmp(cand, w, len) && cand[len] == '\0')
+			return v - 1;
+		h = (h + 1) & (g->slots - 1);
+	}
+	return -1;
+}
+
+void nlu_glove_add(const struct nlu_glove *g, int32_t r, float weight, float *acc)
+{
+	const uint16_t *v = g->vec + (size_t)r * NLU_GLOVE_DIM;
+	for (int k = 0; k < NLU_GLOVE_DIM; k++)
+		acc[k] += weight * cm_f32_from_f16(v[k]);
+}
+
+float nlu_glove_sif(const struct nlu_glove *g, int32_t r)
+{
+	const float a = 1e-3f;
+	float p = 1.0f / ((float)(r + 1) * g->zipf_h);
+	return a / (a + p);
+}
