@@ -1,0 +1,457 @@
+/* vision/cnn.c — MobileNetV2 forward pass over a kefu CNN model file (.kfm).
+ *
+ * The file (layout in tools/nsfwjs_convert/convert.py and docs/vision.md) is mmapped
+ * read-only and checked once at open: magic, version, every table inside the file, every
+ * op reading only earlier ops, every weight tensor's shape matching the op it feeds at the
+ * shapes the input size implies.  After that the struct vis_cnn is immutable and shared
+ * by all workers.
+ *
+ * Each worker owns a struct vis_cnn_state: the input, a few activation buffers of the
+ * largest activation's size (assigned at state creation by liveness: an op's output
+ * buffer is free again once its last reader has run; the embedding and the output are
+ * kept to the end), and the im2col scratch.  vis_cnn_run allocates nothing.
+ */
+#include "vision.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cnn_kernels.h"
+#include "log.h"
+#include "tensor.h"
+
+#define KFM_MAGIC "KEFUCNN"
+#define KFM_VERSION 1
+#define MAX_OPS 1024
+#define MAX_BUFS 16
+
+enum { OP_CONV = 1, OP_DW, OP_ADD, OP_GAP, OP_DENSE, OP_SOFTMAX };
+
+struct kfm_header {
+	char magic[8];
+	uint32_t version, n_ops, n_tensors, in_h, in_w, in_c, n_classes;
+	int32_t embed_op, out_op;
+	float in_scale, in_bias;
+	uint64_t data_offset, data_size;
+	char name[32];
+} __attribute__((packed));
+
+struct kfm_op {
+	int32_t type, in0, in1, act, kh, kw, stride, pt, pl, pb, pr, cout, w, b, r0, r1;
+};
+
+struct kfm_tensor {
+	char name[28];
+	uint32_t ndim, dims[4];
+	uint64_t offset, count;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct kfm_header) == 100, "header fields are 100 bytes");
+_Static_assert(sizeof(struct kfm_op) == 64, "op record is 64 bytes");
+_Static_assert(sizeof(struct kfm_tensor) == 64, "tensor record is 64 bytes");
+
+struct shape { int h, w, c; };
+
+struct vis_cnn {
+	void *map;
+	size_t map_len;
+	struct kfm_header hdr;
+	char classes[16][32];
+	const struct kfm_op *ops;
+	const struct kfm_tensor *tensors;
+	const float *data;
+	struct shape *shapes;      /* output shape of each op */
+	int *last_use;             /* last op reading each op's output (n_ops = kept) */
+	size_t max_act, max_col;   /* floats */
+};
+
+struct vis_cnn_state {
+	float *input;
+	float *col;
+	float *bufs[MAX_BUFS];
+	int n_bufs;
+	int *buf_of;               /* op -> buffer index */
+};
+
+static void *seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void *seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return NULL;
+}
+
+/* Checks that tensor t exists and holds exactly the n floats of dims d0..d3 (0 = unused). */
+static int tensor_ok(const struct vis_cnn *m, int t, uint32_t d0, uint32_t d1, uint32_t d2,
+		     uint32_t d3)
+{
+	if (t < 0 || (uint32_t)t >= m->hdr.n_tensors)
+		return 0;
+	const struct kfm_tensor *x = &m->tensors[t];
+	uint32_t want[4] = { d0, d1, d2, d3 };
+	uint64_t n = 1;
+	for (uint32_t i = 0; i < 4; i++) {
+		uint32_t d = i < x->ndim ? x->dims[i] : 0;
+		if (d != want[i])
+			return 0;
+		if (d)
+			n *= d;
+	}
+	return x->count == n && x->offset % 4 == 0 && x->offset <= m->hdr.data_size &&
+	       x->count <= (m->hdr.data_size - x->offset) / 4;
+}
+
+static const float *T(const struct vis_cnn *m, int t)
+{
+	return m->data + m->tensors[t].offset / 4;
+}
+
+/* Walks the op table once, inferring shapes and checking weights; fills m->shapes,
+ * m->last_use, m->max_act, m->max_col.  0 or -1 with err. */
+static int plan(struct vis_cnn *m, char *err, size_t errlen)
+{
+	const struct kfm_header *h = &m->hdr;
+	struct shape in = { (int)h->in_h, (int)h->in_w, (int)h->in_c };
+	m->max_act = (size_t)in.h * in.w * in.c;
+	for (uint32_t i = 0; i < h->n_ops; i++) {
+		const struct kfm_op *o = &m->ops[i];
+		if (o->in0 < -1 || o->in0 >= (int)i || o->in1 < -1 || o->in1 >= (int)i) {
+			seterr(err, errlen, "op %u reads a later op", i);
+			return -1;
+		}
+		struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], out = s;
+		int ok = o->act >= 0 && o->act <= 2;
+		switch (o->type) {
+		case OP_CONV:
+		case OP_DW:
+			ok = ok && o->kh > 0 && o->kw > 0 && o->kh <= 16 && o->kw <= 16 &&
+			     o->stride > 0 && o->pt >= 0 && o->pl >= 0 && o->pb >= 0 && o->pr >= 0 &&
+			     s.h + o->pt + o->pb >= o->kh && s.w + o->pl + o->pr >= o->kw;
+			if (!ok)
+				break;
+			out.h = (s.h + o->pt + o->pb - o->kh) / o->stride + 1;
+			out.w = (s.w + o->pl + o->pr - o->kw) / o->stride + 1;
+			if (o->type == OP_CONV) {
+				out.c = o->cout;
+				ok = o->cout > 0 &&
+				     tensor_ok(m, o->w, (uint32_t)o->kh, (uint32_t)o->kw,
+					       (uint32_t)s.c, (uint32_t)o->cout);
+				size_t col = (size_t)out.h * out.w * o->kh * o->kw * s.c;
+				if (col > m->max_col)
+					m->max_col = col;
+			} else {
+				ok = o->cout == s.c &&
+				     tensor_ok(m, o->w, (uint32_t)o->kh, (uint32_t)o->kw,
+					       (uint32_t)s.c, 0);
+			}
+			ok = ok && tensor_ok(m, o->b, (uint32_t)out.c, 0, 0, 0);
+			break;
+		case OP_ADD: {
+			struct shape t = o->in1 < 0 ? in : m->shapes[o->in1];
+			ok = ok && t.h == s.h && t.w == s.w && t.c == s.c;
+			break;
+		}
+		case OP_GAP:
+			out.h = out.w = 1;
+			break;
+		case OP_DENSE: {
+			int n = s.h * s.w * s.c;
+			out.h = out.w = 1;
+			out.c = o->cout;
+			ok = ok && o->cout > 0 &&
+			     tensor_ok(m, o->w, (uint32_t)n, (uint32_t)o->cout, 0, 0) &&
+			     tensor_ok(m, o->b, (uint32_t)o->cout, 0, 0, 0);
+			break;
+		}
+		case OP_SOFTMAX:
+			ok = ok && s.h == 1 && s.w == 1;
+			break;
+		default:
+			ok = 0;
+		}
+		if (!ok) {
+			seterr(err, errlen, "op %u (type %d) does not fit its input %dx%dx%d", i,
+			       o->type, s.h, s.w, s.c);
+			return -1;
+		}
+		m->shapes[i] = out;
+		size_t n = (size_t)out.h * out.w * out.c;
+		if (n > m->max_act)
+			m->max_act = n;
+		m->last_use[i] = (int)i;
+		if (o->in0 >= 0)
+			m->last_use[o->in0] = (int)i;
+		if (o->in1 >= 0)
+			m->last_use[o->in1] = (int)i;
+	}
+	int last = (int)h->n_ops - 1;
+	if (h->out_op != last || m->shapes[last].h != 1 || m->shapes[last].w != 1 ||
+	    m->shapes[last].c != (int)h->n_classes) {
+		seterr(err, errlen, "the last op is not the %u-class output", h->n_classes);
+		return -1;
+	}
+	if (h->embed_op >= 0) {
+		if (h->embed_op >= (int32_t)h->n_ops || m->shapes[h->embed_op].h != 1 ||
+		    m->shapes[h->embed_op].w != 1) {
+			seterr(err, errlen, "embedding op is not a pooled vector");
+			return -1;
+		}
+		m->last_use[h->embed_op] = (int)h->n_ops;
+	}
+	m->last_use[last] = (int)h->n_ops;
+	return 0;
+}
+
+struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen)
+{
+	struct vis_cnn *m = calloc(1, sizeof *m);
+	struct stat st;
+	int fd = -1;
+
+	if (!m)
+		return seterr(err, errlen, "no memory");
+	m->map = MAP_FAILED;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		seterr(err, errlen, "%s: cannot open (run scripts/setup.sh to convert the models)",
+		       path);
+		goto fail;
+	}
+	m->map_len = (size_t)st.st_size;
+	if (m->map_len < sizeof m->hdr) {
+		seterr(err, errlen, "%s: too short for a model file", path);
+		goto fail;
+	}
+	m->map = mmap(NULL, m->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m->map == MAP_FAILED) {
+		seterr(err, errlen, "%s: mmap failed", path);
+		goto fail;
+	}
+	const uint8_t *b = m->map;
+	struct kfm_header *h = &m->hdr;
+	memcpy(h, b, sizeof *h);
+	if (memcmp(h->magic, KFM_MAGIC, 8)) {
+		seterr(err, errlen, "%s: not a kefu CNN model file", path);
+		goto fail;
+	}
+	if (h->version != KFM_VERSION) {
+		seterr(err, errlen, "%s: model format version %u, this kefu reads %d "
+		       "(re-run scripts/setup.sh)", path, h->version, KFM_VERSION);
+		goto fail;
+	}
+	h->name[31] = 0;
+	size_t tables = 128 + 32 * (size_t)h->n_classes + 64 * (size_t)h->n_ops +
+			64 * (size_t)h->n_tensors;
+	if (h->n_ops == 0 || h->n_ops > MAX_OPS || h->n_tensors > 4 * MAX_OPS ||
+	    h->n_classes == 0 || h->n_classes > 16 || h->in_c != 3 || h->in_h == 0 ||
+	    h->in_h > 1024 || h->in_w == 0 || h->in_w > 1024 || h->data_offset < tables ||
+	    h->data_offset % 64 || h->data_offset > m->map_len ||
+	    h->data_size > m->map_len - h->data_offset) {
+		seterr(err, errlen, "%s: header out of bounds (truncated or damaged file)", path);
+		goto fail;
+	}
+	for (uint32_t i = 0; i < h->n_classes; i++) {
+		memcpy(m->classes[i], b + 128 + 32 * i, 32);
+		m->classes[i][31] = 0;
+	}
+	m->ops = (const struct kfm_op *)(b + 128 + 32 * h->n_classes);
+	m->tensors = (const struct kfm_tensor *)((const uint8_t *)m->ops + 64 * h->n_ops);
+	m->data = (const float *)(b + h->data_offset);
+	m->shapes = calloc(h->n_ops, sizeof *m->shapes);
+	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
+	if (!m->shapes || !m->last_use) {
+		seterr(err, errlen, "no memory");
+		goto fail;
+	}
+	char why[200];
+	if (plan(m, why, sizeof why)) {
+		seterr(err, errlen, "%s: %s", path, why);
+		goto fail;
+	}
+	close(fd);
+	LOG_INFO("%s: %s, %u ops, %ux%u input, %d classes, embedding %d", path, h->name,
+		 h->n_ops, h->in_h, h->in_w, (int)h->n_classes, vis_cnn_embed_dim(m));
+	return m;
+fail:
+	if (fd >= 0)
+		close(fd);
+	vis_cnn_close(m);
+	return NULL;
+}
+
+void vis_cnn_close(struct vis_cnn *m)
+{
+	if (!m)
+		return;
+	if (m->map != MAP_FAILED && m->map)
+		munmap(m->map, m->map_len);
+	free(m->shapes);
+	free(m->last_use);
+	free(m);
+}
+
+int vis_cnn_input_size(const struct vis_cnn *m) { return (int)m->hdr.in_h; }
+int vis_cnn_n_classes(const struct vis_cnn *m) { return (int)m->hdr.n_classes; }
+const char *vis_cnn_name(const struct vis_cnn *m) { return m->hdr.name; }
+
+const char *vis_cnn_class_name(const struct vis_cnn *m, int i)
+{
+	return i >= 0 && i < (int)m->hdr.n_classes ? m->classes[i] : "";
+}
+
+int vis_cnn_embed_dim(const struct vis_cnn *m)
+{
+	return m->hdr.embed_op >= 0 ? m->shapes[m->hdr.embed_op].c : 0;
+}
+
+struct vis_cnn_state *vis_cnn_state_create(const struct vis_cnn *m)
+{
+	struct vis_cnn_state *st = calloc(1, sizeof *st);
+	int owner[MAX_BUFS];  /* op whose output the buffer holds, -1 free */
+	uint32_t n_ops = m->hdr.n_ops;
+
+	if (!st || !(st->buf_of = calloc(n_ops, sizeof *st->buf_of)))
+		goto fail;
+	for (int i = 0; i < MAX_BUFS; i++)
+		owner[i] = -1;
+	for (uint32_t i = 0; i < n_ops; i++) {
+		/* free the buffers whose op's last reader ran before op i */
+		for (int b = 0; b < st->n_bufs; b++)
+			if (owner[b] >= 0 && m->last_use[owner[b]] < (int)i)
+				owner[b] = -1;
+		int b = 0;
+		while (b < st->n_bufs && owner[b] >= 0)
+			b++;
+		if (b == st->n_bufs) {
+			if (st->n_bufs == MAX_BUFS)
+				goto fail;
+			st->n_bufs++;
+		}
+		owner[b] = (int)i;
+		st->buf_of[i] = b;
+	}
+	size_t in_n = (size_t)m->hdr.in_h * m->hdr.in_w * m->hdr.in_c;
+	if (!(st->input = malloc(sizeof(float) * in_n)) ||
+	    (m->max_col && !(st->col = malloc(sizeof(float) * m->max_col))))
+		goto fail;
+	for (int b = 0; b < st->n_bufs; b++)
+		if (!(st->bufs[b] = malloc(sizeof(float) * m->max_act)))
+			goto fail;
+	return st;
+fail:
+	vis_cnn_state_destroy(st);
+	return NULL;
+}
+
+void vis_cnn_state_destroy(struct vis_cnn_state *st)
+{
+	if (!st)
+		return;
+	for (int b = 0; b < st->n_bufs; b++)
+		free(st->bufs[b]);
+	free(st->input);
+	free(st->col);
+	free(st->buf_of);
+	free(st);
+}
+
+/* Bilinear resize with aligned corners of float pixels, computed like tfjs's CPU backend
+ * (source positions in double, interpolation top row, bottom row, then between them). */
+static void resize_into(const struct vis_cnn *m, struct vis_cnn_state *st, const uint8_t *rgb,
+			const float *fpx, int sw, int sh)
+{
+	const int dh = (int)m->hdr.in_h, dw = (int)m->hdr.in_w;
+	const double ys = dh > 1 ? (double)(sh - 1) / (dh - 1) : 0;
+	const double xs = dw > 1 ? (double)(sw - 1) / (dw - 1) : 0;
+	const float sc = m->hdr.in_scale, bi = m->hdr.in_bias;
+#define PX(y, x, c) (rgb ? (float)rgb[((size_t)(y) * sw + (x)) * 3 + (c)] / 255.f \
+			 : fpx[((size_t)(y) * sw + (x)) * 3 + (c)] / 255.f)
+	for (int y = 0; y < dh; y++) {
+		double fy = y * ys;
+		int y0 = (int)floor(fy), y1 = (int)ceil(fy);
+		if (y1 > sh - 1)
+			y1 = sh - 1;
+		float wy = (float)(fy - y0);
+		for (int x = 0; x < dw; x++) {
+			double fx = x * xs;
+			int x0 = (int)floor(fx), x1 = (int)ceil(fx);
+			if (x1 > sw - 1)
+				x1 = sw - 1;
+			float wx = (float)(fx - x0);
+			float *d = st->input + ((size_t)y * dw + x) * 3;
+			for (int c = 0; c < 3; c++) {
+				float tl = PX(y0, x0, c), tr = PX(y0, x1, c);
+				float bl = PX(y1, x0, c), br = PX(y1, x1, c);
+				float top = tl + (tr - tl) * wx, bot = bl + (br - bl) * wx;
+				d[c] = (top + (bot - top) * wy) * sc + bi;
+			}
+		}
+	}
+#undef PX
+}
+
+void vis_cnn_set_image(const struct vis_cnn *m, struct vis_cnn_state *st,
+		       const struct vis_image *img)
+{
+	resize_into(m, st, img->rgb, NULL, img->w, img->h);
+}
+
+void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const float *px)
+{
+	resize_into(m, st, NULL, px, (int)m->hdr.in_w, (int)m->hdr.in_h);
+}
+
+int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed)
+{
+	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
+#define OUT(i) ((i) < 0 ? st->input : st->bufs[st->buf_of[i]])
+	for (uint32_t i = 0; i < m->hdr.n_ops; i++) {
+		const struct kfm_op *o = &m->ops[i];
+		const struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], d = m->shapes[i];
+		const float *x = OUT(o->in0);
+		float *y = OUT((int)i);
+		struct vis_k_conv g = { s.h, s.w, s.c, d.h, d.w, d.c, o->kh, o->kw, o->stride,
+					o->pt, o->pl };
+		switch (o->type) {
+		case OP_CONV:
+			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), o->act, st->col, y);
+			break;
+		case OP_DW:
+			vis_k_depthwise(&g, x, T(m, o->w), T(m, o->b), o->act, y);
+			break;
+		case OP_ADD:
+			vis_k_add(x, OUT(o->in1), y, s.h * s.w * s.c);
+			break;
+		case OP_GAP:
+			vis_k_avgpool(x, s.h * s.w, s.c, y);
+			break;
+		case OP_DENSE: {
+			int n = s.h * s.w * s.c;
+			cm_sgemv(n, d.c, 1.f, T(m, o->w), 1, x, 0.f, y);
+			vis_k_bias_act(y, T(m, o->b), 1, d.c, o->act);
+			break;
+		}
+		case OP_SOFTMAX:
+			memcpy(y, x, sizeof(float) * s.c);
+			cm_softmax((size_t)s.c, y, 1.f);
+			break;
+		}
+	}
+	if (probs)
+		memcpy(probs, OUT(m->hdr.out_op), sizeof(float) * m->hdr.n_classes);
+	if (embed && m->hdr.embed_op >= 0)
+		memcpy(embed, OUT(m->hdr.embed_op), sizeof(float) * (size_t)vis_cnn_embed_dim(m));
+#undef OUT
+	return 0;
+}

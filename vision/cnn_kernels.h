@@ -1,0 +1,39 @@
+/* vision/cnn_kernels.h — the convolution kernels only a CNN needs (prefix vis_k_).
+ *
+ * Layout everywhere: one picture, HWC (row-major height × width × channels), float32.
+ * The matrix product itself is common/tensor.h's cm_sgemm (the one place calling OpenBLAS).
+ * Pure functions over caller-owned memory; any thread; no allocation.  Each kernel is
+ * checked against a naive loop in vision/test_cnn.c.
+ */
+#ifndef KEFU_VISION_CNN_KERNELS_H
+#define KEFU_VISION_CNN_KERNELS_H
+
+struct vis_k_conv {
+	int h, w, cin;          /* input */
+	int oh, ow, cout;       /* output */
+	int kh, kw, stride;
+	int pt, pl;             /* zero padding above and left (below/right follow from sizes) */
+};
+
+/* Rows of patches: col[(oy·ow + ox)][(ky·kw + kx)·cin + ci], zeros outside the input. */
+void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col);
+
+/* Full convolution: out = conv(in, w[kh][kw][cin][cout]) + bias, then act (0 none, 1 relu,
+ * 2 relu6).  col is scratch of oh·ow·kh·kw·cin floats, unused for 1×1 stride-1 kernels. */
+void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
+		const float *bias, int act, float *col, float *out);
+
+/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act. */
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
+		     const float *bias, int act, float *out);
+
+/* y[i] = act(y[i] + bias[i mod n]) over rows·n values. */
+void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act);
+
+/* out = a + b over n values. */
+void vis_k_add(const float *a, const float *b, float *out, int n);
+
+/* out[c] = mean over the h·w positions of in[·][c]. */
+void vis_k_avgpool(const float *in, int hw, int c, float *out);
+
+#endif

@@ -1,0 +1,249 @@
+/* vision/test_cnn.c — 'vision: cnn kernels vs naive' and 'vision: cnn matches tfjs'.
+ *
+ *   test_vis_cnn kernels           im2col+sgemm convolution and the direct depthwise kernel
+ *                                  against naive loops (random sizes, strides, padding),
+ *                                  tolerance 1e-4 relative.
+ *   test_vis_cnn parity MODELS_DIR both converted nsfwjs models on the committed PNG inputs
+ *                                  against the package's own tfjs outputs
+ *                                  (vision/testdata/cnn_reference.txt): probabilities and
+ *                                  every embedding value within 1e-4 (·(1+|v|) for the
+ *                                  embedding, whose values reach ~10).  Exits 77 (skipped)
+ *                                  only when a model file is absent.
+ */
+#include "vision.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cnn_kernels.h"
+#include "tensor.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); \
+	failures++; } } while (0)
+
+static uint32_t rng = 2463534242u;
+static float frand(void)
+{
+	rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
+	return (float)(rng % 20001) / 10000.f - 1.f;
+}
+
+static float naive_at(const struct vis_k_conv *g, const float *in, const float *w, int oy,
+		      int ox, int co, int dw)
+{
+	double s = 0;
+	for (int ky = 0; ky < g->kh; ky++)
+		for (int kx = 0; kx < g->kw; kx++) {
+			int iy = oy * g->stride - g->pt + ky, ix = ox * g->stride - g->pl + kx;
+			if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
+				continue;
+			if (dw)
+				s += (double)in[((size_t)iy * g->w + ix) * g->cin + co] *
+				     w[((size_t)ky * g->kw + kx) * g->cin + co];
+			else
+				for (int ci = 0; ci < g->cin; ci++)
+					s += (double)in[((size_t)iy * g->w + ix) * g->cin + ci] *
+					     w[(((size_t)ky * g->kw + kx) * g->cin + ci) * g->cout + co];
+		}
+	return (float)s;
+}
+
+static void kernels(void)
+{
+	const int cases[][6] = { /* h, cin, cout, k, stride, pad_top_left */
+		{ 9, 3, 8, 3, 2, 0 }, { 8, 5, 7, 3, 1, 1 }, { 7, 16, 12, 1, 1, 0 },
+		{ 10, 4, 6, 3, 2, 1 }, { 6, 8, 8, 1, 2, 0 }, { 5, 2, 3, 5, 1, 2 },
+	};
+	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+		const int *c = cases[t];
+		for (int dw = 0; dw < 2; dw++) {
+			struct vis_k_conv g = { .h = c[0], .w = c[0] + 1, .cin = c[1], .kh = c[3],
+						.kw = c[3], .stride = c[4], .pt = c[5], .pl = c[5] };
+			g.cout = dw ? c[1] : c[2];
+			int pb = c[5];
+			g.oh = (g.h + g.pt + pb - g.kh) / g.stride + 1;
+			g.ow = (g.w + g.pl + pb - g.kw) / g.stride + 1;
+			size_t nin = (size_t)g.h * g.w * g.cin, nout = (size_t)g.oh * g.ow * g.cout;
+			size_t nw = (size_t)g.kh * g.kw * g.cin * (dw ? 1 : g.cout);
+			float *in = malloc(nin * 4), *w = malloc(nw * 4), *b = malloc(g.cout * 4);
+			float *out = malloc(nout * 4);
+			float *col = malloc((size_t)g.oh * g.ow * g.kh * g.kw * g.cin * 4);
+			for (size_t i = 0; i < nin; i++) in[i] = frand() * 3;
+			for (size_t i = 0; i < nw; i++) w[i] = frand();
+			for (int i = 0; i < g.cout; i++) b[i] = frand();
+			for (int act = 0; act < 3; act++) {
+				if (dw)
+					vis_k_depthwise(&g, in, w, b, act, out);
+				else
+					vis_k_conv(&g, in, w, b, act, col, out);
+				float worst = 0;
+				for (int oy = 0; oy < g.oh; oy++)
+					for (int ox = 0; ox < g.ow; ox++)
+						for (int co = 0; co < g.cout; co++) {
+							float r = naive_at(&g, in, w, oy, ox, co, dw) + b[co];
+							if (act >= 1 && r < 0) r = 0;
+							if (act == 2 && r > 6) r = 6;
+							float e = fabsf(out[((size_t)oy * g.ow + ox) * g.cout + co] - r) /
+								  (1.f + fabsf(r));
+							if (e > worst) worst = e;
+						}
+				if (worst > 1e-4f)
+					fprintf(stderr, "case %zu dw %d act %d: error %g\n", t, dw, act, worst);
+				CHECK(worst <= 1e-4f);
+			}
+			free(in); free(w); free(b); free(out); free(col);
+		}
+	}
+	float a[6] = { 1, 2, 3, 4, 5, 6 }, p[3];
+	vis_k_avgpool(a, 2, 3, p);
+	CHECK(p[0] == 2.5f && p[1] == 3.5f && p[2] == 4.5f);
+}
+
+static int read_png(const char *name, struct vis_image *img)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/vision/testdata/%s.png", KEFU_SRCDIR, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	static uint8_t buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	char err[200];
+	int rc = vis_decode(buf, n, NULL, img, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", path, err);
+	return rc;
+}
+
+static int parity(const char *models)
+{
+	const char *names[] = { "nsfw_mobilenet_v2", "mobilenet_v2_mid" };
+	struct vis_cnn *m[2];
+	char path[1024], err[300];
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s.kfm", models, names[i]);
+		if (access(path, R_OK)) {
+			printf("SKIP: %s absent (scripts/setup.sh converts it)\n", path);
+			return 77;
+		}
+		m[i] = vis_cnn_open(path, err, sizeof err);
+		if (!m[i]) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+	}
+	CHECK(!strcmp(vis_cnn_class_name(m[0], 3), "porn"));
+	CHECK(vis_cnn_embed_dim(m[0]) == 1280 && vis_cnn_embed_dim(m[1]) == 1792);
+
+	snprintf(path, sizeof path, "%s/vision/testdata/cnn_reference.txt", KEFU_SRCDIR);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (!f)
+		return 1;
+	char model[64], image[64], word[16];
+	int n_lines = 0;
+	float probs[16], *embed = malloc(sizeof(float) * 4096), *ref = malloc(sizeof(float) * 4096);
+	struct vis_cnn_state *st[2] = { vis_cnn_state_create(m[0]), vis_cnn_state_create(m[1]) };
+	CHECK(st[0] && st[1]);
+	char line[64];
+	while (fscanf(f, "%63s", line) == 1) {
+		if (line[0] == '#') {
+			int ch;
+			while ((ch = fgetc(f)) != '\n' && ch != EOF)
+				;
+			continue;
+		}
+		snprintf(model, sizeof model, "%s", line);
+		int np = 0, ne = 0;
+		if (fscanf(f, "%63s %15s %d", image, word, &np) != 3 || np != 5)
+			break;
+		float rp[5];
+		for (int i = 0; i < np; i++)
+			if (fscanf(f, "%f", &rp[i]) != 1)
+				goto bad;
+		if (fscanf(f, "%15s %d", word, &ne) != 2 || ne > 4096)
+			goto bad;
+		for (int i = 0; i < ne; i++)
+			if (fscanf(f, "%f", &ref[i]) != 1)
+				goto bad;
+		int k = strcmp(model, names[0]) ? 1 : 0;
+		CHECK(!strcmp(model, names[k]) && ne == vis_cnn_embed_dim(m[k]));
+		struct vis_image img;
+		CHECK(read_png(image, &img) == 0);
+		if (!img.rgb)
+			continue;
+		vis_cnn_set_image(m[k], st[k], &img);
+		vis_cnn_run(m[k], st[k], probs, embed);
+		float dp = 0, de = 0;
+		for (int i = 0; i < 5; i++)
+			dp = fmaxf(dp, fabsf(probs[i] - rp[i]));
+		for (int i = 0; i < ne; i++)
+			de = fmaxf(de, fabsf(embed[i] - ref[i]) / (1.f + fabsf(ref[i])));
+		printf("%-18s %-11s max |dp| %.2e  max |de|/(1+|e|) %.2e  p = %.4f %.4f %.4f %.4f %.4f\n",
+		       model, image, dp, de, probs[0], probs[1], probs[2], probs[3], probs[4]);
+		CHECK(dp <= 1e-4f);
+		CHECK(de <= 1e-4f);
+		vis_image_free(&img);
+		n_lines++;
+	}
+	CHECK(n_lines == 6);
+	fclose(f);
+	free(embed);
+	free(ref);
+	vis_cnn_state_destroy(st[0]);
+	vis_cnn_state_destroy(st[1]);
+	vis_cnn_close(m[0]);
+	vis_cnn_close(m[1]);
+	return 0;
+bad:
+	fprintf(stderr, "%s: unreadable line for %s\n", path, model);
+	return 1;
+}
+
+/* A damaged model file must be refused at open, not crash a worker later. */
+static void damaged(const char *models)
+{
+	char path[1024], tmp[] = "/tmp/kefu-cnn-XXXXXX", err[300];
+	snprintf(path, sizeof path, "%s/nsfw_mobilenet_v2.kfm", models);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	static uint8_t head[1 << 16];
+	size_t n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	int fd = mkstemp(tmp);
+	CHECK(fd >= 0 && write(fd, head, n) == (ssize_t)n);  /* truncated: tables, no data */
+	close(fd);
+	struct vis_cnn *m = vis_cnn_open(tmp, err, sizeof err);
+	CHECK(m == NULL && strstr(err, "bounds"));
+	head[8] = 2;  /* version 2 */
+	FILE *g = fopen(tmp, "wb");
+	fwrite(head, 1, n, g);
+	fclose(g);
+	m = vis_cnn_open(tmp, err, sizeof err);
+	CHECK(m == NULL && strstr(err, "version"));
+	unlink(tmp);
+}
+
+int main(int argc, char **argv)
+{
+	cm_blas_single_thread();
+	if (argc >= 2 && !strcmp(argv[1], "kernels")) {
+		kernels();
+	} else if (argc >= 3 && !strcmp(argv[1], "parity")) {
+		int rc = parity(argv[2]);
+		if (rc)
+			return rc;
+		damaged(argv[2]);
+	} else {
+		fprintf(stderr, "usage: test_vis_cnn kernels | parity MODELS_DIR\n");
+		return 2;
+	}
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,119 @@
+/* vision/vision.h — what kefu gets from a picture (prefix vis_).
+ *
+ * Four parts, each usable alone:
+ *   decode   (decode.c, image.c): bytes -> oriented RGB8, with byte and pixel limits checked
+ *            from the header before any pixel is decoded;
+ *   read     (ocr.c, codes.c, entities.c): tesseract text, zbar codes, and the order numbers /
+ *            error codes found in the text, matched fuzzily against known ones;
+ *   see      (cnn.c, cnn_kernels.c): MobileNetV2 forward pass on OpenBLAS over a model file
+ *            converted from npm nsfwjs (see docs/vision.md): safety classes and embedding.
+ *
+ * Threads: model files (struct vis_cnn) are read-only after vis_cnn_open and shared by every
+ * worker; everything else (struct vis_cnn_state, struct vis_ocr) belongs to one worker
+ * thread.  No function here calls exit() or aborts on bad input: bad pictures are error
+ * codes (vis_err_code names them for the protocol).
+ */
+#ifndef KEFU_VISION_H
+#define KEFU_VISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors --------------------------------------------------------------------------- */
+
+enum vis_rc {
+	VIS_OK = 0,
+	VIS_E_UNSUPPORTED = -1, /* not JPEG/PNG/WebP/HEIC/AVIF, or a variant we cannot take */
+	VIS_E_TOO_LARGE = -2,   /* byte count or header pixel count above the limit */
+	VIS_E_CORRUPT = -3,     /* the format was recognised but the data is broken */
+	VIS_E_NOMEM = -4,
+	VIS_E_MODEL = -5,       /* model file missing, wrong version or inconsistent */
+	VIS_E_ARG = -6,         /* caller error (bad size, NULL) */
+	VIS_E_OCR = -7,         /* tesseract could not start (language data missing) */
+};
+
+/* Stable protocol name of a return code: "unsupported_image", "image_too_large",
+ * "corrupt_image", "out_of_memory", "model_error", "bad_argument", "ocr_error"; "ok" for 0. */
+const char *vis_err_code(int rc);
+
+/* ---- images --------------------------------------------------------------------------- */
+
+enum vis_format {
+	VIS_FMT_UNKNOWN = 0, VIS_FMT_JPEG, VIS_FMT_PNG, VIS_FMT_WEBP, VIS_FMT_HEIF, VIS_FMT_AVIF,
+};
+
+/* An 8-bit RGB picture, rows packed (stride = 3·w).  rgb is malloc'ed and owned by the
+ * struct: release with vis_image_free. */
+struct vis_image {
+	int w, h;
+	uint8_t *rgb;
+};
+
+struct vis_decode_opts {
+	size_t max_bytes;      /* refuse larger inputs (0 = 20 MiB) */
+	uint64_t max_pixels;   /* refuse if header width·height exceeds this (0 = 40 MP) */
+	int max_side;          /* if > 0, JPEGs are downscaled while decoding (DCT scaling by
+	                          n/8) to the smallest scale whose long side is >= max_side */
+};
+
+/* Which format the magic bytes say; VIS_FMT_UNKNOWN if none we take. */
+enum vis_format vis_sniff(const uint8_t *buf, size_t len);
+const char *vis_format_name(enum vis_format f);
+
+/* Decodes buf into out (RGB8, EXIF orientation applied for JPEG; HEIF/AVIF transforms are
+ * applied by libheif; animated WebP gives its first frame; alpha is composited on white).
+ * Returns 0, or a negative vis_rc with a one-line reason in err (may be NULL).  On error
+ * out is left empty.  Any thread; no global state. */
+int vis_decode(const uint8_t *buf, size_t len, const struct vis_decode_opts *opts,
+	       struct vis_image *out, char *err, size_t errlen);
+
+void vis_image_free(struct vis_image *img);
+
+/* Allocates an empty w×h picture (contents undefined).  0 or VIS_E_NOMEM / VIS_E_ARG. */
+int vis_image_alloc(struct vis_image *img, int w, int h);
+
+/* Applies EXIF orientation o (1..8) in place (the buffer is replaced).  0 or VIS_E_NOMEM. */
+int vis_image_orient(struct vis_image *img, int orientation);
+
+/* Bilinear resize to dst (already allocated at the wanted size).  align_corners as in
+ * TensorFlow's resize_bilinear (corner pixels map to corner pixels). */
+void vis_image_resize(const struct vis_image *src, struct vis_image *dst, int align_corners);
+
+/* ---- CNN encoder (cnn.c) ---------------------------------------------------------------- */
+
+/* A converted MobileNetV2 (models/NAME.kfm, written by tools/nsfwjs_convert): mmapped
+ * read-only, shared by every worker. */
+struct vis_cnn;
+/* One worker's scratch memory for one model (activations, im2col buffer, input). */
+struct vis_cnn_state;
+
+/* Maps and checks the model file (magic, version, table bounds, every weight shape against
+ * the op it feeds).  Returns NULL with a reason in err.  Start-up thread. */
+struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen);
+void vis_cnn_close(struct vis_cnn *m);
+
+int vis_cnn_input_size(const struct vis_cnn *m);   /* 224 */
+int vis_cnn_n_classes(const struct vis_cnn *m);
+const char *vis_cnn_class_name(const struct vis_cnn *m, int i);
+int vis_cnn_embed_dim(const struct vis_cnn *m);    /* pooled features, 0 if none */
+const char *vis_cnn_name(const struct vis_cnn *m);
+
+/* Allocates the scratch memory one worker needs for m (about 20 MB for MobileNetV2-1.4 at
+ * 224).  NULL on no memory.  Owned by the caller's thread. */
+struct vis_cnn_state *vis_cnn_state_create(const struct vis_cnn *m);
+void vis_cnn_state_destroy(struct vis_cnn_state *st);
+
+/* Fills the state's input from a picture as nsfwjs does: pixels/255, bilinear resize with
+ * aligned corners to the model's square size, then the model's own input scale/bias. */
+void vis_cnn_set_image(const struct vis_cnn *m, struct vis_cnn_state *st,
+		       const struct vis_image *img);
+/* The same from raw float pixels already at the model size (h·w·3, values 0..255). */
+void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const float *px);
+
+/* Runs the network on the state's input.  probs (n_classes floats) and embed (embed_dim
+ * floats) may each be NULL.  Returns 0.  Worker thread; uses OpenBLAS as the caller set it
+ * (call cm_blas_single_thread once per process for one BLAS thread per worker). */
+int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
+		float *embed);
+
+#endif
