@@ -65,6 +65,27 @@ int vis_image_orient(struct vis_image *img, int o)
 	return 0;
 }
 
+uint8_t *vis_image_grey(const struct vis_image *img, int scale, int *w, int *h)
+{
+	struct vis_image big = *img, tmp = { 0 };
+	if (scale > 1) {
+		if (vis_image_alloc(&tmp, img->w * scale, img->h * scale))
+			return NULL;
+		vis_image_resize(img, &tmp, 0);
+		big = tmp;
+	}
+	size_t n = (size_t)big.w * big.h;
+	uint8_t *g = malloc(n);
+	if (g)
+		for (size_t i = 0; i < n; i++)
+			g[i] = (uint8_t)((299 * big.rgb[3 * i] + 587 * big.rgb[3 * i + 1] +
+					  114 * big.rgb[3 * i + 2] + 500) / 1000);
+	*w = big.w;
+	*h = big.h;
+	vis_image_free(&tmp);
+	return g;
+}
+
 void vis_image_resize(const struct vis_image *src, struct vis_image *dst, int align_corners)
 {
 	float sy_scale, sx_scale;

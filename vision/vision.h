@@ -75,6 +75,10 @@ int vis_image_alloc(struct vis_image *img, int w, int h);
 /* Applies EXIF orientation o (1..8) in place (the buffer is replaced).  0 or VIS_E_NOMEM. */
 int vis_image_orient(struct vis_image *img, int orientation);
 
+/* Grey (BT.601 luma) copy of img, upscaled by the integer factor scale (bilinear) when
+ * scale > 1; *w, *h get its size.  malloc'ed (caller frees); NULL on no memory. */
+uint8_t *vis_image_grey(const struct vis_image *img, int scale, int *w, int *h);
+
 /* Bilinear resize to dst (already allocated at the wanted size).  align_corners as in
  * TensorFlow's resize_bilinear (corner pixels map to corner pixels). */
 void vis_image_resize(const struct vis_image *src, struct vis_image *dst, int align_corners);
@@ -115,5 +119,82 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
  * (call cm_blas_single_thread once per process for one BLAS thread per worker). */
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *embed);
+
+/* ---- OCR (ocr.c) ------------------------------------------------------------------------ */
+
+/* One tesseract engine; belongs to one worker thread (tesseract engines are not shared). */
+struct vis_ocr;
+
+struct vis_ocr_result {
+	char *text;        /* UTF-8, malloc'ed (vis_ocr_result_free), trimmed; "" if nothing */
+	int conf;          /* tesseract mean word confidence 0..100 of the kept pass */
+	int scale;         /* integer upscale applied before reading (1 = none) */
+	int thresholded;   /* 1 if the Otsu/inverted fallback gave the kept text */
+	int rotated;       /* 1 if the 180-degree retry gave the kept text */
+	int passes;        /* engine runs spent */
+};
+
+/* Starts tesseract for langs ("eng", "eng+chi_sim", ...) from Debian's tessdata.  Sets
+ * OMP_THREAD_LIMIT=1 in the environment if it is unset (one thread per engine measured
+ * faster here), so call it on the start-up thread before workers run.  NULL with err if the
+ * language data is missing. */
+struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen);
+void vis_ocr_destroy(struct vis_ocr *o);
+
+/* Reads the text of img: small text is upscaled (integer factor, at most 4x, from the
+ * median height of the inked row runs, towards 40 px lines); when the mean confidence is below 70 the Otsu-thresholded picture (dark text on a
+ * light ground, so white-on-colour banners read) is tried; when still below 50 the picture
+ * turned 180 degrees is tried.  The pass with the best confidence wins.  0 or VIS_E_NOMEM.
+ * Worker thread that owns o. */
+int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *res);
+void vis_ocr_result_free(struct vis_ocr_result *res);
+
+/* ---- codes (codes.c) -------------------------------------------------------------------- */
+
+struct vis_code {
+	char type[16];     /* "QR-Code", "EAN-13", "UPC-A", "CODE-128" (zbar's names) */
+	char *data;        /* bytes as printed in the code, NUL-terminated, malloc'ed */
+	size_t len;
+	int utf8;          /* 1 if data is valid UTF-8 */
+};
+
+struct vis_codes {
+	struct vis_code *v;
+	int n;
+};
+
+/* A zbar scanner for QR (binary mode: bytes kept as encoded, so UTF-8 survives), EAN-13,
+ * UPC-A and Code 128.  One per worker thread.  NULL on no memory. */
+struct vis_codes_ctx *vis_codes_create(void);
+void vis_codes_destroy(struct vis_codes_ctx *c);
+/* Finds the codes in img (grey conversion inside; a second pass on the 2x picture when the
+ * first finds nothing).  out is owned by the caller: vis_codes_free.  0 or VIS_E_NOMEM. */
+int vis_codes_scan(struct vis_codes_ctx *c, const struct vis_image *img, struct vis_codes *out);
+void vis_codes_free(struct vis_codes *out);
+
+/* ---- entities (entities.c) -------------------------------------------------------------- */
+
+enum vis_entity_kind { VIS_ENT_ORDER = 1, VIS_ENT_ERROR_CODE, VIS_ENT_CODE };
+
+struct vis_entity {
+	enum vis_entity_kind kind;
+	char text[64];     /* as read */
+	char canon[64];    /* upper-cased, OCR-confusable characters folded (vis_entity_canon) */
+};
+
+/* Folds s into its OCR-insensitive form: ASCII letters upper-cased, separators dropped,
+ * O/Q/D->0, I/L/|/!->1, S->5, Z->2, B->8, G->6, E->C (c/e confusion).  Returns the length
+ * written to out (always NUL-terminated, truncated to outlen-1). */
+size_t vis_entity_canon(const char *s, char *out, size_t outlen);
+
+/* Finds order numbers (mostly digits, >= 6 characters, optionally after '#' or a letter
+ * prefix), error codes (0x..., E1234, ERR_SOMETHING, ABC-1234) and other letter+digit
+ * tokens in OCR text.  Writes at most max entities, returns how many were found. */
+int vis_entities_find(const char *text, struct vis_entity *out, int max);
+
+/* Index of the known token (e.g. the store's order numbers) that entity text matches after
+ * folding, allowing one edit for tokens of 6+ characters; -1 if none.  *dist (may be NULL)
+ * gets the edit distance of the match. */
+int vis_entity_match(const char *text, const char *const *known, int n_known, int *dist);
 
 #endif

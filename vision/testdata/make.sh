@@ -39,3 +39,20 @@ D=${CLOTHING:-../../../shared/data/clothing/validation}
 convert "$D/shoes/24535295-abe3-4613-91f6-a7fe87954662.jpg" -resize '120x90!' cnn_shoes.png
 convert "$D/dress/07cddef1-1fc8-47e4-a28a-613e60912590.jpg" -resize '80x100!' cnn_dress.png
 convert "$D/t-shirt/0090ca2c-e8c8-43f6-b764-e48e0e954006.jpg" -resize '224x224!' cnn_tshirt.png
+# OCR and code fixtures (fonts: fonts-dejavu-core, fonts-noto-cjk; codes: qrencode, zint)
+sans=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+cjk=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+convert -background white -fill black -font $sans -pointsize 22 \
+	label:'Error 0x80070005: Access is denied.\nOrder #A1234567 could not be shipped.' \
+	-bordercolor white -border 20 ocr_error.png
+convert -background white -fill black -font $sans -pointsize 9 \
+	label:'Order #A1234567 could not be shipped.' -bordercolor white -border 6 ocr_small.png
+convert -background '#e8710a' -fill white -font $sans -pointsize 26 \
+	label:'PAYMENT FAILED  E1042' -bordercolor '#e8710a' -border 18 ocr_banner.png
+convert ocr_error.png -rotate 180 ocr_upside.png
+convert -background white -fill black -font $cjk -pointsize 26 \
+	label:'订单号 20231105 已发货' -bordercolor white -border 20 ocr_chinese.png
+qrencode -s 4 -m 4 -o code_qr.png '退货 RMA-20931 https://shop.example/r/42'
+zint -b 13 -d 590123412345 --scale=2 -o code_ean13.png >/dev/null
+zint -b 34 -d 03600029145 --scale=2 -o code_upca.png >/dev/null
+zint -b 20 -d 'KF-2024-00042' --scale=2 -o code_c128.png >/dev/null

@@ -1,0 +1,240 @@
+/* vision/ocr.c — text from a picture with tesseract's C API.
+ *
+ * One engine (struct vis_ocr) per worker thread: tesseract engines are not thread-safe and
+ * two threads inside one engine were far slower on this hardware, so the daemon creates
+ * one per worker at start-up and keeps it.  Each read is up to four passes, keeping the
+ * one with the best mean confidence:
+ *   1. grey picture, upscaled when small (tesseract wants ~20 px high letters; screenshot
+ *      crops and phone thumbnails are often far smaller);
+ *   2. if confidence < 70: the Otsu-thresholded picture, inverted when most of it is dark,
+ *      so white text on a coloured banner becomes dark text on white;
+ *   3. if still < 50: the picture turned 180 degrees (photos taken upside down), pass 1 then
+ *      pass 2 on it.
+ * Scratch buffers are allocated per read (pictures differ in size; the cost is small next
+ * to tesseract's own work).
+ */
+#include "vision.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tesseract/capi.h>
+
+#include "log.h"
+
+#define TARGET_LINE_PX 40    /* text line height tesseract reads best at, measured here */
+#define MAX_SCALE 4
+
+struct vis_ocr {
+	TessBaseAPI *api;
+};
+
+struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen)
+{
+	struct vis_ocr *o = calloc(1, sizeof *o);
+	if (!o) {
+		snprintf(err, errlen, "no memory");
+		return NULL;
+	}
+	setenv("OMP_THREAD_LIMIT", "1", 0);
+	o->api = TessBaseAPICreate();
+	/* silence tesseract's own stderr chatter ("Estimating resolution as ...") */
+	if (!o->api || TessBaseAPIInit3(o->api, NULL, langs && *langs ? langs : "eng")) {
+		snprintf(err, errlen, "tesseract cannot load language data '%s' "
+			 "(install tesseract-ocr-eng / tesseract-ocr-chi-sim)", langs);
+		vis_ocr_destroy(o);
+		return NULL;
+	}
+	TessBaseAPISetVariable(o->api, "debug_file", "/dev/null");
+	TessBaseAPISetPageSegMode(o->api, PSM_AUTO);
+	return o;
+}
+
+void vis_ocr_destroy(struct vis_ocr *o)
+{
+	if (!o)
+		return;
+	if (o->api) {
+		TessBaseAPIEnd(o->api);
+		TessBaseAPIDelete(o->api);
+	}
+	free(o);
+}
+
+void vis_ocr_result_free(struct vis_ocr_result *r)
+{
+	free(r->text);
+	memset(r, 0, sizeof *r);
+}
+
+/* Otsu threshold of g; writes 0/255 into out with the majority (background) white. */
+static void otsu_binarise(const uint8_t *g, uint8_t *out, size_t n)
+{
+	double hist[256] = { 0 }, sum = 0, sum_b = 0, w_b = 0, best = -1;
+	int t_best = 128;
+	for (size_t i = 0; i < n; i++)
+		hist[g[i]]++;
+	for (int t = 0; t < 256; t++)
+		sum += t * hist[t];
+	for (int t = 0; t < 256; t++) {
+		w_b += hist[t];
+		if (w_b == 0 || w_b == (double)n)
+			continue;
+		sum_b += t * hist[t];
+		double m_b = sum_b / w_b, m_f = (sum - sum_b) / ((double)n - w_b);
+		double between = w_b * ((double)n - w_b) * (m_b - m_f) * (m_b - m_f);
+		if (between > best) {
+			best = between;
+			t_best = t;
+		}
+	}
+	size_t dark = 0;
+	for (size_t i = 0; i < n; i++)
+		dark += g[i] <= t_best;
+	int invert = dark > n / 2;
+	for (size_t i = 0; i < n; i++) {
+		int is_dark = g[i] <= t_best;
+		out[i] = (is_dark ^ invert) ? 0 : 255;
+	}
+}
+
+/* Median height in pixels of the runs of rows holding ink in a binarised picture (ink =
+ * 0): about the height of a text line.  0 when no line is found. */
+static int line_height(const uint8_t *b, int w, int h)
+{
+	int runs[256], n = 0, run = 0;
+	for (int y = 0; y <= h && n < 256; y++) {
+		int ink = 0;
+		if (y < h) {
+			const uint8_t *row = b + (size_t)y * w;
+			for (int x = 0; x < w && ink < 2; x++)
+				ink += row[x] == 0;
+		}
+		if (ink >= 2) {
+			run++;
+		} else if (run) {
+			if (run >= 4)
+				runs[n++] = run;
+			run = 0;
+		}
+	}
+	if (!n)
+		return 0;
+	for (int i = 1; i < n; i++)  /* insertion sort: a page has few lines */
+		for (int j = i; j > 0 && runs[j] < runs[j - 1]; j--) {
+			int t = runs[j];
+			runs[j] = runs[j - 1];
+			runs[j - 1] = t;
+		}
+	return runs[n / 2];
+}
+
+/* Runs the engine on a grey picture; returns malloc'ed trimmed text (or NULL) and the mean
+ * confidence in *conf. */
+static char *run(struct vis_ocr *o, const uint8_t *g, int w, int h, int *conf)
+{
+	TessBaseAPISetImage(o->api, g, w, h, 1, w);
+	TessBaseAPISetSourceResolution(o->api, 300);
+	char *t = TessBaseAPIGetUTF8Text(o->api);
+	*conf = TessBaseAPIMeanTextConf(o->api);
+	char *copy = NULL;
+	if (t) {
+		const char *s = t;
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		size_t n = strlen(s);
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		if ((copy = malloc(n + 1))) {
+			memcpy(copy, s, n);
+			copy[n] = 0;
+		}
+		TessDeleteText(t);
+	}
+	if (copy && !*copy)
+		*conf = 0;
+	TessBaseAPIClear(o->api);
+	return copy;
+}
+
+static void keep(struct vis_ocr_result *r, char *text, int conf, int thr, int rot)
+{
+	if (!text)
+		return;
+	if (!r->text || conf > r->conf) {
+		free(r->text);
+		r->text = text;
+		r->conf = conf;
+		r->thresholded = thr;
+		r->rotated = rot;
+	} else {
+		free(text);
+	}
+}
+
+static void rotate180(uint8_t *g, size_t n)
+{
+	for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+		uint8_t t = g[i];
+		g[i] = g[j];
+		g[j] = t;
+	}
+}
+
+int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *r)
+{
+	int w, h, conf;
+	memset(r, 0, sizeof *r);
+	if (!img->rgb || img->w <= 0 || img->h <= 0)
+		return VIS_E_ARG;
+	/* upscale from the measured line height (grey + Otsu at the original size) */
+	int scale = 1;
+	uint8_t *g = vis_image_grey(img, 1, &w, &h);
+	uint8_t *b = g ? malloc((size_t)w * h) : NULL;
+	if (!g || !b) {
+		free(g);
+		return VIS_E_NOMEM;
+	}
+	otsu_binarise(g, b, (size_t)w * h);
+	int lh = line_height(b, w, h);
+	if (lh > 0 && lh < TARGET_LINE_PX)
+		scale = (TARGET_LINE_PX + lh / 2) / lh;
+	if (scale > MAX_SCALE)
+		scale = MAX_SCALE;
+	r->scale = scale;
+	if (scale > 1) {
+		free(g);
+		free(b);
+		g = vis_image_grey(img, scale, &w, &h);
+		b = g ? malloc((size_t)w * h) : NULL;
+		if (!g || !b) {
+			free(g);
+			return VIS_E_NOMEM;
+		}
+	}
+	size_t n = (size_t)w * h;
+	for (int rot = 0; rot < 2; rot++) {
+		if (rot) {
+			if (r->conf >= 50)
+				break;
+			rotate180(g, n);
+		}
+		char *t = run(o, g, w, h, &conf);
+		r->passes++;
+		keep(r, t, conf, 0, rot);
+		if (r->conf < 70) {
+			otsu_binarise(g, b, n);
+			t = run(o, b, w, h, &conf);
+			r->passes++;
+			keep(r, t, conf, 1, rot);
+		}
+	}
+	free(g);
+	free(b);
+	if (!r->text && !(r->text = calloc(1, 1)))
+		return VIS_E_NOMEM;
+	return 0;
+}
