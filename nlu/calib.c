@@ -90,7 +90,7 @@ void nlu_calib_oos(const float *conf, const float *second, const int *pred, cons
 				else
 					ok_in += !refuse && pred[i] == y[i];
 			}
-			double s = (double)ok_in / (double)n_in + w_oos * (double)ok_oos / (double)n_oos;
+			double s = (double)ok_in + w_oos * (double)ok_oos;
 			if (s > best + 1e-12) {
 				best = s;
 				*threshold = t;

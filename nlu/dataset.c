@@ -283,7 +283,7 @@ int nlu_dataset_parse_rasa(const char *buf, size_t len, struct nlu_dataset *d, c
 			}
 			block_indent = -1;
 		}
-		if (ln.indent == 0) {
+		if (ln.indent == 0 && !starts(&ln, "- ")) {   /* a top-level key */
 			in_nlu = starts(&ln, "nlu:");
 			intent[0] = '\0';
 			continue;

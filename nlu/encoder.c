@@ -32,7 +32,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
 					   .seed = 1 };
 	o->val_frac = 0.1f;
-	o->w_oos = 1.0f;
+	o->w_oos = 8.0f;
 	o->augment = 0;
 	o->mlp = (struct nlu_mlp_opts){ .hidden = 256, .epochs = 20, .batch = 64, .lr = 1e-3f,
 					.wd = 1e-4f, .seed = 5 };

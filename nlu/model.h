@@ -136,7 +136,8 @@ float nlu_calib_temperature(const float *logits, const int *y, size_t n, int n_c
  * calibrated confidence < threshold or (top1 − top2) < margin, or when its class is
  * oos_class (≥ 0).  conf/second are the two best calibrated probabilities, pred the
  * argmax class, y the truth (oos_class for out-of-scope examples).  The rule maximises
- * in-scope accuracy (accepted and right) + w_oos · OOS recall; with no OOS example it
+ * (in-scope examples accepted and right) + w_oos · (OOS examples refused): w_oos is what
+ * one caught out-of-scope question is worth in right answers.  With no OOS example it
  * returns threshold 0, margin 0.  */
 void nlu_calib_oos(const float *conf, const float *second, const int *pred, const int *y,
 		   size_t n, int oos_class, float w_oos, float *threshold, float *margin);
@@ -230,7 +231,7 @@ struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;
 	struct nlu_linear_opts lin;
 	float val_frac;        /* share of train carved out to calibrate (when no val set) */
-	float w_oos;           /* weight of OOS recall against in-scope accuracy in tuning */
+	float w_oos;           /* one refused OOS example is worth w_oos right answers */
 	int augment;           /* extra copies of each example with keyboard typos */
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
 	struct nlu_mlp_opts mlp;

@@ -30,15 +30,17 @@ def make(c):
     return make_pipeline(feats, LogisticRegression(C=c, max_iter=1000))
 
 
+W_OOS = 8.0   # as kefu's default: one refused OOS question is worth 8 right answers
+
+
 def choose_threshold(conf, is_oos, correct):
-    """Threshold maximising in-scope accuracy + OOS recall on the carve (balanced)."""
+    """Threshold maximising (in-scope accepted and right) + W_OOS (OOS refused) on the
+    carve: the rule kefu's nlu_calib_oos applies (without its margin)."""
     best_t, best_s = 0.0, -1.0
-    n_in = max(1, sum(1 for o in is_oos if not o))
-    n_oos = max(1, sum(1 for o in is_oos if o))
     for t in sorted(set(conf)) + [1.01]:
-        acc = sum(1 for c, o, k in zip(conf, is_oos, correct) if not o and k and c >= t) / n_in
-        rec = sum(1 for c, o in zip(conf, is_oos) if o and c < t) / n_oos
-        s = acc + rec
+        acc = sum(1 for c, o, k in zip(conf, is_oos, correct) if not o and k and c >= t)
+        rec = sum(1 for c, o in zip(conf, is_oos) if o and c < t)
+        s = acc + W_OOS * rec
         if s > best_s:
             best_s, best_t = s, t
     return best_t

@@ -1,0 +1,434 @@
+/* nlu/test_encoder.c — unit tests of the trained text encoder: feature hashing, dataset
+ * readers (CSV with quoted newlines, Rasa NLU YAML), model file round trip and refusal
+ * of corrupted files, calibration monotonicity and the OOS rule, GloVe .kfv lookups, the
+ * MLP, and a small train -> predict sanity check (with a typo).  Deterministic, quick. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "glove.h"
+#include "model.h"
+#include "tensor.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
+	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+static const struct nlu_feat_cfg CFG = { .bits = 16, .char_min = 1, .char_max = 5,
+					 .word_bigrams = 1 };
+
+static float dot_sparse(const struct nlu_sparse *a, const struct nlu_sparse *b)
+{
+	float s = 0;
+	for (uint32_t i = 0; i < a->nnz; i++)
+		for (uint32_t j = 0; j < b->nnz; j++)
+			if (a->idx[i] == b->idx[j])
+				s += a->val[i] * b->val[j];
+	return s;
+}
+
+static void test_features(void)
+{
+	struct nlu_fx *fx = nlu_fx_create();
+	struct nlu_feat f = { .cfg = CFG, .dim = 1u << CFG.bits };
+	struct nlu_sparse a, b, c;
+	const uint64_t *keys;
+
+	nlu_sparse_alloc(&a, NLU_FEAT_MAX);
+	nlu_sparse_alloc(&b, NLU_FEAT_MAX);
+	nlu_sparse_alloc(&c, NLU_FEAT_MAX);
+	/* "card": word block = 1 token; char block = " card " n-grams 1..5:
+	 * 6 + 5 + 4 + 3 + 2 = 20 */
+	int nk = nlu_feat_keys(&CFG, fx, "card", 4, &keys);
+	int words = 0, chars = 0;
+	for (int i = 0; i < nk; i++) {
+		if (keys[i] >> 32)
+			chars++;
+		else
+			words++;
+		CHECK((uint32_t)keys[i] < f.dim, "bucket out of range");
+		CHECK(i == 0 || keys[i - 1] <= keys[i], "keys are sorted");
+	}
+	CHECK(words == 1 && chars == 20, "card: %d word and %d char keys", words, chars);
+	/* two words: 2 unigrams + 1 bigram */
+	nk = nlu_feat_keys(&CFG, fx, "lost card", 9, &keys);
+	words = 0;
+	for (int i = 0; i < nk; i++)
+		words += !(keys[i] >> 32);
+	CHECK(words == 3, "lost card: %d word keys, want 3", words);
+	/* deterministic, case-insensitive (normalisation), blocks have unit norm */
+	int na = nlu_feat_vector(&f, fx, "I lost my card", 14, &a);
+	int nb = nlu_feat_vector(&f, fx, "i LOST my Card", 14, &b);
+	CHECK(na > 0 && na == nb, "same features after case folding (%d vs %d)", na, nb);
+	for (int i = 0; i < na && na == nb; i++)
+		CHECK(a.idx[i] == b.idx[i] && fabsf(a.val[i] - b.val[i]) < 1e-6f, "feature %d differs", i);
+	float n0 = 0, n1 = 0;
+	nk = nlu_feat_keys(&CFG, fx, "I lost my card", 14, &keys);
+	for (int i = 0; i < na; i++)
+		*(i < 4 ? &n0 : &n1) += a.val[i] * a.val[i];
+	CHECK(fabsf(n0 + n1 - 2.0f) < 1e-4f, "two unit-norm blocks: total squared norm %g", n0 + n1);
+	/* spelling tolerance: the typo shares char n-grams with the right spelling */
+	nlu_feat_vector(&f, fx, "refund my money", 15, &a);
+	nlu_feat_vector(&f, fx, "refnd my monye", 14, &b);
+	nlu_feat_vector(&f, fx, "where is the cash machine", 25, &c);
+	float near = dot_sparse(&a, &b), far = dot_sparse(&a, &c);
+	CHECK(near > 0.4f && near > 2 * far, "typo similarity %g vs unrelated %g", near, far);
+	/* CJK: characters and bigrams give features; empty text gives none */
+	CHECK(nlu_feat_vector(&f, fx, "我的卡丢了", strlen("我的卡丢了"), &a) > 0, "CJK features");
+	CHECK(nlu_feat_vector(&f, fx, "  !? ", 5, &a) == 0, "no features in punctuation");
+	/* idf: a word in every text weighs less than a rare one */
+	char *texts[] = { "card lost", "card stolen", "card blocked", "pin forgotten" };
+	CHECK(nlu_feat_fit_idf(&f, fx, texts, 4) == 0, "fit idf");
+	nk = nlu_feat_keys(&CFG, fx, "card", 4, &keys);
+	uint32_t card = (uint32_t)keys[0];
+	nk = nlu_feat_keys(&CFG, fx, "pin", 3, &keys);
+	CHECK(f.idf[card] < f.idf[(uint32_t)keys[0]], "idf(card) %g < idf(pin) %g", f.idf[card],
+	      f.idf[(uint32_t)keys[0]]);
+	nlu_feat_free(&f);
+	nlu_sparse_free(&a);
+	nlu_sparse_free(&b);
+	nlu_sparse_free(&c);
+	nlu_fx_destroy(fx);
+}
+
+static void test_datasets(void)
+{
+	struct nlu_dataset d;
+	char err[256];
+	const char *csv = "text,category\n\"my card,\nit is lost\",lost_card\nhello,greet\n"
+			  "\"say \"\"hi\"\"\",greet\n";
+	nlu_dataset_init(&d);
+	CHECK(nlu_dataset_parse_csv(csv, strlen(csv), &d, err, sizeof err) == 0, "csv: %s", err);
+	CHECK(d.n == 3 && d.n_labels == 2, "csv: %zu rows %zu labels", d.n, d.n_labels);
+	CHECK(d.n == 3 && !strcmp(d.texts[0], "my card,\nit is lost"), "quoted newline kept");
+	CHECK(d.n == 3 && !strcmp(d.texts[2], "say \"hi\"") && d.labels[2] == d.labels[1],
+	      "escaped quotes");
+	nlu_dataset_free(&d);
+	const char *bad = "text,category\nfine,a\n\"open quote,b\n";
+	CHECK(nlu_dataset_parse_csv(bad, strlen(bad), &d, err, sizeof err) < 0 && strstr(err, "line"),
+	      "unterminated quote reported with its line: %s", err);
+	nlu_dataset_free(&d);
+	const char *nohdr = "question\nhi\n";
+	CHECK(nlu_dataset_parse_csv(nohdr, strlen(nohdr), &d, err, sizeof err) < 0,
+	      "csv without a category column refused");
+	nlu_dataset_free(&d);
+
+	const char *yaml =
+		"version: \"3.1\"\n"
+		"# a comment\n"
+		"nlu:\n"
+		"- intent: greet\n"
+		"  examples: |\n"
+		"    - hey\n"
+		"    - hello there\n"
+		"- intent: \"check_balance\"\n"
+		"  examples: |\n"
+		"    - what is my balance on [checking](account)\n"
+		"    - how much is in my [savings]{\"entity\": \"account\"} account\n"
+		"- synonym: savings\n"
+		"  examples: |\n"
+		"    - pink pig\n"
+		"- regex: account_number\n"
+		"  examples: |\n"
+		"    - \\d{10,12}\n"
+		"responses:\n"
+		"  utter_greet:\n"
+		"  - text: \"Hi!\"\n";
+	CHECK(nlu_dataset_parse_rasa(yaml, strlen(yaml), &d, err, sizeof err) == 0, "rasa: %s", err);
+	CHECK(d.n == 4 && d.n_labels == 2, "rasa: %zu examples, %zu intents", d.n, d.n_labels);
+	if (d.n == 4) {
+		CHECK(!strcmp(d.texts[1], "hello there"), "rasa text: %s", d.texts[1]);
+		CHECK(!strcmp(d.texts[2], "what is my balance on checking"), "entity markup: %s",
+		      d.texts[2]);
+		CHECK(!strcmp(d.texts[3], "how much is in my savings account"), "entity json: %s",
+		      d.texts[3]);
+		CHECK(!strcmp(d.names[d.labels[2]], "check_balance"), "quoted intent name");
+	}
+	nlu_dataset_free(&d);
+	const char *empty = "version: \"3.1\"\nnlu:\n- synonym: x\n  examples: |\n    - y\n";
+	CHECK(nlu_dataset_parse_rasa(empty, strlen(empty), &d, err, sizeof err) < 0,
+	      "rasa without intents refused");
+	nlu_dataset_free(&d);
+}
+
+/* A tiny banking set: 4 intents. */
+static const char *train_rows[][2] = {
+	{ "I want a refund", "refund" }, { "refund my money please", "refund" },
+	{ "can I get my money back", "refund" }, { "how do I get a refund for this", "refund" },
+	{ "return the money to me", "refund" }, { "I need a refund now", "refund" },
+	{ "my card was stolen", "lost_card" }, { "I lost my card", "lost_card" },
+	{ "someone took my card", "lost_card" }, { "I can't find my card anywhere", "lost_card" },
+	{ "block my lost card", "lost_card" }, { "my card is missing", "lost_card" },
+	{ "what is the exchange rate", "exchange_rate" }, { "euro to dollar rate", "exchange_rate" },
+	{ "how much is a pound in dollars", "exchange_rate" }, { "current exchange rates", "exchange_rate" },
+	{ "rate for converting currency", "exchange_rate" }, { "exchange rate today", "exchange_rate" },
+	{ "change my pin", "pin" }, { "I forgot my pin", "pin" }, { "reset my pin code", "pin" },
+	{ "how do I set a new pin", "pin" }, { "my pin is blocked", "pin" }, { "unblock pin", "pin" },
+	{ "tell me a joke", "oos" }, { "what's the weather tomorrow", "oos" },
+	{ "play some music", "oos" }, { "who won the football game", "oos" },
+};
+
+static void make_train(struct nlu_dataset *d, int with_oos)
+{
+	nlu_dataset_init(d);
+	for (int r = 0; r < 3; r++)          /* three copies so a calibration split exists */
+		for (size_t i = 0; i < sizeof train_rows / sizeof *train_rows; i++)
+			if (with_oos || strcmp(train_rows[i][1], "oos"))
+				nlu_dataset_add(d, train_rows[i][0], train_rows[i][1]);
+}
+
+static const char *predict(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *t,
+			   struct nlu_enc_pred *p)
+{
+	nlu_enc_predict(e, s, t, strlen(t), p, NULL);
+	return p->refuse ? "(refused)" : e->labels[p->cls];
+}
+
+static void test_train_predict_and_files(void)
+{
+	struct nlu_dataset d;
+	struct nlu_enc_opts o;
+	struct nlu_enc_pred p, q;
+	char err[256];
+
+	make_train(&d, 0);
+	nlu_enc_opts_default(&o);
+	o.feat.bits = 14;
+	o.lin.threads = 1;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);
+	CHECK(e != NULL, "train: %s", err);
+	if (!e) {
+		nlu_dataset_free(&d);
+		return;
+	}
+	struct nlu_enc_scratch *s = nlu_enc_scratch_create(e);
+	const char *cases[][2] = {
+		{ "please refund me", "refund" }, { "refnd my monye", "refund" },
+		{ "I have lost my card", "lost_card" }, { "dollar exchange rate", "exchange_rate" },
+		{ "forgot the pin code", "pin" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		nlu_enc_predict(e, s, cases[i][0], strlen(cases[i][0]), &p, NULL);
+		CHECK(!strcmp(e->labels[p.cls], cases[i][1]), "'%s' -> %s, want %s", cases[i][0],
+		      e->labels[p.cls], cases[i][1]);
+		CHECK(p.conf > 0 && p.conf <= 1 && p.second <= p.conf, "confidences ordered");
+	}
+	CHECK(nlu_enc_predict(e, s, "?!", 2, &p, NULL) == -1 && p.refuse, "no features: refused");
+
+	/* save / load round trip: same answers, confidence within float16 rounding */
+	void *blob;
+	size_t len;
+	CHECK(nlu_enc_save(e, &blob, &len) == 0, "save");
+	struct nlu_enc *l = nlu_enc_load(blob, len, NULL, err, sizeof err);
+	CHECK(l != NULL, "load: %s", err);
+	if (l) {
+		struct nlu_enc_scratch *ls = nlu_enc_scratch_create(l);
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			nlu_enc_predict(e, s, cases[i][0], strlen(cases[i][0]), &p, NULL);
+			nlu_enc_predict(l, ls, cases[i][0], strlen(cases[i][0]), &q, NULL);
+			CHECK(p.cls == q.cls && fabsf(p.conf - q.conf) < 2e-3f,
+			      "round trip: %d/%g vs %d/%g", p.cls, p.conf, q.cls, q.conf);
+		}
+		CHECK(l->temperature == e->temperature && l->n_cls == e->n_cls, "calibration kept");
+		nlu_enc_scratch_destroy(ls);
+		nlu_enc_destroy(l);
+	}
+	/* refused files, each with a clear message */
+	unsigned char *bad = malloc(len);
+	memcpy(bad, blob, len);
+	bad[0] = 'X';
+	CHECK(!nlu_enc_load(bad, len, NULL, err, sizeof err) && strstr(err, "magic"), "magic: %s", err);
+	memcpy(bad, blob, len);
+	bad[8] = 99;
+	CHECK(!nlu_enc_load(bad, len, NULL, err, sizeof err) && strstr(err, "version"), "version: %s", err);
+	CHECK(!nlu_enc_load(blob, len - 100, NULL, err, sizeof err) && strstr(err, "truncated"),
+	      "truncated: %s", err);
+	CHECK(!nlu_enc_load(blob, 20, NULL, err, sizeof err), "tiny file refused");
+	memcpy(bad, blob, len);
+	bad[len - 7] ^= 0x40;
+	CHECK(!nlu_enc_load(bad, len, NULL, err, sizeof err) && strstr(err, "checksum"), "checksum: %s", err);
+	memcpy(bad, blob, len);
+	memcpy(bad + 4, "VEC ", 4);
+	CHECK(!nlu_enc_load(bad, len, NULL, err, sizeof err) && strstr(err, "expected"), "kind: %s", err);
+	free(bad);
+	free(blob);
+	nlu_enc_scratch_destroy(s);
+	nlu_enc_destroy(e);
+	nlu_dataset_free(&d);
+
+	/* with out-of-scope examples: learnt as a class, refused */
+	make_train(&d, 1);
+	e = nlu_enc_train(&d, "oos", NULL, &o, err, sizeof err);
+	CHECK(e && e->oos_class >= 0, "train with oos: %s", err);
+	if (e) {
+		s = nlu_enc_scratch_create(e);
+		CHECK(!strcmp(predict(e, s, "play music for me", &p), "(refused)"), "music refused");
+		CHECK(!strcmp(predict(e, s, "I want a refund", &p), "refund"), "refund still answered");
+		nlu_enc_scratch_destroy(s);
+		nlu_enc_destroy(e);
+	}
+	nlu_dataset_free(&d);
+}
+
+static void test_calibration(void)
+{
+	/* logits that are right but far too sure (scaled by 10): T > 1 */
+	enum { N = 400, C = 4 };
+	float *z = malloc(sizeof *z * N * C);
+	int y[N];
+	unsigned r = 7;
+	for (int i = 0; i < N; i++) {
+		y[i] = i % C;
+		for (int c = 0; c < C; c++) {
+			r = r * 1103515245u + 12345u;
+			float noise = (float)((r >> 8) & 0xffff) / 65536.0f;
+			z[i * C + c] = 30.0f * (noise + (c == y[i] ? 0.6f : 0.0f));
+		}
+	}
+	float t = nlu_calib_temperature(z, y, N, C);
+	CHECK(t > 1.5f, "overconfident logits get T > 1 (T = %g)", t);
+	/* scaling the logits by k scales the fitted temperature by k */
+	for (int i = 0; i < N * C; i++)
+		z[i] *= 0.5f;
+	float t2 = nlu_calib_temperature(z, y, N, C);
+	CHECK(fabsf(t2 - t / 2) < 0.05f * t, "temperature follows the logit scale: %g vs %g", t2, t / 2);
+	free(z);
+	/* monotonicity: confidence rises with the logit gap, falls with temperature */
+	float prev = 0;
+	for (int g = 0; g <= 10; g++) {
+		float v[3] = { (float)g * 0.5f, 0, -1 };
+		cm_softmax(3, v, 1.3f);
+		CHECK(v[0] >= prev, "confidence monotone in the gap");
+		prev = v[0];
+	}
+	float prev_t = 1;
+	for (float tt = 0.25f; tt < 8; tt *= 2) {
+		float v[3] = { 2, 0, -1 };
+		cm_softmax(3, v, tt);
+		CHECK(v[0] <= prev_t, "confidence falls as temperature rises");
+		prev_t = v[0];
+	}
+	/* OOS rule: out-of-scope examples have low confidence; the threshold lands between */
+	float conf[8] = { 0.9f, 0.85f, 0.8f, 0.95f, 0.2f, 0.3f, 0.25f, 0.7f };
+	float second[8] = { 0.05f, 0.1f, 0.1f, 0.02f, 0.15f, 0.2f, 0.2f, 0.1f };
+	int pred[8] = { 0, 1, 0, 1, 0, 1, 0, 0 }, truth[8] = { 0, 1, 0, 1, 2, 2, 2, 0 };
+	float thr, mar;
+	nlu_calib_oos(conf, second, pred, truth, 8, 2, 1.0f, &thr, &mar);
+	for (int i = 0; i < 8; i++) {
+		int refuse = conf[i] < thr || conf[i] - second[i] < mar;
+		CHECK(refuse == (truth[i] == 2), "rule (threshold %g, margin %g) on example %d",
+		      thr, mar, i);
+	}
+	nlu_calib_oos(conf, second, pred, truth, 8, -1, 1.0f, &thr, &mar);
+	CHECK(thr == 0 && mar == 0, "no OOS class: no threshold");
+}
+
+static void test_glove_and_mlp(void)
+{
+	/* a three-word .kfv written with the converter's container */
+	const char *words[] = { "the", "card", "refund" };
+	const char wl[] = "the\0card\0refund";
+	uint16_t vec[3 * NLU_GLOVE_DIM];
+	int32_t index[8] = { 0 };
+	for (int r = 0; r < 3; r++) {
+		for (int k = 0; k < NLU_GLOVE_DIM; k++)
+			vec[r * NLU_GLOVE_DIM + k] = cm_f16_from_f32(k == r ? 1.0f : 0.0f);
+		uint32_t h = (uint32_t)nlu_glove_hash(words[r], strlen(words[r])) & 7;
+		while (index[h])
+			h = (h + 1) & 7;
+		index[h] = r + 1;
+	}
+	struct nlu_mf_writer w;
+	void *blob;
+	size_t len;
+	uint32_t dv[2] = { 3, NLU_GLOVE_DIM }, dw = sizeof wl, ds = 8;
+	nlu_mf_writer_init(&w);
+	nlu_mf_add(&w, "vectors", NLU_F16, 2, dv, vec);
+	nlu_mf_add(&w, "words", NLU_U8, 1, &dw, wl);
+	nlu_mf_add(&w, "index", NLU_I32, 1, &ds, index);
+	CHECK(nlu_mf_finish(&w, "VEC ", NLU_GLOVE_VERSION, &blob, &len) == 0, "write kfv");
+	nlu_mf_writer_free(&w);
+	char path[] = "/tmp/kefu-test-glove-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, blob, len) == (ssize_t)len, "write temp file");
+	close(fd);
+	char err[256];
+	struct nlu_glove *g = nlu_glove_open(path, err, sizeof err);
+	CHECK(g != NULL, "open kfv: %s", err);
+	if (g) {
+		CHECK(nlu_glove_size(g) == 3, "3 words");
+		CHECK(nlu_glove_find(g, "card", 4) == 1 && nlu_glove_find(g, "refund", 6) == 2,
+		      "lookups");
+		CHECK(nlu_glove_find(g, "cards", 5) == -1 && nlu_glove_find(g, "car", 3) == -1,
+		      "unknown words");
+		CHECK(nlu_glove_sif(g, 0) < nlu_glove_sif(g, 2), "frequent words weigh less");
+		struct nlu_fx *fx = nlu_fx_create();
+		const uint64_t *keys;
+		float dense[NLU_GLOVE_DIM];
+		nlu_feat_keys(&CFG, fx, "the Card", 8, &keys);
+		CHECK(nlu_fx_dense(fx, g, dense) == 2, "two words found");
+		CHECK(dense[1] > dense[0] && dense[0] > 0 && dense[2] == 0, "SIF weighting");
+		nlu_fx_destroy(fx);
+		nlu_glove_close(g);
+	}
+	/* a truncated copy is refused */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0 && write(fd, blob, len / 2) == (ssize_t)(len / 2), "truncate");
+	close(fd);
+	g = nlu_glove_open(path, err, sizeof err);
+	CHECK(!g && strstr(err, "truncated"), "truncated kfv refused: %s", err);
+	nlu_glove_close(g);
+	unlink(path);
+	free(blob);
+
+	/* the MLP separates four Gaussian blobs */
+	enum { N = 400, D = 8 };
+	float *x = malloc(sizeof *x * N * D);
+	int y[N];
+	unsigned r = 3;
+	for (int i = 0; i < N; i++) {
+		y[i] = i % 4;
+		for (int k = 0; k < D; k++) {
+			r = r * 1103515245u + 12345u;
+			x[i * D + k] = ((float)((r >> 8) & 0xffff) / 65536.0f - 0.5f) +
+				       (k == y[i] ? 2.0f : 0.0f);
+		}
+	}
+	struct nlu_mlp m;
+	struct nlu_mlp_opts mo = { .hidden = 16, .epochs = 30, .batch = 32, .lr = 1e-2f,
+				   .wd = 1e-4f, .seed = 1 };
+	CHECK(nlu_mlp_train(&m, D, 4, x, y, N, &mo) == 0, "mlp train");
+	int ok = 0;
+	float hidden[16], logits[4];
+	for (int i = 0; i < N; i++) {
+		nlu_mlp_logits(&m, x + i * D, hidden, logits);
+		int best = 0;
+		for (int c = 1; c < 4; c++)
+			if (logits[c] > logits[best])
+				best = c;
+		ok += best == y[i];
+	}
+	CHECK(ok >= N * 98 / 100, "mlp fits separable blobs: %d/%d", ok, N);
+	nlu_mlp_free(&m);
+	free(x);
+}
+
+int main(void)
+{
+	cm_blas_single_thread();
+	test_features();
+	test_datasets();
+	test_train_predict_and_files();
+	test_calibration();
+	test_glove_and_mlp();
+	if (failures)
+		fprintf(stderr, "%d failures\n", failures);
+	else
+		printf("encoder: all checks passed\n");
+	return failures != 0;
+}
