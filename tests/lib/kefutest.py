@@ -22,7 +22,6 @@ import hashlib
 import http.client
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -523,16 +522,3 @@ def kefu_stats(db):
     # store.h: kind 0 = customer message, 1 = bot reply (the STORE_MSG_* enum order).
     return {"sessions": sessions, "customer_messages": kinds.get(0, 0),
             "bot_replies": kinds.get(1, 0)}
-
-
-def wait_until(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise TestFailure("timed out after %.0f s waiting for %s" % (timeout, what))
-
-
-def rand_id(prefix="c"):
-    return "%s-%08x" % (prefix, random.getrandbits(32))
