@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "model.h"
 
 static const char fallback_en[] = "I'm not sure I understood. Did you mean one of these?";
 static const char fallback_zh[] = "抱歉，我不太确定您的意思。您是想问以下哪一个？";
@@ -143,6 +144,7 @@ static void bot_free(struct nlu_bot *bot)
 	free(bot->doc_answer);
 	free(bot->title_slots);
 	nlu_bm25_destroy(bot->bm25);
+	nlu_bot_model_free(bot);
 	free(bot);
 }
 
@@ -346,7 +348,10 @@ struct nlu_state *nlu_state_create(const struct nlu_bot *bot)
 	s->doc_touched = malloc(nd * sizeof *s->doc_touched);
 	s->ans_scores = calloc(na, sizeof *s->ans_scores);
 	s->ans_touched = malloc(na * sizeof *s->ans_touched);
-	if (!s->text || !s->doc_scores || !s->doc_touched || !s->ans_scores || !s->ans_touched) {
+	if (bot->enc)
+		s->enc_s = nlu_enc_scratch_create(bot->enc);
+	if (!s->text || !s->doc_scores || !s->doc_touched || !s->ans_scores || !s->ans_touched ||
+	    (bot->enc && !s->enc_s)) {
 		nlu_state_destroy(s);
 		return NULL;
 	}
@@ -358,6 +363,7 @@ void nlu_state_destroy(struct nlu_state *s)
 	if (!s)
 		return;
 	nlu_text_destroy(s->text);
+	nlu_enc_scratch_destroy(s->enc_s);
 	free(s->doc_scores);
 	free(s->doc_touched);
 	free(s->ans_scores);
@@ -474,10 +480,86 @@ int nlu_bot_rank(const struct nlu_bot *bot, struct nlu_state *s, const char *tex
 
 /* ---- the reply -------------------------------------------------------------------- */
 
+/* The reply of a bot with a trained model: title match first (a quick-reply button), then
+ * the encoder's calibrated prediction; refused (tuned OOS rule, OOS class) or below the
+ * threshold when the model has no tuned rule -> fallback with the best answers as quick
+ * replies. */
+static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+		       size_t len, struct nlu_reply *out)
+{
+	struct nlu_text_info info;
+	struct nlu_enc_pred p;
+	const float *probs;
+	const struct nlu_enc *e = bot->enc;
+
+	memset(out, 0, sizeof *out);
+	int n = nlu_text_tokenise(s->text, text, len, s->tokens, NLU_QUERY_TOKENS, &info);
+	int cjk = n >= 0 && nlu_text_info_is_cjk(&info);
+	out->lang = cjk ? "zh" : "en";
+	if (n < 0 || info.n_tokens == 0) {
+		out->fallback = 1;
+		out->text = empty_en;
+		out->lang = "en";
+		return -1;
+	}
+	size_t nl;
+	const char *norm = nlu_text_last(s->text, &nl);
+	size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+	long ti = kl ? title_find(bot, s->norm, kl) : -1;
+	if (ti >= 0) {
+		const struct nlu_answer *a = &bot->answers[ti];
+		out->answer_id = a->id;
+		out->title = a->title;
+		out->text = a->body;
+		out->lang = a->lang;
+		out->confidence = 1.0;
+		return 0;
+	}
+	nlu_enc_predict(e, s->enc_s, text, len, &p, &probs);
+	int32_t ai = bot->enc_answer[p.cls];
+	out->confidence = p.conf;
+	int refuse = p.refuse || ai < 0 || (!e->tuned && p.conf < bot->opts.threshold);
+	if (!refuse) {
+		const struct nlu_answer *a = &bot->answers[ai];
+		out->answer_id = a->id;
+		out->title = a->title;
+		out->text = a->body;
+		out->lang = a->lang;
+		return 0;
+	}
+	/* quick replies: the best answers by probability (classes without an answer skipped) */
+	out->fallback = 1;
+	int used[NLU_MAX_QUICK];
+	for (int k = 0; k < NLU_MAX_QUICK; k++) {
+		int best = -1;
+		for (uint32_t c = 0; c < e->n_cls; c++) {
+			int taken = bot->enc_answer[c] < 0;
+			for (int j = 0; j < out->n_quick && !taken; j++)
+				taken = used[j] == (int)c;
+			if (!taken && (best < 0 || probs[c] > probs[best]))
+				best = (int)c;
+		}
+		if (best < 0 || probs[best] < 0.02f)
+			break;
+		const struct nlu_answer *a = &bot->answers[bot->enc_answer[best]];
+		used[out->n_quick] = best;
+		out->quick[out->n_quick].answer_id = a->id;
+		out->quick[out->n_quick].title = a->title;
+		out->n_quick++;
+	}
+	if (out->n_quick)
+		out->text = cjk ? fallback_zh : fallback_en;
+	else
+		out->text = cjk ? nomatch_zh : nomatch_en;
+	return 0;
+}
+
 int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
 		  size_t len, struct nlu_reply *out)
 {
 	struct nlu_rank r;
+	if (bot->enc)
+		return model_reply(bot, s, text, len, out);
 	int rc = nlu_bot_rank(bot, s, text, len, &r);
 
 	memset(out, 0, sizeof *out);

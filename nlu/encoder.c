@@ -399,6 +399,8 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		o += l;
 	}
 	nlu_mf_add(&w, "labels", NLU_U8, 1, &dl, labs);
+	uint32_t dh = sizeof e->data_hash;
+	nlu_mf_add(&w, "data_hash", NLU_U8, 1, &dh, e->data_hash);
 	for (uint32_t i = 0; i < e->feat.dim; i++)
 		h[i] = cm_f16_from_f32(e->feat.idf[i]);
 	nlu_mf_add(&w, "idf", NLU_F16, 1, &e->feat.dim, h);
@@ -474,6 +476,9 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	e->temperature = cal[0];
 	e->threshold = cal[1];
 	e->margin = cal[2];
+	const char *hash = nlu_mf_get(&mf, "data_hash", NLU_U8, &t, err, errlen);
+	if (hash && t.dims[0] == sizeof e->data_hash && memchr(hash, 0, t.dims[0]))
+		memcpy(e->data_hash, hash, sizeof e->data_hash);
 	if (!(labs = nlu_mf_get(&mf, "labels", NLU_U8, &t, err, errlen)))
 		goto bad;
 	size_t lab_len = t.dims[0], o = 0;

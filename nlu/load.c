@@ -1,16 +1,19 @@
 /* nlu/load.c — nlu_bot_load: reads the enabled answers and their example questions
  * through store.h into memory and hands them to nlu_bot_build.  The only file of nlu/
  * that talks to the store.  Runs on the loading thread (kefud's start-up or SIGHUP
- * reload, the CLI), with that thread's store connection.
+ * reload, the CLI), with that thread's store connection.  When the store holds a model
+ * trained (kefu train) on exactly these example questions, the bot answers with it.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "nlu_int.h"
 #include "store.h"
 
 struct load_ctx {
+	uint64_t data_hash;     /* of the examples read (nlu_data_hash_add) */
 	struct nlu_answer_in *answers;
 	size_t n_answers, cap_answers;
 	struct nlu_example_in *examples;
@@ -70,6 +73,7 @@ static int on_example(void *arg, int64_t answer_id, const char *text)
 	struct nlu_example_in *x = &c->examples[c->n_examples++];
 	x->answer_id = answer_id;
 	x->text = dup_or_null(text, &c->oom);
+	c->data_hash = nlu_data_hash_add(c->data_hash, answer_id, text);
 	return c->oom;
 }
 
@@ -86,10 +90,32 @@ static void ctx_free(struct load_ctx *c)
 	free(c->examples);
 }
 
+/* Puts the latest "nlu" model of the store into bot when it was trained on the examples
+ * just read; otherwise (none, other data, unreadable) the bot stays a BM25 bot. */
+static void attach_trained(struct store *st, struct nlu_bot *bot, const struct nlu_opts *opts,
+			   uint64_t data_hash)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	int64_t version = 0;
+	char err[400];
+	int rc = store_model_latest(st, "nlu", &blob, &len, &version);
+
+	if (rc == STORE_NOT_FOUND)
+		return;
+	if (rc < 0)
+		LOG_WARN("reading the trained model: %s (answering with bm25)", store_errmsg(st));
+	else if (nlu_bot_attach_model(bot, blob, len, version, data_hash, opts->models, err,
+				      sizeof err))
+		LOG_WARN("trained model v%lld not used: %s (answering with bm25)",
+			 (long long)version, err);
+	free(blob);
+}
+
 struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
 			     char *err, size_t errlen)
 {
-	struct load_ctx c = { 0 };
+	struct load_ctx c = { .data_hash = NLU_DATA_HASH_INIT };
 	struct nlu_bot *bot = NULL;
 	int rc = store_answers_foreach(st, on_answer, &c);
 
@@ -103,5 +129,7 @@ struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
 		bot = nlu_bot_build(c.answers, c.n_answers, c.examples, c.n_examples, opts,
 				    NULL, err, errlen);
 	ctx_free(&c);
+	if (bot)
+		attach_trained(st, bot, opts, c.data_hash);
 	return bot;
 }

@@ -253,6 +253,7 @@ struct nlu_enc {
 	float threshold;       /* refuse below this calibrated confidence ... */
 	float margin;          /* ... or when top1 − top2 is below this */
 	int tuned;             /* 1: threshold/margin were tuned on OOS data */
+	char data_hash[17];    /* hex hash of the training data ("" if not set) */
 };
 
 struct nlu_enc_pred {

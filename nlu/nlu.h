@@ -28,7 +28,11 @@ struct nlu_state;
 #define NLU_MAX_QUICK 3
 
 struct nlu_opts {
-	double threshold;   /* calibrated confidence below which the reply is a fallback */
+	double threshold;   /* calibrated confidence below which the reply is a fallback
+			       (a trained model tuned on out-of-scope examples uses its own
+			       tuned threshold and margin instead) */
+	const char *models; /* folder of converted pretrained weights (conf `models`);
+			       NULL: the build's default, <source>/models */
 };
 
 /* Builds a bot from the store.  Returns NULL with a message in err on failure (for
@@ -70,5 +74,28 @@ struct nlu_reply {
  * Runs on the calling thread, allocation-free. */
 int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
 		  size_t len, struct nlu_reply *out);
+
+/* ---- training (kefu train) ------------------------------------------------------ */
+
+struct nlu_train_result {
+	int64_t version;          /* of the model saved in the store */
+	size_t n_examples, n_answers;
+	double cv_accuracy;       /* mean over folds; < 0 when no cross-validation ran */
+	double cv_macro_f1;
+	int cv_folds;
+	double train_seconds;     /* the final model */
+	size_t model_bytes;
+	char data_hash[17];       /* of the examples it was trained on (hex) */
+	int dense;                /* 1: the GloVe half was trained too */
+};
+
+/* Trains kefu's text encoder on every example question of the enabled answers in st
+ * (label = answer), cross-validates it with cv_folds folds (0: none), and saves it in
+ * the store as model kind "nlu" with its metrics and training-data hash.  A bot loaded
+ * afterwards (nlu_bot_load: kefud on SIGHUP) answers with it while the store's examples
+ * still hash the same.  models: as in nlu_opts.  Runs on the caller's thread (plus one
+ * helper thread while training).  0 ok; -1 with a message in err. */
+int nlu_train_store(struct store *st, const char *models, int cv_folds,
+		    struct nlu_train_result *out, char *err, size_t errlen);
 
 #endif

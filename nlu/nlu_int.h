@@ -79,6 +79,10 @@ struct nlu_bot {
 	uint32_t *title_slots;  /* hash of title_norm -> answer index + 1, 0 = empty */
 	size_t title_mask;
 	char describe[64];
+	/* a trained model (bot_model.c), or NULL: the BM25 ranking answers */
+	struct nlu_enc *enc;
+	struct nlu_glove *glove;  /* its word vectors (NULL: linear half only) */
+	int32_t *enc_answer;      /* model class -> answer index, -1: none (OOS class) */
 };
 
 #define NLU_QUERY_BYTES 4096   /* longer customer texts are cut (see text.h) */
@@ -98,6 +102,7 @@ struct nlu_state {
 	float *ans_scores;      /* [n_answers], zero between queries */
 	uint32_t *ans_touched;  /* [n_answers] */
 	char norm[NLU_TITLE_BYTES];  /* collapsed normalised query (title match) */
+	struct nlu_enc_scratch *enc_s;   /* for bot->enc, or NULL */
 };
 
 struct nlu_rank {
@@ -111,6 +116,26 @@ struct nlu_rank {
 	int cjk;                        /* 1: the text is mainly CJK */
 	int empty;                      /* 1: no token at all */
 };
+
+/* ---- the trained model in a bot (bot_model.c) ------------------------------------- */
+
+struct nlu_enc;
+struct nlu_enc_scratch;
+struct nlu_glove;
+
+/* Hash of the training data: FNV-1a 64 folded over every example (answer id, text) in
+ * store order; NLU_DATA_HASH_INIT starts it.  Written as 16 hex digits in model files. */
+#define NLU_DATA_HASH_INIT 0xcbf29ce484222325ull
+uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text);
+/* Loads the model file blob[0..len) into bot when it was trained on data hashing to
+ * data_hash; its classes are answer ids.  Opens <models>/glove-100d.kfv for a model
+ * with a dense half (missing vectors: linear half only, with a warning).  Returns 0, or
+ * -1 with a message (corrupt file, other data): the bot then stays a BM25 bot. */
+int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int64_t version,
+			 uint64_t data_hash, const char *models, char *err, size_t errlen);
+void nlu_bot_model_free(struct nlu_bot *bot);
+/* Where the GloVe file is: <models or the build's default>/glove-100d.kfv. */
+void nlu_glove_path(const char *models, char *out, size_t outlen);
 
 /* Ranks the answers for text[0..len) (valid UTF-8) into out.  Returns 0, or -1 if the
  * text has no token (out->empty set).  Allocation-free; the caller's thread. */

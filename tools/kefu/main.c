@@ -15,6 +15,7 @@ static const struct command {
 	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON (stdout by default)" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },
+	{ "train", cmd_train, "train [--cv K] [--json]: train the text encoder on the store, save it there" },
 	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
 };
 

@@ -1,0 +1,104 @@
+/* nlu/bot_model.c — a trained text encoder inside a bot: attaching the model file saved
+ * by `kefu train` (classes are answer ids) to a bot built from the same store data, the
+ * training-data hash that decides whether it still fits, and where the word vectors are.
+ * Runs on the loading thread; the attached model is read-only afterwards and shared by
+ * every worker like the rest of the bot (nlu_bot_reply in bot.c uses it).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glove.h"
+#include "log.h"
+#include "model.h"
+#include "nlu_int.h"
+
+#ifndef KEFU_SRCDIR
+#define KEFU_SRCDIR "."
+#endif
+
+uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text)
+{
+	unsigned char id[8];
+	for (int i = 0; i < 8; i++)
+		id[i] = (unsigned char)((uint64_t)answer_id >> (8 * i));
+	for (int i = 0; i < 8; i++) {
+		h ^= id[i];
+		h *= 0x100000001b3ull;
+	}
+	for (const unsigned char *p = (const unsigned char *)text; ; p++) {
+		h ^= *p;                  /* the NUL ends one example */
+		h *= 0x100000001b3ull;
+		if (!*p)
+			break;
+	}
+	return h;
+}
+
+void nlu_glove_path(const char *models, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s/glove-100d.kfv", models && *models ? models
+						  : KEFU_SRCDIR "/models");
+}
+
+void nlu_bot_model_free(struct nlu_bot *bot)
+{
+	nlu_enc_destroy(bot->enc);
+	nlu_glove_close(bot->glove);
+	free(bot->enc_answer);
+	bot->enc = NULL;
+	bot->glove = NULL;
+	bot->enc_answer = NULL;
+}
+
+int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int64_t version,
+			 uint64_t data_hash, const char *models, char *err, size_t errlen)
+{
+	char want[17], path[4200], msg[300];
+	struct nlu_glove *g = NULL;
+	struct nlu_enc *e;
+
+	snprintf(want, sizeof want, "%016" PRIx64, data_hash);
+	e = nlu_enc_load(blob, len, NULL, err, errlen);
+	if (!e)
+		return -1;
+	if (strcmp(e->data_hash, want)) {
+		snprintf(err, errlen, "the trained model is for other example questions "
+			 "(data %s, store %s): run kefu train", e->data_hash[0] ? e->data_hash : "?",
+			 want);
+		nlu_enc_destroy(e);
+		return -1;
+	}
+	int32_t *map = malloc(sizeof *map * e->n_cls);
+	if (!map) {
+		snprintf(err, errlen, "out of memory");
+		nlu_enc_destroy(e);
+		return -1;
+	}
+	for (uint32_t c = 0; c < e->n_cls; c++) {
+		char *end;
+		long long id = strtoll(e->labels[c], &end, 10);
+		map[c] = -1;
+		if (*end)
+			continue;             /* not an answer id: e.g. an out-of-scope class */
+		for (size_t i = 0; i < bot->n_answers; i++)
+			if (bot->answers[i].id == id)
+				map[c] = (int32_t)i;
+	}
+	if (e->mlp.d_in) {
+		nlu_glove_path(models, path, sizeof path);
+		g = nlu_glove_open(path, msg, sizeof msg);
+		if (!g)
+			LOG_WARN("no word vectors (%s): the model answers with its linear half only",
+				 msg);
+		e->glove = g;            /* NULL: has_dense() is false */
+	}
+	nlu_bot_model_free(bot);
+	bot->enc = e;
+	bot->glove = g;
+	bot->enc_answer = map;
+	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s, %u classes)",
+		 (long long)version, g ? "linear+glove" : "linear", e->n_cls);
+	return 0;
+}

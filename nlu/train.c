@@ -1,0 +1,112 @@
+/* nlu/train.c — `kefu train`: the answer store's example questions -> a trained text
+ * encoder saved back in the store (model kind "nlu") with its cross-validated metrics and
+ * the hash of the data it learnt, which nlu_bot_load checks before using it.
+ * Runs on the caller's thread (plus the training helper thread of linear.c).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "glove.h"
+#include "log.h"
+#include "model.h"
+#include "nlu_int.h"
+#include "store.h"
+
+struct collect {
+	struct nlu_dataset *d;
+	uint64_t hash;
+	int oom;
+};
+
+static int on_example(void *arg, int64_t answer_id, const char *text)
+{
+	struct collect *c = arg;
+	char label[32];
+
+	snprintf(label, sizeof label, "%lld", (long long)answer_id);
+	c->hash = nlu_data_hash_add(c->hash, answer_id, text);
+	if (nlu_dataset_add(c->d, text, label)) {
+		c->oom = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int nlu_train_store(struct store *st, const char *models, int cv_folds,
+		    struct nlu_train_result *out, char *err, size_t errlen)
+{
+	struct nlu_dataset d;
+	struct nlu_enc_opts o;
+	struct nlu_glove *g = NULL;
+	struct nlu_enc *e = NULL;
+	struct collect c = { &d, NLU_DATA_HASH_INIT, 0 };
+	void *blob = NULL;
+	size_t len = 0;
+	char path[4200], msg[300], metrics[512];
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	out->cv_accuracy = out->cv_macro_f1 = -1;
+	nlu_dataset_init(&d);
+	nlu_enc_opts_default(&o);
+	int src = store_examples_foreach(st, on_example, &c);
+	if (c.oom || src < 0) {
+		snprintf(err, errlen, "reading the example questions: %s",
+			 c.oom ? "out of memory" : store_errmsg(st));
+		goto out;
+	}
+	if (d.n_labels < 2) {
+		snprintf(err, errlen, "training needs example questions for at least two answers "
+			 "(the store has %zu)", d.n_labels);
+		goto out;
+	}
+	nlu_glove_path(models, path, sizeof path);
+	g = nlu_glove_open(path, msg, sizeof msg);
+	if (!g)
+		LOG_WARN("no word vectors (%s): training the linear half only", msg);
+	o.glove = g;
+	out->n_examples = d.n;
+	out->n_answers = d.n_labels;
+	out->dense = g != NULL;
+	snprintf(out->data_hash, sizeof out->data_hash, "%016" PRIx64, c.hash);
+
+	if (cv_folds >= 2 && d.n >= (size_t)cv_folds * 2) {
+		struct nlu_eval_result r;
+		if (nlu_eval_cv(&d, cv_folds, NULL, &o, &r, err, errlen))
+			goto out;
+		out->cv_accuracy = r.accuracy;
+		out->cv_macro_f1 = r.macro_f1;
+		out->cv_folds = cv_folds;
+	}
+	uint64_t t0 = cm_now_us();
+	e = nlu_enc_train(&d, NULL, NULL, &o, err, errlen);
+	if (!e)
+		goto out;
+	memcpy(e->data_hash, out->data_hash, sizeof e->data_hash);
+	if (nlu_enc_save(e, &blob, &len)) {
+		snprintf(err, errlen, "out of memory saving the model");
+		goto out;
+	}
+	out->train_seconds = (double)(cm_now_us() - t0) / 1e6;
+	out->model_bytes = len;
+	snprintf(metrics, sizeof metrics,
+		 "{\"format\":%d,\"n_examples\":%zu,\"n_answers\":%zu,\"cv_folds\":%d,"
+		 "\"cv_accuracy\":%.6f,\"cv_macro_f1\":%.6f,\"train_seconds\":%.3f,"
+		 "\"dense\":%s,\"temperature\":%.6f}",
+		 NLU_ENC_VERSION, d.n, d.n_labels, out->cv_folds, out->cv_accuracy,
+		 out->cv_macro_f1, out->train_seconds, g ? "true" : "false", e->temperature);
+	if (store_model_put(st, "nlu", blob, len, metrics, out->data_hash, &out->version)) {
+		snprintf(err, errlen, "saving the model: %s", store_errmsg(st));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(blob);
+	nlu_enc_destroy(e);
+	nlu_glove_close(g);
+	nlu_dataset_free(&d);
+	return rc;
+}
