@@ -108,7 +108,7 @@ static void post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err 
 	if (!r)
 		return;
 	r->err = code;
-	r->frame = kd_frame_error(code, job->kind == KD_JOB_MESSAGE ? job->id : NULL, msg);
+	r->frame = kd_frame_error(code, job->id[0] ? job->id : NULL, msg);
 	r->closes = job->kind == KD_JOB_OPEN;
 	p->post(p->post_arg, r);
 }

@@ -36,7 +36,7 @@ struct kd_job {
 	uint64_t sid;                    /* connection serial number */
 	int64_t session_id;              /* store session row; set when dispatched */
 	uint64_t t_recv_us;              /* frame received (cm_now_us) */
-	char id[KD_ID_BYTES + 1];        /* message: client id */
+	char id[KD_ID_BYTES + 1];        /* client id of the frame (message, hello), or "" */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
 	char *text;                      /* message: malloc'd text */
 	size_t text_len;

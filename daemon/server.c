@@ -72,7 +72,7 @@ static int dispatch(struct kd_server *srv, struct kd_pss *pss, struct kd_job *jo
 		pss->in_flight = 1;
 		return 0;
 	}
-	send_error(srv, pss, KD_E_BUSY, job->kind == KD_JOB_MESSAGE ? job->id : NULL,
+	send_error(srv, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
 		   "kefud is busy; please retry in a moment");
 	if (job->kind == KD_JOB_OPEN)
 		pss->closing = 1;      /* no session: nothing else could work */
@@ -95,7 +95,7 @@ static void submit(struct kd_server *srv, struct kd_pss *pss, struct kd_job *job
 		return;
 	}
 	if (pss->n_backlog >= srv->backlog_max) {
-		send_error(srv, pss, KD_E_BUSY, job->kind == KD_JOB_MESSAGE ? job->id : NULL,
+		send_error(srv, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
 			   "too many messages waiting on this connection; retry later");
 		kd_job_free(job);
 		return;
@@ -212,6 +212,8 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		if (!job)
 			break;
 		memcpy(job->token, req.token, sizeof job->token);
+		if (req.has_id)
+			memcpy(job->id, req.id, sizeof job->id);
 		srv->met.kinds[KD_K_HELLO]++;
 		submit(srv, pss, job);
 		return;
