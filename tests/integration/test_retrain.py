@@ -1,0 +1,96 @@
+"""tests/integration/test_retrain.py — the train -> deploy loop end to end: `kefu train`
+on a small answer store, kefud answers a paraphrase the store never saw with the trained
+model; then a new answer is imported, `kefu train` runs again, kefud gets SIGHUP, and
+the connection opened before the retraining — never reconnected — gets the new answer.
+/healthz names the model in use ("trained vN ..."), so the test knows which one answered.
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import kefutest as kt
+from kefutest import check
+
+STORE = [
+    ("Lost or stolen card", "Freeze your card in the app, then order a new one.", [
+        "I lost my card", "my card was stolen", "someone took my bank card",
+        "I can't find my debit card", "card missing, what do I do", "block my stolen card"]),
+    ("Refunds", "Refunds reach your account within 5 working days.", [
+        "I want a refund", "how do I get my money back", "refund for a purchase",
+        "the shop owes me a refund", "return the money for my order", "refund status"]),
+    ("Exchange rates", "We use the interbank rate plus 0.5 %.", [
+        "what is the exchange rate", "euro to dollar rate", "how much is a pound in euros",
+        "currency conversion rate", "exchange rate for yen", "what rate do you use"]),
+    ("Change PIN", "Change your PIN at any of our cash machines.", [
+        "how do I change my PIN", "I want a new PIN", "reset my PIN code",
+        "forgot my PIN", "set a different PIN", "update PIN number"]),
+]
+NEW = ("Opening hours", "Branches open 9:00-17:00, Monday to Saturday.", [
+    "when are you open", "opening hours of the branch", "what time does the branch open",
+    "are you open on saturday", "branch hours", "what time do you close"])
+
+
+def write_csv(path, answers):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("question,answer_title,answer\n")
+        for title, body, examples in answers:
+            for q in examples:
+                f.write('"%s","%s","%s"\n' % (q, title, body))
+
+
+def kefu(*args):
+    out = subprocess.run([kt.KEFU] + list(args), capture_output=True, timeout=300)
+    check(out.returncode == 0, "kefu %s failed: %s", " ".join(args),
+          out.stderr.decode(errors="replace"))
+    return out.stdout.decode()
+
+
+def run():
+    if not kt.KEFU:
+        print("kefu CLI not built: skipped")
+        sys.exit(77)
+    tmp = tempfile.mkdtemp(prefix="kefu-it-")
+    db = os.path.join(tmp, "kefu.db")
+    csv = os.path.join(tmp, "store.csv")
+    write_csv(csv, STORE)
+    kefu("import", "--db", db, "--demo", "false", csv)
+    out = kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")
+    kt.log("first training: %s", out.strip())
+
+    d = kt.Kefud("--demo", "false", db=db, tmp=tmp).start()
+    model = d.healthz().get("model", "")
+    check(model.startswith("trained v1"), "kefud does not answer with the trained model: %r",
+          model)
+    ws = d.ws()
+    ws.welcome()
+    r = ws.ask("q1", "somebody stole my card yesterday")
+    kt.check_reply(r)
+    check(r.get("title") == "Lost or stolen card", "paraphrase answered %r", r)
+    r = ws.ask("q2", "refnd my monye please")
+    check(r.get("title") == "Refunds", "typo paraphrase answered %r", r)
+
+    # retrain with a new answer while the connection stays open
+    csv2 = os.path.join(tmp, "new.csv")
+    write_csv(csv2, [NEW])
+    kefu("import", "--db", db, "--demo", "false", csv2)
+    out = kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")
+    kt.log("second training: %s", out.strip())
+    d.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not d.healthz().get("model", "").startswith("trained v2"):
+        time.sleep(0.1)
+    model = d.healthz().get("model", "")
+    check(model.startswith("trained v2"), "retrained model not picked up: %r", model)
+    r = ws.ask("q3", "until what time is the branch open on saturdays")
+    kt.check_reply(r)
+    check(r.get("title") == "Opening hours", "new answer not given on the old connection: %r", r)
+    r = ws.ask("q4", "I misplaced my card")
+    check(r.get("title") == "Lost or stolen card", "old answer lost after retraining: %r", r)
+    ws.close()
+    d.stop()
+
+
+kt.main(run)
