@@ -1,5 +1,5 @@
-/* daemon/routes.c — the dynamic HTTP routes: GET /healthz (JSON) and GET /metrics
- * (Prometheus text 0.0.4).  lws binds them to the "http" protocol through
+/* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (JSON) and
+ * /metrics (Prometheus text 0.0.4).  lws binds them to the "http" protocol through
  * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
  * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
  * from service-thread counters plus gauges sampled from the other threads, and
@@ -67,7 +67,8 @@ static char *metrics_body(struct kd_server *srv, size_t *len)
 	return kd_metrics_render(&srv->met, &g, len);
 }
 
-static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type)
+/* Writes the headers; the body follows in HTTP_WRITEABLE unless head_only. */
+static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type, int head_only)
 {
 	uint8_t hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
 		*end = hdr + sizeof hdr - 1;
@@ -77,6 +78,11 @@ static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type)
 					(const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
+	if (head_only) {
+		free(pss->buf);
+		pss->buf = NULL;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -88,9 +94,11 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 	const char *type;
 	char *body = NULL;
 	size_t len = 0;
+	int head = 0;
 
-	if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0) {
-		/* not a GET (POST, OPTIONS, ...) */
+	if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 &&
+	    !(head = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_HEAD_URI) > 0)) {
+		/* neither GET nor HEAD (POST, OPTIONS, ...) */
 		if (lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL))
 			return -1;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -113,7 +121,7 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 		return -1;
 	}
 	free(body);
-	return respond(wsi, pss, type);
+	return respond(wsi, pss, type, head);
 }
 
 int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
