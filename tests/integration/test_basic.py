@@ -6,7 +6,7 @@ from kefutest import check
 
 
 def run():
-    d = kt.Kefud("--workers", "2").start()
+    d = kt.Kefud("--workers", "2", "--origins", "http://shop.example").start()
 
     h = d.healthz()
     check(h.get("status") == "ok", "/healthz status field: %r", h)
@@ -19,6 +19,13 @@ def run():
     check(hdr.get("content-type", "").startswith("text/html"), "GET / type %r", hdr)
     page = body.decode("utf-8", "replace").lower()
     check("<html" in page and "/ws" in page, "GET / is not a chat page using /ws")
+
+    for path in ("/healthz", "/metrics"):
+        c = kt.http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+        c.request("POST", path, body=b"x")
+        st = c.getresponse().status
+        c.close()
+        check(st == 405, "POST %s answered %s, not 405", path, st)
 
     before = d.metrics()
 
@@ -45,16 +52,21 @@ def run():
     ws.ask("x", "How do I top up?")
     ws.close()
 
-    # Origin policy: kefud's own origin is accepted, a foreign one refused.
-    ws = d.ws(origin="http://127.0.0.1:%d" % d.port)
-    ws.welcome()
-    ws.close()
+    # Origin policy: kefud's own origin and the --origins ones are accepted, others
+    # refused during the handshake and counted.
+    for origin in ("http://127.0.0.1:%d" % d.port, "http://shop.example"):
+        ws = d.ws(origin=origin)
+        ws.welcome()
+        ws.close()
+    rej0 = kt.metric_by_label(d.metrics(), "reason").get("origin", 0)
     try:
         kt.RawWS(d.port, origin="http://evil.example").close()
         refused = False
     except (kt.TestFailure, kt.WSClosed, OSError):
         refused = True
     check(refused, "a WebSocket from Origin http://evil.example was accepted")
+    rej1 = kt.metric_by_label(d.metrics(), "reason").get("origin", 0)
+    check(rej1 == rej0 + 1, "rejected{reason=origin} %s -> %s", rej0, rej1)
 
     after = d.metrics()
     b = kt.metric_by_label(before, "kind").get("message", 0)

@@ -287,6 +287,7 @@ class RawWS:
         self.buf = b""
         self.closed = False
         self.close_code = None
+        self.replied = []       # ids of the replies received, in order
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
@@ -384,6 +385,8 @@ class RawWS:
         except (UnicodeDecodeError, ValueError) as e:
             raise TestFailure("server frame is not UTF-8 JSON (%s): %r" % (e, payload[:200]))
         check(isinstance(obj, dict) and "type" in obj, "server frame without type: %r", obj)
+        if obj["type"] == "reply":
+            self.replied.append(obj.get("id"))
         return obj
 
     def expect(self, ftype, timeout=REPLY_TIMEOUT, **fields):
