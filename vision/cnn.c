@@ -63,7 +63,7 @@ struct vis_cnn {
 	void *map;
 	size_t map_len;
 	struct kfm_header hdr;
-	char classes[16][32];
+	const char *classes;       /* n_classes × 32 bytes in the map, NUL-terminated */
 	const struct kfm_op *ops;
 	const struct kfm_tensor *tensors;
 	const float *data;
@@ -254,16 +254,19 @@ struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen)
 	size_t tables = 128 + 32 * (size_t)h->n_classes + 64 * (size_t)h->n_ops +
 			64 * (size_t)h->n_tensors;
 	if (h->n_ops == 0 || h->n_ops > MAX_OPS || h->n_tensors > 4 * MAX_OPS ||
-	    h->n_classes == 0 || h->n_classes > 16 || h->in_c != 3 || h->in_h == 0 ||
+	    h->n_classes == 0 || h->n_classes > 4096 || h->in_c != 3 || h->in_h == 0 ||
 	    h->in_h > 1024 || h->in_w == 0 || h->in_w > 1024 || h->data_offset < tables ||
 	    h->data_offset % 64 || h->data_offset > m->map_len ||
 	    h->data_size > m->map_len - h->data_offset) {
 		seterr(err, errlen, "%s: header out of bounds (truncated or damaged file)", path);
 		goto fail;
 	}
+	m->classes = (const char *)b + 128;
 	for (uint32_t i = 0; i < h->n_classes; i++) {
-		memcpy(m->classes[i], b + 128 + 32 * i, 32);
-		m->classes[i][31] = 0;
+		if (m->classes[32 * i + 31]) {
+			seterr(err, errlen, "%s: class name %u is not terminated", path, i);
+			goto fail;
+		}
 	}
 	m->ops = (const struct kfm_op *)(b + 128 + 32 * h->n_classes);
 	m->tensors = (const struct kfm_tensor *)((const uint8_t *)m->ops + 64 * h->n_ops);
@@ -307,7 +310,7 @@ const char *vis_cnn_name(const struct vis_cnn *m) { return m->hdr.name; }
 
 const char *vis_cnn_class_name(const struct vis_cnn *m, int i)
 {
-	return i >= 0 && i < (int)m->hdr.n_classes ? m->classes[i] : "";
+	return i >= 0 && i < (int)m->hdr.n_classes ? m->classes + 32 * i : "";
 }
 
 int vis_cnn_embed_dim(const struct vis_cnn *m)

@@ -9,6 +9,9 @@
  *                                  every embedding value within 1e-4 (·(1+|v|) for the
  *                                  embedding, whose values reach ~10).  Exits 77 (skipped)
  *                                  only when a model file is absent.
+ *   test_vis_cnn imagenet MODELS   the ImageNet MobileNetV2 converted from uint8 TFLite
+ *                                  names the usual Grace Hopper picture "military uniform"
+ *                                  (no tfjs reference exists for it; 77 if absent).
  */
 #include "vision.h"
 
@@ -230,6 +233,46 @@ static void damaged(const char *models)
 	unlink(tmp);
 }
 
+static int imagenet(const char *models)
+{
+	char path[1024], err[300];
+	snprintf(path, sizeof path, "%s/mobilenet_v2_imagenet.kfm", models);
+	if (access(path, R_OK)) {
+		printf("SKIP: %s absent (scripts/setup.sh converts it from ../shared/models)\n", path);
+		return 77;
+	}
+	struct vis_cnn *m = vis_cnn_open(path, err, sizeof err);
+	CHECK(m != NULL);
+	if (!m)
+		return 1;
+	CHECK(vis_cnn_n_classes(m) == 1001 && vis_cnn_embed_dim(m) == 1280);
+	struct vis_image img;
+	struct vis_cnn_state *st = vis_cnn_state_create(m);
+	float *p = malloc(sizeof(float) * 1001);
+	snprintf(path, sizeof path, "%s/vision/testdata/grace_hopper_224.jpg", KEFU_SRCDIR);
+	FILE *f = fopen(path, "rb");
+	static uint8_t buf[1 << 16];
+	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+	if (f)
+		fclose(f);
+	CHECK(vis_decode(buf, n, NULL, &img, err, sizeof err) == 0);
+	if (img.rgb) {
+		vis_cnn_set_image(m, st, &img);
+		vis_cnn_run(m, st, p, NULL);
+		int best = 0;
+		for (int i = 1; i < 1001; i++)
+			if (p[i] > p[best])
+				best = i;
+		printf("imagenet top-1: %s %.3f\n", vis_cnn_class_name(m, best), p[best]);
+		CHECK(!strcmp(vis_cnn_class_name(m, best), "military uniform") && p[best] > 0.5f);
+	}
+	vis_image_free(&img);
+	free(p);
+	vis_cnn_state_destroy(st);
+	vis_cnn_close(m);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cm_blas_single_thread();
@@ -240,8 +283,12 @@ int main(int argc, char **argv)
 		if (rc)
 			return rc;
 		damaged(argv[2]);
+	} else if (argc >= 3 && !strcmp(argv[1], "imagenet")) {
+		int rc = imagenet(argv[2]);
+		if (rc)
+			return rc;
 	} else {
-		fprintf(stderr, "usage: test_vis_cnn kernels | parity MODELS_DIR\n");
+		fprintf(stderr, "usage: test_vis_cnn kernels | parity MODELS_DIR | imagenet MODELS_DIR\n");
 		return 2;
 	}
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "ok", failures);

@@ -121,15 +121,16 @@ static struct vis_cnn *open_model(const char *dir, const char *name)
 
 static int bench_cnn(const char *dir, int n)
 {
-	const char *names[] = { "nsfw_mobilenet_v2", "mobilenet_v2_mid" };
+	const char *names[] = { "nsfw_mobilenet_v2", "mobilenet_v2_mid", "mobilenet_v2_imagenet" };
 	double *t = malloc(sizeof(double) * (size_t)n), *c = malloc(sizeof(double) * (size_t)n);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct vis_cnn *m = open_model(dir, names[i]);
 		if (!m)
 			return 1;
 		struct vis_cnn_state *st = vis_cnn_state_create(m);
 		int s = vis_cnn_input_size(m);
-		float *px = malloc(sizeof(float) * (size_t)s * s * 3), probs[16];
+		float *px = malloc(sizeof(float) * (size_t)s * s * 3);
+		float *probs = malloc(sizeof(float) * (size_t)vis_cnn_n_classes(m));
 		for (int k = 0; k < s * s * 3; k++)
 			px[k] = (float)((k * 7919) % 256);
 		vis_cnn_set_pixels(m, st, px);
@@ -146,6 +147,7 @@ static int bench_cnn(const char *dir, int n)
 		printf("%s kefu-C median_ms %.2f min_ms %.2f thread_cpu_median_ms %.2f "
 		       "thread_cpu_min_ms %.2f n %d\n", vis_cnn_name(m), med, t[0], cmed, c[0], n);
 		free(px);
+		free(probs);
 		vis_cnn_state_destroy(st);
 		vis_cnn_close(m);
 	}
@@ -318,9 +320,11 @@ static int bench_ocr(const char *dir)
 #define RAW_SIDE 16
 #define MAX_CLASSES 32
 
+#define NK 4                    /* feature kinds: the 3 models' embeddings, raw pixels */
+
 struct set {
-	int n, cap, d[3];       /* features per kind: mid embedding, nsfw embedding, raw pixels */
-	float *x[3];
+	int n, cap, d[NK];
+	float *x[NK];
 	int *y;
 	char names[MAX_CLASSES][64];
 	int n_classes;
@@ -352,18 +356,21 @@ static int list_dir(const char *dir, char ***out)
 	return n;
 }
 
-static int load_set(const char *dir, struct vis_cnn *mid, struct vis_cnn *nsfw,
-		    struct set *s, double *ms, int *n_ms)
+/* Embeds every picture of DIR/CLASS/ with each model m[0..2] (decode with DCT scaling to
+ * >= 448, then the model's own resize); *ms gets decode + m[0] times. */
+static int load_set(const char *dir, struct vis_cnn **m, struct set *s, double *ms, int *n_ms)
 {
-	struct vis_cnn_state *st_mid = vis_cnn_state_create(mid), *st_nsfw = vis_cnn_state_create(nsfw);
+	struct vis_cnn_state *st[3];
+	for (int k = 0; k < 3; k++)
+		st[k] = vis_cnn_state_create(m[k]);
 	char **cls;
 	int nc = list_dir(dir, &cls);
 	memset(s, 0, sizeof *s);
-	s->d[0] = vis_cnn_embed_dim(mid);
-	s->d[1] = vis_cnn_embed_dim(nsfw);
-	s->d[2] = RAW_SIDE * RAW_SIDE * 3;
-	s->cap = 1024;
 	for (int k = 0; k < 3; k++)
+		s->d[k] = vis_cnn_embed_dim(m[k]);
+	s->d[3] = RAW_SIDE * RAW_SIDE * 3;
+	s->cap = 1024;
+	for (int k = 0; k < NK; k++)
 		s->x[k] = malloc(sizeof(float) * (size_t)s->cap * s->d[k]);
 	s->y = malloc(sizeof(int) * (size_t)s->cap);
 	for (int c = 0; c < nc && c < MAX_CLASSES; c++) {
@@ -388,20 +395,21 @@ static int load_set(const char *dir, struct vis_cnn *mid, struct vis_cnn *nsfw,
 			}
 			if (s->n == s->cap) {
 				s->cap *= 2;
-				for (int k = 0; k < 3; k++)
+				for (int k = 0; k < NK; k++)
 					s->x[k] = realloc(s->x[k], sizeof(float) * (size_t)s->cap * s->d[k]);
 				s->y = realloc(s->y, sizeof(int) * (size_t)s->cap);
 			}
-			vis_cnn_set_image(mid, st_mid, &im);
-			vis_cnn_run(mid, st_mid, NULL, s->x[0] + (size_t)s->n * s->d[0]);
-			ms[(*n_ms)++] = (double)(cm_now_us() - t0) / 1000.0;
-			vis_cnn_set_image(nsfw, st_nsfw, &im);
-			vis_cnn_run(nsfw, st_nsfw, NULL, s->x[1] + (size_t)s->n * s->d[1]);
+			for (int k = 0; k < 3; k++) {
+				vis_cnn_set_image(m[k], st[k], &im);
+				vis_cnn_run(m[k], st[k], NULL, s->x[k] + (size_t)s->n * s->d[k]);
+				if (k == 0)
+					ms[(*n_ms)++] = (double)(cm_now_us() - t0) / 1000.0;
+			}
 			struct vis_image raw;
 			vis_image_alloc(&raw, RAW_SIDE, RAW_SIDE);
 			vis_image_resize(&im, &raw, 0);
-			for (int k = 0; k < s->d[2]; k++)
-				s->x[2][(size_t)s->n * s->d[2] + k] = raw.rgb[k] / 255.f;
+			for (int k = 0; k < s->d[3]; k++)
+				s->x[3][(size_t)s->n * s->d[3] + k] = raw.rgb[k] / 255.f;
 			vis_image_free(&raw);
 			s->y[s->n++] = c;
 			vis_image_free(&im);
@@ -412,8 +420,8 @@ static int load_set(const char *dir, struct vis_cnn *mid, struct vis_cnn *nsfw,
 		free(cls[c]);
 	}
 	free(cls);
-	vis_cnn_state_destroy(st_mid);
-	vis_cnn_state_destroy(st_nsfw);
+	for (int k = 0; k < 3; k++)
+		vis_cnn_state_destroy(st[k]);
 	return s->n;
 }
 
@@ -524,35 +532,38 @@ static void write_tsv(const char *path, const struct set *s, int kind)
 
 static int bench_probe(const char *models, const char *train, const char *val, const char *out)
 {
-	struct vis_cnn *mid = open_model(models, "mobilenet_v2_mid");
-	struct vis_cnn *nsfw = open_model(models, "nsfw_mobilenet_v2");
-	if (!mid || !nsfw)
-		return 1;
+	const char *names[3] = { "mobilenet_v2_mid", "nsfw_mobilenet_v2", "mobilenet_v2_imagenet" };
+	struct vis_cnn *m[3];
+	for (int k = 0; k < 3; k++)
+		if (!(m[k] = open_model(models, names[k])))
+			return 1;
 	struct set st, sv;
 	double *ms = malloc(sizeof(double) * 8192);
 	int n_ms = 0;
-	load_set(train, mid, nsfw, &st, ms, &n_ms);
-	load_set(val, mid, nsfw, &sv, ms, &n_ms);
+	load_set(train, m, &st, ms, &n_ms);
+	load_set(val, m, &sv, ms, &n_ms);
 	printf("probe: %d train, %d validation pictures, %d classes; decode (DCT to >=448) + "
 	       "MobileNetV2-1.4 embedding median %.1f ms per picture\n", st.n, sv.n,
 	       st.n_classes, median(ms, n_ms));
-	const char *kinds[] = { "mobilenet_v2_mid embedding (1792)",
-				"nsfw mobilenet_v2 embedding (1280)", "raw 16x16 RGB pixels (768)" };
+	const char *kinds[NK] = { "nsfwjs mobilenet_v2_mid (1792)", "nsfwjs mobilenet_v2 (1280)",
+				  "imagenet mobilenet_v2 (1280)", "raw 16x16 RGB pixels (768)" };
 	char path[1200];
-	snprintf(path, sizeof path, "%s.train.tsv", out);
-	write_tsv(path, &st, 0);
-	snprintf(path, sizeof path, "%s.val.tsv", out);
-	write_tsv(path, &sv, 0);
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < NK; k += 2) {  /* mid and imagenet embeddings for sklearn */
+		snprintf(path, sizeof path, "%s.%s.train.tsv", out, k ? "imagenet" : "mid");
+		write_tsv(path, &st, k);
+		snprintf(path, sizeof path, "%s.%s.val.tsv", out, k ? "imagenet" : "mid");
+		write_tsv(path, &sv, k);
+	}
+	for (int k = 0; k < NK; k++) {
 		double c = centroid_acc(st.x[k], st.y, st.n, sv.x[k], sv.y, sv.n, st.d[k], st.n_classes);
 		double s = softmax_acc(st.x[k], st.y, st.n, sv.x[k], sv.y, sv.n, st.d[k],
 				       st.n_classes, 0.01f);
-		printf("probe %-36s nearest_centroid %.1f%%  softmax_regression %.1f%%\n", kinds[k],
+		printf("probe %-32s nearest_centroid %.1f%%  softmax_regression %.1f%%\n", kinds[k],
 		       100 * c, 100 * s);
 	}
 	free(ms);
-	vis_cnn_close(mid);
-	vis_cnn_close(nsfw);
+	for (int k = 0; k < 3; k++)
+		vis_cnn_close(m[k]);
 	return 0;
 }
 

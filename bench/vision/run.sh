@@ -37,4 +37,6 @@ echo "== ocr: rendered screenshots and receipts"
 
 echo "== probe: clothing train -> validation"
 "$bin" probe "$root/models" "$clothing/train" "$clothing/validation" "$tmp/emb" 2>/dev/null
-/usr/bin/python3 "$root/bench/vision/ref_sklearn.py" "$tmp/emb.train.tsv" "$tmp/emb.val.tsv"
+for e in mid imagenet; do
+	/usr/bin/python3 "$root/bench/vision/ref_sklearn.py" "$tmp/emb.$e.train.tsv" "$tmp/emb.$e.val.tsv" $e
+done

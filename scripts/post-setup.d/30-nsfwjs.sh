@@ -5,6 +5,9 @@
 # (tools/nsfwjs_convert/convert.py, Debian python3 + numpy):
 #   models/nsfw_mobilenet_v2.kfm   safety classifier (drawing/hentai/neutral/porn/sexy)
 #   models/mobilenet_v2_mid.kfm    MobileNetV2-1.4 features (the image embedding)
+# and, when the workplace's ../shared/models copy is beside the repo, the ImageNet MobileNetV2
+# (uint8 TFLite, Apache-2.0) with tools/nsfwjs_convert/tflite_convert.py:
+#   models/mobilenet_v2_imagenet.kfm  1001 ImageNet names + a generic 1280-d embedding
 # Idempotent: skips when models/nsfwjs.sha256 records the same package lock, converter and
 # output files.
 set -euo pipefail
@@ -13,9 +16,14 @@ src="$root/scripts/npm/nsfwjs/node_modules/nsfwjs/dist/models"
 conv="$root/tools/nsfwjs_convert/convert.py"
 stamp="$root/models/nsfwjs.sha256"
 outs=("$root/models/nsfw_mobilenet_v2.kfm" "$root/models/mobilenet_v2_mid.kfm")
+inet="$root/../shared/models/mobilenet-v2-imagenet"
+if [ -f "$inet/mobilenet_v2_1.0_224_quant.tflite" ]; then
+	outs+=("$root/models/mobilenet_v2_imagenet.kfm")
+fi
 
 want() {
-	sha256sum "$root/scripts/npm/nsfwjs/package-lock.json" "$conv" | cut -d' ' -f1
+	sha256sum "$root/scripts/npm/nsfwjs/package-lock.json" "$conv" \
+		"$(dirname "$conv")/tflite_convert.py" | cut -d' ' -f1
 	for f in "${outs[@]}"; do
 		[ -f "$f" ] && sha256sum "$f" | cut -d' ' -f1
 	done
@@ -31,4 +39,9 @@ fi
 mkdir -p "$root/models"
 /usr/bin/python3 "$conv" "$src/mobilenet_v2" "${outs[0]}" mobilenet_v2
 /usr/bin/python3 "$conv" "$src/mobilenet_v2_mid" "${outs[1]}" mobilenet_v2_mid
+if [ ${#outs[@]} -eq 3 ]; then
+	/usr/bin/python3 "$(dirname "$conv")/tflite_convert.py" \
+		"$inet/mobilenet_v2_1.0_224_quant.tflite" "$inet/imagenet_labels.txt" "${outs[2]}" \
+		mobilenet_v2_imagenet
+fi
 want > "$stamp"

@@ -241,9 +241,9 @@ class Net:
                         cout=0 if depthwise else kernel.shape[3],
                         w=self.tensor(wname + "/w", wt), b=self.tensor(wname + "/b", bias))
 
-    def write(self, path, name):
+    def write(self, path, name, classes=CLASSES):
         align = lambda n: (n + 63) & ~63
-        head_len = 128 + 32 * len(CLASSES) + 64 * len(self.ops) + 64 * len(self.tensors)
+        head_len = 128 + 32 * len(classes) + 64 * len(self.ops) + 64 * len(self.tensors)
         data_off = align(head_len)
         offs, pos = [], 0
         for _, arr in self.tensors:
@@ -251,13 +251,13 @@ class Net:
             pos = align(pos + arr.nbytes)
         data_size = pos
         hdr = MAGIC + struct.pack("<IIIIIIIiiffQQ", VERSION, len(self.ops), len(self.tensors),
-                                  self.in_h, self.in_w, self.in_c, len(CLASSES), self.embed_op,
+                                  self.in_h, self.in_w, self.in_c, len(classes), self.embed_op,
                                   self.out_op, self.in_scale, self.in_bias, data_off, data_size)
         hdr += name.encode()[:31].ljust(32, b"\0")
         hdr = hdr.ljust(128, b"\0")
         out = bytearray(hdr)
-        for c in CLASSES:
-            out += c.encode().ljust(32, b"\0")
+        for c in classes:
+            out += c.encode()[:31].ljust(32, b"\0")
         for op in self.ops:
             out += struct.pack("<16i", op["type"], op["in0"], op["in1"], op["act"], op["kh"],
                                op["kw"], op["stride"], op["pt"], op["pl"], op["pb"], op["pr"],
