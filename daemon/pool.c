@@ -292,7 +292,7 @@ static int do_message(struct kd_worker *w, struct kd_job *job)
 	}
 	nlu_bot_reply(w->bot, w->ns, job->text, job->text_len, &rep);
 
-	meta = kd_reply_meta(&rep);
+	meta = kd_reply_meta(&rep, job->id);
 	r = result_new(job, KD_RES_REPLY);
 	turn = calloc(1, sizeof *turn);
 	t = calloc(1, sizeof *t);

@@ -131,7 +131,7 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting)
 				    "server", "kefu/" KEFU_VERSION));
 }
 
-json_t *kd_reply_meta(const struct nlu_reply *r)
+json_t *kd_reply_meta(const struct nlu_reply *r, const char *client_id)
 {
 	json_t *quick = json_array();
 	json_t *meta;
@@ -142,9 +142,9 @@ json_t *kd_reply_meta(const struct nlu_reply *r)
 		json_array_append_new(quick, json_pack("{s:I, s:s}",
 			"answer_id", (json_int_t)r->quick[i].answer_id,
 			"title", r->quick[i].title ? r->quick[i].title : ""));
-	meta = json_pack("{s:o, s:b, s:s, s:o}", "title", str_or_null(r->title),
+	meta = json_pack("{s:o, s:b, s:s, s:o, s:o}", "title", str_or_null(r->title),
 			 "fallback", r->fallback, "lang", r->lang ? r->lang : "",
-			 "quick_replies", quick);
+			 "quick_replies", quick, "client_id", str_or_null(client_id));
 	return meta;
 }
 
@@ -213,18 +213,22 @@ json_t *kd_history_item(const struct store_message *m, const char *turn_id)
 	static const char *const from[] = { "customer", "bot", "operator", "system" };
 	const char *who = m->kind >= 0 && m->kind <= 3 ? from[m->kind] : "system";
 	const char *id = m->kind == STORE_MSG_CUSTOMER ? m->client_id : turn_id;
-	json_t *j = json_pack("{s:s, s:o, s:s, s:I}", "from", who, "id", str_or_null(id),
-			      "text", m->text ? m->text : "", "ts", (json_int_t)m->created_ms);
+	json_t *meta = m->kind == STORE_MSG_CUSTOMER ? NULL : meta_parse(m->meta);
+	json_t *cid = meta ? json_object_get(meta, "client_id") : NULL;
+	json_t *j;
 
+	if (json_is_string(cid))
+		id = json_string_value(cid);
+	j = json_pack("{s:s, s:o, s:s, s:I}", "from", who, "id", str_or_null(id),
+		      "text", m->text ? m->text : "", "ts", (json_int_t)m->created_ms);
 	if (j && (m->kind == STORE_MSG_BOT || m->kind == STORE_MSG_OPERATOR)) {
-		json_t *meta = meta_parse(m->meta);
 		json_object_set_new(j, "answer_id", answer_id_json(m->answer_id));
 		if (m->kind == STORE_MSG_BOT) {
 			json_object_set_new(j, "confidence", json_real(m->confidence));
 			add_meta(j, meta);
 		}
-		json_decref(meta);
 	}
+	json_decref(meta);
 	return j;
 }
 

@@ -88,9 +88,10 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting);
 
 /* The reply fields that are not plain columns of the session log, stored as the bot
  * message's meta JSON so a resend or a history can rebuild the same reply:
- * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id","title"}]}.
- * Returns a new reference or NULL. */
-json_t *kd_reply_meta(const struct nlu_reply *r);
+ * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id","title"}],
+ *  "client_id":..} (client_id: the customer message answered, for histories that start
+ * after it; may be NULL).  Returns a new reference or NULL. */
+json_t *kd_reply_meta(const struct nlu_reply *r, const char *client_id);
 /* {"type":"reply","id":id,"text":text,"answer_id":id|null,"confidence":c, + meta fields}.
  * meta may be NULL (the fields then get neutral values). */
 struct kd_frame *kd_frame_reply(const char *id, const char *text, int64_t answer_id,
@@ -99,7 +100,8 @@ struct kd_frame *kd_frame_reply(const char *id, const char *text, int64_t answer
 struct kd_frame *kd_frame_reply_logged(const char *id, const struct store_message *m);
 
 /* One history entry for message m ({"from","id","text","ts", bot: answer fields}).
- * turn_id is the client id to show for bot replies (their row has none).  New ref. */
+ * A bot reply shows the client id kept in its meta, else turn_id (the client id of the
+ * customer message before it).  New reference or NULL. */
 json_t *kd_history_item(const struct store_message *m, const char *turn_id);
 /* {"type":"history","session":token,"resumed":true,"messages":messages} */
 struct kd_frame *kd_frame_history(const char *token, json_t *messages);

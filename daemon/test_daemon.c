@@ -116,7 +116,7 @@ static void test_frames(void)
 	free(s);
 	kd_frame_free(f);
 
-	meta = kd_reply_meta(&rep);
+	meta = kd_reply_meta(&rep, "c-42");
 	f = kd_frame_reply("c-42", rep.text, rep.answer_id, rep.confidence, meta);
 	s = payload(f);
 	j = json_loads(s, 0, NULL);
@@ -142,6 +142,13 @@ static void test_frames(void)
 		      !memcmp(KD_FRAME_PAYLOAD(a), KD_FRAME_PAYLOAD(b), a->len));
 		kd_frame_free(a);
 		kd_frame_free(b);
+		/* a history that starts at this reply still knows which message it answered */
+		j = kd_history_item(&sm, NULL);
+		CHECK(j && !strcmp(json_string_value(json_object_get(j, "id")), "c-42"));
+		CHECK(!strcmp(json_string_value(json_object_get(j, "from")), "bot"));
+		CHECK(json_integer_value(json_object_get(j, "answer_id")) == 12);
+		CHECK(!json_object_get(j, "client_id"));
+		json_decref(j);
 		free(m);
 	}
 	json_decref(meta);
