@@ -45,8 +45,9 @@ static char *healthz_body(struct kd_server *srv, size_t *len)
 	char *s;
 
 	kd_server_gauges(srv, &g, model, sizeof model);
-	j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "status", "ok",
+	j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:s}", "status", "ok",
 		      "answers", (json_int_t)g.answers, "model", model,
+		      "reloads", (json_int_t)g.reloads,
 		      "version", KEFU_VERSION, "sessions_open",
 		      (json_int_t)srv->met.sessions_open, "queue_depth",
 		      (json_int_t)g.queue_depth, "workers", (json_int_t)g.workers,
