@@ -196,6 +196,16 @@ int main(void)
 	struct vis_decode_opts enough = { .max_pixels = 800 };
 	expect_rc(b, len, &enough, 0, "pixel limit 800");
 	free(b);
+	/* DCT scaling: 40x20 with max_side 10 decodes at 1/4, with 5 at 1/8 (sizes round up) */
+	b = slurp("flag.jpg", &len);
+	struct vis_decode_opts quarter = { .max_side = 10 }, eighth = { .max_side = 5 };
+	CHECK(vis_decode(b, len, &quarter, &im, err, sizeof err) == 0 && im.w == 10 && im.h == 5);
+	if (im.rgb)
+		CHECK(is_red(px(&im, 1, 2)) && is_blue(px(&im, 8, 2)));
+	vis_image_free(&im);
+	CHECK(vis_decode(b, len, &eighth, &im, err, sizeof err) == 0 && im.w == 5 && im.h == 3);
+	vis_image_free(&im);
+	free(b);
 	huge_png_header();
 	huge_jpeg_header();
 

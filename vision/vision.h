@@ -53,7 +53,8 @@ struct vis_decode_opts {
 	size_t max_bytes;      /* refuse larger inputs (0 = 20 MiB) */
 	uint64_t max_pixels;   /* refuse if header width·height exceeds this (0 = 40 MP) */
 	int max_side;          /* if > 0, JPEGs are downscaled while decoding (DCT scaling by
-	                          n/8) to the smallest scale whose long side is >= max_side */
+	                          1/2, 1/4 or 1/8) to the smallest scale whose long side is
+	                          still >= max_side */
 };
 
 /* Which format the magic bytes say; VIS_FMT_UNKNOWN if none we take. */
