@@ -94,6 +94,23 @@ int vis_entities_find(const char *text, struct vis_entity *out, int max)
 		struct vis_entity *e = &out[k];
 		memcpy(e->text, s, n);
 		e->text[n] = 0;
+		/* OCR often reads the '_' of ERR_CONNECTION_REFUSED (drawn on the baseline) as a
+		 * space: join the following upper-case words back on. */
+		if (kind == VIS_ENT_ERROR_CODE && memchr(s, '_', n)) {
+			while (*p == ' ' && isupper((unsigned char)p[1])) {
+				const char *q = p + 1;
+				while (isupper((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '_')
+					q++;
+				size_t wl = (size_t)(q - p - 1);
+				if (wl < 2 || is_tok((unsigned char)*q) || n + 1 + wl >= sizeof e->text)
+					break;
+				e->text[n] = '_';
+				memcpy(e->text + n + 1, p + 1, wl);
+				n += 1 + wl;
+				e->text[n] = 0;
+				p = q;
+			}
+		}
 		e->kind = kind;
 		vis_entity_canon(e->text, e->canon, sizeof e->canon);
 		int dup = 0;

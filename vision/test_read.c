@@ -143,6 +143,11 @@ static void entities(void)
 		CHECK(!strcmp(e[i].text, want[i][0]));
 		CHECK(e[i].kind == (want[i][1][0] == 'o' ? VIS_ENT_ORDER : VIS_ENT_ERROR_CODE));
 	}
+	/* the underscore read as a space is joined back */
+	CHECK(vis_entities_find("localhost refused.\nERR_CONNECTION REFUSED now", e, 16) == 1 &&
+	      !strcmp(e[0].text, "ERR_CONNECTION_REFUSED"));
+	CHECK(vis_entities_find("ERR_TIMEOUT Please retry", e, 16) == 1 &&
+	      !strcmp(e[0].text, "ERR_TIMEOUT"));
 	const char *known[] = { "A1234567", "B7654321", "SO-100050", "E1042", "ERR_TIMEOUT" };
 	int d;
 	CHECK(vis_entity_match("A1234567", known, 5, &d) == 0 && d == 0);

@@ -40,7 +40,6 @@ function run(m, img, graph) {
       x = tf.image.resizeBilinear(x, [size, size], true);
     const batched = x.reshape([1, size, size, 3]);
     if (graph) {
-      const pool = m.model.inputs ? null : null;
       const names = m.model.executor.graph.nodes ? Object.keys(m.model.executor.graph.nodes) : [];
       const avg = names.find(n => n.endsWith('Logits/AvgPool'));
       const out = m.model.execute(batched, [avg, 'Identity']);
