@@ -125,6 +125,10 @@ class Kefud:
             rc = self.proc.returncode if self.proc else None
             raise TestFailure("%s was not running at stop (exit %s)" % (self.name, rc))
         self.proc.send_signal(signal.SIGTERM)
+        self.wait_exit(timeout)
+
+    def wait_exit(self, timeout=30):
+        """Waits for kefud to exit (a SIGTERM was sent) and checks its status is 0."""
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -478,6 +482,59 @@ async def aws_ask(ws, mid, text, timeout=REPLY_TIMEOUT):
     await ws.send(json.dumps({"type": "message", "id": mid, "text": text},
                              ensure_ascii=False))
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def _recording_client(port, k, got, stop):
+    """Closed-loop client k: records every reply in got[token][id] = text until stop is
+    set or the daemon goes away (that is expected; a wrong answer is not)."""
+    import websockets
+    ws, token = await aws_connect(port)
+    got[token] = {}
+    i = 0
+    try:
+        while not stop.is_set():
+            mid = "k%d-%d" % (k, i)
+            i += 1
+            r = await aws_ask(ws, mid, question(k + i), timeout=60)
+            check(r.get("type") == "reply" and r.get("id") == mid, "%s: %r", mid, r)
+            got[token][mid] = r["text"]
+    except (websockets.exceptions.ConnectionClosed, OSError):
+        pass
+
+
+def load_then(d, sessions, replies, action, timeout=20):
+    """Runs `sessions` closed-loop clients that record every reply they receive; once
+    `replies` replies have arrived (or after timeout s) calls action() with messages in
+    flight (e.g. d.kill9) and waits for the clients to end.  Returns
+    {session token: {client id: reply text}}."""
+    async def go():
+        got, stop = {}, asyncio.Event()
+        tasks = [asyncio.create_task(_recording_client(d.port, k, got, stop))
+                 for k in range(sessions)]
+        t0 = time.monotonic()
+        while sum(len(v) for v in got.values()) < replies and time.monotonic() - t0 < timeout:
+            await asyncio.sleep(0.02)
+        action()
+        stop.set()
+        await asyncio.gather(*tasks)
+        return got
+    return asyncio.run(go())
+
+
+def check_logged(d, got):
+    """Resumes each session of got (from load_then) on the running daemon d: every reply
+    received must be in its history with the same id and text."""
+    for token, replies in got.items():
+        ws = d.ws()
+        ws.welcome()
+        ws.send_json({"type": "hello", "session": token})
+        h = ws.expect("history", session=token)
+        bot = {m.get("id"): m.get("text") for m in h["messages"] if m.get("from") == "bot"}
+        for mid, text in replies.items():
+            check(mid in bot, "reply %s was received but is not in the log after the restart "
+                  "(session %s has %d bot messages)", mid, token, len(bot))
+            check(bot[mid] == text, "logged reply %s differs from the one received", mid)
+        ws.close()
 
 
 # ---- questions, the CLI ------------------------------------------------------------
