@@ -75,21 +75,29 @@ static uint64_t rnd(uint64_t *s)
 }
 
 /* Trains feat (idf) + lin on the examples idx[0..n) of d (labels mapped through map). */
-static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n,
+static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
 	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx)
 {
-	char **texts = malloc(sizeof *texts * (n ? n : 1));
+	/* the n0 examples, then o->augment noisy copies of each (augment.c) */
+	size_t n = n0 * (size_t)(1 + (o->augment > 0 ? o->augment : 0));
+	char **texts = calloc(n ? n : 1, sizeof *texts);
 	struct nlu_sparse *xs = calloc(n ? n : 1, sizeof *xs), sp = { 0 };
 	int *y = malloc(sizeof *y * (n ? n : 1)), rc = -1;
+	uint64_t aug_seed = 0x5851f42d4c957f2dull;
 
 	if (!texts || !xs || !y || nlu_sparse_alloc(&sp, NLU_FEAT_MAX))
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n0; i++) {
 		texts[i] = d->texts[idx[i]];
 		y[i] = map[d->labels[idx[i]]];
 	}
+	for (size_t i = n0; i < n; i++) {
+		if (!(texts[i] = nlu_augment(texts[i % n0], &aug_seed)))
+			goto out;
+		y[i] = y[i % n0];
+	}
 	nlu_feat_free(&e->feat);
-	if (nlu_feat_fit_idf(&e->feat, fx, texts, n))
+	if (nlu_feat_fit_idf(&e->feat, fx, texts, n0))   /* idf of the real examples */
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		int k = nlu_feat_vector(&e->feat, fx, texts[i], strlen(texts[i]), &sp);
@@ -124,6 +132,9 @@ out:
 			nlu_sparse_free(&xs[i]);
 	free(xs);
 	nlu_sparse_free(&sp);
+	if (texts)
+		for (size_t i = n0; i < n; i++)
+			free(texts[i]);
 	free(texts);
 	free(y);
 	return rc;

@@ -126,6 +126,12 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits);
 void nlu_linear_free(struct nlu_linear *m);
 
+/* ---- augment.c -------------------------------------------------------------------- */
+
+/* A noisy copy of text (keyboard typos, rarely a dropped word), malloc'd (caller frees);
+ * NULL when out of memory.  s is the caller's xorshift state. */
+char *nlu_augment(const char *text, uint64_t *s);
+
 /* ---- calib.c ---------------------------------------------------------------------- */
 
 /* Temperature minimising the mean negative log-likelihood of labels y given logits
@@ -232,7 +238,9 @@ struct nlu_enc_opts {
 	struct nlu_linear_opts lin;
 	float val_frac;        /* share of train carved out to calibrate (when no val set) */
 	float w_oos;           /* one refused OOS example is worth w_oos right answers */
-	int augment;           /* extra copies of each example with keyboard typos */
+	int augment;           /* extra noisy copies of each example (augment.c).  Default 0:
+				  on a BANKING77 fold one copy took typo'd test questions from
+				  84.7 to 87.6 % but clean ones from 91.3 to 90.7 % */
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */

@@ -272,6 +272,16 @@ static void test_train_predict_and_files(void)
 		nlu_enc_scratch_destroy(s);
 		nlu_enc_destroy(e);
 	}
+	/* with two augmented copies of every example */
+	o.augment = 2;
+	e = nlu_enc_train(&d, "oos", NULL, &o, err, sizeof err);
+	CHECK(e != NULL, "train with augmentation: %s", err);
+	if (e) {
+		s = nlu_enc_scratch_create(e);
+		CHECK(!strcmp(predict(e, s, "I lost my card", &p), "lost_card"), "augmented model");
+		nlu_enc_scratch_destroy(s);
+		nlu_enc_destroy(e);
+	}
 	nlu_dataset_free(&d);
 }
 
@@ -418,6 +428,25 @@ static void test_glove_and_mlp(void)
 	free(x);
 }
 
+static void test_augment(void)
+{
+	uint64_t s1 = 42, s2 = 42;
+	const char *t = "please refund the money for my cancelled order";
+	int changed = 0;
+	for (int i = 0; i < 20; i++) {
+		char *a = nlu_augment(t, &s1), *b = nlu_augment(t, &s2);
+		CHECK(a && b && !strcmp(a, b), "augmentation is deterministic for a seed");
+		CHECK(a && strlen(a) > strlen(t) / 2 && strlen(a) <= strlen(t) + 8, "noisy copy: %s", a);
+		changed += a && strcmp(a, t) != 0;
+		free(a);
+		free(b);
+	}
+	CHECK(changed >= 15, "most copies differ (%d/20)", changed);
+	char *c = nlu_augment("", &s1);
+	CHECK(c && !*c, "empty text stays empty");
+	free(c);
+}
+
 int main(void)
 {
 	cm_blas_single_thread();
@@ -426,6 +455,7 @@ int main(void)
 	test_train_predict_and_files();
 	test_calibration();
 	test_glove_and_mlp();
+	test_augment();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else

@@ -221,6 +221,11 @@ def main():
     a = ap.parse_args()
     only = [s for s in a.sets.split(',') if s]
     systems = a.systems.split(',')
+    if 'fastText' in systems and not shutil.which('fasttext'):
+        sys.exit('bench-nlu: the fastText reference needs Debian\'s fasttext package')
+    if 'sklearn' in systems and subprocess.run(['/usr/bin/python3', '-c', 'import sklearn'],
+                                               capture_output=True).returncode:
+        sys.exit('bench-nlu: the scikit-learn reference needs Debian\'s python3-sklearn')
     work = tempfile.mkdtemp(prefix='kefu-bench-nlu-')
     try:
         tasks = [(name, pairs, oos, sysname, fn)
