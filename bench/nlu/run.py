@@ -216,7 +216,7 @@ def main():
     ap.add_argument('--sets', default='', help='comma-separated subset of the sets')
     ap.add_argument('--systems', default='kefu,sklearn,fastText')
     ap.add_argument('--jobs', type=int, default=1,
-                    help='(set, system) runs at once; > 1 finishes sooner but the timings '
+                    help='folds run at once; > 1 finishes sooner but the timings '
                          'then share the cores')
     a = ap.parse_args()
     only = [s for s in a.sets.split(',') if s]
@@ -228,26 +228,30 @@ def main():
         sys.exit('bench-nlu: the scikit-learn reference needs Debian\'s python3-sklearn')
     work = tempfile.mkdtemp(prefix='kefu-bench-nlu-')
     try:
-        tasks = [(name, pairs, oos, sysname, fn)
-                 for name, pairs, oos in make_sets(a.data, work, a.folds, only)
-                 for sysname, fn in SYSTEMS if sysname in systems]
+        runs = [(name, pairs, oos, sysname, fn)
+                for name, pairs, oos in make_sets(a.data, work, a.folds, only)
+                for sysname, fn in SYSTEMS if sysname in systems]
+        folds = [(ri, k) for ri, run in enumerate(runs) for k in range(len(run[1]))]
 
-        def run_task(t):
-            name, pairs, oos, sysname, fn = t
-            rs = []
-            for train, test in pairs:
-                r = run_kefu(a.kefu, train, test, oos) if sysname == 'kefu' else fn(train, test, oos)
-                rs.append(r)
-                print(f'  {name} {sysname} fold {len(rs)}/{len(pairs)}: '
-                      f'acc {100 * r["accuracy_shown"]:.2f}', file=sys.stderr, flush=True)
-            mean = lambda k: statistics.mean(r[k] for r in rs)
-            return (name, sysname, mean('accuracy_shown'), mean('macro_f1'),
-                    mean('oos_recall') if oos else None, mean('train_seconds'),
-                    statistics.median(r['predict_us_median'] for r in rs),
-                    mean('model_bytes'), len(pairs))
+        def run_fold(t):
+            ri, k = t
+            name, pairs, oos, sysname, fn = runs[ri]
+            train, test = pairs[k]
+            r = run_kefu(a.kefu, train, test, oos) if sysname == 'kefu' else fn(train, test, oos)
+            print(f'  {name} {sysname} fold {k + 1}/{len(pairs)}: '
+                  f'acc {100 * r["accuracy_shown"]:.2f}', file=sys.stderr, flush=True)
+            return r
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-            rows = list(ex.map(run_task, tasks))
+            results = list(ex.map(run_fold, folds))
+        rows = []
+        for ri, (name, pairs, oos, sysname, fn) in enumerate(runs):
+            rs = [r for (rj, _), r in zip(folds, results) if rj == ri]
+            mean = lambda key: statistics.mean(r[key] for r in rs)
+            rows.append((name, sysname, mean('accuracy_shown'), mean('macro_f1'),
+                         mean('oos_recall') if oos else None, mean('train_seconds'),
+                         statistics.median(r['predict_us_median'] for r in rs),
+                         mean('model_bytes'), len(pairs)))
         big = None
         if 'kefu' in systems and (not only or 'banking77' in only):
             full = os.path.join(a.data, 'banking77', 'train.csv')
