@@ -211,6 +211,7 @@ struct store_writer_stats {
 	uint64_t batches;          /* transactions attempted (batches) */
 	uint64_t failed;           /* turns whose done() got rc < 0 */
 	uint64_t retried_batches;  /* batches rolled back and retried turn by turn */
+	uint64_t checkpoints;      /* WAL checkpoints run off the writer thread */
 	size_t queued;             /* turns waiting now */
 };
 void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out);
