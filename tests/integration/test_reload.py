@@ -28,6 +28,7 @@ async def inflight(port, d):
             await asyncio.sleep(0.1)
             d.signal(signal.SIGHUP)
     await asyncio.gather(hup(), *(one(k) for k in range(5)))
+    check(d.alive(), "kefud exited on SIGHUP under load")
 
 
 def run():
@@ -48,9 +49,17 @@ def run():
                              timeout=60)
         check(out.returncode == 0, "kefu import failed: %s", out.stderr.decode(errors="replace"))
 
+    # A reload is done when /healthz "reloads" moves (docs/protocol.md).
+    before = d.healthz()["reloads"]
     d.signal(signal.SIGHUP)
-    time.sleep(0.5)
-    check(d.alive(), "kefud exited on SIGHUP")
+    deadline = time.monotonic() + 30
+    while d.healthz()["reloads"] == before:
+        check(d.alive(), "kefud exited on SIGHUP")
+        check(time.monotonic() < deadline, "SIGHUP: /healthz reloads still %s after 30 s",
+              before)
+        time.sleep(0.05)
+    check(d.healthz()["reloads"] == before + 1, "one SIGHUP, reloads %s -> %s", before,
+          d.healthz()["reloads"])
     for k, ws in enumerate(conns):
         ws.ask("after%d" % k, "我的卡丢了")
     ws = d.ws()
