@@ -6,8 +6,11 @@
  * one with the best mean confidence:
  *   1. grey picture, upscaled when small (tesseract wants ~20 px high letters; screenshot
  *      crops and phone thumbnails are often far smaller);
- *   2. if confidence < 70: the Otsu-thresholded picture, inverted when most of it is dark,
- *      so white text on a coloured banner becomes dark text on white;
+ *   2. if confidence < 70, or the picture is colourful (mean max-min channel spread >= 40,
+ *      i.e. a coloured banner or button; tesseract read white-on-blue 支付失败 as "STAM" at
+ *      confidence 83 from the grey picture, 文付失败 at 91 from this one): the
+ *      Otsu-thresholded picture, inverted when most of it is dark, so light text on a
+ *      coloured ground becomes dark text on white;
  *   3. if still < 50: the picture turned 180 degrees (photos taken upside down), pass 1 then
  *      pass 2 on it.
  * Scratch buffers are allocated per read (pictures differ in size; the cost is small next
@@ -184,6 +187,23 @@ static void rotate180(uint8_t *g, size_t n)
 	}
 }
 
+/* Mean over pixels of max(R,G,B) - min(R,G,B): ~0 for grey screenshots and scans, high
+ * for coloured banners. */
+static int colour_spread(const struct vis_image *img)
+{
+	size_t n = (size_t)img->w * img->h, sum = 0, cnt = 0;
+	for (size_t i = 0; i < n; i += 3, cnt++) {
+		const uint8_t *p = img->rgb + 3 * i;
+		int mx = p[0], mn = p[0];
+		for (int c = 1; c < 3; c++) {
+			mx = p[c] > mx ? p[c] : mx;
+			mn = p[c] < mn ? p[c] : mn;
+		}
+		sum += (size_t)(mx - mn);
+	}
+	return cnt ? (int)(sum / cnt) : 0;
+}
+
 int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *r)
 {
 	int w, h, conf;
@@ -216,6 +236,7 @@ int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_
 		}
 	}
 	size_t n = (size_t)w * h;
+	const int colourful = colour_spread(img) >= 40;
 	for (int rot = 0; rot < 2; rot++) {
 		if (rot) {
 			if (r->conf >= 50)
@@ -225,7 +246,7 @@ int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_
 		char *t = run(o, g, w, h, &conf);
 		r->passes++;
 		keep(r, t, conf, 0, rot);
-		if (r->conf < 70) {
+		if (r->conf < 70 || colourful) {
 			otsu_binarise(g, b, n);
 			t = run(o, b, w, h, &conf);
 			r->passes++;

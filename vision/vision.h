@@ -143,9 +143,10 @@ struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen);
 void vis_ocr_destroy(struct vis_ocr *o);
 
 /* Reads the text of img: small text is upscaled (integer factor, at most 4x, from the
- * median height of the inked row runs, towards 40 px lines); when the mean confidence is below 70 the Otsu-thresholded picture (dark text on a
- * light ground, so white-on-colour banners read) is tried; when still below 50 the picture
- * turned 180 degrees is tried.  The pass with the best confidence wins.  0 or VIS_E_NOMEM.
+ * median height of the inked row runs, towards 40 px lines); when the mean confidence is
+ * below 70 or the picture is colourful, the Otsu-thresholded picture (dark text on a light
+ * ground, so white-on-colour banners read) is tried; when still below 50 the picture turned
+ * 180 degrees is tried.  The pass with the best confidence wins.  0 or VIS_E_NOMEM.
  * Worker thread that owns o. */
 int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *res);
 void vis_ocr_result_free(struct vis_ocr_result *res);
