@@ -222,6 +222,8 @@ void nlu_enc_destroy(struct nlu_enc *e)
 }
 
 /* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
+#define OOS_UNLEARNT (-2)   /* map[] value: an out-of-scope example the model has no class for */
+
 static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint32_t *idx,
 		     size_t n, const int *map, const struct nlu_enc_opts *o)
 {
@@ -229,20 +231,29 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	float *logits = malloc(sizeof *logits * (n ? n : 1) * e->n_cls);
 	float *conf = malloc(sizeof *conf * (n ? n : 1)), *second = malloc(sizeof *second * (n ? n : 1));
 	int *y = malloc(sizeof *y * (n ? n : 1)), *pred = malloc(sizeof *pred * (n ? n : 1));
-	int rc = -1;
-	size_t m = 0;
+	int rc = -1, oos = e->oos_class >= 0 ? e->oos_class : (int)e->n_cls;
+	size_t m_in = 0, m_out = 0, m;
 
 	if (!s || !logits || !conf || !second || !y || !pred)
 		goto out;
+	/* rows of in-scope examples from the front, unlearnt out-of-scope ones from the back,
+	 * so the temperature is fitted on the rows that have a class */
 	for (size_t i = 0; i < n; i++) {
 		int lab = map[dv->labels[idx[i]]];
-		if (lab < 0)
+		if (lab < 0 && lab != OOS_UNLEARNT)
 			continue;              /* a label the model has never seen */
+		size_t row = lab == OOS_UNLEARNT ? n - 1 - m_out++ : m_in++;
 		const char *t = dv->texts[idx[i]];
-		score(e, s, t, strlen(t), logits + m * e->n_cls);
-		y[m++] = lab;
+		score(e, s, t, strlen(t), logits + row * e->n_cls);
+		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
 	}
-	e->temperature = nlu_calib_temperature(logits, y, m, (int)e->n_cls);
+	if (m_out) {                       /* close the gap between the two ends */
+		memmove(logits + m_in * e->n_cls, logits + (n - m_out) * e->n_cls,
+			sizeof *logits * m_out * e->n_cls);
+		memmove(y + m_in, y + (n - m_out), sizeof *y * m_out);
+	}
+	m = m_in + m_out;
+	e->temperature = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
 	float thr = e->threshold, mar = e->margin;
 	e->threshold = 0;
 	e->margin = 0;
@@ -257,10 +268,9 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	}
 	int has_oos = 0;
 	for (size_t i = 0; i < m; i++)
-		has_oos |= y[i] == e->oos_class;
-	if (e->oos_class >= 0 && has_oos) {
-		nlu_calib_oos(conf, second, pred, y, m, e->oos_class, o->w_oos, &e->threshold,
-			      &e->margin);
+		has_oos |= y[i] == oos;
+	if (has_oos) {
+		nlu_calib_oos(conf, second, pred, y, m, oos, o->w_oos, &e->threshold, &e->margin);
 		e->tuned = 1;
 	} else {
 		e->threshold = thr;
@@ -333,7 +343,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		for (size_t c = 0; c < val->n_labels; c++) {
 			vmap[c] = nlu_dataset_label(d, val->names[c]);
 			if (vmap[c] < 0 && oos_label && !strcmp(val->names[c], oos_label))
-				vmap[c] = e->oos_class;
+				vmap[c] = OOS_UNLEARNT;
 		}
 		for (size_t i = 0; i < val->n; i++)
 			vidx[i] = (uint32_t)i;

@@ -272,6 +272,31 @@ static void test_train_predict_and_files(void)
 		nlu_enc_scratch_destroy(s);
 		nlu_enc_destroy(e);
 	}
+	/* OOS only in a validation set: the threshold/margin are tuned on it */
+	{
+		struct nlu_dataset tr, val;
+		make_train(&tr, 0);
+		nlu_dataset_init(&val);
+		const char *vin[][2] = { { "give me a refund", "refund" }, { "card stolen", "lost_card" },
+					 { "dollar rate", "exchange_rate" }, { "new pin", "pin" },
+					 { "money back please", "refund" }, { "lost my card", "lost_card" } };
+		const char *vout[] = { "sing me a song", "what is the capital of peru",
+				       "book a table for two", "how tall is everest" };
+		for (size_t i = 0; i < 6; i++)
+			nlu_dataset_add(&val, vin[i][0], vin[i][1]);
+		for (size_t i = 0; i < 4; i++)
+			nlu_dataset_add(&val, vout[i], "oos");
+		e = nlu_enc_train(&tr, "oos", &val, &o, err, sizeof err);
+		CHECK(e && e->oos_class < 0 && e->tuned, "tuned on val without an OOS class: %s", err);
+		if (e) {
+			s = nlu_enc_scratch_create(e);
+			CHECK(!strcmp(predict(e, s, "I want a refund", &p), "refund"), "refund kept");
+			nlu_enc_scratch_destroy(s);
+			nlu_enc_destroy(e);
+		}
+		nlu_dataset_free(&tr);
+		nlu_dataset_free(&val);
+	}
 	/* with two augmented copies of every example */
 	o.augment = 2;
 	e = nlu_enc_train(&d, "oos", NULL, &o, err, sizeof err);
