@@ -199,4 +199,43 @@ int vis_entities_find(const char *text, struct vis_entity *out, int max);
  * gets the edit distance of the match. */
 int vis_entity_match(const char *text, const char *const *known, int n_known, int *dist);
 
+/* ---- one picture, everything (see.c) ---------------------------------------------------- */
+
+/* What a worker needs to look at pictures: its own OCR engine, code scanner and CNN
+ * states, over models shared by all workers.  Create on the start-up thread, use on one
+ * worker. */
+struct vis_worker;
+
+/* safety and embed are opened models (may be NULL: that step is skipped); they must outlive
+ * the worker.  ocr_langs NULL = no OCR.  NULL with err on failure. */
+struct vis_worker *vis_worker_create(const struct vis_cnn *safety, const struct vis_cnn *embed,
+				     const char *ocr_langs, char *err, size_t errlen);
+void vis_worker_destroy(struct vis_worker *w);
+
+#define VIS_MAX_ENTITIES 16
+
+struct vis_seen {
+	enum vis_format format;
+	int w, h;                          /* decoded (oriented) size */
+	struct vis_ocr_result ocr;         /* text "" when OCR is off */
+	struct vis_codes codes;
+	struct vis_entity entities[VIS_MAX_ENTITIES];
+	int n_entities;
+	float safety[16];                  /* class probabilities of the safety model */
+	int n_safety;                      /* 0 when no safety model */
+	int safety_top;                    /* index of the most likely class */
+	int unsafe;                        /* 1: do not show unblurred, answer with a refusal */
+	float *embed;                      /* L2-normalised embedding, malloc'ed; NULL if none */
+	int embed_dim;
+	double ms_decode, ms_ocr, ms_codes, ms_cnn;
+};
+
+/* Decodes buf (limits from opts, NULL = defaults) and runs every step the worker has:
+ * OCR + entities, codes, safety classes, embedding.  unsafe = p(porn) + p(hentai) >= 0.5 or
+ * p(sexy) >= 0.7 (classes looked up by name).  Returns 0, or the decode error (negative
+ * vis_rc, message in err) with out left empty.  out is released with vis_seen_free. */
+int vis_see(struct vis_worker *w, const uint8_t *buf, size_t len,
+	    const struct vis_decode_opts *opts, struct vis_seen *out, char *err, size_t errlen);
+void vis_seen_free(struct vis_seen *s);
+
 #endif
