@@ -7,8 +7,9 @@
  *               customer is submitted from the done() of its previous one (like a chat
  *               client waiting for its reply).
  * Each turn is a customer message (~40 bytes) plus a bot reply (~300 bytes, meta ~80)
- * and a session touch: two rows and an update.  Prints turns/s, mean turns per
- * transaction, and submit -> done latency percentiles, beside the SQLite figures of
+ * and a session touch: two rows and an update.  Prints turns/s, process CPU time per
+ * turn (all threads, including the load generator), mean turns per transaction, and
+ * submit -> done latency percentiles, beside the SQLite figures of
  * ARCHITECTURE.md (same kind of machine): 32k single-row commits/s at
  * synchronous=NORMAL, 82k rows/s at 100 rows per transaction.
  *
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -115,6 +117,17 @@ static void *producer(void *arg)
 	return NULL;
 }
 
+/* CPU time of the whole process (all threads), user + system, in microseconds: a
+ * figure that stays meaningful when other processes compete for the cores. */
+static uint64_t cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -143,7 +156,7 @@ static int run(const char *dir, int total, size_t max_batch, int closed_loop)
 		return -1;
 	}
 
-	uint64_t t0 = cm_now_us();
+	uint64_t t0 = cm_now_us(), cpu0 = cpu_us();
 	if (closed_loop) {
 		for (int c = 0; c < CUSTOMERS; c++)
 			submit(&b, c);
@@ -159,13 +172,14 @@ static int run(const char *dir, int total, size_t max_batch, int closed_loop)
 		pthread_cond_wait(&b.all_done, &b.lock);
 	pthread_mutex_unlock(&b.lock);
 	double secs = (double)(cm_now_us() - t0) / 1e6;
+	double cpu_per_turn = (double)(cpu_us() - cpu0) / total;
 	store_writer_get_stats(b.w, &ws);
 	store_writer_stop(b.w);
 
 	qsort(b.lat_us, (size_t)total, sizeof *b.lat_us, cmp_u32);
-	printf("%-12s batch<=%-4zu %8.0f turns/s  %6.1f turns/txn  latency p50 %6.2f ms"
-	       "  p99 %6.2f ms  max %6.2f ms\n",
-	       closed_loop ? "closed(100)" : "flood", max_batch, total / secs,
+	printf("%-12s batch<=%-4zu %8.0f turns/s  %5.1f us CPU/turn  %6.1f turns/txn  "
+	       "latency p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms\n",
+	       closed_loop ? "closed(100)" : "flood", max_batch, total / secs, cpu_per_turn,
 	       (double)ws.turns / (double)ws.batches, b.lat_us[total / 2] / 1000.0,
 	       b.lat_us[(size_t)total * 99 / 100] / 1000.0, b.lat_us[total - 1] / 1000.0);
 	fflush(stdout);
