@@ -30,6 +30,7 @@ struct nlu_fx {
 	struct nlu_token toks[FX_MAX_TOKENS];
 	int n_toks;
 	uint64_t keys[NLU_FEAT_MAX];
+	uint64_t tmp[NLU_FEAT_MAX];
 };
 
 struct nlu_fx *nlu_fx_create(void)
@@ -59,10 +60,32 @@ static inline uint64_t key_of(const struct nlu_feat_cfg *cfg, unsigned block, ui
 	return (uint64_t)block << 32 | bucket;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sorts keys[0..n) (values below 2^33: block bit 32, bucket < 2^24) with three 11-bit
+ * LSD radix passes through tmp.  Linear time and no allocation (glibc's qsort may call
+ * malloc, which the reply path must not). */
+static void sort_keys(uint64_t *keys, uint64_t *tmp, int n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
+	uint32_t count[2048];
+	uint64_t *src = keys, *dst = tmp;
+
+	for (int shift = 0; shift < 33; shift += 11) {
+		memset(count, 0, sizeof count);
+		for (int i = 0; i < n; i++)
+			count[(src[i] >> shift) & 2047]++;
+		uint32_t sum = 0;
+		for (int b = 0; b < 2048; b++) {
+			uint32_t c = count[b];
+			count[b] = sum;
+			sum += c;
+		}
+		for (int i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 2047]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != keys)                   /* odd number of passes: result is in tmp */
+		memcpy(keys, src, sizeof *keys * (size_t)n);
 }
 
 /* Length in bytes of the UTF-8 sequence starting with byte c (input is valid UTF-8). */
@@ -122,7 +145,7 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 		if (cfg->char_max > 0 && (size_t)t->off + t->span <= nlen)
 			nk = char_grams(cfg, norm + t->off, t->span, fx->keys, nk);
 	}
-	qsort(fx->keys, (size_t)nk, sizeof *fx->keys, cmp_u64);
+	sort_keys(fx->keys, fx->tmp, nk);
 	*keys_out = fx->keys;
 	return nk;
 }
