@@ -1,0 +1,355 @@
+/* speech/asr.c — recognition with pocketsphinx 5prealpha (Debian 12), and the clip pipeline.
+ *
+ * One asr_decoder per worker thread, created at start-up and reused for every clip: it owns a
+ * ps_decoder_t (acoustic model, dictionary, search) and is never touched by two threads.
+ * Language models, by asr_model_paths:
+ *   generic only    Debian's en-us.lm.bin (a 3-gram over broad American English)
+ *   domain only     the ARPA model `kefu train` builds from the store (lm.c)
+ *   mixed           both in a sphinxbase LM set with linear interpolation weights
+ *                   (domain_weight, 1 - domain_weight) over the union of their vocabularies,
+ *                   so unseen phrasings still decode while the store's phrasing is favoured
+ * Words of the domain LM that cmudict lacks come from extra_dict (lex.c, flite's
+ * letter-to-sound rules) and are added to the decoder's dictionary before the search is built.
+ *
+ * Word confidences are lattice posteriors (ps_get_prob computes them; ps_seg_prob returns
+ * each word's), converted to 0..1.  pocketsphinx logs to /dev/null unless kefu's log level is
+ * debug.
+ */
+#include "speech.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pocketsphinx.h>
+#include <ngram_model.h>
+
+#include "log.h"
+
+#define MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
+
+/* Search limits measured on bench/speech (docs/speech.md): with the mixed LM pocketsphinx's
+ * defaults ran at RTF 0.47 (WER 11.7 %) on 40 clips; at most 3000 active HMMs and 5 word exits
+ * per frame with a 10-frame phone lookahead ran at 0.34 (WER 11.2 %) under the same load. */
+#define ASR_SPEED_ARGS "-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10"
+
+struct asr_decoder {
+	ps_decoder_t *ps;
+	cmd_ln_t *cfg;
+};
+
+static double thread_cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Adds the "word PHONES..." lines of path to the decoder's dictionary; count or -1. */
+static int add_words(ps_decoder_t *ps, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char line[1024];
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		char *sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		*sp = '\0';
+		/* update = FALSE: the search is built after all words are in */
+		if (ps_add_word(ps, line, sp + 1, 0) >= 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen)
+{
+	const char *hmm = p->hmm ? p->hmm : MODEL_DIR "/en-us";
+	const char *dict = p->dict ? p->dict : MODEL_DIR "/cmudict-en-us.dict";
+	const char *gen = p->generic_lm ? p->generic_lm : MODEL_DIR "/en-us.lm.bin";
+	int use_gen = gen[0] != '\0', use_dom = p->domain_lm != NULL;
+	ngram_model_t *lm = NULL;
+	if (!use_gen && !use_dom) {
+		snprintf(err, errlen, "no language model");
+		return NULL;
+	}
+	asr_decoder *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* argv for cmd_ln_parse_r: our settings, then the caller's "-name value" overrides */
+	enum { MAX_ARGS = 64 };
+	char *argv[MAX_ARGS];
+	char opts[512];
+	int argc = 0;
+	const char *base[] = { "kefu", "-hmm", hmm, "-dict", dict,
+		/* a clip is one whole utterance: normalise its cepstra by its own mean, and keep no
+		 * noise estimate across clips, so a result does not depend on earlier clips */
+		"-cmn", "batch", "-remove_noise", "no",
+		"-logfn", cm_log_level_current >= CM_LOG_DEBUG ? "/dev/stderr" : "/dev/null",
+		ASR_SPEED_ARGS, NULL };
+	for (int i = 0; base[i]; i++)
+		argv[argc++] = (char *)base[i];
+	snprintf(opts, sizeof opts, "%s", p->ps_opts ? p->ps_opts : "");
+	char *save = NULL;
+	for (char *t = strtok_r(opts, " ", &save); t && argc < MAX_ARGS - 1;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	d->cfg = cmd_ln_parse_r(NULL, ps_args(), argc, argv, FALSE);
+	if (!d->cfg) {
+		snprintf(err, errlen, "pocketsphinx configuration rejected");
+		goto fail;
+	}
+	d->ps = ps_init(d->cfg);
+	if (!d->ps) {
+		snprintf(err, errlen, "pocketsphinx could not load %s / %s", hmm, dict);
+		goto fail;
+	}
+	if (p->extra_dict && add_words(d->ps, p->extra_dict) < 0) {
+		snprintf(err, errlen, "cannot read %s", p->extra_dict);
+		goto fail;
+	}
+	logmath_t *lmath = ps_get_logmath(d->ps);
+	ngram_model_t *g = NULL, *m = NULL;
+	if (use_gen && !(g = ngram_model_read(d->cfg, gen, NGRAM_AUTO, lmath))) {
+		snprintf(err, errlen, "cannot read language model %s", gen);
+		goto fail;
+	}
+	if (use_dom && !(m = ngram_model_read(d->cfg, p->domain_lm, NGRAM_ARPA, lmath))) {
+		snprintf(err, errlen, "cannot read language model %s", p->domain_lm);
+		if (g)
+			ngram_model_free(g);
+		goto fail;
+	}
+	if (g && m) {
+		ngram_model_t *models[2] = { g, m };
+		char *names[2] = { "generic", "domain" };
+		float w = p->domain_weight > 0 && p->domain_weight < 1 ? p->domain_weight : 0.5f;
+		float32 weights[2] = { 1.0f - w, w };
+		/* the set takes its own reference to each model (LeakSanitizer showed ours leak) */
+		lm = ngram_model_set_init(d->cfg, models, names, weights, 2);
+		ngram_model_free(g);
+		ngram_model_free(m);
+		if (!lm) {
+			snprintf(err, errlen, "cannot mix the language models");
+			goto fail;
+		}
+	} else {
+		lm = g ? g : m;
+	}
+	/* ps_set_lm takes its own reference */
+	if (ps_set_lm(d->ps, "kefu", lm) < 0 || ps_set_search(d->ps, "kefu") < 0) {
+		snprintf(err, errlen, "pocketsphinx rejected the language model");
+		ngram_model_free(lm);
+		goto fail;
+	}
+	ngram_model_free(lm);
+	return d;
+fail:
+	asr_decoder_destroy(d);
+	return NULL;
+}
+
+void asr_decoder_destroy(asr_decoder *d)
+{
+	if (!d)
+		return;
+	if (d->ps)
+		ps_free(d->ps);
+	if (d->cfg)
+		cmd_ln_free_r(d->cfg);
+	free(d);
+}
+
+void asr_result_free(struct asr_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_words; i++)
+		free(r->words[i].word);
+	free(r->words);
+	free(r->text);
+	memset(r, 0, sizeof *r);
+}
+
+/* 1 for words that are not spoken words: <s>, </s>, <sil>, [NOISE], ++GARBAGE++ */
+static int is_filler(const char *w)
+{
+	return w[0] == '<' || w[0] == '[' || w[0] == '+';
+}
+
+/* Appends the words of the last utterance (times offset by off_ms) to r. */
+static int collect(asr_decoder *d, struct asr_result *r, int off_ms)
+{
+	logmath_t *lmath = ps_get_logmath(d->ps);
+	int32 score;
+	if (!ps_get_hyp(d->ps, &score))
+		return 0;
+	ps_get_prob(d->ps);    /* computes the lattice posteriors ps_seg_prob returns */
+	for (ps_seg_t *s = ps_seg_iter(d->ps); s; s = ps_seg_next(s)) {
+		const char *w = ps_seg_word(s);
+		if (is_filler(w))
+			continue;
+		struct asr_word *nw = realloc(r->words, (r->n_words + 1) * sizeof *nw);
+		if (!nw) {
+			ps_seg_free(s);
+			return ASR_ERR_NOMEM;
+		}
+		r->words = nw;
+		struct asr_word *x = &r->words[r->n_words];
+		size_t len = strcspn(w, "(");           /* "read(2)" -> "read" */
+		x->word = strndup(w, len);
+		if (!x->word) {
+			ps_seg_free(s);
+			return ASR_ERR_NOMEM;
+		}
+		int32 a, l, b;
+		double post = logmath_exp(lmath, ps_seg_prob(s, &a, &l, &b));
+		x->conf = (float)(post > 1 ? 1 : post < 0 ? 0 : post);
+		int sf, ef;
+		ps_seg_frames(s, &sf, &ef);
+		x->start_ms = off_ms + sf * 10;
+		x->end_ms = off_ms + (ef + 1) * 10;
+		r->n_words++;
+	}
+	return 0;
+}
+
+/* Joins r's words into r->text and sets r->conf. */
+static int finish(struct asr_result *r)
+{
+	size_t len = 1;
+	double c = 0;
+	for (size_t i = 0; i < r->n_words; i++) {
+		len += strlen(r->words[i].word) + 1;
+		c += r->words[i].conf;
+	}
+	r->text = malloc(len);
+	if (!r->text)
+		return ASR_ERR_NOMEM;
+	r->text[0] = '\0';
+	size_t o = 0;
+	for (size_t i = 0; i < r->n_words; i++) {
+		size_t wl = strlen(r->words[i].word);
+		if (o)
+			r->text[o++] = ' ';
+		memcpy(r->text + o, r->words[i].word, wl);
+		o += wl;
+		r->text[o] = '\0';
+	}
+	r->conf = r->n_words ? (float)(c / (double)r->n_words) : 0.0f;
+	return 0;
+}
+
+/* Decodes one segment into r (appending); 0 or negative. */
+static int run_segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		       struct asr_result *r)
+{
+	if (ps_start_utt(d->ps) < 0)
+		return ASR_ERR_INTERNAL;
+	if (ps_process_raw(d->ps, pcm, n, FALSE, TRUE) < 0) {
+		ps_end_utt(d->ps);
+		return ASR_ERR_INTERNAL;
+	}
+	if (ps_end_utt(d->ps) < 0)
+		return ASR_ERR_INTERNAL;
+	return collect(d, r, off_ms);
+}
+
+int asr_decoder_run(asr_decoder *d, const int16_t *pcm, size_t n, struct asr_result *r)
+{
+	memset(r, 0, sizeof *r);
+	double t0 = thread_cpu_seconds();
+	int rc = run_segment(d, pcm, n, 0, r);
+	if (rc == 0)
+		rc = finish(r);
+	r->audio_seconds = (double)n / ASR_RATE;
+	r->cpu_seconds = thread_cpu_seconds() - t0;
+	if (rc)
+		asr_result_free(r);
+	return rc;
+}
+
+int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
+		       const struct asr_limits *lim, struct asr_result *r)
+{
+	memset(r, 0, sizeof *r);
+	double t0 = thread_cpu_seconds();
+	struct asr_audio a;
+	int rc = asr_audio_decode(data, len, lim, &a);
+	if (rc)
+		return rc;
+	size_t ns;
+	struct asr_segment *seg = asr_vad_segments(v, a.pcm, a.n, &ns, NULL);
+	if (!seg) {
+		asr_audio_free(&a);
+		return ASR_ERR_NO_SPEECH;
+	}
+	for (size_t i = 0; i < ns && rc == 0; i++)
+		rc = run_segment(d, a.pcm + seg[i].start, seg[i].end - seg[i].start,
+				 (int)(seg[i].start * 1000 / ASR_RATE), r);
+	if (rc == 0)
+		rc = finish(r);
+	r->audio_seconds = a.seconds;
+	r->cpu_seconds = thread_cpu_seconds() - t0;
+	free(seg);
+	asr_audio_free(&a);
+	if (rc)
+		asr_result_free(r);
+	return rc;
+}
+
+/* ---- word error rate ---- */
+
+/* Splits normalised text into word start pointers (in place); returns the count. */
+static size_t split_words(char *s, char **w, size_t max)
+{
+	size_t n = 0;
+	for (char *save = NULL, *t = strtok_r(s, " ", &save); t && n < max;
+	     t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	return n;
+}
+
+int asr_wer_count(const char *ref, const char *hyp, int *n_ref)
+{
+	size_t cr = strlen(ref) * 8 + 16, ch = strlen(hyp) * 8 + 16;
+	char *a = malloc(cr), *b = malloc(ch);
+	size_t mr = cr / 2 + 1, mh = ch / 2 + 1;
+	char **rw = malloc(mr * sizeof *rw), **hw = malloc(mh * sizeof *hw);
+	int *prev = NULL, *cur = NULL, dist = -1;
+	*n_ref = 0;
+	if (!a || !b || !rw || !hw)
+		goto out;
+	asr_text_normalize(ref, a, cr);
+	asr_text_normalize(hyp, b, ch);
+	size_t nr = split_words(a, rw, mr), nh = split_words(b, hw, mh);
+	prev = malloc((nh + 1) * sizeof *prev);
+	cur = malloc((nh + 1) * sizeof *cur);
+	if (!prev || !cur)
+		goto out;
+	for (size_t j = 0; j <= nh; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= nr; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= nh; j++) {
+			int sub = prev[j - 1] + (strcmp(rw[i - 1], hw[j - 1]) != 0);
+			int del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		int *t = prev; prev = cur; cur = t;
+	}
+	dist = prev[nh];
+	*n_ref = (int)nr;
+out:
+	free(a); free(b); free(rw); free(hw); free(prev); free(cur);
+	return dist;
+}

@@ -1,0 +1,228 @@
+/* speech/speech.h — kefu's audio path: clip bytes in, words out.
+ *
+ * The pipeline a worker runs for one voice message:
+ *
+ *   asr_audio_decode()   bytes in memory (WAV/FLAC/OGG Vorbis/OGG Opus/MP3, via libsndfile
+ *                        virtual I/O) -> mono -> 16 kHz int16, limits checked from the
+ *                        header before the body is decoded
+ *   asr_vad_*()          voice-activity detection (sub-band log energies, per-band Gaussian
+ *                        noise/speech models that adapt, hangover): trims silence, splits on
+ *                        pauses
+ *   asr_decoder_*()      pocketsphinx 5prealpha, one decoder per worker, reused across clips;
+ *                        word confidences from lattice posteriors
+ *
+ * and what `kefu train` runs once per store:
+ *
+ *   asr_lm_*()           a trigram interpolated Kneser-Ney ARPA model from the store's texts
+ *   asr_lex_*()          pronunciations for words cmudict lacks (flite letter-to-sound rules)
+ *
+ * Threads: every object here is used by one thread at a time; nothing is global except
+ * flite's lexicon (read-only after asr_lex_create).  Errors are int codes (0 ok, negative
+ * enum asr_err) with a stable string name (asr_err_name) that the protocol sends.
+ */
+#ifndef KEFU_SPEECH_H
+#define KEFU_SPEECH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ASR_RATE 16000          /* every sample past decoding is 16 kHz mono int16 */
+
+/* Stable error codes; their names go on the wire ("error":"audio_too_long"). */
+enum asr_err {
+	ASR_OK = 0,
+	ASR_ERR_UNSUPPORTED = -1,   /* "unsupported_audio": WebM, M4A, not audio at all */
+	ASR_ERR_TOO_LONG = -2,      /* "audio_too_long": longer than the duration limit */
+	ASR_ERR_TOO_LARGE = -3,     /* "audio_too_large": more bytes than the size limit */
+	ASR_ERR_CORRUPT = -4,       /* "corrupt_audio": a known format that fails to decode */
+	ASR_ERR_EMPTY = -5,         /* "empty_audio": no bytes or no samples */
+	ASR_ERR_NO_SPEECH = -6,     /* "no_speech": decodes, but the VAD finds no voice */
+	ASR_ERR_NOMEM = -7,         /* "out_of_memory" */
+	ASR_ERR_INTERNAL = -8,      /* "asr_failed": the recogniser failed */
+};
+
+/* The code's wire name ("unsupported_audio", ...); "ok" for 0, "unknown" otherwise. */
+const char *asr_err_name(int code);
+
+/* ---- decode.c: clip bytes -> 16 kHz mono ---------------------------------------- */
+
+struct asr_limits {
+	size_t max_bytes;           /* 0 = no limit */
+	double max_seconds;         /* 0 = no limit */
+};
+
+struct asr_audio {
+	int16_t *pcm;               /* 16 kHz mono samples (malloc'd, owned by the struct) */
+	size_t n;                   /* number of samples */
+	int src_rate;               /* the clip's own sample rate */
+	int src_channels;
+	int src_format;             /* libsndfile SF_FORMAT_* major|subtype of the clip */
+	double seconds;             /* n / ASR_RATE */
+};
+
+/* Decodes data[0..len) (not copied, not kept).  Returns 0 and fills *out (free with
+ * asr_audio_free), or a negative enum asr_err; *out is then empty.  A clip whose header
+ * declares more than lim->max_seconds is refused before its body is decoded; a clip whose
+ * header lies is stopped as soon as the decoded length passes the limit.  Any thread. */
+int asr_audio_decode(const void *data, size_t len, const struct asr_limits *lim,
+		     struct asr_audio *out);
+void asr_audio_free(struct asr_audio *a);
+
+/* Resamples mono float samples in[0..n) at rate `from` to `to` (libsamplerate, sinc).
+ * Returns a malloc'd array (caller frees) and its length in *n_out, or NULL. */
+float *asr_resample(const float *in, size_t n, int from, int to, size_t *n_out);
+
+/* Encodes interleaved int16 frames into a clip in memory with libsndfile (format = SF_FORMAT_*
+ * major|subtype, e.g. SF_FORMAT_WAV|SF_FORMAT_PCM_16).  Used for TTS replies and by the tests
+ * and benches to produce clips of every format.  Returns 0 and a malloc'd buffer in *buf, its size in *len
+ * (caller frees), or a negative enum asr_err. */
+int asr_audio_encode(const int16_t *frames, size_t n_frames, int rate, int channels,
+		     int format, void **buf, size_t *len);
+
+/* ---- vad.c: voice-activity detection ------------------------------------------- */
+
+#define ASR_VAD_FRAME 160       /* 10 ms at 16 kHz */
+
+struct asr_vad_opts {
+	int hangover_ms;            /* keep "speech" this long after the last voiced frame (200) */
+	int min_speech_ms;          /* drop voiced runs shorter than this (80) */
+	int pause_ms;               /* a silence this long splits utterances (600) */
+	int pad_ms;                 /* silence kept around each segment (150) */
+	float threshold;            /* decision threshold on the weighted log-likelihood ratio */
+};
+
+struct asr_segment {
+	size_t start, end;          /* sample offsets [start, end) into the clip */
+};
+
+typedef struct asr_vad asr_vad;
+
+/* Fills o with the defaults. */
+void asr_vad_defaults(struct asr_vad_opts *o);
+/* A streaming detector (one per stream: per clip or per microphone); NULL on OOM.
+ * o may be NULL for the defaults. */
+asr_vad *asr_vad_create(const struct asr_vad_opts *o);
+void asr_vad_destroy(asr_vad *v);
+/* Forgets the adapted models and state (start of a new, unrelated stream). */
+void asr_vad_reset(asr_vad *v);
+/* Classifies one 10 ms frame (ASR_VAD_FRAME samples): returns 1 voiced, 0 not (before
+ * hangover; the raw per-frame decision). */
+int asr_vad_frame(asr_vad *v, const int16_t *frame);
+/* Runs the detector over a whole clip and returns the speech segments after hangover, short
+ * run removal, pause splitting and padding: a malloc'd array (caller frees) with the count in
+ * *n_seg (0 and NULL when there is no speech; then returns NULL and *n_seg = 0).  Resets v
+ * first.  If flags is non-NULL it receives one raw decision per frame (n / ASR_VAD_FRAME). */
+struct asr_segment *asr_vad_segments(asr_vad *v, const int16_t *pcm, size_t n,
+				     size_t *n_seg, uint8_t *flags);
+
+/* The smoothing asr_vad_segments applies, on its own: raw per-frame decisions raw[0..nf) ->
+ * segments in FRAME units (drop short runs, hangover, merge across short pauses, pad).
+ * malloc'd (caller frees), NULL with *n_seg = 0 when there is none. */
+struct asr_segment *asr_vad_smooth(const struct asr_vad_opts *o, const uint8_t *raw,
+				   size_t nf, size_t *n_seg);
+
+/* ---- lm.c: domain language model ----------------------------------------------- */
+
+/* Normalises free text for the language model and for WER: lower case, numbers spelled out
+ * ("2" -> "two", "24" -> "twenty four"), '&' -> "and", other punctuation dropped except
+ * apostrophes inside words.  Writes space-separated words to out (always NUL-terminated);
+ * returns the number of words. */
+int asr_text_normalize(const char *in, char *out, size_t outlen);
+
+typedef struct asr_lm asr_lm;
+
+/* An n-gram model (order 1..3) being counted; NULL on OOM. */
+asr_lm *asr_lm_create(int order);
+void asr_lm_destroy(asr_lm *lm);
+/* Adds one sentence (normalised here); 0 or ASR_ERR_NOMEM. */
+int asr_lm_add(asr_lm *lm, const char *text);
+/* Estimates the interpolated Kneser-Ney model from the counts (call once, after the adds).
+ * 0, or negative if there is nothing to estimate. */
+int asr_lm_estimate(asr_lm *lm);
+/* log10 P(w | h) of the estimated model with ARPA back-off semantics; hist[0] is the
+ * word just before w (NULL-terminated array, may be empty); "<s>" is allowed in the history,
+ * unknown words map to "<unk>". */
+double asr_lm_logprob(const asr_lm *lm, const char *w, const char *const *hist);
+/* Writes the model as an ARPA file; 0 or -1 (errno set). */
+int asr_lm_write_arpa(const asr_lm *lm, const char *path);
+/* Vocabulary (without <s>, </s>, <unk>): count and i-th word (owned by lm). */
+size_t asr_lm_vocab_size(const asr_lm *lm);
+const char *asr_lm_vocab_word(const asr_lm *lm, size_t i);
+
+/* ---- lex.c: pronunciations for words missing from the dictionary -------------- */
+
+typedef struct asr_lex asr_lex;
+
+/* Loads the pocketsphinx dictionary at dict_path (word list only) and flite's CMU lexicon
+ * with its letter-to-sound rules.  NULL on failure.  One per trainer; not thread-safe. */
+asr_lex *asr_lex_create(const char *dict_path);
+void asr_lex_destroy(asr_lex *x);
+/* 1 if the dictionary knows word (lower case), else 0. */
+int asr_lex_known(const asr_lex *x, const char *word);
+/* Writes word's pronunciation in the pocketsphinx phone set ("HH AH L OW") from flite's
+ * lexicon or letter-to-sound rules into out.  0 ok, -1 if none could be made. */
+int asr_lex_pronounce(asr_lex *x, const char *word, char *out, size_t outlen);
+/* Writes a pocketsphinx dictionary file with a line for each vocabulary word of lm that the
+ * dictionary lacks.  Returns the number of words written, or -1 on I/O error. */
+int asr_lex_write_missing(asr_lex *x, const asr_lm *lm, const char *path);
+
+/* ---- tts.c: speech synthesis (flite) ------------------------------------------ */
+
+typedef struct asr_tts asr_tts;
+
+/* A flite voice: "slt", "rms", "awb" (16 kHz) or "kal" (8 kHz diphones).  NULL if unknown.
+ * One per thread that speaks. */
+asr_tts *asr_tts_create(const char *voice);
+void asr_tts_destroy(asr_tts *t);
+/* Speaks text: 0 and a malloc'd mono int16 buffer in *pcm (caller frees), its length in *n
+ * and its sample rate in *rate; or a negative enum asr_err. */
+int asr_tts_synth(asr_tts *t, const char *text, int16_t **pcm, size_t *n, int *rate);
+
+/* ---- asr.c: recognition ------------------------------------------------------- */
+
+struct asr_model_paths {
+	const char *hmm;            /* acoustic model folder (NULL = Debian's en-us) */
+	const char *dict;           /* pronunciation dictionary (NULL = Debian's cmudict-en-us) */
+	const char *generic_lm;     /* generic LM (NULL = Debian's en-us.lm.bin; "" = none) */
+	const char *domain_lm;      /* domain ARPA file from asr_lm_write_arpa, or NULL */
+	const char *extra_dict;     /* extra pronunciations (asr_lex_write_missing), or NULL */
+	float domain_weight;        /* interpolation weight of the domain LM when both (0..1) */
+	const char *ps_opts;        /* extra pocketsphinx options "-name value ...", or NULL */
+};
+
+struct asr_word {
+	char *word;                 /* without pronunciation-variant suffix */
+	float conf;                 /* posterior probability 0..1 */
+	int start_ms, end_ms;
+};
+
+struct asr_result {
+	char *text;                 /* best hypothesis, words separated by spaces ("" if none) */
+	float conf;                 /* mean word posterior (0 if no words) */
+	struct asr_word *words;
+	size_t n_words;
+	double audio_seconds, cpu_seconds;
+};
+
+typedef struct asr_decoder asr_decoder;
+
+/* Loads a decoder (acoustic model, dictionary, LMs).  One per worker thread: a decoder is
+ * not thread-safe.  NULL on failure with a message in err. */
+asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen);
+void asr_decoder_destroy(asr_decoder *d);
+/* Recognises one utterance of 16 kHz mono samples.  0 and *r filled (free with
+ * asr_result_free), or ASR_ERR_INTERNAL. */
+int asr_decoder_run(asr_decoder *d, const int16_t *pcm, size_t n, struct asr_result *r);
+void asr_result_free(struct asr_result *r);
+
+/* The whole audio path: decode -> VAD -> recognise each segment, joined into one result.
+ * Returns 0, ASR_ERR_NO_SPEECH, or the decode error. */
+int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
+		       const struct asr_limits *lim, struct asr_result *r);
+
+/* Word error rate counts: edit distance between normalised word sequences.  Returns the
+ * number of errors (substitutions + deletions + insertions) and the reference length in
+ * *n_ref. */
+int asr_wer_count(const char *ref, const char *hyp, int *n_ref);
+
+#endif

@@ -1,0 +1,28 @@
+/* speech/speech_int.h — helpers shared inside speech/ (not part of the contract).
+ *
+ * sp_strtab: an interning hash table of NUL-terminated strings -> dense ids 0, 1, 2, ...
+ * (open addressing, FNV-1a).  Used for the LM vocabulary (lm.c) and the dictionary's word
+ * list (lex.c).  One thread at a time.
+ */
+#ifndef KEFU_SPEECH_INT_H
+#define KEFU_SPEECH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sp_strtab {
+	char **str;           /* id -> string (owned) */
+	size_t n, cap_str;
+	int32_t *slot;        /* hash slot -> id, -1 empty */
+	size_t cap;           /* slots, a power of two */
+};
+
+/* 0, or -1 on OOM. */
+int sp_strtab_init(struct sp_strtab *t);
+void sp_strtab_free(struct sp_strtab *t);
+/* The id of s (length len), or -1 if absent. */
+int32_t sp_strtab_find(const struct sp_strtab *t, const char *s, size_t len);
+/* The id of s, adding a copy if absent; -1 on OOM. */
+int32_t sp_strtab_intern(struct sp_strtab *t, const char *s, size_t len);
+
+#endif

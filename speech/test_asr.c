@@ -1,0 +1,208 @@
+/* speech/test_asr.c — recognition end to end: flite speaks, the clip goes through
+ * decode -> VAD -> pocketsphinx, and the transcript must match.
+ *
+ * - one decoder (generic en-us LM) reused for the same sentence encoded as WAV, FLAC, OGG
+ *   Vorbis, OGG Opus and MP3: the lossless ones must give the identical transcript, every one
+ *   a WER under the bound;
+ * - the kal voice (8 kHz diphones, resampled to 16 kHz) is recognised too;
+ * - a domain LM (lm.c) with a word cmudict lacks ("kefu", pronounced by flite's
+ *   letter-to-sound rules through lex.c) recognises that word, alone and mixed with the
+ *   generic LM; the generic LM alone cannot;
+ * - silence is no_speech; word confidences are in 0..1 and times increase.
+ * WER bounds (measured figures are printed by the test; see the #defines).
+ */
+#include "speech.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+#define WER_BOUND 0.30       /* slt: measured 0 % on these sentences */
+#define KAL_WER_BOUND 0.45   /* kal (8 kHz diphones): measured 14 % */
+
+static const struct asr_limits lim = { .max_bytes = 8u << 20, .max_seconds = 60 };
+
+/* speaks text with voice, pads 0.5 s of quiet on both sides, encodes as format.  flite's
+ * excitation noise comes from rand(): seeded here so every clip of a text is the same. */
+static void *make_clip(asr_tts *t, const char *text, int format, size_t *len)
+{
+	int16_t *pcm;
+	size_t n;
+	int rate;
+	srand(1);
+	if (asr_tts_synth(t, text, &pcm, &n, &rate))
+		return NULL;
+	size_t pad = (size_t)rate / 2, tot = n + 2 * pad;
+	int16_t *buf = calloc(tot, sizeof *buf);
+	memcpy(buf + pad, pcm, n * sizeof *pcm);
+	/* a faint noise floor, as every real recording has */
+	uint32_t s = 1;
+	for (size_t i = 0; i < tot; i++) {
+		s = s * 1664525u + 1013904223u;
+		buf[i] = (int16_t)(buf[i] + (int)((s >> 24) % 7) - 3);
+	}
+	void *clip = NULL;
+	if (asr_audio_encode(buf, tot, rate, 1, format, &clip, len))
+		clip = NULL;
+	free(pcm);
+	free(buf);
+	return clip;
+}
+
+static double recognise(asr_decoder *d, asr_vad *v, const void *clip, size_t len,
+			const char *ref, const char *label, char *text, size_t textlen)
+{
+	struct asr_result r;
+	int rc = asr_recognize_clip(d, v, clip, len, &lim, &r);
+	if (rc) {
+		fprintf(stderr, "FAIL %s: %s\n", label, asr_err_name(rc));
+		failures++;
+		return 1.0;
+	}
+	int nref;
+	int e = asr_wer_count(ref, r.text, &nref);
+	double wer = (double)e / nref;
+	printf("%-22s WER %5.1f %%  conf %.2f  rtf %.3f  \"%s\"\n", label, 100 * wer, r.conf,
+	       r.cpu_seconds / r.audio_seconds, r.text);
+	for (size_t i = 0; i < r.n_words; i++) {
+		CHECK(r.words[i].conf >= 0 && r.words[i].conf <= 1);
+		CHECK(r.words[i].end_ms > r.words[i].start_ms);
+		if (i)
+			CHECK(r.words[i].start_ms >= r.words[i - 1].start_ms);
+	}
+	if (text)
+		snprintf(text, textlen, "%s", r.text);
+	asr_result_free(&r);
+	return wer;
+}
+
+static void test_formats(asr_decoder *d, asr_vad *v, asr_tts *slt)
+{
+	const char *ref = "Do you also have this extra fee on your statement?";
+	static const struct { const char *name; int format; int lossless; } f[] = {
+		{ "wav pcm16", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1 },
+		{ "flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 1 },
+		{ "ogg vorbis", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 0 },
+		{ "ogg opus", SF_FORMAT_OGG | SF_FORMAT_OPUS, 0 },
+		{ "mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 0 },
+	};
+	char first[512] = "", text[512];
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		size_t len;
+		void *clip = make_clip(slt, ref, f[i].format, &len);
+		CHECK(clip != NULL);
+		if (!clip)
+			continue;
+		double wer = recognise(d, v, clip, len, ref, f[i].name, text, sizeof text);
+		CHECK(wer <= WER_BOUND);
+		if (f[i].lossless) {
+			if (!first[0])
+				snprintf(first, sizeof first, "%s", text);
+			else
+				CHECK(strcmp(first, text) == 0);
+		}
+		free(clip);
+	}
+}
+
+int main(void)
+{
+	char err[256];
+	struct asr_model_paths gp = { 0 };
+	asr_decoder *gen = asr_decoder_create(&gp, err, sizeof err);
+	if (!gen) {
+		fprintf(stderr, "FAIL decoder: %s\n", err);
+		return 1;
+	}
+	asr_vad *v = asr_vad_create(NULL);
+	asr_tts *slt = asr_tts_create("slt"), *kal = asr_tts_create("kal");
+	CHECK(slt && kal);
+
+	test_formats(gen, v, slt);
+
+	/* 8 kHz diphone voice */
+	const char *ref2 = "When will a cash withdrawal show up?";
+	size_t len;
+	void *clip = make_clip(kal, ref2, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+	CHECK(recognise(gen, v, clip, len, ref2, "kal 8 kHz", NULL, 0) <= KAL_WER_BOUND);
+	free(clip);
+
+	/* silence */
+	int16_t *sil = calloc(16000, sizeof *sil);
+	void *sclip;
+	size_t sl;
+	CHECK(asr_audio_encode(sil, 16000, 16000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &sclip, &sl) == 0);
+	struct asr_result r;
+	CHECK(asr_recognize_clip(gen, v, sclip, sl, &lim, &r) == ASR_ERR_NO_SPEECH);
+	free(sclip);
+	free(sil);
+	/* not audio */
+	CHECK(asr_recognize_clip(gen, v, "hello", 5, &lim, &r) == ASR_ERR_UNSUPPORTED);
+
+	/* a domain LM with a word cmudict lacks */
+	static const char *const corpus[] = {
+		"how do I top up my kefu card",
+		"my kefu card has not arrived",
+		"can I use my kefu card abroad",
+		"I want to order a kefu card",
+		"where is my card",
+		"how do I top up my account",
+	};
+	asr_lm *lm = asr_lm_create(3);
+	for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++)
+		asr_lm_add(lm, corpus[i]);
+	CHECK(asr_lm_estimate(lm) == 0);
+	char arpa[] = "/tmp/kefu_test_asr_lm_XXXXXX", dict[] = "/tmp/kefu_test_asr_dict_XXXXXX";
+	close(mkstemp(arpa));
+	close(mkstemp(dict));
+	CHECK(asr_lm_write_arpa(lm, arpa) == 0);
+	asr_lex *x = asr_lex_create("/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict");
+	CHECK(x && asr_lex_write_missing(x, lm, dict) == 1);
+	asr_lex_destroy(x);
+	asr_lm_destroy(lm);
+
+	const char *ref3 = "has my kefu card arrived";
+	clip = make_clip(slt, ref3, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+	char text[512];
+	recognise(gen, v, clip, len, ref3, "generic LM", text, sizeof text);
+	CHECK(strstr(text, "kefu") == NULL);    /* not in its vocabulary */
+
+	struct asr_model_paths dp = { .generic_lm = "", .domain_lm = arpa, .extra_dict = dict };
+	asr_decoder *dom = asr_decoder_create(&dp, err, sizeof err);
+	CHECK(dom != NULL);
+	if (dom) {
+		double wer = recognise(dom, v, clip, len, ref3, "domain LM", text, sizeof text);
+		CHECK(strstr(text, "kefu") != NULL);
+		CHECK(wer <= WER_BOUND);
+		asr_decoder_destroy(dom);
+	}
+	struct asr_model_paths mp = { .domain_lm = arpa, .extra_dict = dict, .domain_weight = 0.5f };
+	asr_decoder *mix = asr_decoder_create(&mp, err, sizeof err);
+	CHECK(mix != NULL);
+	if (mix) {
+		double wer = recognise(mix, v, clip, len, ref3, "mixed LM", text, sizeof text);
+		CHECK(strstr(text, "kefu") != NULL);
+		CHECK(wer <= WER_BOUND);
+		asr_decoder_destroy(mix);
+	}
+	free(clip);
+	unlink(arpa);
+	unlink(dict);
+
+	asr_tts_destroy(slt);
+	asr_tts_destroy(kal);
+	asr_vad_destroy(v);
+	asr_decoder_destroy(gen);
+	if (failures) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* speech/test_lm.c — unit tests for lm.c and lex.c.
+ *
+ * - text normalisation (numbers, ordinals, punctuation) as the LM and WER see it;
+ * - interpolated Kneser-Ney: for a small corpus, P(w | h) summed over the vocabulary (with
+ *   </s> and <unk>) is 1 for every seen context, unseen contexts and the empty one, both with
+ *   our scorer and with sphinxbase reading the ARPA file we wrote (so the file says what we
+ *   computed and pocketsphinx will read it); seen continuations beat unseen ones;
+ * - WER counting;
+ * - letter-to-sound: words missing from cmudict get pronunciations in the acoustic model's
+ *   phone set.
+ */
+#include "speech.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <logmath.h>
+#include <ngram_model.h>
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+#define DICT "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
+
+static void norm_is(const char *in, const char *want)
+{
+	char out[256];
+	asr_text_normalize(in, out, sizeof out);
+	if (strcmp(out, want) != 0) {
+		fprintf(stderr, "FAIL normalize '%s' -> '%s', want '%s'\n", in, out, want);
+		failures++;
+	}
+}
+
+static void test_normalize(void)
+{
+	norm_is("I lost my card 2 weeks ago!", "i lost my card two weeks ago");
+	norm_is("Why is there a £1,000 fee?", "why is there a one thousand fee");
+	norm_is("It's the 21st, not the 3rd", "it's the twenty first not the third");
+	norm_is("24 hours, 100% sure", "twenty four hours one hundred percent sure");
+	norm_is("rate of 3.5 and 2019", "rate of three point five and two thousand nineteen");
+	norm_is("Top-up via R&D 'quickly'", "top up via r and d quickly");
+	norm_is("  ", "");
+	norm_is("PIN 0420", "pin zero four two zero");
+	char small[8];
+	CHECK(asr_text_normalize("hello wonderful world", small, sizeof small) == 1);
+	CHECK(strcmp(small, "hello") == 0);
+}
+
+static const char *const corpus[] = {
+	"I am still waiting on my card",
+	"my card has not arrived yet",
+	"when will my card arrive",
+	"how do I top up my account",
+	"I want to top up by card",
+	"my top up failed",
+	"why was my card declined",
+	"can I get a refund",
+	"the refund has not arrived",
+	"I am still waiting on my refund",
+	"my card was declined at the shop",
+	"how long does a transfer take",
+};
+
+/* sum over the vocabulary (+ </s>, <unk>) of P(w | hist) with our scorer */
+static double sum_ours(const asr_lm *lm, const char *const *hist)
+{
+	double s = pow(10, asr_lm_logprob(lm, "</s>", hist)) + pow(10, asr_lm_logprob(lm, "<unk>", hist));
+	for (size_t i = 0; i < asr_lm_vocab_size(lm); i++)
+		s += pow(10, asr_lm_logprob(lm, asr_lm_vocab_word(lm, i), hist));
+	return s;
+}
+
+/* the same through sphinxbase (hist[0] the previous word, hist[1] the one before) */
+static double sum_sphinx(ngram_model_t *m, logmath_t *lmath, const asr_lm *lm,
+			 const char *const *hist)
+{
+	const char *h1 = hist[0], *h2 = h1 ? hist[1] : NULL;
+	double s = logmath_exp(lmath, ngram_score(m, "</s>", h1, h2, NULL)) +
+		   logmath_exp(lmath, ngram_score(m, "<unk>", h1, h2, NULL));
+	for (size_t i = 0; i < asr_lm_vocab_size(lm); i++)
+		s += logmath_exp(lmath, ngram_score(m, asr_lm_vocab_word(lm, i), h1, h2, NULL));
+	return s;
+}
+
+static void test_lm(int order)
+{
+	asr_lm *lm = asr_lm_create(order);
+	CHECK(lm != NULL);
+	CHECK(asr_lm_estimate(lm) != 0);        /* nothing counted yet */
+	for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++)
+		CHECK(asr_lm_add(lm, corpus[i]) == 0);
+	CHECK(asr_lm_estimate(lm) == 0);
+	char path[] = "/tmp/kefu_test_lm_XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(asr_lm_write_arpa(lm, path) == 0);
+	logmath_t *lmath = logmath_init(1.0001, 0, 0);
+	ngram_model_t *m = ngram_model_read(NULL, path, NGRAM_ARPA, lmath);
+	CHECK(m != NULL);
+
+	/* every one-word history (each vocabulary word and <s>), a few two-word ones, none */
+	double worst = 0, worst_sb = 0;
+	const char *h[3] = { NULL, NULL, NULL };
+	double s = sum_ours(lm, h);
+	worst = fmax(worst, fabs(s - 1));
+	if (m)
+		worst_sb = fmax(worst_sb, fabs(sum_sphinx(m, lmath, lm, h) - 1));
+	for (size_t i = 0; i <= asr_lm_vocab_size(lm); i++) {
+		h[0] = i < asr_lm_vocab_size(lm) ? asr_lm_vocab_word(lm, i) : "<s>";
+		h[1] = NULL;
+		worst = fmax(worst, fabs(sum_ours(lm, h) - 1));
+		if (m)
+			worst_sb = fmax(worst_sb, fabs(sum_sphinx(m, lmath, lm, h) - 1));
+	}
+	static const char *const two[][2] = { { "card", "my" }, { "up", "top" }, { "am", "i" },
+		{ "i", "<s>" }, { "refund", "zebra" }, { "card", "the" }, { "waiting", "still" } };
+	for (size_t i = 0; i < sizeof two / sizeof two[0] && order == 3; i++) {
+		h[0] = two[i][0];
+		h[1] = two[i][1];
+		worst = fmax(worst, fabs(sum_ours(lm, h) - 1));
+		if (m)
+			worst_sb = fmax(worst_sb, fabs(sum_sphinx(m, lmath, lm, h) - 1));
+	}
+	printf("order %d: %zu words; largest |sum P(w|h) - 1|: ours %.2e, sphinxbase %.2e\n",
+	       order, asr_lm_vocab_size(lm), worst, worst_sb);
+	CHECK(worst < 1e-9);
+	CHECK(worst_sb < 2e-3);   /* sphinxbase stores float probabilities, log base 1.0001 */
+
+	/* seen continuations beat unseen ones; ours and sphinxbase agree */
+	const char *hc[] = { "my", "<s>", NULL };
+	double seen = asr_lm_logprob(lm, "card", hc), unseen = asr_lm_logprob(lm, "shop", hc);
+	CHECK(seen > unseen);
+	if (m && order == 3) {
+		double sb = log10(logmath_exp(lmath, ngram_score(m, "card", "my", "<s>", NULL)));
+		CHECK(fabs(sb - seen) < 1e-3);
+	}
+	const char *hu[] = { "am", "i", NULL };
+	if (order >= 2)   /* a unigram model knows refund is more frequent */
+		CHECK(asr_lm_logprob(lm, "still", hu) > asr_lm_logprob(lm, "refund", hu));
+	CHECK(asr_lm_logprob(lm, "zebra", hu) == asr_lm_logprob(lm, "<unk>", hu));
+
+	if (m)
+		ngram_model_free(m);
+	logmath_free(lmath);
+	unlink(path);
+	asr_lm_destroy(lm);
+}
+
+static void test_wer(void)
+{
+	int n;
+	CHECK(asr_wer_count("my card has not arrived", "my card has not arrived", &n) == 0 && n == 5);
+	CHECK(asr_wer_count("my card has not arrived", "my cart has arrived", &n) == 2 && n == 5);
+	CHECK(asr_wer_count("I lost 2 cards", "i lost two cards today", &n) == 1 && n == 4);
+	CHECK(asr_wer_count("", "hello", &n) == 1 && n == 0);
+}
+
+static void test_lex(void)
+{
+	asr_lex *x = asr_lex_create(DICT);
+	CHECK(x != NULL);
+	if (!x)
+		return;
+	CHECK(asr_lex_known(x, "card"));
+	CHECK(asr_lex_known(x, "refund"));
+	CHECK(!asr_lex_known(x, "kefu"));
+	static const char *const phones[] = { "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D",
+		"DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG",
+		"OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH", NULL };
+	static const char *const words[] = { "kefu", "revolut", "applepay", "topup", "monzo",
+					     "hello", NULL };
+	char pron[256];
+	for (int i = 0; words[i]; i++) {
+		CHECK(asr_lex_pronounce(x, words[i], pron, sizeof pron) == 0);
+		printf("%-10s %s%s\n", words[i], pron, asr_lex_known(x, words[i]) ? "" : "  (not in cmudict)");
+		/* every phone must be one of the acoustic model's */
+		char *save = NULL;
+		for (char *p = strtok_r(pron, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+			int ok = 0;
+			for (int j = 0; phones[j]; j++)
+				ok |= strcmp(p, phones[j]) == 0;
+			if (!ok) {
+				fprintf(stderr, "FAIL phone %s of %s\n", p, words[i]);
+				failures++;
+			}
+		}
+	}
+	CHECK(asr_lex_pronounce(x, "hello", pron, sizeof pron) == 0 &&
+	      strcmp(pron, "HH AH L OW") == 0);
+	CHECK(asr_lex_pronounce(x, "1234", pron, sizeof pron) == -1);
+
+	/* the dictionary entries written for an LM's missing words */
+	asr_lm *lm = asr_lm_create(2);
+	asr_lm_add(lm, "my revolut card and my kefu account");
+	asr_lm_estimate(lm);
+	char path[] = "/tmp/kefu_test_dict_XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	int n = asr_lex_write_missing(x, lm, path);
+	CHECK(n == 2);
+	FILE *f = fopen(path, "r");
+	char line[256];
+	int lines = 0;
+	while (f && fgets(line, sizeof line, f))
+		lines += strncmp(line, "revolut ", 8) == 0 || strncmp(line, "kefu ", 5) == 0;
+	if (f)
+		fclose(f);
+	CHECK(lines == 2);
+	unlink(path);
+	asr_lm_destroy(lm);
+	asr_lex_destroy(x);
+}
+
+int main(void)
+{
+	test_normalize();
+	test_lm(3);
+	test_lm(2);
+	test_lm(1);
+	test_wer();
+	test_lex();
+	if (failures) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
