@@ -113,7 +113,9 @@ def run_sklearn(train, test, oos):
            '--test', test]
     if oos:
         cmd += ['--oos-label', oos]
-    r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    env = dict(os.environ, OPENBLAS_NUM_THREADS='1', OMP_NUM_THREADS='1')  # one core, as kefu
+    r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                  env=env).stdout)
     r['accuracy_shown'] = r['in_scope_accuracy'] if oos else r['accuracy']
     return r
 
