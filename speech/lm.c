@@ -589,6 +589,11 @@ double asr_lm_logprob(const asr_lm *lm, const char *w, const char *const *hist)
 	return log10(backoff_prob(lm, ids, nh + 1));
 }
 
+int asr_lm_known(const asr_lm *lm, const char *w)
+{
+	return sp_strtab_find(&lm->voc, w, strlen(w)) > W_EOS;
+}
+
 size_t asr_lm_vocab_size(const asr_lm *lm)
 {
 	return lm->voc.n - 3;

@@ -145,6 +145,8 @@ int asr_lm_estimate(asr_lm *lm);
 double asr_lm_logprob(const asr_lm *lm, const char *w, const char *const *hist);
 /* Writes the model as an ARPA file; 0 or -1 (errno set). */
 int asr_lm_write_arpa(const asr_lm *lm, const char *path);
+/* 1 if w (normalised) is in the vocabulary, else 0. */
+int asr_lm_known(const asr_lm *lm, const char *w);
 /* Vocabulary (without <s>, </s>, <unk>): count and i-th word (owned by lm). */
 size_t asr_lm_vocab_size(const asr_lm *lm);
 const char *asr_lm_vocab_word(const asr_lm *lm, size_t i);

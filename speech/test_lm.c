@@ -143,6 +143,7 @@ static void test_lm(int order)
 	if (order >= 2)   /* a unigram model knows refund is more frequent */
 		CHECK(asr_lm_logprob(lm, "still", hu) > asr_lm_logprob(lm, "refund", hu));
 	CHECK(asr_lm_logprob(lm, "zebra", hu) == asr_lm_logprob(lm, "<unk>", hu));
+	CHECK(asr_lm_known(lm, "refund") && !asr_lm_known(lm, "zebra") && !asr_lm_known(lm, "</s>"));
 
 	if (m)
 		ngram_model_free(m);

@@ -263,9 +263,8 @@ int main(int argc, char **argv)
 		asr_text_normalize(rows[i].text, norm, sizeof norm);
 		char *save = NULL;
 		for (char *w = strtok_r(norm, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-			const char *h[] = { NULL };
 			words++;
-			oov += asr_lm_logprob(lm, w, h) == asr_lm_logprob(lm, "<unk>", h);
+			oov += !asr_lm_known(lm, w);
 		}
 	}
 	printf("held-out words not in the domain LM: %zu of %zu (%.1f %%)\n", oov, words,
