@@ -146,7 +146,7 @@ class Kefud:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def log_tail(self, n=60):
+    def log_tail(self, n=120):
         if not self.logpath or not os.path.exists(self.logpath):
             return ""
         with open(self.logpath, "rb") as f:
