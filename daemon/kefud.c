@@ -43,7 +43,7 @@ static void raise_nofile(void)
  * Returns the bot (one reference) or NULL with err set. */
 static struct nlu_bot *load_bot(const struct kefu_conf *conf, char *err, size_t errlen)
 {
-	struct nlu_opts opts = { .threshold = conf->threshold };
+	struct nlu_opts opts = { .threshold = conf->threshold, .models = conf->models };
 	struct nlu_bot *bot = NULL;
 	char why[512];
 	struct store *st = store_open(conf->db, why, sizeof why);
@@ -133,17 +133,19 @@ int kefud_main(int argc, char **argv)
 
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
+	kd_pool_stop(pool);
+	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
-	store_writer_stop(writer);
 	kd_server_destroy(srv);
 	kd_bots_destroy(bots);
 	LOG_INFO("stopped");
 	return 0;
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
-	kd_pool_destroy(pool);
+	kd_pool_stop(pool);
 	if (writer)
 		store_writer_stop(writer);
+	kd_pool_destroy(pool);
 	kd_server_destroy(srv);
 	kd_bots_destroy(bots);
 	return 1;

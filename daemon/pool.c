@@ -422,7 +422,7 @@ fail:
 	return NULL;
 }
 
-void kd_pool_destroy(struct kd_pool *p)
+void kd_pool_stop(struct kd_pool *p)
 {
 	struct kd_job *job;
 
@@ -431,11 +431,20 @@ void kd_pool_destroy(struct kd_pool *p)
 	if (p->jobs)
 		cm_queue_close(p->jobs);
 	for (int i = 0; p->w && i < p->n; i++)
-		if (p->w[i].started)
+		if (p->w[i].started) {
 			pthread_join(p->w[i].thread, NULL);
+			p->w[i].started = 0;
+		}
 	/* Workers drain the queue before they exit; anything left never started. */
 	while (p->jobs && (job = cm_queue_pop(p->jobs)))
 		kd_job_free(job);
+}
+
+void kd_pool_destroy(struct kd_pool *p)
+{
+	if (!p)
+		return;
+	kd_pool_stop(p);
 	for (int i = 0; p->w && i < p->n; i++) {
 		if (p->w[i].ns)
 			nlu_state_destroy(p->w[i].ns);

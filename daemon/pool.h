@@ -76,8 +76,12 @@ struct kd_pool;
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
 			       struct store_writer *writer, kd_post_fn post, void *post_arg,
 			       char *err, size_t errlen);
-/* Closes the job queue, lets the workers finish the jobs already queued, joins them
- * and frees everything.  Results of finished jobs are posted as usual. */
+/* Closes the job queue, lets the workers finish the jobs already queued and joins them.
+ * Results of finished jobs are posted as usual; turns they submitted may still be in
+ * the store writer, whose done callbacks use the pool: stop the writer after this and
+ * before kd_pool_destroy.  Calling it twice is fine.  Main thread. */
+void kd_pool_stop(struct kd_pool *p);
+/* Stops the pool if still running and frees everything. */
 void kd_pool_destroy(struct kd_pool *p);
 
 /* Service thread.  0 = queued (the pool owns job), 1 = queue full, -1 = stopping. */

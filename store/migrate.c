@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 2):
+ * Schema (version 3):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
@@ -29,6 +29,20 @@
  *              metrics (JSON), data_hash (of the training data), created (ms).
  *   operators  (version 2) console users: unique login, argon2 encoded password hash,
  *              role, disabled flag.  Filled by the operator-console issue.
+ * Version 3 (media, people, pictures):
+ *   attachments the bytes of a voice clip or picture a customer sent, tied to the
+ *              customer message row that carries its transcript / OCR text; kind
+ *              ("audio", "image"), mime, sha256 (hex), unsafe flag (pictures the safety
+ *              model refused: never shown unblurred), meta JSON (what was heard / seen).
+ *   feedback   thumbs up (+1) / down (-1) on one bot reply (UNIQUE per reply: the
+ *              latest vote wins).
+ *   ratings    the customer's 1-5 star rating of a session, with an optional comment.
+ *   handoffs   a request to talk to a person: reason, requested/taken/closed (ms),
+ *              operator (NULL until one takes it).  sessions.state says "waiting".
+ *   pictures   reference and labelled pictures: the answer they illustrate (may be NULL
+ *              for pictures that only teach a category), category label, source name,
+ *              sha256 (unique), encoded bytes, and the embedding (float32 BLOB) of the
+ *              model named in embed_model, recomputed when that model changes.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -98,6 +112,53 @@ static const struct migration migrations[] = {
 	  "  role TEXT NOT NULL DEFAULT 'operator',"
 	  "  disabled INTEGER NOT NULL DEFAULT 0,"
 	  "  created_ms INTEGER NOT NULL);" },
+	{ "attachments, feedback, ratings, handoffs, pictures",
+	  "CREATE TABLE attachments ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	  "  kind TEXT NOT NULL,"
+	  "  mime TEXT NOT NULL DEFAULT '',"
+	  "  sha256 TEXT NOT NULL,"
+	  "  data BLOB NOT NULL,"
+	  "  unsafe INTEGER NOT NULL DEFAULT 0,"
+	  "  meta TEXT,"
+	  "  created_ms INTEGER NOT NULL);"
+	  "CREATE INDEX attachments_message ON attachments(message_id);"
+	  "CREATE TABLE feedback ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	  "  value INTEGER NOT NULL CHECK (value IN (-1, 1)),"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  UNIQUE(message_id));"
+	  "CREATE TABLE ratings ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),"
+	  "  comment TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL);"
+	  "CREATE INDEX ratings_session ON ratings(session_id);"
+	  "CREATE TABLE handoffs ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  reason TEXT NOT NULL DEFAULT '',"
+	  "  operator_id INTEGER REFERENCES operators(id) ON DELETE SET NULL,"
+	  "  requested_ms INTEGER NOT NULL,"
+	  "  taken_ms INTEGER,"
+	  "  closed_ms INTEGER);"
+	  "CREATE INDEX handoffs_open ON handoffs(session_id) WHERE closed_ms IS NULL;"
+	  "CREATE TABLE pictures ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  answer_id INTEGER REFERENCES answers(id) ON DELETE CASCADE,"
+	  "  label TEXT NOT NULL DEFAULT '',"
+	  "  source TEXT NOT NULL DEFAULT '',"
+	  "  sha256 TEXT NOT NULL UNIQUE,"
+	  "  data BLOB NOT NULL,"
+	  "  embed_model TEXT,"
+	  "  embedding BLOB,"
+	  "  created_ms INTEGER NOT NULL);"
+	  "CREATE INDEX pictures_answer ON pictures(answer_id);"
+	  "CREATE INDEX pictures_label ON pictures(label);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
