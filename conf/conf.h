@@ -34,6 +34,16 @@ struct kefu_conf {
 	int demo;                    /* seed the demo answer store into an empty database */
 	int serv_buf;                /* lws pt_serv_buf_size */
 	double threshold;            /* confidence below which kefu offers choices instead */
+	/* voice clips and pictures (daemon/upload.c, docs/protocol.md "Uploads") */
+	int max_upload;              /* largest announced upload in bytes */
+	int asr;                     /* accept voice clips */
+	double max_audio_seconds;    /* longest voice clip */
+	double asr_domain_weight;    /* weight of the store's LM mixed with the generic one */
+	double asr_threshold;        /* transcript confidence below which kefu asks back */
+	char tts_voice[CONF_STR_MAX];/* flite voice of spoken replies */
+	int vision;                  /* accept pictures */
+	char ocr_langs[CONF_STR_MAX];/* tesseract languages, "" = no OCR */
+	int max_image_pixels;        /* largest picture (header width x height) */
 };
 
 /* Fills c with the defaults. */

@@ -1,10 +1,10 @@
 /* daemon/kefud.c — start-up and shutdown of kefud, in order (main thread).
  *
  *   conf -> log level -> signal mask -> store (seed the demo into an empty one) ->
- *   bot -> store writer -> lws context (listening, port file) -> workers ->
- *   signal thread -> service loop ... stop -> quiesce -> signal thread -> workers
- *   (finish queued jobs) -> writer (commits and acknowledges what is queued) ->
- *   lws context -> bot.
+ *   bot -> store writer -> lws context (listening, port file) -> media models (CNNs;
+ *   the domain language model builds on its own thread) -> workers -> signal thread ->
+ *   service loop ... stop -> quiesce -> signal thread -> workers (finish queued jobs)
+ *   -> writer (commits and acknowledges what is queued) -> media -> lws context -> bot.
  *
  * Start-up errors print one clear line and exit non-zero before anything is served.
  */
@@ -17,6 +17,7 @@
 #include "bots.h"
 #include "conf.h"
 #include "log.h"
+#include "media.h"
 #include "nlu.h"
 #include "pool.h"
 #include "server.h"
@@ -86,6 +87,7 @@ int kefud_main(int argc, char **argv)
 	struct store_writer *writer = NULL;
 	struct kd_server *srv = NULL;
 	struct kd_pool *pool = NULL;
+	struct kd_media *media = NULL;
 	struct kd_signals *sig = NULL;
 	char err[2048];
 	int rc;
@@ -120,10 +122,13 @@ int kefud_main(int argc, char **argv)
 	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
 	if (!srv)
 		goto fail;
-	pool = kd_pool_create(&conf, bots, writer, kd_server_post, srv, err, sizeof err);
+	media = kd_media_create(&conf, err, sizeof err);
+	if (!media)
+		goto fail;
+	pool = kd_pool_create(&conf, bots, writer, media, kd_server_post, srv, err, sizeof err);
 	if (!pool)
 		goto fail;
-	sig = kd_signals_start(srv, bots, &conf);
+	sig = kd_signals_start(srv, bots, media, &conf);
 	if (!sig) {
 		snprintf(err, sizeof err, "cannot start the signal thread");
 		goto fail;
@@ -136,6 +141,7 @@ int kefud_main(int argc, char **argv)
 	kd_pool_stop(pool);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
+	kd_media_destroy(media);
 	kd_server_destroy(srv);
 	kd_bots_destroy(bots);
 	LOG_INFO("stopped");
@@ -146,6 +152,7 @@ fail:
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);
+	kd_media_destroy(media);
 	kd_server_destroy(srv);
 	kd_bots_destroy(bots);
 	return 1;

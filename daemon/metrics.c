@@ -20,6 +20,11 @@ static const double bucket_le[KD_LAT_BUCKETS] = {
 static const char *const kind_names[KD_K_COUNT] = {
 	[KD_K_MESSAGE] = "message", [KD_K_HELLO] = "hello", [KD_K_PING] = "ping",
 	[KD_K_REPLY] = "reply", [KD_K_FALLBACK] = "fallback", [KD_K_RESEND] = "resend",
+	[KD_K_AUDIO] = "audio", [KD_K_IMAGE] = "image",
+};
+
+static const char *const media_names[KD_MEDIA_COUNT] = {
+	[KD_MEDIA_AUDIO] = "audio", [KD_MEDIA_IMAGE] = "image",
 };
 
 void kd_metrics_init(struct kd_metrics *m)
@@ -28,15 +33,30 @@ void kd_metrics_init(struct kd_metrics *m)
 	m->start_ms = cm_wall_ms();
 }
 
-void kd_metrics_latency(struct kd_metrics *m, double s)
+static int bucket_of(double s)
 {
 	int i = 0;
 
 	while (i < KD_LAT_BUCKETS && s > bucket_le[i])
 		i++;
-	m->lat_bucket[i]++;
+	return i;
+}
+
+void kd_metrics_latency(struct kd_metrics *m, double s)
+{
+	m->lat_bucket[bucket_of(s)]++;
 	m->lat_sum += s;
 	m->lat_count++;
+}
+
+void kd_metrics_media(struct kd_metrics *m, enum kd_media_kind kind, double s,
+		      double audio_seconds)
+{
+	m->media_bucket[kind][bucket_of(s)]++;
+	m->media_sum[kind] += s;
+	m->media_count[kind]++;
+	if (kind == KD_MEDIA_AUDIO)
+		m->audio_seconds += audio_seconds;
 }
 
 /* Prometheus label values escape backslash, double quote and newline. */
@@ -91,6 +111,28 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 		(unsigned long long)cum);
 	fprintf(f, "kefu_reply_latency_seconds_sum %.9g\n", m->lat_sum);
 	fprintf(f, "kefu_reply_latency_seconds_count %llu\n", (unsigned long long)m->lat_count);
+
+	head(f, "kefu_media_seconds", "histogram",
+	     "Worker time per upload: decode + speech recognition (audio), or decode + OCR + "
+	     "codes + CNN (image).");
+	for (int k = 0; k < KD_MEDIA_COUNT; k++) {
+		cum = 0;
+		for (int i = 0; i < KD_LAT_BUCKETS; i++) {
+			cum += m->media_bucket[k][i];
+			fprintf(f, "kefu_media_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n",
+				media_names[k], bucket_le[i], (unsigned long long)cum);
+		}
+		cum += m->media_bucket[k][KD_LAT_BUCKETS];
+		fprintf(f, "kefu_media_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n",
+			media_names[k], (unsigned long long)cum);
+		fprintf(f, "kefu_media_seconds_sum{kind=\"%s\"} %.9g\n", media_names[k],
+			m->media_sum[k]);
+		fprintf(f, "kefu_media_seconds_count{kind=\"%s\"} %llu\n", media_names[k],
+			(unsigned long long)m->media_count[k]);
+	}
+	head(f, "kefu_audio_seconds_total", "counter",
+	     "Length of the voice clips recognised, in seconds.");
+	fprintf(f, "kefu_audio_seconds_total %.9g\n", m->audio_seconds);
 
 	head(f, "kefu_sessions_open", "gauge", "WebSocket chat connections open now.");
 	fprintf(f, "kefu_sessions_open %lld\n", (long long)m->sessions_open);

@@ -21,8 +21,13 @@ enum kd_kind {
 	KD_K_REPLY,         /* replies sent for newly logged turns */
 	KD_K_FALLBACK,      /* ... of which offered choices instead of an answer */
 	KD_K_RESEND,        /* replies re-sent for an already logged client id */
+	KD_K_AUDIO,         /* voice clips accepted (announced or inline) */
+	KD_K_IMAGE,         /* pictures accepted */
 	KD_K_COUNT
 };
+
+/* Uploads whose processing time kefu_media_seconds records. */
+enum kd_media_kind { KD_MEDIA_AUDIO = 0, KD_MEDIA_IMAGE, KD_MEDIA_COUNT };
 
 #define KD_LAT_BUCKETS 14
 
@@ -32,6 +37,11 @@ struct kd_metrics {
 	uint64_t lat_bucket[KD_LAT_BUCKETS + 1];   /* non-cumulative; last is +Inf */
 	double lat_sum;
 	uint64_t lat_count;
+	/* worker time per upload (decode + ASR, or decode + OCR + codes + CNN) */
+	uint64_t media_bucket[KD_MEDIA_COUNT][KD_LAT_BUCKETS + 1];
+	double media_sum[KD_MEDIA_COUNT];
+	uint64_t media_count[KD_MEDIA_COUNT];
+	double audio_seconds;          /* length of the voice clips recognised */
 	uint64_t sessions_total;       /* WebSocket connections accepted */
 	int64_t sessions_open;
 	uint64_t rejected_origin, rejected_full, rejected_path;
@@ -53,6 +63,9 @@ struct kd_gauges {
 void kd_metrics_init(struct kd_metrics *m);
 /* Records one reply latency in seconds. */
 void kd_metrics_latency(struct kd_metrics *m, double seconds);
+/* Records one upload's worker time (and, for audio, the clip's length) in seconds. */
+void kd_metrics_media(struct kd_metrics *m, enum kd_media_kind kind, double seconds,
+		      double audio_seconds);
 /* Renders the Prometheus text format 0.0.4.  Returns a malloc'd NUL-terminated body
  * (caller frees) with *len set, or NULL on allocation failure. */
 char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len);

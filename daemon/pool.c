@@ -8,9 +8,13 @@
  * happened.  Session creation, resume, history and resend look-ups are plain reads
  * and writes on the worker's connection; a new turn goes to the store writer, whose
  * done callback (writer thread) posts the reply: a reply leaves only after its turn
- * committed.  Workers never touch a struct lws; they only call post().
+ * committed.  Workers never touch a struct lws; they only call post().  Voice clips
+ * and pictures (KD_JOB_AUDIO/IMAGE) are handled in upload.c with the same helpers
+ * (pool_int.h); each worker's ASR/vision state is made on its first upload (media.h).
  */
 #include "pool.h"
+#include "pool_int.h"
+#include "people.h"
 
 #include <cblas.h>
 #include <pthread.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "bots.h"
+#include "media.h"
 #include "clock.h"
 #include "log.h"
 #include "nlu.h"
@@ -27,29 +32,6 @@
 static const char greeting[] =
 	"Hello! How can I help you today? You can write in English or Chinese. "
 	"您好！请问有什么可以帮您？";
-
-struct kd_worker {
-	struct kd_pool *pool;
-	int idx;
-	pthread_t thread;
-	int started;
-	struct store *st;           /* this worker's connection */
-	struct nlu_bot *bot;        /* this worker's reference */
-	struct nlu_state *ns;       /* scratch for bot */
-	unsigned gen;               /* generation of bot */
-};
-
-struct kd_pool {
-	const struct kefu_conf *conf;
-	struct kd_bots *bots;
-	struct store_writer *writer;
-	kd_post_fn post;
-	void *post_arg;
-	struct cm_queue *jobs;
-	size_t cap;
-	int n;
-	struct kd_worker *w;
-};
 
 /* What the writer's done callback needs to finish a turn. */
 struct turn_ctx {
@@ -75,6 +57,7 @@ void kd_job_free(struct kd_job *j)
 	if (!j)
 		return;
 	free(j->text);
+	free(j->data);
 	free(j);
 }
 
@@ -82,12 +65,12 @@ void kd_result_free(struct kd_result *r)
 {
 	if (!r)
 		return;
-	kd_frame_free(r->frame);
+	kd_frame_free_list(r->frame);
 	kd_job_free(r->job);
 	free(r);
 }
 
-static struct kd_result *result_new(const struct kd_job *job, int kind)
+struct kd_result *kd_result_new(const struct kd_job *job, int kind)
 {
 	struct kd_result *r = calloc(1, sizeof *r);
 
@@ -99,11 +82,10 @@ static struct kd_result *result_new(const struct kd_job *job, int kind)
 	return r;
 }
 
-/* Posts an error result for job (best effort when memory is short). */
-static void post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
+void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
 		       const char *msg)
 {
-	struct kd_result *r = result_new(job, KD_RES_ERROR);
+	struct kd_result *r = kd_result_new(job, KD_RES_ERROR);
 
 	if (!r)
 		return;
@@ -113,15 +95,14 @@ static void post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err 
 	p->post(p->post_arg, r);
 }
 
-/* Posts r if it has its frame, else an internal error; frees r then. */
-static void post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
+void kd_post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
 {
 	if (r && r->frame) {
 		p->post(p->post_arg, r);
 		return;
 	}
 	kd_result_free(r);
-	post_error(p, job, KD_E_INTERNAL, "out of memory");
+	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
 }
 
 /* ---- jobs ---------------------------------------------------------------------------- */
@@ -135,16 +116,16 @@ static void do_open(struct kd_worker *w, struct kd_job *job)
 
 	if (rc) {
 		LOG_ERR("session_create: %s", store_errmsg(w->st));
-		post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
+		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
 		return;
 	}
-	r = result_new(job, KD_RES_SESSION);
+	r = kd_result_new(job, KD_RES_SESSION);
 	if (r) {
 		r->session_id = sid;
 		memcpy(r->token, token, sizeof token);
 		r->frame = kd_frame_welcome(token, greeting);
 	}
-	post_or_fail(w->pool, job, r);
+	kd_post_or_fail(w->pool, job, r);
 }
 
 struct history_ctx {
@@ -174,30 +155,29 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 	int rc = store_session_find(w->st, job->token, &sid);
 
 	if (rc == STORE_NOT_FOUND) {
-		post_error(w->pool, job, KD_E_UNKNOWN_SESSION, "no session has this token");
+		kd_post_error(w->pool, job, KD_E_UNKNOWN_SESSION, "no session has this token");
 		goto out;
 	}
 	if (rc == 0 && h.items && c->history_limit > 0)
 		rc = store_history(w->st, sid, c->history_limit, history_cb, &h);
 	if (rc || !h.items) {
 		LOG_ERR("history: %s", rc < 0 ? store_errmsg(w->st) : "out of memory");
-		post_error(w->pool, job, KD_E_INTERNAL, "could not read the session");
+		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not read the session");
 		goto out;
 	}
-	r = result_new(job, KD_RES_SESSION);
+	r = kd_result_new(job, KD_RES_SESSION);
 	if (r) {
 		r->session_id = sid;
 		memcpy(r->token, job->token, sizeof r->token);
 		r->frame = kd_frame_history(job->token, h.items);
 	}
-	post_or_fail(w->pool, job, r);
+	kd_post_or_fail(w->pool, job, r);
 out:
 	json_decref(h.items);
 }
 
-/* Switches to the newest bot when a reload happened.  Keeps the old one if the new
- * state cannot be allocated (and tries again next time). */
-static void refresh_bot(struct kd_worker *w)
+/* Keeps the old bot if the new state cannot be allocated (and tries again next time). */
+void kd_worker_refresh_bot(struct kd_worker *w)
 {
 	struct kd_bots *bots = w->pool->bots;
 	struct nlu_bot *bot;
@@ -232,13 +212,13 @@ static void turn_done(void *arg, int rc)
 	if (rc == STORE_DUPLICATE) {
 		/* Another connection of this session logged the same client id first: send
 		 * what was logged, not what we computed. */
-		kd_frame_free(r->frame);
+		kd_frame_free_list(r->frame);
 		r->frame = NULL;
 		r->kind = KD_RES_RETRY;
 		r->job = t->job;
 		t->job = NULL;
 	} else if (rc < 0) {
-		kd_frame_free(r->frame);
+		kd_frame_free_list(r->frame);
 		r->kind = KD_RES_ERROR;
 		r->err = KD_E_INTERNAL;
 		r->frame = kd_frame_error(KD_E_INTERNAL, t->job->id,
@@ -247,6 +227,33 @@ static void turn_done(void *arg, int rc)
 	p->post(p->post_arg, r);
 	kd_job_free(t->job);
 	free(t);
+}
+
+int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *turn,
+		   struct kd_result *res)
+{
+	struct turn_ctx *t = calloc(1, sizeof *t);
+
+	if (!t) {
+		store_turn_free(turn);
+		kd_result_free(res);
+		kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
+		return 0;
+	}
+	t->pool = p;
+	t->res = res;
+	t->job = job;
+	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
+	turn->done = turn_done;
+	turn->arg = t;
+	if (store_writer_submit(p->writer, turn) == 0)
+		return 1;
+	/* The writer is stopping: we still own turn (and job through t). */
+	store_turn_free(turn);
+	kd_result_free(res);
+	free(t);
+	kd_post_error(p, job, KD_E_INTERNAL, "kefud is shutting down");
+	return 0;
 }
 
 static char *dup_str(const char *s)
@@ -261,42 +268,40 @@ static int do_message(struct kd_worker *w, struct kd_job *job)
 	struct store_message logged = { 0 };
 	struct nlu_reply rep;
 	struct store_turn *turn = NULL;
-	struct turn_ctx *t = NULL;
 	struct kd_result *r = NULL;
 	json_t *meta = NULL;
 	int rc;
 
 	if (job->session_id <= 0) {
-		post_error(p, job, KD_E_INTERNAL, "this connection has no session");
+		kd_post_error(p, job, KD_E_INTERNAL, "this connection has no session");
 		return 0;
 	}
 	rc = store_turn_find(w->st, job->session_id, job->id, &logged);
 	if (rc == 0) {
-		r = result_new(job, KD_RES_RESEND);
+		r = kd_result_new(job, KD_RES_RESEND);
 		if (r)
 			r->frame = kd_frame_reply_logged(job->id, &logged);
 		store_message_clear(&logged);
-		post_or_fail(p, job, r);
+		kd_post_or_fail(p, job, r);
 		return 0;
 	}
 	if (rc != STORE_NOT_FOUND) {
 		LOG_ERR("turn_find: %s", store_errmsg(w->st));
-		post_error(p, job, KD_E_INTERNAL, "could not read the session");
+		kd_post_error(p, job, KD_E_INTERNAL, "could not read the session");
 		return 0;
 	}
 
-	refresh_bot(w);
+	kd_worker_refresh_bot(w);
 	if (!w->ns || !job->text) {
-		post_error(p, job, KD_E_INTERNAL, "no bot loaded");
+		kd_post_error(p, job, KD_E_INTERNAL, "no bot loaded");
 		return 0;
 	}
 	nlu_bot_reply(w->bot, w->ns, job->text, job->text_len, &rep);
 
 	meta = kd_reply_meta(&rep, job->id);
-	r = result_new(job, KD_RES_REPLY);
+	r = kd_result_new(job, KD_RES_REPLY);
 	turn = calloc(1, sizeof *turn);
-	t = calloc(1, sizeof *t);
-	if (!meta || !r || !turn || !t)
+	if (!meta || !r || !turn)
 		goto oom;
 	r->fallback = rep.fallback;
 	r->frame = kd_frame_reply(job->id, rep.text, rep.answer_id, rep.confidence, meta);
@@ -308,30 +313,16 @@ static int do_message(struct kd_worker *w, struct kd_job *job)
 	turn->reply_kind = STORE_MSG_BOT;
 	turn->answer_id = rep.answer_id;
 	turn->confidence = rep.confidence;
-	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
 	turn->reply_meta = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(4));
-	turn->done = turn_done;
-	turn->arg = t;
 	if (!r->frame || !turn->client_id || !turn->reply_text || !turn->reply_meta)
 		goto oom;
-	t->pool = p;
-	t->res = r;
-	t->job = job;
 	json_decref(meta);
-	if (store_writer_submit(p->writer, turn) == 0)
-		return 1;
-	/* The writer is stopping: we still own turn (and job through t). */
-	store_turn_free(turn);
-	kd_result_free(r);
-	free(t);
-	post_error(p, job, KD_E_INTERNAL, "kefud is shutting down");
-	return 0;
+	return kd_submit_turn(p, job, turn, r);
 oom:
 	json_decref(meta);
 	store_turn_free(turn);
 	kd_result_free(r);
-	free(t);
-	post_error(p, job, KD_E_INTERNAL, "out of memory");
+	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
 	return 0;
 }
 
@@ -353,8 +344,19 @@ static void *worker_main(void *arg)
 		case KD_JOB_MESSAGE:
 			handed = do_message(w, job);
 			break;
+		case KD_JOB_AUDIO:
+			handed = kd_do_audio(w, job);
+			break;
+		case KD_JOB_IMAGE:
+			handed = kd_do_image(w, job);
+			break;
+		case KD_JOB_FEEDBACK:
+		case KD_JOB_RATING:
+		case KD_JOB_HANDOFF:
+			kd_people_run(w, job);
+			break;
 		default:
-			post_error(w->pool, job, KD_E_INTERNAL, "unknown job");
+			kd_post_error(w->pool, job, KD_E_INTERNAL, "unknown job");
 		}
 		if (!handed)
 			kd_job_free(job);
@@ -365,8 +367,8 @@ static void *worker_main(void *arg)
 /* ---- life cycle -------------------------------------------------------------------- */
 
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
-			       struct store_writer *writer, kd_post_fn post, void *post_arg,
-			       char *err, size_t errlen)
+			       struct store_writer *writer, struct kd_media *media,
+			       kd_post_fn post, void *post_arg, char *err, size_t errlen)
 {
 	struct kd_pool *p = calloc(1, sizeof *p);
 	long cores;
@@ -378,6 +380,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	p->conf = conf;
 	p->bots = bots;
 	p->writer = writer;
+	p->media = media;
 	p->post = post;
 	p->post_arg = post_arg;
 	p->cap = (size_t)conf->queue_size;
@@ -402,7 +405,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 		w->st = store_open(conf->db, err, errlen);
 		if (!w->st)
 			goto fail;
-		refresh_bot(w);
+		kd_worker_refresh_bot(w);
 		if (!w->ns) {
 			snprintf(err, errlen, "out of memory for the worker's NLU state");
 			goto fail;
@@ -452,6 +455,7 @@ void kd_pool_destroy(struct kd_pool *p)
 			nlu_bot_unref(p->w[i].bot);
 		if (p->w[i].st)
 			store_close(p->w[i].st);
+		kd_media_worker_destroy(p->w[i].mw);
 	}
 	free(p->w);
 	cm_queue_destroy(p->jobs);

@@ -4,9 +4,11 @@
  */
 #include "proto.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "people.h"
 #include "utf8.h"
 
 #ifndef KEFU_VERSION
@@ -29,6 +31,19 @@ static const char *const err_names[KD_E_COUNT] = {
 	[KD_E_BUSY] = "busy",
 	[KD_E_UNKNOWN_SESSION] = "unknown_session",
 	[KD_E_INTERNAL] = "internal",
+	[KD_E_UNSUPPORTED_AUDIO] = "unsupported_audio",
+	[KD_E_AUDIO_TOO_LONG] = "audio_too_long",
+	[KD_E_AUDIO_TOO_LARGE] = "audio_too_large",
+	[KD_E_CORRUPT_AUDIO] = "corrupt_audio",
+	[KD_E_EMPTY_AUDIO] = "empty_audio",
+	[KD_E_NO_SPEECH] = "no_speech",
+	[KD_E_UNSUPPORTED_IMAGE] = "unsupported_image",
+	[KD_E_IMAGE_TOO_LARGE] = "image_too_large",
+	[KD_E_CORRUPT_IMAGE] = "corrupt_image",
+	[KD_E_UPLOAD_TOO_LARGE] = "upload_too_large",
+	[KD_E_UPLOAD_EXPECTED] = "upload_expected",
+	[KD_E_UNKNOWN_MESSAGE] = "unknown_message",
+	[KD_E_INVALID_VALUE] = "invalid_value",
 };
 
 const char *kd_err_name(enum kd_err e)
@@ -78,9 +93,24 @@ struct kd_frame *kd_frame_from_json(const json_t *j)
 	if (f) {
 		f->next = NULL;
 		f->len = g.len;
+		f->binary = 0;
 		memcpy(f->buf + LWS_PRE, g.p + LWS_PRE, g.len);
 	}
 	free(g.p);
+	return f;
+}
+
+struct kd_frame *kd_frame_binary(const void *data, size_t len)
+{
+	struct kd_frame *f = malloc(sizeof *f + LWS_PRE + len);
+
+	if (f) {
+		f->next = NULL;
+		f->len = len;
+		f->binary = 1;
+		if (len)
+			memcpy(f->buf + LWS_PRE, data, len);
+	}
 	return f;
 }
 
@@ -151,7 +181,8 @@ json_t *kd_reply_meta(const struct nlu_reply *r, const char *client_id)
 /* Copies the meta fields into obj, with neutral values for missing ones. */
 static void add_meta(json_t *obj, const json_t *meta)
 {
-	static const char *const keys[] = { "title", "fallback", "lang", "quick_replies" };
+	static const char *const keys[] = { "title", "fallback", "lang", "quick_replies",
+					    "refused" };
 	json_t *v;
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -295,6 +326,8 @@ static int fail(struct kd_req *r, enum kd_err e, const char *msg)
 {
 	free(r->text);
 	r->text = NULL;
+	free(r->data);
+	r->data = NULL;
 	r->err = e;
 	r->err_msg = msg;
 	return 1;
@@ -308,6 +341,99 @@ static int is_token(const char *s, size_t len)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
+}
+
+/* Strict base64 (RFC 4648 alphabet, '=' padding optional, nothing else) into out, which
+ * has room for 3 * (len / 4) + 2 bytes.  Returns the decoded length, or -1. */
+static long b64_decode(const char *in, size_t len, unsigned char *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	long n = 0;
+
+	while (len && in[len - 1] == '=')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 :
+			c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return bits >= 6 ? -1 : n;    /* one lone trailing character is not base64 */
+}
+
+/* {"type":"audio"|"image","id":..,"bytes":N | "data":"base64", "mime":..,
+ *  "speak":bool (audio), "text":.. (image)} */
+static int parse_upload(json_t *j, int type, int max_text, struct kd_req *r)
+{
+	json_t *id = json_object_get(j, "id");
+	json_t *bytes = json_object_get(j, "bytes");
+	json_t *data = json_object_get(j, "data");
+	json_t *mime = json_object_get(j, "mime");
+	json_t *speak = json_object_get(j, "speak");
+	json_t *text = json_object_get(j, "text");
+
+	r->type = type;
+	if (!json_is_string(id))
+		return fail(r, KD_E_MISSING_FIELD, "\"id\" (string) is required");
+	if (!r->has_id)
+		return fail(r, KD_E_MISSING_FIELD, "\"id\" must be 1 to 64 characters");
+	if ((bytes != NULL) == (data != NULL))
+		return fail(r, KD_E_MISSING_FIELD,
+			    "an upload needs either \"bytes\" (a binary message follows) or "
+			    "\"data\" (base64)");
+	if (mime && !json_is_string(mime))
+		return fail(r, KD_E_MISSING_FIELD, "\"mime\" must be a string");
+	if (mime)
+		snprintf(r->mime, sizeof r->mime, "%s", json_string_value(mime));
+	if (speak && !json_is_boolean(speak))
+		return fail(r, KD_E_MISSING_FIELD, "\"speak\" must be true or false");
+	r->speak = type == KD_REQ_AUDIO && json_is_true(speak);
+	if (text && type == KD_REQ_IMAGE) {
+		const char *s;
+		size_t n;
+
+		if (!json_is_string(text))
+			return fail(r, KD_E_MISSING_FIELD, "\"text\" must be a string");
+		s = json_string_value(text);
+		n = json_string_length(text);
+		if (kd_utf8_count(s, n) > (size_t)max_text)
+			return fail(r, KD_E_TEXT_TOO_LONG,
+				    "\"text\" is longer than max_text characters");
+		if (!kd_utf8_blank(s, n)) {
+			r->text = malloc(n + 1);
+			if (!r->text)
+				return fail(r, KD_E_INTERNAL, "out of memory");
+			memcpy(r->text, s, n + 1);
+			r->text_len = n;
+		}
+	}
+	if (bytes) {
+		if (!json_is_integer(bytes) || json_integer_value(bytes) < 0)
+			return fail(r, KD_E_MISSING_FIELD,
+				    "\"bytes\" must be a non-negative integer");
+		r->has_bytes = 1;
+		r->bytes = (size_t)json_integer_value(bytes);
+		return 0;
+	}
+	if (!json_is_string(data))
+		return fail(r, KD_E_MISSING_FIELD, "\"data\" must be a base64 string");
+	size_t n = json_string_length(data);
+	r->data = malloc(3 * (n / 4) + 3);
+	if (!r->data)
+		return fail(r, KD_E_INTERNAL, "out of memory");
+	long got = b64_decode(json_string_value(data), n, r->data);
+	if (got < 0)
+		return fail(r, KD_E_MISSING_FIELD, "\"data\" is not valid base64");
+	r->data_len = (size_t)got;
+	return 0;
 }
 
 static int parse_obj(json_t *j, int max_text, struct kd_req *r)
@@ -367,6 +493,12 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 		r->text_len = n;
 		return 0;
 	}
+	if (!strcmp(t, "audio") || !strcmp(t, "image"))
+		return parse_upload(j, !strcmp(t, "audio") ? KD_REQ_AUDIO : KD_REQ_IMAGE,
+				    max_text, r);
+	int people = kd_people_parse(j, t, max_text, r);   /* feedback, rating, handoff */
+	if (people >= 0)
+		return people;
 	return fail(r, KD_E_UNKNOWN_TYPE, "unknown \"type\"");
 }
 
@@ -395,4 +527,6 @@ void kd_req_clear(struct kd_req *r)
 {
 	free(r->text);
 	r->text = NULL;
+	free(r->data);
+	r->data = NULL;
 }

@@ -35,6 +35,21 @@ enum kd_err {
 	KD_E_BUSY,
 	KD_E_UNKNOWN_SESSION,
 	KD_E_INTERNAL,
+	/* uploads (voice clips and pictures) */
+	KD_E_UNSUPPORTED_AUDIO,
+	KD_E_AUDIO_TOO_LONG,
+	KD_E_AUDIO_TOO_LARGE,
+	KD_E_CORRUPT_AUDIO,
+	KD_E_EMPTY_AUDIO,
+	KD_E_NO_SPEECH,
+	KD_E_UNSUPPORTED_IMAGE,
+	KD_E_IMAGE_TOO_LARGE,
+	KD_E_CORRUPT_IMAGE,
+	KD_E_UPLOAD_TOO_LARGE,
+	KD_E_UPLOAD_EXPECTED,
+	/* people: feedback, rating, handoff (people.c) */
+	KD_E_UNKNOWN_MESSAGE,
+	KD_E_INVALID_VALUE,
 	KD_E_COUNT
 };
 const char *kd_err_name(enum kd_err e);
@@ -44,31 +59,48 @@ const char *kd_err_name(enum kd_err e);
 struct kd_frame {
 	struct kd_frame *next;
 	size_t len;                  /* payload bytes at buf + LWS_PRE */
+	int binary;                  /* sent as a binary WebSocket message (else text) */
 	unsigned char buf[];
 };
 #define KD_FRAME_PAYLOAD(f) ((f)->buf + LWS_PRE)
 
 /* Serialises j compactly.  Returns a new frame or NULL on allocation failure. */
 struct kd_frame *kd_frame_from_json(const json_t *j);
+/* A binary frame holding a copy of data[0..len).  NULL on allocation failure. */
+struct kd_frame *kd_frame_binary(const void *data, size_t len);
 void kd_frame_free(struct kd_frame *f);
 /* Frees a whole ->next chain. */
 void kd_frame_free_list(struct kd_frame *f);
 
-enum kd_req_type { KD_REQ_MESSAGE = 1, KD_REQ_HELLO, KD_REQ_PING };
+enum kd_req_type { KD_REQ_MESSAGE = 1, KD_REQ_HELLO, KD_REQ_PING, KD_REQ_AUDIO,
+		   KD_REQ_IMAGE,
+		   KD_REQ_FEEDBACK, KD_REQ_RATING, KD_REQ_HANDOFF };   /* people.c */
 
 struct kd_req {
 	int type;                        /* enum kd_req_type */
 	int has_id;                      /* the frame had a readable id (echoed on errors) */
 	char id[KD_ID_BYTES + 1];
-	char *text;                      /* message: malloc'd, NUL-terminated; see kd_req_clear */
+	char *text;                      /* message: malloc'd, NUL-terminated; see kd_req_clear;
+					    image: the optional words (NULL if none) */
 	size_t text_len;                 /* bytes */
+	/* audio / image: either bytes (a binary message of that size follows) or data
+	 * (inline base64, decoded here; malloc'd, see kd_req_clear) */
+	int has_bytes;
+	size_t bytes;
+	unsigned char *data;
+	size_t data_len;
+	int speak;                       /* audio: "speak":true */
+	char mime[64];                   /* "" when absent */
+	char ref[KD_ID_BYTES + 1];       /* feedback: id of the rated message (people.c) */
+	int value;                       /* feedback: 1 or -1; rating: stars */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
 	enum kd_err err;                 /* set when kd_proto_parse returns 1 */
 	const char *err_msg;             /* static text for the error frame */
 };
 
 /* Parses one complete text frame buf[0..len).  max_text is the longest text in code
- * points.  Returns 0 with out filled (the caller owns out->text: kd_req_clear), or 1
+ * points (messages and a picture's words).  An upload header's "bytes" is returned as
+ * is: the caller checks it against max_upload.  Returns 0 with out filled (the caller owns out->text: kd_req_clear), or 1
  * with out->err / out->err_msg / out->id set (nothing to free).  Any thread. */
 int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out);
 void kd_req_clear(struct kd_req *r);

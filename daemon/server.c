@@ -5,7 +5,10 @@
  *  - ESTABLISHED: register the pss (sid), queue an OPEN job (session row + welcome).
  *  - RECEIVE: reassemble fragments up to max_frame (frame_too_large, rest discarded),
  *    parse and validate (proto.c), answer ping and errors at once, rate-limit
- *    messages, turn hello/message into jobs.  A connection has at most one job with
+ *    messages, turn hello/message into jobs.  An audio/image header with "bytes"
+ *    parks its job in pss->upload; the next binary message (any number of fragments,
+ *    at most the announced size <= max_upload) fills the job's buffer and the job is
+ *    submitted like a message.  Inline base64 uploads are jobs at once.  A connection has at most one job with
  *    the workers; later ones wait in its backlog (bounded: busy), so replies keep the
  *    customer's order.  A full pool queue also answers busy, never blocks.
  *  - Workers and the store writer post results to the done list and call
@@ -33,6 +36,7 @@
 #include "bots.h"
 #include "clock.h"
 #include "log.h"
+#include "people.h"
 #include "store.h"
 
 #define KD_WS_PROTOCOL "kefu.v1"
@@ -164,9 +168,13 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 		r->job = NULL;
 		break;
 	}
-	if (r->frame) {
-		send_frame(pss, r->frame);
-		r->frame = NULL;
+	if (r->media)
+		kd_metrics_media(&srv->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
+				 r->media_seconds, r->audio_seconds);
+	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
+		struct kd_frame *f = r->frame;
+		r->frame = f->next;
+		send_frame(pss, f);
 	}
 	if (pss->closing)
 		lws_callback_on_writable(pss->wsi);
@@ -190,6 +198,82 @@ static void drain_done(struct kd_server *srv)
 
 /* ---- input ------------------------------------------------------------------------- */
 
+/* A text frame other than ping arrived while an upload's binary message was awaited:
+ * the upload is dropped with upload_expected (the frame itself is then handled). */
+static void drop_upload(struct kd_server *srv, struct kd_pss *pss)
+{
+	struct kd_job *job = pss->upload;
+
+	pss->upload_skip = 0;
+	if (!job)
+		return;
+	pss->upload = NULL;
+	pss->upload_cap = 0;
+	send_error(srv, pss, KD_E_UPLOAD_EXPECTED, job->id,
+		   "the announced upload's binary message did not come next; it was dropped");
+	kd_job_free(job);
+}
+
+/* An audio/image header.  Inline data goes to the workers at once; a binary upload
+ * waits in pss->upload for its bytes (on_receive). */
+static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+			  uint64_t now)
+{
+	const struct kefu_conf *c = srv->conf;
+	int audio = req->type == KD_REQ_AUDIO;
+	struct kd_job *job;
+
+	if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+		pss->upload_skip = req->has_bytes;
+		send_error(srv, pss, KD_E_RATE_LIMITED, req->id,
+			   "too many messages; please wait a few seconds");
+		kd_req_clear(req);
+		return;
+	}
+	if (audio ? !c->asr : !c->vision) {
+		pss->upload_skip = req->has_bytes;
+		send_error(srv, pss, audio ? KD_E_UNSUPPORTED_AUDIO : KD_E_UNSUPPORTED_IMAGE,
+			   req->id, audio ? "voice messages are turned off on this server"
+					  : "pictures are turned off on this server");
+		kd_req_clear(req);
+		return;
+	}
+	if (req->has_bytes && req->bytes > (size_t)c->max_upload) {
+		pss->upload_skip = 1;
+		send_error(srv, pss, KD_E_UPLOAD_TOO_LARGE, req->id,
+			   "the upload is larger than max_upload bytes");
+		kd_req_clear(req);
+		return;
+	}
+	job = kd_job_new(audio ? KD_JOB_AUDIO : KD_JOB_IMAGE, pss->sid, now);
+	if (!job) {
+		pss->upload_skip = req->has_bytes;
+		send_error(srv, pss, KD_E_INTERNAL, req->id, "out of memory");
+		kd_req_clear(req);
+		return;
+	}
+	memcpy(job->id, req->id, sizeof job->id);
+	memcpy(job->mime, req->mime, sizeof job->mime);
+	job->speak = req->speak;
+	job->text = req->text;                 /* moves (image words, may be NULL) */
+	job->text_len = req->text_len;
+	job->data = req->data;                 /* moves (inline form) */
+	job->data_len = req->data_len;
+	job->data_want = req->has_bytes ? req->bytes : req->data_len;
+	req->text = NULL;
+	req->data = NULL;
+	srv->met.kinds[audio ? KD_K_AUDIO : KD_K_IMAGE]++;
+	if (req->has_bytes && req->bytes > 0) {
+		pss->upload = job;             /* on_receive collects the bytes */
+		pss->upload_cap = 0;
+		return;
+	}
+	/* "bytes":0 announces nothing to wait for; an empty binary message sent anyway
+	 * is swallowed */
+	pss->upload_skip = req->has_bytes;
+	submit(srv, pss, job);
+}
+
 static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *buf,
 			 size_t len)
 {
@@ -199,9 +283,12 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 	uint64_t now = cm_now_us();
 
 	if (kd_proto_parse(buf, len, c->max_text, &req)) {
+		drop_upload(srv, pss);
 		send_error(srv, pss, req.err, req.has_id ? req.id : NULL, req.err_msg);
 		return;
 	}
+	if (req.type != KD_REQ_PING)
+		drop_upload(srv, pss);
 	switch (req.type) {
 	case KD_REQ_PING:
 		srv->met.kinds[KD_K_PING]++;
@@ -234,9 +321,45 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		srv->met.kinds[KD_K_MESSAGE]++;
 		submit(srv, pss, job);
 		return;
+	case KD_REQ_FEEDBACK:
+	case KD_REQ_RATING:
+	case KD_REQ_HANDOFF:
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+				   "too many frames; please wait a few seconds");
+			kd_req_clear(&req);
+			return;
+		}
+		job = kd_people_job_new(&req, pss->sid, now);
+		if (!job)
+			break;
+		submit(srv, pss, job);
+		return;
+	case KD_REQ_AUDIO:
+	case KD_REQ_IMAGE:
+		handle_upload(srv, pss, &req, now);
+		return;
 	}
 	kd_req_clear(&req);
 	send_error(srv, pss, KD_E_INTERNAL, req.has_id ? req.id : NULL, "out of memory");
+}
+
+/* Binary piece of the pending upload: append, or refuse a message longer than
+ * announced (upload_too_large, the upload dropped, the rest of the message skipped). */
+static void upload_piece(struct kd_server *srv, struct kd_pss *pss, const void *in,
+			 size_t len)
+{
+	int rc = kd_pss_upload_append(pss, in, len);
+
+	if (!rc)
+		return;
+	send_error(srv, pss, rc > 0 ? KD_E_UPLOAD_TOO_LARGE : KD_E_INTERNAL, pss->upload->id,
+		   rc > 0 ? "the binary message is longer than the announced bytes"
+			  : "out of memory");
+	kd_job_free(pss->upload);
+	pss->upload = NULL;
+	pss->upload_cap = 0;
+	pss->rx_skip = 1;
 }
 
 /* RECEIVE: one piece of a WebSocket message.  Returns -1 to drop the connection. */
@@ -253,8 +376,23 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 	if (lws_is_first_fragment(wsi)) {
 		kd_pss_rx_reset(pss);
 		pss->rx_binary = lws_frame_is_binary(wsi) != 0;
+		if (pss->rx_binary) {
+			if (pss->upload)
+				pss->rx_upload = 1;
+			else if (pss->upload_skip)
+				pss->rx_skip = 1;      /* bytes of a refused announcement */
+			else {
+				pss->rx_skip = 1;
+				send_error(srv, pss, KD_E_UNSUPPORTED_FRAME, NULL,
+					   "binary frames need an announced upload");
+			}
+			pss->upload_skip = 0;
+		}
 	}
-	if (!pss->rx_skip && !pss->rx_binary) {
+	if (pss->rx_binary) {
+		if (pss->rx_upload && !pss->rx_skip)
+			upload_piece(srv, pss, in, len);
+	} else if (!pss->rx_skip) {
 		int rc = kd_pss_rx_append(pss, in, len, (size_t)srv->conf->max_frame);
 		if (rc) {
 			pss->rx_skip = 1;
@@ -267,10 +405,16 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 	}
 	if (!lws_is_final_fragment(wsi))
 		return 0;
-	if (pss->rx_binary)
-		send_error(srv, pss, KD_E_UNSUPPORTED_FRAME, NULL,
-			   "binary frames need an announced upload");
-	else if (!pss->rx_skip)
+	if (pss->rx_binary) {
+		if (pss->rx_upload && !pss->rx_skip) {
+			/* the whole upload is here (a shorter message than announced is
+			 * decoded as sent: the decoders judge cut data) */
+			struct kd_job *job = pss->upload;
+			pss->upload = NULL;
+			pss->upload_cap = 0;
+			submit(srv, pss, job);
+		}
+	} else if (!pss->rx_skip)
 		handle_frame(srv, pss, (const char *)pss->rx, pss->rx_len);
 	kd_pss_rx_reset(pss);
 	return 0;
@@ -378,7 +522,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 			}
 			break;
 		}
-		n = lws_write(wsi, KD_FRAME_PAYLOAD(f), f->len, LWS_WRITE_TEXT);
+		n = lws_write(wsi, KD_FRAME_PAYLOAD(f), f->len,
+			      f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
 		if (n < (int)f->len) {
 			kd_frame_free(f);
 			return -1;

@@ -158,6 +158,9 @@ void kd_pss_clear(struct kd_pss *pss)
 	free(pss->rx);
 	pss->rx = NULL;
 	pss->rx_len = pss->rx_cap = 0;
+	kd_job_free(pss->upload);
+	pss->upload = NULL;
+	pss->upload_cap = 0;
 }
 
 int kd_pss_rate_ok(struct kd_pss *pss, uint64_t now, int limit)
@@ -194,11 +197,39 @@ int kd_pss_rx_append(struct kd_pss *pss, const void *buf, size_t len, size_t max
 	return 0;
 }
 
+int kd_pss_upload_append(struct kd_pss *pss, const void *buf, size_t len)
+{
+	struct kd_job *j = pss->upload;
+
+	if (j->data_len + len > j->data_want)
+		return 1;
+	if (j->data_len + len > pss->upload_cap) {
+		/* grow by doubling (from 64 KiB) up to the announced size, so an
+		 * announcement alone never reserves max_upload bytes */
+		size_t cap = pss->upload_cap ? pss->upload_cap : 65536;
+		unsigned char *p;
+		while (cap < j->data_len + len)
+			cap *= 2;
+		if (cap > j->data_want)
+			cap = j->data_want;
+		p = realloc(j->data, cap);
+		if (!p)
+			return -1;
+		j->data = p;
+		pss->upload_cap = cap;
+	}
+	if (len)
+		memcpy(j->data + j->data_len, buf, len);
+	j->data_len += len;
+	return 0;
+}
+
 void kd_pss_rx_reset(struct kd_pss *pss)
 {
 	pss->rx_len = 0;
 	pss->rx_skip = 0;
 	pss->rx_binary = 0;
+	pss->rx_upload = 0;
 	if (pss->rx_cap > RX_KEEP) {
 		free(pss->rx);
 		pss->rx = NULL;

@@ -32,7 +32,14 @@ struct kd_pss {
 	size_t rx_len, rx_cap;
 	unsigned rx_skip : 1;                  /* over max_frame: discard to the end */
 	unsigned rx_binary : 1;
+	unsigned rx_upload : 1;                /* this binary message is pss->upload's */
+	unsigned upload_skip : 1;              /* discard the next binary message: its
+						  announcement was refused */
 	unsigned closing : 1;                  /* close once the output is sent */
+
+	struct kd_job *upload;                 /* announced upload waiting for its binary
+						  message (owns the bytes received so far) */
+	size_t upload_cap;                     /* allocated bytes of upload->data */
 
 	int in_flight;                         /* a job of ours is with the workers */
 	struct kd_job *backlog, *backlog_tail; /* waiting for in_flight to clear */
@@ -74,6 +81,10 @@ int kd_pss_rate_ok(struct kd_pss *pss, uint64_t now_us, int limit);
 /* Appends buf[0..len) to the reassembly buffer, keeping at most max bytes.  Returns 0,
  * 1 if that would exceed max (nothing appended), -1 on allocation failure. */
 int kd_pss_rx_append(struct kd_pss *pss, const void *buf, size_t len, size_t max);
+/* Appends buf[0..len) to the pending upload's bytes, growing its buffer up to the
+ * announced size.  Returns 0, 1 if that would pass the announced size (nothing
+ * appended), -1 on allocation failure. */
+int kd_pss_upload_append(struct kd_pss *pss, const void *buf, size_t len);
 /* Empties the reassembly buffer (keeps a small allocation for the next message). */
 void kd_pss_rx_reset(struct kd_pss *pss);
 

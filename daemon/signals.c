@@ -17,6 +17,7 @@
 
 #include "bots.h"
 #include "log.h"
+#include "media.h"
 #include "server.h"
 
 static int sig_pipe[2] = { -1, -1 };
@@ -25,6 +26,7 @@ struct kd_signals {
 	pthread_t thread;
 	struct kd_server *srv;
 	struct kd_bots *bots;
+	struct kd_media *media;
 	const struct kefu_conf *conf;
 };
 
@@ -75,6 +77,9 @@ static void reload(struct kd_signals *s)
 	kd_bots_info(s->bots, model, sizeof model, &answers, &reloads);
 	LOG_INFO("reloaded: %s, %zu answers (reload %llu)", model, answers,
 		 (unsigned long long)reloads);
+	/* voice: the domain language model follows the store's questions too */
+	if (s->conf->asr && s->media && kd_media_rebuild_lm(s->media, err, sizeof err))
+		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
 }
 
 static void *signal_main(void *arg)
@@ -114,7 +119,7 @@ static void *signal_main(void *arg)
 }
 
 struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
-				    const struct kefu_conf *conf)
+				    struct kd_media *media, const struct kefu_conf *conf)
 {
 	struct kd_signals *s = calloc(1, sizeof *s);
 
@@ -124,6 +129,7 @@ struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
 	}
 	s->srv = srv;
 	s->bots = bots;
+	s->media = media;
 	s->conf = conf;
 	if (pthread_create(&s->thread, NULL, signal_main, s)) {
 		free(s);

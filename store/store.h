@@ -178,6 +178,9 @@ struct store_turn {
 	double confidence;
 	int latency_us;
 	char *reply_meta;         /* JSON text or NULL */
+	char *customer_meta;      /* JSON text of the customer message, or NULL */
+	struct store_attachment *attachment;  /* upload bytes tied to the customer message
+				     (same transaction), or NULL; freed with the turn */
 	/* Called on the writer thread after the turn's transaction committed (rc 0) or
 	 * failed (rc < 0).  rc is STORE_DUPLICATE (committed, nothing written) when the
 	 * session had already logged a customer message with this client_id: the earlier
@@ -188,6 +191,7 @@ struct store_turn {
 };
 
 struct store_writer;
+struct store_attachment;
 
 /* Frees a turn and its strings (for a caller that kept ownership after a failed
  * submit).  NULL is fine. */
@@ -215,6 +219,38 @@ struct store_writer_stats {
 	size_t queued;             /* turns waiting now */
 };
 void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out);
+
+/* ==== voice clips and pictures: attachments (store/media.c) ======================== */
+
+/* The bytes of one upload a customer sent, tied to the customer message row that
+ * carries its transcript (audio) or words + OCR text (image).  Strings and data are
+ * malloc'd and owned by the struct (store_attachment_clear). */
+struct store_attachment {
+	int64_t id, message_id;
+	char *kind;               /* "audio" or "image" */
+	char *mime;               /* as the client announced it; may be "" or NULL */
+	char sha256[65];          /* lowercase hex of data (the caller computes it) */
+	void *data;
+	size_t len;
+	int unsafe;               /* a picture the safety model refused */
+	char *meta;               /* JSON text: what was heard / seen; may be NULL */
+	int64_t created_ms;
+};
+void store_attachment_clear(struct store_attachment *a);
+
+/* Stores a (its kind, mime, sha256, data, unsafe, meta) for customer message
+ * message_id; id_out (may be NULL) gets the new row id.  0, STORE_INVALID (kind missing,
+ * sha256 not 64 hex), or < 0 (an unknown message is a foreign-key failure).  The
+ * writer calls it inside a turn's transaction. */
+int store_attachment_add(struct store *st, int64_t message_id,
+			 const struct store_attachment *a, int64_t *id_out);
+/* Fills out with attachment id (data included); STORE_NOT_FOUND if none. */
+int store_attachment_get(struct store *st, int64_t id, struct store_attachment *out);
+/* The attachment of the customer message that session sid logged with client_id (the
+ * first one if several); data is left NULL unless with_data.  STORE_NOT_FOUND if that
+ * message has none (or does not exist).  Makes an upload's resend answer from the log. */
+int store_attachment_find(struct store *st, int64_t sid, const char *client_id,
+			  int with_data, struct store_attachment *out);
 
 /* ---- import, export, demo seeding (store/io.c, store/seed.c) ---------------------- */
 
@@ -254,5 +290,27 @@ int store_seed_demo(struct store *st, char *err, size_t errlen);
 int store_seed(struct store *st, const char *csv, size_t csv_len, const char *en_json,
 	       size_t en_len, const char *zh_json, size_t zh_len,
 	       struct store_import_result *res, char *err, size_t errlen);
+
+/* ---- people: feedback, ratings, hand-off (store/people.c; widget issue) ------------ */
+
+/* Thumbs up (1) or down (-1) on the bot reply to the customer message with this client
+ * id in session sid; a second vote on the same reply replaces the first.  Returns 0,
+ * STORE_NOT_FOUND if that message has no logged reply, STORE_INVALID for another value. */
+int store_feedback_set(struct store *st, int64_t sid, const char *client_id, int value);
+/* The vote recorded on that reply: 0 with *value_out, or STORE_NOT_FOUND. */
+int store_feedback_get(struct store *st, int64_t sid, const char *client_id, int *value_out);
+/* Adds a 1-5 star rating of session sid with an optional comment (NULL = "");
+ * STORE_INVALID for other stars or a bad comment. */
+int store_rating_add(struct store *st, int64_t sid, int stars, const char *comment,
+		     int64_t *id_out);
+/* Asks for a person: when the session has no open hand-off, opens one (reason may be
+ * NULL), sets sessions.state to "waiting" and logs note (NULL: nothing) as a system
+ * message, in one transaction, with *created_out = 1; otherwise changes nothing and
+ * sets *created_out = 0.  *id_out gets the open hand-off's id either way. */
+int store_handoff_request(struct store *st, int64_t sid, const char *reason,
+			  const char *note, int64_t *id_out, int *created_out);
+/* Copies sessions.state ("bot", "waiting", "operator", "closed") into out;
+ * STORE_NOT_FOUND if no such session. */
+int store_session_state(struct store *st, int64_t sid, char *out, size_t outlen);
 
 #endif

@@ -136,6 +136,11 @@ void store_turn_free(struct store_turn *t)
 	free(t->customer_text);
 	free(t->reply_text);
 	free(t->reply_meta);
+	free(t->customer_meta);
+	if (t->attachment) {
+		store_attachment_clear(t->attachment);
+		free(t->attachment);
+	}
 	free(t);
 }
 
@@ -153,9 +158,12 @@ static int write_turn(struct store *st, const struct store_turn *t)
 	}
 	if (t->customer_text) {
 		rc = store_message_add(st, t->session_id, STORE_MSG_CUSTOMER, t->client_id,
-				       t->customer_text, 0, 0, 0, NULL, 0, &cust_id);
+				       t->customer_text, 0, 0, 0, t->customer_meta, 0, &cust_id);
 		if (rc)
 			return rc;
+		/* an upload's bytes commit with the message that carries its text */
+		if (t->attachment && (rc = store_attachment_add(st, cust_id, t->attachment, NULL)))
+			return rc < 0 ? rc : -SQLITE_CONSTRAINT;
 	}
 	if (t->reply_text) {
 		rc = store_message_add(st, t->session_id, t->reply_kind, NULL, t->reply_text,
