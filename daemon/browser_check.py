@@ -1,6 +1,6 @@
 """daemon/browser_check.py KEFUD SMOKE_FIXTURE CHROMIUM — the chat page in a real browser.
 
-Starts kefud on the smoke fixture store and headless Chromium, and drives web/index.html through the
+Starts kefud on the smoke fixture store and headless Chromium, and drives web/chat.html through the
 Chrome DevTools protocol (python3-websockets): greeting, Enter sends, a Markdown reply is
 rendered as markup, a fallback shows quick-reply buttons and clicking one answers it,
 reloading the page resumes the session with its history, the accessible names exist,
@@ -157,7 +157,7 @@ def main():
             devport = int(m.group(1)) if m else None
         targets = json.load(urllib.request.urlopen("http://127.0.0.1:%d/json" % devport))
         page = [t for t in targets if t["type"] == "page"][0]["webSocketDebuggerUrl"]
-        asyncio.run(drive(page, "http://127.0.0.1:%d/" % port))
+        asyncio.run(drive(page, "http://127.0.0.1:%d/chat.html" % port))
         chromium.kill()
         chromium.wait()
         kefud.terminate()

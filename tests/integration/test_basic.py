@@ -1,6 +1,7 @@
 """tests/integration/test_basic.py — welcome -> message -> reply with every field of
 docs/protocol.md; ping/pong; the Origin policy; /healthz; /metrics parses as Prometheus
-text and its counters move exactly; `/` serves the chat page."""
+text and its counters move exactly; `/chat.html` serves the chat page and `/` the demo
+site that embeds the widget."""
 import kefutest as kt
 from kefutest import check
 
@@ -14,11 +15,15 @@ def run():
           "/healthz answers should count the demo store (77 English + 15 Chinese): %r", h)
     check(isinstance(h.get("model"), str), "/healthz model field: %r", h)
 
-    st, hdr, body = kt.http_get(d.port, "/")
-    check(st == 200, "GET / status %s", st)
-    check(hdr.get("content-type", "").startswith("text/html"), "GET / type %r", hdr)
+    st, hdr, body = kt.http_get(d.port, "/chat.html")
+    check(st == 200, "GET /chat.html status %s", st)
+    check(hdr.get("content-type", "").startswith("text/html"), "GET /chat.html type %r", hdr)
     page = body.decode("utf-8", "replace").lower()
-    check("<html" in page and "/ws" in page, "GET / is not a chat page using /ws")
+    check("<html" in page and "/ws" in page, "GET /chat.html is not a chat page using /ws")
+    # / is the demo site embedding the widget with one script tag
+    st, hdr, body = kt.http_get(d.port, "/")
+    page = body.decode("utf-8", "replace").lower()
+    check(st == 200 and "widget/widget.js" in page, "GET / does not embed the widget (%s)", st)
 
     for path in ("/healthz", "/metrics"):
         c = kt.http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
