@@ -43,7 +43,9 @@ struct fu_state;
  *   text-only   every question -> its answer
  *   image-only  every picture -> the answers of its category, equally (a soft target)
  *   off-topic   a question of an answer without category + any picture -> that answer
- *               (the picture must not pull a banking question towards a product). */
+ *               (the picture must not pull a banking question towards a product).
+ * A question may name its own picture category (text_label), for answers that depend on
+ * which picture comes with the same words in ways the answer's category cannot say. */
 struct fu_data {
 	size_t n_answers;
 	const int64_t *answer_ids;     /* n_answers store ids, kept in the model (may be NULL:
@@ -53,6 +55,8 @@ struct fu_data {
 	size_t n_texts;
 	const char *const *texts;      /* UTF-8 example questions */
 	const int *text_answer;        /* n_texts answer indices */
+	const int *text_label;         /* n_texts: the category of the pictures this question
+					  goes with, -1 none; NULL: its answer's category */
 	size_t n_pictures;
 	int dim;                       /* embedding size */
 	const float *embeds;           /* n_pictures × dim, as vis_see gives them */
