@@ -71,7 +71,7 @@ static const struct option_def options[] = {
 	  "longest voice clip, in seconds" },
 	{ "asr_domain_weight", OPT_DOUBLE, O(asr_domain_weight), "0.5", 0, 1,
 	  "weight of the language model built from the store, mixed with the generic English one" },
-	{ "asr_threshold", OPT_DOUBLE, O(asr_threshold), "0.5", 0, 1,
+	{ "asr_threshold", OPT_DOUBLE, O(asr_threshold), "0.55", 0, 1,
 	  "transcript confidence below which kefu asks \"Did you say ...?\" instead of answering" },
 	{ "tts_voice", OPT_STR, O(tts_voice), "slt", 0, 0,
 	  "flite voice of spoken replies (slt, rms, awb)" },
@@ -81,6 +81,8 @@ static const struct option_def options[] = {
 	  "tesseract languages for text in pictures (\"\" turns OCR off)" },
 	{ "max_image_pixels", OPT_INT, O(max_image_pixels), "40000000", 1, 1 << 30,
 	  "largest picture accepted, width x height from its header" },
+	{ "image_blocklist", OPT_STR, O(image_blocklist), "", 0, 0,
+	  "file of SHA-256 digests (hex, one per line) of pictures always refused as unsafe" },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

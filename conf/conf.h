@@ -44,6 +44,7 @@ struct kefu_conf {
 	int vision;                  /* accept pictures */
 	char ocr_langs[CONF_STR_MAX];/* tesseract languages, "" = no OCR */
 	int max_image_pixels;        /* largest picture (header width x height) */
+	char image_blocklist[CONF_STR_MAX]; /* SHA-256 list of pictures refused as unsafe */
 };
 
 /* Fills c with the defaults. */

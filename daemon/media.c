@@ -36,6 +36,8 @@
 struct kd_media {
 	const struct kefu_conf *conf;
 	struct vis_cnn *safety, *embed;      /* read-only after create; may be NULL */
+	char (*blocked)[65];                 /* image_blocklist, sorted; read-only */
+	size_t n_blocked;
 
 	pthread_mutex_t lock;
 	pthread_cond_t built;                /* signalled when a build ends */
@@ -297,6 +299,64 @@ unsigned kd_media_lm_generation(struct kd_media *m)
 
 /* ---- life cycle ------------------------------------------------------------------------- */
 
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Reads conf image_blocklist: one SHA-256 hex digest per line ('#' comments, blank
+ * lines and other text are skipped with a warning).  0, or -1 on no memory. */
+static int load_blocklist(struct kd_media *m, const char *path)
+{
+	char line[256];
+	size_t cap = 0;
+	int lineno = 0;
+	FILE *f;
+
+	if (!path[0])
+		return 0;
+	f = fopen(path, "r");
+	if (!f) {
+		LOG_WARN("image_blocklist %s: %s", path, strerror(errno));
+		return 0;
+	}
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, " \t\r\n");
+		lineno++;
+		if (!n || line[0] == '#')
+			continue;
+		line[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if (line[i] >= 'A' && line[i] <= 'F')
+				line[i] = (char)(line[i] - 'A' + 'a');
+		if (n != 64 || strspn(line, "0123456789abcdef") != 64) {
+			LOG_WARN("image_blocklist %s:%d: not a SHA-256 hex digest", path, lineno);
+			continue;
+		}
+		if (m->n_blocked == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char (*v)[65] = realloc(m->blocked, nc * sizeof *v);
+			if (!v) {
+				fclose(f);
+				return -1;
+			}
+			m->blocked = v;
+			cap = nc;
+		}
+		memcpy(m->blocked[m->n_blocked++], line, 65);
+	}
+	fclose(f);
+	qsort(m->blocked, m->n_blocked, sizeof *m->blocked, cmp_sha);
+	LOG_INFO("image_blocklist %s: %zu pictures", path, m->n_blocked);
+	return 0;
+}
+
+int kd_media_blocked(const struct kd_media *m, const char *sha256)
+{
+	return m->n_blocked &&
+	       bsearch(sha256, m->blocked, m->n_blocked, sizeof *m->blocked, cmp_sha) != NULL;
+}
+
 /* Opens models/NAME.kfm, or warns and returns NULL when it is missing or bad. */
 static struct vis_cnn *open_model(const struct kefu_conf *conf, const char *name,
 				  const char *step)
@@ -337,6 +397,11 @@ struct kd_media *kd_media_create(const struct kefu_conf *conf, char *err, size_t
 		/* one thread per tesseract engine (measured faster); set before any
 		 * worker starts one */
 		setenv("OMP_THREAD_LIMIT", "1", 0);
+		if (load_blocklist(m, conf->image_blocklist)) {
+			snprintf(err, errlen, "out of memory");
+			kd_media_destroy(m);
+			return NULL;
+		}
 	}
 	if (!conf->asr)
 		return m;
@@ -368,6 +433,7 @@ void kd_media_destroy(struct kd_media *m)
 	vis_cnn_close(m->safety);
 	vis_cnn_close(m->embed);
 	asr_tts_destroy(m->tts);
+	free(m->blocked);
 	pthread_mutex_destroy(&m->flite);
 	pthread_rwlock_destroy(&m->files);
 	pthread_cond_destroy(&m->built);
@@ -406,10 +472,14 @@ int kd_media_asr(struct kd_media *m, struct kd_media_worker **mwp, asr_decoder *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	pthread_rwlock_rdlock(&m->files);
 	pthread_mutex_lock(&m->lock);
 	while (!m->first_done)               /* the start-up build: once, bounded */
 		pthread_cond_wait(&m->built, &m->lock);
+	pthread_mutex_unlock(&m->lock);
+	/* files before lock, as the builder takes them (it holds files for writing while
+	 * it swaps) */
+	pthread_rwlock_rdlock(&m->files);
+	pthread_mutex_lock(&m->lock);
 	gen = m->gen;
 	snprintf(arpa, sizeof arpa, "%s/" KD_LM_ARPA, m->dir);
 	snprintf(dict, sizeof dict, "%s/" KD_LM_DICT, m->dir);

@@ -58,6 +58,8 @@ int kd_media_speak(struct kd_media *m, const char *text, void **wav, size_t *len
 /* Worker thread.  The worker's vis_worker, or NULL with a message in err. */
 struct vis_worker *kd_media_vision(struct kd_media *m, struct kd_media_worker **mw,
 				   char *err, size_t errlen);
+/* 1 if the SHA-256 (64 lowercase hex) is in conf image_blocklist, else 0.  Any thread. */
+int kd_media_blocked(const struct kd_media *m, const char *sha256);
 /* Name of a safety class of the safety model ("neutral", ...), or "" without one. */
 const char *kd_media_safety_name(const struct kd_media *m, int i);
 /* Generation of the language model the decoders use (0: generic model only). */

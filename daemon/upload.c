@@ -191,7 +191,8 @@ static int upload_prelude(struct kd_worker *w, struct kd_job *job)
 /* The turn of an upload: the customer row (text, meta) with the bytes attached, and
  * the reply.  Takes job->data.  NULL on no memory. */
 static struct store_turn *upload_turn(struct kd_job *job, const char *kind, char *customer_text,
-				      json_t *customer_meta, const json_t *att_meta, int unsafe)
+				      json_t *customer_meta, const json_t *att_meta, int unsafe,
+				      const char *sha256)
 {
 	struct store_turn *turn = calloc(1, sizeof *turn);
 	struct store_attachment *a = calloc(1, sizeof *a);
@@ -209,7 +210,9 @@ static struct store_turn *upload_turn(struct kd_job *job, const char *kind, char
 	a->mime = strdup(job->mime);
 	a->meta = dumps(att_meta);
 	a->unsafe = unsafe;
-	if (sha256_hex(job->data, job->data_len, a->sha256))
+	if (sha256)
+		memcpy(a->sha256, sha256, sizeof a->sha256);
+	else if (sha256_hex(job->data, job->data_len, a->sha256))
 		goto fail;
 	a->data = job->data;                       /* moves */
 	a->len = job->data_len;
@@ -364,7 +367,7 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	r->media_seconds = now_s() - t0;
 	r->audio_seconds = res.audio_seconds;
 	chain(&r->frame, kd_frame_from_json(tj), &oom);
-	turn = upload_turn(job, "audio", strdup(res.text), cmeta, tj, 0);
+	turn = upload_turn(job, "audio", strdup(res.text), cmeta, tj, 0, NULL);
 	if (!turn || oom)
 		goto oom;
 
@@ -504,7 +507,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
 	json_t *sj = NULL, *cmeta = NULL, *rmeta = NULL;
-	char err[512], *read = NULL, *both = NULL;
+	char err[512], *read = NULL, *both = NULL, sha[65] = "";
 	const char *used = "none";
 	double t0;
 	int rc, oom = 0;
@@ -528,6 +531,14 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 							    : err);
 		return 0;
 	}
+	/* a picture on the operator's blocklist is refused whatever the model says */
+	if (!seen.unsafe && sha256_hex(job->data, job->data_len, sha) == 0 &&
+	    kd_media_blocked(p->media, sha)) {
+		LOG_INFO("picture %s is on the image_blocklist", job->id);
+		seen.unsafe = 1;
+	}
+	if (!sha[0] && sha256_hex(job->data, job->data_len, sha))
+		goto oom;
 	LOG_DEBUG("picture %s: %dx%d %s, text '%s', unsafe %d, ms decode %.1f ocr %.1f codes "
 		  "%.1f cnn %.1f", job->id, seen.w, seen.h, vis_format_name(seen.format),
 		  seen.ocr.text, seen.unsafe, seen.ms_decode, seen.ms_ocr, seen.ms_codes,
@@ -544,28 +555,45 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 
 	if (seen.unsafe) {
 		/* nothing read from it is logged or answered */
-		turn = upload_turn(job, "image", strdup(job->text ? job->text : ""), NULL, sj, 1);
+		turn = upload_turn(job, "image", strdup(job->text ? job->text : ""), NULL, sj, 1,
+				   sha);
 		rmeta = json_pack("{s:n, s:b, s:s, s:[], s:s, s:s}", "title", "fallback", 0,
 				  "lang", "en", "quick_replies", "client_id", job->id, "refused",
 				  "unsafe_image");
 		used = "refused";
 	} else {
-		/* the better answer of the words alone and words + what was read */
+		/* Until the fusion model (text + picture) is in: an error code on a
+		 * screenshot names the problem, so the text read answers (the words are
+		 * mostly "what does this mean?", which the text bot answers confidently
+		 * and wrongly); otherwise the most confident of words + what was read, the
+		 * words alone and what was read alone (a receipt's text can drown "can I
+		 * return this?") */
 		struct nlu_reply rep, alt;
 		int have_words = job->text != NULL, have_read = read[0] != '\0';
+		int has_code = 0;
+		for (int i = 0; i < seen.n_entities; i++)
+			has_code |= seen.entities[i].kind == VIS_ENT_ERROR_CODE;
 		both = join2(job->text, read);
 		if (!both)
 			goto oom;
 		nlu_bot_reply(w->bot, w->ns, both, strlen(both), &rep);
 		used = have_words && have_read ? "words+picture" : have_read ? "picture" : "words";
-		if (have_words && have_read) {
+		if (have_words && has_code) {
+			nlu_bot_reply(w->bot, w->ns, read, strlen(read), &rep);
+			used = "picture";
+		} else if (have_words && have_read) {
 			nlu_bot_reply(w->bot, w->ns, job->text, job->text_len, &alt);
 			if (alt.confidence > rep.confidence) {
 				rep = alt;
 				used = "words";
 			}
+			nlu_bot_reply(w->bot, w->ns, read, strlen(read), &alt);
+			if (alt.confidence > rep.confidence) {
+				rep = alt;
+				used = "picture";
+			}
 		}
-		turn = upload_turn(job, "image", strdup(both), NULL, sj, 0);
+		turn = upload_turn(job, "image", strdup(both), NULL, sj, 0, sha);
 		rmeta = kd_reply_meta(&rep, job->id);
 		r->fallback = rep.fallback;
 		if (turn && rmeta && set_reply(turn, r, job->id, rep.text, rep.answer_id,

@@ -1,0 +1,206 @@
+"""tests/integration/test_picture.py — pictures over the WebSocket (docs/protocol.md,
+"Uploads"): a picture of rendered text ("my card was declined", "ERR_CARD_DECLINED") gets a
+seen frame with the OCR text and a reply chosen from that text; a QR code is read; the
+customer's words are answered with a 1x1 picture (inline base64 form); CMYK, 16-bit and
+animated pictures are read; truncated, corrupt, zero-byte, GIF, text and 30000x30000-header
+pictures get their error and the next message is answered; a refused picture gets the
+polite refusal ("refused":"unsafe_image") and the session goes on; a resend answers from the
+log; the turn, its meta and the picture's bytes are logged.
+
+The refusal is driven by the image_blocklist option (SHA-256 of the test picture): no
+picture in the repository is one the safety model flags, and none should be added.  The
+model's own verdict is tested at unit level (vision: see pipeline, cnn matches tfjs)."""
+import base64
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import struct
+import tempfile
+import zlib
+
+from PIL import Image, ImageDraw, ImageFont
+
+import kefutest as kt
+from kefutest import check
+
+TIMEOUT = 120
+TESTDATA = os.path.join(kt.SRCDIR, "vision", "testdata")
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def testdata(name):
+    with open(os.path.join(TESTDATA, name), "rb") as f:
+        return f.read()
+
+
+def rendered(text, size=28):
+    """PNG of black text on white, rendered with DejaVu Sans."""
+    font = ImageFont.truetype(FONT, size) if os.path.exists(FONT) else ImageFont.load_default()
+    w = int(font.getlength(text)) + 40
+    im = Image.new("RGB", (w, size + 30), "white")
+    ImageDraw.Draw(im).text((20, 12), text, fill="black", font=font)
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return out.getvalue()
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + \
+        struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+
+
+def huge_header_png():
+    """A valid-looking PNG whose header says 30000 x 30000 (900 MP), 100 bytes long."""
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) +
+            png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + png_chunk(b"IEND", b""))
+
+
+def send_image(ws, mid, data, text=None, mime="image/png"):
+    hdr = {"type": "image", "id": mid, "bytes": len(data), "mime": mime}
+    if text is not None:
+        hdr["text"] = text
+    ws.send_json(hdr)
+    ws.send_frame(kt.OP_BINARY, data)
+
+
+def seen_then_reply(ws, mid):
+    s = ws.expect("seen", timeout=TIMEOUT, id=mid)
+    check(isinstance(s.get("ocr_text"), str) and isinstance(s.get("codes"), list) and
+          isinstance(s.get("entities"), list) and isinstance(s.get("unsafe"), bool),
+          "seen frame %r", s)
+    check("category" in s and s["category"] is None and s.get("matches") == [],
+          "seen category/matches %r", s)
+    sf = s.get("safety")
+    check(sf is None or (isinstance(sf.get("label"), str) and 0 <= sf.get("score", -1) <= 1),
+          "seen safety %r", s)
+    r = ws.expect("reply", timeout=TIMEOUT, id=mid)
+    return s, r
+
+
+def still_answers(ws, mid):
+    r = ws.ask(mid, "I lost my card")
+    check(r["title"] == "Lost or stolen card", "after a picture: %r", r)
+
+
+def run():
+    blocked = testdata("flag.jpg")
+    tmp = tempfile.mkdtemp(prefix="kefu-it-")
+    with open(os.path.join(tmp, "blocklist"), "w") as f:
+        f.write("# pictures refused whatever the model says\n%s\n"
+                % hashlib.sha256(blocked).hexdigest())
+    d = kt.Kefud("--workers", "1", "--image-blocklist", os.path.join(tmp, "blocklist"),
+                 tmp=tmp).start()
+    ws = d.ws(timeout=TIMEOUT)
+    ws.welcome()
+
+    # text in a picture, no words: the reply comes from what was read
+    typed = ws.ask("typed-1", "my card was declined")
+    send_image(ws, "p-1", rendered("my card was declined"))
+    s, r = seen_then_reply(ws, "p-1")
+    kt.log("rendered text: OCR %r, safety %r -> %r", s["ocr_text"], s["safety"], r.get("title"))
+    check("declined" in s["ocr_text"].lower(), "OCR text %r", s)
+    kt.check_reply(r)
+    check(r["answer_id"] == typed["answer_id"], "picture answer %r != typed %r", r, typed)
+
+    # an error code in a screenshot, with words
+    send_image(ws, "p-2", rendered("ERR_CARD_DECLINED"), text="what does this mean?")
+    s, r = seen_then_reply(ws, "p-2")
+    kt.log("error code: OCR %r, entities %r -> %r", s["ocr_text"], s["entities"],
+           r.get("title"))
+    check("CARD" in s["ocr_text"].upper(), "OCR text %r", s)
+    check(any(e["kind"] == "error_code" and "DECLINED" in e["text"] for e in s["entities"]),
+          "entities %r", s)
+    kt.check_reply(r)
+    typed_code = ws.ask("typed-2", "card declined")
+    check(r["answer_id"] == typed_code["answer_id"], "error-code picture answered %r, "
+          "'card declined' is %r", r, typed_code)
+
+    # a QR code
+    send_image(ws, "p-3", testdata("code_qr.png"))
+    s, r = seen_then_reply(ws, "p-3")
+    check(any("RMA-20931" in c["data"] for c in s["codes"]), "QR code %r", s)
+
+    # words with a 1x1 picture, inline base64
+    ws.send_json({"type": "image", "id": "p-4", "data": base64.b64encode(
+        testdata("one.png")).decode(), "text": "I lost my card"})
+    s, r = seen_then_reply(ws, "p-4")
+    check(r["title"] == "Lost or stolen card", "words with a 1x1 picture: %r", r)
+
+    # pictures that are unusual but fine
+    for i, (name, mime) in enumerate([("flag_cmyk.jpg", "image/jpeg"), ("flag16.png", "image/png"),
+                                      ("flag_anim.webp", "image/webp")]):
+        send_image(ws, "ok-%d" % i, testdata(name), text="I lost my card", mime=mime)
+        s, r = seen_then_reply(ws, "ok-%d" % i)
+        check(not s["unsafe"] and r["title"] == "Lost or stolen card", "%s: %r %r", name, s, r)
+
+    # bad pictures: each its error, the session goes on
+    png = testdata("flag.png")
+    corrupt = bytearray(png)
+    for k in range(60, len(corrupt) - 20):
+        corrupt[k] ^= 0x5A
+    bad = [
+        ("truncated", png[:len(png) // 2], "corrupt_image"),
+        ("corrupt", bytes(corrupt), "corrupt_image"),
+        ("30000x30000 header", huge_header_png(), "image_too_large"),
+        ("GIF", testdata("flag.gif"), "unsupported_image"),
+        ("text", b"this is not a picture\n" * 10, "unsupported_image"),
+    ]
+    for i, (what, data, code) in enumerate(bad):
+        send_image(ws, "bad-%d" % i, data)
+        e = ws.expect_error(code, "bad-%d" % i, timeout=TIMEOUT)
+        kt.log("%s picture: %s (%s)", what, code, e["message"])
+        still_answers(ws, "after-bad-%d" % i)
+    ws.send_json({"type": "image", "id": "zero", "bytes": 0})
+    ws.expect_error("corrupt_image", "zero")
+    still_answers(ws, "after-zero")
+
+    # a refused picture: polite refusal, nothing answered from it, the session goes on
+    send_image(ws, "u-1", blocked, text="I lost my card", mime="image/jpeg")
+    s, r = seen_then_reply(ws, "u-1")
+    check(s["unsafe"] is True, "blocked picture not unsafe: %r", s)
+    check(r.get("refused") == "unsafe_image" and r["answer_id"] is None and
+          r["quick_replies"] == [] and r["text"], "refusal %r", r)
+    still_answers(ws, "after-unsafe")
+
+    # resend: the logged seen frame and reply, nothing decoded again
+    m0 = kt.metric_sum(d.metrics(), lambda n: n == "kefu_media_seconds_count",
+                       lambda lab: lab.get("kind") == "image")
+    send_image(ws, "p-1", rendered("my card was declined"))
+    s1, r1 = seen_then_reply(ws, "p-1")
+    check(r1["answer_id"] == typed["answer_id"] and "declined" in s1["ocr_text"].lower(),
+          "resend of p-1: %r %r", s1, r1)
+    ws.send_json({"type": "image", "id": "u-1", "bytes": 3})
+    ws.send_frame(kt.OP_BINARY, b"abc")
+    s2, r2 = seen_then_reply(ws, "u-1")
+    check(s2["unsafe"] and r2.get("refused") == "unsafe_image", "resend of u-1: %r", r2)
+    m = d.metrics()
+    m1 = kt.metric_sum(m, lambda n: n == "kefu_media_seconds_count",
+                       lambda lab: lab.get("kind") == "image")
+    check(m1 == m0 == 8, "pictures looked at: %r then %r (want 8, no new one)", m0, m1)
+    check(kt.metric_by_label(m, "kind").get("image", 0) >= 16, "image messages %r",
+          kt.metric_by_label(m, "kind"))
+    ws.close()
+    d.stop()
+
+    con = sqlite3.connect(d.db)
+    rows = con.execute(
+        "SELECT m.client_id, m.text, m.meta, a.kind, a.sha256, a.unsafe, a.data, a.meta"
+        " FROM messages m JOIN attachments a ON a.message_id = m.id ORDER BY m.id").fetchall()
+    con.close()
+    ids = [r[0] for r in rows]
+    check(ids == ["p-1", "p-2", "p-3", "p-4", "ok-0", "ok-1", "ok-2", "u-1"],
+          "attachments logged for %r", ids)
+    by = {r[0]: r for r in rows}
+    check("declined" in by["p-1"][1].lower() and json.loads(by["p-1"][2])["upload"] == "image",
+          "p-1 logged as %r %r", by["p-1"][1], by["p-1"][2])
+    check(by["p-2"][1].startswith("what does this mean?\n"), "p-2 text %r", by["p-2"][1])
+    u = by["u-1"]
+    check(u[5] == 1 and u[6] == blocked and u[4] == hashlib.sha256(blocked).hexdigest() and
+          u[1] == "I lost my card" and json.loads(u[7])["unsafe"] is True,
+          "refused picture logged as %r", u[:6])
+
+
+kt.main(run)
