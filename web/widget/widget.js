@@ -10,8 +10,8 @@
  * Protocol: docs/protocol.md (welcome/hello/history, message/reply, uploads, people).
  * Text that reaches the page is set with textContent, except bot answers, whose
  * Markdown is HTML-escaped first and then given a small allow-list of tags; links keep
- * only http:, https: and mailto: targets.  Messages go through an outbox kept in
- * localStorage: each has a client id, is sent again after a reconnect until its reply
+ * only http:, https:, mailto: and same-site /path targets.  Messages go through an
+ * outbox kept in localStorage: each has a client id, is sent again after a reconnect until its reply
  * arrives, and the server answers a known id with the reply it logged, so nothing typed
  * is lost or doubled.  Pictures are downscaled in a canvas before upload; voice is
  * captured with getUserMedia + Web Audio and encoded here as 16 kHz mono 16-bit WAV.
@@ -80,7 +80,7 @@
   function inline(s) {
     var codes = [];
     s = s.replace(/`([^`]+)`/g, function (_, c) { codes.push(c); return '\uE000' + (codes.length - 1) + '\uE001'; });
-    s = s.replace(/\[([^\]]+)\]\(((?:https?:\/\/|mailto:)[^\s()<>"']+)\)/gi,
+    s = s.replace(/\[([^\]]+)\]\(((?:https?:\/\/|mailto:|\/(?![\/\\]))[^\s()<>"'\\]+)\)/gi,
       '<a href="$2" target="_blank" rel="noopener noreferrer">$1</a>');
     s = s.replace(/(^|[\s(])(https?:\/\/[^\s<>"')]+[^\s<>"').,;:!?])/g,
       '$1<a href="$2" target="_blank" rel="noopener noreferrer">$2</a>');
@@ -190,7 +190,7 @@
     '.tools button[aria-pressed=true]{color:var(--a);background:var(--bot)}',
     '.quick{display:flex;flex-wrap:wrap;gap:6px}',
     '.quick button,.btn{border:1px solid var(--a);color:var(--a);border-radius:16px;padding:5px 12px;font-size:14px;text-align:left}',
-    '.btn.pri{background:var(--a);color:var(--ai)}',
+    '.btn.pri{background:var(--a);color:var(--ai);text-align:center}',
     '.typing{align-self:flex-start;color:var(--mut);font-size:13px}',
     '.typing i{display:inline-block;width:6px;height:6px;border-radius:50%;background:var(--mut);margin-right:3px;animation:b 1s infinite}',
     '.typing i:nth-child(2){animation-delay:.15s}.typing i:nth-child(3){animation-delay:.3s}',
@@ -362,6 +362,7 @@
     bubbles = {};
     var answered = {}, last = -1;
     msgs.forEach(function (m, i) { if (m.from === 'bot' || m.from === 'operator') { last = i; if (m.id) answered[m.id] = 1; } });
+    if (welcome && welcome.text) addBot({ text: welcome.text });   /* greetings are not logged */
     msgs.forEach(function (m, i) {
       if (m.from === 'customer') addMe(m.id, m.text, false);
       else if (m.from === 'bot' || m.from === 'operator') addBot(m, i === last && i === msgs.length - 1, m.id);
@@ -529,6 +530,7 @@
     var bots = log.querySelectorAll('.m.bot');
     var last = bots[bots.length - 1];
     if (last) last.appendChild(h('button', { type: 'button', cls: 'btn', text: '▶ ' + T.play, onclick: play }));
+    scrollDown();
     if (speakBtn.getAttribute('aria-pressed') === 'true') play();
     emit('speech', { bytes: buf.byteLength });
   }
