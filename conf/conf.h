@@ -45,6 +45,7 @@ struct kefu_conf {
 	char ocr_langs[CONF_STR_MAX];/* tesseract languages, "" = no OCR */
 	int max_image_pixels;        /* largest picture (header width x height) */
 	char image_blocklist[CONF_STR_MAX]; /* SHA-256 list of pictures refused as unsafe */
+	char image_embed[CONF_STR_MAX];  /* CNN of the picture embedding (fusion model input) */
 };
 
 /* Fills c with the defaults. */

@@ -1,6 +1,10 @@
 /* daemon/media.c — shared models for voice clips and pictures, and the per-worker state
  * made from them (see media.h for the threads and locks).
  *
+ * Fusion model.  The store's latest "fusion" model (fusion/, trained by `kefu train`) is
+ * loaded at start and on SIGHUP; a worker scores a picture's words + embedding with it
+ * under a reference it takes for that one call, so a swap never frees a model in use.
+ *
  * Domain language model.  A build reads the store on a connection of its own (the
  * enabled English answers' titles and example questions: the acoustic model is en-us),
  * writes an ARPA trigram model and the pronunciations cmudict lacks into a fresh folder
@@ -24,6 +28,8 @@
 #include <sndfile.h>
 
 #include "clock.h"
+#include "fusion.h"
+#include "glove.h"
 #include "log.h"
 #include "store.h"
 
@@ -33,9 +39,20 @@
  * uses by default: words it lacks get letter-to-sound pronunciations. */
 #define KD_CMUDICT "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
 
+/* One loaded fusion model; freed by whoever drops the last reference (a worker may still
+ * score with the previous one after a SIGHUP swap). */
+struct kd_fusion {
+	int refs;                            /* {kd_media.lock} */
+	unsigned gen;
+	struct fu_model *model;
+};
+
 struct kd_media {
 	const struct kefu_conf *conf;
 	struct vis_cnn *safety, *embed;      /* read-only after create; may be NULL */
+	struct nlu_glove *glove;             /* for the fusion model; opened on first need */
+	struct kd_fusion *fusion;            /* {lock} current model, one reference; or NULL */
+	unsigned fusion_gen;                 /* {lock} */
 	char (*blocked)[65];                 /* image_blocklist, sorted; read-only */
 	size_t n_blocked;
 
@@ -57,6 +74,8 @@ struct kd_media {
 };
 
 struct kd_media_worker {
+	struct fu_state *fu;                 /* for the fusion model of generation fu_gen */
+	unsigned fu_gen;
 	asr_decoder *dec;
 	asr_vad *vad;
 	unsigned dec_gen;                    /* language-model generation of dec */
@@ -393,7 +412,7 @@ struct kd_media *kd_media_create(const struct kefu_conf *conf, char *err, size_t
 	m->first_done = 1;
 	if (conf->vision) {
 		m->safety = open_model(conf, "nsfw_mobilenet_v2", "safety check");
-		m->embed = open_model(conf, "mobilenet_v2_mid", "embedding");
+		m->embed = open_model(conf, conf->image_embed, "embedding");
 		/* one thread per tesseract engine (measured faster); set before any
 		 * worker starts one */
 		setenv("OMP_THREAD_LIMIT", "1", 0);
@@ -402,6 +421,8 @@ struct kd_media *kd_media_create(const struct kefu_conf *conf, char *err, size_t
 			kd_media_destroy(m);
 			return NULL;
 		}
+		if (kd_media_load_fusion(m, err, errlen))
+			LOG_WARN("no fusion model (pictures answered by the text bot): %s", err);
 	}
 	if (!conf->asr)
 		return m;
@@ -423,10 +444,123 @@ struct kd_media *kd_media_create(const struct kefu_conf *conf, char *err, size_t
 	return m;
 }
 
+static struct kd_media_worker *worker_state(struct kd_media_worker **mw)
+{
+	if (!*mw)
+		*mw = calloc(1, sizeof **mw);
+	return *mw;
+}
+
+static void fusion_unref(struct kd_media *m, struct kd_fusion *f)
+{
+	int last;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&m->lock);
+	last = --f->refs == 0;
+	pthread_mutex_unlock(&m->lock);
+	if (last) {
+		fu_model_destroy(f->model);
+		free(f);
+	}
+}
+
+int kd_media_load_fusion(struct kd_media *m, char *err, size_t errlen)
+{
+	char path[CONF_STR_MAX + 32];
+	struct kd_fusion *f = NULL, *old;
+	struct fu_model *model;
+	struct store *st;
+	int none = 0;
+
+	if (!m->conf->vision)
+		return 0;
+	if (!m->glove) {
+		/* a model trained with word vectors needs them; without the file such a
+		 * model is refused below and the others still load */
+		snprintf(path, sizeof path, "%s/glove-100d.kfv", m->conf->models);
+		m->glove = access(path, R_OK) ? NULL : nlu_glove_open(path, err, errlen);
+	}
+	st = store_open(m->conf->db, err, errlen);
+	if (!st)
+		return -1;
+	model = fu_model_load_store(st, m->glove, &none, err, errlen);
+	store_close(st);
+	if (!model && !none)
+		return -1;
+	if (model) {
+		const char *name = fu_model_embed_name(model);
+		if (!m->embed || fu_model_embed_dim(model) != vis_cnn_embed_dim(m->embed) ||
+		    (name[0] && strcmp(name, vis_cnn_name(m->embed)))) {
+			snprintf(err, errlen, "the fusion model reads %s embeddings (%d floats) but "
+				 "image_embed is %s: set image_embed to its CNN", name[0] ? name : "?",
+				 fu_model_embed_dim(model), m->embed ? vis_cnn_name(m->embed) : "absent");
+			fu_model_destroy(model);
+			return -1;
+		}
+		f = calloc(1, sizeof *f);
+		if (!f) {
+			fu_model_destroy(model);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		f->model = model;
+		f->refs = 1;
+	}
+	pthread_mutex_lock(&m->lock);
+	old = m->fusion;
+	m->fusion = f;
+	if (f)
+		f->gen = ++m->fusion_gen;
+	pthread_mutex_unlock(&m->lock);
+	fusion_unref(m, old);
+	if (f)
+		LOG_INFO("fusion model loaded: %zu answers, %d-float %s embeddings, rank %d",
+			 fu_model_n_answers(model), fu_model_embed_dim(model),
+			 vis_cnn_name(m->embed), fu_model_hidden(model));
+	return 0;
+}
+
+int kd_media_fuse(struct kd_media *m, struct kd_media_worker **mwp, const char *text,
+		  const float *embed, int dim, int64_t *answer_id, float *conf)
+{
+	struct kd_media_worker *mw = worker_state(mwp);
+	struct fu_choice ch;
+	struct kd_fusion *f;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->lock);
+	f = m->fusion;
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&m->lock);
+	if (!f || !mw)
+		goto out;
+	if (!mw->fu || mw->fu_gen != f->gen) {
+		fu_state_destroy(mw->fu);
+		mw->fu = fu_state_create(f->model);
+		mw->fu_gen = f->gen;
+		if (!mw->fu)
+			goto out;
+	}
+	if (fu_choose(f->model, mw->fu, text, strlen(text), embed, embed ? dim : 0, &ch,
+		      NULL) == 0 && ch.index >= 0 && ch.answer_id > 0) {
+		*answer_id = ch.answer_id;
+		*conf = ch.confidence;
+		rc = 1;
+	}
+out:
+	fusion_unref(m, f);
+	return rc;
+}
+
 void kd_media_destroy(struct kd_media *m)
 {
 	if (!m)
 		return;
+	fusion_unref(m, m->fusion);
+	nlu_glove_close(m->glove);
 	if (m->builder_started)
 		pthread_join(m->builder, NULL);
 	rm_tree(m->root);
@@ -442,13 +576,6 @@ void kd_media_destroy(struct kd_media *m)
 }
 
 /* ---- per-worker state ------------------------------------------------------------------- */
-
-static struct kd_media_worker *worker_state(struct kd_media_worker **mw)
-{
-	if (!*mw)
-		*mw = calloc(1, sizeof **mw);
-	return *mw;
-}
 
 int kd_media_asr(struct kd_media *m, struct kd_media_worker **mwp, asr_decoder **dec,
 		 asr_vad **vad, char *err, size_t errlen)
@@ -597,6 +724,7 @@ void kd_media_worker_destroy(struct kd_media_worker *mw)
 {
 	if (!mw)
 		return;
+	fu_state_destroy(mw->fu);
 	asr_decoder_destroy(mw->dec);
 	asr_vad_destroy(mw->vad);
 	vis_worker_destroy(mw->vis);

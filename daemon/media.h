@@ -22,6 +22,7 @@
 #define KEFU_DAEMON_MEDIA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "speech.h"
@@ -64,6 +65,20 @@ int kd_media_blocked(const struct kd_media *m, const char *sha256);
 const char *kd_media_safety_name(const struct kd_media *m, int i);
 /* Generation of the language model the decoders use (0: generic model only). */
 unsigned kd_media_lm_generation(struct kd_media *m);
+
+/* ---- the fusion model (fusion/fusion.h): words + picture -> answer ---------------------- */
+
+/* Loads the store's latest "fusion" model (with the GloVe vectors under conf models when it
+ * was trained with them) and swaps it in; none in the store leaves no model.  A model
+ * whose embedding is not conf image_embed's is not used (warning).  0, or -1 with err (the
+ * current model stays).  Main thread at start, signal thread on SIGHUP. */
+int kd_media_load_fusion(struct kd_media *m, char *err, size_t errlen);
+
+/* Worker thread.  Scores the answers for text + the picture's embedding with the current
+ * fusion model and the worker's state for it.  Returns 1 with *answer_id and *conf set
+ * when a model is loaded and chose an answer, 0 when there is no model or no choice. */
+int kd_media_fuse(struct kd_media *m, struct kd_media_worker **mw, const char *text,
+		  const float *embed, int dim, int64_t *answer_id, float *conf);
 
 /* Frees a worker's media state (NULL is fine).  The worker's thread or after it ended. */
 void kd_media_worker_destroy(struct kd_media_worker *mw);

@@ -80,6 +80,8 @@ static void reload(struct kd_signals *s)
 	/* voice: the domain language model follows the store's questions too */
 	if (s->conf->asr && s->media && kd_media_rebuild_lm(s->media, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
+	if (s->media && kd_media_load_fusion(s->media, err, sizeof err))
+		LOG_ERR("fusion model not reloaded, keeping the current one: %s", err);
 }
 
 static void *signal_main(void *arg)

@@ -8,7 +8,8 @@
  * reply ({"type":"speech"} + one binary WAV frame).
  * Image: resend check -> vis_see (decode, OCR + entities, codes, safety, embedding) ->
  * {"type":"seen"} -> a refusal when the safety model flags it, else the text bot answers
- * the customer's words and what was read (the better of words alone and words + text).
+ * the customer's words and what was read, and the store's fusion model (words +
+ * embedding), when there is one, may choose another answer it is confident of.
  *
  * Every frame of one upload goes out in one result, after the turn committed: the
  * transcript/seen frame, then the reply (then the speech frames).  The customer message
@@ -507,6 +508,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
 	json_t *sj = NULL, *cmeta = NULL, *rmeta = NULL;
+	struct store_answer fused = { 0 };
 	char err[512], *read = NULL, *both = NULL, sha[65] = "";
 	const char *used = "none";
 	double t0;
@@ -593,6 +595,21 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 				used = "picture";
 			}
 		}
+		/* the fusion model, when the store has one, reads words and picture together */
+		int64_t fid;
+		float fconf;
+		if (seen.embed && kd_media_fuse(p->media, &w->mw, both, seen.embed,
+						seen.embed_dim, &fid, &fconf) &&
+		    fconf >= c->threshold && fid != rep.answer_id &&
+		    store_answer_get(w->st, fid, &fused) == 0) {
+			memset(&rep, 0, sizeof rep);
+			rep.answer_id = fused.id;
+			rep.title = fused.title;
+			rep.text = fused.body;
+			rep.lang = fused.lang;
+			rep.confidence = fconf;
+			used = "fusion";
+		}
 		turn = upload_turn(job, "image", strdup(both), NULL, sj, 0, sha);
 		rmeta = kd_reply_meta(&rep, job->id);
 		r->fallback = rep.fallback;
@@ -617,6 +634,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	json_decref(rmeta);
 	free(read);
 	free(both);
+	store_answer_clear(&fused);
 	vis_seen_free(&seen);
 	return kd_submit_turn(p, job, turn, r);
 oom:
@@ -625,6 +643,7 @@ oom:
 	json_decref(rmeta);
 	free(read);
 	free(both);
+	store_answer_clear(&fused);
 	vis_seen_free(&seen);
 	store_turn_free(turn);
 	kd_result_free(r);
