@@ -636,23 +636,24 @@
       var tc = h('canvas', { width: Math.max(1, Math.round(bm.width * t)), height: Math.max(1, Math.round(bm.height * t)) });
       tc.getContext('2d').drawImage(bm, 0, 0, tc.width, tc.height);
       var thumb = tc.toDataURL('image/jpeg', 0.8);
-      var out;
+      var out, size = [bm.width, bm.height];
       if (scale < 1 || file.size > KEEP_BYTES) {
         var c = h('canvas', { width: Math.round(bm.width * scale), height: Math.round(bm.height * scale) });
         var g = c.getContext('2d');
         g.fillStyle = '#fff';
         g.fillRect(0, 0, c.width, c.height);
         g.drawImage(bm, 0, 0, c.width, c.height);
+        size = [c.width, c.height];
         out = canvasBlob(c, 'image/jpeg', 0.85);
       } else out = Promise.resolve(file);
-      return out.then(function (blob) { return blob.arrayBuffer().then(function (b) { return [b, blob.type || file.type, thumb]; }); });
+      return out.then(function (blob) { return blob.arrayBuffer().then(function (b) { return [b, blob.type || file.type, thumb, size]; }); });
     }).then(function (r) {
       picture = { bytes: r[0], mime: r[1], thumb: r[2] };
       prevImg.src = r[2];
       prevBar.style.width = '0';
       prevTxt.textContent = '';
       prev.hidden = false;
-      emit('picture', { bytes: r[0].byteLength, mime: r[1] });
+      emit('picture', { bytes: r[0].byteLength, mime: r[1], width: r[3][0], height: r[3][1] });
       input.focus();
     }).catch(function () { note(T.badimg); });
   }
