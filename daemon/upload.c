@@ -598,9 +598,13 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 		/* the fusion model, when the store has one, reads words and picture together */
 		int64_t fid;
 		float fconf;
-		if (seen.embed && kd_media_fuse(p->media, &w->mw, both, seen.embed,
-						seen.embed_dim, &fid, &fconf) &&
-		    fconf >= c->threshold && fid != rep.answer_id &&
+		int fused_ok = seen.embed && kd_media_fuse(p->media, &w->mw, both, seen.embed,
+							   seen.embed_dim, &fid, &fconf);
+		if (fused_ok)
+			LOG_DEBUG("picture %s: fusion says answer %lld (%.3f), text bot %lld (%.3f)",
+				  job->id, (long long)fid, fconf, (long long)rep.answer_id,
+				  rep.confidence);
+		if (fused_ok && fconf >= c->threshold && fid != rep.answer_id &&
 		    store_answer_get(w->st, fid, &fused) == 0) {
 			memset(&rep, 0, sizeof rep);
 			rep.answer_id = fused.id;

@@ -5,19 +5,24 @@ customer's words are answered with a 1x1 picture (inline base64 form); CMYK, 16-
 animated pictures are read; truncated, corrupt, zero-byte, GIF, text and 30000x30000-header
 pictures get their error and the next message is answered; a refused picture gets the
 polite refusal ("refused":"unsafe_image") and the session goes on; a resend answers from the
-log; the turn, its meta and the picture's bytes are logged.
+log; the turn, its meta and the picture's bytes are logged; with a fusion model in the
+store (daemon/fusion_fixture, loaded on SIGHUP) the same words with a t-shirt or a shoe
+picture get each its own answer.
 
-The refusal is driven by the image_blocklist option (SHA-256 of the test picture): no
-picture in the repository is one the safety model flags, and none should be added.  The
-model's own verdict is tested at unit level (vision: see pipeline, cnn matches tfjs)."""
+Refusals: the image_blocklist option (SHA-256 of a harmless test picture), and the safety
+model's own verdict on vision/testdata/cnn_dress.png, a plain product photo of a dress
+that nsfwjs flags (a false positive; no explicit picture is in the repository)."""
 import base64
 import hashlib
 import io
 import json
 import os
+import signal
 import sqlite3
 import struct
+import subprocess
 import tempfile
+import time
 import zlib
 
 from PIL import Image, ImageDraw, ImageFont
@@ -182,6 +187,38 @@ def run():
     check(m1 == m0 == 8, "pictures looked at: %r then %r (want 8, no new one)", m0, m1)
     check(kt.metric_by_label(m, "kind").get("image", 0) >= 16, "image messages %r",
           kt.metric_by_label(m, "kind"))
+
+    # the safety model itself: it flags this plain product photo of a dress (a false
+    # positive of nsfwjs; it is what a shop would hit) -> the refusal, session goes on
+    send_image(ws, "u-2", testdata("cnn_dress.png"), text="can I return this?")
+    s, r = seen_then_reply(ws, "u-2")
+    kt.log("dress photo: safety %r, unsafe %r", s["safety"], s["unsafe"])
+    check(s["unsafe"] is True and r.get("refused") == "unsafe_image", "dress: %r %r", s, r)
+    still_answers(ws, "after-unsafe-2")
+
+    # a fusion model in the store (SIGHUP loads it): the words are the same, the picture
+    # chooses the answer
+    fixture = os.path.join(os.path.dirname(kt.KEFUD), "fusion_fixture")
+    out = subprocess.run([fixture, d.db, os.path.join(kt.SRCDIR, "models"),
+                             "mobilenet_v2_mid",
+                             "shoes=" + os.path.join(TESTDATA, "cnn_shoes.png"),
+                             "tshirt=" + os.path.join(TESTDATA, "cnn_tshirt.png")],
+                            capture_output=True, timeout=TIMEOUT)
+    check(out.returncode == 0, "fusion_fixture: %s", out.stderr.decode(errors="replace"))
+    d.signal(signal.SIGHUP)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and "fusion model loaded" not in d.log_tail(400):
+        time.sleep(0.1)
+    check("fusion model loaded" in d.log_tail(400), "no fusion model after SIGHUP")
+    for i, (pic, want) in enumerate([("cnn_tshirt.png", "Returning a tshirt"),
+                                     ("cnn_shoes.png", "Returning a shoes")]):
+        send_image(ws, "fu-%d" % i, testdata(pic), text="can I return this?")
+        s, r = seen_then_reply(ws, "fu-%d" % i)
+        kt.log("fusion: %s + 'can I return this?' -> %r (%.3f)", pic, r["title"],
+               r["confidence"])
+        check(r["title"] == want, "%s with the same words: %r, want %s", pic, r, want)
+    r = ws.ask("fu-text", "I lost my card")
+    check(r["title"] == "Lost or stolen card", "words alone after the fusion model: %r", r)
     ws.close()
     d.stop()
 
@@ -191,7 +228,8 @@ def run():
         " FROM messages m JOIN attachments a ON a.message_id = m.id ORDER BY m.id").fetchall()
     con.close()
     ids = [r[0] for r in rows]
-    check(ids == ["p-1", "p-2", "p-3", "p-4", "ok-0", "ok-1", "ok-2", "u-1"],
+    check(ids == ["p-1", "p-2", "p-3", "p-4", "ok-0", "ok-1", "ok-2", "u-1", "u-2", "fu-0",
+                  "fu-1"],
           "attachments logged for %r", ids)
     by = {r[0]: r for r in rows}
     check("declined" in by["p-1"][1].lower() and json.loads(by["p-1"][2])["upload"] == "image",
