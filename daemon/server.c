@@ -43,6 +43,7 @@
 #define KD_WS_PATH "/ws"
 #define KD_OUT_MAX 1024        /* frames waiting for a client that does not read */
 #define KD_BACKLOG_MAX 256
+#define KD_UPLOADS_WAITING 2   /* uploads (with their bytes) queued per connection at most */
 
 static struct kd_server *server_of(struct lws *wsi)
 {
@@ -235,6 +236,14 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 		send_error(srv, pss, audio ? KD_E_UNSUPPORTED_AUDIO : KD_E_UNSUPPORTED_IMAGE,
 			   req->id, audio ? "voice messages are turned off on this server"
 					  : "pictures are turned off on this server");
+		kd_req_clear(req);
+		return;
+	}
+	if (pss->n_backlog_uploads >= KD_UPLOADS_WAITING) {
+		/* each waiting upload holds up to max_upload bytes: bound them per connection */
+		pss->upload_skip = req->has_bytes;
+		send_error(srv, pss, KD_E_BUSY, req->id,
+			   "uploads are waiting on this connection; send this one again later");
 		kd_req_clear(req);
 		return;
 	}

@@ -6,6 +6,11 @@
 #include <string.h>
 
 #define RX_KEEP 16384          /* reassembly buffer kept between messages */
+
+static int is_upload(const struct kd_job *j)
+{
+	return j->kind == KD_JOB_AUDIO || j->kind == KD_JOB_IMAGE;
+}
 #define RATE_WINDOW_US 10000000ull
 
 void kd_registry_init(struct kd_registry *r)
@@ -121,6 +126,7 @@ void kd_pss_backlog_push(struct kd_pss *pss, struct kd_job *j)
 		pss->backlog = j;
 	pss->backlog_tail = j;
 	pss->n_backlog++;
+	pss->n_backlog_uploads += is_upload(j);
 }
 
 void kd_pss_backlog_push_front(struct kd_pss *pss, struct kd_job *j)
@@ -130,6 +136,7 @@ void kd_pss_backlog_push_front(struct kd_pss *pss, struct kd_job *j)
 	if (!pss->backlog_tail)
 		pss->backlog_tail = j;
 	pss->n_backlog++;
+	pss->n_backlog_uploads += is_upload(j);
 }
 
 struct kd_job *kd_pss_backlog_pop(struct kd_pss *pss)
@@ -142,6 +149,7 @@ struct kd_job *kd_pss_backlog_pop(struct kd_pss *pss)
 	if (!pss->backlog)
 		pss->backlog_tail = NULL;
 	pss->n_backlog--;
+	pss->n_backlog_uploads -= is_upload(j);
 	j->next = NULL;
 	return j;
 }

@@ -44,6 +44,7 @@ struct kd_pss {
 	int in_flight;                         /* a job of ours is with the workers */
 	struct kd_job *backlog, *backlog_tail; /* waiting for in_flight to clear */
 	unsigned n_backlog;
+	unsigned n_backlog_uploads;            /* ... of which voice clips / pictures */
 
 	struct kd_frame *out, *out_tail;       /* frames to write, oldest first */
 	unsigned n_out;

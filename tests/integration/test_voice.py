@@ -202,6 +202,18 @@ def run():
     ws.expect_error("missing_field", "up-6")
     still_answers(ws, "after-up")
 
+    # at most 2 uploads wait per connection (besides the one being worked on): five in one
+    # TCP write -> the last two get busy at once, the others are worked on in order
+    junk = base64.b64encode(b"hello, not a clip").decode()
+    ws.send_raw(b"".join(kt.ws_frame(kt.OP_TEXT, json.dumps(
+        {"type": "audio", "id": "w-%d" % i, "data": junk}).encode()) for i in range(5)))
+    got = [ws.recv_json() for _ in range(5)]
+    codes = sorted((e.get("id"), e.get("code")) for e in got)
+    check(codes == [("w-0", "unsupported_audio"), ("w-1", "unsupported_audio"),
+                    ("w-2", "unsupported_audio"), ("w-3", "busy"), ("w-4", "busy")],
+          "five uploads at once: %r", codes)
+    still_answers(ws, "after-w")
+
     # fragmented binary message (three fragments)
     ws.send_json({"type": "audio", "id": "frag-1", "bytes": 30})
     ws.send_frame(kt.OP_BINARY, b"RIFF" + b"\0" * 6, fin=False)
