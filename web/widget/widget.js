@@ -1,4 +1,4 @@
-/* web/widget/widget.js — kefu's embeddable chat widget (docs/widget.md).
+/* web/widget/widget.js - kefu's embeddable chat widget (docs/widget.md).
  *
  * One tag on any page:
  *   <script src="https://kefu.example/widget/widget.js" data-server="https://kefu.example"
@@ -27,36 +27,38 @@
   var lang = ds.lang === 'zh' ? 'zh' : 'en';
   var side = ds.position === 'left' ? 'left' : 'right';
 
+  /* The file is pure ASCII (non-ASCII text is \u-escaped): a host page served without a
+   * UTF-8 charset would decode this script as windows-1252 and garble it otherwise. */
   var T = {
     en: {
       title: 'Customer service', open: 'Open chat', close: 'Close chat', message: 'Message',
-      send: 'Send', placeholder: 'Type your question…', online: 'Online',
-      connecting: 'Connecting…', offline: 'Offline — your messages will be sent when we are back',
-      typing: 'Assistant is typing…', slow: 'This is taking longer than usual; your message is kept and will be answered.',
+      send: 'Send', placeholder: 'Type your question\u2026', online: 'Online',
+      connecting: 'Connecting\u2026', offline: 'Offline \u2014 your messages will be sent when we are back',
+      typing: 'Assistant is typing\u2026', slow: 'This is taking longer than usual; your message is kept and will be answered.',
       attach: 'Attach a picture', record: 'Record a voice message', stop: 'Stop recording and send',
-      recording: 'Recording… ', person: 'Talk to a person', waiting: 'Waiting for a person',
-      end: 'Rate this chat', helpful: 'Helpful', unhelpful: 'Not helpful', thanks: 'Thanks for the feedback.',
+      recording: 'Recording\u2026 ', person: 'Talk to a person', waiting: 'Waiting for a person',
+      end: 'Rate this chat', helpful: 'Helpful', unhelpful: 'Not helpful',
       rateq: 'How was this chat?', star: ' of 5 stars', comment: 'Comment (optional)',
       rate: 'Send rating', rated: 'Thank you for your rating!', remove: 'Remove picture',
       read: 'Read from your picture:', voice: 'Voice message', play: 'Play answer',
       speak: 'Read answers aloud', drop: 'Drop a picture to send it', suggested: 'Suggested answers',
       conversation: 'Conversation', nomic: 'The microphone is not available.',
-      badimg: 'That file is not a picture I can read.', uploading: 'Uploading… ',
-      processing: 'Looking at it…', handoffReason: 'The customer asked for a person.'
+      badimg: 'That file is not a picture I can read.', uploading: 'Uploading\u2026 ',
+      processing: 'Looking at it\u2026', handoffReason: 'The customer asked for a person.'
     },
     zh: {
-      title: '在线客服', open: '打开聊天', close: '关闭聊天', message: '消息', send: '发送',
-      placeholder: '请输入您的问题…', online: '在线', connecting: '正在连接…',
-      offline: '已离线——恢复连接后会自动发送您的消息', typing: '客服正在输入…',
-      slow: '回复比平时慢，您的消息已保留，稍后会得到回答。', attach: '发送图片',
-      record: '录制语音消息', stop: '停止录音并发送', recording: '正在录音… ',
-      person: '转人工客服', waiting: '正在等待人工客服', end: '评价本次对话',
-      helpful: '有帮助', unhelpful: '没有帮助', thanks: '感谢您的反馈。', rateq: '您对本次对话满意吗？',
-      star: ' 星（满分 5 星）', comment: '留言（可选）', rate: '提交评价', rated: '感谢您的评价！',
-      remove: '移除图片', read: '从图片中识别到：', voice: '语音消息', play: '播放回答',
-      speak: '朗读回答', drop: '将图片拖到这里发送', suggested: '推荐问题', conversation: '对话记录',
-      nomic: '无法使用麦克风。', badimg: '无法读取这个图片文件。', uploading: '正在上传… ',
-      processing: '正在识别…', handoffReason: '客户要求转人工。'
+      title: '\u5728\u7EBF\u5BA2\u670D', open: '\u6253\u5F00\u804A\u5929', close: '\u5173\u95ED\u804A\u5929', message: '\u6D88\u606F', send: '\u53D1\u9001',
+      placeholder: '\u8BF7\u8F93\u5165\u60A8\u7684\u95EE\u9898\u2026', online: '\u5728\u7EBF', connecting: '\u6B63\u5728\u8FDE\u63A5\u2026',
+      offline: '\u5DF2\u79BB\u7EBF\u2014\u2014\u6062\u590D\u8FDE\u63A5\u540E\u4F1A\u81EA\u52A8\u53D1\u9001\u60A8\u7684\u6D88\u606F', typing: '\u5BA2\u670D\u6B63\u5728\u8F93\u5165\u2026',
+      slow: '\u56DE\u590D\u6BD4\u5E73\u65F6\u6162\uFF0C\u60A8\u7684\u6D88\u606F\u5DF2\u4FDD\u7559\uFF0C\u7A0D\u540E\u4F1A\u5F97\u5230\u56DE\u7B54\u3002', attach: '\u53D1\u9001\u56FE\u7247',
+      record: '\u5F55\u5236\u8BED\u97F3\u6D88\u606F', stop: '\u505C\u6B62\u5F55\u97F3\u5E76\u53D1\u9001', recording: '\u6B63\u5728\u5F55\u97F3\u2026 ',
+      person: '\u8F6C\u4EBA\u5DE5\u5BA2\u670D', waiting: '\u6B63\u5728\u7B49\u5F85\u4EBA\u5DE5\u5BA2\u670D', end: '\u8BC4\u4EF7\u672C\u6B21\u5BF9\u8BDD',
+      helpful: '\u6709\u5E2E\u52A9', unhelpful: '\u6CA1\u6709\u5E2E\u52A9', rateq: '\u60A8\u5BF9\u672C\u6B21\u5BF9\u8BDD\u6EE1\u610F\u5417\uFF1F',
+      star: ' \u661F\uFF08\u6EE1\u5206 5 \u661F\uFF09', comment: '\u7559\u8A00\uFF08\u53EF\u9009\uFF09', rate: '\u63D0\u4EA4\u8BC4\u4EF7', rated: '\u611F\u8C22\u60A8\u7684\u8BC4\u4EF7\uFF01',
+      remove: '\u79FB\u9664\u56FE\u7247', read: '\u4ECE\u56FE\u7247\u4E2D\u8BC6\u522B\u5230\uFF1A', voice: '\u8BED\u97F3\u6D88\u606F', play: '\u64AD\u653E\u56DE\u7B54',
+      speak: '\u6717\u8BFB\u56DE\u7B54', drop: '\u5C06\u56FE\u7247\u62D6\u5230\u8FD9\u91CC\u53D1\u9001', suggested: '\u63A8\u8350\u95EE\u9898', conversation: '\u5BF9\u8BDD\u8BB0\u5F55',
+      nomic: '\u65E0\u6CD5\u4F7F\u7528\u9EA6\u514B\u98CE\u3002', badimg: '\u65E0\u6CD5\u8BFB\u53D6\u8FD9\u4E2A\u56FE\u7247\u6587\u4EF6\u3002', uploading: '\u6B63\u5728\u4E0A\u4F20\u2026 ',
+      processing: '\u6B63\u5728\u8BC6\u522B\u2026', handoffReason: '\u5BA2\u6237\u8981\u6C42\u8F6C\u4EBA\u5DE5\u3002'
     }
   }[lang];
   var title = ds.title || T.title;
@@ -345,12 +347,12 @@
 
   function showSeen(id, f) {
     var parts = [];
-    if (f.ocr_text) parts.push('“' + String(f.ocr_text).replace(/\s+/g, ' ').trim().slice(0, 200) + '”');
+    if (f.ocr_text) parts.push('\u201C' + String(f.ocr_text).replace(/\s+/g, ' ').trim().slice(0, 200) + '\u201D');
     (f.codes || []).forEach(function (c) { parts.push((c.type || 'code') + ': ' + c.data); });
     (f.entities || []).forEach(function (e) { parts.push(e.kind + ': ' + e.text); });
     if (f.category) parts.push(String(f.category));
     if (!parts.length) return;
-    var el = h('div', { cls: 'seen', text: T.read + ' ' + parts.join(' · ') });
+    var el = h('div', { cls: 'seen', text: T.read + ' ' + parts.join(' \u00B7 ') });
     var b = bubbles[id];
     if (b && b.nextSibling) log.insertBefore(el, b.nextSibling); else add(el);
     seenFor[id] = true;
@@ -427,7 +429,7 @@
     resuming = false;
     backoff = 500;
     status(T.online);
-    if (greeting && !log.querySelector('.m')) addBot({ text: greeting });
+    if (greeting && !log.querySelector('.m.bot')) log.insertBefore(addBot({ text: greeting }), log.firstChild);
     outbox.forEach(transmit);
     updateTyping();
     emit('ready', { session: token });
@@ -529,7 +531,7 @@
     };
     var bots = log.querySelectorAll('.m.bot');
     var last = bots[bots.length - 1];
-    if (last) last.appendChild(h('button', { type: 'button', cls: 'btn', text: '▶ ' + T.play, onclick: play }));
+    if (last) last.appendChild(h('button', { type: 'button', cls: 'btn', text: '\u25B6 ' + T.play, onclick: play }));
     scrollDown();
     if (speakBtn.getAttribute('aria-pressed') === 'true') play();
     emit('speech', { bytes: buf.byteLength });
@@ -590,7 +592,7 @@
     uploads[m.id] = { kind: kind, bytes: bytes, mime: mime, speak: !!speak };
     outbox.push(m);
     dropQuick();
-    addMe(m.id, kind === 'audio' ? '🎤 ' + T.voice : text, true, thumb);
+    addMe(m.id, kind === 'audio' ? '\uD83C\uDFA4 ' + T.voice : text, true, thumb);
     emit('upload', { id: m.id, kind: kind, bytes: bytes.byteLength });
     if (ready) transmit(m);
     else if (!ws) connect();
