@@ -30,7 +30,7 @@
 #include "pool_int.h"
 
 #define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(4))
-#define KD_JPEG_SIDE 2048    /* JPEGs are DCT-downscaled while decoding to >= this side */
+#define KD_JPEG_SIDE 1600    /* JPEGs are DCT-downscaled while decoding to >= this side */
 
 static const char refusal_text[] =
 	"Sorry, I can't look at this picture. Please send a photo or screenshot of the "
