@@ -1,6 +1,7 @@
 /* daemon/test_daemon.c — unit tests of the pieces of kefud that need no server:
  * frame parsing and validation (every error code the parser owns), server frames,
- * the sid registry, per-connection queues and rate limit, the metrics text. */
+ * the sid registry, per-connection queues and rate limit, the metrics text, upload
+ * headers and buffers. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,9 +259,88 @@ static void test_metrics(void)
 	free(s);
 }
 
+/* Audio/image headers: both forms, strict base64, field types; upload buffers; binary
+ * frames; the media metrics. */
+static void test_uploads(void)
+{
+	struct kd_req r;
+	struct kd_pss pss;
+	struct kd_job *j;
+	const char *a = "{\"type\":\"audio\",\"id\":\"v1\",\"bytes\":48044,"
+			"\"mime\":\"audio/wav\",\"speak\":true}";
+
+	CHECK(parse_err(a, strlen(a), 100, &r) == -1);
+	CHECK(r.type == KD_REQ_AUDIO && r.has_bytes && r.bytes == 48044 && r.speak &&
+	      !strcmp(r.mime, "audio/wav") && !r.data);
+	kd_req_clear(&r);
+	a = "{\"type\":\"image\",\"id\":\"p1\",\"data\":\"aGVsbG8=\",\"text\":\"hi\"}";
+	CHECK(parse_err(a, strlen(a), 100, &r) == -1);
+	CHECK(r.type == KD_REQ_IMAGE && !r.has_bytes && r.data_len == 5 &&
+	      !memcmp(r.data, "hello", 5) && !strcmp(r.text, "hi") && !r.speak);
+	kd_req_clear(&r);
+	a = "{\"type\":\"image\",\"id\":\"p1\",\"data\":\"aGVsbG8\",\"text\":\"  \"}";
+	CHECK(parse_err(a, strlen(a), 100, &r) == -1);    /* padding optional; blank words */
+	CHECK(r.data_len == 5 && !r.text);
+	kd_req_clear(&r);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"data\":\"\"}", 9) == -1);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\"}", 9) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"data\":\"AA==\"}", 9) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"bytes\":1,\"data\":\"AA==\"}", 9) ==
+	      KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"bytes\":-1}", 9) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"bytes\":\"9\"}", 9) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"data\":\"A\"}", 9) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"data\":\"AA*=\"}", 9) == KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"audio\",\"id\":\"v\",\"bytes\":1,\"speak\":1}", 9) ==
+	      KD_E_MISSING_FIELD);
+	CHECK(perr("{\"type\":\"image\",\"id\":\"v\",\"bytes\":1,\"text\":\"0123456789\"}", 9) ==
+	      KD_E_TEXT_TOO_LONG);
+	CHECK(!strcmp(kd_err_name(KD_E_UPLOAD_EXPECTED), "upload_expected") &&
+	      !strcmp(kd_err_name(KD_E_NO_SPEECH), "no_speech") &&
+	      !strcmp(kd_err_name(KD_E_CORRUPT_IMAGE), "corrupt_image"));
+
+	/* the upload buffer grows up to the announced size, never past it */
+	memset(&pss, 0, sizeof pss);
+	j = kd_job_new(KD_JOB_AUDIO, 1, 0);
+	assert(j);
+	j->data_want = 100000;
+	pss.upload = j;
+	static char chunk[70000];
+	CHECK(kd_pss_upload_append(&pss, chunk, 70000) == 0 && pss.upload_cap >= 70000);
+	CHECK(kd_pss_upload_append(&pss, chunk, 30000) == 0 && j->data_len == 100000 &&
+	      pss.upload_cap == 100000);
+	CHECK(kd_pss_upload_append(&pss, chunk, 1) == 1 && j->data_len == 100000);
+	kd_pss_backlog_push(&pss, kd_job_new(KD_JOB_IMAGE, 1, 0));
+	kd_pss_backlog_push(&pss, kd_job_new(KD_JOB_MESSAGE, 1, 0));
+	CHECK(pss.n_backlog == 2 && pss.n_backlog_uploads == 1);
+	kd_job_free(kd_pss_backlog_pop(&pss));
+	CHECK(pss.n_backlog_uploads == 0);
+	kd_pss_clear(&pss);                     /* frees the pending upload and backlog */
+	CHECK(!pss.upload && !pss.backlog);
+
+	struct kd_frame *f = kd_frame_binary("RIFF", 4);
+	CHECK(f && f->binary && f->len == 4 && !memcmp(KD_FRAME_PAYLOAD(f), "RIFF", 4));
+	kd_frame_free(f);
+
+	struct kd_metrics m;
+	struct kd_gauges g = { .model = "bm25", .event_loop = "poll" };
+	size_t len;
+	kd_metrics_init(&m);
+	kd_metrics_media(&m, KD_MEDIA_AUDIO, 0.3, 2.0);
+	m.kinds[KD_K_IMAGE] = 2;
+	char *txt = kd_metrics_render(&m, &g, &len);
+	CHECK(txt && strstr(txt, "kefu_media_seconds_count{kind=\"audio\"} 1\n") &&
+	      strstr(txt, "kefu_media_seconds_bucket{kind=\"audio\",le=\"0.5\"} 1\n") &&
+	      strstr(txt, "kefu_media_seconds_bucket{kind=\"audio\",le=\"0.25\"} 0\n") &&
+	      strstr(txt, "kefu_audio_seconds_total 2\n") &&
+	      strstr(txt, "kefu_messages_total{kind=\"image\"} 2\n"));
+	free(txt);
+}
+
 int main(void)
 {
 	test_parse();
+	test_uploads();
 	test_frames();
 	test_registry();
 	test_pss();
