@@ -259,7 +259,8 @@
     host.dispatchEvent(new CustomEvent('kefu:' + name, { detail: detail || {}, bubbles: true, composed: true }));
   }
 
-  function setOpen(open) {
+  /* Opens or closes the panel; quiet (restoring the state at page load) moves no focus. */
+  function setOpen(open, quiet) {
     panel.hidden = !open;
     host.classList.toggle('open', open);
     launcher.setAttribute('aria-expanded', String(open));
@@ -268,8 +269,8 @@
     if (open) {
       if (!ws) connect();
       scrollDown();
-      input.focus();
-    } else {
+      if (!quiet) input.focus();
+    } else if (!quiet) {
       launcher.focus();
     }
     emit(open ? 'open' : 'close');
@@ -829,7 +830,7 @@
     (document.body || document.documentElement).appendChild(host);
     outbox.forEach(function (m) { addMe(m.id, m.text, true); });
     if (token || outbox.length || load('open', false)) connect();
-    if (load('open', false)) setOpen(true);
+    if (load('open', false)) setOpen(true, true);
   }
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
 
