@@ -198,7 +198,7 @@
     '.typing i:nth-child(2){animation-delay:.15s}.typing i:nth-child(3){animation-delay:.3s}',
     '@keyframes b{50%{opacity:.2}}@media (prefers-reduced-motion:reduce){.typing i{animation:none}}',
     '.prev{display:flex;align-items:center;gap:8px;padding:8px 12px;border-top:1px solid var(--line)}',
-    '.prev img{width:48px;height:48px;object-fit:cover;border-radius:6px}',
+    '.prev .ib{margin-left:auto}.prev img{height:48px;max-width:120px;object-fit:contain;border-radius:6px;border:1px solid var(--line)}',
     '.bar{flex:1;height:6px;background:var(--bot);border-radius:3px;overflow:hidden}.bar b{display:block;height:100%;width:0;background:var(--a)}',
     '.rec{display:flex;align-items:center;gap:8px;padding:6px 12px;color:#b00020;font-size:13px;border-top:1px solid var(--line)}',
     '.form{display:flex;align-items:flex-end;gap:4px;padding:8px;border-top:1px solid var(--line)}',
@@ -242,8 +242,9 @@
     [attachBtn, fileIn, input, micBtn, sendBtn]);
   var prevImg = h('img', { alt: '' });
   var prevBar = h('b');
+  var prevBox = h('div', { cls: 'bar', hidden: '' }, [prevBar]);
   var prevTxt = h('span', { cls: 'vh', 'aria-live': 'polite' });
-  var prev = h('div', { cls: 'prev', hidden: '' }, [prevImg, h('div', { cls: 'bar' }, [prevBar]), prevTxt,
+  var prev = h('div', { cls: 'prev', hidden: '' }, [prevImg, prevBox, prevTxt,
     h('button', { type: 'button', cls: 'ib', title: T.remove, 'aria-label': T.remove, onclick: clearPicture }, [icon(I.close)])]);
   var recTxt = h('span', { 'aria-live': 'polite' });
   var rec = h('div', { cls: 'rec', hidden: '' }, [recTxt]);
@@ -417,6 +418,7 @@
   function progress(id, total) {
     if (!uploads[id] || uploads[id].kind !== 'image') return;
     prev.hidden = false;
+    prevBox.hidden = false;
     (function tick() {
       var done = ws ? Math.max(0, 1 - ws.bufferedAmount / total) : 0;
       prevBar.style.width = Math.round(done * 100) + '%';
@@ -620,7 +622,7 @@
   var picture = null;        /* {bytes, mime, thumb} waiting for Send */
   var MAX_SIDE = 1600, KEEP_BYTES = 1500000;
 
-  function clearPreview() { if (picture) return; prev.hidden = true; prevBar.style.width = '0'; prevTxt.textContent = ''; }
+  function clearPreview() { if (picture) return; prev.hidden = true; prevBox.hidden = true; prevBar.style.width = '0'; prevTxt.textContent = ''; }
   function clearPicture() { picture = null; clearPreview(); input.focus(); }
 
   function canvasBlob(c, type, q) {
@@ -654,6 +656,7 @@
       picture = { bytes: r[0], mime: r[1], thumb: r[2] };
       prevImg.src = r[2];
       prevBar.style.width = '0';
+      prevBox.hidden = true;
       prevTxt.textContent = '';
       prev.hidden = false;
       emit('picture', { bytes: r[0].byteLength, mime: r[1], width: r[3][0], height: r[3][1] });
