@@ -3,7 +3,7 @@
  * what the customer types meanwhile in its outbox, reconnects with back-off, resumes
  * the session and sends the waiting messages with their client ids.  Every message is
  * answered once and logged once (the store is checked), none lost, none doubled, even
- * the one in flight when kefud died. */
+ * the one sent to a frozen kefud just before it was killed. */
 const { run } = require('./lib');
 
 run('restart', async (t) => {
@@ -15,9 +15,14 @@ run('restart', async (t) => {
   await w.bots.first().waitFor();
   await w.ask('I lost my card', 2);
 
-  // in flight when kefud dies: answered before or after the restart, logged once
+  // in flight when kefud dies: kefud is frozen (SIGSTOP) so the message is sent but not
+  // answered, then killed; it must be answered after the restart, and logged once
+  kefud.proc.kill('SIGSTOP');
   await w.textbox.fill('What exchange rate do you use?');
   await w.textbox.press('Enter');
+  await page.locator('kefu-chat .typing').waitFor();
+  await t.sleep(300);
+  check(await page.locator('kefu-chat .m.me.pending').count() === 1, 'the in-flight message is not pending');
   await kefud.kill9();
   await page.waitForFunction(() => {
     const h = document.querySelector('kefu-chat');
