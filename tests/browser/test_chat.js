@@ -1,7 +1,8 @@
 /* tests/browser/test_chat.js — the widget on the demo site: one script tag gives a
  * launcher named "Open chat"; a typed question gets the right answer (Markdown drawn as
- * markup, typing indicator gone), and so does the next; thumbs up, a star rating and
- * "talk to a person" land in the store. */
+ * markup, typing indicator gone), and so does the next; an error clears the typing
+ * indicator with a note; thumbs up, a star rating and "talk to a person" land in the
+ * store. */
 const { run } = require('./lib');
 
 run('chat', async (t) => {
@@ -28,6 +29,15 @@ run('chat', async (t) => {
   await w.ask('What exchange rate do you use?', 3);
   const r2 = await w.waitEvent('reply', (d) => d.title !== r.title);
   check(r2.title === 'Exchange rates', 'second answer: ' + JSON.stringify(r2));
+
+  // an error (text longer than max_text) clears the typing indicator, shows a note and
+  // leaves nothing pending
+  await page.evaluate(() => window.KefuWidget.send('why '.repeat(600)));
+  const err = await w.waitEvent('error');
+  check(err.code === 'text_too_long', 'error: ' + JSON.stringify(err));
+  check(await page.locator('kefu-chat .typing').count() === 0, 'typing indicator stays after an error');
+  check(await page.locator('kefu-chat .m.me.pending').count() === 0, 'the refused message stays pending');
+  check(/max_text/.test(await page.locator('kefu-chat .note').last().innerText()), 'no note for the error');
 
   // thumbs up on the first answer
   await page.getByRole('button', { name: 'Helpful' }).first().click();
