@@ -313,4 +313,55 @@ int store_handoff_request(struct store *st, int64_t sid, const char *reason,
  * STORE_NOT_FOUND if no such session. */
 int store_session_state(struct store *st, int64_t sid, char *out, size_t outlen);
 
+/* ==== reference and labelled pictures (store/pictures.c; pictures issue) ============ */
+
+/* A picture the store keeps to recognise what customers send: either a reference
+ * picture of one answer (answer_id set: "this is what the answer is about") or a
+ * labelled picture that teaches a category (label, answer_id 0), or both.  An answer
+ * shows a label when one of its pictures has that label, or when its comma-separated
+ * tags list the label (the demo catalogue tags "Returning shoes" with "shoes" and
+ * stores the shoe photos label-only; store_picture_answers_foreach walks both).  The
+ * embedding is the float32 vector of the CNN named embed_model (vision/catalog.c
+ * computes missing or stale ones).  Strings, data and embedding are malloc'd and owned
+ * by the struct (store_picture_clear). */
+struct store_picture {
+	int64_t id;
+	int64_t answer_id;        /* 0: none */
+	char *label;              /* "" if none */
+	char *source;             /* where it came from (file name), "" if unknown */
+	char sha256[65];          /* lowercase hex of data */
+	void *data;               /* encoded bytes (JPEG, PNG, ...); NULL unless asked for */
+	size_t len;
+	char *embed_model;        /* NULL when there is no embedding */
+	float *embedding;         /* dim floats, NULL when none */
+	int dim;
+};
+void store_picture_clear(struct store_picture *p);
+
+/* Adds a picture (its SHA-256 is computed here).  answer_id 0 = none; label and source
+ * may be NULL ("").  A picture needs an answer or a label (STORE_INVALID otherwise).
+ * STORE_DUPLICATE when the same bytes are stored already (*id_out gets that row's id),
+ * STORE_NOT_FOUND when answer_id names no answer. */
+int store_picture_add(struct store *st, int64_t answer_id, const char *label,
+		      const char *source, const void *data, size_t len, int64_t *id_out);
+/* Fills out with picture id (data only when with_data); STORE_NOT_FOUND if none. */
+int store_picture_get(struct store *st, int64_t id, int with_data, struct store_picture *out);
+/* Every picture in id order (data only when with_data; embedding always when present);
+ * cb returning non-zero stops the walk and is returned.  p is valid during the call. */
+int store_pictures_foreach(struct store *st, int with_data,
+			   int (*cb)(void *arg, const struct store_picture *p), void *arg);
+/* Number of pictures. */
+int store_picture_count(struct store *st, int64_t *n_out);
+/* Stores the embedding (dim floats of CNN model) of picture id; STORE_NOT_FOUND if none. */
+int store_picture_set_embedding(struct store *st, int64_t id, const char *model,
+				const float *v, int dim);
+/* Deletes picture id; STORE_NOT_FOUND if none. */
+int store_picture_delete(struct store *st, int64_t id);
+/* Calls cb once per (enabled answer, label) pair the pictures give: answers with a
+ * labelled picture of their own, and answers whose tags list a picture label.  Ordered
+ * by answer id; cb returning non-zero stops the walk and is returned. */
+int store_picture_answers_foreach(struct store *st,
+				  int (*cb)(void *arg, int64_t answer_id, const char *label),
+				  void *arg);
+
 #endif

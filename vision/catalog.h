@@ -1,0 +1,128 @@
+/* vision/catalog.h — picture search and the category head over the store's pictures
+ * (prefix vis_catalog_, vis_head_).
+ *
+ * A catalogue is the store's pictures (store_pictures_foreach) as L2-normalised
+ * embeddings of one CNN (the embedding model, e.g. models/mobilenet_v2_imagenet.kfm),
+ * each picture tied to the answers it illustrates (its own answer_id, and the answers
+ * whose tags list its label: store_picture_answers_foreach), plus the latest category
+ * head the store holds (model kind "image_head", trained by `kefu train`).
+ *
+ *   match     a query embedding (vis_see's, or the multi-view one of vis_catalog_embed)
+ *             against every picture by cosine; an answer scores the best cosine of its
+ *             pictures.  When the best cosine is below the catalogue's threshold the
+ *             picture is "not in the catalogue" and nothing matches.
+ *   category  softmax regression over the standardised embedding: label and probability.
+ *
+ * Threads: vis_catalog_load runs on one thread (the daemon's start-up or SIGHUP thread,
+ * the CLI) with its own store connection; it computes and stores missing or stale
+ * embeddings (a picture whose embed_model differs from the CNN's name) on that thread.
+ * After load a catalogue is immutable: any number of workers call vis_catalog_match /
+ * vis_catalog_category on it concurrently without locks.  vis_catalog_embed uses the
+ * caller's vis_cnn_state (one per worker).  Free with vis_catalog_free once no worker
+ * uses it.
+ */
+#ifndef KEFU_VISION_CATALOG_H
+#define KEFU_VISION_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vision.h"
+
+struct store;
+struct vis_catalog;
+
+#define VIS_HEAD_KIND "image_head"      /* store_model_put kind of the category head */
+
+/* Default cosine below which a query is "not in the catalogue" (tuned on held-out
+ * clothing photos vs out-of-catalogue pictures: docs/vision.md). */
+#define VIS_CATALOG_THRESHOLD 0.50f
+
+struct vis_catalog_opts {
+	float threshold;        /* 0: VIS_CATALOG_THRESHOLD */
+	int no_compute;         /* 1: skip pictures without a current embedding instead of
+				   computing them (read-only stores) */
+	int views;              /* views per missing picture embedding (vis_catalog_embed);
+				   0: 2 (the picture and its mirror) */
+};
+
+/* Loads the store's pictures and latest category head for embedding CNN embed (must
+ * have embed_dim > 0).  Computes and stores the embeddings that are missing or from
+ * another model (decode + forward: ~40 ms a picture).  Returns NULL with err on a store
+ * or model error; a store without pictures gives an empty catalogue (matches nothing).
+ * opts may be NULL.  The caller keeps embed open while the catalogue lives. */
+struct vis_catalog *vis_catalog_load(struct store *st, const struct vis_cnn *embed,
+				     const struct vis_catalog_opts *opts, char *err,
+				     size_t errlen);
+void vis_catalog_free(struct vis_catalog *cat);
+
+int vis_catalog_size(const struct vis_catalog *cat);        /* pictures with an embedding */
+int vis_catalog_dim(const struct vis_catalog *cat);
+const char *vis_catalog_embed_name(const struct vis_catalog *cat);  /* the CNN's name */
+int vis_catalog_has_head(const struct vis_catalog *cat);    /* 1 if a category head loaded */
+float vis_catalog_threshold(const struct vis_catalog *cat);
+
+/* The L2-normalised embedding of img averaged over views (1: the picture; 2: + its
+ * mirror; 5: + a centre crop of 80 % and its mirror; at most 6).  out has the CNN's
+ * embed_dim floats.  0 or VIS_E_ARG.  Worker thread owning st. */
+int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
+		      const struct vis_image *img, int views, float *out);
+
+struct vis_match {
+	int64_t answer_id;
+	char title[128];        /* the answer's title (truncated), "" if unknown */
+	float score;            /* best cosine between the query and the answer's pictures */
+	int64_t picture_id;     /* that picture */
+	char label[64];         /* its label */
+};
+
+/* Matches embedding q (dim floats, L2-normalised; vis_seen.embed when the worker's
+ * embedding CNN is the catalogue's) against the catalogue.  Writes at most max answers,
+ * best first, each with score >= the threshold; returns how many (0 = not in the
+ * catalogue), or VIS_E_ARG when dim differs.  *best (may be NULL) gets the best cosine
+ * over all pictures, whether or not it passed.  Any thread, lock-free. */
+int vis_catalog_match(const struct vis_catalog *cat, const float *q, int dim,
+		      struct vis_match *out, int max, float *best);
+
+/* The category head's verdict on q: 0 with *label (points into the catalogue) and *p
+ * (its softmax probability), or 1 when the catalogue has no head, VIS_E_ARG when dim
+ * differs.  Any thread, lock-free. */
+int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
+			 const char **label, float *p);
+
+/* ---- the category head (head.c) --------------------------------------------------- */
+
+struct vis_head;
+
+struct vis_head_opts {
+	float l2;               /* weight decay (0: 1e-3) */
+	int epochs;             /* full-batch passes (0: 300) */
+};
+
+/* Trains a softmax regression over n embeddings x (n × dim) with labels y (0..n_labels-1,
+ * names in labels).  Standardises features.  NULL on no memory / bad arguments.  Any
+ * thread (the caller's); no BLAS threads of its own. */
+struct vis_head *vis_head_train(const float *x, const int *y, int n, int dim,
+				const char *const *labels, int n_labels,
+				const char *embed_name, const struct vis_head_opts *opts);
+void vis_head_free(struct vis_head *h);
+/* Most likely label index for x (dim floats); probs (n_labels floats) may be NULL. */
+int vis_head_predict(const struct vis_head *h, const float *x, float *probs);
+int vis_head_n_labels(const struct vis_head *h);
+const char *vis_head_label(const struct vis_head *h, int i);
+int vis_head_dim(const struct vis_head *h);
+const char *vis_head_embed_name(const struct vis_head *h);
+/* Serialises h ("VHEAD" format, version 1) into a malloc'd blob; NULL on no memory. */
+void *vis_head_save(const struct vis_head *h, size_t *len);
+/* Parses a blob of vis_head_save; NULL with err when it is malformed. */
+struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t errlen);
+
+/* What `kefu train` calls: loads the catalogue of the store's labelled pictures with
+ * embed (computing missing embeddings), trains the head on every labelled picture
+ * (each with views-view embeddings) and stores it with store_model_put(VIS_HEAD_KIND).
+ * Returns 0 (n_pictures and n_labels set; version_out may be NULL), 1 when the store
+ * has fewer than 2 labels (nothing trained), or < 0 with err.  Caller's thread. */
+int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_pictures,
+			 int *n_labels, int64_t *version_out, char *err, size_t errlen);
+
+#endif
