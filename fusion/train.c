@@ -520,6 +520,41 @@ static void hold_out(unsigned char *in, size_t n, const int *group, size_t n_gro
 	}
 }
 
+struct text_ref {
+	const char *t;
+	size_t i;
+};
+
+static int cmp_text_ref(const void *a, const void *b)
+{
+	return strcmp(((const struct text_ref *)a)->t, ((const struct text_ref *)b)->t);
+}
+
+/* A question held out for one answer is held out for every answer with the same words
+ * (the catalogue's generic questions repeat under every kind): otherwise the held-out
+ * pair looks like a known question that "belongs" to the other answers, and the fitted
+ * temperature comes out far too high.  0 ok, -1 out of memory. */
+static int hold_out_same_texts(unsigned char *in, const char *const *texts, size_t n)
+{
+	struct text_ref *ix = malloc(sizeof *ix * (n ? n : 1));
+	if (!ix)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		ix[i] = (struct text_ref){ texts[i], i };
+	qsort(ix, n, sizeof *ix, cmp_text_ref);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		int held = 0;
+		while (j < n && !strcmp(ix[j].t, ix[i].t))
+			held |= !in[ix[j++].i];
+		for (size_t k = i; k < j && held; k++)
+			in[ix[k].i] = 0;
+		i = j;
+	}
+	free(ix);
+	return 0;
+}
+
 static struct fu_model *model_shell(const struct fu_data *d, const struct fu_opts *o,
 				    const struct fu_model *stats_from)
 {
@@ -754,6 +789,10 @@ struct fu_model *fu_model_train(const struct fu_data *d, const struct fu_opts *o
 		goto out;
 	hold_out(tr.text_in, d->n_texts, d->text_answer, d->n_answers, o->val_frac, &s);
 	hold_out(tr.pic_in, d->n_pictures, d->picture_label, d->n_labels, o->val_frac, &s);
+	if (hold_out_same_texts(tr.text_in, d->texts, d->n_texts)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	st->temperature[0] = st->temperature[1] = st->temperature[2] = 1.f;
 	st->held_out_accuracy[0] = st->held_out_accuracy[1] = st->held_out_accuracy[2] = -1;
 	float temp[3] = { 1.f, 1.f, 1.f };

@@ -13,6 +13,7 @@
  * before they answer, as kefud would.  One thread.
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,8 @@ struct tally {
 	int ok[2], n[2];        /* [0] generic, [1] specific questions */
 	int intent_ok, kind_ok;
 	double conf;            /* summed confidence of the chosen answers */
+	double bin_conf[10];    /* per confidence decile: summed confidence, hits, cases */
+	int bin_ok[10], bin_n[10];
 };
 
 static void tally_add(struct tally *t, int specific, int pred, int truth, int nk, float conf)
@@ -250,6 +253,21 @@ static void tally_add(struct tally *t, int specific, int pred, int truth, int nk
 	t->intent_ok += pred / nk == truth / nk;
 	t->kind_ok += pred % nk == truth % nk;
 	t->conf += conf;
+	int b = conf >= 1 ? 9 : conf <= 0 ? 0 : (int)(conf * 10);
+	t->bin_conf[b] += conf;
+	t->bin_ok[b] += pred == truth;
+	t->bin_n[b]++;
+}
+
+/* Expected calibration error over ten confidence bins. */
+static double tally_ece(const struct tally *t)
+{
+	double e = 0;
+	int n = t->n[0] + t->n[1];
+	for (int b = 0; b < 10; b++)
+		if (t->bin_n[b])
+			e += fabs(t->bin_conf[b] - t->bin_ok[b]) / n;
+	return e;
 }
 
 static void tally_print(const struct tally *t, const char *extra)
@@ -353,30 +371,10 @@ int main(int argc, char **argv)
 		o.hidden = atoi(getenv("FUSION_HIDDEN"));
 	if (getenv("FUSION_EPOCHS"))
 		o.epochs = atoi(getenv("FUSION_EPOCHS"));
-	struct fu_model *full = fu_model_train(&d, &o, &st_full, err, sizeof err);
-	if (!full) {
-		fprintf(stderr, "train: %s\n", err);
-		return 1;
-	}
+	int n_seeds = getenv("FUSION_SEEDS") ? atoi(getenv("FUSION_SEEDS")) : 3;
 	int hidden = o.hidden;
-	o.hidden = 0;
-	struct fu_model *flat = fu_model_train(&d, &o, &st_flat, err, sizeof err);
-	if (!flat) {
-		fprintf(stderr, "train: %s\n", err);
-		return 1;
-	}
-	size_t bytes_full, bytes_flat;
-	full = reload(full, glove, &bytes_full);
-	flat = reload(flat, glove, &bytes_flat);
-	printf("examples per epoch: %zu pair, %zu text-only, %zu image-only; %d epochs\n",
-	       st_full.n_pair, st_full.n_text, st_full.n_image, o.epochs);
-	printf("trained: with psi (rank %d) %.1f s, %zu bytes, T words/picture/both %.2f/%.2f/"
-	       "%.2f; without psi %.1f s, %zu bytes\n", hidden, st_full.train_seconds,
-	       bytes_full, st_full.temperature[0], st_full.temperature[1],
-	       st_full.temperature[2], st_flat.train_seconds, bytes_flat);
-
-	/* test cases and the files for the reference */
-	struct fu_state *sf = fu_state_create(full), *sl = fu_state_create(flat);
+	if (n_seeds < 1 || n_seeds > 20)
+		n_seeds = 3;
 	struct tally t[5] = {
 		{ .name = "fusion: words + picture (sum phi + psi)" },
 		{ .name = "same model, psi left out" },
@@ -384,42 +382,91 @@ int main(int argc, char **argv)
 		{ .name = "words only (same model, no picture)" },
 		{ .name = "picture only (same model, no words)" },
 	};
+	double lo[5], hi[5], train_s[2] = { 0, 0 };
 	double *us = malloc(sizeof(double) * 200000);
 	int n_us = 0;
-	snprintf(path, sizeof path, "%s/cases.tsv", out);
-	FILE *fc = fopen(path, "w");
-	if (!fc) {
-		perror(path);
-		return 1;
+	size_t bytes_full = 0, bytes_flat = 0;
+	for (int k = 0; k < 5; k++) {
+		lo[k] = 101;
+		hi[k] = -1;
 	}
-	for (int spec = 0; spec < 2; spec++) {
-		struct strs *q = spec ? &tspec : &tgen;
-		for (int i = 0; i < q->n; i++)
-			for (int p = 0; p < pva.n; p++) {
-				int k = pva.kind[p];
-				if (spec && q->b[i] != k)
-					continue;
-				int truth = q->a[i] * nk + k;
-				const char *text = q->v[i];
-				size_t len = strlen(text);
-				const float *e = pva.e + (size_t)p * pva.dim;
-				struct fu_choice c;
-				uint64_t t0 = cm_now_us();
-				fu_choose(full, sf, text, len, e, pva.dim, &c, NULL);
-				us[n_us++] = (double)(cm_now_us() - t0);
-				tally_add(&t[0], spec, c.index, truth, nk, c.confidence);
-				fu_choose_ex(full, sf, text, len, e, pva.dim, FU_NO_PSI, &c, NULL);
-				tally_add(&t[1], spec, c.index, truth, nk, c.confidence);
-				fu_choose(flat, sl, text, len, e, pva.dim, &c, NULL);
-				tally_add(&t[2], spec, c.index, truth, nk, c.confidence);
-				fu_choose(full, sf, text, len, NULL, 0, &c, NULL);
-				tally_add(&t[3], spec, c.index, truth, nk, c.confidence);
-				fu_choose(full, sf, NULL, 0, e, pva.dim, &c, NULL);
-				tally_add(&t[4], spec, c.index, truth, nk, c.confidence);
-				fprintf(fc, "%d\t%d\t%d\t%s\n", spec, p, truth, text);
-			}
+	for (int seed = 1; seed <= n_seeds; seed++) {
+		/* train: with ψ and without, then save and load back as kefud would */
+		o.seed = (uint64_t)seed;
+		o.hidden = hidden;
+		struct fu_model *full = fu_model_train(&d, &o, &st_full, err, sizeof err);
+		o.hidden = 0;
+		struct fu_model *flat = full ? fu_model_train(&d, &o, &st_flat, err, sizeof err)
+					     : NULL;
+		if (!full || !flat) {
+			fprintf(stderr, "train: %s\n", err);
+			return 1;
+		}
+		full = reload(full, glove, &bytes_full);
+		flat = reload(flat, glove, &bytes_flat);
+		train_s[0] += st_full.train_seconds / n_seeds;
+		train_s[1] += st_flat.train_seconds / n_seeds;
+		if (seed == 1)
+			printf("examples per epoch: %zu pair, %zu text-only, %zu image-only; %d epochs; "
+			       "T words/picture/both %.2f/%.2f/%.2f (seed 1)\n", st_full.n_pair,
+			       st_full.n_text, st_full.n_image, o.epochs, st_full.temperature[0],
+			       st_full.temperature[1], st_full.temperature[2]);
+
+		struct fu_state *sf = fu_state_create(full), *sl = fu_state_create(flat);
+		int before[5];
+		for (int k = 0; k < 5; k++)
+			before[k] = t[k].ok[0] + t[k].ok[1];
+		snprintf(path, sizeof path, "%s/cases.tsv", out);
+		FILE *fc = seed == 1 ? fopen(path, "w") : NULL;
+		if (seed == 1 && !fc) {
+			perror(path);
+			return 1;
+		}
+		int n_cases = 0;
+		for (int spec = 0; spec < 2; spec++) {
+			struct strs *q = spec ? &tspec : &tgen;
+			for (int i = 0; i < q->n; i++)
+				for (int p = 0; p < pva.n; p++) {
+					int k = pva.kind[p];
+					if (spec && q->b[i] != k)
+						continue;
+					int truth = q->a[i] * nk + k;
+					const char *text = q->v[i];
+					size_t len = strlen(text);
+					const float *e = pva.e + (size_t)p * pva.dim;
+					struct fu_choice c;
+					uint64_t t0 = cm_now_us();
+					fu_choose(full, sf, text, len, e, pva.dim, &c, NULL);
+					us[n_us++ % 200000] = (double)(cm_now_us() - t0);
+					tally_add(&t[0], spec, c.index, truth, nk, c.confidence);
+					fu_choose_ex(full, sf, text, len, e, pva.dim, FU_NO_PSI, &c, NULL);
+					tally_add(&t[1], spec, c.index, truth, nk, c.confidence);
+					fu_choose(flat, sl, text, len, e, pva.dim, &c, NULL);
+					tally_add(&t[2], spec, c.index, truth, nk, c.confidence);
+					fu_choose(full, sf, text, len, NULL, 0, &c, NULL);
+					tally_add(&t[3], spec, c.index, truth, nk, c.confidence);
+					fu_choose(full, sf, NULL, 0, e, pva.dim, &c, NULL);
+					tally_add(&t[4], spec, c.index, truth, nk, c.confidence);
+					if (fc)
+						fprintf(fc, "%d\t%d\t%d\t%s\n", spec, p, truth, text);
+					n_cases++;
+				}
+		}
+		if (fc)
+			fclose(fc);
+		for (int k = 0; k < 5; k++) {
+			double acc = 100.0 * (t[k].ok[0] + t[k].ok[1] - before[k]) / n_cases;
+			lo[k] = acc < lo[k] ? acc : lo[k];
+			hi[k] = acc > hi[k] ? acc : hi[k];
+		}
+		fu_state_destroy(sf);
+		fu_state_destroy(sl);
+		fu_model_destroy(full);
+		fu_model_destroy(flat);
 	}
-	fclose(fc);
+	printf("trained (mean of %d seeds): with psi (rank %d) %.1f s, %zu bytes; without psi "
+	       "%.1f s, %zu bytes\n", n_seeds, hidden, train_s[0], bytes_full, train_s[1],
+	       bytes_flat);
 	/* reference training pairs: each train question × 4 train pictures of its kind */
 	snprintf(path, sizeof path, "%s/train_pairs.tsv", out);
 	FILE *fp = fopen(path, "w");
@@ -460,21 +507,23 @@ int main(int argc, char **argv)
 	if (py)
 		pclose(py);
 
-	int n_cases = t[0].n[0] + t[0].n[1];
+	int n_cases = (t[0].n[0] + t[0].n[1]) / n_seeds;
 	printf("\ntest cases: %d (%d generic question x picture, %d kind-specific question x "
-	       "picture of that kind); accuracy %% of the exact answer\n\n", n_cases, t[0].n[0],
-	       t[0].n[1]);
+	       "picture of that kind); accuracy %% of the exact answer, pooled over %d training "
+	       "seeds (range of 'all' over seeds in the notes)\n\n", n_cases,
+	       t[0].n[0] / n_seeds, t[0].n[1] / n_seeds, n_seeds);
 	printf("| system %37s | all   | generic | specific | intent right | kind right | notes |\n",
 	       "");
 	printf("|%.46s|-------|-------|-------|-------|-------|-------|\n",
 	       "----------------------------------------------");
 	for (int k = 0; k < 5; k++) {
-		char extra[160];
+		char extra[200];
 		int n = t[k].n[0] + t[k].n[1];
-		snprintf(extra, sizeof extra, "mean confidence %.2f", t[k].conf / n);
+		snprintf(extra, sizeof extra, "seeds %.1f-%.1f; mean confidence %.2f, ECE %.3f",
+			 lo[k], hi[k], t[k].conf / n, tally_ece(&t[k]));
 		if (k == 0)
 			snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
-				 "; fu_choose median %.0f us", median(us, n_us));
+				 "; fu_choose median %.0f us", median(us, n_us < 200000 ? n_us : 200000));
 		tally_print(&t[k], extra);
 	}
 	if (ref[0] >= 0)
@@ -484,10 +533,6 @@ int main(int argc, char **argv)
 	else
 		printf("| %-44s | (did not run: %s) |\n", "sklearn reference", cmd);
 
-	fu_state_destroy(sf);
-	fu_state_destroy(sl);
-	fu_model_destroy(full);
-	fu_model_destroy(flat);
 	nlu_glove_close(glove);
 	return 0;
 }
