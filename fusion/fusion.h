@@ -116,6 +116,27 @@ int fu_model_embed_dim(const struct fu_model *m);
 const char *fu_model_embed_name(const struct fu_model *m);   /* "" when not recorded */
 int fu_model_hidden(const struct fu_model *m);               /* rank of ψ (0: none) */
 
+/* What `kefu train` calls (store_train.c): trains on the store's enabled answers, their
+ * example questions and its labelled pictures with embeddings (an answer shows a label
+ * through its own pictures or its tags: store_picture_answers_foreach), with the word
+ * vectors of models (NULL: the build's models/) when present, and saves the model as
+ * kind "fusion" (store_model_put) with its metrics and data hash.  Returns 0 (r filled;
+ * r->skipped 1 with the reason in err when the store has no usable pictures, nothing
+ * saved), or -1 with err.  Caller's thread and store connection. */
+struct fu_store_result {
+	int skipped;
+	int64_t version;
+	size_t n_answers, n_pictured_answers, n_questions, n_pictures, n_labels;
+	int label_conflicts;    /* answers showing two labels (the first is kept) */
+	char embed_model[64];
+	char data_hash[17];
+	size_t model_bytes;
+	struct fu_train_stats stats;
+};
+
+int fu_train_store(struct store *st, const char *models, struct fu_store_result *r,
+		   char *err, size_t errlen);
+
 /* ---- answering ---------------------------------------------------------------------- */
 
 /* One worker's scratch for one model.  NULL on allocation failure. */

@@ -8,6 +8,9 @@
  *             own answer.
  *   file      save / load round trip; damaged and truncated files are refused.
  *   inputs    no input, bad UTF-8, wrong embedding size, probabilities sum to 1.
+ *   store     fu_train_store on a temporary store (answers, questions, labelled pictures
+ *             with embeddings, an answer shown by its tags, one without pictures) and
+ *             fu_model_load_store; a store without pictures is skipped.
  * Deterministic (fixed seeds); one thread.
  */
 #include <math.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "fusion.h"
+#include "store.h"
 #include "tensor.h"
 
 static int failures;
@@ -380,17 +384,104 @@ static int test_inputs(void)
 	return 0;
 }
 
+static int test_store(void)
+{
+	char path[] = "/tmp/kefu-fusion-XXXXXX", db[64], err[300];
+	if (!mkdtemp(path))
+		return 1;
+	snprintf(db, sizeof db, "%s/t.db", path);
+	struct store *st = store_open(db, err, sizeof err);
+	CHECK(st, "store_open: %s", err);
+	if (!st)
+		return 1;
+	struct fu_store_result r;
+	CHECK(fu_train_store(st, "/nonexistent", &r, err, sizeof err) == 0 && r.skipped,
+	      "a store without answers or pictures is skipped (%s)", err);
+	/* answers: intent i (returning / washing) × kind k (0 shoes: own pictures, 1 hats:
+	 * shown by tags over label-only pictures), and one without pictures */
+	static const char *const intent_q[2][3] = {
+		{ "can I return this", "I want to send this back", "how do I get a refund" },
+		{ "how do I wash this", "can this go in the dryer", "how should I clean this" } };
+	static const char *const kinds[2] = { "shoes", "hats" };
+	int64_t id[5];
+	make_centres();
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 2; k++) {
+			char title[64];
+			snprintf(title, sizeof title, "%s %s", i ? "Washing" : "Returning", kinds[k]);
+			CHECK(!store_answer_add(st, title, "body", "en", k ? "hats" : "", &id[i * 2 + k]),
+			      "answer");
+			for (int q = 0; q < 3; q++)
+				store_example_add(st, id[i * 2 + k], intent_q[i][q]);
+		}
+	CHECK(!store_answer_add(st, "Lost card", "body", "en", "", &id[4]), "answer");
+	store_example_add(st, id[4], "I lost my card");
+	store_example_add(st, id[4], "my card was stolen");
+	store_example_add(st, id[4], "card missing");
+	for (int k = 0; k < 2; k++)
+		for (int n = 0; n < 12; n++) {
+			char bytes[32];
+			float e[DIM];
+			int64_t pid;
+			snprintf(bytes, sizeof bytes, "picture %d %d", k, n);
+			picture(k, e);
+			/* shoes: reference pictures of "Returning shoes" labelled "shoes"; hats:
+			   label-only (the answers list the label in their tags) */
+			CHECK(!store_picture_add(st, k ? 0 : id[0], kinds[k], "test", bytes,
+						 strlen(bytes), &pid), "picture");
+			CHECK(!store_picture_set_embedding(st, pid, "synthetic", e, DIM), "embed");
+		}
+	int rc = fu_train_store(st, "/nonexistent", &r, err, sizeof err);
+	CHECK(rc == 0 && !r.skipped, "fu_train_store: %s", err);
+	printf("  store: %zu answers (%zu with pictures), %zu questions, %zu pictures, %zu "
+	       "labels, model %s v%lld, %zu bytes, hash %s\n", r.n_answers, r.n_pictured_answers,
+	       r.n_questions, r.n_pictures, r.n_labels, r.embed_model, (long long)r.version,
+	       r.model_bytes, r.data_hash);
+	/* "Washing shoes" shows "shoes" only through... nothing: neither own pictures nor tags */
+	CHECK(r.n_answers == 5 && r.n_pictured_answers == 3 && r.n_questions == 15 &&
+	      r.n_pictures == 24 && r.n_labels == 2 && !strcmp(r.embed_model, "synthetic"),
+	      "what was read");
+	int none = 0;
+	struct fu_model *m = fu_model_load_store(st, NULL, &none, err, sizeof err);
+	CHECK(m && !none, "load from the store: %s", err);
+	if (m) {
+		struct fu_state *s = fu_state_create(m);
+		struct fu_choice c;
+		float e[DIM];
+		int ok = 0;
+		for (int n = 0; n < 20; n++) {
+			picture(1, e);
+			fu_choose(m, s, "can I return this", 17, e, DIM, &c, NULL);
+			ok += c.answer_id == id[1];
+			fu_choose(m, s, "how do I wash this", 18, e, DIM, &c, NULL);
+			ok += c.answer_id == id[3];
+			fu_choose(m, s, "my card was stolen", 18, e, DIM, &c, NULL);
+			ok += c.answer_id == id[4];
+		}
+		printf("  store: %d/60 right (hat pictures with return / wash / card words)\n", ok);
+		CHECK(ok >= 54, "answers from the store's model: %d/60", ok);
+		fu_state_destroy(s);
+		fu_model_destroy(m);
+	}
+	store_close(st);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", path);
+	CHECK(system(cmd) == 0, "cleanup");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cm_blas_single_thread();
 	if (argc != 2) {
-		fprintf(stderr, "usage: test_fusion crossed|factored|file|inputs\n");
+		fprintf(stderr, "usage: test_fusion crossed|factored|file|inputs|store\n");
 		return 2;
 	}
 	int rc = !strcmp(argv[1], "crossed") ? test_crossed()
 		 : !strcmp(argv[1], "factored") ? test_factored()
 		 : !strcmp(argv[1], "file") ? test_file()
-		 : !strcmp(argv[1], "inputs") ? test_inputs() : 2;
+		 : !strcmp(argv[1], "inputs") ? test_inputs()
+		 : !strcmp(argv[1], "store") ? test_store() : 2;
 	if (rc == 2)
 		fprintf(stderr, "unknown test %s\n", argv[1]);
 	return rc || failures ? 1 : 0;
