@@ -2,7 +2,9 @@
  * the answer store's example questions and saves it in the store (model kind "nlu")
  * with its version, training-data hash and K-fold cross-validated metrics (default 3
  * folds; --cv 0 skips them).  A running kefud answers with it after SIGHUP, without
- * dropping a connection.  Main thread (training adds one helper thread).
+ * dropping a connection.  Then the fusion model (fusion/: words + picture, kind
+ * "fusion") is trained on the same questions and the store's labelled pictures, when it
+ * has any with embeddings.  Main thread (training adds one helper thread).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fusion.h"
 #include "nlu.h"
 #include "store.h"
 #include "tensor.h"
@@ -44,9 +47,16 @@ int cmd_train(int argc, char **argv)
 		return 1;
 	cm_blas_single_thread();
 	int rc = nlu_train_store(st, c.models, cv, &r, err, sizeof err);
+	struct fu_store_result fr;
+	char ferr[600] = "";
+	int frc = rc ? 0 : fu_train_store(st, c.models, &fr, ferr, sizeof ferr);
 	store_close(st);
 	if (rc) {
 		fprintf(stderr, "kefu train: %s\n", err);
+		return 1;
+	}
+	if (frc) {
+		fprintf(stderr, "kefu train: fusion: %s\n", ferr);
 		return 1;
 	}
 	if (json) {
@@ -63,6 +73,12 @@ int cmd_train(int argc, char **argv)
 		json_object_set_new(o, "model_bytes", json_integer((json_int_t)r.model_bytes));
 		json_object_set_new(o, "data_hash", json_string(r.data_hash));
 		json_object_set_new(o, "dense", json_boolean(r.dense));
+		json_object_set_new(o, "fusion", fr.skipped ? json_pack("{ss}", "skipped", ferr)
+			: json_pack("{sIsIsIsIss}", "version", (json_int_t)fr.version,
+				    "answers_with_pictures", (json_int_t)fr.n_pictured_answers,
+				    "pictures", (json_int_t)fr.n_pictures,
+				    "model_bytes", (json_int_t)fr.model_bytes,
+				    "embed_model", fr.embed_model));
 		char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		puts(s);
 		free(s);
@@ -75,6 +91,13 @@ int cmd_train(int argc, char **argv)
 	if (r.cv_folds)
 		printf("%d-fold cross-validation: accuracy %.2f %%, macro-F1 %.2f %%\n", r.cv_folds,
 		       100 * r.cv_accuracy, 100 * r.cv_macro_f1);
+	if (fr.skipped)
+		printf("fusion model skipped: %s\n", ferr);
+	else
+		printf("fusion model v%lld (words + picture) on %zu answers with pictures, %zu "
+		       "pictures (%s) in %.1f s, %zu bytes\n", (long long)fr.version,
+		       fr.n_pictured_answers, fr.n_pictures, fr.embed_model,
+		       fr.stats.train_seconds, fr.model_bytes);
 	printf("data hash %s; send SIGHUP to a running kefud to answer with it\n", r.data_hash);
 	return 0;
 }
