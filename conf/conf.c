@@ -81,7 +81,7 @@ static const struct option_def options[] = {
 	  "tesseract languages for text in pictures (\"\" turns OCR off)" },
 	{ "max_image_pixels", OPT_INT, O(max_image_pixels), "40000000", 1, 1 << 30,
 	  "largest picture accepted, width x height from its header" },
-	{ "image_embed", OPT_STR, O(image_embed), "mobilenet_v2_mid", 0, 0,
+	{ "image_embed", OPT_STR, O(image_embed), "mobilenet_v2_imagenet", 0, 0,
 	  "CNN (models/NAME.kfm) whose picture embedding the fusion model reads" },
 	{ "image_blocklist", OPT_STR, O(image_blocklist), "", 0, 0,
 	  "file of SHA-256 digests (hex, one per line) of pictures always refused as unsafe" },

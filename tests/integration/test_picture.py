@@ -200,7 +200,7 @@ def run():
     # chooses the answer
     fixture = os.path.join(os.path.dirname(kt.KEFUD), "fusion_fixture")
     out = subprocess.run([fixture, d.db, os.path.join(kt.SRCDIR, "models"),
-                             "mobilenet_v2_mid",
+                             "mobilenet_v2_imagenet",
                              "shoes=" + os.path.join(TESTDATA, "cnn_shoes.png"),
                              "tshirt=" + os.path.join(TESTDATA, "cnn_tshirt.png")],
                             capture_output=True, timeout=TIMEOUT)
