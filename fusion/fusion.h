@@ -72,6 +72,8 @@ struct fu_opts {
 	float lr_sparse;       /* AdaGrad step of the sparse text rows (default 0.1) */
 	float wd;              /* L2 weight decay (default 1e-4) */
 	int pairs;             /* pictures paired with each question per epoch (default 4) */
+	float offtopic;        /* off-topic pairs per epoch, at most this × the pair
+				  examples (default 1) */
 	float val_frac;        /* share of questions and pictures held out to fit the
 				  temperatures before the final fit on everything (0.15) */
 	const struct nlu_glove *glove;  /* word vectors (not owned; must outlive the model),

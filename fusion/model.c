@@ -27,6 +27,7 @@ void fu_opts_default(struct fu_opts *o)
 	o->lr_sparse = 0.1f;
 	o->wd = 1e-4f;
 	o->pairs = 4;
+	o->offtopic = 1.f;
 	o->val_frac = 0.15f;
 	o->seed = 1;
 }

@@ -136,8 +136,20 @@ static void index_pictures(struct trainer *tr)
 static int draw_epoch(struct trainer *tr, struct fu_train_stats *st)
 {
 	const struct fu_data *d = tr->d;
-	size_t n_pair = 0, n_text = 0, n_img = 0, n_off = 0;
+	size_t n_pair = 0, n_text = 0, n_img = 0, n_off = 0, want_pair = 0, cand_off = 0;
 	tr->n_ex = 0;
+	/* off-topic pairs: at most offtopic × the pair examples (a store with thousands of
+	   questions without pictures would otherwise drown the few pictured ones) */
+	for (size_t t = 0; t < d->n_texts; t++) {
+		if (!tr->text_in[t] || !tr->xs[t].nnz)
+			continue;
+		int l = text_label(d, t);
+		if (l >= 0)
+			want_pair += (size_t)tr->o->pairs;
+		else
+			cand_off++;
+	}
+	double p_off = cand_off ? tr->o->offtopic * (double)want_pair / (double)cand_off : 0;
 	for (size_t t = 0; t < d->n_texts; t++) {
 		if (!tr->text_in[t] || !tr->xs[t].nnz)
 			continue;
@@ -150,7 +162,8 @@ static int draw_epoch(struct trainer *tr, struct fu_train_stats *st)
 			for (int k = 0; k < tr->o->pairs && n > 0; k++, n_pair++)
 				if (push_ex(tr, (int)t, tr->lab_pic[lo + rnd_below(&tr->rng, n)], a))
 					return -1;
-		} else if (tr->n_all_pic > 0) {
+		} else if (tr->n_all_pic > 0 &&
+			   (double)(rnd(&tr->rng) >> 11) / 9007199254740992.0 < p_off) {
 			if (push_ex(tr, (int)t, tr->all_pic[rnd_below(&tr->rng, tr->n_all_pic)], a))
 				return -1;
 			n_off++;

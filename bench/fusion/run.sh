@@ -13,5 +13,13 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export OMP_THREAD_LIMIT=1 KEFU_LOG_LEVEL=error
 clothing=${CLOTHING:-$root/../shared/data/clothing}
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== the clothing catalogue alone (3 seeds), sklearn reference in the same run"
 "$bin" "$root/models" "$clothing" "$root/bench/fusion/questions.tsv" "$tmp" \
 	"$root/bench/fusion/ref_sklearn.py"
+banking=${BANKING:-$root/../shared/data/banking77/train.csv}
+if [ -f "$banking" ]; then
+	echo
+	echo "== as in the demo store: + the 77 BANKING77 answers without pictures (1 seed)"
+	FUSION_SEEDS=1 FUSION_OFFTOPIC="$banking" "$bin" "$root/models" "$clothing" \
+		"$root/bench/fusion/questions.tsv" "$tmp" -
+fi
