@@ -231,7 +231,7 @@ static struct fu_model *factored_model(struct set *s, int hidden)
 	make_centres();
 	for (int a = 0; a < 14; a++) {
 		answer_label[a] = a < 12 ? a % 4 : -1;
-		for (int k = 0; k < 15; k++)
+		for (int k = 0; k < 30; k++)
 			add_text(s, sentence(a < 12 ? a / 4 : a - 8), a, -1);
 	}
 	for (int g = 0; g < 4; g++)
