@@ -1,0 +1,310 @@
+/* vision/head.c — the category head: a softmax (multinomial logistic) regression over
+ * standardised picture embeddings, trained full-batch with Adam, and its "VHEAD" blob
+ * (stored by `kefu train` as model kind "image_head").
+ *
+ * Blob layout (little-endian, version 1): "VHEAD\0\0\0", u32 version, u32 dim,
+ * u32 n_labels, u32 name length + the embedding CNN's name, per label u32 length + bytes,
+ * then float32 mean[dim], sd[dim], W[dim × n_labels] (row-major), b[n_labels].
+ *
+ * Training runs on the caller's thread (cm_sgemm as the caller set OpenBLAS up); a
+ * trained or loaded head is immutable and read by any thread.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "tensor.h"
+
+#define HEAD_MAGIC "VHEAD\0\0\0"
+#define HEAD_VERSION 1u
+
+struct vis_head {
+	int dim, n_labels;
+	char *embed_name;
+	char **labels;
+	float *mean, *sd;        /* dim each */
+	float *w;                /* dim × n_labels */
+	float *b;                /* n_labels */
+};
+
+void vis_head_free(struct vis_head *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; h->labels && i < h->n_labels; i++)
+		free(h->labels[i]);
+	free(h->labels);
+	free(h->embed_name);
+	free(h->mean);
+	free(h->sd);
+	free(h->w);
+	free(h->b);
+	free(h);
+}
+
+static struct vis_head *head_alloc(int dim, int n_labels)
+{
+	struct vis_head *h = calloc(1, sizeof *h);
+
+	if (!h)
+		return NULL;
+	h->dim = dim;
+	h->n_labels = n_labels;
+	h->labels = calloc((size_t)n_labels, sizeof *h->labels);
+	h->mean = calloc((size_t)dim, sizeof(float));
+	h->sd = calloc((size_t)dim, sizeof(float));
+	h->w = calloc((size_t)dim * (size_t)n_labels, sizeof(float));
+	h->b = calloc((size_t)n_labels, sizeof(float));
+	if (!h->labels || !h->mean || !h->sd || !h->w || !h->b) {
+		vis_head_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int vis_head_n_labels(const struct vis_head *h) { return h->n_labels; }
+const char *vis_head_label(const struct vis_head *h, int i) { return h->labels[i]; }
+int vis_head_dim(const struct vis_head *h) { return h->dim; }
+const char *vis_head_embed_name(const struct vis_head *h) { return h->embed_name; }
+
+/* Adam state of one parameter block. */
+struct adam {
+	float *m, *v;
+};
+
+static void adam_step(float *p, const float *g, struct adam *a, size_t n, float lr, int t)
+{
+	const float b1 = 0.9f, b2 = 0.999f;
+	float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+
+	for (size_t i = 0; i < n; i++) {
+		a->m[i] = b1 * a->m[i] + (1 - b1) * g[i];
+		a->v[i] = b2 * a->v[i] + (1 - b2) * g[i] * g[i];
+		p[i] -= lr * (a->m[i] / c1) / (sqrtf(a->v[i] / c2) + 1e-8f);
+	}
+}
+
+struct vis_head *vis_head_train(const float *x, const int *y, int n, int dim,
+				const char *const *labels, int n_labels,
+				const char *embed_name, const struct vis_head_opts *opts)
+{
+	float l2 = opts && opts->l2 > 0 ? opts->l2 : 1e-3f;
+	int epochs = opts && opts->epochs > 0 ? opts->epochs : 300;
+	size_t nd = (size_t)n * (size_t)dim, wl = (size_t)dim * (size_t)n_labels;
+
+	if (!x || !y || n < 1 || dim < 1 || n_labels < 2 || !labels)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if (y[i] < 0 || y[i] >= n_labels)
+			return NULL;
+	struct vis_head *h = head_alloc(dim, n_labels);
+	float *xs = malloc(nd * sizeof(float));
+	float *z = malloc((size_t)n * (size_t)n_labels * sizeof(float));
+	float *gw = malloc(wl * sizeof(float)), *gb = malloc((size_t)n_labels * sizeof(float));
+	struct adam aw = { calloc(wl, sizeof(float)), calloc(wl, sizeof(float)) };
+	struct adam ab = { calloc((size_t)n_labels, sizeof(float)),
+			   calloc((size_t)n_labels, sizeof(float)) };
+
+	if (!h || !xs || !z || !gw || !gb || !aw.m || !aw.v || !ab.m || !ab.v)
+		goto fail;
+	if (!(h->embed_name = strdup(embed_name ? embed_name : "")))
+		goto fail;
+	for (int l = 0; l < n_labels; l++)
+		if (!(h->labels[l] = strdup(labels[l])))
+			goto fail;
+	/* standardise: per-feature mean and standard deviation of the training set */
+	for (int i = 0; i < n; i++)
+		for (int d = 0; d < dim; d++)
+			h->mean[d] += x[(size_t)i * dim + d];
+	for (int d = 0; d < dim; d++)
+		h->mean[d] /= (float)n;
+	for (int i = 0; i < n; i++)
+		for (int d = 0; d < dim; d++) {
+			float c = x[(size_t)i * dim + d] - h->mean[d];
+			h->sd[d] += c * c;
+		}
+	for (int d = 0; d < dim; d++)
+		h->sd[d] = sqrtf(h->sd[d] / (float)n) + 1e-6f;
+	for (int i = 0; i < n; i++)
+		for (int d = 0; d < dim; d++)
+			xs[(size_t)i * dim + d] = (x[(size_t)i * dim + d] - h->mean[d]) / h->sd[d];
+
+	for (int t = 1; t <= epochs; t++) {
+		/* z = xs·W + b, softmax rows, minus the one-hot target, over n */
+		cm_sgemm(n, n_labels, dim, 1.0f, xs, 0, h->w, 0, 0.0f, z);
+		memset(gb, 0, (size_t)n_labels * sizeof(float));
+		for (int i = 0; i < n; i++) {
+			float *zi = z + (size_t)i * n_labels;
+			for (int l = 0; l < n_labels; l++)
+				zi[l] += h->b[l];
+			cm_softmax((size_t)n_labels, zi, 1.0f);
+			zi[y[i]] -= 1.0f;
+			for (int l = 0; l < n_labels; l++) {
+				zi[l] /= (float)n;
+				gb[l] += zi[l];
+			}
+		}
+		cm_sgemm(dim, n_labels, n, 1.0f, xs, 1, z, 0, 0.0f, gw);
+		for (size_t k = 0; k < wl; k++)
+			gw[k] += l2 * h->w[k];
+		adam_step(h->w, gw, &aw, wl, 0.01f, t);
+		adam_step(h->b, gb, &ab, (size_t)n_labels, 0.01f, t);
+	}
+	goto out;
+fail:
+	vis_head_free(h);
+	h = NULL;
+out:
+	free(xs);
+	free(z);
+	free(gw);
+	free(gb);
+	free(aw.m);
+	free(aw.v);
+	free(ab.m);
+	free(ab.v);
+	return h;
+}
+
+int vis_head_predict(const struct vis_head *h, const float *x, float *probs)
+{
+	float local[256], *p = probs ? probs : local;
+	int best = 0;
+
+	if (!probs && h->n_labels > 256)
+		return -1;
+	memcpy(p, h->b, (size_t)h->n_labels * sizeof(float));
+	for (int d = 0; d < h->dim; d++) {
+		float v = (x[d] - h->mean[d]) / h->sd[d];
+		const float *row = h->w + (size_t)d * h->n_labels;
+		for (int l = 0; l < h->n_labels; l++)
+			p[l] += v * row[l];
+	}
+	cm_softmax((size_t)h->n_labels, p, 1.0f);
+	for (int l = 1; l < h->n_labels; l++)
+		if (p[l] > p[best])
+			best = l;
+	return best;
+}
+
+/* ---- blob ------------------------------------------------------------------------- */
+
+struct wbuf {
+	unsigned char *p;
+	size_t len;
+};
+
+static void put(struct wbuf *w, const void *src, size_t n)
+{
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+static void put_u32(struct wbuf *w, uint32_t v)
+{
+	unsigned char b[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+			       (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+	put(w, b, 4);
+}
+
+static void put_str(struct wbuf *w, const char *s)
+{
+	put_u32(w, (uint32_t)strlen(s));
+	put(w, s, strlen(s));
+}
+
+void *vis_head_save(const struct vis_head *h, size_t *len)
+{
+	size_t n = 8 + 16 + 4 + strlen(h->embed_name);
+	struct wbuf w = { 0 };
+
+	for (int l = 0; l < h->n_labels; l++)
+		n += 4 + strlen(h->labels[l]);
+	n += sizeof(float) * ((size_t)h->dim * (2 + (size_t)h->n_labels) + (size_t)h->n_labels);
+	if (!(w.p = malloc(n)))
+		return NULL;
+	put(&w, HEAD_MAGIC, 8);
+	put_u32(&w, HEAD_VERSION);
+	put_u32(&w, (uint32_t)h->dim);
+	put_u32(&w, (uint32_t)h->n_labels);
+	put_str(&w, h->embed_name);
+	for (int l = 0; l < h->n_labels; l++)
+		put_str(&w, h->labels[l]);
+	put(&w, h->mean, sizeof(float) * (size_t)h->dim);
+	put(&w, h->sd, sizeof(float) * (size_t)h->dim);
+	put(&w, h->w, sizeof(float) * (size_t)h->dim * (size_t)h->n_labels);
+	put(&w, h->b, sizeof(float) * (size_t)h->n_labels);
+	*len = w.len;
+	return w.p;
+}
+
+struct rbuf {
+	const unsigned char *p;
+	size_t len, off;
+};
+
+static int get(struct rbuf *r, void *dst, size_t n)
+{
+	if (r->len - r->off < n)
+		return -1;
+	memcpy(dst, r->p + r->off, n);
+	r->off += n;
+	return 0;
+}
+
+static int get_u32(struct rbuf *r, uint32_t *v)
+{
+	unsigned char b[4];
+
+	if (get(r, b, 4))
+		return -1;
+	*v = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	return 0;
+}
+
+static char *get_str(struct rbuf *r)
+{
+	uint32_t n;
+	char *s;
+
+	if (get_u32(r, &n) || n > 4096 || r->len - r->off < n || !(s = malloc(n + 1)))
+		return NULL;
+	get(r, s, n);
+	s[n] = '\0';
+	return s;
+}
+
+struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t errlen)
+{
+	struct rbuf r = { blob, len, 0 };
+	char magic[8];
+	uint32_t ver, dim, nl;
+	struct vis_head *h;
+
+	if (get(&r, magic, 8) || memcmp(magic, HEAD_MAGIC, 8) || get_u32(&r, &ver) ||
+	    ver != HEAD_VERSION || get_u32(&r, &dim) || get_u32(&r, &nl) || !dim ||
+	    dim > 65536 || nl < 2 || nl > 4096) {
+		snprintf(err, errlen, "image head: not a version %u VHEAD blob", HEAD_VERSION);
+		return NULL;
+	}
+	if (!(h = head_alloc((int)dim, (int)nl))) {
+		snprintf(err, errlen, "image head: out of memory");
+		return NULL;
+	}
+	int bad = !(h->embed_name = get_str(&r));
+	for (uint32_t l = 0; l < nl && !bad; l++)
+		bad = !(h->labels[l] = get_str(&r));
+	bad = bad || get(&r, h->mean, sizeof(float) * dim) || get(&r, h->sd, sizeof(float) * dim) ||
+	      get(&r, h->w, sizeof(float) * dim * nl) || get(&r, h->b, sizeof(float) * nl) ||
+	      r.off != len;
+	for (uint32_t d = 0; d < dim && !bad; d++)
+		bad = !(h->sd[d] > 0) || !isfinite(h->mean[d]);
+	if (bad) {
+		snprintf(err, errlen, "image head: truncated or inconsistent blob");
+		vis_head_free(h);
+		return NULL;
+	}
+	return h;
+}
