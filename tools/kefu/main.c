@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_images.h"
 
 static const struct command {
 	const char *name;
@@ -17,6 +18,9 @@ static const struct command {
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },
 	{ "train", cmd_train, "train [--cv K] [--json]: train the text encoder on the store, save it there" },
 	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
+	{ "pictures", cmd_pictures, "pictures add [--answer TITLE] [--label L] FILE... | import DIR | list [--json]" },
+	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
+	{ "eval-images", cmd_eval_images, "eval-images --train DIR --test DIR [--reject DIR] [--json]: category head and search" },
 };
 
 static void usage(FILE *out)

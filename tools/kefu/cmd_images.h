@@ -1,0 +1,17 @@
+/* tools/kefu/cmd_images.h — the picture commands of `kefu` (cmd_images.c, cmd_see.c) and
+ * the helper they share.  Main thread. */
+#ifndef KEFU_TOOLS_CMD_IMAGES_H
+#define KEFU_TOOLS_CMD_IMAGES_H
+
+#include "conf.h"
+
+struct vis_cnn;
+
+/* Opens <models>/NAME.kfm; NULL with the error printed. */
+struct vis_cnn *cli_open_cnn(const struct kefu_conf *c, const char *name);
+
+int cmd_pictures(int argc, char **argv);
+int cmd_eval_images(int argc, char **argv);
+int cmd_see(int argc, char **argv);
+
+#endif
