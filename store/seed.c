@@ -6,6 +6,12 @@
  *                           Casanueva et al. 2020), verbatim;
  *   banking77_answers.json  one answer per category: [{category, title, body, tags}];
  *   zh.json                 the Chinese section: [{title, body, tags, questions: [...]}].
+ *   clothing.json           the shop's clothing catalogue: per garment kind K, the answers
+ *                           "Returning K", "Sizing K", "Caring for K" (tagged with K), each
+ *                           with the same generic questions for every K plus its own;
+ *   pic_K_*.jpg             400 CC0 clothing photos (clothing-dataset-small train split,
+ *                           downscaled to 256 px), stored label-only with label K: the
+ *                           answers tagged K are the ones they illustrate (store.h).
  * Each BANKING77 category becomes an English answer whose examples are all its training
  * questions; each zh.json entry becomes a Chinese answer.  Everything is written in one
  * transaction, so a failed seed leaves the store empty.  Runs on the thread that owns
@@ -227,6 +233,78 @@ out:
 	return rc;
 }
 
+/* The clothing catalogue (clothing.json + the embedded pic_LABEL_*.jpg photos). */
+struct clothing_job {
+	const char *json;
+	size_t len;
+	struct store_import_result *res;
+	char *err;
+	size_t errlen;
+	int64_t pictures;
+};
+
+static int seed_clothing(void *arg, struct store *st)
+{
+	struct clothing_job *cj = arg;
+	struct seed_job j = { .res = cj->res, .err = cj->err, .errlen = cj->errlen };
+	json_error_t jerr;
+	json_t *doc = json_loadb(cj->json, cj->len, JSON_REJECT_DUPLICATES, &jerr), *o;
+	json_t *generic = json_object_get(doc, "generic");
+	json_t *answers = json_object_get(doc, "answers");
+	size_t i, k;
+	int rc = STORE_INVALID;
+
+	if (!doc || !json_is_object(generic) || !json_is_array(answers)) {
+		snprintf(cj->err, cj->errlen, "clothing.json: %s", doc ? "needs generic and answers"
+								       : jerr.text);
+		goto out;
+	}
+	json_array_foreach(answers, i, o) {
+		const char *kind = json_string_value(json_object_get(o, "kind"));
+		json_t *lists[2] = { json_object_get(generic, kind ? kind : ""),
+				     json_object_get(o, "questions") }, *q;
+		int64_t aid;
+
+		if (!json_is_array(lists[0]) || !json_is_array(lists[1])) {
+			snprintf(cj->err, cj->errlen, "clothing.json: answers[%zu]: kind or questions "
+				 "missing", i);
+			rc = STORE_INVALID;
+			goto out;
+		}
+		if ((rc = add_answer(&j, st, "clothing.json", i, o, "en", &aid)))
+			goto out;
+		for (int l = 0; l < 2; l++)
+			json_array_foreach(lists[l], k, q)
+				if ((rc = add_example(&j, st, aid, json_string_value(q)))) {
+					snprintf(cj->err, cj->errlen, "clothing.json: answers[%zu]: %s",
+						 i, store_errmsg(st));
+					goto out;
+				}
+	}
+	for (size_t f = 0; f < store_embedded_count; f++) {
+		const struct store_embedded *e = &store_embedded_files[f];
+		char label[64];
+		const char *us;
+		size_t n;
+
+		if (strncmp(e->name, "pic_", 4) || !(us = strchr(e->name + 4, '_')) ||
+		    (n = (size_t)(us - e->name - 4)) >= sizeof label)
+			continue;
+		memcpy(label, e->name + 4, n);
+		label[n] = '\0';
+		rc = store_picture_add(st, 0, label, e->name, e->data, e->len, NULL);
+		if (rc && rc != STORE_DUPLICATE) {
+			snprintf(cj->err, cj->errlen, "%s: %s", e->name, store_errmsg(st));
+			goto out;
+		}
+		cj->pictures += rc == 0;
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}
+
 static const struct store_embedded *embedded(const char *name)
 {
 	for (size_t i = 0; i < store_embedded_count; i++)
@@ -245,15 +323,24 @@ int store_seed_demo(struct store *st, char *err, size_t errlen)
 		snprintf(err, errlen, "this build has no embedded demo data");
 		return STORE_INVALID;
 	}
-	struct store_import_result res;
+	const struct store_embedded *cl = embedded("clothing.json");
+	struct store_import_result res, cres = { 0 };
+	struct clothing_job cj = { .json = cl ? cl->data : NULL, .len = cl ? cl->len : 0,
+				   .res = &cres, .err = err, .errlen = errlen };
 	uint64_t t0 = cm_now_us();
 	int rc = store_seed(st, csv->data, csv->len, en->data, en->len, zh->data, zh->len, &res,
 			    err, errlen);
 
+	/* the clothing catalogue in its own transaction: a store whose bank demo seeded
+	 * but whose catalogue failed still answers (the failure is logged and returned) */
+	if (rc == 0 && cl && (rc = store_transaction(st, seed_clothing, &cj)) && !err[0])
+		snprintf(err, errlen, "clothing catalogue: %s", store_errmsg(st));
 	if (rc == 0)
 		LOG_INFO("seeded the demo store: %lld answers, %lld example questions "
-			 "(%lld duplicates skipped) in %.0f ms", (long long)res.answers_added,
+			 "(%lld duplicates skipped), clothing catalogue %lld answers, %lld "
+			 "questions, %lld pictures, in %.0f ms", (long long)res.answers_added,
 			 (long long)res.examples_added, (long long)res.duplicates,
-			 (double)(cm_now_us() - t0) / 1000.0);
+			 (long long)cres.answers_added, (long long)cres.examples_added,
+			 (long long)cj.pictures, (double)(cm_now_us() - t0) / 1000.0);
 	return rc;
 }

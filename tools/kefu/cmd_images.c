@@ -532,3 +532,33 @@ out:
 	vis_cnn_close(m);
 	return rc;
 }
+
+/* ---- kefu train's picture step ---------------------------------------------------------- */
+
+int cli_train_images(struct store *st, const struct kefu_conf *c, int quiet)
+{
+	char err[300];
+	int n = 0, nl = 0;
+	int64_t ver = 0, total = 0;
+
+	if (store_picture_count(st, &total) || total == 0)
+		return 0;                       /* no pictures: nothing to train */
+	struct vis_cnn *m = cli_open_cnn(c, c->image_embed);
+	if (!m)
+		return 1;
+	uint64_t t0 = cm_now_us();
+	int rc = vis_head_train_store(st, m, &n, &nl, &ver, err, sizeof err);
+	vis_cnn_close(m);
+	if (rc < 0) {
+		fprintf(stderr, "kefu train: image head: %s\n", err);
+		return 1;
+	}
+	FILE *out = quiet ? stderr : stdout;
+	if (rc == 1)
+		fprintf(out, "image head: %d labelled pictures of %d label(s): nothing to train\n",
+			n, nl);
+	else
+		fprintf(out, "image head v%lld (%s) on %d labelled pictures of %d labels in %.1f s\n",
+			(long long)ver, c->image_embed, n, nl, (double)(cm_now_us() - t0) / 1e6);
+	return 0;
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_images.h"
 #include "fusion.h"
 #include "nlu.h"
 #include "store.h"
@@ -47,6 +48,7 @@ int cmd_train(int argc, char **argv)
 		return 1;
 	cm_blas_single_thread();
 	int rc = nlu_train_store(st, c.models, cv, &r, err, sizeof err);
+	if (rc == 0 && cli_train_images(st, &c, json)) { store_close(st); return 1; }
 	struct fu_store_result fr;
 	char ferr[600] = "";
 	int frc = rc ? 0 : fu_train_store(st, c.models, &fr, ferr, sizeof ferr);
