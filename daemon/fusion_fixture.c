@@ -9,7 +9,9 @@
  * (the picture and 7 flipped / cropped variants, L2-normalised as vis_see gives them) from
  * MODELS_DIR/EMBED_NAME.kfm; "Lost or stolen card" joins as an answer without pictures.
  * Trains a fusion model on that (fusion/, sparse text features, fixed seed) and saves it as
- * the store's latest "fusion" model.  Exit 0 ok, 1 failure.  Main thread only.
+ * the store's latest "fusion" model.  Each picture is also stored as the answer's
+ * reference picture (label LABEL) with its embedding, so the picture catalogue
+ * (vision/catalog.h) finds it.  Exit 0 ok, 1 failure.  Main thread only.
  */
 #include <math.h>
 #include <stdio.h>
@@ -70,7 +72,7 @@ static int variant(const struct vis_image *img, int v, struct vis_image *out)
 int main(int argc, char **argv)
 {
 	char path[1024], err[512];
-	int64_t ids[MAX_LABELS + 1], version;
+	int64_t ids[MAX_LABELS + 1], pic_ids[MAX_LABELS] = { 0 }, version;
 	int labels = argc - 4, dim, rc = 1;
 	struct store *st = NULL;
 	struct vis_cnn *cnn = NULL;
@@ -127,6 +129,14 @@ int main(int argc, char **argv)
 			free(buf);
 			goto out;
 		}
+		/* the picture itself, as a reference picture of the answer with its
+		 * embedding (view 0 below), for the picture catalogue */
+		if (store_picture_add(st, ids[l], argv[4 + l], eq + 1, buf, len, &pic_ids[l]) &&
+		    !pic_ids[l]) {
+			fprintf(stderr, "fusion_fixture: %s\n", store_errmsg(st));
+			free(buf);
+			goto out;
+		}
 		free(buf);
 		for (int v = 0; v < VARIANTS; v++) {
 			struct vis_image var;
@@ -140,6 +150,9 @@ int main(int argc, char **argv)
 			for (int k = 0; k < dim && norm > 0; k++)
 				e[k] /= norm;
 			pic_label[l * VARIANTS + v] = l;
+			if (v == 0 && store_picture_set_embedding(st, pic_ids[l], vis_cnn_name(cnn),
+								  e, dim))
+				goto out;
 		}
 		vis_image_free(&img);
 	}

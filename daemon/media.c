@@ -47,12 +47,19 @@ struct kd_fusion {
 	struct fu_model *model;
 };
 
+/* One loaded picture catalogue, reference-counted like kd_fusion. */
+struct kd_catalog {
+	int refs;                            /* {kd_media.lock} */
+	struct vis_catalog *cat;
+};
+
 struct kd_media {
 	const struct kefu_conf *conf;
 	struct vis_cnn *safety, *embed;      /* read-only after create; may be NULL */
 	struct nlu_glove *glove;             /* for the fusion model; opened on first need */
 	struct kd_fusion *fusion;            /* {lock} current model, one reference; or NULL */
 	unsigned fusion_gen;                 /* {lock} */
+	struct kd_catalog *catalog;          /* {lock} current catalogue, one reference */
 	char (*blocked)[65];                 /* image_blocklist, sorted; read-only */
 	size_t n_blocked;
 
@@ -423,6 +430,8 @@ struct kd_media *kd_media_create(const struct kefu_conf *conf, char *err, size_t
 		}
 		if (kd_media_load_fusion(m, err, errlen))
 			LOG_WARN("no fusion model (pictures answered by the text bot): %s", err);
+		if (kd_media_load_catalog(m, err, errlen))
+			LOG_WARN("no picture catalogue (no category or matches): %s", err);
 	}
 	if (!conf->asr)
 		return m;
@@ -555,10 +564,88 @@ out:
 	return rc;
 }
 
+static void catalog_unref(struct kd_media *m, struct kd_catalog *c)
+{
+	int last;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&m->lock);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&m->lock);
+	if (last) {
+		vis_catalog_free(c->cat);
+		free(c);
+	}
+}
+
+int kd_media_load_catalog(struct kd_media *m, char *err, size_t errlen)
+{
+	/* pictures whose embedding is missing or stale are left out rather than computed
+	 * here (~40 ms each, 16 s for the demo's 400 at every fresh start): `kefu train` and
+	 * `kefu pictures add` compute and store them */
+	struct vis_catalog_opts opts = { .no_compute = 1 };
+	struct kd_catalog *c, *old;
+	struct store *st;
+
+	if (!m->conf->vision || !m->embed)
+		return 0;
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st = store_open(m->conf->db, err, errlen);
+	if (st)
+		c->cat = vis_catalog_load(st, m->embed, &opts, err, errlen);
+	store_close(st);
+	if (!c->cat) {
+		free(c);
+		return -1;
+	}
+	c->refs = 1;
+	pthread_mutex_lock(&m->lock);
+	old = m->catalog;
+	m->catalog = c;
+	pthread_mutex_unlock(&m->lock);
+	catalog_unref(m, old);
+	LOG_INFO("picture catalogue: %d pictures of %s, category head %s",
+		 vis_catalog_size(c->cat), vis_catalog_embed_name(c->cat),
+		 vis_catalog_has_head(c->cat) ? "loaded" : "none");
+	return 0;
+}
+
+int kd_media_match(struct kd_media *m, const float *embed, int dim, char *label,
+		   size_t labellen, float *label_p, struct vis_match *out)
+{
+	struct kd_catalog *c;
+	const char *l = NULL;
+	int n = 0;
+
+	label[0] = '\0';
+	*label_p = 0;
+	pthread_mutex_lock(&m->lock);
+	c = m->catalog;
+	if (c)
+		c->refs++;
+	pthread_mutex_unlock(&m->lock);
+	if (!c || !embed)
+		goto out;
+	if (vis_catalog_category(c->cat, embed, dim, &l, label_p) == 0 && l)
+		snprintf(label, labellen, "%s", l);
+	n = vis_catalog_match(c->cat, embed, dim, out, KD_MAX_MATCHES, NULL);
+	if (n < 0)
+		n = 0;
+out:
+	catalog_unref(m, c);
+	return n;
+}
+
 void kd_media_destroy(struct kd_media *m)
 {
 	if (!m)
 		return;
+	catalog_unref(m, m->catalog);
 	fusion_unref(m, m->fusion);
 	nlu_glove_close(m->glove);
 	if (m->builder_started)

@@ -26,6 +26,7 @@
 
 #include "conf.h"
 #include "speech.h"
+#include "catalog.h"
 #include "vision.h"
 
 struct kd_media;
@@ -79,6 +80,21 @@ int kd_media_load_fusion(struct kd_media *m, char *err, size_t errlen);
  * when a model is loaded and chose an answer, 0 when there is no model or no choice. */
 int kd_media_fuse(struct kd_media *m, struct kd_media_worker **mw, const char *text,
 		  const float *embed, int dim, int64_t *answer_id, float *conf);
+
+/* ---- the picture catalogue (vision/catalog.h): answers illustrated by pictures --------- */
+
+/* Loads the store's pictures (computing their missing embeddings with the image_embed
+ * CNN) and category head, and swaps them in.  0, or -1 with err (the current catalogue
+ * stays).  Main thread at start, signal thread on SIGHUP. */
+int kd_media_load_catalog(struct kd_media *m, char *err, size_t errlen);
+
+#define KD_MAX_MATCHES 3
+
+/* Worker thread.  The category (*label copied into label, "" when no head) and the
+ * answers whose pictures look like the embedding (best first, at most KD_MAX_MATCHES;
+ * returns how many, 0 when none passes the catalogue's threshold or there is none). */
+int kd_media_match(struct kd_media *m, const float *embed, int dim, char *label,
+		   size_t labellen, float *label_p, struct vis_match *out);
 
 /* Frees a worker's media state (NULL is fine).  The worker's thread or after it ended. */
 void kd_media_worker_destroy(struct kd_media_worker *mw);

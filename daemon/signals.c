@@ -82,6 +82,8 @@ static void reload(struct kd_signals *s)
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
 	if (s->media && kd_media_load_fusion(s->media, err, sizeof err))
 		LOG_ERR("fusion model not reloaded, keeping the current one: %s", err);
+	if (s->media && kd_media_load_catalog(s->media, err, sizeof err))
+		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
 static void *signal_main(void *arg)

@@ -427,17 +427,23 @@ static const char *entity_kind(enum vis_entity_kind k)
 	return k == VIS_ENT_ORDER ? "order" : k == VIS_ENT_ERROR_CODE ? "error_code" : "code";
 }
 
-/* The seen frame.  category and matches wait for the picture-search models (see
- * docs/protocol.md): null and [] until then. */
-static json_t *seen_json(struct kd_media *m, const char *id, const struct vis_seen *s)
+/* The seen frame; category and matches come from the store's picture catalogue (null
+ * and [] without one, or for a refused picture). */
+static json_t *seen_json(struct kd_media *m, const char *id, const struct vis_seen *s,
+			 const char *category, const struct vis_match *match, int n_match)
 {
-	json_t *codes = json_array(), *ents = json_array(), *safety;
+	json_t *codes = json_array(), *ents = json_array(), *safety, *matches = json_array();
 
-	if (!codes || !ents) {
+	if (!codes || !ents || !matches) {
 		json_decref(codes);
 		json_decref(ents);
+		json_decref(matches);
 		return NULL;
 	}
+	for (int i = 0; i < n_match; i++)
+		json_array_append_new(matches, json_pack("{s:I, s:s, s:f}", "answer_id",
+			(json_int_t)match[i].answer_id, "title", match[i].title, "score",
+			(double)match[i].score));
 	for (int i = 0; i < s->codes.n; i++)
 		if (s->codes.v[i].utf8)            /* JSON strings carry UTF-8 only */
 			json_array_append_new(codes, json_pack("{s:s, s:s}", "type",
@@ -451,10 +457,12 @@ static json_t *seen_json(struct kd_media *m, const char *id, const struct vis_se
 					 kd_media_safety_name(m, s->safety_top), "score",
 					 (double)s->safety[s->safety_top])
 			     : json_null();
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:n, s:[]}", "type", "seen",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "type", "seen",
 			 "id", id, "ocr_text", s->ocr.text ? s->ocr.text : "", "codes", codes,
 			 "entities", ents, "safety", safety ? safety : json_null(), "unsafe",
-			 s->unsafe, "category", "matches");
+			 s->unsafe, "category", category && category[0] ? json_string(category)
+									: json_null(),
+			 "matches", matches);
 }
 
 /* What was read in the picture as one query text: OCR text, entities with '_' as
@@ -509,6 +517,10 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	struct kd_result *r = NULL;
 	json_t *sj = NULL, *cmeta = NULL, *rmeta = NULL;
 	struct store_answer fused = { 0 };
+	struct vis_match match[KD_MAX_MATCHES];
+	char category[64] = "";
+	float category_p = 0;
+	int n_match = 0;
 	char err[512], *read = NULL, *both = NULL, sha[65] = "";
 	const char *used = "none";
 	double t0;
@@ -546,8 +558,11 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 		  seen.ocr.text, seen.unsafe, seen.ms_decode, seen.ms_ocr, seen.ms_codes,
 		  seen.ms_cnn);
 
+	if (!seen.unsafe && seen.embed)
+		n_match = kd_media_match(p->media, seen.embed, seen.embed_dim, category,
+					 sizeof category, &category_p, match);
 	r = kd_result_new(job, KD_RES_REPLY);
-	sj = seen_json(p->media, job->id, &seen);
+	sj = seen_json(p->media, job->id, &seen, category, match, n_match);
 	read = read_text(&seen);
 	if (!r || !sj || !read)
 		goto oom;
@@ -613,6 +628,18 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 			rep.lang = fused.lang;
 			rep.confidence = fconf;
 			used = "fusion";
+		}
+		/* a picture of something the store illustrates, with nothing the text bot
+		 * could answer: the best-matching answer's */
+		if (!fused.id && n_match && (rep.fallback || (!have_words && !have_read)) &&
+		    store_answer_get(w->st, match[0].answer_id, &fused) == 0) {
+			memset(&rep, 0, sizeof rep);
+			rep.answer_id = fused.id;
+			rep.title = fused.title;
+			rep.text = fused.body;
+			rep.lang = fused.lang;
+			rep.confidence = match[0].score;
+			used = "catalogue";
 		}
 		turn = upload_turn(job, "image", strdup(both), NULL, sj, 0, sha);
 		rmeta = kd_reply_meta(&rep, job->id);

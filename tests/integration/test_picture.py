@@ -7,7 +7,8 @@ pictures get their error and the next message is answered; a refused picture get
 polite refusal ("refused":"unsafe_image") and the session goes on; a resend answers from the
 log; the turn, its meta and the picture's bytes are logged; with a fusion model in the
 store (daemon/fusion_fixture, loaded on SIGHUP) the same words with a t-shirt or a shoe
-picture get each its own answer.
+picture get each its own answer, and with the pictures in the store's catalogue a picture
+alone matches its answer.
 
 Refusals: the image_blocklist option (SHA-256 of a harmless test picture), and the safety
 model's own verdict on vision/testdata/cnn_dress.png, a plain product photo of a dress
@@ -71,13 +72,16 @@ def send_image(ws, mid, data, text=None, mime="image/png"):
     ws.send_frame(kt.OP_BINARY, data)
 
 
-def seen_then_reply(ws, mid):
+def seen_then_reply(ws, mid, catalogue=False):
+    """Reads the seen frame and the reply.  Until the test puts pictures in the store
+    (catalogue=False) category is null and matches []."""
     s = ws.expect("seen", timeout=TIMEOUT, id=mid)
     check(isinstance(s.get("ocr_text"), str) and isinstance(s.get("codes"), list) and
           isinstance(s.get("entities"), list) and isinstance(s.get("unsafe"), bool),
           "seen frame %r", s)
-    check("category" in s and s["category"] is None and s.get("matches") == [],
-          "seen category/matches %r", s)
+    check("category" in s and isinstance(s.get("matches"), list), "seen %r", s)
+    check(catalogue or (s["category"] is None and s["matches"] == []),
+          "seen category/matches without a catalogue: %r", s)
     sf = s.get("safety")
     check(sf is None or (isinstance(sf.get("label"), str) and 0 <= sf.get("score", -1) <= 1),
           "seen safety %r", s)
@@ -213,10 +217,18 @@ def run():
     for i, (pic, want) in enumerate([("cnn_tshirt.png", "Returning a tshirt"),
                                      ("cnn_shoes.png", "Returning a shoes")]):
         send_image(ws, "fu-%d" % i, testdata(pic), text="can I return this?")
-        s, r = seen_then_reply(ws, "fu-%d" % i)
+        s, r = seen_then_reply(ws, "fu-%d" % i, catalogue=True)
         kt.log("fusion: %s + 'can I return this?' -> %r (%.3f)", pic, r["title"],
                r["confidence"])
         check(r["title"] == want, "%s with the same words: %r, want %s", pic, r, want)
+    check("picture catalogue: 2 pictures" in d.log_tail(400), "catalogue not reloaded")
+    # the catalogue: a picture alone, no words, no text in it -> its reference answer
+    send_image(ws, "cat-1", testdata("cnn_tshirt.png"))
+    s, r = seen_then_reply(ws, "cat-1", catalogue=True)
+    kt.log("catalogue: t-shirt alone -> matches %r, reply %r", s["matches"], r["title"])
+    check(s["matches"] and s["matches"][0]["title"] == "Returning a tshirt" and
+          s["matches"][0]["score"] > 0.9, "catalogue matches %r", s)
+    check(r["title"] == "Returning a tshirt", "picture alone answered %r", r)
     r = ws.ask("fu-text", "I lost my card")
     check(r["title"] == "Lost or stolen card", "words alone after the fusion model: %r", r)
     ws.close()
@@ -229,7 +241,7 @@ def run():
     con.close()
     ids = [r[0] for r in rows]
     check(ids == ["p-1", "p-2", "p-3", "p-4", "ok-0", "ok-1", "ok-2", "u-1", "u-2", "fu-0",
-                  "fu-1"],
+                  "fu-1", "cat-1"],
           "attachments logged for %r", ids)
     by = {r[0]: r for r in rows}
     check("declined" in by["p-1"][1].lower() and json.loads(by["p-1"][2])["upload"] == "image",
