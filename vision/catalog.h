@@ -8,8 +8,8 @@
  * head the store holds (model kind "image_head", trained by `kefu train`).
  *
  *   match     a query embedding (vis_see's, or the multi-view one of vis_catalog_embed)
- *             against every picture by cosine; an answer scores the best cosine of its
- *             pictures.  When the best cosine is below the catalogue's threshold the
+ *             against every picture by cosine; an answer scores the mean of the best 5
+ *             cosines of its pictures.  When the best cosine is below the catalogue's threshold the
  *             picture is "not in the catalogue" and nothing matches.
  *   category  softmax regression over the standardised embedding: label and probability.
  *
@@ -36,7 +36,7 @@ struct vis_catalog;
 
 /* Default cosine below which a query is "not in the catalogue" (tuned on held-out
  * clothing photos vs out-of-catalogue pictures: docs/vision.md). */
-#define VIS_CATALOG_THRESHOLD 0.50f
+#define VIS_CATALOG_THRESHOLD 0.45f
 
 struct vis_catalog_opts {
 	float threshold;        /* 0: VIS_CATALOG_THRESHOLD */
@@ -68,18 +68,24 @@ float vis_catalog_threshold(const struct vis_catalog *cat);
 int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
 		      const struct vis_image *img, int views, float *out);
 
+/* One view v (0..5, the order above) of img, L2-normalised, into out (embed_dim floats):
+ * what vis_catalog_embed averages; training uses the views as separate examples. */
+int vis_catalog_embed_view(const struct vis_cnn *m, struct vis_cnn_state *st,
+			   const struct vis_image *img, int v, float *out);
+
 struct vis_match {
 	int64_t answer_id;
 	char title[128];        /* the answer's title (truncated), "" if unknown */
-	float score;            /* best cosine between the query and the answer's pictures */
+	float score;            /* mean of the best 5 cosines between the query and the
+				   answer's pictures (fewer if it has fewer) */
 	int64_t picture_id;     /* that picture */
 	char label[64];         /* its label */
 };
 
 /* Matches embedding q (dim floats, L2-normalised; vis_seen.embed when the worker's
  * embedding CNN is the catalogue's) against the catalogue.  Writes at most max answers,
- * best first, each with score >= the threshold; returns how many (0 = not in the
- * catalogue), or VIS_E_ARG when dim differs.  *best (may be NULL) gets the best cosine
+ * best first, each with a picture whose cosine is >= the threshold; returns how many
+ * (0 = not in the catalogue), VIS_E_ARG when dim differs, VIS_E_NOMEM.  *best (may be NULL) gets the best cosine
  * over all pictures, whether or not it passed.  Any thread, lock-free. */
 int vis_catalog_match(const struct vis_catalog *cat, const float *q, int dim,
 		      struct vis_match *out, int max, float *best);
@@ -94,13 +100,17 @@ int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
 
 struct vis_head;
 
+#define VIS_HEAD_STANDARDISE 1u    /* standardise the features (off by default) */
+
 struct vis_head_opts {
-	float l2;               /* weight decay (0: 1e-3) */
-	int epochs;             /* full-batch passes (0: 300) */
+	float l2;               /* weight decay (0: 0.1 / n, i.e. C = 10) */
+	int epochs;             /* full-batch Adam passes (0: 500) */
+	float lr;               /* Adam step (0: 0.05) */
+	unsigned flags;         /* VIS_HEAD_STANDARDISE */
 };
 
 /* Trains a softmax regression over n embeddings x (n × dim) with labels y (0..n_labels-1,
- * names in labels).  Standardises features.  NULL on no memory / bad arguments.  Any
+ * names in labels) on power-normalised features (sqrt, then L2; see head.c).  NULL on no memory / bad arguments.  Any
  * thread (the caller's); no BLAS threads of its own. */
 struct vis_head *vis_head_train(const float *x, const int *y, int n, int dim,
 				const char *const *labels, int n_labels,

@@ -436,14 +436,37 @@ int cmd_eval_images(int argc, char **argv)
 				tp[3 * y + 2]++;
 			}
 		}
-		/* search: the nearest training picture */
-		float best = -2;
-		int bl = -1;
+		/* search as vis_catalog_match scores it: per class, the mean of the best 5
+		 * cosines; accepted when the best single cosine passes the threshold */
+		float best = -2, top[64][5];
+		int cnt[64] = { 0 }, bl = -1;
+		float bscore = -2;
 		for (int k = 0; k < tr.n; k++) {
 			float s = cm_dot((size_t)dim, xte + (size_t)i * dim, cat + (size_t)k * dim);
-			if (s > best) {
+			int l = tr.v[k].label, j;
+			if (s > best)
 				best = s;
-				bl = tr.v[k].label;
+			if (l >= 64)
+				continue;
+			if (cnt[l] < 5)
+				j = cnt[l]++;
+			else if (s > top[l][4])
+				j = 4;
+			else
+				continue;
+			while (j > 0 && top[l][j - 1] < s) {
+				top[l][j] = top[l][j - 1];
+				j--;
+			}
+			top[l][j] = s;
+		}
+		for (int l = 0; l < tr.n_labels && l < 64; l++) {
+			float m = 0;
+			for (int j = 0; j < cnt[l]; j++)
+				m += top[l][j] / (float)cnt[l];
+			if (cnt[l] && m > bscore) {
+				bscore = m;
+				bl = l;
 			}
 		}
 		nn_correct += bl == y;
