@@ -85,8 +85,28 @@ void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 		vis_k_im2col(g, in, col);
 		a = col;
 	}
-	cm_sgemm(m, g->cout, k, 1.f, a, 0, w, 0, 0.f, out);
-	vis_k_bias_act(out, bias, m, g->cout, act);
+	/* the bias goes in first and sgemm accumulates onto it (beta 1): one pass over the
+	 * output fewer than beta 0 followed by a bias pass (perf: OpenBLAS's beta pass and
+	 * the bias pass were 6 % and 9 % of a MobileNetV2 forward) */
+	for (int r = 0; r < m; r++)
+		memcpy(out + (size_t)r * g->cout, bias, sizeof(float) * (size_t)g->cout);
+	cm_sgemm(m, g->cout, k, 1.f, a, 0, w, 0, 1.f, out);
+	if (act)
+		vis_k_act(out, (long)m * g->cout, act);
+}
+
+VIS_CLONES
+void vis_k_act(float *y, long n, int act)
+{
+	if (act == 2) {
+		for (long i = 0; i < n; i++) {
+			float t = y[i] < 0.f ? 0.f : y[i];
+			y[i] = t > 6.f ? 6.f : t;
+		}
+	} else if (act == 1) {
+		for (long i = 0; i < n; i++)
+			y[i] = y[i] < 0.f ? 0.f : y[i];
+	}
 }
 
 VIS_CLONES

@@ -28,6 +28,8 @@ void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w
 		     const float *bias, int act, float *out);
 
 /* y[i] = act(y[i] + bias[i mod n]) over rows·n values. */
+/* y[0..n) <- ReLU (act 1) or ReLU6 (act 2) of itself; act 0 leaves it. */
+void vis_k_act(float *y, long n, int act);
 void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act);
 
 /* out = a + b over n values. */
