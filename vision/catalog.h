@@ -38,12 +38,17 @@ struct vis_catalog;
  * clothing photos vs out-of-catalogue pictures: docs/vision.md). */
 #define VIS_CATALOG_THRESHOLD 0.45f
 
+/* Views averaged into a catalogue picture's embedding, and the number a query should
+ * use for the best category (vis_catalog_embed): the picture, its mirror, the picture
+ * padded to a square. */
+#define VIS_CATALOG_VIEWS 3
+
 struct vis_catalog_opts {
 	float threshold;        /* 0: VIS_CATALOG_THRESHOLD */
 	int no_compute;         /* 1: skip pictures without a current embedding instead of
 				   computing them (read-only stores) */
 	int views;              /* views per missing picture embedding (vis_catalog_embed);
-				   0: 2 (the picture and its mirror) */
+				   0: VIS_CATALOG_VIEWS */
 };
 
 /* Loads the store's pictures and latest category head for embedding CNN embed (must
@@ -63,7 +68,8 @@ int vis_catalog_has_head(const struct vis_catalog *cat);    /* 1 if a category h
 float vis_catalog_threshold(const struct vis_catalog *cat);
 
 /* The L2-normalised embedding of img averaged over views (1: the picture; 2: + its
- * mirror; 5: + a centre crop of 80 % and its mirror; at most 6).  out has the CNN's
+ * mirror; 3: + the picture padded with white to a square; 4: + its mirror; 6: + a centre
+ * crop of 80 % and its mirror).  Each view is one CNN forward pass.  out has the CNN's
  * embed_dim floats.  0 or VIS_E_ARG.  Worker thread owning st. */
 int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
 		      const struct vis_image *img, int views, float *out);

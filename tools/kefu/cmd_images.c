@@ -340,7 +340,7 @@ int cmd_eval_images(int argc, char **argv)
 {
 	struct kefu_conf c;
 	char *pos[1];
-	int npos, views = 2, augment = 0, tviews = 1;
+	int npos, views = VIS_CATALOG_VIEWS, augment = 0, tviews = VIS_CATALOG_VIEWS;
 	int json = cli_take_flag(&argc, argv, "--json");
 	const char *train = cli_take_value(&argc, argv, "--train");
 	const char *test = cli_take_value(&argc, argv, "--test");
