@@ -67,18 +67,6 @@ const char *vis_catalog_embed_name(const struct vis_catalog *cat);  /* the CNN's
 int vis_catalog_has_head(const struct vis_catalog *cat);    /* 1 if a category head loaded */
 float vis_catalog_threshold(const struct vis_catalog *cat);
 
-/* The L2-normalised embedding of img averaged over views (1: the picture; 2: + its
- * mirror; 3: + the picture padded with white to a square; 4: + its mirror; 6: + a centre
- * crop of 80 % and its mirror).  Each view is one CNN forward pass.  out has the CNN's
- * embed_dim floats.  0 or VIS_E_ARG.  Worker thread owning st. */
-int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
-		      const struct vis_image *img, int views, float *out);
-
-/* One view v (0..5, the order above) of img, L2-normalised, into out (embed_dim floats):
- * what vis_catalog_embed averages; training uses the views as separate examples. */
-int vis_catalog_embed_view(const struct vis_cnn *m, struct vis_cnn_state *st,
-			   const struct vis_image *img, int v, float *out);
-
 struct vis_match {
 	int64_t answer_id;
 	char title[128];        /* the answer's title (truncated), "" if unknown */

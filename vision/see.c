@@ -22,6 +22,7 @@
 struct vis_worker {
 	const struct vis_cnn *safety, *embed;
 	struct vis_cnn_state *safety_st, *embed_st;
+	int embed_views;
 	struct vis_ocr *ocr;
 	struct vis_codes_ctx *codes;
 };
@@ -58,6 +59,14 @@ void vis_worker_destroy(struct vis_worker *w)
 	vis_ocr_destroy(w->ocr);
 	vis_codes_destroy(w->codes);
 	free(w);
+}
+
+int vis_worker_set_embed_views(struct vis_worker *w, int views)
+{
+	if (views < 1 || views > VIS_MAX_VIEWS)
+		return VIS_E_ARG;
+	w->embed_views = views;
+	return 0;
 }
 
 void vis_seen_free(struct vis_seen *s)
@@ -138,9 +147,10 @@ int vis_see(struct vis_worker *w, const uint8_t *buf, size_t len,
 				rc = VIS_E_NOMEM;
 				goto fail;
 			}
-			vis_cnn_set_image(w->embed, w->embed_st, &img);
-			vis_cnn_run(w->embed, w->embed_st, NULL, out->embed);
-			cm_l2_normalize((size_t)out->embed_dim, out->embed);
+			if ((rc = vis_catalog_embed(w->embed, w->embed_st, &img,
+						    w->embed_views > 0 ? w->embed_views : 1,
+						    out->embed)))
+				goto fail;
 		}
 	}
 	out->ms_cnn = ms_since(t0);

@@ -121,6 +121,22 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *embed);
 
+/* ---- views (views.c) -------------------------------------------------------------------- */
+
+#define VIS_MAX_VIEWS 6
+
+/* The L2-normalised embedding of img averaged over views (1: the picture; 2: + its
+ * mirror; 3: + the picture padded with white to a square; 4: + its mirror; 6: + a centre
+ * crop of 80 % and its mirror).  Each view is one CNN forward pass.  out has the CNN's
+ * embed_dim floats.  0 or VIS_E_ARG.  Worker thread owning st. */
+int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
+		      const struct vis_image *img, int views, float *out);
+
+/* One view v (0..5, the order above) of img, L2-normalised, into out (embed_dim floats):
+ * what vis_catalog_embed averages; training uses the views as separate examples. */
+int vis_catalog_embed_view(const struct vis_cnn *m, struct vis_cnn_state *st,
+			   const struct vis_image *img, int v, float *out);
+
 /* ---- OCR (ocr.c) ------------------------------------------------------------------------ */
 
 /* One tesseract engine; belongs to one worker thread (tesseract engines are not shared). */
@@ -211,6 +227,11 @@ struct vis_worker;
 struct vis_worker *vis_worker_create(const struct vis_cnn *safety, const struct vis_cnn *embed,
 				     const char *ocr_langs, char *err, size_t errlen);
 void vis_worker_destroy(struct vis_worker *w);
+/* Views vis_see averages the embedding over (1..VIS_MAX_VIEWS, vis_catalog_embed; default
+ * 1).  The picture catalogue embeds its pictures over VIS_CATALOG_VIEWS (3): a worker
+ * set to 3 gets the best category (85.3 % vs 82.4 % on clothing) for 3 forward passes.
+ * Returns 0 or VIS_E_ARG.  Start-up thread, before the worker runs. */
+int vis_worker_set_embed_views(struct vis_worker *w, int views);
 
 #define VIS_MAX_ENTITIES 16
 

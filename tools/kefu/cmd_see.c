@@ -1,7 +1,8 @@
 /* tools/kefu/cmd_see.c — `kefu see FILE [--json]`: what kefu gets from one picture, the
  * way a kefud worker sees it: OCR text, codes, entities, the safety verdict, the
  * category head's label and the store's best matching answers (picture search), with
- * the time of each step.  The picture catalogue is the store's (embeddings missing from
+ * the time of each step.  The embedding averages the catalogue's views
+ * (VIS_CATALOG_VIEWS: picture, mirror, padded square).  The picture catalogue is the store's (embeddings missing from
  * it are computed and stored first).  Main thread, one BLAS thread.
  */
 #include <jansson.h>
@@ -66,6 +67,7 @@ int cmd_see(int argc, char **argv)
 		fprintf(stderr, "kefu see: %s\n", err);
 		goto out;
 	}
+	vis_worker_set_embed_views(w, VIS_CATALOG_VIEWS);   /* as the catalogue's pictures */
 	struct vis_decode_opts dopts = { .max_pixels = (uint64_t)c.max_image_pixels,
 					 .max_side = 1600 };
 	if ((rc = vis_see(w, (const uint8_t *)data, len, &dopts, &s, err, sizeof err))) {
