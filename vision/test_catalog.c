@@ -245,7 +245,7 @@ static int query(const struct vis_cnn *m, struct vis_cnn_state *cs, const char *
 	free(data);
 	if (rc)
 		return rc;
-	rc = vis_catalog_embed(m, cs, &img, 1, q);
+	rc = vis_catalog_embed(m, cs, &img, VIS_CATALOG_VIEWS, q);
 	vis_image_free(&img);
 	return rc;
 }
