@@ -6,6 +6,12 @@
 #   ocr         character accuracy / code recall on rendered screenshots (make_ocr_set.sh)
 #   probe       clothing category accuracy from embeddings vs raw pixels, and sklearn's
 #               logistic regression on the same embeddings
+#   catalogue   kefu eval-images: the category head (3-view embeddings, power-normalised
+#               softmax regression) on clothing validation beside sklearn's logistic
+#               regression on the same features, picture-search precision@1, and how many
+#               out-of-catalogue pictures (the rendered screenshots/receipts, code and flag
+#               test pictures, photos shipped with Debian's sklearn and matplotlib) the
+#               threshold rejects
 # Needs scripts/setup.sh done (models/, scripts/npm/nsfwjs/node_modules) and a build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,3 +46,22 @@ echo "== probe: clothing train -> validation"
 for e in mid imagenet; do
 	/usr/bin/python3 "$root/bench/vision/ref_sklearn.py" "$tmp/emb.$e.train.tsv" "$tmp/emb.$e.val.tsv" $e
 done
+
+echo "== catalogue: kefu eval-images, clothing train -> validation"
+kefu="$build/tools/kefu/kefu"
+[ -x "$kefu" ] || ninja -C "$build" tools/kefu/kefu >/dev/null
+mkdir -p "$tmp/reject/other"
+cp "$tmp"/ocr/*-clean.png "$tmp"/ocr/*-jpeg.jpg "$tmp/reject/other/"
+for f in /usr/lib/python3/dist-packages/sklearn/datasets/images/flower.jpg \
+	/usr/lib/python3/dist-packages/sklearn/datasets/images/china.jpg \
+	/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg \
+	"$root"/vision/testdata/{flag.jpg,code_qr.png,code_ean13.png,ocr_banner.png,ocr_error.png,ocr_chinese.png,one.png}; do
+	[ -r "$f" ] && cp "$f" "$tmp/reject/other/"
+done
+"$kefu" eval-images --models "$root/models" --embed mobilenet_v2_imagenet \
+	--train "$clothing/train" --test "$clothing/validation" --reject "$tmp/reject" \
+	--dump "$tmp/cat" 2>/dev/null | grep -v '^out-of-catalogue'
+/usr/bin/python3 "$root/bench/vision/ref_head.py" "$tmp/cat"
+"$kefu" eval-images --models "$root/models" --embed mobilenet_v2_imagenet --test-views 1 \
+	--train "$clothing/train" --test "$clothing/validation" --reject "$tmp/reject" \
+	2>/dev/null | grep -v '^out-of-catalogue' | sed 's/^/single-view query: /'
