@@ -411,6 +411,15 @@ int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
 		return 1;
 	if (dim != cat->dim || !q)
 		return VIS_E_ARG;
+	/* the head has no "other" class: a picture like none in the catalogue gets none */
+	float top = -2.0f;
+	for (int i = 0; i < cat->n_pics; i++) {
+		float s = cm_dot((size_t)dim, q, cat->embeds + (size_t)i * dim);
+		if (s > top)
+			top = s;
+	}
+	if (cat->n_pics && top < cat->threshold)
+		return 2;
 	int n = vis_head_n_labels(cat->head);
 	float *probs = malloc(sizeof(float) * (size_t)n);
 	if (!probs)

@@ -88,8 +88,10 @@ int vis_catalog_match(const struct vis_catalog *cat, const float *q, int dim,
 		      struct vis_match *out, int max, float *best);
 
 /* The category head's verdict on q: 0 with *label (points into the catalogue) and *p
- * (its softmax probability), or 1 when the catalogue has no head, VIS_E_ARG when dim
- * differs.  Any thread, lock-free. */
+ * (its softmax probability), 1 when the catalogue has no head, 2 when q is not in the
+ * catalogue (best cosine under the threshold: the head has no "other" class, so a
+ * screenshot would otherwise get a garment), VIS_E_ARG when dim differs.  Any thread,
+ * lock-free. */
 int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
 			 const char **label, float *p);
 

@@ -318,6 +318,8 @@ static int test_catalog(const char *models)
 		CHECK(query(m, cs, "store/demo/clothing/pic_shoes_04fa06fb.jpg", q) == 0);
 		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), &label, &p) == 0);
 		CHECK(label && !strcmp(label, "shoes"));
+		CHECK(query(m, cs, "vision/testdata/ocr_error.png", q) == 0);
+		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), &label, &p) == 2);
 	}
 	free(q);
 	vis_cnn_state_destroy(cs);

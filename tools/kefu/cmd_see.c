@@ -83,7 +83,8 @@ int cmd_see(int argc, char **argv)
 	int nm = vis_catalog_match(cat, s.embed, s.embed_dim, m, MAX_MATCHES, &best);
 	if (nm < 0)
 		nm = 0;
-	if (vis_catalog_category(cat, s.embed, s.embed_dim, &label, &cp))
+	int crc = vis_catalog_category(cat, s.embed, s.embed_dim, &label, &cp);
+	if (crc)
 		label = NULL;
 	double ms_search = (double)(cm_now_us() - t0) / 1000.0;
 
@@ -141,7 +142,8 @@ int cmd_see(int argc, char **argv)
 		if (label)
 			printf("category: %s (p %.3f)\n", label, cp);
 		else
-			printf("category: none (no image head in the store: run kefu train)\n");
+			printf("category: none (%s)\n", crc == 2 ? "not in the catalogue"
+				: "no image head in the store: run kefu train");
 		if (!nm)
 			printf("matches: none: not in the catalogue (best cosine %.3f < %.2f, %d "
 			       "pictures)\n", best, vis_catalog_threshold(cat), vis_catalog_size(cat));
