@@ -350,6 +350,146 @@ static int ends_with(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
+/* Copies a YAML scalar value v[0..n) into out (quotes removed, \" and \n unescaped in
+ * double quotes); returns the length. */
+static size_t yaml_scalar(const char *v, size_t n, char *out)
+{
+	size_t o = 0;
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		for (size_t i = 1; i + 1 < n; i++) {
+			if (v[i] == '\\' && i + 2 < n) {
+				i++;
+				out[o++] = v[i] == 'n' ? '\n' : v[i];
+			} else {
+				out[o++] = v[i];
+			}
+		}
+		return o;
+	}
+	unquote(&v, &n);
+	memcpy(out, v, n);
+	return n;
+}
+
+int nlu_dataset_parse_responses(const char *buf, size_t len, struct nlu_dataset *d,
+				char *err, size_t errlen)
+{
+	const char *p = buf, *end = buf + len;
+	struct line ln;
+	int lineno = 0, in_resp = 0, name_indent = -1, block_indent = -1;
+	int content_indent = -1, folded = 0;
+	/* a text never holds more than its lines' bytes: the spaces kept in a block come
+	 * from the line's own indentation, a separator from its newline */
+	char name[512] = "", *tmp = malloc(len + 2);
+	size_t tl = 0;
+
+	if (!tmp) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	for (;;) {
+		int more = next_line(&p, end, &ln, &lineno);
+		if (block_indent >= 0) {          /* inside text: | or > */
+			if (more && (ln.len == 0 || ln.indent > block_indent)) {
+				/* the first content line sets the block's indentation; deeper
+				 * lines keep their extra spaces (nested Markdown lists) */
+				if (ln.len && content_indent < 0)
+					content_indent = ln.indent;
+				if (tl) {
+					char sep = folded && ln.len && tmp[tl - 1] != '\n' ? ' ' : '\n';
+					tmp[tl++] = sep;
+				}
+				for (int k = content_indent; ln.len && k < ln.indent; k++)
+					tmp[tl++] = ' ';
+				memcpy(tmp + tl, ln.s, ln.len);
+				tl += ln.len;
+				continue;
+			}
+			while (tl && tmp[tl - 1] == '\n')
+				tl--;
+			if (!cm_utf8_valid(tmp, tl)) {
+				snprintf(err, errlen, "line %d: not valid UTF-8", ln.lineno);
+				goto fail;
+			}
+			if (tl && add_n(d, tmp, tl, name, strlen(name)))
+				goto oom;
+			block_indent = -1;
+		}
+		if (!more)
+			break;
+		if (ln.len == 0 || ln.s[0] == '#')
+			continue;
+		if (ln.indent == 0) {             /* a top-level key */
+			in_resp = starts(&ln, "responses:");
+			name[0] = '\0';
+			name_indent = -1;
+			continue;
+		}
+		if (!in_resp)
+			continue;
+		if (!starts(&ln, "- ") && ln.len > 1 && ln.s[ln.len - 1] == ':' &&
+		    (name_indent < 0 || ln.indent <= name_indent)) {
+			size_t n = ln.len - 1;
+			const char *v = ln.s;
+			unquote(&v, &n);
+			if (n >= sizeof name) {
+				snprintf(err, errlen, "line %d: response name too long", ln.lineno);
+				goto fail;
+			}
+			memcpy(name, v, n);
+			name[n] = '\0';
+			name_indent = ln.indent;
+			continue;
+		}
+		if (!name[0])
+			continue;
+		struct line t = ln;
+		int key_indent = ln.indent;
+		if (starts(&t, "- ")) {
+			t.s += 2;
+			t.len -= 2;
+			key_indent += 2;
+		}
+		while (t.len && *t.s == ' ') {
+			t.s++;
+			t.len--;
+		}
+		if (!starts(&t, "text:"))
+			continue;                 /* buttons, image, channel, ... */
+		t.s += 5;
+		t.len -= 5;
+		while (t.len && *t.s == ' ') {
+			t.s++;
+			t.len--;
+		}
+		if (t.len && (t.s[0] == '|' || t.s[0] == '>')) {
+			block_indent = key_indent;    /* content is indented past "text:" */
+			content_indent = -1;
+			folded = t.s[0] == '>';
+			tl = 0;
+			continue;
+		}
+		tl = yaml_scalar(t.s, t.len, tmp);
+		if (!cm_utf8_valid(tmp, tl)) {
+			snprintf(err, errlen, "line %d: not valid UTF-8", ln.lineno);
+			goto fail;
+		}
+		if (tl && add_n(d, tmp, tl, name, strlen(name)))
+			goto oom;
+	}
+	free(tmp);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free(tmp);
+	return -1;
+}
+
+
 int nlu_dataset_read(const char *path, struct nlu_dataset *d, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");

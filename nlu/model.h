@@ -51,6 +51,13 @@ int nlu_dataset_parse_csv(const char *buf, size_t len, struct nlu_dataset *d, ch
 			  size_t errlen);
 int nlu_dataset_parse_rasa(const char *buf, size_t len, struct nlu_dataset *d, char *err,
 			   size_t errlen);
+/* Reads the `responses:` section of a Rasa domain (or NLU) YAML file: every `text:` of
+ * `utter_NAME:` (plain, quoted, or a `|`/`>` block) becomes an example whose label is the
+ * response name, in file order (so the first text of a response comes first).  Other
+ * keys (buttons, image, ...) are skipped.  No responses is not an error (d unchanged).
+ * 0 ok; -1 with a message naming the line in err. */
+int nlu_dataset_parse_responses(const char *buf, size_t len, struct nlu_dataset *d,
+				char *err, size_t errlen);
 
 /* ---- features.c ------------------------------------------------------------------- */
 

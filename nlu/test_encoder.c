@@ -156,6 +156,65 @@ static void test_datasets(void)
 	nlu_dataset_free(&d);
 }
 
+/* Rasa `responses:` (kefu import --domain): plain, quoted and block texts, the block ends
+ * at the next key of its item, other keys skipped, names kept in file order. */
+static void test_rasa_responses(void)
+{
+	struct nlu_dataset d;
+	char err[256];
+	const char *yaml =
+		"version: \"3.1\"\n"
+		"intents:\n"
+		"  - greet\n"
+		"responses:\n"
+		"  utter_greet:\n"
+		"  - text: \"Hello! \\\"Hi\\\"\"\n"
+		"  - text: Hey there\n"
+		"  utter_lost_card:\n"
+		"  - text: |\n"
+		"      Freeze your card.\n"
+		"\n"
+		"      - open the app\n"
+		"        - tap Cards\n"
+		"    buttons:\n"
+		"    - title: \"Freeze\"\n"
+		"      payload: \"/freeze\"\n"
+		"  utter_folded:\n"
+		"    - text: >\n"
+		"        one\n"
+		"        two\n"
+		"    - image: \"https://example.com/x.png\"\n"
+		"  utter_\xe9\x80\x80\xe6\xac\xbe:\n"
+		"  - text: \xe9\x80\x80\xe6\xac\xbe\n"
+		"session_config:\n"
+		"  session_expiration_time: 60\n";
+	nlu_dataset_init(&d);
+	CHECK(nlu_dataset_parse_responses(yaml, strlen(yaml), &d, err, sizeof err) == 0,
+	      "responses: %s", err);
+	CHECK(d.n == 5 && d.n_labels == 4, "responses: %zu texts, %zu names", d.n, d.n_labels);
+	if (d.n == 5) {
+		CHECK(!strcmp(d.texts[0], "Hello! \"Hi\""), "quoted text: %s", d.texts[0]);
+		CHECK(!strcmp(d.texts[1], "Hey there"), "plain text: %s", d.texts[1]);
+		CHECK(!strcmp(d.texts[2], "Freeze your card.\n\n- open the app\n  - tap Cards"),
+		      "literal block keeps lines and nested indentation, stops at buttons: [%s]",
+		      d.texts[2]);
+		CHECK(!strcmp(d.texts[3], "one two"), "folded block: [%s]", d.texts[3]);
+		CHECK(!strcmp(d.names[d.labels[4]], "utter_\xe9\x80\x80\xe6\xac\xbe"),
+		      "CJK response name");
+	}
+	nlu_dataset_free(&d);
+	const char *bad = "responses:\n  utter_x:\n  - text: \"\xff\xfe\"\n";
+	nlu_dataset_init(&d);
+	CHECK(nlu_dataset_parse_responses(bad, strlen(bad), &d, err, sizeof err) < 0 &&
+	      strstr(err, "line 3"), "invalid UTF-8 refused with its line: %s", err);
+	nlu_dataset_free(&d);
+	const char *none = "version: \"3.1\"\nintents:\n  - greet\n";
+	nlu_dataset_init(&d);
+	CHECK(nlu_dataset_parse_responses(none, strlen(none), &d, err, sizeof err) == 0 && d.n == 0,
+	      "a file without responses gives none");
+	nlu_dataset_free(&d);
+}
+
 /* A tiny banking set: 4 intents. */
 static const char *train_rows[][2] = {
 	{ "I want a refund", "refund" }, { "refund my money please", "refund" },
@@ -461,7 +520,8 @@ static void test_augment(void)
 	for (int i = 0; i < 20; i++) {
 		char *a = nlu_augment(t, &s1), *b = nlu_augment(t, &s2);
 		CHECK(a && b && !strcmp(a, b), "augmentation is deterministic for a seed");
-		CHECK(a && strlen(a) > strlen(t) / 2 && strlen(a) <= strlen(t) + 8, "noisy copy: %s", a);
+		CHECK(a && strlen(a) > strlen(t) / 2 && strlen(a) <= strlen(t) + 8, "noisy copy: %s",
+		      a ? a : "(null)");
 		changed += a && strcmp(a, t) != 0;
 		free(a);
 		free(b);
@@ -477,6 +537,7 @@ int main(void)
 	cm_blas_single_thread();
 	test_features();
 	test_datasets();
+	test_rasa_responses();
 	test_train_predict_and_files();
 	test_calibration();
 	test_glove_and_mlp();

@@ -79,15 +79,23 @@ int cli_parse_conf(struct kefu_conf *c, const char *prog, int argc, char **argv,
 	return rc;
 }
 
-struct store *cli_open_store(const struct kefu_conf *c)
+struct store *cli_open_existing(const struct kefu_conf *c)
 {
 	char err[512];
 	struct store *st = store_open(c->db, err, sizeof err);
 
-	if (!st) {
+	if (!st)
 		fprintf(stderr, "kefu: cannot open %s: %s\n", c->db, err);
+	return st;
+}
+
+struct store *cli_open_store(const struct kefu_conf *c)
+{
+	char err[512];
+	struct store *st = cli_open_existing(c);
+
+	if (!st)
 		return NULL;
-	}
 	if (c->demo && store_is_empty(st) == 1) {
 		if (store_seed_demo(st, err, sizeof err)) {
 			fprintf(stderr, "kefu: seeding the demo store failed: %s\n", err);

@@ -25,6 +25,13 @@ int cli_parse_conf(struct kefu_conf *c, const char *prog, int argc, char **argv,
 /* Opens conf->db, creating and migrating it; seeds the demo store when the database
  * has no answer and conf->demo is set.  Prints errors; NULL on failure. */
 struct store *cli_open_store(const struct kefu_conf *c);
+/* Opens conf->db, creating and migrating it, without seeding anything (import, export,
+ * stats: an empty store stays empty).  Prints errors; NULL on failure. */
+struct store *cli_open_existing(const struct kefu_conf *c);
+/* rasa.c: a Rasa NLU YAML file (+ the responses of an optional domain file) as the
+ * project's JSON import text (malloc'd), or NULL with the error printed.  *n_disabled
+ * gets the number of intents that had no utter_ response (imported disabled). */
+char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
 char *cli_read_file(const char *path, size_t *len_out);
 

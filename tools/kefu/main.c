@@ -12,7 +12,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "init", cmd_init, "create or migrate the database (seeds the demo store unless --demo false)" },
-	{ "import", cmd_import, "import FILE: CSV question,answer_title[,answer] or kefu JSON export" },
+	{ "import", cmd_import, "import FILE [--domain D.yml]: CSV question,answer_title[,answer], kefu JSON export, or Rasa NLU YAML" },
 	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON (stdout by default)" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },

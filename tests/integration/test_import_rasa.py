@@ -1,0 +1,89 @@
+"""tests/integration/test_import_rasa.py — Rasa users bring their data: `kefu import` of a
+Rasa NLU YAML file with the responses of its domain file (tests/data/rasa/), into a new
+store that must not get the demo seeded.  Checks the answers and their bodies (a block
+`text: |` stops at `buttons:`), Chinese intents stored as zh, an intent without an
+utter_ response imported disabled (and never answered), `kefu ask` answering from the
+imported store, a re-import adding nothing, and a broken file refused with its reason and
+the store left as it was.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import kefutest as kt
+from kefutest import check
+
+DATA = os.path.join(kt.SRCDIR, "tests", "data", "rasa")
+
+
+def kefu(*args, ok=True):
+    out = subprocess.run([kt.KEFU] + list(args), capture_output=True, timeout=120)
+    if ok:
+        check(out.returncode == 0, "kefu %s failed: %s", " ".join(args),
+              out.stderr.decode(errors="replace"))
+    return out.returncode, out.stdout.decode(), out.stderr.decode(errors="replace")
+
+
+def export(db):
+    return {a["title"]: a for a in json.loads(kefu("export", "--db", db)[1])["answers"]}
+
+
+def ask(db, text):
+    return json.loads(kefu("ask", "--db", db, "--json", text)[1])
+
+
+def run():
+    if not kt.KEFU:
+        print("kefu CLI not built: skipped")
+        sys.exit(77)
+    tmp = tempfile.mkdtemp(prefix="kefu-it-")
+    db = os.path.join(tmp, "kefu.db")
+    nlu, domain = os.path.join(DATA, "nlu.yml"), os.path.join(DATA, "domain.yml")
+
+    _, out, _ = kefu("import", "--db", db, nlu, "--domain", domain)
+    check("4 new answers, 11 new example questions" in out, "import summary: %s", out)
+    check("1 intents have no utter_ response" in out, "disabled intents reported: %s", out)
+    a = export(db)
+    check(sorted(a) == ["greet", "lost_card", "opening_hours", "退款"],
+          "only the Rasa intents, no demo answers: %s", sorted(a))
+    check(a["lost_card"]["body"] == "Freeze your card in the app,\nthen order a **new one**.",
+          "block text ends before buttons: %r", a["lost_card"]["body"])
+    check(a["lost_card"]["examples"][2] == "I can't find my debit card",
+          "entity markup stripped: %s", a["lost_card"]["examples"])
+    check(a["退款"]["lang"] == "zh" and a["greet"]["lang"] == "en", "languages")
+    check(a["opening_hours"]["enabled"] is False and a["greet"]["enabled"] is True,
+          "intent without a response imported disabled")
+    check(all(x["tags"] == "rasa" for x in a.values()), "tagged rasa")
+
+    r = ask(db, "I lost my card")
+    check(r["title"] == "lost_card" and not r["fallback"], "ask lost card: %s", r)
+    r = ask(db, "我要退款")
+    check(r["title"] == "退款", "ask refund in Chinese: %s", r)
+    r = ask(db, "when are you open")
+    check(r["title"] != "opening_hours", "a disabled answer is never given: %s", r)
+
+    _, out, _ = kefu("import", "--db", db, nlu, "--domain", domain)
+    check("0 new answers, 0 new example questions, 11 already there" in out,
+          "re-import adds nothing: %s", out)
+
+    # Without the domain file, every intent lacks a response: all imported disabled.
+    db2 = os.path.join(tmp, "nodomain.db")
+    _, out, _ = kefu("import", "--db", db2, nlu)
+    check("4 intents have no utter_ response" in out, "no domain: %s", out)
+
+    broken = os.path.join(tmp, "broken.yml")
+    with open(broken, "w") as f:
+        f.write('version: "3.1"\nnlu:\n- intent: x\n  examples: no pipe here\n')
+    rc, out, err = kefu("import", "--db", db, broken, ok=False)
+    check(rc == 1 and "line 4" in err and "examples: |" in err,
+          "broken YAML refused with its line: rc %d, %s", rc, err)
+    check(export(db) == a, "the store is unchanged after a refused import")
+    rc, _, err = kefu("import", "--db", db, os.path.join(tmp, "missing.yml"), ok=False)
+    check(rc == 1 and "missing.yml" in err, "missing file: rc %d, %s", rc, err)
+    print("rasa import: ok")
+
+
+if __name__ == "__main__":
+    kt.main(run)
