@@ -20,7 +20,8 @@ static const double bucket_le[KD_LAT_BUCKETS] = {
 static const char *const kind_names[KD_K_COUNT] = {
 	[KD_K_MESSAGE] = "message", [KD_K_HELLO] = "hello", [KD_K_PING] = "ping",
 	[KD_K_REPLY] = "reply", [KD_K_FALLBACK] = "fallback", [KD_K_RESEND] = "resend",
-	[KD_K_AUDIO] = "audio", [KD_K_IMAGE] = "image",
+	[KD_K_AUDIO] = "audio", [KD_K_IMAGE] = "image", [KD_K_FEEDBACK] = "feedback",
+	[KD_K_RATING] = "rating", [KD_K_HANDOFF] = "handoff",
 };
 
 static const char *const media_names[KD_MEDIA_COUNT] = {
@@ -89,7 +90,8 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 		return NULL;
 
 	head(f, "kefu_messages_total", "counter",
-	     "Chat frames by kind: customer messages, resumes, pings, replies sent.");
+	     "Chat frames by kind: customer messages, resumes, pings, replies sent, uploads, "
+	     "feedback, ratings, hand-off requests.");
 	for (int k = 0; k < KD_K_COUNT; k++)
 		fprintf(f, "kefu_messages_total{kind=\"%s\"} %llu\n", kind_names[k],
 			(unsigned long long)m->kinds[k]);

@@ -342,6 +342,8 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		job = kd_people_job_new(&req, pss->sid, now);
 		if (!job)
 			break;
+		srv->met.kinds[req.type == KD_REQ_FEEDBACK ? KD_K_FEEDBACK
+			       : req.type == KD_REQ_RATING ? KD_K_RATING : KD_K_HANDOFF]++;
 		submit(srv, pss, job);
 		return;
 	case KD_REQ_AUDIO:

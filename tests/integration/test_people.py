@@ -88,6 +88,12 @@ def run():
     check("人工客服" in hz["text"], "Chinese hand-off text: %r", hz)
     ws2.close()
     ws.close()
+    # /metrics counts the frames accepted for a worker (refused ones count as errors)
+    m = d.metrics()
+    kinds = {k: kt.metric_sum(m, lambda n: n == "kefu_messages_total",
+                              lambda lab, k=k: lab.get("kind") == k)
+             for k in ("feedback", "rating", "handoff")}
+    check(kinds == {"feedback": 4, "rating": 1, "handoff": 4}, "people kinds: %r", kinds)
     d.stop()
 
     fb = rows(d.db, "SELECT c.client_id, f.value FROM feedback f JOIN messages b ON b.id ="
