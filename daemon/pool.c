@@ -165,6 +165,12 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not read the session");
 		goto out;
 	}
+	/* the session this connection got at welcome goes if it stayed empty, so a page
+	 * that resumes on every load does not leave an empty session row each time */
+	if (job->session_id && job->session_id != sid &&
+	    store_session_drop_if_empty(w->st, job->session_id, NULL))
+		LOG_WARN("dropping empty session %lld: %s", (long long)job->session_id,
+			 store_errmsg(w->st));
 	r = kd_result_new(job, KD_RES_SESSION);
 	if (r) {
 		r->session_id = sid;

@@ -146,6 +146,22 @@ int store_session_close(struct store *st, int64_t sid)
 	return rc;
 }
 
+int store_session_drop_if_empty(struct store *st, int64_t sid, int *dropped)
+{
+	sqlite3_stmt *s = store_stmt(st, SQ_SESSION_DROP_EMPTY);
+	int rc;
+
+	if (dropped)
+		*dropped = 0;
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, sid);
+	rc = store_step_write(st, s, "dropping an empty session");
+	if (rc == 0 && dropped)
+		*dropped = sqlite3_changes(st->db) > 0;
+	return rc;
+}
+
 /* Fills m from a row of MESSAGE_COLS (stmt.c); 0 or -SQLITE_NOMEM. */
 static int read_message(sqlite3_stmt *s, struct store_message *m)
 {

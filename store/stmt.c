@@ -43,6 +43,12 @@ static const char *const sql_text[SQ__COUNT] = {
 	[SQ_SESSION_CLOSE] = "UPDATE sessions SET closed_ms = ?2, state = 'closed'"
 			     " WHERE id = ?1 AND closed_ms IS NULL",
 	[SQ_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
+	/* ?1 id: only a session nothing refers to (its rows would cascade away) */
+	[SQ_SESSION_DROP_EMPTY] = "DELETE FROM sessions WHERE id = ?1"
+				  " AND NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ?1)"
+				  " AND NOT EXISTS (SELECT 1 FROM ratings WHERE session_id = ?1)"
+				  " AND NOT EXISTS (SELECT 1 FROM handoffs WHERE session_id = ?1)"
+				  " AND NOT EXISTS (SELECT 1 FROM feedback WHERE session_id = ?1)",
 	/* ?1 id ?2 now */
 	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_ms = ?2 WHERE id = ?1",
 	/* ?1 session ?2 kind ?3 client id ?4 text ?5 answer id ?6 confidence ?7 latency

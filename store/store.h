@@ -112,6 +112,10 @@ int store_session_find(struct store *st, const char *token, int64_t *sid_out);
 int store_session_close(struct store *st, int64_t sid);
 /* Sets the session's last_ms to now (the writer does it for every turn). */
 int store_session_touch(struct store *st, int64_t sid);
+/* Deletes the session if nothing was ever logged in it (no message, rating, hand-off or
+ * feedback): the one a connection got at welcome before it resumed another with hello.
+ * 0 whether or not it was deleted (*dropped, may be NULL, says which). */
+int store_session_drop_if_empty(struct store *st, int64_t sid, int *dropped);
 
 struct store_message {
 	int64_t id, session_id;

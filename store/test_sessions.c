@@ -113,8 +113,24 @@ int main(void)
 	CHECK_RC(st, store_session_close(st, 999999), STORE_NOT_FOUND);
 	CHECK_RC(st, store_session_touch(st, sid2), 0);
 
+	/* only a session nothing was logged in is dropped */
+	int dropped = -1;
+	CHECK_RC(st, store_session_drop_if_empty(st, sid, &dropped), 0);
+	CHECK(dropped == 0);
+	CHECK_RC(st, store_session_find(st, tok, &found), 0);
+	int64_t empty, rated;
+	char tok3[STORE_TOKEN_LEN + 1];
+	CHECK_RC(st, store_session_create(st, "ws", &empty, tok3), 0);
+	CHECK_RC(st, store_session_drop_if_empty(st, empty, &dropped), 0);
+	CHECK(dropped == 1);
+	CHECK_RC(st, store_session_find(st, tok3, &found), STORE_NOT_FOUND);
+	CHECK_RC(st, store_session_create(st, "ws", &rated, tok3), 0);
+	CHECK_RC(st, store_rating_add(st, rated, 5, "", NULL), 0);
+	CHECK_RC(st, store_session_drop_if_empty(st, rated, &dropped), 0);
+	CHECK(dropped == 0);
+
 	CHECK_RC(st, store_stats(st, &s), 0);
-	CHECK(s.sessions == 202 && s.customer_messages == 3 && s.bot_replies == 1 &&
+	CHECK(s.sessions == 203 && s.customer_messages == 3 && s.bot_replies == 1 &&
 	      s.answers == 0 && s.examples == 0);
 
 	store_close(st);

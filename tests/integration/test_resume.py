@@ -1,6 +1,7 @@
 """tests/integration/test_resume.py — reconnect with the session token: `hello` gets the
 history with the earlier turns (oldest first, every reply field kept); an unknown token
-gets unknown_session and the connection keeps working on its fresh session."""
+gets unknown_session and the connection keeps working on its fresh session; the empty
+session a connection got at welcome is dropped when it resumes another one."""
 import kefutest as kt
 from kefutest import check
 
@@ -67,6 +68,10 @@ def run():
     check(ids == ["u1", "u1", "u2", "u2"], "fresh session history after unknown_session: %r", ids)
     ws.close()
     d.stop()
+    # Five connections, two sessions: each welcome session a hello left empty is dropped
+    # (a failed hello keeps it).
+    n = kt.kefu_stats(d.db)["sessions"]
+    check(n == 2, "sessions in the store: %d, want 2 (empty welcome sessions dropped)", n)
 
 
 kt.main(run)
