@@ -7,9 +7,9 @@
  *
  * Domain language model.  A build reads the store on a connection of its own (the
  * enabled English answers' titles and example questions: the acoustic model is en-us),
- * writes an ARPA trigram model and the pronunciations cmudict lacks into a fresh folder
- * <tmp>/kefud-asr-XXXXXX/<generation>, then swaps it in and deletes the previous
- * generation's folder.  Workers remake their decoder (generic en-us LM mixed with the
+ * writes an ARPA trigram model and the pronunciations cmudict lacks (asr_domain_build,
+ * speech/domain.c) into a fresh folder <tmp>/kefud-asr-XXXXXX/<generation>, then swaps
+ * it in and deletes the previous generation's folder.  Workers remake their decoder (generic en-us LM mixed with the
  * domain one, weight conf asr_domain_weight) when they see a new generation.  A build
  * that fails keeps the previous model; with none at all the decoders use the generic
  * model alone.
@@ -33,11 +33,8 @@
 #include "log.h"
 #include "store.h"
 
-#define KD_LM_ARPA "domain.arpa"
+#define KD_LM_ARPA "domain.arpa"       /* the names asr_domain_build writes */
 #define KD_LM_DICT "extra.dict"
-/* Debian's pronunciation dictionary (pocketsphinx-en-us), the one asr_decoder_create
- * uses by default: words it lacks get letter-to-sound pronunciations. */
-#define KD_CMUDICT "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict"
 
 /* One loaded fusion model; freed by whoever drops the last reference (a worker may still
  * score with the previous one after a SIGHUP swap). */
@@ -71,7 +68,8 @@ struct kd_media {
 	int building;                        /* {lock} a build runs (one at a time) */
 	pthread_rwlock_t files;              /* see media.h */
 
-	pthread_mutex_t flite;               /* see media.h */
+	pthread_mutex_t flite;               /* see media.h (the voice only: flite's global
+						set-up has speech/'s own lock) */
 	asr_tts *tts;                        /* {flite} made on first use */
 	int tts_failed;                      /* {flite} */
 
@@ -184,54 +182,16 @@ static int read_texts(const struct kefu_conf *conf, struct texts *t, char *err, 
 	return rc ? -1 : 0;
 }
 
-/* Writes dir/domain.arpa (trigram Kneser-Ney) and dir/extra.dict (letter-to-sound
- * pronunciations of its words cmudict lacks) from texts.  0 or -1 with err. */
-static int write_lm(const struct texts *t, const char *dir, pthread_mutex_t *flite, char *err,
-		    size_t errlen)
+/* Writes dir/domain.arpa and dir/extra.dict from the texts (speech/domain.c).  0 or -1
+ * with err. */
+static int write_lm(const struct texts *t, const char *dir, char *err, size_t errlen)
 {
-	char path[600];
-	asr_lm *lm = asr_lm_create(3);
-	asr_lex *lex = NULL;
-	int rc = -1, missing;
+	struct asr_domain d;
+	int rc = asr_domain_build((const char *const *)t->v, t->n, dir, &d, err, errlen);
 
-	if (!lm) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < t->n; i++)
-		if (asr_lm_add(lm, t->v[i])) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-	if (asr_lm_estimate(lm)) {
+	if (rc == ASR_ERR_EMPTY)
 		snprintf(err, errlen, "no English text in the store to build it from");
-		goto out;
-	}
-	snprintf(path, sizeof path, "%s/" KD_LM_ARPA, dir);
-	if (asr_lm_write_arpa(lm, path)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	pthread_mutex_lock(flite);           /* flite's lexicon set-up is not thread-safe */
-	lex = asr_lex_create(KD_CMUDICT);
-	pthread_mutex_unlock(flite);
-	if (!lex) {
-		snprintf(err, errlen, "cannot load %s", KD_CMUDICT);
-		goto out;
-	}
-	snprintf(path, sizeof path, "%s/" KD_LM_DICT, dir);
-	missing = asr_lex_write_missing(lex, lm, path);
-	if (missing < 0) {
-		snprintf(err, errlen, "%s: cannot write", path);
-		goto out;
-	}
-	LOG_INFO("domain language model: %zu texts, %zu words, %d from letter-to-sound", t->n,
-		 asr_lm_vocab_size(lm), missing);
-	rc = 0;
-out:
-	asr_lex_destroy(lex);
-	asr_lm_destroy(lm);
-	return rc;
+	return rc ? -1 : 0;
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -274,7 +234,7 @@ int kd_media_rebuild_lm(struct kd_media *m, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (read_texts(m->conf, &t, err, errlen) || write_lm(&t, dir, &m->flite, err, errlen)) {
+	if (read_texts(m->conf, &t, err, errlen) || write_lm(&t, dir, err, errlen)) {
 		rm_tree(dir);
 		goto out;
 	}

@@ -13,8 +13,9 @@
  * first upload that needs it, so kefud starts as fast as before and a text-only
  * deployment never loads a decoder (each costs ~1 s and ~100 MB).
  *
- * Locks: {lock} guards the build state and generation; {flite} the flite voice and
- * flite's global lexicon set-up (letter-to-sound during a build); {files} (a rwlock) is held for
+ * Locks: {lock} guards the build state and generation; {flite} the flite voice (flite's
+ * global lexicon set-up, which a build's letter-to-sound also needs, is serialised inside
+ * speech/ by asr_lex_create and asr_tts_create); {files} (a rwlock) is held for
  * reading while a worker loads the current language model's files and for writing while
  * the builder deletes an old generation's folder.
  */

@@ -16,6 +16,7 @@
  * debug.
  */
 #include "speech.h"
+#include "speech_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,6 @@
 #include <ngram_model.h>
 
 #include "log.h"
-
-#define MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
 
 /* Search limits measured on bench/speech (docs/speech.md): with the mixed LM pocketsphinx's
  * defaults ran at RTF 0.47 (WER 11.7 %) on 40 clips; at most 3000 active HMMs and 5 word exits
@@ -70,9 +69,9 @@ static int add_words(ps_decoder_t *ps, const char *path)
 
 asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen)
 {
-	const char *hmm = p->hmm ? p->hmm : MODEL_DIR "/en-us";
-	const char *dict = p->dict ? p->dict : MODEL_DIR "/cmudict-en-us.dict";
-	const char *gen = p->generic_lm ? p->generic_lm : MODEL_DIR "/en-us.lm.bin";
+	const char *hmm = p->hmm ? p->hmm : ASR_MODEL_DIR "/en-us";
+	const char *dict = p->dict ? p->dict : ASR_DEFAULT_DICT;
+	const char *gen = p->generic_lm ? p->generic_lm : ASR_MODEL_DIR "/en-us.lm.bin";
 	int use_gen = gen[0] != '\0', use_dom = p->domain_lm != NULL;
 	ngram_model_t *lm = NULL;
 	if (!use_gen && !use_dom) {

@@ -8,12 +8,14 @@
  * without stress and AH for schwa, which pron_to_sphinx() maps.
  *
  * Runs on the training thread.  flite's lexicon is a process-wide static structure that
- * lex_lookup only reads; it is initialised once (cmu_lex_init is idempotent).
+ * lex_lookup only reads; it is initialised once (cmu_lex_init is idempotent but not
+ * thread-safe, so it runs under sp_flite_lock, as voice registration in tts.c does).
  */
 #include "speech.h"
 #include "speech_int.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,18 @@
 #include "log.h"
 
 cst_lexicon *cmu_lex_init(void);
+
+static pthread_mutex_t flite_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void sp_flite_lock(void)
+{
+	pthread_mutex_lock(&flite_mutex);
+}
+
+void sp_flite_unlock(void)
+{
+	pthread_mutex_unlock(&flite_mutex);
+}
 
 struct asr_lex {
 	struct sp_strtab words;
@@ -52,7 +66,9 @@ asr_lex *asr_lex_create(const char *dict_path)
 		}
 	}
 	fclose(f);
+	sp_flite_lock();
 	x->lex = cmu_lex_init();
+	sp_flite_unlock();
 	if (!x->lex) {
 		asr_lex_destroy(x);
 		return NULL;

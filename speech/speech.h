@@ -15,9 +15,12 @@
  *
  *   asr_lm_*()           a trigram interpolated Kneser-Ney ARPA model from the store's texts
  *   asr_lex_*()          pronunciations for words cmudict lacks (flite letter-to-sound rules)
+ *   asr_domain_build()   both of the above into a folder, in one call (kefu train, kefu
+ *                        eval-speech and kefud all build their domain model with it)
  *
  * Threads: every object here is used by one thread at a time; nothing is global except
- * flite's lexicon (read-only after asr_lex_create).  Errors are int codes (0 ok, negative
+ * flite's lexicon (read-only once initialised; its one-time set-up, shared by asr_lex_create
+ * and asr_tts_create, is serialised inside speech/ by a process-wide mutex).  Errors are int codes (0 ok, negative
  * enum asr_err) with a stable string name (asr_err_name) that the protocol sends.
  */
 #ifndef KEFU_SPEECH_H
@@ -167,6 +170,26 @@ int asr_lex_pronounce(asr_lex *x, const char *word, char *out, size_t outlen);
 /* Writes a pocketsphinx dictionary file with a line for each vocabulary word of lm that the
  * dictionary lacks.  Returns the number of words written, or -1 on I/O error. */
 int asr_lex_write_missing(asr_lex *x, const asr_lm *lm, const char *path);
+
+/* ---- domain.c: the store's domain model files, in one call ---------------------- */
+
+struct asr_domain {
+	char lm_path[512];          /* DIR/domain.arpa (asr_model_paths.domain_lm) */
+	char dict_path[512];        /* DIR/extra.dict (asr_model_paths.extra_dict) */
+	size_t n_texts;             /* texts that gave the model at least one word */
+	size_t n_words;             /* vocabulary of the model */
+	int n_missing;              /* words cmudict lacks, pronounced by letter-to-sound */
+};
+
+/* Builds a trigram Kneser-Ney model of texts[0..n) (NULL entries skipped) and the
+ * letter-to-sound pronunciations of its words that Debian's cmudict lacks, and writes them
+ * as DIR/domain.arpa and DIR/extra.dict (DIR is created when missing; each file is written
+ * under a temporary name and renamed into place).  Returns 0 with *out filled, or a negative
+ * enum asr_err with a message in err and *out zeroed: ASR_ERR_EMPTY when no text has a word,
+ * ASR_ERR_NOMEM, ASR_ERR_INTERNAL (a path too long, a file that cannot be written, no
+ * dictionary).  Calling thread; safe beside other threads' asr_tts and asr_lex use. */
+int asr_domain_build(const char *const *texts, size_t n, const char *dir,
+		     struct asr_domain *out, char *err, size_t errlen);
 
 /* ---- tts.c: speech synthesis (flite) ------------------------------------------ */
 

@@ -3,12 +3,25 @@
  * sp_strtab: an interning hash table of NUL-terminated strings -> dense ids 0, 1, 2, ...
  * (open addressing, FNV-1a).  Used for the LM vocabulary (lm.c) and the dictionary's word
  * list (lex.c).  One thread at a time.
+ *
+ * sp_flite_lock/unlock: a process-wide mutex around flite's one-time global set-up
+ * (cmu_lex_init, voice registration), which is not thread-safe: asr_lex_create (a trainer, or
+ * kefud's language-model builder) and asr_tts_create (a worker's spoken reply) may run at
+ * once.  Any thread.
  */
 #ifndef KEFU_SPEECH_INT_H
 #define KEFU_SPEECH_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Debian's pronunciation dictionary (pocketsphinx-en-us), asr_decoder_create's default:
+ * words it lacks get letter-to-sound pronunciations (domain.c). */
+#define ASR_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
+#define ASR_DEFAULT_DICT ASR_MODEL_DIR "/cmudict-en-us.dict"
+
+void sp_flite_lock(void);
+void sp_flite_unlock(void);
 
 struct sp_strtab {
 	char **str;           /* id -> string (owned) */

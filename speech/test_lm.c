@@ -7,7 +7,10 @@
  *   computed and pocketsphinx will read it); seen continuations beat unseen ones;
  * - WER counting;
  * - letter-to-sound: words missing from cmudict get pronunciations in the acoustic model's
- *   phone set.
+ *   phone set;
+ * - asr_domain_build: both files in a fresh folder, sphinxbase reads the model, rebuilding
+ *   replaces them, no temporary file is left; texts without words, a path that is too long
+ *   and a folder that cannot be made get their error codes.
  */
 #include "speech.h"
 
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <logmath.h>
@@ -217,6 +221,97 @@ static void test_lex(void)
 	asr_lex_destroy(x);
 }
 
+/* Number of lines of path starting with prefix (-1 when it cannot be read). */
+static int count_lines(const char *path, const char *prefix)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int n = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return n;
+}
+
+static void test_domain(void)
+{
+	char root[] = "/tmp/kefu_test_domain_XXXXXX", dir[128], err[256], path[700];
+	struct asr_domain d;
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(dir, sizeof dir, "%s/gen1", root);      /* made by the call */
+
+	const char *texts[] = { "My kefu card hasn't arrived", NULL, "?!",
+				"how do I top up my Revolut account", "my card has not arrived" };
+	CHECK(asr_domain_build(texts, 5, dir, &d, err, sizeof err) == 0);
+	CHECK(d.n_texts == 3);
+	/* my kefu card hasn't arrived how do i top up revolut account has not */
+	CHECK(d.n_words == 14);
+	CHECK(d.n_missing == 2);
+	snprintf(path, sizeof path, "%s/domain.arpa", dir);
+	CHECK(strcmp(d.lm_path, path) == 0);
+	snprintf(path, sizeof path, "%s/extra.dict", dir);
+	CHECK(strcmp(d.dict_path, path) == 0);
+	CHECK(count_lines(d.dict_path, "kefu ") == 1 && count_lines(d.dict_path, "revolut ") == 1);
+	CHECK(count_lines(d.dict_path, "") == 2);
+	snprintf(path, sizeof path, "%s/domain.arpa.tmp", dir);
+	CHECK(access(path, F_OK) != 0);
+	snprintf(path, sizeof path, "%s/extra.dict.tmp", dir);
+	CHECK(access(path, F_OK) != 0);
+
+	logmath_t *lmath = logmath_init(1.0001, 0, 0);
+	ngram_model_t *m = ngram_model_read(NULL, d.lm_path, NGRAM_ARPA, lmath);
+	CHECK(m != NULL);
+	if (m) {
+		CHECK(ngram_wid(m, "kefu") != ngram_unknown_wid(m));
+		CHECK(ngram_wid(m, "arrived") != ngram_unknown_wid(m));
+		CHECK(ngram_wid(m, "zebra") == ngram_unknown_wid(m));
+		ngram_model_free(m);
+	}
+	logmath_free(lmath);
+
+	/* a rebuild into the same folder replaces both files */
+	const char *plain[] = { "where is my card", "my card is lost" };
+	CHECK(asr_domain_build(plain, 2, dir, &d, err, sizeof err) == 0);
+	CHECK(d.n_texts == 2 && d.n_words == 5 && d.n_missing == 0);
+	CHECK(count_lines(d.dict_path, "") == 0);
+	CHECK(count_lines(d.lm_path, "ngram 1=") == 1);
+	CHECK(count_lines(d.lm_path, "\\data\\") == 1);
+
+	/* errors: out zeroed, a message */
+	const char *nothing[] = { "", "?! ...", NULL };
+	err[0] = '\0';
+	CHECK(asr_domain_build(nothing, 3, dir, &d, err, sizeof err) == ASR_ERR_EMPTY);
+	CHECK(err[0] != '\0' && d.n_words == 0 && d.lm_path[0] == '\0');
+	CHECK(asr_domain_build(plain, 0, dir, &d, err, sizeof err) == ASR_ERR_EMPTY);
+	/* the previous build's files are untouched by the failed ones */
+	CHECK(count_lines(path, "") == -1);
+	snprintf(path, sizeof path, "%s/domain.arpa", dir);
+	CHECK(count_lines(path, "\\data\\") == 1);
+
+	char longdir[700];
+	memset(longdir, 'a', sizeof longdir - 1);
+	longdir[0] = '/';
+	longdir[sizeof longdir - 1] = '\0';
+	err[0] = '\0';
+	CHECK(asr_domain_build(plain, 2, longdir, &d, err, sizeof err) == ASR_ERR_INTERNAL);
+	CHECK(strstr(err, "too long") != NULL);
+	/* a folder under a regular file cannot be made */
+	char under[200];
+	snprintf(under, sizeof under, "%s/domain.arpa/sub", dir);
+	err[0] = '\0';
+	CHECK(asr_domain_build(plain, 2, under, &d, err, sizeof err) == ASR_ERR_INTERNAL);
+	CHECK(err[0] != '\0' && d.lm_path[0] == '\0');
+
+	snprintf(path, sizeof path, "%s/domain.arpa", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/extra.dict", dir);
+	unlink(path);
+	CHECK(rmdir(dir) == 0);
+	CHECK(rmdir(root) == 0);
+}
+
 int main(void)
 {
 	test_normalize();
@@ -225,6 +320,7 @@ int main(void)
 	test_lm(1);
 	test_wer();
 	test_lex();
+	test_domain();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return 1;

@@ -6,8 +6,10 @@
  * caches into, so each thread that speaks owns its own asr_tts.  The voices' excitation
  * noise comes from libc rand(), so the same text gives slightly different audio each time
  * unless the caller seeds rand() (the tests and bench/speech do, for repeatable clips).
+ * Registering and unregistering a voice run under sp_flite_lock (flite's global set-up).
  */
 #include "speech.h"
+#include "speech_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +51,11 @@ asr_tts *asr_tts_create(const char *voice)
 		asr_tts *t = calloc(1, sizeof *t);
 		if (!t)
 			return NULL;
-		flite_init();
 		t->idx = (int)i;
+		sp_flite_lock();         /* registration initialises flite's shared lexicon */
+		flite_init();
 		t->voice = voices[i].reg(NULL);
+		sp_flite_unlock();
 		if (!t->voice) {
 			free(t);
 			return NULL;
@@ -66,7 +70,9 @@ void asr_tts_destroy(asr_tts *t)
 {
 	if (!t)
 		return;
+	sp_flite_lock();
 	voices[t->idx].unreg(t->voice);
+	sp_flite_unlock();
 	free(t);
 }
 
