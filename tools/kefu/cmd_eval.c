@@ -17,11 +17,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_eval.h"
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
 
-static int num_opt(int *argc, char **argv, const char *name, double lo, double hi, double *v)
+static int num_opt(int *argc, char **argv, const char *prog, const char *name, double lo,
+		   double hi, double *v)
 {
 	const char *s = cli_take_value(argc, argv, name);
 	char *end;
@@ -29,11 +31,48 @@ static int num_opt(int *argc, char **argv, const char *name, double lo, double h
 		return 0;
 	double x = strtod(s, &end);
 	if (!*s || *end || x < lo || x > hi) {
-		fprintf(stderr, "kefu eval: %s wants a number within %g..%g\n", name, lo, hi);
+		fprintf(stderr, "%s: %s wants a number within %g..%g\n", prog, name, lo, hi);
 		return -1;
 	}
 	*v = x;
 	return 0;
+}
+
+int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_opts *o,
+		      int *no_glove)
+{
+	double v;
+
+	nlu_enc_opts_default(o);
+	*no_glove = cli_take_flag(argc, argv, "--no-glove");
+#define OPT(name, lo, hi, field, type) \
+	do { v = -1; if (num_opt(argc, argv, prog, name, lo, hi, &v)) return 2; \
+	     if (v >= 0) field = (type)v; } while (0)
+	OPT("--bits", 10, 24, o->feat.bits, int);
+	OPT("--char-min", 0, 8, o->feat.char_min, int);
+	OPT("--char-max", 0, 8, o->feat.char_max, int);
+	OPT("--epochs", 1, 1000, o->lin.epochs, int);
+	OPT("--lr", 0, 100, o->lin.lr, float);
+	OPT("--l2", 0, 1, o->lin.l2, float);
+	OPT("--threads", 1, 2, o->lin.threads, int);
+	OPT("--augment", 0, 10, o->augment, int);
+	OPT("--w-oos", 0, 100, o->w_oos, float);
+	OPT("--alpha", 0, 1, o->alpha, float);
+	OPT("--mlp-epochs", 1, 1000, o->mlp.epochs, int);
+#undef OPT
+	return 0;
+}
+
+struct nlu_glove *cli_open_glove(const struct kefu_conf *c, const char *prog)
+{
+	char path[sizeof c->models + 32], err[600];
+	struct nlu_glove *g;
+
+	snprintf(path, sizeof path, "%s/glove-100d.kfv", c->models);
+	g = nlu_glove_open(path, err, sizeof err);
+	if (!g)
+		fprintf(stderr, "%s: no word vectors, linear model only (%s)\n", prog, err);
+	return g;
 }
 
 static void print_json(const struct nlu_eval_result *r, const char *oos)
@@ -102,35 +141,21 @@ int cmd_eval(int argc, char **argv)
 	char err[600], *pos[1];
 	int npos;
 	int rc = 1;
-	double cv = 0, v;
+	double cv = 0;
 
 	nlu_dataset_init(&tr);
 	nlu_dataset_init(&te);
 	nlu_dataset_init(&va);
-	nlu_enc_opts_default(&o);
 	int json = cli_take_flag(&argc, argv, "--json");
-	int no_glove = cli_take_flag(&argc, argv, "--no-glove");
+	int no_glove;
+	if (cli_take_enc_opts(&argc, argv, "kefu eval", &o, &no_glove))
+		return 2;
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
 	const char *f_te = cli_take_value(&argc, argv, "--test");
 	const char *f_va = cli_take_value(&argc, argv, "--val");
 	const char *oos = cli_take_value(&argc, argv, "--oos-label");
-	if (num_opt(&argc, argv, "--cv", 2, 100, &cv))
+	if (num_opt(&argc, argv, "kefu eval", "--cv", 2, 100, &cv))
 		return 2;
-#define OPT(name, lo, hi, field, type) \
-	do { v = -1; if (num_opt(&argc, argv, name, lo, hi, &v)) return 2; \
-	     if (v >= 0) field = (type)v; } while (0)
-	OPT("--bits", 10, 24, o.feat.bits, int);
-	OPT("--char-min", 0, 8, o.feat.char_min, int);
-	OPT("--char-max", 0, 8, o.feat.char_max, int);
-	OPT("--epochs", 1, 1000, o.lin.epochs, int);
-	OPT("--lr", 0, 100, o.lin.lr, float);
-	OPT("--l2", 0, 1, o.lin.l2, float);
-	OPT("--threads", 1, 2, o.lin.threads, int);
-	OPT("--augment", 0, 10, o.augment, int);
-	OPT("--w-oos", 0, 100, o.w_oos, float);
-	OPT("--alpha", 0, 1, o.alpha, float);
-	OPT("--mlp-epochs", 1, 1000, o.mlp.epochs, int);
-#undef OPT
 	int p = cli_parse_conf(&conf, "kefu eval", argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -141,14 +166,8 @@ int cmd_eval(int argc, char **argv)
 		return 2;
 	}
 	cm_blas_single_thread();
-	if (!no_glove) {
-		char path[sizeof conf.models + 32];
-		snprintf(path, sizeof path, "%s/glove-100d.kfv", conf.models);
-		glove = nlu_glove_open(path, err, sizeof err);
-		if (!glove)
-			fprintf(stderr, "kefu eval: no word vectors, linear model only (%s)\n", err);
-		o.glove = glove;
-	}
+	if (!no_glove)
+		o.glove = glove = cli_open_glove(&conf, "kefu eval");
 	if (nlu_dataset_read(f_tr, &tr, err, sizeof err) ||
 	    (f_te && nlu_dataset_read(f_te, &te, err, sizeof err)) ||
 	    (f_va && nlu_dataset_read(f_va, &va, err, sizeof err))) {

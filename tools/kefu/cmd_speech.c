@@ -1,0 +1,418 @@
+/* tools/kefu/cmd_speech.c — `kefu eval-speech`: how well spoken questions are understood,
+ * measured through exactly what kefud does with a voice clip.
+ *
+ *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]
+ *                    [--clips] [--ps-opts "-name value ..."] [kefu eval's training options]
+ *
+ * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
+ *    does (same options, saved and loaded back as kefud would), and builds the domain
+ *    language model from FILE's texts with asr_domain_build, as kefud builds it from the
+ *    store's example questions.
+ * 2. Makes one decoder as a kefud worker does (generic en-us LM mixed with the domain one,
+ *    weight conf asr_domain_weight; --lm generic / domain for the other two), and runs every
+ *    clip of the manifest through asr_recognize_clip with kefud's limits (conf max_upload,
+ *    max_audio_seconds).  Manifest lines: path<TAB>transcript<TAB>category; a relative path
+ *    is relative to the manifest's folder; blank lines and lines starting with '#' are
+ *    skipped.
+ * 3. Chooses the answer (category) from the recognised text and from the reference
+ *    transcript with the trained encoder, and reports WER, both intent accuracies, RTF
+ *    (thread CPU seconds of decode + VAD + recognition per second of audio, one thread),
+ *    how many clips kefud would have asked back about ("Did you say ...?": confidence under
+ *    conf asr_threshold) and the heap the decoder took.
+ *
+ * Everything runs on the main thread (training may add one helper thread it joins).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "cmd_eval.h"
+#include "glove.h"
+#include "model.h"
+#include "speech.h"
+#include "tensor.h"
+
+#define PROG "kefu eval-speech"
+
+struct clip {
+	char *path, *ref, *cat;       /* owned */
+	char *hyp;                    /* recognised text (owned; "" when none) */
+	int rc;                       /* asr_recognize_clip's code (0 ok) */
+	const char *status;           /* its name, or "unreadable" (no such file) */
+	float conf;
+	double seconds, cpu;
+	int errs, nref;               /* WER counts */
+	int ok_spoken, ok_text;
+};
+
+struct run {
+	struct clip *v;
+	size_t n, cap;
+};
+
+static void run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].path);
+		free(r->v[i].ref);
+		free(r->v[i].cat);
+		free(r->v[i].hyp);
+	}
+	free(r->v);
+}
+
+/* Reads the manifest into r.  0, or -1 with the file and line in err. */
+static int read_manifest(const char *path, struct run *r, char *err, size_t errlen)
+{
+	size_t len;
+	char *buf = cli_read_file(path, &len);
+	char *dcopy = strdup(path);
+	const char *dir = dcopy ? dirname(dcopy) : ".";
+	int lineno = 0, rc = -1;
+
+	if (!buf || !dcopy) {
+		snprintf(err, errlen, "%s: %s", path, buf ? "out of memory" : strerror(errno));
+		goto out;
+	}
+	for (char *line = buf, *next; line; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t1 || !t2 || t1 == line || !t2[1] || strchr(t2 + 1, '\t')) {
+			snprintf(err, errlen, "%s:%d: want path<TAB>transcript<TAB>category",
+				 path, lineno);
+			goto out;
+		}
+		*t1 = *t2 = '\0';
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 64;
+			struct clip *v = realloc(r->v, cap * sizeof *v);
+			if (!v)
+				goto oom;
+			r->v = v;
+			r->cap = cap;
+		}
+		struct clip *c = &r->v[r->n];
+		memset(c, 0, sizeof *c);
+		size_t pl = strlen(dir) + strlen(line) + 2;
+		c->path = malloc(pl);
+		c->ref = strdup(t1 + 1);
+		c->cat = strdup(t2 + 1);
+		r->n++;
+		if (!c->path || !c->ref || !c->cat)
+			goto oom;
+		if (line[0] == '/')
+			snprintf(c->path, pl, "%s", line);
+		else
+			snprintf(c->path, pl, "%s/%s", dir, line);
+	}
+	if (!r->n) {
+		snprintf(err, errlen, "%s: no clips", path);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	free(buf);
+	free(dcopy);
+	return rc;
+}
+
+/* The trained encoder as kefud has it: trained, saved, loaded back.  NULL with err. */
+static struct nlu_enc *train_text(const struct nlu_dataset *tr, const struct nlu_enc_opts *o,
+				  char *err, size_t errlen)
+{
+	struct nlu_enc *e = nlu_enc_train(tr, NULL, NULL, o, err, errlen), *loaded = NULL;
+	void *blob = NULL;
+	size_t len = 0;
+
+	if (!e)
+		return NULL;
+	if (nlu_enc_save(e, &blob, &len))
+		snprintf(err, errlen, "out of memory saving the model");
+	else
+		loaded = nlu_enc_load(blob, len, o->glove, err, errlen);
+	free(blob);
+	nlu_enc_destroy(e);
+	return loaded;
+}
+
+/* 1 when the encoder's choice for text is category cat. */
+static int chooses(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		   const char *cat)
+{
+	struct nlu_enc_pred p;
+
+	if (nlu_enc_predict(e, s, text, strlen(text), &p, NULL))
+		return 0;                 /* no feature at all: no answer */
+	return !strcmp(e->labels[p.cls], cat);
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Seconds of audio in a clip that decoded but had no speech (for RTF's denominator). */
+static double clip_seconds(const void *data, size_t len, const struct asr_limits *lim)
+{
+	struct asr_audio a;
+	double s = 0;
+
+	if (asr_audio_decode(data, len, lim, &a) == 0) {
+		s = a.seconds;
+		asr_audio_free(&a);
+	}
+	return s;
+}
+
+/* Decodes clip c with d and v through kefud's path and scores it. */
+static void run_clip(struct clip *c, asr_decoder *d, asr_vad *v, const struct asr_limits *lim,
+		     const struct nlu_enc *e, struct nlu_enc_scratch *s)
+{
+	struct asr_result res = { 0 };
+	size_t len = 0;
+	char *data = cli_read_file(c->path, &len);
+
+	if (!data) {
+		c->rc = ASR_ERR_EMPTY;
+		fprintf(stderr, PROG ": %s: %s\n", c->path, strerror(errno));
+	} else {
+		double t0 = thread_cpu();
+		c->rc = asr_recognize_clip(d, v, data, len, lim, &res);
+		c->cpu = thread_cpu() - t0;
+		if (c->rc == 0 && !res.n_words) {     /* kefud calls this no_speech too */
+			c->rc = ASR_ERR_NO_SPEECH;
+			c->seconds = res.audio_seconds;
+		} else if (c->rc == 0) {
+			c->seconds = res.audio_seconds;
+		} else if (c->rc == ASR_ERR_NO_SPEECH) {
+			c->seconds = clip_seconds(data, len, lim);
+		}
+	}
+	c->status = data ? asr_err_name(c->rc) : "unreadable";
+	c->hyp = strdup(c->rc == 0 && res.text ? res.text : "");
+	c->conf = res.conf;
+	asr_result_free(&res);
+	free(data);
+	c->errs = asr_wer_count(c->ref, c->hyp ? c->hyp : "", &c->nref);
+	c->ok_spoken = c->hyp && c->rc == 0 && chooses(e, s, c->hyp, c->cat);
+	c->ok_text = chooses(e, s, c->ref, c->cat);
+}
+
+struct totals {
+	size_t n, failed, asked_back, ok_spoken, ok_text;
+	long errs, nref;
+	double seconds, cpu;
+};
+
+static void add_up(const struct run *r, double threshold, struct totals *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct clip *c = &r->v[i];
+		t->n++;
+		t->failed += c->rc != 0;
+		t->asked_back += c->rc == 0 && c->conf < threshold;
+		t->ok_spoken += (size_t)c->ok_spoken;
+		t->ok_text += (size_t)c->ok_text;
+		t->errs += c->errs;
+		t->nref += c->nref;
+		t->seconds += c->seconds;
+		t->cpu += c->cpu;
+	}
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+int cmd_eval_speech(int argc, char **argv)
+{
+	struct nlu_dataset tr;
+	struct nlu_enc_opts o;
+	struct kefu_conf conf;
+	struct nlu_glove *glove = NULL;
+	struct nlu_enc *enc = NULL;
+	struct nlu_enc_scratch *scr = NULL;
+	struct run run = { 0 };
+	struct asr_domain dom = { 0 };
+	asr_decoder *dec = NULL;
+	asr_vad *vad = NULL;
+	char err[1024], dir[] = "/tmp/kefu-eval-speech-XXXXXX", *pos[1];
+	int npos, no_glove, rc = 1, have_dir = 0;
+
+	nlu_dataset_init(&tr);
+	int json = cli_take_flag(&argc, argv, "--json");
+	int per_clip = cli_take_flag(&argc, argv, "--clips");
+	if (cli_take_enc_opts(&argc, argv, PROG, &o, &no_glove))
+		return 2;
+	const char *f_tr = cli_take_value(&argc, argv, "--train");
+	const char *f_man = cli_take_value(&argc, argv, "--manifest");
+	const char *lm = cli_take_value(&argc, argv, "--lm");
+	const char *ps_opts = cli_take_value(&argc, argv, "--ps-opts");
+	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
+	if (p)
+		return p < 0 ? 2 : 0;
+	if (!lm)
+		lm = "mixed";
+	if (npos || !f_tr || !*f_tr || !f_man || !*f_man ||
+	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed"))) {
+		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV [--lm generic|domain|mixed]"
+				" [--json] [--clips] [--ps-opts \"-name value ...\"]\n"
+				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
+				"  TSV: path<TAB>transcript<TAB>category per line\n");
+		return 2;
+	}
+	cm_blas_single_thread();
+	if (!no_glove)
+		o.glove = glove = cli_open_glove(&conf, PROG);
+	if (nlu_dataset_read(f_tr, &tr, err, sizeof err) ||
+	    read_manifest(f_man, &run, err, sizeof err)) {
+		fprintf(stderr, PROG ": %s\n", err);
+		goto out;
+	}
+
+	uint64_t t0 = cm_now_us();
+	enc = train_text(&tr, &o, err, sizeof err);
+	if (!enc || !(scr = nlu_enc_scratch_create(enc))) {
+		fprintf(stderr, PROG ": training the text model: %s\n", enc ? "out of memory" : err);
+		goto out;
+	}
+	double train_s = (double)(cm_now_us() - t0) / 1e6;
+
+	struct asr_model_paths paths = { .domain_weight = (float)conf.asr_domain_weight,
+					 .ps_opts = ps_opts };
+	t0 = cm_now_us();
+	if (strcmp(lm, "generic")) {
+		if (!mkdtemp(dir)) {
+			fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
+			goto out;
+		}
+		have_dir = 1;
+		if (asr_domain_build((const char *const *)tr.texts, tr.n, dir, &dom, err,
+				     sizeof err)) {
+			fprintf(stderr, PROG ": domain language model: %s\n", err);
+			goto out;
+		}
+		paths.domain_lm = dom.lm_path;
+		paths.extra_dict = dom.dict_path;
+		if (!strcmp(lm, "domain"))
+			paths.generic_lm = "";
+	}
+	double lm_s = (double)(cm_now_us() - t0) / 1e6;
+	size_t heap0 = mallinfo2().uordblks;
+	dec = asr_decoder_create(&paths, err, sizeof err);
+	size_t heap1 = mallinfo2().uordblks;
+	if (!dec || !(vad = asr_vad_create(NULL))) {
+		fprintf(stderr, PROG ": speech recogniser: %s\n", dec ? "out of memory" : err);
+		goto out;
+	}
+
+	struct asr_limits lim = { .max_bytes = (size_t)conf.max_upload,
+				  .max_seconds = conf.max_audio_seconds };
+	for (size_t i = 0; i < run.n; i++)
+		run_clip(&run.v[i], dec, vad, &lim, enc, scr);
+
+	struct totals t;
+	add_up(&run, conf.asr_threshold, &t);
+	double wer = ratio((double)t.errs, (double)t.nref);
+	double acc = ratio((double)t.ok_spoken, (double)t.n);
+	double acc_text = ratio((double)t.ok_text, (double)t.n);
+	double rtf = ratio(t.cpu, t.seconds);
+	double dec_mb = (double)(heap1 > heap0 ? heap1 - heap0 : 0) / 1048576.0;
+	if (json) {
+		json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I,"
+				      " s:I, s:I, s:I, s:f, s:f, s:f}",
+				      "n", (json_int_t)t.n, "lm", lm, "wer", wer,
+				      "intent_accuracy", acc, "text_intent_accuracy", acc_text,
+				      "intent_ratio", ratio(acc, acc_text), "rtf", rtf,
+				      "audio_seconds", t.seconds, "cpu_seconds", t.cpu,
+				      "failed", (json_int_t)t.failed,
+				      "asked_back", (json_int_t)t.asked_back,
+				      "n_train", (json_int_t)tr.n,
+				      "lm_words", (json_int_t)dom.n_words,
+				      "lm_missing_words", (json_int_t)dom.n_missing,
+				      "decoder_mb", dec_mb, "train_seconds", train_s,
+				      "lm_seconds", lm_s);
+		if (j && per_clip) {
+			json_t *a = json_array();
+			for (size_t i = 0; a && i < run.n; i++) {
+				const struct clip *c = &run.v[i];
+				json_array_append_new(a, json_pack(
+					"{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:i, s:b, s:b}",
+					"path", c->path, "transcript", c->ref, "category", c->cat,
+					"hypothesis", c->hyp ? c->hyp : "", "status", c->status,
+					"confidence", (double)c->conf, "seconds", c->seconds,
+					"cpu_seconds", c->cpu, "word_errors", c->errs,
+					"intent_ok", c->ok_spoken, "text_intent_ok", c->ok_text));
+			}
+			json_object_set_new(j, "clips", a);
+		}
+		char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+		if (!s) {
+			fprintf(stderr, PROG ": out of memory\n");
+			json_decref(j);
+			goto out;
+		}
+		puts(s);
+		free(s);
+		json_decref(j);
+	} else {
+		if (per_clip)
+			for (size_t i = 0; i < run.n; i++) {
+				const struct clip *c = &run.v[i];
+				printf("%s\t%s\t%.2f\t%d/%d\t%s%s\t%s\n", c->path, c->status,
+				       (double)c->conf, c->errs, c->nref,
+				       c->ok_spoken ? "ok" : "WRONG",
+				       c->ok_text ? "" : " (text WRONG)", c->hyp ? c->hyp : "");
+			}
+		printf("clips               %zu (%.1f s of audio), %zu failed, %zu asked back\n",
+		       t.n, t.seconds, t.failed, t.asked_back);
+		printf("language model      %s", lm);
+		if (dom.n_words)
+			printf(" (domain: %zu words, %d by letter-to-sound)", dom.n_words,
+			       dom.n_missing);
+		printf("\nWER                 %.2f %%\n", 100 * wer);
+		printf("intent (spoken)     %.2f %%\n", 100 * acc);
+		printf("intent (text)       %.2f %%\n", 100 * acc_text);
+		printf("spoken / text       %.3f\n", ratio(acc, acc_text));
+		printf("RTF (one thread)    %.3f\n", rtf);
+		printf("decoder MB          %.1f\n", dec_mb);
+		printf("train s / LM s      %.2f / %.2f\n", train_s, lm_s);
+	}
+	rc = 0;
+out:
+	asr_vad_destroy(vad);
+	asr_decoder_destroy(dec);
+	if (dom.lm_path[0]) {
+		unlink(dom.lm_path);
+		unlink(dom.dict_path);
+	}
+	if (have_dir && rmdir(dir))
+		fprintf(stderr, PROG ": cannot remove %s: %s\n", dir, strerror(errno));
+	nlu_enc_scratch_destroy(scr);
+	nlu_enc_destroy(enc);
+	run_free(&run);
+	nlu_dataset_free(&tr);
+	nlu_glove_close(glove);
+	return rc;
+}
