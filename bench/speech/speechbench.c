@@ -1,40 +1,57 @@
 /* bench/speech/speechbench.c — spoken BANKING77 questions through kefu's audio path.
  *
  * 1. Reads a text,category CSV (BANKING77 train.csv) and holds out --per-cat questions of
- *    every category (evenly spaced in file order); the rest is the "store".
- * 2. Builds the domain LM from the store's questions (speech/lm.c: trigram, interpolated
- *    Kneser-Ney) and pronunciations for its words cmudict lacks (speech/lex.c, flite LTS).
- * 3. Speaks every held-out question with each flite voice (slt, rms, awb: 16 kHz; kal: 8 kHz
- *    diphones), adds 0.3 s of quiet with a faint noise floor on each side and encodes the clip
- *    in turn as WAV, FLAC, OGG Vorbis, OGG Opus and MP3.
+ *    every category (evenly spaced in file order); the rest is the "store".  With --test TSV
+ *    (question<TAB>category, e.g. tests/data/en_smoke.tsv: paraphrases written outside the
+ *    store's wording) those questions are spoken instead and the whole CSV is the store.
+ * 2. Builds the domain LM and the pronunciations cmudict lacks from the store's questions
+ *    with asr_domain_build (speech/domain.c), as kefud and `kefu eval-speech` do.
+ * 3. Speaks every held-out question with each voice: flite's slt, rms, awb (16 kHz) and kal
+ *    (8 kHz diphones), and espeak-ng voices named "espeak:VOICE" (the espeak-ng program,
+ *    skipped with a message when it is not installed), adds 0.3 s of quiet with a faint
+ *    noise floor on each side and encodes the clip in turn as WAV, FLAC, OGG Vorbis, OGG
+ *    Opus and MP3.  --write DIR also saves the clips, a manifest.tsv and the store as
+ *    store.csv, so `kefu eval-speech --train DIR/store.csv --manifest DIR/manifest.tsv`
+ *    decodes the very same clips.
  * 4. Decodes every clip with decode -> resample -> VAD -> pocketsphinx for three language
- *    models: generic en-us, domain only, mixed (interpolated, --weight for the domain), each
- *    decoder on its own thread (one decoder per thread, as in kefud's workers).
+ *    models: generic en-us, domain only, mixed (interpolated, --weight for the domain), one
+ *    after another on the main thread (pin it with taskset -c N on a shared machine).
  * 5. Prints WER per voice and overall, RTF (thread CPU seconds of decode+VAD+ASR per audio
- *    second), memory per decoder (heap growth while creating it), and the intent accuracy of
- *    a BM25 bot (nlu_bot_build over the store's questions, one answer per category) on the
- *    transcripts beside the same bot on the reference texts.
+ *    second), memory per decoder (heap growth while creating it), and intent accuracy on
+ *    the transcripts beside the same on the reference texts, for two answer choosers
+ *    trained on the store part: kefu's trained text encoder (as `kefu train`/`kefu eval`
+ *    train it; with GloVe from $KEFU_MODELS when present) and a BM25 bot (nlu_bot_build, one
+ *    answer per category).  --intent bm25 skips the encoder (faster, for option sweeps).
  *
- * Usage: speechbench [--train CSV] [--per-cat N] [--voices slt,rms,awb,kal] [--weight W]
- *                    [--max N] [--configs generic,domain,mixed] [--ps "-beam 1e-40 ..."]
- *                    [--verbose]
+ * Usage: speechbench [--train CSV] [--per-cat N | --test TSV] [--voices slt,rms,awb,kal,...]
+ *                    [--weight W] [--max N] [--configs generic,domain,mixed]
+ *                    [--ps "-beam 1e-40 ..."] [--intent both|bm25] [--write DIR] [--verbose]
+ * Single-threaded except the encoder's training (which may use a helper thread).
  */
 #include "speech.h"
+#include "clock.h"
 #include "csv.h"
 #include "log.h"
+#include "glove.h"
+#include "model.h"
 #include "nlu.h"
 #include "nlu_int.h"
+#include "tensor.h"
 
+#include <errno.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sndfile.h>
 
 #define MAX_CATS 256
+#define MAX_VOICES 8
 
 struct row { char *text; int cat; };
 
@@ -44,6 +61,7 @@ struct clip {
 	const char *ref;
 	int cat;
 	int voice;
+	int format;                    /* SF_FORMAT_* major|subtype */
 	double seconds;
 };
 
@@ -53,16 +71,20 @@ struct config {
 	asr_decoder *dec;
 	size_t mem_bytes;
 	/* results */
-	int err[8], nref[8];           /* per voice */
-	int errs, refs, correct, n, failed;
+	int err[MAX_VOICES], nref[MAX_VOICES];    /* per voice */
+	int ok_v[MAX_VOICES], n_v[MAX_VOICES];    /* encoder intent per voice */
+	int errs, refs, correct, correct_enc, n, failed;
 	double cpu, audio;
 };
 
-static const char *voice_names[4];
+static const char *voice_names[MAX_VOICES];
 static int n_voices;
 static struct clip *clips;
 static size_t n_clips;
 static struct nlu_bot *bot;
+static struct nlu_enc *enc;               /* NULL with --intent bm25 */
+static struct nlu_enc_scratch *enc_s;
+static char *cats[MAX_CATS];
 static int verbose;
 
 static size_t heap_used(void)
@@ -103,9 +125,52 @@ static int64_t intent_of(struct nlu_state *st, const char *text)
 	return r.n_quick ? r.quick[0].answer_id : 0;
 }
 
-static void *run_config(void *arg)
+/* 1 when the trained encoder's best class for text is category cat */
+static int enc_ok(const char *text, int cat)
 {
-	struct config *c = arg;
+	struct nlu_enc_pred p;
+	if (!enc || !*text || nlu_enc_predict(enc, enc_s, text, strlen(text), &p, NULL))
+		return 0;
+	return !strcmp(enc->labels[p.cls], cats[cat]);
+}
+
+/* A clip spoken by espeak-ng (voice after "espeak:"): 0 and malloc'd samples, or -1. */
+static int espeak_synth(const char *voice, const char *text, int16_t **pcm, size_t *n,
+			int *rate)
+{
+	char tmpl[] = "/tmp/kefu-speechbench-espeak-XXXXXX";
+	int fd = mkstemp(tmpl), rc = -1;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	/* text and voice go through argv, not a shell */
+	pid_t pid = fork();
+	if (pid == 0) {
+		int dn = open("/dev/null", O_WRONLY);
+		if (dn >= 0)
+			dup2(dn, 2);
+		execlp("espeak-ng", "espeak-ng", "-v", voice, "-w", tmpl, "--", text, (char *)NULL);
+		_exit(127);
+	}
+	int st = 0;
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		size_t len;
+		char *wav = read_file(tmpl, &len);
+		struct asr_audio a;
+		if (wav && asr_audio_decode(wav, len, NULL, &a) == 0) {
+			*pcm = a.pcm;        /* already 16 kHz mono int16 */
+			*n = a.n;
+			*rate = ASR_RATE;
+			rc = 0;
+		}
+		free(wav);
+	}
+	unlink(tmpl);
+	return rc;
+}
+
+static void run_config(struct config *c)
+{
 	struct nlu_state *st = nlu_state_create(bot);
 	asr_vad *v = asr_vad_create(NULL);
 	struct asr_limits lim = { .max_bytes = 4u << 20, .max_seconds = 60 };
@@ -126,17 +191,91 @@ static void *run_config(void *arg)
 			c->audio += r.audio_seconds;
 		}
 		int64_t want = clips[i].cat + 1;
-		int ok = *hyp && intent_of(st, hyp) == want;
+		int ok = *hyp && intent_of(st, hyp) == want, ok_e = enc_ok(hyp, clips[i].cat);
 		c->correct += ok;
+		c->correct_enc += ok_e;
+		c->ok_v[clips[i].voice] += ok_e;
+		c->n_v[clips[i].voice]++;
 		if (verbose)
-			fprintf(stderr, "[%s] %s %d/%d %s | %s | %s\n", c->name, voice_names[clips[i].voice],
-				e, nref, ok ? "ok " : "BAD", clips[i].ref, rc ? asr_err_name(rc) : hyp);
+			fprintf(stderr, "[%s] %s %d/%d %s %s | %s | %s\n", c->name,
+				voice_names[clips[i].voice], e, nref, ok ? "ok " : "BAD",
+				ok_e ? "ok " : "BAD", clips[i].ref, rc ? asr_err_name(rc) : hyp);
 		if (rc == 0)
 			asr_result_free(&r);
 	}
 	asr_vad_destroy(v);
 	nlu_state_destroy(st);
-	return NULL;
+}
+
+/* One CSV field, quoted when it needs to be. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* --write DIR: the clips as files, DIR/manifest.tsv (path, transcript, category) and the
+ * store part as DIR/store.csv (text,category), for kefu eval-speech.  0 or -1. */
+static int write_clips(const char *dir, const struct row *rows, const char *held, size_t nrows)
+{
+	char path[4096];
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/manifest.tsv", dir);
+	FILE *man = fopen(path, "w");
+	snprintf(path, sizeof path, "%s/store.csv", dir);
+	FILE *st = fopen(path, "w");
+	if (!man || !st) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(st, "text,category\n");
+	for (size_t i = 0; i < nrows; i++)
+		if (!held[i]) {
+			csv_field(st, rows[i].text);
+			fputc(',', st);
+			csv_field(st, cats[rows[i].cat]);
+			fputc('\n', st);
+		}
+	for (size_t i = 0; i < n_clips; i++) {
+		static const struct { int major; const char *ext; } ext[] = {
+			{ SF_FORMAT_WAV, "wav" }, { SF_FORMAT_FLAC, "flac" }, { SF_FORMAT_OGG, "ogg" },
+			{ SF_FORMAT_MPEG, "mp3" } };
+		const char *e = "bin";
+		for (size_t k = 0; k < sizeof ext / sizeof *ext; k++)
+			if ((clips[i].format & SF_FORMAT_TYPEMASK) == ext[k].major)
+				e = ext[k].ext;
+		char name[64];
+		snprintf(name, sizeof name, "c%05zu-%s.%s", i, voice_names[clips[i].voice], e);
+		for (char *p = name; *p; p++)
+			if (*p == ':')
+				*p = '-';
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		FILE *f = fopen(path, "wb");
+		if (!f || fwrite(clips[i].data, 1, clips[i].len, f) != clips[i].len || fclose(f)) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		/* a transcript holds no tab or newline: the CSV reader took them as one field */
+		fprintf(man, "%s\t%s\t%s\n", name, clips[i].ref, cats[clips[i].cat]);
+	}
+	if (fclose(man) || fclose(st)) {
+		fprintf(stderr, "%s: write failed\n", dir);
+		return -1;
+	}
+	printf("wrote %zu clips, %s/manifest.tsv and %s/store.csv\n", n_clips, dir, dir);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -147,6 +286,7 @@ int main(int argc, char **argv)
 	size_t max_clips = 0;
 	float weight = 0.5f;
 	const char *ps_opts = NULL, *only = "generic,domain,mixed";
+	const char *test = NULL, *intent = "both", *write_dir = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--train") && i + 1 < argc)
 			train = argv[++i];
@@ -162,11 +302,19 @@ int main(int argc, char **argv)
 			ps_opts = argv[++i];
 		else if (!strcmp(argv[i], "--configs") && i + 1 < argc)
 			only = argv[++i];
+		else if (!strcmp(argv[i], "--test") && i + 1 < argc)
+			test = argv[++i];
+		else if (!strcmp(argv[i], "--intent") && i + 1 < argc)
+			intent = argv[++i];
+		else if (!strcmp(argv[i], "--write") && i + 1 < argc)
+			write_dir = argv[++i];
 		else if (!strcmp(argv[i], "--verbose"))
 			verbose = 1;
 		else {
-			fprintf(stderr, "usage: %s [--train CSV] [--per-cat N] [--voices slt,rms,awb,kal] "
-				"[--weight W] [--max N] [--verbose]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--train CSV] [--per-cat N | --test TSV] "
+				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
+				"[--configs generic,domain,mixed] [--ps OPTS] [--intent both|bm25] "
+				"[--write DIR] [--verbose]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -183,7 +331,6 @@ int main(int argc, char **argv)
 	cm_csv_init(&csv, data, dlen);
 	struct row *rows = NULL;
 	size_t nrows = 0, caprows = 0;
-	char *cats[MAX_CATS];
 	int ncats = 0, rc, header = 1;
 	while ((rc = cm_csv_next(&csv)) == 1) {
 		if (header) {
@@ -214,10 +361,43 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", train, csv.err);
 		return 1;
 	}
-	/* hold out per_cat questions per category, evenly spaced */
+	/* the questions to speak: --test's, or per_cat per category held out, evenly spaced */
+	size_t n_store = nrows;
+	if (test) {
+		char *tdata = read_file(test, &dlen), *save_l = NULL;
+		if (!tdata) {
+			fprintf(stderr, "cannot read %s\n", test);
+			return 1;
+		}
+		for (char *l = strtok_r(tdata, "\n", &save_l); l; l = strtok_r(NULL, "\n", &save_l)) {
+			char *tab = strchr(l, '\t');
+			if (l[0] == '#' || !tab)
+				continue;
+			*tab = '\0';
+			int c = 0;
+			while (c < ncats && strcmp(cats[c], tab + 1) != 0)
+				c++;
+			if (c == ncats) {
+				fprintf(stderr, "%s: category %s is not in %s\n", test, tab + 1, train);
+				return 1;
+			}
+			if (nrows == caprows) {
+				caprows = caprows ? caprows * 2 : 1024;
+				rows = realloc(rows, caprows * sizeof *rows);
+			}
+			rows[nrows].text = strdup(l);
+			rows[nrows].cat = c;
+			nrows++;
+		}
+		free(tdata);
+	}
 	char *held = calloc(nrows, 1);
 	size_t n_held = 0;
-	for (int c = 0; c < ncats; c++) {
+	for (size_t i = n_store; i < nrows; i++) {
+		held[i] = 1;
+		n_held++;
+	}
+	for (int c = 0; c < ncats && !test; c++) {
 		size_t cnt = 0, k = 0;
 		for (size_t i = 0; i < nrows; i++)
 			cnt += rows[i].cat == c;
@@ -232,28 +412,36 @@ int main(int argc, char **argv)
 			k++;
 		}
 	}
-	printf("data: %s: %zu questions, %d categories; %zu held out (%d per category), %zu in the store\n",
-	       train, nrows, ncats, n_held, per_cat, nrows - n_held);
+	if (test)
+		printf("data: %s: %zu questions, %d categories, all in the store; %zu spoken from %s\n",
+		       train, n_store, ncats, n_held, test);
+	else
+		printf("data: %s: %zu questions, %d categories; %zu held out (%d per category), "
+		       "%zu in the store\n", train, nrows, ncats, n_held, per_cat, nrows - n_held);
 
-	/* ---- domain LM and pronunciations ---- */
-	char dir[] = "/tmp/kefu-speechbench-XXXXXX";
+	/* ---- domain LM and pronunciations (as kefud builds them) ---- */
+	char dir[] = "/tmp/kefu-speechbench-XXXXXX", err[512];
 	if (!mkdtemp(dir))
 		return 1;
-	char arpa[256], dict[256];
-	snprintf(arpa, sizeof arpa, "%s/domain.arpa", dir);
-	snprintf(dict, sizeof dict, "%s/extra.dict", dir);
-	asr_lm *lm = asr_lm_create(3);
+	const char **store_texts = calloc(nrows, sizeof *store_texts);
+	size_t n_st = 0;
+	for (size_t i = 0; i < nrows; i++)
+		if (!held[i])
+			store_texts[n_st++] = rows[i].text;
+	struct asr_domain dom;
+	if (asr_domain_build(store_texts, n_st, dir, &dom, err, sizeof err)) {
+		fprintf(stderr, "domain LM: %s\n", err);
+		return 1;
+	}
+	free(store_texts);
+	const char *arpa = dom.lm_path, *dict = dom.dict_path;
+	printf("domain LM: %zu words, %d of them missing from cmudict (flite letter-to-sound)\n",
+	       dom.n_words, dom.n_missing);
+	asr_lm *lm = asr_lm_create(1);            /* the store's vocabulary, for the OOV count */
 	for (size_t i = 0; i < nrows; i++)
 		if (!held[i])
 			asr_lm_add(lm, rows[i].text);
-	if (asr_lm_estimate(lm) || asr_lm_write_arpa(lm, arpa)) {
-		fprintf(stderr, "cannot build the LM\n");
-		return 1;
-	}
-	asr_lex *lex = asr_lex_create("/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict");
-	int n_missing = lex ? asr_lex_write_missing(lex, lm, dict) : -1;
-	printf("domain LM: %zu words, %d of them missing from cmudict (flite letter-to-sound)\n",
-	       asr_lm_vocab_size(lm), n_missing);
+	asr_lm_estimate(lm);
 	/* held-out words the domain LM never saw (it can only get these through <unk>: never) */
 	size_t oov = 0, words = 0;
 	for (size_t i = 0; i < nrows; i++) {
@@ -269,7 +457,6 @@ int main(int argc, char **argv)
 	}
 	printf("held-out words not in the domain LM: %zu of %zu (%.1f %%)\n", oov, words,
 	       100.0 * (double)oov / (double)words);
-	asr_lex_destroy(lex);
 	asr_lm_destroy(lm);
 
 	/* ---- text bot ---- */
@@ -287,12 +474,40 @@ int main(int argc, char **argv)
 			ex[nex].text = rows[i].text;
 			nex++;
 		}
-	char err[256];
 	struct nlu_opts nopts = { .threshold = 0.5 };
 	bot = nlu_bot_build(ans, (size_t)ncats, ex, nex, &nopts, NULL, err, sizeof err);
 	if (!bot) {
 		fprintf(stderr, "bot: %s\n", err);
 		return 1;
+	}
+
+	/* ---- trained text encoder, as kefu eval trains it ---- */
+	struct nlu_glove *glove = NULL;
+	if (strcmp(intent, "bm25")) {
+		struct nlu_dataset ds;
+		struct nlu_enc_opts eo;
+		char gpath[1024];
+		const char *models = getenv("KEFU_MODELS");
+		snprintf(gpath, sizeof gpath, "%s/glove-100d.kfv",
+			 models ? models : KEFU_SRCDIR "/models");
+		cm_blas_single_thread();
+		nlu_enc_opts_default(&eo);
+		eo.glove = glove = nlu_glove_open(gpath, err, sizeof err);
+		if (!glove)
+			printf("encoder: no word vectors, linear half only (%s)\n", err);
+		nlu_dataset_init(&ds);
+		for (size_t i = 0; i < nrows; i++)
+			if (!held[i] && nlu_dataset_add(&ds, rows[i].text, cats[rows[i].cat]))
+				return 1;
+		uint64_t t0 = cm_now_us();
+		enc = nlu_enc_train(&ds, NULL, NULL, &eo, err, sizeof err);
+		nlu_dataset_free(&ds);
+		if (!enc || !(enc_s = nlu_enc_scratch_create(enc))) {
+			fprintf(stderr, "encoder: %s\n", enc ? "out of memory" : err);
+			return 1;
+		}
+		printf("encoder: trained on %zu questions in %.1f s (%s)\n", n_st,
+		       (double)(cm_now_us() - t0) / 1e6, glove ? "linear + GloVe MLP" : "linear");
 	}
 
 	/* ---- clips ---- */
@@ -301,15 +516,27 @@ int main(int argc, char **argv)
 		SF_FORMAT_OGG | SF_FORMAT_OPUS, SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III };
 	char *vlist = strdup(voices);
 	char *save = NULL;
-	asr_tts *tts[4];
-	for (char *t = strtok_r(vlist, ",", &save); t && n_voices < 4; t = strtok_r(NULL, ",", &save)) {
-		tts[n_voices] = asr_tts_create(t);
-		if (!tts[n_voices]) {
+	asr_tts *tts[MAX_VOICES] = { 0 };
+	for (char *t = strtok_r(vlist, ",", &save); t && n_voices < MAX_VOICES;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(t, "espeak:", 7)) {
+			int16_t *pcm;
+			size_t n;
+			int rate;
+			if (espeak_synth(t + 7, "hello", &pcm, &n, &rate)) {
+				printf("voice %s skipped: espeak-ng is not installed or has no voice %s "
+				       "(apt-get install espeak-ng)\n", t, t + 7);
+				continue;
+			}
+			free(pcm);
+		} else if (!(tts[n_voices] = asr_tts_create(t))) {
 			fprintf(stderr, "unknown voice %s\n", t);
 			return 2;
 		}
 		voice_names[n_voices++] = t;
 	}
+	if (!n_voices)
+		return 2;
 	clips = calloc(n_held * (size_t)n_voices, sizeof *clips);
 	uint32_t seed = 1;
 	size_t qi = 0;
@@ -324,7 +551,8 @@ int main(int argc, char **argv)
 			size_t n;
 			int rate;
 			srand((unsigned)(qi * 4 + (size_t)vi + 1));   /* flite's noise: repeatable */
-			if (asr_tts_synth(tts[vi], rows[i].text, &pcm, &n, &rate))
+			if (tts[vi] ? asr_tts_synth(tts[vi], rows[i].text, &pcm, &n, &rate)
+				    : espeak_synth(voice_names[vi] + 7, rows[i].text, &pcm, &n, &rate))
 				continue;
 			size_t pad = (size_t)rate * 3 / 10, tot = n + 2 * pad;
 			int16_t *buf = calloc(tot, sizeof *buf);
@@ -339,6 +567,7 @@ int main(int argc, char **argv)
 				c->ref = rows[i].text;
 				c->cat = rows[i].cat;
 				c->voice = vi;
+				c->format = formats[(qi + (size_t)vi) % 5];
 				c->seconds = (double)tot / rate;
 				total_audio += c->seconds;
 				n_clips++;
@@ -352,12 +581,18 @@ int main(int argc, char **argv)
 		asr_tts_destroy(tts[vi]);
 	printf("clips: %zu (%.0f s of audio), formats cycled wav/flac/vorbis/opus/mp3\n",
 	       n_clips, total_audio);
+	if (write_dir && write_clips(write_dir, rows, held, nrows))
+		return 1;
 
 	/* text intent accuracy on the references */
 	struct nlu_state *st = nlu_state_create(bot);
-	int text_ok = 0;
-	for (size_t i = 0; i < n_clips; i++)
+	int text_ok = 0, text_ok_enc = 0, text_ok_v[MAX_VOICES] = { 0 };
+	for (size_t i = 0; i < n_clips; i++) {
 		text_ok += intent_of(st, clips[i].ref) == clips[i].cat + 1;
+		int ok = enc_ok(clips[i].ref, clips[i].cat);
+		text_ok_enc += ok;
+		text_ok_v[clips[i].voice] += ok;
+	}
 	nlu_state_destroy(st);
 
 	/* ---- decoders: created one after another to measure each one's heap ---- */
@@ -381,34 +616,55 @@ int main(int argc, char **argv)
 		}
 		cfg[k].mem_bytes = heap_used() - before;
 	}
-	pthread_t th[3];
 	for (int k = 0; k < 3; k++)
 		if (run[k])
-			pthread_create(&th[k], NULL, run_config, &cfg[k]);
-	for (int k = 0; k < 3; k++)
-		if (run[k])
-			pthread_join(th[k], NULL);
+			run_config(&cfg[k]);
 
 	printf("\n%-8s", "LM");
 	for (int vi = 0; vi < n_voices; vi++)
-		printf("  WER %-4s", voice_names[vi]);
-	printf("  WER all   RTF    decoder MB  spoken-intent  text-intent  ratio  errors\n");
+		printf(" WER %-6.6s", voice_names[vi]);
+	printf(" WER all   RTF   dec MB | encoder: spoken   text  ratio | BM25: spoken   text  "
+	       "ratio | failed\n");
+	double tacc = (double)text_ok / (double)n_clips;
+	double tacc_e = (double)text_ok_enc / (double)n_clips;
 	for (int k = 0; k < 3; k++) {
 		struct config *c = &cfg[k];
 		if (!run[k])
 			continue;
 		printf("%-8s", c->name);
 		for (int vi = 0; vi < n_voices; vi++)
-			printf("  %7.1f%%", 100.0 * c->err[vi] / (c->nref[vi] ? c->nref[vi] : 1));
-		double sacc = (double)c->correct / (double)n_clips, tacc = (double)text_ok / (double)n_clips;
-		printf("  %6.1f%%  %5.3f  %9.1f  %12.1f%%  %10.1f%%  %5.2f  %d\n",
+			printf(" %9.1f%%", 100.0 * c->err[vi] / (c->nref[vi] ? c->nref[vi] : 1));
+		double sacc = (double)c->correct / (double)n_clips;
+		double sacc_e = (double)c->correct_enc / (double)n_clips;
+		printf(" %6.1f%% %5.3f %7.1f |        %6.1f%% %5.1f%% %5.2f |    %6.1f%% %5.1f%% %5.2f "
+		       "| %d\n",
 		       100.0 * c->errs / (c->refs ? c->refs : 1), c->audio > 0 ? c->cpu / c->audio : 0,
-		       (double)c->mem_bytes / 1048576.0, 100 * sacc, 100 * tacc, sacc / tacc, c->failed);
+		       (double)c->mem_bytes / 1048576.0, 100 * sacc_e, 100 * tacc_e,
+		       tacc_e > 0 ? sacc_e / tacc_e : 0, 100 * sacc, 100 * tacc,
+		       tacc > 0 ? sacc / tacc : 0, c->failed);
+	}
+	if (enc) {
+		printf("\nencoder intent per voice (spoken / text):\n%-8s", "LM");
+		for (int vi = 0; vi < n_voices; vi++)
+			printf(" %-15.15s", voice_names[vi]);
+		printf("\n");
+		for (int k = 0; k < 3; k++) {
+			if (!run[k])
+				continue;
+			printf("%-8s", cfg[k].name);
+			for (int vi = 0; vi < n_voices; vi++) {
+				double n = cfg[k].n_v[vi] ? cfg[k].n_v[vi] : 1;
+				printf(" %5.1f / %5.1f%%  ", 100.0 * cfg[k].ok_v[vi] / n,
+				       100.0 * text_ok_v[vi] / n);
+			}
+			printf("\n");
+		}
 	}
 	if (ps_opts)
 		printf("(pocketsphinx options: %s)\n", ps_opts);
 	printf("(mixed: domain weight %.2f; RTF = thread CPU s of decode+VAD+ASR per audio s, one "
-	       "core; intent = top answer of a BM25 bot built from the store part)\n", weight);
+	       "thread, configs one after another; intent = the encoder's best class / the BM25 "
+	       "bot's top answer, both trained on the store part)\n", weight);
 
 	for (int k = 0; k < 3; k++)
 		asr_decoder_destroy(cfg[k].dec);
@@ -416,6 +672,9 @@ int main(int argc, char **argv)
 		free(clips[i].data);
 	free(clips);
 	nlu_bot_unref(bot);
+	nlu_enc_scratch_destroy(enc_s);
+	nlu_enc_destroy(enc);
+	nlu_glove_close(glove);
 	unlink(arpa);
 	unlink(dict);
 	rmdir(dir);
