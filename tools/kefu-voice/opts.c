@@ -72,7 +72,7 @@ void kv_opts_help(FILE *out)
 		"  1  bad option or value\n"
 		"  2  audio device: none, unknown (--device), or it failed\n"
 		"  3  kefud unreachable, connection lost, or no answer within --timeout\n"
-		"  4  --input file unreadable or not audio\n"
+		"  4  --input file unreadable, not audio, or without speech\n"
 		"  5  finished, but kefud answered at least one turn with an error (printed)\n");
 }
 

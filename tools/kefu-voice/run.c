@@ -19,7 +19,8 @@
  *   `stop` is an atomic flag; the queue has its own lock.  While a spoken reply plays,
  *   `muted` makes the capture thread throw away what it hears (and what the end-pointer
  *   held), so the answer's own sound does not come back as a question.
- * SIGINT/SIGTERM only set a flag that every wait here polls (at most 200 ms).
+ * SIGINT/SIGTERM only set a flag that every wait here polls (at most 200 ms; a turn's wait
+ * for kefud ends with its answer or --timeout); a second one ends the process.
  */
 #include "voice.h"
 
@@ -44,8 +45,14 @@
 
 static volatile sig_atomic_t interrupted;
 
+/* The first Ctrl-C asks the run to end (seen within 200 ms, or when the answer being
+ * awaited comes); a second one kills at once. */
 static void on_signal(int sig)
 {
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 	interrupted = 1;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "speech.h"
@@ -29,6 +30,7 @@ struct kv_sess {
 	int timeout_ms;
 	char token[64];
 	unsigned next_id;
+	long long run_tag;          /* wall ms at open: ids differ from earlier runs' (--session) */
 };
 
 /* Reads the next JSON text message into *out (caller decrefs).  Binary messages are returned
@@ -101,6 +103,7 @@ kv_sess *kv_sess_open(const char *url, int timeout_ms, int *bad_url, char *err,
 		return NULL;
 	}
 	s->timeout_ms = timeout_ms;
+	s->run_tag = (long long)cm_wall_ms();
 	if (connect_welcome(s, bad_url, err, errlen) < 0) {
 		kv_sess_close(s);
 		return NULL;
@@ -157,17 +160,24 @@ int kv_sess_resume(kv_sess *s, const char *token, char *err, size_t errlen)
 	}
 }
 
-/* Drops the connection and opens a new one on the same session.  0 or -1 (err). */
+/* Drops the connection and opens a new one on the same session, trying every half second
+ * for up to the time-out (kefud may be restarting).  0 or -1 (err). */
 static int reconnect(kv_sess *s, char *err, size_t errlen)
 {
 	char token[64];
 	int bad;
+	uint64_t t0 = cm_now_us();
 	snprintf(token, sizeof token, "%s", s->token);
-	kv_ws_close(s->ws);
-	s->ws = NULL;
-	if (connect_welcome(s, &bad, err, errlen) < 0)
-		return -1;
-	return kv_sess_resume(s, token, err, errlen) < 0 ? -1 : 0;
+	for (;;) {
+		kv_ws_close(s->ws);
+		s->ws = NULL;
+		if (connect_welcome(s, &bad, err, errlen) == 0)
+			return kv_sess_resume(s, token, err, errlen) < 0 ? -1 : 0;
+		if (bad || cm_now_us() - t0 > (uint64_t)s->timeout_ms * 1000u)
+			return -1;
+		struct timespec half = { 0, 500000000L };
+		nanosleep(&half, NULL);
+	}
 }
 
 void kv_turn_free(struct kv_turn *t)
@@ -315,7 +325,7 @@ int kv_sess_audio(kv_sess *s, const int16_t *pcm, size_t n, int speak, struct kv
 	size_t len = 0;
 
 	memset(t, 0, sizeof *t);
-	snprintf(t->id, sizeof t->id, "v-%u", ++s->next_id);
+	snprintf(t->id, sizeof t->id, "v%llx-%u", s->run_tag, ++s->next_id);
 	t->clip_seconds = (double)n / ASR_RATE;
 	int rc = asr_audio_encode(pcm, n, ASR_RATE, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &wav, &len);
 	if (rc) {
@@ -340,7 +350,7 @@ int kv_sess_audio(kv_sess *s, const int16_t *pcm, size_t n, int speak, struct kv
 int kv_sess_text(kv_sess *s, const char *text, struct kv_turn *t, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof *t);
-	snprintf(t->id, sizeof t->id, "v-%u", ++s->next_id);
+	snprintf(t->id, sizeof t->id, "v%llx-%u", s->run_tag, ++s->next_id);
 	json_t *h = json_pack("{s:s, s:s, s:s}", "type", "message", "id", t->id, "text", text);
 	char *hdr = h ? json_dumps(h, JSON_COMPACT) : NULL;
 	json_decref(h);

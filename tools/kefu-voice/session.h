@@ -4,9 +4,11 @@
  *
  * The protocol is docs/protocol.md: an utterance is sent as a 16 kHz mono 16-bit WAV in the
  * binary form ({"type":"audio","id":…,"bytes":N,"mime":"audio/wav","speak":…} + one binary
- * message); message ids are "v-1", "v-2", … for the run.  If the connection is lost during a
- * turn, the session reconnects once, resumes with {"type":"hello","session":token} and sends
- * the same id again (kefud answers a logged id from its log, so nothing is doubled).
+ * message); message ids are "v<run>-1", "v<run>-2", … (<run>: the start time in hex, so the
+ * ids of a session resumed with --session never repeat an earlier run's, which kefud would
+ * answer from its log).  If the connection is lost during a turn, the session reconnects
+ * once, resumes with {"type":"hello","session":token} and sends the same id again (kefud
+ * answers a logged id from its log, so nothing is doubled).
  *
  * Threads: a kv_sess is used by one thread (kefu-voice's main thread); its WebSocket has its
  * own service thread inside wsclient.c.
@@ -22,7 +24,7 @@ typedef struct kv_sess kv_sess;
 /* What came back for one turn.  Strings are malloc'd and owned by the struct
  * (kv_turn_free); NULL when the frame or field did not come. */
 struct kv_turn {
-	char id[24];
+	char id[40];
 	double clip_seconds;          /* length of the clip sent (voice turns) */
 	/* transcript frame */
 	int has_transcript;
