@@ -34,7 +34,7 @@ static const struct option_def options[] = {
 	{ "db", OPT_STR, O(db), "kefu.db", 0, 0,
 	  "SQLite file holding the answer store, session log and models" },
 	{ "web_root", OPT_STR, O(web_root), KEFU_SRCDIR "/web", 0, 0,
-	  "folder of the static web pages (chat page, widget, console)" },
+	  "folder of the static web pages (demo site, chat page, widget)" },
 	{ "origins", OPT_STR, O(origins), "", 0, 0,
 	  "extra allowed Origin values for /ws, comma-separated (its own origin is always allowed; * allows any)" },
 	{ "models", OPT_STR, O(models), KEFU_SRCDIR "/models", 0, 0,

@@ -16,7 +16,6 @@
 #include "pool_int.h"
 #include "people.h"
 
-#include <cblas.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "log.h"
 #include "nlu.h"
 #include "queue.h"
+#include "tensor.h"
 
 static const char greeting[] =
 	"Hello! How can I help you today? You can write in English or Chinese. "
@@ -403,7 +403,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	}
 	/* One BLAS thread per worker: a second one inside a small inference made it
 	 * slower on this hardware (STYLE.md, 12).  The setting is process-wide. */
-	openblas_set_num_threads(1);
+	cm_blas_single_thread();
 	for (int i = 0; i < p->n; i++) {
 		struct kd_worker *w = &p->w[i];
 		w->pool = p;

@@ -579,8 +579,9 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 				  "unsafe_image");
 		used = "refused";
 	} else {
-		/* Until the fusion model (text + picture) is in: an error code on a
-		 * screenshot names the problem, so the text read answers (the words are
+		/* The text bot first (the fusion model below overrides it when the store has
+		 * one and it is confident): an error code on a screenshot names the problem,
+		 * so the text read answers (the words are
 		 * mostly "what does this mean?", which the text bot answers confidently
 		 * and wrongly); otherwise the most confident of words + what was read, the
 		 * words alone and what was read alone (a receipt's text can drown "can I

@@ -12,8 +12,8 @@
  * a customer's text into kefu's reply: kefud's workers, `kefu ask` and `kefu eval` all
  * call it, so the CLI's answer is exactly the daemon's.
  *
- * nlu depends on store/ only through nlu_bot_load (which reads answers, examples and the
- * latest "nlu" model blob).
+ * nlu depends on store/ through nlu_bot_load (which reads answers, examples and the
+ * latest "nlu" model blob) and the trainer (train.c: reads the examples, saves the model).
  */
 #ifndef KEFU_NLU_H
 #define KEFU_NLU_H

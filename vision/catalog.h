@@ -11,7 +11,7 @@
  *             against every picture by cosine; an answer scores the mean of the best 5
  *             cosines of its pictures.  When the best cosine is below the catalogue's threshold the
  *             picture is "not in the catalogue" and nothing matches.
- *   category  softmax regression over the standardised embedding: label and probability.
+ *   category  softmax regression over the power-normalised embedding: label and probability.
  *
  * Threads: vis_catalog_load runs on one thread (the daemon's start-up or SIGHUP thread,
  * the CLI) with its own store connection; it computes and stores missing or stale

@@ -2,8 +2,8 @@
  * codes, safety verdict, embedding), with the time each took.
  *
  * A struct vis_worker bundles one worker's private engines (tesseract, zbar, CNN scratch)
- * over the shared read-only models; it is created on the start-up thread and used by one
- * worker thread only.
+ * over the shared read-only models; kefud creates it on the worker thread at its first picture,
+ * and only that thread uses it.
  */
 #include "vision.h"
 

@@ -1,6 +1,6 @@
 /* vision/vision.h — what kefu gets from a picture (prefix vis_).
  *
- * Four parts, each usable alone:
+ * Three parts, each usable alone:
  *   decode   (decode.c, image.c): bytes -> oriented RGB8, with byte and pixel limits checked
  *            from the header before any pixel is decoded;
  *   read     (ocr.c, codes.c, entities.c): tesseract text, zbar codes, and the order numbers /

@@ -207,7 +207,7 @@ struct ocr_tally { double acc_sum; int n, codes, exact, fuzzy; double ms_sum; };
 
 static int bench_ocr(const char *dir)
 {
-	char path[1024], line[4096], err[256];
+	char path[1024 + 4096], line[4096], err[256];
 	snprintf(path, sizeof path, "%s/truth.tsv", dir);
 	FILE *f = fopen(path, "r");
 	if (!f) {

@@ -17,7 +17,7 @@ static const struct command {
 	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON (stdout by default)" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },
-	{ "train", cmd_train, "train [--cv K] [--json]: train the text encoder on the store, save it there" },
+	{ "train", cmd_train, "train [--cv K] [--json]: train the text encoder, picture category head and fusion model on the store, save them there" },
 	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
 	{ "pictures", cmd_pictures, "pictures add [--answer TITLE] [--label L] FILE... | import DIR | list [--json]" },
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
