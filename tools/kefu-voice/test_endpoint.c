@@ -33,7 +33,7 @@ static void add_noise(struct buf *b, double seconds)
 	b->n += k;
 }
 
-/* A microphone is never digitally silent: white noise (about -60 dBFS) over everything, so
+/* A microphone is never digitally silent: white noise (about -65 dBFS RMS) over everything, so
  * flite's exact zeros do not teach the detector a noise floor no room has. */
 static void hiss(struct buf *b)
 {
