@@ -234,12 +234,14 @@ static int exchange(kv_sess *s, const char *hdr, const void *bin, size_t nbin, i
 	for (;;) {
 		json_t *j;
 		struct kv_msg m;
-		int wait = t->has_reply && speak ? SPEECH_GRACE_MS : s->timeout_ms;
+		/* after the reply only a short wait for a speech header (kefud leaves it out when
+		 * synthesis fails); once announced, the WAV gets the full time-out */
+		int wait = t->has_reply && speak && !want_speech ? SPEECH_GRACE_MS : s->timeout_ms;
 		int r = next_frame(s, &j, &m, wait, err, errlen);
 		if (r < 0)
 			return 1;
 		if (r == 0) {
-			if (t->has_reply && !want_speech)
+			if (t->has_reply && speak && !want_speech)
 				return 0;   /* the spoken reply was left out (kefud logs why) */
 			snprintf(err, errlen, "no %s from kefud within %d ms",
 				 t->has_reply ? "spoken reply" : "answer", wait);
