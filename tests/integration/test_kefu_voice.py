@@ -13,6 +13,8 @@
   reply: as many samples as the reply's WAV, not silent.
 - push-to-talk on the same PCM with kefud asking "Did you say ...?" (asr_threshold 0.99):
   the prompt and its numbered quick replies are shown, and "1" + Enter sends the first.
+- kefud stopped and started again (same port and database) between two spoken questions:
+  the second turn reconnects, resumes the session and is answered.
 - errors: kefud unreachable (3), an unknown device (2), an unreadable or non-audio --input
   (4), a server error code printed with its message (audio_too_long; exit 5).
 Skipped (77) only when kefu-voice was not built (no PortAudio) or ALSA's configuration is
@@ -289,6 +291,39 @@ def run():
         if p.poll() is None:
             p.kill()
             p.wait()
+
+    # ---- kefud restarts between two questions: the same session goes on --------------
+    port3 = free_port()
+    d3 = kt.Kefud("--workers", "1", "--listen", "127.0.0.1:%d" % port3,
+                  name="kefud-restart").start()
+    check(d3.port == port3, "kefud did not take --listen %d (port %r)", port3, d3.port)
+    gap_raw = os.path.join(tmp, "gap.raw")
+    with open(gap_raw, "wb") as f:
+        f.write(silence(0.5) + lost + silence(8.0) + topup + silence(3.0))
+    os.makedirs(os.path.join(tmp, "gap"))
+    env_gap = alsa_env(os.path.join(tmp, "gap"), {"kefugap": (gap_raw, "/dev/null")})
+    p = subprocess.Popen([VOICE, "--device", "kefugap", "--hands-free", "--turns", "2",
+                          "--json", "--url", "ws://127.0.0.1:%d/ws" % port3],
+                         env=dict(os.environ, **env_gap), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(p.stdout.readline() or "null")
+        check(first and first["error"] is None, "restart: first turn %r", first)
+        d3.stop()                  # while the pause is being spoken
+        d3.start()
+        out, err = p.communicate(timeout=TIMEOUT)
+        kt.log("restart run:\n%s%s", out, err[-800:])
+        second = json.loads(out.splitlines()[0]) if out.strip() else None
+        check(p.returncode == 0 and second, "restart: exit %d, %r", p.returncode, out)
+        check(second["session"] == first["session"] and second.get("resent") is True,
+              "after the restart: session %r (was %r), resent %r", second["session"],
+              first["session"], second.get("resent"))
+        check_turn(second, ["top", "account"], topup_id, "after the restart")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    d3.stop()
 
     kt.log("--input: reply %s ms after the clip was sent (median %.0f)",
            ", ".join("%.0f" % x for x in latencies), statistics.median(latencies))
