@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -82,7 +83,8 @@ static const struct option_def options[] = {
 	{ "max_image_pixels", OPT_INT, O(max_image_pixels), "40000000", 1, 1 << 30,
 	  "largest picture accepted, width x height from its header" },
 	{ "image_embed", OPT_STR, O(image_embed), "mobilenet_v2_imagenet", 0, 0,
-	  "CNN (models/NAME.kfm) whose picture embedding the fusion model reads" },
+	  "CNN (models/NAME.kfm) whose picture embedding the catalogue and fusion model read "
+	  "(the default falls back to mobilenet_v2_mid when its file is absent)" },
 	{ "image_blocklist", OPT_STR, O(image_blocklist), "", 0, 0,
 	  "file of SHA-256 digests (hex, one per line) of pictures always refused as unsafe" },
 };
@@ -238,6 +240,24 @@ static int is_flag(const char *a)
 	return a[0] == '-' && a[1] == '-' && a[2];
 }
 
+/* The default picture embedding is converted from the workplace's shared ImageNet model,
+ * which a machine may not have (scripts/post-setup.d/30-nsfwjs.sh); the nsfwjs one from
+ * npm always is there, so the default falls back to it rather than leaving pictures
+ * without an embedding (no catalogue, no fusion).  A value set by the operator is kept. */
+static void embed_fallback(struct kefu_conf *c)
+{
+	char want[2 * CONF_STR_MAX + 8], alt[2 * CONF_STR_MAX + 8];
+
+	if (strcmp(c->image_embed, "mobilenet_v2_imagenet"))
+		return;
+	snprintf(want, sizeof want, "%s/%s.kfm", c->models, c->image_embed);
+	snprintf(alt, sizeof alt, "%s/mobilenet_v2_mid.kfm", c->models);
+	if (access(want, R_OK) == 0 || access(alt, R_OK) != 0)
+		return;
+	LOG_INFO("%s absent: image_embed falls back to mobilenet_v2_mid", want);
+	snprintf(c->image_embed, sizeof c->image_embed, "mobilenet_v2_mid");
+}
+
 int conf_parse_args(struct kefu_conf *c, int argc, char **argv, const char *prog,
 		    char **positional, int max_pos, int *n_pos, char *err, size_t errlen)
 {
@@ -313,6 +333,7 @@ int conf_parse_args(struct kefu_conf *c, int argc, char **argv, const char *prog
 			return -1;
 		}
 	}
+	embed_fallback(c);
 	return 0;
 }
 

@@ -203,8 +203,13 @@ def run():
     # a fusion model in the store (SIGHUP loads it): the words are the same, the picture
     # chooses the answer
     fixture = os.path.join(os.path.dirname(kt.KEFUD), "fusion_fixture")
-    out = subprocess.run([fixture, d.db, os.path.join(kt.SRCDIR, "models"),
-                             "mobilenet_v2_imagenet",
+    models = os.path.join(kt.SRCDIR, "models")
+    # kefud's image_embed: the ImageNet CNN, or its fallback when setup had no shared copy
+    embed = "mobilenet_v2_imagenet"
+    if not os.path.exists(os.path.join(models, embed + ".kfm")):
+        embed = "mobilenet_v2_mid"
+    kt.log("fusion fixture on the %s embedding", embed)
+    out = subprocess.run([fixture, d.db, models, embed,
                              "shoes=" + os.path.join(TESTDATA, "cnn_shoes.png"),
                              "tshirt=" + os.path.join(TESTDATA, "cnn_tshirt.png")],
                             capture_output=True, timeout=TIMEOUT)
