@@ -3,8 +3,11 @@
 #define KEFU_COMMON_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 uint64_t cm_now_us(void);      /* CLOCK_MONOTONIC, microseconds */
 int64_t cm_wall_ms(void);      /* CLOCK_REALTIME, milliseconds since the epoch */
+/* The CLOCK_REALTIME instant ms milliseconds from now (pthread_cond_timedwait's clock). */
+struct timespec cm_deadline(int ms);
 
 #endif

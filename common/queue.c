@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
+
 struct cm_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty, not_full;
@@ -109,15 +111,8 @@ size_t cm_queue_pop_many(struct cm_queue *q, void **out, size_t max, int timeout
 	size_t got = 0;
 	struct timespec dl;
 
-	if (timeout_ms > 0) {
-		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_sec += timeout_ms / 1000;
-		dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
-	}
+	if (timeout_ms > 0)
+		dl = cm_deadline(timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (!q->closed && q->n == 0 && timeout_ms != 0) {
 		if (timeout_ms < 0)

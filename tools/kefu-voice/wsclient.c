@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "queue.h"
 
 #define TX_CHUNK 32768
@@ -81,20 +82,6 @@ static void set_state(kv_ws *c, int st, const char *why)
 	pthread_mutex_unlock(&c->lock);
 	if (st == ST_CLOSED)
 		cm_queue_close(c->rx);   /* after the state: a woken reader sees CLOSED */
-}
-
-/* The CLOCK_REALTIME time ms milliseconds from now (for pthread_cond_timedwait). */
-static struct timespec deadline(int ms)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
 }
 
 /* Service thread: a whole message arrived in c->cur; queue it. */
@@ -334,7 +321,7 @@ kv_ws *kv_ws_open(const char *url, int timeout_ms, int *bad_url, char *err, size
 		free(c);
 		return NULL;
 	}
-	struct timespec until = deadline(timeout_ms);
+	struct timespec until = cm_deadline(timeout_ms);
 	pthread_mutex_lock(&c->lock);
 	int rc = 0;
 	while (c->state == ST_CONNECTING && rc != ETIMEDOUT)
@@ -402,7 +389,7 @@ void kv_ws_close(kv_ws *c)
 	if (open) {
 		/* let the close handshake go out, a moment at most */
 		lws_cancel_service(c->ctx);
-		struct timespec until = deadline(1000);
+		struct timespec until = cm_deadline(1000);
 		pthread_mutex_lock(&c->lock);
 		int rc = 0;
 		while (c->state != ST_CLOSED && rc != ETIMEDOUT)
