@@ -28,9 +28,13 @@
 
 #include "log.h"
 
-/* Search limits measured on bench/speech (docs/speech.md): with the mixed LM pocketsphinx's
- * defaults ran at RTF 0.47 (WER 11.7 %) on 40 clips; at most 3000 active HMMs and 5 word exits
- * per frame with a 10-frame phone lookahead ran at 0.34 (WER 11.2 %) under the same load. */
+/* Search limits measured on bench/speech (docs/speech.md, rtf_sweep.sh: mixed LM, 103 flite
+ * clips, one pinned core, thread CPU time): at most 3000 active HMMs, 5 word exits per frame,
+ * a 10-frame phone lookahead and pocketsphinx's flat-lexicon second pass: RTF 0.199, WER
+ * 10.0 %, spoken intent 84.5 %.  Without the second pass (-fwdflat no) and at most 2000 HMMs:
+ * RTF 0.136 but WER 12.3 %, 3.4 points less spoken intent on the en_smoke paraphrases, word
+ * posteriors higher (fewer "Did you say?"), and kefud's voice test heard "how do I top up"
+ * as "can deny top up" at confidence 0.92; not taken. */
 #define ASR_SPEED_ARGS "-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10"
 
 struct asr_decoder {
