@@ -1,15 +1,17 @@
 /* speech/domain.c — the store's domain language model and pronunciations, in one call.
  *
- * `kefu train`, `kefu eval-speech` and kefud (when it has no stored model yet) turn the
- * store's texts (example questions, answer titles) into the two files an asr_decoder reads
- * beside the generic model (struct asr_model_paths):
+ * kefud (its language-model builder, at start and after SIGHUP), `kefu eval-speech` and
+ * bench/speech turn a store's texts (example questions, answer titles) into the two files an
+ * asr_decoder reads beside the generic model (struct asr_model_paths):
  *   DIR/domain.arpa   trigram interpolated Kneser-Ney model of the texts (lm.c)
  *   DIR/extra.dict    pronunciations, from flite's letter-to-sound rules (lex.c), of the
  *                     model's words that cmudict lacks (product and brand names, new words)
  * Each file is written under a temporary name and renamed into place, so a decoder being
  * created from the previous files (a reload) never reads a half-written one.
  *
- * Runs on the calling thread (a trainer or a worker at start-up); it holds no state.
+ * Runs on the calling thread (kefud's builder or signal thread, the kefu or bench main
+ * thread); it holds no state.  flite's one-time lexicon set-up inside asr_lex_create is
+ * serialised by sp_flite_lock, so a build may run beside a worker's spoken reply.
  */
 #include "speech.h"
 #include "speech_int.h"
