@@ -29,13 +29,17 @@
 #include "log.h"
 
 /* Search limits measured on bench/speech (docs/speech.md, rtf_sweep.sh: mixed LM, 103 flite
- * clips, one pinned core, thread CPU time): at most 3000 active HMMs, 5 word exits per frame,
- * a 10-frame phone lookahead and pocketsphinx's flat-lexicon second pass: RTF 0.199, WER
- * 10.0 %, spoken intent 84.5 %.  Without the second pass (-fwdflat no) and at most 2000 HMMs:
- * RTF 0.136 but WER 12.3 %, 3.4 points less spoken intent on the en_smoke paraphrases, word
- * posteriors higher (fewer "Did you say?"), and kefud's voice test heard "how do I top up"
- * as "can deny top up" at confidence 0.92; not taken. */
-#define ASR_SPEED_ARGS "-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10"
+ * clips, one pinned core, thread CPU time).  At most 3000 active HMMs, 5 word exits per frame,
+ * a 10-frame phone lookahead: RTF 0.234 on a shared core (0.199 on a quiet one), WER 10.0 %.
+ * The flat-lexicon second pass searching successors within 10 frames (not 25) and words with
+ * at least 2 end frames (not 4): 0.188 on the same shared core, WER 9.9 %, the same spoken
+ * intent, and on the 208 en_smoke paraphrase clips WER 10.3 % (10.25), spoken intent 92.3 %
+ * (92.8: one clip) with as many clips under asr_threshold (12).  Dropping the second pass
+ * (-fwdflat no -maxhmmpf 2000) ran at 0.136 but cost 3.4 points of spoken intent on the
+ * paraphrases, raised the word posteriors, and made kefud's voice test hear "how do I top
+ * up" as "can deny top up" at confidence 0.92: not taken. */
+#define ASR_SPEED_ARGS "-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10", \
+	"-fwdflatefwid", "2", "-fwdflatsfwin", "10"
 
 struct asr_decoder {
 	ps_decoder_t *ps;
