@@ -8,8 +8,6 @@ the store left as it was.
 """
 import json
 import os
-import subprocess
-import sys
 import tempfile
 
 import kefutest as kt
@@ -18,31 +16,20 @@ from kefutest import check
 DATA = os.path.join(kt.SRCDIR, "tests", "data", "rasa")
 
 
-def kefu(*args, ok=True):
-    out = subprocess.run([kt.KEFU] + list(args), capture_output=True, timeout=120)
-    if ok:
-        check(out.returncode == 0, "kefu %s failed: %s", " ".join(args),
-              out.stderr.decode(errors="replace"))
-    return out.returncode, out.stdout.decode(), out.stderr.decode(errors="replace")
-
-
 def export(db):
-    return {a["title"]: a for a in json.loads(kefu("export", "--db", db)[1])["answers"]}
+    return {a["title"]: a for a in json.loads(kt.run_kefu("export", "--db", db)[1])["answers"]}
 
 
 def ask(db, text):
-    return json.loads(kefu("ask", "--db", db, "--json", text)[1])
+    return json.loads(kt.run_kefu("ask", "--db", db, "--json", text)[1])
 
 
 def run():
-    if not kt.KEFU:
-        print("kefu CLI not built: skipped")
-        sys.exit(77)
     tmp = tempfile.mkdtemp(prefix="kefu-it-")
     db = os.path.join(tmp, "kefu.db")
     nlu, domain = os.path.join(DATA, "nlu.yml"), os.path.join(DATA, "domain.yml")
 
-    _, out, _ = kefu("import", "--db", db, nlu, "--domain", domain)
+    _, out, _ = kt.run_kefu("import", "--db", db, nlu, "--domain", domain)
     check("4 new answers, 11 new example questions" in out, "import summary: %s", out)
     check("1 intents have no utter_ response" in out, "disabled intents reported: %s", out)
     a = export(db)
@@ -64,23 +51,23 @@ def run():
     r = ask(db, "when are you open")
     check(r["title"] != "opening_hours", "a disabled answer is never given: %s", r)
 
-    _, out, _ = kefu("import", "--db", db, nlu, "--domain", domain)
+    _, out, _ = kt.run_kefu("import", "--db", db, nlu, "--domain", domain)
     check("0 new answers, 0 new example questions, 11 already there" in out,
           "re-import adds nothing: %s", out)
 
     # Without the domain file, every intent lacks a response: all imported disabled.
     db2 = os.path.join(tmp, "nodomain.db")
-    _, out, _ = kefu("import", "--db", db2, nlu)
+    _, out, _ = kt.run_kefu("import", "--db", db2, nlu)
     check("4 intents have no utter_ response" in out, "no domain: %s", out)
 
     broken = os.path.join(tmp, "broken.yml")
     with open(broken, "w") as f:
         f.write('version: "3.1"\nnlu:\n- intent: x\n  examples: no pipe here\n')
-    rc, out, err = kefu("import", "--db", db, broken, ok=False)
+    rc, out, err = kt.run_kefu("import", "--db", db, broken, ok=False)
     check(rc == 1 and "line 4" in err and "examples: |" in err,
           "broken YAML refused with its line: rc %d, %s", rc, err)
     check(export(db) == a, "the store is unchanged after a refused import")
-    rc, _, err = kefu("import", "--db", db, os.path.join(tmp, "missing.yml"), ok=False)
+    rc, _, err = kt.run_kefu("import", "--db", db, os.path.join(tmp, "missing.yml"), ok=False)
     check(rc == 1 and "missing.yml" in err, "missing file: rc %d, %s", rc, err)
     print("rasa import: ok")
 

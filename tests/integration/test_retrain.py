@@ -6,8 +6,6 @@ the connection opened before the retraining — never reconnected — gets the n
 """
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -41,23 +39,13 @@ def write_csv(path, answers):
                 f.write('"%s","%s","%s"\n' % (q, title, body))
 
 
-def kefu(*args):
-    out = subprocess.run([kt.KEFU] + list(args), capture_output=True, timeout=300)
-    check(out.returncode == 0, "kefu %s failed: %s", " ".join(args),
-          out.stderr.decode(errors="replace"))
-    return out.stdout.decode()
-
-
 def run():
-    if not kt.KEFU:
-        print("kefu CLI not built: skipped")
-        sys.exit(77)
     tmp = tempfile.mkdtemp(prefix="kefu-it-")
     db = os.path.join(tmp, "kefu.db")
     csv = os.path.join(tmp, "store.csv")
     write_csv(csv, STORE)
-    kefu("import", "--db", db, "--demo", "false", csv)
-    out = kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")
+    kt.run_kefu("import", "--db", db, "--demo", "false", csv)
+    out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
     kt.log("first training: %s", out.strip())
 
     d = kt.Kefud("--demo", "false", db=db, tmp=tmp).start()
@@ -75,8 +63,8 @@ def run():
     # retrain with a new answer while the connection stays open
     csv2 = os.path.join(tmp, "new.csv")
     write_csv(csv2, [NEW])
-    kefu("import", "--db", db, "--demo", "false", csv2)
-    out = kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")
+    kt.run_kefu("import", "--db", db, "--demo", "false", csv2)
+    out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
     kt.log("second training: %s", out.strip())
     d.signal(signal.SIGHUP)
     deadline = time.monotonic() + 30

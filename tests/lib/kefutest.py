@@ -562,6 +562,20 @@ def read_tsv(name):
     return rows
 
 
+def run_kefu(*args, ok=True, timeout=600):
+    """Runs the kefu CLI with args; returns (returncode, stdout, stderr) as text.  With ok,
+    a non-zero exit fails the test with kefu's stderr.  Skips the test (exit 77) when the
+    CLI was not built."""
+    if not KEFU:
+        print("kefu CLI not built: skipped")
+        sys.exit(77)
+    out = subprocess.run([KEFU] + list(args), capture_output=True, timeout=timeout)
+    err = out.stderr.decode(errors="replace")
+    if ok:
+        check(out.returncode == 0, "kefu %s failed: %s", " ".join(args), err)
+    return out.returncode, out.stdout.decode(), err
+
+
 def kefu_stats(db):
     """Session-log counts of db: `kefu stats --json` when the CLI is built, else a
     direct read-only SQLite query.  Returns a dict with at least sessions,
