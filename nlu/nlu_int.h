@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "bm25.h"
+#include "hash.h"
 #include "nlu.h"
 #include "text.h"
 
@@ -125,7 +126,7 @@ struct nlu_glove;
 
 /* Hash of the training data: FNV-1a 64 folded over every example (answer id, text) in
  * store order; NLU_DATA_HASH_INIT starts it.  Written as 16 hex digits in model files. */
-#define NLU_DATA_HASH_INIT 0xcbf29ce484222325ull
+#define NLU_DATA_HASH_INIT CM_FNV1A_INIT
 uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text);
 /* Loads the model file blob[0..len) into bot when it was trained on data hashing to
  * data_hash; its classes are answer ids.  Opens <models>/glove-100d.kfv for a model

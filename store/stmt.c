@@ -177,3 +177,20 @@ int store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 	store_stmt_done(s);
 	return out;
 }
+
+int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
+	       int (*row)(void *arg, sqlite3_stmt *s), void *arg)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r = row(arg, s);
+		if (r) {
+			store_stmt_done(s);
+			return r;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
+	store_stmt_done(s);
+	return rc;
+}

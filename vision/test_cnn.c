@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cnn_kernels.h"
+#include "rng.h"
 #include "tensor.h"
 
 static int failures;
@@ -31,8 +32,7 @@ static int failures;
 static uint32_t rng = 2463534242u;
 static float frand(void)
 {
-	rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-	return (float)(rng % 20001) / 10000.f - 1.f;
+	return (float)(cm_xorshift32(&rng) % 20001) / 10000.f - 1.f;
 }
 
 static float naive_at(const struct vis_k_conv *g, const float *in, const float *w, int oy,
