@@ -32,10 +32,6 @@
 #define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(4))
 #define KD_JPEG_SIDE 1600    /* JPEGs are DCT-downscaled while decoding to >= this side */
 
-static const char refusal_text[] =
-	"Sorry, I can't look at this picture. Please send a photo or screenshot of the "
-	"product, receipt or error message you need help with, or describe it in words.";
-
 /* ---- small helpers ------------------------------------------------------------------- */
 
 static double now_s(void)
@@ -360,10 +356,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 		goto oom;
 
 	if (res.conf < c->asr_threshold) {
-		char *text = malloc(strlen(res.text) + 32);
+		char *text = store_text_fill(store_text(nlu_bot_texts(w->bot), "did_you_say",
+							store_text_lang(res.text)), "transcript", res.text);
 		rmeta = did_you_say_meta(&res, job->id);
-		if (text)
-			sprintf(text, "Did you say \u201c%s\u201d?", res.text);
 		r->fallback = 1;
 		rc = text && rmeta ? set_reply(turn, r, job->id, text, 0, res.conf, rmeta) : -1;
 		free(text);
@@ -638,7 +633,8 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	}
 	if (!turn || !rmeta || oom)
 		goto oom;
-	if (seen.unsafe && set_reply(turn, r, job->id, refusal_text, 0, 0, rmeta))
+	if (seen.unsafe && set_reply(turn, r, job->id, store_text(nlu_bot_texts(w->bot),
+				     "picture_refused", store_text_lang(job->text)), 0, 0, rmeta))
 		goto oom;
 	cmeta = json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s}", "upload", "image", "mime",
 			  job->mime, "bytes", (json_int_t)turn->attachment->len, "format",

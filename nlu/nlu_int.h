@@ -84,7 +84,15 @@ struct nlu_bot {
 	struct nlu_enc *enc;
 	struct nlu_glove *glove;  /* its word vectors (NULL: linear half only) */
 	int32_t *enc_answer;      /* model class -> answer index, -1: none (OOS class) */
+	/* kefu's own words (store_texts_load at nlu_bot_load, NULL: the defaults), and the
+	 * three the bot says itself, resolved once; [0] English, [1] Chinese */
+	struct store_texts *texts;
+	const char *fallback[2], *no_match[2], *empty[2];
 };
+
+/* Takes over t (NULL: the defaults) as bot's texts; called while building, before the
+ * bot is shared. */
+void nlu_bot_set_texts(struct nlu_bot *bot, struct store_texts *t);
 
 #define NLU_QUERY_BYTES 4096   /* longer customer texts are cut (see text.h) */
 #define NLU_QUERY_TOKENS 512

@@ -77,6 +77,13 @@ static const char *const sql_text[SQ__COUNT] = {
 			 " FROM models WHERE kind = ?1 RETURNING version",
 	[SQ_MODEL_LATEST] = "SELECT blob, version FROM models WHERE kind = ?1"
 			    " ORDER BY version DESC LIMIT 1",
+
+	[SQ_TEXTS_ALL] = "SELECT key, lang, text FROM texts",
+	/* ?1 key ?2 lang ?3 text ?4 now */
+	[SQ_TEXT_SET] = "INSERT INTO texts (key, lang, text, updated_ms) VALUES (?1, ?2, ?3, ?4)"
+			" ON CONFLICT (key, lang) DO UPDATE SET text = ?3, updated_ms = ?4",
+	/* ?1 key ?2 lang */
+	[SQ_TEXT_RESET] = "DELETE FROM texts WHERE key = ?1 AND lang = ?2",
 };
 
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id)

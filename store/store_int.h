@@ -44,6 +44,10 @@ enum store_stmt_id {
 	/* models.c */
 	SQ_MODEL_PUT,
 	SQ_MODEL_LATEST,
+	/* texts.c */
+	SQ_TEXTS_ALL,
+	SQ_TEXT_SET,
+	SQ_TEXT_RESET,
 	SQ__COUNT
 };
 
