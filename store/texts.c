@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "store_int.h"
+#include "utf8.h"
 
 #define N_LANGS 2
 static const char *const langs[N_LANGS] = { "en", "zh" };
@@ -178,19 +179,7 @@ void store_texts_free(struct store_texts *t)
 
 const char *store_text_lang(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; p && *p; p++) {
-		if ((*p & 0xF0) != 0xE0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-			continue;
-		unsigned cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
-			      (p[2] & 0x3F);
-		if ((cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-		    (cp >= 0xFF00 && cp <= 0xFFEF))
-			return "zh";
-		p += 2;
-	}
-	return "en";
+	return cm_utf8_has_cjk(s) ? "zh" : "en";
 }
 
 const char *store_text_lang_accept(const char *accept)
