@@ -28,6 +28,10 @@ int main(void)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK(!cm_utf8_valid(bad[i], strlen(bad[i])));
 	CHECK(!cm_utf8_valid("a\0b", 3));
+	CHECK(cm_utf8_has_cjk("我的卡丢了") && cm_utf8_has_cjk("card 丢了") && cm_utf8_has_cjk("。"));
+	CHECK(cm_utf8_has_cjk("\xEF\xBC\x9F"));              /* U+FF1F full-width ? */
+	CHECK(!cm_utf8_has_cjk("I lost my card \xE2\x80\x94 \xC3\xA9"));   /* — é */
+	CHECK(!cm_utf8_has_cjk("") && !cm_utf8_has_cjk(NULL) && !cm_utf8_has_cjk("\xE4\xB8"));
 	CHECK(cm_utf8_prefix("我的", 6, 4) == 3);
 	CHECK(cm_utf8_prefix("abc", 3, 10) == 3);
 

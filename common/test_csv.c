@@ -1,6 +1,7 @@
 /* common/test_csv.c — unit tests for the RFC 4180 reader (csv.c).  With an argument
  * (a CSV file path) it also reads that whole file and prints the record count. */
 #include "csv.h"
+#include "file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,15 +62,10 @@ static void bad(const char *text, const char *want_err)
 
 static int read_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	size_t got;
+	char *data = cm_read_file(path, &got);
+	if (!data)
 		return -1;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *data = malloc((size_t)n + 1);
-	size_t got = fread(data, 1, (size_t)n, f);
-	fclose(f);
 
 	struct cm_csv r;
 	long records = 0, multiline = 0;

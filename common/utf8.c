@@ -51,3 +51,20 @@ size_t cm_utf8_prefix(const char *str, size_t len, size_t max)
 		n--;
 	return n;
 }
+
+int cm_utf8_has_cjk(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; p && *p; p++) {
+		if ((*p & 0xF0) != 0xE0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			continue;
+		unsigned cp = ((unsigned)(p[0] & 0x0F) << 12) | ((unsigned)(p[1] & 0x3F) << 6) |
+			      (p[2] & 0x3F);
+		if ((cp >= 0x2E80 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+		    (cp >= 0xFF00 && cp <= 0xFFEF))
+			return 1;
+		p += 2;
+	}
+	return 0;
+}

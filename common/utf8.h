@@ -12,4 +12,10 @@ int cm_utf8_valid(const char *s, size_t len);
  * boundary and is at most max bytes (for truncating titles safely). */
 size_t cm_utf8_prefix(const char *s, size_t len, size_t max);
 
+/* 1 if the NUL-terminated s (NULL: no) holds a CJK character: U+2E80..U+9FFF (radicals,
+ * CJK punctuation, kana, ideographs), U+F900..U+FAFF (compatibility ideographs) or
+ * U+FF00..U+FFEF (full-width forms); else 0.  How kefu tells Chinese from English text
+ * when it picks a language (store_text_lang, imports). */
+int cm_utf8_has_cjk(const char *s);
+
 #endif

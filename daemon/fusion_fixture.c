@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fusion.h"
+#include "file.h"
 #include "store.h"
 #include "tensor.h"
 #include "vision.h"
@@ -31,25 +32,6 @@ static const char *const questions[] = {
 	"can I get a refund for this", "return this please", "is it possible to return it",
 };
 #define N_Q (sizeof questions / sizeof questions[0])
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
-		*len = (size_t)n;
-	else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
 
 /* Variant v of img: bit 0 mirrors, bits 1-2 pick a 90 % crop corner (0: none). */
 static int variant(const struct vis_image *img, int v, struct vis_image *out)
@@ -123,7 +105,7 @@ int main(int argc, char **argv)
 			text_answer[n_texts++] = l;
 		}
 		answer_label[l] = l;
-		buf = slurp(eq + 1, &len);
+		buf = (unsigned char *)cm_read_file(eq + 1, &len);
 		if (!buf || vis_decode(buf, len, NULL, &img, err, sizeof err)) {
 			fprintf(stderr, "fusion_fixture: %s: %s\n", eq + 1, buf ? err : "unreadable");
 			free(buf);

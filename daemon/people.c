@@ -17,13 +17,6 @@
  * When the console exists it supplies this count. */
 #define KD_OPERATORS_ONLINE 0
 
-static const char handoff_en[] =
-	"No operator is available right now. We have kept your request: a person from our "
-	"team will pick up this conversation here as soon as one is free. Meanwhile you can "
-	"keep asking me.";
-static const char handoff_zh[] =
-	"目前没有人工客服在线。我们已保留您的请求，客服有空时会在这里接手本次对话。"
-	"在此期间您仍可以继续向我提问。";
 
 static int fail(struct kd_req *r, enum kd_err e, const char *msg)
 {
@@ -116,15 +109,6 @@ struct kd_job *kd_people_job_new(struct kd_req *r, uint64_t sid, uint64_t t_recv
 	return job;
 }
 
-/* 1 if s has a character of the CJK blocks U+3000..U+9FFF (UTF-8 lead bytes E3..E9). */
-static int has_cjk(const char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s >= 0xE3 && (unsigned char)*s <= 0xE9)
-			return 1;
-	return 0;
-}
-
 static void post_frame(struct kd_worker *w, const struct kd_job *job, json_t *j)
 {
 	struct kd_result *r = kd_result_new(job, KD_RES_FRAME);
@@ -173,7 +157,9 @@ void kd_people_run(struct kd_worker *w, struct kd_job *job)
 			post_frame(w, job, json_pack("{s:s, s:s}", "type", "ack", "id", job->id));
 		return;
 	case KD_JOB_HANDOFF: {
-		const char *text = has_cjk(job->text) ? handoff_zh : handoff_en;
+		kd_worker_refresh_bot(w);   /* its texts hold the hand-off answer */
+		const char *text = store_text(nlu_bot_texts(w->bot), "handoff",
+					      store_text_lang(job->text));
 
 		rc = store_handoff_request(w->st, job->session_id, job->text, text, &hid,
 					   &created);

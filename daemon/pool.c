@@ -29,10 +29,6 @@
 #include "queue.h"
 #include "tensor.h"
 
-static const char greeting[] =
-	"Hello! How can I help you today? You can write in English or Chinese. "
-	"您好！请问有什么可以帮您？";
-
 /* What the writer's done callback needs to finish a turn. */
 struct turn_ctx {
 	struct kd_pool *pool;
@@ -123,7 +119,9 @@ static void do_open(struct kd_worker *w, struct kd_job *job)
 	if (r) {
 		r->session_id = sid;
 		memcpy(r->token, token, sizeof token);
-		r->frame = kd_frame_welcome(token, greeting);
+		kd_worker_refresh_bot(w);   /* its texts hold the greeting */
+		r->frame = kd_frame_welcome(token, store_text(nlu_bot_texts(w->bot), "greeting",
+							      store_text_lang_accept(job->text)));
 	}
 	kd_post_or_fail(w->pool, job, r);
 }

@@ -47,7 +47,8 @@ struct kd_job {
 	uint64_t t_recv_us;              /* frame received (cm_now_us) */
 	char id[KD_ID_BYTES + 1];        /* client id of the frame (message, hello), or "" */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
-	char *text;                      /* message: malloc'd text; image: the words, or NULL */
+	char *text;                      /* message: malloc'd text; image: the words, or NULL;
+					    open: the Accept-Language header, or NULL */
 	size_t text_len;
 	unsigned char *data;             /* audio/image: malloc'd upload bytes */
 	size_t data_len;                 /* bytes received so far / in all */

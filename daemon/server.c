@@ -509,6 +509,11 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
 		if (!job)
 			return -1;
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0) {
+			char al[128];   /* the welcome's language (pool.c do_open) */
+			if (lws_hdr_copy(wsi, al, sizeof al, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0)
+				job->text = strdup(al);
+		}
 		submit(srv, pss, job);
 		return 0;
 

@@ -18,12 +18,12 @@
  * transcript/seen frame, so a resend of the same id answers from the log without
  * decoding again.  A clip or picture refused with an error is not logged.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "hash.h"
 #include "log.h"
 #include "media.h"
 #include "nlu.h"
@@ -32,28 +32,11 @@
 #define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(4))
 #define KD_JPEG_SIDE 1600    /* JPEGs are DCT-downscaled while decoding to >= this side */
 
-static const char refusal_text[] =
-	"Sorry, I can't look at this picture. Please send a photo or screenshot of the "
-	"product, receipt or error message you need help with, or describe it in words.";
-
 /* ---- small helpers ------------------------------------------------------------------- */
 
 static double now_s(void)
 {
 	return (double)cm_now_us() / 1e6;
-}
-
-/* Lowercase hex SHA-256 of data[0..len) into out.  0, or -1 (libcrypto failed). */
-static int sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (!EVP_Digest(len ? data : "", len, md, &n, EVP_sha256(), NULL) || n != 32)
-		return -1;
-	for (unsigned i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
 }
 
 static char *dumps(const json_t *j)
@@ -213,7 +196,7 @@ static struct store_turn *upload_turn(struct kd_job *job, const char *kind, char
 	a->unsafe = unsafe;
 	if (sha256)
 		memcpy(a->sha256, sha256, sizeof a->sha256);
-	else if (sha256_hex(job->data, job->data_len, a->sha256))
+	else if (cm_sha256_hex(job->data, job->data_len, a->sha256))
 		goto fail;
 	a->data = job->data;                       /* moves */
 	a->len = job->data_len;
@@ -373,10 +356,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 		goto oom;
 
 	if (res.conf < c->asr_threshold) {
-		char *text = malloc(strlen(res.text) + 32);
+		char *text = store_text_fill(store_text(nlu_bot_texts(w->bot), "did_you_say",
+							store_text_lang(res.text)), "transcript", res.text);
 		rmeta = did_you_say_meta(&res, job->id);
-		if (text)
-			sprintf(text, "Did you say \u201c%s\u201d?", res.text);
 		r->fallback = 1;
 		rc = text && rmeta ? set_reply(turn, r, job->id, text, 0, res.conf, rmeta) : -1;
 		free(text);
@@ -546,12 +528,12 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 		return 0;
 	}
 	/* a picture on the operator's blocklist is refused whatever the model says */
-	if (!seen.unsafe && sha256_hex(job->data, job->data_len, sha) == 0 &&
+	if (!seen.unsafe && cm_sha256_hex(job->data, job->data_len, sha) == 0 &&
 	    kd_media_blocked(p->media, sha)) {
 		LOG_INFO("picture %s is on the image_blocklist", job->id);
 		seen.unsafe = 1;
 	}
-	if (!sha[0] && sha256_hex(job->data, job->data_len, sha))
+	if (!sha[0] && cm_sha256_hex(job->data, job->data_len, sha))
 		goto oom;
 	LOG_DEBUG("picture %s: %dx%d %s, text '%s', unsafe %d, ms decode %.1f ocr %.1f codes "
 		  "%.1f cnn %.1f", job->id, seen.w, seen.h, vis_format_name(seen.format),
@@ -651,7 +633,8 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	}
 	if (!turn || !rmeta || oom)
 		goto oom;
-	if (seen.unsafe && set_reply(turn, r, job->id, refusal_text, 0, 0, rmeta))
+	if (seen.unsafe && set_reply(turn, r, job->id, store_text(nlu_bot_texts(w->bot),
+				     "picture_refused", store_text_lang(job->text)), 0, 0, rmeta))
 		goto oom;
 	cmeta = json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s}", "upload", "image", "mime",
 			  job->mime, "bytes", (json_int_t)turn->attachment->len, "format",

@@ -13,6 +13,7 @@
 
 #include "fusion_int.h"
 #include "glove.h"
+#include "hash.h"
 #include "log.h"
 #include "store.h"
 
@@ -42,11 +43,7 @@ struct build {
 
 static void hash_bytes(uint64_t *h, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		*h ^= b[i];
-		*h *= 0x100000001b3ull;
-	}
+	*h = cm_fnv1a(*h, p, n);
 }
 
 static int grow(void **p, size_t *cap, size_t n, size_t elem)
@@ -254,7 +251,7 @@ static void build_free(struct build *b)
 int fu_train_store(struct store *st, const char *models, struct fu_store_result *r,
 		   char *err, size_t errlen)
 {
-	struct build b = { .st = st, .hash = 0xcbf29ce484222325ull };
+	struct build b = { .st = st, .hash = CM_FNV1A_INIT };
 	struct models mc = { 0 };
 	struct nlu_glove *glove = NULL;
 	struct fu_model *m = NULL;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fusion.h"
+#include "rng.h"
 #include "store.h"
 #include "tensor.h"
 
@@ -45,10 +46,7 @@ static uint64_t rng = 88172645463325252ull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return cm_xorshift64(&rng);
 }
 
 static float urand(void)

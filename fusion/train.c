@@ -20,10 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adam.h"
 #include "clock.h"
 #include "fusion_int.h"
 #include "glove.h"
 #include "log.h"
+#include "rng.h"
 #include "tensor.h"
 
 struct ex {
@@ -63,26 +65,16 @@ struct trainer {
 	uint64_t rng;
 };
 
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
 static float rnd_normal(uint64_t *s)
 {
-	double u1 = ((double)(rnd(s) >> 11) + 1.0) / 9007199254740993.0;
-	double u2 = (double)(rnd(s) >> 11) / 9007199254740992.0;
+	double u1 = ((double)(cm_xorshift64star(s) >> 11) + 1.0) / 9007199254740993.0;
+	double u2 = (double)(cm_xorshift64star(s) >> 11) / 9007199254740992.0;
 	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
 static int rnd_below(uint64_t *s, int n)
 {
-	return (int)(rnd(s) % (uint64_t)n);
+	return (int)(cm_xorshift64star(s) % (uint64_t)n);
 }
 
 static void init_normal(float *w, size_t n, float sd, uint64_t *s)
@@ -163,7 +155,7 @@ static int draw_epoch(struct trainer *tr, struct fu_train_stats *st)
 				if (push_ex(tr, (int)t, tr->lab_pic[lo + rnd_below(&tr->rng, n)], a))
 					return -1;
 		} else if (tr->n_all_pic > 0 &&
-			   (double)(rnd(&tr->rng) >> 11) / 9007199254740992.0 < p_off) {
+			   (double)(cm_xorshift64star(&tr->rng) >> 11) / 9007199254740992.0 < p_off) {
 			if (push_ex(tr, (int)t, tr->all_pic[rnd_below(&tr->rng, tr->n_all_pic)], a))
 				return -1;
 			n_off++;
@@ -178,7 +170,7 @@ static int draw_epoch(struct trainer *tr, struct fu_train_stats *st)
 		n_img++;
 	}
 	for (size_t i = tr->n_ex; i > 1; i--) {
-		size_t j = rnd(&tr->rng) % i;
+		size_t j = cm_xorshift64star(&tr->rng) % i;
 		struct ex x = tr->ex[i - 1];
 		tr->ex[i - 1] = tr->ex[j];
 		tr->ex[j] = x;
@@ -190,18 +182,6 @@ static int draw_epoch(struct trainer *tr, struct fu_train_stats *st)
 		st->n_offtopic = n_off;
 	}
 	return 0;
-}
-
-static void adam_step(struct adam *a, const float *g, float lr, float wd, long t)
-{
-	const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-	float c1 = 1.f - powf(b1, (float)t), c2 = 1.f - powf(b2, (float)t);
-	for (size_t i = 0; i < a->n; i++) {
-		float gi = g[i] + wd * a->p[i];
-		a->m[i] = b1 * a->m[i] + (1 - b1) * gi;
-		a->v[i] = b2 * a->v[i] + (1 - b2) * gi * gi;
-		a->p[i] -= lr * (a->m[i] / c1) / (sqrtf(a->v[i] / c2) + eps);
-	}
 }
 
 /* Row-wise AdaGrad on one sparse row: row -= lr / sqrt(acc) · val · g. */
@@ -321,8 +301,8 @@ static double run_batch(struct trainer *tr, const struct ex *ex, int nb)
 	tr->step++;
 	for (int k = 0; k < N_ADAM; k++)
 		if (tr->adam[k].n)
-			adam_step(&tr->adam[k], tr->grad[k], tr->o->lr, k == 2 ? 0.f : tr->o->wd,
-				  tr->step);
+			cm_adam_step(tr->adam[k].p, tr->grad[k], tr->adam[k].m, tr->adam[k].v,
+				     tr->adam[k].n, tr->o->lr, k == 2 ? 0.f : tr->o->wd, tr->step);
 	(void)d;
 	return loss;
 }
@@ -520,7 +500,7 @@ static void hold_out(unsigned char *in, size_t n, const int *group, size_t n_gro
 		if (want < 1)
 			want = 1;
 		while (want) {          /* random members of g, without repeats */
-			size_t k = rnd(s) % cnt, seen = 0;
+			size_t k = cm_xorshift64star(s) % cnt, seen = 0;
 			for (size_t i = 0; i < n; i++)
 				if ((size_t)group[i] == g && seen++ == k) {
 					if (in[i]) {

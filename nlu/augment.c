@@ -7,16 +7,9 @@
 #include <string.h>
 
 #include "model.h"
+#include "rng.h"
 
 static const char *const rows[] = { "qwertyuiop", "asdfghjkl", "zxcvbnm" };
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static char neighbour(char c, uint64_t *s)
 {
@@ -28,7 +21,7 @@ static char neighbour(char c, uint64_t *s)
 				return rows[r][1];
 			if (i == n - 1)
 				return rows[r][n - 2];
-			return rows[r][rnd(s) & 1 ? i + 1 : i - 1];
+			return rows[r][cm_xorshift64(s) & 1 ? i + 1 : i - 1];
 		}
 	}
 	return c;
@@ -61,7 +54,7 @@ char *nlu_augment(const char *text, uint64_t *s)
 			j++;
 		}
 		size_t len = j - i;
-		uint64_t r = rnd(s) % 100;
+		uint64_t r = cm_xorshift64(s) % 100;
 		if (words > 3 && r < 7) {        /* drop the word */
 			i = j;
 			continue;
@@ -69,8 +62,8 @@ char *nlu_augment(const char *text, uint64_t *s)
 		memcpy(out + o, text + i, len);
 		if (alpha && len >= 4 && r < 40) {
 			char *w = out + o;
-			size_t at = 1 + rnd(s) % (len - 2);
-			switch (rnd(s) % 4) {
+			size_t at = 1 + cm_xorshift64(s) % (len - 2);
+			switch (cm_xorshift64(s) % 4) {
 			case 0: w[at] = neighbour(w[at] >= 'A' && w[at] <= 'Z' ? (char)(w[at] + 32) : w[at], s); break;
 			case 1: memmove(w + at, w + at + 1, len - at - 1); len--; break;
 			case 2: memmove(w + at + 1, w + at, len - at); len++; break;

@@ -21,13 +21,8 @@
 
 #include "log.h"
 #include "model.h"
+#include "store.h"
 
-static const char fallback_en[] = "I'm not sure I understood. Did you mean one of these?";
-static const char fallback_zh[] = "抱歉，我不太确定您的意思。您是想问以下哪一个？";
-static const char nomatch_en[] =
-	"Sorry, I could not find an answer to that. Could you rephrase your question?";
-static const char nomatch_zh[] = "抱歉，我没有找到相关的答案。能换个说法再问一次吗？";
-static const char empty_en[] = "Could you type your question in a few words?";
 
 void nlu_params_default(struct nlu_params *p)
 {
@@ -145,7 +140,26 @@ static void bot_free(struct nlu_bot *bot)
 	free(bot->title_slots);
 	nlu_bm25_destroy(bot->bm25);
 	nlu_bot_model_free(bot);
+	store_texts_free(bot->texts);
 	free(bot);
+}
+
+void nlu_bot_set_texts(struct nlu_bot *bot, struct store_texts *t)
+{
+	static const char *const lang[2] = { "en", "zh" };
+
+	store_texts_free(bot->texts);
+	bot->texts = t;
+	for (int l = 0; l < 2; l++) {
+		bot->fallback[l] = store_text(t, "fallback", lang[l]);
+		bot->no_match[l] = store_text(t, "no_match", lang[l]);
+		bot->empty[l] = store_text(t, "empty", lang[l]);
+	}
+}
+
+const struct store_texts *nlu_bot_texts(const struct nlu_bot *bot)
+{
+	return bot ? bot->texts : NULL;
 }
 
 static long answer_index(const struct nlu_bot *bot, int64_t id)
@@ -216,6 +230,7 @@ struct nlu_bot *nlu_bot_build(const struct nlu_answer_in *a, size_t na,
 	if (!bot || !t || !tok || !terms)
 		goto oom;
 	atomic_init(&bot->refs, 1);
+	nlu_bot_set_texts(bot, NULL);
 	bot->opts = *opts;
 	if (params)
 		bot->params = *params;
@@ -498,7 +513,7 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	out->lang = cjk ? "zh" : "en";
 	if (n < 0 || info.n_tokens == 0) {
 		out->fallback = 1;
-		out->text = empty_en;
+		out->text = bot->empty[cjk];
 		out->lang = "en";
 		return -1;
 	}
@@ -548,9 +563,9 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 		out->n_quick++;
 	}
 	if (out->n_quick)
-		out->text = cjk ? fallback_zh : fallback_en;
+		out->text = bot->fallback[cjk];
 	else
-		out->text = cjk ? nomatch_zh : nomatch_en;
+		out->text = bot->no_match[cjk];
 	return 0;
 }
 
@@ -567,7 +582,7 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 	out->lang = r.cjk ? "zh" : "en";
 	if (rc < 0) {
 		out->fallback = 1;
-		out->text = empty_en;
+		out->text = bot->empty[r.cjk != 0];
 		out->lang = "en";
 		return -1;
 	}
@@ -587,8 +602,8 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		out->n_quick++;
 	}
 	if (out->n_quick)
-		out->text = r.cjk ? fallback_zh : fallback_en;
+		out->text = bot->fallback[r.cjk != 0];
 	else
-		out->text = r.cjk ? nomatch_zh : nomatch_en;
+		out->text = bot->no_match[r.cjk != 0];
 	return 0;
 }

@@ -23,17 +23,8 @@ uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text)
 	unsigned char id[8];
 	for (int i = 0; i < 8; i++)
 		id[i] = (unsigned char)((uint64_t)answer_id >> (8 * i));
-	for (int i = 0; i < 8; i++) {
-		h ^= id[i];
-		h *= 0x100000001b3ull;
-	}
-	for (const unsigned char *p = (const unsigned char *)text; ; p++) {
-		h ^= *p;                  /* the NUL ends one example */
-		h *= 0x100000001b3ull;
-		if (!*p)
-			break;
-	}
-	return h;
+	h = cm_fnv1a(h, id, sizeof id);
+	return cm_fnv1a(h, text, strlen(text) + 1);   /* the NUL ends one example */
 }
 
 void nlu_glove_path(const char *models, char *out, size_t outlen)

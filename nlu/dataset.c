@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "file.h"
 #include "model.h"
 #include "utf8.h"
 
@@ -492,35 +493,15 @@ fail:
 
 int nlu_dataset_read(const char *path, struct nlu_dataset *d, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, msg[400];
-	size_t len = 0, cap = 0;
-	int rc = -1;
+	char msg[400];
+	size_t len;
+	int rc;
+	char *buf = cm_read_file(path, &len);
 
-	if (!f) {
+	if (!buf) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (!got)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	buf[len] = '\0';
 	const char *s = buf + (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3) ? 3 : 0);
 	int yaml = ends_with(path, ".yml") || ends_with(path, ".yaml") ||
 		   !strncmp(s, "version:", 8) || !strncmp(s, "nlu:", 4);
@@ -528,8 +509,6 @@ int nlu_dataset_read(const char *path, struct nlu_dataset *d, char *err, size_t 
 		  : nlu_dataset_parse_csv(buf, len, d, msg, sizeof msg);
 	if (rc)
 		snprintf(err, errlen, "%s: %s", path, msg);
-out:
-	fclose(f);
 	free(buf);
 	return rc;
 }

@@ -15,6 +15,7 @@
 
 #include "glove.h"
 #include "model.h"
+#include "rng.h"
 #include "tensor.h"
 
 struct nlu_enc_scratch {
@@ -64,14 +65,6 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 		z[c] = (1 - e->alpha) * logf(z[c] + 1e-30f) +
 		       e->alpha * logf(s->dense_logits[c] + 1e-30f);
 	return nnz;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
 }
 
 /* Trains feat (idf) + lin on the examples idx[0..n) of d (labels mapped through map). */
@@ -359,7 +352,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		size_t n_val = (size_t)((double)d->n * o->val_frac);
 		if (n_val >= 20 && d->n - n_val >= 2) {
 			for (size_t i = d->n; i > 1; i--) {   /* shuffle, then carve the head */
-				size_t k = rnd(&seed) % i;
+				size_t k = cm_xorshift64(&seed) % i;
 				uint32_t t = idx[i - 1];
 				idx[i - 1] = idx[k];
 				idx[k] = t;

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "model.h"
+#include "rng.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -197,8 +198,7 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 	for (size_t i = 0; i < d->n; i++)
 		order[i] = (uint32_t)i;
 	for (size_t i = d->n; i > 1; i--) {
-		s ^= s << 13; s ^= s >> 7; s ^= s << 17;
-		size_t j = s % i;
+		size_t j = cm_xorshift64(&s) % i;
 		uint32_t t = order[i - 1];
 		order[i - 1] = order[j];
 		order[j] = t;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "model.h"
 #include "tensor.h"
 
@@ -30,12 +31,7 @@ struct nlu_glove {
 
 uint64_t nlu_glove_hash(const char *w, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)w[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return cm_fnv1a(CM_FNV1A_INIT, w, len);
 }
 
 struct nlu_glove *nlu_glove_open(const char *path, char *err, size_t errlen)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "rng.h"
 #include "tensor.h"
 
 struct job {
@@ -71,14 +72,6 @@ out:
 	return NULL;
 }
 
-static uint64_t next_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o)
@@ -109,7 +102,7 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		order[i] = (uint32_t)i;
 	for (int e = 0; e < o->epochs; e++) {
 		for (size_t i = n; i > 1; i--) {
-			size_t k = next_rand(&seed) % i;
+			size_t k = cm_xorshift64(&seed) % i;
 			uint32_t t = order[i - 1];
 			order[i - 1] = order[k];
 			order[k] = t;

@@ -129,7 +129,15 @@ struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
 		bot = nlu_bot_build(c.answers, c.n_answers, c.examples, c.n_examples, opts,
 				    NULL, err, errlen);
 	ctx_free(&c);
-	if (bot)
-		attach_trained(st, bot, opts, c.data_hash);
+	if (!bot)
+		return NULL;
+	struct store_texts *texts = store_texts_load(st);
+	if (!texts) {
+		snprintf(err, errlen, "reading the texts: %s", store_errmsg(st));
+		nlu_bot_unref(bot);
+		return NULL;
+	}
+	nlu_bot_set_texts(bot, texts);
+	attach_trained(st, bot, opts, c.data_hash);
 	return bot;
 }

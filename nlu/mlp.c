@@ -6,20 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adam.h"
 #include "model.h"
+#include "rng.h"
 #include "tensor.h"
-
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static float uniform(uint64_t *s)
 {
-	return (float)((rnd(s) >> 11) * (1.0 / 9007199254740992.0));
+	return (float)cm_xorshift64_unit(s);
 }
 
 void nlu_mlp_free(struct nlu_mlp *m)
@@ -35,18 +29,6 @@ struct adam {
 	float *m, *v;
 };
 
-static void adam_step(float *w, const float *g, struct adam *a, size_t n, float lr, float wd,
-		      int t)
-{
-	const float b1 = 0.9f, b2 = 0.999f;
-	float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
-	for (size_t i = 0; i < n; i++) {
-		float gi = g[i] + wd * w[i];
-		a->m[i] = b1 * a->m[i] + (1 - b1) * gi;
-		a->v[i] = b2 * a->v[i] + (1 - b2) * gi * gi;
-		w[i] -= lr * (a->m[i] / c1) / (sqrtf(a->v[i] / c2) + 1e-8f);
-	}
-}
 
 int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float *x,
 		  const int *y, size_t n, const struct nlu_mlp_opts *o)
@@ -87,7 +69,7 @@ int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float 
 	struct adam aw2 = { am + n1 + h, av + n1 + h }, ab2 = { am + n1 + h + n2, av + n1 + h + n2 };
 	for (int e = 0; e < o->epochs; e++) {
 		for (size_t i = n; i > 1; i--) {
-			size_t k = rnd(&seed) % i;
+			size_t k = cm_xorshift64(&seed) % i;
 			uint32_t tmp = order[i - 1];
 			order[i - 1] = order[k];
 			order[k] = tmp;
@@ -126,10 +108,10 @@ int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float 
 				cm_axpy(h, 1.0f, dh + (size_t)r * h, gb1);
 			cm_sgemm((int)h, (int)d_in, b, 1.0f, dh, 1, xb, 0, 0.0f, gw1);
 			t++;
-			adam_step(m->w1, gw1, &aw1, n1, o->lr, o->wd, t);
-			adam_step(m->b1, gb1, &ab1, h, o->lr, 0, t);
-			adam_step(m->w2, gw2, &aw2, n2, o->lr, o->wd, t);
-			adam_step(m->b2, gb2, &ab2, n_cls, o->lr, 0, t);
+			cm_adam_step(m->w1, gw1, aw1.m, aw1.v, n1, o->lr, o->wd, t);
+			cm_adam_step(m->b1, gb1, ab1.m, ab1.v, h, o->lr, 0, t);
+			cm_adam_step(m->w2, gw2, aw2.m, aw2.v, n2, o->lr, o->wd, t);
+			cm_adam_step(m->b2, gb2, ab2.m, ab2.v, n_cls, o->lr, 0, t);
 		}
 	}
 	rc = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "model.h"
 
 static size_t dtype_size(uint32_t d)
@@ -20,22 +21,7 @@ static size_t dtype_size(uint32_t d)
 
 uint64_t nlu_mf_checksum(const void *p, size_t len)
 {
-	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-	/* FNV-1a over 8-byte words (then the tail byte by byte): same strength for this
-	 * purpose (detect truncation/corruption), 8× faster on 100 MB files */
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		h ^= w;
-		h *= 0x100000001b3ull;
-	}
-	for (; i < len; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return cm_fnv1a_words(p, len);
 }
 
 static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct store;
+struct store_texts;
 struct nlu_bot;
 struct nlu_state;
 
@@ -44,6 +45,10 @@ void nlu_bot_unref(struct nlu_bot *bot);   /* frees on the last reference */
 /* Human-readable description of the model in use ("bm25", "linear v3", ...). */
 const char *nlu_bot_describe(const struct nlu_bot *bot);
 size_t nlu_bot_n_answers(const struct nlu_bot *bot);
+/* The customer-facing texts the bot was loaded with (store.h store_text; NULL, meaning
+ * the defaults, for a bot built without a store).  They live as long as the bot: kefud
+ * reads its greeting, refusal and hand-off texts here, so SIGHUP reloads them with it. */
+const struct store_texts *nlu_bot_texts(const struct nlu_bot *bot);
 
 /* Scratch state for one thread and one bot.  NULL on allocation failure. */
 struct nlu_state *nlu_state_create(const struct nlu_bot *bot);

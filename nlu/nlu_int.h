@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "bm25.h"
+#include "hash.h"
 #include "nlu.h"
 #include "text.h"
 
@@ -83,7 +84,15 @@ struct nlu_bot {
 	struct nlu_enc *enc;
 	struct nlu_glove *glove;  /* its word vectors (NULL: linear half only) */
 	int32_t *enc_answer;      /* model class -> answer index, -1: none (OOS class) */
+	/* kefu's own words (store_texts_load at nlu_bot_load, NULL: the defaults), and the
+	 * three the bot says itself, resolved once; [0] English, [1] Chinese */
+	struct store_texts *texts;
+	const char *fallback[2], *no_match[2], *empty[2];
 };
+
+/* Takes over t (NULL: the defaults) as bot's texts; called while building, before the
+ * bot is shared. */
+void nlu_bot_set_texts(struct nlu_bot *bot, struct store_texts *t);
 
 #define NLU_QUERY_BYTES 4096   /* longer customer texts are cut (see text.h) */
 #define NLU_QUERY_TOKENS 512
@@ -125,7 +134,7 @@ struct nlu_glove;
 
 /* Hash of the training data: FNV-1a 64 folded over every example (answer id, text) in
  * store order; NLU_DATA_HASH_INIT starts it.  Written as 16 hex digits in model files. */
-#define NLU_DATA_HASH_INIT 0xcbf29ce484222325ull
+#define NLU_DATA_HASH_INIT CM_FNV1A_INIT
 uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text);
 /* Loads the model file blob[0..len) into bot when it was trained on data hashing to
  * data_hash; its classes are answer ids.  Opens <models>/glove-100d.kfv for a model

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "hash.h"
 #include "utf8.h"
 
 #define TEXT_OPTS (UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | \
@@ -76,16 +77,9 @@ int nlu_text_is_stop(const char *w, size_t len)
 
 uint64_t nlu_hash(unsigned kind, const void *p, size_t len)
 {
-	const unsigned char *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned char k = (unsigned char)kind;
 
-	h ^= (unsigned char)kind;
-	h *= 0x100000001b3ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return cm_fnv1a(cm_fnv1a(CM_FNV1A_INIT, &k, 1), p, len);
 }
 
 /* ---- life cycle ------------------------------------------------------------------- */

@@ -27,14 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* ---- sp_strtab ---- */
 
 static uint64_t fnv(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+	return cm_fnv1a(CM_FNV1A_INIT, s, len);
 }
 
 int sp_strtab_init(struct sp_strtab *t)

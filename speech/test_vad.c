@@ -16,14 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
+
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
 
 static uint32_t rng = 2463534242u;
 static double urand(void)
 {
-	rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-	return (rng + 0.5) / 4294967296.0;
+	return (cm_xorshift32(&rng) + 0.5) / 4294967296.0;
 }
 static double grand(void)
 {

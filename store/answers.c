@@ -164,29 +164,34 @@ int store_answer_delete(struct store *st, int64_t id)
 	return rc;
 }
 
+/* A caller's callback and its argument, for the row functions below. */
+struct walk {
+	int (*answer)(void *arg, const struct store_answer *a);
+	int (*example)(void *arg, int64_t answer_id, const char *text);
+	int (*text)(void *arg, const char *text);
+	void *arg;
+};
+
+static int answer_row(void *arg, sqlite3_stmt *s)
+{
+	struct walk *w = arg;
+	struct store_answer a;
+	int r = read_answer(s, &a);
+
+	if (r == 0) {
+		r = w->answer(w->arg, &a);
+		store_answer_clear(&a);
+	}
+	return r;
+}
+
 int store_answers_foreach(struct store *st,
 			  int (*cb)(void *arg, const struct store_answer *a), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, SQ_ANSWERS_ALL);
-	int rc;
+	struct walk w = { .answer = cb, .arg = arg };
 
-	if (!s)
-		return -SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_answer a;
-		int r = read_answer(s, &a);
-		if (r == 0) {
-			r = cb(arg, &a);
-			store_answer_clear(&a);
-		}
-		if (r) {
-			store_stmt_done(s);
-			return r;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "listing answers");
-	store_stmt_done(s);
-	return rc;
+	return s ? store_rows(st, s, "listing answers", answer_row, &w) : -SQLITE_ERROR;
 }
 
 int store_example_add(struct store *st, int64_t answer_id, const char *text)
@@ -207,45 +212,40 @@ int store_example_add(struct store *st, int64_t answer_id, const char *text)
 	return rc;
 }
 
+static int example_row(void *arg, sqlite3_stmt *s)
+{
+	struct walk *w = arg;
+
+	return w->example(w->arg, sqlite3_column_int64(s, 0),
+			  (const char *)sqlite3_column_text(s, 1));
+}
+
 int store_examples_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t answer_id, const char *text), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, SQ_EXAMPLES_ENABLED);
-	int rc;
+	struct walk w = { .example = cb, .arg = arg };
 
-	if (!s)
-		return -SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r = cb(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
-		if (r) {
-			store_stmt_done(s);
-			return r;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "listing examples");
-	store_stmt_done(s);
-	return rc;
+	return s ? store_rows(st, s, "listing examples", example_row, &w) : -SQLITE_ERROR;
+}
+
+static int text_row(void *arg, sqlite3_stmt *s)
+{
+	struct walk *w = arg;
+
+	return w->text(w->arg, (const char *)sqlite3_column_text(s, 0));
 }
 
 int store_answer_examples_foreach(struct store *st, int64_t answer_id,
 				  int (*cb)(void *arg, const char *text), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, SQ_EXAMPLES_OF);
-	int rc;
+	struct walk w = { .text = cb, .arg = arg };
 
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, answer_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r = cb(arg, (const char *)sqlite3_column_text(s, 0));
-		if (r) {
-			store_stmt_done(s);
-			return r;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "listing an answer's examples");
-	store_stmt_done(s);
-	return rc;
+	return store_rows(st, s, "listing an answer's examples", text_row, &w);
 }
 
 int store_count_examples(struct store *st, int64_t *n_out)

@@ -14,6 +14,7 @@
 
 #include "csv.h"
 #include "store_int.h"
+#include "utf8.h"
 
 #define EXPORT_FORMAT "kefu-answers"
 #define EXPORT_VERSION 1
@@ -28,19 +29,6 @@ static char *trim(char *s)
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 		s++;
 	return s;
-}
-
-/* 1 if s holds a CJK ideograph (U+3400..U+9FFF or U+F900..U+FAFF). */
-static int has_cjk(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((p[0] & 0xF0) == 0xE0 && p[1] && p[2]) {
-			unsigned cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-			if ((cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF))
-				return 1;
-		}
-	}
-	return 0;
 }
 
 /* Adds an example and counts it.  Returns 0 or the store's code (message in st). */
@@ -141,9 +129,8 @@ static int csv_import(void *arg, struct store *st)
 					      "text to create it", title);
 				goto out;
 			}
-			rc = store_answer_add(st, title, body,
-					      has_cjk(title) || has_cjk(body) ? "zh" : "en", "",
-					      &aid);
+			int zh = cm_utf8_has_cjk(title) || cm_utf8_has_cjk(body);
+			rc = store_answer_add(st, title, body, zh ? "zh" : "en", "", &aid);
 			if (rc == 0)
 				j->res->answers_added++;
 		}

@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 3):
+ * Schema (version 4):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
@@ -43,6 +43,10 @@
  *              for pictures that only teach a category), category label, source name,
  *              sha256 (unique), encoded bytes, and the embedding (float32 BLOB) of the
  *              model named in embed_model, recomputed when that model changes.
+ * Version 4 (texts):
+ *   texts      an operator's replacement of one customer-facing text (key, lang): the
+ *              defaults are data, store/texts.json; a row exists only where an
+ *              operator changed one (store/texts.c, `kefu texts`).
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -159,6 +163,13 @@ static const struct migration migrations[] = {
 	  "  created_ms INTEGER NOT NULL);"
 	  "CREATE INDEX pictures_answer ON pictures(answer_id);"
 	  "CREATE INDEX pictures_label ON pictures(label);" },
+	{ "texts",
+	  "CREATE TABLE texts ("
+	  "  key TEXT NOT NULL,"
+	  "  lang TEXT NOT NULL,"
+	  "  text TEXT NOT NULL,"
+	  "  updated_ms INTEGER NOT NULL,"
+	  "  PRIMARY KEY (key, lang));" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

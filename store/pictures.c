@@ -7,11 +7,11 @@
  * they run a few times per load or per command, never per customer message.
  * Runs on the thread that owns the connection.
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "hash.h"
 #include "store_int.h"
 
 #define PIC_COLS "id, answer_id, label, source, sha256, embed_model, embedding"
@@ -26,19 +26,6 @@ void store_picture_clear(struct store_picture *p)
 	free(p->embed_model);
 	free(p->embedding);
 	memset(p, 0, sizeof *p);
-}
-
-/* Lowercase hex SHA-256 of data into hex[65]; 0 or -1. */
-static int sha256_hex(const void *data, size_t len, char hex[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (!EVP_Digest(len ? data : "", len, md, &n, EVP_sha256(), NULL) || n != 32)
-		return -1;
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return 0;
 }
 
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, const char *what)
@@ -66,7 +53,7 @@ int store_picture_add(struct store *st, int64_t answer_id, const char *label,
 		return store_invalid(st, "picture: an answer or a label is required");
 	if (!data || !len)
 		return store_invalid(st, "picture: no data");
-	if (sha256_hex(data, len, hex))
+	if (cm_sha256_hex(data, len, hex))
 		return store_invalid(st, "picture: SHA-256 failed");
 	if ((rc = prepare(st, "SELECT id FROM pictures WHERE sha256 = ?1", &s,
 			  "preparing a picture look-up")))
@@ -187,33 +174,41 @@ int store_picture_get(struct store *st, int64_t id, int with_data, struct store_
 	return rc;
 }
 
+struct picture_walk {
+	struct store *st;
+	int with_data;
+	int (*cb)(void *arg, const struct store_picture *p);
+	void *arg;
+};
+
+static int picture_row(void *arg, sqlite3_stmt *s)
+{
+	struct picture_walk *w = arg;
+	struct store_picture p;
+	int rc;
+
+	if (read_row(s, w->with_data, &p)) {
+		store_picture_clear(&p);
+		snprintf(w->st->err, sizeof w->st->err, "reading pictures: out of memory");
+		return -SQLITE_NOMEM;
+	}
+	rc = w->cb(w->arg, &p);
+	store_picture_clear(&p);
+	return rc;
+}
+
 int store_pictures_foreach(struct store *st, int with_data,
 			   int (*cb)(void *arg, const struct store_picture *p), void *arg)
 {
 	sqlite3_stmt *s = NULL;
-	struct store_picture p;
+	struct picture_walk w = { st, with_data, cb, arg };
 	int rc;
 
 	if ((rc = prepare(st, with_data ? "SELECT " PIC_COLS ", data FROM pictures ORDER BY id"
 					: "SELECT " PIC_COLS " FROM pictures ORDER BY id",
 			  &s, "preparing the picture walk")))
 		return rc;
-	int step;
-	rc = 0;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (read_row(s, with_data, &p)) {
-			store_picture_clear(&p);
-			snprintf(st->err, sizeof st->err, "reading pictures: out of memory");
-			rc = -SQLITE_NOMEM;
-			break;
-		}
-		rc = cb(arg, &p);
-		store_picture_clear(&p);
-		if (rc)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = store_fail(st, "walking the pictures");
+	rc = store_rows(st, s, "walking the pictures", picture_row, &w);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -297,6 +292,52 @@ static int tags_have(const char *tags, const char *label)
 	return 0;
 }
 
+/* The walk of store_picture_answers_foreach: every picture label, then the answers. */
+struct label_walk {
+	char **labels;
+	size_t n_labels;
+	int64_t last_id;          /* answer whose tags were matched last */
+	int (*cb)(void *arg, int64_t answer_id, const char *label);
+	void *arg;
+};
+
+static int label_row(void *arg, sqlite3_stmt *s)
+{
+	struct label_walk *w = arg;
+	char **nl = realloc(w->labels, (w->n_labels + 1) * sizeof *w->labels);
+	char *l = store_col_dup(s, 0, 1);
+
+	if (nl)
+		w->labels = nl;
+	if (!nl || !l) {
+		free(l);
+		return -SQLITE_NOMEM;
+	}
+	w->labels[w->n_labels++] = l;
+	return 0;
+}
+
+static int answer_label_row(void *arg, sqlite3_stmt *s)
+{
+	struct label_walk *w = arg;
+	int64_t aid = sqlite3_column_int64(s, 0);
+	const char *tags = (const char *)sqlite3_column_text(s, 1);
+	const char *own = (const char *)sqlite3_column_text(s, 2);
+	int rc = 0;
+
+	if (own)
+		rc = w->cb(w->arg, aid, own);
+	if (aid == w->last_id)
+		return rc;             /* tags of this answer are done already */
+	w->last_id = aid;
+	for (size_t i = 0; i < w->n_labels && !rc; i++) {
+		/* a label both owned and tagged is reported once (as owned) */
+		if (tags_have(tags, w->labels[i]) && !(own && !strcmp(own, w->labels[i])))
+			rc = w->cb(w->arg, aid, w->labels[i]);
+	}
+	return rc;
+}
+
 int store_picture_answers_foreach(struct store *st,
 				  int (*cb)(void *arg, int64_t answer_id, const char *label),
 				  void *arg)
@@ -316,49 +357,12 @@ int store_picture_answers_foreach(struct store *st,
 		sqlite3_finalize(lab);
 		return rc;
 	}
-	char **labels = NULL;
-	size_t n_labels = 0;
-	while ((rc = sqlite3_step(lab)) == SQLITE_ROW) {
-		char **nl = realloc(labels, (n_labels + 1) * sizeof *labels);
-		char *l = store_col_dup(lab, 0, 1);
-		if (!nl || !l) {
-			free(l);
-			if (nl)
-				labels = nl;
-			rc = -SQLITE_NOMEM;
-			break;
-		}
-		labels = nl;
-		labels[n_labels++] = l;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = rc < 0 ? rc : store_fail(st, "reading the picture labels");
-		goto out;
-	}
-	rc = 0;
-	int64_t last_id = 0;
-	int step;
-	while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t aid = sqlite3_column_int64(s, 0);
-		const char *tags = (const char *)sqlite3_column_text(s, 1);
-		const char *own = (const char *)sqlite3_column_text(s, 2);
-		if (own)
-			rc = cb(arg, aid, own);
-		if (aid == last_id)
-			continue;          /* tags of this answer are done already */
-		last_id = aid;
-		for (size_t i = 0; i < n_labels && !rc; i++) {
-			/* a label both owned and tagged is reported once (as owned) */
-			if (tags_have(tags, labels[i]) && !(own && !strcmp(own, labels[i])))
-				rc = cb(arg, aid, labels[i]);
-		}
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = store_fail(st, "walking the answers' pictures");
-out:
-	for (size_t i = 0; i < n_labels; i++)
-		free(labels[i]);
-	free(labels);
+	struct label_walk w = { .cb = cb, .arg = arg };
+	if (!(rc = store_rows(st, lab, "reading the picture labels", label_row, &w)))
+		rc = store_rows(st, s, "walking the answers' pictures", answer_label_row, &w);
+	for (size_t i = 0; i < w.n_labels; i++)
+		free(w.labels[i]);
+	free(w.labels);
 	sqlite3_finalize(lab);
 	sqlite3_finalize(s);
 	return rc;

@@ -184,31 +184,35 @@ static int read_message(sqlite3_stmt *s, struct store_message *m)
 	return 0;
 }
 
+struct history_walk {
+	int (*cb)(void *arg, const struct store_message *m);
+	void *arg;
+};
+
+static int history_row(void *arg, sqlite3_stmt *s)
+{
+	struct history_walk *w = arg;
+	struct store_message m;
+	int r = read_message(s, &m);
+
+	if (r == 0) {
+		r = w->cb(w->arg, &m);
+		store_message_clear(&m);
+	}
+	return r;
+}
+
 int store_history(struct store *st, int64_t sid, int limit,
 		  int (*cb)(void *arg, const struct store_message *m), void *arg)
 {
 	sqlite3_stmt *s = store_stmt(st, SQ_HISTORY);
-	int rc;
+	struct history_walk w = { cb, arg };
 
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_message m;
-		int r = read_message(s, &m);
-		if (r == 0) {
-			r = cb(arg, &m);
-			store_message_clear(&m);
-		}
-		if (r) {
-			store_stmt_done(s);
-			return r;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "reading a session's history");
-	store_stmt_done(s);
-	return rc;
+	return store_rows(st, s, "reading a session's history", history_row, &w);
 }
 
 int store_turn_find(struct store *st, int64_t sid, const char *client_id,
@@ -297,6 +301,20 @@ static int count(struct store *st, enum store_stmt_id id, int64_t *out)
 	return rc;
 }
 
+/* One row of SQ_STATS_MESSAGES (kind, count) into the store_stats at arg. */
+static int kind_count_row(void *arg, sqlite3_stmt *s)
+{
+	struct store_stats *out = arg;
+	int kind = sqlite3_column_int(s, 0);
+	int64_t n = sqlite3_column_int64(s, 1);
+
+	if (kind == STORE_MSG_CUSTOMER)
+		out->customer_messages = n;
+	else if (kind == STORE_MSG_BOT)
+		out->bot_replies = n;
+	return 0;
+}
+
 int store_stats(struct store *st, struct store_stats *out)
 {
 	sqlite3_stmt *s;
@@ -309,15 +327,5 @@ int store_stats(struct store *st, struct store_stats *out)
 		return rc;
 	if (!(s = store_stmt(st, SQ_STATS_MESSAGES)))
 		return -SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int kind = sqlite3_column_int(s, 0);
-		int64_t n = sqlite3_column_int64(s, 1);
-		if (kind == STORE_MSG_CUSTOMER)
-			out->customer_messages = n;
-		else if (kind == STORE_MSG_BOT)
-			out->bot_replies = n;
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "counting messages");
-	store_stmt_done(s);
-	return rc;
+	return store_rows(st, s, "counting messages", kind_count_row, out);
 }

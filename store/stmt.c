@@ -77,6 +77,13 @@ static const char *const sql_text[SQ__COUNT] = {
 			 " FROM models WHERE kind = ?1 RETURNING version",
 	[SQ_MODEL_LATEST] = "SELECT blob, version FROM models WHERE kind = ?1"
 			    " ORDER BY version DESC LIMIT 1",
+
+	[SQ_TEXTS_ALL] = "SELECT key, lang, text FROM texts",
+	/* ?1 key ?2 lang ?3 text ?4 now */
+	[SQ_TEXT_SET] = "INSERT INTO texts (key, lang, text, updated_ms) VALUES (?1, ?2, ?3, ?4)"
+			" ON CONFLICT (key, lang) DO UPDATE SET text = ?3, updated_ms = ?4",
+	/* ?1 key ?2 lang */
+	[SQ_TEXT_RESET] = "DELETE FROM texts WHERE key = ?1 AND lang = ?2",
 };
 
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id)
@@ -176,4 +183,21 @@ int store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 	}
 	store_stmt_done(s);
 	return out;
+}
+
+int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
+	       int (*row)(void *arg, sqlite3_stmt *s), void *arg)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r = row(arg, s);
+		if (r) {
+			store_stmt_done(s);
+			return r;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
+	store_stmt_done(s);
+	return rc;
 }

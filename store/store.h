@@ -368,4 +368,59 @@ int store_picture_answers_foreach(struct store *st,
 				  int (*cb)(void *arg, int64_t answer_id, const char *label),
 				  void *arg);
 
+/* ---- customer-facing texts (store/texts.c; schema v4 table `texts`) --------------------
+ * kefu's own words to customers — the greeting, the fallback and no-match replies, "Did you
+ * say …?", the refusal of a picture, the hand-off answer — one per key and language ("en",
+ * "zh").  The defaults are data (store/texts.json, embedded at build time); the `texts`
+ * table holds an operator's replacements.  Nobody queries per reply: a caller loads a
+ * snapshot and reads from it (kefud's belongs to the bot and is reloaded with it on
+ * SIGHUP, nlu_bot_texts). */
+
+#define STORE_TEXT_MAX 2000          /* bytes of one text */
+
+struct store_texts;                  /* immutable snapshot: defaults + replacements */
+
+/* Loads the defaults merged with the table's replacements, on st's thread.  Returns the
+ * snapshot (free with store_texts_free; then read-only, any thread) or NULL (message in
+ * store_errmsg()). */
+struct store_texts *store_texts_load(struct store *st);
+void store_texts_free(struct store_texts *t);
+
+/* The text of key in lang from t (NULL t: the defaults).  A language without a text of
+ * its own gives the English one; an unknown key gives "".  Never NULL; valid while t
+ * lives (the defaults: for ever).  Allocates nothing; any thread. */
+const char *store_text(const struct store_texts *t, const char *key, const char *lang);
+
+/* "zh" when s has a CJK character (U+2E80..U+9FFF, U+F900..U+FAFF, U+FF00..U+FFEF), else
+ * "en" (also for NULL).  Pure. */
+const char *store_text_lang(const char *s);
+/* The first of Chinese or English an HTTP Accept-Language value lists ("zh-CN,zh;q=0.9"
+ * gives "zh"), "en" when it names neither or is NULL.  Pure. */
+const char *store_text_lang_accept(const char *accept);
+
+/* tmpl with each "{name}" replaced by value: a new string the caller frees, or NULL when
+ * out of memory. */
+char *store_text_fill(const char *tmpl, const char *name, const char *value);
+
+/* One row of store_texts_foreach (strings valid during the callback). */
+struct store_text_row {
+	const char *key, *lang;
+	const char *text;            /* what customers see now */
+	const char *default_text;
+	const char *what;            /* where kefu says it (from store/texts.json) */
+	int custom;                  /* 1: text is an operator's replacement */
+};
+
+/* Calls cb for every key and language, sorted by key then language, with the text in
+ * force.  Returns 0, cb's non-zero value, or < 0. */
+int store_texts_foreach(struct store *st, int (*cb)(void *arg, const struct store_text_row *r),
+			void *arg);
+/* Replaces the text of key in lang.  0; STORE_INVALID when the key or language is
+ * unknown, the text is empty, longer than STORE_TEXT_MAX, not UTF-8, or lacks a
+ * placeholder ("{transcript}") of the default; < 0 on a database error. */
+int store_text_set(struct store *st, const char *key, const char *lang, const char *text);
+/* Goes back to the default text of key in lang.  0; STORE_NOT_FOUND when it is the
+ * default already; STORE_INVALID for an unknown key or language; < 0. */
+int store_text_reset(struct store *st, const char *key, const char *lang);
+
 #endif

@@ -44,6 +44,10 @@ enum store_stmt_id {
 	/* models.c */
 	SQ_MODEL_PUT,
 	SQ_MODEL_LATEST,
+	/* texts.c */
+	SQ_TEXTS_ALL,
+	SQ_TEXT_SET,
+	SQ_TEXT_RESET,
 	SQ__COUNT
 };
 
@@ -77,6 +81,14 @@ char *store_col_dup(sqlite3_stmt *s, int col, int empty_for_null);
  * (positive) SQLite result code, without touching st->err: follow a failure with
  * store_fail() to record it. */
 int store_exec(struct store *st, const char *sql);
+
+/* The row loop of every read that walks a result: steps s and calls row(arg, s) on each
+ * row until row returns non-zero (that value is returned) or the rows end (0).  A SQLite
+ * failure returns store_fail(st, what) (< 0).  Resets and unbinds s either way, so a
+ * cached statement is ready for its next use (a per-call one is then finalized by its
+ * caller).  Runs on the connection's thread. */
+int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
+	       int (*row)(void *arg, sqlite3_stmt *s), void *arg);
 
 /* Steps a write statement to SQLITE_DONE; 0, STORE_DUPLICATE on a UNIQUE violation,
  * or < 0.  Resets the statement either way. */

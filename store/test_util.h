@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
+
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
 	failures++; } } while (0)
@@ -52,26 +54,13 @@ static const char *tu_path(const char *name)
 static __attribute__((unused)) char *tu_read(const char *rel, size_t *len)
 {
 	char path[512];
-	FILE *f;
-	long n;
 	char *buf;
 
 	snprintf(path, sizeof path, "%s/%s", KEFU_SRCDIR, rel);
-	if (!(f = fopen(path, "rb"))) {
+	if (!(buf = cm_read_file(path, len))) {
 		perror(path);
 		exit(2);
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		perror(path);
-		exit(2);
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 

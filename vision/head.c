@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adam.h"
 #include "catalog.h"
 #include "tensor.h"
 
@@ -94,17 +95,6 @@ struct adam {
 	float *m, *v;
 };
 
-static void adam_step(float *p, const float *g, struct adam *a, size_t n, float lr, int t)
-{
-	const float b1 = 0.9f, b2 = 0.999f;
-	float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
-
-	for (size_t i = 0; i < n; i++) {
-		a->m[i] = b1 * a->m[i] + (1 - b1) * g[i];
-		a->v[i] = b2 * a->v[i] + (1 - b2) * g[i] * g[i];
-		p[i] -= lr * (a->m[i] / c1) / (sqrtf(a->v[i] / c2) + 1e-8f);
-	}
-}
 
 struct vis_head *vis_head_train(const float *x, const int *y, int n, int dim,
 				const char *const *labels, int n_labels,
@@ -180,8 +170,8 @@ struct vis_head *vis_head_train(const float *x, const int *y, int n, int dim,
 		cm_sgemm(dim, n_labels, n, 1.0f, xs, 1, z, 0, 0.0f, gw);
 		for (size_t k = 0; k < wl; k++)
 			gw[k] += l2 * h->w[k];
-		adam_step(h->w, gw, &aw, wl, lr, t);
-		adam_step(h->b, gb, &ab, (size_t)n_labels, lr, t);
+		cm_adam_step(h->w, gw, aw.m, aw.v, wl, lr, 0.0f, t);
+		cm_adam_step(h->b, gb, ab.m, ab.v, (size_t)n_labels, lr, 0.0f, t);
 	}
 	goto out;
 fail:

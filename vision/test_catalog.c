@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "file.h"
 #include "store.h"
 #include "tensor.h"
 
@@ -26,21 +27,7 @@ static char *slurp(const char *rel, size_t *len)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", KEFU_SRCDIR, rel);
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	*len = 0;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	if (n > 0 && (buf = malloc((size_t)n)) && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = buf ? (size_t)n : 0;
-	return buf;
+	return cm_read_file(path, len);
 }
 
 static struct store *fresh_store(const char *name, char *path, size_t cap)

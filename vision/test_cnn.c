@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "cnn_kernels.h"
+#include "file.h"
+#include "rng.h"
 #include "tensor.h"
 
 static int failures;
@@ -31,8 +33,7 @@ static int failures;
 static uint32_t rng = 2463534242u;
 static float frand(void)
 {
-	rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5;
-	return (float)(rng % 20001) / 10000.f - 1.f;
+	return (float)(cm_xorshift32(&rng) % 20001) / 10000.f - 1.f;
 }
 
 static float naive_at(const struct vis_k_conv *g, const float *in, const float *w, int oy,
@@ -110,16 +111,15 @@ static int read_png(const char *name, struct vis_image *img)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/vision/testdata/%s.png", KEFU_SRCDIR, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	size_t n;
+	uint8_t *buf = (uint8_t *)cm_read_file(path, &n);
+	if (!buf)
 		return -1;
-	static uint8_t buf[1 << 20];
-	size_t n = fread(buf, 1, sizeof buf, f);
-	fclose(f);
 	char err[200];
 	int rc = vis_decode(buf, n, NULL, img, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "%s: %s\n", path, err);
+	free(buf);
 	return rc;
 }
 
@@ -250,12 +250,10 @@ static int imagenet(const char *models)
 	struct vis_cnn_state *st = vis_cnn_state_create(m);
 	float *p = malloc(sizeof(float) * 1001);
 	snprintf(path, sizeof path, "%s/vision/testdata/grace_hopper_224.jpg", KEFU_SRCDIR);
-	FILE *f = fopen(path, "rb");
-	static uint8_t buf[1 << 16];
-	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
-	if (f)
-		fclose(f);
-	CHECK(vis_decode(buf, n, NULL, &img, err, sizeof err) == 0);
+	size_t n = 0;
+	uint8_t *buf = (uint8_t *)cm_read_file(path, &n);
+	CHECK(buf && vis_decode(buf, n, NULL, &img, err, sizeof err) == 0);
+	free(buf);
 	if (img.rgb) {
 		vis_cnn_set_image(m, st, &img);
 		vis_cnn_run(m, st, p, NULL);

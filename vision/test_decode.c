@@ -14,6 +14,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "file.h"
+
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); \
 	failures++; } } while (0)
@@ -22,19 +24,11 @@ static uint8_t *slurp(const char *name, size_t *len)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/vision/testdata/%s", KEFU_SRCDIR, name);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open %s\n", path);
+	uint8_t *b = (uint8_t *)cm_read_file(path, len);
+	if (!b) {
+		fprintf(stderr, "cannot read %s\n", path);
 		exit(1);
 	}
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)n + 1);
-	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	fclose(f);
-	*len = (size_t)n;
 	return b;
 }
 

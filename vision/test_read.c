@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
+
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); \
 	failures++; } } while (0)
@@ -21,19 +23,18 @@ static int failures;
 static void load(const char *name, struct vis_image *img)
 {
 	char path[1024], err[256];
-	static uint8_t buf[1 << 20];
+	size_t n;
 	snprintf(path, sizeof path, "%s/vision/testdata/%s", KEFU_SRCDIR, name);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "cannot open %s\n", path);
+	uint8_t *buf = (uint8_t *)cm_read_file(path, &n);
+	if (!buf) {
+		fprintf(stderr, "cannot read %s\n", path);
 		exit(1);
 	}
-	size_t n = fread(buf, 1, sizeof buf, f);
-	fclose(f);
 	if (vis_decode(buf, n, NULL, img, err, sizeof err)) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		exit(1);
 	}
+	free(buf);
 }
 
 /* Reads name and checks every want[] substring is in the text (after folding, so the test

@@ -11,21 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "tensor.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: FAIL %s\n", __FILE__, __LINE__, #c); \
 	failures++; } } while (0)
 
-static size_t slurp(const char *name, uint8_t *buf, size_t cap)
+/* The bytes of vision/testdata/name (malloc'd, *n their count); NULL when unreadable. */
+static uint8_t *slurp(const char *name, size_t *n)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/vision/testdata/%s", KEFU_SRCDIR, name);
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(buf, 1, cap, f) : 0;
-	if (f)
-		fclose(f);
-	return n;
+	return (uint8_t *)cm_read_file(path, n);
 }
 
 int main(int argc, char **argv)
@@ -51,10 +49,10 @@ int main(int argc, char **argv)
 	CHECK(w != NULL);
 	if (!w)
 		return 1;
-	static uint8_t buf[1 << 20];
 	struct vis_seen s;
-	size_t n = slurp("ocr_banner.png", buf, sizeof buf);
-	CHECK(vis_see(w, buf, n, NULL, &s, err, sizeof err) == 0);
+	size_t n;
+	uint8_t *buf = slurp("ocr_banner.png", &n);
+	CHECK(buf && vis_see(w, buf, n, NULL, &s, err, sizeof err) == 0);
 	printf("banner: %dx%d %s text '%s' entities %d safety top %s %.3f unsafe %d "
 	       "ms decode %.1f ocr %.1f codes %.1f cnn %.1f\n", s.w, s.h, vis_format_name(s.format),
 	       s.ocr.text, s.n_entities, vis_cnn_class_name(m[0], s.safety_top),
@@ -66,15 +64,18 @@ int main(int argc, char **argv)
 	      fabsf(cm_dot(1792, s.embed, s.embed) - 1.f) < 1e-4f);
 	vis_seen_free(&s);
 
-	n = slurp("code_qr.png", buf, sizeof buf);
-	CHECK(vis_see(w, buf, n, NULL, &s, err, sizeof err) == 0);
+	free(buf);
+	buf = slurp("code_qr.png", &n);
+	CHECK(buf && vis_see(w, buf, n, NULL, &s, err, sizeof err) == 0);
 	CHECK(s.codes.n == 1 && s.codes.v[0].utf8 && strstr(s.codes.v[0].data, "RMA-20931"));
 	vis_seen_free(&s);
 
-	n = slurp("flag.jpg", buf, sizeof buf);
-	CHECK(vis_see(w, buf, n / 2, NULL, &s, err, sizeof err) == VIS_E_CORRUPT && err[0]);
+	free(buf);
+	buf = slurp("flag.jpg", &n);
+	CHECK(buf && vis_see(w, buf, n / 2, NULL, &s, err, sizeof err) == VIS_E_CORRUPT && err[0]);
 	CHECK(s.ocr.text == NULL && s.embed == NULL);
 	vis_seen_free(&s);
+	free(buf);
 
 	vis_worker_destroy(w);
 	vis_cnn_close(m[0]);

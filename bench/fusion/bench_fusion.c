@@ -17,7 +17,6 @@
  * K-specific question × every validation picture of K.  Models are saved and loaded back
  * before they answer, as kefud would.  One thread.
  */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "clock.h"
+#include "file.h"
 #include "fusion.h"
 #include "glove.h"
 #include "model.h"
@@ -65,48 +65,13 @@ static void strs_free(struct strs *s)
 	free(s->b);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int list_dir(const char *dir, char ***out)
 {
-	DIR *d = opendir(dir);
-	int n = 0, cap = 64;
-	char **v = malloc(sizeof(char *) * (size_t)cap);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (n == cap)
-			v = realloc(v, sizeof(char *) * (size_t)(cap *= 2));
-		v[n++] = strdup(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	qsort(v, (size_t)n, sizeof *v, cmp_str);
-	*out = v;
-	return n;
+	int n = cm_list_dir(dir, CM_DIR_ANY, out);   /* sorted, no dot files */
+	return n < 0 ? 0 : n;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)(n > 0 ? n : 1));
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
+
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -147,7 +112,7 @@ static int embed_dir(const char *root, char **kinds, int nk, const struct vis_cn
 			size_t len;
 			snprintf(path, sizeof path, "%s/%s", sub, files[i]);
 			free(files[i]);
-			uint8_t *b = slurp(path, &len);
+			uint8_t *b = (uint8_t *)cm_read_file(path, &len);
 			struct vis_image im;
 			struct vis_decode_opts o = { .max_side = 448 };
 			uint64_t t0 = cm_now_us();

@@ -32,7 +32,9 @@
 
 #include "clock.h"
 #include "csv.h"
+#include "file.h"
 #include "nlu_int.h"
+#include "rng.h"
 
 struct sample {
 	int n;
@@ -43,33 +45,10 @@ struct sample {
 	int oos;            /* out of scope: no right answer (CLINC150 "oos") */
 };
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-		*len = (size_t)n;
-		buf[n] = '\0';
-	} else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return cm_xorshift64(&rng);
 }
 
 /* ---- calibration fit: logistic regression by Newton's method ------------------------ */
@@ -300,7 +279,7 @@ static int load_csv(struct dataset *d, const char *path)
 	struct cm_csv csv;
 	int rc;
 
-	d->file = read_file(path, &len);
+	d->file = cm_read_file(path, &len);
 	if (!d->file) {
 		fprintf(stderr, "cannot read %s\n", path);
 		return -1;

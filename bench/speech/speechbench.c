@@ -30,6 +30,7 @@
  */
 #include "speech.h"
 #include "clock.h"
+#include "file.h"
 #include "csv.h"
 #include "log.h"
 #include "glove.h"
@@ -93,26 +94,7 @@ static size_t heap_used(void)
 	return mi.uordblks + mi.hblkhd;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	if (b) {
-		b[n] = '\0';
-		*len = (size_t)n;
-	}
-	return b;
-}
+
 
 /* the bot's top answer (the chosen one, or the first quick reply when unsure) */
 static int64_t intent_of(struct nlu_state *st, const char *text)
@@ -155,7 +137,7 @@ static int espeak_synth(const char *voice, const char *text, int16_t **pcm, size
 	int st = 0;
 	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		size_t len;
-		char *wav = read_file(tmpl, &len);
+		char *wav = cm_read_file(tmpl, &len);
 		struct asr_audio a;
 		if (wav && asr_audio_decode(wav, len, NULL, &a) == 0) {
 			*pcm = a.pcm;        /* already 16 kHz mono int16 */
@@ -322,7 +304,7 @@ int main(int argc, char **argv)
 
 	/* ---- data ---- */
 	size_t dlen;
-	char *data = read_file(train, &dlen);
+	char *data = cm_read_file(train, &dlen);
 	if (!data) {
 		fprintf(stderr, "cannot read %s\n", train);
 		return 1;
@@ -364,7 +346,7 @@ int main(int argc, char **argv)
 	/* the questions to speak: --test's, or per_cat per category held out, evenly spaced */
 	size_t n_store = nrows;
 	if (test) {
-		char *tdata = read_file(test, &dlen), *save_l = NULL;
+		char *tdata = cm_read_file(test, &dlen), *save_l = NULL;
 		if (!tdata) {
 			fprintf(stderr, "cannot read %s\n", test);
 			return 1;

@@ -14,7 +14,6 @@
  */
 #include "vision.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,25 +21,10 @@
 #include <time.h>
 
 #include "clock.h"
+#include "file.h"
 #include "tensor.h"
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
+
 
 /* CPU time of the calling thread in ms: unlike the wall clock it does not count time the
  * thread spent waiting for a core on a loaded machine. */
@@ -71,7 +55,7 @@ static int bench_decode(int n, int argc, char **argv)
 	printf("%-28s %-5s %10s %9s %9s %8s\n", "file", "fmt", "bytes", "size", "ms", "MP/s");
 	for (int i = 0; i < argc; i++) {
 		size_t len;
-		uint8_t *b = slurp(argv[i], &len);
+		uint8_t *b = (uint8_t *)cm_read_file(argv[i], &len);
 		if (!b)
 			continue;
 		for (int side = 0; side <= 448; side += 448) {
@@ -252,7 +236,7 @@ static int bench_ocr(const char *dir)
 		for (int i = 0; i < 5; i++) if (!strcmp(fields[2], vars[i])) vi = i;
 		snprintf(path, sizeof path, "%s/%s", dir, fields[0]);
 		size_t len;
-		uint8_t *b = slurp(path, &len);
+		uint8_t *b = (uint8_t *)cm_read_file(path, &len);
 		struct vis_image im;
 		if (!b || vis_decode(b, len, NULL, &im, err, sizeof err)) {
 			fprintf(stderr, "%s: cannot decode\n", path);
@@ -330,30 +314,10 @@ struct set {
 	int n_classes;
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists DIR's entries (sorted, no dot files); returns count, *out malloc'ed strings. */
 static int list_dir(const char *dir, char ***out)
 {
-	DIR *d = opendir(dir);
-	int n = 0, cap = 64;
-	char **v = malloc(sizeof(char *) * (size_t)cap);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (n == cap)
-			v = realloc(v, sizeof(char *) * (size_t)(cap *= 2));
-		v[n++] = strdup(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	qsort(v, (size_t)n, sizeof *v, cmp_str);
-	*out = v;
-	return n;
+	int n = cm_list_dir(dir, CM_DIR_ANY, out);   /* sorted, no dot files */
+	return n < 0 ? 0 : n;
 }
 
 /* Embeds every picture of DIR/CLASS/ with each model m[0..2] (decode with DCT scaling to
@@ -384,7 +348,7 @@ static int load_set(const char *dir, struct vis_cnn **m, struct set *s, double *
 			char path[1200], err[200];
 			snprintf(path, sizeof path, "%s/%s", sub, files[i]);
 			size_t len;
-			uint8_t *b = slurp(path, &len);
+			uint8_t *b = (uint8_t *)cm_read_file(path, &len);
 			struct vis_image im;
 			struct vis_decode_opts o = { .max_side = 448 };
 			uint64_t t0 = cm_now_us();

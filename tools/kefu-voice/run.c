@@ -36,6 +36,7 @@
 #include "audio.h"
 #include "clock.h"
 #include "endpoint.h"
+#include "file.h"
 #include "queue.h"
 #include "speech.h"
 #include "wsclient.h"
@@ -285,35 +286,11 @@ static int drain(struct run *r, kv_ep *ep)
  * printing why. */
 static int load_input(const char *path, struct asr_audio *a)
 {
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	int bad = 0;
+	size_t len;
+	char *data = cm_read_file(path, &len);
 
-	if (!f) {
+	if (!data) {
 		fprintf(stderr, "kefu-voice: cannot read %s: %s\n", path, strerror(errno));
-		return KV_EXIT_INPUT;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *p = realloc(data, cap = cap ? 2 * cap : 1 << 16);
-			if (!p) {
-				bad = ENOMEM;
-				break;
-			}
-			data = p;
-		}
-		size_t k = fread(data + len, 1, cap - len, f);
-		len += k;
-		if (k == 0) {
-			bad = ferror(f) ? errno : 0;
-			break;
-		}
-	}
-	fclose(f);
-	if (bad) {
-		fprintf(stderr, "kefu-voice: cannot read %s: %s\n", path, strerror(bad));
-		free(data);
 		return KV_EXIT_INPUT;
 	}
 	int dr = asr_audio_decode(data, len, NULL, a);

@@ -1,5 +1,6 @@
 /* tools/kefu/cli.c — argument helpers shared by the kefu commands (see cli.h). */
 #include "cli.h"
+#include "file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -108,38 +109,9 @@ struct store *cli_open_store(const struct kefu_conf *c)
 
 char *cli_read_file(const char *path, size_t *len_out)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf = cm_read_file(path, len_out);
 
-	if (!f) {
+	if (!buf)
 		fprintf(stderr, "kefu: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb)
-				goto err;
-			buf = nb;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f))
-		goto err;
-	if (f != stdin)
-		fclose(f);
-	buf[len] = '\0';
-	*len_out = len;
 	return buf;
-err:
-	fprintf(stderr, "kefu: %s: read error\n", path);
-	if (f != stdin)
-		fclose(f);
-	free(buf);
-	return NULL;
 }

@@ -43,5 +43,6 @@ int cmd_ask(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_texts(int argc, char **argv);
 
 #endif

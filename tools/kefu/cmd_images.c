@@ -13,7 +13,7 @@
  * --reject DIR (pictures that are in no class) how many of those the catalogue threshold
  * turns away.  Main thread only.
  */
-#include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "cmd_images.h"
+#include "file.h"
 #include "store.h"
 #include "tensor.h"
 #include "vision.h"
@@ -38,62 +39,21 @@ struct vis_cnn *cli_open_cnn(const struct kefu_conf *c, const char *name)
 	return m;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorted malloc'd names of DIR's entries (no dot files); dirs_only picks sub-folders,
  * else regular files.  NULL with *n = 0 on error (printed). */
 static char **list_dir(const char *dir, int dirs_only, int *n)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **v = NULL;
-	int cap = 0;
+	char **v;
 
-	*n = 0;
-	if (!d) {
-		fprintf(stderr, "kefu: cannot open folder %s\n", dir);
-		return NULL;
+	*n = cm_list_dir(dir, dirs_only ? CM_DIR_DIRS : CM_DIR_FILES, &v);
+	if (*n < 0) {
+		fprintf(stderr, "kefu: cannot open folder %s: %s\n", dir, strerror(errno));
+		*n = 0;
 	}
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		int isdir = e->d_type == DT_DIR;
-		if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
-			char p[4096];
-			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-			DIR *t = opendir(p);
-			isdir = t != NULL;
-			if (t)
-				closedir(t);
-		}
-		if (isdir != dirs_only)
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			char **nv = realloc(v, sizeof *v * (size_t)cap);
-			if (!nv)
-				break;
-			v = nv;
-		}
-		if (!(v[*n] = strdup(e->d_name)))
-			break;
-		(*n)++;
-	}
-	closedir(d);
-	if (*n)
-		qsort(v, (size_t)*n, sizeof *v, name_cmp);
 	return v;
 }
 
-static void free_names(char **v, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
+
 
 /* ---- kefu pictures -------------------------------------------------------------------- */
 
@@ -207,9 +167,9 @@ int cmd_pictures(int argc, char **argv)
 				rc |= r;
 				added += !r;
 			}
-			free_names(files, nf);
+			cm_free_names(files, nf);
 		}
-		free_names(dirs, nd);
+		cm_free_names(dirs, nd);
 	}
 	printf("%d pictures added or already there; run kefu train to embed them and train "
 	       "the category head\n", added);
@@ -276,7 +236,7 @@ static int read_set(const char *dir, struct set *s, const struct set *known)
 			x->label = lab;
 			s->n++;
 		}
-		free_names(files, nf);
+		cm_free_names(files, nf);
 	}
 	return 0;
 }
@@ -286,7 +246,7 @@ static void free_set(struct set *s)
 	for (int i = 0; i < s->n; i++)
 		free(s->v[i].bytes);
 	free(s->v);
-	free_names(s->labels, s->n_labels);
+	cm_free_names(s->labels, s->n_labels);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "model.h"
+#include "utf8.h"
 
 /* Index of the first example of label name in d, or -1. */
 static long first_of(const struct nlu_dataset *d, const char *name)
@@ -22,16 +23,6 @@ static long first_of(const struct nlu_dataset *d, const char *name)
 		if (d->labels[i] == l)
 			return (long)i;
 	return -1;
-}
-
-/* 1 if s holds a character in U+3000..U+9FFF (CJK punctuation, kana, unified
- * ideographs): UTF-8 lead bytes 0xE3..0xE9. */
-static int has_cjk(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0xE3 && (unsigned char)*s <= 0xE9)
-			return 1;
-	return 0;
 }
 
 static int read_responses(const char *path, struct nlu_dataset *resp)
@@ -70,11 +61,12 @@ char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_dis
 		snprintf(uname, sizeof uname, "utter_%s", d.names[l]);
 		long r = first_of(&resp, uname);
 		json_t *qs = json_array();
-		int cjk = has_cjk(d.names[l]) || (r >= 0 && has_cjk(resp.texts[r]));
+		int cjk = cm_utf8_has_cjk(d.names[l]) ||
+			  (r >= 0 && cm_utf8_has_cjk(resp.texts[r]));
 		for (size_t i = 0; qs && i < d.n; i++)
 			if (d.labels[i] == (int)l) {
 				json_array_append_new(qs, json_string(d.texts[i]));
-				cjk |= has_cjk(d.texts[i]);
+				cjk |= cm_utf8_has_cjk(d.texts[i]);
 			}
 		if (r < 0) {
 			snprintf(body, sizeof body, "*No answer text yet for the Rasa intent `%s`: "

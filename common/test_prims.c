@@ -1,0 +1,195 @@
+/* common/test_prims.c — unit tests of the primitives written once for all of kefu:
+ * xorshift (rng.h), FNV-1a and SHA-256 (hash.c), the Adam step (adam.c), whole-file
+ * reads and folder listings (file.c).  References are published test vectors
+ * (Marsaglia 2003, the FNV and FIPS 180-2 test vectors) or naive double-precision
+ * re-computations.  Main thread; files go in a fresh folder under $TMPDIR. */
+#include "adam.h"
+#include "file.h"
+#include "hash.h"
+#include "rng.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+static void test_rng(void)
+{
+	/* Marsaglia, "Xorshift RNGs" (2003): xor64 and xor32 from his seeds */
+	uint64_t s = 88172645463325252ull;
+	CHECK(cm_xorshift64(&s) == 8748534153485358512ull);
+	CHECK(cm_xorshift64(&s) == 3040900993826735515ull);
+	CHECK(cm_xorshift64(&s) == 3453997556048239312ull);
+	uint32_t w = 2463534242u;
+	CHECK(cm_xorshift32(&w) == 723471715u);
+	CHECK(cm_xorshift32(&w) == 2497366906u);
+	s = 1;   /* xorshift64* from 1 (re-computed in Python's exact integers) */
+	CHECK(cm_xorshift64star(&s) == 5180492295206395165ull);
+	CHECK(cm_xorshift64star(&s) == 12380297144915551517ull);
+	s = 7;
+	double lo = 1, hi = 0, sum = 0;
+	for (int i = 0; i < 100000; i++) {
+		double u = cm_xorshift64_unit(&s);
+		lo = u < lo ? u : lo;
+		hi = u > hi ? u : hi;
+		sum += u;
+	}
+	CHECK(lo >= 0 && hi < 1 && fabs(sum / 100000 - 0.5) < 0.01);
+}
+
+static void test_hash(void)
+{
+	/* FNV-1a 64 test vectors (www.isthe.com/chongo/src/fnv/test_fnv.c) */
+	CHECK(cm_fnv1a(CM_FNV1A_INIT, "", 0) == 0xcbf29ce484222325ull);
+	CHECK(cm_fnv1a(CM_FNV1A_INIT, "a", 1) == 0xaf63dc4c8601ec8cull);
+	CHECK(cm_fnv1a(CM_FNV1A_INIT, "foobar", 6) == 0x85944171f73967e8ull);
+	/* continuing from a state is the same as one call over the whole */
+	CHECK(cm_fnv1a(cm_fnv1a(CM_FNV1A_INIT, "foo", 3), "bar", 3) == 0x85944171f73967e8ull);
+
+	/* the word-wise checksum against a naive re-computation, tails 0..7 */
+	unsigned char buf[40];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)(i * 37 + 11);
+	for (size_t len = 0; len <= sizeof buf; len++) {
+		uint64_t h = 0xcbf29ce484222325ull;
+		size_t i = 0;
+		for (; i + 8 <= len; i += 8) {
+			uint64_t x = 0;
+			memcpy(&x, buf + i, 8);
+			h = (h ^ x) * 0x100000001b3ull;
+		}
+		for (; i < len; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ull;
+		CHECK(cm_fnv1a_words(buf, len) == h);
+	}
+	CHECK(cm_fnv1a_words("abc", 3) == cm_fnv1a(CM_FNV1A_INIT, "abc", 3));
+
+	/* FIPS 180-2 */
+	char hex[65];
+	CHECK(cm_sha256_hex("abc", 3, hex) == 0 &&
+	      !strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	CHECK(cm_sha256_hex(NULL, 0, hex) == 0 &&
+	      !strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+}
+
+static void test_adam(void)
+{
+	/* three steps against the formula in double precision */
+	float p[3] = { 1.0f, -2.0f, 0.5f }, m[3] = { 0 }, v[3] = { 0 };
+	double pd[3] = { 1.0, -2.0, 0.5 }, md[3] = { 0 }, vd[3] = { 0 };
+	const float lr = 0.01f, wd = 0.1f;
+	for (long t = 1; t <= 3; t++) {
+		float g[3];
+		for (int i = 0; i < 3; i++)
+			g[i] = 2.0f * p[i] - 0.3f * (float)t;
+		for (int i = 0; i < 3; i++) {
+			double gi = (2.0 * pd[i] - 0.3 * (double)t) + wd * pd[i];
+			md[i] = 0.9 * md[i] + 0.1 * gi;
+			vd[i] = 0.999 * vd[i] + 0.001 * gi * gi;
+			pd[i] -= lr * (md[i] / (1 - pow(0.9, (double)t))) /
+				 (sqrt(vd[i] / (1 - pow(0.999, (double)t))) + 1e-8);
+		}
+		cm_adam_step(p, g, m, v, 3, lr, wd, t);
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK(fabs(p[i] - pd[i]) < 1e-5);
+	/* the first step moves each weight by lr against the sign of its gradient */
+	float q[2] = { 0, 0 }, qm[2] = { 0 }, qv[2] = { 0 }, qg[2] = { 5.0f, -0.01f };
+	cm_adam_step(q, qg, qm, qv, 2, 0.1f, 0.0f, 1);
+	CHECK(fabsf(q[0] + 0.1f) < 1e-5f && fabsf(q[1] - 0.1f) < 1e-4f);
+	/* it minimises (x - 3)² */
+	float x = 0, xm = 0, xv = 0;
+	for (long t = 1; t <= 2000; t++) {
+		float g = 2 * (x - 3);
+		cm_adam_step(&x, &g, &xm, &xv, 1, 0.05f, 0.0f, t);
+	}
+	CHECK(fabsf(x - 3) < 1e-2f);
+}
+
+static void put(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	CHECK(f && fwrite(data, 1, len, f) == len);
+	if (f)
+		fclose(f);
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/kefu-test-prims-XXXXXX", path[256];
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	/* a file with NUL bytes and more than one read buffer of data */
+	size_t big = 300000;
+	unsigned char *data = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (unsigned char)(i % 251);
+	snprintf(path, sizeof path, "%s/b.bin", dir);
+	put(path, data, big);
+	size_t len = 1;
+	char *got = cm_read_file(path, &len);
+	CHECK(got && len == big && !memcmp(got, data, big) && got[len] == '\0');
+	free(got);
+	free(data);
+	snprintf(path, sizeof path, "%s/a.txt", dir);
+	put(path, "", 0);
+	got = cm_read_file(path, &len);
+	CHECK(got && len == 0 && got[0] == '\0');
+	free(got);
+	snprintf(path, sizeof path, "%s/missing", dir);
+	errno = 0;
+	CHECK(cm_read_file(path, &len) == NULL && errno == ENOENT && len == 0);
+	errno = 0;
+	CHECK(cm_read_file(dir, &len) == NULL && errno == EISDIR);
+
+	snprintf(path, sizeof path, "%s/.hidden", dir);
+	put(path, "x", 1);
+	snprintf(path, sizeof path, "%s/c", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	char **v;
+	int n = cm_list_dir(dir, CM_DIR_ANY, &v);
+	CHECK(n == 3 && !strcmp(v[0], "a.txt") && !strcmp(v[1], "b.bin") && !strcmp(v[2], "c"));
+	cm_free_names(v, n);
+	n = cm_list_dir(dir, CM_DIR_FILES, &v);
+	CHECK(n == 2 && !strcmp(v[0], "a.txt") && !strcmp(v[1], "b.bin"));
+	cm_free_names(v, n);
+	n = cm_list_dir(dir, CM_DIR_DIRS, &v);
+	CHECK(n == 1 && !strcmp(v[0], "c"));
+	cm_free_names(v, n);
+	n = cm_list_dir(path, CM_DIR_ANY, &v);
+	CHECK(n == 0 && v == NULL);
+	snprintf(path, sizeof path, "%s/missing", dir);
+	errno = 0;
+	CHECK(cm_list_dir(path, CM_DIR_ANY, &v) == -1 && errno == ENOENT && v == NULL);
+
+	const char *rm[] = { "a.txt", "b.bin", ".hidden" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, rm[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/c", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_rng();
+	test_hash();
+	test_adam();
+	test_files();
+	if (failures) {
+		fprintf(stderr, "%d failure(s)\n", failures);
+		return 1;
+	}
+	puts("common primitives: ok");
+	return 0;
+}
