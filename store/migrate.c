@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 3):
+ * Schema (version 5):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
@@ -43,6 +43,22 @@
  *              for pictures that only teach a category), category label, source name,
  *              sha256 (unique), encoded bytes, and the embedding (float32 BLOB) of the
  *              model named in embed_model, recomputed when that model changes.
+ * Version 4: (placeholder on the auth branch for prims' `texts` step; see below.)
+ * Version 5 (operator accounts, store/operators.c; docs/security.md "Operator accounts"):
+ *   operators  gains name (display name), updated_ms, last_login_ms; triggers keep role
+ *              to 'admin' or 'agent'.  pass_hash is an argon2id PHC string.
+ *   operator_sessions  one console login: SHA-256 (hex) of the 256-bit session id (the
+ *              id itself is only in the operator's cookie), the CSRF synchronizer token,
+ *              client IP, created/last use (ms); deleted at logout, expiry or disable.
+ *   api_tokens  bearer tokens for scripts: SHA-256 (hex) of the token, its operator, the
+ *              role it acts with (never above the operator's), name, created, last used,
+ *              revoked (ms, NULL while valid).
+ *   login_attempts  consecutive failed logins per login name (whether or not such an
+ *              operator exists, so lockout does not reveal accounts): count, last
+ *              failure, locked until (ms).  A success deletes the row.
+ *   audit_log  who did what: time, operator id and login (copied, no foreign key: kept
+ *              after the operator is deleted; NULL id and "cli:USER" for the command
+ *              line), action, object, client IP, JSON of what changed.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -159,6 +175,58 @@ static const struct migration migrations[] = {
 	  "  created_ms INTEGER NOT NULL);"
 	  "CREATE INDEX pictures_answer ON pictures(answer_id);"
 	  "CREATE INDEX pictures_label ON pictures(label);" },
+	/* PLACEHOLDER (auth branch): step 4 belongs to the `prims` helper's `texts` table.
+	 * This no-op only keeps the auth branch's numbering; the lead replaces it with
+	 * prims' real step 4 when merging (a database migrated with the placeholder must
+	 * be recreated: no such database ships). */
+	{ "placeholder for step 4 (texts, from the prims branch)",
+	  "SELECT 1;" },
+	{ "operator accounts: profile and lockout columns, operator sessions, api tokens,"
+	  " login attempts, audit log",
+	  "ALTER TABLE operators ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE operators ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE operators ADD COLUMN last_login_ms INTEGER;"
+	  /* ALTER cannot add a CHECK: the triggers keep role to the two the code knows */
+	  "CREATE TRIGGER operators_role_insert BEFORE INSERT ON operators"
+	  "  WHEN NEW.role NOT IN ('admin', 'agent')"
+	  "  BEGIN SELECT RAISE(ABORT, 'operator role must be admin or agent'); END;"
+	  "CREATE TRIGGER operators_role_update BEFORE UPDATE OF role ON operators"
+	  "  WHEN NEW.role NOT IN ('admin', 'agent')"
+	  "  BEGIN SELECT RAISE(ABORT, 'operator role must be admin or agent'); END;"
+	  "CREATE TABLE operator_sessions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  id_hash TEXT NOT NULL UNIQUE,"
+	  "  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,"
+	  "  csrf TEXT NOT NULL,"
+	  "  ip TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  last_ms INTEGER NOT NULL);"
+	  "CREATE INDEX operator_sessions_operator ON operator_sessions(operator_id);"
+	  "CREATE TABLE api_tokens ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  token_hash TEXT NOT NULL UNIQUE,"
+	  "  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,"
+	  "  role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),"
+	  "  name TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  last_used_ms INTEGER,"
+	  "  revoked_ms INTEGER);"
+	  "CREATE INDEX api_tokens_operator ON api_tokens(operator_id);"
+	  "CREATE TABLE login_attempts ("
+	  "  login TEXT PRIMARY KEY,"
+	  "  failures INTEGER NOT NULL,"
+	  "  last_failed_ms INTEGER NOT NULL,"
+	  "  locked_until_ms INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE TABLE audit_log ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  operator_id INTEGER,"
+	  "  login TEXT NOT NULL DEFAULT '',"
+	  "  action TEXT NOT NULL,"
+	  "  object TEXT NOT NULL DEFAULT '',"
+	  "  ip TEXT NOT NULL DEFAULT '',"
+	  "  changes TEXT);"
+	  "CREATE INDEX audit_log_time ON audit_log(created_ms);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
