@@ -53,9 +53,10 @@
  *   api_tokens  bearer tokens for scripts: SHA-256 (hex) of the token, its operator, the
  *              role it acts with (never above the operator's), name, created, last used,
  *              revoked (ms, NULL while valid).
- *   login_attempts  consecutive failed logins per login name (whether or not such an
- *              operator exists, so lockout does not reveal accounts): count, last
- *              failure, locked until (ms).  A success deletes the row.
+ *   login_attempts  consecutive failed logins per login name typed (whether or not
+ *              such an operator exists, so lockout does not reveal accounts), keyed by
+ *              the SHA-256 hex of the lowercased name: count, last failure, locked
+ *              until (ms).  A success deletes the row.
  *   audit_log  who did what: time, operator id and login (copied, no foreign key: kept
  *              after the operator is deleted; NULL id and "cli:USER" for the command
  *              line), action, object, client IP, JSON of what changed.
@@ -213,7 +214,7 @@ static const struct migration migrations[] = {
 	  "  revoked_ms INTEGER);"
 	  "CREATE INDEX api_tokens_operator ON api_tokens(operator_id);"
 	  "CREATE TABLE login_attempts ("
-	  "  login TEXT PRIMARY KEY,"
+	  "  login_hash TEXT PRIMARY KEY,"
 	  "  failures INTEGER NOT NULL,"
 	  "  last_failed_ms INTEGER NOT NULL,"
 	  "  locked_until_ms INTEGER NOT NULL DEFAULT 0);"

@@ -284,17 +284,17 @@ int store_operator_set_last_login(struct store *st, int64_t id, int64_t now_ms)
 
 /* ---- failed-login streaks ----------------------------------------------------------- */
 
-int store_login_attempts_get(struct store *st, const char *login,
+int store_login_attempts_get(struct store *st, const char *login_hash,
 			     struct store_login_attempts *out)
 {
 	sqlite3_stmt *s = prep(st, "SELECT failures, last_failed_ms, locked_until_ms"
-				   " FROM login_attempts WHERE login = ?1");
+				   " FROM login_attempts WHERE login_hash = ?1");
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!s)
 		return -SQLITE_ERROR;
-	store_bind_text(s, 1, login ? login : "");
+	store_bind_text(s, 1, login_hash ? login_hash : "");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->failures = sqlite3_column_int(s, 0);
@@ -306,32 +306,32 @@ int store_login_attempts_get(struct store *st, const char *login,
 	return rc;
 }
 
-int store_login_attempts_put(struct store *st, const char *login,
+int store_login_attempts_put(struct store *st, const char *login_hash,
 			     const struct store_login_attempts *a)
 {
 	sqlite3_stmt *s;
-	int rc = store_check_text(st, "login", login, 1024, 0);
+	int rc = check_hash(st, "login hash", login_hash);
 
 	if (rc)
 		return rc;
-	if (!(s = prep(st, "INSERT INTO login_attempts (login, failures, last_failed_ms,"
-			   " locked_until_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(login) DO UPDATE"
+	if (!(s = prep(st, "INSERT INTO login_attempts (login_hash, failures, last_failed_ms,"
+			   " locked_until_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(login_hash) DO UPDATE"
 			   " SET failures = ?2, last_failed_ms = ?3, locked_until_ms = ?4")))
 		return -SQLITE_ERROR;
-	store_bind_text(s, 1, login);
+	store_bind_text(s, 1, login_hash);
 	sqlite3_bind_int(s, 2, a->failures);
 	sqlite3_bind_int64(s, 3, a->last_failed_ms);
 	sqlite3_bind_int64(s, 4, a->locked_until_ms);
 	return write_once(st, s, "recording a failed login", NULL);
 }
 
-int store_login_attempts_clear(struct store *st, const char *login)
+int store_login_attempts_clear(struct store *st, const char *login_hash)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM login_attempts WHERE login = ?1");
+	sqlite3_stmt *s = prep(st, "DELETE FROM login_attempts WHERE login_hash = ?1");
 
 	if (!s)
 		return -SQLITE_ERROR;
-	store_bind_text(s, 1, login ? login : "");
+	store_bind_text(s, 1, login_hash ? login_hash : "");
 	return write_once(st, s, "clearing login attempts", NULL);
 }
 

@@ -407,18 +407,20 @@ int store_operator_set_password(struct store *st, int64_t id, const char *pass_h
 				int64_t now_ms);
 int store_operator_set_last_login(struct store *st, int64_t id, int64_t now_ms);
 
-/* Failed-login streak of one login name (any name, existing or not). */
+/* Failed-login streak of one login name typed (any name, existing or not), keyed by
+ * login_hash: the SHA-256 hex of the lowercased name (auth/ computes it). */
 struct store_login_attempts {
 	int failures;
 	int64_t last_failed_ms, locked_until_ms;
 };
 /* Fills out (all zero when the name has no streak). */
-int store_login_attempts_get(struct store *st, const char *login,
+int store_login_attempts_get(struct store *st, const char *login_hash,
 			     struct store_login_attempts *out);
-int store_login_attempts_put(struct store *st, const char *login,
+/* STORE_INVALID unless login_hash is 64 lowercase hex. */
+int store_login_attempts_put(struct store *st, const char *login_hash,
 			     const struct store_login_attempts *a);
 /* Forgets the streak (after a successful login). */
-int store_login_attempts_clear(struct store *st, const char *login);
+int store_login_attempts_clear(struct store *st, const char *login_hash);
 /* Deletes streaks whose last failure and lock both ended before before_ms. */
 int store_login_attempts_prune(struct store *st, int64_t before_ms);
 

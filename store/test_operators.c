@@ -109,19 +109,19 @@ int main(void)
 	CHECK_RC(st, store_op_session_delete(st, H2), STORE_NOT_FOUND);
 
 	/* login streaks, for any name */
-	CHECK_RC(st, store_login_attempts_get(st, "ghost", &la), 0);
+	CHECK_RC(st, store_login_attempts_get(st, H2, &la), 0);
 	CHECK(la.failures == 0);
 	la = (struct store_login_attempts){ 3, 7000, 0 };
-	CHECK_RC(st, store_login_attempts_put(st, "ghost", &la), 0);
+	CHECK_RC(st, store_login_attempts_put(st, H2, &la), 0);
 	la.failures = 4;
-	CHECK_RC(st, store_login_attempts_put(st, "ghost", &la), 0);
-	CHECK_RC(st, store_login_attempts_get(st, "ghost", &la), 0);
+	CHECK_RC(st, store_login_attempts_put(st, H2, &la), 0);
+	CHECK_RC(st, store_login_attempts_get(st, H2, &la), 0);
 	CHECK(la.failures == 4 && la.last_failed_ms == 7000);
 	CHECK_RC(st, store_login_attempts_prune(st, 6000), 0);
-	CHECK_RC(st, store_login_attempts_get(st, "ghost", &la), 0);
+	CHECK_RC(st, store_login_attempts_get(st, H2, &la), 0);
 	CHECK(la.failures == 4);
 	CHECK_RC(st, store_login_attempts_prune(st, 8000), 0);
-	CHECK_RC(st, store_login_attempts_get(st, "ghost", &la), 0);
+	CHECK_RC(st, store_login_attempts_get(st, H2, &la), 0);
 	CHECK(la.failures == 0);
 
 	/* tokens */
