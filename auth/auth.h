@@ -88,6 +88,9 @@ const struct auth_config *auth_config_of(const struct auth *a);
 int64_t auth_now_ms(const struct auth *a);
 /* Static text for an AUTH_E_* code (or "internal error" for < 0). */
 const char *auth_strerror(int rc);
+/* Maps a store.h return value to an auth one (STORE_NOT_FOUND -> AUTH_E_NOT_FOUND,
+ * STORE_DUPLICATE -> AUTH_E_DUPLICATE, STORE_INVALID -> AUTH_E_INVALID, < 0 kept). */
+int auth_from_store(int rc);
 
 /* ---- secrets (auth/secret.c) ---------------------------------------------------------- */
 

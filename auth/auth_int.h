@@ -14,7 +14,4 @@ struct auth {
 	char dummy_phc[AUTH_PHC_MAX];   /* verified for unknown logins (same cost) */
 };
 
-/* Maps a store return value to an auth one (STORE_INVALID -> AUTH_E_INVALID, ...). */
-int auth_from_store(int rc);
-
 #endif
