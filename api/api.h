@@ -20,6 +20,8 @@
 #include <stddef.h>
 
 struct auth;
+struct auth_config;
+struct kefu_conf;
 struct store;
 
 #define API_PREFIX "/api/v1/"
@@ -66,5 +68,9 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
 void api_response_clear(struct api_response *res);
 /* 1 when path belongs to the API (starts with /api/): the transport's routing test. */
 int api_path_is_api(const char *path);
+/* auth/'s configuration from conf's options (session_idle_minutes, session_max_hours,
+ * login_delay_after, login_lock_after, login_lock_minutes, hash_concurrency); the rest
+ * keeps auth_config_defaults.  (trust_proxy is the transport's: see docs/api.md.) */
+void api_auth_config(const struct kefu_conf *c, struct auth_config *out);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "conf.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
@@ -499,6 +500,19 @@ int main(void)
 	snprintf(victim_path, sizeof victim_path, "/api/v1/operators/%lld/disable", (long long)victim);
 	CHECK(auth_token_create(ctx.auth, ctx.st, &cli, bob, AUTH_ROLE_NONE, "a", agent_tok.bearer, NULL) == 0);
 	CHECK(auth_token_create(ctx.auth, ctx.st, &cli, ann, AUTH_ROLE_NONE, "b", admin_tok.bearer, NULL) == 0);
+
+	/* conf's defaults are auth's defaults; an option reaches the auth configuration */
+	struct kefu_conf kc;
+	struct auth_config fromconf, def;
+	conf_defaults(&kc);
+	api_auth_config(&kc, &fromconf);
+	auth_config_defaults(&def);
+	CHECK(fromconf.idle_s == def.idle_s && fromconf.absolute_s == def.absolute_s &&
+	      fromconf.delay_after == def.delay_after && fromconf.lock_after == def.lock_after &&
+	      fromconf.lock_s == def.lock_s && fromconf.hash_slots == def.hash_slots);
+	CHECK(conf_set(&kc, "session_idle_minutes", "5", err, sizeof err) == 0);
+	api_auth_config(&kc, &fromconf);
+	CHECK(fromconf.idle_s == 300);
 
 	walk_routes(&agent_tok, &admin_tok);
 	test_login_cookie();
