@@ -85,7 +85,7 @@ static int read_password(const char *login, char *buf, size_t len)
 		if (prompt_hidden(prompt, buf, len) || prompt_hidden("Repeat it: ", again, sizeof again))
 			goto unreadable;
 		rc = strcmp(buf, again);
-		memset(again, 0, sizeof again);
+		explicit_bzero(again, sizeof again);
 		if (rc) {
 			fprintf(stderr, "kefu operator: the two passwords differ\n");
 			return -1;
@@ -287,7 +287,7 @@ int cmd_operator(int argc, char **argv)
 		fprintf(stderr, "token %lld for %s: send it as \"Authorization: Bearer TOKEN\"; "
 			"it is not shown again (kefu operator revoke %lld ends it)\n", (long long)id,
 			arg, (long long)id);
-		memset(token, 0, sizeof token);
+		explicit_bzero(token, sizeof token);
 		rc = 0;
 	} else if (!strcmp(sub, "tokens")) {
 		json_t *arr = json ? json_array() : NULL;
@@ -320,7 +320,7 @@ int cmd_operator(int argc, char **argv)
 		rc = 2;
 	}
 out:
-	memset(pw, 0, sizeof pw);
+	explicit_bzero(pw, sizeof pw);
 	store_operator_clear(&op);
 	auth_destroy(a);
 	store_close(st);
