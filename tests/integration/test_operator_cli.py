@@ -116,7 +116,7 @@ def run():
     kefu("operator", "disable", "bob", "--db", db)
     ops = json.loads(kefu("operator", "list", "--json", "--db", db)[1])
     check(ops[1]["disabled"] is True, "bob disabled: %s", ops)
-    kefu("operator", "enable", "bob", "--db", db)
+    kefu("operator", "enable", "Bob", "--db", db)   # login arguments fold to lowercase
     rc, _, err = kefu("operator", "disable", "nobody", "--db", db, ok=False)
     check(rc == 1 and "no operator nobody" in err, "unknown login: %s", err)
 

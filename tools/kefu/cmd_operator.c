@@ -4,6 +4,7 @@
  * "cli:USER".  A password is never an argument: it is read from stdin (one line) or,
  * on a terminal, typed twice at a prompt with echo off.  Main thread.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -116,9 +117,16 @@ static int fail(struct store *st, const char *what, int rc)
 	return 1;
 }
 
+/* The operator LOGIN names (logins are lowercase: "Bob" finds bob). */
 static int find_op(struct store *st, const char *login, struct store_operator *o)
 {
-	int rc = store_operator_find(st, login, o);
+	char low[AUTH_LOGIN_MAX + 1];
+	size_t n = strlen(login);
+
+	for (size_t i = 0; i < n && i < AUTH_LOGIN_MAX; i++)
+		low[i] = (char)tolower((unsigned char)login[i]);
+	low[n < AUTH_LOGIN_MAX ? n : AUTH_LOGIN_MAX] = '\0';
+	int rc = n > AUTH_LOGIN_MAX ? STORE_NOT_FOUND : store_operator_find(st, low, o);
 
 	if (rc == STORE_NOT_FOUND)
 		fprintf(stderr, "kefu operator: no operator %s\n", login);
