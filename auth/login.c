@@ -31,7 +31,7 @@
 
 struct charge {
 	const struct auth_config *cfg;
-	const char *name;
+	const char *key;       /* SHA-256 hex of the lowercased login name */
 	int64_t now;
 	int verdict;           /* AUTH_OK: go on and hash; THROTTLED / LOCKED */
 	int retry_after_s;
@@ -43,7 +43,7 @@ static int charge_tx(void *arg, struct store *st)
 	struct charge *c = arg;
 	const struct auth_config *cfg = c->cfg;
 	struct store_login_attempts la;
-	int rc = store_login_attempts_get(st, c->name, &la);
+	int rc = store_login_attempts_get(st, c->key, &la);
 
 	if (rc)
 		return rc;
@@ -72,7 +72,7 @@ static int charge_tx(void *arg, struct store *st)
 		c->locked_now = 1;
 	}
 	c->verdict = AUTH_OK;
-	return store_login_attempts_put(st, c->name, &la);
+	return store_login_attempts_put(st, c->key, &la);
 }
 
 /* ---- the session a good password opens ---------------------------------------------------- */
@@ -80,7 +80,7 @@ static int charge_tx(void *arg, struct store *st)
 struct opening {
 	struct auth *a;
 	const struct store_operator *op;
-	const char *name;
+	const char *key;       /* the login name's streak key */
 	const char *ip;
 	int64_t now;
 	struct auth_login_result *out;
@@ -107,7 +107,7 @@ static int open_tx(void *arg, struct store *st)
 	    auth_random_hex(out->who.csrf, AUTH_CSRF_LEN / 2))
 		return -1;
 	auth_sha256_hex(out->session_id, AUTH_SESSION_ID_LEN, id_hash);
-	if ((rc = store_login_attempts_clear(st, o->name)) ||
+	if ((rc = store_login_attempts_clear(st, o->key)) ||
 	    (rc = store_op_session_add(st, id_hash, o->op->id, out->who.csrf, o->ip, o->now)) ||
 	    (rc = store_operator_set_last_login(st, o->op->id, o->now)))
 		return rc;
@@ -158,7 +158,7 @@ int auth_login(struct auth *a, struct store *st, const char *login, const char *
 	char name[AUTH_LOGIN_MAX + 1], key[65];
 	struct store_operator op = { 0 };
 	int found = 0, rc, ok;
-	struct charge c = { .cfg = &a->cfg, .name = key, .now = auth_now_ms(a) };
+	struct charge c = { .cfg = &a->cfg, .key = key, .now = auth_now_ms(a) };
 
 	memset(out, 0, sizeof *out);
 	/* a name too long to be a login still gets a streak (keyed by its hash) and the

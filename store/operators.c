@@ -276,10 +276,15 @@ int store_operator_set_password(struct store *st, int64_t id, const char *pass_h
 
 int store_operator_set_last_login(struct store *st, int64_t id, int64_t now_ms)
 {
-	/* ?2 (the value) is now as well: the helper binds ?2 and ?3 */
-	return update_operator(st, "UPDATE operators SET last_login_ms = ?2 WHERE id = ?1"
-				   " AND ?3 IS NOT NULL", id, NULL, now_ms, now_ms,
-			       "recording a login");
+	sqlite3_stmt *s = prep(st, "UPDATE operators SET last_login_ms = ?2 WHERE id = ?1");
+	int rc, n = 0;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_ms);
+	rc = write_once(st, s, "recording a login", &n);
+	return rc ? rc : n ? 0 : STORE_NOT_FOUND;
 }
 
 /* ---- failed-login streaks ----------------------------------------------------------- */
