@@ -87,6 +87,20 @@ static const struct option_def options[] = {
 	  "(the default falls back to mobilenet_v2_mid when its file is absent)" },
 	{ "image_blocklist", OPT_STR, O(image_blocklist), "", 0, 0,
 	  "file of SHA-256 digests (hex, one per line) of pictures always refused as unsafe" },
+	{ "session_idle_minutes", OPT_INT, O(session_idle_minutes), "30", 1, 1440,
+	  "an operator's console session ends after this long without a request" },
+	{ "session_max_hours", OPT_INT, O(session_max_hours), "12", 1, 720,
+	  "an operator's console session ends this long after sign-in, used or not" },
+	{ "login_delay_after", OPT_INT, O(login_delay_after), "5", 1, 1000,
+	  "failed sign-ins to one login after which each attempt waits (1 s, doubling)" },
+	{ "login_lock_after", OPT_INT, O(login_lock_after), "10", 1, 1000,
+	  "failed sign-ins that lock the login for login_lock_minutes" },
+	{ "login_lock_minutes", OPT_INT, O(login_lock_minutes), "15", 1, 1440,
+	  "how long a login stays locked after login_lock_after failures" },
+	{ "hash_concurrency", OPT_INT, O(hash_concurrency), "2", 1, 64,
+	  "password hashes computed at once (each holds 19 MiB); more wait, then get busy" },
+	{ "trust_proxy", OPT_BOOL, O(trust_proxy), "false", 0, 1,
+	  "believe X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy that sets them)" },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

@@ -46,6 +46,14 @@ struct kefu_conf {
 	int max_image_pixels;        /* largest picture (header width x height) */
 	char image_blocklist[CONF_STR_MAX]; /* SHA-256 list of pictures refused as unsafe */
 	char image_embed[CONF_STR_MAX];  /* CNN of the picture embedding (fusion model input) */
+	/* operator accounts (auth/, api/; docs/security.md "Operator accounts") */
+	int session_idle_minutes;    /* console session idle timeout */
+	int session_max_hours;       /* console session absolute lifetime */
+	int login_delay_after;       /* failed logins before each attempt must wait */
+	int login_lock_after;        /* failed logins that lock the login name */
+	int login_lock_minutes;      /* how long */
+	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
+	int trust_proxy;             /* believe X-Forwarded-Proto / -For from the peer */
 };
 
 /* Fills c with the defaults. */

@@ -60,6 +60,11 @@ static struct nlu_bot *load_bot(const struct kefu_conf *conf, char *err, size_t 
 			 store_errmsg(st));
 		goto out;
 	}
+	int64_t n_ops = -1;   /* no console account yet: say how to make the first (auth/) */
+	if (store_operator_count(st, 1, &n_ops) == 0 && n_ops == 0)
+		LOG_INFO("no operator account yet: create the first admin with `kefu operator add "
+			 "LOGIN --role admin --db %s` (it reads the password from stdin; there is "
+			 "no default password)", conf->db);
 	if (empty && conf->demo) {
 		LOG_INFO("%s has no answers: seeding the demo answer store", conf->db);
 		if (store_seed_demo(st, why, sizeof why)) {

@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 4):
+ * Schema (version 5):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
@@ -47,6 +47,22 @@
  *   texts      an operator's replacement of one customer-facing text (key, lang): the
  *              defaults are data, store/texts.json; a row exists only where an
  *              operator changed one (store/texts.c, `kefu texts`).
+ * Version 5 (operator accounts, store/operators.c; docs/security.md "Operator accounts"):
+ *   operators  gains name (display name), updated_ms, last_login_ms; triggers keep role
+ *              to 'admin' or 'agent'.  pass_hash is an argon2id PHC string.
+ *   operator_sessions  one console login: SHA-256 (hex) of the 256-bit session id (the
+ *              id itself is only in the operator's cookie), the CSRF synchronizer token,
+ *              client IP, created/last use (ms); deleted at logout, expiry or disable.
+ *   api_tokens  bearer tokens for scripts: SHA-256 (hex) of the token, its operator, the
+ *              role it acts with (never above the operator's), name, created, last used,
+ *              revoked (ms, NULL while valid).
+ *   login_attempts  consecutive failed logins per login name typed (whether or not
+ *              such an operator exists, so lockout does not reveal accounts), keyed by
+ *              the SHA-256 hex of the lowercased name: count, last failure, locked
+ *              until (ms).  A success deletes the row.
+ *   audit_log  who did what: time, operator id and login (copied, no foreign key: kept
+ *              after the operator is deleted; NULL id and "cli:USER" for the command
+ *              line), action, object, client IP, JSON of what changed.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -170,6 +186,52 @@ static const struct migration migrations[] = {
 	  "  text TEXT NOT NULL,"
 	  "  updated_ms INTEGER NOT NULL,"
 	  "  PRIMARY KEY (key, lang));" },
+	{ "operator accounts: profile and lockout columns, operator sessions, api tokens,"
+	  " login attempts, audit log",
+	  "ALTER TABLE operators ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE operators ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE operators ADD COLUMN last_login_ms INTEGER;"
+	  /* ALTER cannot add a CHECK: the triggers keep role to the two the code knows */
+	  "CREATE TRIGGER operators_role_insert BEFORE INSERT ON operators"
+	  "  WHEN NEW.role NOT IN ('admin', 'agent')"
+	  "  BEGIN SELECT RAISE(ABORT, 'operator role must be admin or agent'); END;"
+	  "CREATE TRIGGER operators_role_update BEFORE UPDATE OF role ON operators"
+	  "  WHEN NEW.role NOT IN ('admin', 'agent')"
+	  "  BEGIN SELECT RAISE(ABORT, 'operator role must be admin or agent'); END;"
+	  "CREATE TABLE operator_sessions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  id_hash TEXT NOT NULL UNIQUE,"
+	  "  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,"
+	  "  csrf TEXT NOT NULL,"
+	  "  ip TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  last_ms INTEGER NOT NULL);"
+	  "CREATE INDEX operator_sessions_operator ON operator_sessions(operator_id);"
+	  "CREATE TABLE api_tokens ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  token_hash TEXT NOT NULL UNIQUE,"
+	  "  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,"
+	  "  role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),"
+	  "  name TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  last_used_ms INTEGER,"
+	  "  revoked_ms INTEGER);"
+	  "CREATE INDEX api_tokens_operator ON api_tokens(operator_id);"
+	  "CREATE TABLE login_attempts ("
+	  "  login_hash TEXT PRIMARY KEY,"
+	  "  failures INTEGER NOT NULL,"
+	  "  last_failed_ms INTEGER NOT NULL,"
+	  "  locked_until_ms INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE TABLE audit_log ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  operator_id INTEGER,"
+	  "  login TEXT NOT NULL DEFAULT '',"
+	  "  action TEXT NOT NULL,"
+	  "  object TEXT NOT NULL DEFAULT '',"
+	  "  ip TEXT NOT NULL DEFAULT '',"
+	  "  changes TEXT);"
+	  "CREATE INDEX audit_log_time ON audit_log(created_ms);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

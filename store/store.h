@@ -422,5 +422,116 @@ int store_text_set(struct store *st, const char *key, const char *lang, const ch
 /* Goes back to the default text of key in lang.  0; STORE_NOT_FOUND when it is the
  * default already; STORE_INVALID for an unknown key or language; < 0. */
 int store_text_reset(struct store *st, const char *key, const char *lang);
+/* ==== operator accounts, console sessions, API tokens, audit (store/operators.c) ====
+ * Schema v5.  The store keeps what auth/ decides: it never sees a password, a session
+ * id or a bearer token, only their hashes (argon2id PHC string; SHA-256 hex).  Times
+ * are passed in by the caller (auth/ injects its clock); strings are copied.  Login
+ * names and roles are checked here too: login 1..64 bytes of [a-z0-9._@-], role
+ * "admin" or "agent", display name up to 200 bytes of UTF-8. */
+
+#define STORE_HASH_HEX 64          /* SHA-256 as lowercase hex */
+
+struct store_operator {
+	int64_t id;
+	char *login, *name, *role;  /* role: "admin" or "agent" */
+	char *pass_hash;            /* argon2id PHC string */
+	int disabled;
+	int64_t created_ms, updated_ms, last_login_ms;   /* last_login_ms 0: never */
+};
+void store_operator_clear(struct store_operator *o);
+
+/* Adds an operator; STORE_INVALID (bad login, name or role), STORE_DUPLICATE (login
+ * taken).  id_out may be NULL. */
+int store_operator_add(struct store *st, const char *login, const char *name,
+		       const char *role, const char *pass_hash, int64_t now_ms, int64_t *id_out);
+/* Fills out (caller clears); STORE_NOT_FOUND if none. */
+int store_operator_get(struct store *st, int64_t id, struct store_operator *out);
+int store_operator_find(struct store *st, const char *login, struct store_operator *out);
+/* Every operator in id order (pass_hash left NULL); cb as for store_answers_foreach. */
+int store_operators_foreach(struct store *st,
+			    int (*cb)(void *arg, const struct store_operator *o), void *arg);
+/* Number of operators (active_only: not disabled). */
+int store_operator_count(struct store *st, int active_only, int64_t *n_out);
+/* Sets disabled (0/1); disabling also deletes the operator's console sessions.
+ * STORE_NOT_FOUND if no such operator. */
+int store_operator_set_disabled(struct store *st, int64_t id, int disabled, int64_t now_ms);
+/* Replaces the password hash and deletes the operator's console sessions (a new
+ * password logs every browser out).  STORE_NOT_FOUND if no such operator. */
+int store_operator_set_password(struct store *st, int64_t id, const char *pass_hash,
+				int64_t now_ms);
+int store_operator_set_last_login(struct store *st, int64_t id, int64_t now_ms);
+
+/* Failed-login streak of one login name typed (any name, existing or not), keyed by
+ * login_hash: the SHA-256 hex of the lowercased name (auth/ computes it). */
+struct store_login_attempts {
+	int failures;
+	int64_t last_failed_ms, locked_until_ms;
+};
+/* Fills out (all zero when the name has no streak). */
+int store_login_attempts_get(struct store *st, const char *login_hash,
+			     struct store_login_attempts *out);
+/* STORE_INVALID unless login_hash is 64 lowercase hex. */
+int store_login_attempts_put(struct store *st, const char *login_hash,
+			     const struct store_login_attempts *a);
+/* Forgets the streak (after a successful login). */
+int store_login_attempts_clear(struct store *st, const char *login_hash);
+/* Deletes streaks whose last failure and lock both ended before before_ms. */
+int store_login_attempts_prune(struct store *st, int64_t before_ms);
+
+/* One console session.  csrf: the synchronizer token (64 hex). */
+struct store_op_session {
+	int64_t id, operator_id;
+	char csrf[STORE_HASH_HEX + 1];
+	int64_t created_ms, last_ms;
+};
+/* Adds a session whose id hashes to id_hash (64 hex); STORE_INVALID for a bad hash or
+ * csrf, STORE_DUPLICATE if that hash exists (a 256-bit collision: never). */
+int store_op_session_add(struct store *st, const char *id_hash, int64_t operator_id,
+			 const char *csrf, const char *ip, int64_t now_ms);
+/* STORE_NOT_FOUND if no session has that hash. */
+int store_op_session_find(struct store *st, const char *id_hash, struct store_op_session *out);
+int store_op_session_touch(struct store *st, int64_t id, int64_t now_ms);
+/* Deletes the session with that hash; STORE_NOT_FOUND if none. */
+int store_op_session_delete(struct store *st, const char *id_hash);
+/* Deletes sessions idle since before idle_before_ms or created before
+ * created_before_ms; *n_out (may be NULL) gets how many. */
+int store_op_session_prune(struct store *st, int64_t idle_before_ms,
+			   int64_t created_before_ms, int64_t *n_out);
+
+struct store_api_token {
+	int64_t id, operator_id;
+	char *role, *name;
+	int64_t created_ms, last_used_ms, revoked_ms;   /* 0: never / not revoked */
+};
+void store_api_token_clear(struct store_api_token *t);
+/* Adds a token whose secret hashes to token_hash; role "admin"/"agent"; name may be
+ * NULL ("").  STORE_INVALID, STORE_NOT_FOUND (no such operator). */
+int store_api_token_add(struct store *st, const char *token_hash, int64_t operator_id,
+			const char *role, const char *name, int64_t now_ms, int64_t *id_out);
+/* The token with that hash, revoked or not (the caller checks revoked_ms);
+ * STORE_NOT_FOUND if none. */
+int store_api_token_find(struct store *st, const char *token_hash, struct store_api_token *out);
+int store_api_token_get(struct store *st, int64_t id, struct store_api_token *out);
+int store_api_token_touch(struct store *st, int64_t id, int64_t now_ms);
+/* Marks the token revoked; STORE_NOT_FOUND if none or already revoked. */
+int store_api_token_revoke(struct store *st, int64_t id, int64_t now_ms);
+/* Tokens of one operator (operator_id 0: all) in id order; cb as usual. */
+int store_api_tokens_foreach(struct store *st, int64_t operator_id,
+			     int (*cb)(void *arg, const struct store_api_token *t), void *arg);
+
+/* One audit row.  operator_id 0 = not an operator (the command line, an unknown login
+ * name); login is copied as it was (kept after the operator is deleted); changes is
+ * JSON text or NULL. */
+struct store_audit {
+	int64_t id, created_ms, operator_id;
+	const char *login, *action, *object, *ip, *changes;
+};
+/* Appends a row (id and created_ms of a are ignored: created_ms = now_ms).
+ * STORE_INVALID without an action. */
+int store_audit_add(struct store *st, const struct store_audit *a, int64_t now_ms);
+/* Rows with created_ms >= since_ms, newest first, at most limit (<= 0: all); the row
+ * passed to cb is valid during the call only. */
+int store_audit_foreach(struct store *st, int64_t since_ms, int limit,
+			int (*cb)(void *arg, const struct store_audit *a), void *arg);
 
 #endif

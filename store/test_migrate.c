@@ -79,7 +79,9 @@ int main(void)
 	/* an older database (version 1: none of the later tables) is upgraded */
 	CHECK(sqlite3_exec(st->db, "DROP TABLE operators; DROP TABLE attachments; DROP TABLE feedback;"
 			   " DROP TABLE ratings; DROP TABLE handoffs; DROP TABLE pictures;"
-			   " DROP TABLE texts; PRAGMA user_version = 1", NULL, NULL, NULL) == 0);
+			   " DROP TABLE texts; DROP TABLE operator_sessions; DROP TABLE api_tokens;"
+			   " DROP TABLE login_attempts; DROP TABLE audit_log;"
+			   " PRAGMA user_version = 1", NULL, NULL, NULL) == 0);
 	store_close(st);
 	st = store_open(path, err, sizeof err);
 	CHECK(st != NULL);
@@ -87,6 +89,9 @@ int main(void)
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'operators'") == 1);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'pictures'") == 1);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'texts'") == 1);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'audit_log'") == 1);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM pragma_table_info('operators')"
+			    " WHERE name = 'last_login_ms'") == 1);
 
 	/* a failing step rolls back and leaves the version where it was */
 	CHECK(sqlite3_exec(st->db, "PRAGMA user_version = 1", NULL, NULL, NULL) == 0);

@@ -111,9 +111,14 @@ int main(void)
 	CHECK(t != NULL);
 	store_texts_free(t);
 
-	/* a schema-3 database is upgraded to the texts table */
-	CHECK(sqlite3_exec(st->db, "DROP TABLE texts; PRAGMA user_version = 3", NULL, NULL,
-			   NULL) == SQLITE_OK);
+	/* a schema-3 database is upgraded to the texts table (steps 4 and 5 undone first) */
+	CHECK(sqlite3_exec(st->db, "DROP TABLE texts; DROP TABLE operator_sessions;"
+			   " DROP TABLE api_tokens; DROP TABLE login_attempts; DROP TABLE audit_log;"
+			   " DROP TRIGGER operators_role_insert; DROP TRIGGER operators_role_update;"
+			   " ALTER TABLE operators DROP COLUMN name;"
+			   " ALTER TABLE operators DROP COLUMN updated_ms;"
+			   " ALTER TABLE operators DROP COLUMN last_login_ms;"
+			   " PRAGMA user_version = 3", NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = store_open(path, err, sizeof err);
 	CHECK(st && store_schema_version(st) == store_schema_latest());

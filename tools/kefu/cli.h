@@ -44,5 +44,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_texts(int argc, char **argv);
+int cmd_operator(int argc, char **argv);   /* cmd_operator.c */
+int cmd_audit(int argc, char **argv);
 
 #endif

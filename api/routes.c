@@ -1,0 +1,268 @@
+/* api/routes.c — the route table of /api/v1/ and its handlers.  Each route names the
+ * least role that may call it; api.c has already authenticated the caller, checked
+ * that role, the CSRF token and the body's fields when a handler runs (api_int.h).
+ * Handlers that change something do it through auth/, which writes the audit row in
+ * the same transaction.  Runs on the calling worker thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+
+#define AUDIT_DEFAULT_LIMIT 100
+#define AUDIT_MAX_LIMIT 1000
+
+/* ---- the session: login, logout, me ----------------------------------------------------- */
+
+/* Writes the Set-Cookie value for session id sid (or its removal when sid is NULL). */
+static void set_cookie(struct api_call *c, const char *sid, int secure)
+{
+	const struct auth_config *cfg = auth_config_of(c->ctx->auth);
+
+	snprintf(c->res->set_cookie, sizeof c->res->set_cookie,
+		 "%s=%s; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=%d", API_COOKIE,
+		 sid ? sid : "", secure ? "; Secure" : "", sid ? cfg->absolute_s : 0);
+}
+
+/* Browsers keep a __Host- cookie only with Secure, and accept Secure over plain HTTP
+ * only from a loopback host. */
+static int loopback_host(const char *host)
+{
+	static const char *const names[] = { "localhost", "127.0.0.1", "[::1]" };
+
+	if (!host)
+		return 0;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		size_t n = strlen(names[i]);
+		if (!strncmp(host, names[i], n) && (host[n] == '\0' || host[n] == ':'))
+			return 1;
+	}
+	return 0;
+}
+
+static json_t *me_json(const struct api_call *c, const struct auth_identity *who)
+{
+	const struct auth_config *cfg = auth_config_of(c->ctx->auth);
+	json_t *j = json_pack("{s:{s:I, s:s, s:s, s:s}, s:s}", "operator", "id",
+			      (json_int_t)who->operator_id, "login", who->login, "name", who->name,
+			      "role", auth_role_name(who->role), "via",
+			      who->token_id ? "token" : "session");
+
+	if (j && !who->token_id) {
+		json_object_set_new(j, "csrf_token", json_string(who->csrf));
+		json_object_set_new(j, "idle_timeout_s", json_integer(cfg->idle_s));
+		json_object_set_new(j, "expires_ms", json_integer(who->session_created_ms +
+								  (json_int_t)cfg->absolute_s * 1000));
+	}
+	return j;
+}
+
+static int h_login(struct api_call *c)
+{
+	const char *login = api_body_str(c, "login"), *pw = api_body_str(c, "password");
+	int secure = c->req->tls || loopback_host(c->req->host);
+	struct auth_login_result r;
+	int rc;
+
+	if (!secure)
+		return api_error(c, 403, "tls_required", "sign in over HTTPS (or from localhost): "
+				 "the session cookie is Secure");
+	rc = auth_login(c->ctx->auth, c->ctx->st, login, pw, strlen(pw), c->req->client_ip, &r);
+	if (rc) {
+		c->res->retry_after_s = r.retry_after_s;
+		return api_auth_error(c, rc);
+	}
+	set_cookie(c, r.session_id, secure);
+	return api_reply(c, 200, me_json(c, &r.who));
+}
+
+static int h_logout(struct api_call *c)
+{
+	int rc;
+
+	if (!c->session_id[0])
+		return api_error(c, 400, "not_a_session", "logout ends a console session; "
+				 "revoke a token with kefu operator revoke");
+	rc = auth_logout(c->ctx->auth, c->ctx->st, c->session_id, &c->who, c->req->client_ip);
+	if (rc)
+		return api_auth_error(c, rc);
+	set_cookie(c, NULL, c->req->tls || loopback_host(c->req->host));
+	return api_reply(c, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static int h_me(struct api_call *c)
+{
+	return api_reply(c, 200, me_json(c, &c->who));
+}
+
+/* ---- operators ------------------------------------------------------------------------------ */
+
+static int add_op(void *arg, const struct store_operator *o)
+{
+	return json_array_append_new(arg, api_operator_json(o));
+}
+
+static int h_operators_list(struct api_call *c)
+{
+	json_t *arr = json_array();
+	int rc = arr ? store_operators_foreach(c->ctx->st, add_op, arr) : -1;
+
+	if (rc) {
+		json_decref(arr);
+		return api_auth_error(c, rc < 0 ? rc : -1);
+	}
+	return api_reply(c, 200, json_pack("{s:o}", "operators", arr));
+}
+
+/* Answers with operator id (status); 404 if it is gone. */
+static int reply_operator(struct api_call *c, int status, int64_t id)
+{
+	struct store_operator o;
+	int rc = store_operator_get(c->ctx->st, id, &o);
+	json_t *j;
+
+	if (rc)
+		return api_auth_error(c, auth_from_store(rc));
+	j = api_operator_json(&o);
+	store_operator_clear(&o);
+	return api_reply(c, status, j ? json_pack("{s:o}", "operator", j) : NULL);
+}
+
+static int h_operators_add(struct api_call *c)
+{
+	const char *pw = api_body_str(c, "password");
+	struct auth_actor by = api_actor(c);
+	int64_t id = 0;
+	int rc;
+
+	rc = auth_operator_add(c->ctx->auth, c->ctx->st, &by, api_body_str(c, "login"),
+			       api_body_str(c, "name"), api_body_str(c, "role"), pw, strlen(pw), &id);
+	if (rc == AUTH_E_INVALID && auth_role_parse(api_body_str(c, "role")) == AUTH_ROLE_NONE)
+		return api_error(c, 400, "invalid_value", "role must be admin or agent");
+	if (rc)
+		return api_auth_error(c, rc);
+	return reply_operator(c, 201, id);
+}
+
+static int h_operator_disable(struct api_call *c)
+{
+	struct auth_actor by = api_actor(c);
+	int rc;
+
+	if (c->path_id == c->who.operator_id)
+		return api_error(c, 400, "cannot_disable_self",
+				 "an operator cannot disable their own account");
+	rc = auth_operator_set_disabled(c->ctx->auth, c->ctx->st, &by, c->path_id, 1);
+	if (rc)
+		return api_auth_error(c, rc);
+	return reply_operator(c, 200, c->path_id);
+}
+
+/* ---- audit ---------------------------------------------------------------------------------- */
+
+static int add_audit(void *arg, const struct store_audit *a)
+{
+	json_t *changes = a->changes ? json_loads(a->changes, 0, NULL) : NULL;
+	json_t *j = json_pack("{s:I, s:I, s:o, s:s, s:s, s:s, s:s, s:o}",
+			      "id", (json_int_t)a->id, "time_ms", (json_int_t)a->created_ms,
+			      "operator_id", a->operator_id ? json_integer(a->operator_id) : json_null(),
+			      "login", a->login ? a->login : "", "action", a->action ? a->action : "",
+			      "object", a->object ? a->object : "", "ip", a->ip ? a->ip : "",
+			      "changes", changes ? changes : json_null());
+
+	return json_array_append_new(arg, j);
+}
+
+/* Parses a decimal query value into *v within [min, max]; 0 or -1. */
+static int query_int(const char *s, size_t len, int64_t min, int64_t max, int64_t *v)
+{
+	char buf[24], *end;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	long long x = strtoll(buf, &end, 10);
+	if (errno || *end || x < min || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int h_audit(struct api_call *c)
+{
+	int64_t since = 0, limit = AUDIT_DEFAULT_LIMIT;
+	const char *q = c->req->query;
+	json_t *arr;
+	int rc;
+
+	/* since=MS (ms since the epoch) and limit=N (1..1000); nothing else */
+	while (q && *q) {
+		const char *amp = strchr(q, '&'), *eq = strchr(q, '=');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		if (!eq || eq > q + len)
+			return api_error(c, 400, "bad_query", "query parameters are name=value");
+		size_t nlen = (size_t)(eq - q), vlen = len - nlen - 1;
+		if (nlen == 5 && !strncmp(q, "since", 5)) {
+			if (query_int(eq + 1, vlen, 0, INT64_MAX / 2, &since))
+				return api_error(c, 400, "bad_query", "since must be ms since the epoch");
+		} else if (nlen == 5 && !strncmp(q, "limit", 5)) {
+			if (query_int(eq + 1, vlen, 1, AUDIT_MAX_LIMIT, &limit))
+				return api_error(c, 400, "bad_query", "limit must be 1 to %d",
+						 AUDIT_MAX_LIMIT);
+		} else {
+			return api_error(c, 400, "unknown_field", "unknown query parameter");
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	if (!(arr = json_array()))
+		return api_reply(c, 500, NULL);
+	rc = store_audit_foreach(c->ctx->st, since, (int)limit, add_audit, arr);
+	if (rc) {
+		json_decref(arr);
+		return api_auth_error(c, rc < 0 ? rc : -1);
+	}
+	return api_reply(c, 200, json_pack("{s:o}", "entries", arr));
+}
+
+/* ---- the table -------------------------------------------------------------------------------- */
+
+static const struct api_field login_fields[] = {
+	{ "login", API_STRING, 1 },
+	{ "password", API_STRING, 1 },
+	{ NULL, 0, 0 },
+};
+
+static const struct api_field operator_fields[] = {
+	{ "login", API_STRING, 1 },
+	{ "password", API_STRING, 1 },
+	{ "role", API_STRING, 1 },
+	{ "name", API_STRING, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct api_route routes[] = {
+	{ "POST", "/api/v1/login", AUTH_ROLE_NONE, login_fields, h_login,
+	  "sign in: sets the session cookie, returns the operator and the CSRF token" },
+	{ "POST", "/api/v1/logout", AUTH_ROLE_AGENT, NULL, h_logout,
+	  "end this console session on the server" },
+	{ "GET", "/api/v1/me", AUTH_ROLE_AGENT, NULL, h_me,
+	  "who is signed in (and the session's CSRF token)" },
+	{ "GET", "/api/v1/operators", AUTH_ROLE_ADMIN, NULL, h_operators_list,
+	  "every operator account" },
+	{ "POST", "/api/v1/operators", AUTH_ROLE_ADMIN, operator_fields, h_operators_add,
+	  "add an operator" },
+	{ "POST", "/api/v1/operators/{id}/disable", AUTH_ROLE_ADMIN, NULL, h_operator_disable,
+	  "disable an operator (ends their sessions; their tokens stop working)" },
+	{ "GET", "/api/v1/audit", AUTH_ROLE_ADMIN, NULL, h_audit,
+	  "the audit log, newest first (?since=MS&limit=N)" },
+};
+
+const struct api_route *api_routes(size_t *n_out)
+{
+	*n_out = sizeof routes / sizeof *routes;
+	return routes;
+}

@@ -1,0 +1,542 @@
+/* api/test_api.c — api_handle on a real SQLite file with an injected clock, no server.
+ *
+ * The route walk: for EVERY route of the table, no credentials and bad credentials get
+ * 401, an agent (session and token) gets 403 on admin routes, a state-changing route
+ * refuses a missing or wrong CSRF token, a foreign Origin and a cross-site fetch, the
+ * allowed role succeeds, a state change writes an audit row and a GET writes none.  A
+ * route without a role (other than the login) or without a sample request here fails
+ * the test, so a new route cannot skip these checks.
+ *
+ * Then: the cookie's attributes, tls_required, one error for unknown and wrong logins,
+ * lockout answers, bodies (size, JSON, unknown field, wrong type, missing field, media
+ * type) refused with nothing changed, 404/405, logout and expiry, bearer tokens
+ * revoked, the operators and audit endpoints.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api_int.h"
+#include "conf.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
+	failures++; } } while (0)
+
+static int64_t fake_now = 1700000000000LL;
+static int64_t clock_fn(void *arg) { (void)arg; return fake_now; }
+
+static const char *PW = "correct horse battery";
+static struct api_ctx ctx;
+static sqlite3 *raw;
+
+static long long q_int(const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(raw, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* One caller's credentials and headers. */
+struct who {
+	char sid[AUTH_SESSION_ID_LEN + 1];   /* cookie session, "" none */
+	char csrf[AUTH_CSRF_LEN + 1];        /* X-CSRF-Token sent, "" none */
+	char bearer[AUTH_TOKEN_LEN + 1];     /* "" none */
+	const char *origin, *sfs, *host, *content_type;
+	int tls;
+};
+
+struct result {
+	int status;
+	char code[64];
+	json_t *body;
+	char cookie[256];
+	int retry_after;
+};
+
+static void result_clear(struct result *r)
+{
+	json_decref(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+static struct result call(const char *method, const char *path, const char *query,
+			  const char *body, const struct who *w)
+{
+	char cookie[128], authz[128];
+	struct api_request req = {
+		.method = method, .path = path, .query = query,
+		.host = w && w->host ? w->host : "127.0.0.1:8080",
+		.origin = w ? w->origin : NULL, .sec_fetch_site = w ? w->sfs : NULL,
+		.client_ip = "192.0.2.9", .tls = w ? w->tls : 0,
+		.body = body, .body_len = body ? strlen(body) : 0,
+		.content_type = w && w->content_type ? w->content_type : "application/json",
+	};
+	struct api_response res;
+	struct result r = { 0 };
+
+	if (w && w->sid[0]) {
+		snprintf(cookie, sizeof cookie, "theme=dark; %s=%s", API_COOKIE, w->sid);
+		req.cookie = cookie;
+	}
+	if (w && w->csrf[0])
+		req.csrf_token = w->csrf;
+	if (w && w->bearer[0]) {
+		snprintf(authz, sizeof authz, "Bearer %s", w->bearer);
+		req.authorization = authz;
+	}
+	api_handle(&ctx, &req, &res);
+	r.status = res.status;
+	r.retry_after = res.retry_after_s;
+	snprintf(r.cookie, sizeof r.cookie, "%s", res.set_cookie);
+	r.body = res.body ? json_loads(res.body, 0, NULL) : NULL;
+	CHECK(r.body != NULL);   /* every answer is JSON */
+	const char *code = json_string_value(json_object_get(r.body, "code"));
+	snprintf(r.code, sizeof r.code, "%s", code ? code : "");
+	api_response_clear(&res);
+	return r;
+}
+
+/* Status and code of one call (the body dropped). */
+static int expect(const char *method, const char *path, const char *body, const struct who *w,
+		  int status, const char *code, int line)
+{
+	struct result r = call(method, path, NULL, body, w);
+	int ok = r.status == status && (!code || !strcmp(r.code, code));
+
+	if (!ok) {
+		fprintf(stderr, "FAIL line %d: %s %s -> %d %s, want %d %s\n", line, method, path,
+			r.status, r.code, status, code ? code : "");
+		failures++;
+	}
+	result_clear(&r);
+	return ok;
+}
+#define EXPECT(m, p, b, w, st, code) expect(m, p, b, w, st, code, __LINE__)
+
+/* Signs in through the API; fills w's session and CSRF token. */
+static int sign_in(const char *login, const char *pw, struct who *w)
+{
+	char body[256];
+	struct result r;
+
+	memset(w, 0, sizeof *w);
+	snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"%s\"}", login, pw);
+	r = call("POST", "/api/v1/login", NULL, body, NULL);
+	if (r.status == 200) {
+		const char *c = strstr(r.cookie, API_COOKIE "=");
+		if (c)
+			snprintf(w->sid, sizeof w->sid, "%.64s", c + strlen(API_COOKIE) + 1);
+		snprintf(w->csrf, sizeof w->csrf, "%s",
+			 json_string_value(json_object_get(r.body, "csrf_token")));
+	}
+	int st = r.status;
+	result_clear(&r);
+	return st;
+}
+
+/* ---- the route walk ---------------------------------------------------------------------- */
+
+/* A request that the allowed role can make to each route.  Extend for every new route. */
+struct sample {
+	const char *method, *path;   /* as in the table */
+	const char *real_path;       /* {id} filled, NULL = path */
+	const char *body;
+	int status;                  /* what the allowed call answers */
+};
+
+static char victim_path[64];
+
+static const struct sample *sample_for(const struct api_route *r)
+{
+	static char uniq[128];
+	static int n;
+	static struct sample s[] = {
+		{ "POST", "/api/v1/login", NULL, NULL, 200 },
+		{ "POST", "/api/v1/logout", NULL, NULL, 200 },
+		{ "GET", "/api/v1/me", NULL, NULL, 200 },
+		{ "GET", "/api/v1/operators", NULL, NULL, 200 },
+		{ "POST", "/api/v1/operators", NULL, NULL, 201 },
+		{ "POST", "/api/v1/operators/{id}/disable", victim_path, NULL, 200 },
+		{ "GET", "/api/v1/audit", NULL, NULL, 200 },
+	};
+	/* each call of the operator-adding route adds a new login */
+	snprintf(uniq, sizeof uniq, "{\"login\":\"walker%d\",\"password\":\"%s\","
+		 "\"role\":\"agent\",\"name\":\"Walker\"}", n++, PW);
+	s[4].body = uniq;
+	for (size_t i = 0; i < sizeof s / sizeof *s; i++)
+		if (!strcmp(s[i].method, r->method) && !strcmp(s[i].path, r->path))
+			return &s[i];
+	return NULL;
+}
+
+static void walk_routes(const struct who *agent_tok, const struct who *admin_tok)
+{
+	size_t n;
+	const struct api_route *routes = api_routes(&n);
+
+	CHECK(n >= 7);
+	for (size_t i = 0; i < n; i++) {
+		const struct api_route *r = &routes[i];
+		const struct sample *s = sample_for(r);
+		int changes = strcmp(r->method, "GET") != 0;
+		struct who none = { 0 }, bad = { 0 }, agent, admin;
+
+		if (!s) {
+			fprintf(stderr, "FAIL: route %s %s has no sample in test_api.c: add one\n",
+				r->method, r->path);
+			failures++;
+			continue;
+		}
+		const char *path = s->real_path ? s->real_path : r->path;
+		fprintf(stderr, "route %s %s (%s)\n", r->method, r->path, auth_role_name(r->role));
+		if (r->role == AUTH_ROLE_NONE) {
+			/* only the login may be called by anyone */
+			CHECK(!strcmp(r->method, "POST") && !strcmp(r->path, "/api/v1/login"));
+			continue;
+		}
+		CHECK(r->role == AUTH_ROLE_AGENT || r->role == AUTH_ROLE_ADMIN);
+		/* nobody, a forged cookie, a forged token */
+		EXPECT(r->method, path, s->body, &none, 401, "unauthenticated");
+		auth_random_hex(bad.sid, 32);
+		auth_random_hex(bad.csrf, 32);
+		EXPECT(r->method, path, s->body, &bad, 401, "unauthenticated");
+		memset(&bad, 0, sizeof bad);
+		snprintf(bad.bearer, sizeof bad.bearer, "kefu_%064d", 7);
+		EXPECT(r->method, path, s->body, &bad, 401, "unauthenticated");
+		/* an agent on an admin route: session and token */
+		CHECK(sign_in("bob", PW, &agent) == 200);
+		if (r->role == AUTH_ROLE_ADMIN) {
+			EXPECT(r->method, path, s->body, &agent, 403, "forbidden");
+			EXPECT(r->method, path, s->body, agent_tok, 403, "forbidden");
+		}
+		CHECK(sign_in("ann", PW, &admin) == 200);
+		if (changes) {
+			struct who w = admin;
+			w.csrf[0] = '\0';
+			EXPECT(r->method, path, s->body, &w, 403, "csrf_failed");
+			auth_random_hex(w.csrf, 32);
+			EXPECT(r->method, path, s->body, &w, 403, "csrf_failed");
+			w = admin;
+			w.origin = "https://evil.example";
+			EXPECT(r->method, path, s->body, &w, 403, "cross_site");
+			w.origin = NULL;
+			w.sfs = "cross-site";
+			EXPECT(r->method, path, s->body, &w, 403, "cross_site");
+			w.sfs = "same-site";
+			EXPECT(r->method, path, s->body, &w, 403, "cross_site");
+		} else {
+			struct who w = admin;
+			w.sfs = "cross-site";
+			EXPECT(r->method, path, s->body, &w, 403, "cross_site");
+		}
+		/* none of the refusals above wrote anything */
+		long long audit = q_int("SELECT count(*) FROM audit_log");
+		long long ops = q_int("SELECT count(*) FROM operators");
+		long long off = q_int("SELECT count(*) FROM operators WHERE disabled");
+		/* the allowed call, from the console page itself */
+		struct who w = admin;
+		w.origin = "http://127.0.0.1:8080";
+		w.sfs = "same-origin";
+		EXPECT(r->method, path, s->body, &w, s->status, NULL);
+		long long audit2 = q_int("SELECT count(*) FROM audit_log");
+		if (changes)
+			CHECK(audit2 > audit);   /* every state change is audited */
+		else
+			CHECK(audit2 == audit && q_int("SELECT count(*) FROM operators") == ops &&
+			      q_int("SELECT count(*) FROM operators WHERE disabled") == off);
+		/* an admin token works too (logout needs a session: 400) */
+		s = sample_for(r);   /* a fresh body: the operator-adding one names a new login */
+		if (!strcmp(r->path, "/api/v1/logout"))
+			EXPECT(r->method, path, s->body, admin_tok, 400, "not_a_session");
+		else if (strcmp(r->path, "/api/v1/operators/{id}/disable"))
+			EXPECT(r->method, path, s->body, admin_tok, s->status, NULL);
+		/* an agent reaches the agent routes */
+		if (r->role == AUTH_ROLE_AGENT)
+			EXPECT(r->method, path, s->body, &agent, s->status, NULL);
+	}
+}
+
+/* ---- the rest ------------------------------------------------------------------------------ */
+
+static void test_login_cookie(void)
+{
+	struct result r = call("POST", "/api/v1/login", NULL,
+			       "{\"login\":\"ann\",\"password\":\"correct horse battery\"}", NULL);
+	CHECK(r.status == 200);
+	char sid[AUTH_SESSION_ID_LEN + 1];
+	snprintf(sid, sizeof sid, "%.64s", r.cookie + 12);
+	CHECK(!strncmp(r.cookie, "__Host-kefu=", 12) && auth_is_hex(sid, 64) && r.cookie[76] == ';');
+	CHECK(strstr(r.cookie, "; Path=/") && strstr(r.cookie, "; HttpOnly") &&
+	      strstr(r.cookie, "; SameSite=Strict") && strstr(r.cookie, "; Secure") &&
+	      !strstr(r.cookie, "Domain"));
+	json_t *op = json_object_get(r.body, "operator");
+	CHECK(!strcmp(json_string_value(json_object_get(op, "role")), "admin"));
+	CHECK(json_string_length(json_object_get(r.body, "csrf_token")) == 64);
+	CHECK(json_integer_value(json_object_get(r.body, "idle_timeout_s")) == 1800);
+	result_clear(&r);
+	/* over TLS to a real name: Secure; plain HTTP to a real name: refused */
+	struct who tls = { .host = "kefu.example.com", .tls = 1 };
+	r = call("POST", "/api/v1/login", NULL,
+		 "{\"login\":\"ann\",\"password\":\"correct horse battery\"}", &tls);
+	CHECK(r.status == 200 && strstr(r.cookie, "; Secure"));
+	result_clear(&r);
+	tls.tls = 0;
+	EXPECT("POST", "/api/v1/login", "{\"login\":\"ann\",\"password\":\"x\"}", &tls, 403,
+	       "tls_required");
+	/* login CSRF: a foreign page cannot sign the browser in */
+	struct who evil = { .origin = "https://evil.example" };
+	EXPECT("POST", "/api/v1/login", "{\"login\":\"ann\",\"password\":\"correct horse battery\"}",
+	       &evil, 403, "cross_site");
+	evil.origin = "null";
+	EXPECT("POST", "/api/v1/login", "{\"login\":\"ann\",\"password\":\"correct horse battery\"}",
+	       &evil, 403, "cross_site");
+}
+
+static void test_login_errors(void)
+{
+	struct result a = call("POST", "/api/v1/login", NULL,
+			       "{\"login\":\"nobody\",\"password\":\"correct horse battery\"}", NULL);
+	struct result b = call("POST", "/api/v1/login", NULL,
+			       "{\"login\":\"bob\",\"password\":\"wrong wrong wrong\"}", NULL);
+	/* one answer, word for word */
+	CHECK(a.status == 401 && b.status == 401 && !strcmp(a.code, "invalid_credentials"));
+	char *ja = json_dumps(a.body, JSON_SORT_KEYS), *jb = json_dumps(b.body, JSON_SORT_KEYS);
+	CHECK(ja && jb && !strcmp(ja, jb));
+	free(ja);
+	free(jb);
+	CHECK(a.cookie[0] == '\0');
+	result_clear(&a);
+	result_clear(&b);
+	/* lockout through the API: 5 failures, then 429 with Retry-After */
+	fake_now += 3600 * 1000;
+	for (int i = 0; i < 5; i++)
+		EXPECT("POST", "/api/v1/login", "{\"login\":\"carol\",\"password\":\"nope nope nope\"}",
+		       NULL, 401, "invalid_credentials");
+	struct result r = call("POST", "/api/v1/login", NULL,
+			       "{\"login\":\"carol\",\"password\":\"nope nope nope\"}", NULL);
+	CHECK(r.status == 429 && !strcmp(r.code, "login_throttled") && r.retry_after == 1);
+	result_clear(&r);
+	fake_now += 3600 * 1000;
+}
+
+static void test_bodies(const struct who *admin)
+{
+	long long audit = q_int("SELECT count(*) FROM audit_log");
+	long long ops = q_int("SELECT count(*) FROM operators");
+	char *big = malloc(API_MAX_BODY + 2);
+
+	memset(big, ' ', API_MAX_BODY + 1);
+	big[API_MAX_BODY + 1] = '\0';
+	big[0] = '{';
+	big[API_MAX_BODY] = '}';
+	EXPECT("POST", "/api/v1/operators", big, admin, 413, "body_too_large");
+	free(big);
+	EXPECT("POST", "/api/v1/operators", "{\"login\":", admin, 400, "bad_json");
+	EXPECT("POST", "/api/v1/operators", "[1,2]", admin, 400, "bad_json");
+	EXPECT("POST", "/api/v1/operators", "{\"login\":\"a\",\"login\":\"b\"}", admin, 400, "bad_json");
+	EXPECT("POST", "/api/v1/operators", "{\"login\":\"x\xff\"}", admin, 400, "bad_json");
+	EXPECT("POST", "/api/v1/operators",
+	       "{\"login\":\"dave\",\"password\":\"correct horse battery\",\"role\":\"agent\","
+	       "\"admin\":true}", admin, 400, "unknown_field");
+	EXPECT("POST", "/api/v1/operators",
+	       "{\"login\":\"dave\",\"password\":123456789012,\"role\":\"agent\"}", admin, 400,
+	       "wrong_type");
+	EXPECT("POST", "/api/v1/operators", "{\"login\":\"dave\",\"role\":\"agent\"}", admin, 400,
+	       "missing_field");
+	EXPECT("POST", "/api/v1/operators",
+	       "{\"login\":\"dave\",\"password\":\"short\",\"role\":\"agent\"}", admin, 400,
+	       "password_too_short");
+	EXPECT("POST", "/api/v1/operators",
+	       "{\"login\":\"dave\",\"password\":\"correct horse battery\",\"role\":\"root\"}",
+	       admin, 400, "invalid_value");
+	EXPECT("POST", "/api/v1/operators",
+	       "{\"login\":\"Dave Smith\",\"password\":\"correct horse battery\",\"role\":\"agent\"}",
+	       admin, 400, "invalid_value");
+	EXPECT("POST", "/api/v1/operators",
+	       "{\"login\":\"bob\",\"password\":\"correct horse battery\",\"role\":\"agent\"}",
+	       admin, 409, "login_taken");
+	struct who form = *admin;
+	form.content_type = "application/x-www-form-urlencoded";
+	EXPECT("POST", "/api/v1/operators", "login=dave", &form, 415, "unsupported_media_type");
+	EXPECT("POST", "/api/v1/operators/2/disable", "{\"why\":1}", admin, 400, "unknown_field");
+	EXPECT("POST", "/api/v1/login", "{\"login\":\"ann\",\"password\":7}", NULL, 400, "wrong_type");
+	CHECK(q_int("SELECT count(*) FROM audit_log") == audit);   /* nothing changed */
+	CHECK(q_int("SELECT count(*) FROM operators") == ops);
+	/* routing */
+	EXPECT("GET", "/api/v1/nothing", NULL, admin, 404, "not_found");
+	EXPECT("GET", "/api/v1/operators/2/disable", NULL, admin, 405, "method_not_allowed");
+	EXPECT("DELETE", "/api/v1/me", NULL, admin, 405, "method_not_allowed");
+	EXPECT("POST", "/api/v1/operators/0/disable", NULL, admin, 404, "not_found");
+	EXPECT("POST", "/api/v1/operators/-1/disable", NULL, admin, 404, "not_found");
+	EXPECT("POST", "/api/v1/operators/99999999999999999999/disable", NULL, admin, 404,
+	       "not_found");
+	EXPECT("POST", "/api/v1/operators/9999/disable", NULL, admin, 404, "not_found");
+	CHECK(api_path_is_api("/api/v1/me") && !api_path_is_api("/apiary"));
+}
+
+static void test_operators_and_audit(struct who *admin)
+{
+	struct result r;
+
+	r = call("POST", "/api/v1/operators", NULL,
+		 "{\"login\":\"erin\",\"password\":\"correct horse battery\",\"role\":\"agent\","
+		 "\"name\":\"Erin 艾琳\"}", admin);
+	CHECK(r.status == 201);
+	json_t *op = json_object_get(r.body, "operator");
+	int64_t erin = json_integer_value(json_object_get(op, "id"));
+	CHECK(erin > 0 && !strcmp(json_string_value(json_object_get(op, "name")), "Erin 艾琳") &&
+	      json_object_get(op, "password") == NULL && json_object_get(op, "pass_hash") == NULL);
+	result_clear(&r);
+	/* the audit names the admin, the IP and what changed (never the password) */
+	r = call("GET", "/api/v1/audit", "limit=1", NULL, admin);
+	CHECK(r.status == 200);
+	json_t *e = json_array_get(json_object_get(r.body, "entries"), 0);
+	CHECK(!strcmp(json_string_value(json_object_get(e, "action")), "operator.add") &&
+	      !strcmp(json_string_value(json_object_get(e, "login")), "ann") &&
+	      !strcmp(json_string_value(json_object_get(e, "ip")), "192.0.2.9") &&
+	      !strcmp(json_string_value(json_object_get(json_object_get(e, "changes"), "login")),
+		      "erin") &&
+	      json_object_get(json_object_get(e, "changes"), "password") == NULL);
+	CHECK(json_array_size(json_object_get(r.body, "entries")) == 1);
+	result_clear(&r);
+	r = call("GET", "/api/v1/audit", "since=99999999999999", NULL, admin);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.body, "entries")) == 0);
+	result_clear(&r);
+	r = call("GET", "/api/v1/audit", "limit=0", NULL, admin);
+	CHECK(r.status == 400 && !strcmp(r.code, "bad_query"));
+	result_clear(&r);
+	r = call("GET", "/api/v1/audit", "order=asc", NULL, admin);
+	CHECK(r.status == 400 && !strcmp(r.code, "unknown_field"));
+	result_clear(&r);
+	/* disable: not oneself; the disabled operator's session ends */
+	struct who erin_w;
+	CHECK(sign_in("erin", PW, &erin_w) == 200);
+	EXPECT("GET", "/api/v1/me", NULL, &erin_w, 200, NULL);
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/operators/%lld/disable", (long long)erin);
+	EXPECT("POST", path, NULL, admin, 200, NULL);
+	EXPECT("GET", "/api/v1/me", NULL, &erin_w, 401, "unauthenticated");
+	CHECK(sign_in("erin", PW, &erin_w) == 401);
+	r = call("GET", "/api/v1/me", NULL, NULL, admin);
+	snprintf(path, sizeof path, "/api/v1/operators/%lld/disable",
+		 (long long)json_integer_value(json_object_get(json_object_get(r.body, "operator"),
+							       "id")));
+	result_clear(&r);
+	EXPECT("POST", path, NULL, admin, 400, "cannot_disable_self");
+}
+
+static void test_session_end(void)
+{
+	struct who w;
+	struct result r;
+
+	CHECK(sign_in("bob", PW, &w) == 200);
+	r = call("GET", "/api/v1/me", NULL, NULL, &w);
+	CHECK(r.status == 200 && !strcmp(json_string_value(json_object_get(r.body, "via")), "session") &&
+	      !strcmp(json_string_value(json_object_get(r.body, "csrf_token")), w.csrf));
+	result_clear(&r);
+	r = call("POST", "/api/v1/logout", NULL, NULL, &w);
+	CHECK(r.status == 200 && strstr(r.cookie, "__Host-kefu=;") && strstr(r.cookie, "Max-Age=0"));
+	result_clear(&r);
+	EXPECT("GET", "/api/v1/me", NULL, &w, 401, "unauthenticated");
+	EXPECT("POST", "/api/v1/logout", NULL, &w, 401, "unauthenticated");
+	/* idle expiry through the API */
+	CHECK(sign_in("bob", PW, &w) == 200);
+	fake_now += 30 * 60 * 1000;
+	EXPECT("GET", "/api/v1/me", NULL, &w, 401, "unauthenticated");
+}
+
+static void test_tokens(int64_t bob)
+{
+	struct who t = { 0 };
+	int64_t id;
+	const struct auth_actor cli = { 0, "cli:test", NULL };
+
+	CHECK(auth_token_create(ctx.auth, ctx.st, &cli, bob, AUTH_ROLE_NONE, "t", t.bearer, &id) == 0);
+	EXPECT("GET", "/api/v1/me", NULL, &t, 200, NULL);
+	/* a bearer request needs no CSRF token (browsers never attach one by themselves) */
+	struct result r = call("GET", "/api/v1/me", NULL, NULL, &t);
+	CHECK(!strcmp(json_string_value(json_object_get(r.body, "via")), "token") &&
+	      json_object_get(r.body, "csrf_token") == NULL);
+	result_clear(&r);
+	CHECK(auth_token_revoke(ctx.auth, ctx.st, &cli, id) == 0);
+	EXPECT("GET", "/api/v1/me", NULL, &t, 401, "unauthenticated");
+	/* a scheme other than Bearer is no credential */
+	struct api_request req = { .method = "GET", .path = "/api/v1/me", .host = "127.0.0.1",
+				   .authorization = "Basic YW5uOnB3" };
+	struct api_response res;
+	api_handle(&ctx, &req, &res);
+	CHECK(res.status == 401);
+	api_response_clear(&res);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/kefu-api-test-XXXXXX", path[128], err[256];
+	struct auth_config cfg;
+	const struct auth_actor cli = { 0, "cli:test", NULL };
+	struct who agent_tok = { 0 }, admin_tok = { 0 }, admin;
+	int64_t ann, bob, victim;
+
+	if (!mkdtemp(dir))
+		return 2;
+	snprintf(path, sizeof path, "%s/api.db", dir);
+	auth_config_defaults(&cfg);
+	cfg.now_ms = clock_fn;
+	ctx.auth = auth_create(&cfg, err, sizeof err);
+	ctx.st = store_open(path, err, sizeof err);
+	if (!ctx.auth || !ctx.st || sqlite3_open(path, &raw) != SQLITE_OK) {
+		fprintf(stderr, "set-up: %s\n", err);
+		return 1;
+	}
+	CHECK(auth_operator_add(ctx.auth, ctx.st, &cli, "ann", "Ann", "admin", PW, strlen(PW), &ann) == 0);
+	CHECK(auth_operator_add(ctx.auth, ctx.st, &cli, "bob", "Bob", "agent", PW, strlen(PW), &bob) == 0);
+	CHECK(auth_operator_add(ctx.auth, ctx.st, &cli, "vic", NULL, "agent", PW, strlen(PW), &victim) == 0);
+	snprintf(victim_path, sizeof victim_path, "/api/v1/operators/%lld/disable", (long long)victim);
+	CHECK(auth_token_create(ctx.auth, ctx.st, &cli, bob, AUTH_ROLE_NONE, "a", agent_tok.bearer, NULL) == 0);
+	CHECK(auth_token_create(ctx.auth, ctx.st, &cli, ann, AUTH_ROLE_NONE, "b", admin_tok.bearer, NULL) == 0);
+
+	/* conf's defaults are auth's defaults; an option reaches the auth configuration */
+	struct kefu_conf kc;
+	struct auth_config fromconf, def;
+	conf_defaults(&kc);
+	api_auth_config(&kc, &fromconf);
+	auth_config_defaults(&def);
+	CHECK(fromconf.idle_s == def.idle_s && fromconf.absolute_s == def.absolute_s &&
+	      fromconf.delay_after == def.delay_after && fromconf.lock_after == def.lock_after &&
+	      fromconf.lock_s == def.lock_s && fromconf.hash_slots == def.hash_slots);
+	CHECK(conf_set(&kc, "session_idle_minutes", "5", err, sizeof err) == 0);
+	api_auth_config(&kc, &fromconf);
+	CHECK(fromconf.idle_s == 300);
+
+	walk_routes(&agent_tok, &admin_tok);
+	test_login_cookie();
+	test_login_errors();
+	CHECK(sign_in("ann", PW, &admin) == 200);
+	test_bodies(&admin);
+	test_operators_and_audit(&admin);
+	test_session_end();
+	test_tokens(bob);
+
+	sqlite3_close(raw);
+	store_close(ctx.st);
+	auth_destroy(ctx.auth);
+	if (!getenv("KEFU_TEST_KEEP")) {
+		char cmd[200];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	if (failures)
+		fprintf(stderr, "test_api: %d failure(s)\n", failures);
+	else
+		printf("test_api: all tests passed\n");
+	return failures ? 1 : 0;
+}
