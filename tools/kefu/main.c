@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cmd_eval.h"
 #include "cmd_images.h"
+#include "cmd_summary.h"
 
 static const struct command {
 	const char *name;
@@ -23,6 +24,8 @@ static const struct command {
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
 	{ "eval-speech", cmd_eval_speech, "eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]: spoken questions through kefud's audio path" },
 	{ "eval-images", cmd_eval_images, "eval-images --train DIR --test DIR [--reject DIR] [--json]: category head and search" },
+	{ "summarize", cmd_summarize, "summarize --session TOKEN [--json]: the summary card of a conversation" },
+	{ "eval-summary", cmd_eval_summary, "eval-summary --dialogs FILE.jsonl [--summaries-out FILE.jsonl] [--json]: ROUGE of kefu's summaries beside Lead and LexRank" },
 };
 
 static void usage(FILE *out)
