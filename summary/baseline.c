@@ -1,7 +1,8 @@
 /* summary/baseline.c — the two baselines kefu's summariser is measured against in the
- * same run (kefu eval-summary, bench/summary): Lead (the first customer sentence and the
- * first agent sentence, cut at the budget: the usual first baseline of dialogue
- * summarisation) and LexRank (Erkan & Radev 2004: PageRank over the graph of sentences
+ * same run (kefu eval-summary, bench/summary): Lead (the customer's first message and the
+ * agent's first reply, cut at the budget: the usual first baseline of dialogue
+ * summarisation; taking only their first sentences scored lower, so the stronger form is
+ * the one measured) and LexRank (Erkan & Radev 2004: PageRank over the graph of sentences
  * whose TF-IDF cosine is at least 0.1, best sentences until the budget, in dialogue order).
  * Both see the same cleaned sentences as kefu.  Any thread; ctx is only read.
  */
@@ -41,18 +42,17 @@ char *sum_lead(const struct sum_ctx *ctx, const struct sum_dialog *d, int budget
 {
 	struct sum_doc doc;
 	char *take, *out = NULL;
-	int have_c = 0, have_a = 0;
 
 	if (sum_doc_build(ctx, d, ROLES_TALK, &doc))
 		return NULL;
 	take = calloc(doc.n + 1, 1);
 	if (take) {
+		int first_c = -1, first_a = -1;
 		for (size_t i = 0; i < doc.n; i++) {
-			int cust = doc.s[i].role == SUM_CUSTOMER;
-			if (doc.s[i].pos != 0 || (cust ? have_c : have_a))
-				continue;
-			take[i] = 1;
-			*(cust ? &have_c : &have_a) = 1;
+			int *first = doc.s[i].role == SUM_CUSTOMER ? &first_c : &first_a;
+			if (*first < 0)
+				*first = doc.s[i].turn;
+			take[i] = doc.s[i].turn == *first;
 		}
 		out = join_cut(&doc, take, budget);
 	}

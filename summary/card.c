@@ -26,10 +26,12 @@
 #include "text.h"
 
 #define MMR_LAMBDA 0.7
+#define MIN_OF_BEST 0.2  /* a sentence scoring under this share of its side's best is not worth the room */
 #define PHATIC_WEIGHT 0.3
 #define CUE_BONUS 0.5
 #define REPHRASE_SIM 0.3
 #define MAX_ENTITIES 32
+#define MIN_FRAGMENT 4    /* tokens: a sentence cut shorter than this is left out */
 
 /* ---- context -------------------------------------------------------------------------- */
 
@@ -157,7 +159,8 @@ static int mmr_pick(const struct sum_doc *doc, const double *score, int customer
 		double best = -1e9;
 		size_t bi = doc->n;
 		for (size_t i = 0; i < doc->n; i++) {
-			if (take[i] || (doc->s[i].role == SUM_CUSTOMER) != customer || score[i] <= 0)
+			if (take[i] || (doc->s[i].role == SUM_CUSTOMER) != customer ||
+			    score[i] < MIN_OF_BEST * best_score)
 				continue;
 			double red = 0;
 			for (size_t j = 0; j < doc->n; j++)
@@ -183,18 +186,42 @@ static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *
 		      int customer, int share)
 {
 	size_t start = b->len;
-	int first = 1;
+	int first = 1, used = 0;
 	for (size_t i = 0; i < doc->n; i++) {
 		if (!take[i] || (doc->s[i].role == SUM_CUSTOMER) != customer)
 			continue;
+		/* no stub of a sentence: a later one starts only with a few tokens left */
+		if (!first && share > 0 && share - used < MIN_FRAGMENT)
+			break;
+		used += doc->s[i].n_tok;
 		if (!first)
 			sum_buf_str(b, doc->words->sentence_sep);
 		sum_buf_add(b, doc->s[i].text, doc->s[i].len);
 		first = 0;
 	}
 	if (!b->oom && share > 0) {
-		b->len = start + sum_cut_len(b->p + start, (size_t)share);
-		b->p[b->len] = 0;
+		size_t keep = start + sum_cut_len(b->p + start, (size_t)share);
+		if (keep < b->len) {
+			/* cut inside a sentence: end at its last clause mark when that keeps at
+			 * least half of the fragment, and say that something was left out */
+			size_t last = start, clause = 0;
+			for (size_t k = start; k < keep; k++)
+				if (strchr(".!?\n", b->p[k]) && k + 1 < keep)
+					last = k + 1;
+			for (size_t k = last; k < keep; k++) {
+				if (b->p[k] == ',' || b->p[k] == ';')
+					clause = k;
+				else if (k + 3 <= keep && (!memcmp(b->p + k, "，", 3) ||
+							   !memcmp(b->p + k, "；", 3) ||
+							   !memcmp(b->p + k, "、", 3)))
+					clause = k;
+			}
+			if (clause && clause - last >= (keep - last) / 2)
+				keep = clause;
+			b->len = keep;
+			b->p[b->len] = 0;
+			sum_buf_str(b, "\u2026");
+		}
 	}
 }
 
@@ -238,39 +265,53 @@ static char *compose(const struct sum_doc *doc, const struct sum_dialog *d, cons
 {
 	const struct sum_words *w = doc->words;
 	struct sum_buf b = { 0 };
-	int have_c = 0, have_a = 0;
+	char *titles = titles_list(w, d), *bot = NULL;
+	int have_c = 0, have_a = 0, avail = budget;
+
 	for (size_t i = 0; i < doc->n; i++)
 		if (take[i])
 			*(doc->s[i].role == SUM_CUSTOMER ? &have_c : &have_a) = 1;
+	/* the bot's part is kept whole: the sides share what it leaves (at least half) */
+	if (titles) {
+		const char *names[] = { "titles" }, *vals[] = { titles };
+		bot = sum_fill(w->bot_answered, names, vals, 1);
+		b.oom |= !bot;
+	} else if (any_fallback) {
+		bot = strdup(w->bot_unsure);
+		b.oom |= !bot;
+	}
+	if (bot) {
+		avail = budget - (int)sum_rouge_len(bot);
+		avail = avail < budget / 2 ? budget / 2 : avail;
+	}
 	sum_buf_add(&b, "", 0);
 	if (have_c) {
+		int share = (have_a ? avail / 2 : avail) - (int)sum_rouge_len(w->customer_label);
 		sum_buf_str(&b, w->customer_label);
 		sum_buf_str(&b, w->sentence_sep);
-		join_side(&b, doc, take, 1, have_a ? budget / 2 : budget);
+		join_side(&b, doc, take, 1, share > 1 ? share : 1);
 	}
 	if (have_a) {
 		if (b.len)
 			sum_buf_str(&b, w->sentence_sep);
 		sum_buf_str(&b, w->agent_label);
 		sum_buf_str(&b, w->sentence_sep);
-		join_side(&b, doc, take, 0, budget);
+		int share = avail - (int)sum_rouge_len(b.p);
+		join_side(&b, doc, take, 0, share > 1 ? share : 1);
 	}
-	char *titles = titles_list(w, d);
-	if (titles || any_fallback) {
-		const char *names[] = { "titles" }, *vals[] = { titles };
-		char *s = titles ? sum_fill(w->bot_answered, names, vals, 1) : NULL;
+	if (bot) {
 		if (b.len)
 			sum_buf_str(&b, w->sentence_sep);
-		sum_buf_str(&b, titles ? s : w->bot_unsure);
-		b.oom |= titles && !s;
-		free(s);
+		sum_buf_str(&b, bot);
 	}
 	free(titles);
+	free(bot);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
 	}
-	b.p[sum_cut_len(b.p, (size_t)budget)] = 0;
+	if (sum_rouge_len(b.p) > (size_t)budget)
+		b.p[sum_cut_len(b.p, (size_t)budget)] = 0;
 	return b.p;
 }
 

@@ -150,8 +150,8 @@ const char *sum_name_mood(int mood);
 
 /* ---- baselines (summary/baseline.c) ------------------------------------------------ */
 
-/* Lead: the first sentence of the first customer turn and of the first agent/bot turn,
- * cut at budget words/characters.  LexRank (Erkan & Radev 2004): sentences ranked by
+/* Lead: the first customer turn and the first agent/bot turn, cut at budget
+ * words/characters.  LexRank (Erkan & Radev 2004): sentences ranked by
  * PageRank over the TF-IDF cosine graph (edges >= 0.1), taken best first until the
  * budget, printed in dialogue order, cut at the budget.  malloc'd, NULL on no memory. */
 char *sum_lead(const struct sum_ctx *ctx, const struct sum_dialog *d, int budget);
