@@ -2,14 +2,18 @@
  *
  * 1. The dialogue's customer and agent sentences (doc.c; the bot's answers are named by
  *    their titles instead) are ranked by centrality: continuous LexRank, PageRank over the
- *    TF-IDF (+ GloVe) cosine graph, 1 = an average sentence.
+ *    TF-IDF (+ GloVe) cosine graph, 1 = an average sentence; half centrality, half a
+ *    uniform prior (0.5 (1 + rank)), so a point made once is not drowned by one made
+ *    three times.
  * 2. Each score is multiplied by what a summary of a support conversation needs: enough
  *    content words (min(1, content / 4 words or 8 characters)); a greeting or thanks
  *    counts 0.3; a customer sentence stating a problem or asking (cue list) 1.5, an agent
  *    sentence telling what to do or what was done 1.5; the customer's first turn states
  *    the problem, later turns weigh 1/sqrt(1 + turn).
  * 3. Maximal marginal relevance (λ = 0.7) picks customer sentences for the first half of
- *    the budget and agent sentences for the rest, each new one against everything picked.
+ *    the budget and agent sentences for the rest, each new one against everything picked;
+ *    a sentence as similar as 0.5 to a picked one is a repetition and never picked, one
+ *    scoring under a fifth of its side's best is not worth the room.
  * 4. Templates from the language's table (words.c) put it together: "Customer: … Agent: …
  *    Bot answered “Title”, …", cut at the budget.
  * The card adds the entities, each answer with the customer's reaction, the language and
@@ -29,7 +33,8 @@
 #define MIN_OF_BEST 0.2  /* a sentence scoring under this share of its side's best is not worth the room */
 #define PHATIC_WEIGHT 0.3
 #define CUE_BONUS 0.5
-#define REPHRASE_SIM 0.3
+#define REPHRASE_SIM 0.3     /* TF-IDF cosine: the customer asked the same again */
+#define REPEAT_SIM 0.5       /* doc similarity: a sentence repeating a picked one */
 #define MAX_ENTITIES 32
 #define MIN_FRAGMENT 4    /* tokens: a sentence cut shorter than this is left out */
 
@@ -126,7 +131,7 @@ static void score_sentences(const struct sum_doc *doc, const double *rank, doubl
 	int zh = doc->zh;
 	for (size_t i = 0; i < doc->n; i++) {
 		const struct sum_sent *s = &doc->s[i];
-		double enough = zh ? 8.0 : 4.0, w = rank[i];
+		double enough = zh ? 8.0 : 4.0, w = 0.5 * (1.0 + rank[i]);
 		w *= s->n_content >= enough ? 1.0 : s->n_content / enough;
 		if (s->n_content < 1.5 * enough &&
 		    sum_cue_any(doc->words->phatic, s->norm, s->norm_len))
@@ -166,6 +171,8 @@ static int mmr_pick(const struct sum_doc *doc, const double *score, int customer
 			for (size_t j = 0; j < doc->n; j++)
 				if (take[j] && doc->sim[i * doc->n + j] > red)
 					red = doc->sim[i * doc->n + j];
+			if (red >= REPEAT_SIM)
+				continue;           /* says again what a picked one says */
 			double m = MMR_LAMBDA * score[i] / best_score - (1 - MMR_LAMBDA) * red;
 			if (m > best) {
 				best = m;
@@ -181,6 +188,19 @@ static int mmr_pick(const struct sum_doc *doc, const double *score, int customer
 	return len;
 }
 
+/* 1 when s[0..len) ends with a sentence mark (. ! ? … or their full-width forms). */
+static int ends_sentence(const char *s, size_t len)
+{
+	static const char *const marks[] = { ".", "!", "?", "\u3002", "\uff01", "\uff1f",
+					     "\u2026", NULL };
+	for (const char *const *m = marks; *m; m++) {
+		size_t k = strlen(*m);
+		if (len >= k && !memcmp(s + len - k, *m, k))
+			return 1;
+	}
+	return 0;
+}
+
 /* Appends the picked sentences of one side in dialogue order, cut at share tokens. */
 static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *take,
 		      int customer, int share)
@@ -194,8 +214,11 @@ static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *
 		if (!first && share > 0 && share - used < MIN_FRAGMENT)
 			break;
 		used += doc->s[i].n_tok;
-		if (!first)
+		if (!first) {
+			if (!ends_sentence(b->p, b->len))
+				sum_buf_str(b, doc->words->sentence_end);
 			sum_buf_str(b, doc->words->sentence_sep);
+		}
 		sum_buf_add(b, doc->s[i].text, doc->s[i].len);
 		first = 0;
 	}

@@ -347,6 +347,8 @@ size_t sum_entities_find(const char *text, int source, int turn, struct sum_enti
 			continue;
 		}
 		int kind = classify(text, t[i].b, len, &xb, &xe);
+		if (kind == SUM_ENT_ORDER && text[xb] == '#')
+			xb++;                               /* "#12345678" is order 12345678 */
 		if (kind >= 0)
 			added += sum_entity_add(out, n, cap, kind, source, turn, text + xb, xe - xb);
 	}

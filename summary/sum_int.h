@@ -32,6 +32,7 @@ struct sum_words {
 	const char *list_sep;            /* between titles / entities */
 	const char *quote;               /* "“{t}”" */
 	const char *sentence_sep;        /* between sentences: " " or "" */
+	const char *sentence_end;        /* closes a sentence that came without a mark */
 	/* the card: "{label}: {value}" lines */
 	const char *card_line;
 	const char *h_problem, *h_entities, *h_answers, *h_person, *h_language, *h_mood;
