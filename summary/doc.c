@@ -257,7 +257,8 @@ static int tokenise(const struct sum_ctx *ctx, struct sum_doc *doc, size_t i,
 	/* sort and merge: one entry per term, weight 1 + ln(tf) */
 	uint64_t *ids = doc->ids + s->t0;
 	size_t n = doc->n_terms - s->t0, m = 0;
-	qsort(ids, n, sizeof *ids, cmp_u64);
+	if (n)
+		qsort(ids, n, sizeof *ids, cmp_u64);
 	for (size_t k = 0; k < n; k++) {
 		if (m && ids[m - 1] == ids[k]) {
 			doc->w[s->t0 + m - 1] += 1;
@@ -296,7 +297,8 @@ static int weigh(struct sum_doc *doc)
 	uint64_t *all = malloc((doc->n_terms ? doc->n_terms : 1) * sizeof *all);
 	if (!all)
 		return -1;
-	memcpy(all, doc->ids, doc->n_terms * sizeof *all);
+	if (doc->n_terms)
+		memcpy(all, doc->ids, doc->n_terms * sizeof *all);
 	qsort(all, doc->n_terms, sizeof *all, cmp_u64);
 	for (size_t i = 0; i < doc->n; i++) {
 		struct sum_sent *s = &doc->s[i];

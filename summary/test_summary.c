@@ -2,6 +2,7 @@
  * computed by hand, entity extraction in English and Chinese, cleaning and cutting,
  * redundancy removal (MMR), the card's answers/reactions/mood from a dialogue, and the
  * baselines.  TF-IDF only (no GloVe file needed), so every figure is deterministic. */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,65 @@ static void test_baselines(struct sum_ctx *ctx)
 	free(lead);
 }
 
+/* Every dialogue of a committed set through the card, both baselines and ROUGE: each
+ * summary within its budget, kefu at least as good as Lead on ROUGE-1 over the set. */
+static void test_set(struct sum_ctx *ctx, const char *rel)
+{
+	char path[512], line[16384];
+	double k1 = 0, l1 = 0;
+	int n = 0;
+	snprintf(path, sizeof path, "%s/%s", KEFU_SRCDIR, rel);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof line, f)) {
+		json_t *j = json_loads(line, 0, NULL), *turns = json_object_get(j, "turns");
+		json_t *refs = json_object_get(j, "references");
+		struct sum_turn t[64];
+		const char *r[8];
+		size_t nt = json_array_size(turns), nr = json_array_size(refs);
+		CHECK(j && nt && nt <= 64 && nr && nr <= 8);
+		if (!j || !nt || nt > 64 || !nr || nr > 8) {
+			json_decref(j);
+			continue;
+		}
+		for (size_t i = 0; i < nt; i++) {
+			json_t *x = json_array_get(turns, i);
+			const char *from = json_string_value(json_object_get(x, "from"));
+			t[i] = (struct sum_turn){ .role = !strcmp(from, "customer") ? SUM_CUSTOMER
+							  : !strcmp(from, "bot") ? SUM_BOT : SUM_AGENT,
+						  .text = json_string_value(json_object_get(x, "text")) };
+		}
+		for (size_t i = 0; i < nr; i++)
+			r[i] = json_string_value(json_array_get(refs, i));
+		struct sum_dialog d = { json_string_value(json_object_get(j, "lang")), t, nt };
+		struct sum_opts o = { .budget = 40 };
+		struct sum_card c;
+		struct sum_rouge rk, rl;
+		char *lead = sum_lead(ctx, &d, 40), *lex = sum_lexrank(ctx, &d, 40);
+		CHECK(sum_card_build(ctx, &d, &o, &c) == 0 && lead && lex);
+		if (c.summary && lead && lex) {
+			CHECK(sum_rouge_len(c.summary) <= 40 && sum_rouge_len(lead) <= 40 &&
+			      sum_rouge_len(lex) <= 40);
+			CHECK(c.problem && c.problem[0] && c.text);
+			CHECK(sum_rouge_refs(c.summary, r, nr, &rk) == 0);
+			CHECK(sum_rouge_refs(lead, r, nr, &rl) == 0);
+			k1 += rk.r1;
+			l1 += rl.r1;
+			n++;
+		}
+		sum_card_free(&c);
+		free(lead);
+		free(lex);
+		json_decref(j);
+	}
+	if (f)
+		fclose(f);
+	CHECK(n > 0 && k1 >= l1);
+	if (n)
+		printf("%s: %d dialogues, ROUGE-1 kefu %.3f, lead %.3f (budget 40)\n", rel, n,
+		       k1 / n, l1 / n);
+}
+
 int main(void)
 {
 	char err[256];
@@ -267,8 +327,39 @@ int main(void)
 		test_mmr(ctx);
 		test_card(ctx);
 		test_baselines(ctx);
+		test_set(ctx, "tests/data/summaries_en_small.jsonl");
+		test_set(ctx, "tests/data/summaries_zh_dev.jsonl");
 	}
 	sum_ctx_destroy(ctx);
+
+	/* with GloVe (when the models are there): same calls, budgets still hold */
+	char path[512];
+	const char *models = getenv("KEFU_MODELS");
+	snprintf(path, sizeof path, "%s/glove-100d.kfv", models ? models : KEFU_SRCDIR "/models");
+	ctx = sum_ctx_create(path, err, sizeof err);
+	if (ctx) {
+		struct sum_turn t[] = {
+			{ .role = SUM_CUSTOMER, .text = "My parcel is late and the tracking page "
+							"shows nothing since Monday." },
+			{ .role = SUM_AGENT, .text = "Sorry about that! Please DM us the order number." },
+			{ .role = SUM_CUSTOMER, .text = "Sent. It is order 44556677." },
+			{ .role = SUM_AGENT, .text = "Thanks, the courier lost it; a replacement ships "
+						     "today and arrives on Wednesday." },
+		};
+		struct sum_dialog d = { "en", t, 4 };
+		struct sum_opts o = { .budget = 20 };
+		struct sum_card c;
+		CHECK(sum_ctx_has_glove(ctx));
+		CHECK(sum_card_build(ctx, &d, &o, &c) == 0);
+		CHECK(c.summary && sum_rouge_len(c.summary) <= 20 && strstr(c.summary, "parcel"));
+		sum_card_free(&c);
+		char *lex = sum_lexrank(ctx, &d, 20);
+		CHECK(lex && sum_rouge_len(lex) <= 20);
+		free(lex);
+		sum_ctx_destroy(ctx);
+	} else {
+		printf("no GloVe file (%s): TF-IDF checks only\n", err);
+	}
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return 1;
