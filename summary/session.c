@@ -20,6 +20,7 @@
 
 struct msg {
 	int kind;
+	double confidence;
 	char *text, *client_id;
 	json_t *meta;
 };
@@ -48,6 +49,7 @@ static int collect(void *arg, const struct store_message *m)
 	struct msg *g = &o->msgs[o->n_msgs];
 	memset(g, 0, sizeof *g);
 	g->kind = m->kind;
+	g->confidence = m->confidence;
 	g->text = strdup(m->text ? m->text : "");
 	g->client_id = m->client_id ? strdup(m->client_id) : NULL;
 	g->meta = m->meta ? json_loads(m->meta, 0, NULL) : NULL;
@@ -159,6 +161,7 @@ int sum_session_load(struct store *st, const char *token, struct sum_session *ou
 			const char *cid = jstr(g->meta, "client_id");
 			int v;
 			t->role = SUM_BOT;
+			t->confidence = g->confidence;
 			t->answer_title = jstr(g->meta, "title");
 			t->fallback = json_is_true(json_object_get(g->meta, "fallback"));
 			if (!t->answer_title && !t->fallback)

@@ -89,6 +89,7 @@ int main(void)
 		CHECK(c.n_answers == 3 && (c.answers[0].reaction & SUM_REACT_THUMBS_DOWN) &&
 		      (c.answers[0].reaction & SUM_REACT_REPHRASED));
 		CHECK(c.n_answers == 3 && c.answers[1].fallback);
+		CHECK(c.n_answers == 3 && c.answers[0].confidence > 0.79 && c.answers[0].confidence < 0.81);
 		CHECK(c.n_answers == 3 && (c.answers[2].reaction & SUM_REACT_PERSON));
 		CHECK(c.asked_person && c.mood == SUM_MOOD_NEGATIVE && !strcmp(c.lang, "en"));
 		CHECK(strstr(c.summary, "Bot answered \u201cCard declined\u201d, \u201cTrack a parcel\u201d.") != NULL);
