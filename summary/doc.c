@@ -7,6 +7,7 @@
  * the GloVe cosine (negative counted as 0) when there is one.  PageRank over that graph is
  * continuous LexRank (kefu) or, thresholded and binary, classic LexRank (the baseline).
  *
+ * Cleaning also undoes HTML escapes (&amp; ...), which customer-care exports carry.
  * Everything here is one call's scratch, on the calling thread; the context is only read.
  */
 #include <math.h>
@@ -71,6 +72,20 @@ char *sum_clean(const char *s)
 			while (i < n && !space((unsigned char)s[i]))
 				i++;
 			continue;
+		}
+		if (c == '&') {         /* HTML-escaped text (Twitter's): &amp; &lt; &gt; &quot; */
+			static const struct { const char *e; char c; } ents[] = {
+				{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+				{ "&#39;", '\'' }, { "&apos;", '\'' },
+			};
+			size_t k = 0;
+			while (k < sizeof ents / sizeof *ents && strncmp(s + i, ents[k].e, strlen(ents[k].e)))
+				k++;
+			if (k < sizeof ents / sizeof *ents) {
+				out[o++] = ents[k].c;
+				i += strlen(ents[k].e);
+				continue;
+			}
 		}
 		if (space(c)) {
 			int nl = 0;

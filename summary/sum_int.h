@@ -136,7 +136,7 @@ void sum_doc_free(struct sum_doc *doc);
 int sum_doc_pagerank(const struct sum_doc *doc, const double *sim, double threshold,
 		     int binary, double *out);
 /* Cleans one message: drops @handles, links and a trailing agent signature ("^JD",
- * "/MT"), collapses white space.  malloc'd, NULL on no memory. */
+ * "/MT"), undoes HTML escapes (&amp; &lt; &gt; &quot; &#39;), collapses white space.  malloc'd, NULL on no memory. */
 char *sum_clean(const char *s);
 
 /* Appends entity (kind, text[0..len) cut to fit) unless out[0..*n) has it already (same

@@ -128,6 +128,9 @@ static void test_clean(void)
 	char *c = sum_clean("@AppleSupport my phone\n keeps   rebooting https://t.co/x ^JD");
 	CHECK(c && !strcmp(c, "my phone\nkeeps rebooting"));
 	free(c);
+	c = sum_clean("Fish &amp; chips &lt;3 &quot;now&quot; &foo;");
+	CHECK(c && !strcmp(c, "Fish & chips <3 \"now\" &foo;"));
+	free(c);
 	c = sum_clean("Mail me at a@b.com please /MT");
 	CHECK(c && !strcmp(c, "Mail me at a@b.com please"));
 	free(c);
