@@ -201,6 +201,17 @@ static int ends_sentence(const char *s, size_t len)
 	return 0;
 }
 
+/* Ends what b holds so far as a sentence (a mark if it has none, then the separator)
+ * before another part is appended; nothing on an empty b. */
+static void close_sentence(struct sum_buf *b, const struct sum_words *w)
+{
+	if (!b->len)
+		return;
+	if (!ends_sentence(b->p, b->len))
+		sum_buf_str(b, w->sentence_end);
+	sum_buf_str(b, w->sentence_sep);
+}
+
 /* Appends the picked sentences of one side in dialogue order, cut at share tokens. */
 static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *take,
 		      int customer, int share)
@@ -214,11 +225,8 @@ static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *
 		if (!first && share > 0 && share - used < MIN_FRAGMENT)
 			break;
 		used += doc->s[i].n_tok;
-		if (!first) {
-			if (!ends_sentence(b->p, b->len))
-				sum_buf_str(b, doc->words->sentence_end);
-			sum_buf_str(b, doc->words->sentence_sep);
-		}
+		if (!first)
+			close_sentence(b, doc->words);
 		sum_buf_add(b, doc->s[i].text, doc->s[i].len);
 		first = 0;
 	}
@@ -315,16 +323,14 @@ static char *compose(const struct sum_doc *doc, const struct sum_dialog *d, cons
 		join_side(&b, doc, take, 1, share > 1 ? share : 1);
 	}
 	if (have_a) {
-		if (b.len)
-			sum_buf_str(&b, w->sentence_sep);
+		close_sentence(&b, w);
 		sum_buf_str(&b, w->agent_label);
 		sum_buf_str(&b, w->sentence_sep);
 		int share = avail - (int)sum_rouge_len(b.p);
 		join_side(&b, doc, take, 0, share > 1 ? share : 1);
 	}
 	if (bot) {
-		if (b.len)
-			sum_buf_str(&b, w->sentence_sep);
+		close_sentence(&b, w);
 		sum_buf_str(&b, bot);
 	}
 	free(titles);

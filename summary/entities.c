@@ -79,40 +79,46 @@ static size_t cut(const char *s, struct span *t, size_t cap)
 	return n;
 }
 
-/* 1 when a word of list (lower case) ends right before s[pos], within 16 bytes, with
- * only spaces, '#', ':', 'no'/'number'/'号' between. */
+/* Skips marks: ASCII bytes that are neither letters nor digits (spaces, '#', ':', '.')
+ * and the full-width colon and number sign (：＃). */
+static const char *skip_marks(const char *q)
+{
+	for (;;) {
+		if (*q && (unsigned char)*q < 0x80 && !isalnum((unsigned char)*q))
+			q++;
+		else if (!strncmp(q, "：", 3) || !strncmp(q, "＃", 3))
+			q += 3;
+		else
+			return q;
+	}
+}
+
+/* 1 when a word of list (lower case) comes right before s[pos] (within 24 bytes) with
+ * only filler between: marks, "no" / "number", 号 / 码 / 是 / 为 ("order no. 4471",
+ * "ticket #4471", "订单号：4471", "错误码是1005"). */
 static int cue_before(const char *s, size_t pos, const char *const *list)
 {
-	size_t b = pos > 24 ? pos - 24 : 0;
+	size_t b = pos > 24 ? pos - 24 : 0, n = pos - b;
 	char low[32];
-	size_t n = pos - b;
+
 	for (size_t i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[b + i]);
 	low[n] = 0;
 	for (; *list; list++) {
-		const char *hit = NULL, *p = low;
-		size_t k = strlen(*list);
-		while ((p = strstr(p, *list)) != NULL) {
-			hit = p;
-			p++;
-		}
+		const char *hit = NULL, *q;
+		for (const char *p = strstr(low, *list); p; p = strstr(p + 1, *list))
+			hit = p;                            /* the last mention */
 		if (!hit)
 			continue;
-		const char *q = hit + k;
-		/* what lies between the cue and the token: filler only */
-		while (*q && (isalpha((unsigned char)*q) ? 0 : 1) && (unsigned char)*q < 0x80)
-			q++;
+		q = skip_marks(hit + strlen(*list));
 		if (!strncmp(q, "number", 6))
 			q += 6;
 		else if (!strncmp(q, "no", 2))
 			q += 2;
-		while (*q && ((unsigned char)*q < 0x80 ? !isalnum((unsigned char)*q) : 0))
-			q++;
-		if (!strncmp(q, "号", 3) || !strncmp(q, "码", 3) || !strncmp(q, "是", 3) ||
-		    !strncmp(q, "为", 3))
-			q += 3;
-		while (*q && (unsigned char)*q < 0x80 && !isalnum((unsigned char)*q))
-			q++;
+		q = skip_marks(q);
+		while (!strncmp(q, "号", 3) || !strncmp(q, "码", 3) || !strncmp(q, "是", 3) ||
+		       !strncmp(q, "为", 3))
+			q = skip_marks(q + 3);
 		if (!*q)
 			return 1;
 	}
@@ -194,7 +200,7 @@ static int is_month(const char *t, size_t n)
 {
 	for (const char *const *m = months; *m; m++)
 		if (strlen(*m) == n && !strncasecmp(t, *m, n))
-			return strcmp(*m, "may") ? 1 : 2;   /* "may" only beside a day */
+			return 1;   /* only ever taken beside a day number ("may" too) */
 	return 0;
 }
 

@@ -118,6 +118,9 @@ static void test_entities(void)
 	CHECK(has(e, n, SUM_ENT_PHONE, "13812345678"));
 	CHECK(has(e, n, SUM_ENT_EMAIL, "wang@example.cn"));
 	CHECK(has(e, n, SUM_ENT_AMOUNT, "￥59.9"));
+	sum_entities_find("工单号：4471，错误码是 503", SUM_SRC_TEXT, 4, e, &n, 32);
+	CHECK(has(e, n, SUM_ENT_ORDER, "4471"));
+	CHECK(has(e, n, SUM_ENT_ERROR_CODE, "503"));
 	CHECK(n && e[0].source == SUM_SRC_VOICE && e[0].turn == 3);
 	if (failures)
 		dump(e, n);
