@@ -104,7 +104,18 @@ char *sum_clean(const char *s)
 	return out;
 }
 
-/* Byte length of the sentence at s[0..len): up to and including its end mark. */
+/* 3 when s[0..len) starts with a Chinese sentence mark (。！？；…), else 0. */
+static size_t cjk_end_mark(const char *s, size_t len)
+{
+	static const char *const marks[] = { "\u3002", "\uff01", "\uff1f", "\uff1b", "\u2026",
+					     NULL };
+	for (const char *const *m = marks; *m; m++)
+		if (len >= 3 && !memcmp(s, *m, 3))
+			return 3;
+	return 0;
+}
+
+/* Byte length of the sentence at s[0..len): up to and including its end mark(s). */
 static size_t sentence_len(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -120,18 +131,11 @@ static size_t sentence_len(const char *s, size_t len)
 			i = j - 1;
 			continue;
 		}
-		if (i + 3 <= len) {
-			unsigned char c1 = (unsigned char)s[i + 1], c2 = (unsigned char)s[i + 2];
-			if ((c == 0xE3 && c1 == 0x80 && c2 == 0x82) ||            /* 。 */
-			    (c == 0xEF && c1 == 0xBC && (c2 == 0x81 || c2 == 0x9F || c2 == 0x9B)) ||
-			    (c == 0xE2 && c1 == 0x80 && c2 == 0xA6)) {               /* … */
-				size_t j = i + 3;
-				while (j + 3 <= len && ((unsigned char)s[j] == 0xEF ||
-							(unsigned char)s[j] == 0xE3) &&
-				       sentence_len(s + j, 3) == 3)
-					j += 3;
-				return j;
-			}
+		if (cjk_end_mark(s + i, len - i)) {
+			size_t j = i + 3;
+			while (cjk_end_mark(s + j, len - j))
+				j += 3;
+			return j;
 		}
 	}
 	return len;

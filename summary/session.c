@@ -42,7 +42,7 @@ static int collect(void *arg, const struct store_message *m)
 		size_t cap = o->cap_msgs ? o->cap_msgs * 2 : 32;
 		struct msg *p = realloc(o->msgs, cap * sizeof *p);
 		if (!p)
-			return -1;
+			return 1;               /* positive: store_history returns it as is */
 		o->msgs = p;
 		o->cap_msgs = cap;
 	}
@@ -54,9 +54,7 @@ static int collect(void *arg, const struct store_message *m)
 	g->client_id = m->client_id ? strdup(m->client_id) : NULL;
 	g->meta = m->meta ? json_loads(m->meta, 0, NULL) : NULL;
 	o->n_msgs++;
-	if (!g->text || (m->client_id && !g->client_id))
-		return -1;
-	return 0;
+	return !g->text || (m->client_id && !g->client_id) ? 1 : 0;
 }
 
 static const char *jstr(const json_t *o, const char *key)
