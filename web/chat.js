@@ -82,7 +82,8 @@ function redraw(s) {
   msgs.forEach((m, i) => { if (m.from === 'bot' || m.from === 'operator') last = i; });
   msgs.forEach((m, i) => {
     if (m.from === 'customer') addCustomer(m.id, m.text, false);
-    else if (m.from === 'bot' || m.from === 'operator') addBot(m, i === last && i === msgs.length - 1);
+    else if (m.from === 'bot' || m.from === 'operator')
+      addBot(m, i === last && i === msgs.length - 1);
     else addNote(m.text);
   });
   chat.pending().forEach((p) => addCustomer(p.id, p.text, true));
