@@ -17,8 +17,14 @@
 (function () {
   'use strict';
   if (window.KefuWidget) return;
-  var script = document.currentScript ||
-    document.querySelector('script[src*="/widget/widget.js"]');
+  /* currentScript is null for a tag that an app put inside its own (open) shadow root. */
+  function find(root) {
+    var s = root.querySelector('script[src*="/widget/widget.js"]');
+    var all = s ? [] : root.querySelectorAll('*');
+    for (var i = 0; !s && i < all.length; i++) if (all[i].shadowRoot) s = find(all[i].shadowRoot);
+    return s;
+  }
+  var script = document.currentScript || find(document);
   if (!script || !script.src) return;
   var calls = [];
   var api = { element: null };
