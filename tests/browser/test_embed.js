@@ -12,7 +12,7 @@ const http = require('http');
 const { run } = require('./lib');
 
  /* /spa: the page is an app in a shadow root that adds the widget's tag there. */
-const spa = (kefudPort) => '<!doctype html><html><head><title>App</title></head><body>' +
+const spa = () => '<!doctype html><html><head><title>App</title></head><body>' +
   '<app-root></app-root><script src="/app.js"></script></body></html>';
 const app = (kefudPort) => "customElements.define('app-root', class extends HTMLElement {" +
   "connectedCallback() { const r = this.attachShadow({ mode: 'open' });" +
@@ -29,7 +29,7 @@ function hostServer(kefudPort) {
     if (req.url === '/spa' || req.url === '/app.js') {
       const js = req.url === '/app.js';
       res.writeHead(200, { 'Content-Type': js ? 'text/javascript' : 'text/html' });
-      res.end(js ? app(kefudPort) : spa(kefudPort));
+      res.end(js ? app(kefudPort) : spa());
       return;
     }
     if (req.url !== '/') { res.writeHead(204); res.end(); return; }   // favicon
