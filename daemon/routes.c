@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "server.h"
+#include "routes.h"
 
 #ifndef KEFU_VERSION
 #define KEFU_VERSION "0"
@@ -37,19 +37,19 @@ static int keep_body(struct kd_http_pss *pss, const char *body, size_t len)
 	return 0;
 }
 
-static char *healthz_body(struct kd_server *srv, size_t *len)
+static char *healthz_body(const struct kd_routes *rt, size_t *len)
 {
 	struct kd_gauges g;
 	char model[128];
 	json_t *j;
 	char *s;
 
-	kd_server_gauges(srv, &g, model, sizeof model);
+	rt->gauges(rt->arg, &g, model, sizeof model);
 	j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:s}", "status", "ok",
 		      "answers", (json_int_t)g.answers, "model", model,
 		      "reloads", (json_int_t)g.reloads,
 		      "version", KEFU_VERSION, "sessions_open",
-		      (json_int_t)srv->met.sessions_open, "queue_depth",
+		      (json_int_t)rt->met->sessions_open, "queue_depth",
 		      (json_int_t)g.queue_depth, "workers", (json_int_t)g.workers,
 		      "event_loop", g.event_loop);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -59,13 +59,13 @@ static char *healthz_body(struct kd_server *srv, size_t *len)
 	return s;
 }
 
-static char *metrics_body(struct kd_server *srv, size_t *len)
+static char *metrics_body(const struct kd_routes *rt, size_t *len)
 {
 	struct kd_gauges g;
 	char model[128];
 
-	kd_server_gauges(srv, &g, model, sizeof model);
-	return kd_metrics_render(&srv->met, &g, len);
+	rt->gauges(rt->arg, &g, model, sizeof model);
+	return kd_metrics_render(rt->met, &g, len);
 }
 
 /* Writes the headers; the body follows in HTTP_WRITEABLE unless head_only. */
@@ -90,7 +90,7 @@ static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type, i
 
 static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 {
-	struct kd_server *srv = lws_context_user(lws_get_context(wsi));
+	const struct kd_routes *rt = lws_get_protocol(wsi)->user;
 	char path[64];
 	const char *type;
 	char *body = NULL;
@@ -105,10 +105,10 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	if (!strcmp(path, "/healthz")) {
-		body = healthz_body(srv, &len);
+		body = healthz_body(rt, &len);
 		type = "application/json";
 	} else if (!strcmp(path, "/metrics")) {
-		body = metrics_body(srv, &len);
+		body = metrics_body(rt, &len);
 		type = "text/plain; version=0.0.4; charset=utf-8";
 	} else {
 		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))

@@ -1,5 +1,5 @@
-/* daemon/server.h — kefud's one libwebsockets context: the chat WebSocket at /ws, the
- * static web pages and the dynamic HTTP routes, all on one port.
+/* daemon/server.h — kefud's one libwebsockets context: the chat WebSocket at /ws
+ * (ws.c), the static web pages and the dynamic HTTP routes (routes.c), all on one port.
  *
  * THREADS.  The lws service thread (the thread that calls kd_server_run, the main
  * thread) owns the context, every struct lws, every pss, the registry and the
@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "metrics.h"
 #include "pool.h"
+#include "routes.h"
 #include "session.h"
 
 struct kd_bots;
@@ -39,6 +40,7 @@ struct kd_server {
 	struct lws_http_mount m_healthz, m_metrics, m_files;
 	struct lws_protocols protocols[3];
 	struct lws_protocol_vhost_options pvo, pvo_default;
+	struct kd_routes routes;             /* the "http" protocol's user: metrics, gauges */
 	char iface[256];
 
 	/* allowed Origins besides the server's own: parsed from conf->origins */
@@ -76,14 +78,5 @@ void kd_server_destroy(struct kd_server *srv);
 /* kd_post_fn for the pool: queues r for the service thread and wakes it.  Any thread. */
 void kd_server_post(void *srv, struct kd_result *r);
 
-/* Samples the figures owned by other threads for /metrics and /healthz.  model gets
- * the bot description.  Service thread. */
-void kd_server_gauges(struct kd_server *srv, struct kd_gauges *g, char *model,
-		      size_t modellen);
-
-/* The HTTP protocol's callback (routes.c): /healthz and /metrics. */
-int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		       void *in, size_t len);
-size_t kd_routes_pss_size(void);
 
 #endif
