@@ -54,6 +54,18 @@ static struct nlu_bot *load_bot(const struct kefu_conf *conf, char *err, size_t 
 		snprintf(err, errlen, "cannot open the database %s: %s", conf->db, why);
 		return NULL;
 	}
+	/* refuse a store no chat could use: every session would get internal (issue 18) */
+	if (store_quick_check(st, why, sizeof why)) {
+		snprintf(err, errlen, "the database %s is damaged (%s): restore it from a backup "
+			 "or repair it with sqlite3 .recover", conf->db, why);
+		goto out;
+	}
+	if (store_probe_write(st, why, sizeof why)) {
+		snprintf(err, errlen, "the database %s is not writable (%s): kefud logs every "
+			 "turn there; check the file's and its folder's permissions and the disk",
+			 conf->db, why);
+		goto out;
+	}
 	empty = store_is_empty(st);
 	if (empty < 0) {
 		snprintf(err, errlen, "cannot read the database %s: %s", conf->db,

@@ -1,5 +1,7 @@
-/* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (JSON) and
- * /metrics (Prometheus text 0.0.4).  lws binds them to the "http" protocol through
+/* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (liveness, JSON),
+ * /readyz (readiness: 200 or 503 with the reason, JSON) and /metrics (Prometheus text
+ * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431
+ * over-long headers).  lws binds them to the "http" protocol through
  * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
  * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
  * from service-thread counters plus gauges sampled from the other threads, and
@@ -59,6 +61,53 @@ static char *healthz_body(const struct kd_routes *rt, size_t *len)
 	return s;
 }
 
+/* {"status":"ready"} or {"status":"not_ready","reason":...}; *status gets 200 / 503. */
+static char *readyz_body(const struct kd_routes *rt, size_t *len, int *status)
+{
+	char why[200] = "";
+	int no = rt->ready(rt->arg, why, sizeof why);
+	json_t *j = no ? json_pack("{s:s, s:s}", "status", "not_ready", "reason", why)
+		       : json_pack("{s:s}", "status", "ready");
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	*status = no ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
+	if (s)
+		*len = strlen(s);
+	return s;
+}
+
+/* Header bytes lws parsed for this request (the known header names; what a client
+ * can make kefud hold), the request target's length in *uri. */
+static int header_bytes(struct lws *wsi, int *uri)
+{
+	int total = 0;
+
+	*uri = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) +
+	       lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) +
+	       lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) +
+	       lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	for (int t = 0; t < WSI_TOKEN_COUNT; t++)
+		total += lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+	return total;
+}
+
+/* FILTER_HTTP_CONNECTION: 414 / 431 instead of serving.  Returns -1 to close once
+ * the status is written, 0 to go on. */
+static int check_sizes(struct lws *wsi, const struct kd_routes *rt)
+{
+	int uri, hdr = header_bytes(wsi, &uri);
+	unsigned status = uri > rt->max_uri ? HTTP_STATUS_REQ_URI_TOO_LONG
+			  : hdr > rt->max_headers ? 431 : 0;
+
+	if (!status)
+		return 0;
+	LOG_WARN("HTTP request refused with %u (target %d bytes, headers %d bytes)", status,
+		 uri, hdr);
+	lws_return_http_status(wsi, status, NULL);
+	return -1;
+}
+
 static char *metrics_body(const struct kd_routes *rt, size_t *len)
 {
 	struct kd_gauges g;
@@ -69,12 +118,13 @@ static char *metrics_body(const struct kd_routes *rt, size_t *len)
 }
 
 /* Writes the headers; the body follows in HTTP_WRITEABLE unless head_only. */
-static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type, int head_only)
+static int respond(struct lws *wsi, struct kd_http_pss *pss, unsigned status,
+		   const char *type, int head_only)
 {
 	uint8_t hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
 		*end = hdr + sizeof hdr - 1;
 
-	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, pss->len, &p, end) ||
+	if (lws_add_http_common_headers(wsi, status, type, pss->len, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
 					(const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
@@ -95,7 +145,7 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 	const char *type;
 	char *body = NULL;
 	size_t len = 0;
-	int head = 0;
+	int head = 0, status = HTTP_STATUS_OK;
 
 	if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 &&
 	    !(head = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_HEAD_URI) > 0)) {
@@ -106,6 +156,9 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 	}
 	if (!strcmp(path, "/healthz")) {
 		body = healthz_body(rt, &len);
+		type = "application/json";
+	} else if (!strcmp(path, "/readyz")) {
+		body = readyz_body(rt, &len, &status);
 		type = "application/json";
 	} else if (!strcmp(path, "/metrics")) {
 		body = metrics_body(rt, &len);
@@ -122,7 +175,7 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 		return -1;
 	}
 	free(body);
-	return respond(wsi, pss, type, head);
+	return respond(wsi, pss, (unsigned)status, type, head);
 }
 
 int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -131,6 +184,9 @@ int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	struct kd_http_pss *pss = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		return check_sizes(wsi, lws_get_protocol(wsi)->user);
+
 	case LWS_CALLBACK_HTTP:
 		return on_http(wsi, pss);
 

@@ -20,6 +20,8 @@ struct kd_routes {
 	/* 0 when a new chat could be served now, else 1 with the reason in why. */
 	int (*ready)(void *arg, char *why, size_t whylen);
 	void *arg;
+	int max_uri;                         /* longer request targets: 414 */
+	int max_headers;                     /* more header bytes: 431 */
 };
 
 /* The "http" protocol's callback; its lws_protocols.user must be a struct kd_routes. */

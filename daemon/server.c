@@ -17,15 +17,20 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "bots.h"
+#include "clock.h"
 #include "log.h"
 #include "routes.h"
 #include "store.h"
 #include "ws.h"
 
 #define KD_BACKLOG_MAX 256
+#define KD_MAX_URI 2048        /* longer request targets get 414 */
+#define KD_MAX_HEADERS 8192    /* more header bytes get 431 */
+#define KD_HEADER_SPACE 16384  /* lws's header buffer: past it lws drops the connection */
 
 /* ---- results handed back by other threads ------------------------------------------ */
 
@@ -65,6 +70,116 @@ static void on_signal(void *handle, int signum)
 	LOG_INFO("signal %d", signum);
 	if (signal_srv)
 		kd_server_request_stop(signal_srv);
+}
+
+/* ---- limits and readiness -------------------------------------------------------------- */
+
+int kd_server_own_origin(const struct kd_server *srv, const char *origin)
+{
+	const char *hp = !strncasecmp(origin, "http://", 7) ? origin + 7
+			 : !strncasecmp(origin, "https://", 8) ? origin + 8 : NULL;
+	char want[320];
+
+	if (!hp)
+		return 0;
+	for (int i = 0; i < srv->n_own; i++) {
+		snprintf(want, sizeof want, "%s:%d", srv->own_host[i], srv->port);
+		if (!strcasecmp(hp, want))
+			return 1;
+		if (srv->port == 80 && !strcasecmp(hp, srv->own_host[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* The hosts an own origin may name: the listen host as configured, and the loopback
+ * names when kefud listens on loopback or everywhere. */
+static void own_hosts(struct kd_server *srv, const char *host)
+{
+	int any = !host[0] || !strcmp(host, "*") || !strcmp(host, "0.0.0.0") ||
+		  !strcmp(host, "::");
+	int loop = any || !strcmp(srv->iface, "127.0.0.1") || !strcmp(srv->iface, "::1") ||
+		   !strcmp(host, "localhost");
+
+	srv->n_own = 0;
+	if (loop) {
+		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0], "127.0.0.1");
+		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0], "localhost");
+		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0], "[::1]");
+	} else {
+		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0],
+			 strchr(host, ':') ? "[%s]" : "%s", host);
+		if (strcmp(host, srv->iface))
+			snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0],
+				 strchr(srv->iface, ':') ? "[%s]" : "%s", srv->iface);
+	}
+}
+
+/* Free bytes of the file system holding path's folder, or UINT64_MAX if unknown. */
+static uint64_t free_bytes(const char *path)
+{
+	char dir[CONF_STR_MAX];
+	struct statvfs sv;
+	char *slash;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (statvfs(dir, &sv))
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+int kd_server_disk_ok(struct kd_server *srv)
+{
+	uint64_t now = cm_now_us();
+
+	if (!srv->disk_checked_us || now - srv->disk_checked_us >= 1000000) {
+		uint64_t floor = (uint64_t)srv->conf->min_free_disk * 1024 * 1024;
+		srv->disk_ok = free_bytes(srv->conf->db) >= floor;
+		srv->disk_checked_us = now;
+	}
+	return srv->disk_ok;
+}
+
+/* kd_routes.ready: can a new chat be served now?  The disk is above its floor, the
+ * text queue has room, the store writer's last batch did not fail, and a write
+ * transaction opens on the store (read-only file, lock or corruption fail here).  The
+ * store probe runs at most once a second. */
+static int server_ready(void *arg, char *why, size_t whylen)
+{
+	struct kd_server *srv = arg;
+	uint64_t now = cm_now_us();
+
+	if (!kd_server_disk_ok(srv)) {
+		snprintf(why, whylen, "disk: less than min_free_disk (%d MiB) free",
+			 srv->conf->min_free_disk);
+		return 1;
+	}
+	if (srv->pool && kd_pool_depth_fast(srv->pool) >= kd_pool_capacity(srv->pool)) {
+		snprintf(why, whylen, "queue: the job queue is full");
+		return 1;
+	}
+	if (kd_mem_used() >= kd_mem_limit()) {
+		snprintf(why, whylen, "memory: memory_budget_mb is used up");
+		return 1;
+	}
+	if (!srv->ready_checked_us || now - srv->ready_checked_us >= 1000000) {
+		char err[140];
+		srv->ready_checked_us = now;
+		srv->ready_rc = !srv->probe ? -1 : store_probe_write(srv->probe, err, sizeof err);
+		if (srv->ready_rc)
+			snprintf(srv->ready_why, sizeof srv->ready_why, "store: %s",
+				 srv->probe ? err : "no connection");
+	}
+	if (srv->ready_rc) {
+		snprintf(why, whylen, "%s", srv->ready_why);
+		return 1;
+	}
+	return 0;
 }
 
 /* ---- set-up and tear-down -------------------------------------------------------------- */
@@ -188,6 +303,8 @@ static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t mo
 	kd_bots_info(srv->bots, model, modellen, &g->answers, &g->reloads);
 	g->model = model;
 	g->event_loop = srv->event_loop;
+	g->mem_used = kd_mem_used();
+	g->mem_budget = kd_mem_limit();
 }
 
 static void setup_mounts(struct kd_server *srv)
@@ -208,8 +325,15 @@ static void setup_mounts(struct kd_server *srv)
 	m->protocol = "http";
 	m->origin_protocol = LWSMPRO_CALLBACK;
 
-	m = &srv->m_healthz;
+	m = &srv->m_readyz;
 	m->mount_next = &srv->m_metrics;
+	m->mountpoint = "/readyz";
+	m->mountpoint_len = 7;
+	m->protocol = "http";
+	m->origin_protocol = LWSMPRO_CALLBACK;
+
+	m = &srv->m_healthz;
+	m->mount_next = &srv->m_readyz;
 	m->mountpoint = "/healthz";
 	m->mountpoint_len = 8;
 	m->protocol = "http";
@@ -249,6 +373,9 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	srv->writer = writer;
 	pthread_mutex_init(&srv->done_lock, NULL);
 	kd_registry_init(&srv->reg);
+	kd_quota_init(&srv->q_session);
+	kd_quota_init(&srv->q_ip);
+	kd_mem_init((size_t)conf->memory_budget_mb * 1024 * 1024);
 	kd_metrics_init(&srv->met);
 	srv->backlog_max = conf->queue_size < KD_BACKLOG_MAX ? (unsigned)conf->queue_size
 							     : KD_BACKLOG_MAX;
@@ -266,7 +393,14 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	setup_mounts(srv);
 	srv->routes.met = &srv->met;
 	srv->routes.gauges = server_gauges;
+	srv->routes.ready = server_ready;
 	srv->routes.arg = srv;
+	srv->routes.max_uri = KD_MAX_URI;
+	srv->routes.max_headers = KD_MAX_HEADERS;
+	own_hosts(srv, host);
+	srv->probe = store_open(conf->db, err, errlen);
+	if (!srv->probe)
+		goto fail;
 
 	lws_set_log_level(conf->log_level >= CM_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE
 							  : LLL_ERR | LLL_WARN,
@@ -286,6 +420,8 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	info.user = srv;
 	info.signal_cb = on_signal;
 	info.pt_serv_buf_size = (unsigned)conf->serv_buf;
+	/* headers up to KD_MAX_HEADERS get 414/431 from routes.c; lws drops bigger ones */
+	info.max_http_header_data = KD_HEADER_SPACE;
 	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	if (v4)
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
@@ -353,6 +489,10 @@ void kd_server_destroy(struct kd_server *srv)
 		kd_result_free(r);
 	}
 	kd_registry_free(&srv->reg);
+	kd_quota_free(&srv->q_session);
+	kd_quota_free(&srv->q_ip);
+	if (srv->probe)
+		store_close(srv->probe);
 	free(srv->origins_buf);
 	pthread_mutex_destroy(&srv->done_lock);
 	free(srv);

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "budget.h"
 #include "conf.h"
 #include "metrics.h"
 #include "pool.h"
@@ -37,7 +38,7 @@ struct kd_server {
 	struct lws_vhost *vh;
 	int port;
 	const char *event_loop;              /* "libev" or "poll" */
-	struct lws_http_mount m_healthz, m_metrics, m_files;
+	struct lws_http_mount m_healthz, m_readyz, m_metrics, m_files;
 	struct lws_protocols protocols[3];
 	struct lws_protocol_vhost_options pvo, pvo_default;
 	struct kd_routes routes;             /* the "http" protocol's user: metrics, gauges */
@@ -48,7 +49,18 @@ struct kd_server {
 	const char *origins[KD_MAX_ORIGINS];
 	int n_origins, any_origin;
 
+	/* the server's own origins (scheme://host:port), from the listen address */
+	char own_host[3][300];
+	int n_own;
+
 	/* service thread only */
+	struct kd_quota q_session, q_ip;     /* upload bytes per day (budget.h) */
+	uint64_t disk_checked_us;            /* last statvfs of the database's folder */
+	int disk_ok;
+	uint64_t ready_checked_us;           /* last store probe (/readyz) */
+	int ready_rc;
+	char ready_why[160];
+	struct store *probe;                 /* the /readyz probe's own connection */
 	struct kd_registry reg;
 	struct kd_metrics met;
 	unsigned backlog_max;                /* jobs waiting per connection */
@@ -74,6 +86,14 @@ void kd_server_request_stop(struct kd_server *srv);
 void kd_server_quiesce(struct kd_server *srv);
 /* Destroys the context and frees everything (results never delivered included). */
 void kd_server_destroy(struct kd_server *srv);
+
+/* 1 if origin ("scheme://host[:port]") is the server's own listen address (with its
+ * port; localhost and the loopback addresses too when it listens on loopback or on
+ * every address).  Service thread. */
+int kd_server_own_origin(const struct kd_server *srv, const char *origin);
+/* 1 while the free disk under the database is at least min_free_disk (checked at most
+ * once a second).  Service thread. */
+int kd_server_disk_ok(struct kd_server *srv);
 
 /* kd_post_fn for the pool: queues r for the service thread and wakes it.  Any thread. */
 void kd_server_post(void *srv, struct kd_result *r);

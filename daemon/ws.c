@@ -29,13 +29,19 @@
 #include <string.h>
 #include <strings.h>
 
+#include <time.h>
+
+#include "budget.h"
 #include "clock.h"
 #include "log.h"
 #include "people.h"
 #include "server.h"
+#include "trim.h"
 
 #define KD_OUT_MAX 1024        /* frames waiting for a client that does not read */
 #define KD_UPLOADS_WAITING 2   /* uploads (with their bytes) queued per connection at most */
+#define KD_RETRY_AFTER 5       /* seconds a client refused for memory is told to wait */
+#define MIB (1024ull * 1024ull)
 
 static struct kd_server *server_of(struct lws *wsi)
 {
@@ -44,11 +50,33 @@ static struct kd_server *server_of(struct lws *wsi)
 
 /* ---- output ------------------------------------------------------------------------ */
 
-static void send_frame(struct kd_pss *pss, struct kd_frame *f)
+/* Closes a connection from the service loop (lws frees it later; CLOSED follows). */
+static void cut(struct kd_pss *pss)
+{
+	if (pss->cut)
+		return;
+	pss->cut = 1;
+	lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* Queues f for the client.  A client whose unsent replies pass max_output bytes does
+ * not read them: it is cut off and its output freed, so it cannot make kefud hold more. */
+static void send_frame(struct kd_server *srv, struct kd_pss *pss, struct kd_frame *f)
 {
 	if (!f)
 		return;
+	if (pss->cut) {
+		kd_frame_free(f);
+		return;
+	}
 	kd_pss_out_push(pss, f);
+	if (pss->out_bytes > (size_t)srv->conf->max_output) {
+		LOG_WARN("sid %llx: %zu bytes of replies unread (max_output %d): closing",
+			 (unsigned long long)pss->sid, pss->out_bytes, srv->conf->max_output);
+		srv->met.cut_slow++;
+		cut(pss);
+		return;
+	}
 	lws_callback_on_writable(pss->wsi);
 }
 
@@ -56,7 +84,25 @@ static void send_error(struct kd_server *srv, struct kd_pss *pss, enum kd_err co
 		       const char *id, const char *msg)
 {
 	srv->met.errors[code]++;
-	send_frame(pss, kd_frame_error(code, id, msg));
+	send_frame(srv, pss, kd_frame_error(code, id, msg));
+}
+
+/* busy with "retry_after": the memory budget is used up for now. */
+static void send_busy_memory(struct kd_server *srv, struct kd_pss *pss, const char *id)
+{
+	srv->met.errors[KD_E_BUSY]++;
+	send_frame(srv, pss, kd_frame_error_retry(KD_E_BUSY, id,
+						  "kefud holds as much as it may for now; "
+						  "please retry in a few seconds", KD_RETRY_AFTER));
+}
+
+/* Charges n bytes of a new job to the memory budget: 1 done (job->charged), 0 refused. */
+static int charge(struct kd_job *job, size_t n)
+{
+	if (!kd_mem_reserve(n))
+		return 0;
+	job->charged += n;
+	return 1;
 }
 
 /* ---- jobs -------------------------------------------------------------------------- */
@@ -142,7 +188,7 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
 		struct kd_frame *f = r->frame;
 		r->frame = f->next;
-		send_frame(pss, f);
+		send_frame(srv, pss, f);
 	}
 	if (pss->closing)
 		lws_callback_on_writable(pss->wsi);
@@ -165,6 +211,27 @@ static void drain_done(struct kd_server *srv)
 }
 
 /* ---- input ------------------------------------------------------------------------- */
+
+/* Drops what follows the content's end (trim.h) before anything decodes or stores the
+ * upload, and gives the memory back. */
+static void trim_upload(struct kd_job *job)
+{
+	size_t n = kd_trim_len(job->data, job->data_len);
+	unsigned char *p;
+
+	if (n >= job->data_len)
+		return;
+	LOG_DEBUG("upload %s: %zu bytes after the content's end dropped", job->id,
+		  job->data_len - n);
+	job->data_len = n;
+	job->data_want = n;
+	if (n && (p = realloc(job->data, n)))
+		job->data = p;
+	if (job->charged > job->data_len + job->text_len) {
+		kd_mem_release(job->charged - job->data_len - job->text_len);
+		job->charged = job->data_len + job->text_len;
+	}
+}
 
 /* A text frame other than ping arrived while an upload's binary message was awaited:
  * the upload is dropped with upload_expected (the frame itself is then handled). */
@@ -221,10 +288,39 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 		kd_req_clear(req);
 		return;
 	}
+	size_t want = req->has_bytes ? req->bytes : req->data_len;
+	char skey[32];
+	snprintf(skey, sizeof skey, "s%lld", (long long)pss->session_id);
+	if (!kd_server_disk_ok(srv)) {
+		pss->upload_skip = req->has_bytes;
+		send_error(srv, pss, KD_E_STORAGE_FULL, req->id,
+			   "the server's disk is nearly full; uploads are paused");
+		kd_req_clear(req);
+		return;
+	}
+	/* per-day quotas, counted on what is received (a bound of what is stored) */
+	if (kd_quota_take(&srv->q_session, skey, want, (uint64_t)c->upload_quota_session * MIB,
+			  (int64_t)time(NULL)) ||
+	    kd_quota_take(&srv->q_ip, pss->ip, want, (uint64_t)c->upload_quota_ip * MIB,
+			  (int64_t)time(NULL))) {
+		pss->upload_skip = req->has_bytes;
+		send_error(srv, pss, KD_E_QUOTA_EXCEEDED, req->id,
+			   "this chat has sent as many pictures and voice clips as it may today");
+		kd_req_clear(req);
+		return;
+	}
 	job = kd_job_new(audio ? KD_JOB_AUDIO : KD_JOB_IMAGE, pss->sid, now);
 	if (!job) {
 		pss->upload_skip = req->has_bytes;
 		send_error(srv, pss, KD_E_INTERNAL, req->id, "out of memory");
+		kd_req_clear(req);
+		return;
+	}
+	/* the announced size is reserved now: the buffer never grows past it */
+	if (!charge(job, want + req->text_len)) {
+		kd_job_free(job);
+		pss->upload_skip = req->has_bytes;
+		send_busy_memory(srv, pss, req->id);
 		kd_req_clear(req);
 		return;
 	}
@@ -247,6 +343,7 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 	/* "bytes":0 announces nothing to wait for; an empty binary message sent anyway
 	 * is swallowed */
 	pss->upload_skip = req->has_bytes;
+	trim_upload(job);
 	submit(srv, pss, job);
 }
 
@@ -268,12 +365,23 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 	switch (req.type) {
 	case KD_REQ_PING:
 		srv->met.kinds[KD_K_PING]++;
-		send_frame(pss, kd_frame_pong());
+		send_frame(srv, pss, kd_frame_pong());
 		return;
 	case KD_REQ_HELLO:
+		/* a hello costs a history read and up to history_bytes of output */
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.has_id ? req.id : NULL,
+				   "too many frames; please wait a few seconds");
+			return;
+		}
+		if (kd_mem_used() + (size_t)c->history_bytes > kd_mem_limit()) {
+			send_busy_memory(srv, pss, req.has_id ? req.id : NULL);
+			return;
+		}
 		job = kd_job_new(KD_JOB_HELLO, pss->sid, now);
 		if (!job)
 			break;
+		job->value = req.value;                /* "before": history paging */
 		memcpy(job->token, req.token, sizeof job->token);
 		if (req.has_id)
 			memcpy(job->id, req.id, sizeof job->id);
@@ -290,6 +398,12 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		job = kd_job_new(KD_JOB_MESSAGE, pss->sid, now);
 		if (!job)
 			break;
+		if (!charge(job, req.text_len)) {
+			kd_job_free(job);
+			send_busy_memory(srv, pss, req.id);
+			kd_req_clear(&req);
+			return;
+		}
 		memcpy(job->id, req.id, sizeof job->id);
 		job->text = req.text;          /* moves */
 		job->text_len = req.text_len;
@@ -344,8 +458,10 @@ static void upload_piece(struct kd_server *srv, struct kd_pss *pss, const void *
 static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi,
 		      const void *in, size_t len)
 {
-	if (pss->closing)
+	if (pss->closing || pss->cut)
 		return 0;
+	if (srv->conf->idle_timeout > 0)
+		lws_set_timer_usecs(wsi, (lws_usec_t)srv->conf->idle_timeout * LWS_US_PER_SEC);
 	if (pss->n_out > KD_OUT_MAX) {
 		LOG_WARN("sid %llx: client does not read its replies; closing",
 			 (unsigned long long)pss->sid);
@@ -390,6 +506,7 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 			struct kd_job *job = pss->upload;
 			pss->upload = NULL;
 			pss->upload_cap = 0;
+			trim_upload(job);
 			submit(srv, pss, job);
 		}
 	} else if (!pss->rx_skip)
@@ -400,9 +517,13 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 
 /* ---- upgrade filter ---------------------------------------------------------------- */
 
+/* The Origin of a browser's upgrade must be one kefud knows: its own listen address
+ * (kd_server_own_origin) or one listed in `origins`.  The Host header is not trusted:
+ * a page on evil.example whose name resolves to this machine (DNS rebinding) sends
+ * Host: evil.example itself. */
 static int origin_ok(struct kd_server *srv, struct lws *wsi)
 {
-	char origin[512], host[256], own[300];
+	char origin[512];
 	int n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
 
 	if (n <= 0)
@@ -412,14 +533,8 @@ static int origin_ok(struct kd_server *srv, struct lws *wsi)
 	if (n >= (int)sizeof origin ||
 	    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
 		return 0;
-	if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) > 0) {
-		snprintf(own, sizeof own, "http://%s", host);
-		if (!strcasecmp(origin, own))
-			return 1;
-		snprintf(own, sizeof own, "https://%s", host);
-		if (!strcasecmp(origin, own))
-			return 1;
-	}
+	if (kd_server_own_origin(srv, origin))
+		return 1;
 	for (int i = 0; i < srv->n_origins; i++)
 		if (!strcasecmp(origin, srv->origins[i]))
 			return 1;
@@ -471,6 +586,10 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		pss->wsi = wsi;
 		if (kd_registry_add(&srv->reg, pss))
 			return -1;
+		lws_get_peer_simple(wsi, pss->ip, sizeof pss->ip);
+		if (srv->conf->idle_timeout > 0)
+			lws_set_timer_usecs(wsi, (lws_usec_t)srv->conf->idle_timeout *
+						 LWS_US_PER_SEC);
 		srv->met.sessions_open++;
 		srv->met.sessions_total++;
 		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
@@ -489,6 +608,16 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 	case LWS_CALLBACK_RECEIVE:
 		return on_receive(srv, pss, wsi, in, len);
+
+	case LWS_CALLBACK_TIMER:             /* idle_timeout passed without a frame */
+		if (!pss || !pss->sid)
+			break;
+		LOG_INFO("sid %llx: silent for %d s: closing", (unsigned long long)pss->sid,
+			 srv->conf->idle_timeout);
+		srv->met.cut_idle++;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+				 (unsigned char *)"idle", 4);
+		return -1;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		f = kd_pss_out_pop(pss);
