@@ -92,9 +92,7 @@ static int header_bytes(struct lws *wsi, int *uri)
 	return total;
 }
 
-/* FILTER_HTTP_CONNECTION: 414 / 431 instead of serving.  Returns -1 to close once
- * the status is written, 0 to go on. */
-static int check_sizes(struct lws *wsi, const struct kd_routes *rt)
+int kd_routes_check_sizes(struct lws *wsi, const struct kd_routes *rt)
 {
 	int uri, hdr = header_bytes(wsi, &uri);
 	unsigned status = uri > rt->max_uri ? HTTP_STATUS_REQ_URI_TOO_LONG
@@ -184,9 +182,6 @@ int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	struct kd_http_pss *pss = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
-		return check_sizes(wsi, lws_get_protocol(wsi)->user);
-
 	case LWS_CALLBACK_HTTP:
 		return on_http(wsi, pss);
 

@@ -28,5 +28,9 @@ struct kd_routes {
 int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		       void *in, size_t len);
 size_t kd_routes_pss_size(void);
+/* LWS_CALLBACK_FILTER_HTTP_CONNECTION of whichever protocol lws binds new HTTP
+ * connections to (the vhost's default, "kefu.v1"): answers 414 or 431 when the request
+ * passes rt's limits and returns -1 (close once written), else 0. */
+int kd_routes_check_sizes(struct lws *wsi, const struct kd_routes *rt);
 
 #endif

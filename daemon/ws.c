@@ -564,6 +564,9 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	int n;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:  /* every HTTP request: pages, routes */
+		return srv ? kd_routes_check_sizes(wsi, &srv->routes) : 0;
+
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!path_ok(wsi)) {
 			srv->met.rejected_path++;
