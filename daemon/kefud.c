@@ -10,6 +10,7 @@
  */
 #include "kefud.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -113,6 +114,11 @@ int kefud_main(int argc, char **argv)
 		return 2;
 	}
 	cm_log_set_level(conf.log_level);
+	/* Upload buffers (up to max_upload) and decoded pictures are large, short-lived and
+	 * freed on other threads: a fixed mmap threshold keeps them out of the heaps so
+	 * their pages go back to the system when freed (glibc would otherwise raise the
+	 * threshold after the first free and keep the pages in fragmented arenas). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (kd_signals_install()) {
 		fprintf(stderr, "kefud: cannot install signal handlers\n");
 		return 1;

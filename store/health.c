@@ -21,6 +21,9 @@ int store_quick_check(struct store *st, char *err, size_t errlen)
 	}
 	snprintf(err, errlen, "integrity check failed: %s",
 		 first ? first : sqlite3_errmsg(st->db));
+	for (char *p = err; *p; p++)           /* one line in the log */
+		if (*p == '\n')
+			*p = ' ';
 	sqlite3_finalize(s);
 	return -1;
 }
@@ -29,6 +32,10 @@ int store_probe_write(struct store *st, char *err, size_t errlen)
 {
 	int rc;
 
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(err, errlen, "cannot write: the file was opened read-only (permissions?)");
+		return -1;
+	}
 	/* a lock held by a writer means the file takes writes: do not wait for it */
 	sqlite3_busy_timeout(st->db, 50);
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
