@@ -530,6 +530,8 @@ static int has_nul(const json_t *j)
 	json_t *v;
 	size_t i;
 
+	if (!j)
+		return 0;
 	if (json_is_string(j))
 		return strlen(json_string_value(j)) != json_string_length(j);
 	if (json_is_array(j)) {
@@ -564,11 +566,12 @@ int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out
 		json_decref(j);
 		return fail(out, KD_E_INVALID_JSON, "the frame is not a JSON object");
 	}
+	rc = parse_obj(j, max_text, out);      /* first, so the error can carry the id */
 	if (has_nul(j)) {
-		json_decref(j);
-		return fail(out, KD_E_INVALID_VALUE, "strings must not contain U+0000");
+		rc = fail(out, KD_E_INVALID_VALUE, "strings must not contain U+0000");
+		if (has_nul(json_object_get(j, "id")))
+			out->has_id = 0;           /* an id with U+0000 is not echoed */
 	}
-	rc = parse_obj(j, max_text, out);
 	json_decref(j);
 	return rc;
 }
