@@ -99,6 +99,8 @@ static const struct option_def options[] = {
 	  "tesseract languages for text in pictures (\"\" turns OCR off)" },
 	{ "max_image_pixels", OPT_INT, O(max_image_pixels), "16000000", 1, 1 << 30,
 	  "largest picture accepted, width x height from its header (decoding cost grows with it)" },
+	{ "picture_deadline_ms", OPT_INT, O(picture_deadline_ms), "4000", 0, 600000,
+	  "milliseconds of reading text (OCR) one picture may take; the words read by then are kept (0 = no limit)" },
 	{ "image_embed", OPT_STR, O(image_embed), "mobilenet_v2_imagenet", 0, 0,
 	  "CNN (models/NAME.kfm) whose picture embedding the catalogue and fusion model read "
 	  "(the default falls back to mobilenet_v2_mid when its file is absent)" },

@@ -53,6 +53,7 @@ struct kefu_conf {
 	int vision;                  /* accept pictures */
 	char ocr_langs[CONF_STR_MAX];/* tesseract languages, "" = no OCR */
 	int max_image_pixels;        /* largest picture (header width x height) */
+	int picture_deadline_ms;     /* OCR time per picture in kefud; 0 = none */
 	char image_blocklist[CONF_STR_MAX]; /* SHA-256 list of pictures refused as unsafe */
 	char image_embed[CONF_STR_MAX];  /* CNN of the picture embedding (fusion model input) */
 };

@@ -7,6 +7,8 @@ against a real kefud (docs/security.md):
 - a JPEG whose header claims 6000x6000 over 1200x900 data: corrupt_image.
 - valid JSON kefu cannot take: U+0000 in a string and 1e999999 get invalid_value.
 - 414 for a request target over 2,048 bytes, 431 for headers over 8 KiB.
+- picture_deadline_ms: a page of text is read with the default deadline and not at all
+  with a 1 ms one (the picture is still answered).
 - hello is rate-limited; a long history is paged under history_bytes (more/before) and
   the pages put together are the whole history in order.
 """
@@ -121,6 +123,50 @@ def bad_jpeg(d):
     ws.close()
 
 
+def text_page(lines=30):
+    """PNG of many lines of black text on white (DejaVu Sans): seconds of OCR."""
+    from PIL import ImageDraw, ImageFont
+    path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    font = ImageFont.truetype(path, 26) if os.path.exists(path) else ImageFont.load_default()
+    im = Image.new("RGB", (1400, 40 * lines + 40), "white")
+    draw = ImageDraw.Draw(im)
+    for i in range(lines):
+        draw.text((20, 20 + 40 * i), "Order %d: my card payment failed with error E10%02d "
+                  "please refund" % (1000 + i, i), fill="black", font=font)
+    b = io.BytesIO()
+    im.save(b, "PNG")
+    return b.getvalue()
+
+
+def read_page(d, data):
+    """Sends data as a picture; returns (ocr_text, seconds from header to reply)."""
+    ws = d.ws()
+    ws.welcome()
+    t0 = time.monotonic()
+    ws.send_json({"type": "image", "id": "page", "mime": "image/png", "bytes": len(data)})
+    ws.send_frame(kt.OP_BINARY, data)
+    seen = ws.expect("seen", timeout=120)
+    ws.expect("reply", timeout=120)
+    took = time.monotonic() - t0
+    ws.close()
+    return seen.get("ocr_text", ""), took
+
+
+def deadline():
+    page = text_page()
+    d = kt.Kefud().start()
+    full, t_full = read_page(d, page)
+    d.stop()
+    d = kt.Kefud("--picture-deadline-ms", "1").start()
+    cut, t_cut = read_page(d, page)
+    d.stop()
+    kt.log("picture_deadline_ms: default 4000 -> %d characters read in %.2f s; 1 ms -> %d "
+           "characters in %.2f s", len(full), t_full, len(cut), t_cut)
+    check("Order 1000" in full, "the page was not read without a deadline: %r",
+          full[:200])
+    check(cut == "", "OCR ran past a 1 ms deadline: %r", cut[:200])
+
+
 def idle():
     d = kt.Kefud("--idle-timeout", "2").start()
     ws = d.ws()
@@ -200,6 +246,7 @@ def main():
     d.stop()
     idle()
     history()
+    deadline()
 
 
 kt.main(main)
