@@ -251,77 +251,90 @@ static void drop_upload(struct kd_server *srv, struct kd_pss *pss)
 
 /* An audio/image header.  Inline data goes to the workers at once; a binary upload
  * waits in pss->upload for its bytes (on_receive). */
+/* Refuses an upload header: answers code (msg; NULL = busy for memory, with
+ * retry_after) and skips the binary message it announced. */
+static void refuse_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+			  enum kd_err code, const char *msg)
+{
+	pss->upload_skip = req->has_bytes;
+	if (msg)
+		send_error(srv, pss, code, req->id, msg);
+	else
+		send_busy_memory(srv, pss, req->id);
+	kd_req_clear(req);
+}
+
+/* The checks an upload header must pass before a job exists: the refusal's error code
+ * with its text in *msg, or -1. */
+static int upload_refusal(struct kd_server *srv, struct kd_pss *pss, const struct kd_req *req,
+			  uint64_t now, const char **msg)
+{
+	const struct kefu_conf *c = srv->conf;
+	int audio = req->type == KD_REQ_AUDIO;
+
+	if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+		*msg = "too many messages; please wait a few seconds";
+		return KD_E_RATE_LIMITED;
+	}
+	if (audio ? !c->asr : !c->vision) {
+		*msg = audio ? "voice messages are turned off on this server"
+			     : "pictures are turned off on this server";
+		return audio ? KD_E_UNSUPPORTED_AUDIO : KD_E_UNSUPPORTED_IMAGE;
+	}
+	if (pss->n_backlog_uploads >= KD_UPLOADS_WAITING) {
+		/* each waiting upload holds up to max_upload bytes: bound them per connection */
+		*msg = "uploads are waiting on this connection; send this one again later";
+		return KD_E_BUSY;
+	}
+	if (req->has_bytes && req->bytes > (size_t)c->max_upload) {
+		*msg = "the upload is larger than max_upload bytes";
+		return KD_E_UPLOAD_TOO_LARGE;
+	}
+	if (!kd_server_disk_ok(srv)) {
+		*msg = "the server's disk is nearly full; uploads are paused";
+		return KD_E_STORAGE_FULL;
+	}
+	return -1;
+}
+
 static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
 			  uint64_t now)
 {
 	const struct kefu_conf *c = srv->conf;
 	int audio = req->type == KD_REQ_AUDIO;
-	struct kd_job *job;
-
-	if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
-		pss->upload_skip = req->has_bytes;
-		send_error(srv, pss, KD_E_RATE_LIMITED, req->id,
-			   "too many messages; please wait a few seconds");
-		kd_req_clear(req);
-		return;
-	}
-	if (audio ? !c->asr : !c->vision) {
-		pss->upload_skip = req->has_bytes;
-		send_error(srv, pss, audio ? KD_E_UNSUPPORTED_AUDIO : KD_E_UNSUPPORTED_IMAGE,
-			   req->id, audio ? "voice messages are turned off on this server"
-					  : "pictures are turned off on this server");
-		kd_req_clear(req);
-		return;
-	}
-	if (pss->n_backlog_uploads >= KD_UPLOADS_WAITING) {
-		/* each waiting upload holds up to max_upload bytes: bound them per connection */
-		pss->upload_skip = req->has_bytes;
-		send_error(srv, pss, KD_E_BUSY, req->id,
-			   "uploads are waiting on this connection; send this one again later");
-		kd_req_clear(req);
-		return;
-	}
-	if (req->has_bytes && req->bytes > (size_t)c->max_upload) {
-		pss->upload_skip = 1;
-		send_error(srv, pss, KD_E_UPLOAD_TOO_LARGE, req->id,
-			   "the upload is larger than max_upload bytes");
-		kd_req_clear(req);
-		return;
-	}
 	size_t want = req->has_bytes ? req->bytes : req->data_len;
+	int64_t day_s = (int64_t)time(NULL);
+	const char *msg = NULL;
 	char skey[32];
-	snprintf(skey, sizeof skey, "s%lld", (long long)pss->session_id);
-	if (!kd_server_disk_ok(srv)) {
-		pss->upload_skip = req->has_bytes;
-		send_error(srv, pss, KD_E_STORAGE_FULL, req->id,
-			   "the server's disk is nearly full; uploads are paused");
-		kd_req_clear(req);
-		return;
-	}
-	/* per-day quotas, counted on what is received (a bound of what is stored) */
-	if (kd_quota_take(&srv->q_session, skey, want, (uint64_t)c->upload_quota_session * MIB,
-			  (int64_t)time(NULL)) ||
-	    kd_quota_take(&srv->q_ip, pss->ip, want, (uint64_t)c->upload_quota_ip * MIB,
-			  (int64_t)time(NULL))) {
-		pss->upload_skip = req->has_bytes;
-		send_error(srv, pss, KD_E_QUOTA_EXCEEDED, req->id,
-			   "this chat has sent as many pictures and voice clips as it may today");
-		kd_req_clear(req);
+	struct kd_job *job;
+	int e = upload_refusal(srv, pss, req, now, &msg);
+
+	if (e >= 0) {
+		refuse_upload(srv, pss, req, (enum kd_err)e, msg);
 		return;
 	}
 	job = kd_job_new(audio ? KD_JOB_AUDIO : KD_JOB_IMAGE, pss->sid, now);
 	if (!job) {
-		pss->upload_skip = req->has_bytes;
-		send_error(srv, pss, KD_E_INTERNAL, req->id, "out of memory");
-		kd_req_clear(req);
+		refuse_upload(srv, pss, req, KD_E_INTERNAL, "out of memory");
 		return;
 	}
 	/* the announced size is reserved now: the buffer never grows past it */
 	if (!charge(job, want + req->text_len)) {
 		kd_job_free(job);
-		pss->upload_skip = req->has_bytes;
-		send_busy_memory(srv, pss, req->id);
-		kd_req_clear(req);
+		refuse_upload(srv, pss, req, KD_E_BUSY, NULL);
+		return;
+	}
+	/* per-day quotas, counted on what is received (a bound of what is stored); a
+	 * session not welcomed yet counts as "s0" */
+	snprintf(skey, sizeof skey, "s%lld", (long long)pss->session_id);
+	if (kd_quota_take(&srv->q_session, skey, want,
+			  (uint64_t)c->upload_quota_session * MIB, day_s) ||
+	    kd_quota_take(&srv->q_ip, pss->ip, want, (uint64_t)c->upload_quota_ip * MIB,
+			  day_s)) {
+		kd_job_free(job);
+		refuse_upload(srv, pss, req, KD_E_QUOTA_EXCEEDED,
+			      "this chat has sent as many pictures and voice clips as it may "
+			      "today");
 		return;
 	}
 	memcpy(job->id, req->id, sizeof job->id);
@@ -331,7 +344,7 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 	job->text_len = req->text_len;
 	job->data = req->data;                 /* moves (inline form) */
 	job->data_len = req->data_len;
-	job->data_want = req->has_bytes ? req->bytes : req->data_len;
+	job->data_want = want;
 	req->text = NULL;
 	req->data = NULL;
 	srv->met.kinds[audio ? KD_K_AUDIO : KD_K_IMAGE]++;
