@@ -19,7 +19,7 @@ int store_quick_check(struct store *st, char *err, size_t errlen)
 		sqlite3_finalize(s);
 		return 0;
 	}
-	snprintf(err, errlen, "integrity check failed: %s",
+	snprintf(err, errlen, "integrity check failed: %.200s",
 		 first ? first : sqlite3_errmsg(st->db));
 	for (char *p = err; *p; p++)           /* one line in the log */
 		if (*p == '\n')
