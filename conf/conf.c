@@ -61,7 +61,7 @@ static const struct option_def options[] = {
 	  "messages sent back when a session resumes" },
 	{ "history_bytes", OPT_INT, O(history_bytes), "65536", 1024, 64 << 20,
 	  "largest history frame in bytes; older messages are paged (hello with \"before\")" },
-	{ "memory_budget_mb", OPT_INT, O(memory_budget_mb), "96", 16, 1 << 20,
+	{ "memory_budget_mb", OPT_INT, O(memory_budget_mb), "64", 16, 1 << 20,
 	  "MiB all connections may hold in uploads, queued jobs and unsent frames; beyond it new work gets busy" },
 	{ "max_output", OPT_INT, O(max_output), "2097152", 65536, 1 << 30,
 	  "bytes of replies waiting for one client that does not read before it is cut off" },

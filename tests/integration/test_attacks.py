@@ -6,7 +6,7 @@ bounded in count and time; each prints the figure it measured.
    turns and never read.  RSS growth over idle <= 200 MB; the non-readers are cut off
    (max_output); a bystander is still answered.
 2. upload flood: 100 connections announce and send two 8 MiB uploads each while a
-   picture keeps the media worker busy.  RSS growth <= 200 MB (memory_budget_mb: busy
+   page of text keeps the media worker reading.  RSS growth <= 200 MB (memory_budget_mb: busy
    with retry_after).
 3. picture flood: 4 clients send 3 one-colour 15.9-megapixel PNGs each; a bystander's
    welcome and text reply each come within 1 s (media_workers leaves a worker for text).
@@ -91,6 +91,21 @@ def png(w, h, color=(200, 30, 30)):
     return b.getvalue()
 
 
+def text_page(lines=30):
+    """PNG of many lines of text (1400 px wide): seconds of OCR, a few MB decoded."""
+    from PIL import ImageDraw, ImageFont
+    path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    font = ImageFont.truetype(path, 26) if os.path.exists(path) else ImageFont.load_default()
+    im = Image.new("RGB", (1400, 40 * lines + 40), "white")
+    draw = ImageDraw.Draw(im)
+    for i in range(lines):
+        draw.text((20, 20 + 40 * i), "Order %d: my card payment failed with error E10%02d "
+                  "please refund" % (1000 + i, i), fill="black", font=font)
+    b = io.BytesIO()
+    im.save(b, "PNG")
+    return b.getvalue()
+
+
 def send_upload(ws, mid, data, kind="image", mime="image/png", frame=None):
     """Announces and sends one upload; frame: data already framed (kt.ws_frame)."""
     ws.send_json({"type": kind, "id": mid, "mime": mime, "bytes": len(data)})
@@ -166,14 +181,18 @@ def history_flood():
 def upload_flood():
     d = kt.Kefud("--rate-limit", "1000000", "--upload-quota-ip", "0",
                  "--upload-quota-session", "0", "--workers", "2").start()
-    busy_pic = png(3000, 3000)               # keeps the one media worker decoding
+    # keeps the one media worker busy for seconds (OCR of a page, up to
+    # picture_deadline_ms) with little memory: this measures buffered uploads, not decoding
+    busy_pic = text_page()
     conns = [d.ws() for _ in range(100)]
     for c in conns:
         c.welcome()
-    # idle = serving normally: the media worker has made its OCR and CNN state
-    send_upload(conns[0], "warm", png(64, 64))
-    while conns[0].recv_json(timeout=60)["type"] != "reply":
-        pass
+    # idle = serving normally: the media worker has made its OCR and CNN state, and
+    # tesseract has grown the ~100 MB it keeps after reading dense text (per worker)
+    for k in range(2):
+        send_upload(conns[0], "warm%d" % k, busy_pic)
+        while conns[0].recv_json(timeout=60)["type"] != "reply":
+            pass
     time.sleep(0.5)
     idle = rss(d)
     sampler = RssSampler(d)
