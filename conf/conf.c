@@ -38,7 +38,7 @@ static const struct option_def options[] = {
 	{ "web_root", OPT_STR, O(web_root), KEFU_SRCDIR "/web", 0, 0,
 	  "folder of the static web pages (demo site, chat page, widget)" },
 	{ "origins", OPT_STR, O(origins), "", 0, 0,
-	  "extra allowed Origin values for /ws, comma-separated (its own origin is always allowed; * allows any)" },
+	  "extra allowed Origin values for /ws, comma-separated (its own listen address and port are always allowed, never the Host header; * allows any)" },
 	{ "models", OPT_STR, O(models), KEFU_SRCDIR "/models", 0, 0,
 	  "folder of pretrained weights converted at set-up (word vectors, image encoders)" },
 	{ "port_file", OPT_STR, O(port_file), "", 0, 0,

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <ifaddrs.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -92,27 +93,52 @@ int kd_server_own_origin(const struct kd_server *srv, const char *origin)
 	return 0;
 }
 
-/* The hosts an own origin may name: the listen host as configured, and the loopback
- * names when kefud listens on loopback or everywhere. */
+static void add_own(struct kd_server *srv, const char *host)
+{
+	if (srv->n_own < KD_MAX_OWN)
+		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0],
+			 strchr(host, ':') ? "[%s]" : "%s", host);
+}
+
+/* The hosts an own origin may name: the listen host as configured and its numeric
+ * address; when kefud listens on loopback, the loopback names; when it listens on every
+ * address, those and the numeric address of every interface (an IP literal cannot be
+ * rebound by DNS). */
 static void own_hosts(struct kd_server *srv, const char *host)
 {
 	int any = !host[0] || !strcmp(host, "*") || !strcmp(host, "0.0.0.0") ||
 		  !strcmp(host, "::");
 	int loop = any || !strcmp(srv->iface, "127.0.0.1") || !strcmp(srv->iface, "::1") ||
 		   !strcmp(host, "localhost");
+	struct ifaddrs *ifs = NULL;
+	char addr[INET6_ADDRSTRLEN];
 
 	srv->n_own = 0;
 	if (loop) {
-		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0], "127.0.0.1");
-		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0], "localhost");
-		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0], "[::1]");
-	} else {
-		snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0],
-			 strchr(host, ':') ? "[%s]" : "%s", host);
-		if (strcmp(host, srv->iface))
-			snprintf(srv->own_host[srv->n_own++], sizeof srv->own_host[0],
-				 strchr(srv->iface, ':') ? "[%s]" : "%s", srv->iface);
+		add_own(srv, "127.0.0.1");
+		add_own(srv, "localhost");
+		add_own(srv, "::1");
 	}
+	if (!any) {
+		add_own(srv, host);
+		if (strcmp(host, srv->iface))
+			add_own(srv, srv->iface);
+		return;
+	}
+	if (getifaddrs(&ifs))
+		return;
+	for (struct ifaddrs *a = ifs; a; a = a->ifa_next) {
+		if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET &&
+				     a->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (getnameinfo(a->ifa_addr, a->ifa_addr->sa_family == AF_INET
+					     ? sizeof(struct sockaddr_in)
+					     : sizeof(struct sockaddr_in6),
+				addr, sizeof addr, NULL, 0, NI_NUMERICHOST) == 0 &&
+		    !strchr(addr, '%'))          /* link-local with a zone: not in URLs */
+			add_own(srv, addr);
+	}
+	freeifaddrs(ifs);
 }
 
 /* Free bytes of the file system holding path's folder, or UINT64_MAX if unknown. */

@@ -11,6 +11,7 @@
 #ifndef KEFU_DAEMON_SERVER_H
 #define KEFU_DAEMON_SERVER_H
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,6 +28,7 @@ struct kd_bots;
 struct store_writer;
 
 #define KD_MAX_ORIGINS 32
+#define KD_MAX_OWN 16
 
 struct kd_server {
 	const struct kefu_conf *conf;
@@ -49,8 +51,9 @@ struct kd_server {
 	const char *origins[KD_MAX_ORIGINS];
 	int n_origins, any_origin;
 
-	/* the server's own origins (scheme://host:port), from the listen address */
-	char own_host[3][300];
+	/* the hosts of the server's own origins (http(s)://host:port), from the listen
+	 * address (server.c own_hosts) */
+	char own_host[KD_MAX_OWN][INET6_ADDRSTRLEN + 2];
 	int n_own;
 
 	/* service thread only */
