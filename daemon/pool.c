@@ -23,6 +23,7 @@
 #include "people.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,7 +124,11 @@ static void do_open(struct kd_worker *w, struct kd_job *job)
 
 	if (rc) {
 		LOG_ERR("session_create: %s", store_errmsg(w->st));
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
+		if (rc == -SQLITE_FULL)        /* a stable code the client can act on */
+			kd_post_error(w->pool, job, KD_E_STORAGE_FULL,
+				      "the server's disk is full: no new chat can start now");
+		else
+			kd_post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
 		return;
 	}
 	r = kd_result_new(job, KD_RES_SESSION);
@@ -263,11 +268,14 @@ static void turn_done(void *arg, int rc)
 		r->job = t->job;
 		t->job = NULL;
 	} else if (rc < 0) {
+		int full = rc == -SQLITE_FULL;
 		kd_frame_free_list(r->frame);
 		r->kind = KD_RES_ERROR;
-		r->err = KD_E_INTERNAL;
-		r->frame = kd_frame_error(KD_E_INTERNAL, t->job->id,
-					  "the message could not be logged; please resend it");
+		r->err = full ? KD_E_STORAGE_FULL : KD_E_INTERNAL;
+		r->frame = kd_frame_error(r->err, t->job->id,
+					  full ? "the server's disk is full: the message was not "
+						 "logged; please resend it later"
+					       : "the message could not be logged; please resend it");
 	}
 	p->post(p->post_arg, r);
 	kd_job_free(t->job);

@@ -387,9 +387,16 @@ def health():
         st, body = readyz(f)
         send_upload(ws, "full", png(8, 8))
         e = ws.expect_error("storage_full", "full")
+        text = "-"
+        if mounted:                        # a real full disk: the turn cannot commit
+            ws.message("t-full", "I lost my card " * 100)
+            text = ws.recv_json()
+            check(text["type"] == "reply" or text.get("code") == "storage_full",
+                  "a message on a full disk: %r", text)
+            text = text.get("code", "reply")
         ws.close()
-        kt.log("full store (%s): /readyz %s before, %s after %r; upload -> %s", how, st0, st,
-               body, e["code"])
+        kt.log("full store (%s): /readyz %s before, %s after %r; upload -> %s; a message -> "
+               "%s", how, st0, st, body, e["code"], text)
         check(not mounted or st0 == 200, "/readyz before the disk filled: %s", st0)
         check(st == 503 and body.get("status") == "not_ready" and
               body.get("reason", "").startswith("disk"), "/readyz on a full disk: %s %r",
