@@ -53,6 +53,7 @@ struct kd_pss {
 	unsigned cut : 1;                      /* being closed: slow reader or idle */
 
 	char ip[48];                           /* peer address (upload quota key) */
+	uint64_t idle_set_us;                  /* idle_timeout clock last restarted */
 
 	uint64_t rate_start_us;                /* start of the current 10 s window */
 	unsigned rate_n;                       /* messages in it */

@@ -212,6 +212,18 @@ static void drain_done(struct kd_server *srv)
 
 /* ---- input ------------------------------------------------------------------------- */
 
+/* Restarts the connection's idle_timeout clock: at once when force, else at most once a
+ * second (an upload arrives in thousands of pieces; each restart is a sorted insert). */
+static void idle_restart(struct kd_server *srv, struct kd_pss *pss, int force)
+{
+	uint64_t now = cm_now_us();
+
+	if (srv->conf->idle_timeout <= 0 || (!force && now - pss->idle_set_us < 1000000))
+		return;
+	pss->idle_set_us = now;
+	lws_set_timer_usecs(pss->wsi, (lws_usec_t)srv->conf->idle_timeout * LWS_US_PER_SEC);
+}
+
 /* Drops what follows the content's end (trim.h) before anything decodes or stores the
  * upload, and gives the memory back. */
 static void trim_upload(struct kd_job *job)
@@ -473,8 +485,7 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 {
 	if (pss->closing || pss->cut)
 		return 0;
-	if (srv->conf->idle_timeout > 0)
-		lws_set_timer_usecs(wsi, (lws_usec_t)srv->conf->idle_timeout * LWS_US_PER_SEC);
+	idle_restart(srv, pss, 0);
 	if (pss->n_out > KD_OUT_MAX) {
 		LOG_WARN("sid %llx: client does not read its replies; closing",
 			 (unsigned long long)pss->sid);
@@ -603,9 +614,7 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (kd_registry_add(&srv->reg, pss))
 			return -1;
 		lws_get_peer_simple(wsi, pss->ip, sizeof pss->ip);
-		if (srv->conf->idle_timeout > 0)
-			lws_set_timer_usecs(wsi, (lws_usec_t)srv->conf->idle_timeout *
-						 LWS_US_PER_SEC);
+		idle_restart(srv, pss, 1);
 		srv->met.sessions_open++;
 		srv->met.sessions_total++;
 		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
