@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -37,7 +38,7 @@ static const struct option_def options[] = {
 	{ "web_root", OPT_STR, O(web_root), KEFU_SRCDIR "/web", 0, 0,
 	  "folder of the static web pages (demo site, chat page, widget)" },
 	{ "origins", OPT_STR, O(origins), "", 0, 0,
-	  "extra allowed Origin values for /ws, comma-separated (its own origin is always allowed; * allows any)" },
+	  "extra allowed Origin values for /ws, comma-separated (its own listen address and port are always allowed, never the Host header; * allows any)" },
 	{ "models", OPT_STR, O(models), KEFU_SRCDIR "/models", 0, 0,
 	  "folder of pretrained weights converted at set-up (word vectors, image encoders)" },
 	{ "port_file", OPT_STR, O(port_file), "", 0, 0,
@@ -58,6 +59,22 @@ static const struct option_def options[] = {
 	  "messages one session may send per 10 seconds" },
 	{ "history_limit", OPT_INT, O(history_limit), "200", 0, 100000,
 	  "messages sent back when a session resumes" },
+	{ "history_bytes", OPT_INT, O(history_bytes), "65536", 1024, 64 << 20,
+	  "largest history frame in bytes; older messages are paged (hello with \"before\")" },
+	{ "memory_budget_mb", OPT_INT, O(memory_budget_mb), "64", 16, 1 << 20,
+	  "MiB all connections may hold in uploads, queued jobs and unsent frames; beyond it new work gets busy" },
+	{ "max_output", OPT_INT, O(max_output), "2097152", 65536, 1 << 30,
+	  "bytes of replies waiting for one client that does not read before it is cut off" },
+	{ "idle_timeout", OPT_INT, O(idle_timeout), "600", 0, 86400,
+	  "seconds a chat connection may stay silent before it is closed (0 = never)" },
+	{ "media_workers", OPT_INT, O(media_workers), "0", 0, 256,
+	  "workers that may run pictures and voice clips at once; 0 = all but one (text never waits behind them)" },
+	{ "upload_quota_session", OPT_INT, O(upload_quota_session), "64", 0, 1 << 20,
+	  "MiB of uploads one session may send per day (0 = no limit)" },
+	{ "upload_quota_ip", OPT_INT, O(upload_quota_ip), "256", 0, 1 << 20,
+	  "MiB of uploads one client address may send per day (0 = no limit)" },
+	{ "min_free_disk", OPT_INT, O(min_free_disk), "64", 0, 1 << 30,
+	  "MiB of free disk under the database below which uploads are refused (storage_full) and /readyz fails" },
 	{ "demo", OPT_BOOL, O(demo), "true", 0, 1,
 	  "seed the demo answer store when the database has no answers" },
 	{ "serv_buf", OPT_INT, O(serv_buf), "32768", 4096, 1 << 20,
@@ -80,8 +97,10 @@ static const struct option_def options[] = {
 	  "accept pictures (OCR, codes, safety check)" },
 	{ "ocr_langs", OPT_STR, O(ocr_langs), "eng+chi_sim", 0, 0,
 	  "tesseract languages for text in pictures (\"\" turns OCR off)" },
-	{ "max_image_pixels", OPT_INT, O(max_image_pixels), "40000000", 1, 1 << 30,
-	  "largest picture accepted, width x height from its header" },
+	{ "max_image_pixels", OPT_INT, O(max_image_pixels), "16000000", 1, 1 << 30,
+	  "largest picture accepted, width x height from its header (decoding cost grows with it)" },
+	{ "picture_deadline_ms", OPT_INT, O(picture_deadline_ms), "4000", 0, 600000,
+	  "milliseconds of reading text (OCR) one picture may take; the words read by then are kept (0 = no limit)" },
 	{ "image_embed", OPT_STR, O(image_embed), "mobilenet_v2_imagenet", 0, 0,
 	  "CNN (models/NAME.kfm) whose picture embedding the catalogue and fusion model read "
 	  "(the default falls back to mobilenet_v2_mid when its file is absent)" },
@@ -230,8 +249,16 @@ int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errl
 	FILE *f = fopen(path, "r");
 	int rc;
 
+	struct stat sb;
+
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* fopen opens a folder for reading and the first read fails quietly: refuse it */
+	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		fclose(f);
 		return -1;
 	}
 	rc = ini_parse_file(f, on_ini_line, &ctx);

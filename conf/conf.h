@@ -31,6 +31,15 @@ struct kefu_conf {
 	int max_sessions;            /* open connections accepted at once */
 	int rate_limit;              /* messages per session per 10 seconds */
 	int history_limit;           /* messages sent back on resume */
+	/* hostile clients (docs/security.md) */
+	int history_bytes;           /* largest history frame; older messages paged */
+	int memory_budget_mb;        /* uploads + queued jobs + unsent frames, all connections */
+	int max_output;              /* unsent bytes before a non-reading client is cut off */
+	int idle_timeout;            /* seconds of silence before a connection closes; 0 never */
+	int media_workers;           /* workers pictures/voice may occupy; 0 = all but one */
+	int upload_quota_session;    /* MiB of uploads per session per day; 0 = none */
+	int upload_quota_ip;         /* MiB of uploads per client address per day; 0 = none */
+	int min_free_disk;           /* MiB free under the database before uploads refuse */
 	int demo;                    /* seed the demo answer store into an empty database */
 	int serv_buf;                /* lws pt_serv_buf_size */
 	double threshold;            /* confidence below which kefu offers choices instead */
@@ -44,6 +53,7 @@ struct kefu_conf {
 	int vision;                  /* accept pictures */
 	char ocr_langs[CONF_STR_MAX];/* tesseract languages, "" = no OCR */
 	int max_image_pixels;        /* largest picture (header width x height) */
+	int picture_deadline_ms;     /* OCR time per picture in kefud; 0 = none */
 	char image_blocklist[CONF_STR_MAX]; /* SHA-256 list of pictures refused as unsafe */
 	char image_embed[CONF_STR_MAX];  /* CNN of the picture embedding (fusion model input) */
 	/* operator accounts (auth/, api/; docs/security.md "Operator accounts") */

@@ -10,6 +10,7 @@
  */
 #include "kefud.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -53,6 +54,18 @@ static struct nlu_bot *load_bot(const struct kefu_conf *conf, char *err, size_t 
 	if (!st) {
 		snprintf(err, errlen, "cannot open the database %s: %s", conf->db, why);
 		return NULL;
+	}
+	/* refuse a store no chat could use: every session would get internal (issue 18) */
+	if (store_quick_check(st, why, sizeof why)) {
+		snprintf(err, errlen, "the database %s is damaged (%s): restore it from a backup "
+			 "or repair it with sqlite3 .recover", conf->db, why);
+		goto out;
+	}
+	if (store_probe_write(st, why, sizeof why)) {
+		snprintf(err, errlen, "the database %s is not writable (%s): kefud logs every "
+			 "turn there; check the file's and its folder's permissions and the disk",
+			 conf->db, why);
+		goto out;
 	}
 	empty = store_is_empty(st);
 	if (empty < 0) {
@@ -106,6 +119,11 @@ int kefud_main(int argc, char **argv)
 		return 2;
 	}
 	cm_log_set_level(conf.log_level);
+	/* Upload buffers (up to max_upload) and decoded pictures are large, short-lived and
+	 * freed on other threads: a fixed mmap threshold keeps them out of the heaps so
+	 * their pages go back to the system when freed (glibc would otherwise raise the
+	 * threshold after the first free and keep the pages in fragmented arenas). */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	if (kd_signals_install()) {
 		fprintf(stderr, "kefud: cannot install signal handlers\n");
 		return 1;

@@ -149,6 +149,17 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	fprintf(f, "kefu_connections_rejected_total{reason=\"path\"} %llu\n",
 		(unsigned long long)m->rejected_path);
 
+	head(f, "kefu_connections_cut_total", "counter",
+	     "Chat connections closed by kefud, by reason (docs/security.md).");
+	fprintf(f, "kefu_connections_cut_total{reason=\"slow_reader\"} %llu\n",
+		(unsigned long long)m->cut_slow);
+	fprintf(f, "kefu_connections_cut_total{reason=\"idle\"} %llu\n",
+		(unsigned long long)m->cut_idle);
+	head(f, "kefu_memory_bytes", "gauge",
+	     "Bytes held for clients (uploads, queued jobs, unsent frames) and the budget.");
+	fprintf(f, "kefu_memory_bytes{kind=\"used\"} %zu\n", g->mem_used);
+	fprintf(f, "kefu_memory_bytes{kind=\"budget\"} %zu\n", g->mem_budget);
+
 	head(f, "kefu_queue_depth", "gauge", "Jobs waiting for a worker.");
 	fprintf(f, "kefu_queue_depth %zu\n", g->queue_depth);
 	head(f, "kefu_queue_capacity", "gauge", "Jobs that may wait before new ones get busy.");

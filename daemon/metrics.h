@@ -48,6 +48,7 @@ struct kd_metrics {
 	uint64_t sessions_total;       /* WebSocket connections accepted */
 	int64_t sessions_open;
 	uint64_t rejected_origin, rejected_full, rejected_path;
+	uint64_t cut_slow, cut_idle;   /* connections closed: unread backlog, silence */
 	int64_t start_ms;              /* wall clock at start */
 };
 
@@ -61,6 +62,7 @@ struct kd_gauges {
 	size_t answers;
 	uint64_t reloads;
 	const char *event_loop;                  /* "libev" or "poll" */
+	size_t mem_used, mem_budget;             /* budget.h */
 };
 
 void kd_metrics_init(struct kd_metrics *m);

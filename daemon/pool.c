@@ -1,7 +1,13 @@
 /* daemon/pool.c — worker threads: sessions, history, answers, turn logging (pool.h).
  *
- * DESIGN.  One bounded cm_queue of jobs (service thread pushes with try_push, workers
- * pop).  Each worker owns, for its whole life: a store connection (opened at start-up
+ * DESIGN.  SCHEDULING: two bounded FIFO classes under one lock — "fast" (session
+ * creation, history, messages, people frames: milliseconds each) and "media" (voice
+ * clips and pictures: up to seconds of decoding).  A worker always takes a fast job
+ * first; it takes a media job only while fewer than media_max workers run one, and the
+ * pool has at least media_max + 1 workers, so a text or a welcome never waits behind
+ * uploads however many arrive.  Fairness between connections inside each class comes
+ * from the service thread: a connection has at most one job queued or running
+ * (ws.c), so FIFO order is round-robin over connections.  Each worker owns, for its whole life: a store connection (opened at start-up
  * on the main thread, used only by that worker afterwards), a reference to the bot it
  * answers with and that bot's nlu_state.  Before a message job it compares the bot
  * generation (kd_bots_generation) with its own and switches bot + state when a reload
@@ -17,6 +23,7 @@
 #include "people.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,7 +33,7 @@
 #include "clock.h"
 #include "log.h"
 #include "nlu.h"
-#include "queue.h"
+#include "budget.h"
 #include "tensor.h"
 
 /* What the writer's done callback needs to finish a turn. */
@@ -52,6 +59,7 @@ void kd_job_free(struct kd_job *j)
 {
 	if (!j)
 		return;
+	kd_mem_release(j->charged);
 	free(j->text);
 	free(j->data);
 	free(j);
@@ -112,7 +120,11 @@ static void do_open(struct kd_worker *w, struct kd_job *job)
 
 	if (rc) {
 		LOG_ERR("session_create: %s", store_errmsg(w->st));
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
+		if (rc == -SQLITE_FULL)        /* a stable code the client can act on */
+			kd_post_error(w->pool, job, KD_E_STORAGE_FULL,
+				      "the server's disk is full: no new chat can start now");
+		else
+			kd_post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
 		return;
 	}
 	r = kd_result_new(job, KD_RES_SESSION);
@@ -144,12 +156,40 @@ static int history_cb(void *arg, const struct store_message *m)
 	return 0;
 }
 
+/* Keeps the page of items that ends `skip` items before the newest and fits in max
+ * bytes (at least one item); *before gets the items newer than the page's first plus
+ * the page, i.e. what a client sends as "before" for the next older page, or 0 when the
+ * page reaches the oldest item.  Returns the page (new reference) or NULL. */
+static json_t *history_page(json_t *items, size_t skip, size_t max, int *before)
+{
+	size_t n = json_array_size(items), end = skip < n ? n - skip : 0, start = end,
+	       bytes = 0;
+	json_t *page = json_array();
+
+	while (start > 0) {
+		size_t b = json_dumpb(json_array_get(items, start - 1), NULL, 0, JSON_COMPACT) + 1;
+		if (start < end && bytes + b > max)
+			break;
+		bytes += b;
+		start--;
+	}
+	for (size_t i = start; page && i < end; i++)
+		if (json_array_append(page, json_array_get(items, i))) {
+			json_decref(page);
+			return NULL;
+		}
+	*before = start > 0 ? (int)(n - start) : 0;
+	return page;
+}
+
 static void do_hello(struct kd_worker *w, struct kd_job *job)
 {
 	const struct kefu_conf *c = w->pool->conf;
 	struct history_ctx h = { .items = json_array() };
 	struct kd_result *r = NULL;
+	json_t *page = NULL;
 	int64_t sid;
+	int before = 0;
 	int rc = store_session_find(w->st, job->token, &sid);
 
 	if (rc == STORE_NOT_FOUND) {
@@ -158,7 +198,10 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 	}
 	if (rc == 0 && h.items && c->history_limit > 0)
 		rc = store_history(w->st, sid, c->history_limit, history_cb, &h);
-	if (rc || !h.items) {
+	if (rc == 0 && h.items)
+		page = history_page(h.items, (size_t)job->value, (size_t)c->history_bytes,
+				    &before);
+	if (rc || !h.items || !page) {
 		LOG_ERR("history: %s", rc < 0 ? store_errmsg(w->st) : "out of memory");
 		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not read the session");
 		goto out;
@@ -173,10 +216,11 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 	if (r) {
 		r->session_id = sid;
 		memcpy(r->token, job->token, sizeof r->token);
-		r->frame = kd_frame_history(job->token, h.items);
+		r->frame = kd_frame_history(job->token, page, before);
 	}
 	kd_post_or_fail(w->pool, job, r);
 out:
+	json_decref(page);
 	json_decref(h.items);
 }
 
@@ -222,11 +266,14 @@ static void turn_done(void *arg, int rc)
 		r->job = t->job;
 		t->job = NULL;
 	} else if (rc < 0) {
+		int full = rc == -SQLITE_FULL;
 		kd_frame_free_list(r->frame);
 		r->kind = KD_RES_ERROR;
-		r->err = KD_E_INTERNAL;
-		r->frame = kd_frame_error(KD_E_INTERNAL, t->job->id,
-					  "the message could not be logged; please resend it");
+		r->err = full ? KD_E_STORAGE_FULL : KD_E_INTERNAL;
+		r->frame = kd_frame_error(r->err, t->job->id,
+					  full ? "the server's disk is full: the message was not "
+						 "logged; please resend it later"
+					       : "the message could not be logged; please resend it");
 	}
 	p->post(p->post_arg, r);
 	kd_job_free(t->job);
@@ -330,13 +377,65 @@ oom:
 	return 0;
 }
 
+/* ---- scheduling ---------------------------------------------------------------------- */
+
+static int is_media(const struct kd_job *j)
+{
+	return j->kind == KD_JOB_AUDIO || j->kind == KD_JOB_IMAGE;
+}
+
+static struct kd_job *take(struct kd_job **head, struct kd_job **tail, size_t *n)
+{
+	struct kd_job *j = *head;
+
+	*head = j->next;
+	if (!*head)
+		*tail = NULL;
+	(*n)--;
+	j->next = NULL;
+	return j;
+}
+
+/* Worker: the next job (fast first; media while under media_max), blocking; NULL once
+ * the pool is closed and nothing it may take is left. */
+static struct kd_job *next_job(struct kd_pool *p)
+{
+	struct kd_job *j = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		if (p->q_fast) {
+			j = take(&p->q_fast, &p->q_fast_tail, &p->n_fast);
+			break;
+		}
+		if (p->q_media && p->media_running < p->media_max) {
+			j = take(&p->q_media, &p->q_media_tail, &p->n_media);
+			p->media_running++;
+			break;
+		}
+		if (p->closed && !p->q_media)
+			break;
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}
+
+static void media_done(struct kd_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->media_running--;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void *worker_main(void *arg)
 {
 	struct kd_worker *w = arg;
 	struct kd_job *job;
 
-	while ((job = cm_queue_pop(w->pool->jobs))) {
-		int handed = 0;
+	while ((job = next_job(w->pool))) {
+		int handed = 0, media = is_media(job);
 
 		switch (job->kind) {
 		case KD_JOB_OPEN:
@@ -364,6 +463,8 @@ static void *worker_main(void *arg)
 		}
 		if (!handed)
 			kd_job_free(job);
+		if (media)
+			media_done(w->pool);
 	}
 	return NULL;
 }
@@ -393,9 +494,17 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 		cores = sysconf(_SC_NPROCESSORS_ONLN);
 		p->n = cores > 0 ? (int)cores : 1;
 	}
-	p->jobs = cm_queue_create(p->cap);
+	/* uploads may occupy media_max workers; one more always serves text */
+	p->media_max = conf->media_workers > 0 ? conf->media_workers : p->n - 1;
+	if (p->media_max < 1)
+		p->media_max = 1;
+	if (p->n < p->media_max + 1)
+		p->n = p->media_max + 1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->lock_ready = 1;
 	p->w = calloc((size_t)p->n, sizeof *p->w);
-	if (!p->jobs || !p->w) {
+	if (!p->w) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -422,7 +531,8 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 		}
 		p->w[i].started = 1;
 	}
-	LOG_INFO("%d workers, queue of %zu jobs", p->n, p->cap);
+	LOG_INFO("%d workers (pictures and voice on %d at most), queues of %zu jobs", p->n,
+		 p->media_max, p->cap);
 	return p;
 fail:
 	kd_pool_destroy(p);
@@ -433,17 +543,21 @@ void kd_pool_stop(struct kd_pool *p)
 {
 	struct kd_job *job;
 
-	if (!p)
+	if (!p || !p->lock_ready)
 		return;
-	if (p->jobs)
-		cm_queue_close(p->jobs);
+	pthread_mutex_lock(&p->lock);
+	p->closed = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; p->w && i < p->n; i++)
 		if (p->w[i].started) {
 			pthread_join(p->w[i].thread, NULL);
 			p->w[i].started = 0;
 		}
-	/* Workers drain the queue before they exit; anything left never started. */
-	while (p->jobs && (job = cm_queue_pop(p->jobs)))
+	/* Workers drain the queues before they exit; anything left never started. */
+	while (p->q_fast && (job = take(&p->q_fast, &p->q_fast_tail, &p->n_fast)))
+		kd_job_free(job);
+	while (p->q_media && (job = take(&p->q_media, &p->q_media_tail, &p->n_media)))
 		kd_job_free(job);
 }
 
@@ -462,18 +576,56 @@ void kd_pool_destroy(struct kd_pool *p)
 		kd_media_worker_destroy(p->w[i].mw);
 	}
 	free(p->w);
-	cm_queue_destroy(p->jobs);
+	if (p->lock_ready) {
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+	}
 	free(p);
 }
 
 int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 {
-	return cm_queue_try_push(p->jobs, job);
+	int media = is_media(job), rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->closed)
+		rc = -1;
+	else if ((media ? p->n_media : p->n_fast) >= p->cap)
+		rc = 1;
+	else {
+		struct kd_job **head = media ? &p->q_media : &p->q_fast;
+		struct kd_job **tail = media ? &p->q_media_tail : &p->q_fast_tail;
+		job->next = NULL;
+		if (*tail)
+			(*tail)->next = job;
+		else
+			*head = job;
+		*tail = job;
+		media ? p->n_media++ : p->n_fast++;
+		pthread_cond_signal(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
 }
 
 size_t kd_pool_depth(struct kd_pool *p)
 {
-	return cm_queue_depth(p->jobs);
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->n_fast + p->n_media;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+size_t kd_pool_depth_fast(struct kd_pool *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->n_fast;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 size_t kd_pool_capacity(const struct kd_pool *p)

@@ -56,7 +56,10 @@ struct kd_job {
 	int speak;                       /* audio: answer with a spoken WAV too */
 	char mime[64];                   /* audio/image: as announced ("" if none) */
 	char ref[KD_ID_BYTES + 1];       /* feedback: id of the rated message */
-	int value;                       /* feedback: 1 or -1; rating: stars */
+	int value;                       /* feedback: 1 or -1; rating: stars; hello:
+					    newest messages to skip (history paging) */
+	size_t charged;                  /* bytes charged to the memory budget (budget.h),
+					    released by kd_job_free */
 };
 
 enum kd_result_kind {
@@ -106,9 +109,14 @@ void kd_pool_stop(struct kd_pool *p);
 /* Stops the pool if still running and frees everything. */
 void kd_pool_destroy(struct kd_pool *p);
 
-/* Service thread.  0 = queued (the pool owns job), 1 = queue full, -1 = stopping. */
+/* Service thread.  0 = queued (the pool owns job), 1 = its class's queue is full,
+ * -1 = stopping.  Voice clips and pictures queue apart from everything else: workers
+ * take text, session and history jobs first, and at most media_workers of them run
+ * uploads at once, so at least one worker is always free for text (pool.c). */
 int kd_pool_push(struct kd_pool *p, struct kd_job *job);
+/* Jobs waiting, both classes / the text class only. */
 size_t kd_pool_depth(struct kd_pool *p);
+size_t kd_pool_depth_fast(struct kd_pool *p);
 size_t kd_pool_capacity(const struct kd_pool *p);
 int kd_pool_workers(const struct kd_pool *p);
 

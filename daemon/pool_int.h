@@ -39,8 +39,17 @@ struct kd_pool {
 	struct kd_media *media;     /* shared models for uploads; may be NULL */
 	kd_post_fn post;
 	void *post_arg;
-	struct cm_queue *jobs;
-	size_t cap;
+	/* the job queue (pool.c "scheduling"): two FIFO classes under one lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct kd_job *q_fast, *q_fast_tail;   /* {lock} open, hello, message, people */
+	struct kd_job *q_media, *q_media_tail; /* {lock} audio, image */
+	size_t n_fast, n_media;            /* {lock} waiting */
+	int media_running;                 /* {lock} media jobs on workers now */
+	int media_max;                     /* workers media may occupy at once */
+	int closed;                        /* {lock} kd_pool_stop: no more pushes */
+	int lock_ready;
+	size_t cap;                        /* per class */
 	int n;
 	struct kd_worker *w;
 };

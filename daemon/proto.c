@@ -44,6 +44,8 @@ static const char *const err_names[KD_E_COUNT] = {
 	[KD_E_UPLOAD_EXPECTED] = "upload_expected",
 	[KD_E_UNKNOWN_MESSAGE] = "unknown_message",
 	[KD_E_INVALID_VALUE] = "invalid_value",
+	[KD_E_STORAGE_FULL] = "storage_full",
+	[KD_E_QUOTA_EXCEEDED] = "quota_exceeded",
 };
 
 const char *kd_err_name(enum kd_err e)
@@ -147,6 +149,15 @@ struct kd_frame *kd_frame_error(enum kd_err code, const char *id, const char *ms
 	return frame_take(json_pack("{s:s, s:o, s:s, s:s}", "type", "error",
 				    "id", str_or_null(id), "code", kd_err_name(code),
 				    "message", msg ? msg : kd_err_name(code)));
+}
+
+struct kd_frame *kd_frame_error_retry(enum kd_err code, const char *id, const char *msg,
+				      int retry_after)
+{
+	return frame_take(json_pack("{s:s, s:o, s:s, s:s, s:i}", "type", "error",
+				    "id", str_or_null(id), "code", kd_err_name(code),
+				    "message", msg ? msg : kd_err_name(code),
+				    "retry_after", retry_after));
 }
 
 struct kd_frame *kd_frame_pong(void)
@@ -263,8 +274,12 @@ json_t *kd_history_item(const struct store_message *m, const char *turn_id)
 	return j;
 }
 
-struct kd_frame *kd_frame_history(const char *token, json_t *messages)
+struct kd_frame *kd_frame_history(const char *token, json_t *messages, int before)
 {
+	if (before > 0)          /* older messages exist: hello with "before" pages back */
+		return frame_take(json_pack("{s:s, s:s, s:b, s:O, s:b, s:i}", "type",
+					    "history", "session", token, "resumed", 1,
+					    "messages", messages, "more", 1, "before", before));
 	return frame_take(json_pack("{s:s, s:s, s:b, s:O}", "type", "history",
 				    "session", token, "resumed", 1, "messages", messages));
 }
@@ -466,6 +481,12 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 		if (!is_token(json_string_value(s), json_string_length(s)))
 			return fail(r, KD_E_UNKNOWN_SESSION, "no session has this token");
 		memcpy(r->token, json_string_value(s), STORE_TOKEN_LEN + 1);
+		s = json_object_get(j, "before");       /* paging: skip this many newest */
+		if (s && (!json_is_integer(s) || json_integer_value(s) < 0 ||
+			  json_integer_value(s) > 1000000))
+			return fail(r, KD_E_INVALID_VALUE,
+				    "\"before\" must be a count of messages (0 or more)");
+		r->value = s ? (int)json_integer_value(s) : 0;
 		return 0;
 	}
 	if (!strcmp(t, "message")) {
@@ -502,6 +523,29 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 	return fail(r, KD_E_UNKNOWN_TYPE, "unknown \"type\"");
 }
 
+/* 1 if a string anywhere in j (keys included) holds U+0000. */
+static int has_nul(const json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (!j)
+		return 0;
+	if (json_is_string(j))
+		return strlen(json_string_value(j)) != json_string_length(j);
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (has_nul(v))
+				return 1;
+	} else if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v)
+			if (has_nul(v))
+				return 1;
+	}
+	return 0;
+}
+
 int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out)
 {
 	json_error_t jerr;
@@ -511,14 +555,23 @@ int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out
 	memset(out, 0, sizeof *out);
 	if (!cm_utf8_valid(buf, len))
 		return fail(out, KD_E_INVALID_UTF8, "the frame is not valid UTF-8");
-	j = json_loadb(buf, len, 0, &jerr);
+	/* valid JSON that kefu cannot take gets invalid_value, not invalid_json: a number
+	 * beyond a double (1e999999) and U+0000 inside a string (texts are C strings) */
+	j = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+	if (!j && json_error_code(&jerr) == json_error_numeric_overflow)
+		return fail(out, KD_E_INVALID_VALUE, "a number in the frame is out of range");
 	if (!j)
 		return fail(out, KD_E_INVALID_JSON, "the frame is not valid JSON");
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return fail(out, KD_E_INVALID_JSON, "the frame is not a JSON object");
 	}
-	rc = parse_obj(j, max_text, out);
+	rc = parse_obj(j, max_text, out);      /* first, so the error can carry the id */
+	if (has_nul(j)) {
+		rc = fail(out, KD_E_INVALID_VALUE, "strings must not contain U+0000");
+		if (has_nul(json_object_get(j, "id")))
+			out->has_id = 0;           /* an id with U+0000 is not echoed */
+	}
 	json_decref(j);
 	return rc;
 }

@@ -50,6 +50,9 @@ enum kd_err {
 	/* people: feedback, rating, handoff (people.c) */
 	KD_E_UNKNOWN_MESSAGE,
 	KD_E_INVALID_VALUE,
+	/* hostile clients (docs/security.md) */
+	KD_E_STORAGE_FULL,        /* free disk below min_free_disk: uploads refused */
+	KD_E_QUOTA_EXCEEDED,      /* upload_quota_session / upload_quota_ip used up today */
 	KD_E_COUNT
 };
 const char *kd_err_name(enum kd_err e);
@@ -92,7 +95,8 @@ struct kd_req {
 	int speak;                       /* audio: "speak":true */
 	char mime[64];                   /* "" when absent */
 	char ref[KD_ID_BYTES + 1];       /* feedback: id of the rated message (people.c) */
-	int value;                       /* feedback: 1 or -1; rating: stars */
+	int value;                       /* feedback: 1 or -1; rating: stars; hello:
+					    "before" (newest messages to skip: paging) */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
 	enum kd_err err;                 /* set when kd_proto_parse returns 1 */
 	const char *err_msg;             /* static text for the error frame */
@@ -112,6 +116,9 @@ int kd_utf8_blank(const char *s, size_t len);
 
 /* ---- server frames (each returns a new frame or NULL on allocation failure) ------- */
 
+/* {"type":"error","id":id|null,"code":...,"message":msg,"retry_after":seconds} */
+struct kd_frame *kd_frame_error_retry(enum kd_err code, const char *id, const char *msg,
+				      int retry_after);
 /* {"type":"error","id":id|null,"code":...,"message":msg} */
 struct kd_frame *kd_frame_error(enum kd_err code, const char *id, const char *msg);
 struct kd_frame *kd_frame_pong(void);
@@ -135,7 +142,8 @@ struct kd_frame *kd_frame_reply_logged(const char *id, const struct store_messag
  * A bot reply shows the client id kept in its meta, else turn_id (the client id of the
  * customer message before it).  New reference or NULL. */
 json_t *kd_history_item(const struct store_message *m, const char *turn_id);
-/* {"type":"history","session":token,"resumed":true,"messages":messages} */
-struct kd_frame *kd_frame_history(const char *token, json_t *messages);
+/* {"type":"history","session":token,"resumed":true,"messages":messages}, plus
+ * "more":true,"before":before when before > 0 (older messages: ask with hello+before). */
+struct kd_frame *kd_frame_history(const char *token, json_t *messages, int before);
 
 #endif

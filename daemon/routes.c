@@ -1,5 +1,7 @@
-/* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (JSON) and
- * /metrics (Prometheus text 0.0.4).  lws binds them to the "http" protocol through
+/* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (liveness, JSON),
+ * /readyz (readiness: 200 or 503 with the reason, JSON) and /metrics (Prometheus text
+ * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431
+ * over-long headers).  lws binds them to the "http" protocol through
  * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
  * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
  * from service-thread counters plus gauges sampled from the other threads, and
@@ -12,7 +14,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "server.h"
+#include "routes.h"
 
 #ifndef KEFU_VERSION
 #define KEFU_VERSION "0"
@@ -39,19 +41,19 @@ static int keep_body(struct kd_http_pss *pss, const char *body, size_t len)
 	return 0;
 }
 
-static char *healthz_body(struct kd_server *srv, size_t *len)
+static char *healthz_body(const struct kd_routes *rt, size_t *len)
 {
 	struct kd_gauges g;
 	char model[128];
 	json_t *j;
 	char *s;
 
-	kd_server_gauges(srv, &g, model, sizeof model);
+	rt->gauges(rt->arg, &g, model, sizeof model);
 	j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:s}", "status", "ok",
 		      "answers", (json_int_t)g.answers, "model", model,
 		      "reloads", (json_int_t)g.reloads,
 		      "version", KEFU_VERSION, "sessions_open",
-		      (json_int_t)srv->met.sessions_open, "queue_depth",
+		      (json_int_t)rt->met->sessions_open, "queue_depth",
 		      (json_int_t)g.queue_depth, "workers", (json_int_t)g.workers,
 		      "event_loop", g.event_loop);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -61,22 +63,68 @@ static char *healthz_body(struct kd_server *srv, size_t *len)
 	return s;
 }
 
-static char *metrics_body(struct kd_server *srv, size_t *len)
+/* {"status":"ready"} or {"status":"not_ready","reason":...}; *status gets 200 / 503. */
+static char *readyz_body(const struct kd_routes *rt, size_t *len, int *status)
+{
+	char why[200] = "";
+	int no = rt->ready(rt->arg, why, sizeof why);
+	json_t *j = no ? json_pack("{s:s, s:s}", "status", "not_ready", "reason", why)
+		       : json_pack("{s:s}", "status", "ready");
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	*status = no ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
+	if (s)
+		*len = strlen(s);
+	return s;
+}
+
+/* Header bytes lws parsed for this request (the known header names; what a client
+ * can make kefud hold), the request target's length in *uri. */
+static int header_bytes(struct lws *wsi, int *uri)
+{
+	int total = 0;
+
+	*uri = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) +
+	       lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) +
+	       lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) +
+	       lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	for (int t = 0; t < WSI_TOKEN_COUNT; t++)
+		total += lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+	return total;
+}
+
+int kd_routes_check_sizes(struct lws *wsi, const struct kd_routes *rt)
+{
+	int uri, hdr = header_bytes(wsi, &uri);
+	unsigned status = uri > rt->max_uri ? HTTP_STATUS_REQ_URI_TOO_LONG
+			  : hdr > rt->max_headers ? 431 : 0;
+
+	if (!status)
+		return 0;
+	LOG_WARN("HTTP request refused with %u (target %d bytes, headers %d bytes)", status,
+		 uri, hdr);
+	lws_return_http_status(wsi, status, NULL);
+	return -1;
+}
+
+static char *metrics_body(const struct kd_routes *rt, size_t *len)
 {
 	struct kd_gauges g;
 	char model[128];
 
-	kd_server_gauges(srv, &g, model, sizeof model);
-	return kd_metrics_render(&srv->met, &g, len);
+	rt->gauges(rt->arg, &g, model, sizeof model);
+	return kd_metrics_render(rt->met, &g, len);
 }
 
 /* Writes the headers; the body follows in HTTP_WRITEABLE unless head_only. */
-static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type, int head_only)
+static int respond(struct lws *wsi, struct kd_http_pss *pss, unsigned status,
+		   const char *type, int head_only)
 {
 	uint8_t hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
 		*end = hdr + sizeof hdr - 1;
 
-	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, pss->len, &p, end) ||
+	if (lws_add_http_common_headers(wsi, status, type, pss->len, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
 					(const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_finalize_write_http_header(wsi, start, &p, end))
@@ -92,12 +140,12 @@ static int respond(struct lws *wsi, struct kd_http_pss *pss, const char *type, i
 
 static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 {
-	struct kd_server *srv = lws_context_user(lws_get_context(wsi));
+	const struct kd_routes *rt = lws_get_protocol(wsi)->user;
 	char path[64];
 	const char *type;
 	char *body = NULL;
 	size_t len = 0;
-	int head = 0;
+	int head = 0, status = HTTP_STATUS_OK;
 
 	if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 &&
 	    !(head = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_HEAD_URI) > 0)) {
@@ -107,10 +155,13 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	if (!strcmp(path, "/healthz")) {
-		body = healthz_body(srv, &len);
+		body = healthz_body(rt, &len);
+		type = "application/json";
+	} else if (!strcmp(path, "/readyz")) {
+		body = readyz_body(rt, &len, &status);
 		type = "application/json";
 	} else if (!strcmp(path, "/metrics")) {
-		body = metrics_body(srv, &len);
+		body = metrics_body(rt, &len);
 		type = "text/plain; version=0.0.4; charset=utf-8";
 	} else {
 		if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
@@ -124,7 +175,7 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 		return -1;
 	}
 	free(body);
-	return respond(wsi, pss, type, head);
+	return respond(wsi, pss, (unsigned)status, type, head);
 }
 
 /* Lets any origin load the static scripts (public files, no credentials): module

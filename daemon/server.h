@@ -1,5 +1,5 @@
-/* daemon/server.h — kefud's one libwebsockets context: the chat WebSocket at /ws, the
- * static web pages and the dynamic HTTP routes, all on one port.
+/* daemon/server.h — kefud's one libwebsockets context: the chat WebSocket at /ws
+ * (ws.c), the static web pages and the dynamic HTTP routes (routes.c), all on one port.
  *
  * THREADS.  The lws service thread (the thread that calls kd_server_run, the main
  * thread) owns the context, every struct lws, every pss, the registry and the
@@ -11,20 +11,24 @@
 #ifndef KEFU_DAEMON_SERVER_H
 #define KEFU_DAEMON_SERVER_H
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "budget.h"
 #include "conf.h"
 #include "metrics.h"
 #include "pool.h"
+#include "routes.h"
 #include "session.h"
 
 struct kd_bots;
 struct store_writer;
 
 #define KD_MAX_ORIGINS 32
+#define KD_MAX_OWN 16
 
 struct kd_server {
 	const struct kefu_conf *conf;
@@ -36,9 +40,10 @@ struct kd_server {
 	struct lws_vhost *vh;
 	int port;
 	const char *event_loop;              /* "libev" or "poll" */
-	struct lws_http_mount m_healthz, m_metrics, m_files;
+	struct lws_http_mount m_healthz, m_readyz, m_metrics, m_files;
 	struct lws_protocols protocols[3];
 	struct lws_protocol_vhost_options pvo, pvo_default;
+	struct kd_routes routes;             /* the "http" protocol's user: metrics, gauges */
 	char iface[256];
 
 	/* allowed Origins besides the server's own: parsed from conf->origins */
@@ -46,7 +51,19 @@ struct kd_server {
 	const char *origins[KD_MAX_ORIGINS];
 	int n_origins, any_origin;
 
+	/* the hosts of the server's own origins (http(s)://host:port), from the listen
+	 * address (server.c own_hosts) */
+	char own_host[KD_MAX_OWN][INET6_ADDRSTRLEN + 2];
+	int n_own;
+
 	/* service thread only */
+	struct kd_quota q_session, q_ip;     /* upload bytes per day (budget.h) */
+	uint64_t disk_checked_us;            /* last statvfs of the database's folder */
+	int disk_ok;
+	uint64_t ready_checked_us;           /* last store probe (/readyz) */
+	int ready_rc;
+	char ready_why[160];
+	struct store *probe;                 /* the /readyz probe's own connection */
 	struct kd_registry reg;
 	struct kd_metrics met;
 	unsigned backlog_max;                /* jobs waiting per connection */
@@ -73,17 +90,16 @@ void kd_server_quiesce(struct kd_server *srv);
 /* Destroys the context and frees everything (results never delivered included). */
 void kd_server_destroy(struct kd_server *srv);
 
+/* 1 if origin ("scheme://host[:port]") is the server's own listen address (with its
+ * port; localhost and the loopback addresses too when it listens on loopback or on
+ * every address).  Service thread. */
+int kd_server_own_origin(const struct kd_server *srv, const char *origin);
+/* 1 while the free disk under the database is at least min_free_disk (checked at most
+ * once a second).  Service thread. */
+int kd_server_disk_ok(struct kd_server *srv);
+
 /* kd_post_fn for the pool: queues r for the service thread and wakes it.  Any thread. */
 void kd_server_post(void *srv, struct kd_result *r);
 
-/* Samples the figures owned by other threads for /metrics and /healthz.  model gets
- * the bot description.  Service thread. */
-void kd_server_gauges(struct kd_server *srv, struct kd_gauges *g, char *model,
-		      size_t modellen);
-
-/* The HTTP protocol's callback (routes.c): /healthz and /metrics. */
-int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		       void *in, size_t len);
-size_t kd_routes_pss_size(void);
 
 #endif

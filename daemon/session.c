@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
+
 #define RX_KEEP 16384          /* reassembly buffer kept between messages */
 
 static int is_upload(const struct kd_job *j)
@@ -101,6 +103,8 @@ void kd_pss_out_push(struct kd_pss *pss, struct kd_frame *f)
 		pss->out = f;
 	pss->out_tail = f;
 	pss->n_out++;
+	pss->out_bytes += f->len;
+	kd_mem_charge(f->len);
 }
 
 struct kd_frame *kd_pss_out_pop(struct kd_pss *pss)
@@ -113,6 +117,8 @@ struct kd_frame *kd_pss_out_pop(struct kd_pss *pss)
 	if (!pss->out)
 		pss->out_tail = NULL;
 	pss->n_out--;
+	pss->out_bytes -= f->len;
+	kd_mem_release(f->len);
 	f->next = NULL;
 	return f;
 }
@@ -160,9 +166,11 @@ void kd_pss_clear(struct kd_pss *pss)
 
 	while ((j = kd_pss_backlog_pop(pss)))
 		kd_job_free(j);
+	kd_mem_release(pss->out_bytes);
 	kd_frame_free_list(pss->out);
 	pss->out = pss->out_tail = NULL;
 	pss->n_out = 0;
+	pss->out_bytes = 0;
 	free(pss->rx);
 	pss->rx = NULL;
 	pss->rx_len = pss->rx_cap = 0;

@@ -48,6 +48,12 @@ struct kd_pss {
 
 	struct kd_frame *out, *out_tail;       /* frames to write, oldest first */
 	unsigned n_out;
+	size_t out_bytes;                      /* their payload bytes (charged to the
+						  memory budget, budget.h) */
+	unsigned cut : 1;                      /* being closed: slow reader or idle */
+
+	char ip[48];                           /* peer address (upload quota key) */
+	uint64_t idle_set_us;                  /* idle_timeout clock last restarted */
 
 	uint64_t rate_start_us;                /* start of the current 10 s window */
 	unsigned rate_n;                       /* messages in it */

@@ -492,7 +492,8 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	const struct kefu_conf *c = p->conf;
 	struct vis_decode_opts opts = { .max_bytes = (size_t)c->max_upload,
 					.max_pixels = (uint64_t)c->max_image_pixels,
-					.max_side = KD_JPEG_SIDE };
+					.max_side = KD_JPEG_SIDE,
+					.deadline_ms = c->picture_deadline_ms };   /* issue 18 */
 	struct vis_seen seen;
 	struct vis_worker *vw;
 	struct store_turn *turn = NULL;

@@ -533,5 +533,13 @@ int store_audit_add(struct store *st, const struct store_audit *a, int64_t now_m
  * passed to cb is valid during the call only. */
 int store_audit_foreach(struct store *st, int64_t since_ms, int limit,
 			int (*cb)(void *arg, const struct store_audit *a), void *arg);
+/* ==== health (store/health.c) ====================================================== */
+
+/* PRAGMA quick_check: 0 when it answers "ok", else -1 with its first finding in err. */
+int store_quick_check(struct store *st, char *err, size_t errlen);
+/* 0 if a write transaction can start now (or another connection holds the write lock),
+ * else -1 with the reason in err (read-only file or folder, corruption, I/O error).
+ * Sets the connection's busy timeout to 50 ms: use a connection of its own. */
+int store_probe_write(struct store *st, char *err, size_t errlen);
 
 #endif

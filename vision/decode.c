@@ -114,11 +114,14 @@ static void jpeg_on_error(j_common_ptr cinfo)
 	longjmp(e->jb, 1);
 }
 
-/* Warnings go nowhere except the one that matters: data ended before the picture did. */
+/* Warnings go nowhere except the ones that matter: data ended before the picture did,
+ * either at the end of the buffer or at a marker (EOI) inside the scan — a header
+ * claiming more pixels than the data holds. */
 static void jpeg_on_message(j_common_ptr cinfo, int level)
 {
 	struct jerr *e = (struct jerr *)cinfo->err;
-	if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+	if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF ||
+			  cinfo->err->msg_code == JWRN_HIT_MARKER))
 		e->truncated = 1;
 }
 

@@ -26,6 +26,7 @@
 
 #include <tesseract/capi.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define TARGET_LINE_PX 40    /* text line height tesseract reads best at, measured here */
@@ -33,7 +34,13 @@
 
 struct vis_ocr {
 	TessBaseAPI *api;
+	uint64_t deadline_us;   /* cm_now_us() after which no pass runs; 0 = none */
 };
+
+void vis_ocr_set_deadline(struct vis_ocr *o, uint64_t deadline_us)
+{
+	o->deadline_us = deadline_us;
+}
 
 struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen)
 {
@@ -136,11 +143,25 @@ static int line_height(const uint8_t *b, int w, int h)
 }
 
 /* Runs the engine on a grey picture; returns malloc'ed trimmed text (or NULL) and the mean
- * confidence in *conf. */
+ * confidence in *conf.  Past the deadline nothing runs (NULL); a pass that reaches it is
+ * stopped by tesseract's monitor and keeps the words it read. */
 static char *run(struct vis_ocr *o, const uint8_t *g, int w, int h, int *conf)
 {
+	uint64_t now = cm_now_us();
+
+	*conf = 0;
+	if (o->deadline_us && now >= o->deadline_us)
+		return NULL;
 	TessBaseAPISetImage(o->api, g, w, h, 1, w);
 	TessBaseAPISetSourceResolution(o->api, 300);
+	if (o->deadline_us) {
+		ETEXT_DESC *mon = TessMonitorCreate();
+		if (mon) {
+			TessMonitorSetDeadlineMSecs(mon, (int)((o->deadline_us - now + 999) / 1000));
+			TessBaseAPIRecognize(o->api, mon);   /* GetUTF8Text then reuses it */
+			TessMonitorDelete(mon);
+		}
+	}
 	char *t = TessBaseAPIGetUTF8Text(o->api);
 	*conf = TessBaseAPIMeanTextConf(o->api);
 	char *copy = NULL;

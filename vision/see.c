@@ -98,6 +98,9 @@ int vis_see(struct vis_worker *w, const uint8_t *buf, size_t len,
 
 	memset(out, 0, sizeof *out);
 	uint64_t t0 = cm_now_us();
+	if (w->ocr)                 /* the per-picture CPU deadline bounds the OCR passes */
+		vis_ocr_set_deadline(w->ocr, opts && opts->deadline_ms > 0
+				     ? t0 + (uint64_t)opts->deadline_ms * 1000 : 0);
 	if ((rc = vis_decode(buf, len, opts, &img, err, errlen)))
 		return rc;
 	out->ms_decode = ms_since(t0);

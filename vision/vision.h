@@ -55,6 +55,8 @@ struct vis_decode_opts {
 	int max_side;          /* if > 0, JPEGs are downscaled while decoding (DCT scaling by
 	                          1/2, 1/4 or 1/8) to the smallest scale whose long side is
 	                          still >= max_side */
+	int deadline_ms;       /* vis_see only: OCR stops once this many ms passed since
+	                          vis_see began (the text read so far is kept); 0 = none */
 };
 
 /* Which format the magic bytes say; VIS_FMT_UNKNOWN if none we take. */
@@ -166,6 +168,9 @@ void vis_ocr_destroy(struct vis_ocr *o);
  * Worker thread that owns o. */
 int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *res);
 void vis_ocr_result_free(struct vis_ocr_result *res);
+/* Later vis_ocr_read passes stop at cm_now_us() == deadline_us (0: no deadline): a pass
+ * under way keeps the words read so far, later passes are skipped.  Owner thread. */
+void vis_ocr_set_deadline(struct vis_ocr *o, uint64_t deadline_us);
 
 /* ---- codes (codes.c) -------------------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 """tests/integration/test_config.py — configuration errors stop kefud before it serves:
 an unknown option or a bad value in a config file exits non-zero with a message naming
 file:line and the option; bad flags likewise name the flag.  A good config file is
-read and applied (its max_text is enforced)."""
+read and applied (its max_text is enforced).  --config naming a folder is refused."""
 import os
 import subprocess
 import tempfile
@@ -43,6 +43,7 @@ def run():
     p = conf("syntax.ini", "workers = 1\nthis line has no equals sign\n")
     expect_fail(["--config", p] + base, p + ":2")
     expect_fail(["--config", os.path.join(tmp, "missing.ini")] + base, "missing.ini")
+    expect_fail(["--config", tmp] + base, tmp, "not a regular file")   # a folder
     expect_fail(base + ["--no-such-flag", "1"], "no-such-flag")
     expect_fail(base + ["--workers", "-3"], "workers")
 

@@ -1,0 +1,691 @@
+/* daemon/ws.c — the chat WebSocket protocol "kefu.v1": its lws callback (ws.h).
+ *
+ * DESIGN (the worker hand-off of STYLE.md).  Everything in this file runs on the lws
+ * service thread.
+ *  - FILTER_PROTOCOL_CONNECTION: path /ws, max_sessions, Origin (ws_origin_ok).
+ *  - ESTABLISHED: register the pss (sid), queue an OPEN job (session row + welcome).
+ *  - RECEIVE: reassemble fragments up to max_frame (frame_too_large, rest discarded),
+ *    parse and validate (proto.c), answer ping and errors at once, rate-limit
+ *    messages, turn hello/message into jobs.  An audio/image header with "bytes"
+ *    parks its job in pss->upload; the next binary message (any number of fragments,
+ *    at most the announced size <= max_upload) fills the job's buffer and the job is
+ *    submitted like a message.  Inline base64 uploads are jobs at once.  A connection
+ *    has at most one job with the workers; later ones wait in its backlog (bounded:
+ *    busy), so replies keep the customer's order.  A full pool queue also answers
+ *    busy, never blocks.
+ *  - Workers and the store writer post results to the server's done list
+ *    (kd_server_post, server.c) and call lws_cancel_service; EVENT_WAIT_CANCELLED
+ *    swaps the list out under done_lock, finds each connection by sid (gone: free),
+ *    queues the frame, arms writable and dispatches the next backlog job.
+ *  - SERVER_WRITEABLE writes one frame per callback and re-arms while more wait.
+ *  - Stop: kd_server_request_stop sets `stop` and wakes the loop; EVENT_WAIT_CANCELLED
+ *    starts lws_context_destroy from inside the loop (the only way out of a libev loop
+ *    in lws 4.1), lws_service returns and the caller tears the rest down.
+ */
+#include "ws.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <time.h>
+
+#include "budget.h"
+#include "clock.h"
+#include "log.h"
+#include "people.h"
+#include "server.h"
+#include "trim.h"
+
+#define KD_OUT_MAX 1024        /* frames waiting for a client that does not read */
+#define KD_UPLOADS_WAITING 2   /* uploads (with their bytes) queued per connection at most */
+#define KD_RETRY_AFTER 5       /* seconds a client refused for memory is told to wait */
+#define MIB (1024ull * 1024ull)
+
+static struct kd_server *server_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+/* ---- output ------------------------------------------------------------------------ */
+
+/* Closes a connection from the service loop (lws frees it later; CLOSED follows). */
+static void cut(struct kd_pss *pss)
+{
+	if (pss->cut)
+		return;
+	pss->cut = 1;
+	lws_set_timeout(pss->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* Queues f for the client.  A client whose unsent replies pass max_output bytes does
+ * not read them: it is cut off and its output freed, so it cannot make kefud hold more. */
+static void send_frame(struct kd_server *srv, struct kd_pss *pss, struct kd_frame *f)
+{
+	if (!f)
+		return;
+	if (pss->cut) {
+		kd_frame_free(f);
+		return;
+	}
+	kd_pss_out_push(pss, f);
+	if (pss->out_bytes > (size_t)srv->conf->max_output) {
+		LOG_WARN("sid %llx: %zu bytes of replies unread (max_output %d): closing",
+			 (unsigned long long)pss->sid, pss->out_bytes, srv->conf->max_output);
+		srv->met.cut_slow++;
+		cut(pss);
+		return;
+	}
+	lws_callback_on_writable(pss->wsi);
+}
+
+static void send_error(struct kd_server *srv, struct kd_pss *pss, enum kd_err code,
+		       const char *id, const char *msg)
+{
+	srv->met.errors[code]++;
+	send_frame(srv, pss, kd_frame_error(code, id, msg));
+}
+
+/* busy with "retry_after": the memory budget is used up for now. */
+static void send_busy_memory(struct kd_server *srv, struct kd_pss *pss, const char *id)
+{
+	srv->met.errors[KD_E_BUSY]++;
+	send_frame(srv, pss, kd_frame_error_retry(KD_E_BUSY, id,
+						  "kefud holds as much as it may for now; "
+						  "please retry in a few seconds", KD_RETRY_AFTER));
+}
+
+/* Charges n bytes of a new job to the memory budget: 1 done (job->charged), 0 refused. */
+static int charge(struct kd_job *job, size_t n)
+{
+	if (!kd_mem_reserve(n))
+		return 0;
+	job->charged += n;
+	return 1;
+}
+
+/* ---- jobs -------------------------------------------------------------------------- */
+
+/* Hands job to the pool.  0 queued; -1 answered busy (job freed). */
+static int dispatch(struct kd_server *srv, struct kd_pss *pss, struct kd_job *job)
+{
+	job->session_id = pss->session_id;
+	if (kd_pool_push(srv->pool, job) == 0) {
+		pss->in_flight = 1;
+		return 0;
+	}
+	send_error(srv, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
+		   "kefud is busy; please retry in a moment");
+	if (job->kind == KD_JOB_OPEN)
+		pss->closing = 1;      /* no session: nothing else could work */
+	kd_job_free(job);
+	return -1;
+}
+
+static void pump(struct kd_server *srv, struct kd_pss *pss)
+{
+	struct kd_job *job;
+
+	while (!pss->in_flight && !pss->closing && (job = kd_pss_backlog_pop(pss)))
+		dispatch(srv, pss, job);
+}
+
+static void submit(struct kd_server *srv, struct kd_pss *pss, struct kd_job *job)
+{
+	if (!pss->in_flight && !pss->backlog) {
+		dispatch(srv, pss, job);
+		return;
+	}
+	if (pss->n_backlog >= srv->backlog_max) {
+		send_error(srv, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
+			   "too many messages waiting on this connection; retry later");
+		kd_job_free(job);
+		return;
+	}
+	kd_pss_backlog_push(pss, job);
+}
+
+/* ---- results ----------------------------------------------------------------------- */
+
+static void apply(struct kd_server *srv, struct kd_result *r)
+{
+	struct kd_pss *pss = kd_registry_find(&srv->reg, r->sid);
+	double latency = (double)(cm_now_us() - r->t_recv_us) / 1e6;
+
+	if (!pss) {                         /* the connection closed meanwhile */
+		kd_result_free(r);
+		return;
+	}
+	pss->in_flight = 0;
+	switch (r->kind) {
+	case KD_RES_SESSION:
+		pss->session_id = r->session_id;
+		memcpy(pss->token, r->token, sizeof pss->token);
+		break;
+	case KD_RES_REPLY:
+		srv->met.kinds[KD_K_REPLY]++;
+		srv->met.kinds[KD_K_FALLBACK] += r->fallback != 0;
+		kd_metrics_latency(&srv->met, latency);
+		break;
+	case KD_RES_RESEND:
+		srv->met.kinds[KD_K_RESEND]++;
+		kd_metrics_latency(&srv->met, latency);
+		break;
+	case KD_RES_ERROR:
+		srv->met.errors[r->err < KD_E_COUNT ? r->err : KD_E_INTERNAL]++;
+		if (r->closes)
+			pss->closing = 1;
+		break;
+	case KD_RES_RETRY:
+		kd_pss_backlog_push_front(pss, r->job);
+		r->job = NULL;
+		break;
+	}
+	if (r->media)
+		kd_metrics_media(&srv->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
+				 r->media_seconds, r->audio_seconds);
+	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
+		struct kd_frame *f = r->frame;
+		r->frame = f->next;
+		send_frame(srv, pss, f);
+	}
+	if (pss->closing)
+		lws_callback_on_writable(pss->wsi);
+	kd_result_free(r);
+	pump(srv, pss);
+}
+
+static void drain_done(struct kd_server *srv)
+{
+	struct kd_result *list, *next;
+
+	pthread_mutex_lock(&srv->done_lock);
+	list = srv->done;
+	srv->done = srv->done_tail = NULL;
+	pthread_mutex_unlock(&srv->done_lock);
+	for (; list; list = next) {
+		next = list->next;
+		apply(srv, list);
+	}
+}
+
+/* ---- input ------------------------------------------------------------------------- */
+
+/* Restarts the connection's idle_timeout clock: at once when force, else at most once a
+ * second (an upload arrives in thousands of pieces; each restart is a sorted insert). */
+static void idle_restart(struct kd_server *srv, struct kd_pss *pss, int force)
+{
+	uint64_t now = cm_now_us();
+
+	if (srv->conf->idle_timeout <= 0 || (!force && now - pss->idle_set_us < 1000000))
+		return;
+	pss->idle_set_us = now;
+	lws_set_timer_usecs(pss->wsi, (lws_usec_t)srv->conf->idle_timeout * LWS_US_PER_SEC);
+}
+
+/* Drops what follows the content's end (trim.h) before anything decodes or stores the
+ * upload, and gives the memory back. */
+static void trim_upload(struct kd_job *job)
+{
+	size_t n = kd_trim_len(job->data, job->data_len);
+	unsigned char *p;
+
+	if (n >= job->data_len)
+		return;
+	LOG_DEBUG("upload %s: %zu bytes after the content's end dropped", job->id,
+		  job->data_len - n);
+	job->data_len = n;
+	job->data_want = n;
+	if (n && (p = realloc(job->data, n)))
+		job->data = p;
+	if (job->charged > job->data_len + job->text_len) {
+		kd_mem_release(job->charged - job->data_len - job->text_len);
+		job->charged = job->data_len + job->text_len;
+	}
+}
+
+/* A text frame other than ping arrived while an upload's binary message was awaited:
+ * the upload is dropped with upload_expected (the frame itself is then handled). */
+static void drop_upload(struct kd_server *srv, struct kd_pss *pss)
+{
+	struct kd_job *job = pss->upload;
+
+	pss->upload_skip = 0;
+	if (!job)
+		return;
+	pss->upload = NULL;
+	pss->upload_cap = 0;
+	send_error(srv, pss, KD_E_UPLOAD_EXPECTED, job->id,
+		   "the announced upload's binary message did not come next; it was dropped");
+	kd_job_free(job);
+}
+
+/* An audio/image header.  Inline data goes to the workers at once; a binary upload
+ * waits in pss->upload for its bytes (on_receive). */
+/* Refuses an upload header: answers code (msg; NULL = busy for memory, with
+ * retry_after) and skips the binary message it announced. */
+static void refuse_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+			  enum kd_err code, const char *msg)
+{
+	pss->upload_skip = req->has_bytes;
+	if (msg)
+		send_error(srv, pss, code, req->id, msg);
+	else
+		send_busy_memory(srv, pss, req->id);
+	kd_req_clear(req);
+}
+
+/* The checks an upload header must pass before a job exists: the refusal's error code
+ * with its text in *msg, or -1. */
+static int upload_refusal(struct kd_server *srv, struct kd_pss *pss, const struct kd_req *req,
+			  uint64_t now, const char **msg)
+{
+	const struct kefu_conf *c = srv->conf;
+	int audio = req->type == KD_REQ_AUDIO;
+
+	if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+		*msg = "too many messages; please wait a few seconds";
+		return KD_E_RATE_LIMITED;
+	}
+	if (audio ? !c->asr : !c->vision) {
+		*msg = audio ? "voice messages are turned off on this server"
+			     : "pictures are turned off on this server";
+		return audio ? KD_E_UNSUPPORTED_AUDIO : KD_E_UNSUPPORTED_IMAGE;
+	}
+	if (pss->n_backlog_uploads >= KD_UPLOADS_WAITING) {
+		/* each waiting upload holds up to max_upload bytes: bound them per connection */
+		*msg = "uploads are waiting on this connection; send this one again later";
+		return KD_E_BUSY;
+	}
+	if (req->has_bytes && req->bytes > (size_t)c->max_upload) {
+		*msg = "the upload is larger than max_upload bytes";
+		return KD_E_UPLOAD_TOO_LARGE;
+	}
+	if (!kd_server_disk_ok(srv)) {
+		*msg = "the server's disk is nearly full; uploads are paused";
+		return KD_E_STORAGE_FULL;
+	}
+	return -1;
+}
+
+static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+			  uint64_t now)
+{
+	const struct kefu_conf *c = srv->conf;
+	int audio = req->type == KD_REQ_AUDIO;
+	size_t want = req->has_bytes ? req->bytes : req->data_len;
+	int64_t day_s = (int64_t)time(NULL);
+	const char *msg = NULL;
+	char skey[32];
+	struct kd_job *job;
+	int e = upload_refusal(srv, pss, req, now, &msg);
+
+	if (e >= 0) {
+		refuse_upload(srv, pss, req, (enum kd_err)e, msg);
+		return;
+	}
+	job = kd_job_new(audio ? KD_JOB_AUDIO : KD_JOB_IMAGE, pss->sid, now);
+	if (!job) {
+		refuse_upload(srv, pss, req, KD_E_INTERNAL, "out of memory");
+		return;
+	}
+	/* the announced size is reserved now: the buffer never grows past it */
+	if (!charge(job, want + req->text_len)) {
+		kd_job_free(job);
+		refuse_upload(srv, pss, req, KD_E_BUSY, NULL);
+		return;
+	}
+	/* per-day quotas, counted on what is received (a bound of what is stored); a
+	 * session not welcomed yet counts as "s0" */
+	snprintf(skey, sizeof skey, "s%lld", (long long)pss->session_id);
+	if (kd_quota_take(&srv->q_session, skey, want,
+			  (uint64_t)c->upload_quota_session * MIB, day_s) ||
+	    kd_quota_take(&srv->q_ip, pss->ip, want, (uint64_t)c->upload_quota_ip * MIB,
+			  day_s)) {
+		kd_job_free(job);
+		refuse_upload(srv, pss, req, KD_E_QUOTA_EXCEEDED,
+			      "this chat has sent as many pictures and voice clips as it may "
+			      "today");
+		return;
+	}
+	memcpy(job->id, req->id, sizeof job->id);
+	memcpy(job->mime, req->mime, sizeof job->mime);
+	job->speak = req->speak;
+	job->text = req->text;                 /* moves (image words, may be NULL) */
+	job->text_len = req->text_len;
+	job->data = req->data;                 /* moves (inline form) */
+	job->data_len = req->data_len;
+	job->data_want = want;
+	req->text = NULL;
+	req->data = NULL;
+	srv->met.kinds[audio ? KD_K_AUDIO : KD_K_IMAGE]++;
+	if (req->has_bytes && req->bytes > 0) {
+		pss->upload = job;             /* on_receive collects the bytes */
+		pss->upload_cap = 0;
+		return;
+	}
+	/* "bytes":0 announces nothing to wait for; an empty binary message sent anyway
+	 * is swallowed */
+	pss->upload_skip = req->has_bytes;
+	trim_upload(job);
+	submit(srv, pss, job);
+}
+
+static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *buf,
+			 size_t len)
+{
+	const struct kefu_conf *c = srv->conf;
+	struct kd_req req;
+	struct kd_job *job;
+	uint64_t now = cm_now_us();
+
+	if (kd_proto_parse(buf, len, c->max_text, &req)) {
+		drop_upload(srv, pss);
+		send_error(srv, pss, req.err, req.has_id ? req.id : NULL, req.err_msg);
+		return;
+	}
+	if (req.type != KD_REQ_PING)
+		drop_upload(srv, pss);
+	switch (req.type) {
+	case KD_REQ_PING:
+		srv->met.kinds[KD_K_PING]++;
+		send_frame(srv, pss, kd_frame_pong());
+		return;
+	case KD_REQ_HELLO:
+		/* a hello costs a history read and up to history_bytes of output */
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.has_id ? req.id : NULL,
+				   "too many frames; please wait a few seconds");
+			return;
+		}
+		if (kd_mem_used() + (size_t)c->history_bytes > kd_mem_limit()) {
+			send_busy_memory(srv, pss, req.has_id ? req.id : NULL);
+			return;
+		}
+		job = kd_job_new(KD_JOB_HELLO, pss->sid, now);
+		if (!job)
+			break;
+		job->value = req.value;                /* "before": history paging */
+		memcpy(job->token, req.token, sizeof job->token);
+		if (req.has_id)
+			memcpy(job->id, req.id, sizeof job->id);
+		srv->met.kinds[KD_K_HELLO]++;
+		submit(srv, pss, job);
+		return;
+	case KD_REQ_MESSAGE:
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+				   "too many messages; please wait a few seconds");
+			kd_req_clear(&req);
+			return;
+		}
+		job = kd_job_new(KD_JOB_MESSAGE, pss->sid, now);
+		if (!job)
+			break;
+		if (!charge(job, req.text_len)) {
+			kd_job_free(job);
+			send_busy_memory(srv, pss, req.id);
+			kd_req_clear(&req);
+			return;
+		}
+		memcpy(job->id, req.id, sizeof job->id);
+		job->text = req.text;          /* moves */
+		job->text_len = req.text_len;
+		req.text = NULL;
+		srv->met.kinds[KD_K_MESSAGE]++;
+		submit(srv, pss, job);
+		return;
+	case KD_REQ_FEEDBACK:
+	case KD_REQ_RATING:
+	case KD_REQ_HANDOFF:
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+				   "too many frames; please wait a few seconds");
+			kd_req_clear(&req);
+			return;
+		}
+		job = kd_people_job_new(&req, pss->sid, now);
+		if (!job)
+			break;
+		srv->met.kinds[req.type == KD_REQ_FEEDBACK ? KD_K_FEEDBACK
+			       : req.type == KD_REQ_RATING ? KD_K_RATING : KD_K_HANDOFF]++;
+		submit(srv, pss, job);
+		return;
+	case KD_REQ_AUDIO:
+	case KD_REQ_IMAGE:
+		handle_upload(srv, pss, &req, now);
+		return;
+	}
+	kd_req_clear(&req);
+	send_error(srv, pss, KD_E_INTERNAL, req.has_id ? req.id : NULL, "out of memory");
+}
+
+/* Binary piece of the pending upload: append, or refuse a message longer than
+ * announced (upload_too_large, the upload dropped, the rest of the message skipped). */
+static void upload_piece(struct kd_server *srv, struct kd_pss *pss, const void *in,
+			 size_t len)
+{
+	int rc = kd_pss_upload_append(pss, in, len);
+
+	if (!rc)
+		return;
+	send_error(srv, pss, rc > 0 ? KD_E_UPLOAD_TOO_LARGE : KD_E_INTERNAL, pss->upload->id,
+		   rc > 0 ? "the binary message is longer than the announced bytes"
+			  : "out of memory");
+	kd_job_free(pss->upload);
+	pss->upload = NULL;
+	pss->upload_cap = 0;
+	pss->rx_skip = 1;
+}
+
+/* RECEIVE: one piece of a WebSocket message.  Returns -1 to drop the connection. */
+static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi,
+		      const void *in, size_t len)
+{
+	if (pss->closing || pss->cut)
+		return 0;
+	idle_restart(srv, pss, 0);
+	if (pss->n_out > KD_OUT_MAX) {
+		LOG_WARN("sid %llx: client does not read its replies; closing",
+			 (unsigned long long)pss->sid);
+		return -1;
+	}
+	if (lws_is_first_fragment(wsi)) {
+		kd_pss_rx_reset(pss);
+		pss->rx_binary = lws_frame_is_binary(wsi) != 0;
+		if (pss->rx_binary) {
+			if (pss->upload)
+				pss->rx_upload = 1;
+			else if (pss->upload_skip)
+				pss->rx_skip = 1;      /* bytes of a refused announcement */
+			else {
+				pss->rx_skip = 1;
+				send_error(srv, pss, KD_E_UNSUPPORTED_FRAME, NULL,
+					   "binary frames need an announced upload");
+			}
+			pss->upload_skip = 0;
+		}
+	}
+	if (pss->rx_binary) {
+		if (pss->rx_upload && !pss->rx_skip)
+			upload_piece(srv, pss, in, len);
+	} else if (!pss->rx_skip) {
+		int rc = kd_pss_rx_append(pss, in, len, (size_t)srv->conf->max_frame);
+		if (rc) {
+			pss->rx_skip = 1;
+			if (rc > 0)
+				send_error(srv, pss, KD_E_FRAME_TOO_LARGE, NULL,
+					   "the message is larger than max_frame bytes");
+			else
+				send_error(srv, pss, KD_E_INTERNAL, NULL, "out of memory");
+		}
+	}
+	if (!lws_is_final_fragment(wsi))
+		return 0;
+	if (pss->rx_binary) {
+		if (pss->rx_upload && !pss->rx_skip) {
+			/* the whole upload is here (a shorter message than announced is
+			 * decoded as sent: the decoders judge cut data) */
+			struct kd_job *job = pss->upload;
+			pss->upload = NULL;
+			pss->upload_cap = 0;
+			trim_upload(job);
+			submit(srv, pss, job);
+		}
+	} else if (!pss->rx_skip)
+		handle_frame(srv, pss, (const char *)pss->rx, pss->rx_len);
+	kd_pss_rx_reset(pss);
+	return 0;
+}
+
+/* ---- upgrade filter ---------------------------------------------------------------- */
+
+/* The Origin of a browser's upgrade must be one kefud knows: its own listen address
+ * (kd_server_own_origin) or one listed in `origins`.  The Host header is not trusted:
+ * a page on evil.example whose name resolves to this machine (DNS rebinding) sends
+ * Host: evil.example itself. */
+static int origin_ok(struct kd_server *srv, struct lws *wsi)
+{
+	char origin[512];
+	int n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+
+	if (n <= 0)
+		return 1;                   /* not a browser: command-line clients, kefu-voice */
+	if (srv->any_origin)
+		return 1;
+	if (n >= (int)sizeof origin ||
+	    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+		return 0;
+	if (kd_server_own_origin(srv, origin))
+		return 1;
+	for (int i = 0; i < srv->n_origins; i++)
+		if (!strcasecmp(origin, srv->origins[i]))
+			return 1;
+	LOG_WARN("refused WebSocket from Origin %s", origin);
+	return 0;
+}
+
+static int path_ok(struct lws *wsi)
+{
+	char uri[128];
+	int n = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+	size_t plen = strlen(KD_WS_PATH);
+
+	return n > 0 && !strncmp(uri, KD_WS_PATH, plen) &&
+	       (uri[plen] == '\0' || uri[plen] == '?');
+}
+
+/* ---- the protocol callback ----------------------------------------------------------- */
+
+int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		       void *in, size_t len)
+{
+	struct kd_server *srv = server_of(wsi);
+	struct kd_pss *pss = user;
+	struct kd_frame *f;
+	struct kd_job *job;
+	int n;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:  /* every HTTP request: pages, routes */
+		return srv ? kd_routes_check_sizes(wsi, &srv->routes) : 0;
+
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (!path_ok(wsi)) {
+			srv->met.rejected_path++;
+			return 1;
+		}
+		if (srv->met.sessions_open >= srv->conf->max_sessions) {
+			srv->met.rejected_full++;
+			LOG_WARN("max_sessions (%d) reached: refusing a connection",
+				 srv->conf->max_sessions);
+			return 1;
+		}
+		if (!origin_ok(srv, wsi)) {
+			srv->met.rejected_origin++;
+			return 1;
+		}
+		return 0;
+
+	case LWS_CALLBACK_ESTABLISHED:
+		memset(pss, 0, sizeof *pss);
+		pss->wsi = wsi;
+		if (kd_registry_add(&srv->reg, pss))
+			return -1;
+		lws_get_peer_simple(wsi, pss->ip, sizeof pss->ip);
+		idle_restart(srv, pss, 1);
+		srv->met.sessions_open++;
+		srv->met.sessions_total++;
+		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
+		if (!job)
+			return -1;
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0) {
+			char al[128];   /* the welcome's language (pool.c do_open) */
+			if (lws_hdr_copy(wsi, al, sizeof al, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0)
+				job->text = strdup(al);
+		}
+		submit(srv, pss, job);
+		return 0;
+
+	case LWS_CALLBACK_CLOSED:
+		if (!pss || !pss->sid)
+			break;
+		kd_registry_remove(&srv->reg, pss);
+		kd_pss_clear(pss);
+		srv->met.sessions_open--;
+		break;
+
+	case LWS_CALLBACK_RECEIVE:
+		return on_receive(srv, pss, wsi, in, len);
+
+	case LWS_CALLBACK_TIMER:             /* idle_timeout passed without a frame */
+		if (!pss || !pss->sid)
+			break;
+		LOG_INFO("sid %llx: silent for %d s: closing", (unsigned long long)pss->sid,
+			 srv->conf->idle_timeout);
+		srv->met.cut_idle++;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+				 (unsigned char *)"idle", 4);
+		return -1;
+
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		f = kd_pss_out_pop(pss);
+		if (!f) {
+			if (pss->closing) {
+				lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+						 NULL, 0);
+				return -1;
+			}
+			break;
+		}
+		n = lws_write(wsi, KD_FRAME_PAYLOAD(f), f->len,
+			      f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+		if (n < (int)f->len) {
+			kd_frame_free(f);
+			return -1;
+		}
+		kd_frame_free(f);
+		if (pss->out || pss->closing)
+			lws_callback_on_writable(wsi);
+		break;
+
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (!srv)
+			break;
+		if (atomic_load(&srv->stop)) {
+			if (!srv->destroying) {
+				srv->destroying = 1;
+				LOG_INFO("stopping: closing connections");
+				lws_context_destroy(srv->ctx);
+			}
+			break;
+		}
+		drain_done(srv);
+		break;
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
