@@ -36,7 +36,7 @@
 #include "bots.h"
 #include "clock.h"
 #include "log.h"
-#include "people.h"
+#include "job.h"
 #include "store.h"
 
 #define KD_WS_PROTOCOL "kefu.v1"
@@ -339,7 +339,7 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			kd_req_clear(&req);
 			return;
 		}
-		job = kd_people_job_new(&req, pss->sid, now);
+		job = kd_job_feedback_new(&req, pss->sid, now);
 		if (!job)
 			break;
 		srv->met.kinds[req.type == KD_REQ_FEEDBACK ? KD_K_FEEDBACK
