@@ -161,13 +161,18 @@ static int did_you_say(const struct pol_speech *sp, struct pol_reply *out)
 	return 0;
 }
 
+int pol_asks_back(double asr_threshold, float confidence)
+{
+	return confidence < asr_threshold;
+}
+
 static int answer_speech(const struct pol_models *m, const struct pol_speech *sp,
 			 struct pol_reply *out)
 {
 	struct nlu_reply rep;
 
 	out->query = sp->text;
-	if (sp->confidence < m->asr_threshold)
+	if (pol_asks_back(m->asr_threshold, sp->confidence))
 		return did_you_say(sp, out);
 	nlu_bot_reply(m->bot, m->ns, sp->text, strlen(sp->text), &rep);
 	take_nlu(out, &rep, POL_WHY_TRANSCRIPT);

@@ -179,6 +179,10 @@ int pol_answer(const struct pol_models *m, const struct pol_input *in, struct po
 /* Frees what pol_answer allocated in r (idempotent). */
 void pol_reply_clear(struct pol_reply *r);
 
+/* 1 when a transcript of this confidence is asked back ("Did you say ...?") instead of
+ * answered: the rule pol_answer applies to speech (`kefu eval-speech` counts with it). */
+int pol_asks_back(double asr_threshold, float confidence);
+
 /* The text read from a picture as one query: OCR text, entities with '_' as spaces
  * (ERR_CARD_DECLINED -> ERR CARD DECLINED), code contents.  malloc'd; NULL on no
  * memory. */
