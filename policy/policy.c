@@ -339,11 +339,18 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 		take_answer(m, out, out->fusion_vote.answer_id, out->fusion_vote.confidence,
 			    POL_WHY_FUSION);
 	/* a picture of something the store illustrates, with nothing the text could
-	 * answer: the best-matching answer's */
+	 * answer confidently: the head combination's best answer when it has one the
+	 * picture shows (it still knows the question kind the words lean to), else the
+	 * best-matching catalogue answer */
 	if (out->why != POL_WHY_FUSION && out->why != POL_WHY_HEAD && pic->n_matches &&
-	    (out->fallback || !out->own_query[0]))
-		take_answer(m, out, pic->matches[0].answer_id, pic->matches[0].score,
-			    POL_WHY_CATALOGUE);
+	    (out->fallback || !out->own_query[0])) {
+		if (!(out->head_vote.answer_id &&
+		      pol_labels_of(m->labels, out->head_vote.answer_id)[0] &&
+		      take_answer(m, out, out->head_vote.answer_id, out->head_vote.confidence,
+				  POL_WHY_HEAD) == 0))
+			take_answer(m, out, pic->matches[0].answer_id, pic->matches[0].score,
+				    POL_WHY_CATALOGUE);
+	}
 	return 0;
 }
 

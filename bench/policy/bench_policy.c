@@ -205,7 +205,7 @@ static int read_questions(const char *path, int *n_excluded)
 			}
 			questions[n_questions].text = strdup(q);
 			questions[n_questions].kind = tpl_kind[t];
-			snprintf(questions[n_questions++].garment, 64, "%s", nouns[j][0]);
+			snprintf(questions[n_questions++].garment, 64, "%.63s", nouns[j][0]);
 		}
 	return 0;
 }
@@ -262,6 +262,13 @@ static void score(int sys, int specific, int64_t answer_id, const struct questio
 	t->kind += kind_ok;
 	t->garment += garment_ok;
 	t->both += kind_ok && garment_ok;
+}
+
+static int right(int64_t answer_id, const struct question *q, const char *garment)
+{
+	const struct answer_info *a = answer_id ? answer_of(answer_id) : NULL;
+
+	return a && a->kind == q->kind && !strcmp(a->garment, garment);
 }
 
 static void print_row(const char *name, const struct tally *a, const struct tally *b,
@@ -344,6 +351,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_policy: %s\n", err);
 		return 1;
 	}
+	int show = getenv("POLICY_SHOW") ? atoi(getenv("POLICY_SHOW")) : 0;
+	int views = getenv("POLICY_VIEWS") ? atoi(getenv("POLICY_VIEWS")) : 1;
+	vis_worker_set_embed_views(vw, views);
+	printf("query embedding: %d view(s)\n", views);
 	printf("store: %zu answers, text model %s, fusion model %s, catalogue %d pictures "
 	       "(category head %s), %d labels\n", nlu_bot_n_answers(bot),
 	       nlu_bot_describe(bot), fm ? "loaded" : "none", vis_catalog_size(cat),
@@ -359,25 +370,29 @@ int main(int argc, char **argv)
 				.threshold = conf.threshold, .asr_threshold = conf.asr_threshold };
 	snprintf(path, sizeof path, "%s/validation", argv[3]);
 	n_kinds = scandir(path, &kinds, not_hidden, alphasort);
+	if (n_kinds < 0) {
+		fprintf(stderr, "bench_policy: %s: no such folder\n", path);
+		return 1;
+	}
 	for (int k = 0; k < n_kinds; k++) {
 		const char *garment = kinds[k]->d_name;
 		struct dirent **files;
-		char dir[4200];
+		char dir[4400];
 		snprintf(dir, sizeof dir, "%s/%s", path, garment);
 		int nf = scandir(dir, &files, not_hidden, alphasort);
 		for (int fi = 0; fi < nf; fi++) {
-			char file[8400];
+			char file[8800];
 			uint8_t *buf = NULL;
 			size_t len = 0;
 			struct vis_seen seen;
 			struct vis_decode_opts dopts = { .max_bytes = (size_t)conf.max_upload,
 				.max_pixels = (uint64_t)conf.max_image_pixels, .max_side = 1600 };
 			snprintf(file, sizeof file, "%s/%s", dir, files[fi]->d_name);
-			free(files[fi]);
 			if (read_file(file, &buf, &len) ||
 			    vis_see(vw, buf, len, &dopts, &seen, err, sizeof err)) {
 				fprintf(stderr, "%s: %s\n", file, err);
 				free(buf);
+				free(files[fi]);
 				continue;
 			}
 			free(buf);
@@ -425,6 +440,20 @@ int main(int argc, char **argv)
 				ms_policy += (double)(cm_now_us() - t0) / 1e3;
 				n_policy++;
 				score(SYS_POLICY, specific, r.answer_id, q, garment);
+				if (show > 0 && !specific && !right(r.answer_id, q, garment) &&
+				    label && !strcmp(label, garment) && fi % 4 == 0) {
+					show--;
+					printf("miss: %s | \"%s\" | read \"%.40s\" | head %s %.2f | %s "
+					       "%lld %.2f | text %lld %.2f | head %lld %.2f | fusion "
+					       "%lld %.2f\n", files[fi]->d_name, q->text,
+					       seen.ocr.text ? seen.ocr.text : "", label ? label : "-",
+					       p, pol_why_name(r.why), (long long)r.answer_id,
+					       r.confidence, (long long)r.text_vote.answer_id,
+					       r.text_vote.confidence, (long long)r.head_vote.answer_id,
+					       r.head_vote.confidence,
+					       (long long)r.fusion_vote.answer_id,
+					       r.fusion_vote.confidence);
+				}
 				why_count[SYS_POLICY][r.why]++;
 				score(SYS_TEXT, specific, r.text_vote.answer_id, q, garment);
 				score(SYS_FUSION, specific, r.fusion_vote.answer_id, q, garment);
@@ -443,11 +472,16 @@ int main(int argc, char **argv)
 				pol_reply_clear(&r);
 			}
 			vis_seen_free(&seen);
+			free(files[fi]);
 		}
 		free(files);
 		free(kinds[k]);
 	}
 	free(kinds);
+	if (!n_photos) {
+		fprintf(stderr, "bench_policy: no photos under %s\n", path);
+		return 1;
+	}
 
 	printf("cases: %d validation photos × their questions = %ld generic, %ld specific; "
 	       "pol_answer mean %.2f ms (CNN and OCR excluded)\n", n_photos,
