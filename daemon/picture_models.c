@@ -350,6 +350,11 @@ struct vis_worker *kd_pic_vision(struct kd_pic *p, struct kd_pic_worker **pwp, c
 		snprintf(err, errlen, "%s", pw->vis_err);
 		return NULL;
 	}
+	/* the catalogue's pictures are embedded from VIS_CATALOG_VIEWS views (picture,
+	 * mirror, padded square); a query embedded the same way names the garment more
+	 * often (bench/policy: category head 83.6 % against 80.9 % with one view) for two
+	 * more CNN passes */
+	vis_worker_set_embed_views(pw->vis, VIS_CATALOG_VIEWS);
 	LOG_INFO("vision worker ready in %.2f s", (double)(cm_now_us() - t0) / 1e6);
 	return pw->vis;
 }

@@ -22,6 +22,7 @@ struct pol_labels {
 	struct pol_pair *v;      /* sorted by answer id (stable: the first label first) */
 	int n, cap;
 	int n_labels;            /* distinct labels */
+	int n_answers;           /* distinct answers with a label */
 	int oom;
 };
 
@@ -76,6 +77,9 @@ static int finish(struct pol_labels *l)
 	l->n_labels = 0;
 	for (int i = 0; i < l->n; i++)
 		l->n_labels += i == 0 || strcmp(names[i], names[i - 1]);
+	l->n_answers = 0;
+	for (int i = 0; i < l->n; i++)
+		l->n_answers += i == 0 || l->v[i].answer_id != l->v[i - 1].answer_id;
 	free(names);
 	return 0;
 }
@@ -126,6 +130,20 @@ void pol_labels_free(struct pol_labels *l)
 int pol_labels_n_labels(const struct pol_labels *l)
 {
 	return l ? l->n_labels : 0;
+}
+
+int pol_labels_n_answers(const struct pol_labels *l)
+{
+	return l ? l->n_answers : 0;
+}
+
+int pol_labels_count(const struct pol_labels *l, const char *label)
+{
+	int n = 0;
+
+	for (int i = 0; l && i < l->n; i++)
+		n += !strcmp(l->v[i].label, label);
+	return n;
 }
 
 const char *pol_labels_of(const struct pol_labels *l, int64_t answer_id)

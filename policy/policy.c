@@ -229,33 +229,45 @@ static void text_step(const struct pol_models *m, const struct pol_input *in,
 /* The category head combined with the text bot's posterior for query (the question
  * kind from the words, the garment from the picture).  Treating the two as independent
  * evidence about the answer a,
- *     p(a | words, picture) ∝ p_text(a | words) · p_head(label(a) | picture) / p(label(a)),
- * with a uniform label prior 1/L and the head's probability p for its label, (1 − p)/(L − 1)
- * for each other label.  An answer that shows no label gets factor 1 (the picture says
- * nothing about it), and so does the text's mass outside the listed answers.  The vote
- * is the best answer and its share of the total. */
+ *     p(a | words, picture) ∝ p_text(a | words) · p(label(a) | picture) / p(label(a)),
+ * where an answer that shows no picture label has the label "none".  The picture side:
+ * the catalogue accepted the picture, so it shows a product with probability q
+ * (pol_picture.product_p), that product being the head's label with the head's
+ * probability p and each of the other L − 1 labels with (1 − p)/(L − 1); "none" gets 1 − q.
+ * The prior of a label is its share of the bot's answers (every answer equally likely
+ * before anything is seen).  The text's mass outside the listed answers counts as "none".
+ * The vote is the best answer and its share of the total. */
 static struct pol_vote head_vote(const struct pol_models *m, const struct pol_picture *pic,
 				 const char *query)
 {
 	struct nlu_scored post[POL_POSTERIOR_MAX];
 	struct pol_vote v = { 0 };
 	int L = pic->n_categories > 0 ? pic->n_categories : pol_labels_n_labels(m->labels);
-	double p, r_top, r_other, z = 0, mass = 0, best = 0;
+	double n_all = (double)nlu_bot_n_answers(m->bot);
+	double n_none = n_all - pol_labels_n_answers(m->labels);
+	double p, q, r_none, z = 0, mass = 0, best = 0;
 	int n;
 
 	if (!m->labels || (m->flags & POL_NO_HEAD) || !pic->category || !pic->category[0] ||
-	    L < 2 || !query[0])
+	    L < 2 || !query[0] || n_all < 1)
 		return v;
 	p = pic->category_p < 1e-4f ? 1e-4 : pic->category_p > 1 - 1e-4f ? 1 - 1e-4
 									  : pic->category_p;
-	r_top = p * L;
-	r_other = (1 - p) / (L - 1) * L;
+	q = pic->product_p > 0 && pic->product_p <= 1 ? pic->product_p
+						      : POL_CATALOGUE_PRECISION;
+	/* with no unlabelled answer "none" has no prior mass and no answer to weigh */
+	r_none = n_none > 0 ? (1 - q) / (n_none / n_all) : 1.0;
 	n = nlu_bot_posterior(m->bot, m->ns, query, strlen(query), post, POL_POSTERIOR_MAX);
 	for (int i = 0; i < n; i++) {
 		const char *label = pol_labels_of(m->labels, post[i].answer_id);
-		double r = !label[0] ? 1.0 : !strcmp(label, pic->category) ? r_top : r_other;
-		double s = post[i].p * r;
+		double r = r_none;
 
+		if (label[0]) {
+			double prior = pol_labels_count(m->labels, label) / n_all;
+			double pl = !strcmp(label, pic->category) ? p : (1 - p) / (L - 1);
+			r = prior > 0 ? q * pl / prior : 1.0;
+		}
+		double s = post[i].p * r;
 		z += s;
 		mass += post[i].p;
 		if (s > best) {
@@ -264,7 +276,7 @@ static struct pol_vote head_vote(const struct pol_models *m, const struct pol_pi
 		}
 	}
 	if (mass < 1)
-		z += 1 - mass;
+		z += (1 - mass) * r_none;
 	v.confidence = z > 0 ? best / z : 0;
 	return v;
 }
@@ -291,7 +303,6 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	const struct pol_picture *pic = in->picture;
 	const char *query = "";
 	char *read;
-	double bar = m->threshold;
 
 	if (pic->unsafe) {
 		/* nothing read from it is logged or answered */
@@ -324,17 +335,19 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	}
 	free(read);
 
-	/* the head combination is the text's posterior sharpened by the picture, so when it
-	 * is confident of an answer the picture speaks for (one with a label) it decides,
-	 * and the fusion model must beat it; an unlabelled answer (the picture says
-	 * nothing about it) stays the text's */
+	/* the head combination is the text's posterior sharpened by the picture: when it is
+	 * confident of an answer the picture speaks for (one with a label) it decides.  It
+	 * goes before the fusion model, which reads the same words and picture but names
+	 * the garment less often (bench/policy: 66 % against the head's 84 %, and 78 % of
+	 * the combination's answers right against 66 % of the fusion model's); the fusion
+	 * model decides where the head has nothing to say.  An unlabelled answer stays the
+	 * text's. */
 	if (out->head_vote.answer_id && out->head_vote.confidence >= m->threshold &&
-	    pol_labels_of(m->labels, out->head_vote.answer_id)[0]) {
-		if (take_answer(m, out, out->head_vote.answer_id, out->head_vote.confidence,
-				POL_WHY_HEAD) == 0)
-			bar = out->head_vote.confidence > bar ? out->head_vote.confidence : bar;
-	}
-	if (out->fusion_vote.answer_id && out->fusion_vote.confidence >= bar &&
+	    pol_labels_of(m->labels, out->head_vote.answer_id)[0] &&
+	    take_answer(m, out, out->head_vote.answer_id, out->head_vote.confidence,
+			POL_WHY_HEAD) == 0)
+		return 0;
+	if (out->fusion_vote.answer_id && out->fusion_vote.confidence >= m->threshold &&
 	    out->fusion_vote.answer_id != out->answer_id)
 		take_answer(m, out, out->fusion_vote.answer_id, out->fusion_vote.confidence,
 			    POL_WHY_FUSION);

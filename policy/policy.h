@@ -21,10 +21,11 @@
  *            whichever alone is more confident; the read text alone when it holds an
  *            error code).  Two picture-aware candidates may replace that answer when
  *            confident (>= threshold): the category head combined with the text bot's
- *            posterior (p(a | words, picture) ∝ p_text(a) · p_head(label(a)) / p(label),
- *            the question kind from the words, the garment from the picture) and the
- *            fusion model; the more confident one wins.  With nothing answered, the
- *            catalogue's best match.
+ *            posterior (p(a | words, picture) ∝ p_text(a) · p(label(a) | picture) /
+ *            p(label(a)), the question kind from the words, the garment from the
+ *            picture; "no label" is a label too), first, then the fusion model.  With
+ *            nothing answered, the head combination's answer or the catalogue's best
+ *            match.
  *   text     the text bot.
  */
 #ifndef KEFU_POLICY_H
@@ -83,6 +84,8 @@ struct pol_picture {
 					   head or the picture is not in the catalogue */
 	float category_p;               /* its probability */
 	int n_categories;               /* labels the head knows (0: take pol_labels') */
+	float product_p;                /* probability that a picture the catalogue accepted
+					   shows one of its products (0: POL_CATALOGUE_PRECISION) */
 	const struct pol_match *matches;   /* best first */
 	int n_matches;
 };
@@ -107,6 +110,12 @@ struct pol_input {
 	const struct pol_speech *speech;     /* NULL: no voice clip */
 };
 
+/* The probability that a picture the catalogue accepts (best cosine >= its threshold)
+ * shows one of the catalogue's products, from the measurements behind the threshold
+ * (vision/catalog.h): all 341 clothing validation photos accepted, 1 of 30 pictures of
+ * other things accepted; with equal priors 1 - (1/30) / (1/30 + 1) = 0.968. */
+#define POL_CATALOGUE_PRECISION 0.968f
+
 /* ---- models ------------------------------------------------------------------------ */
 
 struct pol_labels;
@@ -120,6 +129,8 @@ struct pol_labels *pol_labels_from_pairs(const int64_t *answer_ids,
 					 const char *const *labels, int n);
 void pol_labels_free(struct pol_labels *l);
 int pol_labels_n_labels(const struct pol_labels *l);   /* distinct labels */
+int pol_labels_n_answers(const struct pol_labels *l);  /* answers with a label */
+int pol_labels_count(const struct pol_labels *l, const char *label);  /* answers showing it */
 /* The label answer id shows ("" when none; the first when several). */
 const char *pol_labels_of(const struct pol_labels *l, int64_t answer_id);
 

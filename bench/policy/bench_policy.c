@@ -20,6 +20,10 @@
  *   text bot alone         the text bot on words + read text (text_vote)
  *   fusion alone           the fusion model on words + read text + embedding
  *   category head alone    garment only (it cannot tell the question kind)
+ * With POLICY_OFFTOPIC=banking77/train.csv, every 50th of its questions (answers without
+ * pictures, in the store) is also sent with the first validation photo of each garment:
+ * the reply should stay the one the words alone get (a product photo must not pull a
+ * banking question to a garment answer).
  * One thread.
  */
 #include <dirent.h>
@@ -31,6 +35,7 @@
 
 #include "catalog.h"
 #include "clock.h"
+#include "csv.h"
 #include "conf.h"
 #include "fusion.h"
 #include "glove.h"
@@ -231,6 +236,33 @@ static int not_hidden(const struct dirent *e)
 	return e->d_name[0] != '.';
 }
 
+static char **offtopic;          /* every 50th question of POLICY_OFFTOPIC */
+static int64_t *offtopic_answer;  /* what the words alone get */
+static int n_offtopic;
+
+static void read_offtopic(const char *path)
+{
+	uint8_t *buf;
+	size_t len;
+	struct cm_csv r;
+	int row = 0;
+
+	if (!path || read_file(path, &buf, &len))
+		return;
+	cm_csv_init(&r, (const char *)buf, len);
+	while (cm_csv_next(&r) == 1)
+		if (r.n_fields >= 2 && row++ > 0 && row % 50 == 0) {
+			offtopic = realloc(offtopic, sizeof(char *) * (size_t)(n_offtopic + 1));
+			offtopic[n_offtopic++] = strdup(r.fields[0]);
+		}
+	cm_csv_free(&r);
+	free(buf);
+	offtopic_answer = calloc((size_t)n_offtopic + 1, sizeof *offtopic_answer);
+}
+
+/* [system] kept / asked, for the off-topic cases */
+static long off_kept[3], off_n;
+
 /* ---- scoring -------------------------------------------------------------------------- */
 
 enum { SYS_POLICY, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD, N_SYS };
@@ -352,7 +384,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int show = getenv("POLICY_SHOW") ? atoi(getenv("POLICY_SHOW")) : 0;
-	int views = getenv("POLICY_VIEWS") ? atoi(getenv("POLICY_VIEWS")) : 1;
+	int views = getenv("POLICY_VIEWS") ? atoi(getenv("POLICY_VIEWS")) : VIS_CATALOG_VIEWS;
 	vis_worker_set_embed_views(vw, views);
 	printf("query embedding: %d view(s)\n", views);
 	printf("store: %zu answers, text model %s, fusion model %s, catalogue %d pictures "
@@ -368,6 +400,14 @@ int main(int argc, char **argv)
 
 	struct pol_models m = { .bot = bot, .ns = ns, .fusion = fm, .fs = fs, .labels = labels,
 				.threshold = conf.threshold, .asr_threshold = conf.asr_threshold };
+	read_offtopic(getenv("POLICY_OFFTOPIC"));
+	for (int i = 0; i < n_offtopic; i++) {
+		struct pol_input in = { .words = offtopic[i], .words_len = strlen(offtopic[i]) };
+		struct pol_reply r;
+		pol_answer(&m, &in, &r);
+		offtopic_answer[i] = r.answer_id;
+		pol_reply_clear(&r);
+	}
 	snprintf(path, sizeof path, "%s/validation", argv[3]);
 	n_kinds = scandir(path, &kinds, not_hidden, alphasort);
 	if (n_kinds < 0) {
@@ -471,6 +511,22 @@ int main(int argc, char **argv)
 				why_count[SYS_NO_FUSION][r.why]++;
 				pol_reply_clear(&r);
 			}
+			for (int i = 0; fi == 0 && i < n_offtopic; i++) {
+				struct pol_input in = { .words = offtopic[i],
+							.words_len = strlen(offtopic[i]),
+							.picture = &pic };
+				struct pol_reply r;
+				off_n++;
+				for (int k = 0; k < 2; k++) {
+					m.flags = k ? POL_NO_HEAD : 0;
+					pol_answer(&m, &in, &r);
+					off_kept[k] += r.answer_id == offtopic_answer[i];
+					if (!k)
+						off_kept[2] += r.fusion_vote.answer_id ==
+							       offtopic_answer[i];
+					pol_reply_clear(&r);
+				}
+			}
 			vis_seen_free(&seen);
 			free(files[fi]);
 		}
@@ -493,6 +549,13 @@ int main(int argc, char **argv)
 	       "both", "both");
 	for (int s = 0; s < N_SYS; s++)
 		print_row(SYS_NAME[s], &tally[s][0], &tally[s][1], s != SYS_HEAD);
+	if (off_n)
+		printf("off-topic: %d BANKING77 questions (answers without pictures) x %d photos: "
+		       "the words' own answer kept %.1f %% policy, %.1f %% policy without the "
+		       "head, %.1f %% fusion alone\n", n_offtopic, (int)(off_n / n_offtopic),
+		       100.0 * (double)off_kept[0] / (double)off_n,
+		       100.0 * (double)off_kept[1] / (double)off_n,
+		       100.0 * (double)off_kept[2] / (double)off_n);
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
 		printf("why, %s:", s == SYS_POLICY ? "policy" : s == SYS_NO_HEAD ? "without head"
 										     : "without fusion");

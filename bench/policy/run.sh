@@ -15,6 +15,8 @@ models=${KEFU_MODELS:-$root/models}
 clothing=${CLOTHING:-$root/../shared/data/clothing}
 # a git worktree sits one folder deeper (/work/wt/NAME) than the main checkout
 [ -d "$clothing" ] || [ -n "${CLOTHING:-}" ] || clothing=$root/../../shared/data/clothing
+banking=${BANKING:-$(dirname "$clothing")/banking77/train.csv}
+[ -f "$banking" ] && export POLICY_OFFTOPIC=$banking
 export OMP_THREAD_LIMIT=1 KEFU_LOG_LEVEL=error
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 db=${POLICY_DB:-}
