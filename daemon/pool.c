@@ -1,16 +1,16 @@
-/* daemon/pool.c — worker threads: sessions, history, answers, turn logging (pool.h).
+/* daemon/pool.c — the worker pool (pool.h): the bounded job queue, the worker threads and
+ * the dispatch of each job to its handler; the session jobs (open, hello) live here.
  *
  * DESIGN.  One bounded cm_queue of jobs (service thread pushes with try_push, workers
  * pop).  Each worker owns, for its whole life: a store connection (opened at start-up
  * on the main thread, used only by that worker afterwards), a reference to the bot it
- * answers with and that bot's nlu_state.  Before a message job it compares the bot
- * generation (kd_bots_generation) with its own and switches bot + state when a reload
- * happened.  Session creation, resume, history and resend look-ups are plain reads
- * and writes on the worker's connection; a new turn goes to the store writer, whose
- * done callback (writer thread) posts the reply: a reply leaves only after its turn
- * committed.  Workers never touch a struct lws; they only call post().  Voice clips
- * and pictures (KD_JOB_AUDIO/IMAGE) are handled in upload.c with the same helpers
- * (pool_int.h); each worker's ASR/vision state is made on its first upload (media.h).
+ * answers with and that bot's nlu_state (worker.h).  Session creation, resume and
+ * history are plain reads and writes on the worker's connection.  Customer turns go to
+ * answer.c (through the answer policy), feedback/rating/handoff to feedback.c; both use
+ * job.c's helpers to post results and to hand a turn to the store writer, whose done
+ * callback posts the reply after the turn committed.  Workers never touch a struct lws;
+ * they only call post().  Each worker's picture/voice state is made on its first upload
+ * (picture_models.h, voice_models.h).
  */
 #include "pool.h"
 #include "worker.h"

@@ -3,8 +3,8 @@
  * text read from it, its codes and entities, its embedding and what the picture
  * catalogue and category head made of it) or a voice clip's transcript — and says why.
  *
- * kefud's workers (daemon/upload.c, daemon/pool.c), `kefu ask`, `kefu see`,
- * `kefu eval-speech` and bench/policy all call pol_answer, so the CLI and the bench
+ * kefud's workers (daemon/answer.c: typed messages, voice clips, pictures), `kefu ask`,
+ * `kefu see`, `kefu eval-speech` and bench/policy all call it, so the CLI and the bench
  * measure exactly what the daemon answers.
  *
  * The library takes the picture and the transcript as plain data: it links nlu/, fusion/
