@@ -1,10 +1,11 @@
 /* daemon/kefud.c — start-up and shutdown of kefud, in order (main thread).
  *
  *   conf -> log level -> signal mask -> store (seed the demo into an empty one) ->
- *   bot -> store writer -> lws context (listening, port file) -> media models (CNNs;
- *   the domain language model builds on its own thread) -> workers -> signal thread ->
- *   service loop ... stop -> quiesce -> signal thread -> workers (finish queued jobs)
- *   -> writer (commits and acknowledges what is queued) -> media -> lws context -> bot.
+ *   bot -> store writer -> lws context (listening, port file) -> picture models
+ *   (CNNs, blocklist, catalogue, fusion model) -> voice models (the domain language
+ *   model builds on its own thread) -> workers -> signal thread -> service loop ...
+ *   stop -> quiesce -> signal thread -> workers (finish queued jobs) -> writer (commits
+ *   and acknowledges what is queued) -> voice -> pictures -> lws context -> bot.
  *
  * Start-up errors print one clear line and exit non-zero before anything is served.
  */
@@ -18,12 +19,13 @@
 #include "bots.h"
 #include "conf.h"
 #include "log.h"
-#include "media.h"
+#include "picture_models.h"
 #include "nlu.h"
 #include "pool.h"
 #include "server.h"
 #include "signals.h"
 #include "store.h"
+#include "voice_models.h"
 
 #define KD_NOFILE_WANT 65536
 
@@ -105,7 +107,8 @@ int kefud_main(int argc, char **argv)
 	struct store_writer *writer = NULL;
 	struct kd_server *srv = NULL;
 	struct kd_pool *pool = NULL;
-	struct kd_media *media = NULL;
+	struct kd_pic *pics = NULL;
+	struct kd_voice *voice = NULL;
 	struct kd_signals *sig = NULL;
 	char err[2048];
 	int rc;
@@ -145,13 +148,17 @@ int kefud_main(int argc, char **argv)
 	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
 	if (!srv)
 		goto fail;
-	media = kd_media_create(&conf, err, sizeof err);
-	if (!media)
+	pics = kd_pic_create(&conf, err, sizeof err);
+	if (!pics)
 		goto fail;
-	pool = kd_pool_create(&conf, bots, writer, media, kd_server_post, srv, err, sizeof err);
+	voice = kd_voice_create(&conf, err, sizeof err);
+	if (!voice)
+		goto fail;
+	pool = kd_pool_create(&conf, bots, writer, pics, voice, kd_server_post, srv, err,
+			      sizeof err);
 	if (!pool)
 		goto fail;
-	sig = kd_signals_start(srv, bots, media, &conf);
+	sig = kd_signals_start(srv, bots, pics, voice, &conf);
 	if (!sig) {
 		snprintf(err, sizeof err, "cannot start the signal thread");
 		goto fail;
@@ -164,7 +171,8 @@ int kefud_main(int argc, char **argv)
 	kd_pool_stop(pool);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
-	kd_media_destroy(media);
+	kd_voice_destroy(voice);
+	kd_pic_destroy(pics);
 	kd_server_destroy(srv);
 	kd_bots_destroy(bots);
 	LOG_INFO("stopped");
@@ -175,7 +183,8 @@ fail:
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);
-	kd_media_destroy(media);
+	kd_voice_destroy(voice);
+	kd_pic_destroy(pics);
 	kd_server_destroy(srv);
 	kd_bots_destroy(bots);
 	return 1;

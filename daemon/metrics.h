@@ -23,7 +23,7 @@ enum kd_kind {
 	KD_K_RESEND,        /* replies re-sent for an already logged client id */
 	KD_K_AUDIO,         /* voice clips accepted (announced or inline) */
 	KD_K_IMAGE,         /* pictures accepted */
-	KD_K_FEEDBACK,      /* thumbs up/down frames accepted (people.c) */
+	KD_K_FEEDBACK,      /* thumbs up/down frames accepted (feedback.c) */
 	KD_K_RATING,        /* star ratings accepted */
 	KD_K_HANDOFF,       /* "talk to a person" requests accepted */
 	KD_K_COUNT

@@ -1,7 +1,8 @@
-/* daemon/pool.c — worker threads: sessions, history, answers, turn logging (pool.h).
+/* daemon/pool.c — the worker pool (pool.h): the bounded job queue, the worker threads and
+ * the dispatch of each job to its handler; the session jobs (open, hello) live here.
  *
  * DESIGN.  SCHEDULING: two bounded FIFO classes under one lock — "fast" (session
- * creation, history, messages, people frames: milliseconds each) and "media" (voice
+ * creation, history, messages, feedback frames: milliseconds each) and "media" (voice
  * clips and pictures: up to seconds of decoding).  A worker always takes a fast job
  * first; it takes a media job only while fewer than media_max workers run one, and the
  * pool has at least media_max + 1 workers, so a text or a welcome never waits behind
@@ -9,18 +10,16 @@
  * from the service thread: a connection has at most one job queued or running
  * (ws.c), so FIFO order is round-robin over connections.  Each worker owns, for its whole life: a store connection (opened at start-up
  * on the main thread, used only by that worker afterwards), a reference to the bot it
- * answers with and that bot's nlu_state.  Before a message job it compares the bot
- * generation (kd_bots_generation) with its own and switches bot + state when a reload
- * happened.  Session creation, resume, history and resend look-ups are plain reads
- * and writes on the worker's connection; a new turn goes to the store writer, whose
- * done callback (writer thread) posts the reply: a reply leaves only after its turn
- * committed.  Workers never touch a struct lws; they only call post().  Voice clips
- * and pictures (KD_JOB_AUDIO/IMAGE) are handled in upload.c with the same helpers
- * (pool_int.h); each worker's ASR/vision state is made on its first upload (media.h).
+ * answers with and that bot's nlu_state (worker.h).  Session creation, resume and
+ * history are plain reads and writes on the worker's connection.  Customer turns go to
+ * answer.c (through the answer policy), feedback/rating/handoff to feedback.c; both use
+ * job.c's helpers to post results and to hand a turn to the store writer, whose done
+ * callback posts the reply after the turn committed.  Workers never touch a struct lws;
+ * they only call post().  Each worker's picture/voice state is made on its first upload
+ * (picture_models.h, voice_models.h).
  */
 #include "pool.h"
-#include "pool_int.h"
-#include "people.h"
+#include "worker.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -29,85 +28,14 @@
 #include <unistd.h>
 
 #include "bots.h"
-#include "media.h"
+#include "picture_models.h"
+#include "voice_models.h"
 #include "clock.h"
 #include "log.h"
 #include "nlu.h"
 #include "budget.h"
 #include "tensor.h"
 
-/* What the writer's done callback needs to finish a turn. */
-struct turn_ctx {
-	struct kd_pool *pool;
-	struct kd_result *res;   /* reply ready to post */
-	struct kd_job *job;      /* kept for a retry (its text moved into the turn) */
-};
-
-struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us)
-{
-	struct kd_job *j = calloc(1, sizeof *j);
-
-	if (j) {
-		j->kind = kind;
-		j->sid = sid;
-		j->t_recv_us = t_recv_us;
-	}
-	return j;
-}
-
-void kd_job_free(struct kd_job *j)
-{
-	if (!j)
-		return;
-	kd_mem_release(j->charged);
-	free(j->text);
-	free(j->data);
-	free(j);
-}
-
-void kd_result_free(struct kd_result *r)
-{
-	if (!r)
-		return;
-	kd_frame_free_list(r->frame);
-	kd_job_free(r->job);
-	free(r);
-}
-
-struct kd_result *kd_result_new(const struct kd_job *job, int kind)
-{
-	struct kd_result *r = calloc(1, sizeof *r);
-
-	if (r) {
-		r->kind = kind;
-		r->sid = job->sid;
-		r->t_recv_us = job->t_recv_us;
-	}
-	return r;
-}
-
-void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
-		       const char *msg)
-{
-	struct kd_result *r = kd_result_new(job, KD_RES_ERROR);
-
-	if (!r)
-		return;
-	r->err = code;
-	r->frame = kd_frame_error(code, job->id[0] ? job->id : NULL, msg);
-	r->closes = job->kind == KD_JOB_OPEN;
-	p->post(p->post_arg, r);
-}
-
-void kd_post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
-{
-	if (r && r->frame) {
-		p->post(p->post_arg, r);
-		return;
-	}
-	kd_result_free(r);
-	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
-}
 
 /* ---- jobs ---------------------------------------------------------------------------- */
 
@@ -224,159 +152,6 @@ out:
 	json_decref(h.items);
 }
 
-/* Keeps the old bot if the new state cannot be allocated (and tries again next time). */
-void kd_worker_refresh_bot(struct kd_worker *w)
-{
-	struct kd_bots *bots = w->pool->bots;
-	struct nlu_bot *bot;
-	struct nlu_state *ns;
-	unsigned gen;
-
-	if (w->bot && kd_bots_generation(bots) == w->gen)
-		return;
-	bot = kd_bots_acquire(bots, &gen);
-	ns = nlu_state_create(bot);
-	if (!ns) {
-		LOG_ERR("worker %d: no memory for the new bot's state", w->idx);
-		nlu_bot_unref(bot);
-		return;
-	}
-	if (w->ns)
-		nlu_state_destroy(w->ns);
-	if (w->bot)
-		nlu_bot_unref(w->bot);
-	w->bot = bot;
-	w->ns = ns;
-	w->gen = gen;
-}
-
-/* Writer thread: the turn committed (or not); post its reply. */
-static void turn_done(void *arg, int rc)
-{
-	struct turn_ctx *t = arg;
-	struct kd_pool *p = t->pool;
-	struct kd_result *r = t->res;
-
-	if (rc == STORE_DUPLICATE) {
-		/* Another connection of this session logged the same client id first: send
-		 * what was logged, not what we computed. */
-		kd_frame_free_list(r->frame);
-		r->frame = NULL;
-		r->kind = KD_RES_RETRY;
-		r->job = t->job;
-		t->job = NULL;
-	} else if (rc < 0) {
-		int full = rc == -SQLITE_FULL;
-		kd_frame_free_list(r->frame);
-		r->kind = KD_RES_ERROR;
-		r->err = full ? KD_E_STORAGE_FULL : KD_E_INTERNAL;
-		r->frame = kd_frame_error(r->err, t->job->id,
-					  full ? "the server's disk is full: the message was not "
-						 "logged; please resend it later"
-					       : "the message could not be logged; please resend it");
-	}
-	p->post(p->post_arg, r);
-	kd_job_free(t->job);
-	free(t);
-}
-
-int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *turn,
-		   struct kd_result *res)
-{
-	struct turn_ctx *t = calloc(1, sizeof *t);
-
-	if (!t) {
-		store_turn_free(turn);
-		kd_result_free(res);
-		kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
-		return 0;
-	}
-	t->pool = p;
-	t->res = res;
-	t->job = job;
-	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
-	turn->done = turn_done;
-	turn->arg = t;
-	if (store_writer_submit(p->writer, turn) == 0)
-		return 1;
-	/* The writer is stopping: we still own turn (and job through t). */
-	store_turn_free(turn);
-	kd_result_free(res);
-	free(t);
-	kd_post_error(p, job, KD_E_INTERNAL, "kefud is shutting down");
-	return 0;
-}
-
-static char *dup_str(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-/* Returns 1 when job was handed to the writer (it frees it), else 0. */
-static int do_message(struct kd_worker *w, struct kd_job *job)
-{
-	struct kd_pool *p = w->pool;
-	struct store_message logged = { 0 };
-	struct nlu_reply rep;
-	struct store_turn *turn = NULL;
-	struct kd_result *r = NULL;
-	json_t *meta = NULL;
-	int rc;
-
-	if (job->session_id <= 0) {
-		kd_post_error(p, job, KD_E_INTERNAL, "this connection has no session");
-		return 0;
-	}
-	rc = store_turn_find(w->st, job->session_id, job->id, &logged);
-	if (rc == 0) {
-		r = kd_result_new(job, KD_RES_RESEND);
-		if (r)
-			r->frame = kd_frame_reply_logged(job->id, &logged);
-		store_message_clear(&logged);
-		kd_post_or_fail(p, job, r);
-		return 0;
-	}
-	if (rc != STORE_NOT_FOUND) {
-		LOG_ERR("turn_find: %s", store_errmsg(w->st));
-		kd_post_error(p, job, KD_E_INTERNAL, "could not read the session");
-		return 0;
-	}
-
-	kd_worker_refresh_bot(w);
-	if (!w->ns || !job->text) {
-		kd_post_error(p, job, KD_E_INTERNAL, "no bot loaded");
-		return 0;
-	}
-	nlu_bot_reply(w->bot, w->ns, job->text, job->text_len, &rep);
-
-	meta = kd_reply_meta(&rep, job->id);
-	r = kd_result_new(job, KD_RES_REPLY);
-	turn = calloc(1, sizeof *turn);
-	if (!meta || !r || !turn)
-		goto oom;
-	r->fallback = rep.fallback;
-	r->frame = kd_frame_reply(job->id, rep.text, rep.answer_id, rep.confidence, meta);
-	turn->session_id = job->session_id;
-	turn->client_id = dup_str(job->id);
-	turn->customer_text = job->text;          /* moves */
-	job->text = NULL;
-	turn->reply_text = dup_str(rep.text ? rep.text : "");
-	turn->reply_kind = STORE_MSG_BOT;
-	turn->answer_id = rep.answer_id;
-	turn->confidence = rep.confidence;
-	turn->reply_meta = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(4));
-	if (!r->frame || !turn->client_id || !turn->reply_text || !turn->reply_meta)
-		goto oom;
-	json_decref(meta);
-	return kd_submit_turn(p, job, turn, r);
-oom:
-	json_decref(meta);
-	store_turn_free(turn);
-	kd_result_free(r);
-	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
-	return 0;
-}
-
 /* ---- scheduling ---------------------------------------------------------------------- */
 
 static int is_media(const struct kd_job *j)
@@ -445,7 +220,7 @@ static void *worker_main(void *arg)
 			do_hello(w, job);
 			break;
 		case KD_JOB_MESSAGE:
-			handed = do_message(w, job);
+			handed = kd_do_message(w, job);
 			break;
 		case KD_JOB_AUDIO:
 			handed = kd_do_audio(w, job);
@@ -456,7 +231,7 @@ static void *worker_main(void *arg)
 		case KD_JOB_FEEDBACK:
 		case KD_JOB_RATING:
 		case KD_JOB_HANDOFF:
-			kd_people_run(w, job);
+			kd_feedback_run(w, job);
 			break;
 		default:
 			kd_post_error(w->pool, job, KD_E_INTERNAL, "unknown job");
@@ -472,8 +247,9 @@ static void *worker_main(void *arg)
 /* ---- life cycle -------------------------------------------------------------------- */
 
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
-			       struct store_writer *writer, struct kd_media *media,
-			       kd_post_fn post, void *post_arg, char *err, size_t errlen)
+			       struct store_writer *writer, struct kd_pic *pics,
+			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
+			       char *err, size_t errlen)
 {
 	struct kd_pool *p = calloc(1, sizeof *p);
 	long cores;
@@ -485,7 +261,8 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	p->conf = conf;
 	p->bots = bots;
 	p->writer = writer;
-	p->media = media;
+	p->pics = pics;
+	p->voice = voice;
 	p->post = post;
 	p->post_arg = post_arg;
 	p->cap = (size_t)conf->queue_size;
@@ -573,7 +350,8 @@ void kd_pool_destroy(struct kd_pool *p)
 			nlu_bot_unref(p->w[i].bot);
 		if (p->w[i].st)
 			store_close(p->w[i].st);
-		kd_media_worker_destroy(p->w[i].mw);
+		kd_pic_worker_destroy(p->w[i].pw);
+		kd_voice_worker_destroy(p->w[i].vw);
 	}
 	free(p->w);
 	if (p->lock_ready) {

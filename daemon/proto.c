@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "people.h"
 #include "utf8.h"
 
 #ifndef KEFU_VERSION
@@ -172,20 +171,24 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting)
 				    "server", "kefu/" KEFU_VERSION));
 }
 
-json_t *kd_reply_meta(const struct nlu_reply *r, const char *client_id)
+json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id)
 {
 	json_t *quick = json_array();
 	json_t *meta;
 
 	if (!quick)
 		return NULL;
-	for (int i = 0; i < r->n_quick && i < NLU_MAX_QUICK; i++)
-		json_array_append_new(quick, json_pack("{s:I, s:s}",
-			"answer_id", (json_int_t)r->quick[i].answer_id,
+	for (int i = 0; i < r->n_quick && i < POL_MAX_QUICK; i++)
+		json_array_append_new(quick, json_pack("{s:o, s:s}", "answer_id",
+			r->quick[i].answer_id > 0 ? json_integer((json_int_t)r->quick[i].answer_id)
+						  : json_null(),
 			"title", r->quick[i].title ? r->quick[i].title : ""));
-	meta = json_pack("{s:o, s:b, s:s, s:o, s:o}", "title", str_or_null(r->title),
+	meta = json_pack("{s:o, s:b, s:s, s:o, s:o, s:s}", "title", str_or_null(r->title),
 			 "fallback", r->fallback, "lang", r->lang ? r->lang : "",
-			 "quick_replies", quick, "client_id", str_or_null(client_id));
+			 "quick_replies", quick, "client_id", str_or_null(client_id),
+			 "why", pol_why_name(r->why));
+	if (meta && r->refused)
+		json_object_set_new(meta, "refused", json_string(r->refused));
 	return meta;
 }
 
@@ -193,7 +196,7 @@ json_t *kd_reply_meta(const struct nlu_reply *r, const char *client_id)
 static void add_meta(json_t *obj, const json_t *meta)
 {
 	static const char *const keys[] = { "title", "fallback", "lang", "quick_replies",
-					    "refused" };
+					    "refused", "why" };
 	json_t *v;
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -451,6 +454,79 @@ static int parse_upload(json_t *j, int type, int max_text, struct kd_req *r)
 	return 0;
 }
 
+/* ---- feedback frames ------------------------------------------------------------- */
+
+/* Optional string field name of j into r->text (bounded by max_text code points). */
+static int take_text(json_t *j, const char *name, int max_text, struct kd_req *r)
+{
+	json_t *v = json_object_get(j, name);
+	size_t n;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return fail(r, KD_E_MISSING_FIELD, "comment/reason must be a string");
+	n = json_string_length(v);
+	if (kd_utf8_count(json_string_value(v), n) > (size_t)max_text)
+		return fail(r, KD_E_TEXT_TOO_LONG, "the text is longer than max_text characters");
+	r->text = malloc(n + 1);
+	if (!r->text)
+		return fail(r, KD_E_INTERNAL, "out of memory");
+	memcpy(r->text, json_string_value(v), n + 1);
+	r->text_len = n;
+	return 0;
+}
+
+/* If type names a feedback frame (feedback, rating, handoff: docs/protocol.md
+ * "People"), parses object j into r and returns 0 (r->text, the comment or reason, is
+ * malloc'd or NULL) or 1 with r->err/err_msg set (nothing left to free).  Returns -1,
+ * touching nothing, for any other type.  max_text bounds the comment and reason in code
+ * points. */
+static int parse_feedback(json_t *j, const char *type, int max_text, struct kd_req *r)
+{
+	json_t *id = json_object_get(j, "id");
+
+	if (!strcmp(type, "feedback"))
+		r->type = KD_REQ_FEEDBACK;
+	else if (!strcmp(type, "rating"))
+		r->type = KD_REQ_RATING;
+	else if (!strcmp(type, "handoff"))
+		r->type = KD_REQ_HANDOFF;
+	else
+		return -1;
+	if (!json_is_string(id) || !r->has_id)
+		return fail(r, KD_E_MISSING_FIELD, "\"id\" (string of 1 to 64 characters) is required");
+
+	if (r->type == KD_REQ_FEEDBACK) {
+		json_t *msg = json_object_get(j, "message");
+		json_t *val = json_object_get(j, "value");
+		size_t n = json_is_string(msg) ? json_string_length(msg) : 0;
+		size_t cp = n ? kd_utf8_count(json_string_value(msg), n) : 0;
+
+		if (!json_is_string(msg) || n > KD_ID_BYTES || cp < 1 || cp > KD_ID_MAX)
+			return fail(r, KD_E_MISSING_FIELD,
+				    "\"message\" (the rated message's id) is required");
+		if (!json_is_integer(val))
+			return fail(r, KD_E_MISSING_FIELD, "\"value\" (1 or -1) is required");
+		if (json_integer_value(val) != 1 && json_integer_value(val) != -1)
+			return fail(r, KD_E_INVALID_VALUE, "\"value\" must be 1 or -1");
+		memcpy(r->ref, json_string_value(msg), n + 1);
+		r->value = (int)json_integer_value(val);
+		return 0;
+	}
+	if (r->type == KD_REQ_RATING) {
+		json_t *stars = json_object_get(j, "stars");
+
+		if (!json_is_integer(stars))
+			return fail(r, KD_E_MISSING_FIELD, "\"stars\" (1 to 5) is required");
+		if (json_integer_value(stars) < 1 || json_integer_value(stars) > 5)
+			return fail(r, KD_E_INVALID_VALUE, "\"stars\" must be 1 to 5");
+		r->value = (int)json_integer_value(stars);
+		return take_text(j, "comment", max_text, r);
+	}
+	return take_text(j, "reason", max_text, r);
+}
+
 static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 {
 	json_t *type = json_object_get(j, "type");
@@ -517,9 +593,9 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 	if (!strcmp(t, "audio") || !strcmp(t, "image"))
 		return parse_upload(j, !strcmp(t, "audio") ? KD_REQ_AUDIO : KD_REQ_IMAGE,
 				    max_text, r);
-	int people = kd_people_parse(j, t, max_text, r);   /* feedback, rating, handoff */
-	if (people >= 0)
-		return people;
+	int fb = parse_feedback(j, t, max_text, r);   /* feedback, rating, handoff */
+	if (fb >= 0)
+		return fb;
 	return fail(r, KD_E_UNKNOWN_TYPE, "unknown \"type\"");
 }
 

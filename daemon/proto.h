@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nlu.h"
+#include "policy.h"
 #include "store.h"
 
 #define KD_ID_MAX 64                     /* client message id, in characters */
@@ -47,7 +47,7 @@ enum kd_err {
 	KD_E_CORRUPT_IMAGE,
 	KD_E_UPLOAD_TOO_LARGE,
 	KD_E_UPLOAD_EXPECTED,
-	/* people: feedback, rating, handoff (people.c) */
+	/* feedback, rating, handoff (feedback.c) */
 	KD_E_UNKNOWN_MESSAGE,
 	KD_E_INVALID_VALUE,
 	/* hostile clients (docs/security.md) */
@@ -77,7 +77,7 @@ void kd_frame_free_list(struct kd_frame *f);
 
 enum kd_req_type { KD_REQ_MESSAGE = 1, KD_REQ_HELLO, KD_REQ_PING, KD_REQ_AUDIO,
 		   KD_REQ_IMAGE,
-		   KD_REQ_FEEDBACK, KD_REQ_RATING, KD_REQ_HANDOFF };   /* people.c */
+		   KD_REQ_FEEDBACK, KD_REQ_RATING, KD_REQ_HANDOFF };   /* feedback.c */
 
 struct kd_req {
 	int type;                        /* enum kd_req_type */
@@ -94,7 +94,7 @@ struct kd_req {
 	size_t data_len;
 	int speak;                       /* audio: "speak":true */
 	char mime[64];                   /* "" when absent */
-	char ref[KD_ID_BYTES + 1];       /* feedback: id of the rated message (people.c) */
+	char ref[KD_ID_BYTES + 1];       /* feedback: id of the rated message (feedback.c) */
 	int value;                       /* feedback: 1 or -1; rating: stars; hello:
 					    "before" (newest messages to skip: paging) */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
@@ -127,10 +127,11 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting);
 
 /* The reply fields that are not plain columns of the session log, stored as the bot
  * message's meta JSON so a resend or a history can rebuild the same reply:
- * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id","title"}],
- *  "client_id":..} (client_id: the customer message answered, for histories that start
- * after it; may be NULL).  Returns a new reference or NULL. */
-json_t *kd_reply_meta(const struct nlu_reply *r, const char *client_id);
+ * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id":..|null,
+ *  "title"}],"client_id":..,"why":..(,"refused":..)} (client_id: the customer message
+ * answered, for histories that start after it; may be NULL; why: the answer policy's
+ * pol_why_name).  Returns a new reference or NULL. */
+json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id);
 /* {"type":"reply","id":id,"text":text,"answer_id":id|null,"confidence":c, + meta fields}.
  * meta may be NULL (the fields then get neutral values). */
 struct kd_frame *kd_frame_reply(const char *id, const char *text, int64_t answer_id,

@@ -17,8 +17,9 @@
 
 #include "bots.h"
 #include "log.h"
-#include "media.h"
+#include "picture_models.h"
 #include "server.h"
+#include "voice_models.h"
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -26,7 +27,8 @@ struct kd_signals {
 	pthread_t thread;
 	struct kd_server *srv;
 	struct kd_bots *bots;
-	struct kd_media *media;
+	struct kd_pic *pics;
+	struct kd_voice *voice;
 	const struct kefu_conf *conf;
 };
 
@@ -78,11 +80,13 @@ static void reload(struct kd_signals *s)
 	LOG_INFO("reloaded: %s, %zu answers (reload %llu)", model, answers,
 		 (unsigned long long)reloads);
 	/* voice: the domain language model follows the store's questions too */
-	if (s->conf->asr && s->media && kd_media_rebuild_lm(s->media, err, sizeof err))
+	if (s->conf->asr && s->voice && kd_voice_rebuild_lm(s->voice, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
-	if (s->media && kd_media_load_fusion(s->media, err, sizeof err))
+	if (s->pics && kd_pic_load_blocklist(s->pics, err, sizeof err))
+		LOG_ERR("image blocklist not reloaded, keeping the current one: %s", err);
+	if (s->pics && kd_pic_load_fusion(s->pics, err, sizeof err))
 		LOG_ERR("fusion model not reloaded, keeping the current one: %s", err);
-	if (s->media && kd_media_load_catalog(s->media, err, sizeof err))
+	if (s->pics && kd_pic_load_catalog(s->pics, err, sizeof err))
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
@@ -123,7 +127,8 @@ static void *signal_main(void *arg)
 }
 
 struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
-				    struct kd_media *media, const struct kefu_conf *conf)
+				    struct kd_pic *pics, struct kd_voice *voice,
+				    const struct kefu_conf *conf)
 {
 	struct kd_signals *s = calloc(1, sizeof *s);
 
@@ -133,7 +138,8 @@ struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
 	}
 	s->srv = srv;
 	s->bots = bots;
-	s->media = media;
+	s->pics = pics;
+	s->voice = voice;
 	s->conf = conf;
 	if (pthread_create(&s->thread, NULL, signal_main, s)) {
 		free(s);

@@ -1,5 +1,6 @@
 /* daemon/signals.h — the signal thread: SIGINT/SIGTERM stop kefud, SIGHUP reloads the
- * bot from the store and rebuilds the voice domain language model (media.h).
+ * bot from the store, rebuilds the voice domain language model (voice_models.h) and
+ * reloads the blocklist, fusion model and picture catalogue (picture_models.h).
  *
  * Signal masks cannot be relied on (OpenBLAS starts its threads before main), so
  * kd_signals_install sets process-wide handlers that only write the signal number
@@ -13,16 +14,18 @@
 
 struct kd_server;
 struct kd_bots;
-struct kd_media;
+struct kd_pic;
+struct kd_voice;
 struct kefu_conf;
 struct kd_signals;
 
 /* Creates the pipe, installs the SIGINT/SIGTERM/SIGHUP handlers, ignores SIGPIPE.
  * Main thread, at start-up.  Returns 0 or -1 (errno). */
 int kd_signals_install(void);
-/* Starts the signal thread; NULL on failure.  media may be NULL. */
+/* Starts the signal thread; NULL on failure.  pics and voice may be NULL. */
 struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
-				    struct kd_media *media, const struct kefu_conf *conf);
+				    struct kd_pic *pics, struct kd_voice *voice,
+				    const struct kefu_conf *conf);
 /* Stops and joins it (waits for a reload in progress). */
 void kd_signals_stop(struct kd_signals *s);
 

@@ -105,10 +105,10 @@ static void test_frames(void)
 	struct kd_frame *f;
 	json_t *j, *meta;
 	char *s;
-	struct nlu_reply rep = {
+	struct pol_reply rep = {
 		.answer_id = 12, .title = "Lost or stolen card", .text = "Call us **now**.",
 		.confidence = 0.93, .fallback = 0, .n_quick = 1, .lang = "en",
-		.quick = { { 12, "Lost or stolen card" } },
+		.quick = { { 12, "Lost or stolen card" } }, .why = POL_WHY_HEAD,
 	};
 
 	f = kd_frame_error(KD_E_BUSY, NULL, "later");
@@ -128,6 +128,8 @@ static void test_frames(void)
 	CHECK(json_is_false(json_object_get(j, "fallback")));
 	CHECK(json_array_size(json_object_get(j, "quick_replies")) == 1);
 	CHECK(strstr(s, "\"confidence\":0.93") != NULL);
+	CHECK(!strcmp(json_string_value(json_object_get(j, "why")), "category_head"));
+	CHECK(!json_object_get(j, "refused"));
 	json_decref(j);
 	free(s);
 	kd_frame_free(f);

@@ -34,7 +34,7 @@
 #include "budget.h"
 #include "clock.h"
 #include "log.h"
-#include "people.h"
+#include "job.h"
 #include "server.h"
 #include "trim.h"
 
@@ -445,7 +445,7 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			kd_req_clear(&req);
 			return;
 		}
-		job = kd_people_job_new(&req, pss->sid, now);
+		job = kd_job_feedback_new(&req, pss->sid, now);
 		if (!job)
 			break;
 		srv->met.kinds[req.type == KD_REQ_FEEDBACK ? KD_K_FEEDBACK

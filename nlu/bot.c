@@ -607,3 +607,81 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		out->text = bot->no_match[r.cjk != 0];
 	return 0;
 }
+
+/* ---- the answer policy's view (nlu.h) ----------------------------------------------- */
+
+/* Inserts (id, p) into the descending list out[0..*n), at most max entries. */
+static void scored_insert(struct nlu_scored *out, int *n, int max, int64_t id, float p)
+{
+	int i;
+
+	if (*n < max) {
+		i = (*n)++;
+	} else {
+		if (p <= out[max - 1].p)
+			return;
+		i = max - 1;
+	}
+	while (i > 0 && out[i - 1].p < p) {
+		out[i] = out[i - 1];
+		i--;
+	}
+	out[i].answer_id = id;
+	out[i].p = p;
+}
+
+int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+		      size_t len, struct nlu_scored *out, int max)
+{
+	struct nlu_rank r;
+	int n = 0;
+
+	if (max <= 0)
+		return 0;
+	if (bot->enc) {
+		struct nlu_text_info info;
+		struct nlu_enc_pred pred;
+		const float *probs;
+		int nt = nlu_text_tokenise(s->text, text, len, s->tokens, NLU_QUERY_TOKENS,
+					   &info);
+		if (nt < 0 || info.n_tokens == 0)
+			return 0;
+		size_t nl;
+		const char *norm = nlu_text_last(s->text, &nl);
+		size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+		long ti = kl ? title_find(bot, s->norm, kl) : -1;
+		if (ti >= 0) {
+			out[0].answer_id = bot->answers[ti].id;
+			out[0].p = 1.0f;
+			return 1;
+		}
+		nlu_enc_predict(bot->enc, s->enc_s, text, len, &pred, &probs);
+		for (uint32_t c = 0; c < bot->enc->n_cls; c++)
+			if (bot->enc_answer[c] >= 0)
+				scored_insert(out, &n, max, bot->answers[bot->enc_answer[c]].id,
+					      probs[c]);
+		return n;
+	}
+	if (nlu_bot_rank(bot, s, text, len, &r) < 0 || r.n == 0)
+		return 0;
+	double z = 0, w[NLU_RANK_MAX];
+	for (int i = 0; i < r.n; i++)
+		z += w[i] = exp((r.score[i] - r.score[0]) / bot->params.temp);
+	for (int i = 0; i < r.n; i++)
+		scored_insert(out, &n, max, bot->answers[r.idx[i]].id,
+			      (float)(r.confidence * w[i] / z));
+	return n;
+}
+
+int nlu_bot_answer(const struct nlu_bot *bot, int64_t id, const char **title,
+		   const char **body, const char **lang)
+{
+	long i = answer_index(bot, id);
+
+	if (i < 0)
+		return -1;
+	*title = bot->answers[i].title;
+	*body = bot->answers[i].body;
+	*lang = bot->answers[i].lang;
+	return 0;
+}

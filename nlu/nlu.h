@@ -80,6 +80,28 @@ struct nlu_reply {
 int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
 		  size_t len, struct nlu_reply *out);
 
+/* One answer and the bot's probability for it (nlu_bot_posterior). */
+struct nlu_scored {
+	int64_t answer_id;
+	float p;
+};
+
+/* The bot's probabilities of its most likely answers for text[0..len): at most max
+ * entries, best first; returns how many (0 when the text holds no word).  With a trained
+ * model: its calibrated softmax over the answers (the out-of-scope class left out, so
+ * the entries may sum to less than 1); BM25: a softmax of the ranked answers' scores at
+ * the bot's temperature, scaled by the reply's confidence.  An exact answer title gives
+ * that answer p = 1.  The answer policy (policy/) combines it with a picture's evidence.
+ * Runs on the calling thread with s, allocation-free. */
+int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+		      size_t len, struct nlu_scored *out, int max);
+
+/* The enabled answer id of the bot: 0 with *title, *body, *lang pointing into the bot
+ * (valid while the caller holds its reference), or -1 when the bot has no such answer
+ * (disabled or deleted since the bot was loaded).  Any thread. */
+int nlu_bot_answer(const struct nlu_bot *bot, int64_t id, const char **title,
+		   const char **body, const char **lang);
+
 /* ---- training (kefu train) ------------------------------------------------------ */
 
 struct nlu_train_result {

@@ -20,7 +20,7 @@
  *
  * Threads: every object here is used by one thread at a time; nothing is global except
  * flite's lexicon (read-only once initialised; its one-time set-up, shared by asr_lex_create
- * and asr_tts_create, is serialised inside speech/ by a process-wide mutex).  Errors are int codes (0 ok, negative
+ * and tts_create, is serialised inside speech/ by a process-wide mutex).  Errors are int codes (0 ok, negative
  * enum asr_err) with a stable string name (asr_err_name) that the protocol sends.
  */
 #ifndef KEFU_SPEECH_H
@@ -187,21 +187,21 @@ struct asr_domain {
  * under a temporary name and renamed into place).  Returns 0 with *out filled, or a negative
  * enum asr_err with a message in err and *out zeroed: ASR_ERR_EMPTY when no text has a word,
  * ASR_ERR_NOMEM, ASR_ERR_INTERNAL (a path too long, a file that cannot be written, no
- * dictionary).  Calling thread; safe beside other threads' asr_tts and asr_lex use. */
+ * dictionary).  Calling thread; safe beside other threads' tts_voice and asr_lex use. */
 int asr_domain_build(const char *const *texts, size_t n, const char *dir,
 		     struct asr_domain *out, char *err, size_t errlen);
 
 /* ---- tts.c: speech synthesis (flite) ------------------------------------------ */
 
-typedef struct asr_tts asr_tts;
+typedef struct tts_voice tts_voice;
 
 /* A flite voice: "slt", "rms", "awb" (16 kHz) or "kal" (8 kHz diphones).  NULL if unknown.
  * One per thread that speaks. */
-asr_tts *asr_tts_create(const char *voice);
-void asr_tts_destroy(asr_tts *t);
+tts_voice *tts_create(const char *voice);
+void tts_destroy(tts_voice *t);
 /* Speaks text: 0 and a malloc'd mono int16 buffer in *pcm (caller frees), its length in *n
  * and its sample rate in *rate; or a negative enum asr_err. */
-int asr_tts_synth(asr_tts *t, const char *text, int16_t **pcm, size_t *n, int *rate);
+int tts_synth(tts_voice *t, const char *text, int16_t **pcm, size_t *n, int *rate);
 
 /* ---- asr.c: recognition ------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
  *
  * sp_flite_lock/unlock: a process-wide mutex around flite's one-time global set-up
  * (cmu_lex_init, voice registration), which is not thread-safe: asr_lex_create (a trainer, or
- * kefud's language-model builder) and asr_tts_create (a worker's spoken reply) may run at
+ * kefud's language-model builder) and tts_create (a worker's spoken reply) may run at
  * once.  Any thread.
  */
 #ifndef KEFU_SPEECH_INT_H

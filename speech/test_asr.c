@@ -30,13 +30,13 @@ static const struct asr_limits lim = { .max_bytes = 8u << 20, .max_seconds = 60 
 
 /* speaks text with voice, pads 0.5 s of quiet on both sides, encodes as format.  flite's
  * excitation noise comes from rand(): seeded here so every clip of a text is the same. */
-static void *make_clip(asr_tts *t, const char *text, int format, size_t *len)
+static void *make_clip(tts_voice *t, const char *text, int format, size_t *len)
 {
 	int16_t *pcm;
 	size_t n;
 	int rate;
 	srand(1);
-	if (asr_tts_synth(t, text, &pcm, &n, &rate))
+	if (tts_synth(t, text, &pcm, &n, &rate))
 		return NULL;
 	size_t pad = (size_t)rate / 2, tot = n + 2 * pad;
 	int16_t *buf = calloc(tot, sizeof *buf);
@@ -82,7 +82,7 @@ static double recognise(asr_decoder *d, asr_vad *v, const void *clip, size_t len
 	return wer;
 }
 
-static void test_formats(asr_decoder *d, asr_vad *v, asr_tts *slt)
+static void test_formats(asr_decoder *d, asr_vad *v, tts_voice *slt)
 {
 	const char *ref = "Do you also have this extra fee on your statement?";
 	static const struct { const char *name; int format; int lossless; } f[] = {
@@ -121,7 +121,7 @@ int main(void)
 		return 1;
 	}
 	asr_vad *v = asr_vad_create(NULL);
-	asr_tts *slt = asr_tts_create("slt"), *kal = asr_tts_create("kal");
+	tts_voice *slt = tts_create("slt"), *kal = tts_create("kal");
 	CHECK(slt && kal);
 
 	test_formats(gen, v, slt);
@@ -195,8 +195,8 @@ int main(void)
 	unlink(arpa);
 	unlink(dict);
 
-	asr_tts_destroy(slt);
-	asr_tts_destroy(kal);
+	tts_destroy(slt);
+	tts_destroy(kal);
 	asr_vad_destroy(v);
 	asr_decoder_destroy(gen);
 	if (failures) {

@@ -143,13 +143,13 @@ static void make_scene(struct scene *sc)
 		"I am still waiting on my card, can you tell me when it will arrive?",
 		"Please cancel the transfer I made yesterday to my landlord.",
 	};
-	asr_tts *t = asr_tts_create("slt");
+	tts_voice *t = tts_create("slt");
 	CHECK(t != NULL);
 	int16_t *u[2];
 	size_t un[2], lo[2], hi[2];
 	int rate;
 	for (int k = 0; k < 2; k++) {
-		CHECK(asr_tts_synth(t, text[k], &u[k], &un[k], &rate) == 0 && rate == ASR_RATE);
+		CHECK(tts_synth(t, text[k], &u[k], &un[k], &rate) == 0 && rate == ASR_RATE);
 		/* span of the utterance without flite's own leading/trailing quiet */
 		lo[k] = un[k];
 		hi[k] = 0;
@@ -164,7 +164,7 @@ static void make_scene(struct scene *sc)
 			}
 		}
 	}
-	asr_tts_destroy(t);
+	tts_destroy(t);
 	size_t gap = ASR_RATE;
 	sc->n = gap + un[0] + gap + un[1] + gap;
 	sc->n -= sc->n % ASR_VAD_FRAME;

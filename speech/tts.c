@@ -1,9 +1,9 @@
 /* speech/tts.c — text to speech with flite's built-in voices (slt, rms, awb, kal).
  *
  * Used for spoken replies (16 kHz WAV via asr_audio_encode) and by the tests and bench/speech
- * to make spoken queries.  Voices are registered once per asr_tts; flite keeps no other global
+ * to make spoken queries.  Voices are registered once per tts_voice; flite keeps no other global
  * state that synthesis writes, but a cst_voice carries feature tables that synthesis reads and
- * caches into, so each thread that speaks owns its own asr_tts.  The voices' excitation
+ * caches into, so each thread that speaks owns its own tts_voice.  The voices' excitation
  * noise comes from libc rand(), so the same text gives slightly different audio each time
  * unless the caller seeds rand() (the tests and bench/speech do, for repeatable clips).
  * Registering and unregistering a voice run under sp_flite_lock (flite's global set-up).
@@ -38,17 +38,17 @@ static const struct {
 	{ "kal", register_cmu_us_kal, unregister_cmu_us_kal },
 };
 
-struct asr_tts {
+struct tts_voice {
 	int idx;
 	cst_voice *voice;
 };
 
-asr_tts *asr_tts_create(const char *voice)
+tts_voice *tts_create(const char *voice)
 {
 	for (size_t i = 0; i < sizeof voices / sizeof voices[0]; i++) {
 		if (strcmp(voice, voices[i].name) != 0)
 			continue;
-		asr_tts *t = calloc(1, sizeof *t);
+		tts_voice *t = calloc(1, sizeof *t);
 		if (!t)
 			return NULL;
 		t->idx = (int)i;
@@ -66,7 +66,7 @@ asr_tts *asr_tts_create(const char *voice)
 	return NULL;
 }
 
-void asr_tts_destroy(asr_tts *t)
+void tts_destroy(tts_voice *t)
 {
 	if (!t)
 		return;
@@ -76,7 +76,7 @@ void asr_tts_destroy(asr_tts *t)
 	free(t);
 }
 
-int asr_tts_synth(asr_tts *t, const char *text, int16_t **pcm, size_t *n, int *rate)
+int tts_synth(tts_voice *t, const char *text, int16_t **pcm, size_t *n, int *rate)
 {
 	*pcm = NULL;
 	*n = 0;

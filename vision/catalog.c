@@ -475,6 +475,9 @@ int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_p
 		snprintf(err, errlen, "training the image head: out of memory");
 		goto out;
 	}
+	/* 5-fold held-out temperature: the policy multiplies these probabilities with the
+	 * text's, so they must be calibrated, not only ranked right */
+	float temp = vis_head_calibrate(h, x, y, n, 5, NULL);
 	size_t len;
 	void *blob = vis_head_save(h, &len);
 	vis_head_free(h);
@@ -482,9 +485,9 @@ int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_p
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	char metrics[160];
-	snprintf(metrics, sizeof metrics, "{\"n_pictures\":%d,\"n_labels\":%d,\"embed_model\":\"%s\"}",
-		 n, nl, cat->embed_name);
+	char metrics[200];
+	snprintf(metrics, sizeof metrics, "{\"n_pictures\":%d,\"n_labels\":%d,\"embed_model\":\"%s\","
+		 "\"temperature\":%.4f}", n, nl, cat->embed_name, temp);
 	int64_t ver;
 	rc = store_model_put(st, VIS_HEAD_KIND, blob, len, metrics, "", &ver);
 	free(blob);

@@ -121,6 +121,14 @@ int vis_head_n_labels(const struct vis_head *h);
 const char *vis_head_label(const struct vis_head *h, int i);
 int vis_head_dim(const struct vis_head *h);
 const char *vis_head_embed_name(const struct vis_head *h);
+/* Calibrates h's probabilities (temperature scaling): trains a head on all but each of
+ * folds folds of x / y (the data h was trained on, same opts), fits the temperature T
+ * minimising the held-out negative log-likelihood, and divides h's weights and biases by
+ * T (the predicted label is unchanged; its probability now means what it says, which the
+ * answer policy's head combination relies on).  Returns T (1 when it could not run: no
+ * memory, or fewer than 2 samples per fold).  Caller's thread. */
+float vis_head_calibrate(struct vis_head *h, const float *x, const int *y, int n, int folds,
+			 const struct vis_head_opts *opts);
 /* Serialises h ("VHEAD" format, version 1) into a malloc'd blob; NULL on no memory. */
 void *vis_head_save(const struct vis_head *h, size_t *len);
 /* Parses a blob of vis_head_save; NULL with err when it is malformed. */

@@ -213,6 +213,86 @@ int vis_head_predict(const struct vis_head *h, const float *x, float *probs)
 	return best;
 }
 
+/* ---- calibration -------------------------------------------------------------------- */
+
+/* Mean negative log-likelihood of the true labels when the log-probabilities lp (n × L,
+ * row per sample) are divided by temperature t and renormalised. */
+static double nll_at(const float *lp, const int *y, int n, int L, double t)
+{
+	double sum = 0;
+
+	for (int i = 0; i < n; i++) {
+		const float *r = lp + (size_t)i * L;
+		double mx = -1e30, z = 0;
+		for (int l = 0; l < L; l++)
+			mx = r[l] / t > mx ? r[l] / t : mx;
+		for (int l = 0; l < L; l++)
+			z += exp(r[l] / t - mx);
+		sum -= r[y[i]] / t - mx - log(z);
+	}
+	return sum / (n > 0 ? n : 1);
+}
+
+float vis_head_calibrate(struct vis_head *h, const float *x, const int *y, int n, int folds,
+			 const struct vis_head_opts *opts)
+{
+	int L = h->n_labels, dim = h->dim;
+	float *lp = malloc(sizeof(float) * (size_t)n * (size_t)L);
+	float *xt = malloc(sizeof(float) * (size_t)n * (size_t)dim);
+	int *yt = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+	double best_t = 1, best = 1e30;
+
+	if (!lp || !xt || !yt || folds < 2 || n < 2 * folds)
+		goto out;
+	/* held-out log-probabilities: fold f is every folds-th sample from f (the store's
+	 * order mixes the labels), predicted by a head trained on the others */
+	for (int f = 0; f < folds; f++) {
+		int nt = 0;
+		for (int i = 0; i < n; i++)
+			if (i % folds != f) {
+				memcpy(xt + (size_t)nt * dim, x + (size_t)i * dim,
+				       sizeof(float) * (size_t)dim);
+				yt[nt++] = y[i];
+			}
+		struct vis_head *hf = vis_head_train(xt, yt, nt, dim, (const char *const *)h->labels,
+						     L, h->embed_name, opts);
+		if (!hf)
+			goto out;
+		for (int i = f; i < n; i += folds) {
+			float *r = lp + (size_t)i * L;
+			vis_head_predict(hf, x + (size_t)i * dim, r);
+			for (int l = 0; l < L; l++)
+				r[l] = logf(r[l] > 1e-30f ? r[l] : 1e-30f);
+		}
+		vis_head_free(hf);
+	}
+	/* the temperature minimising their NLL: log-spaced grid, then a finer one */
+	for (double t = 0.05; t <= 5.0; t *= 1.1) {
+		double v = nll_at(lp, y, n, L, t);
+		if (v < best) {
+			best = v;
+			best_t = t;
+		}
+	}
+	for (double t = best_t / 1.1; t <= best_t * 1.1; t *= 1.005) {
+		double v = nll_at(lp, y, n, L, t);
+		if (v < best) {
+			best = v;
+			best_t = t;
+		}
+	}
+	/* logits / T: W and b scaled, the argmax unchanged */
+	for (size_t i = 0; i < (size_t)dim * L; i++)
+		h->w[i] /= (float)best_t;
+	for (int l = 0; l < L; l++)
+		h->b[l] /= (float)best_t;
+out:
+	free(lp);
+	free(xt);
+	free(yt);
+	return (float)best_t;
+}
+
 /* ---- blob ------------------------------------------------------------------------- */
 
 struct wbuf {

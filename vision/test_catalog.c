@@ -191,6 +191,21 @@ static int test_head(void)
 	((char *)blob)[0] = 'X';
 	CHECK(vis_head_load(blob, len, err, sizeof err) == NULL);          /* bad magic */
 	free(blob);
+
+	/* calibration: on separable classes the held-out probabilities of an L2-regularised
+	 * head are under-confident, so T < 1 sharpens them; the labels stay the same */
+	float before[L], after[L];
+	int same = 1;
+	vis_head_predict(h, x + (N - 1) * DIM, before);
+	float t = vis_head_calibrate(h, x, y, N - 30, 5, NULL);
+	CHECK(t >= 0.05f && t < 1.0f);
+	for (int i = N - 30; i < N; i++)
+		same &= vis_head_predict(h, x + i * DIM, probs) == y[i];
+	CHECK(same);
+	vis_head_predict(h, x + (N - 1) * DIM, after);
+	CHECK(after[y[N - 1]] > before[y[N - 1]]);
+	CHECK(vis_head_calibrate(h, x, y, 6, 5, NULL) == 1.0f);           /* too few */
+
 	y[0] = L;                                                          /* bad label */
 	CHECK(vis_head_train(x, y, N, DIM, labels, L, "synthetic", NULL) == NULL);
 	vis_head_free(h);

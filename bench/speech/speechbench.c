@@ -498,7 +498,7 @@ int main(int argc, char **argv)
 		SF_FORMAT_OGG | SF_FORMAT_OPUS, SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III };
 	char *vlist = strdup(voices);
 	char *save = NULL;
-	asr_tts *tts[MAX_VOICES] = { 0 };
+	tts_voice *tts[MAX_VOICES] = { 0 };
 	for (char *t = strtok_r(vlist, ",", &save); t && n_voices < MAX_VOICES;
 	     t = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(t, "espeak:", 7)) {
@@ -511,7 +511,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			free(pcm);
-		} else if (!(tts[n_voices] = asr_tts_create(t))) {
+		} else if (!(tts[n_voices] = tts_create(t))) {
 			fprintf(stderr, "unknown voice %s\n", t);
 			return 2;
 		}
@@ -533,7 +533,7 @@ int main(int argc, char **argv)
 			size_t n;
 			int rate;
 			srand((unsigned)(qi * 4 + (size_t)vi + 1));   /* flite's noise: repeatable */
-			if (tts[vi] ? asr_tts_synth(tts[vi], rows[i].text, &pcm, &n, &rate)
+			if (tts[vi] ? tts_synth(tts[vi], rows[i].text, &pcm, &n, &rate)
 				    : espeak_synth(voice_names[vi] + 7, rows[i].text, &pcm, &n, &rate))
 				continue;
 			size_t pad = (size_t)rate * 3 / 10, tot = n + 2 * pad;
@@ -560,7 +560,7 @@ int main(int argc, char **argv)
 		qi++;
 	}
 	for (int vi = 0; vi < n_voices; vi++)
-		asr_tts_destroy(tts[vi]);
+		tts_destroy(tts[vi]);
 	printf("clips: %zu (%.0f s of audio), formats cycled wav/flac/vorbis/opus/mp3\n",
 	       n_clips, total_audio);
 	if (write_dir && write_clips(write_dir, rows, held, nrows))

@@ -44,12 +44,12 @@ static void hiss(struct buf *b)
 	}
 }
 
-static void add_speech(struct buf *b, asr_tts *t, const char *text)
+static void add_speech(struct buf *b, tts_voice *t, const char *text)
 {
 	int16_t *pcm;
 	size_t n;
 	int rate;
-	if (asr_tts_synth(t, text, &pcm, &n, &rate) || rate != ASR_RATE) {
+	if (tts_synth(t, text, &pcm, &n, &rate) || rate != ASR_RATE) {
 		printf("FAIL: flite could not say '%s'\n", text);
 		exit(1);
 	}
@@ -100,7 +100,7 @@ static void free_utts(struct kv_utt *u, size_t n)
 
 int main(void)
 {
-	asr_tts *tts = asr_tts_create("slt");
+	tts_voice *tts = tts_create("slt");
 	if (!tts) {
 		printf("FAIL: no flite voice slt\n");
 		return 1;
@@ -195,7 +195,7 @@ int main(void)
 	kv_ep_destroy(e);
 
 	asr_vad_destroy(v);
-	asr_tts_destroy(tts);
+	tts_destroy(tts);
 	free(two.p);
 	free(one.p);
 	free(quiet.p);

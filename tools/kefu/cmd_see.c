@@ -1,7 +1,8 @@
-/* tools/kefu/cmd_see.c — `kefu see FILE [--json]`: what kefu gets from one picture, the
- * way a kefud worker sees it: OCR text, codes, entities, the safety verdict, the
- * category head's label and the store's best matching answers (picture search), with
- * the time of each step.  The embedding averages the catalogue's views
+/* tools/kefu/cmd_see.c — `kefu see FILE [--words TEXT] [--json]`: what kefu gets from one
+ * picture, the way a kefud worker sees it: OCR text, codes, entities, the safety verdict,
+ * the category head's label and the store's best matching answers (picture search), with
+ * the time of each step, and the reply kefud's answer policy (pol_answer, with the
+ * store's bot, fusion model and picture labels) gives to the picture with those words.  The embedding averages the catalogue's views
  * (VIS_CATALOG_VIEWS: picture, mirror, padded square).  The picture catalogue is the store's (embeddings missing from
  * it are computed and stored first).  Main thread, one BLAS thread.
  */
@@ -13,6 +14,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "clock.h"
+#include "cli_policy.h"
 #include "cmd_images.h"
 #include "store.h"
 #include "tensor.h"
@@ -31,12 +33,13 @@ int cmd_see(int argc, char **argv)
 	char *pos[1], err[300];
 	int npos, rc = 1;
 	int json = cli_take_flag(&argc, argv, "--json");
-	int p = cli_parse_conf(&c, "kefu see", argc, argv, pos, 1, &npos);
+	const char *words = cli_take_value(&argc, argv, "--words");
+	int p = words && !words[0] ? -1 : cli_parse_conf(&c, "kefu see", argc, argv, pos, 1, &npos);
 
 	if (p)
 		return p < 0 ? 2 : 0;
 	if (npos != 1) {
-		fprintf(stderr, "usage: kefu see FILE [--json] [--db FILE] [--models DIR]\n");
+		fprintf(stderr, "usage: kefu see FILE [--words TEXT] [--json] [--db FILE] [--models DIR]\n");
 		return 2;
 	}
 	size_t len;
@@ -50,11 +53,17 @@ int cmd_see(int argc, char **argv)
 	struct vis_catalog *cat = NULL;
 	struct vis_worker *w = NULL;
 	struct vis_seen s = { 0 };
+	struct cli_policy pol = { 0 };
+	struct pol_reply reply = { 0 };
+	struct pol_entity *ents = NULL;
+	const char **codes = NULL;
 	int seen = 0;
 
 	if (!safety || !embed)
 		goto out;
 	if (!(st = cli_open_store(&c)))
+		goto out;
+	if (cli_policy_open(&pol, st, &c, 1))
 		goto out;
 	uint64_t t0 = cm_now_us();
 	if (!(cat = vis_catalog_load(st, embed, NULL, err, sizeof err))) {
@@ -87,6 +96,31 @@ int cmd_see(int argc, char **argv)
 	if (crc)
 		label = NULL;
 	double ms_search = (double)(cm_now_us() - t0) / 1000.0;
+
+	/* the reply, as a kefud worker's pol_answer gives it */
+	struct pol_match pm[MAX_MATCHES];
+	ents = calloc((size_t)s.n_entities + 1, sizeof *ents);
+	codes = calloc((size_t)s.codes.n + 1, sizeof *codes);
+	if (!ents || !codes)
+		goto out;
+	struct pol_picture pic = { .unsafe = s.unsafe, .ocr_text = s.ocr.text, .entities = ents,
+				   .n_entities = s.n_entities, .codes = codes, .embed = s.embed,
+				   .embed_dim = s.embed_dim, .category = label,
+				   .category_p = label ? cp : 0, .matches = pm,
+				   .n_matches = nm < 3 ? nm : 3 };   /* kefud keeps 3 */
+	for (int i = 0; i < s.n_entities; i++)
+		ents[i] = (struct pol_entity){ s.entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER
+					       : s.entities[i].kind == VIS_ENT_ERROR_CODE
+					       ? POL_ENT_ERROR_CODE : POL_ENT_OTHER, s.entities[i].text };
+	for (int i = 0; i < s.codes.n; i++)
+		if (s.codes.v[i].utf8)
+			codes[pic.n_codes++] = s.codes.v[i].data;
+	for (int i = 0; i < nm; i++)
+		pm[i] = (struct pol_match){ m[i].answer_id, m[i].score };
+	struct pol_input in = { .words = words, .words_len = words ? strlen(words) : 0,
+				.picture = &pic };
+	if (pol_answer(&pol.m, &in, &reply))
+		goto out;
 
 	if (json) {
 		json_t *o = json_object(), *codes = json_array(), *ents = json_array(),
@@ -121,6 +155,7 @@ int cmd_see(int argc, char **argv)
 		json_object_set_new(o, "matches", ma);
 		json_object_set_new(o, "best_cosine", json_real(best));
 		json_object_set_new(o, "threshold", json_real(vis_catalog_threshold(cat)));
+		json_object_set_new(o, "reply", cli_reply_json(&reply));
 		json_object_set_new(o, "timings_ms", json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}",
 			"decode", s.ms_decode, "ocr", s.ms_ocr, "codes", s.ms_codes, "cnn",
 			s.ms_cnn, "search", ms_search, "catalogue_load", ms_load));
@@ -151,12 +186,18 @@ int cmd_see(int argc, char **argv)
 			printf("match: %.3f  %s  (answer %lld, picture %lld, %s)\n", m[i].score,
 			       m[i].title, (long long)m[i].answer_id, (long long)m[i].picture_id,
 			       m[i].label);
+		printf("reply%s%s%s: ", words ? " to \"" : "", words ? words : "", words ? "\"" : "");
+		cli_reply_print(&reply);
 		printf("ms: decode %.1f, ocr %.1f, codes %.1f, cnn %.1f, search %.2f (catalogue "
 		       "load %.0f)\n", s.ms_decode, s.ms_ocr, s.ms_codes, s.ms_cnn, ms_search,
 		       ms_load);
 	}
 	rc = 0;
 out:
+	pol_reply_clear(&reply);
+	free(ents);
+	free(codes);
+	cli_policy_close(&pol);
 	if (seen)
 		vis_seen_free(&s);
 	vis_worker_destroy(w);

@@ -17,8 +17,9 @@
  * 3. Chooses the answer (category) from the recognised text and from the reference
  *    transcript with the trained encoder, and reports WER, both intent accuracies, RTF
  *    (thread CPU seconds of decode + VAD + recognition per second of audio, one thread),
- *    how many clips kefud would have asked back about ("Did you say ...?": confidence under
- *    conf asr_threshold) and the heap the decoder took.
+ *    how many clips kefud would have asked back about ("Did you say ...?": the answer
+ *    policy's pol_asks_back with conf asr_threshold) and the heap the decoder took.  The
+ *    intent is the encoder's class, not the store's answer: FILE is not a store.
  *
  * Everything runs on the main thread (training may add one helper thread it joins).
  */
@@ -37,6 +38,7 @@
 #include "cmd_eval.h"
 #include "glove.h"
 #include "model.h"
+#include "policy.h"
 #include "speech.h"
 #include "tensor.h"
 
@@ -230,7 +232,7 @@ static void add_up(const struct run *r, double threshold, struct totals *t)
 		const struct clip *c = &r->v[i];
 		t->n++;
 		t->failed += c->rc != 0;
-		t->asked_back += c->rc == 0 && c->conf < threshold;
+		t->asked_back += c->rc == 0 && pol_asks_back(threshold, c->conf);
 		t->ok_spoken += (size_t)c->ok_spoken;
 		t->ok_text += (size_t)c->ok_text;
 		t->errs += c->errs;

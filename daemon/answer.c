@@ -1,22 +1,23 @@
-/* daemon/upload.c — the worker side of voice clips and pictures (docs/protocol.md,
- * "Uploads").  Runs on a worker thread; the turn's reply leaves from the store writer's
- * done callback like any other reply (pool.c, kd_submit_turn).
+/* daemon/answer.c — the worker side of a customer turn: a typed message, a voice clip or
+ * a picture becomes one pol_answer call (policy/, the answer policy) and one logged turn
+ * (docs/protocol.md "Messages" and "Uploads").  Runs on a worker thread; the turn's reply
+ * leaves from the store writer's done callback (job.c, kd_submit_turn).
  *
+ * Message: resend check -> pol_answer(words).
  * Audio: resend check -> asr_recognize_clip (decode, VAD, pocketsphinx with the domain
- * LM) -> {"type":"transcript"} -> the text bot answers the transcript, or asks "Did you
- * say ...?" when the transcript's confidence is under asr_threshold -> optional spoken
- * reply ({"type":"speech"} + one binary WAV frame).
- * Image: resend check -> vis_see (decode, OCR + entities, codes, safety, embedding) ->
- * {"type":"seen"} -> a refusal when the safety model flags it, else the text bot answers
- * the customer's words and what was read, and the store's fusion model (words +
- * embedding), when there is one, may choose another answer it is confident of.
+ * LM) -> {"type":"transcript"} -> pol_answer(transcript) ("Did you say ...?" under
+ * asr_threshold) -> optional spoken reply ({"type":"speech"} + one binary WAV frame).
+ * Image: resend check -> vis_see (decode, OCR + entities, codes, safety, embedding),
+ * blocklist, the catalogue's category and matches -> {"type":"seen"} -> pol_answer(words
+ * + picture), with the catalogue and fusion model acquired for this picture.
  *
- * Every frame of one upload goes out in one result, after the turn committed: the
- * transcript/seen frame, then the reply (then the speech frames).  The customer message
- * row carries the transcript (or the words + OCR text) with meta {"upload":...}; the
- * bytes are an attachment committed in the same transaction, whose meta keeps the
- * transcript/seen frame, so a resend of the same id answers from the log without
- * decoding again.  A clip or picture refused with an error is not logged.
+ * Every frame of one turn goes out in one result, after the turn committed: the
+ * transcript/seen frame, then the reply (then the speech frames).  The reply meta carries
+ * the policy's "why".  An upload's customer row carries the transcript (or the words +
+ * read text) with meta {"upload":...}; the bytes are an attachment committed in the same
+ * transaction, whose meta keeps the transcript/seen frame, so a resend of the same id
+ * answers from the log without decoding again.  An upload refused with an error is not
+ * logged.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,10 @@
 #include "clock.h"
 #include "hash.h"
 #include "log.h"
-#include "media.h"
-#include "nlu.h"
-#include "pool_int.h"
+#include "picture_models.h"
+#include "policy.h"
+#include "voice_models.h"
+#include "worker.h"
 
 #define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(4))
 #define KD_JPEG_SIDE 1600    /* JPEGs are DCT-downscaled while decoding to >= this side */
@@ -88,7 +90,7 @@ static char *speakable(const char *md)
 
 /* The spoken-reply frames (speech header + binary WAV) for text, appended to *head.
  * A synthesis failure is logged and leaves the chain as it was. */
-static void add_speech(struct kd_media *m, const char *id, const char *text,
+static void add_speech(struct kd_voice *v, const char *id, const char *text,
 		       struct kd_frame **head, int *oom)
 {
 	char *plain = speakable(text ? text : "");
@@ -100,7 +102,7 @@ static void add_speech(struct kd_media *m, const char *id, const char *text,
 		*oom = 1;
 		return;
 	}
-	rc = m ? kd_media_speak(m, plain, &wav, &len) : ASR_ERR_INTERNAL;
+	rc = v ? kd_voice_speak(v, plain, &wav, &len) : ASR_ERR_INTERNAL;
 	free(plain);
 	if (rc) {
 		LOG_WARN("spoken reply for %s: %s", id, asr_err_name(rc));
@@ -143,7 +145,7 @@ static int resend_logged(struct kd_worker *w, struct kd_job *job)
 	if (r) {
 		chain(&r->frame, kd_frame_reply_logged(job->id, &logged), &oom);
 		if (job->kind == KD_JOB_AUDIO && job->speak)
-			add_speech(p->media, job->id, logged.text, &r->frame, &oom);
+			add_speech(p->voice, job->id, logged.text, &r->frame, &oom);
 	}
 	store_message_clear(&logged);
 	if (oom) {
@@ -214,19 +216,72 @@ fail:
 	return NULL;
 }
 
-/* Fills the reply part of turn and builds the reply frame into the result's chain.
- * meta is the reply meta (kd_reply_meta + extras).  0, or -1 on no memory. */
+/* Fills the reply part of turn from the policy's reply and builds the reply frame into
+ * the result's chain.  0, or -1 on no memory. */
 static int set_reply(struct store_turn *turn, struct kd_result *r, const char *id,
-		     const char *text, int64_t answer_id, double confidence, const json_t *meta)
+		     const struct pol_reply *rep)
 {
+	json_t *meta = kd_reply_meta(rep, id);
 	int oom = 0;
 
-	turn->reply_text = strdup(text ? text : "");
-	turn->answer_id = answer_id;
-	turn->confidence = confidence;
+	r->fallback = rep->fallback;
+	turn->reply_text = strdup(rep->text ? rep->text : "");
+	turn->answer_id = rep->answer_id;
+	turn->confidence = rep->confidence;
 	turn->reply_meta = dumps(meta);
-	chain(&r->frame, kd_frame_reply(id, text, answer_id, confidence, meta), &oom);
+	chain(&r->frame, meta ? kd_frame_reply(id, rep->text, rep->answer_id, rep->confidence,
+					       meta) : NULL, &oom);
+	json_decref(meta);
 	return oom || !turn->reply_text || !turn->reply_meta ? -1 : 0;
+}
+
+/* The policy's models for worker w: its bot and the conf thresholds (the picture side
+ * is filled by kd_pic_acquire). */
+static struct pol_models worker_models(const struct kd_worker *w)
+{
+	struct pol_models m = { .bot = w->bot, .ns = w->ns,
+				.threshold = w->pool->conf->threshold,
+				.asr_threshold = w->pool->conf->asr_threshold };
+	return m;
+}
+
+/* ---- typed message ---------------------------------------------------------------------- */
+
+int kd_do_message(struct kd_worker *w, struct kd_job *job)
+{
+	struct kd_pool *p = w->pool;
+	struct pol_models m;
+	struct pol_input in = { .words = job->text, .words_len = job->text_len };
+	struct pol_reply rep = { 0 };
+	struct store_turn *turn = NULL;
+	struct kd_result *r = NULL;
+
+	if (upload_prelude(w, job))
+		return 0;
+	if (!job->text) {
+		kd_post_error(p, job, KD_E_INTERNAL, "no text");
+		return 0;
+	}
+	m = worker_models(w);
+	r = kd_result_new(job, KD_RES_REPLY);
+	turn = calloc(1, sizeof *turn);
+	if (!r || !turn || pol_answer(&m, &in, &rep))
+		goto oom;
+	turn->session_id = job->session_id;
+	turn->client_id = strdup(job->id);
+	turn->reply_kind = STORE_MSG_BOT;
+	if (!turn->client_id || set_reply(turn, r, job->id, &rep))
+		goto oom;
+	turn->customer_text = job->text;          /* moves */
+	job->text = NULL;
+	pol_reply_clear(&rep);
+	return kd_submit_turn(p, job, turn, r);
+oom:
+	pol_reply_clear(&rep);
+	store_turn_free(turn);
+	kd_result_free(r);
+	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
+	return 0;
 }
 
 /* ---- audio ----------------------------------------------------------------------------- */
@@ -272,34 +327,6 @@ static json_t *transcript_json(const char *id, const struct asr_result *res)
 	return j;
 }
 
-/* The "Did you say ...?" reply's meta: fallback, no answer, the candidate transcripts as
- * quick replies (the whole transcript, then the words heard with confidence >= 0.5 when
- * that differs).  Sending one back as a message goes on from there. */
-static json_t *did_you_say_meta(const struct asr_result *res, const char *id)
-{
-	json_t *quick = json_array();
-	char *sure = malloc(strlen(res->text) + 1);
-
-	if (!quick || !sure) {
-		json_decref(quick);
-		free(sure);
-		return NULL;
-	}
-	json_array_append_new(quick, json_pack("{s:n, s:s}", "answer_id", "title", res->text));
-	sure[0] = '\0';
-	for (size_t i = 0; i < res->n_words; i++)
-		if (res->words[i].conf >= 0.5f) {
-			if (sure[0])
-				strcat(sure, " ");
-			strcat(sure, res->words[i].word);
-		}
-	if (sure[0] && strcmp(sure, res->text))
-		json_array_append_new(quick, json_pack("{s:n, s:s}", "answer_id", "title", sure));
-	free(sure);
-	return json_pack("{s:n, s:b, s:s, s:o, s:s}", "title", "fallback", 1, "lang", "en",
-			 "quick_replies", quick, "client_id", id);
-}
-
 int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 {
 	struct kd_pool *p = w->pool;
@@ -307,9 +334,12 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	struct asr_limits lim = { .max_bytes = (size_t)c->max_upload,
 				  .max_seconds = c->max_audio_seconds };
 	struct asr_result res = { 0 };
+	struct pol_heard *heard = NULL;
+	struct pol_reply rep = { 0 };
+	struct pol_models m;
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
-	json_t *tj = NULL, *cmeta = NULL, *rmeta = NULL;
+	json_t *tj = NULL, *cmeta = NULL;
 	asr_decoder *dec;
 	asr_vad *vad;
 	char err[512];
@@ -318,9 +348,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 
 	if (upload_prelude(w, job))
 		return 0;
-	if (!p->media || kd_media_asr(p->media, &w->mw, &dec, &vad, err, sizeof err)) {
+	if (!p->voice || kd_voice_asr(p->voice, &w->vw, &dec, &vad, err, sizeof err)) {
 		kd_post_error(p, job, KD_E_INTERNAL,
-			      p->media ? err : "voice messages are not available");
+			      p->voice ? err : "voice messages are not available");
 		return 0;
 	}
 	t0 = now_s();
@@ -345,7 +375,8 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	cmeta = json_pack("{s:s, s:s, s:I, s:f, s:f}", "upload", "audio", "mime", job->mime,
 			  "bytes", (json_int_t)job->data_len, "seconds", res.audio_seconds,
 			  "confidence", (double)res.conf);
-	if (!r || !tj || !cmeta)
+	heard = calloc(res.n_words ? res.n_words : 1, sizeof *heard);
+	if (!r || !tj || !cmeta || !heard)
 		goto oom;
 	r->media = 1;
 	r->media_seconds = now_s() - t0;
@@ -355,36 +386,28 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	if (!turn || oom)
 		goto oom;
 
-	if (res.conf < c->asr_threshold) {
-		char *text = store_text_fill(store_text(nlu_bot_texts(w->bot), "did_you_say",
-							store_text_lang(res.text)), "transcript", res.text);
-		rmeta = did_you_say_meta(&res, job->id);
-		r->fallback = 1;
-		rc = text && rmeta ? set_reply(turn, r, job->id, text, 0, res.conf, rmeta) : -1;
-		free(text);
-	} else {
-		struct nlu_reply rep;
-		nlu_bot_reply(w->bot, w->ns, res.text, strlen(res.text), &rep);
-		rmeta = kd_reply_meta(&rep, job->id);
-		r->fallback = rep.fallback;
-		rc = rmeta ? set_reply(turn, r, job->id, rep.text, rep.answer_id,
-				       rep.confidence, rmeta) : -1;
-	}
-	if (rc)
+	for (size_t i = 0; i < res.n_words; i++)
+		heard[i] = (struct pol_heard){ res.words[i].word, res.words[i].conf };
+	struct pol_speech sp = { res.text, res.conf, heard, (int)res.n_words };
+	struct pol_input in = { .speech = &sp };
+	m = worker_models(w);
+	if (pol_answer(&m, &in, &rep) || set_reply(turn, r, job->id, &rep))
 		goto oom;
 	if (job->speak)
-		add_speech(p->media, job->id, turn->reply_text, &r->frame, &oom);
+		add_speech(p->voice, job->id, turn->reply_text, &r->frame, &oom);
 	if (oom)
 		goto oom;
+	pol_reply_clear(&rep);
+	free(heard);
 	json_decref(tj);
 	json_decref(cmeta);
-	json_decref(rmeta);
 	asr_result_free(&res);
 	return kd_submit_turn(p, job, turn, r);
 oom:
+	pol_reply_clear(&rep);
+	free(heard);
 	json_decref(tj);
 	json_decref(cmeta);
-	json_decref(rmeta);
 	asr_result_free(&res);
 	store_turn_free(turn);
 	kd_result_free(r);
@@ -411,7 +434,7 @@ static const char *entity_kind(enum vis_entity_kind k)
 
 /* The seen frame; category and matches come from the store's picture catalogue (null
  * and [] without one, or for a refused picture). */
-static json_t *seen_json(struct kd_media *m, const char *id, const struct vis_seen *s,
+static json_t *seen_json(struct kd_pic *pics, const char *id, const struct vis_seen *s,
 			 const char *category, const struct vis_match *match, int n_match)
 {
 	json_t *codes = json_array(), *ents = json_array(), *safety, *matches = json_array();
@@ -436,7 +459,7 @@ static json_t *seen_json(struct kd_media *m, const char *id, const struct vis_se
 						      entity_kind(s->entities[i].kind), "text",
 						      s->entities[i].text));
 	safety = s->n_safety ? json_pack("{s:s, s:f}", "label",
-					 kd_media_safety_name(m, s->safety_top), "score",
+					 kd_pic_safety_name(pics, s->safety_top), "score",
 					 (double)s->safety[s->safety_top])
 			     : json_null();
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "type", "seen",
@@ -447,43 +470,31 @@ static json_t *seen_json(struct kd_media *m, const char *id, const struct vis_se
 			 "matches", matches);
 }
 
-/* What was read in the picture as one query text: OCR text, entities with '_' as
- * spaces (ERR_CARD_DECLINED -> ERR CARD DECLINED), UTF-8 code contents.  malloc'd. */
-static char *read_text(const struct vis_seen *s)
+/* The picture as the policy reads it: pointers into seen, catalogue results and the
+ * blocklist verdict.  ents and codes are the caller's arrays of s's sizes. */
+static struct pol_picture policy_picture(const struct vis_seen *s, struct pol_entity *ents,
+					 const char **codes, const char *category,
+					 float category_p, const struct vis_match *match,
+					 struct pol_match *pm, int n_match)
 {
-	size_t n = strlen(s->ocr.text ? s->ocr.text : "") + 2;
-	char *out, *o;
+	struct pol_picture pic = { .unsafe = s->unsafe, .ocr_text = s->ocr.text,
+				   .entities = ents, .n_entities = s->n_entities,
+				   .codes = codes, .embed = s->embed,
+				   .embed_dim = s->embed ? s->embed_dim : 0,
+				   .category = category, .category_p = category_p,
+				   .matches = pm, .n_matches = n_match };
 
 	for (int i = 0; i < s->n_entities; i++)
-		n += strlen(s->entities[i].text) + 1;
+		ents[i] = (struct pol_entity){ s->entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER :
+					       s->entities[i].kind == VIS_ENT_ERROR_CODE
+						       ? POL_ENT_ERROR_CODE : POL_ENT_OTHER,
+					       s->entities[i].text };
 	for (int i = 0; i < s->codes.n; i++)
-		n += s->codes.v[i].utf8 ? strlen(s->codes.v[i].data) + 1 : 0;
-	out = malloc(n);
-	if (!out)
-		return NULL;
-	o = out + sprintf(out, "%s", s->ocr.text ? s->ocr.text : "");
-	for (int i = 0; i < s->n_entities; i++)
-		if (strchr(s->entities[i].text, '_'))
-			o += sprintf(o, "%s%s", o > out ? " " : "", s->entities[i].text);
-	for (int i = 0; i < s->codes.n; i++)
-		if (s->codes.v[i].utf8)
-			o += sprintf(o, "%s%s", o > out ? " " : "", s->codes.v[i].data);
-	for (char *q = out; *q; q++)
-		if (*q == '_')
-			*q = ' ';
-	return out;
-}
-
-/* Joins a and b with a newline (either may be NULL or ""); malloc'd. */
-static char *join2(const char *a, const char *b)
-{
-	size_t la = a ? strlen(a) : 0, lb = b ? strlen(b) : 0;
-	char *out = malloc(la + lb + 2);
-
-	if (out)
-		snprintf(out, la + lb + 2, "%s%s%s", la ? a : "", la && lb ? "\n" : "",
-			 lb ? b : "");
-	return out;
+		if (s->codes.v[i].utf8)            /* only UTF-8 contents are text */
+			codes[pic.n_codes++] = s->codes.v[i].data;
+	for (int i = 0; i < n_match; i++)
+		pm[i] = (struct pol_match){ match[i].answer_id, match[i].score };
+	return pic;
 }
 
 int kd_do_image(struct kd_worker *w, struct kd_job *job)
@@ -498,22 +509,26 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	struct vis_worker *vw;
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
-	json_t *sj = NULL, *cmeta = NULL, *rmeta = NULL;
-	struct store_answer fused = { 0 };
+	json_t *sj = NULL, *cmeta = NULL;
 	struct vis_match match[KD_MAX_MATCHES];
+	struct pol_match pmatch[KD_MAX_MATCHES];
+	struct pol_entity *ents = NULL;
+	const char **codes = NULL;
+	struct kd_pic_use use = { 0 };
+	struct pol_models m;
+	struct pol_reply rep = { 0 };
 	char category[64] = "";
 	float category_p = 0;
 	int n_match = 0;
-	char err[512], *read = NULL, *both = NULL, sha[65] = "";
-	const char *used = "none";
+	char err[512], sha[65] = "";
 	double t0;
 	int rc, oom = 0;
 
 	if (upload_prelude(w, job))
 		return 0;
-	vw = p->media ? kd_media_vision(p->media, &w->mw, err, sizeof err) : NULL;
+	vw = p->pics ? kd_pic_vision(p->pics, &w->pw, err, sizeof err) : NULL;
 	if (!vw) {
-		kd_post_error(p, job, KD_E_INTERNAL, p->media ? err : "pictures are not available");
+		kd_post_error(p, job, KD_E_INTERNAL, p->pics ? err : "pictures are not available");
 		return 0;
 	}
 	t0 = now_s();
@@ -528,138 +543,71 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 							    : err);
 		return 0;
 	}
+	if (cm_sha256_hex(job->data, job->data_len, sha))
+		goto oom;
 	/* a picture on the operator's blocklist is refused whatever the model says */
-	if (!seen.unsafe && cm_sha256_hex(job->data, job->data_len, sha) == 0 &&
-	    kd_media_blocked(p->media, sha)) {
+	if (!seen.unsafe && kd_pic_blocked(p->pics, sha)) {
 		LOG_INFO("picture %s is on the image_blocklist", job->id);
 		seen.unsafe = 1;
 	}
-	if (!sha[0] && cm_sha256_hex(job->data, job->data_len, sha))
-		goto oom;
 	LOG_DEBUG("picture %s: %dx%d %s, text '%s', unsafe %d, ms decode %.1f ocr %.1f codes "
 		  "%.1f cnn %.1f", job->id, seen.w, seen.h, vis_format_name(seen.format),
 		  seen.ocr.text, seen.unsafe, seen.ms_decode, seen.ms_ocr, seen.ms_codes,
 		  seen.ms_cnn);
 
+	m = worker_models(w);
+	kd_pic_acquire(p->pics, &w->pw, &use, &m);
 	if (!seen.unsafe && seen.embed)
-		n_match = kd_media_match(p->media, seen.embed, seen.embed_dim, category,
-					 sizeof category, &category_p, match);
+		n_match = kd_pic_match(&use, seen.embed, seen.embed_dim, category,
+				       sizeof category, &category_p, match);
 	r = kd_result_new(job, KD_RES_REPLY);
-	sj = seen_json(p->media, job->id, &seen, category, match, n_match);
-	read = read_text(&seen);
-	if (!r || !sj || !read)
+	sj = seen_json(p->pics, job->id, &seen, category, match, n_match);
+	ents = calloc((size_t)seen.n_entities + 1, sizeof *ents);
+	codes = calloc((size_t)seen.codes.n + 1, sizeof *codes);
+	if (!r || !sj || !ents || !codes)
 		goto oom;
 	r->media = 2;
 	r->media_seconds = now_s() - t0;
 	chain(&r->frame, kd_frame_from_json(sj), &oom);
 
-	if (seen.unsafe) {
-		/* nothing read from it is logged or answered */
-		turn = upload_turn(job, "image", strdup(job->text ? job->text : ""), NULL, sj, 1,
-				   sha);
-		rmeta = json_pack("{s:n, s:b, s:s, s:[], s:s, s:s}", "title", "fallback", 0,
-				  "lang", "en", "quick_replies", "client_id", job->id, "refused",
-				  "unsafe_image");
-		used = "refused";
-	} else {
-		/* The text bot first (the fusion model below overrides it when the store has
-		 * one and it is confident): an error code on a screenshot names the problem,
-		 * so the text read answers (the words are
-		 * mostly "what does this mean?", which the text bot answers confidently
-		 * and wrongly); otherwise the most confident of words + what was read, the
-		 * words alone and what was read alone (a receipt's text can drown "can I
-		 * return this?") */
-		struct nlu_reply rep, alt;
-		int have_words = job->text != NULL, have_read = read[0] != '\0';
-		int has_code = 0;
-		for (int i = 0; i < seen.n_entities; i++)
-			has_code |= seen.entities[i].kind == VIS_ENT_ERROR_CODE;
-		both = join2(job->text, read);
-		if (!both)
-			goto oom;
-		nlu_bot_reply(w->bot, w->ns, both, strlen(both), &rep);
-		used = have_words && have_read ? "words+picture" : have_read ? "picture" : "words";
-		if (have_words && has_code) {
-			nlu_bot_reply(w->bot, w->ns, read, strlen(read), &rep);
-			used = "picture";
-		} else if (have_words && have_read) {
-			nlu_bot_reply(w->bot, w->ns, job->text, job->text_len, &alt);
-			if (alt.confidence > rep.confidence) {
-				rep = alt;
-				used = "words";
-			}
-			nlu_bot_reply(w->bot, w->ns, read, strlen(read), &alt);
-			if (alt.confidence > rep.confidence) {
-				rep = alt;
-				used = "picture";
-			}
-		}
-		/* the fusion model, when the store has one, reads words and picture together */
-		int64_t fid;
-		float fconf;
-		int fused_ok = seen.embed && kd_media_fuse(p->media, &w->mw, both, seen.embed,
-							   seen.embed_dim, &fid, &fconf);
-		if (fused_ok)
-			LOG_DEBUG("picture %s: fusion says answer %lld (%.3f), text bot %lld (%.3f)",
-				  job->id, (long long)fid, fconf, (long long)rep.answer_id,
-				  rep.confidence);
-		if (fused_ok && fconf >= c->threshold && fid != rep.answer_id &&
-		    store_answer_get(w->st, fid, &fused) == 0) {
-			memset(&rep, 0, sizeof rep);
-			rep.answer_id = fused.id;
-			rep.title = fused.title;
-			rep.text = fused.body;
-			rep.lang = fused.lang;
-			rep.confidence = fconf;
-			used = "fusion";
-		}
-		/* a picture of something the store illustrates, with nothing the text bot
-		 * could answer: the best-matching answer's */
-		if (!fused.id && n_match && (rep.fallback || (!have_words && !have_read)) &&
-		    store_answer_get(w->st, match[0].answer_id, &fused) == 0) {
-			memset(&rep, 0, sizeof rep);
-			rep.answer_id = fused.id;
-			rep.title = fused.title;
-			rep.text = fused.body;
-			rep.lang = fused.lang;
-			rep.confidence = match[0].score;
-			used = "catalogue";
-		}
-		turn = upload_turn(job, "image", strdup(both), NULL, sj, 0, sha);
-		rmeta = kd_reply_meta(&rep, job->id);
-		r->fallback = rep.fallback;
-		if (turn && rmeta && set_reply(turn, r, job->id, rep.text, rep.answer_id,
-					       rep.confidence, rmeta))
-			goto oom;
-	}
-	if (!turn || !rmeta || oom)
+	struct pol_picture pic = policy_picture(&seen, ents, codes, category, category_p, match,
+						pmatch, n_match);
+	struct pol_input in = { .words = job->text, .words_len = job->text ? job->text_len : 0,
+				.picture = &pic };
+	if (oom || pol_answer(&m, &in, &rep))
 		goto oom;
-	if (seen.unsafe && set_reply(turn, r, job->id, store_text(nlu_bot_texts(w->bot),
-				     "picture_refused", store_text_lang(job->text)), 0, 0, rmeta))
+	if (rep.head_vote.answer_id || rep.fusion_vote.answer_id)
+		LOG_DEBUG("picture %s: %s decided %lld (%.3f); text %lld (%.3f), head %lld "
+			  "(%.3f), fusion %lld (%.3f)", job->id, pol_why_name(rep.why),
+			  (long long)rep.answer_id, rep.confidence,
+			  (long long)rep.text_vote.answer_id, rep.text_vote.confidence,
+			  (long long)rep.head_vote.answer_id, rep.head_vote.confidence,
+			  (long long)rep.fusion_vote.answer_id, rep.fusion_vote.confidence);
+	turn = upload_turn(job, "image", strdup(rep.query), NULL, sj, seen.unsafe, sha);
+	if (!turn || set_reply(turn, r, job->id, &rep))
 		goto oom;
 	cmeta = json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s}", "upload", "image", "mime",
 			  job->mime, "bytes", (json_int_t)turn->attachment->len, "format",
 			  vis_format_name(seen.format), "w", seen.w, "h", seen.h, "unsafe",
-			  seen.unsafe, "answered_from", used);
-	free(turn->customer_meta);
+			  seen.unsafe, "answered_from", pol_why_name(rep.why));
 	turn->customer_meta = dumps(cmeta);
 	if (!turn->customer_meta)
 		goto oom;
+	kd_pic_release(p->pics, &use);
+	pol_reply_clear(&rep);
+	free(ents);
+	free(codes);
 	json_decref(sj);
 	json_decref(cmeta);
-	json_decref(rmeta);
-	free(read);
-	free(both);
-	store_answer_clear(&fused);
 	vis_seen_free(&seen);
 	return kd_submit_turn(p, job, turn, r);
 oom:
+	kd_pic_release(p->pics, &use);
+	pol_reply_clear(&rep);
+	free(ents);
+	free(codes);
 	json_decref(sj);
 	json_decref(cmeta);
-	json_decref(rmeta);
-	free(read);
-	free(both);
-	store_answer_clear(&fused);
 	vis_seen_free(&seen);
 	store_turn_free(turn);
 	kd_result_free(r);

@@ -1,0 +1,195 @@
+/* daemon/job.c — jobs and results (job.h) and the helpers every job handler uses
+ * (worker.h): posting a result or an error, handing a turn to the store writer, and
+ * switching a worker to a newly loaded bot.
+ *
+ * kd_job_* and kd_result_* run on any thread (the service thread makes jobs, workers
+ * make results, the server frees them).  kd_post_*, kd_submit_turn and
+ * kd_worker_refresh_bot run on a worker thread; turn_done on the store writer thread,
+ * after the turn committed (or failed): a reply leaves only then.
+ */
+#include "job.h"
+#include "worker.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bots.h"
+#include "clock.h"
+#include "budget.h"
+#include "log.h"
+#include "nlu.h"
+
+/* What the writer's done callback needs to finish a turn. */
+struct turn_ctx {
+	struct kd_pool *pool;
+	struct kd_result *res;   /* reply ready to post */
+	struct kd_job *job;      /* kept for a retry (its text moved into the turn) */
+};
+
+struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us)
+{
+	struct kd_job *j = calloc(1, sizeof *j);
+
+	if (j) {
+		j->kind = kind;
+		j->sid = sid;
+		j->t_recv_us = t_recv_us;
+	}
+	return j;
+}
+
+void kd_job_free(struct kd_job *j)
+{
+	if (!j)
+		return;
+	kd_mem_release(j->charged);
+	free(j->text);
+	free(j->data);
+	free(j);
+}
+
+void kd_result_free(struct kd_result *r)
+{
+	if (!r)
+		return;
+	kd_frame_free_list(r->frame);
+	kd_job_free(r->job);
+	free(r);
+}
+
+struct kd_result *kd_result_new(const struct kd_job *job, int kind)
+{
+	struct kd_result *r = calloc(1, sizeof *r);
+
+	if (r) {
+		r->kind = kind;
+		r->sid = job->sid;
+		r->t_recv_us = job->t_recv_us;
+	}
+	return r;
+}
+
+void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
+		       const char *msg)
+{
+	struct kd_result *r = kd_result_new(job, KD_RES_ERROR);
+
+	if (!r)
+		return;
+	r->err = code;
+	r->frame = kd_frame_error(code, job->id[0] ? job->id : NULL, msg);
+	r->closes = job->kind == KD_JOB_OPEN;
+	p->post(p->post_arg, r);
+}
+
+void kd_post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
+{
+	if (r && r->frame) {
+		p->post(p->post_arg, r);
+		return;
+	}
+	kd_result_free(r);
+	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
+}
+
+struct kd_job *kd_job_feedback_new(struct kd_req *r, uint64_t sid, uint64_t t_recv_us)
+{
+	int kind = r->type == KD_REQ_FEEDBACK ? KD_JOB_FEEDBACK :
+		   r->type == KD_REQ_RATING ? KD_JOB_RATING : KD_JOB_HANDOFF;
+	struct kd_job *job = kd_job_new(kind, sid, t_recv_us);
+
+	if (!job)
+		return NULL;
+	memcpy(job->id, r->id, sizeof job->id);
+	memcpy(job->ref, r->ref, sizeof job->ref);
+	job->value = r->value;
+	job->text = r->text;           /* moves */
+	job->text_len = r->text_len;
+	r->text = NULL;
+	return job;
+}
+
+/* Keeps the old bot if the new state cannot be allocated (and tries again next time). */
+void kd_worker_refresh_bot(struct kd_worker *w)
+{
+	struct kd_bots *bots = w->pool->bots;
+	struct nlu_bot *bot;
+	struct nlu_state *ns;
+	unsigned gen;
+
+	if (w->bot && kd_bots_generation(bots) == w->gen)
+		return;
+	bot = kd_bots_acquire(bots, &gen);
+	ns = nlu_state_create(bot);
+	if (!ns) {
+		LOG_ERR("worker %d: no memory for the new bot's state", w->idx);
+		nlu_bot_unref(bot);
+		return;
+	}
+	if (w->ns)
+		nlu_state_destroy(w->ns);
+	if (w->bot)
+		nlu_bot_unref(w->bot);
+	w->bot = bot;
+	w->ns = ns;
+	w->gen = gen;
+}
+
+/* Writer thread: the turn committed (or not); post its reply. */
+static void turn_done(void *arg, int rc)
+{
+	struct turn_ctx *t = arg;
+	struct kd_pool *p = t->pool;
+	struct kd_result *r = t->res;
+
+	if (rc == STORE_DUPLICATE) {
+		/* Another connection of this session logged the same client id first: send
+		 * what was logged, not what we computed. */
+		kd_frame_free_list(r->frame);
+		r->frame = NULL;
+		r->kind = KD_RES_RETRY;
+		r->job = t->job;
+		t->job = NULL;
+	} else if (rc < 0) {
+		int full = rc == -SQLITE_FULL;
+		kd_frame_free_list(r->frame);
+		r->kind = KD_RES_ERROR;
+		r->err = full ? KD_E_STORAGE_FULL : KD_E_INTERNAL;
+		r->frame = kd_frame_error(r->err, t->job->id,
+					  full ? "the server's disk is full: the message was not "
+						 "logged; please resend it later"
+					       : "the message could not be logged; please resend it");
+	}
+	p->post(p->post_arg, r);
+	kd_job_free(t->job);
+	free(t);
+}
+
+int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *turn,
+		   struct kd_result *res)
+{
+	struct turn_ctx *t = calloc(1, sizeof *t);
+
+	if (!t) {
+		store_turn_free(turn);
+		kd_result_free(res);
+		kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
+		return 0;
+	}
+	t->pool = p;
+	t->res = res;
+	t->job = job;
+	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
+	turn->done = turn_done;
+	turn->arg = t;
+	if (store_writer_submit(p->writer, turn) == 0)
+		return 1;
+	/* The writer is stopping: we still own turn (and job through t). */
+	store_turn_free(turn);
+	kd_result_free(res);
+	free(t);
+	kd_post_error(p, job, KD_E_INTERNAL, "kefud is shutting down");
+	return 0;
+}
+

@@ -1,0 +1,421 @@
+/* daemon/picture_models.c — the shared picture models and each worker's state for them
+ * (picture_models.h has the threads).  The blocklist, catalogue and fusion model live in
+ * slots (slot.h); the CNNs are opened once and read-only.
+ */
+#include "picture_models.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fusion.h"
+#include "glove.h"
+#include "log.h"
+#include "store.h"
+
+/* The image blocklist: SHA-256 hex digests, sorted. */
+struct kd_blocklist {
+	char (*v)[65];
+	size_t n;
+};
+
+/* The catalogue and the answers' picture labels, loaded together. */
+struct kd_catalogue {
+	struct vis_catalog *cat;
+	struct pol_labels *labels;
+};
+
+struct kd_pic {
+	const struct kefu_conf *conf;
+	struct vis_cnn *safety, *embed;      /* read-only after create; may be NULL */
+	struct nlu_glove *glove;             /* for fusion models; opened on first need
+						(main/signal thread only) */
+	struct kd_slot *blocklist;           /* struct kd_blocklist */
+	struct kd_slot *catalogue;           /* struct kd_catalogue */
+	struct kd_slot *fusion;              /* struct fu_model */
+};
+
+struct kd_pic_worker {
+	struct vis_worker *vis;
+	int vis_failed;
+	char vis_err[256];
+	struct fu_state *fu;                 /* for the fusion model of generation fu_gen */
+	unsigned fu_gen;
+};
+
+/* ---- free functions of the slots --------------------------------------------------------- */
+
+static void blocklist_free(void *obj)
+{
+	struct kd_blocklist *b = obj;
+
+	free(b->v);
+	free(b);
+}
+
+static void catalogue_free(void *obj)
+{
+	struct kd_catalogue *c = obj;
+
+	vis_catalog_free(c->cat);
+	pol_labels_free(c->labels);
+	free(c);
+}
+
+static void fusion_free(void *obj)
+{
+	fu_model_destroy(obj);
+}
+
+/* ---- the blocklist ----------------------------------------------------------------------- */
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Reads one SHA-256 hex digest per line ('#' comments, blank lines and other text are
+ * skipped with a warning).  NULL on no memory; a missing file is an empty list. */
+static struct kd_blocklist *read_blocklist(const char *path)
+{
+	struct kd_blocklist *b = calloc(1, sizeof *b);
+	char line[256];
+	size_t cap = 0;
+	int lineno = 0;
+	FILE *f;
+
+	if (!b || !path[0])
+		return b;
+	f = fopen(path, "r");
+	if (!f) {
+		LOG_WARN("image_blocklist %s: %s", path, strerror(errno));
+		return b;
+	}
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, " \t\r\n");
+		lineno++;
+		if (!n || line[0] == '#')
+			continue;
+		line[n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if (line[i] >= 'A' && line[i] <= 'F')
+				line[i] = (char)(line[i] - 'A' + 'a');
+		if (n != 64 || strspn(line, "0123456789abcdef") != 64) {
+			LOG_WARN("image_blocklist %s:%d: not a SHA-256 hex digest", path, lineno);
+			continue;
+		}
+		if (b->n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char (*v)[65] = realloc(b->v, nc * sizeof *v);
+			if (!v) {
+				fclose(f);
+				blocklist_free(b);
+				return NULL;
+			}
+			b->v = v;
+			cap = nc;
+		}
+		memcpy(b->v[b->n++], line, 65);
+	}
+	fclose(f);
+	qsort(b->v, b->n, sizeof *b->v, cmp_sha);
+	LOG_INFO("image_blocklist %s: %zu pictures", path, b->n);
+	return b;
+}
+
+int kd_pic_load_blocklist(struct kd_pic *p, char *err, size_t errlen)
+{
+	struct kd_blocklist *b;
+
+	if (!p->conf->vision)
+		return 0;
+	b = read_blocklist(p->conf->image_blocklist);
+	if (!b || !kd_slot_set(p->blocklist, b)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int kd_pic_blocked(struct kd_pic *p, const char *sha256)
+{
+	struct kd_slot_ref ref;
+	struct kd_blocklist *b = kd_slot_acquire(p->blocklist, &ref);
+	int hit = b && b->n &&
+		  bsearch(sha256, b->v, b->n, sizeof *b->v, cmp_sha) != NULL;
+
+	kd_slot_release(p->blocklist, &ref);
+	return hit;
+}
+
+/* ---- the fusion model -------------------------------------------------------------------- */
+
+int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen)
+{
+	char path[CONF_STR_MAX + 32];
+	struct fu_model *model;
+	struct store *st;
+	int none = 0;
+
+	if (!p->conf->vision)
+		return 0;
+	if (!p->glove) {
+		/* a model trained with word vectors needs them; without the file such a
+		 * model is refused below and the others still load */
+		snprintf(path, sizeof path, "%s/glove-100d.kfv", p->conf->models);
+		p->glove = access(path, R_OK) ? NULL : nlu_glove_open(path, err, errlen);
+	}
+	st = store_open(p->conf->db, err, errlen);
+	if (!st)
+		return -1;
+	model = fu_model_load_store(st, p->glove, &none, err, errlen);
+	store_close(st);
+	if (!model && !none)
+		return -1;
+	if (model) {
+		const char *name = fu_model_embed_name(model);
+		if (!p->embed || fu_model_embed_dim(model) != vis_cnn_embed_dim(p->embed) ||
+		    (name[0] && strcmp(name, vis_cnn_name(p->embed)))) {
+			snprintf(err, errlen, "the fusion model reads %s embeddings (%d floats) but "
+				 "image_embed is %s: set image_embed to its CNN", name[0] ? name : "?",
+				 fu_model_embed_dim(model), p->embed ? vis_cnn_name(p->embed) : "absent");
+			fu_model_destroy(model);
+			return -1;
+		}
+		LOG_INFO("fusion model loaded: %zu answers, %d-float %s embeddings, rank %d",
+			 fu_model_n_answers(model), fu_model_embed_dim(model),
+			 vis_cnn_name(p->embed), fu_model_hidden(model));
+	}
+	if (!kd_slot_set(p->fusion, model) && model) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the catalogue ----------------------------------------------------------------------- */
+
+int kd_pic_load_catalog(struct kd_pic *p, char *err, size_t errlen)
+{
+	/* pictures whose embedding is missing or stale are left out rather than computed
+	 * here (~40 ms each, 16 s for the demo's 400 at every fresh start): `kefu train` and
+	 * `kefu pictures add` compute and store them */
+	struct vis_catalog_opts opts = { .no_compute = 1 };
+	struct kd_catalogue *c;
+	struct store *st;
+
+	if (!p->conf->vision || !p->embed)
+		return 0;
+	c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st = store_open(p->conf->db, err, errlen);
+	if (st) {
+		c->cat = vis_catalog_load(st, p->embed, &opts, err, errlen);
+		if (c->cat)
+			c->labels = pol_labels_load(st, err, errlen);
+	}
+	store_close(st);
+	if (!c->cat || !c->labels) {
+		catalogue_free(c);
+		return -1;
+	}
+	LOG_INFO("picture catalogue: %d pictures of %s, category head %s, %d labels",
+		 vis_catalog_size(c->cat), vis_catalog_embed_name(c->cat),
+		 vis_catalog_has_head(c->cat) ? "loaded" : "none",
+		 pol_labels_n_labels(c->labels));
+	if (!kd_slot_set(p->catalogue, c)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+/* Opens models/NAME.kfm, or warns and returns NULL when it is missing or bad. */
+static struct vis_cnn *open_model(const struct kefu_conf *conf, const char *name,
+				  const char *step)
+{
+	char path[CONF_STR_MAX + 64], err[300];
+	struct vis_cnn *m;
+
+	snprintf(path, sizeof path, "%s/%s.kfm", conf->models, name);
+	if (access(path, R_OK)) {
+		LOG_WARN("%s absent (scripts/setup.sh converts it): pictures get no %s", path,
+			 step);
+		return NULL;
+	}
+	m = vis_cnn_open(path, err, sizeof err);
+	if (!m)
+		LOG_WARN("%s: %s: pictures get no %s", path, err, step);
+	return m;
+}
+
+struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t errlen)
+{
+	struct kd_pic *p = calloc(1, sizeof *p);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->conf = conf;
+	p->blocklist = kd_slot_create(blocklist_free);
+	p->catalogue = kd_slot_create(catalogue_free);
+	p->fusion = kd_slot_create(fusion_free);
+	if (!p->blocklist || !p->catalogue || !p->fusion) {
+		snprintf(err, errlen, "out of memory");
+		kd_pic_destroy(p);
+		return NULL;
+	}
+	if (!conf->vision)
+		return p;
+	p->safety = open_model(conf, "nsfw_mobilenet_v2", "safety check");
+	p->embed = open_model(conf, conf->image_embed, "embedding");
+	/* one thread per tesseract engine (measured faster); set before any worker starts
+	 * one */
+	setenv("OMP_THREAD_LIMIT", "1", 0);
+	if (kd_pic_load_blocklist(p, err, errlen)) {
+		kd_pic_destroy(p);
+		return NULL;
+	}
+	if (kd_pic_load_fusion(p, err, errlen))
+		LOG_WARN("no fusion model (pictures answered without it): %s", err);
+	if (kd_pic_load_catalog(p, err, errlen))
+		LOG_WARN("no picture catalogue (no category or matches): %s", err);
+	return p;
+}
+
+void kd_pic_destroy(struct kd_pic *p)
+{
+	if (!p)
+		return;
+	kd_slot_destroy(p->catalogue);
+	kd_slot_destroy(p->fusion);
+	kd_slot_destroy(p->blocklist);
+	nlu_glove_close(p->glove);
+	vis_cnn_close(p->safety);
+	vis_cnn_close(p->embed);
+	free(p);
+}
+
+/* ---- per-worker state -------------------------------------------------------------------- */
+
+static struct kd_pic_worker *worker_state(struct kd_pic_worker **pw)
+{
+	if (!*pw)
+		*pw = calloc(1, sizeof **pw);
+	return *pw;
+}
+
+struct vis_worker *kd_pic_vision(struct kd_pic *p, struct kd_pic_worker **pwp, char *err,
+				 size_t errlen)
+{
+	struct kd_pic_worker *pw = worker_state(pwp);
+	const char *langs = p->conf->ocr_langs[0] ? p->conf->ocr_langs : NULL;
+	uint64_t t0;
+
+	if (!pw) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!p->conf->vision) {
+		snprintf(err, errlen, "pictures are turned off on this server");
+		return NULL;
+	}
+	if (pw->vis)
+		return pw->vis;
+	if (pw->vis_failed) {
+		snprintf(err, errlen, "%s", pw->vis_err);
+		return NULL;
+	}
+	t0 = cm_now_us();
+	pw->vis = vis_worker_create(p->safety, p->embed, langs, pw->vis_err, sizeof pw->vis_err);
+	if (!pw->vis && langs) {
+		/* OCR language data missing: still decode, scan codes and check safety */
+		LOG_WARN("OCR (%s) unavailable: %s; pictures are read without OCR", langs,
+			 pw->vis_err);
+		pw->vis = vis_worker_create(p->safety, p->embed, NULL, pw->vis_err,
+					    sizeof pw->vis_err);
+	}
+	if (!pw->vis) {
+		LOG_ERR("vision: %s", pw->vis_err);
+		pw->vis_failed = 1;
+		snprintf(err, errlen, "%s", pw->vis_err);
+		return NULL;
+	}
+	/* the catalogue's pictures are embedded from VIS_CATALOG_VIEWS views (picture,
+	 * mirror, padded square); a query embedded the same way names the garment more
+	 * often (bench/policy: category head 83.6 % against 80.9 % with one view) for two
+	 * more CNN passes */
+	vis_worker_set_embed_views(pw->vis, VIS_CATALOG_VIEWS);
+	LOG_INFO("vision worker ready in %.2f s", (double)(cm_now_us() - t0) / 1e6);
+	return pw->vis;
+}
+
+const char *kd_pic_safety_name(const struct kd_pic *p, int i)
+{
+	return p->safety && i >= 0 && i < vis_cnn_n_classes(p->safety)
+		       ? vis_cnn_class_name(p->safety, i) : "";
+}
+
+void kd_pic_acquire(struct kd_pic *p, struct kd_pic_worker **pwp, struct kd_pic_use *u,
+		    struct pol_models *pm)
+{
+	struct kd_pic_worker *pw = worker_state(pwp);
+	struct kd_catalogue *c = kd_slot_acquire(p->catalogue, &u->cat);
+	struct fu_model *f = kd_slot_acquire(p->fusion, &u->fusion);
+
+	pm->labels = c ? c->labels : NULL;
+	pm->fusion = NULL;
+	pm->fs = NULL;
+	if (!f || !pw)
+		return;
+	if (!pw->fu || pw->fu_gen != u->fusion.gen) {
+		fu_state_destroy(pw->fu);
+		pw->fu = fu_state_create(f);
+		pw->fu_gen = u->fusion.gen;
+	}
+	if (pw->fu) {
+		pm->fusion = f;
+		pm->fs = pw->fu;
+	}
+}
+
+void kd_pic_release(struct kd_pic *p, struct kd_pic_use *u)
+{
+	kd_slot_release(p->catalogue, &u->cat);
+	kd_slot_release(p->fusion, &u->fusion);
+}
+
+int kd_pic_match(const struct kd_pic_use *u, const float *embed, int dim, char *label,
+		 size_t labellen, float *label_p, struct vis_match *out)
+{
+	const struct kd_catalogue *c = u->cat.obj;
+	const char *l = NULL;
+	int n;
+
+	label[0] = '\0';
+	*label_p = 0;
+	if (!c || !embed)
+		return 0;
+	if (vis_catalog_category(c->cat, embed, dim, &l, label_p) == 0 && l)
+		snprintf(label, labellen, "%s", l);
+	n = vis_catalog_match(c->cat, embed, dim, out, KD_MAX_MATCHES, NULL);
+	return n < 0 ? 0 : n;
+}
+
+void kd_pic_worker_destroy(struct kd_pic_worker *pw)
+{
+	if (!pw)
+		return;
+	fu_state_destroy(pw->fu);
+	vis_worker_destroy(pw->vis);
+	free(pw);
+}

@@ -1,0 +1,74 @@
+/* daemon/picture_models.h — the models behind pictures and each worker's state for them
+ * (prefix kd_pic_).
+ *
+ * struct kd_pic is shared by every worker: the safety and embedding CNNs (mmapped
+ * read-only, opened at start; a missing file is a warning and that step is skipped) and
+ * three reloadable models, each in its own slot (slot.h): the image blocklist (conf
+ * image_blocklist), the picture catalogue with its category head and the answers' picture
+ * labels (vision/catalog.h, policy.h), and the store's fusion model (fusion/).  They are
+ * loaded at start (main thread) and again on SIGHUP (signal thread); a worker answers one
+ * picture with the objects it acquired for it, so a reload never frees one in use.
+ *
+ * struct kd_pic_worker belongs to one worker thread: its vis_worker (tesseract engine,
+ * zbar scanner, CNN states) and its fu_state for the current fusion model.  Made on the
+ * first picture that needs them, so a text-only deployment never loads them.
+ */
+#ifndef KEFU_DAEMON_PICTURE_MODELS_H
+#define KEFU_DAEMON_PICTURE_MODELS_H
+
+#include <stddef.h>
+
+#include "catalog.h"
+#include "conf.h"
+#include "policy.h"
+#include "slot.h"
+#include "vision.h"
+
+struct kd_pic;
+struct kd_pic_worker;
+
+/* Opens the CNNs under conf->models and loads the blocklist, fusion model and catalogue
+ * (when conf->vision).  Main thread, at start.  NULL with err only on no memory; missing
+ * models are warnings. */
+struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t errlen);
+/* Main thread, after the workers stopped.  NULL is fine. */
+void kd_pic_destroy(struct kd_pic *p);
+
+/* Reload the blocklist, the fusion model, the catalogue (with head and labels) from
+ * conf and the store, each swapped into its slot.  0, or -1 with err (the current one
+ * stays).  Main thread at start, signal thread on SIGHUP. */
+int kd_pic_load_blocklist(struct kd_pic *p, char *err, size_t errlen);
+int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen);
+int kd_pic_load_catalog(struct kd_pic *p, char *err, size_t errlen);
+
+/* Worker thread.  The worker's vis_worker, or NULL with a message in err. */
+struct vis_worker *kd_pic_vision(struct kd_pic *p, struct kd_pic_worker **pw, char *err,
+				 size_t errlen);
+/* 1 if the SHA-256 (64 lowercase hex) is on the current blocklist, else 0.  Any thread. */
+int kd_pic_blocked(struct kd_pic *p, const char *sha256);
+/* Name of a safety class of the safety model ("neutral", ...), or "" without one. */
+const char *kd_pic_safety_name(const struct kd_pic *p, int i);
+
+#define KD_MAX_MATCHES 3
+
+/* What one picture is answered with: the catalogue and fusion model acquired for it. */
+struct kd_pic_use {
+	struct kd_slot_ref cat, fusion;
+};
+
+/* Worker thread.  Acquires the current catalogue and fusion model into u and fills the
+ * picture side of pm (fusion model + the worker's state for it, the answers' labels).
+ * Release with kd_pic_release once pol_answer returned. */
+void kd_pic_acquire(struct kd_pic *p, struct kd_pic_worker **pw, struct kd_pic_use *u,
+		    struct pol_models *pm);
+void kd_pic_release(struct kd_pic *p, struct kd_pic_use *u);
+/* The catalogue's view of embedding (dim floats) for pol_picture: the category head's
+ * label (copied into label, "" when none) and probability, and the matching answers
+ * (best first, at most KD_MAX_MATCHES; returns how many).  Uses u's catalogue. */
+int kd_pic_match(const struct kd_pic_use *u, const float *embed, int dim, char *label,
+		 size_t labellen, float *label_p, struct vis_match *out);
+
+/* Frees a worker's picture state (NULL is fine).  The worker's thread or after it ended. */
+void kd_pic_worker_destroy(struct kd_pic_worker *pw);
+
+#endif

@@ -1,0 +1,117 @@
+/* daemon/slot.c — the swappable, reference-counted model slot (slot.h).  Any thread; the
+ * slot's mutex guards the current entry and every entry's reference count.  An entry
+ * lives as long as someone (the slot or a user) holds it; the free function runs outside
+ * the lock, on the thread that dropped the last reference. */
+#include "slot.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct kd_slot_entry {
+	void *obj;
+	unsigned gen;
+	int refs;                    /* {kd_slot.lock} the slot's own + users' */
+};
+
+struct kd_slot {
+	pthread_mutex_t lock;
+	kd_slot_free_fn free_fn;
+	struct kd_slot_entry *cur;   /* {lock} NULL: empty */
+	unsigned gen;                /* {lock} */
+};
+
+struct kd_slot *kd_slot_create(kd_slot_free_fn free_fn)
+{
+	struct kd_slot *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	pthread_mutex_init(&s->lock, NULL);
+	s->free_fn = free_fn;
+	return s;
+}
+
+/* Drops one reference to e; frees it (and its object) on the last one. */
+static void entry_unref(struct kd_slot *s, struct kd_slot_entry *e)
+{
+	int last;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&s->lock);
+	last = --e->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last) {
+		if (e->obj)
+			s->free_fn(e->obj);
+		free(e);
+	}
+}
+
+void kd_slot_destroy(struct kd_slot *s)
+{
+	struct kd_slot_entry *e;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	e = s->cur;
+	s->cur = NULL;
+	pthread_mutex_unlock(&s->lock);
+	entry_unref(s, e);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+unsigned kd_slot_set(struct kd_slot *s, void *obj)
+{
+	struct kd_slot_entry *e = NULL, *old;
+	unsigned gen;
+
+	if (obj && !(e = calloc(1, sizeof *e))) {
+		s->free_fn(obj);
+		return 0;
+	}
+	pthread_mutex_lock(&s->lock);
+	gen = ++s->gen;
+	if (e) {
+		e->obj = obj;
+		e->gen = gen;
+		e->refs = 1;
+	}
+	old = s->cur;
+	s->cur = e;
+	pthread_mutex_unlock(&s->lock);
+	entry_unref(s, old);
+	return gen;
+}
+
+void *kd_slot_acquire(struct kd_slot *s, struct kd_slot_ref *ref)
+{
+	pthread_mutex_lock(&s->lock);
+	ref->e = s->cur;
+	if (ref->e)
+		ref->e->refs++;
+	pthread_mutex_unlock(&s->lock);
+	ref->obj = ref->e ? ref->e->obj : NULL;
+	ref->gen = ref->e ? ref->e->gen : 0;
+	return ref->obj;
+}
+
+void kd_slot_release(struct kd_slot *s, struct kd_slot_ref *ref)
+{
+	entry_unref(s, ref->e);
+	ref->e = NULL;
+	ref->obj = NULL;
+	ref->gen = 0;
+}
+
+unsigned kd_slot_generation(struct kd_slot *s)
+{
+	unsigned g;
+
+	pthread_mutex_lock(&s->lock);
+	g = s->gen;
+	pthread_mutex_unlock(&s->lock);
+	return g;
+}

@@ -1,0 +1,306 @@
+/* policy/test_policy.c — unit tests of the answer policy (pol_answer) on a small BM25 bot
+ * built in memory: a shop with two garments (dress, shoes) × two question kinds (return,
+ * care) whose generic questions are the same for both garments, plus two banking answers
+ * without pictures.  The garment can only come from the picture, the kind only from the
+ * words.  Run with one argument naming the group: picture, speech, refusal, why.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nlu.h"
+#include "nlu_int.h"
+#include "policy.h"
+
+static int failures;
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, \
+					  __LINE__, #c); failures++; } } while (0)
+
+enum { RET_DRESS = 1, CARE_DRESS, RET_SHOES, CARE_SHOES, DECLINED, LOST };
+
+static const struct nlu_answer_in ANSWERS[] = {
+	{ RET_DRESS, "Returning dresses", "Send the dress back within 30 days.", "en" },
+	{ CARE_DRESS, "Caring for dresses", "Wash the dress cold, hang to dry.", "en" },
+	{ RET_SHOES, "Returning shoes", "Send the shoes back unworn.", "en" },
+	{ CARE_SHOES, "Caring for shoes", "Wipe the shoes with a damp cloth.", "en" },
+	{ DECLINED, "Card declined", "Your card was declined: check the balance.", "en" },
+	{ LOST, "Lost card", "Freeze the card in the app and order a new one.", "en" },
+};
+
+static const char *const RETURN_Q[] = { "can I return this", "how do I send this back",
+					"I want a refund for this item" };
+static const char *const CARE_Q[] = { "how do I wash this", "can this go in the dryer",
+				      "how should I clean this" };
+
+static struct nlu_bot *make_bot(void)
+{
+	struct nlu_example_in ex[32];
+	size_t n = 0;
+	char err[256];
+
+	for (int i = 0; i < 3; i++) {
+		ex[n++] = (struct nlu_example_in){ RET_DRESS, RETURN_Q[i] };
+		ex[n++] = (struct nlu_example_in){ RET_SHOES, RETURN_Q[i] };
+		ex[n++] = (struct nlu_example_in){ CARE_DRESS, CARE_Q[i] };
+		ex[n++] = (struct nlu_example_in){ CARE_SHOES, CARE_Q[i] };
+	}
+	ex[n++] = (struct nlu_example_in){ DECLINED, "my card was declined" };
+	ex[n++] = (struct nlu_example_in){ DECLINED, "payment refused error card declined" };
+	ex[n++] = (struct nlu_example_in){ LOST, "I lost my card" };
+	ex[n++] = (struct nlu_example_in){ LOST, "my card is missing, it was stolen" };
+	struct nlu_opts opts = { .threshold = 0.35 };
+	struct nlu_bot *bot = nlu_bot_build(ANSWERS, sizeof ANSWERS / sizeof ANSWERS[0], ex, n,
+					    &opts, NULL, err, sizeof err);
+	if (!bot)
+		fprintf(stderr, "bot: %s\n", err);
+	return bot;
+}
+
+static struct pol_labels *make_labels(void)
+{
+	static const int64_t ids[] = { RET_DRESS, CARE_DRESS, RET_SHOES, CARE_SHOES };
+	static const char *const labels[] = { "dress", "dress", "shoes", "shoes" };
+
+	return pol_labels_from_pairs(ids, labels, 4);
+}
+
+struct fixture {
+	struct nlu_bot *bot;
+	struct pol_labels *labels;
+	struct pol_models m;
+};
+
+static int setup(struct fixture *f)
+{
+	memset(f, 0, sizeof *f);
+	f->bot = make_bot();
+	f->labels = make_labels();
+	if (!f->bot || !f->labels)
+		return -1;
+	f->m.bot = f->bot;
+	f->m.ns = nlu_state_create(f->bot);
+	f->m.labels = f->labels;
+	f->m.threshold = 0.35;
+	f->m.asr_threshold = 0.55;
+	return f->m.ns ? 0 : -1;
+}
+
+static void teardown(struct fixture *f)
+{
+	nlu_state_destroy(f->m.ns);
+	if (f->bot)
+		nlu_bot_unref(f->bot);
+	pol_labels_free(f->labels);
+}
+
+static struct pol_reply ask_picture(struct fixture *f, const char *words,
+				    const struct pol_picture *pic)
+{
+	struct pol_input in = { .words = words, .words_len = words ? strlen(words) : 0,
+				.picture = pic };
+	struct pol_reply r;
+
+	CHECK(pol_answer(&f->m, &in, &r) == 0);
+	return r;
+}
+
+/* The kind from the words, the garment from the head; the head alone cannot pick the
+ * kind and the words alone cannot pick the garment. */
+static int test_picture(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+
+	if (setup(&f))
+		return 1;
+	struct pol_picture shoes = { .category = "shoes", .category_p = 0.9f };
+	struct pol_picture dress = { .category = "dress", .category_p = 0.9f };
+
+	r = ask_picture(&f, "how do I wash this?", &shoes);
+	CHECK(r.answer_id == CARE_SHOES && r.why == POL_WHY_HEAD && !r.fallback);
+	CHECK(r.head_vote.answer_id == CARE_SHOES && r.head_vote.confidence >= 0.35);
+	CHECK(r.title && !strcmp(r.title, "Caring for shoes"));
+	CHECK(r.query && !strcmp(r.query, "how do I wash this?"));
+	pol_reply_clear(&r);
+	r = ask_picture(&f, "how do I wash this?", &dress);
+	CHECK(r.answer_id == CARE_DRESS && r.why == POL_WHY_HEAD);
+	pol_reply_clear(&r);
+	r = ask_picture(&f, "can I return this?", &dress);
+	CHECK(r.answer_id == RET_DRESS && r.why == POL_WHY_HEAD);
+	pol_reply_clear(&r);
+
+	/* an unsure head (p = 1/L) adds nothing: the text decides */
+	struct pol_picture unsure = { .category = "shoes", .category_p = 0.5f };
+	r = ask_picture(&f, "how do I wash this?", &unsure);
+	CHECK(r.why != POL_WHY_HEAD || r.head_vote.answer_id == r.text_vote.answer_id);
+	CHECK(r.answer_id == CARE_DRESS || r.answer_id == CARE_SHOES || r.fallback);
+	pol_reply_clear(&r);
+
+	/* a picture the head does not know (not in the catalogue): the words alone */
+	struct pol_picture unknown = { 0 };
+	r = ask_picture(&f, "I lost my card", &unknown);
+	CHECK(r.answer_id == LOST && r.why == POL_WHY_WORDS && r.head_vote.answer_id == 0);
+	pol_reply_clear(&r);
+
+	/* a banking question with a shoe photo keeps its banking answer */
+	r = ask_picture(&f, "I lost my card", &shoes);
+	CHECK(r.answer_id == LOST);
+	pol_reply_clear(&r);
+
+	/* an error code read on a screenshot answers, not "what does this mean?" */
+	struct pol_entity code = { POL_ENT_ERROR_CODE, "ERR_CARD_DECLINED" };
+	struct pol_picture shot = { .ocr_text = "Payment failed", .entities = &code,
+				    .n_entities = 1 };
+	r = ask_picture(&f, "what does this mean?", &shot);
+	CHECK(r.answer_id == DECLINED && r.why == POL_WHY_READ);
+	CHECK(strstr(r.query, "ERR CARD DECLINED") && strstr(r.query, "what does this mean?"));
+	pol_reply_clear(&r);
+
+	/* the read text alone, no words */
+	r = ask_picture(&f, NULL, &shot);
+	CHECK(r.answer_id == DECLINED && r.why == POL_WHY_READ);
+	pol_reply_clear(&r);
+
+	/* pol_read_text: OCR, entities with '_', codes */
+	const char *codes[] = { "ORDER 42" };
+	struct pol_picture rt = { .ocr_text = "hello", .entities = &code, .n_entities = 1,
+				  .codes = codes, .n_codes = 1 };
+	char *read = pol_read_text(&rt);
+	CHECK(read && !strcmp(read, "hello ERR CARD DECLINED ORDER 42"));
+	free(read);
+	teardown(&f);
+	return failures;
+}
+
+static int test_speech(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+	struct pol_heard heard[] = { { "I", 0.9f }, { "lost", 0.8f }, { "my", 0.2f },
+				     { "card", 0.7f } };
+	struct pol_speech sp = { "I lost my card", 0.9f, heard, 4 };
+	struct pol_input in = { .speech = &sp };
+
+	if (setup(&f))
+		return 1;
+	CHECK(pol_answer(&f.m, &in, &r) == 0);
+	CHECK(r.answer_id == LOST && r.why == POL_WHY_TRANSCRIPT && !r.fallback);
+	CHECK(!strcmp(r.query, "I lost my card"));
+	pol_reply_clear(&r);
+
+	sp.confidence = 0.54f;               /* just under asr_threshold */
+	CHECK(pol_answer(&f.m, &in, &r) == 0);
+	CHECK(r.answer_id == 0 && r.why == POL_WHY_DID_YOU_SAY && r.fallback);
+	CHECK(!strcmp(r.text, "Did you say \u201cI lost my card\u201d?"));
+	CHECK(r.n_quick == 2 && r.quick[0].answer_id == 0);
+	CHECK(r.n_quick == 2 && !strcmp(r.quick[0].title, "I lost my card") &&
+	      !strcmp(r.quick[1].title, "I lost card"));
+	CHECK(r.confidence > 0.53 && r.confidence < 0.55);
+	pol_reply_clear(&r);
+
+	sp.confidence = 0.55f;               /* at the threshold: answered */
+	f.m.asr_threshold = 0.55f;
+	CHECK(pol_answer(&f.m, &in, &r) == 0);
+	CHECK(r.why == POL_WHY_TRANSCRIPT && r.answer_id == LOST);
+	pol_reply_clear(&r);
+	teardown(&f);
+	return failures;
+}
+
+static int test_refusal(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+
+	if (setup(&f))
+		return 1;
+	struct pol_picture bad = { .unsafe = 1, .ocr_text = "I lost my card",
+				   .category = "shoes", .category_p = 0.99f };
+	r = ask_picture(&f, "how do I wash this?", &bad);
+	CHECK(r.why == POL_WHY_REFUSED && r.answer_id == 0 && r.refused &&
+	      !strcmp(r.refused, "unsafe_image"));
+	CHECK(r.text && strlen(r.text) > 20 && !r.fallback && r.n_quick == 0);
+	/* nothing read from it is logged */
+	CHECK(!strcmp(r.query, "how do I wash this?"));
+	pol_reply_clear(&r);
+
+	/* a picture with nothing to read and no words: the catalogue's best match */
+	struct pol_match m[] = { { RET_SHOES, 0.71f }, { CARE_SHOES, 0.70f } };
+	struct pol_picture photo = { .matches = m, .n_matches = 2 };
+	r = ask_picture(&f, NULL, &photo);
+	CHECK(r.answer_id == RET_SHOES && r.why == POL_WHY_CATALOGUE);
+	CHECK(r.confidence > 0.70 && r.confidence < 0.72);
+	CHECK(r.catalogue_vote.answer_id == RET_SHOES);
+	pol_reply_clear(&r);
+
+	/* words the bot cannot answer: the catalogue too */
+	r = ask_picture(&f, "zzzz qqqq", &photo);
+	CHECK(r.answer_id == RET_SHOES && r.why == POL_WHY_CATALOGUE);
+	pol_reply_clear(&r);
+
+	/* words it can answer keep their answer */
+	r = ask_picture(&f, "I lost my card", &photo);
+	CHECK(r.answer_id == LOST && r.why == POL_WHY_WORDS);
+	pol_reply_clear(&r);
+
+	/* an unknown answer id in the catalogue is skipped, not answered */
+	struct pol_match gone[] = { { 999, 0.9f } };
+	struct pol_picture stale = { .matches = gone, .n_matches = 1 };
+	r = ask_picture(&f, NULL, &stale);
+	CHECK(r.answer_id == 0 && r.why != POL_WHY_CATALOGUE);
+	pol_reply_clear(&r);
+	teardown(&f);
+	return failures;
+}
+
+static int test_why(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+	struct pol_input in = { .words = "my card was declined", .words_len = 20 };
+
+	for (int i = 0; i < POL_WHY_COUNT; i++)
+		for (int j = 0; j < i; j++)
+			CHECK(strcmp(pol_why_name(i), pol_why_name(j)));
+	CHECK(!strcmp(pol_why_name(POL_WHY_HEAD), "category_head"));
+	CHECK(!strcmp(pol_why_name(POL_WHY_COUNT), "none"));
+	if (setup(&f))
+		return 1;
+	CHECK(pol_labels_n_labels(f.labels) == 2);
+	CHECK(!strcmp(pol_labels_of(f.labels, CARE_SHOES), "shoes"));
+	CHECK(!strcmp(pol_labels_of(f.labels, RET_DRESS), "dress"));
+	CHECK(!strcmp(pol_labels_of(f.labels, LOST), ""));
+	CHECK(pol_answer(&f.m, &in, &r) == 0);
+	CHECK(r.answer_id == DECLINED && r.why == POL_WHY_WORDS && r.text_vote.answer_id == DECLINED);
+	pol_reply_clear(&r);
+	pol_reply_clear(&r);                 /* idempotent */
+	struct pol_input none = { 0 };
+	CHECK(pol_answer(&f.m, &none, &r) == 0);
+	CHECK(r.why == POL_WHY_NONE && r.answer_id == 0 && r.fallback);
+	pol_reply_clear(&r);
+	teardown(&f);
+	return failures;
+}
+
+int main(int argc, char **argv)
+{
+	const char *t = argc > 1 ? argv[1] : "";
+	int rc;
+
+	if (!strcmp(t, "picture"))
+		rc = test_picture();
+	else if (!strcmp(t, "speech"))
+		rc = test_speech();
+	else if (!strcmp(t, "refusal"))
+		rc = test_refusal();
+	else if (!strcmp(t, "why"))
+		rc = test_why();
+	else {
+		fprintf(stderr, "usage: test_policy picture|speech|refusal|why\n");
+		return 2;
+	}
+	if (rc)
+		fprintf(stderr, "%d failures\n", failures);
+	return rc ? 1 : 0;
+}
