@@ -3,7 +3,9 @@
  * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
  * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
  * from service-thread counters plus gauges sampled from the other threads, and
- * written in one piece in HTTP_WRITEABLE.
+ * written in one piece in HTTP_WRITEABLE.  Static .js files also get
+ * "Access-Control-Allow-Origin: *" (ADD_HEADERS): the widget's ES modules are
+ * fetched in CORS mode by the sites that embed it (docs/widget.md).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -125,6 +127,22 @@ static int on_http(struct lws *wsi, struct kd_http_pss *pss)
 	return respond(wsi, pss, type, head);
 }
 
+/* Lets any origin load the static scripts (public files, no credentials): module
+ * scripts from another origin need it. */
+static int add_cors(struct lws *wsi, struct lws_process_html_args *a)
+{
+	static const unsigned char name[] = "access-control-allow-origin:", star[] = "*";
+	unsigned char **p = (unsigned char **)&a->p;
+	char path[256];
+	int n = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+
+	if (n <= 0)
+		n = lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_HEAD_URI);
+	if (n < 3 || strcmp(path + n - 3, ".js"))
+		return 0;
+	return lws_add_http_header_by_name(wsi, name, star, 1, p, *p + a->max_len) ? -1 : 0;
+}
+
 int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		       void *in, size_t len)
 {
@@ -133,6 +151,9 @@ int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return on_http(wsi, pss);
+
+	case LWS_CALLBACK_ADD_HEADERS:
+		return add_cors(wsi, in);
 
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!pss || !pss->buf)

@@ -687,6 +687,7 @@ static void setup_mounts(struct kd_server *srv)
 	m->origin = srv->conf->web_root;
 	m->def = "index.html";
 	m->origin_protocol = LWSMPRO_FILE;
+	m->protocol = "http";          /* its ADD_HEADERS: CORS on scripts (routes.c) */
 
 	m = &srv->m_metrics;
 	m->mount_next = &srv->m_files;

@@ -1,6 +1,6 @@
-/* daemon/smoke_fixture.c — writes the small answer store the daemon smoke test
- * (smoke.py) serves, so the test does not depend on the demo content: three English
- * and two Chinese answers with example questions.  Usage: smoke_fixture DB.  Main
+/* daemon/smoke_fixture.c — writes the small answer store the browser tests with
+ * `fixture: true` (tests/browser) serve, so they do not depend on the demo content:
+ * three English and two Chinese answers with example questions.  Usage: smoke_fixture DB.  Main
  * thread only. */
 #include <stdio.h>
 

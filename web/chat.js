@@ -1,397 +1,154 @@
-/* web/chat.js — the plain chat page's client (protocol: docs/protocol.md).
+/* web/chat.js - the plain chat page's view (chat.html; an ES module, main thread).
  *
- * One WebSocket to /ws with subprotocol kefu.v1.  The session token is kept in
- * localStorage: on every (re)connect the server's welcome is answered with a hello for
- * the stored token, and the history it sends back redraws the transcript.  Messages
- * not answered yet ("pending", also kept in localStorage) are sent again with the
- * same id after a reconnect; the server answers a known id with the reply it logged,
- * so nothing is doubled.  Bot text is Markdown: it is HTML-escaped first, then a tiny
- * allow-list (paragraphs, line breaks, lists, bold, italic, code, http(s)/mailto links)
- * is turned into tags, so no markup from the answer store reaches the page.
+ * The protocol (session resume, outbox, resends, retries, reconnects) is lib/proto.js and
+ * the answers' Markdown is lib/md.js, the same code as the widget's; this file only draws
+ * the transcript into chat.html's elements.  Customer text and notes go in as text; bot
+ * answers go through md.js, which builds DOM nodes and never parses HTML.  The session
+ * token and the unanswered texts are kept in localStorage ("kefu.session",
+ * "kefu.outbox"), so a reload redraws the conversation and sends what was still pending.
  */
-(function () {
-  'use strict';
+import { h } from './lib/dom.js';
+import { renderInto } from './lib/md.js';
+import { createChat } from './lib/proto.js';
+import { prefs } from './lib/storage.js';
+import { strings } from './lib/strings.js';
 
-  var TOKEN_KEY = 'kefu.session';
-  var PENDING_KEY = 'kefu.pending';
-  var MAX_RETRIES = 5;
+const T = strings(document.documentElement.lang);
+const main = document.querySelector('main.chat');
+const transcript = document.getElementById('transcript');
+const form = document.getElementById('composer');
+const input = document.getElementById('message');
+const statusEl = document.getElementById('status');
+const wsPath = (main && main.getAttribute('data-ws')) || '/ws';
 
-  var main = document.querySelector('main.chat');
-  var transcript = document.getElementById('transcript');
-  var form = document.getElementById('composer');
-  var input = document.getElementById('message');
-  var statusEl = document.getElementById('status');
-  var wsPath = (main && main.getAttribute('data-ws')) || '/ws';
+let bubbles = {};          /* message id -> customer bubble */
+let typing = null;
 
-  var ws = null;
-  var ready = false;          /* welcome (and resume) done on this socket */
-  var resuming = false;
-  var welcome = null;         /* this socket's welcome frame */
-  var backoff = 500;
-  var token = load(TOKEN_KEY, null);
-  var pending = load(PENDING_KEY, []);   /* [{id, text, tries}] in sending order */
-  var bubbles = {};           /* message id -> customer bubble */
-  var typing = null;
+/* ---- transcript ----------------------------------------------------------------------- */
 
-  /* ---- storage -------------------------------------------------------------------- */
+function scrollDown() {
+  transcript.scrollTop = transcript.scrollHeight;
+}
 
-  function load(key, dflt) {
-    try {
-      var v = window.localStorage.getItem(key);
-      return v === null ? dflt : JSON.parse(v);
-    } catch (e) {
-      return dflt;
-    }
-  }
+function append(el) {
+  if (typing && typing.parentNode === transcript) transcript.insertBefore(el, typing);
+  else transcript.appendChild(el);
+  scrollDown();
+  return el;
+}
 
-  function store(key, value) {
-    try {
-      window.localStorage.setItem(key, JSON.stringify(value));
-    } catch (e) { /* private mode: the chat still works, it just will not resume */ }
-  }
+function addCustomer(id, text, pending) {
+  const el = append(h('div', { cls: 'msg me' + (pending ? ' pending' : ''), text }));
+  if (id) bubbles[id] = el;
+  return el;
+}
 
-  /* ---- safe Markdown ---------------------------------------------------------------- */
+function addNote(text) {
+  return append(h('div', { cls: 'msg note', text }));
+}
 
-  var ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+function dropQuickReplies() {
+  transcript.querySelectorAll('.quick').forEach((g) => g.remove());
+}
 
-  function escapeHtml(s) {
-    return String(s).replace(/[&<>"']/g, function (c) { return ESC[c]; });
-  }
+function addBot(reply, withQuick) {
+  const el = append(renderInto(h('div', { cls: 'msg bot' }), reply.text));
+  const quick = (withQuick && Array.isArray(reply.quick_replies) && reply.quick_replies) || [];
+  const buttons = quick.filter((q) => q && q.title).map((q) =>
+    h('button', { type: 'button', text: String(q.title), onclick: () => send(q.title) }));
+  if (buttons.length)
+    append(h('div', { cls: 'quick', role: 'group', 'aria-label': T.suggested }, buttons));
+  return el;
+}
 
-  /* Inline marks on one already escaped line. */
-  function inline(s) {
-    var codes = [];
-    s = s.replace(/`([^`]+)`/g, function (_, c) {
-      codes.push(c);
-      return '\uE000' + (codes.length - 1) + '\uE001';
-    });
-    s = s.replace(/\[([^\]]+)\]\(((?:https?:\/\/|mailto:)[^\s)]+)\)/g,
-      '<a href="$2" target="_blank" rel="noopener noreferrer">$1</a>');
-    s = s.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
-    s = s.replace(/__([^_]+)__/g, '<strong>$1</strong>');
-    s = s.replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?![*\w])/g, '$1<em>$2</em>');
-    s = s.replace(/(^|[^_\w])_([^_\s][^_]*)_(?![_\w])/g, '$1<em>$2</em>');
-    return s.replace(/\uE000(\d+)\uE001/g, function (_, i) {
-      return codes[+i] === undefined ? '' : '<code>' + codes[+i] + '</code>';
-    });
-  }
-
-  function markdown(src) {
-    var lines = escapeHtml(src || '').split(/\r?\n/);
-    var out = [], para = [], list = null;
-
-    function flushPara() {
-      if (para.length) out.push('<p>' + para.map(inline).join('<br>') + '</p>');
-      para = [];
-    }
-    function flushList() {
-      if (!list) return;
-      out.push('<' + list.tag + '>' + list.items.map(function (it) {
-        return '<li>' + inline(it) + '</li>';
-      }).join('') + '</' + list.tag + '>');
-      list = null;
-    }
-    function item(tag, text) {
-      flushPara();
-      if (!list || list.tag !== tag) {
-        flushList();
-        list = { tag: tag, items: [] };
-      }
-      list.items.push(text);
-    }
-
-    lines.forEach(function (line) {
-      var m;
-      if (/^\s*$/.test(line)) {
-        flushPara();
-        flushList();
-      } else if ((m = /^\s*[-*+\u2022]\s+(.*)$/.exec(line))) {
-        item('ul', m[1]);
-      } else if ((m = /^\s*\d{1,3}[.)]\s+(.*)$/.exec(line))) {
-        item('ol', m[1]);
-      } else if ((m = /^\s*#{1,6}\s+(.*)$/.exec(line))) {
-        flushPara();
-        flushList();
-        out.push('<p><strong>' + inline(m[1]) + '</strong></p>');
-      } else {
-        flushList();
-        para.push(line);
-      }
-    });
-    flushPara();
-    flushList();
-    return out.join('');
-  }
-
-  /* ---- transcript ------------------------------------------------------------------- */
-
-  function scrollDown() {
-    transcript.scrollTop = transcript.scrollHeight;
-  }
-
-  function append(el) {
-    if (typing && typing.parentNode === transcript) transcript.insertBefore(el, typing);
-    else transcript.appendChild(el);
+function setTyping(on) {
+  if (on && !typing) {
+    typing = transcript.appendChild(h('div', { cls: 'typing', text: T.typing }));
     scrollDown();
-    return el;
-  }
-
-  function addCustomer(id, text, isPending) {
-    var el = document.createElement('div');
-    el.className = 'msg me' + (isPending ? ' pending' : '');
-    el.textContent = text;
-    if (id) bubbles[id] = el;
-    return append(el);
-  }
-
-  function dropQuickReplies() {
-    var groups = transcript.querySelectorAll('.quick');
-    for (var i = 0; i < groups.length; i++) groups[i].parentNode.removeChild(groups[i]);
-  }
-
-  function addBot(reply, withQuick) {
-    var el = document.createElement('div');
-    el.className = 'msg bot';
-    el.innerHTML = markdown(reply.text);
-    append(el);
-    var quick = reply.quick_replies || [];
-    if (withQuick && quick.length) {
-      var group = document.createElement('div');
-      group.className = 'quick';
-      group.setAttribute('role', 'group');
-      group.setAttribute('aria-label', 'Suggested answers');
-      quick.forEach(function (q) {
-        if (!q || !q.title) return;
-        var b = document.createElement('button');
-        b.type = 'button';
-        b.textContent = q.title;
-        b.addEventListener('click', function () { send(q.title); });
-        group.appendChild(b);
-      });
-      append(group);
-    }
-    return el;
-  }
-
-  function addNote(text) {
-    var el = document.createElement('div');
-    el.className = 'msg note';
-    el.textContent = text;
-    return append(el);
-  }
-
-  function updateTyping() {
-    var waiting = ready && pending.length > 0;
-    if (waiting && !typing) {
-      typing = document.createElement('div');
-      typing.className = 'typing';
-      typing.textContent = 'Assistant is typing…';
-      transcript.appendChild(typing);
-      scrollDown();
-    } else if (!waiting && typing) {
-      typing.parentNode.removeChild(typing);
-      typing = null;
-    }
-  }
-
-  function renderHistory(messages) {
-    var answered = {}, lastBot = -1;
-    messages.forEach(function (m, i) {
-      if (m.from === 'bot' || m.from === 'operator') {
-        lastBot = i;
-        if (m.id) answered[m.id] = true;
-      }
-    });
-    transcript.textContent = '';
+  } else if (!on && typing) {
+    typing.remove();
     typing = null;
-    bubbles = {};
-    messages.forEach(function (m, i) {
-      if (m.from === 'customer') addCustomer(m.id, m.text, false);
-      else if (m.from === 'bot' || m.from === 'operator') {
-        addBot(m, i === lastBot && i === messages.length - 1);
-      } else addNote(m.text);
-    });
-    pending = pending.filter(function (p) { return !answered[p.id]; });
-    store(PENDING_KEY, pending);
-    pending.forEach(function (p) { addCustomer(p.id, p.text, true); });
   }
+}
 
-  /* ---- connection ------------------------------------------------------------------- */
-
-  function setStatus(text, cls) {
-    statusEl.textContent = text;
-    statusEl.className = 'status' + (cls ? ' ' + cls : '');
-  }
-
-  function wsUrl() {
-    return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + wsPath;
-  }
-
-  function transmit(p) {
-    if (!ready || !ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(JSON.stringify({ type: 'message', id: p.id, text: p.text }));
-  }
-
-  function onReady(greeting) {
-    ready = true;
-    resuming = false;
-    backoff = 500;
-    setStatus('Online', 'online');
-    if (greeting && !transcript.querySelector('.msg')) addBot({ text: greeting }, false);
-    pending.forEach(transmit);
-    updateTyping();
-  }
-
-  function onReply(f) {
-    pending = pending.filter(function (p) { return p.id !== f.id; });
-    store(PENDING_KEY, pending);
-    if (bubbles[f.id]) bubbles[f.id].classList.remove('pending');
-    addBot(f, true);
-    updateTyping();
-  }
-
-  function retryLater(id, ms) {
-    setTimeout(function () {
-      for (var i = 0; i < pending.length; i++)
-        if (pending[i].id === id) transmit(pending[i]);
-    }, ms);
-  }
-
-  function onError(f) {
-    var p = null;
-    for (var i = 0; i < pending.length; i++) if (pending[i].id === f.id) p = pending[i];
-
-    if (f.code === 'unknown_session' && resuming) {
-      /* The stored session is gone: keep the fresh one from this welcome. */
-      token = welcome.session;
-      store(TOKEN_KEY, token);
-      transcript.textContent = '';
-      typing = null;
-      bubbles = {};
-      pending.forEach(function (q) { addCustomer(q.id, q.text, true); });
-      onReady(welcome.text);
-      return;
-    }
-    if (p && (f.code === 'busy' || f.code === 'rate_limited' || f.code === 'internal')) {
-      p.tries = (p.tries || 0) + 1;
-      if (p.tries <= MAX_RETRIES) {
-        retryLater(p.id, f.code === 'rate_limited' ? 5000 : 1000 * p.tries);
-        return;
-      }
-    }
-    if (p) {
-      /* Not retryable (too long, empty, ...): give the message up. */
-      pending = pending.filter(function (q) { return q !== p; });
-      store(PENDING_KEY, pending);
-      if (bubbles[p.id]) bubbles[p.id].classList.remove('pending');
-      updateTyping();
-    }
-    addNote(f.message || ('Error: ' + f.code));
-  }
-
-  function onFrame(f) {
-    switch (f.type) {
-    case 'welcome':
-      welcome = f;
-      if (token && token !== f.session) {
-        resuming = true;
-        ws.send(JSON.stringify({ type: 'hello', session: token }));
-      } else {
-        token = f.session;
-        store(TOKEN_KEY, token);
-        onReady(f.text);
-      }
-      break;
-    case 'history':
-      token = f.session;
-      store(TOKEN_KEY, token);
-      renderHistory(f.messages || []);
-      onReady(null);
-      break;
-    case 'reply':
-      onReply(f);
-      break;
-    case 'error':
-      onError(f);
-      break;
-    default:
-      break;           /* pong and frames of later protocol versions */
-    }
-  }
-
-  function connect() {
-    ready = false;
-    setStatus('Connecting…', '');
-    try {
-      ws = new WebSocket(wsUrl(), 'kefu.v1');
-    } catch (e) {
-      reconnectLater();
-      return;
-    }
-    ws.onmessage = function (ev) {
-      var f;
-      try {
-        f = JSON.parse(ev.data);
-      } catch (e) {
-        return;
-      }
-      if (f && typeof f === 'object') onFrame(f);
-    };
-    ws.onclose = function () {
-      ws = null;
-      ready = false;
-      updateTyping();
-      setStatus('Offline — reconnecting…', 'offline');
-      reconnectLater();
-    };
-  }
-
-  function reconnectLater() {
-    setTimeout(connect, backoff);
-    backoff = Math.min(backoff * 2, 15000);
-  }
-
-  /* ---- sending ---------------------------------------------------------------------- */
-
-  function newId() {
-    return 'm-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8);
-  }
-
-  function send(text) {
-    text = String(text).trim();
-    if (!text) return;
-    var p = { id: newId(), text: text, tries: 0 };
-    pending.push(p);
-    store(PENDING_KEY, pending);
-    dropQuickReplies();
-    addCustomer(p.id, text, true);
-    transmit(p);
-    updateTyping();
-  }
-
-  function grow() {
-    input.style.height = 'auto';
-    input.style.height = Math.min(input.scrollHeight, 160) + 'px';
-  }
-
-  form.addEventListener('submit', function (e) {
-    e.preventDefault();
-    send(input.value);
-    input.value = '';
-    grow();
-    input.focus();
+/* The whole transcript again: greeting, the session's history, then what is pending. */
+function redraw(s) {
+  transcript.textContent = '';
+  typing = null;
+  bubbles = {};
+  if (s.greeting) addBot({ text: s.greeting }, false);
+  const msgs = s.messages.filter((m) => m && typeof m === 'object');
+  let last = -1;
+  msgs.forEach((m, i) => { if (m.from === 'bot' || m.from === 'operator') last = i; });
+  msgs.forEach((m, i) => {
+    if (m.from === 'customer') addCustomer(m.id, m.text, false);
+    else if (m.from === 'bot' || m.from === 'operator')
+      addBot(m, i === last && i === msgs.length - 1);
+    else addNote(m.text);
   });
+  chat.pending().forEach((p) => addCustomer(p.id, p.text, true));
+}
 
-  input.addEventListener('keydown', function (e) {
-    /* Enter sends; Shift+Enter is a new line; never while an IME is composing. */
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-      e.preventDefault();
-      if (form.requestSubmit) form.requestSubmit();
-      else form.dispatchEvent(new Event('submit', { cancelable: true }));
-    }
-  });
-  input.addEventListener('input', grow);
+/* ---- the protocol client -------------------------------------------------------------- */
 
-  connect();
+function setStatus(state) {
+  statusEl.textContent = T[state];
+  statusEl.className = 'status' + (state === 'connecting' ? '' : ' ' + state);
+}
+
+function settled(item) {
+  if (item && bubbles[item.id]) bubbles[item.id].classList.remove('pending');
+}
+
+const chat = createChat({
+  url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + wsPath,
+  store: prefs('kefu.'),
+  on: {
+    state: setStatus,
+    session: redraw,
+    waiting: setTyping,
+    reply(f, item) {
+      settled(item);
+      addBot(f, true);
+    },
+    error(f, item) {
+      settled(item);
+      addNote(f.message || 'Error: ' + f.code);
+    },
+  },
+});
+
+/* ---- sending -------------------------------------------------------------------------- */
+
+function send(text) {
+  const p = chat.send(text);
+  if (!p) return;
+  dropQuickReplies();
+  addCustomer(p.id, p.text, true);
+}
+
+function grow() {
+  input.style.height = 'auto';
+  input.style.height = Math.min(input.scrollHeight, 160) + 'px';
+}
+
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  send(input.value);
+  input.value = '';
+  grow();
   input.focus();
-})();
+});
+
+input.addEventListener('keydown', (e) => {
+  /* Enter sends; Shift+Enter is a new line; never while an IME is composing. */
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+    e.preventDefault();
+    form.requestSubmit();
+  }
+});
+input.addEventListener('input', grow);
+
+chat.pending().forEach((p) => addCustomer(p.id, p.text, true));
+chat.connect();
+input.focus();
