@@ -1,0 +1,171 @@
+/* web/console/conversation.js - one open conversation: its header and the take-over
+ * buttons ("Take over", "Hand back to bot", "Resolve"), the transcript (role=log named
+ * "Transcript"), the customer's typing, the operator's "Reply" box, and beside them the
+ * "Summary" region, canned replies and private notes.  Main thread.  Fetched from the API
+ * and fetched again when an /ops frame names this conversation; every change goes through
+ * the API (CSRF-checked), never straight into local state.
+ */
+import { html, useEffect, useRef, useState } from './ui.js';
+import * as cd from './convdata.js';
+import { live } from './live.js';
+import { t, duration } from './i18n.js';
+import { useKeys } from './keys.js';
+import { Transcript } from './transcript.js';
+import { Canned } from './canned.js';
+import { Notes } from './notes.js';
+import { Plain } from './content.js';
+
+const TYPING_SEND_MS = 3000;     /* at most one typing signal per this */
+const TYPING_SHOW_MS = 6000;     /* the customer's indicator fades after this */
+
+/* Whether an /ops frame is about conversation id. */
+function about(f, id) {
+  const c = f.conversation_id != null ? f.conversation_id
+    : f.conversation && typeof f.conversation === 'object' ? f.conversation.id : f.conversation;
+  return c === id || c === String(id);
+}
+
+function Summary({ id, version }) {
+  const [s, setS] = useState(null);
+  useEffect(() => {
+    cd.summary(id).then((r) => setS(r.summary || r)).catch(() => setS(null));
+  }, [id, version]);
+  if (!s) return null;
+  const text = typeof s === 'string' ? s : s.text || '';
+  const ents = Array.isArray(s.entities) ? s.entities : [];
+  return html`<section class="card summary" role="region" aria-labelledby="sum-h">
+    <h2 id="sum-h">${t('summary')}</h2>
+    <${Plain} text=${text} />
+    ${ents.length > 0 && html`<ul class="entities">${ents.map((e) =>
+      html`<li><${Plain} text=${typeof e === 'string' ? e : (e.kind ? e.kind + ': ' : '') + (e.text || e.value || '')} /></li>`)}</ul>`}
+    ${s.mood && html`<p class="muted">${t('mood')}: ${String(s.mood)}</p>`}
+  </section>`;
+}
+
+export function Conversation({ id, me, onChanged }) {
+  const [d, setD] = useState(null);
+  const [err, setErr] = useState('');
+  const [draft, setDraft] = useState('');
+  const [custTyping, setCustTyping] = useState(0);
+  const [version, setVersion] = useState(0);
+  const replyRef = useRef(null);
+  const noteRef = useRef(null);
+  const cannedRef = useRef(null);
+  const lastTyping = useRef(0);
+  const timer = useRef(0);
+
+  async function load() {
+    try {
+      setD(await cd.conversation(id));
+      setErr('');
+    } catch (e) {
+      setErr(e.status === 404 ? t('conv_api_missing') : t('error_code', { code: e.code, message: e.message }));
+    }
+  }
+  useEffect(() => {
+    load();
+    const un = live.subscribe((f) => {
+      if (!about(f, id)) return;
+      if (/typing/.test(f.type || '') && f.from !== 'operator') {
+        setCustTyping(Date.now());
+        return;
+      }
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => { load(); setVersion((v) => v + 1); }, 150);
+    });
+    return () => { un(); clearTimeout(timer.current); };
+  }, [id]);
+  useEffect(() => {
+    if (!custTyping) return undefined;
+    const x = setTimeout(() => setCustTyping(0), TYPING_SHOW_MS);
+    return () => clearTimeout(x);
+  }, [custTyping]);
+
+  const c = d && (d.conversation || d);
+  const mine = c && c.assignee && c.assignee.id === me.operator.id && c.state === 'operator';
+
+  async function act(fn, after) {
+    setErr('');
+    try {
+      await fn(id);
+      await load();
+      onChanged();
+      if (after) after();
+    } catch (e) {
+      setErr(t('error_code', { code: e.code, message: e.message }));
+    }
+  }
+
+  async function send() {
+    const text = draft.trim();
+    if (!text) return;
+    try {
+      await cd.reply(id, text);
+      setDraft('');
+      await load();
+      onChanged();
+    } catch (e) {
+      setErr(t('error_code', { code: e.code, message: e.message }));
+    }
+  }
+
+  function onReplyInput(e) {
+    setDraft(e.target.value);
+    if (Date.now() - lastTyping.current > TYPING_SEND_MS) {
+      lastTyping.current = Date.now();
+      cd.typing(id).catch(() => {});
+    }
+  }
+
+  function insert(body) {
+    setDraft((v) => (v && !/\s$/.test(v) ? v + '\n' : v) + body);
+    setTimeout(() => replyRef.current && replyRef.current.focus(), 0);
+  }
+
+  useKeys({
+    t: () => c && !mine && act(cd.take, () => replyRef.current && replyRef.current.focus()),
+    b: () => mine && act(cd.handBack),
+    e: () => c && c.state !== 'resolved' && act(cd.resolve),
+    r: () => replyRef.current && replyRef.current.focus(),
+    n: () => noteRef.current && noteRef.current.focus(),
+    c: () => cannedRef.current && cannedRef.current.focus(),
+  });
+
+  if (!c) {
+    return html`<section class="conv-view"><p class="error" role="alert">${err}</p>
+      ${!err && html`<p class="muted">${t('loading')}</p>`}</section>`;
+  }
+  const waited = c.state === 'waiting' && c.waiting_since_ms ? Date.now() - c.waiting_since_ms : 0;
+  return html`<div class="conv-view">
+    <section class="conv-main" aria-labelledby="cv-h">
+      <header class="conv-head">
+        <h2 id="cv-h">${t('customer_n', { n: c.id })}</h2>
+        <span class=${'state s-' + c.state}>${t('state_' + c.state)}</span>
+        <span class="muted">${c.lang || ''}${c.channel ? ' · ' + c.channel : ''}
+          ${c.assignee ? ' · ' + t('assigned_to', { name: c.assignee.name || c.assignee.login }) : ''}
+          ${waited ? ' · ' + t('waiting_for', { d: duration(waited) }) : ''}</span>
+        <span class="actions">
+          ${!mine && c.state !== 'resolved' && html`<button type="button" aria-keyshortcuts="t"
+            onClick=${() => act(cd.take, () => replyRef.current && replyRef.current.focus())}>${t('take_over')}</button>`}
+          ${mine && html`<button type="button" aria-keyshortcuts="b" onClick=${() => act(cd.handBack)}>${t('hand_back')}</button>`}
+          ${c.state !== 'resolved' && html`<button type="button" aria-keyshortcuts="e" onClick=${() => act(cd.resolve)}>${t('resolve')}</button>`}
+        </span>
+      </header>
+      <p class="error" role="alert">${err}</p>
+      <${Transcript} messages=${d.messages || []} ratings=${d.ratings || []} />
+      <p class="typing" aria-live="polite">${custTyping ? t('customer_typing') : ''}</p>
+      ${mine ? html`<form class="composer" onSubmit=${(e) => { e.preventDefault(); send(); }}>
+          <textarea ref=${replyRef} rows="3" aria-label=${t('reply')} placeholder=${t('reply_placeholder')}
+            value=${draft} onInput=${onReplyInput} aria-keyshortcuts="r"
+            onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}></textarea>
+          <button type="submit">${t('send_reply')}</button>
+        </form>`
+        : html`<p class="muted hint">${c.state === 'resolved' ? t('resolved_hint') : t('take_over_hint')}</p>`}
+    </section>
+    <aside class="conv-side" aria-label=${t('side_panel')}>
+      <${Summary} id=${id} version=${version} />
+      <${Canned} inputRef=${cannedRef} onInsert=${insert} enabled=${mine} />
+      <${Notes} id=${id} notes=${d.notes || []} inputRef=${noteRef} onAdded=${load} />
+    </aside>
+  </div>`;
+}
