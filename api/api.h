@@ -54,6 +54,12 @@ struct api_response {
 	size_t body_len;
 	char set_cookie[256];        /* the Set-Cookie header's value, "" for none */
 	int retry_after_s;           /* send Retry-After when > 0 */
+	/* A non-JSON answer (an attachment's bytes): content_type is then its type, body
+	 * its bytes (body_len long, not NUL-terminated), disposition the
+	 * Content-Disposition value; the transport adds `Content-Security-Policy: sandbox`.
+	 * Both "" for the usual JSON answer. */
+	char content_type[96];
+	char disposition[200];
 };
 
 /* What api_handle works with: the shared auth state and this thread's store. */

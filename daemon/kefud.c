@@ -16,6 +16,7 @@
 
 #include "bots.h"
 #include "conf.h"
+#include "http_api.h"
 #include "log.h"
 #include "media.h"
 #include "nlu.h"
@@ -94,6 +95,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_pool *pool = NULL;
 	struct kd_media *media = NULL;
 	struct kd_signals *sig = NULL;
+	struct kd_api *api = NULL;
 	char err[2048];
 	int rc;
 
@@ -127,6 +129,10 @@ int kefud_main(int argc, char **argv)
 	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
 	if (!srv)
 		goto fail;
+	api = kd_api_create(&conf, err, sizeof err);   /* /api/v1/ (http_api.c) */
+	if (!api)
+		goto fail;
+	kd_api_attach(api, srv);
 	media = kd_media_create(&conf, err, sizeof err);
 	if (!media)
 		goto fail;
@@ -143,22 +149,26 @@ int kefud_main(int argc, char **argv)
 
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
+	kd_api_stop(api);
 	kd_pool_stop(pool);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_media_destroy(media);
 	kd_server_destroy(srv);
+	kd_api_destroy(api);
 	kd_bots_destroy(bots);
 	LOG_INFO("stopped");
 	return 0;
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
+	kd_api_stop(api);
 	kd_pool_stop(pool);
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);
 	kd_media_destroy(media);
 	kd_server_destroy(srv);
+	kd_api_destroy(api);
 	kd_bots_destroy(bots);
 	return 1;
 }

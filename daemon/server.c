@@ -35,6 +35,7 @@
 
 #include "bots.h"
 #include "clock.h"
+#include "http_api.h"
 #include "log.h"
 #include "people.h"
 #include "store.h"
@@ -711,7 +712,8 @@ static void setup_mounts(struct kd_server *srv)
 		.name = KD_WS_PROTOCOL, .callback = ws_callback,
 		.per_session_data_size = sizeof(struct kd_pss), .rx_buffer_size = 8192,
 	};
-	/* protocols[2] stays zeroed: the terminator */
+	kd_api_setup(srv, &srv->protocols[2]);   /* ops hook: /api/ (http_api.c) */
+	/* protocols[3] stays zeroed: the terminator */
 
 	/* Clients that ask for no subprotocol get kefu.v1 too. */
 	srv->pvo_default.name = "default";

@@ -21,6 +21,7 @@
 #include "pool.h"
 #include "session.h"
 
+struct kd_api;
 struct kd_bots;
 struct store_writer;
 
@@ -37,7 +38,10 @@ struct kd_server {
 	int port;
 	const char *event_loop;              /* "libev" or "poll" */
 	struct lws_http_mount m_healthz, m_metrics, m_files;
-	struct lws_protocols protocols[3];
+	struct lws_protocols protocols[4];
+	/* ops hook (daemon/http_api.c): the /api/ mount and its state */
+	struct lws_http_mount m_api;
+	struct kd_api *api;
 	struct lws_protocol_vhost_options pvo, pvo_default;
 	char iface[256];
 
