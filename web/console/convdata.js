@@ -8,21 +8,49 @@ import { get, post, query, bytes } from './api.js';
 
 /* The inbox filters: id -> the list endpoint's query. */
 export const FILTERS = {
-  waiting: { state: 'waiting' },
-  open: { state: 'open' },
-  resolved: { state: 'resolved' },
-  low_confidence: { flag: 'low_confidence' },
-  thumbs_down: { flag: 'thumbs_down' },
+  waiting: { status: 'waiting' },
+  open: { status: 'open' },
+  resolved: { status: 'resolved' },
+  low_confidence: { low_confidence: 1 },
+  thumbs_down: { thumbs_down: 1 },
 };
+
+/* A conversation as the views use it: state 'resolved' once resolved_ms is set. */
+function conv(c) {
+  return Object.assign({}, c, { state: c.resolved_ms ? 'resolved' : c.state || 'bot' });
+}
+
+/* A transcript entry as the views use it: from, ts, quick_replies, attachments with
+ * their name and the text read from them. */
+function message(m) {
+  const meta = m.meta && typeof m.meta === 'object' ? m.meta : {};
+  return Object.assign({}, m, {
+    from: m.kind || m.from,
+    ts: m.created_ms || m.ts,
+    quick_replies: Array.isArray(meta.quick_replies) ? meta.quick_replies : [],
+    fallback: !!meta.fallback,
+    upload: meta.upload || '',
+    operator: m.operator || meta.operator || null,
+    attachments: (m.attachments || []).map((a) => {
+      const am = a.meta && typeof a.meta === 'object' ? a.meta : {};
+      return Object.assign({}, a, { name: am.name || am.filename || '' });
+    }),
+  });
+}
 
 /* {filter, lang, channel, q} -> {conversations: [...], counts: {waiting, open, ...}} */
 export async function list(f) {
   const q = Object.assign({}, FILTERS[f.filter] || {}, { lang: f.lang, channel: f.channel, q: f.q });
   const r = await get('conversations' + query(q));
-  return { conversations: r.conversations || [], counts: r.counts || {} };
+  return { conversations: (r.conversations || []).map(conv), counts: r.counts || {} };
 }
 
-export const conversation = (id) => get('conversations/' + id);
+/* -> {conversation, messages, notes, ratings, handoffs} */
+export async function conversation(id) {
+  const r = await get('conversations/' + id);
+  return Object.assign({}, r, { conversation: conv(r.conversation),
+    messages: (r.messages || []).map(message), notes: r.notes || [], ratings: r.ratings || [] });
+}
 export const summary = (id) => get('conversations/' + id + '/summary');
 export const take = (id) => post('conversations/' + id + '/take');
 export const handBack = (id) => post('conversations/' + id + '/handback');
@@ -30,6 +58,6 @@ export const resolve = (id) => post('conversations/' + id + '/resolve');
 export const reply = (id, text) => post('conversations/' + id + '/messages', { text });
 export const typing = (id) => post('conversations/' + id + '/typing');
 export const note = (id, text) => post('conversations/' + id + '/notes', { text });
-export const answers = (q) => get('answers' + query({ q, limit: 9 }));
+export const answers = (q) => get('canned' + query({ q, limit: 9 }));
 export const attachment = (id) => bytes('attachments/' + id);
 export const attachmentUrl = (id) => '/api/v1/attachments/' + id;

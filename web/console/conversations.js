@@ -38,7 +38,7 @@ function Item({ c, current, now }) {
       <span class="line1"><span class="who">${customerLabel(c)}</span>
         <span class=${'state s-' + c.state}>${t('state_' + c.state)}</span>
         <time class="when">${when(c.last_ms)}</time></span>
-      <${Plain} cls="preview" text=${c.preview || ''} />
+      <${Plain} cls="preview" text=${c.last_text || ''} />
       <span class="line3">
         ${waitingFor > 0 && html`<span class="wait">${t('waiting_for', { d: duration(waitingFor) })}</span>`}
         ${c.assignee && html`<span class="assignee">${c.assignee.name || c.assignee.login}</span>`}

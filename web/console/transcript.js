@@ -19,14 +19,10 @@ function Attachment({ a }) {
         : html`<a href=${attachmentUrl(a.id)} target="_blank" rel="noopener">
             <img src=${attachmentUrl(a.id)} alt=${a.name || t('picture')} loading="lazy" /></a>`}
       ${a.name && html`<figcaption><${Plain} text=${a.name} /></figcaption>`}
-      ${a.text && html`<div class="read"><span class="muted">${t('read_from_picture')}</span> <${Plain} text=${a.text} /></div>`}
     </figure>`;
   }
   if (a.kind === 'audio') {
-    return html`<div class="voice">
-      <${VoicePlayer} id=${a.id} />
-      ${a.transcript != null && html`<div class="read"><span class="muted">${t('transcript_of_clip')}</span> <${Plain} text=${a.transcript} /></div>`}
-    </div>`;
+    return html`<div class="voice"><${VoicePlayer} id=${a.id} /></div>`;
   }
   return html`<p class="muted">${t('attachment')} ${a.kind}</p>`;
 }
@@ -52,7 +48,10 @@ function Message({ m }) {
   return html`<article class=${'msg ' + from} aria-label=${who}>
     <header><span class="from">${who}</span> <time>${m.ts ? when(m.ts) : ''}</time></header>
     ${atts.map((a) => html`<${Attachment} a=${a} />`)}
-    ${m.text && (from === 'bot' || from === 'operator' ? html`<${Markdown} text=${m.text} />` : html`<${Plain} text=${m.text} />`)}
+    ${m.text && (from === 'bot' || from === 'operator' ? html`<${Markdown} text=${m.text} />`
+      : m.upload ? html`<div class="read"><span class="muted">${t(m.upload === 'audio' ? 'transcript_of_clip' : 'read_from_picture')}</span>
+          <${Plain} text=${m.text} /></div>`
+      : html`<${Plain} text=${m.text} />`)}
     ${from === 'bot' && html`<${BotMeta} m=${m} />`}
   </article>`;
 }
