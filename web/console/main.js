@@ -80,8 +80,8 @@ function Layout({ me, onSignOut, onLang }) {
         <select onChange=${(e) => onLang(e.target.value)} aria-label=${t('language')}>
           ${LANGS.map((l) => html`<option value=${l} selected=${l === currentLang()}>${t('lang_' + l)}</option>`)}
         </select></label>
-      <button type="button" class="help-btn" onClick=${() => setHelp(true)}
-        aria-keyshortcuts="?">${t('shortcuts')}</button>
+      <button type="button" class="help-btn" onClick=${() => setHelp(true)} aria-label=${t('shortcuts')}
+        aria-keyshortcuts="?">?<span class="long"> ${t('shortcuts')}</span></button>
       <button type="button" onClick=${onSignOut}>${t('sign_out')}</button>
     </header>
     <main class="main" id="main">${body}</main>
