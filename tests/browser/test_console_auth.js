@@ -2,7 +2,7 @@
  * a real kefud: a wrong password and an unknown login get the same message; repeated
  * failures are throttled and then lock the account (the lock holds against the right
  * password); an admin signs in, sees every page (Answers, Review, Training, Reports are
- * honest placeholders), adds and disables an operator and reads it in the audit log, and
+ * honest placeholders; "?" lists the keyboard shortcuts and "g o" opens Operators), adds and disables an operator and reads it in the audit log, and
  * signs out (the session is gone on the server); an agent sees no admin links, gets
  * "Only admins" on an admin page's address, and the API refuses the agent's admin calls
  * (403 forbidden) and any state change without the CSRF token (403 csrf_failed).
@@ -69,7 +69,17 @@ run('console-auth', async (t) => {
   }
   await t.shot(page, 'placeholder');
 
-  await nav.getByRole('link', { name: 'Operators' }).click();
+  // keyboard: "?" lists the shortcuts, Esc closes the list, "g o" opens Operators
+  await page.locator('body').focus();
+  await page.keyboard.press('?');
+  const keysDialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await keysDialog.waitFor();
+  check(/Take over/.test(await keysDialog.innerText()), 'shortcut list lacks Take over');
+  await t.shot(page, 'shortcuts');
+  await page.keyboard.press('Escape');
+  await keysDialog.waitFor({ state: 'detached' });
+  await page.keyboard.press('g');
+  await page.keyboard.press('o');
   await page.getByRole('cell', { name: 'carl', exact: true }).waitFor();
   await page.getByRole('textbox', { name: 'Login' }).fill('dave');
   await page.getByRole('textbox', { name: 'Display name' }).fill('Dave <b>New</b>');

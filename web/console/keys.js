@@ -13,6 +13,7 @@ export const SHORTCUTS = [
   ['?', 'key_help'],
   ['g c', 'key_go_conversations'],
   ['g o', 'key_go_operators'],
+  ['g s', 'key_go_settings'],
   ['/', 'key_search'],
   ['j / k', 'key_next_prev'],
   ['Enter', 'key_open'],
