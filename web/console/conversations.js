@@ -17,11 +17,6 @@ import { NotifyPrefs } from './prefs.js';
 
 const REFETCH_MS = 250;
 
-/* A short name for a customer: the conversation's number and channel. */
-export function customerLabel(c) {
-  return t('customer_n', { n: c.id });
-}
-
 function useNow(ms) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -35,7 +30,7 @@ function Item({ c, current, now }) {
   const waitingFor = c.state === 'waiting' && c.waiting_since_ms ? now - c.waiting_since_ms : 0;
   return html`<li class=${'conv ' + c.state + (current ? ' current' : '')}>
     <a href=${'#/conversations/' + c.id} aria-current=${current ? 'true' : null} data-id=${c.id}>
-      <span class="line1"><span class="who">${customerLabel(c)}</span>
+      <span class="line1"><span class="who">${t('customer_n', { n: c.id })}</span>
         <span class=${'state s-' + c.state}>${t('state_' + c.state)}</span>
         <time class="when">${when(c.last_ms)}</time></span>
       <${Plain} cls="preview" text=${c.last_text || ''} />
