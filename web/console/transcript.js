@@ -22,7 +22,8 @@ function Attachment({ a }) {
     </figure>`;
   }
   if (a.kind === 'audio') {
-    return html`<div class="voice"><${VoicePlayer} id=${a.id} /></div>`;
+    return html`<div class="voice"><${VoicePlayer} id=${a.id} />
+      ${a.name && html`<${Plain} cls="inline muted" text=${' ' + a.name} />`}</div>`;
   }
   return html`<p class="muted">${t('attachment')} ${a.kind}</p>`;
 }
