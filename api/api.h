@@ -66,6 +66,8 @@ struct api_response {
 struct api_ctx {
 	struct auth *auth;
 	struct store *st;
+	double low_confidence;       /* a bot reply under this confidence (or a fallback)
+					counts as low-confidence in the inbox; 0: 0.5 */
 };
 
 /* Answers one request into res (always filled: status, JSON body, headers).  The

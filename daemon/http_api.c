@@ -145,6 +145,7 @@ struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t err
 	}
 	for (int i = 0; i < a->n; i++) {
 		a->ctx[i].auth = a->auth;
+		a->ctx[i].low_confidence = conf->threshold;
 		a->ctx[i].st = store_open(conf->db, why, sizeof why);
 		if (!a->ctx[i].st) {
 			snprintf(err, errlen, "API: cannot open %s: %s", conf->db, why);

@@ -13,6 +13,7 @@ ride one keep-alive connection, and kefud stops cleanly afterwards.
 """
 import http.client
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -149,9 +150,55 @@ def run():
     ws = d.ws()
     ws.welcome()
     ws.ask("m1", "I lost my card")
+    ws.ask("m2", "and my wallet was stolen too")
     ws.close()
     st, _ = kt.http_get(d.port, "/healthz")[:2]
     check(st == 200, "healthz: %s", st)
+
+    # the inbox sees the conversation; search finds the customer's words
+    st, j, _ = b.call("GET", "/api/v1/conversations?status=open")
+    check(st == 200 and len(j["conversations"]) == 1, "inbox: %s", j)
+    conv = j["conversations"][0]
+    check(conv["messages"] == 4 and conv["channel"] == "widget" and conv["lang"] == "en",
+          "conversation item: %s", conv)
+    st, j, _ = b.call("GET", "/api/v1/search?q=" + "wallet%20was")
+    check(st == 200 and len(j["hits"]) == 1 and j["hits"][0]["kind"] == "customer",
+          "search: %s", j)
+    st, j, _ = b.call("GET", "/api/v1/conversations/%d" % conv["id"])
+    check(st == 200 and [m["kind"] for m in j["messages"]] ==
+          ["customer", "bot", "customer", "bot"], "transcript: %s", j)
+    check(j["messages"][1]["answer_title"] and j["messages"][1]["confidence"] > 0,
+          "bot reply with its answer and confidence: %s", j["messages"][1])
+
+    # an attachment (written straight into the log as the writer does) comes back with
+    # a safe type, a file name, nosniff and a sandbox CSP; an agent needs to sign in
+    con = sqlite3.connect(d.db)
+    with con:
+        cur = con.execute("INSERT INTO attachments (message_id, kind, mime, sha256, data,"
+                          " created_ms) VALUES (?, 'image', 'text/html', ?, ?, 0)",
+                          (j["messages"][0]["id"], "a" * 64, b"<script>alert(1)</script>"))
+        att = cur.lastrowid
+        cur = con.execute("INSERT INTO attachments (message_id, kind, mime, sha256, data,"
+                          " created_ms) VALUES (?, 'image', 'image/png', ?, ?, 0)",
+                          (j["messages"][0]["id"], "b" * 64, b"\x89PNG\r\n"))
+        png = cur.lastrowid
+    con.close()
+    for aid, ctype, body in ((att, "application/octet-stream", b"<script>alert(1)</script>"),
+                             (png, "image/png", b"\x89PNG\r\n")):
+        b.conn.request("GET", "/api/v1/attachments/%d" % aid,
+                       headers={"Cookie": b.cookie, "Host": "127.0.0.1:%d" % d.port})
+        r = b.conn.getresponse()
+        data = r.read()
+        check(r.status == 200 and data == body, "attachment %d: %s", aid, r.status)
+        check(r.getheader("Content-Type") == ctype, "attachment type: %s",
+              r.getheader("Content-Type"))
+        check("nosniff" in r.getheader("X-Content-Type-Options", ""), "attachment nosniff")
+        csp = [v for k, v in r.getheaders() if k.lower() == "content-security-policy"]
+        check("sandbox" in csp, "attachment CSP sandbox: %s", csp)
+        check(r.getheader("Content-Disposition", "").startswith("inline; filename=\"picture-"),
+              "attachment disposition: %s", r.getheader("Content-Disposition"))
+    st, j, _ = Client(d.port).call("GET", "/api/v1/attachments/%d" % png)
+    check(st == 401, "attachment without a session: %s", st)
     d.stop()
 
 
