@@ -30,7 +30,7 @@ function message(m) {
     quick_replies: Array.isArray(meta.quick_replies) ? meta.quick_replies : [],
     fallback: !!meta.fallback,
     upload: meta.upload || '',
-    operator: m.operator || meta.operator || null,
+    operator: m.operator || (meta.name ? { id: meta.operator_id, name: meta.name } : null),
     attachments: (m.attachments || []).map((a) => {
       const am = a.meta && typeof a.meta === 'object' ? a.meta : {};
       return Object.assign({}, a, { name: am.name || am.filename || '' });
