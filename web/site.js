@@ -1,6 +1,7 @@
 /* web/site.js — the demo help centre's own script: the search box and the topic links
  * open the chat widget and ask it the question, through the widget's public API
- * (window.KefuWidget, docs/widget.md).  Runs after widget.js (both deferred/in order). */
+ * (window.KefuWidget, docs/widget.md).  Runs after widget.js's tag has put the API there;
+ * calls made before the widget's modules have loaded are queued by it. */
 (function () {
   'use strict';
   function ask(q) {

@@ -3,15 +3,35 @@
  * windows-1252) loads widget.js from kefud with data-lang="zh", data-position="left",
  * data-color and data-title; the Chinese labels are intact, it sits on the left in the
  * colour asked for, and chats once kefud's `origins` lists that site.  A site that is
- * not listed gets no connection (kefud refuses the WebSocket, counted in /metrics). */
+ * not listed gets no connection (kefud refuses the WebSocket, counted in /metrics).
+ * The widget is ES modules behind the one classic tag: cross-origin they load only with
+ * kefud's Access-Control-Allow-Origin, and they are decoded as UTF-8 whatever the page.
+ * A page built of web components (/spa) whose app puts the tag inside its own shadow
+ * root, where document.currentScript is null, gets the widget too. */
 const http = require('http');
 const { run } = require('./lib');
+
+ /* /spa: the page is an app in a shadow root that adds the widget's tag there. */
+const spa = () => '<!doctype html><html><head><title>App</title></head><body>' +
+  '<app-root></app-root><script src="/app.js"></script></body></html>';
+const app = (kefudPort) => "customElements.define('app-root', class extends HTMLElement {" +
+  "connectedCallback() { const r = this.attachShadow({ mode: 'open' });" +
+  "r.appendChild(document.createElement('p')).textContent = 'An app in a shadow root';" +
+  "const s = document.createElement('script');" +
+  "s.src = 'http://127.0.0.1:" + kefudPort + "/widget/widget.js';" +
+  "s.dataset.title = 'App help'; r.appendChild(s); } });";
 
 function hostServer(kefudPort) {
   const page = '<!doctype html><html><head><title>Other shop</title></head><body><h1>Other shop</h1>' +
     '<script src="http://127.0.0.1:' + kefudPort + '/widget/widget.js" data-title="Shop help" ' +
     'data-lang="zh" data-position="left" data-color="rebeccapurple"></script></body></html>';
   const srv = http.createServer((req, res) => {
+    if (req.url === '/spa' || req.url === '/app.js') {
+      const js = req.url === '/app.js';
+      res.writeHead(200, { 'Content-Type': js ? 'text/javascript' : 'text/html' });
+      res.end(js ? app(kefudPort) : spa());
+      return;
+    }
     if (req.url !== '/') { res.writeHead(204); res.end(); return; }   // favicon
     res.writeHead(200, { 'Content-Type': 'text/html' });     // no charset on purpose
     res.end(page);
@@ -44,6 +64,16 @@ run('embed', async (t) => {
     check(await page.getByRole('button', { name: '\u53D1\u9001', exact: true }).count() === 1, 'Send label garbled');        // 发送
     check(await page.getByRole('dialog', { name: 'Shop help' }).count() === 1, 'data-title');
     await t.shot(page, 'zh-left-other-site');
+
+    const page3 = await t.page(bc);
+    await page3.goto(origin + '/spa');
+    await page3.evaluate(() => window.KefuWidget.open());    // queued until the modules load
+    await page3.getByRole('dialog', { name: 'App help' }).waitFor();
+    const tb3 = page3.getByRole('textbox', { name: 'Message' });
+    await tb3.fill('I lost my card');
+    await tb3.press('Enter');
+    await page3.locator('kefu-chat .m.bot', { hasText: 'Freeze' }).waitFor();   // same session
+    await t.shot(page3, 'tag-in-a-shadow-root');
 
     const page2 = await t.page(bc);
     await page2.goto('http://127.0.0.1:' + other.address().port + '/');

@@ -4,7 +4,7 @@
  * bodies are the store's Markdown, shown as text here and sent as the operator's words.
  */
 import { html, useEffect, useRef, useState } from './ui.js';
-import { t } from './i18n.js';
+import { t, errorText } from './i18n.js';
 import { answers } from './convdata.js';
 import { useKeys } from './keys.js';
 import { Plain } from './content.js';
@@ -20,7 +20,7 @@ export function Canned({ inputRef, onInsert, enabled }) {
     clearTimeout(timer.current);
     timer.current = setTimeout(() => {
       answers(q).then((r) => { setItems((r.answers || []).slice(0, 9)); setSel(0); setErr(''); })
-        .catch((e) => setErr(e.status === 404 ? t('canned_missing') : t('error_code', { code: e.code, message: e.message })));
+        .catch((e) => setErr(errorText(e, 'canned_missing')));
     }, 150);
     return () => clearTimeout(timer.current);
   }, [q]);
@@ -31,20 +31,24 @@ export function Canned({ inputRef, onInsert, enabled }) {
   useKeys(keys);
 
   function onKey(e) {
-    if (e.key === 'ArrowDown') { e.preventDefault(); setSel((s) => Math.min(items.length - 1, s + 1)); }
-    else if (e.key === 'ArrowUp') { e.preventDefault(); setSel((s) => Math.max(0, s - 1)); }
-    else if (e.key === 'Enter') { e.preventDefault(); pick(sel); }
+    const moves = { ArrowDown: 1, ArrowUp: -1 };
+    if (moves[e.key]) setSel((s) => Math.max(0, Math.min(items.length - 1, s + moves[e.key])));
+    else if (e.key === 'Enter') pick(sel);
+    else return;
+    e.preventDefault();
   }
 
   return html`<section class="card canned" aria-labelledby="cn-h">
     <h2 id="cn-h">${t('canned')}</h2>
-    <input type="search" ref=${inputRef} aria-label=${t('search_answers')} placeholder=${t('search_answers') + ' (c)'}
+    <input type="search" ref=${inputRef} aria-label=${t('search_answers')}
+      placeholder=${t('search_answers') + ' (c)'}
       value=${q} onInput=${(e) => setQ(e.target.value)} onKeyDown=${onKey}
       aria-controls="canned-list" aria-activedescendant=${items.length ? 'canned-' + sel : null} />
     <p class="error" role="alert">${err}</p>
     <ul id="canned-list" role="listbox" aria-label=${t('canned')}>
-      ${items.map((a, i) => html`<li id=${'canned-' + i} role="option" aria-selected=${i === sel ? 'true' : 'false'}
-        class=${i === sel ? 'sel' : ''} onClick=${() => pick(i)}>
+      ${items.map((a, i) => html`<li id=${'canned-' + i} role="option"
+        aria-selected=${i === sel ? 'true' : 'false'} class=${i === sel ? 'sel' : ''}
+        onClick=${() => pick(i)}>
         <kbd>Alt+${i + 1}</kbd> <${Plain} cls="inline title" text=${a.title} /></li>`)}
     </ul>
     ${!enabled && html`<p class="muted">${t('canned_take_first')}</p>`}

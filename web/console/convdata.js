@@ -6,6 +6,9 @@
  */
 import { get, post, query, bytes } from './api.js';
 
+/* How an operator is named: display name, else login. */
+export const nameOf = (o) => (o && (o.name || o.login)) || '';
+
 /* The inbox filters: id -> the list endpoint's query. */
 export const FILTERS = {
   waiting: { status: 'waiting' },
@@ -40,7 +43,8 @@ function message(m) {
 
 /* {filter, lang, channel, q} -> {conversations: [...], counts: {waiting, open, ...}} */
 export async function list(f) {
-  const q = Object.assign({}, FILTERS[f.filter] || {}, { lang: f.lang, channel: f.channel, q: f.q });
+  const q = Object.assign({}, FILTERS[f.filter] || {},
+    { lang: f.lang, channel: f.channel, q: f.q });
   const r = await get('conversations' + query(q));
   return { conversations: (r.conversations || []).map(conv), counts: r.counts || {} };
 }

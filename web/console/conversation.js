@@ -8,7 +8,7 @@
 import { html, useEffect, useRef, useState } from './ui.js';
 import * as cd from './convdata.js';
 import { live } from './live.js';
-import { t, duration } from './i18n.js';
+import { t, duration, errorText } from './i18n.js';
 import { useKeys } from './keys.js';
 import { Transcript } from './transcript.js';
 import { Canned } from './canned.js';
@@ -25,6 +25,12 @@ function about(f, id) {
   return c === id || c === String(id);
 }
 
+/* An entity of the summary as one line: "kind: text". */
+function entityText(e) {
+  if (typeof e === 'string') return e;
+  return (e.kind ? e.kind + ': ' : '') + (e.text || e.value || '');
+}
+
 function Summary({ id, version }) {
   const [s, setS] = useState(null);
   useEffect(() => {
@@ -37,7 +43,7 @@ function Summary({ id, version }) {
     <h2 id="sum-h">${t('summary')}</h2>
     <${Plain} text=${text} />
     ${ents.length > 0 && html`<ul class="entities">${ents.map((e) =>
-      html`<li><${Plain} text=${typeof e === 'string' ? e : (e.kind ? e.kind + ': ' : '') + (e.text || e.value || '')} /></li>`)}</ul>`}
+      html`<li><${Plain} text=${entityText(e)} /></li>`)}</ul>`}
     ${s.mood && html`<p class="muted">${t('mood')}: ${String(s.mood)}</p>`}
   </section>`;
 }
@@ -59,7 +65,7 @@ export function Conversation({ id, me, onChanged }) {
       setD(await cd.conversation(id));
       setErr('');
     } catch (e) {
-      setErr(e.status === 404 ? t('conv_api_missing') : t('error_code', { code: e.code, message: e.message }));
+      setErr(errorText(e, 'conv_api_missing'));
     }
   }
   useEffect(() => {
@@ -92,7 +98,7 @@ export function Conversation({ id, me, onChanged }) {
       onChanged();
       if (after) after();
     } catch (e) {
-      setErr(t('error_code', { code: e.code, message: e.message }));
+      setErr(errorText(e));
     }
   }
 
@@ -105,7 +111,7 @@ export function Conversation({ id, me, onChanged }) {
       await load();
       onChanged();
     } catch (e) {
-      setErr(t('error_code', { code: e.code, message: e.message }));
+      setErr(errorText(e));
     }
   }
 
@@ -117,13 +123,23 @@ export function Conversation({ id, me, onChanged }) {
     }
   }
 
+  function takeOver() {
+    act(cd.take, () => replyRef.current && replyRef.current.focus());
+  }
+
+  function onReplyKey(e) {
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
+    e.preventDefault();
+    send();
+  }
+
   function insert(body) {
     setDraft((v) => (v && !/\s$/.test(v) ? v + '\n' : v) + body);
     setTimeout(() => replyRef.current && replyRef.current.focus(), 0);
   }
 
   useKeys({
-    t: () => c && !mine && act(cd.take, () => replyRef.current && replyRef.current.focus()),
+    t: () => c && !mine && takeOver(),
     b: () => mine && act(cd.handBack),
     e: () => c && c.state !== 'resolved' && act(cd.resolve),
     r: () => replyRef.current && replyRef.current.focus(),
@@ -142,25 +158,28 @@ export function Conversation({ id, me, onChanged }) {
         <h2 id="cv-h">${t('customer_n', { n: c.id })}</h2>
         <span class=${'state s-' + c.state}>${t('state_' + c.state)}</span>
         <span class="muted">${c.lang || ''}${c.channel ? ' · ' + c.channel : ''}
-          ${c.assignee ? ' · ' + t('assigned_to', { name: c.assignee.name || c.assignee.login }) : ''}
+          ${c.assignee ? ' · ' + t('assigned_to', { name: cd.nameOf(c.assignee) }) : ''}
           ${waited ? ' · ' + t('waiting_for', { d: duration(waited) }) : ''}</span>
         <span class="actions">
           ${!mine && c.state !== 'resolved' && html`<button type="button" aria-keyshortcuts="t"
-            onClick=${() => act(cd.take, () => replyRef.current && replyRef.current.focus())}>${t('take_over')}</button>`}
-          ${mine && html`<button type="button" aria-keyshortcuts="b" onClick=${() => act(cd.handBack)}>${t('hand_back')}</button>`}
-          ${c.state !== 'resolved' && html`<button type="button" aria-keyshortcuts="e" onClick=${() => act(cd.resolve)}>${t('resolve')}</button>`}
+            onClick=${takeOver}>${t('take_over')}</button>`}
+          ${mine && html`<button type="button" aria-keyshortcuts="b"
+            onClick=${() => act(cd.handBack)}>${t('hand_back')}</button>`}
+          ${c.state !== 'resolved' && html`<button type="button" aria-keyshortcuts="e"
+            onClick=${() => act(cd.resolve)}>${t('resolve')}</button>`}
         </span>
       </header>
       <p class="error" role="alert">${err}</p>
       <${Transcript} messages=${d.messages || []} ratings=${d.ratings || []} />
       <p class="typing" aria-live="polite">${custTyping ? t('customer_typing') : ''}</p>
       ${mine ? html`<form class="composer" onSubmit=${(e) => { e.preventDefault(); send(); }}>
-          <textarea ref=${replyRef} rows="3" aria-label=${t('reply')} placeholder=${t('reply_placeholder')}
-            value=${draft} onInput=${onReplyInput} aria-keyshortcuts="r"
-            onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}></textarea>
+          <textarea ref=${replyRef} rows="3" aria-label=${t('reply')} aria-keyshortcuts="r"
+            placeholder=${t('reply_placeholder')} value=${draft} onInput=${onReplyInput}
+            onKeyDown=${onReplyKey}></textarea>
           <button type="submit">${t('send_reply')}</button>
         </form>`
-        : html`<p class="muted hint">${c.state === 'resolved' ? t('resolved_hint') : t('take_over_hint')}</p>`}
+        : html`<p class="muted hint">${t(c.state === 'resolved' ? 'resolved_hint'
+          : 'take_over_hint')}</p>`}
     </section>
     <aside class="conv-side" aria-label=${t('side_panel')}>
       <${Summary} id=${id} version=${version} />

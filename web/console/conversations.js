@@ -6,9 +6,9 @@
  * the conversations waiting for a person.
  */
 import { html, useEffect, useRef, useState } from './ui.js';
-import { list, FILTERS } from './convdata.js';
+import { list, FILTERS, nameOf } from './convdata.js';
 import { live } from './live.js';
-import { t, duration, when } from './i18n.js';
+import { t, duration, when, errorText } from './i18n.js';
 import { setWaiting } from './notify.js';
 import { useKeys } from './keys.js';
 import { Plain } from './content.js';
@@ -35,10 +35,11 @@ function Item({ c, current, now }) {
         <time class="when">${when(c.last_ms)}</time></span>
       <${Plain} cls="preview" text=${c.last_text || ''} />
       <span class="line3">
-        ${waitingFor > 0 && html`<span class="wait">${t('waiting_for', { d: duration(waitingFor) })}</span>`}
-        ${c.assignee && html`<span class="assignee">${c.assignee.name || c.assignee.login}</span>`}
-        <span class="tags">${c.lang}${c.channel ? ' · ' + c.channel : ''}
-          ${c.low_confidence ? ' · ' + t('flag_low') : ''}${c.thumbs_down ? ' · ' + t('flag_down') : ''}</span>
+        ${waitingFor > 0 &&
+          html`<span class="wait">${t('waiting_for', { d: duration(waitingFor) })}</span>`}
+        ${c.assignee && html`<span class="assignee">${nameOf(c.assignee)}</span>`}
+        <span class="tags">${[c.lang, c.channel, c.low_confidence ? t('flag_low') : '',
+          c.thumbs_down ? t('flag_down') : ''].filter(Boolean).join(' · ')}</span>
       </span>
     </a>
   </li>`;
@@ -62,7 +63,7 @@ export function Conversations({ me, rest }) {
       setErr('');
       setWaiting(d.counts.waiting || 0);
     } catch (e) {
-      setErr(e.status === 404 ? t('conv_api_missing') : t('error_code', { code: e.code, message: e.message }));
+      setErr(errorText(e, 'conv_api_missing'));
     }
   }
   const fRef = useRef(f);
@@ -89,6 +90,15 @@ export function Conversations({ me, rest }) {
   useKeys({ '/': () => search.current.focus(), j: () => step(1), k: () => step(-1) });
 
   const set = (k, v) => setF(Object.assign({}, f, { [k]: v }));
+  const onSearch = (e) => {
+    e.preventDefault();
+    set('q', search.current.value.trim());
+  };
+  const clearSearch = () => {
+    search.current.value = '';
+    set('q', '');
+  };
+  const items = (data && data.conversations) || [];
   const counts = (data && data.counts) || {};
   return html`<div class="inbox">
     <section class="inbox-list" aria-labelledby="inbox-h">
@@ -96,7 +106,7 @@ export function Conversations({ me, rest }) {
         <h1 id="inbox-h">${t('nav_conversations')}</h1>
         <span class=${'live ' + liveState} role="status">${t('live_' + liveState)}</span>
       </div>
-      <form class="search" role="search" onSubmit=${(e) => { e.preventDefault(); set('q', search.current.value.trim()); }}>
+      <form class="search" role="search" onSubmit=${onSearch}>
         <input type="search" ref=${search} aria-label=${t('search_messages')}
           placeholder=${t('search_messages') + ' (/)'} />
       </form>
@@ -105,24 +115,30 @@ export function Conversations({ me, rest }) {
           aria-pressed=${f.filter === k ? 'true' : 'false'}
           onClick=${() => set('filter', f.filter === k ? '' : k)}>${t('filter_' + k)}
           ${counts[k] != null && html` <span class="count">${counts[k]}</span>`}</button>`)}
-        <select aria-label=${t('language')} value=${f.lang} onChange=${(e) => set('lang', e.target.value)}>
-          <option value="">${t('all_languages')}</option><option value="en">English</option><option value="zh">中文</option>
+        <select aria-label=${t('language')} value=${f.lang}
+          onChange=${(e) => set('lang', e.target.value)}>
+          <option value="">${t('all_languages')}</option>
+          <option value="en">${t('lang_en')}</option><option value="zh">${t('lang_zh')}</option>
         </select>
-        <select aria-label=${t('channel')} value=${f.channel} onChange=${(e) => set('channel', e.target.value)}>
-          <option value="">${t('all_channels')}</option><option value="widget">${t('channel_widget')}</option>
+        <select aria-label=${t('channel')} value=${f.channel}
+          onChange=${(e) => set('channel', e.target.value)}>
+          <option value="">${t('all_channels')}</option>
+          <option value="widget">${t('channel_widget')}</option>
           <option value="voice">${t('channel_voice')}</option>
         </select>
       </div>
       ${f.q && html`<p class="muted">${t('search_results', { q: f.q })}
-        <button type="button" class="link" onClick=${() => { search.current.value = ''; set('q', ''); }}>${t('clear')}</button></p>`}
+        <button type="button" class="link" onClick=${clearSearch}>${t('clear')}</button></p>`}
       <p class="error" role="alert">${err}</p>
       <ul class="convs" aria-label=${t('nav_conversations')} ref=${listRef}>
-        ${data && data.conversations.map((c) => html`<${Item} key=${c.id} c=${c} current=${c.id === openId} now=${now} />`)}
+        ${items.map((c) => html`<${Item} key=${c.id} c=${c} current=${c.id === openId}
+          now=${now} />`)}
       </ul>
-      ${data && !data.conversations.length && html`<p class="muted empty">${t('no_conversations')}</p>`}
+      ${data && !items.length && html`<p class="muted empty">${t('no_conversations')}</p>`}
       <${NotifyPrefs} />
     </section>
-    ${openId ? html`<${Conversation} key=${openId} id=${openId} me=${me} onChanged=${() => load()} />`
+    ${openId ? html`<${Conversation} key=${openId} id=${openId} me=${me}
+        onChanged=${() => load()} />`
       : html`<section class="conv-empty"><p class="muted">${t('pick_conversation')}</p></section>`}
   </div>`;
 }

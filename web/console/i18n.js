@@ -41,6 +41,13 @@ export function t(key, vars) {
   return s;
 }
 
+/* The message of an ApiError: missingKey's string for a 404 when given (a route this kefud
+ * does not serve), else the code and the server's message. */
+export function errorText(e, missingKey) {
+  if (e.status === 404 && missingKey) return t(missingKey);
+  return t('error_code', { code: e.code, message: e.message });
+}
+
 /* "3 min", "2 h 5 min", "4 s" for a duration in ms (words from the table). */
 export function duration(ms) {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -91,11 +91,16 @@ export function installKeys(app) {
 export function Shortcuts({ onClose }) {
   const ref = useRef(null);
   useEffect(() => { ref.current.focus(); }, []);
-  return html`<div class="overlay" onClick=${(e) => { if (e.target === e.currentTarget) onClose(); }}>
-    <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="ks-h" tabindex="-1" ref=${ref}>
+  const outside = (e) => {
+    if (e.target === e.currentTarget) onClose();
+  };
+  return html`<div class="overlay" onClick=${outside}>
+    <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="ks-h"
+      tabindex="-1" ref=${ref}>
       <h2 id="ks-h">${t('shortcuts')}</h2>
       <table class="keys">
-        <tbody>${SHORTCUTS.map(([k, d]) => html`<tr><td><kbd>${k}</kbd></td><td>${t(d)}</td></tr>`)}</tbody>
+        <tbody>${SHORTCUTS.map(([k, d]) =>
+          html`<tr><td><kbd>${k}</kbd></td><td>${t(d)}</td></tr>`)}</tbody>
       </table>
       <button type="button" onClick=${onClose}>${t('close')}</button>
     </section>

@@ -34,7 +34,13 @@ export const live = {
       ping: 25000,
       pingFrame: { type: 'ping' },
       onConnecting: () => setState('connecting'),
-      onFrame: (f) => { if (state !== 'online') { sock.settled(); setState('online'); } onFrame(f); },
+      onFrame(f) {
+        if (state !== 'online') {
+          sock.settled();
+          setState('online');
+        }
+        onFrame(f);
+      },
       onClose: () => setState('offline'),
     });
     sock.connect();

@@ -62,7 +62,8 @@ function Layout({ me, onSignOut, onLang }) {
   const [help, setHelp] = useState(false);
   const admin = me.operator.role === 'admin';
   const page = PAGES.find((p) => p.id === name) || PAGES[0];
-  useEffect(() => installKeys({ help: () => setHelp((v) => !v), closeHelp: () => setHelp(false) }), []);
+  useEffect(() => installKeys({ help: () => setHelp((v) => !v),
+    closeHelp: () => setHelp(false) }), []);
   let body;
   if (page.admin && !admin) body = html`<${Forbidden} page=${page} />`;
   else if (!page.view) body = html`<${NotBuilt} page=${page} />`;
@@ -78,10 +79,12 @@ function Layout({ me, onSignOut, onLang }) {
         <span class="role">${t('role_' + me.operator.role)}</span></span>
       <label class="lang"><span class="visually-hidden">${t('language')}</span>
         <select onChange=${(e) => onLang(e.target.value)} aria-label=${t('language')}>
-          ${LANGS.map((l) => html`<option value=${l} selected=${l === currentLang()}>${t('lang_' + l)}</option>`)}
+          ${LANGS.map((l) => html`<option value=${l}
+            selected=${l === currentLang()}>${t('lang_' + l)}</option>`)}
         </select></label>
-      <button type="button" class="help-btn" onClick=${() => setHelp(true)} aria-label=${t('shortcuts')}
-        aria-keyshortcuts="?">?<span class="long"> ${t('shortcuts')}</span></button>
+      <button type="button" class="help-btn" onClick=${() => setHelp(true)}
+        aria-label=${t('shortcuts')} aria-keyshortcuts="?">
+        ?<span class="long"> ${t('shortcuts')}</span></button>
       <button type="button" onClick=${onSignOut}>${t('sign_out')}</button>
     </header>
     <main class="main" id="main">${body}</main>

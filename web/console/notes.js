@@ -3,8 +3,8 @@
  * shown as plain text.
  */
 import { html, useState } from './ui.js';
-import { t, when } from './i18n.js';
-import { note } from './convdata.js';
+import { t, when, errorText } from './i18n.js';
+import { note, nameOf } from './convdata.js';
 import { Plain } from './content.js';
 
 export function Notes({ id, notes, inputRef, onAdded }) {
@@ -18,16 +18,17 @@ export function Notes({ id, notes, inputRef, onAdded }) {
       setText('');
       onAdded();
     } catch (x) {
-      setErr(t('error_code', { code: x.code, message: x.message }));
+      setErr(errorText(x));
     }
   }
   return html`<section class="card notes" aria-labelledby="nt-h">
     <h2 id="nt-h">${t('notes')}</h2>
     <ul class="note-list">${notes.map((n) => html`<li>
-      <span class="muted">${(n.operator && (n.operator.name || n.operator.login)) || ''} ${n.ts || n.created_ms ? when(n.ts || n.created_ms) : ''}</span>
+      <span class="muted">${nameOf(n.operator)} ${n.created_ms ? when(n.created_ms) : ''}</span>
       <${Plain} text=${n.text} /></li>`)}</ul>
     <form onSubmit=${add}>
-      <textarea ref=${inputRef} rows="2" aria-label=${t('note')} placeholder=${t('note_placeholder')}
+      <textarea ref=${inputRef} rows="2" aria-label=${t('note')}
+        placeholder=${t('note_placeholder')}
         value=${text} onInput=${(e) => setText(e.target.value)}></textarea>
       <p class="error" role="alert">${err}</p>
       <button type="submit" class="small">${t('add_note')}</button>

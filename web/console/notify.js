@@ -51,7 +51,8 @@ export function beep() {
   return true;
 }
 
-export const notifyPermission = () => (window.Notification ? Notification.permission : 'unsupported');
+export const notifyPermission = () =>
+  (window.Notification ? Notification.permission : 'unsupported');
 
 export async function askNotifyPermission() {
   if (!window.Notification) return 'unsupported';
@@ -63,7 +64,8 @@ export function handoffArrived(f) {
   beep();
   if (notifyPermission() === 'granted' && document.visibilityState !== 'visible') {
     try {
-      const n = new Notification(t('notify_handoff'), { body: t('notify_handoff_body'), tag: 'kefu-handoff' });
+      const n = new Notification(t('notify_handoff'),
+        { body: t('notify_handoff_body'), tag: 'kefu-handoff' });
       n.onclick = () => { window.focus(); location.hash = '#/conversations'; n.close(); };
     } catch (e) { /* some platforms allow Notification only from a service worker */ }
   }

@@ -6,12 +6,12 @@
  */
 import { html, useEffect, useState } from './ui.js';
 import { get, post } from './api.js';
-import { t, when } from './i18n.js';
+import { t, when, errorText as apiErrorText } from './i18n.js';
 
 function errorText(e) {
   const known = ['login_taken', 'invalid_value', 'password_too_short', 'password_too_long',
     'forbidden', 'cannot_disable_self'];
-  return known.includes(e.code) ? t('err_' + e.code) : t('error_code', { code: e.code, message: e.message });
+  return known.includes(e.code) ? t('err_' + e.code) : apiErrorText(e);
 }
 
 function AddForm({ onAdded }) {
@@ -42,9 +42,10 @@ function AddForm({ onAdded }) {
     <div class="row">
       <label>${t('op_login')}<input required autocomplete="off" spellcheck="false"
         value=${f.login} onInput=${set('login')} /></label>
-      <label>${t('op_name')}<input autocomplete="off" value=${f.name} onInput=${set('name')} /></label>
-      <label>${t('op_password')}<input type="password" required minlength="12" autocomplete="new-password"
-        value=${f.password} onInput=${set('password')} /></label>
+      <label>${t('op_name')}<input autocomplete="off" value=${f.name}
+        onInput=${set('name')} /></label>
+      <label>${t('op_password')}<input type="password" required minlength="12"
+        autocomplete="new-password" value=${f.password} onInput=${set('password')} /></label>
       <label>${t('op_role')}<select value=${f.role} onChange=${set('role')}>
         <option value="agent">${t('role_agent')}</option>
         <option value="admin">${t('role_admin')}</option>
@@ -86,13 +87,15 @@ export function Operators({ me }) {
     <p class="note" role="status">${note}</p>
     ${ops && html`<table class="grid" aria-labelledby="ops-h">
       <thead><tr><th>${t('op_login')}</th><th>${t('op_name')}</th><th>${t('op_role')}</th>
-        <th>${t('op_state')}</th><th>${t('op_last_login')}</th><th><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
+        <th>${t('op_state')}</th><th>${t('op_last_login')}</th>
+        <th><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${ops.map((o) => html`<tr key=${o.id}>
         <td>${o.login}</td><td>${o.name}</td><td>${t('role_' + o.role)}</td>
         <td>${o.disabled ? t('op_is_disabled') : t('op_is_active')}</td>
         <td>${o.last_login_ms ? when(o.last_login_ms) : t('never')}</td>
-        <td>${!o.disabled && o.id !== me.operator.id && html`<button type="button" class="small"
-          aria-label=${t('op_disable_named', { login: o.login })} onClick=${() => disable(o)}>${t('op_disable')}</button>`}</td>
+        <td>${!o.disabled && o.id !== me.operator.id && html`<button type="button"
+          class="small" aria-label=${t('op_disable_named', { login: o.login })}
+          onClick=${() => disable(o)}>${t('op_disable')}</button>`}</td>
       </tr>`)}</tbody>
     </table>`}
     <${AddForm} onAdded=${(o) => { setNote(t('op_added_note', { login: o.login })); load(); }} />

@@ -9,9 +9,14 @@ import { soundOn, setSound, beep, notifyPermission, askNotifyPermission } from '
 export function NotifyPrefs() {
   const [sound, setS] = useState(soundOn());
   const [perm, setPerm] = useState(notifyPermission());
+  const toggle = (on) => {
+    setSound(on);
+    setS(on);
+    if (on) beep();
+  };
   return html`<div class="prefs" role="group" aria-label=${t('notifications')}>
     <label class="check"><input type="checkbox" checked=${sound}
-      onChange=${(e) => { setSound(e.target.checked); setS(e.target.checked); if (e.target.checked) beep(); }} />
+      onChange=${(e) => toggle(e.target.checked)} />
       ${t('sound')}</label>
     ${perm === 'default' && html`<button type="button" class="small"
       onClick=${async () => setPerm(await askNotifyPermission())}>${t('notify_enable')}</button>`}

@@ -7,5 +7,5 @@ import { h, render, Fragment } from './vendor/preact.js';
 import htm from './vendor/htm.js';
 
 export { render, Fragment };
-export { useState, useEffect, useLayoutEffect, useRef, useMemo, useCallback } from './vendor/hooks.js';
+export { useState, useEffect, useLayoutEffect, useRef } from './vendor/hooks.js';
 export const html = htm.bind(h);

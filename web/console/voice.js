@@ -40,7 +40,8 @@ export function VoicePlayer({ id }) {
   }
 
   return html`<span class="player">
-    <button type="button" class="small" onClick=${toggle} aria-pressed=${state === 'playing' ? 'true' : 'false'}>
+    <button type="button" class="small" onClick=${toggle}
+      aria-pressed=${state === 'playing' ? 'true' : 'false'}>
       ${state === 'playing' ? t('voice_stop') : t('voice_play')}</button>
     ${secs > 0 && html`<span class="muted">${secs.toFixed(1)} s</span>`}
     ${state === 'loading' && html`<span class="muted">${t('loading')}</span>`}
