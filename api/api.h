@@ -68,6 +68,12 @@ struct api_ctx {
 	struct store *st;
 	double low_confidence;       /* a bot reply under this confidence (or a fallback)
 					counts as low-confidence in the inbox; 0: 0.5 */
+	/* Told after a take-over change committed (assigned, released, an operator's
+	 * message): event_json is one JSON object (docs/protocol.md "The operator
+	 * channel"), valid during the call.  kefud posts it to the service thread, which
+	 * tells the customer and the operators.  May be NULL (tests, tools). */
+	void (*notify)(void *arg, const char *event_json);
+	void *notify_arg;
 };
 
 /* Answers one request into res (always filled: status, JSON body, headers).  The

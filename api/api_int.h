@@ -83,5 +83,10 @@ int api_h_search(struct api_call *c);
 int api_h_note_add(struct api_call *c);
 int api_h_canned(struct api_call *c);
 int api_h_attachment(struct api_call *c);
+/* api/takeover.c: live take-over */
+int api_h_take(struct api_call *c);
+int api_h_handback(struct api_call *c);
+int api_h_resolve(struct api_call *c);
+int api_h_send(struct api_call *c);
 
 #endif

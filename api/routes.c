@@ -277,6 +277,15 @@ static const struct api_route routes[] = {
 	  "answers of the answer store whose title or body holds the words (?q=...)" },
 	{ "GET", "/api/v1/attachments/{id}", AUTH_ROLE_AGENT, NULL, api_h_attachment,
 	  "the bytes of a customer's voice clip or picture" },
+	/* live take-over (api/takeover.c) */
+	{ "POST", "/api/v1/conversations/{id}/take", AUTH_ROLE_AGENT, NULL, api_h_take,
+	  "take the conversation over: the bot stops answering it" },
+	{ "POST", "/api/v1/conversations/{id}/messages", AUTH_ROLE_AGENT, note_fields,
+	  api_h_send, "send the customer a message (takes an unassigned conversation over)" },
+	{ "POST", "/api/v1/conversations/{id}/handback", AUTH_ROLE_AGENT, NULL, api_h_handback,
+	  "hand the conversation back to the bot" },
+	{ "POST", "/api/v1/conversations/{id}/resolve", AUTH_ROLE_AGENT, NULL, api_h_resolve,
+	  "resolve the conversation (and hand it back to the bot)" },
 };
 
 const struct api_route *api_routes(size_t *n_out)

@@ -164,6 +164,7 @@ struct sample {
 
 static char victim_path[64];
 static char conv_path[64], notes_path[80], attachment_path[64];   /* the inbox fixture */
+static char take_path[80], send_path[80], handback_path[80], resolve_path[80];
 
 static const struct sample *sample_for(const struct api_route *r)
 {
@@ -184,6 +185,11 @@ static const struct sample *sample_for(const struct api_route *r)
 		{ "GET", "/api/v1/search", NULL, NULL, 200, "q=stolen" },
 		{ "GET", "/api/v1/canned", NULL, NULL, 200, "q=card" },
 		{ "GET", "/api/v1/attachments/{id}", attachment_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/take", take_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/messages", send_path,
+		  "{\"text\":\"Hello, I am looking at it\"}", 201, NULL },
+		{ "POST", "/api/v1/conversations/{id}/handback", handback_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/resolve", resolve_path, NULL, 200, NULL },
 	};
 	/* each call of the operator-adding route adds a new login */
 	snprintf(uniq, sizeof uniq, "{\"login\":\"walker%d\",\"password\":\"%s\","
@@ -311,6 +317,10 @@ static void inbox_fixture(void)
 			       "en", NULL, &ans) == 0);
 	snprintf(conv_path, sizeof conv_path, "/api/v1/conversations/%lld", (long long)fixture_sid);
 	snprintf(notes_path, sizeof notes_path, "%s/notes", conv_path);
+	snprintf(take_path, sizeof take_path, "%s/take", conv_path);
+	snprintf(send_path, sizeof send_path, "%s/messages", conv_path);
+	snprintf(handback_path, sizeof handback_path, "%s/handback", conv_path);
+	snprintf(resolve_path, sizeof resolve_path, "%s/resolve", conv_path);
 	snprintf(attachment_path, sizeof attachment_path, "/api/v1/attachments/%lld",
 		 (long long)att);
 }
@@ -402,7 +412,6 @@ static void test_inbox(const struct who *agent)
 	CHECK(json_real_value(json_object_get(json_array_get(msgs, 1), "confidence")) > 0.19);
 	CHECK(json_array_size(json_object_get(json_object_get(json_array_get(msgs, 1), "meta"),
 					      "quick_replies")) == 1);
-	CHECK(json_array_size(json_object_get(r.body, "notes")) >= 1);
 	result_clear(&r);
 	r = call("GET", "/api/v1/conversations/999999", NULL, NULL, agent);
 	CHECK(r.status == 404 && !strcmp(r.code, "not_found"));
@@ -423,6 +432,67 @@ static void test_inbox(const struct who *agent)
 	CHECK(strstr(json_string_value(json_object_get(json_array_get(json_object_get(r.body,
 		"answers"), 0), "body")), "Freeze"));
 	result_clear(&r);
+}
+
+/* ---- take-over ------------------------------------------------------------------------------ */
+
+static char events[8192];   /* the types of the events told, space-separated */
+
+static void on_notify(void *arg, const char *ev)
+{
+	json_t *j = json_loads(ev, 0, NULL);
+	size_t n = strlen(events);
+
+	(void)arg;
+	CHECK(j != NULL);
+	snprintf(events + n, sizeof events - n, "%s ", json_string_value(json_object_get(j, "type")));
+	json_decref(j);
+}
+
+static void test_takeover(const struct who *agent)
+{
+	struct result r;
+	json_t *msgs, *last;
+	char path[96];
+	int n_hist = 0;
+
+	/* the route walk took over, sent, handed back and resolved: each was told */
+	CHECK(strstr(events, "assigned message") != NULL);
+	CHECK(strstr(events, "released") != NULL);
+	CHECK(count_of(agent, "/api/v1/conversations", "status=resolved", "conversations") == 1);
+	/* the operator's messages are in the transcript with their name */
+	r = call("GET", conv_path, NULL, NULL, agent);
+	msgs = json_object_get(r.body, "messages");
+	last = json_array_get(msgs, json_array_size(msgs) - 1);
+	CHECK(!strcmp(json_string_value(json_object_get(last, "kind")), "operator"));
+	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(last, "meta"), "name")), "Bob"));
+	CHECK(json_array_size(json_object_get(r.body, "notes")) >= 1);
+	result_clear(&r);
+	/* ... and in the customer's history (notes are not) */
+	CHECK(store_history(ctx.st, fixture_sid, 0, history_cb, &n_hist) == 0);
+	CHECK(n_hist == (int)q_int("SELECT count(*) FROM messages"));
+	CHECK(q_int("SELECT count(*) FROM notes") >= 1);
+
+	/* a message takes an unassigned conversation over; one to a colleague's stays
+	 * theirs; hand back clears the assignee */
+	snprintf(path, sizeof path, "%s/messages", conv_path);
+	events[0] = '\0';
+	r = call("POST", path, NULL, "{\"text\":\"hi\"}", agent);
+	CHECK(r.status == 201 && !strcmp(events, "assigned message "));
+	result_clear(&r);
+	CHECK(q_int("SELECT state = 'operator' AND operator_id IS NOT NULL AND resolved_ms IS NULL"
+		    " FROM sessions") == 1);
+	r = call("POST", path, NULL, "{\"text\":\"\"}", agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "invalid_value"));
+	result_clear(&r);
+	r = call("POST", "/api/v1/conversations/999999/take", NULL, NULL, agent);
+	CHECK(r.status == 404);
+	result_clear(&r);
+	snprintf(path, sizeof path, "%s/handback", conv_path);
+	r = call("POST", path, NULL, NULL, agent);
+	CHECK(r.status == 200);
+	result_clear(&r);
+	CHECK(q_int("SELECT state = 'bot' AND operator_id IS NULL FROM sessions") == 1);
 }
 
 /* ---- the rest ------------------------------------------------------------------------------ */
@@ -679,11 +749,13 @@ int main(void)
 	CHECK(fromconf.idle_s == 300);
 
 	inbox_fixture();
-	walk_routes(&agent_tok, &admin_tok);
+	ctx.notify = on_notify;
 	{
 		struct who agent;
 		CHECK(sign_in("bob", PW, &agent) == 200);
 		test_inbox(&agent);
+		walk_routes(&agent_tok, &admin_tok);
+		test_takeover(&agent);
 	}
 	test_login_cookie();
 	test_login_errors();

@@ -281,3 +281,117 @@ int store_note_add(struct store *st, int64_t sid, int64_t operator_id, const cha
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* ---- take-over: the assignee of a session ----------------------------------------------- */
+
+/* Runs one write statement with up to three integer parameters (0 = unbound past n);
+ * *changes (may be NULL) gets the rows changed. */
+static int write3(struct store *st, const char *sql, int n, int64_t a, int64_t b, int64_t c,
+		  int *changes)
+{
+	sqlite3_stmt *s = prep(st, sql);
+	int64_t v[3] = { a, b, c };
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(s, i + 1, v[i]);
+	rc = sqlite3_step(s);
+	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "changing a session's assignee");
+	if (rc == 0 && changes)
+		*changes = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+struct assign_args {
+	int64_t sid, op, now;
+	int release, resolve;
+};
+
+static int assign_tx(void *arg, struct store *st)
+{
+	struct assign_args *a = arg;
+	int changed = 0, rc;
+
+	if (!a->release) {
+		rc = write3(st, "UPDATE sessions SET state = 'operator', operator_id = ?2,"
+			    " resolved_ms = NULL WHERE id = ?1", 2, a->sid, a->op, 0, &changed);
+		if (rc == 0 && changed)
+			rc = write3(st, "UPDATE handoffs SET taken_ms = ?3, operator_id = ?2"
+				    " WHERE session_id = ?1 AND closed_ms IS NULL AND taken_ms IS NULL",
+				    3, a->sid, a->op, a->now, NULL);
+	} else {
+		rc = write3(st, a->resolve
+			    ? "UPDATE sessions SET state = 'bot', operator_id = NULL,"
+			      " resolved_ms = ?2 WHERE id = ?1"
+			    : "UPDATE sessions SET state = 'bot', operator_id = NULL WHERE id = ?1",
+			    a->resolve ? 2 : 1, a->sid, a->now, 0, &changed);
+		if (rc == 0 && changed)
+			rc = write3(st, "UPDATE handoffs SET closed_ms = ?2"
+				    " WHERE session_id = ?1 AND closed_ms IS NULL", 2, a->sid, a->now,
+				    0, NULL);
+	}
+	return rc ? rc : changed ? 0 : STORE_NOT_FOUND;
+}
+
+int store_session_assign(struct store *st, int64_t sid, int64_t operator_id, int64_t now_ms)
+{
+	struct assign_args a = { .sid = sid, .op = operator_id, .now = now_ms };
+
+	return store_transaction(st, assign_tx, &a);
+}
+
+int store_session_release(struct store *st, int64_t sid, int resolve, int64_t now_ms)
+{
+	struct assign_args a = { .sid = sid, .now = now_ms, .release = 1, .resolve = resolve };
+
+	return store_transaction(st, assign_tx, &a);
+}
+
+int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_out)
+{
+	sqlite3_stmt *s = prep(st, "SELECT coalesce(operator_id, 0) FROM sessions WHERE id = ?1");
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, sid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*operator_id_out = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading an assignee");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_assigned_foreach(struct store *st,
+			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
+				     const char *name),
+			   void *arg)
+{
+	sqlite3_stmt *s = prep(st, "SELECT s.id, s.operator_id,"
+			       " CASE o.name WHEN '' THEN o.login ELSE o.name END"
+			       " FROM sessions s JOIN operators o ON o.id = s.operator_id"
+			       " WHERE s.state = 'operator' ORDER BY s.id");
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 2);
+		int r = cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			   name ? name : "");
+		if (r) {
+			sqlite3_finalize(s);
+			return r;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "reading taken-over sessions");
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -515,4 +515,18 @@ int store_session_exists(struct store *st, int64_t sid);
 int store_note_add(struct store *st, int64_t sid, int64_t operator_id, const char *login,
 		   const char *name, const char *text, int64_t now_ms, int64_t *id_out);
 
+/* Take-over (store/conversations.c).  assign: the operator becomes the assignee
+ * (sessions.state "operator", the open hand-off marked taken), in one transaction;
+ * release: back to the bot (state "bot", no assignee, the open hand-off closed), with
+ * resolved_ms set when resolve.  STORE_NOT_FOUND if no such session. */
+int store_session_assign(struct store *st, int64_t sid, int64_t operator_id, int64_t now_ms);
+int store_session_release(struct store *st, int64_t sid, int resolve, int64_t now_ms);
+/* The assignee of session sid (0: none); STORE_NOT_FOUND if no such session. */
+int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_out);
+/* Every session taken over now, with its operator's display name (login when empty). */
+int store_assigned_foreach(struct store *st,
+			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
+				     const char *name),
+			   void *arg);
+
 #endif
