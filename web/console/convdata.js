@@ -60,7 +60,6 @@ export const take = (id) => post('conversations/' + id + '/take');
 export const handBack = (id) => post('conversations/' + id + '/handback');
 export const resolve = (id) => post('conversations/' + id + '/resolve');
 export const reply = (id, text) => post('conversations/' + id + '/messages', { text });
-export const typing = (id) => post('conversations/' + id + '/typing');
 export const note = (id, text) => post('conversations/' + id + '/notes', { text });
 export const answers = (q) => get('canned' + query({ q, limit: 9 }));
 export const attachment = (id) => bytes('attachments/' + id);

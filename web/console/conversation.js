@@ -72,8 +72,8 @@ export function Conversation({ id, me, onChanged }) {
     load();
     const un = live.subscribe((f) => {
       if (!about(f, id)) return;
-      if (/typing/.test(f.type || '') && f.from !== 'operator') {
-        setCustTyping(Date.now());
+      if (/typing/.test(f.type || '')) {
+        if (f.from !== 'operator') setCustTyping(f.on === false ? 0 : Date.now());
         return;
       }
       clearTimeout(timer.current);
@@ -119,7 +119,7 @@ export function Conversation({ id, me, onChanged }) {
     setDraft(e.target.value);
     if (Date.now() - lastTyping.current > TYPING_SEND_MS) {
       lastTyping.current = Date.now();
-      cd.typing(id).catch(() => {});
+      live.send({ type: 'typing', conversation_id: id, on: true });
     }
   }
 

@@ -20,8 +20,7 @@ function setState(s) {
 
 function onFrame(f) {
   if (f.type === 'hello' || f.type === 'welcome' || f.type === 'ready') setState('online');
-  if (/handoff/.test(f.type || '') && /request|waiting|queued/.test(f.type + ' ' + (f.state || '')))
-    handoffArrived(f);
+  if (/handoff/.test(f.type || '')) handoffArrived(f);
   subs.forEach((fn) => fn(f));
 }
 
@@ -31,6 +30,7 @@ export const live = {
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ops';
     sock = openSocket({
       url,
+      protocol: 'kefu.ops',
       ping: 25000,
       pingFrame: { type: 'ping' },
       onConnecting: () => setState('connecting'),
