@@ -18,7 +18,7 @@ export function NotifyPrefs() {
     <label class="check"><input type="checkbox" checked=${sound}
       onChange=${(e) => toggle(e.target.checked)} />
       ${t('sound')}</label>
-    ${perm === 'default' && html`<button type="button" class="small"
+    ${perm === 'default' && html`<button type="button" class="small secondary"
       onClick=${async () => setPerm(await askNotifyPermission())}>${t('notify_enable')}</button>`}
     ${perm === 'granted' && html`<span class="muted">${t('notify_on')}</span>`}
     ${perm === 'denied' && html`<span class="muted">${t('notify_denied')}</span>`}

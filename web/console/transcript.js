@@ -32,13 +32,13 @@ function BotMeta({ m }) {
   const conf = typeof m.confidence === 'number' ? Math.round(m.confidence * 100) + '%' : '';
   const qr = Array.isArray(m.quick_replies) ? m.quick_replies : [];
   return html`<div class="meta">
-    ${(m.answer_title || m.answer_id) && html`<span>${t('answer')}:
+    ${(m.answer_title || m.answer_id) && html`<span>${t('answer') + ': '}
       <${Plain} cls="inline" text=${m.answer_title || '#' + m.answer_id} /></span>`}
     ${conf && html`<span class=${m.confidence < 0.5 ? 'low' : ''}>
-      ${t('confidence')}: ${conf}</span>`}
+      ${t('confidence') + ': ' + conf}</span>`}
     ${m.feedback === 1 && html`<span class="fb up">${t('thumbs_up')}</span>`}
     ${m.feedback === -1 && html`<span class="fb down">${t('thumbs_down')}</span>`}
-    ${qr.length > 0 && html`<span class="qr">${t('quick_replies')}: ${qr.map((q) =>
+    ${qr.length > 0 && html`<span class="qr">${t('quick_replies') + ': '}${qr.map((q) =>
       html`<${Plain} cls="chip inline"
         text=${typeof q === 'string' ? q : q.text || q.title || ''} />`)}</span>`}
   </div>`;
