@@ -26,6 +26,7 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
+#include "ops.h"
 #include "queue.h"
 #include "server.h"
 #include "store.h"
@@ -34,8 +35,16 @@
 #define KD_API_CHUNK 16384        /* bytes per lws_write */
 #define KD_API_HDR 256            /* longest header value kept (cookie, token, ...) */
 
+enum kd_api_job_kind {
+	KD_API_REQUEST = 0,               /* an HTTP request on /api/: answer conn_id */
+	KD_API_OPS_AUTH,                  /* GET /api/v1/me for /ops connection conn_id */
+	KD_API_EVENT,                     /* no request: event for ops.c (done list only) */
+};
+
 struct kd_api_job {
 	struct kd_api_job *next;          /* done list link */
+	int kind;                         /* enum kd_api_job_kind */
+	char *event;                      /* KD_API_EVENT: JSON text (malloc'd) */
 	uint64_t conn_id;
 	struct api_request req;           /* its strings point into the fields below */
 	char method[8], host[KD_API_HDR], origin[KD_API_HDR], sec_fetch_site[32];
@@ -78,6 +87,7 @@ static void job_free(struct kd_api_job *j)
 	if (!j)
 		return;
 	free(j->path);
+	free(j->event);
 	free(j->query);
 	free(j->body);
 	api_response_clear(&j->res);
@@ -100,6 +110,25 @@ static void post_done(struct kd_api *a, struct kd_api_job *j)
 	if (srv->live)
 		lws_cancel_service(srv->ctx);
 	pthread_mutex_unlock(&srv->done_lock);
+}
+
+void kd_api_post_event(struct kd_api *a, const char *event_json)
+{
+	struct kd_api_job *j = calloc(1, sizeof *j);
+
+	if (!j || !(j->event = strdup(event_json))) {
+		free(j);
+		LOG_ERR("out of memory: an operator event is lost");
+		return;
+	}
+	j->kind = KD_API_EVENT;
+	post_done(a, j);
+}
+
+/* api_ctx.notify: a REST handler's take-over event goes to the service thread. */
+static void notify_event(void *arg, const char *event_json)
+{
+	kd_api_post_event(arg, event_json);
 }
 
 struct api_thread_arg {
@@ -146,6 +175,8 @@ struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t err
 	for (int i = 0; i < a->n; i++) {
 		a->ctx[i].auth = a->auth;
 		a->ctx[i].low_confidence = conf->threshold;
+		a->ctx[i].notify = notify_event;
+		a->ctx[i].notify_arg = a;
 		a->ctx[i].st = store_open(conf->db, why, sizeof why);
 		if (!a->ctx[i].st) {
 			snprintf(err, errlen, "API: cannot open %s: %s", conf->db, why);
@@ -351,6 +382,30 @@ static struct kd_api_job *job_from(struct kd_api *a, struct lws *wsi)
 		.tls = tls,
 	};
 	return j;
+}
+
+int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
+		    const char *ip)
+{
+	struct kd_api_job *j = calloc(1, sizeof *j);
+
+	if (!j || !(j->path = strdup(API_PREFIX "me"))) {
+		free(j);
+		return -1;
+	}
+	j->kind = KD_API_OPS_AUTH;
+	j->conn_id = conn_id;
+	snprintf(j->method, sizeof j->method, "GET");
+	snprintf(j->cookie, sizeof j->cookie, "%s", cookie);
+	snprintf(j->host, sizeof j->host, "%s", host);
+	snprintf(j->client_ip, sizeof j->client_ip, "%s", ip ? ip : "");
+	j->req = (struct api_request){ .method = j->method, .path = j->path, .host = j->host,
+				       .cookie = j->cookie, .client_ip = j->client_ip };
+	if (cm_queue_try_push(a->jobs, j)) {
+		job_free(j);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- answering (service thread) -------------------------------------------------------- */
@@ -563,6 +618,14 @@ static void drain_done(struct kd_api *a, struct kd_server *srv)
 		struct kd_api_conn *c;
 
 		next = list->next;
+		if (list->kind != KD_API_REQUEST) {   /* for the operator channel (ops.c) */
+			if (list->kind == KD_API_EVENT)
+				kd_ops_event(srv, list->event);
+			else
+				kd_ops_authed(srv, list->conn_id, &list->res);
+			job_free(list);
+			continue;
+		}
 		for (c = a->conns; c && c->id != list->conn_id; c = c->next)
 			;
 		if (!c || !c->waiting || c->job != list) {   /* closed meanwhile */

@@ -42,6 +42,14 @@ void kd_api_destroy(struct kd_api *a);
  * mount into srv's chain.  Called by server.c's setup_mounts. */
 void kd_api_setup(struct kd_server *srv, struct lws_protocols *proto);
 
+/* Queues GET /api/v1/me with this cookie for /ops connection conn_id; the answer goes
+ * to kd_ops_authed.  0, or -1 (queue full, out of memory).  Service thread. */
+int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
+		    const char *ip);
+/* Posts an operator-channel event (JSON text, copied) to the service thread, which
+ * hands it to kd_ops_event.  Any thread. */
+void kd_api_post_event(struct kd_api *a, const char *event_json);
+
 /* The "kefu.api" protocol callback.  Service thread. */
 int kd_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len);

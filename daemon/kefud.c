@@ -17,6 +17,7 @@
 #include "bots.h"
 #include "conf.h"
 #include "http_api.h"
+#include "ops.h"
 #include "log.h"
 #include "media.h"
 #include "nlu.h"
@@ -96,6 +97,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_media *media = NULL;
 	struct kd_signals *sig = NULL;
 	struct kd_api *api = NULL;
+	struct kd_ops *ops = NULL;
 	char err[2048];
 	int rc;
 
@@ -133,6 +135,10 @@ int kefud_main(int argc, char **argv)
 	if (!api)
 		goto fail;
 	kd_api_attach(api, srv);
+	ops = kd_ops_create(&conf, err, sizeof err);   /* /ops and take-over (ops.c) */
+	if (!ops)
+		goto fail;
+	srv->ops = ops;
 	media = kd_media_create(&conf, err, sizeof err);
 	if (!media)
 		goto fail;
@@ -156,6 +162,7 @@ int kefud_main(int argc, char **argv)
 	kd_media_destroy(media);
 	kd_server_destroy(srv);
 	kd_api_destroy(api);
+	kd_ops_destroy(ops);
 	kd_bots_destroy(bots);
 	LOG_INFO("stopped");
 	return 0;
@@ -169,6 +176,7 @@ fail:
 	kd_media_destroy(media);
 	kd_server_destroy(srv);
 	kd_api_destroy(api);
+	kd_ops_destroy(ops);
 	kd_bots_destroy(bots);
 	return 1;
 }

@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "log.h"
+#include "ops.h"
 #include "pool_int.h"
 #include "store.h"
 
-/* No operator console serves hand-offs yet, so nobody can be online to take one.
- * When the console exists it supplies this count. */
-#define KD_OPERATORS_ONLINE 0
+/* ops hook: operators signed in on the console's /ops channel (ops.c) */
+#define KD_OPERATORS_ONLINE kd_ops_online()
 
 static const char handoff_en[] =
 	"No operator is available right now. We have kept your request: a person from our "
@@ -24,6 +24,11 @@ static const char handoff_en[] =
 static const char handoff_zh[] =
 	"目前没有人工客服在线。我们已保留您的请求，客服有空时会在这里接手本次对话。"
 	"在此期间您仍可以继续向我提问。";
+/* ops hook: when someone is online (moves to the texts store with the two above) */
+static const char handoff_online_en[] =
+	"A person from our team will join this conversation in a moment. Meanwhile you can "
+	"keep asking me.";
+static const char handoff_online_zh[] = "客服人员马上会加入本次对话。在此期间您仍可以继续向我提问。";
 
 static int fail(struct kd_req *r, enum kd_err e, const char *msg)
 {
@@ -173,7 +178,9 @@ void kd_people_run(struct kd_worker *w, struct kd_job *job)
 			post_frame(w, job, json_pack("{s:s, s:s}", "type", "ack", "id", job->id));
 		return;
 	case KD_JOB_HANDOFF: {
-		const char *text = has_cjk(job->text) ? handoff_zh : handoff_en;
+		int online = KD_OPERATORS_ONLINE;
+		const char *text = online ? (has_cjk(job->text) ? handoff_online_zh : handoff_online_en)
+				   : has_cjk(job->text) ? handoff_zh : handoff_en;
 
 		rc = store_handoff_request(w->st, job->session_id, job->text, text, &hid,
 					   &created);
@@ -184,7 +191,7 @@ void kd_people_run(struct kd_worker *w, struct kd_job *job)
 		else
 			post_frame(w, job, json_pack("{s:s, s:s, s:s, s:i, s:s}", "type", "handoff",
 						     "id", job->id, "state", "waiting",
-						     "operators_online", KD_OPERATORS_ONLINE,
+						     "operators_online", online,
 						     "text", text));
 		if (rc == 0 && created)
 			LOG_INFO("session %lld asks for a person (hand-off %lld)",

@@ -36,6 +36,7 @@
 #include "bots.h"
 #include "clock.h"
 #include "http_api.h"
+#include "ops.h"
 #include "log.h"
 #include "people.h"
 #include "store.h"
@@ -178,6 +179,7 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 		r->frame = f->next;
 		send_frame(pss, f);
 	}
+	kd_ops_on_result(srv, pss, r);      /* ops hook: live inbox, operator_joined */
 	if (pss->closing)
 		lws_callback_on_writable(pss->wsi);
 	kd_result_free(r);
@@ -321,6 +323,11 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			kd_req_clear(&req);
 			return;
 		}
+		if (kd_ops_customer_message(srv, pss, &req)) {   /* ops hook: taken over */
+			srv->met.kinds[KD_K_MESSAGE]++;
+			kd_req_clear(&req);
+			return;
+		}
 		job = kd_job_new(KD_JOB_MESSAGE, pss->sid, now);
 		if (!job)
 			break;
@@ -340,6 +347,8 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			kd_req_clear(&req);
 			return;
 		}
+		if (req.type == KD_REQ_HANDOFF)
+			kd_ops_handoff_asked(srv, pss);          /* ops hook */
 		job = kd_people_job_new(&req, pss->sid, now);
 		if (!job)
 			break;
@@ -350,6 +359,9 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 	case KD_REQ_AUDIO:
 	case KD_REQ_IMAGE:
 		handle_upload(srv, pss, &req, now);
+		return;
+	case KD_REQ_TYPING:                                      /* ops hook */
+		kd_ops_customer_typing(srv, pss, req.value);
 		return;
 	}
 	kd_req_clear(&req);
@@ -713,7 +725,8 @@ static void setup_mounts(struct kd_server *srv)
 		.per_session_data_size = sizeof(struct kd_pss), .rx_buffer_size = 8192,
 	};
 	kd_api_setup(srv, &srv->protocols[2]);   /* ops hook: /api/ (http_api.c) */
-	/* protocols[3] stays zeroed: the terminator */
+	kd_ops_setup(srv, &srv->protocols[3]);   /* ops hook: /ops (ops.c) */
+	/* protocols[4] stays zeroed: the terminator */
 
 	/* Clients that ask for no subprotocol get kefu.v1 too. */
 	srv->pvo_default.name = "default";

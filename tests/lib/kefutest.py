@@ -285,7 +285,8 @@ class WSClosed(Exception):
 class RawWS:
     """Synchronous WebSocket client over a socket.  Construct = connect + handshake."""
 
-    def __init__(self, port, path="/ws", subprotocol="kefu.v1", origin=None, timeout=10):
+    def __init__(self, port, path="/ws", subprotocol="kefu.v1", origin=None, timeout=10,
+                 headers=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
@@ -300,6 +301,8 @@ class RawWS:
             req += "Sec-WebSocket-Protocol: %s\r\n" % subprotocol
         if origin:
             req += "Origin: %s\r\n" % origin
+        for k, v in (headers or {}).items():
+            req += "%s: %s\r\n" % (k, v)
         self.sock.sendall((req + "\r\n").encode())
         while b"\r\n\r\n" not in self.buf:
             d = self.sock.recv(4096)

@@ -1,0 +1,592 @@
+/* daemon/ops.c — the operators' WebSocket /ops and the customer's side of a take-over
+ * (ops.h has the design and the threads).
+ *
+ * Service-thread state: the map of taken-over sessions (a small array: one entry per
+ * conversation a person holds now) and the list of /ops connections.  A customer's
+ * connection is found by its session row id by walking the registry (a take-over
+ * event is rare next to chat traffic).  Frames to operators are queued per /ops
+ * connection and written one per SERVER_WRITEABLE.
+ */
+#include "ops.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "clock.h"
+#include "http_api.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+#define OPS_OUT_MAX 4096            /* frames waiting for an operator that does not read */
+#define OPS_RX_MAX 4096             /* an operator's frame */
+
+struct ops_held {                   /* one taken-over session */
+	int64_t session_id, operator_id;
+	char name[128];
+};
+
+struct ops_pss {                    /* one /ops connection (lws per-session data) */
+	struct ops_pss *prev, *next;
+	struct lws *wsi;
+	uint64_t id;
+	int authed;                     /* GET /me answered 200 */
+	int64_t operator_id;
+	char name[128];
+	struct kd_frame *out, *out_tail;
+	unsigned n_out;
+	char rx[OPS_RX_MAX];
+	size_t rx_len;
+	int rx_skip;
+};
+
+struct kd_ops {
+	struct ops_held *held;
+	size_t n_held, cap_held;
+	struct ops_pss *conns;
+	uint64_t next_id;
+};
+
+static atomic_int ops_online;
+
+int kd_ops_online(void)
+{
+	return atomic_load(&ops_online);
+}
+
+/* ---- the map of taken-over sessions ---------------------------------------------------------- */
+
+static struct ops_held *held_find(struct kd_ops *o, int64_t sid)
+{
+	for (size_t i = 0; i < o->n_held; i++)
+		if (o->held[i].session_id == sid)
+			return &o->held[i];
+	return NULL;
+}
+
+static int held_set(struct kd_ops *o, int64_t sid, int64_t op, const char *name)
+{
+	struct ops_held *h = held_find(o, sid);
+
+	if (!h) {
+		if (o->n_held == o->cap_held) {
+			size_t cap = o->cap_held ? 2 * o->cap_held : 16;
+			struct ops_held *n = realloc(o->held, cap * sizeof *n);
+			if (!n)
+				return -1;
+			o->held = n;
+			o->cap_held = cap;
+		}
+		h = &o->held[o->n_held++];
+	}
+	h->session_id = sid;
+	h->operator_id = op;
+	snprintf(h->name, sizeof h->name, "%s", name ? name : "");
+	return 0;
+}
+
+static void held_remove(struct kd_ops *o, int64_t sid)
+{
+	struct ops_held *h = held_find(o, sid);
+
+	if (h)
+		*h = o->held[--o->n_held];
+}
+
+static int load_cb(void *arg, int64_t sid, int64_t op, const char *name)
+{
+	return held_set(arg, sid, op, name);
+}
+
+struct kd_ops *kd_ops_create(const struct kefu_conf *conf, char *err, size_t errlen)
+{
+	struct kd_ops *o = calloc(1, sizeof *o);
+	char why[512];
+	struct store *st;
+	int rc;
+
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	st = store_open(conf->db, why, sizeof why);
+	if (!st) {
+		snprintf(err, errlen, "ops: cannot open %s: %s", conf->db, why);
+		free(o);
+		return NULL;
+	}
+	rc = store_assigned_foreach(st, load_cb, o);
+	if (rc)
+		snprintf(err, errlen, "ops: cannot read taken-over sessions: %s", store_errmsg(st));
+	store_close(st);
+	if (rc) {
+		kd_ops_destroy(o);
+		return NULL;
+	}
+	if (o->n_held)
+		LOG_INFO("%zu conversations are taken over by operators", o->n_held);
+	atomic_store(&ops_online, 0);
+	return o;
+}
+
+void kd_ops_destroy(struct kd_ops *o)
+{
+	if (!o)
+		return;
+	free(o->held);
+	free(o);
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+static void ops_send(struct ops_pss *p, json_t *j)
+{
+	struct kd_frame *f = j ? kd_frame_from_json(j) : NULL;
+
+	if (!f)
+		return;
+	if (p->n_out >= OPS_OUT_MAX) {          /* an operator that does not read */
+		kd_frame_free(f);
+		return;
+	}
+	f->next = NULL;
+	if (p->out_tail)
+		p->out_tail->next = f;
+	else
+		p->out = f;
+	p->out_tail = f;
+	p->n_out++;
+	lws_callback_on_writable(p->wsi);
+}
+
+/* To every signed-in operator. */
+static void ops_broadcast(struct kd_ops *o, json_t *j)
+{
+	for (struct ops_pss *p = o->conns; p; p = p->next)
+		if (p->authed)
+			ops_send(p, j);
+}
+
+/* To every customer connection of session sid. */
+static void customer_send(struct kd_server *srv, int64_t sid, json_t *j)
+{
+	struct kd_registry *r = &srv->reg;
+
+	if (!j || sid <= 0)
+		return;
+	for (uint32_t i = 0; i < r->used; i++) {
+		struct kd_pss *pss = r->slot[i];
+		if (pss && pss->session_id == sid && !pss->closing) {
+			kd_pss_out_push(pss, kd_frame_from_json(j));
+			lws_callback_on_writable(pss->wsi);
+		}
+	}
+}
+
+static void count_online(struct kd_ops *o)
+{
+	int n = 0;
+
+	for (struct ops_pss *p = o->conns; p; p = p->next) {
+		struct ops_pss *q;
+		if (!p->authed)
+			continue;
+		for (q = o->conns; q != p && !(q->authed && q->operator_id == p->operator_id);
+		     q = q->next)
+			;
+		n += q == p;
+	}
+	if (n != atomic_load(&ops_online)) {
+		json_t *j = json_pack("{s:s, s:i}", "type", "operators", "online", n);
+		atomic_store(&ops_online, n);
+		ops_broadcast(o, j);
+		json_decref(j);
+	}
+}
+
+/* ---- customer side (hooks of server.c) ------------------------------------------------------ */
+
+struct msg_done {                  /* a customer's message logged for the operator */
+	struct kd_api *api;
+	uint64_t sid;
+	int64_t session_id;
+	char client_id[KD_ID_BYTES + 1];
+	char *text;
+};
+
+/* Store writer thread: the customer-only turn committed (or not): tell the loop. */
+static void msg_logged(void *arg, int rc)
+{
+	struct msg_done *d = arg;
+	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:i, s:I}", "type", "customer_message",
+			      "sid", (json_int_t)d->sid, "id", d->client_id, "conversation_id",
+			      (json_int_t)d->session_id, "text", d->text ? d->text : "", "rc",
+			      rc, "created_ms", (json_int_t)cm_wall_ms());
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (s)
+		kd_api_post_event(d->api, s);
+	else
+		LOG_ERR("out of memory telling a customer's message to the operators");
+	free(s);
+	json_decref(j);
+	free(d->text);
+	free(d);
+}
+
+int kd_ops_customer_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req)
+{
+	struct kd_ops *o = srv->ops;
+	struct store_turn *t;
+	struct msg_done *d;
+
+	if (!o || !held_find(o, pss->session_id))
+		return 0;
+	t = calloc(1, sizeof *t);
+	d = calloc(1, sizeof *d);
+	if (!t || !d || !(t->client_id = strdup(req->id)) || !(d->text = strdup(req->text))) {
+		store_turn_free(t);
+		free(d ? d->text : NULL);
+		free(d);
+		return 0;                       /* the bot answers rather than lose it */
+	}
+	d->api = srv->api;
+	d->sid = pss->sid;
+	d->session_id = pss->session_id;
+	memcpy(d->client_id, req->id, sizeof d->client_id);
+	t->session_id = pss->session_id;
+	t->customer_text = req->text;       /* moves */
+	req->text = NULL;
+	t->done = msg_logged;
+	t->arg = d;
+	/* the writer's queue is bounded; a full queue blocks this thread briefly, as it
+	 * would block a worker */
+	if (store_writer_submit(srv->writer, t)) {
+		req->text = t->customer_text;  /* the writer is stopping: the bot path errs */
+		t->customer_text = NULL;
+		store_turn_free(t);
+		free(d->text);
+		free(d);
+		return 0;
+	}
+	return 1;
+}
+
+void kd_ops_customer_typing(struct kd_server *srv, struct kd_pss *pss, int on)
+{
+	json_t *j;
+
+	if (!srv->ops || !held_find(srv->ops, pss->session_id))
+		return;
+	j = json_pack("{s:s, s:I, s:s, s:b}", "type", "typing", "conversation_id",
+		      (json_int_t)pss->session_id, "from", "customer", "on", on);
+	ops_broadcast(srv->ops, j);
+	json_decref(j);
+}
+
+void kd_ops_handoff_asked(struct kd_server *srv, struct kd_pss *pss)
+{
+	json_t *j;
+
+	if (!srv->ops || pss->session_id <= 0)
+		return;
+	j = json_pack("{s:s, s:I, s:I}", "type", "handoff", "conversation_id",
+		      (json_int_t)pss->session_id, "requested_ms", (json_int_t)cm_wall_ms());
+	ops_broadcast(srv->ops, j);
+	json_decref(j);
+}
+
+void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, const struct kd_result *r)
+{
+	json_t *j;
+
+	if (!srv->ops || !srv->ops->conns || pss->session_id <= 0 ||
+	    (r->kind != KD_RES_REPLY && r->kind != KD_RES_SESSION))
+		return;
+	/* a new bot turn or a (re)opened chat: consoles refresh that conversation */
+	j = json_pack("{s:s, s:I}", "type", "activity", "conversation_id",
+		      (json_int_t)(r->kind == KD_RES_SESSION ? r->session_id : pss->session_id));
+	ops_broadcast(srv->ops, j);
+	json_decref(j);
+	/* a customer coming back to a taken-over conversation is told who is there */
+	if (r->kind == KD_RES_SESSION) {
+		struct ops_held *h = held_find(srv->ops, r->session_id);
+		if (h) {
+			j = json_pack("{s:s, s:s}", "type", "operator_joined", "name", h->name);
+			kd_pss_out_push(pss, kd_frame_from_json(j));
+			json_decref(j);
+		}
+	}
+}
+
+int kd_ops_parse_typing(json_t *j, struct kd_req *r)
+{
+	json_t *on = json_object_get(j, "on");
+
+	r->type = KD_REQ_TYPING;
+	if (!json_is_boolean(on)) {
+		r->err = KD_E_MISSING_FIELD;
+		r->err_msg = "\"on\" (true or false) is required";
+		return 1;
+	}
+	r->value = json_is_true(on);
+	return 0;
+}
+
+/* ---- events (REST handlers, the writer) --------------------------------------------------- */
+
+static const char *str(json_t *j, const char *k)
+{
+	const char *s = json_string_value(json_object_get(j, k));
+	return s ? s : "";
+}
+
+void kd_ops_event(struct kd_server *srv, const char *event_json)
+{
+	struct kd_ops *o = srv->ops;
+	json_t *ev = json_loads(event_json, 0, NULL), *j = NULL;
+	const char *type = str(ev, "type");
+	int64_t sid = json_integer_value(json_object_get(ev, "conversation_id"));
+	json_t *op = json_object_get(ev, "operator");
+
+	if (!o || !ev) {
+		json_decref(ev);
+		return;
+	}
+	if (!strcmp(type, "assigned")) {
+		held_set(o, sid, json_integer_value(json_object_get(op, "id")), str(op, "name"));
+		j = json_pack("{s:s, s:s}", "type", "operator_joined", "name", str(op, "name"));
+	} else if (!strcmp(type, "released")) {
+		struct ops_held *h = held_find(o, sid);
+		j = json_pack("{s:s, s:s, s:s}", "type", "operator_left", "name",
+			      h ? h->name : str(op, "name"), "reason", str(ev, "reason"));
+		held_remove(o, sid);
+	} else if (!strcmp(type, "message")) {
+		json_t *m = json_object_get(ev, "message");
+		const char *name = str(json_object_get(m, "operator"), "name");
+		j = json_pack("{s:s, s:s, s:n, s:s, s:s, s:I, s:n, s:n, s:[]}", "type", "reply",
+			      "from", "operator", "id", "name", name, "text", str(m, "text"),
+			      "ts", (json_int_t)json_integer_value(json_object_get(m, "created_ms")),
+			      "answer_id", "confidence", "quick_replies");
+	} else if (!strcmp(type, "customer_message")) {
+		struct kd_pss *pss = kd_registry_find(&srv->reg,
+						      json_integer_value(json_object_get(ev, "sid")));
+		int rc = (int)json_integer_value(json_object_get(ev, "rc"));
+		if (pss) {
+			struct kd_frame *f = rc < 0
+				? kd_frame_error(KD_E_INTERNAL, str(ev, "id"),
+						 "the message could not be logged; please resend it")
+				: (j = json_pack("{s:s, s:s}", "type", "ack", "id", str(ev, "id")),
+				   kd_frame_from_json(j));
+			kd_pss_out_push(pss, f);
+			lws_callback_on_writable(pss->wsi);
+			json_decref(j);
+			j = NULL;
+		}
+		if (rc >= 0) {
+			json_t *push = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:I}}", "type",
+						 "message", "conversation_id", (json_int_t)sid,
+						 "message", "kind", "customer", "client_id",
+						 str(ev, "id"), "text", str(ev, "text"), "created_ms",
+						 (json_int_t)json_integer_value(
+							 json_object_get(ev, "created_ms")));
+			ops_broadcast(o, push);
+			json_decref(push);
+		}
+		json_decref(ev);
+		return;
+	}
+	customer_send(srv, sid, j);
+	json_decref(j);
+	ops_broadcast(o, ev);
+	json_decref(ev);
+}
+
+/* ---- the /ops protocol --------------------------------------------------------------------- */
+
+static struct ops_pss *conn_find(struct kd_ops *o, uint64_t id)
+{
+	struct ops_pss *p;
+
+	for (p = o->conns; p && p->id != id; p = p->next)
+		;
+	return p;
+}
+
+void kd_ops_authed(struct kd_server *srv, uint64_t conn_id, const struct api_response *res)
+{
+	struct kd_ops *o = srv->ops;
+	struct ops_pss *p = o ? conn_find(o, conn_id) : NULL;
+	json_t *me, *held, *j;
+
+	if (!p)
+		return;
+	me = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
+	if (!me) {
+		LOG_INFO("/ops connection refused: not signed in (%d)", res->status);
+		lws_set_timeout(p->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	p->authed = 1;
+	p->operator_id = json_integer_value(json_object_get(json_object_get(me, "operator"), "id"));
+	snprintf(p->name, sizeof p->name, "%s", str(json_object_get(me, "operator"), "name"));
+	held = json_array();
+	for (size_t i = 0; held && i < o->n_held; i++)
+		json_array_append_new(held, json_pack("{s:I, s:I, s:s}", "conversation_id",
+						      (json_int_t)o->held[i].session_id,
+						      "operator_id", (json_int_t)o->held[i].operator_id,
+						      "name", o->held[i].name));
+	j = json_pack("{s:s, s:O, s:o}", "type", "hello", "operator",
+		      json_object_get(me, "operator"), "taken", held ? held : json_array());
+	ops_send(p, j);
+	json_decref(j);
+	json_decref(me);
+	count_online(o);
+}
+
+/* An operator's frame: {"type": "typing", "conversation_id": N, "on": bool} or ping. */
+static void ops_frame(struct kd_server *srv, struct ops_pss *p)
+{
+	json_t *j = json_loadb(p->rx, p->rx_len, 0, NULL), *out = NULL;
+	const char *type = str(j, "type");
+
+	if (!p->authed || !j) {
+		json_decref(j);
+		return;
+	}
+	if (!strcmp(type, "ping")) {
+		out = json_pack("{s:s}", "type", "pong");
+		ops_send(p, out);
+	} else if (!strcmp(type, "typing")) {
+		int64_t sid = json_integer_value(json_object_get(j, "conversation_id"));
+		out = json_pack("{s:s, s:s, s:s, s:b}", "type", "typing", "from", "operator",
+				"name", p->name, "on", json_is_true(json_object_get(j, "on")));
+		if (held_find(srv->ops, sid))
+			customer_send(srv, sid, out);
+	} else {
+		out = json_pack("{s:s, s:s, s:s}", "type", "error", "code", "unknown_type",
+				"message", "the operator channel takes ping and typing; changes go "
+				"through /api/v1");
+		ops_send(p, out);
+	}
+	json_decref(out);
+	json_decref(j);
+}
+
+/* Same origin only: the Origin header must be this server's own scheme + Host. */
+static int same_origin(struct lws *wsi)
+{
+	char origin[300], host[256], own[300];
+
+	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
+	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+		return 0;
+	snprintf(own, sizeof own, "%s://%s", lws_is_ssl(wsi) ? "https" : "http", host);
+	return !strcasecmp(origin, own);
+}
+
+static int path_is_ops(struct lws *wsi)
+{
+	char uri[64];
+
+	return lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 &&
+	       !strcmp(uri, KD_OPS_PATH);
+}
+
+int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
+{
+	struct kd_server *srv = lws_context_user(lws_get_context(wsi));
+	struct kd_ops *o = srv ? srv->ops : NULL;
+	struct ops_pss *p = user;
+	char cookie[1024], host[256], ip[64];
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		if (!o || !path_is_ops(wsi) || !same_origin(wsi) ||
+		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0) {
+			LOG_INFO("refused an /ops connection (path, Origin or cookie)");
+			return 1;
+		}
+		return 0;
+
+	case LWS_CALLBACK_ESTABLISHED:
+		memset(p, 0, sizeof *p);
+		p->wsi = wsi;
+		p->id = ++o->next_id;
+		p->next = o->conns;
+		if (o->conns)
+			o->conns->prev = p;
+		o->conns = p;
+		if (lws_hdr_copy(wsi, cookie, sizeof cookie, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
+		    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+			return -1;
+		lws_get_peer_simple(wsi, ip, sizeof ip);
+		/* signed in by an API worker: GET /api/v1/me with this cookie */
+		return kd_api_ops_auth(srv->api, p->id, cookie, host, ip) ? -1 : 0;
+
+	case LWS_CALLBACK_CLOSED:
+		if (!o || !p || !p->wsi)
+			break;
+		if (p->prev)
+			p->prev->next = p->next;
+		else
+			o->conns = p->next;
+		if (p->next)
+			p->next->prev = p->prev;
+		kd_frame_free_list(p->out);
+		p->out = p->out_tail = NULL;
+		p->wsi = NULL;
+		count_online(o);
+		break;
+
+	case LWS_CALLBACK_RECEIVE:
+		if (lws_is_first_fragment(wsi)) {
+			p->rx_len = 0;
+			p->rx_skip = 0;
+		}
+		if (p->rx_len + len > sizeof p->rx)
+			p->rx_skip = 1;
+		else {
+			memcpy(p->rx + p->rx_len, in, len);
+			p->rx_len += len;
+		}
+		if (lws_is_final_fragment(wsi) && !p->rx_skip)
+			ops_frame(srv, p);
+		break;
+
+	case LWS_CALLBACK_SERVER_WRITEABLE: {
+		struct kd_frame *f = p->out;
+		if (!f)
+			break;
+		p->out = f->next;
+		if (!p->out)
+			p->out_tail = NULL;
+		p->n_out--;
+		int n = lws_write(wsi, KD_FRAME_PAYLOAD(f), f->len, LWS_WRITE_TEXT);
+		kd_frame_free(f);
+		if (n < 0)
+			return -1;
+		if (p->out)
+			lws_callback_on_writable(wsi);
+		break;
+	}
+
+	default:
+		break;
+	}
+	return 0;
+}
+
+void kd_ops_setup(struct kd_server *srv, struct lws_protocols *proto)
+{
+	(void)srv;
+	*proto = (struct lws_protocols){
+		.name = KD_OPS_PROTOCOL, .callback = kd_ops_callback,
+		.per_session_data_size = sizeof(struct ops_pss), .rx_buffer_size = 4096,
+	};
+}

@@ -1,0 +1,185 @@
+"""tests/integration/test_takeover.py — a customer and an operator in one test, against a
+real kefud: the customer chats with the bot, asks for a person (the operator's /ops
+channel hears it, the inbox shows it waiting, the widget is told someone is online);
+the operator takes over (the customer gets operator_joined), messages go both ways (the
+customer's reach the operator and are acknowledged, not answered by the bot; the
+operator's reach the customer as reply frames from: operator with the name), typing
+both ways; kefud is killed with -9 during the take-over and restarted: nothing either
+side saw is lost, the conversation is still taken over, the customer's history has the
+operator's message; hand back (operator_left) and the bot answers again; resolve.
+/ops refuses a missing cookie, a foreign Origin and a forged session.
+"""
+import json
+import sqlite3
+
+import kefutest as kt
+from kefutest import check
+from test_api_http import PW, PW_AGENT, Client, add_operator
+
+
+def ops_ws(d, cookie, origin=None):
+    return kt.RawWS(d.port, path="/ops", subprotocol="kefu.ops",
+                    origin=origin or "http://127.0.0.1:%d" % d.port,
+                    headers={"Cookie": cookie} if cookie else None)
+
+
+def expect_type(ws, ftype, skip=("activity", "operators"), timeout=kt.REPLY_TIMEOUT):
+    """The next frame of type ftype, skipping the push kinds in skip."""
+    while True:
+        f = ws.recv_json(timeout=timeout)
+        if f["type"] in skip and f["type"] != ftype:
+            continue
+        check(f["type"] == ftype, "expected %s, got %r", ftype, f)
+        return f
+
+
+def post(c, path, body=None):
+    st, j, _ = c.call("POST", path, body, headers={"X-CSRF-Token": c.csrf})
+    return st, j
+
+
+def refused(d, cookie, origin=None):
+    try:
+        ws = ops_ws(d, cookie, origin)
+    except kt.TestFailure:
+        return True
+    try:
+        ws.recv_json(timeout=5)
+    except Exception:
+        return True
+    return False
+
+
+def run():
+    d = kt.Kefud()
+    d.start()
+    d.stop()
+    add_operator(d.db, "ann", "admin", PW)
+    add_operator(d.db, "bob", "agent", PW_AGENT)
+    con = sqlite3.connect(d.db)
+    with con:
+        con.execute("UPDATE operators SET name = 'Ann' WHERE login = 'ann'")
+    con.close()
+    d.start()
+
+    op = Client(d.port)
+    st, j = op.login("ann", PW)
+    check(st == 200, "login: %s", j)
+
+    # /ops: same origin, signed in
+    check(refused(d, None), "/ops without a cookie is refused")
+    check(refused(d, op.cookie, origin="https://evil.example"), "/ops cross-site refused")
+    check(refused(d, "__Host-kefu=" + "0" * 64), "/ops with a forged session is refused")
+    ops = ops_ws(d, op.cookie)
+    hello = expect_type(ops, "hello")
+    check(hello["operator"]["login"] == "ann" and hello["taken"] == [], "ops hello: %s", hello)
+
+    # the customer chats with the bot, then asks for a person
+    cu = d.ws()
+    token = cu.welcome()["session"]
+    r = cu.ask("m1", "I lost my card")
+    check(r.get("from", "bot") == "bot", "bot reply: %s", r)
+    cu.send_json({"type": "handoff", "id": "h1"})
+    h = cu.expect("handoff")
+    check(h["operators_online"] == 1 and "moment" in h["text"], "widget told: %s", h)
+    ev = expect_type(ops, "handoff")
+    sid = ev["conversation_id"]
+    st, j, _ = op.call("GET", "/api/v1/conversations?status=waiting")
+    check(st == 200 and [c["id"] for c in j["conversations"]] == [sid] and
+          j["conversations"][0]["waiting_s"] is not None, "waiting in the inbox: %s", j)
+
+    # take over
+    st, j = post(op, "/api/v1/conversations/%d/take" % sid)
+    check(st == 200 and j["assignee"]["login"] == "ann", "take: %s %s", st, j)
+    f = cu.expect("operator_joined")
+    check(f["name"] == "Ann", "operator_joined: %s", f)
+    ev = expect_type(ops, "assigned")
+    check(ev["conversation_id"] == sid, "assigned pushed: %s", ev)
+
+    # the customer's message reaches the operator, not the bot
+    cu.send_json({"type": "message", "id": "m2", "text": "are you a real person?"})
+    ack = cu.expect("ack")
+    check(ack["id"] == "m2", "ack: %s", ack)
+    ev = expect_type(ops, "message")
+    check(ev["message"]["kind"] == "customer" and ev["message"]["text"] ==
+          "are you a real person?", "customer message pushed: %s", ev)
+
+    # typing both ways
+    cu.send_json({"type": "typing", "on": True})
+    ev = expect_type(ops, "typing")
+    check(ev["from"] == "customer" and ev["on"] is True and ev["conversation_id"] == sid,
+          "customer typing: %s", ev)
+    ops.send_json({"type": "typing", "conversation_id": sid, "on": True})
+    f = cu.expect("typing")
+    check(f["from"] == "operator" and f["name"] == "Ann", "operator typing: %s", f)
+
+    # the operator's message reaches the customer
+    st, j = post(op, "/api/v1/conversations/%d/messages" % sid,
+                 {"text": "Yes, I'm Ann. Let me freeze the card."})
+    check(st == 201, "send: %s %s", st, j)
+    f = cu.expect("reply")
+    check(f["from"] == "operator" and f["name"] == "Ann" and "freeze" in f["text"],
+          "operator reply: %s", f)
+    ev = expect_type(ops, "message")
+    check(ev["message"]["kind"] == "operator", "operator message pushed: %s", ev)
+
+    # kill -9 during the take-over: what both saw is in the log
+    cu.send_json({"type": "message", "id": "m3", "text": "thank you, card ending 4417"})
+    cu.expect("ack")
+    d.kill9()
+    con = sqlite3.connect(d.db)
+    rows = con.execute("SELECT kind, text FROM messages WHERE session_id = ? ORDER BY id",
+                       (sid,)).fetchall()
+    state = con.execute("SELECT state FROM sessions WHERE id = ?", (sid,)).fetchone()[0]
+    con.close()
+    texts = [t for _, t in rows]
+    check("are you a real person?" in texts and "thank you, card ending 4417" in texts and
+          any(k == 2 and "freeze" in t for k, t in rows), "log after kill -9: %s", rows)
+    check(sum(1 for k, _ in rows if k == 1) == 1, "the bot answered only before: %s", rows)
+    check(state == "operator", "still taken over: %s", state)
+
+    d.start()
+    op = Client(d.port)
+    st, j = op.login("ann", PW)
+    check(st == 200, "login again: %s", j)
+    ops = ops_ws(d, op.cookie)
+    hello = expect_type(ops, "hello")
+    check([t["conversation_id"] for t in hello["taken"]] == [sid], "taken after restart: %s",
+          hello)
+    cu = d.ws()
+    cu.welcome()
+    cu.send_json({"type": "hello", "session": token})
+    hist = cu.expect("history")
+    check(any(m["from"] == "operator" and "freeze" in m["text"] for m in hist["messages"]),
+          "history has the operator's message: %s", hist)
+    f = cu.expect("operator_joined")
+    check(f["name"] == "Ann", "told who is there after resuming: %s", f)
+    cu.send_json({"type": "message", "id": "m4", "text": "still there?"})
+    check(cu.expect("ack")["id"] == "m4", "after restart the operator still gets messages")
+    ev = expect_type(ops, "message")
+    check(ev["message"]["text"] == "still there?", "pushed after restart: %s", ev)
+
+    # hand back: the bot answers again
+    st, j = post(op, "/api/v1/conversations/%d/handback" % sid)
+    check(st == 200 and j["state"] == "bot", "handback: %s %s", st, j)
+    f = cu.expect("operator_left")
+    check(f["name"] == "Ann" and f["reason"] == "handback", "operator_left: %s", f)
+    r = cu.ask("m5", "how do I activate my new card")
+    check(r["type"] == "reply" and r.get("from", "bot") == "bot" and r["answer_id"],
+          "the bot answers again: %s", r)
+
+    # resolve; an agent sees it resolved
+    st, j = post(op, "/api/v1/conversations/%d/resolve" % sid)
+    check(st == 200 and j["resolved_ms"], "resolve: %s %s", st, j)
+    ag = Client(d.port)
+    ag.login("bob", PW_AGENT)
+    st, j, _ = ag.call("GET", "/api/v1/conversations/%d" % sid)
+    kinds = [m["kind"] for m in j["messages"]]
+    check(j["conversation"]["resolved_ms"] and "operator" in kinds, "transcript: %s", kinds)
+    check(json.dumps(j).count("thank you, card ending 4417") == 1, "m3 logged once")
+    cu.close()
+    d.stop()
+
+
+if __name__ == "__main__":
+    kt.main(run)
