@@ -67,6 +67,7 @@ export function start(cfg, api, calls) {
         log.addBot(f, true, f.id);
         w.emit('reply', f);
       },
+      acked(f, m) { settled(m); },
       error(f, m) {
         settled(m);
         log.setTyping(false);
@@ -84,6 +85,12 @@ export function start(cfg, api, calls) {
         } else if (f.type === 'handoff') {
           people.handoff(f);
           w.emit('handoff', f);
+        } else if (f.type === 'operator_joined' || f.type === 'operator_left') {
+          log.note((f.type === 'operator_joined' ? T.joined : T.left)
+            .replace('{name}', String(f.name || '')));
+          w.emit('operator', f);
+        } else if (f.type === 'typing' && f.from === 'operator') {
+          log.setTyping(!!f.on);
         } else if (f.type === 'ack' && /^r-/.test(f.id)) {
           w.emit('rated', f);
         }
