@@ -1,7 +1,8 @@
 /* tests/browser/test_console_handoff.js — the whole hand-off, two browser contexts against
  * one real kefud: a customer in the widget on the demo site, an operator in the console.
- * The customer gets a bot answer and asks for a person; the console's list shows the
- * conversation waiting (filter count, waiting time, the title badge); the operator takes
+ * The operator signs in; the customer gets a bot answer and asks for a person (kefud
+ * counts the operator online); the console's list shows the conversation waiting without
+ * a reload (filter count, waiting time, the title badge); the operator takes
  * it over (the customer's widget says the operator joined), replies (the customer sees
  * it), inserts a canned reply with one key and sends it; the customer answers and the
  * operator sees it live; the operator hands back and the bot answers the customer's next
@@ -17,6 +18,13 @@ run('console-handoff', async (t) => {
   const customerCtx = await t.browser([], size);
   const operatorCtx = await customerCtx.browser().newContext(size);
 
+  // the operator signs in first: what follows reaches the console live (/ops)
+  const op = await t.page(operatorCtx);
+  await op.goto(kefud.url('/console/'));
+  await signIn(op, 'ann', 'correct horse battery');
+  await op.getByText('Live', { exact: true }).waitFor();
+  check(await op.title() === 'kefu console', 'title before any hand-off: ' + await op.title());
+
   // the customer asks the bot, then for a person
   const cust = await t.page(customerCtx);
   await cust.goto(kefud.url('/'));
@@ -25,15 +33,12 @@ run('console-handoff', async (t) => {
   await w.bots.first().waitFor();
   await w.ask('I lost my card', 2);
   await cust.getByRole('button', { name: 'Talk to a person' }).click();
-  await w.waitEvent('handoff');
+  const ho = await w.waitEvent('handoff');
+  check(ho.operators_online === 1, 'operators online: ' + JSON.stringify(ho));
 
-  // the operator sees it waiting
-  const op = await t.page(operatorCtx);
-  await op.goto(kefud.url('/console/'));
-  await signIn(op, 'ann', 'correct horse battery');
+  // the operator sees it waiting, without reloading
   const list = op.getByRole('list', { name: 'Conversations' });
-  await list.getByRole('link').first().waitFor();
-  check(/waiting/.test(await list.innerText()), 'no waiting time: ' + await list.innerText());
+  await list.getByText(/waiting \d+ s/).waitFor();
   check(/^\(1\) /.test(await op.title()), 'title badge: ' + await op.title());
   const waitingChip = op.getByRole('button', { name: /Waiting for a person/ });
   check(/1/.test(await waitingChip.innerText()), 'waiting count: ' + await waitingChip.innerText());
