@@ -3,8 +3,8 @@
  * The operator signs in; the customer gets a bot answer and asks for a person (kefud
  * counts the operator online); the console's list shows the conversation waiting without
  * a reload (filter count, waiting time, the title badge); the operator takes
- * it over (the customer's widget says the operator joined), replies (the customer sees
- * it), inserts a canned reply with one key and sends it; the customer answers and the
+ * it over (the customer's widget says the operator joined), each sees the other typing,
+ * the operator replies (the customer sees it), inserts a canned reply with one key and sends it; the customer answers and the
  * operator sees it live; the operator hands back and the bot answers the customer's next
  * question again; Resolve ends it.  Screenshots of each state at 1280 px, and at 800 px.
  */
@@ -55,7 +55,12 @@ run('console-handoff', async (t) => {
   await cust.getByText(/Ann joined/).waitFor();
   await t.shot(cust, 'customer-joined');
 
-  // messages both ways
+  // typing both ways, then messages both ways
+  await reply.pressSequentially('Hello, this is Ann.');
+  await cust.locator('kefu-chat .typing').waitFor();
+  await w.textbox.pressSequentially('Thank');
+  await op.getByText('The customer is typing…').waitFor();
+  await w.textbox.fill('');
   await reply.fill('Hello, this is Ann. I have frozen your card.');
   await op.getByRole('button', { name: 'Send reply' }).click();
   await w.bots.filter({ hasText: 'I have frozen your card' }).waitFor();

@@ -8,6 +8,7 @@
 import { html, useEffect, useRef, useState } from './ui.js';
 import * as cd from './convdata.js';
 import { live } from './live.js';
+import { typingSignal } from '../lib/typing.js';
 import { t, duration, errorText } from './i18n.js';
 import { useKeys } from './keys.js';
 import { Transcript } from './transcript.js';
@@ -15,7 +16,6 @@ import { Canned } from './canned.js';
 import { Notes } from './notes.js';
 import { Plain } from './content.js';
 
-const TYPING_SEND_MS = 3000;     /* at most one typing signal per this */
 const TYPING_SHOW_MS = 6000;     /* the customer's indicator fades after this */
 
 /* Whether an /ops frame is about conversation id. */
@@ -57,7 +57,9 @@ export function Conversation({ id, me, onChanged }) {
   const replyRef = useRef(null);
   const noteRef = useRef(null);
   const cannedRef = useRef(null);
-  const lastTyping = useRef(0);
+  const typing = useRef(null);
+  if (!typing.current)
+    typing.current = typingSignal((on) => live.send({ type: 'typing', conversation_id: id, on }));
   const timer = useRef(0);
 
   async function load() {
@@ -79,7 +81,11 @@ export function Conversation({ id, me, onChanged }) {
       clearTimeout(timer.current);
       timer.current = setTimeout(() => { load(); setVersion((v) => v + 1); }, 150);
     });
-    return () => { un(); clearTimeout(timer.current); };
+    return () => {
+      un();
+      clearTimeout(timer.current);
+      typing.current.stop();
+    };
   }, [id]);
   useEffect(() => {
     if (!custTyping) return undefined;
@@ -105,6 +111,7 @@ export function Conversation({ id, me, onChanged }) {
   async function send() {
     const text = draft.trim();
     if (!text) return;
+    typing.current.stop();
     try {
       await cd.reply(id, text);
       setDraft('');
@@ -117,10 +124,7 @@ export function Conversation({ id, me, onChanged }) {
 
   function onReplyInput(e) {
     setDraft(e.target.value);
-    if (Date.now() - lastTyping.current > TYPING_SEND_MS) {
-      lastTyping.current = Date.now();
-      live.send({ type: 'typing', conversation_id: id, on: true });
-    }
+    typing.current.input();
   }
 
   function takeOver() {
