@@ -2,7 +2,7 @@
  * a real kefud: a wrong password and an unknown login get the same message; repeated
  * failures are throttled and then lock the account (the lock holds against the right
  * password); an admin signs in, sees every page (Answers, Review, Training, Reports are
- * honest placeholders; "?" lists the keyboard shortcuts and "g o" opens Operators), adds and disables an operator and reads it in the audit log, and
+ * honest placeholders; the page switches to Chinese and back; "?" lists the keyboard shortcuts and "g o" opens Operators), adds and disables an operator and reads it in the audit log, and
  * signs out (the session is gone on the server); an agent sees no admin links, gets
  * "Only admins" on an admin page's address, and the API refuses the agent's admin calls
  * (403 forbidden) and any state change without the CSRF token (403 csrf_failed).
@@ -100,6 +100,18 @@ run('console-auth', async (t) => {
   await page.getByRole('cell', { name: 'operator.disable' }).first().waitFor();
   check(await page.getByRole('cell', { name: 'operator.add' }).count() >= 1, 'audit log lacks operator.add');
   await t.shot(page, 'settings');
+
+  // Chinese: every word of the page comes from i18n/zh.json
+  await page.getByRole('combobox', { name: 'Language', exact: true }).selectOption('zh');
+  const navZh = page.getByRole('navigation', { name: '主导航' });
+  await navZh.getByRole('link', { name: '对话', exact: true }).click();
+  await page.getByRole('button', { name: '退出登录' }).waitFor();
+  await page.getByRole('list', { name: '对话' }).waitFor({ state: 'attached' });
+  check(await navZh.getByRole('link').count() === 7, 'zh nav');
+  check(await page.evaluate(() => document.documentElement.lang) === 'zh-CN', 'html lang');
+  await t.shot(page, 'zh');
+  await page.getByRole('combobox', { name: '语言', exact: true }).selectOption('en');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 
   // sign out ends the session on the server
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -81,6 +81,8 @@ run('console-handoff', async (t) => {
   await w.bots.filter({ hasText: inserted.split('\n')[0].replace(/[*_`]/g, '').slice(0, 20) }).first().waitFor();
   await op.setViewportSize({ width: 800, height: 800 });
   await t.shot(op, 'taken-over-800');
+  const wide = await op.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 800, 'horizontal scroll at 800 px: ' + wide);
   await op.setViewportSize({ width: 1280, height: 800 });
 
   // hand back: the bot answers again

@@ -115,7 +115,7 @@ export function Conversations({ me, rest }) {
           aria-pressed=${f.filter === k ? 'true' : 'false'}
           onClick=${() => set('filter', f.filter === k ? '' : k)}>${t('filter_' + k)}
           ${counts[k] != null && html` <span class="count">${counts[k]}</span>`}</button>`)}
-        <select aria-label=${t('language')} value=${f.lang}
+        <select aria-label=${t('conversation_language')} value=${f.lang}
           onChange=${(e) => set('lang', e.target.value)}>
           <option value="">${t('all_languages')}</option>
           <option value="en">${t('lang_en')}</option><option value="zh">${t('lang_zh')}</option>
