@@ -524,6 +524,9 @@ int store_session_release(struct store *st, int64_t sid, int resolve, int64_t no
 /* The assignee of session sid (0: none); STORE_NOT_FOUND if no such session. */
 int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_out);
 /* Every session taken over now, with its operator's display name (login when empty). */
+/* Every session waiting for a person (an open, untaken hand-off), oldest request first. */
+int store_waiting_foreach(struct store *st,
+			  int (*cb)(void *arg, int64_t sid, int64_t requested_ms), void *arg);
 int store_assigned_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
 				     const char *name),
