@@ -387,16 +387,19 @@ struct msg_done {                  /* a customer's message logged for the operat
 	int64_t session_id;
 	char client_id[KD_ID_BYTES + 1];
 	char *text;
+	char *email;                      /* leave_message: the address, or NULL */
+	int left;                         /* leave_message */
 };
 
 /* Store writer thread: the customer-only turn committed (or not): tell the loop. */
 static void msg_logged(void *arg, int rc)
 {
 	struct msg_done *d = arg;
-	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:i, s:I}", "type", "customer_message",
-			      "sid", (json_int_t)d->sid, "id", d->client_id, "conversation_id",
-			      (json_int_t)d->session_id, "text", d->text ? d->text : "", "rc",
-			      rc, "created_ms", (json_int_t)cm_wall_ms());
+	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:i, s:I, s:b, s:s?}", "type",
+			      "customer_message", "sid", (json_int_t)d->sid, "id", d->client_id,
+			      "conversation_id", (json_int_t)d->session_id, "text",
+			      d->text ? d->text : "", "rc", rc, "created_ms",
+			      (json_int_t)cm_wall_ms(), "left_message", d->left, "email", d->email);
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	if (s)
@@ -406,27 +409,34 @@ static void msg_logged(void *arg, int rc)
 	free(s);
 	json_decref(j);
 	free(d->text);
+	free(d->email);
 	free(d);
 }
 
-int kd_ops_customer_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req)
+/* Logs req's text as a customer-only turn (customer_meta: NULL or JSON) through the
+ * writer; the customer gets ack (or an error) after commit.  0 submitted (req->text
+ * moved), -1 not (nothing changed). */
+static int log_customer(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+			const char *email, int left)
 {
-	struct kd_ops *o = srv->ops;
-	struct store_turn *t;
-	struct msg_done *d;
+	struct store_turn *t = calloc(1, sizeof *t);
+	struct msg_done *d = calloc(1, sizeof *d);
+	json_t *meta = left ? json_pack("{s:b, s:s?}", "left_message", 1, "email", email) : NULL;
 
-	struct ops_held *h = o ? held_find(o, pss->session_id) : NULL;
-
-	if (!h || h->pending)
-		return 0;
-	t = calloc(1, sizeof *t);
-	d = calloc(1, sizeof *d);
-	if (!t || !d || !(t->client_id = strdup(req->id)) || !(d->text = strdup(req->text))) {
+	if (!t || !d || !(t->client_id = strdup(req->id)) || !(d->text = strdup(req->text)) ||
+	    (email && !(d->email = strdup(email))) ||
+	    (meta && !(t->customer_meta = json_dumps(meta, JSON_COMPACT)))) {
+		json_decref(meta);
 		store_turn_free(t);
-		free(d ? d->text : NULL);
+		if (d) {
+			free(d->text);
+			free(d->email);
+		}
 		free(d);
-		return 0;                       /* the bot answers rather than lose it */
+		return -1;
 	}
+	json_decref(meta);
+	d->left = left;
 	d->api = srv->api;
 	d->sid = pss->sid;
 	d->session_id = pss->session_id;
@@ -439,14 +449,34 @@ int kd_ops_customer_message(struct kd_server *srv, struct kd_pss *pss, struct kd
 	/* the writer's queue is bounded; a full queue blocks this thread briefly, as it
 	 * would block a worker */
 	if (store_writer_submit(srv->writer, t)) {
-		req->text = t->customer_text;  /* the writer is stopping: the bot path errs */
+		req->text = t->customer_text;  /* the writer is stopping */
 		t->customer_text = NULL;
 		store_turn_free(t);
 		free(d->text);
+		free(d->email);
 		free(d);
-		return 0;
+		return -1;
 	}
-	return 1;
+	return 0;
+}
+
+int kd_ops_customer_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req)
+{
+	struct ops_held *h = srv->ops ? held_find(srv->ops, pss->session_id) : NULL;
+
+	if (!h || h->pending)
+		return 0;
+	/* on failure the bot answers rather than lose the message */
+	return log_customer(srv, pss, req, NULL, 0) == 0;
+}
+
+void kd_ops_leave_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req)
+{
+	if (pss->session_id <= 0 || log_customer(srv, pss, req, (const char *)req->data, 1)) {
+		kd_pss_out_push(pss, kd_frame_error(KD_E_INTERNAL, req->id,
+						    "the message could not be kept; please retry"));
+		lws_callback_on_writable(pss->wsi);
+	}
 }
 
 void kd_ops_customer_typing(struct kd_server *srv, struct kd_pss *pss, int on)
@@ -514,18 +544,70 @@ void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, struct kd_resul
 	}
 }
 
-int kd_ops_parse_typing(json_t *j, struct kd_req *r)
+static int parse_fail(struct kd_req *r, enum kd_err e, const char *msg)
 {
-	json_t *on = json_object_get(j, "on");
+	kd_req_clear(r);
+	r->err = e;
+	r->err_msg = msg;
+	return 1;
+}
 
-	r->type = KD_REQ_TYPING;
-	if (!json_is_boolean(on)) {
-		r->err = KD_E_MISSING_FIELD;
-		r->err_msg = "\"on\" (true or false) is required";
-		return 1;
+/* 1 when s looks like an e-mail address: 3..254 bytes, one '@' inside, no space or
+ * control character (the operator reads it; nothing is sent to it). */
+static int email_ok(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+
+	if (n < 3 || n > 254 || !at || at == s || at == s + n - 1 || memchr(at + 1, '@', n - (size_t)(at - s) - 1))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int kd_ops_parse(json_t *j, const char *type, int max_text, struct kd_req *r)
+{
+	if (!strcmp(type, "typing")) {
+		json_t *on = json_object_get(j, "on");
+		r->type = KD_REQ_TYPING;
+		if (!json_is_boolean(on))
+			return parse_fail(r, KD_E_MISSING_FIELD, "\"on\" (true or false) is required");
+		r->value = json_is_true(on);
+		return 0;
 	}
-	r->value = json_is_true(on);
-	return 0;
+	if (!strcmp(type, "leave_message")) {
+		json_t *text = json_object_get(j, "text"), *email = json_object_get(j, "email");
+		size_t n;
+
+		r->type = KD_REQ_LEAVE_MESSAGE;
+		if (!r->has_id)
+			return parse_fail(r, KD_E_MISSING_FIELD,
+					  "\"id\" (string of 1 to 64 characters) is required");
+		if (!json_is_string(text))
+			return parse_fail(r, KD_E_MISSING_FIELD, "\"text\" (string) is required");
+		n = json_string_length(text);
+		if (kd_utf8_count(json_string_value(text), n) > (size_t)max_text)
+			return parse_fail(r, KD_E_TEXT_TOO_LONG,
+					  "\"text\" is longer than max_text characters");
+		if (kd_utf8_blank(json_string_value(text), n))
+			return parse_fail(r, KD_E_EMPTY_TEXT, "\"text\" is empty");
+		if (email && !json_is_null(email) &&
+		    (!json_is_string(email) ||
+		     !email_ok(json_string_value(email), json_string_length(email))))
+			return parse_fail(r, KD_E_INVALID_VALUE,
+					  "\"email\" must be an e-mail address (or absent)");
+		if (!(r->text = strdup(json_string_value(text))))
+			return parse_fail(r, KD_E_INTERNAL, "out of memory");
+		r->text_len = n;
+		if (json_is_string(email)) {
+			if (!(r->data = (unsigned char *)strdup(json_string_value(email))))
+				return parse_fail(r, KD_E_INTERNAL, "out of memory");
+			r->data_len = json_string_length(email);
+		}
+		return 0;
+	}
+	return -1;
 }
 
 /* ---- events (REST handlers, the writer) --------------------------------------------------- */
@@ -585,12 +667,14 @@ void kd_ops_event(struct kd_server *srv, const char *event_json)
 			j = NULL;
 		}
 		if (rc >= 0) {
-			json_t *push = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:I}}", "type",
-						 "message", "conversation_id", (json_int_t)sid,
-						 "message", "kind", "customer", "client_id",
-						 str(ev, "id"), "text", str(ev, "text"), "created_ms",
-						 (json_int_t)json_integer_value(
-							 json_object_get(ev, "created_ms")));
+			json_t *push = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:I, s:O, s:O*}}",
+						 "type", "message", "conversation_id",
+						 (json_int_t)sid, "message", "kind", "customer",
+						 "client_id", str(ev, "id"), "text", str(ev, "text"),
+						 "created_ms", (json_int_t)json_integer_value(
+							 json_object_get(ev, "created_ms")),
+						 "left_message", json_object_get(ev, "left_message"),
+						 "email", json_object_get(ev, "email"));
 			ops_broadcast(o, push);
 			json_decref(push);
 		}

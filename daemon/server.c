@@ -363,6 +363,16 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 	case KD_REQ_TYPING:                                      /* ops hook */
 		kd_ops_customer_typing(srv, pss, req.value);
 		return;
+	case KD_REQ_LEAVE_MESSAGE:                               /* ops hook */
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+				   "too many messages; please wait a few seconds");
+			kd_req_clear(&req);
+			return;
+		}
+		kd_ops_leave_message(srv, pss, &req);
+		kd_req_clear(&req);
+		return;
 	}
 	kd_req_clear(&req);
 	send_error(srv, pss, KD_E_INTERNAL, req.has_id ? req.id : NULL, "out of memory");

@@ -238,6 +238,32 @@ def queue(d):
     check(metric(d, "kefu_handoff_wait_seconds_count") == 2, "two waits observed")
     for c in (c1, c2, c3):
         c.close()
+
+    # nobody online: the widget is told so and the customer leaves a message (and an
+    # address) that lands in the inbox
+    ops_a.close()
+    ops_b.close()
+    deadline = time.monotonic() + 10
+    while metric(d, "kefu_operators_online") != 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    c4 = customer("q4")
+    c4.send_json({"type": "handoff", "id": "h4"})
+    h = c4.expect("handoff")
+    check(h["operators_online"] == 0 and "No operator" in h["text"], "nobody online: %s", h)
+    c4.send_json({"type": "leave_message", "id": "l1", "text": "please call me back",
+                  "email": "kim@example.org"})
+    check(c4.expect("ack")["id"] == "l1", "left message acknowledged")
+    c4.send_json({"type": "leave_message", "id": "l2", "text": "x", "email": "not an address"})
+    c4.expect_error("invalid_value", "l2")
+    st, j, _ = bob.call("GET", "/api/v1/conversations?status=waiting&q=call+me+back")
+    check(len(j["conversations"]) == 1, "the left message is in the inbox: %s", j)
+    st, j, _ = bob.call("GET", "/api/v1/conversations/%d" % j["conversations"][0]["id"])
+    left = [m for m in j["messages"] if m["text"] == "please call me back"]
+    check(left and left[0]["kind"] == "customer" and
+          left[0]["meta"] == {"left_message": True, "email": "kim@example.org"},
+          "left message with its address: %s", left)
+    c4.ask("q5", "how do I activate my new card")   # the widget keeps working
+    c4.close()
     d.stop()
 
 
