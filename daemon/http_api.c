@@ -30,6 +30,7 @@
 #include "queue.h"
 #include "server.h"
 #include "store.h"
+#include "summary.h"
 
 #define KD_API_QUEUE 256          /* requests waiting for an API worker */
 #define KD_API_CHUNK 16384        /* bytes per lws_write */
@@ -78,6 +79,7 @@ struct kd_api {
 	int n;
 	pthread_t *threads;
 	struct api_ctx *ctx;              /* one per thread (its store) */
+	struct sum_ctx *summary;          /* shared read-only: GET .../summary */
 	int started, stopped;
 	struct kd_api_job *done, *done_tail;   /* {srv->done_lock} */
 	struct kd_api_conn *conns;        /* service thread */
@@ -174,7 +176,19 @@ struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t err
 		snprintf(err, errlen, "API: %s", a->auth ? "out of memory" : why);
 		goto fail;
 	}
+	{
+		/* the summariser, with GloVe when the models folder has it */
+		char path[sizeof conf->models + 32];
+		snprintf(path, sizeof path, "%s/glove-100d.kfv", conf->models);
+		if (!(a->summary = sum_ctx_create(path, why, sizeof why))) {
+			LOG_WARN("summaries without word vectors: %s", why);
+			a->summary = sum_ctx_create(NULL, why, sizeof why);
+		}
+		if (!a->summary)
+			LOG_WARN("no summaries: %s", why);
+	}
 	for (int i = 0; i < a->n; i++) {
+		a->ctx[i].summary = a->summary;
 		a->ctx[i].auth = a->auth;
 		a->ctx[i].low_confidence = conf->threshold;
 		a->ctx[i].notify = notify_event;
@@ -240,6 +254,7 @@ void kd_api_destroy(struct kd_api *a)
 		store_close(a->ctx[i].st);
 	free(a->ctx);
 	free(a->threads);
+	sum_ctx_destroy(a->summary);
 	auth_destroy(a->auth);
 	free(a);
 }

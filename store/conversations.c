@@ -418,3 +418,23 @@ int store_waiting_foreach(struct store *st,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int store_session_token(struct store *st, int64_t sid, char token_out[STORE_TOKEN_LEN + 1])
+{
+	sqlite3_stmt *s = prep(st, "SELECT token FROM sessions WHERE id = ?1");
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, sid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		snprintf(token_out, STORE_TOKEN_LEN + 1, "%s", t ? t : "");
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a session token");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

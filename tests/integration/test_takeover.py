@@ -89,6 +89,11 @@ def run():
     check(st == 200 and [c["id"] for c in j["conversations"]] == [sid] and
           j["conversations"][0]["waiting_s"] is not None, "waiting in the inbox: %s", j)
 
+    # the summary card for whoever takes over
+    st, j, _ = op.call("GET", "/api/v1/conversations/%d/summary" % sid)
+    check(st == 200 and j["asked_for_person"] is True and "card" in j["problem"].lower(),
+          "summary card: %s %s", st, j)
+
     # take over
     st, j = post(op, "/api/v1/conversations/%d/take" % sid)
     check(st == 200 and j["assignee"]["login"] == "ann", "take: %s %s", st, j)
