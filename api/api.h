@@ -23,6 +23,7 @@ struct auth;
 struct auth_config;
 struct kefu_conf;
 struct store;
+struct sum_ctx;
 
 #define API_PREFIX "/api/v1/"
 #define API_MAX_BODY 16384              /* larger bodies: 413 body_too_large */
@@ -74,6 +75,9 @@ struct api_ctx {
 	 * tells the customer and the operators.  May be NULL (tests, tools). */
 	void (*notify)(void *arg, const char *event_json);
 	void *notify_arg;
+	/* The summariser's read-only context (summary/summary.h), shared by all threads;
+	 * NULL: GET .../summary answers 503 unavailable. */
+	const struct sum_ctx *summary;
 };
 
 /* Answers one request into res (always filled: status, JSON body, headers).  The

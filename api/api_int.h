@@ -88,5 +88,7 @@ int api_h_take(struct api_call *c);
 int api_h_handback(struct api_call *c);
 int api_h_resolve(struct api_call *c);
 int api_h_send(struct api_call *c);
+/* api/summary_route.c */
+int api_h_summary(struct api_call *c);
 
 #endif

@@ -277,6 +277,8 @@ static const struct api_route routes[] = {
 	  "answers of the answer store whose title or body holds the words (?q=...)" },
 	{ "GET", "/api/v1/attachments/{id}", AUTH_ROLE_AGENT, NULL, api_h_attachment,
 	  "the bytes of a customer's voice clip or picture" },
+	{ "GET", "/api/v1/conversations/{id}/summary", AUTH_ROLE_AGENT, NULL, api_h_summary,
+	  "the summary card: problem, entities, answers and reactions, mood" },
 	/* live take-over (api/takeover.c) */
 	{ "POST", "/api/v1/conversations/{id}/take", AUTH_ROLE_AGENT, NULL, api_h_take,
 	  "take the conversation over: the bot stops answering it" },

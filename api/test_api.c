@@ -20,6 +20,7 @@
 
 #include "api_int.h"
 #include "conf.h"
+#include "summary.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
@@ -165,6 +166,7 @@ struct sample {
 static char victim_path[64];
 static char conv_path[64], notes_path[80], attachment_path[64];   /* the inbox fixture */
 static char take_path[80], send_path[80], handback_path[80], resolve_path[80];
+static char summary_path[80];
 
 static const struct sample *sample_for(const struct api_route *r)
 {
@@ -185,6 +187,7 @@ static const struct sample *sample_for(const struct api_route *r)
 		{ "GET", "/api/v1/search", NULL, NULL, 200, "q=stolen" },
 		{ "GET", "/api/v1/canned", NULL, NULL, 200, "q=card" },
 		{ "GET", "/api/v1/attachments/{id}", attachment_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/conversations/{id}/summary", summary_path, NULL, 200, NULL },
 		{ "POST", "/api/v1/conversations/{id}/take", take_path, NULL, 200, NULL },
 		{ "POST", "/api/v1/conversations/{id}/messages", send_path,
 		  "{\"text\":\"Hello, I am looking at it\"}", 201, NULL },
@@ -318,6 +321,7 @@ static void inbox_fixture(void)
 	snprintf(conv_path, sizeof conv_path, "/api/v1/conversations/%lld", (long long)fixture_sid);
 	snprintf(notes_path, sizeof notes_path, "%s/notes", conv_path);
 	snprintf(take_path, sizeof take_path, "%s/take", conv_path);
+	snprintf(summary_path, sizeof summary_path, "%s/summary", conv_path);
 	snprintf(send_path, sizeof send_path, "%s/messages", conv_path);
 	snprintf(handback_path, sizeof handback_path, "%s/handback", conv_path);
 	snprintf(resolve_path, sizeof resolve_path, "%s/resolve", conv_path);
@@ -424,6 +428,15 @@ static void test_inbox(const struct who *agent)
 	CHECK(r.status == 200 &&
 	      !strcmp(json_string_value(json_object_get(r.body, "content_type")), "image/png"));
 	CHECK(strstr(json_string_value(json_object_get(r.body, "disposition")), "picture-"));
+	result_clear(&r);
+
+	/* the summary card of the fixture: the stolen card, a thumbs-down */
+	r = call("GET", summary_path, NULL, NULL, agent);
+	CHECK(r.status == 200 && strstr(json_string_value(json_object_get(r.body, "problem")), "stolen"));
+	CHECK(json_integer_value(json_object_get(r.body, "conversation_id")) == fixture_sid);
+	result_clear(&r);
+	r = call("GET", "/api/v1/conversations/999999/summary", NULL, NULL, agent);
+	CHECK(r.status == 404);
 	result_clear(&r);
 
 	/* canned replies: the answer's body */
@@ -723,6 +736,7 @@ int main(void)
 	auth_config_defaults(&cfg);
 	cfg.now_ms = clock_fn;
 	ctx.auth = auth_create(&cfg, err, sizeof err);
+	ctx.summary = sum_ctx_create(NULL, err, sizeof err);   /* TF-IDF only: no model files */
 	ctx.st = store_open(path, err, sizeof err);
 	if (!ctx.auth || !ctx.st || sqlite3_open(path, &raw) != SQLITE_OK) {
 		fprintf(stderr, "set-up: %s\n", err);
@@ -767,6 +781,7 @@ int main(void)
 
 	sqlite3_close(raw);
 	store_close(ctx.st);
+	sum_ctx_destroy((struct sum_ctx *)ctx.summary);
 	auth_destroy(ctx.auth);
 	if (!getenv("KEFU_TEST_KEEP")) {
 		char cmd[200];

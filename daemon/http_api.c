@@ -30,6 +30,7 @@
 #include "queue.h"
 #include "server.h"
 #include "store.h"
+#include "summary.h"
 
 #define KD_API_QUEUE 256          /* requests waiting for an API worker */
 #define KD_API_CHUNK 16384        /* bytes per lws_write */
@@ -38,6 +39,8 @@
 enum kd_api_job_kind {
 	KD_API_REQUEST = 0,               /* an HTTP request on /api/: answer conn_id */
 	KD_API_OPS_AUTH,                  /* GET /api/v1/me for /ops connection conn_id */
+	KD_API_INTERNAL,                  /* a call made for an operator (the hand-off
+					     queue's take): conn_id is the session row */
 	KD_API_EVENT,                     /* no request: event for ops.c (done list only) */
 };
 
@@ -76,6 +79,7 @@ struct kd_api {
 	int n;
 	pthread_t *threads;
 	struct api_ctx *ctx;              /* one per thread (its store) */
+	struct sum_ctx *summary;          /* shared read-only: GET .../summary */
 	int started, stopped;
 	struct kd_api_job *done, *done_tail;   /* {srv->done_lock} */
 	struct kd_api_conn *conns;        /* service thread */
@@ -172,7 +176,19 @@ struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t err
 		snprintf(err, errlen, "API: %s", a->auth ? "out of memory" : why);
 		goto fail;
 	}
+	{
+		/* the summariser, with GloVe when the models folder has it */
+		char path[sizeof conf->models + 32];
+		snprintf(path, sizeof path, "%s/glove-100d.kfv", conf->models);
+		if (!(a->summary = sum_ctx_create(path, why, sizeof why))) {
+			LOG_WARN("summaries without word vectors: %s", why);
+			a->summary = sum_ctx_create(NULL, why, sizeof why);
+		}
+		if (!a->summary)
+			LOG_WARN("no summaries: %s", why);
+	}
 	for (int i = 0; i < a->n; i++) {
+		a->ctx[i].summary = a->summary;
 		a->ctx[i].auth = a->auth;
 		a->ctx[i].low_confidence = conf->threshold;
 		a->ctx[i].notify = notify_event;
@@ -238,6 +254,7 @@ void kd_api_destroy(struct kd_api *a)
 		store_close(a->ctx[i].st);
 	free(a->ctx);
 	free(a->threads);
+	sum_ctx_destroy(a->summary);
 	auth_destroy(a->auth);
 	free(a);
 }
@@ -384,28 +401,46 @@ static struct kd_api_job *job_from(struct kd_api *a, struct lws *wsi)
 	return j;
 }
 
-int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
+/* A request made on the service thread for ops.c, with an operator's cookie (and CSRF
+ * token for a POST): it goes through every check of api_handle like any other. */
+static int internal(struct kd_api *a, int kind, uint64_t id, const char *method,
+		    const char *path, const char *cookie, const char *csrf, const char *host,
 		    const char *ip)
 {
 	struct kd_api_job *j = calloc(1, sizeof *j);
 
-	if (!j || !(j->path = strdup(API_PREFIX "me"))) {
+	if (!j || !(j->path = strdup(path))) {
 		free(j);
 		return -1;
 	}
-	j->kind = KD_API_OPS_AUTH;
-	j->conn_id = conn_id;
-	snprintf(j->method, sizeof j->method, "GET");
+	j->kind = kind;
+	j->conn_id = id;
+	snprintf(j->method, sizeof j->method, "%s", method);
 	snprintf(j->cookie, sizeof j->cookie, "%s", cookie);
+	snprintf(j->csrf, sizeof j->csrf, "%s", csrf ? csrf : "");
 	snprintf(j->host, sizeof j->host, "%s", host);
 	snprintf(j->client_ip, sizeof j->client_ip, "%s", ip ? ip : "");
 	j->req = (struct api_request){ .method = j->method, .path = j->path, .host = j->host,
-				       .cookie = j->cookie, .client_ip = j->client_ip };
+				       .cookie = j->cookie, .client_ip = j->client_ip,
+				       .csrf_token = j->csrf[0] ? j->csrf : NULL };
 	if (cm_queue_try_push(a->jobs, j)) {
 		job_free(j);
 		return -1;
 	}
 	return 0;
+}
+
+int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
+		    const char *ip)
+{
+	return internal(a, KD_API_OPS_AUTH, conn_id, "GET", API_PREFIX "me", cookie, NULL, host,
+			ip);
+}
+
+int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,
+		    const char *cookie, const char *csrf, const char *host, const char *ip)
+{
+	return internal(a, KD_API_INTERNAL, (uint64_t)sid, method, path, cookie, csrf, host, ip);
 }
 
 /* ---- answering (service thread) -------------------------------------------------------- */
@@ -621,6 +656,8 @@ static void drain_done(struct kd_api *a, struct kd_server *srv)
 		if (list->kind != KD_API_REQUEST) {   /* for the operator channel (ops.c) */
 			if (list->kind == KD_API_EVENT)
 				kd_ops_event(srv, list->event);
+			else if (list->kind == KD_API_INTERNAL)
+				kd_ops_take_done(srv, (int64_t)list->conn_id, list->res.status);
 			else
 				kd_ops_authed(srv, list->conn_id, &list->res);
 			job_free(list);

@@ -46,6 +46,10 @@ void kd_api_setup(struct kd_server *srv, struct lws_protocols *proto);
  * to kd_ops_authed.  0, or -1 (queue full, out of memory).  Service thread. */
 int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
 		    const char *ip);
+/* Queues a request made for an operator (their cookie and CSRF token) — the hand-off
+ * queue's take of session sid; its status goes to kd_ops_take_done.  0 or -1. */
+int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,
+		    const char *cookie, const char *csrf, const char *host, const char *ip);
 /* Posts an operator-channel event (JSON text, copied) to the service thread, which
  * hands it to kd_ops_event.  Any thread. */
 void kd_api_post_event(struct kd_api *a, const char *event_json);

@@ -56,14 +56,27 @@ int kd_ops_customer_message(struct kd_server *srv, struct kd_pss *pss, struct kd
 void kd_ops_customer_typing(struct kd_server *srv, struct kd_pss *pss, int on);
 /* A hand-off was asked on this connection: the operators hear of it. */
 void kd_ops_handoff_asked(struct kd_server *srv, struct kd_pss *pss);
-/* A result is about to be sent to a customer's connection (new activity). */
-void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, const struct kd_result *r);
-/* Parses a customer's {"type": "typing", "on": bool} (proto.c).  0 or 1 (error set). */
-int kd_ops_parse_typing(json_t *j, struct kd_req *r);
+/* A result is about to be sent to a customer's connection: new activity for the
+ * consoles, a hand-off answered joins the queue, and a customer resuming a taken-over
+ * session gets operator_joined appended to r's frames. */
+void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, struct kd_result *r);
+/* Parses a customer's {"type": "typing", "on": bool} or {"type": "leave_message",
+ * "id", "text", "email"?} (proto.c).  -1 not such a type, 0 parsed, 1 error set (for
+ * leave_message: r->text the text, r->data the e-mail address or NULL). */
+int kd_ops_parse(json_t *j, const char *type, int max_text, struct kd_req *r);
+/* A customer's message left for a person: logged (meta left_message, email) through
+ * the writer, acknowledged after commit, pushed to the operators. */
+void kd_ops_leave_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req);
 
 /* ---- from daemon/http_api.c's done list (service thread) ---- */
 /* An event posted by a REST handler or the writer (JSON text). */
 void kd_ops_event(struct kd_server *srv, const char *event_json);
+/* The status of the take the hand-off queue asked for session sid. */
+void kd_ops_take_done(struct kd_server *srv, int64_t sid, int status);
+/* The Prometheus families of the hand-off queue (malloc'd text), or NULL. */
+char *kd_ops_metrics(struct kd_server *srv);
+/* Appends them to /metrics' text (len bytes, malloc'd; returned, maybe moved). */
+char *kd_ops_metrics_append(struct kd_server *srv, char *text, size_t *len);
 /* The answer of GET /api/v1/me for /ops connection conn_id. */
 void kd_ops_authed(struct kd_server *srv, uint64_t conn_id, const struct api_response *res);
 

@@ -497,8 +497,9 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 	if (!strcmp(t, "audio") || !strcmp(t, "image"))
 		return parse_upload(j, !strcmp(t, "audio") ? KD_REQ_AUDIO : KD_REQ_IMAGE,
 				    max_text, r);
-	if (!strcmp(t, "typing"))                          /* ops hook (ops.c) */
-		return kd_ops_parse_typing(j, r);
+	int ops = kd_ops_parse(j, t, max_text, r);         /* ops hook: typing, leave_message */
+	if (ops >= 0)
+		return ops;
 	int people = kd_people_parse(j, t, max_text, r);   /* feedback, rating, handoff */
 	if (people >= 0)
 		return people;

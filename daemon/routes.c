@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "ops.h"
 #include "server.h"
 
 #ifndef KEFU_VERSION
@@ -67,7 +68,8 @@ static char *metrics_body(struct kd_server *srv, size_t *len)
 	char model[128];
 
 	kd_server_gauges(srv, &g, model, sizeof model);
-	return kd_metrics_render(&srv->met, &g, len);
+	char *s = kd_metrics_render(&srv->met, &g, len);
+	return kd_ops_metrics_append(srv, s, len);   /* ops hook: hand-off queue */
 }
 
 /* Writes the headers; the body follows in HTTP_WRITEABLE unless head_only. */

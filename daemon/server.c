@@ -174,12 +174,12 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 	if (r->media)
 		kd_metrics_media(&srv->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
 				 r->media_seconds, r->audio_seconds);
+	kd_ops_on_result(srv, pss, r);      /* ops hook: live inbox, hand-off queue */
 	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
 		struct kd_frame *f = r->frame;
 		r->frame = f->next;
 		send_frame(pss, f);
 	}
-	kd_ops_on_result(srv, pss, r);      /* ops hook: live inbox, operator_joined */
 	if (pss->closing)
 		lws_callback_on_writable(pss->wsi);
 	kd_result_free(r);
@@ -362,6 +362,16 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		return;
 	case KD_REQ_TYPING:                                      /* ops hook */
 		kd_ops_customer_typing(srv, pss, req.value);
+		return;
+	case KD_REQ_LEAVE_MESSAGE:                               /* ops hook */
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+				   "too many messages; please wait a few seconds");
+			kd_req_clear(&req);
+			return;
+		}
+		kd_ops_leave_message(srv, pss, &req);
+		kd_req_clear(&req);
 		return;
 	}
 	kd_req_clear(&req);

@@ -191,7 +191,7 @@ const char *nlu_text_last(const struct nlu_text *t, size_t *out_len)
 
 enum cp_class { CP_OTHER, CP_CJK, CP_LETTER, CP_DIGIT, CP_MARK };
 
-static int in_cjk_block(int32_t c)
+int nlu_cp_is_cjk(int32_t c)
 {
 	return (c >= 0x4E00 && c <= 0x9FFF) ||    /* CJK unified ideographs */
 	       (c >= 0x3400 && c <= 0x4DBF) ||    /* extension A */
@@ -217,13 +217,13 @@ static enum cp_class classify(int32_t c)
 	switch (cat) {
 	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
 	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
-		return in_cjk_block(c) ? CP_CJK : CP_LETTER;
+		return nlu_cp_is_cjk(c) ? CP_CJK : CP_LETTER;
 	case UTF8PROC_CATEGORY_NL:
-		return in_cjk_block(c) ? CP_CJK : CP_DIGIT;
+		return nlu_cp_is_cjk(c) ? CP_CJK : CP_DIGIT;
 	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NO:
 		return CP_DIGIT;
 	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-		return in_cjk_block(c) ? CP_CJK : CP_MARK;
+		return nlu_cp_is_cjk(c) ? CP_CJK : CP_MARK;
 	default:
 		return CP_OTHER;
 	}

@@ -86,6 +86,10 @@ const char *nlu_text_last(const struct nlu_text *t, size_t *out_len);
  * character and CJK characters at least a third of all letters. */
 int nlu_text_info_is_cjk(const struct nlu_text_info *info);
 
+/* 1 when code point c is a CJK character (Han, kana, Hangul): one token on its own.
+ * Pure. */
+int nlu_cp_is_cjk(int32_t c);
+
 /* FNV-1a 64 over the kind byte then p[0..len).  Pure, any thread. */
 uint64_t nlu_hash(unsigned kind, const void *p, size_t len);
 

@@ -395,3 +395,46 @@ int store_assigned_foreach(struct store *st,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+int store_waiting_foreach(struct store *st,
+			  int (*cb)(void *arg, int64_t sid, int64_t requested_ms), void *arg)
+{
+	sqlite3_stmt *s = prep(st, "SELECT s.id, min(h.requested_ms) FROM sessions s"
+			       " JOIN handoffs h ON h.session_id = s.id AND h.closed_ms IS NULL"
+			       "  AND h.taken_ms IS NULL"
+			       " WHERE s.state = 'waiting' GROUP BY s.id ORDER BY 2, 1");
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int r = cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+		if (r) {
+			sqlite3_finalize(s);
+			return r;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "reading waiting hand-offs");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_session_token(struct store *st, int64_t sid, char token_out[STORE_TOKEN_LEN + 1])
+{
+	sqlite3_stmt *s = prep(st, "SELECT token FROM sessions WHERE id = ?1");
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, sid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		snprintf(token_out, STORE_TOKEN_LEN + 1, "%s", t ? t : "");
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a session token");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

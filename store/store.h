@@ -508,6 +508,8 @@ int store_conversation_json(struct store *st, int64_t sid, double low_below, cha
 /* A JSON array of messages containing q (FTS5 trigram index; a LIKE scan for queries
  * under three characters), newest first.  STORE_INVALID for an empty q. */
 int store_search_json(struct store *st, const char *q, int limit, char **out);
+/* The token of session sid; STORE_NOT_FOUND if none. */
+int store_session_token(struct store *st, int64_t sid, char token_out[STORE_TOKEN_LEN + 1]);
 /* 0 if session sid exists, STORE_NOT_FOUND if not. */
 int store_session_exists(struct store *st, int64_t sid);
 /* Adds a private note (1..8000 bytes of UTF-8) by an operator to session sid;
@@ -524,6 +526,9 @@ int store_session_release(struct store *st, int64_t sid, int resolve, int64_t no
 /* The assignee of session sid (0: none); STORE_NOT_FOUND if no such session. */
 int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_out);
 /* Every session taken over now, with its operator's display name (login when empty). */
+/* Every session waiting for a person (an open, untaken hand-off), oldest request first. */
+int store_waiting_foreach(struct store *st,
+			  int (*cb)(void *arg, int64_t sid, int64_t requested_ms), void *arg);
 int store_assigned_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
 				     const char *name),

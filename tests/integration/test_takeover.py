@@ -11,6 +11,7 @@ operator's message; hand back (operator_left) and the bot answers again; resolve
 """
 import json
 import sqlite3
+import time
 
 import kefutest as kt
 from kefutest import check
@@ -51,7 +52,7 @@ def refused(d, cookie, origin=None):
 
 
 def run():
-    d = kt.Kefud()
+    d = kt.Kefud("--operator-capacity", "0")   # hand-offs wait: the operator takes them
     d.start()
     d.stop()
     add_operator(d.db, "ann", "admin", PW)
@@ -87,6 +88,11 @@ def run():
     st, j, _ = op.call("GET", "/api/v1/conversations?status=waiting")
     check(st == 200 and [c["id"] for c in j["conversations"]] == [sid] and
           j["conversations"][0]["waiting_s"] is not None, "waiting in the inbox: %s", j)
+
+    # the summary card for whoever takes over
+    st, j, _ = op.call("GET", "/api/v1/conversations/%d/summary" % sid)
+    check(st == 200 and j["asked_for_person"] is True and "card" in j["problem"].lower(),
+          "summary card: %s %s", st, j)
 
     # take over
     st, j = post(op, "/api/v1/conversations/%d/take" % sid)
@@ -178,6 +184,91 @@ def run():
     check(j["conversation"]["resolved_ms"] and "operator" in kinds, "transcript: %s", kinds)
     check(json.dumps(j).count("thank you, card ending 4417") == 1, "m3 logged once")
     cu.close()
+    d.stop()
+    queue(d)
+
+
+def metric(d, name):
+    m = kt.parse_prometheus(kt.http_get(d.port, "/metrics")[2].decode())
+    return kt.metric_sum(m, lambda n: n == name)
+
+
+def queue(d):
+    """The hand-off queue: capacity 1 each; ann holds one, so the next hand-off goes
+    to bob, the one after waits (in /metrics) until bob hands his back."""
+    d.args = ["--operator-capacity", "1"]
+    d.start()
+    ann, bob = Client(d.port), Client(d.port)
+    check(ann.login("ann", PW)[0] == 200 and bob.login("bob", PW_AGENT)[0] == 200, "logins")
+    ops_a = ops_ws(d, ann.cookie)
+    expect_type(ops_a, "hello")
+    ops_b = ops_ws(d, bob.cookie)
+    expect_type(ops_b, "hello")
+
+    def customer(mid):
+        cu = d.ws()
+        cu.welcome()
+        cu.ask(mid, "I lost my card")
+        return cu
+
+    c1 = customer("q1")
+    sid1 = expect_type(ops_a, "activity", skip=("operators",))["conversation_id"]
+    st, _ = post(ann, "/api/v1/conversations/%d/take" % sid1)
+    check(st == 200, "ann takes the first by hand")
+    c1.expect("operator_joined")
+
+    c2 = customer("q2")
+    c2.send_json({"type": "handoff", "id": "h2"})
+    c2.expect("handoff")
+    f = c2.expect("operator_joined")
+    check(f["name"] == "bob", "the least busy operator (bob) got it: %s", f)
+    c3 = customer("q3")
+    c3.send_json({"type": "handoff", "id": "h3"})
+    c3.expect("handoff")
+    time.sleep(0.5)
+    check(metric(d, "kefu_handoffs_waiting") == 1, "one waits while both are full")
+    check(metric(d, "kefu_operators_online") == 2, "two operators online")
+    st, j, _ = bob.call("GET", "/api/v1/conversations?status=waiting")
+    check(len(j["conversations"]) == 1 and j["conversations"][0]["waiting_s"] is not None,
+          "the waiting one is in the inbox: %s", j)
+    sid2 = [c["id"] for c in bob.call("GET", "/api/v1/conversations?status=mine")[1]
+            ["conversations"]]
+    check(len(sid2) == 1, "bob holds one: %s", sid2)
+    st, _ = post(bob, "/api/v1/conversations/%d/handback" % sid2[0])
+    check(st == 200, "bob hands back")
+    c2.expect("operator_left")
+    f = c3.expect("operator_joined")
+    check(f["name"] == "bob", "the waiting customer goes to bob as he has room: %s", f)
+    check(metric(d, "kefu_handoffs_waiting") == 0, "nobody waits")
+    check(metric(d, "kefu_handoff_wait_seconds_count") == 2, "two waits observed")
+    for c in (c1, c2, c3):
+        c.close()
+
+    # nobody online: the widget is told so and the customer leaves a message (and an
+    # address) that lands in the inbox
+    ops_a.close()
+    ops_b.close()
+    deadline = time.monotonic() + 10
+    while metric(d, "kefu_operators_online") != 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    c4 = customer("q4")
+    c4.send_json({"type": "handoff", "id": "h4"})
+    h = c4.expect("handoff")
+    check(h["operators_online"] == 0 and "No operator" in h["text"], "nobody online: %s", h)
+    c4.send_json({"type": "leave_message", "id": "l1", "text": "please call me back",
+                  "email": "kim@example.org"})
+    check(c4.expect("ack")["id"] == "l1", "left message acknowledged")
+    c4.send_json({"type": "leave_message", "id": "l2", "text": "x", "email": "not an address"})
+    c4.expect_error("invalid_value", "l2")
+    st, j, _ = bob.call("GET", "/api/v1/conversations?status=waiting&q=call+me+back")
+    check(len(j["conversations"]) == 1, "the left message is in the inbox: %s", j)
+    st, j, _ = bob.call("GET", "/api/v1/conversations/%d" % j["conversations"][0]["id"])
+    left = [m for m in j["messages"] if m["text"] == "please call me back"]
+    check(left and left[0]["kind"] == "customer" and
+          left[0]["meta"] == {"left_message": True, "email": "kim@example.org"},
+          "left message with its address: %s", left)
+    c4.ask("q5", "how do I activate my new card")   # the widget keeps working
+    c4.close()
     d.stop()
 
 

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cmd_eval.h"
 #include "cmd_images.h"
+#include "cmd_summary.h"
 
 static const struct command {
 	const char *name;
@@ -25,6 +26,8 @@ static const struct command {
 	{ "operator", cmd_operator, "operator add LOGIN --role admin|agent [--name N] | list | disable|enable|passwd LOGIN | token LOGIN | tokens | revoke ID: console accounts (password from stdin)" },
 	{ "audit", cmd_audit, "audit [--json] [--since 2h|2026-12-01|MS] [--limit N]: who changed what, newest first" },
 	{ "eval-images", cmd_eval_images, "eval-images --train DIR --test DIR [--reject DIR] [--json]: category head and search" },
+	{ "summarize", cmd_summarize, "summarize --session TOKEN [--json]: the summary card of a conversation" },
+	{ "eval-summary", cmd_eval_summary, "eval-summary --dialogs FILE.jsonl [--summaries-out FILE.jsonl] [--json]: ROUGE of kefu's summaries beside Lead and LexRank" },
 };
 
 static void usage(FILE *out)
