@@ -39,9 +39,6 @@ function pageApi(page, method, path, body, csrf) {
 
 /* Failed fetches (401 before sign-in, 403 for an agent, 429 while locked) are logged by
  * Chromium as console errors; these tests expect them. */
-const EXPECTED_HTTP_ERRORS = [/Failed to load resource: the server responded with a status of (401|403|429)/,
-  /* GET conversations/{id}/summary until kefud has the summariser's route (the card
-   * stays hidden meanwhile) */
-  /status of 404/];
+const EXPECTED_HTTP_ERRORS = [/Failed to load resource: the server responded with a status of (401|403|429)/];
 
 module.exports = { addOperator, signIn, pageApi, EXPECTED_HTTP_ERRORS };

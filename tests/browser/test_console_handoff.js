@@ -2,7 +2,8 @@
  * one real kefud: a customer in the widget on the demo site, an operator in the console.
  * The operator signs in; the customer gets a bot answer and asks for a person (kefud
  * counts the operator online); the console's list shows the conversation waiting without
- * a reload (filter count, waiting time, the title badge); the operator takes
+ * a reload (filter count, waiting time, the title badge); the summary card names the
+ * answer the bot gave; the operator takes
  * it over (the customer's widget says the operator joined), each sees the other typing,
  * the operator replies (the customer sees it), inserts a canned reply with one key and sends it; the customer answers and the
  * operator sees it live; the operator hands back and the bot answers the customer's next
@@ -48,6 +49,9 @@ run('console-handoff', async (t) => {
   await list.getByRole('link').first().click();
   const log = op.getByRole('log', { name: 'Transcript' });
   await log.getByText('I lost my card').waitFor();
+  const summary = op.getByRole('region', { name: 'Summary' });
+  await summary.waitFor();
+  check(/Lost or stolen card/.test(await summary.innerText()), 'summary: ' + await summary.innerText());
   await op.getByRole('button', { name: 'Take over' }).click();
   const reply = op.getByRole('textbox', { name: 'Reply' });
   await reply.waitFor();
@@ -101,4 +105,6 @@ run('console-handoff', async (t) => {
   await t.shot(op, 'resolved');
   const rows = kefud.sql("SELECT kind, text FROM messages WHERE kind = 2 ORDER BY id");
   check(rows.length === 2 && /frozen your card/.test(rows[0].text), 'operator messages: ' + JSON.stringify(rows));
-}, { allowConsole: EXPECTED_HTTP_ERRORS, timeout: 180000 });
+}, { allowConsole: EXPECTED_HTTP_ERRORS, timeout: 180000,
+  /* hand-offs wait to be taken (kefud would otherwise give this one to Ann itself) */
+  kefudArgs: ['--operator-capacity', '0'] });

@@ -25,26 +25,36 @@ function about(f, id) {
   return c === id || c === String(id);
 }
 
-/* An entity of the summary as one line: "kind: text". */
+/* An entity of the summary card as one line: "kind: text". */
 function entityText(e) {
-  if (typeof e === 'string') return e;
-  return (e.kind ? e.kind + ': ' : '') + (e.text || e.value || '');
+  return (e.kind ? e.kind + ': ' : '') + (e.text || '');
 }
 
+/* An answer the bot gave and how it was taken: "title (92%; thumbs_down, person)". */
+function answerText(a) {
+  const conf = typeof a.confidence === 'number' ? Math.round(a.confidence * 100) + '%' : '';
+  const how = [conf].concat(Array.isArray(a.reactions) ? a.reactions : []).filter(Boolean);
+  return (a.title || '?') + (how.length ? ' (' + how.join('; ') + ')' : '');
+}
+
+/* The summary card (GET .../summary, docs/api.md); nothing when kefud has none. */
 function Summary({ id, version }) {
   const [s, setS] = useState(null);
   useEffect(() => {
-    cd.summary(id).then((r) => setS(r.summary || r)).catch(() => setS(null));
+    cd.summary(id).then(setS).catch(() => setS(null));
   }, [id, version]);
-  if (!s) return null;
-  const text = typeof s === 'string' ? s : s.text || '';
+  if (!s || !(s.summary || s.problem)) return null;
   const ents = Array.isArray(s.entities) ? s.entities : [];
+  const answers = Array.isArray(s.answers) ? s.answers : [];
   return html`<section class="card summary" role="region" aria-labelledby="sum-h">
     <h2 id="sum-h">${t('summary')}</h2>
-    <${Plain} text=${text} />
-    ${ents.length > 0 && html`<ul class="entities">${ents.map((e) =>
-      html`<li><${Plain} text=${entityText(e)} /></li>`)}</ul>`}
-    ${s.mood && html`<p class="muted">${t('mood')}: ${String(s.mood)}</p>`}
+    <${Plain} text=${s.summary || s.problem} />
+    ${ents.length > 0 && html`<h3>${t('sum_entities')}</h3><ul class="entities">
+      ${ents.map((e) => html`<li><${Plain} text=${entityText(e)} /></li>`)}</ul>`}
+    ${answers.length > 0 && html`<h3>${t('sum_answers')}</h3><ul class="entities">
+      ${answers.map((a) => html`<li><${Plain} text=${answerText(a)} /></li>`)}</ul>`}
+    <p class="muted">${[s.lang, s.mood ? t('mood') + ': ' + s.mood : '',
+      s.asked_for_person ? t('sum_person') : ''].filter(Boolean).join(' · ')}</p>
   </section>`;
 }
 
