@@ -11,6 +11,7 @@ export const nameOf = (o) => (o && (o.name || o.login)) || '';
 
 /* The inbox filters: id -> the list endpoint's query. */
 export const FILTERS = {
+  mine: { status: 'mine' },
   waiting: { status: 'waiting' },
   open: { status: 'open' },
   resolved: { status: 'resolved' },
