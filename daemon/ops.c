@@ -762,8 +762,9 @@ static void ops_frame(struct kd_server *srv, struct ops_pss *p)
 	json_decref(j);
 }
 
-/* Same origin only: the Origin header must be this server's own scheme + Host. */
-static int same_origin(struct lws *wsi)
+/* Same origin only: the Origin header must be this server's own scheme + Host (behind
+ * a trusted TLS proxy, https:// + Host too). */
+static int same_origin(struct lws *wsi, int trust_proxy)
 {
 	char origin[300], host[256], own[300];
 
@@ -771,7 +772,10 @@ static int same_origin(struct lws *wsi)
 	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
 		return 0;
 	snprintf(own, sizeof own, "%s://%s", lws_is_ssl(wsi) ? "https" : "http", host);
-	return !strcasecmp(origin, own);
+	if (!strcasecmp(origin, own))
+		return 1;
+	snprintf(own, sizeof own, "https://%s", host);
+	return trust_proxy && !strcasecmp(origin, own);
 }
 
 static int path_is_ops(struct lws *wsi)
@@ -790,7 +794,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct ops_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (!o || !path_is_ops(wsi) || !same_origin(wsi) ||
+		if (!o || !path_is_ops(wsi) || !same_origin(wsi, srv->conf->trust_proxy) ||
 		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0) {
 			LOG_INFO("refused an /ops connection (path, Origin or cookie)");
 			return 1;
