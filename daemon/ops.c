@@ -516,7 +516,15 @@ void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, struct kd_resul
 	if (r->kind == KD_RES_FRAME && r->frame && r->frame->len > sizeof handoff &&
 	    !memcmp(KD_FRAME_PAYLOAD(r->frame), handoff, sizeof handoff - 1) &&
 	    !held_find(srv->ops, pss->session_id)) {
+		struct ops_pss *p;
 		wait_add(srv->ops, pss->session_id, cm_wall_ms());
+		/* the summary card for whoever takes over, computed by an API worker with
+		 * a signed-in operator's session (nobody online: nobody to tell) */
+		for (p = srv->ops->conns; p && !p->authed; p = p->next)
+			;
+		if (p && kd_api_summary(srv->api, pss->session_id, p->cookie, p->host))
+			LOG_WARN("no summary at the hand-off of %lld: API queue full",
+				 (long long)pss->session_id);
 		dispatch(srv);
 		return;
 	}
@@ -894,4 +902,17 @@ char *kd_ops_metrics_append(struct kd_server *srv, char *text, size_t *len)
 	}
 	free(more);
 	return text;
+}
+
+void kd_ops_summary_done(struct kd_server *srv, int64_t sid, const struct api_response *res)
+{
+	json_t *card = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
+	json_t *j;
+
+	if (!srv->ops || !card)
+		return;
+	j = json_pack("{s:s, s:I, s:o}", "type", "summary", "conversation_id", (json_int_t)sid,
+		      "card", card);
+	ops_broadcast(srv->ops, j);
+	json_decref(j);
 }
