@@ -261,6 +261,7 @@ int api_h_note_add(struct api_call *c)
 	int64_t now = auth_now_ms(c->ctx->auth), id = 0;
 	struct auth_actor by = api_actor(c);
 	char obj[48], *changes;
+	json_t *ch;
 	int rc;
 
 	rc = store_note_add(c->ctx->st, c->path_id, c->who.operator_id, c->who.login,
@@ -268,7 +269,9 @@ int api_h_note_add(struct api_call *c)
 	if (rc)
 		return store_error(c, rc, "conversation");
 	snprintf(obj, sizeof obj, "conversation:%lld", (long long)c->path_id);
-	changes = json_dumps(json_pack("{s:I}", "note", (json_int_t)id), JSON_COMPACT);
+	ch = json_pack("{s:I}", "note", (json_int_t)id);
+	changes = ch ? json_dumps(ch, JSON_COMPACT) : NULL;
+	json_decref(ch);
 	auth_audit(c->ctx->auth, c->ctx->st, &by, "note.add", obj, changes);
 	free(changes);
 	return api_reply(c, 201, json_pack("{s:{s:I, s:s, s:I, s:{s:I, s:s, s:s}}}", "note",

@@ -41,6 +41,8 @@ enum kd_api_job_kind {
 	KD_API_OPS_AUTH,                  /* GET /api/v1/me for /ops connection conn_id */
 	KD_API_INTERNAL,                  /* a call made for an operator (the hand-off
 					     queue's take): conn_id is the session row */
+	KD_API_SUMMARY,                   /* GET .../summary at a hand-off: conn_id is the
+					     session row; the card goes to the operators */
 	KD_API_EVENT,                     /* no request: event for ops.c (done list only) */
 };
 
@@ -443,6 +445,14 @@ int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const cha
 	return internal(a, KD_API_INTERNAL, (uint64_t)sid, method, path, cookie, csrf, host, ip);
 }
 
+int kd_api_summary(struct kd_api *a, int64_t sid, const char *cookie, const char *host)
+{
+	char path[96];
+
+	snprintf(path, sizeof path, API_PREFIX "conversations/%lld/summary", (long long)sid);
+	return internal(a, KD_API_SUMMARY, (uint64_t)sid, "GET", path, cookie, NULL, host, NULL);
+}
+
 /* ---- answering (service thread) -------------------------------------------------------- */
 
 static int add_hdr(struct lws *wsi, const char *name, const char *value, unsigned char **p,
@@ -658,6 +668,8 @@ static void drain_done(struct kd_api *a, struct kd_server *srv)
 				kd_ops_event(srv, list->event);
 			else if (list->kind == KD_API_INTERNAL)
 				kd_ops_take_done(srv, (int64_t)list->conn_id, list->res.status);
+			else if (list->kind == KD_API_SUMMARY)
+				kd_ops_summary_done(srv, (int64_t)list->conn_id, &list->res);
 			else
 				kd_ops_authed(srv, list->conn_id, &list->res);
 			job_free(list);

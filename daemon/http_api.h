@@ -50,6 +50,9 @@ int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, cons
  * queue's take of session sid; its status goes to kd_ops_take_done.  0 or -1. */
 int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,
 		    const char *cookie, const char *csrf, const char *host, const char *ip);
+/* Queues GET /api/v1/conversations/{sid}/summary with a signed-in operator's cookie;
+ * the card goes to kd_ops_summary_done.  0 or -1. */
+int kd_api_summary(struct kd_api *a, int64_t sid, const char *cookie, const char *host);
 /* Posts an operator-channel event (JSON text, copied) to the service thread, which
  * hands it to kd_ops_event.  Any thread. */
 void kd_api_post_event(struct kd_api *a, const char *event_json);

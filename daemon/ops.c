@@ -516,7 +516,15 @@ void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, struct kd_resul
 	if (r->kind == KD_RES_FRAME && r->frame && r->frame->len > sizeof handoff &&
 	    !memcmp(KD_FRAME_PAYLOAD(r->frame), handoff, sizeof handoff - 1) &&
 	    !held_find(srv->ops, pss->session_id)) {
+		struct ops_pss *p;
 		wait_add(srv->ops, pss->session_id, cm_wall_ms());
+		/* the summary card for whoever takes over, computed by an API worker with
+		 * a signed-in operator's session (nobody online: nobody to tell) */
+		for (p = srv->ops->conns; p && !p->authed; p = p->next)
+			;
+		if (p && kd_api_summary(srv->api, pss->session_id, p->cookie, p->host))
+			LOG_WARN("no summary at the hand-off of %lld: API queue full",
+				 (long long)pss->session_id);
 		dispatch(srv);
 		return;
 	}
@@ -762,8 +770,9 @@ static void ops_frame(struct kd_server *srv, struct ops_pss *p)
 	json_decref(j);
 }
 
-/* Same origin only: the Origin header must be this server's own scheme + Host. */
-static int same_origin(struct lws *wsi)
+/* Same origin only: the Origin header must be this server's own scheme + Host (behind
+ * a trusted TLS proxy, https:// + Host too). */
+static int same_origin(struct lws *wsi, int trust_proxy)
 {
 	char origin[300], host[256], own[300];
 
@@ -771,7 +780,10 @@ static int same_origin(struct lws *wsi)
 	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
 		return 0;
 	snprintf(own, sizeof own, "%s://%s", lws_is_ssl(wsi) ? "https" : "http", host);
-	return !strcasecmp(origin, own);
+	if (!strcasecmp(origin, own))
+		return 1;
+	snprintf(own, sizeof own, "https://%s", host);
+	return trust_proxy && !strcasecmp(origin, own);
 }
 
 static int path_is_ops(struct lws *wsi)
@@ -790,7 +802,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct ops_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (!o || !path_is_ops(wsi) || !same_origin(wsi) ||
+		if (!o || !path_is_ops(wsi) || !same_origin(wsi, srv->conf->trust_proxy) ||
 		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0) {
 			LOG_INFO("refused an /ops connection (path, Origin or cookie)");
 			return 1;
@@ -890,4 +902,17 @@ char *kd_ops_metrics_append(struct kd_server *srv, char *text, size_t *len)
 	}
 	free(more);
 	return text;
+}
+
+void kd_ops_summary_done(struct kd_server *srv, int64_t sid, const struct api_response *res)
+{
+	json_t *card = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
+	json_t *j;
+
+	if (!srv->ops || !card)
+		return;
+	j = json_pack("{s:s, s:I, s:o}", "type", "summary", "conversation_id", (json_int_t)sid,
+		      "card", card);
+	ops_broadcast(srv->ops, j);
+	json_decref(j);
 }

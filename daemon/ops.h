@@ -73,6 +73,9 @@ void kd_ops_leave_message(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 void kd_ops_event(struct kd_server *srv, const char *event_json);
 /* The status of the take the hand-off queue asked for session sid. */
 void kd_ops_take_done(struct kd_server *srv, int64_t sid, int status);
+/* The summary card computed at a hand-off (res: the answer of GET .../summary): pushed
+ * to the operators as {"type": "summary", "conversation_id", "card"}. */
+void kd_ops_summary_done(struct kd_server *srv, int64_t sid, const struct api_response *res);
 /* The Prometheus families of the hand-off queue (malloc'd text), or NULL. */
 char *kd_ops_metrics(struct kd_server *srv);
 /* Appends them to /metrics' text (len bytes, malloc'd; returned, maybe moved). */

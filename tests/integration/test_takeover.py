@@ -85,6 +85,9 @@ def run():
     check(h["operators_online"] == 1 and "moment" in h["text"], "widget told: %s", h)
     ev = expect_type(ops, "handoff")
     sid = ev["conversation_id"]
+    card = expect_type(ops, "summary")
+    check(card["conversation_id"] == sid and card["card"]["asked_for_person"] is True,
+          "the summary card is pushed at the hand-off: %s", card)
     st, j, _ = op.call("GET", "/api/v1/conversations?status=waiting")
     check(st == 200 and [c["id"] for c in j["conversations"]] == [sid] and
           j["conversations"][0]["waiting_s"] is not None, "waiting in the inbox: %s", j)
