@@ -2,8 +2,9 @@
  * buttons ("Take over", "Hand back to bot", "Resolve"), the transcript (role=log named
  * "Transcript"), the customer's typing, the operator's "Reply" box, and beside them the
  * "Summary" region, canned replies and private notes.  Main thread.  Fetched from the API
- * and fetched again when an /ops frame names this conversation; every change goes through
- * the API (CSRF-checked), never straight into local state.
+ * and fetched again when an /ops frame names this conversation (the summary card is
+ * fetched once, then replaced by the card kefud pushes at a hand-off); every change goes
+ * through the API (CSRF-checked), never straight into local state.
  */
 import { html, useEffect, useRef, useState } from './ui.js';
 import * as cd from './convdata.js';
@@ -37,12 +38,9 @@ function answerText(a) {
   return (a.title || '?') + (how.length ? ' (' + how.join('; ') + ')' : '');
 }
 
-/* The summary card (GET .../summary, docs/api.md); nothing when kefud has none. */
-function Summary({ id, version }) {
-  const [s, setS] = useState(null);
-  useEffect(() => {
-    cd.summary(id).then(setS).catch(() => setS(null));
-  }, [id, version]);
+/* The summary card s (GET .../summary or an /ops summary push, docs/api.md); nothing
+ * when kefud has none. */
+function Summary({ s }) {
   if (!s || !(s.summary || s.problem)) return null;
   const ents = Array.isArray(s.entities) ? s.entities : [];
   const answers = Array.isArray(s.answers) ? s.answers : [];
@@ -63,7 +61,7 @@ export function Conversation({ id, me, onChanged }) {
   const [err, setErr] = useState('');
   const [draft, setDraft] = useState('');
   const [custTyping, setCustTyping] = useState(0);
-  const [version, setVersion] = useState(0);
+  const [card, setCard] = useState(null);
   const replyRef = useRef(null);
   const noteRef = useRef(null);
   const cannedRef = useRef(null);
@@ -82,14 +80,19 @@ export function Conversation({ id, me, onChanged }) {
   }
   useEffect(() => {
     load();
+    cd.summary(id).then(setCard).catch(() => setCard(null));
     const un = live.subscribe((f) => {
       if (!about(f, id)) return;
+      if (f.type === 'summary') {
+        setCard(f.card || null);
+        return;
+      }
       if (/typing/.test(f.type || '')) {
         if (f.from !== 'operator') setCustTyping(f.on === false ? 0 : Date.now());
         return;
       }
       clearTimeout(timer.current);
-      timer.current = setTimeout(() => { load(); setVersion((v) => v + 1); }, 150);
+      timer.current = setTimeout(load, 150);
     });
     return () => {
       un();
@@ -196,7 +199,7 @@ export function Conversation({ id, me, onChanged }) {
           : 'take_over_hint')}</p>`}
     </section>
     <aside class="conv-side" aria-label=${t('side_panel')}>
-      <${Summary} id=${id} version=${version} />
+      <${Summary} s=${card} />
       <${Canned} inputRef=${cannedRef} onInsert=${insert} enabled=${mine} />
       <${Notes} id=${id} notes=${d.notes || []} inputRef=${noteRef} onAdded=${load} />
     </aside>
