@@ -1,13 +1,15 @@
 /* tests/browser/test_console_handoff.js — the whole hand-off, two browser contexts against
- * one real kefud: a customer in the widget on the demo site, an operator in the console.
- * The operator signs in; the customer gets a bot answer and asks for a person (kefud
- * counts the operator online); the console's list shows the conversation waiting without
- * a reload (filter count, waiting time, the title badge); the summary card names the
- * answer the bot gave; the operator takes
- * it over (the customer's widget says the operator joined), each sees the other typing,
- * the operator replies (the customer sees it), inserts a canned reply with one key and sends it; the customer answers and the
- * operator sees it live; the operator hands back and the bot answers the customer's next
- * question again; Resolve ends it.  Screenshots of each state at 1280 px, and at 800 px.
+ * one real kefud (run with --operator-capacity 0, so the hand-off waits to be taken): a
+ * customer in the widget on the demo site, an operator in the console.  The operator
+ * signs in; the customer gets a bot answer and asks for a person (kefud counts the
+ * operator online); the console's list shows the conversation waiting without a reload
+ * (filter count, waiting time, the title badge); the summary card names the answer the
+ * bot gave; the operator takes it over (the customer's widget says the operator joined),
+ * each sees the other typing, the operator replies (the customer sees it), inserts a
+ * canned reply with one key and sends it; the customer answers and the operator sees it
+ * live; the operator hands back and the bot answers the customer's next question again;
+ * Resolve ends it.  Every state-changing request the console made carried the session's
+ * CSRF token.  Screenshots of each state at 1280 px, and at 800 px (no horizontal scroll).
  */
 const { run } = require('./lib');
 const { addOperator, signIn, EXPECTED_HTTP_ERRORS } = require('./console_lib');
@@ -21,6 +23,11 @@ run('console-handoff', async (t) => {
 
   // the operator signs in first: what follows reaches the console live (/ops)
   const op = await t.page(operatorCtx);
+  const changes = [];          /* every state-changing API request of the console */
+  op.on('request', (r) => {
+    if (r.method() !== 'GET' && /\/api\/v1\//.test(r.url()))
+      changes.push([r.method() + ' ' + new URL(r.url()).pathname, r.headers()['x-csrf-token'] || '']);
+  });
   await op.goto(kefud.url('/console/'));
   await signIn(op, 'ann', 'correct horse battery');
   await op.getByText('Live', { exact: true }).waitFor();
@@ -103,6 +110,11 @@ run('console-handoff', async (t) => {
   await op.getByRole('button', { name: 'Resolve', exact: true }).click();
   await op.getByText('This conversation is resolved.').waitFor();
   await t.shot(op, 'resolved');
+  const paths = changes.map((c) => c[0]).join(', ');
+  for (const p of ['take', 'messages', 'handback', 'resolve'])
+    check(paths.includes('/' + p), 'no ' + p + ' request: ' + paths);
+  const csrf = changes.filter((c) => !/\/login$/.test(c[0]));
+  check(csrf.every((c) => /^[0-9a-f]{64}$/.test(c[1]) && c[1] === csrf[0][1]), 'CSRF header: ' + JSON.stringify(csrf));
   const rows = kefud.sql("SELECT kind, text FROM messages WHERE kind = 2 ORDER BY id");
   check(rows.length === 2 && /frozen your card/.test(rows[0].text), 'operator messages: ' + JSON.stringify(rows));
 }, { allowConsole: EXPECTED_HTTP_ERRORS, timeout: 180000,
