@@ -23,6 +23,7 @@ struct auth;
 struct auth_config;
 struct kefu_conf;
 struct store;
+struct sum_ctx;
 
 #define API_PREFIX "/api/v1/"
 #define API_MAX_BODY 16384              /* larger bodies: 413 body_too_large */
@@ -54,12 +55,29 @@ struct api_response {
 	size_t body_len;
 	char set_cookie[256];        /* the Set-Cookie header's value, "" for none */
 	int retry_after_s;           /* send Retry-After when > 0 */
+	/* A non-JSON answer (an attachment's bytes): content_type is then its type, body
+	 * its bytes (body_len long, not NUL-terminated), disposition the
+	 * Content-Disposition value; the transport adds `Content-Security-Policy: sandbox`.
+	 * Both "" for the usual JSON answer. */
+	char content_type[96];
+	char disposition[200];
 };
 
 /* What api_handle works with: the shared auth state and this thread's store. */
 struct api_ctx {
 	struct auth *auth;
 	struct store *st;
+	double low_confidence;       /* a bot reply under this confidence (or a fallback)
+					counts as low-confidence in the inbox; 0: 0.5 */
+	/* Told after a take-over change committed (assigned, released, an operator's
+	 * message): event_json is one JSON object (docs/protocol.md "The operator
+	 * channel"), valid during the call.  kefud posts it to the service thread, which
+	 * tells the customer and the operators.  May be NULL (tests, tools). */
+	void (*notify)(void *arg, const char *event_json);
+	void *notify_arg;
+	/* The summariser's read-only context (summary/summary.h), shared by all threads;
+	 * NULL: GET .../summary answers 503 unavailable. */
+	const struct sum_ctx *summary;
 };
 
 /* Answers one request into res (always filled: status, JSON body, headers).  The

@@ -64,4 +64,31 @@ int api_auth_error(struct api_call *c, int rc);
 /* {"id", "login", "name", "role", "disabled", "created_ms", "last_login_ms"} */
 json_t *api_operator_json(const struct store_operator *o);
 
+/* One query parameter a route takes: api_query_parse fills value (URL-decoded, at
+ * most API_QVAL_MAX - 1 bytes) and present. */
+#define API_QVAL_MAX 512
+struct api_qparam {
+	const char *name;
+	char value[API_QVAL_MAX];
+	int present;
+};
+/* Parses c->req->query into params (ends with a { NULL } entry).  0, or -1 after
+ * answering 400 unknown_field / bad_query. */
+int api_query_parse(struct api_call *c, struct api_qparam *params);
+
+/* api/conversations.c: the inbox routes */
+int api_h_conversations(struct api_call *c);
+int api_h_conversation(struct api_call *c);
+int api_h_search(struct api_call *c);
+int api_h_note_add(struct api_call *c);
+int api_h_canned(struct api_call *c);
+int api_h_attachment(struct api_call *c);
+/* api/takeover.c: live take-over */
+int api_h_take(struct api_call *c);
+int api_h_handback(struct api_call *c);
+int api_h_resolve(struct api_call *c);
+int api_h_send(struct api_call *c);
+/* api/summary_route.c */
+int api_h_summary(struct api_call *c);
+
 #endif

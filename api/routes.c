@@ -244,6 +244,11 @@ static const struct api_field operator_fields[] = {
 	{ NULL, 0, 0 },
 };
 
+static const struct api_field note_fields[] = {
+	{ "text", API_STRING, 1 },
+	{ NULL, 0, 0 },
+};
+
 static const struct api_route routes[] = {
 	{ "POST", "/api/v1/login", AUTH_ROLE_NONE, login_fields, h_login,
 	  "sign in: sets the session cookie, returns the operator and the CSRF token" },
@@ -259,6 +264,30 @@ static const struct api_route routes[] = {
 	  "disable an operator (ends their sessions; their tokens stop working)" },
 	{ "GET", "/api/v1/audit", AUTH_ROLE_ADMIN, NULL, h_audit,
 	  "the audit log, newest first (?since=MS&limit=N)" },
+	/* the inbox (api/conversations.c) */
+	{ "GET", "/api/v1/conversations", AUTH_ROLE_AGENT, NULL, api_h_conversations,
+	  "conversations, newest activity first, with filters and counts" },
+	{ "GET", "/api/v1/conversations/{id}", AUTH_ROLE_AGENT, NULL, api_h_conversation,
+	  "one conversation's whole transcript, notes, ratings and hand-offs" },
+	{ "POST", "/api/v1/conversations/{id}/notes", AUTH_ROLE_AGENT, note_fields,
+	  api_h_note_add, "add a private note (never shown to the customer)" },
+	{ "GET", "/api/v1/search", AUTH_ROLE_AGENT, NULL, api_h_search,
+	  "messages containing the words (?q=...)" },
+	{ "GET", "/api/v1/canned", AUTH_ROLE_AGENT, NULL, api_h_canned,
+	  "answers of the answer store whose title or body holds the words (?q=...)" },
+	{ "GET", "/api/v1/attachments/{id}", AUTH_ROLE_AGENT, NULL, api_h_attachment,
+	  "the bytes of a customer's voice clip or picture" },
+	{ "GET", "/api/v1/conversations/{id}/summary", AUTH_ROLE_AGENT, NULL, api_h_summary,
+	  "the summary card: problem, entities, answers and reactions, mood" },
+	/* live take-over (api/takeover.c) */
+	{ "POST", "/api/v1/conversations/{id}/take", AUTH_ROLE_AGENT, NULL, api_h_take,
+	  "take the conversation over: the bot stops answering it" },
+	{ "POST", "/api/v1/conversations/{id}/messages", AUTH_ROLE_AGENT, note_fields,
+	  api_h_send, "send the customer a message (takes an unassigned conversation over)" },
+	{ "POST", "/api/v1/conversations/{id}/handback", AUTH_ROLE_AGENT, NULL, api_h_handback,
+	  "hand the conversation back to the bot" },
+	{ "POST", "/api/v1/conversations/{id}/resolve", AUTH_ROLE_AGENT, NULL, api_h_resolve,
+	  "resolve the conversation (and hand it back to the bot)" },
 };
 
 const struct api_route *api_routes(size_t *n_out)

@@ -20,6 +20,7 @@
 
 #include "api_int.h"
 #include "conf.h"
+#include "summary.h"
 
 static int failures;
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #c); \
@@ -95,8 +96,16 @@ static struct result call(const char *method, const char *path, const char *quer
 	r.status = res.status;
 	r.retry_after = res.retry_after_s;
 	snprintf(r.cookie, sizeof r.cookie, "%s", res.set_cookie);
-	r.body = res.body ? json_loads(res.body, 0, NULL) : NULL;
-	CHECK(r.body != NULL);   /* every answer is JSON */
+	if (res.content_type[0])   /* an attachment's bytes: keep what describes them */
+		r.body = json_pack("{s:s, s:s, s:I}", "content_type", res.content_type,
+				   "disposition", res.disposition, "bytes", (json_int_t)res.body_len);
+	else
+		r.body = res.body ? json_loads(res.body, 0, NULL) : NULL;
+	if (!r.body)
+		fprintf(stderr, "not JSON: %s %s?%s -> %d %.*s\n", method, path, query ? query : "",
+			res.status, (int)(res.body_len > 200 ? 200 : res.body_len),
+			res.body ? res.body : "");
+	CHECK(r.body != NULL);   /* every answer is JSON (or a described attachment) */
 	const char *code = json_string_value(json_object_get(r.body, "code"));
 	snprintf(r.code, sizeof r.code, "%s", code ? code : "");
 	api_response_clear(&res);
@@ -104,10 +113,12 @@ static struct result call(const char *method, const char *path, const char *quer
 }
 
 /* Status and code of one call (the body dropped). */
+static const char *expect_query;   /* the query of the route walk's current sample */
+
 static int expect(const char *method, const char *path, const char *body, const struct who *w,
 		  int status, const char *code, int line)
 {
-	struct result r = call(method, path, NULL, body, w);
+	struct result r = call(method, path, expect_query, body, w);
 	int ok = r.status == status && (!code || !strcmp(r.code, code));
 
 	if (!ok) {
@@ -149,22 +160,39 @@ struct sample {
 	const char *real_path;       /* {id} filled, NULL = path */
 	const char *body;
 	int status;                  /* what the allowed call answers */
+	const char *query;           /* NULL = none */
 };
 
 static char victim_path[64];
+static char conv_path[64], notes_path[80], attachment_path[64];   /* the inbox fixture */
+static char take_path[80], send_path[80], handback_path[80], resolve_path[80];
+static char summary_path[80];
 
 static const struct sample *sample_for(const struct api_route *r)
 {
 	static char uniq[128];
 	static int n;
 	static struct sample s[] = {
-		{ "POST", "/api/v1/login", NULL, NULL, 200 },
-		{ "POST", "/api/v1/logout", NULL, NULL, 200 },
-		{ "GET", "/api/v1/me", NULL, NULL, 200 },
-		{ "GET", "/api/v1/operators", NULL, NULL, 200 },
-		{ "POST", "/api/v1/operators", NULL, NULL, 201 },
-		{ "POST", "/api/v1/operators/{id}/disable", victim_path, NULL, 200 },
-		{ "GET", "/api/v1/audit", NULL, NULL, 200 },
+		{ "POST", "/api/v1/login", NULL, NULL, 200, NULL },
+		{ "POST", "/api/v1/logout", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/me", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/operators", NULL, NULL, 200, NULL },
+		{ "POST", "/api/v1/operators", NULL, NULL, 201, NULL },
+		{ "POST", "/api/v1/operators/{id}/disable", victim_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/audit", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/conversations", NULL, NULL, 200, "status=open&limit=5" },
+		{ "GET", "/api/v1/conversations/{id}", conv_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/notes", notes_path,
+		  "{\"text\":\"called the customer back\"}", 201, NULL },
+		{ "GET", "/api/v1/search", NULL, NULL, 200, "q=stolen" },
+		{ "GET", "/api/v1/canned", NULL, NULL, 200, "q=card" },
+		{ "GET", "/api/v1/attachments/{id}", attachment_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/conversations/{id}/summary", summary_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/take", take_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/messages", send_path,
+		  "{\"text\":\"Hello, I am looking at it\"}", 201, NULL },
+		{ "POST", "/api/v1/conversations/{id}/handback", handback_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/conversations/{id}/resolve", resolve_path, NULL, 200, NULL },
 	};
 	/* each call of the operator-adding route adds a new login */
 	snprintf(uniq, sizeof uniq, "{\"login\":\"walker%d\",\"password\":\"%s\","
@@ -195,6 +223,7 @@ static void walk_routes(const struct who *agent_tok, const struct who *admin_tok
 			continue;
 		}
 		const char *path = s->real_path ? s->real_path : r->path;
+		expect_query = s->query;
 		fprintf(stderr, "route %s %s (%s)\n", r->method, r->path, auth_role_name(r->role));
 		if (r->role == AUTH_ROLE_NONE) {
 			/* only the login may be called by anyone */
@@ -261,6 +290,222 @@ static void walk_routes(const struct who *agent_tok, const struct who *admin_tok
 		if (r->role == AUTH_ROLE_AGENT)
 			EXPECT(r->method, path, s->body, &agent, s->status, NULL);
 	}
+	expect_query = NULL;
+}
+
+/* ---- the inbox ------------------------------------------------------------------------------ */
+
+static int64_t fixture_sid;
+
+/* One conversation: a customer message with a picture, a low-confidence fallback reply
+ * in English with a thumbs-down, and one answer in the store for canned replies. */
+static void inbox_fixture(void)
+{
+	char tok[STORE_TOKEN_LEN + 1];
+	int64_t cust = 0, bot = 0, att = 0, ans = 0;
+	struct store_attachment a = { .kind = "image", .mime = "image/png; x=1",
+				      .data = "\x89PNG fake", .len = 9 };
+
+	memset(a.sha256, 'a', 64);
+	CHECK(store_session_create(ctx.st, "ws", &fixture_sid, tok) == 0);
+	CHECK(store_message_add(ctx.st, fixture_sid, STORE_MSG_CUSTOMER, "c1",
+				"my card was stolen 卡被偷了", 0, 0, 0, NULL, 0, &cust) == 0);
+	CHECK(store_message_add(ctx.st, fixture_sid, STORE_MSG_BOT, NULL, "Did you mean:", 0, 0.2,
+				900, "{\"lang\":\"en\",\"fallback\":true,\"quick_replies\":"
+				"[{\"answer_id\":1,\"title\":\"Lost card\"}],\"client_id\":\"c1\"}",
+				cust, &bot) == 0);
+	CHECK(store_attachment_add(ctx.st, cust, &a, &att) == 0);
+	CHECK(store_feedback_set(ctx.st, fixture_sid, "c1", -1) == 0);
+	CHECK(store_answer_add(ctx.st, "Lost or stolen card", "Freeze the **card** in the app.",
+			       "en", NULL, &ans) == 0);
+	snprintf(conv_path, sizeof conv_path, "/api/v1/conversations/%lld", (long long)fixture_sid);
+	snprintf(notes_path, sizeof notes_path, "%s/notes", conv_path);
+	snprintf(take_path, sizeof take_path, "%s/take", conv_path);
+	snprintf(summary_path, sizeof summary_path, "%s/summary", conv_path);
+	snprintf(send_path, sizeof send_path, "%s/messages", conv_path);
+	snprintf(handback_path, sizeof handback_path, "%s/handback", conv_path);
+	snprintf(resolve_path, sizeof resolve_path, "%s/resolve", conv_path);
+	snprintf(attachment_path, sizeof attachment_path, "/api/v1/attachments/%lld",
+		 (long long)att);
+}
+
+static size_t count_of(const struct who *w, const char *path, const char *query, const char *key)
+{
+	struct result r = call("GET", path, query, NULL, w);
+	size_t n = r.status == 200 ? json_array_size(json_object_get(r.body, key)) : 999;
+
+	if (r.status != 200)
+		fprintf(stderr, "GET %s?%s -> %d %s\n", path, query, r.status, r.code);
+	result_clear(&r);
+	return n;
+}
+
+static int history_cb(void *arg, const struct store_message *m)
+{
+	(void)m;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_inbox(const struct who *agent)
+{
+	struct result r;
+	json_t *conv, *msgs, *att;
+	int n_hist = 0;
+
+	/* filters */
+	CHECK(count_of(agent, "/api/v1/conversations", NULL, "conversations") == 1);
+	CHECK(count_of(agent, "/api/v1/conversations", "thumbs_down=1", "conversations") == 1);
+	CHECK(count_of(agent, "/api/v1/conversations", "low_confidence=true&lang=en",
+		       "conversations") == 1);
+	CHECK(count_of(agent, "/api/v1/conversations", "lang=zh", "conversations") == 0);
+	CHECK(count_of(agent, "/api/v1/conversations", "channel=widget", "conversations") == 1);
+	CHECK(count_of(agent, "/api/v1/conversations", "channel=voice", "conversations") == 0);
+	CHECK(count_of(agent, "/api/v1/conversations", "status=waiting", "conversations") == 0);
+	CHECK(count_of(agent, "/api/v1/conversations", "status=resolved", "conversations") == 0);
+	CHECK(count_of(agent, "/api/v1/conversations", "q=STOLEN", "conversations") == 1);
+	CHECK(count_of(agent, "/api/v1/conversations", "q=%E5%81%B7", "conversations") == 1);
+	CHECK(count_of(agent, "/api/v1/conversations", "q=refund", "conversations") == 0);
+	/* search: FTS5 trigrams (3+ characters, any case), LIKE under 3, quotes are text */
+	CHECK(count_of(agent, "/api/v1/search", "q=card+was", "hits") == 1);
+	CHECK(count_of(agent, "/api/v1/search", "q=%E5%8D%A1%E8%A2%AB%E5%81%B7", "hits") == 1);
+	CHECK(count_of(agent, "/api/v1/search", "q=%E5%81%B7%E4%BA%86", "hits") == 1);
+	CHECK(count_of(agent, "/api/v1/search", "q=%22card%22+OR+x", "hits") == 0);
+	CHECK(count_of(agent, "/api/v1/search", "q=50%25", "hits") == 0);
+	r = call("GET", "/api/v1/search", "q=", NULL, agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "bad_query"));
+	result_clear(&r);
+	r = call("GET", "/api/v1/conversations", "status=gone", NULL, agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "bad_query"));
+	result_clear(&r);
+	r = call("GET", "/api/v1/conversations", "colour=red", NULL, agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "unknown_field"));
+	result_clear(&r);
+	r = call("GET", "/api/v1/conversations", "limit=0", NULL, agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "bad_query"));
+	result_clear(&r);
+
+	/* the list item and the counts */
+	r = call("GET", "/api/v1/conversations", NULL, NULL, agent);
+	conv = json_array_get(json_object_get(r.body, "conversations"), 0);
+	CHECK(json_integer_value(json_object_get(conv, "id")) == fixture_sid);
+	CHECK(json_integer_value(json_object_get(conv, "messages")) == 2);
+	CHECK(json_integer_value(json_object_get(conv, "low_confidence")) == 1);
+	CHECK(json_integer_value(json_object_get(conv, "thumbs_down")) == 1);
+	CHECK(!strcmp(json_string_value(json_object_get(conv, "lang")), "en"));
+	CHECK(!strcmp(json_string_value(json_object_get(conv, "channel")), "widget"));
+	CHECK(json_is_null(json_object_get(conv, "assignee")));
+	CHECK(json_is_null(json_object_get(conv, "waiting_s")));
+	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "counts"), "all")) == 1);
+	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "counts"),
+						 "thumbs_down")) == 1);
+	result_clear(&r);
+
+	/* the transcript: the bot reply's answer, confidence, quick replies, feedback; the
+	 * picture as an authenticated URL; the note (added by the route walk) */
+	r = call("GET", conv_path, NULL, NULL, agent);
+	CHECK(r.status == 200);
+	msgs = json_object_get(r.body, "messages");
+	CHECK(json_array_size(msgs) == 2);
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(msgs, 0), "kind")),
+		      "customer"));
+	att = json_array_get(json_object_get(json_array_get(msgs, 0), "attachments"), 0);
+	CHECK(!strcmp(json_string_value(json_object_get(att, "url")), attachment_path));
+	CHECK(json_integer_value(json_object_get(att, "bytes")) == 9);
+	CHECK(json_integer_value(json_object_get(json_array_get(msgs, 1), "feedback")) == -1);
+	CHECK(json_real_value(json_object_get(json_array_get(msgs, 1), "confidence")) > 0.19);
+	CHECK(json_array_size(json_object_get(json_object_get(json_array_get(msgs, 1), "meta"),
+					      "quick_replies")) == 1);
+	result_clear(&r);
+	r = call("GET", "/api/v1/conversations/999999", NULL, NULL, agent);
+	CHECK(r.status == 404 && !strcmp(r.code, "not_found"));
+	result_clear(&r);
+	/* notes never reach the customer's history */
+	CHECK(store_history(ctx.st, fixture_sid, 0, history_cb, &n_hist) == 0 && n_hist == 2);
+
+	/* the attachment: a safe type only, a file name, the bytes */
+	r = call("GET", attachment_path, NULL, NULL, agent);
+	CHECK(r.status == 200 &&
+	      !strcmp(json_string_value(json_object_get(r.body, "content_type")), "image/png"));
+	CHECK(strstr(json_string_value(json_object_get(r.body, "disposition")), "picture-"));
+	result_clear(&r);
+
+	/* the summary card of the fixture: the stolen card, a thumbs-down */
+	r = call("GET", summary_path, NULL, NULL, agent);
+	CHECK(r.status == 200 && strstr(json_string_value(json_object_get(r.body, "problem")), "stolen"));
+	CHECK(json_integer_value(json_object_get(r.body, "conversation_id")) == fixture_sid);
+	result_clear(&r);
+	r = call("GET", "/api/v1/conversations/999999/summary", NULL, NULL, agent);
+	CHECK(r.status == 404);
+	result_clear(&r);
+
+	/* canned replies: the answer's body */
+	r = call("GET", "/api/v1/canned", "q=STOLEN", NULL, agent);
+	CHECK(json_array_size(json_object_get(r.body, "answers")) == 1);
+	CHECK(strstr(json_string_value(json_object_get(json_array_get(json_object_get(r.body,
+		"answers"), 0), "body")), "Freeze"));
+	result_clear(&r);
+}
+
+/* ---- take-over ------------------------------------------------------------------------------ */
+
+static char events[8192];   /* the types of the events told, space-separated */
+
+static void on_notify(void *arg, const char *ev)
+{
+	json_t *j = json_loads(ev, 0, NULL);
+	size_t n = strlen(events);
+
+	(void)arg;
+	CHECK(j != NULL);
+	snprintf(events + n, sizeof events - n, "%s ", json_string_value(json_object_get(j, "type")));
+	json_decref(j);
+}
+
+static void test_takeover(const struct who *agent)
+{
+	struct result r;
+	json_t *msgs, *last;
+	char path[96];
+	int n_hist = 0;
+
+	/* the route walk took over, sent, handed back and resolved: each was told */
+	CHECK(strstr(events, "assigned message") != NULL);
+	CHECK(strstr(events, "released") != NULL);
+	CHECK(count_of(agent, "/api/v1/conversations", "status=resolved", "conversations") == 1);
+	/* the operator's messages are in the transcript with their name */
+	r = call("GET", conv_path, NULL, NULL, agent);
+	msgs = json_object_get(r.body, "messages");
+	last = json_array_get(msgs, json_array_size(msgs) - 1);
+	CHECK(!strcmp(json_string_value(json_object_get(last, "kind")), "operator"));
+	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(last, "meta"), "name")), "Bob"));
+	CHECK(json_array_size(json_object_get(r.body, "notes")) >= 1);
+	result_clear(&r);
+	/* ... and in the customer's history (notes are not) */
+	CHECK(store_history(ctx.st, fixture_sid, 0, history_cb, &n_hist) == 0);
+	CHECK(n_hist == (int)q_int("SELECT count(*) FROM messages"));
+	CHECK(q_int("SELECT count(*) FROM notes") >= 1);
+
+	/* a message takes an unassigned conversation over; one to a colleague's stays
+	 * theirs; hand back clears the assignee */
+	snprintf(path, sizeof path, "%s/messages", conv_path);
+	events[0] = '\0';
+	r = call("POST", path, NULL, "{\"text\":\"hi\"}", agent);
+	CHECK(r.status == 201 && !strcmp(events, "assigned message "));
+	result_clear(&r);
+	CHECK(q_int("SELECT state = 'operator' AND operator_id IS NOT NULL AND resolved_ms IS NULL"
+		    " FROM sessions") == 1);
+	r = call("POST", path, NULL, "{\"text\":\"\"}", agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "invalid_value"));
+	result_clear(&r);
+	r = call("POST", "/api/v1/conversations/999999/take", NULL, NULL, agent);
+	CHECK(r.status == 404);
+	result_clear(&r);
+	snprintf(path, sizeof path, "%s/handback", conv_path);
+	r = call("POST", path, NULL, NULL, agent);
+	CHECK(r.status == 200);
+	result_clear(&r);
+	CHECK(q_int("SELECT state = 'bot' AND operator_id IS NULL FROM sessions") == 1);
 }
 
 /* ---- the rest ------------------------------------------------------------------------------ */
@@ -491,6 +736,7 @@ int main(void)
 	auth_config_defaults(&cfg);
 	cfg.now_ms = clock_fn;
 	ctx.auth = auth_create(&cfg, err, sizeof err);
+	ctx.summary = sum_ctx_create(NULL, err, sizeof err);   /* TF-IDF only: no model files */
 	ctx.st = store_open(path, err, sizeof err);
 	if (!ctx.auth || !ctx.st || sqlite3_open(path, &raw) != SQLITE_OK) {
 		fprintf(stderr, "set-up: %s\n", err);
@@ -516,7 +762,15 @@ int main(void)
 	api_auth_config(&kc, &fromconf);
 	CHECK(fromconf.idle_s == 300);
 
-	walk_routes(&agent_tok, &admin_tok);
+	inbox_fixture();
+	ctx.notify = on_notify;
+	{
+		struct who agent;
+		CHECK(sign_in("bob", PW, &agent) == 200);
+		test_inbox(&agent);
+		walk_routes(&agent_tok, &admin_tok);
+		test_takeover(&agent);
+	}
 	test_login_cookie();
 	test_login_errors();
 	CHECK(sign_in("ann", PW, &admin) == 200);
@@ -527,6 +781,7 @@ int main(void)
 
 	sqlite3_close(raw);
 	store_close(ctx.st);
+	sum_ctx_destroy((struct sum_ctx *)ctx.summary);
 	auth_destroy(ctx.auth);
 	if (!getenv("KEFU_TEST_KEEP")) {
 		char cmd[200];

@@ -120,6 +120,9 @@ static const struct option_def options[] = {
 	  "password hashes computed at once (each holds 19 MiB); more wait, then get busy" },
 	{ "trust_proxy", OPT_BOOL, O(trust_proxy), "false", 0, 1,
 	  "believe X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy that sets them)" },
+	{ "operator_capacity", OPT_INT, O(operator_capacity), "3", 0, 1000,
+	  "conversations a hand-off gives one signed-in operator at most (0: hand-offs wait "
+	  "for someone to take them)" },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

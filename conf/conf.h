@@ -64,6 +64,7 @@ struct kefu_conf {
 	int login_lock_minutes;      /* how long */
 	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
 	int trust_proxy;             /* believe X-Forwarded-Proto / -For from the peer */
+	int operator_capacity;       /* hand-offs assigned to one operator at most (ops.c) */
 };
 
 /* Fills c with the defaults. */

@@ -11,12 +11,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "ops.h"
 #include "nlu.h"
 #include "store.h"
 
-/* No operator console serves hand-offs yet, so nobody can be online to take one.
- * When the console exists it supplies this count. */
-#define KD_OPERATORS_ONLINE 0
 
 static void post_frame(struct kd_worker *w, const struct kd_job *job, json_t *j)
 {
@@ -67,7 +65,9 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 		return;
 	case KD_JOB_HANDOFF: {
 		kd_worker_refresh_bot(w);   /* its texts hold the hand-off answer */
-		const char *text = store_text(nlu_bot_texts(w->bot), "handoff",
+		int online = kd_ops_online();   /* operators signed in on /ops (ops.c) */
+		const char *text = store_text(nlu_bot_texts(w->bot),
+					      online ? "handoff_online" : "handoff",
 					      store_text_lang(job->text));
 
 		rc = store_handoff_request(w->st, job->session_id, job->text, text, &hid,
@@ -79,7 +79,7 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 		else
 			post_frame(w, job, json_pack("{s:s, s:s, s:s, s:i, s:s}", "type", "handoff",
 						     "id", job->id, "state", "waiting",
-						     "operators_online", KD_OPERATORS_ONLINE,
+						     "operators_online", online,
 						     "text", text));
 		if (rc == 0 && created)
 			LOG_INFO("session %lld asks for a person (hand-off %lld)",

@@ -18,6 +18,8 @@
 
 #include "bots.h"
 #include "conf.h"
+#include "http_api.h"
+#include "ops.h"
 #include "log.h"
 #include "picture_models.h"
 #include "nlu.h"
@@ -110,6 +112,8 @@ int kefud_main(int argc, char **argv)
 	struct kd_pic *pics = NULL;
 	struct kd_voice *voice = NULL;
 	struct kd_signals *sig = NULL;
+	struct kd_api *api = NULL;
+	struct kd_ops *ops = NULL;
 	char err[2048];
 	int rc;
 
@@ -148,6 +152,14 @@ int kefud_main(int argc, char **argv)
 	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
 	if (!srv)
 		goto fail;
+	api = kd_api_create(&conf, err, sizeof err);   /* /api/v1/ (http_api.c) */
+	if (!api)
+		goto fail;
+	kd_api_attach(api, srv);
+	ops = kd_ops_create(&conf, err, sizeof err);   /* /ops and take-over (ops.c) */
+	if (!ops)
+		goto fail;
+	srv->ops = ops;
 	pics = kd_pic_create(&conf, err, sizeof err);
 	if (!pics)
 		goto fail;
@@ -168,17 +180,21 @@ int kefud_main(int argc, char **argv)
 
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
+	kd_api_stop(api);
 	kd_pool_stop(pool);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
 	kd_pic_destroy(pics);
 	kd_server_destroy(srv);
+	kd_api_destroy(api);
+	kd_ops_destroy(ops);
 	kd_bots_destroy(bots);
 	LOG_INFO("stopped");
 	return 0;
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
+	kd_api_stop(api);
 	kd_pool_stop(pool);
 	if (writer)
 		store_writer_stop(writer);
@@ -186,6 +202,8 @@ fail:
 	kd_voice_destroy(voice);
 	kd_pic_destroy(pics);
 	kd_server_destroy(srv);
+	kd_api_destroy(api);
+	kd_ops_destroy(ops);
 	kd_bots_destroy(bots);
 	return 1;
 }

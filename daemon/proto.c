@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops.h"
 #include "utf8.h"
 
 #ifndef KEFU_VERSION
@@ -593,6 +594,9 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 	if (!strcmp(t, "audio") || !strcmp(t, "image"))
 		return parse_upload(j, !strcmp(t, "audio") ? KD_REQ_AUDIO : KD_REQ_IMAGE,
 				    max_text, r);
+	int ops = kd_ops_parse(j, t, max_text, r);    /* ops hook: typing, leave_message */
+	if (ops >= 0)
+		return ops;
 	int fb = parse_feedback(j, t, max_text, r);   /* feedback, rating, handoff */
 	if (fb >= 0)
 		return fb;

@@ -77,7 +77,8 @@ void kd_frame_free_list(struct kd_frame *f);
 
 enum kd_req_type { KD_REQ_MESSAGE = 1, KD_REQ_HELLO, KD_REQ_PING, KD_REQ_AUDIO,
 		   KD_REQ_IMAGE,
-		   KD_REQ_FEEDBACK, KD_REQ_RATING, KD_REQ_HANDOFF };   /* feedback.c */
+		   KD_REQ_FEEDBACK, KD_REQ_RATING, KD_REQ_HANDOFF,   /* feedback.c */
+		   KD_REQ_TYPING, KD_REQ_LEAVE_MESSAGE };             /* ops.c */
 
 struct kd_req {
 	int type;                        /* enum kd_req_type */

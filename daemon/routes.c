@@ -113,8 +113,11 @@ static char *metrics_body(const struct kd_routes *rt, size_t *len)
 	struct kd_gauges g;
 	char model[128];
 
+	char *text;
+
 	rt->gauges(rt->arg, &g, model, sizeof model);
-	return kd_metrics_render(rt->met, &g, len);
+	text = kd_metrics_render(rt->met, &g, len);
+	return text && rt->metrics_more ? rt->metrics_more(rt->arg, text, len) : text;
 }
 
 /* Writes the headers; the body follows in HTTP_WRITEABLE unless head_only. */

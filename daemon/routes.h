@@ -19,6 +19,9 @@ struct kd_routes {
 	void (*gauges)(void *arg, struct kd_gauges *g, char *model, size_t modellen);
 	/* 0 when a new chat could be served now, else 1 with the reason in why. */
 	int (*ready)(void *arg, char *why, size_t whylen);
+	/* Optional: appends metric families owned elsewhere to the rendered text (which it
+	 * may realloc; *len follows); returns the text (NULL: out of memory).  Service thread. */
+	char *(*metrics_more)(void *arg, char *text, size_t *len);
 	void *arg;
 	int max_uri;                         /* longer request targets: 414 */
 	int max_headers;                     /* more header bytes: 431 */

@@ -23,6 +23,8 @@
 
 #include "bots.h"
 #include "clock.h"
+#include "http_api.h"
+#include "ops.h"
 #include "log.h"
 #include "routes.h"
 #include "store.h"
@@ -323,6 +325,12 @@ static int have_libev_plugin(void)
 	return 1;
 }
 
+/* kd_routes.metrics_more: the hand-off queue's families (ops.c). */
+static char *server_metrics_more(void *arg, char *text, size_t *len)
+{
+	return kd_ops_metrics_append(arg, text, len);
+}
+
 /* kd_routes.gauges: the figures of other threads for /metrics and /healthz. */
 static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t modellen)
 {
@@ -388,7 +396,9 @@ static void setup_mounts(struct kd_server *srv)
 		.name = KD_WS_PROTOCOL, .callback = kd_ws_callback,
 		.per_session_data_size = sizeof(struct kd_pss), .rx_buffer_size = 8192,
 	};
-	/* protocols[2] stays zeroed: the terminator */
+	kd_api_setup(srv, &srv->protocols[2]);   /* ops hook: /api/ (http_api.c) */
+	kd_ops_setup(srv, &srv->protocols[3]);   /* ops hook: /ops (ops.c) */
+	/* protocols[4] stays zeroed: the terminator */
 
 	/* Clients that ask for no subprotocol get kefu.v1 too. */
 	srv->pvo_default.name = "default";
@@ -435,6 +445,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	srv->routes.met = &srv->met;
 	srv->routes.gauges = server_gauges;
 	srv->routes.ready = server_ready;
+	srv->routes.metrics_more = server_metrics_more;
 	srv->routes.arg = srv;
 	srv->routes.max_uri = KD_MAX_URI;
 	srv->routes.max_headers = KD_MAX_HEADERS;

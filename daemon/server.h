@@ -24,6 +24,8 @@
 #include "routes.h"
 #include "session.h"
 
+struct kd_api;
+struct kd_ops;
 struct kd_bots;
 struct store_writer;
 
@@ -41,7 +43,12 @@ struct kd_server {
 	int port;
 	const char *event_loop;              /* "libev" or "poll" */
 	struct lws_http_mount m_healthz, m_readyz, m_metrics, m_files;
-	struct lws_protocols protocols[3];
+	struct lws_protocols protocols[5];
+	/* ops hooks: the /api/ mount and its state (http_api.c), the operator channel /ops
+	 * and the taken-over sessions (ops.c) */
+	struct lws_http_mount m_api;
+	struct kd_api *api;
+	struct kd_ops *ops;
 	struct lws_protocol_vhost_options pvo, pvo_default;
 	struct kd_routes routes;             /* the "http" protocol's user: metrics, gauges */
 	char iface[256];

@@ -34,6 +34,7 @@
 #include "budget.h"
 #include "clock.h"
 #include "log.h"
+#include "ops.h"
 #include "job.h"
 #include "server.h"
 #include "trim.h"
@@ -185,6 +186,7 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 	if (r->media)
 		kd_metrics_media(&srv->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
 				 r->media_seconds, r->audio_seconds);
+	kd_ops_on_result(srv, pss, r);      /* ops hook: live inbox, hand-off queue */
 	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
 		struct kd_frame *f = r->frame;
 		r->frame = f->next;
@@ -420,6 +422,11 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			kd_req_clear(&req);
 			return;
 		}
+		if (kd_ops_customer_message(srv, pss, &req)) {   /* ops hook: taken over */
+			srv->met.kinds[KD_K_MESSAGE]++;
+			kd_req_clear(&req);
+			return;
+		}
 		job = kd_job_new(KD_JOB_MESSAGE, pss->sid, now);
 		if (!job)
 			break;
@@ -445,6 +452,8 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			kd_req_clear(&req);
 			return;
 		}
+		if (req.type == KD_REQ_HANDOFF)
+			kd_ops_handoff_asked(srv, pss);          /* ops hook */
 		job = kd_job_feedback_new(&req, pss->sid, now);
 		if (!job)
 			break;
@@ -455,6 +464,19 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 	case KD_REQ_AUDIO:
 	case KD_REQ_IMAGE:
 		handle_upload(srv, pss, &req, now);
+		return;
+	case KD_REQ_TYPING:                                      /* ops hook */
+		kd_ops_customer_typing(srv, pss, req.value);
+		return;
+	case KD_REQ_LEAVE_MESSAGE:                               /* ops hook */
+		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
+			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+				   "too many messages; please wait a few seconds");
+			kd_req_clear(&req);
+			return;
+		}
+		kd_ops_leave_message(srv, pss, &req);
+		kd_req_clear(&req);
 		return;
 	}
 	kd_req_clear(&req);

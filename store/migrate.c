@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 5):
+ * Schema (version 6):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
@@ -63,6 +63,18 @@
  *   audit_log  who did what: time, operator id and login (copied, no foreign key: kept
  *              after the operator is deleted; NULL id and "cli:USER" for the command
  *              line), action, object, client IP, JSON of what changed.
+ * Version 6 (the console's inbox, store/conversations.c; docs/console.md):
+ *   sessions   gains lang (the language the bot last answered in, kept by the trigger
+ *              messages_lang, backfilled), operator_id (the assignee during a
+ *              take-over), resolved_ms (set by Resolve; a new customer message clears
+ *              it: trigger messages_reopen); index on last_ms for the inbox order.
+ *   notes      operators' private notes on a session (never in the customer's
+ *              history: a table of their own, not a message kind).
+ *   messages_fts  FTS5 index of the text of customers' and operators' messages (kinds
+ *              0 and 2; external content, trigram tokenizer: substring search in any
+ *              script, Chinese included), kept in sync by three triggers and
+ *              backfilled by the step itself.  operator_id is not a foreign key (as in
+ *              audit_log): operators are disabled, not deleted.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -232,6 +244,55 @@ static const struct migration migrations[] = {
 	  "  ip TEXT NOT NULL DEFAULT '',"
 	  "  changes TEXT);"
 	  "CREATE INDEX audit_log_time ON audit_log(created_ms);" },
+	{ "console inbox: session language, assignee, resolution; private notes;"
+	  " full-text index of messages (FTS5, trigram)",
+	  "ALTER TABLE sessions ADD COLUMN lang TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE sessions ADD COLUMN operator_id INTEGER;"
+	  "ALTER TABLE sessions ADD COLUMN resolved_ms INTEGER;"
+	  "CREATE INDEX sessions_last ON sessions(last_ms);"
+	  /* the language of a session: the one the bot last answered in */
+	  "CREATE TRIGGER messages_lang AFTER INSERT ON messages"
+	  "  WHEN NEW.kind = 1 AND json_valid(NEW.meta)"
+	  "   AND coalesce(json_extract(NEW.meta, '$.lang'), '') <> ''"
+	  "  BEGIN UPDATE sessions SET lang = json_extract(NEW.meta, '$.lang')"
+	  "   WHERE id = NEW.session_id; END;"
+	  /* a customer writing again re-opens a resolved conversation */
+	  "CREATE TRIGGER messages_reopen AFTER INSERT ON messages"
+	  "  WHEN NEW.kind = 0"
+	  "  BEGIN UPDATE sessions SET resolved_ms = NULL"
+	  "   WHERE id = NEW.session_id AND resolved_ms IS NOT NULL; END;"
+	  "UPDATE sessions SET lang = coalesce((SELECT json_extract(m.meta, '$.lang')"
+	  "  FROM messages m WHERE m.session_id = sessions.id AND m.kind = 1"
+	  "   AND json_valid(m.meta) AND coalesce(json_extract(m.meta, '$.lang'), '') <> ''"
+	  "  ORDER BY m.id DESC LIMIT 1), '');"
+	  "CREATE TABLE notes ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  operator_id INTEGER,"
+	  "  login TEXT NOT NULL DEFAULT '',"
+	  "  name TEXT NOT NULL DEFAULT '',"
+	  "  text TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL);"
+	  "CREATE INDEX notes_session ON notes(session_id, id);"
+	  "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content = 'messages',"
+	  "  content_rowid = 'id', tokenize = 'trigram');"
+	  /* only what people wrote (customers, operators): bot replies are copies of the
+	   * answer store's texts, and indexing them would double the index work on the
+	   * writer's commit path.  Never 'rebuild' this index: that would take every row. */
+	  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages"
+	  "  WHEN NEW.kind IN (0, 2) BEGIN"
+	  "  INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text); END;"
+	  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages"
+	  "  WHEN OLD.kind IN (0, 2) BEGIN"
+	  "  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	  "   VALUES ('delete', OLD.id, OLD.text); END;"
+	  "CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages"
+	  "  WHEN OLD.kind IN (0, 2) BEGIN"
+	  "  INSERT INTO messages_fts (messages_fts, rowid, text)"
+	  "   VALUES ('delete', OLD.id, OLD.text);"
+	  "  INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text); END;"
+	  "INSERT INTO messages_fts (rowid, text)"
+	  "  SELECT id, text FROM messages WHERE kind IN (0, 2);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -542,4 +542,58 @@ int store_quick_check(struct store *st, char *err, size_t errlen);
  * Sets the connection's busy timeout to 50 ms: use a connection of its own. */
 int store_probe_write(struct store *st, char *err, size_t errlen);
 
+/* ==== the console's inbox (store/conversations.c; schema v6) ========================
+ * Read models for the operator console, each answered as JSON text (malloc'd, the
+ * caller frees) built by SQLite in one statement; docs/api.md shows the shapes.
+ * "Conversations" are sessions with at least one message. */
+
+struct store_conv_filter {
+	const char *status;        /* NULL (all), "waiting", "open", "resolved", "mine" */
+	int64_t operator_id;       /* the caller, for "mine" and counts */
+	int low_confidence;        /* 1: only those with a low-confidence bot reply */
+	int thumbs_down;           /* 1: only those with a thumbs-down */
+	const char *lang;          /* NULL or "en", "zh", ... */
+	const char *channel;       /* NULL or "widget", "voice", ... */
+	const char *q;             /* NULL or words a message contains (full text) */
+	double low_below;          /* a bot reply is low-confidence below this (or a fallback) */
+	int64_t before_ms;         /* 0, or only conversations last active before this */
+	int limit;                 /* <= 0: 50 */
+};
+/* A JSON array of conversations, newest activity first. */
+int store_conversations_json(struct store *st, const struct store_conv_filter *f, char **out);
+/* {"all", "waiting", "open", "resolved", "mine", "low_confidence", "thumbs_down"}. */
+int store_conversation_counts_json(struct store *st, int64_t operator_id, double low_below,
+				   char **out);
+/* {"conversation", "messages", "notes", "ratings", "handoffs"} of session sid;
+ * STORE_NOT_FOUND if none. */
+int store_conversation_json(struct store *st, int64_t sid, double low_below, char **out);
+/* A JSON array of messages containing q (FTS5 trigram index; a LIKE scan for queries
+ * under three characters), newest first.  STORE_INVALID for an empty q. */
+int store_search_json(struct store *st, const char *q, int limit, char **out);
+/* The token of session sid; STORE_NOT_FOUND if none. */
+int store_session_token(struct store *st, int64_t sid, char token_out[STORE_TOKEN_LEN + 1]);
+/* 0 if session sid exists, STORE_NOT_FOUND if not. */
+int store_session_exists(struct store *st, int64_t sid);
+/* Adds a private note (1..8000 bytes of UTF-8) by an operator to session sid;
+ * STORE_NOT_FOUND (no session), STORE_INVALID (text). */
+int store_note_add(struct store *st, int64_t sid, int64_t operator_id, const char *login,
+		   const char *name, const char *text, int64_t now_ms, int64_t *id_out);
+
+/* Take-over (store/conversations.c).  assign: the operator becomes the assignee
+ * (sessions.state "operator", the open hand-off marked taken), in one transaction;
+ * release: back to the bot (state "bot", no assignee, the open hand-off closed), with
+ * resolved_ms set when resolve.  STORE_NOT_FOUND if no such session. */
+int store_session_assign(struct store *st, int64_t sid, int64_t operator_id, int64_t now_ms);
+int store_session_release(struct store *st, int64_t sid, int resolve, int64_t now_ms);
+/* The assignee of session sid (0: none); STORE_NOT_FOUND if no such session. */
+int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_out);
+/* Every session taken over now, with its operator's display name (login when empty). */
+/* Every session waiting for a person (an open, untaken hand-off), oldest request first. */
+int store_waiting_foreach(struct store *st,
+			  int (*cb)(void *arg, int64_t sid, int64_t requested_ms), void *arg);
+int store_assigned_foreach(struct store *st,
+			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
+				     const char *name),
+			   void *arg);
+
 #endif

@@ -76,11 +76,28 @@ int main(void)
 	CHECK(store_is_empty(st) == 0);
 	CHECK_RC(st, store_answer_find(st, "Opening hours", &id), 0);
 
+	/* a conversation from before step 6: backfilled into the index and its language */
+	{
+		int64_t sid, mid;
+		char tok[STORE_TOKEN_LEN + 1];
+		CHECK_RC(st, store_session_create(st, "ws", &sid, tok), 0);
+		CHECK_RC(st, store_message_add(st, sid, STORE_MSG_CUSTOMER, "m1",
+					       "my parcel never arrived", 0, 0, 0, NULL, 0, &mid), 0);
+		CHECK_RC(st, store_message_add(st, sid, STORE_MSG_BOT, NULL, "很抱歉", 0, 0.9, 1,
+					       "{\"lang\":\"zh\"}", mid, NULL), 0);
+	}
 	/* an older database (version 1: none of the later tables) is upgraded */
 	CHECK(sqlite3_exec(st->db, "DROP TABLE operators; DROP TABLE attachments; DROP TABLE feedback;"
 			   " DROP TABLE ratings; DROP TABLE handoffs; DROP TABLE pictures;"
 			   " DROP TABLE texts; DROP TABLE operator_sessions; DROP TABLE api_tokens;"
 			   " DROP TABLE login_attempts; DROP TABLE audit_log;"
+			   " DROP TABLE notes; DROP TABLE messages_fts; DROP INDEX sessions_last;"
+			   " DROP TRIGGER messages_lang; DROP TRIGGER messages_reopen;"
+			   " DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;"
+			   " DROP TRIGGER messages_fts_update;"
+			   " ALTER TABLE sessions DROP COLUMN lang;"
+			   " ALTER TABLE sessions DROP COLUMN operator_id;"
+			   " ALTER TABLE sessions DROP COLUMN resolved_ms;"
 			   " PRAGMA user_version = 1", NULL, NULL, NULL) == 0);
 	store_close(st);
 	st = store_open(path, err, sizeof err);
@@ -92,6 +109,12 @@ int main(void)
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'audit_log'") == 1);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM pragma_table_info('operators')"
 			    " WHERE name = 'last_login_ms'") == 1);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM pragma_table_info('sessions')"
+			    " WHERE name IN ('lang', 'operator_id', 'resolved_ms')") == 3);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'messages_fts'") == 1);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'parcel'") == 1);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH '很抱歉'") == 0);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM sessions WHERE lang = 'zh'") == 1);
 
 	/* a failing step rolls back and leaves the version where it was */
 	CHECK(sqlite3_exec(st->db, "PRAGMA user_version = 1", NULL, NULL, NULL) == 0);

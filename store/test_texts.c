@@ -59,7 +59,7 @@ int main(void)
 
 	struct count c = { .sorted = 1 };
 	CHECK_RC(st, store_texts_foreach(st, count_row, &c), 0);
-	CHECK(c.rows == 14 && c.zh == 7 && c.custom == 0 && c.sorted);
+	CHECK(c.rows == 16 && c.zh == 8 && c.custom == 0 && c.sorted);
 
 	/* set: validated, then persisted; a snapshot made before keeps its texts */
 	struct store_texts *before = store_texts_load(st);
@@ -94,7 +94,7 @@ int main(void)
 	store_texts_free(t);
 	c = (struct count){ .sorted = 1 };
 	CHECK_RC(st, store_texts_foreach(st, count_row, &c), 0);
-	CHECK(c.rows == 14 && c.custom == 3 && c.sorted);
+	CHECK(c.rows == 16 && c.custom == 3 && c.sorted);
 
 	/* reset: back to the default; twice is "not found" */
 	CHECK_RC(st, store_text_reset(st, "greeting", "en"), 0);
@@ -111,13 +111,20 @@ int main(void)
 	CHECK(t != NULL);
 	store_texts_free(t);
 
-	/* a schema-3 database is upgraded to the texts table (steps 4 and 5 undone first) */
+	/* a schema-3 database is upgraded to the texts table (steps 4 to 6 undone first) */
 	CHECK(sqlite3_exec(st->db, "DROP TABLE texts; DROP TABLE operator_sessions;"
 			   " DROP TABLE api_tokens; DROP TABLE login_attempts; DROP TABLE audit_log;"
 			   " DROP TRIGGER operators_role_insert; DROP TRIGGER operators_role_update;"
 			   " ALTER TABLE operators DROP COLUMN name;"
 			   " ALTER TABLE operators DROP COLUMN updated_ms;"
 			   " ALTER TABLE operators DROP COLUMN last_login_ms;"
+			   " DROP TABLE notes; DROP TABLE messages_fts; DROP INDEX sessions_last;"
+			   " DROP TRIGGER messages_lang; DROP TRIGGER messages_reopen;"
+			   " DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;"
+			   " DROP TRIGGER messages_fts_update;"
+			   " ALTER TABLE sessions DROP COLUMN lang;"
+			   " ALTER TABLE sessions DROP COLUMN operator_id;"
+			   " ALTER TABLE sessions DROP COLUMN resolved_ms;"
 			   " PRAGMA user_version = 3", NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = store_open(path, err, sizeof err);

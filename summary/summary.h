@@ -137,6 +137,10 @@ struct sum_opts {
 int sum_card_build(const struct sum_ctx *ctx, const struct sum_dialog *d,
 		   const struct sum_opts *opts, struct sum_card *out);
 void sum_card_free(struct sum_card *c);
+/* The card as a new JSON object {"lang", "problem", "summary", "entities", "answers",
+ * "asked_for_person", "mood", "mood_score", "text"} (summary/card_json.c), or NULL. */
+struct json_t;
+struct json_t *sum_card_json(const struct sum_card *c);
 
 /* Words naming things on the card, from the language's table: an entity kind, a
  * reaction bit, a mood.  Never NULL. */

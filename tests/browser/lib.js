@@ -161,7 +161,7 @@ function widget(page) {
 const RECORD_EVENTS = () => {
   window.__kefuEvents = [];
   for (const n of ['ready', 'open', 'close', 'message', 'reply', 'error', 'transcript', 'seen',
-    'speech', 'upload', 'picture', 'feedback', 'handoff', 'rated', 'recording']) {
+    'speech', 'upload', 'picture', 'feedback', 'handoff', 'rated', 'recording', 'operator']) {
     document.addEventListener('kefu:' + n, (e) => window.__kefuEvents.push([n, e.detail]));
   }
 };

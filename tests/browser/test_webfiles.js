@@ -20,6 +20,7 @@ const problems = [];
 function jsFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
+    if (e.isDirectory() && e.name === 'vendor') return [];   /* set-up's copies (console) */
     return e.isDirectory() ? jsFiles(p) : /\.js$/.test(e.name) ? [p] : [];
   });
 }

@@ -47,7 +47,7 @@ def sighup(d):
 def run():
     d = kt.Kefud().start()
     t = texts(d)
-    check(len(t) == 14 and not any(r["custom"] for r in t.values()), "defaults: %r", t)
+    check(len(t) == 16 and not any(r["custom"] for r in t.values()), "defaults: %r", t)
     check(greeting(d) == t["greeting", "en"]["text"], "English greeting")
     check(greeting(d, ZH) == t["greeting", "zh"]["text"], "Chinese greeting for %s", ZH)
     check(handoff(d, "我要找人工客服") == t["handoff", "zh"]["text"], "Chinese hand-off text")

@@ -286,7 +286,7 @@ class RawWS:
     """Synchronous WebSocket client over a socket.  Construct = connect + handshake."""
 
     def __init__(self, port, path="/ws", subprotocol="kefu.v1", origin=None, timeout=10,
-                 accept_language=None):
+                 accept_language=None, headers=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
@@ -303,6 +303,8 @@ class RawWS:
             req += "Origin: %s\r\n" % origin
         if accept_language:
             req += "Accept-Language: %s\r\n" % accept_language
+        for k, v in (headers or {}).items():
+            req += "%s: %s\r\n" % (k, v)
         self.sock.sendall((req + "\r\n").encode())
         while b"\r\n\r\n" not in self.buf:
             d = self.sock.recv(4096)

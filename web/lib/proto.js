@@ -17,6 +17,8 @@
  *   session(s)           {greeting, messages, resumed, token}: redraw the transcript
  *   reply(f, item)       a reply frame; item: the outbox entry it answers (or null)
  *   error(f, item)       an error frame that is not retried; item as for reply
+ *   acked(f, item)       an ack of an outbox entry: logged for the operator who has the
+ *                        conversation, no bot reply will come
  *   frame(f)             any other frame (transcript, seen, handoff, ack, pong, ...)
  *   speech(f, bytes)     a speech header and its WAV bytes
  *   sent(item)           an outbox entry went out on the socket
@@ -160,6 +162,16 @@ export function createChat(opts) {
       const m = settle(f.id);
       fire('reply', f, m);
       waiting();
+      break;
+    }
+    case 'ack': {
+      const m = settle(f.id);
+      if (m) {
+        fire('acked', f, m);
+        waiting();
+      } else {
+        fire('frame', f);
+      }
       break;
     }
     case 'speech':

@@ -46,6 +46,8 @@ const T = {
     uploading: 'Uploading… ',
     processing: 'Looking at it…',
     handoffReason: 'The customer asked for a person.',
+    joined: '{name} joined the chat.',
+    left: '{name} left the chat; the assistant answers again.',
   },
   zh: {
     title: '在线客服',
@@ -86,6 +88,8 @@ const T = {
     uploading: '正在上传… ',
     processing: '正在识别…',
     handoffReason: '客户要求转人工。',
+    joined: '{name} 已加入对话。',
+    left: '{name} 已离开对话，智能助手将继续为您服务。',
   },};
 
 /* The table of lang ('en' or 'zh'; anything else gives English). */

@@ -13,6 +13,7 @@
 import { createChat } from '../lib/proto.js';
 import { prefs } from '../lib/storage.js';
 import { strings } from '../lib/strings.js';
+import { typingSignal } from '../lib/typing.js';
 import { buildPanel } from './panel.js';
 import { setupPeople } from './people.js';
 import { setupPictures } from './pictures.js';
@@ -40,6 +41,8 @@ export function start(cfg, api, calls) {
   const pictures = setupPictures(w);
   const people = setupPeople(w);
   const voice = setupVoice(w);
+  let operator = '';          /* the name of the operator who has the chat, '' for the bot */
+  const typing = typingSignal((on) => operator && chat.frame({ type: 'typing', on }));
 
   /* The answer (or error) for outbox entry m has come. */
   function settled(m) {
@@ -67,6 +70,7 @@ export function start(cfg, api, calls) {
         log.addBot(f, true, f.id);
         w.emit('reply', f);
       },
+      acked(f, m) { settled(m); },
       error(f, m) {
         settled(m);
         log.setTyping(false);
@@ -84,6 +88,13 @@ export function start(cfg, api, calls) {
         } else if (f.type === 'handoff') {
           people.handoff(f);
           w.emit('handoff', f);
+        } else if (f.type === 'operator_joined' || f.type === 'operator_left') {
+          operator = f.type === 'operator_joined' ? String(f.name || '') : '';
+          log.note((f.type === 'operator_joined' ? T.joined : T.left)
+            .replace('{name}', String(f.name || '')));
+          w.emit('operator', f);
+        } else if (f.type === 'typing' && f.from === 'operator') {
+          log.setTyping(!!f.on);
         } else if (f.type === 'ack' && /^r-/.test(f.id)) {
           w.emit('rated', f);
         }
@@ -94,6 +105,7 @@ export function start(cfg, api, calls) {
   function send(text) {
     const m = chat.send(text);
     if (!m) return;
+    typing.stop();
     log.dropQuick();
     log.addMe(m.id, m.text, true);
     w.emit('message', { id: m.id, text: m.text });
@@ -148,6 +160,7 @@ export function start(cfg, api, calls) {
     }
   });
   ui.input.addEventListener('input', () => {
+    typing.input();
     ui.input.style.height = 'auto';
     ui.input.style.height = Math.min(ui.input.scrollHeight + 2, 120) + 'px';
   });
