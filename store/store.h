@@ -279,6 +279,9 @@ int store_import_csv(struct store *st, const char *data, size_t len,
  * for CSV. */
 int store_import_json(struct store *st, const char *data, size_t len,
 		      struct store_import_result *res, char *err, size_t errlen);
+/* Same; with dry_run set the import is done, counted into res, then rolled back. */
+int store_import_json_ex(struct store *st, const char *data, size_t len, int dry_run,
+			 struct store_import_result *res, char *err, size_t errlen);
 /* Writes every answer (enabled or not) with its examples as the JSON export format.
  * Returns 0, or < 0 on a database or write error (message in store_errmsg()). */
 int store_export_json(struct store *st, FILE *out);

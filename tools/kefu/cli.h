@@ -28,9 +28,19 @@ struct store *cli_open_store(const struct kefu_conf *c);
 /* Opens conf->db, creating and migrating it, without seeding anything (import, export,
  * stats: an empty store stays empty).  Prints errors; NULL on failure. */
 struct store *cli_open_existing(const struct kefu_conf *c);
-/* rasa.c: a Rasa NLU YAML file (+ the responses of an optional domain file) as the
- * project's JSON import text (malloc'd), or NULL with the error printed.  *n_disabled
- * gets the number of intents that had no utter_ response (imported disabled). */
+/* rasa.c: what a Rasa import made and left out. */
+struct cli_rasa_counts {
+	long intents, examples, answers, disabled, no_response, extra_examples,
+	     variations_dropped, unsupported;
+};
+/* rasa.c: Rasa files and data folders (NLU, domain, rules, stories, in any order) as the
+ * project's JSON import text (malloc'd), or NULL with the error printed.  titles_path
+ * (may be NULL) is a file of "intent: Title" lines.  *report gets the malloc'd report
+ * lines (what was left out, by name; the caller frees it, also on NULL). */
+char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_path,
+			   struct cli_rasa_counts *counts, char **report);
+/* The same for one file (+ an optional domain file); *n_disabled gets the number of
+ * answers imported disabled for want of a response.  Kept for the fuzz harness. */
 char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
 char *cli_read_file(const char *path, size_t *len_out);

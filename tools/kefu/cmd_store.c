@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "store.h"
@@ -44,26 +45,47 @@ static int has_suffix(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
+static int is_rasa_path(const char *p)
+{
+	struct stat sb;
+	return has_suffix(p, ".yml") || has_suffix(p, ".yaml") ||
+	       (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode));
+}
+
+#define MAX_PATHS 64
+
 int cmd_import(int argc, char **argv)
 {
 	struct kefu_conf c;
 	struct store *st;
-	char *pos[1], err[512];
+	char *pos[MAX_PATHS + 1], err[512], *report = NULL;
 	const char *domain = cli_take_value(&argc, argv, "--domain");
-	int npos, rc = open_with_args("kefu import", argc, argv, pos, 1, &npos, &c, &st, 0);
-	int yaml, n_disabled = 0;
+	const char *titles = cli_take_value(&argc, argv, "--titles");
+	int dry = cli_take_flag(&argc, argv, "--dry-run");
+	int npos, rc = open_with_args("kefu import", argc, argv, pos, MAX_PATHS, &npos, &c, &st, 0);
+	int yaml;
 	size_t len = 0;
+	struct cli_rasa_counts rc_counts = { 0 };
 
 	if (!st)
 		return rc;
-	if (npos != 1 || (domain && !*domain)) {
-		fprintf(stderr, "usage: kefu import [--db FILE] FILE.csv|FILE.json|FILE.yml "
-			"[--domain DOMAIN.yml]\n");
+	if (npos < 1 || (domain && !*domain) || (titles && !*titles)) {
+		fprintf(stderr, "usage: kefu import [--db FILE] [--dry-run] FILE.csv|FILE.json | "
+			"RASA.yml|RASA_DIR... [--domain DOMAIN.yml] [--titles FILE]\n");
 		store_close(st);
 		return 2;
 	}
-	yaml = has_suffix(pos[0], ".yml") || has_suffix(pos[0], ".yaml");
-	char *data = yaml ? cli_rasa_to_json(pos[0], domain, &n_disabled)
+	yaml = is_rasa_path(pos[0]);
+	if (domain)
+		pos[npos++] = (char *)domain;
+	for (int i = 1; i < npos; i++)
+		if (!yaml || !is_rasa_path(pos[i])) {
+			fprintf(stderr, "kefu import: several files at once are Rasa .yml files or "
+				"folders only (%s)\n", pos[i]);
+			store_close(st);
+			return 2;
+		}
+	char *data = yaml ? cli_rasa_import_json(pos, npos, titles, &rc_counts, &report)
 			  : cli_read_file(pos[0], &len);
 	rc = 1;
 	if (!data)
@@ -73,21 +95,34 @@ int cmd_import(int argc, char **argv)
 	if (yaml)
 		len = strlen(data);
 	if (yaml || has_suffix(pos[0], ".json"))
-		r = store_import_json(st, data, len, &res, err, sizeof err);
+		r = store_import_json_ex(st, data, len, dry, &res, err, sizeof err);
+	else if (dry)
+		r = (snprintf(err, sizeof err, "--dry-run is for JSON and Rasa files"), 1);
 	else
 		r = store_import_csv(st, data, len, &res, err, sizeof err);
 	if (r) {
 		fprintf(stderr, "kefu import: %s: %s (nothing was imported)\n", pos[0], err);
 		goto out;
 	}
-	printf("imported %s: %lld new answers, %lld new example questions, %lld already there\n",
-	       pos[0], (long long)res.answers_added, (long long)res.examples_added,
+	printf("%s %s%s: %lld new answers, %lld updated, %lld new example questions, "
+	       "%lld already there\n", dry ? "would import" : "imported", pos[0],
+	       npos > 1 ? " ..." : "", (long long)res.answers_added,
+	       (long long)res.answers_updated, (long long)res.examples_added,
 	       (long long)res.duplicates);
-	if (n_disabled)
-		printf("%d intents have no utter_ response (pass the Rasa domain with --domain): "
-		       "imported disabled until an answer text is written\n", n_disabled);
+	if (yaml) {
+		printf("Rasa import report:\n%s", report ? report : "");
+		printf("  answers %ld (enabled %ld, disabled for want of a response %ld); "
+		       "extra example questions %ld; variations dropped %ld; responses with "
+		       "unsupported parts %ld\n", rc_counts.answers,
+		       rc_counts.answers - rc_counts.disabled, rc_counts.disabled,
+		       rc_counts.extra_examples, rc_counts.variations_dropped,
+		       rc_counts.unsupported);
+		if (dry)
+			printf("dry run: nothing was written\n");
+	}
 	rc = 0;
 out:
+	free(report);
 	free(data);
 	store_close(st);
 	return rc;
