@@ -45,6 +45,7 @@ void nlu_rasa_free(struct nlu_rasa *r)
 			free(v->text);
 			free(v->image);
 			free(v->channel);
+			free(v->title);
 			nlu_rasa_rows_free(&v->buttons);
 		}
 		free(r->resp[i].v);
@@ -283,8 +284,9 @@ static int add_example(struct walk *w, const yaml_node_t *at, const char *label,
 	}
 	if (!cm_utf8_valid(text, n)) {
 		rc = fail(w, at, "an example is not valid UTF-8%s", NULL);
-	} else if (!label) {
-		rc = nlu_rasa_rows_add(rows, name, text, NULL) ? oom(w) : 0;
+	} else if (!label) {           /* synonym rows are (text, value), others (name, text) */
+		rc = (rows == &w->r->synonyms ? nlu_rasa_rows_add(rows, text, name, NULL)
+					      : nlu_rasa_rows_add(rows, name, text, NULL)) ? oom(w) : 0;
 	} else {
 		int k = strip_markup(w->r, text, clean, tpl, entity, sizeof entity);
 		char *s = clean;
@@ -457,6 +459,9 @@ static int walk_variant(struct walk *w, struct nlu_rasa_response *resp, const ya
 	if ((s = get_str(w, m, "image")) && !(v->image = strdup(s)))
 		return oom(w);
 	if ((s = get_str(w, m, "channel")) && !(v->channel = strdup(s)))
+		return oom(w);
+	if ((s = get_str(w, get(w, m, "metadata"), "kefu_title")) &&
+	    cm_utf8_valid(s, strlen(s)) && !(v->title = strdup(s)))
 		return oom(w);
 	v->conditional = get(w, m, "condition") != NULL;
 	v->custom = get(w, m, "custom") != NULL;

@@ -21,6 +21,7 @@ struct nlu_rasa_rows {
  * custom payload only). */
 struct nlu_rasa_variant {
 	char *text, *image, *channel;
+	char *title;                     /* metadata: kefu_title (kefu export writes it) */
 	int conditional;                 /* has a `condition:` */
 	struct nlu_rasa_rows buttons;    /* a = title, b = payload */
 	int custom;                      /* has a `custom:` payload */

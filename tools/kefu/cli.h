@@ -9,6 +9,8 @@
 #ifndef KEFU_TOOLS_CLI_H
 #define KEFU_TOOLS_CLI_H
 
+#include <stdio.h>
+
 #include "conf.h"
 
 struct store;
@@ -42,6 +44,9 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 /* The same for one file (+ an optional domain file); *n_disabled gets the number of
  * answers imported disabled for want of a response.  Kept for the fuzz harness. */
 char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
+/* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
+ * rasa).  0, or -1 with the error printed. */
+int cli_export_rasa(struct store *st, FILE *out);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
 char *cli_read_file(const char *path, size_t *len_out);
 

@@ -133,17 +133,26 @@ int cmd_export(int argc, char **argv)
 	struct kefu_conf c;
 	struct store *st;
 	char *pos[1];
+	const char *format = cli_take_value(&argc, argv, "--format");
 	int npos, rc = open_with_args("kefu export", argc, argv, pos, 1, &npos, &c, &st, 0);
 	FILE *out = stdout;
 
 	if (!st)
 		return rc;
+	if (format && strcmp(format, "json") && strcmp(format, "rasa")) {
+		fprintf(stderr, "kefu export: --format is json or rasa, not \"%s\"\n", format);
+		store_close(st);
+		return 2;
+	}
 	if (npos == 1 && strcmp(pos[0], "-") && !(out = fopen(pos[0], "w"))) {
 		perror(pos[0]);
 		store_close(st);
 		return 1;
 	}
-	rc = store_export_json(st, out) ? 1 : 0;
+	if (format && !strcmp(format, "rasa"))
+		rc = cli_export_rasa(st, out) ? 1 : 0;
+	else if ((rc = store_export_json(st, out) ? 1 : 0))
+		fprintf(stderr, "kefu export: %s\n", store_errmsg(st));
 	if (out != stdout && fclose(out))
 		rc = 1;
 	store_close(st);

@@ -5,14 +5,15 @@
  * Each response that answers an intent becomes one answer: the intent's response is
  * `utter_<intent>` (retrieval intents `faq/x` → `utter_faq/x`), else the first action
  * after the intent in a rule or story when that action is a response.  Intents that
- * share a response share its answer.  The answer's title is readable (the response
- * metadata's kefu_title, a --titles line, or the first sentence of the text), its tags
+ * share a response share its answer.  The answer's title is readable (a --titles line,
+ * the response metadata's kefu_title, or the first sentence of the text), its tags
  * keep the intent names (`rasa,intent:NAME,...`).  What kefu cannot carry is reported
  * by name: intents without a response (imported disabled), further variations,
  * conditional or channel variations, {slot} placeholders (removed from the text),
  * buttons, images, custom actions.  Synonyms, and lookup tables or regexes that are
  * simple alternatives, add example questions.  Main thread.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -305,7 +306,11 @@ static int synonym_examples(const struct nlu_rasa *r, struct nlu_dataset *extra)
 		const char *value = r->synonyms.b[s], *word = r->synonyms.a[s];
 		size_t made = 0, vl = strlen(value);
 		for (size_t i = 0; i < r->ex.n && made < 3 && vl; i++) {
-			const char *hit = strstr(r->ex.texts[i], value);
+			const char *t = r->ex.texts[i], *hit = t;
+			while ((hit = strstr(hit, value)) &&   /* whole words only */
+			       ((hit > t && isalnum((unsigned char)hit[-1])) ||
+				isalnum((unsigned char)hit[vl])))
+				hit++;
 			if (!hit)
 				continue;
 			char text[2048];
@@ -420,11 +425,11 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 		goto done;
 	}
 	ans = calloc(r.ex.n_labels, sizeof *ans);
-	if (!ans || extra_examples(&r, &extra, &rp))
-		goto done;
-	say(&rp, "read %d file%s: %zu intents, %zu examples, %zu responses, %zu rule/story "
+	say(&rp, "  read %d file%s: %zu intents, %zu examples, %zu responses, %zu rule/story "
 	    "steps from an intent to an action\n", n_files, n_files == 1 ? "" : "s",
 	    r.ex.n_labels, r.ex.n, r.n_resp, r.links.n);
+	if (!ans || extra_examples(&r, &extra, &rp))
+		goto done;
 	/* intents → answers, intents sharing a response sharing one answer */
 	for (size_t l = 0; l < r.ex.n_labels; l++) {
 		const char *action;
@@ -472,7 +477,7 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 				counts->variations_dropped += (long)n_text - 1;
 			}
 		}
-		if ((t = row_b(&titles, first)))
+		if ((t = row_b(&titles, first)) || (v && (t = v->title)))
 			snprintf(title, sizeof title, "%s", t);
 		else if (text && (first_sentence(text, title, sizeof title), title[0]))
 			;
