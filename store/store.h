@@ -78,6 +78,8 @@ int store_answers_foreach(struct store *st,
 /* Adds an example question; STORE_DUPLICATE if that answer already has that text,
  * STORE_NOT_FOUND if there is no such answer. */
 int store_example_add(struct store *st, int64_t answer_id, const char *text);
+/* Deletes that answer's example with exactly this text; STORE_NOT_FOUND if it has none. */
+int store_example_delete(struct store *st, int64_t answer_id, const char *text);
 /* The examples of one answer (enabled or not) in id order; cb as above. */
 int store_answer_examples_foreach(struct store *st, int64_t answer_id,
 				  int (*cb)(void *arg, const char *text), void *arg);

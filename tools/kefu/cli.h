@@ -15,6 +15,12 @@
 
 struct store;
 
+/* "kefu COMMAND", set by main.c before the command runs: every error starts with it. */
+extern const char *cli_prog;
+/* 0 for commands that read a store: cli_open_store/cli_open_existing then refuse a --db
+ * that does not exist instead of creating it (main.c sets it; init and import create). */
+extern int cli_may_create;
+
 /* Removes every "--name" from argv; returns 1 if it was there. */
 int cli_take_flag(int *argc, char **argv, const char *name);
 /* Removes "--name VALUE" or "--name=VALUE" and returns VALUE (a pointer into argv), or
@@ -59,6 +65,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_texts(int argc, char **argv);
+int cmd_answer(int argc, char **argv);     /* cmd_answer.c */
+int cmd_example(int argc, char **argv);
 int cmd_operator(int argc, char **argv);   /* cmd_operator.c */
 int cmd_audit(int argc, char **argv);
 

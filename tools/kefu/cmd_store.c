@@ -1,4 +1,5 @@
 /* tools/kefu/cmd_store.c — store housekeeping commands: init, import, export, stats. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	if (npos == 1 && strcmp(pos[0], "-") && !(out = fopen(pos[0], "w"))) {
-		perror(pos[0]);
+		fprintf(stderr, "kefu export: %s: %s\n", pos[0], strerror(errno));
 		store_close(st);
 		return 1;
 	}
@@ -157,6 +158,12 @@ int cmd_export(int argc, char **argv)
 		rc = 1;
 	store_close(st);
 	return rc;
+}
+
+static int count_enabled(void *arg, const struct store_answer *a)
+{
+	*(long long *)arg += a->enabled != 0;
+	return 0;
 }
 
 int cmd_stats(int argc, char **argv)
@@ -174,16 +181,26 @@ int cmd_stats(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
+	long long enabled = 0;
+	if (store_answers_foreach(st, count_enabled, &enabled)) {
+		fprintf(stderr, "kefu stats: %s\n", store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
 	if (json)
 		printf("{\"sessions\":%lld,\"customer_messages\":%lld,\"bot_replies\":%lld,"
-		       "\"answers\":%lld,\"examples\":%lld}\n",
+		       "\"answers\":%lld,\"answers_enabled\":%lld,\"answers_disabled\":%lld,"
+		       "\"examples\":%lld}\n",
 		       (long long)s.sessions, (long long)s.customer_messages,
-		       (long long)s.bot_replies, (long long)s.answers, (long long)s.examples);
+		       (long long)s.bot_replies, (long long)s.answers, enabled,
+		       (long long)s.answers - enabled, (long long)s.examples);
 	else
 		printf("sessions           %lld\ncustomer messages  %lld\nbot replies        %lld\n"
-		       "answers            %lld\nexample questions  %lld\n",
+		       "answers            %lld (%lld enabled, %lld disabled)\n"
+		       "example questions  %lld\n",
 		       (long long)s.sessions, (long long)s.customer_messages,
-		       (long long)s.bot_replies, (long long)s.answers, (long long)s.examples);
+		       (long long)s.bot_replies, (long long)s.answers, enabled,
+		       (long long)s.answers - enabled, (long long)s.examples);
 	store_close(st);
 	return 0;
 }
