@@ -252,6 +252,9 @@ struct nlu_enc_opts {
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */
+	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */
+	void (*on_fold)(void *arg, int done, int total);
+	void *on_fold_arg;
 };
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o);

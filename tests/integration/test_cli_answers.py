@@ -2,7 +2,8 @@
 `kefu COMMAND --help` prints that command's usage (not kefud's option list), commands
 that read a store refuse a --db that does not exist and create no file, errors start with
 `kefu COMMAND:`, `kefu answer add|edit|enable|disable|delete` and `kefu example
-add|delete` change one thing each, and `kefu stats` counts enabled and disabled answers.
+add|delete` change one thing each, `kefu stats` counts enabled and disabled answers, and
+`kefu train` writes plain progress lines when piped (none with --quiet).
 """
 import json
 import os
@@ -55,6 +56,16 @@ def run():
     s = json.loads(kt.run_kefu("stats", "--json", "--db", db)[1])
     check(s["answers"] == 1 and s["answers_enabled"] == 1 and s["examples"] == 0,
           "enable and delete: %s", s)
+    kt.run_kefu("example", "add", "Fees", "any fees", "what does it cost", "is it free",
+                "how much", "--db", db)
+    kt.run_kefu("answer", "add", "Hours", "--body", "9 to 5.", "--db", db)
+    kt.run_kefu("example", "add", "Hours", "when are you open", "opening hours", "what time",
+                "closing time", "--db", db)
+    _, out, err = kt.run_kefu("train", "--db", db, "--cv", "2")
+    check("kefu train: cross-validation 1/3 (33 %)" in err and
+          "kefu train: text encoder 3/3 (100 %)" in err, "piped progress lines: %s", err)
+    _, out, err = kt.run_kefu("train", "--db", db, "--cv", "2", "--quiet")
+    check("cross-validation" not in err and "trained model" in out, "--quiet: %s", err)
     rc, _, err = kt.run_kefu("answer", "disable", "Nope", "--db", db, ok=False)
     check(rc == 2 and err.startswith("kefu answer: no answer titled"), "unknown: %s", err)
     print("cli answers: ok")

@@ -53,6 +53,18 @@ char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_dis
 /* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
  * rasa).  0, or -1 with the error printed. */
 int cli_export_rasa(struct store *st, FILE *out);
+/* progress.c: a long command's progress on stderr (a redrawn bar on a terminal, plain
+ * lines when piped, nothing with --quiet). */
+struct cli_progress {
+	const char *prog;
+	int quiet, tty, drawn;
+	double t0;
+};
+void cli_progress_init(struct cli_progress *p, const char *prog, int quiet);
+/* A step done: (stage, done of total); arg is the struct cli_progress. */
+void cli_progress_step(void *arg, const char *stage, int done, int total);
+/* Ends the redrawn line (call before printing results). */
+void cli_progress_end(struct cli_progress *p);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
 char *cli_read_file(const char *path, size_t *len_out);
 

@@ -24,7 +24,7 @@ static const struct command {
 	{ "example", cmd_example, "example add|delete ANSWER TEXT...: add or delete example questions of one answer" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers (enabled and disabled), examples" },
-	{ "train", cmd_train, "train [--cv K] [--json]: train the text encoder, picture category head and fusion model on the store, save them there" },
+	{ "train", cmd_train, "train [--cv K] [--json] [--quiet]: train the text encoder, picture category head and fusion model on the store, save them there" },
 	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
 	{ "pictures", cmd_pictures, "pictures add [--answer TITLE] [--label L] FILE... | import DIR | list [--json]" },
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
@@ -54,6 +54,9 @@ static const struct command_extra {
 		       "  --lang L, --tags T language (default en) and comma-separated tags\n"
 		       "  --disabled         add: the new answer starts disabled\n" },
 	{ "stats", 0, "  --json             one JSON object\n" },
+	{ "train", 0, "  --cv K             K-fold cross-validation first (default 3, 0: none)\n"
+		      "  --json             the result as one JSON object\n"
+		      "  --quiet            no progress on stderr\n" },
 };
 
 static const struct command_extra *extra_of(const char *name)
