@@ -79,6 +79,8 @@ def main():
                 m = lambda key: statistics.mean(x[key] for x in rs)
                 rows_out.append((name, len(rows), len({c for _, c in rows}), sysname,
                                  m('accuracy'), m('macro_f1'), m('train_seconds')))
+                print(f'  {name} {sysname}: accuracy {100 * m("accuracy"):.2f} %, macro-F1 '
+                      f'{100 * m("macro_f1"):.2f} %', file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work)
     print(f'{"Rasa-format set":<16} {"examples":>8} {"intents":>7} {"system":<8} '
