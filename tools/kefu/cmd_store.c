@@ -5,23 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "store.h"
 
 /* Parses the shared options and opens the store (seeding the demo into an empty one
- * only when seed is set, as kefud would); *st is NULL when the command should return
- * *status right away (help printed or an error). */
-static int open_with_args(const char *prog, int argc, char **argv, char **pos, int max_pos,
-			  int *npos, struct kefu_conf *c, struct store **st, int seed)
+ * only when seed is set, as kefud would; a store that does not exist is opened in memory
+ * when in_memory_if_missing is set: a dry run creates no file); *st is NULL when the
+ * command should return *status right away (help printed or an error). */
+static int open_with_args_ex(const char *prog, int argc, char **argv, char **pos,
+			     int max_pos, int *npos, struct kefu_conf *c, struct store **st,
+			     int seed, int in_memory_if_missing)
 {
 	int p = cli_parse_conf(c, prog, argc, argv, pos, max_pos, npos);
 
 	*st = NULL;
 	if (p)
 		return p < 0 ? 2 : 0;
+	if (in_memory_if_missing && access(c->db, F_OK) != 0)
+		snprintf(c->db, sizeof c->db, ":memory:");
 	*st = seed ? cli_open_store(c) : cli_open_existing(c);
 	return *st ? 0 : 1;
+}
+
+static int open_with_args(const char *prog, int argc, char **argv, char **pos, int max_pos,
+			  int *npos, struct kefu_conf *c, struct store **st, int seed)
+{
+	return open_with_args_ex(prog, argc, argv, pos, max_pos, npos, c, st, seed, 0);
 }
 
 int cmd_init(int argc, char **argv)
@@ -63,7 +74,8 @@ int cmd_import(int argc, char **argv)
 	const char *domain = cli_take_value(&argc, argv, "--domain");
 	const char *titles = cli_take_value(&argc, argv, "--titles");
 	int dry = cli_take_flag(&argc, argv, "--dry-run");
-	int npos, rc = open_with_args("kefu import", argc, argv, pos, MAX_PATHS, &npos, &c, &st, 0);
+	int npos, rc = open_with_args_ex("kefu import", argc, argv, pos, MAX_PATHS, &npos, &c,
+					 &st, 0, dry);
 	int yaml;
 	size_t len = 0;
 	struct cli_rasa_counts rc_counts = { 0 };
