@@ -46,6 +46,7 @@ void nlu_rasa_free(struct nlu_rasa *r)
 			free(v->image);
 			free(v->channel);
 			free(v->title);
+			free(v->image_file);
 			nlu_rasa_rows_free(&v->buttons);
 		}
 		free(r->resp[i].v);
@@ -456,8 +457,19 @@ static int walk_variant(struct walk *w, struct nlu_rasa_response *resp, const ya
 		while (n && (v->text[n - 1] == '\n' || v->text[n - 1] == ' '))
 			v->text[--n] = '\0';
 	}
-	if ((s = get_str(w, m, "image")) && !(v->image = strdup(s)))
-		return oom(w);
+	if ((s = get_str(w, m, "image"))) {
+		if (!(v->image = strdup(s)))
+			return oom(w);
+		if (!strncmp(s, "file://", 7))
+			s += 7;
+		if (!strstr(s, "://") && *s) {        /* a local file, not a URL */
+			const char *dir = s[0] != '/' && w->r->base_dir ? w->r->base_dir : NULL;
+			size_t n = (dir ? strlen(dir) + 1 : 0) + strlen(s) + 1;
+			if (!(v->image_file = malloc(n)))
+				return oom(w);
+			snprintf(v->image_file, n, "%s%s%s", dir ? dir : "", dir ? "/" : "", s);
+		}
+	}
 	if ((s = get_str(w, m, "channel")) && !(v->channel = strdup(s)))
 		return oom(w);
 	if ((s = get_str(w, get(w, m, "metadata"), "kefu_title")) &&
@@ -647,12 +659,18 @@ int nlu_rasa_read(struct nlu_rasa *r, const char *path, int *n_files, char *err,
 		return rc;
 	}
 	size_t len;
-	char *buf = cm_read_file(path, &len);
+	char *buf = cm_read_file(path, &len), dir[4096];
 	if (!buf) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	r->base_dir = dir;
 	int rc = nlu_rasa_parse(r, buf, len, msg, sizeof msg);
+	r->base_dir = NULL;
 	if (rc)
 		snprintf(err, errlen, "%s: %s", path, msg);
 	else if (n_files)

@@ -22,6 +22,9 @@ struct nlu_rasa_rows {
 struct nlu_rasa_variant {
 	char *text, *image, *channel;
 	char *title;                     /* metadata: kefu_title (kefu export writes it) */
+	char *image_file;                /* image as a local file path (relative ones joined
+					    to the file's folder, file:// removed), NULL for a
+					    URL or no image */
 	int conditional;                 /* has a `condition:` */
 	struct nlu_rasa_rows buttons;    /* a = title, b = payload */
 	int custom;                      /* has a `custom:` payload */
@@ -44,6 +47,8 @@ struct nlu_rasa {
 	struct nlu_rasa_rows entity_ex;  /* a = entity, b = intent, c = example with the one
 					    annotated value replaced by \x01 */
 	struct nlu_rasa_rows domain_intents;  /* a = intent listed in a domain `intents:` */
+	const char *base_dir;            /* folder of the file being parsed (nlu_rasa_read
+					    sets it) for relative image paths, or NULL */
 };
 
 void nlu_rasa_init(struct nlu_rasa *r);

@@ -2,7 +2,8 @@
 demo bot Sara (tests/data/rasa/sara/: a domain, NLU files in 2.x and 3.x forms, rules and
 stories) imported as a folder in one command: every scalar style whole (the multi-line
 double-quoted response), retrieval intents, responses found through rules and stories
-(`or:` included), readable titles, the report naming what kefu left out, --dry-run
+(`or:` included), readable titles, a response image that is a file added as the
+answer's picture, the report naming what kefu left out, --dry-run
 writing nothing, --titles, and the golden round trip import → export --format rasa →
 import → export giving the same file and the same answers.
 """
@@ -41,7 +42,10 @@ def run():
                  "{slot} placeholders were removed (kefu has no slots) (1): utter_greet",
                  "condition:/channel: variations, the plain one kept (2): utter_goodbye, "
                  "utter_card_lost",
-                 "images, not kept (1): utter_faq/cost",
+                 "images at URLs, not fetched (kefu fetches nothing at import) (1): "
+                 "utter_faq/cost",
+                 "response images that are files: 1 added as pictures of their answer, "
+                 "0 already there, 1 unreadable (first: ",
                  "buttons, not kept (1): utter_card_lost"):
         check(line in out, "report line %r in: %s", line, out)
     a = answers(db)
@@ -70,6 +74,10 @@ def run():
     titles = [x["title"] for x in a.values()]
     check(not any("_" in t or "/" in t for t in titles), "no raw intent name as title: %s",
           titles)
+    _, out, _ = kt.run_kefu("pictures", "list", "--json", "--db", db)
+    pics = json.loads(out)
+    check(len(pics) == 1 and "sara.jpg" in json.dumps(pics), "the local image became a "
+          "picture of its answer: %s", pics)
     r = json.loads(kt.run_kefu("ask", "--db", db, "--json", "what are your opening hours")[1])
     check(r["title"] == a["opening_hours"]["title"], "ask: %s", r)
 

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "file.h"
+#include "rasa.h"
 #include "store.h"
 
 /* Parses the shared options and opens the store (seeding the demo into an empty one
@@ -66,6 +68,42 @@ static int is_rasa_path(const char *p)
 
 #define MAX_PATHS 64
 
+/* Response images that are local files become pictures of their answer (after the
+ * import committed; a dry run only counts them).  Prints one report line. */
+static void add_pictures(struct store *st, const struct nlu_rasa_rows *p, int dry)
+{
+	int added = 0, had = 0, missing = 0;
+	const char *first_missing = NULL;
+
+	for (size_t i = 0; i < p->n; i++) {
+		int64_t aid, id;
+		size_t len;
+		char *bytes = cm_read_file(p->b[i], &len);
+		if (!bytes) {
+			missing++;
+			if (!first_missing)
+				first_missing = p->b[i];
+			continue;
+		}
+		const char *base = strrchr(p->b[i], '/');
+		int rc = dry ? 0 : store_answer_find(st, p->a[i], &aid);
+		if (rc == 0 && !dry)
+			rc = store_picture_add(st, aid, NULL, base ? base + 1 : p->b[i], bytes, len,
+					       &id);
+		free(bytes);
+		if (rc == 0)
+			added++;
+		else if (rc == STORE_DUPLICATE)
+			had++;
+		else
+			missing++;
+	}
+	printf("  response images that are files: %d %s as pictures of their answer, %d "
+	       "already there, %d unreadable%s%s%s\n", added, dry ? "would be added" : "added",
+	       had, missing, first_missing ? " (first: " : "", first_missing ? first_missing : "",
+	       first_missing ? ")" : "");
+}
+
 int cmd_import(int argc, char **argv)
 {
 	struct kefu_conf c;
@@ -98,7 +136,9 @@ int cmd_import(int argc, char **argv)
 			store_close(st);
 			return 2;
 		}
-	char *data = yaml ? cli_rasa_import_json(pos, npos, titles, &rc_counts, &report)
+	struct nlu_rasa_rows pictures = { 0 };
+	char *data = yaml ? cli_rasa_import_json(pos, npos, titles, &rc_counts, &pictures,
+						 &report)
 			  : cli_read_file(pos[0], &len);
 	rc = 1;
 	if (!data)
@@ -124,6 +164,8 @@ int cmd_import(int argc, char **argv)
 	       (long long)res.duplicates);
 	if (yaml) {
 		printf("Rasa import report:\n%s", report ? report : "");
+		if (pictures.n)
+			add_pictures(st, &pictures, dry);
 		printf("  answers %ld (enabled %ld, disabled for want of a response %ld); "
 		       "extra example questions %ld; variations dropped %ld; responses with "
 		       "unsupported parts %ld\n", rc_counts.answers,
@@ -135,6 +177,7 @@ int cmd_import(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	nlu_rasa_rows_free(&pictures);
 	free(report);
 	free(data);
 	store_close(st);

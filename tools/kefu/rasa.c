@@ -10,7 +10,8 @@
  * keep the intent names (`rasa,intent:NAME,...`).  What kefu cannot carry is reported
  * by name: intents without a response (imported disabled), further variations,
  * conditional or channel variations, {slot} placeholders (removed from the text),
- * buttons, images, custom actions.  Synonyms, and lookup tables or regexes that are
+ * buttons, images at URLs, custom actions; images that are local files are handed back
+ * for `kefu import` to add as the answer's pictures.  Synonyms, and lookup tables or regexes that are
  * simple alternatives, add example questions.  Main thread.
  */
 #include <ctype.h>
@@ -394,7 +395,8 @@ static void name_list(struct rep *rp, const char *what, struct nlu_rasa_rows *t)
 }
 
 char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_path,
-			   struct cli_rasa_counts *counts, char **report)
+			   struct cli_rasa_counts *counts, struct nlu_rasa_rows *pictures,
+			   char **report)
 {
 	struct nlu_rasa r;
 	struct nlu_dataset extra;
@@ -467,7 +469,8 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 				n_cond += resp->v[i].conditional || resp->v[i].channel;
 				if (resp->v[i].buttons.n && !row_b(&buttons, resp->name))
 					nlu_rasa_rows_add(&buttons, resp->name, "", NULL);
-				if (resp->v[i].image && !row_b(&images, resp->name))
+				if (resp->v[i].image && !resp->v[i].image_file &&
+				    !row_b(&images, resp->name))
 					nlu_rasa_rows_add(&images, resp->name, "", NULL);
 			}
 			if (n_cond)
@@ -523,6 +526,10 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 		free(text);
 		if (!j || json_array_append_new(arr, j))
 			goto done;
+		for (size_t i = 0; v && pictures && i < resp->n; i++)
+			if (resp->v[i].image_file &&
+			    nlu_rasa_rows_add(pictures, title, resp->v[i].image_file, NULL))
+				goto done;
 		counts->answers++;
 		counts->disabled += !v;
 	}
@@ -539,7 +546,8 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 	name_list(&rp, "responses whose {slot} placeholders were removed (kefu has no slots)",
 		  &slots);
 	name_list(&rp, "responses with buttons, not kept", &buttons);
-	name_list(&rp, "responses with images, not kept", &images);
+	name_list(&rp, "responses with images at URLs, not fetched (kefu fetches nothing at "
+		  "import)", &images);
 	counts->unsupported = (long)(cond.n + slots.n + buttons.n + images.n + custom.n);
 	out = json_dumps(arr, JSON_COMPACT);
 done:
@@ -564,7 +572,7 @@ char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_dis
 {
 	char *paths[2] = { (char *)nlu_path, (char *)domain_path }, *report = NULL;
 	struct cli_rasa_counts c;
-	char *out = cli_rasa_import_json(paths, domain_path ? 2 : 1, NULL, &c, &report);
+	char *out = cli_rasa_import_json(paths, domain_path ? 2 : 1, NULL, &c, NULL, &report);
 
 	free(report);
 	*n_disabled = (int)c.disabled;
