@@ -55,11 +55,14 @@ static void test_scalars(void)
 		"  - text: web\n"
 		"    channel: web\n"
 		"  - image: https://example.com/x.png\n"
+		"  - image: pics/a.png\n"
+		"  - image: file:///srv/b.png\n"
 		"  utter_flow: [{text: \"flow style\"}]\n";
 	struct nlu_rasa r;
 	char err[256];
 
 	nlu_rasa_init(&r);
+	r.base_dir = "/bot/domain";
 	CHECK(nlu_rasa_parse(&r, y, strlen(y), err, sizeof err) == 0, "parse: %s", err);
 	CHECK(!strcmp(text_of(&r, "utter_dq", 0),
 		      "We are open from 9 to 5 on weekdays, and from 10 to 2 on Saturdays."),
@@ -71,7 +74,10 @@ static void test_scalars(void)
 	CHECK(!strcmp(text_of(&r, "utter_esc", 0), "tab\there \xc3\xa9\nnext"), "escapes");
 	CHECK(!strcmp(text_of(&r, "utter_flow", 0), "flow style"), "flow style");
 	const struct nlu_rasa_response *v = nlu_rasa_response(&r, "utter_var");
-	CHECK(v && v->n == 4 && !v->v[0].conditional && v->v[1].conditional &&
+	CHECK(v && v->n == 6 && !v->v[3].image_file && v->v[4].image_file &&
+	      !strcmp(v->v[4].image_file, "/bot/domain/pics/a.png") && v->v[5].image_file &&
+	      !strcmp(v->v[5].image_file, "/srv/b.png"), "image files");
+	CHECK(v && v->n == 6 && !v->v[0].conditional && v->v[1].conditional &&
 	      v->v[2].channel && !strcmp(v->v[2].channel, "web") && v->v[3].image &&
 	      !v->v[3].text && v->v[0].title && !strcmp(v->v[0].title, "Plain words"),
 	      "variation details");
