@@ -22,7 +22,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "file.h"
 #include "rasa.h"
 #include "utf8.h"
 
