@@ -25,7 +25,7 @@ static const struct command {
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers (enabled and disabled), examples" },
 	{ "train", cmd_train, "train [--cv K] [--json] [--quiet]: train the text encoder, picture category head and fusion model on the store, save them there" },
-	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
+	{ "eval", cmd_eval, "eval --train FILE|RASA_DIR (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json] [--quiet]" },
 	{ "pictures", cmd_pictures, "pictures add [--answer TITLE] [--label L] FILE... | import DIR | list [--json]" },
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
 	{ "eval-speech", cmd_eval_speech, "eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]: spoken questions through kefud's audio path" },
