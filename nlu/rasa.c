@@ -107,6 +107,14 @@ const struct nlu_rasa_response *nlu_rasa_response(const struct nlu_rasa *r, cons
 
 /* ---- walking the document ------------------------------------------------------------- */
 
+/* Loops over a sequence node's items / a mapping node's pairs. */
+#define EACH_ITEM(it, seq) \
+	for (yaml_node_item_t *it = (seq)->data.sequence.items.start; \
+	     it < (seq)->data.sequence.items.top; it++)
+#define EACH_PAIR(p, map) \
+	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; \
+	     p < (map)->data.mapping.pairs.top; p++)
+
 struct walk {
 	struct nlu_rasa *r;
 	yaml_document_t *doc;
@@ -149,7 +157,7 @@ static yaml_node_t *get(struct walk *w, const yaml_node_t *m, const char *key)
 {
 	if (!m || m->type != YAML_MAPPING_NODE)
 		return NULL;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	EACH_PAIR(p, m) {
 		const char *k = scalar(node(w, p->key));
 		if (k && !strcmp(k, key))
 			return node(w, p->value);
@@ -197,6 +205,43 @@ static void json_member(const char *s, size_t n, const char *key, char *out, siz
 	out[e - q - 1] = '\0';
 }
 
+/* An annotation [TEXT](ENTITY), [TEXT](ENTITY:VALUE) or [TEXT]{"entity": ..., "value":
+ * ...} starting at s[0] == '[' (n bytes left): its entity name and value (value "" when
+ * none) and the byte count of TEXT; returns the annotation's length, 0 when s does not
+ * start one. */
+struct annotation {
+	char name[128], value[256];
+	size_t text_len;
+};
+
+static size_t annotation(const char *s, size_t n, struct annotation *a)
+{
+	const char *close = memchr(s, ']', n);
+
+	if (!close || (size_t)(close - s) + 1 >= n || (close[1] != '(' && close[1] != '{'))
+		return 0;
+	char want = close[1] == '(' ? ')' : '}';
+	const char *ann = close + 2, *end = memchr(ann, want, (size_t)(s + n - ann));
+	if (!end)
+		return 0;
+	size_t an = (size_t)(end - ann);
+	a->name[0] = a->value[0] = '\0';
+	a->text_len = (size_t)(close - s) - 1;
+	if (want == '}') {
+		json_member(ann - 1, an + 2, "entity", a->name, sizeof a->name);
+		json_member(ann - 1, an + 2, "value", a->value, sizeof a->value);
+	} else {
+		const char *colon = memchr(ann, ':', an);
+		size_t nl = colon ? (size_t)(colon - ann) : an;
+		if (nl < sizeof a->name)
+			snprintf(a->name, sizeof a->name, "%.*s", (int)nl, ann);
+		if (colon && (size_t)(end - colon - 1) < sizeof a->value)
+			snprintf(a->value, sizeof a->value, "%.*s", (int)(end - colon - 1),
+				 colon + 1);
+	}
+	return (size_t)(end - s) + 1;
+}
+
 /* Removes entity markup from s into out (same size or shorter).  Records synonyms from
  * annotated values; *entity gets the entity of the last annotation, tpl the text with
  * that annotation replaced by \x01; returns the number of annotations, -1 on OOM. */
@@ -207,55 +252,33 @@ static int strip_markup(struct nlu_rasa *r, const char *s, char *out, char *tpl,
 	int count = 0;
 
 	entity[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '[') {
-			const char *close = memchr(s + i, ']', n - i);
-			if (close && (size_t)(close - s) + 1 < n &&
-			    (close[1] == '(' || close[1] == '{')) {
-				char want = close[1] == '(' ? ')' : '}';
-				const char *ann = close + 2;
-				const char *end = memchr(ann, want, (size_t)(s + n - ann));
-				if (end) {
-					size_t k = (size_t)(close - s) - i - 1, an = (size_t)(end - ann);
-					char name[128] = "", value[256] = "", text[512];
-					if (want == ')') {
-						const char *colon = memchr(ann, ':', an);
-						size_t nl = colon ? (size_t)(colon - ann) : an;
-						if (nl < sizeof name) {
-							memcpy(name, ann, nl);
-							name[nl] = '\0';
-						}
-						if (colon && (size_t)(end - colon - 1) < sizeof value) {
-							memcpy(value, colon + 1, (size_t)(end - colon - 1));
-							value[end - colon - 1] = '\0';
-						}
-					} else {
-						json_member(ann - 1, an + 2, "entity", name, sizeof name);
-						json_member(ann - 1, an + 2, "value", value, sizeof value);
-					}
-					if (value[0] && k < sizeof text) {
-						memcpy(text, s + i + 1, k);
-						text[k] = '\0';
-						if (strcmp(text, value) &&
-						    nlu_rasa_rows_add(&r->synonyms, text, value, NULL))
-							return -1;
-					}
-					if (count) {      /* keep only the last one in tpl */
-						memcpy(tpl, out, o);
-						t = o;
-					}
-					snprintf(entity, ecap, "%s", name);
-					memcpy(out + o, s + i + 1, k);
-					o += k;
-					tpl[t++] = '\x01';
-					count++;
-					i = (size_t)(end - s);
-					continue;
-				}
-			}
+	for (size_t i = 0; i < n;) {
+		struct annotation a;
+		size_t len = s[i] == '[' ? annotation(s + i, n - i, &a) : 0;
+		if (!len) {
+			out[o++] = s[i];
+			tpl[t++] = s[i++];
+			continue;
 		}
-		out[o++] = s[i];
-		tpl[t++] = s[i];
+		const char *text = s + i + 1;
+		if (a.value[0] && (strlen(a.value) != a.text_len ||
+				   strncmp(text, a.value, a.text_len))) {
+			char *word = strndup(text, a.text_len);
+			int bad = !word || nlu_rasa_rows_add(&r->synonyms, word, a.value, NULL);
+			free(word);
+			if (bad)
+				return -1;
+		}
+		if (count) {                      /* keep only the last one in tpl */
+			memcpy(tpl, out, o);
+			t = o;
+		}
+		snprintf(entity, ecap, "%s", a.name);
+		memcpy(out + o, text, a.text_len);
+		o += a.text_len;
+		tpl[t++] = '\x01';
+		count++;
+		i += len;
 	}
 	out[o] = '\0';
 	tpl[t] = '\0';
@@ -313,14 +336,14 @@ static int nlu_examples(struct walk *w, const yaml_node_t *ex, const char *label
 			struct nlu_rasa_rows *rows, const char *name)
 {
 	if (ex->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = ex->data.sequence.items.start;
-		     it < ex->data.sequence.items.top; it++) {
+		EACH_ITEM(it, ex) {
 			yaml_node_t *e = node(w, *it), *t = e;
 			if (e && e->type == YAML_MAPPING_NODE)
 				t = get(w, e, "text");
 			const char *s = scalar(t);
 			if (!s)
-				return fail(w, e, "an example must be a text or have `text:`%s", NULL);
+				return fail(w, e, "an example must be a text or have `text:`%s",
+					    NULL);
 			char *one = strdup(s);   /* a `text: |` block ends with a newline */
 			if (!one)
 				return oom(w);
@@ -372,7 +395,7 @@ static int nlu_examples(struct walk *w, const yaml_node_t *ex, const char *label
 		size_t n = strlen(p);
 		while (n && (p[n - 1] == ' ' || p[n - 1] == '\r'))
 			p[--n] = '\0';
-		if (n >= 2 && ((p[0] == '"' && p[n - 1] == '"') || (p[0] == '\'' && p[n - 1] == '\''))) {
+		if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0]) {
 			p[n - 1] = '\0';
 			p++;
 		}
@@ -389,8 +412,7 @@ static int walk_nlu(struct walk *w, const yaml_node_t *seq)
 {
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return fail(w, seq, "`nlu:` must be a list%s", NULL);
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-	     it++) {
+	EACH_ITEM(it, seq) {
 		yaml_node_t *item = node(w, *it), *ex = get(w, item, "examples");
 		const char *intent = get_str(w, item, "intent"), *name = NULL;
 		struct nlu_rasa_rows *rows = NULL;
@@ -478,10 +500,10 @@ static int walk_variant(struct walk *w, struct nlu_rasa_response *resp, const ya
 	v->conditional = get(w, m, "condition") != NULL;
 	v->custom = get(w, m, "custom") != NULL;
 	if (b && b->type == YAML_SEQUENCE_NODE)
-		for (yaml_node_item_t *it = b->data.sequence.items.start;
-		     it < b->data.sequence.items.top; it++) {
+		EACH_ITEM(it, b) {
 			yaml_node_t *bn = node(w, *it);
-			const char *title = get_str(w, bn, "title"), *payload = get_str(w, bn, "payload");
+			const char *title = get_str(w, bn, "title");
+			const char *payload = get_str(w, bn, "payload");
 			if (title && cm_utf8_valid(title, strlen(title)) &&
 			    nlu_rasa_rows_add(&v->buttons, title, payload ? payload : "", NULL))
 				return oom(w);
@@ -493,7 +515,7 @@ static int walk_responses(struct walk *w, const yaml_node_t *m)
 {
 	if (m->type != YAML_MAPPING_NODE)
 		return fail(w, m, "`responses:` must be a mapping of names%s", NULL);
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+	EACH_PAIR(p, m) {
 		yaml_node_t *kn = node(w, p->key), *vn = node(w, p->value);
 		const char *name = scalar(kn);
 		if (!name || !cm_utf8_valid(name, strlen(name)))
@@ -503,8 +525,7 @@ static int walk_responses(struct walk *w, const yaml_node_t *m)
 			return oom(w);
 		if (vn->type != YAML_SEQUENCE_NODE)
 			return fail(w, vn, "`%s` must be a list of variations", name);
-		for (yaml_node_item_t *it = vn->data.sequence.items.start;
-		     it < vn->data.sequence.items.top; it++)
+		EACH_ITEM(it, vn)
 			if (walk_variant(w, resp, node(w, *it)))
 				return -1;
 	}
@@ -520,8 +541,7 @@ static int walk_steps(struct walk *w, const yaml_node_t *steps)
 
 	if (!steps || steps->type != YAML_SEQUENCE_NODE)
 		return 0;
-	for (yaml_node_item_t *it = steps->data.sequence.items.start;
-	     it < steps->data.sequence.items.top; it++) {
+	EACH_ITEM(it, steps) {
 		yaml_node_t *s = node(w, *it), *or = get(w, s, "or");
 		const char *intent = get_str(w, s, "intent"), *action = get_str(w, s, "action");
 		if (intent) {
@@ -549,8 +569,7 @@ static int walk_flows(struct walk *w, const yaml_node_t *seq, const char *what)
 {
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return fail(w, seq, "`%s:` must be a list", what);
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-	     it++)
+	EACH_ITEM(it, seq)
 		if (walk_steps(w, get(w, node(w, *it), "steps")))
 			return -1;
 	return 0;
@@ -560,8 +579,7 @@ static int walk_intents(struct walk *w, const yaml_node_t *seq)
 {
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return 0;
-	for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
-	     it++) {
+	EACH_ITEM(it, seq) {
 		yaml_node_t *i = node(w, *it);
 		const char *name = scalar(i);
 		if (!name && i->type == YAML_MAPPING_NODE && i->data.mapping.pairs.start <

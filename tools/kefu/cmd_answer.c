@@ -148,13 +148,16 @@ int cmd_example(int argc, char **argv)
 	if ((rc = find(st, prog, pos[1], &a)))
 		goto out;
 	for (int i = 2; i < npos && rc == 0; i++) {
-		int r = add ? store_example_add(st, a.id, pos[i]) : store_example_delete(st, a.id, pos[i]);
+		int r = add ? store_example_add(st, a.id, pos[i])
+			    : store_example_delete(st, a.id, pos[i]);
 		if (r == STORE_DUPLICATE || r == STORE_NOT_FOUND)
-			printf("\"%s\": %s\n", pos[i], add ? "already there" : "not an example of it");
+			printf("\"%s\": %s\n", pos[i],
+			       add ? "already there" : "not an example of it");
 		else if (r)
 			rc = fail(st, prog, r);
 		else
-			printf("\"%s\": %s \"%s\"\n", pos[i], add ? "added to" : "deleted from", a.title);
+			printf("\"%s\": %s \"%s\"\n", pos[i], add ? "added to" : "deleted from",
+			       a.title);
 	}
 out:
 	store_answer_clear(&a);

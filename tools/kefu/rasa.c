@@ -11,8 +11,8 @@
  * by name: intents without a response (imported disabled), further variations,
  * conditional or channel variations, {slot} placeholders (removed from the text),
  * buttons, images at URLs, custom actions; images that are local files are handed back
- * for `kefu import` to add as the answer's pictures.  Synonyms, and lookup tables or regexes that are
- * simple alternatives, add example questions.  Main thread.
+ * for `kefu import` to add as the answer's pictures.  Synonyms, and lookup tables or
+ * regexes that are simple alternatives, add example questions.  Main thread.
  */
 #include <ctype.h>
 #include <jansson.h>
