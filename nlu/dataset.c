@@ -1,14 +1,16 @@
 /* nlu/dataset.c — labelled example texts for training and evaluation: CSV (text,category,
  * through common/csv.h, so quoted fields and embedded newlines are read right) and Rasa
- * NLU YAML (`nlu:` / `- intent:` / `examples: |`).  Runs on the caller's thread. */
+ * NLU YAML, one file or a data folder (through nlu/rasa.c and libyaml).  Runs on the caller's thread. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "file.h"
 #include "model.h"
+#include "rasa.h"
 #include "utf8.h"
 
 void nlu_dataset_init(struct nlu_dataset *d)
@@ -155,194 +157,46 @@ fail:
 	return -1;
 }
 
-/* ---- Rasa NLU YAML ----------------------------------------------------------------
- * The subset Rasa's training data uses: top-level `nlu:` list; items `- intent: NAME`
- * with `examples: |` (a literal block of "- text" lines, more indented than the key).
- * Other items (synonym, regex, lookup) and other top-level keys (version, responses,
- * stories, rules) are skipped.  Entity annotations [text](entity) and [text]{...} keep
- * their text.  Quoted intent names lose their quotes. */
-
-struct line {
-	const char *s;       /* first non-blank character */
-	size_t len;          /* up to the line end, trailing blanks/CR removed */
-	int indent;          /* leading spaces */
-	int lineno;
-};
-
-static int next_line(const char **p, const char *end, struct line *ln, int *lineno)
-{
-	if (*p >= end)
-		return 0;
-	const char *s = *p, *e = memchr(s, '\n', (size_t)(end - s));
-	if (!e)
-		e = end;
-	*p = e < end ? e + 1 : end;
-	ln->lineno = ++*lineno;
-	ln->indent = 0;
-	while (s < e && *s == ' ') {
-		s++;
-		ln->indent++;
-	}
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		e--;
-	ln->s = s;
-	ln->len = (size_t)(e - s);
-	return 1;
-}
-
-static int starts(const struct line *ln, const char *w)
-{
-	size_t n = strlen(w);
-	return ln->len >= n && !memcmp(ln->s, w, n);
-}
-
-/* Copies s[0..n) into out without entity markup and surrounding quotes; returns length. */
-static size_t strip_markup(const char *s, size_t n, char *out)
-{
-	size_t o = 0;
-	if (n >= 2 && ((s[0] == '"' && s[n - 1] == '"') || (s[0] == '\'' && s[n - 1] == '\''))) {
-		s++;
-		n -= 2;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '[') {
-			const char *close = memchr(s + i, ']', n - i);
-			if (close && (size_t)(close - s) + 1 < n &&
-			    (close[1] == '(' || close[1] == '{')) {
-				char want = close[1] == '(' ? ')' : '}';
-				const char *end = memchr(close + 1, want, (size_t)(s + n - close - 1));
-				if (end) {
-					size_t k = (size_t)(close - s) - i - 1;
-					memcpy(out + o, s + i + 1, k);
-					o += k;
-					i = (size_t)(end - s);
-					continue;
-				}
-			}
-		}
-		out[o++] = s[i];
-	}
-	return o;
-}
-
-static void unquote(const char **s, size_t *n)
-{
-	if (*n >= 2 && (((*s)[0] == '"' && (*s)[*n - 1] == '"') ||
-			((*s)[0] == '\'' && (*s)[*n - 1] == '\''))) {
-		(*s)++;
-		*n -= 2;
-	}
-}
-
+/* The intent examples of a Rasa file (nlu/rasa.c does the YAML). */
 int nlu_dataset_parse_rasa(const char *buf, size_t len, struct nlu_dataset *d, char *err,
 			   size_t errlen)
 {
-	const char *p = buf, *end = buf + len;
-	struct line ln;
-	int lineno = 0, in_nlu = 0, block_indent = -1, n_before = (int)d->n;
-	char intent[512] = "", *tmp = NULL;
-	int item_indent = -1;
+	struct nlu_rasa r;
+	int rc;
 
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
-	tmp = malloc(len + 1);
-	if (!tmp) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	nlu_rasa_init(&r);
+	rc = nlu_rasa_parse(&r, buf, len, err, errlen);
+	if (rc == 0 && r.ex.n == 0) {
+		snprintf(err, errlen, "no intent examples found (expected nlu: / - intent: / "
+			 "examples: |)");
+		rc = -1;
 	}
-	while (next_line(&p, end, &ln, &lineno)) {
-		if (ln.len == 0 || ln.s[0] == '#')
-			continue;
-		if (block_indent >= 0) {          /* inside examples: | */
-			if (ln.indent > item_indent && starts(&ln, "- ")) {
-				if (block_indent == 0)
-					block_indent = ln.indent;
-				if (ln.indent >= block_indent) {
-					const char *t = ln.s + 2;
-					size_t tl = ln.len - 2;
-					while (tl && *t == ' ') {
-						t++;
-						tl--;
-					}
-					size_t k = strip_markup(t, tl, tmp);
-					if (!cm_utf8_valid(tmp, k)) {
-						snprintf(err, errlen, "line %d: not valid UTF-8", ln.lineno);
-						goto fail;
-					}
-					if (k && !blank(tmp, k) &&
-					    add_n(d, tmp, k, intent, strlen(intent))) {
-						snprintf(err, errlen, "out of memory");
-						goto fail;
-					}
-					continue;
-				}
-			}
-			if (ln.indent > item_indent && block_indent > 0 && ln.indent >= block_indent) {
-				snprintf(err, errlen, "line %d: examples must be \"- text\" lines",
-					 ln.lineno);
-				goto fail;
-			}
-			block_indent = -1;
+	for (size_t i = 0; rc == 0 && i < r.ex.n; i++)
+		if (nlu_dataset_add(d, r.ex.texts[i], r.ex.names[r.ex.labels[i]])) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
 		}
-		if (ln.indent == 0 && !starts(&ln, "- ")) {   /* a top-level key */
-			in_nlu = starts(&ln, "nlu:");
-			intent[0] = '\0';
-			continue;
-		}
-		if (!in_nlu)
-			continue;
-		if (starts(&ln, "- ")) {          /* a new item of the nlu list */
-			item_indent = ln.indent;
-			intent[0] = '\0';
-			struct line rest = ln;
-			rest.s += 2;
-			rest.len -= 2;
-			while (rest.len && *rest.s == ' ') {
-				rest.s++;
-				rest.len--;
+	nlu_rasa_free(&r);
+	return rc;
+}
+
+int nlu_dataset_parse_responses(const char *buf, size_t len, struct nlu_dataset *d,
+				char *err, size_t errlen)
+{
+	struct nlu_rasa r;
+	int rc;
+
+	nlu_rasa_init(&r);
+	rc = nlu_rasa_parse(&r, buf, len, err, errlen);
+	for (size_t i = 0; rc == 0 && i < r.n_resp; i++)
+		for (size_t k = 0; rc == 0 && k < r.resp[i].n; k++)
+			if (r.resp[i].v[k].text && r.resp[i].v[k].text[0] &&
+			    nlu_dataset_add(d, r.resp[i].v[k].text, r.resp[i].name)) {
+				snprintf(err, errlen, "out of memory");
+				rc = -1;
 			}
-			ln = rest;
-			ln.indent = item_indent + 2;
-		}
-		if (starts(&ln, "intent:")) {
-			const char *v = ln.s + 7;
-			size_t vl = ln.len - 7;
-			while (vl && *v == ' ') {
-				v++;
-				vl--;
-			}
-			unquote(&v, &vl);
-			if (!vl || vl >= sizeof intent) {
-				snprintf(err, errlen, "line %d: bad intent name", ln.lineno);
-				goto fail;
-			}
-			memcpy(intent, v, vl);
-			intent[vl] = '\0';
-		} else if (starts(&ln, "examples:")) {
-			const char *v = ln.s + 9;
-			size_t vl = ln.len - 9;
-			while (vl && *v == ' ') {
-				v++;
-				vl--;
-			}
-			if (!intent[0])
-				continue;          /* examples of a synonym/lookup/regex item */
-			if (!(vl >= 1 && v[0] == '|')) {
-				snprintf(err, errlen, "line %d: expected \"examples: |\"", ln.lineno);
-				goto fail;
-			}
-			block_indent = 0;
-		}
-	}
-	free(tmp);
-	if ((int)d->n == n_before) {
-		snprintf(err, errlen, "no intent examples found (expected nlu: / - intent: / examples: |)");
-		return -1;
-	}
-	return 0;
-fail:
-	free(tmp);
-	return -1;
+	nlu_rasa_free(&r);
+	return rc;
 }
 
 static int ends_with(const char *s, const char *suf)
@@ -351,154 +205,31 @@ static int ends_with(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
-/* Copies a YAML scalar value v[0..n) into out (quotes removed, \" and \n unescaped in
- * double quotes); returns the length. */
-static size_t yaml_scalar(const char *v, size_t n, char *out)
-{
-	size_t o = 0;
-
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		for (size_t i = 1; i + 1 < n; i++) {
-			if (v[i] == '\\' && i + 2 < n) {
-				i++;
-				out[o++] = v[i] == 'n' ? '\n' : v[i];
-			} else {
-				out[o++] = v[i];
-			}
-		}
-		return o;
-	}
-	unquote(&v, &n);
-	memcpy(out, v, n);
-	return n;
-}
-
-int nlu_dataset_parse_responses(const char *buf, size_t len, struct nlu_dataset *d,
-				char *err, size_t errlen)
-{
-	const char *p = buf, *end = buf + len;
-	struct line ln;
-	int lineno = 0, in_resp = 0, name_indent = -1, block_indent = -1;
-	int content_indent = -1, folded = 0;
-	/* a text never holds more than its lines' bytes: the spaces kept in a block come
-	 * from the line's own indentation, a separator from its newline */
-	char name[512] = "", *tmp = malloc(len + 2);
-	size_t tl = 0;
-
-	if (!tmp) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
-		p += 3;
-	for (;;) {
-		int more = next_line(&p, end, &ln, &lineno);
-		if (block_indent >= 0) {          /* inside text: | or > */
-			if (more && (ln.len == 0 || ln.indent > block_indent)) {
-				/* the first content line sets the block's indentation; deeper
-				 * lines keep their extra spaces (nested Markdown lists) */
-				if (ln.len && content_indent < 0)
-					content_indent = ln.indent;
-				if (tl) {
-					char sep = folded && ln.len && tmp[tl - 1] != '\n' ? ' ' : '\n';
-					tmp[tl++] = sep;
-				}
-				for (int k = content_indent; ln.len && k < ln.indent; k++)
-					tmp[tl++] = ' ';
-				memcpy(tmp + tl, ln.s, ln.len);
-				tl += ln.len;
-				continue;
-			}
-			while (tl && tmp[tl - 1] == '\n')
-				tl--;
-			if (!cm_utf8_valid(tmp, tl)) {
-				snprintf(err, errlen, "line %d: not valid UTF-8", ln.lineno);
-				goto fail;
-			}
-			if (tl && add_n(d, tmp, tl, name, strlen(name)))
-				goto oom;
-			block_indent = -1;
-		}
-		if (!more)
-			break;
-		if (ln.len == 0 || ln.s[0] == '#')
-			continue;
-		if (ln.indent == 0) {             /* a top-level key */
-			in_resp = starts(&ln, "responses:");
-			name[0] = '\0';
-			name_indent = -1;
-			continue;
-		}
-		if (!in_resp)
-			continue;
-		if (!starts(&ln, "- ") && ln.len > 1 && ln.s[ln.len - 1] == ':' &&
-		    (name_indent < 0 || ln.indent <= name_indent)) {
-			size_t n = ln.len - 1;
-			const char *v = ln.s;
-			unquote(&v, &n);
-			if (n >= sizeof name) {
-				snprintf(err, errlen, "line %d: response name too long", ln.lineno);
-				goto fail;
-			}
-			memcpy(name, v, n);
-			name[n] = '\0';
-			name_indent = ln.indent;
-			continue;
-		}
-		if (!name[0])
-			continue;
-		struct line t = ln;
-		int key_indent = ln.indent;
-		if (starts(&t, "- ")) {
-			t.s += 2;
-			t.len -= 2;
-			key_indent += 2;
-		}
-		while (t.len && *t.s == ' ') {
-			t.s++;
-			t.len--;
-		}
-		if (!starts(&t, "text:"))
-			continue;                 /* buttons, image, channel, ... */
-		t.s += 5;
-		t.len -= 5;
-		while (t.len && *t.s == ' ') {
-			t.s++;
-			t.len--;
-		}
-		if (t.len && (t.s[0] == '|' || t.s[0] == '>')) {
-			block_indent = key_indent;    /* content is indented past "text:" */
-			content_indent = -1;
-			folded = t.s[0] == '>';
-			tl = 0;
-			continue;
-		}
-		tl = yaml_scalar(t.s, t.len, tmp);
-		if (!cm_utf8_valid(tmp, tl)) {
-			snprintf(err, errlen, "line %d: not valid UTF-8", ln.lineno);
-			goto fail;
-		}
-		if (tl && add_n(d, tmp, tl, name, strlen(name)))
-			goto oom;
-	}
-	free(tmp);
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
-	free(tmp);
-	return -1;
-}
-
-
 int nlu_dataset_read(const char *path, struct nlu_dataset *d, char *err, size_t errlen)
 {
 	char msg[400];
 	size_t len;
 	int rc;
-	char *buf = cm_read_file(path, &len);
+	struct stat sb;
+	char *buf;
 
-	if (!buf) {
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {   /* a Rasa data folder */
+		struct nlu_rasa r;
+		nlu_rasa_init(&r);
+		rc = nlu_rasa_read(&r, path, NULL, err, errlen);
+		if (rc == 0 && r.ex.n == 0) {
+			snprintf(err, errlen, "%s: no intent examples in its .yml files", path);
+			rc = -1;
+		}
+		for (size_t i = 0; rc == 0 && i < r.ex.n; i++)
+			if (nlu_dataset_add(d, r.ex.texts[i], r.ex.names[r.ex.labels[i]])) {
+				snprintf(err, errlen, "out of memory");
+				rc = -1;
+			}
+		nlu_rasa_free(&r);
+		return rc;
+	}
+	if (!(buf = cm_read_file(path, &len))) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -220,6 +220,8 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 		nlu_dataset_free(&te);
 		if (bad)
 			goto out;
+		if (o->on_fold)
+			o->on_fold(o->on_fold_arg, f + 1, k);
 		r->n_train += fr.n_train;
 		r->n_test += fr.n_test;
 		r->accuracy += fr.accuracy / k;

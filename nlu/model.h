@@ -42,7 +42,8 @@ void nlu_dataset_free(struct nlu_dataset *d);
 int nlu_dataset_add(struct nlu_dataset *d, const char *text, const char *label);
 /* Index of label name, or -1. */
 int nlu_dataset_label(const struct nlu_dataset *d, const char *name);
-/* Reads a file: Rasa NLU YAML when the name ends in .yml/.yaml or the text starts with
+/* Reads a file or a Rasa data folder (every .yml/.yaml under it): Rasa YAML when the
+ * path is a folder, the name ends in .yml/.yaml or the text starts with
  * "version:" or "nlu:", else CSV with a header holding `text` and `category` (or
  * `intent`/`label`) columns.  Texts that are not valid UTF-8 or empty are refused.
  * 0 ok; -1 with a message naming the file and line in err. */
@@ -251,6 +252,9 @@ struct nlu_enc_opts {
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */
+	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */
+	void (*on_fold)(void *arg, int done, int total);
+	void *on_fold_arg;
 };
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o);

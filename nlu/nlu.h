@@ -124,5 +124,16 @@ struct nlu_train_result {
  * helper thread while training).  0 ok; -1 with a message in err. */
 int nlu_train_store(struct store *st, const char *models, int cv_folds,
 		    struct nlu_train_result *out, char *err, size_t errlen);
+/* Progress of nlu_train_store_ex: step(arg, stage, done, total) after each of the K
+ * cross-validation folds ("cross-validation", 1..K of K + 1) and once the final model
+ * is trained ("text encoder", K + 1 of K + 1; 1 of 1 without folds).  Caller's thread. */
+struct nlu_progress {
+	void (*step)(void *arg, const char *stage, int done, int total);
+	void *arg;
+};
+/* nlu_train_store reporting its progress (progress may be NULL). */
+int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
+		       const struct nlu_progress *progress, struct nlu_train_result *out,
+		       char *err, size_t errlen);
 
 #endif

@@ -35,8 +35,27 @@ static int on_example(void *arg, int64_t answer_id, const char *text)
 	return 0;
 }
 
+struct steps {
+	const struct nlu_progress *p;
+	int total;             /* folds + the final model */
+};
+
+static void fold_done(void *arg, int done, int total)
+{
+	const struct steps *s = arg;
+	(void)total;
+	s->p->step(s->p->arg, "cross-validation", done, s->total);
+}
+
 int nlu_train_store(struct store *st, const char *models, int cv_folds,
 		    struct nlu_train_result *out, char *err, size_t errlen)
+{
+	return nlu_train_store_ex(st, models, cv_folds, NULL, out, err, errlen);
+}
+
+int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
+		       const struct nlu_progress *progress, struct nlu_train_result *out,
+		       char *err, size_t errlen)
 {
 	struct nlu_dataset d;
 	struct nlu_enc_opts o;
@@ -52,6 +71,11 @@ int nlu_train_store(struct store *st, const char *models, int cv_folds,
 	out->cv_accuracy = out->cv_macro_f1 = -1;
 	nlu_dataset_init(&d);
 	nlu_enc_opts_default(&o);
+	struct steps steps = { progress, 1 };
+	if (progress && progress->step) {
+		o.on_fold = fold_done;
+		o.on_fold_arg = &steps;
+	}
 	int src = store_examples_foreach(st, on_example, &c);
 	if (c.oom || src < 0) {
 		snprintf(err, errlen, "reading the example questions: %s",
@@ -75,6 +99,7 @@ int nlu_train_store(struct store *st, const char *models, int cv_folds,
 
 	if (cv_folds >= 2 && d.n >= (size_t)cv_folds * 2) {
 		struct nlu_eval_result r;
+		steps.total = cv_folds + 1;
 		if (nlu_eval_cv(&d, cv_folds, NULL, &o, &r, err, errlen))
 			goto out;
 		out->cv_accuracy = r.accuracy;
@@ -85,6 +110,8 @@ int nlu_train_store(struct store *st, const char *models, int cv_folds,
 	e = nlu_enc_train(&d, NULL, NULL, &o, err, errlen);
 	if (!e)
 		goto out;
+	if (progress && progress->step)
+		progress->step(progress->arg, "text encoder", steps.total, steps.total);
 	memcpy(e->data_hash, out->data_hash, sizeof e->data_hash);
 	if (nlu_enc_save(e, &blob, &len)) {
 		snprintf(err, errlen, "out of memory saving the model");

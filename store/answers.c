@@ -212,6 +212,21 @@ int store_example_add(struct store *st, int64_t answer_id, const char *text)
 	return rc;
 }
 
+int store_example_delete(struct store *st, int64_t answer_id, const char *text)
+{
+	sqlite3_stmt *s = store_stmt(st, SQ_EXAMPLE_DELETE);
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, answer_id);
+	store_bind_text(s, 2, text);
+	rc = store_step_write(st, s, "deleting an example question");
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = STORE_NOT_FOUND;
+	return rc;
+}
+
 static int example_row(void *arg, sqlite3_stmt *s)
 {
 	struct walk *w = arg;

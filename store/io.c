@@ -170,8 +170,11 @@ int store_import_csv(struct store *st, const char *data, size_t len,
 
 /* ---- JSON -------------------------------------------------------------------------- */
 
+#define DRY_RUN_DONE 99   /* json_import's "worked, now roll back" */
+
 struct json_job {
 	json_t *answers;
+	int dry_run;
 	struct store_import_result *res;
 	char *err;
 	size_t errlen;
@@ -278,14 +281,20 @@ static int json_import(void *arg, struct store *st)
 	json_array_foreach(j->answers, i, a)
 		if ((rc = json_answer(j, st, i, a)))
 			return rc;
-	return 0;
+	return j->dry_run ? DRY_RUN_DONE : 0;
 }
 
 int store_import_json(struct store *st, const char *data, size_t len,
 		      struct store_import_result *res, char *err, size_t errlen)
 {
+	return store_import_json_ex(st, data, len, 0, res, err, errlen);
+}
+
+int store_import_json_ex(struct store *st, const char *data, size_t len, int dry_run,
+			 struct store_import_result *res, char *err, size_t errlen)
+{
 	struct store_import_result tmp;
-	struct json_job j = { NULL, res ? res : &tmp, err, errlen };
+	struct json_job j = { NULL, dry_run, res ? res : &tmp, err, errlen };
 	json_error_t jerr;
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	int rc;
@@ -320,7 +329,9 @@ int store_import_json(struct store *st, const char *data, size_t len,
 		goto out;
 	}
 	rc = store_transaction(st, json_import, &j);
-	if (rc) {
+	if (rc == DRY_RUN_DONE)
+		rc = 0;                     /* counted, then rolled back */
+	else if (rc) {
 		if (!err[0])
 			snprintf(err, errlen, "%s", store_errmsg(st));
 		memset(j.res, 0, sizeof *j.res);

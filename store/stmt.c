@@ -29,6 +29,7 @@ static const char *const sql_text[SQ__COUNT] = {
 	[SQ_ANSWERS_ALL] = "SELECT " ANSWER_COLS " FROM answers ORDER BY id",
 	/* ?1 answer id ?2 text ?3 now */
 	[SQ_EXAMPLE_ADD] = "INSERT INTO examples (answer_id, text, created_ms) VALUES (?1, ?2, ?3)",
+	[SQ_EXAMPLE_DELETE] = "DELETE FROM examples WHERE answer_id = ?1 AND text = ?2",
 	[SQ_EXAMPLES_ENABLED] = "SELECT e.answer_id, e.text FROM examples e"
 				" JOIN answers a ON a.id = e.answer_id WHERE a.enabled"
 				" ORDER BY e.answer_id, e.id",

@@ -78,6 +78,8 @@ int store_answers_foreach(struct store *st,
 /* Adds an example question; STORE_DUPLICATE if that answer already has that text,
  * STORE_NOT_FOUND if there is no such answer. */
 int store_example_add(struct store *st, int64_t answer_id, const char *text);
+/* Deletes that answer's example with exactly this text; STORE_NOT_FOUND if it has none. */
+int store_example_delete(struct store *st, int64_t answer_id, const char *text);
 /* The examples of one answer (enabled or not) in id order; cb as above. */
 int store_answer_examples_foreach(struct store *st, int64_t answer_id,
 				  int (*cb)(void *arg, const char *text), void *arg);
@@ -279,6 +281,9 @@ int store_import_csv(struct store *st, const char *data, size_t len,
  * for CSV. */
 int store_import_json(struct store *st, const char *data, size_t len,
 		      struct store_import_result *res, char *err, size_t errlen);
+/* Same; with dry_run set the import is done, counted into res, then rolled back. */
+int store_import_json_ex(struct store *st, const char *data, size_t len, int dry_run,
+			 struct store_import_result *res, char *err, size_t errlen);
 /* Writes every answer (enabled or not) with its examples as the JSON export format.
  * Returns 0, or < 0 on a database or write error (message in store_errmsg()). */
 int store_export_json(struct store *st, FILE *out);

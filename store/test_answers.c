@@ -107,6 +107,10 @@ int main(void)
 	CHECK_RC(st, store_example_add(st, a1, "I lost my card"), STORE_DUPLICATE);
 	CHECK_RC(st, store_example_add(st, a2, "I lost my card"), 0);   /* same text, other answer */
 	CHECK_RC(st, store_example_add(st, a2, "我的卡丢了"), 0);
+	CHECK_RC(st, store_example_add(st, a2, "to delete"), 0);
+	CHECK_RC(st, store_example_delete(st, a2, "to delete"), 0);
+	CHECK_RC(st, store_example_delete(st, a2, "to delete"), STORE_NOT_FOUND);
+	CHECK_RC(st, store_example_delete(st, a1, "我的卡丢了"), STORE_NOT_FOUND);  /* a2's */
 	CHECK_RC(st, store_example_add(st, a3, "when are you open"), 0);
 	CHECK_RC(st, store_example_add(st, 9999, "orphan"), STORE_NOT_FOUND);
 	CHECK_RC(st, store_example_add(st, a1, ""), STORE_INVALID);

@@ -118,6 +118,16 @@ int main(void)
 	CHECK_RC(st, store_import_json(st, exp1, strlen(exp1), &r, err, sizeof err), 0);
 	CHECK(r.answers_added == 0 && r.answers_updated == 0 && r.examples_added == 0 && r.duplicates == 5);
 
+	/* a dry run counts what it would do and changes nothing */
+	const char *dry = "[{\"title\":\"Dry answer\",\"body\":\"x\",\"examples\":[\"dry q\"]}]";
+	char *before = export_to_string(st);
+	CHECK_RC(st, store_import_json_ex(st, dry, strlen(dry), 1, &r, err, sizeof err), 0);
+	CHECK(r.answers_added == 1 && r.examples_added == 1);
+	char *after = export_to_string(st);
+	CHECK(before && after && !strcmp(before, after));
+	free(before);
+	free(after);
+
 	/* JSON import updates a changed body; bare arrays and "questions" work */
 	const char *upd = "[{\"title\":\"Reset password\",\"body\":\"New text\",\"lang\":\"en\","
 			  "\"questions\":[\"pw reset\"]},{\"title\":\"营业时间\",\"body\":\"9点\","

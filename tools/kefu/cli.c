@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
+
+const char *cli_prog = "kefu";
+int cli_may_create = 1;
 
 static void drop(int *argc, char **argv, int i, int n)
 {
@@ -45,7 +49,7 @@ const char *cli_take_value(int *argc, char **argv, const char *name)
 		}
 		if (argv[i][n] == '\0') {
 			if (i + 1 >= *argc) {
-				fprintf(stderr, "kefu: %s needs a value\n", name);
+				fprintf(stderr, "%s: %s needs a value\n", cli_prog, name);
 				drop(argc, argv, i, 1);
 				return "";
 			}
@@ -83,10 +87,17 @@ int cli_parse_conf(struct kefu_conf *c, const char *prog, int argc, char **argv,
 struct store *cli_open_existing(const struct kefu_conf *c)
 {
 	char err[512];
-	struct store *st = store_open(c->db, err, sizeof err);
+	struct store *st;
 
-	if (!st)
-		fprintf(stderr, "kefu: cannot open %s: %s\n", c->db, err);
+	/* a command that reads a store never makes one by mistake (a typo in --db) */
+	if (!cli_may_create && strncmp(c->db, "file:", 5) && strcmp(c->db, ":memory:") &&
+	    access(c->db, F_OK) != 0) {
+		fprintf(stderr, "%s: no store at %s (kefu init --db %s creates one)\n", cli_prog,
+			c->db, c->db);
+		return NULL;
+	}
+	if (!(st = store_open(c->db, err, sizeof err)))
+		fprintf(stderr, "%s: cannot open %s: %s\n", cli_prog, c->db, err);
 	return st;
 }
 
@@ -99,7 +110,7 @@ struct store *cli_open_store(const struct kefu_conf *c)
 		return NULL;
 	if (c->demo && store_is_empty(st) == 1) {
 		if (store_seed_demo(st, err, sizeof err)) {
-			fprintf(stderr, "kefu: seeding the demo store failed: %s\n", err);
+			fprintf(stderr, "%s: seeding the demo store failed: %s\n", cli_prog, err);
 			store_close(st);
 			return NULL;
 		}
@@ -112,6 +123,6 @@ char *cli_read_file(const char *path, size_t *len_out)
 	char *buf = cm_read_file(path, len_out);
 
 	if (!buf)
-		fprintf(stderr, "kefu: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
 	return buf;
 }

@@ -9,9 +9,17 @@
 #ifndef KEFU_TOOLS_CLI_H
 #define KEFU_TOOLS_CLI_H
 
+#include <stdio.h>
+
 #include "conf.h"
 
 struct store;
+
+/* "kefu COMMAND", set by main.c before the command runs: every error starts with it. */
+extern const char *cli_prog;
+/* 0 for commands that read a store: cli_open_store/cli_open_existing then refuse a --db
+ * that does not exist instead of creating it (main.c sets it; init and import create). */
+extern int cli_may_create;
 
 /* Removes every "--name" from argv; returns 1 if it was there. */
 int cli_take_flag(int *argc, char **argv, const char *name);
@@ -28,10 +36,39 @@ struct store *cli_open_store(const struct kefu_conf *c);
 /* Opens conf->db, creating and migrating it, without seeding anything (import, export,
  * stats: an empty store stays empty).  Prints errors; NULL on failure. */
 struct store *cli_open_existing(const struct kefu_conf *c);
-/* rasa.c: a Rasa NLU YAML file (+ the responses of an optional domain file) as the
- * project's JSON import text (malloc'd), or NULL with the error printed.  *n_disabled
- * gets the number of intents that had no utter_ response (imported disabled). */
+/* rasa.c: what a Rasa import made and left out. */
+struct cli_rasa_counts {
+	long intents, examples, answers, disabled, no_response, extra_examples,
+	     variations_dropped, unsupported;
+};
+struct nlu_rasa_rows;
+/* rasa.c: Rasa files and data folders (NLU, domain, rules, stories, in any order) as the
+ * project's JSON import text (malloc'd), or NULL with the error printed.  titles_path
+ * (may be NULL) is a file of "intent: Title" lines.  pictures (may be NULL) gets a row
+ * (answer title, local image file) per response image that is a file.  *report gets
+ * the malloc'd report lines (what was left out, by name; the caller frees it, also on
+ * NULL). */
+char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_path,
+			   struct cli_rasa_counts *counts, struct nlu_rasa_rows *pictures,
+			   char **report);
+/* The same for one file (+ an optional domain file); *n_disabled gets the number of
+ * answers imported disabled for want of a response.  Kept for the fuzz harness. */
 char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
+/* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
+ * rasa).  0, or -1 with the error printed. */
+int cli_export_rasa(struct store *st, FILE *out);
+/* progress.c: a long command's progress on stderr (a redrawn bar on a terminal, plain
+ * lines when piped, nothing with --quiet). */
+struct cli_progress {
+	const char *prog;
+	int quiet, tty, drawn;
+	double t0;
+};
+void cli_progress_init(struct cli_progress *p, const char *prog, int quiet);
+/* A step done: (stage, done of total); arg is the struct cli_progress. */
+void cli_progress_step(void *arg, const char *stage, int done, int total);
+/* Ends the redrawn line (call before printing results). */
+void cli_progress_end(struct cli_progress *p);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
 char *cli_read_file(const char *path, size_t *len_out);
 
@@ -44,6 +81,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_texts(int argc, char **argv);
+int cmd_answer(int argc, char **argv);     /* cmd_answer.c */
+int cmd_example(int argc, char **argv);
 int cmd_operator(int argc, char **argv);   /* cmd_operator.c */
 int cmd_audit(int argc, char **argv);
 

@@ -131,6 +131,11 @@ static void print_text(const struct nlu_eval_result *r, const char *oos)
 	}
 }
 
+static void eval_fold(void *arg, int done, int total)
+{
+	cli_progress_step(arg, "cross-validation", done, total);
+}
+
 int cmd_eval(int argc, char **argv)
 {
 	struct nlu_dataset tr, te, va;
@@ -147,7 +152,9 @@ int cmd_eval(int argc, char **argv)
 	nlu_dataset_init(&te);
 	nlu_dataset_init(&va);
 	int json = cli_take_flag(&argc, argv, "--json");
+	int quiet = cli_take_flag(&argc, argv, "--quiet");
 	int no_glove;
+	struct cli_progress prog;
 	if (cli_take_enc_opts(&argc, argv, "kefu eval", &o, &no_glove))
 		return 2;
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
@@ -161,8 +168,9 @@ int cmd_eval(int argc, char **argv)
 		return p < 0 ? 2 : 0;
 	if (npos || !f_tr || !*f_tr || (!f_te && !cv) || (f_te && cv) || (oos && !*oos)) {
 		fprintf(stderr, "usage: kefu eval --train FILE (--test FILE | --cv K) [--val FILE] "
-				"[--oos-label LABEL] [--json]\n"
-				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n");
+				"[--oos-label LABEL] [--json] [--quiet]\n"
+				"  FILE: CSV with a text,category header, Rasa NLU YAML or a Rasa "
+				"data folder\n");
 		return 2;
 	}
 	cm_blas_single_thread();
@@ -174,8 +182,12 @@ int cmd_eval(int argc, char **argv)
 		fprintf(stderr, "kefu eval: %s\n", err);
 		goto out;
 	}
+	cli_progress_init(&prog, "kefu eval", quiet);
+	o.on_fold = eval_fold;
+	o.on_fold_arg = &prog;
 	int bad = cv ? nlu_eval_cv(&tr, (int)cv, oos, &o, &r, err, sizeof err)
 		     : nlu_eval_run(&tr, &te, f_va ? &va : NULL, oos, &o, &r, err, sizeof err);
+	cli_progress_end(&prog);
 	if (bad) {
 		fprintf(stderr, "kefu eval: %s\n", err);
 		goto out;

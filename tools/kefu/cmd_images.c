@@ -35,7 +35,8 @@ struct vis_cnn *cli_open_cnn(const struct kefu_conf *c, const char *name)
 	snprintf(path, sizeof path, "%s/%s.kfm", c->models, name);
 	struct vis_cnn *m = vis_cnn_open(path, err, sizeof err);
 	if (!m)
-		fprintf(stderr, "kefu: %s: %s (scripts/setup.sh converts the models)\n", path, err);
+		fprintf(stderr, "%s: %s: %s (scripts/setup.sh converts the models)\n", cli_prog,
+			path, err);
 	return m;
 }
 
@@ -47,7 +48,7 @@ static char **list_dir(const char *dir, int dirs_only, int *n)
 
 	*n = cm_list_dir(dir, dirs_only ? CM_DIR_DIRS : CM_DIR_FILES, &v);
 	if (*n < 0) {
-		fprintf(stderr, "kefu: cannot open folder %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "%s: cannot open folder %s: %s\n", cli_prog, dir, strerror(errno));
 		*n = 0;
 	}
 	return v;

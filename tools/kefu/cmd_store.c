@@ -1,25 +1,40 @@
 /* tools/kefu/cmd_store.c — store housekeeping commands: init, import, export, stats. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "file.h"
+#include "rasa.h"
 #include "store.h"
 
 /* Parses the shared options and opens the store (seeding the demo into an empty one
- * only when seed is set, as kefud would); *st is NULL when the command should return
- * *status right away (help printed or an error). */
-static int open_with_args(const char *prog, int argc, char **argv, char **pos, int max_pos,
-			  int *npos, struct kefu_conf *c, struct store **st, int seed)
+ * only when seed is set, as kefud would; a store that does not exist is opened in memory
+ * when in_memory_if_missing is set: a dry run creates no file); *st is NULL when the
+ * command should return *status right away (help printed or an error). */
+static int open_with_args_ex(const char *prog, int argc, char **argv, char **pos,
+			     int max_pos, int *npos, struct kefu_conf *c, struct store **st,
+			     int seed, int in_memory_if_missing)
 {
 	int p = cli_parse_conf(c, prog, argc, argv, pos, max_pos, npos);
 
 	*st = NULL;
 	if (p)
 		return p < 0 ? 2 : 0;
+	if (in_memory_if_missing && access(c->db, F_OK) != 0)
+		snprintf(c->db, sizeof c->db, ":memory:");
 	*st = seed ? cli_open_store(c) : cli_open_existing(c);
 	return *st ? 0 : 1;
+}
+
+static int open_with_args(const char *prog, int argc, char **argv, char **pos, int max_pos,
+			  int *npos, struct kefu_conf *c, struct store **st, int seed)
+{
+	return open_with_args_ex(prog, argc, argv, pos, max_pos, npos, c, st, seed, 0);
 }
 
 int cmd_init(int argc, char **argv)
@@ -44,26 +59,86 @@ static int has_suffix(const char *s, const char *suf)
 	return n >= m && !strcmp(s + n - m, suf);
 }
 
+static int is_rasa_path(const char *p)
+{
+	struct stat sb;
+	return has_suffix(p, ".yml") || has_suffix(p, ".yaml") ||
+	       (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode));
+}
+
+#define MAX_PATHS 64
+
+/* Response images that are local files become pictures of their answer (after the
+ * import committed; a dry run only counts them).  Prints one report line. */
+static void add_pictures(struct store *st, const struct nlu_rasa_rows *p, int dry)
+{
+	int added = 0, had = 0, missing = 0;
+	const char *first_missing = NULL;
+
+	for (size_t i = 0; i < p->n; i++) {
+		int64_t aid, id;
+		size_t len;
+		char *bytes = cm_read_file(p->b[i], &len);
+		if (!bytes) {
+			missing++;
+			if (!first_missing)
+				first_missing = p->b[i];
+			continue;
+		}
+		const char *base = strrchr(p->b[i], '/');
+		int rc = dry ? 0 : store_answer_find(st, p->a[i], &aid);
+		if (rc == 0 && !dry)
+			rc = store_picture_add(st, aid, NULL, base ? base + 1 : p->b[i], bytes, len,
+					       &id);
+		free(bytes);
+		if (rc == 0)
+			added++;
+		else if (rc == STORE_DUPLICATE)
+			had++;
+		else
+			missing++;
+	}
+	printf("  response images that are files: %d %s as pictures of their answer, %d "
+	       "already there, %d unreadable%s%s%s\n", added, dry ? "would be added" : "added",
+	       had, missing, first_missing ? " (first: " : "", first_missing ? first_missing : "",
+	       first_missing ? ")" : "");
+}
+
 int cmd_import(int argc, char **argv)
 {
 	struct kefu_conf c;
 	struct store *st;
-	char *pos[1], err[512];
+	char *pos[MAX_PATHS + 1], err[512], *report = NULL;
 	const char *domain = cli_take_value(&argc, argv, "--domain");
-	int npos, rc = open_with_args("kefu import", argc, argv, pos, 1, &npos, &c, &st, 0);
-	int yaml, n_disabled = 0;
+	const char *titles = cli_take_value(&argc, argv, "--titles");
+	int dry = cli_take_flag(&argc, argv, "--dry-run");
+	int npos, rc = open_with_args_ex("kefu import", argc, argv, pos, MAX_PATHS, &npos, &c,
+					 &st, 0, dry);
+	int yaml;
 	size_t len = 0;
+	struct cli_rasa_counts rc_counts = { 0 };
 
 	if (!st)
 		return rc;
-	if (npos != 1 || (domain && !*domain)) {
-		fprintf(stderr, "usage: kefu import [--db FILE] FILE.csv|FILE.json|FILE.yml "
-			"[--domain DOMAIN.yml]\n");
+	if (npos < 1 || (domain && !*domain) || (titles && !*titles)) {
+		fprintf(stderr, "usage: kefu import [--db FILE] [--dry-run] FILE.csv|FILE.json | "
+			"RASA.yml|RASA_DIR... [--domain DOMAIN.yml] [--titles FILE]\n");
 		store_close(st);
 		return 2;
 	}
-	yaml = has_suffix(pos[0], ".yml") || has_suffix(pos[0], ".yaml");
-	char *data = yaml ? cli_rasa_to_json(pos[0], domain, &n_disabled)
+	yaml = is_rasa_path(pos[0]);
+	if (domain)
+		pos[npos++] = (char *)domain;
+	for (int i = 1; i < npos; i++)
+		if (!yaml || !is_rasa_path(pos[i])) {
+			fprintf(stderr, "kefu import: several files at once are Rasa .yml files or "
+				"folders only (%s)\n", pos[i]);
+			store_close(st);
+			return 2;
+		}
+	struct nlu_rasa_rows pictures = { 0 };
+	char *data = yaml ? cli_rasa_import_json(pos, npos, titles, &rc_counts, &pictures,
+						 &report)
 			  : cli_read_file(pos[0], &len);
 	rc = 1;
 	if (!data)
@@ -73,21 +148,37 @@ int cmd_import(int argc, char **argv)
 	if (yaml)
 		len = strlen(data);
 	if (yaml || has_suffix(pos[0], ".json"))
-		r = store_import_json(st, data, len, &res, err, sizeof err);
+		r = store_import_json_ex(st, data, len, dry, &res, err, sizeof err);
+	else if (dry)
+		r = (snprintf(err, sizeof err, "--dry-run is for JSON and Rasa files"), 1);
 	else
 		r = store_import_csv(st, data, len, &res, err, sizeof err);
 	if (r) {
 		fprintf(stderr, "kefu import: %s: %s (nothing was imported)\n", pos[0], err);
 		goto out;
 	}
-	printf("imported %s: %lld new answers, %lld new example questions, %lld already there\n",
-	       pos[0], (long long)res.answers_added, (long long)res.examples_added,
+	printf("%s %s%s: %lld new answers, %lld updated, %lld new example questions, "
+	       "%lld already there\n", dry ? "would import" : "imported", pos[0],
+	       npos > 1 ? " ..." : "", (long long)res.answers_added,
+	       (long long)res.answers_updated, (long long)res.examples_added,
 	       (long long)res.duplicates);
-	if (n_disabled)
-		printf("%d intents have no utter_ response (pass the Rasa domain with --domain): "
-		       "imported disabled until an answer text is written\n", n_disabled);
+	if (yaml) {
+		printf("Rasa import report:\n%s", report ? report : "");
+		if (pictures.n)
+			add_pictures(st, &pictures, dry);
+		printf("  answers %ld (enabled %ld, disabled for want of a response %ld); "
+		       "extra example questions %ld; variations dropped %ld; responses with "
+		       "unsupported parts %ld\n", rc_counts.answers,
+		       rc_counts.answers - rc_counts.disabled, rc_counts.disabled,
+		       rc_counts.extra_examples, rc_counts.variations_dropped,
+		       rc_counts.unsupported);
+		if (dry)
+			printf("dry run: nothing was written\n");
+	}
 	rc = 0;
 out:
+	nlu_rasa_rows_free(&pictures);
+	free(report);
 	free(data);
 	store_close(st);
 	return rc;
@@ -98,21 +189,36 @@ int cmd_export(int argc, char **argv)
 	struct kefu_conf c;
 	struct store *st;
 	char *pos[1];
+	const char *format = cli_take_value(&argc, argv, "--format");
 	int npos, rc = open_with_args("kefu export", argc, argv, pos, 1, &npos, &c, &st, 0);
 	FILE *out = stdout;
 
 	if (!st)
 		return rc;
+	if (format && strcmp(format, "json") && strcmp(format, "rasa")) {
+		fprintf(stderr, "kefu export: --format is json or rasa, not \"%s\"\n", format);
+		store_close(st);
+		return 2;
+	}
 	if (npos == 1 && strcmp(pos[0], "-") && !(out = fopen(pos[0], "w"))) {
-		perror(pos[0]);
+		fprintf(stderr, "kefu export: %s: %s\n", pos[0], strerror(errno));
 		store_close(st);
 		return 1;
 	}
-	rc = store_export_json(st, out) ? 1 : 0;
+	if (format && !strcmp(format, "rasa"))
+		rc = cli_export_rasa(st, out) ? 1 : 0;
+	else if ((rc = store_export_json(st, out) ? 1 : 0))
+		fprintf(stderr, "kefu export: %s\n", store_errmsg(st));
 	if (out != stdout && fclose(out))
 		rc = 1;
 	store_close(st);
 	return rc;
+}
+
+static int count_enabled(void *arg, const struct store_answer *a)
+{
+	*(long long *)arg += a->enabled != 0;
+	return 0;
 }
 
 int cmd_stats(int argc, char **argv)
@@ -130,16 +236,26 @@ int cmd_stats(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
+	long long enabled = 0;
+	if (store_answers_foreach(st, count_enabled, &enabled)) {
+		fprintf(stderr, "kefu stats: %s\n", store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
 	if (json)
 		printf("{\"sessions\":%lld,\"customer_messages\":%lld,\"bot_replies\":%lld,"
-		       "\"answers\":%lld,\"examples\":%lld}\n",
+		       "\"answers\":%lld,\"answers_enabled\":%lld,\"answers_disabled\":%lld,"
+		       "\"examples\":%lld}\n",
 		       (long long)s.sessions, (long long)s.customer_messages,
-		       (long long)s.bot_replies, (long long)s.answers, (long long)s.examples);
+		       (long long)s.bot_replies, (long long)s.answers, enabled,
+		       (long long)s.answers - enabled, (long long)s.examples);
 	else
 		printf("sessions           %lld\ncustomer messages  %lld\nbot replies        %lld\n"
-		       "answers            %lld\nexample questions  %lld\n",
+		       "answers            %lld (%lld enabled, %lld disabled)\n"
+		       "example questions  %lld\n",
 		       (long long)s.sessions, (long long)s.customer_messages,
-		       (long long)s.bot_replies, (long long)s.answers, (long long)s.examples);
+		       (long long)s.bot_replies, (long long)s.answers, enabled,
+		       (long long)s.answers - enabled, (long long)s.examples);
 	store_close(st);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * folds; --cv 0 skips them).  A running kefud answers with it after SIGHUP, without
  * dropping a connection.  Then the fusion model (fusion/: words + picture, kind
  * "fusion") is trained on the same questions and the store's labelled pictures, when it
- * has any with embeddings.  Main thread (training adds one helper thread).
+ * has any with embeddings.  Progress goes to stderr (a bar on a terminal, plain lines
+ * when piped) unless --quiet.  Main thread (training adds one helper thread).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ int cmd_train(int argc, char **argv)
 	char *pos[1], err[600];
 	int npos, cv = 3;
 	int json = cli_take_flag(&argc, argv, "--json");
+	int quiet = cli_take_flag(&argc, argv, "--quiet");
 	const char *cvs = cli_take_value(&argc, argv, "--cv");
 
 	if (cvs) {
@@ -40,14 +42,19 @@ int cmd_train(int argc, char **argv)
 	if (p)
 		return p < 0 ? 2 : 0;
 	if (npos) {
-		fprintf(stderr, "usage: kefu train [--cv K] [--json] [--db FILE] [--models DIR]\n");
+		fprintf(stderr, "usage: kefu train [--cv K] [--json] [--quiet] [--db FILE] "
+			"[--models DIR]\n");
 		return 2;
 	}
 	struct store *st = cli_open_store(&c);
 	if (!st)
 		return 1;
 	cm_blas_single_thread();
-	int rc = nlu_train_store(st, c.models, cv, &r, err, sizeof err);
+	struct cli_progress prog;
+	cli_progress_init(&prog, "kefu train", quiet);
+	struct nlu_progress np = { cli_progress_step, &prog };
+	int rc = nlu_train_store_ex(st, c.models, cv, &np, &r, err, sizeof err);
+	cli_progress_end(&prog);
 	if (rc == 0 && cli_train_images(st, &c, json)) { store_close(st); return 1; }
 	struct fu_store_result fr;
 	char ferr[600] = "";

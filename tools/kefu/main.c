@@ -1,5 +1,9 @@
 /* tools/kefu/main.c — `kefu`, the operator's command line: a table of commands.
- * Each command lives in its own cmd_*.c file and gets the arguments after its name. */
+ * Each command lives in its own cmd_*.c file and gets the arguments after its name.
+ * `kefu COMMAND --help` is answered here from the table (the command's usage, its own
+ * options, the shared ones), so no command prints kefud's option list; before a command
+ * runs, cli_prog names it for error messages and cli_may_create says whether it may
+ * make a store that does not exist yet (only init and import). */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,13 +17,15 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "init", cmd_init, "create or migrate the database (seeds the demo store unless --demo false)" },
-	{ "import", cmd_import, "import FILE [--domain D.yml]: CSV question,answer_title[,answer], kefu JSON export, or Rasa NLU YAML" },
-	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON (stdout by default)" },
+	{ "init", cmd_init, "init [--demo false]: create or migrate the database (seeds the demo store unless --demo false)" },
+	{ "import", cmd_import, "import FILE | RASA.yml|RASA_DIR...: CSV question,answer_title[,answer], kefu JSON export, or a Rasa project (NLU, domain, rules, stories)" },
+	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON or Rasa YAML (stdout by default)" },
+	{ "answer", cmd_answer, "answer add TITLE --body TEXT | edit ANSWER | enable|disable|delete ANSWER: change one answer (ANSWER: a title or #ID)" },
+	{ "example", cmd_example, "example add|delete ANSWER TEXT...: add or delete example questions of one answer" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
-	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers" },
-	{ "train", cmd_train, "train [--cv K] [--json]: train the text encoder, picture category head and fusion model on the store, save them there" },
-	{ "eval", cmd_eval, "eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json]" },
+	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers (enabled and disabled), examples" },
+	{ "train", cmd_train, "train [--cv K] [--json] [--quiet]: train the text encoder, picture category head and fusion model on the store, save them there" },
+	{ "eval", cmd_eval, "eval --train FILE|RASA_DIR (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json] [--quiet]" },
 	{ "pictures", cmd_pictures, "pictures add [--answer TITLE] [--label L] FILE... | import DIR | list [--json]" },
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
 	{ "eval-speech", cmd_eval_speech, "eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]: spoken questions through kefud's audio path" },
@@ -31,6 +37,51 @@ static const struct command {
 	{ "eval-summary", cmd_eval_summary, "eval-summary --dialogs FILE.jsonl [--summaries-out FILE.jsonl] [--json]: ROUGE of kefu's summaries beside Lead and LexRank" },
 };
 
+/* What `kefu COMMAND --help` adds to the command's line: whether it may create the store
+ * and its own options.  A command not listed reads an existing store (or none). */
+static const struct command_extra {
+	const char *name;
+	int creates;             /* may create the --db store */
+	const char *options;     /* one per line, or NULL */
+} extras[] = {
+	{ "init", 1, "  --demo false       leave a new store empty\n" },
+	{ "import", 1, "  --dry-run          import, report, then roll back: nothing is written\n"
+		       "  --domain D.yml     a Rasa domain file (same as naming it with the others)\n"
+		       "  --titles FILE      answer titles for Rasa intents: \"intent: Title\" lines\n" },
+	{ "export", 0, "  --format json|rasa kefu JSON (default) or one Rasa 3.x YAML file\n" },
+	{ "answer", 0, "  --body TEXT        the answer text (Markdown)\n"
+		       "  --title T          edit: a new title\n"
+		       "  --lang L, --tags T language (default en) and comma-separated tags\n"
+		       "  --disabled         add: the new answer starts disabled\n" },
+	{ "stats", 0, "  --json             one JSON object\n" },
+	{ "train", 0, "  --cv K             K-fold cross-validation first (default 3, 0: none)\n"
+		      "  --json             the result as one JSON object\n"
+		      "  --quiet            no progress on stderr\n" },
+};
+
+static const struct command_extra *extra_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof extras / sizeof *extras; i++)
+		if (!strcmp(extras[i].name, name))
+			return &extras[i];
+	return NULL;
+}
+
+static void command_help(const struct command *cmd)
+{
+	const struct command_extra *x = extra_of(cmd->name);
+
+	printf("usage: kefu %s\n", cmd->help);
+	if (x && x->options)
+		printf("\noptions:\n%s", x->options);
+	printf("\noptions every command takes:\n"
+	       "  --db FILE          the store (default kefu.db)%s\n"
+	       "  --config FILE      read kefud's config file first\n"
+	       "  kefud's other options (--models, --threshold, ...: kefud --help) where the "
+	       "command uses them\n", x && x->creates ? "; created if missing" :
+	       "; it must exist (kefu init)");
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: kefu COMMAND [options]   (kefu COMMAND --help for options)\n\n"
@@ -41,14 +92,26 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	static char prog[64];
+
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		for (int a = 2; a < argc && strcmp(argv[a], "--"); a++)
+			if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+				command_help(&commands[i]);
+				return 0;
+			}
+		snprintf(prog, sizeof prog, "kefu %s", commands[i].name);
+		cli_prog = prog;
+		cli_may_create = extra_of(commands[i].name) && extra_of(commands[i].name)->creates;
+		return commands[i].run(argc - 2, argv + 2);
+	}
 	fprintf(stderr, "kefu: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

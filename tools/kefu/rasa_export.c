@@ -1,0 +1,228 @@
+/* tools/kefu/rasa_export.c — `kefu export --format rasa`: the store's answers as one Rasa
+ * 3.x YAML file (intents, nlu examples, responses) written with libyaml's emitter, so a
+ * team can go back and forth.  Each answer is one intent: the first `intent:NAME` of its
+ * tags (kefu import puts them there), else its title made into a name; its examples all
+ * go under that intent; its body is `utter_NAME`'s text, with the answer's title kept in
+ * the response's metadata (`kefu_title`) so a re-import keeps it.  A disabled answer
+ * exports its examples but no response (so it comes back disabled).  Main thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "store.h"
+
+struct ex_answer {
+	char *intent, *title, *body;
+	int enabled;
+	int64_t id;
+};
+
+struct ex_job {
+	struct ex_answer *a;
+	size_t n, cap;
+};
+
+/* The intent name of an answer: its first intent: tag, else its title lowercased with
+ * runs of other ASCII than letters and digits as one '_' (UTF-8 letters kept). */
+static char *intent_of(const struct store_answer *a)
+{
+	const char *t = strstr(a->tags, "intent:");
+	if (t && (t == a->tags || t[-1] == ',')) {
+		t += 7;
+		return strndup(t, strcspn(t, ","));
+	}
+	char *s = malloc(strlen(a->title) + 2);
+	size_t o = 0;
+	if (!s)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)a->title; *p; p++) {
+		if (*p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z'))
+			s[o++] = (char)*p;
+		else if (*p >= 'A' && *p <= 'Z')
+			s[o++] = (char)(*p - 'A' + 'a');
+		else if (o && s[o - 1] != '_')
+			s[o++] = '_';
+	}
+	while (o && s[o - 1] == '_')
+		o--;
+	if (!o)
+		s[o++] = 'x';
+	s[o] = '\0';
+	return s;
+}
+
+static int collect(void *arg, const struct store_answer *a)
+{
+	struct ex_job *j = arg;
+	if (j->n == j->cap) {
+		size_t cap = j->cap ? j->cap * 2 : 64;
+		struct ex_answer *n = realloc(j->a, cap * sizeof *n);
+		if (!n)
+			return -1;
+		j->a = n;
+		j->cap = cap;
+	}
+	struct ex_answer *e = &j->a[j->n];
+	e->intent = intent_of(a);
+	e->title = strdup(a->title);
+	e->body = strdup(a->body);
+	e->enabled = a->enabled;
+	e->id = a->id;
+	if (!e->intent || !e->title || !e->body) {
+		free(e->intent);
+		free(e->title);
+		free(e->body);
+		return -1;
+	}
+	j->n++;
+	return 0;
+}
+
+/* ---- emitting ---------------------------------------------------------------------------- */
+
+static int ev_ok;
+
+static void emit(yaml_emitter_t *em, yaml_event_t *ev, int ok)
+{
+	if (!ok || !yaml_emitter_emit(em, ev))
+		ev_ok = 0;
+}
+
+static void str(yaml_emitter_t *em, const char *s, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+	emit(em, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
+						  (int)strlen(s), 1, 1, style));
+}
+
+static void map_start(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+	emit(em, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+							  YAML_BLOCK_MAPPING_STYLE));
+}
+
+static void map_end(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+	emit(em, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+static void seq_start(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+	emit(em, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+							   YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void seq_end(yaml_emitter_t *em)
+{
+	yaml_event_t ev;
+	emit(em, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+struct lines {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static int add_line(void *arg, const char *text)
+{
+	struct lines *l = arg;
+	fputs("- ", l->f);
+	for (const char *p = text; *p; p++)
+		fputc(*p == '\n' || *p == '\r' ? ' ' : *p, l->f);
+	fputc('\n', l->f);
+	return 0;
+}
+
+int cli_export_rasa(struct store *st, FILE *out)
+{
+	struct ex_job j = { 0 };
+	yaml_emitter_t em;
+	yaml_event_t ev;
+	int rc = store_answers_foreach(st, collect, &j);
+
+	if (rc || !yaml_emitter_initialize(&em))
+		goto done;
+	ev_ok = 1;
+	yaml_emitter_set_output_file(&em, out);
+	yaml_emitter_set_unicode(&em, 1);
+	yaml_emitter_set_width(&em, 100);
+	emit(&em, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	emit(&em, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+	map_start(&em);
+	str(&em, "version", YAML_PLAIN_SCALAR_STYLE);
+	str(&em, "3.1", YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	str(&em, "intents", YAML_PLAIN_SCALAR_STYLE);
+	seq_start(&em);
+	for (size_t i = 0; i < j.n; i++)
+		str(&em, j.a[i].intent, YAML_ANY_SCALAR_STYLE);
+	seq_end(&em);
+	str(&em, "nlu", YAML_PLAIN_SCALAR_STYLE);
+	seq_start(&em);
+	for (size_t i = 0; i < j.n && ev_ok; i++) {
+		struct lines l = { 0 };
+		if (!(l.f = open_memstream(&l.buf, &l.len))) {
+			ev_ok = 0;
+			break;
+		}
+		store_answer_examples_foreach(st, j.a[i].id, add_line, &l);
+		fclose(l.f);
+		if (l.len) {
+			map_start(&em);
+			str(&em, "intent", YAML_PLAIN_SCALAR_STYLE);
+			str(&em, j.a[i].intent, YAML_ANY_SCALAR_STYLE);
+			str(&em, "examples", YAML_PLAIN_SCALAR_STYLE);
+			str(&em, l.buf, YAML_LITERAL_SCALAR_STYLE);
+			map_end(&em);
+		}
+		free(l.buf);
+	}
+	seq_end(&em);
+	str(&em, "responses", YAML_PLAIN_SCALAR_STYLE);
+	map_start(&em);
+	for (size_t i = 0; i < j.n; i++) {
+		char name[700];
+		if (!j.a[i].enabled)
+			continue;
+		snprintf(name, sizeof name, "utter_%s", j.a[i].intent);
+		str(&em, name, YAML_ANY_SCALAR_STYLE);
+		seq_start(&em);
+		map_start(&em);
+		str(&em, "text", YAML_PLAIN_SCALAR_STYLE);
+		str(&em, j.a[i].body, strchr(j.a[i].body, '\n') ? YAML_LITERAL_SCALAR_STYLE
+								: YAML_ANY_SCALAR_STYLE);
+		str(&em, "metadata", YAML_PLAIN_SCALAR_STYLE);
+		map_start(&em);
+		str(&em, "kefu_title", YAML_PLAIN_SCALAR_STYLE);
+		str(&em, j.a[i].title, YAML_ANY_SCALAR_STYLE);
+		map_end(&em);
+		map_end(&em);
+		seq_end(&em);
+	}
+	map_end(&em);
+	map_end(&em);
+	emit(&em, &ev, yaml_document_end_event_initialize(&ev, 1));
+	emit(&em, &ev, yaml_stream_end_event_initialize(&ev));
+	yaml_emitter_flush(&em);
+	rc = ev_ok ? 0 : -1;
+	if (!ev_ok)
+		fprintf(stderr, "kefu export: writing YAML failed: %s\n",
+			em.problem ? em.problem : "out of memory");
+	yaml_emitter_delete(&em);
+done:
+	for (size_t i = 0; i < j.n; i++) {
+		free(j.a[i].intent);
+		free(j.a[i].title);
+		free(j.a[i].body);
+	}
+	free(j.a);
+	if (rc > 0)
+		rc = -1;
+	return rc;
+}
