@@ -100,6 +100,13 @@ static const struct option_def options[] = {
 	  "password hashes computed at once (each holds 19 MiB); more wait, then get busy" },
 	{ "trust_proxy", OPT_BOOL, O(trust_proxy), "false", 0, 1,
 	  "believe X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy that sets them)" },
+	{ "retention_days", OPT_INT, O(retention_days), "0", 0, 36500,
+	  "delete sessions (messages, attachments, ratings) idle for longer than this many days, "
+	  "checked at start and hourly; 0 keeps everything" },
+	{ "redact_log", OPT_BOOL, O(redact_log), "false", 0, 1,
+	  "replace card numbers, IBANs, e-mail addresses and phone numbers in the customer's "
+	  "words (and transcripts, text read in pictures) by [card], [iban], [email], [phone] "
+	  "before they are logged" },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

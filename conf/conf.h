@@ -54,6 +54,9 @@ struct kefu_conf {
 	int login_lock_minutes;      /* how long */
 	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
 	int trust_proxy;             /* believe X-Forwarded-Proto / -For from the peer */
+	/* data care (docs/security.md "Privacy and data care") */
+	int retention_days;          /* sessions idle longer are deleted; 0 = keep */
+	int redact_log;              /* take personal data out of customer words when logged */
 };
 
 /* Fills c with the defaults. */

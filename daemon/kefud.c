@@ -1,7 +1,7 @@
 /* daemon/kefud.c — start-up and shutdown of kefud, in order (main thread).
  *
  *   conf -> log level -> signal mask -> store (seed the demo into an empty one) ->
- *   bot -> store writer -> lws context (listening, port file) -> media models (CNNs;
+ *   bot -> store writer (redact_log) -> retention thread -> lws context (listening, port file) -> media models (CNNs;
  *   the domain language model builds on its own thread) -> workers -> signal thread ->
  *   service loop ... stop -> quiesce -> signal thread -> workers (finish queued jobs)
  *   -> writer (commits and acknowledges what is queued) -> media -> lws context -> bot.
@@ -20,6 +20,8 @@
 #include "media.h"
 #include "nlu.h"
 #include "pool.h"
+#include "redact.h"
+#include "retention.h"
 #include "server.h"
 #include "signals.h"
 #include "store.h"
@@ -94,6 +96,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_pool *pool = NULL;
 	struct kd_media *media = NULL;
 	struct kd_signals *sig = NULL;
+	struct kd_retention *ret = NULL;
 	char err[2048];
 	int rc;
 
@@ -124,6 +127,10 @@ int kefud_main(int argc, char **argv)
 	writer = store_writer_start(conf.db, err, sizeof err);
 	if (!writer)
 		goto fail;
+	store_writer_set_redact(writer, conf.redact_log ? CM_REDACT_ALL : 0);
+	ret = kd_retention_start(conf.db, conf.retention_days, err, sizeof err);
+	if (!ret && conf.retention_days > 0)
+		goto fail;
 	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
 	if (!srv)
 		goto fail;
@@ -144,6 +151,7 @@ int kefud_main(int argc, char **argv)
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
 	kd_pool_stop(pool);
+	kd_retention_stop(ret);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_media_destroy(media);
@@ -154,6 +162,7 @@ int kefud_main(int argc, char **argv)
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_pool_stop(pool);
+	kd_retention_stop(ret);
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);

@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "redact.h"
 #include "store_int.h"
 
 static int count_rows(struct store *st, const char *sql, int64_t bind, int64_t *out)
@@ -308,4 +309,48 @@ int store_export_sessions(struct store *st, const int64_t *ids, size_t n, FILE *
 		rc = store_invalid(st, "writing the export failed");
 	json_decref(root);
 	return rc;
+}
+
+/* ---- redaction of a turn before it is logged (redact_log) ------------------------- */
+
+static void redact_json(json_t *v, unsigned what)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v)) {
+		char *r = cm_redact(json_string_value(v), what, NULL);
+		if (r)
+			json_string_set(v, r);
+		free(r);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, x)
+			redact_json(x, what);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			redact_json(x, what);
+	}
+}
+
+void store_redact_turn(struct store_turn *t, unsigned what)
+{
+	char *r;
+
+	if (t->customer_text && (r = cm_redact(t->customer_text, what, NULL))) {
+		free(t->customer_text);
+		t->customer_text = r;
+	}
+	if (t->customer_meta) {
+		json_t *m = json_loads(t->customer_meta, 0, NULL);
+		if (m) {
+			redact_json(m, what);
+			char *d = json_dumps(m, JSON_COMPACT);
+			if (d) {
+				free(t->customer_meta);
+				t->customer_meta = d;
+			}
+			json_decref(m);
+		}
+	}
 }

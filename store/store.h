@@ -210,6 +210,10 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 /* Queues a turn (blocking briefly if the writer's queue is full).  Ownership of turn
  * passes to the writer on 0; on -1 (writer stopping) the caller still owns it. */
 int store_writer_submit(struct store_writer *w, struct store_turn *turn);
+/* Personal data (common/redact.h CM_REDACT_* kinds; 0 = none, the default) is taken out
+ * of the customer's words and their meta (transcript, text read in a picture) before
+ * each turn is written: kefud's `redact_log` option.  Any thread. */
+void store_writer_set_redact(struct store_writer *w, unsigned what);
 /* Commits what is queued, stops the thread, closes its connection. */
 void store_writer_stop(struct store_writer *w);
 

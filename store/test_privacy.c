@@ -3,12 +3,14 @@
  * by token and by an e-mail typed in a message; the export holds the customer's words
  * and attachment bytes; deleted text is gone from the file (secure_delete); an online
  * backup taken while another connection keeps writing is consistent, passes store_check
- * and opens (restore); store_check reports a damaged file. */
+ * and opens (restore); store_check reports a damaged file; the writer's redact_log
+ * takes cards, e-mail and phones out of the customer's words and meta JSON. */
 #include "store.h"
 
 #include <sqlite3.h>
 
 #include "clock.h"
+#include "redact.h"
 
 #include "test_util.h"
 
@@ -135,7 +137,20 @@ int main(void)
 		if (i == 1000)
 			CHECK(store_backup(db, tu_path("backup.db"), err, sizeof err) == 0);
 	}
+	/* redact_log: the writer takes personal data out of the customer's words and meta */
+	store_writer_set_redact(w, CM_REDACT_ALL);
+	struct store_turn *t = calloc(1, sizeof *t);
+	t->session_id = sid;
+	t->client_id = strdup("redact-1");
+	t->customer_text = strdup("card 4111 1111 1111 1111, mail a.b@example.org");
+	t->customer_meta = strdup("{\"transcript\":\"call 13812345678\",\"n\":13812345678}");
+	t->reply_text = strdup("noted");
+	t->reply_kind = STORE_MSG_BOT;
+	store_writer_submit(w, t);
 	store_writer_stop(w);
+	CHECK(count(db, "SELECT count(*) FROM messages WHERE client_id = 'redact-1' AND "
+		    "text = 'card [card], mail [email]' AND "
+		    "meta = '{\"transcript\":\"call [phone]\",\"n\":13812345678}'") == 1);
 	struct store_check c;
 	CHECK(store_check(tu_path("backup.db"), &c, err, sizeof err) == 0);
 	CHECK(c.ok && c.version == store_schema_latest() && !strcmp(c.integrity, "ok"));

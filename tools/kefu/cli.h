@@ -46,5 +46,10 @@ int cmd_train(int argc, char **argv);
 int cmd_texts(int argc, char **argv);
 int cmd_operator(int argc, char **argv);   /* cmd_operator.c */
 int cmd_audit(int argc, char **argv);
+int cmd_purge(int argc, char **argv);     /* cmd_privacy.c */
+int cmd_forget(int argc, char **argv);
+int cmd_export_customer(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif
