@@ -30,6 +30,11 @@ static const char *const setup_sql =
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
+	return store_open_version(path, store_schema_latest(), err, errlen);
+}
+
+struct store *store_open_version(const char *path, int last, char *err, size_t errlen)
+{
 	struct store *st = calloc(1, sizeof *st);
 	int rc;
 
@@ -52,7 +57,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, st->err);
 		goto fail;
 	}
-	if (store_migrate(st)) {
+	if (store_migrate_to(st, last)) {
 		snprintf(err, errlen, "%s: %s", path, st->err);
 		goto fail;
 	}

@@ -101,6 +101,10 @@ void store_redact_turn(struct store_turn *t, unsigned what);
 
 /* migrate.c: brings the database to STORE_SCHEMA_VERSION; 0 or < 0 with st->err. */
 int store_migrate(struct store *st);
+/* ... only up to version `last` (the schema fixtures of store/testdata/schema/). */
+int store_migrate_to(struct store *st, int last);
+/* db.c: store_open stopping at schema version `last` (fixtures and upgrade tests only). */
+struct store *store_open_version(const char *path, int last, char *err, size_t errlen);
 
 /* Validates a UTF-8 text argument (non-NULL, valid UTF-8, no NUL, len <= max,
  * non-empty if required); 0 or STORE_INVALID with a message naming `what`. */
