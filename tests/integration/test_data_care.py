@@ -27,7 +27,8 @@ def export(db, *who):
 
 
 def run():
-    d = kt.Kefud("--workers", "1", "--asr", "false", "--redact-log").start()
+    d = kt.Kefud("--workers", "1", "--asr", "false", "--redact-log",
+                 "--rate-limit", "1000000").start()
     db = d.db
 
     # 1. redaction in the stored log
@@ -61,20 +62,24 @@ def run():
     # 3. online backups while kefud answers a stream of messages, then a restore
     stop = threading.Event()
     sent = [0]
+    failed = []
 
     def talk():
-        w = d.ws()
-        w.welcome()
-        while not stop.is_set():
-            w.ask("s%d" % sent[0], "How do I top up?")
-            sent[0] += 1
-        w.close()
+        try:
+            w = d.ws()
+            w.welcome()
+            while not stop.is_set():
+                w.ask("s%d" % sent[0], "How do I top up?")
+                sent[0] += 1
+            w.close()
+        except Exception as e:  # noqa: BLE001 — reported by the main thread
+            failed.append(e)
 
     t = threading.Thread(target=talk)
     t.start()
     copies = []
     try:
-        while sent[0] < 20:
+        while sent[0] < 20 and not failed:
             time.sleep(0.05)
         for i in range(3):
             out_path = os.path.join(d.tmp, "backup%d.db" % i)
@@ -85,6 +90,7 @@ def run():
     finally:
         stop.set()
         t.join()
+    check(not failed, "the message stream failed: %r", failed)
     check(sent[0] > 20, "the stream stalled during backups (%d)", sent[0])
     for c in copies:
         _, out, _ = kt.run_kefu("check", "--db", c, "--json")
