@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "paths.h"
 
 enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_DOUBLE, OPT_LEVEL };
 
@@ -26,21 +27,19 @@ struct option_def {
 
 #define O(f) offsetof(struct kefu_conf, f)
 
-#ifndef KEFU_SRCDIR
-#define KEFU_SRCDIR "."
-#endif
-
 static const struct option_def options[] = {
 	{ "listen", OPT_STR, O(listen), "127.0.0.1:8080", 0, 0,
 	  "address:port to serve HTTP and WebSocket on (port 0 picks a free one)" },
 	{ "db", OPT_STR, O(db), "kefu.db", 0, 0,
 	  "SQLite file holding the answer store, session log and models" },
-	{ "web_root", OPT_STR, O(web_root), KEFU_SRCDIR "/web", 0, 0,
-	  "folder of the static web pages (demo site, chat page, widget)" },
+	{ "web_root", OPT_STR, O(web_root), "", 0, 0,
+	  "folder of the static web pages (demo site, chat page, widget); empty: found beside "
+	  "the program (share/kefu/web when installed, the source tree's web/ in a build tree)" },
 	{ "origins", OPT_STR, O(origins), "", 0, 0,
 	  "extra allowed Origin values for /ws, comma-separated (its own listen address and port are always allowed, never the Host header; * allows any)" },
-	{ "models", OPT_STR, O(models), KEFU_SRCDIR "/models", 0, 0,
-	  "folder of pretrained weights converted at set-up (word vectors, image encoders)" },
+	{ "models", OPT_STR, O(models), "", 0, 0,
+	  "folder of pretrained weights converted at set-up (word vectors, image encoders); "
+	  "empty: share/kefu/models when installed, the source tree's models/ in a build tree" },
 	{ "port_file", OPT_STR, O(port_file), "", 0, 0,
 	  "write the bound port number to this file once listening (tests use it)" },
 	{ "workers", OPT_INT, O(workers), "0", 0, 256,
@@ -123,6 +122,13 @@ static const struct option_def options[] = {
 	{ "operator_capacity", OPT_INT, O(operator_capacity), "3", 0, 1000,
 	  "conversations a hand-off gives one signed-in operator at most (0: hand-offs wait "
 	  "for someone to take them)" },
+	{ "retention_days", OPT_INT, O(retention_days), "0", 0, 36500,
+	  "delete sessions (messages, attachments, ratings) idle for longer than this many days, "
+	  "checked at start and hourly; 0 keeps everything" },
+	{ "redact_log", OPT_BOOL, O(redact_log), "false", 0, 1,
+	  "replace card numbers, IBANs, e-mail addresses and phone numbers in the customer's "
+	  "words (and transcripts, text read in pictures) by [card], [iban], [email], [phone] "
+	  "before they are logged" },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -217,6 +223,17 @@ int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err
 	return set_value(c, o, value, err, errlen);
 }
 
+/* Empty web_root / models mean "kefu's own data folder" (common/paths.h): the install's
+ * share/kefu, or the source tree when run from a build tree.  Nothing of the build machine
+ * is compiled in. */
+static void resolve_paths(struct kefu_conf *c)
+{
+	if (!c->web_root[0])
+		cm_data_dir("web", c->web_root, sizeof c->web_root);
+	if (!c->models[0])
+		cm_data_dir("models", c->models, sizeof c->models);
+}
+
 void conf_defaults(struct kefu_conf *c)
 {
 	char err[256];
@@ -225,6 +242,7 @@ void conf_defaults(struct kefu_conf *c)
 	for (size_t k = 0; k < N_OPTIONS; k++)
 		if (set_value(c, &options[k], options[k].def, err, sizeof err))
 			abort(); /* a bad default is a programming error */
+	resolve_paths(c);
 }
 
 struct ini_ctx {
@@ -377,6 +395,7 @@ int conf_parse_args(struct kefu_conf *c, int argc, char **argv, const char *prog
 			return -1;
 		}
 	}
+	resolve_paths(c);
 	embed_fallback(c);
 	return 0;
 }

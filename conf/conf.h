@@ -65,6 +65,9 @@ struct kefu_conf {
 	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
 	int trust_proxy;             /* believe X-Forwarded-Proto / -For from the peer */
 	int operator_capacity;       /* hand-offs assigned to one operator at most (ops.c) */
+	/* data care (docs/security.md "Privacy and data care") */
+	int retention_days;          /* sessions idle longer are deleted; 0 = keep */
+	int redact_log;              /* take personal data out of customer words when logged */
 };
 
 /* Fills c with the defaults. */

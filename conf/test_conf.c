@@ -1,7 +1,9 @@
 /* conf/test_conf.c — defaults, INI file errors with line numbers, flag overrides. */
 #include "conf.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int failures;
@@ -26,6 +28,15 @@ int main(void)
 	CHECK(c.workers == 0 && c.demo == 1 && c.threshold > 0.3);
 	CHECK(conf_listen_split(&c, host, sizeof host, &port) == 0);
 	CHECK(port == 8080 && !strcmp(host, "127.0.0.1"));
+	/* Run from the build tree, the data folders are the source tree's (found through
+	 * the build folder's kefu-build-root marker, common/paths.c), nothing compiled in. */
+	char want[PATH_MAX];
+	CHECK(realpath(KEFU_SRCDIR "/web", want) && !strcmp(c.web_root, want));
+	if (realpath(KEFU_SRCDIR "/models", want))  /* made by set-up; may be a symlink */
+		CHECK(!strcmp(c.models, want));
+	char *argv0[] = { "kefud", "--web-root", "/srv/www", NULL };
+	CHECK(conf_parse_args(&c, 3, argv0, "kefud", NULL, 0, NULL, err, sizeof err) == 0);
+	CHECK(!strcmp(c.web_root, "/srv/www"));
 
 	write_file("t_ok.ini", "[kefud]\nworkers = 3\nthreshold=0.5\nlog_level = debug\n");
 	char *argv1[] = { "kefud", "--config", "t_ok.ini", "--workers=5", "--db", "x.db", NULL };

@@ -1,7 +1,8 @@
 /* daemon/kefud.c — start-up and shutdown of kefud, in order (main thread).
  *
  *   conf -> log level -> signal mask -> store (seed the demo into an empty one) ->
- *   bot -> store writer -> lws context (listening, port file) -> picture models
+ *   bot -> store writer (redact_log) -> retention thread -> lws context (listening, port
+ *   file) -> picture models
  *   (CNNs, blocklist, catalogue, fusion model) -> voice models (the domain language
  *   model builds on its own thread) -> workers -> signal thread -> service loop ...
  *   stop -> quiesce -> signal thread -> workers (finish queued jobs) -> writer (commits
@@ -24,6 +25,8 @@
 #include "picture_models.h"
 #include "nlu.h"
 #include "pool.h"
+#include "redact.h"
+#include "retention.h"
 #include "server.h"
 #include "signals.h"
 #include "store.h"
@@ -114,6 +117,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_signals *sig = NULL;
 	struct kd_api *api = NULL;
 	struct kd_ops *ops = NULL;
+	struct kd_retention *ret = NULL;
 	char err[2048];
 	int rc;
 
@@ -149,6 +153,10 @@ int kefud_main(int argc, char **argv)
 	writer = store_writer_start(conf.db, err, sizeof err);
 	if (!writer)
 		goto fail;
+	store_writer_set_redact(writer, conf.redact_log ? CM_REDACT_ALL : 0);
+	ret = kd_retention_start(conf.db, conf.retention_days, err, sizeof err);
+	if (!ret && conf.retention_days > 0)
+		goto fail;
 	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
 	if (!srv)
 		goto fail;
@@ -182,6 +190,7 @@ int kefud_main(int argc, char **argv)
 	kd_signals_stop(sig);
 	kd_api_stop(api);
 	kd_pool_stop(pool);
+	kd_retention_stop(ret);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
@@ -196,6 +205,7 @@ fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_api_stop(api);
 	kd_pool_stop(pool);
+	kd_retention_stop(ret);
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);

@@ -300,8 +300,7 @@ int fu_train_store(struct store *st, const char *models, struct fu_store_result 
 	}
 
 	char path[1200], msg[300];
-	snprintf(path, sizeof path, "%s/glove-100d.kfv", models && *models ? models
-							   : KEFU_SRCDIR "/models");
+	nlu_glove_path(models, path, sizeof path);
 	if (!(glove = nlu_glove_open(path, msg, sizeof msg)))
 		cm_log(CM_LOG_WARN, "fusion without word vectors: %s", msg);
 	struct fu_data d = {

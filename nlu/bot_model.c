@@ -13,10 +13,7 @@
 #include "log.h"
 #include "model.h"
 #include "nlu_int.h"
-
-#ifndef KEFU_SRCDIR
-#define KEFU_SRCDIR "."
-#endif
+#include "paths.h"
 
 uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text)
 {
@@ -29,8 +26,13 @@ uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text)
 
 void nlu_glove_path(const char *models, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s/glove-100d.kfv", models && *models ? models
-						  : KEFU_SRCDIR "/models");
+	char dir[1024];
+
+	if (!models || !*models) {
+		cm_data_dir("models", dir, sizeof dir);   /* kefu's own data folder */
+		models = dir;
+	}
+	snprintf(out, outlen, "%s/glove-100d.kfv", models);
 }
 
 void nlu_bot_model_free(struct nlu_bot *bot)

@@ -14,6 +14,10 @@
 
 struct nlu_glove;
 
+/* Where the GloVe file is: <models>/glove-100d.kfv, or in kefu's own data folder
+ * (common/paths.h) when models is NULL or "". */
+void nlu_glove_path(const char *models, char *out, size_t outlen);
+
 /* Maps path.  Returns NULL with a message (missing file, wrong magic/version, truncated,
  * checksum) in err. */
 struct nlu_glove *nlu_glove_open(const char *path, char *err, size_t errlen);

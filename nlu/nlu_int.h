@@ -143,8 +143,6 @@ uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text);
 int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int64_t version,
 			 uint64_t data_hash, const char *models, char *err, size_t errlen);
 void nlu_bot_model_free(struct nlu_bot *bot);
-/* Where the GloVe file is: <models or the build's default>/glove-100d.kfv. */
-void nlu_glove_path(const char *models, char *out, size_t outlen);
 
 /* Ranks the answers for text[0..len) (valid UTF-8) into out.  Returns 0, or -1 if the
  * text has no token (out->empty set).  Allocation-free; the caller's thread. */

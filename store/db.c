@@ -6,7 +6,8 @@
  * crash or power loss can drop the last commits — measured 32k single-row commits/s
  * here against 5k/s at FULL), foreign keys on, a 5 s busy timeout so the writer thread,
  * workers and the CLI wait for each other's write locks instead of failing, and
- * extended result codes (so UNIQUE violations are told apart).
+ * extended result codes (so UNIQUE violations are told apart), and secure_delete, so
+ * a purged or forgotten conversation is zeroed on disk rather than left in free pages.
  *
  * A connection is used by one thread at a time; nothing here is shared between
  * connections.  store_transaction nests: the outermost call is BEGIN IMMEDIATE ...
@@ -24,9 +25,15 @@ static const char *const setup_sql =
 	"PRAGMA journal_mode = WAL;"
 	"PRAGMA synchronous = NORMAL;"
 	"PRAGMA foreign_keys = ON;"
-	"PRAGMA temp_store = MEMORY;";
+	"PRAGMA temp_store = MEMORY;"
+	"PRAGMA secure_delete = ON;";   /* deleted rows are overwritten (privacy.c) */
 
 struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	return store_open_version(path, store_schema_latest(), err, errlen);
+}
+
+struct store *store_open_version(const char *path, int last, char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof *st);
 	int rc;
@@ -50,7 +57,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, st->err);
 		goto fail;
 	}
-	if (store_migrate(st)) {
+	if (store_migrate_to(st, last)) {
 		snprintf(err, errlen, "%s: %s", path, st->err);
 		goto fail;
 	}

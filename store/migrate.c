@@ -347,7 +347,7 @@ fail:
 	return rc;
 }
 
-int store_migrate(struct store *st)
+int store_migrate_to(struct store *st, int last)
 {
 	int v, rc;
 
@@ -355,12 +355,20 @@ int store_migrate(struct store *st)
 		return rc;
 	if (v > N_MIGRATIONS) {
 		snprintf(st->err, sizeof st->err,
-			 "database schema version %d is newer than this build knows (%d)", v,
-			 N_MIGRATIONS);
+			 "database schema version %d is newer than this build knows (%d): it was "
+			 "written by a newer kefu; run that version, or restore a backup made "
+			 "before the upgrade", v, N_MIGRATIONS);
 		return -SQLITE_ERROR;
 	}
-	for (int to = v + 1; to <= N_MIGRATIONS; to++)
+	if (last > N_MIGRATIONS)
+		last = N_MIGRATIONS;
+	for (int to = v + 1; to <= last; to++)
 		if ((rc = apply(st, to)))
 			return rc;
 	return 0;
+}
+
+int store_migrate(struct store *st)
+{
+	return store_migrate_to(st, N_MIGRATIONS);
 }

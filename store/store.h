@@ -212,6 +212,10 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 /* Queues a turn (blocking briefly if the writer's queue is full).  Ownership of turn
  * passes to the writer on 0; on -1 (writer stopping) the caller still owns it. */
 int store_writer_submit(struct store_writer *w, struct store_turn *turn);
+/* Personal data (common/redact.h CM_REDACT_* kinds; 0 = none, the default) is taken out
+ * of the customer's words and their meta (transcript, text read in a picture) before
+ * each turn is written: kefud's `redact_log` option.  Any thread. */
+void store_writer_set_redact(struct store_writer *w, unsigned what);
 /* Commits what is queued, stops the thread, closes its connection. */
 void store_writer_stop(struct store_writer *w);
 
@@ -600,5 +604,44 @@ int store_assigned_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
 				     const char *name),
 			   void *arg);
+
+
+/* ---- data care (privacy.c, backup.c; docs/store.md "Data care") ---------------------- */
+
+struct store_purge {
+	int64_t sessions, messages, attachments;   /* rows deleted */
+};
+
+/* Deletes every session whose last activity is before cutoff_ms (wall clock) with its
+ * messages, attachments, feedback, ratings and hand-offs, in one transaction, then
+ * truncates the WAL.  r gets the counts.  0 or < 0 (st->err).  Caller's thread. */
+int store_purge_older(struct store *st, int64_t cutoff_ms, struct store_purge *r);
+/* Session ids of one customer: the session with token `who`, and every session with a
+ * customer message containing `who` (an e-mail address, a customer number;
+ * case-insensitive).  *ids is malloc'd (caller frees), sorted.  0, STORE_INVALID (empty
+ * who) or < 0. */
+int store_customer_sessions(struct store *st, const char *who, int64_t **ids, size_t *n);
+/* Deletes the sessions ids[0..n) as store_purge_older does. */
+int store_forget_sessions(struct store *st, const int64_t *ids, size_t n,
+			  struct store_purge *r);
+/* Writes the sessions ids[0..n) as one JSON document to out: each session with its
+ * messages, attachments (bytes base64), feedback, ratings and hand-offs. */
+int store_export_sessions(struct store *st, const int64_t *ids, size_t n, FILE *out);
+
+/* Copies the database at src_path to out_path with SQLite's online backup API: one
+ * consistent commit even while another process writes; the copy is integrity-checked
+ * before it is renamed over out_path.  0 or -1 with a message in err. */
+int store_backup(const char *src_path, const char *out_path, char *err, size_t errlen);
+
+struct store_check {
+	int ok;                  /* integrity ok, foreign keys ok, version known */
+	int version, latest;     /* PRAGMA user_version; this build's last step */
+	int problems;            /* integrity_check rows other than "ok" */
+	int fk_problems;         /* foreign_key_check rows */
+	char integrity[256];     /* first integrity_check row */
+};
+/* Checks a database file read-only, without migrating it.  0 (see r->ok) or -1 when
+ * the file cannot be read as a database (message in err). */
+int store_check(const char *path, struct store_check *r, char *err, size_t errlen);
 
 #endif

@@ -95,8 +95,17 @@ int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
  * or < 0.  Resets the statement either way. */
 int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
 
+/* privacy.c: replaces the turn's customer text and the strings inside its customer meta
+ * JSON by their redacted copies (common/redact.h kinds `what`); on out of memory the
+ * turn keeps its text.  Writer thread, before the turn is written. */
+void store_redact_turn(struct store_turn *t, unsigned what);
+
 /* migrate.c: brings the database to STORE_SCHEMA_VERSION; 0 or < 0 with st->err. */
 int store_migrate(struct store *st);
+/* ... only up to version `last` (the schema fixtures of store/testdata/schema/). */
+int store_migrate_to(struct store *st, int last);
+/* db.c: store_open stopping at schema version `last` (fixtures and upgrade tests only). */
+struct store *store_open_version(const char *path, int last, char *err, size_t errlen);
 
 /* Validates a UTF-8 text argument (non-NULL, valid UTF-8, no NUL, len <= max,
  * non-empty if required); 0 or STORE_INVALID with a message naming `what`. */

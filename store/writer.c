@@ -60,6 +60,7 @@ struct store_writer {
 	void **batch;                     /* [max_batch], writer thread only */
 	int *rcs;                         /* [max_batch], writer thread only */
 	atomic_uint_least64_t turns, batches, failed, retried, checkpoints;
+	atomic_uint redact;               /* CM_REDACT_* kinds taken out of customer words */
 
 	struct store *ck_st;              /* checkpointer thread only */
 	pthread_t ck_thread;
@@ -201,7 +202,10 @@ rollback:
 static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 {
 	int *rcs = w->rcs;
+	unsigned redact = atomic_load(&w->redact);
 
+	for (size_t i = 0; redact && i < n; i++)
+		store_redact_turn(turns[i], redact);   /* privacy.c: before anything is written */
 	if (write_batch(w->st, turns, n, rcs) < 0) {
 		if (n > 1)
 			atomic_fetch_add(&w->retried, 1);
@@ -302,6 +306,11 @@ fail:
 	free(w->rcs);
 	free(w);
 	return NULL;
+}
+
+void store_writer_set_redact(struct store_writer *w, unsigned what)
+{
+	atomic_store(&w->redact, what);
 }
 
 int store_writer_submit(struct store_writer *w, struct store_turn *turn)

@@ -238,7 +238,7 @@ static int imagenet(const char *models)
 	char path[1024], err[300];
 	snprintf(path, sizeof path, "%s/mobilenet_v2_imagenet.kfm", models);
 	if (access(path, R_OK)) {
-		printf("SKIP: %s absent (scripts/setup.sh converts it from ../shared/models)\n", path);
+		printf("SKIP: %s absent (scripts/setup.sh converts it from third_party/)\n", path);
 		return 77;
 	}
 	struct vis_cnn *m = vis_cnn_open(path, err, sizeof err);

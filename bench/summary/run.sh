@@ -12,7 +12,7 @@ build=${1:-$root/build}
 kefu="$build/tools/kefu/kefu"
 [ -x "$kefu" ] || ninja -C "$build" tools/kefu/kefu >/dev/null
 shared=${KEFU_SHARED:-}
-for d in "$shared" "$root/../shared" /work/shared; do
+for d in "$shared" "$root/../shared"; do
 	if [ -n "$d" ] && [ -d "$d/data/summaries" ]; then shared=$d; break; fi
 done
 models=${KEFU_MODELS:-$root/models}

@@ -5,11 +5,11 @@
 # (tools/nsfwjs_convert/convert.py, Debian python3 + numpy):
 #   models/nsfw_mobilenet_v2.kfm   safety classifier (drawing/hentai/neutral/porn/sexy)
 #   models/mobilenet_v2_mid.kfm    MobileNetV2-1.4 features (the image embedding)
-# and, when the workplace's shared/models copy is found ($KEFU_SHARED, else ../shared beside
-# the repo, else /work/shared) and matches its pinned SHA-256, the ImageNet MobileNetV2
-# (uint8 TFLite, Apache-2.0) with tools/nsfwjs_convert/tflite_convert.py:
-#   models/mobilenet_v2_imagenet.kfm  1001 ImageNet names + a generic 1280-d embedding
-# Without it kefu uses mobilenet_v2_mid as the picture embedding (conf: image_embed).
+# and the ImageNet MobileNetV2 shipped in third_party/mobilenet-v2-imagenet (uint8 TFLite,
+# Apache-2.0, its LICENSE and SHA256SUMS beside it; the sums are pinned here too) with
+# tools/nsfwjs_convert/tflite_convert.py:
+#   models/mobilenet_v2_imagenet.kfm  1001 ImageNet names + a generic 1280-d embedding,
+#   kefu's default picture embedding (conf: image_embed).
 # Idempotent: skips when models/nsfwjs.sha256 records the same package lock, converter and
 # output files.
 set -euo pipefail
@@ -18,24 +18,14 @@ src="$root/scripts/npm/nsfwjs/node_modules/nsfwjs/dist/models"
 conv="$root/tools/nsfwjs_convert/convert.py"
 stamp="$root/models/nsfwjs.sha256"
 outs=("$root/models/nsfw_mobilenet_v2.kfm" "$root/models/mobilenet_v2_mid.kfm")
-inet=
-for d in ${KEFU_SHARED:+"$KEFU_SHARED"} "$root/../shared" /work/shared; do
-	if [ -f "$d/models/mobilenet-v2-imagenet/mobilenet_v2_1.0_224_quant.tflite" ]; then
-		inet="$d/models/mobilenet-v2-imagenet"
-		break
-	fi
-done
-if [ -n "$inet" ]; then
-	if echo "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776  $inet/mobilenet_v2_1.0_224_quant.tflite
+inet="$root/third_party/mobilenet-v2-imagenet"
+if ! echo "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776  $inet/mobilenet_v2_1.0_224_quant.tflite
 b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1  $inet/imagenet_labels.txt" |
-		sha256sum --check --status; then
-		outs+=("$root/models/mobilenet_v2_imagenet.kfm")
-	else
-		echo "setup: $inet does not match its pinned SHA-256: not converted" >&2
-	fi
-else
-	echo "setup: no shared/models/mobilenet-v2-imagenet found: pictures use mobilenet_v2_mid"
+	sha256sum --check --status; then
+	echo "setup: $inet does not match its pinned SHA-256 (a damaged clone?)" >&2
+	exit 1
 fi
+outs+=("$root/models/mobilenet_v2_imagenet.kfm")
 
 want() {
 	sha256sum "$root/scripts/npm/nsfwjs/package-lock.json" "$conv" \

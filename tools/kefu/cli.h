@@ -85,5 +85,10 @@ int cmd_answer(int argc, char **argv);     /* cmd_answer.c */
 int cmd_example(int argc, char **argv);
 int cmd_operator(int argc, char **argv);   /* cmd_operator.c */
 int cmd_audit(int argc, char **argv);
+int cmd_purge(int argc, char **argv);     /* cmd_privacy.c */
+int cmd_forget(int argc, char **argv);
+int cmd_export_customer(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

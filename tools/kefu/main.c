@@ -34,6 +34,11 @@ static const struct command {
 	{ "audit", cmd_audit, "audit [--json] [--since 2h|2026-12-01|MS] [--limit N]: who changed what, newest first" },
 	{ "eval-images", cmd_eval_images, "eval-images --train DIR --test DIR [--reject DIR] [--json]: category head and search" },
 	{ "summarize", cmd_summarize, "summarize --session TOKEN [--json]: the summary card of a conversation" },
+	{ "purge", cmd_purge, "purge [--days N]: delete sessions idle longer than N days (default retention_days)" },
+	{ "forget", cmd_forget, "forget --session TOKEN | --customer ID|EMAIL: delete everything of one customer" },
+	{ "export-customer", cmd_export_customer, "export-customer --session TOKEN | --customer ID|EMAIL [--out FILE]: a customer's data as JSON" },
+	{ "backup", cmd_backup, "backup --out FILE: online copy of --db (consistent while kefud serves), checked" },
+	{ "check", cmd_check, "check [--json]: integrity, foreign keys and schema version of --db (read-only)" },
 	{ "eval-summary", cmd_eval_summary, "eval-summary --dialogs FILE.jsonl [--summaries-out FILE.jsonl] [--json]: ROUGE of kefu's summaries beside Lead and LexRank" },
 };
 

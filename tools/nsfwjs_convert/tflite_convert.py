@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """tools/nsfwjs_convert/tflite_convert.py — uint8 TFLite MobileNetV2 -> kefu CNN model file.
 
-Converts the ImageNet MobileNetV2 1.0 224 (uint8 TFLite, Apache-2.0; ../shared/models/
-mobilenet-v2-imagenet) into the same .kfm format as convert.py (see its docstring), as a
-float network: weights dequantised (w = (q - zero_point)·scale, int32 biases ·
+Converts the ImageNet MobileNetV2 1.0 224 (uint8 TFLite, Apache-2.0; shipped in
+third_party/mobilenet-v2-imagenet) into the same .kfm format as convert.py (see its
+docstring), as a float network: weights dequantised (w = (q - zero_point)·scale, int32 biases ·
 input_scale·weight_scale), the uint8 input mapping folded into the input scale/bias, and
 activations computed in float32 (so outputs are close to, not bit-equal with, the integer
 reference).  The 1001 ImageNet labels become the class names; the 7×7 average pool is the

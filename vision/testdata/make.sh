@@ -57,5 +57,5 @@ zint -b 13 -d 590123412345 --scale=2 -o code_ean13.png >/dev/null
 zint -b 34 -d 03600029145 --scale=2 -o code_upca.png >/dev/null
 zint -b 20 -d 'KF-2024-00042' --scale=2 -o code_c128.png >/dev/null
 # ImageNet sanity picture (TensorFlow test data, Apache-2.0, via ../shared/models)
-convert ../../../shared/models/mobilenet-v2-imagenet/grace_hopper.bmp -resize '224x224!' \
+convert ${GRACE_HOPPER:-../../../shared/models/mobilenet-v2-imagenet/grace_hopper.bmp} -resize '224x224!' \
 	-quality 90 grace_hopper_224.jpg
