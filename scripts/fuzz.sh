@@ -6,23 +6,29 @@
 # keeps growing across runs (the repository's corpus is never written); a crash input goes
 # to build-fuzz/fuzz-crashes/TARGET/.  Prints the executions, exec/s and the running total
 # of executions over all runs of that target (build-fuzz/fuzz-work/TARGET.total).
-# `scripts/fuzz.sh list` names the targets.  Extra libFuzzer flags: FUZZ_FLAGS="...".
+# `scripts/fuzz.sh list` names the targets; `scripts/fuzz.sh ci` builds every harness and
+# runs the meson suite `fuzz` (each harness 3 s on its corpus: scripts/test.sh does this).
+# Extra libFuzzer flags: FUZZ_FLAGS="...".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
 targets=(proto image audio conf import_csv import_json import_rasa model_kefu model_cnn model_head)
 declare -A dicts=([proto]=proto.dict [conf]=conf.dict [import_json]=json.dict
 		  [import_rasa]=rasa.dict)
+# LeakSanitizer suppressions of third-party leaks, the module's own file (see fuzz/meson.build)
+declare -A supps=([audio]=speech/lsan.supp [image]=vision/lsan.supp)
 
 usage() { echo "usage: $0 TARGET|all|list SECONDS  (targets: ${targets[*]})" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 if [ "$1" = list ]; then printf '%s\n' "${targets[@]}"; exit 0; fi
-[ $# -eq 2 ] && [[ $2 =~ ^[0-9]+$ ]] || usage
-if [ "$1" = all ]; then run=("${targets[@]}"); else
-	[[ " ${targets[*]} " == *" $1 "* ]] || usage
-	run=("$1")
+if [ "$1" = ci ]; then run=("${targets[@]}") secs=0; else
+	[ $# -eq 2 ] && [[ $2 =~ ^[0-9]+$ ]] || usage
+	if [ "$1" = all ]; then run=("${targets[@]}"); else
+		[[ " ${targets[*]} " == *" $1 "* ]] || usage
+		run=("$1")
+	fi
+	secs=$2
 fi
-secs=$2
 
 command -v clang >/dev/null || { echo "fuzz: clang is missing (apt-get install \$(grep -o '^[^ #]*' scripts/deps/fuzz.apt))" >&2; exit 1; }
 if [ ! -f "$build/build.ninja" ]; then
@@ -31,6 +37,9 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 nice -n 19 ninja -C "$build" -j2 "${run[@]/#/fuzz/fuzz_}" >/dev/null \
 	|| { ninja -C "$build" -j1 "${run[@]/#/fuzz/fuzz_}" 2>&1 | tail -30; exit 1; }
+if [ "$1" = ci ]; then
+	exec meson test -C "$build" --no-rebuild --suite fuzz --print-errorlogs
+fi
 
 status=0
 for t in "${run[@]}"; do
@@ -42,7 +51,8 @@ for t in "${run[@]}"; do
 	[ -n "${dicts[$t]:-}" ] && flags+=(-dict="$root/fuzz/dict/${dicts[$t]}")
 	rc=0
 	# shellcheck disable=SC2086
-	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
+	supp=${supps[$t]:+suppressions=$root/${supps[$t]}}
+	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" LSAN_OPTIONS="${LSAN_OPTIONS:-$supp}" \
 		nice -n 19 "$build/fuzz/fuzz_$t" "${flags[@]}" ${FUZZ_FLAGS:-} "$work" >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
