@@ -12,7 +12,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
-targets=(proto image audio conf import_csv import_json import_rasa model_kefu model_cnn model_head)
+read -ra targets <<<"proto image audio conf import_csv import_json import_rasa model_kefu model_cnn model_head"
 declare -A dicts=([proto]=proto.dict [conf]=conf.dict [import_json]=json.dict
 		  [import_rasa]=rasa.dict)
 # LeakSanitizer suppressions of third-party leaks, the module's own file (see fuzz/meson.build)
@@ -43,7 +43,9 @@ fi
 
 status=0
 for t in "${run[@]}"; do
-	work=$build/fuzz-work/$t crashes=$build/fuzz-crashes/$t log=$build/fuzz-work/$t.log
+	work=$build/fuzz-work/$t
+	crashes=$build/fuzz-crashes/$t
+	log=$build/fuzz-work/$t.log
 	mkdir -p "$work" "$crashes"
 	cp -n "$root/fuzz/corpus/$t/"* "$work/" 2>/dev/null || true
 	flags=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512
@@ -62,7 +64,7 @@ for t in "${run[@]}"; do
 	echo "fuzz $t: ${execs:-?} executions in ${secs} s, ${rate:-?} exec/s, corpus $(ls "$work" | wc -l) inputs, total over all runs $total"
 	if [ "$rc" != 0 ]; then
 		status=1
-		echo "fuzz $t: FAILED (exit $rc); log $log; input:" >&2
+		echo "fuzz $t: FAILED (exit $rc), see $log:" >&2
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written)' "$log" | head -8 >&2
 	fi
 done
