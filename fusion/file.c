@@ -143,6 +143,15 @@ struct fu_model *fu_model_load(const void *blob, size_t len, const struct nlu_gl
 			 "loaded (models/glove-100d.kfv)");
 		return NULL;
 	}
+	/* Every value allocated below is read from a tensor of at least 2 bytes a value:
+	   a configuration the file is too small to fill is refused before allocating
+	   (a 4 KB file could otherwise ask for gigabytes). */
+	uint64_t dt = 1ull << cfg[C_BITS], na = (uint64_t)cfg[C_ANS], de = (uint64_t)cfg[C_DE],
+		 nh = (uint64_t)cfg[C_H], dg = cfg[C_DENSE] ? FU_GLOVE_DIM : 0;
+	if (2 * (dt * (1 + na + nh) + de * (2 + na + nh) + na * (1 + nh + dg) + nh * dg) > len) {
+		snprintf(err, errlen, "fusion model file is too small for its configuration");
+		return NULL;
+	}
 	if (!(m = calloc(1, sizeof *m)))
 		goto nomem;
 	m->feat.cfg = (struct nlu_feat_cfg){ .bits = cfg[C_BITS], .char_min = cfg[C_CMIN],

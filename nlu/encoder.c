@@ -496,6 +496,10 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	if (!(labs = nlu_mf_get(&mf, "labels", NLU_U8, &t, err, errlen)))
 		goto bad;
 	size_t lab_len = t.dims[0], o = 0;
+	if (e->n_cls > lab_len) {     /* each label takes at least its NUL: no huge calloc */
+		snprintf(err, errlen, "model file labels are corrupt");
+		goto fail;
+	}
 	if (!(e->labels = calloc(e->n_cls, sizeof *e->labels)))
 		goto oom;
 	for (uint32_t c = 0; c < e->n_cls; c++) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh — install what is missing, build twice (optimised, and ASan+UBSan), and
 # run the whole test suite in both builds: unit tests, integration tests against a real
-# kefud, browser tests.  Prints "N passed, N failed" last; exits non-zero on any failure.
+# kefud, browser tests; then the fuzz harnesses briefly (scripts/fuzz.sh ci).  Prints
+# "N passed, N failed" last; exits non-zero on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh" || { echo "setup failed"; exit 1; }
@@ -43,6 +44,16 @@ PY
 run_build "release" "$root/build" --buildtype=release || status=1
 run_build "asan+ubsan" "$root/build-asan" --buildtype=debug \
 	-Db_sanitize=address,undefined -Db_lundef=false -Dbrowser_tests=false || status=1
+
+# The libFuzzer harnesses (docs/fuzzing.md): built with clang in build-fuzz/, each run 3 s on
+# its seed corpus (meson suite `fuzz`), so they keep building and their seeds keep passing.
+echo "== fuzz: build, then each harness 3 s on its corpus"
+if bash "$root/scripts/fuzz.sh" ci >/dev/null 2>&1; then
+	passed=$((passed + 1)); echo "== fuzz: ok"
+else
+	failed=$((failed + 1)); status=1
+	echo "== fuzz: FAILED (build-fuzz/meson-logs/testlog.txt)"
+fi
 
 echo "$passed passed, $failed failed"
 exit $status

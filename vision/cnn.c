@@ -136,8 +136,12 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 		switch (o->type) {
 		case OP_CONV:
 		case OP_DW:
+			/* padding is smaller than the kernel (as TF "SAME" gives): a file
+			   cannot ask for huge (or int-overflowing) activations by padding */
 			ok = ok && o->kh > 0 && o->kw > 0 && o->kh <= 16 && o->kw <= 16 &&
-			     o->stride > 0 && o->pt >= 0 && o->pl >= 0 && o->pb >= 0 && o->pr >= 0 &&
+			     o->stride > 0 && o->stride <= 16 && o->pt >= 0 && o->pl >= 0 &&
+			     o->pb >= 0 && o->pr >= 0 && o->pt < o->kh && o->pb < o->kh &&
+			     o->pl < o->kw && o->pr < o->kw &&
 			     s.h + o->pt + o->pb >= o->kh && s.w + o->pl + o->pr >= o->kw;
 			if (!ok)
 				break;

@@ -394,6 +394,12 @@ struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t e
 		snprintf(err, errlen, "image head: not a version %u VHEAD blob", HEAD_VERSION);
 		return NULL;
 	}
+	/* the floats alone (mean, sd, w, b) must fit in what is left: no allocation for a
+	   size the blob cannot fill (a 24-byte blob could ask for 1 GB) */
+	if (sizeof(float) * ((uint64_t)dim * (2 + nl) + nl) > len - r.off) {
+		snprintf(err, errlen, "image head: truncated or inconsistent blob");
+		return NULL;
+	}
 	if (!(h = head_alloc((int)dim, (int)nl))) {
 		snprintf(err, errlen, "image head: out of memory");
 		return NULL;
