@@ -60,10 +60,6 @@ void kd_ops_handoff_asked(struct kd_server *srv, struct kd_pss *pss);
  * consoles, a hand-off answered joins the queue, and a customer resuming a taken-over
  * session gets operator_joined appended to r's frames. */
 void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, struct kd_result *r);
-/* Parses a customer's {"type": "typing", "on": bool} or {"type": "leave_message",
- * "id", "text", "email"?} (proto.c).  -1 not such a type, 0 parsed, 1 error set (for
- * leave_message: r->text the text, r->data the e-mail address or NULL). */
-int kd_ops_parse(json_t *j, const char *type, int max_text, struct kd_req *r);
 /* A customer's message left for a person: logged (meta left_message, email) through
  * the writer, acknowledged after commit, pushed to the operators. */
 void kd_ops_leave_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req);

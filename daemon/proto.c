@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
 #include "utf8.h"
 
 #ifndef KEFU_VERSION
@@ -478,6 +477,67 @@ static int take_text(json_t *j, const char *name, int max_text, struct kd_req *r
 	return 0;
 }
 
+/* 1 when s looks like an e-mail address: 3..254 bytes, one '@' inside, no space or
+ * control character (the operator reads it; nothing is sent to it). */
+static int email_ok(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+
+	if (n < 3 || n > 254 || !at || at == s || at == s + n - 1 || memchr(at + 1, '@', n - (size_t)(at - s) - 1))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* {"type": "typing", "on": bool} and {"type": "leave_message", "id", "text", "email"?}, the
+ * customer frames of a take-over (ops.c acts on them): -1 not such a type, 0 parsed, 1
+ * error set (leave_message: r->text the text, r->data the e-mail address or NULL). */
+static int parse_ops_frame(json_t *j, const char *type, int max_text, struct kd_req *r)
+{
+	if (!strcmp(type, "typing")) {
+		json_t *on = json_object_get(j, "on");
+		r->type = KD_REQ_TYPING;
+		if (!json_is_boolean(on))
+			return fail(r, KD_E_MISSING_FIELD, "\"on\" (true or false) is required");
+		r->value = json_is_true(on);
+		return 0;
+	}
+	if (!strcmp(type, "leave_message")) {
+		json_t *text = json_object_get(j, "text"), *email = json_object_get(j, "email");
+		size_t n;
+
+		r->type = KD_REQ_LEAVE_MESSAGE;
+		if (!r->has_id)
+			return fail(r, KD_E_MISSING_FIELD,
+					  "\"id\" (string of 1 to 64 characters) is required");
+		if (!json_is_string(text))
+			return fail(r, KD_E_MISSING_FIELD, "\"text\" (string) is required");
+		n = json_string_length(text);
+		if (kd_utf8_count(json_string_value(text), n) > (size_t)max_text)
+			return fail(r, KD_E_TEXT_TOO_LONG,
+					  "\"text\" is longer than max_text characters");
+		if (kd_utf8_blank(json_string_value(text), n))
+			return fail(r, KD_E_EMPTY_TEXT, "\"text\" is empty");
+		if (email && !json_is_null(email) &&
+		    (!json_is_string(email) ||
+		     !email_ok(json_string_value(email), json_string_length(email))))
+			return fail(r, KD_E_INVALID_VALUE,
+					  "\"email\" must be an e-mail address (or absent)");
+		if (!(r->text = strdup(json_string_value(text))))
+			return fail(r, KD_E_INTERNAL, "out of memory");
+		r->text_len = n;
+		if (json_is_string(email)) {
+			if (!(r->data = (unsigned char *)strdup(json_string_value(email))))
+				return fail(r, KD_E_INTERNAL, "out of memory");
+			r->data_len = json_string_length(email);
+		}
+		return 0;
+	}
+	return -1;
+}
+
 /* If type names a feedback frame (feedback, rating, handoff: docs/protocol.md
  * "People"), parses object j into r and returns 0 (r->text, the comment or reason, is
  * malloc'd or NULL) or 1 with r->err/err_msg set (nothing left to free).  Returns -1,
@@ -594,7 +654,7 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 	if (!strcmp(t, "audio") || !strcmp(t, "image"))
 		return parse_upload(j, !strcmp(t, "audio") ? KD_REQ_AUDIO : KD_REQ_IMAGE,
 				    max_text, r);
-	int ops = kd_ops_parse(j, t, max_text, r);    /* ops hook: typing, leave_message */
+	int ops = parse_ops_frame(j, t, max_text, r);   /* typing, leave_message (ops.c) */
 	if (ops >= 0)
 		return ops;
 	int fb = parse_feedback(j, t, max_text, r);   /* feedback, rating, handoff */
