@@ -42,40 +42,18 @@ static struct sum_ctx *open_ctx(const struct kefu_conf *c, const char *prog)
 
 /* ---- kefu summarize ---------------------------------------------------------------- */
 
+/* The library's card (sum_card_json, the console's shape too) plus the session's own
+ * fields. */
 static json_t *card_json(const struct sum_card *c, const struct sum_session *s,
 			 const char *token)
 {
-	json_t *o = json_object(), *ents = json_array(), *ans = json_array();
-	static const char *const src[] = { "text", "picture", "voice" };
+	json_t *o = sum_card_json(c);
 
-	for (size_t i = 0; i < c->n_entities; i++) {
-		const struct sum_entity *e = &c->entities[i];
-		json_array_append_new(ents, json_pack("{s:s, s:s, s:s, s:i}", "kind",
-			sum_name_entity(e->kind), "text", e->text, "source", src[e->source % 3],
-			"turn", e->turn));
-	}
-	for (size_t i = 0; i < c->n_answers; i++) {
-		const struct sum_answer *a = &c->answers[i];
-		json_t *r = json_array();
-		for (int bit = 1; bit <= SUM_REACT_PERSON; bit <<= 1)
-			if (a->reaction & bit)
-				json_array_append_new(r, json_string(sum_name_reaction(bit)));
-		json_array_append_new(ans, json_pack("{s:o, s:f, s:b, s:o, s:i}", "title",
-			a->title ? json_string(a->title) : json_null(), "confidence", a->confidence,
-			"fallback", a->fallback, "reactions", r, "turn", a->turn));
-	}
+	if (!o)
+		return NULL;
 	json_object_set_new(o, "session", json_string(token));
 	json_object_set_new(o, "state", json_string(s->state));
 	json_object_set_new(o, "turns", json_integer((json_int_t)s->d.n_turns));
-	json_object_set_new(o, "lang", json_string(c->lang));
-	json_object_set_new(o, "problem", json_string(c->problem));
-	json_object_set_new(o, "summary", json_string(c->summary));
-	json_object_set_new(o, "entities", ents);
-	json_object_set_new(o, "answers", ans);
-	json_object_set_new(o, "asked_for_person", json_boolean(c->asked_person));
-	json_object_set_new(o, "mood", json_string(sum_name_mood(c->mood)));
-	json_object_set_new(o, "mood_score", json_real(c->mood_score));
-	json_object_set_new(o, "text", json_string(c->text));
 	return o;
 }
 
@@ -115,7 +93,7 @@ int cmd_summarize(int argc, char **argv)
 	}
 	if (json) {
 		json_t *o = card_json(&card, &s, token);
-		char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4));
+		char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4)) : NULL;
 		if (txt)
 			puts(txt);
 		free(txt);
