@@ -353,20 +353,10 @@ int store_session_release(struct store *st, int64_t sid, int resolve, int64_t no
 int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_out)
 {
 	sqlite3_stmt *s = prep(st, "SELECT coalesce(operator_id, 0) FROM sessions WHERE id = ?1");
-	int rc;
 
-	if (!s)
-		return -SQLITE_ERROR;
-	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*operator_id_out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading an assignee");
-	}
-	sqlite3_finalize(s);
-	return rc;
+	if (s)
+		sqlite3_bind_int64(s, 1, sid);
+	return store_one_int64(st, s, "reading an assignee", operator_id_out);
 }
 
 int store_assigned_foreach(struct store *st,

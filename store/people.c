@@ -145,20 +145,10 @@ static int open_handoff(struct store *st, int64_t sid, int64_t *id)
 {
 	sqlite3_stmt *s = prep(st, "SELECT id FROM handoffs WHERE session_id = ?1"
 				   " AND closed_ms IS NULL ORDER BY id LIMIT 1");
-	int rc;
 
-	if (!s)
-		return -SQLITE_ERROR;
-	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "finding a hand-off");
-	}
-	sqlite3_finalize(s);
-	return rc;
+	if (s)
+		sqlite3_bind_int64(s, 1, sid);
+	return store_one_int64(st, s, "finding a hand-off", id);
 }
 
 static int handoff_fn(void *arg, struct store *st)

@@ -186,6 +186,23 @@ int store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 	return out;
 }
 
+int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+{
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
 	       int (*row)(void *arg, sqlite3_stmt *s), void *arg)
 {

@@ -91,6 +91,11 @@ int store_exec(struct store *st, const char *sql);
 int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
 	       int (*row)(void *arg, sqlite3_stmt *s), void *arg);
 
+/* The one-value read: steps a per-call statement once and takes column 0 of its row
+ * into *out.  0, STORE_NOT_FOUND without a row, or store_fail(st, what) (< 0).
+ * Finalizes s either way (NULL s: -SQLITE_ERROR, the preparation already failed). */
+int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out);
+
 /* Steps a write statement to SQLITE_DONE; 0, STORE_DUPLICATE on a UNIQUE violation,
  * or < 0.  Resets the statement either way. */
 int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
