@@ -49,17 +49,8 @@
 #define HAS_DOWN "EXISTS (SELECT 1 FROM feedback f WHERE f.session_id = s.id AND f.value = -1)"
 #define IS_OPEN "(s.resolved_ms IS NULL AND s.state <> 'closed')"
 
-static sqlite3_stmt *prep(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL) != SQLITE_OK) {
-		store_fail(st, "preparing a conversation statement");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
+/* Per-call statements of this file, reported as one kind on failure. */
+#define prep(st, sql) store_prep(st, sql, "preparing a conversation statement")
 
 /* Steps s once and takes column 0 as JSON text into *out (fallback when NULL);
  * STORE_NOT_FOUND without a row.  Finalizes s. */

@@ -22,17 +22,8 @@
 #define OP_COLS "id, login, name, role, disabled, created_ms, updated_ms, last_login_ms"
 #define TOKEN_COLS "id, operator_id, role, name, created_ms, last_used_ms, revoked_ms"
 
-static sqlite3_stmt *prep(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL) != SQLITE_OK) {
-		store_fail(st, "preparing an operator statement");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
+/* Per-call statements of this file, reported as one kind on failure. */
+#define prep(st, sql) store_prep(st, sql, "preparing an operator statement")
 
 /* Steps a write to DONE and finalizes: 0, STORE_DUPLICATE (UNIQUE), STORE_INVALID (a
  * trigger's RAISE or a CHECK), or < 0.  *changes (may be NULL) gets the rows changed. */

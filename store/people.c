@@ -15,18 +15,8 @@
 
 #define STORE_MAX_COMMENT 2000   /* rating comment, hand-off reason (characters ~ bytes/4) */
 
-/* Prepares sql on st; NULL with st->err set on failure.  Caller finalizes. */
-static sqlite3_stmt *prep(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL) != SQLITE_OK) {
-		store_fail(st, "preparing a people statement");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
+/* Per-call statements of this file, reported as one kind on failure. */
+#define prep(st, sql) store_prep(st, sql, "preparing a people statement")
 
 /* Steps a write statement and finalizes it; 0 or < 0. */
 static int write_once(struct store *st, sqlite3_stmt *s, const char *what)

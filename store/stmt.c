@@ -186,6 +186,18 @@ int store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 	return out;
 }
 
+sqlite3_stmt *store_prep(struct store *st, const char *sql, const char *what)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v3(st->db, sql, -1, 0, &s, NULL) != SQLITE_OK) {
+		store_fail(st, what);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
 int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
 {
 	int rc;

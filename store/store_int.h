@@ -91,6 +91,10 @@ int store_exec(struct store *st, const char *sql);
 int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
 	       int (*row)(void *arg, sqlite3_stmt *s), void *arg);
 
+/* Prepares a per-call statement (the caller finalizes it); NULL with store_fail(st,
+ * what) on failure.  Runs on the connection's thread. */
+sqlite3_stmt *store_prep(struct store *st, const char *sql, const char *what);
+
 /* The one-value read: steps a per-call statement once and takes column 0 of its row
  * into *out.  0, STORE_NOT_FOUND without a row, or store_fail(st, what) (< 0).
  * Finalizes s either way (NULL s: -SQLITE_ERROR, the preparation already failed). */
