@@ -23,7 +23,10 @@
  *            confident (>= threshold): the category head combined with the text bot's
  *            posterior (p(a | words, picture) ∝ p_text(a) · p(label(a) | picture) /
  *            p(label(a)), the question kind from the words, the garment from the
- *            picture; "no label" is a label too), first, then the fusion model.  With
+ *            picture; "no label" is a label too), first — also when only the product
+ *            is unsure: the labelled answers together >= 1 − threshold and the words
+ *            sure which of the product's answers (>= threshold) — then the fusion model,
+ *            for an answer that shows a label or when the words had none.  With
  *            nothing answered, the head combination's answer or the catalogue's best
  *            match.
  *   text     the text bot.
@@ -145,9 +148,14 @@ struct pol_models {
 	unsigned flags;                 /* POL_ONLY_* (benches), 0 in kefud */
 };
 
-/* Flags of pol_models for benchmarks: one source alone. */
+/* Flags of pol_models for benchmarks and tests: a source left out, or one rule of the
+ * policy undone (bench/policy prints the policy before the rules beside it). */
 #define POL_NO_FUSION 1u             /* leave the fusion model out */
 #define POL_NO_HEAD   2u             /* leave the category-head combination out */
+#define POL_NO_PRODUCT_RULE 4u       /* the head combination decides only when its own
+					answer is confident (no product-question rule) */
+#define POL_FUSION_ANY 8u            /* the fusion model may replace the words' confident
+					answer with an answer that shows no label */
 
 /* ---- the reply ----------------------------------------------------------------------- */
 

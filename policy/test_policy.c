@@ -2,12 +2,14 @@
  * built in memory: a shop with two garments (dress, shoes) × two question kinds (return,
  * care) whose generic questions are the same for both garments, plus two banking answers
  * without pictures.  The garment can only come from the picture, the kind only from the
- * words.  Run with one argument naming the group: picture, speech, refusal, why.
+ * words.  Run with one argument naming the group: picture, speech, refusal, why,
+ * product, fusion (a tiny fusion model trained here).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fusion.h"
 #include "nlu.h"
 #include "nlu_int.h"
 #include "policy.h"
@@ -283,6 +285,103 @@ static int test_why(void)
 	return failures;
 }
 
+/* The product-question rule: a head unsure between the two garments (p 0.55) leaves the
+ * dress's return answer under the threshold (0.6 here) although the words are sure of
+ * the kind and every answer they lean to shows a product: the head's best guess
+ * answers.  Without the rule (POL_NO_PRODUCT_RULE) the reply was the words' fallback. */
+static int test_product(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+	struct pol_picture dress = { .category = "dress", .category_p = 0.55f };
+
+	if (setup(&f))
+		return 1;
+	f.m.threshold = 0.6;
+	r = ask_picture(&f, "can I return this?", &dress);
+	CHECK(r.head_vote.answer_id == RET_DRESS && r.head_vote.confidence < 0.6);
+	CHECK(r.answer_id == RET_DRESS && r.why == POL_WHY_HEAD && !r.fallback);
+	pol_reply_clear(&r);
+	f.m.flags = POL_NO_PRODUCT_RULE;
+	r = ask_picture(&f, "can I return this?", &dress);
+	CHECK(r.why != POL_WHY_HEAD);
+	pol_reply_clear(&r);
+	f.m.flags = 0;
+	/* words that do not ask about the product keep their answer beside the same photo */
+	r = ask_picture(&f, "I lost my card", &dress);
+	CHECK(r.answer_id == LOST && r.why == POL_WHY_WORDS);
+	pol_reply_clear(&r);
+	teardown(&f);
+	return failures;
+}
+
+/* The fusion rule: a fusion model that learnt "I lost my card" as the declined card
+ * (it reads the words less well than the text bot) is confident of it beside a shoe
+ * photo; it does not replace the words' confident answer, which shows no label.  It
+ * still answers with a product answer when the words had none.  Without the rule
+ * (POL_FUSION_ANY) the reply was the fusion model's. */
+static int test_fusion_rule(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+	/* fusion answers: 0 RET_DRESS, 1 RET_SHOES, 2 DECLINED; labels 0 dress, 1 shoes */
+	static const int64_t ids[] = { RET_DRESS, RET_SHOES, DECLINED };
+	static const int answer_label[] = { 0, 1, -1 };
+	static const char *const texts[] = { "can I return this", "how do I send this back",
+					     "can I return this", "how do I send this back",
+					     "I lost my card", "my card is missing" };
+	static const int text_answer[] = { 0, 0, 1, 1, 2, 2 };
+	float embeds[8 * 4];
+	int picture_label[8];
+	char err[256];
+
+	for (int i = 0; i < 8; i++) {
+		picture_label[i] = i % 2;
+		for (int d = 0; d < 4; d++)
+			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) + 0.05f * (float)((i * 7 + d) % 5);
+	}
+	struct fu_data data = { .n_answers = 3, .answer_ids = ids, .answer_label = answer_label,
+				.n_labels = 2, .n_texts = 6, .texts = texts,
+				.text_answer = text_answer, .n_pictures = 8, .dim = 4,
+				.embeds = embeds, .picture_label = picture_label };
+	struct fu_opts o;
+	fu_opts_default(&o);
+	o.bits = 10;
+	o.hidden = 4;
+	o.epochs = 60;
+	o.seed = 7;
+	struct fu_model *fm = fu_model_train(&data, &o, NULL, err, sizeof err);
+	if (!fm) {
+		fprintf(stderr, "fusion: %s\n", err);
+		return 1;
+	}
+	if (setup(&f))
+		return 1;
+	f.m.fusion = fm;
+	f.m.fs = fu_state_create(fm);
+	float shoe_embed[4] = { 0.05f, 1.0f, 0.1f, 0.0f };
+	struct pol_picture shoes = { .embed = shoe_embed, .embed_dim = 4 };
+
+	r = ask_picture(&f, "I lost my card", &shoes);
+	CHECK(r.fusion_vote.answer_id == DECLINED && r.fusion_vote.confidence >= 0.35);
+	CHECK(r.answer_id == LOST && r.why == POL_WHY_WORDS);
+	pol_reply_clear(&r);
+	f.m.flags = POL_FUSION_ANY;
+	r = ask_picture(&f, "I lost my card", &shoes);
+	CHECK(r.answer_id == DECLINED && r.why == POL_WHY_FUSION);
+	pol_reply_clear(&r);
+	f.m.flags = 0;
+	/* words without a confident answer: the fusion model's product answer */
+	r = ask_picture(&f, "zzzz qqqq", &shoes);
+	CHECK(r.text_vote.answer_id == 0);
+	CHECK(r.answer_id == RET_SHOES && r.why == POL_WHY_FUSION);
+	pol_reply_clear(&r);
+	fu_state_destroy(f.m.fs);
+	fu_model_destroy(fm);
+	teardown(&f);
+	return failures;
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -294,10 +393,14 @@ int main(int argc, char **argv)
 		rc = test_speech();
 	else if (!strcmp(t, "refusal"))
 		rc = test_refusal();
+	else if (!strcmp(t, "product"))
+		rc = test_product();
+	else if (!strcmp(t, "fusion"))
+		rc = test_fusion_rule();
 	else if (!strcmp(t, "why"))
 		rc = test_why();
 	else {
-		fprintf(stderr, "usage: test_policy picture|speech|refusal|why\n");
+		fprintf(stderr, "usage: test_policy picture|speech|refusal|why|product|fusion\n");
 		return 2;
 	}
 	if (rc)

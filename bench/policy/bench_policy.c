@@ -25,6 +25,10 @@
  * pictures, in the store) is also sent with the first validation photo of each garment:
  * the reply should stay the one the words alone get (a product photo must not pull a
  * banking question to a garment answer).
+ * Diagnostics (environment): POLICY_SHOW=N prints up to N generic-question misses whose
+ * photo the head named right, POLICY_SHOW_OFF the off-topic misses, POLICY_PER_QUESTION
+ * the policy's score per question (every generic one, the specific ones under 80 %),
+ * POLICY_VIEWS the query's views, POLICY_CACHE=FILE caches what vis_see saw (below).
  * One thread.
  */
 #include <dirent.h>
@@ -71,6 +75,7 @@ struct question {
 
 static struct question questions[MAXQ];
 static int n_questions;
+static long q_asked[MAXQ], q_right[MAXQ];   /* the policy per question (POLICY_PER_QUESTION) */
 
 static char **store_questions;   /* lowercased, for excluding store examples */
 static int n_store_q, cap_store_q;
@@ -261,15 +266,205 @@ static void read_offtopic(const char *path)
 	offtopic_answer = calloc((size_t)n_offtopic + 1, sizeof *offtopic_answer);
 }
 
-/* [system] kept / asked, for the off-topic cases */
-static long off_kept[3], off_n;
+/* ---- what a kefud worker sees in a photo, cached ------------------------------------- */
+
+/* The parts of vis_see's result the policy reads.  With POLICY_CACHE=FILE they are read
+ * from FILE when it holds the photo (same path, same embedding CNN and views) and
+ * appended to it otherwise, so experiments on the policy or the head do not run the CNN
+ * and OCR again (the machine's cores are shared).  The cache is a bench convenience:
+ * delete it when vision/ changes what vis_see returns. */
+#define PH_MAX 64
+struct photo {
+	int unsafe, n_ents, n_codes, dim;
+	char *ocr;
+	struct pol_entity ents[PH_MAX];
+	const char *codes[PH_MAX];
+	float *embed;
+	char *own[2 * PH_MAX];   /* entity and code strings */
+	int n_own;
+};
+
+static FILE *cache_fp;
+static struct cached {
+	char *key;
+	long off;
+} *cache_idx;
+static int n_cache;
+
+static void photo_free(struct photo *ph)
+{
+	free(ph->ocr);
+	free(ph->embed);
+	for (int i = 0; i < ph->n_own; i++)
+		free(ph->own[i]);
+	memset(ph, 0, sizeof *ph);
+}
+
+static int put_str(FILE *f, const char *s)
+{
+	uint32_t n = (uint32_t)strlen(s);
+	return fwrite(&n, 4, 1, f) == 1 && fwrite(s, 1, n, f) == n ? 0 : -1;
+}
+
+static char *get_str(FILE *f)
+{
+	uint32_t n;
+	char *s;
+
+	if (fread(&n, 4, 1, f) != 1 || n > (1u << 24) || !(s = malloc(n + 1)))
+		return NULL;
+	if (fread(s, 1, n, f) != n) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+/* One record: key, unsafe, ocr, entities (kind, text), codes, dim, embedding. */
+static int photo_read(FILE *f, struct photo *ph)
+{
+	int32_t v[2];
+
+	memset(ph, 0, sizeof *ph);
+	if (fread(v, 4, 2, f) != 2 || v[1] < 0 || v[1] > PH_MAX)
+		return -1;
+	ph->unsafe = v[0];
+	ph->n_ents = v[1];
+	if (!(ph->ocr = get_str(f)))
+		return -1;
+	for (int i = 0; i < ph->n_ents; i++) {
+		if (fread(&ph->ents[i].kind, 4, 1, f) != 1 ||
+		    !(ph->own[ph->n_own] = get_str(f)))
+			return -1;
+		ph->ents[i].text = ph->own[ph->n_own++];
+	}
+	if (fread(v, 4, 2, f) != 2 || v[0] < 0 || v[0] > PH_MAX || v[1] < 0 || v[1] > 65536)
+		return -1;
+	ph->n_codes = v[0];
+	ph->dim = v[1];
+	for (int i = 0; i < ph->n_codes; i++) {
+		if (!(ph->own[ph->n_own] = get_str(f)))
+			return -1;
+		ph->codes[i] = ph->own[ph->n_own++];
+	}
+	if (ph->dim && (!(ph->embed = malloc(sizeof(float) * (size_t)ph->dim)) ||
+			fread(ph->embed, sizeof(float), (size_t)ph->dim, f) != (size_t)ph->dim))
+		return -1;
+	return 0;
+}
+
+static void photo_write(FILE *f, const char *key, const struct photo *ph)
+{
+	int32_t v[2] = { ph->unsafe, ph->n_ents };
+
+	fseek(f, 0, SEEK_END);
+	put_str(f, key);
+	fwrite(v, 4, 2, f);
+	put_str(f, ph->ocr);
+	for (int i = 0; i < ph->n_ents; i++) {
+		fwrite(&ph->ents[i].kind, 4, 1, f);
+		put_str(f, ph->ents[i].text);
+	}
+	v[0] = ph->n_codes;
+	v[1] = ph->dim;
+	fwrite(v, 4, 2, f);
+	for (int i = 0; i < ph->n_codes; i++)
+		put_str(f, ph->codes[i]);
+	fwrite(ph->embed, sizeof(float), (size_t)ph->dim, f);
+	fflush(f);
+}
+
+/* Opens (or creates) the cache FILE for this CNN and view count, indexing its records. */
+static void cache_open(const char *path, const char *cnn, int views)
+{
+	char tag[640], *key;
+	struct photo ph;
+
+	if (!path)
+		return;
+	snprintf(tag, sizeof tag, "%s/%d views", cnn, views);
+	if (!(cache_fp = fopen(path, "r+b")) && !(cache_fp = fopen(path, "w+b")))
+		return;
+	while ((key = get_str(cache_fp))) {
+		long off = ftell(cache_fp);
+		if (photo_read(cache_fp, &ph)) {
+			free(key);
+			break;
+		}
+		photo_free(&ph);
+		if (strncmp(key, tag, strlen(tag))) {
+			free(key);
+			continue;
+		}
+		cache_idx = realloc(cache_idx, sizeof *cache_idx * (size_t)(n_cache + 1));
+		cache_idx[n_cache++] = (struct cached){ key, off };
+	}
+}
+
+/* What vis_see makes of photo file (as a kefud worker runs it), or the cache's copy. */
+static int photo_get(struct vis_worker *vw, const struct kefu_conf *conf, const char *file,
+		     int views, struct photo *ph)
+{
+	char key[9500], err[512];
+	uint8_t *buf = NULL;
+	size_t len;
+	struct vis_seen seen;
+	struct vis_decode_opts dopts = { .max_bytes = (size_t)conf->max_upload,
+		.max_pixels = (uint64_t)conf->max_image_pixels, .max_side = 1600 };
+
+	snprintf(key, sizeof key, "%s/%d views %s", conf->image_embed, views, file);
+	for (int i = 0; cache_fp && i < n_cache; i++)
+		if (!strcmp(cache_idx[i].key, key)) {
+			fseek(cache_fp, cache_idx[i].off, SEEK_SET);
+			if (photo_read(cache_fp, ph) == 0)
+				return 0;
+			photo_free(ph);
+		}
+	memset(ph, 0, sizeof *ph);
+	if (read_file(file, &buf, &len) || vis_see(vw, buf, len, &dopts, &seen, err, sizeof err)) {
+		fprintf(stderr, "%s: %s\n", file, err);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	ph->unsafe = seen.unsafe;
+	ph->ocr = strdup(seen.ocr.text ? seen.ocr.text : "");
+	for (int i = 0; i < seen.n_entities && ph->n_ents < PH_MAX; i++) {
+		ph->own[ph->n_own] = strdup(seen.entities[i].text);
+		ph->ents[ph->n_ents++] = (struct pol_entity){
+			seen.entities[i].kind == VIS_ENT_ERROR_CODE ? POL_ENT_ERROR_CODE
+			: seen.entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER : POL_ENT_OTHER,
+			ph->own[ph->n_own++] };
+	}
+	for (int i = 0; i < seen.codes.n && ph->n_codes < PH_MAX; i++)
+		if (seen.codes.v[i].utf8) {
+			ph->own[ph->n_own] = strdup(seen.codes.v[i].data);
+			ph->codes[ph->n_codes++] = ph->own[ph->n_own++];
+		}
+	ph->dim = seen.embed ? seen.embed_dim : 0;
+	ph->embed = seen.embed;
+	seen.embed = NULL;
+	vis_seen_free(&seen);
+	if (cache_fp)
+		photo_write(cache_fp, key, ph);
+	return 0;
+}
+
+/* [policy, previous policy, policy without head, fusion alone] kept / asked, for the
+ * off-topic cases */
+static long off_kept[4], off_n;
+
+/* the policy as it was before its product-question and fusion rules (policy.h) */
+#define POL_PREVIOUS (POL_NO_PRODUCT_RULE | POL_FUSION_ANY)
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
+	"policy before the product and fusion rules (2026-12-05)",
 	"policy without the category head (kefud before)",
 	"policy without the fusion model",
 	"text bot alone (words + read text)",
@@ -387,9 +582,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int show = getenv("POLICY_SHOW") ? atoi(getenv("POLICY_SHOW")) : 0;
+	int show_off = getenv("POLICY_SHOW_OFF") != NULL;
 	int views = getenv("POLICY_VIEWS") ? atoi(getenv("POLICY_VIEWS")) : VIS_CATALOG_VIEWS;
 	vis_worker_set_embed_views(vw, views);
 	printf("query embedding: %d view(s)\n", views);
+	cache_open(getenv("POLICY_CACHE"), conf.image_embed, views);
 	printf("store: %zu answers, text model %s, fusion model %s, catalogue %d pictures "
 	       "(category head %s), %d labels\n", nlu_bot_n_answers(bot),
 	       nlu_bot_describe(bot), fm ? "loaded" : "none", vis_catalog_size(cat),
@@ -425,49 +622,29 @@ int main(int argc, char **argv)
 		int nf = scandir(dir, &files, not_hidden, alphasort);
 		for (int fi = 0; fi < nf; fi++) {
 			char file[8800];
-			uint8_t *buf = NULL;
-			size_t len = 0;
-			struct vis_seen seen;
-			struct vis_decode_opts dopts = { .max_bytes = (size_t)conf.max_upload,
-				.max_pixels = (uint64_t)conf.max_image_pixels, .max_side = 1600 };
+			struct photo ph;
 			snprintf(file, sizeof file, "%s/%s", dir, files[fi]->d_name);
-			if (read_file(file, &buf, &len) ||
-			    vis_see(vw, buf, len, &dopts, &seen, err, sizeof err)) {
-				fprintf(stderr, "%s: %s\n", file, err);
-				free(buf);
+			if (photo_get(vw, &conf, file, views, &ph)) {
 				free(files[fi]);
 				continue;
 			}
-			free(buf);
 			n_photos++;
 			const char *label = NULL;
 			float p = 0;
 			struct vis_match vm[3];
 			struct pol_match pm[3];
 			int nm = 0;
-			if (seen.embed) {
-				if (vis_catalog_category(cat, seen.embed, seen.embed_dim, &label,
-							 &p) != 0)
+			if (ph.embed) {
+				if (vis_catalog_category(cat, ph.embed, ph.dim, &label, &p) != 0)
 					label = NULL;
-				nm = vis_catalog_match(cat, seen.embed, seen.embed_dim, vm, 3, NULL);
+				nm = vis_catalog_match(cat, ph.embed, ph.dim, vm, 3, NULL);
 				nm = nm < 0 ? 0 : nm;
 			}
 			for (int i = 0; i < nm; i++)
 				pm[i] = (struct pol_match){ vm[i].answer_id, vm[i].score };
-			struct pol_entity ents[64];
-			const char *codes[64];
-			int ne = 0, nc = 0;
-			for (int i = 0; i < seen.n_entities && ne < 64; i++)
-				ents[ne++] = (struct pol_entity){
-					seen.entities[i].kind == VIS_ENT_ERROR_CODE ? POL_ENT_ERROR_CODE
-					: seen.entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER
-					: POL_ENT_OTHER, seen.entities[i].text };
-			for (int i = 0; i < seen.codes.n && nc < 64; i++)
-				if (seen.codes.v[i].utf8)
-					codes[nc++] = seen.codes.v[i].data;
-			struct pol_picture pic = { .unsafe = seen.unsafe, .ocr_text = seen.ocr.text,
-				.entities = ents, .n_entities = ne, .codes = codes, .n_codes = nc,
-				.embed = seen.embed, .embed_dim = seen.embed_dim,
+			struct pol_picture pic = { .unsafe = ph.unsafe, .ocr_text = ph.ocr,
+				.entities = ph.ents, .n_entities = ph.n_ents, .codes = ph.codes,
+				.n_codes = ph.n_codes, .embed = ph.embed, .embed_dim = ph.dim,
 				.category = label, .category_p = p, .matches = pm, .n_matches = nm };
 			for (int qi = 0; qi < n_questions; qi++) {
 				const struct question *q = &questions[qi];
@@ -483,13 +660,15 @@ int main(int argc, char **argv)
 				ms_policy += (double)(cm_now_us() - t0) / 1e3;
 				n_policy++;
 				score(SYS_POLICY, specific, r.answer_id, q, garment);
+				q_asked[qi]++;
+				q_right[qi] += right(r.answer_id, q, garment);
 				if (show > 0 && !specific && !right(r.answer_id, q, garment) &&
 				    label && !strcmp(label, garment) && fi % 4 == 0) {
 					show--;
 					printf("miss: %s | \"%s\" | read \"%.40s\" | head %s %.2f | %s "
 					       "%lld %.2f | text %lld %.2f | head %lld %.2f | fusion "
 					       "%lld %.2f\n", files[fi]->d_name, q->text,
-					       seen.ocr.text ? seen.ocr.text : "", label ? label : "-",
+					       ph.ocr, label ? label : "-",
 					       p, pol_why_name(r.why), (long long)r.answer_id,
 					       r.confidence, (long long)r.text_vote.answer_id,
 					       r.text_vote.confidence, (long long)r.head_vote.answer_id,
@@ -505,6 +684,11 @@ int main(int argc, char **argv)
 				tally[SYS_CATALOGUE][specific].n++;
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
+				pol_reply_clear(&r);
+				m.flags = POL_PREVIOUS;
+				pol_answer(&m, &in, &r);
+				score(SYS_PREVIOUS, specific, r.answer_id, q, garment);
+				why_count[SYS_PREVIOUS][r.why]++;
 				pol_reply_clear(&r);
 				m.flags = POL_NO_HEAD;
 				pol_answer(&m, &in, &r);
@@ -523,17 +707,22 @@ int main(int argc, char **argv)
 							.picture = &pic };
 				struct pol_reply r;
 				off_n++;
-				for (int k = 0; k < 2; k++) {
-					m.flags = k ? POL_NO_HEAD : 0;
+				for (int k = 0; k < 3; k++) {
+					m.flags = k == 0 ? 0 : k == 1 ? POL_PREVIOUS : POL_NO_HEAD;
 					pol_answer(&m, &in, &r);
 					off_kept[k] += r.answer_id == offtopic_answer[i];
+					if (show_off && !k && r.answer_id != offtopic_answer[i])
+						printf("off-topic miss: %s | head %s %.2f | %lld -> %lld "
+						       "(%s)\n", offtopic[i], label ? label : "-", p,
+						       (long long)offtopic_answer[i],
+						       (long long)r.answer_id, pol_why_name(r.why));
 					if (!k)
-						off_kept[2] += r.fusion_vote.answer_id ==
+						off_kept[3] += r.fusion_vote.answer_id ==
 							       offtopic_answer[i];
 					pol_reply_clear(&r);
 				}
 			}
-			vis_seen_free(&seen);
+			photo_free(&ph);
 			free(files[fi]);
 		}
 		free(files);
@@ -557,14 +746,20 @@ int main(int argc, char **argv)
 		print_row(SYS_NAME[s], &tally[s][0], &tally[s][1], s < SYS_HEAD);
 	if (off_n)
 		printf("off-topic: %d BANKING77 questions (answers without pictures) x %d photos: "
-		       "the words' own answer kept %.1f %% policy, %.1f %% policy without the "
-		       "head, %.1f %% fusion alone\n", n_offtopic, (int)(off_n / n_offtopic),
+		       "the words' own answer kept %.1f %% policy, %.1f %% policy before the "
+		       "rules, %.1f %% policy without the head, %.1f %% fusion alone\n",
+		       n_offtopic, (int)(off_n / n_offtopic),
 		       100.0 * (double)off_kept[0] / (double)off_n,
 		       100.0 * (double)off_kept[1] / (double)off_n,
-		       100.0 * (double)off_kept[2] / (double)off_n);
+		       100.0 * (double)off_kept[2] / (double)off_n,
+		       100.0 * (double)off_kept[3] / (double)off_n);
+	for (int qi = 0; getenv("POLICY_PER_QUESTION") && qi < n_questions; qi++)
+		if (!questions[qi].garment[0] || q_right[qi] < q_asked[qi] * 8 / 10)
+			printf("question \"%s\": policy right %.1f %% of %ld\n", questions[qi].text,
+			       PCT(q_right[qi], q_asked[qi]), q_asked[qi]);
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
-		printf("why, %s:", s == SYS_POLICY ? "policy" : s == SYS_NO_HEAD ? "without head"
-										     : "without fusion");
+		printf("why, %s:", s == SYS_POLICY ? "policy" : s == SYS_PREVIOUS ? "before the rules"
+				   : s == SYS_NO_HEAD ? "without head" : "without fusion");
 		for (int w = 0; w < POL_WHY_COUNT; w++)
 			if (why_count[s][w])
 				printf(" %s %ld", pol_why_name(w), why_count[s][w]);
