@@ -385,7 +385,8 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	 * model decides where the head has nothing to say.  An unlabelled answer stays the
 	 * text's. */
 	if (out->head_vote.answer_id && pol_labels_of(m->labels, out->head_vote.answer_id)[0] &&
-	    (out->head_vote.confidence >= m->threshold || product_question(m, labelled, in_label)) &&
+	    (out->head_vote.confidence >= m->threshold ||
+	     product_question(m, labelled, in_label)) &&
 	    take_answer(m, out, out->head_vote.answer_id, out->head_vote.confidence,
 			POL_WHY_HEAD) == 0)
 		return 0;

@@ -338,7 +338,8 @@ static int test_fusion_rule(void)
 	for (int i = 0; i < 8; i++) {
 		picture_label[i] = i % 2;
 		for (int d = 0; d < 4; d++)
-			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) + 0.05f * (float)((i * 7 + d) % 5);
+			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) +
+					    0.05f * (float)((i * 7 + d) % 5);
 	}
 	struct fu_data data = { .n_answers = 3, .answer_ids = ids, .answer_label = answer_label,
 				.n_labels = 2, .n_texts = 6, .texts = texts,

@@ -460,7 +460,8 @@ static long off_kept[4], off_n;
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD,
+       SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
@@ -758,7 +759,8 @@ int main(int argc, char **argv)
 			printf("question \"%s\": policy right %.1f %% of %ld\n", questions[qi].text,
 			       PCT(q_right[qi], q_asked[qi]), q_asked[qi]);
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
-		printf("why, %s:", s == SYS_POLICY ? "policy" : s == SYS_PREVIOUS ? "before the rules"
+		printf("why, %s:", s == SYS_POLICY ? "policy"
+				   : s == SYS_PREVIOUS ? "before the rules"
 				   : s == SYS_NO_HEAD ? "without head" : "without fusion");
 		for (int w = 0; w < POL_WHY_COUNT; w++)
 			if (why_count[s][w])
