@@ -25,9 +25,11 @@
 
 #include "clock.h"
 #include "hash.h"
+#include "job.h"
 #include "log.h"
 #include "picture_models.h"
 #include "policy.h"
+#include "store.h"
 #include "voice_models.h"
 #include "worker.h"
 
@@ -121,7 +123,7 @@ static void add_speech(struct kd_voice *v, const char *id, const char *text,
  * asked) and returns 1.  0 when it is a new upload; -1 after posting an error. */
 static int resend_logged(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	struct store_message logged = { 0 };
 	struct store_attachment att;
 	struct kd_result *r;
@@ -161,14 +163,14 @@ static int resend_logged(struct kd_worker *w, struct kd_job *job)
 static int upload_prelude(struct kd_worker *w, struct kd_job *job)
 {
 	if (job->session_id <= 0) {
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "this connection has no session");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "this connection has no session");
 		return 1;
 	}
 	if (resend_logged(w, job))
 		return 1;
 	kd_worker_refresh_bot(w);
 	if (!w->ns) {
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "no bot loaded");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "no bot loaded");
 		return 1;
 	}
 	return 0;
@@ -240,8 +242,8 @@ static int set_reply(struct store_turn *turn, struct kd_result *r, const char *i
 static struct pol_models worker_models(const struct kd_worker *w)
 {
 	struct pol_models m = { .bot = w->bot, .ns = w->ns,
-				.threshold = w->pool->conf->threshold,
-				.asr_threshold = w->pool->conf->asr_threshold };
+				.threshold = w->env->conf->threshold,
+				.asr_threshold = w->env->conf->asr_threshold };
 	return m;
 }
 
@@ -249,7 +251,7 @@ static struct pol_models worker_models(const struct kd_worker *w)
 
 int kd_do_message(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	struct pol_models m;
 	struct pol_input in = { .words = job->text, .words_len = job->text_len };
 	struct pol_reply rep = { 0 };
@@ -329,7 +331,7 @@ static json_t *transcript_json(const char *id, const struct asr_result *res)
 
 int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	const struct kefu_conf *c = p->conf;
 	struct asr_limits lim = { .max_bytes = (size_t)c->max_upload,
 				  .max_seconds = c->max_audio_seconds };
@@ -499,7 +501,7 @@ static struct pol_picture policy_picture(const struct vis_seen *s, struct pol_en
 
 int kd_do_image(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	const struct kefu_conf *c = p->conf;
 	struct vis_decode_opts opts = { .max_bytes = (size_t)c->max_upload,
 					.max_pixels = (uint64_t)c->max_image_pixels,

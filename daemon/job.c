@@ -22,7 +22,7 @@
 
 /* What the writer's done callback needs to finish a turn. */
 struct turn_ctx {
-	struct kd_pool *pool;
+	const struct kd_env *env;
 	struct kd_result *res;   /* reply ready to post */
 	struct kd_job *job;      /* kept for a retry (its text moved into the turn) */
 };
@@ -70,7 +70,7 @@ struct kd_result *kd_result_new(const struct kd_job *job, int kind)
 	return r;
 }
 
-void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
+void kd_post_error(const struct kd_env *p, const struct kd_job *job, enum kd_err code,
 		       const char *msg)
 {
 	struct kd_result *r = kd_result_new(job, KD_RES_ERROR);
@@ -83,7 +83,7 @@ void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code
 	p->post(p->post_arg, r);
 }
 
-void kd_post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
+void kd_post_or_fail(const struct kd_env *p, const struct kd_job *job, struct kd_result *r)
 {
 	if (r && r->frame) {
 		p->post(p->post_arg, r);
@@ -113,7 +113,7 @@ struct kd_job *kd_job_feedback_new(struct kd_req *r, uint64_t sid, uint64_t t_re
 /* Keeps the old bot if the new state cannot be allocated (and tries again next time). */
 void kd_worker_refresh_bot(struct kd_worker *w)
 {
-	struct kd_bots *bots = w->pool->bots;
+	struct kd_bots *bots = w->env->bots;
 	struct nlu_bot *bot;
 	struct nlu_state *ns;
 	unsigned gen;
@@ -140,7 +140,7 @@ void kd_worker_refresh_bot(struct kd_worker *w)
 static void turn_done(void *arg, int rc)
 {
 	struct turn_ctx *t = arg;
-	struct kd_pool *p = t->pool;
+	const struct kd_env *p = t->env;
 	struct kd_result *r = t->res;
 
 	if (rc == STORE_DUPLICATE) {
@@ -166,7 +166,7 @@ static void turn_done(void *arg, int rc)
 	free(t);
 }
 
-int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *turn,
+int kd_submit_turn(const struct kd_env *p, struct kd_job *job, struct store_turn *turn,
 		   struct kd_result *res)
 {
 	struct turn_ctx *t = calloc(1, sizeof *t);
@@ -177,7 +177,7 @@ int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *tur
 		kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
 		return 0;
 	}
-	t->pool = p;
+	t->env = p;
 	t->res = res;
 	t->job = job;
 	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);

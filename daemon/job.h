@@ -79,6 +79,10 @@ struct kd_result {
 	struct kd_job *job;              /* KD_RES_RETRY: the job to run again */
 };
 
+/* Where results go (the service thread's done list); called on a worker or the store
+ * writer thread. */
+typedef void (*kd_post_fn)(void *arg, struct kd_result *r);
+
 struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us);
 /* A job for a parsed feedback/rating/handoff request; moves r->text into it.  NULL on
  * allocation failure (r untouched).  Service thread. */
