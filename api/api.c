@@ -98,7 +98,10 @@ static int identify(struct api_call *c)
 		return auth_token_check(c->ctx->auth, c->ctx->st, r->authorization + 7, &c->who);
 	}
 	if (r->cookie && cookie_value(r->cookie, API_COOKIE, c->session_id, sizeof c->session_id)) {
-		int rc = auth_session_check(c->ctx->auth, c->ctx->st, c->session_id, &c->who);
+		int rc = r->peek ? auth_session_peek(c->ctx->auth, c->ctx->st, c->session_id,
+						     &c->who)
+				 : auth_session_check(c->ctx->auth, c->ctx->st, c->session_id,
+						      &c->who);
 		if (rc)
 			c->session_id[0] = '\0';
 		return rc;

@@ -11,6 +11,11 @@
  * blocklist, the catalogue's category and matches -> {"type":"seen"} -> pol_answer(words
  * + picture), with the catalogue and fusion model acquired for this picture.
  *
+ * While a person holds the session (job->held, ops.c) an upload is still heard or seen,
+ * but the policy is not asked: the turn is the customer's row (with the attachment)
+ * alone, the customer gets the transcript/seen frame and an ack, and the result
+ * carries the row's text for the operators' consoles (held_text).
+ *
  * Every frame of one turn goes out in one result, after the turn committed: the
  * transcript/seen frame, then the reply (then the speech frames).  The reply meta carries
  * the policy's "why".  An upload's customer row carries the transcript (or the words +
@@ -237,6 +242,21 @@ static int set_reply(struct store_turn *turn, struct kd_result *r, const char *i
 	return oom || !turn->reply_text || !turn->reply_meta ? -1 : 0;
 }
 
+/* An upload logged for the person who holds the session: no reply in the turn, an ack
+ * after the transcript/seen frame, the row's text for the consoles.  0, or -1 on no
+ * memory. */
+static int held_result(struct kd_result *r, const char *id, const char *text)
+{
+	json_t *j = json_pack("{s:s, s:s}", "type", "ack", "id", id);
+	int oom = 0;
+
+	chain(&r->frame, j ? kd_frame_from_json(j) : NULL, &oom);
+	json_decref(j);
+	r->kind = KD_RES_FRAME;
+	r->held_text = strdup(text ? text : "");
+	return oom || !r->held_text ? -1 : 0;
+}
+
 /* The policy's models for worker w: its bot and the conf thresholds (the picture side
  * is filled by kd_pic_acquire). */
 static struct pol_models worker_models(const struct kd_worker *w)
@@ -388,6 +408,15 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	if (!turn || oom)
 		goto oom;
 
+	if (job->held) {
+		if (held_result(r, job->id, res.text))
+			goto oom;
+		free(heard);
+		json_decref(tj);
+		json_decref(cmeta);
+		asr_result_free(&res);
+		return kd_submit_turn(p, job, turn, r);
+	}
 	for (size_t i = 0; i < res.n_words; i++)
 		heard[i] = (struct pol_heard){ res.words[i].word, res.words[i].conf };
 	struct pol_speech sp = { res.text, res.conf, heard, (int)res.n_words };
@@ -572,6 +601,19 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	r->media_seconds = now_s() - t0;
 	chain(&r->frame, kd_frame_from_json(sj), &oom);
 
+	if (job->held) {                 /* a person answers: log it for them */
+		turn = upload_turn(job, "image", strdup(job->text ? job->text : ""), NULL, sj,
+				   seen.unsafe, sha);
+		cmeta = json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:b}", "upload", "image",
+				  "mime", job->mime, "bytes",
+				  (json_int_t)(turn ? turn->attachment->len : 0), "format",
+				  vis_format_name(seen.format), "w", seen.w, "h", seen.h, "unsafe",
+				  seen.unsafe, "held", 1);
+		if (!turn || !cmeta || !(turn->customer_meta = dumps(cmeta)) ||
+		    held_result(r, job->id, turn->customer_text))
+			goto oom;
+		goto submit;
+	}
 	struct pol_picture pic = policy_picture(&seen, ents, codes, category, category_p, match,
 						pmatch, n_match);
 	struct pol_input in = { .words = job->text, .words_len = job->text ? job->text_len : 0,
@@ -595,6 +637,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	turn->customer_meta = dumps(cmeta);
 	if (!turn->customer_meta)
 		goto oom;
+submit:
 	kd_pic_release(p->pics, &use);
 	pol_reply_clear(&rep);
 	free(ents);

@@ -38,6 +38,8 @@
 enum kd_api_job_kind {
 	KD_API_REQUEST = 0,               /* an HTTP request on /api/: answer conn_id */
 	KD_API_OPS_AUTH,                  /* GET /api/v1/me for /ops connection conn_id */
+	KD_API_OPS_PEEK,                  /* the same re-checked: the session's last use
+					     is not moved (api_request.peek) */
 	KD_API_INTERNAL,                  /* a call made for an operator (the hand-off
 					     queue's take): conn_id is the session row */
 	KD_API_SUMMARY,                   /* GET .../summary at a hand-off: conn_id is the
@@ -420,7 +422,8 @@ static int internal(struct kd_api *a, int kind, uint64_t id, const char *method,
 	snprintf(j->client_ip, sizeof j->client_ip, "%s", ip ? ip : "");
 	j->req = (struct api_request){ .method = j->method, .path = j->path, .host = j->host,
 				       .cookie = j->cookie, .client_ip = j->client_ip,
-				       .csrf_token = j->csrf[0] ? j->csrf : NULL };
+				       .csrf_token = j->csrf[0] ? j->csrf : NULL,
+				       .peek = kind == KD_API_OPS_PEEK };
 	if (cm_queue_try_push(a->jobs, j)) {
 		job_free(j);
 		return -1;
@@ -429,10 +432,10 @@ static int internal(struct kd_api *a, int kind, uint64_t id, const char *method,
 }
 
 int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
-		    const char *ip)
+		    const char *ip, int peek)
 {
-	return internal(a, KD_API_OPS_AUTH, conn_id, "GET", API_PREFIX "me", cookie, NULL, host,
-			ip);
+	return internal(a, peek ? KD_API_OPS_PEEK : KD_API_OPS_AUTH, conn_id, "GET",
+			API_PREFIX "me", cookie, NULL, host, ip);
 }
 
 int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,
@@ -667,7 +670,8 @@ static void drain_done(struct kd_api *a)
 				k->take_done(k->arg, (int64_t)list->conn_id, list->res.status);
 			else if (list->kind == KD_API_SUMMARY && k->summary_done)
 				k->summary_done(k->arg, (int64_t)list->conn_id, &list->res);
-			else if (list->kind == KD_API_OPS_AUTH && k->authed)
+			else if ((list->kind == KD_API_OPS_AUTH ||
+				  list->kind == KD_API_OPS_PEEK) && k->authed)
 				k->authed(k->arg, list->conn_id, &list->res);
 			job_free(list);
 			continue;

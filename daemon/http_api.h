@@ -54,9 +54,10 @@ void kd_api_destroy(struct kd_api *a);
 void kd_api_setup(struct kd_api *a, struct lws_http_mount *m, struct lws_protocols *proto);
 
 /* Queues GET /api/v1/me with this cookie for /ops connection conn_id; the answer goes
- * to the sink's authed.  0, or -1 (queue full, out of memory).  Service thread. */
+ * to the sink's authed.  peek: a re-check that does not move the session's last use
+ * (api_request.peek).  0, or -1 (queue full, out of memory).  Service thread. */
 int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
-		    const char *ip);
+		    const char *ip, int peek);
 /* Queues a request made for an operator (their cookie and CSRF token) — the hand-off
  * queue's take of session sid; its status goes to the sink's take_done.  0 or -1. */
 int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,

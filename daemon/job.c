@@ -55,6 +55,7 @@ void kd_result_free(struct kd_result *r)
 		return;
 	kd_frame_free_list(r->frame);
 	kd_job_free(r->job);
+	free(r->held_text);
 	free(r);
 }
 
@@ -66,6 +67,7 @@ struct kd_result *kd_result_new(const struct kd_job *job, int kind)
 		r->kind = kind;
 		r->sid = job->sid;
 		r->t_recv_us = job->t_recv_us;
+		memcpy(r->id, job->id, sizeof r->id);
 	}
 	return r;
 }
@@ -143,7 +145,12 @@ static void turn_done(void *arg, int rc)
 	const struct kd_env *p = t->env;
 	struct kd_result *r = t->res;
 
-	if (rc == STORE_DUPLICATE) {
+	if (rc == STORE_DUPLICATE && t->job->held) {
+		/* an upload for a person sent again: logged already, acknowledged again,
+		 * not pushed to the operators twice */
+		free(r->held_text);
+		r->held_text = NULL;
+	} else if (rc == STORE_DUPLICATE) {
 		/* Another connection of this session logged the same client id first: send
 		 * what was logged, not what we computed. */
 		kd_frame_free_list(r->frame);

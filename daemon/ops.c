@@ -25,6 +25,10 @@
 
 #define OPS_OUT_MAX 4096            /* frames waiting for an operator that does not read */
 #define OPS_RX_MAX 4096             /* an operator's frame */
+#define OPS_RECHECK_US (10 * 1000000ull)   /* the session is re-checked this often... */
+#define OPS_RECHECK_FRAME_US 1000000ull    /* ...and on a frame, at most once a second */
+#define OPS_TYPING_US (6 * 1000000ull)     /* "operator is typing" lapses after this
+					      without a new typing frame */
 
 struct ops_held {                   /* one taken-over session */
 	int64_t session_id, operator_id;
@@ -45,7 +49,12 @@ struct ops_pss {                    /* one /ops connection (lws per-session data
 	struct ops_pss *prev, *next;
 	struct lws *wsi;
 	uint64_t id;
-	int authed;                     /* GET /me answered 200 */
+	int authed;                     /* GET /me answered 200 (and still does) */
+	int checking;                   /* a re-check is with the API workers */
+	int lapsed;                     /* the session ended: error sent, closing */
+	uint64_t checked_us;            /* last re-check asked */
+	int64_t typing_sid;             /* the customer told "operator is typing", or 0 */
+	uint64_t typing_until_us;       /* ...until then, unless a new typing frame comes */
 	int64_t operator_id;
 	char name[128];
 	char cookie[1024], host[256], csrf[80], ip[64];   /* to act for this operator */
@@ -515,6 +524,18 @@ void kd_ops_on_result(struct kd_ops *o, struct kd_pss *pss, struct kd_result *r)
 
 	if (!o || pss->session_id <= 0)
 		return;
+	/* an upload logged for the person who holds the session (answer.c): pushed to the
+	 * consoles like a typed message (ops_event "customer_message") */
+	if (r->held_text) {
+		j = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:I, s:s}}", "type", "message",
+			      "conversation_id", (json_int_t)pss->session_id, "message", "kind",
+			      "customer", "client_id", r->id, "text", r->held_text, "created_ms",
+			      (json_int_t)cm_wall_ms(), "upload",
+			      r->media == 1 ? "audio" : "image");
+		ops_broadcast(o, j);
+		json_decref(j);
+		return;
+	}
 	/* the hand-off answer went out: its row is committed, so the request joins the
 	 * queue now (assigning earlier would race the worker that opens it) */
 	if (r->kind == KD_RES_FRAME && r->frame && r->frame->len > sizeof handoff &&
@@ -645,6 +666,59 @@ static struct ops_pss *conn_find(struct kd_ops *o, uint64_t id)
 	return p;
 }
 
+/* The operator told the customer of session sid they type (on) or stopped. */
+static void typing_to_customer(struct kd_ops *o, struct ops_pss *p, int64_t sid, int on)
+{
+	json_t *out = json_pack("{s:s, s:s, s:s, s:b}", "type", "typing", "from", "operator",
+				"name", p->name, "on", on);
+
+	if (held_find(o, sid))
+		customer_send(o, sid, out);
+	json_decref(out);
+	p->typing_sid = on ? sid : 0;
+	p->typing_until_us = on ? cm_now_us() + OPS_TYPING_US : 0;
+}
+
+/* Arms the connection's timer for its next deadline: the re-check, or the end of
+ * "operator is typing" when sooner. */
+static void arm_timer(struct ops_pss *p)
+{
+	uint64_t now = cm_now_us(), at = p->checked_us + OPS_RECHECK_US;
+
+	if (p->typing_sid && p->typing_until_us < at)
+		at = p->typing_until_us;
+	lws_set_timer_usecs(p->wsi, at > now ? (lws_usec_t)(at - now) : 1);
+}
+
+/* Asks an API worker whether the operator's session still holds (without moving its
+ * last use); the answer comes back to kd_ops_authed. */
+static void recheck(struct kd_ops *o, struct ops_pss *p)
+{
+	if (p->checking || p->lapsed)
+		return;
+	p->checked_us = cm_now_us();
+	if (kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 1) == 0)
+		p->checking = 1;                   /* queue full: the next deadline retries */
+}
+
+/* The session ended (logout, expiry, operator disabled): the connection is told with
+ * the stable code session_expired and closed once that is written. */
+static void lapse(struct kd_ops *o, struct ops_pss *p, int status)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s}", "type", "error", "code", "session_expired",
+			      "message", "the operator's session has ended; sign in again");
+
+	LOG_INFO("/ops connection of operator %lld closed: session ended (%d)",
+		 (long long)p->operator_id, status);
+	if (p->typing_sid)
+		typing_to_customer(o, p, p->typing_sid, 0);
+	p->authed = 0;
+	p->lapsed = 1;
+	ops_send(p, j);
+	json_decref(j);
+	count_online(o);
+}
+
 void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response *res)
 {
 	struct ops_pss *p = o ? conn_find(o, conn_id) : NULL;
@@ -653,12 +727,21 @@ void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response
 	if (!p)
 		return;
 	me = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
+	if (p->authed || p->lapsed) {            /* a re-check */
+		p->checking = 0;
+		if (!me && res->status >= 400 && res->status < 500 && !p->lapsed)
+			lapse(o, p, res->status);
+		json_decref(me);                 /* (a 5xx keeps the connection: retried) */
+		return;
+	}
 	if (!me) {
 		LOG_INFO("/ops connection refused: not signed in (%d)", res->status);
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 		return;
 	}
 	p->authed = 1;
+	p->checked_us = cm_now_us();
+	arm_timer(p);
 	snprintf(p->csrf, sizeof p->csrf, "%s", str(me, "csrf_token"));
 	p->operator_id = json_integer_value(json_object_get(json_object_get(me, "operator"), "id"));
 	snprintf(p->name, sizeof p->name, "%s", str(json_object_get(me, "operator"), "name"));
@@ -687,15 +770,18 @@ static void ops_frame(struct kd_ops *o, struct ops_pss *p)
 		json_decref(j);
 		return;
 	}
+	/* each frame re-checks the session too (at most once a second) */
+	if (cm_now_us() - p->checked_us >= OPS_RECHECK_FRAME_US)
+		recheck(o, p);
 	if (!strcmp(type, "ping")) {
 		out = json_pack("{s:s}", "type", "pong");
 		ops_send(p, out);
 	} else if (!strcmp(type, "typing")) {
 		int64_t sid = json_integer_value(json_object_get(j, "conversation_id"));
-		out = json_pack("{s:s, s:s, s:s, s:b}", "type", "typing", "from", "operator",
-				"name", p->name, "on", json_is_true(json_object_get(j, "on")));
-		if (held_find(o, sid))
-			customer_send(o, sid, out);
+		if (p->typing_sid && p->typing_sid != sid)   /* moved to another chat */
+			typing_to_customer(o, p, p->typing_sid, 0);
+		typing_to_customer(o, p, sid, json_is_true(json_object_get(j, "on")));
+		arm_timer(p);
 	} else {
 		out = json_pack("{s:s, s:s, s:s}", "type", "error", "code", "unknown_type",
 				"message", "the operator channel takes ping and typing; changes go "
@@ -759,11 +845,25 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		lws_get_peer_simple(wsi, p->ip, sizeof p->ip);
 		/* signed in by an API worker: GET /api/v1/me with this cookie */
-		return kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip) ? -1 : 0;
+		return kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 0) ? -1 : 0;
+
+	case LWS_CALLBACK_TIMER: {            /* a re-check or a typing deadline is due */
+		uint64_t now = cm_now_us();
+		if (!o || !p || !p->wsi || !p->authed)
+			break;
+		if (p->typing_sid && now >= p->typing_until_us)
+			typing_to_customer(o, p, p->typing_sid, 0);
+		if (now - p->checked_us >= OPS_RECHECK_US)
+			recheck(o, p);
+		arm_timer(p);
+		break;
+	}
 
 	case LWS_CALLBACK_CLOSED:
 		if (!o || !p || !p->wsi)
 			break;
+		if (p->typing_sid && p->authed)   /* gone mid-sentence: not typing any more */
+			typing_to_customer(o, p, p->typing_sid, 0);
 		if (p->prev)
 			p->prev->next = p->next;
 		else
@@ -793,8 +893,14 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
 		struct kd_frame *f = p->out;
-		if (!f)
+		if (!f) {
+			if (p->lapsed) {          /* session_expired is written: close */
+				lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+						 (unsigned char *)"session_expired", 15);
+				return -1;
+			}
 			break;
+		}
 		p->out = f->next;
 		if (!p->out)
 			p->out_tail = NULL;
@@ -803,7 +909,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		kd_frame_free(f);
 		if (n < 0)
 			return -1;
-		if (p->out)
+		if (p->out || p->lapsed)
 			lws_callback_on_writable(wsi);
 		break;
 	}

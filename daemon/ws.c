@@ -392,6 +392,8 @@ static void handle_upload(struct kd_ws *ws, struct kd_pss *pss, struct kd_req *r
 	memcpy(job->id, req->id, sizeof job->id);
 	memcpy(job->mime, req->mime, sizeof job->mime);
 	job->speak = req->speak;
+	/* a person holds the session: logged for them, the bot does not answer (ops.c) */
+	job->held = ws->hooks.held && ws->hooks.held(ws->hooks.arg, pss);
 	job->text = req->text;                 /* moves (image words, may be NULL) */
 	job->text_len = req->text_len;
 	job->data = req->data;                 /* moves (inline form) */
