@@ -172,7 +172,7 @@ int kefud_main(int argc, char **argv)
 	voice = kd_voice_create(&conf, err, sizeof err);
 	if (!voice)
 		goto fail;
-	pool = kd_pool_create(&conf, bots, writer, pics, voice, kd_server_post, srv,
+	pool = kd_pool_create(&conf, bots, writer, pics, voice, kd_ws_post, &srv->ws,
 			      kd_ops_online, err,
 			      sizeof err);
 	if (!pool)

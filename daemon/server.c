@@ -1,10 +1,12 @@
 /* daemon/server.c — the lws context of kefud: one vhost on one port serving the chat
- * WebSocket (ws.c), the dynamic HTTP routes (routes.c) and the static pages; set-up,
- * the service loop, the hand-back of results from other threads and tear-down.
+ * WebSocket (ws.c), the dynamic HTTP routes (routes.c), the REST API (http_api.c), the
+ * operators' /ops (ops.c) and the static pages; set-up (each protocol gets its needs as
+ * a struct of data and callbacks), the service loop and tear-down.
  *
  * THREADS.  kd_server_create and kd_server_destroy run on the main thread, the rest on
- * the lws service thread, except kd_server_post (workers, store writer) and
- * kd_server_request_stop (signal thread), which only take done_lock and wake the loop.
+ * the lws service thread, except kd_server_request_stop (signal thread), which only
+ * wakes the loop.  Workers and the store writer hand results to ws.c's kd_ws_post
+ * directly (kefud.c gives the pool &srv->ws), not through this file.
  */
 #include "server.h"
 
@@ -36,11 +38,6 @@
 #define KD_HEADER_SPACE 16384  /* lws's header buffer: past it lws drops the connection */
 
 /* ---- results handed back by other threads ------------------------------------------ */
-
-void kd_server_post(void *arg, struct kd_result *r)
-{
-	kd_ws_post(&((struct kd_server *)arg)->ws, r);
-}
 
 void kd_server_request_stop(struct kd_server *srv)
 {

@@ -9,9 +9,9 @@
  *
  * THREADS.  The lws service thread (the thread that calls kd_server_run, the main
  * thread) owns the context, every struct lws, every pss, the registry and the
- * metrics.  Other threads touch the server only through kd_server_post (workers and
- * the store writer hand back results) and kd_server_request_stop (the signal thread);
- * both take the wake lock (wake.h) and wake the loop with lws_cancel_service while the
+ * metrics.  Other threads touch it only through kd_ws_post on &srv->ws (workers and the
+ * store writer hand back results) and kd_server_request_stop (the signal thread); both
+ * take the wake lock (wake.h) and wake the loop with lws_cancel_service while the
  * context is live.  See docs/daemon.md.
  */
 #ifndef KEFU_DAEMON_SERVER_H
@@ -109,8 +109,6 @@ int kd_server_own_origin(const struct kd_server *srv, const char *origin);
  * once a second).  Service thread. */
 int kd_server_disk_ok(struct kd_server *srv);
 
-/* kd_post_fn for the pool: queues r for the service thread and wakes it.  Any thread. */
-void kd_server_post(void *srv, struct kd_result *r);
 
 
 #endif
