@@ -188,6 +188,7 @@ int kefud_main(int argc, char **argv)
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
 	kd_api_stop(api);
+	kd_ops_stop(ops);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
@@ -203,6 +204,7 @@ int kefud_main(int argc, char **argv)
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_api_stop(api);
+	kd_ops_stop(ops);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	if (writer)

@@ -9,11 +9,13 @@
  */
 #include "ops.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api.h"
 #include "clock.h"
@@ -80,6 +82,11 @@ struct kd_ops {
 	struct kd_registry *reg;        /* the customers' connections */
 	struct store_writer *writer;    /* a customer's message logged for a person */
 	struct kd_api *api;             /* sign-in, takes and summaries for operators */
+	struct kd_wake *wake;           /* the loop's wake-up (the ticker's) */
+	/* the ticker thread (sweep): wakes the loop each second while ticking */
+	pthread_t tick;
+	int tick_started;
+	atomic_int tick_stop, ticking;
 };
 
 static atomic_int ops_online;
@@ -207,6 +214,7 @@ void kd_ops_destroy(struct kd_ops *o)
 {
 	if (!o)
 		return;
+	kd_ops_stop(o);
 	free(o->held);
 	free(o->wait);
 	free(o);
@@ -679,15 +687,46 @@ static void typing_to_customer(struct kd_ops *o, struct ops_pss *p, int64_t sid,
 	p->typing_until_us = on ? cm_now_us() + OPS_TYPING_US : 0;
 }
 
-/* Arms the connection's timer for its next deadline: the re-check, or the end of
- * "operator is typing" when sooner. */
-static void arm_timer(struct ops_pss *p)
-{
-	uint64_t now = cm_now_us(), at = p->checked_us + OPS_RECHECK_US;
+static void recheck(struct kd_ops *o, struct ops_pss *p);
 
-	if (p->typing_sid && p->typing_until_us < at)
-		at = p->typing_until_us;
-	lws_set_timer_usecs(p->wsi, at > now ? (lws_usec_t)(at - now) : 1);
+/* The connections' deadlines (service thread, on each wake-up of the loop): lapsed
+ * "operator is typing" and due re-checks.  The ticker thread wakes the loop once a
+ * second while someone is signed in.  (Not lws timers: under lws 4.1 + libev a
+ * deadline set while the loop's timer is armed for a later one waits for that one;
+ * a typing lapse due in 6 s came after 15 s and more in about one run in three of
+ * tests/integration/test_takeover_gaps.py.) */
+static void sweep(struct kd_ops *o)
+{
+	uint64_t now = cm_now_us();
+	int any = 0;
+
+	for (struct ops_pss *p = o->conns; p; p = p->next) {
+		if (!p->authed)
+			continue;
+		any = 1;
+		if (p->typing_sid && now >= p->typing_until_us)
+			typing_to_customer(o, p, p->typing_sid, 0);
+		if (now - p->checked_us >= OPS_RECHECK_US)
+			recheck(o, p);
+	}
+	atomic_store(&o->ticking, any);
+}
+
+/* The ticker thread: wakes the service loop once a second while an operator is signed
+ * in (o->ticking), so sweep runs. */
+static void *ticker(void *arg)
+{
+	struct kd_ops *o = arg;
+	struct timespec ts = { .tv_sec = 1 };
+
+	while (!atomic_load(&o->tick_stop)) {
+		nanosleep(&ts, NULL);
+		if (atomic_load(&o->ticking) && o->wake) {
+			kd_wake_lock(o->wake);
+			kd_wake_unlock_and_wake(o->wake);
+		}
+	}
+	return NULL;
 }
 
 /* Asks an API worker whether the operator's session still holds (without moving its
@@ -741,7 +780,7 @@ void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response
 	}
 	p->authed = 1;
 	p->checked_us = cm_now_us();
-	arm_timer(p);
+	atomic_store(&o->ticking, 1);
 	snprintf(p->csrf, sizeof p->csrf, "%s", str(me, "csrf_token"));
 	p->operator_id = json_integer_value(json_object_get(json_object_get(me, "operator"), "id"));
 	snprintf(p->name, sizeof p->name, "%s", str(json_object_get(me, "operator"), "name"));
@@ -781,7 +820,6 @@ static void ops_frame(struct kd_ops *o, struct ops_pss *p)
 		if (p->typing_sid && p->typing_sid != sid)   /* moved to another chat */
 			typing_to_customer(o, p, p->typing_sid, 0);
 		typing_to_customer(o, p, sid, json_is_true(json_object_get(j, "on")));
-		arm_timer(p);
 	} else {
 		out = json_pack("{s:s, s:s, s:s}", "type", "error", "code", "unknown_type",
 				"message", "the operator channel takes ping and typing; changes go "
@@ -847,17 +885,10 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		/* signed in by an API worker: GET /api/v1/me with this cookie */
 		return kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 0) ? -1 : 0;
 
-	case LWS_CALLBACK_TIMER: {            /* a re-check or a typing deadline is due */
-		uint64_t now = cm_now_us();
-		if (!o || !p || !p->wsi || !p->authed)
-			break;
-		if (p->typing_sid && now >= p->typing_until_us)
-			typing_to_customer(o, p, p->typing_sid, 0);
-		if (now - p->checked_us >= OPS_RECHECK_US)
-			recheck(o, p);
-		arm_timer(p);
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:   /* any wake-up: the ticker's, results */
+		if (o)
+			sweep(o);
 		break;
-	}
 
 	case LWS_CALLBACK_CLOSED:
 		if (!o || !p || !p->wsi)
@@ -930,11 +961,26 @@ void kd_ops_protocol(struct kd_ops *o, struct lws_protocols *proto)
 }
 
 void kd_ops_attach(struct kd_ops *o, struct kd_registry *reg, struct store_writer *writer,
-		   struct kd_api *api)
+		   struct kd_api *api, struct kd_wake *wake)
 {
 	o->reg = reg;
 	o->writer = writer;
 	o->api = api;
+	o->wake = wake;
+	if (!o->tick_started && pthread_create(&o->tick, NULL, ticker, o) == 0)
+		o->tick_started = 1;
+	else if (!o->tick_started)
+		LOG_WARN("ops: no ticker thread: typing lapses and session re-checks wait for "
+			 "other traffic");
+}
+
+void kd_ops_stop(struct kd_ops *o)
+{
+	if (!o || !o->tick_started)
+		return;
+	atomic_store(&o->tick_stop, 1);
+	pthread_join(o->tick, NULL);
+	o->tick_started = 0;
 }
 
 /* ---- the hooks handed to ws.c and http_api.c (their void * is the struct kd_ops) ---- */

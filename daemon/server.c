@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "bots.h"
@@ -125,30 +124,6 @@ static void own_hosts(struct kd_server *srv, const char *host)
 	freeifaddrs(ifs);
 }
 
-/* Free bytes of the file system holding path's folder, or UINT64_MAX if unknown. */
-static uint64_t free_bytes(const char *path)
-{
-	char dir[CONF_STR_MAX];
-	struct statvfs sv;
-	char *slash;
-
-	snprintf(dir, sizeof dir, "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	else
-		snprintf(dir, sizeof dir, ".");
-	if (statvfs(dir, &sv))
-		return UINT64_MAX;
-	return (uint64_t)sv.f_bavail * sv.f_frsize;
-}
-
-/* kd_ws.disk_ok */
-static int server_disk_ok(void *arg)
-{
-	return kd_server_disk_ok(arg);
-}
-
 /* kd_ws.own_origin */
 static int server_own_origin(void *arg, const char *origin)
 {
@@ -157,14 +132,7 @@ static int server_own_origin(void *arg, const char *origin)
 
 int kd_server_disk_ok(struct kd_server *srv)
 {
-	uint64_t now = cm_now_us();
-
-	if (!srv->disk_checked_us || now - srv->disk_checked_us >= 1000000) {
-		uint64_t floor = (uint64_t)srv->conf->min_free_disk * 1024 * 1024;
-		srv->disk_ok = free_bytes(srv->conf->db) >= floor;
-		srv->disk_checked_us = now;
-	}
-	return srv->disk_ok;
+	return kd_disk_ok(&srv->disk);
 }
 
 /* kd_routes.ready: can a new chat be served now?  The disk is above its floor, the
@@ -218,13 +186,13 @@ static void wire(struct kd_server *srv)
 	ws->origins = srv->origins;
 	ws->n_origins = srv->n_origins;
 	ws->any_origin = srv->any_origin;
-	ws->disk_ok = server_disk_ok;
+	ws->disk = &srv->disk;
 	ws->own_origin = server_own_origin;
 	ws->arg = srv;
 	ws->wake = &srv->wake;
 	if (srv->ops) {
 		kd_ops_ws_hooks(srv->ops, &ws->hooks);
-		kd_ops_attach(srv->ops, &srv->reg, srv->writer, srv->api);
+		kd_ops_attach(srv->ops, &srv->reg, srv->writer, srv->api, &srv->wake);
 	}
 	if (srv->api) {
 		struct kd_api_sink sink = { 0 };
@@ -463,6 +431,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	kd_registry_init(&srv->reg);
 	kd_quota_init(&srv->q_session);
 	kd_quota_init(&srv->q_ip);
+	kd_disk_init(&srv->disk, conf->db, (uint64_t)conf->min_free_disk * 1024 * 1024);
 	kd_mem_init((size_t)conf->memory_budget_mb * 1024 * 1024);
 	kd_metrics_init(&srv->met);
 	srv->ws.backlog_max = conf->queue_size < KD_BACKLOG_MAX ? (unsigned)conf->queue_size

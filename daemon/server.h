@@ -75,8 +75,7 @@ struct kd_server {
 
 	/* service thread only */
 	struct kd_quota q_session, q_ip;     /* upload bytes per day (budget.h) */
-	uint64_t disk_checked_us;            /* last statvfs of the database's folder */
-	int disk_ok;
+	struct kd_disk disk;                 /* min_free_disk under the database */
 	uint64_t ready_checked_us;           /* last store probe (/readyz) */
 	int ready_rc;
 	char ready_why[160];

@@ -342,7 +342,7 @@ static int upload_refusal(struct kd_ws *ws, struct kd_pss *pss, const struct kd_
 		*msg = "the upload is larger than max_upload bytes";
 		return KD_E_UPLOAD_TOO_LARGE;
 	}
-	if (!ws->disk_ok(ws->arg)) {
+	if (!kd_disk_ok(ws->disk)) {
 		*msg = "the server's disk is nearly full; uploads are paused";
 		return KD_E_STORAGE_FULL;
 	}

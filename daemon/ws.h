@@ -53,8 +53,8 @@ struct kd_ws {
 	const struct kd_routes *routes;      /* size limits of every HTTP request */
 	const char *const *origins;          /* allowed Origins besides the own ones */
 	int n_origins, any_origin;
-	/* the server's answers: is the disk above its floor; is origin kefud's own */
-	int (*disk_ok)(void *arg);
+	struct kd_disk *disk;                /* uploads pause below min_free_disk */
+	/* the server's answer: is origin kefud's own (its listen address) */
 	int (*own_origin)(void *arg, const char *origin);
 	void *arg;
 	struct kd_ws_hooks hooks;
