@@ -5,8 +5,9 @@
  * kd_ops_destroy (main thread, before and after the loop), kd_ops_online (any thread)
  * and the writer's done callback of a customer's message (store writer thread, which
  * only posts an event), and the ticker thread, which only wakes the loop once a second
- * while an operator is signed in (kd_ops_attach starts it, kd_ops_stop ends it).  The service thread owns the map of taken-over sessions
- * (session row id -> operator id and display name) and every /ops connection.
+ * while an operator is signed in (kd_ops_attach starts it, kd_ops_stop ends it).  The
+ * service thread owns the map of taken-over sessions (session row id -> operator id
+ * and display name) and every /ops connection.
  *
  * How it fits: state changes (take over, an operator's message, hand back, resolve)
  * are REST calls (api/takeover.c) that commit, then post an event (JSON text) through
