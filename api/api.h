@@ -47,6 +47,9 @@ struct api_request {
 					trusted proxy that says it did (X-Forwarded-Proto) */
 	const char *body;            /* may be NULL when body_len is 0 */
 	size_t body_len;
+	int peek;                    /* a cookie session is checked without moving its
+					last use (auth_session_peek): kefud's own re-checks
+					of an /ops connection, never set from HTTP */
 };
 
 struct api_response {

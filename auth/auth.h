@@ -155,6 +155,11 @@ int auth_login(struct auth *a, struct store *st, const char *login, const char *
  * absolute_s — deleted then —, or its operator disabled). */
 int auth_session_check(struct auth *a, struct store *st, const char *session_id,
 		       struct auth_identity *out);
+/* The same check without moving the last use: for re-checks that are not the
+ * operator's doing (kefud's /ops channel asks every few seconds whether the session
+ * still holds; that must not keep an unattended console signed in). */
+int auth_session_peek(struct auth *a, struct store *st, const char *session_id,
+		      struct auth_identity *out);
 /* Ends the session on the server and audits "logout"; AUTH_E_NO_SESSION if unknown. */
 int auth_logout(struct auth *a, struct store *st, const char *session_id,
 		const struct auth_identity *who, const char *ip);

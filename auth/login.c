@@ -207,8 +207,8 @@ int auth_login(struct auth *a, struct store *st, const char *login, const char *
 
 /* ---- resolving a cookie or a bearer token ---------------------------------------------------- */
 
-int auth_session_check(struct auth *a, struct store *st, const char *session_id,
-		       struct auth_identity *out)
+static int session_check(struct auth *a, struct store *st, const char *session_id,
+			 struct auth_identity *out, int touch)
 {
 	char id_hash[65];
 	struct store_op_session ss;
@@ -239,10 +239,22 @@ int auth_session_check(struct auth *a, struct store *st, const char *session_id,
 	store_operator_clear(&op);
 	snprintf(out->csrf, sizeof out->csrf, "%s", ss.csrf);
 	out->session_created_ms = ss.created_ms;
-	out->session_last_ms = now;
-	if ((rc = store_op_session_touch(st, ss.id, now)))
+	out->session_last_ms = touch ? now : ss.last_ms;
+	if (touch && (rc = store_op_session_touch(st, ss.id, now)))
 		return rc;
 	return AUTH_OK;
+}
+
+int auth_session_check(struct auth *a, struct store *st, const char *session_id,
+		       struct auth_identity *out)
+{
+	return session_check(a, st, session_id, out, 1);
+}
+
+int auth_session_peek(struct auth *a, struct store *st, const char *session_id,
+		      struct auth_identity *out)
+{
+	return session_check(a, st, session_id, out, 0);
 }
 
 int auth_logout(struct auth *a, struct store *st, const char *session_id,

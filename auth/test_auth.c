@@ -141,12 +141,16 @@ static void test_sessions(struct auth *a, struct store *st, int64_t ann)
 	auth_random_hex(other, 32);
 	CHECK_EQ(auth_session_check(a, st, other, &who), AUTH_E_NO_SESSION);
 
-	/* idle: each use moves the idle deadline; 30 minutes untouched ends it */
+	/* idle: each use moves the idle deadline; 30 minutes untouched ends it; a peek
+	 * (kefud's re-check of an open /ops channel) answers the same but moves nothing */
 	fake_now += 29 * 60 * 1000;
+	CHECK_EQ(auth_session_peek(a, st, r1.session_id, &who), AUTH_OK);
+	CHECK(who.operator_id == ann && !strcmp(who.csrf, r1.who.csrf));
+	CHECK_EQ(auth_session_peek(a, st, r2.session_id, &who), AUTH_OK);
 	CHECK_EQ(auth_session_check(a, st, r1.session_id, &who), AUTH_OK);
 	fake_now += 29 * 60 * 1000;
+	CHECK_EQ(auth_session_peek(a, st, r2.session_id, &who), AUTH_E_NO_SESSION);  /* peeked, idle */
 	CHECK_EQ(auth_session_check(a, st, r1.session_id, &who), AUTH_OK);
-	CHECK_EQ(auth_session_check(a, st, r2.session_id, &who), AUTH_E_NO_SESSION);   /* 58 min idle */
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM operator_sessions WHERE id_hash = '%s'", hash);
 	CHECK_EQ(q_int(sql), 1);
 	fake_now += 30 * 60 * 1000;

@@ -11,6 +11,11 @@
  * blocklist, the catalogue's category and matches -> {"type":"seen"} -> pol_answer(words
  * + picture), with the catalogue and fusion model acquired for this picture.
  *
+ * While a person holds the session (job->held, ops.c) an upload is still heard or seen,
+ * but the policy is not asked: the turn is the customer's row (with the attachment)
+ * alone, the customer gets the transcript/seen frame and an ack, and the result
+ * carries the row's text for the operators' consoles (held_text).
+ *
  * Every frame of one turn goes out in one result, after the turn committed: the
  * transcript/seen frame, then the reply (then the speech frames).  The reply meta carries
  * the policy's "why".  An upload's customer row carries the transcript (or the words +
@@ -25,9 +30,11 @@
 
 #include "clock.h"
 #include "hash.h"
+#include "job.h"
 #include "log.h"
 #include "picture_models.h"
 #include "policy.h"
+#include "store.h"
 #include "voice_models.h"
 #include "worker.h"
 
@@ -121,7 +128,7 @@ static void add_speech(struct kd_voice *v, const char *id, const char *text,
  * asked) and returns 1.  0 when it is a new upload; -1 after posting an error. */
 static int resend_logged(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	struct store_message logged = { 0 };
 	struct store_attachment att;
 	struct kd_result *r;
@@ -161,14 +168,14 @@ static int resend_logged(struct kd_worker *w, struct kd_job *job)
 static int upload_prelude(struct kd_worker *w, struct kd_job *job)
 {
 	if (job->session_id <= 0) {
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "this connection has no session");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "this connection has no session");
 		return 1;
 	}
 	if (resend_logged(w, job))
 		return 1;
 	kd_worker_refresh_bot(w);
 	if (!w->ns) {
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "no bot loaded");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "no bot loaded");
 		return 1;
 	}
 	return 0;
@@ -235,13 +242,28 @@ static int set_reply(struct store_turn *turn, struct kd_result *r, const char *i
 	return oom || !turn->reply_text || !turn->reply_meta ? -1 : 0;
 }
 
+/* An upload logged for the person who holds the session: no reply in the turn, an ack
+ * after the transcript/seen frame, the row's text for the consoles.  0, or -1 on no
+ * memory. */
+static int held_result(struct kd_result *r, const char *id, const char *text)
+{
+	json_t *j = json_pack("{s:s, s:s}", "type", "ack", "id", id);
+	int oom = 0;
+
+	chain(&r->frame, j ? kd_frame_from_json(j) : NULL, &oom);
+	json_decref(j);
+	r->kind = KD_RES_FRAME;
+	r->held_text = strdup(text ? text : "");
+	return oom || !r->held_text ? -1 : 0;
+}
+
 /* The policy's models for worker w: its bot and the conf thresholds (the picture side
  * is filled by kd_pic_acquire). */
 static struct pol_models worker_models(const struct kd_worker *w)
 {
 	struct pol_models m = { .bot = w->bot, .ns = w->ns,
-				.threshold = w->pool->conf->threshold,
-				.asr_threshold = w->pool->conf->asr_threshold };
+				.threshold = w->env->conf->threshold,
+				.asr_threshold = w->env->conf->asr_threshold };
 	return m;
 }
 
@@ -249,7 +271,7 @@ static struct pol_models worker_models(const struct kd_worker *w)
 
 int kd_do_message(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	struct pol_models m;
 	struct pol_input in = { .words = job->text, .words_len = job->text_len };
 	struct pol_reply rep = { 0 };
@@ -329,7 +351,7 @@ static json_t *transcript_json(const char *id, const struct asr_result *res)
 
 int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	const struct kefu_conf *c = p->conf;
 	struct asr_limits lim = { .max_bytes = (size_t)c->max_upload,
 				  .max_seconds = c->max_audio_seconds };
@@ -386,6 +408,15 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	if (!turn || oom)
 		goto oom;
 
+	if (job->held) {
+		if (held_result(r, job->id, res.text))
+			goto oom;
+		free(heard);
+		json_decref(tj);
+		json_decref(cmeta);
+		asr_result_free(&res);
+		return kd_submit_turn(p, job, turn, r);
+	}
 	for (size_t i = 0; i < res.n_words; i++)
 		heard[i] = (struct pol_heard){ res.words[i].word, res.words[i].conf };
 	struct pol_speech sp = { res.text, res.conf, heard, (int)res.n_words };
@@ -434,9 +465,12 @@ static const char *entity_kind(enum vis_entity_kind k)
 
 /* The seen frame; category and matches come from the store's picture catalogue (null
  * and [] without one, or for a refused picture). */
-static json_t *seen_json(struct kd_pic *pics, const char *id, const struct vis_seen *s,
-			 const char *category, const struct vis_match *match, int n_match)
+static json_t *seen_json(const struct kd_pic_seen *ps, const char *id)
 {
+	const struct vis_seen *s = &ps->seen;
+	const char *category = ps->category;
+	const struct vis_match *match = ps->match;
+	int n_match = ps->n_match;
 	json_t *codes = json_array(), *ents = json_array(), *safety, *matches = json_array();
 
 	if (!codes || !ents || !matches) {
@@ -459,7 +493,7 @@ static json_t *seen_json(struct kd_pic *pics, const char *id, const struct vis_s
 						      entity_kind(s->entities[i].kind), "text",
 						      s->entities[i].text));
 	safety = s->n_safety ? json_pack("{s:s, s:f}", "label",
-					 kd_pic_safety_name(pics, s->safety_top), "score",
+					 ps->safety_label, "score",
 					 (double)s->safety[s->safety_top])
 			     : json_null();
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "type", "seen",
@@ -470,145 +504,87 @@ static json_t *seen_json(struct kd_pic *pics, const char *id, const struct vis_s
 			 "matches", matches);
 }
 
-/* The picture as the policy reads it: pointers into seen, catalogue results and the
- * blocklist verdict.  ents and codes are the caller's arrays of s's sizes. */
-static struct pol_picture policy_picture(const struct vis_seen *s, struct pol_entity *ents,
-					 const char **codes, const char *category,
-					 float category_p, const struct vis_match *match,
-					 struct pol_match *pm, int n_match)
-{
-	struct pol_picture pic = { .unsafe = s->unsafe, .ocr_text = s->ocr.text,
-				   .entities = ents, .n_entities = s->n_entities,
-				   .codes = codes, .embed = s->embed,
-				   .embed_dim = s->embed ? s->embed_dim : 0,
-				   .category = category, .category_p = category_p,
-				   .matches = pm, .n_matches = n_match };
-
-	for (int i = 0; i < s->n_entities; i++)
-		ents[i] = (struct pol_entity){ s->entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER :
-					       s->entities[i].kind == VIS_ENT_ERROR_CODE
-						       ? POL_ENT_ERROR_CODE : POL_ENT_OTHER,
-					       s->entities[i].text };
-	for (int i = 0; i < s->codes.n; i++)
-		if (s->codes.v[i].utf8)            /* only UTF-8 contents are text */
-			codes[pic.n_codes++] = s->codes.v[i].data;
-	for (int i = 0; i < n_match; i++)
-		pm[i] = (struct pol_match){ match[i].answer_id, match[i].score };
-	return pic;
-}
-
 int kd_do_image(struct kd_worker *w, struct kd_job *job)
 {
-	struct kd_pool *p = w->pool;
+	const struct kd_env *p = w->env;
 	const struct kefu_conf *c = p->conf;
 	struct vis_decode_opts opts = { .max_bytes = (size_t)c->max_upload,
 					.max_pixels = (uint64_t)c->max_image_pixels,
 					.max_side = KD_JPEG_SIDE,
 					.deadline_ms = c->picture_deadline_ms };   /* issue 18 */
-	struct vis_seen seen;
-	struct vis_worker *vw;
+	struct pol_models m;
+	struct kd_pic_seen ps;
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
+	const struct pol_reply *rep = &ps.reply;
 	json_t *sj = NULL, *cmeta = NULL;
-	struct vis_match match[KD_MAX_MATCHES];
-	struct pol_match pmatch[KD_MAX_MATCHES];
-	struct pol_entity *ents = NULL;
-	const char **codes = NULL;
-	struct kd_pic_use use = { 0 };
-	struct pol_models m;
-	struct pol_reply rep = { 0 };
-	char category[64] = "";
-	float category_p = 0;
-	int n_match = 0;
-	char err[512], sha[65] = "";
+	char err[512];
 	double t0;
 	int rc, oom = 0;
 
 	if (upload_prelude(w, job))
 		return 0;
-	vw = p->pics ? kd_pic_vision(p->pics, &w->pw, err, sizeof err) : NULL;
-	if (!vw) {
-		kd_post_error(p, job, KD_E_INTERNAL, p->pics ? err : "pictures are not available");
-		return 0;
-	}
+	/* the one call for the picture: read, blocklist, catalogue, answer policy (unless a
+	 * person holds the session) */
+	m = worker_models(w);
 	t0 = now_s();
-	/* the vision decoder takes a zero-byte buffer as corrupt_image */
-	rc = vis_see(vw, job->data ? job->data : (const uint8_t *)"", job->data_len, &opts,
-		     &seen, err, sizeof err);
+	rc = kd_pic_answer(p->pics, &w->pw, &m, job->data, job->data_len, &opts, job->text,
+			   job->text_len, !job->held, &ps, err, sizeof err);
 	if (rc) {
-		enum kd_err e = image_err(rc);
+		int failed = rc == KD_PIC_FAILED;  /* no picture models, no memory */
+		enum kd_err e = failed ? KD_E_INTERNAL : image_err(rc);
 		if (e == KD_E_INTERNAL)
-			LOG_ERR("picture %s: %s: %s", job->id, vis_err_code(rc), err);
-		kd_post_error(p, job, e, e == KD_E_INTERNAL ? "the picture could not be read"
-							    : err);
+			LOG_ERR("picture %s: %s: %s", job->id, failed ? "" : vis_err_code(rc), err);
+		kd_post_error(p, job, e, failed || e != KD_E_INTERNAL ? err
+						: "the picture could not be read");
 		return 0;
-	}
-	if (cm_sha256_hex(job->data, job->data_len, sha))
-		goto oom;
-	/* a picture on the operator's blocklist is refused whatever the model says */
-	if (!seen.unsafe && kd_pic_blocked(p->pics, sha)) {
-		LOG_INFO("picture %s is on the image_blocklist", job->id);
-		seen.unsafe = 1;
 	}
 	LOG_DEBUG("picture %s: %dx%d %s, text '%s', unsafe %d, ms decode %.1f ocr %.1f codes "
-		  "%.1f cnn %.1f", job->id, seen.w, seen.h, vis_format_name(seen.format),
-		  seen.ocr.text, seen.unsafe, seen.ms_decode, seen.ms_ocr, seen.ms_codes,
-		  seen.ms_cnn);
-
-	m = worker_models(w);
-	kd_pic_acquire(p->pics, &w->pw, &use, &m);
-	if (!seen.unsafe && seen.embed)
-		n_match = kd_pic_match(&use, seen.embed, seen.embed_dim, category,
-				       sizeof category, &category_p, match);
+		  "%.1f cnn %.1f", job->id, ps.seen.w, ps.seen.h, ps.format, ps.seen.ocr.text,
+		  ps.seen.unsafe, ps.seen.ms_decode, ps.seen.ms_ocr, ps.seen.ms_codes,
+		  ps.seen.ms_cnn);
 	r = kd_result_new(job, KD_RES_REPLY);
-	sj = seen_json(p->pics, job->id, &seen, category, match, n_match);
-	ents = calloc((size_t)seen.n_entities + 1, sizeof *ents);
-	codes = calloc((size_t)seen.codes.n + 1, sizeof *codes);
-	if (!r || !sj || !ents || !codes)
+	sj = seen_json(&ps, job->id);
+	if (!r || !sj)
 		goto oom;
 	r->media = 2;
 	r->media_seconds = now_s() - t0;
 	chain(&r->frame, kd_frame_from_json(sj), &oom);
-
-	struct pol_picture pic = policy_picture(&seen, ents, codes, category, category_p, match,
-						pmatch, n_match);
-	struct pol_input in = { .words = job->text, .words_len = job->text ? job->text_len : 0,
-				.picture = &pic };
-	if (oom || pol_answer(&m, &in, &rep))
+	if (oom)
 		goto oom;
-	if (rep.head_vote.answer_id || rep.fusion_vote.answer_id)
-		LOG_DEBUG("picture %s: %s decided %lld (%.3f); text %lld (%.3f), head %lld "
-			  "(%.3f), fusion %lld (%.3f)", job->id, pol_why_name(rep.why),
-			  (long long)rep.answer_id, rep.confidence,
-			  (long long)rep.text_vote.answer_id, rep.text_vote.confidence,
-			  (long long)rep.head_vote.answer_id, rep.head_vote.confidence,
-			  (long long)rep.fusion_vote.answer_id, rep.fusion_vote.confidence);
-	turn = upload_turn(job, "image", strdup(rep.query), NULL, sj, seen.unsafe, sha);
-	if (!turn || set_reply(turn, r, job->id, &rep))
-		goto oom;
+	if (!ps.answered) {                  /* a person answers: log it for them */
+		turn = upload_turn(job, "image", strdup(job->text ? job->text : ""), NULL, sj,
+				   ps.seen.unsafe, ps.sha256);
+		if (!turn || held_result(r, job->id, turn->customer_text))
+			goto oom;
+	} else {
+		if (rep->head_vote.answer_id || rep->fusion_vote.answer_id)
+			LOG_DEBUG("picture %s: %s decided %lld (%.3f); text %lld (%.3f), head %lld "
+				  "(%.3f), fusion %lld (%.3f)", job->id, pol_why_name(rep->why),
+				  (long long)rep->answer_id, rep->confidence,
+				  (long long)rep->text_vote.answer_id, rep->text_vote.confidence,
+				  (long long)rep->head_vote.answer_id, rep->head_vote.confidence,
+				  (long long)rep->fusion_vote.answer_id,
+				  rep->fusion_vote.confidence);
+		turn = upload_turn(job, "image", strdup(rep->query), NULL, sj, ps.seen.unsafe,
+				   ps.sha256);
+		if (!turn || set_reply(turn, r, job->id, rep))
+			goto oom;
+	}
 	cmeta = json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s}", "upload", "image", "mime",
 			  job->mime, "bytes", (json_int_t)turn->attachment->len, "format",
-			  vis_format_name(seen.format), "w", seen.w, "h", seen.h, "unsafe",
-			  seen.unsafe, "answered_from", pol_why_name(rep.why));
-	turn->customer_meta = dumps(cmeta);
-	if (!turn->customer_meta)
+			  ps.format, "w", ps.seen.w, "h", ps.seen.h, "unsafe", ps.seen.unsafe,
+			  "answered_from", ps.answered ? pol_why_name(rep->why) : "operator");
+	if (!cmeta || !(turn->customer_meta = dumps(cmeta)))
 		goto oom;
-	kd_pic_release(p->pics, &use);
-	pol_reply_clear(&rep);
-	free(ents);
-	free(codes);
+	kd_pic_seen_free(&ps);
 	json_decref(sj);
 	json_decref(cmeta);
-	vis_seen_free(&seen);
 	return kd_submit_turn(p, job, turn, r);
 oom:
-	kd_pic_release(p->pics, &use);
-	pol_reply_clear(&rep);
-	free(ents);
-	free(codes);
+	kd_pic_seen_free(&ps);
 	json_decref(sj);
 	json_decref(cmeta);
-	vis_seen_free(&seen);
 	store_turn_free(turn);
 	kd_result_free(r);
 	kd_post_error(p, job, KD_E_INTERNAL, "out of memory");

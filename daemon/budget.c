@@ -1,11 +1,15 @@
-/* daemon/budget.c — the memory budget (an atomic byte counter) and the per-day upload
- * quota tables (budget.h).  The quota tables belong to the lws service thread. */
+/* daemon/budget.c — the memory budget (an atomic byte counter), the per-day upload
+ * quota tables and the free-disk floor (budget.h).  The quota tables and the disk check
+ * belong to the lws service thread. */
 #include "budget.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+
+#include "clock.h"
 
 #include "text.h"      /* nlu_hash: the one FNV-1a */
 
@@ -125,4 +129,33 @@ int kd_quota_take(struct kd_quota *q, const char *key, uint64_t n, uint64_t limi
 	}
 	e->bytes += n;
 	return 0;
+}
+
+/* ---- the free-disk floor ------------------------------------------------------------- */
+
+void kd_disk_init(struct kd_disk *d, const char *db_path, uint64_t floor_bytes)
+{
+	char *slash;
+
+	memset(d, 0, sizeof *d);
+	snprintf(d->dir, sizeof d->dir, "%s", db_path);
+	slash = strrchr(d->dir, '/');
+	if (slash)
+		*(slash == d->dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(d->dir, sizeof d->dir, ".");
+	d->floor = floor_bytes;
+}
+
+int kd_disk_ok(struct kd_disk *d)
+{
+	uint64_t now = cm_now_us();
+	struct statvfs sv;
+
+	if (!d->checked_us || now - d->checked_us >= 1000000) {
+		d->ok = statvfs(d->dir, &sv) ||
+			(uint64_t)sv.f_bavail * sv.f_frsize >= d->floor;
+		d->checked_us = now;
+	}
+	return d->ok;
 }

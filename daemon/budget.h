@@ -1,5 +1,5 @@
 /* daemon/budget.h — what hostile clients may make kefud hold: one process-wide memory
- * budget in bytes and per-day upload quotas (docs/security.md).
+ * budget in bytes, per-day upload quotas and the free-disk floor (docs/security.md).
  *
  * MEMORY.  Every byte a client makes kefud keep for it is charged: the announced size
  * of an upload (reserved when its header is accepted, so the buffer can never outgrow
@@ -13,6 +13,9 @@
  * QUOTAS.  Upload bytes per session and per client address per UTC day, counted as
  * received (an upper bound of what is stored: uploads are trimmed, trim.h).  Kept in
  * memory on the service thread: a restart forgets them.
+ *
+ * DISK.  Uploads are refused and /readyz fails while the file system holding the
+ * database has less than min_free_disk free (statvfs, at most once a second).
  */
 #ifndef KEFU_DAEMON_BUDGET_H
 #define KEFU_DAEMON_BUDGET_H
@@ -47,5 +50,17 @@ void kd_quota_free(struct kd_quota *q);
  * the Unix time in seconds. */
 int kd_quota_take(struct kd_quota *q, const char *key, uint64_t n, uint64_t limit,
 		  int64_t now_s);
+
+/* The free-disk floor of the database's folder.  Service thread only. */
+struct kd_disk {
+	char dir[4096];             /* the database's folder */
+	uint64_t floor;             /* bytes that must stay free */
+	uint64_t checked_us;        /* last statvfs */
+	int ok;
+};
+
+void kd_disk_init(struct kd_disk *d, const char *db_path, uint64_t floor_bytes);
+/* 1 while the free space is at least the floor (or cannot be read). */
+int kd_disk_ok(struct kd_disk *d);
 
 #endif

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "job.h"
 #include "log.h"
-#include "ops.h"
 #include "nlu.h"
 #include "store.h"
 
@@ -23,13 +23,13 @@ static void post_frame(struct kd_worker *w, const struct kd_job *job, json_t *j)
 	if (r)
 		r->frame = kd_frame_from_json(j);
 	json_decref(j);
-	kd_post_or_fail(w->pool, job, r);
+	kd_post_or_fail(w->env, job, r);
 }
 
 static void store_error(struct kd_worker *w, const struct kd_job *job, const char *what)
 {
 	LOG_ERR("%s: %s", what, store_errmsg(w->st));
-	kd_post_error(w->pool, job, KD_E_INTERNAL, "could not record it; please retry");
+	kd_post_error(w->env, job, KD_E_INTERNAL, "could not record it; please retry");
 }
 
 void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
@@ -38,17 +38,17 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 	int64_t hid = 0;
 
 	if (job->session_id <= 0) {
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "this connection has no session");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "this connection has no session");
 		return;
 	}
 	switch (job->kind) {
 	case KD_JOB_FEEDBACK:
 		rc = store_feedback_set(w->st, job->session_id, job->ref, job->value);
 		if (rc == STORE_NOT_FOUND)
-			kd_post_error(w->pool, job, KD_E_UNKNOWN_MESSAGE,
+			kd_post_error(w->env, job, KD_E_UNKNOWN_MESSAGE,
 				      "this chat has no reply to a message with that id");
 		else if (rc == STORE_INVALID)
-			kd_post_error(w->pool, job, KD_E_INVALID_VALUE, store_errmsg(w->st));
+			kd_post_error(w->env, job, KD_E_INVALID_VALUE, store_errmsg(w->st));
 		else if (rc)
 			store_error(w, job, "feedback");
 		else
@@ -57,7 +57,7 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 	case KD_JOB_RATING:
 		rc = store_rating_add(w->st, job->session_id, job->value, job->text, NULL);
 		if (rc == STORE_INVALID)
-			kd_post_error(w->pool, job, KD_E_INVALID_VALUE, store_errmsg(w->st));
+			kd_post_error(w->env, job, KD_E_INVALID_VALUE, store_errmsg(w->st));
 		else if (rc)
 			store_error(w, job, "rating");
 		else
@@ -65,7 +65,7 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 		return;
 	case KD_JOB_HANDOFF: {
 		kd_worker_refresh_bot(w);   /* its texts hold the hand-off answer */
-		int online = kd_ops_online();   /* operators signed in on /ops (ops.c) */
+		int online = w->env->operators_online ? w->env->operators_online() : 0;
 		const char *text = store_text(nlu_bot_texts(w->bot),
 					      online ? "handoff_online" : "handoff",
 					      store_text_lang(job->text));
@@ -73,7 +73,7 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 		rc = store_handoff_request(w->st, job->session_id, job->text, text, &hid,
 					   &created);
 		if (rc == STORE_INVALID)
-			kd_post_error(w->pool, job, KD_E_INVALID_VALUE, store_errmsg(w->st));
+			kd_post_error(w->env, job, KD_E_INVALID_VALUE, store_errmsg(w->st));
 		else if (rc)
 			store_error(w, job, "handoff");
 		else
@@ -87,6 +87,6 @@ void kd_feedback_run(struct kd_worker *w, struct kd_job *job)
 		return;
 	}
 	default:
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "unknown job");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "unknown job");
 	}
 }

@@ -6,8 +6,9 @@
  * in a->conns) and every lws call.  api_main runs on each API worker: it pops a struct
  * kd_api_job, runs api_handle with its own struct api_ctx (its store connection; the
  * struct auth is shared) and appends the job, now holding the response, to a->done
- * under srv->done_lock, then wakes the loop with lws_cancel_service (only while the
- * server is live: after kd_server_quiesce results are only queued, then freed).
+ * under the wake lock (wake.h), then wakes the loop with lws_cancel_service (only
+ * while the server is live: after kd_server_quiesce results are only queued, then
+ * freed).
  * EVENT_WAIT_CANCELLED swaps the done list out and hands each response to the
  * connection whose id it carries; a connection that closed meanwhile is not found and
  * its response is freed.
@@ -26,9 +27,7 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
-#include "ops.h"
 #include "queue.h"
-#include "server.h"
 #include "store.h"
 #include "summary.h"
 
@@ -39,6 +38,8 @@
 enum kd_api_job_kind {
 	KD_API_REQUEST = 0,               /* an HTTP request on /api/: answer conn_id */
 	KD_API_OPS_AUTH,                  /* GET /api/v1/me for /ops connection conn_id */
+	KD_API_OPS_PEEK,                  /* the same re-checked: the session's last use
+					     is not moved (api_request.peek) */
 	KD_API_INTERNAL,                  /* a call made for an operator (the hand-off
 					     queue's take): conn_id is the session row */
 	KD_API_SUMMARY,                   /* GET .../summary at a hand-off: conn_id is the
@@ -76,14 +77,15 @@ struct kd_api_conn {
 struct kd_api {
 	const struct kefu_conf *conf;
 	struct auth *auth;
-	struct kd_server *srv;            /* for done_lock and the context */
+	struct kd_wake *wake;             /* the done list's lock, the loop's wake-up */
+	struct kd_api_sink sink;          /* answers for the operator channel */
 	struct cm_queue *jobs;
 	int n;
 	pthread_t *threads;
 	struct api_ctx *ctx;              /* one per thread (its store) */
 	struct sum_ctx *summary;          /* shared read-only: GET .../summary */
 	int started, stopped;
-	struct kd_api_job *done, *done_tail;   /* {srv->done_lock} */
+	struct kd_api_job *done, *done_tail;   /* {wake->lock} */
 	struct kd_api_conn *conns;        /* service thread */
 	uint64_t next_id;                 /* service thread */
 };
@@ -104,18 +106,14 @@ static void job_free(struct kd_api_job *j)
 
 static void post_done(struct kd_api *a, struct kd_api_job *j)
 {
-	struct kd_server *srv = a->srv;
-
 	j->next = NULL;
-	pthread_mutex_lock(&srv->done_lock);
+	kd_wake_lock(a->wake);
 	if (a->done_tail)
 		a->done_tail->next = j;
 	else
 		a->done = j;
 	a->done_tail = j;
-	if (srv->live)
-		lws_cancel_service(srv->ctx);
-	pthread_mutex_unlock(&srv->done_lock);
+	kd_wake_unlock_and_wake(a->wake);
 }
 
 void kd_api_post_event(struct kd_api *a, const char *event_json)
@@ -220,10 +218,10 @@ fail:
 	return NULL;
 }
 
-void kd_api_attach(struct kd_api *a, struct kd_server *srv)
+void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink)
 {
-	a->srv = srv;
-	srv->api = a;
+	a->wake = wake;
+	a->sink = *sink;
 }
 
 void kd_api_stop(struct kd_api *a)
@@ -265,9 +263,9 @@ void kd_api_destroy(struct kd_api *a)
 
 static struct kd_api *api_of(struct lws *wsi)
 {
-	struct kd_server *srv = lws_context_user(lws_get_context(wsi));
+	const struct lws_protocols *p = lws_get_protocol(wsi);
 
-	return srv ? srv->api : NULL;
+	return p ? p->user : NULL;
 }
 
 /* Copies header tok into dst ("" when absent or longer than dst). */
@@ -424,7 +422,8 @@ static int internal(struct kd_api *a, int kind, uint64_t id, const char *method,
 	snprintf(j->client_ip, sizeof j->client_ip, "%s", ip ? ip : "");
 	j->req = (struct api_request){ .method = j->method, .path = j->path, .host = j->host,
 				       .cookie = j->cookie, .client_ip = j->client_ip,
-				       .csrf_token = j->csrf[0] ? j->csrf : NULL };
+				       .csrf_token = j->csrf[0] ? j->csrf : NULL,
+				       .peek = kind == KD_API_OPS_PEEK };
 	if (cm_queue_try_push(a->jobs, j)) {
 		job_free(j);
 		return -1;
@@ -433,10 +432,10 @@ static int internal(struct kd_api *a, int kind, uint64_t id, const char *method,
 }
 
 int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
-		    const char *ip)
+		    const char *ip, int peek)
 {
-	return internal(a, KD_API_OPS_AUTH, conn_id, "GET", API_PREFIX "me", cookie, NULL, host,
-			ip);
+	return internal(a, peek ? KD_API_OPS_PEEK : KD_API_OPS_AUTH, conn_id, "GET",
+			API_PREFIX "me", cookie, NULL, host, ip);
 }
 
 int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,
@@ -651,27 +650,29 @@ static int on_writeable(struct lws *wsi, struct kd_api_conn *c)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static void drain_done(struct kd_api *a, struct kd_server *srv)
+static void drain_done(struct kd_api *a)
 {
 	struct kd_api_job *list, *next;
 
-	pthread_mutex_lock(&srv->done_lock);
+	kd_wake_lock(a->wake);
 	list = a->done;
 	a->done = a->done_tail = NULL;
-	pthread_mutex_unlock(&srv->done_lock);
+	kd_wake_unlock(a->wake);
 	for (; list; list = next) {
 		struct kd_api_conn *c;
 
 		next = list->next;
-		if (list->kind != KD_API_REQUEST) {   /* for the operator channel (ops.c) */
-			if (list->kind == KD_API_EVENT)
-				kd_ops_event(srv, list->event);
-			else if (list->kind == KD_API_INTERNAL)
-				kd_ops_take_done(srv, (int64_t)list->conn_id, list->res.status);
-			else if (list->kind == KD_API_SUMMARY)
-				kd_ops_summary_done(srv, (int64_t)list->conn_id, &list->res);
-			else
-				kd_ops_authed(srv, list->conn_id, &list->res);
+		if (list->kind != KD_API_REQUEST) {   /* for the operator channel (the sink) */
+			const struct kd_api_sink *k = &a->sink;
+			if (list->kind == KD_API_EVENT && k->event)
+				k->event(k->arg, list->event);
+			else if (list->kind == KD_API_INTERNAL && k->take_done)
+				k->take_done(k->arg, (int64_t)list->conn_id, list->res.status);
+			else if (list->kind == KD_API_SUMMARY && k->summary_done)
+				k->summary_done(k->arg, (int64_t)list->conn_id, &list->res);
+			else if ((list->kind == KD_API_OPS_AUTH ||
+				  list->kind == KD_API_OPS_PEEK) && k->authed)
+				k->authed(k->arg, list->conn_id, &list->res);
 			job_free(list);
 			continue;
 		}
@@ -707,8 +708,8 @@ int kd_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return c ? on_writeable(wsi, c) : 0;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (a && a->srv)
-			drain_done(a, a->srv);
+		if (a && a->wake)
+			drain_done(a);
 		break;
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
@@ -723,18 +724,14 @@ int kd_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-void kd_api_setup(struct kd_server *srv, struct lws_protocols *proto)
+void kd_api_setup(struct kd_api *a, struct lws_http_mount *m, struct lws_protocols *proto)
 {
-	struct lws_http_mount *m = &srv->m_api;
-
 	m->mountpoint = "/api";
 	m->mountpoint_len = 4;
 	m->protocol = KD_API_PROTOCOL;
 	m->origin_protocol = LWSMPRO_CALLBACK;
-	m->mount_next = srv->m_healthz.mount_next;
-	srv->m_healthz.mount_next = m;
 	*proto = (struct lws_protocols){
 		.name = KD_API_PROTOCOL, .callback = kd_api_callback,
-		.per_session_data_size = sizeof(struct kd_api_conn),
+		.per_session_data_size = sizeof(struct kd_api_conn), .user = a,
 	};
 }

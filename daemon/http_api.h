@@ -20,9 +20,20 @@
 #include <libwebsockets.h>
 
 #include "conf.h"
+#include "wake.h"
 
+struct api_response;
 struct kd_api;
-struct kd_server;
+
+/* Where the answers of requests made for the operator channel go (ops.c fills it,
+ * server.c hands it in): this file calls nothing of ops.c directly.  Service thread. */
+struct kd_api_sink {
+	void *arg;
+	void (*event)(void *arg, const char *event_json);            /* kd_api_post_event */
+	void (*take_done)(void *arg, int64_t sid, int status);       /* kd_api_internal */
+	void (*summary_done)(void *arg, int64_t sid, const struct api_response *res);
+	void (*authed)(void *arg, uint64_t conn_id, const struct api_response *res);
+};
 
 #define KD_API_PROTOCOL "kefu.api"
 
@@ -30,31 +41,32 @@ struct kd_server;
  * the shared auth state from conf's options and starts the threads.  NULL with a
  * message in err.  Main thread. */
 struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t errlen);
-/* Tells the API where to post results (srv's done_lock and context).  Main thread,
- * before kd_server_run. */
-void kd_api_attach(struct kd_api *a, struct kd_server *srv);
+/* Tells the API how to wake the service loop and where the operator channel's
+ * answers go (copied).  Main thread, before the loop runs. */
+void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink);
 /* Closes the queue, lets queued requests finish (their results are dropped if the
  * server is quiesced) and joins the threads.  Twice is fine.  Main thread. */
 void kd_api_stop(struct kd_api *a);
 void kd_api_destroy(struct kd_api *a);
 
-/* Fills srv->m_api (the /api/ mount) and the protocol entry *proto, and links the
- * mount into srv's chain.  Called by server.c's setup_mounts. */
-void kd_api_setup(struct kd_server *srv, struct lws_protocols *proto);
+/* Fills the /api/ mount *m (the caller links it into its chain) and the protocol
+ * entry *proto (its user is a).  Called by server.c's set-up. */
+void kd_api_setup(struct kd_api *a, struct lws_http_mount *m, struct lws_protocols *proto);
 
 /* Queues GET /api/v1/me with this cookie for /ops connection conn_id; the answer goes
- * to kd_ops_authed.  0, or -1 (queue full, out of memory).  Service thread. */
+ * to the sink's authed.  peek: a re-check that does not move the session's last use
+ * (api_request.peek).  0, or -1 (queue full, out of memory).  Service thread. */
 int kd_api_ops_auth(struct kd_api *a, uint64_t conn_id, const char *cookie, const char *host,
-		    const char *ip);
+		    const char *ip, int peek);
 /* Queues a request made for an operator (their cookie and CSRF token) — the hand-off
- * queue's take of session sid; its status goes to kd_ops_take_done.  0 or -1. */
+ * queue's take of session sid; its status goes to the sink's take_done.  0 or -1. */
 int kd_api_internal(struct kd_api *a, int64_t sid, const char *method, const char *path,
 		    const char *cookie, const char *csrf, const char *host, const char *ip);
 /* Queues GET /api/v1/conversations/{sid}/summary with a signed-in operator's cookie;
- * the card goes to kd_ops_summary_done.  0 or -1. */
+ * the card goes to the sink's summary_done.  0 or -1. */
 int kd_api_summary(struct kd_api *a, int64_t sid, const char *cookie, const char *host);
 /* Posts an operator-channel event (JSON text, copied) to the service thread, which
- * hands it to kd_ops_event.  Any thread. */
+ * hands it to the sink's event.  Any thread. */
 void kd_api_post_event(struct kd_api *a, const char *event_json);
 
 /* The "kefu.api" protocol callback.  Service thread. */

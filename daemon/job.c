@@ -22,7 +22,7 @@
 
 /* What the writer's done callback needs to finish a turn. */
 struct turn_ctx {
-	struct kd_pool *pool;
+	const struct kd_env *env;
 	struct kd_result *res;   /* reply ready to post */
 	struct kd_job *job;      /* kept for a retry (its text moved into the turn) */
 };
@@ -55,6 +55,7 @@ void kd_result_free(struct kd_result *r)
 		return;
 	kd_frame_free_list(r->frame);
 	kd_job_free(r->job);
+	free(r->held_text);
 	free(r);
 }
 
@@ -66,11 +67,12 @@ struct kd_result *kd_result_new(const struct kd_job *job, int kind)
 		r->kind = kind;
 		r->sid = job->sid;
 		r->t_recv_us = job->t_recv_us;
+		memcpy(r->id, job->id, sizeof r->id);
 	}
 	return r;
 }
 
-void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
+void kd_post_error(const struct kd_env *p, const struct kd_job *job, enum kd_err code,
 		       const char *msg)
 {
 	struct kd_result *r = kd_result_new(job, KD_RES_ERROR);
@@ -83,7 +85,7 @@ void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code
 	p->post(p->post_arg, r);
 }
 
-void kd_post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r)
+void kd_post_or_fail(const struct kd_env *p, const struct kd_job *job, struct kd_result *r)
 {
 	if (r && r->frame) {
 		p->post(p->post_arg, r);
@@ -113,7 +115,7 @@ struct kd_job *kd_job_feedback_new(struct kd_req *r, uint64_t sid, uint64_t t_re
 /* Keeps the old bot if the new state cannot be allocated (and tries again next time). */
 void kd_worker_refresh_bot(struct kd_worker *w)
 {
-	struct kd_bots *bots = w->pool->bots;
+	struct kd_bots *bots = w->env->bots;
 	struct nlu_bot *bot;
 	struct nlu_state *ns;
 	unsigned gen;
@@ -140,10 +142,15 @@ void kd_worker_refresh_bot(struct kd_worker *w)
 static void turn_done(void *arg, int rc)
 {
 	struct turn_ctx *t = arg;
-	struct kd_pool *p = t->pool;
+	const struct kd_env *p = t->env;
 	struct kd_result *r = t->res;
 
-	if (rc == STORE_DUPLICATE) {
+	if (rc == STORE_DUPLICATE && t->job->held) {
+		/* an upload for a person sent again: logged already, acknowledged again,
+		 * not pushed to the operators twice */
+		free(r->held_text);
+		r->held_text = NULL;
+	} else if (rc == STORE_DUPLICATE) {
 		/* Another connection of this session logged the same client id first: send
 		 * what was logged, not what we computed. */
 		kd_frame_free_list(r->frame);
@@ -166,7 +173,7 @@ static void turn_done(void *arg, int rc)
 	free(t);
 }
 
-int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *turn,
+int kd_submit_turn(const struct kd_env *p, struct kd_job *job, struct store_turn *turn,
 		   struct kd_result *res)
 {
 	struct turn_ctx *t = calloc(1, sizeof *t);
@@ -177,7 +184,7 @@ int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *tur
 		kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
 		return 0;
 	}
-	t->pool = p;
+	t->env = p;
 	t->res = res;
 	t->job = job;
 	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);

@@ -44,6 +44,8 @@ struct kd_job {
 	size_t data_len;                 /* bytes received so far / in all */
 	size_t data_want;                /* audio/image: announced size (binary form) */
 	int speak;                       /* audio: answer with a spoken WAV too */
+	int held;                        /* audio/image: a person holds the session (ops.c):
+					    logged for them, acknowledged, no bot reply */
 	char mime[64];                   /* audio/image: as announced ("" if none) */
 	char ref[KD_ID_BYTES + 1];       /* feedback: id of the rated message */
 	int value;                       /* feedback: 1 or -1; rating: stars; hello:
@@ -77,7 +79,15 @@ struct kd_result {
 	double media_seconds;            /* decode + recognise / look, on the worker */
 	double audio_seconds;            /* audio: length of the clip */
 	struct kd_job *job;              /* KD_RES_RETRY: the job to run again */
+	char id[KD_ID_BYTES + 1];        /* the job's client id ("" if none) */
+	char *held_text;                 /* an upload logged for a person (job->held): the
+					    customer text of its row (transcript or words),
+					    for the operators' consoles; malloc'd or NULL */
 };
+
+/* Where results go (the service thread's done list); called on a worker or the store
+ * writer thread. */
+typedef void (*kd_post_fn)(void *arg, struct kd_result *r);
 
 struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us);
 /* A job for a parsed feedback/rating/handoff request; moves r->text into it.  NULL on

@@ -157,24 +157,23 @@ int kefud_main(int argc, char **argv)
 	ret = kd_retention_start(conf.db, conf.retention_days, err, sizeof err);
 	if (!ret && conf.retention_days > 0)
 		goto fail;
-	srv = kd_server_create(&conf, bots, writer, err, sizeof err);
-	if (!srv)
-		goto fail;
 	api = kd_api_create(&conf, err, sizeof err);   /* /api/v1/ (http_api.c) */
 	if (!api)
 		goto fail;
-	kd_api_attach(api, srv);
 	ops = kd_ops_create(&conf, err, sizeof err);   /* /ops and take-over (ops.c) */
 	if (!ops)
 		goto fail;
-	srv->ops = ops;
+	srv = kd_server_create(&conf, bots, writer, api, ops, err, sizeof err);
+	if (!srv)
+		goto fail;
 	pics = kd_pic_create(&conf, err, sizeof err);
 	if (!pics)
 		goto fail;
 	voice = kd_voice_create(&conf, err, sizeof err);
 	if (!voice)
 		goto fail;
-	pool = kd_pool_create(&conf, bots, writer, pics, voice, kd_server_post, srv, err,
+	pool = kd_pool_create(&conf, bots, writer, pics, voice, kd_ws_post, &srv->ws,
+			      kd_ops_online, err,
 			      sizeof err);
 	if (!pool)
 		goto fail;
@@ -189,6 +188,7 @@ int kefud_main(int argc, char **argv)
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
 	kd_api_stop(api);
+	kd_ops_stop(ops);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
@@ -204,6 +204,7 @@ int kefud_main(int argc, char **argv)
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_api_stop(api);
+	kd_ops_stop(ops);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	if (writer)

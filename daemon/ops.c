@@ -9,21 +9,28 @@
  */
 #include "ops.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api.h"
 #include "clock.h"
 #include "http_api.h"
 #include "log.h"
-#include "server.h"
+#include "session.h"
+#include "ws.h"
 #include "store.h"
 
 #define OPS_OUT_MAX 4096            /* frames waiting for an operator that does not read */
 #define OPS_RX_MAX 4096             /* an operator's frame */
+#define OPS_RECHECK_US (10 * 1000000ull)   /* the session is re-checked this often... */
+#define OPS_RECHECK_FRAME_US 1000000ull    /* ...and on a frame, at most once a second */
+#define OPS_TYPING_US (6 * 1000000ull)     /* "operator is typing" lapses after this
+					      without a new typing frame */
 
 struct ops_held {                   /* one taken-over session */
 	int64_t session_id, operator_id;
@@ -44,7 +51,12 @@ struct ops_pss {                    /* one /ops connection (lws per-session data
 	struct ops_pss *prev, *next;
 	struct lws *wsi;
 	uint64_t id;
-	int authed;                     /* GET /me answered 200 */
+	int authed;                     /* GET /me answered 200 (and still does) */
+	int checking;                   /* a re-check is with the API workers */
+	int lapsed;                     /* the session ended: error sent, closing */
+	uint64_t checked_us;            /* last re-check asked */
+	int64_t typing_sid;             /* the customer told "operator is typing", or 0 */
+	uint64_t typing_until_us;       /* ...until then, unless a new typing frame comes */
 	int64_t operator_id;
 	char name[128];
 	char cookie[1024], host[256], csrf[80], ip[64];   /* to act for this operator */
@@ -65,6 +77,16 @@ struct kd_ops {
 	double wait_sum;
 	struct ops_pss *conns;
 	uint64_t next_id;
+	/* handed in by kd_ops_attach (server.c) */
+	const struct kefu_conf *conf;
+	struct kd_registry *reg;        /* the customers' connections */
+	struct store_writer *writer;    /* a customer's message logged for a person */
+	struct kd_api *api;             /* sign-in, takes and summaries for operators */
+	struct kd_wake *wake;           /* the loop's wake-up (the ticker's) */
+	/* the ticker thread (sweep): wakes the loop each second while ticking */
+	pthread_t tick;
+	int tick_started;
+	atomic_int tick_stop, ticking;
 };
 
 static atomic_int ops_online;
@@ -170,6 +192,7 @@ struct kd_ops *kd_ops_create(const struct kefu_conf *conf, char *err, size_t err
 		free(o);
 		return NULL;
 	}
+	o->conf = conf;
 	o->capacity = conf->operator_capacity;
 	rc = store_assigned_foreach(st, load_cb, o);
 	if (!rc)
@@ -191,6 +214,7 @@ void kd_ops_destroy(struct kd_ops *o)
 {
 	if (!o)
 		return;
+	kd_ops_stop(o);
 	free(o->held);
 	free(o->wait);
 	free(o);
@@ -227,9 +251,9 @@ static void ops_broadcast(struct kd_ops *o, json_t *j)
 }
 
 /* To every customer connection of session sid. */
-static void customer_send(struct kd_server *srv, int64_t sid, json_t *j)
+static void customer_send(struct kd_ops *o, int64_t sid, json_t *j)
 {
-	struct kd_registry *r = &srv->reg;
+	struct kd_registry *r = o->reg;
 
 	if (!j || sid <= 0)
 		return;
@@ -279,9 +303,8 @@ static size_t held_by(const struct kd_ops *o, int64_t op)
  * conversations, while someone is under operator_capacity.  The take is a REST call
  * made for that operator (their session, audited as them) on an API worker; until it
  * commits the entry is pending and the bot still answers. */
-static void dispatch(struct kd_server *srv)
+static void dispatch(struct kd_ops *o)
 {
-	struct kd_ops *o = srv->ops;
 
 	while (o->n_wait && o->capacity > 0) {
 		struct ops_pss *best = NULL;
@@ -304,7 +327,7 @@ static void dispatch(struct kd_server *srv)
 		}
 		snprintf(path, sizeof path, API_PREFIX "conversations/%lld/take", (long long)sid);
 		if (held_set(o, sid, best->operator_id, best->name) ||
-		    kd_api_internal(srv->api, sid, "POST", path, best->cookie, best->csrf,
+		    kd_api_internal(o->api, sid, "POST", path, best->cookie, best->csrf,
 				    best->host, best->ip)) {
 			held_remove(o, sid);
 			return;                      /* queue full: next event tries again */
@@ -315,9 +338,8 @@ static void dispatch(struct kd_server *srv)
 	}
 }
 
-void kd_ops_take_done(struct kd_server *srv, int64_t sid, int status)
+void kd_ops_take_done(struct kd_ops *o, int64_t sid, int status)
 {
-	struct kd_ops *o = srv->ops;
 	struct ops_held *h = o ? held_find(o, sid) : NULL;
 
 	if (status == 200 || !h || !h->pending)
@@ -343,9 +365,8 @@ static void observe_wait(struct kd_ops *o, int64_t sid)
 		}
 }
 
-char *kd_ops_metrics(struct kd_server *srv)
+char *kd_ops_metrics(struct kd_ops *o)
 {
-	struct kd_ops *o = srv->ops;
 	size_t cap = 2048, n = 0;
 	char *s = malloc(cap);
 	uint64_t cum = 0, total = 0;
@@ -416,7 +437,7 @@ static void msg_logged(void *arg, int rc)
 /* Logs req's text as a customer-only turn (customer_meta: NULL or JSON) through the
  * writer; the customer gets ack (or an error) after commit.  0 submitted (req->text
  * moved), -1 not (nothing changed). */
-static int log_customer(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+static int log_customer(struct kd_ops *o, struct kd_pss *pss, struct kd_req *req,
 			const char *email, int left)
 {
 	struct store_turn *t = calloc(1, sizeof *t);
@@ -437,7 +458,7 @@ static int log_customer(struct kd_server *srv, struct kd_pss *pss, struct kd_req
 	}
 	json_decref(meta);
 	d->left = left;
-	d->api = srv->api;
+	d->api = o->api;
 	d->sid = pss->sid;
 	d->session_id = pss->session_id;
 	memcpy(d->client_id, req->id, sizeof d->client_id);
@@ -448,7 +469,7 @@ static int log_customer(struct kd_server *srv, struct kd_pss *pss, struct kd_req
 	t->arg = d;
 	/* the writer's queue is bounded; a full queue blocks this thread briefly, as it
 	 * would block a worker */
-	if (store_writer_submit(srv->writer, t)) {
+	if (store_writer_submit(o->writer, t)) {
 		req->text = t->customer_text;  /* the writer is stopping */
 		t->customer_text = NULL;
 		store_turn_free(t);
@@ -460,87 +481,99 @@ static int log_customer(struct kd_server *srv, struct kd_pss *pss, struct kd_req
 	return 0;
 }
 
-int kd_ops_customer_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req)
+int kd_ops_customer_message(struct kd_ops *o, struct kd_pss *pss, struct kd_req *req)
 {
-	struct ops_held *h = srv->ops ? held_find(srv->ops, pss->session_id) : NULL;
+	struct ops_held *h = o ? held_find(o, pss->session_id) : NULL;
 
 	if (!h || h->pending)
 		return 0;
 	/* on failure the bot answers rather than lose the message */
-	return log_customer(srv, pss, req, NULL, 0) == 0;
+	return log_customer(o, pss, req, NULL, 0) == 0;
 }
 
-void kd_ops_leave_message(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req)
+void kd_ops_leave_message(struct kd_ops *o, struct kd_pss *pss, struct kd_req *req)
 {
-	if (pss->session_id <= 0 || log_customer(srv, pss, req, (const char *)req->data, 1)) {
+	if (pss->session_id <= 0 || log_customer(o, pss, req, (const char *)req->data, 1)) {
 		kd_pss_out_push(pss, kd_frame_error(KD_E_INTERNAL, req->id,
 						    "the message could not be kept; please retry"));
 		lws_callback_on_writable(pss->wsi);
 	}
 }
 
-void kd_ops_customer_typing(struct kd_server *srv, struct kd_pss *pss, int on)
+void kd_ops_customer_typing(struct kd_ops *o, struct kd_pss *pss, int on)
 {
 	json_t *j;
 
-	if (!srv->ops || !held_find(srv->ops, pss->session_id))
+	if (!o || !held_find(o, pss->session_id))
 		return;
 	j = json_pack("{s:s, s:I, s:s, s:b}", "type", "typing", "conversation_id",
 		      (json_int_t)pss->session_id, "from", "customer", "on", on);
-	ops_broadcast(srv->ops, j);
+	ops_broadcast(o, j);
 	json_decref(j);
 }
 
-void kd_ops_handoff_asked(struct kd_server *srv, struct kd_pss *pss)
+void kd_ops_handoff_asked(struct kd_ops *o, struct kd_pss *pss)
 {
 	json_t *j;
 
-	if (!srv->ops || pss->session_id <= 0)
+	if (!o || pss->session_id <= 0)
 		return;
 	j = json_pack("{s:s, s:I, s:I}", "type", "handoff", "conversation_id",
 		      (json_int_t)pss->session_id, "requested_ms", (json_int_t)cm_wall_ms());
-	ops_broadcast(srv->ops, j);
+	ops_broadcast(o, j);
 	json_decref(j);
 }
 
-void kd_ops_on_result(struct kd_server *srv, struct kd_pss *pss, struct kd_result *r)
+void kd_ops_on_result(struct kd_ops *o, struct kd_pss *pss, struct kd_result *r)
 {
 	json_t *j;
 
 	static const char handoff[] = "{\"type\":\"handoff\"";
 
-	if (!srv->ops || pss->session_id <= 0)
+	if (!o || pss->session_id <= 0)
 		return;
+	/* an upload logged for the person who holds the session (answer.c): pushed to the
+	 * consoles like a typed message (ops_event "customer_message") */
+	if (r->held_text) {
+		j = json_pack("{s:s, s:I, s:{s:s, s:s, s:s, s:I, s:s}}", "type", "message",
+			      "conversation_id", (json_int_t)pss->session_id, "message", "kind",
+			      "customer", "client_id", r->id, "text", r->held_text, "created_ms",
+			      (json_int_t)cm_wall_ms(), "upload",
+			      r->media == 1 ? "audio" : "image");
+		ops_broadcast(o, j);
+		json_decref(j);
+		return;
+	}
 	/* the hand-off answer went out: its row is committed, so the request joins the
 	 * queue now (assigning earlier would race the worker that opens it) */
 	if (r->kind == KD_RES_FRAME && r->frame && r->frame->len > sizeof handoff &&
 	    !memcmp(KD_FRAME_PAYLOAD(r->frame), handoff, sizeof handoff - 1) &&
-	    !held_find(srv->ops, pss->session_id)) {
+	    !held_find(o, pss->session_id)) {
 		struct ops_pss *p;
-		wait_add(srv->ops, pss->session_id, cm_wall_ms());
+		wait_add(o, pss->session_id, cm_wall_ms());
 		/* the summary card for whoever takes over, computed by an API worker with
 		 * a signed-in operator's session (nobody online: nobody to tell) */
-		for (p = srv->ops->conns; p && !p->authed; p = p->next)
+		for (p = o->conns; p && !p->authed; p = p->next)
 			;
-		if (p && kd_api_summary(srv->api, pss->session_id, p->cookie, p->host))
+		if (p && kd_api_summary(o->api, pss->session_id, p->cookie, p->host))
 			LOG_WARN("no summary at the hand-off of %lld: API queue full",
 				 (long long)pss->session_id);
-		dispatch(srv);
+		dispatch(o);
 		return;
 	}
 	if (r->kind != KD_RES_REPLY && r->kind != KD_RES_SESSION)
 		return;
 	/* a new bot turn or a (re)opened chat: consoles refresh that conversation */
-	if (srv->ops->conns) {
+	if (o->conns) {
 		j = json_pack("{s:s, s:I}", "type", "activity", "conversation_id",
 			      (json_int_t)(r->kind == KD_RES_SESSION ? r->session_id
 								   : pss->session_id));
-		ops_broadcast(srv->ops, j);
+		ops_broadcast(o, j);
 		json_decref(j);
 	}
 	/* a customer coming back to a taken-over conversation is told who is there */
 	if (r->kind == KD_RES_SESSION) {
-		struct ops_held *h = held_find(srv->ops, r->session_id);
+		struct ops_held *h = held_find(o, r->session_id);
 		if (h && !h->pending) {
 			struct kd_frame **tail = &r->frame;
 			while (*tail)
@@ -560,9 +593,8 @@ static const char *str(json_t *j, const char *k)
 	return s ? s : "";
 }
 
-void kd_ops_event(struct kd_server *srv, const char *event_json)
+void kd_ops_event(struct kd_ops *o, const char *event_json)
 {
-	struct kd_ops *o = srv->ops;
 	json_t *ev = json_loads(event_json, 0, NULL), *j = NULL;
 	const char *type = str(ev, "type");
 	int64_t sid = json_integer_value(json_object_get(ev, "conversation_id"));
@@ -594,7 +626,7 @@ void kd_ops_event(struct kd_server *srv, const char *event_json)
 			      "ts", (json_int_t)json_integer_value(json_object_get(m, "created_ms")),
 			      "answer_id", "confidence", "quick_replies");
 	} else if (!strcmp(type, "customer_message")) {
-		struct kd_pss *pss = kd_registry_find(&srv->reg,
+		struct kd_pss *pss = kd_registry_find(o->reg,
 						      json_integer_value(json_object_get(ev, "sid")));
 		int rc = (int)json_integer_value(json_object_get(ev, "rc"));
 		if (pss) {
@@ -623,12 +655,12 @@ void kd_ops_event(struct kd_server *srv, const char *event_json)
 		json_decref(ev);
 		return;
 	}
-	customer_send(srv, sid, j);
+	customer_send(o, sid, j);
 	json_decref(j);
 	ops_broadcast(o, ev);
 	json_decref(ev);
 	if (dispatch_later)
-		dispatch(srv);                  /* someone has room again */
+		dispatch(o);                  /* someone has room again */
 }
 
 /* ---- the /ops protocol --------------------------------------------------------------------- */
@@ -642,21 +674,113 @@ static struct ops_pss *conn_find(struct kd_ops *o, uint64_t id)
 	return p;
 }
 
-void kd_ops_authed(struct kd_server *srv, uint64_t conn_id, const struct api_response *res)
+/* The operator told the customer of session sid they type (on) or stopped. */
+static void typing_to_customer(struct kd_ops *o, struct ops_pss *p, int64_t sid, int on)
 {
-	struct kd_ops *o = srv->ops;
+	json_t *out = json_pack("{s:s, s:s, s:s, s:b}", "type", "typing", "from", "operator",
+				"name", p->name, "on", on);
+
+	if (held_find(o, sid))
+		customer_send(o, sid, out);
+	json_decref(out);
+	p->typing_sid = on ? sid : 0;
+	p->typing_until_us = on ? cm_now_us() + OPS_TYPING_US : 0;
+}
+
+static void recheck(struct kd_ops *o, struct ops_pss *p);
+
+/* The connections' deadlines (service thread, on each wake-up of the loop): lapsed
+ * "operator is typing" and due re-checks.  The ticker thread wakes the loop once a
+ * second while someone is signed in.  (Not lws timers: under lws 4.1 + libev a
+ * deadline set while the loop's timer is armed for a later one waits for that one;
+ * a typing lapse due in 6 s came after 15 s and more in about one run in three of
+ * tests/integration/test_takeover_gaps.py.) */
+static void sweep(struct kd_ops *o)
+{
+	uint64_t now = cm_now_us();
+	int any = 0;
+
+	for (struct ops_pss *p = o->conns; p; p = p->next) {
+		if (!p->authed)
+			continue;
+		any = 1;
+		if (p->typing_sid && now >= p->typing_until_us)
+			typing_to_customer(o, p, p->typing_sid, 0);
+		if (now - p->checked_us >= OPS_RECHECK_US)
+			recheck(o, p);
+	}
+	atomic_store(&o->ticking, any);
+}
+
+/* The ticker thread: wakes the service loop once a second while an operator is signed
+ * in (o->ticking), so sweep runs. */
+static void *ticker(void *arg)
+{
+	struct kd_ops *o = arg;
+	struct timespec ts = { .tv_sec = 1 };
+
+	while (!atomic_load(&o->tick_stop)) {
+		nanosleep(&ts, NULL);
+		if (atomic_load(&o->ticking) && o->wake) {
+			kd_wake_lock(o->wake);
+			kd_wake_unlock_and_wake(o->wake);
+		}
+	}
+	return NULL;
+}
+
+/* Asks an API worker whether the operator's session still holds (without moving its
+ * last use); the answer comes back to kd_ops_authed. */
+static void recheck(struct kd_ops *o, struct ops_pss *p)
+{
+	if (p->checking || p->lapsed)
+		return;
+	p->checked_us = cm_now_us();
+	if (kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 1) == 0)
+		p->checking = 1;                   /* queue full: the next deadline retries */
+}
+
+/* The session ended (logout, expiry, operator disabled): the connection is told with
+ * the stable code session_expired and closed once that is written. */
+static void lapse(struct kd_ops *o, struct ops_pss *p, int status)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s}", "type", "error", "code", "session_expired",
+			      "message", "the operator's session has ended; sign in again");
+
+	LOG_INFO("/ops connection of operator %lld closed: session ended (%d)",
+		 (long long)p->operator_id, status);
+	if (p->typing_sid)
+		typing_to_customer(o, p, p->typing_sid, 0);
+	p->authed = 0;
+	p->lapsed = 1;
+	ops_send(p, j);
+	json_decref(j);
+	count_online(o);
+}
+
+void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response *res)
+{
 	struct ops_pss *p = o ? conn_find(o, conn_id) : NULL;
 	json_t *me, *held, *j;
 
 	if (!p)
 		return;
 	me = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
+	if (p->authed || p->lapsed) {            /* a re-check */
+		p->checking = 0;
+		if (!me && res->status >= 400 && res->status < 500 && !p->lapsed)
+			lapse(o, p, res->status);
+		json_decref(me);                 /* (a 5xx keeps the connection: retried) */
+		return;
+	}
 	if (!me) {
 		LOG_INFO("/ops connection refused: not signed in (%d)", res->status);
 		lws_set_timeout(p->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 		return;
 	}
 	p->authed = 1;
+	p->checked_us = cm_now_us();
+	atomic_store(&o->ticking, 1);
 	snprintf(p->csrf, sizeof p->csrf, "%s", str(me, "csrf_token"));
 	p->operator_id = json_integer_value(json_object_get(json_object_get(me, "operator"), "id"));
 	snprintf(p->name, sizeof p->name, "%s", str(json_object_get(me, "operator"), "name"));
@@ -672,11 +796,11 @@ void kd_ops_authed(struct kd_server *srv, uint64_t conn_id, const struct api_res
 	json_decref(j);
 	json_decref(me);
 	count_online(o);
-	dispatch(srv);                          /* waiting customers get this operator */
+	dispatch(o);                          /* waiting customers get this operator */
 }
 
 /* An operator's frame: {"type": "typing", "conversation_id": N, "on": bool} or ping. */
-static void ops_frame(struct kd_server *srv, struct ops_pss *p)
+static void ops_frame(struct kd_ops *o, struct ops_pss *p)
 {
 	json_t *j = json_loadb(p->rx, p->rx_len, 0, NULL), *out = NULL;
 	const char *type = str(j, "type");
@@ -685,15 +809,17 @@ static void ops_frame(struct kd_server *srv, struct ops_pss *p)
 		json_decref(j);
 		return;
 	}
+	/* each frame re-checks the session too (at most once a second) */
+	if (cm_now_us() - p->checked_us >= OPS_RECHECK_FRAME_US)
+		recheck(o, p);
 	if (!strcmp(type, "ping")) {
 		out = json_pack("{s:s}", "type", "pong");
 		ops_send(p, out);
 	} else if (!strcmp(type, "typing")) {
 		int64_t sid = json_integer_value(json_object_get(j, "conversation_id"));
-		out = json_pack("{s:s, s:s, s:s, s:b}", "type", "typing", "from", "operator",
-				"name", p->name, "on", json_is_true(json_object_get(j, "on")));
-		if (held_find(srv->ops, sid))
-			customer_send(srv, sid, out);
+		if (p->typing_sid && p->typing_sid != sid)   /* moved to another chat */
+			typing_to_customer(o, p, p->typing_sid, 0);
+		typing_to_customer(o, p, sid, json_is_true(json_object_get(j, "on")));
 	} else {
 		out = json_pack("{s:s, s:s, s:s}", "type", "error", "code", "unknown_type",
 				"message", "the operator channel takes ping and typing; changes go "
@@ -731,12 +857,13 @@ static int path_is_ops(struct lws *wsi)
 int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {
-	struct kd_server *srv = lws_context_user(lws_get_context(wsi));
-	struct kd_ops *o = srv ? srv->ops : NULL;
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	struct kd_ops *o = proto ? proto->user : NULL;
+	
 	struct ops_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (!o || !path_is_ops(wsi) || !same_origin(wsi, srv->conf->trust_proxy) ||
+		if (!o || !path_is_ops(wsi) || !same_origin(wsi, o->conf->trust_proxy) ||
 		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0) {
 			LOG_INFO("refused an /ops connection (path, Origin or cookie)");
 			return 1;
@@ -756,11 +883,18 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		lws_get_peer_simple(wsi, p->ip, sizeof p->ip);
 		/* signed in by an API worker: GET /api/v1/me with this cookie */
-		return kd_api_ops_auth(srv->api, p->id, p->cookie, p->host, p->ip) ? -1 : 0;
+		return kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 0) ? -1 : 0;
+
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:   /* any wake-up: the ticker's, results */
+		if (o)
+			sweep(o);
+		break;
 
 	case LWS_CALLBACK_CLOSED:
 		if (!o || !p || !p->wsi)
 			break;
+		if (p->typing_sid && p->authed)   /* gone mid-sentence: not typing any more */
+			typing_to_customer(o, p, p->typing_sid, 0);
 		if (p->prev)
 			p->prev->next = p->next;
 		else
@@ -785,13 +919,19 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			p->rx_len += len;
 		}
 		if (lws_is_final_fragment(wsi) && !p->rx_skip)
-			ops_frame(srv, p);
+			ops_frame(o, p);
 		break;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
 		struct kd_frame *f = p->out;
-		if (!f)
+		if (!f) {
+			if (p->lapsed) {          /* session_expired is written: close */
+				lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+						 (unsigned char *)"session_expired", 15);
+				return -1;
+			}
 			break;
+		}
 		p->out = f->next;
 		if (!p->out)
 			p->out_tail = NULL;
@@ -800,7 +940,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		kd_frame_free(f);
 		if (n < 0)
 			return -1;
-		if (p->out)
+		if (p->out || p->lapsed)
 			lws_callback_on_writable(wsi);
 		break;
 	}
@@ -811,21 +951,112 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	return 0;
 }
 
-void kd_ops_setup(struct kd_server *srv, struct lws_protocols *proto)
+void kd_ops_protocol(struct kd_ops *o, struct lws_protocols *proto)
 {
-	(void)srv;
 	*proto = (struct lws_protocols){
 		.name = KD_OPS_PROTOCOL, .callback = kd_ops_callback,
 		.per_session_data_size = sizeof(struct ops_pss), .rx_buffer_size = 4096,
+		.user = o,
 	};
 }
 
-char *kd_ops_metrics_append(struct kd_server *srv, char *text, size_t *len)
+void kd_ops_attach(struct kd_ops *o, struct kd_registry *reg, struct store_writer *writer,
+		   struct kd_api *api, struct kd_wake *wake)
+{
+	o->reg = reg;
+	o->writer = writer;
+	o->api = api;
+	o->wake = wake;
+	if (!o->tick_started && pthread_create(&o->tick, NULL, ticker, o) == 0)
+		o->tick_started = 1;
+	else if (!o->tick_started)
+		LOG_WARN("ops: no ticker thread: typing lapses and session re-checks wait for "
+			 "other traffic");
+}
+
+void kd_ops_stop(struct kd_ops *o)
+{
+	if (!o || !o->tick_started)
+		return;
+	atomic_store(&o->tick_stop, 1);
+	pthread_join(o->tick, NULL);
+	o->tick_started = 0;
+}
+
+/* ---- the hooks handed to ws.c and http_api.c (their void * is the struct kd_ops) ---- */
+
+static int hook_message(void *arg, struct kd_pss *pss, struct kd_req *req)
+{
+	return kd_ops_customer_message(arg, pss, req);
+}
+
+static int hook_held(void *arg, const struct kd_pss *pss)
+{
+	struct ops_held *h = held_find(arg, pss->session_id);
+
+	return h && !h->pending;
+}
+
+static void hook_typing(void *arg, struct kd_pss *pss, int on)
+{
+	kd_ops_customer_typing(arg, pss, on);
+}
+
+static void hook_handoff(void *arg, struct kd_pss *pss)
+{
+	kd_ops_handoff_asked(arg, pss);
+}
+
+static void hook_result(void *arg, struct kd_pss *pss, struct kd_result *r)
+{
+	kd_ops_on_result(arg, pss, r);
+}
+
+static void hook_leave(void *arg, struct kd_pss *pss, struct kd_req *req)
+{
+	kd_ops_leave_message(arg, pss, req);
+}
+
+void kd_ops_ws_hooks(struct kd_ops *o, struct kd_ws_hooks *h)
+{
+	*h = (struct kd_ws_hooks){ .arg = o, .customer_message = hook_message,
+				   .held = hook_held, .customer_typing = hook_typing,
+				   .handoff_asked = hook_handoff, .on_result = hook_result,
+				   .leave_message = hook_leave };
+}
+
+static void sink_event(void *arg, const char *event_json)
+{
+	kd_ops_event(arg, event_json);
+}
+
+static void sink_take(void *arg, int64_t sid, int status)
+{
+	kd_ops_take_done(arg, sid, status);
+}
+
+static void sink_summary(void *arg, int64_t sid, const struct api_response *res)
+{
+	kd_ops_summary_done(arg, sid, res);
+}
+
+static void sink_authed(void *arg, uint64_t conn_id, const struct api_response *res)
+{
+	kd_ops_authed(arg, conn_id, res);
+}
+
+void kd_ops_api_sink(struct kd_ops *o, struct kd_api_sink *k)
+{
+	*k = (struct kd_api_sink){ .arg = o, .event = sink_event, .take_done = sink_take,
+				   .summary_done = sink_summary, .authed = sink_authed };
+}
+
+char *kd_ops_metrics_append(struct kd_ops *o, char *text, size_t *len)
 {
 	char *more, *all;
 	size_t m;
 
-	if (!text || !(more = kd_ops_metrics(srv)))
+	if (!text || !(more = kd_ops_metrics(o)))
 		return text;
 	m = strlen(more);
 	all = realloc(text, *len + m + 1);
@@ -838,15 +1069,15 @@ char *kd_ops_metrics_append(struct kd_server *srv, char *text, size_t *len)
 	return text;
 }
 
-void kd_ops_summary_done(struct kd_server *srv, int64_t sid, const struct api_response *res)
+void kd_ops_summary_done(struct kd_ops *o, int64_t sid, const struct api_response *res)
 {
 	json_t *card = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
 	json_t *j;
 
-	if (!srv->ops || !card)
+	if (!o || !card)
 		return;
 	j = json_pack("{s:s, s:I, s:o}", "type", "summary", "conversation_id", (json_int_t)sid,
 		      "card", card);
-	ops_broadcast(srv->ops, j);
+	ops_broadcast(o, j);
 	json_decref(j);
 }

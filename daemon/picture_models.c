@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "fusion.h"
 #include "glove.h"
+#include "hash.h"
 #include "log.h"
 #include "store.h"
 
@@ -409,6 +410,107 @@ int kd_pic_match(const struct kd_pic_use *u, const float *embed, int dim, char *
 		snprintf(label, labellen, "%s", l);
 	n = vis_catalog_match(c->cat, embed, dim, out, KD_MAX_MATCHES, NULL);
 	return n < 0 ? 0 : n;
+}
+
+/* ---- one picture, read and answered ------------------------------------------------------ */
+
+/* The picture as the policy reads it: pointers into seen, catalogue results and the
+ * blocklist verdict.  ents and codes are the caller's arrays of s's sizes. */
+static struct pol_picture policy_picture(const struct vis_seen *s, struct pol_entity *ents,
+					 const char **codes, const char *category,
+					 float category_p, const struct vis_match *match,
+					 struct pol_match *pm, int n_match)
+{
+	struct pol_picture pic = { .unsafe = s->unsafe, .ocr_text = s->ocr.text,
+				   .entities = ents, .n_entities = s->n_entities,
+				   .codes = codes, .embed = s->embed,
+				   .embed_dim = s->embed ? s->embed_dim : 0,
+				   .category = category, .category_p = category_p,
+				   .matches = pm, .n_matches = n_match };
+
+	for (int i = 0; i < s->n_entities; i++)
+		ents[i] = (struct pol_entity){ s->entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER :
+					       s->entities[i].kind == VIS_ENT_ERROR_CODE
+						       ? POL_ENT_ERROR_CODE : POL_ENT_OTHER,
+					       s->entities[i].text };
+	for (int i = 0; i < s->codes.n; i++)
+		if (s->codes.v[i].utf8)            /* only UTF-8 contents are text */
+			codes[pic.n_codes++] = s->codes.v[i].data;
+	for (int i = 0; i < n_match; i++)
+		pm[i] = (struct pol_match){ match[i].answer_id, match[i].score };
+	return pic;
+}
+
+int kd_pic_answer(struct kd_pic *p, struct kd_pic_worker **pw, const struct pol_models *base,
+		  const uint8_t *data, size_t len, const struct vis_decode_opts *opts,
+		  const char *words, size_t words_len, int ask, struct kd_pic_seen *out,
+		  char *err, size_t errlen)
+{
+	struct vis_worker *vw = p ? kd_pic_vision(p, pw, err, errlen) : NULL;
+	struct pol_match pmatch[KD_MAX_MATCHES];
+	struct pol_entity *ents = NULL;
+	const char **codes = NULL;
+	struct kd_pic_use use = { 0 };
+	struct pol_models m = *base;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!vw) {
+		if (!p)
+			snprintf(err, errlen, "pictures are not available");
+		return KD_PIC_FAILED;
+	}
+	/* the vision decoder takes a zero-byte buffer as corrupt_image */
+	rc = vis_see(vw, data ? data : (const uint8_t *)"", len, opts, &out->seen, err, errlen);
+	if (rc)
+		return rc;
+	out->format = vis_format_name(out->seen.format);
+	out->safety_label = out->seen.n_safety ? kd_pic_safety_name(p, out->seen.safety_top) : "";
+	if (cm_sha256_hex(data, len, out->sha256))
+		goto oom;
+	/* a picture on the operator's blocklist is refused whatever the model says */
+	if (!out->seen.unsafe && kd_pic_blocked(p, out->sha256)) {
+		LOG_INFO("a picture is on the image_blocklist");
+		out->seen.unsafe = 1;
+	}
+	kd_pic_acquire(p, pw, &use, &m);
+	if (!out->seen.unsafe && out->seen.embed)
+		out->n_match = kd_pic_match(&use, out->seen.embed, out->seen.embed_dim,
+					    out->category, sizeof out->category,
+					    &out->category_p, out->match);
+	if (ask) {
+		ents = calloc((size_t)out->seen.n_entities + 1, sizeof *ents);
+		codes = calloc((size_t)out->seen.codes.n + 1, sizeof *codes);
+		if (!ents || !codes)
+			goto oom_release;
+		struct pol_picture pic = policy_picture(&out->seen, ents, codes, out->category,
+							out->category_p, out->match, pmatch,
+							out->n_match);
+		struct pol_input in = { .words = words, .words_len = words ? words_len : 0,
+					.picture = &pic };
+		if (pol_answer(&m, &in, &out->reply))
+			goto oom_release;
+		out->answered = 1;
+	}
+	kd_pic_release(p, &use);
+	free(ents);
+	free(codes);
+	return 0;
+oom_release:
+	kd_pic_release(p, &use);
+oom:
+	free(ents);
+	free(codes);
+	kd_pic_seen_free(out);
+	snprintf(err, errlen, "out of memory");
+	return KD_PIC_FAILED;
+}
+
+void kd_pic_seen_free(struct kd_pic_seen *s)
+{
+	pol_reply_clear(&s->reply);
+	vis_seen_free(&s->seen);
+	memset(s, 0, sizeof *s);
 }
 
 void kd_pic_worker_destroy(struct kd_pic_worker *pw)

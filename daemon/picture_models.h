@@ -9,6 +9,11 @@
  * loaded at start (main thread) and again on SIGHUP (signal thread); a worker answers one
  * picture with the objects it acquired for it, so a reload never frees one in use.
  *
+ * kd_pic_answer is the one call a worker makes for a picture: it reads it (vis_see), checks
+ * the blocklist, asks the catalogue and then the answer policy (pol_answer) with the
+ * models acquired for it, and returns everything in one struct kd_pic_seen; nothing in
+ * it calls back into the rest of the daemon.
+ *
  * struct kd_pic_worker belongs to one worker thread: its vis_worker (tesseract engine,
  * zbar scanner, CNN states) and its fu_state for the current fusion model.  Made on the
  * first picture that needs them, so a text-only deployment never loads them.
@@ -67,6 +72,34 @@ void kd_pic_release(struct kd_pic *p, struct kd_pic_use *u);
  * (best first, at most KD_MAX_MATCHES; returns how many).  Uses u's catalogue. */
 int kd_pic_match(const struct kd_pic_use *u, const float *embed, int dim, char *label,
 		 size_t labellen, float *label_p, struct vis_match *out);
+
+/* What one picture was read as and answered with (kd_pic_answer). */
+struct kd_pic_seen {
+	struct vis_seen seen;             /* decode, OCR, codes, entities, safety, embedding
+					     (seen.unsafe also set by the blocklist) */
+	char sha256[65];                  /* of the bytes, lowercase hex */
+	const char *format;               /* "png", "jpeg", ... (static) */
+	const char *safety_label;         /* the safety model's top class, or "" */
+	char category[64];                /* the category head's label, or "" */
+	float category_p;
+	struct vis_match match[KD_MAX_MATCHES];   /* the catalogue's answers, best first */
+	int n_match;
+	int answered;                     /* reply is filled (ask was set) */
+	struct pol_reply reply;           /* the answer policy's reply */
+};
+
+/* Worker thread: reads the picture (data, len) with opts, checks the blocklist, asks the
+ * catalogue and, when ask, the answer policy with words and base's bot and thresholds
+ * (the picture side is acquired here for this picture and released before it returns).
+ * 0 with *out filled (free with kd_pic_seen_free), a VIS_E_* code (negative) of the
+ * picture with the reason in err, or KD_PIC_FAILED (no memory, pictures unavailable:
+ * err says which); nothing to free then. */
+#define KD_PIC_FAILED 1
+int kd_pic_answer(struct kd_pic *p, struct kd_pic_worker **pw, const struct pol_models *base,
+		  const uint8_t *data, size_t len, const struct vis_decode_opts *opts,
+		  const char *words, size_t words_len, int ask, struct kd_pic_seen *out,
+		  char *err, size_t errlen);
+void kd_pic_seen_free(struct kd_pic_seen *s);
 
 /* Frees a worker's picture state (NULL is fine).  The worker's thread or after it ended. */
 void kd_pic_worker_destroy(struct kd_pic_worker *pw);

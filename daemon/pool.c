@@ -36,6 +36,23 @@
 #include "budget.h"
 #include "tensor.h"
 
+/* The pool: the handlers' environment and the job queue ("scheduling" above). */
+struct kd_pool {
+	struct kd_env env;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct kd_job *q_fast, *q_fast_tail;   /* {lock} open, hello, message, feedback */
+	struct kd_job *q_media, *q_media_tail; /* {lock} audio, image */
+	size_t n_fast, n_media;            /* {lock} waiting */
+	int media_running;                 /* {lock} media jobs on workers now */
+	int media_max;                     /* workers media may occupy at once */
+	int closed;                        /* {lock} kd_pool_stop: no more pushes */
+	int lock_ready;
+	size_t cap;                        /* per class */
+	int n;
+	struct kd_worker *w;
+};
+
 
 /* ---- jobs ---------------------------------------------------------------------------- */
 
@@ -49,10 +66,10 @@ static void do_open(struct kd_worker *w, struct kd_job *job)
 	if (rc) {
 		LOG_ERR("session_create: %s", store_errmsg(w->st));
 		if (rc == -SQLITE_FULL)        /* a stable code the client can act on */
-			kd_post_error(w->pool, job, KD_E_STORAGE_FULL,
+			kd_post_error(w->env, job, KD_E_STORAGE_FULL,
 				      "the server's disk is full: no new chat can start now");
 		else
-			kd_post_error(w->pool, job, KD_E_INTERNAL, "could not create a session");
+			kd_post_error(w->env, job, KD_E_INTERNAL, "could not create a session");
 		return;
 	}
 	r = kd_result_new(job, KD_RES_SESSION);
@@ -63,7 +80,7 @@ static void do_open(struct kd_worker *w, struct kd_job *job)
 		r->frame = kd_frame_welcome(token, store_text(nlu_bot_texts(w->bot), "greeting",
 							      store_text_lang_accept(job->text)));
 	}
-	kd_post_or_fail(w->pool, job, r);
+	kd_post_or_fail(w->env, job, r);
 }
 
 struct history_ctx {
@@ -112,7 +129,7 @@ static json_t *history_page(json_t *items, size_t skip, size_t max, int *before)
 
 static void do_hello(struct kd_worker *w, struct kd_job *job)
 {
-	const struct kefu_conf *c = w->pool->conf;
+	const struct kefu_conf *c = w->env->conf;
 	struct history_ctx h = { .items = json_array() };
 	struct kd_result *r = NULL;
 	json_t *page = NULL;
@@ -121,7 +138,7 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 	int rc = store_session_find(w->st, job->token, &sid);
 
 	if (rc == STORE_NOT_FOUND) {
-		kd_post_error(w->pool, job, KD_E_UNKNOWN_SESSION, "no session has this token");
+		kd_post_error(w->env, job, KD_E_UNKNOWN_SESSION, "no session has this token");
 		goto out;
 	}
 	if (rc == 0 && h.items && c->history_limit > 0)
@@ -131,7 +148,7 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 				    &before);
 	if (rc || !h.items || !page) {
 		LOG_ERR("history: %s", rc < 0 ? store_errmsg(w->st) : "out of memory");
-		kd_post_error(w->pool, job, KD_E_INTERNAL, "could not read the session");
+		kd_post_error(w->env, job, KD_E_INTERNAL, "could not read the session");
 		goto out;
 	}
 	/* the session this connection got at welcome goes if it stayed empty, so a page
@@ -146,7 +163,7 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 		memcpy(r->token, job->token, sizeof r->token);
 		r->frame = kd_frame_history(job->token, page, before);
 	}
-	kd_post_or_fail(w->pool, job, r);
+	kd_post_or_fail(w->env, job, r);
 out:
 	json_decref(page);
 	json_decref(h.items);
@@ -234,7 +251,7 @@ static void *worker_main(void *arg)
 			kd_feedback_run(w, job);
 			break;
 		default:
-			kd_post_error(w->pool, job, KD_E_INTERNAL, "unknown job");
+			kd_post_error(w->env, job, KD_E_INTERNAL, "unknown job");
 		}
 		if (!handed)
 			kd_job_free(job);
@@ -249,7 +266,7 @@ static void *worker_main(void *arg)
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
 			       struct store_writer *writer, struct kd_pic *pics,
 			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
-			       char *err, size_t errlen)
+			       int (*operators_online)(void), char *err, size_t errlen)
 {
 	struct kd_pool *p = calloc(1, sizeof *p);
 	long cores;
@@ -258,13 +275,9 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	p->conf = conf;
-	p->bots = bots;
-	p->writer = writer;
-	p->pics = pics;
-	p->voice = voice;
-	p->post = post;
-	p->post_arg = post_arg;
+	p->env = (struct kd_env){ .conf = conf, .bots = bots, .writer = writer, .pics = pics,
+				  .voice = voice, .post = post, .post_arg = post_arg,
+				  .operators_online = operators_online };
 	p->cap = (size_t)conf->queue_size;
 	p->n = conf->workers;
 	if (p->n <= 0) {
@@ -291,6 +304,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	for (int i = 0; i < p->n; i++) {
 		struct kd_worker *w = &p->w[i];
 		w->pool = p;
+		w->env = &p->env;
 		w->idx = i;
 		w->st = store_open(conf->db, err, errlen);
 		if (!w->st)

@@ -31,19 +31,17 @@ struct kd_bots;
 struct kd_pic;
 struct kd_voice;
 
-/* Where results go; called on a worker or the store writer thread. */
-typedef void (*kd_post_fn)(void *arg, struct kd_result *r);
-
 struct kd_pool;
 
 /* Opens one store connection per worker on the calling thread, then starts the
  * workers (n = conf->workers, or one per online core when 0).  Returns NULL with a
  * message in err on failure.  bots, writer, pics and voice (either may be NULL: those
- * uploads are then refused) must outlive the pool. */
+ * uploads are then refused) must outlive the pool.  operators_online (may be NULL)
+ * tells a hand-off whether a person is there. */
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
 			       struct store_writer *writer, struct kd_pic *pics,
 			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
-			       char *err, size_t errlen);
+			       int (*operators_online)(void), char *err, size_t errlen);
 /* Closes the job queue, lets the workers finish the jobs already queued and joins them.
  * Results of finished jobs are posted as usual; turns they submitted may still be in
  * the store writer, whose done callbacks use the pool: stop the writer after this and

@@ -1,10 +1,12 @@
 /* daemon/server.c — the lws context of kefud: one vhost on one port serving the chat
- * WebSocket (ws.c), the dynamic HTTP routes (routes.c) and the static pages; set-up,
- * the service loop, the hand-back of results from other threads and tear-down.
+ * WebSocket (ws.c), the dynamic HTTP routes (routes.c), the REST API (http_api.c), the
+ * operators' /ops (ops.c) and the static pages; set-up (each protocol gets its needs as
+ * a struct of data and callbacks), the service loop and tear-down.
  *
  * THREADS.  kd_server_create and kd_server_destroy run on the main thread, the rest on
- * the lws service thread, except kd_server_post (workers, store writer) and
- * kd_server_request_stop (signal thread), which only take done_lock and wake the loop.
+ * the lws service thread, except kd_server_request_stop (signal thread), which only
+ * wakes the loop.  Workers and the store writer hand results to ws.c's kd_ws_post
+ * directly (kefud.c gives the pool &srv->ws), not through this file.
  */
 #include "server.h"
 
@@ -18,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "bots.h"
@@ -37,29 +38,9 @@
 
 /* ---- results handed back by other threads ------------------------------------------ */
 
-void kd_server_post(void *arg, struct kd_result *r)
-{
-	struct kd_server *srv = arg;
-
-	r->next = NULL;
-	pthread_mutex_lock(&srv->done_lock);
-	if (srv->done_tail)
-		srv->done_tail->next = r;
-	else
-		srv->done = r;
-	srv->done_tail = r;
-	if (srv->live)
-		lws_cancel_service(srv->ctx);
-	pthread_mutex_unlock(&srv->done_lock);
-}
-
 void kd_server_request_stop(struct kd_server *srv)
 {
-	atomic_store(&srv->stop, 1);
-	pthread_mutex_lock(&srv->done_lock);
-	if (srv->live)
-		lws_cancel_service(srv->ctx);
-	pthread_mutex_unlock(&srv->done_lock);
+	kd_ws_request_stop(&srv->ws);
 }
 
 
@@ -143,34 +124,15 @@ static void own_hosts(struct kd_server *srv, const char *host)
 	freeifaddrs(ifs);
 }
 
-/* Free bytes of the file system holding path's folder, or UINT64_MAX if unknown. */
-static uint64_t free_bytes(const char *path)
+/* kd_ws.own_origin */
+static int server_own_origin(void *arg, const char *origin)
 {
-	char dir[CONF_STR_MAX];
-	struct statvfs sv;
-	char *slash;
-
-	snprintf(dir, sizeof dir, "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	else
-		snprintf(dir, sizeof dir, ".");
-	if (statvfs(dir, &sv))
-		return UINT64_MAX;
-	return (uint64_t)sv.f_bavail * sv.f_frsize;
+	return kd_server_own_origin(arg, origin);
 }
 
 int kd_server_disk_ok(struct kd_server *srv)
 {
-	uint64_t now = cm_now_us();
-
-	if (!srv->disk_checked_us || now - srv->disk_checked_us >= 1000000) {
-		uint64_t floor = (uint64_t)srv->conf->min_free_disk * 1024 * 1024;
-		srv->disk_ok = free_bytes(srv->conf->db) >= floor;
-		srv->disk_checked_us = now;
-	}
-	return srv->disk_ok;
+	return kd_disk_ok(&srv->disk);
 }
 
 /* kd_routes.ready: can a new chat be served now?  The disk is above its floor, the
@@ -208,6 +170,36 @@ static int server_ready(void *arg, char *why, size_t whylen)
 		return 1;
 	}
 	return 0;
+}
+
+/* Hands each protocol what it needs of the others (one way: they never call here). */
+static void wire(struct kd_server *srv)
+{
+	struct kd_ws *ws = &srv->ws;
+
+	ws->conf = srv->conf;
+	ws->met = &srv->met;
+	ws->reg = &srv->reg;
+	ws->q_session = &srv->q_session;
+	ws->q_ip = &srv->q_ip;
+	ws->routes = &srv->routes;
+	ws->origins = srv->origins;
+	ws->n_origins = srv->n_origins;
+	ws->any_origin = srv->any_origin;
+	ws->disk = &srv->disk;
+	ws->own_origin = server_own_origin;
+	ws->arg = srv;
+	ws->wake = &srv->wake;
+	if (srv->ops) {
+		kd_ops_ws_hooks(srv->ops, &ws->hooks);
+		kd_ops_attach(srv->ops, &srv->reg, srv->writer, srv->api, &srv->wake);
+	}
+	if (srv->api) {
+		struct kd_api_sink sink = { 0 };
+		if (srv->ops)
+			kd_ops_api_sink(srv->ops, &sink);
+		kd_api_attach(srv->api, &srv->wake, &sink);
+	}
 }
 
 /* ---- set-up and tear-down -------------------------------------------------------------- */
@@ -328,7 +320,9 @@ static int have_libev_plugin(void)
 /* kd_routes.metrics_more: the hand-off queue's families (ops.c). */
 static char *server_metrics_more(void *arg, char *text, size_t *len)
 {
-	return kd_ops_metrics_append(arg, text, len);
+	struct kd_server *srv = arg;
+
+	return srv->ops ? kd_ops_metrics_append(srv->ops, text, len) : text;
 }
 
 /* kd_routes.gauges: the figures of other threads for /metrics and /healthz. */
@@ -358,6 +352,7 @@ static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t mo
 static void setup_mounts(struct kd_server *srv)
 {
 	struct lws_http_mount *m;
+	int n;
 
 	m = &srv->m_files;
 	m->mountpoint = "/";
@@ -395,10 +390,17 @@ static void setup_mounts(struct kd_server *srv)
 	srv->protocols[1] = (struct lws_protocols){
 		.name = KD_WS_PROTOCOL, .callback = kd_ws_callback,
 		.per_session_data_size = sizeof(struct kd_pss), .rx_buffer_size = 8192,
+		.user = &srv->ws,
 	};
-	kd_api_setup(srv, &srv->protocols[2]);   /* ops hook: /api/ (http_api.c) */
-	kd_ops_setup(srv, &srv->protocols[3]);   /* ops hook: /ops (ops.c) */
-	/* protocols[4] stays zeroed: the terminator */
+	n = 2;
+	if (srv->api) {                          /* /api/ (http_api.c) */
+		kd_api_setup(srv->api, &srv->m_api, &srv->protocols[n++]);
+		srv->m_api.mount_next = srv->m_healthz.mount_next;
+		srv->m_healthz.mount_next = &srv->m_api;
+	}
+	if (srv->ops)                            /* /ops (ops.c) */
+		kd_ops_protocol(srv->ops, &srv->protocols[n++]);
+	/* the rest stays zeroed: the terminator */
 
 	/* Clients that ask for no subprotocol get kefu.v1 too. */
 	srv->pvo_default.name = "default";
@@ -408,7 +410,8 @@ static void setup_mounts(struct kd_server *srv)
 }
 
 struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots *bots,
-				   struct store_writer *writer, char *err, size_t errlen)
+				   struct store_writer *writer, struct kd_api *api,
+				   struct kd_ops *ops, char *err, size_t errlen)
 {
 	struct lws_context_creation_info info;
 	struct kd_server *srv = calloc(1, sizeof *srv);
@@ -422,13 +425,16 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	srv->conf = conf;
 	srv->bots = bots;
 	srv->writer = writer;
-	pthread_mutex_init(&srv->done_lock, NULL);
+	srv->api = api;
+	srv->ops = ops;
+	kd_wake_init(&srv->wake);
 	kd_registry_init(&srv->reg);
 	kd_quota_init(&srv->q_session);
 	kd_quota_init(&srv->q_ip);
+	kd_disk_init(&srv->disk, conf->db, (uint64_t)conf->min_free_disk * 1024 * 1024);
 	kd_mem_init((size_t)conf->memory_budget_mb * 1024 * 1024);
 	kd_metrics_init(&srv->met);
-	srv->backlog_max = conf->queue_size < KD_BACKLOG_MAX ? (unsigned)conf->queue_size
+	srv->ws.backlog_max = conf->queue_size < KD_BACKLOG_MAX ? (unsigned)conf->queue_size
 							     : KD_BACKLOG_MAX;
 	if (parse_origins(srv, err, errlen))
 		goto fail;
@@ -449,6 +455,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	srv->routes.arg = srv;
 	srv->routes.max_uri = KD_MAX_URI;
 	srv->routes.max_headers = KD_MAX_HEADERS;
+	wire(srv);
 	own_hosts(srv, host);
 	srv->probe = store_open(conf->db, err, errlen);
 	if (!srv->probe)
@@ -497,9 +504,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	}
 	if (conf->port_file[0] && write_port_file(conf->port_file, srv->port, err, errlen))
 		goto fail;
-	pthread_mutex_lock(&srv->done_lock);
-	srv->live = 1;
-	pthread_mutex_unlock(&srv->done_lock);
+	kd_wake_set_live(&srv->wake, srv->ctx, 1);
 	LOG_INFO("listening on %s port %d (%s event loop); chat at http://%s:%d/",
 		 srv->iface[0] ? srv->iface : "*", srv->port, srv->event_loop,
 		 srv->iface[0] ? srv->iface : "127.0.0.1", srv->port);
@@ -512,7 +517,8 @@ fail:
 int kd_server_run(struct kd_server *srv, struct kd_pool *pool)
 {
 	srv->pool = pool;
-	while (!srv->destroying) {
+	srv->ws.pool = pool;
+	while (!srv->ws.destroying) {
 		if (lws_service(srv->ctx, 0) != 0)
 			break;
 	}
@@ -521,15 +527,11 @@ int kd_server_run(struct kd_server *srv, struct kd_pool *pool)
 
 void kd_server_quiesce(struct kd_server *srv)
 {
-	pthread_mutex_lock(&srv->done_lock);
-	srv->live = 0;
-	pthread_mutex_unlock(&srv->done_lock);
+	kd_wake_set_live(&srv->wake, NULL, 0);
 }
 
 void kd_server_destroy(struct kd_server *srv)
 {
-	struct kd_result *r, *next;
-
 	if (!srv)
 		return;
 	kd_server_quiesce(srv);
@@ -537,16 +539,13 @@ void kd_server_destroy(struct kd_server *srv)
 		lws_context_destroy(srv->ctx);
 	if (signal_srv == srv)
 		signal_srv = NULL;
-	for (r = srv->done; r; r = next) {
-		next = r->next;
-		kd_result_free(r);
-	}
+	kd_ws_free_pending(&srv->ws);
 	kd_registry_free(&srv->reg);
 	kd_quota_free(&srv->q_session);
 	kd_quota_free(&srv->q_ip);
 	if (srv->probe)
 		store_close(srv->probe);
 	free(srv->origins_buf);
-	pthread_mutex_destroy(&srv->done_lock);
+	kd_wake_destroy(&srv->wake);
 	free(srv);
 }

@@ -1,12 +1,18 @@
 /* daemon/server.h — kefud's one libwebsockets context: the chat WebSocket at /ws
- * (ws.c), the static web pages and the dynamic HTTP routes (routes.c), all on one port.
+ * (ws.c), the static web pages and the dynamic HTTP routes (routes.c), the REST API
+ * (http_api.c) and the operators' /ops (ops.c), all on one port.
+ *
+ * server.c is the top of the service side: it sets the context up and hands each
+ * protocol what it needs (struct kd_ws, struct kd_routes, the API's wake-up and sink,
+ * ops' registry and writer) as plain structs of data and callbacks; none of those files
+ * includes server.h or calls into it, so calls go one way (tests/arch/check_cycles.py).
  *
  * THREADS.  The lws service thread (the thread that calls kd_server_run, the main
  * thread) owns the context, every struct lws, every pss, the registry and the
- * metrics.  Other threads touch the server only through kd_server_post (workers and
- * the store writer hand back results) and kd_server_request_stop (the signal thread);
- * both take done_lock and wake the loop with lws_cancel_service while the context is
- * live.  See docs/daemon.md.
+ * metrics.  Other threads touch it only through kd_ws_post on &srv->ws (workers and the
+ * store writer hand back results) and kd_server_request_stop (the signal thread); both
+ * take the wake lock (wake.h) and wake the loop with lws_cancel_service while the
+ * context is live.  See docs/daemon.md.
  */
 #ifndef KEFU_DAEMON_SERVER_H
 #define KEFU_DAEMON_SERVER_H
@@ -23,6 +29,8 @@
 #include "pool.h"
 #include "routes.h"
 #include "session.h"
+#include "wake.h"
+#include "ws.h"
 
 struct kd_api;
 struct kd_ops;
@@ -44,13 +52,15 @@ struct kd_server {
 	const char *event_loop;              /* "libev" or "poll" */
 	struct lws_http_mount m_healthz, m_readyz, m_metrics, m_files;
 	struct lws_protocols protocols[5];
-	/* ops hooks: the /api/ mount and its state (http_api.c), the operator channel /ops
-	 * and the taken-over sessions (ops.c) */
+	/* the /api/ mount and its state (http_api.c), the operator channel /ops and the
+	 * taken-over sessions (ops.c); both made by the caller, wired here */
 	struct lws_http_mount m_api;
 	struct kd_api *api;
 	struct kd_ops *ops;
 	struct lws_protocol_vhost_options pvo, pvo_default;
 	struct kd_routes routes;             /* the "http" protocol's user: metrics, gauges */
+	struct kd_ws ws;                     /* the "kefu.v1" protocol's user (ws.h) */
+	struct kd_wake wake;                 /* done lists' lock, lws_cancel_service */
 	char iface[256];
 
 	/* allowed Origins besides the server's own: parsed from conf->origins */
@@ -65,28 +75,21 @@ struct kd_server {
 
 	/* service thread only */
 	struct kd_quota q_session, q_ip;     /* upload bytes per day (budget.h) */
-	uint64_t disk_checked_us;            /* last statvfs of the database's folder */
-	int disk_ok;
+	struct kd_disk disk;                 /* min_free_disk under the database */
 	uint64_t ready_checked_us;           /* last store probe (/readyz) */
 	int ready_rc;
 	char ready_why[160];
 	struct store *probe;                 /* the /readyz probe's own connection */
 	struct kd_registry reg;
 	struct kd_metrics met;
-	unsigned backlog_max;                /* jobs waiting per connection */
-	int destroying;
-
-	/* results handed back by other threads */
-	pthread_mutex_t done_lock;
-	struct kd_result *done, *done_tail;  /* {done_lock} */
-	int live;                            /* {done_lock} lws calls allowed from others */
-	atomic_int stop;
 };
 
-/* Creates the context, listens on conf->listen and writes conf->port_file.  Returns
- * NULL with a message in err.  Main thread, before kd_server_run. */
+/* Creates the context, listens on conf->listen and writes conf->port_file; wires api
+ * (/api/, may be NULL) and ops (/ops and take-over, may be NULL) into it.  Returns NULL
+ * with a message in err.  Main thread, before kd_server_run. */
 struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots *bots,
-				   struct store_writer *writer, char *err, size_t errlen);
+				   struct store_writer *writer, struct kd_api *api,
+				   struct kd_ops *ops, char *err, size_t errlen);
 /* Runs the service loop until kd_server_request_stop.  Service thread.  Returns 0. */
 int kd_server_run(struct kd_server *srv, struct kd_pool *pool);
 /* Any thread (async-signal code excluded): asks the loop to finish. */
@@ -105,8 +108,6 @@ int kd_server_own_origin(const struct kd_server *srv, const char *origin);
  * once a second).  Service thread. */
 int kd_server_disk_ok(struct kd_server *srv);
 
-/* kd_post_fn for the pool: queues r for the service thread and wakes it.  Any thread. */
-void kd_server_post(void *srv, struct kd_result *r);
 
 
 #endif

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pool.h"
+#include "job.h"
 #include "proto.h"
 #include "store.h"
 

@@ -14,17 +14,39 @@
 #include <jansson.h>
 #include <pthread.h>
 
-#include "pool.h"
+#include "proto.h"
 
+struct kd_bots;
+struct kd_job;
 struct kd_pic;
 struct kd_pic_worker;
+struct kd_pool;
+struct kd_result;
 struct kd_voice;
 struct kd_voice_worker;
+struct kefu_conf;
 struct nlu_bot;
 struct nlu_state;
+struct store;
+struct store_turn;
+struct store_writer;
+
+/* What every handler may use besides its worker: set once by kd_pool_create, read-only
+ * afterwards.  The pool's queue is not in it: handlers never see the pool. */
+struct kd_env {
+	const struct kefu_conf *conf;
+	struct kd_bots *bots;
+	struct store_writer *writer;
+	struct kd_pic *pics;           /* shared picture models; may be NULL */
+	struct kd_voice *voice;        /* shared voice models; may be NULL */
+	void (*post)(void *arg, struct kd_result *r);   /* results to the service thread */
+	void *post_arg;
+	int (*operators_online)(void);  /* signed in on /ops now (any thread); may be NULL */
+};
 
 struct kd_worker {
-	struct kd_pool *pool;
+	const struct kd_env *env;
+	struct kd_pool *pool;          /* pool.c only (its queue) */
 	int idx;
 	pthread_t thread;
 	int started;
@@ -36,36 +58,13 @@ struct kd_worker {
 	struct kd_voice_worker *vw;    /* ASR state, made on first use */
 };
 
-struct kd_pool {
-	const struct kefu_conf *conf;
-	struct kd_bots *bots;
-	struct store_writer *writer;
-	struct kd_pic *pics;           /* shared picture models; may be NULL */
-	struct kd_voice *voice;        /* shared voice models; may be NULL */
-	kd_post_fn post;
-	void *post_arg;
-	/* the job queue (pool.c "scheduling"): two FIFO classes under one lock */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct kd_job *q_fast, *q_fast_tail;   /* {lock} open, hello, message, feedback */
-	struct kd_job *q_media, *q_media_tail; /* {lock} audio, image */
-	size_t n_fast, n_media;            /* {lock} waiting */
-	int media_running;                 /* {lock} media jobs on workers now */
-	int media_max;                     /* workers media may occupy at once */
-	int closed;                        /* {lock} kd_pool_stop: no more pushes */
-	int lock_ready;
-	size_t cap;                        /* per class */
-	int n;
-	struct kd_worker *w;
-};
-
 /* ---- job.c ------------------------------------------------------------------------- */
 
 /* Posts an error result for job (best effort when memory is short). */
-void kd_post_error(struct kd_pool *p, const struct kd_job *job, enum kd_err code,
+void kd_post_error(const struct kd_env *p, const struct kd_job *job, enum kd_err code,
 		   const char *msg);
 /* Posts r if it has its frame, else an internal error; frees r then. */
-void kd_post_or_fail(struct kd_pool *p, const struct kd_job *job, struct kd_result *r);
+void kd_post_or_fail(const struct kd_env *p, const struct kd_job *job, struct kd_result *r);
 /* Switches w to the newest bot when a reload happened (keeps the old one if the new
  * state cannot be allocated). */
 void kd_worker_refresh_bot(struct kd_worker *w);
@@ -76,7 +75,7 @@ void kd_worker_refresh_bot(struct kd_worker *w);
  * job is kept for a retry.  Returns 1 when the writer took turn, res and job (the
  * caller must not free them), or 0 after posting an error (the caller still frees
  * job; turn and res were freed here). */
-int kd_submit_turn(struct kd_pool *p, struct kd_job *job, struct store_turn *turn,
+int kd_submit_turn(const struct kd_env *p, struct kd_job *job, struct store_turn *turn,
 		   struct kd_result *res);
 
 /* ---- the handlers ------------------------------------------------------------------- */

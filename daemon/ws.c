@@ -13,12 +13,12 @@
  *    has at most one job with the workers; later ones wait in its backlog (bounded:
  *    busy), so replies keep the customer's order.  A full pool queue also answers
  *    busy, never blocks.
- *  - Workers and the store writer post results to the server's done list
- *    (kd_server_post, server.c) and call lws_cancel_service; EVENT_WAIT_CANCELLED
- *    swaps the list out under done_lock, finds each connection by sid (gone: free),
+ *  - Workers and the store writer post results to this protocol's done list
+ *    (kd_ws_post) and wake the loop (wake.h); EVENT_WAIT_CANCELLED
+ *    swaps the list out under the wake lock, finds each connection by sid (gone: free),
  *    queues the frame, arms writable and dispatches the next backlog job.
  *  - SERVER_WRITEABLE writes one frame per callback and re-arms while more wait.
- *  - Stop: kd_server_request_stop sets `stop` and wakes the loop; EVENT_WAIT_CANCELLED
+ *  - Stop: kd_ws_request_stop sets `stop` and wakes the loop; EVENT_WAIT_CANCELLED
  *    starts lws_context_destroy from inside the loop (the only way out of a libev loop
  *    in lws 4.1), lws_service returns and the caller tears the rest down.
  */
@@ -34,9 +34,8 @@
 #include "budget.h"
 #include "clock.h"
 #include "log.h"
-#include "ops.h"
 #include "job.h"
-#include "server.h"
+#include "pool.h"
 #include "trim.h"
 
 #define KD_OUT_MAX 1024        /* frames waiting for a client that does not read */
@@ -44,9 +43,13 @@
 #define KD_RETRY_AFTER 5       /* seconds a client refused for memory is told to wait */
 #define MIB (1024ull * 1024ull)
 
-static struct kd_server *server_of(struct lws *wsi)
+/* The protocol's user pointer (set up by server.c); lws gives it on every callback,
+ * the broadcast EVENT_WAIT_CANCELLED included. */
+static struct kd_ws *ws_of(struct lws *wsi)
 {
-	return lws_context_user(lws_get_context(wsi));
+	const struct lws_protocols *p = lws_get_protocol(wsi);
+
+	return p ? p->user : NULL;
 }
 
 /* ---- output ------------------------------------------------------------------------ */
@@ -62,7 +65,7 @@ static void cut(struct kd_pss *pss)
 
 /* Queues f for the client.  A client whose unsent replies pass max_output bytes does
  * not read them: it is cut off and its output freed, so it cannot make kefud hold more. */
-static void send_frame(struct kd_server *srv, struct kd_pss *pss, struct kd_frame *f)
+static void send_frame(struct kd_ws *ws, struct kd_pss *pss, struct kd_frame *f)
 {
 	if (!f)
 		return;
@@ -71,28 +74,28 @@ static void send_frame(struct kd_server *srv, struct kd_pss *pss, struct kd_fram
 		return;
 	}
 	kd_pss_out_push(pss, f);
-	if (pss->out_bytes > (size_t)srv->conf->max_output) {
+	if (pss->out_bytes > (size_t)ws->conf->max_output) {
 		LOG_WARN("sid %llx: %zu bytes of replies unread (max_output %d): closing",
-			 (unsigned long long)pss->sid, pss->out_bytes, srv->conf->max_output);
-		srv->met.cut_slow++;
+			 (unsigned long long)pss->sid, pss->out_bytes, ws->conf->max_output);
+		ws->met->cut_slow++;
 		cut(pss);
 		return;
 	}
 	lws_callback_on_writable(pss->wsi);
 }
 
-static void send_error(struct kd_server *srv, struct kd_pss *pss, enum kd_err code,
+static void send_error(struct kd_ws *ws, struct kd_pss *pss, enum kd_err code,
 		       const char *id, const char *msg)
 {
-	srv->met.errors[code]++;
-	send_frame(srv, pss, kd_frame_error(code, id, msg));
+	ws->met->errors[code]++;
+	send_frame(ws, pss, kd_frame_error(code, id, msg));
 }
 
 /* busy with "retry_after": the memory budget is used up for now. */
-static void send_busy_memory(struct kd_server *srv, struct kd_pss *pss, const char *id)
+static void send_busy_memory(struct kd_ws *ws, struct kd_pss *pss, const char *id)
 {
-	srv->met.errors[KD_E_BUSY]++;
-	send_frame(srv, pss, kd_frame_error_retry(KD_E_BUSY, id,
+	ws->met->errors[KD_E_BUSY]++;
+	send_frame(ws, pss, kd_frame_error_retry(KD_E_BUSY, id,
 						  "kefud holds as much as it may for now; "
 						  "please retry in a few seconds", KD_RETRY_AFTER));
 }
@@ -109,14 +112,14 @@ static int charge(struct kd_job *job, size_t n)
 /* ---- jobs -------------------------------------------------------------------------- */
 
 /* Hands job to the pool.  0 queued; -1 answered busy (job freed). */
-static int dispatch(struct kd_server *srv, struct kd_pss *pss, struct kd_job *job)
+static int dispatch(struct kd_ws *ws, struct kd_pss *pss, struct kd_job *job)
 {
 	job->session_id = pss->session_id;
-	if (kd_pool_push(srv->pool, job) == 0) {
+	if (kd_pool_push(ws->pool, job) == 0) {
 		pss->in_flight = 1;
 		return 0;
 	}
-	send_error(srv, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
+	send_error(ws, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
 		   "kefud is busy; please retry in a moment");
 	if (job->kind == KD_JOB_OPEN)
 		pss->closing = 1;      /* no session: nothing else could work */
@@ -124,22 +127,22 @@ static int dispatch(struct kd_server *srv, struct kd_pss *pss, struct kd_job *jo
 	return -1;
 }
 
-static void pump(struct kd_server *srv, struct kd_pss *pss)
+static void pump(struct kd_ws *ws, struct kd_pss *pss)
 {
 	struct kd_job *job;
 
 	while (!pss->in_flight && !pss->closing && (job = kd_pss_backlog_pop(pss)))
-		dispatch(srv, pss, job);
+		dispatch(ws, pss, job);
 }
 
-static void submit(struct kd_server *srv, struct kd_pss *pss, struct kd_job *job)
+static void submit(struct kd_ws *ws, struct kd_pss *pss, struct kd_job *job)
 {
 	if (!pss->in_flight && !pss->backlog) {
-		dispatch(srv, pss, job);
+		dispatch(ws, pss, job);
 		return;
 	}
-	if (pss->n_backlog >= srv->backlog_max) {
-		send_error(srv, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
+	if (pss->n_backlog >= ws->backlog_max) {
+		send_error(ws, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
 			   "too many messages waiting on this connection; retry later");
 		kd_job_free(job);
 		return;
@@ -149,9 +152,9 @@ static void submit(struct kd_server *srv, struct kd_pss *pss, struct kd_job *job
 
 /* ---- results ----------------------------------------------------------------------- */
 
-static void apply(struct kd_server *srv, struct kd_result *r)
+static void apply(struct kd_ws *ws, struct kd_result *r)
 {
-	struct kd_pss *pss = kd_registry_find(&srv->reg, r->sid);
+	struct kd_pss *pss = kd_registry_find(ws->reg, r->sid);
 	double latency = (double)(cm_now_us() - r->t_recv_us) / 1e6;
 
 	if (!pss) {                         /* the connection closed meanwhile */
@@ -165,16 +168,16 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 		memcpy(pss->token, r->token, sizeof pss->token);
 		break;
 	case KD_RES_REPLY:
-		srv->met.kinds[KD_K_REPLY]++;
-		srv->met.kinds[KD_K_FALLBACK] += r->fallback != 0;
-		kd_metrics_latency(&srv->met, latency);
+		ws->met->kinds[KD_K_REPLY]++;
+		ws->met->kinds[KD_K_FALLBACK] += r->fallback != 0;
+		kd_metrics_latency(ws->met, latency);
 		break;
 	case KD_RES_RESEND:
-		srv->met.kinds[KD_K_RESEND]++;
-		kd_metrics_latency(&srv->met, latency);
+		ws->met->kinds[KD_K_RESEND]++;
+		kd_metrics_latency(ws->met, latency);
 		break;
 	case KD_RES_ERROR:
-		srv->met.errors[r->err < KD_E_COUNT ? r->err : KD_E_INTERNAL]++;
+		ws->met->errors[r->err < KD_E_COUNT ? r->err : KD_E_INTERNAL]++;
 		if (r->closes)
 			pss->closing = 1;
 		break;
@@ -184,46 +187,81 @@ static void apply(struct kd_server *srv, struct kd_result *r)
 		break;
 	}
 	if (r->media)
-		kd_metrics_media(&srv->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
+		kd_metrics_media(ws->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
 				 r->media_seconds, r->audio_seconds);
-	kd_ops_on_result(srv, pss, r);      /* ops hook: live inbox, hand-off queue */
+	if (ws->hooks.on_result)            /* live inbox, hand-off queue (ops.c) */
+		ws->hooks.on_result(ws->hooks.arg, pss, r);
 	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
 		struct kd_frame *f = r->frame;
 		r->frame = f->next;
-		send_frame(srv, pss, f);
+		send_frame(ws, pss, f);
 	}
 	if (pss->closing)
 		lws_callback_on_writable(pss->wsi);
 	kd_result_free(r);
-	pump(srv, pss);
+	pump(ws, pss);
 }
 
-static void drain_done(struct kd_server *srv)
+static void drain_done(struct kd_ws *ws)
 {
 	struct kd_result *list, *next;
 
-	pthread_mutex_lock(&srv->done_lock);
-	list = srv->done;
-	srv->done = srv->done_tail = NULL;
-	pthread_mutex_unlock(&srv->done_lock);
+	kd_wake_lock(ws->wake);
+	list = ws->done;
+	ws->done = ws->done_tail = NULL;
+	kd_wake_unlock(ws->wake);
 	for (; list; list = next) {
 		next = list->next;
-		apply(srv, list);
+		apply(ws, list);
 	}
+}
+
+/* ---- from other threads ------------------------------------------------------------ */
+
+void kd_ws_post(void *arg, struct kd_result *r)
+{
+	struct kd_ws *ws = arg;
+
+	r->next = NULL;
+	kd_wake_lock(ws->wake);
+	if (ws->done_tail)
+		ws->done_tail->next = r;
+	else
+		ws->done = r;
+	ws->done_tail = r;
+	kd_wake_unlock_and_wake(ws->wake);
+}
+
+void kd_ws_request_stop(struct kd_ws *ws)
+{
+	atomic_store(&ws->stop, 1);
+	kd_wake_lock(ws->wake);
+	kd_wake_unlock_and_wake(ws->wake);
+}
+
+void kd_ws_free_pending(struct kd_ws *ws)
+{
+	struct kd_result *r, *next;
+
+	for (r = ws->done; r; r = next) {
+		next = r->next;
+		kd_result_free(r);
+	}
+	ws->done = ws->done_tail = NULL;
 }
 
 /* ---- input ------------------------------------------------------------------------- */
 
 /* Restarts the connection's idle_timeout clock: at once when force, else at most once a
  * second (an upload arrives in thousands of pieces; each restart is a sorted insert). */
-static void idle_restart(struct kd_server *srv, struct kd_pss *pss, int force)
+static void idle_restart(struct kd_ws *ws, struct kd_pss *pss, int force)
 {
 	uint64_t now = cm_now_us();
 
-	if (srv->conf->idle_timeout <= 0 || (!force && now - pss->idle_set_us < 1000000))
+	if (ws->conf->idle_timeout <= 0 || (!force && now - pss->idle_set_us < 1000000))
 		return;
 	pss->idle_set_us = now;
-	lws_set_timer_usecs(pss->wsi, (lws_usec_t)srv->conf->idle_timeout * LWS_US_PER_SEC);
+	lws_set_timer_usecs(pss->wsi, (lws_usec_t)ws->conf->idle_timeout * LWS_US_PER_SEC);
 }
 
 /* Drops what follows the content's end (trim.h) before anything decodes or stores the
@@ -249,7 +287,7 @@ static void trim_upload(struct kd_job *job)
 
 /* A text frame other than ping arrived while an upload's binary message was awaited:
  * the upload is dropped with upload_expected (the frame itself is then handled). */
-static void drop_upload(struct kd_server *srv, struct kd_pss *pss)
+static void drop_upload(struct kd_ws *ws, struct kd_pss *pss)
 {
 	struct kd_job *job = pss->upload;
 
@@ -258,7 +296,7 @@ static void drop_upload(struct kd_server *srv, struct kd_pss *pss)
 		return;
 	pss->upload = NULL;
 	pss->upload_cap = 0;
-	send_error(srv, pss, KD_E_UPLOAD_EXPECTED, job->id,
+	send_error(ws, pss, KD_E_UPLOAD_EXPECTED, job->id,
 		   "the announced upload's binary message did not come next; it was dropped");
 	kd_job_free(job);
 }
@@ -267,23 +305,23 @@ static void drop_upload(struct kd_server *srv, struct kd_pss *pss)
  * waits in pss->upload for its bytes (on_receive). */
 /* Refuses an upload header: answers code (msg; NULL = busy for memory, with
  * retry_after) and skips the binary message it announced. */
-static void refuse_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+static void refuse_upload(struct kd_ws *ws, struct kd_pss *pss, struct kd_req *req,
 			  enum kd_err code, const char *msg)
 {
 	pss->upload_skip = req->has_bytes;
 	if (msg)
-		send_error(srv, pss, code, req->id, msg);
+		send_error(ws, pss, code, req->id, msg);
 	else
-		send_busy_memory(srv, pss, req->id);
+		send_busy_memory(ws, pss, req->id);
 	kd_req_clear(req);
 }
 
 /* The checks an upload header must pass before a job exists: the refusal's error code
  * with its text in *msg, or -1. */
-static int upload_refusal(struct kd_server *srv, struct kd_pss *pss, const struct kd_req *req,
+static int upload_refusal(struct kd_ws *ws, struct kd_pss *pss, const struct kd_req *req,
 			  uint64_t now, const char **msg)
 {
-	const struct kefu_conf *c = srv->conf;
+	const struct kefu_conf *c = ws->conf;
 	int audio = req->type == KD_REQ_AUDIO;
 
 	if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
@@ -304,49 +342,49 @@ static int upload_refusal(struct kd_server *srv, struct kd_pss *pss, const struc
 		*msg = "the upload is larger than max_upload bytes";
 		return KD_E_UPLOAD_TOO_LARGE;
 	}
-	if (!kd_server_disk_ok(srv)) {
+	if (!kd_disk_ok(ws->disk)) {
 		*msg = "the server's disk is nearly full; uploads are paused";
 		return KD_E_STORAGE_FULL;
 	}
 	return -1;
 }
 
-static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_req *req,
+static void handle_upload(struct kd_ws *ws, struct kd_pss *pss, struct kd_req *req,
 			  uint64_t now)
 {
-	const struct kefu_conf *c = srv->conf;
+	const struct kefu_conf *c = ws->conf;
 	int audio = req->type == KD_REQ_AUDIO;
 	size_t want = req->has_bytes ? req->bytes : req->data_len;
 	int64_t day_s = (int64_t)time(NULL);
 	const char *msg = NULL;
 	char skey[32];
 	struct kd_job *job;
-	int e = upload_refusal(srv, pss, req, now, &msg);
+	int e = upload_refusal(ws, pss, req, now, &msg);
 
 	if (e >= 0) {
-		refuse_upload(srv, pss, req, (enum kd_err)e, msg);
+		refuse_upload(ws, pss, req, (enum kd_err)e, msg);
 		return;
 	}
 	job = kd_job_new(audio ? KD_JOB_AUDIO : KD_JOB_IMAGE, pss->sid, now);
 	if (!job) {
-		refuse_upload(srv, pss, req, KD_E_INTERNAL, "out of memory");
+		refuse_upload(ws, pss, req, KD_E_INTERNAL, "out of memory");
 		return;
 	}
 	/* the announced size is reserved now: the buffer never grows past it */
 	if (!charge(job, want + req->text_len)) {
 		kd_job_free(job);
-		refuse_upload(srv, pss, req, KD_E_BUSY, NULL);
+		refuse_upload(ws, pss, req, KD_E_BUSY, NULL);
 		return;
 	}
 	/* per-day quotas, counted on what is received (a bound of what is stored); a
 	 * session not welcomed yet counts as "s0" */
 	snprintf(skey, sizeof skey, "s%lld", (long long)pss->session_id);
-	if (kd_quota_take(&srv->q_session, skey, want,
+	if (kd_quota_take(ws->q_session, skey, want,
 			  (uint64_t)c->upload_quota_session * MIB, day_s) ||
-	    kd_quota_take(&srv->q_ip, pss->ip, want, (uint64_t)c->upload_quota_ip * MIB,
+	    kd_quota_take(ws->q_ip, pss->ip, want, (uint64_t)c->upload_quota_ip * MIB,
 			  day_s)) {
 		kd_job_free(job);
-		refuse_upload(srv, pss, req, KD_E_QUOTA_EXCEEDED,
+		refuse_upload(ws, pss, req, KD_E_QUOTA_EXCEEDED,
 			      "this chat has sent as many pictures and voice clips as it may "
 			      "today");
 		return;
@@ -354,6 +392,8 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 	memcpy(job->id, req->id, sizeof job->id);
 	memcpy(job->mime, req->mime, sizeof job->mime);
 	job->speak = req->speak;
+	/* a person holds the session: logged for them, the bot does not answer (ops.c) */
+	job->held = ws->hooks.held && ws->hooks.held(ws->hooks.arg, pss);
 	job->text = req->text;                 /* moves (image words, may be NULL) */
 	job->text_len = req->text_len;
 	job->data = req->data;                 /* moves (inline form) */
@@ -361,7 +401,7 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 	job->data_want = want;
 	req->text = NULL;
 	req->data = NULL;
-	srv->met.kinds[audio ? KD_K_AUDIO : KD_K_IMAGE]++;
+	ws->met->kinds[audio ? KD_K_AUDIO : KD_K_IMAGE]++;
 	if (req->has_bytes && req->bytes > 0) {
 		pss->upload = job;             /* on_receive collects the bytes */
 		pss->upload_cap = 0;
@@ -371,38 +411,38 @@ static void handle_upload(struct kd_server *srv, struct kd_pss *pss, struct kd_r
 	 * is swallowed */
 	pss->upload_skip = req->has_bytes;
 	trim_upload(job);
-	submit(srv, pss, job);
+	submit(ws, pss, job);
 }
 
-static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *buf,
+static void handle_frame(struct kd_ws *ws, struct kd_pss *pss, const char *buf,
 			 size_t len)
 {
-	const struct kefu_conf *c = srv->conf;
+	const struct kefu_conf *c = ws->conf;
 	struct kd_req req;
 	struct kd_job *job;
 	uint64_t now = cm_now_us();
 
 	if (kd_proto_parse(buf, len, c->max_text, &req)) {
-		drop_upload(srv, pss);
-		send_error(srv, pss, req.err, req.has_id ? req.id : NULL, req.err_msg);
+		drop_upload(ws, pss);
+		send_error(ws, pss, req.err, req.has_id ? req.id : NULL, req.err_msg);
 		return;
 	}
 	if (req.type != KD_REQ_PING)
-		drop_upload(srv, pss);
+		drop_upload(ws, pss);
 	switch (req.type) {
 	case KD_REQ_PING:
-		srv->met.kinds[KD_K_PING]++;
-		send_frame(srv, pss, kd_frame_pong());
+		ws->met->kinds[KD_K_PING]++;
+		send_frame(ws, pss, kd_frame_pong());
 		return;
 	case KD_REQ_HELLO:
 		/* a hello costs a history read and up to history_bytes of output */
 		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
-			send_error(srv, pss, KD_E_RATE_LIMITED, req.has_id ? req.id : NULL,
+			send_error(ws, pss, KD_E_RATE_LIMITED, req.has_id ? req.id : NULL,
 				   "too many frames; please wait a few seconds");
 			return;
 		}
 		if (kd_mem_used() + (size_t)c->history_bytes > kd_mem_limit()) {
-			send_busy_memory(srv, pss, req.has_id ? req.id : NULL);
+			send_busy_memory(ws, pss, req.has_id ? req.id : NULL);
 			return;
 		}
 		job = kd_job_new(KD_JOB_HELLO, pss->sid, now);
@@ -412,18 +452,19 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		memcpy(job->token, req.token, sizeof job->token);
 		if (req.has_id)
 			memcpy(job->id, req.id, sizeof job->id);
-		srv->met.kinds[KD_K_HELLO]++;
-		submit(srv, pss, job);
+		ws->met->kinds[KD_K_HELLO]++;
+		submit(ws, pss, job);
 		return;
 	case KD_REQ_MESSAGE:
 		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
-			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+			send_error(ws, pss, KD_E_RATE_LIMITED, req.id,
 				   "too many messages; please wait a few seconds");
 			kd_req_clear(&req);
 			return;
 		}
-		if (kd_ops_customer_message(srv, pss, &req)) {   /* ops hook: taken over */
-			srv->met.kinds[KD_K_MESSAGE]++;
+		if (ws->hooks.customer_message &&             /* taken over (ops.c) */
+		    ws->hooks.customer_message(ws->hooks.arg, pss, &req)) {
+			ws->met->kinds[KD_K_MESSAGE]++;
 			kd_req_clear(&req);
 			return;
 		}
@@ -432,7 +473,7 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 			break;
 		if (!charge(job, req.text_len)) {
 			kd_job_free(job);
-			send_busy_memory(srv, pss, req.id);
+			send_busy_memory(ws, pss, req.id);
 			kd_req_clear(&req);
 			return;
 		}
@@ -440,59 +481,61 @@ static void handle_frame(struct kd_server *srv, struct kd_pss *pss, const char *
 		job->text = req.text;          /* moves */
 		job->text_len = req.text_len;
 		req.text = NULL;
-		srv->met.kinds[KD_K_MESSAGE]++;
-		submit(srv, pss, job);
+		ws->met->kinds[KD_K_MESSAGE]++;
+		submit(ws, pss, job);
 		return;
 	case KD_REQ_FEEDBACK:
 	case KD_REQ_RATING:
 	case KD_REQ_HANDOFF:
 		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
-			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+			send_error(ws, pss, KD_E_RATE_LIMITED, req.id,
 				   "too many frames; please wait a few seconds");
 			kd_req_clear(&req);
 			return;
 		}
-		if (req.type == KD_REQ_HANDOFF)
-			kd_ops_handoff_asked(srv, pss);          /* ops hook */
+		if (req.type == KD_REQ_HANDOFF && ws->hooks.handoff_asked)
+			ws->hooks.handoff_asked(ws->hooks.arg, pss);
 		job = kd_job_feedback_new(&req, pss->sid, now);
 		if (!job)
 			break;
-		srv->met.kinds[req.type == KD_REQ_FEEDBACK ? KD_K_FEEDBACK
+		ws->met->kinds[req.type == KD_REQ_FEEDBACK ? KD_K_FEEDBACK
 			       : req.type == KD_REQ_RATING ? KD_K_RATING : KD_K_HANDOFF]++;
-		submit(srv, pss, job);
+		submit(ws, pss, job);
 		return;
 	case KD_REQ_AUDIO:
 	case KD_REQ_IMAGE:
-		handle_upload(srv, pss, &req, now);
+		handle_upload(ws, pss, &req, now);
 		return;
-	case KD_REQ_TYPING:                                      /* ops hook */
-		kd_ops_customer_typing(srv, pss, req.value);
+	case KD_REQ_TYPING:
+		if (ws->hooks.customer_typing)
+			ws->hooks.customer_typing(ws->hooks.arg, pss, req.value);
 		return;
-	case KD_REQ_LEAVE_MESSAGE:                               /* ops hook */
+	case KD_REQ_LEAVE_MESSAGE:
 		if (!kd_pss_rate_ok(pss, now, c->rate_limit)) {
-			send_error(srv, pss, KD_E_RATE_LIMITED, req.id,
+			send_error(ws, pss, KD_E_RATE_LIMITED, req.id,
 				   "too many messages; please wait a few seconds");
 			kd_req_clear(&req);
 			return;
 		}
-		kd_ops_leave_message(srv, pss, &req);
+		if (ws->hooks.leave_message)
+			ws->hooks.leave_message(ws->hooks.arg, pss, &req);
 		kd_req_clear(&req);
 		return;
 	}
 	kd_req_clear(&req);
-	send_error(srv, pss, KD_E_INTERNAL, req.has_id ? req.id : NULL, "out of memory");
+	send_error(ws, pss, KD_E_INTERNAL, req.has_id ? req.id : NULL, "out of memory");
 }
 
 /* Binary piece of the pending upload: append, or refuse a message longer than
  * announced (upload_too_large, the upload dropped, the rest of the message skipped). */
-static void upload_piece(struct kd_server *srv, struct kd_pss *pss, const void *in,
+static void upload_piece(struct kd_ws *ws, struct kd_pss *pss, const void *in,
 			 size_t len)
 {
 	int rc = kd_pss_upload_append(pss, in, len);
 
 	if (!rc)
 		return;
-	send_error(srv, pss, rc > 0 ? KD_E_UPLOAD_TOO_LARGE : KD_E_INTERNAL, pss->upload->id,
+	send_error(ws, pss, rc > 0 ? KD_E_UPLOAD_TOO_LARGE : KD_E_INTERNAL, pss->upload->id,
 		   rc > 0 ? "the binary message is longer than the announced bytes"
 			  : "out of memory");
 	kd_job_free(pss->upload);
@@ -502,12 +545,12 @@ static void upload_piece(struct kd_server *srv, struct kd_pss *pss, const void *
 }
 
 /* RECEIVE: one piece of a WebSocket message.  Returns -1 to drop the connection. */
-static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi,
+static int on_receive(struct kd_ws *ws, struct kd_pss *pss, struct lws *wsi,
 		      const void *in, size_t len)
 {
 	if (pss->closing || pss->cut)
 		return 0;
-	idle_restart(srv, pss, 0);
+	idle_restart(ws, pss, 0);
 	if (pss->n_out > KD_OUT_MAX) {
 		LOG_WARN("sid %llx: client does not read its replies; closing",
 			 (unsigned long long)pss->sid);
@@ -523,7 +566,7 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 				pss->rx_skip = 1;      /* bytes of a refused announcement */
 			else {
 				pss->rx_skip = 1;
-				send_error(srv, pss, KD_E_UNSUPPORTED_FRAME, NULL,
+				send_error(ws, pss, KD_E_UNSUPPORTED_FRAME, NULL,
 					   "binary frames need an announced upload");
 			}
 			pss->upload_skip = 0;
@@ -531,16 +574,16 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 	}
 	if (pss->rx_binary) {
 		if (pss->rx_upload && !pss->rx_skip)
-			upload_piece(srv, pss, in, len);
+			upload_piece(ws, pss, in, len);
 	} else if (!pss->rx_skip) {
-		int rc = kd_pss_rx_append(pss, in, len, (size_t)srv->conf->max_frame);
+		int rc = kd_pss_rx_append(pss, in, len, (size_t)ws->conf->max_frame);
 		if (rc) {
 			pss->rx_skip = 1;
 			if (rc > 0)
-				send_error(srv, pss, KD_E_FRAME_TOO_LARGE, NULL,
+				send_error(ws, pss, KD_E_FRAME_TOO_LARGE, NULL,
 					   "the message is larger than max_frame bytes");
 			else
-				send_error(srv, pss, KD_E_INTERNAL, NULL, "out of memory");
+				send_error(ws, pss, KD_E_INTERNAL, NULL, "out of memory");
 		}
 	}
 	if (!lws_is_final_fragment(wsi))
@@ -553,10 +596,10 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 			pss->upload = NULL;
 			pss->upload_cap = 0;
 			trim_upload(job);
-			submit(srv, pss, job);
+			submit(ws, pss, job);
 		}
 	} else if (!pss->rx_skip)
-		handle_frame(srv, pss, (const char *)pss->rx, pss->rx_len);
+		handle_frame(ws, pss, (const char *)pss->rx, pss->rx_len);
 	kd_pss_rx_reset(pss);
 	return 0;
 }
@@ -564,25 +607,25 @@ static int on_receive(struct kd_server *srv, struct kd_pss *pss, struct lws *wsi
 /* ---- upgrade filter ---------------------------------------------------------------- */
 
 /* The Origin of a browser's upgrade must be one kefud knows: its own listen address
- * (kd_server_own_origin) or one listed in `origins`.  The Host header is not trusted:
+ * (kd_ws.own_origin) or one listed in `origins`.  The Host header is not trusted:
  * a page on evil.example whose name resolves to this machine (DNS rebinding) sends
  * Host: evil.example itself. */
-static int origin_ok(struct kd_server *srv, struct lws *wsi)
+static int origin_ok(struct kd_ws *ws, struct lws *wsi)
 {
 	char origin[512];
 	int n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
 
 	if (n <= 0)
 		return 1;                   /* not a browser: command-line clients, kefu-voice */
-	if (srv->any_origin)
+	if (ws->any_origin)
 		return 1;
 	if (n >= (int)sizeof origin ||
 	    lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
 		return 0;
-	if (kd_server_own_origin(srv, origin))
+	if (ws->own_origin(ws->arg, origin))
 		return 1;
-	for (int i = 0; i < srv->n_origins; i++)
-		if (!strcasecmp(origin, srv->origins[i]))
+	for (int i = 0; i < ws->n_origins; i++)
+		if (!strcasecmp(origin, ws->origins[i]))
 			return 1;
 	LOG_WARN("refused WebSocket from Origin %s", origin);
 	return 0;
@@ -603,7 +646,7 @@ static int path_ok(struct lws *wsi)
 int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		       void *in, size_t len)
 {
-	struct kd_server *srv = server_of(wsi);
+	struct kd_ws *ws = ws_of(wsi);
 	struct kd_pss *pss = user;
 	struct kd_frame *f;
 	struct kd_job *job;
@@ -611,21 +654,21 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:  /* every HTTP request: pages, routes */
-		return srv ? kd_routes_check_sizes(wsi, &srv->routes) : 0;
+		return ws ? kd_routes_check_sizes(wsi, ws->routes) : 0;
 
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!path_ok(wsi)) {
-			srv->met.rejected_path++;
+			ws->met->rejected_path++;
 			return 1;
 		}
-		if (srv->met.sessions_open >= srv->conf->max_sessions) {
-			srv->met.rejected_full++;
+		if (ws->met->sessions_open >= ws->conf->max_sessions) {
+			ws->met->rejected_full++;
 			LOG_WARN("max_sessions (%d) reached: refusing a connection",
-				 srv->conf->max_sessions);
+				 ws->conf->max_sessions);
 			return 1;
 		}
-		if (!origin_ok(srv, wsi)) {
-			srv->met.rejected_origin++;
+		if (!origin_ok(ws, wsi)) {
+			ws->met->rejected_origin++;
 			return 1;
 		}
 		return 0;
@@ -633,12 +676,12 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(pss, 0, sizeof *pss);
 		pss->wsi = wsi;
-		if (kd_registry_add(&srv->reg, pss))
+		if (kd_registry_add(ws->reg, pss))
 			return -1;
 		lws_get_peer_simple(wsi, pss->ip, sizeof pss->ip);
-		idle_restart(srv, pss, 1);
-		srv->met.sessions_open++;
-		srv->met.sessions_total++;
+		idle_restart(ws, pss, 1);
+		ws->met->sessions_open++;
+		ws->met->sessions_total++;
 		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
 		if (!job)
 			return -1;
@@ -647,26 +690,26 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			if (lws_hdr_copy(wsi, al, sizeof al, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0)
 				job->text = strdup(al);
 		}
-		submit(srv, pss, job);
+		submit(ws, pss, job);
 		return 0;
 
 	case LWS_CALLBACK_CLOSED:
 		if (!pss || !pss->sid)
 			break;
-		kd_registry_remove(&srv->reg, pss);
+		kd_registry_remove(ws->reg, pss);
 		kd_pss_clear(pss);
-		srv->met.sessions_open--;
+		ws->met->sessions_open--;
 		break;
 
 	case LWS_CALLBACK_RECEIVE:
-		return on_receive(srv, pss, wsi, in, len);
+		return on_receive(ws, pss, wsi, in, len);
 
 	case LWS_CALLBACK_TIMER:             /* idle_timeout passed without a frame */
 		if (!pss || !pss->sid)
 			break;
 		LOG_INFO("sid %llx: silent for %d s: closing", (unsigned long long)pss->sid,
-			 srv->conf->idle_timeout);
-		srv->met.cut_idle++;
+			 ws->conf->idle_timeout);
+		ws->met->cut_idle++;
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
 				 (unsigned char *)"idle", 4);
 		return -1;
@@ -693,17 +736,17 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		break;
 
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		if (!srv)
+		if (!ws)
 			break;
-		if (atomic_load(&srv->stop)) {
-			if (!srv->destroying) {
-				srv->destroying = 1;
+		if (atomic_load(&ws->stop)) {
+			if (!ws->destroying) {
+				ws->destroying = 1;
 				LOG_INFO("stopping: closing connections");
-				lws_context_destroy(srv->ctx);
+				lws_context_destroy(lws_get_context(wsi));
 			}
 			break;
 		}
-		drain_done(srv);
+		drain_done(ws);
 		break;
 
 	default:

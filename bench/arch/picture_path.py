@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""bench/arch/picture_path.py — measures which kefu files one picture's path enters, from
+its frame to its reply (docs/architecture.md "The life of a message", the table).
+
+It runs a real kefud under valgrind's callgrind with instrumentation off, seeds the store
+with the test fusion model and picture catalogue (daemon/fusion_fixture: two answers that
+share their words, told apart by the picture), sends one picture with words to warm the
+worker up (its vision state is made on first use), then switches instrumentation on,
+sends a second picture with words ("can I return this?" with a t-shirt photo), waits for
+its reply and dumps.  Every thread is recorded (service thread, worker, store writer).
+
+From the dump's call graph (caller file -> callee file) it counts, by the rule of the
+table: every daemon/ file whose functions ran; of a library, the files entered from a
+file outside that library (its internals below them are not counted); common/
+primitives separately.  Needs a kefud built with -g (file names in the dump), e.g.
+
+  meson setup build-dbg . --buildtype=release -Dc_args=-g -Dbrowser_tests=false
+  ninja -C build-dbg daemon/kefud daemon/fusion_fixture
+  KEFU_MODELS=models bench/arch/picture_path.py build-dbg
+
+valgrind (scripts/deps/bench.apt).  Prints the files with the calls that entered them,
+then the count.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
+
+LIBS = ("common", "conf", "store", "auth", "nlu", "speech", "vision", "fusion", "policy",
+        "summary", "api", "daemon")
+
+
+def library(path):
+    """The library a source file belongs to (vision/catalog.c, head.c: vision_catalog)."""
+    parts = path.split("/")
+    if len(parts) != 2 or parts[0] not in LIBS or not parts[1].endswith(".c"):
+        return None
+    if parts[0] == "vision" and parts[1] in ("catalog.c", "head.c"):
+        return "vision_catalog"
+    return parts[0]
+
+
+def norm(fl):
+    """A dump's file name as a path in the source tree, or None outside it."""
+    fl = fl.strip()
+    if fl.startswith(SRC + "/"):
+        fl = fl[len(SRC) + 1:]
+    while fl.startswith(("./", "../")):
+        fl = fl.split("/", 1)[1]
+    return fl if library(fl) else None
+
+
+def parse(dump):
+    """{(caller file, callee file): example 'caller -> callee' function pair}, files run."""
+    edges, ran = {}, set()
+    fl = fn = cfl = None
+    with open(dump, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            key, _, val = line.partition("=")
+            if key in ("fl", "fi", "fe"):
+                fl = norm(val)
+                if key == "fl":
+                    cfl = None
+            elif key == "fn":
+                fn, cfl = val, None
+                if fl:
+                    ran.add(fl)
+            elif key in ("cfl", "cfi"):
+                cfl = norm(val)
+            elif key == "cfn" and fl and cfl and cfl != fl:
+                edges.setdefault((fl, cfl), "%s -> %s" % (fn, val))
+            elif key == "calls":
+                pass
+    return edges, ran
+
+
+def count(edges, ran):
+    entered = {}
+    for (a, b), why in edges.items():
+        if b in ran and (library(a) != library(b) or library(b) == "daemon"):
+            entered.setdefault(b, why)
+    daemon = sorted(f for f in ran if library(f) == "daemon")
+    libs = sorted(f for f in entered if library(f) not in ("daemon", "common"))
+    common = sorted(f for f in entered if library(f) == "common")
+    return daemon, libs, common, entered
+
+
+def report(dumps, head):
+    edges, ran = {}, set()
+    for p in dumps:
+        e, r_ = parse(p)
+        for k, v in e.items():
+            edges.setdefault(k, v)
+        ran |= r_
+    daemon, libs, common, entered = count(edges, ran)
+    print(head)
+    for group, files in (("daemon", daemon), ("libraries (entered from outside)", libs),
+                         ("common/ primitives", common)):
+        print("%s: %d" % (group, len(files)))
+        for f_ in files:
+            print("  %-28s %s" % (f_, entered.get(f_, "(runs: callbacks, threads)")))
+    print("files: %d (daemon %d + libraries %d), common/ %d more" %
+          (len(daemon) + len(libs), len(daemon), len(libs), len(common)))
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    if os.path.isfile(sys.argv[1]):            # count a dump made before
+        report([sys.argv[1]], "dump %s" % sys.argv[1])
+        return 0
+    build = os.path.abspath(sys.argv[1])
+    kefud = os.path.join(build, "daemon", "kefud")
+    fixture = os.path.join(build, "daemon", "fusion_fixture")
+    models = os.environ.get("KEFU_MODELS", os.path.join(SRC, "models"))
+    os.environ["KEFUD"] = kefud
+    import kefutest as kt
+
+    tmp = tempfile.mkdtemp(prefix="kefu-path-")
+    d = kt.Kefud(tmp=tmp)
+    d.start()
+    d.stop()
+    testdata = os.path.join(SRC, "vision", "testdata")
+    embed = "mobilenet_v2_imagenet"
+    subprocess.run([fixture, d.db, models, embed,
+                    "shoes=" + os.path.join(testdata, "cnn_shoes.png"),
+                    "tshirt=" + os.path.join(testdata, "cnn_tshirt.png")], check=True,
+                   capture_output=True)
+    out = os.path.join(tmp, "callgrind.out")
+    wrapper = os.path.join(tmp, "kefud-callgrind")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no "
+                "--compress-strings=no --compress-pos=no --callgrind-out-file=%s %s "
+                "--workers 2 --media-workers 1 \"$@\"\n" % (out, kefud))
+    os.chmod(wrapper, 0o755)
+    kt.KEFUD = wrapper
+    d.start(timeout=900)
+    ws = d.ws(timeout=600)
+    ws.welcome()
+    with open(os.path.join(testdata, "cnn_tshirt.png"), "rb") as f:
+        png = f.read()
+
+    def picture(mid):
+        ws.send_json({"type": "image", "id": mid, "bytes": len(png), "mime": "image/png",
+                      "text": "can I return this?"})
+        ws.send_frame(kt.OP_BINARY, png)
+        ws.expect("seen", timeout=900)
+        r = ws.expect("reply", timeout=900)
+        return r
+
+    picture("warm")
+    subprocess.run(["callgrind_control", "--instr=on", str(d.proc.pid)], check=True,
+                   capture_output=True)
+    t0 = time.monotonic()
+    r = picture("measured")
+    subprocess.run(["callgrind_control", "--dump=picture", str(d.proc.pid)], check=True,
+                   capture_output=True)
+    subprocess.run(["callgrind_control", "--instr=off", str(d.proc.pid)], check=True,
+                   capture_output=True)
+    dt = time.monotonic() - t0
+    ws.close()
+    d.stop(timeout=300)
+    dumps = [os.path.join(tmp, n) for n in os.listdir(tmp) if n.startswith("callgrind.out.")]
+    report(dumps, "reply: %s (%s) in %.1f s under callgrind; dumps: %s" %
+           (r.get("title"), r.get("why"), dt, " ".join(dumps)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
