@@ -704,20 +704,19 @@ static void ops_frame(struct kd_server *srv, struct ops_pss *p)
 	json_decref(j);
 }
 
-/* Same origin only: the Origin header must be this server's own scheme + Host (behind
- * a trusted TLS proxy, https:// + Host too). */
-static int same_origin(struct lws *wsi, int trust_proxy)
+/* Same origin only: the Origin header must be this server's own scheme + Host (the
+ * scheme as a trusted proxy says, edge.c). */
+static int same_origin(struct kd_server *srv, struct lws *wsi)
 {
-	char origin[300], host[256], own[300];
+	char origin[300], host[256], own[300], ip[KD_IP_LEN];
+	int tls;
 
 	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
 	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
 		return 0;
-	snprintf(own, sizeof own, "%s://%s", lws_is_ssl(wsi) ? "https" : "http", host);
-	if (!strcasecmp(origin, own))
-		return 1;
-	snprintf(own, sizeof own, "https://%s", host);
-	return trust_proxy && !strcasecmp(origin, own);
+	kd_edge_client(&srv->edge, wsi, ip, sizeof ip, &tls);
+	snprintf(own, sizeof own, "%s://%s", tls ? "https" : "http", host);
+	return !strcasecmp(origin, own);
 }
 
 static int path_is_ops(struct lws *wsi)
@@ -736,7 +735,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct ops_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (!o || !path_is_ops(wsi) || !same_origin(wsi, srv->conf->trust_proxy) ||
+		if (!o || !path_is_ops(wsi) || !same_origin(srv, wsi) ||
 		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0) {
 			LOG_INFO("refused an /ops connection (path, Origin or cookie)");
 			return 1;
@@ -754,7 +753,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (lws_hdr_copy(wsi, p->cookie, sizeof p->cookie, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
 		    lws_hdr_copy(wsi, p->host, sizeof p->host, WSI_TOKEN_HOST) <= 0)
 			return -1;
-		lws_get_peer_simple(wsi, p->ip, sizeof p->ip);
+		kd_edge_client(&srv->edge, wsi, p->ip, sizeof p->ip, NULL);
 		/* signed in by an API worker: GET /api/v1/me with this cookie */
 		return kd_api_ops_auth(srv->api, p->id, p->cookie, p->host, p->ip) ? -1 : 0;
 

@@ -53,6 +53,14 @@ void kd_server_post(void *arg, struct kd_result *r)
 	pthread_mutex_unlock(&srv->done_lock);
 }
 
+void kd_server_wake(struct kd_server *srv)
+{
+	pthread_mutex_lock(&srv->done_lock);
+	if (srv->live)
+		lws_cancel_service(srv->ctx);
+	pthread_mutex_unlock(&srv->done_lock);
+}
+
 void kd_server_request_stop(struct kd_server *srv)
 {
 	atomic_store(&srv->stop, 1);
@@ -398,7 +406,8 @@ static void setup_mounts(struct kd_server *srv)
 	};
 	kd_api_setup(srv, &srv->protocols[2]);   /* ops hook: /api/ (http_api.c) */
 	kd_ops_setup(srv, &srv->protocols[3]);   /* ops hook: /ops (ops.c) */
-	/* protocols[4] stays zeroed: the terminator */
+	/* protocols[4]: the certificate reload when TLS is on (kd_tls_setup); then the
+	 * zeroed terminator */
 
 	/* Clients that ask for no subprotocol get kefu.v1 too. */
 	srv->pvo_default.name = "default";
@@ -430,7 +439,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	kd_metrics_init(&srv->met);
 	srv->backlog_max = conf->queue_size < KD_BACKLOG_MAX ? (unsigned)conf->queue_size
 							     : KD_BACKLOG_MAX;
-	if (parse_origins(srv, err, errlen))
+	if (parse_origins(srv, err, errlen) || kd_edge_init(&srv->edge, conf, err, errlen))
 		goto fail;
 	if (conf_listen_split(conf, host, sizeof host, &port)) {
 		snprintf(err, errlen, "listen: '%s' is not host:port", conf->listen);
@@ -481,6 +490,8 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	if (libev)
 		info.options |= LWS_SERVER_OPTION_LIBEV;
 	srv->event_loop = libev ? "libev" : "poll";
+	if (kd_tls_setup(&srv->tls, conf, &info, &srv->protocols[4], err, errlen))
+		goto fail;
 	signal_srv = srv;
 
 	srv->ctx = lws_create_context(&info);
@@ -489,6 +500,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 			 conf->listen);
 		goto fail;
 	}
+	kd_tls_started(&srv->tls, srv->ctx);
 	srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
 	srv->port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : -1;
 	if (srv->port <= 0) {
@@ -500,8 +512,9 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	pthread_mutex_lock(&srv->done_lock);
 	srv->live = 1;
 	pthread_mutex_unlock(&srv->done_lock);
-	LOG_INFO("listening on %s port %d (%s event loop); chat at http://%s:%d/",
+	LOG_INFO("listening on %s port %d (%s event loop); chat at %s://%s:%d/",
 		 srv->iface[0] ? srv->iface : "*", srv->port, srv->event_loop,
+		 srv->tls.on ? "https" : "http",
 		 srv->iface[0] ? srv->iface : "127.0.0.1", srv->port);
 	return srv;
 fail:
@@ -544,6 +557,7 @@ void kd_server_destroy(struct kd_server *srv)
 	kd_registry_free(&srv->reg);
 	kd_quota_free(&srv->q_session);
 	kd_quota_free(&srv->q_ip);
+	kd_edge_free(&srv->edge);
 	if (srv->probe)
 		store_close(srv->probe);
 	free(srv->origins_buf);

@@ -19,10 +19,12 @@
 
 #include "budget.h"
 #include "conf.h"
+#include "edge.h"
 #include "metrics.h"
 #include "pool.h"
 #include "routes.h"
 #include "session.h"
+#include "tls.h"
 
 struct kd_api;
 struct kd_ops;
@@ -43,7 +45,7 @@ struct kd_server {
 	int port;
 	const char *event_loop;              /* "libev" or "poll" */
 	struct lws_http_mount m_healthz, m_readyz, m_metrics, m_files;
-	struct lws_protocols protocols[5];
+	struct lws_protocols protocols[6];
 	/* ops hooks: the /api/ mount and its state (http_api.c), the operator channel /ops
 	 * and the taken-over sessions (ops.c) */
 	struct lws_http_mount m_api;
@@ -52,6 +54,8 @@ struct kd_server {
 	struct lws_protocol_vhost_options pvo, pvo_default;
 	struct kd_routes routes;             /* the "http" protocol's user: metrics, gauges */
 	char iface[256];
+	struct kd_tls tls;                   /* tls_cert/tls_key (tls.c) */
+	struct kd_edge edge;                 /* client addresses, per-address limits (edge.c) */
 
 	/* allowed Origins besides the server's own: parsed from conf->origins */
 	char *origins_buf;
@@ -89,6 +93,8 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 				   struct store_writer *writer, char *err, size_t errlen);
 /* Runs the service loop until kd_server_request_stop.  Service thread.  Returns 0. */
 int kd_server_run(struct kd_server *srv, struct kd_pool *pool);
+/* Any thread: wakes the loop (EVENT_WAIT_CANCELLED), e.g. for a certificate reload. */
+void kd_server_wake(struct kd_server *srv);
 /* Any thread (async-signal code excluded): asks the loop to finish. */
 void kd_server_request_stop(struct kd_server *srv);
 /* After kd_server_run: from now on other threads' posts are only queued (no lws call),

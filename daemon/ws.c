@@ -598,6 +598,27 @@ static int path_ok(struct lws *wsi)
 	       (uri[plen] == '\0' || uri[plen] == '?');
 }
 
+/* The per-address limits (edge.c): 0 admitted; 1 refused, the connection gets the
+ * error frame and closes after it. */
+static int edge_refused(struct kd_server *srv, struct kd_pss *pss)
+{
+	int retry = 0;
+	enum kd_edge_verdict v = kd_edge_admit(&srv->edge, pss->ip, cm_now_us(), &retry);
+	enum kd_err code = v == KD_EDGE_CONNS ? KD_E_TOO_MANY_CONNECTIONS : KD_E_TOO_MANY_SESSIONS;
+
+	if (v == KD_EDGE_OK) {
+		pss->ip_counted = 1;
+		return 0;
+	}
+	srv->met.errors[code]++;
+	send_frame(srv, pss, v == KD_EDGE_CONNS
+		   ? kd_frame_error(code, NULL, "too many chats open from your address")
+		   : kd_frame_error_retry(code, NULL, "too many new chats from your address; "
+				  "please retry later", retry));
+	pss->closing = 1;
+	return 1;
+}
+
 /* ---- the protocol callback ----------------------------------------------------------- */
 
 int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -635,10 +656,12 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		pss->wsi = wsi;
 		if (kd_registry_add(&srv->reg, pss))
 			return -1;
-		lws_get_peer_simple(wsi, pss->ip, sizeof pss->ip);
+		kd_edge_client(&srv->edge, wsi, pss->ip, sizeof pss->ip, NULL);
 		idle_restart(srv, pss, 1);
 		srv->met.sessions_open++;
 		srv->met.sessions_total++;
+		if (edge_refused(srv, pss))
+			return 0;
 		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
 		if (!job)
 			return -1;
@@ -654,6 +677,8 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (!pss || !pss->sid)
 			break;
 		kd_registry_remove(&srv->reg, pss);
+		if (pss->ip_counted)
+			kd_edge_leave(&srv->edge, pss->ip);
 		kd_pss_clear(pss);
 		srv->met.sessions_open--;
 		break;
