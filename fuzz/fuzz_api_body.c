@@ -24,7 +24,7 @@
 #include "auth.h"
 #include "store.h"
 
-#define FZ_REOPEN 20000
+#define FZ_REOPEN 2000
 #define FZ_PW "correct horse battery staple"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
