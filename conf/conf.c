@@ -233,7 +233,13 @@ int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err
 	const struct option_def *o = find(name);
 
 	if (!o) {
-		snprintf(err, errlen, "unknown option '%s'", name);
+		/* a removed option says what replaced it (an old kefud.ini must not leave the
+		 * operator guessing) */
+		if (!strcmp(name, "trust_proxy") || !strcmp(name, "trust-proxy"))
+			snprintf(err, errlen, "option 'trust_proxy' was replaced by trusted_proxies: "
+				 "list the reverse proxies' addresses, e.g. trusted_proxies = 127.0.0.1");
+		else
+			snprintf(err, errlen, "unknown option '%s'", name);
 		return -1;
 	}
 	return set_value(c, o, value, err, errlen);
