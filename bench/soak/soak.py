@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """bench/soak/soak.py — kefud under many paced sessions of mixed traffic for a while.
 
-    bench/soak/soak.py BUILD_DIR                 # 1000 sessions, 60 s (the issue's soak)
+    bench/soak/soak.py BUILD_DIR                 # short: 200 sessions, 20 s, a line per 5 s
+    bench/soak/soak.py BUILD_DIR --full          # the issue's soak: 1000 sessions, 60 s
     bench/soak/soak.py BUILD_DIR --long          # 300 sessions, 30 min: does RSS grow?
-    bench/soak/soak.py BUILD_DIR --sessions 200 --seconds 20 --interval 5   # a quick look
+    bench/soak/soak.py BUILD_DIR --sessions 500 --seconds 120 --think 90   # anything else
 
 Starts BUILD_DIR/daemon/kefud on a fresh demo database (a free loopback port, its own
 temp folder), opens --sessions chat sessions (python3-websockets, one asyncio loop) and
@@ -40,15 +41,19 @@ QUESTIONS = ["I lost my card", "How do I top up my account?", "Where is my new c
 def args_of():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("build", help="meson build folder holding daemon/kefud")
-    p.add_argument("--sessions", type=int, default=1000)
-    p.add_argument("--seconds", type=float, default=60)
-    p.add_argument("--interval", type=float, default=10, help="seconds between report lines")
+    p.add_argument("--sessions", type=int, default=200)
+    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--interval", type=float, default=5, help="seconds between report lines")
     p.add_argument("--think", type=float, default=60, help="mean think time per session, s")
     p.add_argument("--mix", default="90/5/5", help="text/picture/voice percentages")
+    p.add_argument("--full", action="store_true",
+                   help="the issue's soak: 1000 sessions for 60 s, a line per 10 s")
     p.add_argument("--long", action="store_true",
                    help="the RSS soak: 300 sessions for 30 minutes, a line a minute")
     p.add_argument("--kefud-args", default="", help="extra kefud flags")
     a = p.parse_args()
+    if a.full:
+        a.sessions, a.seconds, a.interval = 1000, 60, 10
     if a.long:
         a.sessions, a.seconds, a.interval = 300, 1800, 60
     a.mix = [float(x) for x in a.mix.split("/")]
