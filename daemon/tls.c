@@ -120,13 +120,9 @@ static int tls_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-int kd_tls_setup(struct kd_tls *t, const struct kefu_conf *conf,
-		 struct lws_context_creation_info *info, struct lws_protocols *proto,
-		 char *err, size_t errlen)
+/* 0 ok (days set when TLS is on), -1 with a message in err. */
+static int conf_check(const struct kefu_conf *conf, long *days, char *err, size_t errlen)
 {
-	long days;
-
-	memset(t, 0, sizeof *t);
 	if (!conf->tls_cert[0] && !conf->tls_key[0])
 		return 0;
 	if (!conf->tls_cert[0] || !conf->tls_key[0]) {
@@ -135,8 +131,27 @@ int kd_tls_setup(struct kd_tls *t, const struct kefu_conf *conf,
 			 conf->tls_cert[0] ? "tls_key" : "tls_cert");
 		return -1;
 	}
-	if (kd_tls_check(conf->tls_cert, conf->tls_key, &days, err, errlen))
+	return kd_tls_check(conf->tls_cert, conf->tls_key, days, err, errlen);
+}
+
+int kd_tls_conf_check(const struct kefu_conf *conf, char *err, size_t errlen)
+{
+	long days;
+
+	return conf_check(conf, &days, err, errlen);
+}
+
+int kd_tls_setup(struct kd_tls *t, const struct kefu_conf *conf,
+		 struct lws_context_creation_info *info, struct lws_protocols *proto,
+		 char *err, size_t errlen)
+{
+	long days = 0;
+
+	memset(t, 0, sizeof *t);
+	if (conf_check(conf, &days, err, errlen))
 		return -1;
+	if (!conf->tls_cert[0])
+		return 0;
 	log_expiry(conf->tls_cert, days);
 	t->on = 1;
 	t->cert = conf->tls_cert;

@@ -36,6 +36,11 @@ struct kd_tls {
 int kd_tls_check(const char *cert, const char *key, long *days_left, char *err,
 		 size_t errlen);
 
+/* conf's tls_cert and tls_key: both or neither, and when both, kd_tls_check.  0 ok (or
+ * TLS off), -1 with a message in err.  kefud calls it first, before the slow model
+ * loading, so a bad certificate stops it at once. */
+int kd_tls_conf_check(const struct kefu_conf *conf, char *err, size_t errlen);
+
 /* When conf sets tls_cert and tls_key: checks them and fills info for a TLS vhost (the
  * files, OpenSSL's global init, TLS 1.2 at least, HSTS before info->headers) and proto
  * with the protocol that performs reloads.  Without either: TLS stays off, proto is
