@@ -91,7 +91,7 @@ void api_response_clear(struct api_response *res);
 int api_path_is_api(const char *path);
 /* auth/'s configuration from conf's options (session_idle_minutes, session_max_hours,
  * login_delay_after, login_lock_after, login_lock_minutes, hash_concurrency); the rest
- * keeps auth_config_defaults.  (trust_proxy is the transport's: see docs/api.md.) */
+ * keeps auth_config_defaults.  (trusted_proxies is the transport's: daemon/edge.c, docs/api.md.) */
 void api_auth_config(const struct kefu_conf *c, struct auth_config *out);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "utf8.h"
 
 int api_path_is_api(const char *path)
 {
@@ -54,6 +55,12 @@ int api_error(struct api_call *c, int status, const char *code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* jansson quotes the bad input in its parse errors: a message that is not UTF-8 would
+	 * make json_pack fail and the answer a 500 (found by fuzz/fuzz_api_body.c) */
+	if (!cm_utf8_valid(msg, strlen(msg)))
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
 	return api_reply(c, status, json_pack("{s:s, s:s}", "code", code, "message", msg));
 }
 

@@ -117,8 +117,24 @@ static const struct option_def options[] = {
 	  "how long a login stays locked after login_lock_after failures" },
 	{ "hash_concurrency", OPT_INT, O(hash_concurrency), "2", 1, 64,
 	  "password hashes computed at once (each holds 19 MiB); more wait, then get busy" },
-	{ "trust_proxy", OPT_BOOL, O(trust_proxy), "false", 0, 1,
-	  "believe X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy that sets them)" },
+	{ "trusted_proxies", OPT_STR, O(trusted_proxies), "", 0, 0,
+	  "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For and "
+	  "X-Forwarded-Proto kefud believes; from any other peer those headers are ignored" },
+	{ "tls_cert", OPT_STR, O(tls_cert), "", 0, 0,
+	  "PEM certificate chain: with tls_key, kefud serves HTTPS and WSS itself (reloaded on SIGHUP)" },
+	{ "tls_key", OPT_STR, O(tls_key), "", 0, 0,
+	  "PEM private key of tls_cert" },
+	{ "hsts_max_age", OPT_INT, O(hsts_max_age), "31536000", 0, 1 << 30,
+	  "seconds of the Strict-Transport-Security header sent over TLS (0 = no header)" },
+	{ "max_conns_per_ip", OPT_INT, O(max_conns_per_ip), "50", 0, 1000000,
+	  "chat connections one client address may hold open at once; more get "
+	  "too_many_connections (0 = no limit)" },
+	{ "sessions_per_ip_minute", OPT_INT, O(sessions_per_ip_minute), "60", 0, 1000000,
+	  "new chat connections one client address may open per minute; more get "
+	  "too_many_sessions (0 = no limit)" },
+	{ "ip_limit_exempt", OPT_STR, O(ip_limit_exempt), "127.0.0.0/8,::1", 0, 0,
+	  "client addresses or CIDRs (comma-separated) free of the two per-address limits "
+	  "above: by default this machine itself (a proxy on it must be in trusted_proxies)" },
 	{ "operator_capacity", OPT_INT, O(operator_capacity), "3", 0, 1000,
 	  "conversations a hand-off gives one signed-in operator at most (0: hand-offs wait "
 	  "for someone to take them)" },
@@ -217,7 +233,13 @@ int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err
 	const struct option_def *o = find(name);
 
 	if (!o) {
-		snprintf(err, errlen, "unknown option '%s'", name);
+		/* a removed option says what replaced it (an old kefud.ini must not leave the
+		 * operator guessing) */
+		if (!strcmp(name, "trust_proxy") || !strcmp(name, "trust-proxy"))
+			snprintf(err, errlen, "option 'trust_proxy' was replaced by trusted_proxies: "
+				 "list the reverse proxies' addresses, e.g. trusted_proxies = 127.0.0.1");
+		else
+			snprintf(err, errlen, "unknown option '%s'", name);
 		return -1;
 	}
 	return set_value(c, o, value, err, errlen);

@@ -63,7 +63,14 @@ struct kefu_conf {
 	int login_lock_after;        /* failed logins that lock the login name */
 	int login_lock_minutes;      /* how long */
 	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
-	int trust_proxy;             /* believe X-Forwarded-Proto / -For from the peer */
+	/* the edge (daemon/tls.c, daemon/edge.c; docs/deploy.md) */
+	char trusted_proxies[CONF_STR_MAX]; /* CIDRs whose X-Forwarded-For/-Proto are believed */
+	char tls_cert[CONF_STR_MAX]; /* PEM chain; with tls_key kefud serves HTTPS/WSS */
+	char tls_key[CONF_STR_MAX];
+	int hsts_max_age;            /* Strict-Transport-Security max-age over TLS; 0 none */
+	int max_conns_per_ip;        /* chat connections open per client address; 0 none */
+	int sessions_per_ip_minute;  /* new chat connections per client address a minute */
+	char ip_limit_exempt[CONF_STR_MAX]; /* CIDRs free of the two per-address limits */
 	int operator_capacity;       /* hand-offs assigned to one operator at most (ops.c) */
 	/* data care (docs/security.md "Privacy and data care") */
 	int retention_days;          /* sessions idle longer are deleted; 0 = keep */

@@ -66,6 +66,13 @@ int main(void)
 	CHECK(npos == 2 && !strcmp(pos[1], "hello") && c.threshold == 0.2);
 
 	CHECK(conf_set(&c, "threshold", "2", err, sizeof err) == -1);
+
+	/* the edge options; the removed trust_proxy names its replacement */
+	CHECK(conf_set(&c, "trusted_proxies", "127.0.0.1, 10.0.0.0/8", err, sizeof err) == 0);
+	CHECK(!strcmp(c.trusted_proxies, "127.0.0.1, 10.0.0.0/8"));
+	CHECK(conf_set(&c, "max_conns_per_ip", "-1", err, sizeof err) == -1);
+	CHECK(conf_set(&c, "trust_proxy", "true", err, sizeof err) == -1);
+	CHECK(strstr(err, "trusted_proxies") != NULL);
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures != 0;
 }

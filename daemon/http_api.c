@@ -78,6 +78,7 @@ struct kd_api {
 	const struct kefu_conf *conf;
 	struct auth *auth;
 	struct kd_wake *wake;             /* the done list's lock, the loop's wake-up */
+	struct kd_edge *edge;             /* client addresses behind trusted proxies */
 	struct kd_api_sink sink;          /* answers for the operator channel */
 	struct cm_queue *jobs;
 	int n;
@@ -218,8 +219,10 @@ fail:
 	return NULL;
 }
 
-void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink)
+void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink,
+		   struct kd_edge *edge)
 {
+	a->edge = edge;
 	a->wake = wake;
 	a->sink = *sink;
 }
@@ -370,22 +373,8 @@ static struct kd_api_job *job_from(struct kd_api *a, struct lws *wsi)
 	copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, j->content_type, sizeof j->content_type);
 	copy_custom(wsi, "x-csrf-token:", j->csrf, sizeof j->csrf);
 	copy_custom(wsi, "sec-fetch-site:", j->sec_fetch_site, sizeof j->sec_fetch_site);
-	lws_get_peer_simple(wsi, j->client_ip, sizeof j->client_ip);
-
-	int tls = lws_is_ssl(wsi);
-	if (a->conf->trust_proxy) {
-		char proto[16], fwd[KD_API_HDR];
-		copy_custom(wsi, "x-forwarded-proto:", proto, sizeof proto);
-		tls = tls || !strcmp(proto, "https");
-		copy_hdr(wsi, WSI_TOKEN_X_FORWARDED_FOR, fwd, sizeof fwd);
-		if (fwd[0]) {       /* the last hop is the one our proxy added */
-			const char *last = strrchr(fwd, ',');
-			last = last ? last + 1 : fwd;
-			while (*last == ' ')
-				last++;
-			snprintf(j->client_ip, sizeof j->client_ip, "%s", last);
-		}
-	}
+	int tls;   /* the peer, or the client a trusted proxy names (edge.c) */
+	kd_edge_client(a->edge, wsi, j->client_ip, sizeof j->client_ip, &tls);
 	j->req = (struct api_request){
 		.method = j->method, .path = j->path, .query = j->query,
 		.host = j->host[0] ? j->host : NULL,

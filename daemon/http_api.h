@@ -20,6 +20,7 @@
 #include <libwebsockets.h>
 
 #include "conf.h"
+#include "edge.h"
 #include "wake.h"
 
 struct api_response;
@@ -41,9 +42,11 @@ struct kd_api_sink {
  * the shared auth state from conf's options and starts the threads.  NULL with a
  * message in err.  Main thread. */
 struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t errlen);
-/* Tells the API how to wake the service loop and where the operator channel's
- * answers go (copied).  Main thread, before the loop runs. */
-void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink);
+/* Tells the API how to wake the service loop, where the operator channel's answers go
+ * (copied) and how to name a request's client (edge).  Main thread, before the loop
+ * runs. */
+void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink,
+		   struct kd_edge *edge);
 /* Closes the queue, lets queued requests finish (their results are dropped if the
  * server is quiesced) and joins the threads.  Twice is fine.  Main thread. */
 void kd_api_stop(struct kd_api *a);

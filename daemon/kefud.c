@@ -30,6 +30,7 @@
 #include "server.h"
 #include "signals.h"
 #include "store.h"
+#include "tls.h"
 #include "voice_models.h"
 
 #define KD_NOFILE_WANT 65536
@@ -140,6 +141,8 @@ int kefud_main(int argc, char **argv)
 		return 1;
 	}
 	raise_nofile();
+	if (kd_tls_conf_check(&conf, err, sizeof err))   /* before the slow model loading */
+		goto fail;
 
 	bot = load_bot(&conf, err, sizeof err);
 	if (!bot)

@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "clock.h"
+#include "edge.h"
 #include "http_api.h"
 #include "log.h"
 #include "session.h"
@@ -83,6 +84,7 @@ struct kd_ops {
 	struct store_writer *writer;    /* a customer's message logged for a person */
 	struct kd_api *api;             /* sign-in, takes and summaries for operators */
 	struct kd_wake *wake;           /* the loop's wake-up (the ticker's) */
+	struct kd_edge *edge;           /* client addresses behind trusted proxies */
 	/* the ticker thread (sweep): wakes the loop each second while ticking */
 	pthread_t tick;
 	int tick_started;
@@ -830,20 +832,19 @@ static void ops_frame(struct kd_ops *o, struct ops_pss *p)
 	json_decref(j);
 }
 
-/* Same origin only: the Origin header must be this server's own scheme + Host (behind
- * a trusted TLS proxy, https:// + Host too). */
-static int same_origin(struct lws *wsi, int trust_proxy)
+/* Same origin only: the Origin header must be this server's own scheme + Host (the
+ * scheme as a trusted proxy says, edge.c). */
+static int same_origin(struct kd_edge *edge, struct lws *wsi)
 {
-	char origin[300], host[256], own[300];
+	char origin[300], host[256], own[300], ip[KD_IP_LEN];
+	int tls;
 
 	if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0 ||
 	    lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
 		return 0;
-	snprintf(own, sizeof own, "%s://%s", lws_is_ssl(wsi) ? "https" : "http", host);
-	if (!strcasecmp(origin, own))
-		return 1;
-	snprintf(own, sizeof own, "https://%s", host);
-	return trust_proxy && !strcasecmp(origin, own);
+	kd_edge_client(edge, wsi, ip, sizeof ip, &tls);
+	snprintf(own, sizeof own, "%s://%s", tls ? "https" : "http", host);
+	return !strcasecmp(origin, own);
 }
 
 static int path_is_ops(struct lws *wsi)
@@ -863,7 +864,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	struct ops_pss *p = user;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (!o || !path_is_ops(wsi) || !same_origin(wsi, o->conf->trust_proxy) ||
+		if (!o || !path_is_ops(wsi) || !same_origin(o->edge, wsi) ||
 		    lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) <= 0) {
 			LOG_INFO("refused an /ops connection (path, Origin or cookie)");
 			return 1;
@@ -881,7 +882,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (lws_hdr_copy(wsi, p->cookie, sizeof p->cookie, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
 		    lws_hdr_copy(wsi, p->host, sizeof p->host, WSI_TOKEN_HOST) <= 0)
 			return -1;
-		lws_get_peer_simple(wsi, p->ip, sizeof p->ip);
+		kd_edge_client(o->edge, wsi, p->ip, sizeof p->ip, NULL);
 		/* signed in by an API worker: GET /api/v1/me with this cookie */
 		return kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 0) ? -1 : 0;
 
@@ -961,8 +962,9 @@ void kd_ops_protocol(struct kd_ops *o, struct lws_protocols *proto)
 }
 
 void kd_ops_attach(struct kd_ops *o, struct kd_registry *reg, struct store_writer *writer,
-		   struct kd_api *api, struct kd_wake *wake)
+		   struct kd_api *api, struct kd_wake *wake, struct kd_edge *edge)
 {
+	o->edge = edge;
 	o->reg = reg;
 	o->writer = writer;
 	o->api = api;

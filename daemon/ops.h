@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "edge.h"
 #include "http_api.h"
 #include "proto.h"
 #include "session.h"
@@ -54,7 +55,7 @@ void kd_ops_destroy(struct kd_ops *o);
  * registry, the store writer, the API (sign-in, takes, summaries), the loop's wake-up;
  * starts the ticker thread.  Main thread. */
 void kd_ops_attach(struct kd_ops *o, struct kd_registry *reg, struct store_writer *writer,
-		   struct kd_api *api, struct kd_wake *wake);
+		   struct kd_api *api, struct kd_wake *wake, struct kd_edge *edge);
 /* Stops the ticker thread (it wakes the loop each second while an operator is signed
  * in, for typing lapses and session re-checks).  Main thread, before the server (and
  * its wake-up) is destroyed.  Twice is fine; kd_ops_destroy calls it too. */

@@ -45,6 +45,8 @@ static const char *const err_names[KD_E_COUNT] = {
 	[KD_E_INVALID_VALUE] = "invalid_value",
 	[KD_E_STORAGE_FULL] = "storage_full",
 	[KD_E_QUOTA_EXCEEDED] = "quota_exceeded",
+	[KD_E_TOO_MANY_CONNECTIONS] = "too_many_connections",
+	[KD_E_TOO_MANY_SESSIONS] = "too_many_sessions",
 };
 
 const char *kd_err_name(enum kd_err e)

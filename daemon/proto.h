@@ -53,6 +53,8 @@ enum kd_err {
 	/* hostile clients (docs/security.md) */
 	KD_E_STORAGE_FULL,        /* free disk below min_free_disk: uploads refused */
 	KD_E_QUOTA_EXCEEDED,      /* upload_quota_session / upload_quota_ip used up today */
+	KD_E_TOO_MANY_CONNECTIONS,/* max_conns_per_ip chats open from this address (edge.c) */
+	KD_E_TOO_MANY_SESSIONS,   /* sessions_per_ip_minute used by this address (edge.c) */
 	KD_E_COUNT
 };
 const char *kd_err_name(enum kd_err e);

@@ -38,6 +38,12 @@
 
 /* ---- results handed back by other threads ------------------------------------------ */
 
+void kd_server_wake(struct kd_server *srv)
+{
+	kd_wake_lock(&srv->wake);
+	kd_wake_unlock_and_wake(&srv->wake);
+}
+
 void kd_server_request_stop(struct kd_server *srv)
 {
 	kd_ws_request_stop(&srv->ws);
@@ -187,18 +193,19 @@ static void wire(struct kd_server *srv)
 	ws->n_origins = srv->n_origins;
 	ws->any_origin = srv->any_origin;
 	ws->disk = &srv->disk;
+	ws->edge = &srv->edge;
 	ws->own_origin = server_own_origin;
 	ws->arg = srv;
 	ws->wake = &srv->wake;
 	if (srv->ops) {
 		kd_ops_ws_hooks(srv->ops, &ws->hooks);
-		kd_ops_attach(srv->ops, &srv->reg, srv->writer, srv->api, &srv->wake);
+		kd_ops_attach(srv->ops, &srv->reg, srv->writer, srv->api, &srv->wake, &srv->edge);
 	}
 	if (srv->api) {
 		struct kd_api_sink sink = { 0 };
 		if (srv->ops)
 			kd_ops_api_sink(srv->ops, &sink);
-		kd_api_attach(srv->api, &srv->wake, &sink);
+		kd_api_attach(srv->api, &srv->wake, &sink, &srv->edge);
 	}
 }
 
@@ -400,7 +407,9 @@ static void setup_mounts(struct kd_server *srv)
 	}
 	if (srv->ops)                            /* /ops (ops.c) */
 		kd_ops_protocol(srv->ops, &srv->protocols[n++]);
-	/* the rest stays zeroed: the terminator */
+	srv->n_protocols = n;
+	/* then the certificate reload when TLS is on (kd_tls_setup); the rest stays
+	 * zeroed: the terminator */
 
 	/* Clients that ask for no subprotocol get kefu.v1 too. */
 	srv->pvo_default.name = "default";
@@ -436,7 +445,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	kd_metrics_init(&srv->met);
 	srv->ws.backlog_max = conf->queue_size < KD_BACKLOG_MAX ? (unsigned)conf->queue_size
 							     : KD_BACKLOG_MAX;
-	if (parse_origins(srv, err, errlen))
+	if (parse_origins(srv, err, errlen) || kd_edge_init(&srv->edge, conf, err, errlen))
 		goto fail;
 	if (conf_listen_split(conf, host, sizeof host, &port)) {
 		snprintf(err, errlen, "listen: '%s' is not host:port", conf->listen);
@@ -488,6 +497,8 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	if (libev)
 		info.options |= LWS_SERVER_OPTION_LIBEV;
 	srv->event_loop = libev ? "libev" : "poll";
+	if (kd_tls_setup(&srv->tls, conf, &info, &srv->protocols[srv->n_protocols], err, errlen))
+		goto fail;
 	signal_srv = srv;
 
 	srv->ctx = lws_create_context(&info);
@@ -496,6 +507,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 			 conf->listen);
 		goto fail;
 	}
+	kd_tls_started(&srv->tls, srv->ctx);
 	srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
 	srv->port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : -1;
 	if (srv->port <= 0) {
@@ -505,8 +517,9 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	if (conf->port_file[0] && write_port_file(conf->port_file, srv->port, err, errlen))
 		goto fail;
 	kd_wake_set_live(&srv->wake, srv->ctx, 1);
-	LOG_INFO("listening on %s port %d (%s event loop); chat at http://%s:%d/",
+	LOG_INFO("listening on %s port %d (%s event loop); chat at %s://%s:%d/",
 		 srv->iface[0] ? srv->iface : "*", srv->port, srv->event_loop,
+		 srv->tls.on ? "https" : "http",
 		 srv->iface[0] ? srv->iface : "127.0.0.1", srv->port);
 	return srv;
 fail:
@@ -543,6 +556,7 @@ void kd_server_destroy(struct kd_server *srv)
 	kd_registry_free(&srv->reg);
 	kd_quota_free(&srv->q_session);
 	kd_quota_free(&srv->q_ip);
+	kd_edge_free(&srv->edge);
 	if (srv->probe)
 		store_close(srv->probe);
 	free(srv->origins_buf);

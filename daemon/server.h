@@ -25,10 +25,12 @@
 
 #include "budget.h"
 #include "conf.h"
+#include "edge.h"
 #include "metrics.h"
 #include "pool.h"
 #include "routes.h"
 #include "session.h"
+#include "tls.h"
 #include "wake.h"
 #include "ws.h"
 
@@ -51,7 +53,8 @@ struct kd_server {
 	int port;
 	const char *event_loop;              /* "libev" or "poll" */
 	struct lws_http_mount m_healthz, m_readyz, m_metrics, m_files;
-	struct lws_protocols protocols[5];
+	struct lws_protocols protocols[6];  /* http, kefu.v1, api, ops, tls reload, end */
+	int n_protocols;                     /* filled before the TLS one */
 	/* the /api/ mount and its state (http_api.c), the operator channel /ops and the
 	 * taken-over sessions (ops.c); both made by the caller, wired here */
 	struct lws_http_mount m_api;
@@ -62,6 +65,8 @@ struct kd_server {
 	struct kd_ws ws;                     /* the "kefu.v1" protocol's user (ws.h) */
 	struct kd_wake wake;                 /* done lists' lock, lws_cancel_service */
 	char iface[256];
+	struct kd_tls tls;                   /* tls_cert/tls_key (tls.c) */
+	struct kd_edge edge;                 /* client addresses, per-address limits (edge.c) */
 
 	/* allowed Origins besides the server's own: parsed from conf->origins */
 	char *origins_buf;
@@ -92,6 +97,8 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 				   struct kd_ops *ops, char *err, size_t errlen);
 /* Runs the service loop until kd_server_request_stop.  Service thread.  Returns 0. */
 int kd_server_run(struct kd_server *srv, struct kd_pool *pool);
+/* Any thread: wakes the loop (EVENT_WAIT_CANCELLED), e.g. for a certificate reload. */
+void kd_server_wake(struct kd_server *srv);
 /* Any thread (async-signal code excluded): asks the loop to finish. */
 void kd_server_request_stop(struct kd_server *srv);
 /* After kd_server_run: from now on other threads' posts are only queued (no lws call),

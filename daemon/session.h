@@ -52,7 +52,10 @@ struct kd_pss {
 						  memory budget, budget.h) */
 	unsigned cut : 1;                      /* being closed: slow reader or idle */
 
-	char ip[48];                           /* peer address (upload quota key) */
+	char ip[48];                           /* client address (edge.c: the peer, or
+						  what a trusted proxy says); upload quota
+						  and per-address limit key */
+	unsigned ip_counted : 1;               /* counted by kd_edge_admit */
 	uint64_t idle_set_us;                  /* idle_timeout clock last restarted */
 
 	uint64_t rate_start_us;                /* start of the current 10 s window */

@@ -2,7 +2,8 @@
  *
  * The handlers only write(2) one byte (the signal number) into a non-blocking pipe.
  * The signal thread owns the read end: it calls kd_server_request_stop (any-thread
- * safe) and kd_bots_reload (opens its own store connection), never lws directly.
+ * safe), kd_server_wake (after a checked certificate, tls.h) and kd_bots_reload (opens
+ * its own store connection), never lws directly.
  * kd_signals_stop wakes it with a 0 byte.
  */
 #include "signals.h"
@@ -71,6 +72,10 @@ static void reload(struct kd_signals *s)
 	size_t answers;
 	uint64_t reloads;
 
+	if (kd_tls_reload_prepare(&s->srv->tls, err, sizeof err) == 0)
+		kd_server_wake(s->srv);     /* the service thread swaps it (tls.c) */
+	else if (s->srv->tls.on)
+		LOG_ERR("SIGHUP: certificate not reloaded, keeping the current one: %s", err);
 	LOG_INFO("SIGHUP: reloading the bot from %s", s->conf->db);
 	if (kd_bots_reload(s->bots, s->conf, err, sizeof err)) {
 		LOG_ERR("reload failed, keeping the current bot: %s", err);

@@ -641,6 +641,27 @@ static int path_ok(struct lws *wsi)
 	       (uri[plen] == '\0' || uri[plen] == '?');
 }
 
+/* The per-address limits (edge.c): 0 admitted; 1 refused, the connection gets the
+ * error frame and closes after it. */
+static int edge_refused(struct kd_ws *ws, struct kd_pss *pss)
+{
+	int retry = 0;
+	enum kd_edge_verdict v = kd_edge_admit(ws->edge, pss->ip, cm_now_us(), &retry);
+	enum kd_err code = v == KD_EDGE_CONNS ? KD_E_TOO_MANY_CONNECTIONS : KD_E_TOO_MANY_SESSIONS;
+
+	if (v == KD_EDGE_OK) {
+		pss->ip_counted = 1;
+		return 0;
+	}
+	ws->met->errors[code]++;
+	send_frame(ws, pss, v == KD_EDGE_CONNS
+		   ? kd_frame_error(code, NULL, "too many chats open from your address")
+		   : kd_frame_error_retry(code, NULL, "too many new chats from your address; "
+				  "please retry later", retry));
+	pss->closing = 1;
+	return 1;
+}
+
 /* ---- the protocol callback ----------------------------------------------------------- */
 
 int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -678,10 +699,12 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		pss->wsi = wsi;
 		if (kd_registry_add(ws->reg, pss))
 			return -1;
-		lws_get_peer_simple(wsi, pss->ip, sizeof pss->ip);
+		kd_edge_client(ws->edge, wsi, pss->ip, sizeof pss->ip, NULL);
 		idle_restart(ws, pss, 1);
 		ws->met->sessions_open++;
 		ws->met->sessions_total++;
+		if (edge_refused(ws, pss))
+			return 0;
 		job = kd_job_new(KD_JOB_OPEN, pss->sid, cm_now_us());
 		if (!job)
 			return -1;
@@ -697,6 +720,8 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (!pss || !pss->sid)
 			break;
 		kd_registry_remove(ws->reg, pss);
+		if (pss->ip_counted)
+			kd_edge_leave(ws->edge, pss->ip);
 		kd_pss_clear(pss);
 		ws->met->sessions_open--;
 		break;

@@ -14,6 +14,7 @@
 
 #include "budget.h"
 #include "conf.h"
+#include "edge.h"
 #include "job.h"
 #include "metrics.h"
 #include "proto.h"
@@ -54,6 +55,7 @@ struct kd_ws {
 	const char *const *origins;          /* allowed Origins besides the own ones */
 	int n_origins, any_origin;
 	struct kd_disk *disk;                /* uploads pause below min_free_disk */
+	struct kd_edge *edge;                /* client addresses, per-address limits */
 	/* the server's answer: is origin kefud's own (its listen address) */
 	int (*own_origin)(void *arg, const char *origin);
 	void *arg;

@@ -67,12 +67,15 @@ def log(msg, *args):
 class Kefud:
     """One kefud process in its own temp dir.  args are extra command-line flags."""
 
-    def __init__(self, *args, db=None, tmp=None, name="kefud"):
+    def __init__(self, *args, db=None, tmp=None, name="kefud", tls=None):
+        """tls: an ssl.SSLContext trusting kefud's certificate (kefud started with
+        --tls-cert/--tls-key): /healthz and the helpers below then speak HTTPS."""
         check(KEFUD and os.access(KEFUD, os.X_OK), "KEFUD=%r is not an executable", KEFUD)
         self.tmp = tmp or tempfile.mkdtemp(prefix="kefu-it-")
         self.db = db or os.path.join(self.tmp, "kefu.db")
         self.args = list(args)
         self.name = name
+        self.tls = tls
         self.proc = None
         self.port = None
         self.runs = 0
@@ -107,7 +110,7 @@ class Kefud:
                     pass
             if self.port is not None:
                 try:
-                    st, _, _ = http_get(self.port, "/healthz", timeout=2)
+                    st, _, _ = http_get(self.port, "/healthz", timeout=2, tls=self.tls)
                     if st == 200:
                         return self
                 except OSError:
@@ -157,12 +160,12 @@ class Kefud:
         return RawWS(self.port, **kw)
 
     def healthz(self):
-        st, _, body = http_get(self.port, "/healthz")
+        st, _, body = http_get(self.port, "/healthz", tls=self.tls)
         check(st == 200, "/healthz status %s", st)
         return json.loads(body)
 
     def metrics(self):
-        st, hdr, body = http_get(self.port, "/metrics")
+        st, hdr, body = http_get(self.port, "/metrics", tls=self.tls)
         check(st == 200, "/metrics status %s", st)
         return parse_prometheus(body.decode("utf-8"))
 
@@ -198,9 +201,11 @@ def main(fn):
 # ---- HTTP ------------------------------------------------------------------------
 
 
-def http_get(port, path, timeout=10, headers=None):
-    """GET http://127.0.0.1:port/path; returns (status, headers dict lower-cased, body)."""
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def http_get(port, path, timeout=10, headers=None, tls=None):
+    """GET http://127.0.0.1:port/path (https://localhost:port/path with the ssl.SSLContext
+    tls); returns (status, headers dict lower-cased, body)."""
+    c = (http.client.HTTPSConnection("localhost", port, timeout=timeout, context=tls) if tls
+         else http.client.HTTPConnection("127.0.0.1", port, timeout=timeout))
     try:
         c.request("GET", path, headers=headers or {})
         r = c.getresponse()

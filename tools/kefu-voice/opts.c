@@ -21,7 +21,10 @@ struct opt {
 #define O(f) offsetof(struct kv_opts, f)
 
 static const struct opt table[] = {
-	{ "url", "URL", STR, O(url), 0, 0, "kefud's chat WebSocket (default ws://127.0.0.1:8080/ws)" },
+	{ "url", "URL", STR, O(url), 0, 0,
+	  "kefud's chat WebSocket, ws:// or wss:// (TLS) (default ws://127.0.0.1:8080/ws)" },
+	{ "ca-file", "FILE", STR, O(ca_file), 0, 0,
+	  "wss://: PEM certificates the server's must verify against (default: the system's)" },
 	{ "device", "N|NAME", STR, O(device), 0, 0,
 	  "microphone: device index or name (default: the default input)" },
 	{ "output-device", "N|NAME", STR, O(output_device), 0, 0,
@@ -154,9 +157,13 @@ int kv_opts_parse(struct kv_opts *o, int argc, char **argv)
 		if (parse_value(p, val, o) < 0)
 			return -1;
 	}
-	if (strncmp(o->url, "ws://", 5)) {
-		fprintf(stderr, "kefu-voice: --url: '%s' is not ws://HOST[:PORT]/PATH%s\n", o->url,
-			strncmp(o->url, "wss://", 6) ? "" : " (wss:// is not supported)");
+	if (strncmp(o->url, "ws://", 5) && strncmp(o->url, "wss://", 6)) {
+		fprintf(stderr, "kefu-voice: --url: '%s' is not ws:// or wss://HOST[:PORT]/PATH\n",
+			o->url);
+		return -1;
+	}
+	if (o->ca_file && strncmp(o->url, "wss://", 6)) {
+		fprintf(stderr, "kefu-voice: --ca-file is for wss:// URLs\n");
 		return -1;
 	}
 	if (o->input && (o->device || o->capture_rate)) {

@@ -452,6 +452,7 @@ int kv_run(const struct kv_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	kv_ws_verbose(o->verbose);
+	kv_ws_ca_file(o->ca_file);
 
 	if (need_pa && kv_au_init(o->verbose, err, sizeof err) < 0) {
 		fprintf(stderr, "kefu-voice: %s\n", err);

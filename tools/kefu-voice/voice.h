@@ -27,6 +27,7 @@ enum kv_exit {
 
 struct kv_opts {
 	const char *url;
+	const char *ca_file;        /* wss://: trusted certificates (NULL: the system's) */
 	const char *device, *output_device;
 	const char *input;
 	const char *session;        /* resume this token */

@@ -16,12 +16,15 @@
  *     is closed when the connection is, which wakes a reader.
  *   - c->cond wakes kv_ws_open when the handshake is done or has failed.
  *   - state (CONNECTING, OPEN, CLOSED) and the reason of a failure or close.
- * The URL is parsed on the caller's thread before the service thread starts.
+ * The URL is parsed on the caller's thread before the service thread starts.  A wss:// URL
+ * makes the connection TLS (OpenSSL through lws): the server's certificate must verify
+ * against --ca-file, or the system's trusted certificates without it, and name the host.
  */
 #include "wsclient.h"
 
 #include <errno.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,14 +64,20 @@ struct kv_ws {
 	int cur_binary, cur_skip;
 	/* set before the thread starts, read-only after */
 	char host[256], path[512], hosthdr[300];
-	int port;
+	int port, tls;
 };
 
 static int verbose_lws;
+static const char *ca_file;      /* NULL: the system's trusted certificates */
 
 void kv_ws_verbose(int on)
 {
 	verbose_lws = on;
+}
+
+void kv_ws_ca_file(const char *path)
+{
+	ca_file = path;
 }
 
 /* Sets the state and the reason (if none yet) and wakes waiters.  Takes the lock. */
@@ -163,10 +172,25 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	kv_ws *c = lws_context_user(lws_get_context(wsi));
 
 	switch (reason) {
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		c->wsi = NULL;
-		set_state(c, ST_CLOSED, in && len ? (const char *)in : "connection failed");
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+		/* user is the client SSL_CTX: without --ca-file, trust what the system trusts */
+		if (!ca_file && user && !SSL_CTX_set_default_verify_paths(user))
+			return 1;
 		break;
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+		char why[200];
+		SSL *ssl = c->tls && wsi ? lws_get_ssl(wsi) : NULL;
+		long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+		if (v != X509_V_OK)     /* say why, not OpenSSL's "reason(1)" */
+			snprintf(why, sizeof why, "the server's TLS certificate is not trusted: %s "
+				 "(see --ca-file)", X509_verify_cert_error_string(v));
+		else
+			snprintf(why, sizeof why, "%.150s", in && len ? (const char *)in
+							    : "connection failed");
+		c->wsi = NULL;
+		set_state(c, ST_CLOSED, why);
+		break;
+	}
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		set_state(c, ST_OPEN, NULL);
 		lws_callback_on_writable(wsi);
@@ -232,6 +256,7 @@ static void *run_service(void *arg)
 	cc.host = c->hosthdr;
 	cc.protocol = protocols[0].name;
 	cc.pwsi = &c->wsi;
+	cc.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;   /* certificate and name verified */
 	if (!lws_client_connect_via_info(&cc) && !c->wsi)
 		set_state(c, ST_CLOSED, "cannot connect");
 	for (;;) {
@@ -252,9 +277,9 @@ static int parse_url(kv_ws *c, const char *url, char *err, size_t errlen)
 	const char *prot, *ads, *path;
 	int port;
 
-	if (strlen(url) >= sizeof tmp || strncmp(url, "ws://", 5)) {
-		snprintf(err, errlen, "bad URL '%s' (expected ws://HOST:PORT/PATH%s)", url,
-			 strncmp(url, "wss://", 6) ? "" : "; wss:// is not supported");
+	c->tls = !strncmp(url, "wss://", 6);
+	if (strlen(url) >= sizeof tmp || (strncmp(url, "ws://", 5) && !c->tls)) {
+		snprintf(err, errlen, "bad URL '%s' (expected ws:// or wss://HOST:PORT/PATH)", url);
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, "%s", url);
@@ -262,6 +287,8 @@ static int parse_url(kv_ws *c, const char *url, char *err, size_t errlen)
 		snprintf(err, errlen, "bad URL '%s'", url);
 		return -1;
 	}
+	if (c->tls && !strchr(url + 6, ':') && port == 80)
+		port = 443;
 	snprintf(c->host, sizeof c->host, "%s", ads);
 	c->port = port;
 	snprintf(c->path, sizeof c->path, "/%s", path);
@@ -303,6 +330,10 @@ kv_ws *kv_ws_open(const char *url, int timeout_ms, int *bad_url, char *err, size
 	info.user = c;
 	info.gid = -1;
 	info.uid = -1;
+	if (c->tls) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.client_ssl_ca_filepath = ca_file;
+	}
 	c->ctx = lws_create_context(&info);
 	if (!c->ctx) {
 		snprintf(err, errlen, "libwebsockets could not start");

@@ -21,7 +21,7 @@ struct kv_msg {
 	int binary;
 };
 
-/* Connects to url ("ws://host[:port]/path"), waiting at most timeout_ms for the handshake.
+/* Connects to url ("ws://host[:port]/path", or "wss://..." over TLS), waiting at most timeout_ms for the handshake.
  * Returns the open client, or NULL with a message in err ("connection refused", "bad URL").
  * *bad_url is set to 1 when the URL itself is wrong (else 0). */
 kv_ws *kv_ws_open(const char *url, int timeout_ms, int *bad_url, char *err, size_t errlen);
@@ -31,6 +31,10 @@ int kv_ws_send(kv_ws *c, const void *data, size_t len, int binary);
 /* Waits at most timeout_ms (<0: forever) for the next message.  1: *m filled (caller frees
  * m->data); 0: time-out; -1: the connection is closed and nothing is left (reason in err). */
 int kv_ws_recv(kv_ws *c, struct kv_msg *m, int timeout_ms, char *err, size_t errlen);
+/* wss://: the PEM file of the certificate authorities (or the self-signed certificate) the
+ * server's certificate must verify against; NULL (default): the system's.  Call before
+ * kv_ws_open; path must stay valid. */
+void kv_ws_ca_file(const char *path);
 /* libwebsockets' own log lines on stderr (off by default).  Call before kv_ws_open. */
 void kv_ws_verbose(int on);
 /* Closes the connection, joins the service thread, frees everything.  NULL is fine. */

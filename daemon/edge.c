@@ -1,0 +1,324 @@
+/* daemon/edge.c — client addresses behind trusted proxies and the per-address chat
+ * limits (see edge.h).  Service thread, except kd_edge_init/kd_edge_free (main thread,
+ * before and after the lws context).
+ *
+ * X-Forwarded-For is read from the right: each proxy appends the address it got the
+ * request from, so the right-most entry that is not itself a trusted proxy is the
+ * client; entries left of it were written by the client and prove nothing.
+ */
+#include "edge.h"
+
+#include <arpa/inet.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "log.h"
+
+#define KD_EDGE_BUCKETS 4096
+#define KD_EDGE_SWEEP_EVERY 4096      /* admits between two sweeps of idle entries */
+#define KD_EDGE_MAX_ENTRIES 200000    /* beyond: idle entries are swept at once */
+#define KD_HDR_MAX 1024
+
+struct kd_ip_entry {
+	unsigned char key[16];           /* IPv4-mapped address, or an IPv6 /64 */
+	int conns;
+	double tokens;                   /* new connections still allowed (token bucket) */
+	uint64_t at_us;                  /* tokens last refilled */
+	struct kd_ip_entry *next;
+};
+
+/* ---- address blocks ---------------------------------------------------------------- */
+
+/* ip as 16 bytes (IPv4 as ::ffff:a.b.c.d).  0 ok, -1 not a numeric address. */
+static int addr16(const char *ip, unsigned char out[16])
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, ip, out) == 1 ? 0 : -1;
+}
+
+static int is_v4(const unsigned char a[16])
+{
+	static const unsigned char pre[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(a, pre, 12);
+}
+
+static int prefix_eq(const unsigned char *a, const unsigned char *b, int bits)
+{
+	int bytes = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, (size_t)bytes))
+		return 0;
+	return !rest || ((a[bytes] ^ b[bytes]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+int kd_cidrs_parse(struct kd_cidrs *c, const char *list, const char *opt, char *err,
+		   size_t errlen)
+{
+	char buf[CONF_STR_MAX], *save = NULL, *tok;
+
+	memset(c, 0, sizeof *c);
+	snprintf(buf, sizeof buf, "%s", list);
+	for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		char *slash = strchr(tok, '/'), *end = NULL;
+		long bits = -1;
+
+		if (c->n == KD_CIDR_MAX) {
+			snprintf(err, errlen, "%s: more than %d entries", opt, KD_CIDR_MAX);
+			return -1;
+		}
+		if (slash) {
+			*slash = '\0';
+			bits = strtol(slash + 1, &end, 10);
+		}
+		if (addr16(tok, c->addr[c->n]) ||
+		    (slash && (!slash[1] || *end || bits < 0 ||
+			       bits > (strchr(tok, ':') ? 128 : 32)))) {
+			snprintf(err, errlen, "%s: '%s%s%s' is not an address or address/bits", opt,
+				 tok, slash ? "/" : "", slash ? slash + 1 : "");
+			return -1;
+		}
+		if (bits < 0)
+			bits = strchr(tok, ':') ? 128 : 32;
+		c->bits[c->n++] = (int)bits + (strchr(tok, ':') ? 0 : 96);
+	}
+	return 0;
+}
+
+int kd_cidrs_match(const struct kd_cidrs *c, const char *ip)
+{
+	unsigned char a[16];
+
+	if (!c->n || addr16(ip, a))
+		return 0;
+	for (int i = 0; i < c->n; i++)
+		if (prefix_eq(a, c->addr[i], c->bits[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- the client of a request --------------------------------------------------------- */
+
+/* Writes the numeric address a into ip, IPv4-mapped ones as plain IPv4. */
+static void addr_text(const unsigned char a[16], char *ip, size_t iplen)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	if (is_v4(a))
+		inet_ntop(AF_INET, a + 12, t, sizeof t);
+	else
+		inet_ntop(AF_INET6, a, t, sizeof t);
+	snprintf(ip, iplen, "%s", t);
+}
+
+static void trim(char **s)
+{
+	char *e;
+
+	while (**s == ' ' || **s == '\t')
+		(*s)++;
+	for (e = *s + strlen(*s); e > *s && (e[-1] == ' ' || e[-1] == '\t');)
+		*--e = '\0';
+}
+
+static void custom_hdr(struct lws *wsi, const char *name, char *dst, size_t n)
+{
+	int nlen = (int)strlen(name);
+
+	dst[0] = '\0';
+	if (lws_hdr_custom_length(wsi, name, nlen) >= (int)n ||
+	    lws_hdr_custom_copy(wsi, dst, (int)n, name, nlen) < 0)
+		dst[0] = '\0';
+}
+
+void kd_edge_client(struct kd_edge *e, struct lws *wsi, char *ip, size_t iplen, int *tls)
+{
+	char peer[KD_IP_LEN], fwd[KD_HDR_MAX], proto[64];
+	unsigned char a[16];
+	int n;
+
+	peer[0] = '\0';
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	if (addr16(peer, a) == 0)
+		addr_text(a, peer, sizeof peer);
+	snprintf(ip, iplen, "%s", peer);
+	if (tls)
+		*tls = lws_is_ssl(wsi);
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+	if (!kd_cidrs_match(&e->proxies, peer)) {
+		if (n > 0 && !e->warned_xff) {
+			e->warned_xff = 1;
+			LOG_WARN("ignoring X-Forwarded-For from %s: it is not in trusted_proxies "
+				 "(a reverse proxy there must be listed, or every client looks like "
+				 "%s to the limits, lockout and audit)", peer, peer);
+		}
+		return;
+	}
+	if (tls) {
+		custom_hdr(wsi, "x-forwarded-proto:", proto, sizeof proto);
+		if (proto[0]) {              /* the last value is the one our proxy set */
+			char *last = strrchr(proto, ',');
+			last = last ? last + 1 : proto;
+			trim(&last);
+			*tls = !strcasecmp(last, "https");
+		}
+	}
+	if (n <= 0 || n >= (int)sizeof fwd ||
+	    lws_hdr_copy(wsi, fwd, sizeof fwd, WSI_TOKEN_X_FORWARDED_FOR) <= 0)
+		return;
+	/* right to left: stop at the first hop that is not a trusted proxy */
+	for (;;) {
+		char *comma = strrchr(fwd, ','), *hop = comma ? comma + 1 : fwd;
+
+		trim(&hop);
+		if (addr16(hop, a))
+			return;              /* not an address: the last trusted hop is the client */
+		addr_text(a, ip, iplen);
+		if (!kd_cidrs_match(&e->proxies, ip) || !comma)
+			return;
+		*comma = '\0';
+	}
+}
+
+/* ---- per-address limits -------------------------------------------------------------- */
+
+int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, size_t errlen)
+{
+	memset(e, 0, sizeof *e);
+	if (kd_cidrs_parse(&e->proxies, conf->trusted_proxies, "trusted_proxies", err, errlen) ||
+	    kd_cidrs_parse(&e->exempt, conf->ip_limit_exempt, "ip_limit_exempt", err, errlen))
+		return -1;
+	e->max_conns = conf->max_conns_per_ip;
+	e->per_minute = conf->sessions_per_ip_minute;
+	e->tab = calloc(KD_EDGE_BUCKETS, sizeof *e->tab);
+	if (!e->tab) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void kd_edge_free(struct kd_edge *e)
+{
+	if (!e->tab)
+		return;
+	for (size_t b = 0; b < KD_EDGE_BUCKETS; b++)
+		for (struct kd_ip_entry *x = e->tab[b], *next; x; x = next) {
+			next = x->next;
+			free(x);
+		}
+	free(e->tab);
+	e->tab = NULL;
+	e->n = 0;
+}
+
+/* The table key of ip: the address, or an IPv6 address's /64.  -1 if not numeric. */
+static int key_of(const char *ip, unsigned char key[16])
+{
+	if (addr16(ip, key))
+		return -1;
+	if (!is_v4(key))
+		memset(key + 8, 0, 8);
+	return 0;
+}
+
+static size_t bucket_of(const unsigned char key[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h % KD_EDGE_BUCKETS;
+}
+
+static struct kd_ip_entry *lookup(struct kd_edge *e, const unsigned char key[16])
+{
+	for (struct kd_ip_entry *x = e->tab[bucket_of(key)]; x; x = x->next)
+		if (!memcmp(x->key, key, 16))
+			return x;
+	return NULL;
+}
+
+/* Drops entries with no open connection whose bucket has refilled (a minute idle). */
+static void sweep(struct kd_edge *e, uint64_t now_us)
+{
+	for (size_t b = 0; b < KD_EDGE_BUCKETS; b++)
+		for (struct kd_ip_entry **p = &e->tab[b]; *p;) {
+			struct kd_ip_entry *x = *p;
+			if (!x->conns && now_us - x->at_us >= 60ull * 1000000) {
+				*p = x->next;
+				free(x);
+				e->n--;
+			} else {
+				p = &x->next;
+			}
+		}
+	e->admits = 0;
+}
+
+enum kd_edge_verdict kd_edge_admit(struct kd_edge *e, const char *ip, uint64_t now_us,
+				   int *retry_after)
+{
+	unsigned char key[16];
+	struct kd_ip_entry *x;
+	double rate = e->per_minute / 60.0;
+
+	*retry_after = 0;
+	if ((!e->max_conns && !e->per_minute) || kd_cidrs_match(&e->exempt, ip) ||
+	    key_of(ip, key))
+		return KD_EDGE_OK;
+	if (++e->admits >= KD_EDGE_SWEEP_EVERY || e->n >= KD_EDGE_MAX_ENTRIES)
+		sweep(e, now_us);
+	x = lookup(e, key);
+	if (!x) {
+		if (e->n >= KD_EDGE_MAX_ENTRIES || !(x = calloc(1, sizeof *x))) {
+			LOG_WARN("per-address table full (%zu addresses): %s not limited", e->n, ip);
+			return KD_EDGE_OK;
+		}
+		memcpy(x->key, key, 16);
+		x->tokens = e->per_minute;
+		x->at_us = now_us;
+		x->next = e->tab[bucket_of(key)];
+		e->tab[bucket_of(key)] = x;
+		e->n++;
+	}
+	if (e->max_conns && x->conns >= e->max_conns) {
+		e->refused_conns++;
+		return KD_EDGE_CONNS;
+	}
+	if (e->per_minute) {
+		x->tokens += (double)(now_us - x->at_us) / 1e6 * rate;
+		if (x->tokens > e->per_minute)
+			x->tokens = e->per_minute;
+		x->at_us = now_us;
+		if (x->tokens < 1) {
+			*retry_after = (int)((1 - x->tokens) / rate) + 1;
+			e->refused_rate++;
+			return KD_EDGE_RATE;
+		}
+		x->tokens -= 1;
+	}
+	x->conns++;
+	return KD_EDGE_OK;
+}
+
+void kd_edge_leave(struct kd_edge *e, const char *ip)
+{
+	unsigned char key[16];
+	struct kd_ip_entry *x;
+
+	if (key_of(ip, key) || !(x = lookup(e, key)) || x->conns <= 0)
+		return;
+	x->conns--;
+}

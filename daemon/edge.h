@@ -1,0 +1,69 @@
+/* daemon/edge.h — who a request comes from, and how many chats one address may open.
+ *
+ * kd_edge_client names a request's client: its TCP peer, or, when that peer is one of
+ * `trusted_proxies`, the address the proxy put in X-Forwarded-For (and TLS as its
+ * X-Forwarded-Proto says).  From any other peer those headers are ignored.  The
+ * per-address limits (`max_conns_per_ip` open chat connections, `sessions_per_ip_minute`
+ * new ones, a token bucket) key IPv4 clients by address and IPv6 clients by their /64,
+ * the block one subscriber is given; `ip_limit_exempt` lists addresses free of them.
+ *
+ * THREADS.  Set up by kd_edge_init on the main thread before the lws context exists;
+ * everything else runs on the lws service thread (the table has no lock).
+ */
+#ifndef KEFU_DAEMON_EDGE_H
+#define KEFU_DAEMON_EDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lws;
+struct kefu_conf;
+
+#define KD_CIDR_MAX 32
+#define KD_IP_LEN 48
+
+/* A list of address blocks; IPv4 ones are kept as IPv4-mapped IPv6. */
+struct kd_cidrs {
+	unsigned char addr[KD_CIDR_MAX][16];
+	int bits[KD_CIDR_MAX];
+	int n;
+};
+
+/* Parses "10.0.0.0/8, 192.0.2.7, ::1, 2001:db8::/32" ("" = empty list).  0 ok, -1 with
+ * a message naming opt and the bad entry in err. */
+int kd_cidrs_parse(struct kd_cidrs *c, const char *list, const char *opt, char *err,
+		   size_t errlen);
+/* 1 if the numeric address ip lies in one of c's blocks. */
+int kd_cidrs_match(const struct kd_cidrs *c, const char *ip);
+
+struct kd_ip_entry;
+
+struct kd_edge {
+	struct kd_cidrs proxies, exempt;
+	int max_conns, per_minute;
+	struct kd_ip_entry **tab;        /* KD_EDGE_BUCKETS chains */
+	size_t n;                        /* entries */
+	unsigned admits;                 /* since the last sweep */
+	uint64_t refused_conns, refused_rate;   /* /metrics */
+	int warned_xff;                  /* logged the untrusted X-Forwarded-For once */
+};
+
+enum kd_edge_verdict { KD_EDGE_OK = 0, KD_EDGE_CONNS, KD_EDGE_RATE };
+
+/* Reads the four options.  0 ok, -1 with a message in err. */
+int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, size_t errlen);
+void kd_edge_free(struct kd_edge *e);
+
+/* The client address of wsi's request into ip (numeric, IPv4-mapped shown as IPv4) and,
+ * if tls is not NULL, whether the client's side is TLS.  Service thread (HTTP headers
+ * are readable until the request is answered / the WebSocket established). */
+void kd_edge_client(struct kd_edge *e, struct lws *wsi, char *ip, size_t iplen, int *tls);
+
+/* A new chat connection from ip: KD_EDGE_OK (counted: kd_edge_leave when it closes),
+ * KD_EDGE_CONNS (max_conns_per_ip open) or KD_EDGE_RATE (sessions_per_ip_minute used;
+ * *retry_after = seconds until the next is allowed). */
+enum kd_edge_verdict kd_edge_admit(struct kd_edge *e, const char *ip, uint64_t now_us,
+				   int *retry_after);
+void kd_edge_leave(struct kd_edge *e, const char *ip);
+
+#endif

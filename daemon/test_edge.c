@@ -1,0 +1,124 @@
+/* daemon/test_edge.c — unit tests of the edge's parts that need no connection
+ * (edge.c): the address-block lists of trusted_proxies / ip_limit_exempt, and the
+ * per-address limits on a clock the test sets (open chats, the per-minute token bucket,
+ * IPv6 counted by /64, exempt addresses, the idle sweep).  Main thread only.  The
+ * X-Forwarded-For reading needs a request: tests/integration/test_edge.py. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "edge.h"
+
+static int failures;
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+	failures++; } } while (0)
+
+#define SEC 1000000ull
+
+static void test_cidrs(void)
+{
+	struct kd_cidrs c;
+	char err[256];
+
+	CHECK(kd_cidrs_parse(&c, "", "x", err, sizeof err) == 0 && c.n == 0);
+	CHECK(!kd_cidrs_match(&c, "127.0.0.1"));
+	CHECK(kd_cidrs_parse(&c, " 10.0.0.0/8, 192.0.2.7 ,::1,2001:db8::/32", "x", err,
+			     sizeof err) == 0 && c.n == 4);
+	CHECK(kd_cidrs_match(&c, "10.255.1.2"));
+	CHECK(!kd_cidrs_match(&c, "11.0.0.1"));
+	CHECK(kd_cidrs_match(&c, "192.0.2.7"));
+	CHECK(!kd_cidrs_match(&c, "192.0.2.8"));
+	CHECK(kd_cidrs_match(&c, "::1"));
+	CHECK(kd_cidrs_match(&c, "::ffff:10.1.1.1"));     /* IPv4-mapped is the IPv4 */
+	CHECK(kd_cidrs_match(&c, "2001:db8:ffff::9"));
+	CHECK(!kd_cidrs_match(&c, "2001:db9::1"));
+	CHECK(!kd_cidrs_match(&c, "not an address"));
+	CHECK(kd_cidrs_parse(&c, "0.0.0.0/0", "x", err, sizeof err) == 0);
+	CHECK(kd_cidrs_match(&c, "203.0.113.1") && !kd_cidrs_match(&c, "2001:db8::1"));
+	CHECK(kd_cidrs_parse(&c, "10.0.0.0/33", "trusted_proxies", err, sizeof err) == -1);
+	CHECK(strstr(err, "trusted_proxies") && strstr(err, "10.0.0.0/33"));
+	CHECK(kd_cidrs_parse(&c, "10.0.0.0/", "x", err, sizeof err) == -1);
+	CHECK(kd_cidrs_parse(&c, "10.0.0.0/8x", "x", err, sizeof err) == -1);
+	CHECK(kd_cidrs_parse(&c, "proxy.example", "x", err, sizeof err) == -1);
+	CHECK(kd_cidrs_parse(&c, "::1/129", "x", err, sizeof err) == -1);
+}
+
+static void edge_with(struct kd_edge *e, int conns, int per_minute, const char *exempt)
+{
+	struct kefu_conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	c.max_conns_per_ip = conns;
+	c.sessions_per_ip_minute = per_minute;
+	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "%s", exempt);
+	CHECK(kd_edge_init(e, &c, err, sizeof err) == 0);
+}
+
+static void test_limits(void)
+{
+	struct kd_edge e;
+	uint64_t t = 1000 * SEC;
+	int retry;
+
+	edge_with(&e, 2, 3, "192.0.2.0/24");
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_CONNS);
+	CHECK(kd_edge_admit(&e, "203.0.113.2", t, &retry) == KD_EDGE_OK);  /* someone else */
+	kd_edge_leave(&e, "203.0.113.1");
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);  /* 3rd token */
+	kd_edge_leave(&e, "203.0.113.1");
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_RATE);
+	CHECK(retry >= 1 && retry <= 21);                 /* one token every 20 s */
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t + 21 * SEC, &retry) == KD_EDGE_OK);
+	CHECK(e.refused_conns == 1 && e.refused_rate == 1);
+	/* exempt: never counted */
+	for (int i = 0; i < 10; i++)
+		CHECK(kd_edge_admit(&e, "192.0.2.9", t, &retry) == KD_EDGE_OK);
+	/* IPv6: one /64 is one client; the next /64 another */
+	CHECK(kd_edge_admit(&e, "2001:db8:1:2::1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_admit(&e, "2001:db8:1:2:ffff::9", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_admit(&e, "2001:db8:1:2::77", t, &retry) == KD_EDGE_CONNS);
+	CHECK(kd_edge_admit(&e, "2001:db8:1:3::1", t, &retry) == KD_EDGE_OK);
+	/* leaving more often than admitted never goes below zero */
+	for (int i = 0; i < 5; i++)
+		kd_edge_leave(&e, "203.0.113.2");
+	CHECK(kd_edge_admit(&e, "203.0.113.2", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_admit(&e, "203.0.113.2", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_admit(&e, "203.0.113.2", t, &retry) == KD_EDGE_CONNS);
+	kd_edge_free(&e);
+
+	/* 0 = no limit; the idle sweep keeps the table bounded */
+	edge_with(&e, 0, 0, "");
+	for (int i = 0; i < 100; i++)
+		CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	kd_edge_free(&e);
+	edge_with(&e, 5, 60, "");
+	char ip[48];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(ip, sizeof ip, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		CHECK(kd_edge_admit(&e, ip, t, &retry) == KD_EDGE_OK);
+		kd_edge_leave(&e, ip);
+	}
+	for (int i = 0; i < 4096; i++) {
+		snprintf(ip, sizeof ip, "172.16.%d.%d", i >> 8, i & 255);
+		kd_edge_admit(&e, ip, t + 120 * SEC, &retry);
+	}
+	CHECK(e.n == 4096);       /* the 5000 idle ones swept, the 4096 open ones kept */
+	kd_edge_free(&e);
+}
+
+int main(void)
+{
+	test_cidrs();
+	test_limits();
+	if (failures) {
+		fprintf(stderr, "%d failures\n", failures);
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
