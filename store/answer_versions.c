@@ -141,6 +141,13 @@ out:
 	return rc;
 }
 
+int store_answer_versions_mark(struct store *st, int64_t *mark_out)
+{
+	sqlite3_stmt *s = prep(st, "SELECT coalesce(max(id), 0) FROM answer_versions");
+
+	return store_one_int64(st, s, "reading the last answer version", mark_out);
+}
+
 /* ---- a change in one transaction ------------------------------------------------------------ */
 
 struct change {

@@ -669,6 +669,9 @@ int store_answer_snapshot(struct store *st, int64_t id, char **out);
  * inside a caller's transaction.  0, STORE_NOT_FOUND, < 0. */
 int store_answer_version_add(struct store *st, int64_t id, const struct store_who *who,
 			     const char *action, int64_t *version_out);
+/* The id of the newest version row of any answer (0: none): it moves with every change
+ * of any answer, whoever made it (kefud polls it to reload its bot). */
+int store_answer_versions_mark(struct store *st, int64_t *mark_out);
 /* Runs fn(arg, st) — the change — in one transaction with the answer's versions: the
  * state before it is kept as version 1 "initial" when the answer has none yet, then the
  * new version is recorded (none when nothing changed).  Returns 0 once committed
