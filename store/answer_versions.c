@@ -148,6 +148,15 @@ int store_answer_versions_mark(struct store *st, int64_t *mark_out)
 	return store_one_int64(st, s, "reading the last answer version", mark_out);
 }
 
+int store_pictures_mark(struct store *st, int64_t *mark_out)
+{
+	/* which pictures there are and whose they are: any add, delete or move changes it */
+	sqlite3_stmt *s = prep(st, "SELECT count(*) * 1000003 + coalesce(sum((id * 7919"
+			       " + coalesce(answer_id, 0)) % 2147483647), 0) FROM pictures");
+
+	return store_one_int64(st, s, "reading the pictures' mark", mark_out);
+}
+
 /* ---- a change in one transaction ------------------------------------------------------------ */
 
 struct change {

@@ -672,6 +672,9 @@ int store_answer_version_add(struct store *st, int64_t id, const struct store_wh
 /* The id of the newest version row of any answer (0: none): it moves with every change
  * of any answer, whoever made it (kefud polls it to reload its bot). */
 int store_answer_versions_mark(struct store *st, int64_t *mark_out);
+/* A number that changes when a picture is added, deleted or given to another answer (a
+ * sum over the pictures' ids and answers, not a count). */
+int store_pictures_mark(struct store *st, int64_t *mark_out);
 /* Runs fn(arg, st) — the change — in one transaction with the answer's versions: the
  * state before it is kept as version 1 "initial" when the answer has none yet, then the
  * new version is recorded (none when nothing changed).  Returns 0 once committed
