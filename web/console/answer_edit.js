@@ -134,7 +134,7 @@ export function AnswerEdit({ id }) {
       enabled: ans.enabled, followups: ans.followups });
   }
   useEffect(() => {
-    get('answers/' + id).then(take).catch((e) => setErr(errorText(e)));
+    get('answers/' + id).then((r) => take(r.answer)).catch((e) => setErr(errorText(e)));
   }, [id]);
   useEffect(() => {     /* pictures without an embedding yet: look again shortly */
     if (!a || !a.pictures.some((p) => !p.embedded)) return undefined;
