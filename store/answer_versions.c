@@ -255,6 +255,33 @@ int store_answer_set_followups(struct store *st, int64_t id, const int64_t *ids,
 	return rc;
 }
 
+struct followup_walk {
+	int (*cb)(void *arg, int64_t answer_id, int64_t followup_id);
+	void *arg;
+};
+
+static int followup_row(void *arg, sqlite3_stmt *s)
+{
+	struct followup_walk *w = arg;
+	return w->cb(w->arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+}
+
+int store_followups_foreach(struct store *st,
+			    int (*cb)(void *arg, int64_t answer_id, int64_t followup_id),
+			    void *arg)
+{
+	struct followup_walk w = { cb, arg };
+	sqlite3_stmt *s = prep(st, "SELECT a.id, j.value FROM answers a, json_each(a.followups) j"
+			       " WHERE json_valid(a.followups) ORDER BY a.id, j.key");
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	rc = store_rows(st, s, "reading follow-ups", followup_row, &w);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int store_answer_picture_remove(struct store *st, int64_t answer_id, int64_t picture_id)
 {
 	/* a labelled picture still teaches its category: it only leaves the answer */

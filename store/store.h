@@ -651,7 +651,8 @@ int store_check(const char *path, struct store_check *r, char *err, size_t errle
  * after it ({"title","body","lang","tags","enabled","followups":[ids],"examples":[texts],
  * "pictures":[{"id","sha256","label","source"}]}).  docs/store.md "Answer versions". */
 
-#define STORE_MAX_FOLLOWUPS 8        /* follow-up quick replies of one answer */
+#define STORE_MAX_FOLLOWUPS 3        /* follow-up quick replies of one answer (the bot
+						shows NLU_MAX_QUICK buttons) */
 #define STORE_WEAK_EXAMPLES 5        /* fewer examples than this: a weak answer */
 #define STORE_WEAK_F1 0.6            /* F1 under this in the last model report: weak */
 
@@ -686,6 +687,12 @@ int store_answer_change(struct store *st, int64_t id, const struct store_who *wh
 /* Sets the follow-up quick replies of answer id (n ids of other answers, at most
  * STORE_MAX_FOLLOWUPS, no repeats).  STORE_NOT_FOUND (answer), STORE_INVALID. */
 int store_answer_set_followups(struct store *st, int64_t id, const int64_t *ids, int n);
+/* Calls cb(arg, answer_id, followup_id) for each follow-up of every answer, in answer id
+ * then list order (nlu_bot_load: the quick replies after a confident answer).  cb's
+ * non-zero return stops the walk and is returned. */
+int store_followups_foreach(struct store *st,
+			    int (*cb)(void *arg, int64_t answer_id, int64_t followup_id),
+			    void *arg);
 /* Takes picture_id away from answer_id: a labelled picture stays (it teaches its
  * category) without the answer, one without a label is deleted.  STORE_NOT_FOUND when
  * the picture is not that answer's. */

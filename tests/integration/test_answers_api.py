@@ -150,6 +150,22 @@ def run():
     check(st == 409 and j["code"] == "title_taken", "title taken: %s", j)
     st, j, _ = bob.call("POST", "answers/%d" % aid, {"followups": [aid]})
     check(st == 400 and j["code"] == "invalid_value", "an answer cannot follow itself: %s", j)
+    # follow-up quick replies: offered with the answer once the bot reloaded
+    lost = bob.call("GET", "answers?q=lost")[1]["answers"][0]["id"]
+    st, j, _ = bob.call("POST", "answers/%d" % aid, {"followups": [lost]})
+    check(st == 200 and j["answer"]["followups"] == [{"id": lost, "title": "Lost card"}],
+          "follow-ups: %s %s", st, j)
+    deadline = time.monotonic() + 15
+    while True:
+        r = ws.ask("fu-%f" % time.monotonic(), "when are you open")
+        if r["quick_replies"]:
+            break
+        check(time.monotonic() < deadline, "the follow-up never came: %r", r)
+        time.sleep(0.2)
+    check(r["fallback"] is False and r["quick_replies"] == [{"answer_id": lost,
+          "title": "Lost card"}], "a confident answer offers its follow-up: %r", r)
+    st, j, _ = bob.call("POST", "answers/%d" % aid, {"followups": []})
+    check(st == 200 and j["answer"]["followups"] == [], "follow-ups cleared: %s", j)
 
     # import: admins only; a dry run changes nothing
     imp = {"format": "csv", "data": "question,answer_title,answer\n"
