@@ -11,6 +11,10 @@
  * "answers.import") with the version it made.  kefud notices new versions and reloads
  * its bot and picture catalogue (daemon/answers_live.c): nothing here talks to it.
  *
+ * Imports are CSV, kefu JSON or a Rasa project's YAML (NLU + domain, mapped by
+ * nlu/rasa_import.c, the code `kefu import` runs) through store_import_plan, which
+ * reports what the import adds, changes and removes; a dry run rolls it back.
+ *
  * A picture is uploaded as the raw body (Content-Type image/...) and decoded once with
  * vision/'s decoder under the picture limits of the ctx before it is stored; its
  * embedding is computed by kefud, not here.  Runs on the calling API worker thread.
@@ -22,6 +26,7 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "rasa.h"
 #include "vision.h"
 
 #define LIST_MAX 500
@@ -481,9 +486,24 @@ int api_h_answer_revert(struct api_call *c)
 const struct api_field api_import_fields[] = {
 	{ "format", API_STRING, 1 },
 	{ "data", API_STRING, 1 },
+	{ "domain", API_STRING, 0 },     /* rasa: the domain file's text */
 	{ "dry_run", API_BOOLEAN, 0 },
 	{ NULL, 0, 0 },
 };
+
+/* A Rasa NLU text (+ domain) as the kefu JSON import text (malloc'd) and the report of
+ * what was left out (*report, malloc'd); NULL with why. */
+static char *rasa_json(struct api_call *c, char **report, char *why, size_t whylen)
+{
+	const char *data = api_body_str(c, "data"), *domain = api_body_str(c, "domain");
+	struct nlu_rasa_input in[2] = {
+		{ .name = "nlu.yml", .buf = data, .len = strlen(data) },
+		{ .name = "domain.yml", .buf = domain, .len = domain ? strlen(domain) : 0 },
+	};
+	struct nlu_rasa_counts counts;
+
+	return nlu_rasa_import_json(in, domain ? 2 : 1, NULL, &counts, NULL, report, why, whylen);
+}
 
 int api_h_answers_import(struct api_call *c)
 {
@@ -494,15 +514,36 @@ int api_h_answers_import(struct api_call *c)
 	json_t *j;
 	int rc;
 
-	if (strcmp(format, "csv") && strcmp(format, "json"))
-		return api_error(c, 400, "invalid_value", "format is csv or json");
+	char *mapped = NULL, *left_out = NULL;
+
+	if (strcmp(format, "csv") && strcmp(format, "json") && strcmp(format, "rasa"))
+		return api_error(c, 400, "invalid_value", "format is csv, json or rasa");
+	if (json_object_get(c->body, "domain") && strcmp(format, "rasa"))
+		return api_error(c, 400, "invalid_value", "domain goes with format rasa");
+	if (!strcmp(format, "rasa")) {
+		if (!(mapped = rasa_json(c, &left_out, err, sizeof err))) {
+			free(left_out);
+			return api_error(c, 400, "bad_import", "%s", err);
+		}
+		data = mapped;
+		format = "json";
+	}
 	rc = store_import_plan(c->ctx->st, format, data, strlen(data), dry, &w, &report, err,
 			       sizeof err);
-	if (rc)
+	free(mapped);
+	if (rc) {
+		free(left_out);
 		return rc < 0 ? api_store_error(c, rc, "answer")
 			      : api_error(c, 400, "bad_import", "%s", err);
-	if (!(j = api_take_json(report)))
+	}
+	if (!(j = api_take_json(report))) {
+		free(left_out);
 		return api_store_error(c, -1, "answer");
+	}
+	if (left_out)       /* what the Rasa project had that kefu does not carry */
+		json_object_set_new(j, "report", json_string(left_out));
+	free(left_out);
+	format = api_body_str(c, "format");
 	if (!dry)
 		audit(c, "answers.import", 0, json_pack("{s:s, s:O, s:I}", "format", format,
 							"counts", json_object_get(j, "counts"),

@@ -6,7 +6,7 @@ answer's body: a customer connected before the edit gets the new text within sec
 (kefud's live thread saw the new version and reloaded its bot).  The versions list the
 edit, the diff names the body, a revert brings the old text back (a new version) and the
 customer sees that too.  Examples added and removed are versions.  The agent may not
-import (403 forbidden); the admin's dry run says what an import would add and change and
+import (403 forbidden); the admin's dry run (CSV, and a Rasa NLU + domain) says what an import would add and change and
 changes nothing; applied, the new answer answers customers.  Export is CSV with a
 download disposition.  A catalogue picture uploaded to an answer (the raw bytes) gets its
 embedding from kefud itself and a customer's picture alone then finds that answer; bad
@@ -185,6 +185,24 @@ def run():
     wait_reply(ws, "q3", "where is your branch", "1 Main Street")
     st, j, _ = ann.call("POST", "answers/import", {"format": "csv", "data": "nonsense"})
     check(st == 400 and j["code"] == "bad_import", "bad import: %s %s", st, j)
+    # a Rasa project's NLU + domain, through the code `kefu import` runs
+    nlu = ("version: \"3.1\"\nnlu:\n- intent: ask_parking\n  examples: |\n"
+           "    - where can I park\n    - is there parking\n- intent: ask_wifi\n"
+           "  examples: |\n    - do you have wifi\n")
+    domain = ("version: \"3.1\"\nresponses:\n  utter_ask_parking:\n"
+              "  - text: \"Park behind the branch.\"\n    buttons:\n"
+              "    - title: ok\n      payload: /ok\n")
+    st, j, _ = ann.call("POST", "answers/import", {"format": "rasa", "data": nlu,
+                                                  "domain": domain, "dry_run": True})
+    check(st == 200 and sorted(j["added"]) == ["Ask wifi", "Park behind the branch"] and
+          "buttons" in j.get("report", "") and j["applied"] is False,
+          "rasa dry run: %s %s", st, j)
+    st, j, _ = ann.call("POST", "answers/import", {"format": "rasa", "data": "nlu: [oops"})
+    check(st == 400 and j["code"] == "bad_import" and "nlu.yml" in j["message"],
+          "bad rasa: %s %s", st, j)
+    st, j, _ = ann.call("POST", "answers/import", {"format": "csv", "data": CSV,
+                                                  "domain": domain})
+    check(st == 400 and j["code"] == "invalid_value", "domain without rasa: %s", j)
 
     st, body, r = bob.call("GET", "answers/export?format=csv")
     check(st == 200 and r.getheader("Content-Type").startswith("text/csv") and

@@ -1,6 +1,8 @@
 /* web/console/answers_io.js - the import/export dialog of the Answers page.  Main thread.
  * Export downloads the whole store as kefu JSON or CSV (GET /api/v1/answers/export).
- * Import reads a CSV or kefu JSON file in the browser, sends it with dry_run first (POST
+ * Import reads a CSV or kefu JSON file, or a Rasa project's NLU YAML with its domain file
+ * (two files chosen together: the one named domain*.yml is the domain) in the browser,
+ * sends it with dry_run first (POST
  * /api/v1/answers/import) and shows what it would add, change and remove; "Apply" sends
  * the same file again for real.  Imports are for admins (the server says forbidden to an
  * agent).
@@ -44,11 +46,20 @@ export function ImportExport({ onClose }) {
   const [err, setErr] = useState('');
 
   async function pick(ev) {
-    const f = ev.target.files && ev.target.files[0];
+    const files = Array.from(ev.target.files || []);
     setPlan(null);
     setDone('');
     setErr('');
-    if (!f) return;
+    if (!files.length) return;
+    const yml = files.filter((f) => /\.ya?ml$/i.test(f.name));
+    if (yml.length) {
+      const dom = yml.length > 1 ? yml.find((f) => /domain/i.test(f.name)) : null;
+      const nlu = yml.find((f) => f !== dom);
+      setFile({ name: yml.map((f) => f.name).join(', '), format: 'rasa',
+        data: await nlu.text(), domain: dom ? await dom.text() : undefined });
+      return;
+    }
+    const f = files[0];
     const format = /\.json$/i.test(f.name) ? 'json' : 'csv';
     setFile({ name: f.name, format, data: await f.text() });
   }
@@ -56,7 +67,7 @@ export function ImportExport({ onClose }) {
     setErr('');
     try {
       const r = await post('answers/import', { format: file.format, data: file.data,
-        dry_run: dry });
+        domain: file.domain, dry_run: dry });
       if (dry) setPlan(r);
       else {
         setPlan(null);
@@ -79,13 +90,15 @@ export function ImportExport({ onClose }) {
         setErr(errorText(e)))}>${t('answers_export_csv')}</button></p>
       <h3>${t('answers_import')}</h3>
       <p class="muted">${t('answers_import_hint')}</p>
-      <label>${t('answers_import_file')}<input type="file"
-        accept=".csv,.json,text/csv,application/json" onChange=${pick} /></label>
+      <label>${t('answers_import_file')}<input type="file" multiple
+        accept=".csv,.json,.yml,.yaml,text/csv,application/json" onChange=${pick} /></label>
       <p class="error" role="alert">${err}</p>
       <p class="note" role="status">${done}</p>
       ${file && html`<p><button type="button" onClick=${() => run(true)}>
         ${t('answers_dry_run')}</button></p>`}
-      ${plan && html`<${Plan} p=${plan} /><p><button type="button" onClick=${() => run(false)}>
+      ${plan && html`<${Plan} p=${plan} />${plan.report && html`<details>
+        <summary>${t('answers_rasa_report')}</summary><pre class="plain">${plan.report}</pre>
+        </details>`}<p><button type="button" onClick=${() => run(false)}>
         ${t('answers_apply')}</button></p>`}
       <p><button type="button" class="secondary" onClick=${onClose}>${t('close')}</button></p>
     </div>
