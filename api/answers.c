@@ -488,6 +488,7 @@ const struct api_field api_import_fields[] = {
 	{ "data", API_STRING, 1 },
 	{ "domain", API_STRING, 0 },     /* rasa: the domain file's text */
 	{ "dry_run", API_BOOLEAN, 0 },
+	{ "replace", API_BOOLEAN, 0 },   /* delete the answers the file does not name */
 	{ NULL, 0, 0 },
 };
 
@@ -509,6 +510,7 @@ int api_h_answers_import(struct api_call *c)
 {
 	const char *format = api_body_str(c, "format"), *data = api_body_str(c, "data");
 	int dry = json_is_true(json_object_get(c->body, "dry_run"));
+	int replace = json_is_true(json_object_get(c->body, "replace"));
 	struct store_who w = who_of(c);
 	char err[300], *report = NULL;
 	json_t *j;
@@ -528,8 +530,8 @@ int api_h_answers_import(struct api_call *c)
 		data = mapped;
 		format = "json";
 	}
-	rc = store_import_plan(c->ctx->st, format, data, strlen(data), dry, &w, &report, err,
-			       sizeof err);
+	rc = store_import_plan(c->ctx->st, format, data, strlen(data), dry, replace, &w, &report,
+			       err, sizeof err);
 	free(mapped);
 	if (rc) {
 		free(left_out);
@@ -545,10 +547,12 @@ int api_h_answers_import(struct api_call *c)
 	free(left_out);
 	format = api_body_str(c, "format");
 	if (!dry)
-		audit(c, "answers.import", 0, json_pack("{s:s, s:O, s:I}", "format", format,
+		audit(c, "answers.import", 0, json_pack("{s:s, s:O, s:I, s:I}", "format", format,
 							"counts", json_object_get(j, "counts"),
 							"changed", (json_int_t)json_array_size(
-								json_object_get(j, "changed"))));
+								json_object_get(j, "changed")),
+							"removed", (json_int_t)json_array_size(
+								json_object_get(j, "removed"))));
 	return api_reply(c, 200, j);
 }
 

@@ -157,6 +157,36 @@ int store_pictures_mark(struct store *st, int64_t *mark_out)
 	return store_one_int64(st, s, "reading the pictures' mark", mark_out);
 }
 
+struct deletion {
+	int64_t id;
+	const struct store_who *who;
+};
+
+static int delete_tx(void *arg, struct store *st)
+{
+	struct deletion *d = arg;
+	int64_t id = d->id;
+	const struct store_who *who = d->who;
+	char *snap = NULL;
+	int64_t v = 0;
+	int rc;
+
+	/* the last version says "delete" and keeps the answer as it was */
+	if ((rc = store_answer_snapshot(st, id, &snap)) || (rc = latest(st, id, &v, NULL)) ||
+	    (rc = insert_version(st, id, v + 1, "delete", who, snap)))
+		goto out;
+	rc = store_answer_delete(st, id);
+out:
+	free(snap);
+	return rc;
+}
+
+int store_answer_delete_versioned(struct store *st, int64_t id, const struct store_who *who)
+{
+	struct deletion d = { id, who };
+	return store_transaction(st, delete_tx, &d);
+}
+
 /* ---- a change in one transaction ------------------------------------------------------------ */
 
 struct change {

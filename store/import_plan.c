@@ -4,7 +4,10 @@
  * own, between two snapshots of every answer (answer_versions.c's snapshot: fields,
  * follow-ups, examples, pictures), and compares them by title: answers only after are
  * added, answers whose snapshot differs are changed (with the fields and how many
- * examples came and went), answers only before are removed.  A dry run then rolls
+ * examples came and went), answers only before are removed — which happens only with
+ * replace, where the answers whose title the file does not name are deleted (the file's
+ * titles are read here: the answer_title column, or each answer's "title").  A dry run
+ * then rolls
  * everything back, so the console can show the plan before anyone applies it; applied,
  * each added or changed answer gets a version (action "import") in the same
  * transaction.  The importers stay the one implementation of the formats: this file
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "store_int.h"
 
 #define DRY_RUN_DONE 1000        /* change_fn's return to roll a dry run back */
@@ -89,10 +93,44 @@ static json_t *changed_item(const char *title, const char *was, const char *now)
 	return j;
 }
 
+/* {title: true} of the answers the file names; NULL with err when it cannot be read
+ * (the importer then says why in its own words). */
+static json_t *file_titles(const char *format, const char *data, size_t len)
+{
+	json_t *set = json_object();
+
+	if (!set)
+		return NULL;
+	if (!strcmp(format, "csv")) {
+		struct cm_csv r;
+		long col = -1;
+		cm_csv_init(&r, data, len);
+		if (cm_csv_next(&r) == 1)
+			for (size_t i = 0; i < r.n_fields; i++)
+				if (!strcmp(r.fields[i], "answer_title"))
+					col = (long)i;
+		while (col >= 0 && cm_csv_next(&r) == 1)
+			if ((size_t)col < r.n_fields)
+				json_object_set_new(set, r.fields[col], json_true());
+		cm_csv_free(&r);
+	} else {
+		json_t *root = json_loadb(data, len, 0, NULL), *v;
+		json_t *arr = json_is_array(root) ? root : json_object_get(root, "answers");
+		size_t i;
+		json_array_foreach(arr, i, v) {
+			const char *t = json_string_value(json_object_get(v, "title"));
+			if (t)
+				json_object_set_new(set, t, json_true());
+		}
+		json_decref(root);
+	}
+	return set;
+}
+
 struct plan {
 	const char *format, *data;
 	size_t len;
-	int dry_run;
+	int dry_run, replace;
 	const struct store_who *who;
 	json_t *report;
 	char *err;
@@ -113,7 +151,24 @@ static int plan_tx(void *arg, struct store *st)
 		rc = store_import_csv(st, p->data, p->len, &r, p->err, p->errlen);
 	else
 		rc = store_import_json(st, p->data, p->len, &r, p->err, p->errlen);
-	if (rc || (rc = all_snapshots(st, &after)))
+	if (rc)
+		goto out;
+	if (p->replace) {           /* what the file does not name goes */
+		json_t *named = file_titles(p->format, p->data, p->len), *v;
+		const char *t;
+		if (!named) {
+			rc = -SQLITE_NOMEM;
+			goto out;
+		}
+		json_object_foreach(before, t, v)
+			if (!json_object_get(named, t) && (rc = store_answer_delete_versioned(st,
+					json_integer_value(json_object_get(v, "id")), p->who)))
+				break;
+		json_decref(named);
+		if (rc)
+			goto out;
+	}
+	if ((rc = all_snapshots(st, &after)))
 		goto out;
 	added = json_array();
 	changed = json_array();
@@ -155,10 +210,10 @@ out:
 }
 
 int store_import_plan(struct store *st, const char *format, const char *data, size_t len,
-		      int dry_run, const struct store_who *who, char **report_json, char *err,
-		      size_t errlen)
+		      int dry_run, int replace, const struct store_who *who, char **report_json,
+		      char *err, size_t errlen)
 {
-	struct plan p = { format, data, len, dry_run, who, NULL, err, errlen };
+	struct plan p = { format, data, len, dry_run, replace, who, NULL, err, errlen };
 	int rc;
 
 	*report_json = NULL;

@@ -684,6 +684,10 @@ int store_pictures_mark(struct store *st, int64_t *mark_out);
 int store_answer_change(struct store *st, int64_t id, const struct store_who *who,
 			const char *action, int (*fn)(void *arg, struct store *st), void *arg,
 			int64_t *version_out);
+/* Deletes answer id (its examples and unlabelled pictures go with it) after recording a
+ * last version "delete" holding it as it was, in one transaction (a savepoint inside the
+ * caller's).  0, STORE_NOT_FOUND, < 0. */
+int store_answer_delete_versioned(struct store *st, int64_t id, const struct store_who *who);
 /* Sets the follow-up quick replies of answer id (n ids of other answers, at most
  * STORE_MAX_FOLLOWUPS, no repeats).  STORE_NOT_FOUND (answer), STORE_INVALID. */
 int store_answer_set_followups(struct store *st, int64_t id, const int64_t *ids, int n);
@@ -738,11 +742,12 @@ int store_answer_json(struct store *st, int64_t id, char **out);
 /* Imports CSV ("csv") or the kefu JSON format ("json") as store_import_csv/json do, and
  * reports per answer what it added, changed and removed: {"added": [titles], "changed":
  * [{"title", "fields": [names], "examples_added": n, "examples_removed": n}], "removed":
- * [titles], "counts": {...}, "applied": bool}.  dry_run: everything is rolled back.
- * Applied, every added or changed answer gets a version (action "import").  0, or
- * non-zero with err (nothing changed). */
+ * [titles], "counts": {...}, "applied": bool}.  replace: answers whose title the file
+ * does not name are deleted (store_answer_delete_versioned); else an import only adds
+ * and updates.  dry_run: everything is rolled back.  Applied, every added or changed
+ * answer gets a version (action "import").  0, or non-zero with err (nothing changed). */
 int store_import_plan(struct store *st, const char *format, const char *data, size_t len,
-		      int dry_run, const struct store_who *who, char **report_json, char *err,
-		      size_t errlen);
+		      int dry_run, int replace, const struct store_who *who, char **report_json,
+		      char *err, size_t errlen);
 
 #endif

@@ -198,7 +198,7 @@ static void test_import_plan(void)
 	struct store_stats s0, s1;
 
 	CHECK_RC(st, store_stats(st, &s0), 0);
-	CHECK_RC(st, store_import_plan(st, "csv", csv, strlen(csv), 1, &ann, &rep, err, sizeof err), 0);
+	CHECK_RC(st, store_import_plan(st, "csv", csv, strlen(csv), 1, 0, &ann, &rep, err, sizeof err), 0);
 	j = get_json(0, rep);
 	CHECK(json_array_size(json_object_get(j, "added")) == 1);
 	CHECK(!strcmp(json_string_value(json_array_get(json_object_get(j, "added"), 0)), "Branches"));
@@ -210,7 +210,7 @@ static void test_import_plan(void)
 	CHECK_RC(st, store_stats(st, &s1), 0);
 	CHECK(s1.answers == s0.answers && s1.examples == s0.examples);   /* dry run: nothing */
 	(void)before;
-	CHECK_RC(st, store_import_plan(st, "csv", csv, strlen(csv), 0, &ann, &rep, err, sizeof err), 0);
+	CHECK_RC(st, store_import_plan(st, "csv", csv, strlen(csv), 0, 0, &ann, &rep, err, sizeof err), 0);
 	j = get_json(0, rep);
 	CHECK(json_is_true(json_object_get(j, "applied")));
 	json_decref(j);
@@ -224,9 +224,29 @@ static void test_import_plan(void)
 	json_decref(j);
 	/* a bad file: an error naming the line, nothing changed */
 	const char *bad = "question,answer_title\nfoo,No such answer\n";
-	CHECK(store_import_plan(st, "csv", bad, strlen(bad), 0, &ann, &rep, err, sizeof err) != 0);
+	CHECK(store_import_plan(st, "csv", bad, strlen(bad), 0, 0, &ann, &rep, err, sizeof err) != 0);
 	CHECK(err[0] != '\0' && rep == NULL);
-	CHECK(store_import_plan(st, "xml", bad, strlen(bad), 1, &ann, &rep, err, sizeof err) ==
+	/* replace: the answers the file does not name are removed (a dry run first) */
+	const char *only = "{\"answers\":[{\"title\":\"Branches\",\"body\":\"Find us on the map.\","
+			   "\"examples\":[\"where is the branch\"]}]}";
+	CHECK_RC(st, store_stats(st, &s0), 0);
+	CHECK_RC(st, store_import_plan(st, "json", only, strlen(only), 1, 1, &ann, &rep, err,
+				       sizeof err), 0);
+	j = get_json(0, rep);
+	CHECK(json_array_size(json_object_get(j, "removed")) == (size_t)s0.answers - 1);
+	CHECK(json_array_size(json_object_get(j, "added")) == 0);
+	json_decref(j);
+	CHECK_RC(st, store_stats(st, &s1), 0);
+	CHECK(s1.answers == s0.answers);
+	CHECK_RC(st, store_import_plan(st, "json", only, strlen(only), 0, 1, &ann, &rep, err,
+				       sizeof err), 0);
+	free(rep);
+	CHECK_RC(st, store_stats(st, &s1), 0);
+	CHECK(s1.answers == 1);
+	j = get_json(store_answer_versions_json(st, 1, &rep), rep);   /* deleted, history kept */
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(j, 0), "action")), "delete"));
+	json_decref(j);
+	CHECK(store_import_plan(st, "xml", bad, strlen(bad), 1, 0, &ann, &rep, err, sizeof err) ==
 	      STORE_INVALID);
 }
 

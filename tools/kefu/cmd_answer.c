@@ -204,9 +204,7 @@ int cmd_answer(int argc, char **argv)
 	}
 	if (!strcmp(verb, "delete")) {
 		/* the history keeps the answer as it was, under a "delete" version */
-		if ((rc = store_answer_change(st, a.id, &who, "delete", update_fn, &a, NULL)) == 0)
-			rc = store_answer_delete(st, a.id);
-		if (rc)
+		if ((rc = store_answer_delete_versioned(st, a.id, &who)))
 			rc = fail(st, prog, rc);
 		else
 			printf("deleted answer #%lld \"%s\" and its example questions\n",

@@ -44,6 +44,7 @@ export function ImportExport({ onClose }) {
   const [plan, setPlan] = useState(null);
   const [done, setDone] = useState('');
   const [err, setErr] = useState('');
+  const [replace, setReplace] = useState(false);
 
   async function pick(ev) {
     const files = Array.from(ev.target.files || []);
@@ -67,7 +68,7 @@ export function ImportExport({ onClose }) {
     setErr('');
     try {
       const r = await post('answers/import', { format: file.format, data: file.data,
-        domain: file.domain, dry_run: dry });
+        domain: file.domain, replace, dry_run: dry });
       if (dry) setPlan(r);
       else {
         setPlan(null);
@@ -94,6 +95,9 @@ export function ImportExport({ onClose }) {
         accept=".csv,.json,.yml,.yaml,text/csv,application/json" onChange=${pick} /></label>
       <p class="error" role="alert">${err}</p>
       <p class="note" role="status">${done}</p>
+      <label class="check"><input type="checkbox" checked=${replace}
+        onChange=${(e) => { setReplace(e.target.checked); setPlan(null); }} />
+        ${t('answers_replace')}</label>
       ${file && html`<p><button type="button" onClick=${() => run(true)}>
         ${t('answers_dry_run')}</button></p>`}
       ${plan && html`<${Plan} p=${plan} />${plan.report && html`<details>
