@@ -274,6 +274,21 @@ static int body_refused(struct api_call *c)
 	return 0;
 }
 
+size_t api_body_limit(const char *method, const char *path)
+{
+	size_t n;
+	const struct api_route *routes = api_routes(&n);
+
+	for (size_t i = 0; method && path && i < n; i++) {
+		int64_t id;
+		const struct api_body_rule *rule;
+		if (!strcmp(routes[i].method, method) && path_match(routes[i].path, path, &id) &&
+		    (rule = api_route_body(&routes[i])))
+			return rule->max_body;
+	}
+	return API_MAX_BODY;
+}
+
 /* ---- the entry point ---------------------------------------------------------------------- */
 
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *res)

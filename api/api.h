@@ -91,6 +91,10 @@ struct api_ctx {
  * caller frees res with api_response_clear.  Runs on the calling (worker) thread. */
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *res);
 void api_response_clear(struct api_response *res);
+/* The largest body the route at method + path takes (API_MAX_BODY for most, more for a
+ * picture upload or an import, API_MAX_BODY for an unknown path): the transport refuses a
+ * larger Content-Length before reading it.  Pure; any thread. */
+size_t api_body_limit(const char *method, const char *path);
 /* 1 when path belongs to the API (starts with /api/): the transport's routing test. */
 int api_path_is_api(const char *path);
 /* auth/'s configuration from conf's options (session_idle_minutes, session_max_hours,

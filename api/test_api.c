@@ -887,6 +887,13 @@ int main(void)
 	api_auth_config(&kc, &fromconf);
 	CHECK(fromconf.idle_s == 300);
 
+	/* the transport's early refusal: only the upload routes take large bodies */
+	CHECK(api_body_limit("POST", "/api/v1/answers/3/pictures") == API_MAX_UPLOAD);
+	CHECK(api_body_limit("POST", "/api/v1/answers/import") == API_MAX_UPLOAD);
+	CHECK(api_body_limit("GET", "/api/v1/answers/3/pictures") == API_MAX_BODY);
+	CHECK(api_body_limit("POST", "/api/v1/answers/3") == API_MAX_BODY);
+	CHECK(api_body_limit("POST", "/api/v1/nope") == API_MAX_BODY);
+
 	inbox_fixture();
 	ctx.notify = on_notify;
 	{

@@ -582,7 +582,7 @@ static int on_http(struct lws *wsi, struct kd_api *a, struct kd_api_conn *c)
 	copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl);
 	if (cl[0])
 		want = strtoll(cl, NULL, 10);
-	if (want > API_MAX_UPLOAD) {   /* each route's own limit: api_handle */
+	if (want > (long long)api_body_limit(c->job->method, c->job->path)) {   /* the route's */
 		c->close_after = 1;
 		return answer_now(wsi, c, 413, "body_too_large",
 				  "the body is larger than the API takes");
