@@ -36,6 +36,9 @@ struct store *cli_open_store(const struct kefu_conf *c);
 /* Opens conf->db, creating and migrating it, without seeding anything (import, export,
  * stats: an empty store stays empty).  Prints errors; NULL on failure. */
 struct store *cli_open_existing(const struct kefu_conf *c);
+/* "cli:USER" into buf (the login of the user running kefu): who the audit log and the
+ * answer versions say made a change from the command line.  Returns buf. */
+const char *cli_actor(char *buf, size_t len);
 /* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
  * rasa).  0, or -1 with the error printed. */
 int cli_export_rasa(struct store *st, FILE *out);

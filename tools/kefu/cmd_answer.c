@@ -24,17 +24,32 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "store.h"
 
 /* "cli:USER": who the versions and the audit log say made the change. */
 static struct store_who cli_who(void)
 {
-	static char login[80];
-	const char *user = getenv("USER");
-	struct store_who w = { 0, login };
-
-	snprintf(login, sizeof login, "cli:%s", user && *user ? user : "unknown");
+	static char login[128];
+	struct store_who w = { 0, cli_actor(login, sizeof login) };
 	return w;
+}
+
+/* The audit row of a change of answer id (as the console's are: api/answers.c). */
+static void audit(struct store *st, const char *action, int64_t id, const char *what)
+{
+	char login[128], object[48], changes[300];
+	struct store_audit a = { .login = cli_actor(login, sizeof login), .action = action,
+				 .object = object, .ip = "", .changes = changes };
+	json_t *j = json_pack("{s:s}", "what", what ? what : "");
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	snprintf(object, sizeof object, "answer:%lld", (long long)id);
+	snprintf(changes, sizeof changes, "%s", text ? text : "{}");
+	if (store_audit_add(st, &a, cm_wall_ms()))
+		fprintf(stderr, "kefu: audit row not written: %s\n", store_errmsg(st));
+	free(text);
+	json_decref(j);
 }
 
 /* store_answer_update(arg) as a versioned change. */
@@ -170,9 +185,11 @@ int cmd_answer(int argc, char **argv)
 				prog, pos[1]);
 		else if (rc)
 			rc = fail(st, prog, rc);
-		else
+		else {
+			audit(st, "answer.add", id, pos[1]);
 			printf("added answer #%lld \"%s\"%s\n", (long long)id, pos[1],
 			       disabled ? " (disabled)" : "");
+		}
 		rc = rc == STORE_DUPLICATE ? 2 : rc;
 		goto out;
 	}
@@ -194,6 +211,7 @@ int cmd_answer(int argc, char **argv)
 		} else if (rc) {
 			rc = fail(st, prog, rc);
 		} else {
+			audit(st, "answer.revert", a.id, pos[2]);
 			printf("answer #%lld is version %lld again, as its version %lld", (long long)a.id,
 			       version, (long long)v);
 			if (missing)
@@ -206,7 +224,7 @@ int cmd_answer(int argc, char **argv)
 		/* the history keeps the answer as it was, under a "delete" version */
 		if ((rc = store_answer_delete_versioned(st, a.id, &who)))
 			rc = fail(st, prog, rc);
-		else
+		else if ((audit(st, "answer.delete", a.id, a.title), 1))
 			printf("deleted answer #%lld \"%s\" and its example questions\n",
 			       (long long)a.id, a.title);
 		goto out;
@@ -222,7 +240,7 @@ int cmd_answer(int argc, char **argv)
 	}
 	if ((rc = store_answer_change(st, a.id, &who, edit ? "edit" : verb, update_fn, &upd, NULL)))
 		rc = fail(st, prog, rc);
-	else
+	else if ((audit(st, "answer.edit", a.id, verb), 1))
 		printf("answer #%lld \"%s\" %s\n", (long long)a.id, upd.title,
 		       edit ? "updated" : upd.enabled ? "enabled" : "disabled");
 out:
@@ -275,9 +293,11 @@ int cmd_example(int argc, char **argv)
 			       add ? "already there" : "not an example of it");
 		else if (r)
 			rc = fail(st, prog, r);
-		else
+		else {
+			audit(st, add ? "example.add" : "example.delete", a.id, pos[i]);
 			printf("\"%s\": %s \"%s\"\n", pos[i], add ? "added to" : "deleted from",
 			       a.title);
+		}
 	}
 out:
 	store_answer_clear(&a);
