@@ -3,11 +3,12 @@
  * search box, edits its body (the live preview draws the Markdown with the widget's own
  * renderer: a real <strong>), saves (version 2); the customer, already connected, asks
  * again and gets the new text within seconds: no restart, no SIGHUP.  An example is added,
- * a catalogue picture uploaded through the file picker shows as a thumbnail; History shows
- * the versions and the diff of the edit; Revert brings the old text back, and the customer
+ * catalogue pictures uploaded through the file picker and by a drop show as thumbnails;
+ * History shows the versions and the diff of the edit; Revert brings the old text back, and the customer
  * gets it again.  Import / export: a CSV's dry run lists what would be added and changed,
  * Apply imports it.  Screenshots of each state.
  */
+const fs = require('fs');
 const path = require('path');
 const { run } = require('./lib');
 const { addOperator, signIn, EXPECTED_HTTP_ERRORS } = require('./console_lib');
@@ -75,6 +76,14 @@ run('console-answers', async (t) => {
   await thumb.waitFor();
   check(await thumb.evaluate((img) => img.complete && img.naturalWidth > 0),
     'the thumbnail loads through the authenticated route');
+  // a second picture dropped on the drop zone (a real drop event with a DataTransfer)
+  const shoes = fs.readFileSync(path.join(t.SRC, 'vision', 'testdata', 'cnn_shoes.png'));
+  await op.getByRole('region', { name: 'Drop pictures here' }).evaluate((el, bytes) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'cnn_shoes.png', { type: 'image/png' }));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, Array.from(shoes));
+  await op.getByRole('img', { name: 'cnn_shoes.png' }).waitFor();
   await t.shot(op, 'example-and-picture');
 
   // history: the diff of version 2, then revert to version 1
