@@ -4,13 +4,15 @@
  * Every change of an answer — made in the console (api/answers.c) or with `kefu answer`
  * — is a new row of answer_versions (store/answer_versions.c), so one number, the
  * newest version row's id (store_answer_versions_mark), says that something changed,
- * whoever changed it and from whichever process.  The live thread reads it every
- * POLL_MS on a store connection of its own.  When it moved, the thread waits until it
- * has stayed still for QUIET_MS (an operator typing examples one after another causes one
+ * whoever changed it and from whichever process; a second, store_pictures_mark, moves
+ * with any picture added, removed or moved (also `kefu pictures add`, label-only
+ * pictures included).  The live thread reads both every POLL_MS on a store connection of
+ * its own.  When one moved, the thread waits until they have stayed still for QUIET_MS (an operator typing examples one after another causes one
  * reload, not ten), at most MAX_WAIT_MS, then does what SIGHUP does for the answers:
  *
- *   1. the bot (kd_bots_reload: the answers' texts, titles, examples for BM25, their
- *      follow-ups; a trained model is used while its data hash still matches);
+ *   1. when the versions moved, the bot (kd_bots_reload: the answers' texts, titles,
+ *      examples for BM25, their follow-ups; a trained model is used while its data hash
+ *      still matches);
  *   2. the pictures, when they changed since the last look (a picture added, removed or
  *      moved: store_pictures_mark): the catalogue's missing embeddings are computed here, with this
  *      thread's own handle on the embedding CNN (the same mmapped file the workers
@@ -19,7 +21,8 @@
  *      console is findable within a second or two, with no `kefu train`.  Every missing
  *      embedding is computed then, not only the new picture's (a demo store seeded
  *      without embeddings takes its minute once);
- *   3. the voice domain language model when voice is on (kd_voice_rebuild_lm).
+ *   3. when the versions moved, the voice domain language model when voice is on
+ *      (kd_voice_rebuild_lm).
  *
  * Each step swaps its object into its slot as SIGHUP does; workers answering meanwhile
  * keep the one they hold.  Thread: its own (kd_live_start / kd_live_stop from main).
@@ -98,20 +101,37 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
-static void reload(struct kd_live *l, struct store *st)
+/* answers: the answer versions moved (bot and LM); the pictures are looked at anyway. */
+static void reload(struct kd_live *l, struct store *st, int answers)
 {
 	char err[512];
 	int64_t t0 = mono_ms();
 
-	if (kd_bots_reload(l->bots, l->conf, err, sizeof err))
+	if (answers && kd_bots_reload(l->bots, l->conf, err, sizeof err))
 		LOG_ERR("answers changed, but the bot was not reloaded (the current one stays): %s",
 			err);
 	refresh_pictures(l, st);
-	if (l->conf->asr && l->voice && kd_voice_rebuild_lm(l->voice, err, sizeof err))
+	if (answers && l->conf->asr && l->voice && kd_voice_rebuild_lm(l->voice, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
 	l->reloads++;
-	LOG_INFO("answers changed: reloaded in %lld ms (live reload %llu)",
-		 (long long)(mono_ms() - t0), l->reloads);
+	LOG_INFO("%s changed: reloaded in %lld ms (live reload %llu)",
+		 answers ? "answers" : "pictures", (long long)(mono_ms() - t0), l->reloads);
+}
+
+/* What the thread watches: the newest answer version and the pictures' mark. */
+struct marks {
+	int64_t versions, pictures;
+};
+
+static int read_marks(struct store *st, struct marks *m)
+{
+	return store_answer_versions_mark(st, &m->versions) ||
+	       store_pictures_mark(st, &m->pictures);
+}
+
+static int same(const struct marks *a, const struct marks *b)
+{
+	return a->versions == b->versions && a->pictures == b->pictures;
 }
 
 static void *live_main(void *arg)
@@ -119,30 +139,32 @@ static void *live_main(void *arg)
 	struct kd_live *l = arg;
 	char err[300];
 	struct store *st = store_open(l->conf->db, err, sizeof err);
-	int64_t seen = 0, last = 0, mark, first_ms = 0, moved_ms = 0;
+	struct marks seen = { 0, 0 }, last, now_m;
+	int64_t first_ms = 0, moved_ms = 0;
 
 	if (!st) {
 		LOG_ERR("live reload off: %s", err);
 		return NULL;
 	}
-	if (store_answer_versions_mark(st, &seen) || store_pictures_mark(st, &l->pictures))
+	if (read_marks(st, &seen))
 		LOG_WARN("answer versions: %s", store_errmsg(st));
+	l->pictures = seen.pictures;
 	last = seen;
 	while (!nap(l, POLL_MS)) {
-		if (store_answer_versions_mark(st, &mark))
+		if (read_marks(st, &now_m))
 			continue;            /* busy or failing: try again at the next poll */
 		int64_t now = mono_ms();
-		if (mark == seen)
+		if (same(&now_m, &seen))
 			continue;
-		if (mark != last) {
-			if (last == seen)
+		if (!same(&now_m, &last)) {
+			if (same(&last, &seen))
 				first_ms = now;
 			moved_ms = now;
-			last = mark;
+			last = now_m;
 		}
 		if (now - moved_ms >= QUIET_MS || now - first_ms >= MAX_WAIT_MS) {
-			reload(l, st);
-			seen = last = mark;
+			reload(l, st, now_m.versions != seen.versions);
+			seen = last = now_m;
 		}
 	}
 	store_close(st);

@@ -9,7 +9,8 @@ customer sees that too.  Examples added and removed are versions.  The agent may
 import (403 forbidden); the admin's dry run (CSV, and a Rasa NLU + domain) says what an import would add and change and
 changes nothing; applied, the new answer answers customers.  Export is CSV with a
 download disposition.  A catalogue picture uploaded to an answer (the raw bytes) gets its
-embedding from kefud itself and a customer's picture alone then finds that answer; bad
+embedding from kefud itself and a customer's picture alone then finds that answer (one
+added with `kefu pictures add` while kefud runs is embedded by kefud too); bad
 uploads get their stable codes.  Every change is in the audit log.
 """
 import http.client
@@ -245,6 +246,18 @@ def run():
         kt.log("the uploaded picture alone -> matches %r, reply %r", s["matches"], rr["title"])
         check(s["matches"] and s["matches"][0]["title"] == "Returns", "matches %r", s)
         check(rr["title"] == "Returns", "picture alone answered %r", rr)
+        # a picture added with the command line while kefud runs: kefud embeds it too
+        kefu("pictures", "add", "--answer", "Lost card", os.path.join(TESTDATA, "cnn_shoes.png"),
+             "--db", d.db)
+        deadline = time.monotonic() + 30
+        while True:
+            j = bob.call("GET", "answers?q=lost")[1]["answers"][0]
+            a = bob.call("GET", "answers/%d" % j["id"])[1]["answer"]
+            if a["pictures"] and a["pictures"][0]["embedded"]:
+                break
+            check(time.monotonic() < deadline, "kefu pictures add: no embedding: %s", a)
+            time.sleep(0.2)
+        check(a["version"] > 1, "kefu pictures add made a version: %s", a)
     else:
         kt.log("no embedding model under %s: the picture search part skipped", models)
     st, j, _ = bob.call("POST", "pictures/%d/delete" % pid)
