@@ -112,7 +112,7 @@ function List() {
         <td>${a.updated_ms ? when(a.updated_ms) : ''}</td>
       </tr>`)}</tbody></table>`}
     <${NewAnswer} onAdded=${(a) => { location.hash = '#/answers/' + a.id; }} />
-    ${io && html`<${ImportExport} me=${null} onClose=${() => { setIo(false); load(f); }} />`}
+    ${io && html`<${ImportExport} onClose=${() => { setIo(false); load(f); }} />`}
   </section>`;
 }
 
