@@ -21,8 +21,8 @@ export function lineDiff(a, b) {
   let i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && x[i] === y[j]) { out.push([' ', x[i]]); i++; j++; }
-    else if (j < m && (i === n || L[i][j + 1] >= L[i + 1][j])) out.push(['+', y[j++]]);
-    else out.push(['-', x[i++]]);
+    else if (i < n && (j === m || L[i + 1][j] >= L[i][j + 1])) out.push(['-', x[i++]]);
+    else out.push(['+', y[j++]]);
   }
   return out;
 }
@@ -44,7 +44,7 @@ function Diff({ d }) {
     ${fields.map((k) => html`<div key=${k} class="diff-field"><strong>${t('answers_field_' + k)}
       </strong>${k === 'body' ? html`<pre class="diff-lines">${lineDiff(d.fields.body.from,
         d.fields.body.to).map(([op, l]) => html`<span class=${'d' + (op === '+' ? 'add'
-        : op === '-' ? 'del' : 'same')}>${op} ${l}\n</span>`)}</pre>`
+        : op === '-' ? 'del' : 'same')}>${op} ${l}</span>`)}</pre>`
       : html` <del>${show(d.fields[k].from)}</del> → <ins>${show(d.fields[k].to)}</ins>`}
     </div>`)}
     ${(ex.added.length || ex.removed.length) ? html`<div class="diff-field">
