@@ -6,7 +6,8 @@
  * catalogue pictures uploaded through the file picker and by a drop show as thumbnails;
  * History shows the versions and the diff of the edit; Revert brings the old text back, and the customer
  * gets it again.  Import / export: a CSV's dry run lists what would be added and changed,
- * Apply imports it.  Screenshots of each state.
+ * Apply imports it.  At 800 px nothing scrolls sideways; the page reads in Chinese.
+ * Screenshots of each state.
  */
 const fs = require('fs');
 const path = require('path');
@@ -118,4 +119,22 @@ run('console-answers', async (t) => {
   await table.getByRole('link', { name: 'Branches' }).waitFor({ timeout: 5000 }).catch(() => {});
   await askUntil(t, w, 'where is your branch', '1 Main Street', n);
   await t.shot(op, 'after-import');
+
+  // 800 px: no horizontal scroll on the list and on an answer; the page in Chinese
+  await op.setViewportSize({ width: 800, height: 800 });
+  await table.getByRole('link', { name: 'Opening hours' }).click();
+  await op.getByRole('textbox', { name: 'Answer (Markdown)' }).waitFor();
+  for (const where of ['answer', 'list']) {
+    const [sw, cw] = await op.evaluate(() => [document.documentElement.scrollWidth,
+      document.documentElement.clientWidth]);
+    check(sw <= cw, where + ' at 800 px scrolls sideways: ' + sw + ' > ' + cw);
+    await t.shot(op, where + '-800');
+    if (where === 'answer') await op.getByRole('link', { name: /Answers/ }).first().click();
+  }
+  await op.locator('header').getByRole('combobox', { name: 'Language', exact: true })
+    .selectOption('zh');
+  await op.getByRole('button', { name: '导入 / 导出' }).waitFor();
+  await op.getByRole('searchbox', { name: '搜索答案' }).waitFor();
+  await op.getByRole('table', { name: '答案' }).getByRole('link', { name: 'Branches' }).waitFor();
+  await t.shot(op, 'list-zh');
 }, { fixture: true, timeout: 150000, allowConsole: EXPECTED_HTTP_ERRORS });
