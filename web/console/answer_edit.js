@@ -175,8 +175,9 @@ export function AnswerEdit({ id }) {
     </div>
     <p class="error" role="alert">${err}</p>
     <p class="note" role="status">${note}</p>
-    ${tab === 'history' ? html`<${History} id=${id} onReverted=${(ans) => { take(ans);
-      setTab('edit'); setNote(t('answers_reverted', { v: ans.version })); }} />` : html`
+    ${tab === 'history' ? html`<${History} id=${id} onReverted=${(ans, missing) => { take(ans);
+      setTab('edit'); setNote(t('answers_reverted', { v: ans.version }) + (missing
+        ? ' ' + t('answers_reverted_missing', { n: missing }) : '')); }} />` : html`
     <form class="card answer-form" onSubmit=${save} aria-label=${t('answers_form')}>
       <div class="row">
         <label class="grow">${t('answers_title')}<input required value=${f.title}

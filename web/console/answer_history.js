@@ -81,7 +81,7 @@ export function History({ id, onReverted }) {
     setErr('');
     try {
       const r = await post('answers/' + id + '/revert', { version: v });
-      onReverted(r.answer);
+      onReverted(r.answer, r.pictures_missing || 0);
     } catch (e) {
       setErr(e.code === 'title_taken' ? t('answers_err_title_taken') : errorText(e));
     }
