@@ -644,7 +644,8 @@ struct store_check {
  * the file cannot be read as a database (message in err). */
 int store_check(const char *path, struct store_check *r, char *err, size_t errlen);
 
-/* ==== answers in the console: versions, diff, revert, the list (store/answer_versions.c;
+/* ==== answers in the console: versions, diff, revert (store/answer_versions.c), the list,
+ * one answer, follow-ups (store/answer_views.c), the import plan (store/import_plan.c);
  * schema v7) ==========================================================================
  * Every change of an answer — its fields, follow-ups, examples, pictures — is a version:
  * number 1, 2, … per answer, the action, who, when, and a JSON snapshot of the answer
