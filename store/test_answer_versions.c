@@ -35,6 +35,14 @@ static int fail_after(void *arg, struct store *s)
 	return STORE_INVALID;
 }
 
+static int one_pair(void *arg, int64_t answer_id, int64_t followup_id)
+{
+	int64_t *p = arg;
+	p[0] = answer_id;
+	p[1] = followup_id;
+	return 0;
+}
+
 static json_t *get_json_(int rc, char **textp)
 {
 	char *text = *textp;
@@ -96,6 +104,10 @@ static void test_versions(void)
 	CHECK(v == 3);
 	CHECK_RC(st, store_answer_set_followups(st, id, &other, 1), 0);
 	CHECK_RC(st, store_answer_set_followups(st, id, &id, 1), STORE_INVALID);
+	int64_t pair[2] = { 0, 0 }, missing_id = 999;
+	CHECK_RC(st, store_followups_foreach(st, one_pair, pair), 0);
+	CHECK(pair[0] == id && pair[1] == other);
+	CHECK_RC(st, store_answer_set_followups(st, id, &missing_id, 1), STORE_INVALID);
 	CHECK_RC(st, store_answer_version_add(st, id, &ann, "followups", &v), 0);
 	CHECK(v == 4);
 	CHECK_RC(st, store_answer_picture_remove(st, id, pic), 0);      /* no label: deleted */
