@@ -141,7 +141,9 @@ static int body_refused(struct api_call *c)
 	const char *key;
 	json_t *v;
 
-	if (r->body_len == 0) {
+	const struct api_body_rule *rule = api_route_body(c->route);
+
+	if (r->body_len == 0 || (rule && rule->raw)) {
 		c->body = NULL;
 	} else {
 		const char *ct = r->content_type;
@@ -162,18 +164,35 @@ static int body_refused(struct api_call *c)
 				k++;
 			if (!k || !k->name)
 				return !api_error(c, 400, "unknown_field", "unknown field \"%.64s\"", key);
+			static const char *const names[] = { "string", "integer", "boolean",
+							     "array" };
 			int ok = k->type == API_STRING ? json_is_string(v)
-				 : k->type == API_INTEGER ? json_is_integer(v) : json_is_boolean(v);
+				 : k->type == API_INTEGER ? json_is_integer(v)
+				 : k->type == API_ARRAY ? json_is_array(v) : json_is_boolean(v);
 			if (!ok)
 				return !api_error(c, 400, "wrong_type", "field \"%s\" must be a %s",
-						  k->name, k->type == API_STRING ? "string"
-						  : k->type == API_INTEGER ? "integer" : "boolean");
+						  k->name, names[k->type]);
 		}
 	}
 	for (; f && f->name; f++)
 		if (f->required && !(c->body && json_object_get(c->body, f->name)))
 			return !api_error(c, 400, "missing_field", "field \"%s\" is required", f->name);
 	return 0;
+}
+
+size_t api_body_limit(const char *method, const char *path)
+{
+	size_t n;
+	const struct api_route *routes = api_routes(&n);
+
+	for (size_t i = 0; method && path && i < n; i++) {
+		int64_t id;
+		const struct api_body_rule *rule;
+		if (!strcmp(routes[i].method, method) && path_match(routes[i].path, path, &id) &&
+		    (rule = api_route_body(&routes[i])))
+			return rule->max_body;
+	}
+	return API_MAX_BODY;
 }
 
 /* ---- the entry point ---------------------------------------------------------------------- */
@@ -205,8 +224,10 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_r
 			api_error(&c, 404, "not_found", "no such API path");
 		return;
 	}
-	if (req->body_len > API_MAX_BODY) {
-		api_error(&c, 413, "body_too_large", "the body is larger than %d bytes", API_MAX_BODY);
+	const struct api_body_rule *rule = api_route_body(c.route);
+	size_t max = rule ? rule->max_body : API_MAX_BODY;
+	if (req->body_len > max) {
+		api_error(&c, 413, "body_too_large", "the body is larger than %zu bytes", max);
 		return;
 	}
 	if (cross_site_refused(&c))

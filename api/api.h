@@ -18,6 +18,7 @@
 #define KEFU_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct auth;
 struct auth_config;
@@ -27,6 +28,8 @@ struct sum_ctx;
 
 #define API_PREFIX "/api/v1/"
 #define API_MAX_BODY 16384              /* larger bodies: 413 body_too_large */
+#define API_MAX_UPLOAD (8 << 20)        /* the largest body any route takes (a route's
+					   max_body: a catalogue picture, an import) */
 #define API_COOKIE "__Host-kefu"        /* the console session cookie */
 
 struct api_request {
@@ -81,12 +84,20 @@ struct api_ctx {
 	/* The summariser's read-only context (summary/summary.h), shared by all threads;
 	 * NULL: GET .../summary answers 503 unavailable. */
 	const struct sum_ctx *summary;
+	/* A catalogue picture's limits (conf max_upload, max_image_pixels); 0: vision's
+	 * defaults.  The upload is decoded with vision/'s decoder under them. */
+	size_t picture_max_bytes;
+	uint64_t picture_max_pixels;
 };
 
 /* Answers one request into res (always filled: status, JSON body, headers).  The
  * caller frees res with api_response_clear.  Runs on the calling (worker) thread. */
 void api_handle(struct api_ctx *ctx, const struct api_request *req, struct api_response *res);
 void api_response_clear(struct api_response *res);
+/* The largest body the route at method + path takes (API_MAX_BODY for most, more for a
+ * picture upload or an import, API_MAX_BODY for an unknown path): the transport refuses a
+ * larger Content-Length before reading it.  Pure; any thread. */
+size_t api_body_limit(const char *method, const char *path);
 /* 1 when path belongs to the API (starts with /api/): the transport's routing test. */
 int api_path_is_api(const char *path);
 /* auth/'s configuration from conf's options (session_idle_minutes, session_max_hours,

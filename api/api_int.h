@@ -10,7 +10,7 @@
 #include "auth.h"
 #include "store.h"
 
-enum api_field_type { API_STRING, API_INTEGER, API_BOOLEAN };
+enum api_field_type { API_STRING, API_INTEGER, API_BOOLEAN, API_ARRAY };
 
 /* One field a route's JSON body may hold.  Any other field is refused
  * (unknown_field); a field of another JSON type is refused (wrong_type). */
@@ -34,6 +34,16 @@ struct api_route {
 	int (*fn)(struct api_call *c);
 	const char *what;            /* one line for docs and errors */
 };
+
+/* The few routes whose body is larger than API_MAX_BODY or not JSON (api/routes.c). */
+struct api_body_rule {
+	const char *method, *path;   /* as in the route table */
+	size_t max_body;             /* at most API_MAX_UPLOAD */
+	int raw;                     /* 1: not JSON (a picture): the route has no fields and
+					its handler checks req->content_type */
+};
+/* r's rule, or NULL: a JSON body of at most API_MAX_BODY. */
+const struct api_body_rule *api_route_body(const struct api_route *r);
 
 /* The table (api/routes.c), n_out gets its length. */
 const struct api_route *api_routes(size_t *n_out);
@@ -76,6 +86,18 @@ struct api_qparam {
  * answering 400 unknown_field / bad_query. */
 int api_query_parse(struct api_call *c, struct api_qparam *params);
 
+/* api/conversations.c: query values and store results, for every handler.  The integer
+ * value of p within [min, max] into *v (kept when absent), a boolean "1"/"true",
+ * "0"/"false": 0, or -1 after answering bad_query. */
+int api_qint(struct api_call *c, const struct api_qparam *p, int64_t min, int64_t max,
+	     int64_t *v);
+int api_qbool(struct api_call *c, const struct api_qparam *p, int *v);
+/* Answers a store result: STORE_NOT_FOUND 404 "no such WHAT", STORE_INVALID 400
+ * invalid_value (the store's message), < 0 500 internal (logged).  Returns 0. */
+int api_store_error(struct api_call *c, int rc, const char *what);
+/* Parses the store's JSON text (freed here); NULL on failure (logged). */
+json_t *api_take_json(char *text);
+
 /* api/conversations.c: the inbox routes */
 int api_h_conversations(struct api_call *c);
 int api_h_conversation(struct api_call *c);
@@ -90,5 +112,22 @@ int api_h_resolve(struct api_call *c);
 int api_h_send(struct api_call *c);
 /* api/summary_route.c */
 int api_h_summary(struct api_call *c);
+/* api/answers.c: the answer store in the console; versions (store/answer_versions.c) */
+int api_h_answers(struct api_call *c);
+int api_h_answer_add(struct api_call *c);
+int api_h_answer(struct api_call *c);
+int api_h_answer_edit(struct api_call *c);
+int api_h_example_add(struct api_call *c);
+int api_h_example_delete(struct api_call *c);
+int api_h_picture_add(struct api_call *c);
+int api_h_picture(struct api_call *c);
+int api_h_picture_delete(struct api_call *c);
+int api_h_answer_versions(struct api_call *c);
+int api_h_answer_diff(struct api_call *c);
+int api_h_answer_revert(struct api_call *c);
+int api_h_answers_import(struct api_call *c);
+int api_h_answers_export(struct api_call *c);
+extern const struct api_field api_answer_add_fields[], api_answer_edit_fields[],
+	api_example_fields[], api_revert_fields[], api_import_fields[];
 
 #endif

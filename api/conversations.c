@@ -86,7 +86,7 @@ int api_query_parse(struct api_call *c, struct api_qparam *params)
 
 /* The integer value of p within [min, max] into *v (default kept when absent); -1
  * after answering bad_query. */
-static int qint(struct api_call *c, const struct api_qparam *p, int64_t min, int64_t max,
+int api_qint(struct api_call *c, const struct api_qparam *p, int64_t min, int64_t max,
 		int64_t *v)
 {
 	char *end;
@@ -104,7 +104,7 @@ static int qint(struct api_call *c, const struct api_qparam *p, int64_t min, int
 }
 
 /* A boolean parameter: "1"/"true" or "0"/"false". */
-static int qbool(struct api_call *c, const struct api_qparam *p, int *v)
+int api_qbool(struct api_call *c, const struct api_qparam *p, int *v)
 {
 	if (!p->present)
 		return 0;
@@ -134,7 +134,7 @@ static double low_below(const struct api_call *c)
 }
 
 /* Answers a store result: < 0 internal (logged), STORE_NOT_FOUND 404.  Returns 0. */
-static int store_error(struct api_call *c, int rc, const char *what)
+int api_store_error(struct api_call *c, int rc, const char *what)
 {
 	if (rc == STORE_NOT_FOUND)
 		return api_error(c, 404, "not_found", "no such %s", what);
@@ -145,7 +145,7 @@ static int store_error(struct api_call *c, int rc, const char *what)
 }
 
 /* Parses the store's JSON text (freed here); NULL on failure (logged). */
-static json_t *take_json(char *text)
+json_t *api_take_json(char *text)
 {
 	json_error_t e;
 	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, &e) : NULL;
@@ -184,9 +184,9 @@ int api_h_conversations(struct api_call *c)
 	json_t *jl, *jc;
 	int rc;
 
-	if (api_query_parse(c, qp) || qbool(c, &qp[1], &f.low_confidence) ||
-	    qbool(c, &qp[2], &f.thumbs_down) || qint(c, &qp[6], 0, INT64_MAX / 2, &before) ||
-	    qint(c, &qp[7], 1, LIST_MAX, &limit))
+	if (api_query_parse(c, qp) || api_qbool(c, &qp[1], &f.low_confidence) ||
+	    api_qbool(c, &qp[2], &f.thumbs_down) || api_qint(c, &qp[6], 0, INT64_MAX / 2, &before) ||
+	    api_qint(c, &qp[7], 1, LIST_MAX, &limit))
 		return 0;
 	if (qp[0].present && !one_of(qp[0].value, statuses))
 		return api_error(c, 400, "bad_query",
@@ -201,10 +201,10 @@ int api_h_conversations(struct api_call *c)
 	    (rc = store_conversation_counts_json(c->ctx->st, c->who.operator_id, f.low_below,
 						 &counts))) {
 		free(list);
-		return store_error(c, rc, "conversation");
+		return api_store_error(c, rc, "conversation");
 	}
-	jl = take_json(list);
-	jc = take_json(counts);
+	jl = api_take_json(list);
+	jc = api_take_json(counts);
 	if (!json_is_array(jl) || !json_is_object(jc)) {
 		json_decref(jl);
 		json_decref(jc);
@@ -223,8 +223,8 @@ int api_h_conversation(struct api_call *c)
 	json_t *j;
 
 	if (rc)
-		return store_error(c, rc, "conversation");
-	j = take_json(text);
+		return api_store_error(c, rc, "conversation");
+	j = api_take_json(text);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return api_error(c, 500, "internal", "the store's answer was not JSON");
@@ -241,13 +241,13 @@ int api_h_search(struct api_call *c)
 	json_t *j;
 	int rc;
 
-	if (api_query_parse(c, qp) || qint(c, &qp[1], 1, LIST_MAX, &limit))
+	if (api_query_parse(c, qp) || api_qint(c, &qp[1], 1, LIST_MAX, &limit))
 		return 0;
 	if (!qp[0].value[0])
 		return api_error(c, 400, "bad_query", "q (the words to find) is required");
 	if ((rc = store_search_json(c->ctx->st, qp[0].value, (int)limit, &text)))
-		return store_error(c, rc, "message");
-	j = take_json(text);
+		return api_store_error(c, rc, "message");
+	j = api_take_json(text);
 	if (!json_is_array(j)) {
 		json_decref(j);
 		return api_error(c, 500, "internal", "the store's answer was not JSON");
@@ -267,7 +267,7 @@ int api_h_note_add(struct api_call *c)
 	rc = store_note_add(c->ctx->st, c->path_id, c->who.operator_id, c->who.login,
 			    c->who.name, text, now, &id);
 	if (rc)
-		return store_error(c, rc, "conversation");
+		return api_store_error(c, rc, "conversation");
 	snprintf(obj, sizeof obj, "conversation:%lld", (long long)c->path_id);
 	ch = json_pack("{s:I}", "note", (json_int_t)id);
 	changes = ch ? json_dumps(ch, JSON_COMPACT) : NULL;
@@ -321,7 +321,7 @@ int api_h_canned(struct api_call *c)
 	json_t *out;
 	int rc;
 
-	if (api_query_parse(c, qp) || qint(c, &qp[2], 1, CANNED_MAX, &limit))
+	if (api_query_parse(c, qp) || api_qint(c, &qp[2], 1, CANNED_MAX, &limit))
 		return 0;
 	k.q = qp[0].value;
 	k.lang = qp[1].value[0] ? qp[1].value : NULL;
@@ -331,7 +331,7 @@ int api_h_canned(struct api_call *c)
 	    (rc = store_answers_foreach(c->ctx->st, canned_cb, &k))) {
 		json_decref(k.title_hits);
 		json_decref(k.body_hits);
-		return store_error(c, -1, "answer");
+		return api_store_error(c, -1, "answer");
 	}
 	/* answers whose title holds the words first, then those whose body does */
 	json_array_extend(k.title_hits, k.body_hits);
@@ -384,7 +384,7 @@ int api_h_attachment(struct api_call *c)
 	const char *type;
 
 	if (rc)
-		return store_error(c, rc, "attachment");
+		return api_store_error(c, rc, "attachment");
 	type = safe_type(a.kind, a.mime);
 	free(c->res->body);
 	c->res->status = 200;

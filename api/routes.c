@@ -288,7 +288,49 @@ static const struct api_route routes[] = {
 	  "hand the conversation back to the bot" },
 	{ "POST", "/api/v1/conversations/{id}/resolve", AUTH_ROLE_AGENT, NULL, api_h_resolve,
 	  "resolve the conversation (and hand it back to the bot)" },
+	/* the answer store, versioned (api/answers.c) */
+	{ "GET", "/api/v1/answers", AUTH_ROLE_AGENT, NULL, api_h_answers,
+	  "answers with filters (?q, lang, enabled, pictures, weak)" },
+	{ "POST", "/api/v1/answers", AUTH_ROLE_AGENT, api_answer_add_fields, api_h_answer_add,
+	  "add an answer" },
+	{ "GET", "/api/v1/answers/export", AUTH_ROLE_AGENT, NULL, api_h_answers_export,
+	  "download every answer with its examples (?format=json|csv)" },
+	{ "POST", "/api/v1/answers/import", AUTH_ROLE_ADMIN, api_import_fields,
+	  api_h_answers_import, "import CSV or kefu JSON; dry_run says what it would do" },
+	{ "GET", "/api/v1/answers/{id}", AUTH_ROLE_AGENT, NULL, api_h_answer,
+	  "one answer with its follow-ups, examples and pictures" },
+	{ "POST", "/api/v1/answers/{id}", AUTH_ROLE_AGENT, api_answer_edit_fields,
+	  api_h_answer_edit, "edit title, body, language, tags, enabled, follow-ups" },
+	{ "POST", "/api/v1/answers/{id}/examples", AUTH_ROLE_AGENT, api_example_fields,
+	  api_h_example_add, "add an example question" },
+	{ "POST", "/api/v1/answers/{id}/examples/delete", AUTH_ROLE_AGENT, api_example_fields,
+	  api_h_example_delete, "remove an example question" },
+	{ "POST", "/api/v1/answers/{id}/pictures", AUTH_ROLE_AGENT, NULL, api_h_picture_add,
+	  "add a catalogue picture (the raw bytes, Content-Type image/...)" },
+	{ "GET", "/api/v1/pictures/{id}", AUTH_ROLE_AGENT, NULL, api_h_picture,
+	  "a catalogue picture's bytes" },
+	{ "POST", "/api/v1/pictures/{id}/delete", AUTH_ROLE_AGENT, NULL, api_h_picture_delete,
+	  "take a catalogue picture away from its answer" },
+	{ "GET", "/api/v1/answers/{id}/versions", AUTH_ROLE_AGENT, NULL, api_h_answer_versions,
+	  "the answer's versions, newest first" },
+	{ "GET", "/api/v1/answers/{id}/diff", AUTH_ROLE_AGENT, NULL, api_h_answer_diff,
+	  "what changed between two versions (?from=N&to=M)" },
+	{ "POST", "/api/v1/answers/{id}/revert", AUTH_ROLE_AGENT, api_revert_fields,
+	  api_h_answer_revert, "bring an earlier version back (a new version)" },
 };
+
+static const struct api_body_rule body_rules[] = {
+	{ "POST", "/api/v1/answers/import", API_MAX_UPLOAD, 0 },
+	{ "POST", "/api/v1/answers/{id}/pictures", API_MAX_UPLOAD, 1 },
+};
+
+const struct api_body_rule *api_route_body(const struct api_route *r)
+{
+	for (size_t i = 0; i < sizeof body_rules / sizeof *body_rules; i++)
+		if (!strcmp(body_rules[i].method, r->method) && !strcmp(body_rules[i].path, r->path))
+			return &body_rules[i];
+	return NULL;
+}
 
 const struct api_route *api_routes(size_t *n_out)
 {

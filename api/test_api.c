@@ -67,6 +67,11 @@ static void result_clear(struct result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The picture upload's raw body, its length and type (other bodies are JSON texts). */
+static char png_body[128];
+static size_t raw_len;
+static const char *raw_type;
+
 static struct result call(const char *method, const char *path, const char *query,
 			  const char *body, const struct who *w)
 {
@@ -76,8 +81,9 @@ static struct result call(const char *method, const char *path, const char *quer
 		.host = w && w->host ? w->host : "127.0.0.1:8080",
 		.origin = w ? w->origin : NULL, .sec_fetch_site = w ? w->sfs : NULL,
 		.client_ip = "192.0.2.9", .tls = w ? w->tls : 0,
-		.body = body, .body_len = body ? strlen(body) : 0,
-		.content_type = w && w->content_type ? w->content_type : "application/json",
+		.body = body, .body_len = body ? (body == png_body ? raw_len : strlen(body)) : 0,
+		.content_type = w && w->content_type ? w->content_type
+			: body == png_body ? raw_type : "application/json",
 	};
 	struct api_response res;
 	struct result r = { 0 };
@@ -163,10 +169,61 @@ struct sample {
 	const char *query;           /* NULL = none */
 };
 
+/* What a few samples need beyond a JSON text (by the table's path). */
+struct sample_extra {
+	const char *path;
+	void (*prepare)(void);       /* run before each allowed call (makes what it removes) */
+	size_t body_len;             /* a raw body's length (0: a JSON text) */
+	const char *content_type;    /* a raw body's type */
+};
+
 static char victim_path[64];
 static char conv_path[64], notes_path[80], attachment_path[64];   /* the inbox fixture */
 static char take_path[80], send_path[80], handback_path[80], resolve_path[80];
 static char summary_path[80];
+static char answer_path[64], answer_examples_path[80], answer_example_del_path[96];
+static char answer_pictures_path[80], picture_path[64], picture_del_path[80];
+static char answer_versions_path[80], answer_diff_path[80], answer_revert_path[80];
+static int64_t answer_fixture;
+
+/* An 8x8 PNG; bytes after IEND make each copy a new picture to the store (sha256). */
+static const unsigned char PNG[] =
+	"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08"
+	"\x00\x00\x00\x08\x08\x02\x00\x00\x00\x4b\x6d\x29\xdc\x00\x00\x00\x11\x49\x44"
+	"\x41\x54\x78\x9c\x63\x38\x21\x27\x87\x15\x31\x0c\x2d\x09\x00\x90\xbf\x41\x01"
+	"\xb2\x9f\x3e\x22\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+#define PNG_LEN 74
+
+/* A fresh copy of the PNG in png_body; returns its length. */
+static size_t fresh_png(void)
+{
+	static int n;
+	memcpy(png_body, PNG, PNG_LEN);
+	return PNG_LEN + (size_t)snprintf(png_body + PNG_LEN, sizeof png_body - PNG_LEN, "#%d", n++);
+}
+
+/* The example the delete sample removes, added again before each allowed call. */
+static void prepare_example(void)
+{
+	int rc = store_example_add(ctx.st, answer_fixture, "example to remove");
+	CHECK(rc == 0 || rc == STORE_DUPLICATE);
+}
+
+/* A picture of the answer for the delete sample, its path set. */
+static void prepare_picture(void)
+{
+	int64_t id = 0;
+	size_t n = fresh_png();
+	CHECK(store_picture_add(ctx.st, answer_fixture, NULL, "walk.png", png_body, n, &id) == 0);
+	snprintf(picture_del_path, sizeof picture_del_path, "/api/v1/pictures/%lld/delete",
+		 (long long)id);
+}
+
+/* A new copy of the PNG as the upload's body. */
+static void prepare_upload(void)
+{
+	raw_len = fresh_png();
+}
 
 static const struct sample *sample_for(const struct api_route *r)
 {
@@ -193,15 +250,55 @@ static const struct sample *sample_for(const struct api_route *r)
 		  "{\"text\":\"Hello, I am looking at it\"}", 201, NULL },
 		{ "POST", "/api/v1/conversations/{id}/handback", handback_path, NULL, 200, NULL },
 		{ "POST", "/api/v1/conversations/{id}/resolve", resolve_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/answers", NULL, NULL, 200, "q=card&lang=en&weak=1&pictures=1" },
+		{ "POST", "/api/v1/answers", NULL, NULL, 201, NULL },
+		{ "GET", "/api/v1/answers/export", NULL, NULL, 200, "format=csv" },
+		{ "POST", "/api/v1/answers/import", NULL, "{\"format\":\"csv\",\"data\":"
+		  "\"question,answer_title\\nlost my card,Lost or stolen card\\n\"}", 200, NULL },
+		{ "GET", "/api/v1/answers/{id}", answer_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/answers/{id}", answer_path,
+		  "{\"body\":\"Freeze the **card** in the app, then call us.\",\"followups\":[]}",
+		  200, NULL },
+		{ "POST", "/api/v1/answers/{id}/examples", answer_examples_path, NULL, 201, NULL },
+		{ "POST", "/api/v1/answers/{id}/examples/delete", answer_example_del_path,
+		  "{\"text\":\"example to remove\"}", 200, NULL },
+		{ "POST", "/api/v1/answers/{id}/pictures", answer_pictures_path, png_body, 201,
+		  "label=card" },
+		{ "GET", "/api/v1/pictures/{id}", picture_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/pictures/{id}/delete", picture_del_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/answers/{id}/versions", answer_versions_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/answers/{id}/diff", answer_diff_path, NULL, 200, "from=1" },
+		{ "POST", "/api/v1/answers/{id}/revert", answer_revert_path, "{\"version\":1}", 200,
+		  NULL },
 	};
+	static char uniq_answer[128], uniq_example[128];
 	/* each call of the operator-adding route adds a new login */
 	snprintf(uniq, sizeof uniq, "{\"login\":\"walker%d\",\"password\":\"%s\","
 		 "\"role\":\"agent\",\"name\":\"Walker\"}", n++, PW);
 	s[4].body = uniq;
+	snprintf(uniq_answer, sizeof uniq_answer, "{\"title\":\"Walked answer %d\",\"body\":"
+		 "\"Made by the route walk.\",\"lang\":\"en\"}", n);
+	snprintf(uniq_example, sizeof uniq_example, "{\"text\":\"walked example %d\"}", n);
+	s[19].body = uniq_answer;
+	s[24].body = uniq_example;
 	for (size_t i = 0; i < sizeof s / sizeof *s; i++)
 		if (!strcmp(s[i].method, r->method) && !strcmp(s[i].path, r->path))
 			return &s[i];
 	return NULL;
+}
+
+static const struct sample_extra *extra_for(const struct api_route *r)
+{
+	static const struct sample_extra x[] = {
+		{ "/api/v1/answers/{id}/examples/delete", prepare_example, 0, NULL },
+		{ "/api/v1/answers/{id}/pictures", prepare_upload, PNG_LEN, "image/png" },
+		{ "/api/v1/pictures/{id}/delete", prepare_picture, 0, NULL },
+	};
+	static const struct sample_extra none = { NULL, NULL, 0, NULL };
+	for (size_t i = 0; i < sizeof x / sizeof *x; i++)
+		if (!strcmp(x[i].path, r->path))
+			return &x[i];
+	return &none;
 }
 
 static void walk_routes(const struct who *agent_tok, const struct who *admin_tok)
@@ -224,6 +321,9 @@ static void walk_routes(const struct who *agent_tok, const struct who *admin_tok
 		}
 		const char *path = s->real_path ? s->real_path : r->path;
 		expect_query = s->query;
+		const struct sample_extra *x = extra_for(r);
+		raw_len = x->body_len;
+		raw_type = x->content_type;
 		fprintf(stderr, "route %s %s (%s)\n", r->method, r->path, auth_role_name(r->role));
 		if (r->role == AUTH_ROLE_NONE) {
 			/* only the login may be called by anyone */
@@ -273,6 +373,8 @@ static void walk_routes(const struct who *agent_tok, const struct who *admin_tok
 		struct who w = admin;
 		w.origin = "http://127.0.0.1:8080";
 		w.sfs = "same-origin";
+		if (x->prepare)
+			x->prepare();
 		EXPECT(r->method, path, s->body, &w, s->status, NULL);
 		long long audit2 = q_int("SELECT count(*) FROM audit_log");
 		if (changes)
@@ -284,13 +386,22 @@ static void walk_routes(const struct who *agent_tok, const struct who *admin_tok
 		s = sample_for(r);   /* a fresh body: the operator-adding one names a new login */
 		if (!strcmp(r->path, "/api/v1/logout"))
 			EXPECT(r->method, path, s->body, admin_tok, 400, "not_a_session");
-		else if (strcmp(r->path, "/api/v1/operators/{id}/disable"))
+		else if (strcmp(r->path, "/api/v1/operators/{id}/disable")) {
+			if (x->prepare)
+				x->prepare();
 			EXPECT(r->method, path, s->body, admin_tok, s->status, NULL);
+		}
 		/* an agent reaches the agent routes */
-		if (r->role == AUTH_ROLE_AGENT)
+		if (r->role == AUTH_ROLE_AGENT) {
+			s = sample_for(r);
+			if (x->prepare)
+				x->prepare();
 			EXPECT(r->method, path, s->body, &agent, s->status, NULL);
+		}
 	}
 	expect_query = NULL;
+	raw_len = 0;
+	raw_type = NULL;
 }
 
 /* ---- the inbox ------------------------------------------------------------------------------ */
@@ -327,6 +438,20 @@ static void inbox_fixture(void)
 	snprintf(resolve_path, sizeof resolve_path, "%s/resolve", conv_path);
 	snprintf(attachment_path, sizeof attachment_path, "/api/v1/attachments/%lld",
 		 (long long)att);
+	answer_fixture = ans;
+	snprintf(answer_path, sizeof answer_path, "/api/v1/answers/%lld", (long long)ans);
+	snprintf(answer_examples_path, sizeof answer_examples_path, "%s/examples", answer_path);
+	snprintf(answer_example_del_path, sizeof answer_example_del_path, "%s/examples/delete",
+		 answer_path);
+	snprintf(answer_pictures_path, sizeof answer_pictures_path, "%s/pictures", answer_path);
+	snprintf(answer_versions_path, sizeof answer_versions_path, "%s/versions", answer_path);
+	snprintf(answer_diff_path, sizeof answer_diff_path, "%s/diff", answer_path);
+	snprintf(answer_revert_path, sizeof answer_revert_path, "%s/revert", answer_path);
+	int64_t pic = 0;
+	size_t n = fresh_png();
+	CHECK(store_picture_add(ctx.st, ans, "card", "card.png", png_body, n, &pic) == 0);
+	snprintf(picture_path, sizeof picture_path, "/api/v1/pictures/%lld", (long long)pic);
+	prepare_picture();
 }
 
 static size_t count_of(const struct who *w, const char *path, const char *query, const char *key)
@@ -764,6 +889,13 @@ int main(void)
 	CHECK(conf_set(&kc, "session_idle_minutes", "5", err, sizeof err) == 0);
 	api_auth_config(&kc, &fromconf);
 	CHECK(fromconf.idle_s == 300);
+
+	/* the transport's early refusal: only the upload routes take large bodies */
+	CHECK(api_body_limit("POST", "/api/v1/answers/3/pictures") == API_MAX_UPLOAD);
+	CHECK(api_body_limit("POST", "/api/v1/answers/import") == API_MAX_UPLOAD);
+	CHECK(api_body_limit("GET", "/api/v1/answers/3/pictures") == API_MAX_BODY);
+	CHECK(api_body_limit("POST", "/api/v1/answers/3") == API_MAX_BODY);
+	CHECK(api_body_limit("POST", "/api/v1/nope") == API_MAX_BODY);
 
 	inbox_fixture();
 	ctx.notify = on_notify;

@@ -57,7 +57,7 @@ struct kd_api_job {
 	char cookie[1024], authorization[KD_API_HDR], csrf[KD_API_HDR];
 	char content_type[KD_API_HDR], client_ip[64];
 	char *path, *query, *body;        /* malloc'd */
-	size_t body_len;
+	size_t body_len, body_cap;        /* body holds body_cap (Content-Length) + 1 */
 	struct api_response res;
 };
 
@@ -192,6 +192,8 @@ struct kd_api *kd_api_create(const struct kefu_conf *conf, char *err, size_t err
 		a->ctx[i].summary = a->summary;
 		a->ctx[i].auth = a->auth;
 		a->ctx[i].low_confidence = conf->threshold;
+		a->ctx[i].picture_max_bytes = (size_t)conf->max_upload;
+		a->ctx[i].picture_max_pixels = (uint64_t)conf->max_image_pixels;
 		a->ctx[i].notify = notify_event;
 		a->ctx[i].notify_arg = a;
 		a->ctx[i].st = store_open(conf->db, why, sizeof why);
@@ -568,13 +570,14 @@ static int on_http(struct lws *wsi, struct kd_api *a, struct kd_api_conn *c)
 	copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl);
 	if (cl[0])
 		want = strtoll(cl, NULL, 10);
-	if (want > API_MAX_BODY) {
+	if (want > (long long)api_body_limit(c->job->method, c->job->path)) {   /* the route's */
 		c->close_after = 1;
 		return answer_now(wsi, c, 413, "body_too_large",
-				  "the body is larger than 16384 bytes");
+				  "the body is larger than the API takes");
 	}
 	if (want > 0) {
 		c->job->body = malloc((size_t)want + 1);
+		c->job->body_cap = (size_t)want;
 		return c->job->body ? 0 : answer_now(wsi, c, 500, "internal", "out of memory");
 	}
 	return submit(wsi, a, c);
@@ -586,7 +589,7 @@ static int on_body(struct kd_api_conn *c, const void *in, size_t len)
 
 	if (!j || !j->body || c->waiting)
 		return 0;
-	if (j->body_len + len > API_MAX_BODY)   /* more than Content-Length said */
+	if (j->body_len + len > j->body_cap)   /* more than Content-Length said */
 		return -1;
 	memcpy(j->body + j->body_len, in, len);
 	j->body_len += len;

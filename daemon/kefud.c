@@ -19,6 +19,7 @@
 
 #include "bots.h"
 #include "conf.h"
+#include "answers_live.h"
 #include "http_api.h"
 #include "ops.h"
 #include "log.h"
@@ -116,6 +117,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_pic *pics = NULL;
 	struct kd_voice *voice = NULL;
 	struct kd_signals *sig = NULL;
+	struct kd_live *live = NULL;
 	struct kd_api *api = NULL;
 	struct kd_ops *ops = NULL;
 	struct kd_retention *ret = NULL;
@@ -185,10 +187,14 @@ int kefud_main(int argc, char **argv)
 		snprintf(err, sizeof err, "cannot start the signal thread");
 		goto fail;
 	}
+	live = kd_live_start(&conf, bots, pics, voice);   /* answers edited while running */
+	if (!live)
+		LOG_WARN("live reload off: answers changed while running wait for SIGHUP");
 
 	kd_server_run(srv, pool);
 
 	kd_server_quiesce(srv);
+	kd_live_stop(live);
 	kd_signals_stop(sig);
 	kd_api_stop(api);
 	kd_ops_stop(ops);

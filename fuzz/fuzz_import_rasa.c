@@ -1,5 +1,5 @@
 /* fuzz/fuzz_import_rasa.c — libFuzzer harness for `kefu import nlu.yml`: the input is the
- * Rasa NLU file (it may also hold `responses:`) that cli_rasa_to_json (tools/kefu/rasa.c,
+ * Rasa NLU file (it may also hold `responses:`) that nlu_rasa_to_json (nlu/rasa_import.c,
  * over nlu/dataset.c's YAML and CSV readers) turns into the JSON import format; that JSON
  * goes through store_import_json into a fresh in-memory store and the export round trip of
  * store_mem.c.  rasa.c takes a path: the bytes are handed over through memfile.c.  A file
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "rasa.h"
 #include "memfile.h"
 #include "store_mem.h"
 
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int n_disabled = 0;
-	char *json = cli_rasa_to_json(fz_memfile(data, size), NULL, &n_disabled);
+	char *json = nlu_rasa_to_json(fz_memfile(data, size), NULL, &n_disabled);
 
 	if (json) {
 		fz_import_roundtrip(store_import_json, json, strlen(json));

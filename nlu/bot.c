@@ -495,6 +495,30 @@ int nlu_bot_rank(const struct nlu_bot *bot, struct nlu_state *s, const char *tex
 
 /* ---- the reply -------------------------------------------------------------------- */
 
+void nlu_bot_add_followup(struct nlu_bot *bot, int64_t answer_id, int64_t followup_id)
+{
+	long a = answer_index(bot, answer_id), f = answer_index(bot, followup_id);
+	struct nlu_answer *x = a >= 0 ? &bot->answers[a] : NULL;
+
+	if (x && f >= 0 && f != a && x->n_follow < NLU_MAX_QUICK)
+		x->follow[x->n_follow++] = (uint32_t)f;
+}
+
+/* out answers with a: its id, title, body, language, and its follow-ups as quick
+ * replies. */
+static void chosen(const struct nlu_bot *bot, const struct nlu_answer *a, struct nlu_reply *out)
+{
+	out->answer_id = a->id;
+	out->title = a->title;
+	out->text = a->body;
+	out->lang = a->lang;
+	out->n_quick = a->n_follow;
+	for (int i = 0; i < a->n_follow; i++) {
+		out->quick[i].answer_id = bot->answers[a->follow[i]].id;
+		out->quick[i].title = bot->answers[a->follow[i]].title;
+	}
+}
+
 /* The reply of a bot with a trained model: title match first (a quick-reply button), then
  * the encoder's calibrated prediction; refused (tuned OOS rule, OOS class) or below the
  * threshold when the model has no tuned rule -> fallback with the best answers as quick
@@ -522,11 +546,7 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
 	long ti = kl ? title_find(bot, s->norm, kl) : -1;
 	if (ti >= 0) {
-		const struct nlu_answer *a = &bot->answers[ti];
-		out->answer_id = a->id;
-		out->title = a->title;
-		out->text = a->body;
-		out->lang = a->lang;
+		chosen(bot, &bot->answers[ti], out);
 		out->confidence = 1.0;
 		return 0;
 	}
@@ -535,11 +555,7 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	out->confidence = p.conf;
 	int refuse = p.refuse || ai < 0 || (!e->tuned && p.conf < bot->opts.threshold);
 	if (!refuse) {
-		const struct nlu_answer *a = &bot->answers[ai];
-		out->answer_id = a->id;
-		out->title = a->title;
-		out->text = a->body;
-		out->lang = a->lang;
+		chosen(bot, &bot->answers[ai], out);
 		return 0;
 	}
 	/* quick replies: the best answers by probability (classes without an answer skipped) */
@@ -587,11 +603,7 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		return -1;
 	}
 	if (r.n > 0 && (r.title_match || r.confidence >= bot->opts.threshold)) {
-		const struct nlu_answer *a = &bot->answers[r.idx[0]];
-		out->answer_id = a->id;
-		out->title = a->title;
-		out->text = a->body;
-		out->lang = a->lang;
+		chosen(bot, &bot->answers[r.idx[0]], out);
 		return 0;
 	}
 	out->fallback = 1;

@@ -112,6 +112,12 @@ static void attach_trained(struct store *st, struct nlu_bot *bot, const struct n
 	free(blob);
 }
 
+static int add_followup(void *arg, int64_t answer_id, int64_t followup_id)
+{
+	nlu_bot_add_followup(arg, answer_id, followup_id);
+	return 0;
+}
+
 struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
 			     char *err, size_t errlen)
 {
@@ -138,6 +144,8 @@ struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
 		return NULL;
 	}
 	nlu_bot_set_texts(bot, texts);
+	if (store_followups_foreach(st, add_followup, bot) < 0)
+		LOG_WARN("follow-ups not read: %s (answers offer none)", store_errmsg(st));
 	attach_trained(st, bot, opts, c.data_hash);
 	return bot;
 }

@@ -67,6 +67,8 @@ struct nlu_answer {
 	int64_t id;
 	char *title, *body, *lang;
 	char *title_norm;       /* normalised title with spaces collapsed (title match) */
+	int n_follow;           /* follow-up quick replies offered with this answer */
+	uint32_t follow[NLU_MAX_QUICK];   /* their answer indices */
 };
 
 struct nlu_bot {
@@ -90,6 +92,10 @@ struct nlu_bot {
 	const char *fallback[2], *no_match[2], *empty[2];
 };
 
+/* Gives answer_id the follow-up followup_id (both answers of the bot; others are
+ * skipped, as are more than NLU_MAX_QUICK): offered as quick replies whenever the bot
+ * answers with answer_id.  While building, before the bot is shared. */
+void nlu_bot_add_followup(struct nlu_bot *bot, int64_t answer_id, int64_t followup_id);
 /* Takes over t (NULL: the defaults) as bot's texts; called while building, before the
  * bot is shared. */
 void nlu_bot_set_texts(struct nlu_bot *bot, struct store_texts *t);

@@ -1,7 +1,7 @@
 /* nlu/rasa.h — a Rasa project (2.x and 3.x YAML: NLU data, domain, rules, stories) read
  * with libyaml into plain lists: intent examples, responses with their variations,
  * intent → action pairs from rules and stories, synonyms, regexes and lookup tables.
- * `kefu import` (tools/kefu/rasa.c) maps them onto answers; `kefu eval` reads the
+ * rasa_import.c maps them onto answers (`kefu import`, the console's import); `kefu eval` reads the
  * examples through nlu_dataset_read.  Any thread; a `struct nlu_rasa` belongs to one.
  */
 #ifndef KEFU_NLU_RASA_H
@@ -68,5 +68,32 @@ const struct nlu_rasa_response *nlu_rasa_response(const struct nlu_rasa *r, cons
 /* Appends a row (copies the strings; b, c may be NULL).  0 or -1 out of memory. */
 int nlu_rasa_rows_add(struct nlu_rasa_rows *t, const char *a, const char *b, const char *c);
 void nlu_rasa_rows_free(struct nlu_rasa_rows *t);
+
+/* ---- the mapping onto kefu answers (nlu/rasa_import.c) ---------------------------------- */
+
+/* What a Rasa import made and left out. */
+struct nlu_rasa_counts {
+	long intents, examples, answers, disabled, no_response, extra_examples,
+	     variations_dropped, unsupported;
+};
+/* One input: a file or data folder (path), or a YAML text (buf, len; name says which in
+ * errors, e.g. "nlu.yml"). */
+struct nlu_rasa_input {
+	const char *path;
+	const char *name;
+	const char *buf;
+	size_t len;
+};
+/* Rasa inputs (NLU, domain, rules, stories, in any order) as the kefu JSON import text
+ * (malloc'd), or NULL with the reason in why.  titles_path (may be NULL) is a file of
+ * "intent: Title" lines.  pictures (may be NULL) gets a row (answer title, local image
+ * file) per response image that is a file.  *report gets the malloc'd report lines (what
+ * was left out, by name; the caller frees it, also on NULL).  The caller's thread. */
+char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char *titles_path,
+			   struct nlu_rasa_counts *counts, struct nlu_rasa_rows *pictures,
+			   char **report, char *why, size_t whylen);
+/* The same for one file (+ an optional domain file); *n_disabled gets the number of
+ * answers imported disabled for want of a response.  For the fuzz harness. */
+char *nlu_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
 
 #endif

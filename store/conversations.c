@@ -52,25 +52,6 @@
 /* Per-call statements of this file, reported as one kind on failure. */
 #define prep(st, sql) store_prep(st, sql, "preparing a conversation statement")
 
-/* Steps s once and takes column 0 as JSON text into *out (fallback when NULL);
- * STORE_NOT_FOUND without a row.  Finalizes s. */
-static int json_row(struct store *st, sqlite3_stmt *s, const char *fallback, char **out,
-		    const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	*out = NULL;
-	if (rc == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-		*out = strdup(t ? t : fallback);
-		rc = *out ? 0 : -SQLITE_NOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* Number of UTF-8 code points of s. */
 static size_t n_chars(const char *s)
 {
@@ -140,7 +121,7 @@ int store_conversations_json(struct store *st, const struct store_conv_filter *f
 		sqlite3_finalize(s);
 		return -SQLITE_NOMEM;
 	}
-	return json_row(st, s, "[]", out, "listing conversations");
+	return store_one_text(st, s, "listing conversations", "[]", out);
 }
 
 int store_conversation_counts_json(struct store *st, int64_t operator_id, double low_below,
@@ -161,7 +142,7 @@ int store_conversation_counts_json(struct store *st, int64_t operator_id, double
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 2, operator_id);
 	sqlite3_bind_double(s, 9, low_below);
-	return json_row(st, s, "{}", out, "counting conversations");
+	return store_one_text(st, s, "counting conversations", "{}", out);
 }
 
 int store_conversation_json(struct store *st, int64_t sid, double low_below, char **out)
@@ -200,7 +181,7 @@ int store_conversation_json(struct store *st, int64_t sid, double low_below, cha
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
 	sqlite3_bind_double(s, 9, low_below);
-	return json_row(st, s, "{}", out, "reading a conversation");
+	return store_one_text(st, s, "reading a conversation", "{}", out);
 }
 
 int store_search_json(struct store *st, const char *q, int limit, char **out)
@@ -228,7 +209,7 @@ int store_search_json(struct store *st, const char *q, int limit, char **out)
 		return -SQLITE_NOMEM;
 	}
 	sqlite3_bind_int(s, 3, limit > 0 ? limit : 50);
-	return json_row(st, s, "[]", out, "searching messages");
+	return store_one_text(st, s, "searching messages", "[]", out);
 }
 
 int store_session_exists(struct store *st, int64_t sid)

@@ -75,6 +75,12 @@
  *              script, Chinese included), kept in sync by three triggers and
  *              backfilled by the step itself.  operator_id is not a foreign key (as in
  *              audit_log): operators are disabled, not deleted.
+ * Version 7 (answers in the console, store/answer_versions.c):
+ *   answers    gains followups (JSON array of answer ids offered as quick replies after
+ *              it).
+ *   answer_versions  one row per change of an answer (fields, examples, pictures):
+ *              version 1, 2, ... per answer, action, who (operator id, login), a JSON
+ *              snapshot of the answer after the change, created (ms).
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -293,6 +299,22 @@ static const struct migration migrations[] = {
 	  "  INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text); END;"
 	  "INSERT INTO messages_fts (rowid, text)"
 	  "  SELECT id, text FROM messages WHERE kind IN (0, 2);" },
+	{ "answer versions and follow-up quick replies",
+	  /* followups: a JSON array of answer ids offered as quick replies after this
+	   * answer.  answer_versions: one row per change of an answer, its examples or
+	   * pictures, with a JSON snapshot of the whole answer after it (store/
+	   * answer_versions.c); no foreign key, so the history outlives a deleted answer. */
+	  "ALTER TABLE answers ADD COLUMN followups TEXT NOT NULL DEFAULT '[]';"
+	  "CREATE TABLE answer_versions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  answer_id INTEGER NOT NULL,"
+	  "  version INTEGER NOT NULL,"
+	  "  action TEXT NOT NULL,"
+	  "  operator_id INTEGER,"
+	  "  login TEXT NOT NULL DEFAULT '',"
+	  "  snapshot TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  UNIQUE (answer_id, version));" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

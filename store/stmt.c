@@ -215,6 +215,26 @@ int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t
 	return rc;
 }
 
+int store_one_text(struct store *st, sqlite3_stmt *s, const char *what, const char *fallback,
+		   char **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return -SQLITE_ERROR;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		*out = strdup(t ? t : fallback);
+		rc = *out ? 0 : -SQLITE_NOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
 	       int (*row)(void *arg, sqlite3_stmt *s), void *arg)
 {

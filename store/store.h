@@ -644,4 +644,111 @@ struct store_check {
  * the file cannot be read as a database (message in err). */
 int store_check(const char *path, struct store_check *r, char *err, size_t errlen);
 
+/* ==== answers in the console: versions, diff, revert (store/answer_versions.c), the list,
+ * one answer, follow-ups (store/answer_views.c), the import plan (store/import_plan.c);
+ * schema v7) ==========================================================================
+ * Every change of an answer — its fields, follow-ups, examples, pictures — is a version:
+ * number 1, 2, … per answer, the action, who, when, and a JSON snapshot of the answer
+ * after it ({"title","body","lang","tags","enabled","followups":[ids],"examples":[texts],
+ * "pictures":[{"id","sha256","label","source"}]}).  docs/store.md "Answer versions". */
+
+#define STORE_MAX_FOLLOWUPS 3        /* follow-up quick replies of one answer (the bot
+						shows NLU_MAX_QUICK buttons) */
+#define STORE_WEAK_EXAMPLES 5        /* fewer examples than this: a weak answer */
+#define STORE_WEAK_F1 0.6            /* F1 under this in the last model report: weak */
+
+/* Who changes an answer: an operator (operator_id > 0) or the command line (0,
+ * login "cli:USER"). */
+struct store_who {
+	int64_t operator_id;
+	const char *login;
+};
+
+/* The answer's snapshot as it is now (malloc'd JSON text); STORE_NOT_FOUND if none. */
+int store_answer_snapshot(struct store *st, int64_t id, char **out);
+/* Records a version of answer id as it is now, unless it equals the latest version
+ * (then *version_out is that one).  For a new answer (version 1, action "create") or
+ * inside a caller's transaction.  0, STORE_NOT_FOUND, < 0. */
+int store_answer_version_add(struct store *st, int64_t id, const struct store_who *who,
+			     const char *action, int64_t *version_out);
+/* The id of the newest version row of any answer (0: none): it moves with every change
+ * of any answer, whoever made it (kefud polls it to reload its bot). */
+int store_answer_versions_mark(struct store *st, int64_t *mark_out);
+/* A number that changes when a picture is added, deleted or given to another answer (a
+ * sum over the pictures' ids and answers, not a count). */
+int store_pictures_mark(struct store *st, int64_t *mark_out);
+/* Runs fn(arg, st) — the change — in one transaction with the answer's versions: the
+ * state before it is kept as version 1 "initial" when the answer has none yet, then the
+ * new version is recorded (none when nothing changed).  Returns 0 once committed
+ * (*version_out, may be NULL: the latest version), fn's non-zero value after rolling
+ * back, or < 0. */
+int store_answer_change(struct store *st, int64_t id, const struct store_who *who,
+			const char *action, int (*fn)(void *arg, struct store *st), void *arg,
+			int64_t *version_out);
+/* Deletes answer id (its examples and unlabelled pictures go with it) after recording a
+ * last version "delete" holding it as it was, in one transaction (a savepoint inside the
+ * caller's).  0, STORE_NOT_FOUND, < 0. */
+int store_answer_delete_versioned(struct store *st, int64_t id, const struct store_who *who);
+/* Sets the follow-up quick replies of answer id (n ids of other answers, at most
+ * STORE_MAX_FOLLOWUPS, no repeats).  STORE_NOT_FOUND (answer), STORE_INVALID. */
+int store_answer_set_followups(struct store *st, int64_t id, const int64_t *ids, int n);
+/* Calls cb(arg, answer_id, followup_id) for each follow-up of every answer, in answer id
+ * then list order (nlu_bot_load: the quick replies after a confident answer).  cb's
+ * non-zero return stops the walk and is returned. */
+int store_followups_foreach(struct store *st,
+			    int (*cb)(void *arg, int64_t answer_id, int64_t followup_id),
+			    void *arg);
+/* Takes picture_id away from answer_id: a labelled picture stays (it teaches its
+ * category) without the answer, one without a label is deleted.  STORE_NOT_FOUND when
+ * the picture is not that answer's. */
+int store_answer_picture_remove(struct store *st, int64_t answer_id, int64_t picture_id);
+/* The answer a picture belongs to (0: none); STORE_NOT_FOUND if no such picture. */
+int store_picture_answer(struct store *st, int64_t picture_id, int64_t *answer_id_out);
+/* JSON array of the versions of answer id, newest first: {"version", "action",
+ * "operator_id", "login", "created_ms"}. */
+int store_answer_versions_json(struct store *st, int64_t id, char **out);
+/* The snapshot of one version; STORE_NOT_FOUND if none. */
+int store_answer_version_get(struct store *st, int64_t id, int64_t version, char **snapshot);
+/* {"answer_id","from","to","fields":{name:{"from","to"}},"examples":{"added","removed"},
+ * "pictures":{"added","removed"}} between two versions; STORE_NOT_FOUND. */
+int store_answer_diff_json(struct store *st, int64_t id, int64_t from, int64_t to, char **out);
+/* Brings answer id back to version's snapshot, as a new version (action "revert:N"), in
+ * one transaction.  *missing_pictures: pictures of that version deleted since (they
+ * cannot come back).  STORE_NOT_FOUND (no such version), STORE_DUPLICATE (its title is
+ * another answer's now), < 0. */
+int store_answer_revert(struct store *st, int64_t id, int64_t version,
+			const struct store_who *who, int64_t *version_out, int *missing_pictures);
+
+/* The console's answer list.  "Weak": fewer than weak_examples examples, or an F1 under
+ * weak_f1 in the report of the latest "nlu" model (its metrics JSON holds
+ * "per_answer": [{"answer_id", "f1", ...}] once training writes one). */
+struct store_answer_filter {
+	const char *q;             /* words in the title, body or an example; NULL: any */
+	const char *lang;          /* NULL: any */
+	int enabled;               /* -1 any, 0, 1 */
+	int pictures;              /* -1 any, 0 without, 1 with pictures */
+	int weak;                  /* 1: only weak answers */
+	int weak_examples;         /* <= 0: STORE_WEAK_EXAMPLES */
+	double weak_f1;            /* <= 0: STORE_WEAK_F1 */
+	int limit, offset;         /* limit <= 0: 100 */
+};
+/* {"answers": [{"id","title","lang","enabled","updated_ms","preview","examples",
+ * "pictures","f1","weak","version"}], "total", "f1_report", "weak_examples", "weak_f1"} */
+int store_answers_list_json(struct store *st, const struct store_answer_filter *f, char **out);
+/* One answer with its follow-ups ({"id","title"}), examples ({"id","text"}), pictures
+ * (no bytes: {"id","label","source","sha256","bytes","embedded","url"}) and version;
+ * STORE_NOT_FOUND. */
+int store_answer_json(struct store *st, int64_t id, char **out);
+
+/* Imports CSV ("csv") or the kefu JSON format ("json") as store_import_csv/json do, and
+ * reports per answer what it added, changed and removed: {"added": [titles], "changed":
+ * [{"title", "fields": [names], "examples_added": n, "examples_removed": n}], "removed":
+ * [titles], "counts": {...}, "applied": bool}.  replace: answers whose title the file
+ * does not name are deleted (store_answer_delete_versioned); else an import only adds
+ * and updates.  dry_run: everything is rolled back.  Applied, every added or changed
+ * answer gets a version (action "import").  0, or non-zero with err (nothing changed). */
+int store_import_plan(struct store *st, const char *format, const char *data, size_t len,
+		      int dry_run, int replace, const struct store_who *who, char **report_json,
+		      char *err, size_t errlen);
+
 #endif

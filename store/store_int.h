@@ -100,6 +100,12 @@ sqlite3_stmt *store_prep(struct store *st, const char *sql, const char *what);
  * Finalizes s either way (NULL s: -SQLITE_ERROR, the preparation already failed). */
 int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out);
 
+/* The same for a text: column 0 copied into *out (malloc'd; fallback when the column is
+ * NULL, e.g. "[]" for a JSON list of nothing).  0, STORE_NOT_FOUND without a row, < 0.
+ * Finalizes s either way. */
+int store_one_text(struct store *st, sqlite3_stmt *s, const char *what, const char *fallback,
+		   char **out);
+
 /* Steps a write statement to SQLITE_DONE; 0, STORE_DUPLICATE on a UNIQUE violation,
  * or < 0.  Resets the statement either way. */
 int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);

@@ -125,6 +125,7 @@ int main(void)
 			   " ALTER TABLE sessions DROP COLUMN lang;"
 			   " ALTER TABLE sessions DROP COLUMN operator_id;"
 			   " ALTER TABLE sessions DROP COLUMN resolved_ms;"
+			   " DROP TABLE answer_versions; ALTER TABLE answers DROP COLUMN followups;"
 			   " PRAGMA user_version = 3", NULL, NULL, NULL) == SQLITE_OK);
 	store_close(st);
 	st = store_open(path, err, sizeof err);

@@ -3,6 +3,7 @@
 #include "file.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,5 +125,14 @@ char *cli_read_file(const char *path, size_t *len_out)
 
 	if (!buf)
 		fprintf(stderr, "%s: %s: %s\n", cli_prog, path, strerror(errno));
+	return buf;
+}
+
+const char *cli_actor(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *user = pw && pw->pw_name ? pw->pw_name : getenv("USER");
+
+	snprintf(buf, len, "cli:%s", user && *user ? user : "unknown");
 	return buf;
 }

@@ -36,24 +36,9 @@ struct store *cli_open_store(const struct kefu_conf *c);
 /* Opens conf->db, creating and migrating it, without seeding anything (import, export,
  * stats: an empty store stays empty).  Prints errors; NULL on failure. */
 struct store *cli_open_existing(const struct kefu_conf *c);
-/* rasa.c: what a Rasa import made and left out. */
-struct cli_rasa_counts {
-	long intents, examples, answers, disabled, no_response, extra_examples,
-	     variations_dropped, unsupported;
-};
-struct nlu_rasa_rows;
-/* rasa.c: Rasa files and data folders (NLU, domain, rules, stories, in any order) as the
- * project's JSON import text (malloc'd), or NULL with the error printed.  titles_path
- * (may be NULL) is a file of "intent: Title" lines.  pictures (may be NULL) gets a row
- * (answer title, local image file) per response image that is a file.  *report gets
- * the malloc'd report lines (what was left out, by name; the caller frees it, also on
- * NULL). */
-char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_path,
-			   struct cli_rasa_counts *counts, struct nlu_rasa_rows *pictures,
-			   char **report);
-/* The same for one file (+ an optional domain file); *n_disabled gets the number of
- * answers imported disabled for want of a response.  Kept for the fuzz harness. */
-char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
+/* "cli:USER" into buf (the login of the user running kefu): who the audit log and the
+ * answer versions say made a change from the command line.  Returns buf. */
+const char *cli_actor(char *buf, size_t len);
 /* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
  * rasa).  0, or -1 with the error printed. */
 int cli_export_rasa(struct store *st, FILE *out);

@@ -86,6 +86,27 @@ static int add_file(struct store *st, int64_t aid, const char *label, const char
 	return 0;
 }
 
+/* `pictures add`'s files, for store_answer_change (a file refused is reported and
+ * counted, the others are added). */
+struct adds {
+	int64_t aid;
+	const char *label;
+	char **files;
+	int n, added, failed;
+};
+
+static int add_files(void *arg, struct store *st)
+{
+	struct adds *x = arg;
+
+	for (int i = 0; i < x->n; i++) {
+		int r = add_file(st, x->aid, x->label, x->files[i]);
+		x->failed |= r;
+		x->added += !r;
+	}
+	return 0;
+}
+
 static int list_cb(void *arg, const struct store_picture *p)
 {
 	json_t *a = arg;
@@ -149,11 +170,16 @@ int cmd_pictures(int argc, char **argv)
 	}
 	int added = 0;
 	if (!strcmp(pos[0], "add")) {
-		for (int i = 1; i < npos; i++) {
-			int r = add_file(st, aid, label, pos[i]);
-			rc |= r;
-			added += !r;
-		}
+		struct adds x = { aid, label, pos + 1, npos - 1, 0, 0 };
+		char login[128];
+		struct store_who who = { 0, cli_actor(login, sizeof login) };
+		/* an answer's pictures: one version of it (picture.add) for them all */
+		int r = aid ? store_answer_change(st, aid, &who, "picture.add", add_files, &x, NULL)
+			    : add_files(&x, st);
+		if (r < 0)
+			fprintf(stderr, "kefu pictures: %s\n", store_errmsg(st));
+		rc = x.failed || r ? 1 : 0;
+		added = x.added;
 	} else {
 		int nd, nf;
 		char **dirs = list_dir(pos[1], 1, &nd);
@@ -172,8 +198,9 @@ int cmd_pictures(int argc, char **argv)
 		}
 		cm_free_names(dirs, nd);
 	}
-	printf("%d pictures added or already there; run kefu train to embed them and train "
-	       "the category head\n", added);
+	printf("%d pictures added or already there; a running kefud computes their embeddings "
+	       "within seconds (kefu train embeds them too and trains the category head)\n",
+	       added);
 	store_close(st);
 	return rc;
 }

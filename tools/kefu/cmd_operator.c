@@ -31,16 +31,6 @@ static const char usage_text[] =
 	"  (all take --db FILE; add and passwd read the password from stdin, or prompt on a\n"
 	"   terminal; it must be 12 to 256 bytes of UTF-8)\n";
 
-/* "cli:USER" into buf: who the audit log says made the change. */
-static const char *cli_actor(char *buf, size_t len)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *user = pw && pw->pw_name ? pw->pw_name : getenv("USER");
-
-	snprintf(buf, len, "cli:%s", user && *user ? user : "unknown");
-	return buf;
-}
-
 /* One line from f into buf without its line end; 0, or -1 (nothing read / too long). */
 static int read_line(FILE *f, char *buf, size_t len)
 {

@@ -24,11 +24,9 @@
 static void audit(struct store *st, const char *action, const char *object,
 		  const struct store_purge *r)
 {
-	struct passwd *pw = getpwuid(getuid());
-	const char *user = pw && pw->pw_name ? pw->pw_name : getenv("USER");
 	char login[128], changes[160];
 
-	snprintf(login, sizeof login, "cli:%s", user && *user ? user : "unknown");
+	cli_actor(login, sizeof login);
 	snprintf(changes, sizeof changes, "{\"sessions\":%lld,\"messages\":%lld,"
 		 "\"attachments\":%lld}", (long long)r->sessions, (long long)r->messages,
 		 (long long)r->attachments);

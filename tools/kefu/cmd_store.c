@@ -116,7 +116,7 @@ int cmd_import(int argc, char **argv)
 					 &st, 0, dry);
 	int yaml;
 	size_t len = 0;
-	struct cli_rasa_counts rc_counts = { 0 };
+	struct nlu_rasa_counts rc_counts = { 0 };
 
 	if (!st)
 		return rc;
@@ -137,12 +137,18 @@ int cmd_import(int argc, char **argv)
 			return 2;
 		}
 	struct nlu_rasa_rows pictures = { 0 };
-	char *data = yaml ? cli_rasa_import_json(pos, npos, titles, &rc_counts, &pictures,
-						 &report)
+	struct nlu_rasa_input in[MAX_PATHS + 1];
+	for (int i = 0; i < npos; i++)
+		in[i] = (struct nlu_rasa_input){ .path = pos[i] };
+	char *data = yaml ? nlu_rasa_import_json(in, npos, titles, &rc_counts, &pictures,
+						 &report, err, sizeof err)
 			  : cli_read_file(pos[0], &len);
 	rc = 1;
-	if (!data)
+	if (!data) {
+		if (yaml)
+			fprintf(stderr, "kefu import: %s\n", err);
 		goto out;
+	}
 	struct store_import_result res = { 0 };
 	int r;
 	if (yaml)

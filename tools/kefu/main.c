@@ -20,7 +20,7 @@ static const struct command {
 	{ "init", cmd_init, "init [--demo false]: create or migrate the database (seeds the demo store unless --demo false)" },
 	{ "import", cmd_import, "import FILE | RASA.yml|RASA_DIR...: CSV question,answer_title[,answer], kefu JSON export, or a Rasa project (NLU, domain, rules, stories)" },
 	{ "export", cmd_export, "export [FILE]: answers and examples as kefu JSON or Rasa YAML (stdout by default)" },
-	{ "answer", cmd_answer, "answer add TITLE --body TEXT | edit ANSWER | enable|disable|delete ANSWER: change one answer (ANSWER: a title or #ID)" },
+	{ "answer", cmd_answer, "answer add TITLE --body TEXT | edit ANSWER | enable|disable|delete ANSWER | history ANSWER [--json] | revert ANSWER VERSION: change one answer, versioned (ANSWER: a title or #ID)" },
 	{ "example", cmd_example, "example add|delete ANSWER TEXT...: add or delete example questions of one answer" },
 	{ "ask", cmd_ask, "ask [--json] TEXT: the reply kefud would give" },
 	{ "stats", cmd_stats, "stats [--json]: sessions, messages, answers (enabled and disabled), examples" },
@@ -57,7 +57,8 @@ static const struct command_extra {
 	{ "answer", 0, "  --body TEXT        the answer text (Markdown)\n"
 		       "  --title T          edit: a new title\n"
 		       "  --lang L, --tags T language (default en) and comma-separated tags\n"
-		       "  --disabled         add: the new answer starts disabled\n" },
+		       "  --disabled         add: the new answer starts disabled\n"
+		       "  --json             history: the versions as one JSON array\n" },
 	{ "stats", 0, "  --json             one JSON object\n" },
 	{ "train", 0, "  --cv K             K-fold cross-validation first (default 3, 0: none)\n"
 		      "  --json             the result as one JSON object\n"

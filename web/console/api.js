@@ -70,3 +70,25 @@ export async function bytes(path) {
   if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, res.statusText);
   return res.arrayBuffer();
 }
+
+/* POSTs a file's bytes as the raw body (Content-Type: its type) -> parsed JSON. */
+export async function upload(path, file) {
+  let res;
+  try {
+    res = await fetch('/api/v1/' + path, { method: 'POST', credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-CSRF-Token': csrf,
+        'Content-Type': file.type || 'application/octet-stream' }, body: file });
+  } catch (e) {
+    throw new ApiError(0, 'network', String(e && e.message || e));
+  }
+  let j = null;
+  try {
+    j = await res.json();
+  } catch (e) { /* not JSON */ }
+  if (!res.ok) {
+    if (res.status === 401) signedOut();
+    throw new ApiError(res.status, (j && j.code) || 'http_' + res.status,
+      (j && j.message) || res.statusText);
+  }
+  return j || {};
+}

@@ -11,6 +11,7 @@ import { loadLang, preferredLang, t, currentLang, LANGS } from './i18n.js';
 import { SignIn } from './signin.js';
 import { Conversations } from './conversations.js';
 import { Operators } from './operators.js';
+import { Answers } from './answers.js';
 import { Settings } from './settings.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
@@ -19,7 +20,7 @@ import { installKeys, Shortcuts } from './keys.js';
  * built yet, the next console issue's pages). */
 const PAGES = [
   { id: 'conversations', key: 'nav_conversations', view: Conversations },
-  { id: 'answers', key: 'nav_answers', view: null },
+  { id: 'answers', key: 'nav_answers', view: Answers },
   { id: 'review', key: 'nav_review', view: null },
   { id: 'training', key: 'nav_training', view: null },
   { id: 'reports', key: 'nav_reports', view: null },

@@ -1,6 +1,8 @@
-/* tools/kefu/rasa.c — `kefu import` of a Rasa project: NLU data, domain, rules and
- * stories (files or whole data folders, read by nlu/rasa.c on libyaml) become the
- * project's JSON import text, so store_import_json does the one-transaction import.
+/* nlu/rasa_import.c — a Rasa project as kefu answers, for `kefu import` and the console's
+ * import (POST /api/v1/answers/import, api/answers.c): NLU data, domain, rules and
+ * stories (files or whole data folders, or YAML texts, read by nlu/rasa.c on libyaml)
+ * become the project's JSON import text, so store_import_json does the one-transaction
+ * import.  (It was tools/kefu/rasa.c; both callers share it now.)
  *
  * Each response that answers an intent becomes one answer: the intent's response is
  * `utter_<intent>` (retrieval intents `faq/x` → `utter_faq/x`), else the first action
@@ -12,7 +14,7 @@
  * conditional or channel variations, {slot} placeholders (removed from the text),
  * buttons, images at URLs, custom actions; images that are local files are handed back
  * for `kefu import` to add as the answer's pictures.  Synonyms, and lookup tables or
- * regexes that are simple alternatives, add example questions.  Main thread.
+ * regexes that are simple alternatives, add example questions.  The caller's thread.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -21,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "file.h"
 #include "rasa.h"
 #include "utf8.h"
 
@@ -29,7 +31,7 @@
 
 struct rep {
 	FILE *f;            /* the report being written (open_memstream) */
-	struct cli_rasa_counts *c;
+	struct nlu_rasa_counts *c;
 };
 
 static void say(struct rep *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -114,7 +116,7 @@ static void first_sentence(const char *text, char *out, size_t cap)
 static int read_titles(const char *path, struct nlu_rasa_rows *t)
 {
 	size_t len;
-	char *buf = cli_read_file(path, &len);
+	char *buf = cm_read_file(path, &len);
 
 	if (!buf)
 		return -1;
@@ -393,9 +395,9 @@ static void name_list(struct rep *rp, const char *what, struct nlu_rasa_rows *t)
 	say(rp, "\n");
 }
 
-char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_path,
-			   struct cli_rasa_counts *counts, struct nlu_rasa_rows *pictures,
-			   char **report)
+char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char *titles_path,
+			   struct nlu_rasa_counts *counts, struct nlu_rasa_rows *pictures,
+			   char **report, char *why, size_t whylen)
 {
 	struct nlu_rasa r;
 	struct nlu_dataset extra;
@@ -413,16 +415,25 @@ char *cli_rasa_import_json(char *const *paths, int n_paths, const char *titles_p
 	nlu_dataset_init(&extra);
 	if (!arr || !rp.f)
 		goto done;
-	for (int i = 0; i < n_paths; i++)
-		if (nlu_rasa_read(&r, paths[i], &n_files, err, sizeof err)) {
-			fprintf(stderr, "kefu import: %s\n", err);
+	snprintf(why, whylen, "out of memory");
+	for (int i = 0; i < n_in; i++) {
+		int bad = in[i].path ? nlu_rasa_read(&r, in[i].path, &n_files, err, sizeof err)
+				     : nlu_rasa_parse(&r, in[i].buf, in[i].len, err, sizeof err);
+		n_files += !in[i].path;
+		if (bad) {
+			snprintf(why, whylen, "%s%s%s", in[i].path ? "" : in[i].name,
+				 in[i].path ? "" : ": ", err);
 			goto done;
 		}
-	if (titles_path && read_titles(titles_path, &titles))
+	}
+	if (titles_path && read_titles(titles_path, &titles)) {
+		snprintf(why, whylen, "%s: cannot read it", titles_path);
 		goto done;
+	}
 	if (r.ex.n_labels == 0) {
-		fprintf(stderr, "kefu import: no intent examples found in %s%s (expected nlu: / "
-			"- intent: / examples: |)\n", paths[0], n_paths > 1 ? " ..." : "");
+		snprintf(why, whylen, "no intent examples found in %s%s (expected nlu: / "
+			 "- intent: / examples: |)", in[0].path ? in[0].path : in[0].name,
+			 n_in > 1 ? " ..." : "");
 		goto done;
 	}
 	ans = calloc(r.ex.n_labels, sizeof *ans);
@@ -567,11 +578,14 @@ done:
 	return out;
 }
 
-char *cli_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled)
+char *nlu_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled)
 {
-	char *paths[2] = { (char *)nlu_path, (char *)domain_path }, *report = NULL;
-	struct cli_rasa_counts c;
-	char *out = cli_rasa_import_json(paths, domain_path ? 2 : 1, NULL, &c, NULL, &report);
+	struct nlu_rasa_input in[2] = { { nlu_path, NULL, NULL, 0 },
+					{ domain_path, NULL, NULL, 0 } };
+	struct nlu_rasa_counts c;
+	char *report = NULL, why[300];
+	char *out = nlu_rasa_import_json(in, domain_path ? 2 : 1, NULL, &c, NULL, &report, why,
+					 sizeof why);
 
 	free(report);
 	*n_disabled = (int)c.disabled;
