@@ -90,5 +90,10 @@ int api_h_resolve(struct api_call *c);
 int api_h_send(struct api_call *c);
 /* api/summary_route.c */
 int api_h_summary(struct api_call *c);
+/* api/review.c: the review queue */
+int api_h_review(struct api_call *c);
+int api_h_review_add(struct api_call *c);
+int api_h_review_create(struct api_call *c);
+int api_h_review_dismiss(struct api_call *c);
 
 #endif

@@ -154,6 +154,22 @@ int mn_name(const struct nlu_bot *bot, struct nlu_state *ns, const float *sim,
 	    const char *const *texts, size_t n, const int *cluster, int k,
 	    struct mn_named *out);
 
+/* ---- the whole step (run.c) -------------------------------------------------------- */
+
+struct mn_result {
+	int k;                     /* clusters (clusters of one included) */
+	int *cluster;              /* n: each text's cluster 0..k-1, largest first */
+	struct mn_named *named;    /* k */
+	int feat_used;             /* the features mn_embed could use */
+};
+
+/* mn_embed + mn_similarity + mn_cluster + mn_name on texts[0..n) into r (free with
+ * mn_result_free, also after a failure).  0, or -1 with err. */
+int mn_run(const struct nlu_bot *bot, struct nlu_state *ns, const struct nlu_glove *glove,
+	   const struct mn_opts *o, const char *const *texts, size_t n, struct mn_result *r,
+	   char *err, size_t errlen);
+void mn_result_free(struct mn_result *r);
+
 /* ---- scores (metrics.c) ------------------------------------------------------------ */
 
 struct mn_scores {
