@@ -152,7 +152,7 @@ static void collect(struct kd_review *r, const struct turn *t, const struct mn_t
 static void judge_previous(struct kd_review *r, const struct turn *t)
 {
 	struct turns prev = { 0 };
-	struct mn_turn now, m;
+	struct mn_turn m;
 
 	if (store_review_turn_before(r->st, t->session_id, t->message_id, copy_turn, &prev) ||
 	    !prev.n) {
@@ -160,13 +160,20 @@ static void judge_previous(struct kd_review *r, const struct turn *t)
 		return;
 	}
 	const struct turn *p = &prev.v[0];
-	reply_facts(t, &now);
 	reply_facts(p, &m);
 	m.next = 1;
 	m.next_gap_s = (double)(t->created_ms - p->reply_ms) / 1000.0;
 	m.next_picked = picked(p->meta, t->text);
 	m.next_same_answer = t->answer_id && t->answer_id == p->answer_id;
-	m.next_fallback = now.fallback;
+	if (!m.next_picked && !m.next_same_answer && m.next_gap_s <= r->rules.rephrase_s &&
+	    !m.fallback && m.answer_id) {
+		/* only then does the rule need the texts compared */
+		unsigned gen;
+		struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
+		m.next_similar = bot && mn_similar(bot, p->text, t->text);
+		if (bot)
+			nlu_bot_unref(bot);
+	}
 	collect(r, p, &m);
 	turns_free(&prev);
 }

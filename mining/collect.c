@@ -49,7 +49,7 @@ unsigned mn_collect(const struct mn_rules *r, const struct mn_turn *t)
 		if (t->confidence < r->low_conf)
 			why |= MN_LOW_CONF;
 		if (t->next && !t->next_picked && t->next_gap_s <= r->rephrase_s &&
-		    (t->next_same_answer || t->next_fallback))
+		    (t->next_same_answer || t->next_similar))
 			why |= MN_REPHRASE;
 	}
 	if (t->feedback < 0)

@@ -38,10 +38,11 @@ void mn_opts_default(struct mn_opts *o)
 {
 	/* chosen with bench/mining (docs/learning.md) */
 	o->feat = MN_FEAT_BOTH;
-	o->glove_weight = 0.5f;
+	o->glove_weight = 0.4f;
 	o->method = MN_AVERAGE;
-	o->threshold = 0.3f;
+	o->threshold = 0.45f;
 	o->min_pts = 3;
+	o->center = 0;
 }
 
 int mn_feat_parse(const char *s)
@@ -128,6 +129,37 @@ static int push_sparse(struct mn_vecs *v, size_t i, const struct nlu_sparse *sp,
 	return 0;
 }
 
+/* Subtracts the mean of the non-zero rows from each of them and scales them back to
+ * unit length: sentence vectors share a large common direction (frequent words, the
+ * domain), which lifts every cosine; without it the similarities of unrelated questions
+ * sit high and close together. */
+static void center_rows(float *x, size_t n, size_t d)
+{
+	double mean[1024] = { 0 };
+	size_t m = 0;
+
+	if (d > 1024)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const float *r = x + i * d;
+		if (cm_dot(d, r, r) == 0)
+			continue;
+		for (size_t j = 0; j < d; j++)
+			mean[j] += r[j];
+		m++;
+	}
+	if (m < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		float *r = x + i * d;
+		if (cm_dot(d, r, r) == 0)
+			continue;
+		for (size_t j = 0; j < d; j++)
+			r[j] -= (float)(mean[j] / (double)m);
+		cm_l2_normalize(d, r);
+	}
+}
+
 struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glove,
 			 const struct mn_opts *o, const char *const *texts, size_t n,
 			 int *used, char *err, size_t errlen)
@@ -191,6 +223,8 @@ struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glov
 			memcpy(row, gv, sizeof gv);
 		cm_l2_normalize((size_t)v->dense_dim, row);
 	}
+	if (o->center && v->dense_dim)
+		center_rows(v->dense, n, (size_t)v->dense_dim);
 	nlu_feat_free(&own);
 	nlu_sparse_free(&sp);
 	nlu_fx_destroy(fx);
@@ -245,4 +279,22 @@ float *mn_similarity(const struct mn_vecs *v)
 			sim[a * n + b] = sim[b * n + a] = s;
 		}
 	return sim;
+}
+
+int mn_similar(const struct nlu_bot *bot, const char *a, const char *b)
+{
+	struct mn_opts o;
+	const char *t[2] = { a, b };
+	char err[64];
+	float *sim = NULL;
+	int yes = 0;
+
+	mn_opts_default(&o);
+	o.feat = MN_FEAT_TFIDF;
+	struct mn_vecs *v = mn_embed(bot, NULL, &o, t, 2, NULL, err, sizeof err);
+	if (v && (sim = mn_similarity(v)))
+		yes = sim[1] >= MN_SIMILAR;
+	free(sim);
+	mn_vecs_free(v);
+	return yes;
 }

@@ -33,7 +33,7 @@ enum mn_reason {
 	MN_REJECTED = 1u << 3,     /* "rejected": "Did you say ...?" and the customer did not
 				      pick what was offered */
 	MN_REPHRASE = 1u << 4,     /* "rephrase": answered, and the customer asked again right
-				      after (the same answer again, or a fallback) */
+				      after (got the same answer again, or asked much the same) */
 	MN_HANDOFF = 1u << 5,      /* "handoff": the customer asked for a person after it */
 };
 #define MN_N_REASONS 6
@@ -65,7 +65,7 @@ struct mn_turn {
 	double next_gap_s;         /*   seconds from this reply to it */
 	int next_picked;           /*   it was one of the quick replies offered */
 	int next_same_answer;      /*   kefu answered it with the same answer again */
-	int next_fallback;         /*   kefu's reply to it was a fallback */
+	int next_similar;          /*   it says much the same (mn_similar) */
 };
 
 /* The reasons (enum mn_reason bits) to collect the turn's question; 0: not collected.
@@ -95,6 +95,8 @@ struct mn_opts {
 	float threshold;           /* cosine similarity to merge (average) or to neighbour
 				      (dbscan) */
 	int min_pts;               /* dbscan */
+	int center;                /* 1: subtract the mean dense vector of the texts before
+				      the cosine (the component every sentence shares) */
 };
 void mn_opts_default(struct mn_opts *o);
 /* Parses "both", "tfidf", "glove", "hidden" / "average", "dbscan"; -1 unknown. */
@@ -113,6 +115,11 @@ struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glov
 			 const struct mn_opts *o, const char *const *texts, size_t n,
 			 int *used, char *err, size_t errlen);
 void mn_vecs_free(struct mn_vecs *v);
+/* 1 when texts a and b say much the same: the cosine of their TF-IDF vectors (as
+ * mn_embed makes them with bot) is at least MN_SIMILAR; 0 when not, or on no memory.
+ * The review thread's "asked again" test. */
+#define MN_SIMILAR 0.3f
+int mn_similar(const struct nlu_bot *bot, const char *a, const char *b);
 size_t mn_vecs_n(const struct mn_vecs *v);
 /* The n × n cosine similarities (row-major, malloc'd, caller frees; 1 on the diagonal
  * for a text with features, 0 for one without).  NULL on no memory. */

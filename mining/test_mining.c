@@ -44,7 +44,7 @@ static void test_collect(void)
 	t.next_gap_s = 5;
 	t.next_same_answer = 0;
 	CHECK(mn_collect(&r, &t) == 0);                        /* a new question, answered */
-	t.next_fallback = 1;
+	t.next_similar = 1;
 	CHECK(mn_collect(&r, &t) == MN_REPHRASE);
 	t.next_picked = 1;                                     /* a quick reply is no rephrase */
 	CHECK(mn_collect(&r, &t) == 0);
@@ -200,6 +200,13 @@ static void test_real_text(void)
 	CHECK(nm[cb].answer_id == 2 && nm[cb].answer_p > 0);
 	free(sim);
 	mn_vecs_free(v);
+	/* asked again in other words, or something else */
+	CHECK(mn_similar(bot, "can I buy bitcoin", "how do I buy bitcoin"));
+	CHECK(mn_similar(bot, "my card was stolen", "my card got stolen yesterday"));
+	CHECK(!mn_similar(bot, "I lost my card", "do you sell gold coins"));
+	CHECK(!mn_similar(bot, "what exchange rate do you use", "where is my pension statement"));
+	CHECK(mn_similar(bot, "how do I change my password", "I want to reset my password"));
+	CHECK(!mn_similar(bot, "how do I change my password", "what are your opening hours"));
 	nlu_state_destroy(ns);
 	nlu_bot_unref(bot);
 }

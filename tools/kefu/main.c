@@ -68,7 +68,8 @@ static const struct command_extra {
 			    "  --clusters-out F   the clusters as JSON lines {cluster, label, texts}\n"
 			    "  --features F       both (default), tfidf, glove or hidden\n"
 			    "  --method M         average (default) or dbscan\n"
-			    "  --cluster-threshold S, --glove-weight W, --min-pts N, --low-conf C\n"
+			    "  --cluster-threshold S, --glove-weight W, --min-pts N, --low-conf C,\n"
+			    "  --center 0|1       expert knobs of the clustering and collection\n"
 			    "  --quiet            no training progress on stderr\n" },
 };
 
