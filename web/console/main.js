@@ -12,6 +12,7 @@ import { SignIn } from './signin.js';
 import { Conversations } from './conversations.js';
 import { Operators } from './operators.js';
 import { Settings } from './settings.js';
+import { Review } from './review.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
@@ -20,7 +21,7 @@ import { installKeys, Shortcuts } from './keys.js';
 const PAGES = [
   { id: 'conversations', key: 'nav_conversations', view: Conversations },
   { id: 'answers', key: 'nav_answers', view: null },
-  { id: 'review', key: 'nav_review', view: null },
+  { id: 'review', key: 'nav_review', view: Review },
   { id: 'training', key: 'nav_training', view: null },
   { id: 'reports', key: 'nav_reports', view: null },
   { id: 'operators', key: 'nav_operators', admin: true, view: Operators },
