@@ -168,13 +168,54 @@ static int dbscan(const float *sim, size_t n, float threshold, int min_pts, int 
 	return renumber(cluster, n);
 }
 
+/* Moves each member of a cluster under min_size into the cluster of >= min_size it is
+ * closest to on average, when that mean similarity is >= attach; renumbers.  k or -1. */
+static int attach_small(const float *sim, size_t n, int k, int min_size, float attach,
+			int *cluster)
+{
+	size_t *size = calloc((size_t)k, sizeof *size);
+	double *sum = malloc((size_t)k * sizeof *sum);
+	int *to = malloc(n * sizeof *to);
+
+	if (!size || !sum || !to) {
+		free(size); free(sum); free(to);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		size[cluster[i]]++;
+	for (size_t i = 0; i < n; i++) {
+		to[i] = cluster[i];
+		if (size[cluster[i]] >= (size_t)min_size)
+			continue;
+		memset(sum, 0, (size_t)k * sizeof *sum);
+		for (size_t q = 0; q < n; q++)
+			if (size[cluster[q]] >= (size_t)min_size)
+				sum[cluster[q]] += sim[i * n + q];
+		int best = -1;
+		double best_s = attach;
+		for (int c = 0; c < k; c++)
+			if (size[c] >= (size_t)min_size && sum[c] / (double)size[c] >= best_s) {
+				best_s = sum[c] / (double)size[c];
+				best = c;
+			}
+		if (best >= 0)
+			to[i] = best;
+	}
+	memcpy(cluster, to, n * sizeof *cluster);
+	free(size); free(sum); free(to);
+	return renumber(cluster, n);
+}
+
 int mn_cluster(const float *sim, size_t n, const struct mn_opts *o, int *cluster)
 {
 	if (!n)
 		return 0;
 	if (o->method == MN_DBSCAN)
 		return dbscan(sim, n, o->threshold, o->min_pts, cluster);
-	return average_linkage(sim, n, o->threshold, cluster);
+	int k = average_linkage(sim, n, o->threshold, cluster);
+	if (k > 0 && o->attach > 0)
+		k = attach_small(sim, n, k, o->min_pts, o->attach, cluster);
+	return k;
 }
 
 int mn_carry_ids(const int64_t *old, const int *cluster, size_t n, int k,

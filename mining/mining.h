@@ -97,6 +97,9 @@ struct mn_opts {
 	int min_pts;               /* dbscan */
 	int center;                /* 1: subtract the mean dense vector of the texts before
 				      the cosine (the component every sentence shares) */
+	float attach;              /* average: a member of a cluster smaller than min_pts
+				      joins the cluster (of >= min_pts) it is closest to on
+				      average when that mean similarity is >= attach (0: off) */
 };
 void mn_opts_default(struct mn_opts *o);
 /* Parses "both", "tfidf", "glove", "hidden" / "average", "dbscan"; -1 unknown. */

@@ -119,6 +119,16 @@ static void test_cluster(void)
 	o.threshold = 0.85f;                                   /* only the closest pair */
 	CHECK(mn_cluster(sim, 6, &o, c) == 5 && c[0] == 0 && c[1] == 0);
 
+	/* small clusters join their closest big one when close enough on average */
+	o.threshold = 0.85f;
+	o.min_pts = 2;
+	o.attach = 0.5f;
+	CHECK(mn_cluster(sim, 6, &o, c) == 4);   /* 2 joins {0,1} (mean 0.8); 3, 4, 5 stay */
+	CHECK(c[2] == c[0] && c[3] != c[0] && c[5] != c[0]);
+	o.attach = 0.05f;
+	CHECK(mn_cluster(sim, 6, &o, c) == 1);   /* everything near enough: one cluster */
+	o.attach = 0;
+
 	o.method = MN_DBSCAN;
 	o.threshold = 0.5f;
 	o.min_pts = 3;

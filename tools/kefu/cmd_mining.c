@@ -4,7 +4,7 @@
  *   kefu eval-mining --train STORE.csv --traffic TRAFFIC.csv [--clusters-out FILE.jsonl]
  *                    [--json] [--quiet] [--features both|tfidf|glove|hidden]
  *                    [--method average|dbscan] [--cluster-threshold S] [--glove-weight W]
- *                    [--min-pts N] [--low-conf C] [--center 0|1]
+ *                    [--min-pts N] [--low-conf C] [--center 0|1] [--attach S]
  *
  * STORE.csv and TRAFFIC.csv have a `text,category` header (or Rasa NLU YAML, as `kefu
  * eval` reads).  STORE becomes an answer store in a temporary database (one answer per
@@ -183,6 +183,10 @@ int cmd_eval_mining(int argc, char **argv)
 	if (take_float(&argc, argv, "--center", 0, 1, &v))
 		return 2;
 	mo.center = v > 0;
+	v = mo.attach;
+	if (take_float(&argc, argv, "--attach", 0, 1, &v))
+		return 2;
+	mo.attach = (float)v;
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
