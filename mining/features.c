@@ -43,7 +43,7 @@ void mn_opts_default(struct mn_opts *o)
 	o->threshold = 0.45f;
 	o->min_pts = 3;
 	o->center = 0;
-	o->attach = 0;
+	o->attach = 0.4f;
 }
 
 int mn_feat_parse(const char *s)

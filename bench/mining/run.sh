@@ -42,7 +42,7 @@ k=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["n_
 /usr/bin/python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
-print("%-42s %-26s k=%-5d purity %.3f  NMI %.3f  ARI %.3f" % ("kefu (TF-IDF + GloVe, average linkage)",
+print("%-42s %-26s k=%-5d purity %.3f  NMI %.3f  ARI %.3f" % ("kefu (TF-IDF+GloVe, average, attach)",
       "threshold, no k given", r["n_clusters"], r["purity"], r["nmi"], r["ari"]))
 print("collected %d of %d: new_recall %.3f at known_collected_rate %.3f; new categories found %d"
       % (r["n_collected"], r["n_traffic"], r["new_recall"], r["known_collected_rate"], r["new_found"]))
