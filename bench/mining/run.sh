@@ -73,6 +73,7 @@ r = json.load(open(sys.argv[1]))
 print("%-34s %8d %8.3f %8.3f %8.3f %10d" % (sys.argv[2], r["n_clusters"], r["purity"], r["nmi"], r["ari"], r["new_found"]))
 ' "$work/abl.json" "$name"
 done <<'LIST'
+both,average@0.45,no-attach --attach 0
 tfidf,average@0.25 --features tfidf --cluster-threshold 0.25
 glove,average@0.9 --features glove --cluster-threshold 0.9
 hidden,average@0.8 --features hidden --cluster-threshold 0.8
