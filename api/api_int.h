@@ -129,5 +129,10 @@ int api_h_answers_import(struct api_call *c);
 int api_h_answers_export(struct api_call *c);
 extern const struct api_field api_answer_add_fields[], api_answer_edit_fields[],
 	api_example_fields[], api_revert_fields[], api_import_fields[];
+/* api/review.c: the review queue */
+int api_h_review(struct api_call *c);
+int api_h_review_add(struct api_call *c);
+int api_h_review_create(struct api_call *c);
+int api_h_review_dismiss(struct api_call *c);
 
 #endif

@@ -249,6 +249,25 @@ static const struct api_field note_fields[] = {
 	{ NULL, 0, 0 },
 };
 
+static const struct api_field review_add_fields[] = {
+	{ "answer_id", API_INTEGER, 1 },
+	{ "items", API_STRING, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct api_field review_create_fields[] = {
+	{ "title", API_STRING, 1 },
+	{ "body", API_STRING, 1 },
+	{ "lang", API_STRING, 0 },
+	{ "items", API_STRING, 0 },
+	{ NULL, 0, 0 },
+};
+
+static const struct api_field review_dismiss_fields[] = {
+	{ "items", API_STRING, 0 },
+	{ NULL, 0, 0 },
+};
+
 static const struct api_route routes[] = {
 	{ "POST", "/api/v1/login", AUTH_ROLE_NONE, login_fields, h_login,
 	  "sign in: sets the session cookie, returns the operator and the CSRF token" },
@@ -317,6 +336,15 @@ static const struct api_route routes[] = {
 	  "what changed between two versions (?from=N&to=M)" },
 	{ "POST", "/api/v1/answers/{id}/revert", AUTH_ROLE_AGENT, api_revert_fields,
 	  api_h_answer_revert, "bring an earlier version back (a new version)" },
+	/* the review queue (api/review.c) */
+	{ "GET", "/api/v1/review", AUTH_ROLE_AGENT, NULL, api_h_review,
+	  "what customers asked that kefu could not answer, in clusters with their members" },
+	{ "POST", "/api/v1/review/clusters/{id}/add", AUTH_ROLE_ADMIN, review_add_fields,
+	  api_h_review_add, "add a cluster (or chosen members) as examples of an answer" },
+	{ "POST", "/api/v1/review/clusters/{id}/create", AUTH_ROLE_ADMIN, review_create_fields,
+	  api_h_review_create, "make a new answer with a cluster (or chosen members) as examples" },
+	{ "POST", "/api/v1/review/clusters/{id}/dismiss", AUTH_ROLE_AGENT, review_dismiss_fields,
+	  api_h_review_dismiss, "dismiss a cluster (or chosen members)" },
 };
 
 static const struct api_body_rule body_rules[] = {

@@ -20,6 +20,7 @@
 
 #include "api_int.h"
 #include "conf.h"
+#include "store_review.h"
 #include "summary.h"
 
 static int failures;
@@ -225,6 +226,60 @@ static void prepare_upload(void)
 	raw_len = fresh_png();
 }
 
+static char review_add_path[80], review_create_path[80], review_dismiss_path[80];
+static char review_create_body[160], review_add_body[80];
+static int64_t lost_card_answer;
+static int64_t review_seq = 100;
+
+/* A fresh review cluster of two collected questions (as kefud's review thread leaves
+ * them) into path as /api/v1/review/clusters/ID/verb; returns its id. */
+static int64_t review_cluster(char *path, size_t len, const char *verb)
+{
+	char tok[STORE_TOKEN_LEN + 1], cid[16];
+	int64_t sid = 0, item[2] = { 0, 0 }, of[2], id = ++review_seq;
+	static const char *const q[2] = { "can I buy bitcoin", "is bitcoin trading supported" };
+
+	CHECK(store_session_create(ctx.st, "widget", &sid, tok) == 0);
+	for (int i = 0; i < 2; i++) {
+		int64_t m = 0, r = 0;
+		snprintf(cid, sizeof cid, "r%d", i);
+		CHECK(store_message_add(ctx.st, sid, STORE_MSG_CUSTOMER, cid, q[i], 0, 0, 0, NULL, 0,
+					&m) == 0);
+		CHECK(store_message_add(ctx.st, sid, STORE_MSG_BOT, NULL, "Did you mean:", 0, 0.2, 9,
+					"{\"fallback\":true}", m, &r) == 0);
+		CHECK(store_review_collect(ctx.st, m, sid, q[i], 1u << i, 0, 0.2, fake_now,
+					   NULL) == 0);
+	}
+	struct store_review_cluster cl = { .id = id, .label = q[0], .terms = "bitcoin",
+					   .answer_id = lost_card_answer, .answer_p = 0.1,
+					   .size = 2, .updated_ms = fake_now };
+	/* the two newest open items are this cluster's */
+	sqlite3_stmt *s;
+	int n = 0;
+	if (sqlite3_prepare_v2(raw, "SELECT id FROM review_items WHERE state = 'open' "
+			       "ORDER BY id DESC LIMIT 2", -1, &s, NULL) == SQLITE_OK)
+		while (n < 2 && sqlite3_step(s) == SQLITE_ROW)
+			item[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	of[0] = of[1] = id;
+	CHECK(n == 2);
+	/* set_clusters replaces every cluster row: keep the earlier ones */
+	struct store_review_cluster all[64];
+	int64_t ids[64];
+	size_t k = 0;
+	if (sqlite3_prepare_v2(raw, "SELECT id FROM review_clusters", -1, &s, NULL) == SQLITE_OK)
+		while (k < 63 && sqlite3_step(s) == SQLITE_ROW)
+			ids[k++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < k; i++)
+		all[i] = (struct store_review_cluster){ .id = ids[i], .label = "older",
+							.terms = "", .size = 1 };
+	all[k++] = cl;
+	CHECK(store_review_set_clusters(ctx.st, item, of, 2, all, k) == 0);
+	snprintf(path, len, "/api/v1/review/clusters/%lld/%s", (long long)id, verb);
+	return id;
+}
+
 static const struct sample *sample_for(const struct api_route *r)
 {
 	static char uniq[128];
@@ -270,8 +325,26 @@ static const struct sample *sample_for(const struct api_route *r)
 		{ "GET", "/api/v1/answers/{id}/diff", answer_diff_path, NULL, 200, "from=1" },
 		{ "POST", "/api/v1/answers/{id}/revert", answer_revert_path, "{\"version\":1}", 200,
 		  NULL },
+		{ "GET", "/api/v1/review", NULL, NULL, 200, NULL },
+		{ "POST", "/api/v1/review/clusters/{id}/add", review_add_path, review_add_body,
+		  200, NULL },
+		{ "POST", "/api/v1/review/clusters/{id}/create", review_create_path,
+		  review_create_body, 201, NULL },
+		{ "POST", "/api/v1/review/clusters/{id}/dismiss", review_dismiss_path, NULL, 200,
+		  NULL },
 	};
 	static char uniq_answer[128], uniq_example[128];
+	/* each call of a review action gets a fresh cluster (and a new answer title) */
+	if (!strncmp(r->path, "/api/v1/review/clusters/", 24)) {
+		const char *verb = strrchr(r->path, '/') + 1;
+		char *path = !strcmp(verb, "add") ? review_add_path : !strcmp(verb, "create")
+			? review_create_path : review_dismiss_path;
+		review_cluster(path, 80, verb);
+		snprintf(review_create_body, sizeof review_create_body, "{\"title\":\"Crypto %d\","
+			 "\"body\":\"We do not offer **crypto**.\"}", n);
+		snprintf(review_add_body, sizeof review_add_body, "{\"answer_id\":%lld}",
+			 (long long)lost_card_answer);
+	}
 	/* each call of the operator-adding route adds a new login */
 	snprintf(uniq, sizeof uniq, "{\"login\":\"walker%d\",\"password\":\"%s\","
 		 "\"role\":\"agent\",\"name\":\"Walker\"}", n++, PW);
@@ -429,6 +502,7 @@ static void inbox_fixture(void)
 	CHECK(store_feedback_set(ctx.st, fixture_sid, "c1", -1) == 0);
 	CHECK(store_answer_add(ctx.st, "Lost or stolen card", "Freeze the **card** in the app.",
 			       "en", NULL, &ans) == 0);
+	lost_card_answer = ans;
 	snprintf(conv_path, sizeof conv_path, "/api/v1/conversations/%lld", (long long)fixture_sid);
 	snprintf(notes_path, sizeof notes_path, "%s/notes", conv_path);
 	snprintf(take_path, sizeof take_path, "%s/take", conv_path);
@@ -587,6 +661,81 @@ static void on_notify(void *arg, const char *ev)
 	json_decref(j);
 }
 
+/* The review queue: what the list shows, chosen members, bad items, each action's
+ * effect on the answer store and the queue, and its audit row. */
+static void test_review(const struct who *agent, const struct who *admin)
+{
+	char path[80], body[200];
+	int64_t id = review_cluster(path, sizeof path, "create");
+	struct result r = call("GET", "/api/v1/review", NULL, NULL, agent);
+	json_t *cl, *found = NULL;
+	size_t i;
+
+	CHECK(r.status == 200);
+	json_array_foreach(json_object_get(r.body, "clusters"), i, cl)
+		if (json_integer_value(json_object_get(cl, "id")) == id)
+			found = cl;
+	CHECK(found != NULL);
+	int64_t first = 0;
+	if (found) {
+		json_t *m = json_object_get(found, "members");
+		CHECK(json_integer_value(json_object_get(found, "size")) == 2);
+		CHECK(json_array_size(m) == 2);
+		CHECK(!strcmp(json_string_value(json_object_get(found, "label")),
+			      "can I buy bitcoin"));
+		CHECK(!strcmp(json_string_value(json_object_get(json_object_get(found,
+			"suggested_answer"), "title")), "Lost or stolen card"));
+		CHECK(json_array_size(json_object_get(found, "reasons")) == 2);
+		first = json_integer_value(json_object_get(json_array_get(m, 0), "id"));
+		CHECK(!strcmp(json_string_value(json_array_get(json_object_get(
+			json_array_get(m, 0), "reasons"), 0)), "fallback"));
+	}
+	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "reasons"),
+						 "fallback")) >= 1);
+	result_clear(&r);
+	/* bad item lists change nothing */
+	EXPECT("POST", path, "{\"title\":\"Crypto\",\"body\":\"No.\",\"items\":\"x\"}",
+	       admin, 400, "invalid_value");
+	EXPECT("POST", path, "{\"title\":\"Crypto\",\"body\":\"No.\",\"items\":\"999999\"}",
+	       admin, 400, "invalid_value");
+	EXPECT("POST", path, "{\"title\":\"\",\"body\":\"No.\"}", admin, 400, "invalid_value");
+	EXPECT("POST", path, "{\"title\":\"Lost or stolen card\",\"body\":\"No.\"}", admin,
+	       409, "title_taken");
+	CHECK(q_int("SELECT count(*) FROM answers WHERE title = 'Crypto'") == 0);
+	/* a new answer from the first member only */
+	snprintf(body, sizeof body, "{\"title\":\"Crypto\",\"body\":\"We do not offer "
+		 "crypto.\",\"items\":\"%lld\"}", (long long)first);
+	r = call("POST", path, NULL, body, admin);
+	CHECK(r.status == 201 && json_integer_value(json_object_get(r.body, "examples_added")) == 1);
+	result_clear(&r);
+	CHECK(q_int("SELECT count(*) FROM examples e JOIN answers a ON a.id = e.answer_id "
+		    "WHERE a.title = 'Crypto' AND e.text = 'can I buy bitcoin'") == 1);
+	CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'review.create'") >= 1);
+	/* the other member is still open, then dismissed; the cluster leaves the list */
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM review_items WHERE cluster_id = %lld "
+		 "AND state = 'open'", (long long)id);
+	CHECK(q_int(sql) == 1);
+	snprintf(path, sizeof path, "/api/v1/review/clusters/%lld/dismiss", (long long)id);
+	EXPECT("POST", path, NULL, agent, 200, NULL);
+	CHECK(q_int(sql) == 0);
+	EXPECT("POST", path, NULL, agent, 200, NULL);            /* idempotent */
+	EXPECT("POST", "/api/v1/review/clusters/99999/dismiss", NULL, agent, 404, "not_found");
+	snprintf(path, sizeof path, "/api/v1/review/clusters/%lld/add", (long long)id);
+	EXPECT("POST", path, "{\"answer_id\":1}", admin, 404, "not_found");   /* nothing open */
+	r = call("GET", "/api/v1/review", NULL, NULL, agent);
+	json_array_foreach(json_object_get(r.body, "clusters"), i, cl)
+		CHECK(json_integer_value(json_object_get(cl, "id")) != id);
+	result_clear(&r);
+	/* adding to an existing answer */
+	id = review_cluster(path, sizeof path, "add");
+	EXPECT("POST", path, "{\"answer_id\":987654}", admin, 404, "not_found");
+	snprintf(body, sizeof body, "{\"answer_id\":%lld}", (long long)lost_card_answer);
+	EXPECT("POST", path, body, admin, 200, NULL);
+	CHECK(q_int("SELECT count(*) FROM examples WHERE text = 'is bitcoin trading supported'")
+	      >= 1);
+}
+
 static void test_takeover(const struct who *agent)
 {
 	struct result r;
@@ -608,7 +757,10 @@ static void test_takeover(const struct who *agent)
 	result_clear(&r);
 	/* ... and in the customer's history (notes are not) */
 	CHECK(store_history(ctx.st, fixture_sid, 0, history_cb, &n_hist) == 0);
-	CHECK(n_hist == (int)q_int("SELECT count(*) FROM messages"));
+	char hist_sql[96];   /* the review tests log turns in sessions of their own */
+	snprintf(hist_sql, sizeof hist_sql, "SELECT count(*) FROM messages WHERE session_id = %lld",
+		 (long long)fixture_sid);
+	CHECK(n_hist == (int)q_int(hist_sql));
 	CHECK(q_int("SELECT count(*) FROM notes") >= 1);
 
 	/* a message takes an unassigned conversation over; one to a colleague's stays
@@ -904,6 +1056,9 @@ int main(void)
 		CHECK(sign_in("bob", PW, &agent) == 200);
 		test_inbox(&agent);
 		walk_routes(&agent_tok, &admin_tok);
+		struct who ann_s;
+		CHECK(sign_in("ann", PW, &ann_s) == 200);
+		test_review(&agent, &ann_s);
 		test_takeover(&agent);
 	}
 	test_login_cookie();

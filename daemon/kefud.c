@@ -28,6 +28,7 @@
 #include "pool.h"
 #include "redact.h"
 #include "retention.h"
+#include "review.h"
 #include "server.h"
 #include "signals.h"
 #include "store.h"
@@ -121,6 +122,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_api *api = NULL;
 	struct kd_ops *ops = NULL;
 	struct kd_retention *ret = NULL;
+	struct kd_review *review = NULL;
 	char err[2048];
 	int rc;
 
@@ -162,6 +164,8 @@ int kefud_main(int argc, char **argv)
 	ret = kd_retention_start(conf.db, conf.retention_days, err, sizeof err);
 	if (!ret && conf.retention_days > 0)
 		goto fail;
+	if (!(review = kd_review_start(&conf, bots, err, sizeof err)))   /* review.c */
+		goto fail;
 	api = kd_api_create(&conf, err, sizeof err);   /* /api/v1/ (http_api.c) */
 	if (!api)
 		goto fail;
@@ -200,6 +204,7 @@ int kefud_main(int argc, char **argv)
 	kd_ops_stop(ops);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
+	kd_review_stop(review);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
@@ -216,6 +221,7 @@ fail:
 	kd_ops_stop(ops);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
+	kd_review_stop(review);
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);

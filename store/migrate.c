@@ -81,6 +81,17 @@
  *   answer_versions  one row per change of an answer (fields, examples, pictures):
  *              version 1, 2, ... per answer, action, who (operator id, login), a JSON
  *              snapshot of the answer after the change, created (ms).
+ * Version 8 (the review queue, store/review.c; docs/learning.md):
+ *   review_items     a customer question kefu could not answer well: the message, its
+ *              session (both cascade: a purged session takes its items), the text, the
+ *              reasons (mining.h enum mn_reason bits), what was answered, its cluster and
+ *              state (open, added to an answer, made a new answer, dismissed).
+ *   review_clusters  the current clustering of the open items: name (the most central
+ *              question), key terms, the nearest existing answer and its probability.
+ *              answer_id and the items' cluster_id are no foreign keys: rewritten by
+ *              each re-clustering.
+ *   review_cursors   how far kefud's review thread has read the log (messages,
+ *              feedback, handoffs by id).
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -315,6 +326,32 @@ static const struct migration migrations[] = {
 	  "  snapshot TEXT NOT NULL,"
 	  "  created_ms INTEGER NOT NULL,"
 	  "  UNIQUE (answer_id, version));" },
+	{ "review queue: review_items, review_clusters, review_cursors",
+	  "CREATE TABLE review_items ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,"
+	  "  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  text TEXT NOT NULL,"
+	  "  reasons INTEGER NOT NULL,"
+	  "  answer_id INTEGER,"
+	  "  confidence REAL,"
+	  "  cluster_id INTEGER,"
+	  "  state TEXT NOT NULL DEFAULT 'open'"
+	  "   CHECK (state IN ('open', 'added', 'created', 'dismissed')),"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  updated_ms INTEGER NOT NULL);"
+	  "CREATE INDEX review_items_open ON review_items(state, cluster_id);"
+	  "CREATE TABLE review_clusters ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  label TEXT NOT NULL,"
+	  "  terms TEXT NOT NULL DEFAULT '',"
+	  "  answer_id INTEGER,"
+	  "  answer_p REAL,"
+	  "  size INTEGER NOT NULL,"
+	  "  updated_ms INTEGER NOT NULL);"
+	  "CREATE TABLE review_cursors ("
+	  "  name TEXT PRIMARY KEY,"
+	  "  last_id INTEGER NOT NULL);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -92,6 +92,8 @@ int main(void)
 			   " DROP TABLE texts; DROP TABLE operator_sessions; DROP TABLE api_tokens;"
 			   " DROP TABLE login_attempts; DROP TABLE audit_log;"
 			   " DROP TABLE notes; DROP TABLE messages_fts; DROP INDEX sessions_last;"
+			   " DROP TABLE review_items; DROP TABLE review_clusters;"
+			   " DROP TABLE review_cursors;"
 			   " DROP TRIGGER messages_lang; DROP TRIGGER messages_reopen;"
 			   " DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;"
 			   " DROP TRIGGER messages_fts_update;"
@@ -114,6 +116,7 @@ int main(void)
 			    " WHERE name IN ('lang', 'operator_id', 'resolved_ms')") == 3);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'messages_fts'") == 1);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'parcel'") == 1);
+	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'review_items'") == 1);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH '很抱歉'") == 0);
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sessions WHERE lang = 'zh'") == 1);
 

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmd_eval.h"
 #include "cmd_images.h"
+#include "cmd_mining.h"
 #include "cmd_summary.h"
 
 static const struct command {
@@ -40,6 +41,7 @@ static const struct command {
 	{ "backup", cmd_backup, "backup --out FILE: online copy of --db (consistent while kefud serves), checked" },
 	{ "check", cmd_check, "check [--json]: integrity, foreign keys and schema version of --db (read-only)" },
 	{ "eval-summary", cmd_eval_summary, "eval-summary --dialogs FILE.jsonl [--summaries-out FILE.jsonl] [--json]: ROUGE of kefu's summaries beside Lead and LexRank" },
+	{ "eval-mining", cmd_eval_mining, "eval-mining --train STORE.csv --traffic TRAFFIC.csv [--clusters-out FILE.jsonl] [--json]: the review queue's collection and clustering on labelled traffic" },
 };
 
 /* What `kefu COMMAND --help` adds to the command's line: whether it may create the store
@@ -63,6 +65,13 @@ static const struct command_extra {
 	{ "train", 0, "  --cv K             K-fold cross-validation first (default 3, 0: none)\n"
 		      "  --json             the result as one JSON object\n"
 		      "  --quiet            no progress on stderr\n" },
+	{ "eval-mining", 0, "  --json             the figures as one JSON object\n"
+			    "  --clusters-out F   the clusters as JSON lines {cluster, label, texts}\n"
+			    "  --features F       both (default), tfidf, glove or hidden\n"
+			    "  --method M         average (default) or dbscan\n"
+			    "  --cluster-threshold S, --glove-weight W, --min-pts N, --low-conf C,\n"
+			    "  --center 0|1, --attach S  expert knobs of the clustering and collection\n"
+			    "  --quiet            no training progress on stderr\n" },
 };
 
 static const struct command_extra *extra_of(const char *name)

@@ -13,6 +13,7 @@ import { Conversations } from './conversations.js';
 import { Operators } from './operators.js';
 import { Answers } from './answers.js';
 import { Settings } from './settings.js';
+import { Review } from './review.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
@@ -21,7 +22,7 @@ import { installKeys, Shortcuts } from './keys.js';
 const PAGES = [
   { id: 'conversations', key: 'nav_conversations', view: Conversations },
   { id: 'answers', key: 'nav_answers', view: Answers },
-  { id: 'review', key: 'nav_review', view: null },
+  { id: 'review', key: 'nav_review', view: Review },
   { id: 'training', key: 'nav_training', view: null },
   { id: 'reports', key: 'nav_reports', view: null },
   { id: 'operators', key: 'nav_operators', admin: true, view: Operators },

@@ -1,0 +1,405 @@
+/* daemon/review.c — kefud's review thread (review.h): fills the review queue from the
+ * session log as traffic arrives and keeps its clusters up to date.
+ *
+ * Threads: one thread of its own with its own store connection; nothing on the reply
+ * path waits for it.  Every REVIEW_POLL_MS it reads what the store writer committed
+ * since its cursors (review_cursors: customer turns, feedback, hand-offs; the writer
+ * thread is never touched or slowed, the reads are WAL readers), applies mining's
+ * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
+ * upserts the items.  When new items arrived, or the bot changed (SIGHUP: its features
+ * and answers did), it re-clusters the open items (mn_run on the current bot, acquired
+ * from kd_bots and released after) and writes the clusters in one transaction; cluster
+ * ids carry over (mn_carry_ids), new ones come from the "cluster_seq" cursor.
+ * {lock} guards `stopping`; kd_review_stop (main thread) wakes and joins it.
+ */
+#include "review.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bots.h"
+#include "clock.h"
+#include "conf.h"
+#include "glove.h"
+#include "log.h"
+#include "mining.h"
+#include "nlu.h"
+#include "store.h"
+#include "store_review.h"
+
+#define REVIEW_POLL_MS 2000
+#define REVIEW_BATCH 500        /* turns read per pass */
+#define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
+
+struct kd_review {
+	struct store *st;            /* the thread's */
+	struct kd_bots *bots;        /* not owned */
+	struct nlu_glove *glove;     /* GloVe for a BM25 bot's features, or NULL */
+	struct mn_rules rules;
+	struct mn_opts opts;
+	unsigned clustered_gen;      /* bot generation of the last clustering */
+	int dirty;                   /* new items since the last clustering */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stopping;                /* {lock} */
+};
+
+/* A turn copied out of the row loop (the store is queried again while handling it). */
+struct turn {
+	int64_t message_id, session_id, answer_id, created_ms, reply_ms;
+	double confidence;
+	char *text, *meta;
+};
+
+static void turn_free(struct turn *t)
+{
+	free(t->text);
+	free(t->meta);
+	memset(t, 0, sizeof *t);
+}
+
+struct turns {
+	struct turn *v;
+	size_t n, cap;
+};
+
+static int copy_turn(void *arg, const struct store_review_turn *s)
+{
+	struct turns *a = arg;
+	if (a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 16;
+		struct turn *nv = realloc(a->v, nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		a->v = nv;
+		a->cap = nc;
+	}
+	struct turn *t = &a->v[a->n];
+	*t = (struct turn){ s->message_id, s->session_id, s->answer_id, s->created_ms,
+			    s->reply_ms, s->confidence, strdup(s->text),
+			    s->meta ? strdup(s->meta) : NULL };
+	if (!t->text) {
+		free(t->meta);
+		return -1;
+	}
+	a->n++;
+	return 0;
+}
+
+static void turns_free(struct turns *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		turn_free(&a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+/* The reply facts of a turn, from its reply row and meta JSON (daemon/proto.c writes
+ * fallback, why, refused, quick_replies). */
+static void reply_facts(const struct turn *t, struct mn_turn *m)
+{
+	json_t *meta = t->meta ? json_loads(t->meta, 0, NULL) : NULL;
+	const char *why = json_string_value(json_object_get(meta, "why"));
+
+	memset(m, 0, sizeof *m);
+	m->answer_id = t->answer_id;
+	m->confidence = t->confidence;
+	m->fallback = json_is_true(json_object_get(meta, "fallback"));
+	m->did_you_say = why && !strcmp(why, "did_you_say");
+	m->refused = json_object_get(meta, "refused") != NULL;
+	json_decref(meta);
+}
+
+/* 1 when text is one of the quick replies offered in meta (a button pressed). */
+static int picked(const char *meta_s, const char *text)
+{
+	json_t *meta = meta_s ? json_loads(meta_s, 0, NULL) : NULL;
+	json_t *q = json_object_get(meta, "quick_replies"), *v;
+	size_t i;
+	int hit = 0;
+
+	json_array_foreach(q, i, v) {
+		const char *title = json_string_value(json_object_get(v, "title"));
+		if (title && !strcmp(title, text))
+			hit = 1;
+	}
+	json_decref(meta);
+	return hit;
+}
+
+static void collect(struct kd_review *r, const struct turn *t, const struct mn_turn *m)
+{
+	unsigned why = mn_collect(&r->rules, m);
+	int is_new = 0;
+
+	if (!why)
+		return;
+	if (store_review_collect(r->st, t->message_id, t->session_id, t->text, why,
+				 t->answer_id, t->confidence, cm_wall_ms(), &is_new))
+		LOG_WARN("review: %s", store_errmsg(r->st));
+	r->dirty |= is_new;
+}
+
+/* What the customer did next tells on the turn before: asked again, or did not take
+ * "Did you say ...?". */
+static void judge_previous(struct kd_review *r, const struct turn *t)
+{
+	struct turns prev = { 0 };
+	struct mn_turn m;
+
+	if (store_review_turn_before(r->st, t->session_id, t->message_id, copy_turn, &prev) ||
+	    !prev.n) {
+		turns_free(&prev);
+		return;
+	}
+	const struct turn *p = &prev.v[0];
+	reply_facts(p, &m);
+	m.next = 1;
+	m.next_gap_s = (double)(t->created_ms - p->reply_ms) / 1000.0;
+	m.next_picked = picked(p->meta, t->text);
+	m.next_same_answer = t->answer_id && t->answer_id == p->answer_id;
+	if (!m.next_picked && !m.next_same_answer && m.next_gap_s <= r->rules.rephrase_s &&
+	    !m.fallback && m.answer_id) {
+		/* only then does the rule need the texts compared */
+		unsigned gen;
+		struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
+		m.next_similar = bot && mn_similar(bot, p->text, t->text);
+		if (bot)
+			nlu_bot_unref(bot);
+	}
+	collect(r, p, &m);
+	turns_free(&prev);
+}
+
+static int on_feedback(void *arg, int64_t id, int64_t message_id, int value)
+{
+	struct kd_review *r = arg;
+	struct turns one = { 0 };
+	struct mn_turn m;
+
+	if (value < 0 && !store_review_turn_of_reply(r->st, message_id, copy_turn, &one) &&
+	    one.n) {
+		reply_facts(&one.v[0], &m);
+		m.feedback = -1;
+		collect(r, &one.v[0], &m);
+	}
+	turns_free(&one);
+	store_review_cursor_set(r->st, "feedback", id);
+	return 0;
+}
+
+static int on_handoff(void *arg, int64_t id, int64_t session_id, int64_t requested_ms)
+{
+	struct kd_review *r = arg;
+	struct turns one = { 0 };
+	struct mn_turn m;
+
+	if (!store_review_turn_last(r->st, session_id, requested_ms, copy_turn, &one) &&
+	    one.n) {
+		reply_facts(&one.v[0], &m);
+		m.handoff = 1;
+		collect(r, &one.v[0], &m);
+	}
+	turns_free(&one);
+	store_review_cursor_set(r->st, "handoffs", id);
+	return 0;
+}
+
+/* One pass over what the log gained since the cursors. */
+static void scan(struct kd_review *r)
+{
+	int64_t cur;
+	struct turns a = { 0 };
+
+	if (store_review_cursor(r->st, "messages", &cur) ||
+	    store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0) {
+		LOG_WARN("review: reading the log: %s", store_errmsg(r->st));
+		turns_free(&a);
+		return;
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		struct mn_turn m;
+		reply_facts(&a.v[i], &m);
+		collect(r, &a.v[i], &m);
+		judge_previous(r, &a.v[i]);
+	}
+	if (a.n)
+		store_review_cursor_set(r->st, "messages", a.v[a.n - 1].message_id);
+	turns_free(&a);
+	/* the callbacks move their cursors row by row */
+	int64_t fb, ho;
+	if (store_review_cursor(r->st, "feedback", &fb) ||
+	    store_review_feedback_after(r->st, fb, on_feedback, r) < 0 ||
+	    store_review_cursor(r->st, "handoffs", &ho) ||
+	    store_review_handoffs_after(r->st, ho, on_handoff, r) < 0)
+		LOG_WARN("review: reading feedback and hand-offs: %s", store_errmsg(r->st));
+}
+
+struct open_items {
+	int64_t *id, *cluster;
+	char **text;
+	size_t n, cap;
+};
+
+static int copy_item(void *arg, const struct store_review_item *it)
+{
+	struct open_items *o = arg;
+	if (o->n == o->cap)
+		return 1;
+	if (!(o->text[o->n] = strdup(it->text)))
+		return -1;
+	o->id[o->n] = it->id;
+	o->cluster[o->n++] = it->cluster_id;
+	return 0;
+}
+
+/* Re-clusters the open items with the current bot's features and answers. */
+static void recluster(struct kd_review *r)
+{
+	struct open_items o = { .cap = REVIEW_MAX_ITEMS };
+	struct mn_result res = { 0 };
+	struct store_review_cluster *cl = NULL;
+	int64_t *ids = NULL, *of = NULL, seq = 0;
+	unsigned gen;
+	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
+	struct nlu_state *ns = bot ? nlu_state_create(bot) : NULL;
+	char err[256];
+	uint64_t t0 = cm_now_us();
+
+	o.id = malloc(o.cap * sizeof *o.id);
+	o.cluster = malloc(o.cap * sizeof *o.cluster);
+	o.text = malloc(o.cap * sizeof *o.text);
+	if (!ns || !o.id || !o.cluster || !o.text ||
+	    store_review_open_foreach(r->st, (int)o.cap, copy_item, &o) < 0 ||
+	    store_review_cursor(r->st, "cluster_seq", &seq)) {
+		LOG_WARN("review: cannot read the queue: %s", store_errmsg(r->st));
+		goto out;
+	}
+	for (size_t i = 0; i < o.n; i++)
+		if (o.cluster[i] > seq)
+			seq = o.cluster[i];
+	seq++;
+	if (mn_run(bot, ns, r->glove, &r->opts, (const char *const *)o.text, o.n, &res, err,
+		   sizeof err)) {
+		LOG_WARN("review: clustering: %s", err);
+		goto out;
+	}
+	ids = malloc((size_t)(res.k ? res.k : 1) * sizeof *ids);
+	of = malloc((o.n ? o.n : 1) * sizeof *of);
+	cl = calloc((size_t)(res.k ? res.k : 1), sizeof *cl);
+	if (!ids || !of || !cl || mn_carry_ids(o.cluster, res.cluster, o.n, res.k, ids, &seq))
+		goto out;
+	int64_t now = cm_wall_ms();
+	for (int c = 0; c < res.k; c++)
+		cl[c] = (struct store_review_cluster){
+			.id = ids[c], .label = o.text[res.named[c].central],
+			.terms = res.named[c].terms, .answer_id = res.named[c].answer_id,
+			.answer_p = res.named[c].answer_p, .size = (int64_t)res.named[c].size,
+			.updated_ms = now };
+	for (size_t i = 0; i < o.n; i++)
+		of[i] = ids[res.cluster[i]];
+	if (store_review_set_clusters(r->st, o.id, of, o.n, cl, (size_t)res.k) ||
+	    store_review_cursor_set(r->st, "cluster_seq", seq - 1)) {
+		LOG_WARN("review: writing clusters: %s", store_errmsg(r->st));
+		goto out;
+	}
+	r->dirty = 0;
+	r->clustered_gen = gen;
+	LOG_INFO("review: %zu open questions in %d clusters (%.0f ms)", o.n, res.k,
+		 (double)(cm_now_us() - t0) / 1000.0);
+out:
+	for (size_t i = 0; o.text && i < o.n; i++)
+		free(o.text[i]);
+	free(o.id);
+	free(o.cluster);
+	free(o.text);
+	free(ids);
+	free(of);
+	free(cl);
+	mn_result_free(&res);
+	nlu_state_destroy(ns);
+	if (bot)
+		nlu_bot_unref(bot);
+}
+
+static void *review_main(void *arg)
+{
+	struct kd_review *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	while (!r->stopping) {
+		pthread_mutex_unlock(&r->lock);
+		scan(r);
+		if (r->dirty || kd_bots_generation(r->bots) != r->clustered_gen)
+			recluster(r);
+		pthread_mutex_lock(&r->lock);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)REVIEW_POLL_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!r->stopping &&
+		       pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *bots,
+				  char *err, size_t errlen)
+{
+	struct kd_review *r = calloc(1, sizeof *r);
+	char path[CONF_STR_MAX + 32], gerr[256];
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->bots = bots;
+	r->clustered_gen = (unsigned)-1;   /* cluster once at start: the bot may be new */
+	mn_rules_default(&r->rules);
+	mn_opts_default(&r->opts);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	nlu_glove_path(conf->models, path, sizeof path);
+	if (!access(path, R_OK) && !(r->glove = nlu_glove_open(path, gerr, sizeof gerr)))
+		LOG_WARN("review: clustering without GloVe: %s", gerr);
+	if (!(r->st = store_open(conf->db, err, errlen)))
+		goto fail;
+	if (pthread_create(&r->thread, NULL, review_main, r)) {
+		snprintf(err, errlen, "cannot start the review thread");
+		store_close(r->st);
+		goto fail;
+	}
+	return r;
+fail:
+	nlu_glove_close(r->glove);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	return NULL;
+}
+
+void kd_review_stop(struct kd_review *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = 1;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	store_close(r->st);
+	nlu_glove_close(r->glove);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}

@@ -1,0 +1,301 @@
+/* mining/features.c — the text features the review queue is clustered on (mining.h
+ * mn_embed, mn_similarity): kefu's own, from nlu/.
+ *
+ *   TF-IDF  the trained encoder's hashed features (stemmed word uni+bigrams, char
+ *           1–5-grams; its idf learnt on the store's examples), merged into one sparse
+ *           vector of unit length; a BM25 bot has no encoder: the same configuration
+ *           with an idf fitted on the texts being clustered;
+ *   GloVe   the SIF-weighted mean of the words' GloVe vectors (nlu_fx_dense), unit length;
+ *   hidden  the encoder's MLP hidden layer (256 ReLU) over that GloVe vector, unit length.
+ *
+ * MN_FEAT_BOTH weighs the two cosines: (1 − w) cos_tfidf + w cos_glove.  Runs on the
+ * calling thread; allocates (never on the reply path).
+ */
+#include "mining.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "glove.h"
+#include "model.h"
+#include "nlu_int.h"
+#include "tensor.h"
+
+struct mn_vecs {
+	size_t n;
+	float w;                   /* weight of the dense cosine (0: sparse only) */
+	int sparse;                /* 1: the sparse half is used */
+	uint32_t *off;             /* n + 1 offsets into idx/val */
+	uint32_t *idx;             /* sorted, distinct per text */
+	float *val;
+	int dense_dim;             /* 0: none */
+	float *dense;              /* n × dense_dim, unit rows (zero rows: no words) */
+};
+
+void mn_opts_default(struct mn_opts *o)
+{
+	/* chosen with bench/mining (docs/learning.md) */
+	o->feat = MN_FEAT_BOTH;
+	o->glove_weight = 0.4f;
+	o->method = MN_AVERAGE;
+	o->threshold = 0.45f;
+	o->min_pts = 3;
+	o->center = 0;
+	o->attach = 0.4f;
+}
+
+int mn_feat_parse(const char *s)
+{
+	static const char *const names[] = { "both", "tfidf", "glove", "hidden" };
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+int mn_method_parse(const char *s)
+{
+	return !strcmp(s, "average") ? MN_AVERAGE : !strcmp(s, "dbscan") ? MN_DBSCAN : -1;
+}
+
+void mn_vecs_free(struct mn_vecs *v)
+{
+	if (!v)
+		return;
+	free(v->off);
+	free(v->idx);
+	free(v->val);
+	free(v->dense);
+	free(v);
+}
+
+size_t mn_vecs_n(const struct mn_vecs *v)
+{
+	return v ? v->n : 0;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts sp by index, adds duplicates (the two blocks share buckets), scales to unit
+ * length; returns the new nnz.  pairs: scratch of 2 × nnz uint32. */
+static uint32_t sparse_merge(struct nlu_sparse *sp, uint32_t *pairs)
+{
+	uint32_t n = sp->nnz, k = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		pairs[2 * i] = sp->idx[i];
+		memcpy(&pairs[2 * i + 1], &sp->val[i], sizeof(float));
+	}
+	qsort(pairs, n, 2 * sizeof *pairs, cmp_pair);
+	for (uint32_t i = 0; i < n; i++) {
+		float v;
+		memcpy(&v, &pairs[2 * i + 1], sizeof v);
+		if (k && sp->idx[k - 1] == pairs[2 * i]) {
+			sp->val[k - 1] += v;
+		} else {
+			sp->idx[k] = pairs[2 * i];
+			sp->val[k++] = v;
+		}
+	}
+	cm_l2_normalize(k, sp->val);
+	return k;
+}
+
+/* Appends text's merged sparse vector to v (growing idx/val). */
+static int push_sparse(struct mn_vecs *v, size_t i, const struct nlu_sparse *sp,
+		       size_t *cap)
+{
+	uint32_t at = v->off[i];
+	if (at + sp->nnz > *cap) {
+		size_t nc = (*cap ? *cap * 2 : 4096) + sp->nnz;
+		uint32_t *ni = realloc(v->idx, nc * sizeof *ni);
+		if (!ni)
+			return -1;
+		v->idx = ni;
+		float *nv = realloc(v->val, nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		v->val = nv;
+		*cap = nc;
+	}
+	memcpy(v->idx + at, sp->idx, sp->nnz * sizeof *sp->idx);
+	memcpy(v->val + at, sp->val, sp->nnz * sizeof *sp->val);
+	v->off[i + 1] = at + sp->nnz;
+	return 0;
+}
+
+/* Subtracts the mean of the non-zero rows from each of them and scales them back to
+ * unit length: sentence vectors share a large common direction (frequent words, the
+ * domain), which lifts every cosine; without it the similarities of unrelated questions
+ * sit high and close together. */
+static void center_rows(float *x, size_t n, size_t d)
+{
+	double mean[1024] = { 0 };
+	size_t m = 0;
+
+	if (d > 1024)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const float *r = x + i * d;
+		if (cm_dot(d, r, r) == 0)
+			continue;
+		for (size_t j = 0; j < d; j++)
+			mean[j] += r[j];
+		m++;
+	}
+	if (m < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		float *r = x + i * d;
+		if (cm_dot(d, r, r) == 0)
+			continue;
+		for (size_t j = 0; j < d; j++)
+			r[j] -= (float)(mean[j] / (double)m);
+		cm_l2_normalize(d, r);
+	}
+}
+
+struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glove,
+			 const struct mn_opts *o, const char *const *texts, size_t n,
+			 int *used, char *err, size_t errlen)
+{
+	const struct nlu_enc *enc = bot ? bot->enc : NULL;
+	const struct nlu_glove *g = bot && bot->glove ? bot->glove : glove;
+	int feat = o->feat;
+	struct nlu_feat own = { 0 };
+	const struct nlu_feat *f = enc ? &enc->feat : &own;
+	struct mn_vecs *v = calloc(1, sizeof *v);
+	struct nlu_fx *fx = nlu_fx_create();
+	struct nlu_sparse sp = { 0 };
+	uint32_t *pairs = malloc(2 * NLU_FEAT_MAX * sizeof *pairs);
+	float *hidden = NULL, *logits = NULL, gv[NLU_GLOVE_DIM];
+	size_t cap = 0;
+
+	if (!g && feat != MN_FEAT_TFIDF)
+		feat = MN_FEAT_TFIDF;
+	if (feat == MN_FEAT_HIDDEN && !(enc && enc->mlp.d_h && enc->glove))
+		feat = g ? MN_FEAT_GLOVE : MN_FEAT_TFIDF;
+	if (used)
+		*used = feat;
+	if (!v || !fx || !pairs || nlu_sparse_alloc(&sp, NLU_FEAT_MAX))
+		goto nomem;
+	v->n = n;
+	v->sparse = feat == MN_FEAT_BOTH || feat == MN_FEAT_TFIDF;
+	v->dense_dim = feat == MN_FEAT_HIDDEN ? (int)enc->mlp.d_h
+		: feat == MN_FEAT_TFIDF ? 0 : NLU_GLOVE_DIM;
+	v->w = feat == MN_FEAT_BOTH ? o->glove_weight : v->dense_dim ? 1.0f : 0.0f;
+	if (!(v->off = calloc(n + 1, sizeof *v->off)))
+		goto nomem;
+	if (v->dense_dim && !(v->dense = calloc(n * (size_t)v->dense_dim, sizeof *v->dense)))
+		goto nomem;
+	if (feat == MN_FEAT_HIDDEN && (!(hidden = malloc(enc->mlp.d_h * sizeof *hidden)) ||
+				       !(logits = malloc(enc->mlp.n_cls * sizeof *logits))))
+		goto nomem;
+	if (!enc && v->sparse) {
+		struct nlu_enc_opts eo;
+		nlu_enc_opts_default(&eo);
+		own.cfg = eo.feat;
+		own.dim = 1u << own.cfg.bits;
+		if (nlu_feat_fit_idf(&own, fx, (char *const *)texts, n))
+			goto nomem;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int nnz = nlu_feat_vector(f, fx, texts[i], strlen(texts[i]), &sp);
+		sp.nnz = nnz > 0 ? sp.nnz : 0;
+		if (v->sparse) {
+			sp.nnz = sparse_merge(&sp, pairs);
+		} else {
+			sp.nnz = 0;
+		}
+		if (push_sparse(v, i, &sp, &cap))
+			goto nomem;
+		if (!v->dense_dim || nnz <= 0 || nlu_fx_dense(fx, g, gv) <= 0)
+			continue;
+		float *row = v->dense + i * (size_t)v->dense_dim;
+		if (feat == MN_FEAT_HIDDEN)
+			nlu_mlp_logits(&enc->mlp, gv, row, logits);
+		else
+			memcpy(row, gv, sizeof gv);
+		cm_l2_normalize((size_t)v->dense_dim, row);
+	}
+	if (o->center && v->dense_dim)
+		center_rows(v->dense, n, (size_t)v->dense_dim);
+	nlu_feat_free(&own);
+	nlu_sparse_free(&sp);
+	nlu_fx_destroy(fx);
+	free(pairs);
+	free(hidden);
+	free(logits);
+	return v;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	nlu_feat_free(&own);
+	nlu_sparse_free(&sp);
+	nlu_fx_destroy(fx);
+	free(pairs);
+	free(hidden);
+	free(logits);
+	mn_vecs_free(v);
+	return NULL;
+}
+
+static float sparse_dot(const struct mn_vecs *v, size_t a, size_t b)
+{
+	uint32_t i = v->off[a], ie = v->off[a + 1], j = v->off[b], je = v->off[b + 1];
+	float s = 0;
+
+	while (i < ie && j < je) {
+		if (v->idx[i] < v->idx[j])
+			i++;
+		else if (v->idx[i] > v->idx[j])
+			j++;
+		else
+			s += v->val[i++] * v->val[j++];
+	}
+	return s;
+}
+
+float *mn_similarity(const struct mn_vecs *v)
+{
+	size_t n = v->n, d = (size_t)v->dense_dim;
+	float *sim = malloc((n ? n * n : 1) * sizeof *sim);
+
+	if (!sim)
+		return NULL;
+	if (d && n) /* dense half: one sgemm, D · Dᵀ */
+		cm_sgemm((int)n, (int)n, (int)d, 1.0f, v->dense, 0, v->dense, 1, 0.0f, sim);
+	else
+		memset(sim, 0, n * n * sizeof *sim);
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a; b < n; b++) {
+			float s = v->w * sim[a * n + b];
+			if (v->sparse)
+				s += (1.0f - v->w) * sparse_dot(v, a, b);
+			sim[a * n + b] = sim[b * n + a] = s;
+		}
+	return sim;
+}
+
+int mn_similar(const struct nlu_bot *bot, const char *a, const char *b)
+{
+	struct mn_opts o;
+	const char *t[2] = { a, b };
+	char err[64];
+	float *sim = NULL;
+	int yes = 0;
+
+	mn_opts_default(&o);
+	o.feat = MN_FEAT_TFIDF;
+	struct mn_vecs *v = mn_embed(bot, NULL, &o, t, 2, NULL, err, sizeof err);
+	if (v && (sim = mn_similarity(v)))
+		yes = sim[1] >= MN_SIMILAR;
+	free(sim);
+	mn_vecs_free(v);
+	return yes;
+}
