@@ -65,6 +65,7 @@ struct trainer {
 	float *acc_wt, *acc_pt;         /* AdaGrad row accumulators (dt each) */
 	long step;
 	uint64_t rng;
+	int epochs_done, epochs_total;  /* over both fits, for o->on_epoch */
 };
 
 static float rnd_normal(uint64_t *s)
@@ -385,6 +386,8 @@ static int fit(struct trainer *tr, struct fu_model *m, struct fu_train_stats *st
 		}
 		cm_log(CM_LOG_DEBUG, "epoch %d: %zu examples, mean loss %.4f", ep, tr->n_ex,
 		       tr->n_ex ? loss / (double)tr->n_ex : 0.0);
+		if (o->on_epoch)
+			o->on_epoch(o->on_epoch_arg, ++tr->epochs_done, tr->epochs_total);
 	}
 	return 0;
 }
@@ -831,6 +834,7 @@ struct fu_model *fu_model_train(const struct fu_data *d, const struct fu_opts *o
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	tr.epochs_total = o->epochs * (o->val_frac > 0 ? 2 : 1);
 	st->temperature[0] = st->temperature[1] = st->temperature[2] = 1.f;
 	st->held_out_accuracy[0] = st->held_out_accuracy[1] = st->held_out_accuracy[2] = -1;
 	float temp[3] = { 1.f, 1.f, 1.f };
