@@ -90,5 +90,12 @@ int api_h_resolve(struct api_call *c);
 int api_h_send(struct api_call *c);
 /* api/summary_route.c */
 int api_h_summary(struct api_call *c);
+/* api/models.c: training, versions, reports */
+int api_h_models(struct api_call *c);
+int api_h_model_report(struct api_call *c);
+int api_h_training(struct api_call *c);
+int api_h_train(struct api_call *c);
+int api_h_model_activate(struct api_call *c);
+int api_h_model_rollback(struct api_call *c);
 
 #endif

@@ -288,6 +288,19 @@ static const struct api_route routes[] = {
 	  "hand the conversation back to the bot" },
 	{ "POST", "/api/v1/conversations/{id}/resolve", AUTH_ROLE_AGENT, NULL, api_h_resolve,
 	  "resolve the conversation (and hand it back to the bot)" },
+	/* training and model versions (api/models.c) */
+	{ "GET", "/api/v1/models", AUTH_ROLE_AGENT, NULL, api_h_models,
+	  "the text model's versions (live, candidates, earlier) and the training's state" },
+	{ "GET", "/api/v1/models/training", AUTH_ROLE_AGENT, NULL, api_h_training,
+	  "the running or last training: stage, fraction done, time left" },
+	{ "GET", "/api/v1/models/{id}/report", AUTH_ROLE_AGENT, NULL, api_h_model_report,
+	  "a version's training report, against the live version's" },
+	{ "POST", "/api/v1/models/train", AUTH_ROLE_ADMIN, NULL, api_h_train,
+	  "start a training in the background (its models are candidates)" },
+	{ "POST", "/api/v1/models/{id}/activate", AUTH_ROLE_ADMIN, NULL, api_h_model_activate,
+	  "make a version live (kefud loads it without a restart)" },
+	{ "POST", "/api/v1/models/rollback", AUTH_ROLE_ADMIN, NULL, api_h_model_rollback,
+	  "make the version live before the live one live again" },
 };
 
 const struct api_route *api_routes(size_t *n_out)
