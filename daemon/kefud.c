@@ -30,6 +30,7 @@
 #include "server.h"
 #include "signals.h"
 #include "store.h"
+#include "training.h"
 #include "voice_models.h"
 
 #define KD_NOFILE_WANT 65536
@@ -104,6 +105,13 @@ out:
 	return bot;
 }
 
+
+/* Training's progress events go to the operators like the API's (daemon/training.c). */
+static void post_api_event(void *arg, const char *json)
+{
+	kd_api_post_event(arg, json);
+}
+
 int kefud_main(int argc, char **argv)
 {
 	struct kefu_conf conf;
@@ -118,6 +126,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_api *api = NULL;
 	struct kd_ops *ops = NULL;
 	struct kd_retention *ret = NULL;
+	struct kd_training *training = NULL;
 	char err[2048];
 	int rc;
 
@@ -164,6 +173,12 @@ int kefud_main(int argc, char **argv)
 	if (!api)
 		goto fail;
 	kd_api_attach(api, srv);
+	training = kd_training_create(&conf, post_api_event, api);   /* training.c */
+	if (!training) {
+		snprintf(err, sizeof err, "out of memory");
+		goto fail;
+	}
+	kd_api_set_training(api, kd_training_api(training));
 	ops = kd_ops_create(&conf, err, sizeof err);   /* /ops and take-over (ops.c) */
 	if (!ops)
 		goto fail;
@@ -189,6 +204,7 @@ int kefud_main(int argc, char **argv)
 	kd_server_quiesce(srv);
 	kd_signals_stop(sig);
 	kd_api_stop(api);
+	kd_training_destroy(training);   /* a running training stops at its next step */
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
@@ -204,6 +220,7 @@ int kefud_main(int argc, char **argv)
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_api_stop(api);
+	kd_training_destroy(training);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	if (writer)

@@ -3,7 +3,8 @@
  * The handlers only write(2) one byte (the signal number) into a non-blocking pipe.
  * The signal thread owns the read end: it calls kd_server_request_stop (any-thread
  * safe) and kd_bots_reload (opens its own store connection), never lws directly.
- * kd_signals_stop wakes it with a 0 byte.
+ * kd_signals_stop wakes it with a 0 byte; kd_signals_reload (a model made live in the
+ * console, daemon/training.c) writes the SIGHUP byte itself.
  */
 #include "signals.h"
 
@@ -63,6 +64,11 @@ int kd_signals_install(void)
 		if (sigaction(sigs[i], &sa, NULL))
 			return -1;
 	return 0;
+}
+
+void kd_signals_reload(void)
+{
+	on_signal(SIGHUP);
 }
 
 static void reload(struct kd_signals *s)
