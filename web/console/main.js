@@ -12,6 +12,7 @@ import { SignIn } from './signin.js';
 import { Conversations } from './conversations.js';
 import { Operators } from './operators.js';
 import { Settings } from './settings.js';
+import { Training } from './training.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
@@ -21,7 +22,7 @@ const PAGES = [
   { id: 'conversations', key: 'nav_conversations', view: Conversations },
   { id: 'answers', key: 'nav_answers', view: null },
   { id: 'review', key: 'nav_review', view: null },
-  { id: 'training', key: 'nav_training', view: null },
+  { id: 'training', key: 'nav_training', view: Training },
   { id: 'reports', key: 'nav_reports', view: null },
   { id: 'operators', key: 'nav_operators', admin: true, view: Operators },
   { id: 'settings', key: 'nav_settings', admin: true, view: Settings },
