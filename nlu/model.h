@@ -358,8 +358,10 @@ struct nlu_report_titles {
 
 /* The training report (JSON text, malloc'd; NULL on no memory) of d's labels (answer ids)
  * from the out-of-fold predictions oof of a folds-fold cross-validation (report.c has
- * the fields; docs/learning.md shows one). */
+ * the fields; docs/learning.md shows one).  *accuracy and *macro_f1 get its figures
+ * (over all out-of-fold predictions pooled, as scikit-learn's cross_val_predict). */
 char *nlu_report_build(const struct nlu_dataset *d, const int *oof, int folds,
-		       const struct nlu_report_titles *titles);
+		       const struct nlu_report_titles *titles, double *accuracy,
+		       double *macro_f1);
 
 #endif

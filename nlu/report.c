@@ -57,7 +57,8 @@ static double f1_of(int tp, int fp, int fn)
 }
 
 char *nlu_report_build(const struct nlu_dataset *d, const int *oof, int folds,
-		       const struct nlu_report_titles *titles)
+		       const struct nlu_report_titles *titles, double *accuracy,
+		       double *macro_f1)
 {
 	size_t L = d->n_labels;
 	int *tp = calloc(L + 1, sizeof *tp), *fp = calloc(L + 1, sizeof *fp);
@@ -125,8 +126,10 @@ char *nlu_report_build(const struct nlu_dataset *d, const int *oof, int folds,
 	json_object_set_new(o, "examples", json_integer((json_int_t)d->n));
 	json_object_set_new(o, "answers_count", json_integer((json_int_t)L));
 	json_object_set_new(o, "folds", json_integer(folds));
-	json_object_set_new(o, "accuracy", json_real(d->n ? (double)ok / d->n : 0));
-	json_object_set_new(o, "macro_f1", json_real(L ? macro / L : 0));
+	*accuracy = d->n ? (double)ok / d->n : 0;
+	*macro_f1 = L ? macro / L : 0;
+	json_object_set_new(o, "accuracy", json_real(*accuracy));
+	json_object_set_new(o, "macro_f1", json_real(*macro_f1));
 	json_object_set_new(o, "few_examples_below", json_integer(NLU_REPORT_FEW_EXAMPLES));
 	json_object_set_new(o, "answers", answers);
 	json_object_set_new(o, "confused", confused);

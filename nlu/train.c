@@ -165,7 +165,9 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 			goto out;
 		}
 		struct nlu_report_titles rt = { ti.n, ti.ids, ti.titles };
-		if (!(report = nlu_report_build(&d, oof, cv_folds, &rt))) {
+		/* the pooled out-of-fold figures: the report's, so every place shows the same */
+		if (!(report = nlu_report_build(&d, oof, cv_folds, &rt, &r.accuracy,
+						&r.macro_f1))) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}

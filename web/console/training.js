@@ -61,6 +61,7 @@ export function Training({ me }) {
   useEffect(() => live.subscribe((f) => {
     if (f.type !== 'training') return;
     setStatus(f.training);
+    if (f.training.state === 'done') setChosen(f.training.version);
     if (f.training.state !== 'running') load();
   }), []);
   useEffect(() => {               /* poll while it runs (the pushes may be missed) */
