@@ -69,6 +69,22 @@ struct api_response {
 	char disposition[200];
 };
 
+/* kefud's background training (daemon/training.c) as the models routes (api/models.c)
+ * use it.  Every function may be called from any API worker thread. */
+struct api_training {
+	/* Starts a training (its models saved as candidates) on a thread of its own, for
+	 * the operator `by` (login).  0; 1 when a training is running already; -1 with a
+	 * message in err. */
+	int (*start)(void *arg, const char *by, char *err, size_t errlen);
+	/* The running or last training as JSON text (malloc'd; NULL on no memory):
+	 * docs/api.md "GET /api/v1/models/training". */
+	char *(*status)(void *arg);
+	/* The live models changed in the store: kefud loads them as on SIGHUP (no restart,
+	 * no dropped chat).  Returns at once; the swap follows within a second or so. */
+	void (*reload)(void *arg);
+	void *arg;
+};
+
 /* What api_handle works with: the shared auth state and this thread's store. */
 struct api_ctx {
 	struct auth *auth;
@@ -88,6 +104,9 @@ struct api_ctx {
 	 * defaults.  The upload is decoded with vision/'s decoder under them. */
 	size_t picture_max_bytes;
 	uint64_t picture_max_pixels;
+	/* kefud's background training; NULL: POST .../models/train answers 503 unavailable
+	 * and activating a version only changes the store (tests, tools). */
+	const struct api_training *training;
 };
 
 /* Answers one request into res (always filled: status, JSON body, headers).  The

@@ -134,5 +134,12 @@ int api_h_review(struct api_call *c);
 int api_h_review_add(struct api_call *c);
 int api_h_review_create(struct api_call *c);
 int api_h_review_dismiss(struct api_call *c);
+/* api/models.c: training, versions, reports */
+int api_h_models(struct api_call *c);
+int api_h_model_report(struct api_call *c);
+int api_h_training(struct api_call *c);
+int api_h_train(struct api_call *c);
+int api_h_model_activate(struct api_call *c);
+int api_h_model_rollback(struct api_call *c);
 
 #endif

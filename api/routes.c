@@ -345,6 +345,19 @@ static const struct api_route routes[] = {
 	  api_h_review_create, "make a new answer with a cluster (or chosen members) as examples" },
 	{ "POST", "/api/v1/review/clusters/{id}/dismiss", AUTH_ROLE_AGENT, review_dismiss_fields,
 	  api_h_review_dismiss, "dismiss a cluster (or chosen members)" },
+	/* training and model versions (api/models.c) */
+	{ "GET", "/api/v1/models", AUTH_ROLE_AGENT, NULL, api_h_models,
+	  "the text model's versions (live, candidates, earlier) and the training's state" },
+	{ "GET", "/api/v1/models/training", AUTH_ROLE_AGENT, NULL, api_h_training,
+	  "the running or last training: stage, fraction done, time left" },
+	{ "GET", "/api/v1/models/{id}/report", AUTH_ROLE_AGENT, NULL, api_h_model_report,
+	  "a version's training report, against the live version's" },
+	{ "POST", "/api/v1/models/train", AUTH_ROLE_ADMIN, NULL, api_h_train,
+	  "start a training in the background (its models are candidates)" },
+	{ "POST", "/api/v1/models/{id}/activate", AUTH_ROLE_ADMIN, NULL, api_h_model_activate,
+	  "make a version live (kefud loads it without a restart)" },
+	{ "POST", "/api/v1/models/rollback", AUTH_ROLE_ADMIN, NULL, api_h_model_rollback,
+	  "make the version live before the live one live again" },
 };
 
 static const struct api_body_rule body_rules[] = {

@@ -279,6 +279,7 @@ static int64_t review_cluster(char *path, size_t len, const char *verb)
 	snprintf(path, len, "/api/v1/review/clusters/%lld/%s", (long long)id, verb);
 	return id;
 }
+static char model_report_path[80], model_activate_path[80];   /* the models fixture */
 
 static const struct sample *sample_for(const struct api_route *r)
 {
@@ -332,6 +333,12 @@ static const struct sample *sample_for(const struct api_route *r)
 		  review_create_body, 201, NULL },
 		{ "POST", "/api/v1/review/clusters/{id}/dismiss", review_dismiss_path, NULL, 200,
 		  NULL },
+		{ "GET", "/api/v1/models", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/models/training", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/models/{id}/report", model_report_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/models/train", NULL, NULL, 202, NULL },
+		{ "POST", "/api/v1/models/{id}/activate", model_activate_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/models/rollback", NULL, NULL, 200, NULL },
 	};
 	static char uniq_answer[128], uniq_example[128];
 	/* each call of a review action gets a fresh cluster (and a new answer title) */
@@ -475,6 +482,105 @@ static void walk_routes(const struct who *agent_tok, const struct who *admin_tok
 	expect_query = NULL;
 	raw_len = 0;
 	raw_type = NULL;
+}
+
+/* ---- training and model versions ------------------------------------------------------------ */
+
+/* kefud's side of training (daemon/training.c) as the API sees it: here it records the
+ * calls; tests/integration/test_training.py runs the real one in kefud. */
+static struct { int starts, reloads, running; char by[64]; } tr_calls;
+
+static int tr_start(void *arg, const char *by, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	if (tr_calls.running)
+		return 1;
+	tr_calls.starts++;
+	snprintf(tr_calls.by, sizeof tr_calls.by, "%s", by);
+	return 0;
+}
+
+static char *tr_status(void *arg)
+{
+	(void)arg;
+	return strdup(tr_calls.running ? "{\"state\":\"running\",\"fraction\":0.5}"
+				       : "{\"state\":\"idle\"}");
+}
+
+static void tr_reload(void *arg)
+{
+	(void)arg;
+	tr_calls.reloads++;
+}
+
+static const struct api_training test_training = { tr_start, tr_status, tr_reload, NULL };
+
+/* Two versions with reports over the same three questions: v1 live (one wrong), v2 a
+ * candidate (all right). */
+static void models_fixture(void)
+{
+	static const char *rep1 = "{\"format\":1,\"accuracy\":0.6667,\"macro_f1\":0.5,"
+		"\"answers\":[{\"answer_id\":1,\"title\":\"Lost card\",\"f1\":0.67},"
+		"{\"answer_id\":2,\"title\":\"Refunds\",\"f1\":0.5}],\"confused\":[],"
+		"\"few_examples\":[],\"oof\":{\"a\":[1,1],\"b\":[1,1],\"c\":[2,1]}}";
+	static const char *rep2 = "{\"format\":1,\"accuracy\":1,\"macro_f1\":1,"
+		"\"answers\":[{\"answer_id\":1,\"title\":\"Lost card\",\"f1\":1},"
+		"{\"answer_id\":2,\"title\":\"Refunds\",\"f1\":1}],\"confused\":[],"
+		"\"few_examples\":[],\"oof\":{\"a\":[1,1],\"b\":[1,1],\"c\":[2,2]}}";
+	struct store_model_new m1 = { "nlu", "m1", 2, "{\"cv_accuracy\":0.6667}", "h", rep1, 0, 1 };
+	struct store_model_new m2 = { "nlu", "m2", 2, "{\"cv_accuracy\":1}", "h", rep2, 0, 0 };
+	int64_t v1 = 0, v2 = 0;
+
+	CHECK(store_model_save(ctx.st, &m1, &v1) == 0 && store_model_save(ctx.st, &m2, &v2) == 0);
+	snprintf(model_report_path, sizeof model_report_path, "/api/v1/models/%lld/report",
+		 (long long)v2);
+	snprintf(model_activate_path, sizeof model_activate_path, "/api/v1/models/%lld/activate",
+		 (long long)v2);
+	ctx.training = &test_training;
+}
+
+/* Before the route walk: the candidate against the live version, the list, errors. */
+static void test_models(const struct who *agent)
+{
+	struct result r = call("GET", model_report_path, NULL, NULL, agent);
+	json_t *cmp = json_object_get(r.body, "against_live");
+
+	CHECK(r.status == 200 && json_object_get(r.body, "oof") == NULL);
+	CHECK(json_integer_value(json_object_get(cmp, "questions")) == 3);
+	CHECK(json_real_value(json_object_get(json_object_get(cmp, "candidate"), "accuracy")) == 1.0);
+	CHECK(json_real_value(json_object_get(json_object_get(cmp, "live"), "accuracy")) < 0.67);
+	CHECK(json_array_size(json_object_get(cmp, "better")) == 2);   /* both answers' F1 rose */
+	CHECK(json_array_size(json_object_get(cmp, "worse")) == 0);
+	result_clear(&r);
+	r = call("GET", "/api/v1/models", NULL, NULL, agent);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.body, "versions")) == 2);
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(
+		json_object_get(r.body, "versions"), 0), "state")), "candidate"));
+	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(r.body, "training"),
+							"state")), "idle"));
+	result_clear(&r);
+	EXPECT("GET", "/api/v1/models/99/report", NULL, agent, 404, "not_found");
+	struct who admin;
+	CHECK(sign_in("ann", PW, &admin) == 200);
+	EXPECT("POST", "/api/v1/models/99/activate", NULL, &admin, 404, "not_found");
+	EXPECT("POST", "/api/v1/models/rollback", NULL, &admin, 409, "nothing_to_roll_back");
+	tr_calls.running = 1;
+	EXPECT("POST", "/api/v1/models/train", NULL, &admin, 409, "training_running");
+	tr_calls.running = 0;
+	CHECK(tr_calls.starts == 0 && tr_calls.reloads == 0);
+}
+
+/* After the walk: activation and rollbacks asked kefud to reload each time, and the
+ * training was started for the caller. */
+static void test_models_after_walk(void)
+{
+	CHECK(tr_calls.starts >= 2 && !strcmp(tr_calls.by, "ann"));
+	CHECK(tr_calls.reloads >= 4);
+	CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'model.activate'") >= 2);
+	CHECK(q_int("SELECT count(*) FROM audit_log WHERE action = 'model.rollback'") >= 2);
+	CHECK(q_int("SELECT count(*) FROM models WHERE kind = 'nlu' AND live = 1") == 1);
 }
 
 /* ---- the inbox ------------------------------------------------------------------------------ */
@@ -1055,10 +1161,13 @@ int main(void)
 		struct who agent;
 		CHECK(sign_in("bob", PW, &agent) == 200);
 		test_inbox(&agent);
+		models_fixture();
+		test_models(&agent);
 		walk_routes(&agent_tok, &admin_tok);
 		struct who ann_s;
 		CHECK(sign_in("ann", PW, &ann_s) == 200);
 		test_review(&agent, &ann_s);
+		test_models_after_walk();
 		test_takeover(&agent);
 	}
 	test_login_cookie();

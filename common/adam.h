@@ -13,7 +13,8 @@
  * zeroed before step 1): gi = g + wd·p (just g when wd is 0); m = β1·m + (1-β1)·gi;
  * v = β2·v + (1-β2)·gi²; p -= lr·(m/(1-β1^t)) / (sqrt(v/(1-β2^t)) + ε).  t counts steps
  * from 1. */
-void cm_adam_step(float *p, const float *g, float *m, float *v, size_t n, float lr, float wd,
+void cm_adam_step(float *restrict p, const float *restrict g, float *restrict m,
+		  float *restrict v, size_t n, float lr, float wd,
 		  long t);
 
 #endif

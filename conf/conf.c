@@ -141,6 +141,10 @@ static const struct option_def options[] = {
 	{ "retention_days", OPT_INT, O(retention_days), "0", 0, 36500,
 	  "delete sessions (messages, attachments, ratings) idle for longer than this many days, "
 	  "checked at start and hourly; 0 keeps everything" },
+	{ "keep_models", OPT_INT, O(keep_models), "5", 1, 1000,
+	  "trained text models kept in the store (with the picture and fusion models of the "
+	  "same training), the live one always among them: older ones are deleted after "
+	  "each training" },
 	{ "redact_log", OPT_BOOL, O(redact_log), "false", 0, 1,
 	  "replace card numbers, IBANs, e-mail addresses and phone numbers in the customer's "
 	  "words (and transcripts, text read in pictures) by [card], [iban], [email], [phone] "

@@ -75,6 +75,7 @@ struct kefu_conf {
 	/* data care (docs/security.md "Privacy and data care") */
 	int retention_days;          /* sessions idle longer are deleted; 0 = keep */
 	int redact_log;              /* take personal data out of customer words when logged */
+	int keep_models;             /* trained model versions kept (docs/learning.md) */
 };
 
 /* Fills c with the defaults. */

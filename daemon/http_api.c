@@ -221,6 +221,12 @@ fail:
 	return NULL;
 }
 
+void kd_api_set_training(struct kd_api *a, const struct api_training *t)
+{
+	for (int i = 0; i < a->n; i++)
+		a->ctx[i].training = t;
+}
+
 void kd_api_attach(struct kd_api *a, struct kd_wake *wake, const struct kd_api_sink *sink,
 		   struct kd_edge *edge)
 {

@@ -71,6 +71,10 @@ int kd_api_summary(struct kd_api *a, int64_t sid, const char *cookie, const char
 /* Posts an operator-channel event (JSON text, copied) to the service thread, which
  * hands it to the sink's event.  Any thread. */
 void kd_api_post_event(struct kd_api *a, const char *event_json);
+/* Gives every API worker kefud's background training (daemon/training.c) before the
+ * server runs. */
+struct api_training;
+void kd_api_set_training(struct kd_api *a, const struct api_training *t);
 
 /* The "kefu.api" protocol callback.  Service thread. */
 int kd_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,

@@ -33,6 +33,7 @@
 #include "signals.h"
 #include "store.h"
 #include "tls.h"
+#include "training.h"
 #include "voice_models.h"
 
 #define KD_NOFILE_WANT 65536
@@ -107,6 +108,13 @@ out:
 	return bot;
 }
 
+
+/* Training's progress events go to the operators like the API's (daemon/training.c). */
+static void post_api_event(void *arg, const char *json)
+{
+	kd_api_post_event(arg, json);
+}
+
 int kefud_main(int argc, char **argv)
 {
 	struct kefu_conf conf;
@@ -123,6 +131,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_ops *ops = NULL;
 	struct kd_retention *ret = NULL;
 	struct kd_review *review = NULL;
+	struct kd_training *training = NULL;
 	char err[2048];
 	int rc;
 
@@ -169,6 +178,12 @@ int kefud_main(int argc, char **argv)
 	api = kd_api_create(&conf, err, sizeof err);   /* /api/v1/ (http_api.c) */
 	if (!api)
 		goto fail;
+	training = kd_training_create(&conf, post_api_event, api);   /* training.c */
+	if (!training) {
+		snprintf(err, sizeof err, "out of memory");
+		goto fail;
+	}
+	kd_api_set_training(api, kd_training_api(training));
 	ops = kd_ops_create(&conf, err, sizeof err);   /* /ops and take-over (ops.c) */
 	if (!ops)
 		goto fail;
@@ -202,6 +217,7 @@ int kefud_main(int argc, char **argv)
 	kd_signals_stop(sig);
 	kd_api_stop(api);
 	kd_ops_stop(ops);
+	kd_training_destroy(training);   /* a running training stops at its next step */
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	kd_review_stop(review);
@@ -219,6 +235,7 @@ fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_api_stop(api);
 	kd_ops_stop(ops);
+	kd_training_destroy(training);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	kd_review_stop(review);

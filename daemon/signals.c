@@ -4,7 +4,8 @@
  * The signal thread owns the read end: it calls kd_server_request_stop (any-thread
  * safe), kd_server_wake (after a checked certificate, tls.h) and kd_bots_reload (opens
  * its own store connection), never lws directly.
- * kd_signals_stop wakes it with a 0 byte.
+ * kd_signals_stop wakes it with a 0 byte; kd_signals_reload (a model made live in the
+ * console, daemon/training.c) writes the SIGHUP byte itself.
  */
 #include "signals.h"
 
@@ -64,6 +65,11 @@ int kd_signals_install(void)
 		if (sigaction(sigs[i], &sa, NULL))
 			return -1;
 	return 0;
+}
+
+void kd_signals_reload(void)
+{
+	on_signal(SIGHUP);
 }
 
 static void reload(struct kd_signals *s)

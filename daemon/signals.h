@@ -28,5 +28,8 @@ struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
 				    const struct kefu_conf *conf);
 /* Stops and joins it (waits for a reload in progress). */
 void kd_signals_stop(struct kd_signals *s);
+/* Asks the signal thread to reload as on SIGHUP (bot, fusion model, catalogue, ...).
+ * Any thread; returns at once. */
+void kd_signals_reload(void);
 
 #endif

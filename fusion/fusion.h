@@ -81,6 +81,10 @@ struct fu_opts {
 	const char *embed_model;        /* name of the CNN the embeddings come from, kept in
 					  the model so the caller can check (may be NULL) */
 	uint64_t seed;
+	/* Called after each epoch (of the held-out fit, then the final one) with the epochs
+	   done and their total; may be NULL.  Training's progress (train/). */
+	void (*on_epoch)(void *arg, int done, int total);
+	void *on_epoch_arg;
 };
 
 void fu_opts_default(struct fu_opts *o);
@@ -138,6 +142,16 @@ struct fu_store_result {
 
 int fu_train_store(struct store *st, const char *models, struct fu_store_result *r,
 		   char *err, size_t errlen);
+/* How fu_train_store_as saves: run (the "nlu" version of the same training, 0: none),
+ * live (0: a candidate, store_model_save), and the per-epoch progress as in fu_opts. */
+struct fu_save {
+	int64_t run;
+	int live;
+	void (*on_epoch)(void *arg, int done, int total);
+	void *on_epoch_arg;
+};
+int fu_train_store_as(struct store *st, const char *models, const struct fu_save *save,
+		      struct fu_store_result *r, char *err, size_t errlen);
 
 /* ---- answering ---------------------------------------------------------------------- */
 

@@ -251,6 +251,14 @@ static void build_free(struct build *b)
 int fu_train_store(struct store *st, const char *models, struct fu_store_result *r,
 		   char *err, size_t errlen)
 {
+	struct fu_save save = { 0, 1, NULL, NULL };
+
+	return fu_train_store_as(st, models, &save, r, err, errlen);
+}
+
+int fu_train_store_as(struct store *st, const char *models, const struct fu_save *save,
+		      struct fu_store_result *r, char *err, size_t errlen)
+{
 	struct build b = { .st = st, .hash = CM_FNV1A_INIT };
 	struct models mc = { 0 };
 	struct nlu_glove *glove = NULL;
@@ -314,6 +322,8 @@ int fu_train_store(struct store *st, const char *models, struct fu_store_result 
 	fu_opts_default(&o);
 	o.glove = glove;
 	o.embed_model = b.model;
+	o.on_epoch = save->on_epoch;
+	o.on_epoch_arg = save->on_epoch_arg;
 	if (!(m = fu_model_train(&d, &o, &r->stats, err, errlen)))
 		goto out;
 	if (fu_model_save(m, &blob, &len)) {
@@ -332,7 +342,9 @@ int fu_train_store(struct store *st, const char *models, struct fu_store_result 
 		 r->stats.temperature[0], r->stats.temperature[1], r->stats.temperature[2],
 		 r->stats.train_seconds);
 	snprintf(r->data_hash, sizeof r->data_hash, "%016llx", (unsigned long long)b.hash);
-	if (store_model_put(st, "fusion", blob, len, metrics, r->data_hash, &r->version)) {
+	struct store_model_new mn = { "fusion", blob, len, metrics, r->data_hash, NULL, save->run,
+				      save->live };
+	if (store_model_save(st, &mn, &r->version)) {
 		snprintf(err, errlen, "saving the fusion model: %s", store_errmsg(st));
 		goto out;
 	}

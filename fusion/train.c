@@ -57,12 +57,15 @@ struct trainer {
 	size_t n_ex, cap_ex;
 	/* batch buffers */
 	float *E, *G, *Z, *T, *Ht, *Hi, *P, *dP;
+	float *Gp, *dZp;                /* the picture rows' G and dZ (run_batch) */
+	int *pic_rows;                  /* batch row of each picture row */
 	/* gradients of the dense weights and their optimiser state */
 	float *grad[N_ADAM];
 	struct adam adam[N_ADAM];
 	float *acc_wt, *acc_pt;         /* AdaGrad row accumulators (dt each) */
 	long step;
 	uint64_t rng;
+	int epochs_done, epochs_total;  /* over both fits, for o->on_epoch */
 };
 
 static float rnd_normal(uint64_t *s)
@@ -184,45 +187,60 @@ static int draw_epoch(struct trainer *tr, struct fu_train_stats *st)
 	return 0;
 }
 
-/* Row-wise AdaGrad on one sparse row: row -= lr / sqrt(acc) · val · g. */
-static void sparse_step(float *row, float *acc, float val, const float *g, size_t n, float lr)
+/* Σ g², summed in order (the same bits wherever it is computed). */
+static float sum_sq(const float *g, size_t n)
 {
 	float ss = 0;
 	for (size_t i = 0; i < n; i++)
 		ss += g[i] * g[i];
+	return ss;
+}
+
+/* Row-wise AdaGrad on one sparse row: row -= lr / sqrt(acc) · val · g; ss is Σ g²
+ * (the same for every row an example touches, so computed once per example). */
+static void sparse_step(float *row, float *acc, float val, const float *g, float ss,
+			size_t n, float lr)
+{
 	*acc += val * val * ss / (float)n;
 	float s = -lr * val / sqrtf(*acc + 1e-12f);
 	cm_axpy(n, s, g, row);
 }
 
-/* One mini-batch of examples ex[0..nb).  Returns the summed loss. */
+/* One mini-batch of examples ex[0..nb).  Returns the summed loss.
+ *
+ * Only the rows that carry a picture (most carry words alone) go through the picture
+ * and ψ products: for the others e = 0, so E·W_i, tanh(P_eᵀ e) and with it ψ and every
+ * gradient of those weights are zero.  E, Gp, Ht, Hi, P, dP and dZp hold the picture
+ * rows only (np of them, batch row pic[i]); the figures are the full batch's. */
 static double run_batch(struct trainer *tr, const struct ex *ex, int nb)
 {
 	struct fu_model *m = tr->m;
-	const struct fu_data *d = tr->d;
 	int A = (int)m->n_ans, H = (int)m->h, De = (int)m->de, Dg = FU_GLOVE_DIM;
+	int np = 0, *pic = tr->pic_rows;
 	double loss = 0;
 
-	memset(tr->E, 0, sizeof(float) * (size_t)nb * De);
 	memset(tr->T, 0, sizeof(float) * (size_t)nb * A);
 	if (m->dense)
 		memset(tr->G, 0, sizeof(float) * (size_t)nb * Dg);
-	if (H)
-		memset(tr->Ht, 0, sizeof(float) * (size_t)nb * H);
 	for (int b = 0; b < nb; b++) {
 		const struct ex *x = &ex[b];
-		float *z = tr->Z + (size_t)b * A;
+		float *z = tr->Z + (size_t)b * A, *ht = NULL;
 		memcpy(z, m->b, sizeof(float) * (size_t)A);
-		if (x->p >= 0)
-			memcpy(tr->E + (size_t)b * De, tr->es + (size_t)x->p * De,
+		if (x->p >= 0) {
+			memcpy(tr->E + (size_t)np * De, tr->es + (size_t)x->p * De,
 			       sizeof(float) * (size_t)De);
+			if (H) {
+				ht = tr->Ht + (size_t)np * H;
+				memset(ht, 0, sizeof(float) * (size_t)H);
+			}
+			pic[np++] = b;
+		}
 		if (x->t >= 0) {
 			const struct nlu_sparse *sp = &tr->xs[x->t];
 			for (uint32_t k = 0; k < sp->nnz; k++) {
 				cm_axpy((size_t)A, sp->val[k], m->wt + (size_t)sp->idx[k] * A, z);
-				if (H)
-					cm_axpy((size_t)H, sp->val[k], m->pt + (size_t)sp->idx[k] * H,
-						tr->Ht + (size_t)b * H);
+				if (ht)
+					cm_axpy((size_t)H, sp->val[k], m->pt + (size_t)sp->idx[k] * H, ht);
 			}
 			if (m->dense && tr->has_g[x->t])
 				memcpy(tr->G + (size_t)b * Dg, tr->gs + (size_t)x->t * Dg,
@@ -237,19 +255,26 @@ static double run_batch(struct trainer *tr, const struct ex *ex, int nb)
 				t[tr->lab_ans[lo + k]] = 1.f / (float)n;
 		}
 	}
+	for (int i = 0; i < np && m->dense; i++)
+		memcpy(tr->Gp + (size_t)i * Dg, tr->G + (size_t)pic[i] * Dg, sizeof(float) * (size_t)Dg);
 	if (m->dense)
 		cm_sgemm(nb, A, Dg, 1.f, tr->G, 0, m->wg, 0, 1.f, tr->Z);
-	cm_sgemm(nb, A, De, 1.f, tr->E, 0, m->wi, 0, 1.f, tr->Z);
-	if (H) {
-		if (m->dense)
-			cm_sgemm(nb, H, Dg, 1.f, tr->G, 0, m->qt, 0, 1.f, tr->Ht);
-		cm_sgemm(nb, H, De, 1.f, tr->E, 0, m->pe, 0, 0.f, tr->Hi);
-		for (size_t i = 0; i < (size_t)nb * H; i++) {
-			tr->Ht[i] = tanhf(tr->Ht[i]);
-			tr->Hi[i] = tanhf(tr->Hi[i]);
-			tr->P[i] = tr->Ht[i] * tr->Hi[i];
+	if (np) {
+		float *zp = tr->dZp;            /* the picture rows' φ_image + ψ */
+		cm_sgemm(np, A, De, 1.f, tr->E, 0, m->wi, 0, 0.f, zp);
+		if (H) {
+			if (m->dense)
+				cm_sgemm(np, H, Dg, 1.f, tr->Gp, 0, m->qt, 0, 1.f, tr->Ht);
+			cm_sgemm(np, H, De, 1.f, tr->E, 0, m->pe, 0, 0.f, tr->Hi);
+			for (size_t i = 0; i < (size_t)np * H; i++) {
+				tr->Ht[i] = tanhf(tr->Ht[i]);
+				tr->Hi[i] = tanhf(tr->Hi[i]);
+				tr->P[i] = tr->Ht[i] * tr->Hi[i];
+			}
+			cm_sgemm(np, A, H, 1.f, tr->P, 0, m->c, 0, 1.f, zp);
 		}
-		cm_sgemm(nb, A, H, 1.f, tr->P, 0, m->c, 0, 1.f, tr->Z);
+		for (int i = 0; i < np; i++)
+			cm_axpy((size_t)A, 1.f, zp + (size_t)i * A, tr->Z + (size_t)pic[i] * A);
 	}
 	/* dZ = (softmax − target) / nb, in place in Z */
 	for (int b = 0; b < nb; b++) {
@@ -270,32 +295,47 @@ static double run_batch(struct trainer *tr, const struct ex *ex, int nb)
 		cm_axpy((size_t)A, 1.f, dZ + (size_t)b * A, gb);
 	if (m->dense)
 		cm_sgemm(Dg, A, nb, 1.f, tr->G, 1, dZ, 0, 0.f, tr->grad[0]);
-	cm_sgemm(De, A, nb, 1.f, tr->E, 1, dZ, 0, 0.f, tr->grad[1]);
-	if (H) {
-		cm_sgemm(H, A, nb, 1.f, tr->P, 1, dZ, 0, 0.f, tr->grad[5]);
-		cm_sgemm(nb, H, A, 1.f, dZ, 0, m->c, 1, 0.f, tr->dP);
-		/* dHt (into P) and dHi (into dP) through tanh */
-		for (size_t i = 0; i < (size_t)nb * H; i++) {
-			float dp = tr->dP[i];
-			tr->P[i] = dp * tr->Hi[i] * (1.f - tr->Ht[i] * tr->Ht[i]);
-			tr->dP[i] = dp * tr->Ht[i] * (1.f - tr->Hi[i] * tr->Hi[i]);
+	if (np) {
+		float *dzp = tr->dZp;
+		for (int i = 0; i < np; i++)
+			memcpy(dzp + (size_t)i * A, dZ + (size_t)pic[i] * A, sizeof(float) * (size_t)A);
+		cm_sgemm(De, A, np, 1.f, tr->E, 1, dzp, 0, 0.f, tr->grad[1]);
+		if (H) {
+			cm_sgemm(H, A, np, 1.f, tr->P, 1, dzp, 0, 0.f, tr->grad[5]);
+			cm_sgemm(np, H, A, 1.f, dzp, 0, m->c, 1, 0.f, tr->dP);
+			/* dHt (into P) and dHi (into dP) through tanh */
+			for (size_t i = 0; i < (size_t)np * H; i++) {
+				float dp = tr->dP[i];
+				tr->P[i] = dp * tr->Hi[i] * (1.f - tr->Ht[i] * tr->Ht[i]);
+				tr->dP[i] = dp * tr->Ht[i] * (1.f - tr->Hi[i] * tr->Hi[i]);
+			}
+			if (m->dense)
+				cm_sgemm(Dg, H, np, 1.f, tr->Gp, 1, tr->P, 0, 0.f, tr->grad[3]);
+			cm_sgemm(De, H, np, 1.f, tr->E, 1, tr->dP, 0, 0.f, tr->grad[4]);
 		}
-		if (m->dense)
-			cm_sgemm(Dg, H, nb, 1.f, tr->G, 1, tr->P, 0, 0.f, tr->grad[3]);
-		cm_sgemm(De, H, nb, 1.f, tr->E, 1, tr->dP, 0, 0.f, tr->grad[4]);
+	} else {
+		for (int k = 1; k < N_ADAM; k++)
+			if (k != 2 && tr->adam[k].n)
+				memset(tr->grad[k], 0, sizeof(float) * tr->adam[k].n);
 	}
-	/* sparse rows */
-	for (int b = 0; b < nb; b++) {
+	/* sparse rows: W_t from every row with words, P_t from the picture rows only (its
+	   gradient is zero elsewhere) */
+	for (int b = 0, i = 0; b < nb; b++) {
+		int has_pic = i < np && pic[i] == b;
+		const float *gp = has_pic ? tr->P + (size_t)i * H : NULL;
+		i += has_pic;
 		if (ex[b].t < 0)
 			continue;
 		const struct nlu_sparse *sp = &tr->xs[ex[b].t];
+		const float *gz = dZ + (size_t)b * A;
+		float ssz = sum_sq(gz, (size_t)A), ssp = H && gp ? sum_sq(gp, (size_t)H) : 0;
 		for (uint32_t k = 0; k < sp->nnz; k++) {
 			uint32_t r = sp->idx[k];
-			sparse_step(m->wt + (size_t)r * A, &tr->acc_wt[r], sp->val[k],
-				    dZ + (size_t)b * A, (size_t)A, tr->o->lr_sparse);
-			if (H)
-				sparse_step(m->pt + (size_t)r * H, &tr->acc_pt[r], sp->val[k],
-					    tr->P + (size_t)b * H, (size_t)H, tr->o->lr_sparse);
+			sparse_step(m->wt + (size_t)r * A, &tr->acc_wt[r], sp->val[k], gz, ssz,
+				    (size_t)A, tr->o->lr_sparse);
+			if (H && gp)
+				sparse_step(m->pt + (size_t)r * H, &tr->acc_pt[r], sp->val[k], gp,
+					    ssp, (size_t)H, tr->o->lr_sparse);
 		}
 	}
 	tr->step++;
@@ -303,7 +343,6 @@ static double run_batch(struct trainer *tr, const struct ex *ex, int nb)
 		if (tr->adam[k].n)
 			cm_adam_step(tr->adam[k].p, tr->grad[k], tr->adam[k].m, tr->adam[k].v,
 				     tr->adam[k].n, tr->o->lr, k == 2 ? 0.f : tr->o->wd, tr->step);
-	(void)d;
 	return loss;
 }
 
@@ -347,6 +386,8 @@ static int fit(struct trainer *tr, struct fu_model *m, struct fu_train_stats *st
 		}
 		cm_log(CM_LOG_DEBUG, "epoch %d: %zu examples, mean loss %.4f", ep, tr->n_ex,
 		       tr->n_ex ? loss / (double)tr->n_ex : 0.0);
+		if (o->on_epoch)
+			o->on_epoch(o->on_epoch_arg, ++tr->epochs_done, tr->epochs_total);
 	}
 	return 0;
 }
@@ -634,6 +675,9 @@ static void trainer_free(struct trainer *tr)
 	free(tr->pic_in);
 	free(tr->ex);
 	free(tr->E);
+	free(tr->Gp);
+	free(tr->dZp);
+	free(tr->pic_rows);
 	free(tr->G);
 	free(tr->Z);
 	free(tr->T);
@@ -681,6 +725,9 @@ static int prepare(struct trainer *tr, struct fu_model *base, char *err, size_t 
 	tr->pic_in = malloc(np + 1);
 	tr->E = malloc(sizeof(float) * B * De);
 	tr->G = malloc(sizeof(float) * B * FU_GLOVE_DIM);
+	tr->Gp = malloc(sizeof(float) * B * FU_GLOVE_DIM);
+	tr->dZp = malloc(sizeof(float) * B * A);
+	tr->pic_rows = malloc(sizeof(int) * B);
 	tr->Z = malloc(sizeof(float) * B * A);
 	tr->T = malloc(sizeof(float) * B * A);
 	tr->Ht = malloc(sizeof(float) * (B * H + 1));
@@ -694,6 +741,7 @@ static int prepare(struct trainer *tr, struct fu_model *base, char *err, size_t 
 	int bad = !fx || !base->e_mean || !base->e_sd || !tr->xs || !tr->has_g || !tr->es ||
 		  !tr->lab_ans || !tr->lab_ans_off || !tr->lab_pic || !tr->lab_pic_off ||
 		  !tr->all_pic || !tr->fill || !tr->text_in || !tr->pic_in || !tr->E || !tr->G || !tr->Z ||
+		  !tr->Gp || !tr->dZp || !tr->pic_rows ||
 		  !tr->T || !tr->Ht || !tr->Hi || !tr->P || !tr->dP || !tr->acc_wt ||
 		  !tr->acc_pt || nlu_sparse_alloc(&sp, NLU_FEAT_MAX);
 	for (int k = 0; k < N_ADAM && !bad; k++) {
@@ -786,6 +834,7 @@ struct fu_model *fu_model_train(const struct fu_data *d, const struct fu_opts *o
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	tr.epochs_total = o->epochs * (o->val_frac > 0 ? 2 : 1);
 	st->temperature[0] = st->temperature[1] = st->temperature[2] = 1.f;
 	st->held_out_accuracy[0] = st->held_out_accuracy[1] = st->held_out_accuracy[2] = -1;
 	float temp[3] = { 1.f, 1.f, 1.f };

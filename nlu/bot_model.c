@@ -56,19 +56,20 @@ int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int6
 	e = nlu_enc_load(blob, len, NULL, err, errlen);
 	if (!e)
 		return -1;
-	if (strcmp(e->data_hash, want)) {
-		snprintf(err, errlen, "the trained model is for other example questions "
-			 "(data %s, store %s): run kefu train", e->data_hash[0] ? e->data_hash : "?",
-			 want);
-		nlu_enc_destroy(e);
-		return -1;
-	}
+	/* A model trained on other example questions (answers edited since, or an earlier
+	 * version made live again: a rollback) still answers for the answers it knows. */
+	int stale = strcmp(e->data_hash, want) != 0;
+	if (stale)
+		LOG_INFO("trained model v%lld is for other example questions (data %s, store %s):"
+			 " answering with it until the next training", (long long)version,
+			 e->data_hash[0] ? e->data_hash : "?", want);
 	int32_t *map = malloc(sizeof *map * e->n_cls);
 	if (!map) {
 		snprintf(err, errlen, "out of memory");
 		nlu_enc_destroy(e);
 		return -1;
 	}
+	uint32_t n_mapped = 0;
 	for (uint32_t c = 0; c < e->n_cls; c++) {
 		char *end;
 		long long id = strtoll(e->labels[c], &end, 10);
@@ -78,6 +79,14 @@ int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int6
 		for (size_t i = 0; i < bot->n_answers; i++)
 			if (bot->answers[i].id == id)
 				map[c] = (int32_t)i;
+		n_mapped += map[c] >= 0;
+	}
+	if (n_mapped < 2) {
+		snprintf(err, errlen, "the trained model knows %u of the store's answers: run kefu "
+			 "train", n_mapped);
+		free(map);
+		nlu_enc_destroy(e);
+		return -1;
 	}
 	if (e->mlp.d_in) {
 		nlu_glove_path(models, path, sizeof path);
@@ -91,7 +100,8 @@ int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int6
 	bot->enc = e;
 	bot->glove = g;
 	bot->enc_answer = map;
-	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s, %u classes)",
-		 (long long)version, g ? "linear+glove" : "linear", e->n_cls);
+	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s, %u classes%s)",
+		 (long long)version, g ? "linear+glove" : "linear", e->n_cls,
+		 stale ? ", older examples" : "");
 	return 0;
 }

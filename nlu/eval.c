@@ -54,10 +54,12 @@ sort:
 		}
 }
 
-int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
-		 const struct nlu_dataset *val, const char *oos_label,
-		 const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
-		 size_t errlen)
+/* nlu_eval_run; pred (may be NULL) gets each test text's predicted label as an index
+ * into ref's names (-1: refused, or a label ref does not have). */
+static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
+		    const struct nlu_dataset *val, const char *oos_label,
+		    const struct nlu_enc_opts *o, struct nlu_eval_result *r,
+		    const struct nlu_dataset *ref, int *pred_out, char *err, size_t errlen)
 {
 	struct nlu_enc *e = NULL, *loaded = NULL;
 	struct nlu_enc_scratch *s = NULL;
@@ -108,6 +110,8 @@ int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 		nlu_enc_predict(loaded, s, t, strlen(t), &p, NULL);
 		us[i] = (double)(cm_now_us() - a);
 		const char *pl = oos_label && p.refuse ? oos_label : loaded->labels[p.cls];
+		if (pred_out)
+			pred_out[i] = nlu_dataset_label(ref, pl);
 		truth[i] = intern(names, &n_names, te->names[te->labels[i]]);
 		pred[i] = intern(names, &n_names, pl);
 		ok += truth[i] == pred[i];
@@ -172,6 +176,14 @@ out:
 	return rc;
 }
 
+int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
+		 const struct nlu_dataset *val, const char *oos_label,
+		 const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
+		 size_t errlen)
+{
+	return eval_run(tr, te, val, oos_label, o, r, NULL, NULL, err, errlen);
+}
+
 static int split_add(struct nlu_dataset *dst, const struct nlu_dataset *src, size_t i)
 {
 	return nlu_dataset_add(dst, src->texts[i], src->names[src->labels[i]]);
@@ -181,13 +193,22 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 		const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
 		size_t errlen)
 {
+	return nlu_eval_cv_oof(d, k, oos_label, o, r, NULL, err, errlen);
+}
+
+int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
+		    const struct nlu_enc_opts *o, struct nlu_eval_result *r, int *oof,
+		    char *err, size_t errlen)
+{
 	uint32_t *order = malloc(sizeof *order * (d->n ? d->n : 1));
+	uint32_t *fold_idx = malloc(sizeof *fold_idx * (d->n ? d->n : 1));
+	int *fold_pred = malloc(sizeof *fold_pred * (d->n ? d->n : 1));
 	double *medians = malloc(sizeof *medians * (size_t)(k > 0 ? k : 1));
 	uint64_t s = 0x853c49e6748fea9bull;
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if (!order || !medians) {
+	if (!order || !medians || !fold_idx || !fold_pred) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -207,14 +228,21 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 		struct nlu_dataset tr, te;
 		struct nlu_eval_result fr;
 		int bad = 0;
+		size_t n_te = 0;
 		nlu_dataset_init(&tr);
 		nlu_dataset_init(&te);
-		for (size_t i = 0; i < d->n && !bad; i++)
-			bad = split_add(i % (size_t)k == (size_t)f ? &te : &tr, d, order[i]);
+		for (size_t i = 0; i < d->n && !bad; i++) {
+			int test = i % (size_t)k == (size_t)f;
+			if (test)
+				fold_idx[n_te++] = order[i];
+			bad = split_add(test ? &te : &tr, d, order[i]);
+		}
 		if (bad) {
 			snprintf(err, errlen, "out of memory");
 		} else {
-			bad = nlu_eval_run(&tr, &te, NULL, oos_label, o, &fr, err, errlen);
+			bad = eval_run(&tr, &te, NULL, oos_label, o, &fr, d, fold_pred, err, errlen);
+			for (size_t i = 0; !bad && oof && i < n_te; i++)
+				oof[fold_idx[i]] = fold_pred[i];
 		}
 		nlu_dataset_free(&tr);
 		nlu_dataset_free(&te);
@@ -247,6 +275,8 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 	rc = 0;
 out:
 	free(order);
+	free(fold_idx);
+	free(fold_pred);
 	free(medians);
 	return rc;
 }

@@ -340,5 +340,28 @@ int nlu_eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 		const struct nlu_enc_opts *o, struct nlu_eval_result *r, char *err,
 		size_t errlen);
+/* nlu_eval_cv; oof (may be NULL; d->n entries) gets each example's out-of-fold
+ * prediction, the label index into d->names predicted by the fold model that did not
+ * see it (-1: refused).  The training report (report.c) is built from them. */
+int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
+		    const struct nlu_enc_opts *o, struct nlu_eval_result *r, int *oof,
+		    char *err, size_t errlen);
+
+/* ---- report.c ----------------------------------------------------------------------- */
+
+/* Answer titles by id, for the report's tables. */
+struct nlu_report_titles {
+	size_t n;
+	const int64_t *ids;
+	char *const *titles;
+};
+
+/* The training report (JSON text, malloc'd; NULL on no memory) of d's labels (answer ids)
+ * from the out-of-fold predictions oof of a folds-fold cross-validation (report.c has
+ * the fields; docs/learning.md shows one).  *accuracy and *macro_f1 get its figures
+ * (over all out-of-fold predictions pooled, as scikit-learn's cross_val_predict). */
+char *nlu_report_build(const struct nlu_dataset *d, const int *oof, int folds,
+		       const struct nlu_report_titles *titles, double *accuracy,
+		       double *macro_f1);
 
 #endif

@@ -136,4 +136,26 @@ int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
 		       const struct nlu_progress *progress, struct nlu_train_result *out,
 		       char *err, size_t errlen);
 
+/* How nlu_train_store_opts trains and saves. */
+struct nlu_train_opts {
+	int cv_folds;                        /* 0: none (then no report) */
+	int live;                            /* 1: the model goes live at once; 0: a
+						candidate until store_model_activate */
+	const struct nlu_progress *progress; /* may be NULL */
+};
+/* nlu_train_store_ex that also saves the training report (cross-validated accuracy,
+ * macro-F1, per answer precision/recall/F1, the most confused pairs with example
+ * questions, answers with too few examples; report.c) with the model, live or a
+ * candidate. */
+int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_train_opts *o,
+			 struct nlu_train_result *out, char *err, size_t errlen);
+
+/* Answers with fewer example questions than this are listed in the report. */
+#define NLU_REPORT_FEW_EXAMPLES 10
+/* Compares two training reports (JSON texts) on the questions both scored with the same
+ * answer: {"questions", "candidate": {"accuracy", "macro_f1"}, "live": {...}, "better":
+ * [...], "worse": [...]} (answers whose F1 rose / fell most), malloc'd; NULL when either
+ * is not a report with out-of-fold predictions.  Any thread. */
+char *nlu_report_compare(const char *candidate, const char *live);
+
 #endif

@@ -57,6 +57,59 @@ int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
 		       const struct nlu_progress *progress, struct nlu_train_result *out,
 		       char *err, size_t errlen)
 {
+	struct nlu_train_opts o = { cv_folds, 1, progress };
+
+	return nlu_train_store_opts(st, models, &o, out, err, errlen);
+}
+
+struct titles {
+	int64_t *ids;
+	char **titles;
+	size_t n, cap;
+	int oom;
+};
+
+static int on_title(void *arg, const struct store_answer *a)
+{
+	struct titles *t = arg;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		int64_t *ids = realloc(t->ids, sizeof *ids * cap);
+		if (ids)
+			t->ids = ids;
+		char **ti = realloc(t->titles, sizeof *ti * cap);
+		if (ti)
+			t->titles = ti;
+		if (!ids || !ti) {
+			t->oom = 1;
+			return 1;
+		}
+		t->cap = cap;
+	}
+	if (!(t->titles[t->n] = strdup(a->title ? a->title : ""))) {
+		t->oom = 1;
+		return 1;
+	}
+	t->ids[t->n++] = a->id;
+	return 0;
+}
+
+static void titles_free(struct titles *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->titles[i]);
+	free(t->titles);
+	free(t->ids);
+}
+
+int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_train_opts *to,
+			 struct nlu_train_result *out, char *err, size_t errlen)
+{
+	int cv_folds = to->cv_folds;
+	const struct nlu_progress *progress = to->progress;
+	struct titles ti = { 0 };
+	int *oof = NULL;
+	char *report = NULL;
 	struct nlu_dataset d;
 	struct nlu_enc_opts o;
 	struct nlu_glove *g = NULL;
@@ -100,8 +153,24 @@ int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
 	if (cv_folds >= 2 && d.n >= (size_t)cv_folds * 2) {
 		struct nlu_eval_result r;
 		steps.total = cv_folds + 1;
-		if (nlu_eval_cv(&d, cv_folds, NULL, &o, &r, err, errlen))
+		if (!(oof = malloc(sizeof *oof * d.n))) {
+			snprintf(err, errlen, "out of memory");
 			goto out;
+		}
+		if (nlu_eval_cv_oof(&d, cv_folds, NULL, &o, &r, oof, err, errlen))
+			goto out;
+		if (store_answers_foreach(st, on_title, &ti) || ti.oom) {
+			snprintf(err, errlen, "reading the answers: %s",
+				 ti.oom ? "out of memory" : store_errmsg(st));
+			goto out;
+		}
+		struct nlu_report_titles rt = { ti.n, ti.ids, ti.titles };
+		/* the pooled out-of-fold figures: the report's, so every place shows the same */
+		if (!(report = nlu_report_build(&d, oof, cv_folds, &rt, &r.accuracy,
+						&r.macro_f1))) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
 		out->cv_accuracy = r.accuracy;
 		out->cv_macro_f1 = r.macro_f1;
 		out->cv_folds = cv_folds;
@@ -125,12 +194,17 @@ int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
 		 "\"dense\":%s,\"temperature\":%.6f}",
 		 NLU_ENC_VERSION, d.n, d.n_labels, out->cv_folds, out->cv_accuracy,
 		 out->cv_macro_f1, out->train_seconds, g ? "true" : "false", e->temperature);
-	if (store_model_put(st, "nlu", blob, len, metrics, out->data_hash, &out->version)) {
+	struct store_model_new m = { "nlu", blob, len, metrics, out->data_hash, report, 0,
+				     to->live };
+	if (store_model_save(st, &m, &out->version)) {
 		snprintf(err, errlen, "saving the model: %s", store_errmsg(st));
 		goto out;
 	}
 	rc = 0;
 out:
+	free(oof);
+	free(report);
+	titles_free(&ti);
 	free(blob);
 	nlu_enc_destroy(e);
 	nlu_glove_close(g);

@@ -352,6 +352,18 @@ static const struct migration migrations[] = {
 	  "CREATE TABLE review_cursors ("
 	  "  name TEXT PRIMARY KEY,"
 	  "  last_id INTEGER NOT NULL);" },
+	{ "model versions: live or candidate, the training report, the training run",
+	  /* live: the version kefud answers with (one per kind); live_ms: when it last
+	   * became live (rollback goes to the one live before); run: the "nlu" version of
+	   * the training that made a picture or fusion model, so they go live together */
+	  "ALTER TABLE models ADD COLUMN live INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE models ADD COLUMN live_ms INTEGER;"
+	  "ALTER TABLE models ADD COLUMN report TEXT;"
+	  "ALTER TABLE models ADD COLUMN run INTEGER;"
+	  /* until now the newest of each kind was the one in use */
+	  "UPDATE models SET live = 1, live_ms = created_ms WHERE version ="
+	  "  (SELECT MAX(version) FROM models m WHERE m.kind = models.kind);"
+	  "CREATE UNIQUE INDEX models_live ON models(kind) WHERE live = 1;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -73,11 +73,13 @@ static const char *const sql_text[SQ__COUNT] = {
 	[SQ_STATS_ANSWERS] = "SELECT COUNT(*) FROM answers",
 
 	/* ?1 kind ?2 blob ?3 metrics ?4 data hash ?5 now */
-	[SQ_MODEL_PUT] = "INSERT INTO models (kind, version, blob, metrics, data_hash, created_ms)"
-			 " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5"
+	[SQ_MODEL_PUT] = "INSERT INTO models (kind, version, blob, metrics, data_hash, created_ms,"
+			 " report, run)"
+			 " SELECT ?1, COALESCE(MAX(version), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7"
 			 " FROM models WHERE kind = ?1 RETURNING version",
+	/* the live one; a kind none of whose versions was ever made live: the newest */
 	[SQ_MODEL_LATEST] = "SELECT blob, version FROM models WHERE kind = ?1"
-			    " ORDER BY version DESC LIMIT 1",
+			    " ORDER BY live DESC, version DESC LIMIT 1",
 
 	[SQ_TEXTS_ALL] = "SELECT key, lang, text FROM texts",
 	/* ?1 key ?2 lang ?3 text ?4 now */

@@ -161,13 +161,60 @@ int store_stats(struct store *st, struct store_stats *out);
 
 /* ---- trained models --------------------------------------------------------------- */
 
-/* Saves a model blob of a kind ("nlu", ...) with its metrics (JSON text) and the hash
- * of its training data; version_out gets the new version (1, 2, ...). */
+/* One version of a model kind is live (what kefud loads); the others are candidates
+ * not made live yet, or earlier versions kept for a rollback (docs/learning.md). */
+
+/* A model to save (store_model_save). */
+struct store_model_new {
+	const char *kind;         /* "nlu", "fusion", ... */
+	const void *blob;
+	size_t len;
+	const char *metrics;      /* JSON text, may be NULL */
+	const char *data_hash;    /* of its training data, may be NULL */
+	const char *report;       /* the training report (JSON text), may be NULL */
+	int64_t run;              /* the "nlu" version of the same training, 0: none */
+	int live;                 /* 1: live at once; 0: a candidate */
+};
+/* Saves m in one transaction; version_out gets its version (1, 2, ... per kind). */
+int store_model_save(struct store *st, const struct store_model_new *m, int64_t *version_out);
+/* store_model_save of a live model without report or run (tools, fixtures). */
 int store_model_put(struct store *st, const char *kind, const void *blob, size_t len,
 		    const char *metrics_json, const char *data_hash, int64_t *version_out);
-/* Latest model of that kind: *blob is malloc'd (caller frees); STORE_NOT_FOUND if none. */
+/* The live model of that kind (a kind none of whose versions was ever live: the
+ * newest): *blob is malloc'd (caller frees); STORE_NOT_FOUND if none. */
 int store_model_latest(struct store *st, const char *kind, void **blob, size_t *len,
 		       int64_t *version_out);
+/* Makes a version live (the one live before stays, as a candidate for a rollback),
+ * and with it the models of other kinds saved with run = version.  One transaction;
+ * STORE_NOT_FOUND when there is no such version. */
+int store_model_activate(struct store *st, const char *kind, int64_t version);
+/* The live version; STORE_NOT_FOUND when none is. */
+int store_model_live_version(struct store *st, const char *kind, int64_t *version);
+/* The version that was live last before the live one (the rollback's target);
+ * STORE_NOT_FOUND when none was. */
+int store_model_previous(struct store *st, const char *kind, int64_t *version);
+
+struct store_model_info {
+	const char *kind;
+	int64_t version, created_ms;
+	int live;
+	int64_t live_ms;          /* when it last became live; 0: never */
+	int64_t run;              /* 0: none */
+	int64_t bytes;            /* of the blob */
+	const char *metrics;      /* JSON text or NULL */
+	const char *data_hash;    /* or NULL */
+	int has_report;
+};
+/* Every version of kind (NULL: every kind), by kind then newest first; fn's pointers
+ * are valid during the call; a non-zero return stops the walk and is returned. */
+int store_models_foreach(struct store *st, const char *kind,
+			 int (*fn)(void *arg, const struct store_model_info *m), void *arg);
+/* The report of a version (malloc'd JSON text); STORE_NOT_FOUND: no such version or
+ * it has no report. */
+int store_model_report(struct store *st, const char *kind, int64_t version, char **report);
+/* Deletes the versions of kind beyond the newest keep (never the live one) and the
+ * models of other kinds whose run is no longer a version of kind.  deleted may be NULL. */
+int store_models_prune(struct store *st, const char *kind, int keep, int *deleted);
 
 /* ---- the session-log writer (one thread, batched commits) ------------------------ */
 

@@ -101,6 +101,9 @@ int main(void)
 			   " ALTER TABLE sessions DROP COLUMN operator_id;"
 			   " ALTER TABLE sessions DROP COLUMN resolved_ms;"
 			   " DROP TABLE answer_versions; ALTER TABLE answers DROP COLUMN followups;"
+			   " DROP INDEX models_live; ALTER TABLE models DROP COLUMN live;"
+			   " ALTER TABLE models DROP COLUMN live_ms;"
+			   " ALTER TABLE models DROP COLUMN report; ALTER TABLE models DROP COLUMN run;"
 			   " PRAGMA user_version = 1", NULL, NULL, NULL) == 0);
 	store_close(st);
 	st = store_open(path, err, sizeof err);

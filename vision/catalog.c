@@ -436,6 +436,14 @@ int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
 int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_pictures,
 			 int *n_labels, int64_t *version_out, char *err, size_t errlen)
 {
+	return vis_head_train_store_as(st, embed, 0, 1, n_pictures, n_labels, version_out, err,
+				       errlen);
+}
+
+int vis_head_train_store_as(struct store *st, const struct vis_cnn *embed, int64_t run,
+			    int live, int *n_pictures, int *n_labels, int64_t *version_out,
+			    char *err, size_t errlen)
+{
 	struct vis_catalog *cat = vis_catalog_load(st, embed, NULL, err, errlen);
 	const char **labels = NULL;
 	int *y = NULL, nl = 0, n = 0, rc = -1;
@@ -489,7 +497,8 @@ int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_p
 	snprintf(metrics, sizeof metrics, "{\"n_pictures\":%d,\"n_labels\":%d,\"embed_model\":\"%s\","
 		 "\"temperature\":%.4f}", n, nl, cat->embed_name, temp);
 	int64_t ver;
-	rc = store_model_put(st, VIS_HEAD_KIND, blob, len, metrics, "", &ver);
+	struct store_model_new mn = { VIS_HEAD_KIND, blob, len, metrics, "", NULL, run, live };
+	rc = store_model_save(st, &mn, &ver);
 	free(blob);
 	if (rc) {
 		snprintf(err, errlen, "storing the image head: %s", store_errmsg(st));

@@ -141,5 +141,10 @@ struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t e
  * has fewer than 2 labels (nothing trained), or < 0 with err.  Caller's thread. */
 int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_pictures,
 			 int *n_labels, int64_t *version_out, char *err, size_t errlen);
+/* The same, saved with run (the "nlu" version of the same training, 0: none) and live
+ * (0: a candidate) as store_model_save takes them. */
+int vis_head_train_store_as(struct store *st, const struct vis_cnn *embed, int64_t run,
+			    int live, int *n_pictures, int *n_labels, int64_t *version_out,
+			    char *err, size_t errlen);
 
 #endif

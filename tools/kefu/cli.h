@@ -52,6 +52,9 @@ struct cli_progress {
 void cli_progress_init(struct cli_progress *p, const char *prog, int quiet);
 /* A step done: (stage, done of total); arg is the struct cli_progress. */
 void cli_progress_step(void *arg, const char *stage, int done, int total);
+/* A step done with the fraction of the whole and the time left already known. */
+void cli_progress_show(struct cli_progress *p, const char *stage, int done, int total,
+		       double fraction, double left_s);
 /* Ends the redrawn line (call before printing results). */
 void cli_progress_end(struct cli_progress *p);
 /* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
@@ -65,6 +68,7 @@ int cmd_ask(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 int cmd_texts(int argc, char **argv);
 int cmd_answer(int argc, char **argv);     /* cmd_answer.c */
 int cmd_example(int argc, char **argv);

@@ -28,10 +28,19 @@ void cli_progress_step(void *arg, const char *stage, int done, int total)
 {
 	struct cli_progress *p = arg;
 	double spent = now_s() - p->t0, left = done ? spent * (total - done) / done : 0;
-	int pct = total ? 100 * done / total : 100;
+
+	cli_progress_show(p, stage, done, total, total ? (double)done / total : 1, left);
+}
+
+void cli_progress_show(struct cli_progress *p, const char *stage, int done, int total,
+		       double fraction, double left)
+{
+	int pct = (int)(100 * fraction + 0.5);
 
 	if (p->quiet)
 		return;
+	if (left < 0)
+		left = 0;
 	if (p->tty) {
 		char bar[21];
 		for (int i = 0; i < 20; i++)

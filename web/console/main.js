@@ -14,6 +14,7 @@ import { Operators } from './operators.js';
 import { Answers } from './answers.js';
 import { Settings } from './settings.js';
 import { Review } from './review.js';
+import { Training } from './training.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
@@ -23,7 +24,7 @@ const PAGES = [
   { id: 'conversations', key: 'nav_conversations', view: Conversations },
   { id: 'answers', key: 'nav_answers', view: Answers },
   { id: 'review', key: 'nav_review', view: Review },
-  { id: 'training', key: 'nav_training', view: null },
+  { id: 'training', key: 'nav_training', view: Training },
   { id: 'reports', key: 'nav_reports', view: null },
   { id: 'operators', key: 'nav_operators', admin: true, view: Operators },
   { id: 'settings', key: 'nav_settings', admin: true, view: Settings },
