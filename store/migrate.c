@@ -76,13 +76,17 @@
  *              backfilled by the step itself.  operator_id is not a foreign key (as in
  *              audit_log): operators are disabled, not deleted.
  * Reports and webhooks (store/reports.c, store/webhooks.c; docs/console.md "Reports"):
- *   report_hours, report_latency, report_answers  rollups of the message log per UTC
- *              hour, language and channel (messages by kind and fallbacks; bot-reply
- *              latency counts per two-significant-digit bucket; bot replies per
- *              answer), kept by the triggers report_customer/_bot/_operator and
- *              backfilled by the step.  They hold counts only (no text, no session):
- *              retention and forget leave them, as the aggregates they are.  Indexes
- *              on the creation time of sessions, hand-offs, ratings and feedback.
+ *   report_hours, report_latency, report_answers  rollups of the message log per
+ *              language and channel: messages by kind and fallbacks per UTC hour;
+ *              bot-reply latency counts per two-significant-digit bucket and bot
+ *              replies per answer per UTC day; kept by the triggers
+ *              report_customer/_bot/_operator and backfilled by the step.  They hold
+ *              counts only (no text, no session): retention and forget leave them, as
+ *              the aggregates they are.
+ *   sessions   gains report_flags (1 a customer wrote, 2 asked for a person, 4 has a
+ *              thumbs-down now; triggers report_conversation/_handoff/_thumbs*) and the
+ *              covering index sessions_report (created_ms, lang, channel, flags).
+ *              Indexes on the creation time of hand-offs, ratings and feedback.
  *   webhooks   an admin's endpoint: URL, comma-separated events, the signing secret
  *              sealed (AES-256-GCM) with the key file beside the database, enabled.
  *   webhook_deliveries  the outbox and delivery log: one row per event and webhook,
@@ -311,15 +315,38 @@ static const struct migration migrations[] = {
 	  "  SELECT id, text FROM messages WHERE kind IN (0, 2);" },
 	{ "reports: hourly rollups of the message log kept by triggers, period indexes;"
 	  " webhooks and their delivery log (an outbox filled by triggers)",
-	  /* conversation-level reports read sessions, hand-offs, ratings and feedback by
-	   * time: one index each */
-	  "CREATE INDEX sessions_created ON sessions(created_ms);"
+	  /* conversation-level reports read sessions by creation time through one covering
+	   * index: report_flags (kept by triggers) says 1 a customer wrote (a
+	   * conversation), 2 someone asked for a person, 4 a reply has a thumbs-down now */
+	  "ALTER TABLE sessions ADD COLUMN report_flags INTEGER NOT NULL DEFAULT 0;"
+	  /* (SQLite's & | << share one precedence: every shift is in parentheses) */
+	  "UPDATE sessions SET report_flags ="
+	  "  EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id AND m.kind = 0)"
+	  "  | (EXISTS (SELECT 1 FROM handoffs h WHERE h.session_id = sessions.id) << 1)"
+	  "  | (EXISTS (SELECT 1 FROM feedback f WHERE f.session_id = sessions.id"
+	  "     AND f.value = -1) << 2);"
+	  "CREATE INDEX sessions_report ON sessions(created_ms, lang, channel, report_flags);"
+	  "CREATE TRIGGER report_conversation AFTER INSERT ON messages WHEN NEW.kind = 0 BEGIN"
+	  "  UPDATE sessions SET report_flags = report_flags | 1"
+	  "   WHERE id = NEW.session_id AND report_flags & 1 = 0; END;"
+	  "CREATE TRIGGER report_handoff AFTER INSERT ON handoffs BEGIN"
+	  "  UPDATE sessions SET report_flags = report_flags | 2"
+	  "   WHERE id = NEW.session_id AND report_flags & 2 = 0; END;"
+	  "CREATE TRIGGER report_thumbs AFTER INSERT ON feedback BEGIN"
+	  "  UPDATE sessions SET report_flags = (report_flags & ~4) | (EXISTS (SELECT 1 FROM"
+	  "   feedback f WHERE f.session_id = NEW.session_id AND f.value = -1) << 2)"
+	  "   WHERE id = NEW.session_id; END;"
+	  "CREATE TRIGGER report_thumbs_turned AFTER UPDATE OF value ON feedback BEGIN"
+	  "  UPDATE sessions SET report_flags = (report_flags & ~4) | (EXISTS (SELECT 1 FROM"
+	  "   feedback f WHERE f.session_id = NEW.session_id AND f.value = -1) << 2)"
+	  "   WHERE id = NEW.session_id; END;"
+	  /* hand-offs, ratings and feedback by time */
 	  "CREATE INDEX handoffs_requested ON handoffs(requested_ms);"
 	  "CREATE INDEX ratings_created ON ratings(created_ms);"
 	  "CREATE INDEX feedback_created ON feedback(created_ms);"
-	  "CREATE INDEX feedback_session ON feedback(session_id);"
-	  "CREATE INDEX handoffs_session ON handoffs(session_id);"
-	  /* message-level reports read rollups: one row per UTC hour, language, channel */
+	  /* message-level reports read rollups: messages per UTC hour, latency and answers
+	   * per UTC day (an hour of latency buckets would be nearly as many rows as
+	   * replies), each per language and channel */
 	  "CREATE TABLE report_hours ("
 	  "  hour_ms INTEGER NOT NULL,"
 	  "  lang TEXT NOT NULL,"
@@ -330,19 +357,19 @@ static const struct migration migrations[] = {
 	  "  fallback INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (hour_ms, lang, channel)) WITHOUT ROWID;"
 	  "CREATE TABLE report_latency ("
-	  "  hour_ms INTEGER NOT NULL,"
+	  "  day_ms INTEGER NOT NULL,"
 	  "  lang TEXT NOT NULL,"
 	  "  channel TEXT NOT NULL,"
 	  "  bucket INTEGER NOT NULL,"
 	  "  n INTEGER NOT NULL,"
-	  "  PRIMARY KEY (hour_ms, lang, channel, bucket)) WITHOUT ROWID;"
+	  "  PRIMARY KEY (day_ms, lang, channel, bucket)) WITHOUT ROWID;"
 	  "CREATE TABLE report_answers ("
-	  "  hour_ms INTEGER NOT NULL,"
+	  "  day_ms INTEGER NOT NULL,"
 	  "  lang TEXT NOT NULL,"
 	  "  channel TEXT NOT NULL,"
 	  "  answer_id INTEGER NOT NULL,"
 	  "  n INTEGER NOT NULL,"
-	  "  PRIMARY KEY (hour_ms, lang, channel, answer_id)) WITHOUT ROWID;"
+	  "  PRIMARY KEY (day_ms, lang, channel, answer_id)) WITHOUT ROWID;"
 	  /* A turn counts under the language kefu answered it in.  A customer message
 	   * with no earlier bot reply in its session (the first turn: the session has no
 	   * language yet) is counted with its bot reply, in the reply's language; every
@@ -373,16 +400,16 @@ static const struct migration migrations[] = {
 	  "  ON CONFLICT DO UPDATE SET customer = customer + excluded.customer, bot = bot + 1,"
 	  "   fallback = fallback + excluded.fallback;"
 	  /* latency to two significant digits (12345 us -> 12000): at most 10 % low */
-	  "  INSERT INTO report_latency (hour_ms, lang, channel, bucket, n)"
-	  "   SELECT NEW.created_ms / 3600000 * 3600000,"
+	  "  INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
+	  "   SELECT NEW.created_ms / 86400000 * 86400000,"
 	  "    coalesce(nullif(CASE WHEN json_valid(NEW.meta) THEN json_extract(NEW.meta, '$.lang')"
 	  "     END, ''), s.lang), s.channel,"
 	  "    CASE WHEN NEW.latency_us < 100 THEN NEW.latency_us ELSE CAST(substr(NEW.latency_us, 1, 2)"
 	  "     || substr('000000000000', 1, length(NEW.latency_us) - 2) AS INTEGER) END, 1"
 	  "   FROM sessions s WHERE s.id = NEW.session_id AND NEW.latency_us > 0"
 	  "  ON CONFLICT DO UPDATE SET n = n + 1;"
-	  "  INSERT INTO report_answers (hour_ms, lang, channel, answer_id, n)"
-	  "   SELECT NEW.created_ms / 3600000 * 3600000,"
+	  "  INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
+	  "   SELECT NEW.created_ms / 86400000 * 86400000,"
 	  "    coalesce(nullif(CASE WHEN json_valid(NEW.meta) THEN json_extract(NEW.meta, '$.lang')"
 	  "     END, ''), s.lang), s.channel, NEW.answer_id, 1"
 	  "   FROM sessions s WHERE s.id = NEW.session_id AND coalesce(NEW.answer_id, 0) > 0"
@@ -400,14 +427,14 @@ static const struct migration migrations[] = {
 	  "    coalesce(m.answer_id, 0) = 0) <> 0)"
 	  "  FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.kind IN (0, 1, 2)"
 	  "  GROUP BY h, s.lang, s.channel;"
-	  "INSERT INTO report_latency (hour_ms, lang, channel, bucket, n)"
-	  "  SELECT m.created_ms / 3600000 * 3600000 AS h, s.lang, s.channel,"
+	  "INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
+	  "  SELECT m.created_ms / 86400000 * 86400000 AS h, s.lang, s.channel,"
 	  "   CASE WHEN m.latency_us < 100 THEN m.latency_us ELSE CAST(substr(m.latency_us, 1, 2)"
 	  "    || substr('000000000000', 1, length(m.latency_us) - 2) AS INTEGER) END AS b, count(*)"
 	  "  FROM messages m JOIN sessions s ON s.id = m.session_id"
 	  "  WHERE m.kind = 1 AND m.latency_us > 0 GROUP BY h, s.lang, s.channel, b;"
-	  "INSERT INTO report_answers (hour_ms, lang, channel, answer_id, n)"
-	  "  SELECT m.created_ms / 3600000 * 3600000 AS h, s.lang, s.channel, m.answer_id, count(*)"
+	  "INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
+	  "  SELECT m.created_ms / 86400000 * 86400000 AS h, s.lang, s.channel, m.answer_id, count(*)"
 	  "  FROM messages m JOIN sessions s ON s.id = m.session_id"
 	  "  WHERE m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY h, s.lang, s.channel,"
 	  "   m.answer_id;"

@@ -8,8 +8,10 @@
  * report_answers, which triggers keep as the log is written (migrate.c, the reports
  * step): a 90-day report reads a few thousand rollup rows instead of a million
  * messages.  So message counts have whole-hour boundaries (the period's start is
- * rounded down to its hour) and latency percentiles come from buckets of two
- * significant digits, reported at the bucket's middle (within 5 %).
+ * rounded down to its hour), latency and top answers whole UTC days, and latency
+ * percentiles come from buckets of two significant digits, reported at the bucket's
+ * middle (within 5 %).  Conversations are read through the covering index
+ * sessions_report and the flags triggers keep on each session.
  *
  * Each function answers JSON text (malloc'd, the caller frees) built with jansson.
  * Statements are prepared per call (reports are rare next to chat turns).  Runs on the
@@ -32,16 +34,21 @@
 /* The filters every statement takes: ?1 from, ?2 to (ms), ?3 lang, ?4 channel (stored
  * name), ?5 tz offset (ms), ?6 limit.  S_ is for a query over sessions s. */
 #define S_FILTER "(?3 IS NULL OR s.lang = ?3) AND (?4 IS NULL OR s.channel = ?4)"
-/* R_ for a rollup r: the hours that start inside [from rounded down to its hour, to) */
+/* R_ for the hourly rollup r: the hours that start in [from rounded down to its hour,
+ * to); D_ for a daily rollup: the UTC days that start in [from's day, to) */
 #define R_FILTER \
 	"r.hour_ms >= ?1 / 3600000 * 3600000 AND r.hour_ms < ?2" \
 	" AND (?3 IS NULL OR r.lang = ?3) AND (?4 IS NULL OR r.channel = ?4)"
-/* A conversation of the period: a session created in it with a customer message. */
+#define D_FILTER \
+	"r.day_ms >= ?1 / 86400000 * 86400000 AND r.day_ms < ?2" \
+	" AND (?3 IS NULL OR r.lang = ?3) AND (?4 IS NULL OR r.channel = ?4)"
+/* A conversation of the period: a session created in it where a customer wrote
+ * (sessions.report_flags, kept by triggers: 1 wrote, 2 asked for a person, 4 has a
+ * thumbs-down); the covering index sessions_report answers it alone. */
 #define CONV_WHERE \
-	"s.created_ms >= ?1 AND s.created_ms < ?2 AND " S_FILTER \
-	" AND EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND m.kind = 0)"
-#define HAS_HANDOFF "EXISTS (SELECT 1 FROM handoffs h WHERE h.session_id = s.id)"
-#define HAS_DOWN "EXISTS (SELECT 1 FROM feedback f WHERE f.session_id = s.id AND f.value = -1)"
+	"s.created_ms >= ?1 AND s.created_ms < ?2 AND " S_FILTER " AND s.report_flags & 1"
+#define HAS_HANDOFF "(s.report_flags & 2 <> 0)"
+#define CONTAINED "(s.report_flags & 6 = 0)"
 
 static sqlite3_stmt *prep_bound(struct store *st, const struct store_report_query *q,
 				const char *sql)
@@ -229,7 +236,7 @@ int store_report_summary_json(struct store *st, const struct store_report_query 
 
 	*out = NULL;
 	rc = walk(st, prep_bound(st, q,
-		"SELECT count(*), coalesce(sum(NOT " HAS_HANDOFF " AND NOT " HAS_DOWN "), 0),"
+		"SELECT count(*), coalesce(sum(" CONTAINED "), 0),"
 		" coalesce(sum(" HAS_HANDOFF "), 0) FROM sessions s WHERE " CONV_WHERE),
 		"reporting conversations", ints_row, conv);
 	if (!rc)
@@ -258,7 +265,7 @@ int store_report_summary_json(struct store *st, const struct store_report_query 
 			" ORDER BY 1"), "reporting hand-offs", wait_row, &w);
 	if (!rc)
 		rc = walk(st, prep_bound(st, q,
-			"SELECT bucket, sum(n) FROM report_latency r WHERE " R_FILTER
+			"SELECT bucket, sum(n) FROM report_latency r WHERE " D_FILTER
 			" GROUP BY bucket ORDER BY bucket"), "reporting latency", hist_row, &lat);
 	if (rc) {
 		free(w.v);
@@ -394,7 +401,7 @@ int store_report_daily_json(struct store *st, const struct store_report_query *q
 	}
 	rc = walk(st, prep_bound(st, q,
 		"SELECT (s.created_ms + ?5) / 86400000 AS d, count(*),"
-		" sum(NOT " HAS_HANDOFF " AND NOT " HAS_DOWN "), sum(" HAS_HANDOFF ")"
+		" sum(" CONTAINED "), sum(" HAS_HANDOFF ")"
 		" FROM sessions s WHERE " CONV_WHERE " GROUP BY d"),
 		"reporting conversations per day", day_conv_row, &d);
 	if (!rc)
@@ -405,8 +412,8 @@ int store_report_daily_json(struct store *st, const struct store_report_query *q
 	if (!rc) {
 		d.h_day = INT64_MIN;
 		rc = walk(st, prep_bound(st, q,
-			"SELECT (r.hour_ms + ?5) / 86400000 AS d, bucket, sum(n)"
-			" FROM report_latency r WHERE " R_FILTER " GROUP BY d, bucket ORDER BY d, bucket"),
+			"SELECT (r.day_ms + ?5) / 86400000 AS d, bucket, sum(n)"
+			" FROM report_latency r WHERE " D_FILTER " GROUP BY d, bucket ORDER BY d, bucket"),
 			"reporting latency per day", day_lat_row, &d);
 		day_lat_flush(&d);
 	}
@@ -486,7 +493,7 @@ int store_report_answers_json(struct store *st, const struct store_report_query 
 	 * the answer was given (the rollup) */
 	rc = walk(st, prep_bound(st, q,
 		"WITH top AS (SELECT r.answer_id, sum(r.n) AS n FROM report_answers r"
-		"  WHERE " R_FILTER " GROUP BY r.answer_id ORDER BY n DESC, r.answer_id LIMIT ?6),"
+		"  WHERE " D_FILTER " GROUP BY r.answer_id ORDER BY n DESC, r.answer_id LIMIT ?6),"
 		" th AS (SELECT m.answer_id, sum(f.value = 1) AS up, sum(f.value = -1) AS down"
 		"  FROM feedback f JOIN messages m ON m.id = f.message_id"
 		"  JOIN sessions s ON s.id = f.session_id"

@@ -704,6 +704,8 @@ int store_delivery_attempted(struct store *st, int64_t id, int status, const cha
  * "feedback": {"message_id", "answer_id", "answer_title", "reply", "question",
  * "created_ms"}|null}. */
 int store_delivery_facts_json(struct store *st, const struct store_delivery *d, char **out);
+/* The database file's path ("" for an in-memory one): the webhook key lives beside it. */
+const char *store_db_path(struct store *st);
 
 /* ---- data care (privacy.c, backup.c; docs/store.md "Data care") ---------------------- */
 

@@ -287,6 +287,18 @@ static void test_reports(void)
 	}
 }
 
+/* sessions.report_flags of sid: 1 a customer wrote, 2 asked for a person, 4 thumbs-down */
+static int64_t flags(int64_t sid)
+{
+	sqlite3_stmt *s = store_prep(st, "SELECT report_flags FROM sessions WHERE id = ?1", "t");
+	int64_t v = -1;
+
+	if (s)
+		sqlite3_bind_int64(s, 1, sid);
+	CHECK(store_one_int64(st, s, "flags", &v) == 0);
+	return v;
+}
+
 static void test_webhooks(void)
 {
 	static const char sealed[] = "sealed-bytes";
@@ -320,12 +332,17 @@ static void test_webhooks(void)
 	    (long long)sid, (long long)(T0 + 40 * DAY + 5));
 	sql("INSERT INTO feedback (session_id, message_id, value, created_ms) VALUES"
 	    " (%lld, %lld, 1, %lld)", (long long)sid, (long long)r, (long long)(T0 + 40 * DAY + 6));
-	/* a thumbs up turned down is a negative feedback */
+	/* a thumbs up turned down is a negative feedback (and the conversation is no
+	 * longer contained; turned up again, it is) */
+	CHECK(flags(sid) == (1 | 2));
 	sql("UPDATE feedback SET value = -1 WHERE message_id = %lld", (long long)r);
+	CHECK(flags(sid) == (1 | 2 | 4));
 	sql("UPDATE sessions SET resolved_ms = %lld WHERE id = %lld",
 	    (long long)(T0 + 40 * DAY + 9), (long long)sid);
 	CHECK(store_one_int64(st, store_prep(st, "SELECT count(*) FROM webhook_deliveries", "t"),
 			      "t", &n) == 0 && n == 2);
+	sql("UPDATE feedback SET value = 1 WHERE message_id = %lld", (long long)r);
+	CHECK(flags(sid) == (1 | 2));
 
 	CHECK_RC(st, store_delivery_next_ms(st, &n), 0);
 	CHECK(n == T0 + 40 * DAY + 5);

@@ -341,3 +341,9 @@ int store_delivery_facts_json(struct store *st, const struct store_delivery *d, 
 	}
 	return json_one(st, s, "{}", out, "reading a webhook's facts");
 }
+
+const char *store_db_path(struct store *st)
+{
+	const char *p = sqlite3_db_filename(st->db, "main");
+	return p ? p : "";
+}
