@@ -12,6 +12,8 @@ import { SignIn } from './signin.js';
 import { Conversations } from './conversations.js';
 import { Operators } from './operators.js';
 import { Settings } from './settings.js';
+import { Reports } from './reports.js';
+import { Webhooks } from './webhooks.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
@@ -22,9 +24,10 @@ const PAGES = [
   { id: 'answers', key: 'nav_answers', view: null },
   { id: 'review', key: 'nav_review', view: null },
   { id: 'training', key: 'nav_training', view: null },
-  { id: 'reports', key: 'nav_reports', view: null },
+  { id: 'reports', key: 'nav_reports', view: Reports },
   { id: 'operators', key: 'nav_operators', admin: true, view: Operators },
   { id: 'settings', key: 'nav_settings', admin: true, view: Settings },
+  { id: 'webhooks', key: 'reports_nav_webhooks', admin: true, view: Webhooks },
 ];
 
 /* The hash as [page, rest...]: "#/conversations/12" -> ['conversations', '12']. */
