@@ -78,15 +78,17 @@
  * Reports and webhooks (store/reports.c, store/webhooks.c; docs/console.md "Reports"):
  *   report_hours, report_latency, report_answers  rollups of the message log per
  *              language and channel: messages by kind and fallbacks per UTC hour;
- *              bot-reply latency counts per two-significant-digit bucket and bot
- *              replies per answer per UTC day; kept by the triggers
- *              report_customer/_bot/_operator and backfilled by the step.  They hold
+ *              thumbs up/down (in the reply's language) and ratings (all, 4-5 stars)
+ *              per UTC hour; bot-reply latency counts per two-significant-digit bucket
+ *              and bot replies and thumbs per answer per UTC day; kept by the triggers
+ *              report_customer/_bot/_operator/_vote/_vote_changed/_rating and
+ *              backfilled by the step.  They hold
  *              counts only (no text, no session): retention and forget leave them, as
  *              the aggregates they are.
  *   sessions   gains report_flags (1 a customer wrote, 2 asked for a person, 4 has a
  *              thumbs-down now; triggers report_conversation/_handoff/_thumbs*) and the
  *              covering index sessions_report (created_ms, lang, channel, flags).
- *              Indexes on the creation time of hand-offs, ratings and feedback.
+ *              A covering index of hand-offs by request time.
  *   webhooks   an admin's endpoint: URL, comma-separated events, the signing secret
  *              sealed (AES-256-GCM) with the key file beside the database, enabled.
  *   webhook_deliveries  the outbox and delivery log: one row per event and webhook,
@@ -105,6 +107,26 @@ struct migration {
 	const char *what;
 	const char *sql;
 };
+
+/* The reports step's language of a bot reply m in session s: the reply's own, else the
+ * session's. */
+#define MSG_LANG \
+	"coalesce(nullif(CASE WHEN json_valid(m.meta) THEN json_extract(m.meta, '$.lang') END," \
+	" ''), s.lang)"
+/* Adds sign x the vote ROW (NEW or OLD) of the feedback table to the hourly and the
+ * per-answer rollups. */
+#define VOTE_ADD(ROW, SIGN) \
+	"  INSERT INTO report_hours (hour_ms, lang, channel, up, down)" \
+	"   SELECT " ROW ".created_ms / 3600000 * 3600000, " MSG_LANG ", s.channel," \
+	"    " SIGN " * (" ROW ".value = 1), " SIGN " * (" ROW ".value = -1)" \
+	"   FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id = " ROW ".message_id" \
+	"  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;" \
+	"  INSERT INTO report_answers (day_ms, lang, channel, answer_id, n, up, down)" \
+	"   SELECT " ROW ".created_ms / 86400000 * 86400000, " MSG_LANG ", s.channel," \
+	"    m.answer_id, 0, " SIGN " * (" ROW ".value = 1), " SIGN " * (" ROW ".value = -1)" \
+	"   FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id = " ROW ".message_id" \
+	"    AND coalesce(m.answer_id, 0) > 0" \
+	"  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;"
 
 static const struct migration migrations[] = {
 	{ "answers, examples, sessions, messages, models",
@@ -341,9 +363,7 @@ static const struct migration migrations[] = {
 	  "   feedback f WHERE f.session_id = NEW.session_id AND f.value = -1) << 2)"
 	  "   WHERE id = NEW.session_id; END;"
 	  /* hand-offs, ratings and feedback by time */
-	  "CREATE INDEX handoffs_requested ON handoffs(requested_ms);"
-	  "CREATE INDEX ratings_created ON ratings(created_ms);"
-	  "CREATE INDEX feedback_created ON feedback(created_ms);"
+	  "CREATE INDEX handoffs_requested ON handoffs(requested_ms, session_id, taken_ms);"
 	  /* message-level reports read rollups: messages per UTC hour, latency and answers
 	   * per UTC day (an hour of latency buckets would be nearly as many rows as
 	   * replies), each per language and channel */
@@ -355,6 +375,10 @@ static const struct migration migrations[] = {
 	  "  bot INTEGER NOT NULL DEFAULT 0,"
 	  "  operator INTEGER NOT NULL DEFAULT 0,"
 	  "  fallback INTEGER NOT NULL DEFAULT 0,"
+	  "  up INTEGER NOT NULL DEFAULT 0,"
+	  "  down INTEGER NOT NULL DEFAULT 0,"
+	  "  ratings INTEGER NOT NULL DEFAULT 0,"
+	  "  good INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (hour_ms, lang, channel)) WITHOUT ROWID;"
 	  "CREATE TABLE report_latency ("
 	  "  day_ms INTEGER NOT NULL,"
@@ -369,6 +393,8 @@ static const struct migration migrations[] = {
 	  "  channel TEXT NOT NULL,"
 	  "  answer_id INTEGER NOT NULL,"
 	  "  n INTEGER NOT NULL,"
+	  "  up INTEGER NOT NULL DEFAULT 0,"
+	  "  down INTEGER NOT NULL DEFAULT 0,"
 	  "  PRIMARY KEY (day_ms, lang, channel, answer_id)) WITHOUT ROWID;"
 	  /* A turn counts under the language kefu answered it in.  A customer message
 	   * with no earlier bot reply in its session (the first turn: the session has no
@@ -419,6 +445,20 @@ static const struct migration migrations[] = {
 	  "   SELECT NEW.created_ms / 3600000 * 3600000, s.lang, s.channel, 1"
 	  "   FROM sessions s WHERE s.id = NEW.session_id"
 	  "  ON CONFLICT DO UPDATE SET operator = operator + 1; END;"
+	  /* votes count under the hour and day they were given, in the reply's language;
+	   * a changed vote moves from the old value (and time) to the new */
+	  "CREATE TRIGGER report_vote AFTER INSERT ON feedback BEGIN"
+	  VOTE_ADD("NEW", "1")
+	  " END;"
+	  "CREATE TRIGGER report_vote_changed AFTER UPDATE OF value, created_ms ON feedback BEGIN"
+	  VOTE_ADD("OLD", "-1")
+	  VOTE_ADD("NEW", "1")
+	  " END;"
+	  "CREATE TRIGGER report_rating AFTER INSERT ON ratings BEGIN"
+	  "  INSERT INTO report_hours (hour_ms, lang, channel, ratings, good)"
+	  "   SELECT NEW.created_ms / 3600000 * 3600000, s.lang, s.channel, 1, NEW.stars >= 4"
+	  "   FROM sessions s WHERE s.id = NEW.session_id"
+	  "  ON CONFLICT DO UPDATE SET ratings = ratings + 1, good = good + excluded.good; END;"
 	  /* the log so far, under each session's language */
 	  "INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator, fallback)"
 	  "  SELECT m.created_ms / 3600000 * 3600000 AS h, s.lang, s.channel, sum(m.kind = 0),"
@@ -438,6 +478,25 @@ static const struct migration migrations[] = {
 	  "  FROM messages m JOIN sessions s ON s.id = m.session_id"
 	  "  WHERE m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY h, s.lang, s.channel,"
 	  "   m.answer_id;"
+	  "INSERT INTO report_hours (hour_ms, lang, channel, up, down)"
+	  "  SELECT f.created_ms / 3600000 * 3600000 AS h, " MSG_LANG ", s.channel,"
+	  "   sum(f.value = 1), sum(f.value = -1)"
+	  "  FROM feedback f JOIN messages m ON m.id = f.message_id"
+	  "  JOIN sessions s ON s.id = m.session_id WHERE true GROUP BY 1, 2, 3"
+	  "  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;"
+	  "INSERT INTO report_answers (day_ms, lang, channel, answer_id, n, up, down)"
+	  "  SELECT f.created_ms / 86400000 * 86400000, " MSG_LANG ", s.channel, m.answer_id, 0,"
+	  "   sum(f.value = 1), sum(f.value = -1)"
+	  "  FROM feedback f JOIN messages m ON m.id = f.message_id"
+	  "  JOIN sessions s ON s.id = m.session_id WHERE coalesce(m.answer_id, 0) > 0"
+	  "  GROUP BY 1, 2, 3, 4"
+	  "  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;"
+	  "INSERT INTO report_hours (hour_ms, lang, channel, ratings, good)"
+	  "  SELECT r.created_ms / 3600000 * 3600000, s.lang, s.channel, count(*),"
+	  "   sum(r.stars >= 4) FROM ratings r JOIN sessions s ON s.id = r.session_id"
+	  "  GROUP BY 1, 2, 3"
+	  "  ON CONFLICT DO UPDATE SET ratings = ratings + excluded.ratings,"
+	  "   good = good + excluded.good;"
 	  /* webhooks: the secret sealed with kefud's key file (docs/security.md) */
 	  "CREATE TABLE webhooks ("
 	  "  id INTEGER PRIMARY KEY,"

@@ -1,10 +1,10 @@
 /* store/reports.c — the console's Reports: what the log says about a period, by language
  * and channel (docs/console.md "Reports" defines every figure; docs/api.md the shapes).
  *
- * Conversation-level figures (conversations, containment, hand-offs, thumbs, ratings,
- * time to an operator) read sessions, handoffs, feedback and ratings through their
- * creation-time indexes.  Message-level figures (messages, fallbacks, answer latency,
- * top answers, busiest hours) read the hourly rollups report_hours, report_latency and
+ * Conversation-level figures (conversations, containment, hand-off rate, time to an
+ * operator) read sessions and handoffs through covering indexes by creation time.
+ * Message-level figures (messages, fallbacks, thumbs, ratings, answer latency, top
+ * answers, busiest hours) read the rollups report_hours, report_latency and
  * report_answers, which triggers keep as the log is written (migrate.c, the reports
  * step): a 90-day report reads a few thousand rollup rows instead of a million
  * messages.  So message counts have whole-hour boundaries (the period's start is
@@ -227,7 +227,7 @@ static int ints_row(void *arg, sqlite3_stmt *s)
 int store_report_summary_json(struct store *st, const struct store_report_query *q,
 			      char **out)
 {
-	int64_t conv[3] = { 0 }, msg[4] = { 0 }, thumbs[2] = { 0 }, rate[2] = { 0 };
+	int64_t conv[3] = { 0 }, msg[8] = { 0 };
 	struct waits w = { 0 };
 	struct hist lat = { 0 };
 	double sum = 0;
@@ -242,21 +242,10 @@ int store_report_summary_json(struct store *st, const struct store_report_query 
 	if (!rc)
 		rc = walk(st, prep_bound(st, q,
 			"SELECT coalesce(sum(customer), 0), coalesce(sum(bot), 0),"
-			" coalesce(sum(operator), 0), coalesce(sum(fallback), 0)"
-			" FROM report_hours r WHERE " R_FILTER),
+			" coalesce(sum(operator), 0), coalesce(sum(fallback), 0),"
+			" coalesce(sum(up), 0), coalesce(sum(down), 0), coalesce(sum(ratings), 0),"
+			" coalesce(sum(good), 0) FROM report_hours r WHERE " R_FILTER),
 			"reporting messages", ints_row, msg);
-	if (!rc)
-		rc = walk(st, prep_bound(st, q,
-			"SELECT coalesce(sum(f.value = 1), 0), coalesce(sum(f.value = -1), 0)"
-			" FROM feedback f JOIN sessions s ON s.id = f.session_id"
-			" WHERE f.created_ms >= ?1 AND f.created_ms < ?2 AND " S_FILTER),
-			"reporting feedback", ints_row, thumbs);
-	if (!rc)
-		rc = walk(st, prep_bound(st, q,
-			"SELECT count(*), coalesce(sum(r.stars >= 4), 0)"
-			" FROM ratings r JOIN sessions s ON s.id = r.session_id"
-			" WHERE r.created_ms >= ?1 AND r.created_ms < ?2 AND " S_FILTER),
-			"reporting ratings", ints_row, rate);
 	if (!rc)
 		rc = walk(st, prep_bound(st, q,
 			"SELECT h.taken_ms - h.requested_ms FROM handoffs h"
@@ -284,8 +273,8 @@ int store_report_summary_json(struct store *st, const struct store_report_query 
 		      "operator", (json_int_t)msg[2], "total",
 		      (json_int_t)(msg[0] + msg[1] + msg[2]),
 		      "fallback_rate", share(msg[3], msg[1]),
-		      "thumbs_up", (json_int_t)thumbs[0], "thumbs_down", (json_int_t)thumbs[1],
-		      "ratings", (json_int_t)rate[0], "csat", share(rate[1], rate[0]),
+		      "thumbs_up", (json_int_t)msg[4], "thumbs_down", (json_int_t)msg[5],
+		      "ratings", (json_int_t)msg[6], "csat", share(msg[7], msg[6]),
 		      "time_to_operator", "taken", (json_int_t)w.len,
 		      "untaken", (json_int_t)w.untaken,
 		      "avg_s", w.len ? json_real(sum / (double)w.len / 1000.0) : json_null(),
@@ -489,19 +478,12 @@ int store_report_answers_json(struct store *st, const struct store_report_query 
 	*out = NULL;
 	if (!arr)
 		return -SQLITE_NOMEM;
-	/* the thumbs of the period's feedback on each answer's replies, beside how often
-	 * the answer was given (the rollup) */
+	/* how often each answer was given, and the thumbs given on its replies, in the
+	 * period (the daily rollup) */
 	rc = walk(st, prep_bound(st, q,
-		"WITH top AS (SELECT r.answer_id, sum(r.n) AS n FROM report_answers r"
-		"  WHERE " D_FILTER " GROUP BY r.answer_id ORDER BY n DESC, r.answer_id LIMIT ?6),"
-		" th AS (SELECT m.answer_id, sum(f.value = 1) AS up, sum(f.value = -1) AS down"
-		"  FROM feedback f JOIN messages m ON m.id = f.message_id"
-		"  JOIN sessions s ON s.id = f.session_id"
-		"  WHERE f.created_ms >= ?1 AND f.created_ms < ?2 AND " S_FILTER
-		"   AND m.answer_id IN (SELECT answer_id FROM top) GROUP BY m.answer_id)"
-		" SELECT top.answer_id, a.title, top.n, coalesce(th.up, 0), coalesce(th.down, 0)"
-		" FROM top LEFT JOIN answers a ON a.id = top.answer_id"
-		" LEFT JOIN th ON th.answer_id = top.answer_id ORDER BY top.n DESC, top.answer_id"),
+		"SELECT r.answer_id, a.title, sum(r.n) AS n, sum(r.up), sum(r.down)"
+		" FROM report_answers r LEFT JOIN answers a ON a.id = r.answer_id WHERE " D_FILTER
+		" GROUP BY r.answer_id HAVING n > 0 ORDER BY n DESC, r.answer_id LIMIT ?6"),
 		"reporting top answers", answer_row, arr);
 	if (rc) {
 		json_decref(arr);

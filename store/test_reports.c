@@ -343,6 +343,16 @@ static void test_webhooks(void)
 			      "t", &n) == 0 && n == 2);
 	sql("UPDATE feedback SET value = 1 WHERE message_id = %lld", (long long)r);
 	CHECK(flags(sid) == (1 | 2));
+	{
+		/* up, turned down, turned up: one thumbs up in the rollups, none down */
+		struct store_report_query q = { .from_ms = T0 + 40 * DAY, .to_ms = T0 + 41 * DAY };
+		json_t *j = report(store_report_summary_json, &q);
+		CHECK(num(j, "thumbs_up") == 1 && num(j, "thumbs_down") == 0);
+		json_decref(j);
+		j = report(store_report_answers_json, &q);
+		CHECK(num(j, "answers.0.thumbs_up") == 1 && num(j, "answers.0.thumbs_down") == 0);
+		json_decref(j);
+	}
 
 	CHECK_RC(st, store_delivery_next_ms(st, &n), 0);
 	CHECK(n == T0 + 40 * DAY + 5);
