@@ -8,7 +8,9 @@ webhook-timestamp (within five minutes) and webhook-signature = v1,base64(HMAC-S
 (secret, id.timestamp.body)).  So: three events arrive, signed; the refused one comes
 again after the back-off with the same id and body; the hand-off carries the summary
 card; a wrong secret or an altered body does not verify; the console's delivery log
-says delivered with the attempts; a disabled webhook gets nothing more.
+says delivered with the attempts; a disabled webhook gets nothing more.  A second
+webhook points at an HTTPS receiver with a self-signed certificate (openssl): kefud
+refuses the certificate, sends it nothing, and its log says why and retries.
 """
 import base64
 import hashlib
@@ -16,6 +18,8 @@ import hmac
 import http.client
 import http.server
 import json
+import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -62,6 +66,31 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+class TlsReceiver(Receiver):
+    got = []
+
+    def do_POST(self):
+        TlsReceiver.got.append(self.path)
+        self.send_response(204)
+        self.end_headers()
+
+
+def tls_server(tmp):
+    """An HTTPS server on a free port with a fresh self-signed certificate."""
+    key, crt = os.path.join(tmp, "k.pem"), os.path.join(tmp, "c.pem")
+    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", crt], capture_output=True, timeout=60)
+    check(p.returncode == 0, "openssl req: %s", p.stderr.decode())
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TlsReceiver)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(crt, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.handle_error = lambda *a: None       # the refused handshakes
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
 
 
 class Client:
@@ -122,6 +151,11 @@ def run():
         "url": url, "events": "handoff.requested,conversation.resolved,feedback.negative"})
     check(st == 201 and j["secret"].startswith("whsec_"), "webhook added: %s %s", st, j)
     secret, hook = j["secret"], j["webhook"]["id"]
+    tls = tls_server(d.tmp)
+    st, j, _ = op.call("POST", "/api/v1/webhooks", {
+        "url": "https://127.0.0.1:%d/in" % tls.server_address[1], "events": "handoff.requested"})
+    check(st == 201, "HTTPS webhook added: %s %s", st, j)
+    tls_hook = j["webhook"]["id"]
     st, j, _ = op.call("GET", "/api/v1/webhooks")
     check(st == 200 and secret not in json.dumps(j), "the secret is not listed: %s", j)
 
@@ -180,6 +214,17 @@ def run():
           "log: %s", j)
     check(sorted(x["attempts"] for x in log) == [1, 1, 2], "attempts: %s", log)
     check(any(x["last_status"] == 204 for x in log), "statuses: %s", log)
+
+    # the self-signed HTTPS receiver: refused by kefud, nothing sent, retried later
+    st, j, _ = op.call("GET", "/api/v1/webhooks/%d/deliveries" % tls_hook)
+    log = j["deliveries"]
+    check(st == 200 and len(log) == 1 and log[0]["state"] == "pending" and
+          log[0]["attempts"] >= 1 and "TLS" in log[0]["last_error"] and log[0]["next_ms"],
+          "untrusted certificate: %s", log)
+    check(TlsReceiver.got == [], "nothing reached the untrusted receiver: %s", TlsReceiver.got)
+    st, j, _ = op.call("POST", "/api/v1/webhooks/%d/delete" % tls_hook)
+    check(st == 200, "deleted: %s", j)
+    tls.shutdown()
 
     # disabled: nothing more is sent
     st, j, _ = op.call("POST", "/api/v1/webhooks/%d/disable" % hook)
