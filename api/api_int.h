@@ -141,5 +141,18 @@ int api_h_training(struct api_call *c);
 int api_h_train(struct api_call *c);
 int api_h_model_activate(struct api_call *c);
 int api_h_model_rollback(struct api_call *c);
+/* api/reports.c: the Reports page (agent) */
+int api_h_report_summary(struct api_call *c);
+int api_h_report_daily(struct api_call *c);
+int api_h_report_hours(struct api_call *c);
+int api_h_report_answers(struct api_call *c);
+int api_h_report_clusters(struct api_call *c);
+/* api/webhooks.c: outgoing webhooks (admin) */
+int api_h_webhooks(struct api_call *c);
+int api_h_webhook_add(struct api_call *c);
+int api_h_webhook_enable(struct api_call *c);
+int api_h_webhook_disable(struct api_call *c);
+int api_h_webhook_delete(struct api_call *c);
+int api_h_webhook_deliveries(struct api_call *c);
 
 #endif

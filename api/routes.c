@@ -268,6 +268,12 @@ static const struct api_field review_dismiss_fields[] = {
 	{ NULL, 0, 0 },
 };
 
+static const struct api_field webhook_fields[] = {
+	{ "url", API_STRING, 1 },
+	{ "events", API_STRING, 1 },        /* comma-separated event names */
+	{ NULL, 0, 0 },
+};
+
 static const struct api_route routes[] = {
 	{ "POST", "/api/v1/login", AUTH_ROLE_NONE, login_fields, h_login,
 	  "sign in: sets the session cookie, returns the operator and the CSRF token" },
@@ -358,6 +364,30 @@ static const struct api_route routes[] = {
 	  "make a version live (kefud loads it without a restart)" },
 	{ "POST", "/api/v1/models/rollback", AUTH_ROLE_ADMIN, NULL, api_h_model_rollback,
 	  "make the version live before the live one live again" },
+	/* reports (api/reports.c) */
+	{ "GET", "/api/v1/reports/summary", AUTH_ROLE_AGENT, NULL, api_h_report_summary,
+	  "a period's figures: conversations, containment, hand-offs, CSAT, latency ..." },
+	{ "GET", "/api/v1/reports/daily", AUTH_ROLE_AGENT, NULL, api_h_report_daily,
+	  "the period day by day" },
+	{ "GET", "/api/v1/reports/hours", AUTH_ROLE_AGENT, NULL, api_h_report_hours,
+	  "busiest hours of the day" },
+	{ "GET", "/api/v1/reports/answers", AUTH_ROLE_AGENT, NULL, api_h_report_answers,
+	  "the answers given most, with their thumbs" },
+	{ "GET", "/api/v1/reports/clusters", AUTH_ROLE_AGENT, NULL, api_h_report_clusters,
+	  "the largest clusters of the review queue" },
+	/* webhooks (api/webhooks.c) */
+	{ "GET", "/api/v1/webhooks", AUTH_ROLE_ADMIN, NULL, api_h_webhooks,
+	  "outgoing webhooks and their delivery counts" },
+	{ "POST", "/api/v1/webhooks", AUTH_ROLE_ADMIN, webhook_fields, api_h_webhook_add,
+	  "add a webhook: answers its signing secret once" },
+	{ "POST", "/api/v1/webhooks/{id}/enable", AUTH_ROLE_ADMIN, NULL, api_h_webhook_enable,
+	  "enable a webhook" },
+	{ "POST", "/api/v1/webhooks/{id}/disable", AUTH_ROLE_ADMIN, NULL, api_h_webhook_disable,
+	  "disable a webhook (events are no longer queued for it)" },
+	{ "POST", "/api/v1/webhooks/{id}/delete", AUTH_ROLE_ADMIN, NULL, api_h_webhook_delete,
+	  "delete a webhook and its delivery log" },
+	{ "GET", "/api/v1/webhooks/{id}/deliveries", AUTH_ROLE_ADMIN, NULL,
+	  api_h_webhook_deliveries, "a webhook's delivery log, newest first" },
 };
 
 static const struct api_body_rule body_rules[] = {

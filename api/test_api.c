@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api_int.h"
@@ -280,6 +281,11 @@ static int64_t review_cluster(char *path, size_t len, const char *verb)
 	return id;
 }
 static char model_report_path[80], model_activate_path[80];   /* the models fixture */
+/* the webhook fixture: one endpoint for enable/disable/deliveries; each use of the
+ * delete sample makes a fresh one to delete */
+static char hook_enable_path[64], hook_disable_path[64], hook_log_path[64];
+static char hook_delete_path[64];
+static int64_t hook_make(void);
 
 static const struct sample *sample_for(const struct api_route *r)
 {
@@ -339,6 +345,20 @@ static const struct sample *sample_for(const struct api_route *r)
 		{ "POST", "/api/v1/models/train", NULL, NULL, 202, NULL },
 		{ "POST", "/api/v1/models/{id}/activate", model_activate_path, NULL, 200, NULL },
 		{ "POST", "/api/v1/models/rollback", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/reports/summary", NULL, NULL, 200,
+		  "from=1690000000000&to=1700000000000&lang=en&channel=widget&tz=-300" },
+		{ "GET", "/api/v1/reports/daily", NULL, NULL, 200, "format=csv" },
+		{ "GET", "/api/v1/reports/hours", NULL, NULL, 200, "tz=480" },
+		{ "GET", "/api/v1/reports/answers", NULL, NULL, 200, "limit=5" },
+		{ "GET", "/api/v1/reports/clusters", NULL, NULL, 200, NULL },
+		{ "GET", "/api/v1/webhooks", NULL, NULL, 200, NULL },
+		{ "POST", "/api/v1/webhooks", NULL,
+		  "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":\"handoff.requested\"}", 201,
+		  NULL },
+		{ "POST", "/api/v1/webhooks/{id}/enable", hook_enable_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/webhooks/{id}/disable", hook_disable_path, NULL, 200, NULL },
+		{ "POST", "/api/v1/webhooks/{id}/delete", hook_delete_path, NULL, 200, NULL },
+		{ "GET", "/api/v1/webhooks/{id}/deliveries", hook_log_path, NULL, 200, "limit=10" },
 	};
 	static char uniq_answer[128], uniq_example[128];
 	/* each call of a review action gets a fresh cluster (and a new answer title) */
@@ -361,6 +381,9 @@ static const struct sample *sample_for(const struct api_route *r)
 	snprintf(uniq_example, sizeof uniq_example, "{\"text\":\"walked example %d\"}", n);
 	s[19].body = uniq_answer;
 	s[24].body = uniq_example;
+	if (!strcmp(r->path, "/api/v1/webhooks/{id}/delete"))
+		snprintf(hook_delete_path, sizeof hook_delete_path, "/api/v1/webhooks/%lld/delete",
+			 (long long)hook_make());
 	for (size_t i = 0; i < sizeof s / sizeof *s; i++)
 		if (!strcmp(s[i].method, r->method) && !strcmp(s[i].path, r->path))
 			return &s[i];
@@ -1108,6 +1131,141 @@ static void test_tokens(int64_t bob)
 	api_response_clear(&res);
 }
 
+
+/* ---- reports and webhooks ------------------------------------------------------------------ */
+
+/* A webhook row made straight in the store (its secret sealed with a throw-away key). */
+static int64_t hook_make(void)
+{
+	static const char sealed[] = "sealed";
+	int64_t id = 0;
+
+	CHECK(store_webhook_add(ctx.st, "https://hooks.example/kefu", "feedback.negative", sealed,
+				sizeof sealed, "test", fake_now, &id) == 0);
+	return id;
+}
+
+static void hook_fixture(void)
+{
+	int64_t id = hook_make();
+
+	snprintf(hook_enable_path, sizeof hook_enable_path, "/api/v1/webhooks/%lld/enable",
+		 (long long)id);
+	snprintf(hook_disable_path, sizeof hook_disable_path, "/api/v1/webhooks/%lld/disable",
+		 (long long)id);
+	snprintf(hook_log_path, sizeof hook_log_path, "/api/v1/webhooks/%lld/deliveries",
+		 (long long)id);
+}
+
+static void test_reports_api(const struct who *agent)
+{
+	static const char *const bad[] = {
+		"from=5&to=5", "tz=900", "format=xml", "lang=E%20N", "limit=0", "limit=101",
+		"from=0&to=40000000000", "to=abc",
+	};
+	struct api_request req = { .method = "GET", .path = "/api/v1/reports/daily",
+				   .query = "from=1700000000000&to=1700172800000&format=csv",
+				   .host = "127.0.0.1:8080", .client_ip = "192.0.2.9" };
+	struct api_response res;
+	char authz[128];
+	struct result r;
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		r = call("GET", "/api/v1/reports/summary", bad[i], NULL, agent);
+		if (r.status != 400 || strcmp(r.code, "bad_query"))
+			fprintf(stderr, "FAIL reports ?%s -> %d %s\n", bad[i], r.status, r.code),
+				failures++;
+		result_clear(&r);
+	}
+	r = call("GET", "/api/v1/reports/summary", "foo=1", NULL, agent);
+	CHECK(r.status == 400 && !strcmp(r.code, "unknown_field"));
+	result_clear(&r);
+	/* the inbox fixture: one conversation of the last 30 days with a thumbs-down */
+	r = call("GET", "/api/v1/reports/summary", NULL, NULL, agent);
+	CHECK(r.status == 200);
+	CHECK(json_integer_value(json_object_get(r.body, "conversations")) == 1);
+	CHECK(json_integer_value(json_object_get(r.body, "thumbs_down")) == 1);
+	CHECK(json_is_object(json_object_get(r.body, "period")));
+	result_clear(&r);
+	r = call("GET", "/api/v1/reports/summary", "lang=zh", NULL, agent);
+	CHECK(r.status == 200 && json_integer_value(json_object_get(r.body, "conversations")) == 0);
+	result_clear(&r);
+	r = call("GET", "/api/v1/reports/clusters", NULL, NULL, agent);
+	CHECK(r.status == 200 && json_is_true(json_object_get(r.body, "available")));
+	result_clear(&r);
+	/* CSV: a header and one line per day, as a download */
+	snprintf(authz, sizeof authz, "Bearer %s", agent->bearer);
+	req.authorization = agent->bearer[0] ? authz : NULL;
+	{
+		char cookie[128];
+		snprintf(cookie, sizeof cookie, "%s=%s", API_COOKIE, agent->sid);
+		req.cookie = agent->sid[0] ? cookie : NULL;
+		api_handle(&ctx, &req, &res);
+	}
+	CHECK(res.status == 200 && !strcmp(res.content_type, "text/csv; charset=utf-8"));
+	CHECK(!strcmp(res.disposition, "attachment; filename=\"kefu-daily.csv\""));
+	CHECK(res.body && !strncmp(res.body, "day,day_ms,conversations,", 25));
+	CHECK(res.body && strstr(res.body, "\r\n2023-11-14,1699920000000,0,,") &&
+	      strstr(res.body, "\r\n2023-11-15,") && strstr(res.body, "\r\n2023-11-16,"));
+	api_response_clear(&res);
+}
+
+static void test_webhooks_api(const struct who *admin)
+{
+	char key_path[256], secret[64] = "";
+	struct result r;
+	struct stat sb;
+	int64_t id;
+
+	r = call("POST", "/api/v1/webhooks", NULL, "{\"url\":\"ftp://x\",\"events\":"
+		 "\"handoff.requested\"}", admin);
+	CHECK(r.status == 400 && !strcmp(r.code, "invalid_value"));
+	result_clear(&r);
+	r = call("POST", "/api/v1/webhooks", NULL, "{\"url\":\"http://x\",\"events\":\"nope\"}",
+		 admin);
+	CHECK(r.status == 400 && !strcmp(r.code, "invalid_value"));
+	result_clear(&r);
+	r = call("POST", "/api/v1/webhooks", NULL, "{\"url\":\"https://hooks.example/in\","
+		 "\"events\":\"handoff.requested,conversation.resolved,feedback.negative\"}", admin);
+	CHECK(r.status == 201);
+	snprintf(secret, sizeof secret, "%s",
+		 json_string_value(json_object_get(r.body, "secret")) ?
+		 json_string_value(json_object_get(r.body, "secret")) : "");
+	id = json_integer_value(json_object_get(json_object_get(r.body, "webhook"), "id"));
+	CHECK(!strncmp(secret, "whsec_", 6) && strlen(secret) == 38);
+	CHECK(json_array_size(json_object_get(json_object_get(r.body, "webhook"), "events")) == 3);
+	result_clear(&r);
+	/* the secret is answered once: not in the list, not in the database, not audited */
+	r = call("GET", "/api/v1/webhooks", NULL, NULL, admin);
+	{
+		char *text = json_dumps(r.body, 0);
+		CHECK(text && !strstr(text, secret + 6) && !strstr(text, "sealed"));
+		free(text);
+	}
+	result_clear(&r);
+	{
+		char sql[256];
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM webhooks WHERE instr(CAST("
+			 "secret_sealed AS TEXT), '%.16s') > 0", secret + 6);
+		CHECK(q_int(sql) == 0);
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_log WHERE action ="
+			 " 'webhook.add' AND object = 'webhook:%lld' AND changes NOT LIKE '%%whsec%%'",
+			 (long long)id);
+		CHECK(q_int(sql) == 1);
+	}
+	snprintf(key_path, sizeof key_path, "%s-webhook.key", store_db_path(ctx.st));
+	CHECK(stat(key_path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	r = call("GET", "/api/v1/webhooks/999999/deliveries", NULL, NULL, admin);
+	CHECK(r.status == 404 && !strcmp(r.code, "not_found"));
+	result_clear(&r);
+	r = call("GET", "/api/v1/webhooks/999999/deliveries", "limit=0", NULL, admin);
+	CHECK(r.status == 400);
+	result_clear(&r);
+	r = call("POST", "/api/v1/webhooks/999999/delete", NULL, NULL, admin);
+	CHECK(r.status == 404);
+	result_clear(&r);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/kefu-api-test-XXXXXX", path[128], err[256];
@@ -1156,6 +1314,7 @@ int main(void)
 	CHECK(api_body_limit("POST", "/api/v1/nope") == API_MAX_BODY);
 
 	inbox_fixture();
+	hook_fixture();
 	ctx.notify = on_notify;
 	{
 		struct who agent;
@@ -1163,6 +1322,7 @@ int main(void)
 		test_inbox(&agent);
 		models_fixture();
 		test_models(&agent);
+		test_reports_api(&agent);
 		walk_routes(&agent_tok, &admin_tok);
 		struct who ann_s;
 		CHECK(sign_in("ann", PW, &ann_s) == 200);
@@ -1174,6 +1334,7 @@ int main(void)
 	test_login_errors();
 	CHECK(sign_in("ann", PW, &admin) == 200);
 	test_bodies(&admin);
+	test_webhooks_api(&admin);
 	test_operators_and_audit(&admin);
 	test_session_end();
 	test_tokens(bob);

@@ -1,11 +1,12 @@
 /* daemon/kefud.c — start-up and shutdown of kefud, in order (main thread).
  *
  *   conf -> log level -> signal mask -> store (seed the demo into an empty one) ->
- *   bot -> store writer (redact_log) -> retention thread -> lws context (listening, port
- *   file) -> picture models
+ *   bot -> store writer (redact_log) -> retention thread -> webhook sender -> lws context
+ *   (listening, port file) -> picture models
  *   (CNNs, blocklist, catalogue, fusion model) -> voice models (the domain language
  *   model builds on its own thread) -> workers -> signal thread -> service loop ...
- *   stop -> quiesce -> signal thread -> workers (finish queued jobs) -> writer (commits
+ *   stop -> quiesce -> signal thread -> workers (finish queued jobs) -> retention ->
+ *   webhook sender (an attempt in flight ends within its timeout) -> writer (commits
  *   and acknowledges what is queued) -> voice -> pictures -> lws context -> bot.
  *
  * Start-up errors print one clear line and exit non-zero before anything is served.
@@ -29,6 +30,7 @@
 #include "redact.h"
 #include "retention.h"
 #include "review.h"
+#include "webhooks.h"
 #include "server.h"
 #include "signals.h"
 #include "store.h"
@@ -132,6 +134,7 @@ int kefud_main(int argc, char **argv)
 	struct kd_retention *ret = NULL;
 	struct kd_review *review = NULL;
 	struct kd_training *training = NULL;
+	struct kd_webhooks *hooks = NULL;
 	char err[2048];
 	int rc;
 
@@ -174,6 +177,9 @@ int kefud_main(int argc, char **argv)
 	if (!ret && conf.retention_days > 0)
 		goto fail;
 	if (!(review = kd_review_start(&conf, bots, err, sizeof err)))   /* review.c */
+		goto fail;
+	hooks = kd_webhooks_start(&conf, err, sizeof err);   /* the outbox sender (webhooks.c) */
+	if (!hooks)
 		goto fail;
 	api = kd_api_create(&conf, err, sizeof err);   /* /api/v1/ (http_api.c) */
 	if (!api)
@@ -221,6 +227,7 @@ int kefud_main(int argc, char **argv)
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	kd_review_stop(review);
+	kd_webhooks_stop(hooks);
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
@@ -239,6 +246,7 @@ fail:
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	kd_review_stop(review);
+	kd_webhooks_stop(hooks);
 	if (writer)
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);

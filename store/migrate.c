@@ -92,6 +92,28 @@
  *              each re-clustering.
  *   review_cursors   how far kefud's review thread has read the log (messages,
  *              feedback, handoffs by id).
+ * Reports and webhooks (store/reports.c, store/webhooks.c; docs/console.md "Reports"):
+ *   report_hours, report_latency, report_answers  rollups of the message log per
+ *              language and channel: messages by kind and fallbacks per UTC hour;
+ *              thumbs up/down (in the reply's language) and ratings (all, 4-5 stars)
+ *              per UTC hour; bot-reply latency counts per two-significant-digit bucket
+ *              and bot replies and thumbs per answer per UTC day; kept by the triggers
+ *              report_customer/_bot/_operator/_vote/_vote_changed/_rating and
+ *              backfilled by the step.  They hold
+ *              counts only (no text, no session): retention and forget leave them, as
+ *              the aggregates they are.
+ *   sessions   gains report_flags (1 a customer wrote, 2 asked for a person, 4 has a
+ *              thumbs-down now; triggers report_conversation/_handoff/_thumbs*) and the
+ *              covering index sessions_report (created_ms, lang, channel, flags).
+ *              A covering index of hand-offs by request time.
+ *   webhooks   an admin's endpoint: URL, comma-separated events, the signing secret
+ *              sealed (AES-256-GCM) with the key file beside the database, enabled.
+ *   webhook_deliveries  the outbox and delivery log: one row per event and webhook,
+ *              written by triggers (webhook_handoff, _resolved, _thumbs_down,
+ *              _thumbs_turned) in the transaction of the change; kefud's sender
+ *              (daemon/webhooks.c) fills payload at the first attempt, then attempts,
+ *              next_ms, last_status/last_error until delivered or failed.  Deleted
+ *              with their session (the payload quotes the conversation).
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -102,6 +124,26 @@ struct migration {
 	const char *what;
 	const char *sql;
 };
+
+/* The reports step's language of a bot reply m in session s: the reply's own, else the
+ * session's. */
+#define MSG_LANG \
+	"coalesce(nullif(CASE WHEN json_valid(m.meta) THEN json_extract(m.meta, '$.lang') END," \
+	" ''), s.lang)"
+/* Adds sign x the vote ROW (NEW or OLD) of the feedback table to the hourly and the
+ * per-answer rollups. */
+#define VOTE_ADD(ROW, SIGN) \
+	"  INSERT INTO report_hours (hour_ms, lang, channel, up, down)" \
+	"   SELECT " ROW ".created_ms / 3600000 * 3600000, " MSG_LANG ", s.channel," \
+	"    " SIGN " * (" ROW ".value = 1), " SIGN " * (" ROW ".value = -1)" \
+	"   FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id = " ROW ".message_id" \
+	"  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;" \
+	"  INSERT INTO report_answers (day_ms, lang, channel, answer_id, n, up, down)" \
+	"   SELECT " ROW ".created_ms / 86400000 * 86400000, " MSG_LANG ", s.channel," \
+	"    m.answer_id, 0, " SIGN " * (" ROW ".value = 1), " SIGN " * (" ROW ".value = -1)" \
+	"   FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id = " ROW ".message_id" \
+	"    AND coalesce(m.answer_id, 0) > 0" \
+	"  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;"
 
 static const struct migration migrations[] = {
 	{ "answers, examples, sessions, messages, models",
@@ -364,6 +406,225 @@ static const struct migration migrations[] = {
 	  "UPDATE models SET live = 1, live_ms = created_ms WHERE version ="
 	  "  (SELECT MAX(version) FROM models m WHERE m.kind = models.kind);"
 	  "CREATE UNIQUE INDEX models_live ON models(kind) WHERE live = 1;" },
+	{ "reports: hourly rollups of the message log kept by triggers, period indexes;"
+	  " webhooks and their delivery log (an outbox filled by triggers)",
+	  /* conversation-level reports read sessions by creation time through one covering
+	   * index: report_flags (kept by triggers) says 1 a customer wrote (a
+	   * conversation), 2 someone asked for a person, 4 a reply has a thumbs-down now */
+	  "ALTER TABLE sessions ADD COLUMN report_flags INTEGER NOT NULL DEFAULT 0;"
+	  /* (SQLite's & | << share one precedence: every shift is in parentheses) */
+	  "UPDATE sessions SET report_flags ="
+	  "  EXISTS (SELECT 1 FROM messages m WHERE m.session_id = sessions.id AND m.kind = 0)"
+	  "  | (EXISTS (SELECT 1 FROM handoffs h WHERE h.session_id = sessions.id) << 1)"
+	  "  | (EXISTS (SELECT 1 FROM feedback f WHERE f.session_id = sessions.id"
+	  "     AND f.value = -1) << 2);"
+	  "CREATE INDEX sessions_report ON sessions(created_ms, lang, channel, report_flags);"
+	  "CREATE TRIGGER report_conversation AFTER INSERT ON messages WHEN NEW.kind = 0 BEGIN"
+	  "  UPDATE sessions SET report_flags = report_flags | 1"
+	  "   WHERE id = NEW.session_id AND report_flags & 1 = 0; END;"
+	  "CREATE TRIGGER report_handoff AFTER INSERT ON handoffs BEGIN"
+	  "  UPDATE sessions SET report_flags = report_flags | 2"
+	  "   WHERE id = NEW.session_id AND report_flags & 2 = 0; END;"
+	  "CREATE TRIGGER report_thumbs AFTER INSERT ON feedback BEGIN"
+	  "  UPDATE sessions SET report_flags = (report_flags & ~4) | (EXISTS (SELECT 1 FROM"
+	  "   feedback f WHERE f.session_id = NEW.session_id AND f.value = -1) << 2)"
+	  "   WHERE id = NEW.session_id; END;"
+	  "CREATE TRIGGER report_thumbs_turned AFTER UPDATE OF value ON feedback BEGIN"
+	  "  UPDATE sessions SET report_flags = (report_flags & ~4) | (EXISTS (SELECT 1 FROM"
+	  "   feedback f WHERE f.session_id = NEW.session_id AND f.value = -1) << 2)"
+	  "   WHERE id = NEW.session_id; END;"
+	  /* hand-offs, ratings and feedback by time */
+	  "CREATE INDEX handoffs_requested ON handoffs(requested_ms, session_id, taken_ms);"
+	  /* message-level reports read rollups: messages per UTC hour, latency and answers
+	   * per UTC day (an hour of latency buckets would be nearly as many rows as
+	   * replies), each per language and channel */
+	  "CREATE TABLE report_hours ("
+	  "  hour_ms INTEGER NOT NULL,"
+	  "  lang TEXT NOT NULL,"
+	  "  channel TEXT NOT NULL,"
+	  "  customer INTEGER NOT NULL DEFAULT 0,"
+	  "  bot INTEGER NOT NULL DEFAULT 0,"
+	  "  operator INTEGER NOT NULL DEFAULT 0,"
+	  "  fallback INTEGER NOT NULL DEFAULT 0,"
+	  "  up INTEGER NOT NULL DEFAULT 0,"
+	  "  down INTEGER NOT NULL DEFAULT 0,"
+	  "  ratings INTEGER NOT NULL DEFAULT 0,"
+	  "  good INTEGER NOT NULL DEFAULT 0,"
+	  "  PRIMARY KEY (hour_ms, lang, channel)) WITHOUT ROWID;"
+	  "CREATE TABLE report_latency ("
+	  "  day_ms INTEGER NOT NULL,"
+	  "  lang TEXT NOT NULL,"
+	  "  channel TEXT NOT NULL,"
+	  "  bucket INTEGER NOT NULL,"
+	  "  n INTEGER NOT NULL,"
+	  "  PRIMARY KEY (day_ms, lang, channel, bucket)) WITHOUT ROWID;"
+	  "CREATE TABLE report_answers ("
+	  "  day_ms INTEGER NOT NULL,"
+	  "  lang TEXT NOT NULL,"
+	  "  channel TEXT NOT NULL,"
+	  "  answer_id INTEGER NOT NULL,"
+	  "  n INTEGER NOT NULL,"
+	  "  up INTEGER NOT NULL DEFAULT 0,"
+	  "  down INTEGER NOT NULL DEFAULT 0,"
+	  "  PRIMARY KEY (day_ms, lang, channel, answer_id)) WITHOUT ROWID;"
+	  /* A turn counts under the language kefu answered it in.  A customer message
+	   * with no earlier bot reply in its session (the first turn: the session has no
+	   * language yet) is counted with its bot reply, in the reply's language; every
+	   * other one when it is logged, in the language of the last bot reply (or the
+	   * session's).  Both triggers test the same "earlier bot reply" and the same
+	   * state, which a turn's transaction does not change, so each counts once. */
+	  "CREATE TRIGGER report_customer AFTER INSERT ON messages WHEN NEW.kind = 0"
+	  "  AND ((SELECT state FROM sessions WHERE id = NEW.session_id) <> 'bot'"
+	  "   OR EXISTS (SELECT 1 FROM messages p WHERE p.session_id = NEW.session_id"
+	  "    AND p.kind = 1 AND p.id < NEW.id)) BEGIN"
+	  "  INSERT INTO report_hours (hour_ms, lang, channel, customer)"
+	  "   SELECT NEW.created_ms / 3600000 * 3600000, coalesce((SELECT"
+	  "     json_extract(p.meta, '$.lang') FROM messages p WHERE p.session_id = NEW.session_id"
+	  "     AND p.kind = 1 AND p.id < NEW.id AND json_valid(p.meta)"
+	  "     ORDER BY p.id DESC LIMIT 1), s.lang), s.channel, 1"
+	  "   FROM sessions s WHERE s.id = NEW.session_id"
+	  "  ON CONFLICT DO UPDATE SET customer = customer + 1; END;"
+	  "CREATE TRIGGER report_bot AFTER INSERT ON messages WHEN NEW.kind = 1 BEGIN"
+	  "  INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, fallback)"
+	  "   SELECT NEW.created_ms / 3600000 * 3600000,"
+	  "    coalesce(nullif(CASE WHEN json_valid(NEW.meta) THEN json_extract(NEW.meta, '$.lang')"
+	  "     END, ''), s.lang), s.channel,"
+	  "    NEW.reply_to IS NOT NULL AND s.state = 'bot' AND NOT EXISTS (SELECT 1 FROM messages p"
+	  "     WHERE p.session_id = NEW.session_id AND p.kind = 1 AND p.id < NEW.id), 1,"
+	  "    coalesce(CASE WHEN json_valid(NEW.meta) THEN json_extract(NEW.meta, '$.fallback') END,"
+	  "     coalesce(NEW.answer_id, 0) = 0) <> 0"
+	  "   FROM sessions s WHERE s.id = NEW.session_id"
+	  "  ON CONFLICT DO UPDATE SET customer = customer + excluded.customer, bot = bot + 1,"
+	  "   fallback = fallback + excluded.fallback;"
+	  /* latency to two significant digits (12345 us -> 12000): at most 10 % low */
+	  "  INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
+	  "   SELECT NEW.created_ms / 86400000 * 86400000,"
+	  "    coalesce(nullif(CASE WHEN json_valid(NEW.meta) THEN json_extract(NEW.meta, '$.lang')"
+	  "     END, ''), s.lang), s.channel,"
+	  "    CASE WHEN NEW.latency_us < 100 THEN NEW.latency_us ELSE CAST(substr(NEW.latency_us, 1, 2)"
+	  "     || substr('000000000000', 1, length(NEW.latency_us) - 2) AS INTEGER) END, 1"
+	  "   FROM sessions s WHERE s.id = NEW.session_id AND NEW.latency_us > 0"
+	  "  ON CONFLICT DO UPDATE SET n = n + 1;"
+	  "  INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
+	  "   SELECT NEW.created_ms / 86400000 * 86400000,"
+	  "    coalesce(nullif(CASE WHEN json_valid(NEW.meta) THEN json_extract(NEW.meta, '$.lang')"
+	  "     END, ''), s.lang), s.channel, NEW.answer_id, 1"
+	  "   FROM sessions s WHERE s.id = NEW.session_id AND coalesce(NEW.answer_id, 0) > 0"
+	  "  ON CONFLICT DO UPDATE SET n = n + 1; END;"
+	  "CREATE TRIGGER report_operator AFTER INSERT ON messages WHEN NEW.kind = 2 BEGIN"
+	  "  INSERT INTO report_hours (hour_ms, lang, channel, operator)"
+	  "   SELECT NEW.created_ms / 3600000 * 3600000, s.lang, s.channel, 1"
+	  "   FROM sessions s WHERE s.id = NEW.session_id"
+	  "  ON CONFLICT DO UPDATE SET operator = operator + 1; END;"
+	  /* votes count under the hour and day they were given, in the reply's language;
+	   * a changed vote moves from the old value (and time) to the new */
+	  "CREATE TRIGGER report_vote AFTER INSERT ON feedback BEGIN"
+	  VOTE_ADD("NEW", "1")
+	  " END;"
+	  "CREATE TRIGGER report_vote_changed AFTER UPDATE OF value, created_ms ON feedback BEGIN"
+	  VOTE_ADD("OLD", "-1")
+	  VOTE_ADD("NEW", "1")
+	  " END;"
+	  "CREATE TRIGGER report_rating AFTER INSERT ON ratings BEGIN"
+	  "  INSERT INTO report_hours (hour_ms, lang, channel, ratings, good)"
+	  "   SELECT NEW.created_ms / 3600000 * 3600000, s.lang, s.channel, 1, NEW.stars >= 4"
+	  "   FROM sessions s WHERE s.id = NEW.session_id"
+	  "  ON CONFLICT DO UPDATE SET ratings = ratings + 1, good = good + excluded.good; END;"
+	  /* the log so far, under each session's language */
+	  "INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator, fallback)"
+	  "  SELECT m.created_ms / 3600000 * 3600000 AS h, s.lang, s.channel, sum(m.kind = 0),"
+	  "   sum(m.kind = 1), sum(m.kind = 2), sum(m.kind = 1 AND coalesce(CASE WHEN"
+	  "    json_valid(m.meta) THEN json_extract(m.meta, '$.fallback') END,"
+	  "    coalesce(m.answer_id, 0) = 0) <> 0)"
+	  "  FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.kind IN (0, 1, 2)"
+	  "  GROUP BY h, s.lang, s.channel;"
+	  "INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
+	  "  SELECT m.created_ms / 86400000 * 86400000 AS h, s.lang, s.channel,"
+	  "   CASE WHEN m.latency_us < 100 THEN m.latency_us ELSE CAST(substr(m.latency_us, 1, 2)"
+	  "    || substr('000000000000', 1, length(m.latency_us) - 2) AS INTEGER) END AS b, count(*)"
+	  "  FROM messages m JOIN sessions s ON s.id = m.session_id"
+	  "  WHERE m.kind = 1 AND m.latency_us > 0 GROUP BY h, s.lang, s.channel, b;"
+	  "INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
+	  "  SELECT m.created_ms / 86400000 * 86400000 AS h, s.lang, s.channel, m.answer_id, count(*)"
+	  "  FROM messages m JOIN sessions s ON s.id = m.session_id"
+	  "  WHERE m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY h, s.lang, s.channel,"
+	  "   m.answer_id;"
+	  "INSERT INTO report_hours (hour_ms, lang, channel, up, down)"
+	  "  SELECT f.created_ms / 3600000 * 3600000 AS h, " MSG_LANG ", s.channel,"
+	  "   sum(f.value = 1), sum(f.value = -1)"
+	  "  FROM feedback f JOIN messages m ON m.id = f.message_id"
+	  "  JOIN sessions s ON s.id = m.session_id WHERE true GROUP BY 1, 2, 3"
+	  "  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;"
+	  "INSERT INTO report_answers (day_ms, lang, channel, answer_id, n, up, down)"
+	  "  SELECT f.created_ms / 86400000 * 86400000, " MSG_LANG ", s.channel, m.answer_id, 0,"
+	  "   sum(f.value = 1), sum(f.value = -1)"
+	  "  FROM feedback f JOIN messages m ON m.id = f.message_id"
+	  "  JOIN sessions s ON s.id = m.session_id WHERE coalesce(m.answer_id, 0) > 0"
+	  "  GROUP BY 1, 2, 3, 4"
+	  "  ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down;"
+	  "INSERT INTO report_hours (hour_ms, lang, channel, ratings, good)"
+	  "  SELECT r.created_ms / 3600000 * 3600000, s.lang, s.channel, count(*),"
+	  "   sum(r.stars >= 4) FROM ratings r JOIN sessions s ON s.id = r.session_id"
+	  "  GROUP BY 1, 2, 3"
+	  "  ON CONFLICT DO UPDATE SET ratings = ratings + excluded.ratings,"
+	  "   good = good + excluded.good;"
+	  /* webhooks: the secret sealed with kefud's key file (docs/security.md) */
+	  "CREATE TABLE webhooks ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  url TEXT NOT NULL,"
+	  "  events TEXT NOT NULL,"
+	  "  secret_sealed BLOB NOT NULL,"
+	  "  enabled INTEGER NOT NULL DEFAULT 1,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  created_by TEXT NOT NULL DEFAULT '');"
+	  "CREATE TABLE webhook_deliveries ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
+	  "  msg_id TEXT NOT NULL UNIQUE,"
+	  "  event TEXT NOT NULL,"
+	  "  session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,"
+	  "  ref_id INTEGER,"
+	  "  payload TEXT,"
+	  "  state TEXT NOT NULL DEFAULT 'pending'"
+	  "   CHECK (state IN ('pending', 'delivered', 'failed')),"
+	  "  attempts INTEGER NOT NULL DEFAULT 0,"
+	  "  next_ms INTEGER NOT NULL,"
+	  "  last_status INTEGER,"
+	  "  last_error TEXT NOT NULL DEFAULT '',"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  delivered_ms INTEGER);"
+	  "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_ms)"
+	  "  WHERE state = 'pending';"
+	  "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, id);"
+	  "CREATE INDEX webhook_deliveries_session ON webhook_deliveries(session_id);"
+	  /* the outbox: one delivery per subscribed, enabled webhook, written in the same
+	   * transaction as the change it reports, so none is lost or invented */
+	  "CREATE TRIGGER webhook_handoff AFTER INSERT ON handoffs BEGIN"
+	  "  INSERT INTO webhook_deliveries (webhook_id, msg_id, event, session_id, ref_id,"
+	  "   next_ms, created_ms) SELECT w.id, 'msg_' || lower(hex(randomblob(16))),"
+	  "   'handoff.requested', NEW.session_id, NEW.id, NEW.requested_ms, NEW.requested_ms"
+	  "  FROM webhooks w WHERE w.enabled"
+	  "   AND instr(',' || w.events || ',', ',handoff.requested,') > 0; END;"
+	  "CREATE TRIGGER webhook_resolved AFTER UPDATE OF resolved_ms ON sessions"
+	  "  WHEN OLD.resolved_ms IS NULL AND NEW.resolved_ms IS NOT NULL BEGIN"
+	  "  INSERT INTO webhook_deliveries (webhook_id, msg_id, event, session_id, ref_id,"
+	  "   next_ms, created_ms) SELECT w.id, 'msg_' || lower(hex(randomblob(16))),"
+	  "   'conversation.resolved', NEW.id, NULL, NEW.resolved_ms, NEW.resolved_ms"
+	  "  FROM webhooks w WHERE w.enabled"
+	  "   AND instr(',' || w.events || ',', ',conversation.resolved,') > 0; END;"
+	  "CREATE TRIGGER webhook_thumbs_down AFTER INSERT ON feedback WHEN NEW.value = -1 BEGIN"
+	  "  INSERT INTO webhook_deliveries (webhook_id, msg_id, event, session_id, ref_id,"
+	  "   next_ms, created_ms) SELECT w.id, 'msg_' || lower(hex(randomblob(16))),"
+	  "   'feedback.negative', NEW.session_id, NEW.message_id, NEW.created_ms, NEW.created_ms"
+	  "  FROM webhooks w WHERE w.enabled"
+	  "   AND instr(',' || w.events || ',', ',feedback.negative,') > 0; END;"
+	  "CREATE TRIGGER webhook_thumbs_turned AFTER UPDATE OF value ON feedback"
+	  "  WHEN NEW.value = -1 AND OLD.value <> -1 BEGIN"
+	  "  INSERT INTO webhook_deliveries (webhook_id, msg_id, event, session_id, ref_id,"
+	  "   next_ms, created_ms) SELECT w.id, 'msg_' || lower(hex(randomblob(16))),"
+	  "   'feedback.negative', NEW.session_id, NEW.message_id, NEW.created_ms, NEW.created_ms"
+	  "  FROM webhooks w WHERE w.enabled"
+	  "   AND instr(',' || w.events || ',', ',feedback.negative,') > 0; END;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

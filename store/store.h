@@ -653,6 +653,107 @@ int store_assigned_foreach(struct store *st,
 			   void *arg);
 
 
+/* ==== reports (store/reports.c; docs/console.md "Reports") ==========================
+ * Figures of a period [from_ms, to_ms) for the console's Reports page, each answered as
+ * JSON text (malloc'd, the caller frees; docs/api.md shows the shapes).  lang and
+ * channel (NULL or "" = all; channel "widget" is the web chat) filter by the
+ * conversation's language and channel; tz_min (minutes east of UTC) places day and hour
+ * boundaries; limit (<= 0: 10) caps the top lists. */
+
+#define STORE_REPORT_MAX_DAYS 400
+/* The review queue's cluster table the report reads when it exists (columns id, label,
+ * size); without it the clusters report says available: false. */
+#define STORE_REPORT_CLUSTERS "review_clusters"
+
+struct store_report_query {
+	int64_t from_ms, to_ms;
+	const char *lang;
+	const char *channel;
+	int tz_min;
+	int limit;
+};
+/* {"conversations", "containment", "handoffs", "handoff_rate", "messages": {"customer",
+ * "bot", "operator", "total"}, "fallback_rate", "thumbs_up", "thumbs_down", "ratings",
+ * "csat", "time_to_operator": {"taken", "untaken", "avg_s", "p90_s"}, "latency":
+ * {"replies", "p50_ms", "p99_ms"}}; a share is null when its base is 0. */
+int store_report_summary_json(struct store *st, const struct store_report_query *q,
+			      char **out);
+/* {"days": [{"day": "YYYY-MM-DD", "day_ms", "conversations", "containment",
+ * "handoff_rate", "customer", "bot", "operator", "fallback_rate", "p50_ms", "p99_ms"}]},
+ * every day of the period; STORE_INVALID beyond STORE_REPORT_MAX_DAYS days. */
+int store_report_daily_json(struct store *st, const struct store_report_query *q, char **out);
+/* {"hours": [{"hour": 0..23, "conversations", "customer", "replies"}]} */
+int store_report_hours_json(struct store *st, const struct store_report_query *q, char **out);
+/* {"answers": [{"answer_id", "title", "replies", "thumbs_up", "thumbs_down",
+ * "thumbs_down_rate"}]}, most given first */
+int store_report_answers_json(struct store *st, const struct store_report_query *q,
+			      char **out);
+/* {"available": bool, "clusters": [{"cluster_id", "label", "size"}]}, largest first */
+int store_report_clusters_json(struct store *st, const struct store_report_query *q,
+			       char **out);
+/* The nearest-rank p-quantile of sorted[0..n) (0 when n is 0).  Pure. */
+int64_t store_report_nearest_rank(const int64_t *sorted, size_t n, double p);
+
+/* ==== webhooks (store/webhooks.c; docs/console.md "Webhooks") ========================
+ * Endpoints admins configure and the outbox / delivery log that triggers fill (one row
+ * per event and subscribed, enabled endpoint, in the transaction of the change).  The
+ * secret is stored sealed (webhooks/wh.h); the store never sees it in clear. */
+
+#define STORE_WEBHOOK_EVENTS "handoff.requested", "conversation.resolved", "feedback.negative"
+#define STORE_WEBHOOK_URL_MAX 2000
+
+struct store_webhook {
+	int64_t id;
+	char *url, *events;          /* events: comma-separated names */
+	void *sealed;                /* the sealed signing secret */
+	size_t sealed_len;
+	int enabled;
+};
+void store_webhook_clear(struct store_webhook *w);
+/* Adds an enabled endpoint.  STORE_INVALID: url not http(s)://host..., longer than
+ * STORE_WEBHOOK_URL_MAX, with spaces; events empty or naming an unknown event. */
+int store_webhook_add(struct store *st, const char *url, const char *events,
+		      const void *sealed, size_t sealed_len, const char *created_by,
+		      int64_t now_ms, int64_t *id_out);
+/* Fills out with the row (sealed secret included); STORE_NOT_FOUND if none. */
+int store_webhook_get(struct store *st, int64_t id, struct store_webhook *out);
+/* Deletes it and its delivery log; STORE_NOT_FOUND if none. */
+int store_webhook_delete(struct store *st, int64_t id);
+int store_webhook_set_enabled(struct store *st, int64_t id, int enabled);
+/* JSON array of {"id", "url", "events": [...], "enabled", "created_ms", "created_by",
+ * "pending", "delivered", "failed"} (never the secret); one object for _json. */
+int store_webhooks_json(struct store *st, char **out);
+int store_webhook_json(struct store *st, int64_t id, char **out);
+/* JSON array of deliveries, newest first (webhook_id 0: all endpoints; limit <= 0: 50):
+ * {"id", "webhook_id", "msg_id", "event", "conversation_id", "state", "attempts",
+ * "next_ms", "last_status", "last_error", "created_ms", "delivered_ms"}. */
+int store_webhook_deliveries_json(struct store *st, int64_t webhook_id, int limit,
+				  char **out);
+
+struct store_delivery {
+	int64_t id, webhook_id, session_id, ref_id, created_ms;
+	char *msg_id;                /* the webhook-id header: the same at every attempt */
+	char *event;
+	char *payload;               /* NULL until the first attempt built it */
+	int attempts;
+};
+void store_delivery_clear(struct store_delivery *d);
+/* The pending delivery due first (next_ms <= now_ms); STORE_NOT_FOUND if none. */
+int store_delivery_due(struct store *st, int64_t now_ms, struct store_delivery *out);
+/* The earliest next_ms of pending deliveries; STORE_NOT_FOUND if none is pending. */
+int store_delivery_next_ms(struct store *st, int64_t *next_out);
+int store_delivery_set_payload(struct store *st, int64_t id, const char *payload);
+/* Records an attempt: status (the HTTP status, <= 0: none) and error; a 2xx status
+ * marks it delivered, else pending again at retry_at_ms, or failed when that is 0. */
+int store_delivery_attempted(struct store *st, int64_t id, int status, const char *error,
+			     int64_t retry_at_ms, int64_t now_ms);
+/* What the event is about, as JSON: {"conversation": {...}, "handoff": {...}|null,
+ * "feedback": {"message_id", "answer_id", "answer_title", "reply", "question",
+ * "created_ms"}|null}. */
+int store_delivery_facts_json(struct store *st, const struct store_delivery *d, char **out);
+/* The database file's path ("" for an in-memory one): the webhook key lives beside it. */
+const char *store_db_path(struct store *st);
+
 /* ---- data care (privacy.c, backup.c; docs/store.md "Data care") ---------------------- */
 
 struct store_purge {

@@ -15,6 +15,8 @@ import { Answers } from './answers.js';
 import { Settings } from './settings.js';
 import { Review } from './review.js';
 import { Training } from './training.js';
+import { Reports } from './reports.js';
+import { Webhooks } from './webhooks.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
@@ -25,9 +27,10 @@ const PAGES = [
   { id: 'answers', key: 'nav_answers', view: Answers },
   { id: 'review', key: 'nav_review', view: Review },
   { id: 'training', key: 'nav_training', view: Training },
-  { id: 'reports', key: 'nav_reports', view: null },
+  { id: 'reports', key: 'nav_reports', view: Reports },
   { id: 'operators', key: 'nav_operators', admin: true, view: Operators },
   { id: 'settings', key: 'nav_settings', admin: true, view: Settings },
+  { id: 'webhooks', key: 'reports_nav_webhooks', admin: true, view: Webhooks },
 ];
 
 /* The hash as [page, rest...]: "#/conversations/12" -> ['conversations', '12']. */
