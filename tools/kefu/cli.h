@@ -9,6 +9,7 @@
 #ifndef KEFU_TOOLS_CLI_H
 #define KEFU_TOOLS_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -36,6 +37,10 @@ struct store *cli_open_store(const struct kefu_conf *c);
 /* Opens conf->db, creating and migrating it, without seeding anything (import, export,
  * stats: an empty store stays empty).  Prints errors; NULL on failure. */
 struct store *cli_open_existing(const struct kefu_conf *c);
+/* The JSON text (compact, malloc'd; NULL for NULL or out of memory) of v with every
+ * real number (confidences, scores, timings) rounded to 4 decimals first (in v): what
+ * the --json outputs print.  Defined in cli.c. */
+char *cli_json_dumps(json_t *v);
 /* rasa.c: what a Rasa import made and left out. */
 struct cli_rasa_counts {
 	long intents, examples, answers, disabled, no_response, extra_examples,
