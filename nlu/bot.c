@@ -55,7 +55,7 @@ static char *dup_str(const char *s)
 
 /* Copies the normalised text src[0..len) into dst (room for len + 1) without leading or
  * trailing spaces and with every run of spaces as one space.  Returns the length. */
-static size_t collapse_spaces(char *dst, const char *src, size_t len)
+size_t nlu_collapse_spaces(char *dst, const char *src, size_t len)
 {
 	size_t n = 0;
 	int space = 0;
@@ -92,7 +92,7 @@ static long title_find(const struct nlu_bot *bot, const char *key, size_t len)
 		if (strlen(a->title_norm) == len && memcmp(a->title_norm, key, len) == 0)
 			return (long)bot->title_slots[s] - 1;
 	}
-	return -1;
+	return nlu_button_find(bot, key, len);   /* a button's words select its answer */
 }
 
 /* Term ids of the tokens of one text: its tokens (stop words dropped when the params
@@ -129,6 +129,7 @@ static void bot_free(struct nlu_bot *bot)
 {
 	if (!bot)
 		return;
+	nlu_extras_free(bot);             /* reads the answers: first */
 	for (size_t i = 0; i < bot->n_answers; i++) {
 		free(bot->answers[i].title);
 		free(bot->answers[i].body);
@@ -257,7 +258,7 @@ struct nlu_bot *nlu_bot_build(const struct nlu_answer_in *a, size_t na,
 		if (!x->title_norm)
 			goto oom;
 		if (norm)
-			collapse_spaces(x->title_norm, norm, nl);
+			nlu_collapse_spaces(x->title_norm, norm, nl);
 		else
 			x->title_norm[0] = '\0';
 	}
@@ -438,7 +439,7 @@ int nlu_bot_rank(const struct nlu_bot *bot, struct nlu_state *s, const char *tex
 	/* A quick-reply button sends the answer's title: take it as the customer's choice. */
 	size_t nl;
 	const char *norm = nlu_text_last(s->text, &nl);
-	size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+	size_t kl = nl < sizeof s->norm ? nlu_collapse_spaces(s->norm, norm, nl) : 0;
 	long ti = kl ? title_find(bot, s->norm, kl) : -1;
 	if (ti >= 0) {
 		out->title_match = 1;
@@ -519,14 +520,10 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	}
 	size_t nl;
 	const char *norm = nlu_text_last(s->text, &nl);
-	size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+	size_t kl = nl < sizeof s->norm ? nlu_collapse_spaces(s->norm, norm, nl) : 0;
 	long ti = kl ? title_find(bot, s->norm, kl) : -1;
 	if (ti >= 0) {
-		const struct nlu_answer *a = &bot->answers[ti];
-		out->answer_id = a->id;
-		out->title = a->title;
-		out->text = a->body;
-		out->lang = a->lang;
+		nlu_answer_give(bot, (size_t)ti, out);
 		out->confidence = 1.0;
 		return 0;
 	}
@@ -535,11 +532,7 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	out->confidence = p.conf;
 	int refuse = p.refuse || ai < 0 || (!e->tuned && p.conf < bot->opts.threshold);
 	if (!refuse) {
-		const struct nlu_answer *a = &bot->answers[ai];
-		out->answer_id = a->id;
-		out->title = a->title;
-		out->text = a->body;
-		out->lang = a->lang;
+		nlu_answer_give(bot, (size_t)ai, out);
 		return 0;
 	}
 	/* quick replies: the best answers by probability (classes without an answer skipped) */
@@ -573,6 +566,7 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		  size_t len, struct nlu_reply *out)
 {
 	struct nlu_rank r;
+	text = nlu_synonyms_apply(bot, s, text, &len);   /* the customer's words -> the store's */
 	if (bot->enc)
 		return model_reply(bot, s, text, len, out);
 	int rc = nlu_bot_rank(bot, s, text, len, &r);
@@ -587,11 +581,7 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		return -1;
 	}
 	if (r.n > 0 && (r.title_match || r.confidence >= bot->opts.threshold)) {
-		const struct nlu_answer *a = &bot->answers[r.idx[0]];
-		out->answer_id = a->id;
-		out->title = a->title;
-		out->text = a->body;
-		out->lang = a->lang;
+		nlu_answer_give(bot, r.idx[0], out);
 		return 0;
 	}
 	out->fallback = 1;
@@ -638,6 +628,7 @@ int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char
 
 	if (max <= 0)
 		return 0;
+	text = nlu_synonyms_apply(bot, s, text, &len);
 	if (bot->enc) {
 		struct nlu_text_info info;
 		struct nlu_enc_pred pred;
@@ -648,7 +639,7 @@ int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char
 			return 0;
 		size_t nl;
 		const char *norm = nlu_text_last(s->text, &nl);
-		size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+		size_t kl = nl < sizeof s->norm ? nlu_collapse_spaces(s->norm, norm, nl) : 0;
 		long ti = kl ? title_find(bot, s->norm, kl) : -1;
 		if (ti >= 0) {
 			out[0].answer_id = bot->answers[ti].id;

@@ -75,6 +75,14 @@
  *              script, Chinese included), kept in sync by three triggers and
  *              backfilled by the step itself.  operator_id is not a foreign key (as in
  *              audit_log): operators are disabled, not deleted.
+ * Next step (answer extras, store/extras.c; docs/store.md):
+ *   answer_variants  further bodies of an answer (a Rasa response's variations): the bot
+ *              rotates the body and these, in position order.
+ *   answer_buttons  quick-reply buttons an answer offers: the words on the button and
+ *              target, the title of the answer it selects (a title, not an id: resolved
+ *              when the bot loads, so an import can name answers it adds later).
+ *   synonyms   a customer's word or phrase (lowercase) → the store's wording, applied to
+ *              the customer's text before the bot reads it.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -293,6 +301,22 @@ static const struct migration migrations[] = {
 	  "  INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text); END;"
 	  "INSERT INTO messages_fts (rowid, text)"
 	  "  SELECT id, text FROM messages WHERE kind IN (0, 2);" },
+	{ "answer variants and buttons, synonyms (what a Rasa response says besides its"
+	  " first text)",
+	  "CREATE TABLE answer_variants ("
+	  "  answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,"
+	  "  position INTEGER NOT NULL,"
+	  "  body TEXT NOT NULL,"
+	  "  PRIMARY KEY (answer_id, position));"
+	  "CREATE TABLE answer_buttons ("
+	  "  answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,"
+	  "  position INTEGER NOT NULL,"
+	  "  title TEXT NOT NULL,"
+	  "  target TEXT NOT NULL,"
+	  "  PRIMARY KEY (answer_id, position));"
+	  "CREATE TABLE synonyms ("
+	  "  word TEXT NOT NULL PRIMARY KEY,"
+	  "  canonical TEXT NOT NULL);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -88,6 +88,33 @@ int store_examples_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t answer_id, const char *text), void *arg);
 int store_count_examples(struct store *st, int64_t *n_out);
 
+/* ---- what an answer says besides its body; the customer's synonyms (extras.c) ------- */
+
+/* A quick-reply button: the words on it and target, the title of the answer it selects. */
+struct store_button {
+	const char *title, *target;
+};
+/* Replaces the variants (further bodies, rotated with the body) and the buttons of
+ * answer_id.  0, STORE_INVALID (an empty text), or < 0. */
+int store_answer_extras_set(struct store *st, int64_t answer_id,
+			    const char *const *variants, size_t n_variants,
+			    const struct store_button *buttons, size_t n_buttons);
+/* Each variant of answer_id (0: of every answer), by answer then position.  cb returns
+ * non-zero to stop (that value is returned). */
+int store_variants_foreach(struct store *st, int64_t answer_id,
+			   int (*cb)(void *arg, int64_t answer_id, const char *body), void *arg);
+/* Each button of answer_id (0: of every answer), by answer then position. */
+int store_buttons_foreach(struct store *st, int64_t answer_id,
+			  int (*cb)(void *arg, int64_t answer_id, const char *title,
+				    const char *target), void *arg);
+/* Sets the synonym word (stored lowercase) → canonical; an existing word is replaced.
+ * 0, STORE_INVALID (either empty), or < 0.  A word equal to its canonical is never listed. */
+int store_synonym_set(struct store *st, const char *word, const char *canonical);
+/* Each synonym, by word. */
+int store_synonyms_foreach(struct store *st,
+			   int (*cb)(void *arg, const char *word, const char *canonical),
+			   void *arg);
+
 /* Runs fn inside one transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK if fn fails);
  * used by import and seeding so a bad file changes nothing.  Returns 0 once committed,
  * fn's non-zero return value after rolling back, or < 0 if BEGIN/COMMIT failed.
