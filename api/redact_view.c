@@ -8,40 +8,19 @@
  * list's last text when a customer wrote it, search hits in customers' messages, and the
  * summary card.  Kept as they are: what the bot and operators wrote, and the contact a
  * customer left with a leave_message (meta "email", "phone", "name": given so that a
- * person calls back).  The store keeps the words unless `redact_log` is on.  Pure
- * functions on the calling API worker's JSON.
+ * person calls back; store_meta_kept).  The store keeps the words unless `redact_log` is
+ * on, which applies the same rules (store/privacy.c, store_redact_json).  Pure functions
+ * on the calling API worker's JSON.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "api_int.h"
 #include "redact.h"
 
-/* Replaces every string inside v (recursively) by its redacted copy; at the top level of
- * an object, the members named in keep (NULL-terminated, may be NULL) stay as they are. */
+/* Every string inside v redacted, the members named in keep at its top level kept. */
 static void redact_all(json_t *v, const char *const *keep)
 {
-	const char *key;
-	json_t *x;
-	size_t i;
-
-	if (json_is_string(v)) {
-		char *r = cm_redact(json_string_value(v), CM_REDACT_ALL, NULL);
-		if (r)
-			json_string_set(v, r);
-		free(r);
-	} else if (json_is_object(v)) {
-		json_object_foreach(v, key, x) {
-			int kept = 0;
-			for (const char *const *k = keep; k && *k && !kept; k++)
-				kept = !strcmp(key, *k);
-			if (!kept)
-				redact_all(x, NULL);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-			redact_all(x, NULL);
-	}
+	store_redact_json(v, CM_REDACT_ALL, keep);
 }
 
 static int is_customer(json_t *o, const char *key)
@@ -70,7 +49,6 @@ void api_redact_list(json_t *list)
 
 void api_redact_conversation(json_t *j)
 {
-	static const char *const contact[] = { "email", "phone", "name", NULL };
 	json_t *m, *a;
 	size_t i, k;
 
@@ -80,8 +58,7 @@ void api_redact_conversation(json_t *j)
 			continue;
 		redact_all(json_object_get(m, "text"), NULL);
 		json_t *meta = json_object_get(m, "meta");
-		redact_all(meta, json_is_true(json_object_get(meta, "left_message")) ? contact
-										    : NULL);
+		redact_all(meta, store_meta_kept(meta));
 		json_array_foreach(json_object_get(m, "attachments"), k, a)
 			redact_all(json_object_get(a, "meta"), NULL);
 	}

@@ -243,6 +243,16 @@ int store_writer_submit(struct store_writer *w, struct store_turn *turn);
  * of the customer's words and their meta (transcript, text read in a picture) before
  * each turn is written: kefud's `redact_log` option.  Any thread. */
 void store_writer_set_redact(struct store_writer *w, unsigned what);
+/* The redaction of JSON (privacy.c), shared by the writer and the console's view
+ * (api/redact_view.c): every string inside v replaced by its cm_redact copy (kinds
+ * what), except, at v's top level, the members named in keep (NULL-terminated, may be
+ * NULL).  Any thread. */
+struct json_t;
+void store_redact_json(struct json_t *v, unsigned what, const char *const *keep);
+/* The members of a customer message's meta that stay as they are: the contact a
+ * customer left with a leave_message ("email", "phone", "name"; given so that a person
+ * calls back), NULL for any other meta. */
+const char *const *store_meta_kept(struct json_t *meta);
 /* Commits what is queued, stops the thread, closes its connection. */
 void store_writer_stop(struct store_writer *w);
 
