@@ -396,6 +396,7 @@ static void test_inbox(const struct who *agent)
 	CHECK(!strcmp(json_string_value(json_object_get(conv, "channel")), "widget"));
 	CHECK(json_is_null(json_object_get(conv, "assignee")));
 	CHECK(json_is_null(json_object_get(conv, "waiting_s")));
+	CHECK(json_integer_value(json_object_get(conv, "left_message")) == 0);
 	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "counts"), "all")) == 1);
 	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "counts"),
 						 "thumbs_down")) == 1);
@@ -531,6 +532,7 @@ static void test_redaction(const struct who *agent)
 	conv = json_array_get(json_object_get(r.body, "conversations"), 0);
 	CHECK(r.status == 200 && !strcmp(str_of(conv, "last_text"),
 					  "zorblax: call me back on [phone]"));
+	CHECK(json_integer_value(json_object_get(conv, "left_message")) == 1);
 	result_clear(&r);
 	r = call("GET", "/api/v1/search", "q=zorblax", NULL, agent);
 	CHECK(r.status == 200 && json_array_size(json_object_get(r.body, "hits")) == 2);
