@@ -9,8 +9,8 @@
  * so nothing is assigned by itself): the list shows the conversation
  * waiting and flagged "left a message", the transcript shows the contact as given and
  * the customer's words redacted the way kefu redacts (the card number and the phone in
- * the text, not the phone the customer gave to be called back).  Screenshots of each
- * state.
+ * the text, not the phone the customer gave to be called back) and markup in the name
+ * as text.  Screenshots of each state.
  */
 const { run } = require('./lib');
 const { addOperator, signIn, EXPECTED_HTTP_ERRORS } = require('./console_lib');
@@ -57,7 +57,7 @@ run('leave-message', async (t) => {
     'a wrong form was sent');
   await t.shot(cust, 'form-error');
 
-  await name.fill('Kim Lee');
+  await name.fill('Kim <b>Lee</b>');
   await phone.fill('+86 138 1234 5678');
   await send.click();
   await cust.getByText(/Your message is with our team/).waitFor();
@@ -67,8 +67,8 @@ run('leave-message', async (t) => {
   const rows = kefud.sql("SELECT text, meta FROM messages WHERE meta LIKE '%left_message%'");
   check(rows.length === 1 && /4111 1111 1111 1111/.test(rows[0].text), 'kept: ' + JSON.stringify(rows));
   const meta = JSON.parse(rows[0].meta);
-  check(meta.left_message === true && meta.phone === '+86 138 1234 5678' && meta.name === 'Kim Lee' &&
-    !('email' in meta), 'contact kept: ' + rows[0].meta);
+  check(meta.left_message === true && meta.phone === '+86 138 1234 5678' &&
+    meta.name === 'Kim <b>Lee</b>' && !('email' in meta), 'contact kept: ' + rows[0].meta);
   await t.shot(cust, 'left');
 
   // the widget keeps working
@@ -92,7 +92,9 @@ run('leave-message', async (t) => {
   const note = log.getByRole('note', { name: 'Left a message while nobody was online' });
   await note.waitFor();
   const noteText = await note.innerText();
-  check(/Kim Lee/.test(noteText) && /\+86 138 1234 5678/.test(noteText), 'contact: ' + noteText);
+  check(noteText.includes('Kim <b>Lee</b>') && /\+86 138 1234 5678/.test(noteText),
+    'contact: ' + noteText);
+  check(await note.locator('b').count() === 0, 'markup in the contact was rendered');
   const all = await log.innerText();
   check(/my card \[card\] was stolen/.test(all), 'customer text not redacted: ' + all);
   check(/Please call me back about my card \[card\], or on \[phone\]\./.test(all), 'left text: ' + all);
