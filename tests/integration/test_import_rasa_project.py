@@ -5,7 +5,8 @@ double-quoted response), retrieval intents, responses found through rules and st
 (`or:` included), readable titles, a response image that is a file added as the
 answer's picture, the report naming what kefu left out, --dry-run
 writing nothing, --titles, the other variations kept as variants, a button as a quick
-reply whose words select its target, synonyms kept, `kefu ask --json` rounding
+reply whose words select its target, synonyms kept, kefud rotating the variants and
+offering the button to a customer, `kefu ask --json` and `kefu see --json` rounding
 confidences to 4 decimals, and the golden round trip import → export --format rasa →
 import → export giving the same file and the same answers (variants, quick replies and
 synonyms included).
@@ -104,12 +105,33 @@ def run():
           "the answer offers its button: %s", r)
     check(all(len(n.split(".")[1]) <= 4 for n in re.findall(r"\d+\.\d+", raw)),
           "--json confidences rounded to 4 decimals: %s", raw)
+    raw = kt.run_kefu("see", "--db", db, "--json",
+                      os.path.join(kt.SRCDIR, "vision", "testdata", "cnn_dress.png"))[1]
+    reals = re.findall(r"\d+\.\d+(?:e-?\d+)?", raw)
+    check(reals and all("e" not in n and len(n.split(".")[1]) <= 4 for n in reals),
+          "kefu see --json rounds to 4 decimals: %s", raw)
     r = json.loads(kt.run_kefu("ask", "--db", db, "--json", "Freeze it")[1])
     check(r["title"] == a["affirm"]["title"] and r["confidence"] == 1,
           "the button's words select its answer: %s", r)
     # the store rotates the variants; every process starts at the first
     r = json.loads(kt.run_kefu("ask", "--db", db, "--json", "hello")[1])
     check(r["text"] == a["greet"]["body"], "greet: %s", r)
+
+    # kefud answers customers with them: the variants in turn, the button as a quick
+    # reply whose words select its answer (the protocol unchanged)
+    d = kt.Kefud(db=db).start()
+    ws = d.ws()
+    ws.welcome()
+    texts = [ws.ask("g%d" % i, "hello")["text"] for i in range(3)]
+    check(texts == [a["greet"]["body"], "Hello! What can I do for you today?",
+                    a["greet"]["body"]], "kefud rotates the variants: %s", texts)
+    r = ws.ask("c1", "I lost my card")
+    check([q["title"] for q in r["quick_replies"]] == ["Freeze it"] and not r["fallback"],
+          "kefud offers the button: %s", r)
+    r = ws.ask("c2", "Freeze it")
+    check(r["title"] == a["affirm"]["title"], "the button's words select: %s", r)
+    ws.close()
+    d.stop()
 
     # --titles: an operator's wording wins
     tfile = os.path.join(tmp, "titles.txt")
