@@ -62,7 +62,10 @@ export function start(cfg, api, calls) {
     store: w.store,
     idPrefix: 'w',
     on: {
-      state(s) { ui.statusEl.textContent = T[s]; },
+      state(s) {
+        ui.statusEl.textContent = T[s];
+        if (s === 'offline') people.offline();
+      },
       session(s) {
         log.redraw(s, chat.pending());
         pictures.clearPreview();

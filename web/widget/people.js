@@ -14,8 +14,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const PHONE = /^[0-9 +\-.()]{5,32}$/;
 const phoneOk = (p) => PHONE.test(p) && /^(\D*\d){5,20}\D*$/.test(p);
 
-/* w: {T, ui, log, chat, emit}.  Returns {handoff(f)} for kefud's handoff frame, and
- * leftAck(f) / leftError(f) for the answers to a left message (true when they were). */
+/* w: {T, ui, log, chat, emit}.  Returns {handoff(f)} for kefud's handoff frame,
+ * leftAck(f) / leftError(f) for the answers to a left message (true when they were), and
+ * offline() for a dropped connection. */
 export function setupPeople(w) {
   const { T, ui } = w;
   let leave = null;            /* the open form: {box, id, show(msg)}, or null */
@@ -148,6 +149,12 @@ export function setupPeople(w) {
       if (!leave || f.id !== leave.id) return false;
       leave.show(f.message || f.code);
       return true;
+    },
+    /* The connection dropped: a message sent but not acknowledged may be sent again. */
+    offline() {
+      if (!leave || !leave.id) return;
+      leave.id = null;
+      leave.show(T.offline);
     },
   };
 }
