@@ -154,5 +154,10 @@ int api_h_webhook_enable(struct api_call *c);
 int api_h_webhook_disable(struct api_call *c);
 int api_h_webhook_delete(struct api_call *c);
 int api_h_webhook_deliveries(struct api_call *c);
+/* api/redact_view.c: customers' personal data out of the inbox's answers (in place) */
+void api_redact_list(json_t *list);          /* the conversations list */
+void api_redact_conversation(json_t *j);     /* {conversation, messages, ratings, ...} */
+void api_redact_hits(json_t *hits);          /* search hits */
+void api_redact_card(json_t *card);          /* the summary card */
 
 #endif

@@ -3,7 +3,8 @@
  * notes, canned replies (the answer store searched by words) and the attachments of
  * customers' messages (voice clips, pictures) as authenticated downloads.  The store
  * builds the JSON (store/conversations.c); these handlers read the query, check it,
- * add what depends on the clock (waiting_s) and answer.  api.c has authenticated the
+ * add what depends on the clock (waiting_s), take customers' personal data out
+ * (redact_view.c) and answer.  api.c has authenticated the
  * caller, checked the role and the body before a handler runs.  Runs on the calling
  * (API worker) thread with its store connection.
  */
@@ -212,6 +213,7 @@ int api_h_conversations(struct api_call *c)
 	}
 	for (size_t i = 0; i < json_array_size(jl); i++)
 		add_waiting(json_array_get(jl, i), now);
+	api_redact_list(jl);
 	return api_reply(c, 200, json_pack("{s:o, s:o, s:I}", "conversations", jl, "counts", jc,
 					   "now_ms", (json_int_t)now));
 }
@@ -230,6 +232,7 @@ int api_h_conversation(struct api_call *c)
 		return api_error(c, 500, "internal", "the store's answer was not JSON");
 	}
 	add_waiting(json_object_get(j, "conversation"), auth_now_ms(c->ctx->auth));
+	api_redact_conversation(j);
 	return api_reply(c, 200, j);
 }
 
@@ -252,6 +255,7 @@ int api_h_search(struct api_call *c)
 		json_decref(j);
 		return api_error(c, 500, "internal", "the store's answer was not JSON");
 	}
+	api_redact_hits(j);
 	return api_reply(c, 200, json_pack("{s:s, s:o}", "q", qp[0].value, "hits", j));
 }
 

@@ -36,6 +36,7 @@ int api_h_summary(struct api_call *c)
 	}
 	j = sum_card_json(&card);
 	if (j) {
+		api_redact_card(j);
 		json_object_set_new(j, "conversation_id", json_integer(c->path_id));
 		json_object_set_new(j, "state", json_string(s.state));
 		json_object_set_new(j, "turns", json_integer((json_int_t)s.d.n_turns));

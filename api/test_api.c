@@ -724,6 +724,7 @@ static void test_inbox(const struct who *agent)
 	CHECK(!strcmp(json_string_value(json_object_get(conv, "channel")), "widget"));
 	CHECK(json_is_null(json_object_get(conv, "assignee")));
 	CHECK(json_is_null(json_object_get(conv, "waiting_s")));
+	CHECK(json_integer_value(json_object_get(conv, "left_message")) == 0);
 	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "counts"), "all")) == 1);
 	CHECK(json_integer_value(json_object_get(json_object_get(r.body, "counts"),
 						 "thumbs_down")) == 1);
@@ -863,6 +864,95 @@ static void test_review(const struct who *agent, const struct who *admin)
 	EXPECT("POST", path, body, admin, 200, NULL);
 	CHECK(q_int("SELECT count(*) FROM examples WHERE text = 'is bitcoin trading supported'")
 	      >= 1);
+}
+
+/* ---- customers' personal data out of the console's view (api/redact_view.c) ------------- */
+
+/* The string member key of o, "" when absent. */
+static const char *str_of(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+static void test_redaction(const struct who *agent)
+{
+	char tok[STORE_TOKEN_LEN + 1], path[80], sum[96];
+	int64_t sid = 0, cust = 0, left = 0, att = 0, hid = 0;
+	int created = 0;
+	struct store_attachment a = { .kind = "image", .mime = "image/png", .data = "x",
+				      .len = 1, .meta = "{\"text\":\"IBAN GB82 WEST 1234 5698 7654 32\"}" };
+	struct result r;
+	json_t *msgs, *conv;
+
+	memset(a.sha256, 'b', 64);
+	CHECK(store_session_create(ctx.st, "ws", &sid, tok) == 0);
+	CHECK(store_message_add(ctx.st, sid, STORE_MSG_CUSTOMER, "r1",
+				"zorblax card 4111 1111 1111 1111, mail kim@example.org", 0, 0, 0,
+				"{\"transcript\":\"call 13812345678\"}", 0, &cust) == 0);
+	CHECK(store_attachment_add(ctx.st, cust, &a, &att) == 0);
+	CHECK(store_message_add(ctx.st, sid, STORE_MSG_BOT, NULL,
+				"Call us on +44 20 7946 0958 or write to help@bank.example", 0, 0.9,
+				900, "{\"lang\":\"en\"}", cust, NULL) == 0);
+	CHECK(store_handoff_request(ctx.st, sid, "card 4111-1111-1111-1111 stolen", NULL, &hid,
+				    &created) == 0);
+	CHECK(store_rating_add(ctx.st, sid, 2, "ring me on +86 138 1234 5678", NULL) == 0);
+	CHECK(store_message_add(ctx.st, sid, STORE_MSG_CUSTOMER, "l1",
+				"zorblax: call me back on 020 7946 0958", 0, 0, 0,
+				"{\"left_message\":true,\"email\":\"kim@example.org\","
+				"\"phone\":\"+86 138 1234 5678\",\"name\":\"Kim\"}", 0, &left) == 0);
+
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld", (long long)sid);
+	r = call("GET", path, NULL, NULL, agent);
+	CHECK(r.status == 200);
+	msgs = json_object_get(r.body, "messages");
+	CHECK(json_array_size(msgs) == 3);
+	CHECK(!strcmp(str_of(json_array_get(msgs, 0), "text"),
+		      "zorblax card [card], mail [email]"));
+	CHECK(!strcmp(str_of(json_object_get(json_array_get(msgs, 0), "meta"), "transcript"),
+		      "call [phone]"));
+	CHECK(!strcmp(str_of(json_object_get(json_array_get(json_object_get(
+		json_array_get(msgs, 0), "attachments"), 0), "meta"), "text"), "IBAN [iban]"));
+	/* the bot's words stay as they are */
+	CHECK(!strcmp(str_of(json_array_get(msgs, 1), "text"),
+		      "Call us on +44 20 7946 0958 or write to help@bank.example"));
+	/* a left message: its text redacted, the contact given to be called back kept */
+	json_t *lm = json_object_get(json_array_get(msgs, 2), "meta");
+	CHECK(!strcmp(str_of(json_array_get(msgs, 2), "text"), "zorblax: call me back on [phone]"));
+	CHECK(!strcmp(str_of(lm, "email"), "kim@example.org") &&
+	      !strcmp(str_of(lm, "phone"), "+86 138 1234 5678") && !strcmp(str_of(lm, "name"), "Kim"));
+	CHECK(!strcmp(str_of(json_array_get(json_object_get(r.body, "ratings"), 0), "comment"),
+		      "ring me on [phone]"));
+	CHECK(!strcmp(str_of(json_array_get(json_object_get(r.body, "handoffs"), 0), "reason"),
+		      "card [card] stolen"));
+	conv = json_object_get(r.body, "conversation");
+	CHECK(!strcmp(str_of(conv, "last_kind"), "customer") &&
+	      !strcmp(str_of(conv, "last_text"), "zorblax: call me back on [phone]"));
+	result_clear(&r);
+
+	/* the list and the search hits */
+	r = call("GET", "/api/v1/conversations", "q=zorblax", NULL, agent);
+	conv = json_array_get(json_object_get(r.body, "conversations"), 0);
+	CHECK(r.status == 200 && !strcmp(str_of(conv, "last_text"),
+					  "zorblax: call me back on [phone]"));
+	CHECK(json_integer_value(json_object_get(conv, "left_message")) == 1);
+	result_clear(&r);
+	r = call("GET", "/api/v1/search", "q=zorblax", NULL, agent);
+	CHECK(r.status == 200 && json_array_size(json_object_get(r.body, "hits")) == 2);
+	for (size_t i = 0; i < json_array_size(json_object_get(r.body, "hits")); i++) {
+		const char *t = str_of(json_array_get(json_object_get(r.body, "hits"), i), "text");
+		CHECK(!strstr(t, "4111") && !strstr(t, "kim@") && !strstr(t, "7946"));
+	}
+	result_clear(&r);
+	/* the summary card names no card number either */
+	snprintf(sum, sizeof sum, "%s/summary", path);
+	r = call("GET", sum, NULL, NULL, agent);
+	if (r.status == 200) {
+		char *all = json_dumps(r.body, 0);
+		CHECK(all && !strstr(all, "4111") && !strstr(all, "kim@example"));
+		free(all);
+	}
+	result_clear(&r);
 }
 
 static void test_takeover(const struct who *agent)
@@ -1329,6 +1419,7 @@ int main(void)
 		test_review(&agent, &ann_s);
 		test_models_after_walk();
 		test_takeover(&agent);
+		test_redaction(&agent);
 	}
 	test_login_cookie();
 	test_login_errors();

@@ -410,7 +410,7 @@ struct msg_done {                  /* a customer's message logged for the operat
 	int64_t session_id;
 	char client_id[KD_ID_BYTES + 1];
 	char *text;
-	char *email;                      /* leave_message: the address, or NULL */
+	char *email;                      /* leave_message: the contact (JSON text), or NULL */
 	int left;                         /* leave_message */
 };
 
@@ -418,11 +418,12 @@ struct msg_done {                  /* a customer's message logged for the operat
 static void msg_logged(void *arg, int rc)
 {
 	struct msg_done *d = arg;
-	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:i, s:I, s:b, s:s?}", "type",
+	json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:s, s:i, s:I, s:b, s:o?}", "type",
 			      "customer_message", "sid", (json_int_t)d->sid, "id", d->client_id,
 			      "conversation_id", (json_int_t)d->session_id, "text",
 			      d->text ? d->text : "", "rc", rc, "created_ms",
-			      (json_int_t)cm_wall_ms(), "left_message", d->left, "email", d->email);
+			      (json_int_t)cm_wall_ms(), "left_message", d->left, "contact",
+			      d->email ? json_loads(d->email, 0, NULL) : NULL);
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	if (s)
@@ -444,9 +445,14 @@ static int log_customer(struct kd_ops *o, struct kd_pss *pss, struct kd_req *req
 {
 	struct store_turn *t = calloc(1, sizeof *t);
 	struct msg_done *d = calloc(1, sizeof *d);
-	json_t *meta = left ? json_pack("{s:b, s:s?}", "left_message", 1, "email", email) : NULL;
+	/* a left message's meta: {"left_message": true} and the contact given (proto.c) */
+	json_t *meta = left ? (email ? json_loads(email, 0, NULL) : json_object()) : NULL;
 
-	if (!t || !d || !(t->client_id = strdup(req->id)) || !(d->text = strdup(req->text)) ||
+	if (meta)
+		json_object_set_new(meta, "left_message", json_true());
+
+	if (!t || !d || (left && !meta) || !(t->client_id = strdup(req->id)) ||
+	    !(d->text = strdup(req->text)) ||
 	    (email && !(d->email = strdup(email))) ||
 	    (meta && !(t->customer_meta = json_dumps(meta, JSON_COMPACT)))) {
 		json_decref(meta);
@@ -650,7 +656,7 @@ void kd_ops_event(struct kd_ops *o, const char *event_json)
 						 "created_ms", (json_int_t)json_integer_value(
 							 json_object_get(ev, "created_ms")),
 						 "left_message", json_object_get(ev, "left_message"),
-						 "email", json_object_get(ev, "email"));
+						 "contact", json_object_get(ev, "contact"));
 			ops_broadcast(o, push);
 			json_decref(push);
 		}

@@ -493,9 +493,71 @@ static int email_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* {"type": "typing", "on": bool} and {"type": "leave_message", "id", "text", "email"?}, the
- * customer frames of a take-over (ops.c acts on them): -1 not such a type, 0 parsed, 1
- * error set (leave_message: r->text the text, r->data the e-mail address or NULL). */
+/* 1 when s looks like a phone number a person can dial: 5..32 bytes of digits, spaces
+ * and + - . ( ), with 5 to 20 digits. */
+static int phone_ok(const char *s, size_t n)
+{
+	size_t digits = 0;
+
+	if (n < 5 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (!strchr(" +-.()", s[i]))
+			return 0;
+	}
+	return digits >= 5 && digits <= 20;
+}
+
+/* 1 when s is a name to greet someone by: 1..100 characters, not blank, no control
+ * character (valid UTF-8: checked with the frame). */
+static int name_ok(const char *s, size_t n)
+{
+	if (kd_utf8_blank(s, n) || kd_utf8_count(s, n) > 100)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The contact of a leave_message ("email", "phone", "name", each optional, null as
+ * absent) checked into a JSON object of those given; NULL with r's error set. */
+static json_t *leave_contact(json_t *j, struct kd_req *r)
+{
+	static const struct {
+		const char *key;
+		int (*ok)(const char *s, size_t n);
+		const char *msg;
+	} fields[] = {
+		{ "email", email_ok, "\"email\" must be an e-mail address (or absent)" },
+		{ "phone", phone_ok, "\"phone\" must be a phone number: digits, spaces and + - . ( ) "
+				     "(or absent)" },
+		{ "name", name_ok, "\"name\" must be 1 to 100 characters (or absent)" },
+	};
+	json_t *c = json_object();
+
+	for (size_t i = 0; c && i < sizeof fields / sizeof *fields; i++) {
+		json_t *v = json_object_get(j, fields[i].key);
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_is_string(v) || !fields[i].ok(json_string_value(v), json_string_length(v))) {
+			json_decref(c);
+			fail(r, KD_E_INVALID_VALUE, fields[i].msg);
+			return NULL;
+		}
+		json_object_set(c, fields[i].key, v);
+	}
+	if (!c)
+		fail(r, KD_E_INTERNAL, "out of memory");
+	return c;
+}
+
+/* {"type": "typing", "on": bool} and {"type": "leave_message", "id", "text", "email"?,
+ * "phone"?, "name"?}, the customer frames of a take-over (ops.c acts on them): -1 not
+ * such a type, 0 parsed, 1 error set (leave_message: r->text the text, r->data the
+ * contact given as JSON text, e.g. {"email":"…","name":"…"}, or NULL when none). */
 static int parse_ops_frame(json_t *j, const char *type, int max_text, struct kd_req *r)
 {
 	if (!strcmp(type, "typing")) {
@@ -507,7 +569,7 @@ static int parse_ops_frame(json_t *j, const char *type, int max_text, struct kd_
 		return 0;
 	}
 	if (!strcmp(type, "leave_message")) {
-		json_t *text = json_object_get(j, "text"), *email = json_object_get(j, "email");
+		json_t *text = json_object_get(j, "text"), *contact;
 		size_t n;
 
 		r->type = KD_REQ_LEAVE_MESSAGE;
@@ -522,19 +584,18 @@ static int parse_ops_frame(json_t *j, const char *type, int max_text, struct kd_
 					  "\"text\" is longer than max_text characters");
 		if (kd_utf8_blank(json_string_value(text), n))
 			return fail(r, KD_E_EMPTY_TEXT, "\"text\" is empty");
-		if (email && !json_is_null(email) &&
-		    (!json_is_string(email) ||
-		     !email_ok(json_string_value(email), json_string_length(email))))
-			return fail(r, KD_E_INVALID_VALUE,
-					  "\"email\" must be an e-mail address (or absent)");
-		if (!(r->text = strdup(json_string_value(text))))
+		if (!(contact = leave_contact(j, r)))
+			return 1;
+		if (json_object_size(contact) &&
+		    !(r->data = (unsigned char *)json_dumps(contact, JSON_COMPACT))) {
+			json_decref(contact);
 			return fail(r, KD_E_INTERNAL, "out of memory");
-		r->text_len = n;
-		if (json_is_string(email)) {
-			if (!(r->data = (unsigned char *)strdup(json_string_value(email))))
-				return fail(r, KD_E_INTERNAL, "out of memory");
-			r->data_len = json_string_length(email);
 		}
+		json_decref(contact);
+		r->data_len = r->data ? strlen((char *)r->data) : 0;
+		if (!(r->text = strdup(json_string_value(text))))
+			return fail(r, KD_E_INTERNAL, "out of memory");   /* frees r->data */
+		r->text_len = n;
 		return 0;
 	}
 	return -1;

@@ -23,7 +23,7 @@ static struct store *opened(struct store **st)
 
 static void empty(struct store *st)
 {
-	if (store_exec(st, "DELETE FROM examples; DELETE FROM answers;"))
+	if (store_exec(st, "DELETE FROM examples; DELETE FROM answers; DELETE FROM synonyms;"))
 		abort();
 }
 

@@ -55,7 +55,7 @@ static char *dup_str(const char *s)
 
 /* Copies the normalised text src[0..len) into dst (room for len + 1) without leading or
  * trailing spaces and with every run of spaces as one space.  Returns the length. */
-static size_t collapse_spaces(char *dst, const char *src, size_t len)
+size_t nlu_collapse_spaces(char *dst, const char *src, size_t len)
 {
 	size_t n = 0;
 	int space = 0;
@@ -92,7 +92,7 @@ static long title_find(const struct nlu_bot *bot, const char *key, size_t len)
 		if (strlen(a->title_norm) == len && memcmp(a->title_norm, key, len) == 0)
 			return (long)bot->title_slots[s] - 1;
 	}
-	return -1;
+	return nlu_button_find(bot, key, len);   /* a button's words select its answer */
 }
 
 /* Term ids of the tokens of one text: its tokens (stop words dropped when the params
@@ -129,6 +129,7 @@ static void bot_free(struct nlu_bot *bot)
 {
 	if (!bot)
 		return;
+	nlu_extras_free(bot);             /* reads the answers: first */
 	for (size_t i = 0; i < bot->n_answers; i++) {
 		free(bot->answers[i].title);
 		free(bot->answers[i].body);
@@ -257,7 +258,7 @@ struct nlu_bot *nlu_bot_build(const struct nlu_answer_in *a, size_t na,
 		if (!x->title_norm)
 			goto oom;
 		if (norm)
-			collapse_spaces(x->title_norm, norm, nl);
+			nlu_collapse_spaces(x->title_norm, norm, nl);
 		else
 			x->title_norm[0] = '\0';
 	}
@@ -438,7 +439,7 @@ int nlu_bot_rank(const struct nlu_bot *bot, struct nlu_state *s, const char *tex
 	/* A quick-reply button sends the answer's title: take it as the customer's choice. */
 	size_t nl;
 	const char *norm = nlu_text_last(s->text, &nl);
-	size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+	size_t kl = nl < sizeof s->norm ? nlu_collapse_spaces(s->norm, norm, nl) : 0;
 	long ti = kl ? title_find(bot, s->norm, kl) : -1;
 	if (ti >= 0) {
 		out->title_match = 1;
@@ -504,21 +505,6 @@ void nlu_bot_add_followup(struct nlu_bot *bot, int64_t answer_id, int64_t follow
 		x->follow[x->n_follow++] = (uint32_t)f;
 }
 
-/* out answers with a: its id, title, body, language, and its follow-ups as quick
- * replies. */
-static void chosen(const struct nlu_bot *bot, const struct nlu_answer *a, struct nlu_reply *out)
-{
-	out->answer_id = a->id;
-	out->title = a->title;
-	out->text = a->body;
-	out->lang = a->lang;
-	out->n_quick = a->n_follow;
-	for (int i = 0; i < a->n_follow; i++) {
-		out->quick[i].answer_id = bot->answers[a->follow[i]].id;
-		out->quick[i].title = bot->answers[a->follow[i]].title;
-	}
-}
-
 /* The reply of a bot with a trained model: title match first (a quick-reply button), then
  * the encoder's calibrated prediction; refused (tuned OOS rule, OOS class) or below the
  * threshold when the model has no tuned rule -> fallback with the best answers as quick
@@ -543,10 +529,10 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	}
 	size_t nl;
 	const char *norm = nlu_text_last(s->text, &nl);
-	size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+	size_t kl = nl < sizeof s->norm ? nlu_collapse_spaces(s->norm, norm, nl) : 0;
 	long ti = kl ? title_find(bot, s->norm, kl) : -1;
 	if (ti >= 0) {
-		chosen(bot, &bot->answers[ti], out);
+		nlu_answer_give(bot, (size_t)ti, out);
 		out->confidence = 1.0;
 		return 0;
 	}
@@ -555,7 +541,7 @@ static int model_reply(const struct nlu_bot *bot, struct nlu_state *s, const cha
 	out->confidence = p.conf;
 	int refuse = p.refuse || ai < 0 || (!e->tuned && p.conf < bot->opts.threshold);
 	if (!refuse) {
-		chosen(bot, &bot->answers[ai], out);
+		nlu_answer_give(bot, (size_t)ai, out);
 		return 0;
 	}
 	/* quick replies: the best answers by probability (classes without an answer skipped) */
@@ -589,6 +575,7 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		  size_t len, struct nlu_reply *out)
 {
 	struct nlu_rank r;
+	text = nlu_synonyms_apply(bot, s, text, &len);   /* the customer's words -> the store's */
 	if (bot->enc)
 		return model_reply(bot, s, text, len, out);
 	int rc = nlu_bot_rank(bot, s, text, len, &r);
@@ -603,7 +590,7 @@ int nlu_bot_reply(const struct nlu_bot *bot, struct nlu_state *s, const char *te
 		return -1;
 	}
 	if (r.n > 0 && (r.title_match || r.confidence >= bot->opts.threshold)) {
-		chosen(bot, &bot->answers[r.idx[0]], out);
+		nlu_answer_give(bot, r.idx[0], out);
 		return 0;
 	}
 	out->fallback = 1;
@@ -650,6 +637,7 @@ int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char
 
 	if (max <= 0)
 		return 0;
+	text = nlu_synonyms_apply(bot, s, text, &len);
 	if (bot->enc) {
 		struct nlu_text_info info;
 		struct nlu_enc_pred pred;
@@ -660,7 +648,7 @@ int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char
 			return 0;
 		size_t nl;
 		const char *norm = nlu_text_last(s->text, &nl);
-		size_t kl = nl < sizeof s->norm ? collapse_spaces(s->norm, norm, nl) : 0;
+		size_t kl = nl < sizeof s->norm ? nlu_collapse_spaces(s->norm, norm, nl) : 0;
 		long ti = kl ? title_find(bot, s->norm, kl) : -1;
 		if (ti >= 0) {
 			out[0].answer_id = bot->answers[ti].id;

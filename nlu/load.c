@@ -1,6 +1,7 @@
 /* nlu/load.c — nlu_bot_load: reads the enabled answers and their example questions
- * through store.h into memory and hands them to nlu_bot_build.  The only file of nlu/
- * that talks to the store.  Runs on the loading thread (kefud's start-up or SIGHUP
+ * through store.h into memory and hands them to nlu_bot_build, then adds the answers'
+ * variants and buttons and the synonyms (extras.c).  The only file of nlu/ that talks to
+ * the store.  Runs on the loading thread (kefud's start-up or SIGHUP
  * reload, the CLI), with that thread's store connection.  When the store holds a model
  * trained (kefu train) on exactly these example questions, the bot answers with it.
  */
@@ -90,6 +91,39 @@ static void ctx_free(struct load_ctx *c)
 	free(c->examples);
 }
 
+static int on_variant(void *arg, int64_t answer_id, const char *body)
+{
+	return nlu_bot_add_variant(arg, answer_id, body);
+}
+
+static int on_button(void *arg, int64_t answer_id, const char *title, const char *target)
+{
+	return nlu_bot_add_button(arg, answer_id, title, target);
+}
+
+static int on_synonym(void *arg, const char *word, const char *canonical)
+{
+	return nlu_bot_add_synonym(arg, word, canonical);
+}
+
+/* The answers' variants and buttons and the synonyms (nlu/extras.c) into bot.  0, or
+ * -1 with err set. */
+static int load_extras(struct store *st, struct nlu_bot *bot, char *err, size_t errlen)
+{
+	int rc = store_variants_foreach(st, 0, on_variant, bot);
+
+	if (rc == 0)
+		rc = store_buttons_foreach(st, 0, on_button, bot);
+	if (rc == 0)
+		rc = store_synonyms_foreach(st, on_synonym, bot);
+	if (rc < 0)
+		snprintf(err, errlen, "reading answer variants, buttons and synonyms: %s",
+			 store_errmsg(st));
+	else if (rc > 0)
+		snprintf(err, errlen, "out of memory while reading answer variants");
+	return rc ? -1 : 0;
+}
+
 /* Puts the latest "nlu" model of the store into bot when it was trained on the examples
  * just read; otherwise (none, other data, unreadable) the bot stays a BM25 bot. */
 static void attach_trained(struct store *st, struct nlu_bot *bot, const struct nlu_opts *opts,
@@ -137,6 +171,10 @@ struct nlu_bot *nlu_bot_load(struct store *st, const struct nlu_opts *opts,
 	ctx_free(&c);
 	if (!bot)
 		return NULL;
+	if (load_extras(st, bot, err, errlen)) {
+		nlu_bot_unref(bot);
+		return NULL;
+	}
 	struct store_texts *texts = store_texts_load(st);
 	if (!texts) {
 		snprintf(err, errlen, "reading the texts: %s", store_errmsg(st));

@@ -63,12 +63,30 @@ struct nlu_bot *nlu_bot_build(const struct nlu_answer_in *a, size_t na,
 
 /* ---- the bot and a worker's scratch state ----------------------------------------- */
 
+struct nlu_button {             /* a quick-reply button an answer offers (extras.c) */
+	char *title;
+	char *title_norm;       /* as nlu_answer.title_norm: the button's words select... */
+	uint32_t target;        /* ...this answer index */
+};
+
 struct nlu_answer {
 	int64_t id;
 	char *title, *body, *lang;
 	char *title_norm;       /* normalised title with spaces collapsed (title match) */
 	int n_follow;           /* follow-up quick replies offered with this answer */
 	uint32_t follow[NLU_MAX_QUICK];   /* their answer indices */
+	/* extras.c: further bodies rotated with body (turn counts the replies given), and
+	 * the buttons offered with it */
+	char **variants;
+	size_t n_variants;
+	atomic_uint turn;
+	struct nlu_button *buttons;
+	size_t n_buttons;
+};
+
+struct nlu_synonym {            /* a customer's word -> the store's wording (extras.c) */
+	char *word, *canonical;
+	size_t len;             /* of word */
 };
 
 struct nlu_bot {
@@ -90,12 +108,39 @@ struct nlu_bot {
 	 * three the bot says itself, resolved once; [0] English, [1] Chinese */
 	struct store_texts *texts;
 	const char *fallback[2], *no_match[2], *empty[2];
+	/* synonyms (extras.c), longest word first */
+	struct nlu_synonym *syn;
+	size_t n_syn;
 };
 
 /* Gives answer_id the follow-up followup_id (both answers of the bot; others are
  * skipped, as are more than NLU_MAX_QUICK): offered as quick replies whenever the bot
  * answers with answer_id.  While building, before the bot is shared. */
 void nlu_bot_add_followup(struct nlu_bot *bot, int64_t answer_id, int64_t followup_id);
+/* ---- extras.c: variants, buttons, synonyms ----------------------------------------- */
+
+/* Called while building (nlu_bot_load), before the bot is shared; an unknown answer id or
+ * button target is skipped.  0, or -1 out of memory. */
+int nlu_bot_add_variant(struct nlu_bot *bot, int64_t answer_id, const char *body);
+int nlu_bot_add_button(struct nlu_bot *bot, int64_t answer_id, const char *title,
+		       const char *target_title);
+int nlu_bot_add_synonym(struct nlu_bot *bot, const char *word, const char *canonical);
+/* Frees what the three above added (bot_free). */
+void nlu_extras_free(struct nlu_bot *bot);
+/* The answer index a button with the normalised, collapsed words key[0..len) selects,
+ * or -1. */
+long nlu_button_find(const struct nlu_bot *bot, const char *key, size_t len);
+/* Fills out's answer fields from answer index i: its id, title, lang, the next of its
+ * body and variants in turn, its buttons then its follow-ups as quick replies. */
+void nlu_answer_give(const struct nlu_bot *bot, size_t i, struct nlu_reply *out);
+/* text[0..*len) with the bot's synonyms replaced by their canonical words (in s's
+ * buffer; *len updated), or text itself when none occurs or the result would not fit. */
+const char *nlu_synonyms_apply(const struct nlu_bot *bot, struct nlu_state *s,
+			       const char *text, size_t *len);
+/* Copies src[0..len) into dst with runs of spaces made one and no space at either end;
+ * returns the length (bot.c's title key). */
+size_t nlu_collapse_spaces(char *dst, const char *src, size_t len);
+
 /* Takes over t (NULL: the defaults) as bot's texts; called while building, before the
  * bot is shared. */
 void nlu_bot_set_texts(struct nlu_bot *bot, struct store_texts *t);
@@ -118,6 +163,7 @@ struct nlu_state {
 	uint32_t *ans_touched;  /* [n_answers] */
 	char norm[NLU_TITLE_BYTES];  /* collapsed normalised query (title match) */
 	struct nlu_enc_scratch *enc_s;   /* for bot->enc, or NULL */
+	char syn[NLU_QUERY_BYTES];       /* the text with synonyms replaced (extras.c) */
 };
 
 struct nlu_rank {

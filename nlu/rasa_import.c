@@ -9,25 +9,29 @@
  * after the intent in a rule or story when that action is a response.  Intents that
  * share a response share its answer.  The answer's title is readable (a --titles line,
  * the response metadata's kefu_title, or the first sentence of the text), its tags
- * keep the intent names (`rasa,intent:NAME,...`).  What kefu cannot carry is reported
- * by name: intents without a response (imported disabled), further variations,
- * conditional or channel variations, {slot} placeholders (removed from the text),
- * buttons, images at URLs, custom actions; images that are local files are handed back
- * for `kefu import` to add as the answer's pictures.  Synonyms, and lookup tables or
- * regexes that are simple alternatives, add example questions.  The caller's thread.
+ * keep the intent names (`rasa,intent:NAME,...`).  The response's other plain variations
+ * become the answer's variants (the bot rotates them), its buttons whose payload is an
+ * intent (`/intent`) quick replies selecting that intent's answer, and the synonyms the
+ * store's synonyms (the bot reads a customer's word as the word it stands for).  What
+ * kefu cannot carry is reported by name: intents without a response (imported
+ * disabled), conditional or channel variations, {slot} placeholders (removed from the
+ * text), buttons with other payloads, images at URLs, custom actions; images that are
+ * local files are handed back for `kefu import` to add as the answer's pictures.
+ * Lookup tables and regexes that are simple alternatives add example questions.  The
+ * caller's thread.
  */
-#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "file.h"
 #include "rasa.h"
 #include "utf8.h"
 
-#define MAX_EXTRA 40    /* extra examples made from one synonym / lookup per intent */
+#define MAX_EXTRA 40    /* extra examples made from one lookup table / regex per intent */
 
 struct rep {
 	FILE *f;            /* the report being written (open_memstream) */
@@ -301,38 +305,11 @@ static int expand(const struct nlu_rasa *r, const char *ent, const struct nlu_ra
 	return 0;
 }
 
-/* Synonyms: an example holding the canonical value is copied with the customer's word. */
-static int synonym_examples(const struct nlu_rasa *r, struct nlu_dataset *extra)
-{
-	for (size_t s = 0; s < r->synonyms.n; s++) {
-		const char *value = r->synonyms.b[s], *word = r->synonyms.a[s];
-		size_t made = 0, vl = strlen(value);
-		for (size_t i = 0; i < r->ex.n && made < 3 && vl; i++) {
-			const char *t = r->ex.texts[i], *hit = t;
-			while ((hit = strstr(hit, value)) &&   /* whole words only */
-			       ((hit > t && isalnum((unsigned char)hit[-1])) ||
-				isalnum((unsigned char)hit[vl])))
-				hit++;
-			if (!hit)
-				continue;
-			char text[2048];
-			snprintf(text, sizeof text, "%.*s%s%s", (int)(hit - r->ex.texts[i]),
-				 r->ex.texts[i], word, hit + vl);
-			if (nlu_dataset_add(extra, text, r->ex.names[r->ex.labels[i]]))
-				return -1;
-			made++;
-		}
-	}
-	return 0;
-}
-
 static int extra_examples(const struct nlu_rasa *r, struct nlu_dataset *extra, struct rep *rp)
 {
 	int used = 0, simple = 0;
 	struct nlu_rasa_rows names = { 0 };
 
-	if (synonym_examples(r, extra))
-		return -1;
 	/* lookup tables, by name */
 	for (size_t i = 0; i < r->lookups.n; i++) {
 		if (row_b(&names, r->lookups.a[i]))
@@ -362,9 +339,6 @@ static int extra_examples(const struct nlu_rasa *r, struct nlu_dataset *extra, s
 		nlu_rasa_rows_free(&vals);
 		used += n_used > 0;
 	}
-	if (r->synonyms.n)
-		say(rp, "  synonyms: %zu (each adds up to 3 example questions in the customer's "
-		    "words)\n", r->synonyms.n);
 	if (r->lookups.n || r->regexes.n)
 		say(rp, "  lookup tables: %zu, regexes: %zu (%d simple alternatives); %d of them "
 		    "filled into annotated examples as extra example questions, the rest not used "
@@ -382,7 +356,48 @@ struct answer {                   /* one answer being built: a response and its 
 	const struct nlu_rasa_response *resp;
 	const char *intents[32];
 	size_t n_intents;
+	char title[256];
 };
+
+/* The answer a button's payload selects: "/intent" (entities in {...} or a confidence
+ * after @ ignored) naming an intent of one of the answers; -1 when it names none (a
+ * payload of plain text, or an intent this project does not have). */
+static long button_target(const struct answer *ans, size_t n_ans, const char *payload)
+{
+	char intent[256];
+
+	if (payload[0] != '/')
+		return -1;
+	snprintf(intent, sizeof intent, "%.*s", (int)strcspn(payload + 1, "{@ "), payload + 1);
+	for (size_t a = 0; a < n_ans; a++)
+		for (size_t i = 0; i < ans[a].n_intents; i++)
+			if (!strcmp(ans[a].intents[i], intent))
+				return (long)a;
+	return -1;
+}
+
+/* The plain variations of resp other than v (no condition, no channel; {slot}s removed)
+ * as a JSON array of texts, NULL when there are none. */
+static json_t *variants_of(const struct nlu_rasa_response *resp,
+			   const struct nlu_rasa_variant *v, const char *body)
+{
+	json_t *out = json_array();
+	int n_slots;
+
+	for (size_t i = 0; out && i < resp->n; i++) {
+		const struct nlu_rasa_variant *x = &resp->v[i];
+		if (x == v || !x->text || x->conditional || x->channel)
+			continue;
+		char *t = drop_slots(x->text, &n_slots);
+		if (t && t[0] && strcmp(t, body))
+			json_array_append_new(out, json_string(t));
+		free(t);
+	}
+	if (json_array_size(out))
+		return out;
+	json_decref(out);
+	return NULL;
+}
 
 static void name_list(struct rep *rp, const char *what, struct nlu_rasa_rows *t)
 {
@@ -402,7 +417,8 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 	struct nlu_rasa r;
 	struct nlu_dataset extra;
 	struct nlu_rasa_rows titles = { 0 }, no_resp = { 0 }, custom = { 0 }, cond = { 0 },
-			     slots = { 0 }, buttons = { 0 }, images = { 0 }, variations = { 0 };
+			     slots = { 0 }, buttons = { 0 }, images = { 0 }, variations = { 0 },
+			     lost_buttons = { 0 };
 	struct answer *ans = NULL;
 	size_t n_ans = 0, rep_len = 0;
 	char err[1024], *out = NULL;
@@ -473,22 +489,18 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 				goto done;
 			if (n_slots)
 				nlu_rasa_rows_add(&slots, resp->name, NULL, NULL);
-			size_t n_text = 0, n_cond = 0;
+			size_t n_cond = 0;
 			for (size_t i = 0; i < resp->n; i++) {
-				n_text += resp->v[i].text != NULL;
-				n_cond += resp->v[i].conditional || resp->v[i].channel;
-				if (resp->v[i].buttons.n && !row_b(&buttons, resp->name))
-					nlu_rasa_rows_add(&buttons, resp->name, "", NULL);
+				int c = resp->v[i].conditional || resp->v[i].channel;
+				n_cond += c;
+				counts->variations_dropped += c && resp->v[i].text &&
+							      &resp->v[i] != v;
 				if (resp->v[i].image && !resp->v[i].image_file &&
 				    !row_b(&images, resp->name))
 					nlu_rasa_rows_add(&images, resp->name, "", NULL);
 			}
 			if (n_cond)
 				nlu_rasa_rows_add(&cond, resp->name, NULL, NULL);
-			if (n_text > 1) {
-				nlu_rasa_rows_add(&variations, resp->name, NULL, NULL);
-				counts->variations_dropped += (long)n_text - 1;
-			}
 		}
 		if ((t = row_b(&titles, first)) || (v && (t = v->title)))
 			snprintf(title, sizeof title, "%s", t);
@@ -504,6 +516,7 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 			snprintf(title + tl, sizeof title - tl, " (%s)", h);
 		}
 		nlu_rasa_rows_add(&used_titles, title, "", NULL);
+		snprintf(ans[a].title, sizeof ans[a].title, "%s", title);
 		size_t o = (size_t)snprintf(tags, sizeof tags, "rasa");
 		for (size_t i = 0; i < ans[a].n_intents; i++) {
 			size_t need = strlen(ans[a].intents[i]) + 8;
@@ -530,9 +543,13 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 					counts->extra_examples++;
 				}
 		}
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o*}", "title", title,
+		json_t *vars = v && text ? variants_of(resp, v, text) : NULL;
+		if (vars)
+			nlu_rasa_rows_add(&variations, resp->name, NULL, NULL);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o*, s:o*}", "title", title,
 				      "body", text ? text : body, "lang", cjk ? "zh" : "en",
-				      "tags", tags, "enabled", text != NULL, "questions", qs);
+				      "tags", tags, "enabled", text != NULL, "questions", qs,
+				      "variants", vars);
 		free(text);
 		if (!j || json_array_append_new(arr, j))
 			goto done;
@@ -544,22 +561,53 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 		counts->disabled += !v;
 	}
 	nlu_rasa_rows_free(&used_titles);
+	/* buttons → quick replies naming their target answer by title (all titles known) */
+	for (size_t a = 0; a < n_ans; a++) {
+		const struct nlu_rasa_variant *v = pick(ans[a].resp);
+		json_t *qr = json_array();
+		for (size_t b = 0; v && qr && b < v->buttons.n; b++) {
+			long t = button_target(ans, n_ans, v->buttons.b[b]);
+			if (t < 0) {
+				nlu_rasa_rows_add(&lost_buttons, ans[a].resp->name, v->buttons.a[b],
+						  NULL);
+				continue;
+			}
+			json_array_append_new(qr, json_pack("{s:s, s:s}", "title", v->buttons.a[b],
+							    "answer", ans[t].title));
+		}
+		if (json_array_size(qr)) {
+			nlu_rasa_rows_add(&buttons, ans[a].resp->name, NULL, NULL);
+			json_object_set(json_array_get(arr, a), "quick_replies", qr);
+		}
+		json_decref(qr);
+	}
+	json_t *syn = json_object();
+	for (size_t i = 0; syn && i < r.synonyms.n; i++)
+		if (strcasecmp(r.synonyms.a[i], r.synonyms.b[i]))
+			json_object_set_new(syn, r.synonyms.a[i], json_string(r.synonyms.b[i]));
 	counts->intents = (long)r.ex.n_labels;
 	counts->examples = (long)r.ex.n;
 	counts->no_response = (long)no_resp.n;
 	name_list(&rp, "intents with no response, imported disabled", &no_resp);
 	name_list(&rp, "of these, answered in Rasa by a custom action (kefu runs no actions)",
 		  &custom);
-	name_list(&rp, "responses with further variations, only the first kept", &variations);
+	name_list(&rp, "responses with variations, kept as variants the bot rotates", &variations);
 	name_list(&rp, "responses with condition:/channel: variations, the plain one kept",
 		  &cond);
 	name_list(&rp, "responses whose {slot} placeholders were removed (kefu has no slots)",
 		  &slots);
-	name_list(&rp, "responses with buttons, not kept", &buttons);
+	name_list(&rp, "responses with buttons, kept as quick replies", &buttons);
+	name_list(&rp, "buttons whose payload is not an intent of this project, not kept",
+		  &lost_buttons);
+	if (json_object_size(syn))
+		say(&rp, "  synonyms: %zu kept; kefu reads a customer's word as the word it "
+		    "stands for\n", json_object_size(syn));
 	name_list(&rp, "responses with images at URLs, not fetched (kefu fetches nothing at "
 		  "import)", &images);
-	counts->unsupported = (long)(cond.n + slots.n + buttons.n + images.n + custom.n);
-	out = json_dumps(arr, JSON_COMPACT);
+	counts->unsupported = (long)(cond.n + slots.n + lost_buttons.n + images.n + custom.n);
+	json_t *doc = syn ? json_pack("{s:O, s:o}", "answers", arr, "synonyms", syn) : NULL;
+	out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
 done:
 	if (rp.f)
 		fclose(rp.f);
@@ -573,6 +621,7 @@ done:
 	nlu_rasa_rows_free(&buttons);
 	nlu_rasa_rows_free(&images);
 	nlu_rasa_rows_free(&variations);
+	nlu_rasa_rows_free(&lost_buttons);
 	nlu_dataset_free(&extra);
 	nlu_rasa_free(&r);
 	return out;

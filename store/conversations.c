@@ -40,6 +40,11 @@
 	"   WHERE h.session_id = s.id AND h.closed_ms IS NULL AND h.taken_ms IS NULL)," \
 	" 'last_text', (SELECT substr(m.text, 1, 200) FROM messages m" \
 	"   WHERE m.session_id = s.id ORDER BY m.id DESC LIMIT 1)," \
+	" 'last_kind', (SELECT CASE m.kind WHEN 0 THEN 'customer' WHEN 1 THEN 'bot'" \
+	"   WHEN 2 THEN 'operator' ELSE 'system' END FROM messages m" \
+	"   WHERE m.session_id = s.id ORDER BY m.id DESC LIMIT 1)," \
+	" 'left_message', EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id" \
+	"   AND m.kind = 0 AND m.meta LIKE '%\"left_message\":true%')," \
 	" 'rating', (SELECT r.stars FROM ratings r WHERE r.session_id = s.id" \
 	"   ORDER BY r.id DESC LIMIT 1))"
 

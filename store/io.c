@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -174,6 +175,7 @@ int store_import_csv(struct store *st, const char *data, size_t len,
 
 struct json_job {
 	json_t *answers;
+	json_t *synonyms;                 /* {"word": "canonical", ...} or NULL */
 	int dry_run;
 	struct store_import_result *res;
 	char *err;
@@ -193,6 +195,48 @@ static const char *get_str(json_t *o, const char *key, const char *def, int *bad
 		return def;
 	}
 	return json_string_value(v);
+}
+
+#define MAX_EXTRAS 64   /* variants or buttons of one answer */
+
+/* "variants": [body, ...] and "quick_replies": [{"title", "answer"}, ...] of answer
+ * aid: both replaced (an absent one is emptied). */
+static int json_extras(struct json_job *j, struct store *st, size_t idx, int64_t aid,
+		       json_t *a)
+{
+	json_t *v = json_object_get(a, "variants"), *q = json_object_get(a, "quick_replies");
+	const char *vt[MAX_EXTRAS];
+	struct store_button b[MAX_EXTRAS];
+	size_t nv = json_array_size(v), nb = json_array_size(q);
+	int rc;
+
+	if ((v && !json_is_array(v)) || (q && !json_is_array(q)) || nv > MAX_EXTRAS ||
+	    nb > MAX_EXTRAS) {
+		snprintf(j->err, j->errlen, "answers[%zu]: variants and quick_replies must be "
+			 "arrays of at most %d", idx, MAX_EXTRAS);
+		return STORE_INVALID;
+	}
+	for (size_t i = 0; i < nv; i++)
+		if (!(vt[i] = json_string_value(json_array_get(v, i)))) {
+			snprintf(j->err, j->errlen, "answers[%zu].variants[%zu]: not a string",
+				 idx, i);
+			return STORE_INVALID;
+		}
+	for (size_t i = 0; i < nb; i++) {
+		json_t *x = json_array_get(q, i);
+		b[i].title = json_string_value(json_object_get(x, "title"));
+		b[i].target = json_string_value(json_object_get(x, "answer"));
+		if (!b[i].title || !b[i].target) {
+			snprintf(j->err, j->errlen, "answers[%zu].quick_replies[%zu]: needs "
+				 "\"title\" and \"answer\" (the title of the answer it selects)",
+				 idx, i);
+			return STORE_INVALID;
+		}
+	}
+	rc = store_answer_extras_set(st, aid, vt, nv, b, nb);
+	if (rc)
+		snprintf(j->err, j->errlen, "answers[%zu]: %s", idx, store_errmsg(st));
+	return rc;
 }
 
 static int json_answer(struct json_job *j, struct store *st, size_t idx, json_t *a)
@@ -265,6 +309,8 @@ static int json_answer(struct json_job *j, struct store *st, size_t idx, json_t 
 			return rc;
 		}
 	}
+	if (rc == 0 && (json_object_get(a, "variants") || json_object_get(a, "quick_replies")))
+		return json_extras(j, st, idx, aid, a);
 	if (rc)
 		snprintf(j->err, j->errlen, "answers[%zu] (\"%s\"): %s", idx, title ? title : "",
 			 store_errmsg(st));
@@ -278,9 +324,19 @@ static int json_import(void *arg, struct store *st)
 	json_t *a;
 	int rc;
 
+	const char *word;
+	json_t *canon;
+
 	json_array_foreach(j->answers, i, a)
 		if ((rc = json_answer(j, st, i, a)))
 			return rc;
+	json_object_foreach(j->synonyms, word, canon)
+		if (!json_is_string(canon) ||
+		    (rc = store_synonym_set(st, word, json_string_value(canon)))) {
+			snprintf(j->err, j->errlen, "synonyms[\"%s\"]: %s", word,
+				 json_is_string(canon) ? store_errmsg(st) : "not a string");
+			return json_is_string(canon) ? rc : STORE_INVALID;
+		}
 	return j->dry_run ? DRY_RUN_DONE : 0;
 }
 
@@ -294,7 +350,7 @@ int store_import_json_ex(struct store *st, const char *data, size_t len, int dry
 			 struct store_import_result *res, char *err, size_t errlen)
 {
 	struct store_import_result tmp;
-	struct json_job j = { NULL, dry_run, res ? res : &tmp, err, errlen };
+	struct json_job j = { NULL, NULL, dry_run, res ? res : &tmp, err, errlen };
 	json_error_t jerr;
 	json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	int rc;
@@ -322,6 +378,12 @@ int store_import_json_ex(struct store *st, const char *data, size_t len, int dry
 			goto out;
 		}
 		j.answers = json_object_get(doc, "answers");
+		j.synonyms = json_object_get(doc, "synonyms");
+		if (j.synonyms && !json_is_object(j.synonyms)) {
+			snprintf(err, errlen, "synonyms must be an object {\"word\": \"canonical\"}");
+			rc = STORE_INVALID;
+			goto out;
+		}
 	}
 	if (!json_is_array(j.answers)) {
 		snprintf(err, errlen, "expected {\"answers\": [...]} or an array of answers");
@@ -348,6 +410,43 @@ static int export_example(void *arg, const char *text)
 	return json_array_append_new(arg, json_string(text)) ? -SQLITE_NOMEM : 0;
 }
 
+static int export_variant(void *arg, int64_t answer_id, const char *body)
+{
+	(void)answer_id;
+	return json_array_append_new(arg, json_string(body)) ? -SQLITE_NOMEM : 0;
+}
+
+static int export_button(void *arg, int64_t answer_id, const char *title, const char *target)
+{
+	(void)answer_id;
+	return json_array_append_new(arg, json_pack("{s:s, s:s}", "title", title, "answer",
+						    target)) ? -SQLITE_NOMEM : 0;
+}
+
+/* Adds "variants" and "quick_replies" to answer o when it has any. */
+static int export_extras(struct store *st, int64_t id, json_t *o)
+{
+	json_t *v = json_array(), *q = json_array();
+	int rc = v && q ? 0 : -SQLITE_NOMEM;
+
+	if (rc == 0)
+		rc = store_variants_foreach(st, id, export_variant, v);
+	if (rc == 0)
+		rc = store_buttons_foreach(st, id, export_button, q);
+	if (rc == 0 && json_array_size(v))
+		json_object_set(o, "variants", v);
+	if (rc == 0 && json_array_size(q))
+		json_object_set(o, "quick_replies", q);
+	json_decref(v);
+	json_decref(q);
+	return rc;
+}
+
+static int export_synonym(void *arg, const char *word, const char *canonical)
+{
+	return json_object_set_new(arg, word, json_string(canonical)) ? -SQLITE_NOMEM : 0;
+}
+
 struct export_job {
 	struct store *st;
 	FILE *out;
@@ -366,6 +465,8 @@ static int export_answer(void *arg, const struct store_answer *a)
 	if (!o)
 		return -SQLITE_NOMEM;
 	rc = store_answer_examples_foreach(x->st, a->id, export_example, ex);
+	if (rc == 0)
+		rc = export_extras(x->st, a->id, o);
 	if (rc == 0) {
 		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (!s)
@@ -389,8 +490,20 @@ int store_export_json(struct store *st, FILE *out)
 	fprintf(out, "{\"format\": \"" EXPORT_FORMAT "\", \"version\": %d, \"answers\": [",
 		EXPORT_VERSION);
 	rc = store_answers_foreach(st, export_answer, &x);
+	if (rc == 0 && fprintf(out, "\n]") < 0)
+		rc = -SQLITE_IOERR;
+	json_t *syn = json_object();
+	if (rc == 0)
+		rc = syn ? store_synonyms_foreach(st, export_synonym, syn) : -SQLITE_NOMEM;
+	if (rc == 0 && json_object_size(syn)) {
+		char *t = json_dumps(syn, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!t || fprintf(out, ", \"synonyms\": %s", t) < 0)
+			rc = t ? -SQLITE_IOERR : -SQLITE_NOMEM;
+		free(t);
+	}
+	json_decref(syn);
 	store_exec(st, "COMMIT");
-	if (rc == 0 && (fprintf(out, "\n]}\n") < 0 || fflush(out)))
+	if (rc == 0 && (fprintf(out, "}\n") < 0 || fflush(out)))
 		rc = -SQLITE_IOERR;
 	if (rc == -SQLITE_IOERR)
 		snprintf(st->err, sizeof st->err, "writing the export failed");

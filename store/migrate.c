@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 6):
+ * Schema (version 11):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
@@ -92,7 +92,12 @@
  *              each re-clustering.
  *   review_cursors   how far kefud's review thread has read the log (messages,
  *              feedback, handoffs by id).
- * Reports and webhooks (store/reports.c, store/webhooks.c; docs/console.md "Reports"):
+ * Version 9 (model versions, train/versions.c; docs/learning.md "Training and versions"):
+ *   models     gains live (the version kefud answers with, one per kind: a partial unique
+ *              index models_live), live_ms (when it last became live: rollback goes to
+ *              the one live before), report (the training report, JSON) and run (the
+ *              "nlu" version of the training that made a picture or fusion model).
+ * Version 10 (reports and webhooks, store/reports.c, store/webhooks.c; docs/console.md "Reports"):
  *   report_hours, report_latency, report_answers  rollups of the message log per
  *              language and channel: messages by kind and fallbacks per UTC hour;
  *              thumbs up/down (in the reply's language) and ratings (all, 4-5 stars)
@@ -114,6 +119,14 @@
  *              (daemon/webhooks.c) fills payload at the first attempt, then attempts,
  *              next_ms, last_status/last_error until delivered or failed.  Deleted
  *              with their session (the payload quotes the conversation).
+ * Version 11 (answer extras, store/extras.c; docs/store.md):
+ *   answer_variants  further bodies of an answer (a Rasa response's variations): the bot
+ *              rotates the body and these, in position order.
+ *   answer_buttons  quick-reply buttons an answer offers: the words on the button and
+ *              target, the title of the answer it selects (a title, not an id: resolved
+ *              when the bot loads, so an import can name answers it adds later).
+ *   synonyms   a customer's word or phrase (lowercase) → the store's wording, applied to
+ *              the customer's text before the bot reads it.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -625,6 +638,22 @@ static const struct migration migrations[] = {
 	  "   'feedback.negative', NEW.session_id, NEW.message_id, NEW.created_ms, NEW.created_ms"
 	  "  FROM webhooks w WHERE w.enabled"
 	  "   AND instr(',' || w.events || ',', ',feedback.negative,') > 0; END;" },
+	{ "answer variants and buttons, synonyms (what a Rasa response says besides its"
+	  " first text)",
+	  "CREATE TABLE answer_variants ("
+	  "  answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,"
+	  "  position INTEGER NOT NULL,"
+	  "  body TEXT NOT NULL,"
+	  "  PRIMARY KEY (answer_id, position));"
+	  "CREATE TABLE answer_buttons ("
+	  "  answer_id INTEGER NOT NULL REFERENCES answers(id) ON DELETE CASCADE,"
+	  "  position INTEGER NOT NULL,"
+	  "  title TEXT NOT NULL,"
+	  "  target TEXT NOT NULL,"
+	  "  PRIMARY KEY (answer_id, position));"
+	  "CREATE TABLE synonyms ("
+	  "  word TEXT NOT NULL PRIMARY KEY,"
+	  "  canonical TEXT NOT NULL);" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

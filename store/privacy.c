@@ -313,7 +313,7 @@ int store_export_sessions(struct store *st, const int64_t *ids, size_t n, FILE *
 
 /* ---- redaction of a turn before it is logged (redact_log) ------------------------- */
 
-static void redact_json(json_t *v, unsigned what)
+void store_redact_json(json_t *v, unsigned what, const char *const *keep)
 {
 	const char *key;
 	json_t *x;
@@ -325,12 +325,24 @@ static void redact_json(json_t *v, unsigned what)
 			json_string_set(v, r);
 		free(r);
 	} else if (json_is_object(v)) {
-		json_object_foreach(v, key, x)
-			redact_json(x, what);
+		json_object_foreach(v, key, x) {
+			int kept = 0;
+			for (const char *const *k = keep; k && *k && !kept; k++)
+				kept = !strcmp(key, *k);
+			if (!kept)
+				store_redact_json(x, what, NULL);
+		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, x)
-			redact_json(x, what);
+			store_redact_json(x, what, NULL);
 	}
+}
+
+const char *const *store_meta_kept(json_t *meta)
+{
+	static const char *const contact[] = { "email", "phone", "name", NULL };
+
+	return json_is_true(json_object_get(meta, "left_message")) ? contact : NULL;
 }
 
 void store_redact_turn(struct store_turn *t, unsigned what)
@@ -344,7 +356,7 @@ void store_redact_turn(struct store_turn *t, unsigned what)
 	if (t->customer_meta) {
 		json_t *m = json_loads(t->customer_meta, 0, NULL);
 		if (m) {
-			redact_json(m, what);
+			store_redact_json(m, what, store_meta_kept(m));
 			char *d = json_dumps(m, JSON_COMPACT);
 			if (d) {
 				free(t->customer_meta);

@@ -88,6 +88,33 @@ int store_examples_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t answer_id, const char *text), void *arg);
 int store_count_examples(struct store *st, int64_t *n_out);
 
+/* ---- what an answer says besides its body; the customer's synonyms (extras.c) ------- */
+
+/* A quick-reply button: the words on it and target, the title of the answer it selects. */
+struct store_button {
+	const char *title, *target;
+};
+/* Replaces the variants (further bodies, rotated with the body) and the buttons of
+ * answer_id.  0, STORE_INVALID (an empty text), or < 0. */
+int store_answer_extras_set(struct store *st, int64_t answer_id,
+			    const char *const *variants, size_t n_variants,
+			    const struct store_button *buttons, size_t n_buttons);
+/* Each variant of answer_id (0: of every answer), by answer then position.  cb returns
+ * non-zero to stop (that value is returned). */
+int store_variants_foreach(struct store *st, int64_t answer_id,
+			   int (*cb)(void *arg, int64_t answer_id, const char *body), void *arg);
+/* Each button of answer_id (0: of every answer), by answer then position. */
+int store_buttons_foreach(struct store *st, int64_t answer_id,
+			  int (*cb)(void *arg, int64_t answer_id, const char *title,
+				    const char *target), void *arg);
+/* Sets the synonym word (stored lowercase) → canonical; an existing word is replaced.
+ * 0, STORE_INVALID (either empty), or < 0.  A word equal to its canonical is never listed. */
+int store_synonym_set(struct store *st, const char *word, const char *canonical);
+/* Each synonym, by word. */
+int store_synonyms_foreach(struct store *st,
+			   int (*cb)(void *arg, const char *word, const char *canonical),
+			   void *arg);
+
 /* Runs fn inside one transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK if fn fails);
  * used by import and seeding so a bad file changes nothing.  Returns 0 once committed,
  * fn's non-zero return value after rolling back, or < 0 if BEGIN/COMMIT failed.
@@ -263,6 +290,16 @@ int store_writer_submit(struct store_writer *w, struct store_turn *turn);
  * of the customer's words and their meta (transcript, text read in a picture) before
  * each turn is written: kefud's `redact_log` option.  Any thread. */
 void store_writer_set_redact(struct store_writer *w, unsigned what);
+/* The redaction of JSON (privacy.c), shared by the writer and the console's view
+ * (api/redact_view.c): every string inside v replaced by its cm_redact copy (kinds
+ * what), except, at v's top level, the members named in keep (NULL-terminated, may be
+ * NULL).  Any thread. */
+struct json_t;
+void store_redact_json(struct json_t *v, unsigned what, const char *const *keep);
+/* The members of a customer message's meta that stay as they are: the contact a
+ * customer left with a leave_message ("email", "phone", "name"; given so that a person
+ * calls back), NULL for any other meta. */
+const char *const *store_meta_kept(struct json_t *meta);
 /* Commits what is queued, stops the thread, closes its connection. */
 void store_writer_stop(struct store_writer *w);
 

@@ -96,6 +96,8 @@ int main(void)
 			   " DROP TABLE review_cursors;"
 			   " DROP TRIGGER messages_lang; DROP TRIGGER messages_reopen;"
 			   " DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;"
+			   " DROP TABLE answer_variants;"
+			   " DROP TABLE answer_buttons; DROP TABLE synonyms;"
 			   " DROP TRIGGER messages_fts_update;"
 			   " DROP TABLE report_hours; DROP TABLE report_latency;"
 			   " DROP TABLE report_answers; DROP TABLE webhook_deliveries;"

@@ -147,7 +147,19 @@ int main(void)
 	t->reply_text = strdup("noted");
 	t->reply_kind = STORE_MSG_BOT;
 	store_writer_submit(w, t);
+	/* a left message: its words redacted, the contact given to be called back kept */
+	t = calloc(1, sizeof *t);
+	t->session_id = sid;
+	t->client_id = strdup("redact-2");
+	t->customer_text = strdup("call me on 020 7946 0958");
+	t->customer_meta = strdup("{\"left_message\":true,\"phone\":\"020 7946 0958\","
+				  "\"email\":\"a.b@example.org\",\"note\":\"a.b@example.org\"}");
+	store_writer_submit(w, t);
 	store_writer_stop(w);
+	CHECK(count(db, "SELECT count(*) FROM messages WHERE client_id = 'redact-2' AND "
+		    "text = 'call me on [phone]' AND json_extract(meta, '$.phone') = "
+		    "'020 7946 0958' AND json_extract(meta, '$.email') = 'a.b@example.org' AND "
+		    "json_extract(meta, '$.note') = '[email]'") == 1);
 	CHECK(count(db, "SELECT count(*) FROM messages WHERE client_id = 'redact-1' AND "
 		    "text = 'card [card], mail [email]' AND "
 		    "meta = '{\"transcript\":\"call [phone]\",\"n\":13812345678}'") == 1);

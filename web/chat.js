@@ -2,13 +2,15 @@
  *
  * The protocol (session resume, outbox, resends, retries, reconnects) is lib/proto.js and
  * the answers' Markdown is lib/md.js, the same code as the widget's; this file only draws
- * the transcript into chat.html's elements.  Customer text and notes go in as text; bot
+ * the transcript into chat.html's elements, and lib/operator.js says when an operator joins
+ * or leaves (as in the widget).  Customer text and notes go in as text; bot
  * answers go through md.js, which builds DOM nodes and never parses HTML.  The session
  * token and the unanswered texts are kept in localStorage ("kefu.session",
  * "kefu.outbox"), so a reload redraws the conversation and sends what was still pending.
  */
 import { h } from './lib/dom.js';
 import { renderInto } from './lib/md.js';
+import { operatorFrames } from './lib/operator.js';
 import { createChat } from './lib/proto.js';
 import { prefs } from './lib/storage.js';
 import { strings } from './lib/strings.js';
@@ -100,6 +102,9 @@ function settled(item) {
   if (item && bubbles[item.id]) bubbles[item.id].classList.remove('pending');
 }
 
+/* an operator joining or leaving, and typing (lib/operator.js, shared with the widget) */
+const operator = operatorFrames(T, { note: addNote, typing: setTyping });
+
 const chat = createChat({
   url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + wsPath,
   store: prefs('kefu.'),
@@ -115,6 +120,7 @@ const chat = createChat({
       settled(item);
       addNote(f.message || 'Error: ' + f.code);
     },
+    frame: (f) => operator.frame(f),
   },
 });
 

@@ -161,7 +161,8 @@ function widget(page) {
 const RECORD_EVENTS = () => {
   window.__kefuEvents = [];
   for (const n of ['ready', 'open', 'close', 'message', 'reply', 'error', 'transcript', 'seen',
-    'speech', 'upload', 'picture', 'feedback', 'handoff', 'rated', 'recording', 'operator']) {
+    'speech', 'upload', 'picture', 'feedback', 'handoff', 'rated', 'recording', 'operator',
+    'left_message']) {
     document.addEventListener('kefu:' + n, (e) => window.__kefuEvents.push([n, e.detail]));
   }
 };

@@ -4,11 +4,16 @@ stories) imported as a folder in one command: every scalar style whole (the mult
 double-quoted response), retrieval intents, responses found through rules and stories
 (`or:` included), readable titles, a response image that is a file added as the
 answer's picture, the report naming what kefu left out, --dry-run
-writing nothing, --titles, and the golden round trip import → export --format rasa →
-import → export giving the same file and the same answers.
+writing nothing, --titles, the other variations kept as variants, a button as a quick
+reply whose words select its target, synonyms kept, kefud rotating the variants and
+offering the button to a customer, `kefu ask --json` and `kefu see --json` rounding
+confidences to 4 decimals, and the golden round trip import → export --format rasa →
+import → export giving the same file and the same answers (variants, quick replies and
+synonyms included).
 """
 import json
 import os
+import re
 import tempfile
 
 import kefutest as kt
@@ -46,7 +51,9 @@ def run():
                  "utter_faq/cost",
                  "response images that are files: 1 added as pictures of their answer, "
                  "0 already there, 1 unreadable (first: ",
-                 "buttons, not kept (1): utter_card_lost"):
+                 "buttons, kept as quick replies (1): utter_card_lost",
+                 "variations, kept as variants the bot rotates (1): utter_greet",
+                 "synonyms: 3 kept"):
         check(line in out, "report line %r in: %s", line, out)
     a = answers(db)
     check(a["opening_hours"]["body"] ==
@@ -81,6 +88,51 @@ def run():
     r = json.loads(kt.run_kefu("ask", "--db", db, "--json", "what are your opening hours")[1])
     check(r["title"] == a["opening_hours"]["title"], "ask: %s", r)
 
+    # what the bot says besides one text: variations, buttons, synonyms (issue 17)
+    check(a["greet"].get("variants") == ["Hello! What can I do for you today?"],
+          "the other plain variation kept as a variant: %s", a["greet"])
+    check(a["card_lost"].get("quick_replies") ==
+          [{"title": "Freeze it", "answer": a["affirm"]["title"]}],
+          "the button /affirm → a quick reply selecting affirm's answer: %s", a["card_lost"])
+    doc = json.loads(kt.run_kefu("export", "--db", db)[1])
+    check(doc.get("synonyms", {}).get("cc") == "credit", "synonyms kept: %s",
+          doc.get("synonyms"))
+    raw = kt.run_kefu("ask", "--db", db, "--json", "I lost my card")[1]
+    r = json.loads(raw)
+    check(r["title"] == a["card_lost"]["title"] and len(r["quick_replies"]) == 1 and
+          r["quick_replies"][0]["title"] == "Freeze it" and
+          isinstance(r["quick_replies"][0]["answer_id"], int),
+          "the answer offers its button: %s", r)
+    check(all(len(n.split(".")[1]) <= 4 for n in re.findall(r"\d+\.\d+", raw)),
+          "--json confidences rounded to 4 decimals: %s", raw)
+    raw = kt.run_kefu("see", "--db", db, "--json",
+                      os.path.join(kt.SRCDIR, "vision", "testdata", "cnn_dress.png"))[1]
+    reals = re.findall(r"\d+\.\d+(?:e-?\d+)?", raw)
+    check(reals and all("e" not in n and len(n.split(".")[1]) <= 4 for n in reals),
+          "kefu see --json rounds to 4 decimals: %s", raw)
+    r = json.loads(kt.run_kefu("ask", "--db", db, "--json", "Freeze it")[1])
+    check(r["title"] == a["affirm"]["title"] and r["confidence"] == 1,
+          "the button's words select its answer: %s", r)
+    # the store rotates the variants; every process starts at the first
+    r = json.loads(kt.run_kefu("ask", "--db", db, "--json", "hello")[1])
+    check(r["text"] == a["greet"]["body"], "greet: %s", r)
+
+    # kefud answers customers with them: the variants in turn, the button as a quick
+    # reply whose words select its answer (the protocol unchanged)
+    d = kt.Kefud(db=db).start()
+    ws = d.ws()
+    ws.welcome()
+    texts = [ws.ask("g%d" % i, "hello")["text"] for i in range(3)]
+    check(texts == [a["greet"]["body"], "Hello! What can I do for you today?",
+                    a["greet"]["body"]], "kefud rotates the variants: %s", texts)
+    r = ws.ask("c1", "I lost my card")
+    check([q["title"] for q in r["quick_replies"]] == ["Freeze it"] and not r["fallback"],
+          "kefud offers the button: %s", r)
+    r = ws.ask("c2", "Freeze it")
+    check(r["title"] == a["affirm"]["title"], "the button's words select: %s", r)
+    ws.close()
+    d.stop()
+
     # --titles: an operator's wording wins
     tfile = os.path.join(tmp, "titles.txt")
     with open(tfile, "w") as f:
@@ -99,8 +151,14 @@ def run():
     with open(y1) as f1, open(y2) as f2:
         t1, t2 = f1.read(), f2.read()
     check(t1 == t2, "import → export → import → export is stable")
-    b1 = {(x["title"], x["body"], x["enabled"]) for x in answers(db).values()}
-    b3 = {(x["title"], x["body"], x["enabled"]) for x in answers(db3).values()}
+    def essence(x):
+        return (x["title"], x["body"], x["enabled"], json.dumps(x.get("variants")),
+                json.dumps(x.get("quick_replies")))
+    b1 = {essence(x) for x in answers(db).values()}
+    b3 = {essence(x) for x in answers(db3).values()}
+    s1 = json.loads(kt.run_kefu("export", "--db", db)[1]).get("synonyms")
+    s3 = json.loads(kt.run_kefu("export", "--db", db3)[1]).get("synonyms")
+    check(s1 == s3, "the same synonyms after the round trip: %s %s", s1, s3)
     check(b1 == b3, "the same answers after the round trip")
     _, out, _ = kt.run_kefu("import", "--db", db, y1)
     check("0 new answers" in out, "re-importing the export adds no answer: %s", out)

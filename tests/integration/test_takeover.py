@@ -263,6 +263,13 @@ def queue(d):
     check(c4.expect("ack")["id"] == "l1", "left message acknowledged")
     c4.send_json({"type": "leave_message", "id": "l2", "text": "x", "email": "not an address"})
     c4.expect_error("invalid_value", "l2")
+    c4.send_json({"type": "leave_message", "id": "l3", "text": "x", "phone": "call me"})
+    c4.expect_error("invalid_value", "l3")
+    c4.send_json({"type": "leave_message", "id": "l4", "text": "x", "name": "\u0007"})
+    c4.expect_error("invalid_value", "l4")
+    c4.send_json({"type": "leave_message", "id": "l5", "text": "or ring me",
+                  "phone": "+86 138-1234-5678", "name": "Kim Lee", "email": None})
+    check(c4.expect("ack")["id"] == "l5", "left message with a phone and a name")
     st, j, _ = bob.call("GET", "/api/v1/conversations?status=waiting&q=call+me+back")
     check(len(j["conversations"]) == 1, "the left message is in the inbox: %s", j)
     st, j, _ = bob.call("GET", "/api/v1/conversations/%d" % j["conversations"][0]["id"])
@@ -270,6 +277,10 @@ def queue(d):
     check(left and left[0]["kind"] == "customer" and
           left[0]["meta"] == {"left_message": True, "email": "kim@example.org"},
           "left message with its address: %s", left)
+    left = [m for m in j["messages"] if m["text"] == "or ring me"]
+    check(left and left[0]["meta"] == {"left_message": True, "phone": "+86 138-1234-5678",
+                                       "name": "Kim Lee"},
+          "left message with a phone and a name, shown unredacted: %s", left)
     c4.ask("q5", "how do I activate my new card")   # the widget keeps working
     c4.close()
     d.stop()

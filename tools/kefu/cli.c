@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +137,31 @@ const char *cli_actor(char *buf, size_t len)
 
 	snprintf(buf, len, "cli:%s", user && *user ? user : "unknown");
 	return buf;
+}
+
+/* Rounds every real in v (recursively) to 4 decimals in place. */
+static void round4(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_real(v))
+		json_real_set(v, round(json_real_value(v) * 1e4) / 1e4);
+	else if (json_is_object(v))
+		json_object_foreach(v, key, x)
+			round4(x);
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			round4(x);
+}
+
+char *cli_json_dumps(json_t *v)
+{
+	if (!v)
+		return NULL;
+	round4(v);
+	/* 15 significant digits print a value rounded to 4 decimals exactly as rounded
+	 * (0.8123, not 0.81230000000000002) for anything below 1e11 */
+	return json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
 }

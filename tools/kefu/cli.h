@@ -9,6 +9,7 @@
 #ifndef KEFU_TOOLS_CLI_H
 #define KEFU_TOOLS_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -39,6 +40,10 @@ struct store *cli_open_existing(const struct kefu_conf *c);
 /* "cli:USER" into buf (the login of the user running kefu): who the audit log and the
  * answer versions say made a change from the command line.  Returns buf. */
 const char *cli_actor(char *buf, size_t len);
+/* The JSON text (compact, malloc'd; NULL for NULL or out of memory) of v with every
+ * real number (confidences, scores, timings) rounded to 4 decimals first (in v): what
+ * the --json outputs print.  Defined in cli.c. */
+char *cli_json_dumps(json_t *v);
 /* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
  * rasa).  0, or -1 with the error printed. */
 int cli_export_rasa(struct store *st, FILE *out);

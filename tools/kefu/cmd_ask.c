@@ -43,7 +43,7 @@ int cmd_ask(int argc, char **argv)
 	}
 	if (json) {
 		json_t *o = cli_reply_json(&r);
-		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		char *s = cli_json_dumps(o);
 		if (s)
 			puts(s);
 		free(s);

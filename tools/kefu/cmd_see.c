@@ -159,8 +159,9 @@ int cmd_see(int argc, char **argv)
 		json_object_set_new(o, "timings_ms", json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}",
 			"decode", s.ms_decode, "ocr", s.ms_ocr, "codes", s.ms_codes, "cnn",
 			s.ms_cnn, "search", ms_search, "catalogue_load", ms_load));
-		char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4));
-		puts(txt);
+		char *txt = cli_json_dumps(o);
+		if (txt)
+			puts(txt);
 		free(txt);
 		json_decref(o);
 	} else {

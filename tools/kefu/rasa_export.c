@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "cli.h"
+#include "rasa.h"
 #include "store.h"
 
 struct ex_answer {
@@ -140,12 +141,82 @@ static int add_line(void *arg, const char *text)
 	return 0;
 }
 
+/* The answer's variants as more `- text:` variations (store_variants_foreach). */
+static int emit_variant(void *arg, int64_t answer_id, const char *body)
+{
+	yaml_emitter_t *em = arg;
+
+	(void)answer_id;
+	map_start(em);
+	str(em, "text", YAML_PLAIN_SCALAR_STYLE);
+	str(em, body, strchr(body, '\n') ? YAML_LITERAL_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+	map_end(em);
+	return ev_ok ? 0 : -1;
+}
+
+struct button_rows {
+	const struct ex_job *j;
+	struct nlu_rasa_rows rows;       /* a = title, b = payload "/intent" */
+};
+
+/* A button as (title, "/intent of its target"); a target with no answer is left out. */
+static int take_button(void *arg, int64_t answer_id, const char *title, const char *target)
+{
+	struct button_rows *b = arg;
+	char payload[700];
+
+	(void)answer_id;
+	for (size_t i = 0; i < b->j->n; i++)
+		if (!strcmp(b->j->a[i].title, target)) {
+			snprintf(payload, sizeof payload, "/%s", b->j->a[i].intent);
+			return nlu_rasa_rows_add(&b->rows, title, payload, NULL);
+		}
+	return 0;
+}
+
+/* The synonyms as `- synonym: canonical` items with their words as examples. */
+static int take_synonym(void *arg, const char *word, const char *canonical)
+{
+	return nlu_rasa_rows_add(arg, canonical, word, NULL);
+}
+
+static void emit_synonyms(yaml_emitter_t *em, struct nlu_rasa_rows *syn)
+{
+	for (size_t i = 0; i < syn->n && ev_ok; i++) {
+		size_t k;
+		for (k = 0; k < i && strcmp(syn->a[k], syn->a[i]); k++)
+			;
+		if (k < i)
+			continue;                    /* this canonical word is done */
+		struct lines l = { 0 };
+		if (!(l.f = open_memstream(&l.buf, &l.len))) {
+			ev_ok = 0;
+			break;
+		}
+		for (k = i; k < syn->n; k++)
+			if (!strcmp(syn->a[k], syn->a[i]))
+				add_line(&l, syn->b[k]);
+		fclose(l.f);
+		map_start(em);
+		str(em, "synonym", YAML_PLAIN_SCALAR_STYLE);
+		str(em, syn->a[i], YAML_ANY_SCALAR_STYLE);
+		str(em, "examples", YAML_PLAIN_SCALAR_STYLE);
+		str(em, l.buf, YAML_LITERAL_SCALAR_STYLE);
+		map_end(em);
+		free(l.buf);
+	}
+}
+
 int cli_export_rasa(struct store *st, FILE *out)
 {
 	struct ex_job j = { 0 };
+	struct nlu_rasa_rows syn = { 0 };
 	yaml_emitter_t em;
 	yaml_event_t ev;
 	int rc = store_answers_foreach(st, collect, &j);
+
+	if (rc == 0)
+		rc = store_synonyms_foreach(st, take_synonym, &syn);
 
 	if (rc || !yaml_emitter_initialize(&em))
 		goto done;
@@ -183,6 +254,7 @@ int cli_export_rasa(struct store *st, FILE *out)
 		}
 		free(l.buf);
 	}
+	emit_synonyms(&em, &syn);
 	seq_end(&em);
 	str(&em, "responses", YAML_PLAIN_SCALAR_STYLE);
 	map_start(&em);
@@ -202,7 +274,26 @@ int cli_export_rasa(struct store *st, FILE *out)
 		str(&em, "kefu_title", YAML_PLAIN_SCALAR_STYLE);
 		str(&em, j.a[i].title, YAML_ANY_SCALAR_STYLE);
 		map_end(&em);
+		struct button_rows b = { &j, { 0 } };
+		if (store_buttons_foreach(st, j.a[i].id, take_button, &b))
+			ev_ok = 0;
+		if (b.rows.n) {
+			str(&em, "buttons", YAML_PLAIN_SCALAR_STYLE);
+			seq_start(&em);
+			for (size_t k = 0; k < b.rows.n; k++) {
+				map_start(&em);
+				str(&em, "title", YAML_PLAIN_SCALAR_STYLE);
+				str(&em, b.rows.a[k], YAML_ANY_SCALAR_STYLE);
+				str(&em, "payload", YAML_PLAIN_SCALAR_STYLE);
+				str(&em, b.rows.b[k], YAML_ANY_SCALAR_STYLE);
+				map_end(&em);
+			}
+			seq_end(&em);
+		}
+		nlu_rasa_rows_free(&b.rows);
 		map_end(&em);
+		if (store_variants_foreach(st, j.a[i].id, emit_variant, &em))
+			ev_ok = 0;
 		seq_end(&em);
 	}
 	map_end(&em);
@@ -216,6 +307,7 @@ int cli_export_rasa(struct store *st, FILE *out)
 			em.problem ? em.problem : "out of memory");
 	yaml_emitter_delete(&em);
 done:
+	nlu_rasa_rows_free(&syn);
 	for (size_t i = 0; i < j.n; i++) {
 		free(j.a[i].intent);
 		free(j.a[i].title);

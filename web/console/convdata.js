@@ -25,7 +25,7 @@ function conv(c) {
 }
 
 /* A transcript entry as the views use it: from, ts, quick_replies, attachments with
- * their name and the text read from them. */
+ * their name and the text read from them, left (the contact of a left message). */
 function message(m) {
   const meta = m.meta && typeof m.meta === 'object' ? m.meta : {};
   return Object.assign({}, m, {
@@ -34,6 +34,9 @@ function message(m) {
     quick_replies: Array.isArray(meta.quick_replies) ? meta.quick_replies : [],
     fallback: !!meta.fallback,
     upload: meta.upload || '',
+    /* a message left when nobody was online, with the contact given (shown unredacted) */
+    left: meta.left_message ? { name: meta.name || '', email: meta.email || '',
+      phone: meta.phone || '' } : null,
     operator: m.operator || (meta.name ? { id: meta.operator_id, name: meta.name } : null),
     attachments: (m.attachments || []).map((a) => {
       const am = a.meta && typeof a.meta === 'object' ? a.meta : {};

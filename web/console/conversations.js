@@ -39,7 +39,8 @@ function Item({ c, current, now }) {
           html`<span class="wait">${t('waiting_for', { d: duration(waitingFor) })}</span>`}
         ${c.assignee && html`<span class="assignee">${nameOf(c.assignee)}</span>`}
         <span class="tags">${[c.lang, c.channel, c.low_confidence ? t('flag_low') : '',
-          c.thumbs_down ? t('flag_down') : ''].filter(Boolean).join(' · ')}</span>
+          c.thumbs_down ? t('flag_down') : '', c.left_message ? t('leave_flag') : '']
+          .filter(Boolean).join(' · ')}</span>
       </span>
     </a>
   </li>`;

@@ -2,7 +2,8 @@
  * "Transcript": the customer's texts, pictures (thumbnails from the authenticated
  * attachment route) with their names and the text read from them, voice clips (player
  * and transcript), each bot reply with the answer chosen, its confidence, the quick
- * replies offered and the customer's thumbs, operator and system messages, and ratings.
+ * replies offered and the customer's thumbs, operator and system messages, a message
+ * left when nobody was online (with the contact the customer gave), and ratings.
  * Main thread.  Answers and operator replies are Markdown through content.js; everything
  * the customer sent is plain text there.
  */
@@ -44,12 +45,24 @@ function BotMeta({ m }) {
   </div>`;
 }
 
+/* A message the customer left when nobody was online: what it is and how to reply. */
+function LeftMessage({ c }) {
+  const parts = [c.name && [t('leave_name'), c.name], c.email && [t('leave_email'), c.email],
+    c.phone && [t('leave_phone'), c.phone]].filter(Boolean);
+  return html`<div class="left" role="note" aria-label=${t('leave_message')}>
+    <strong>${t('leave_message')}</strong>
+    ${parts.map(([k, v]) => html` <span class="contact">${k + ': '}<${Plain} cls="inline"
+      text=${v} /></span>`)}
+  </div>`;
+}
+
 function Message({ m }) {
   const from = m.from || 'system';
   const who = (from === 'operator' && nameOf(m.operator)) || t('from_' + from);
   const atts = Array.isArray(m.attachments) ? m.attachments : [];
   return html`<article class=${'msg ' + from} aria-label=${who}>
     <header><span class="from">${who}</span> <time>${m.ts ? when(m.ts) : ''}</time></header>
+    ${m.left && html`<${LeftMessage} c=${m.left} />`}
     ${atts.map((a) => html`<${Attachment} a=${a} />`)}
     ${m.text && (from === 'bot' || from === 'operator' ? html`<${Markdown} text=${m.text} />`
       : m.upload ? html`<div class="read"><span class="muted">

@@ -6,10 +6,12 @@
  *   transcript.js the conversation log (answers through lib/md.js)
  *   pictures.js   attach / paste / drop, downscaling, preview and upload progress
  *   voice.js      recording to WAV, spoken answers
- *   people.js     talk to a person, rate this chat
+ *   people.js     talk to a person (a leave-a-message form when nobody is online), rate
+ *                 this chat
  * Every widget event is a CustomEvent "kefu:<name>" on the host element that bubbles out
  * of the shadow root (docs/widget.md).
  */
+import { operatorFrames } from '../lib/operator.js';
 import { createChat } from '../lib/proto.js';
 import { prefs } from '../lib/storage.js';
 import { strings } from '../lib/strings.js';
@@ -41,8 +43,12 @@ export function start(cfg, api, calls) {
   const pictures = setupPictures(w);
   const people = setupPeople(w);
   const voice = setupVoice(w);
-  let operator = '';          /* the name of the operator who has the chat, '' for the bot */
-  const typing = typingSignal((on) => operator && chat.frame({ type: 'typing', on }));
+  const operator = operatorFrames(T, {
+    note: log.note,
+    typing: log.setTyping,
+    change: (f) => w.emit('operator', f),
+  });
+  const typing = typingSignal((on) => operator.name() && chat.frame({ type: 'typing', on }));
 
   /* The answer (or error) for outbox entry m has come. */
   function settled(m) {
@@ -56,7 +62,10 @@ export function start(cfg, api, calls) {
     store: w.store,
     idPrefix: 'w',
     on: {
-      state(s) { ui.statusEl.textContent = T[s]; },
+      state(s) {
+        ui.statusEl.textContent = T[s];
+        if (s === 'offline') people.offline();
+      },
       session(s) {
         log.redraw(s, chat.pending());
         pictures.clearPreview();
@@ -72,6 +81,7 @@ export function start(cfg, api, calls) {
       },
       acked(f, m) { settled(m); },
       error(f, m) {
+        if (!m && people.leftError(f)) return;   /* shown in the leave-a-message form */
         settled(m);
         log.setTyping(false);
         log.note(f.message || f.code);
@@ -88,15 +98,12 @@ export function start(cfg, api, calls) {
         } else if (f.type === 'handoff') {
           people.handoff(f);
           w.emit('handoff', f);
-        } else if (f.type === 'operator_joined' || f.type === 'operator_left') {
-          operator = f.type === 'operator_joined' ? String(f.name || '') : '';
-          log.note((f.type === 'operator_joined' ? T.joined : T.left)
-            .replace('{name}', String(f.name || '')));
-          w.emit('operator', f);
-        } else if (f.type === 'typing' && f.from === 'operator') {
-          log.setTyping(!!f.on);
+        } else if (operator.frame(f)) {
+          /* joined, left, typing: lib/operator.js */
         } else if (f.type === 'ack' && /^r-/.test(f.id)) {
           w.emit('rated', f);
+        } else if (f.type === 'ack' && people.leftAck(f)) {
+          w.emit('left_message', f);
         }
       },
     },

@@ -122,6 +122,16 @@ export function css(side) {
   .stars svg{width:26px;height:26px}
   .stars button[aria-checked=true] svg,.stars .lit svg{fill:currentColor}
   .rate textarea{flex:none}
+  .leave .ttl{font-weight:600}
+  .leave input{
+    font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);
+    border-radius:10px;padding:7px 10px;width:100%;box-sizing:border-box;margin:0;
+  }
+  .leave .fld{display:block}
+  .leave textarea{width:100%;box-sizing:border-box}
+  .leave .err{color:#b00020;font-size:13px;margin:0}
+  .leave .err:empty{display:none}
+  .leave button:disabled{opacity:.6}
   .drop{
     position:absolute;inset:0;background:rgba(11,98,196,.12);border:3px dashed var(--a);
     display:grid;place-items:center;font-weight:600;pointer-events:none;

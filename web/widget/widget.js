@@ -38,7 +38,7 @@
   });
   var MODULES = ['panel.js', 'style.js', 'icons.js', 'transcript.js', 'pictures.js', 'voice.js',
     'people.js', '../lib/proto.js', '../lib/socket.js', '../lib/md.js', '../lib/dom.js',
-    '../lib/storage.js', '../lib/strings.js', '../lib/typing.js'];
+    '../lib/storage.js', '../lib/strings.js', '../lib/typing.js', '../lib/operator.js'];
   MODULES.forEach(function (m) {
     import(new URL(m, script.src).href).catch(function () { /* main.js reports it */ });
   });
