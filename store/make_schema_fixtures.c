@@ -3,6 +3,7 @@
  * at N (store_open_version), then a few rows in that version's tables written with
  * plain SQL (two answers with examples, one session with a customer message and its
  * reply; from version 3 an attachment, a rating and feedback; from 4 an operator's text).
+ * Column lists are named, so later steps' columns keep their defaults.
  * The files are committed; store/test_upgrade.c opens copies of them with the current
  * kefu.  Run by hand after appending a migration step:
  *   build/store/make_schema_fixtures store/testdata/schema
@@ -14,16 +15,21 @@
 #include "store_int.h"
 
 static const char *const rows_v1 =
-	"INSERT INTO answers VALUES (1, 'Lost card', 'Freeze it in the app.', 'en', '', 1, 1, 1);"
-	"INSERT INTO answers VALUES (2, '挂失', '请在应用中冻结。', 'zh', '', 1, 1, 1);"
+	"INSERT INTO answers (id, title, body, lang, tags, enabled, created_ms, updated_ms)"
+	"  VALUES (1, 'Lost card', 'Freeze it in the app.', 'en', '', 1, 1, 1);"
+	"INSERT INTO answers (id, title, body, lang, tags, enabled, created_ms, updated_ms)"
+	"  VALUES (2, '挂失', '请在应用中冻结。', 'zh', '', 1, 1, 1);"
 	"INSERT INTO examples VALUES (1, 1, 'I lost my card', 1);"
 	"INSERT INTO examples VALUES (2, 2, '我的卡丢了', 1);"
-	"INSERT INTO sessions VALUES (1, '0123456789abcdef0123456789abcdef', 'ws', 1000, 2000,"
+	"INSERT INTO sessions (id, token, channel, created_ms, last_ms, closed_ms, state)"
+	"  VALUES (1, '0123456789abcdef0123456789abcdef', 'ws', 1000, 2000,"
 	"  NULL, 'bot');"
-	"INSERT INTO messages VALUES (1, 1, 0, 'c-1', 'I lost my card', NULL, NULL, NULL, NULL,"
-	"  NULL, 1000);"
-	"INSERT INTO messages VALUES (2, 1, 1, NULL, 'Freeze it in the app.', 1, 0.9, 1200,"
-	"  NULL, 1, 1001);";
+	"INSERT INTO messages (id, session_id, kind, client_id, text, answer_id, confidence,"
+	"  latency_us, meta, reply_to, created_ms)"
+	"  VALUES (1, 1, 0, 'c-1', 'I lost my card', NULL, NULL, NULL, NULL, NULL, 1000);"
+	"INSERT INTO messages (id, session_id, kind, client_id, text, answer_id, confidence,"
+	"  latency_us, meta, reply_to, created_ms)"
+	"  VALUES (2, 1, 1, NULL, 'Freeze it in the app.', 1, 0.9, 1200, NULL, 1, 1001);";
 static const char *const rows_v3 =
 	"INSERT INTO attachments VALUES (1, 1, 'image', 'image/png',"
 	"  'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', x'89504e47', 0,"
