@@ -5,7 +5,9 @@
  * built: none is a placeholder; the page switches to Chinese and back; "?" lists the keyboard shortcuts and "g o" opens Operators), adds and disables an operator and reads it in the audit log, and
  * signs out (the session is gone on the server); an agent sees no admin links, gets
  * "Only admins" on an admin page's address, and the API refuses the agent's admin calls
- * (403 forbidden) and any state change without the CSRF token (403 csrf_failed).
+ * (403 forbidden) and any state change without the CSRF token (403 csrf_failed); when
+ * the agent's session ends behind the console's back, /ops says so and the console
+ * shows the sign-in page.
  * Screenshots at 1280 and 800 px.
  */
 const { run } = require('./lib');
@@ -139,5 +141,10 @@ run('console-auth', async (t) => {
   }
   const noCsrf = await pageApi(page, 'POST', 'logout', undefined, false);
   check(noCsrf.status === 403 && noCsrf.body.code === 'csrf_failed', 'logout without CSRF: ' + JSON.stringify(noCsrf));
+  // the session ends behind the console's back (signed out by another request): /ops
+  // says session_expired within its 10 s re-check and the console shows the sign-in page
+  const out = await pageApi(page, 'POST', 'logout', undefined, true);
+  check(out.status === 200, 'logout behind the console: ' + JSON.stringify(out));
+  await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 25000 });
   check(kefud.sql("SELECT count(*) AS n FROM operators WHERE login = 'eve'")[0].n === 0, 'eve was added');
 }, { kefudArgs: ['--login-delay-after', '2', '--login-lock-after', '4'], allowConsole: EXPECTED_HTTP_ERRORS, timeout: 150000 });

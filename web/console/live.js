@@ -3,9 +3,12 @@
  * the shared web/lib/socket.js.  Main thread.  Views subscribe to its frames (new
  * conversations, messages, hand-off requests, typing, assignments) and redraw from the
  * API; hand-off requests also notify the operator (notify.js).  status() is 'online',
- * 'connecting' or 'offline'.
+ * 'connecting' or 'offline'.  When kefud says the session has ended (`session_expired`:
+ * signed out elsewhere, expired, disabled; then close code 1008) the channel stops and
+ * asks /api/v1/me, whose 401 takes the app back to the sign-in page (api.js).
  */
 import { openSocket } from '../lib/socket.js';
+import { get } from './api.js';
 import { handoffArrived } from './notify.js';
 
 const subs = new Set();
@@ -19,6 +22,11 @@ function setState(s) {
 }
 
 function onFrame(f) {
+  if (f.type === 'error' && f.code === 'session_expired') {
+    live.stop();                 /* no reconnecting with a dead cookie */
+    get('me').catch(() => {});   /* its 401 signs the console out (onSignedOut) */
+    return;
+  }
   if (f.type === 'hello' || f.type === 'welcome' || f.type === 'ready') setState('online');
   if (/handoff/.test(f.type || '')) handoffArrived(f);
   subs.forEach((fn) => fn(f));
