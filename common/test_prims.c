@@ -4,15 +4,19 @@
  * (Marsaglia 2003, the FNV and FIPS 180-2 test vectors) or naive double-precision
  * re-computations.  Main thread; files go in a fresh folder under $TMPDIR. */
 #include "adam.h"
+#include "clock.h"
 #include "file.h"
 #include "hash.h"
 #include "rng.h"
+#include "stopper.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -180,9 +184,39 @@ static void test_files(void)
 	rmdir(dir);
 }
 
+static void *stop_later(void *arg)
+{
+	struct timespec t = { 0, 50 * 1000000L };
+	nanosleep(&t, NULL);
+	cm_stopper_stop(arg);
+	return NULL;
+}
+
+/* cm_stopper: a short sleep runs its time; a long one ends when another thread stops it;
+ * once stopped every sleep returns 1 at once. */
+static void test_stopper(void)
+{
+	struct cm_stopper s;
+	pthread_t t;
+	uint64_t t0 = cm_now_us();
+
+	cm_stopper_init(&s);
+	CHECK(cm_stopper_sleep(&s, 0) == 0);
+	CHECK(cm_stopper_sleep(&s, 20) == 0 && cm_now_us() - t0 >= 20000);
+	t0 = cm_now_us();
+	CHECK(pthread_create(&t, NULL, stop_later, &s) == 0);
+	CHECK(cm_stopper_sleep(&s, 60000) == 1);
+	CHECK(cm_now_us() - t0 < 30 * 1000000ULL);
+	pthread_join(t, NULL);
+	t0 = cm_now_us();
+	CHECK(cm_stopper_sleep(&s, 60000) == 1 && cm_now_us() - t0 < 1000000);
+	cm_stopper_destroy(&s);
+}
+
 int main(void)
 {
 	test_rng();
+	test_stopper();
 	test_hash();
 	test_adam();
 	test_files();

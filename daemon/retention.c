@@ -1,10 +1,10 @@
 /* daemon/retention.c — the retention thread (see retention.h).
  *
  * Threads: one thread of its own with its own store connection; it purges at start and
- * then each RETENTION_PERIOD_S, sleeping on a condvar so kd_retention_stop (main thread)
- * wakes it at once.  {lock} guards `stopping`.  A purge is one transaction: the store
- * writer and workers wait on SQLite's busy timeout meanwhile, as they do for `kefu`
- * commands on the same file.
+ * then each RETENTION_PERIOD_S, sleeping on a cm_stopper (common/stopper.h) so
+ * kd_retention_stop (main thread) wakes it at once.  A purge is one transaction: the
+ * store writer and workers wait on SQLite's busy timeout meanwhile, as they do for
+ * `kefu` commands on the same file.
  */
 #include "retention.h"
 
@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "stopper.h"
 #include "store.h"
 
 #define RETENTION_PERIOD_S 3600
@@ -24,9 +25,7 @@ struct kd_retention {
 	struct store *st;            /* the thread's */
 	int days;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;                /* {lock} */
+	struct cm_stopper stop;      /* its sleep between purges; kd_retention_stop ends it */
 };
 
 static void purge_once(struct kd_retention *r)
@@ -46,19 +45,9 @@ static void *retention_main(void *arg)
 {
 	struct kd_retention *r = arg;
 
-	pthread_mutex_lock(&r->lock);
-	while (!r->stopping) {
-		pthread_mutex_unlock(&r->lock);
+	do
 		purge_once(r);
-		pthread_mutex_lock(&r->lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += RETENTION_PERIOD_S;
-		while (!r->stopping &&
-		       pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&r->lock);
+	while (!cm_stopper_sleep(&r->stop, (int64_t)RETENTION_PERIOD_S * 1000));
 	return NULL;
 }
 
@@ -73,8 +62,7 @@ struct kd_retention *kd_retention_start(const char *db, int days, char *err, siz
 		return NULL;
 	}
 	r->days = days;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
+	cm_stopper_init(&r->stop);
 	if (!(r->st = store_open(db, err, errlen)))
 		goto fail;
 	if (pthread_create(&r->thread, NULL, retention_main, r)) {
@@ -85,8 +73,7 @@ struct kd_retention *kd_retention_start(const char *db, int days, char *err, siz
 	LOG_INFO("retention: sessions idle for more than %d days are deleted hourly", days);
 	return r;
 fail:
-	pthread_cond_destroy(&r->wake);
-	pthread_mutex_destroy(&r->lock);
+	cm_stopper_destroy(&r->stop);
 	free(r);
 	return NULL;
 }
@@ -95,13 +82,9 @@ void kd_retention_stop(struct kd_retention *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stopping = 1;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
+	cm_stopper_stop(&r->stop);
 	pthread_join(r->thread, NULL);
 	store_close(r->st);
-	pthread_cond_destroy(&r->wake);
-	pthread_mutex_destroy(&r->lock);
+	cm_stopper_destroy(&r->stop);
 	free(r);
 }

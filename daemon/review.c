@@ -10,7 +10,8 @@
  * and answers did), it re-clusters the open items (mn_run on the current bot, acquired
  * from kd_bots and released after) and writes the clusters in one transaction; cluster
  * ids carry over (mn_carry_ids), new ones come from the "cluster_seq" cursor.
- * {lock} guards `stopping`; kd_review_stop (main thread) wakes and joins it.
+ * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
+ * sleep and joins it.
  */
 #include "review.h"
 
@@ -30,6 +31,7 @@
 #include "log.h"
 #include "mining.h"
 #include "nlu.h"
+#include "stopper.h"
 #include "store.h"
 #include "store_review.h"
 
@@ -46,9 +48,7 @@ struct kd_review {
 	unsigned clustered_gen;      /* bot generation of the last clustering */
 	int dirty;                   /* new items since the last clustering */
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;                /* {lock} */
+	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
 };
 
 /* A turn copied out of the row loop (the store is queried again while handling it). */
@@ -333,23 +333,11 @@ static void *review_main(void *arg)
 {
 	struct kd_review *r = arg;
 
-	pthread_mutex_lock(&r->lock);
-	while (!r->stopping) {
-		pthread_mutex_unlock(&r->lock);
+	do {
 		scan(r);
 		if (r->dirty || kd_bots_generation(r->bots) != r->clustered_gen)
 			recluster(r);
-		pthread_mutex_lock(&r->lock);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)REVIEW_POLL_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!r->stopping &&
-		       pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT)
-			;
-	}
-	pthread_mutex_unlock(&r->lock);
+	} while (!cm_stopper_sleep(&r->stop, REVIEW_POLL_MS));
 	return NULL;
 }
 
@@ -367,8 +355,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	r->clustered_gen = (unsigned)-1;   /* cluster once at start: the bot may be new */
 	mn_rules_default(&r->rules);
 	mn_opts_default(&r->opts);
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->wake, NULL);
+	cm_stopper_init(&r->stop);
 	nlu_glove_path(conf->models, path, sizeof path);
 	if (!access(path, R_OK) && !(r->glove = nlu_glove_open(path, gerr, sizeof gerr)))
 		LOG_WARN("review: clustering without GloVe: %s", gerr);
@@ -382,8 +369,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	return r;
 fail:
 	nlu_glove_close(r->glove);
-	pthread_cond_destroy(&r->wake);
-	pthread_mutex_destroy(&r->lock);
+	cm_stopper_destroy(&r->stop);
 	free(r);
 	return NULL;
 }
@@ -392,14 +378,10 @@ void kd_review_stop(struct kd_review *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stopping = 1;
-	pthread_cond_signal(&r->wake);
-	pthread_mutex_unlock(&r->lock);
+	cm_stopper_stop(&r->stop);
 	pthread_join(r->thread, NULL);
 	store_close(r->st);
 	nlu_glove_close(r->glove);
-	pthread_cond_destroy(&r->wake);
-	pthread_mutex_destroy(&r->lock);
+	cm_stopper_destroy(&r->stop);
 	free(r);
 }

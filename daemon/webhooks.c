@@ -15,9 +15,9 @@
  *
  * Threads: one thread of its own with its own store connection and summariser
  * context.  It looks for due deliveries every POLL_MS (the outbox is written by other
- * connections) or sooner when a retry falls due; kd_webhooks_stop (main thread) wakes
- * it through the condvar.  {lock} guards `stopping`.  An attempt blocks this thread
- * only (TIMEOUT_S at most per connect, write and read).
+ * connections) or sooner when a retry falls due, sleeping on a cm_stopper
+ * (common/stopper.h) that kd_webhooks_stop (main thread) ends at once.  An attempt
+ * blocks this thread only (TIMEOUT_S at most per connect, write and read).
  */
 #include "webhooks.h"
 
@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
+#include "stopper.h"
 #include "store.h"
 #include "summary.h"
 #include "wh.h"
@@ -62,9 +63,7 @@ struct kd_webhooks {
 	int have_key;
 	SSL_CTX *tls;
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;                    /* {lock} */
+	struct cm_stopper stop;          /* its sleep between polls; kd_webhooks_stop ends it */
 };
 
 int64_t kd_webhooks_backoff_ms(int n)
@@ -375,15 +374,11 @@ static void *webhooks_main(void *arg)
 {
 	struct kd_webhooks *h = arg;
 
-	pthread_mutex_lock(&h->lock);
-	while (!h->stopping) {
+	for (;;) {
 		struct store_delivery d;
-		int64_t now, next = 0;
-		int rc;
+		int64_t now = cm_wall_ms(), next = 0;
+		int rc = store_delivery_due(h->st, now, &d);
 
-		pthread_mutex_unlock(&h->lock);
-		now = cm_wall_ms();
-		rc = store_delivery_due(h->st, now, &d);
 		if (rc == 0) {
 			deliver(h, &d);
 			store_delivery_clear(&d);
@@ -393,22 +388,13 @@ static void *webhooks_main(void *arg)
 			if (store_delivery_next_ms(h->st, &next))
 				next = 0;
 		}
-		pthread_mutex_lock(&h->lock);
-		if (rc == 0)
-			continue;                   /* more may be due */
-		/* sleep until the next retry falls due, POLL_MS at most (new events) */
-		int64_t wait = next > now && next - now < POLL_MS ? next - now : POLL_MS;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += (time_t)(wait / 1000);
-		until.tv_nsec += (long)(wait % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L)
-			until.tv_sec++, until.tv_nsec -= 1000000000L;
-		while (!h->stopping &&
-		       pthread_cond_timedwait(&h->wake, &h->lock, &until) != ETIMEDOUT)
-			;
+		/* more may be due at once; else sleep until the next retry falls due, POLL_MS
+		 * at most (new events) */
+		int64_t wait = rc == 0 ? 0 : next > now && next - now < POLL_MS ? next - now
+								    : POLL_MS;
+		if (cm_stopper_sleep(&h->stop, wait))
+			break;
 	}
-	pthread_mutex_unlock(&h->lock);
 	return NULL;
 }
 
@@ -421,8 +407,7 @@ struct kd_webhooks *kd_webhooks_start(const struct kefu_conf *conf, char *err, s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->wake, NULL);
+	cm_stopper_init(&h->stop);
 	snprintf(h->key_path, sizeof h->key_path, "%s%s", conf->db, WH_KEY_SUFFIX);
 	if (!(h->st = store_open(conf->db, err, errlen)))
 		goto fail;
@@ -449,8 +434,7 @@ fail:
 		store_close(h->st);
 	sum_ctx_destroy(h->summary);
 	SSL_CTX_free(h->tls);
-	pthread_cond_destroy(&h->wake);
-	pthread_mutex_destroy(&h->lock);
+	cm_stopper_destroy(&h->stop);
 	free(h);
 	return NULL;
 }
@@ -459,16 +443,12 @@ void kd_webhooks_stop(struct kd_webhooks *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->lock);
-	h->stopping = 1;
-	pthread_cond_signal(&h->wake);
-	pthread_mutex_unlock(&h->lock);
+	cm_stopper_stop(&h->stop);
 	pthread_join(h->thread, NULL);
 	store_close(h->st);
 	sum_ctx_destroy(h->summary);
 	SSL_CTX_free(h->tls);
 	OPENSSL_cleanse(h->key, sizeof h->key);
-	pthread_cond_destroy(&h->wake);
-	pthread_mutex_destroy(&h->lock);
+	cm_stopper_destroy(&h->stop);
 	free(h);
 }
