@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "buf.h"
 #include "clock.h"
 #include "log.h"
 
@@ -22,24 +23,6 @@
 #define TOP_MAX 100
 
 enum { Q_FROM, Q_TO, Q_LANG, Q_CHANNEL, Q_TZ, Q_LIMIT, Q_FORMAT, Q__N };
-
-/* A number parameter within [min, max] into *v (kept when absent); -1 after 400. */
-static int qnum(struct api_call *c, const struct api_qparam *p, int64_t min, int64_t max,
-		int64_t *v)
-{
-	char *end;
-	long long x;
-
-	if (!p->present)
-		return 0;
-	errno = 0;
-	x = strtoll(p->value, &end, 10);
-	if (errno || end == p->value || *end || x < min || x > max)
-		return api_error(c, 400, "bad_query", "%s must be a number from %lld to %lld",
-				 p->name, (long long)min, (long long)max), -1;
-	*v = x;
-	return 0;
-}
 
 /* A language or channel name: 1-32 of a-z 0-9 - _ (empty: all). */
 static int qname(struct api_call *c, const struct api_qparam *p)
@@ -61,11 +44,11 @@ static int parse(struct api_call *c, struct api_qparam *qp, struct store_report_
 
 	if (api_query_parse(c, qp))
 		return -1;
-	if (qnum(c, &qp[Q_TO], 1, INT64_MAX / 4, &to))
+	if (api_qint(c, &qp[Q_TO], 1, INT64_MAX / 4, &to))
 		return -1;
 	from = to - DEFAULT_DAYS * DAY_MS;
-	if (qnum(c, &qp[Q_FROM], 0, INT64_MAX / 4, &from) || qnum(c, &qp[Q_TZ], -840, 840, &tz) ||
-	    qnum(c, &qp[Q_LIMIT], 1, TOP_MAX, &limit) || qname(c, &qp[Q_LANG]) ||
+	if (api_qint(c, &qp[Q_FROM], 0, INT64_MAX / 4, &from) || api_qint(c, &qp[Q_TZ], -840, 840, &tz) ||
+	    api_qint(c, &qp[Q_LIMIT], 1, TOP_MAX, &limit) || qname(c, &qp[Q_LANG]) ||
 	    qname(c, &qp[Q_CHANNEL]))
 		return -1;
 	if (from >= to)
@@ -88,37 +71,10 @@ static int parse(struct api_call *c, struct api_qparam *qp, struct store_report_
 
 /* ---- CSV --------------------------------------------------------------------------------- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a text
  * starting with = + - @ gets a leading ' so a spreadsheet does not run it as a formula
  * (answer titles and cluster labels are typed by people). */
-static void put_field(struct buf *b, json_t *v)
+static void put_field(struct cm_buf *b, json_t *v)
 {
 	char num[64];
 	const char *s;
@@ -127,29 +83,29 @@ static void put_field(struct buf *b, json_t *v)
 		s = json_string_value(v);
 		int quote = strpbrk(s, ",\"\r\n") != NULL;
 		if (quote)
-			put(b, "\"", 1);
+			cm_buf_add(b, "\"", 1);
 		if (strchr("=+-@", s[0]) && s[0])
-			put(b, "'", 1);
+			cm_buf_add(b, "'", 1);
 		for (; *s; s++) {
 			if (*s == '"')
-				put(b, "\"\"", 2);
+				cm_buf_add(b, "\"\"", 2);
 			else
-				put(b, s, 1);
+				cm_buf_add(b, s, 1);
 		}
 		if (quote)
-			put(b, "\"", 1);
+			cm_buf_add(b, "\"", 1);
 	} else if (json_is_integer(v)) {
-		put(b, num, (size_t)snprintf(num, sizeof num, "%lld",
+		cm_buf_add(b, num, (size_t)snprintf(num, sizeof num, "%lld",
 					     (long long)json_integer_value(v)));
 	} else if (json_is_real(v)) {
-		put(b, num, (size_t)snprintf(num, sizeof num, "%.6g", json_real_value(v)));
+		cm_buf_add(b, num, (size_t)snprintf(num, sizeof num, "%.6g", json_real_value(v)));
 	} else if (json_is_boolean(v)) {
-		put(b, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
+		cm_buf_add(b, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
 	}                                   /* null: an empty field */
 }
 
 /* Flattens object o into "prefix.key" columns: names (when names) or values. */
-static void put_flat(struct buf *b, json_t *o, const char *prefix, int names, int *first)
+static void put_flat(struct cm_buf *b, json_t *o, const char *prefix, int names, int *first)
 {
 	const char *k;
 	json_t *v;
@@ -162,10 +118,10 @@ static void put_flat(struct buf *b, json_t *o, const char *prefix, int names, in
 			continue;
 		}
 		if (!*first)
-			put(b, ",", 1);
+			cm_buf_add(b, ",", 1);
 		*first = 0;
 		if (names)
-			put(b, name, strlen(name));
+			cm_buf_add(b, name, strlen(name));
 		else
 			put_field(b, v);
 	}
@@ -175,27 +131,27 @@ static void put_flat(struct buf *b, json_t *o, const char *prefix, int names, in
  * (nested objects flattened to a.b), then one line per row. */
 static char *to_csv(json_t *rows, size_t *len)
 {
-	struct buf b = { 0 };
+	struct cm_buf b = { 0 };
 	json_t *first_row = json_is_array(rows) ? json_array_get(rows, 0) : rows;
 	size_t i;
 	json_t *row;
 	int first = 1;
 
-	put(&b, "", 0);
+	cm_buf_add(&b, "", 0);
 	if (first_row) {
 		put_flat(&b, first_row, "", 1, &first);
-		put(&b, "\r\n", 2);
+		cm_buf_add(&b, "\r\n", 2);
 	}
 	if (json_is_array(rows)) {
 		json_array_foreach(rows, i, row) {
 			first = 1;
 			put_flat(&b, row, "", 0, &first);
-			put(&b, "\r\n", 2);
+			cm_buf_add(&b, "\r\n", 2);
 		}
 	} else if (first_row) {
 		first = 1;
 		put_flat(&b, rows, "", 0, &first);
-		put(&b, "\r\n", 2);
+		cm_buf_add(&b, "\r\n", 2);
 	}
 	if (b.oom) {
 		free(b.p);

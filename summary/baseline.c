@@ -21,14 +21,14 @@ int sum_default_budget(const char *lang)
 /* Joins the sentences of doc marked in take[] in dialogue order, cut at budget. */
 static char *join_cut(const struct sum_doc *doc, const char *take, int budget)
 {
-	struct sum_buf b = { 0 };
-	sum_buf_add(&b, "", 0);
+	struct cm_buf b = { 0 };
+	cm_buf_add(&b, "", 0);
 	for (size_t i = 0; i < doc->n; i++) {
 		if (!take[i])
 			continue;
 		if (b.len)
-			sum_buf_str(&b, doc->words->sentence_sep);
-		sum_buf_add(&b, doc->s[i].text, doc->s[i].len);
+			cm_buf_str(&b, doc->words->sentence_sep);
+		cm_buf_add(&b, doc->s[i].text, doc->s[i].len);
 	}
 	if (b.oom) {
 		free(b.p);

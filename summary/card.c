@@ -203,17 +203,17 @@ static int ends_sentence(const char *s, size_t len)
 
 /* Ends what b holds so far as a sentence (a mark if it has none, then the separator)
  * before another part is appended; nothing on an empty b. */
-static void close_sentence(struct sum_buf *b, const struct sum_words *w)
+static void close_sentence(struct cm_buf *b, const struct sum_words *w)
 {
 	if (!b->len)
 		return;
 	if (!ends_sentence(b->p, b->len))
-		sum_buf_str(b, w->sentence_end);
-	sum_buf_str(b, w->sentence_sep);
+		cm_buf_str(b, w->sentence_end);
+	cm_buf_str(b, w->sentence_sep);
 }
 
 /* Appends the picked sentences of one side in dialogue order, cut at share tokens. */
-static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *take,
+static void join_side(struct cm_buf *b, const struct sum_doc *doc, const char *take,
 		      int customer, int share)
 {
 	size_t start = b->len;
@@ -227,7 +227,7 @@ static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *
 		used += doc->s[i].n_tok;
 		if (!first)
 			close_sentence(b, doc->words);
-		sum_buf_add(b, doc->s[i].text, doc->s[i].len);
+		cm_buf_add(b, doc->s[i].text, doc->s[i].len);
 		first = 0;
 	}
 	if (!b->oom && share > 0) {
@@ -251,7 +251,7 @@ static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *
 				keep = clause;
 			b->len = keep;
 			b->p[b->len] = 0;
-			sum_buf_str(b, "\u2026");
+			cm_buf_str(b, "\u2026");
 		}
 	}
 }
@@ -259,9 +259,9 @@ static void join_side(struct sum_buf *b, const struct sum_doc *doc, const char *
 /* "“A”, “B”" of the distinct answer titles, or NULL when there is none. */
 static char *titles_list(const struct sum_words *w, const struct sum_dialog *d)
 {
-	struct sum_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	int n = 0;
-	sum_buf_add(&b, "", 0);
+	cm_buf_add(&b, "", 0);
 	for (size_t i = 0; i < d->n_turns; i++) {
 		const char *t = d->turns[i].role == SUM_BOT ? d->turns[i].answer_title : NULL;
 		int seen = 0;
@@ -279,8 +279,8 @@ static char *titles_list(const struct sum_words *w, const struct sum_dialog *d)
 			break;
 		}
 		if (n++)
-			sum_buf_str(&b, w->list_sep);
-		sum_buf_str(&b, q);
+			cm_buf_str(&b, w->list_sep);
+		cm_buf_str(&b, q);
 		free(q);
 	}
 	if (b.oom || !n) {
@@ -295,7 +295,7 @@ static char *compose(const struct sum_doc *doc, const struct sum_dialog *d, cons
 		     int budget, int any_fallback)
 {
 	const struct sum_words *w = doc->words;
-	struct sum_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	char *titles = titles_list(w, d), *bot = NULL;
 	int have_c = 0, have_a = 0, avail = budget;
 
@@ -315,23 +315,23 @@ static char *compose(const struct sum_doc *doc, const struct sum_dialog *d, cons
 		avail = budget - (int)sum_rouge_len(bot);
 		avail = avail < budget / 2 ? budget / 2 : avail;
 	}
-	sum_buf_add(&b, "", 0);
+	cm_buf_add(&b, "", 0);
 	if (have_c) {
 		int share = (have_a ? avail / 2 : avail) - (int)sum_rouge_len(w->customer_label);
-		sum_buf_str(&b, w->customer_label);
-		sum_buf_str(&b, w->sentence_sep);
+		cm_buf_str(&b, w->customer_label);
+		cm_buf_str(&b, w->sentence_sep);
 		join_side(&b, doc, take, 1, share > 1 ? share : 1);
 	}
 	if (have_a) {
 		close_sentence(&b, w);
-		sum_buf_str(&b, w->agent_label);
-		sum_buf_str(&b, w->sentence_sep);
+		cm_buf_str(&b, w->agent_label);
+		cm_buf_str(&b, w->sentence_sep);
 		int share = avail - (int)sum_rouge_len(b.p);
 		join_side(&b, doc, take, 0, share > 1 ? share : 1);
 	}
 	if (bot) {
 		close_sentence(&b, w);
-		sum_buf_str(&b, bot);
+		cm_buf_str(&b, bot);
 	}
 	free(titles);
 	free(bot);
@@ -463,32 +463,32 @@ static void mood(const struct sum_doc *doc, const struct sum_dialog *d, struct s
 	c->mood = m <= -1 ? SUM_MOOD_NEGATIVE : m >= 1 ? SUM_MOOD_POSITIVE : SUM_MOOD_NEUTRAL;
 }
 
-static void line(struct sum_buf *b, const struct sum_words *w, const char *label,
+static void line(struct cm_buf *b, const struct sum_words *w, const char *label,
 		 const char *value)
 {
 	const char *names[] = { "label", "value" }, *vals[] = { label, value };
 	char *s = sum_fill(w->card_line, names, vals, 2);
 	if (!s)
 		b->oom = 1;
-	sum_buf_str(b, s);
+	cm_buf_str(b, s);
 	free(s);
 }
 
 static char *render(const struct sum_words *w, const struct sum_card *c)
 {
-	struct sum_buf b = { 0 }, v = { 0 };
-	sum_buf_add(&b, "", 0);
+	struct cm_buf b = { 0 }, v = { 0 };
+	cm_buf_add(&b, "", 0);
 	line(&b, w, w->h_problem, c->problem[0] ? c->problem : w->none);
 
-	sum_buf_add(&v, "", 0);
+	cm_buf_add(&v, "", 0);
 	for (size_t i = 0; i < c->n_entities; i++) {
 		const struct sum_entity *e = &c->entities[i];
 		const char *names[] = { "kind", "text", "source" };
 		const char *vals[] = { w->entity[e->kind], e->text, w->source[e->source % 3] };
 		char *s = sum_fill(w->entity_item, names, vals, 3);
 		if (i)
-			sum_buf_str(&v, w->list_sep);
-		sum_buf_str(&v, s);
+			cm_buf_str(&v, w->list_sep);
+		cm_buf_str(&v, s);
 		v.oom |= !s;
 		free(s);
 	}
@@ -498,13 +498,13 @@ static char *render(const struct sum_words *w, const struct sum_card *c)
 	v.p[0] = 0;
 	for (size_t i = 0; i < c->n_answers; i++) {
 		const struct sum_answer *a = &c->answers[i];
-		struct sum_buf r = { 0 };
-		sum_buf_add(&r, "", 0);
+		struct cm_buf r = { 0 };
+		cm_buf_add(&r, "", 0);
 		for (int bit = 1; bit <= SUM_REACT_PERSON; bit <<= 1)
 			if (a->reaction & bit) {
 				if (r.len)
-					sum_buf_str(&r, w->list_sep);
-				sum_buf_str(&r, w->reaction[bit_index(bit)]);
+					cm_buf_str(&r, w->list_sep);
+				cm_buf_str(&r, w->reaction[bit_index(bit)]);
 			}
 		const char *tn[] = { "t" }, *tv[] = { a->title };
 		char *q = a->title ? sum_fill(w->quote, tn, tv, 1) : NULL;
@@ -512,8 +512,8 @@ static char *render(const struct sum_words *w, const struct sum_card *c)
 		const char *vals[] = { q ? q : w->unsure_title, r.len ? r.p : w->no_reaction };
 		char *s = sum_fill(w->answer_line, names, vals, 2);
 		if (i)
-			sum_buf_str(&v, w->list_sep);
-		sum_buf_str(&v, s);
+			cm_buf_str(&v, w->list_sep);
+		cm_buf_str(&v, s);
 		v.oom |= !s || r.oom || (a->title && !q);
 		free(s);
 		free(q);
@@ -577,8 +577,8 @@ int sum_card_build(const struct sum_ctx *ctx, const struct sum_dialog *d,
 	if (!used)  /* no customer text: the agent side may take everything */
 		mmr_pick(&doc, score, 0, budget, doc.n, take);
 
-	struct sum_buf p = { 0 };
-	sum_buf_add(&p, "", 0);
+	struct cm_buf p = { 0 };
+	cm_buf_add(&p, "", 0);
 	join_side(&p, &doc, top, 1, 0);
 	out->problem = p.p;
 	out->summary = compose(&doc, d, take, budget, any_fallback);

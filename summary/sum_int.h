@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "summary.h"
 
 struct nlu_glove;
@@ -80,13 +81,6 @@ struct sum_tok_it {
 int sum_tok_next(struct sum_tok_it *it, size_t *b, size_t *e, uint64_t *id);
 
 /* A growing string. */
-struct sum_buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-void sum_buf_add(struct sum_buf *b, const char *s, size_t len);
-void sum_buf_str(struct sum_buf *b, const char *s);
 
 /* ---- doc.c: a dialogue as sentences ----------------------------------------------- */
 

@@ -164,55 +164,29 @@ int sum_cue_any(const char *const *list, const char *s, size_t len)
 
 /* ---- strings ----------------------------------------------------------------------------- */
 
-void sum_buf_add(struct sum_buf *b, const char *s, size_t len)
-{
-	if (b->oom)
-		return;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = 0;
-}
-
-void sum_buf_str(struct sum_buf *b, const char *s)
-{
-	sum_buf_add(b, s ? s : "", s ? strlen(s) : 0);
-}
-
 char *sum_fill(const char *tmpl, const char *const *names, const char *const *values,
 	       size_t n)
 {
-	struct sum_buf b = { 0 };
+	struct cm_buf b = { 0 };
 	const char *p = tmpl;
 
-	sum_buf_add(&b, "", 0);
+	cm_buf_add(&b, "", 0);
 	while (*p) {
 		const char *o = strchr(p, '{'), *c = o ? strchr(o, '}') : NULL;
 		size_t i;
 		if (!o || !c) {
-			sum_buf_str(&b, p);
+			cm_buf_str(&b, p);
 			break;
 		}
-		sum_buf_add(&b, p, (size_t)(o - p));
+		cm_buf_add(&b, p, (size_t)(o - p));
 		for (i = 0; i < n; i++)
 			if (strlen(names[i]) == (size_t)(c - o - 1) &&
 			    !memcmp(names[i], o + 1, (size_t)(c - o - 1)))
 				break;
 		if (i < n)
-			sum_buf_str(&b, values[i]);
+			cm_buf_str(&b, values[i]);
 		else
-			sum_buf_add(&b, o, (size_t)(c - o + 1));
+			cm_buf_add(&b, o, (size_t)(c - o + 1));
 		p = c + 1;
 	}
 	if (b.oom) {
