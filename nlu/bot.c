@@ -163,7 +163,7 @@ const struct store_texts *nlu_bot_texts(const struct nlu_bot *bot)
 	return bot ? bot->texts : NULL;
 }
 
-static long answer_index(const struct nlu_bot *bot, int64_t id)
+long nlu_answer_index(const struct nlu_bot *bot, int64_t id)
 {
 	size_t lo = 0, hi = bot->n_answers;   /* answers are sorted by id */
 
@@ -293,7 +293,7 @@ struct nlu_bot *nlu_bot_build(const struct nlu_answer_in *a, size_t na,
 	if (!bot->bm25)
 		goto oom;
 	for (size_t i = 0; i < ne; i++) {
-		long ai = answer_index(bot, ex[i].answer_id);
+		long ai = nlu_answer_index(bot, ex[i].answer_id);
 		if (ai < 0 || !ex[i].text)
 			continue;
 		if (add_doc(bot, &cap_docs, t, tok, terms, ex[i].text, (size_t)ai))
@@ -498,7 +498,7 @@ int nlu_bot_rank(const struct nlu_bot *bot, struct nlu_state *s, const char *tex
 
 void nlu_bot_add_followup(struct nlu_bot *bot, int64_t answer_id, int64_t followup_id)
 {
-	long a = answer_index(bot, answer_id), f = answer_index(bot, followup_id);
+	long a = nlu_answer_index(bot, answer_id), f = nlu_answer_index(bot, followup_id);
 	struct nlu_answer *x = a >= 0 ? &bot->answers[a] : NULL;
 
 	if (x && f >= 0 && f != a && x->n_follow < NLU_MAX_QUICK)
@@ -676,7 +676,7 @@ int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char
 int nlu_bot_answer(const struct nlu_bot *bot, int64_t id, const char **title,
 		   const char **body, const char **lang)
 {
-	long i = answer_index(bot, id);
+	long i = nlu_answer_index(bot, id);
 
 	if (i < 0)
 		return -1;

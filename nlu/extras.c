@@ -14,20 +14,6 @@
 
 #include "nlu_int.h"
 
-static long index_of(const struct nlu_bot *bot, int64_t id)
-{
-	size_t lo = 0, hi = bot->n_answers;   /* answers are sorted by id */
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (bot->answers[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < bot->n_answers && bot->answers[lo].id == id ? (long)lo : -1;
-}
-
 /* Appends one element of size elem to *arr of *n (grown by one). */
 static void *push(void *arr, size_t *n, size_t elem)
 {
@@ -40,7 +26,7 @@ static void *push(void *arr, size_t *n, size_t elem)
 
 int nlu_bot_add_variant(struct nlu_bot *bot, int64_t answer_id, const char *body)
 {
-	long i = index_of(bot, answer_id);
+	long i = nlu_answer_index(bot, answer_id);
 	struct nlu_answer *a;
 	char **v, *d;
 
@@ -61,7 +47,7 @@ int nlu_bot_add_variant(struct nlu_bot *bot, int64_t answer_id, const char *body
 int nlu_bot_add_button(struct nlu_bot *bot, int64_t answer_id, const char *title,
 		       const char *target_title)
 {
-	long i = index_of(bot, answer_id), t = -1;
+	long i = nlu_answer_index(bot, answer_id), t = -1;
 	struct nlu_answer *a;
 	struct nlu_button *b, nb = { 0 };
 	struct nlu_text *tx;

@@ -163,27 +163,6 @@ int store_webhook_set_enabled(struct store *st, int64_t id, int enabled)
 	return write_one(st, s, "enabling a webhook");
 }
 
-/* Steps s once for column 0 as JSON text into *out (fallback when NULL); finalizes. */
-static int json_one(struct store *st, sqlite3_stmt *s, const char *fallback, char **out,
-		    const char *what)
-{
-	int rc;
-
-	*out = NULL;
-	if (!s)
-		return -SQLITE_ERROR;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-		*out = strdup(t ? t : fallback);
-		rc = *out ? 0 : -SQLITE_NOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 #define HOOK_ITEM \
 	"json_object('id', w.id, 'url', w.url, 'events', json('[\"' ||" \
 	" replace(w.events, ',', '\",\"') || '\"]'), 'enabled', json(iif(w.enabled, 'true'," \
@@ -197,9 +176,9 @@ static int json_one(struct store *st, sqlite3_stmt *s, const char *fallback, cha
 
 int store_webhooks_json(struct store *st, char **out)
 {
-	return json_one(st, prep(st, "SELECT json_group_array(json(x)) FROM (SELECT "
-				 HOOK_ITEM " AS x FROM webhooks w ORDER BY w.id)"),
-			"[]", out, "listing webhooks");
+	return store_one_text(st, prep(st, "SELECT json_group_array(json(x)) FROM (SELECT "
+				      HOOK_ITEM " AS x FROM webhooks w ORDER BY w.id)"),
+			      "listing webhooks", "[]", out);
 }
 
 int store_webhook_json(struct store *st, int64_t id, char **out)
@@ -208,7 +187,7 @@ int store_webhook_json(struct store *st, int64_t id, char **out)
 
 	if (s)
 		sqlite3_bind_int64(s, 1, id);
-	return json_one(st, s, "{}", out, "reading a webhook");
+	return store_one_text(st, s, "reading a webhook", "{}", out);
 }
 
 int store_webhook_deliveries_json(struct store *st, int64_t webhook_id, int limit, char **out)
@@ -227,7 +206,7 @@ int store_webhook_deliveries_json(struct store *st, int64_t webhook_id, int limi
 		sqlite3_bind_int64(s, 1, webhook_id);
 		sqlite3_bind_int(s, 2, limit > 0 ? limit : 50);
 	}
-	return json_one(st, s, "[]", out, "listing webhook deliveries");
+	return store_one_text(st, s, "listing webhook deliveries", "[]", out);
 }
 
 /* ---- the sender's side -------------------------------------------------------------------- */
@@ -339,7 +318,7 @@ int store_delivery_facts_json(struct store *st, const struct store_delivery *d, 
 		store_bind_text(s, 2, d->event);
 		sqlite3_bind_int64(s, 3, d->ref_id);
 	}
-	return json_one(st, s, "{}", out, "reading a webhook's facts");
+	return store_one_text(st, s, "reading a webhook's facts", "{}", out);
 }
 
 const char *store_db_path(struct store *st)
