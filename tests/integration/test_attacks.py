@@ -369,7 +369,7 @@ def health():
             st0, _ = readyz(f)
             ws = f.ws()                    # a customer already chatting
             ws.welcome()
-            with open(os.path.join(mnt, "filler"), "wb") as fill:
+            with open(os.path.join(mnt, "filler"), "wb", buffering=0) as fill:
                 try:
                     while True:
                         fill.write(b"\0" * MB)
