@@ -25,8 +25,10 @@
  *      embedding is computed then, not only the new picture's (a demo store seeded
  *      without embeddings takes its minute once);
  *   3. when the versions or the content mark moved, the voice domain language model when
- *      voice is on (kd_voice_rebuild_lm), and, for the content mark (a model may have
- *      been trained), the fusion model (kd_pic_load_fusion) as SIGHUP does.
+ *      voice is on (kd_voice_rebuild_lm).
+ * The fusion model (pictures with words) is not reloaded here: kd_pic_load_fusion lazily
+ * opens the word vectors without a lock and stays with the signal thread, so a fusion
+ * model from `kefu train` still waits for SIGHUP (the text model does not).
  *
  * Each step swaps its object into its slot as SIGHUP does; workers answering meanwhile
  * keep the one they hold.  Thread: its own (kd_live_start / kd_live_stop from main).
@@ -105,9 +107,9 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
-/* answers: the answer versions or the content mark moved (bot and LM); models: the
- * content mark moved (the fusion model too); the pictures are looked at anyway. */
-static void reload(struct kd_live *l, struct store *st, int answers, int models)
+/* answers: the answer versions or the content mark moved (bot and LM); the pictures
+ * are looked at anyway. */
+static void reload(struct kd_live *l, struct store *st, int answers)
 {
 	char err[512];
 	int64_t t0 = mono_ms();
@@ -118,8 +120,6 @@ static void reload(struct kd_live *l, struct store *st, int answers, int models)
 	refresh_pictures(l, st);
 	if (answers && l->conf->asr && l->voice && kd_voice_rebuild_lm(l->voice, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
-	if (models && l->pics && l->conf->vision && kd_pic_load_fusion(l->pics, err, sizeof err))
-		LOG_ERR("fusion model not reloaded, keeping the current one: %s", err);
 	l->reloads++;
 	LOG_INFO("%s changed: reloaded in %lld ms (live reload %llu)",
 		 answers ? "answers" : "pictures", (long long)(mono_ms() - t0), l->reloads);
@@ -172,8 +172,7 @@ static void *live_main(void *arg)
 			last = now_m;
 		}
 		if (now - moved_ms >= QUIET_MS || now - first_ms >= MAX_WAIT_MS) {
-			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content,
-			       now_m.content != seen.content);
+			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content);
 			seen = last = now_m;
 		}
 	}
