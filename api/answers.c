@@ -622,7 +622,8 @@ int api_h_answers_export(struct api_call *c)
 		rc = store_export_json(c->ctx->st, f);
 	} else if (!strcmp(format, "rasa")) {
 		char err[300];
-		rc = nlu_rasa_export(c->ctx->st, f, err, sizeof err);  /* kefu export's code */
+		if ((rc = nlu_rasa_export(c->ctx->st, f, err, sizeof err)))  /* kefu export's code */
+			LOG_ERR("answers export (rasa): %s", err);
 	} else {
 		struct csv_out o = { c->ctx->st, f, NULL, 0 };
 		fputs("question,answer_title,answer\r\n", f);
