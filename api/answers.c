@@ -612,13 +612,18 @@ int api_h_answers_export(struct api_call *c)
 	if (api_query_parse(c, qp))
 		return 0;
 	format = !qp[0].present || !strcmp(qp[0].value, "json") ? "json"
-		 : !strcmp(qp[0].value, "csv") ? "csv" : NULL;
+		 : !strcmp(qp[0].value, "csv") ? "csv"
+		 : !strcmp(qp[0].value, "rasa") ? "rasa" : NULL;
 	if (!format)
-		return api_error(c, 400, "bad_query", "format is json or csv");
+		return api_error(c, 400, "bad_query", "format is json, csv or rasa");
 	if (!(f = open_memstream(&buf, &len)))
 		return api_store_error(c, -1, "answer");
 	if (!strcmp(format, "json")) {
 		rc = store_export_json(c->ctx->st, f);
+	} else if (!strcmp(format, "rasa")) {
+		char err[300];
+		if ((rc = nlu_rasa_export(c->ctx->st, f, err, sizeof err)))  /* kefu export's code */
+			LOG_ERR("answers export (rasa): %s", err);
 	} else {
 		struct csv_out o = { c->ctx->st, f, NULL, 0 };
 		fputs("question,answer_title,answer\r\n", f);
@@ -633,8 +638,11 @@ int api_h_answers_export(struct api_call *c)
 	c->res->body = buf;
 	c->res->body_len = len;
 	snprintf(c->res->content_type, sizeof c->res->content_type, "%s",
-		 !strcmp(format, "json") ? "application/json" : "text/csv; charset=utf-8");
+		 !strcmp(format, "json") ? "application/json"
+		 : !strcmp(format, "rasa") ? "application/x-yaml; charset=utf-8"
+					    : "text/csv; charset=utf-8");
 	snprintf(c->res->disposition, sizeof c->res->disposition,
-		 "attachment; filename=\"kefu-answers.%s\"", format);
+		 "attachment; filename=\"kefu-answers.%s\"",
+		 !strcmp(format, "rasa") ? "yml" : format);
 	return 0;
 }

@@ -314,7 +314,7 @@ static const struct sample *sample_for(const struct api_route *r)
 		{ "POST", "/api/v1/conversations/{id}/resolve", resolve_path, NULL, 200, NULL },
 		{ "GET", "/api/v1/answers", NULL, NULL, 200, "q=card&lang=en&weak=1&pictures=1" },
 		{ "POST", "/api/v1/answers", NULL, NULL, 201, NULL },
-		{ "GET", "/api/v1/answers/export", NULL, NULL, 200, "format=csv" },
+		{ "GET", "/api/v1/answers/export", NULL, NULL, 200, "format=rasa" },
 		{ "POST", "/api/v1/answers/import", NULL, "{\"format\":\"csv\",\"data\":"
 		  "\"question,answer_title\\nlost my card,Lost or stolen card\\n\"}", 200, NULL },
 		{ "GET", "/api/v1/answers/{id}", answer_path, NULL, 200, NULL },

@@ -6,11 +6,14 @@
  * newest version row's id (store_answer_versions_mark), says that something changed,
  * whoever changed it and from whichever process; a second, store_pictures_mark, moves
  * with any picture added, removed or moved (also `kefu pictures add`, label-only
- * pictures included).  The live thread reads both every POLL_MS on a store connection of
- * its own.  When one moved, the thread waits until they have stayed still for QUIET_MS (an operator typing examples one after another causes one
+ * pictures included); a third, store_content_mark, moves with what the command line
+ * writes without a version: `kefu import` (answers, examples, variants, buttons,
+ * synonyms), `kefu texts set` (the greeting and the other customer-facing words the bot
+ * holds) and `kefu train` / `kefu models activate|rollback` (the live model).  The live
+ * thread reads the three every POLL_MS on a store connection of its own.  When one moved, the thread waits until they have stayed still for QUIET_MS (an operator typing examples one after another causes one
  * reload, not ten), at most MAX_WAIT_MS, then does what SIGHUP does for the answers:
  *
- *   1. when the versions moved, the bot (kd_bots_reload: the answers' texts, titles,
+ *   1. when the versions or the content mark moved, the bot (kd_bots_reload: the answers' texts, titles,
  *      examples for BM25, their follow-ups; a trained model is used while its data hash
  *      still matches);
  *   2. the pictures, when they changed since the last look (a picture added, removed or
@@ -21,8 +24,11 @@
  *      console is findable within a second or two, with no `kefu train`.  Every missing
  *      embedding is computed then, not only the new picture's (a demo store seeded
  *      without embeddings takes its minute once);
- *   3. when the versions moved, the voice domain language model when voice is on
- *      (kd_voice_rebuild_lm).
+ *   3. when the versions or the content mark moved, the voice domain language model when
+ *      voice is on (kd_voice_rebuild_lm).
+ * The fusion model (pictures with words) is not reloaded here: kd_pic_load_fusion lazily
+ * opens the word vectors without a lock and stays with the signal thread, so a fusion
+ * model from `kefu train` still waits for SIGHUP (the text model does not).
  *
  * Each step swaps its object into its slot as SIGHUP does; workers answering meanwhile
  * keep the one they hold.  Thread: its own (kd_live_start / kd_live_stop from main).
@@ -101,7 +107,8 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
-/* answers: the answer versions moved (bot and LM); the pictures are looked at anyway. */
+/* answers: the answer versions or the content mark moved (bot and LM); the pictures
+ * are looked at anyway. */
 static void reload(struct kd_live *l, struct store *st, int answers)
 {
 	char err[512];
@@ -118,20 +125,22 @@ static void reload(struct kd_live *l, struct store *st, int answers)
 		 answers ? "answers" : "pictures", (long long)(mono_ms() - t0), l->reloads);
 }
 
-/* What the thread watches: the newest answer version and the pictures' mark. */
+/* What the thread watches: the newest answer version, the pictures' mark and the
+ * content mark (what the command line changes without a version). */
 struct marks {
-	int64_t versions, pictures;
+	int64_t versions, pictures, content;
 };
 
 static int read_marks(struct store *st, struct marks *m)
 {
 	return store_answer_versions_mark(st, &m->versions) ||
-	       store_pictures_mark(st, &m->pictures);
+	       store_pictures_mark(st, &m->pictures) || store_content_mark(st, &m->content);
 }
 
 static int same(const struct marks *a, const struct marks *b)
 {
-	return a->versions == b->versions && a->pictures == b->pictures;
+	return a->versions == b->versions && a->pictures == b->pictures &&
+	       a->content == b->content;
 }
 
 static void *live_main(void *arg)
@@ -139,7 +148,7 @@ static void *live_main(void *arg)
 	struct kd_live *l = arg;
 	char err[300];
 	struct store *st = store_open(l->conf->db, err, sizeof err);
-	struct marks seen = { 0, 0 }, last, now_m;
+	struct marks seen = { 0, 0, 0 }, last, now_m;
 	int64_t first_ms = 0, moved_ms = 0;
 
 	if (!st) {
@@ -163,7 +172,7 @@ static void *live_main(void *arg)
 			last = now_m;
 		}
 		if (now - moved_ms >= QUIET_MS || now - first_ms >= MAX_WAIT_MS) {
-			reload(l, st, now_m.versions != seen.versions);
+			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content);
 			seen = last = now_m;
 		}
 	}

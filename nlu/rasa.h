@@ -1,13 +1,15 @@
 /* nlu/rasa.h — a Rasa project (2.x and 3.x YAML: NLU data, domain, rules, stories) read
  * with libyaml into plain lists: intent examples, responses with their variations,
  * intent → action pairs from rules and stories, synonyms, regexes and lookup tables.
- * rasa_import.c maps them onto answers (`kefu import`, the console's import); `kefu eval` reads the
+ * rasa_import.c maps them onto answers (`kefu import`, the console's import), rasa_export.c
+ * writes them back (`kefu export --format rasa`, the console's export); `kefu eval` reads the
  * examples through nlu_dataset_read.  Any thread; a `struct nlu_rasa` belongs to one.
  */
 #ifndef KEFU_NLU_RASA_H
 #define KEFU_NLU_RASA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "model.h"
 
@@ -95,5 +97,11 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 /* The same for one file (+ an optional domain file); *n_disabled gets the number of
  * answers imported disabled for want of a response.  For the fuzz harness. */
 char *nlu_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
+
+struct store;
+/* rasa_export.c: the store's answers (with their variants, buttons and synonyms) as one Rasa
+ * 3.x YAML file written to out; what nlu_rasa_import_json reads back into the same answers.
+ * 0, or -1 with a message in err. */
+int nlu_rasa_export(struct store *st, FILE *out, char *err, size_t errlen);
 
 #endif

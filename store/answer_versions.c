@@ -137,6 +137,30 @@ int store_pictures_mark(struct store *st, int64_t *mark_out)
 	return store_one_int64(st, s, "reading the pictures' mark", mark_out);
 }
 
+int store_content_mark(struct store *st, int64_t *mark_out)
+{
+	/* small tables, an index's end or a partial index (models_live: the models'
+	 * blobs are never read) only: read every POLL_MS by kefud's live thread.
+	 * An answer row changed (updated_ms), an example added (the rowid's end), a
+	 * variant, button, synonym or text set or removed, a model trained, activated or
+	 * rolled back: each term moves; the sum wraps like any checksum would. */
+	sqlite3_stmt *s = prep(st, "SELECT"
+		" (SELECT count(*) * 1000003 + coalesce(max(updated_ms), 0) FROM answers)"
+		" + (SELECT coalesce(max(id), 0) * 7919 FROM examples)"
+		" + (SELECT count(*) * 104729 + coalesce(sum(length(body) * (position + 1)), 0)"
+		"    FROM answer_variants)"
+		" + (SELECT count(*) * 15485863 + coalesce(sum((length(title) + length(target))"
+		"    * (position + 1)), 0) FROM answer_buttons)"
+		" + (SELECT count(*) * 32452843 + coalesce(sum(length(word) * 31"
+		"    + length(canonical) + unicode(canonical)), 0) FROM synonyms)"
+		" + (SELECT count(*) * 49979687 + coalesce(sum(updated_ms % 1000000007), 0)"
+		"    FROM texts)"
+		" + (SELECT coalesce(max(id), 0) * 67867967 FROM models)"
+		" + (SELECT coalesce(sum(id), 0) * 1009 FROM models WHERE live = 1)");
+
+	return store_one_int64(st, s, "reading the store's content mark", mark_out);
+}
+
 struct deletion {
 	int64_t id;
 	const struct store_who *who;

@@ -262,6 +262,38 @@ static void test_import_plan(void)
 	      STORE_INVALID);
 }
 
+/* The content mark moves with each thing the command line writes without a version:
+ * an answer row, an example, a variant, a synonym, a text, a model saved or activated;
+ * reading it again without a change gives the same number. */
+static void test_content_mark(void)
+{
+	int64_t m0, m1, a, version;
+	const struct store_model_new cand = { "nlu", "b2", 2, NULL, NULL, NULL, 0, 0 };
+
+	CHECK(store_content_mark(st, &m0) == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 == m0);
+	CHECK(store_answer_add(st, "Mark", "marked", "en", "", &a) == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+	m0 = m1;
+	CHECK(store_example_add(st, a, "is the mark moving") == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+	m0 = m1;
+	CHECK(store_synonym_set(st, "mk", "mark") == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+	m0 = m1;
+	CHECK(store_text_set(st, "greeting", "en", "Hello from the mark test") == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+	m0 = m1;
+	CHECK(store_model_put(st, "nlu", "b1", 2, NULL, NULL, &version) == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+	m0 = m1;
+	CHECK(store_model_save(st, &cand, &version) == 0);   /* a candidate: a new row */
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+	m0 = m1;
+	CHECK(store_model_activate(st, "nlu", version) == 0);
+	CHECK(store_content_mark(st, &m1) == 0 && m1 != m0);
+}
+
 int main(void)
 {
 	char err[256];
@@ -274,6 +306,7 @@ int main(void)
 	test_versions();
 	test_list();
 	test_import_plan();
+	test_content_mark();
 	store_close(st);
 	return tu_finish("test_answer_versions");
 }

@@ -6,7 +6,7 @@
  * catalogue pictures uploaded through the file picker and by a drop show as thumbnails;
  * History shows the versions and the diff of the edit; Revert brings the old text back, and the customer
  * gets it again.  Import / export: a CSV's dry run lists what would be added and changed,
- * Apply imports it.  At 800 px nothing scrolls sideways; the page reads in Chinese.
+ * Apply imports it; Download Rasa YAML saves the store as one Rasa file.  At 800 px nothing scrolls sideways; the page reads in Chinese.
  * Screenshots of each state.
  */
 const fs = require('fs');
@@ -115,6 +115,14 @@ run('console-answers', async (t) => {
   await dialog.getByRole('button', { name: 'Apply import' }).click();
   await dialog.getByRole('status').filter({ hasText: 'Imported: 1 answers added, 1 changed.' })
     .waitFor();
+  // the Rasa download: the YAML `kefu export --format rasa` writes, with the new answer
+  const [dl] = await Promise.all([op.waitForEvent('download'),
+    dialog.getByRole('button', { name: 'Download Rasa YAML' }).click()]);
+  const yml = fs.readFileSync(await dl.path(), 'utf8');
+  check(dl.suggestedFilename() === 'kefu-answers.yml', 'Rasa file name ' + dl.suggestedFilename());
+  check(/^version: "3.1"/m.test(yml) && yml.includes('utter_branches') &&
+    yml.includes('kefu_title: Branches') && yml.includes('where is your branch'),
+    'Rasa export: ' + yml.slice(0, 400));
   await dialog.getByRole('button', { name: 'Close' }).click();
   await table.getByRole('link', { name: 'Branches' }).waitFor({ timeout: 5000 }).catch(() => {});
   await askUntil(t, w, 'where is your branch', '1 Main Street', n);

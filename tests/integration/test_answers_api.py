@@ -211,6 +211,31 @@ def run():
           body.startswith(b"question,answer_title,answer\r\n") and b"Branches" in body,
           "export: %s %s %r", st, r.getheaders(), body[:80])
 
+    # Rasa export: a project with a variation, a button and a synonym, imported for real,
+    # comes out of the console's download as exactly what `kefu export --format rasa`
+    # writes for the same store (one implementation: nlu/rasa_export.c)
+    nlu2 = nlu + "- synonym: parking\n  examples: |\n    - car park\n"
+    domain2 = ("version: \"3.1\"\nresponses:\n  utter_ask_parking:\n"
+               "  - text: \"Park behind the branch.\"\n    buttons:\n"
+               "    - title: Wifi?\n      payload: /ask_wifi\n"
+               "  - text: \"The car park is behind the branch.\"\n"
+               "  utter_ask_wifi:\n  - text: \"Free wifi in every branch.\"\n")
+    st, j, _ = ann.call("POST", "answers/import", {"format": "rasa", "data": nlu2,
+                                                  "domain": domain2})
+    check(st == 200 and j["applied"] is True, "rasa import: %s %s", st, j)
+    st, body, r = bob.call("GET", "answers/export?format=rasa")
+    cli = kefu("export", "--db", d.db, "--format", "rasa")
+    check(st == 200 and "yaml" in r.getheader("Content-Type") and
+          "kefu-answers.yml" in r.getheader("Content-Disposition"),
+          "rasa export: %s %s", st, r.getheaders())
+    check(body.decode() == cli, "the console's Rasa export differs from the CLI's:\n%s\n--\n%s",
+          body.decode()[:600], cli[:600])
+    for part in ("utter_ask_parking", "payload: /ask_wifi", "car park is behind",
+                 "synonym: parking", "Free wifi"):
+        check(part in cli, "Rasa export lacks %r:\n%s", part, cli)
+    st, j, _ = bob.call("GET", "answers/export?format=yaml")
+    check(st == 400 and j["code"] == "bad_query", "unknown export format: %s %s", st, j)
+
     # catalogue pictures: uploaded, embedded by kefud, found by a customer's picture
     returns = [a for a in bob.call("GET", "answers?q=return")[1]["answers"]][0]["id"]
     with open(os.path.join(TESTDATA, "cnn_tshirt.png"), "rb") as f:

@@ -48,6 +48,12 @@ def run():
         out = subprocess.run([kt.KEFU, "import", "--db", d.db, csv], capture_output=True,
                              timeout=60)
         check(out.returncode == 0, "kefu import failed: %s", out.stderr.decode(errors="replace"))
+        # the live thread reloads after an import by itself (docs/daemon.md): let it
+        # settle so the SIGHUP below is the only reload counted
+        t0 = time.monotonic()
+        while "answers changed: reloaded" not in d.log_tail(400):
+            check(time.monotonic() - t0 < 15, "kefu import: no live reload within 15 s")
+            time.sleep(0.05)
 
     # A reload is done when /healthz "reloads" moves (docs/protocol.md).
     before = d.healthz()["reloads"]

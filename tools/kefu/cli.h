@@ -44,9 +44,6 @@ const char *cli_actor(char *buf, size_t len);
  * real number (confidences, scores, timings) rounded to 4 decimals first (in v): what
  * the --json outputs print.  Defined in cli.c. */
 char *cli_json_dumps(json_t *v);
-/* rasa_export.c: the store's answers as one Rasa 3.x YAML file (kefu export --format
- * rasa).  0, or -1 with the error printed. */
-int cli_export_rasa(struct store *st, FILE *out);
 /* progress.c: a long command's progress on stderr (a redrawn bar on a terminal, plain
  * lines when piped, nothing with --quiet). */
 struct cli_progress {

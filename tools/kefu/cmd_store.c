@@ -211,9 +211,11 @@ int cmd_export(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
-	if (format && !strcmp(format, "rasa"))
-		rc = cli_export_rasa(st, out) ? 1 : 0;
-	else if ((rc = store_export_json(st, out) ? 1 : 0))
+	char err[300];
+	if (format && !strcmp(format, "rasa")) {
+		if ((rc = nlu_rasa_export(st, out, err, sizeof err) ? 1 : 0))
+			fprintf(stderr, "kefu export: %s\n", err);
+	} else if ((rc = store_export_json(st, out) ? 1 : 0))
 		fprintf(stderr, "kefu export: %s\n", store_errmsg(st));
 	if (out != stdout && fclose(out))
 		rc = 1;

@@ -1,5 +1,6 @@
 /* web/console/answers_io.js - the import/export dialog of the Answers page.  Main thread.
- * Export downloads the whole store as kefu JSON or CSV (GET /api/v1/answers/export).
+ * Export downloads the whole store as kefu JSON, CSV or one Rasa 3.x YAML file (GET
+ * /api/v1/answers/export; the YAML is what `kefu export --format rasa` writes).
  * Import reads a CSV or kefu JSON file, or a Rasa project's NLU YAML with its domain file
  * (two files chosen together: the one named domain*.yml is the domain) in the browser,
  * sends it with dry_run first (POST
@@ -13,10 +14,11 @@ import { t, errorText } from './i18n.js';
 
 async function download(format) {
   const buf = await bytes('answers/export?format=' + format);
-  const blob = new Blob([buf], { type: format === 'csv' ? 'text/csv' : 'application/json' });
+  const type = { csv: 'text/csv', rasa: 'application/x-yaml' }[format] || 'application/json';
+  const blob = new Blob([buf], { type });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = 'kefu-answers.' + format;
+  a.download = 'kefu-answers.' + (format === 'rasa' ? 'yml' : format);
   document.body.appendChild(a);
   a.click();
   a.remove();
@@ -88,7 +90,9 @@ export function ImportExport({ onClose }) {
       <p><button type="button" class="secondary" onClick=${() => download('json').catch((e) =>
         setErr(errorText(e)))}>${t('answers_export_json')}</button>
         <button type="button" class="secondary" onClick=${() => download('csv').catch((e) =>
-        setErr(errorText(e)))}>${t('answers_export_csv')}</button></p>
+        setErr(errorText(e)))}>${t('answers_export_csv')}</button>
+        <button type="button" class="secondary" onClick=${() => download('rasa').catch((e) =>
+        setErr(errorText(e)))}>${t('answers_export_rasa')}</button></p>
       <h3>${t('answers_import')}</h3>
       <p class="muted">${t('answers_import_hint')}</p>
       <label>${t('answers_import_file')}<input type="file" multiple

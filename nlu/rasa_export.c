@@ -1,17 +1,21 @@
-/* tools/kefu/rasa_export.c — `kefu export --format rasa`: the store's answers as one Rasa
- * 3.x YAML file (intents, nlu examples, responses) written with libyaml's emitter, so a
+/* nlu/rasa_export.c — the store's answers as one Rasa
+ * 3.x YAML file (`kefu export --format rasa` and the console's GET
+ * /api/v1/answers/export?format=rasa call this same function) (intents, nlu examples, responses) written with libyaml's emitter, so a
  * team can go back and forth.  Each answer is one intent: the first `intent:NAME` of its
  * tags (kefu import puts them there), else its title made into a name; its examples all
  * go under that intent; its body is `utter_NAME`'s text, with the answer's title kept in
  * the response's metadata (`kefu_title`) so a re-import keeps it.  A disabled answer
- * exports its examples but no response (so it comes back disabled).  Main thread.
+ * exports its examples but no response (so it comes back disabled).  Variants are more
+ * variations of the response, buttons its `buttons:` (payload "/intent" of the target) and
+ * synonyms `- synonym:` items, so the import carries them back.  No global state: the
+ * emitter and its ok flag live in a `struct rx` on the caller's stack, so any thread holding
+ * its own store handle may call it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#include "cli.h"
 #include "rasa.h"
 #include "store.h"
 
@@ -84,42 +88,46 @@ static int collect(void *arg, const struct store_answer *a)
 
 /* ---- emitting ---------------------------------------------------------------------------- */
 
-static int ev_ok;
+/* One export's emitter and whether every event so far was written. */
+struct rx {
+	yaml_emitter_t em;
+	int ok;
+};
 
-static void emit(yaml_emitter_t *em, yaml_event_t *ev, int ok)
+static void emit(struct rx *em, yaml_event_t *ev, int ok)
 {
-	if (!ok || !yaml_emitter_emit(em, ev))
-		ev_ok = 0;
+	if (!ok || !yaml_emitter_emit(&em->em, ev))
+		em->ok = 0;
 }
 
-static void str(yaml_emitter_t *em, const char *s, yaml_scalar_style_t style)
+static void str(struct rx *em, const char *s, yaml_scalar_style_t style)
 {
 	yaml_event_t ev;
 	emit(em, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s,
 						  (int)strlen(s), 1, 1, style));
 }
 
-static void map_start(yaml_emitter_t *em)
+static void map_start(struct rx *em)
 {
 	yaml_event_t ev;
 	emit(em, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 							  YAML_BLOCK_MAPPING_STYLE));
 }
 
-static void map_end(yaml_emitter_t *em)
+static void map_end(struct rx *em)
 {
 	yaml_event_t ev;
 	emit(em, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
-static void seq_start(yaml_emitter_t *em)
+static void seq_start(struct rx *em)
 {
 	yaml_event_t ev;
 	emit(em, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
 							   YAML_BLOCK_SEQUENCE_STYLE));
 }
 
-static void seq_end(yaml_emitter_t *em)
+static void seq_end(struct rx *em)
 {
 	yaml_event_t ev;
 	emit(em, &ev, yaml_sequence_end_event_initialize(&ev));
@@ -144,14 +152,14 @@ static int add_line(void *arg, const char *text)
 /* The answer's variants as more `- text:` variations (store_variants_foreach). */
 static int emit_variant(void *arg, int64_t answer_id, const char *body)
 {
-	yaml_emitter_t *em = arg;
+	struct rx *em = arg;
 
 	(void)answer_id;
 	map_start(em);
 	str(em, "text", YAML_PLAIN_SCALAR_STYLE);
 	str(em, body, strchr(body, '\n') ? YAML_LITERAL_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 	map_end(em);
-	return ev_ok ? 0 : -1;
+	return em->ok ? 0 : -1;
 }
 
 struct button_rows {
@@ -180,9 +188,9 @@ static int take_synonym(void *arg, const char *word, const char *canonical)
 	return nlu_rasa_rows_add(arg, canonical, word, NULL);
 }
 
-static void emit_synonyms(yaml_emitter_t *em, struct nlu_rasa_rows *syn)
+static void emit_synonyms(struct rx *em, struct nlu_rasa_rows *syn)
 {
-	for (size_t i = 0; i < syn->n && ev_ok; i++) {
+	for (size_t i = 0; i < syn->n && em->ok; i++) {
 		size_t k;
 		for (k = 0; k < i && strcmp(syn->a[k], syn->a[i]); k++)
 			;
@@ -190,7 +198,7 @@ static void emit_synonyms(yaml_emitter_t *em, struct nlu_rasa_rows *syn)
 			continue;                    /* this canonical word is done */
 		struct lines l = { 0 };
 		if (!(l.f = open_memstream(&l.buf, &l.len))) {
-			ev_ok = 0;
+			em->ok = 0;
 			break;
 		}
 		for (k = i; k < syn->n; k++)
@@ -207,23 +215,30 @@ static void emit_synonyms(yaml_emitter_t *em, struct nlu_rasa_rows *syn)
 	}
 }
 
-int cli_export_rasa(struct store *st, FILE *out)
+int nlu_rasa_export(struct store *st, FILE *out, char *err, size_t errlen)
 {
 	struct ex_job j = { 0 };
 	struct nlu_rasa_rows syn = { 0 };
-	yaml_emitter_t em;
+	struct rx em;
 	yaml_event_t ev;
 	int rc = store_answers_foreach(st, collect, &j);
 
 	if (rc == 0)
 		rc = store_synonyms_foreach(st, take_synonym, &syn);
 
-	if (rc || !yaml_emitter_initialize(&em))
+	if (rc) {
+		snprintf(err, errlen, "reading the answers failed: %s", store_errmsg(st));
 		goto done;
-	ev_ok = 1;
-	yaml_emitter_set_output_file(&em, out);
-	yaml_emitter_set_unicode(&em, 1);
-	yaml_emitter_set_width(&em, 100);
+	}
+	if (!yaml_emitter_initialize(&em.em)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto done;
+	}
+	em.ok = 1;
+	yaml_emitter_set_output_file(&em.em, out);
+	yaml_emitter_set_unicode(&em.em, 1);
+	yaml_emitter_set_width(&em.em, 100);
 	emit(&em, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	emit(&em, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	map_start(&em);
@@ -236,10 +251,10 @@ int cli_export_rasa(struct store *st, FILE *out)
 	seq_end(&em);
 	str(&em, "nlu", YAML_PLAIN_SCALAR_STYLE);
 	seq_start(&em);
-	for (size_t i = 0; i < j.n && ev_ok; i++) {
+	for (size_t i = 0; i < j.n && em.ok; i++) {
 		struct lines l = { 0 };
 		if (!(l.f = open_memstream(&l.buf, &l.len))) {
-			ev_ok = 0;
+			em.ok = 0;
 			break;
 		}
 		store_answer_examples_foreach(st, j.a[i].id, add_line, &l);
@@ -276,7 +291,7 @@ int cli_export_rasa(struct store *st, FILE *out)
 		map_end(&em);
 		struct button_rows b = { &j, { 0 } };
 		if (store_buttons_foreach(st, j.a[i].id, take_button, &b))
-			ev_ok = 0;
+			em.ok = 0;
 		if (b.rows.n) {
 			str(&em, "buttons", YAML_PLAIN_SCALAR_STYLE);
 			seq_start(&em);
@@ -293,19 +308,20 @@ int cli_export_rasa(struct store *st, FILE *out)
 		nlu_rasa_rows_free(&b.rows);
 		map_end(&em);
 		if (store_variants_foreach(st, j.a[i].id, emit_variant, &em))
-			ev_ok = 0;
+			em.ok = 0;
 		seq_end(&em);
 	}
 	map_end(&em);
 	map_end(&em);
 	emit(&em, &ev, yaml_document_end_event_initialize(&ev, 1));
 	emit(&em, &ev, yaml_stream_end_event_initialize(&ev));
-	yaml_emitter_flush(&em);
-	rc = ev_ok ? 0 : -1;
-	if (!ev_ok)
-		fprintf(stderr, "kefu export: writing YAML failed: %s\n",
-			em.problem ? em.problem : "out of memory");
-	yaml_emitter_delete(&em);
+	if (!yaml_emitter_flush(&em.em))
+		em.ok = 0;
+	rc = em.ok ? 0 : -1;
+	if (!em.ok)
+		snprintf(err, errlen, "writing YAML failed: %s",
+			 em.em.problem ? em.em.problem : "out of memory");
+	yaml_emitter_delete(&em.em);
 done:
 	nlu_rasa_rows_free(&syn);
 	for (size_t i = 0; i < j.n; i++) {
