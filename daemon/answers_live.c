@@ -45,6 +45,7 @@
 #include "clock.h"
 #include "log.h"
 #include "picture_models.h"
+#include "stopper.h"
 #include "store.h"
 #include "vision.h"
 #include "voice_models.h"
@@ -55,9 +56,7 @@
 
 struct kd_live {
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stop;                         /* {lock} */
+	struct cm_stopper stop;           /* its sleep between polls; kd_live_stop ends it */
 	const struct kefu_conf *conf;
 	struct kd_bots *bots;
 	struct kd_pic *pics;              /* may be NULL */
@@ -70,20 +69,6 @@ struct kd_live {
 static int64_t mono_ms(void)
 {
 	return (int64_t)(cm_now_us() / 1000);
-}
-
-/* Sleeps ms unless stopped; returns 1 when asked to stop. */
-static int nap(struct kd_live *l, int ms)
-{
-	struct timespec t = cm_deadline(ms);
-	int stop;
-
-	pthread_mutex_lock(&l->lock);
-	if (!l->stop)
-		pthread_cond_timedwait(&l->wake, &l->lock, &t);
-	stop = l->stop;
-	pthread_mutex_unlock(&l->lock);
-	return stop;
 }
 
 /* Computes and stores the missing picture embeddings; then the slot takes the new
@@ -159,7 +144,7 @@ static void *live_main(void *arg)
 		LOG_WARN("answer versions: %s", store_errmsg(st));
 	l->pictures = seen.pictures;
 	last = seen;
-	while (!nap(l, POLL_MS)) {
+	while (!cm_stopper_sleep(&l->stop, POLL_MS)) {
 		if (read_marks(st, &now_m))
 			continue;            /* busy or failing: try again at the next poll */
 		int64_t now = mono_ms();
@@ -198,10 +183,10 @@ struct kd_live *kd_live_start(const struct kefu_conf *conf, struct kd_bots *bots
 			LOG_WARN("%s: %s: pictures added while running wait for `kefu train`",
 				 path, err);
 	}
-	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->wake, NULL);
+	cm_stopper_init(&l->stop);
 	if (pthread_create(&l->thread, NULL, live_main, l)) {
 		vis_cnn_close(l->embed);
+		cm_stopper_destroy(&l->stop);
 		free(l);
 		return NULL;
 	}
@@ -212,13 +197,9 @@ void kd_live_stop(struct kd_live *l)
 {
 	if (!l)
 		return;
-	pthread_mutex_lock(&l->lock);
-	l->stop = 1;
-	pthread_cond_signal(&l->wake);
-	pthread_mutex_unlock(&l->lock);
+	cm_stopper_stop(&l->stop);
 	pthread_join(l->thread, NULL);
 	vis_cnn_close(l->embed);
-	pthread_mutex_destroy(&l->lock);
-	pthread_cond_destroy(&l->wake);
+	cm_stopper_destroy(&l->stop);
 	free(l);
 }
