@@ -21,14 +21,6 @@ NEW = ("Opening hours", "Branches open 9:00-17:00, Monday to Saturday.", [
     "when are you open", "opening hours of the branch", "what time do you close"])
 
 
-def write_csv(path, answers):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("question,answer_title,answer\n")
-        for title, body, examples in answers:
-            for q in examples:
-                f.write('"%s","%s","%s"\n' % (q, title, body))
-
-
 def until(what, fn, timeout=15):
     """Polls fn() until it is true; returns the seconds it took."""
     t0 = time.monotonic()
@@ -41,7 +33,7 @@ def until(what, fn, timeout=15):
 def run():
     d = kt.Kefud("--demo", "false")
     csv = os.path.join(d.tmp, "store.csv")
-    write_csv(csv, STORE)
+    kt.write_answers_csv(csv, STORE)
     kt.run_kefu("import", "--db", d.db, "--demo", "false", csv)
     d.start()
     ws = d.ws()
@@ -50,7 +42,7 @@ def run():
     check(r.get("title") == "Lost or stolen card", "before: %r", r)
 
     # kefu import: a new answer for the customer already connected
-    write_csv(csv, [NEW])
+    kt.write_answers_csv(csv, [NEW])
     kt.run_kefu("import", "--db", d.db, csv)
     n = [0]
 

@@ -10,40 +10,15 @@ import tempfile
 import time
 
 import kefutest as kt
+from bank_answers import NEW, STORE
 from kefutest import check
-
-STORE = [
-    ("Lost or stolen card", "Freeze your card in the app, then order a new one.", [
-        "I lost my card", "my card was stolen", "someone took my bank card",
-        "I can't find my debit card", "card missing, what do I do", "block my stolen card"]),
-    ("Refunds", "Refunds reach your account within 5 working days.", [
-        "I want a refund", "how do I get my money back", "refund for a purchase",
-        "the shop owes me a refund", "return the money for my order", "refund status"]),
-    ("Exchange rates", "We use the interbank rate plus 0.5 %.", [
-        "what is the exchange rate", "euro to dollar rate", "how much is a pound in euros",
-        "currency conversion rate", "exchange rate for yen", "what rate do you use"]),
-    ("Change PIN", "Change your PIN at any of our cash machines.", [
-        "how do I change my PIN", "I want a new PIN", "reset my PIN code",
-        "forgot my PIN", "set a different PIN", "update PIN number"]),
-]
-NEW = ("Opening hours", "Branches open 9:00-17:00, Monday to Saturday.", [
-    "when are you open", "opening hours of the branch", "what time does the branch open",
-    "are you open on saturday", "branch hours", "what time do you close"])
-
-
-def write_csv(path, answers):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("question,answer_title,answer\n")
-        for title, body, examples in answers:
-            for q in examples:
-                f.write('"%s","%s","%s"\n' % (q, title, body))
 
 
 def run():
     tmp = tempfile.mkdtemp(prefix="kefu-it-")
     db = os.path.join(tmp, "kefu.db")
     csv = os.path.join(tmp, "store.csv")
-    write_csv(csv, STORE)
+    kt.write_answers_csv(csv, STORE)
     kt.run_kefu("import", "--db", db, "--demo", "false", csv)
     out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
     kt.log("first training: %s", out.strip())
@@ -62,7 +37,7 @@ def run():
 
     # retrain with a new answer while the connection stays open
     csv2 = os.path.join(tmp, "new.csv")
-    write_csv(csv2, [NEW])
+    kt.write_answers_csv(csv2, [NEW])
     kt.run_kefu("import", "--db", db, "--demo", "false", csv2)
     out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
     kt.log("second training: %s", out.strip())

@@ -18,34 +18,7 @@ import kefutest as kt
 from kefutest import check
 from test_api_http import PW, PW_AGENT, Client, add_operator
 from test_takeover import ops_ws, post
-
-
-# the store of test_retrain.py (that file runs when imported)
-STORE = [
-    ("Lost or stolen card", "Freeze your card in the app, then order a new one.", [
-        "I lost my card", "my card was stolen", "someone took my bank card",
-        "I can't find my debit card", "card missing, what do I do", "block my stolen card"]),
-    ("Refunds", "Refunds reach your account within 5 working days.", [
-        "I want a refund", "how do I get my money back", "refund for a purchase",
-        "the shop owes me a refund", "return the money for my order", "refund status"]),
-    ("Exchange rates", "We use the interbank rate plus 0.5 %.", [
-        "what is the exchange rate", "euro to dollar rate", "how much is a pound in euros",
-        "currency conversion rate", "exchange rate for yen", "what rate do you use"]),
-    ("Change PIN", "Change your PIN at any of our cash machines.", [
-        "how do I change my PIN", "I want a new PIN", "reset my PIN code",
-        "forgot my PIN", "set a different PIN", "update PIN number"]),
-]
-NEW = ("Opening hours", "Branches open 9:00-17:00, Monday to Saturday.", [
-    "when are you open", "opening hours of the branch", "what time does the branch open",
-    "are you open on saturday", "branch hours", "what time do you close"])
-
-
-def write_csv(path, answers):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("question,answer_title,answer\n")
-        for title, body, examples in answers:
-            for q in examples:
-                f.write('"%s","%s","%s"\n' % (q, title, body))
+from bank_answers import NEW, STORE
 
 
 def wait_training(c, timeout=240):
@@ -73,7 +46,7 @@ def wait_model(d, prefix, timeout=30):
 def run():
     d = kt.Kefud("--demo", "false")
     csv = d.db + ".csv"
-    write_csv(csv, STORE + [NEW])
+    kt.write_answers_csv(csv, STORE + [NEW])
     kt.run_kefu("import", "--db", d.db, "--demo", "false", csv)
     add_operator(d.db, "ann", "admin", PW)
     add_operator(d.db, "bob", "agent", PW_AGENT)

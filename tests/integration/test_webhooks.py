@@ -21,23 +21,14 @@ import json
 import os
 import ssl
 import subprocess
-import sys
 import threading
 import time
 
 import kefutest as kt
 from kefutest import check
 
-PW = "correct horse battery"
+from test_api_http import PW, add_operator
 
-
-def add_operator(db, login, role, pw):
-    if not kt.KEFU:
-        print("kefu CLI not built: skipped")
-        sys.exit(77)
-    p = subprocess.run([kt.KEFU, "operator", "add", login, "--role", role, "--db", db],
-                       input=(pw + "\n").encode(), capture_output=True, timeout=120)
-    check(p.returncode == 0, "kefu operator add %s: %s", login, p.stderr.decode())
 
 
 def verify(secret, headers, body):

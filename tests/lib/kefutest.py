@@ -606,3 +606,13 @@ def kefu_stats(db):
     # store.h: kind 0 = customer message, 1 = bot reply (the STORE_MSG_* enum order).
     return {"sessions": sessions, "customer_messages": kinds.get(0, 0),
             "bot_replies": kinds.get(1, 0)}
+
+
+def write_answers_csv(path, answers):
+    """Writes [(title, body, [questions...]), ...] as a `kefu import` CSV
+    (question,answer_title,answer)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("question,answer_title,answer\n")
+        for title, body, examples in answers:
+            for q in examples:
+                f.write('"%s","%s","%s"\n' % (q, title, body))
