@@ -53,27 +53,6 @@ static char *dup_str(const char *s)
 	return d;
 }
 
-/* Copies the normalised text src[0..len) into dst (room for len + 1) without leading or
- * trailing spaces and with every run of spaces as one space.  Returns the length. */
-size_t nlu_collapse_spaces(char *dst, const char *src, size_t len)
-{
-	size_t n = 0;
-	int space = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (src[i] == ' ') {
-			space = n > 0;
-			continue;
-		}
-		if (space)
-			dst[n++] = ' ';
-		space = 0;
-		dst[n++] = src[i];
-	}
-	dst[n] = '\0';
-	return n;
-}
-
 static size_t title_slot(uint64_t h)
 {
 	h ^= h >> 31;
@@ -161,20 +140,6 @@ void nlu_bot_set_texts(struct nlu_bot *bot, struct store_texts *t)
 const struct store_texts *nlu_bot_texts(const struct nlu_bot *bot)
 {
 	return bot ? bot->texts : NULL;
-}
-
-long nlu_answer_index(const struct nlu_bot *bot, int64_t id)
-{
-	size_t lo = 0, hi = bot->n_answers;   /* answers are sorted by id */
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (bot->answers[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < bot->n_answers && bot->answers[lo].id == id ? (long)lo : -1;
 }
 
 static int answer_cmp(const void *a, const void *b)

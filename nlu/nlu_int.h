@@ -117,7 +117,7 @@ struct nlu_bot {
  * skipped, as are more than NLU_MAX_QUICK): offered as quick replies whenever the bot
  * answers with answer_id.  While building, before the bot is shared. */
 void nlu_bot_add_followup(struct nlu_bot *bot, int64_t answer_id, int64_t followup_id);
-/* The index of the answer with id in bot->answers (sorted by id), or -1.  bot.c. */
+/* The index of the answer with id in bot->answers (sorted by id), or -1.  answer_index.c. */
 long nlu_answer_index(const struct nlu_bot *bot, int64_t id);
 
 /* ---- extras.c: variants, buttons, synonyms ----------------------------------------- */
