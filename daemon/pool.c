@@ -17,8 +17,10 @@
  * (a moving average of media service times), would keep it waiting longer than that,
  * and a media job a worker takes after it waited longer than that is answered with
  * busy + retry_after instead of being processed.  Text jobs are never shed.  Each
- * refusal is counted (kd_pool_shed).  Each worker owns, for its whole life: a store connection (opened at start-up
- * on the main thread, used only by that worker afterwards), a reference to the bot it
+ * refusal is counted (kd_pool_shed).
+ *
+ * Each worker owns, for its whole life: a store connection (opened at start-up on the
+ * main thread, used only by that worker afterwards), a reference to the bot it
  * answers with and that bot's nlu_state (worker.h).  Session creation, resume and
  * history are plain reads and writes on the worker's connection.  Customer turns go to
  * answer.c (through the answer policy), feedback/rating/handoff to feedback.c; both use
@@ -451,9 +453,9 @@ int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 		rc = 2;
 		atomic_fetch_add(&p->shed, 1);
 	} else {
-		job->t_queued_us = cm_now_us();
 		struct kd_job **head = media ? &p->q_media : &p->q_fast;
 		struct kd_job **tail = media ? &p->q_media_tail : &p->q_fast_tail;
+		job->t_queued_us = cm_now_us();
 		job->next = NULL;
 		if (*tail)
 			(*tail)->next = job;
