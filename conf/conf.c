@@ -68,6 +68,8 @@ static const struct option_def options[] = {
 	  "seconds a chat connection may stay silent before it is closed (0 = never)" },
 	{ "media_workers", OPT_INT, O(media_workers), "0", 0, 256,
 	  "workers that may run pictures and voice clips at once; 0 = all but one (text never waits behind them)" },
+	{ "media_wait_max_ms", OPT_INT, O(media_wait_max_ms), "10000", 0, 3600000,
+	  "milliseconds a picture or voice clip may wait for a worker; one that waited (or would wait) longer gets busy with retry_after (0 = no limit)" },
 	{ "upload_quota_session", OPT_INT, O(upload_quota_session), "64", 0, 1 << 20,
 	  "MiB of uploads one session may send per day (0 = no limit)" },
 	{ "upload_quota_ip", OPT_INT, O(upload_quota_ip), "256", 0, 1 << 20,

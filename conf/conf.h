@@ -37,6 +37,7 @@ struct kefu_conf {
 	int max_output;              /* unsent bytes before a non-reading client is cut off */
 	int idle_timeout;            /* seconds of silence before a connection closes; 0 never */
 	int media_workers;           /* workers pictures/voice may occupy; 0 = all but one */
+	int media_wait_max_ms;       /* longest wait of an upload for a worker; 0 = no limit */
 	int upload_quota_session;    /* MiB of uploads per session per day; 0 = none */
 	int upload_quota_ip;         /* MiB of uploads per client address per day; 0 = none */
 	int min_free_disk;           /* MiB free under the database before uploads refuse */

@@ -35,6 +35,7 @@ struct kd_job {
 	uint64_t sid;                    /* connection serial number */
 	int64_t session_id;              /* store session row; set when dispatched */
 	uint64_t t_recv_us;              /* frame received (cm_now_us) */
+	uint64_t t_queued_us;            /* pushed into the pool (pool.c: media shedding) */
 	char id[KD_ID_BYTES + 1];        /* client id of the frame (message, hello), or "" */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
 	char *text;                      /* message: malloc'd text; image: the words, or NULL;

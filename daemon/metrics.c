@@ -164,6 +164,10 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	fprintf(f, "kefu_queue_depth %zu\n", g->queue_depth);
 	head(f, "kefu_queue_capacity", "gauge", "Jobs that may wait before new ones get busy.");
 	fprintf(f, "kefu_queue_capacity %zu\n", g->queue_cap);
+	head(f, "kefu_media_shed_total", "counter",
+	     "Pictures and voice clips answered busy: they waited, or would have waited, "
+	     "longer than media_wait_max_ms.");
+	fprintf(f, "kefu_media_shed_total %llu\n", (unsigned long long)g->media_shed);
 	head(f, "kefu_workers", "gauge", "Worker threads.");
 	fprintf(f, "kefu_workers %d\n", g->workers);
 

@@ -63,6 +63,7 @@ struct kd_gauges {
 	uint64_t reloads;
 	const char *event_loop;                  /* "libev" or "poll" */
 	size_t mem_used, mem_budget;             /* budget.h */
+	uint64_t media_shed;                     /* uploads answered busy (kd_pool_shed) */
 };
 
 void kd_metrics_init(struct kd_metrics *m);

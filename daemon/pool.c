@@ -8,8 +8,19 @@
  * pool has at least media_max + 1 workers, so a text or a welcome never waits behind
  * uploads however many arrive.  Fairness between connections inside each class comes
  * from the service thread: a connection has at most one job queued or running
- * (ws.c), so FIFO order is round-robin over connections.  Each worker owns, for its whole life: a store connection (opened at start-up
- * on the main thread, used only by that worker afterwards), a reference to the bot it
+ * (ws.c), so FIFO order is round-robin over connections.
+ *
+ * SHEDDING: uploads may arrive faster than media_max workers serve them (a picture
+ * costs up to a second).  A public server answers late work with "busy" rather than
+ * letting the media queue grow without bound: with media_wait_max_ms set, a media job
+ * is refused at kd_pool_push when the queue ahead of it, served at the recent pace
+ * (a moving average of media service times), would keep it waiting longer than that,
+ * and a media job a worker takes after it waited longer than that is answered with
+ * busy + retry_after instead of being processed.  Text jobs are never shed.  Each
+ * refusal is counted (kd_pool_shed).
+ *
+ * Each worker owns, for its whole life: a store connection (opened at start-up on the
+ * main thread, used only by that worker afterwards), a reference to the bot it
  * answers with and that bot's nlu_state (worker.h).  Session creation, resume and
  * history are plain reads and writes on the worker's connection.  Customer turns go to
  * answer.c (through the answer policy), feedback/rating/handoff to feedback.c; both use
@@ -22,6 +33,7 @@
 #include "worker.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +59,9 @@ struct kd_pool {
 	int media_running;                 /* {lock} media jobs on workers now */
 	int media_max;                     /* workers media may occupy at once */
 	int closed;                        /* {lock} kd_pool_stop: no more pushes */
+	uint64_t media_wait_max_us;        /* media_wait_max_ms; 0 = no limit */
+	double media_svc_us;               /* {lock} moving average of a media job's time */
+	atomic_uint_least64_t shed;        /* media jobs answered busy for waiting too long */
 	int lock_ready;
 	size_t cap;                        /* per class */
 	int n;
@@ -213,12 +228,54 @@ static struct kd_job *next_job(struct kd_pool *p)
 	return j;
 }
 
-static void media_done(struct kd_pool *p)
+/* Service time's moving average: a new figure weighs 1/8. */
+#define SVC_WEIGHT 0.125
+
+/* {lock} How long a media job queued now would wait, in microseconds: the jobs ahead
+ * of it (queued, and the running ones' remainder counted as half a job each) served
+ * media_max at a time at the recent pace.  0 while no media job has run yet. */
+static double media_wait_estimate(const struct kd_pool *p)
+{
+	double ahead = (double)p->n_media + 0.5 * p->media_running;
+
+	return ahead * p->media_svc_us / p->media_max;
+}
+
+static void media_done(struct kd_pool *p, uint64_t took_us)
 {
 	pthread_mutex_lock(&p->lock);
+	if (took_us)
+		p->media_svc_us = p->media_svc_us > 0 ?
+			(1 - SVC_WEIGHT) * p->media_svc_us + SVC_WEIGHT * (double)took_us :
+			(double)took_us;
 	p->media_running--;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* Worker: answers a media job that waited longer than media_wait_max_ms with busy +
+ * retry_after instead of running it.  1 = answered (the caller frees the job). */
+static int shed_late(struct kd_worker *w, struct kd_job *job, uint64_t now)
+{
+	struct kd_pool *p = w->pool;
+	struct kd_result *r;
+	int after;
+
+	if (!p->media_wait_max_us || now - job->t_queued_us <= p->media_wait_max_us)
+		return 0;
+	after = kd_pool_retry_after(p);
+	LOG_DEBUG("sid %llx: upload waited %llu ms for a worker: busy",
+		  (unsigned long long)job->sid,
+		  (unsigned long long)((now - job->t_queued_us) / 1000));
+	atomic_fetch_add(&p->shed, 1);
+	r = kd_result_new(job, KD_RES_ERROR);
+	if (r) {
+		r->err = KD_E_BUSY;
+		r->frame = kd_frame_error_retry(KD_E_BUSY, job->id[0] ? job->id : NULL,
+						KD_MEDIA_BUSY_MSG, after);
+	}
+	kd_post_or_fail(w->env, job, r);
+	return 1;
 }
 
 static void *worker_main(void *arg)
@@ -228,7 +285,13 @@ static void *worker_main(void *arg)
 
 	while ((job = next_job(w->pool))) {
 		int handed = 0, media = is_media(job);
+		uint64_t start = media ? cm_now_us() : 0;
 
+		if (media && shed_late(w, job, start)) {
+			kd_job_free(job);
+			media_done(w->pool, 0);
+			continue;
+		}
 		switch (job->kind) {
 		case KD_JOB_OPEN:
 			do_open(w, job);
@@ -256,7 +319,7 @@ static void *worker_main(void *arg)
 		if (!handed)
 			kd_job_free(job);
 		if (media)
-			media_done(w->pool);
+			media_done(w->pool, cm_now_us() - start + 1);
 	}
 	return NULL;
 }
@@ -279,6 +342,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 				  .voice = voice, .post = post, .post_arg = post_arg,
 				  .operators_online = operators_online };
 	p->cap = (size_t)conf->queue_size;
+	p->media_wait_max_us = (uint64_t)conf->media_wait_max_ms * 1000;
 	p->n = conf->workers;
 	if (p->n <= 0) {
 		cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -384,9 +448,14 @@ int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 		rc = -1;
 	else if ((media ? p->n_media : p->n_fast) >= p->cap)
 		rc = 1;
-	else {
+	else if (media && p->media_wait_max_us &&
+		 media_wait_estimate(p) > (double)p->media_wait_max_us) {
+		rc = 2;
+		atomic_fetch_add(&p->shed, 1);
+	} else {
 		struct kd_job **head = media ? &p->q_media : &p->q_fast;
 		struct kd_job **tail = media ? &p->q_media_tail : &p->q_fast_tail;
+		job->t_queued_us = cm_now_us();
 		job->next = NULL;
 		if (*tail)
 			(*tail)->next = job;
@@ -418,6 +487,21 @@ size_t kd_pool_depth_fast(struct kd_pool *p)
 	n = p->n_fast;
 	pthread_mutex_unlock(&p->lock);
 	return n;
+}
+
+int kd_pool_retry_after(struct kd_pool *p)
+{
+	double wait;
+
+	pthread_mutex_lock(&p->lock);
+	wait = media_wait_estimate(p);
+	pthread_mutex_unlock(&p->lock);
+	return wait < 1e6 ? 1 : wait > 600e6 ? 600 : (int)(wait / 1e6 + 0.999);
+}
+
+uint64_t kd_pool_shed(struct kd_pool *p)
+{
+	return atomic_load(&p->shed);
 }
 
 size_t kd_pool_capacity(const struct kd_pool *p)

@@ -51,7 +51,9 @@ void kd_pool_stop(struct kd_pool *p);
 void kd_pool_destroy(struct kd_pool *p);
 
 /* Service thread.  0 = queued (the pool owns job), 1 = its class's queue is full,
- * -1 = stopping.  Voice clips and pictures queue apart from everything else: workers
+ * 2 = a voice clip or picture that would wait longer than media_wait_max_ms (answer
+ * busy with kd_pool_retry_after), -1 = stopping.  A media job that still waits longer
+ * than that is answered busy by the worker that takes it (pool.c, "shedding").  Voice clips and pictures queue apart from everything else: workers
  * take text, session and history jobs first, and at most media_workers of them run
  * uploads at once, so at least one worker is always free for text (pool.c). */
 int kd_pool_push(struct kd_pool *p, struct kd_job *job);
@@ -59,6 +61,13 @@ int kd_pool_push(struct kd_pool *p, struct kd_job *job);
 size_t kd_pool_depth(struct kd_pool *p);
 size_t kd_pool_depth_fast(struct kd_pool *p);
 size_t kd_pool_capacity(const struct kd_pool *p);
+/* The busy error's message for an upload shed for waiting too long. */
+#define KD_MEDIA_BUSY_MSG "kefud has too many pictures and voice clips to read now; " \
+	"please retry in a moment"
+/* Seconds (1..600) a refused upload is told to wait: the media queue's estimated wait. */
+int kd_pool_retry_after(struct kd_pool *p);
+/* Uploads answered busy so far for waiting too long (at push or when taken). */
+uint64_t kd_pool_shed(struct kd_pool *p);
 int kd_pool_workers(const struct kd_pool *p);
 
 #endif

@@ -142,13 +142,15 @@ int kd_server_disk_ok(struct kd_server *srv)
 }
 
 /* kd_routes.ready: can a new chat be served now?  The disk is above its floor, the
- * text queue has room, the store writer's last batch did not fail, and a write
- * transaction opens on the store (read-only file, lock or corruption fail here).  The
- * store probe runs at most once a second. */
+ * text queue has room, the store writer's last commit did not fail for the storage
+ * (store_writer_failing: ready again once one commits), and a write transaction opens
+ * on the store (read-only file, lock or corruption fail here).  The store probe runs
+ * at most once a second. */
 static int server_ready(void *arg, char *why, size_t whylen)
 {
 	struct kd_server *srv = arg;
 	uint64_t now = cm_now_us();
+	char wbuf[200];
 
 	if (!kd_server_disk_ok(srv)) {
 		snprintf(why, whylen, "disk: less than min_free_disk (%d MiB) free",
@@ -161,6 +163,10 @@ static int server_ready(void *arg, char *why, size_t whylen)
 	}
 	if (kd_mem_used() >= kd_mem_limit()) {
 		snprintf(why, whylen, "memory: memory_budget_mb is used up");
+		return 1;
+	}
+	if (srv->writer && store_writer_failing(srv->writer, wbuf, sizeof wbuf)) {
+		snprintf(why, whylen, "store: the session log's last commit failed: %s", wbuf);
 		return 1;
 	}
 	if (!srv->ready_checked_us || now - srv->ready_checked_us >= 1000000) {
@@ -343,6 +349,7 @@ static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t mo
 		g->queue_depth = kd_pool_depth(srv->pool);
 		g->queue_cap = kd_pool_capacity(srv->pool);
 		g->workers = kd_pool_workers(srv->pool);
+		g->media_shed = kd_pool_shed(srv->pool);
 	}
 	store_writer_get_stats(srv->writer, &ws);
 	g->turns = ws.turns;

@@ -114,13 +114,21 @@ static int charge(struct kd_job *job, size_t n)
 /* Hands job to the pool.  0 queued; -1 answered busy (job freed). */
 static int dispatch(struct kd_ws *ws, struct kd_pss *pss, struct kd_job *job)
 {
+	int rc;
+
 	job->session_id = pss->session_id;
-	if (kd_pool_push(ws->pool, job) == 0) {
+	if ((rc = kd_pool_push(ws->pool, job)) == 0) {
 		pss->in_flight = 1;
 		return 0;
 	}
-	send_error(ws, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
-		   "kefud is busy; please retry in a moment");
+	if (rc == 2) {      /* an upload that would wait past media_wait_max_ms */
+		ws->met->errors[KD_E_BUSY]++;
+		send_frame(ws, pss, kd_frame_error_retry(KD_E_BUSY, job->id[0] ? job->id : NULL,
+							  KD_MEDIA_BUSY_MSG,
+							  kd_pool_retry_after(ws->pool)));
+	} else
+		send_error(ws, pss, KD_E_BUSY, job->id[0] ? job->id : NULL,
+			   "kefud is busy; please retry in a moment");
 	if (job->kind == KD_JOB_OPEN)
 		pss->closing = 1;      /* no session: nothing else could work */
 	kd_job_free(job);

@@ -313,6 +313,11 @@ struct store_writer_stats {
 	size_t queued;             /* turns waiting now */
 };
 void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out);
+/* 1 while the writer's last transaction failed for the storage (full disk, I/O error,
+ * read-only file, lock, corruption; not a turn's own bad data), with its message in
+ * why (may be NULL); 0 once a transaction commits again (or none failed).  Any
+ * thread: kefud's /readyz. */
+int store_writer_failing(struct store_writer *w, char *why, size_t whylen);
 
 /* ==== voice clips and pictures: attachments (store/media.c) ======================== */
 

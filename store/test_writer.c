@@ -2,8 +2,11 @@
  * committed, each done() is called exactly once and only after its turn is visible to
  * another connection (checked from inside done()); a bad turn (unknown session) fails
  * alone inside a batch; a resent client id is reported as STORE_DUPLICATE; stopping
- * drains the queue; the WAL stays bounded (checkpoints) under sustained writes. */
+ * drains the queue; the WAL stays bounded (checkpoints) under sustained writes;
+ * store_writer_failing reports a commit that failed for the storage (the file locked
+ * by another connection) until the next commit, and not a turn's own bad data. */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 
@@ -72,6 +75,14 @@ static void count_done(void *arg, int rc)
 {
 	CHECK(rc == 0);
 	atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+static atomic_int *health_done;
+
+static void on_health_done(void *arg, int rc)
+{
+	*(int *)arg = rc;
+	atomic_fetch_add(health_done, 1);
 }
 
 struct producer {
@@ -216,6 +227,47 @@ int main(void)
 		CHECK(ws.checkpoints >= 2);
 		store_writer_stop(w);
 		free(big);
+	}
+
+	/* health: a turn's own fault is not the store failing; a commit the lock of another
+	 * connection keeps out is (SQLITE_BUSY after the busy timeout), until one commits */
+	{
+		static atomic_int n_done;
+		static int rcs[3];
+		char why[200] = "";
+		sqlite3 *locker;
+		w = store_writer_start(path, err, sizeof err);
+		CHECK(w && !store_writer_failing(w, why, sizeof why));
+		for (int k = 0; k < 3; k++) {
+			struct store_turn *t = calloc(1, sizeof *t);
+			t->session_id = k == 0 ? 987654 : sids[1];   /* 0: unknown session */
+			t->reply_text = strdup("health");
+			t->reply_kind = STORE_MSG_BOT;
+			t->done = on_health_done;
+			t->arg = &rcs[k];
+			if (k == 1) {          /* another connection holds the write lock */
+				CHECK(sqlite3_open(path, &locker) == SQLITE_OK);
+				CHECK(sqlite3_exec(locker, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+				      SQLITE_OK);
+			}
+			health_done = &n_done;
+			CHECK(store_writer_submit(w, t) == 0);
+			while (atomic_load(&n_done) < k + 1)
+				usleep(1000);
+			int failing = store_writer_failing(w, why, sizeof why);
+			if (k == 0)
+				CHECK(rcs[0] < 0 && !failing);
+			if (k == 1) {
+				printf("while another connection holds the lock: rc %d, failing %d "
+				       "(%s)\n", rcs[1], failing, why);
+				CHECK(rcs[1] < 0 && failing && strstr(why, "locked"));
+				sqlite3_exec(locker, "ROLLBACK", NULL, NULL, NULL);
+				sqlite3_close(locker);
+			}
+			if (k == 2)
+				CHECK(rcs[2] == 0 && !failing);
+		}
+		store_writer_stop(w);
 	}
 
 	/* a writer on an unusable path fails to start */

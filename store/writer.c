@@ -31,8 +31,13 @@
  * released): with most frames already copied by the checkpointer it has little left to
  * do, nothing commits meanwhile, and the next transaction rewinds the WAL.
  *
- * Threads: the queue and the checkpointer's {lock} fields are the only shared state
- * besides the statistics counters (atomics).  The writer connection, the batch array
+ * Health.  The outcome of the writer's last transaction that did not fail for a turn of
+ * its own (a storage error: full disk, I/O error, read-only file, lock, corruption) is
+ * kept for store_writer_failing, which kefud's /readyz reads: failing from such a
+ * failed commit until the next one commits.
+ *
+ * Threads: the queue, the checkpointer's {lock} fields and the health fields {fail_lock}
+ * are the only shared state besides the statistics counters (atomics).  The writer connection, the batch array
  * and the turns being written belong to the writer thread; done() runs there too.  The
  * checkpointer connection belongs to the checkpointer thread.
  */
@@ -61,6 +66,9 @@ struct store_writer {
 	int *rcs;                         /* [max_batch], writer thread only */
 	atomic_uint_least64_t turns, batches, failed, retried, checkpoints;
 	atomic_uint redact;               /* CM_REDACT_* kinds taken out of customer words */
+	pthread_mutex_t fail_lock;
+	int failing;                      /* {fail_lock} the last commit met a storage error */
+	char fail_why[200];               /* {fail_lock} its message */
 
 	struct store *ck_st;              /* checkpointer thread only */
 	pthread_t ck_thread;
@@ -199,6 +207,30 @@ rollback:
 	return rc;
 }
 
+/* A failure of the storage rather than of one turn's data (a constraint, a misuse). */
+static int storage_error(int rc)
+{
+	switch (-rc) {
+	case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_READONLY: case SQLITE_CANTOPEN:
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: case SQLITE_NOMEM: case SQLITE_BUSY:
+	case SQLITE_LOCKED: case SQLITE_PERM: case SQLITE_PROTOCOL:
+		return 1;
+	}
+	return 0;
+}
+
+/* Writer thread: records one transaction's outcome (rc of write_batch) for /readyz. */
+static void note_outcome(struct store_writer *w, int rc)
+{
+	if (rc < 0 && !storage_error(rc))
+		return;                     /* the turn's own fault says nothing of the store */
+	pthread_mutex_lock(&w->fail_lock);
+	w->failing = rc < 0;
+	if (rc < 0)
+		snprintf(w->fail_why, sizeof w->fail_why, "%s", store_errmsg(w->st));
+	pthread_mutex_unlock(&w->fail_lock);
+}
+
 static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 {
 	int *rcs = w->rcs;
@@ -206,11 +238,19 @@ static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 
 	for (size_t i = 0; redact && i < n; i++)
 		store_redact_turn(turns[i], redact);   /* privacy.c: before anything is written */
-	if (write_batch(w->st, turns, n, rcs) < 0) {
+	int rc = write_batch(w->st, turns, n, rcs);
+
+	if (rc == 0)
+		note_outcome(w, 0);
+	else {
 		if (n > 1)
 			atomic_fetch_add(&w->retried, 1);
+		else
+			note_outcome(w, rc);
 		for (size_t i = 0; i < n; i++) {
-			int r = write_batch(w->st, &turns[i], 1, &rcs[i]);
+			int r = n > 1 ? write_batch(w->st, &turns[i], 1, &rcs[i]) : rc;
+			if (n > 1)
+				note_outcome(w, r);
 			if (r < 0) {
 				rcs[i] = r;   /* the turn's own error, or its commit's */
 				LOG_WARN("turn of session %lld not logged: %s",
@@ -276,6 +316,7 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 		goto fail;
 	}
 	pthread_mutex_init(&w->ck_lock, NULL);
+	pthread_mutex_init(&w->fail_lock, NULL);
 	pthread_cond_init(&w->ck_wake, NULL);
 	pthread_cond_init(&w->ck_idle, NULL);
 	if (!(w->st = store_open(path, err, errlen)) || !(w->ck_st = store_open(path, err, errlen)))
@@ -300,6 +341,7 @@ fail:
 	store_close(w->st);
 	store_close(w->ck_st);
 	pthread_mutex_destroy(&w->ck_lock);
+	pthread_mutex_destroy(&w->fail_lock);
 	pthread_cond_destroy(&w->ck_wake);
 	pthread_cond_destroy(&w->ck_idle);
 	free(w->batch);
@@ -329,11 +371,24 @@ void store_writer_stop(struct store_writer *w)
 	store_close(w->st);
 	store_close(w->ck_st);
 	pthread_mutex_destroy(&w->ck_lock);
+	pthread_mutex_destroy(&w->fail_lock);
 	pthread_cond_destroy(&w->ck_wake);
 	pthread_cond_destroy(&w->ck_idle);
 	free(w->batch);
 	free(w->rcs);
 	free(w);
+}
+
+int store_writer_failing(struct store_writer *w, char *why, size_t whylen)
+{
+	int failing;
+
+	pthread_mutex_lock(&w->fail_lock);
+	failing = w->failing;
+	if (failing && why && whylen)
+		snprintf(why, whylen, "%s", w->fail_why);
+	pthread_mutex_unlock(&w->fail_lock);
+	return failing;
 }
 
 void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out)

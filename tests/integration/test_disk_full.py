@@ -11,7 +11,10 @@ writing long messages:
 - a new chat is refused with the same `storage_full` (its session row cannot be written);
 - the filler is deleted and, without a restart, the next message is answered again;
 - after a clean SIGTERM every reply the customer received is in the log once and
-  `kefu check` finds the database intact.
+  `kefu check` finds the database intact;
+- with min_free_disk 0 (no floor: only SQLite meets the full disk) /readyz says 503 naming
+  the session log's failed commit while turns get storage_full, and 200 again once a turn
+  commits after the space returned.
 Skipped (exit 77, with the reason) when the test is not root or the loop mount fails.
 """
 import json
@@ -72,6 +75,68 @@ def fill(path):
             pass
 
 
+def until_full(ws, prefix, received):
+    """Long messages until one gets storage_full; returns (that frame, answered)."""
+    for i in range(3000):
+        mid = "%s-%d" % (prefix, i)
+        ws.message(mid, "%d I lost my card and need a new one quickly please " % i * 30)
+        f = ws.recv_json()
+        check(f.get("id") == mid, "frame for %s: %r", mid, f)
+        if f["type"] == "reply":
+            received[mid] = f["text"]
+            continue
+        check(f["type"] == "error" and f.get("code") == "storage_full",
+              "on a full disk %s got %r (expected a reply or storage_full)", mid, f)
+        return f, i
+    check(False, "3000 long messages on a full disk never met storage_full")
+
+
+def until_answered(ws, prefix, received):
+    """Short messages every 0.5 s until one is answered (20 s at most); returns tries."""
+    deadline = time.monotonic() + 20
+    i = 0
+    while True:
+        mid = "%s-%d" % (prefix, i)
+        i += 1
+        ws.message(mid, "I lost my card")
+        f = ws.recv_json()
+        if f["type"] == "reply":
+            received[mid] = f["text"]
+            return i
+        check(f.get("code") == "storage_full", "after the space returned: %r", f)
+        check(time.monotonic() < deadline, "no reply 20 s after the space returned")
+        time.sleep(0.5)
+
+
+def no_floor(db, mnt):
+    """min_free_disk 0: /readyz follows the session log writer's last commit."""
+    d = kt.Kefud("--min-free-disk", "0", "--asr", "false", "--vision", "false",
+                 "--rate-limit", "1000000", db=db, name="kefud-nofloor").start()
+    ws = d.ws()
+    token = ws.welcome()["session"]
+    received = {}
+    rst, rbody = readyz(d)
+    check(rst == 200, "/readyz before the disk fills: %s %r", rst, rbody)
+    fill(os.path.join(mnt, "filler"))
+    full, answered = until_full(ws, "nofloor", received)
+    rst, rbody = readyz(d)
+    check(rst == 503 and rbody.get("reason", "").startswith("store: the session log's last "
+                                                            "commit failed"),
+          "/readyz with min_free_disk 0 while turns get storage_full: %s %r", rst, rbody)
+    kt.log("min_free_disk 0: %d messages answered, then storage_full; /readyz %s %r",
+           answered, rst, rbody.get("reason"))
+    os.unlink(os.path.join(mnt, "filler"))
+    tries = until_answered(ws, "nofloor-after", received)
+    rst, rbody = readyz(d)
+    check(rst == 200, "/readyz after a turn committed again: %s %r", rst, rbody)
+    kt.log("space returned: answered after %d attempt(s); /readyz 200 again", tries)
+    ws.close()
+    d.stop()
+    d.start()
+    kt.check_logged(d, {token: received})
+    d.stop()
+
+
 def run():
     tmp = tempfile.mkdtemp(prefix="kefu-diskfull-")
     seed = kt.Kefud("--asr", "false", "--vision", "false").start()
@@ -93,21 +158,7 @@ def run():
         st = os.statvfs(mnt)
         kt.log("filled: %d bytes free on the %d MB file system", st.f_bavail * st.f_frsize,
                IMAGE_MB)
-        full, answered = None, 0
-        for i in range(3000):
-            mid = "full-%d" % i
-            ws.message(mid, "%d I lost my card and need a new one quickly please " % i * 30)
-            f = ws.recv_json()
-            check(f.get("id") == mid, "frame for %s: %r", mid, f)
-            if f["type"] == "reply":
-                received[mid] = f["text"]
-                answered += 1
-                continue
-            check(f["type"] == "error" and f.get("code") == "storage_full",
-                  "on a full disk %s got %r (expected a reply or storage_full)", mid, f)
-            full = f
-            break
-        check(full is not None, "3000 long messages on a full disk never met storage_full")
+        full, answered = until_full(ws, "full", received)
         check(d.alive(), "kefud died on the full disk")
         check(d.healthz()["status"] == "ok", "/healthz on a full disk")
         time.sleep(1.1)                     # the disk is looked at once a second
@@ -125,19 +176,7 @@ def run():
                full.get("message"), rst, rbody.get("reason"))
 
         os.unlink(os.path.join(mnt, "filler"))
-        deadline = time.monotonic() + 20
-        i = 0
-        while True:
-            mid = "after-%d" % i
-            i += 1
-            ws.message(mid, "I lost my card")
-            f = ws.recv_json()
-            if f["type"] == "reply":
-                received[mid] = f["text"]
-                break
-            check(f.get("code") == "storage_full", "after the space returned: %r", f)
-            check(time.monotonic() < deadline, "no reply 20 s after the space returned")
-            time.sleep(0.5)
+        i = until_answered(ws, "after", received)
         kt.log("space returned: answered again after %d attempt(s), no restart", i)
         ws.close()
         d.stop()
@@ -149,6 +188,7 @@ def run():
         check(c.get("ok") is True and c.get("integrity") == "ok", "kefu check: %r", c)
         kt.log("after SIGTERM and restart: all %d received replies logged; kefu check ok",
                len(received))
+        no_floor(db, mnt)
     finally:
         subprocess.run(["umount", "-l", mnt])
         shutil.rmtree(tmp, ignore_errors=True)

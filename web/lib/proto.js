@@ -9,7 +9,7 @@
  * with the same ids, and kefud answers a known id with the reply it logged, so nothing is
  * lost or doubled.  Texts are kept in storage (they survive a reload); picture and clip
  * bytes are kept in memory only.  busy, rate_limited and internal errors are retried up
- * to 5 times.  An upload is a JSON header with its byte count, then one binary message; a
+ * to 5 times (after retry_after seconds when the error has it).  An upload is a JSON header with its byte count, then one binary message; a
  * speech header announces the binary message that follows it.
  *
  * The page hears of everything through the callbacks in opts.on (all optional):
@@ -126,7 +126,9 @@ export function createChat(opts) {
     const m = outbox.find((x) => x.id === f.id) || null;
     if (m && RETRIED.test(f.code) && (m.tries = (m.tries || 0) + 1) <= MAX_TRIES) {
       m.sent = false;
-      setTimeout(() => transmit(m), f.code === 'rate_limited' ? 5000 : 1000 * m.tries);
+      /* a busy upload shed by kefud says when to come back (retry_after, seconds) */
+      setTimeout(() => transmit(m), f.retry_after > 0 ? 1000 * f.retry_after :
+        f.code === 'rate_limited' ? 5000 : 1000 * m.tries);
       return;
     }
     if (m) settle(m.id);
