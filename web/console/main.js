@@ -20,8 +20,7 @@ import { Webhooks } from './webhooks.js';
 import { live } from './live.js';
 import { installKeys, Shortcuts } from './keys.js';
 
-/* The pages: hash, string key of the link's name, admin only, and its view (null: not
- * built yet, the next console issue's pages). */
+/* The pages: hash, string key of the link's name, admin only, and its view. */
 const PAGES = [
   { id: 'conversations', key: 'nav_conversations', view: Conversations },
   { id: 'answers', key: 'nav_answers', view: Answers },
@@ -49,13 +48,6 @@ function useRoute() {
   return r;
 }
 
-function NotBuilt({ page }) {
-  return html`<section class="page placeholder" aria-labelledby="ph-h">
-    <h1 id="ph-h">${t(page.key)}</h1>
-    <p>${t('not_built')}</p>
-  </section>`;
-}
-
 function Forbidden({ page }) {
   return html`<section class="page placeholder" aria-labelledby="fb-h">
     <h1 id="fb-h">${t(page.key)}</h1>
@@ -72,7 +64,6 @@ function Layout({ me, onSignOut, onLang }) {
     closeHelp: () => setHelp(false) }), []);
   let body;
   if (page.admin && !admin) body = html`<${Forbidden} page=${page} />`;
-  else if (!page.view) body = html`<${NotBuilt} page=${page} />`;
   else body = html`<${page.view} me=${me} rest=${rest} />`;
   return html`<div class="shell">
     <header class="top">
