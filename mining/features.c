@@ -124,8 +124,10 @@ static int push_sparse(struct mn_vecs *v, size_t i, const struct nlu_sparse *sp,
 		v->val = nv;
 		*cap = nc;
 	}
-	memcpy(v->idx + at, sp->idx, sp->nnz * sizeof *sp->idx);
-	memcpy(v->val + at, sp->val, sp->nnz * sizeof *sp->val);
+	if (sp->nnz) {   /* an empty row adds nothing (and v->idx may still be NULL) */
+		memcpy(v->idx + at, sp->idx, sp->nnz * sizeof *sp->idx);
+		memcpy(v->val + at, sp->val, sp->nnz * sizeof *sp->val);
+	}
 	v->off[i + 1] = at + sp->nnz;
 	return 0;
 }
