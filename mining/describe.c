@@ -79,7 +79,8 @@ static int collect_terms(const char *const *texts, size_t n, struct term **out, 
 		}
 	}
 	nlu_text_destroy(tx);
-	qsort(t, m, sizeof *t, cmp_term);
+	if (m)   /* t is NULL when no text had a term */
+		qsort(t, m, sizeof *t, cmp_term);
 	*out = t;
 	*n_out = m;
 	return 0;

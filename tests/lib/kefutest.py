@@ -43,6 +43,9 @@ DATA = os.path.join(SRCDIR, "tests", "data")
 # Start-up (seeding the demo store) is much slower in the ASan build.
 START_TIMEOUT = float(os.environ.get("KEFU_TEST_START_TIMEOUT", "90"))
 REPLY_TIMEOUT = float(os.environ.get("KEFU_TEST_REPLY_TIMEOUT", "20"))
+# how long kefud may take to exit after SIGTERM (an ASan build finishing a live reload:
+# a language model rebuild, picture embeddings, takes longer)
+STOP_TIMEOUT = float(os.environ.get("KEFU_TEST_STOP_TIMEOUT", "30"))
 
 _daemons = []
 
@@ -122,7 +125,7 @@ class Kefud:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, timeout=30):
+    def stop(self, timeout=None):
         """SIGTERM, then checks the exit status is 0."""
         if not self.proc or self.proc.poll() is not None:
             rc = self.proc.returncode if self.proc else None
@@ -130,8 +133,9 @@ class Kefud:
         self.proc.send_signal(signal.SIGTERM)
         self.wait_exit(timeout)
 
-    def wait_exit(self, timeout=30):
+    def wait_exit(self, timeout=None):
         """Waits for kefud to exit (a SIGTERM was sent) and checks its status is 0."""
+        timeout = STOP_TIMEOUT if timeout is None else timeout
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
