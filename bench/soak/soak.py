@@ -19,18 +19,19 @@ Exit 0 only when every request was answered, every session opened and none dropp
 """
 import argparse
 import asyncio
-import io
 import json
 import os
 import random
 import resource
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "lib"))
+from media import picture_png, voice_wav  # noqa: E402
 
 KINDS = ("text", "image", "audio")
 QUESTIONS = ["I lost my card", "How do I top up my account?", "Where is my new card?",
@@ -60,23 +61,6 @@ def args_of():
     if len(a.mix) != 3 or sum(a.mix) <= 0:
         p.error("--mix: three numbers, text/picture/voice")
     return a
-
-
-def picture_png():
-    from PIL import Image, ImageDraw, ImageFont
-    img = Image.new("RGB", (420, 60), "white")
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 26)
-    ImageDraw.Draw(img).text((10, 12), "my card was declined", fill="black", font=font)
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
-
-
-def voice_wav(tmp):
-    path = os.path.join(tmp, "q.wav")
-    subprocess.run(["flite", "-voice", "slt", "-t", "I lost my card", "-o", path], check=True)
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def rss_mb(pid):

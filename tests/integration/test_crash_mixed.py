@@ -9,37 +9,19 @@ in the log with the same id and text, and no turn is logged twice (one customer 
 and at most one bot reply per id).  At the end `kefu stats` counts every received reply.
 """
 import asyncio
-import io
 import json
 import os
 import random
-import subprocess
 import tempfile
 import time
 
 import kefutest as kt
 from kefutest import check
+from media import picture_png, voice_wav
 
 ROUNDS = int(os.environ.get("KEFU_CRASH_ROUNDS", "20"))
 TEXT, PICTURE, VOICE = 6, 2, 2
 TIMEOUT = 120
-
-
-def picture_png():
-    from PIL import Image, ImageDraw, ImageFont
-    img = Image.new("RGB", (420, 60), "white")
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 26)
-    ImageDraw.Draw(img).text((10, 12), "my card was declined", fill="black", font=font)
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
-
-
-def voice_wav(tmp):
-    path = os.path.join(tmp, "lost.wav")
-    subprocess.run(["flite", "-voice", "slt", "-t", "I lost my card", "-o", path], check=True)
-    with open(path, "rb") as f:
-        return f.read()
 
 
 SENT = {"text": 0, "image": 0, "audio": 0}

@@ -1,0 +1,24 @@
+"""Small media makers shared by tests and benches: a PNG picture of words (Pillow, DejaVu
+font) and a spoken WAV clip (flite). Both are deterministic for the same arguments."""
+import io
+import os
+import subprocess
+
+
+def picture_png(text="my card was declined", size=(420, 60), font_size=26):
+    """A white PNG with `text` in black, as a customer's screenshot of an error would be."""
+    from PIL import Image, ImageDraw, ImageFont
+    img = Image.new("RGB", size, "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", font_size)
+    ImageDraw.Draw(img).text((10, 12), text, fill="black", font=font)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def voice_wav(tmp, text="I lost my card", voice="slt", name="voice.wav"):
+    """`text` spoken by flite's `voice` as a WAV file in folder `tmp`; returns its bytes."""
+    path = os.path.join(tmp, name)
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", path], check=True)
+    with open(path, "rb") as f:
+        return f.read()
