@@ -136,9 +136,36 @@ int32_t nlu_glove_find(const struct nlu_glove *g, const char *w, size_t len)
 	return -1;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The same sums with the CPU's half-to-float conversion, 8 at a time (exact, as
+ * cm_f32_from_f16 is; no FMA, so the results are bit for bit the same). */
+__attribute__((target("avx,f16c")))
+static void add_f16c(const uint16_t *v, float weight, float *acc)
+{
+	__m256 w = _mm256_set1_ps(weight);
+	int k = 0;
+
+	for (; k + 8 <= NLU_GLOVE_DIM; k += 8) {
+		__m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + k)));
+		_mm256_storeu_ps(acc + k, _mm256_add_ps(_mm256_loadu_ps(acc + k),
+							_mm256_mul_ps(w, x)));
+	}
+	for (; k < NLU_GLOVE_DIM; k++)
+		acc[k] += weight * cm_f32_from_f16(v[k]);
+}
+#define HAVE_F16C_PATH 1
+#endif
+
 void nlu_glove_add(const struct nlu_glove *g, int32_t r, float weight, float *acc)
 {
 	const uint16_t *v = g->vec + (size_t)r * NLU_GLOVE_DIM;
+#ifdef HAVE_F16C_PATH
+	if (__builtin_cpu_supports("f16c")) {
+		add_f16c(v, weight, acc);
+		return;
+	}
+#endif
 	for (int k = 0; k < NLU_GLOVE_DIM; k++)
 		acc[k] += weight * cm_f32_from_f16(v[k]);
 }
