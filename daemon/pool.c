@@ -283,6 +283,7 @@ static void *worker_main(void *arg)
 	struct kd_worker *w = arg;
 	struct kd_job *job;
 
+	pthread_setname_np(pthread_self(), "kd-worker");   /* per-thread CPU in bench/ws */
 	while ((job = next_job(w->pool))) {
 		int handed = 0, media = is_media(job);
 		uint64_t start = media ? cm_now_us() : 0;
