@@ -287,6 +287,11 @@ static void *worker_main(void *arg)
 	while ((job = next_job(w->pool))) {
 		int handed = 0, media = is_media(job);
 		uint64_t start = media ? cm_now_us() : 0;
+		/* a worker's first clip (first picture) also makes its decoder (vision
+		 * state): seconds that later uploads do not pay, so it does not count in
+		 * the pace shedding estimates from (it made the first upload burst of a
+		 * fresh kefud look 3 s a clip under load, and refused it) */
+		int fresh = media && !(job->kind == KD_JOB_AUDIO ? (void *)w->vw : (void *)w->pw);
 
 		if (media && shed_late(w, job, start)) {
 			kd_job_free(job);
@@ -320,7 +325,7 @@ static void *worker_main(void *arg)
 		if (!handed)
 			kd_job_free(job);
 		if (media)
-			media_done(w->pool, cm_now_us() - start + 1);
+			media_done(w->pool, fresh ? 0 : cm_now_us() - start + 1);
 	}
 	return NULL;
 }
