@@ -14,7 +14,8 @@
  *    busy), so replies keep the customer's order.  A full pool queue also answers
  *    busy, never blocks.
  *  - Workers and the store writer post results to this protocol's done list
- *    (kd_ws_post) and wake the loop (wake.h); EVENT_WAIT_CANCELLED
+ *    (kd_ws_post); the first result of an empty list wakes the loop (wake.h), later
+ *    ones ride on that wake-up; EVENT_WAIT_CANCELLED
  *    swaps the list out under the wake lock, finds each connection by sid (gone: free),
  *    queues the frame, arms writable and dispatches the next backlog job.
  *  - SERVER_WRITEABLE writes one frame per callback and re-arms while more wait.
@@ -233,7 +234,6 @@ static void drain_done(struct kd_ws *ws)
 void kd_ws_post(void *arg, struct kd_result *r)
 {
 	struct kd_ws *ws = arg;
-
 	int wake;
 
 	r->next = NULL;
