@@ -32,3 +32,11 @@ struct timespec cm_deadline(int ms)
 	}
 	return t;
 }
+
+uint64_t cm_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -28,6 +28,13 @@ void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float 
 		    beta, y, 1);
 }
 
+/* With AVX2 (chosen at load time where the CPU has it) the loop below runs 8 lanes per
+ * instruction instead of SSE's 4; the sparse text model calls it once per feature. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+#endif
 void cm_axpy(size_t n, float a, const float *restrict x, float *restrict y)
 {
 	size_t i = 0;

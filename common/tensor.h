@@ -27,6 +27,13 @@ void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float 
 	      float beta, float *y);
 /* y += a · x over n floats (auto-vectorised loop: the sparse-feature hot path). */
 void cm_axpy(size_t n, float a, const float *x, float *y);
+/* Asks the CPU to fetch the bytes [p, p + n) into its caches (a hint; no effect on
+ * results). */
+static inline void cm_prefetch(const void *p, size_t n)
+{
+	for (size_t b = 0; b < n; b += 64)
+		__builtin_prefetch((const char *)p + b);
+}
 float cm_dot(size_t n, const float *x, const float *y);
 /* Scales x to unit L2 norm (left alone when the norm is 0); returns the old norm. */
 float cm_l2_normalize(size_t n, float *x);

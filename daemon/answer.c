@@ -277,6 +277,7 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 	struct pol_reply rep = { 0 };
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
+	uint64_t t0;
 
 	if (upload_prelude(w, job))
 		return 0;
@@ -287,8 +288,12 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 	m = worker_models(w);
 	r = kd_result_new(job, KD_RES_REPLY);
 	turn = calloc(1, sizeof *turn);
-	if (!r || !turn || pol_answer(&m, &in, &rep))
+	if (!r || !turn)
 		goto oom;
+	t0 = cm_thread_cpu_ns();   /* the prediction's share of a reply (bench/ws) */
+	if (pol_answer(&m, &in, &rep))
+		goto oom;
+	r->predict_ns = cm_thread_cpu_ns() - t0;
 	turn->session_id = job->session_id;
 	turn->client_id = strdup(job->id);
 	turn->reply_kind = STORE_MSG_BOT;

@@ -147,6 +147,7 @@ static void *api_main(void *arg)
 	int idx = ((struct api_thread_arg *)arg)->idx;
 	struct kd_api_job *j;
 
+	pthread_setname_np(pthread_self(), "kd-api");
 	free(arg);
 	while ((j = cm_queue_pop(a->jobs))) {
 		api_handle(&a->ctx[idx], &j->req, &j->res);

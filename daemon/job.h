@@ -79,6 +79,8 @@ struct kd_result {
 	int media;                       /* 1 audio, 2 image: media_seconds is set */
 	double media_seconds;            /* decode + recognise / look, on the worker */
 	double audio_seconds;            /* audio: length of the clip */
+	uint64_t predict_ns;             /* typed message: the worker's CPU in pol_answer
+					    (kefu_predict_cpu_seconds_total) */
 	struct kd_job *job;              /* KD_RES_RETRY: the job to run again */
 	char id[KD_ID_BYTES + 1];        /* the job's client id ("" if none) */
 	char *held_text;                 /* an upload logged for a person (job->held): the

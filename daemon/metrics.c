@@ -114,6 +114,13 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	fprintf(f, "kefu_reply_latency_seconds_sum %.9g\n", m->lat_sum);
 	fprintf(f, "kefu_reply_latency_seconds_count %llu\n", (unsigned long long)m->lat_count);
 
+	head(f, "kefu_predict_cpu_seconds_total", "counter",
+	     "Worker CPU time spent in the answer policy for typed messages (bench/ws "
+	     "divides it by kefu_predict_total).");
+	fprintf(f, "kefu_predict_cpu_seconds_total %.9g\n", (double)m->predict_ns / 1e9);
+	head(f, "kefu_predict_total", "counter", "Typed messages the answer policy answered.");
+	fprintf(f, "kefu_predict_total %llu\n", (unsigned long long)m->predict_count);
+
 	head(f, "kefu_media_seconds", "histogram",
 	     "Worker time per upload: decode + speech recognition (audio), or decode + OCR + "
 	     "codes + CNN (image).");

@@ -45,6 +45,8 @@ struct kd_metrics {
 	double media_sum[KD_MEDIA_COUNT];
 	uint64_t media_count[KD_MEDIA_COUNT];
 	double audio_seconds;          /* length of the voice clips recognised */
+	uint64_t predict_ns;           /* workers' CPU inside pol_answer for typed messages */
+	uint64_t predict_count;
 	uint64_t sessions_total;       /* WebSocket connections accepted */
 	int64_t sessions_open;
 	uint64_t rejected_origin, rejected_full, rejected_path;

@@ -6,7 +6,10 @@
  * clips and pictures: up to seconds of decoding).  A worker always takes a fast job
  * first; it takes a media job only while fewer than media_max workers run one, and the
  * pool has at least media_max + 1 workers, so a text or a welcome never waits behind
- * uploads however many arrive.  Fairness between connections inside each class comes
+ * uploads however many arrive.  Only the first media_max workers take media jobs, so
+ * only they ever make a speech decoder and a vision state (about 100 MB and 75 MB a
+ * worker, made on first use): the others serve text with their NLU state alone.
+ * Fairness between connections inside each class comes
  * from the service thread: a connection has at most one job queued or running
  * (ws.c), so FIFO order is round-robin over connections.
  *
@@ -203,9 +206,10 @@ static struct kd_job *take(struct kd_job **head, struct kd_job **tail, size_t *n
 	return j;
 }
 
-/* Worker: the next job (fast first; media while under media_max), blocking; NULL once
- * the pool is closed and nothing it may take is left. */
-static struct kd_job *next_job(struct kd_pool *p)
+/* Worker: the next job (fast first; media while under media_max, and only on the first
+ * media_max workers), blocking; NULL once the pool is closed and nothing it may take is
+ * left. */
+static struct kd_job *next_job(struct kd_pool *p, int idx)
 {
 	struct kd_job *j = NULL;
 
@@ -215,12 +219,12 @@ static struct kd_job *next_job(struct kd_pool *p)
 			j = take(&p->q_fast, &p->q_fast_tail, &p->n_fast);
 			break;
 		}
-		if (p->q_media && p->media_running < p->media_max) {
+		if (p->q_media && idx < p->media_max && p->media_running < p->media_max) {
 			j = take(&p->q_media, &p->q_media_tail, &p->n_media);
 			p->media_running++;
 			break;
 		}
-		if (p->closed && !p->q_media)
+		if (p->closed && (!p->q_media || idx >= p->media_max))
 			break;
 		pthread_cond_wait(&p->cond, &p->lock);
 	}
@@ -283,9 +287,15 @@ static void *worker_main(void *arg)
 	struct kd_worker *w = arg;
 	struct kd_job *job;
 
-	while ((job = next_job(w->pool))) {
+	pthread_setname_np(pthread_self(), "kd-worker");   /* per-thread CPU in bench/ws */
+	while ((job = next_job(w->pool, w->idx))) {
 		int handed = 0, media = is_media(job);
 		uint64_t start = media ? cm_now_us() : 0;
+		/* a worker's first clip (first picture) also makes its decoder (vision
+		 * state): seconds that later uploads do not pay, so it does not count in
+		 * the pace shedding estimates from (it made the first upload burst of a
+		 * fresh kefud look 3 s a clip under load, and refused it) */
+		int fresh = media && !(job->kind == KD_JOB_AUDIO ? (void *)w->vw : (void *)w->pw);
 
 		if (media && shed_late(w, job, start)) {
 			kd_job_free(job);
@@ -319,7 +329,7 @@ static void *worker_main(void *arg)
 		if (!handed)
 			kd_job_free(job);
 		if (media)
-			media_done(w->pool, cm_now_us() - start + 1);
+			media_done(w->pool, fresh ? 0 : cm_now_us() - start + 1);
 	}
 	return NULL;
 }
@@ -463,7 +473,12 @@ int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 			*head = job;
 		*tail = job;
 		media ? p->n_media++ : p->n_fast++;
-		pthread_cond_signal(&p->cond);
+		/* a media job needs one of the first media_max workers: wake them all
+		 * (one signal could wake a worker that may not take it) */
+		if (media)
+			pthread_cond_broadcast(&p->cond);
+		else
+			pthread_cond_signal(&p->cond);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return rc;

@@ -56,29 +56,33 @@ const char *kd_err_name(enum kd_err e)
 
 /* ---- frames ------------------------------------------------------------------------ */
 
+/* A frame being serialised into: the frame itself grows (header, LWS_PRE headroom,
+ * payload), so the finished JSON needs no second buffer and no copy. */
 struct grow {
-	unsigned char *p;   /* LWS_PRE headroom + payload */
+	struct kd_frame *f;
 	size_t len, cap;    /* payload bytes, payload capacity */
 	int oom;
 };
+
+#define GROW_FIRST 512      /* a reply frame fits: one allocation for most frames */
 
 static int grow_put(const char *s, size_t n, void *arg)
 {
 	struct grow *g = arg;
 
 	if (g->len + n > g->cap) {
-		size_t cap = g->cap ? g->cap : 256;
+		size_t cap = g->cap ? g->cap : GROW_FIRST;
 		while (cap < g->len + n)
 			cap *= 2;
-		unsigned char *p = realloc(g->p, LWS_PRE + cap);
-		if (!p) {
+		struct kd_frame *f = realloc(g->f, sizeof *f + LWS_PRE + cap);
+		if (!f) {
 			g->oom = 1;
 			return -1;
 		}
-		g->p = p;
+		g->f = f;
 		g->cap = cap;
 	}
-	memcpy(g->p + LWS_PRE + g->len, s, n);
+	memcpy(KD_FRAME_PAYLOAD(g->f) + g->len, s, n);
 	g->len += n;
 	return 0;
 }
@@ -86,21 +90,15 @@ static int grow_put(const char *s, size_t n, void *arg)
 struct kd_frame *kd_frame_from_json(const json_t *j)
 {
 	struct grow g = { 0 };
-	struct kd_frame *f;
 
-	if (!j || json_dump_callback(j, grow_put, &g, KD_JSON_FLAGS) || g.oom) {
-		free(g.p);
+	if (!j || json_dump_callback(j, grow_put, &g, KD_JSON_FLAGS) || g.oom || !g.f) {
+		free(g.f);
 		return NULL;
 	}
-	f = malloc(sizeof *f + LWS_PRE + g.len);
-	if (f) {
-		f->next = NULL;
-		f->len = g.len;
-		f->binary = 0;
-		memcpy(f->buf + LWS_PRE, g.p + LWS_PRE, g.len);
-	}
-	free(g.p);
-	return f;
+	g.f->next = NULL;
+	g.f->len = g.len;
+	g.f->binary = 0;
+	return g.f;
 }
 
 struct kd_frame *kd_frame_binary(const void *data, size_t len)

@@ -333,6 +333,7 @@ static void *review_main(void *arg)
 {
 	struct kd_review *r = arg;
 
+	pthread_setname_np(pthread_self(), "kd-review");
 	do {
 		scan(r);
 		if (r->dirty || kd_bots_generation(r->bots) != r->clustered_gen)

@@ -337,6 +337,14 @@ static void test_uploads(void)
 	      strstr(txt, "kefu_audio_seconds_total 2\n") &&
 	      strstr(txt, "kefu_messages_total{kind=\"image\"} 2\n"));
 	free(txt);
+
+	/* the prediction's CPU, which bench/ws divides by the replies (ws.c sums it) */
+	m.predict_ns = 2500000000u;
+	m.predict_count = 3;
+	txt = kd_metrics_render(&m, &g, &len);
+	CHECK(txt && strstr(txt, "kefu_predict_cpu_seconds_total 2.5\n") &&
+	      strstr(txt, "kefu_predict_total 3\n"));
+	free(txt);
 }
 
 int main(void)

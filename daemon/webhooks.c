@@ -374,6 +374,7 @@ static void *webhooks_main(void *arg)
 {
 	struct kd_webhooks *h = arg;
 
+	pthread_setname_np(pthread_self(), "kd-webhooks");
 	for (;;) {
 		struct store_delivery d;
 		int64_t now = cm_wall_ms(), next = 0;

@@ -14,7 +14,8 @@
  *    busy), so replies keep the customer's order.  A full pool queue also answers
  *    busy, never blocks.
  *  - Workers and the store writer post results to this protocol's done list
- *    (kd_ws_post) and wake the loop (wake.h); EVENT_WAIT_CANCELLED
+ *    (kd_ws_post); the first result of an empty list wakes the loop (wake.h), later
+ *    ones ride on that wake-up; EVENT_WAIT_CANCELLED
  *    swaps the list out under the wake lock, finds each connection by sid (gone: free),
  *    queues the frame, arms writable and dispatches the next backlog job.
  *  - SERVER_WRITEABLE writes one frame per callback and re-arms while more wait.
@@ -178,6 +179,10 @@ static void apply(struct kd_ws *ws, struct kd_result *r)
 	case KD_RES_REPLY:
 		ws->met->kinds[KD_K_REPLY]++;
 		ws->met->kinds[KD_K_FALLBACK] += r->fallback != 0;
+		if (r->predict_ns) {
+			ws->met->predict_ns += r->predict_ns;
+			ws->met->predict_count++;
+		}
 		kd_metrics_latency(ws->met, latency);
 		break;
 	case KD_RES_RESEND:
@@ -229,15 +234,23 @@ static void drain_done(struct kd_ws *ws)
 void kd_ws_post(void *arg, struct kd_result *r)
 {
 	struct kd_ws *ws = arg;
+	int wake;
 
 	r->next = NULL;
 	kd_wake_lock(ws->wake);
+	/* Only the first result of a list wakes the loop: while the list is not empty a
+	 * wake-up is on its way and the drain it triggers takes this result too.  A batch
+	 * the writer commits thus costs one wake-up, not one per reply. */
+	wake = !ws->done;
 	if (ws->done_tail)
 		ws->done_tail->next = r;
 	else
 		ws->done = r;
 	ws->done_tail = r;
-	kd_wake_unlock_and_wake(ws->wake);
+	if (wake)
+		kd_wake_unlock_and_wake(ws->wake);
+	else
+		kd_wake_unlock(ws->wake);
 }
 
 void kd_ws_request_stop(struct kd_ws *ws)

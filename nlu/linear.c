@@ -142,11 +142,23 @@ out:
 	return rc;
 }
 
+/* Rows of the weight table a text touches are scattered over many megabytes (65,536
+ * rows of n_cls floats): each is fetched LIN_AHEAD features before it is added, so the
+ * memory's latency overlaps the arithmetic (it was a third of a prediction). */
+#define LIN_AHEAD 4
+
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits)
 {
+	size_t row = m->n_cls;
+
 	memcpy(logits, m->b, sizeof *logits * m->n_cls);
-	for (uint32_t i = 0; i < x->nnz; i++)
-		cm_axpy(m->n_cls, x->val[i], m->w + (size_t)x->idx[i] * m->n_cls, logits);
+	for (uint32_t i = 0; i < x->nnz && i < LIN_AHEAD; i++)
+		cm_prefetch(m->w + (size_t)x->idx[i] * row, row * sizeof(float));
+	for (uint32_t i = 0; i < x->nnz; i++) {
+		if (i + LIN_AHEAD < x->nnz)
+			cm_prefetch(m->w + (size_t)x->idx[i + LIN_AHEAD] * row, row * sizeof(float));
+		cm_axpy(row, x->val[i], m->w + (size_t)x->idx[i] * row, logits);
+	}
 }
 
 void nlu_linear_free(struct nlu_linear *m)

@@ -468,7 +468,12 @@ static void test_glove_and_mlp(void)
 		CHECK(nlu_fx_dense(fx, g, dense) == 2, "two words found");
 		CHECK(dense[1] > dense[0] && dense[0] > 0 && dense[2] == 0, "SIF weighting");
 		nlu_fx_destroy(fx);
+		/* a second open of the same file shares the mapping; it outlives one close */
+		struct nlu_glove *g2 = nlu_glove_open(path, err, sizeof err);
+		CHECK(g2 == g, "the same file is mapped once per process");
 		nlu_glove_close(g);
+		CHECK(g2 && nlu_glove_find(g2, "card", 4) == 1, "still mapped after one close");
+		nlu_glove_close(g2);
 	}
 	/* a truncated copy is refused */
 	fd = open(path, O_WRONLY | O_TRUNC);

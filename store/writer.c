@@ -114,6 +114,7 @@ static void *checkpointer_main(void *arg)
 {
 	struct store_writer *w = arg;
 
+	pthread_setname_np(pthread_self(), "kd-ckpt");   /* per-thread CPU in bench/ws */
 	for (;;) {
 		pthread_mutex_lock(&w->ck_lock);
 		while (!w->ck_pending && !w->ck_stopping)
@@ -273,6 +274,7 @@ static void *writer_main(void *arg)
 	struct store_writer *w = arg;
 	size_t n;
 
+	pthread_setname_np(pthread_self(), "kd-writer");
 	/* blocks for the first turn; returns 0 only once the queue is closed and empty */
 	while ((n = cm_queue_pop_many(w->q, w->batch, w->max_batch, -1)) > 0)
 		handle(w, (struct store_turn **)w->batch, n);

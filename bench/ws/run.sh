@@ -4,15 +4,26 @@
 #   bench/ws/run.sh BUILD_DIR            (uses BUILD_DIR/daemon/kefud, BUILD_DIR/bench/ws/*)
 #   KEFUD=... WSLOAD=... WSECHO=... bench/ws/run.sh
 #
-# Builds nothing.  Starts kefud on a fresh demo database and wsecho, each on a free
-# loopback port, then runs wsload in closed loop at 10, 100 and 1000 connections against
-# each (alternating, RUNS times each) and prints the medians:
+# Builds nothing.  Starts kefud on a copy of DB (default: a fresh, untrained demo store)
+# and wsecho, each on a free loopback port, then runs wsload at 10, 100 and 1000
+# connections against each (alternating, RUNS times each) and prints the medians:
 #   conns | kefu replies/s | p50 | p99 | echo msg/s | p50 | p99 | ratio (echo/kefu)
 # plus each server's own CPU time per answered message (from /proc/PID/stat over the
-# run), which other load on the machine disturbs far less than throughput does.
+# run), which other load on the machine disturbs far less than throughput does, and
+# kefud's CPU per reply split by where it goes, from each thread's
+# /proc/PID/task/TID/schedstat (threads are named: kd-worker, kd-writer, ...):
+#   service  the lws service thread: frames in, parse, jobs out, results in, writes
+#   worker   the workers, of which "predict" (kefu_predict_cpu_seconds_total from
+#            /metrics: the worker CPU inside pol_answer) and the rest (resend check,
+#            reply JSON, allocation)
+#   log      the store writer and its checkpointer (the batched log insert)
+#   other    every other kefud thread
+# and "less predict" = kefud's CPU per reply minus the prediction's.
 # Environment: RUNS (3), DURATION seconds per run (5), WARMUP (1), CONNS ("10 100 1000"),
-# KEFUD_ARGS (extra kefud flags).  The machine's load average is printed too: the client,
-# kefud and wsecho share its cores, so other work on the machine skews the figures.
+# RATE (messages/s in total: open loop; empty = closed loop), DB (a store to copy, e.g.
+# one `kefu train` trained), KEFUD_ARGS (extra kefud flags).  The machine's load average
+# is printed too: the client, kefud and wsecho share its cores, so other work on the
+# machine skews the figures.
 set -euo pipefail
 build=${1:-}
 KEFUD=${KEFUD:-$build/daemon/kefud}
@@ -22,6 +33,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-10 100 1000}
+RATE=${RATE:-}
 for x in "$KEFUD" "$WSLOAD" "$WSECHO"; do
 	[ -x "$x" ] || { echo "run.sh: $x is not an executable (usage: $0 BUILD_DIR)" >&2; exit 2; }
 done
@@ -50,7 +62,25 @@ wait_port() { # file pid name
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
+# thread_ns PID: "service worker log other" nanoseconds on CPU, summed per group
+thread_ns() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(cat "$t/comm" 2>/dev/null) $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"
+	done | awk -v pid="$1" '$3 != "" {
+		if ($1 == pid) s += $3; else if ($2 == "kd-worker") w += $3
+		else if ($2 == "kd-writer" || $2 == "kd-ckpt") l += $3; else o += $3 }
+		END { printf "%.0f %.0f %.0f %.0f\n", s, w, l, o }'
+}
+# predict_ns PORT: kefu_predict_cpu_seconds_total in nanoseconds
+predict_ns() {
+	curl -fs "http://127.0.0.1:$1/metrics" |
+		awk '$1 == "kefu_predict_cpu_seconds_total" { printf "%.0f\n", $2 * 1e9 }'
+}
 
+if [ -n "${DB:-}" ]; then
+	cp "$DB" "$tmp/kefu.db"
+fi
 "$KEFUD" --listen 127.0.0.1:0 --port-file "$tmp/kefud.port" --db "$tmp/kefu.db" \
 	--rate-limit 1000000 --log-level warn ${KEFUD_ARGS:-} >"$tmp/kefud.log" 2>&1 &
 kpid=$!
@@ -66,37 +96,55 @@ pids+=($epid)
 eport=$(wait_port "$tmp/echo.port" $epid wsecho)
 
 field() { sed -n "s/^RESULT .* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
-# run_one PID ARGS...: runs wsload, prints its RESULT line plus cpu_us_per_msg= (the
-# server's CPU time over the whole run divided by the messages answered in it).
+# run_one PID PORT ARGS...: runs wsload, prints its RESULT line plus cpu_us_per_msg= (the
+# server's CPU time over the whole run divided by the messages answered in it) and, for
+# kefud (PORT not 0), its parts per reply: service_us= worker_us= predict_us= log_us=
+# other_us=.
 run_one() {
-	local pid=$1 t0 t1 out res
-	shift
-	t0=$(cpu_ticks "$pid")
-	out=$("$WSLOAD" "$@") || true
-	t1=$(cpu_ticks "$pid")
+	local pid=$1 port=$2 t0 t1 th0 th1 p0=0 p1=0 out res
+	shift 2
+	t0=$(cpu_ticks "$pid"); th0=$(thread_ns "$pid")
+	[ "$port" = 0 ] || p0=$(predict_ns "$port")
+	out=$("$WSLOAD" ${RATE:+--rate "$RATE"} "$@") || true
+	t1=$(cpu_ticks "$pid"); th1=$(thread_ns "$pid")
+	[ "$port" = 0 ] || p1=$(predict_ns "$port")
 	res=$(grep '^RESULT' <<<"$out" || true)
 	[ -n "$res" ] || { echo "wsload $* failed:" >&2; echo "$out" >&2; return 1; }
-	awk -v r="$res" -v d=$((t1 - t0)) -v tck="$tck" 'BEGIN {
+	awk -v r="$res" -v d=$((t1 - t0)) -v tck="$tck" -v a="$th0" -v b="$th1" \
+	    -v p=$((p1 - p0)) -v kefu="$([ "$port" = 0 ] && echo 0 || echo 1)" 'BEGIN {
 		n = r; sub(/.* replies=/, "", n); sub(/ .*/, "", n)
-		printf "%s cpu_us_per_msg=%.1f\n", r, (n > 0 ? d * 1e6 / tck / n : 0) }'
+		printf "%s cpu_us_per_msg=%.1f", r, (n > 0 ? d * 1e6 / tck / n : 0)
+		if (kefu && n > 0) {
+			split(a, x, " "); split(b, y, " ")
+			printf " service_us=%.1f worker_us=%.1f predict_us=%.1f log_us=%.1f other_us=%.1f",
+				(y[1] - x[1]) / 1e3 / n, (y[2] - x[2]) / 1e3 / n, p / 1e3 / n,
+				(y[3] - x[3]) / 1e3 / n, (y[4] - x[4]) / 1e3 / n
+		}
+		printf "\n" }'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "kefud ($(curl -fs "http://127.0.0.1:$kport/healthz")) on port $kport, wsecho on port $eport;" \
-     "closed loop, ${DURATION}s measured after ${WARMUP}s warm-up, median of $RUNS runs"
+     "$([ -n "$RATE" ] && echo "open loop at $RATE msg/s" || echo "closed loop"), ${DURATION}s measured after ${WARMUP}s warm-up, median of $RUNS runs"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-rows=()
+rows=(); parts=()
 for c in $CONNS; do
 	kr=(); kp50=(); kp99=(); kcpu=(); er=(); ep50=(); ep99=(); ecpu=()
+	ksvc=(); kwrk=(); kpred=(); klog=(); koth=(); kless=()
 	klost=0; kerr=0; elost=0
 	for r in $(seq 1 "$RUNS"); do
-		res=$(run_one "$kpid" --port "$kport" -c "$c" -d "$DURATION" --warmup "$WARMUP")
+		res=$(run_one "$kpid" "$kport" --port "$kport" -c "$c" -d "$DURATION" --warmup "$WARMUP")
 		echo "  kefu c=$c run $r: ${res#RESULT }"
 		kr+=("$(field replies_per_s "$res")"); kp50+=("$(field p50_ms "$res")")
 		kp99+=("$(field p99_ms "$res")"); kcpu+=("$(field cpu_us_per_msg "$res")")
+		ksvc+=("$(field service_us "$res")"); kwrk+=("$(field worker_us "$res")")
+		kpred+=("$(field predict_us "$res")"); klog+=("$(field log_us "$res")")
+		koth+=("$(field other_us "$res")")
+		kless+=("$(awk -v a="$(field cpu_us_per_msg "$res")" -v b="$(field predict_us "$res")" \
+			'BEGIN { printf "%.1f", a - b }')")
 		klost=$((klost + $(field lost "$res") + $(field failed "$res")))
 		kerr=$((kerr + $(field errors "$res")))
-		res=$(run_one "$epid" --echo --port "$eport" -c "$c" -d "$DURATION" --warmup "$WARMUP")
+		res=$(run_one "$epid" 0 --echo --port "$eport" -c "$c" -d "$DURATION" --warmup "$WARMUP")
 		echo "  echo c=$c run $r: ${res#RESULT }"
 		er+=("$(field replies_per_s "$res")"); ep50+=("$(field p50_ms "$res")")
 		ep99+=("$(field p99_ms "$res")"); ecpu+=("$(field cpu_us_per_msg "$res")")
@@ -108,6 +156,12 @@ for c in $CONNS; do
 		"$c" "$mk" "$(median "${kp50[@]}")" "$(median "${kp99[@]}")" "$me" \
 		"$(median "${ep50[@]}")" "$(median "${ep99[@]}")" "$ratio" \
 		"$(median "${kcpu[@]}")" "$(median "${ecpu[@]}")" "$klost" "$kerr" "$elost")")
+	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
+		"$c" "$(median "${kcpu[@]}")" "$(median "${kless[@]}")" "$(median "${ksvc[@]}")" \
+		"$(median "${kwrk[@]}")" "$(median "${kpred[@]}")" "$(median "${klog[@]}")" \
+		"$(median "${koth[@]}")" "$(median "${ecpu[@]}")" \
+		"$(awk -v a="$(median "${kless[@]}")" -v b="$(median "${ecpu[@]}")" \
+			'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')")")
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -115,3 +169,8 @@ echo "conns | kefu rep/s | p50 ms  | p99 ms  | echo msg/s | p50 ms  | p99 ms  | 
 echo "      |            |         |         |            |         |         |       | us/msg   | us/msg   |"
 echo "------+------------+---------+---------+------------+---------+---------+-------+----------+----------+---------"
 printf '%s\n' "${rows[@]}"
+echo
+echo "kefud CPU per reply by part (medians, µs; 'less predict' = all minus predict; ratio = less predict / echo)"
+echo "conns | all      | less pre | service  | workers  | predict  | log      | other    | echo     | ratio"
+echo "------+----------+----------+----------+----------+----------+----------+----------+----------+------"
+printf '%s\n' "${parts[@]}"

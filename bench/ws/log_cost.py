@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""bench/ws/log_cost.py — what one logged turn costs the store writer, trigger by trigger.
+
+    bench/ws/log_cost.py STORE.db [--turns N] [--batch B]
+
+Copies STORE.db (a store that served traffic, so its tables and indexes have their real
+size) and replays the store writer's statements for N turns (store/stmt.c: the customer
+message, the bot reply with a reply meta like kefud's, the session touch) in
+transactions of B turns (WAL, synchronous=NORMAL, foreign keys on, as store/ opens it),
+once with the schema as it is and once without each group of AFTER INSERT triggers on
+`messages`: the FTS5 trigram index of customer and operator words, the report counters
+(report_customer, report_bot), the session language, the conversation flags.  Prints
+the process CPU time per turn of each variant (Python's own overhead included: compare
+the rows with each other, not with bench/ws's "log" column).  docs/performance.md has
+the figures.
+"""
+import argparse
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+
+META = ('{"title":"Recipient hasn\'t got my transfer","fallback":false,"lang":"en",'
+        '"quick_replies":[],"client_id":"c37-276","why":"words"}')
+INSERT = ("INSERT INTO messages (session_id, kind, client_id, text, answer_id, confidence,"
+          " latency_us, meta, reply_to, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+          " ON CONFLICT DO NOTHING")
+VARIANTS = [
+    ("every trigger", []),
+    ("without the FTS5 trigram index", ["messages_fts_insert"]),
+    ("without report_customer", ["report_customer"]),
+    ("without report_bot", ["report_bot"]),
+    ("without messages_lang", ["messages_lang"]),
+    ("without report_conversation, messages_reopen", ["report_conversation", "messages_reopen"]),
+    ("without any of these", ["messages_fts_insert", "report_customer", "report_bot",
+                              "messages_lang", "report_conversation", "messages_reopen"]),
+]
+
+
+def run(src, tmp, drop, turns, batch):
+    path = os.path.join(tmp, "x.db")
+    for f in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(f):
+            os.remove(f)
+    shutil.copy(src, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=wal")
+    db.execute("PRAGMA synchronous=normal")
+    db.execute("PRAGMA foreign_keys=on")
+    for t in drop:
+        db.execute("DROP TRIGGER IF EXISTS " + t)
+    sids = [r[0] for r in db.execute("SELECT id FROM sessions")] or [None]
+    if sids == [None]:
+        raise SystemExit("log_cost.py: the store has no session; give it one that served")
+    k = 0
+    t0 = time.process_time()
+    for _ in range(turns // batch):
+        db.execute("BEGIN IMMEDIATE")
+        for _ in range(batch):
+            s = sids[k % len(sids)]
+            k += 1
+            now = int(time.time() * 1000)
+            c = db.execute(INSERT, (s, 0, "lc%d" % k, "How do I top up my account?", None,
+                                    None, None, None, None, now)).lastrowid
+            db.execute(INSERT, (s, 1, None, "You can top up by card or bank transfer.", 5,
+                                0.9, 1234, META, c, now))
+            db.execute("UPDATE sessions SET last_ms = ? WHERE id = ?", (now, s))
+        db.execute("COMMIT")
+    us = (time.process_time() - t0) / k * 1e6
+    db.close()
+    return us
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("store")
+    p.add_argument("--turns", type=int, default=6000)
+    p.add_argument("--batch", type=int, default=50)
+    a = p.parse_args()
+    tmp = tempfile.mkdtemp(prefix="kefu-logcost-")
+    try:
+        print("CPU per logged turn (customer message + reply + session touch), "
+              "%d turns in transactions of %d" % (a.turns, a.batch))
+        for name, drop in VARIANTS:
+            print("  %-48s %7.1f µs" % (name, run(a.store, tmp, drop, a.turns, a.batch)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
