@@ -153,10 +153,8 @@ struct vis_ocr_result {
 	int passes;        /* engine runs spent */
 };
 
-/* Starts tesseract for langs ("eng", "eng+chi_sim", ...) from Debian's tessdata.  Sets
- * OMP_THREAD_LIMIT=1 in the environment if it is unset (one thread per engine measured
- * faster here), so call it on the start-up thread before workers run.  NULL with err if the
- * language data is missing. */
+/* Starts tesseract for langs ("eng", "eng+chi_sim", ...) from Debian's tessdata.  NULL
+ * with err if the language data is missing.  One thread uses an engine at a time. */
 struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen);
 void vis_ocr_destroy(struct vis_ocr *o);
 
@@ -166,6 +164,10 @@ void vis_ocr_destroy(struct vis_ocr *o);
  * ground, so white-on-colour banners read) is tried; when still below 50 the picture turned
  * 180 degrees is tried.  The pass with the best confidence wins.  0 or VIS_E_NOMEM.
  * Worker thread that owns o. */
+/* First thing in main of a program that reads pictures: runs the program again with
+ * OMP_THREAD_LIMIT=1 when it is unset (tesseract's OpenMP threads only spin here; libgomp
+ * reads the setting before main).  Returns when it was set already. */
+void vis_ocr_prepare(char **argv);
 int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *res);
 void vis_ocr_result_free(struct vis_ocr_result *res);
 /* Later vis_ocr_read passes stop at cm_now_us() == deadline_us (0: no deadline): a pass
