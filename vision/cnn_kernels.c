@@ -11,6 +11,7 @@
  */
 #include "cnn_kernels.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "tensor.h"
@@ -20,14 +21,6 @@
 #else
 #define VIS_CLONES
 #endif
-
-/* o[i] += p[i] * q[i]: the depthwise inner loop, restrict so it vectorises. */
-static inline void madd(float *restrict o, const float *restrict p, const float *restrict q,
-			int n)
-{
-	for (int i = 0; i < n; i++)
-		o[i] += p[i] * q[i];
-}
 
 void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 {
@@ -112,38 +105,96 @@ void vis_k_act(float *y, long n, int act)
 	}
 }
 
-VIS_CLONES
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
-		     const float *bias, int act, float *out)
+/* Sixteen floats: one AVX-512 register in the x86-64-v4 clone, two AVX2 registers in the
+ * v3 one, four SSE registers in the plain one.  aligned(4): loads from any float. */
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+/* static helpers only: the vector return type's ABI never crosses a call between clones */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
 {
-	const int c = g->cin;
-	for (int oy = 0; oy < g->oh; oy++) {
-		for (int ox = 0; ox < g->ow; ox++) {
-			float *o = out + ((size_t)oy * g->ow + ox) * c;
-			memcpy(o, bias, sizeof(float) * c);
-			for (int ky = 0; ky < g->kh; ky++) {
-				int iy = oy * g->stride - g->pt + ky;
-				if (iy < 0 || iy >= g->h)
-					continue;
-				for (int kx = 0; kx < g->kw; kx++) {
-					int ix = ox * g->stride - g->pl + kx;
-					if (ix < 0 || ix >= g->w)
-						continue;
-					madd(o, in + ((size_t)iy * g->w + ix) * c,
-					     w + ((size_t)ky * g->kw + kx) * c, c);
-				}
+	const v16 zero = { 0 }, six = zero + 6.f;
+	if (act >= 1)
+		x = (v16)((v16i)x & (x > zero));            /* lanes <= 0 (and NaN) -> 0 */
+	if (act == 2) {
+		v16i big = x > six;
+		x = (v16)(((v16i)x & ~big) | ((v16i)six & big));
+	}
+	return x;
+}
+
+static inline float clamp1(float x, int act)
+{
+	if (act >= 1 && x < 0.f)
+		x = 0.f;
+	if (act == 2 && x > 6.f)
+		x = 6.f;
+	return x;
+}
+
+/* One output row of the depthwise convolution: for each output pixel, its channels 16 at
+ * a time, each accumulated in a register over the taps and written once (the earlier
+ * kernel added each tap to the whole output pixel in memory: a load and a store of it per
+ * tap).  Pixel by pixel with the channels inner, as the input is laid out (HWC): a channel
+ * block walking a whole row before the next one left L1 for L2 and measured slower.
+ * in_act clamps the input as it is read (the expanding convolution before it leaves its
+ * ReLU6 to this: one pass over the largest activations fewer); it is a constant in each
+ * caller below, so every variant is its own loop. */
+static inline __attribute__((always_inline)) void
+dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+	    const float *bias, int act, int oy, float *out)
+{
+	const int c = g->cin, kw = g->kw;
+	const int iy0 = oy * g->stride - g->pt;      /* input row of tap ky = 0 */
+	const int ky0 = iy0 < 0 ? -iy0 : 0;
+	const int ky1 = g->h - iy0 < g->kh ? g->h - iy0 : g->kh;
+	for (int ox = 0; ox < g->ow; ox++) {
+		const int ix = ox * g->stride - g->pl;
+		const int kx0 = ix < 0 ? -ix : 0, kx1 = g->w - ix < kw ? g->w - ix : kw;
+		float *o = out + (size_t)ox * c;
+		int ch = 0;
+		for (; ch + 16 <= c; ch += 16) {
+			v16 acc = *(const v16 *)(bias + ch);
+			for (int ky = ky0; ky < ky1; ky++) {
+				const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)(ix + kx0)) *
+							   c + ch;
+				const float *wk = w + ((size_t)ky * kw + kx0) * c + ch;
+				for (int kx = 0; kx < kx1 - kx0; kx++)
+					acc += clamp16(*(const v16 *)(r + (size_t)kx * c), in_act) *
+					       *(const v16 *)(wk + (size_t)kx * c);
 			}
-			if (act == 2) {
-				for (int i = 0; i < c; i++) {
-					float t = o[i] < 0.f ? 0.f : o[i];
-					o[i] = t > 6.f ? 6.f : t;
-				}
-			} else if (act == 1) {
-				for (int i = 0; i < c; i++)
-					o[i] = o[i] < 0.f ? 0.f : o[i];
-			}
+			*(v16 *)(o + ch) = clamp16(acc, act);
+		}
+		for (; ch < c; ch++) {     /* channels past the last block of 16 */
+			float acc = bias[ch];
+			for (int ky = ky0; ky < ky1; ky++)
+				for (int kx = kx0; kx < kx1; kx++)
+					acc += clamp1(in[((size_t)(iy0 + ky) * g->w +
+							  (size_t)(ix + kx)) * c + ch], in_act) *
+					       w[((size_t)ky * kw + kx) * c + ch];
+			o[ch] = clamp1(acc, act);
 		}
 	}
+}
+
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3")))
+static void dw_row(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+		   const float *bias, int act, int oy, float *out)
+{
+	if (in_act == 2)
+		dw_row_body(g, in, 2, w, bias, act, oy, out);
+	else if (in_act == 1)
+		dw_row_body(g, in, 1, w, bias, act, oy, out);
+	else
+		dw_row_body(g, in, 0, w, bias, act, oy, out);
+}
+
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+		     const float *bias, int act, float *out)
+{
+	for (int oy = 0; oy < g->oh; oy++)
+		dw_row(g, in, in_act, w, bias, act, oy, out + (size_t)oy * g->ow * g->cin);
 }
 
 void vis_k_add(const float *a, const float *b, float *out, int n)

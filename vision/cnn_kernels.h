@@ -23,8 +23,9 @@ void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col);
 void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 		const float *bias, int act, float *col, float *out);
 
-/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act. */
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
+/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act;
+ * the input is read through in_act (0 as it is, 1 ReLU, 2 ReLU6). */
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
 		     const float *bias, int act, float *out);
 
 /* y[i] = act(y[i] + bias[i mod n]) over rows·n values. */

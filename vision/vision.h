@@ -103,6 +103,9 @@ int vis_cnn_input_size(const struct vis_cnn *m);   /* 224 */
 int vis_cnn_n_classes(const struct vis_cnn *m);
 const char *vis_cnn_class_name(const struct vis_cnn *m, int i);
 int vis_cnn_embed_dim(const struct vis_cnn *m);    /* pooled features, 0 if none */
+/* Floating-point operations of one forward pass (2 per multiply-add of the convolutions
+ * and dense layers): the bench's floor at a measured GFLOP/s. */
+double vis_cnn_flops(const struct vis_cnn *m);
 const char *vis_cnn_name(const struct vis_cnn *m);
 
 /* Allocates the scratch memory one worker needs for m (about 20 MB for MobileNetV2-1.4 at
