@@ -425,12 +425,6 @@ static struct kd_pic_worker *worker_state(struct kd_pic_worker **pw)
 	return *pw;
 }
 
-const char *kd_pic_safety_name(const struct kd_pic *p, int i)
-{
-	return p->safety && i >= 0 && i < vis_cnn_n_classes(p->safety)
-		       ? vis_cnn_class_name(p->safety, i) : "";
-}
-
 void kd_pic_acquire(struct kd_pic *p, struct kd_pic_worker **pwp, struct kd_pic_use *u,
 		    struct pol_models *pm)
 {
@@ -530,8 +524,8 @@ int kd_pic_answer(struct kd_pic *p, struct kd_pic_worker **pw, const struct pol_
 	return_vision(p, vw);
 	if (rc)
 		return rc;
-	out->format = vis_format_name(out->seen.format);
-	out->safety_label = out->seen.n_safety ? kd_pic_safety_name(p, out->seen.safety_top) : "";
+	out->format = out->seen.format_name;
+	out->safety_label = out->seen.safety_label;
 	if (cm_sha256_hex(data, len, out->sha256))
 		goto oom;
 	/* a picture on the operator's blocklist is refused whatever the model says */

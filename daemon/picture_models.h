@@ -52,8 +52,6 @@ int kd_pic_load_catalog(struct kd_pic *p, char *err, size_t errlen);
 
 /* 1 if the SHA-256 (64 lowercase hex) is on the current blocklist, else 0.  Any thread. */
 int kd_pic_blocked(struct kd_pic *p, const char *sha256);
-/* Name of a safety class of the safety model ("neutral", ...), or "" without one. */
-const char *kd_pic_safety_name(const struct kd_pic *p, int i);
 
 #define KD_MAX_MATCHES 3
 

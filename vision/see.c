@@ -179,6 +179,7 @@ static int look(struct vis_worker *w, const struct vis_image *img, struct vis_se
 			for (int i = 1; i < n; i++)
 				if (p[i] > p[out->safety_top])
 					out->safety_top = i;
+			out->safety_label = vis_cnn_class_name(w->safety, out->safety_top);
 			out->unsafe = class_p(w->safety, p, "porn") + class_p(w->safety, p, "hentai") >=
 					      UNSAFE_EXPLICIT ||
 				      class_p(w->safety, p, "sexy") >= UNSAFE_SEXY;
@@ -216,6 +217,8 @@ int vis_see(struct vis_worker *w, const uint8_t *buf, size_t len,
 		return rc;
 	out->ms_decode = ms_since(t0);
 	out->format = vis_sniff(buf, len);
+	out->format_name = vis_format_name(out->format);
+	out->safety_label = "";
 	out->w = img.w;
 	out->h = img.h;
 

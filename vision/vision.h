@@ -247,6 +247,9 @@ int vis_worker_set_embed_views(struct vis_worker *w, int views);
 
 struct vis_seen {
 	enum vis_format format;
+	const char *format_name;           /* vis_format_name(format) */
+	const char *safety_label;          /* the safety model's top class ("" without one);
+					      lives as long as the model */
 	int w, h;                          /* decoded (oriented) size */
 	struct vis_ocr_result ocr;         /* text "" when OCR is off */
 	struct vis_codes codes;
