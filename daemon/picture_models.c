@@ -277,6 +277,7 @@ static void *warm_main(void *arg)
 	const char *langs = p->conf->ocr_langs[0] ? p->conf->ocr_langs : NULL;
 	int want = kd_pool_media_max(p->conf, NULL);
 
+	pthread_setname_np(pthread_self(), "kd-vis-warm");
 	for (int i = 0; i < want; i++) {
 		char why[256];
 		uint64_t t0 = cm_now_us();

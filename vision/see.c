@@ -48,6 +48,7 @@ static void *reader_main(void *arg)
 {
 	struct vis_worker *w = arg;
 
+	pthread_setname_np(pthread_self(), "vis-ocr");   /* in perf and top */
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->posted && !w->quit)
