@@ -23,6 +23,11 @@ void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col);
 void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 		const float *bias, int act, float *col, float *out);
 
+/* c[m][n] = act(a[m][k] · w[k][n] + bias[n]): the product behind every convolution, read
+ * in place (no packing), bias and activation applied before the one store. */
+void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
+		  int act, float *c);
+
 /* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act;
  * the input is read through in_act (0 as it is, 1 ReLU, 2 ReLU6). */
 void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
