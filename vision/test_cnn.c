@@ -63,6 +63,9 @@ static void kernels(void)
 		{ 10, 4, 6, 3, 2, 1 }, { 6, 8, 8, 1, 2, 0 }, { 5, 2, 3, 5, 1, 2 },
 		/* channels past 16: the depthwise kernel's blocks of 16 and its tail */
 		{ 9, 40, 24, 3, 1, 1 }, { 11, 35, 16, 3, 2, 1 }, { 8, 48, 8, 3, 2, 0 },
+		/* the 3x3 kernel's tiles of outputs (widths multiple of 16), narrow rows */
+		{ 12, 32, 8, 3, 1, 1 }, { 13, 16, 16, 3, 2, 1 }, { 2, 16, 8, 3, 1, 1 },
+		{ 1, 32, 8, 3, 1, 0 },
 	};
 	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
 		const int *c = cases[t];
