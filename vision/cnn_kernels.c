@@ -134,41 +134,61 @@ PW_PANEL(8, 1)
 PW_PANEL(4, 2)
 PW_PANEL(4, 1)
 
-/* The product with vectors of VW floats: pairs of vectors, then narrower panels, then the
- * last columns one by one (none in MobileNetV2, whose widths are multiples of 8). */
+/* The product with vectors of VW floats: panels of 4 (AVX-512 only) and 2 vectors, then
+ * narrower ones, then the last columns one by one (none in MobileNetV2, whose widths are
+ * multiples of 8).  When A is the smaller matrix (the last blocks: 49 rows against up to
+ * 960 x 320 weights) the panels are the outer loop, so each panel of W is read from memory
+ * once and A stays in L2; else the tiles of rows are, and W (small there) stays in L1/L2. */
 #define PW_KERNEL(NAME, VW, ATTR)                                                            \
 ATTR static void NAME(const float *a, int m, int k, const float *w, int n,                   \
 		      const float *bias, int act, float *c)                                   \
 {                                                                                            \
-	for (int i = 0; i < m; i += PW_MR) {                                                 \
-		const int rows = m - i < PW_MR ? m - i : PW_MR;                              \
-		const float *ar[PW_MR];                                                      \
-		float *ci = c + (size_t)i * n;                                               \
-		for (int r = 0; r < PW_MR; r++)                                              \
-			ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;             \
-		int j = 0;                                                                   \
-		for (; VW == 16 && j + 4 * VW <= n; j += 4 * VW)                             \
-			panel_16_4(ar, rows, k, w, n, j, bias, act, ci);                     \
-		for (; j + 2 * VW <= n; j += 2 * VW)                                         \
-			panel_##VW##_2(ar, rows, k, w, n, j, bias, act, ci);                 \
-		for (; j + VW <= n; j += VW)                                                 \
-			panel_##VW##_1(ar, rows, k, w, n, j, bias, act, ci);                 \
-		for (; VW > 8 && j + 8 <= n; j += 8)                                         \
-			panel_8_1(ar, rows, k, w, n, j, bias, act, ci);                      \
-		for (; VW > 4 && j + 4 <= n; j += 4)                                         \
-			panel_4_1(ar, rows, k, w, n, j, bias, act, ci);                      \
-		for (; j < n; j++)                                                           \
-			for (int r = 0; r < rows; r++) {                                     \
-				float y = bias[j];                                           \
-				for (int q = 0; q < k; q++)                                  \
-					y += ar[r][q] * w[(size_t)q * n + j];                \
-				if (act >= 1 && y < 0.f)                                     \
-					y = 0.f;                                             \
-				if (act == 2 && y > 6.f)                                     \
-					y = 6.f;                                             \
-				ci[(size_t)r * n + j] = y;                                   \
-			}                                                                    \
-	}                                                                                    \
+	int seg_j[64], seg_w[64], n_seg = 0, j = 0;                                          \
+	for (; VW == 16 && j + 4 * VW <= n && n_seg < 60; j += 4 * VW, n_seg++)              \
+		seg_j[n_seg] = j, seg_w[n_seg] = 4 * VW;                                     \
+	for (; j + 2 * VW <= n && n_seg < 61; j += 2 * VW, n_seg++)                          \
+		seg_j[n_seg] = j, seg_w[n_seg] = 2 * VW;                                     \
+	for (; j + VW <= n && n_seg < 62; j += VW, n_seg++)                                  \
+		seg_j[n_seg] = j, seg_w[n_seg] = VW;                                         \
+	for (; VW > 8 && j + 8 <= n && n_seg < 63; j += 8, n_seg++)                          \
+		seg_j[n_seg] = j, seg_w[n_seg] = 8;                                          \
+	for (; VW > 4 && j + 4 <= n && n_seg < 64; j += 4, n_seg++)                          \
+		seg_j[n_seg] = j, seg_w[n_seg] = 4;                                          \
+	const int j_scalar = j;                                                              \
+	const int by_panel = (size_t)m * k <= (size_t)k * n;                                 \
+	const int outer = by_panel ? n_seg : (m + PW_MR - 1) / PW_MR;                        \
+	const int inner = by_panel ? (m + PW_MR - 1) / PW_MR : n_seg;                        \
+	for (int o = 0; o < outer; o++)                                                      \
+		for (int in_ = 0; in_ < inner; in_++) {                                      \
+			const int s = by_panel ? o : in_, i = (by_panel ? in_ : o) * PW_MR;  \
+			const int rows = m - i < PW_MR ? m - i : PW_MR;                      \
+			const float *ar[PW_MR];                                              \
+			float *ci = c + (size_t)i * n;                                       \
+			for (int r = 0; r < PW_MR; r++)                                      \
+				ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;     \
+			const int sj = seg_j[s], sw = seg_w[s];                              \
+			if (VW == 16 && sw == 64)                                            \
+				panel_16_4(ar, rows, k, w, n, sj, bias, act, ci);            \
+			else if (sw == 2 * VW)                                               \
+				panel_##VW##_2(ar, rows, k, w, n, sj, bias, act, ci);        \
+			else if (sw == VW)                                                   \
+				panel_##VW##_1(ar, rows, k, w, n, sj, bias, act, ci);        \
+			else if (sw == 8)                                                    \
+				panel_8_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+			else                                                                 \
+				panel_4_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+		}                                                                            \
+	for (int i = 0; i < m && j_scalar < n; i++)                                          \
+		for (j = j_scalar; j < n; j++) {                                             \
+			float y = bias[j];                                                   \
+			for (int q = 0; q < k; q++)                                          \
+				y += a[(size_t)i * k + q] * w[(size_t)q * n + j];            \
+			if (act >= 1 && y < 0.f)                                             \
+				y = 0.f;                                                     \
+			if (act == 2 && y > 6.f)                                             \
+				y = 6.f;                                                     \
+			c[(size_t)i * n + j] = y;                                            \
+		}                                                                            \
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
