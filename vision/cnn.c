@@ -460,7 +460,11 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 {
 	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
 #define OUT(i) ((i) < 0 ? st->input : st->bufs[st->buf_of[i]])
-	for (uint32_t i = 0; i < m->hdr.n_ops; i++) {
+	/* only the embedding wanted: the ops after it feed the classes alone (the ImageNet
+	 * model's 1280 x 1001 logits: a 5 MB read each embedding view) */
+	const uint32_t n_run = !probs && embed && m->hdr.embed_op >= 0
+			       ? (uint32_t)m->hdr.embed_op + 1 : m->hdr.n_ops;
+	for (uint32_t i = 0; i < n_run; i++) {
 		const struct kfm_op *o = &m->ops[i];
 		const struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], d = m->shapes[i];
 		const float *x = OUT(o->in0);

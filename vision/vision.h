@@ -121,7 +121,8 @@ void vis_cnn_set_image(const struct vis_cnn *m, struct vis_cnn_state *st,
 void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const float *px);
 
 /* Runs the network on the state's input.  probs (n_classes floats) and embed (embed_dim
- * floats) may each be NULL.  Returns 0.  Worker thread; uses OpenBLAS as the caller set it
+ * floats) may each be NULL; with probs NULL and embed given, only the ops up to the
+ * embedding run.  Returns 0.  Worker thread; uses OpenBLAS as the caller set it
  * (call cm_blas_single_thread once per process for one BLAS thread per worker). */
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *embed);
