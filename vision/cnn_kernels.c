@@ -1,8 +1,9 @@
-/* vision/cnn_kernels.c — im2col, convolution through cm_sgemm, direct depthwise
- * convolution, bias + activation, add, average pooling (see cnn_kernels.h).
+/* vision/cnn_kernels.c — im2col, the convolutions' matrix product (vis_k_matmul), direct
+ * depthwise convolution, bias + activation, add, average pooling (see cnn_kernels.h).
  *
- * The loops over channels are the inner ones so the compiler vectorises them; the two hot
- * ones are built at -O3 (the project's -O2 leaves these runtime-length loops scalar: the
+ * The loops over channels are the inner ones so the compiler vectorises them; the hot ones
+ * are built at -O3 with multiply-add contraction, in AVX-512, AVX2 and plain x86-64
+ * variants picked at run time.  Earlier note on the depthwise kernel: built at -O3 (the project's -O2 leaves these runtime-length loops scalar: the
  * depthwise kernel measured 2.4 GFLOP/s) for AVX2+FMA and plain x86-64, picked at load
  * time (target_clones), so the binary still runs on machines without AVX2.  The clone names
  * the x86-64-v3 ISA level, not a CPU: GCC dispatches "arch=haswell" with __builtin_cpu_is, so
@@ -14,7 +15,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tensor.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define VIS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("O3")))

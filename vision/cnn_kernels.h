@@ -1,7 +1,8 @@
 /* vision/cnn_kernels.h — the convolution kernels only a CNN needs (prefix vis_k_).
  *
  * Layout everywhere: one picture, HWC (row-major height × width × channels), float32.
- * The matrix product itself is common/tensor.h's cm_sgemm (the one place calling OpenBLAS).
+ * The convolutions' matrix product is vis_k_matmul, kefu's own (no OpenBLAS: its packing
+ * and the passes around it cost a quarter of a forward pass; docs/performance.md).
  * Pure functions over caller-owned memory; any thread; no allocation.  Each kernel is
  * checked against a naive loop in vision/test_cnn.c.
  */
