@@ -18,6 +18,21 @@
 
 #define MARKER "kefu-build-root"
 
+void cm_reexec_with_env(const char *name, const char *value, char **argv)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv(name) || setenv(name, value, 1))
+		return;
+	/* the program's own path, not /proc/self/exe: exec'ing that names the process "exe" */
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	execv(exe, argv);
+}
+
 int cm_exe_dir(char *out, size_t outlen)
 {
 	char exe[PATH_MAX];

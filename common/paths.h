@@ -21,4 +21,10 @@ int cm_data_dir(const char *name, char *out, size_t outlen);
  * unknown. */
 int cm_exe_dir(char *out, size_t outlen);
 
+/* Runs the program again (execv of its own path, same pid, same argv) with NAME=VALUE in
+ * its environment when NAME is unset; returns only when NAME was set already or the exec
+ * failed.  For settings a library reads once when it is loaded, before main (libgomp's
+ * OMP_THREAD_LIMIT, see vision/ocr.c).  Call first thing in main, single-threaded. */
+void cm_reexec_with_env(const char *name, const char *value, char **argv);
+
 #endif

@@ -5,6 +5,7 @@
 #include "picture_models.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "glove.h"
 #include "hash.h"
 #include "log.h"
+#include "pool.h"
 #include "store.h"
 
 /* The image blocklist: SHA-256 hex digests, sorted. */
@@ -37,12 +39,20 @@ struct kd_pic {
 	struct kd_slot *blocklist;           /* struct kd_blocklist */
 	struct kd_slot *catalogue;           /* struct kd_catalogue */
 	struct kd_slot *fusion;              /* struct fu_model */
+	/* the vision workers (tesseract, zbar, CNN states): as many as pictures may run at
+	   once (kd_pool_media_max), made at start by the warm-up thread, leased for one
+	   picture at a time */
+	pthread_mutex_t vis_lock;
+	pthread_cond_t vis_cond;
+	pthread_t warm;
+	int warm_started;
+	struct vis_worker **vis;             /* {vis_lock} free ones: vis[0..n_free) */
+	int n_vis, n_free;                   /* {vis_lock} made, free */
+	int warming;                         /* {vis_lock} the warm-up thread still runs */
+	char vis_err[256];                   /* {vis_lock} why none could be made */
 };
 
 struct kd_pic_worker {
-	struct vis_worker *vis;
-	int vis_failed;
-	char vis_err[256];
 	struct fu_state *fu;                 /* for the fusion model of generation fu_gen */
 	unsigned fu_gen;
 };
@@ -258,6 +268,87 @@ static struct vis_cnn *open_model(const struct kefu_conf *conf, const char *name
 	return m;
 }
 
+/* The warm-up thread: makes the vision workers one after the other (tesseract loads its
+ * language data, ~0.3 s of CPU each), so kefud starts at once and its first picture does
+ * not pay for them; a picture arriving earlier waits for the first one. */
+static void *warm_main(void *arg)
+{
+	struct kd_pic *p = arg;
+	const char *langs = p->conf->ocr_langs[0] ? p->conf->ocr_langs : NULL;
+	int want = kd_pool_media_max(p->conf, NULL);
+
+	pthread_setname_np(pthread_self(), "kd-vis-warm");
+	for (int i = 0; i < want; i++) {
+		char why[256];
+		uint64_t t0 = cm_now_us();
+		struct vis_worker *vw = vis_worker_create(p->safety, p->embed, langs, why,
+							  sizeof why);
+		if (!vw && langs) {
+			/* OCR language data missing: still decode, scan codes and check safety */
+			LOG_WARN("OCR (%s) unavailable: %s; pictures are read without OCR", langs,
+				 why);
+			langs = NULL;
+			vw = vis_worker_create(p->safety, p->embed, NULL, why, sizeof why);
+		}
+		if (vw) {
+			/* the catalogue's pictures are embedded from VIS_CATALOG_VIEWS views
+			 * (picture, mirror, padded square); a query embedded the same way names
+			 * the garment more often (bench/policy: category head 83.6 % against
+			 * 80.9 % with one view) for two more CNN passes */
+			vis_worker_set_embed_views(vw, VIS_CATALOG_VIEWS);
+			LOG_INFO("vision worker %d of %d ready in %.2f s", i + 1, want,
+				 (double)(cm_now_us() - t0) / 1e6);
+		} else {
+			LOG_ERR("vision: %s", why);
+		}
+		pthread_mutex_lock(&p->vis_lock);
+		if (vw) {
+			p->vis[p->n_free++] = vw;
+			p->n_vis++;
+		} else {
+			snprintf(p->vis_err, sizeof p->vis_err, "%s", why);
+		}
+		pthread_cond_broadcast(&p->vis_cond);
+		pthread_mutex_unlock(&p->vis_lock);
+		if (!vw)
+			break;
+	}
+	pthread_mutex_lock(&p->vis_lock);
+	p->warming = 0;
+	pthread_cond_broadcast(&p->vis_cond);
+	pthread_mutex_unlock(&p->vis_lock);
+	return NULL;
+}
+
+/* Worker thread: a free vision worker for one picture (waiting while all are in use or
+ * still being made), or NULL with err when none could be made. */
+static struct vis_worker *lease_vision(struct kd_pic *p, char *err, size_t errlen)
+{
+	struct vis_worker *vw = NULL;
+
+	if (!p->conf->vision) {
+		snprintf(err, errlen, "pictures are turned off on this server");
+		return NULL;
+	}
+	pthread_mutex_lock(&p->vis_lock);
+	while (!p->n_free && (p->warming || p->n_vis))
+		pthread_cond_wait(&p->vis_cond, &p->vis_lock);
+	if (p->n_free)
+		vw = p->vis[--p->n_free];
+	else
+		snprintf(err, errlen, "%s", p->vis_err[0] ? p->vis_err : "no vision worker");
+	pthread_mutex_unlock(&p->vis_lock);
+	return vw;
+}
+
+static void return_vision(struct kd_pic *p, struct vis_worker *vw)
+{
+	pthread_mutex_lock(&p->vis_lock);
+	p->vis[p->n_free++] = vw;
+	pthread_cond_signal(&p->vis_cond);
+	pthread_mutex_unlock(&p->vis_lock);
+}
+
 struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t errlen)
 {
 	struct kd_pic *p = calloc(1, sizeof *p);
@@ -267,6 +358,8 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 		return NULL;
 	}
 	p->conf = conf;
+	pthread_mutex_init(&p->vis_lock, NULL);
+	pthread_cond_init(&p->vis_cond, NULL);
 	p->blocklist = kd_slot_create(blocklist_free);
 	p->catalogue = kd_slot_create(catalogue_free);
 	p->fusion = kd_slot_create(fusion_free);
@@ -279,9 +372,6 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 		return p;
 	p->safety = open_model(conf, "nsfw_mobilenet_v2", "safety check");
 	p->embed = open_model(conf, conf->image_embed, "embedding");
-	/* one thread per tesseract engine (measured faster); set before any worker starts
-	 * one */
-	setenv("OMP_THREAD_LIMIT", "1", 0);
 	if (kd_pic_load_blocklist(p, err, errlen)) {
 		kd_pic_destroy(p);
 		return NULL;
@@ -290,6 +380,20 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 		LOG_WARN("no fusion model (pictures answered without it): %s", err);
 	if (kd_pic_load_catalog(p, err, errlen))
 		LOG_WARN("no picture catalogue (no category or matches): %s", err);
+	p->vis = calloc((size_t)kd_pool_media_max(conf, NULL), sizeof *p->vis);
+	if (!p->vis) {
+		snprintf(err, errlen, "out of memory");
+		kd_pic_destroy(p);
+		return NULL;
+	}
+	p->warming = 1;
+	if (pthread_create(&p->warm, NULL, warm_main, p)) {
+		snprintf(err, errlen, "cannot start the vision warm-up thread");
+		p->warming = 0;
+		kd_pic_destroy(p);
+		return NULL;
+	}
+	p->warm_started = 1;
 	return p;
 }
 
@@ -297,6 +401,13 @@ void kd_pic_destroy(struct kd_pic *p)
 {
 	if (!p)
 		return;
+	if (p->warm_started)
+		pthread_join(p->warm, NULL);
+	for (int i = 0; i < p->n_free; i++)  /* the workers stopped: every one is free */
+		vis_worker_destroy(p->vis[i]);
+	free(p->vis);
+	pthread_mutex_destroy(&p->vis_lock);
+	pthread_cond_destroy(&p->vis_cond);
 	kd_slot_destroy(p->catalogue);
 	kd_slot_destroy(p->fusion);
 	kd_slot_destroy(p->blocklist);
@@ -313,57 +424,6 @@ static struct kd_pic_worker *worker_state(struct kd_pic_worker **pw)
 	if (!*pw)
 		*pw = calloc(1, sizeof **pw);
 	return *pw;
-}
-
-struct vis_worker *kd_pic_vision(struct kd_pic *p, struct kd_pic_worker **pwp, char *err,
-				 size_t errlen)
-{
-	struct kd_pic_worker *pw = worker_state(pwp);
-	const char *langs = p->conf->ocr_langs[0] ? p->conf->ocr_langs : NULL;
-	uint64_t t0;
-
-	if (!pw) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (!p->conf->vision) {
-		snprintf(err, errlen, "pictures are turned off on this server");
-		return NULL;
-	}
-	if (pw->vis)
-		return pw->vis;
-	if (pw->vis_failed) {
-		snprintf(err, errlen, "%s", pw->vis_err);
-		return NULL;
-	}
-	t0 = cm_now_us();
-	pw->vis = vis_worker_create(p->safety, p->embed, langs, pw->vis_err, sizeof pw->vis_err);
-	if (!pw->vis && langs) {
-		/* OCR language data missing: still decode, scan codes and check safety */
-		LOG_WARN("OCR (%s) unavailable: %s; pictures are read without OCR", langs,
-			 pw->vis_err);
-		pw->vis = vis_worker_create(p->safety, p->embed, NULL, pw->vis_err,
-					    sizeof pw->vis_err);
-	}
-	if (!pw->vis) {
-		LOG_ERR("vision: %s", pw->vis_err);
-		pw->vis_failed = 1;
-		snprintf(err, errlen, "%s", pw->vis_err);
-		return NULL;
-	}
-	/* the catalogue's pictures are embedded from VIS_CATALOG_VIEWS views (picture,
-	 * mirror, padded square); a query embedded the same way names the garment more
-	 * often (bench/policy: category head 83.6 % against 80.9 % with one view) for two
-	 * more CNN passes */
-	vis_worker_set_embed_views(pw->vis, VIS_CATALOG_VIEWS);
-	LOG_INFO("vision worker ready in %.2f s", (double)(cm_now_us() - t0) / 1e6);
-	return pw->vis;
-}
-
-const char *kd_pic_safety_name(const struct kd_pic *p, int i)
-{
-	return p->safety && i >= 0 && i < vis_cnn_n_classes(p->safety)
-		       ? vis_cnn_class_name(p->safety, i) : "";
 }
 
 void kd_pic_acquire(struct kd_pic *p, struct kd_pic_worker **pwp, struct kd_pic_use *u,
@@ -446,7 +506,7 @@ int kd_pic_answer(struct kd_pic *p, struct kd_pic_worker **pw, const struct pol_
 		  const char *words, size_t words_len, int ask, struct kd_pic_seen *out,
 		  char *err, size_t errlen)
 {
-	struct vis_worker *vw = p ? kd_pic_vision(p, pw, err, errlen) : NULL;
+	struct vis_worker *vw = p ? lease_vision(p, err, errlen) : NULL;
 	struct pol_match pmatch[KD_MAX_MATCHES];
 	struct pol_entity *ents = NULL;
 	const char **codes = NULL;
@@ -462,10 +522,11 @@ int kd_pic_answer(struct kd_pic *p, struct kd_pic_worker **pw, const struct pol_
 	}
 	/* the vision decoder takes a zero-byte buffer as corrupt_image */
 	rc = vis_see(vw, data ? data : (const uint8_t *)"", len, opts, &out->seen, err, errlen);
+	return_vision(p, vw);
 	if (rc)
 		return rc;
-	out->format = vis_format_name(out->seen.format);
-	out->safety_label = out->seen.n_safety ? kd_pic_safety_name(p, out->seen.safety_top) : "";
+	out->format = out->seen.format_name;
+	out->safety_label = out->seen.safety_label;
 	if (cm_sha256_hex(data, len, out->sha256))
 		goto oom;
 	/* a picture on the operator's blocklist is refused whatever the model says */
@@ -518,6 +579,5 @@ void kd_pic_worker_destroy(struct kd_pic_worker *pw)
 	if (!pw)
 		return;
 	fu_state_destroy(pw->fu);
-	vis_worker_destroy(pw->vis);
 	free(pw);
 }

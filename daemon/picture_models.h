@@ -14,9 +14,12 @@
  * models acquired for it, and returns everything in one struct kd_pic_seen; nothing in
  * it calls back into the rest of the daemon.
  *
- * struct kd_pic_worker belongs to one worker thread: its vis_worker (tesseract engine,
- * zbar scanner, CNN states) and its fu_state for the current fusion model.  Made on the
- * first picture that needs them, so a text-only deployment never loads them.
+ * The vision workers (vis_worker: tesseract engine with its reader thread, zbar scanner,
+ * CNN states) are made at start on a warm-up thread, as many as pictures may run at once
+ * (kd_pool_media_max), and each picture leases one for its vis_see: the first picture
+ * after a start does not load them, and kefud holds no more of them than it can use.
+ * struct kd_pic_worker belongs to one worker thread: its fu_state for the current fusion
+ * model.
  */
 #ifndef KEFU_DAEMON_PICTURE_MODELS_H
 #define KEFU_DAEMON_PICTURE_MODELS_H
@@ -33,7 +36,8 @@ struct kd_pic;
 struct kd_pic_worker;
 
 /* Opens the CNNs under conf->models and loads the blocklist, fusion model and catalogue
- * (when conf->vision).  Main thread, at start.  NULL with err only on no memory; missing
+ * (when conf->vision), and starts the thread making the vision workers.  Main thread, at
+ * start.  NULL with err only on no memory; missing
  * models are warnings. */
 struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t errlen);
 /* Main thread, after the workers stopped.  NULL is fine. */
@@ -46,13 +50,8 @@ int kd_pic_load_blocklist(struct kd_pic *p, char *err, size_t errlen);
 int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen);
 int kd_pic_load_catalog(struct kd_pic *p, char *err, size_t errlen);
 
-/* Worker thread.  The worker's vis_worker, or NULL with a message in err. */
-struct vis_worker *kd_pic_vision(struct kd_pic *p, struct kd_pic_worker **pw, char *err,
-				 size_t errlen);
 /* 1 if the SHA-256 (64 lowercase hex) is on the current blocklist, else 0.  Any thread. */
 int kd_pic_blocked(struct kd_pic *p, const char *sha256);
-/* Name of a safety class of the safety model ("neutral", ...), or "" without one. */
-const char *kd_pic_safety_name(const struct kd_pic *p, int i);
 
 #define KD_MAX_MATCHES 3
 

@@ -336,13 +336,31 @@ static void *worker_main(void *arg)
 
 /* ---- life cycle -------------------------------------------------------------------- */
 
+int kd_pool_media_max(const struct kefu_conf *conf, int *n_workers)
+{
+	int n = conf->workers, media;
+
+	if (n <= 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cores > 0 ? (int)cores : 1;
+	}
+	/* uploads may occupy media_max workers; one more always serves text */
+	media = conf->media_workers > 0 ? conf->media_workers : n - 1;
+	if (media < 1)
+		media = 1;
+	if (n < media + 1)
+		n = media + 1;
+	if (n_workers)
+		*n_workers = n;
+	return media;
+}
+
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
 			       struct store_writer *writer, struct kd_pic *pics,
 			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
 			       int (*operators_online)(void), char *err, size_t errlen)
 {
 	struct kd_pool *p = calloc(1, sizeof *p);
-	long cores;
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -353,17 +371,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 				  .operators_online = operators_online };
 	p->cap = (size_t)conf->queue_size;
 	p->media_wait_max_us = (uint64_t)conf->media_wait_max_ms * 1000;
-	p->n = conf->workers;
-	if (p->n <= 0) {
-		cores = sysconf(_SC_NPROCESSORS_ONLN);
-		p->n = cores > 0 ? (int)cores : 1;
-	}
-	/* uploads may occupy media_max workers; one more always serves text */
-	p->media_max = conf->media_workers > 0 ? conf->media_workers : p->n - 1;
-	if (p->media_max < 1)
-		p->media_max = 1;
-	if (p->n < p->media_max + 1)
-		p->n = p->media_max + 1;
+	p->media_max = kd_pool_media_max(conf, &p->n);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->lock_ready = 1;

@@ -69,6 +69,9 @@ struct vis_cnn {
 	const float *data;
 	struct shape *shapes;      /* output shape of each op */
 	int *last_use;             /* last op reading each op's output (n_ops = kept) */
+	int *readers;              /* ops reading each op's output (plan only) */
+	uint8_t *act_later;        /* 1: a convolution whose only reader, a depthwise one,
+				      applies its activation as it reads (one pass fewer) */
 	size_t max_act, max_col;   /* floats */
 };
 
@@ -199,6 +202,18 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 			m->last_use[o->in0] = (int)i;
 		if (o->in1 >= 0)
 			m->last_use[o->in1] = (int)i;
+		m->readers[i] = 0;
+		if (o->in0 >= 0)
+			m->readers[o->in0]++;
+		if (o->in1 >= 0)
+			m->readers[o->in1]++;
+	}
+	for (uint32_t i = 0; i < h->n_ops; i++) {
+		const struct kfm_op *o = &m->ops[i];
+		if (o->type == OP_DW && o->in0 >= 0 && o->in1 < 0 &&
+		    m->ops[o->in0].type == OP_CONV && m->ops[o->in0].act &&
+		    m->readers[o->in0] == 1 && o->in0 != h->embed_op)
+			m->act_later[o->in0] = 1;
 	}
 	int last = (int)h->n_ops - 1;
 	if (h->out_op != last || m->shapes[last].h != 1 || m->shapes[last].w != 1 ||
@@ -277,7 +292,9 @@ struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen)
 	m->data = (const float *)(b + h->data_offset);
 	m->shapes = calloc(h->n_ops, sizeof *m->shapes);
 	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
-	if (!m->shapes || !m->last_use) {
+	m->readers = calloc(h->n_ops, sizeof *m->readers);
+	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
+	if (!m->shapes || !m->last_use || !m->readers || !m->act_later) {
 		seterr(err, errlen, "no memory");
 		goto fail;
 	}
@@ -305,6 +322,8 @@ void vis_cnn_close(struct vis_cnn *m)
 		munmap(m->map, m->map_len);
 	free(m->shapes);
 	free(m->last_use);
+	free(m->readers);
+	free(m->act_later);
 	free(m);
 }
 
@@ -315,6 +334,24 @@ const char *vis_cnn_name(const struct vis_cnn *m) { return m->hdr.name; }
 const char *vis_cnn_class_name(const struct vis_cnn *m, int i)
 {
 	return i >= 0 && i < (int)m->hdr.n_classes ? m->classes + 32 * i : "";
+}
+
+double vis_cnn_flops(const struct vis_cnn *m)
+{
+	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
+	double f = 0;
+	for (uint32_t i = 0; i < m->hdr.n_ops; i++) {
+		const struct kfm_op *o = &m->ops[i];
+		const struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], d = m->shapes[i];
+		double outs = (double)d.h * d.w * d.c;
+		if (o->type == OP_CONV)
+			f += 2 * outs * o->kh * o->kw * s.c;
+		else if (o->type == OP_DW)
+			f += 2 * outs * o->kh * o->kw;
+		else if (o->type == OP_DENSE)
+			f += 2 * outs * s.h * s.w * s.c;
+	}
+	return f;
 }
 
 int vis_cnn_embed_dim(const struct vis_cnn *m)
@@ -423,7 +460,11 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 {
 	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
 #define OUT(i) ((i) < 0 ? st->input : st->bufs[st->buf_of[i]])
-	for (uint32_t i = 0; i < m->hdr.n_ops; i++) {
+	/* only the embedding wanted: the ops after it feed the classes alone (the ImageNet
+	 * model's 1280 x 1001 logits: a 5 MB read each embedding view) */
+	const uint32_t n_run = !probs && embed && m->hdr.embed_op >= 0
+			       ? (uint32_t)m->hdr.embed_op + 1 : m->hdr.n_ops;
+	for (uint32_t i = 0; i < n_run; i++) {
 		const struct kfm_op *o = &m->ops[i];
 		const struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], d = m->shapes[i];
 		const float *x = OUT(o->in0);
@@ -432,10 +473,12 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 					o->pt, o->pl };
 		switch (o->type) {
 		case OP_CONV:
-			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), o->act, st->col, y);
+			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), m->act_later[i] ? 0 : o->act,
+				   st->col, y);
 			break;
 		case OP_DW:
-			vis_k_depthwise(&g, x, T(m, o->w), T(m, o->b), o->act, y);
+			vis_k_depthwise(&g, x, o->in0 >= 0 && m->act_later[o->in0]
+					? m->ops[o->in0].act : 0, T(m, o->w), T(m, o->b), o->act, y);
 			break;
 		case OP_ADD:
 			vis_k_add(x, OUT(o->in1), y, s.h * s.w * s.c);

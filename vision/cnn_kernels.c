@@ -1,8 +1,9 @@
-/* vision/cnn_kernels.c — im2col, convolution through cm_sgemm, direct depthwise
- * convolution, bias + activation, add, average pooling (see cnn_kernels.h).
+/* vision/cnn_kernels.c — im2col, the convolutions' matrix product (vis_k_matmul), direct
+ * depthwise convolution, bias + activation, add, average pooling (see cnn_kernels.h).
  *
- * The loops over channels are the inner ones so the compiler vectorises them; the two hot
- * ones are built at -O3 (the project's -O2 leaves these runtime-length loops scalar: the
+ * The loops over channels are the inner ones so the compiler vectorises them; the hot ones
+ * are built at -O3 with multiply-add contraction, in AVX-512, AVX2 and plain x86-64
+ * variants picked at run time.  Earlier note on the depthwise kernel: built at -O3 (the project's -O2 leaves these runtime-length loops scalar: the
  * depthwise kernel measured 2.4 GFLOP/s) for AVX2+FMA and plain x86-64, picked at load
  * time (target_clones), so the binary still runs on machines without AVX2.  The clone names
  * the x86-64-v3 ISA level, not a CPU: GCC dispatches "arch=haswell" with __builtin_cpu_is, so
@@ -11,23 +12,15 @@
  */
 #include "cnn_kernels.h"
 
+#include <stdint.h>
 #include <string.h>
 
-#include "tensor.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define VIS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("O3")))
 #else
 #define VIS_CLONES
 #endif
-
-/* o[i] += p[i] * q[i]: the depthwise inner loop, restrict so it vectorises. */
-static inline void madd(float *restrict o, const float *restrict p, const float *restrict q,
-			int n)
-{
-	for (int i = 0; i < n; i++)
-		o[i] += p[i] * q[i];
-}
 
 void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 {
@@ -79,6 +72,150 @@ void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act)
 	}
 }
 
+/* ---- the convolution's matrix product: C = act(A·W + bias) ------------------------------
+ *
+ * kefu's own product for the convolutions (A: rows of activations or im2col patches,
+ * m x k; W: the weights as stored, k x n; C: m x n), with the bias as the accumulators'
+ * start and the activation applied before the one store.  perf on OpenBLAS's sgemm here:
+ * its kernel 50 % of a forward pass, but packing the activations and weights for each
+ * call another 14 %, and the bias copy before it and the activation pass after it 10 %.
+ * This product reads A and W where they are: a tile of MR rows of A (in L1) against
+ * panels of two vectors of W's columns (W is at most 1.2 MB, from L1/L2), MR x 2
+ * accumulators.  Built for AVX-512 (16-float vectors, MR 6: 12 of its 32 registers), AVX2
+ * (8 floats, MR 6: 12 of 16) and plain x86-64, picked at run time. */
+#define PW_MR 6
+/* ISO C (-std=c11) turns GCC's a*b+c contraction off: these loops want fused multiply-adds */
+#define PW_OPT optimize("O3", "fp-contract=fast")
+
+/* One tile: rows of A (ar[r], rows <= PW_MR; missing rows repeat the last) times NV vectors
+ * of VW columns of W from column j, into C's rows i.. */
+#define PW_PANEL(VW, NV)                                                                     \
+static inline __attribute__((always_inline, PW_OPT)) void                                    \
+panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n, int j,     \
+		  const float *bias, int act, float *c)                                      \
+{                                                                                            \
+	typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                   \
+	typedef int32_t vti __attribute__((vector_size(VW * 4)));                            \
+	const vt zero = { 0 }, six = zero + 6.f;                                             \
+	vt acc[PW_MR][NV];                                                                   \
+	for (int h = 0; h < NV; h++) {                                                       \
+		const vt b = *(const vt *)(bias + j + h * VW);                               \
+		for (int r = 0; r < PW_MR; r++)                                              \
+			acc[r][h] = b;                                                       \
+	}                                                                                    \
+	const float *wp = w + j;                                                             \
+	for (int q = 0; q < k; q++, wp += n) {                                               \
+		vt wv[NV];                                                                   \
+		for (int h = 0; h < NV; h++)                                                 \
+			wv[h] = *(const vt *)(wp + h * VW);                                  \
+		for (int r = 0; r < PW_MR; r++) {                                            \
+			const float x = ar[r][q];      /* broadcast by the vector product */ \
+			for (int h = 0; h < NV; h++)                                         \
+				acc[r][h] += x * wv[h];                                      \
+		}                                                                            \
+	}                                                                                    \
+	for (int r = 0; r < rows; r++)                                                       \
+		for (int h = 0; h < NV; h++) {                                               \
+			vt y = acc[r][h];                                                    \
+			if (act >= 1)                                                        \
+				y = (vt)((vti)y & (y > zero));                               \
+			if (act == 2) {                                                      \
+				vti big = y > six;                                           \
+				y = (vt)(((vti)y & ~big) | ((vti)six & big));                \
+			}                                                                    \
+			*(vt *)(c + (size_t)r * n + j + h * VW) = y;                         \
+		}                                                                            \
+}
+PW_PANEL(16, 4)
+PW_PANEL(16, 2)
+PW_PANEL(16, 1)
+PW_PANEL(8, 2)
+PW_PANEL(8, 1)
+PW_PANEL(4, 2)
+PW_PANEL(4, 1)
+
+/* The product with vectors of VW floats: panels of 4 (AVX-512 only) and 2 vectors, then
+ * narrower ones, then the last columns one by one (none in MobileNetV2, whose widths are
+ * multiples of 8).  When A is the smaller matrix (the last blocks: 49 rows against up to
+ * 960 x 320 weights) the panels are the outer loop, so each panel of W is read from memory
+ * once and A stays in L2; else the tiles of rows are, and W (small there) stays in L1/L2. */
+#define PW_KERNEL(NAME, VW, ATTR)                                                            \
+ATTR static void NAME(const float *a, int m, int k, const float *w, int n,                   \
+		      const float *bias, int act, float *c)                                   \
+{                                                                                            \
+	int seg_j[64], seg_w[64], n_seg = 0, j = 0;                                          \
+	for (; VW == 16 && j + 4 * VW <= n && n_seg < 60; j += 4 * VW, n_seg++)              \
+		seg_j[n_seg] = j, seg_w[n_seg] = 4 * VW;                                     \
+	for (; j + 2 * VW <= n && n_seg < 61; j += 2 * VW, n_seg++)                          \
+		seg_j[n_seg] = j, seg_w[n_seg] = 2 * VW;                                     \
+	for (; j + VW <= n && n_seg < 62; j += VW, n_seg++)                                  \
+		seg_j[n_seg] = j, seg_w[n_seg] = VW;                                         \
+	for (; VW > 8 && j + 8 <= n && n_seg < 63; j += 8, n_seg++)                          \
+		seg_j[n_seg] = j, seg_w[n_seg] = 8;                                          \
+	for (; VW > 4 && j + 4 <= n && n_seg < 64; j += 4, n_seg++)                          \
+		seg_j[n_seg] = j, seg_w[n_seg] = 4;                                          \
+	const int j_scalar = j;                                                              \
+	const int by_panel = (size_t)m * k <= (size_t)k * n;                                 \
+	const int outer = by_panel ? n_seg : (m + PW_MR - 1) / PW_MR;                        \
+	const int inner = by_panel ? (m + PW_MR - 1) / PW_MR : n_seg;                        \
+	for (int o = 0; o < outer; o++)                                                      \
+		for (int in_ = 0; in_ < inner; in_++) {                                      \
+			const int s = by_panel ? o : in_, i = (by_panel ? in_ : o) * PW_MR;  \
+			const int rows = m - i < PW_MR ? m - i : PW_MR;                      \
+			const float *ar[PW_MR];                                              \
+			float *ci = c + (size_t)i * n;                                       \
+			for (int r = 0; r < PW_MR; r++)                                      \
+				ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;     \
+			const int sj = seg_j[s], sw = seg_w[s];                              \
+			if (VW == 16 && sw == 64)                                            \
+				panel_16_4(ar, rows, k, w, n, sj, bias, act, ci);            \
+			else if (sw == 2 * VW)                                               \
+				panel_##VW##_2(ar, rows, k, w, n, sj, bias, act, ci);        \
+			else if (sw == VW)                                                   \
+				panel_##VW##_1(ar, rows, k, w, n, sj, bias, act, ci);        \
+			else if (sw == 8)                                                    \
+				panel_8_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+			else                                                                 \
+				panel_4_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+		}                                                                            \
+	for (int i = 0; i < m && j_scalar < n; i++)                                          \
+		for (j = j_scalar; j < n; j++) {                                             \
+			float y = bias[j];                                                   \
+			for (int q = 0; q < k; q++)                                          \
+				y += a[(size_t)i * k + q] * w[(size_t)q * n + j];            \
+			if (act >= 1 && y < 0.f)                                             \
+				y = 0.f;                                                     \
+			if (act == 2 && y > 6.f)                                             \
+				y = 6.f;                                                     \
+			c[(size_t)i * n + j] = y;                                            \
+		}                                                                            \
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+PW_KERNEL(pw_v4, 16, __attribute__((target("arch=x86-64-v4"), PW_OPT)))
+PW_KERNEL(pw_v3, 8, __attribute__((target("arch=x86-64-v3"), PW_OPT)))
+#endif
+PW_KERNEL(pw_base, 4, __attribute__((PW_OPT)))
+
+void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
+		  int act, float *c)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+	static int isa = -1;   /* 2 AVX-512, 1 AVX2+FMA, 0 neither; a benign race: same value */
+	if (isa < 0) {
+		__builtin_cpu_init();
+		isa = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 2
+		      : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+	}
+	if (isa == 2)
+		pw_v4(a, m, k, w, n, bias, act, c);
+	else if (isa == 1)
+		pw_v3(a, m, k, w, n, bias, act, c);
+	else
+#endif
+		pw_base(a, m, k, w, n, bias, act, c);
+}
+
 void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 		const float *bias, int act, float *col, float *out)
 {
@@ -88,14 +225,7 @@ void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 		vis_k_im2col(g, in, col);
 		a = col;
 	}
-	/* the bias goes in first and sgemm accumulates onto it (beta 1): one pass over the
-	 * output fewer than beta 0 followed by a bias pass (perf: OpenBLAS's beta pass and
-	 * the bias pass were 6 % and 9 % of a MobileNetV2 forward) */
-	for (int r = 0; r < m; r++)
-		memcpy(out + (size_t)r * g->cout, bias, sizeof(float) * (size_t)g->cout);
-	cm_sgemm(m, g->cout, k, 1.f, a, 0, w, 0, 1.f, out);
-	if (act)
-		vis_k_act(out, (long)m * g->cout, act);
+	vis_k_matmul(a, m, k, w, g->cout, bias, act, out);
 }
 
 VIS_CLONES
@@ -112,38 +242,151 @@ void vis_k_act(float *y, long n, int act)
 	}
 }
 
-VIS_CLONES
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
-		     const float *bias, int act, float *out)
+/* Sixteen floats: one AVX-512 register in the x86-64-v4 clone, two AVX2 registers in the
+ * v3 one, four SSE registers in the plain one.  aligned(4): loads from any float. */
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+/* static helpers only: the vector return type's ABI never crosses a call between clones */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef int32_t v16i __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
 {
-	const int c = g->cin;
-	for (int oy = 0; oy < g->oh; oy++) {
-		for (int ox = 0; ox < g->ow; ox++) {
-			float *o = out + ((size_t)oy * g->ow + ox) * c;
-			memcpy(o, bias, sizeof(float) * c);
-			for (int ky = 0; ky < g->kh; ky++) {
-				int iy = oy * g->stride - g->pt + ky;
-				if (iy < 0 || iy >= g->h)
-					continue;
-				for (int kx = 0; kx < g->kw; kx++) {
-					int ix = ox * g->stride - g->pl + kx;
-					if (ix < 0 || ix >= g->w)
-						continue;
-					madd(o, in + ((size_t)iy * g->w + ix) * c,
-					     w + ((size_t)ky * g->kw + kx) * c, c);
+	const v16 zero = { 0 }, six = zero + 6.f;
+	if (act >= 1)
+		x = (v16)((v16i)x & (x > zero));            /* lanes <= 0 (and NaN) -> 0 */
+	if (act == 2) {
+		v16i big = x > six;
+		x = (v16)(((v16i)x & ~big) | ((v16i)six & big));
+	}
+	return x;
+}
+
+static inline float clamp1(float x, int act)
+{
+	if (act >= 1 && x < 0.f)
+		x = 0.f;
+	if (act == 2 && x > 6.f)
+		x = 6.f;
+	return x;
+}
+
+/* One output row of the depthwise convolution: for each output pixel, its channels 16 at
+ * a time, each accumulated in a register over the taps and written once (the earlier
+ * kernel added each tap to the whole output pixel in memory: a load and a store of it per
+ * tap).  Pixel by pixel with the channels inner, as the input is laid out (HWC): a channel
+ * block walking a whole row before the next one left L1 for L2 and measured slower.
+ * in_act clamps the input as it is read (the expanding convolution before it leaves its
+ * ReLU6 to this: one pass over the largest activations fewer); it is a constant in each
+ * caller below, so every variant is its own loop. */
+#define DW_T 4
+
+static inline __attribute__((always_inline)) void
+dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+       const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out);
+
+static inline __attribute__((always_inline)) void
+dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+	    const float *bias, int act, int oy, float *out)
+{
+	const int c = g->cin, kw = g->kw;
+	const int iy0 = oy * g->stride - g->pt;      /* input row of tap ky = 0 */
+	const int ky0 = iy0 < 0 ? -iy0 : 0;
+	const int ky1 = g->h - iy0 < g->kh ? g->h - iy0 : g->kh;
+	int ox = 0;
+	/* 3x3 with all three rows inside: DW_T neighbouring outputs at a time, so each input
+	 * vector loaded serves every output whose taps cover it and the nine weights are
+	 * loaded once for the DW_T (loads per multiply-add: 2 -> ~0.9 at stride 1) */
+	if (g->kh == 3 && kw == 3 && ky0 == 0 && ky1 == 3 && (c & 15) == 0) {
+		const int st = g->stride;
+		/* first output whose taps are all inside the row, and one past the last */
+		int lo = (g->pl + st - 1) / st;
+		int hi = g->w - 3 + g->pl >= 0 ? (g->w - 3 + g->pl) / st + 1 : 0;
+		if (hi > g->ow)
+			hi = g->ow;
+		for (; ox < lo && ox < g->ow; ox++)
+			dw_one(g, in, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+		for (; ox + DW_T <= hi; ox += DW_T) {
+			const int ix = ox * st - g->pl;
+			for (int ch = 0; ch < c; ch += 16) {
+				v16 acc[DW_T];
+				for (int t = 0; t < DW_T; t++)
+					acc[t] = *(const v16 *)(bias + ch);
+				for (int ky = 0; ky < 3; ky++) {
+					const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)ix) *
+								   c + ch;
+					const v16 w0 = *(const v16 *)(w + (size_t)(ky * 3) * c + ch);
+					const v16 w1 = *(const v16 *)(w + (size_t)(ky * 3 + 1) * c + ch);
+					const v16 w2 = *(const v16 *)(w + (size_t)(ky * 3 + 2) * c + ch);
+					v16 col[(DW_T - 1) * 2 + 3];
+					for (int q = 0; q < (DW_T - 1) * st + 3; q++)
+						col[q] = clamp16(*(const v16 *)(r + (size_t)q * c), in_act);
+					for (int t = 0; t < DW_T; t++)
+						acc[t] += col[t * st] * w0 + col[t * st + 1] * w1 +
+							  col[t * st + 2] * w2;
 				}
-			}
-			if (act == 2) {
-				for (int i = 0; i < c; i++) {
-					float t = o[i] < 0.f ? 0.f : o[i];
-					o[i] = t > 6.f ? 6.f : t;
-				}
-			} else if (act == 1) {
-				for (int i = 0; i < c; i++)
-					o[i] = o[i] < 0.f ? 0.f : o[i];
+				for (int t = 0; t < DW_T; t++)
+					*(v16 *)(out + (size_t)(ox + t) * c + ch) = clamp16(acc[t], act);
 			}
 		}
 	}
+	for (; ox < g->ow; ox++)
+		dw_one(g, in, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+}
+
+/* One output pixel of the depthwise convolution, any kernel, taps clipped to the input. */
+static inline __attribute__((always_inline)) void
+dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+       const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out)
+{
+	const int c = g->cin, kw = g->kw;
+	{
+		const int ix = ox * g->stride - g->pl;
+		const int kx0 = ix < 0 ? -ix : 0, kx1 = g->w - ix < kw ? g->w - ix : kw;
+		float *o = out + (size_t)ox * c;
+		int ch = 0;
+		for (; ch + 16 <= c; ch += 16) {
+			v16 acc = *(const v16 *)(bias + ch);
+			for (int ky = ky0; ky < ky1; ky++) {
+				const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)(ix + kx0)) *
+							   c + ch;
+				const float *wk = w + ((size_t)ky * kw + kx0) * c + ch;
+				for (int kx = 0; kx < kx1 - kx0; kx++)
+					acc += clamp16(*(const v16 *)(r + (size_t)kx * c), in_act) *
+					       *(const v16 *)(wk + (size_t)kx * c);
+			}
+			*(v16 *)(o + ch) = clamp16(acc, act);
+		}
+		for (; ch < c; ch++) {     /* channels past the last block of 16 */
+			float acc = bias[ch];
+			for (int ky = ky0; ky < ky1; ky++)
+				for (int kx = kx0; kx < kx1; kx++)
+					acc += clamp1(in[((size_t)(iy0 + ky) * g->w +
+							  (size_t)(ix + kx)) * c + ch], in_act) *
+					       w[((size_t)ky * kw + kx) * c + ch];
+			o[ch] = clamp1(acc, act);
+		}
+	}
+}
+
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"),
+	       optimize("O3", "fp-contract=fast")))
+static void dw_row(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+		   const float *bias, int act, int oy, float *out)
+{
+	if (in_act == 2)
+		dw_row_body(g, in, 2, w, bias, act, oy, out);
+	else if (in_act == 1)
+		dw_row_body(g, in, 1, w, bias, act, oy, out);
+	else
+		dw_row_body(g, in, 0, w, bias, act, oy, out);
+}
+
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+		     const float *bias, int act, float *out)
+{
+	for (int oy = 0; oy < g->oh; oy++)
+		dw_row(g, in, in_act, w, bias, act, oy, out + (size_t)oy * g->ow * g->cin);
 }
 
 void vis_k_add(const float *a, const float *b, float *out, int n)

@@ -1,7 +1,8 @@
 /* vision/cnn_kernels.h — the convolution kernels only a CNN needs (prefix vis_k_).
  *
  * Layout everywhere: one picture, HWC (row-major height × width × channels), float32.
- * The matrix product itself is common/tensor.h's cm_sgemm (the one place calling OpenBLAS).
+ * The convolutions' matrix product is vis_k_matmul, kefu's own (no OpenBLAS: its packing
+ * and the passes around it cost a quarter of a forward pass; docs/performance.md).
  * Pure functions over caller-owned memory; any thread; no allocation.  Each kernel is
  * checked against a naive loop in vision/test_cnn.c.
  */
@@ -23,8 +24,14 @@ void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col);
 void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 		const float *bias, int act, float *col, float *out);
 
-/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act. */
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
+/* c[m][n] = act(a[m][k] · w[k][n] + bias[n]): the product behind every convolution, read
+ * in place (no packing), bias and activation applied before the one store. */
+void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
+		  int act, float *c);
+
+/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act;
+ * the input is read through in_act (0 as it is, 1 ReLU, 2 ReLU6). */
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
 		     const float *bias, int act, float *out);
 
 /* y[i] = act(y[i] + bias[i mod n]) over rows·n values. */

@@ -13,6 +13,10 @@
  *      coloured ground becomes dark text on white;
  *   3. if still < 50: the picture turned 180 degrees (photos taken upside down), pass 1 then
  *      pass 2 on it.
+ * A grey pass that reads nothing at all (a product photo, a flag, a code) is not followed
+ * by its thresholded pass: on the 50 rendered pictures of bench/vision and the test
+ * fixtures, the thresholded picture never read anything where the grey one read nothing
+ * (the same OCR figures), and a photo's skipped passes cost 10-50 ms of CPU.
  * Scratch buffers are allocated per read (pictures differ in size; the cost is small next
  * to tesseract's own work).
  */
@@ -28,6 +32,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "paths.h"
 
 #define TARGET_LINE_PX 40    /* text line height tesseract reads best at, measured here */
 #define MAX_SCALE 4
@@ -36,6 +41,16 @@ struct vis_ocr {
 	TessBaseAPI *api;
 	uint64_t deadline_us;   /* cm_now_us() after which no pass runs; 0 = none */
 };
+
+/* Debian's tesseract runs its LSTM gates on OpenMP threads (num_threads(4) clauses): on a
+ * 2-core machine they mostly spin, and a screenshot cost kefud 560 ms of CPU instead of
+ * ~150 ms (bench/vision/picture_reply.py).  OMP_THREAD_LIMIT=1 stops it, but libgomp reads
+ * it once, when it is loaded, before main: a setenv at run time does nothing.  So a
+ * program that reads pictures starts itself again with it set. */
+void vis_ocr_prepare(char **argv)
+{
+	cm_reexec_with_env("OMP_THREAD_LIMIT", "1", argv);
+}
 
 void vis_ocr_set_deadline(struct vis_ocr *o, uint64_t deadline_us)
 {
@@ -49,7 +64,6 @@ struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen)
 		snprintf(err, errlen, "no memory");
 		return NULL;
 	}
-	setenv("OMP_THREAD_LIMIT", "1", 0);
 	o->api = TessBaseAPICreate();
 	/* silence tesseract's own stderr chatter ("Estimating resolution as ...") */
 	if (!o->api || TessBaseAPIInit3(o->api, NULL, langs && *langs ? langs : "eng")) {
@@ -266,8 +280,9 @@ int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_
 		}
 		char *t = run(o, g, w, h, &conf);
 		r->passes++;
+		int nothing = !t || !*t;
 		keep(r, t, conf, 0, rot);
-		if (r->conf < 70 || colourful) {
+		if (!nothing && (r->conf < 70 || colourful)) {
 			otsu_binarise(g, b, n);
 			t = run(o, b, w, h, &conf);
 			r->passes++;

@@ -61,6 +61,11 @@ static void kernels(void)
 	const int cases[][6] = { /* h, cin, cout, k, stride, pad_top_left */
 		{ 9, 3, 8, 3, 2, 0 }, { 8, 5, 7, 3, 1, 1 }, { 7, 16, 12, 1, 1, 0 },
 		{ 10, 4, 6, 3, 2, 1 }, { 6, 8, 8, 1, 2, 0 }, { 5, 2, 3, 5, 1, 2 },
+		/* channels past 16: the depthwise kernel's blocks of 16 and its tail */
+		{ 9, 40, 24, 3, 1, 1 }, { 11, 35, 16, 3, 2, 1 }, { 8, 48, 8, 3, 2, 0 },
+		/* the 3x3 kernel's tiles of outputs (widths multiple of 16), narrow rows */
+		{ 12, 32, 8, 3, 1, 1 }, { 13, 16, 16, 3, 2, 1 }, { 2, 16, 8, 3, 1, 1 },
+		{ 1, 32, 8, 3, 1, 0 },
 	};
 	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
 		const int *c = cases[t];
@@ -79,16 +84,24 @@ static void kernels(void)
 			for (size_t i = 0; i < nin; i++) in[i] = frand() * 3;
 			for (size_t i = 0; i < nw; i++) w[i] = frand();
 			for (int i = 0; i < g.cout; i++) b[i] = frand();
-			for (int act = 0; act < 3; act++) {
+			/* the depthwise kernel also reads its input through ReLU6 (in_act 2):
+			   the naive loop then reads a clamped copy */
+			float *clamped = malloc(nin * 4);
+			for (size_t i = 0; i < nin; i++)
+				clamped[i] = in[i] < 0 ? 0 : in[i] > 6 ? 6 : in[i];
+			for (int run = 0; run < (dw ? 6 : 3); run++) {
+				int act = run % 3, in_act = run >= 3 ? 2 : 0;
+				const float *ref_in = in_act ? clamped : in;
 				if (dw)
-					vis_k_depthwise(&g, in, w, b, act, out);
+					vis_k_depthwise(&g, in, in_act, w, b, act, out);
 				else
 					vis_k_conv(&g, in, w, b, act, col, out);
 				float worst = 0;
 				for (int oy = 0; oy < g.oh; oy++)
 					for (int ox = 0; ox < g.ow; ox++)
 						for (int co = 0; co < g.cout; co++) {
-							float r = naive_at(&g, in, w, oy, ox, co, dw) + b[co];
+							float r = naive_at(&g, ref_in, w, oy, ox, co, dw) +
+								  b[co];
 							if (act >= 1 && r < 0) r = 0;
 							if (act == 2 && r > 6) r = 6;
 							float e = fabsf(out[((size_t)oy * g.ow + ox) * g.cout + co] - r) /
@@ -96,10 +109,11 @@ static void kernels(void)
 							if (e > worst) worst = e;
 						}
 				if (worst > 1e-4f)
-					fprintf(stderr, "case %zu dw %d act %d: error %g\n", t, dw, act, worst);
+					fprintf(stderr, "case %zu dw %d act %d in_act %d: error %g\n", t, dw,
+						act, in_act, worst);
 				CHECK(worst <= 1e-4f);
 			}
-			free(in); free(w); free(b); free(out); free(col);
+			free(in); free(w); free(b); free(out); free(col); free(clamped);
 		}
 	}
 	float a[6] = { 1, 2, 3, 4, 5, 6 }, p[3];

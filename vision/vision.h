@@ -103,6 +103,9 @@ int vis_cnn_input_size(const struct vis_cnn *m);   /* 224 */
 int vis_cnn_n_classes(const struct vis_cnn *m);
 const char *vis_cnn_class_name(const struct vis_cnn *m, int i);
 int vis_cnn_embed_dim(const struct vis_cnn *m);    /* pooled features, 0 if none */
+/* Floating-point operations of one forward pass (2 per multiply-add of the convolutions
+ * and dense layers): the bench's floor at a measured GFLOP/s. */
+double vis_cnn_flops(const struct vis_cnn *m);
 const char *vis_cnn_name(const struct vis_cnn *m);
 
 /* Allocates the scratch memory one worker needs for m (about 20 MB for MobileNetV2-1.4 at
@@ -118,7 +121,8 @@ void vis_cnn_set_image(const struct vis_cnn *m, struct vis_cnn_state *st,
 void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const float *px);
 
 /* Runs the network on the state's input.  probs (n_classes floats) and embed (embed_dim
- * floats) may each be NULL.  Returns 0.  Worker thread; uses OpenBLAS as the caller set it
+ * floats) may each be NULL; with probs NULL and embed given, only the ops up to the
+ * embedding run.  Returns 0.  Worker thread; uses OpenBLAS as the caller set it
  * (call cm_blas_single_thread once per process for one BLAS thread per worker). */
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *embed);
@@ -153,10 +157,8 @@ struct vis_ocr_result {
 	int passes;        /* engine runs spent */
 };
 
-/* Starts tesseract for langs ("eng", "eng+chi_sim", ...) from Debian's tessdata.  Sets
- * OMP_THREAD_LIMIT=1 in the environment if it is unset (one thread per engine measured
- * faster here), so call it on the start-up thread before workers run.  NULL with err if the
- * language data is missing. */
+/* Starts tesseract for langs ("eng", "eng+chi_sim", ...) from Debian's tessdata.  NULL
+ * with err if the language data is missing.  One thread uses an engine at a time. */
 struct vis_ocr *vis_ocr_create(const char *langs, char *err, size_t errlen);
 void vis_ocr_destroy(struct vis_ocr *o);
 
@@ -166,6 +168,10 @@ void vis_ocr_destroy(struct vis_ocr *o);
  * ground, so white-on-colour banners read) is tried; when still below 50 the picture turned
  * 180 degrees is tried.  The pass with the best confidence wins.  0 or VIS_E_NOMEM.
  * Worker thread that owns o. */
+/* First thing in main of a program that reads pictures: runs the program again with
+ * OMP_THREAD_LIMIT=1 when it is unset (tesseract's OpenMP threads only spin here; libgomp
+ * reads the setting before main).  Returns when it was set already. */
+void vis_ocr_prepare(char **argv);
 int vis_ocr_read(struct vis_ocr *o, const struct vis_image *img, struct vis_ocr_result *res);
 void vis_ocr_result_free(struct vis_ocr_result *res);
 /* Later vis_ocr_read passes stop at cm_now_us() == deadline_us (0: no deadline): a pass
@@ -242,6 +248,9 @@ int vis_worker_set_embed_views(struct vis_worker *w, int views);
 
 struct vis_seen {
 	enum vis_format format;
+	const char *format_name;           /* vis_format_name(format) */
+	const char *safety_label;          /* the safety model's top class ("" without one);
+					      lives as long as the model */
 	int w, h;                          /* decoded (oriented) size */
 	struct vis_ocr_result ocr;         /* text "" when OCR is off */
 	struct vis_codes codes;

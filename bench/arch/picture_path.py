@@ -12,7 +12,11 @@ its reply and dumps.  Every thread is recorded (service thread, worker, store wr
 From the dump's call graph (caller file -> callee file) it counts, by the rule of the
 table: every daemon/ file whose functions ran; of a library, the files entered from a
 file outside that library (its internals below them are not counted); common/
-primitives separately.  Needs a kefud built with -g (file names in the dump), e.g.
+primitives separately.  It then counts again by the same rule over only the functions
+reachable from the picture's own entry points on each thread it crosses (ROOTS: the chat
+protocol's callback, the worker's loop, the store writer's loop): what else ran in the
+window (lws calling every other protocol's callback on each wake-up, the review, live and
+ticker threads) is not on the picture's path.  Needs a kefud built with -g (file names in the dump), e.g.
 
   meson setup build-dbg . --buildtype=release -Dc_args=-g -Dbrowser_tests=false
   ninja -C build-dbg daemon/kefud daemon/fusion_fixture
@@ -57,8 +61,9 @@ def norm(fl):
 
 
 def parse(dump):
-    """{(caller file, callee file): example 'caller -> callee' function pair}, files run."""
-    edges, ran = {}, set()
+    """{(caller file, callee file): example 'caller -> callee' function pair}, files run,
+    and the function-level call graph {(file, fn): {(file, fn), ...}}."""
+    edges, ran, graph = {}, set(), {}
     fl = fn = cfl = None
     with open(dump, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -68,17 +73,39 @@ def parse(dump):
                 fl = norm(val)
                 if key == "fl":
                     cfl = None
+                    flraw = val
             elif key == "fn":
                 fn, cfl = val, None
+                fnfile = fl
                 if fl:
                     ran.add(fl)
             elif key in ("cfl", "cfi"):
                 cfl = norm(val)
-            elif key == "cfn" and fl and cfl and cfl != fl:
-                edges.setdefault((fl, cfl), "%s -> %s" % (fn, val))
-            elif key == "calls":
-                pass
-    return edges, ran
+                cflraw = val
+            elif key == "cfn":
+                callee_file = cfl if cfl is not None else fl
+                graph.setdefault((fnfile, fn), set()).add((callee_file, val))
+                if fl and cfl and cfl != fl:
+                    edges.setdefault((fl, cfl), "%s -> %s" % (fn, val))
+                cfl = None
+    return edges, ran, graph
+
+
+# Where one picture's path starts on each thread it crosses: the chat protocol's callback
+# (frame in, reply out, on the service thread), the worker's loop, the store writer's loop.
+ROOTS = ("kd_ws_callback", "worker_main", "writer_main")
+
+
+def on_path(graph):
+    """The (file, fn) reachable from ROOTS in the call graph."""
+    seen = [k for k in graph if k[1].split("'")[0] in ROOTS]
+    reach, todo = set(seen), list(seen)
+    while todo:
+        for c in graph.get(todo.pop(), ()):
+            if c not in reach:
+                reach.add(c)
+                todo.append(c)
+    return reach
 
 
 def count(edges, ran):
@@ -93,12 +120,14 @@ def count(edges, ran):
 
 
 def report(dumps, head):
-    edges, ran = {}, set()
+    edges, ran, graph = {}, set(), {}
     for p in dumps:
-        e, r_ = parse(p)
+        e, r_, g = parse(p)
         for k, v in e.items():
             edges.setdefault(k, v)
         ran |= r_
+        for k, v in g.items():
+            graph.setdefault(k, set()).update(v)
     daemon, libs, common, entered = count(edges, ran)
     print(head)
     for group, files in (("daemon", daemon), ("libraries (entered from outside)", libs),
@@ -108,6 +137,25 @@ def report(dumps, head):
             print("  %-28s %s" % (f_, entered.get(f_, "(runs: callbacks, threads)")))
     print("files: %d (daemon %d + libraries %d), common/ %d more" %
           (len(daemon) + len(libs), len(daemon), len(libs), len(common)))
+    # the same rule on the call chains of the picture itself: functions reachable from
+    # its threads' entry points (ROOTS), leaving out what else ran in the window (lws's
+    # wake-up calls into every other protocol, the review, live and ticker threads)
+    reach = on_path(graph)
+    rfiles = {f for f, _ in reach if f}
+    redges = {}
+    for (cf, cfn), callees in graph.items():
+        if (cf, cfn) not in reach or not cf:
+            continue
+        for (df, dfn) in callees:
+            if df and df != cf:
+                redges.setdefault((cf, df), "%s -> %s" % (cfn, dfn))
+    d2, l2, c2, e2 = count(redges, rfiles)
+    print("on the picture's call chains (from %s):" % ", ".join(ROOTS))
+    print("  daemon: %s" % " ".join(f.split("/")[1] for f in d2))
+    print("  libraries: %s" % " ".join(l2))
+    print("  common/: %s" % " ".join(f.split("/")[1] for f in c2))
+    print("path files: %d (daemon %d + libraries %d), common/ %d more" %
+          (len(d2) + len(l2), len(d2), len(l2), len(c2)))
 
 
 def main():
@@ -137,7 +185,9 @@ def main():
     out = os.path.join(tmp, "callgrind.out")
     wrapper = os.path.join(tmp, "kefud-callgrind")
     with open(wrapper, "w") as f:
-        f.write("#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no "
+        # OMP_THREAD_LIMIT set: kefud would otherwise start itself again with it
+        # (vision/ocr.c), outside valgrind
+        f.write("#!/bin/sh\nOMP_THREAD_LIMIT=1 exec valgrind --tool=callgrind --instr-atstart=no "
                 "--compress-strings=no --compress-pos=no --callgrind-out-file=%s %s "
                 "--workers 2 --media-workers 1 \"$@\"\n" % (out, kefud))
     os.chmod(wrapper, 0o755)

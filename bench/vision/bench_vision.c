@@ -103,10 +103,36 @@ static struct vis_cnn *open_model(const char *dir, const char *name)
 	return m;
 }
 
+/* OpenBLAS's single-thread sgemm rate on 512x512x512 in GFLOP/s (median thread CPU of 20),
+ * the floor a forward pass is compared with: its FLOPs at this rate. */
+static double gemm_gflops(void)
+{
+	enum { N = 512, RUNS = 20 };
+	float *a = malloc(sizeof(float) * N * N), *b = malloc(sizeof(float) * N * N);
+	float *c = malloc(sizeof(float) * N * N);
+	double t[RUNS];
+	for (int i = 0; i < N * N; i++) {
+		a[i] = (float)(i % 13) / 13.f;
+		b[i] = (float)(i % 7) / 7.f;
+	}
+	cm_sgemm(N, N, N, 1.f, a, 0, b, 0, 0.f, c);
+	for (int k = 0; k < RUNS; k++) {
+		double c0 = thread_cpu_ms();
+		cm_sgemm(N, N, N, 1.f, a, 0, b, 0, 0.f, c);
+		t[k] = thread_cpu_ms() - c0;
+	}
+	free(a);
+	free(b);
+	free(c);
+	return 2.0 * N * N * N / (median(t, RUNS) * 1e6);
+}
+
 static int bench_cnn(const char *dir, int n)
 {
 	const char *names[] = { "nsfw_mobilenet_v2", "mobilenet_v2_mid", "mobilenet_v2_imagenet" };
 	double *t = malloc(sizeof(double) * (size_t)n), *c = malloc(sizeof(double) * (size_t)n);
+	double gf = gemm_gflops();
+	printf("openblas sgemm 512^3 one thread: %.1f GFLOP/s (thread CPU, median of 20)\n", gf);
 	for (int i = 0; i < 3; i++) {
 		struct vis_cnn *m = open_model(dir, names[i]);
 		if (!m)
@@ -128,8 +154,22 @@ static int bench_cnn(const char *dir, int n)
 			t[k] = (double)(cm_now_us() - t0) / 1000.0;
 		}
 		double med = median(t, n), cmed = median(c, n);
+		double mflop = vis_cnn_flops(m) / 1e6;
+		/* what a picture's embedding views cost: the ops up to the embedding only */
+		double *e = malloc(sizeof(double) * (size_t)n);
+		float *emb = malloc(sizeof(float) * (size_t)(vis_cnn_embed_dim(m) + 1));
+		for (int k = 0; k < n; k++) {
+			double c0 = thread_cpu_ms();
+			vis_cnn_run(m, st, NULL, emb);
+			e[k] = thread_cpu_ms() - c0;
+		}
+		double emed = median(e, n);
+		free(e);
+		free(emb);
 		printf("%s kefu-C median_ms %.2f min_ms %.2f thread_cpu_median_ms %.2f "
-		       "thread_cpu_min_ms %.2f n %d\n", vis_cnn_name(m), med, t[0], cmed, c[0], n);
+		       "thread_cpu_min_ms %.2f n %d   gemm_floor_ms %.2f (%.0f MFLOP at %.1f GFLOP/s; "
+		       "%.1f GFLOP/s reached); embedding only %.2f ms\n", vis_cnn_name(m), med,
+		       t[0], cmed, c[0], n, mflop / gf, mflop, gf, mflop / cmed, emed);
 		free(px);
 		free(probs);
 		vis_cnn_state_destroy(st);

@@ -12,6 +12,7 @@
 #include "cmd_images.h"
 #include "cmd_mining.h"
 #include "cmd_summary.h"
+#include "vision.h"
 
 static const struct command {
 	const char *name;
@@ -110,6 +111,7 @@ int main(int argc, char **argv)
 {
 	static char prog[64];
 
+	vis_ocr_prepare(argv);   /* see, eval-images: tesseract's OpenMP setting (vision/ocr.c) */
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
