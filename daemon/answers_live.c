@@ -25,10 +25,11 @@
  *      embedding is computed then, not only the new picture's (a demo store seeded
  *      without embeddings takes its minute once);
  *   3. when the versions or the content mark moved, the voice domain language model when
- *      voice is on (kd_voice_rebuild_lm).
- * The fusion model (pictures with words) is not reloaded here: kd_pic_load_fusion lazily
- * opens the word vectors without a lock and stays with the signal thread, so a fusion
- * model from `kefu train` still waits for SIGHUP (the text model does not).
+ *      voice is on (kd_voice_rebuild_lm);
+ *   4. the fusion model (pictures with words), when the version kd_pic_load_fusion would
+ *      load moved (store_model_latest_version "fusion": `kefu train`, the console's
+ *      activate or rollback, a fixture): a fusion model from `kefu train` is live
+ *      without SIGHUP, like the text model.
  *
  * Each step swaps its object into its slot as SIGHUP does; workers answering meanwhile
  * keep the one they hold.  Thread: its own (kd_live_start / kd_live_stop from main).
@@ -63,6 +64,7 @@ struct kd_live {
 	struct kd_voice *voice;           /* may be NULL */
 	struct vis_cnn *embed;            /* this thread's handle on the embedding CNN */
 	int64_t pictures;                 /* store_pictures_mark at the last look */
+	int64_t fusion;                   /* the fusion model's version at the last look */
 	unsigned long long reloads;
 };
 
@@ -92,9 +94,22 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
+/* The fusion model, when another version is the one to load. */
+static void refresh_fusion(struct kd_live *l, int64_t version)
+{
+	char err[300];
+
+	if (!l->pics || version == l->fusion)
+		return;
+	l->fusion = version;
+	if (kd_pic_load_fusion(l->pics, err, sizeof err))
+		LOG_ERR("fusion model v%lld not loaded, keeping the current one: %s",
+			(long long)version, err);
+}
+
 /* answers: the answer versions or the content mark moved (bot and LM); the pictures
- * are looked at anyway. */
-static void reload(struct kd_live *l, struct store *st, int answers)
+ * and the fusion model are looked at anyway. */
+static void reload(struct kd_live *l, struct store *st, int answers, int64_t fusion)
 {
 	char err[512];
 	int64_t t0 = mono_ms();
@@ -103,29 +118,32 @@ static void reload(struct kd_live *l, struct store *st, int answers)
 		LOG_ERR("answers changed, but the bot was not reloaded (the current one stays): %s",
 			err);
 	refresh_pictures(l, st);
+	refresh_fusion(l, fusion);
 	if (answers && l->conf->asr && l->voice && kd_voice_rebuild_lm(l->voice, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
 	l->reloads++;
 	LOG_INFO("%s changed: reloaded in %lld ms (live reload %llu)",
-		 answers ? "answers" : "pictures", (long long)(mono_ms() - t0), l->reloads);
+		 answers ? "answers" : "pictures or the fusion model", (long long)(mono_ms() - t0), l->reloads);
 }
 
-/* What the thread watches: the newest answer version, the pictures' mark and the
- * content mark (what the command line changes without a version). */
+/* What the thread watches: the newest answer version, the pictures' mark, the
+ * content mark (what the command line changes without a version) and the fusion
+ * model's version. */
 struct marks {
-	int64_t versions, pictures, content;
+	int64_t versions, pictures, content, fusion;
 };
 
 static int read_marks(struct store *st, struct marks *m)
 {
 	return store_answer_versions_mark(st, &m->versions) ||
-	       store_pictures_mark(st, &m->pictures) || store_content_mark(st, &m->content);
+	       store_pictures_mark(st, &m->pictures) || store_content_mark(st, &m->content) ||
+	       store_model_latest_version(st, "fusion", &m->fusion);
 }
 
 static int same(const struct marks *a, const struct marks *b)
 {
 	return a->versions == b->versions && a->pictures == b->pictures &&
-	       a->content == b->content;
+	       a->content == b->content && a->fusion == b->fusion;
 }
 
 static void *live_main(void *arg)
@@ -133,7 +151,7 @@ static void *live_main(void *arg)
 	struct kd_live *l = arg;
 	char err[300];
 	struct store *st = store_open(l->conf->db, err, sizeof err);
-	struct marks seen = { 0, 0, 0 }, last, now_m;
+	struct marks seen = { 0, 0, 0, 0 }, last, now_m;
 	int64_t first_ms = 0, moved_ms = 0;
 
 	if (!st) {
@@ -143,6 +161,7 @@ static void *live_main(void *arg)
 	if (read_marks(st, &seen))
 		LOG_WARN("answer versions: %s", store_errmsg(st));
 	l->pictures = seen.pictures;
+	l->fusion = seen.fusion;          /* what kd_pic_create loaded */
 	last = seen;
 	while (!cm_stopper_sleep(&l->stop, POLL_MS)) {
 		if (read_marks(st, &now_m))
@@ -157,7 +176,8 @@ static void *live_main(void *arg)
 			last = now_m;
 		}
 		if (now - moved_ms >= QUIET_MS || now - first_ms >= MAX_WAIT_MS) {
-			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content);
+			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content,
+			       now_m.fusion);
 			seen = last = now_m;
 		}
 	}
