@@ -27,7 +27,7 @@ unsigned mn_reason_bit(const char *name)
 	return 0;
 }
 
-#define NOVELTY_DEFAULT 0.05
+#define NOVELTY_DEFAULT 0.04
 
 void mn_rules_default(struct mn_rules *r)
 {

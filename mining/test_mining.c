@@ -268,7 +268,7 @@ static void test_novelty(void)
 	struct mn_rules r;
 	mn_rules_default(&r);
 	struct mn_turn t = { .answer_id = 1, .confidence = 0.99, .has_novelty = 1,
-			     .novelty = (float)r.novelty };
+			     .novelty = (float)r.novelty + 0.001f };
 	CHECK(mn_collect(&r, &t) == MN_NEW_TOPIC);
 	t.novelty = (float)r.novelty - 0.01f;
 	CHECK(mn_collect(&r, &t) == 0);

@@ -5,14 +5,17 @@
  *                    [--json] [--quiet] [--features both|tfidf|glove|hidden]
  *                    [--method average|dbscan] [--cluster-threshold S] [--glove-weight W]
  *                    [--min-pts N] [--low-conf C] [--center 0|1] [--attach S]
+ *                    [--novelty T] [--novelty-k K]
  *
  * STORE.csv and TRAFFIC.csv have a `text,category` header (or Rasa NLU YAML, as `kefu
  * eval` reads).  STORE becomes an answer store in a temporary database (one answer per
  * category, its questions as examples) trained as `kefu train` does (nlu_train_store;
  * no cross-validation: its figures are not reported here); the bot is loaded from it as
  * kefud loads it and every TRAFFIC question goes through pol_answer and mn_collect, the
- * daemon's answer path and collection rules.  The collected questions are clustered with
- * mn_run, as kefud's review thread does.  TRAFFIC categories absent from STORE are "new".
+ * daemon's answer path and collection rules; new_topic reads each question's mn_novelty
+ * off STORE's questions and the whole TRAFFIC, as kefud's review thread reads it off the
+ * store and its newest turns (--novelty-k 0 turns the rule off).  The collected questions
+ * are clustered with mn_run, as kefud's review thread does.  TRAFFIC categories absent from STORE are "new".
  * Main thread (training adds one helper thread).
  */
 #include <jansson.h>
