@@ -5,20 +5,22 @@
  * — is a new row of answer_versions (store/answer_versions.c), so one number, the
  * newest version row's id (store_answer_versions_mark), says that something changed,
  * whoever changed it and from whichever process; a second, store_pictures_mark, moves
- * with any picture added, removed or moved (also `kefu pictures add`, label-only
- * pictures included); a third, store_content_mark, moves with what the command line
- * writes without a version: `kefu import` (answers, examples, variants, buttons,
- * synonyms), `kefu texts set` (the greeting and the other customer-facing words the bot
- * holds) and `kefu train` / `kefu models activate|rollback` (the live model).  The live
- * thread reads the three every POLL_MS on a store connection of its own.  When one moved, the thread waits until they have stayed still for QUIET_MS (an operator typing examples one after another causes one
- * reload, not ten), at most MAX_WAIT_MS, then does what SIGHUP does for the answers:
+ * with any picture added, removed or moved (also `kefu pictures add`, label-only pictures
+ * included); a third, store_content_mark, moves with what the command line writes
+ * without a version: `kefu import`'s variants, buttons and synonyms, `kefu texts set`
+ * (the greeting and the other customer-facing words the bot holds) and `kefu train` /
+ * `kefu models activate|rollback` (the live model); a fourth is the fusion model's
+ * version (store_model_latest_version).  The live thread reads them every POLL_MS on a
+ * store connection of its own.  When one moved, the thread waits until they have stayed
+ * still for QUIET_MS (an operator typing examples one after another causes one reload,
+ * not ten), at most MAX_WAIT_MS, then does what SIGHUP does:
  *
- *   1. when the versions or the content mark moved, the bot (kd_bots_reload: the answers' texts, titles,
- *      examples for BM25, their follow-ups; a trained model is used while its data hash
- *      still matches);
+ *   1. when the versions or the content mark moved, the bot (kd_bots_reload: the answers'
+ *      texts, titles, examples for BM25, their follow-ups; a trained model is used while
+ *      its data hash still matches);
  *   2. the pictures, when they changed since the last look (a picture added, removed or
- *      moved: store_pictures_mark): the catalogue's missing embeddings are computed here, with this
- *      thread's own handle on the embedding CNN (the same mmapped file the workers
+ *      moved: store_pictures_mark): the catalogue's missing embeddings are computed here,
+ *      with this thread's own handle on the embedding CNN (the same mmapped file the workers
  *      use), and stored (vis_catalog_load: ~40 ms a picture and view), then the
  *      catalogue slot is reloaded (kd_pic_load_catalog), so a picture added in the
  *      console is findable within a second or two, with no `kefu train`.  Every missing

@@ -15,7 +15,8 @@
  * daemon's answer path and collection rules; new_topic reads each question's mn_novelty
  * off STORE's questions and the whole TRAFFIC, as kefud's review thread reads it off the
  * store and its newest turns (--novelty-k 0 turns the rule off).  The collected questions
- * are clustered with mn_run, as kefud's review thread does.  TRAFFIC categories absent from STORE are "new".
+ * are clustered with mn_run, as kefud's review thread does.  TRAFFIC categories absent
+ * from STORE are "new".
  * Main thread (training adds one helper thread).
  */
 #include <jansson.h>
