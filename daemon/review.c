@@ -296,6 +296,7 @@ static void novelty_pass(struct kd_review *r)
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
 	char err[256];
 	size_t n_ref, from = 0;
+	uint64_t t0 = cm_now_us();
 
 	if (!bot || store_review_cursor(r->st, "novelty", &cur) ||
 	    store_review_turns_last(r->st, REVIEW_WINDOW, copy_turn, &w) < 0 ||
@@ -318,13 +319,18 @@ static void novelty_pass(struct kd_review *r)
 		LOG_WARN("review: new topics: out of memory");
 		goto out;
 	}
+	int n_new = 0;
 	for (size_t i = from; i < w.n; i++) {
 		struct mn_turn m;
 		reply_facts(&w.v[i], &m);
 		m.has_novelty = 1;
 		m.novelty = nov[i];
+		n_new += (mn_collect(&r->rules, &m) & MN_NEW_TOPIC) != 0;
 		collect(r, &w.v[i], &m);
 	}
+	LOG_INFO("review: new topics: %zu turns scored against %zu examples and %zu turns, "
+		 "%d new_topic (%.0f ms)", w.n - from, n_ref, w.n, n_new,
+		 (double)(cm_now_us() - t0) / 1000.0);
 done:
 	if (w.n)
 		store_review_cursor_set(r->st, "novelty", w.v[w.n - 1].message_id);
