@@ -34,11 +34,13 @@
  *      without SIGHUP, like the text model.
  *
  * Each step swaps its object into its slot as SIGHUP does; workers answering meanwhile
- * keep the one they hold.  Thread: its own (kd_live_start / kd_live_stop from main).
+ * keep the one they hold.  kd_live_stop cancels a computation of embeddings in progress
+ * (after the picture it is on), so kefud's shutdown does not wait for it.  Thread: its own (kd_live_start / kd_live_stop from main).
  */
 #include "answers_live.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,8 @@
 struct kd_live {
 	pthread_t thread;
 	struct cm_stopper stop;           /* its sleep between polls; kd_live_stop ends it */
+	atomic_int stopping;              /* set by kd_live_stop: a catalogue computation in
+					     progress stops after the picture it is on */
 	const struct kefu_conf *conf;
 	struct kd_bots *bots;
 	struct kd_pic *pics;              /* may be NULL */
@@ -87,11 +91,16 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 		return;
 	l->pictures = n;
 	if (l->embed) {
-		struct vis_catalog *cat = vis_catalog_load(st, l->embed, NULL, err, sizeof err);
+		/* kefud stopping ends the computation (what is stored stays for next time):
+		 * a demo store's 400 pictures take minutes on a loaded machine */
+		struct vis_catalog_opts opts = { .cancel = &l->stopping };
+		struct vis_catalog *cat = vis_catalog_load(st, l->embed, &opts, err, sizeof err);
 		if (!cat)
 			LOG_ERR("picture embeddings not computed: %s", err);
 		vis_catalog_free(cat);
 	}
+	if (atomic_load(&l->stopping))
+		return;
 	if (kd_pic_load_catalog(l->pics, err, sizeof err))
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
@@ -219,6 +228,7 @@ void kd_live_stop(struct kd_live *l)
 {
 	if (!l)
 		return;
+	atomic_store(&l->stopping, 1);
 	cm_stopper_stop(&l->stop);
 	pthread_join(l->thread, NULL);
 	vis_cnn_close(l->embed);
