@@ -876,9 +876,9 @@ int store_answer_versions_mark(struct store *st, int64_t *mark_out);
  * sum over the pictures' ids and answers, not a count). */
 int store_pictures_mark(struct store *st, int64_t *mark_out);
 /* A number that changes with what the bot is made of besides the answer versions: an
- * answer row written without a version (`kefu import`), an example added, variants,
- * buttons, synonyms, texts (`kefu texts set`) and models (`kefu train`, activate,
- * rollback).  Cheap enough to poll (small tables, an index's end). */
+ * answer row written without a version (store_import_json alone, the demo seeding), an
+ * example added, variants, buttons, synonyms, texts (`kefu texts set`) and models (`kefu
+ * train`, activate, rollback).  Cheap enough to poll (small tables, an index's end). */
 int store_content_mark(struct store *st, int64_t *mark_out);
 /* Runs fn(arg, st) — the change — in one transaction with the answer's versions: the
  * state before it is kept as version 1 "initial" when the answer has none yet, then the
