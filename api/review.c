@@ -85,6 +85,7 @@ static int cluster_row(void *arg, const struct store_review_cluster *cl)
 int api_h_review(struct api_call *c)
 {
 	struct list l = { c, json_array(), 0 };
+	_Static_assert(MN_N_REASONS == STORE_REVIEW_REASONS, "review reasons: mining and store");
 	int64_t counts[MN_N_REASONS], open;
 	int rc;
 

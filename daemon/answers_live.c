@@ -5,37 +5,42 @@
  * — is a new row of answer_versions (store/answer_versions.c), so one number, the
  * newest version row's id (store_answer_versions_mark), says that something changed,
  * whoever changed it and from whichever process; a second, store_pictures_mark, moves
- * with any picture added, removed or moved (also `kefu pictures add`, label-only
- * pictures included); a third, store_content_mark, moves with what the command line
- * writes without a version: `kefu import` (answers, examples, variants, buttons,
- * synonyms), `kefu texts set` (the greeting and the other customer-facing words the bot
- * holds) and `kefu train` / `kefu models activate|rollback` (the live model).  The live
- * thread reads the three every POLL_MS on a store connection of its own.  When one moved, the thread waits until they have stayed still for QUIET_MS (an operator typing examples one after another causes one
- * reload, not ten), at most MAX_WAIT_MS, then does what SIGHUP does for the answers:
+ * with any picture added, removed or moved (also `kefu pictures add`, label-only pictures
+ * included); a third, store_content_mark, moves with what the command line writes
+ * without a version: `kefu import`'s variants, buttons and synonyms, `kefu texts set`
+ * (the greeting and the other customer-facing words the bot holds) and `kefu train` /
+ * `kefu models activate|rollback` (the live model); a fourth is the fusion model's
+ * version (store_model_latest_version).  The live thread reads them every POLL_MS on a
+ * store connection of its own.  When one moved, the thread waits until they have stayed
+ * still for QUIET_MS (an operator typing examples one after another causes one reload,
+ * not ten), at most MAX_WAIT_MS, then does what SIGHUP does:
  *
- *   1. when the versions or the content mark moved, the bot (kd_bots_reload: the answers' texts, titles,
- *      examples for BM25, their follow-ups; a trained model is used while its data hash
- *      still matches);
+ *   1. when the versions or the content mark moved, the bot (kd_bots_reload: the answers'
+ *      texts, titles, examples for BM25, their follow-ups; a trained model is used while
+ *      its data hash still matches);
  *   2. the pictures, when they changed since the last look (a picture added, removed or
- *      moved: store_pictures_mark): the catalogue's missing embeddings are computed here, with this
- *      thread's own handle on the embedding CNN (the same mmapped file the workers
+ *      moved: store_pictures_mark): the catalogue's missing embeddings are computed here,
+ *      with this thread's own handle on the embedding CNN (the same mmapped file the workers
  *      use), and stored (vis_catalog_load: ~40 ms a picture and view), then the
  *      catalogue slot is reloaded (kd_pic_load_catalog), so a picture added in the
  *      console is findable within a second or two, with no `kefu train`.  Every missing
  *      embedding is computed then, not only the new picture's (a demo store seeded
  *      without embeddings takes its minute once);
  *   3. when the versions or the content mark moved, the voice domain language model when
- *      voice is on (kd_voice_rebuild_lm).
- * The fusion model (pictures with words) is not reloaded here: kd_pic_load_fusion lazily
- * opens the word vectors without a lock and stays with the signal thread, so a fusion
- * model from `kefu train` still waits for SIGHUP (the text model does not).
+ *      voice is on (kd_voice_rebuild_lm);
+ *   4. the fusion model (pictures with words), when the version kd_pic_load_fusion would
+ *      load moved (store_model_latest_version "fusion": `kefu train`, the console's
+ *      activate or rollback, a fixture): a fusion model from `kefu train` is live
+ *      without SIGHUP, like the text model.
  *
  * Each step swaps its object into its slot as SIGHUP does; workers answering meanwhile
- * keep the one they hold.  Thread: its own (kd_live_start / kd_live_stop from main).
+ * keep the one they hold.  kd_live_stop cancels a computation of embeddings in progress
+ * (after the picture it is on), so kefud's shutdown does not wait for it.  Thread: its own (kd_live_start / kd_live_stop from main).
  */
 #include "answers_live.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,12 +62,15 @@
 struct kd_live {
 	pthread_t thread;
 	struct cm_stopper stop;           /* its sleep between polls; kd_live_stop ends it */
+	atomic_int stopping;              /* set by kd_live_stop: a catalogue computation in
+					     progress stops after the picture it is on */
 	const struct kefu_conf *conf;
 	struct kd_bots *bots;
 	struct kd_pic *pics;              /* may be NULL */
 	struct kd_voice *voice;           /* may be NULL */
 	struct vis_cnn *embed;            /* this thread's handle on the embedding CNN */
 	int64_t pictures;                 /* store_pictures_mark at the last look */
+	int64_t fusion;                   /* the fusion model's version at the last look */
 	unsigned long long reloads;
 };
 
@@ -83,18 +91,36 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 		return;
 	l->pictures = n;
 	if (l->embed) {
-		struct vis_catalog *cat = vis_catalog_load(st, l->embed, NULL, err, sizeof err);
+		/* kefud stopping ends the computation (what is stored stays for next time):
+		 * a demo store's 400 pictures take minutes on a loaded machine */
+		struct vis_catalog_opts opts = { .cancel = &l->stopping };
+		struct vis_catalog *cat = vis_catalog_load(st, l->embed, &opts, err, sizeof err);
 		if (!cat)
 			LOG_ERR("picture embeddings not computed: %s", err);
 		vis_catalog_free(cat);
 	}
+	if (atomic_load(&l->stopping))
+		return;
 	if (kd_pic_load_catalog(l->pics, err, sizeof err))
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
+/* The fusion model, when another version is the one to load. */
+static void refresh_fusion(struct kd_live *l, int64_t version)
+{
+	char err[300];
+
+	if (!l->pics || version == l->fusion)
+		return;
+	l->fusion = version;
+	if (kd_pic_load_fusion(l->pics, err, sizeof err))
+		LOG_ERR("fusion model v%lld not loaded, keeping the current one: %s",
+			(long long)version, err);
+}
+
 /* answers: the answer versions or the content mark moved (bot and LM); the pictures
- * are looked at anyway. */
-static void reload(struct kd_live *l, struct store *st, int answers)
+ * and the fusion model are looked at anyway. */
+static void reload(struct kd_live *l, struct store *st, int answers, int64_t fusion)
 {
 	char err[512];
 	int64_t t0 = mono_ms();
@@ -103,29 +129,32 @@ static void reload(struct kd_live *l, struct store *st, int answers)
 		LOG_ERR("answers changed, but the bot was not reloaded (the current one stays): %s",
 			err);
 	refresh_pictures(l, st);
+	refresh_fusion(l, fusion);
 	if (answers && l->conf->asr && l->voice && kd_voice_rebuild_lm(l->voice, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
 	l->reloads++;
 	LOG_INFO("%s changed: reloaded in %lld ms (live reload %llu)",
-		 answers ? "answers" : "pictures", (long long)(mono_ms() - t0), l->reloads);
+		 answers ? "answers" : "pictures or the fusion model", (long long)(mono_ms() - t0), l->reloads);
 }
 
-/* What the thread watches: the newest answer version, the pictures' mark and the
- * content mark (what the command line changes without a version). */
+/* What the thread watches: the newest answer version, the pictures' mark, the
+ * content mark (what the command line changes without a version) and the fusion
+ * model's version. */
 struct marks {
-	int64_t versions, pictures, content;
+	int64_t versions, pictures, content, fusion;
 };
 
 static int read_marks(struct store *st, struct marks *m)
 {
 	return store_answer_versions_mark(st, &m->versions) ||
-	       store_pictures_mark(st, &m->pictures) || store_content_mark(st, &m->content);
+	       store_pictures_mark(st, &m->pictures) || store_content_mark(st, &m->content) ||
+	       store_model_latest_version(st, "fusion", &m->fusion);
 }
 
 static int same(const struct marks *a, const struct marks *b)
 {
 	return a->versions == b->versions && a->pictures == b->pictures &&
-	       a->content == b->content;
+	       a->content == b->content && a->fusion == b->fusion;
 }
 
 static void *live_main(void *arg)
@@ -133,7 +162,7 @@ static void *live_main(void *arg)
 	struct kd_live *l = arg;
 	char err[300];
 	struct store *st = store_open(l->conf->db, err, sizeof err);
-	struct marks seen = { 0, 0, 0 }, last, now_m;
+	struct marks seen = { 0, 0, 0, 0 }, last, now_m;
 	int64_t first_ms = 0, moved_ms = 0;
 
 	if (!st) {
@@ -143,6 +172,7 @@ static void *live_main(void *arg)
 	if (read_marks(st, &seen))
 		LOG_WARN("answer versions: %s", store_errmsg(st));
 	l->pictures = seen.pictures;
+	l->fusion = seen.fusion;          /* what kd_pic_create loaded */
 	last = seen;
 	while (!cm_stopper_sleep(&l->stop, POLL_MS)) {
 		if (read_marks(st, &now_m))
@@ -157,7 +187,8 @@ static void *live_main(void *arg)
 			last = now_m;
 		}
 		if (now - moved_ms >= QUIET_MS || now - first_ms >= MAX_WAIT_MS) {
-			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content);
+			reload(l, st, now_m.versions != seen.versions || now_m.content != seen.content,
+			       now_m.fusion);
 			seen = last = now_m;
 		}
 	}
@@ -197,6 +228,7 @@ void kd_live_stop(struct kd_live *l)
 {
 	if (!l)
 		return;
+	atomic_store(&l->stopping, 1);
 	cm_stopper_stop(&l->stop);
 	pthread_join(l->thread, NULL);
 	vis_cnn_close(l->embed);

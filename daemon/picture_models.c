@@ -34,8 +34,8 @@ struct kd_catalogue {
 struct kd_pic {
 	const struct kefu_conf *conf;
 	struct vis_cnn *safety, *embed;      /* read-only after create; may be NULL */
-	struct nlu_glove *glove;             /* for fusion models; opened on first need
-						(main/signal thread only) */
+	struct nlu_glove *glove;             /* for fusion models; opened by kd_pic_create,
+						read-only after */
 	struct kd_slot *blocklist;           /* struct kd_blocklist */
 	struct kd_slot *catalogue;           /* struct kd_catalogue */
 	struct kd_slot *fusion;              /* struct fu_model */
@@ -166,19 +166,12 @@ int kd_pic_blocked(struct kd_pic *p, const char *sha256)
 
 int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen)
 {
-	char path[CONF_STR_MAX + 32];
 	struct fu_model *model;
 	struct store *st;
 	int none = 0;
 
 	if (!p->conf->vision)
 		return 0;
-	if (!p->glove) {
-		/* a model trained with word vectors needs them; without the file such a
-		 * model is refused below and the others still load */
-		snprintf(path, sizeof path, "%s/glove-100d.kfv", p->conf->models);
-		p->glove = access(path, R_OK) ? NULL : nlu_glove_open(path, err, errlen);
-	}
 	st = store_open(p->conf->db, err, errlen);
 	if (!st)
 		return -1;
@@ -372,6 +365,12 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 		return p;
 	p->safety = open_model(conf, "nsfw_mobilenet_v2", "safety check");
 	p->embed = open_model(conf, conf->image_embed, "embedding");
+	/* the word vectors a fusion model may read, opened once before any thread can load
+	 * one (the signal and live threads both do); without the file such a model is
+	 * refused and the others still load */
+	char path[CONF_STR_MAX + 32];
+	snprintf(path, sizeof path, "%s/glove-100d.kfv", conf->models);
+	p->glove = access(path, R_OK) ? NULL : nlu_glove_open(path, err, errlen);
 	if (kd_pic_load_blocklist(p, err, errlen)) {
 		kd_pic_destroy(p);
 		return NULL;

@@ -10,6 +10,9 @@
  * and answers did), it re-clusters the open items (mn_run on the current bot, acquired
  * from kd_bots and released after) and writes the clusters in one transaction; cluster
  * ids carry over (mn_carry_ids), new ones come from the "cluster_seq" cursor.
+ * At most every NOVELTY_EVERY_MS, when turns arrived, the new turns are scored for a
+ * new topic (mn_novelty against the store's examples and the newest REVIEW_WINDOW
+ * turns; cursor "novelty") and collected as new_topic where mn_collect says.
  * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
  * sleep and joins it.
  */
@@ -38,6 +41,8 @@
 #define REVIEW_POLL_MS 2000
 #define REVIEW_BATCH 500        /* turns read per pass */
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
+#define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
+#define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
 
 struct kd_review {
 	struct store *st;            /* the thread's */
@@ -47,6 +52,9 @@ struct kd_review {
 	struct mn_opts opts;
 	unsigned clustered_gen;      /* bot generation of the last clustering */
 	int dirty;                   /* new items since the last clustering */
+	int64_t turns_read;          /* customer turns scan has read (any number that moves) */
+	int novelty_due;             /* turns read since the last new-topic pass */
+	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
 	pthread_t thread;
 	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
 };
@@ -232,6 +240,7 @@ static void scan(struct kd_review *r)
 	}
 	if (a.n)
 		store_review_cursor_set(r->st, "messages", a.v[a.n - 1].message_id);
+	r->turns_read += (int64_t)a.n;
 	turns_free(&a);
 	/* the callbacks move their cursors row by row */
 	int64_t fb, ho;
@@ -240,6 +249,101 @@ static void scan(struct kd_review *r)
 	    store_review_cursor(r->st, "handoffs", &ho) ||
 	    store_review_handoffs_after(r->st, ho, on_handoff, r) < 0)
 		LOG_WARN("review: reading feedback and hand-offs: %s", store_errmsg(r->st));
+}
+
+/* ---- new topics (mn_novelty) --------------------------------------------------------- */
+
+struct texts {
+	char **v;
+	size_t n, cap;
+};
+
+static int push_text(struct texts *t, const char *s)
+{
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 1024;
+		char **nv = realloc(t->v, nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		t->v = nv;
+		t->cap = nc;
+	}
+	if (!(t->v[t->n] = strdup(s)))
+		return -1;
+	t->n++;
+	return 0;
+}
+
+static int example_text(void *arg, int64_t answer_id, const char *text)
+{
+	(void)answer_id;
+	return push_text(arg, text);
+}
+
+/* The turns logged since the "novelty" cursor, scored by mn_novelty against the store's
+ * example questions and the window of the newest REVIEW_WINDOW customer turns (the
+ * traffic the topic's density is read off), and collected as new_topic where the rule
+ * says.  At most every NOVELTY_EVERY_MS: the whole store and window are embedded each
+ * time (3.5-4.5 s a pass on the demo store's 10,673 examples at load average 25; caching
+ * the store's vectors per bot generation would save most of it). */
+static void novelty_pass(struct kd_review *r)
+{
+	struct turns w = { 0 };
+	struct texts all = { 0 };
+	struct mn_vecs *v = NULL;
+	float *nov = NULL;
+	int64_t cur;
+	unsigned gen;
+	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
+	char err[256];
+	size_t n_ref, from = 0;
+	uint64_t t0 = cm_now_us();
+
+	if (!bot || store_review_cursor(r->st, "novelty", &cur) ||
+	    store_review_turns_last(r->st, REVIEW_WINDOW, copy_turn, &w) < 0 ||
+	    store_examples_foreach(r->st, example_text, &all) < 0) {
+		LOG_WARN("review: new topics: %s", store_errmsg(r->st));
+		goto out;
+	}
+	while (from < w.n && w.v[from].message_id <= cur)
+		from++;
+	n_ref = all.n;
+	for (size_t i = 0; i < w.n; i++)
+		if (push_text(&all, w.v[i].text))
+			goto out;
+	if (from == w.n || !n_ref)
+		goto done;
+	if (!(v = mn_embed(bot, r->glove, &r->opts, (const char *const *)all.v, all.n, NULL, err,
+			   sizeof err)) ||
+	    !(nov = malloc(w.n * sizeof *nov)) ||
+	    mn_novelty(v, n_ref, r->rules.novelty_k, from, nov)) {
+		LOG_WARN("review: new topics: out of memory");
+		goto out;
+	}
+	int n_new = 0;
+	for (size_t i = from; i < w.n; i++) {
+		struct mn_turn m;
+		reply_facts(&w.v[i], &m);
+		m.has_novelty = 1;
+		m.novelty = nov[i];
+		n_new += (mn_collect(&r->rules, &m) & MN_NEW_TOPIC) != 0;
+		collect(r, &w.v[i], &m);
+	}
+	LOG_INFO("review: new topics: %zu turns scored against %zu examples and %zu turns, "
+		 "%d new_topic (%.0f ms)", w.n - from, n_ref, w.n, n_new,
+		 (double)(cm_now_us() - t0) / 1000.0);
+done:
+	if (w.n)
+		store_review_cursor_set(r->st, "novelty", w.v[w.n - 1].message_id);
+out:
+	for (size_t i = 0; i < all.n; i++)
+		free(all.v[i]);
+	free(all.v);
+	free(nov);
+	mn_vecs_free(v);
+	turns_free(&w);
+	if (bot)
+		nlu_bot_unref(bot);
 }
 
 struct open_items {
@@ -335,7 +439,16 @@ static void *review_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "kd-review");
 	do {
+		int64_t before = r->turns_read;
 		scan(r);
+		if ((r->turns_read != before || r->novelty_due) &&
+		    cm_now_us() / 1000 >= r->novelty_ms + NOVELTY_EVERY_MS) {
+			novelty_pass(r);
+			r->novelty_ms = cm_now_us() / 1000;
+			r->novelty_due = 0;
+		} else if (r->turns_read != before) {
+			r->novelty_due = 1;
+		}
 		if (r->dirty || kd_bots_generation(r->bots) != r->clustered_gen)
 			recluster(r);
 	} while (!cm_stopper_sleep(&r->stop, REVIEW_POLL_MS));

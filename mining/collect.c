@@ -8,6 +8,7 @@
 
 static const char *const reason_names[MN_N_REASONS] = {
 	"fallback", "low_confidence", "thumbs_down", "rejected", "rephrase", "handoff",
+	"new_topic",
 };
 
 const char *mn_reason_name(unsigned bit)
@@ -26,11 +27,15 @@ unsigned mn_reason_bit(const char *name)
 	return 0;
 }
 
+#define NOVELTY_DEFAULT 0.04
+
 void mn_rules_default(struct mn_rules *r)
 {
 	/* low_conf: bench/mining on BANKING77 with held-out intents (docs/learning.md) */
 	r->low_conf = 0.7;
 	r->rephrase_s = 60;
+	r->novelty = NOVELTY_DEFAULT;
+	r->novelty_k = 20;
 }
 
 unsigned mn_collect(const struct mn_rules *r, const struct mn_turn *t)
@@ -48,6 +53,8 @@ unsigned mn_collect(const struct mn_rules *r, const struct mn_turn *t)
 	} else {
 		if (t->confidence < r->low_conf)
 			why |= MN_LOW_CONF;
+		if (t->has_novelty && t->novelty >= r->novelty)
+			why |= MN_NEW_TOPIC;
 		if (t->next && !t->next_picked && t->next_gap_s <= r->rephrase_s &&
 		    (t->next_same_answer || t->next_similar))
 			why |= MN_REPHRASE;

@@ -301,3 +301,76 @@ int mn_similar(const struct nlu_bot *bot, const char *a, const char *b)
 	mn_vecs_free(v);
 	return yes;
 }
+
+/* Adds s to the k largest kept in top[0..k) (descending; *n of them so far). */
+static void keep_top(float *top, int k, int *n, float s)
+{
+	int i;
+
+	if (*n < k) {
+		i = (*n)++;
+	} else {
+		if (s <= top[k - 1])
+			return;
+		i = k - 1;
+	}
+	while (i > 0 && top[i - 1] < s) {
+		top[i] = top[i - 1];
+		i--;
+	}
+	top[i] = s;
+}
+
+static float mean_of(const float *x, int n)
+{
+	float s = 0;
+
+	for (int i = 0; i < n; i++)
+		s += x[i];
+	return n ? s / (float)n : 0;
+}
+
+#define NOVELTY_BLOCK 128     /* questions whose dense cosines one sgemm computes */
+#define NOVELTY_K_MAX 64
+
+int mn_novelty(const struct mn_vecs *v, size_t n_ref, int k, size_t from, float *out)
+{
+	size_t n = v->n, n_q = n > n_ref ? n - n_ref : 0, d = (size_t)v->dense_dim;
+	float *dense = NULL, top_ref[NOVELTY_K_MAX], top_own[NOVELTY_K_MAX];
+
+	if (k < 1 || k > NOVELTY_K_MAX)
+		return -1;
+	/* the same density read off both sets: the k-th nearest of n_ref examples against
+	 * the kq-th nearest of the n_q - 1 other questions */
+	int kq = (int)lroundf((float)k * (float)(n_q ? n_q - 1 : 0) / (float)(n_ref ? n_ref : 1));
+	if (kq < 1)
+		kq = 1;
+	if (kq > NOVELTY_K_MAX)
+		kq = NOVELTY_K_MAX;
+	if (d && n_q && !(dense = malloc(NOVELTY_BLOCK * n * sizeof *dense)))
+		return -1;
+	for (size_t q0 = from; q0 < n_q; q0 += NOVELTY_BLOCK) {
+		size_t nb = n_q - q0 < NOVELTY_BLOCK ? n_q - q0 : NOVELTY_BLOCK;
+		if (d)        /* this block's dense cosines with every row */
+			cm_sgemm((int)nb, (int)n, (int)d, 1.0f, v->dense + (n_ref + q0) * d, 0,
+				 v->dense, 1, 0.0f, dense);
+		for (size_t b = 0; b < nb; b++) {
+			size_t q = n_ref + q0 + b;
+			int nr = 0, no = 0;
+			for (size_t j = 0; j < n; j++) {
+				if (j == q)
+					continue;
+				float s = d ? v->w * dense[b * n + j] : 0;
+				if (v->sparse)
+					s += (1.0f - v->w) * sparse_dot(v, q, j);
+				if (j < n_ref)
+					keep_top(top_ref, k, &nr, s);
+				else
+					keep_top(top_own, kq, &no, s);
+			}
+			out[q - n_ref] = mean_of(top_own, no) - mean_of(top_ref, nr);
+		}
+	}
+	free(dense);
+	return 0;
+}

@@ -35,8 +35,11 @@ enum mn_reason {
 	MN_REPHRASE = 1u << 4,     /* "rephrase": answered, and the customer asked again right
 				      after (got the same answer again, or asked much the same) */
 	MN_HANDOFF = 1u << 5,      /* "handoff": the customer asked for a person after it */
+	MN_NEW_TOPIC = 1u << 6,    /* "new_topic": answered, but questions like it are asked
+				      far more often than the store's examples cover them
+				      (mn_novelty >= rules.novelty) */
 };
-#define MN_N_REASONS 6
+#define MN_N_REASONS 7
 
 /* The wire name of one reason bit ("fallback", ...), or NULL for anything else. */
 const char *mn_reason_name(unsigned bit);
@@ -46,6 +49,8 @@ unsigned mn_reason_bit(const char *name);
 struct mn_rules {
 	double low_conf;           /* an answer under this confidence is collected */
 	double rephrase_s;         /* "right after": the next question within this many s */
+	double novelty;            /* new_topic when mn_novelty is at least this */
+	int novelty_k;             /* mn_novelty's k */
 };
 /* The defaults (docs/learning.md: low_conf measured with bench/mining). */
 void mn_rules_default(struct mn_rules *r);
@@ -66,6 +71,8 @@ struct mn_turn {
 	int next_picked;           /*   it was one of the quick replies offered */
 	int next_same_answer;      /*   kefu answered it with the same answer again */
 	int next_similar;          /*   it says much the same (mn_similar) */
+	int has_novelty;           /* 1: novelty is known (mn_novelty against the traffic) */
+	float novelty;
 };
 
 /* The reasons (enum mn_reason bits) to collect the turn's question; 0: not collected.
@@ -127,6 +134,18 @@ size_t mn_vecs_n(const struct mn_vecs *v);
 /* The n × n cosine similarities (row-major, malloc'd, caller frees; 1 on the diagonal
  * for a text with features, 0 for one without).  NULL on no memory. */
 float *mn_similarity(const struct mn_vecs *v);
+
+/* How much more often questions like each one are asked than the answer store covers
+ * them: rows [0, n_ref) of v are the store's example questions, the rest are customer
+ * questions (the traffic).  For each customer question q, out[q - n_ref] = the mean
+ * similarity of its kq nearest other customer questions − that of its k nearest store
+ * examples, with kq = k · (customer questions − 1) / n_ref (at least 1): the same
+ * density read off both sets, so a question of a topic the store covers as often as it
+ * is asked scores about 0, and one of a topic absent from the store but asked again and
+ * again scores high (new_topic, docs/learning.md).  Only customer questions from
+ * index from on are scored (out[from..)); the others still count as neighbours.
+ * k in 1..64.  0, or -1 on no memory or a bad k. */
+int mn_novelty(const struct mn_vecs *v, size_t n_ref, int k, size_t from, float *out);
 
 /* ---- clustering (cluster.c) ------------------------------------------------------- */
 

@@ -221,12 +221,70 @@ static void test_real_text(void)
 	nlu_bot_unref(bot);
 }
 
+/* mn_novelty: a topic the traffic asks again and again but the store has no example of
+ * scores above the known questions; the new_topic rule follows the threshold. */
+static void test_novelty(void)
+{
+	static const struct nlu_answer_in answers[] = {
+		{ 1, "Lost card", "Freeze it in the app.", "en" },
+		{ 2, "Exchange rates", "We use the interbank rate.", "en" },
+	};
+	static const struct nlu_example_in ex[] = {
+		{ 1, "I lost my card" }, { 1, "my card was stolen" }, { 1, "lost card" },
+		{ 2, "what exchange rate do you use" }, { 2, "how much is the exchange rate" },
+		{ 2, "exchange rate today" },
+	};
+	const char *texts[] = {      /* the store's examples, then the traffic */
+		"I lost my card", "my card was stolen", "lost card",
+		"what exchange rate do you use", "how much is the exchange rate",
+		"exchange rate today",
+		"I think I lost my card", "can I buy bitcoin", "how do I buy bitcoin",
+		"buy bitcoin in the app", "which exchange rate do you use",
+	};
+	size_t n = sizeof texts / sizeof *texts, n_ref = 6;
+	struct nlu_opts no = { .threshold = 0.35 };
+	char err[256];
+	struct nlu_bot *bot = nlu_bot_build(answers, 2, ex, 6, &no, NULL, err, sizeof err);
+	struct mn_opts o;
+	float nov[5] = { -9, -9, -9, -9, -9 };
+
+	CHECK(bot);
+	if (!bot)
+		return;
+	mn_opts_default(&o);
+	struct mn_vecs *v = mn_embed(bot, NULL, &o, texts, n, NULL, err, sizeof err);
+	CHECK(v && mn_novelty(v, n_ref, 2, 0, nov) == 0);
+	for (int b = 1; b <= 3; b++)           /* the bitcoin questions over the known ones */
+		CHECK(nov[b] > nov[0] && nov[b] > nov[4]);
+	CHECK(nov[0] < 0 && nov[4] < 0);
+	float again[5] = { -9, -9, -9, -9, -9 };
+	CHECK(v && mn_novelty(v, n_ref, 2, 3, again) == 0);     /* only from index 3 */
+	CHECK(again[0] == -9 && again[2] == -9 && fabsf(again[3] - nov[3]) < 1e-6f &&
+	      fabsf(again[4] - nov[4]) < 1e-6f);
+	CHECK(v && mn_novelty(v, n_ref, 0, 0, nov) == -1);      /* bad k */
+	mn_vecs_free(v);
+	nlu_bot_unref(bot);
+
+	struct mn_rules r;
+	mn_rules_default(&r);
+	struct mn_turn t = { .answer_id = 1, .confidence = 0.99, .has_novelty = 1,
+			     .novelty = (float)r.novelty + 0.001f };
+	CHECK(mn_collect(&r, &t) == MN_NEW_TOPIC);
+	t.novelty = (float)r.novelty - 0.01f;
+	CHECK(mn_collect(&r, &t) == 0);
+	t.has_novelty = 0;
+	t.novelty = 1;
+	CHECK(mn_collect(&r, &t) == 0);                         /* unknown: no rule */
+	CHECK(!strcmp(mn_reason_name(MN_NEW_TOPIC), "new_topic"));
+}
+
 int main(void)
 {
 	test_collect();
 	test_scores();
 	test_cluster();
 	test_real_text();
+	test_novelty();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;

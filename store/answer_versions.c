@@ -13,9 +13,14 @@
  * the change, then the new version — only when the snapshot differs from the latest, so
  * a change that changes nothing records nothing.  The diff of two versions and the
  * revert (which applies an old snapshot and is itself a new version) work on these
- * snapshots.  Pictures are bytes: a revert links again the pictures of the old snapshot
- * that are still stored; a picture deleted since (a picture without a label is deleted
- * when removed from its answer) cannot come back and is counted as missing.
+ * snapshots.  Pictures are versioned by reference (their ids in the snapshot), their
+ * bytes are not copied: a revert makes the answer's pictures those of the old snapshot.
+ * Pictures the old version did not have (added since) leave the answer but are not
+ * deleted (answer_id NULL: a labelled one keeps teaching its category, an unlabelled
+ * one is kept for a later revert and deleted with the answer), so reverting to a
+ * version that had them links them again.  A picture deleted since (Remove deletes an
+ * unlabelled picture: the operator asked for it) or that belongs to another answer now
+ * cannot come back and is counted as missing.
  *
  * The snapshots are built by SQLite's JSON functions in one statement (as in
  * conversations.c); statements are prepared per call (rare, next to chat turns).  Runs
@@ -31,20 +36,9 @@
 
 #define prep(st, sql) store_prep(st, sql, "preparing an answer-version statement")
 
-/* The snapshot of answer row `a` as one JSON text. */
-#define SNAPSHOT_EXPR \
-	"json_object('title', a.title, 'body', a.body, 'lang', a.lang, 'tags', a.tags," \
-	" 'enabled', json(CASE WHEN a.enabled THEN 'true' ELSE 'false' END)," \
-	" 'followups', json(a.followups)," \
-	" 'examples', json((SELECT json_group_array(text) FROM (SELECT text FROM examples" \
-	"   WHERE answer_id = a.id ORDER BY id)))," \
-	" 'pictures', json((SELECT json_group_array(json_object('id', id, 'sha256', sha256," \
-	"   'label', label, 'source', source)) FROM (SELECT id, sha256, label, source" \
-	"   FROM pictures WHERE answer_id = a.id ORDER BY id))))"
-
 int store_answer_snapshot(struct store *st, int64_t id, char **out)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " SNAPSHOT_EXPR " FROM answers a WHERE a.id = ?1");
+	sqlite3_stmt *s = prep(st, "SELECT " STORE_ANSWER_SNAPSHOT_SQL " FROM answers a WHERE a.id = ?1");
 
 	if (s)
 		sqlite3_bind_int64(s, 1, id);
@@ -102,8 +96,8 @@ static int insert_version(struct store *st, int64_t id, int64_t version, const c
 	return rc;
 }
 
-int store_answer_version_add(struct store *st, int64_t id, const struct store_who *who,
-			     const char *action, int64_t *version_out)
+int store_answer_version_after(struct store *st, int64_t id, const struct store_who *who,
+			       const char *action, const char *before, int64_t *version_out)
 {
 	char *now = NULL, *last = NULL;
 	int64_t v = 0;
@@ -111,6 +105,13 @@ int store_answer_version_add(struct store *st, int64_t id, const struct store_wh
 
 	if ((rc = store_answer_snapshot(st, id, &now)) || (rc = latest(st, id, &v, &last)))
 		goto out;
+	if (v == 0 && before && strcmp(before, now)) {
+		/* the first change of an answer: keep what was there before it */
+		if ((rc = insert_version(st, id, ++v, "initial", NULL, before)))
+			goto out;
+		free(last);
+		last = strdup(before);
+	}
 	if (!last || strcmp(last, now))
 		rc = insert_version(st, id, ++v, action ? action : "edit", who, now);
 	if (!rc && version_out)
@@ -119,6 +120,12 @@ out:
 	free(now);
 	free(last);
 	return rc;
+}
+
+int store_answer_version_add(struct store *st, int64_t id, const struct store_who *who,
+			     const char *action, int64_t *version_out)
+{
+	return store_answer_version_after(st, id, who, action, NULL, version_out);
 }
 
 int store_answer_versions_mark(struct store *st, int64_t *mark_out)
@@ -161,6 +168,21 @@ int store_content_mark(struct store *st, int64_t *mark_out)
 	return store_one_int64(st, s, "reading the store's content mark", mark_out);
 }
 
+static int run1(struct store *st, const char *sql, int64_t a, int64_t b, const char *what)
+{
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_int64(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) > 1)
+		sqlite3_bind_int64(s, 2, b);
+	rc = store_step_write(st, s, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 struct deletion {
 	int64_t id;
 	const struct store_who *who;
@@ -178,6 +200,13 @@ static int delete_tx(void *arg, struct store *st)
 	/* the last version says "delete" and keeps the answer as it was */
 	if ((rc = store_answer_snapshot(st, id, &snap)) || (rc = latest(st, id, &v, NULL)) ||
 	    (rc = insert_version(st, id, v + 1, "delete", who, snap)))
+		goto out;
+	/* its pictures go with it (the foreign key's cascade), and so do the unlabelled
+	 * ones a revert took off it and kept for a later revert */
+	if ((rc = run1(st, "DELETE FROM pictures WHERE answer_id IS NULL AND label = ''"
+		       " AND id IN (SELECT json_extract(p.value, '$.id') FROM answer_versions v,"
+		       " json_each(v.snapshot, '$.pictures') p WHERE v.answer_id = ?1)", id, 0,
+		       "deleting an answer's kept pictures")))
 		goto out;
 	rc = store_answer_delete(st, id);
 out:
@@ -205,23 +234,13 @@ struct change {
 static int change_tx(void *arg, struct store *st)
 {
 	struct change *c = arg;
-	int64_t v;
 	char *before = NULL;
 	int rc;
 
-	if ((rc = latest(st, c->id, &v, NULL)))
-		return rc;
-	if (v == 0) {          /* the first change: keep what was there before it */
-		if ((rc = store_answer_snapshot(st, c->id, &before)))
-			return rc;
-		rc = insert_version(st, c->id, 1, "initial", NULL, before);
-		free(before);
-		if (rc)
-			return rc;
-	}
-	if ((rc = c->fn(c->arg, st)))
-		return rc;
-	return store_answer_version_add(st, c->id, c->who, c->action, &c->version);
+	if (!(rc = store_answer_snapshot(st, c->id, &before)) && !(rc = c->fn(c->arg, st)))
+		rc = store_answer_version_after(st, c->id, c->who, c->action, before, &c->version);
+	free(before);
+	return rc;
 }
 
 int store_answer_change(struct store *st, int64_t id, const struct store_who *who,
@@ -339,21 +358,6 @@ struct revert {
 	int missing;         /* pictures of the snapshot no longer stored */
 };
 
-static int run1(struct store *st, const char *sql, int64_t a, int64_t b, const char *what)
-{
-	sqlite3_stmt *s = prep(st, sql);
-	int rc;
-
-	if (!s)
-		return -SQLITE_ERROR;
-	sqlite3_bind_int64(s, 1, a);
-	if (sqlite3_bind_parameter_count(s) > 1)
-		sqlite3_bind_int64(s, 2, b);
-	rc = store_step_write(st, s, what);
-	sqlite3_finalize(s);
-	return rc;
-}
-
 static int revert_fn(void *arg, struct store *st)
 {
 	struct revert *r = arg;
@@ -402,23 +406,27 @@ static int revert_fn(void *arg, struct store *st)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n_now < 256)
 		now[n_now++] = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
+	/* a picture the version did not have leaves the answer but stays stored (a revert
+	 * destroys nothing: reverting to a version that had it links it again) */
 	for (int k = 0; k < n_now; k++) {
 		int keep = 0;
 		json_array_foreach(pics, i, v)
 			keep |= json_integer_value(json_object_get(v, "id")) == now[k];
-		if (!keep && (rc = store_answer_picture_remove(st, r->id, now[k])) < 0)
+		if (!keep && (rc = run1(st, "UPDATE pictures SET answer_id = NULL WHERE id = ?1"
+					" AND answer_id = ?2", now[k], r->id, "detaching a picture")))
 			return rc;
 	}
 	json_array_foreach(pics, i, v) {
 		int64_t pid = json_integer_value(json_object_get(v, "id"));
-		if ((rc = store_picture_answer(st, pid, &cur)) == STORE_NOT_FOUND) {
-			r->missing++;
+		if ((rc = store_picture_answer(st, pid, &cur)) == STORE_NOT_FOUND ||
+		    (rc == 0 && cur != 0 && cur != r->id)) {
+			r->missing++;        /* deleted since, or another answer's now */
 			continue;
 		}
 		if (rc)
 			return rc;
-		if (cur != r->id && (rc = run1(st, "UPDATE pictures SET answer_id = ?2 WHERE id = ?1",
-					       pid, r->id, "linking a picture again")))
+		if (cur == 0 && (rc = run1(st, "UPDATE pictures SET answer_id = ?2 WHERE id = ?1",
+					   pid, r->id, "linking a picture again")))
 			return rc;
 	}
 	return 0;

@@ -26,12 +26,7 @@
 /* {title: {"id": n, "snap": text}} of every answer. */
 static int all_snapshots(struct store *st, json_t **out)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT a.id, a.title, json_object('title', a.title,"
-				     " 'body', a.body, 'lang', a.lang, 'tags', a.tags,"
-				     " 'enabled', json(CASE WHEN a.enabled THEN 'true' ELSE 'false' END),"
-				     " 'followups', json(a.followups),"
-				     " 'examples', json((SELECT json_group_array(text) FROM (SELECT text"
-				     "   FROM examples WHERE answer_id = a.id ORDER BY id))))"
+	sqlite3_stmt *s = store_prep(st, "SELECT a.id, a.title, " STORE_ANSWER_SNAPSHOT_SQL
 				     " FROM answers a ORDER BY a.id", "preparing the import snapshot");
 	json_t *m = json_object();
 	int rc;
@@ -194,7 +189,8 @@ static int plan_tx(void *arg, struct store *st)
 				json_object_get(was, "snap")), now));
 		else
 			continue;
-		if (!p->dry_run && (rc = store_answer_version_add(st, id, p->who, "import", NULL)))
+		if (!p->dry_run && (rc = store_answer_version_after(st, id, p->who, "import",
+				was ? json_string_value(json_object_get(was, "snap")) : NULL, NULL)))
 			goto out;
 	}
 	json_object_foreach(before, title, v)

@@ -89,6 +89,19 @@ int store_model_live_version(struct store *st, const char *kind, int64_t *versio
 			   version);
 }
 
+int store_model_latest_version(struct store *st, const char *kind, int64_t *version)
+{
+	/* store_model_latest's choice (SQ_MODEL_LATEST's order), without the blob */
+	int rc = one_version(st, "SELECT version FROM models WHERE kind = ?1"
+			     " ORDER BY live DESC, version DESC LIMIT 1", kind, version);
+
+	if (rc == STORE_NOT_FOUND) {
+		*version = 0;
+		rc = 0;
+	}
+	return rc;
+}
+
 int store_model_previous(struct store *st, const char *kind, int64_t *version)
 {
 	return one_version(st, "SELECT version FROM models WHERE kind = ?1 AND live = 0"

@@ -63,6 +63,15 @@ int store_review_turns_after(struct store *st, int64_t after, int limit,
 	return walk_turns(st, s, 0, cb, arg);
 }
 
+int store_review_turns_last(struct store *st, int limit, store_review_turn_cb cb, void *arg)
+{
+	sqlite3_stmt *s = store_prep(st, "SELECT * FROM (" TURN_COLS "WHERE q.kind = 0 "
+				     "ORDER BY q.id DESC LIMIT ?) ORDER BY 1", "review turns");
+	if (s)
+		sqlite3_bind_int(s, 1, limit > 0 ? limit : -1);
+	return walk_turns(st, s, 0, cb, arg);
+}
+
 int store_review_turn_before(struct store *st, int64_t session_id, int64_t before_id,
 			     store_review_turn_cb cb, void *arg)
 {
@@ -317,17 +326,17 @@ static int count_row(void *arg, sqlite3_stmt *s)
 	struct count_walk *w = arg;
 	unsigned r = (unsigned)sqlite3_column_int64(s, 0);
 	int64_t n = sqlite3_column_int64(s, 1);
-	for (int b = 0; b < 6; b++)
+	for (int b = 0; b < STORE_REVIEW_REASONS; b++)
 		if (r & (1u << b))
 			w->counts[b] += n;
 	*w->open += n;
 	return 0;
 }
 
-int store_review_counts(struct store *st, int64_t counts[6], int64_t *open)
+int store_review_counts(struct store *st, int64_t counts[STORE_REVIEW_REASONS], int64_t *open)
 {
 	struct count_walk w = { counts, open };
-	memset(counts, 0, 6 * sizeof *counts);
+	memset(counts, 0, STORE_REVIEW_REASONS * sizeof *counts);
 	*open = 0;
 	sqlite3_stmt *s = store_prep(st, "SELECT reasons, count(*) FROM review_items "
 				     "WHERE state = 'open' GROUP BY reasons", "review counts");

@@ -215,6 +215,9 @@ int store_model_latest(struct store *st, const char *kind, void **blob, size_t *
  * and with it the models of other kinds saved with run = version.  One transaction;
  * STORE_NOT_FOUND when there is no such version. */
 int store_model_activate(struct store *st, const char *kind, int64_t version);
+/* The version store_model_latest would load, 0 when there is none (cheap: no blob;
+ * kefud's live thread polls it for the fusion model). */
+int store_model_latest_version(struct store *st, const char *kind, int64_t *version);
 /* The live version; STORE_NOT_FOUND when none is. */
 int store_model_live_version(struct store *st, const char *kind, int64_t *version);
 /* The version that was live last before the live one (the rollback's target);
@@ -861,6 +864,11 @@ int store_answer_snapshot(struct store *st, int64_t id, char **out);
  * inside a caller's transaction.  0, STORE_NOT_FOUND, < 0. */
 int store_answer_version_add(struct store *st, int64_t id, const struct store_who *who,
 			     const char *action, int64_t *version_out);
+/* The same after a change made inside the caller's transaction; before: the answer's
+ * snapshot before the change (store_answer_snapshot), kept as version 1 ("initial")
+ * when the answer had no version yet, or NULL (a new answer). */
+int store_answer_version_after(struct store *st, int64_t id, const struct store_who *who,
+			       const char *action, const char *before, int64_t *version_out);
 /* The id of the newest version row of any answer (0: none): it moves with every change
  * of any answer, whoever made it (kefud polls it to reload its bot). */
 int store_answer_versions_mark(struct store *st, int64_t *mark_out);
@@ -868,9 +876,9 @@ int store_answer_versions_mark(struct store *st, int64_t *mark_out);
  * sum over the pictures' ids and answers, not a count). */
 int store_pictures_mark(struct store *st, int64_t *mark_out);
 /* A number that changes with what the bot is made of besides the answer versions: an
- * answer row written without a version (`kefu import`), an example added, variants,
- * buttons, synonyms, texts (`kefu texts set`) and models (`kefu train`, activate,
- * rollback).  Cheap enough to poll (small tables, an index's end). */
+ * answer row written without a version (store_import_json alone, the demo seeding), an
+ * example added, variants, buttons, synonyms, texts (`kefu texts set`) and models (`kefu
+ * train`, activate, rollback).  Cheap enough to poll (small tables, an index's end). */
 int store_content_mark(struct store *st, int64_t *mark_out);
 /* Runs fn(arg, st) — the change — in one transaction with the answer's versions: the
  * state before it is kept as version 1 "initial" when the answer has none yet, then the

@@ -136,6 +136,19 @@ struct store_embedded {
 extern const struct store_embedded store_embedded_files[];
 extern const size_t store_embedded_count;
 
+/* The JSON snapshot of answer row `a` (answer_versions.c; import_plan.c compares them):
+ *   {"title", "body", "lang", "tags", "enabled", "followups": [ids],
+ *    "examples": [texts in id order], "pictures": [{"id", "sha256", "label", "source"}]} */
+#define STORE_ANSWER_SNAPSHOT_SQL \
+	"json_object('title', a.title, 'body', a.body, 'lang', a.lang, 'tags', a.tags," \
+	" 'enabled', json(CASE WHEN a.enabled THEN 'true' ELSE 'false' END)," \
+	" 'followups', json(a.followups)," \
+	" 'examples', json((SELECT json_group_array(text) FROM (SELECT text FROM examples" \
+	"   WHERE answer_id = a.id ORDER BY id)))," \
+	" 'pictures', json((SELECT json_group_array(json_object('id', id, 'sha256', sha256," \
+	"   'label', label, 'source', source)) FROM (SELECT id, sha256, label, source" \
+	"   FROM pictures WHERE answer_id = a.id ORDER BY id))))"
+
 #define STORE_MAX_TITLE 200
 #define STORE_MAX_TEXT  4000       /* an example question or a customer message */
 #define STORE_MAX_BODY  65536      /* an answer body */

@@ -34,6 +34,9 @@ typedef int (*store_review_turn_cb)(void *arg, const struct store_review_turn *t
  * skipped).  cb returning non-zero stops the walk and is returned. */
 int store_review_turns_after(struct store *st, int64_t after, int limit,
 			     store_review_turn_cb cb, void *arg);
+/* The newest limit bot-answered customer turns, oldest first (the window the review
+ * thread reads new topics off). */
+int store_review_turns_last(struct store *st, int limit, store_review_turn_cb cb, void *arg);
 /* The session's bot-answered turn just before customer message before_id (the one the
  * customer may have asked again); STORE_NOT_FOUND if none. */
 int store_review_turn_before(struct store *st, int64_t session_id, int64_t before_id,
@@ -54,7 +57,8 @@ int store_review_handoffs_after(struct store *st, int64_t after,
 					  int64_t requested_ms),
 				void *arg);
 
-/* The review thread's read position `name` ("messages", "feedback", "handoffs"); 0 when
+/* The review thread's read position `name` ("messages", "feedback", "handoffs",
+ * "novelty"); 0 when
  * never set. */
 int store_review_cursor(struct store *st, const char *name, int64_t *last_id);
 int store_review_cursor_set(struct store *st, const char *name, int64_t last_id);
@@ -89,8 +93,10 @@ int store_review_item(struct store *st, int64_t id, store_review_item_cb cb, voi
 /* Closes an open item: state "added", "created" or "dismissed".  STORE_NOT_FOUND if no
  * such open item. */
 int store_review_close(struct store *st, int64_t id, const char *state, int64_t now_ms);
-/* Counts of open items by reason bit (counts[MN bit index], 6 entries) and in all. */
-int store_review_counts(struct store *st, int64_t counts[6], int64_t *open);
+/* Counts of open items by reason bit (counts[MN bit index], STORE_REVIEW_REASONS entries:
+ * mining.h's MN_N_REASONS) and in all. */
+#define STORE_REVIEW_REASONS 7
+int store_review_counts(struct store *st, int64_t counts[STORE_REVIEW_REASONS], int64_t *open);
 
 struct store_review_cluster {
 	int64_t id;

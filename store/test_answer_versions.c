@@ -1,7 +1,9 @@
 /* store/test_answer_versions.c — answer versions on a real SQLite file: the first change
  * keeps the state before it, a change that changes nothing records nothing, the diff
  * names fields, examples and pictures, a revert is a new version and brings examples,
- * follow-ups and still-stored pictures back (a deleted one is counted missing), a
+ * follow-ups and still-stored pictures back (a deleted one is counted missing) and
+ * keeps the pictures added after the version it goes back to (off the answer, not
+ * deleted: a revert forward brings them back), a
  * failing change rolls back with no version; the list's filters (words, language,
  * enabled, pictures, weak by examples and by the F1 of the latest model report) and
  * the import plan (dry run changes nothing; applied, versions "import"). */
@@ -161,6 +163,67 @@ static void test_versions(void)
 	CHECK(store_answer_revert(st, id, 99, &ann, &v, NULL) == STORE_NOT_FOUND);
 }
 
+/* store_answer_change's callback adding one picture (unlabelled unless arg says). */
+struct pic { int64_t answer, id; const char *label, *bytes; };
+static int add_picture(void *arg, struct store *s)
+{
+	struct pic *p = arg;
+	return store_picture_add(s, p->answer, p->label, "later.png", p->bytes, strlen(p->bytes),
+				 &p->id);
+}
+
+static int64_t n_pictures(int64_t answer)
+{
+	char *t = NULL;
+	json_t *j = get_json(store_answer_json(st, answer, &t), t);
+	int64_t n = (int64_t)json_array_size(json_object_get(j, "pictures"));
+	json_decref(j);
+	return n;
+}
+
+/* A revert to a version from before pictures were added takes them off the answer but
+ * keeps their bytes: reverting to the later version brings them back, nothing missing;
+ * deleting the answer then deletes the kept unlabelled one. */
+static void test_revert_keeps_later_pictures(void)
+{
+	int64_t id, v0, v, n0, n1;
+	struct pic p1 = { 0, 0, NULL, "later-one" }, p2 = { 0, 0, "socks", "later-two" };
+	int missing = -1;
+
+	CHECK_RC(st, store_answer_add(st, "Sock care", "Wash cold.", "en", "", &id), 0);
+	CHECK_RC(st, store_answer_version_add(st, id, &ann, "create", &v0), 0);
+	p1.answer = p2.answer = id;
+	CHECK_RC(st, store_answer_change(st, id, &ann, "picture.add", add_picture, &p1, &v), 0);
+	CHECK_RC(st, store_answer_change(st, id, &ann, "picture.add", add_picture, &p2, &v), 0);
+	CHECK(n_pictures(id) == 2);
+	CHECK_RC(st, store_picture_count(st, &n0), 0);
+
+	CHECK_RC(st, store_answer_revert(st, id, v0, &ann, NULL, &missing), 0);
+	CHECK(missing == 0 && n_pictures(id) == 0);
+	CHECK_RC(st, store_picture_count(st, &n1), 0);
+	CHECK(n1 == n0);                              /* off the answer, not deleted */
+	int64_t owner = -1;
+	CHECK_RC(st, store_picture_answer(st, p1.id, &owner), 0);
+	CHECK(owner == 0);
+
+	CHECK_RC(st, store_answer_revert(st, id, v, &ann, NULL, &missing), 0);
+	CHECK(missing == 0 && n_pictures(id) == 2);   /* both back */
+	CHECK_RC(st, store_picture_answer(st, p1.id, &owner), 0);
+	CHECK(owner == id);
+	char *t = NULL;
+	json_t *j = get_json(store_answer_diff_json(st, id, v, v + 2, &t), t);
+	CHECK(json_array_size(json_object_get(json_object_get(j, "pictures"), "added")) == 0);
+	CHECK(json_array_size(json_object_get(json_object_get(j, "pictures"), "removed")) == 0);
+	json_decref(j);
+
+	/* deleting the answer: its kept unlabelled picture goes too, the labelled stays */
+	CHECK_RC(st, store_answer_revert(st, id, v0, &ann, NULL, &missing), 0);
+	CHECK_RC(st, store_answer_delete_versioned(st, id, &ann), 0);
+	CHECK(store_picture_answer(st, p1.id, &owner) == STORE_NOT_FOUND);
+	CHECK_RC(st, store_picture_answer(st, p2.id, &owner), 0);
+	CHECK(owner == 0);
+}
+
 static void test_list(void)
 {
 	struct store_answer_filter f = { .enabled = -1, .pictures = -1 };
@@ -234,6 +297,12 @@ static void test_import_plan(void)
 	CHECK(json_array_size(j) == 1 &&
 	      !strcmp(json_string_value(json_object_get(json_array_get(j, 0), "action")), "import"));
 	json_decref(j);
+	/* an answer changed by an import with no version before: what it was is kept */
+	j = get_json(store_answer_versions_json(st, 2, &rep), rep);
+	CHECK(json_array_size(j) == 2 &&
+	      !strcmp(json_string_value(json_object_get(json_array_get(j, 0), "action")), "import") &&
+	      !strcmp(json_string_value(json_object_get(json_array_get(j, 1), "action")), "initial"));
+	json_decref(j);
 	/* a bad file: an error naming the line, nothing changed */
 	const char *bad = "question,answer_title\nfoo,No such answer\n";
 	CHECK(store_import_plan(st, "csv", bad, strlen(bad), 0, 0, &ann, &rep, err, sizeof err) != 0);
@@ -304,6 +373,7 @@ int main(void)
 		return 1;
 	}
 	test_versions();
+	test_revert_keeps_later_pictures();
 	test_list();
 	test_import_plan();
 	test_content_mark();

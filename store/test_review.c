@@ -140,7 +140,7 @@ int main(void)
 	CHECK_RC(st, store_review_open_foreach(st, 0, on_item, &s), 0);
 	CHECK(s.n == 2 && s.answer[1] == (1 | 4));            /* newest first; reasons OR-ed */
 	int64_t it1 = s.ids[1], it3 = s.ids[0];
-	int64_t counts[6], open;
+	int64_t counts[STORE_REVIEW_REASONS], open;
 	CHECK_RC(st, store_review_counts(st, counts, &open), 0);
 	CHECK(open == 2 && counts[0] == 1 && counts[2] == 1 && counts[5] == 1);
 

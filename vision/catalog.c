@@ -254,6 +254,8 @@ struct vis_catalog *vis_catalog_load(struct store *st, const struct vis_cnn *emb
 	for (int i = 0; i < l.n_all; i++) {
 		if (l.all[i].has_embed || (opts && opts->no_compute))
 			continue;
+		if (opts && opts->cancel && atomic_load(opts->cancel))
+			break;
 		if (!cs && !(cs = vis_cnn_state_create(embed))) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;

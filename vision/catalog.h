@@ -24,6 +24,7 @@
 #ifndef KEFU_VISION_CATALOG_H
 #define KEFU_VISION_CATALOG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,8 @@ struct vis_catalog_opts {
 				   computing them (read-only stores) */
 	int views;              /* views per missing picture embedding (vis_catalog_embed);
 				   0: VIS_CATALOG_VIEWS */
+	const atomic_int *cancel;  /* may be NULL; once set (another thread), no more
+				   embeddings are computed: those stored so far stay */
 };
 
 /* Loads the store's pictures and latest category head for embedding CNN embed (must

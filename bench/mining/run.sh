@@ -4,9 +4,9 @@
 # does, answers every traffic question with pol_answer, collects with mn_collect,
 # clusters with mn_run, as kefud's review thread) beside scikit-learn's agglomerative
 # clustering and k-means on TF-IDF features of exactly the questions kefu collected.
-# Then the collection rule's trade-off (new_recall against known_collected_rate for
-# several low-confidence thresholds) and the feature/method choices, each measured in
-# this run.  Data: ../shared/data/banking77/train.csv (public training questions) split
+# Then the collection rules' trade-off (new_recall against known_collected_rate for
+# other new_topic thresholds and each rule alone) and the feature/method choices, each
+# measured in this run.  Data: ../shared/data/banking77/train.csv (public training questions) split
 # by split.py with a fixed seed; nothing of BANKING77's test set is read.
 # Needs a build, models/ (GloVe) and /usr/bin/python3 with python3-sklearn
 # (scripts/deps/bench.apt).
@@ -50,16 +50,23 @@ print("collected %d of %d: new_recall %.3f at known_collected_rate %.3f; new cat
 /usr/bin/python3 "$root/bench/mining/baselines.py" "$work/clusters.jsonl" "$work/traffic.csv" "$k"
 
 echo
-echo "== collection rule: low-confidence threshold (default 0.7) against what it collects"
-printf '%-9s %10s %12s %22s\n' low_conf collected new_recall known_collected_rate
-for c in 0.5 0.8 0.9 0.95; do
-	mine "lc$c" --low-conf "$c"
+echo "== collection rule: new_topic threshold (default 0.04, low_conf 0.7) and each rule alone"
+printf '%-26s %10s %12s %22s\n' rule collected new_recall known_collected_rate
+while read -r name opts; do
+	# shellcheck disable=SC2086
+	mine "rule" $opts
 	/usr/bin/python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
-print("%-9s %10d %12.3f %22.3f" % (sys.argv[2], r["n_collected"], r["new_recall"], r["known_collected_rate"]))
-' "$work/lc$c.json" "$c"
-done
+print("%-26s %10d %12.3f %22.3f" % (sys.argv[2], r["n_collected"], r["new_recall"], r["known_collected_rate"]))
+' "$work/rule.json" "$name"
+done <<'LIST'
+novelty>=0.02 --novelty 0.02
+novelty>=0.06 --novelty 0.06
+low_conf<0.7 alone --novelty-k 0
+low_conf<0.95 alone --novelty-k 0 --low-conf 0.95
+novelty>=0.04 alone --low-conf 0
+LIST
 
 echo
 echo "== features and methods (default collection), each at the threshold measured best for it"

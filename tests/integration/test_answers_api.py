@@ -129,7 +129,8 @@ def run():
 
     st, j, _ = bob.call("GET", "answers/%d/versions" % aid)
     check(st == 200 and [v["version"] for v in j["versions"]] == [2, 1] and
-          j["versions"][0]["login"] == "bob" and j["versions"][1]["action"] == "initial",
+          j["versions"][0]["login"] == "bob" and j["versions"][1]["action"] == "import" and
+          j["versions"][1]["login"].startswith("cli:"),     # the store came by `kefu import`
           "versions: %s", j)
     st, j, _ = bob.call("GET", "answers/%d/diff?from=1" % aid)
     check(st == 200 and list(j["fields"]) == ["body"] and "9 to 5" in j["fields"]["body"]["from"],

@@ -2,11 +2,13 @@
 `kefu COMMAND --help` prints that command's usage (not kefud's option list), commands
 that read a store refuse a --db that does not exist and create no file, errors start with
 `kefu COMMAND:`, `kefu answer add|edit|enable|disable|delete` and `kefu example
-add|delete` change one thing each, `kefu stats` counts enabled and disabled answers, and
+add|delete` change one thing each, `kefu import` writes answer versions by cli:USER
+(and an audit row), `kefu stats` counts enabled and disabled answers, and
 `kefu train` writes plain progress lines when piped (none with --quiet).
 """
 import json
 import os
+import sqlite3
 import tempfile
 
 import kefutest as kt
@@ -61,6 +63,32 @@ def run():
     kt.run_kefu("answer", "add", "Hours", "--body", "9 to 5.", "--db", db)
     kt.run_kefu("example", "add", "Hours", "when are you open", "opening hours", "what time",
                 "closing time", "--db", db)
+    # kefu import: every answer it adds or changes is a version by cli:USER (as the
+    # console's import), the answer's state before kept as "initial"; a dry run of a CSV
+    # writes nothing; the import is in the audit log
+    csv = os.path.join(tmp, "more.csv")
+    kt.write_answers_csv(csv, [("Hours", "9 to 5.", ["are you open on sunday"]),
+                               ("Branches", "Find us on the map.", ["where is the branch"])])
+    _, out, _ = kt.run_kefu("import", "--db", db, "--dry-run", csv)
+    check(out.startswith("would import") and "1 new answers" in out, "dry run: %s", out)
+    check(json.loads(kt.run_kefu("answer", "history", "Hours", "--json", "--db", db)[1])
+          [0]["action"] == "example.add", "a dry run wrote no version")
+    _, out, _ = kt.run_kefu("import", "--db", db, csv)
+    check(out.startswith("imported") and "1 new answers, 0 updated, 2 new example" in out, "import: %s", out)
+    for title, actions in (("Hours", ["import"] + ["example.add"] * 4 + ["create"]),
+                           ("Branches", ["import"])):
+        h = json.loads(kt.run_kefu("answer", "history", title, "--json", "--db", db)[1])
+        check([v["action"] for v in h] == actions and h[0]["login"].startswith("cli:")
+              and h[0]["created_ms"] > 0, "%s history after kefu import: %s", title, h)
+    _, out, _ = kt.run_kefu("answer", "history", "Hours", "--db", db)
+    check("import" in out.splitlines()[0] and "examples +1 -0" in out.splitlines()[0],
+          "what the import changed: %s", out)
+    con = sqlite3.connect(db)
+    audit = con.execute("SELECT login, action FROM audit_log WHERE action = 'answers.import'"
+                        ).fetchall()
+    con.close()
+    check(len(audit) == 1 and audit[0][0].startswith("cli:"), "audit: %s", audit)
+
     _, out, err = kt.run_kefu("train", "--db", db, "--cv", "2")
     check("kefu train: cross-validation 1/3" in err and
           "kefu train: done 1/1 (100 %)" in err, "piped progress lines: %s", err)

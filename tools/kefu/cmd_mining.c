@@ -5,14 +5,18 @@
  *                    [--json] [--quiet] [--features both|tfidf|glove|hidden]
  *                    [--method average|dbscan] [--cluster-threshold S] [--glove-weight W]
  *                    [--min-pts N] [--low-conf C] [--center 0|1] [--attach S]
+ *                    [--novelty T] [--novelty-k K]
  *
  * STORE.csv and TRAFFIC.csv have a `text,category` header (or Rasa NLU YAML, as `kefu
  * eval` reads).  STORE becomes an answer store in a temporary database (one answer per
  * category, its questions as examples) trained as `kefu train` does (nlu_train_store;
  * no cross-validation: its figures are not reported here); the bot is loaded from it as
  * kefud loads it and every TRAFFIC question goes through pol_answer and mn_collect, the
- * daemon's answer path and collection rules.  The collected questions are clustered with
- * mn_run, as kefud's review thread does.  TRAFFIC categories absent from STORE are "new".
+ * daemon's answer path and collection rules; new_topic reads each question's mn_novelty
+ * off STORE's questions and the whole TRAFFIC, as kefud's review thread reads it off the
+ * store and its newest turns (--novelty-k 0 turns the rule off).  The collected questions
+ * are clustered with mn_run, as kefud's review thread does.  TRAFFIC categories absent
+ * from STORE are "new".
  * Main thread (training adds one helper thread).
  */
 #include <jansson.h>
@@ -144,6 +148,7 @@ int cmd_eval_mining(int argc, char **argv)
 	char err[600], dir[] = "/tmp/kefu-eval-mining-XXXXXX", path[sizeof dir + 16], *pos[1];
 	const char **texts = NULL;
 	int *truth = NULL, *is_new = NULL, npos, rc = 1, have_dir = 0;
+	float *novelty = NULL;        /* per traffic question (mn_novelty); NULL: off */
 	double v;
 
 	nlu_dataset_init(&tr);
@@ -179,6 +184,12 @@ int cmd_eval_mining(int argc, char **argv)
 	mo.min_pts = (int)v;
 	if (take_float(&argc, argv, "--low-conf", 0, 1, &rules.low_conf))
 		return 2;
+	if (take_float(&argc, argv, "--novelty", -2, 2, &rules.novelty))
+		return 2;
+	v = rules.novelty_k;
+	if (take_float(&argc, argv, "--novelty-k", 0, 64, &v))
+		return 2;
+	rules.novelty_k = (int)v;
 	v = mo.center;
 	if (take_float(&argc, argv, "--center", 0, 1, &v))
 		return 2;
@@ -213,6 +224,27 @@ int cmd_eval_mining(int argc, char **argv)
 	nlu_glove_path(conf.models, err, sizeof err);
 	glove = access(err, R_OK) ? NULL : nlu_glove_open(err, err, sizeof err);
 
+	/* how much more the traffic asks each question's topic than the store covers it
+	 * (mn_novelty: the store's examples and the traffic embedded together, as the
+	 * review thread does with the store and its window of recent questions) */
+	if (rules.novelty_k > 0 && tf.n) {
+		const char **all = malloc((tr.n + tf.n) * sizeof *all);
+		struct mn_vecs *v = NULL;
+		if (all) {
+			memcpy(all, tr.texts, tr.n * sizeof *all);
+			memcpy(all + tr.n, tf.texts, tf.n * sizeof *all);
+			v = mn_embed(pol.bot, glove, &mo, all, tr.n + tf.n, NULL, err, sizeof err);
+		}
+		novelty = malloc(tf.n * sizeof *novelty);
+		int bad = !v || !novelty || mn_novelty(v, tr.n, rules.novelty_k, 0, novelty);
+		mn_vecs_free(v);
+		free(all);
+		if (bad) {
+			fprintf(stderr, PROG ": out of memory\n");
+			goto out;
+		}
+	}
+
 	/* every traffic question through the daemon's answer path and collection rules */
 	texts = malloc((tf.n ? tf.n : 1) * sizeof *texts);
 	truth = malloc((tf.n ? tf.n : 1) * sizeof *truth);
@@ -234,7 +266,8 @@ int cmd_eval_mining(int argc, char **argv)
 		struct mn_turn t = { .answer_id = r.answer_id, .fallback = r.fallback,
 				     .confidence = r.confidence,
 				     .did_you_say = r.why == POL_WHY_DID_YOU_SAY,
-				     .refused = r.refused != NULL };
+				     .refused = r.refused != NULL, .has_novelty = novelty != NULL,
+				     .novelty = novelty ? novelty[i] : 0 };
 		unsigned why = mn_collect(&rules, &t);
 		pol_reply_clear(&r);
 		int nw = is_new[tf.labels[i]];
@@ -328,6 +361,7 @@ out:
 	free(texts);
 	free(truth);
 	free(is_new);
+	free(novelty);
 	nlu_dataset_free(&tr);
 	nlu_dataset_free(&tf);
 	return rc;

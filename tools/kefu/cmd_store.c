@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "file.h"
 #include "rasa.h"
 #include "store.h"
@@ -68,15 +69,33 @@ static int is_rasa_path(const char *p)
 
 #define MAX_PATHS 64
 
+/* One picture of a Rasa response, for store_answer_change. */
+struct pic_add {
+	int64_t aid;
+	const char *source;
+	const char *bytes;
+	size_t len;
+};
+
+static int pic_add_fn(void *arg, struct store *st)
+{
+	struct pic_add *x = arg;
+	int64_t id;
+
+	return store_picture_add(st, x->aid, NULL, x->source, x->bytes, x->len, &id);
+}
+
 /* Response images that are local files become pictures of their answer (after the
- * import committed; a dry run only counts them).  Prints one report line. */
-static void add_pictures(struct store *st, const struct nlu_rasa_rows *p, int dry)
+ * import committed; a dry run only counts them), each a version of its answer
+ * ("picture.add" by who) as in the console.  Prints one report line. */
+static void add_pictures(struct store *st, const struct nlu_rasa_rows *p, int dry,
+			 const struct store_who *who)
 {
 	int added = 0, had = 0, missing = 0;
 	const char *first_missing = NULL;
 
 	for (size_t i = 0; i < p->n; i++) {
-		int64_t aid, id;
+		int64_t aid;
 		size_t len;
 		char *bytes = cm_read_file(p->b[i], &len);
 		if (!bytes) {
@@ -86,10 +105,12 @@ static void add_pictures(struct store *st, const struct nlu_rasa_rows *p, int dr
 			continue;
 		}
 		const char *base = strrchr(p->b[i], '/');
+		struct pic_add x = { 0, base ? base + 1 : p->b[i], bytes, len };
 		int rc = dry ? 0 : store_answer_find(st, p->a[i], &aid);
-		if (rc == 0 && !dry)
-			rc = store_picture_add(st, aid, NULL, base ? base + 1 : p->b[i], bytes, len,
-					       &id);
+		if (rc == 0 && !dry) {
+			x.aid = aid;
+			rc = store_answer_change(st, aid, who, "picture.add", pic_add_fn, &x, NULL);
+		}
 		free(bytes);
 		if (rc == 0)
 			added++;
@@ -102,6 +123,28 @@ static void add_pictures(struct store *st, const struct nlu_rasa_rows *p, int dr
 	       "already there, %d unreadable%s%s%s\n", added, dry ? "would be added" : "added",
 	       had, missing, first_missing ? " (first: " : "", first_missing ? first_missing : "",
 	       first_missing ? ")" : "");
+}
+
+/* The audit row of an applied import (as the console's: api/answers.c "answers.import"). */
+static void audit_import(struct store *st, const char *who, const char *format, json_t *plan)
+{
+	json_t *j = json_pack("{s:s, s:O, s:I, s:I}", "format", format, "counts",
+			      json_object_get(plan, "counts"), "changed",
+			      (json_int_t)json_array_size(json_object_get(plan, "changed")),
+			      "removed", (json_int_t)json_array_size(json_object_get(plan, "removed")));
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct store_audit a = { .login = who, .action = "answers.import", .object = "",
+				 .ip = "", .changes = text ? text : "{}" };
+
+	if (store_audit_add(st, &a, cm_wall_ms()))
+		fprintf(stderr, "kefu import: audit row not written: %s\n", store_errmsg(st));
+	free(text);
+	json_decref(j);
+}
+
+static long long count_of(json_t *plan, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(json_object_get(plan, "counts"), key));
 }
 
 int cmd_import(int argc, char **argv)
@@ -149,29 +192,35 @@ int cmd_import(int argc, char **argv)
 			fprintf(stderr, "kefu import: %s\n", err);
 		goto out;
 	}
-	struct store_import_result res = { 0 };
-	int r;
+	/* the console's import (store_import_plan): every answer it adds or changes is a
+	 * version by "cli:USER" (action "import"), in the same transaction */
+	char login[128], *plan_text = NULL;
+	struct store_who who = { 0, cli_actor(login, sizeof login) };
+	const char *format = yaml || has_suffix(pos[0], ".json") ? "json" : "csv";
 	if (yaml)
 		len = strlen(data);
-	if (yaml || has_suffix(pos[0], ".json"))
-		r = store_import_json_ex(st, data, len, dry, &res, err, sizeof err);
-	else if (dry)
-		r = (snprintf(err, sizeof err, "--dry-run is for JSON and Rasa files"), 1);
-	else
-		r = store_import_csv(st, data, len, &res, err, sizeof err);
-	if (r) {
+	if (store_import_plan(st, format, data, len, dry, 0, &who, &plan_text, err, sizeof err)) {
 		fprintf(stderr, "kefu import: %s: %s (nothing was imported)\n", pos[0], err);
+		goto out;
+	}
+	json_t *plan = json_loads(plan_text, 0, NULL);
+	free(plan_text);
+	if (!plan) {
+		fprintf(stderr, "kefu import: out of memory\n");
 		goto out;
 	}
 	printf("%s %s%s: %lld new answers, %lld updated, %lld new example questions, "
 	       "%lld already there\n", dry ? "would import" : "imported", pos[0],
-	       npos > 1 ? " ..." : "", (long long)res.answers_added,
-	       (long long)res.answers_updated, (long long)res.examples_added,
-	       (long long)res.duplicates);
+	       npos > 1 ? " ..." : "", count_of(plan, "answers_added"),
+	       count_of(plan, "answers_updated"), count_of(plan, "examples_added"),
+	       count_of(plan, "duplicates"));
+	if (!dry)
+		audit_import(st, who.login, yaml ? "rasa" : format, plan);
+	json_decref(plan);
 	if (yaml) {
 		printf("Rasa import report:\n%s", report ? report : "");
 		if (pictures.n)
-			add_pictures(st, &pictures, dry);
+			add_pictures(st, &pictures, dry, &who);
 		printf("  answers %ld (enabled %ld, disabled for want of a response %ld); "
 		       "extra example questions %ld; variations dropped %ld; responses with "
 		       "unsupported parts %ld\n", rc_counts.answers,

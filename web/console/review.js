@@ -13,7 +13,7 @@ import { Plain } from './content.js';
 
 const REFRESH_MS = 5000;
 const REASONS = ['fallback', 'low_confidence', 'thumbs_down', 'rejected', 'rephrase',
-  'handoff'];
+  'handoff', 'new_topic'];
 
 function Reasons({ list }) {
   return html`<ul class="reasons" aria-label=${t('review_reasons')}>
