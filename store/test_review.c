@@ -176,5 +176,5 @@ int main(void)
 	CHECK_RC(st, store_review_clusters_foreach(st, on_cluster, &s), 0);
 	CHECK(s.n == 0);
 	store_close(st);
-	return failures ? 1 : 0;
+	return tu_finish("test_review");
 }
