@@ -15,6 +15,7 @@
  * Words that belong to no value ("rubout", "my", "is") are skipped.
  */
 #include "speech.h"
+#include "speech_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -39,23 +40,23 @@ int asr_entity_kind_parse(const char *s)
 
 /* ---- word classes -------------------------------------------------------------------- */
 
-static const char *const nato[26] = { "alpha", "bravo", "charlie", "delta", "echo", "foxtrot",
-	"golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa",
-	"quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "x-ray", "yankee",
-	"zulu" };
-static const char *const units[10] = { "zero", "one", "two", "three", "four", "five", "six",
+const char *const sp_ent_nato[26] = { "alpha", "bravo", "charlie", "delta", "echo",
+	"foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november",
+	"oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey",
+	"x-ray", "yankee", "zulu" };
+const char *const sp_ent_units[10] = { "zero", "one", "two", "three", "four", "five", "six",
 	"seven", "eight", "nine" };
-static const char *const teens[10] = { "ten", "eleven", "twelve", "thirteen", "fourteen",
+const char *const sp_ent_teens[10] = { "ten", "eleven", "twelve", "thirteen", "fourteen",
 	"fifteen", "sixteen", "seventeen", "eighteen", "nineteen" };
-static const char *const tens[10] = { NULL, NULL, "twenty", "thirty", "forty", "fifty",
+const char *const sp_ent_tens[10] = { NULL, NULL, "twenty", "thirty", "forty", "fifty",
 	"sixty", "seventy", "eighty", "ninety" };
-static const char *const unit_ord[10] = { NULL, "first", "second", "third", "fourth", "fifth",
-	"sixth", "seventh", "eighth", "ninth" };
-static const char *const teen_ord[10] = { "tenth", "eleventh", "twelfth", "thirteenth",
+const char *const sp_ent_unit_ord[10] = { NULL, "first", "second", "third", "fourth",
+	"fifth", "sixth", "seventh", "eighth", "ninth" };
+const char *const sp_ent_teen_ord[10] = { "tenth", "eleventh", "twelfth", "thirteenth",
 	"fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth" };
-static const char *const tens_ord[10] = { NULL, NULL, "twentieth", "thirtieth", "fortieth",
+const char *const sp_ent_tens_ord[10] = { NULL, NULL, "twentieth", "thirtieth", "fortieth",
 	"fiftieth", "sixtieth", "seventieth", "eightieth", "ninetieth" };
-static const char *const months[12] = { "january", "february", "march", "april", "may",
+const char *const sp_ent_months[12] = { "january", "february", "march", "april", "may",
 	"june", "july", "august", "september", "october", "november", "december" };
 
 static int find(const char *const *tab, int n, const char *w)
@@ -79,7 +80,7 @@ static char letter_of(const char *w)
 		return 'X';
 	if (!strcmp(w, "whisky"))
 		return 'W';
-	int i = find(nato, 26, w);
+	int i = find(sp_ent_nato, 26, w);
 	return i >= 0 ? (char)('A' + i) : 0;
 }
 
@@ -88,7 +89,7 @@ static int digit_of(const char *w)
 {
 	if (!strcmp(w, "oh"))
 		return 0;
-	return find(units, 10, w);
+	return find(sp_ent_units, 10, w);
 }
 
 /* A number part of one or two tokens at t[0..]: units, teens, tens [unit], and their
@@ -101,28 +102,29 @@ static int small_at(char *const *t, int n, int *v, int *ord)
 	*ord = 0;
 	if (n < 1)
 		return 0;
-	if ((i = digit_of(t[0])) >= 0 || (i = find(teens, 10, t[0])) >= 0) {
+	if ((i = digit_of(t[0])) >= 0 || (i = find(sp_ent_teens, 10, t[0])) >= 0) {
 		*v = digit_of(t[0]) >= 0 ? i : 10 + i;
 		return 1;
 	}
-	if ((i = find(unit_ord, 10, t[0])) >= 0 || (i = find(teen_ord, 10, t[0])) >= 0) {
-		*v = find(unit_ord, 10, t[0]) >= 0 ? i : 10 + i;
+	if ((i = find(sp_ent_unit_ord, 10, t[0])) >= 0 ||
+	    (i = find(sp_ent_teen_ord, 10, t[0])) >= 0) {
+		*v = find(sp_ent_unit_ord, 10, t[0]) >= 0 ? i : 10 + i;
 		*ord = 1;
 		return 1;
 	}
-	if ((i = find(tens_ord, 10, t[0])) >= 0) {
+	if ((i = find(sp_ent_tens_ord, 10, t[0])) >= 0) {
 		*v = 10 * i;
 		*ord = 1;
 		return 1;
 	}
-	if ((i = find(tens, 10, t[0])) >= 0) {
+	if ((i = find(sp_ent_tens, 10, t[0])) >= 0) {
 		int u;
 		*v = 10 * i;
-		if (n > 1 && (u = find(units, 10, t[1])) > 0) {
+		if (n > 1 && (u = find(sp_ent_units, 10, t[1])) > 0) {
 			*v += u;
 			return 2;
 		}
-		if (n > 1 && (u = find(unit_ord, 10, t[1])) > 0) {
+		if (n > 1 && (u = find(sp_ent_unit_ord, 10, t[1])) > 0) {
 			*v += u;
 			*ord = 1;
 			return 2;
@@ -282,7 +284,7 @@ static int read_date(char **t, int n, char *out, size_t cap)
 	char run[64];
 
 	for (int i = 0; i < n; i++)
-		if ((month = find(months, 12, t[i])) >= 0) {
+		if ((month = find(sp_ent_months, 12, t[i])) >= 0) {
 			mi = i;
 			break;
 		}

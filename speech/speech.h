@@ -270,6 +270,38 @@ void asr_result_free(struct asr_result *r);
 int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 		       const struct asr_limits *lim, struct asr_result *r);
 
+/* ---- grammar.c: a grammar's reading beside the language model's -------------------- */
+
+enum asr_grammar_mode {
+	ASR_GRAMMAR_NONE = 0,       /* the language model only (the entity read from its words) */
+	ASR_GRAMMAR_AUTO = 1,       /* a grammar pass when expected or when the words look like one */
+};
+
+struct asr_entity_opts {
+	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
+	int mode;                   /* enum asr_grammar_mode */
+	int bonus_set;              /* 1: use bonus, 0: grammar.c's measured defaults */
+	float bonus;                /* the entity reading's bonus (ln-likelihood per 10 ms) */
+};
+
+struct asr_entity {
+	int kind;                   /* enum asr_entity_kind of value; ASR_ENT_NONE: no entity */
+	char value[96];             /* asr_entity_normalize of the words kept ("A7731902") */
+	char spoken[256];           /* the words kept, as heard */
+	int tried;                  /* speech segments decoded with a grammar */
+	int from_grammar;           /* 1 when a grammar's reading was kept */
+};
+
+/* asr_recognize_clip, and for segments that call for it (o->expect set, or in
+ * ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
+ * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency
+ * -> amount, else code), keeping the better-scored reading in r.  *e receives the entity
+ * the kept words hold (kind ASR_ENT_NONE when none).  Returns as asr_recognize_clip.  The
+ * decoder's thread. */
+int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t len,
+			 const struct asr_limits *lim, const struct asr_entity_opts *o,
+			 struct asr_result *r, struct asr_entity *e);
+
 /* Word error rate counts: edit distance between normalised word sequences.  Returns the
  * number of errors (substitutions + deletions + insertions) and the reference length in
  * *n_ref. */
