@@ -8,11 +8,11 @@
  * making at least half the segment), it decodes the same samples again with a JSGF grammar
  * (ps_set_jsgf_string) written for the kind: the language model's words before the first
  * and after the last entity word are kept as optional fixed phrases around the entity, so
- * "my order number is ..." or an4's "rubout ..." are not forced into letters.  The two
- * readings of the same frames are compared by their acoustic scores (lattice path ascr,
- * natural log per 10 ms frame); the grammar's is kept when it is at most a margin worse,
- * a wider margin when the answer asked for the entity (measured on an4's development
- * speakers: docs/speech.md "Grammars").  The entity's value comes from entity_text.c.
+ * "my order number is ..." or an4's "rubout ..." are not forced into letters.  The grammar
+ * also holds the language model's reading word for word as the other branch, so one search
+ * keeps the better-scored of the two readings of the same frames; every word of either
+ * costs the same (the search's word insertion penalty set to a uniform language model's
+ * 1/N over the entity words).  The entity's value comes from entity_text.c.
  *
  * Runs on the decoder's thread (a kefud worker, kefu eval-speech); the grammar search is
  * added to the worker's decoder under the name "entity" and replaced for each segment, the
@@ -22,7 +22,6 @@
 #include "speech_int.h"
 
 #include <stdio.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,11 +33,6 @@
 #define ASR_GRAMMAR_MIN_TOKENS 2     /* entity words a segment needs for the automatic pass */
 #define GRAMMAR_MAX 16384
 
-/* The entity reading's bonus over the language model's, in natural log per 10 ms frame of
- * the segment (negative: a handicap), without and with an answer that expects the entity
- * (measured on an4's development speakers: docs/speech.md "Grammars"). */
-#define ASR_GRAMMAR_BONUS_AUTO 0.0
-#define ASR_GRAMMAR_BONUS_EXPECT 0.0
 
 static double thread_cpu_seconds(void)
 {
@@ -117,23 +111,26 @@ static int code_vocabulary(void)
 	return 10 + 1 + 10 + count(sp_ent_tens, 10) + 4 + 26 + 26;
 }
 
-/* "<tok> = w | ...;" over the digits and number words (and letters and the NATO alphabet
- * when letters_too). */
+/* "<dig> = w | ...;" over the digits and number words and, when letters_too,
+ * "<let> = ...;" over the letters and the NATO alphabet. */
 static void tokens(struct gbuf *g, int letters_too)
 {
 	int first = 1;
 
-	add(g, "<tok> = ");
+	add(g, "<dig> = ");
 	words(g, sp_ent_units, 10, NULL, &first);
 	words(g, digit_extra, 1, NULL, &first);
 	words(g, sp_ent_teens, 10, NULL, &first);
 	words(g, sp_ent_tens, 10, NULL, &first);
 	words(g, mults, 4, NULL, &first);
+	add(g, ";\n");
 	if (letters_too) {
+		first = 1;
+		add(g, "<let> = ");
 		words(g, letters, 26, NULL, &first);
 		words(g, sp_ent_nato, 26, NULL, &first);
+		add(g, ";\n");
 	}
-	add(g, ";\n");
 }
 
 /* 1 when w can go into a JSGF rule as a plain token. */
@@ -164,24 +161,20 @@ static void phrase(struct gbuf *g, struct asr_word *w, size_t n)
 
 /* The JSGF grammar of one segment: either the language model's reading lm[0..n) word for
  * word, or the entity of kind with lm's words before (lm[0..first)) and after (lm[last..n))
- * it as optional fixed phrases.  The branches' weights (sphinxbase takes a JSGF weight as a
- * probability, unscaled) make the entity's path bonus natural-log units better.  0, or -1
+ * it as optional fixed phrases.  One search over both readings: the better-scored one wins
+ * on the same acoustic scores (two searches' scores are not comparable: pocketsphinx
+ * normalises each frame by the best senone of the search's own active set).  0, or -1
  * when a word cannot go into a grammar or the grammar does not fit. */
 static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n,
-			 size_t first, size_t last, double bonus)
+			 size_t first, size_t last)
 {
-	char w[160];
-	double x = bonus > 80 ? 80 : bonus < -80 ? -80 : bonus;   /* a float weight: e^80 fits */
 
 	for (size_t i = 0; i < n; i++)
 		if (!jsgf_word(lm[i].word))
 			return -1;
 	g->n = 0;
 	g->full = 0;
-	add(g, "#JSGF V1.0;\ngrammar kefu_entity;\npublic <utt> = ");
-	snprintf(w, sizeof w, "/%.6f/ <read> | /%.6f/ <heard>;\n", x > 0 ? exp(x) : 1.0,
-		 x < 0 ? exp(-x) : 1.0);
-	add(g, w);
+	add(g, "#JSGF V1.0;\ngrammar kefu_entity;\npublic <utt> = <read> | <heard>;\n");
 	add(g, "<heard> =");
 	for (size_t i = 0; i < n; i++) {
 		add(g, " ");
@@ -201,7 +194,7 @@ static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n
 	switch (kind) {
 	case ASR_ENT_NUMBER:
 		tokens(g, 0);
-		add(g, "<entity> = <tok>+;\n");
+		add(g, "<entity> = <dig>+;\n");
 		break;
 	case ASR_ENT_DATE:
 		alternatives(g, "<month>", sp_ent_months, 12);
@@ -218,9 +211,9 @@ static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n
 		add(g, "<entity> = <num>+ [<currency>] [[and] <num>+ [cents]]"
 		       " | <num>+ point <num>+ [<currency>];\n");
 		break;
-	default:                                  /* codes: letters, NATO words, numbers */
+	default:            /* codes: runs of letters and runs of digits, as codes are */
 		tokens(g, 1);
-		add(g, "<entity> = <tok>+;\n");
+		add(g, "<entity> = (<let> | <dig>)+;\n");
 		break;
 	}
 	return g->full ? -1 : 0;
@@ -238,14 +231,19 @@ static int has_word(const struct asr_result *r, size_t from, size_t to,
 	return 0;
 }
 
-/* The kind the words r->words[from..to) look like when none is expected. */
+/* The kind the words r->words[from..to) look like when none is expected: a month: a date;
+ * a currency: an amount; a letter: a code; else a number. */
 static int guess_kind(const struct asr_result *r, size_t from, size_t to)
 {
 	if (has_word(r, from, to, sp_ent_months, 12))
 		return ASR_ENT_DATE;
 	if (has_word(r, from, to, currencies, 7))
 		return ASR_ENT_AMOUNT;
-	return ASR_ENT_CODE;
+	for (size_t i = from; i < to; i++)          /* a letter heard: a code */
+		if (asr_entity_token(r->words[i].word) &&
+		    asr_entity_normalize(r->words[i].word, ASR_ENT_NUMBER, (char[8]){ 0 }, 8) <= 0)
+			return ASR_ENT_CODE;
+	return ASR_ENT_NUMBER;
 }
 
 /* Moves the words of src (all but the empty ones a grammar's null transitions leave) to
@@ -287,6 +285,27 @@ static void join(const struct asr_word *w, size_t n, char *out, size_t cap)
 	}
 }
 
+/* Words that sound exactly like a digit ("for" and "four" are both F AO R): in a segment
+ * read for an entity, the language model's homophone becomes the digit, in both readings
+ * (the grammar cannot tell them apart either). */
+static int digit_homophones(struct asr_result *lm)
+{
+	static const char *const map[][2] = { { "for", "four" }, { "fore", "four" },
+		{ "to", "two" }, { "too", "two" }, { "won", "one" }, { "ate", "eight" } };
+
+	for (size_t i = 0; i < lm->n_words; i++)
+		for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
+			if (!strcmp(lm->words[i].word, map[k][0])) {
+				char *w = strdup(map[k][1]);
+				if (!w)
+					return ASR_ERR_NOMEM;
+				free(lm->words[i].word);
+				lm->words[i].word = w;
+				break;
+			}
+	return 0;
+}
+
 /* 1 when r's words are lm's, the empty ones left out. */
 static int same_words(const struct asr_result *r, const struct asr_result *lm)
 {
@@ -315,7 +334,7 @@ static int segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	const char *lm_search;
 	char *lm_name;
 	cmd_ln_t *cfg = ps_get_config(ps);
-	double bonus, wip = cmd_ln_float32_r(cfg, "-wip");
+	double wip = cmd_ln_float32_r(cfg, "-wip");
 	int kind, rc;
 
 	for (size_t i = 0; i < lm->n_words; i++)
@@ -329,17 +348,16 @@ static int segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	    (o->expect == ASR_ENT_NONE &&
 	     (ntok < ASR_GRAMMAR_MIN_TOKENS || 2 * ntok < lm->n_words)))
 		return take_words(r, lm);
-	if (!ntok)                                   /* expected, but no entity word heard */
-		first = last = lm->n_words;
+	if (!ntok || o->expect != ASR_ENT_NONE)      /* asked for: the entity alone */
+		first = 0, last = lm->n_words;
 	else
 		last++;
 	kind = o->expect != ASR_ENT_NONE ? o->expect : guess_kind(lm, first, last);
-	bonus = o->bonus_set ? o->bonus : o->expect != ASR_ENT_NONE ? ASR_GRAMMAR_BONUS_EXPECT
-								     : ASR_GRAMMAR_BONUS_AUTO;
+	if (digit_homophones(lm))
+		return ASR_ERR_NOMEM;
 	if (!(g = malloc(sizeof *g)))
 		return ASR_ERR_NOMEM;
-	if (write_grammar(g, kind, lm->words, lm->n_words, first, last,
-			  bonus * (double)n / ASR_VAD_FRAME)) {
+	if (write_grammar(g, kind, lm->words, lm->n_words, first, last)) {
 		free(g);
 		return take_words(r, lm);
 	}
@@ -421,6 +439,9 @@ int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t le
 		if (k != ASR_ENT_NONE &&
 		    asr_entity_normalize(r->text, k, e->value, sizeof e->value) > 0 &&
 		    e->value[0]) {
+			if (k == ASR_ENT_CODE && expect == ASR_ENT_NONE &&
+			    strspn(e->value, "0123456789") == strlen(e->value))
+				k = ASR_ENT_NUMBER;  /* unasked, a code of digits only is a number */
 			e->kind = k;
 			join(r->words, r->n_words, e->spoken, sizeof e->spoken);
 		} else {

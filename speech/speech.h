@@ -280,8 +280,6 @@ enum asr_grammar_mode {
 struct asr_entity_opts {
 	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
 	int mode;                   /* enum asr_grammar_mode */
-	int bonus_set;              /* 1: use bonus, 0: grammar.c's measured defaults */
-	float bonus;                /* the entity reading's bonus (ln-likelihood per 10 ms) */
 };
 
 struct asr_entity {
@@ -295,7 +293,8 @@ struct asr_entity {
 /* asr_recognize_clip, and for segments that call for it (o->expect set, or in
  * ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
  * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency
- * -> amount, else code), keeping the better-scored reading in r.  *e receives the entity
+ * -> amount, else code) that also holds the language model's reading, so one search keeps
+ * the better-scored reading in r.  *e receives the entity
  * the kept words hold (kind ASR_ENT_NONE when none).  Returns as asr_recognize_clip.  The
  * decoder's thread. */
 int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t len,

@@ -3,7 +3,7 @@
  *
  *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]
  *                    [--clips] [--ps-opts "-name value ..."] [--grammar auto|none]
- *                    [--expect number|code|date|amount] [--grammar-bonus X]
+ *                    [--expect number|code|date|amount]
  *                    [kefu eval's training options]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
@@ -295,12 +295,9 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *ps_opts = cli_take_value(&argc, argv, "--ps-opts");
 	const char *grammar = cli_take_value(&argc, argv, "--grammar");
 	const char *expect = cli_take_value(&argc, argv, "--expect");
-	const char *margin = cli_take_value(&argc, argv, "--grammar-bonus");
 	struct asr_entity_opts eo = { .mode = !grammar || !strcmp(grammar, "auto")
 					      ? ASR_GRAMMAR_AUTO : ASR_GRAMMAR_NONE,
-				      .expect = expect ? asr_entity_kind_parse(expect) : 0,
-				      .bonus_set = margin != NULL,
-				      .bonus = margin ? strtof(margin, NULL) : 0 };
+				      .expect = expect ? asr_entity_kind_parse(expect) : 0 };
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -308,12 +305,10 @@ int cmd_eval_speech(int argc, char **argv)
 		lm = "mixed";
 	if (npos || !f_tr || !*f_tr || !f_man || !*f_man ||
 	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed")) ||
-	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "none")) || eo.expect < 0 ||
-	    (margin && !margin[0])) {
+	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "none")) || eo.expect < 0) {
 		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV [--lm generic|domain|mixed]"
 				" [--json] [--clips] [--ps-opts \"-name value ...\"]\n"
-				"       [--grammar auto|none] [--expect number|code|date|amount]"
-				" [--grammar-bonus X]\n"
+				"       [--grammar auto|none] [--expect number|code|date|amount]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
 				"  TSV: path<TAB>transcript<TAB>category per line\n");
 		return 2;
