@@ -342,7 +342,10 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 		return 0;
 	}
 	m = worker_models(w);
-	entity_state(w, job, &es);
+	memset(&es, 0, sizeof es);
+	/* the log is read only for a yes or a no: what a text reply costs stays as it was */
+	if (kd_entity_yes_no(nlu_bot_texts(w->bot), job->text))
+		entity_state(w, job, &es);
 	r = kd_result_new(job, KD_RES_REPLY);
 	turn = calloc(1, sizeof *turn);
 	if (!r || !turn)
