@@ -6,7 +6,7 @@
  * language-model search per speech segment); then, for each segment whose words call for it
  * (an expected kind: any words; otherwise at least ASR_GRAMMAR_MIN_TOKENS entity words
  * making at least half the segment), it decodes the same samples again with a JSGF grammar
- * (ps_set_jsgf_string) written for the kind: the language model's words before the first
+ * (jsgf_parse_string -> ps_set_fsg) written for the kind: the language model's words before the first
  * and after the last entity word are kept as optional fixed phrases around the entity, so
  * "my order number is ..." or an4's "rubout ..." are not forced into letters.  The grammar
  * also holds the language model's reading word for word as the other branch, so one search
@@ -27,6 +27,8 @@
 #include <time.h>
 
 #include <cmd_ln.h>
+#include <fsg_model.h>
+#include <jsgf.h>
 #include <pocketsphinx.h>
 
 #define ASR_GRAMMAR_SEARCH "entity"
@@ -145,18 +147,18 @@ static int jsgf_word(const char *w)
 	return 1;
 }
 
-/* A fixed phrase words[0..n) as an optional rule body "[w1 w2 ...]", or nothing. */
-static void phrase(struct gbuf *g, struct asr_word *w, size_t n)
+/* The rule "<name> = <NULL> | w1 w2 ...;": the fixed phrase words[0..n), optional.
+ * (Named rules only, no [ ], ( ) or +: sphinxbase 5prealpha leaks the rules it makes for
+ * those on every grammar it parses, which a worker does for every entity clip.) */
+static void phrase(struct gbuf *g, const char *name, struct asr_word *w, size_t n)
 {
-	if (!n)
-		return;
-	add(g, " [");
+	add(g, name);
+	add(g, " = <NULL>");
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			add(g, " ");
+		add(g, i ? " " : " | ");
 		add(g, w[i].word);
 	}
-	add(g, "]");
+	add(g, ";\n");
 }
 
 /* The JSGF grammar of one segment: either the language model's reading lm[0..n) word for
@@ -180,11 +182,9 @@ static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n
 		add(g, " ");
 		add(g, lm[i].word);
 	}
-	add(g, ";\n<read> =");
-	phrase(g, lm, first);
-	add(g, " <entity>");
-	phrase(g, lm + last, n - last);
-	add(g, ";\n");
+	add(g, ";\n<read> = <pre> <entity> <post>;\n");
+	phrase(g, "<pre>", lm, first);
+	phrase(g, "<post>", lm + last, n - last);
 	alternatives(g, "<digit>", sp_ent_units, 10);
 	alternatives(g, "<oh>", digit_extra, 1);
 	alternatives(g, "<teen>", sp_ent_teens, 10);
@@ -194,7 +194,7 @@ static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n
 	switch (kind) {
 	case ASR_ENT_NUMBER:
 		tokens(g, 0);
-		add(g, "<entity> = <dig>+;\n");
+		add(g, "<entity> = <dig> | <dig> <entity>;\n");
 		break;
 	case ASR_ENT_DATE:
 		alternatives(g, "<month>", sp_ent_months, 12);
@@ -202,21 +202,43 @@ static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n
 		alternatives(g, "<tord>", sp_ent_teen_ord, 10);
 		alternatives(g, "<tyord>", sp_ent_tens_ord, 10);
 		add(g, "<day> = <uord> | <tord> | <tyord> | twenty <uord> | thirty first | <digit>"
-		       " | <teen> | twenty [<digit>] | thirty [one];\n"
-		       "<year> = <num>+;\n"
-		       "<entity> = <month> [the] <day> [<year>] | [the] <day> of <month> [<year>];\n");
+		       " | <teen> | twenty | twenty <digit> | thirty | thirty one;\n"
+		       "<year> = <num> | <num> <year>;\n<oyear> = <NULL> | <year>;\n"
+		       "<othe> = <NULL> | the;\n"
+		       "<entity> = <month> <othe> <day> <oyear> | <othe> <day> of <month> <oyear>;\n");
 		break;
 	case ASR_ENT_AMOUNT:
 		alternatives(g, "<currency>", currencies, 7);
-		add(g, "<entity> = <num>+ [<currency>] [[and] <num>+ [cents]]"
-		       " | <num>+ point <num>+ [<currency>];\n");
+		add(g, "<nums> = <num> | <num> <nums>;\n<ocur> = <NULL> | <currency>;\n"
+		       "<oand> = <NULL> | and;\n<ocents> = <NULL> | cents;\n"
+		       "<frac> = <NULL> | <oand> <nums> <ocents>;\n"
+		       "<entity> = <nums> <ocur> <frac> | <nums> point <nums> <ocur>;\n");
 		break;
 	default:            /* codes: runs of letters and runs of digits, as codes are */
 		tokens(g, 1);
-		add(g, "<entity> = (<let> | <dig>)+;\n");
+		add(g, "<ld> = <let> | <dig>;\n<entity> = <ld> | <ld> <entity>;\n");
 		break;
 	}
 	return g->full ? -1 : 0;
+}
+
+/* Adds (or replaces) the search name of ps with the grammar text.  ps_set_jsgf_string
+ * would do it but never frees the parsed grammar (pocketsphinx 5prealpha: ~18 KB per call,
+ * LeakSanitizer), so the same steps here, freeing everything.  0 or -1. */
+static int set_grammar(ps_decoder_t *ps, const char *name, const char *text)
+{
+	jsgf_t *jsgf = jsgf_parse_string(text, NULL);
+	jsgf_rule_t *rule = jsgf ? jsgf_get_public_rule(jsgf) : NULL;
+	fsg_model_t *fsg = rule ? jsgf_build_fsg(jsgf, rule, ps_get_logmath(ps),
+						 cmd_ln_float32_r(ps_get_config(ps), "-lw"))
+				: NULL;
+	int rc = fsg ? ps_set_fsg(ps, name, fsg) : -1;
+
+	if (fsg)
+		fsg_model_free(fsg);          /* the search keeps its own reference */
+	if (jsgf)
+		jsgf_grammar_free(jsgf);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- choosing ------------------------------------------------------------------------ */
@@ -331,8 +353,6 @@ static int segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	size_t first = lm->n_words, last = 0, ntok = 0;
 	struct asr_result gr = { 0 };
 	struct gbuf *g;
-	const char *lm_search;
-	char *lm_name;
 	cmd_ln_t *cfg = ps_get_config(ps);
 	double wip = cmd_ln_float32_r(cfg, "-wip");
 	int kind, rc;
@@ -361,27 +381,20 @@ static int segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		free(g);
 		return take_words(r, lm);
 	}
-	lm_search = ps_get_search(ps);
-	if (!(lm_name = lm_search ? strdup(lm_search) : NULL)) {
-		free(g);
-		return ASR_ERR_NOMEM;
-	}
 	/* every word of the grammar costs what a word of a uniform language model over the
 	 * code vocabulary costs (lw * ln 1/N, as the language model's search scales its
 	 * scores): the grammar search reads its insertion penalty -wip when it is made */
 	cmd_ln_set_float32_r(cfg, "-wip", (float)(1.0 / code_vocabulary()));
-	rc = ps_set_jsgf_string(ps, ASR_GRAMMAR_SEARCH, g->s);
+	rc = set_grammar(ps, ASR_GRAMMAR_SEARCH, g->s);
 	cmd_ln_set_float32_r(cfg, "-wip", (float)wip);
 	if (rc < 0 || ps_set_search(ps, ASR_GRAMMAR_SEARCH) < 0) {
-		ps_set_search(ps, lm_name);
-		free(lm_name);
+		ps_set_search(ps, SP_LM_SEARCH);
 		free(g);
 		return take_words(r, lm);
 	}
 	free(g);
 	rc = sp_decode_segment(d, pcm, n, off_ms, &gr);
-	ps_set_search(ps, lm_name);
-	free(lm_name);
+	ps_set_search(ps, SP_LM_SEARCH);
 	e->tried++;
 	e->kind = kind;
 	if (rc || same_words(&gr, lm)) {

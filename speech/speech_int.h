@@ -27,6 +27,9 @@ void sp_flite_lock(void);
  * the search in use, its words appended to r (times offset by off_ms); r's text and
  * confidence from its words.  0 or a negative enum asr_err.  The decoder's thread. */
 struct ps_decoder_s *sp_decoder_ps(struct asr_decoder *d);
+/* The name asr.c gives its language-model search (ps_set_lm(ps, "kefu", ...)); grammar.c
+ * switches back to it by name (ps_get_search leaks an iterator in 5prealpha). */
+#define SP_LM_SEARCH "kefu"
 int sp_decode_segment(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      struct asr_result *r);
 int sp_result_finish(struct asr_result *r);
