@@ -6,13 +6,17 @@
  * language-model search per speech segment); then, for each segment whose words call for it
  * (an expected kind: any words; otherwise at least ASR_GRAMMAR_MIN_TOKENS entity words
  * making at least half the segment), it decodes the same samples again with a JSGF grammar
- * (jsgf_parse_string -> ps_set_fsg) written for the kind: the language model's words before the first
- * and after the last entity word are kept as optional fixed phrases around the entity, so
- * "my order number is ..." or an4's "rubout ..." are not forced into letters.  The grammar
- * also holds the language model's reading word for word as the other branch, so one search
- * keeps the better-scored of the two readings of the same frames; every word of either
- * costs the same (the search's word insertion penalty set to a uniform language model's
- * 1/N over the entity words).  The entity's value comes from entity_text.c.
+ * (jsgf_parse_string -> ps_set_fsg) written for the kind.  Unasked, the language model's
+ * words before the first and after the last entity word stay as optional fixed phrases
+ * around the entity, so "my order number is ..." or an4's "rubout ..." are not forced into
+ * letters; asked for, the entity stands alone.  The grammar also holds the language
+ * model's reading word for word as the other branch, so one search keeps the better-scored
+ * of the two readings of the same frames (the scores two searches report do not compare:
+ * the same words read by both came out ~5 nats per frame apart, with -compallsen too);
+ * every word of either
+ * costs the same (the search's insertion penalty set to a uniform language model's 1/N
+ * over the code words).  Words that sound exactly like digits ("for") become the digits.
+ * The entity's value comes from entity_text.c.
  *
  * Runs on the decoder's thread (a kefud worker, kefu eval-speech); the grammar search is
  * added to the worker's decoder under the name "entity" and replaced for each segment, the
@@ -164,9 +168,8 @@ static void phrase(struct gbuf *g, const char *name, struct asr_word *w, size_t 
 /* The JSGF grammar of one segment: either the language model's reading lm[0..n) word for
  * word, or the entity of kind with lm's words before (lm[0..first)) and after (lm[last..n))
  * it as optional fixed phrases.  One search over both readings: the better-scored one wins
- * on the same acoustic scores (two searches' scores are not comparable: pocketsphinx
- * normalises each frame by the best senone of the search's own active set).  0, or -1
- * when a word cannot go into a grammar or the grammar does not fit. */
+ * on the same acoustic scores.  0, or -1 when a word cannot go into a grammar or the
+ * grammar does not fit. */
 static int write_grammar(struct gbuf *g, int kind, struct asr_word *lm, size_t n,
 			 size_t first, size_t last)
 {
