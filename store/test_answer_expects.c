@@ -2,7 +2,8 @@
  * as appended): a new answer expects "none"; each kind can be set and read back, and shows
  * in the answer's JSON; an unknown kind is STORE_INVALID and changes nothing; a missing
  * answer is STORE_NOT_FOUND (set) and reads "none"; the column's CHECK refuses a bad value
- * written past the function. */
+ * written past the function; a JSON import sets it ("expects"), and an unknown kind there fails
+ * the import and changes nothing. */
 #include "store.h"
 #include "store_int.h"
 #include "test_util.h"
@@ -41,6 +42,21 @@ int main(void)
 	CHECK((sqlite3_exec(st->db, "UPDATE answers SET expects = 'phone'", NULL, NULL, NULL) &
 	       0xff) == SQLITE_CONSTRAINT);
 	CHECK(store_expects_valid("amount") && !store_expects_valid("Amount"));
+
+	/* JSON import: "expects" sets it; an unknown kind fails the import */
+	struct store_import_result res;
+	const char *good = "{\"answers\":[{\"title\":\"Pay a bill\",\"body\":\"How much?\","
+			   "\"expects\":\"amount\",\"examples\":[\"pay my bill\"]}]}";
+	const char *bad = "{\"answers\":[{\"title\":\"Pay a bill\",\"body\":\"How much?\","
+			  "\"expects\":\"money\"}]}";
+	int64_t pay = 0;
+	CHECK_RC(st, store_import_json(st, good, strlen(good), &res, err, sizeof err), 0);
+	CHECK_RC(st, store_answer_find(st, "Pay a bill", &pay), 0);
+	CHECK_RC(st, store_answer_expects(st, pay, kind, sizeof kind), 0);
+	CHECK(!strcmp(kind, "amount"));
+	CHECK(store_import_json(st, bad, strlen(bad), &res, err, sizeof err) != 0);
+	CHECK_RC(st, store_answer_expects(st, pay, kind, sizeof kind), 0);
+	CHECK(!strcmp(kind, "amount"));
 	store_close(st);
 	return tu_finish("test_answer_expects");
 }
