@@ -11,8 +11,8 @@ run('voice_entity', async (t) => {
   const { check, kefud } = t;
   const clip = path.join(t.dir, 'code.wav');
   cp.execFileSync('flite', ['-voice', 'slt', '-t', 'alpha bravo seven seven three', '-o', clip]);
-  const bc = await t.browser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    '--use-file-for-fake-audio-capture=' + clip + '%noloop']);
+  const bc = await t.browser(['--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream', '--use-file-for-fake-audio-capture=' + clip + '%noloop']);
   await bc.grantPermissions(['microphone'], { origin: kefud.url('').replace(/\/$/, '') });
   const page = await t.page(bc);
   await page.goto(kefud.url('/'));
