@@ -128,6 +128,7 @@ const struct api_field api_answer_edit_fields[] = {
 	{ "tags", API_STRING, 0 },
 	{ "enabled", API_BOOLEAN, 0 },
 	{ "followups", API_ARRAY, 0 },
+	{ "expects", API_STRING, 0 },
 	{ NULL, 0, 0 },
 };
 
@@ -161,6 +162,8 @@ static int edit_fn(void *arg, struct store *st)
 	store_answer_clear(&a);
 	if (!rc && e->n_followups >= 0)
 		rc = store_answer_set_followups(st, e->id, e->followups, e->n_followups);
+	if (!rc && (v = json_object_get(b, "expects")))    /* an entity by voice (speech.md) */
+		rc = store_answer_set_expects(st, e->id, json_string_value(v));
 	return rc;
 }
 

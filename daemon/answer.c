@@ -4,9 +4,13 @@
  * leaves from the store writer's done callback (job.c, kd_submit_turn).
  *
  * Message: resend check -> pol_answer(words).
- * Audio: resend check -> asr_recognize_clip (decode, VAD, pocketsphinx with the domain
- * LM) -> {"type":"transcript"} -> pol_answer(transcript) ("Did you say ...?" under
+ * Audio: resend check -> asr_recognize_entity (decode, VAD, pocketsphinx with the domain
+ * LM, and a grammar reading when the last answer expects an entity or the words look like
+ * one: speech/grammar.c) -> {"type":"transcript"} -> an entity heard: "Did you say A 7 7 3?"
+ * [Yes] [No] (entity.c); otherwise pol_answer(transcript) ("Did you say ...?" under
  * asr_threshold) -> optional spoken reply ({"type":"speech"} + one binary WAV frame).
+ * Yes / no (typed, a quick reply or spoken) to an entity's "Did you say" gets the
+ * confirmed / say-again reply instead of the policy's.
  * Image: resend check -> vis_see (decode, OCR + entities, codes, safety, embedding),
  * blocklist, the catalogue's category and matches -> {"type":"seen"} -> pol_answer(words
  * + picture), with the catalogue and fusion model acquired for this picture.
@@ -29,9 +33,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "entity.h"
 #include "hash.h"
 #include "job.h"
 #include "log.h"
+#include "nlu.h"
 #include "picture_models.h"
 #include "policy.h"
 #include "store.h"
@@ -224,13 +230,16 @@ fail:
 }
 
 /* Fills the reply part of turn from the policy's reply and builds the reply frame into
- * the result's chain.  0, or -1 on no memory. */
-static int set_reply(struct store_turn *turn, struct kd_result *r, const char *id,
-		     const struct pol_reply *rep)
+ * the result's chain; extra (may be NULL) adds or replaces meta fields (an entity's
+ * "why", "entity", "expects").  0, or -1 on no memory. */
+static int set_reply_extra(struct store_turn *turn, struct kd_result *r, const char *id,
+			   const struct pol_reply *rep, json_t *extra)
 {
 	json_t *meta = kd_reply_meta(rep, id);
 	int oom = 0;
 
+	if (meta && extra)
+		json_object_update(meta, extra);
 	r->fallback = rep->fallback;
 	turn->reply_text = strdup(rep->text ? rep->text : "");
 	turn->answer_id = rep->answer_id;
@@ -240,6 +249,52 @@ static int set_reply(struct store_turn *turn, struct kd_result *r, const char *i
 					       meta) : NULL, &oom);
 	json_decref(meta);
 	return oom || !turn->reply_text || !turn->reply_meta ? -1 : 0;
+}
+
+static int set_reply(struct store_turn *turn, struct kd_result *r, const char *id,
+		     const struct pol_reply *rep)
+{
+	return set_reply_extra(turn, r, id, rep, NULL);
+}
+
+/* The entity step's reply for a turn whose text answered an entity's "Did you say ...?"
+ * (yes: confirmed, no: say it again), or for an entity just heard (confirm).  Returns 1
+ * and fills turn and r when it answered, 0 when this turn is no entity step, -1 on no
+ * memory. */
+static int entity_step(const struct kd_worker *w, const struct kd_entity_state *es,
+		       const struct asr_entity *heard, const char *text, float confidence,
+		       struct store_turn *turn, struct kd_result *r, const char *id)
+{
+	const struct store_texts *t = nlu_bot_texts(w->bot);
+	struct pol_reply rep;
+	json_t *extra = NULL;
+	int yn = es->confirm_kind ? kd_entity_yes_no(t, text) : 0, rc;
+
+	if (yn)
+		rc = kd_entity_reply(t, yn > 0 ? KD_ENTITY_CONFIRMED : KD_ENTITY_RETRY,
+				     es->confirm_kind, es->confirm_value, NULL, confidence, &rep,
+				     &extra);
+	else if (heard && heard->kind != ASR_ENT_NONE)
+		rc = kd_entity_reply(t, KD_ENTITY_CONFIRM, heard->kind, heard->value,
+				     heard->spoken, confidence, &rep, &extra);
+	else
+		return 0;
+	if (rc == 0)
+		rc = set_reply_extra(turn, r, id, &rep, extra);
+	json_decref(extra);
+	pol_reply_clear(&rep);
+	return rc ? -1 : 1;
+}
+
+/* The session's entity state; a store error is logged and reads as "nothing expected". */
+static void entity_state(struct kd_worker *w, const struct kd_job *job,
+			 struct kd_entity_state *es)
+{
+	if (kd_entity_state_read(w->st, job->session_id, es)) {
+		LOG_WARN("entity state of session %lld: %s", (long long)job->session_id,
+			 store_errmsg(w->st));
+		memset(es, 0, sizeof *es);
+	}
 }
 
 /* An upload logged for the person who holds the session: no reply in the turn, an ack
@@ -275,9 +330,11 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 	struct pol_models m;
 	struct pol_input in = { .words = job->text, .words_len = job->text_len };
 	struct pol_reply rep = { 0 };
+	struct kd_entity_state es;
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
 	uint64_t t0;
+	int step;
 
 	if (upload_prelude(w, job))
 		return 0;
@@ -286,6 +343,10 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 		return 0;
 	}
 	m = worker_models(w);
+	memset(&es, 0, sizeof es);
+	/* the log is read only for a yes or a no: what a text reply costs stays as it was */
+	if (kd_entity_yes_no(nlu_bot_texts(w->bot), job->text))
+		entity_state(w, job, &es);
 	r = kd_result_new(job, KD_RES_REPLY);
 	turn = calloc(1, sizeof *turn);
 	if (!r || !turn)
@@ -297,7 +358,10 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 	turn->session_id = job->session_id;
 	turn->client_id = strdup(job->id);
 	turn->reply_kind = STORE_MSG_BOT;
-	if (!turn->client_id || set_reply(turn, r, job->id, &rep))
+	if (!turn->client_id || (step = entity_step(w, &es, NULL, job->text, 1.0f, turn, r,
+						    job->id)) < 0)
+		goto oom;
+	if (!step && (pol_answer(&m, &in, &rep) || set_reply(turn, r, job->id, &rep)))
 		goto oom;
 	turn->customer_text = job->text;          /* moves */
 	job->text = NULL;
@@ -361,6 +425,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	struct asr_limits lim = { .max_bytes = (size_t)c->max_upload,
 				  .max_seconds = c->max_audio_seconds };
 	struct asr_result res = { 0 };
+	struct asr_entity ent;
+	struct asr_entity_opts eo = { .mode = ASR_GRAMMAR_AUTO };
+	struct kd_entity_state es;
 	struct pol_heard *heard = NULL;
 	struct pol_reply rep = { 0 };
 	struct pol_models m;
@@ -380,9 +447,11 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 			      p->voice ? err : "voice messages are not available");
 		return 0;
 	}
+	entity_state(w, job, &es);
+	eo.expect = es.expect;          /* the grammar for what the last answer asked for */
 	t0 = now_s();
-	rc = asr_recognize_clip(dec, vad, job->data ? job->data : (void *)"", job->data_len,
-				&lim, &res);
+	rc = asr_recognize_entity(dec, vad, job->data ? job->data : (void *)"", job->data_len,
+				  &lim, &eo, &res, &ent);
 	if (rc == 0 && !res.n_words) {
 		asr_result_free(&res);
 		rc = ASR_ERR_NO_SPEECH;
@@ -394,8 +463,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 		kd_post_error(p, job, e, audio_msg(e));
 		return 0;
 	}
-	LOG_DEBUG("clip %s: '%s' conf %.2f, %.2f s of audio in %.2f s", job->id, res.text,
-		  res.conf, res.audio_seconds, now_s() - t0);
+	LOG_DEBUG("clip %s: '%s' conf %.2f, %.2f s of audio in %.2f s; entity %s '%s' (grammar "
+		  "%d, kept %d)", job->id, res.text, res.conf, res.audio_seconds, now_s() - t0,
+		  asr_entity_kind_name(ent.kind), ent.value, ent.tried, ent.from_grammar);
 
 	r = kd_result_new(job, KD_RES_REPLY);
 	tj = transcript_json(job->id, &res);
@@ -405,6 +475,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	heard = calloc(res.n_words ? res.n_words : 1, sizeof *heard);
 	if (!r || !tj || !cmeta || !heard)
 		goto oom;
+	if (ent.kind != ASR_ENT_NONE)            /* the log keeps what was read */
+		json_object_set_new(cmeta, "entity", kd_entity_json(ent.kind, ent.value,
+								    res.text, 0));
 	r->media = 1;
 	r->media_seconds = now_s() - t0;
 	r->audio_seconds = res.audio_seconds;
@@ -427,7 +500,9 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	struct pol_speech sp = { res.text, res.conf, heard, (int)res.n_words };
 	struct pol_input in = { .speech = &sp };
 	m = worker_models(w);
-	if (pol_answer(&m, &in, &rep) || set_reply(turn, r, job->id, &rep))
+	int step = entity_step(w, &es, &ent, res.text, res.conf, turn, r, job->id);
+	if (step < 0 || (!step && (pol_answer(&m, &in, &rep) ||
+				   set_reply(turn, r, job->id, &rep))))
 		goto oom;
 	if (job->speak)
 		add_speech(p->voice, job->id, turn->reply_text, &r->frame, &oom);

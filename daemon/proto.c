@@ -196,7 +196,7 @@ json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id)
 static void add_meta(json_t *obj, const json_t *meta)
 {
 	static const char *const keys[] = { "title", "fallback", "lang", "quick_replies",
-					    "refused", "why" };
+					    "refused", "why", "entity" };
 	json_t *v;
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

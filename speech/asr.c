@@ -360,3 +360,23 @@ out:
 	free(a); free(b); free(rw); free(hw); free(prev); free(cur);
 	return dist;
 }
+
+/* ---- for grammar.c (speech_int.h): the decoder's pocketsphinx handle and one segment's
+ * decode with the search in use, so the grammar pass shares this decoder's acoustic model,
+ * dictionary and result collection ---- */
+
+ps_decoder_t *sp_decoder_ps(asr_decoder *d)
+{
+	return d->ps;
+}
+
+int sp_decode_segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		      struct asr_result *r)
+{
+	return run_segment(d, pcm, n, off_ms, r);
+}
+
+int sp_result_finish(struct asr_result *r)
+{
+	return finish(r);
+}

@@ -191,6 +191,31 @@ struct asr_domain {
 int asr_domain_build(const char *const *texts, size_t n, const char *dir,
 		     struct asr_domain *out, char *err, size_t errlen);
 
+/* ---- entity_text.c: what a customer reads out, as a value -------------------------- */
+
+/* The entity kinds an answer can expect (answers.expects) and the grammar decodes. */
+enum asr_entity_kind {
+	ASR_ENT_NONE = 0,
+	ASR_ENT_NUMBER,             /* digits: "4 4 3 6 3 1 2" -> "4436312" */
+	ASR_ENT_CODE,               /* letters (a..z, NATO alpha..zulu) and digits -> "A7731902" */
+	ASR_ENT_DATE,               /* month + day [+ year] -> "1928-03-03" or "03-03" */
+	ASR_ENT_AMOUNT,             /* number [currency] [cents] -> "12.50" or "12.50 USD" */
+};
+
+/* "none", "number", "code", "date", "amount" (stable: stored and sent on the wire). */
+const char *asr_entity_kind_name(int kind);
+/* The kind named s, or -1. */
+int asr_entity_kind_parse(const char *s);
+/* Reads spoken words as the value of kind into out (NUL-terminated): "alpha seven seven
+ * three one nine oh two" -> "A7731902" (code), "seventy nine fifty nine" -> "7959",
+ * "march third nineteen twenty eight" -> "1928-03-03", "twelve dollars fifty" -> "12.50 USD".
+ * Words that are part of no value are skipped.  Returns the number of words used (0: none),
+ * or -1 (out too small, kind none).  Any thread. */
+int asr_entity_normalize(const char *words, int kind, char *out, size_t cap);
+/* 1 when the lower-case word w can be part of a value (a letter, a NATO word, a number
+ * word, an ordinal, hundred/thousand, double/triple), else 0. */
+int asr_entity_token(const char *w);
+
 /* ---- tts.c: speech synthesis (flite) ------------------------------------------ */
 
 typedef struct tts_voice tts_voice;
@@ -244,6 +269,37 @@ void asr_result_free(struct asr_result *r);
  * Returns 0, ASR_ERR_NO_SPEECH, or the decode error. */
 int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 		       const struct asr_limits *lim, struct asr_result *r);
+
+/* ---- grammar.c: a grammar's reading beside the language model's -------------------- */
+
+enum asr_grammar_mode {
+	ASR_GRAMMAR_NONE = 0,       /* the language model only (the entity read from its words) */
+	ASR_GRAMMAR_AUTO = 1,       /* a grammar pass when expected or when the words look like one */
+};
+
+struct asr_entity_opts {
+	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
+	int mode;                   /* enum asr_grammar_mode */
+};
+
+struct asr_entity {
+	int kind;                   /* enum asr_entity_kind of value; ASR_ENT_NONE: no entity */
+	char value[96];             /* asr_entity_normalize of the words kept ("A7731902") */
+	char spoken[256];           /* the words kept, as heard */
+	int tried;                  /* speech segments decoded with a grammar */
+	int from_grammar;           /* 1 when a grammar's reading was kept */
+};
+
+/* asr_recognize_clip, and for segments that call for it (o->expect set, or in
+ * ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
+ * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency
+ * -> amount, else code) that also holds the language model's reading, so one search keeps
+ * the better-scored reading in r.  *e receives the entity
+ * the kept words hold (kind ASR_ENT_NONE when none).  Returns as asr_recognize_clip.  The
+ * decoder's thread. */
+int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t len,
+			 const struct asr_limits *lim, const struct asr_entity_opts *o,
+			 struct asr_result *r, struct asr_entity *e);
 
 /* Word error rate counts: edit distance between normalised word sequences.  Returns the
  * number of errors (substitutions + deletions + insertions) and the reference length in

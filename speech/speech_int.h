@@ -21,6 +21,23 @@
 #define ASR_DEFAULT_DICT ASR_MODEL_DIR "/cmudict-en-us.dict"
 
 void sp_flite_lock(void);
+
+/* asr.c, for grammar.c: the decoder's pocketsphinx handle (the caller may add and switch
+ * searches, and must switch back to the one it found); one utterance of pcm decoded with
+ * the search in use, its words appended to r (times offset by off_ms); r's text and
+ * confidence from its words.  0 or a negative enum asr_err.  The decoder's thread. */
+struct ps_decoder_s *sp_decoder_ps(struct asr_decoder *d);
+/* The name asr.c gives its language-model search (ps_set_lm(ps, "kefu", ...)); grammar.c
+ * switches back to it by name (ps_get_search leaks an iterator in 5prealpha). */
+#define SP_LM_SEARCH "kefu"
+int sp_decode_segment(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		      struct asr_result *r);
+int sp_result_finish(struct asr_result *r);
+
+/* entity_text.c's word lists, which grammar.c's grammars are written from. */
+extern const char *const sp_ent_nato[26], *const sp_ent_units[10], *const sp_ent_teens[10],
+	*const sp_ent_tens[10], *const sp_ent_unit_ord[10], *const sp_ent_teen_ord[10],
+	*const sp_ent_tens_ord[10], *const sp_ent_months[12];
 void sp_flite_unlock(void);
 
 struct sp_strtab {

@@ -137,7 +137,7 @@ int store_answer_json(struct store *st, int64_t id, char **out)
 	sqlite3_stmt *s = prep(st,
 		"SELECT json_object('id', a.id, 'title', a.title, 'body', a.body, 'lang', a.lang,"
 		" 'tags', a.tags, 'enabled', json(CASE WHEN a.enabled THEN 'true' ELSE 'false' END),"
-		" 'created_ms', a.created_ms, 'updated_ms', a.updated_ms,"
+		" 'created_ms', a.created_ms, 'updated_ms', a.updated_ms, 'expects', a.expects,"
 		" 'followups', json((SELECT coalesce(json_group_array(json_object('id', f.id,"
 		"   'title', f.title)), '[]') FROM (SELECT f.id, f.title FROM json_each(a.followups) j"
 		"   JOIN answers f ON f.id = j.value ORDER BY j.key) f)),"

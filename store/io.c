@@ -309,6 +309,11 @@ static int json_answer(struct json_job *j, struct store *st, size_t idx, json_t 
 			return rc;
 		}
 	}
+	if (rc == 0 && json_object_get(a, "expects")) {   /* an entity by voice (speech.md) */
+		json_t *x = json_object_get(a, "expects");
+		rc = store_answer_set_expects(st, aid, json_is_string(x) ? json_string_value(x)
+								     : NULL);
+	}
 	if (rc == 0 && (json_object_get(a, "variants") || json_object_get(a, "quick_replies")))
 		return json_extras(j, st, idx, aid, a);
 	if (rc)

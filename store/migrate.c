@@ -127,6 +127,10 @@
  *              when the bot loads, so an import can name answers it adds later).
  *   synonyms   a customer's word or phrase (lowercase) → the store's wording, applied to
  *              the customer's text before the bot reads it.
+ * Version 12 (entities by voice, store/answer_expects.c; docs/speech.md "Grammars"):
+ *   answers    gains expects ('none', 'number', 'code', 'date', 'amount'): the entity the
+ *              answer asks the customer for; kefud decodes the next voice clip with a
+ *              grammar for it.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -654,6 +658,10 @@ static const struct migration migrations[] = {
 	  "CREATE TABLE synonyms ("
 	  "  word TEXT NOT NULL PRIMARY KEY,"
 	  "  canonical TEXT NOT NULL);" },
+	{ "answers that expect an entity (the customer's next voice clip is decoded with a"
+	  " grammar for it)",
+	  "ALTER TABLE answers ADD COLUMN expects TEXT NOT NULL DEFAULT 'none'"
+	  "  CHECK (expects IN ('none', 'number', 'code', 'date', 'amount'));" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -380,6 +380,16 @@ int store_import_json(struct store *st, const char *data, size_t len,
 /* Same; with dry_run set the import is done, counted into res, then rolled back. */
 int store_import_json_ex(struct store *st, const char *data, size_t len, int dry_run,
 			 struct store_import_result *res, char *err, size_t errlen);
+/* ---- what an answer expects (store/answer_expects.c; docs/speech.md "Grammars") ---- */
+
+/* 1 when kind is "none", "number", "code", "date" or "amount". */
+int store_expects_valid(const char *kind);
+/* The entity answer id asks for into out ("none" when it asks for none or does not
+ * exist).  0, STORE_NOT_FOUND, or < 0. */
+int store_answer_expects(struct store *st, int64_t id, char *out, size_t outlen);
+/* Sets it: 0, STORE_NOT_FOUND (no such answer), STORE_INVALID (not a kind above), < 0. */
+int store_answer_set_expects(struct store *st, int64_t id, const char *kind);
+
 /* Writes every answer (enabled or not) with its examples as the JSON export format.
  * Returns 0, or < 0 on a database or write error (message in store_errmsg()). */
 int store_export_json(struct store *st, FILE *out);

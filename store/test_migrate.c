@@ -108,6 +108,7 @@ int main(void)
 			   " ALTER TABLE sessions DROP COLUMN lang;"
 			   " ALTER TABLE sessions DROP COLUMN operator_id;"
 			   " ALTER TABLE sessions DROP COLUMN resolved_ms;"
+			   " ALTER TABLE answers DROP COLUMN expects;"
 			   " DROP TABLE answer_versions; ALTER TABLE answers DROP COLUMN followups;"
 			   " DROP INDEX models_live; ALTER TABLE models DROP COLUMN live;"
 			   " ALTER TABLE models DROP COLUMN live_ms;"

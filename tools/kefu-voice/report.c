@@ -98,6 +98,10 @@ static void report_json(FILE *out, const struct kv_turn *t, const struct kv_turn
 		json_object_set_new(j, "lang", t->lang ? json_string(t->lang) : json_null());
 		if (t->refused)
 			json_object_set_new(j, "refused", json_string(t->refused));
+		if (t->entity_kind && t->entity_value)
+			json_object_set_new(j, "entity", json_pack("{s:s, s:s, s:b}", "kind",
+				t->entity_kind, "value", t->entity_value, "confirmed",
+				t->entity_confirmed));
 		for (size_t i = 0; i < t->nquick; i++)
 			json_array_append_new(qr, json_string(t->quick[i]));
 	}
@@ -159,6 +163,9 @@ void kv_report_turn(FILE *out, const struct kv_turn *t, const struct kv_turn_met
 		free(plain);
 		if (t->title)
 			fprintf(out, "          (%s, confidence %.2f)\n", t->title, t->conf);
+		if (t->entity_kind && t->entity_value)
+			fprintf(out, "          (%s %s%s)\n", t->entity_kind, t->entity_value,
+				t->entity_confirmed ? ", confirmed" : "");
 		for (size_t i = 0; i < t->nquick; i++)
 			fprintf(out, "%s[%zu] %s%s", i ? "  " : "    quick replies: ", i + 1,
 				t->quick[i], i + 1 == t->nquick ? "\n" : "");

@@ -187,6 +187,8 @@ void kv_turn_free(struct kv_turn *t)
 	free(t->title);
 	free(t->lang);
 	free(t->refused);
+	free(t->entity_kind);
+	free(t->entity_value);
 	for (size_t i = 0; i < t->nquick; i++)
 		free(t->quick[i]);
 	free(t->quick);
@@ -212,6 +214,10 @@ static void take_reply(struct kv_turn *t, json_t *j)
 	t->answer_id = json_is_integer(aid) ? (long long)json_integer_value(aid) : -1;
 	t->conf = json_number_value(json_object_get(j, "confidence"));
 	t->fallback = json_is_true(json_object_get(j, "fallback"));
+	json_t *ent = json_object_get(j, "entity");        /* docs/protocol.md, entities */
+	t->entity_kind = dup_or_null(str(ent, "kind"));
+	t->entity_value = dup_or_null(str(ent, "value"));
+	t->entity_confirmed = json_is_true(json_object_get(ent, "confirmed"));
 	size_t n = json_is_array(qr) ? json_array_size(qr) : 0;
 	t->quick = n ? calloc(n, sizeof *t->quick) : NULL;
 	for (size_t i = 0; t->quick && i < n; i++) {

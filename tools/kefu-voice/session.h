@@ -38,6 +38,8 @@ struct kv_turn {
 	int fallback;
 	char **quick;                 /* quick reply titles */
 	size_t nquick;
+	char *entity_kind, *entity_value;  /* the reply's entity (a code read out), or NULL */
+	int entity_confirmed;
 	/* speech: decoded to 16 kHz mono */
 	int16_t *speech;
 	size_t nspeech;

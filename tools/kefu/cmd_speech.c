@@ -2,7 +2,9 @@
  * measured through exactly what kefud does with a voice clip.
  *
  *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]
- *                    [--clips] [--ps-opts "-name value ..."] [kefu eval's training options]
+ *                    [--clips] [--ps-opts "-name value ..."] [--grammar auto|none]
+ *                    [--expect number|code|date|amount]
+ *                    [kefu eval's training options]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
  *    does (same options, saved and loaded back as kefud would), and builds the domain
@@ -11,7 +13,10 @@
  * 2. Makes one decoder as a kefud worker does (generic en-us LM mixed with the domain one,
  *    weight conf asr_domain_weight; --lm generic / domain for the other two), and runs every
  *    clip of the manifest through asr_recognize_clip with kefud's limits (conf max_upload,
- *    max_audio_seconds).  Manifest lines: path<TAB>transcript<TAB>category; a relative path
+ *    max_audio_seconds).  With --grammar auto (the default, as kefud) a clip that looks
+ *    like digits, letters, a date or an amount (or every clip, with --expect KIND: as after
+ *    an answer that expects one) is also decoded with a grammar (asr_recognize_entity,
+ *    speech/grammar.c) and the better-scored reading kept.  Manifest lines: path<TAB>transcript<TAB>category; a relative path
  *    is relative to the manifest's folder; blank lines and lines starting with '#' are
  *    skipped.
  * 3. Chooses the answer (category) from the recognised text and from the reference
@@ -53,6 +58,7 @@ struct clip {
 	double seconds, cpu;
 	int errs, nref;               /* WER counts */
 	int ok_spoken, ok_text;
+	struct asr_entity ent;        /* the grammar pass (asr_recognize_entity) */
 };
 
 struct run {
@@ -187,7 +193,8 @@ static double clip_seconds(const void *data, size_t len, const struct asr_limits
 
 /* Decodes clip c with d and v through kefud's path and scores it. */
 static void run_clip(struct clip *c, asr_decoder *d, asr_vad *v, const struct asr_limits *lim,
-		     const struct nlu_enc *e, struct nlu_enc_scratch *s)
+		     const struct asr_entity_opts *eo, const struct nlu_enc *e,
+		     struct nlu_enc_scratch *s)
 {
 	struct asr_result res = { 0 };
 	size_t len = 0;
@@ -198,7 +205,7 @@ static void run_clip(struct clip *c, asr_decoder *d, asr_vad *v, const struct as
 		fprintf(stderr, PROG ": %s: %s\n", c->path, strerror(errno));
 	} else {
 		double t0 = thread_cpu();
-		c->rc = asr_recognize_clip(d, v, data, len, lim, &res);
+		c->rc = asr_recognize_entity(d, v, data, len, lim, eo, &res, &c->ent);
 		c->cpu = thread_cpu() - t0;
 		if (c->rc == 0 && !res.n_words) {     /* kefud calls this no_speech too */
 			c->rc = ASR_ERR_NO_SPEECH;
@@ -217,6 +224,21 @@ static void run_clip(struct clip *c, asr_decoder *d, asr_vad *v, const struct as
 	c->errs = asr_wer_count(c->ref, c->hyp ? c->hyp : "", &c->nref);
 	c->ok_spoken = c->hyp && c->rc == 0 && chooses(e, s, c->hyp, c->cat);
 	c->ok_text = chooses(e, s, c->ref, c->cat);
+}
+
+/* A clip's entity and grammar pass for --clips: kind and value as kefud would send them,
+ * whether a grammar reading was tried and kept, and the digits and letters of the
+ * reference and of the hypothesis (asr_entity_normalize, kind code). */
+static json_t *entity_json(const struct clip *c)
+{
+	char ref[128], hyp[128];
+
+	asr_entity_normalize(c->ref, ASR_ENT_CODE, ref, sizeof ref);
+	asr_entity_normalize(c->hyp ? c->hyp : "", ASR_ENT_CODE, hyp, sizeof hyp);
+	return json_pack("{s:s, s:s, s:i, s:b, s:s, s:s}", "kind",
+			 asr_entity_kind_name(c->ent.kind), "value", c->ent.value,
+			 "grammar_tried", c->ent.tried, "grammar_kept", c->ent.from_grammar,
+			 "reference_chars", ref, "hypothesis_chars", hyp);
 }
 
 struct totals {
@@ -271,15 +293,22 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *f_man = cli_take_value(&argc, argv, "--manifest");
 	const char *lm = cli_take_value(&argc, argv, "--lm");
 	const char *ps_opts = cli_take_value(&argc, argv, "--ps-opts");
+	const char *grammar = cli_take_value(&argc, argv, "--grammar");
+	const char *expect = cli_take_value(&argc, argv, "--expect");
+	struct asr_entity_opts eo = { .mode = !grammar || !strcmp(grammar, "auto")
+					      ? ASR_GRAMMAR_AUTO : ASR_GRAMMAR_NONE,
+				      .expect = expect ? asr_entity_kind_parse(expect) : 0 };
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
 	if (!lm)
 		lm = "mixed";
 	if (npos || !f_tr || !*f_tr || !f_man || !*f_man ||
-	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed"))) {
+	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed")) ||
+	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "none")) || eo.expect < 0) {
 		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV [--lm generic|domain|mixed]"
 				" [--json] [--clips] [--ps-opts \"-name value ...\"]\n"
+				"       [--grammar auto|none] [--expect number|code|date|amount]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
 				"  TSV: path<TAB>transcript<TAB>category per line\n");
 		return 2;
@@ -332,7 +361,7 @@ int cmd_eval_speech(int argc, char **argv)
 	struct asr_limits lim = { .max_bytes = (size_t)conf.max_upload,
 				  .max_seconds = conf.max_audio_seconds };
 	for (size_t i = 0; i < run.n; i++)
-		run_clip(&run.v[i], dec, vad, &lim, enc, scr);
+		run_clip(&run.v[i], dec, vad, &lim, &eo, enc, scr);
 
 	struct totals t;
 	add_up(&run, conf.asr_threshold, &t);
@@ -366,6 +395,8 @@ int cmd_eval_speech(int argc, char **argv)
 					"confidence", (double)c->conf, "seconds", c->seconds,
 					"cpu_seconds", c->cpu, "word_errors", c->errs,
 					"intent_ok", c->ok_spoken, "text_intent_ok", c->ok_text));
+				json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+						    "entity", entity_json(c));
 			}
 			json_object_set_new(j, "clips", a);
 		}

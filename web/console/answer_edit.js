@@ -131,7 +131,7 @@ export function AnswerEdit({ id }) {
   function take(ans) {
     setA(ans);
     setF({ title: ans.title, body: ans.body, lang: ans.lang, tags: ans.tags,
-      enabled: ans.enabled, followups: ans.followups });
+      enabled: ans.enabled, expects: ans.expects, followups: ans.followups });
   }
   useEffect(() => {
     get('answers/' + id).then((r) => take(r.answer)).catch((e) => setErr(errorText(e)));
@@ -152,7 +152,7 @@ export function AnswerEdit({ id }) {
     setErr('');
     setNote('');
     const body = {};
-    for (const k of ['title', 'body', 'lang', 'tags', 'enabled'])
+    for (const k of ['title', 'body', 'lang', 'tags', 'enabled', 'expects'])
       if (f[k] !== a[k]) body[k] = f[k];
     const ids = f.followups.map((x) => x.id);
     if (ids.join() !== a.followups.map((x) => x.id).join()) body.followups = ids;
@@ -187,6 +187,9 @@ export function AnswerEdit({ id }) {
         <label>${t('answers_tags')}<input value=${f.tags} onInput=${set('tags')} /></label>
         <label class="check"><input type="checkbox" checked=${f.enabled}
           onChange=${set('enabled')} />${t('answers_enabled')}</label>
+        <label>${t('answers_expects')}<select value=${f.expects} onChange=${set('expects')}>
+          ${['none', 'number', 'code', 'date', 'amount'].map((k) => html`<option value=${k}>
+            ${t('answers_expects_' + k)}</option>`)}</select></label>
       </div>
       <div class="split">
         <label>${t('answers_body')}<textarea required rows="10" value=${f.body}
