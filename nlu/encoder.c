@@ -29,7 +29,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->feat = (struct nlu_feat_cfg){ .bits = 16, .char_min = 1, .char_max = 5,
-					 .word_bigrams = 1 };
+					 .word_bigrams = 1, .cjk_max = 2 };
 	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
 					   .seed = 1 };
 	o->val_frac = 0.1f;
@@ -56,14 +56,17 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 	nlu_linear_logits(&e->lin, &s->sp, z);
 	if (!has_dense(e))
 		return nnz;
-	float lse = cm_softmax(e->n_cls, z, 1.0f);
-	(void)lse;
 	nlu_fx_dense(s->fx, e->glove, s->dense);
+	/* the dense half speaks for the words it has vectors for: none for Chinese */
+	float alpha = e->alpha * nlu_fx_dense_share(s->fx);
+	if (alpha <= 0)
+		return nnz;
+	cm_softmax(e->n_cls, z, 1.0f);
 	nlu_mlp_logits(&e->mlp, s->dense, s->hidden, s->dense_logits);
 	cm_softmax(e->n_cls, s->dense_logits, 1.0f);
 	for (uint32_t c = 0; c < e->n_cls; c++)
-		z[c] = (1 - e->alpha) * logf(z[c] + 1e-30f) +
-		       e->alpha * logf(s->dense_logits[c] + 1e-30f);
+		z[c] = (1 - alpha) * logf(z[c] + 1e-30f) +
+		       alpha * logf(s->dense_logits[c] + 1e-30f);
 	return nnz;
 }
 
@@ -399,11 +402,11 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 	if (!h || !labs)
 		goto out;
 	int dense = e->mlp.d_in == NLU_GLOVE_DIM;
-	int32_t cfg[8] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
+	int32_t cfg[9] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
 			   e->feat.cfg.word_bigrams, (int32_t)e->n_cls, e->oos_class, e->tuned,
-			   dense ? (int32_t)e->mlp.d_h : 0 };
+			   dense ? (int32_t)e->mlp.d_h : 0, e->feat.cfg.cjk_max };
 	float cal[4] = { e->temperature, e->threshold, e->margin, dense ? e->alpha : 0 };
-	uint32_t d8 = 8, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
+	uint32_t d8 = 9, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
 	nlu_mf_add(&w, "config", NLU_I32, 1, &d8, cfg);
 	nlu_mf_add(&w, "calibration", NLU_F32, 1, &d4, cal);
 	size_t o = 0;
@@ -469,20 +472,26 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	const uint16_t *idf, *w;
 	const char *labs;
 
-	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen))
+	/* format 1 (before CJK run n-grams) still loads: its features are format 2's
+	 * with cjk_max 0 */
+	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen) &&
+	    (!strstr(err, "format version 1 ") ||
+	     nlu_mf_open(&mf, blob, len, "NLU ", 1, 1, err, errlen)))
 		return NULL;
-	if (!(cfg = nlu_mf_get(&mf, "config", NLU_I32, &t, err, errlen)) || t.dims[0] < 8 ||
-	    !(cal = nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen)) || t.dims[0] < 3)
+	if (!(cfg = nlu_mf_get(&mf, "config", NLU_I32, &t, err, errlen)) || t.dims[0] < 8)
+		goto bad;
+	int cjk_max = mf.version >= 2 && t.dims[0] >= 9 ? cfg[8] : 0;
+	if (!(cal = nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen)) || t.dims[0] < 3)
 		goto bad;
 	if (cfg[0] < 10 || cfg[0] > 24 || cfg[1] < 0 || cfg[2] > 8 || cfg[4] < 2 ||
-	    cfg[5] < -1 || cfg[5] >= cfg[4] || !(cal[0] > 0)) {
+	    cfg[5] < -1 || cfg[5] >= cfg[4] || !(cal[0] > 0) || cjk_max < 0 || cjk_max > 8) {
 		snprintf(err, errlen, "model file has an invalid configuration");
 		return NULL;
 	}
 	e = calloc(1, sizeof *e);
 	if (!e)
 		goto oom;
-	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3] };
+	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cjk_max };
 	e->feat.dim = 1u << cfg[0];
 	e->n_cls = (uint32_t)cfg[4];
 	e->oos_class = cfg[5];

@@ -29,6 +29,7 @@ struct nlu_fx {
 	struct nlu_text *text;
 	struct nlu_token toks[FX_MAX_TOKENS];
 	int n_toks;
+	float dense_share;     /* see nlu_fx_dense_share */
 	uint64_t keys[NLU_FEAT_MAX];
 	uint64_t tmp[NLU_FEAT_MAX];
 };
@@ -94,30 +95,42 @@ static inline int u8len(unsigned char c)
 	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 }
 
-/* Adds the char n-grams of " surface " to keys; returns the new count. */
-static int char_grams(const struct nlu_feat_cfg *cfg, const char *s, size_t len,
-		      uint64_t *keys, int nk)
+/* Adds the nmin..nmax-grams (code points) of " surface " to keys; returns the new count.
+ * A surface longer than the scratch is taken in pieces, each wrapped in spaces. */
+static int char_grams(const struct nlu_feat_cfg *cfg, const char *s, size_t len, int nmin,
+		      int nmax, uint64_t *keys, int nk)
 {
 	char buf[256];
 	uint16_t start[130];
-	int ncp = 0;
-	size_t blen = 0;
 
-	if (len > sizeof buf - 2)
-		len = sizeof buf - 2;
-	buf[blen++] = ' ';
-	memcpy(buf + blen, s, len);
-	blen += len;
-	buf[blen++] = ' ';
-	for (size_t i = 0; i < blen && ncp < 129; i += (size_t)u8len((unsigned char)buf[i]))
-		start[ncp++] = (uint16_t)i;
-	start[ncp] = (uint16_t)(blen < 256 ? blen : 255);
-	for (int n = cfg->char_min; n <= cfg->char_max; n++)
-		for (int i = 0; i + n <= ncp && nk < NLU_FEAT_MAX; i++) {
-			uint64_t h = nlu_hash(0x40u + (unsigned)n, buf + start[i],
-					      (size_t)(start[i + n] - start[i]));
-			keys[nk++] = key_of(cfg, 1, h);
-		}
+	do {
+		size_t piece = len, blen = 0;
+		int ncp = 0;
+		if (piece > sizeof buf - 2)
+			piece = sizeof buf - 2;
+		for (size_t i = 0, cps = 0; i < piece; i += (size_t)u8len((unsigned char)s[i]))
+			if (++cps > 120 || i + (size_t)u8len((unsigned char)s[i]) > piece) {
+				piece = i;    /* at most 120 code points, cut at a boundary */
+				break;
+			}
+		if (piece == 0)
+			break;
+		buf[blen++] = ' ';
+		memcpy(buf + blen, s, piece);
+		blen += piece;
+		buf[blen++] = ' ';
+		for (size_t i = 0; i < blen; i += (size_t)u8len((unsigned char)buf[i]))
+			start[ncp++] = (uint16_t)i;
+		start[ncp] = (uint16_t)blen;
+		for (int n = nmin; n <= nmax; n++)
+			for (int i = 0; i + n <= ncp && nk < NLU_FEAT_MAX; i++) {
+				uint64_t h = nlu_hash(0x40u + (unsigned)n, buf + start[i],
+						      (size_t)(start[i + n] - start[i]));
+				keys[nk++] = key_of(cfg, 1, h);
+			}
+		s += piece;
+		len -= piece;
+	} while (len > 0 && nk < NLU_FEAT_MAX);
 	return nk;
 }
 
@@ -133,9 +146,20 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 	fx->n_toks = nt < 0 ? 0 : nt;
 	if (nt < 0)
 		return -1;
+	uint32_t run_off = 0, run_end = 0;      /* the CJK run being collected */
 	for (int i = 0; i < nt && nk < NLU_FEAT_MAX; i++) {
 		const struct nlu_token *t = &fx->toks[i];
 		fx->keys[nk++] = key_of(cfg, 0, t->id);
+		if (t->kind == NLU_TOK_CJK_CHAR && cfg->cjk_max > 0) {
+			if (run_end > run_off && t->off != run_end) {
+				nk = char_grams(cfg, norm + run_off, run_end - run_off, 1,
+						cfg->cjk_max, fx->keys, nk);
+				run_end = run_off;
+			}
+			if (run_end == run_off)
+				run_off = t->off;
+			run_end = t->off + t->span;
+		}
 		if (t->kind != NLU_TOK_WORD)
 			continue;
 		if (cfg->word_bigrams && prev && nk < NLU_FEAT_MAX)
@@ -143,8 +167,12 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 							      + t->id);
 		prev = t;
 		if (cfg->char_max > 0 && (size_t)t->off + t->span <= nlen)
-			nk = char_grams(cfg, norm + t->off, t->span, fx->keys, nk);
+			nk = char_grams(cfg, norm + t->off, t->span, cfg->char_min, cfg->char_max,
+					fx->keys, nk);
 	}
+	if (run_end > run_off && run_end <= nlen)
+		nk = char_grams(cfg, norm + run_off, run_end - run_off, 1, cfg->cjk_max,
+				fx->keys, nk);
 	sort_keys(fx->keys, fx->tmp, nk);
 	*keys_out = fx->keys;
 	return nk;
@@ -243,12 +271,15 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 	const char *norm = nlu_text_last(fx->text, &nlen);
 	float tot = 0;
 	int found = 0;
+	size_t word_bytes = 0, cjk_bytes = 0;
 
 	memset(out, 0, sizeof *out * NLU_GLOVE_DIM);
 	for (int i = 0; i < fx->n_toks; i++) {
 		const struct nlu_token *t = &fx->toks[i];
+		cjk_bytes += t->kind == NLU_TOK_CJK_CHAR ? t->span : 0;
 		if (t->kind != NLU_TOK_WORD || (size_t)t->off + t->span > nlen)
 			continue;
+		word_bytes += t->span;
 		int32_t r = nlu_glove_find(g, norm + t->off, t->span);
 		if (r < 0)
 			continue;
@@ -262,5 +293,11 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 		for (int k = 0; k < NLU_GLOVE_DIM; k++)
 			out[k] *= NLU_DENSE_SCALE;
 	}
+	fx->dense_share = found ? (float)word_bytes / (float)(word_bytes + cjk_bytes) : 0.0f;
 	return found;
+}
+
+float nlu_fx_dense_share(const struct nlu_fx *fx)
+{
+	return fx->dense_share;
 }

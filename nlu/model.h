@@ -66,6 +66,8 @@ struct nlu_feat_cfg {
 	int bits;              /* feature space has 1 << bits buckets */
 	int char_min, char_max;/* char n-gram lengths (code points) inside " word " (0: none) */
 	int word_bigrams;      /* 1: add bigrams of neighbouring tokens */
+	int cjk_max;           /* char 1..cjk_max-grams of each CJK run wrapped in spaces, in
+				  block 1 (0: none, the format-1 features) */
 };
 
 struct nlu_feat {
@@ -106,6 +108,11 @@ void nlu_feat_free(struct nlu_feat *f);
 struct nlu_glove;
 int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out);
 #define NLU_DENSE_SCALE 5.0f
+/* How much of the text of the last nlu_fx_dense call its dense vector speaks for: 0 when
+ * no word had a vector (the vector is zero, and an MLP fed zeros answers with its class
+ * prior), else the non-CJK words' share of the word and CJK bytes (GloVe has no Chinese,
+ * so "olly 把灯调暗" is mostly unseen by it).  The ensemble scales α by it. */
+float nlu_fx_dense_share(const struct nlu_fx *fx);
 int nlu_sparse_alloc(struct nlu_sparse *sp, uint32_t cap);
 void nlu_sparse_free(struct nlu_sparse *sp);
 
@@ -239,7 +246,7 @@ void nlu_mlp_free(struct nlu_mlp *m);
 
 /* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
 
-#define NLU_ENC_VERSION 1      /* format version of "NLU " model files */
+#define NLU_ENC_VERSION 2      /* format version of "NLU " model files (1 still loads) */
 
 struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;

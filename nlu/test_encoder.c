@@ -80,6 +80,16 @@ static void test_features(void)
 	CHECK(near > 0.4f && near > 2 * far, "typo similarity %g vs unrelated %g", near, far);
 	/* CJK: characters and bigrams give features; empty text gives none */
 	CHECK(nlu_feat_vector(&f, fx, "我的卡丢了", strlen("我的卡丢了"), &a) > 0, "CJK features");
+	/* a CJK run's char n-grams with its edges (" 我", "了 ") are block 1, format 2 only */
+	struct nlu_feat_cfg cjk = CFG;
+	cjk.cjk_max = 2;
+	int k1 = nlu_feat_keys(&CFG, fx, "我的卡丢了", strlen("我的卡丢了"), &keys);
+	int k2 = nlu_feat_keys(&cjk, fx, "我的卡丢了", strlen("我的卡丢了"), &keys);
+	words = 0;
+	for (int i = 0; i < k2; i++)
+		words += (int)(keys[i] >> 32);
+	CHECK(k1 == 9 && k2 == 9 + 13 && words == 13, "CJK keys %d / %d, block 1: %d", k1, k2,
+	      words);
 	CHECK(nlu_feat_vector(&f, fx, "  !? ", 5, &a) == 0, "no features in punctuation");
 	/* idf: a word in every text weighs less than a rare one */
 	char *texts[] = { "card lost", "card stolen", "card blocked", "pin forgotten" };
@@ -305,6 +315,11 @@ static void test_train_predict_and_files(void)
 	memcpy(bad, blob, len);
 	bad[8] = 99;
 	CHECK(!nlu_enc_load(bad, len, NULL, err, sizeof err) && strstr(err, "version"), "version: %s", err);
+	bad[8] = 1;            /* a format-1 file still loads, with format 1's features */
+	l = nlu_enc_load(bad, len, NULL, err, sizeof err);
+	CHECK(l && l->feat.cfg.cjk_max == 0 && e->feat.cfg.cjk_max > 0, "format 1: %s",
+	      l ? "cjk n-grams kept" : err);
+	nlu_enc_destroy(l);
 	CHECK(!nlu_enc_load(blob, len - 100, NULL, err, sizeof err) && strstr(err, "truncated"),
 	      "truncated: %s", err);
 	CHECK(!nlu_enc_load(blob, 20, NULL, err, sizeof err), "tiny file refused");
@@ -467,6 +482,14 @@ static void test_glove_and_mlp(void)
 		nlu_feat_keys(&CFG, fx, "the Card", 8, &keys);
 		CHECK(nlu_fx_dense(fx, g, dense) == 2, "two words found");
 		CHECK(dense[1] > dense[0] && dense[0] > 0 && dense[2] == 0, "SIF weighting");
+		CHECK(nlu_fx_dense_share(fx) == 1.0f, "all words seen: share 1");
+		nlu_feat_keys(&CFG, fx, "卡 card", strlen("卡 card"), &keys);
+		CHECK(nlu_fx_dense(fx, g, dense) == 1 &&
+		      fabsf(nlu_fx_dense_share(fx) - 4.0f / 7.0f) < 1e-6f, "mixed text: share %g",
+		      nlu_fx_dense_share(fx));
+		nlu_feat_keys(&CFG, fx, "卡丢了", strlen("卡丢了"), &keys);
+		CHECK(nlu_fx_dense(fx, g, dense) == 0 && nlu_fx_dense_share(fx) == 0,
+		      "Chinese only: no dense share");
 		nlu_fx_destroy(fx);
 		nlu_glove_close(g);
 	}

@@ -51,6 +51,7 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--bits", 10, 24, o->feat.bits, int);
 	OPT("--char-min", 0, 8, o->feat.char_min, int);
 	OPT("--char-max", 0, 8, o->feat.char_max, int);
+	OPT("--cjk-max", 0, 8, o->feat.cjk_max, int);
 	OPT("--epochs", 1, 1000, o->lin.epochs, int);
 	OPT("--lr", 0, 100, o->lin.lr, float);
 	OPT("--l2", 0, 1, o->lin.l2, float);
