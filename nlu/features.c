@@ -2,11 +2,16 @@
  *
  * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams).
  * Two blocks, each weighted by sublinear tf (1 + ln tf) × idf and scaled to unit L2 norm
- * on its own (as a union of two TF-IDF vectorisers would be):
- *   block 0  every token id, plus bigrams of neighbouring word tokens (stemmed);
+ * on its own (as a union of two TF-IDF vectorisers would be); a feature no training text
+ * had (idf 0) is left out, so it does not dilute the known ones:
+ *   block 0  every word token, plus bigrams of neighbouring word tokens (stemmed); for a
+ *            CJK run its words from the model's lexicon (zhseg.h) or, without one, its
+ *            character and bigram tokens;
  *   block 1  character n-grams (char_min..char_max code points) of each word's normalised
  *            surface form wrapped in spaces (" card " → " c", "ca", ..., "rd "), which is
- *            what makes "refnd my monye" land near "refund my money".
+ *            what makes "refnd my monye" land near "refund my money"; and the
+ *            1..cjk_max-grams of each CJK run wrapped in spaces (" 闹钟 " → " 闹", ...),
+ *            as a character TF-IDF with word boundaries would see Chinese.
  * A feature's bucket is the top `bits` bits of (hash × 2^64/φ) (Fibonacci hashing) of its
  * 64-bit FNV-1a id; the block keeps the two blocks' weights apart in the key only (both
  * share one weight table).
@@ -21,6 +26,7 @@
 #include "tensor.h"
 #include "glove.h"
 #include "text.h"
+#include "zhseg.h"
 
 #define FX_MAX_TOKENS 1024
 #define FX_MAX_BYTES 4096
@@ -134,6 +140,34 @@ static int char_grams(const struct nlu_feat_cfg *cfg, const char *s, size_t len,
 	return nk;
 }
 
+struct word_keys {
+	const struct nlu_feat_cfg *cfg;
+	uint64_t *keys;
+	int nk;
+};
+
+static void add_word(void *arg, uint64_t id, const char *w, size_t bytes)
+{
+	struct word_keys *k = arg;
+	(void)w;
+	(void)bytes;
+	if (k->nk < NLU_FEAT_MAX)
+		k->keys[k->nk++] = key_of(k->cfg, 0, id);
+}
+
+/* The features of the CJK run s[0..len): its char n-grams (block 1) and words (block 0). */
+static int cjk_run(const struct nlu_feat_cfg *cfg, const char *s, size_t len, uint64_t *keys,
+		   int nk)
+{
+	nk = char_grams(cfg, s, len, 1, cfg->cjk_max, keys, nk);
+	if (cfg->zh) {
+		struct word_keys k = { cfg, keys, nk };
+		nlu_zhseg_words(cfg->zh, s, len, add_word, &k);
+		nk = k.nk;
+	}
+	return nk;
+}
+
 int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char *text,
 		  size_t len, const uint64_t **keys_out)
 {
@@ -149,11 +183,11 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 	uint32_t run_off = 0, run_end = 0;      /* the CJK run being collected */
 	for (int i = 0; i < nt && nk < NLU_FEAT_MAX; i++) {
 		const struct nlu_token *t = &fx->toks[i];
-		fx->keys[nk++] = key_of(cfg, 0, t->id);
-		if (t->kind == NLU_TOK_CJK_CHAR && cfg->cjk_max > 0) {
+		if (t->kind == NLU_TOK_WORD || !cfg->zh)   /* with a lexicon, Chinese words */
+			fx->keys[nk++] = key_of(cfg, 0, t->id);
+		if (t->kind == NLU_TOK_CJK_CHAR && (cfg->cjk_max > 0 || cfg->zh)) {
 			if (run_end > run_off && t->off != run_end) {
-				nk = char_grams(cfg, norm + run_off, run_end - run_off, 1,
-						cfg->cjk_max, fx->keys, nk);
+				nk = cjk_run(cfg, norm + run_off, run_end - run_off, fx->keys, nk);
 				run_end = run_off;
 			}
 			if (run_end == run_off)
@@ -171,8 +205,7 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 					fx->keys, nk);
 	}
 	if (run_end > run_off && run_end <= nlen)
-		nk = char_grams(cfg, norm + run_off, run_end - run_off, 1, cfg->cjk_max,
-				fx->keys, nk);
+		nk = cjk_run(cfg, norm + run_off, run_end - run_off, fx->keys, nk);
 	sort_keys(fx->keys, fx->tmp, nk);
 	*keys_out = fx->keys;
 	return nk;
@@ -195,8 +228,10 @@ int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *tex
 		float v = 1.0f + logf((float)(j - i));
 		if (f->idf)
 			v *= f->idf[bucket];
-		sp->idx[nnz] = bucket;
-		sp->val[nnz++] = v;
+		if (v > 0) {           /* idf 0: a feature no training text had */
+			sp->idx[nnz] = bucket;
+			sp->val[nnz++] = v;
+		}
 		/* end of a block: normalise it */
 		if (j == nk || (keys[j] >> 32) != (keys[i] >> 32)) {
 			cm_l2_normalize(nnz - block_start, sp->val + block_start);
@@ -226,7 +261,7 @@ int nlu_feat_fit_idf(struct nlu_feat *f, struct nlu_fx *fx, char *const *texts, 
 				df[(uint32_t)keys[i]]++;
 	}
 	for (uint32_t b = 0; b < f->dim; b++)
-		idf[b] = logf((1.0f + (float)n) / (1.0f + (float)df[b])) + 1.0f;
+		idf[b] = df[b] ? logf((1.0f + (float)n) / (1.0f + (float)df[b])) + 1.0f : 0.0f;
 	free(df);
 	if (f->own_idf)
 		free(f->idf);
@@ -271,7 +306,7 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 	const char *norm = nlu_text_last(fx->text, &nlen);
 	float tot = 0;
 	int found = 0;
-	size_t word_bytes = 0, cjk_bytes = 0;
+	size_t word_bytes = 0, cjk_bytes = 0, found_bytes = 0;
 
 	memset(out, 0, sizeof *out * NLU_GLOVE_DIM);
 	for (int i = 0; i < fx->n_toks; i++) {
@@ -283,6 +318,7 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 		int32_t r = nlu_glove_find(g, norm + t->off, t->span);
 		if (r < 0)
 			continue;
+		found_bytes += t->span;
 		float w = nlu_glove_sif(g, r);
 		nlu_glove_add(g, r, w, out);
 		tot += w;
@@ -293,7 +329,7 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 		for (int k = 0; k < NLU_GLOVE_DIM; k++)
 			out[k] *= NLU_DENSE_SCALE;
 	}
-	fx->dense_share = found ? (float)word_bytes / (float)(word_bytes + cjk_bytes) : 0.0f;
+	fx->dense_share = (float)found_bytes / (float)(word_bytes + cjk_bytes ? word_bytes + cjk_bytes : 1);
 	return found;
 }
 
