@@ -12,6 +12,7 @@
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
+#include "zhseg.h"
 
 static int failures;
 
@@ -555,6 +556,87 @@ static void test_augment(void)
 	free(c);
 }
 
+struct seg_out {
+	char words[8][32];
+	int n;
+};
+
+static void on_word(void *arg, uint64_t id, const char *w, size_t bytes)
+{
+	struct seg_out *o = arg;
+	(void)id;
+	if (o->n < 8 && bytes < 32) {
+		memcpy(o->words[o->n], w, bytes);
+		o->words[o->n][bytes] = '\0';
+	}
+	o->n++;
+}
+
+/* Chinese words: the lexicon keeps the dictionary words the examples hold, segments as
+ * jieba would, and travels in the model file */
+static void test_zhseg(void)
+{
+	char path[] = "/tmp/kefu-test-zhdict-XXXXXX", err[300];
+	const char *dict = "闹钟 100 n\n闹 20 v\n钟 20 n\n设个 30 v\n个早 1 x\n早上 80 t\n"
+			   "abc 50 eng\n上的 0 x\n银行卡 60 n\n丢了 40 v\n";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, dict, strlen(dict)) == (ssize_t)strlen(dict), "dict file");
+	close(fd);
+	char *texts[] = { "设个早上的闹钟", "hello" };
+	struct nlu_zhseg *z = nlu_zhseg_build(path, texts, 2, err, sizeof err);
+	CHECK(z != NULL, "build: %s", err);
+	if (z) {
+		/* 闹钟 闹 钟 设个 个早 早上 occur; abc is not CJK, 上的 has no frequency,
+		 * 银行卡 丢了 are not in the examples */
+		CHECK(nlu_zhseg_size(z) == 6, "lexicon of %u words", nlu_zhseg_size(z));
+		struct seg_out o = { .n = 0 };
+		const char *run = "设个早上的闹钟";
+		nlu_zhseg_words(z, run, strlen(run), on_word, &o);
+		CHECK(o.n == 3 && !strcmp(o.words[0], "设个") && !strcmp(o.words[1], "早上") &&
+		      !strcmp(o.words[2], "闹钟"), "segmented into %d words: %s %s %s", o.n,
+		      o.words[0], o.words[1], o.words[2]);
+		nlu_zhseg_destroy(z);
+	}
+	CHECK(!nlu_zhseg_build("/nonexistent/dict.txt", texts, 2, err, sizeof err) &&
+	      strstr(err, "dictionary"), "missing dictionary: %s", err);
+
+	/* train with it: the words are features, and the lexicon survives save/load */
+	struct nlu_dataset d;
+	nlu_dataset_init(&d);
+	const char *ex[][2] = { { "设个早上的闹钟", "alarm" }, { "早上叫醒我", "alarm" },
+				{ "闹钟响了", "alarm" }, { "银行卡丢了", "card" },
+				{ "我的卡丢了", "card" }, { "卡被吞了", "card" } };
+	for (size_t i = 0; i < sizeof ex / sizeof *ex; i++)
+		nlu_dataset_add(&d, ex[i][0], ex[i][1]);
+	struct nlu_enc_opts eo;
+	nlu_enc_opts_default(&eo);
+	eo.zh_dict = path;
+	eo.lin.threads = 1;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+	CHECK(e && e->zh && e->feat.cfg.zh == e->zh, "trained with a lexicon: %s", e ? "" : err);
+	void *blob = NULL;
+	size_t len = 0;
+	if (e && !nlu_enc_save(e, &blob, &len)) {
+		struct nlu_enc *l = nlu_enc_load(blob, len, NULL, err, sizeof err);
+		CHECK(l && l->zh && nlu_zhseg_size(l->zh) == nlu_zhseg_size(e->zh),
+		      "lexicon loaded: %s", l ? "" : err);
+		if (l) {
+			struct nlu_enc_scratch *s = nlu_enc_scratch_create(l);
+			struct nlu_enc_pred p;
+			nlu_enc_predict(l, s, "明天早上的闹钟", strlen("明天早上的闹钟"), &p, NULL);
+			CHECK(!strcmp(l->labels[p.cls], "alarm"), "alarm: got %s", l->labels[p.cls]);
+			nlu_enc_predict(l, s, "银行卡丢失", strlen("银行卡丢失"), &p, NULL);
+			CHECK(!strcmp(l->labels[p.cls], "card"), "card: got %s", l->labels[p.cls]);
+			nlu_enc_scratch_destroy(s);
+		}
+		nlu_enc_destroy(l);
+	}
+	free(blob);
+	nlu_enc_destroy(e);
+	nlu_dataset_free(&d);
+	unlink(path);
+}
+
 int main(void)
 {
 	cm_blas_single_thread();
@@ -565,6 +647,7 @@ int main(void)
 	test_calibration();
 	test_glove_and_mlp();
 	test_augment();
+	test_zhseg();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else
