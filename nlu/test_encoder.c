@@ -599,6 +599,9 @@ static void test_zhseg(void)
 	}
 	CHECK(!nlu_zhseg_build("/nonexistent/dict.txt", texts, 2, err, sizeof err) &&
 	      strstr(err, "dictionary"), "missing dictionary: %s", err);
+	z = nlu_zhseg_build("/nonexistent/dict.txt", texts + 1, 1, err, sizeof err);
+	CHECK(z && nlu_zhseg_size(z) == 0, "no Chinese, no dictionary needed");
+	nlu_zhseg_destroy(z);
 
 	/* train with it: the words are features, and the lexicon survives save/load */
 	struct nlu_dataset d;

@@ -212,14 +212,10 @@ struct nlu_zhseg *nlu_zhseg_build(const char *dict_path, char *const *texts, siz
 {
 	struct nlu_zhseg *set = zhseg_new(), *z = zhseg_new();
 	struct nlu_text *t = nlu_text_create(4096);
-	FILE *f = fopen(dict_path, "r");
+	FILE *f = NULL;
 	char line[512];
 	double total = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "cannot read the Chinese dictionary %s", dict_path);
-		goto fail;
-	}
 	if (!set || !z || !t)
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
@@ -227,6 +223,15 @@ struct nlu_zhseg *nlu_zhseg_build(const char *dict_path, char *const *texts, siz
 		const char *s = nlu_text_normalise(t, texts[i], strlen(texts[i]), &nlen);
 		if (s && add_substrings(set, s, nlen))
 			goto oom;
+	}
+	if (set->n == 0) {     /* no Chinese in the examples: no need to read the file */
+		nlu_zhseg_destroy(set);
+		nlu_text_destroy(t);
+		return z;
+	}
+	if (!(f = fopen(dict_path, "r"))) {
+		snprintf(err, errlen, "cannot read the Chinese dictionary %s", dict_path);
+		goto fail;
 	}
 	while (fgets(line, sizeof line, f)) {
 		char *sp = strchr(line, ' ');

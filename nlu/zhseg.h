@@ -29,7 +29,7 @@ struct nlu_zhseg;
 /* The entries of dictionary dict_path (a jieba dict.txt) that are pure CJK and occur in
  * one of texts[0..n) once normalised.  NULL with a message when the file cannot be read
  * or memory runs out; a lexicon with no entry is returned (not NULL) when no word
- * occurs. */
+ * occurs (without reading the file when the texts have no CJK character). */
 struct nlu_zhseg *nlu_zhseg_build(const char *dict_path, char *const *texts, size_t n,
 				  char *err, size_t errlen);
 /* A lexicon from stored arrays: n word hashes, their log-probabilities, the floor.
