@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "glove.h"
@@ -15,7 +14,6 @@
 #include "model.h"
 #include "nlu_int.h"
 #include "store.h"
-#include "utf8.h"
 
 struct collect {
 	struct nlu_dataset *d;
@@ -142,13 +140,6 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 			 "(the store has %zu)", d.n_labels);
 		goto out;
 	}
-	for (size_t i = 0; i < d.n; i++)
-		if (cm_utf8_has_cjk(d.texts[i])) {
-			if (o.zh_dict && access(o.zh_dict, R_OK))
-				LOG_WARN("no Chinese dictionary (%s: install python3-jieba): Chinese "
-					 "examples are learnt as characters only", o.zh_dict);
-			break;
-		}
 	nlu_glove_path(models, path, sizeof path);
 	g = nlu_glove_open(path, msg, sizeof msg);
 	if (!g)
