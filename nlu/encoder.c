@@ -39,7 +39,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->mlp = (struct nlu_mlp_opts){ .hidden = 256, .epochs = 20, .batch = 64, .lr = 1e-3f,
 					.wd = 1e-4f, .seed = 5 };
 	o->alpha = 0.2f;
-	o->zh_dict = NLU_ZHSEG_DICT;
+	o->zh_dict = NULL;     /* words measured no better than characters: see encoder.md */
 }
 
 static int has_dense(const struct nlu_enc *e)

@@ -4,9 +4,9 @@
  * Two blocks, each weighted by sublinear tf (1 + ln tf) × idf and scaled to unit L2 norm
  * on its own (as a union of two TF-IDF vectorisers would be); a feature no training text
  * had (idf 0) is left out, so it does not dilute the known ones:
- *   block 0  every word token, plus bigrams of neighbouring word tokens (stemmed); for a
- *            CJK run its words from the model's lexicon (zhseg.h) or, without one, its
- *            character and bigram tokens;
+ *   block 0  every token id (words, CJK characters and bigrams), plus bigrams of
+ *            neighbouring word tokens (stemmed), plus the words of each CJK run when the
+ *            model has a lexicon (zhseg.h);
  *   block 1  character n-grams (char_min..char_max code points) of each word's normalised
  *            surface form wrapped in spaces (" card " → " c", "ca", ..., "rd "), which is
  *            what makes "refnd my monye" land near "refund my money"; and the
@@ -183,8 +183,7 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 	uint32_t run_off = 0, run_end = 0;      /* the CJK run being collected */
 	for (int i = 0; i < nt && nk < NLU_FEAT_MAX; i++) {
 		const struct nlu_token *t = &fx->toks[i];
-		if (t->kind == NLU_TOK_WORD || !cfg->zh)   /* with a lexicon, Chinese words */
-			fx->keys[nk++] = key_of(cfg, 0, t->id);
+		fx->keys[nk++] = key_of(cfg, 0, t->id);
 		if (t->kind == NLU_TOK_CJK_CHAR && (cfg->cjk_max > 0 || cfg->zh)) {
 			if (run_end > run_off && t->off != run_end) {
 				nk = cjk_run(cfg, norm + run_off, run_end - run_off, fx->keys, nk);

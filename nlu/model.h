@@ -69,8 +69,8 @@ struct nlu_feat_cfg {
 	int word_bigrams;      /* 1: add bigrams of neighbouring tokens */
 	int cjk_max;           /* char 1..cjk_max-grams of each CJK run wrapped in spaces, in
 				  block 1 (0: none, the format-1 features) */
-	const struct nlu_zhseg *zh;  /* Chinese words of ≥ 2 characters in block 0 (zhseg.h);
-				  NULL: none.  Not owned */
+	const struct nlu_zhseg *zh;  /* Chinese words of ≥ 2 characters added to block 0
+				  (zhseg.h); NULL: none.  Not owned */
 };
 
 struct nlu_feat {
@@ -264,7 +264,7 @@ struct nlu_enc_opts {
 				  84.7 to 87.6 % but clean ones from 91.3 to 90.7 % */
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
 	const char *zh_dict;   /* jieba dict.txt for Chinese word features (NLU_ZHSEG_DICT);
-				  NULL or unreadable: characters only */
+				  NULL (the default) or unreadable: characters only */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */
 	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */

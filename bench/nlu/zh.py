@@ -7,11 +7,12 @@ Set: ../shared/data/massive-zh (MASSIVE zh-CN, 60 intents; its test split is hel
 never used): train -> validation, and a K-fold cross-validation of train (one fixed
 shuffle, the same fold files for every system).
 Systems:
-  kefu             `kefu eval --json` as shipped (Chinese words from jieba's dictionary when
-                   Debian's python3-jieba is installed, char 1-2-grams of each CJK run)
-  kefu chars       the same without the word features (--no-zh-words)
+  kefu             `kefu eval --json` as shipped (CJK characters and bigrams, char
+                   1-2-grams of each CJK run with its edges)
+  kefu + words     plus Chinese words from jieba's dictionary (--zh-words; needs Debian's
+                   python3-jieba)
   kefu format 1    the features of model format 1: CJK characters + bigrams only
-                   (--cjk-max 0 --no-zh-words)
+                   (--cjk-max 0)
   sklearn char1-3  TfidfVectorizer(analyzer='char', ngram_range=(1, 3), sublinear_tf)
                    + LogisticRegression(C=10): the reference of issue 16
 Printed: accuracy and macro-F1 per split (CV: mean over folds), kefu's median µs/query.
@@ -20,8 +21,8 @@ Called by run.py (--sets massive-zh) or on its own.
 import argparse, csv, json, os, random, statistics, subprocess, sys, tempfile, shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KEFU_VARIANTS = [('kefu', []), ('kefu chars', ['--no-zh-words']),
-                 ('kefu format 1', ['--cjk-max', '0', '--no-zh-words'])]
+KEFU_VARIANTS = [('kefu', []), ('kefu + words', ['--zh-words']),
+                 ('kefu format 1', ['--cjk-max', '0'])]
 
 
 def read_csv(path):
@@ -73,7 +74,7 @@ def main():
     ap.add_argument('--models', default='', help='kefu --models (GloVe); default kefu\'s')
     ap.add_argument('--data', default=os.path.join(HERE, '..', '..', '..', 'shared', 'data'))
     ap.add_argument('--folds', type=int, default=3)
-    ap.add_argument('--systems', default='kefu,kefu chars,kefu format 1,sklearn char1-3')
+    ap.add_argument('--systems', default='kefu,kefu + words,kefu format 1,sklearn char1-3')
     a = ap.parse_args()
     os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')   # one core for scikit-learn, as kefu
     src = os.path.join(a.data, 'massive-zh')

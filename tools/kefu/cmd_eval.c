@@ -21,6 +21,7 @@
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
+#include "zhseg.h"
 
 static int num_opt(int *argc, char **argv, const char *prog, const char *name, double lo,
 		   double hi, double *v)
@@ -45,8 +46,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 
 	nlu_enc_opts_default(o);
 	*no_glove = cli_take_flag(argc, argv, "--no-glove");
-	if (cli_take_flag(argc, argv, "--no-zh-words"))
-		o->zh_dict = NULL;
+	if (cli_take_flag(argc, argv, "--zh-words"))
+		o->zh_dict = NLU_ZHSEG_DICT;
 #define OPT(name, lo, hi, field, type) \
 	do { v = -1; if (num_opt(argc, argv, prog, name, lo, hi, &v)) return 2; \
 	     if (v >= 0) field = (type)v; } while (0)
