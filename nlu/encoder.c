@@ -17,6 +17,7 @@
 #include "model.h"
 #include "rng.h"
 #include "tensor.h"
+#include "zhseg.h"
 
 struct nlu_enc_scratch {
 	struct nlu_fx *fx;
@@ -29,7 +30,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->feat = (struct nlu_feat_cfg){ .bits = 16, .char_min = 1, .char_max = 5,
-					 .word_bigrams = 1 };
+					 .word_bigrams = 1, .cjk_max = 2 };
 	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
 					   .seed = 1 };
 	o->val_frac = 0.1f;
@@ -38,6 +39,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->mlp = (struct nlu_mlp_opts){ .hidden = 256, .epochs = 20, .batch = 64, .lr = 1e-3f,
 					.wd = 1e-4f, .seed = 5 };
 	o->alpha = 0.2f;
+	o->zh_dict = NULL;     /* words measured no better than characters: see encoder.md */
 }
 
 static int has_dense(const struct nlu_enc *e)
@@ -56,14 +58,17 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 	nlu_linear_logits(&e->lin, &s->sp, z);
 	if (!has_dense(e))
 		return nnz;
-	float lse = cm_softmax(e->n_cls, z, 1.0f);
-	(void)lse;
 	nlu_fx_dense(s->fx, e->glove, s->dense);
+	/* the dense half speaks for the words it has vectors for: none for Chinese */
+	float alpha = e->alpha * nlu_fx_dense_share(s->fx);
+	if (alpha <= 0)
+		return nnz;
+	cm_softmax(e->n_cls, z, 1.0f);
 	nlu_mlp_logits(&e->mlp, s->dense, s->hidden, s->dense_logits);
 	cm_softmax(e->n_cls, s->dense_logits, 1.0f);
 	for (uint32_t c = 0; c < e->n_cls; c++)
-		z[c] = (1 - e->alpha) * logf(z[c] + 1e-30f) +
-		       e->alpha * logf(s->dense_logits[c] + 1e-30f);
+		z[c] = (1 - alpha) * logf(z[c] + 1e-30f) +
+		       alpha * logf(s->dense_logits[c] + 1e-30f);
 	return nnz;
 }
 
@@ -90,6 +95,18 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		y[i] = y[i % n0];
 	}
 	nlu_feat_free(&e->feat);
+	nlu_zhseg_destroy(e->zh);
+	e->zh = NULL;
+	e->feat.cfg.zh = NULL;
+	if (o->zh_dict) {      /* Chinese words: the dictionary's that the examples hold */
+		char msg[300];
+		e->zh = nlu_zhseg_build(o->zh_dict, texts, n0, msg, sizeof msg);
+		if (e->zh && nlu_zhseg_size(e->zh) == 0) {
+			nlu_zhseg_destroy(e->zh);
+			e->zh = NULL;
+		}
+		e->feat.cfg.zh = e->zh;
+	}
 	if (nlu_feat_fit_idf(&e->feat, fx, texts, n0))   /* idf of the real examples */
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -207,6 +224,7 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	nlu_feat_free(&e->feat);
 	nlu_linear_free(&e->lin);
 	nlu_mlp_free(&e->mlp);
+	nlu_zhseg_destroy(e->zh);
 	if (e->labels)
 		for (uint32_t c = 0; c < e->n_cls; c++)
 			free(e->labels[c]);
@@ -399,11 +417,11 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 	if (!h || !labs)
 		goto out;
 	int dense = e->mlp.d_in == NLU_GLOVE_DIM;
-	int32_t cfg[8] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
+	int32_t cfg[9] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
 			   e->feat.cfg.word_bigrams, (int32_t)e->n_cls, e->oos_class, e->tuned,
-			   dense ? (int32_t)e->mlp.d_h : 0 };
+			   dense ? (int32_t)e->mlp.d_h : 0, e->feat.cfg.cjk_max };
 	float cal[4] = { e->temperature, e->threshold, e->margin, dense ? e->alpha : 0 };
-	uint32_t d8 = 8, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
+	uint32_t d8 = 9, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
 	nlu_mf_add(&w, "config", NLU_I32, 1, &d8, cfg);
 	nlu_mf_add(&w, "calibration", NLU_F32, 1, &d4, cal);
 	size_t o = 0;
@@ -422,6 +440,24 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		h[i] = cm_f16_from_f32(e->lin.w[i]);
 	nlu_mf_add(&w, "linear.w", NLU_F16, 2, dims, h);
 	nlu_mf_add(&w, "linear.b", NLU_F32, 1, &e->n_cls, e->lin.b);
+	uint64_t *zh_hash = NULL;
+	float *zh_logp = NULL;
+	if (e->zh) {
+		uint32_t nz = nlu_zhseg_size(e->zh), k = 0, d8z = 8 * nz, d1z = 1;
+		zh_hash = malloc(sizeof *zh_hash * (nz ? nz : 1));
+		zh_logp = malloc(sizeof *zh_logp * (nz ? nz : 1));
+		if (!zh_hash || !zh_logp) {
+			free(zh_hash);
+			free(zh_logp);
+			goto out;
+		}
+		for (uint32_t i = 0; i < nlu_zhseg_slots(e->zh); i++)
+			k += nlu_zhseg_entry(e->zh, i, &zh_hash[k], &zh_logp[k]);
+		float floor = nlu_zhseg_floor(e->zh);
+		nlu_mf_add(&w, "zh.hash", NLU_U8, 1, &d8z, zh_hash);
+		nlu_mf_add(&w, "zh.logp", NLU_F32, 1, &nz, zh_logp);
+		nlu_mf_add(&w, "zh.floor", NLU_F32, 1, &d1z, &floor);
+	}
 	if (dense) {
 		uint32_t d1[2] = { e->mlp.d_h, e->mlp.d_in }, d2[2] = { e->n_cls, e->mlp.d_h };
 		nlu_mf_add(&w, "mlp.w1", NLU_F32, 2, d1, e->mlp.w1);
@@ -430,6 +466,8 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "mlp.b2", NLU_F32, 1, &e->n_cls, e->mlp.b2);
 	}
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
+	free(zh_hash);
+	free(zh_logp);
 out:
 	nlu_mf_writer_free(&w);
 	free(h);
@@ -469,20 +507,26 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	const uint16_t *idf, *w;
 	const char *labs;
 
-	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen))
+	/* format 1 (before CJK run n-grams) still loads: its features are format 2's
+	 * with cjk_max 0 */
+	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen) &&
+	    (!strstr(err, "format version 1 ") ||
+	     nlu_mf_open(&mf, blob, len, "NLU ", 1, 1, err, errlen)))
 		return NULL;
-	if (!(cfg = nlu_mf_get(&mf, "config", NLU_I32, &t, err, errlen)) || t.dims[0] < 8 ||
-	    !(cal = nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen)) || t.dims[0] < 3)
+	if (!(cfg = nlu_mf_get(&mf, "config", NLU_I32, &t, err, errlen)) || t.dims[0] < 8)
+		goto bad;
+	int cjk_max = mf.version >= 2 && t.dims[0] >= 9 ? cfg[8] : 0;
+	if (!(cal = nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen)) || t.dims[0] < 3)
 		goto bad;
 	if (cfg[0] < 10 || cfg[0] > 24 || cfg[1] < 0 || cfg[2] > 8 || cfg[4] < 2 ||
-	    cfg[5] < -1 || cfg[5] >= cfg[4] || !(cal[0] > 0)) {
+	    cfg[5] < -1 || cfg[5] >= cfg[4] || !(cal[0] > 0) || cjk_max < 0 || cjk_max > 8) {
 		snprintf(err, errlen, "model file has an invalid configuration");
 		return NULL;
 	}
 	e = calloc(1, sizeof *e);
 	if (!e)
 		goto oom;
-	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3] };
+	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cjk_max, NULL };
 	e->feat.dim = 1u << cfg[0];
 	e->n_cls = (uint32_t)cfg[4];
 	e->oos_class = cfg[5];
@@ -542,6 +586,30 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	for (size_t i = 0; i < nw; i++)
 		e->lin.w[i] = cm_f32_from_f16(w[i]);
 	memcpy(e->lin.b, b, sizeof(float) * e->n_cls);
+	const uint8_t *zh_hash = nlu_mf_get(&mf, "zh.hash", NLU_U8, &t, err, errlen);
+	if (zh_hash) {         /* Chinese words (format 2, trained with a dictionary) */
+		uint32_t hash_bytes = t.dims[0], nz = hash_bytes / 8;
+		const float *zh_logp = nlu_mf_get(&mf, "zh.logp", NLU_F32, &t, err, errlen);
+		if (!zh_logp || hash_bytes != 8 * nz || t.dims[0] != nz) {
+			snprintf(err, errlen, "model file Chinese lexicon is corrupt");
+			goto fail;
+		}
+		const float *floor = nlu_mf_get(&mf, "zh.floor", NLU_F32, &t, err, errlen);
+		uint64_t *hs = malloc(sizeof *hs * (nz ? nz : 1));
+		if (!floor || !hs) {
+			free(hs);
+			if (floor)
+				goto oom;
+			snprintf(err, errlen, "model file Chinese lexicon is corrupt");
+			goto fail;
+		}
+		memcpy(hs, zh_hash, sizeof *hs * nz);
+		e->zh = nlu_zhseg_from(hs, zh_logp, nz, floor[0]);
+		free(hs);
+		if (!e->zh)
+			goto oom;
+		e->feat.cfg.zh = e->zh;
+	}
 	if (cfg[7] > 0) {
 		uint32_t h = (uint32_t)cfg[7];
 		if (h > 4096) {

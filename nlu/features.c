@@ -2,11 +2,16 @@
  *
  * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams).
  * Two blocks, each weighted by sublinear tf (1 + ln tf) × idf and scaled to unit L2 norm
- * on its own (as a union of two TF-IDF vectorisers would be):
- *   block 0  every token id, plus bigrams of neighbouring word tokens (stemmed);
+ * on its own (as a union of two TF-IDF vectorisers would be); a feature no training text
+ * had (idf 0) is left out, so it does not dilute the known ones:
+ *   block 0  every token id (words, CJK characters and bigrams), plus bigrams of
+ *            neighbouring word tokens (stemmed), plus the words of each CJK run when the
+ *            model has a lexicon (zhseg.h);
  *   block 1  character n-grams (char_min..char_max code points) of each word's normalised
  *            surface form wrapped in spaces (" card " → " c", "ca", ..., "rd "), which is
- *            what makes "refnd my monye" land near "refund my money".
+ *            what makes "refnd my monye" land near "refund my money"; and the
+ *            1..cjk_max-grams of each CJK run wrapped in spaces (" 闹钟 " → " 闹", ...),
+ *            as a character TF-IDF with word boundaries would see Chinese.
  * A feature's bucket is the top `bits` bits of (hash × 2^64/φ) (Fibonacci hashing) of its
  * 64-bit FNV-1a id; the block keeps the two blocks' weights apart in the key only (both
  * share one weight table).
@@ -21,6 +26,7 @@
 #include "tensor.h"
 #include "glove.h"
 #include "text.h"
+#include "zhseg.h"
 
 #define FX_MAX_TOKENS 1024
 #define FX_MAX_BYTES 4096
@@ -29,6 +35,7 @@ struct nlu_fx {
 	struct nlu_text *text;
 	struct nlu_token toks[FX_MAX_TOKENS];
 	int n_toks;
+	float dense_share;     /* see nlu_fx_dense_share */
 	uint64_t keys[NLU_FEAT_MAX];
 	uint64_t tmp[NLU_FEAT_MAX];
 };
@@ -100,30 +107,70 @@ static inline int u8len(unsigned char c)
 	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 }
 
-/* Adds the char n-grams of " surface " to keys; returns the new count. */
-static int char_grams(const struct nlu_feat_cfg *cfg, const char *s, size_t len,
-		      uint64_t *keys, int nk)
+/* Adds the nmin..nmax-grams (code points) of " surface " to keys; returns the new count.
+ * A surface longer than the scratch is taken in pieces, each wrapped in spaces. */
+static int char_grams(const struct nlu_feat_cfg *cfg, const char *s, size_t len, int nmin,
+		      int nmax, uint64_t *keys, int nk)
 {
 	char buf[256];
 	uint16_t start[130];
-	int ncp = 0;
-	size_t blen = 0;
 
-	if (len > sizeof buf - 2)
-		len = sizeof buf - 2;
-	buf[blen++] = ' ';
-	memcpy(buf + blen, s, len);
-	blen += len;
-	buf[blen++] = ' ';
-	for (size_t i = 0; i < blen && ncp < 129; i += (size_t)u8len((unsigned char)buf[i]))
-		start[ncp++] = (uint16_t)i;
-	start[ncp] = (uint16_t)(blen < 256 ? blen : 255);
-	for (int n = cfg->char_min; n <= cfg->char_max; n++)
-		for (int i = 0; i + n <= ncp && nk < NLU_FEAT_MAX; i++) {
-			uint64_t h = nlu_hash(0x40u + (unsigned)n, buf + start[i],
-					      (size_t)(start[i + n] - start[i]));
-			keys[nk++] = key_of(cfg, 1, h);
-		}
+	do {
+		size_t piece = len, blen = 0;
+		int ncp = 0;
+		if (piece > sizeof buf - 2)
+			piece = sizeof buf - 2;
+		for (size_t i = 0, cps = 0; i < piece; i += (size_t)u8len((unsigned char)s[i]))
+			if (++cps > 120 || i + (size_t)u8len((unsigned char)s[i]) > piece) {
+				piece = i;    /* at most 120 code points, cut at a boundary */
+				break;
+			}
+		if (piece == 0)
+			break;
+		buf[blen++] = ' ';
+		memcpy(buf + blen, s, piece);
+		blen += piece;
+		buf[blen++] = ' ';
+		for (size_t i = 0; i < blen; i += (size_t)u8len((unsigned char)buf[i]))
+			start[ncp++] = (uint16_t)i;
+		start[ncp] = (uint16_t)blen;
+		for (int n = nmin; n <= nmax; n++)
+			for (int i = 0; i + n <= ncp && nk < NLU_FEAT_MAX; i++) {
+				uint64_t h = nlu_hash(0x40u + (unsigned)n, buf + start[i],
+						      (size_t)(start[i + n] - start[i]));
+				keys[nk++] = key_of(cfg, 1, h);
+			}
+		s += piece;
+		len -= piece;
+	} while (len > 0 && nk < NLU_FEAT_MAX);
+	return nk;
+}
+
+struct word_keys {
+	const struct nlu_feat_cfg *cfg;
+	uint64_t *keys;
+	int nk;
+};
+
+static void add_word(void *arg, uint64_t id, const char *w, size_t bytes)
+{
+	struct word_keys *k = arg;
+	(void)w;
+	(void)bytes;
+	if (k->nk < NLU_FEAT_MAX)
+		k->keys[k->nk++] = key_of(k->cfg, 0, id);
+}
+
+/* The features of the CJK run s[0..len): its char n-grams (block 1) and words (block 0). */
+static int cjk_run(const struct nlu_feat_cfg *cfg, const char *s, size_t len, uint64_t *keys,
+		   int nk)
+{
+	nk = char_grams(cfg, s, len, 1, cfg->cjk_max, keys, nk);
+	if (cfg->zh) {
+		struct word_keys k = { cfg, keys, nk };
+		nlu_zhseg_words(cfg->zh, s, len, add_word, &k);
+		nk = k.nk;
+	}
 	return nk;
 }
 
@@ -139,9 +186,19 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 	fx->n_toks = nt < 0 ? 0 : nt;
 	if (nt < 0)
 		return -1;
+	uint32_t run_off = 0, run_end = 0;      /* the CJK run being collected */
 	for (int i = 0; i < nt && nk < NLU_FEAT_MAX; i++) {
 		const struct nlu_token *t = &fx->toks[i];
 		fx->keys[nk++] = key_of(cfg, 0, t->id);
+		if (t->kind == NLU_TOK_CJK_CHAR && (cfg->cjk_max > 0 || cfg->zh)) {
+			if (run_end > run_off && t->off != run_end) {
+				nk = cjk_run(cfg, norm + run_off, run_end - run_off, fx->keys, nk);
+				run_end = run_off;
+			}
+			if (run_end == run_off)
+				run_off = t->off;
+			run_end = t->off + t->span;
+		}
 		if (t->kind != NLU_TOK_WORD)
 			continue;
 		if (cfg->word_bigrams && prev && nk < NLU_FEAT_MAX)
@@ -149,8 +206,11 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 							      + t->id);
 		prev = t;
 		if (cfg->char_max > 0 && (size_t)t->off + t->span <= nlen)
-			nk = char_grams(cfg, norm + t->off, t->span, fx->keys, nk);
+			nk = char_grams(cfg, norm + t->off, t->span, cfg->char_min, cfg->char_max,
+					fx->keys, nk);
 	}
+	if (run_end > run_off && run_end <= nlen)
+		nk = cjk_run(cfg, norm + run_off, run_end - run_off, fx->keys, nk);
 	sort_keys(fx->keys, fx->tmp, nk, cfg->bits);
 	*keys_out = fx->keys;
 	return nk;
@@ -173,8 +233,10 @@ int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *tex
 		float v = j - i == 1 ? 1.0f : 1.0f + logf((float)(j - i));   /* most tf are 1 */
 		if (f->idf)
 			v *= f->idf[bucket];
-		sp->idx[nnz] = bucket;
-		sp->val[nnz++] = v;
+		if (v > 0) {           /* idf 0: a feature no training text had */
+			sp->idx[nnz] = bucket;
+			sp->val[nnz++] = v;
+		}
 		/* end of a block: normalise it */
 		if (j == nk || (keys[j] >> 32) != (keys[i] >> 32)) {
 			cm_l2_normalize(nnz - block_start, sp->val + block_start);
@@ -204,7 +266,7 @@ int nlu_feat_fit_idf(struct nlu_feat *f, struct nlu_fx *fx, char *const *texts, 
 				df[(uint32_t)keys[i]]++;
 	}
 	for (uint32_t b = 0; b < f->dim; b++)
-		idf[b] = logf((1.0f + (float)n) / (1.0f + (float)df[b])) + 1.0f;
+		idf[b] = df[b] ? logf((1.0f + (float)n) / (1.0f + (float)df[b])) + 1.0f : 0.0f;
 	free(df);
 	if (f->own_idf)
 		free(f->idf);
@@ -249,15 +311,19 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 	const char *norm = nlu_text_last(fx->text, &nlen);
 	float tot = 0;
 	int found = 0;
+	size_t word_bytes = 0, cjk_bytes = 0, found_bytes = 0;
 
 	memset(out, 0, sizeof *out * NLU_GLOVE_DIM);
 	for (int i = 0; i < fx->n_toks; i++) {
 		const struct nlu_token *t = &fx->toks[i];
+		cjk_bytes += t->kind == NLU_TOK_CJK_CHAR ? t->span : 0;
 		if (t->kind != NLU_TOK_WORD || (size_t)t->off + t->span > nlen)
 			continue;
+		word_bytes += t->span;
 		int32_t r = nlu_glove_find(g, norm + t->off, t->span);
 		if (r < 0)
 			continue;
+		found_bytes += t->span;
 		float w = nlu_glove_sif(g, r);
 		nlu_glove_add(g, r, w, out);
 		tot += w;
@@ -268,5 +334,11 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 		for (int k = 0; k < NLU_GLOVE_DIM; k++)
 			out[k] *= NLU_DENSE_SCALE;
 	}
+	fx->dense_share = (float)found_bytes / (float)(word_bytes + cjk_bytes ? word_bytes + cjk_bytes : 1);
 	return found;
+}
+
+float nlu_fx_dense_share(const struct nlu_fx *fx)
+{
+	return fx->dense_share;
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 struct nlu_fx;
+struct nlu_zhseg;
 
 /* ---- dataset.c -------------------------------------------------------------------- */
 
@@ -66,6 +67,10 @@ struct nlu_feat_cfg {
 	int bits;              /* feature space has 1 << bits buckets */
 	int char_min, char_max;/* char n-gram lengths (code points) inside " word " (0: none) */
 	int word_bigrams;      /* 1: add bigrams of neighbouring tokens */
+	int cjk_max;           /* char 1..cjk_max-grams of each CJK run wrapped in spaces, in
+				  block 1 (0: none, the format-1 features) */
+	const struct nlu_zhseg *zh;  /* Chinese words of ≥ 2 characters added to block 0
+				  (zhseg.h); NULL: none.  Not owned */
 };
 
 struct nlu_feat {
@@ -97,7 +102,9 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
  * f->idf is NULL), L2 per block.  Returns nnz (0 for a text without features), or -1. */
 int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *text,
 		    size_t len, struct nlu_sparse *sp);
-/* Allocates f->idf and fits it over n texts: idf = ln((1 + n) / (1 + df)) + 1. */
+/* Allocates f->idf and fits it over n texts: idf = ln((1 + n) / (1 + df)) + 1, and 0 for
+ * a bucket no text has (such a feature is left out of a vector: as in a vocabulary-based
+ * TF-IDF, an unseen word or a misspelling's new n-grams do not dilute the known ones). */
 int nlu_feat_fit_idf(struct nlu_feat *f, struct nlu_fx *fx, char *const *texts, size_t n);
 void nlu_feat_free(struct nlu_feat *f);
 /* Dense sentence vector of the text last passed to nlu_feat_keys/vector on fx: the
@@ -106,6 +113,12 @@ void nlu_feat_free(struct nlu_feat *f);
 struct nlu_glove;
 int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out);
 #define NLU_DENSE_SCALE 5.0f
+/* How much of the text of the last nlu_fx_dense call its dense vector speaks for: the
+ * share of its word and CJK bytes in words that have a vector.  0 when none has (the
+ * vector is zero, and an MLP fed zeros answers with its class prior); GloVe has no
+ * Chinese, so "olly 把灯调暗" is mostly unseen by it, and a misspelt word is unseen too.
+ * The ensemble scales α by it. */
+float nlu_fx_dense_share(const struct nlu_fx *fx);
 int nlu_sparse_alloc(struct nlu_sparse *sp, uint32_t cap);
 void nlu_sparse_free(struct nlu_sparse *sp);
 
@@ -239,7 +252,7 @@ void nlu_mlp_free(struct nlu_mlp *m);
 
 /* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
 
-#define NLU_ENC_VERSION 1      /* format version of "NLU " model files */
+#define NLU_ENC_VERSION 2      /* format version of "NLU " model files (1 still loads) */
 
 struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;
@@ -250,6 +263,8 @@ struct nlu_enc_opts {
 				  on a BANKING77 fold one copy took typo'd test questions from
 				  84.7 to 87.6 % but clean ones from 91.3 to 90.7 % */
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
+	const char *zh_dict;   /* jieba dict.txt for Chinese word features (NLU_ZHSEG_DICT);
+				  NULL (the default) or unreadable: characters only */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */
 	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */
@@ -263,6 +278,7 @@ struct nlu_enc {
 	struct nlu_feat feat;
 	struct nlu_linear lin;
 	struct nlu_mlp mlp;    /* dense half (d_in 0: none) */
+	struct nlu_zhseg *zh;  /* Chinese lexicon (feat.cfg.zh points to it), or NULL */
 	const struct nlu_glove *glove;   /* not owned; NULL: the dense half is not used */
 	float alpha;           /* ensemble: (1 − α) log p_linear + α log p_mlp */
 	uint32_t n_cls;

@@ -12,6 +12,7 @@
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
+#include "zhseg.h"
 
 static int failures;
 
@@ -80,6 +81,16 @@ static void test_features(void)
 	CHECK(near > 0.4f && near > 2 * far, "typo similarity %g vs unrelated %g", near, far);
 	/* CJK: characters and bigrams give features; empty text gives none */
 	CHECK(nlu_feat_vector(&f, fx, "我的卡丢了", strlen("我的卡丢了"), &a) > 0, "CJK features");
+	/* a CJK run's char n-grams with its edges (" 我", "了 ") are block 1, format 2 only */
+	struct nlu_feat_cfg cjk = CFG;
+	cjk.cjk_max = 2;
+	int k1 = nlu_feat_keys(&CFG, fx, "我的卡丢了", strlen("我的卡丢了"), &keys);
+	int k2 = nlu_feat_keys(&cjk, fx, "我的卡丢了", strlen("我的卡丢了"), &keys);
+	words = 0;
+	for (int i = 0; i < k2; i++)
+		words += (int)(keys[i] >> 32);
+	CHECK(k1 == 9 && k2 == 9 + 13 && words == 13, "CJK keys %d / %d, block 1: %d", k1, k2,
+	      words);
 	CHECK(nlu_feat_vector(&f, fx, "  !? ", 5, &a) == 0, "no features in punctuation");
 	/* idf: a word in every text weighs less than a rare one */
 	char *texts[] = { "card lost", "card stolen", "card blocked", "pin forgotten" };
@@ -305,6 +316,11 @@ static void test_train_predict_and_files(void)
 	memcpy(bad, blob, len);
 	bad[8] = 99;
 	CHECK(!nlu_enc_load(bad, len, NULL, err, sizeof err) && strstr(err, "version"), "version: %s", err);
+	bad[8] = 1;            /* a format-1 file still loads, with format 1's features */
+	l = nlu_enc_load(bad, len, NULL, err, sizeof err);
+	CHECK(l && l->feat.cfg.cjk_max == 0 && e->feat.cfg.cjk_max > 0, "format 1: %s",
+	      l ? "cjk n-grams kept" : err);
+	nlu_enc_destroy(l);
 	CHECK(!nlu_enc_load(blob, len - 100, NULL, err, sizeof err) && strstr(err, "truncated"),
 	      "truncated: %s", err);
 	CHECK(!nlu_enc_load(blob, 20, NULL, err, sizeof err), "tiny file refused");
@@ -467,6 +483,14 @@ static void test_glove_and_mlp(void)
 		nlu_feat_keys(&CFG, fx, "the Card", 8, &keys);
 		CHECK(nlu_fx_dense(fx, g, dense) == 2, "two words found");
 		CHECK(dense[1] > dense[0] && dense[0] > 0 && dense[2] == 0, "SIF weighting");
+		CHECK(nlu_fx_dense_share(fx) == 1.0f, "all words seen: share 1");
+		nlu_feat_keys(&CFG, fx, "卡 card", strlen("卡 card"), &keys);
+		CHECK(nlu_fx_dense(fx, g, dense) == 1 &&
+		      fabsf(nlu_fx_dense_share(fx) - 4.0f / 7.0f) < 1e-6f, "mixed text: share %g",
+		      nlu_fx_dense_share(fx));
+		nlu_feat_keys(&CFG, fx, "卡丢了", strlen("卡丢了"), &keys);
+		CHECK(nlu_fx_dense(fx, g, dense) == 0 && nlu_fx_dense_share(fx) == 0,
+		      "Chinese only: no dense share");
 		nlu_fx_destroy(fx);
 		/* a second open of the same file shares the mapping; it outlives one close */
 		struct nlu_glove *g2 = nlu_glove_open(path, err, sizeof err);
@@ -537,6 +561,90 @@ static void test_augment(void)
 	free(c);
 }
 
+struct seg_out {
+	char words[8][32];
+	int n;
+};
+
+static void on_word(void *arg, uint64_t id, const char *w, size_t bytes)
+{
+	struct seg_out *o = arg;
+	(void)id;
+	if (o->n < 8 && bytes < 32) {
+		memcpy(o->words[o->n], w, bytes);
+		o->words[o->n][bytes] = '\0';
+	}
+	o->n++;
+}
+
+/* Chinese words: the lexicon keeps the dictionary words the examples hold, segments as
+ * jieba would, and travels in the model file */
+static void test_zhseg(void)
+{
+	char path[] = "/tmp/kefu-test-zhdict-XXXXXX", err[300];
+	const char *dict = "闹钟 100 n\n闹 20 v\n钟 20 n\n设个 30 v\n个早 1 x\n早上 80 t\n"
+			   "abc 50 eng\n上的 0 x\n银行卡 60 n\n丢了 40 v\n";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, dict, strlen(dict)) == (ssize_t)strlen(dict), "dict file");
+	close(fd);
+	char *texts[] = { "设个早上的闹钟", "hello" };
+	struct nlu_zhseg *z = nlu_zhseg_build(path, texts, 2, err, sizeof err);
+	CHECK(z != NULL, "build: %s", err);
+	if (z) {
+		/* 闹钟 闹 钟 设个 个早 早上 occur; abc is not CJK, 上的 has no frequency,
+		 * 银行卡 丢了 are not in the examples */
+		CHECK(nlu_zhseg_size(z) == 6, "lexicon of %u words", nlu_zhseg_size(z));
+		struct seg_out o = { .n = 0 };
+		const char *run = "设个早上的闹钟";
+		nlu_zhseg_words(z, run, strlen(run), on_word, &o);
+		CHECK(o.n == 3 && !strcmp(o.words[0], "设个") && !strcmp(o.words[1], "早上") &&
+		      !strcmp(o.words[2], "闹钟"), "segmented into %d words: %s %s %s", o.n,
+		      o.words[0], o.words[1], o.words[2]);
+		nlu_zhseg_destroy(z);
+	}
+	CHECK(!nlu_zhseg_build("/nonexistent/dict.txt", texts, 2, err, sizeof err) &&
+	      strstr(err, "dictionary"), "missing dictionary: %s", err);
+	z = nlu_zhseg_build("/nonexistent/dict.txt", texts + 1, 1, err, sizeof err);
+	CHECK(z && nlu_zhseg_size(z) == 0, "no Chinese, no dictionary needed");
+	nlu_zhseg_destroy(z);
+
+	/* train with it: the words are features, and the lexicon survives save/load */
+	struct nlu_dataset d;
+	nlu_dataset_init(&d);
+	const char *ex[][2] = { { "设个早上的闹钟", "alarm" }, { "早上叫醒我", "alarm" },
+				{ "闹钟响了", "alarm" }, { "银行卡丢了", "card" },
+				{ "我的卡丢了", "card" }, { "卡被吞了", "card" } };
+	for (size_t i = 0; i < sizeof ex / sizeof *ex; i++)
+		nlu_dataset_add(&d, ex[i][0], ex[i][1]);
+	struct nlu_enc_opts eo;
+	nlu_enc_opts_default(&eo);
+	eo.zh_dict = path;
+	eo.lin.threads = 1;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+	CHECK(e && e->zh && e->feat.cfg.zh == e->zh, "trained with a lexicon: %s", e ? "" : err);
+	void *blob = NULL;
+	size_t len = 0;
+	if (e && !nlu_enc_save(e, &blob, &len)) {
+		struct nlu_enc *l = nlu_enc_load(blob, len, NULL, err, sizeof err);
+		CHECK(l && l->zh && nlu_zhseg_size(l->zh) == nlu_zhseg_size(e->zh),
+		      "lexicon loaded: %s", l ? "" : err);
+		if (l) {
+			struct nlu_enc_scratch *s = nlu_enc_scratch_create(l);
+			struct nlu_enc_pred p;
+			nlu_enc_predict(l, s, "明天早上的闹钟", strlen("明天早上的闹钟"), &p, NULL);
+			CHECK(!strcmp(l->labels[p.cls], "alarm"), "alarm: got %s", l->labels[p.cls]);
+			nlu_enc_predict(l, s, "银行卡丢失", strlen("银行卡丢失"), &p, NULL);
+			CHECK(!strcmp(l->labels[p.cls], "card"), "card: got %s", l->labels[p.cls]);
+			nlu_enc_scratch_destroy(s);
+		}
+		nlu_enc_destroy(l);
+	}
+	free(blob);
+	nlu_enc_destroy(e);
+	nlu_dataset_free(&d);
+	unlink(path);
+}
+
 int main(void)
 {
 	cm_blas_single_thread();
@@ -547,6 +655,7 @@ int main(void)
 	test_calibration();
 	test_glove_and_mlp();
 	test_augment();
+	test_zhseg();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else

@@ -271,6 +271,9 @@ def main():
           'µs/query: median (fastText: batch mean, one thread).')
     if big:
         print(f'kefu training time on all {big[0]} banking77 examples: {big[1]:.1f} s')
+    if 'kefu' in systems and (not only or 'massive-zh' in only):   # Chinese: zh.py
+        subprocess.run(['/usr/bin/python3', os.path.join(HERE, 'zh.py'), '--kefu', a.kefu,
+                        '--data', a.data], check=True)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
+#include "zhseg.h"
 
 static int num_opt(int *argc, char **argv, const char *prog, const char *name, double lo,
 		   double hi, double *v)
@@ -45,12 +46,15 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 
 	nlu_enc_opts_default(o);
 	*no_glove = cli_take_flag(argc, argv, "--no-glove");
+	if (cli_take_flag(argc, argv, "--zh-words"))
+		o->zh_dict = NLU_ZHSEG_DICT;
 #define OPT(name, lo, hi, field, type) \
 	do { v = -1; if (num_opt(argc, argv, prog, name, lo, hi, &v)) return 2; \
 	     if (v >= 0) field = (type)v; } while (0)
 	OPT("--bits", 10, 24, o->feat.bits, int);
 	OPT("--char-min", 0, 8, o->feat.char_min, int);
 	OPT("--char-max", 0, 8, o->feat.char_max, int);
+	OPT("--cjk-max", 0, 8, o->feat.cjk_max, int);
 	OPT("--epochs", 1, 1000, o->lin.epochs, int);
 	OPT("--lr", 0, 100, o->lin.lr, float);
 	OPT("--l2", 0, 1, o->lin.l2, float);
