@@ -191,6 +191,31 @@ struct asr_domain {
 int asr_domain_build(const char *const *texts, size_t n, const char *dir,
 		     struct asr_domain *out, char *err, size_t errlen);
 
+/* ---- entity_text.c: what a customer reads out, as a value -------------------------- */
+
+/* The entity kinds an answer can expect (answers.expects) and the grammar decodes. */
+enum asr_entity_kind {
+	ASR_ENT_NONE = 0,
+	ASR_ENT_NUMBER,             /* digits: "4 4 3 6 3 1 2" -> "4436312" */
+	ASR_ENT_CODE,               /* letters (a..z, NATO alpha..zulu) and digits -> "A7731902" */
+	ASR_ENT_DATE,               /* month + day [+ year] -> "1928-03-03" or "03-03" */
+	ASR_ENT_AMOUNT,             /* number [currency] [cents] -> "12.50" or "12.50 USD" */
+};
+
+/* "none", "number", "code", "date", "amount" (stable: stored and sent on the wire). */
+const char *asr_entity_kind_name(int kind);
+/* The kind named s, or -1. */
+int asr_entity_kind_parse(const char *s);
+/* Reads spoken words as the value of kind into out (NUL-terminated): "alpha seven seven
+ * three one nine oh two" -> "A7731902" (code), "seventy nine fifty nine" -> "7959",
+ * "march third nineteen twenty eight" -> "1928-03-03", "twelve dollars fifty" -> "12.50 USD".
+ * Words that are part of no value are skipped.  Returns the number of words used (0: none),
+ * or -1 (out too small, kind none).  Any thread. */
+int asr_entity_normalize(const char *words, int kind, char *out, size_t cap);
+/* 1 when the lower-case word w can be part of a value (a letter, a NATO word, a number
+ * word, an ordinal, hundred/thousand, double/triple), else 0. */
+int asr_entity_token(const char *w);
+
 /* ---- tts.c: speech synthesis (flite) ------------------------------------------ */
 
 typedef struct tts_voice tts_voice;
