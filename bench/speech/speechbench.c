@@ -85,6 +85,7 @@ struct config {
 	int ok_v[MAX_VOICES], n_v[MAX_VOICES];    /* encoder intent per voice */
 	int errs, refs, correct, correct_enc, n, failed;
 	double cpu, audio;
+	double cpu_decode, cpu_vad;               /* parts of cpu (the rest is the search) */
 };
 
 static const char *voice_names[MAX_VOICES];
@@ -183,6 +184,8 @@ static void run_config(struct config *c)
 		} else {
 			c->cpu += r.cpu_seconds;
 			c->audio += r.audio_seconds;
+			c->cpu_decode += r.decode_seconds;
+			c->cpu_vad += r.vad_seconds;
 		}
 		int64_t want = clips[i].cat + 1;
 		int ok = 0, ok_e = 0;
@@ -777,6 +780,12 @@ int main(int argc, char **argv)
 		       tacc_e > 0 ? sacc_e / tacc_e : 0, 100 * sacc, 100 * tacc,
 		       tacc > 0 ? sacc / tacc : 0, c->failed);
 	}
+	printf("\nCPU per audio second: audio decoding + resampling / VAD / search (pocketsphinx)\n");
+	for (int k = 0; k < N_CFG; k++)
+		if (run[k] && cfg[k].audio > 0)
+			printf("%-8s %.4f / %.4f / %.4f\n", cfg[k].name, cfg[k].cpu_decode / cfg[k].audio,
+			       cfg[k].cpu_vad / cfg[k].audio,
+			       (cfg[k].cpu - cfg[k].cpu_decode - cfg[k].cpu_vad) / cfg[k].audio);
 	printf("\ndigits/letters exact (clips whose reference holds any; asr_entity_exact):\n%-8s",
 	       "LM");
 	for (int vi = 0; vi < n_voices; vi++)
