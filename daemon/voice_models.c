@@ -7,7 +7,8 @@
  * speech/domain.c) into a fresh folder <tmp>/kefud-asr-XXXXXX/<n>, and sets it into the
  * language-model slot.  The previous generation's folder is deleted by the slot's free
  * function when the last worker loading from it lets go.  Workers remake their decoder
- * (generic en-us LM mixed with the domain one, weight conf asr_domain_weight) when they
+ * (generic en-us LM mixed with the domain one, weight conf asr_domain_weight, and the
+ * generated entity model asr_domain_build writes beside it) when they
  * see a new generation.  A build that fails keeps the previous model; with none at all
  * the decoders use the generic model alone.
  */
@@ -31,6 +32,7 @@
 
 #define KD_LM_ARPA "domain.arpa"       /* the names asr_domain_build writes */
 #define KD_LM_DICT "extra.dict"
+#define KD_LM_ENTITY "entities.arpa"
 
 /* One built language model: its folder, deleted when the object is freed. */
 struct kd_lm {
@@ -319,7 +321,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 {
 	struct kd_voice_worker *vw = *vwp ? *vwp : (*vwp = calloc(1, sizeof **vwp));
 	struct asr_model_paths paths = { .domain_weight = (float)v->conf->asr_domain_weight };
-	char arpa[600], dict[600];
+	char arpa[600], dict[600], ent[600];
 	struct kd_slot_ref ref;
 	struct kd_lm *lm;
 	asr_decoder *d;
@@ -353,15 +355,17 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	if (lm) {
 		snprintf(arpa, sizeof arpa, "%s/" KD_LM_ARPA, lm->dir);
 		snprintf(dict, sizeof dict, "%s/" KD_LM_DICT, lm->dir);
+		snprintf(ent, sizeof ent, "%s/" KD_LM_ENTITY, lm->dir);
 		paths.domain_lm = arpa;
 		paths.extra_dict = dict;
+		paths.entity_lm = ent;       /* spoken digits, codes, numbers (docs/speech.md) */
 	}
 	t0 = cm_now_us();
 	d = asr_decoder_create(&paths, err, errlen);
 	if (!d && lm) {
 		LOG_WARN("decoder with the domain model %u failed (%s): generic model only",
 			 ref.gen, err);
-		paths.domain_lm = paths.extra_dict = NULL;
+		paths.domain_lm = paths.extra_dict = paths.entity_lm = NULL;
 		d = asr_decoder_create(&paths, err, errlen);
 	}
 	vw->dec_gen = ref.gen;

@@ -8,6 +8,9 @@
  *   mixed           both in a sphinxbase LM set with linear interpolation weights
  *                   (domain_weight, 1 - domain_weight) over the union of their vocabularies,
  *                   so unseen phrasings still decode while the store's phrasing is favoured
+ *   + entities      the generated model of spoken digits, codes, numbers and dates
+ *                   (entity_lm.c) as a third member of the set, weight entity_weight, so a
+ *                   customer reading out an order number is heard as one
  * Words of the domain LM that cmudict lacks come from extra_dict (lex.c, flite's
  * letter-to-sound rules) and are added to the decoder's dictionary before the search is built.
  *
@@ -82,7 +85,7 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 	const char *gen = p->generic_lm ? p->generic_lm : ASR_MODEL_DIR "/en-us.lm.bin";
 	int use_gen = gen[0] != '\0', use_dom = p->domain_lm != NULL;
 	ngram_model_t *lm = NULL;
-	if (!use_gen && !use_dom) {
+	if (!use_gen && !use_dom && !p->entity_lm) {
 		snprintf(err, errlen, "no language model");
 		return NULL;
 	}
@@ -101,9 +104,12 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		 * noise estimate across clips, so a result does not depend on earlier clips */
 		"-cmn", "batch", "-remove_noise", "no",
 		"-logfn", cm_log_level_current >= CM_LOG_DEBUG ? "/dev/stderr" : "/dev/null",
-		ASR_SPEED_ARGS, NULL };
+		NULL };
+	static const char *const tuned[] = { ASR_SPEED_ARGS, NULL };
 	for (int i = 0; base[i]; i++)
 		argv[argc++] = (char *)base[i];
+	for (int i = 0; !p->plain && tuned[i]; i++)
+		argv[argc++] = (char *)tuned[i];
 	snprintf(opts, sizeof opts, "%s", p->ps_opts ? p->ps_opts : "");
 	char *save = NULL;
 	for (char *t = strtok_r(opts, " ", &save); t && argc < MAX_ARGS - 1;
@@ -125,7 +131,7 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		goto fail;
 	}
 	logmath_t *lmath = ps_get_logmath(d->ps);
-	ngram_model_t *g = NULL, *m = NULL;
+	ngram_model_t *g = NULL, *m = NULL, *e = NULL;
 	if (use_gen && !(g = ngram_model_read(d->cfg, gen, NGRAM_AUTO, lmath))) {
 		snprintf(err, errlen, "cannot read language model %s", gen);
 		goto fail;
@@ -136,21 +142,47 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 			ngram_model_free(g);
 		goto fail;
 	}
-	if (g && m) {
-		ngram_model_t *models[2] = { g, m };
-		char *names[2] = { "generic", "domain" };
+	if (p->entity_lm && !(e = ngram_model_read(d->cfg, p->entity_lm, NGRAM_ARPA, lmath))) {
+		snprintf(err, errlen, "cannot read language model %s", p->entity_lm);
+		if (g)
+			ngram_model_free(g);
+		if (m)
+			ngram_model_free(m);
+		goto fail;
+	}
+	if ((g != NULL) + (m != NULL) + (e != NULL) > 1) {
+		ngram_model_t *models[3];
+		char *names[3];
+		float32 weights[3];
+		int nm = 0;
 		float w = p->domain_weight > 0 && p->domain_weight < 1 ? p->domain_weight : 0.5f;
-		float32 weights[2] = { 1.0f - w, w };
+		float we = p->entity_weight > 0 && p->entity_weight < 1 ? p->entity_weight
+									: ASR_ENTITY_WEIGHT;
+		if (!e)
+			we = 0;
+		if (!g)
+			w = 1;
+		if (!m)
+			w = 0;
+		if (g) {
+			models[nm] = g; names[nm] = "generic"; weights[nm++] = (1 - w) * (1 - we);
+		}
+		if (m) {
+			models[nm] = m; names[nm] = "domain"; weights[nm++] = w * (1 - we);
+		}
+		if (e) {
+			models[nm] = e; names[nm] = "entity"; weights[nm++] = we;
+		}
 		/* the set takes its own reference to each model (LeakSanitizer showed ours leak) */
-		lm = ngram_model_set_init(d->cfg, models, names, weights, 2);
-		ngram_model_free(g);
-		ngram_model_free(m);
+		lm = ngram_model_set_init(d->cfg, models, names, weights, nm);
+		for (int i = 0; i < nm; i++)
+			ngram_model_free(models[i]);
 		if (!lm) {
 			snprintf(err, errlen, "cannot mix the language models");
 			goto fail;
 		}
 	} else {
-		lm = g ? g : m;
+		lm = g ? g : m ? m : e;
 	}
 	/* ps_set_lm takes its own reference */
 	if (ps_set_lm(d->ps, "kefu", lm) < 0 || ps_set_search(d->ps, "kefu") < 0) {
@@ -294,8 +326,10 @@ int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 	int rc = asr_audio_decode(data, len, lim, &a);
 	if (rc)
 		return rc;
+	double t1 = thread_cpu_seconds();
 	size_t ns;
 	struct asr_segment *seg = asr_vad_segments(v, a.pcm, a.n, &ns, NULL);
+	double t2 = thread_cpu_seconds();
 	if (!seg) {
 		asr_audio_free(&a);
 		return ASR_ERR_NO_SPEECH;
@@ -307,6 +341,8 @@ int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 		rc = finish(r);
 	r->audio_seconds = a.seconds;
 	r->cpu_seconds = thread_cpu_seconds() - t0;
+	r->decode_seconds = t1 - t0;
+	r->vad_seconds = t2 - t1;
 	free(seg);
 	asr_audio_free(&a);
 	if (rc)
@@ -314,7 +350,16 @@ int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 	return rc;
 }
 
-/* ---- word error rate ---- */
+/* ---- scoring: digit/letter exactness, word error rate ---- */
+int asr_entity_exact(const char *ref, const char *hyp)
+{
+	char a[256], b[256];
+	if (asr_entity_normalize(ref, ASR_ENT_CODE, a, sizeof a) <= 0)
+		return -1;
+	if (asr_entity_normalize(hyp, ASR_ENT_CODE, b, sizeof b) < 0)
+		return 0;
+	return strcmp(a, b) == 0;
+}
 
 /* Splits normalised text into word start pointers (in place); returns the count. */
 static size_t split_words(char *s, char **w, size_t max)

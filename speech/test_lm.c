@@ -8,7 +8,11 @@
  * - WER counting;
  * - letter-to-sound: words missing from cmudict get pronunciations in the acoustic model's
  *   phone set;
- * - asr_domain_build: both files in a fresh folder, sphinxbase reads the model, rebuilding
+ * - digit/letter exactness (asr_entity_exact) as eval-speech and the bench score it;
+ * - the entity model: the same bytes every time, read by sphinxbase, every word of it in
+ *   cmudict (a word the dictionary lacks would be dropped by the decoder), letters, digits,
+ *   "oh", months and ordinals in it, a digit after digits likelier than a banking word;
+ * - asr_domain_build: the three files in a fresh folder, sphinxbase reads the model, rebuilding
  *   replaces them, no temporary file is left; texts without words, a path that is too long
  *   and a folder that cannot be made get their error codes.
  */
@@ -165,6 +169,79 @@ static void test_wer(void)
 	CHECK(asr_wer_count("", "hello", &n) == 1 && n == 0);
 }
 
+static void test_entity_exact(void)
+{
+	CHECK(asr_entity_exact("k l m u five two seven four", "k l m u five two seven four") == 1);
+	CHECK(asr_entity_exact("k l m u five two seven four", "k l m me and five to seven four") == 0);
+	CHECK(asr_entity_exact("one five one oh six", "one five one zero six") == 1);
+	CHECK(asr_entity_exact("fifty six thirty two", "five six three two") == 1);
+	CHECK(asr_entity_exact("erase t m a z x two thousand five hundred and fifty two",
+			       "there is dna z x two thousand five hundred and fifty to") == 0);
+	CHECK(asr_entity_exact("alpha seven", "a seven") == 1);
+	CHECK(asr_entity_exact("yes", "yes") == -1);           /* no entity: not counted */
+	CHECK(asr_entity_exact("enter five", "") == 0);
+}
+
+static void test_entity_lm(void)
+{
+	char a[] = "/tmp/kefu_test_entlm_XXXXXX", b[] = "/tmp/kefu_test_entlm_XXXXXX";
+	int fa = mkstemp(a), fb = mkstemp(b);
+	CHECK(fa >= 0 && fb >= 0);
+	close(fa);
+	close(fb);
+	size_t nw = 0, la, lb;
+	CHECK(asr_entity_lm_write(a, DICT, &nw) == 0);
+	CHECK(asr_entity_lm_write(b, DICT, NULL) == 0);
+	/* 26 letters, 25 NATO words (no x-ray), zero..nineteen, oh, tens, hundred, thousand,
+	 * 12 months, ordinals, and, dollars, cents, the, of */
+	printf("entity LM: %zu words\n", nw);
+	CHECK(nw > 100 && nw < 200);
+	FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
+	CHECK(f && g);
+	char *ba = malloc(1 << 22), *bb = malloc(1 << 22);
+	la = f ? fread(ba, 1, 1 << 22, f) : 0;
+	lb = g ? fread(bb, 1, 1 << 22, g) : 1;
+	CHECK(la > 1000 && la < (1 << 22) && la == lb && memcmp(ba, bb, la) == 0);
+	free(ba);
+	free(bb);
+	if (f)
+		fclose(f);
+	if (g)
+		fclose(g);
+
+	logmath_t *lmath = logmath_init(1.0001, 0, 0);
+	ngram_model_t *m = ngram_model_read(NULL, a, NGRAM_ARPA, lmath);
+	asr_lex *x = asr_lex_create(DICT);
+	CHECK(m != NULL && x != NULL);
+	if (m && x) {
+		static const char *const want[] = { "a", "h", "z", "zero", "oh", "seven",
+			"nineteen", "seventy", "hundred", "thousand", "september", "fifteenth",
+			"alpha", "whiskey", "dollars" };
+		for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+			CHECK(ngram_wid(m, want[i]) != ngram_unknown_wid(m));
+		int missing = 0;
+		for (int32 w = 0; w < (int32)ngram_model_get_counts(m)[0]; w++) {
+			const char *s = ngram_word(m, w);
+			if (s[0] != '<' && !asr_lex_known(x, s)) {
+				fprintf(stderr, "entity word not in cmudict: %s\n", s);
+				missing++;
+			}
+		}
+		CHECK(missing == 0);
+		int32 hist[2] = { ngram_wid(m, "five"), ngram_wid(m, "four") };
+		int32 nused;
+		CHECK(ngram_ng_score(m, ngram_wid(m, "seven"), hist, 2, &nused) >
+		      ngram_ng_score(m, ngram_unknown_wid(m), hist, 2, &nused));
+	}
+	if (m)
+		ngram_model_free(m);
+	asr_lex_destroy(x);
+	logmath_free(lmath);
+	CHECK(asr_entity_lm_write("/nonexistent-dir/entities.arpa", NULL, NULL) == ASR_ERR_INTERNAL);
+	unlink(a);
+	unlink(b);
+}
+
 static void test_lex(void)
 {
 	asr_lex *x = asr_lex_create(DICT);
@@ -259,6 +336,10 @@ static void test_domain(void)
 	CHECK(access(path, F_OK) != 0);
 	snprintf(path, sizeof path, "%s/extra.dict.tmp", dir);
 	CHECK(access(path, F_OK) != 0);
+	snprintf(path, sizeof path, "%s/entities.arpa", dir);
+	CHECK(strcmp(d.entity_path, path) == 0 && count_lines(path, "\\data\\") == 1);
+	snprintf(path, sizeof path, "%s/entities.arpa.tmp", dir);
+	CHECK(access(path, F_OK) != 0);
 
 	logmath_t *lmath = logmath_init(1.0001, 0, 0);
 	ngram_model_t *m = ngram_model_read(NULL, d.lm_path, NGRAM_ARPA, lmath);
@@ -308,6 +389,8 @@ static void test_domain(void)
 	unlink(path);
 	snprintf(path, sizeof path, "%s/extra.dict", dir);
 	unlink(path);
+	snprintf(path, sizeof path, "%s/entities.arpa", dir);
+	unlink(path);
 	CHECK(rmdir(dir) == 0);
 	CHECK(rmdir(root) == 0);
 }
@@ -319,6 +402,8 @@ int main(void)
 	test_lm(2);
 	test_lm(1);
 	test_wer();
+	test_entity_exact();
+	test_entity_lm();
 	test_lex();
 	test_domain();
 	if (failures) {

@@ -13,10 +13,18 @@
  *    Opus and MP3.  --write DIR also saves the clips, a manifest.tsv and the store as
  *    store.csv, so `kefu eval-speech --train DIR/store.csv --manifest DIR/manifest.tsv`
  *    decodes the very same clips.
- * 4. Decodes every clip with decode -> resample -> VAD -> pocketsphinx for three language
- *    models: generic en-us, domain only, mixed (interpolated, --weight for the domain), one
- *    after another on the main thread (pin it with taskset -c N on a shared machine).
- * 5. Prints WER per voice and overall, RTF (thread CPU seconds of decode+VAD+ASR per audio
+ *    --human TSV adds real recordings (path<TAB>transcript[<TAB>...], paths relative to the
+ *    TSV; e.g. the an4 dev speakers bench/speech/an4_bench.sh selects) as the voice "human":
+ *    WER and digit accuracy only (they ask no store question, so no intent); --telephone
+ *    adds each again resampled to 8 kHz (voice "human8k").
+ * 4. Decodes every clip with decode -> resample -> VAD -> pocketsphinx for the configurations
+ *    of --configs, one after another on the main thread (pin it with taskset -c N on a
+ *    shared machine): plain (generic en-us LM, pocketsphinx's own search settings: the
+ *    reference), generic (kefu's settings), domain only, mixed0 (generic + domain,
+ *    interpolated, --weight for the domain) and mixed (kefud's default: mixed0 + the
+ *    generated entity model, --entity-weight).
+ * 5. Prints WER per voice and overall, digit/letter exactness per voice (asr_entity_exact:
+ *    clips whose reference holds digits, letters or numbers), RTF (thread CPU seconds of decode+VAD+ASR per audio
  *    second), memory per decoder (heap growth while creating it), and intent accuracy on
  *    the transcripts beside the same on the reference texts, for two answer choosers
  *    trained on the store part: kefu's trained text encoder (as `kefu train`/`kefu eval`
@@ -73,9 +81,11 @@ struct config {
 	size_t mem_bytes;
 	/* results */
 	int err[MAX_VOICES], nref[MAX_VOICES];    /* per voice */
+	int dig_ok[MAX_VOICES], dig_n[MAX_VOICES]; /* digit/letter exactness per voice */
 	int ok_v[MAX_VOICES], n_v[MAX_VOICES];    /* encoder intent per voice */
 	int errs, refs, correct, correct_enc, n, failed;
 	double cpu, audio;
+	double cpu_decode, cpu_vad;               /* parts of cpu (the rest is the search) */
 };
 
 static const char *voice_names[MAX_VOICES];
@@ -166,18 +176,27 @@ static void run_config(struct config *c)
 		c->errs += e;
 		c->refs += nref;
 		c->n++;
+		int ex = asr_entity_exact(clips[i].ref, hyp);
+		c->dig_n[clips[i].voice] += ex >= 0;
+		c->dig_ok[clips[i].voice] += ex == 1;
 		if (rc) {
 			c->failed++;
 		} else {
 			c->cpu += r.cpu_seconds;
 			c->audio += r.audio_seconds;
+			c->cpu_decode += r.decode_seconds;
+			c->cpu_vad += r.vad_seconds;
 		}
 		int64_t want = clips[i].cat + 1;
-		int ok = *hyp && intent_of(st, hyp) == want, ok_e = enc_ok(hyp, clips[i].cat);
-		c->correct += ok;
-		c->correct_enc += ok_e;
-		c->ok_v[clips[i].voice] += ok_e;
-		c->n_v[clips[i].voice]++;
+		int ok = 0, ok_e = 0;
+		if (clips[i].cat >= 0) {          /* human clips ask no store question */
+			ok = *hyp && intent_of(st, hyp) == want;
+			ok_e = enc_ok(hyp, clips[i].cat);
+			c->correct += ok;
+			c->correct_enc += ok_e;
+			c->ok_v[clips[i].voice] += ok_e;
+			c->n_v[clips[i].voice]++;
+		}
 		if (verbose)
 			fprintf(stderr, "[%s] %s %d/%d %s %s | %s | %s\n", c->name,
 				voice_names[clips[i].voice], e, nref, ok ? "ok " : "BAD",
@@ -260,6 +279,111 @@ static int write_clips(const char *dir, const struct row *rows, const char *held
 	return 0;
 }
 
+/* 1 when the comma-separated list holds name exactly */
+static int has_name(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* The clip c again as 8 kHz telephone audio (resampled down, 16-bit WAV), voice vi; 0/-1. */
+static int add_telephone(const struct clip *c, int vi)
+{
+	struct asr_audio a;
+	if (asr_audio_decode(c->data, c->len, NULL, &a) != 0)
+		return -1;
+	float *f = malloc(a.n * sizeof *f);
+	size_t n8 = 0;
+	float *f8 = NULL;
+	int rc = -1;
+	if (f) {
+		for (size_t i = 0; i < a.n; i++)
+			f[i] = (float)a.pcm[i] / 32768.0f;
+		f8 = asr_resample(f, a.n, ASR_RATE, 8000, &n8);
+	}
+	int16_t *p8 = f8 ? malloc(n8 * sizeof *p8) : NULL;
+	struct clip *nc = p8 ? realloc(clips, (n_clips + 1) * sizeof *nc) : NULL;
+	if (nc) {
+		clips = nc;
+		for (size_t i = 0; i < n8; i++) {
+			float v = f8[i] * 32768.0f;
+			p8[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+		}
+		struct clip *t = &clips[n_clips];
+		*t = clips[n_clips - 1];          /* the 16 kHz clip just read */
+		if (asr_audio_encode(p8, n8, 8000, 1, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &t->data,
+				     &t->len) == 0) {
+			t->ref = strdup(t->ref);
+			t->voice = vi;
+			t->format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+			n_clips++;
+			rc = t->ref ? 0 : -1;
+		}
+	}
+	free(p8);
+	free(f8);
+	free(f);
+	asr_audio_free(&a);
+	return rc;
+}
+
+/* --human TSV: real recordings as clips of voice vi (path<TAB>transcript[<TAB>...]; a
+ * relative path is relative to the TSV's folder), and with tel >= 0 each again at 8 kHz as
+ * voice tel.  0, or -1 with a message. */
+static int read_human(const char *tsv, int vi, int tel)
+{
+	size_t len;
+	char *buf = cm_read_file(tsv, &len), *save = NULL;
+	if (!buf) {
+		fprintf(stderr, "cannot read %s\n", tsv);
+		return -1;
+	}
+	const char *slash = strrchr(tsv, '/');
+	int dirlen = slash ? (int)(slash - tsv) : 1;
+	const char *dir = slash ? tsv : ".";
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *t1 = strchr(l, '\t'), path[4096];
+		if (l[0] == '#' || !t1)
+			continue;
+		*t1 = '\0';
+		char *t2 = strchr(t1 + 1, '\t');
+		if (t2)
+			*t2 = '\0';
+		if (l[0] == '/')
+			snprintf(path, sizeof path, "%s", l);
+		else
+			snprintf(path, sizeof path, "%.*s/%s", dirlen, dir, l);
+		struct clip *nc = realloc(clips, (n_clips + 1) * sizeof *nc);
+		if (!nc)
+			return -1;
+		clips = nc;
+		struct clip *c = &clips[n_clips];
+		memset(c, 0, sizeof *c);
+		struct asr_audio a;
+		if (!(c->data = cm_read_file(path, &c->len)) ||
+		    asr_audio_decode(c->data, c->len, NULL, &a) != 0) {
+			fprintf(stderr, "%s: cannot read or decode\n", path);
+			return -1;
+		}
+		c->seconds = a.seconds;
+		asr_audio_free(&a);
+		c->ref = strdup(t1 + 1);
+		c->cat = -1;
+		c->voice = vi;
+		c->format = SF_FORMAT_FLAC;
+		n_clips++;
+		if (tel >= 0 && add_telephone(c, tel)) {
+			fprintf(stderr, "%s: cannot make its 8 kHz copy\n", path);
+			return -1;
+		}
+	}
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *train = KEFU_SRCDIR "/../shared/data/banking77/train.csv";
@@ -267,8 +391,10 @@ int main(int argc, char **argv)
 	int per_cat = 1;
 	size_t max_clips = 0;
 	float weight = 0.5f;
-	const char *ps_opts = NULL, *only = "generic,domain,mixed";
-	const char *test = NULL, *intent = "both", *write_dir = NULL;
+	const char *ps_opts = NULL, *only = "plain,mixed";
+	const char *test = NULL, *intent = "both", *write_dir = NULL, *human = NULL;
+	float ent_weight = ASR_ENTITY_WEIGHT;
+	int telephone = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--train") && i + 1 < argc)
 			train = argv[++i];
@@ -290,13 +416,20 @@ int main(int argc, char **argv)
 			intent = argv[++i];
 		else if (!strcmp(argv[i], "--write") && i + 1 < argc)
 			write_dir = argv[++i];
+		else if (!strcmp(argv[i], "--human") && i + 1 < argc)
+			human = argv[++i];
+		else if (!strcmp(argv[i], "--entity-weight") && i + 1 < argc)
+			ent_weight = (float)atof(argv[++i]);
+		else if (!strcmp(argv[i], "--telephone"))
+			telephone = 1;
 		else if (!strcmp(argv[i], "--verbose"))
 			verbose = 1;
 		else {
 			fprintf(stderr, "usage: %s [--train CSV] [--per-cat N | --test TSV] "
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
-				"[--configs generic,domain,mixed] [--ps OPTS] [--intent both|bm25] "
-				"[--write DIR] [--verbose]\n", argv[0]);
+				"[--configs plain,generic,domain,mixed0,mixed] [--ps OPTS] "
+				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
+				"[--verbose]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -563,13 +696,29 @@ int main(int argc, char **argv)
 		tts_destroy(tts[vi]);
 	printf("clips: %zu (%.0f s of audio), formats cycled wav/flac/vorbis/opus/mp3\n",
 	       n_clips, total_audio);
+	if (human && n_voices + 2 <= MAX_VOICES) {
+		size_t before = n_clips;
+		if (read_human(human, n_voices, telephone ? n_voices + 1 : -1))
+			return 1;
+		voice_names[n_voices++] = "human";
+		if (telephone)
+			voice_names[n_voices++] = "human8k";
+		double sec = 0;
+		for (size_t i = before; i < n_clips; i++)
+			sec += clips[i].seconds;
+		printf("human clips: %zu (%.0f s of audio) from %s\n", n_clips - before, sec, human);
+	}
 	if (write_dir && write_clips(write_dir, rows, held, nrows))
 		return 1;
 
 	/* text intent accuracy on the references */
 	struct nlu_state *st = nlu_state_create(bot);
 	int text_ok = 0, text_ok_enc = 0, text_ok_v[MAX_VOICES] = { 0 };
+	size_t n_asked = 0;                       /* clips that ask a store question */
 	for (size_t i = 0; i < n_clips; i++) {
+		if (clips[i].cat < 0)
+			continue;
+		n_asked++;
 		text_ok += intent_of(st, clips[i].ref) == clips[i].cat + 1;
 		int ok = enc_ok(clips[i].ref, clips[i].cat);
 		text_ok_enc += ok;
@@ -578,15 +727,20 @@ int main(int argc, char **argv)
 	nlu_state_destroy(st);
 
 	/* ---- decoders: created one after another to measure each one's heap ---- */
-	struct config cfg[3] = {
+	enum { N_CFG = 5 };
+	struct config cfg[N_CFG] = {
+		{ .name = "plain", .paths = { .plain = 1 } },
 		{ .name = "generic", .paths = { 0 } },
 		{ .name = "domain", .paths = { .generic_lm = "", .domain_lm = arpa, .extra_dict = dict } },
+		{ .name = "mixed0", .paths = { .domain_lm = arpa, .extra_dict = dict,
+					       .domain_weight = weight } },
 		{ .name = "mixed", .paths = { .domain_lm = arpa, .extra_dict = dict,
-					      .domain_weight = weight } },
+					      .domain_weight = weight, .entity_lm = dom.entity_path,
+					      .entity_weight = ent_weight } },
 	};
-	int run[3];
-	for (int k = 0; k < 3; k++) {
-		run[k] = strstr(only, cfg[k].name) != NULL;
+	int run[N_CFG];
+	for (int k = 0; k < N_CFG; k++) {
+		run[k] = has_name(only, cfg[k].name);
 		cfg[k].paths.ps_opts = ps_opts;
 		if (!run[k])
 			continue;
@@ -598,7 +752,7 @@ int main(int argc, char **argv)
 		}
 		cfg[k].mem_bytes = heap_used() - before;
 	}
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < N_CFG; k++)
 		if (run[k])
 			run_config(&cfg[k]);
 
@@ -607,17 +761,18 @@ int main(int argc, char **argv)
 		printf(" WER %-6.6s", voice_names[vi]);
 	printf(" WER all   RTF   dec MB | encoder: spoken   text  ratio | BM25: spoken   text  "
 	       "ratio | failed\n");
-	double tacc = (double)text_ok / (double)n_clips;
-	double tacc_e = (double)text_ok_enc / (double)n_clips;
-	for (int k = 0; k < 3; k++) {
+	double n_q = n_asked ? (double)n_asked : 1;
+	double tacc = (double)text_ok / n_q;
+	double tacc_e = (double)text_ok_enc / n_q;
+	for (int k = 0; k < N_CFG; k++) {
 		struct config *c = &cfg[k];
 		if (!run[k])
 			continue;
 		printf("%-8s", c->name);
 		for (int vi = 0; vi < n_voices; vi++)
 			printf(" %9.1f%%", 100.0 * c->err[vi] / (c->nref[vi] ? c->nref[vi] : 1));
-		double sacc = (double)c->correct / (double)n_clips;
-		double sacc_e = (double)c->correct_enc / (double)n_clips;
+		double sacc = (double)c->correct / n_q;
+		double sacc_e = (double)c->correct_enc / n_q;
 		printf(" %6.1f%% %5.3f %7.1f |        %6.1f%% %5.1f%% %5.2f |    %6.1f%% %5.1f%% %5.2f "
 		       "| %d\n",
 		       100.0 * c->errs / (c->refs ? c->refs : 1), c->audio > 0 ? c->cpu / c->audio : 0,
@@ -625,16 +780,40 @@ int main(int argc, char **argv)
 		       tacc_e > 0 ? sacc_e / tacc_e : 0, 100 * sacc, 100 * tacc,
 		       tacc > 0 ? sacc / tacc : 0, c->failed);
 	}
+	printf("\nCPU per audio second: audio decoding + resampling / VAD / search (pocketsphinx)\n");
+	for (int k = 0; k < N_CFG; k++)
+		if (run[k] && cfg[k].audio > 0)
+			printf("%-8s %.4f / %.4f / %.4f\n", cfg[k].name, cfg[k].cpu_decode / cfg[k].audio,
+			       cfg[k].cpu_vad / cfg[k].audio,
+			       (cfg[k].cpu - cfg[k].cpu_decode - cfg[k].cpu_vad) / cfg[k].audio);
+	printf("\ndigits/letters exact (clips whose reference holds any; asr_entity_exact):\n%-8s",
+	       "LM");
+	for (int vi = 0; vi < n_voices; vi++)
+		printf(" %-15.15s", voice_names[vi]);
+	printf("\n");
+	for (int k = 0; k < N_CFG; k++) {
+		if (!run[k])
+			continue;
+		printf("%-8s", cfg[k].name);
+		for (int vi = 0; vi < n_voices; vi++)
+			printf(" %5.1f%% %3d/%-4d", 100.0 * cfg[k].dig_ok[vi] /
+			       (cfg[k].dig_n[vi] ? cfg[k].dig_n[vi] : 1), cfg[k].dig_ok[vi],
+			       cfg[k].dig_n[vi]);
+		printf("\n");
+	}
 	if (enc) {
 		printf("\nencoder intent per voice (spoken / text):\n%-8s", "LM");
 		for (int vi = 0; vi < n_voices; vi++)
-			printf(" %-15.15s", voice_names[vi]);
+			if (strncmp(voice_names[vi], "human", 5))
+				printf(" %-15.15s", voice_names[vi]);
 		printf("\n");
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < N_CFG; k++) {
 			if (!run[k])
 				continue;
 			printf("%-8s", cfg[k].name);
 			for (int vi = 0; vi < n_voices; vi++) {
+				if (!strncmp(voice_names[vi], "human", 5))
+					continue;
 				double n = cfg[k].n_v[vi] ? cfg[k].n_v[vi] : 1;
 				printf(" %5.1f / %5.1f%%  ", 100.0 * cfg[k].ok_v[vi] / n,
 				       100.0 * text_ok_v[vi] / n);
@@ -644,14 +823,18 @@ int main(int argc, char **argv)
 	}
 	if (ps_opts)
 		printf("(pocketsphinx options: %s)\n", ps_opts);
-	printf("(mixed: domain weight %.2f; RTF = thread CPU s of decode+VAD+ASR per audio s, one "
+	printf("(mixed0: generic + domain, domain weight %.2f; mixed: and the entity model, weight "
+	       "%.2f; plain: generic LM, pocketsphinx's search settings; RTF = thread CPU s of decode+VAD+ASR per audio s, one "
 	       "thread, configs one after another; intent = the encoder's best class / the BM25 "
-	       "bot's top answer, both trained on the store part)\n", weight);
+	       "bot's top answer, both trained on the store part)\n", weight, ent_weight);
 
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < N_CFG; k++)
 		asr_decoder_destroy(cfg[k].dec);
-	for (size_t i = 0; i < n_clips; i++)
+	for (size_t i = 0; i < n_clips; i++) {
 		free(clips[i].data);
+		if (clips[i].cat < 0)
+			free((char *)clips[i].ref);         /* read_human's copy */
+	}
 	free(clips);
 	nlu_bot_unref(bot);
 	nlu_enc_scratch_destroy(enc_s);
@@ -659,6 +842,7 @@ int main(int argc, char **argv)
 	nlu_glove_close(glove);
 	unlink(arpa);
 	unlink(dict);
+	unlink(dom.entity_path);
 	rmdir(dir);
 	for (size_t i = 0; i < nrows; i++)
 		free(rows[i].text);

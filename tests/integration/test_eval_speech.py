@@ -87,6 +87,10 @@ def evaluate(tmp, manifest, lm):
     check(0 < j["rtf"] < 5, "rtf %s", j["rtf"])     # ASan builds are slow; one thread
     check(0 <= j["wer"] <= 1, "wer %s", j["wer"])
     check(j["decoder_mb"] >= 0, "decoder_mb %s", j["decoder_mb"])
+    # digit/letter exactness: over the clips whose transcript holds any (None elsewhere)
+    scored = [c["digits_ok"] for c in j["clips"] if c["digits_ok"] is not None]
+    check(j["digit_clips"] == len(scored) and 0 < len(scored) <= j["n"] and
+          abs(j["digit_accuracy"] - sum(scored) / len(scored)) < 1e-6, "digits %s", out)
     if lm != "generic":
         check(j["lm_words"] > 50 and j["lm_missing_words"] >= 1, "domain LM %s", out)
     return j, by_text

@@ -1,9 +1,9 @@
 /* tools/kefu/cmd_speech.c — `kefu eval-speech`: how well spoken questions are understood,
  * measured through exactly what kefud does with a voice clip.
  *
- *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]
- *                    [--clips] [--ps-opts "-name value ..."] [--grammar auto|none]
- *                    [--expect number|code|date|amount]
+ *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed|plain] [--json]
+ *                    [--clips] [--ps-opts "-name value ..."] [--entity-weight W]
+ *                    [--grammar auto|none] [--expect number|code|date|amount]
  *                    [kefu eval's training options]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
@@ -11,7 +11,9 @@
  *    language model from FILE's texts with asr_domain_build, as kefud builds it from the
  *    store's example questions.
  * 2. Makes one decoder as a kefud worker does (generic en-us LM mixed with the domain one,
- *    weight conf asr_domain_weight; --lm generic / domain for the other two), and runs every
+ *    weight conf asr_domain_weight, plus the generated entity model, weight --entity-weight,
+ *    default ASR_ENTITY_WEIGHT, 0 = left out; --lm generic / domain for the LMs alone,
+ *    plain = generic with pocketsphinx's own search settings, the reference), and runs every
  *    clip of the manifest through asr_recognize_clip with kefud's limits (conf max_upload,
  *    max_audio_seconds).  With --grammar auto (the default, as kefud) a clip that looks
  *    like digits, letters, a date or an amount (or every clip, with --expect KIND: as after
@@ -20,7 +22,9 @@
  *    is relative to the manifest's folder; blank lines and lines starting with '#' are
  *    skipped.
  * 3. Chooses the answer (category) from the recognised text and from the reference
- *    transcript with the trained encoder, and reports WER, both intent accuracies, RTF
+ *    transcript with the trained encoder, and reports WER, digit_accuracy (share of the
+ *    clips whose reference holds digits/letters/numbers that got exactly that string,
+ *    asr_entity_exact), both intent accuracies, RTF
  *    (thread CPU seconds of decode + VAD + recognition per second of audio, one thread),
  *    how many clips kefud would have asked back about ("Did you say ...?": the answer
  *    policy's pol_asks_back with conf asr_threshold) and the heap the decoder took.  The
@@ -59,6 +63,7 @@ struct clip {
 	int errs, nref;               /* WER counts */
 	int ok_spoken, ok_text;
 	struct asr_entity ent;        /* the grammar pass (asr_recognize_entity) */
+	int digits;                   /* asr_entity_exact: -1 no entity, 0 wrong, 1 right */
 };
 
 struct run {
@@ -224,6 +229,7 @@ static void run_clip(struct clip *c, asr_decoder *d, asr_vad *v, const struct as
 	c->errs = asr_wer_count(c->ref, c->hyp ? c->hyp : "", &c->nref);
 	c->ok_spoken = c->hyp && c->rc == 0 && chooses(e, s, c->hyp, c->cat);
 	c->ok_text = chooses(e, s, c->ref, c->cat);
+	c->digits = asr_entity_exact(c->ref, c->hyp ? c->hyp : "");
 }
 
 /* A clip's entity and grammar pass for --clips: kind and value as kefud would send them,
@@ -242,7 +248,7 @@ static json_t *entity_json(const struct clip *c)
 }
 
 struct totals {
-	size_t n, failed, asked_back, ok_spoken, ok_text;
+	size_t n, failed, asked_back, ok_spoken, ok_text, ent_n, ent_ok;
 	long errs, nref;
 	double seconds, cpu;
 };
@@ -257,6 +263,8 @@ static void add_up(const struct run *r, double threshold, struct totals *t)
 		t->asked_back += c->rc == 0 && pol_asks_back(threshold, c->conf);
 		t->ok_spoken += (size_t)c->ok_spoken;
 		t->ok_text += (size_t)c->ok_text;
+		t->ent_n += c->digits >= 0;
+		t->ent_ok += c->digits == 1;
 		t->errs += c->errs;
 		t->nref += c->nref;
 		t->seconds += c->seconds;
@@ -298,16 +306,19 @@ int cmd_eval_speech(int argc, char **argv)
 	struct asr_entity_opts eo = { .mode = !grammar || !strcmp(grammar, "auto")
 					      ? ASR_GRAMMAR_AUTO : ASR_GRAMMAR_NONE,
 				      .expect = expect ? asr_entity_kind_parse(expect) : 0 };
+	const char *ent_w = cli_take_value(&argc, argv, "--entity-weight");
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
 	if (!lm)
 		lm = "mixed";
 	if (npos || !f_tr || !*f_tr || !f_man || !*f_man ||
-	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed")) ||
+	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed") &&
+	     strcmp(lm, "plain")) || (ent_w && (atof(ent_w) < 0 || atof(ent_w) >= 1)) ||
 	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "none")) || eo.expect < 0) {
-		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV [--lm generic|domain|mixed]"
-				" [--json] [--clips] [--ps-opts \"-name value ...\"]\n"
+		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV"
+				" [--lm generic|domain|mixed|plain] [--json] [--clips]"
+				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]\n"
 				"       [--grammar auto|none] [--expect number|code|date|amount]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
 				"  TSV: path<TAB>transcript<TAB>category per line\n");
@@ -331,9 +342,9 @@ int cmd_eval_speech(int argc, char **argv)
 	double train_s = (double)(cm_now_us() - t0) / 1e6;
 
 	struct asr_model_paths paths = { .domain_weight = (float)conf.asr_domain_weight,
-					 .ps_opts = ps_opts };
+					 .ps_opts = ps_opts, .plain = !strcmp(lm, "plain") };
 	t0 = cm_now_us();
-	if (strcmp(lm, "generic")) {
+	if (!strcmp(lm, "mixed") || !strcmp(lm, "domain")) {
 		if (!mkdtemp(dir)) {
 			fprintf(stderr, PROG ": %s: %s\n", dir, strerror(errno));
 			goto out;
@@ -346,6 +357,10 @@ int cmd_eval_speech(int argc, char **argv)
 		}
 		paths.domain_lm = dom.lm_path;
 		paths.extra_dict = dom.dict_path;
+		if (!strcmp(lm, "mixed") && !(ent_w && atof(ent_w) == 0)) {
+			paths.entity_lm = dom.entity_path;
+			paths.entity_weight = ent_w ? (float)atof(ent_w) : 0;
+		}
 		if (!strcmp(lm, "domain"))
 			paths.generic_lm = "";
 	}
@@ -368,11 +383,12 @@ int cmd_eval_speech(int argc, char **argv)
 	double wer = ratio((double)t.errs, (double)t.nref);
 	double acc = ratio((double)t.ok_spoken, (double)t.n);
 	double acc_text = ratio((double)t.ok_text, (double)t.n);
+	double dig = ratio((double)t.ent_ok, (double)t.ent_n);
 	double rtf = ratio(t.cpu, t.seconds);
 	double dec_mb = (double)(heap1 > heap0 ? heap1 - heap0 : 0) / 1048576.0;
 	if (json) {
 		json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I,"
-				      " s:I, s:I, s:I, s:f, s:f, s:f}",
+				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I}",
 				      "n", (json_int_t)t.n, "lm", lm, "wer", wer,
 				      "intent_accuracy", acc, "text_intent_accuracy", acc_text,
 				      "intent_ratio", ratio(acc, acc_text), "rtf", rtf,
@@ -383,18 +399,22 @@ int cmd_eval_speech(int argc, char **argv)
 				      "lm_words", (json_int_t)dom.n_words,
 				      "lm_missing_words", (json_int_t)dom.n_missing,
 				      "decoder_mb", dec_mb, "train_seconds", train_s,
-				      "lm_seconds", lm_s);
+				      "lm_seconds", lm_s, "digit_accuracy", dig,
+				      "digit_clips", (json_int_t)t.ent_n);
 		if (j && per_clip) {
 			json_t *a = json_array();
 			for (size_t i = 0; a && i < run.n; i++) {
 				const struct clip *c = &run.v[i];
 				json_array_append_new(a, json_pack(
-					"{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:i, s:b, s:b}",
+					"{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:i, s:b, s:b,"
+					" s:o}",
 					"path", c->path, "transcript", c->ref, "category", c->cat,
 					"hypothesis", c->hyp ? c->hyp : "", "status", c->status,
 					"confidence", (double)c->conf, "seconds", c->seconds,
 					"cpu_seconds", c->cpu, "word_errors", c->errs,
-					"intent_ok", c->ok_spoken, "text_intent_ok", c->ok_text));
+					"intent_ok", c->ok_spoken, "text_intent_ok", c->ok_text,
+					"digits_ok", c->digits < 0 ? json_null() :
+					json_boolean(c->digits)));
 				json_object_set_new(json_array_get(a, json_array_size(a) - 1),
 						    "entity", entity_json(c));
 			}
@@ -425,6 +445,8 @@ int cmd_eval_speech(int argc, char **argv)
 			printf(" (domain: %zu words, %d by letter-to-sound)", dom.n_words,
 			       dom.n_missing);
 		printf("\nWER                 %.2f %%\n", 100 * wer);
+		printf("digits/letters      %.2f %% exact (%zu of %zu clips)\n", 100 * dig,
+		       t.ent_ok, t.ent_n);
 		printf("intent (spoken)     %.2f %%\n", 100 * acc);
 		printf("intent (text)       %.2f %%\n", 100 * acc_text);
 		printf("spoken / text       %.3f\n", ratio(acc, acc_text));
@@ -439,6 +461,7 @@ out:
 	if (dom.lm_path[0]) {
 		unlink(dom.lm_path);
 		unlink(dom.dict_path);
+		unlink(dom.entity_path);
 	}
 	if (have_dir && rmdir(dir))
 		fprintf(stderr, PROG ": cannot remove %s: %s\n", dir, strerror(errno));
