@@ -351,18 +351,20 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 	turn = calloc(1, sizeof *turn);
 	if (!r || !turn)
 		goto oom;
-	t0 = cm_thread_cpu_ns();   /* the prediction's share of a reply (bench/ws) */
-	if (pol_answer(&m, &in, &rep))
-		goto oom;
-	r->predict_ns = cm_thread_cpu_ns() - t0;
 	turn->session_id = job->session_id;
 	turn->client_id = strdup(job->id);
 	turn->reply_kind = STORE_MSG_BOT;
 	if (!turn->client_id || (step = entity_step(w, &es, NULL, job->text, 1.0f, turn, r,
 						    job->id)) < 0)
 		goto oom;
-	if (!step && (pol_answer(&m, &in, &rep) || set_reply(turn, r, job->id, &rep)))
-		goto oom;
+	if (!step) {
+		t0 = cm_thread_cpu_ns();   /* the prediction's share of a reply (bench/ws) */
+		if (pol_answer(&m, &in, &rep))
+			goto oom;
+		r->predict_ns = cm_thread_cpu_ns() - t0;
+		if (set_reply(turn, r, job->id, &rep))
+			goto oom;
+	}
 	turn->customer_text = job->text;          /* moves */
 	job->text = NULL;
 	pol_reply_clear(&rep);
