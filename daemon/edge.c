@@ -1,6 +1,6 @@
 /* daemon/edge.c — client addresses behind trusted proxies and the per-address limits
- * on WebSockets (chat and /ops) and HTTP requests (see edge.h).  Service thread, except kd_edge_init/kd_edge_free (main thread,
- * before and after the lws context).
+ * on WebSockets (chat and /ops) and HTTP requests (see edge.h).  Service thread, except
+ * kd_edge_init/kd_edge_free (main thread, before and after the lws context).
  *
  * X-Forwarded-For is read from the right: each proxy appends the address it got the
  * request from, so the right-most entry that is not itself a trusted proxy is the

@@ -1,13 +1,13 @@
 /* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (liveness, JSON),
  * /readyz (readiness: 200 or 503 with the reason, JSON) and /metrics (Prometheus text
- * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431
- * over-long headers) and the per-address request rate (429 too_many_requests, edge.c).  lws binds them to the "http" protocol through
- * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
- * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
- * from service-thread counters plus gauges sampled from the other threads, and
- * written in one piece in HTTP_WRITEABLE.  Static .js files also get
- * "Access-Control-Allow-Origin: *" (ADD_HEADERS): the widget's ES modules are
- * fetched in CORS mode by the sites that embed it (docs/widget.md).
+ * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431 over-long
+ * headers) and the per-address request rate (429 too_many_requests, edge.c).  lws binds
+ * them to the "http" protocol through LWSMPRO_CALLBACK mounts; static files under / are
+ * served by lws itself from web_root.  Runs on the lws service thread: the body is built in
+ * LWS_CALLBACK_HTTP from service-thread counters plus gauges sampled from the other
+ * threads, and written in one piece in HTTP_WRITEABLE.  Static .js files also get
+ * "Access-Control-Allow-Origin: *" (ADD_HEADERS): the widget's ES modules are fetched in
+ * CORS mode by the sites that embed it (docs/widget.md).
  */
 #include <jansson.h>
 #include <stdlib.h>

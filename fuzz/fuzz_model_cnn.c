@@ -2,10 +2,10 @@
  * vision/cnn.c: header, class names, op and tensor tables, the shape plan), through
  * vis_cnn_open_mem (the parser vis_cnn_open runs on the file it maps) over a 64-byte
  * aligned copy of exactly the input's size, as a mapping is aligned: handing the bytes over
- * as a file (memfd write, open, mmap, munmap) took two thirds of the time.  A model that opens with a
- * small input (at most 32×32, read from the documented header: in_h at byte 20, in_w at
- * 24) is also run once on a grey picture, so a plan that under-sizes a buffer shows up as
- * a bad write; larger ones are only opened, to keep executions fast.
+ * as a file (memfd write, open, mmap, munmap) took two thirds of the time.  A model that
+ * opens with a small input (at most 32×32, read from the documented header: in_h at byte
+ * 20, in_w at 24) is also run once on a grey picture, so a plan that under-sizes a buffer
+ * shows up as a bad write; larger ones are only opened, to keep executions fast.
  */
 #include <stddef.h>
 #include <stdint.h>
