@@ -7,14 +7,16 @@ trusted proxy rules):
   them gets HTTP 429 with the JSON code `too_many_requests`, `retry_after` and a
   Retry-After header, before any route runs; another address is not affected.
 - The operator channel /ops shares `max_conns_per_ip` and `sessions_per_ip_minute` with
-  the chat: a chat and two /ops connections fill a limit of 3, the next /ops and the next
+  the chat: a chat and an /ops connection fill a limit of 2, the next /ops and the next
   chat get the error frame `too_many_connections` and a close (1008) whose reason is the
-  code; once a place is free, new connections beyond the minute's allowance get
-  `too_many_sessions` with retry_after, again as frame and close reason.
+  code; once a place is free, new connections beyond the minute's allowance (3) get
+  `too_many_sessions` with retry_after, again as frame and close reason.  (One new
+  connection every 20 s refills: the test takes far less between its first and last.)
 - /metrics counts the refusals in kefu_edge_refused_total{code}.
 
 Clients are told apart the way a reverse proxy tells kefud (X-Forwarded-For from a trusted
-proxy, 127.0.0.1 here), so the test's own requests from 127.0.0.1 stay out of the counts.
+proxy, 127.0.0.1 here, itself exempt), so the test's own requests from 127.0.0.1 stay out
+of the counts.
 """
 import http.client
 import json
@@ -25,7 +27,7 @@ import kefutest as kt
 from kefutest import check
 from test_api_http import PW, Client, add_operator
 
-REQS = 12
+REQS = 4     # one more every 15 s: the test needs far less between its first and last
 
 
 def request(d, method, path, ip, body=None, ctype=None, cookie=None):
@@ -55,7 +57,7 @@ def too_many_requests(st, hdrs, j, what):
           "%s: 429 body %r", what, j)
     check(isinstance(j.get("message"), str) and j["message"], "%s: no message %r", what, j)
     ra = j.get("retry_after")
-    check(isinstance(ra, int) and 1 <= ra <= 61, "%s: retry_after %r", what, ra)
+    check(isinstance(ra, int) and 1 <= ra <= 16, "%s: retry_after %r", what, ra)
     check(hdrs.get("retry-after") == str(ra), "%s: Retry-After %r vs %r", what,
           hdrs.get("retry-after"), ra)
     check(hdrs.get("content-type", "").startswith("application/json"),
@@ -98,8 +100,9 @@ def refused_count(d, code):
 
 
 def test():
-    d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "",
-                 "--max-conns-per-ip", "3", "--sessions-per-ip-minute", "5",
+    # the proxy's own requests (start-up, sign-in, /metrics) are exempt; its clients not
+    d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "127.0.0.1",
+                 "--max-conns-per-ip", "2", "--sessions-per-ip-minute", "3",
                  "--requests-per-ip-minute", str(REQS), "--asr", "false",
                  "--vision", "false")
     d.start()
@@ -128,47 +131,40 @@ def test():
            "too_many_requests (retry_after %d s) on a page, /healthz, the API and an "
            "upload; another address is served", REQS, REQS + 1, ra)
 
-    # ---- WebSockets: chat and /ops share max_conns_per_ip 3 and 5 new a minute
+    # ---- WebSockets: chat and /ops share max_conns_per_ip 2 and 3 new a minute
     op = Client(d.port)
     st, j = op.login("ann", PW)
     check(st == 200, "login: %s %s", st, j)
     c = "198.51.100.5"
-    chat = d.ws(headers={"X-Forwarded-For": c})
+    chat = d.ws(headers={"X-Forwarded-For": c})               # new 1
     chat.welcome()
-    ops = [ops_ws(d, op.cookie, c) for _ in range(2)]
-    for o in ops:
-        check(first_frame(o)["type"] == "hello", "an /ops connection within the limit")
+    ops = ops_ws(d, op.cookie, c)                              # new 2
+    check(first_frame(ops)["type"] == "hello", "an /ops connection within the limit")
     refused(ops_ws(d, op.cookie, c), "too_many_connections")
     refused(d.ws(headers={"X-Forwarded-For": c}), "too_many_connections")
-    other = ops_ws(d, op.cookie, "198.51.100.6")          # another address: fine
+    other = ops_ws(d, op.cookie, "198.51.100.6")              # another address: fine
     check(first_frame(other)["type"] == "hello", "/ops from another address")
     other.close()
-    kt.log("max_conns_per_ip 3 over chat + /ops: a 4th /ops and a 4th chat refused "
+    kt.log("max_conns_per_ip 2 over chat + /ops: a 3rd /ops and a 3rd chat refused "
            "with too_many_connections (close 1008, reason too_many_connections)")
-    ops.pop().close()
-    time.sleep(0.3)                                        # CLOSED runs
-    again = ops_ws(d, op.cookie, c)                        # 4th new one this minute
+    ops.close()
+    time.sleep(1)                                              # CLOSED runs
+    again = ops_ws(d, op.cookie, c)                            # new 3: a freed place
     check(first_frame(again)["type"] == "hello", "a freed place is usable")
     again.close()
-    time.sleep(0.3)
-    fifth = ops_ws(d, op.cookie, c)                        # 5th
-    check(first_frame(fifth)["type"] == "hello", "the 5th new connection of the minute")
-    fifth.close()
-    time.sleep(0.3)
+    time.sleep(1)
     e = refused(ops_ws(d, op.cookie, c), "too_many_sessions")
-    check(isinstance(e.get("retry_after"), int) and 1 <= e["retry_after"] <= 13,
+    check(isinstance(e.get("retry_after"), int) and 1 <= e["retry_after"] <= 21,
           "too_many_sessions without a sane retry_after: %r", e)
     e2 = refused(d.ws(headers={"X-Forwarded-For": c}), "too_many_sessions")
     check(isinstance(e2.get("retry_after"), int), "chat too_many_sessions: %r", e2)
     check(refused_count(d, "too_many_connections") == 2 and
           refused_count(d, "too_many_sessions") == 2, "refusals counted: %s + %s",
           refused_count(d, "too_many_connections"), refused_count(d, "too_many_sessions"))
-    kt.log("sessions_per_ip_minute 5 over chat + /ops: the 6th new /ops and chat get "
+    kt.log("sessions_per_ip_minute 3 over chat + /ops: the 4th new /ops and chat get "
            "too_many_sessions (retry_after %d s), close reason too_many_sessions; "
            "kefu_edge_refused_total counts 2 + 2", e["retry_after"])
     chat.close()
-    for o in ops:
-        o.close()
     d.stop()
     con = sqlite3.connect(d.db)
     try:
