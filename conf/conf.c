@@ -129,13 +129,16 @@ static const struct option_def options[] = {
 	{ "hsts_max_age", OPT_INT, O(hsts_max_age), "31536000", 0, 1 << 30,
 	  "seconds of the Strict-Transport-Security header sent over TLS (0 = no header)" },
 	{ "max_conns_per_ip", OPT_INT, O(max_conns_per_ip), "50", 0, 1000000,
-	  "chat connections one client address may hold open at once; more get "
-	  "too_many_connections (0 = no limit)" },
+	  "WebSockets (chats and operator channels) one client address may hold open at once; "
+	  "more get too_many_connections (0 = no limit)" },
 	{ "sessions_per_ip_minute", OPT_INT, O(sessions_per_ip_minute), "60", 0, 1000000,
-	  "new chat connections one client address may open per minute; more get "
-	  "too_many_sessions (0 = no limit)" },
+	  "new WebSockets (chats and operator channels) one client address may open per "
+	  "minute; more get too_many_sessions (0 = no limit)" },
+	{ "requests_per_ip_minute", OPT_INT, O(requests_per_ip_minute), "600", 0, 1000000,
+	  "HTTP requests (pages, API, uploads) one client address may make per minute; more "
+	  "get HTTP 429 too_many_requests (0 = no limit)" },
 	{ "ip_limit_exempt", OPT_STR, O(ip_limit_exempt), "127.0.0.0/8,::1", 0, 0,
-	  "client addresses or CIDRs (comma-separated) free of the two per-address limits "
+	  "client addresses or CIDRs (comma-separated) free of the three per-address limits "
 	  "above: by default this machine itself (a proxy on it must be in trusted_proxies)" },
 	{ "operator_capacity", OPT_INT, O(operator_capacity), "3", 0, 1000,
 	  "conversations a hand-off gives one signed-in operator at most (0: hand-offs wait "
@@ -292,9 +295,27 @@ static int on_ini_line(void *user, const char *section, const char *name,
 	return conf_set(ctx->c, name, value, ctx->msg, sizeof ctx->msg) == 0;
 }
 
-int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errlen)
+/* Reads the INI text of f (named name in messages) into c. */
+static int load_stream(struct kefu_conf *c, FILE *f, const char *name, char *err,
+		       size_t errlen)
 {
 	struct ini_ctx ctx = { .c = c };
+	int rc = ini_parse_file(f, on_ini_line, &ctx);
+
+	if (rc > 0) {
+		snprintf(err, errlen, "%s:%d: %s", name, rc,
+			 ctx.msg[0] ? ctx.msg : "syntax error");
+		return -1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot read", name);
+		return -1;
+	}
+	return 0;
+}
+
+int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errlen)
+{
 	FILE *f = fopen(path, "r");
 	int rc;
 
@@ -310,19 +331,29 @@ int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errl
 		fclose(f);
 		return -1;
 	}
-	rc = ini_parse_file(f, on_ini_line, &ctx);
+	rc = load_stream(c, f, path, err, errlen);
 	fclose(f);
-	if (rc > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, rc,
-			 ctx.msg[0] ? ctx.msg : "syntax error");
+	if (rc)
 		return -1;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: cannot read", path);
-		return -1;
-	}
 	snprintf(c->config, sizeof c->config, "%s", path);
 	return 0;
+}
+
+int conf_load_mem(struct kefu_conf *c, const char *buf, size_t len, const char *name,
+		  char *err, size_t errlen)
+{
+	FILE *f = len ? fmemopen((void *)buf, len, "r") : NULL;
+	int rc;
+
+	if (!len)                            /* an empty file sets nothing */
+		return 0;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	rc = load_stream(c, f, name, err, errlen);
+	fclose(f);
+	return rc;
 }
 
 static int is_flag(const char *a)

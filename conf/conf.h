@@ -69,9 +69,10 @@ struct kefu_conf {
 	char tls_cert[CONF_STR_MAX]; /* PEM chain; with tls_key kefud serves HTTPS/WSS */
 	char tls_key[CONF_STR_MAX];
 	int hsts_max_age;            /* Strict-Transport-Security max-age over TLS; 0 none */
-	int max_conns_per_ip;        /* chat connections open per client address; 0 none */
-	int sessions_per_ip_minute;  /* new chat connections per client address a minute */
-	char ip_limit_exempt[CONF_STR_MAX]; /* CIDRs free of the two per-address limits */
+	int max_conns_per_ip;        /* WebSockets open per client address; 0 none */
+	int sessions_per_ip_minute;  /* new WebSockets per client address a minute */
+	int requests_per_ip_minute;  /* HTTP requests per client address a minute */
+	char ip_limit_exempt[CONF_STR_MAX]; /* CIDRs free of the per-address limits */
 	int operator_capacity;       /* hand-offs assigned to one operator at most (ops.c) */
 	/* data care (docs/security.md "Privacy and data care") */
 	int retention_days;          /* sessions idle longer are deleted; 0 = keep */
@@ -92,6 +93,10 @@ int conf_parse_args(struct kefu_conf *c, int argc, char **argv, const char *prog
 
 /* Reads an INI file into c.  0 ok, -1 with message in err. */
 int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errlen);
+/* The same over INI text in memory, buf[0..len) (name in messages; config stays as it
+ * was).  For the fuzz harness (fuzz/fuzz_conf.c). */
+int conf_load_mem(struct kefu_conf *c, const char *buf, size_t len, const char *name,
+		  char *err, size_t errlen);
 
 /* Sets one option by name from text (validated against the table). 0 ok, -1 error. */
 int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err,

@@ -50,6 +50,18 @@ int main(void)
 	CHECK(conf_load_file(&c, "t_bad.ini", err, sizeof err) == -1);
 	CHECK(strstr(err, "t_bad.ini:3") && strstr(err, "wokers"));
 
+	/* the same reader over bytes in memory (the fuzz harness's way in) */
+	static const char mem_bad[] = "workers = 2\n\nwokers = 3\n";
+	conf_defaults(&c);
+	CHECK(conf_load_mem(&c, mem_bad, sizeof mem_bad - 1, "mem.ini", err, sizeof err) == -1);
+	CHECK(strstr(err, "mem.ini:3") && strstr(err, "wokers") && c.workers == 2);
+	static const char mem_ok[] = "[kefud]\nworkers = 4\nrequests_per_ip_minute = 9";
+	conf_defaults(&c);
+	CHECK(c.requests_per_ip_minute == 600);
+	CHECK(conf_load_mem(&c, mem_ok, sizeof mem_ok - 1, "mem.ini", err, sizeof err) == 0);
+	CHECK(c.workers == 4 && c.requests_per_ip_minute == 9 && c.config[0] == '\0');
+	CHECK(conf_load_mem(&c, "", 0, "mem.ini", err, sizeof err) == 0);
+
 	write_file("t_range.ini", "workers = 9999\n");
 	CHECK(conf_load_file(&c, "t_range.ini", err, sizeof err) == -1);
 	CHECK(strstr(err, ":1:") && strstr(err, "workers"));

@@ -1,6 +1,6 @@
-/* daemon/edge.c — client addresses behind trusted proxies and the per-address chat
- * limits (see edge.h).  Service thread, except kd_edge_init/kd_edge_free (main thread,
- * before and after the lws context).
+/* daemon/edge.c — client addresses behind trusted proxies and the per-address limits
+ * on WebSockets (chat and /ops) and HTTP requests (see edge.h).  Service thread, except
+ * kd_edge_init/kd_edge_free (main thread, before and after the lws context).
  *
  * X-Forwarded-For is read from the right: each proxy appends the address it got the
  * request from, so the right-most entry that is not itself a trusted proxy is the
@@ -23,11 +23,16 @@
 #define KD_EDGE_MAX_ENTRIES 200000    /* beyond: idle entries are swept at once */
 #define KD_HDR_MAX 1024
 
+/* A token bucket: per_minute tokens at most, refilled at per_minute a minute. */
+struct kd_bucket {
+	double tokens;
+	uint64_t at_us;                  /* last refilled */
+};
+
 struct kd_ip_entry {
 	unsigned char key[16];           /* IPv4-mapped address, or an IPv6 /64 */
-	int conns;
-	double tokens;                   /* new connections still allowed (token bucket) */
-	uint64_t at_us;                  /* tokens last refilled */
+	int conns;                       /* WebSockets open (chat and /ops) */
+	struct kd_bucket ws, http;       /* new WebSockets, HTTP requests */
 	struct kd_ip_entry *next;
 };
 
@@ -201,6 +206,7 @@ int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, siz
 		return -1;
 	e->max_conns = conf->max_conns_per_ip;
 	e->per_minute = conf->sessions_per_ip_minute;
+	e->requests_per_minute = conf->requests_per_ip_minute;
 	e->tab = calloc(KD_EDGE_BUCKETS, sizeof *e->tab);
 	if (!e->tab) {
 		snprintf(err, errlen, "out of memory");
@@ -250,13 +256,14 @@ static struct kd_ip_entry *lookup(struct kd_edge *e, const unsigned char key[16]
 	return NULL;
 }
 
-/* Drops entries with no open connection whose bucket has refilled (a minute idle). */
+/* Drops entries with no open connection whose buckets have refilled (a minute idle). */
 static void sweep(struct kd_edge *e, uint64_t now_us)
 {
 	for (size_t b = 0; b < KD_EDGE_BUCKETS; b++)
 		for (struct kd_ip_entry **p = &e->tab[b]; *p;) {
 			struct kd_ip_entry *x = *p;
-			if (!x->conns && now_us - x->at_us >= 60ull * 1000000) {
+			if (!x->conns && now_us - x->ws.at_us >= 60ull * 1000000 &&
+			    now_us - x->http.at_us >= 60ull * 1000000) {
 				*p = x->next;
 				free(x);
 				e->n--;
@@ -267,50 +274,97 @@ static void sweep(struct kd_edge *e, uint64_t now_us)
 	e->admits = 0;
 }
 
-enum kd_edge_verdict kd_edge_admit(struct kd_edge *e, const char *ip, uint64_t now_us,
-				   int *retry_after)
+/* Takes a token from b (per_minute > 0): 0, or -1 with *retry_after = seconds until
+ * the next one. */
+static int take(struct kd_bucket *b, int per_minute, uint64_t now_us, int *retry_after)
+{
+	double rate = per_minute / 60.0;
+
+	b->tokens += (double)(now_us - b->at_us) / 1e6 * rate;
+	if (b->tokens > per_minute)
+		b->tokens = per_minute;
+	b->at_us = now_us;
+	if (b->tokens < 1) {
+		*retry_after = (int)((1 - b->tokens) / rate) + 1;
+		return -1;
+	}
+	b->tokens -= 1;
+	return 0;
+}
+
+/* ip's entry (created full), or NULL when ip is exempt, not numeric, or the table is
+ * full (then it is not limited: logged). */
+static struct kd_ip_entry *entry_of(struct kd_edge *e, const char *ip, uint64_t now_us)
 {
 	unsigned char key[16];
 	struct kd_ip_entry *x;
-	double rate = e->per_minute / 60.0;
 
-	*retry_after = 0;
-	if ((!e->max_conns && !e->per_minute) || kd_cidrs_match(&e->exempt, ip) ||
-	    key_of(ip, key))
-		return KD_EDGE_OK;
+	if (kd_cidrs_match(&e->exempt, ip) || key_of(ip, key))
+		return NULL;
 	if (++e->admits >= KD_EDGE_SWEEP_EVERY || e->n >= KD_EDGE_MAX_ENTRIES)
 		sweep(e, now_us);
-	x = lookup(e, key);
-	if (!x) {
-		if (e->n >= KD_EDGE_MAX_ENTRIES || !(x = calloc(1, sizeof *x))) {
-			LOG_WARN("per-address table full (%zu addresses): %s not limited", e->n, ip);
-			return KD_EDGE_OK;
-		}
-		memcpy(x->key, key, 16);
-		x->tokens = e->per_minute;
-		x->at_us = now_us;
-		x->next = e->tab[bucket_of(key)];
-		e->tab[bucket_of(key)] = x;
-		e->n++;
+	if ((x = lookup(e, key)))
+		return x;
+	if (e->n >= KD_EDGE_MAX_ENTRIES || !(x = calloc(1, sizeof *x))) {
+		LOG_WARN("per-address table full (%zu addresses): %s not limited", e->n, ip);
+		return NULL;
 	}
+	memcpy(x->key, key, 16);
+	x->ws = (struct kd_bucket){ e->per_minute, now_us };
+	x->http = (struct kd_bucket){ e->requests_per_minute, now_us };
+	x->next = e->tab[bucket_of(key)];
+	e->tab[bucket_of(key)] = x;
+	e->n++;
+	return x;
+}
+
+enum kd_edge_verdict kd_edge_admit(struct kd_edge *e, const char *ip, uint64_t now_us,
+				   int *retry_after)
+{
+	struct kd_ip_entry *x;
+
+	*retry_after = 0;
+	if ((!e->max_conns && !e->per_minute) || !(x = entry_of(e, ip, now_us)))
+		return KD_EDGE_OK;
 	if (e->max_conns && x->conns >= e->max_conns) {
 		e->refused_conns++;
 		return KD_EDGE_CONNS;
 	}
-	if (e->per_minute) {
-		x->tokens += (double)(now_us - x->at_us) / 1e6 * rate;
-		if (x->tokens > e->per_minute)
-			x->tokens = e->per_minute;
-		x->at_us = now_us;
-		if (x->tokens < 1) {
-			*retry_after = (int)((1 - x->tokens) / rate) + 1;
-			e->refused_rate++;
-			return KD_EDGE_RATE;
-		}
-		x->tokens -= 1;
+	if (e->per_minute && take(&x->ws, e->per_minute, now_us, retry_after)) {
+		e->refused_rate++;
+		return KD_EDGE_RATE;
 	}
 	x->conns++;
 	return KD_EDGE_OK;
+}
+
+enum kd_edge_verdict kd_edge_request(struct kd_edge *e, const char *ip, uint64_t now_us,
+				     int *retry_after)
+{
+	struct kd_ip_entry *x;
+
+	*retry_after = 0;
+	if (!e->requests_per_minute || !(x = entry_of(e, ip, now_us)))
+		return KD_EDGE_OK;
+	if (take(&x->http, e->requests_per_minute, now_us, retry_after)) {
+		e->refused_requests++;
+		return KD_EDGE_REQUESTS;
+	}
+	return KD_EDGE_OK;
+}
+
+const char *kd_edge_code(enum kd_edge_verdict v)
+{
+	switch (v) {
+	case KD_EDGE_CONNS:
+		return "too_many_connections";
+	case KD_EDGE_RATE:
+		return "too_many_sessions";
+	case KD_EDGE_REQUESTS:
+		return "too_many_requests";
+	default:
+		return NULL;
+	}
 }
 
 void kd_edge_leave(struct kd_edge *e, const char *ip)
@@ -321,4 +375,26 @@ void kd_edge_leave(struct kd_edge *e, const char *ip)
 	if (key_of(ip, key) || !(x = lookup(e, key)) || x->conns <= 0)
 		return;
 	x->conns--;
+}
+
+char *kd_edge_metrics_append(const struct kd_edge *e, char *text, size_t *len)
+{
+	char more[512];
+	int m = snprintf(more, sizeof more,
+			 "# HELP kefu_edge_refused_total WebSockets and HTTP requests refused by "
+			 "the per-address limits\n"
+			 "# TYPE kefu_edge_refused_total counter\n"
+			 "kefu_edge_refused_total{code=\"too_many_connections\"} %llu\n"
+			 "kefu_edge_refused_total{code=\"too_many_sessions\"} %llu\n"
+			 "kefu_edge_refused_total{code=\"too_many_requests\"} %llu\n",
+			 (unsigned long long)e->refused_conns,
+			 (unsigned long long)e->refused_rate,
+			 (unsigned long long)e->refused_requests);
+	char *all = realloc(text, *len + (size_t)m + 1);
+
+	if (!all)
+		return text;
+	memcpy(all + *len, more, (size_t)m + 1);
+	*len += (size_t)m;
+	return all;
 }

@@ -1,11 +1,16 @@
-/* daemon/edge.h — who a request comes from, and how many chats one address may open.
+/* daemon/edge.h — who a request comes from, and how much one address may open and ask.
  *
  * kd_edge_client names a request's client: its TCP peer, or, when that peer is one of
  * `trusted_proxies`, the address the proxy put in X-Forwarded-For (and TLS as its
  * X-Forwarded-Proto says).  From any other peer those headers are ignored.  The
- * per-address limits (`max_conns_per_ip` open chat connections, `sessions_per_ip_minute`
- * new ones, a token bucket) key IPv4 clients by address and IPv6 clients by their /64,
- * the block one subscriber is given; `ip_limit_exempt` lists addresses free of them.
+ * per-address limits key IPv4 clients by address and IPv6 clients by their /64, the
+ * block one subscriber is given; `ip_limit_exempt` lists addresses free of them:
+ * - `max_conns_per_ip` WebSockets open at once and `sessions_per_ip_minute` new ones a
+ *   minute (a token bucket), chat (ws.c) and operator channel (ops.c) counted together;
+ * - `requests_per_ip_minute` HTTP requests a minute (routes.c, before any page, API
+ *   route or upload is served; a token bucket of its own).
+ * Each refusal has a stable code (kd_edge_code): HTTP 429 with that code in JSON, a
+ * WebSocket error frame with it and then a close whose reason is the code.
  *
  * THREADS.  Set up by kd_edge_init on the main thread before the lws context exists;
  * everything else runs on the lws service thread (the table has no lock).
@@ -40,17 +45,17 @@ struct kd_ip_entry;
 
 struct kd_edge {
 	struct kd_cidrs proxies, exempt;
-	int max_conns, per_minute;
+	int max_conns, per_minute, requests_per_minute;
 	struct kd_ip_entry **tab;        /* KD_EDGE_BUCKETS chains */
 	size_t n;                        /* entries */
 	unsigned admits;                 /* since the last sweep */
-	uint64_t refused_conns, refused_rate;   /* /metrics */
+	uint64_t refused_conns, refused_rate, refused_requests;   /* /metrics */
 	int warned_xff;                  /* logged the untrusted X-Forwarded-For once */
 };
 
-enum kd_edge_verdict { KD_EDGE_OK = 0, KD_EDGE_CONNS, KD_EDGE_RATE };
+enum kd_edge_verdict { KD_EDGE_OK = 0, KD_EDGE_CONNS, KD_EDGE_RATE, KD_EDGE_REQUESTS };
 
-/* Reads the four options.  0 ok, -1 with a message in err. */
+/* Reads the five options.  0 ok, -1 with a message in err. */
 int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, size_t errlen);
 void kd_edge_free(struct kd_edge *e);
 
@@ -59,11 +64,21 @@ void kd_edge_free(struct kd_edge *e);
  * are readable until the request is answered / the WebSocket established). */
 void kd_edge_client(struct kd_edge *e, struct lws *wsi, char *ip, size_t iplen, int *tls);
 
-/* A new chat connection from ip: KD_EDGE_OK (counted: kd_edge_leave when it closes),
- * KD_EDGE_CONNS (max_conns_per_ip open) or KD_EDGE_RATE (sessions_per_ip_minute used;
- * *retry_after = seconds until the next is allowed). */
+/* A new WebSocket (chat or /ops) from ip: KD_EDGE_OK (counted: kd_edge_leave when it
+ * closes), KD_EDGE_CONNS (max_conns_per_ip open) or KD_EDGE_RATE (sessions_per_ip_minute
+ * used; *retry_after = seconds until the next is allowed). */
 enum kd_edge_verdict kd_edge_admit(struct kd_edge *e, const char *ip, uint64_t now_us,
 				   int *retry_after);
 void kd_edge_leave(struct kd_edge *e, const char *ip);
+/* A new HTTP request from ip: KD_EDGE_OK or KD_EDGE_REQUESTS (requests_per_ip_minute
+ * used; *retry_after as above). */
+enum kd_edge_verdict kd_edge_request(struct kd_edge *e, const char *ip, uint64_t now_us,
+				     int *retry_after);
+/* The stable error code of a refusal ("too_many_connections", "too_many_sessions",
+ * "too_many_requests"); NULL for KD_EDGE_OK. */
+const char *kd_edge_code(enum kd_edge_verdict v);
+/* Appends the family kefu_edge_refused_total{code} (chat, /ops and HTTP refusals) to the
+ * /metrics text (realloc'd; *len follows; on no memory text is returned unchanged). */
+char *kd_edge_metrics_append(const struct kd_edge *e, char *text, size_t *len);
 
 #endif

@@ -54,7 +54,9 @@ struct ops_pss {                    /* one /ops connection (lws per-session data
 	uint64_t id;
 	int authed;                     /* GET /me answered 200 (and still does) */
 	int checking;                   /* a re-check is with the API workers */
-	int lapsed;                     /* the session ended: error sent, closing */
+	const char *closing;            /* error sent: close with this code as the reason
+					   (session_expired, or a per-address refusal) */
+	int ip_counted;                 /* admitted by the per-address limits (edge.c) */
 	uint64_t checked_us;            /* last re-check asked */
 	int64_t typing_sid;             /* the customer told "operator is typing", or 0 */
 	uint64_t typing_until_us;       /* ...until then, unless a new typing frame comes */
@@ -741,7 +743,7 @@ static void *ticker(void *arg)
  * last use); the answer comes back to kd_ops_authed. */
 static void recheck(struct kd_ops *o, struct ops_pss *p)
 {
-	if (p->checking || p->lapsed)
+	if (p->checking || p->closing)
 		return;
 	p->checked_us = cm_now_us();
 	if (kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 1) == 0)
@@ -760,7 +762,7 @@ static void lapse(struct kd_ops *o, struct ops_pss *p, int status)
 	if (p->typing_sid)
 		typing_to_customer(o, p, p->typing_sid, 0);
 	p->authed = 0;
-	p->lapsed = 1;
+	p->closing = "session_expired";
 	ops_send(p, j);
 	json_decref(j);
 	count_online(o);
@@ -774,9 +776,9 @@ void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response
 	if (!p)
 		return;
 	me = res->status == 200 && res->body ? json_loads(res->body, 0, NULL) : NULL;
-	if (p->authed || p->lapsed) {            /* a re-check */
+	if (p->authed || p->closing) {           /* a re-check */
 		p->checking = 0;
-		if (!me && res->status >= 400 && res->status < 500 && !p->lapsed)
+		if (!me && res->status >= 400 && res->status < 500 && !p->closing)
 			lapse(o, p, res->status);
 		json_decref(me);                 /* (a 5xx keeps the connection: retried) */
 		return;
@@ -838,6 +840,32 @@ static void ops_frame(struct kd_ops *o, struct ops_pss *p)
 	json_decref(j);
 }
 
+/* The per-address limits (edge.c), shared with the chat channel: 0 admitted (counted
+ * until CLOSED); 1 refused, the connection gets the error frame with the stable code and
+ * retry_after, then closes with the code as its reason. */
+static int edge_refused(struct kd_ops *o, struct ops_pss *p)
+{
+	int retry = 0;
+	enum kd_edge_verdict v = kd_edge_admit(o->edge, p->ip, cm_now_us(), &retry);
+	json_t *j;
+
+	if (v == KD_EDGE_OK) {
+		p->ip_counted = 1;
+		return 0;
+	}
+	p->closing = kd_edge_code(v);
+	LOG_INFO("/ops connection from %s refused: %s", p->ip, p->closing);
+	j = v == KD_EDGE_CONNS
+	    ? json_pack("{s:s, s:s, s:s}", "type", "error", "code", p->closing, "message",
+			"too many connections open from your address")
+	    : json_pack("{s:s, s:s, s:s, s:i}", "type", "error", "code", p->closing,
+			"message", "too many new connections from your address; retry later",
+			"retry_after", retry);
+	ops_send(p, j);
+	json_decref(j);
+	return 1;
+}
+
 /* Same origin only: the Origin header must be this server's own scheme + Host (the
  * scheme as a trusted proxy says, edge.c). */
 static int same_origin(struct kd_edge *edge, struct lws *wsi)
@@ -889,6 +917,8 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		    lws_hdr_copy(wsi, p->host, sizeof p->host, WSI_TOKEN_HOST) <= 0)
 			return -1;
 		kd_edge_client(o->edge, wsi, p->ip, sizeof p->ip, NULL);
+		if (edge_refused(o, p))
+			return 0;
 		/* signed in by an API worker: GET /api/v1/me with this cookie */
 		return kd_api_ops_auth(o->api, p->id, p->cookie, p->host, p->ip, 0) ? -1 : 0;
 
@@ -911,6 +941,8 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		kd_frame_free_list(p->out);
 		p->out = p->out_tail = NULL;
 		p->wsi = NULL;
+		if (p->ip_counted)
+			kd_edge_leave(o->edge, p->ip);
 		count_online(o);
 		break;
 
@@ -932,9 +964,10 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
 		struct kd_frame *f = p->out;
 		if (!f) {
-			if (p->lapsed) {          /* session_expired is written: close */
+			if (p->closing) {         /* the error is written: close */
 				lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-						 (unsigned char *)"session_expired", 15);
+						 (unsigned char *)p->closing,
+						 strlen(p->closing));
 				return -1;
 			}
 			break;
@@ -947,7 +980,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		kd_frame_free(f);
 		if (n < 0)
 			return -1;
-		if (p->out || p->lapsed)
+		if (p->out || p->closing)
 			lws_callback_on_writable(wsi);
 		break;
 	}

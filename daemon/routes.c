@@ -1,20 +1,22 @@
 /* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (liveness, JSON),
  * /readyz (readiness: 200 or 503 with the reason, JSON) and /metrics (Prometheus text
- * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431
- * over-long headers).  lws binds them to the "http" protocol through
- * LWSMPRO_CALLBACK mounts; static files under / are served by lws itself from
- * web_root.  Runs on the lws service thread: the body is built in LWS_CALLBACK_HTTP
- * from service-thread counters plus gauges sampled from the other threads, and
- * written in one piece in HTTP_WRITEABLE.  Static .js files also get
- * "Access-Control-Allow-Origin: *" (ADD_HEADERS): the widget's ES modules are
- * fetched in CORS mode by the sites that embed it (docs/widget.md).
+ * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431 over-long
+ * headers) and the per-address request rate (429 too_many_requests, edge.c).  lws binds
+ * them to the "http" protocol through LWSMPRO_CALLBACK mounts; static files under / are
+ * served by lws itself from web_root.  Runs on the lws service thread: the body is built in
+ * LWS_CALLBACK_HTTP from service-thread counters plus gauges sampled from the other
+ * threads, and written in one piece in HTTP_WRITEABLE.  Static .js files also get
+ * "Access-Control-Allow-Origin: *" (ADD_HEADERS): the widget's ES modules are fetched in
+ * CORS mode by the sites that embed it (docs/widget.md).
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "edge.h"
 #include "log.h"
 #include "routes.h"
+#include "clock.h"
 
 #ifndef KEFU_VERSION
 #define KEFU_VERSION "0"
@@ -94,18 +96,54 @@ static int header_bytes(struct lws *wsi, int *uri)
 	return total;
 }
 
-int kd_routes_check_sizes(struct lws *wsi, const struct kd_routes *rt)
+/* Answers 429 with {"code":..., "message":..., "retry_after":N} and Retry-After, as the
+ * REST API words its errors.  -1: close once written. */
+static int refuse_rate(struct lws *wsi, const char *code, int retry_after)
 {
-	int uri, hdr = header_bytes(wsi, &uri);
+	uint8_t buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+		*end = buf + sizeof buf - 1;
+	char body[256], ra[16];
+	int blen = snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"too many "
+			    "requests from your address; retry later\",\"retry_after\":%d}",
+			    code, retry_after);
+
+	snprintf(ra, sizeof ra, "%d", retry_after);
+	if (lws_add_http_common_headers(wsi, 429, "application/json", (lws_filepos_t)blen,
+					&p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+					(const unsigned char *)ra, (int)strlen(ra), &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+					(const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
+					(const unsigned char *)"nosniff", 7, &p, end) ||
+	    lws_finalize_http_header(wsi, &p, end) || end - p < blen)
+		return -1;
+	memcpy(p, body, (size_t)blen);
+	p += blen;
+	lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+	return -1;
+}
+
+int kd_routes_filter(struct lws *wsi, const struct kd_routes *rt)
+{
+	int uri, hdr = header_bytes(wsi, &uri), retry = 0;
 	unsigned status = uri > rt->max_uri ? HTTP_STATUS_REQ_URI_TOO_LONG
 			  : hdr > rt->max_headers ? 431 : 0;
 
-	if (!status)
-		return 0;
-	LOG_WARN("HTTP request refused with %u (target %d bytes, headers %d bytes)", status,
-		 uri, hdr);
-	lws_return_http_status(wsi, status, NULL);
-	return -1;
+	if (status) {
+		LOG_WARN("HTTP request refused with %u (target %d bytes, headers %d bytes)",
+			 status, uri, hdr);
+		lws_return_http_status(wsi, status, NULL);
+		return -1;
+	}
+	if (rt->edge) {
+		char ip[KD_IP_LEN];
+		kd_edge_client(rt->edge, wsi, ip, sizeof ip, NULL);
+		enum kd_edge_verdict v = kd_edge_request(rt->edge, ip, cm_now_us(), &retry);
+		if (v != KD_EDGE_OK)
+			return refuse_rate(wsi, kd_edge_code(v), retry);
+	}
+	return 0;
 }
 
 static char *metrics_body(const struct kd_routes *rt, size_t *len)
@@ -117,6 +155,8 @@ static char *metrics_body(const struct kd_routes *rt, size_t *len)
 
 	rt->gauges(rt->arg, &g, model, sizeof model);
 	text = kd_metrics_render(rt->met, &g, len);
+	if (text && rt->edge)
+		text = kd_edge_metrics_append(rt->edge, text, len);
 	return text && rt->metrics_more ? rt->metrics_more(rt->arg, text, len) : text;
 }
 

@@ -13,6 +13,8 @@
 
 #include "metrics.h"
 
+struct kd_edge;
+
 struct kd_routes {
 	const struct kd_metrics *met;        /* service-thread counters */
 	/* Samples the gauges; model gets the bot description.  Service thread. */
@@ -25,6 +27,7 @@ struct kd_routes {
 	void *arg;
 	int max_uri;                         /* longer request targets: 414 */
 	int max_headers;                     /* more header bytes: 431 */
+	struct kd_edge *edge;                /* per-address request rate (NULL: none) */
 };
 
 /* The "http" protocol's callback; its lws_protocols.user must be a struct kd_routes. */
@@ -32,8 +35,10 @@ int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		       void *in, size_t len);
 size_t kd_routes_pss_size(void);
 /* LWS_CALLBACK_FILTER_HTTP_CONNECTION of whichever protocol lws binds new HTTP
- * connections to (the vhost's default, "kefu.v1"): answers 414 or 431 when the request
- * passes rt's limits and returns -1 (close once written), else 0. */
-int kd_routes_check_sizes(struct lws *wsi, const struct kd_routes *rt);
+ * connections to (the vhost's default, "kefu.v1"), every request (pages, API, uploads):
+ * answers 414 or 431 when the request passes rt's size limits, 429 too_many_requests
+ * (JSON, Retry-After) when its client address used requests_per_ip_minute (edge.c),
+ * and returns -1 (close once written); else 0. */
+int kd_routes_filter(struct lws *wsi, const struct kd_routes *rt);
 
 #endif

@@ -471,6 +471,7 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	srv->routes.arg = srv;
 	srv->routes.max_uri = KD_MAX_URI;
 	srv->routes.max_headers = KD_MAX_HEADERS;
+	srv->routes.edge = &srv->edge;
 	wire(srv);
 	own_hosts(srv, host);
 	srv->probe = store_open(conf->db, err, errlen);

@@ -56,6 +56,7 @@ struct kd_pss {
 						  what a trusted proxy says); upload quota
 						  and per-address limit key */
 	unsigned ip_counted : 1;               /* counted by kd_edge_admit */
+	unsigned refused : 2;                  /* its kd_edge_verdict when refused (edge.c) */
 	uint64_t idle_set_us;                  /* idle_timeout clock last restarted */
 
 	uint64_t rate_start_us;                /* start of the current 10 s window */

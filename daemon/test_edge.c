@@ -4,6 +4,7 @@
  * IPv6 counted by /64, exempt addresses, the idle sweep).  Main thread only.  The
  * X-Forwarded-For reading needs a request: tests/integration/test_edge.py. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -111,10 +112,53 @@ static void test_limits(void)
 	kd_edge_free(&e);
 }
 
+/* HTTP requests: a bucket of their own (requests_per_ip_minute), not the WebSockets'. */
+static void test_requests(void)
+{
+	struct kefu_conf c;
+	struct kd_edge e;
+	char err[256];
+	uint64_t t = 1000 * SEC;
+	int retry;
+
+	conf_defaults(&c);
+	c.max_conns_per_ip = 1;
+	c.sessions_per_ip_minute = 1;
+	c.requests_per_ip_minute = 4;
+	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);   /* a chat */
+	for (int i = 0; i < 4; i++)
+		CHECK(kd_edge_request(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_request(&e, "203.0.113.1", t, &retry) == KD_EDGE_REQUESTS);
+	CHECK(retry >= 1 && retry <= 16);                 /* one request every 15 s */
+	CHECK(kd_edge_request(&e, "203.0.113.2", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_request(&e, "203.0.113.1", t + 16 * SEC, &retry) == KD_EDGE_OK);
+	for (int i = 0; i < 10; i++)
+		CHECK(kd_edge_request(&e, "192.0.2.9", t, &retry) == KD_EDGE_OK);  /* exempt */
+	CHECK(e.refused_requests == 1 && e.refused_conns == 0 && e.refused_rate == 0);
+	CHECK(!strcmp(kd_edge_code(KD_EDGE_CONNS), "too_many_connections"));
+	CHECK(!strcmp(kd_edge_code(KD_EDGE_RATE), "too_many_sessions"));
+	CHECK(!strcmp(kd_edge_code(KD_EDGE_REQUESTS), "too_many_requests"));
+	CHECK(kd_edge_code(KD_EDGE_OK) == NULL);
+	size_t len = 3;
+	char *text = strdup("x\n\n"), *m = kd_edge_metrics_append(&e, text, &len);
+	CHECK(m && strstr(m, "kefu_edge_refused_total{code=\"too_many_requests\"} 1\n") &&
+	      len == strlen(m));
+	free(m);
+	kd_edge_free(&e);
+	c.requests_per_ip_minute = 0;                     /* 0 = no limit */
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	for (int i = 0; i < 100; i++)
+		CHECK(kd_edge_request(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	kd_edge_free(&e);
+}
+
 int main(void)
 {
 	test_cidrs();
 	test_limits();
+	test_requests();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;

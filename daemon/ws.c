@@ -675,6 +675,7 @@ static int edge_refused(struct kd_ws *ws, struct kd_pss *pss)
 		return 0;
 	}
 	ws->met->errors[code]++;
+	pss->refused = v;
 	send_frame(ws, pss, v == KD_EDGE_CONNS
 		   ? kd_frame_error(code, NULL, "too many chats open from your address")
 		   : kd_frame_error_retry(code, NULL, "too many new chats from your address; "
@@ -696,7 +697,7 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:  /* every HTTP request: pages, routes */
-		return ws ? kd_routes_check_sizes(wsi, ws->routes) : 0;
+		return ws ? kd_routes_filter(wsi, ws->routes) : 0;
 
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!path_ok(wsi)) {
@@ -763,9 +764,11 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		f = kd_pss_out_pop(pss);
 		if (!f) {
-			if (pss->closing) {
-				lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-						 NULL, 0);
+			if (pss->closing) {      /* a refusal's reason is its code */
+				const char *why = kd_edge_code(pss->refused);
+				lws_close_reason(wsi, why ? LWS_CLOSE_STATUS_POLICY_VIOLATION
+						 : LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+						 (unsigned char *)why, why ? strlen(why) : 0);
 				return -1;
 			}
 			break;

@@ -127,7 +127,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	memset(&res, 0, sizeof res);
 	api_handle(&ctx, &req, &res);
-	if (res.status < 200 || res.status > 499) {
+	/* 503 unavailable: a route served only inside kefud (training), whatever the body */
+	int outside = res.status == 503 && res.body && strstr(res.body, "\"unavailable\"");
+	if ((res.status < 200 || res.status > 499) && !outside) {
 		fprintf(stderr, "%s %s -> %d %.*s\n", r->method, path, res.status,
 			(int)(res.body_len > 300 ? 300 : res.body_len), res.body ? res.body : "");
 		abort();

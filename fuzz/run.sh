@@ -7,7 +7,8 @@ set -eu
 bin=$1 corpus=$2 secs=$3 dict=${4:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# exit 1 on a finding: libFuzzer's own codes (77 for a crash) would read as "skipped" to meson
 set -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
-	-artifact_prefix="$work/" -print_final_stats=1
+	-error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$work/" -print_final_stats=1
 [ -n "$dict" ] && set -- "$@" -dict="$dict"
 exec "$bin" "$@" "$work" "$corpus"

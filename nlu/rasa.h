@@ -94,9 +94,6 @@ struct nlu_rasa_input {
 char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char *titles_path,
 			   struct nlu_rasa_counts *counts, struct nlu_rasa_rows *pictures,
 			   char **report, char *why, size_t whylen);
-/* The same for one file (+ an optional domain file); *n_disabled gets the number of
- * answers imported disabled for want of a response.  For the fuzz harness. */
-char *nlu_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled);
 
 struct store;
 /* rasa_export.c: the store's answers (with their variants, buttons and synonyms) as one Rasa

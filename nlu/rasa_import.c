@@ -626,17 +626,3 @@ done:
 	nlu_rasa_free(&r);
 	return out;
 }
-
-char *nlu_rasa_to_json(const char *nlu_path, const char *domain_path, int *n_disabled)
-{
-	struct nlu_rasa_input in[2] = { { nlu_path, NULL, NULL, 0 },
-					{ domain_path, NULL, NULL, 0 } };
-	struct nlu_rasa_counts c;
-	char *report = NULL, why[300];
-	char *out = nlu_rasa_import_json(in, domain_path ? 2 : 1, NULL, &c, NULL, &report, why,
-					 sizeof why);
-
-	free(report);
-	*n_disabled = (int)c.disabled;
-	return out;
-}

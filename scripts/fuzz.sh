@@ -8,7 +8,9 @@
 # of executions over all runs of that target (build-fuzz/fuzz-work/TARGET.total).
 # `scripts/fuzz.sh list` names the targets; `scripts/fuzz.sh ci` builds every harness and
 # runs the meson suite `fuzz` (each harness 3 s on its corpus: scripts/test.sh does this).
-# Extra libFuzzer flags: FUZZ_FLAGS="...".
+# Extra libFuzzer flags: FUZZ_FLAGS="..." (FUZZ_FLAGS=-runs=10000000 stops at exactly that
+# many executions; the line printed gives the run's wall time).  Never pause a running
+# harness (SIGSTOP): the paused input is then reported as a -timeout=10 failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
@@ -52,6 +54,7 @@ for t in "${run[@]}"; do
 	       -artifact_prefix="$crashes/" -print_final_stats=1)
 	[ -n "${dicts[$t]:-}" ] && flags+=(-dict="$root/fuzz/dict/${dicts[$t]}")
 	rc=0
+	started=$SECONDS
 	# shellcheck disable=SC2086
 	supp=${supps[$t]:+suppressions=$root/${supps[$t]}}
 	ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" LSAN_OPTIONS="${LSAN_OPTIONS:-$supp}" \
@@ -61,7 +64,7 @@ for t in "${run[@]}"; do
 	total_file=$build/fuzz-work/$t.total
 	total=$(( $(cat "$total_file" 2>/dev/null || echo 0) + ${execs:-0} ))
 	echo "$total" >"$total_file"
-	echo "fuzz $t: ${execs:-?} executions in ${secs} s, ${rate:-?} exec/s, corpus $(ls "$work" | wc -l) inputs, total over all runs $total"
+	echo "fuzz $t: ${execs:-?} executions in $((SECONDS - started)) s, ${rate:-?} exec/s, corpus $(ls "$work" | wc -l) inputs, total over all runs $total"
 	if [ "$rc" != 0 ]; then
 		status=1
 		echo "fuzz $t: FAILED (exit $rc), see $log:" >&2

@@ -233,6 +233,65 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* Reads the header, class names, op and tensor tables of the model bytes b[0..len) (m
+ * points into them) and plans the shapes.  0, or -1 with a message naming name in err. */
+static int parse(struct vis_cnn *m, const uint8_t *b, size_t len, const char *name,
+		 char *err, size_t errlen)
+{
+	if (len < sizeof m->hdr) {
+		seterr(err, errlen, "%s: too short for a model file", name);
+		return -1;
+	}
+	struct kfm_header *h = &m->hdr;
+	memcpy(h, b, sizeof *h);
+	if (memcmp(h->magic, KFM_MAGIC, 8)) {
+		seterr(err, errlen, "%s: not a kefu CNN model file", name);
+		return -1;
+	}
+	if (h->version != KFM_VERSION) {
+		seterr(err, errlen, "%s: model format version %u, this kefu reads %d "
+		       "(re-run scripts/setup.sh)", name, h->version, KFM_VERSION);
+		return -1;
+	}
+	h->name[31] = 0;
+	size_t tables = 128 + 32 * (size_t)h->n_classes + 64 * (size_t)h->n_ops +
+			64 * (size_t)h->n_tensors;
+	if (h->n_ops == 0 || h->n_ops > MAX_OPS || h->n_tensors > 4 * MAX_OPS ||
+	    h->n_classes == 0 || h->n_classes > 4096 || h->in_c != 3 || h->in_h == 0 ||
+	    h->in_h > 1024 || h->in_w == 0 || h->in_w > 1024 || h->data_offset < tables ||
+	    h->data_offset % 64 || h->data_offset > len ||
+	    h->data_size > len - h->data_offset) {
+		seterr(err, errlen, "%s: header out of bounds (truncated or damaged file)", name);
+		return -1;
+	}
+	m->classes = (const char *)b + 128;
+	for (uint32_t i = 0; i < h->n_classes; i++) {
+		if (m->classes[32 * i + 31]) {
+			seterr(err, errlen, "%s: class name %u is not terminated", name, i);
+			return -1;
+		}
+	}
+	m->ops = (const struct kfm_op *)(b + 128 + 32 * h->n_classes);
+	m->tensors = (const struct kfm_tensor *)((const uint8_t *)m->ops + 64 * h->n_ops);
+	m->data = (const float *)(b + h->data_offset);
+	m->shapes = calloc(h->n_ops, sizeof *m->shapes);
+	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
+	m->readers = calloc(h->n_ops, sizeof *m->readers);
+	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
+	if (!m->shapes || !m->last_use || !m->readers || !m->act_later) {
+		seterr(err, errlen, "no memory");
+		return -1;
+	}
+	char why[200];
+	if (plan(m, why, sizeof why)) {
+		seterr(err, errlen, "%s: %s", name, why);
+		return -1;
+	}
+	LOG_INFO("%s: %s, %u ops, %ux%u input, %d classes, embedding %d", name, h->name,
+		 h->n_ops, h->in_h, h->in_w, (int)h->n_classes, vis_cnn_embed_dim(m));
+	return 0;
+}
+
 struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen)
 {
 	struct vis_cnn *m = calloc(1, sizeof *m);
@@ -257,61 +316,30 @@ struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen)
 		seterr(err, errlen, "%s: mmap failed", path);
 		goto fail;
 	}
-	const uint8_t *b = m->map;
-	struct kfm_header *h = &m->hdr;
-	memcpy(h, b, sizeof *h);
-	if (memcmp(h->magic, KFM_MAGIC, 8)) {
-		seterr(err, errlen, "%s: not a kefu CNN model file", path);
+	if (parse(m, m->map, m->map_len, path, err, errlen))
 		goto fail;
-	}
-	if (h->version != KFM_VERSION) {
-		seterr(err, errlen, "%s: model format version %u, this kefu reads %d "
-		       "(re-run scripts/setup.sh)", path, h->version, KFM_VERSION);
-		goto fail;
-	}
-	h->name[31] = 0;
-	size_t tables = 128 + 32 * (size_t)h->n_classes + 64 * (size_t)h->n_ops +
-			64 * (size_t)h->n_tensors;
-	if (h->n_ops == 0 || h->n_ops > MAX_OPS || h->n_tensors > 4 * MAX_OPS ||
-	    h->n_classes == 0 || h->n_classes > 4096 || h->in_c != 3 || h->in_h == 0 ||
-	    h->in_h > 1024 || h->in_w == 0 || h->in_w > 1024 || h->data_offset < tables ||
-	    h->data_offset % 64 || h->data_offset > m->map_len ||
-	    h->data_size > m->map_len - h->data_offset) {
-		seterr(err, errlen, "%s: header out of bounds (truncated or damaged file)", path);
-		goto fail;
-	}
-	m->classes = (const char *)b + 128;
-	for (uint32_t i = 0; i < h->n_classes; i++) {
-		if (m->classes[32 * i + 31]) {
-			seterr(err, errlen, "%s: class name %u is not terminated", path, i);
-			goto fail;
-		}
-	}
-	m->ops = (const struct kfm_op *)(b + 128 + 32 * h->n_classes);
-	m->tensors = (const struct kfm_tensor *)((const uint8_t *)m->ops + 64 * h->n_ops);
-	m->data = (const float *)(b + h->data_offset);
-	m->shapes = calloc(h->n_ops, sizeof *m->shapes);
-	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
-	m->readers = calloc(h->n_ops, sizeof *m->readers);
-	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
-	if (!m->shapes || !m->last_use || !m->readers || !m->act_later) {
-		seterr(err, errlen, "no memory");
-		goto fail;
-	}
-	char why[200];
-	if (plan(m, why, sizeof why)) {
-		seterr(err, errlen, "%s: %s", path, why);
-		goto fail;
-	}
 	close(fd);
-	LOG_INFO("%s: %s, %u ops, %ux%u input, %d classes, embedding %d", path, h->name,
-		 h->n_ops, h->in_h, h->in_w, (int)h->n_classes, vis_cnn_embed_dim(m));
 	return m;
 fail:
 	if (fd >= 0)
 		close(fd);
 	vis_cnn_close(m);
 	return NULL;
+}
+
+struct vis_cnn *vis_cnn_open_mem(const void *buf, size_t len, const char *name, char *err,
+				 size_t errlen)
+{
+	struct vis_cnn *m = calloc(1, sizeof *m);
+
+	if (!m)
+		return seterr(err, errlen, "no memory");
+	m->map = MAP_FAILED;                 /* not ours: vis_cnn_close leaves buf alone */
+	if (parse(m, buf, len, name, err, errlen)) {
+		vis_cnn_close(m);
+		return NULL;
+	}
+	return m;
 }
 
 void vis_cnn_close(struct vis_cnn *m)

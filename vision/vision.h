@@ -97,6 +97,10 @@ struct vis_cnn_state;
 /* Maps and checks the model file (magic, version, table bounds, every weight shape against
  * the op it feeds).  Returns NULL with a reason in err.  Start-up thread. */
 struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen);
+/* The same over model bytes already in memory (64-byte aligned, kept by the caller until
+ * vis_cnn_close); name is used in messages.  For the fuzz harness (fuzz/fuzz_model_cnn.c). */
+struct vis_cnn *vis_cnn_open_mem(const void *buf, size_t len, const char *name, char *err,
+				 size_t errlen);
 void vis_cnn_close(struct vis_cnn *m);
 
 int vis_cnn_input_size(const struct vis_cnn *m);   /* 224 */

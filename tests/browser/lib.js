@@ -15,6 +15,7 @@
 const cp = require('child_process');
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const os = require('os');
 const path = require('path');
 
@@ -34,9 +35,12 @@ function sleep(ms) {
   return new Promise((ok) => setTimeout(ok, ms));
 }
 
-function httpGet(port, p) {
+/* GET p on 127.0.0.1:port; over HTTPS when ca (a PEM file trusted for it) is given. */
+function httpGet(port, p, ca) {
   return new Promise((ok, bad) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, timeout: 3000 }, (res) => {
+    const opt = { host: '127.0.0.1', port, path: p, timeout: 3000 };
+    if (ca) opt.ca = fs.readFileSync(ca);
+    const req = (ca ? https : http).get(opt, (res) => {
       let body = '';
       res.on('data', (c) => { body += c; });
       res.on('end', () => ok({ status: res.statusCode, body }));
@@ -46,12 +50,14 @@ function httpGet(port, p) {
   });
 }
 
-/* One kefud process on db in dir; start(port) listens on that port (0: any free one). */
+/* One kefud process on db in dir; start(port) listens on that port (0: any free one).
+ * tlsCa: the PEM certificate of a kefud started with --tls-cert (HTTPS/WSS then). */
 class Kefud {
-  constructor(dir, args) {
+  constructor(dir, args, tlsCa) {
     this.dir = dir;
     this.db = path.join(dir, 'kefu.db');
     this.args = args || [];
+    this.tlsCa = tlsCa || null;
     this.proc = null;
     this.port = 0;
     this.runs = 0;
@@ -76,7 +82,7 @@ class Kefud {
       try {
         const txt = fs.readFileSync(portFile, 'utf8').trim();
         if (/^\d+$/.test(txt)) {
-          const r = await httpGet(+txt, '/healthz');
+          const r = await httpGet(+txt, '/healthz', this.tlsCa);
           if (r.status === 200) {
             this.port = +txt;
             return this;
@@ -89,7 +95,7 @@ class Kefud {
   }
 
   url(p) {
-    return 'http://127.0.0.1:' + this.port + (p || '/');
+    return (this.tlsCa ? 'https' : 'http') + '://127.0.0.1:' + this.port + (p || '/');
   }
 
   async kill9() {
@@ -172,7 +178,7 @@ const RECORD_EVENTS = () => {
 async function run(name, fn, opts) {
   opts = opts || {};
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kefu-browser-'));
-  const kefud = new Kefud(dir, opts.kefudArgs);
+  const kefud = new Kefud(dir, opts.kefudArgs, opts.tlsCa);
   let browser = null;
   const pages = [];
   const problems = [];

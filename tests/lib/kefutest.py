@@ -301,6 +301,7 @@ class RawWS:
         self.buf = b""
         self.closed = False
         self.close_code = None
+        self.close_reason = None
         self.replied = []       # ids of the replies received, in order
         key = base64.b64encode(os.urandom(16)).decode()
         req = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
@@ -386,6 +387,7 @@ class RawWS:
             if op == OP_CLOSE:
                 self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 \
                     else None
+                self.close_reason = payload[2:].decode("utf-8", "replace")
                 self.closed = True
                 raise WSClosed("server sent close (code %s, %r)" % (self.close_code,
                                                                     payload[2:]))

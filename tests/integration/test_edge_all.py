@@ -1,0 +1,177 @@
+"""tests/integration/test_edge_all.py — the per-address limits on every endpoint of a real
+kefud (daemon/edge.c), not only the chat WebSocket (test_edge.py covers that one and the
+trusted proxy rules):
+
+- HTTP (pages, /healthz, the REST API, a console picture upload): at most
+  `requests_per_ip_minute` requests a minute per client address; beyond, every one of
+  them gets HTTP 429 with the JSON code `too_many_requests`, `retry_after` and a
+  Retry-After header, before any route runs; another address is not affected.
+- The operator channel /ops shares `max_conns_per_ip` and `sessions_per_ip_minute` with
+  the chat: a chat and an /ops connection fill a limit of 2, the next /ops and the next
+  chat get the error frame `too_many_connections` and a close (1008) whose reason is the
+  code; once a place is free, new connections beyond the minute's allowance (3) get
+  `too_many_sessions` with retry_after, again as frame and close reason.  (One new
+  connection every 20 s refills: the test takes far less between its first and last.)
+- /metrics counts the refusals in kefu_edge_refused_total{code}.
+
+Clients are told apart the way a reverse proxy tells kefud (X-Forwarded-For from a trusted
+proxy, 127.0.0.1 here, itself exempt), so the test's own requests from 127.0.0.1 stay out
+of the counts.
+"""
+import http.client
+import json
+import sqlite3
+import time
+
+import kefutest as kt
+from kefutest import check
+from test_api_http import PW, Client, add_operator
+
+REQS = 4     # one more every 15 s: the test needs far less between its first and last
+
+
+def request(d, method, path, ip, body=None, ctype=None, cookie=None):
+    """One request from client ip (through the proxy): (status, headers, JSON or None)."""
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
+    try:
+        h = {"X-Forwarded-For": ip, "Host": "127.0.0.1:%d" % d.port}
+        if ctype:
+            h["Content-Type"] = ctype
+        if cookie:
+            h["Cookie"] = cookie
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        try:
+            j = json.loads(data)
+        except ValueError:
+            j = None
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, j
+    finally:
+        c.close()
+
+
+def too_many_requests(st, hdrs, j, what):
+    check(st == 429, "%s: expected 429, got %s %r", what, st, j)
+    check(isinstance(j, dict) and j.get("code") == "too_many_requests",
+          "%s: 429 body %r", what, j)
+    check(isinstance(j.get("message"), str) and j["message"], "%s: no message %r", what, j)
+    ra = j.get("retry_after")
+    check(isinstance(ra, int) and 1 <= ra <= 16, "%s: retry_after %r", what, ra)
+    check(hdrs.get("retry-after") == str(ra), "%s: Retry-After %r vs %r", what,
+          hdrs.get("retry-after"), ra)
+    check(hdrs.get("content-type", "").startswith("application/json"),
+          "%s: content type %r", what, hdrs.get("content-type"))
+    return ra
+
+
+def ops_ws(d, cookie, ip):
+    return kt.RawWS(d.port, path="/ops", subprotocol="kefu.ops",
+                    origin="http://127.0.0.1:%d" % d.port,
+                    headers={"Cookie": cookie, "X-Forwarded-For": ip})
+
+
+def first_frame(ws, skip=("activity", "operators")):
+    while True:
+        f = ws.recv_json(timeout=kt.REPLY_TIMEOUT)
+        if f["type"] not in skip:
+            return f
+
+
+def refused(ws, code):
+    """ws got the error frame `code`, then a close 1008 whose reason is the code."""
+    f = first_frame(ws)
+    check(f.get("type") == "error" and f.get("code") == code, "expected %s, got %r", code, f)
+    check(isinstance(f.get("message"), str) and f["message"], "no message: %r", f)
+    try:
+        extra = ws.recv_json(timeout=10)
+        check(False, "refused connection got a further frame %r", extra)
+    except kt.WSClosed:
+        pass
+    check(ws.close_code == 1008 and ws.close_reason == code,
+          "close of a %s refusal: code %s reason %r", code, ws.close_code, ws.close_reason)
+    ws.close()
+    return f
+
+
+def refused_count(d, code):
+    return kt.metric_sum(d.metrics(), lambda n: n == "kefu_edge_refused_total",
+                         lambda lab: lab.get("code") == code)
+
+
+def test():
+    # the proxy's own requests (start-up, sign-in, /metrics) are exempt; its clients not
+    d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "127.0.0.1",
+                 "--max-conns-per-ip", "2", "--sessions-per-ip-minute", "3",
+                 "--requests-per-ip-minute", str(REQS), "--asr", "false",
+                 "--vision", "false")
+    d.start()
+    d.stop()
+    add_operator(d.db, "ann", "admin", PW)
+    d.start()
+
+    # ---- HTTP: REQS requests a minute per address, then 429 on every kind of endpoint
+    a, b = "203.0.113.10", "203.0.113.11"
+    for i in range(REQS):
+        st, _, _ = request(d, "GET", "/healthz" if i % 2 else "/", a)
+        check(st == 200, "request %d of %d from %s: %s", i + 1, REQS, a, st)
+    ra = too_many_requests(*request(d, "GET", "/healthz", a), "GET /healthz")
+    too_many_requests(*request(d, "GET", "/", a), "GET / (a page)")
+    too_many_requests(*request(d, "POST", "/api/v1/login", a,
+                               json.dumps({"login": "ann", "password": PW}),
+                               "application/json"), "POST /api/v1/login")
+    too_many_requests(*request(d, "POST", "/api/v1/answers/1/pictures", a,
+                               b"\xff\xd8\xff" + b"\0" * 4096, "image/jpeg"),
+                      "POST /api/v1/answers/1/pictures (an upload)")
+    st, _, _ = request(d, "GET", "/healthz", b)
+    check(st == 200, "another address is refused too: %s", st)
+    check(refused_count(d, "too_many_requests") == 4, "too_many_requests counted %s",
+          refused_count(d, "too_many_requests"))
+    kt.log("requests_per_ip_minute %d: request %d from one address gets 429 "
+           "too_many_requests (retry_after %d s) on a page, /healthz, the API and an "
+           "upload; another address is served", REQS, REQS + 1, ra)
+
+    # ---- WebSockets: chat and /ops share max_conns_per_ip 2 and 3 new a minute
+    op = Client(d.port)
+    st, j = op.login("ann", PW)
+    check(st == 200, "login: %s %s", st, j)
+    c = "198.51.100.5"
+    chat = d.ws(headers={"X-Forwarded-For": c})               # new 1
+    chat.welcome()
+    ops = ops_ws(d, op.cookie, c)                              # new 2
+    check(first_frame(ops)["type"] == "hello", "an /ops connection within the limit")
+    refused(ops_ws(d, op.cookie, c), "too_many_connections")
+    refused(d.ws(headers={"X-Forwarded-For": c}), "too_many_connections")
+    other = ops_ws(d, op.cookie, "198.51.100.6")              # another address: fine
+    check(first_frame(other)["type"] == "hello", "/ops from another address")
+    other.close()
+    kt.log("max_conns_per_ip 2 over chat + /ops: a 3rd /ops and a 3rd chat refused "
+           "with too_many_connections (close 1008, reason too_many_connections)")
+    ops.close()
+    time.sleep(1)                                              # CLOSED runs
+    again = ops_ws(d, op.cookie, c)                            # new 3: a freed place
+    check(first_frame(again)["type"] == "hello", "a freed place is usable")
+    again.close()
+    time.sleep(1)
+    e = refused(ops_ws(d, op.cookie, c), "too_many_sessions")
+    check(isinstance(e.get("retry_after"), int) and 1 <= e["retry_after"] <= 21,
+          "too_many_sessions without a sane retry_after: %r", e)
+    e2 = refused(d.ws(headers={"X-Forwarded-For": c}), "too_many_sessions")
+    check(isinstance(e2.get("retry_after"), int), "chat too_many_sessions: %r", e2)
+    check(refused_count(d, "too_many_connections") == 2 and
+          refused_count(d, "too_many_sessions") == 2, "refusals counted: %s + %s",
+          refused_count(d, "too_many_connections"), refused_count(d, "too_many_sessions"))
+    kt.log("sessions_per_ip_minute 3 over chat + /ops: the 4th new /ops and chat get "
+           "too_many_sessions (retry_after %d s), close reason too_many_sessions; "
+           "kefu_edge_refused_total counts 2 + 2", e["retry_after"])
+    chat.close()
+    d.stop()
+    con = sqlite3.connect(d.db)
+    try:
+        check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "database")
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    kt.main(test)
