@@ -99,27 +99,38 @@ void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g)
 void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *h, int *arg)
 {
 	size_t ld = (size_t)SEQ_TAPS * F;
-	for (uint32_t w = 1; w <= SEQ_WIDTHS; w++) {
-		float *hw = h + (w - 1) * F;
-		int *aw = arg ? arg + (w - 1) * F : NULL;
-		for (uint32_t f = 0; f < F; f++)
-			hw[f] = -INFINITY;
-		for (int t = 0; t < T; t++) {
-			for (uint32_t f = 0; f < F; f++) {
-				float s = bconv[(w - 1) * F + f];
-				for (uint32_t k = 0; k < w && t + (int)k < T; k++)
-					s += y[(size_t)(t + (int)k) * ld + seq_tap(w, k) * F + f];
-				if (s > hw[f]) {
-					hw[f] = s;
-					if (aw)
-						aw[f] = t;
+	float acc[64];
+
+	/* window sums in blocks of 64 filters, the filter index innermost (vectorised) */
+	for (uint32_t w = 1; w <= SEQ_WIDTHS; w++)
+		for (uint32_t f0 = 0; f0 < F; f0 += 64) {
+			uint32_t nf = F - f0 < 64 ? F - f0 : 64;
+			float *hw = h + (w - 1) * F + f0;
+			int *aw = arg ? arg + (w - 1) * F + f0 : NULL;
+			for (uint32_t f = 0; f < nf; f++)
+				hw[f] = -INFINITY;
+			for (int t = 0; t < T; t++) {
+				memcpy(acc, bconv + (w - 1) * F + f0, sizeof *acc * nf);
+				for (uint32_t k = 0; k < w && t + (int)k < T; k++) {
+					const float *yr = y + (size_t)(t + (int)k) * ld + seq_tap(w, k) * F + f0;
+					for (uint32_t f = 0; f < nf; f++)
+						acc[f] += yr[f];
+				}
+				if (aw) {
+					for (uint32_t f = 0; f < nf; f++)
+						if (acc[f] > hw[f]) {
+							hw[f] = acc[f];
+							aw[f] = t;
+						}
+				} else {
+					for (uint32_t f = 0; f < nf; f++)
+						hw[f] = acc[f] > hw[f] ? acc[f] : hw[f];
 				}
 			}
+			for (uint32_t f = 0; f < nf; f++)
+				if (!(hw[f] > 0))
+					hw[f] = 0;   /* ReLU (and T == 0) */
 		}
-		for (uint32_t f = 0; f < F; f++)
-			if (!(hw[f] > 0))
-				hw[f] = 0;   /* ReLU (and T == 0) */
-	}
 }
 
 struct nlu_seq_scratch *nlu_seq_scratch_create(const struct nlu_seq *m)
