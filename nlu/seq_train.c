@@ -310,9 +310,8 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	}
 	rc = 0;
 out:
-	if (rc && m->params) {
+	if (rc)
 		nlu_seq_free(m);
-	}
 	nlu_text_destroy(tk);
 	free(off); free(order); free(cls_start); free(cls_ex); free(stamp); free(touched);
 	free(toks); free(grad); free(am); free(av); free(gemb); free(em); free(ev);
