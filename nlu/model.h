@@ -415,6 +415,10 @@ struct nlu_eval_result {
 	double predict_cpu_us_median;  /* the thread's CPU time per query (folds: mean of the
 					  medians) */
 	double beta;               /* the sequence half's weight in the ensemble */
+	double in_scope_at_oos80;  /* in-scope accuracy at the loosest confidence threshold
+				      with OOS recall >= 80 % on the test set (matched
+				      operating point; < 0 without an OOS label) */
+	double oos_recall_matched; /* the OOS recall that threshold reached */
 	size_t model_bytes;
 	double threshold, margin, temperature;
 	int n_folds;

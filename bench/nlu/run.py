@@ -273,7 +273,9 @@ def main():
                          mean('train_cpu_seconds') if 'train_cpu_seconds' in rs[0] else None,
                          statistics.median(r['predict_cpu_us_median'] for r in rs)
                          if 'predict_cpu_us_median' in rs[0] else None,
-                         mean('beta') if 'beta' in rs[0] else None))
+                         mean('beta') if 'beta' in rs[0] else None,
+                         (mean('in_scope_at_oos_recall_80'), mean('oos_recall_matched'))
+                         if oos and 'in_scope_at_oos_recall_80' in rs[0] else None))
         big = None
         if 'kefu-v2' in systems and (not only or 'banking77' in only):
             full = os.path.join(a.data, 'banking77', 'train.csv')
@@ -284,7 +286,7 @@ def main():
     print(f'{"set":<16} {"system":<9} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
           f'{"OOS rec.":>9} {"train s":>8} {"CPU s":>6} {"µs/query":>9} {"CPU µs":>7} '
           f'{"β":>4} {"model MB":>9}')
-    for name, sysname, acc, f1, oosr, tr, us, size, n, cpu, cpu_us, beta in rows:
+    for name, sysname, acc, f1, oosr, tr, us, size, n, cpu, cpu_us, beta, _ in rows:
         o = f'{100 * oosr:8.2f}%' if oosr is not None else f'{"-":>9}'
         c = f'{cpu:6.1f}' if cpu is not None else f'{"-":>6}'
         cu = f'{cpu_us:7.1f}' if cpu_us is not None else f'{"-":>7}'
@@ -295,6 +297,11 @@ def main():
           'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '
           'process CPU time to train and its thread CPU time per query (the wall figures '
           'grow with whatever else the machine runs); β: the sequence half\'s weight.')
+    for name, sysname, *_, matched in rows:
+        if matched:
+            print(f'{name} {sysname}: in-scope accuracy {100 * matched[0]:.2f}% at OOS recall '
+                  f'{100 * matched[1]:.2f}% (matched operating point: the loosest confidence '
+                  f'threshold with OOS recall >= 80% on val)')
     if big:
         print(f'kefu-v2 training time on all {big[0]} banking77 examples: {big[1]:.1f} s wall, '
               f'{big[2]:.1f} s CPU')

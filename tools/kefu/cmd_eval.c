@@ -98,8 +98,11 @@ static void print_json(const struct nlu_eval_result *r, const char *oos)
 	json_object_set_new(o, "accuracy", json_real(r->accuracy));
 	json_object_set_new(o, "macro_f1", json_real(r->macro_f1));
 	json_object_set_new(o, "in_scope_accuracy", json_real(r->in_scope_accuracy));
-	if (oos)
+	if (oos) {
 		json_object_set_new(o, "oos_recall", json_real(r->oos_recall));
+		json_object_set_new(o, "in_scope_at_oos_recall_80", json_real(r->in_scope_at_oos80));
+		json_object_set_new(o, "oos_recall_matched", json_real(r->oos_recall_matched));
+	}
 	json_object_set_new(o, "train_seconds", json_real(r->train_seconds));
 	json_object_set_new(o, "predict_us_median", json_real(r->predict_us_median));
 	json_object_set_new(o, "train_cpu_seconds", json_real(r->train_cpu_seconds));
