@@ -88,20 +88,29 @@ int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int6
 		nlu_enc_destroy(e);
 		return -1;
 	}
-	if (e->mlp.d_in) {
+	if (e->mlp.d_in || e->seq.g_dim) {
 		nlu_glove_path(models, path, sizeof path);
 		g = nlu_glove_open(path, msg, sizeof msg);
 		if (!g)
-			LOG_WARN("no word vectors (%s): the model answers with its linear half only",
-				 msg);
+			LOG_WARN("no word vectors (%s): the model answers without them", msg);
 		e->glove = g;            /* NULL: has_dense() is false */
+		e->seq.glove = g;        /* NULL: the sequence half's GloVe part is zero */
 	}
 	nlu_bot_model_free(bot);
 	bot->enc = e;
 	bot->glove = g;
 	bot->enc_answer = map;
-	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s, %u classes%s)",
-		 (long long)version, g ? "linear+glove" : "linear", e->n_cls,
+	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s%s, %u classes%s)",
+		 (long long)version, g ? "linear+glove" : "linear", e->seq.bits ? "+seq" : "",
+		 e->n_cls,
 		 stale ? ", older examples" : "");
 	return 0;
+}
+
+int nlu_bot_sentence_vector(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+			    size_t len, float *out, int max)
+{
+	if (!bot->enc || !s->enc_s || (int)bot->enc->seq.dim > max)
+		return 0;
+	return nlu_enc_sentence(bot->enc, s->enc_s, text, len, out);
 }

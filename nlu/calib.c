@@ -26,6 +26,11 @@ static double nll(const float *logits, const int *y, size_t n, int n_cls, double
 	return n ? tot / (double)n : 0;
 }
 
+double nlu_calib_nll(const float *logits, const int *y, size_t n, int n_cls, float t)
+{
+	return nll(logits, y, n, n_cls, 1.0 / t);
+}
+
 float nlu_calib_temperature(const float *logits, const int *y, size_t n, int n_cls)
 {
 	if (n == 0 || n_cls < 2)

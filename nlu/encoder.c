@@ -24,6 +24,8 @@ struct nlu_enc_scratch {
 	struct nlu_sparse sp;
 	float *probs, *dense_logits, *hidden;
 	float dense[NLU_GLOVE_DIM];
+	struct nlu_seq_scratch *seq;   /* NULL: no sequence half */
+	float *seq_logits, *seq_z;
 };
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o)
@@ -40,6 +42,11 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 					.wd = 1e-4f, .seed = 5 };
 	o->alpha = 0.2f;
 	o->zh_dict = NULL;     /* words measured no better than characters: see encoder.md */
+	o->seq = (struct nlu_seq_opts){ .bits = 15, .emb_dim = 32, .glove_dim = 32,
+					.filters = 32, .dim = 128, .epochs = 30, .batch = 64,
+					.lr = 2e-3f, .tau = 0.1f, .lambda = 0.5f, .dropout = 0.2f,
+					.seed = 11 };
+	o->beta = -1;
 }
 
 static int has_dense(const struct nlu_enc *e)
@@ -47,10 +54,11 @@ static int has_dense(const struct nlu_enc *e)
 	return e->glove && e->mlp.d_in == NLU_GLOVE_DIM && e->alpha > 0;
 }
 
-/* Ensemble logits of one text into z[n_cls] (before temperature): the linear logits, or
- * (1 − α) log p_linear + α log p_mlp.  Returns the sparse nnz (< 0: invalid text). */
-static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
-		 size_t len, float *z)
+/* Logits of today's model (v1) for one text into z[n_cls] (before temperature): the
+ * linear logits, or (1 − α) log p_linear + α log p_mlp.  Returns the sparse nnz (< 0:
+ * invalid text). */
+static int score_v1(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		    size_t len, float *z)
 {
 	int nnz = nlu_feat_vector(&e->feat, s->fx, text, len, &s->sp);
 	if (nnz < 0)
@@ -70,6 +78,58 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 		z[c] = (1 - alpha) * logf(z[c] + 1e-30f) +
 		       alpha * logf(s->dense_logits[c] + 1e-30f);
 	return nnz;
+}
+
+/* z[n] ← log softmax(z). */
+static void log_softmax(uint32_t n, float *z)
+{
+	float mx = z[0], sum = 0;
+	for (uint32_t c = 1; c < n; c++)
+		mx = z[c] > mx ? z[c] : mx;
+	for (uint32_t c = 0; c < n; c++)
+		sum += expf(z[c] - mx);
+	float lse = mx + logf(sum);
+	for (uint32_t c = 0; c < n; c++)
+		z[c] -= lse;
+}
+
+/* The sequence half's log-probabilities into zs[n_cls]; returns its tokens (0: none). */
+static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		     size_t len, float *zs)
+{
+	int T = nlu_seq_forward(&e->seq, s->seq, text, len, s->seq_z, zs);
+	log_softmax(e->n_cls, zs);
+	return T;
+}
+
+/* z ← (1 − β) log softmax(z) + β zs. */
+static void mix(uint32_t n, float *z, const float *zs, float beta)
+{
+	log_softmax(n, z);
+	for (uint32_t c = 0; c < n; c++)
+		z[c] = (1 - beta) * z[c] + beta * zs[c];
+}
+
+/* Ensemble logits of one text into z[n_cls] (before temperature): v1's, mixed with the
+ * sequence half's at weight β when there is one.  Returns the sparse nnz, or the
+ * sequence tokens when there are no sparse features (< 0: invalid text). */
+static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		 size_t len, float *z)
+{
+	int nnz = score_v1(e, s, text, len, z);
+	if (!s->seq || !(e->beta > 0))
+		return nnz;
+	int T = score_seq(e, s, text, len, s->seq_logits);
+	mix(e->n_cls, z, s->seq_logits, e->beta);
+	return nnz > 0 ? nnz : T;
+}
+
+int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		     size_t len, float *z)
+{
+	if (!s->seq || nlu_seq_forward(&e->seq, s->seq, text, len, z, NULL) <= 0)
+		return 0;
+	return (int)e->seq.dim;
 }
 
 /* Trains feat (idf) + lin on the examples idx[0..n) of d (labels mapped through map). */
@@ -136,6 +196,8 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		rc = nlu_mlp_train(&e->mlp, NLU_GLOVE_DIM, e->n_cls, dense, y, n, &o->mlp);
 		free(dense);
 	}
+	if (!rc && o->seq.bits > 0)
+		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &o->seq);
 out:
 	if (xs)
 		for (size_t i = 0; i < n; i++)
@@ -197,6 +259,15 @@ struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e)
 	s->probs = malloc(sizeof *s->probs * (e->n_cls ? e->n_cls : 1));
 	s->dense_logits = malloc(sizeof *s->dense_logits * (e->n_cls ? e->n_cls : 1));
 	s->hidden = malloc(sizeof *s->hidden * (e->mlp.d_h ? e->mlp.d_h : 1));
+	if (e->seq.bits) {
+		s->seq = nlu_seq_scratch_create(&e->seq);
+		s->seq_logits = malloc(sizeof *s->seq_logits * (e->n_cls ? e->n_cls : 1));
+		s->seq_z = malloc(sizeof *s->seq_z * e->seq.dim);
+		if (!s->seq || !s->seq_logits || !s->seq_z) {
+			nlu_enc_scratch_destroy(s);
+			return NULL;
+		}
+	}
 	if (!s->fx || !s->probs || !s->dense_logits || !s->hidden ||
 	    nlu_sparse_alloc(&s->sp, NLU_FEAT_MAX)) {
 		nlu_enc_scratch_destroy(s);
@@ -214,6 +285,9 @@ void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s)
 	free(s->probs);
 	free(s->dense_logits);
 	free(s->hidden);
+	nlu_seq_scratch_destroy(s->seq);
+	free(s->seq_logits);
+	free(s->seq_z);
 	free(s);
 }
 
@@ -225,6 +299,7 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	nlu_linear_free(&e->lin);
 	nlu_mlp_free(&e->mlp);
 	nlu_zhseg_destroy(e->zh);
+	nlu_seq_free(&e->seq);
 	if (e->labels)
 		for (uint32_t c = 0; c < e->n_cls; c++)
 			free(e->labels[c]);
@@ -244,9 +319,14 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	int *y = malloc(sizeof *y * (n ? n : 1)), *pred = malloc(sizeof *pred * (n ? n : 1));
 	int rc = -1, oos = e->oos_class >= 0 ? e->oos_class : (int)e->n_cls;
 	size_t m_in = 0, m_out = 0, m;
+	int tune = e->seq.bits && o->beta < 0;
+	float *v1 = tune ? malloc(sizeof *v1 * (n ? n : 1) * e->n_cls) : NULL;
+	float *sq = tune ? malloc(sizeof *sq * (n ? n : 1) * e->n_cls) : NULL;
 
-	if (!s || !logits || !conf || !second || !y || !pred)
+	if (!s || !logits || !conf || !second || !y || !pred || (tune && (!v1 || !sq)))
 		goto out;
+	if (tune)
+		e->beta = 0;   /* score() gives v1's logits alone while β is chosen */
 	/* rows of in-scope examples from the front, unlearnt out-of-scope ones from the back,
 	 * so the temperature is fitted on the rows that have a class */
 	for (size_t i = 0; i < n; i++) {
@@ -256,7 +336,35 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 		size_t row = lab == OOS_UNLEARNT ? n - 1 - m_out++ : m_in++;
 		const char *t = dv->texts[idx[i]];
 		score(e, s, t, strlen(t), logits + row * e->n_cls);
+		if (tune) {
+			memcpy(v1 + row * e->n_cls, logits + row * e->n_cls, sizeof *v1 * e->n_cls);
+			score_seq(e, s, t, strlen(t), sq + row * e->n_cls);
+		}
 		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
+	}
+	if (tune) {   /* β: lowest NLL at its own temperature on the in-scope rows */
+		double best = INFINITY;
+		for (int k = 0; k <= 10; k++) {
+			float b = (float)k / 10;
+			for (size_t i = 0; i < n; i++) {
+				if (i >= m_in && i < n - m_out)
+					continue;
+				memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
+				mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, b);
+			}
+			float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
+			double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
+			if (l < best) {
+				best = l;
+				e->beta = b;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (i >= m_in && i < n - m_out)
+				continue;
+			memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
+			mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, e->beta);
+		}
 	}
 	if (m_out) {                       /* close the gap between the two ends */
 		memmove(logits + m_in * e->n_cls, logits + (n - m_out) * e->n_cls,
@@ -295,6 +403,8 @@ out:
 	free(second);
 	free(y);
 	free(pred);
+	free(v1);
+	free(sq);
 	return rc;
 }
 
@@ -328,6 +438,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	e->temperature = 1.0f;
 	e->glove = o->glove;
 	e->alpha = o->glove ? o->alpha : 0;
+	e->beta = o->seq.bits <= 0 ? 0 : o->beta < 0 ? 0.5f : o->beta;
 	if (!e->labels) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -420,8 +531,9 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 	int32_t cfg[9] = { e->feat.cfg.bits, e->feat.cfg.char_min, e->feat.cfg.char_max,
 			   e->feat.cfg.word_bigrams, (int32_t)e->n_cls, e->oos_class, e->tuned,
 			   dense ? (int32_t)e->mlp.d_h : 0, e->feat.cfg.cjk_max };
-	float cal[4] = { e->temperature, e->threshold, e->margin, dense ? e->alpha : 0 };
-	uint32_t d8 = 9, d4 = 4, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
+	float cal[5] = { e->temperature, e->threshold, e->margin, dense ? e->alpha : 0,
+			 e->seq.bits ? e->beta : 0 };
+	uint32_t d8 = 9, d4 = 5, dl = (uint32_t)lab_len, dims[2] = { e->feat.dim, e->n_cls };
 	nlu_mf_add(&w, "config", NLU_I32, 1, &d8, cfg);
 	nlu_mf_add(&w, "calibration", NLU_F32, 1, &d4, cal);
 	size_t o = 0;
@@ -465,6 +577,7 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "mlp.w2", NLU_F32, 2, d2, e->mlp.w2);
 		nlu_mf_add(&w, "mlp.b2", NLU_F32, 1, &e->n_cls, e->mlp.b2);
 	}
+	nlu_seq_save(&e->seq, &w);
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
 	free(zh_hash);
 	free(zh_logp);
@@ -507,8 +620,8 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	const uint16_t *idf, *w;
 	const char *labs;
 
-	/* format 1 (before CJK run n-grams) still loads: its features are format 2's
-	 * with cjk_max 0 */
+	/* format 1 (before CJK run n-grams and the sequence half) still loads: its features
+	 * are format 2's with cjk_max 0, and it has no "seq.*" tensors */
 	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen) &&
 	    (!strstr(err, "format version 1 ") ||
 	     nlu_mf_open(&mf, blob, len, "NLU ", 1, 1, err, errlen)))
@@ -626,6 +739,12 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			goto fail;
 		e->alpha = cal[3];
 		e->glove = glove;
+	}
+	if (mf.version >= 2) {
+		if (nlu_seq_load(&e->seq, &mf, e->n_cls, glove, err, errlen))
+			goto fail;
+		nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen);
+		e->beta = e->seq.bits && t.dims[0] >= 5 ? cal[4] : 0;
 	}
 	return e;
 oom:

@@ -2,13 +2,68 @@
  * model file, load it back, answer each test text one at a time on one thread (timed),
  * then accuracy, macro-F1, in-scope accuracy, OOS recall and the most confused pairs.
  * Runs on the caller's thread (training may use a helper thread, see linear.c). */
+#include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "model.h"
 #include "rng.h"
+
+/* CPU time of the process (every thread) or of the calling thread, in seconds: what a
+ * run costs on a machine whose other users inflate wall-clock figures. */
+static double cpu_seconds(clockid_t which)
+{
+	struct timespec ts;
+	clock_gettime(which, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* In-scope accuracy at the loosest confidence threshold whose OOS recall on the test set
+ * reaches want (refused: the OOS class predicted, or confidence below the threshold;
+ * the margin rule left out), so systems compare at one operating point.  conf, pred_oos,
+ * right, is_oos describe the n test examples; *recall gets the recall reached. */
+static double in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
+				 const char *is_oos, size_t n, double want, double *recall)
+{
+	size_t n_oos = 0, caught = 0, m = 0, n_in = 0, ok = 0;
+	float *c = malloc(sizeof *c * (n ? n : 1)), thr = 0;
+	if (!c)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (is_oos[i]) {
+			n_oos++;
+			if (pred_oos[i])
+				caught++;
+			else
+				c[m++] = conf[i];
+		}
+	qsort(c, m, sizeof *c, cmp_float);
+	size_t need = (size_t)ceil(want * (double)n_oos - 1e-9);
+	if (need > caught && need - caught <= m)
+		thr = nextafterf(c[need - caught - 1], 2.0f);
+	free(c);
+	caught = 0;
+	for (size_t i = 0; i < n; i++) {
+		int refused = pred_oos[i] || conf[i] < thr;
+		if (is_oos[i]) {
+			caught += (size_t)refused;
+		} else {
+			n_in++;
+			ok += right[i] && !refused;
+		}
+	}
+	*recall = n_oos ? (double)caught / (double)n_oos : 0;
+	return n_in ? (double)ok / (double)n_in : 0;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -80,6 +135,7 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 		goto out;
 	}
 	uint64_t t0 = cm_now_us();
+	double c0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
 	e = nlu_enc_train(tr, oos_label, val, o, err, errlen);
 	if (!e)
 		goto out;
@@ -88,6 +144,7 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 		goto out;
 	}
 	r->train_seconds = (double)(cm_now_us() - t0) / 1e6;
+	r->train_cpu_seconds = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	loaded = nlu_enc_load(blob, blob_len, o->glove, err, errlen);
 	if (!loaded || !(s = nlu_enc_scratch_create(loaded))) {
 		if (loaded)
@@ -100,6 +157,17 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->threshold = loaded->threshold;
 	r->margin = loaded->margin;
 	r->temperature = loaded->temperature;
+	r->beta = loaded->beta;
+	double *cpu = malloc(sizeof *cpu * (te->n ? te->n : 1));
+	float *m_conf = malloc(sizeof *m_conf * (te->n ? te->n : 1));
+	char *m_flags = malloc(3 * (te->n ? te->n : 1));
+	if (!cpu || !m_conf || !m_flags) {
+		free(cpu);
+		free(m_conf);
+		free(m_flags);
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 
 	int oos = oos_label ? intern(names, &n_names, oos_label) : -1;
 	size_t ok = 0, n_in = 0, ok_in = 0, n_oos = 0, ok_oos = 0;
@@ -107,13 +175,21 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 		struct nlu_enc_pred p;
 		const char *t = te->texts[i];
 		uint64_t a = cm_now_us();
+		double ca = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
 		nlu_enc_predict(loaded, s, t, strlen(t), &p, NULL);
 		us[i] = (double)(cm_now_us() - a);
+		cpu[i] = (cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - ca) * 1e6;
 		const char *pl = oos_label && p.refuse ? oos_label : loaded->labels[p.cls];
 		if (pred_out)
 			pred_out[i] = nlu_dataset_label(ref, pl);
 		truth[i] = intern(names, &n_names, te->names[te->labels[i]]);
 		pred[i] = intern(names, &n_names, pl);
+		m_conf[i] = p.conf;
+		m_flags[i] = (char)(p.cls == loaded->oos_class);                  /* pred_oos */
+		m_flags[te->n + i] = (char)(!strcmp(loaded->labels[p.cls],
+						    te->names[te->labels[i]]));  /* right */
+		m_flags[2 * te->n + i] = (char)(oos_label &&
+						!strcmp(te->names[te->labels[i]], oos_label));
 		ok += truth[i] == pred[i];
 		if (truth[i] == oos) {
 			n_oos++;
@@ -128,7 +204,7 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	int *fn = calloc((size_t)n_names, sizeof *fn);
 	int *pair = calloc((size_t)n_names * (size_t)n_names, sizeof *pair);
 	if (!tp || !fp || !fn || !pair) {
-		free(tp); free(fp); free(fn); free(pair);
+		free(tp); free(fp); free(fn); free(pair); free(cpu); free(m_conf); free(m_flags);
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -163,6 +239,18 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	qsort(us, te->n, sizeof *us, cmp_double);
 	r->predict_us_median = te->n ? (te->n % 2 ? us[te->n / 2]
 					 : (us[te->n / 2 - 1] + us[te->n / 2]) / 2) : 0;
+	qsort(cpu, te->n, sizeof *cpu, cmp_double);
+	r->predict_cpu_us_median = te->n ? (te->n % 2 ? cpu[te->n / 2]
+					 : (cpu[te->n / 2 - 1] + cpu[te->n / 2]) / 2) : 0;
+	free(cpu);
+	r->in_scope_at_oos80 = -1;
+	r->oos_recall_matched = -1;
+	if (oos_label)
+		r->in_scope_at_oos80 = in_scope_at_recall(m_conf, m_flags, m_flags + te->n,
+							  m_flags + 2 * te->n, te->n, 0.8,
+							  &r->oos_recall_matched);
+	free(m_conf);
+	free(m_flags);
 	rc = 0;
 out:
 	nlu_enc_scratch_destroy(s);
@@ -257,6 +345,11 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		r->in_scope_accuracy += fr.in_scope_accuracy / k;
 		r->oos_recall += fr.oos_recall / k;
 		r->train_seconds += fr.train_seconds / k;
+		r->train_cpu_seconds += fr.train_cpu_seconds / k;
+		r->predict_cpu_us_median += fr.predict_cpu_us_median / k;
+		r->beta += fr.beta / k;
+		r->in_scope_at_oos80 += fr.in_scope_at_oos80 / k;
+		r->oos_recall_matched += fr.oos_recall_matched / k;
 		r->model_bytes += fr.model_bytes / (size_t)k;
 		r->threshold += fr.threshold / k;
 		r->margin += fr.margin / k;

@@ -250,9 +250,89 @@ int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float 
 void nlu_mlp_logits(const struct nlu_mlp *m, const float *x, float *hidden, float *logits);
 void nlu_mlp_free(struct nlu_mlp *m);
 
+/* ---- seq.c, seq_train.c: the sequence encoder ---------------------------------------
+ * Words in order: each token (a word, or a CJK character) is a row x_t = [P · GloVe(word)
+ * ; mean of learnt hashed embeddings of its stem and character trigrams]; 1-D
+ * convolutions of widths 1, 2 and 3 (filters each), max-pooled over the positions and
+ * rectified, a projection to the unit sentence vector z, and a softmax head on z.
+ * Trained with cross-entropy plus a supervised in-batch contrastive loss on z (examples
+ * of the same label pulled together, others pushed apart), so z serves answer choice
+ * and nearest-example similarity alike. */
+
+#define NLU_SEQ_MAX_TOKENS 64  /* longer texts: the first 64 tokens */
+#define NLU_SEQ_MAX_BUCKETS 16 /* hashed embeddings per token (stem + trigrams) */
+
+struct nlu_seq_opts {
+	int bits;              /* embedding table of 1 << bits rows (0: no sequence model) */
+	int emb_dim;           /* learnt embedding width */
+	int glove_dim;         /* GloVe projected to this width (0: no GloVe) */
+	int filters;           /* per convolution width */
+	int dim;               /* sentence vector */
+	int epochs, batch;     /* batch: half anchors, half a same-label partner each */
+	float lr;              /* Adam */
+	float tau;             /* contrastive temperature */
+	float lambda;          /* weight of the contrastive loss (0: cross-entropy only) */
+	float dropout;         /* on the pooled features while training */
+	uint64_t seed;
+};
+
+struct nlu_seq {
+	uint32_t bits, e_dim, g_dim, filters, dim, n_cls;
+	float *emb;            /* (1 << bits) × e_dim */
+	float *params;         /* one block: P g×100, W (g+e)×6F, bconv 3F, Q dim×3F, q dim,
+				  C n_cls×dim, c n_cls (offsets: nlu_seq_layout) */
+	size_t n_params;
+	const struct nlu_glove *glove;   /* not owned; NULL: the GloVe part is zero */
+};
+
+struct nlu_seq_layout {        /* offsets into nlu_seq.params */
+	size_t p, w, bconv, q, qb, c, cb, total;
+};
+void nlu_seq_layout(const struct nlu_seq *m, struct nlu_seq_layout *l);
+
+/* One text as the sequence model's input: per token a GloVe rank (-1: none) and hashed
+ * embedding rows. */
+struct nlu_seq_tok {
+	int32_t rank;
+	uint32_t nb;
+	uint32_t b[NLU_SEQ_MAX_BUCKETS];
+};
+struct nlu_text;
+/* Tokens of text[0..len) into toks[NLU_SEQ_MAX_TOKENS] with tk (a thread's tokeniser);
+ * returns how many (0: none, -1: invalid UTF-8). */
+int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *text, size_t len,
+		   struct nlu_seq_tok *toks);
+/* The normalised GloVe vector of rank r (zeros when r < 0 or no GloVe) into g[100]. */
+void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g);
+
+struct nlu_seq_scratch;
+struct nlu_seq_scratch *nlu_seq_scratch_create(const struct nlu_seq *m);
+void nlu_seq_scratch_destroy(struct nlu_seq_scratch *s);
+/* Sentence vector z[dim] (unit length; zeros for a text without tokens) and, when
+ * logits is not NULL, the head's logits[n_cls].  Returns the tokens seen (0: none).
+ * Allocation-free; the calling thread owns s. */
+int nlu_seq_forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, const char *text,
+		    size_t len, float *z, float *logits);
+/* Trains on n texts with labels y (seq_train.c).  0 ok, -1 out of memory. */
+int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *texts,
+		  const int *y, size_t n, uint32_t n_cls, const struct nlu_seq_opts *o);
+struct nlu_mf_writer;
+struct nlu_mf;
+void nlu_seq_save(const struct nlu_seq *m, struct nlu_mf_writer *w);
+/* Loads the "seq.*" tensors of mf (0 with m->bits 0 when there are none).  0 ok, -1
+ * with a message. */
+int nlu_seq_load(struct nlu_seq *m, const struct nlu_mf *mf, uint32_t n_cls,
+		 const struct nlu_glove *g, char *err, size_t errlen);
+void nlu_seq_free(struct nlu_seq *m);
+
+/* Mean negative log-likelihood of y given logits at temperature t. */
+double nlu_calib_nll(const float *logits, const int *y, size_t n, int n_cls, float t);
+
 /* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
 
-#define NLU_ENC_VERSION 2      /* format version of "NLU " model files (1 still loads) */
+#define NLU_ENC_VERSION 2      /* format version of "NLU " model files: 2 adds the CJK run
+				  n-grams (config[8]), the sequence half ("seq.*") and β
+				  (calibration[4]); version 1 files still load */
 
 struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;
@@ -267,6 +347,9 @@ struct nlu_enc_opts {
 				  NULL (the default) or unreadable: characters only */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */
+	struct nlu_seq_opts seq;   /* the sequence half (seq.bits 0: none) */
+	float beta;            /* its weight in the ensemble; < 0: the β in 0, 0.1, .., 1
+				  with the lowest calibrated NLL on the calibration split */
 	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */
 	void (*on_fold)(void *arg, int done, int total);
 	void *on_fold_arg;
@@ -281,6 +364,8 @@ struct nlu_enc {
 	struct nlu_zhseg *zh;  /* Chinese lexicon (feat.cfg.zh points to it), or NULL */
 	const struct nlu_glove *glove;   /* not owned; NULL: the dense half is not used */
 	float alpha;           /* ensemble: (1 − α) log p_linear + α log p_mlp */
+	struct nlu_seq seq;    /* sequence half (bits 0: none) */
+	float beta;            /* ensemble: (1 − β) · the above + β log p_seq */
 	uint32_t n_cls;
 	char **labels;         /* n_cls class names (owned) */
 	int oos_class;         /* class learnt from out-of-scope examples, or -1 */
@@ -326,6 +411,11 @@ void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s);
 int nlu_enc_predict(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		    size_t len, struct nlu_enc_pred *p, const float **probs);
 
+/* The sequence half's unit sentence vector of text[0..len) into z[e->seq.dim]; returns
+ * the dimension, or 0 when e has no sequence half or the text no token (z untouched). */
+int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		     size_t len, float *z);
+
 /* ---- eval.c ----------------------------------------------------------------------- */
 
 #define NLU_EVAL_TOP_CONFUSED 10
@@ -338,6 +428,14 @@ struct nlu_eval_result {
 	double oos_recall;         /* < 0 when there is no OOS label */
 	double train_seconds;      /* training incl. calibration and saving the model */
 	double predict_us_median;  /* one query, one thread, model loaded from its file */
+	double train_cpu_seconds;  /* CPU time of training, every thread (folds: mean) */
+	double predict_cpu_us_median;  /* the thread's CPU time per query (folds: mean of the
+					  medians) */
+	double beta;               /* the sequence half's weight in the ensemble */
+	double in_scope_at_oos80;  /* in-scope accuracy at the loosest confidence threshold
+				      with OOS recall >= 80 % on the test set (matched
+				      operating point; < 0 without an OOS label) */
+	double oos_recall_matched; /* the OOS recall that threshold reached */
 	size_t model_bytes;
 	double threshold, margin, temperature;
 	int n_folds;

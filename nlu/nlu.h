@@ -96,6 +96,17 @@ struct nlu_scored {
 int nlu_bot_posterior(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
 		      size_t len, struct nlu_scored *out, int max);
 
+/* kefu's sentence vector of text[0..len) (valid UTF-8) into out[0..max): the trained
+ * model's sequence half (nlu/seq.c), unit length, trained so that example questions of
+ * one answer lie close together and apart from the others' (cosine = dot product).  The
+ * same space serves answer choice, nearest examples, clustering and fusion.  Returns its
+ * dimension (NLU_SENTENCE_DIM for today's models), or 0 when the bot has no such model
+ * (BM25, a model trained before it), max is too small, or the text holds no word.  Runs
+ * on the calling thread with s, allocation-free. */
+#define NLU_SENTENCE_DIM 128
+int nlu_bot_sentence_vector(const struct nlu_bot *bot, struct nlu_state *s, const char *text,
+			    size_t len, float *out, int max);
+
 /* The enabled answer id of the bot: 0 with *title, *body, *lang pointing into the bot
  * (valid while the caller holds its reference), or -1 when the bot has no such answer
  * (disabled or deleted since the bot was loaded).  Any thread. */

@@ -1,9 +1,12 @@
 /* nlu/test_alloc.c — nlu_bot_reply allocates nothing: this program replaces malloc,
  * calloc, realloc and free (interposing them for the shared libraries too: utf8proc,
  * libstemmer), counts calls made while replying to a mix of English, Chinese, mixed,
- * long, empty and emoji-only texts, and expects zero.  Under AddressSanitizer the
+ * long, empty and emoji-only texts, and expects zero; the same for a trained encoder with
+ * its sequence half (nlu_enc_predict, nlu_enc_sentence).  Under AddressSanitizer the
  * allocator cannot be replaced, so the test reports itself skipped (exit 77). */
+#include "model.h"
 #include "nlu_int.h"
+#include "tensor.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,10 +108,47 @@ int main(void)
 		failures++;
 	}
 	nlu_state_destroy(s2);
+
+	/* a trained encoder with the sequence half (no GloVe: the file may be absent) */
+	struct nlu_dataset d;
+	struct nlu_enc_opts eo;
+	nlu_dataset_init(&d);
+	for (int rep = 0; rep < 4; rep++)
+		for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++)
+			nlu_dataset_add(&d, ex[i].text, ex[i].answer_id == 1 ? "lost" :
+					ex[i].answer_id == 2 ? "refund" : "zh");
+	nlu_enc_opts_default(&eo);
+	eo.lin.threads = 1;
+	eo.beta = 0.5f;
+	cm_blas_single_thread();
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+	struct nlu_enc_scratch *es = e ? nlu_enc_scratch_create(e) : NULL;
+	if (!es || !e->seq.bits) {
+		fprintf(stderr, "FAIL: encoder with a sequence half: %s\n", e ? "scratch" : err);
+		failures++;
+	} else {
+		struct nlu_enc_pred p;
+		float z[NLU_SENTENCE_DIM];
+		n_alloc = 0;
+		counting = 1;
+		for (int rep = 0; rep < 3; rep++)
+			for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+				nlu_enc_predict(e, es, texts[i], strlen(texts[i]), &p, NULL);
+				nlu_enc_sentence(e, es, texts[i], strlen(texts[i]), z);
+			}
+		counting = 0;
+		if (n_alloc != 0) {
+			fprintf(stderr, "FAIL: the encoder allocated %ld times\n", n_alloc);
+			failures++;
+		}
+	}
+	nlu_enc_scratch_destroy(es);
+	nlu_enc_destroy(e);
+	nlu_dataset_free(&d);
 	nlu_state_destroy(s);
 	nlu_bot_unref(bot);
 	if (!failures)
-		printf("nlu alloc: nlu_bot_reply made no allocation\n");
+		printf("nlu alloc: nlu_bot_reply and the encoder made no allocation\n");
 	return failures ? 1 : 0;
 #endif
 }

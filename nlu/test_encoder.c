@@ -11,6 +11,7 @@
 
 #include "glove.h"
 #include "model.h"
+#include "nlu.h"
 #include "tensor.h"
 #include "zhseg.h"
 
@@ -645,6 +646,116 @@ static void test_zhseg(void)
 	unlink(path);
 }
 
+/* The sequence half: trained alone (β = 1) it answers the training-like questions, its
+ * unit sentence vectors put questions of one label closer than questions of two, the
+ * model file keeps it (version 2), and a version-1 file (no sequence half) still loads. */
+static void test_sequence(void)
+{
+	struct nlu_dataset d;
+	struct nlu_enc_opts o;
+	struct nlu_enc_pred p, q;
+	char err[256];
+
+	make_train(&d, 0);
+	nlu_enc_opts_default(&o);
+	o.feat.bits = 14;
+	o.lin.threads = 1;
+	o.beta = 1;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);
+	CHECK(e != NULL && e->seq.bits == 15 && e->beta == 1, "train with the sequence half: %s", err);
+	if (!e) {
+		nlu_dataset_free(&d);
+		return;
+	}
+	struct nlu_enc_scratch *s = nlu_enc_scratch_create(e);
+	const char *cases[][2] = {
+		{ "i want my money back", "refund" }, { "my card was stolen", "lost_card" },
+		{ "exchange rate for euros", "exchange_rate" }, { "reset pin", "pin" },
+	};
+	int right = 0;
+	for (size_t i = 0; i < 4; i++)
+		right += !strcmp(predict(e, s, cases[i][0], &p), cases[i][1]);
+	CHECK(right >= 3, "sequence half alone: %d of 4 right", right);
+
+	float z[4][NLU_SENTENCE_DIM];
+	const char *texts[4] = { "refund my money please", "I want a refund",
+				 "my card is lost", "lost my bank card" };
+	for (int i = 0; i < 4; i++) {
+		int dim = nlu_enc_sentence(e, s, texts[i], strlen(texts[i]), z[i]);
+		CHECK(dim == NLU_SENTENCE_DIM, "sentence vector dimension %d", dim);
+		CHECK(fabsf(cm_dot(NLU_SENTENCE_DIM, z[i], z[i]) - 1) < 1e-4f, "unit length");
+	}
+	float same = (cm_dot(NLU_SENTENCE_DIM, z[0], z[1]) + cm_dot(NLU_SENTENCE_DIM, z[2], z[3])) / 2;
+	float diff = (cm_dot(NLU_SENTENCE_DIM, z[0], z[2]) + cm_dot(NLU_SENTENCE_DIM, z[1], z[3])) / 2;
+	CHECK(same > diff + 0.2f, "same-label cosine %g vs different-label %g", same, diff);
+	CHECK(nlu_enc_sentence(e, s, "?!", 2, z[0]) == 0, "no token: no vector");
+
+	void *blob = NULL, *old = NULL;
+	size_t len = 0, old_len = 0;
+	CHECK(nlu_enc_save(e, &blob, &len) == 0 && ((unsigned char *)blob)[8] == NLU_ENC_VERSION,
+	      "saved as version %d", NLU_ENC_VERSION);
+	struct nlu_enc *l = nlu_enc_load(blob, len, NULL, err, sizeof err);
+	CHECK(l && l->seq.bits == 15 && l->beta == 1, "load: %s", err);
+	if (l) {
+		struct nlu_enc_scratch *ls = nlu_enc_scratch_create(l);
+		for (size_t i = 0; i < 4; i++) {
+			nlu_enc_predict(e, s, cases[i][0], strlen(cases[i][0]), &p, NULL);
+			nlu_enc_predict(l, ls, cases[i][0], strlen(cases[i][0]), &q, NULL);
+			CHECK(p.cls == q.cls && fabsf(p.conf - q.conf) < 1e-2f,
+			      "round trip: %d/%g vs %d/%g", p.cls, p.conf, q.cls, q.conf);
+		}
+		nlu_enc_scratch_destroy(ls);
+		nlu_enc_destroy(l);
+	}
+	free(blob);
+	nlu_enc_scratch_destroy(s);
+	nlu_enc_destroy(e);
+
+	/* a version-1 file as kefu wrote it before the sequence half: the same tensors */
+	o.seq.bits = 0;
+	e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);
+	CHECK(e && e->seq.bits == 0 && e->beta == 0, "train without the sequence half: %s", err);
+	if (e && nlu_enc_save(e, &blob, &len) == 0) {
+		struct nlu_mf mf;
+		struct nlu_mf_writer w;
+		nlu_mf_writer_init(&w);
+		CHECK(nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, sizeof err) == 0,
+		      "open: %s", err);
+		for (uint32_t i = 0; i < mf.n; i++) {
+			const unsigned char *ent = mf.base + NLU_MF_HEADER + (size_t)i * NLU_MF_ENTRY;
+			struct nlu_mf_tensor t;
+			char name[33] = { 0 };
+			memcpy(name, ent, 32);
+			const void *data = nlu_mf_get(&mf, name, ent[32], &t, err, sizeof err);
+			CHECK(data != NULL, "tensor %s: %s", name, err);
+			if (data)
+				nlu_mf_add(&w, name, t.dtype, t.rank, t.dims, data);
+		}
+		CHECK(nlu_mf_finish(&w, "NLU ", 1, &old, &old_len) == 0, "version-1 file");
+		nlu_mf_writer_free(&w);
+		struct nlu_enc_scratch *s1 = nlu_enc_scratch_create(e);
+		struct nlu_enc *l1 = nlu_enc_load(old, old_len, NULL, err, sizeof err);
+		CHECK(l1 && l1->seq.bits == 0 && l1->beta == 0, "version 1 loads: %s", err);
+		if (l1) {
+			struct nlu_enc_scratch *ls = nlu_enc_scratch_create(l1);
+			nlu_enc_predict(e, s1, cases[0][0], strlen(cases[0][0]), &p, NULL);
+			nlu_enc_predict(l1, ls, cases[0][0], strlen(cases[0][0]), &q, NULL);
+			CHECK(p.cls == q.cls && fabsf(p.conf - q.conf) < 2e-3f, "version 1 answers alike");
+			CHECK(nlu_enc_sentence(l1, ls, "refund", 6, z[0]) == 0, "version 1: no vector");
+			nlu_enc_scratch_destroy(ls);
+			nlu_enc_destroy(l1);
+		}
+		((unsigned char *)old)[8] = 3;   /* a future version is refused */
+		CHECK(nlu_enc_load(old, old_len, NULL, err, sizeof err) == NULL && strstr(err, "version"),
+		      "version 3 refused: %s", err);
+		nlu_enc_scratch_destroy(s1);
+	}
+	free(blob);
+	free(old);
+	nlu_enc_destroy(e);
+	nlu_dataset_free(&d);
+}
+
 int main(void)
 {
 	cm_blas_single_thread();
@@ -656,6 +767,7 @@ int main(void)
 	test_glove_and_mlp();
 	test_augment();
 	test_zhseg();
+	test_sequence();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else

@@ -89,6 +89,12 @@ def make_sets(data, work, folds, only):
             b = os.path.join(work, 'banking77_typos_test.csv')
             write_csv(b, te)
             sets.append(('banking77+typos', [(pairs[0][0], b)], None))
+    if not only or 'massive-zh' in only:
+        p = os.path.join(data, 'massive-zh')
+        a, b = os.path.join(work, 'massive_train.csv'), os.path.join(work, 'massive_val.csv')
+        write_csv(a, read_csv(os.path.join(p, 'train.csv')))
+        write_csv(b, read_csv(os.path.join(p, 'validation.csv')))
+        sets.append(('massive-zh', [(a, b)], None))
     if not only or 'clinc150' in only:
         with open(os.path.join(data, 'clinc150', 'train_val.json'), encoding='utf-8') as f:
             d = json.load(f)
@@ -99,8 +105,11 @@ def make_sets(data, work, folds, only):
     return sets
 
 
-def run_kefu(kefu, train, test, oos):
-    cmd = [kefu, 'eval', '--train', train, '--test', test, '--json']
+KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': []}
+
+
+def run_kefu(kefu, train, test, oos, extra=()):
+    cmd = [kefu, 'eval', '--train', train, '--test', test, '--json', '--quiet'] + list(extra)
     if oos:
         cmd += ['--oos-label', oos]
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -207,7 +216,8 @@ def metrics(truth, pred, oos, train_s, us, size):
     return r
 
 
-SYSTEMS = [('kefu', None), ('sklearn', run_sklearn), ('fastText', run_fasttext)]
+SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('sklearn', run_sklearn),
+           ('fastText', run_fasttext)]
 
 
 def main():
@@ -216,7 +226,9 @@ def main():
     ap.add_argument('--data', default=os.path.join(HERE, '..', '..', '..', 'shared', 'data'))
     ap.add_argument('--folds', type=int, default=5)
     ap.add_argument('--sets', default='', help='comma-separated subset of the sets')
-    ap.add_argument('--systems', default='kefu,sklearn,fastText')
+    ap.add_argument('--systems', default='kefu-v1,kefu-seq,kefu-v2,sklearn,fastText')
+    ap.add_argument('--fold', type=int, default=0,
+                    help='run only this fold (1..folds) of banking77 and hwu64: for iteration')
     ap.add_argument('--jobs', type=int, default=1,
                     help='folds run at once; > 1 finishes sooner but the timings '
                          'then share the cores')
@@ -230,8 +242,11 @@ def main():
         sys.exit('bench-nlu: the scikit-learn reference needs Debian\'s python3-sklearn')
     work = tempfile.mkdtemp(prefix='kefu-bench-nlu-')
     try:
+        sets = make_sets(a.data, work, a.folds, only)
+        if a.fold:
+            sets = [(n, p[a.fold - 1:a.fold] if len(p) > 1 else p, o) for n, p, o in sets]
         runs = [(name, pairs, oos, sysname, fn)
-                for name, pairs, oos in make_sets(a.data, work, a.folds, only)
+                for name, pairs, oos in sets
                 for sysname, fn in SYSTEMS if sysname in systems]
         folds = [(ri, k) for ri, run in enumerate(runs) for k in range(len(run[1]))]
 
@@ -239,7 +254,8 @@ def main():
             ri, k = t
             name, pairs, oos, sysname, fn = runs[ri]
             train, test = pairs[k]
-            r = run_kefu(a.kefu, train, test, oos) if sysname == 'kefu' else fn(train, test, oos)
+            r = (run_kefu(a.kefu, train, test, oos, KEFU_VARIANTS[sysname]) if fn is None
+                 else fn(train, test, oos))
             print(f'  {name} {sysname} fold {k + 1}/{len(pairs)}: '
                   f'acc {100 * r["accuracy_shown"]:.2f}', file=sys.stderr, flush=True)
             return r
@@ -253,25 +269,43 @@ def main():
             rows.append((name, sysname, mean('accuracy_shown'), mean('macro_f1'),
                          mean('oos_recall') if oos else None, mean('train_seconds'),
                          statistics.median(r['predict_us_median'] for r in rs),
-                         mean('model_bytes'), len(pairs)))
+                         mean('model_bytes'), len(pairs),
+                         mean('train_cpu_seconds') if 'train_cpu_seconds' in rs[0] else None,
+                         statistics.median(r['predict_cpu_us_median'] for r in rs)
+                         if 'predict_cpu_us_median' in rs[0] else None,
+                         mean('beta') if 'beta' in rs[0] else None,
+                         (mean('in_scope_at_oos_recall_80'), mean('oos_recall_matched'))
+                         if oos and 'in_scope_at_oos_recall_80' in rs[0] else None))
         big = None
-        if 'kefu' in systems and (not only or 'banking77' in only):
+        if 'kefu-v2' in systems and (not only or 'banking77' in only):
             full = os.path.join(a.data, 'banking77', 'train.csv')
             r = run_kefu(a.kefu, full, os.path.join(work, 'banking77_0_test.csv'), None)
-            big = (r['n_train'], r['train_seconds'])
+            big = (r['n_train'], r['train_seconds'], r['train_cpu_seconds'])
     finally:
         shutil.rmtree(work)
     print(f'{"set":<16} {"system":<9} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
-          f'{"OOS rec.":>9} {"train s":>8} {"µs/query":>9} {"model MB":>9}')
-    for name, sysname, acc, f1, oosr, tr, us, size, n in rows:
+          f'{"OOS rec.":>9} {"train s":>8} {"CPU s":>6} {"µs/query":>9} {"CPU µs":>7} '
+          f'{"β":>4} {"model MB":>9}')
+    for name, sysname, acc, f1, oosr, tr, us, size, n, cpu, cpu_us, beta, _ in rows:
         o = f'{100 * oosr:8.2f}%' if oosr is not None else f'{"-":>9}'
+        c = f'{cpu:6.1f}' if cpu is not None else f'{"-":>6}'
+        cu = f'{cpu_us:7.1f}' if cpu_us is not None else f'{"-":>7}'
+        b = f'{beta:4.2f}' if beta is not None else f'{"-":>4}'
         print(f'{name:<16} {sysname:<9} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
-              f'{tr:8.1f} {us:9.1f} {size / 1e6:9.1f}')
+              f'{tr:8.1f} {c} {us:9.1f} {cu} {b} {size / 1e6:9.1f}')
     print('clinc150 accuracy is in-scope accuracy; OOS recall on oos_val.  Means over folds; '
-          'µs/query: median (fastText: batch mean, one thread).')
+          'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '
+          'process CPU time to train and its thread CPU time per query (the wall figures '
+          'grow with whatever else the machine runs); β: the sequence half\'s weight.')
+    for name, sysname, *_, matched in rows:
+        if matched:
+            print(f'{name} {sysname}: in-scope accuracy {100 * matched[0]:.2f}% at OOS recall '
+                  f'{100 * matched[1]:.2f}% (matched operating point: the loosest confidence '
+                  f'threshold with OOS recall >= 80% on val)')
     if big:
-        print(f'kefu training time on all {big[0]} banking77 examples: {big[1]:.1f} s')
-    if 'kefu' in systems and (not only or 'massive-zh' in only):   # Chinese: zh.py
+        print(f'kefu-v2 training time on all {big[0]} banking77 examples: {big[1]:.1f} s wall, '
+              f'{big[2]:.1f} s CPU')
+    if 'kefu-v2' in systems and (not only or 'massive-zh' in only):   # Chinese: zh.py
         subprocess.run(['/usr/bin/python3', os.path.join(HERE, 'zh.py'), '--kefu', a.kefu,
                         '--data', a.data], check=True)
 

@@ -9,7 +9,10 @@
  * half of the encoder uses <models>/glove-100d.kfv (conf option `models`) when it exists;
  * --no-glove leaves it out.  Expert
  * options for measurements: --bits N, --char-min N, --char-max N, --epochs N, --lr X,
- * --l2 X, --threads N, --augment N.  Main thread (training may add one helper thread).
+ * --l2 X, --threads N, --augment N; the sequence half: --no-seq, --beta X (its fixed
+ * ensemble weight; default: tuned on the calibration split), --seq-epochs N,
+ * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
+ * --seq-glove-dim N.  Main thread (training may add one helper thread).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -63,7 +66,18 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--w-oos", 0, 100, o->w_oos, float);
 	OPT("--alpha", 0, 1, o->alpha, float);
 	OPT("--mlp-epochs", 1, 1000, o->mlp.epochs, int);
+	OPT("--beta", 0, 1, o->beta, float);
+	OPT("--seq-epochs", 1, 1000, o->seq.epochs, int);
+	OPT("--seq-filters", 1, 1024, o->seq.filters, int);
+	OPT("--seq-dim", 1, 1024, o->seq.dim, int);
+	OPT("--seq-lr", 0, 1, o->seq.lr, float);
+	OPT("--seq-lambda", 0, 10, o->seq.lambda, float);
+	OPT("--seq-tau", 0.01, 10, o->seq.tau, float);
+	OPT("--seq-dropout", 0, 0.9, o->seq.dropout, float);
+	OPT("--seq-glove-dim", 0, 100, o->seq.glove_dim, int);
 #undef OPT
+	if (cli_take_flag(argc, argv, "--no-seq"))
+		o->seq.bits = 0;
 	return 0;
 }
 
@@ -88,10 +102,16 @@ static void print_json(const struct nlu_eval_result *r, const char *oos)
 	json_object_set_new(o, "accuracy", json_real(r->accuracy));
 	json_object_set_new(o, "macro_f1", json_real(r->macro_f1));
 	json_object_set_new(o, "in_scope_accuracy", json_real(r->in_scope_accuracy));
-	if (oos)
+	if (oos) {
 		json_object_set_new(o, "oos_recall", json_real(r->oos_recall));
+		json_object_set_new(o, "in_scope_at_oos_recall_80", json_real(r->in_scope_at_oos80));
+		json_object_set_new(o, "oos_recall_matched", json_real(r->oos_recall_matched));
+	}
 	json_object_set_new(o, "train_seconds", json_real(r->train_seconds));
 	json_object_set_new(o, "predict_us_median", json_real(r->predict_us_median));
+	json_object_set_new(o, "train_cpu_seconds", json_real(r->train_cpu_seconds));
+	json_object_set_new(o, "predict_cpu_us_median", json_real(r->predict_cpu_us_median));
+	json_object_set_new(o, "beta", json_real(r->beta));
 	json_object_set_new(o, "model_bytes", json_integer((json_int_t)r->model_bytes));
 	json_object_set_new(o, "temperature", json_real(r->temperature));
 	json_object_set_new(o, "threshold", json_real(r->threshold));

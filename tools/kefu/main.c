@@ -31,6 +31,7 @@ static const struct command {
 	{ "eval", cmd_eval, "eval --train FILE|RASA_DIR (--test FILE | --cv K) [--val FILE] [--oos-label L] [--json] [--quiet]" },
 	{ "pictures", cmd_pictures, "pictures add [--answer TITLE] [--label L] FILE... | import DIR | list [--json]" },
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
+	{ "eval-pairs", cmd_eval_pairs, "eval-pairs --pairs FILE.tsv [--train FILE] [--json]: how close kefu's sentence vectors put paraphrases (ROC AUC, best F1)" },
 	{ "eval-speech", cmd_eval_speech, "eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]: spoken questions through kefud's audio path" },
 	{ "texts", cmd_texts, "texts list [KEY] | set KEY LANG TEXT | reset KEY LANG [--json]: kefu's own words to customers" },
 	{ "operator", cmd_operator, "operator add LOGIN --role admin|agent [--name N] | list | disable|enable|passwd LOGIN | token LOGIN | tokens | revoke ID: console accounts (password from stdin)" },
