@@ -14,22 +14,12 @@ different questions of the same class (label 1, a paraphrase) and n of two class
   massive_zh ../shared/data/massive-zh: train.csv, pairs from validation.csv
 Deterministic (fixed seeds).  Held-out test splits are never read.
 """
-import argparse, csv, json, os, random
+import argparse, json, os, random
+
+from nlucsv import read_csv, write_csv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def read_csv(path):
-    with open(path, newline='', encoding='utf-8') as f:
-        return [(r['text'], r['category']) for r in csv.DictReader(f)]
-
-
-def write_csv(path, rows):
-    with open(path, 'w', newline='', encoding='utf-8') as f:
-        w = csv.writer(f)
-        w.writerow(['text', 'category'])
-        w.writerows(rows)
 
 
 def clean(t):

@@ -19,23 +19,13 @@ Printed: accuracy (clinc150: in-scope accuracy), macro-F1, OOS recall, training 
 median microseconds per query on one thread (fastText: batch time per query, one
 thread), model size.  Means over folds.
 """
-import argparse, concurrent.futures, csv, json, os, random, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, concurrent.futures, json, os, random, shutil, statistics, subprocess, sys, tempfile, time
+
+from nlucsv import read_csv, write_csv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FT_ARGS = ['-epoch', '50', '-lr', '0.5', '-wordNgrams', '2', '-minn', '3', '-maxn', '5',
            '-dim', '100']
-
-
-def read_csv(path):
-    with open(path, newline='', encoding='utf-8') as f:
-        return [(r['text'], r['category']) for r in csv.DictReader(f)]
-
-
-def write_csv(path, rows):
-    with open(path, 'w', newline='', encoding='utf-8') as f:
-        w = csv.writer(f)
-        w.writerow(['text', 'category'])
-        w.writerows(rows)
 
 
 KEYS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm']

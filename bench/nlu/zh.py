@@ -18,23 +18,13 @@ Systems:
 Printed: accuracy and macro-F1 per split (CV: mean over folds), kefu's median µs/query.
 Called by run.py (--sets massive-zh) or on its own.
 """
-import argparse, csv, json, os, random, statistics, subprocess, sys, tempfile, shutil
+import argparse, json, os, random, statistics, subprocess, sys, tempfile, shutil
+
+from nlucsv import read_csv, write_csv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEFU_VARIANTS = [('kefu', []), ('kefu + words', ['--zh-words']),
                  ('kefu format 1', ['--cjk-max', '0'])]
-
-
-def read_csv(path):
-    with open(path, newline='', encoding='utf-8') as f:
-        return [(r['text'], r['category']) for r in csv.DictReader(f)]
-
-
-def write_csv(path, rows):
-    with open(path, 'w', newline='', encoding='utf-8') as f:
-        w = csv.writer(f)
-        w.writerow(['text', 'category'])
-        w.writerows(rows)
 
 
 def macro_f1(truth, pred):
