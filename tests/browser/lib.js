@@ -199,6 +199,21 @@ async function run(name, fn, opts) {
       const bc = await browser.newContext(Object.assign({ viewport: { width: 1100, height: 800 } }, contextOpts || {}));
       return bc;
     },
+    /* The widget's page in a browser whose microphone plays `text` spoken by flite (once),
+     * the permission granted; the chat is open and its welcome shown.  { page, w }. */
+    async micWidget(text) {
+      const clip = path.join(dir, 'mic-' + (++shotN) + '.wav');
+      cp.execFileSync('flite', ['-voice', 'slt', '-t', text, '-o', clip]);
+      const bc = await ctx.browser(['--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream', '--use-file-for-fake-audio-capture=' + clip + '%noloop']);
+      await bc.grantPermissions(['microphone'], { origin: kefud.url('').replace(/\/$/, '') });
+      const page = await ctx.page(bc);
+      await page.goto(kefud.url('/'));
+      const w = widget(page);
+      await w.open();
+      await w.bots.first().waitFor();
+      return { page, w };
+    },
     async page(bc) {
       const page = await bc.newPage();
       await page.addInitScript(RECORD_EVENTS);

@@ -4,22 +4,11 @@
  * transcript replaces the voice bubble as the customer's message, then the answer
  * comes, and with "Read answers aloud" on, the spoken answer (a `speech` frame and its
  * WAV) arrives and gets a play button.  The clip lands in the store as audio/wav. */
-const cp = require('child_process');
-const path = require('path');
 const { run } = require('./lib');
 
 run('voice', async (t) => {
   const { check, kefud } = t;
-  const clip = path.join(t.dir, 'lost.wav');
-  cp.execFileSync('flite', ['-voice', 'slt', '-t', 'I lost my card', '-o', clip]);
-  const bc = await t.browser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-    '--use-file-for-fake-audio-capture=' + clip + '%noloop']);
-  await bc.grantPermissions(['microphone'], { origin: kefud.url('').replace(/\/$/, '') });
-  const page = await t.page(bc);
-  await page.goto(kefud.url('/'));
-  const w = t.widget(page);
-  await w.open();
-  await w.bots.first().waitFor();
+  const { page, w } = await t.micWidget('I lost my card');
   await page.getByRole('button', { name: 'Read answers aloud' }).click();
   await page.getByRole('button', { name: 'Record a voice message' }).click();
   await w.waitEvent('recording');

@@ -3,22 +3,11 @@
  * widget shows "Did you say A B 7 7 3?" with Yes / No buttons (the reply's quick replies,
  * docs/protocol.md "Entities by voice"); clicking Yes sends it and the confirmation comes
  * back with the entity marked confirmed; both replies are logged with their entity. */
-const cp = require('child_process');
-const path = require('path');
 const { run } = require('./lib');
 
 run('voice_entity', async (t) => {
   const { check, kefud } = t;
-  const clip = path.join(t.dir, 'code.wav');
-  cp.execFileSync('flite', ['-voice', 'slt', '-t', 'alpha bravo seven seven three', '-o', clip]);
-  const bc = await t.browser(['--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream', '--use-file-for-fake-audio-capture=' + clip + '%noloop']);
-  await bc.grantPermissions(['microphone'], { origin: kefud.url('').replace(/\/$/, '') });
-  const page = await t.page(bc);
-  await page.goto(kefud.url('/'));
-  const w = t.widget(page);
-  await w.open();
-  await w.bots.first().waitFor();
+  const { page, w } = await t.micWidget('alpha bravo seven seven three');
   await page.getByRole('button', { name: 'Record a voice message' }).click();
   await w.waitEvent('recording');
   await t.sleep(3000);                                 // the clip lasts about 2 s
