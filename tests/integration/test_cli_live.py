@@ -5,7 +5,6 @@ kefud's live thread (daemon/answers_live.c) reloads the bot, and the customer co
 before any of it — never reconnected — gets the new answer, the new text and the
 trained model's answers.  The log must show no SIGHUP.  Needs the kefu CLI (skips
 without).  Runs on the test's main thread against one real kefud."""
-import os
 import time
 
 import kefutest as kt
@@ -32,9 +31,7 @@ def until(what, fn, timeout=15):
 
 def run():
     d = kt.Kefud("--demo", "false")
-    csv = os.path.join(d.tmp, "store.csv")
-    kt.write_answers_csv(csv, STORE)
-    kt.run_kefu("import", "--db", d.db, "--demo", "false", csv)
+    kt.import_answers(d.db, STORE)
     d.start()
     ws = d.ws()
     ws.welcome()
@@ -42,8 +39,7 @@ def run():
     check(r.get("title") == "Lost or stolen card", "before: %r", r)
 
     # kefu import: a new answer for the customer already connected
-    kt.write_answers_csv(csv, [NEW])
-    kt.run_kefu("import", "--db", d.db, csv)
+    kt.import_answers(d.db, [NEW])
     n = [0]
 
     def answered():

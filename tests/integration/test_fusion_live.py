@@ -30,10 +30,8 @@ def run():
     # a small store (the demo's 400 catalogue pictures would make the live thread
     # compute their embeddings first, a minute)
     d = kt.Kefud("--workers", "1", "--demo", "false")
-    csv = os.path.join(d.tmp, "store.csv")
-    kt.write_answers_csv(csv, [("Lost or stolen card", "Call us to block your card.",
-                                ["I lost my card", "my card was stolen", "block my card"])])
-    kt.run_kefu("import", "--db", d.db, "--demo", "false", csv)
+    kt.import_answers(d.db, [("Lost or stolen card", "Call us to block your card.",
+                              ["I lost my card", "my card was stolen", "block my card"])])
     d.start()
     ws = d.ws(timeout=TIMEOUT)
     ws.welcome()

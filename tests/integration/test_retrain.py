@@ -17,9 +17,7 @@ from kefutest import check
 def run():
     tmp = tempfile.mkdtemp(prefix="kefu-it-")
     db = os.path.join(tmp, "kefu.db")
-    csv = os.path.join(tmp, "store.csv")
-    kt.write_answers_csv(csv, STORE)
-    kt.run_kefu("import", "--db", db, "--demo", "false", csv)
+    kt.import_answers(db, STORE)
     out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
     kt.log("first training: %s", out.strip())
 
@@ -36,9 +34,7 @@ def run():
     check(r.get("title") == "Refunds", "typo paraphrase answered %r", r)
 
     # retrain with a new answer while the connection stays open
-    csv2 = os.path.join(tmp, "new.csv")
-    kt.write_answers_csv(csv2, [NEW])
-    kt.run_kefu("import", "--db", db, "--demo", "false", csv2)
+    kt.import_answers(db, [NEW], "new.csv")
     out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
     kt.log("second training: %s", out.strip())
     d.signal(signal.SIGHUP)

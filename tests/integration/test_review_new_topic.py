@@ -5,7 +5,6 @@ example of; kefu answers some of them confidently with its exchange-rate answer,
 land in the review queue with the reason new_topic (mn_novelty: asked again and again,
 covered by no example), while questions the store covers, asked as often, do not.  Runs
 on the test's main thread against one real kefud."""
-import os
 import sqlite3
 import time
 
@@ -29,9 +28,7 @@ ASKED = ["I lost my card", "exchange bitcoin rate", "my card was stolen",
 
 def run():
     d = kt.Kefud("--demo", "false")
-    csv = os.path.join(d.tmp, "store.csv")
-    kt.write_answers_csv(csv, STORE)
-    kt.run_kefu("import", "--db", d.db, "--demo", "false", csv)
+    kt.import_answers(d.db, STORE)
     d.start()
     got = {}
     for i, q in enumerate(ASKED):          # one session each: no rephrase

@@ -45,9 +45,7 @@ def wait_model(d, prefix, timeout=30):
 
 def run():
     d = kt.Kefud("--demo", "false")
-    csv = d.db + ".csv"
-    kt.write_answers_csv(csv, STORE + [NEW])
-    kt.run_kefu("import", "--db", d.db, "--demo", "false", csv)
+    kt.import_answers(d.db, STORE + [NEW])
     add_operator(d.db, "ann", "admin", PW)
     add_operator(d.db, "bob", "agent", PW_AGENT)
     d.start()

@@ -614,6 +614,14 @@ def kefu_stats(db):
             "bot_replies": kinds.get(1, 0)}
 
 
+def import_answers(db, answers, name="store.csv"):
+    """`kefu import` of [(title, body, [questions...]), ...] into the store db (no demo),
+    through a CSV file written beside it."""
+    path = os.path.join(os.path.dirname(db), name)
+    write_answers_csv(path, answers)
+    return run_kefu("import", "--db", db, "--demo", "false", path)
+
+
 def write_answers_csv(path, answers):
     """Writes [(title, body, [questions...]), ...] as a `kefu import` CSV
     (question,answer_title,answer)."""
