@@ -222,7 +222,6 @@ int kefud_main(int argc, char **argv)
 	kd_live_stop(live);
 	kd_signals_stop(sig);
 	kd_api_stop(api);
-	kd_ops_stop(ops);
 	kd_training_destroy(training);   /* a running training stops at its next step */
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
@@ -241,7 +240,6 @@ int kefud_main(int argc, char **argv)
 fail:
 	fprintf(stderr, "kefud: %s\n", err);
 	kd_api_stop(api);
-	kd_ops_stop(ops);
 	kd_training_destroy(training);
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);

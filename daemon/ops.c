@@ -87,10 +87,6 @@ struct kd_ops {
 	struct kd_api *api;             /* sign-in, takes and summaries for operators */
 	struct kd_wake *wake;           /* the loop's wake-up (the ticker's) */
 	struct kd_edge *edge;           /* client addresses behind trusted proxies */
-	/* the ticker thread (sweep): wakes the loop each second while ticking */
-	pthread_t tick;
-	int tick_started;
-	atomic_int tick_stop, ticking;
 };
 
 static atomic_int ops_online;
@@ -218,7 +214,6 @@ void kd_ops_destroy(struct kd_ops *o)
 {
 	if (!o)
 		return;
-	kd_ops_stop(o);
 	free(o->held);
 	free(o->wait);
 	free(o);
@@ -701,10 +696,7 @@ static void recheck(struct kd_ops *o, struct ops_pss *p);
 
 /* The connections' deadlines (service thread, on each wake-up of the loop): lapsed
  * "operator is typing" and due re-checks.  The ticker thread wakes the loop once a
- * second while someone is signed in.  (Not lws timers: under lws 4.1 + libev a
- * deadline set while the loop's timer is armed for a later one waits for that one;
- * a typing lapse due in 6 s came after 15 s and more in about one run in three of
- * tests/integration/test_takeover_gaps.py.) */
+ * second while someone is signed in (KD_TICK_OPS; not lws timers: wake.h says why). */
 static void sweep(struct kd_ops *o)
 {
 	uint64_t now = cm_now_us();
@@ -719,24 +711,7 @@ static void sweep(struct kd_ops *o)
 		if (now - p->checked_us >= OPS_RECHECK_US)
 			recheck(o, p);
 	}
-	atomic_store(&o->ticking, any);
-}
-
-/* The ticker thread: wakes the service loop once a second while an operator is signed
- * in (o->ticking), so sweep runs. */
-static void *ticker(void *arg)
-{
-	struct kd_ops *o = arg;
-	struct timespec ts = { .tv_sec = 1 };
-
-	while (!atomic_load(&o->tick_stop)) {
-		nanosleep(&ts, NULL);
-		if (atomic_load(&o->ticking) && o->wake) {
-			kd_wake_lock(o->wake);
-			kd_wake_unlock_and_wake(o->wake);
-		}
-	}
-	return NULL;
+	kd_wake_want(o->wake, KD_TICK_OPS, any);
 }
 
 /* Asks an API worker whether the operator's session still holds (without moving its
@@ -790,7 +765,7 @@ void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response
 	}
 	p->authed = 1;
 	p->checked_us = cm_now_us();
-	atomic_store(&o->ticking, 1);
+	kd_wake_want(o->wake, KD_TICK_OPS, 1);
 	snprintf(p->csrf, sizeof p->csrf, "%s", str(me, "csrf_token"));
 	p->operator_id = json_integer_value(json_object_get(json_object_get(me, "operator"), "id"));
 	snprintf(p->name, sizeof p->name, "%s", str(json_object_get(me, "operator"), "name"));
@@ -1008,20 +983,6 @@ void kd_ops_attach(struct kd_ops *o, struct kd_registry *reg, struct store_write
 	o->writer = writer;
 	o->api = api;
 	o->wake = wake;
-	if (!o->tick_started && pthread_create(&o->tick, NULL, ticker, o) == 0)
-		o->tick_started = 1;
-	else if (!o->tick_started)
-		LOG_WARN("ops: no ticker thread: typing lapses and session re-checks wait for "
-			 "other traffic");
-}
-
-void kd_ops_stop(struct kd_ops *o)
-{
-	if (!o || !o->tick_started)
-		return;
-	atomic_store(&o->tick_stop, 1);
-	pthread_join(o->tick, NULL);
-	o->tick_started = 0;
 }
 
 /* ---- the hooks handed to ws.c and http_api.c (their void * is the struct kd_ops) ---- */

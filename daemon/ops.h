@@ -4,8 +4,8 @@
  * THREADS.  Everything here runs on the lws service thread except kd_ops_create /
  * kd_ops_destroy (main thread, before and after the loop), kd_ops_online (any thread)
  * and the writer's done callback of a customer's message (store writer thread, which
- * only posts an event), and the ticker thread, which only wakes the loop once a second
- * while an operator is signed in (kd_ops_attach starts it, kd_ops_stop ends it).  The
+ * only posts an event); while an operator is signed in it asks the server's ticker
+ * (wake.h, KD_TICK_OPS) to wake the loop once a second.  The
  * service thread owns the map of taken-over sessions (session row id -> operator id
  * and display name) and every /ops connection.
  *
@@ -52,14 +52,10 @@ struct store_writer;
 struct kd_ops *kd_ops_create(const struct kefu_conf *conf, char *err, size_t errlen);
 void kd_ops_destroy(struct kd_ops *o);
 /* What ops needs of the rest, before the loop runs (server.c): the customers'
- * registry, the store writer, the API (sign-in, takes, summaries), the loop's wake-up;
- * starts the ticker thread.  Main thread. */
+ * registry, the store writer, the API (sign-in, takes, summaries), the loop's wake-up.
+ * Main thread. */
 void kd_ops_attach(struct kd_ops *o, struct kd_registry *reg, struct store_writer *writer,
 		   struct kd_api *api, struct kd_wake *wake, struct kd_edge *edge);
-/* Stops the ticker thread (it wakes the loop each second while an operator is signed
- * in, for typing lapses and session re-checks).  Main thread, before the server (and
- * its wake-up) is destroyed.  Twice is fine; kd_ops_destroy calls it too. */
-void kd_ops_stop(struct kd_ops *o);
 /* Fills the protocol entry of /ops (its user is o).  Main thread. */
 void kd_ops_protocol(struct kd_ops *o, struct lws_protocols *proto);
 /* The hook tables the chat protocol (ws.c) and the API (http_api.c) call. */

@@ -525,6 +525,9 @@ struct kd_server *kd_server_create(const struct kefu_conf *conf, struct kd_bots 
 	if (conf->port_file[0] && write_port_file(conf->port_file, srv->port, err, errlen))
 		goto fail;
 	kd_wake_set_live(&srv->wake, srv->ctx, 1);
+	if (kd_wake_ticker_start(&srv->wake))
+		LOG_WARN("no ticker thread: idle_timeout, typing lapses and operator session "
+			 "re-checks wait for other traffic");
 	LOG_INFO("listening on %s port %d (%s event loop); chat at %s://%s:%d/",
 		 srv->iface[0] ? srv->iface : "*", srv->port, srv->event_loop,
 		 srv->tls.on ? "https" : "http",
@@ -548,6 +551,7 @@ int kd_server_run(struct kd_server *srv, struct kd_pool *pool)
 
 void kd_server_quiesce(struct kd_server *srv)
 {
+	kd_wake_ticker_stop(&srv->wake);
 	kd_wake_set_live(&srv->wake, NULL, 0);
 }
 

@@ -58,6 +58,7 @@ struct kd_pss {
 	unsigned ip_counted : 1;               /* counted by kd_edge_admit */
 	unsigned refused : 2;                  /* its kd_edge_verdict when refused (edge.c) */
 	uint64_t idle_set_us;                  /* idle_timeout clock last restarted */
+	unsigned idle_cut : 1;                 /* silent past idle_timeout: closing (1001) */
 
 	uint64_t rate_start_us;                /* start of the current 10 s window */
 	unsigned rate_n;                       /* messages in it */

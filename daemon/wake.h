@@ -12,11 +12,22 @@
 
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <stdatomic.h>
+
+/* Who wants the once-a-second wake-up (kd_wake_want): deadlines the service thread checks
+ * on each wake-up instead of lws timers (under lws 4.1 + libev a timer set while the
+ * loop's timer is armed for a later one waits for that one: a 2 s idle_timeout fired
+ * after more than 10 s, an operator's 6 s typing lapse after 15 s). */
+enum { KD_TICK_OPS = 1, KD_TICK_IDLE = 2 };
 
 struct kd_wake {
 	pthread_mutex_t lock;        /* the done lists and the two fields below */
 	struct lws_context *ctx;
 	int live;                    /* lws calls allowed from other threads */
+	atomic_int want;             /* KD_TICK_* bits: the ticker wakes the loop each second */
+	atomic_int tick_stop;
+	pthread_t tick;
+	int tick_started;
 };
 
 void kd_wake_init(struct kd_wake *w);
@@ -27,5 +38,11 @@ void kd_wake_lock(struct kd_wake *w);
 void kd_wake_unlock(struct kd_wake *w);
 /* Wakes the service loop if live, then unlocks. */
 void kd_wake_unlock_and_wake(struct kd_wake *w);
+/* Service thread: sets (on) or clears the bit who of the ticker's reasons to run. */
+void kd_wake_want(struct kd_wake *w, int who, int on);
+/* Main thread: starts / stops (joins) the ticker thread, which wakes the loop once a
+ * second while any bit of want is set.  Start: 0, or -1 when no thread could be made. */
+int kd_wake_ticker_start(struct kd_wake *w);
+void kd_wake_ticker_stop(struct kd_wake *w);
 
 #endif

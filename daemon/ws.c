@@ -273,16 +273,32 @@ void kd_ws_free_pending(struct kd_ws *ws)
 
 /* ---- input ------------------------------------------------------------------------- */
 
-/* Restarts the connection's idle_timeout clock: at once when force, else at most once a
- * second (an upload arrives in thousands of pieces; each restart is a sorted insert). */
-static void idle_restart(struct kd_ws *ws, struct kd_pss *pss, int force)
+/* Restarts the connection's idle_timeout clock (a frame arrived). */
+static void idle_restart(struct kd_pss *pss)
 {
-	uint64_t now = cm_now_us();
+	pss->idle_set_us = cm_now_us();
+}
 
-	if (ws->conf->idle_timeout <= 0 || (!force && now - pss->idle_set_us < 1000000))
+/* Closes (1001 "idle") the connections silent for idle_timeout: at most once a second, on
+ * the wake-ups the ticker makes while connections are open (KD_TICK_IDLE; not lws
+ * timers, which fire late under lws 4.1 + libev: wake.h).  Service thread. */
+static void idle_sweep(struct kd_ws *ws)
+{
+	uint64_t now = cm_now_us(), limit = (uint64_t)ws->conf->idle_timeout * 1000000u;
+
+	if (ws->conf->idle_timeout <= 0 || now - ws->idle_swept_us < 1000000)
 		return;
-	pss->idle_set_us = now;
-	lws_set_timer_usecs(pss->wsi, (lws_usec_t)ws->conf->idle_timeout * LWS_US_PER_SEC);
+	ws->idle_swept_us = now;
+	for (uint32_t i = 0; i < ws->reg->used; i++) {
+		struct kd_pss *pss = ws->reg->slot[i];
+		if (!pss || pss->cut || pss->idle_cut || now - pss->idle_set_us < limit)
+			continue;
+		LOG_INFO("sid %llx: silent for %d s: closing", (unsigned long long)pss->sid,
+			 ws->conf->idle_timeout);
+		ws->met->cut_idle++;
+		pss->idle_cut = 1;
+		lws_callback_on_writable(pss->wsi);
+	}
 }
 
 /* Drops what follows the content's end (trim.h) before anything decodes or stores the
@@ -571,7 +587,7 @@ static int on_receive(struct kd_ws *ws, struct kd_pss *pss, struct lws *wsi,
 {
 	if (pss->closing || pss->cut)
 		return 0;
-	idle_restart(ws, pss, 0);
+	idle_restart(pss);
 	if (pss->n_out > KD_OUT_MAX) {
 		LOG_WARN("sid %llx: client does not read its replies; closing",
 			 (unsigned long long)pss->sid);
@@ -722,8 +738,9 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (kd_registry_add(ws->reg, pss))
 			return -1;
 		kd_edge_client(ws->edge, wsi, pss->ip, sizeof pss->ip, NULL);
-		idle_restart(ws, pss, 1);
+		idle_restart(pss);
 		ws->met->sessions_open++;
+		kd_wake_want(ws->wake, KD_TICK_IDLE, ws->conf->idle_timeout > 0);
 		ws->met->sessions_total++;
 		if (edge_refused(ws, pss))
 			return 0;
@@ -746,24 +763,21 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			kd_edge_leave(ws->edge, pss->ip);
 		kd_pss_clear(pss);
 		ws->met->sessions_open--;
+		if (!ws->met->sessions_open)
+			kd_wake_want(ws->wake, KD_TICK_IDLE, 0);
 		break;
 
 	case LWS_CALLBACK_RECEIVE:
 		return on_receive(ws, pss, wsi, in, len);
 
-	case LWS_CALLBACK_TIMER:             /* idle_timeout passed without a frame */
-		if (!pss || !pss->sid)
-			break;
-		LOG_INFO("sid %llx: silent for %d s: closing", (unsigned long long)pss->sid,
-			 ws->conf->idle_timeout);
-		ws->met->cut_idle++;
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-				 (unsigned char *)"idle", 4);
-		return -1;
-
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		f = kd_pss_out_pop(pss);
 		if (!f) {
+			if (pss->idle_cut) {
+				lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+						 (unsigned char *)"idle", 4);
+				return -1;
+			}
 			if (pss->closing) {      /* a refusal's reason is its code */
 				const char *why = kd_edge_code(pss->refused);
 				lws_close_reason(wsi, why ? LWS_CLOSE_STATUS_POLICY_VIOLATION
@@ -796,6 +810,7 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			break;
 		}
 		drain_done(ws);
+		idle_sweep(ws);
 		break;
 
 	default:

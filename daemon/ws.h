@@ -64,6 +64,7 @@ struct kd_ws {
 	struct kd_wake *wake;
 	struct kd_result *done, *done_tail;  /* {wake->lock} */
 	atomic_int stop;                     /* any thread: leave the loop */
+	uint64_t idle_swept_us;              /* service thread: last idle_sweep */
 	int destroying;                      /* service thread: lws_context_destroy began */
 };
 
