@@ -507,3 +507,22 @@ int conf_listen_split(const struct kefu_conf *c, char *host, size_t hostlen, int
 	*port = (int)p;
 	return 0;
 }
+
+int conf_media_workers(const struct kefu_conf *conf, int *n_workers)
+{
+	int n = conf->workers, media;
+
+	if (n <= 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cores > 0 ? (int)cores : 1;
+	}
+	/* uploads may occupy media_max workers; one more always serves text */
+	media = conf->media_workers > 0 ? conf->media_workers : n - 1;
+	if (media < 1)
+		media = 1;
+	if (n < media + 1)
+		n = media + 1;
+	if (n_workers)
+		*n_workers = n;
+	return media;
+}

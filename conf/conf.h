@@ -97,6 +97,10 @@ int conf_load_file(struct kefu_conf *c, const char *path, char *err, size_t errl
  * was).  For the fuzz harness (fuzz/fuzz_conf.c). */
 int conf_load_mem(struct kefu_conf *c, const char *buf, size_t len, const char *name,
 		  char *err, size_t errlen);
+/* How many workers may run uploads at once (media_workers, or all workers but one, at
+ * least 1) and, in *n_workers (may be NULL), how many workers kefud's pool starts
+ * (workers, 0 = one per online core, at least media + 1).  Any thread. */
+int conf_media_workers(const struct kefu_conf *conf, int *n_workers);
 
 /* Sets one option by name from text (validated against the table). 0 ok, -1 error. */
 int conf_set(struct kefu_conf *c, const char *name, const char *value, char *err,

@@ -16,7 +16,6 @@
 #include "glove.h"
 #include "hash.h"
 #include "log.h"
-#include "pool.h"
 #include "store.h"
 
 /* The image blocklist: SHA-256 hex digests, sorted. */
@@ -40,7 +39,7 @@ struct kd_pic {
 	struct kd_slot *catalogue;           /* struct kd_catalogue */
 	struct kd_slot *fusion;              /* struct fu_model */
 	/* the vision workers (tesseract, zbar, CNN states): as many as pictures may run at
-	   once (kd_pool_media_max), made at start by the warm-up thread, leased for one
+	   once (conf_media_workers), made at start by the warm-up thread, leased for one
 	   picture at a time */
 	pthread_mutex_t vis_lock;
 	pthread_cond_t vis_cond;
@@ -268,7 +267,7 @@ static void *warm_main(void *arg)
 {
 	struct kd_pic *p = arg;
 	const char *langs = p->conf->ocr_langs[0] ? p->conf->ocr_langs : NULL;
-	int want = kd_pool_media_max(p->conf, NULL);
+	int want = conf_media_workers(p->conf, NULL);
 
 	pthread_setname_np(pthread_self(), "kd-vis-warm");
 	for (int i = 0; i < want; i++) {
@@ -379,7 +378,7 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 		LOG_WARN("no fusion model (pictures answered without it): %s", err);
 	if (kd_pic_load_catalog(p, err, errlen))
 		LOG_WARN("no picture catalogue (no category or matches): %s", err);
-	p->vis = calloc((size_t)kd_pool_media_max(conf, NULL), sizeof *p->vis);
+	p->vis = calloc((size_t)conf_media_workers(conf, NULL), sizeof *p->vis);
 	if (!p->vis) {
 		snprintf(err, errlen, "out of memory");
 		kd_pic_destroy(p);

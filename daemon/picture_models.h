@@ -16,7 +16,7 @@
  *
  * The vision workers (vis_worker: tesseract engine with its reader thread, zbar scanner,
  * CNN states) are made at start on a warm-up thread, as many as pictures may run at once
- * (kd_pool_media_max), and each picture leases one for its vis_see: the first picture
+ * (conf_media_workers), and each picture leases one for its vis_see: the first picture
  * after a start does not load them, and kefud holds no more of them than it can use.
  * struct kd_pic_worker belongs to one worker thread: its fu_state for the current fusion
  * model.

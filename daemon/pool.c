@@ -336,25 +336,6 @@ static void *worker_main(void *arg)
 
 /* ---- life cycle -------------------------------------------------------------------- */
 
-int kd_pool_media_max(const struct kefu_conf *conf, int *n_workers)
-{
-	int n = conf->workers, media;
-
-	if (n <= 0) {
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cores > 0 ? (int)cores : 1;
-	}
-	/* uploads may occupy media_max workers; one more always serves text */
-	media = conf->media_workers > 0 ? conf->media_workers : n - 1;
-	if (media < 1)
-		media = 1;
-	if (n < media + 1)
-		n = media + 1;
-	if (n_workers)
-		*n_workers = n;
-	return media;
-}
-
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
 			       struct store_writer *writer, struct kd_pic *pics,
 			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
@@ -371,7 +352,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 				  .operators_online = operators_online };
 	p->cap = (size_t)conf->queue_size;
 	p->media_wait_max_us = (uint64_t)conf->media_wait_max_ms * 1000;
-	p->media_max = kd_pool_media_max(conf, &p->n);
+	p->media_max = conf_media_workers(conf, &p->n);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->lock_ready = 1;

@@ -33,10 +33,6 @@ struct kd_voice;
 
 struct kd_pool;
 
-/* How many workers may run uploads at once (media_workers, or all workers but one) and,
- * in *n_workers (may be NULL), how many workers the pool starts.  Any thread. */
-int kd_pool_media_max(const struct kefu_conf *conf, int *n_workers);
-
 /* Opens one store connection per worker on the calling thread, then starts the
  * workers (n = conf->workers, or one per online core when 0).  Returns NULL with a
  * message in err on failure.  bots, writer, pics and voice (either may be NULL: those

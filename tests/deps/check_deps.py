@@ -77,9 +77,10 @@ def owner(path):
     """The Debian package that owns a file (following /usr-merge symlinks), or None."""
     for p in (path, os.path.realpath(path)):
         for cand in (p, p.replace("/usr/bin/", "/bin/"), p.replace("/bin/", "/usr/bin/")):
-            out = run("dpkg", "-S", cand)
-            if out and ":" in out:
-                return out.split(":")[0].split(",")[0].strip()
+            out = run("dpkg", "-S", cand) or ""
+            for line in out.splitlines():   # "diversion by PKG from/to: ..." lines say who
+                if ":" in line and not line.startswith("diversion by "):   # diverts, not owns
+                    return line.split(":")[0].split(",")[0].strip()
     return None
 
 
