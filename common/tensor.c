@@ -29,8 +29,10 @@ void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float 
 }
 
 /* With AVX2 (chosen at load time where the CPU has it) the loop below runs 8 lanes per
- * instruction instead of SSE's 4; the sparse text model calls it once per feature. */
-#if defined(__x86_64__) && defined(__has_attribute)
+ * instruction instead of SSE's 4; the sparse text model calls it once per feature.  GCC
+ * only: clang 14 (the fuzz build) names the resolver cm_axpy.ifunc, so other files' calls
+ * to cm_axpy do not link. */
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(__clang__)
 #if __has_attribute(target_clones) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("avx2", "default")))
 #endif

@@ -20,6 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
+
 #include "hash.h"
 #include "model.h"
 #include "tensor.h"
@@ -35,10 +39,25 @@ struct nlu_glove {
 	uint32_t slots;
 	uint32_t n;
 	float zipf_h;               /* harmonic number H_n: p(rank r) ≈ 1 / ((r + 1) H_n) */
+	int f16c;                   /* the CPU converts halves to floats (add_f16c), set at open */
 	struct stat id;             /* the file opened (dev, ino, size, mtime) */
 	int refs;                   /* {open_lock} */
 	struct nlu_glove *next;     /* {open_lock} the list of open files */
 };
+
+/* CPUID leaf 1: AVX, F16C and the OS saving the AVX registers (OSXSAVE).  Asked at open,
+ * not with __builtin_cpu_supports("f16c"): clang 14 (the fuzz build) does not know that
+ * name. */
+static int cpu_has_f16c(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	unsigned a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AVX) && (c & bit_F16C) &&
+	       (c & bit_OSXSAVE);
+#else
+	return 0;
+#endif
+}
 
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nlu_glove *open_list;     /* {open_lock} */
@@ -149,6 +168,7 @@ static struct nlu_glove *map_file(const char *path, int fd, const struct stat *s
 	}
 	g->word_off = off;
 	g->zipf_h = (float)(log((double)g->n) + 0.5772);
+	g->f16c = cpu_has_f16c();
 	return g;
 bad:
 	snprintf(err, errlen, "%s: %s", path, msg);
@@ -221,7 +241,7 @@ void nlu_glove_add(const struct nlu_glove *g, int32_t r, float weight, float *ac
 {
 	const uint16_t *v = g->vec + (size_t)r * NLU_GLOVE_DIM;
 #ifdef HAVE_F16C_PATH
-	if (__builtin_cpu_supports("f16c")) {
+	if (g->f16c) {
 		add_f16c(v, weight, acc);
 		return;
 	}
