@@ -251,11 +251,9 @@ int store_note_add(struct store *st, int64_t sid, int64_t operator_id, const cha
 	store_bind_text(s, 4, name ? name : "");
 	store_bind_text(s, 5, text);
 	sqlite3_bind_int64(s, 6, now_ms);
-	rc = sqlite3_step(s);
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "adding a note");
+	rc = store_write_once(st, s, "adding a note", NULL);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -268,18 +266,12 @@ static int write3(struct store *st, const char *sql, int n, int64_t a, int64_t b
 {
 	sqlite3_stmt *s = prep(st, sql);
 	int64_t v[3] = { a, b, c };
-	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
 	for (int i = 0; i < n; i++)
 		sqlite3_bind_int64(s, i + 1, v[i]);
-	rc = sqlite3_step(s);
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "changing a session's assignee");
-	if (rc == 0 && changes)
-		*changes = sqlite3_changes(st->db);
-	sqlite3_finalize(s);
-	return rc;
+	return store_write_once(st, s, "changing a session's assignee", changes);
 }
 
 struct assign_args {

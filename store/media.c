@@ -64,15 +64,9 @@ int store_attachment_add(struct store *st, int64_t message_id,
 	sqlite3_bind_int(s, 6, a->unsafe != 0);
 	store_bind_text(s, 7, a->meta);
 	sqlite3_bind_int64(s, 8, cm_wall_ms());
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		if (id_out)
-			*id_out = sqlite3_last_insert_rowid(st->db);
-		rc = 0;
-	} else {
-		rc = store_fail(st, "logging an attachment");
-	}
-	sqlite3_finalize(s);
+	rc = store_write_once(st, s, "logging an attachment", NULL);
+	if (rc == 0 && id_out)
+		*id_out = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
 

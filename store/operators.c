@@ -25,29 +25,6 @@
 /* Per-call statements of this file, reported as one kind on failure. */
 #define prep(st, sql) store_prep(st, sql, "preparing an operator statement")
 
-/* Steps a write to DONE and finalizes: 0, STORE_DUPLICATE (UNIQUE), STORE_INVALID (a
- * trigger's RAISE or a CHECK), or < 0.  *changes (may be NULL) gets the rows changed. */
-static int write_once(struct store *st, sqlite3_stmt *s, const char *what, int *changes)
-{
-	int rc = sqlite3_step(s);
-
-	if (rc == SQLITE_DONE) {
-		if (changes)
-			*changes = sqlite3_changes(st->db);
-		rc = 0;
-	} else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-		snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
-		rc = STORE_DUPLICATE;
-	} else if (rc == SQLITE_CONSTRAINT_TRIGGER || rc == SQLITE_CONSTRAINT_CHECK) {
-		snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
-		rc = STORE_INVALID;
-	} else {
-		rc = store_fail(st, what);
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* login: 1..64 of [a-z0-9._@-] (lowercase, so "Ann" and "ann" cannot both exist). */
 static int check_login(struct store *st, const char *login)
 {
@@ -123,7 +100,7 @@ int store_operator_add(struct store *st, const char *login, const char *name,
 	store_bind_text(s, 3, role);
 	store_bind_text(s, 4, pass_hash);
 	sqlite3_bind_int64(s, 5, now_ms);
-	rc = write_once(st, s, "adding an operator", NULL);
+	rc = store_write_once(st, s, "adding an operator", NULL);
 	if (rc == STORE_DUPLICATE)
 		snprintf(st->err, sizeof st->err, "an operator with login %s exists", login);
 	if (rc == 0 && id_out)
@@ -229,7 +206,7 @@ static int update_operator(struct store *st, const char *sql, int64_t id, const 
 	else
 		sqlite3_bind_int64(s, 2, value);
 	sqlite3_bind_int64(s, 3, now_ms);
-	rc = write_once(st, s, what, &n);
+	rc = store_write_once(st, s, what, &n);
 	return rc ? rc : n ? 0 : STORE_NOT_FOUND;
 }
 
@@ -240,7 +217,7 @@ static int delete_sessions_of(struct store *st, int64_t operator_id)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, operator_id);
-	return write_once(st, s, "ending an operator's sessions", NULL);
+	return store_write_once(st, s, "ending an operator's sessions", NULL);
 }
 
 int store_operator_set_disabled(struct store *st, int64_t id, int disabled, int64_t now_ms)
@@ -274,7 +251,7 @@ int store_operator_set_last_login(struct store *st, int64_t id, int64_t now_ms)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	rc = write_once(st, s, "recording a login", &n);
+	rc = store_write_once(st, s, "recording a login", &n);
 	return rc ? rc : n ? 0 : STORE_NOT_FOUND;
 }
 
@@ -318,7 +295,7 @@ int store_login_attempts_put(struct store *st, const char *login_hash,
 	sqlite3_bind_int(s, 2, a->failures);
 	sqlite3_bind_int64(s, 3, a->last_failed_ms);
 	sqlite3_bind_int64(s, 4, a->locked_until_ms);
-	return write_once(st, s, "recording a failed login", NULL);
+	return store_write_once(st, s, "recording a failed login", NULL);
 }
 
 int store_login_attempts_clear(struct store *st, const char *login_hash)
@@ -328,7 +305,7 @@ int store_login_attempts_clear(struct store *st, const char *login_hash)
 	if (!s)
 		return -SQLITE_ERROR;
 	store_bind_text(s, 1, login_hash ? login_hash : "");
-	return write_once(st, s, "clearing login attempts", NULL);
+	return store_write_once(st, s, "clearing login attempts", NULL);
 }
 
 int store_login_attempts_prune(struct store *st, int64_t before_ms)
@@ -339,7 +316,7 @@ int store_login_attempts_prune(struct store *st, int64_t before_ms)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, before_ms);
-	return write_once(st, s, "pruning login attempts", NULL);
+	return store_write_once(st, s, "pruning login attempts", NULL);
 }
 
 /* ---- console sessions ---------------------------------------------------------------- */
@@ -362,7 +339,7 @@ int store_op_session_add(struct store *st, const char *id_hash, int64_t operator
 	store_bind_text(s, 3, csrf);
 	store_bind_text(s, 4, ip ? ip : "");
 	sqlite3_bind_int64(s, 5, now_ms);
-	return write_once(st, s, "adding an operator session", NULL);
+	return store_write_once(st, s, "adding an operator session", NULL);
 }
 
 int store_op_session_find(struct store *st, const char *id_hash, struct store_op_session *out)
@@ -401,7 +378,7 @@ int store_op_session_touch(struct store *st, int64_t id, int64_t now_ms)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	return write_once(st, s, "touching a session", NULL);
+	return store_write_once(st, s, "touching a session", NULL);
 }
 
 int store_op_session_delete(struct store *st, const char *id_hash)
@@ -412,7 +389,7 @@ int store_op_session_delete(struct store *st, const char *id_hash)
 	if (!s)
 		return -SQLITE_ERROR;
 	store_bind_text(s, 1, id_hash ? id_hash : "");
-	rc = write_once(st, s, "ending a session", &n);
+	rc = store_write_once(st, s, "ending a session", &n);
 	return rc ? rc : n ? 0 : STORE_NOT_FOUND;
 }
 
@@ -427,7 +404,7 @@ int store_op_session_prune(struct store *st, int64_t idle_before_ms,
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, idle_before_ms);
 	sqlite3_bind_int64(s, 2, created_before_ms);
-	rc = write_once(st, s, "pruning sessions", &n);
+	rc = store_write_once(st, s, "pruning sessions", &n);
 	if (rc == 0 && n_out)
 		*n_out = n;
 	return rc;
@@ -473,7 +450,7 @@ int store_api_token_add(struct store *st, const char *token_hash, int64_t operat
 	store_bind_text(s, 4, name ? name : "");
 	sqlite3_bind_int64(s, 5, now_ms);
 	int n = 0;
-	rc = write_once(st, s, "adding an api token", &n);
+	rc = store_write_once(st, s, "adding an api token", &n);
 	if (rc == 0 && n == 0) {
 		snprintf(st->err, sizeof st->err, "no operator %lld", (long long)operator_id);
 		return STORE_NOT_FOUND;
@@ -531,7 +508,7 @@ int store_api_token_touch(struct store *st, int64_t id, int64_t now_ms)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	return write_once(st, s, "touching a token", NULL);
+	return store_write_once(st, s, "touching a token", NULL);
 }
 
 int store_api_token_revoke(struct store *st, int64_t id, int64_t now_ms)
@@ -544,7 +521,7 @@ int store_api_token_revoke(struct store *st, int64_t id, int64_t now_ms)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_ms);
-	rc = write_once(st, s, "revoking a token", &n);
+	rc = store_write_once(st, s, "revoking a token", &n);
 	return rc ? rc : n ? 0 : STORE_NOT_FOUND;
 }
 
@@ -598,7 +575,7 @@ int store_audit_add(struct store *st, const struct store_audit *a, int64_t now_m
 	store_bind_text(s, 5, a->object ? a->object : "");
 	store_bind_text(s, 6, a->ip ? a->ip : "");
 	store_bind_text(s, 7, a->changes);
-	return write_once(st, s, "writing the audit log", NULL);
+	return store_write_once(st, s, "writing the audit log", NULL);
 }
 
 int store_audit_foreach(struct store *st, int64_t since_ms, int limit,

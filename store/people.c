@@ -18,16 +18,6 @@
 /* Per-call statements of this file, reported as one kind on failure. */
 #define prep(st, sql) store_prep(st, sql, "preparing a people statement")
 
-/* Steps a write statement and finalizes it; 0 or < 0. */
-static int write_once(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, what);
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /* Row id of the bot reply to the customer message client_id of session sid. */
 static int find_reply(struct store *st, int64_t sid, const char *client_id, int64_t *id_out)
 {
@@ -73,7 +63,7 @@ int store_feedback_set(struct store *st, int64_t sid, const char *client_id, int
 	sqlite3_bind_int64(s, 2, reply_id);
 	sqlite3_bind_int(s, 3, value);
 	sqlite3_bind_int64(s, 4, cm_wall_ms());
-	return write_once(st, s, "recording feedback");
+	return store_write_once(st, s, "recording feedback", NULL);
 }
 
 int store_feedback_get(struct store *st, int64_t sid, const char *client_id, int *value_out)
@@ -117,7 +107,7 @@ int store_rating_add(struct store *st, int64_t sid, int stars, const char *comme
 	sqlite3_bind_int(s, 2, stars);
 	store_bind_text(s, 3, comment ? comment : "");
 	sqlite3_bind_int64(s, 4, cm_wall_ms());
-	rc = write_once(st, s, "recording a rating");
+	rc = store_write_once(st, s, "recording a rating", NULL);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(st->db);
 	return rc;
@@ -156,14 +146,14 @@ static int handoff_fn(void *arg, struct store *st)
 	sqlite3_bind_int64(s, 1, h->sid);
 	store_bind_text(s, 2, h->reason ? h->reason : "");
 	sqlite3_bind_int64(s, 3, now);
-	if ((rc = write_once(st, s, "opening a hand-off")))
+	if ((rc = store_write_once(st, s, "opening a hand-off", NULL)))
 		return rc;
 	h->id = sqlite3_last_insert_rowid(st->db);
 	if (!(s = prep(st, "UPDATE sessions SET state = 'waiting', last_ms = ?2 WHERE id = ?1")))
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, h->sid);
 	sqlite3_bind_int64(s, 2, now);
-	if ((rc = write_once(st, s, "marking the session waiting")))
+	if ((rc = store_write_once(st, s, "marking the session waiting", NULL)))
 		return rc;
 	if (h->note) {
 		rc = store_message_add(st, h->sid, STORE_MSG_SYSTEM, NULL, h->note, 0, 0, 0,

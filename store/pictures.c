@@ -98,15 +98,9 @@ int store_picture_add(struct store *st, int64_t answer_id, const char *label,
 	store_bind_text(s, 4, hex);
 	sqlite3_bind_blob64(s, 5, data, len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, cm_wall_ms());
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		if (id_out)
-			*id_out = sqlite3_last_insert_rowid(st->db);
-		rc = 0;
-	} else {
-		rc = store_fail(st, "adding a picture");
-	}
-	sqlite3_finalize(s);
+	rc = store_write_once(st, s, "adding a picture", NULL);
+	if (rc == 0 && id_out)
+		*id_out = sqlite3_last_insert_rowid(st->db);
 	return rc;
 }
 

@@ -39,15 +39,11 @@ static int count_rows(struct store *st, const char *sql, int64_t bind, int64_t *
 
 static int exec_bound(struct store *st, const char *sql, int64_t bind)
 {
-	sqlite3_stmt *s;
-	int rc;
+	sqlite3_stmt *s = store_prep(st, sql, "deleting");
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, "deleting");
-	sqlite3_bind_int64(s, 1, bind);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, "deleting");
+	if (s)
+		sqlite3_bind_int64(s, 1, bind);
+	return store_write_once(st, s, "deleting", NULL);
 }
 
 /* Counts then deletes the sessions matching `where` (with ?1 bound to arg). */

@@ -174,17 +174,37 @@ int store_exec(struct store *st, const char *sql)
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
+/* What a write's sqlite3_step result means to the caller (see store_write_once). */
+static int write_result(struct store *st, int rc, const char *what)
+{
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY ||
+	    rc == SQLITE_CONSTRAINT_TRIGGER || rc == SQLITE_CONSTRAINT_CHECK) {
+		snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
+		return rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY
+		       ? STORE_DUPLICATE : STORE_INVALID;
+	}
+	return store_fail(st, what);
+}
+
 int store_step_write(struct store *st, sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s), out = 0;
+	int out = write_result(st, sqlite3_step(s), what);
 
-	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-		snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
-		out = STORE_DUPLICATE;
-	} else if (rc != SQLITE_DONE) {
-		out = store_fail(st, what);
-	}
 	store_stmt_done(s);
+	return out;
+}
+
+int store_write_once(struct store *st, sqlite3_stmt *s, const char *what, int *changes)
+{
+	if (!s)
+		return -SQLITE_ERROR;
+	int out = write_result(st, sqlite3_step(s), what);
+
+	if (out == 0 && changes)
+		*changes = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
 	return out;
 }
 

@@ -106,9 +106,15 @@ int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t
 int store_one_text(struct store *st, sqlite3_stmt *s, const char *what, const char *fallback,
 		   char **out);
 
-/* Steps a write statement to SQLITE_DONE; 0, STORE_DUPLICATE on a UNIQUE violation,
- * or < 0.  Resets the statement either way. */
+/* Steps a write statement to SQLITE_DONE; 0, STORE_DUPLICATE on a UNIQUE or primary-key
+ * violation, STORE_INVALID on a CHECK or trigger refusal (st's message says which), or
+ * < 0.  Resets the statement either way. */
 int store_step_write(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* The same for a per-call statement, which it finalizes (NULL s: -SQLITE_ERROR, the
+ * preparation already failed).  On 0, *changes (when not NULL) is the number of rows
+ * changed; sqlite3_last_insert_rowid(st->db) is an INSERT's new row id. */
+int store_write_once(struct store *st, sqlite3_stmt *s, const char *what, int *changes);
 
 /* privacy.c: replaces the turn's customer text and the strings inside its customer meta
  * JSON by their redacted copies (common/redact.h kinds `what`); on out of memory the
