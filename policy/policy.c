@@ -241,7 +241,8 @@ static void text_step(const struct pol_models *m, const struct pol_input *in,
  * answer's share among the answers of its own label (which answer for that product: the
  * picture's factor is the same for all of them, so this is the words' choice). */
 static struct pol_vote head_vote(const struct pol_models *m, const struct pol_picture *pic,
-				 const char *query, double *labelled, double *in_label)
+				 const char *query, size_t qlen, double *labelled,
+				 double *in_label)
 {
 	struct nlu_scored post[POL_POSTERIOR_MAX];
 	const char *label_of[POL_POSTERIOR_MAX];
@@ -255,7 +256,7 @@ static struct pol_vote head_vote(const struct pol_models *m, const struct pol_pi
 
 	*labelled = *in_label = 0;
 	if (!m->labels || (m->flags & POL_NO_HEAD) || !pic->category || !pic->category[0] ||
-	    L < 2 || !query[0] || n_all < 1)
+	    L < 2 || !qlen || n_all < 1)
 		return v;
 	p = pic->category_p < 1e-4f ? 1e-4 : pic->category_p > 1 - 1e-4f ? 1 - 1e-4
 									  : pic->category_p;
@@ -263,7 +264,7 @@ static struct pol_vote head_vote(const struct pol_models *m, const struct pol_pi
 						      : POL_CATALOGUE_PRECISION;
 	/* with no unlabelled answer "none" has no prior mass and no answer to weigh */
 	r_none = n_none > 0 ? (1 - q) / (n_none / n_all) : 1.0;
-	n = nlu_bot_posterior(m->bot, m->ns, query, strlen(query), post, POL_POSTERIOR_MAX);
+	n = nlu_bot_posterior(m->bot, m->ns, query, qlen, post, POL_POSTERIOR_MAX);
 	for (int i = 0; i < n; i++) {
 		double r = r_none;
 
@@ -368,7 +369,22 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	out->query = out->own_query;
 	text_step(m, in, read, out->own_query, out, &query);
 
-	out->head_vote = head_vote(m, pic, query, &labelled, &in_label);
+	out->head_vote = head_vote(m, pic, query,
+				   query == in->words ? in->words_len : strlen(query), &labelled,
+				   &in_label);
+	/* the text step chose the most confident text, but generic words ("how do I return
+	 * this item") are unsure by design — only the picture names the garment — so stray
+	 * letters OCR found on a photo ("NA", "ma ee") could win and speak for the words.
+	 * The words alone get their own head combination; the surer one counts. */
+	if (in->words && query != in->words && !(m->flags & POL_HEAD_CHOSEN_TEXT)) {
+		double lw, iw;
+		struct pol_vote wv = head_vote(m, pic, in->words, in->words_len, &lw, &iw);
+		if (wv.answer_id && wv.confidence > out->head_vote.confidence) {
+			out->head_vote = wv;
+			labelled = lw;
+			in_label = iw;
+		}
+	}
 	out->fusion_vote = fusion_vote(m, pic, out->own_query);
 	if (pic->n_matches) {
 		out->catalogue_vote.answer_id = pic->matches[0].answer_id;

@@ -156,6 +156,8 @@ struct pol_models {
 					answer is confident (no product-question rule) */
 #define POL_FUSION_ANY 8u            /* the fusion model may replace the words' confident
 					answer with an answer that shows no label */
+#define POL_HEAD_CHOSEN_TEXT 16u     /* the head combination reads only the text the text
+					step chose, not also the words alone */
 
 /* ---- the reply ----------------------------------------------------------------------- */
 
