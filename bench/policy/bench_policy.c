@@ -13,8 +13,7 @@
  * question kind for garment K (CLOTHING_JSON: store/demo/clothing.json gives each
  * answer title's kind and garment).  Only train and validation data are used.
  *
- * Systems, all from the same pol_answer calls (policy.h's votes) or its flags, and two
- * proposal rows (the head asked with 6 views when unsure, HEAD_UNSURE_P below):
+ * Systems, all from the same pol_answer calls (policy.h's votes) or its flags:
  *   policy                 kefud's pol_answer (text, category head, fusion, catalogue)
  *   policy without head    the head combination left out (kefud's policy before it)
  *   policy without fusion  the fusion model left out
@@ -459,46 +458,10 @@ static long off_kept[4], off_n;
 /* the policy as it was before its product-question and fusion rules (policy.h) */
 #define POL_PREVIOUS (POL_NO_PRODUCT_RULE | POL_FUSION_ANY | POL_HEAD_CHOSEN_TEXT)
 
-/* The proposal rows (docs/vision.md "Tried next"): when the head's calibrated top
- * probability on the 3-view query is under HEAD_UNSURE_P, it is asked again with the mean
- * of all 6 views of the picture (the catalogue and the fusion model keep the 3-view
- * embedding).  0.7 is the smallest threshold on the plateau of the 5-fold cross-validation
- * of the training pictures; kefud does not do this yet. */
-#define HEAD_UNSURE_P 0.7f
-static int n_head6;              /* photos asked again */
-
-/* The 6-view embedding of file, decoded as photo_get's vis_see decodes it. */
-static float *embed6(const struct vis_cnn *embed, struct vis_cnn_state *cs,
-		     const struct kefu_conf *conf, const char *file)
-{
-	struct vis_decode_opts dopts = { .max_bytes = (size_t)conf->max_upload,
-		.max_pixels = (uint64_t)conf->max_image_pixels, .max_side = 1600 };
-	struct vis_image img;
-	char err[256];
-	uint8_t *buf = NULL;
-	size_t len;
-	float *e = malloc(sizeof(float) * (size_t)vis_cnn_embed_dim(embed));
-
-	if (!e || read_file(file, &buf, &len) ||
-	    vis_decode(buf, len, &dopts, &img, err, sizeof err)) {
-		free(buf);
-		free(e);
-		return NULL;
-	}
-	free(buf);
-	int rc = vis_catalog_embed(embed, cs, &img, 6, e);
-	vis_image_free(&img);
-	if (rc) {
-		free(e);
-		return NULL;
-	}
-	return e;
-}
-
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION,
-       SYS_HEAD6_POLICY, SYS_HEAD, SYS_HEAD6, SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD,
+       SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
@@ -508,9 +471,7 @@ static const char *const SYS_NAME[N_SYS] = {
 	"policy without the fusion model",
 	"text bot alone (words + read text)",
 	"fusion model alone (words + read text + embedding)",
-	"proposal, not kefud: policy, head on 6 views when unsure",
 	"category head alone (names the garment only)",
-	"proposal: head alone, 6 views when unsure",
 	"catalogue best match alone (garment only)",
 };
 
@@ -640,8 +601,7 @@ int main(int argc, char **argv)
 	cat = vis_catalog_load(st, embed, &copts, err, sizeof err);
 	labels = cat ? pol_labels_load(st, err, sizeof err) : NULL;
 	vw = vis_worker_create(safety, embed, conf.ocr_langs, err, sizeof err);
-	struct vis_cnn_state *cs6 = vis_cnn_state_create(embed);
-	if (!cat || !labels || !vw || !cs6) {
+	if (!cat || !labels || !vw) {
 		fprintf(stderr, "bench_policy: %s\n", err);
 		return 1;
 	}
@@ -710,19 +670,6 @@ int main(int argc, char **argv)
 				.entities = ph.ents, .n_entities = ph.n_ents, .codes = ph.codes,
 				.n_codes = ph.n_codes, .embed = ph.embed, .embed_dim = ph.dim,
 				.category = label, .category_p = p, .matches = pm, .n_matches = nm };
-			struct pol_picture pic6 = pic;
-			float *e6 = label && p < HEAD_UNSURE_P ? embed6(embed, cs6, &conf, file)
-							       : NULL;
-			if (e6) {
-				const char *l6;
-				float p6;
-				n_head6++;
-				if (vis_catalog_category(cat, e6, ph.dim, &l6, &p6) == 0 && l6) {
-					pic6.category = l6;
-					pic6.category_p = p6;
-				}
-				free(e6);
-			}
 			for (int qi = 0; qi < n_questions; qi++) {
 				const struct question *q = &questions[qi];
 				int specific = q->garment[0] != '\0';
@@ -764,14 +711,6 @@ int main(int argc, char **argv)
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
 				pol_reply_clear(&r);
-				tally[SYS_HEAD6][specific].n++;
-				tally[SYS_HEAD6][specific].garment += pic6.category &&
-								      !strcmp(pic6.category, garment);
-				in.picture = &pic6;
-				pol_answer(&m, &in, &r);
-				score(SYS_HEAD6_POLICY, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				in.picture = &pic;
 				m.flags = POL_HEAD_CHOSEN_TEXT;
 				pol_answer(&m, &in, &r);
 				score(SYS_CHOSEN_TEXT, specific, r.answer_id, q, garment);
@@ -825,8 +764,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("proposal rows: the head asked again with 6 views for %d of %d photos (top p < "
-	       "%.1f)\n", n_head6, n_photos, (double)HEAD_UNSURE_P);
 	printf("cases: %d validation photos × their questions = %ld generic, %ld specific; "
 	       "pol_answer mean %.2f ms (CNN and OCR excluded)\n", n_photos,
 	       tally[SYS_POLICY][0].n, tally[SYS_POLICY][1].n,
@@ -869,7 +806,6 @@ int main(int argc, char **argv)
 				printf(" %s %ld", pol_why_name(w), why_count[s][w]);
 		printf("\n");
 	}
-	vis_cnn_state_destroy(cs6);
 	vis_worker_destroy(vw);
 	pol_labels_free(labels);
 	vis_catalog_free(cat);
