@@ -460,8 +460,8 @@ static long off_kept[4], off_n;
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD,
-       SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
+       SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
