@@ -23,8 +23,10 @@
  *            confident (>= threshold): the category head combined with the text bot's
  *            posterior (p(a | words, picture) ∝ p_text(a) · p(label(a) | picture) /
  *            p(label(a)), the question kind from the words, the garment from the
- *            picture; "no label" is a label too), first — also when only the product
- *            is unsure: the labelled answers together >= 1 − threshold and the words
+ *            picture; "no label" is a label too; on the chosen text and on the
+ *            words alone, the words' vote counting when it decides or is surer),
+ *            first — also when only the product is unsure: the labelled answers
+ *            together >= 1 − threshold and the words
  *            sure which of the product's answers (>= threshold) — then the fusion model,
  *            for an answer that shows a label or when the words had none.  With
  *            nothing answered, the head combination's answer or the catalogue's best
@@ -156,6 +158,8 @@ struct pol_models {
 					answer is confident (no product-question rule) */
 #define POL_FUSION_ANY 8u            /* the fusion model may replace the words' confident
 					answer with an answer that shows no label */
+#define POL_HEAD_CHOSEN_TEXT 16u     /* the head combination reads only the text the text
+					step chose, not also the words alone */
 
 /* ---- the reply ----------------------------------------------------------------------- */
 

@@ -315,6 +315,33 @@ static int test_product(void)
 	return failures;
 }
 
+/* Stray letters read on a photo: the text step keeps whichever text is most confident,
+ * and OCR's "card missing" on a shoe photo is surer of the lost card than "how do I wash
+ * this?" is of either garment's care answer (only the picture can say which).  The head
+ * combination also reads the words alone, and that vote decides (confident): the shoes'
+ * care answer.
+ * Reading only the chosen text (POL_HEAD_CHOSEN_TEXT, the policy before) it was not. */
+static int test_stray_text(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+	struct pol_picture shoes = { .ocr_text = "card missing", .category = "shoes",
+				     .category_p = 0.9f };
+
+	if (setup(&f))
+		return 1;
+	r = ask_picture(&f, "how do I wash this?", &shoes);
+	CHECK(r.answer_id == CARE_SHOES && r.why == POL_WHY_HEAD);
+	CHECK(strstr(r.query, "card missing") != NULL);   /* logged as read */
+	pol_reply_clear(&r);
+	f.m.flags = POL_HEAD_CHOSEN_TEXT;
+	r = ask_picture(&f, "how do I wash this?", &shoes);
+	CHECK(r.answer_id != CARE_SHOES);
+	pol_reply_clear(&r);
+	teardown(&f);
+	return failures;
+}
+
 /* The fusion rule: a fusion model that learnt "I lost my card" as the declined card
  * (it reads the words less well than the text bot) is confident of it beside a shoe
  * photo; it does not replace the words' confident answer, which shows no label.  It
@@ -400,8 +427,10 @@ int main(int argc, char **argv)
 		rc = test_fusion_rule();
 	else if (!strcmp(t, "why"))
 		rc = test_why();
+	else if (!strcmp(t, "stray"))
+		rc = test_stray_text();
 	else {
-		fprintf(stderr, "usage: test_policy picture|speech|refusal|why|product|fusion\n");
+		fprintf(stderr, "usage: test_policy picture|speech|refusal|why|product|fusion|stray\n");
 		return 2;
 	}
 	if (rc)

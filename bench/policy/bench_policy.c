@@ -456,15 +456,16 @@ static int photo_get(struct vis_worker *vw, const struct kefu_conf *conf, const 
 static long off_kept[4], off_n;
 
 /* the policy as it was before its product-question and fusion rules (policy.h) */
-#define POL_PREVIOUS (POL_NO_PRODUCT_RULE | POL_FUSION_ANY)
+#define POL_PREVIOUS (POL_NO_PRODUCT_RULE | POL_FUSION_ANY | POL_HEAD_CHOSEN_TEXT)
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT, SYS_FUSION, SYS_HEAD,
-       SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
+       SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
+	"policy, head on the chosen text only (before 2026-12-06)",
 	"policy before the product and fusion rules (2026-12-05)",
 	"policy without the category head (kefud before)",
 	"policy without the fusion model",
@@ -481,6 +482,28 @@ struct tally {
 /* [system][0 generic, 1 specific] */
 static struct tally tally[N_SYS][2];
 static long why_count[N_SYS][POL_WHY_COUNT];
+
+/* Where the policy's generic cases part from the head's garment (the head bounds them:
+ * it alone can name the garment of a generic question). */
+enum { LOSS_REFUSED, LOSS_HEAD_WRONG, LOSS_KIND, LOSS_GARMENT, GAIN_HEAD_WRONG, N_LOSS };
+static long loss[N_LOSS];
+
+static void count_loss(const struct pol_reply *r, const struct question *q, const char *garment,
+		       const char *head_label)
+{
+	const struct answer_info *a = r->answer_id ? answer_of(r->answer_id) : NULL;
+	int head_ok = head_label && !strcmp(head_label, garment);
+	int kind_ok = a && a->kind == q->kind, garment_ok = a && !strcmp(a->garment, garment);
+
+	if (r->why == POL_WHY_REFUSED)
+		loss[LOSS_REFUSED]++;
+	else if (!head_ok)
+		loss[kind_ok && garment_ok ? GAIN_HEAD_WRONG : LOSS_HEAD_WRONG]++;
+	else if (!kind_ok)
+		loss[LOSS_KIND]++;
+	else if (!garment_ok)
+		loss[LOSS_GARMENT]++;
+}
 
 static void score(int sys, int specific, int64_t answer_id, const struct question *q,
 		  const char *garment)
@@ -661,6 +684,8 @@ int main(int argc, char **argv)
 				ms_policy += (double)(cm_now_us() - t0) / 1e3;
 				n_policy++;
 				score(SYS_POLICY, specific, r.answer_id, q, garment);
+				if (!specific)
+					count_loss(&r, q, garment, label);
 				q_asked[qi]++;
 				q_right[qi] += right(r.answer_id, q, garment);
 				if (show > 0 && !specific && !right(r.answer_id, q, garment) &&
@@ -685,6 +710,10 @@ int main(int argc, char **argv)
 				tally[SYS_CATALOGUE][specific].n++;
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
+				pol_reply_clear(&r);
+				m.flags = POL_HEAD_CHOSEN_TEXT;
+				pol_answer(&m, &in, &r);
+				score(SYS_CHOSEN_TEXT, specific, r.answer_id, q, garment);
 				pol_reply_clear(&r);
 				m.flags = POL_PREVIOUS;
 				pol_answer(&m, &in, &r);
@@ -754,11 +783,21 @@ int main(int argc, char **argv)
 		       100.0 * (double)off_kept[1] / (double)off_n,
 		       100.0 * (double)off_kept[2] / (double)off_n,
 		       100.0 * (double)off_kept[3] / (double)off_n);
+	printf("generic cases not right, %% of %ld: safety model refused the photo %.1f, head's "
+	       "garment wrong %.1f (right anyway: %.1f), head's garment right but the policy's kind "
+	       "wrong %.1f, its garment wrong %.1f\n", tally[SYS_POLICY][0].n,
+	       PCT(loss[LOSS_REFUSED], tally[SYS_POLICY][0].n),
+	       PCT(loss[LOSS_HEAD_WRONG], tally[SYS_POLICY][0].n),
+	       PCT(loss[GAIN_HEAD_WRONG], tally[SYS_POLICY][0].n),
+	       PCT(loss[LOSS_KIND], tally[SYS_POLICY][0].n),
+	       PCT(loss[LOSS_GARMENT], tally[SYS_POLICY][0].n));
 	for (int qi = 0; getenv("POLICY_PER_QUESTION") && qi < n_questions; qi++)
 		if (!questions[qi].garment[0] || q_right[qi] < q_asked[qi] * 8 / 10)
 			printf("question \"%s\": policy right %.1f %% of %ld\n", questions[qi].text,
 			       PCT(q_right[qi], q_asked[qi]), q_asked[qi]);
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
+		if (s == SYS_CHOSEN_TEXT)
+			continue;
 		printf("why, %s:", s == SYS_POLICY ? "policy"
 				   : s == SYS_PREVIOUS ? "before the rules"
 				   : s == SYS_NO_HEAD ? "without head" : "without fusion");
