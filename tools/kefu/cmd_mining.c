@@ -6,7 +6,7 @@
  *                    [--method average|dbscan] [--cluster-threshold S] [--glove-weight W]
  *                    [--min-pts N] [--low-conf C] [--center 0|1] [--attach S]
  *                    [--novelty T] [--novelty-k K] [--low-conf-novelty G]
- *                    [--turns-out FILE.csv]
+ *                    [--turns-out FILE.csv] [--by-reason]
  *
  * STORE.csv and TRAFFIC.csv have a `text,category` header (or Rasa NLU YAML, as `kefu
  * eval` reads).  STORE becomes an answer store in a temporary database (one answer per
@@ -18,8 +18,8 @@
  * store and its newest turns (--novelty-k 0 turns the rule off, and low_confidence is
  * then decided on the confidence alone).  --turns-out writes each traffic question's
  * category, answer, confidence, novelty and reasons (for choosing the rules' parameters
- * on a development split); the JSON adds "by_reason": the share of new and of known
- * questions each reason collects.  The collected questions
+ * on a development split); --by-reason adds "by_reason" to the JSON: the share of new
+ * and of known questions each reason collects.  The collected questions
  * are clustered with mn_run, as kefud's review thread does.  TRAFFIC categories absent
  * from STORE are "new".
  * Main thread (training adds one helper thread).
@@ -195,6 +195,7 @@ int cmd_eval_mining(int argc, char **argv)
 	mn_opts_default(&mo);
 	int json = cli_take_flag(&argc, argv, "--json");
 	int quiet = cli_take_flag(&argc, argv, "--quiet");
+	int with_reasons = cli_take_flag(&argc, argv, "--by-reason");
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
 	const char *f_tf = cli_take_value(&argc, argv, "--traffic");
 	const char *f_out = cli_take_value(&argc, argv, "--clusters-out");
@@ -381,14 +382,15 @@ int cmd_eval_mining(int argc, char **argv)
 			"n_clusters", res.k, "purity", sc.purity, "nmi", sc.nmi, "ari", sc.ari,
 			"new_found", new_found);
 		/* what each reason collects on its own (a question may have several) */
-		json_t *br = json_object();
-		for (int b = 0; b < MN_N_REASONS; b++)
+		json_t *br = with_reasons ? json_object() : NULL;
+		for (int b = 0; br && b < MN_N_REASONS; b++)
 			if (by_reason[b][0] + by_reason[b][1])
 				json_object_set_new(br, mn_reason_name(1u << b), json_pack(
 					"{s:f, s:f}", "new", n_new ? (double)by_reason[b][1] /
 					(double)n_new : 0.0, "known", n_known ?
 					(double)by_reason[b][0] / (double)n_known : 0.0));
-		json_object_set_new(o, "by_reason", br);
+		if (br)
+			json_object_set_new(o, "by_reason", br);
 		char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		puts(s);
 		free(s);

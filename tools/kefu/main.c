@@ -77,6 +77,7 @@ static const struct command_extra {
 			    "  --low-conf-novelty G\n"
 			    "                     expert knobs of the clustering and collection\n"
 			    "  --turns-out F      each question's answer, confidence, novelty, reasons (CSV)\n"
+			    "  --by-reason        --json: what each reason collects (by_reason)\n"
 			    "  --quiet            no training progress on stderr\n" },
 };
 
