@@ -284,6 +284,28 @@ static int example_text(void *arg, int64_t answer_id, const char *text)
 	return push_text(arg, text);
 }
 
+/* Turns logged after the "novelty" cursor cur but older than the window (a burst of
+ * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
+ * low_confidence is decided on the confidence alone. */
+static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
+{
+	while (cur < window_first) {
+		struct turns a = { 0 };
+		if (store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0 || !a.n) {
+			turns_free(&a);
+			return;
+		}
+		for (size_t i = 0; i < a.n && a.v[i].message_id < window_first; i++) {
+			struct mn_turn m;
+			reply_facts(r, &a.v[i], &m);
+			m.novelty_later = 0;
+			collect(r, &a.v[i], &m);
+		}
+		cur = a.v[a.n - 1].message_id;
+		turns_free(&a);
+	}
+}
+
 /* The turns logged since the "novelty" cursor, scored by mn_novelty against the store's
  * example questions and the window of the newest REVIEW_WINDOW customer turns (the
  * traffic the topic's density is read off), and collected as new_topic where the rule
@@ -315,6 +337,8 @@ static void novelty_pass(struct kd_review *r)
 		from++;
 	if (from == w.n)
 		goto done;
+	if (from == 0)
+		decide_older(r, cur, w.v[0].message_id);
 	if (!all.n) {   /* no examples, no density to compare: the confidence alone */
 		for (size_t i = from; i < w.n; i++) {
 			struct mn_turn m;
