@@ -57,7 +57,7 @@ echo
 echo "== collection rules: new_topic threshold (default 0.04), the low_confidence gate (default:"
 echo "   novelty >= 0), each rule alone"
 printf '%-26s %10s %12s %22s\n' rule collected new_recall known_collected_rate
-while read -r name opts; do
+while read -r name opts; do     # name: one word
 	# shellcheck disable=SC2086
 	mine "rule" $opts
 	/usr/bin/python3 -c '
@@ -68,16 +68,16 @@ print("%-26s %10d %12.3f %22.3f" % (sys.argv[2], r["n_collected"], r["new_recall
 done <<'LIST'
 novelty>=0.02 --novelty 0.02
 novelty>=0.06 --novelty 0.06
-low_conf<0.7 not gated --low-conf-novelty -2
-low_conf<0.7 alone --novelty-k 0
-low_conf<0.95 alone --novelty-k 0 --low-conf 0.95
-novelty>=0.04 alone --low-conf 0
+low_conf<0.7,no_gate --low-conf-novelty -2
+low_conf<0.7_alone --novelty-k 0
+low_conf<0.95_alone --novelty-k 0 --low-conf 0.95
+novelty>=0.04_alone --low-conf 0
 LIST
 
 echo
 echo "== features and methods (default collection), each at the threshold measured best for it"
 printf '%-34s %8s %8s %8s %8s %10s\n' system clusters purity NMI ARI new_found
-while read -r name opts; do
+while read -r name opts; do     # name: one word
 	# shellcheck disable=SC2086
 	mine "abl" $opts
 	/usr/bin/python3 -c '
