@@ -12,7 +12,8 @@
  * ids carry over (mn_carry_ids), new ones come from the "cluster_seq" cursor.
  * At most every NOVELTY_EVERY_MS, when turns arrived, the new turns are scored for a
  * new topic (mn_novelty against the store's examples and the newest REVIEW_WINDOW
- * turns; cursor "novelty") and collected as new_topic where mn_collect says.
+ * turns; cursor "novelty") and collected as new_topic or low_confidence where
+ * mn_collect says; the store's example vectors are kept per bot generation (mn_refs).
  * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
  * sleep and joins it.
  */
@@ -48,6 +49,7 @@ struct kd_review {
 	struct store *st;            /* the thread's */
 	struct kd_bots *bots;        /* not owned */
 	struct nlu_glove *glove;     /* GloVe for a BM25 bot's features, or NULL */
+	struct mn_refs *refs;        /* the store's example vectors, per bot generation */
 	struct mn_rules rules;
 	struct mn_opts opts;
 	unsigned clustered_gen;      /* bot generation of the last clustering */
@@ -110,8 +112,9 @@ static void turns_free(struct turns *a)
 }
 
 /* The reply facts of a turn, from its reply row and meta JSON (daemon/proto.c writes
- * fallback, why, refused, quick_replies). */
-static void reply_facts(const struct turn *t, struct mn_turn *m)
+ * fallback, why, refused, quick_replies).  With the new-topic rule on, the novelty comes
+ * later (novelty_pass), and with it the low_confidence decision. */
+static void reply_facts(const struct kd_review *r, const struct turn *t, struct mn_turn *m)
 {
 	json_t *meta = t->meta ? json_loads(t->meta, 0, NULL) : NULL;
 	const char *why = json_string_value(json_object_get(meta, "why"));
@@ -122,6 +125,7 @@ static void reply_facts(const struct turn *t, struct mn_turn *m)
 	m->fallback = json_is_true(json_object_get(meta, "fallback"));
 	m->did_you_say = why && !strcmp(why, "did_you_say");
 	m->refused = json_object_get(meta, "refused") != NULL;
+	m->novelty_later = r->rules.novelty_k > 0;
 	json_decref(meta);
 }
 
@@ -168,7 +172,7 @@ static void judge_previous(struct kd_review *r, const struct turn *t)
 		return;
 	}
 	const struct turn *p = &prev.v[0];
-	reply_facts(p, &m);
+	reply_facts(r, p, &m);
 	m.next = 1;
 	m.next_gap_s = (double)(t->created_ms - p->reply_ms) / 1000.0;
 	m.next_picked = picked(p->meta, t->text);
@@ -194,7 +198,7 @@ static int on_feedback(void *arg, int64_t id, int64_t message_id, int value)
 
 	if (value < 0 && !store_review_turn_of_reply(r->st, message_id, copy_turn, &one) &&
 	    one.n) {
-		reply_facts(&one.v[0], &m);
+		reply_facts(r, &one.v[0], &m);
 		m.feedback = -1;
 		collect(r, &one.v[0], &m);
 	}
@@ -211,7 +215,7 @@ static int on_handoff(void *arg, int64_t id, int64_t session_id, int64_t request
 
 	if (!store_review_turn_last(r->st, session_id, requested_ms, copy_turn, &one) &&
 	    one.n) {
-		reply_facts(&one.v[0], &m);
+		reply_facts(r, &one.v[0], &m);
 		m.handoff = 1;
 		collect(r, &one.v[0], &m);
 	}
@@ -234,7 +238,7 @@ static void scan(struct kd_review *r)
 	}
 	for (size_t i = 0; i < a.n; i++) {
 		struct mn_turn m;
-		reply_facts(&a.v[i], &m);
+		reply_facts(r, &a.v[i], &m);
 		collect(r, &a.v[i], &m);
 		judge_previous(r, &a.v[i]);
 	}
@@ -280,23 +284,47 @@ static int example_text(void *arg, int64_t answer_id, const char *text)
 	return push_text(arg, text);
 }
 
+/* Turns logged after the "novelty" cursor cur but older than the window (a burst of
+ * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
+ * low_confidence is decided on the confidence alone. */
+static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
+{
+	while (cur < window_first) {
+		struct turns a = { 0 };
+		if (store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0 || !a.n) {
+			turns_free(&a);
+			return;
+		}
+		for (size_t i = 0; i < a.n && a.v[i].message_id < window_first; i++) {
+			struct mn_turn m;
+			reply_facts(r, &a.v[i], &m);
+			m.novelty_later = 0;
+			collect(r, &a.v[i], &m);
+		}
+		cur = a.v[a.n - 1].message_id;
+		turns_free(&a);
+	}
+}
+
 /* The turns logged since the "novelty" cursor, scored by mn_novelty against the store's
  * example questions and the window of the newest REVIEW_WINDOW customer turns (the
  * traffic the topic's density is read off), and collected as new_topic where the rule
- * says.  At most every NOVELTY_EVERY_MS: the whole store and window are embedded each
- * time (3.5-4.5 s a pass on the demo store's 10,673 examples at load average 25; caching
- * the store's vectors per bot generation would save most of it). */
+ * says (and, for a low-confidence answer, low_confidence: it waits for the novelty).  At
+ * most every NOVELTY_EVERY_MS.  The store's examples are embedded once per bot
+ * generation and set of example texts (mn_refs_get); the window each pass. */
 static void novelty_pass(struct kd_review *r)
 {
 	struct turns w = { 0 };
 	struct texts all = { 0 };
-	struct mn_vecs *v = NULL;
+	const struct mn_vecs *ref;
+	const char **q = NULL;
 	float *nov = NULL;
 	int64_t cur;
 	unsigned gen;
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
 	char err[256];
-	size_t n_ref, from = 0;
+	size_t from = 0;
+	int fresh = 0;
 	uint64_t t0 = cm_now_us();
 
 	if (!bot || store_review_cursor(r->st, "novelty", &cur) ||
@@ -307,31 +335,44 @@ static void novelty_pass(struct kd_review *r)
 	}
 	while (from < w.n && w.v[from].message_id <= cur)
 		from++;
-	n_ref = all.n;
-	for (size_t i = 0; i < w.n; i++)
-		if (push_text(&all, w.v[i].text))
-			goto out;
-	if (from == w.n || !n_ref)
+	if (from == w.n)
 		goto done;
-	if (!(v = mn_embed(bot, r->glove, &r->opts, (const char *const *)all.v, all.n, NULL, err,
-			   sizeof err)) ||
-	    !(nov = malloc(w.n * sizeof *nov)) ||
-	    mn_novelty(v, n_ref, r->rules.novelty_k, from, nov)) {
+	if (from == 0)
+		decide_older(r, cur, w.v[0].message_id);
+	if (!all.n) {   /* no examples, no density to compare: the confidence alone */
+		for (size_t i = from; i < w.n; i++) {
+			struct mn_turn m;
+			reply_facts(r, &w.v[i], &m);
+			m.novelty_later = 0;
+			collect(r, &w.v[i], &m);
+		}
+		goto done;
+	}
+	if (!(q = malloc(w.n * sizeof *q)) || !(nov = malloc(w.n * sizeof *nov))) {
 		LOG_WARN("review: new topics: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		q[i] = w.v[i].text;
+	if (!(ref = mn_refs_get(r->refs, bot, gen, r->glove, &r->opts,
+				(const char *const *)all.v, all.n, &fresh, err, sizeof err)) ||
+	    mn_novelty_texts(ref, bot, r->glove, &r->opts, q, w.n, r->rules.novelty_k, from,
+			     nov, err, sizeof err)) {
+		LOG_WARN("review: new topics: %s", err);
 		goto out;
 	}
 	int n_new = 0;
 	for (size_t i = from; i < w.n; i++) {
 		struct mn_turn m;
-		reply_facts(&w.v[i], &m);
+		reply_facts(r, &w.v[i], &m);
 		m.has_novelty = 1;
 		m.novelty = nov[i];
 		n_new += (mn_collect(&r->rules, &m) & MN_NEW_TOPIC) != 0;
 		collect(r, &w.v[i], &m);
 	}
-	LOG_INFO("review: new topics: %zu turns scored against %zu examples and %zu turns, "
-		 "%d new_topic (%.0f ms)", w.n - from, n_ref, w.n, n_new,
-		 (double)(cm_now_us() - t0) / 1000.0);
+	LOG_INFO("review: new topics: %zu turns scored against %zu examples (%s) and %zu "
+		 "turns, %d new_topic (%.0f ms)", w.n - from, all.n,
+		 fresh ? "embedded" : "kept", w.n, n_new, (double)(cm_now_us() - t0) / 1000.0);
 done:
 	if (w.n)
 		store_review_cursor_set(r->st, "novelty", w.v[w.n - 1].message_id);
@@ -339,8 +380,8 @@ out:
 	for (size_t i = 0; i < all.n; i++)
 		free(all.v[i]);
 	free(all.v);
+	free(q);
 	free(nov);
-	mn_vecs_free(v);
 	turns_free(&w);
 	if (bot)
 		nlu_bot_unref(bot);
@@ -473,6 +514,10 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	nlu_glove_path(conf->models, path, sizeof path);
 	if (!access(path, R_OK) && !(r->glove = nlu_glove_open(path, gerr, sizeof gerr)))
 		LOG_WARN("review: clustering without GloVe: %s", gerr);
+	if (!(r->refs = mn_refs_create())) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!(r->st = store_open(conf->db, err, errlen)))
 		goto fail;
 	if (pthread_create(&r->thread, NULL, review_main, r)) {
@@ -482,6 +527,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	}
 	return r;
 fail:
+	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
 	free(r);
@@ -495,6 +541,7 @@ void kd_review_stop(struct kd_review *r)
 	cm_stopper_stop(&r->stop);
 	pthread_join(r->thread, NULL);
 	store_close(r->st);
+	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
 	free(r);

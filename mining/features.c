@@ -25,13 +25,17 @@
 
 struct mn_vecs {
 	size_t n;
+	int feat;                  /* the features used (enum mn_feat) */
 	float w;                   /* weight of the dense cosine (0: sparse only) */
 	int sparse;                /* 1: the sparse half is used */
+	struct nlu_feat own;       /* a bot without an encoder: the idf fitted on these
+				      texts (mn_embed_as embeds more texts with it) */
 	uint32_t *off;             /* n + 1 offsets into idx/val */
 	uint32_t *idx;             /* sorted, distinct per text */
 	float *val;
 	int dense_dim;             /* 0: none */
 	float *dense;              /* n × dense_dim, unit rows (zero rows: no words) */
+	float *mean;               /* opts.center: the mean dense row subtracted, or NULL */
 };
 
 void mn_opts_default(struct mn_opts *o)
@@ -68,6 +72,8 @@ void mn_vecs_free(struct mn_vecs *v)
 	free(v->idx);
 	free(v->val);
 	free(v->dense);
+	free(v->mean);
+	nlu_feat_free(&v->own);
 	free(v);
 }
 
@@ -132,47 +138,59 @@ static int push_sparse(struct mn_vecs *v, size_t i, const struct nlu_sparse *sp,
 	return 0;
 }
 
-/* Subtracts the mean of the non-zero rows from each of them and scales them back to
- * unit length: sentence vectors share a large common direction (frequent words, the
- * domain), which lifts every cosine; without it the similarities of unrelated questions
- * sit high and close together. */
-static void center_rows(float *x, size_t n, size_t d)
+/* The mean of the non-zero rows of x (n × d) into a new array; NULL when fewer than two
+ * rows have words (nothing to centre on) or on no memory.  Sentence vectors share a
+ * large common direction (frequent words, the domain), which lifts every cosine;
+ * without it the similarities of unrelated questions sit high and close together. */
+static float *mean_row(const float *x, size_t n, size_t d)
 {
-	double mean[1024] = { 0 };
+	double *acc = calloc(d, sizeof *acc);
+	float *mean = acc ? malloc(d * sizeof *mean) : NULL;
 	size_t m = 0;
 
-	if (d > 1024)
-		return;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; mean && i < n; i++) {
 		const float *r = x + i * d;
 		if (cm_dot(d, r, r) == 0)
 			continue;
 		for (size_t j = 0; j < d; j++)
-			mean[j] += r[j];
+			acc[j] += r[j];
 		m++;
 	}
-	if (m < 2)
-		return;
+	if (mean && m >= 2) {
+		for (size_t j = 0; j < d; j++)
+			mean[j] = (float)(acc[j] / (double)m);
+	} else {
+		free(mean);
+		mean = NULL;
+	}
+	free(acc);
+	return mean;
+}
+
+/* Subtracts mean from each non-zero row and scales it back to unit length. */
+static void center_rows(float *x, size_t n, size_t d, const float *mean)
+{
 	for (size_t i = 0; i < n; i++) {
 		float *r = x + i * d;
 		if (cm_dot(d, r, r) == 0)
 			continue;
 		for (size_t j = 0; j < d; j++)
-			r[j] -= (float)(mean[j] / (double)m);
+			r[j] -= mean[j];
 		cm_l2_normalize(d, r);
 	}
 }
 
-struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glove,
-			 const struct mn_opts *o, const char *const *texts, size_t n,
-			 int *used, char *err, size_t errlen)
+/* mn_embed, or with like (not NULL) mn_embed_as: like's fitted idf and centre. */
+static struct mn_vecs *embed(const struct nlu_bot *bot, const struct nlu_glove *glove,
+			     const struct mn_opts *o, const struct mn_vecs *like,
+			     const char *const *texts, size_t n, int *used, char *err,
+			     size_t errlen)
 {
 	const struct nlu_enc *enc = bot ? bot->enc : NULL;
 	const struct nlu_glove *g = bot && bot->glove ? bot->glove : glove;
 	int feat = o->feat;
-	struct nlu_feat own = { 0 };
-	const struct nlu_feat *f = enc ? &enc->feat : &own;
 	struct mn_vecs *v = calloc(1, sizeof *v);
+	const struct nlu_feat *f = enc ? &enc->feat : like ? &like->own : v ? &v->own : NULL;
 	struct nlu_fx *fx = nlu_fx_create();
 	struct nlu_sparse sp = { 0 };
 	uint32_t *pairs = malloc(2 * NLU_FEAT_MAX * sizeof *pairs);
@@ -188,6 +206,7 @@ struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glov
 	if (!v || !fx || !pairs || nlu_sparse_alloc(&sp, NLU_FEAT_MAX))
 		goto nomem;
 	v->n = n;
+	v->feat = feat;
 	v->sparse = feat == MN_FEAT_BOTH || feat == MN_FEAT_TFIDF;
 	v->dense_dim = feat == MN_FEAT_HIDDEN ? (int)enc->mlp.d_h
 		: feat == MN_FEAT_TFIDF ? 0 : NLU_GLOVE_DIM;
@@ -199,12 +218,12 @@ struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glov
 	if (feat == MN_FEAT_HIDDEN && (!(hidden = malloc(enc->mlp.d_h * sizeof *hidden)) ||
 				       !(logits = malloc(enc->mlp.n_cls * sizeof *logits))))
 		goto nomem;
-	if (!enc && v->sparse) {
+	if (!enc && v->sparse && !like) {
 		struct nlu_enc_opts eo;
 		nlu_enc_opts_default(&eo);
-		own.cfg = eo.feat;
-		own.dim = 1u << own.cfg.bits;
-		if (nlu_feat_fit_idf(&own, fx, (char *const *)texts, n))
+		v->own.cfg = eo.feat;
+		v->own.dim = 1u << v->own.cfg.bits;
+		if (nlu_feat_fit_idf(&v->own, fx, (char *const *)texts, n))
 			goto nomem;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -226,9 +245,12 @@ struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glov
 			memcpy(row, gv, sizeof gv);
 		cm_l2_normalize((size_t)v->dense_dim, row);
 	}
-	if (o->center && v->dense_dim)
-		center_rows(v->dense, n, (size_t)v->dense_dim);
-	nlu_feat_free(&own);
+	if (o->center && v->dense_dim) {
+		const float *mean = like ? like->mean : (v->mean = mean_row(v->dense, n,
+								(size_t)v->dense_dim));
+		if (mean)
+			center_rows(v->dense, n, (size_t)v->dense_dim, mean);
+	}
 	nlu_sparse_free(&sp);
 	nlu_fx_destroy(fx);
 	free(pairs);
@@ -237,7 +259,6 @@ struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glov
 	return v;
 nomem:
 	snprintf(err, errlen, "out of memory");
-	nlu_feat_free(&own);
 	nlu_sparse_free(&sp);
 	nlu_fx_destroy(fx);
 	free(pairs);
@@ -247,20 +268,42 @@ nomem:
 	return NULL;
 }
 
-static float sparse_dot(const struct mn_vecs *v, size_t a, size_t b)
+struct mn_vecs *mn_embed(const struct nlu_bot *bot, const struct nlu_glove *glove,
+			 const struct mn_opts *o, const char *const *texts, size_t n,
+			 int *used, char *err, size_t errlen)
 {
-	uint32_t i = v->off[a], ie = v->off[a + 1], j = v->off[b], je = v->off[b + 1];
+	return embed(bot, glove, o, NULL, texts, n, used, err, errlen);
+}
+
+struct mn_vecs *mn_embed_as(const struct mn_vecs *like, const struct nlu_bot *bot,
+			    const struct nlu_glove *glove, const struct mn_opts *o,
+			    const char *const *texts, size_t n, char *err, size_t errlen)
+{
+	struct mn_opts same = *o;
+	same.feat = like->feat;    /* what like could use, so the two sets compare */
+	return embed(bot, glove, &same, like, texts, n, NULL, err, errlen);
+}
+
+/* The sparse dot product of row a of va and row b of vb. */
+static float sparse_dot2(const struct mn_vecs *va, size_t a, const struct mn_vecs *vb, size_t b)
+{
+	uint32_t i = va->off[a], ie = va->off[a + 1], j = vb->off[b], je = vb->off[b + 1];
 	float s = 0;
 
 	while (i < ie && j < je) {
-		if (v->idx[i] < v->idx[j])
+		if (va->idx[i] < vb->idx[j])
 			i++;
-		else if (v->idx[i] > v->idx[j])
+		else if (va->idx[i] > vb->idx[j])
 			j++;
 		else
-			s += v->val[i++] * v->val[j++];
+			s += va->val[i++] * vb->val[j++];
 	}
 	return s;
+}
+
+static float sparse_dot(const struct mn_vecs *v, size_t a, size_t b)
+{
+	return sparse_dot2(v, a, v, b);
 }
 
 float *mn_similarity(const struct mn_vecs *v)
@@ -333,12 +376,36 @@ static float mean_of(const float *x, int n)
 #define NOVELTY_BLOCK 128     /* questions whose dense cosines one sgemm computes */
 #define NOVELTY_K_MAX 64
 
-int mn_novelty(const struct mn_vecs *v, size_t n_ref, int k, size_t from, float *out)
+/* The dense cosines of rows [q0, q0 + nb) of q with every row of x into out (nb × x->n);
+ * nothing when there is no dense half. */
+static void dense_block(const struct mn_vecs *q, size_t q0, size_t nb, const struct mn_vecs *x,
+			float *out)
 {
-	size_t n = v->n, n_q = n > n_ref ? n - n_ref : 0, d = (size_t)v->dense_dim;
-	float *dense = NULL, top_ref[NOVELTY_K_MAX], top_own[NOVELTY_K_MAX];
+	size_t d = (size_t)q->dense_dim;
 
-	if (k < 1 || k > NOVELTY_K_MAX)
+	if (d && x->n)
+		cm_sgemm((int)nb, (int)x->n, (int)d, 1.0f, q->dense + q0 * d, 0, x->dense, 1,
+			 0.0f, out);
+}
+
+/* The combined similarity of row a of va and row b of vb (dense: its cosine, given). */
+static float sim_of(const struct mn_vecs *va, size_t a, const struct mn_vecs *vb, size_t b,
+		    float dense_cos)
+{
+	float s = va->dense_dim ? va->w * dense_cos : 0;
+	if (va->sparse)
+		s += (1.0f - va->w) * sparse_dot2(va, a, vb, b);
+	return s;
+}
+
+int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t from,
+	       float *out)
+{
+	size_t n_ref = ref->n, n_q = q->n, d = (size_t)q->dense_dim;
+	float *dref = NULL, *dq = NULL, top_ref[NOVELTY_K_MAX], top_own[NOVELTY_K_MAX];
+
+	if (k < 1 || k > NOVELTY_K_MAX || ref->dense_dim != q->dense_dim ||
+	    ref->sparse != q->sparse)
 		return -1;
 	/* the same density read off both sets: the k-th nearest of n_ref examples against
 	 * the kq-th nearest of the n_q - 1 other questions */
@@ -347,30 +414,47 @@ int mn_novelty(const struct mn_vecs *v, size_t n_ref, int k, size_t from, float 
 		kq = 1;
 	if (kq > NOVELTY_K_MAX)
 		kq = NOVELTY_K_MAX;
-	if (d && n_q && !(dense = malloc(NOVELTY_BLOCK * n * sizeof *dense)))
+	if (d && from < n_q &&
+	    (!(dref = malloc((NOVELTY_BLOCK * n_ref + 1) * sizeof *dref)) ||
+	     !(dq = malloc(NOVELTY_BLOCK * n_q * sizeof *dq)))) {
+		free(dref);
 		return -1;
+	}
 	for (size_t q0 = from; q0 < n_q; q0 += NOVELTY_BLOCK) {
 		size_t nb = n_q - q0 < NOVELTY_BLOCK ? n_q - q0 : NOVELTY_BLOCK;
-		if (d)        /* this block's dense cosines with every row */
-			cm_sgemm((int)nb, (int)n, (int)d, 1.0f, v->dense + (n_ref + q0) * d, 0,
-				 v->dense, 1, 0.0f, dense);
+		dense_block(q, q0, nb, ref, dref);     /* this block's dense cosines */
+		dense_block(q, q0, nb, q, dq);
 		for (size_t b = 0; b < nb; b++) {
-			size_t q = n_ref + q0 + b;
+			size_t i = q0 + b;
 			int nr = 0, no = 0;
-			for (size_t j = 0; j < n; j++) {
-				if (j == q)
-					continue;
-				float s = d ? v->w * dense[b * n + j] : 0;
-				if (v->sparse)
-					s += (1.0f - v->w) * sparse_dot(v, q, j);
-				if (j < n_ref)
-					keep_top(top_ref, k, &nr, s);
-				else
-					keep_top(top_own, kq, &no, s);
-			}
-			out[q - n_ref] = mean_of(top_own, no) - mean_of(top_ref, nr);
+			for (size_t j = 0; j < n_ref; j++)
+				keep_top(top_ref, k, &nr,
+					 sim_of(q, i, ref, j, d ? dref[b * n_ref + j] : 0));
+			for (size_t j = 0; j < n_q; j++)
+				if (j != i)
+					keep_top(top_own, kq, &no,
+						 sim_of(q, i, q, j, d ? dq[b * n_q + j] : 0));
+			out[i] = mean_of(top_own, no) - mean_of(top_ref, nr);
 		}
 	}
-	free(dense);
+	free(dref);
+	free(dq);
 	return 0;
+}
+
+int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
+		     const struct nlu_glove *glove, const struct mn_opts *o,
+		     const char *const *texts, size_t n, int k, size_t from, float *out,
+		     char *err, size_t errlen)
+{
+	struct mn_vecs *q = mn_embed_as(ref, bot, glove, o, texts, n, err, errlen);
+
+	if (!q)
+		return -1;
+	int rc = mn_novelty(ref, q, k, from, out);
+	if (rc)
+		snprintf(err, errlen, k < 1 || k > NOVELTY_K_MAX ? "novelty: k out of 1..64"
+			 : "out of memory");
+	mn_vecs_free(q);
+	return rc;
 }

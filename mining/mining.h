@@ -28,7 +28,10 @@ struct nlu_glove;
 /* Why a customer question landed in the review queue (a bit set). */
 enum mn_reason {
 	MN_FALLBACK = 1u << 0,     /* "fallback": kefu offered choices instead of answering */
-	MN_LOW_CONF = 1u << 1,     /* "low_confidence": answered under rules.low_conf */
+	MN_LOW_CONF = 1u << 1,     /* "low_confidence": answered under rules.low_conf, where
+				      the store does not cover the question more densely than
+				      customers ask it (mn_novelty >= rules.low_conf_novelty,
+				      when the novelty is known) */
 	MN_THUMBS_DOWN = 1u << 2,  /* "thumbs_down": the customer voted the reply down */
 	MN_REJECTED = 1u << 3,     /* "rejected": "Did you say ...?" and the customer did not
 				      pick what was offered */
@@ -47,7 +50,9 @@ const char *mn_reason_name(unsigned bit);
 unsigned mn_reason_bit(const char *name);
 
 struct mn_rules {
-	double low_conf;           /* an answer under this confidence is collected */
+	double low_conf;           /* an answer under this confidence is collected ... */
+	double low_conf_novelty;   /* ... when its mn_novelty is at least this (the store's
+				      examples are not denser around it than the traffic) */
 	double rephrase_s;         /* "right after": the next question within this many s */
 	double novelty;            /* new_topic when mn_novelty is at least this */
 	int novelty_k;             /* mn_novelty's k */
@@ -73,10 +78,15 @@ struct mn_turn {
 	int next_similar;          /*   it says much the same (mn_similar) */
 	int has_novelty;           /* 1: novelty is known (mn_novelty against the traffic) */
 	float novelty;
+	int novelty_later;         /* 1: novelty is not known yet but will be (a later call
+				      with has_novelty decides low_confidence); 0 with
+				      has_novelty 0: none will come, low_confidence is decided
+				      on the confidence alone */
 };
 
 /* The reasons (enum mn_reason bits) to collect the turn's question; 0: not collected.
- * Pure. */
+ * Pure.  kefud calls it as facts arrive (the reasons OR-ed into one item), so a rule
+ * whose fact is not known yet says nothing. */
 unsigned mn_collect(const struct mn_rules *r, const struct mn_turn *t);
 
 /* ---- text features (features.c) --------------------------------------------------- */
@@ -135,17 +145,53 @@ size_t mn_vecs_n(const struct mn_vecs *v);
  * for a text with features, 0 for one without).  NULL on no memory. */
 float *mn_similarity(const struct mn_vecs *v);
 
+/* texts[0..n) embedded as like was (the same features, and for a bot without an
+ * encoder like's idf and centre), so their similarities with like's rows compare:
+ * bot, glove and o must be those like was made with.  NULL with err on no memory. */
+struct mn_vecs *mn_embed_as(const struct mn_vecs *like, const struct nlu_bot *bot,
+			    const struct nlu_glove *glove, const struct mn_opts *o,
+			    const char *const *texts, size_t n, char *err, size_t errlen);
+
 /* How much more often questions like each one are asked than the answer store covers
- * them: rows [0, n_ref) of v are the store's example questions, the rest are customer
- * questions (the traffic).  For each customer question q, out[q - n_ref] = the mean
- * similarity of its kq nearest other customer questions − that of its k nearest store
- * examples, with kq = k · (customer questions − 1) / n_ref (at least 1): the same
- * density read off both sets, so a question of a topic the store covers as often as it
- * is asked scores about 0, and one of a topic absent from the store but asked again and
- * again scores high (new_topic, docs/learning.md).  Only customer questions from
- * index from on are scored (out[from..)); the others still count as neighbours.
- * k in 1..64.  0, or -1 on no memory or a bad k. */
-int mn_novelty(const struct mn_vecs *v, size_t n_ref, int k, size_t from, float *out);
+ * them: ref holds the store's example questions, q the customer questions (the
+ * traffic; made with mn_embed_as(ref, ...)).  For each customer question i, out[i] =
+ * the mean similarity of its kq nearest other customer questions − that of its k
+ * nearest store examples, with kq = k · (customer questions − 1) / (store examples) (at
+ * least 1): the same density read off both sets, so a question of a topic the store
+ * covers as often as it is asked scores about 0, and one of a topic absent from the
+ * store but asked again and again scores high (new_topic, docs/learning.md).  Only
+ * customer questions from index from on are scored (out[from..)); the others still
+ * count as neighbours.  k in 1..64.  0, or -1 on no memory, a bad k or two sets of
+ * different features. */
+int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t from,
+	       float *out);
+
+/* mn_embed_as(ref, texts) then mn_novelty(ref, them, k, from, out): the customer
+ * questions texts[0..n) scored against the store's vectors ref (made with bot, glove
+ * and o).  kefud's review thread and `kefu eval-mining` both score with it.  0, or -1
+ * with err. */
+int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
+		     const struct nlu_glove *glove, const struct mn_opts *o,
+		     const char *const *texts, size_t n, int k, size_t from, float *out,
+		     char *err, size_t errlen);
+
+/* ---- the store's vectors, kept across new-topic passes (refs.c) -------------------- */
+
+/* The review thread scores new turns against the same answer store pass after pass:
+ * embedding its example questions is most of a pass's work, so they are embedded once
+ * per bot generation and set of texts. */
+struct mn_refs;
+struct mn_refs *mn_refs_create(void);
+void mn_refs_free(struct mn_refs *c);
+/* The vectors of the store's example questions texts[0..n) as mn_embed(bot, glove, o)
+ * makes them: the kept ones while gen (the bot's generation: a new model, a new
+ * generation) and the texts (and o) are those of the last call, else computed anew.
+ * *fresh (may be NULL): 1 when computed by this call.  The vectors belong to c and stay
+ * valid until the next call or mn_refs_free.  NULL with err on no memory. */
+const struct mn_vecs *mn_refs_get(struct mn_refs *c, const struct nlu_bot *bot, unsigned gen,
+				  const struct nlu_glove *glove, const struct mn_opts *o,
+				  const char *const *texts, size_t n, int *fresh, char *err,
+				  size_t errlen);
 
 /* ---- clustering (cluster.c) ------------------------------------------------------- */
 

@@ -1,8 +1,9 @@
 /* mining/test_mining.c — unit tests of the review queue's mining (suite: mining):
  * collection rules for every reason, the scores against scikit-learn's values, both
  * clustering methods on a made-up similarity matrix, cluster ids kept across
- * re-clusterings, and features + clusters + names + nearest answers on real text with a
- * BM25 bot built in memory.
+ * re-clusterings, features + clusters + names + nearest answers on real text with a
+ * BM25 bot built in memory, the new-topic score, and the store's vectors kept per bot
+ * generation (computed anew when the model or the examples change).
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "mining.h"
+#include "model.h"
 #include "nlu.h"
 #include "nlu_int.h"
 
@@ -222,7 +224,8 @@ static void test_real_text(void)
 }
 
 /* mn_novelty: a topic the traffic asks again and again but the store has no example of
- * scores above the known questions; the new_topic rule follows the threshold. */
+ * scores above the known questions; the new_topic and low_confidence rules follow their
+ * thresholds. */
 static void test_novelty(void)
 {
 	static const struct nlu_answer_in answers[] = {
@@ -234,14 +237,15 @@ static void test_novelty(void)
 		{ 2, "what exchange rate do you use" }, { 2, "how much is the exchange rate" },
 		{ 2, "exchange rate today" },
 	};
-	const char *texts[] = {      /* the store's examples, then the traffic */
+	const char *store[] = {
 		"I lost my card", "my card was stolen", "lost card",
 		"what exchange rate do you use", "how much is the exchange rate",
 		"exchange rate today",
+	};
+	const char *traffic[] = {
 		"I think I lost my card", "can I buy bitcoin", "how do I buy bitcoin",
 		"buy bitcoin in the app", "which exchange rate do you use",
 	};
-	size_t n = sizeof texts / sizeof *texts, n_ref = 6;
 	struct nlu_opts no = { .threshold = 0.35 };
 	char err[256];
 	struct nlu_bot *bot = nlu_bot_build(answers, 2, ex, 6, &no, NULL, err, sizeof err);
@@ -252,17 +256,35 @@ static void test_novelty(void)
 	if (!bot)
 		return;
 	mn_opts_default(&o);
-	struct mn_vecs *v = mn_embed(bot, NULL, &o, texts, n, NULL, err, sizeof err);
-	CHECK(v && mn_novelty(v, n_ref, 2, 0, nov) == 0);
+	/* a BM25 bot: the idf is fitted on the store's examples, and the traffic is
+	 * embedded with it (mn_embed_as): the store's texts embedded "as" the store are the
+	 * store's own vectors */
+	struct mn_vecs *ref = mn_embed(bot, NULL, &o, store, 6, NULL, err, sizeof err);
+	struct mn_vecs *same = ref ? mn_embed_as(ref, bot, NULL, &o, store, 6, err, sizeof err)
+		: NULL;
+	float *s1 = ref ? mn_similarity(ref) : NULL, *s2 = same ? mn_similarity(same) : NULL;
+	CHECK(s1 && s2 && !memcmp(s1, s2, 36 * sizeof *s1));
+	free(s1);
+	free(s2);
+	mn_vecs_free(same);
+	struct mn_vecs *q = ref ? mn_embed_as(ref, bot, NULL, &o, traffic, 5, err, sizeof err)
+		: NULL;
+	CHECK(q && mn_novelty(ref, q, 2, 0, nov) == 0);
 	for (int b = 1; b <= 3; b++)           /* the bitcoin questions over the known ones */
 		CHECK(nov[b] > nov[0] && nov[b] > nov[4]);
 	CHECK(nov[0] < 0 && nov[4] < 0);
 	float again[5] = { -9, -9, -9, -9, -9 };
-	CHECK(v && mn_novelty(v, n_ref, 2, 3, again) == 0);     /* only from index 3 */
+	CHECK(q && mn_novelty(ref, q, 2, 3, again) == 0);      /* only from index 3 */
 	CHECK(again[0] == -9 && again[2] == -9 && fabsf(again[3] - nov[3]) < 1e-6f &&
 	      fabsf(again[4] - nov[4]) < 1e-6f);
-	CHECK(v && mn_novelty(v, n_ref, 0, 0, nov) == -1);      /* bad k */
-	mn_vecs_free(v);
+	float txt[5];                          /* the one call kefud and the eval make */
+	CHECK(ref && mn_novelty_texts(ref, bot, NULL, &o, traffic, 5, 2, 0, txt, err,
+				      sizeof err) == 0 && !memcmp(txt, nov, sizeof nov));
+	CHECK(q && mn_novelty(ref, q, 0, 0, nov) == -1);       /* bad k */
+	CHECK(ref && mn_novelty_texts(ref, bot, NULL, &o, traffic, 5, 65, 0, txt, err,
+				      sizeof err) == -1 && strstr(err, "k out of"));
+	mn_vecs_free(q);
+	mn_vecs_free(ref);
 	nlu_bot_unref(bot);
 
 	struct mn_rules r;
@@ -276,6 +298,144 @@ static void test_novelty(void)
 	t.novelty = 1;
 	CHECK(mn_collect(&r, &t) == 0);                         /* unknown: no rule */
 	CHECK(!strcmp(mn_reason_name(MN_NEW_TOPIC), "new_topic"));
+
+	/* low_confidence: an unsure answer where the store is denser than the traffic is
+	 * not collected; the novelty still to come decides it, none to come: collected */
+	struct mn_turn u = { .answer_id = 1, .confidence = r.low_conf - 0.01, .has_novelty = 1,
+			     .novelty = (float)r.low_conf_novelty };
+	CHECK(mn_collect(&r, &u) == MN_LOW_CONF);
+	u.novelty = (float)r.low_conf_novelty - 0.01f;
+	CHECK(mn_collect(&r, &u) == 0);
+	u.has_novelty = 0;
+	u.novelty_later = 1;
+	CHECK(mn_collect(&r, &u) == 0);
+	u.novelty_later = 0;
+	CHECK(mn_collect(&r, &u) == MN_LOW_CONF);
+	u.has_novelty = 1;
+	u.novelty = (float)r.novelty + 0.001f;                  /* both */
+	CHECK(mn_collect(&r, &u) == (MN_LOW_CONF | MN_NEW_TOPIC));
+	u.confidence = r.low_conf;
+	CHECK(mn_collect(&r, &u) == MN_NEW_TOPIC);
+}
+
+/* A bot whose answers 1 and 2 come from an encoder trained on rows (text, "1" or "2"):
+ * what kefu train makes and kefud loads. */
+static struct nlu_bot *trained_bot(const char *const (*rows)[2], size_t n)
+{
+	static const struct nlu_answer_in answers[] = {
+		{ 1, "Lost card", "Freeze it in the app.", "en" },
+		{ 2, "Exchange rates", "We use the interbank rate.", "en" },
+	};
+	static const struct nlu_example_in ex[] = {
+		{ 1, "I lost my card" }, { 2, "what exchange rate do you use" },
+	};
+	struct nlu_opts no = { .threshold = 0.35 };
+	struct nlu_enc_opts eo;
+	struct nlu_dataset d;
+	char err[256];
+	void *blob = NULL;
+	size_t len = 0;
+	struct nlu_bot *bot = nlu_bot_build(answers, 2, ex, 2, &no, NULL, err, sizeof err);
+
+	nlu_dataset_init(&d);
+	for (int copy = 0; copy < 3; copy++)   /* copies so a calibration split exists */
+		for (size_t i = 0; i < n; i++)
+			nlu_dataset_add(&d, rows[i][0], rows[i][1]);
+	nlu_enc_opts_default(&eo);
+	eo.feat.bits = 14;
+	eo.lin.threads = 1;
+	eo.seq.bits = 0;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+	if (!bot || !e || nlu_enc_save(e, &blob, &len) ||
+	    nlu_bot_attach_model(bot, blob, len, 1, 0, NULL, err, sizeof err)) {
+		fprintf(stderr, "trained_bot: %s\n", err);
+		if (bot)
+			nlu_bot_unref(bot);
+		bot = NULL;
+	}
+	free(blob);
+	nlu_enc_destroy(e);
+	nlu_dataset_free(&d);
+	return bot;
+}
+
+/* The similarities of v (n × n, malloc'd). */
+static float *sims(const struct mn_vecs *v)
+{
+	return v ? mn_similarity(v) : NULL;
+}
+
+/* mn_refs_get keeps the store's vectors while the bot generation and the texts stay,
+ * and computes them anew, as the new model makes them, when either changes. */
+static void test_refs(void)
+{
+	static const char *const rows_a[][2] = {
+		{ "I lost my card", "1" }, { "my card was stolen", "1" }, { "lost card", "1" },
+		{ "what exchange rate do you use", "2" }, { "exchange rate today", "2" },
+		{ "how much is the exchange rate", "2" },
+	};
+	static const char *const rows_b[][2] = {     /* other words: another idf */
+		{ "card gone", "1" }, { "someone took my card", "1" }, { "card lost abroad", "1" },
+		{ "euro to dollar rate", "2" }, { "what rate do you give", "2" },
+		{ "currency conversion rate", "2" }, { "rate for pounds", "2" },
+	};
+	const char *store[] = {
+		"I lost my card", "my card was stolen", "what exchange rate do you use",
+		"euro to dollar rate",
+	};
+	struct nlu_bot *a = trained_bot(rows_a, sizeof rows_a / sizeof *rows_a);
+	struct nlu_bot *b = trained_bot(rows_b, sizeof rows_b / sizeof *rows_b);
+	struct mn_refs *c = mn_refs_create();
+	struct mn_opts o;
+	char err[256];
+	int fresh = -1;
+
+	CHECK(a && b && c);
+	if (!a || !b || !c)
+		goto out;
+	mn_opts_default(&o);
+	struct mn_vecs *va = mn_embed(a, NULL, &o, store, 4, NULL, err, sizeof err);
+	struct mn_vecs *vb = mn_embed(b, NULL, &o, store, 4, NULL, err, sizeof err);
+	float *sa = sims(va), *sb = sims(vb);
+	CHECK(sa && sb && memcmp(sa, sb, 16 * sizeof *sa));   /* the models' features differ */
+
+	const struct mn_vecs *v1 = mn_refs_get(c, a, 1, NULL, &o, store, 4, &fresh, err,
+					       sizeof err);
+	float *s1 = sims(v1);
+	CHECK(v1 && fresh == 1 && s1 && sa && !memcmp(s1, sa, 16 * sizeof *sa));
+	const struct mn_vecs *v2 = mn_refs_get(c, a, 1, NULL, &o, store, 4, &fresh, err,
+					       sizeof err);
+	CHECK(v2 == v1 && fresh == 0);                          /* kept */
+	/* a new model (generation 2): computed anew, as model b makes them */
+	const struct mn_vecs *v3 = mn_refs_get(c, b, 2, NULL, &o, store, 4, &fresh, err,
+					       sizeof err);
+	float *s3 = sims(v3);
+	CHECK(v3 && fresh == 1 && s3 && sb && !memcmp(s3, sb, 16 * sizeof *sb));
+	CHECK(mn_refs_get(c, b, 2, NULL, &o, store, 4, &fresh, err, sizeof err) && fresh == 0);
+	/* the store's examples changed, same model: computed anew */
+	const struct mn_vecs *v4 = mn_refs_get(c, b, 2, NULL, &o, store, 3, &fresh, err,
+					       sizeof err);
+	CHECK(v4 && fresh == 1 && mn_vecs_n(v4) == 3);
+	const char *edited[] = { "I lost my card", "my card was stolen", "what rate do you use" };
+	CHECK(mn_refs_get(c, b, 2, NULL, &o, edited, 3, &fresh, err, sizeof err) && fresh == 1);
+	/* back to the first model's generation: its vectors again */
+	const struct mn_vecs *v5 = mn_refs_get(c, a, 1, NULL, &o, store, 4, &fresh, err,
+					       sizeof err);
+	float *s5 = sims(v5);
+	CHECK(v5 && fresh == 1 && s5 && sa && !memcmp(s5, sa, 16 * sizeof *sa));
+	free(sa);
+	free(sb);
+	free(s1);
+	free(s3);
+	free(s5);
+	mn_vecs_free(va);
+	mn_vecs_free(vb);
+out:
+	mn_refs_free(c);
+	if (a)
+		nlu_bot_unref(a);
+	if (b)
+		nlu_bot_unref(b);
 }
 
 int main(void)
@@ -285,6 +445,7 @@ int main(void)
 	test_cluster();
 	test_real_text();
 	test_novelty();
+	test_refs();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;

@@ -5,8 +5,9 @@
 # clusters with mn_run, as kefud's review thread) beside scikit-learn's agglomerative
 # clustering and k-means on TF-IDF features of exactly the questions kefu collected.
 # Then the collection rules' trade-off (new_recall against known_collected_rate for
-# other new_topic thresholds and each rule alone) and the feature/method choices, each
-# measured in this run.  Data: ../shared/data/banking77/train.csv (public training questions) split
+# other new_topic thresholds, low_confidence without its novelty gate, and each rule
+# alone) and the feature/method choices, each measured in this run.  MINING_QUICK=1:
+# the main figures and baselines only (a loaded machine).  Data: ../shared/data/banking77/train.csv (public training questions) split
 # by split.py with a fixed seed; nothing of BANKING77's test set is read.
 # Needs a build, models/ (GloVe) and /usr/bin/python3 with python3-sklearn
 # (scripts/deps/bench.apt).
@@ -33,7 +34,7 @@ mine() {  # mine NAME [eval-mining options...]: one JSON line
 }
 
 SECONDS=0
-mine kefu --clusters-out "$work/clusters.jsonl"
+mine kefu --clusters-out "$work/clusters.jsonl" --by-reason
 echo
 echo "== kefu eval-mining (defaults), ${SECONDS} s with training"
 cat "$work/kefu.json"
@@ -46,13 +47,17 @@ print("%-42s %-26s k=%-5d purity %.3f  NMI %.3f  ARI %.3f" % ("kefu (TF-IDF+GloV
       "threshold, no k given", r["n_clusters"], r["purity"], r["nmi"], r["ari"]))
 print("collected %d of %d: new_recall %.3f at known_collected_rate %.3f; new categories found %d"
       % (r["n_collected"], r["n_traffic"], r["new_recall"], r["known_collected_rate"], r["new_found"]))
+print("each reason collects (new / known): " + ", ".join(
+      "%s %.3f / %.3f" % (k, v["new"], v["known"]) for k, v in r.get("by_reason", {}).items()))
 ' "$work/kefu.json"
 /usr/bin/python3 "$root/bench/mining/baselines.py" "$work/clusters.jsonl" "$work/traffic.csv" "$k"
 
+[ "${MINING_QUICK:-0}" = 1 ] && exit 0
 echo
-echo "== collection rule: new_topic threshold (default 0.04, low_conf 0.7) and each rule alone"
+echo "== collection rules: new_topic threshold (default 0.04), the low_confidence gate (default:"
+echo "   novelty >= 0), each rule alone"
 printf '%-26s %10s %12s %22s\n' rule collected new_recall known_collected_rate
-while read -r name opts; do
+while read -r name opts; do     # name: one word
 	# shellcheck disable=SC2086
 	mine "rule" $opts
 	/usr/bin/python3 -c '
@@ -63,15 +68,16 @@ print("%-26s %10d %12.3f %22.3f" % (sys.argv[2], r["n_collected"], r["new_recall
 done <<'LIST'
 novelty>=0.02 --novelty 0.02
 novelty>=0.06 --novelty 0.06
-low_conf<0.7 alone --novelty-k 0
-low_conf<0.95 alone --novelty-k 0 --low-conf 0.95
-novelty>=0.04 alone --low-conf 0
+low_conf<0.7,no_gate --low-conf-novelty -2
+low_conf<0.7_alone --novelty-k 0
+low_conf<0.95_alone --novelty-k 0 --low-conf 0.95
+novelty>=0.04_alone --low-conf 0
 LIST
 
 echo
 echo "== features and methods (default collection), each at the threshold measured best for it"
 printf '%-34s %8s %8s %8s %8s %10s\n' system clusters purity NMI ARI new_found
-while read -r name opts; do
+while read -r name opts; do     # name: one word
 	# shellcheck disable=SC2086
 	mine "abl" $opts
 	/usr/bin/python3 -c '

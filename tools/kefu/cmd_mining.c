@@ -5,7 +5,8 @@
  *                    [--json] [--quiet] [--features both|tfidf|glove|hidden]
  *                    [--method average|dbscan] [--cluster-threshold S] [--glove-weight W]
  *                    [--min-pts N] [--low-conf C] [--center 0|1] [--attach S]
- *                    [--novelty T] [--novelty-k K]
+ *                    [--novelty T] [--novelty-k K] [--low-conf-novelty G]
+ *                    [--turns-out FILE.csv] [--by-reason]
  *
  * STORE.csv and TRAFFIC.csv have a `text,category` header (or Rasa NLU YAML, as `kefu
  * eval` reads).  STORE becomes an answer store in a temporary database (one answer per
@@ -14,7 +15,11 @@
  * kefud loads it and every TRAFFIC question goes through pol_answer and mn_collect, the
  * daemon's answer path and collection rules; new_topic reads each question's mn_novelty
  * off STORE's questions and the whole TRAFFIC, as kefud's review thread reads it off the
- * store and its newest turns (--novelty-k 0 turns the rule off).  The collected questions
+ * store and its newest turns (--novelty-k 0 turns the rule off, and low_confidence is
+ * then decided on the confidence alone).  --turns-out writes each traffic question's
+ * category, answer, confidence, novelty and reasons (for choosing the rules' parameters
+ * on a development split); --by-reason adds "by_reason" to the JSON: the share of new
+ * and of known questions each reason collects.  The collected questions
  * are clustered with mn_run, as kefud's review thread does.  TRAFFIC categories absent
  * from STORE are "new".
  * Main thread (training adds one helper thread).
@@ -135,6 +140,38 @@ static int write_clusters(const char *path, const struct mn_result *r,
 	return fclose(f) ? -1 : 0;
 }
 
+/* s as one CSV field, quoted (RFC 4180), then sep. */
+static void csv_field(FILE *f, const char *s, char sep)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+	fputc(sep, f);
+}
+
+/* One traffic question's line of --turns-out (CSV): what the rules saw and decided
+ * (the reasons '|'-separated; answer empty when kefu gave none). */
+static void write_turn(FILE *f, const char *text, const char *category, int is_new,
+		       const struct pol_reply *r, const struct mn_turn *t, unsigned why)
+{
+	csv_field(f, text, ',');
+	csv_field(f, category, ',');
+	fprintf(f, "%d,", is_new);
+	csv_field(f, r->answer_id && r->title ? r->title : "", ',');
+	fprintf(f, "%.6f,%.6f,", t->confidence, t->has_novelty ? t->novelty : 0.0);
+	const char *sep = "";
+	for (int b = 0; b < MN_N_REASONS; b++)
+		if ((why >> b) & 1) {
+			fprintf(f, "%s%s", sep, mn_reason_name(1u << b));
+			sep = "|";
+		}
+	fputc('\n', f);
+}
+
 int cmd_eval_mining(int argc, char **argv)
 {
 	struct kefu_conf conf;
@@ -149,6 +186,7 @@ int cmd_eval_mining(int argc, char **argv)
 	const char **texts = NULL;
 	int *truth = NULL, *is_new = NULL, npos, rc = 1, have_dir = 0;
 	float *novelty = NULL;        /* per traffic question (mn_novelty); NULL: off */
+	FILE *turns_f = NULL;         /* --turns-out */
 	double v;
 
 	nlu_dataset_init(&tr);
@@ -157,9 +195,11 @@ int cmd_eval_mining(int argc, char **argv)
 	mn_opts_default(&mo);
 	int json = cli_take_flag(&argc, argv, "--json");
 	int quiet = cli_take_flag(&argc, argv, "--quiet");
+	int with_reasons = cli_take_flag(&argc, argv, "--by-reason");
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
 	const char *f_tf = cli_take_value(&argc, argv, "--traffic");
 	const char *f_out = cli_take_value(&argc, argv, "--clusters-out");
+	const char *f_turns = cli_take_value(&argc, argv, "--turns-out");
 	const char *feat = cli_take_value(&argc, argv, "--features");
 	const char *method = cli_take_value(&argc, argv, "--method");
 	if (feat && (mo.feat = mn_feat_parse(feat)) < 0) {
@@ -186,6 +226,8 @@ int cmd_eval_mining(int argc, char **argv)
 		return 2;
 	if (take_float(&argc, argv, "--novelty", -2, 2, &rules.novelty))
 		return 2;
+	if (take_float(&argc, argv, "--low-conf-novelty", -2, 2, &rules.low_conf_novelty))
+		return 2;
 	v = rules.novelty_k;
 	if (take_float(&argc, argv, "--novelty-k", 0, 64, &v))
 		return 2;
@@ -201,7 +243,8 @@ int cmd_eval_mining(int argc, char **argv)
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
-	if (npos || !f_tr || !*f_tr || !f_tf || !*f_tf || (f_out && !*f_out)) {
+	if (npos || !f_tr || !*f_tr || !f_tf || !*f_tf || (f_out && !*f_out) ||
+	    (f_turns && !*f_turns)) {
 		fprintf(stderr, "usage: " PROG " --train STORE.csv --traffic TRAFFIC.csv "
 			"[--clusters-out FILE.jsonl] [--json] [--quiet]\n"
 			"  both files: CSV with a text,category header (or Rasa NLU YAML)\n");
@@ -225,22 +268,19 @@ int cmd_eval_mining(int argc, char **argv)
 	glove = access(err, R_OK) ? NULL : nlu_glove_open(err, err, sizeof err);
 
 	/* how much more the traffic asks each question's topic than the store covers it
-	 * (mn_novelty: the store's examples and the traffic embedded together, as the
-	 * review thread does with the store and its window of recent questions) */
+	 * (mn_novelty_texts: the traffic against the store's examples, as the review
+	 * thread scores its window of recent questions against the store) */
 	if (rules.novelty_k > 0 && tf.n) {
-		const char **all = malloc((tr.n + tf.n) * sizeof *all);
-		struct mn_vecs *v = NULL;
-		if (all) {
-			memcpy(all, tr.texts, tr.n * sizeof *all);
-			memcpy(all + tr.n, tf.texts, tf.n * sizeof *all);
-			v = mn_embed(pol.bot, glove, &mo, all, tr.n + tf.n, NULL, err, sizeof err);
-		}
-		novelty = malloc(tf.n * sizeof *novelty);
-		int bad = !v || !novelty || mn_novelty(v, tr.n, rules.novelty_k, 0, novelty);
-		mn_vecs_free(v);
-		free(all);
+		struct mn_vecs *ref = mn_embed(pol.bot, glove, &mo, (const char *const *)tr.texts,
+					       tr.n, NULL, err, sizeof err);
+		if (!(novelty = malloc(tf.n * sizeof *novelty)) && ref)
+			snprintf(err, sizeof err, "out of memory");
+		int bad = !ref || !novelty ||
+			mn_novelty_texts(ref, pol.bot, glove, &mo, (const char *const *)tf.texts,
+					 tf.n, rules.novelty_k, 0, novelty, err, sizeof err);
+		mn_vecs_free(ref);
 		if (bad) {
-			fprintf(stderr, PROG ": out of memory\n");
+			fprintf(stderr, PROG ": %s\n", err);
 			goto out;
 		}
 	}
@@ -256,6 +296,13 @@ int cmd_eval_mining(int argc, char **argv)
 	for (size_t l = 0; l < tf.n_labels; l++)
 		is_new[l] = nlu_dataset_label(&tr, tf.names[l]) < 0;
 	size_t n_col = 0, n_new = 0, n_new_col = 0, n_known = 0, n_known_col = 0;
+	size_t by_reason[MN_N_REASONS][2] = { { 0 } };   /* [reason][new] */
+	if (f_turns && !(turns_f = fopen(f_turns, "w"))) {
+		fprintf(stderr, PROG ": %s: cannot write\n", f_turns);
+		goto out;
+	}
+	if (turns_f)
+		fprintf(turns_f, "text,category,new,answer,confidence,novelty,why\n");
 	for (size_t i = 0; i < tf.n; i++) {
 		struct pol_input in = { .words = tf.texts[i], .words_len = strlen(tf.texts[i]) };
 		struct pol_reply r;
@@ -269,10 +316,15 @@ int cmd_eval_mining(int argc, char **argv)
 				     .refused = r.refused != NULL, .has_novelty = novelty != NULL,
 				     .novelty = novelty ? novelty[i] : 0 };
 		unsigned why = mn_collect(&rules, &t);
-		pol_reply_clear(&r);
 		int nw = is_new[tf.labels[i]];
+		if (turns_f)
+			write_turn(turns_f, tf.texts[i], tf.names[tf.labels[i]], nw, &r, &t,
+				   why);
+		pol_reply_clear(&r);
 		n_new += nw;
 		n_known += !nw;
+		for (int b = 0; b < MN_N_REASONS; b++)
+			by_reason[b][nw] += (why >> b) & 1;
 		if (!why)
 			continue;
 		n_new_col += nw;
@@ -329,6 +381,16 @@ int cmd_eval_mining(int argc, char **argv)
 			"new_recall", new_recall, "known_collected_rate", known_rate,
 			"n_clusters", res.k, "purity", sc.purity, "nmi", sc.nmi, "ari", sc.ari,
 			"new_found", new_found);
+		/* what each reason collects on its own (a question may have several) */
+		json_t *br = with_reasons ? json_object() : NULL;
+		for (int b = 0; br && b < MN_N_REASONS; b++)
+			if (by_reason[b][0] + by_reason[b][1])
+				json_object_set_new(br, mn_reason_name(1u << b), json_pack(
+					"{s:f, s:f}", "new", n_new ? (double)by_reason[b][1] /
+					(double)n_new : 0.0, "known", n_known ?
+					(double)by_reason[b][0] / (double)n_known : 0.0));
+		if (br)
+			json_object_set_new(o, "by_reason", br);
 		char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		puts(s);
 		free(s);
@@ -345,6 +407,10 @@ int cmd_eval_mining(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	if (turns_f && fclose(turns_f) && !rc) {
+		fprintf(stderr, PROG ": %s: cannot write\n", f_turns);
+		rc = 1;
+	}
 	mn_result_free(&res);
 	cli_policy_close(&pol);
 	nlu_glove_close(glove);

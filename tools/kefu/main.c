@@ -73,8 +73,11 @@ static const struct command_extra {
 			    "  --features F       both (default), tfidf, glove or hidden\n"
 			    "  --method M         average (default) or dbscan\n"
 			    "  --cluster-threshold S, --glove-weight W, --min-pts N, --low-conf C,\n"
-			    "  --center 0|1, --attach S, --novelty T, --novelty-k K (0: no new_topic)\n"
+			    "  --center 0|1, --attach S, --novelty T, --novelty-k K (0: no new_topic),\n"
+			    "  --low-conf-novelty G\n"
 			    "                     expert knobs of the clustering and collection\n"
+			    "  --turns-out F      each question's answer, confidence, novelty, reasons (CSV)\n"
+			    "  --by-reason        --json: what each reason collects (by_reason)\n"
 			    "  --quiet            no training progress on stderr\n" },
 };
 
