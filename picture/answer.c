@@ -89,12 +89,10 @@ static int catalogue_view(const struct pic_use *u, const float *embed, int dim,
 
 /* ---- one picture, read and answered ------------------------------------------------------ */
 
-/* The picture as the policy reads it: pointers into seen, catalogue results and the
- * blocklist verdict.  ents and codes are the caller's arrays of s's sizes. */
-static struct pol_picture policy_picture(const struct vis_seen *s, struct pol_entity *ents,
-					 const char **codes, const char *category,
-					 float category_p, const struct vis_match *match,
-					 struct pol_match *pm, int n_match)
+struct pol_picture pic_policy_picture(const struct vis_seen *s, struct pol_entity *ents,
+				      const char **codes, const char *category,
+				      float category_p, const struct vis_match *match,
+				      struct pol_match *pm, int n_match)
 {
 	struct pol_picture pic = { .unsafe = s->unsafe, .ocr_text = s->ocr.text,
 				   .entities = ents, .n_entities = s->n_entities,
@@ -159,9 +157,9 @@ int pic_answer(struct pic_models *p, struct pic_worker **pw, const struct pol_mo
 		codes = calloc((size_t)out->seen.codes.n + 1, sizeof *codes);
 		if (!ents || !codes)
 			goto oom_release;
-		struct pol_picture pic = policy_picture(&out->seen, ents, codes, out->category,
-							out->category_p, out->match, pmatch,
-							out->n_match);
+		struct pol_picture pic = pic_policy_picture(&out->seen, ents, codes,
+							    out->category, out->category_p,
+							    out->match, pmatch, out->n_match);
 		struct pol_input in = { .words = words, .words_len = words ? words_len : 0,
 					.picture = &pic };
 		if (pol_answer(&m, &in, &out->reply))

@@ -86,6 +86,16 @@ int pic_answer(struct pic_models *p, struct pic_worker **pw, const struct pol_mo
 	       char *err, size_t errlen);
 void pic_seen_free(struct pic_seen *s);
 
+/* The picture as the answer policy reads it: pointers into s (read text, embedding, the
+ * UTF-8 codes into codes, the entities into ents: the caller's arrays of at least
+ * s->codes.n and s->n_entities entries), the category head's label (NULL or "" when
+ * none) and the catalogue's matches (match[0..n_match) into pm).  pic_answer and `kefu
+ * see` build the policy's input this one way.  Any thread. */
+struct pol_picture pic_policy_picture(const struct vis_seen *s, struct pol_entity *ents,
+				      const char **codes, const char *category,
+				      float category_p, const struct vis_match *match,
+				      struct pol_match *pm, int n_match);
+
 /* Frees a thread's picture state (NULL is fine).  Its thread, or after it ended. */
 void pic_worker_destroy(struct pic_worker *pw);
 
