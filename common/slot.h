@@ -31,9 +31,9 @@ struct cm_slot_ref {
 
 /* An empty slot whose objects are freed with free_fn.  NULL on no memory. */
 struct cm_slot *cm_slot_create(cm_slot_free_fn free_fn);
-/* Drops the slot's own reference to its object (freed now unless a user still holds
- * it: then by that user's release) and frees the slot.  Call when no thread will
- * acquire again.  NULL is fine. */
+/* Drops the slot's own reference to its object (freeing it) and frees the slot.  Call
+ * once every user released its reference and no thread will acquire again (a release
+ * after this would lock the freed slot).  NULL is fine. */
 void cm_slot_destroy(struct cm_slot *s);
 
 /* Swaps obj in (NULL empties the slot); the slot owns obj from here.  Returns the new

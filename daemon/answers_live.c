@@ -66,7 +66,7 @@ struct kd_live {
 					     progress stops after the picture it is on */
 	const struct kefu_conf *conf;
 	struct kd_bots *bots;
-	struct pic_models *pics;              /* may be NULL */
+	struct pic_models *pics;          /* may be NULL */
 	struct kd_voice *voice;           /* may be NULL */
 	struct vis_cnn *embed;            /* this thread's handle on the embedding CNN */
 	int64_t pictures;                 /* store_pictures_mark at the last look */
