@@ -47,7 +47,9 @@ void pic_models_destroy(struct pic_models *p);
 
 /* Reload the blocklist, the fusion model, the catalogue (with head and labels) from
  * conf and the store, each swapped into its slot.  0, or -1 with err (the current one
- * stays).  Main thread at start; any one thread at a time afterwards. */
+ * stays).  Any thread, concurrently too (each load opens its own store connection and
+ * the swap is the slot's): kefud's main thread at start, its signal thread on SIGHUP,
+ * its live thread when the store changed. */
 int pic_load_blocklist(struct pic_models *p, char *err, size_t errlen);
 int pic_load_fusion(struct pic_models *p, char *err, size_t errlen);
 int pic_load_catalog(struct pic_models *p, char *err, size_t errlen);
