@@ -1,6 +1,8 @@
 /* common/test_prims.c — unit tests of the primitives written once for all of kefu:
  * xorshift (rng.h), FNV-1a and SHA-256 (hash.c), the Adam step (adam.c), whole-file
- * reads and folder listings (file.c).  References are published test vectors
+ * reads and folder listings (file.c), the model slot (slot.c: an object swapped out stays
+ * alive for the user holding it, freed once by its last release).  References are
+ * published test vectors
  * (Marsaglia 2003, the FNV and FIPS 180-2 test vectors) or naive double-precision
  * re-computations.  Main thread; files go in a fresh folder under $TMPDIR. */
 #include "adam.h"
@@ -8,6 +10,7 @@
 #include "file.h"
 #include "hash.h"
 #include "rng.h"
+#include "slot.h"
 #include "stopper.h"
 
 #include <errno.h>
@@ -213,6 +216,38 @@ static void test_stopper(void)
 	cm_stopper_destroy(&s);
 }
 
+static int slot_freed[3];
+
+static void slot_free(void *obj)
+{
+	slot_freed[*(int *)obj]++;
+}
+
+static void test_slot(void)
+{
+	static int a = 1, b = 2;
+	struct cm_slot *s = cm_slot_create(slot_free);
+	struct cm_slot_ref r1, r2;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(cm_slot_generation(s) == 0);
+	CHECK(cm_slot_acquire(s, &r1) == NULL);      /* empty */
+	cm_slot_release(s, &r1);
+	CHECK(cm_slot_set(s, &a) == 1);
+	CHECK(cm_slot_acquire(s, &r1) == &a && r1.gen == 1);
+	CHECK(cm_slot_set(s, &b) == 2);              /* a swapped out while r1 holds it */
+	CHECK(slot_freed[1] == 0);
+	CHECK(cm_slot_acquire(s, &r2) == &b && r2.gen == 2);
+	cm_slot_release(s, &r1);                     /* the last user of a frees it */
+	CHECK(slot_freed[1] == 1 && r1.obj == NULL);
+	cm_slot_release(s, &r2);                     /* the slot still holds b */
+	CHECK(slot_freed[2] == 0);
+	cm_slot_destroy(s);
+	CHECK(slot_freed[2] == 1 && slot_freed[1] == 1);
+}
+
 int main(void)
 {
 	test_rng();
@@ -220,6 +255,7 @@ int main(void)
 	test_hash();
 	test_adam();
 	test_files();
+	test_slot();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return 1;

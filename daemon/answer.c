@@ -11,9 +11,10 @@
  * asr_threshold) -> optional spoken reply ({"type":"speech"} + one binary WAV frame).
  * Yes / no (typed, a quick reply or spoken) to an entity's "Did you say" gets the
  * confirmed / say-again reply instead of the policy's.
- * Image: resend check -> vis_see (decode, OCR + entities, codes, safety, embedding),
- * blocklist, the catalogue's category and matches -> {"type":"seen"} -> pol_answer(words
- * + picture), with the catalogue and fusion model acquired for this picture.
+ * Image: resend check -> pic_answer (picture/: one library call that reads the picture —
+ * decode, OCR + entities, codes, safety, embedding —, checks the blocklist, asks the
+ * catalogue for its category and matches and pol_answer for the reply to words +
+ * picture) -> {"type":"seen"} + the reply.
  *
  * While a person holds the session (job->held, ops.c) an upload is still heard or seen,
  * but the policy is not asked: the turn is the customer's row (with the attachment)
@@ -38,7 +39,7 @@
 #include "job.h"
 #include "log.h"
 #include "nlu.h"
-#include "picture_models.h"
+#include "picture.h"
 #include "policy.h"
 #include "store.h"
 #include "voice_models.h"
@@ -312,8 +313,8 @@ static int held_result(struct kd_result *r, const char *id, const char *text)
 	return oom || !r->held_text ? -1 : 0;
 }
 
-/* The policy's models for worker w: its bot and the conf thresholds (the picture side
- * is filled by kd_pic_acquire). */
+/* The policy's models for worker w: its bot and the conf thresholds (for a picture,
+ * pic_answer adds the picture side). */
 static struct pol_models worker_models(const struct kd_worker *w)
 {
 	struct pol_models m = { .bot = w->bot, .ns = w->ns,
@@ -547,7 +548,7 @@ static const char *entity_kind(enum vis_entity_kind k)
 
 /* The seen frame; category and matches come from the store's picture catalogue (null
  * and [] without one, or for a refused picture). */
-static json_t *seen_json(const struct kd_pic_seen *ps, const char *id)
+static json_t *seen_json(const struct pic_seen *ps, const char *id)
 {
 	const struct vis_seen *s = &ps->seen;
 	const char *category = ps->category;
@@ -595,7 +596,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 					.max_side = KD_JPEG_SIDE,
 					.deadline_ms = c->picture_deadline_ms };   /* issue 18 */
 	struct pol_models m;
-	struct kd_pic_seen ps;
+	struct pic_seen ps;
 	struct store_turn *turn = NULL;
 	struct kd_result *r = NULL;
 	const struct pol_reply *rep = &ps.reply;
@@ -610,10 +611,10 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	 * person holds the session) */
 	m = worker_models(w);
 	t0 = now_s();
-	rc = kd_pic_answer(p->pics, &w->pw, &m, job->data, job->data_len, &opts, job->text,
-			   job->text_len, !job->held, &ps, err, sizeof err);
+	rc = pic_answer(p->pics, &w->pw, &m, job->data, job->data_len, &opts, job->text,
+			job->text_len, !job->held, &ps, err, sizeof err);
 	if (rc) {
-		int failed = rc == KD_PIC_FAILED;  /* no picture models, no memory */
+		int failed = rc == PIC_FAILED;  /* no picture models, no memory */
 		enum kd_err e = failed ? KD_E_INTERNAL : image_err(rc);
 		if (e == KD_E_INTERNAL)
 			LOG_ERR("picture %s: %s: %s", job->id, failed ? "" : vis_err_code(rc), err);
@@ -659,12 +660,12 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 			  "answered_from", ps.answered ? pol_why_name(rep->why) : "operator");
 	if (!cmeta || !(turn->customer_meta = dumps(cmeta)))
 		goto oom;
-	kd_pic_seen_free(&ps);
+	pic_seen_free(&ps);
 	json_decref(sj);
 	json_decref(cmeta);
 	return kd_submit_turn(p, job, turn, r);
 oom:
-	kd_pic_seen_free(&ps);
+	pic_seen_free(&ps);
 	json_decref(sj);
 	json_decref(cmeta);
 	store_turn_free(turn);

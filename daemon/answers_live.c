@@ -22,13 +22,13 @@
  *      moved: store_pictures_mark): the catalogue's missing embeddings are computed here,
  *      with this thread's own handle on the embedding CNN (the same mmapped file the workers
  *      use), and stored (vis_catalog_load: ~40 ms a picture and view), then the
- *      catalogue slot is reloaded (kd_pic_load_catalog), so a picture added in the
+ *      catalogue slot is reloaded (pic_load_catalog), so a picture added in the
  *      console is findable within a second or two, with no `kefu train`.  Every missing
  *      embedding is computed then, not only the new picture's (a demo store seeded
  *      without embeddings takes its minute once);
  *   3. when the versions or the content mark moved, the voice domain language model when
  *      voice is on (kd_voice_rebuild_lm);
- *   4. the fusion model (pictures with words), when the version kd_pic_load_fusion would
+ *   4. the fusion model (pictures with words), when the version pic_load_fusion would
  *      load moved (store_model_latest_version "fusion": `kefu train`, the console's
  *      activate or rollback, a fixture): a fusion model from `kefu train` is live
  *      without SIGHUP, like the text model.
@@ -49,7 +49,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "log.h"
-#include "picture_models.h"
+#include "picture.h"
 #include "stopper.h"
 #include "store.h"
 #include "vision.h"
@@ -66,7 +66,7 @@ struct kd_live {
 					     progress stops after the picture it is on */
 	const struct kefu_conf *conf;
 	struct kd_bots *bots;
-	struct kd_pic *pics;              /* may be NULL */
+	struct pic_models *pics;          /* may be NULL */
 	struct kd_voice *voice;           /* may be NULL */
 	struct vis_cnn *embed;            /* this thread's handle on the embedding CNN */
 	int64_t pictures;                 /* store_pictures_mark at the last look */
@@ -101,7 +101,7 @@ static void refresh_pictures(struct kd_live *l, struct store *st)
 	}
 	if (atomic_load(&l->stopping))
 		return;
-	if (kd_pic_load_catalog(l->pics, err, sizeof err))
+	if (pic_load_catalog(l->pics, err, sizeof err))
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
@@ -113,7 +113,7 @@ static void refresh_fusion(struct kd_live *l, int64_t version)
 	if (!l->pics || version == l->fusion)
 		return;
 	l->fusion = version;
-	if (kd_pic_load_fusion(l->pics, err, sizeof err))
+	if (pic_load_fusion(l->pics, err, sizeof err))
 		LOG_ERR("fusion model v%lld not loaded, keeping the current one: %s",
 			(long long)version, err);
 }
@@ -172,7 +172,7 @@ static void *live_main(void *arg)
 	if (read_marks(st, &seen))
 		LOG_WARN("answer versions: %s", store_errmsg(st));
 	l->pictures = seen.pictures;
-	l->fusion = seen.fusion;          /* what kd_pic_create loaded */
+	l->fusion = seen.fusion;          /* what pic_models_create loaded */
 	last = seen;
 	while (!cm_stopper_sleep(&l->stop, POLL_MS)) {
 		if (read_marks(st, &now_m))
@@ -197,7 +197,7 @@ static void *live_main(void *arg)
 }
 
 struct kd_live *kd_live_start(const struct kefu_conf *conf, struct kd_bots *bots,
-			      struct kd_pic *pics, struct kd_voice *voice)
+			      struct pic_models *pics, struct kd_voice *voice)
 {
 	struct kd_live *l = calloc(1, sizeof *l);
 	char path[2 * CONF_STR_MAX + 16], err[300];

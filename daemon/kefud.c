@@ -24,7 +24,7 @@
 #include "http_api.h"
 #include "ops.h"
 #include "log.h"
-#include "picture_models.h"
+#include "picture.h"
 #include "nlu.h"
 #include "pool.h"
 #include "redact.h"
@@ -125,7 +125,7 @@ int kefud_main(int argc, char **argv)
 	struct store_writer *writer = NULL;
 	struct kd_server *srv = NULL;
 	struct kd_pool *pool = NULL;
-	struct kd_pic *pics = NULL;
+	struct pic_models *pics = NULL;
 	struct kd_voice *voice = NULL;
 	struct kd_signals *sig = NULL;
 	struct kd_live *live = NULL;
@@ -196,7 +196,7 @@ int kefud_main(int argc, char **argv)
 	srv = kd_server_create(&conf, bots, writer, api, ops, err, sizeof err);
 	if (!srv)
 		goto fail;
-	pics = kd_pic_create(&conf, err, sizeof err);
+	pics = pic_models_create(&conf, err, sizeof err);
 	if (!pics)
 		goto fail;
 	voice = kd_voice_create(&conf, err, sizeof err);
@@ -230,7 +230,7 @@ int kefud_main(int argc, char **argv)
 	store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
-	kd_pic_destroy(pics);
+	pic_models_destroy(pics);
 	kd_server_destroy(srv);
 	kd_api_destroy(api);
 	kd_ops_destroy(ops);
@@ -249,7 +249,7 @@ fail:
 		store_writer_stop(writer);
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
-	kd_pic_destroy(pics);
+	pic_models_destroy(pics);
 	kd_server_destroy(srv);
 	kd_api_destroy(api);
 	kd_ops_destroy(ops);

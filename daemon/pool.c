@@ -30,7 +30,7 @@
  * job.c's helpers to post results and to hand a turn to the store writer, whose done
  * callback posts the reply after the turn committed.  Workers never touch a struct lws;
  * they only call post().  Each worker's picture/voice state is made on its first upload
- * (picture_models.h, voice_models.h).
+ * (picture/picture.h, voice_models.h).
  */
 #include "pool.h"
 #include "worker.h"
@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "bots.h"
-#include "picture_models.h"
+#include "picture.h"
 #include "voice_models.h"
 #include "clock.h"
 #include "log.h"
@@ -337,7 +337,7 @@ static void *worker_main(void *arg)
 /* ---- life cycle -------------------------------------------------------------------- */
 
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
-			       struct store_writer *writer, struct kd_pic *pics,
+			       struct store_writer *writer, struct pic_models *pics,
 			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
 			       int (*operators_online)(void), char *err, size_t errlen)
 {
@@ -427,7 +427,7 @@ void kd_pool_destroy(struct kd_pool *p)
 			nlu_bot_unref(p->w[i].bot);
 		if (p->w[i].st)
 			store_close(p->w[i].st);
-		kd_pic_worker_destroy(p->w[i].pw);
+		pic_worker_destroy(p->w[i].pw);
 		kd_voice_worker_destroy(p->w[i].vw);
 	}
 	free(p->w);

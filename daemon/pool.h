@@ -10,7 +10,7 @@
  * Jobs and results themselves are job.h.  Customer turns (typed, voice clips, pictures)
  * are answered in answer.c through the answer policy (policy/); feedback, ratings and
  * hand-off requests in feedback.c; the worker's ASR/vision state is voice_models.h /
- * picture_models.h.
+ * picture/picture.h.
  *
  * Ownership: a job belongs to the service thread until kd_pool_push returns 0, then to
  * the pool, which frees it.  A result belongs to the poster until post() is called,
@@ -28,7 +28,7 @@
 #include "store.h"
 
 struct kd_bots;
-struct kd_pic;
+struct pic_models;
 struct kd_voice;
 
 struct kd_pool;
@@ -39,7 +39,7 @@ struct kd_pool;
  * uploads are then refused) must outlive the pool.  operators_online (may be NULL)
  * tells a hand-off whether a person is there. */
 struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bots,
-			       struct store_writer *writer, struct kd_pic *pics,
+			       struct store_writer *writer, struct pic_models *pics,
 			       struct kd_voice *voice, kd_post_fn post, void *post_arg,
 			       int (*operators_online)(void), char *err, size_t errlen);
 /* Closes the job queue, lets the workers finish the jobs already queued and joins them.

@@ -19,7 +19,7 @@
 
 #include "bots.h"
 #include "log.h"
-#include "picture_models.h"
+#include "picture.h"
 #include "server.h"
 #include "voice_models.h"
 
@@ -29,7 +29,7 @@ struct kd_signals {
 	pthread_t thread;
 	struct kd_server *srv;
 	struct kd_bots *bots;
-	struct kd_pic *pics;
+	struct pic_models *pics;
 	struct kd_voice *voice;
 	const struct kefu_conf *conf;
 };
@@ -93,11 +93,11 @@ static void reload(struct kd_signals *s)
 	/* voice: the domain language model follows the store's questions too */
 	if (s->conf->asr && s->voice && kd_voice_rebuild_lm(s->voice, err, sizeof err))
 		LOG_ERR("domain language model not rebuilt, keeping the current one: %s", err);
-	if (s->pics && kd_pic_load_blocklist(s->pics, err, sizeof err))
+	if (s->pics && pic_load_blocklist(s->pics, err, sizeof err))
 		LOG_ERR("image blocklist not reloaded, keeping the current one: %s", err);
-	if (s->pics && kd_pic_load_fusion(s->pics, err, sizeof err))
+	if (s->pics && pic_load_fusion(s->pics, err, sizeof err))
 		LOG_ERR("fusion model not reloaded, keeping the current one: %s", err);
-	if (s->pics && kd_pic_load_catalog(s->pics, err, sizeof err))
+	if (s->pics && pic_load_catalog(s->pics, err, sizeof err))
 		LOG_ERR("picture catalogue not reloaded, keeping the current one: %s", err);
 }
 
@@ -138,7 +138,7 @@ static void *signal_main(void *arg)
 }
 
 struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
-				    struct kd_pic *pics, struct kd_voice *voice,
+				    struct pic_models *pics, struct kd_voice *voice,
 				    const struct kefu_conf *conf)
 {
 	struct kd_signals *s = calloc(1, sizeof *s);

@@ -1,6 +1,6 @@
 /* daemon/signals.h — the signal thread: SIGINT/SIGTERM stop kefud, SIGHUP reloads the
  * bot from the store, rebuilds the voice domain language model (voice_models.h) and
- * reloads the blocklist, fusion model and picture catalogue (picture_models.h).
+ * reloads the blocklist, fusion model and picture catalogue (picture/picture.h).
  *
  * Signal masks cannot be relied on (OpenBLAS starts its threads before main), so
  * kd_signals_install sets process-wide handlers that only write the signal number
@@ -14,7 +14,7 @@
 
 struct kd_server;
 struct kd_bots;
-struct kd_pic;
+struct pic_models;
 struct kd_voice;
 struct kefu_conf;
 struct kd_signals;
@@ -24,7 +24,7 @@ struct kd_signals;
 int kd_signals_install(void);
 /* Starts the signal thread; NULL on failure.  pics and voice may be NULL. */
 struct kd_signals *kd_signals_start(struct kd_server *srv, struct kd_bots *bots,
-				    struct kd_pic *pics, struct kd_voice *voice,
+				    struct pic_models *pics, struct kd_voice *voice,
 				    const struct kefu_conf *conf);
 /* Stops and joins it (waits for a reload in progress). */
 void kd_signals_stop(struct kd_signals *s);

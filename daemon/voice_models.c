@@ -41,7 +41,7 @@ struct kd_lm {
 
 struct kd_voice {
 	const struct kefu_conf *conf;
-	struct kd_slot *lm;                  /* struct kd_lm */
+	struct cm_slot *lm;                  /* struct kd_lm */
 
 	pthread_mutex_t lock;
 	pthread_cond_t built;                /* signalled when a build ends */
@@ -223,14 +223,14 @@ int kd_voice_rebuild_lm(struct kd_voice *v, char *err, size_t errlen)
 		goto out;
 	}
 	/* the slot owns lm from here; the previous folder goes with the last user */
-	if (!kd_slot_set(v->lm, lm)) {
+	if (!cm_slot_set(v->lm, lm)) {
 		lm = NULL;
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
 		goto out;
 	}
 	lm = NULL;
-	LOG_INFO("domain language model %u ready in %.2f s", kd_slot_generation(v->lm),
+	LOG_INFO("domain language model %u ready in %.2f s", cm_slot_generation(v->lm),
 		 (double)(cm_now_us() - t0) / 1e6);
 out:
 	if (lm)
@@ -259,7 +259,7 @@ static void *builder_main(void *arg)
 
 unsigned kd_voice_lm_generation(struct kd_voice *v)
 {
-	return kd_slot_generation(v->lm);
+	return cm_slot_generation(v->lm);
 }
 
 /* ---- life cycle -------------------------------------------------------------------------- */
@@ -269,7 +269,7 @@ struct kd_voice *kd_voice_create(const struct kefu_conf *conf, char *err, size_t
 	struct kd_voice *v = calloc(1, sizeof *v);
 	const char *tmp = getenv("TMPDIR");
 
-	if (!v || !(v->lm = kd_slot_create(lm_free))) {
+	if (!v || !(v->lm = cm_slot_create(lm_free))) {
 		free(v);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -305,7 +305,7 @@ void kd_voice_destroy(struct kd_voice *v)
 		return;
 	if (v->builder_started)
 		pthread_join(v->builder, NULL);
-	kd_slot_destroy(v->lm);              /* removes the current folder */
+	cm_slot_destroy(v->lm);              /* removes the current folder */
 	rm_tree(v->root);
 	tts_destroy(v->tts);
 	pthread_mutex_destroy(&v->flite);
@@ -322,7 +322,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	struct kd_voice_worker *vw = *vwp ? *vwp : (*vwp = calloc(1, sizeof **vwp));
 	struct asr_model_paths paths = { .domain_weight = (float)v->conf->asr_domain_weight };
 	char arpa[600], dict[600], ent[600];
-	struct kd_slot_ref ref;
+	struct cm_slot_ref ref;
 	struct kd_lm *lm;
 	asr_decoder *d;
 	uint64_t t0;
@@ -344,11 +344,11 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 		pthread_cond_wait(&v->built, &v->lock);
 	pthread_mutex_unlock(&v->lock);
 	/* the reference keeps the folder while the decoder reads it */
-	lm = kd_slot_acquire(v->lm, &ref);
+	lm = cm_slot_acquire(v->lm, &ref);
 	if (vw->dec && vw->dec_gen == ref.gen)
 		goto ok;
 	if (!vw->dec && vw->asr_failed && vw->dec_gen == ref.gen) {
-		kd_slot_release(v->lm, &ref);
+		cm_slot_release(v->lm, &ref);
 		snprintf(err, errlen, "the speech recogniser could not be loaded");
 		return -1;
 	}
@@ -370,7 +370,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	}
 	vw->dec_gen = ref.gen;
 	if (!d) {
-		kd_slot_release(v->lm, &ref);
+		cm_slot_release(v->lm, &ref);
 		LOG_ERR("speech recogniser: %s", err);
 		vw->asr_failed = 1;
 		return -1;
@@ -381,7 +381,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	vw->dec = d;
 	vw->asr_failed = 0;
 ok:
-	kd_slot_release(v->lm, &ref);
+	cm_slot_release(v->lm, &ref);
 	*dec = vw->dec;
 	*vad = vw->vad;
 	return 0;

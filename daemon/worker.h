@@ -18,8 +18,8 @@
 
 struct kd_bots;
 struct kd_job;
-struct kd_pic;
-struct kd_pic_worker;
+struct pic_models;
+struct pic_worker;
 struct kd_pool;
 struct kd_result;
 struct kd_voice;
@@ -37,7 +37,7 @@ struct kd_env {
 	const struct kefu_conf *conf;
 	struct kd_bots *bots;
 	struct store_writer *writer;
-	struct kd_pic *pics;           /* shared picture models; may be NULL */
+	struct pic_models *pics;       /* shared picture models (picture/); may be NULL */
 	struct kd_voice *voice;        /* shared voice models; may be NULL */
 	void (*post)(void *arg, struct kd_result *r);   /* results to the service thread */
 	void *post_arg;
@@ -54,7 +54,7 @@ struct kd_worker {
 	struct nlu_bot *bot;           /* this worker's reference */
 	struct nlu_state *ns;          /* scratch for bot */
 	unsigned gen;                  /* generation of bot */
-	struct kd_pic_worker *pw;      /* vision + fusion state, made on first use */
+	struct pic_worker *pw;         /* fusion state for pictures, made on first use */
 	struct kd_voice_worker *vw;    /* ASR state, made on first use */
 };
 

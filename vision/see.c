@@ -3,7 +3,7 @@
  *
  * A struct vis_worker bundles one worker's private engines (tesseract, zbar, CNN scratch)
  * over the shared read-only models.  One thread at a time calls vis_see on it (kefud
- * leases its workers' vis_workers from a pool made at start, picture_models.c).
+ * leases its workers' vis_workers from a pool made at start, picture/models.c).
  *
  * OCR and the CNN passes are independent, so vis_see reads the text on the vis_worker's
  * own reader thread (started with the worker, it alone uses the tesseract engine) while

@@ -23,7 +23,8 @@ ticker threads) is not on the picture's path.  Needs a kefud built with -g (file
   KEFU_MODELS=models bench/arch/picture_path.py build-dbg
 
 valgrind (scripts/deps/bench.apt).  Prints the files with the calls that entered them,
-then the count.
+then the count; for the picture's call chains also the library files the daemon enters
+and every call from a library back into a daemon file.
 """
 import os
 import re
@@ -37,7 +38,7 @@ SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(SRC, "tests", "lib"))
 
 LIBS = ("common", "conf", "store", "auth", "nlu", "speech", "vision", "fusion", "policy",
-        "summary", "api", "daemon")
+        "picture", "summary", "api", "daemon")
 
 
 def library(path):
@@ -156,6 +157,24 @@ def report(dumps, head):
     print("  common/: %s" % " ".join(f.split("/")[1] for f in c2))
     print("path files: %d (daemon %d + libraries %d), common/ %d more" %
           (len(d2) + len(l2), len(d2), len(l2), len(c2)))
+    # where the daemon hands the picture to a library, and where a library calls back
+    # into the daemon on these chains (the store writer's done callback is one by design:
+    # the reply leaves after COMMIT)
+    def lib(f):
+        return library(f) not in ("daemon", "common")
+
+    entered = {}
+    for (cf, df), why in sorted(redges.items()):
+        if library(cf) == "daemon" and lib(df):
+            entered.setdefault(df, why)
+    print("  libraries the daemon enters: %d" % len(entered))
+    for f_, why in sorted(entered.items()):
+        print("    %-26s %s" % (f_, why))
+    back = sorted((cf, df, why) for (cf, df), why in redges.items()
+                  if lib(cf) and library(df) == "daemon")
+    print("  calls from a library into the daemon: %d" % len(back))
+    for cf, df, why in back:
+        print("    %s -> %s  %s" % (cf, df, why))
 
 
 def main():

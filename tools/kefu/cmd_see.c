@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "cli_policy.h"
 #include "cmd_images.h"
+#include "picture.h"
 #include "store.h"
 #include "tensor.h"
 #include "vision.h"
@@ -103,20 +104,8 @@ int cmd_see(int argc, char **argv)
 	codes = calloc((size_t)s.codes.n + 1, sizeof *codes);
 	if (!ents || !codes)
 		goto out;
-	struct pol_picture pic = { .unsafe = s.unsafe, .ocr_text = s.ocr.text, .entities = ents,
-				   .n_entities = s.n_entities, .codes = codes, .embed = s.embed,
-				   .embed_dim = s.embed_dim, .category = label,
-				   .category_p = label ? cp : 0, .matches = pm,
-				   .n_matches = nm < 3 ? nm : 3 };   /* kefud keeps 3 */
-	for (int i = 0; i < s.n_entities; i++)
-		ents[i] = (struct pol_entity){ s.entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER
-					       : s.entities[i].kind == VIS_ENT_ERROR_CODE
-					       ? POL_ENT_ERROR_CODE : POL_ENT_OTHER, s.entities[i].text };
-	for (int i = 0; i < s.codes.n; i++)
-		if (s.codes.v[i].utf8)
-			codes[pic.n_codes++] = s.codes.v[i].data;
-	for (int i = 0; i < nm; i++)
-		pm[i] = (struct pol_match){ m[i].answer_id, m[i].score };
+	struct pol_picture pic = pic_policy_picture(&s, ents, codes, label, label ? cp : 0, m, pm,
+						    nm < PIC_MAX_MATCHES ? nm : PIC_MAX_MATCHES);
 	struct pol_input in = { .words = words, .words_len = words ? strlen(words) : 0,
 				.picture = &pic };
 	if (pol_answer(&pol.m, &in, &reply))

@@ -1,11 +1,11 @@
-/* daemon/picture_models.c — the shared picture models and each worker's state for them
- * (picture_models.h has the threads).  The blocklist, catalogue and fusion model live in
- * slots (slot.h); the CNNs are opened once and read-only.
+/* picture/models.c — the models behind pictures, shared by every worker (picture.h has
+ * the threads): the CNNs, opened once and read-only; the image blocklist, the catalogue
+ * with the answers' labels and the fusion model, each in a slot (common/slot.h) that
+ * pic_load_* swaps; the vision workers, made by a warm-up thread and leased per picture.
  */
-#include "picture_models.h"
+#include "models.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,53 +14,14 @@
 #include "clock.h"
 #include "fusion.h"
 #include "glove.h"
-#include "hash.h"
 #include "log.h"
 #include "store.h"
-
-/* The image blocklist: SHA-256 hex digests, sorted. */
-struct kd_blocklist {
-	char (*v)[65];
-	size_t n;
-};
-
-/* The catalogue and the answers' picture labels, loaded together. */
-struct kd_catalogue {
-	struct vis_catalog *cat;
-	struct pol_labels *labels;
-};
-
-struct kd_pic {
-	const struct kefu_conf *conf;
-	struct vis_cnn *safety, *embed;      /* read-only after create; may be NULL */
-	struct nlu_glove *glove;             /* for fusion models; opened by kd_pic_create,
-						read-only after */
-	struct kd_slot *blocklist;           /* struct kd_blocklist */
-	struct kd_slot *catalogue;           /* struct kd_catalogue */
-	struct kd_slot *fusion;              /* struct fu_model */
-	/* the vision workers (tesseract, zbar, CNN states): as many as pictures may run at
-	   once (conf_media_workers), made at start by the warm-up thread, leased for one
-	   picture at a time */
-	pthread_mutex_t vis_lock;
-	pthread_cond_t vis_cond;
-	pthread_t warm;
-	int warm_started;
-	struct vis_worker **vis;             /* {vis_lock} free ones: vis[0..n_free) */
-	int n_vis, n_free;                   /* {vis_lock} made, free */
-	int warming;                         /* {vis_lock} the warm-up thread still runs */
-	char vis_err[256];                   /* {vis_lock} why none could be made */
-};
-
-struct kd_pic_worker {
-	struct fu_state *fu;                 /* for the fusion model of generation fu_gen */
-	unsigned fu_gen;
-};
 
 /* ---- free functions of the slots --------------------------------------------------------- */
 
 static void blocklist_free(void *obj)
 {
-	struct kd_blocklist *b = obj;
+	struct pic_blocklist *b = obj;
 
 	free(b->v);
 	free(b);
@@ -68,7 +29,7 @@ static void blocklist_free(void *obj)
 
 static void catalogue_free(void *obj)
 {
-	struct kd_catalogue *c = obj;
+	struct pic_catalogue *c = obj;
 
 	vis_catalog_free(c->cat);
 	pol_labels_free(c->labels);
@@ -89,9 +50,9 @@ static int cmp_sha(const void *a, const void *b)
 
 /* Reads one SHA-256 hex digest per line ('#' comments, blank lines and other text are
  * skipped with a warning).  NULL on no memory; a missing file is an empty list. */
-static struct kd_blocklist *read_blocklist(const char *path)
+static struct pic_blocklist *read_blocklist(const char *path)
 {
-	struct kd_blocklist *b = calloc(1, sizeof *b);
+	struct pic_blocklist *b = calloc(1, sizeof *b);
 	char line[256];
 	size_t cap = 0;
 	int lineno = 0;
@@ -136,34 +97,34 @@ static struct kd_blocklist *read_blocklist(const char *path)
 	return b;
 }
 
-int kd_pic_load_blocklist(struct kd_pic *p, char *err, size_t errlen)
+int pic_load_blocklist(struct pic_models *p, char *err, size_t errlen)
 {
-	struct kd_blocklist *b;
+	struct pic_blocklist *b;
 
 	if (!p->conf->vision)
 		return 0;
 	b = read_blocklist(p->conf->image_blocklist);
-	if (!b || !kd_slot_set(p->blocklist, b)) {
+	if (!b || !cm_slot_set(p->blocklist, b)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
 }
 
-int kd_pic_blocked(struct kd_pic *p, const char *sha256)
+int pic_blocked(struct pic_models *p, const char *sha256)
 {
-	struct kd_slot_ref ref;
-	struct kd_blocklist *b = kd_slot_acquire(p->blocklist, &ref);
+	struct cm_slot_ref ref;
+	struct pic_blocklist *b = cm_slot_acquire(p->blocklist, &ref);
 	int hit = b && b->n &&
 		  bsearch(sha256, b->v, b->n, sizeof *b->v, cmp_sha) != NULL;
 
-	kd_slot_release(p->blocklist, &ref);
+	cm_slot_release(p->blocklist, &ref);
 	return hit;
 }
 
 /* ---- the fusion model -------------------------------------------------------------------- */
 
-int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen)
+int pic_load_fusion(struct pic_models *p, char *err, size_t errlen)
 {
 	struct fu_model *model;
 	struct store *st;
@@ -192,7 +153,7 @@ int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen)
 			 fu_model_n_answers(model), fu_model_embed_dim(model),
 			 vis_cnn_name(p->embed), fu_model_hidden(model));
 	}
-	if (!kd_slot_set(p->fusion, model) && model) {
+	if (!cm_slot_set(p->fusion, model) && model) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -201,13 +162,13 @@ int kd_pic_load_fusion(struct kd_pic *p, char *err, size_t errlen)
 
 /* ---- the catalogue ----------------------------------------------------------------------- */
 
-int kd_pic_load_catalog(struct kd_pic *p, char *err, size_t errlen)
+int pic_load_catalog(struct pic_models *p, char *err, size_t errlen)
 {
 	/* pictures whose embedding is missing or stale are left out rather than computed
 	 * here (~40 ms each, 16 s for the demo's 400 at every fresh start): `kefu train` and
 	 * `kefu pictures add` compute and store them */
 	struct vis_catalog_opts opts = { .no_compute = 1 };
-	struct kd_catalogue *c;
+	struct pic_catalogue *c;
 	struct store *st;
 
 	if (!p->conf->vision || !p->embed)
@@ -232,7 +193,7 @@ int kd_pic_load_catalog(struct kd_pic *p, char *err, size_t errlen)
 		 vis_catalog_size(c->cat), vis_catalog_embed_name(c->cat),
 		 vis_catalog_has_head(c->cat) ? "loaded" : "none",
 		 pol_labels_n_labels(c->labels));
-	if (!kd_slot_set(p->catalogue, c)) {
+	if (!cm_slot_set(p->catalogue, c)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -265,7 +226,7 @@ static struct vis_cnn *open_model(const struct kefu_conf *conf, const char *name
  * not pay for them; a picture arriving earlier waits for the first one. */
 static void *warm_main(void *arg)
 {
-	struct kd_pic *p = arg;
+	struct pic_models *p = arg;
 	const char *langs = p->conf->ocr_langs[0] ? p->conf->ocr_langs : NULL;
 	int want = conf_media_workers(p->conf, NULL);
 
@@ -314,7 +275,7 @@ static void *warm_main(void *arg)
 
 /* Worker thread: a free vision worker for one picture (waiting while all are in use or
  * still being made), or NULL with err when none could be made. */
-static struct vis_worker *lease_vision(struct kd_pic *p, char *err, size_t errlen)
+struct vis_worker *pic_lease_vision(struct pic_models *p, char *err, size_t errlen)
 {
 	struct vis_worker *vw = NULL;
 
@@ -333,7 +294,7 @@ static struct vis_worker *lease_vision(struct kd_pic *p, char *err, size_t errle
 	return vw;
 }
 
-static void return_vision(struct kd_pic *p, struct vis_worker *vw)
+void pic_return_vision(struct pic_models *p, struct vis_worker *vw)
 {
 	pthread_mutex_lock(&p->vis_lock);
 	p->vis[p->n_free++] = vw;
@@ -341,9 +302,9 @@ static void return_vision(struct kd_pic *p, struct vis_worker *vw)
 	pthread_mutex_unlock(&p->vis_lock);
 }
 
-struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t errlen)
+struct pic_models *pic_models_create(const struct kefu_conf *conf, char *err, size_t errlen)
 {
-	struct kd_pic *p = calloc(1, sizeof *p);
+	struct pic_models *p = calloc(1, sizeof *p);
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -352,12 +313,12 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 	p->conf = conf;
 	pthread_mutex_init(&p->vis_lock, NULL);
 	pthread_cond_init(&p->vis_cond, NULL);
-	p->blocklist = kd_slot_create(blocklist_free);
-	p->catalogue = kd_slot_create(catalogue_free);
-	p->fusion = kd_slot_create(fusion_free);
+	p->blocklist = cm_slot_create(blocklist_free);
+	p->catalogue = cm_slot_create(catalogue_free);
+	p->fusion = cm_slot_create(fusion_free);
 	if (!p->blocklist || !p->catalogue || !p->fusion) {
 		snprintf(err, errlen, "out of memory");
-		kd_pic_destroy(p);
+		pic_models_destroy(p);
 		return NULL;
 	}
 	if (!conf->vision)
@@ -370,32 +331,32 @@ struct kd_pic *kd_pic_create(const struct kefu_conf *conf, char *err, size_t err
 	char path[CONF_STR_MAX + 32];
 	snprintf(path, sizeof path, "%s/glove-100d.kfv", conf->models);
 	p->glove = access(path, R_OK) ? NULL : nlu_glove_open(path, err, errlen);
-	if (kd_pic_load_blocklist(p, err, errlen)) {
-		kd_pic_destroy(p);
+	if (pic_load_blocklist(p, err, errlen)) {
+		pic_models_destroy(p);
 		return NULL;
 	}
-	if (kd_pic_load_fusion(p, err, errlen))
+	if (pic_load_fusion(p, err, errlen))
 		LOG_WARN("no fusion model (pictures answered without it): %s", err);
-	if (kd_pic_load_catalog(p, err, errlen))
+	if (pic_load_catalog(p, err, errlen))
 		LOG_WARN("no picture catalogue (no category or matches): %s", err);
 	p->vis = calloc((size_t)conf_media_workers(conf, NULL), sizeof *p->vis);
 	if (!p->vis) {
 		snprintf(err, errlen, "out of memory");
-		kd_pic_destroy(p);
+		pic_models_destroy(p);
 		return NULL;
 	}
 	p->warming = 1;
 	if (pthread_create(&p->warm, NULL, warm_main, p)) {
 		snprintf(err, errlen, "cannot start the vision warm-up thread");
 		p->warming = 0;
-		kd_pic_destroy(p);
+		pic_models_destroy(p);
 		return NULL;
 	}
 	p->warm_started = 1;
 	return p;
 }
 
-void kd_pic_destroy(struct kd_pic *p)
+void pic_models_destroy(struct pic_models *p)
 {
 	if (!p)
 		return;
@@ -406,176 +367,12 @@ void kd_pic_destroy(struct kd_pic *p)
 	free(p->vis);
 	pthread_mutex_destroy(&p->vis_lock);
 	pthread_cond_destroy(&p->vis_cond);
-	kd_slot_destroy(p->catalogue);
-	kd_slot_destroy(p->fusion);
-	kd_slot_destroy(p->blocklist);
+	cm_slot_destroy(p->catalogue);
+	cm_slot_destroy(p->fusion);
+	cm_slot_destroy(p->blocklist);
 	nlu_glove_close(p->glove);
 	vis_cnn_close(p->safety);
 	vis_cnn_close(p->embed);
 	free(p);
 }
 
-/* ---- per-worker state -------------------------------------------------------------------- */
-
-static struct kd_pic_worker *worker_state(struct kd_pic_worker **pw)
-{
-	if (!*pw)
-		*pw = calloc(1, sizeof **pw);
-	return *pw;
-}
-
-void kd_pic_acquire(struct kd_pic *p, struct kd_pic_worker **pwp, struct kd_pic_use *u,
-		    struct pol_models *pm)
-{
-	struct kd_pic_worker *pw = worker_state(pwp);
-	struct kd_catalogue *c = kd_slot_acquire(p->catalogue, &u->cat);
-	struct fu_model *f = kd_slot_acquire(p->fusion, &u->fusion);
-
-	pm->labels = c ? c->labels : NULL;
-	pm->fusion = NULL;
-	pm->fs = NULL;
-	if (!f || !pw)
-		return;
-	if (!pw->fu || pw->fu_gen != u->fusion.gen) {
-		fu_state_destroy(pw->fu);
-		pw->fu = fu_state_create(f);
-		pw->fu_gen = u->fusion.gen;
-	}
-	if (pw->fu) {
-		pm->fusion = f;
-		pm->fs = pw->fu;
-	}
-}
-
-void kd_pic_release(struct kd_pic *p, struct kd_pic_use *u)
-{
-	kd_slot_release(p->catalogue, &u->cat);
-	kd_slot_release(p->fusion, &u->fusion);
-}
-
-int kd_pic_match(const struct kd_pic_use *u, const float *embed, int dim, char *label,
-		 size_t labellen, float *label_p, struct vis_match *out)
-{
-	const struct kd_catalogue *c = u->cat.obj;
-	const char *l = NULL;
-	int n;
-
-	label[0] = '\0';
-	*label_p = 0;
-	if (!c || !embed)
-		return 0;
-	if (vis_catalog_category(c->cat, embed, dim, &l, label_p) == 0 && l)
-		snprintf(label, labellen, "%s", l);
-	n = vis_catalog_match(c->cat, embed, dim, out, KD_MAX_MATCHES, NULL);
-	return n < 0 ? 0 : n;
-}
-
-/* ---- one picture, read and answered ------------------------------------------------------ */
-
-/* The picture as the policy reads it: pointers into seen, catalogue results and the
- * blocklist verdict.  ents and codes are the caller's arrays of s's sizes. */
-static struct pol_picture policy_picture(const struct vis_seen *s, struct pol_entity *ents,
-					 const char **codes, const char *category,
-					 float category_p, const struct vis_match *match,
-					 struct pol_match *pm, int n_match)
-{
-	struct pol_picture pic = { .unsafe = s->unsafe, .ocr_text = s->ocr.text,
-				   .entities = ents, .n_entities = s->n_entities,
-				   .codes = codes, .embed = s->embed,
-				   .embed_dim = s->embed ? s->embed_dim : 0,
-				   .category = category, .category_p = category_p,
-				   .matches = pm, .n_matches = n_match };
-
-	for (int i = 0; i < s->n_entities; i++)
-		ents[i] = (struct pol_entity){ s->entities[i].kind == VIS_ENT_ORDER ? POL_ENT_ORDER :
-					       s->entities[i].kind == VIS_ENT_ERROR_CODE
-						       ? POL_ENT_ERROR_CODE : POL_ENT_OTHER,
-					       s->entities[i].text };
-	for (int i = 0; i < s->codes.n; i++)
-		if (s->codes.v[i].utf8)            /* only UTF-8 contents are text */
-			codes[pic.n_codes++] = s->codes.v[i].data;
-	for (int i = 0; i < n_match; i++)
-		pm[i] = (struct pol_match){ match[i].answer_id, match[i].score };
-	return pic;
-}
-
-int kd_pic_answer(struct kd_pic *p, struct kd_pic_worker **pw, const struct pol_models *base,
-		  const uint8_t *data, size_t len, const struct vis_decode_opts *opts,
-		  const char *words, size_t words_len, int ask, struct kd_pic_seen *out,
-		  char *err, size_t errlen)
-{
-	struct vis_worker *vw = p ? lease_vision(p, err, errlen) : NULL;
-	struct pol_match pmatch[KD_MAX_MATCHES];
-	struct pol_entity *ents = NULL;
-	const char **codes = NULL;
-	struct kd_pic_use use = { 0 };
-	struct pol_models m = *base;
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if (!vw) {
-		if (!p)
-			snprintf(err, errlen, "pictures are not available");
-		return KD_PIC_FAILED;
-	}
-	/* the vision decoder takes a zero-byte buffer as corrupt_image */
-	rc = vis_see(vw, data ? data : (const uint8_t *)"", len, opts, &out->seen, err, errlen);
-	return_vision(p, vw);
-	if (rc)
-		return rc;
-	out->format = out->seen.format_name;
-	out->safety_label = out->seen.safety_label;
-	if (cm_sha256_hex(data, len, out->sha256))
-		goto oom;
-	/* a picture on the operator's blocklist is refused whatever the model says */
-	if (!out->seen.unsafe && kd_pic_blocked(p, out->sha256)) {
-		LOG_INFO("a picture is on the image_blocklist");
-		out->seen.unsafe = 1;
-	}
-	kd_pic_acquire(p, pw, &use, &m);
-	if (!out->seen.unsafe && out->seen.embed)
-		out->n_match = kd_pic_match(&use, out->seen.embed, out->seen.embed_dim,
-					    out->category, sizeof out->category,
-					    &out->category_p, out->match);
-	if (ask) {
-		ents = calloc((size_t)out->seen.n_entities + 1, sizeof *ents);
-		codes = calloc((size_t)out->seen.codes.n + 1, sizeof *codes);
-		if (!ents || !codes)
-			goto oom_release;
-		struct pol_picture pic = policy_picture(&out->seen, ents, codes, out->category,
-							out->category_p, out->match, pmatch,
-							out->n_match);
-		struct pol_input in = { .words = words, .words_len = words ? words_len : 0,
-					.picture = &pic };
-		if (pol_answer(&m, &in, &out->reply))
-			goto oom_release;
-		out->answered = 1;
-	}
-	kd_pic_release(p, &use);
-	free(ents);
-	free(codes);
-	return 0;
-oom_release:
-	kd_pic_release(p, &use);
-oom:
-	free(ents);
-	free(codes);
-	kd_pic_seen_free(out);
-	snprintf(err, errlen, "out of memory");
-	return KD_PIC_FAILED;
-}
-
-void kd_pic_seen_free(struct kd_pic_seen *s)
-{
-	pol_reply_clear(&s->reply);
-	vis_seen_free(&s->seen);
-	memset(s, 0, sizeof *s);
-}
-
-void kd_pic_worker_destroy(struct kd_pic_worker *pw)
-{
-	if (!pw)
-		return;
-	fu_state_destroy(pw->fu);
-	free(pw);
-}

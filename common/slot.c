@@ -1,4 +1,4 @@
-/* daemon/slot.c — the swappable, reference-counted model slot (slot.h).  Any thread; the
+/* common/slot.c — the swappable, reference-counted model slot (slot.h).  Any thread; the
  * slot's mutex guards the current entry and every entry's reference count.  An entry
  * lives as long as someone (the slot or a user) holds it; the free function runs outside
  * the lock, on the thread that dropped the last reference. */
@@ -7,22 +7,22 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-struct kd_slot_entry {
+struct cm_slot_entry {
 	void *obj;
 	unsigned gen;
-	int refs;                    /* {kd_slot.lock} the slot's own + users' */
+	int refs;                    /* {cm_slot.lock} the slot's own + users' */
 };
 
-struct kd_slot {
+struct cm_slot {
 	pthread_mutex_t lock;
-	kd_slot_free_fn free_fn;
-	struct kd_slot_entry *cur;   /* {lock} NULL: empty */
+	cm_slot_free_fn free_fn;
+	struct cm_slot_entry *cur;   /* {lock} NULL: empty */
 	unsigned gen;                /* {lock} */
 };
 
-struct kd_slot *kd_slot_create(kd_slot_free_fn free_fn)
+struct cm_slot *cm_slot_create(cm_slot_free_fn free_fn)
 {
-	struct kd_slot *s = calloc(1, sizeof *s);
+	struct cm_slot *s = calloc(1, sizeof *s);
 
 	if (!s)
 		return NULL;
@@ -32,7 +32,7 @@ struct kd_slot *kd_slot_create(kd_slot_free_fn free_fn)
 }
 
 /* Drops one reference to e; frees it (and its object) on the last one. */
-static void entry_unref(struct kd_slot *s, struct kd_slot_entry *e)
+static void entry_unref(struct cm_slot *s, struct cm_slot_entry *e)
 {
 	int last;
 
@@ -48,9 +48,9 @@ static void entry_unref(struct kd_slot *s, struct kd_slot_entry *e)
 	}
 }
 
-void kd_slot_destroy(struct kd_slot *s)
+void cm_slot_destroy(struct cm_slot *s)
 {
-	struct kd_slot_entry *e;
+	struct cm_slot_entry *e;
 
 	if (!s)
 		return;
@@ -63,9 +63,9 @@ void kd_slot_destroy(struct kd_slot *s)
 	free(s);
 }
 
-unsigned kd_slot_set(struct kd_slot *s, void *obj)
+unsigned cm_slot_set(struct cm_slot *s, void *obj)
 {
-	struct kd_slot_entry *e = NULL, *old;
+	struct cm_slot_entry *e = NULL, *old;
 	unsigned gen;
 
 	if (obj && !(e = calloc(1, sizeof *e))) {
@@ -86,7 +86,7 @@ unsigned kd_slot_set(struct kd_slot *s, void *obj)
 	return gen;
 }
 
-void *kd_slot_acquire(struct kd_slot *s, struct kd_slot_ref *ref)
+void *cm_slot_acquire(struct cm_slot *s, struct cm_slot_ref *ref)
 {
 	pthread_mutex_lock(&s->lock);
 	ref->e = s->cur;
@@ -98,7 +98,7 @@ void *kd_slot_acquire(struct kd_slot *s, struct kd_slot_ref *ref)
 	return ref->obj;
 }
 
-void kd_slot_release(struct kd_slot *s, struct kd_slot_ref *ref)
+void cm_slot_release(struct cm_slot *s, struct cm_slot_ref *ref)
 {
 	entry_unref(s, ref->e);
 	ref->e = NULL;
@@ -106,7 +106,7 @@ void kd_slot_release(struct kd_slot *s, struct kd_slot_ref *ref)
 	ref->gen = 0;
 }
 
-unsigned kd_slot_generation(struct kd_slot *s)
+unsigned cm_slot_generation(struct cm_slot *s)
 {
 	unsigned g;
 
