@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ struct kd_review {
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
 	pthread_t thread;
 	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
+	atomic_int stopping;         /* set by kd_review_stop: a pass in progress (opts.cancel)
+	                                ends within a few hundred texts */
 };
 
 /* A turn copied out of the row loop (the store is queried again while handling it). */
@@ -510,6 +513,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	r->clustered_gen = (unsigned)-1;   /* cluster once at start: the bot may be new */
 	mn_rules_default(&r->rules);
 	mn_opts_default(&r->opts);
+	r->opts.cancel = &r->stopping;
 	cm_stopper_init(&r->stop);
 	nlu_glove_path(conf->models, path, sizeof path);
 	if (!access(path, R_OK) && !(r->glove = nlu_glove_open(path, gerr, sizeof gerr)))
@@ -538,6 +542,7 @@ void kd_review_stop(struct kd_review *r)
 {
 	if (!r)
 		return;
+	atomic_store(&r->stopping, 1);
 	cm_stopper_stop(&r->stop);
 	pthread_join(r->thread, NULL);
 	store_close(r->st);

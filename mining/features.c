@@ -38,6 +38,12 @@ struct mn_vecs {
 	float *mean;               /* opts.center: the mean dense row subtracted, or NULL */
 };
 
+/* 1 once o's cancel flag is set (checked every 256 rows). */
+static int cancelled(const struct mn_opts *o, size_t i)
+{
+	return o->cancel && !(i & 255) && atomic_load_explicit(o->cancel, memory_order_relaxed);
+}
+
 void mn_opts_default(struct mn_opts *o)
 {
 	/* chosen with bench/mining (docs/learning.md) */
@@ -48,6 +54,7 @@ void mn_opts_default(struct mn_opts *o)
 	o->min_pts = 3;
 	o->center = 0;
 	o->attach = 0.4f;
+	o->cancel = NULL;
 }
 
 int mn_feat_parse(const char *s)
@@ -227,6 +234,10 @@ static struct mn_vecs *embed(const struct nlu_bot *bot, const struct nlu_glove *
 			goto nomem;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (cancelled(o, i)) {
+			snprintf(err, errlen, "cancelled");
+			goto fail;
+		}
 		int nnz = nlu_feat_vector(f, fx, texts[i], strlen(texts[i]), &sp);
 		sp.nnz = nnz > 0 ? sp.nnz : 0;
 		if (v->sparse) {
@@ -259,6 +270,7 @@ static struct mn_vecs *embed(const struct nlu_bot *bot, const struct nlu_glove *
 	return v;
 nomem:
 	snprintf(err, errlen, "out of memory");
+fail:
 	nlu_sparse_free(&sp);
 	nlu_fx_destroy(fx);
 	free(pairs);
@@ -398,8 +410,9 @@ static float sim_of(const struct mn_vecs *va, size_t a, const struct mn_vecs *vb
 	return s;
 }
 
-int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t from,
-	       float *out)
+/* mn_novelty; o (may be NULL) may cancel it between blocks (-2). */
+static int novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t from,
+		   float *out, const struct mn_opts *o)
 {
 	size_t n_ref = ref->n, n_q = q->n, d = (size_t)q->dense_dim;
 	float *dref = NULL, *dq = NULL, top_ref[NOVELTY_K_MAX], top_own[NOVELTY_K_MAX];
@@ -422,6 +435,11 @@ int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t
 	}
 	for (size_t q0 = from; q0 < n_q; q0 += NOVELTY_BLOCK) {
 		size_t nb = n_q - q0 < NOVELTY_BLOCK ? n_q - q0 : NOVELTY_BLOCK;
+		if (o && cancelled(o, 0)) {
+			free(dref);
+			free(dq);
+			return -2;
+		}
 		dense_block(q, q0, nb, ref, dref);     /* this block's dense cosines */
 		dense_block(q, q0, nb, q, dq);
 		for (size_t b = 0; b < nb; b++) {
@@ -442,6 +460,12 @@ int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t
 	return 0;
 }
 
+int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t from,
+	       float *out)
+{
+	return novelty(ref, q, k, from, out, NULL);
+}
+
 int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 		     const struct nlu_glove *glove, const struct mn_opts *o,
 		     const char *const *texts, size_t n, int k, size_t from, float *out,
@@ -451,10 +475,10 @@ int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 
 	if (!q)
 		return -1;
-	int rc = mn_novelty(ref, q, k, from, out);
+	int rc = novelty(ref, q, k, from, out, o);
 	if (rc)
-		snprintf(err, errlen, k < 1 || k > NOVELTY_K_MAX ? "novelty: k out of 1..64"
-			 : "out of memory");
+		snprintf(err, errlen, rc == -2 ? "cancelled" : k < 1 || k > NOVELTY_K_MAX
+			 ? "novelty: k out of 1..64" : "out of memory");
 	mn_vecs_free(q);
 	return rc;
 }

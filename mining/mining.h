@@ -16,6 +16,7 @@
 #ifndef KEFU_MINING_H
 #define KEFU_MINING_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,6 +118,10 @@ struct mn_opts {
 	float attach;              /* average: a member of a cluster smaller than min_pts
 				      joins the cluster (of >= min_pts) it is closest to on
 				      average when that mean similarity is >= attach (0: off) */
+	const atomic_int *cancel;  /* may be NULL; once another thread sets it, mn_embed,
+				      mn_embed_as and mn_novelty_texts stop within a few
+				      hundred texts and fail with err "cancelled" (kefud's
+				      shutdown must not wait for a pass over the store) */
 };
 void mn_opts_default(struct mn_opts *o);
 /* Parses "both", "tfidf", "glove", "hidden" / "average", "dbscan"; -1 unknown. */
@@ -168,8 +173,8 @@ int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t
 
 /* mn_embed_as(ref, texts) then mn_novelty(ref, them, k, from, out): the customer
  * questions texts[0..n) scored against the store's vectors ref (made with bot, glove
- * and o).  kefud's review thread and `kefu eval-mining` both score with it.  0, or -1
- * with err. */
+ * and o).  kefud's review thread and `kefu eval-mining` both score with it.  0, or < 0
+ * with err ("cancelled" once o->cancel is set). */
 int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 		     const struct nlu_glove *glove, const struct mn_opts *o,
 		     const char *const *texts, size_t n, int k, size_t from, float *out,

@@ -283,6 +283,13 @@ static void test_novelty(void)
 	CHECK(q && mn_novelty(ref, q, 0, 0, nov) == -1);       /* bad k */
 	CHECK(ref && mn_novelty_texts(ref, bot, NULL, &o, traffic, 5, 65, 0, txt, err,
 				      sizeof err) == -1 && strstr(err, "k out of"));
+	atomic_int stop = 1;                   /* kefud's shutdown: a pass ends early */
+	o.cancel = &stop;
+	CHECK(!mn_embed(bot, NULL, &o, store, 6, NULL, err, sizeof err) &&
+	      !strcmp(err, "cancelled"));
+	CHECK(ref && mn_novelty_texts(ref, bot, NULL, &o, traffic, 5, 2, 0, txt, err,
+				      sizeof err) < 0 && !strcmp(err, "cancelled"));
+	o.cancel = NULL;
 	mn_vecs_free(q);
 	mn_vecs_free(ref);
 	nlu_bot_unref(bot);
