@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "api_int.h"
+#include "csv.h"
 #include "log.h"
 #include "rasa.h"
 #include "vision.h"
@@ -559,20 +560,10 @@ int api_h_answers_import(struct api_call *c)
 	return api_reply(c, 200, j);
 }
 
-/* One CSV field, quoted when it must be (RFC 4180). */
+/* One CSV field (cm_csv_put), then its separator. */
 static void csv_field(FILE *f, const char *s, int last)
 {
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
+	cm_csv_put(f, s);
 	fputs(last ? "\r\n" : ",", f);
 }
 

@@ -159,3 +159,18 @@ int cm_csv_next(struct cm_csv *r)
 		r->fields[i] = r->buf + r->offs[i];
 	return 1;
 }
+
+void cm_csv_put(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}

@@ -18,6 +18,7 @@
 #define KEFU_COMMON_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct cm_csv {
 	/* public, valid after cm_csv_next() returned 1, until the next call: */
@@ -44,5 +45,9 @@ void cm_csv_init(struct cm_csv *r, const char *data, size_t len);
 int cm_csv_next(struct cm_csv *r);
 /* Frees the reader's buffers (not the data). */
 void cm_csv_free(struct cm_csv *r);
+
+/* Writes s to f as one field (RFC 4180): as it is, or in double quotes with its quotes
+ * doubled when it holds a comma, a quote, CR or LF.  The caller writes the separators. */
+void cm_csv_put(FILE *f, const char *s);
 
 #endif

@@ -131,6 +131,26 @@ int main(int argc, char **argv)
 		cm_csv_free(&r);
 	}
 
+	{       /* cm_csv_put: what it writes, the reader reads back as it was */
+		const char *in[] = { "plain", "a,b", "say \"hi\"", "two\r\nlines", "" };
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		for (int i = 0; i < 5; i++) {
+			cm_csv_put(f, in[i]);
+			fputc(i < 4 ? ',' : '\n', f);
+		}
+		fclose(f);
+		CHECK(!strncmp(buf, "plain,\"a,b\",\"say \"\"hi\"\"\",", 25));
+		struct cm_csv r;
+		cm_csv_init(&r, buf, len);
+		CHECK(cm_csv_next(&r) == 1 && r.n_fields == 5);
+		for (int i = 0; i < 5 && r.n_fields == 5; i++)
+			CHECK(!strcmp(r.fields[i], in[i]));
+		cm_csv_free(&r);
+		free(buf);
+	}
+
 	for (int i = 1; i < argc; i++)
 		CHECK(read_file(argv[i]) == 0);
 

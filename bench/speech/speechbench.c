@@ -208,22 +208,6 @@ static void run_config(struct config *c)
 	nlu_state_destroy(st);
 }
 
-/* One CSV field, quoted when it needs to be. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* --write DIR: the clips as files, DIR/manifest.tsv (path, transcript, category) and the
  * store part as DIR/store.csv (text,category), for kefu eval-speech.  0 or -1. */
 static int write_clips(const char *dir, const struct row *rows, const char *held, size_t nrows)
@@ -244,9 +228,9 @@ static int write_clips(const char *dir, const struct row *rows, const char *held
 	fprintf(st, "text,category\n");
 	for (size_t i = 0; i < nrows; i++)
 		if (!held[i]) {
-			csv_field(st, rows[i].text);
+			cm_csv_put(st, rows[i].text);
 			fputc(',', st);
-			csv_field(st, cats[rows[i].cat]);
+			cm_csv_put(st, cats[rows[i].cat]);
 			fputc('\n', st);
 		}
 	for (size_t i = 0; i < n_clips; i++) {

@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "cli_policy.h"
 #include "cmd_mining.h"
+#include "csv.h"
 #include "glove.h"
 #include "mining.h"
 #include "model.h"
@@ -140,16 +141,10 @@ static int write_clusters(const char *path, const struct mn_result *r,
 	return fclose(f) ? -1 : 0;
 }
 
-/* s as one CSV field, quoted (RFC 4180), then sep. */
+/* s as one CSV field (cm_csv_put), then sep. */
 static void csv_field(FILE *f, const char *s, char sep)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	cm_csv_put(f, s);
 	fputc(sep, f);
 }
 
