@@ -5,6 +5,8 @@
  * unit sentence vectors (Khosla et al. 2020: for each example, the others of its label
  * in the batch against all the others, at temperature τ).  Dense parameters take Adam
  * steps; the hashed embedding table takes lazy Adam steps on the rows a batch touched.
+ * A half that already holds weights of the options' shape continues from them (warm
+ * start: the refit on all the data after calibration; Adam's moments start afresh).
  * Runs on the caller's thread (OpenBLAS as the caller set it); returns when done.
  */
 #include <math.h>
@@ -30,7 +32,7 @@ static void init_uniform(float *p, size_t n, float a, uint64_t *s)
 }
 
 struct batch {                 /* buffers of one mini-batch (R rows at most) */
-	float *gl, *xg, *xe, *y, *dy, *dxg, *dxe;     /* per token row */
+	float *gl, *xg, *x, *y, *dy, *dxg, *dx;       /* per token row; x = [xg | xe] */
 	float *h, *mask, *u, *nu, *z, *dz, *lg, *sim, *gs, *dh;   /* per text */
 	int *arg, *start, *len, *lab;
 	uint32_t *ex;          /* example index of each text */
@@ -42,7 +44,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	struct nlu_seq_layout l;
 	struct nlu_text *tk = nlu_text_create(4096);
 	uint32_t F = (uint32_t)o->filters, E = (uint32_t)o->emb_dim, G = g ? (uint32_t)o->glove_dim : 0;
-	uint32_t H = SEQ_WIDTHS * F, S = (uint32_t)o->dim, K = n_cls, TF = SEQ_TAPS * F;
+	uint32_t H = SEQ_WIDTHS * F, S = (uint32_t)o->dim, K = n_cls, TF = SEQ_TAPS * F, D = G + E;
 	uint32_t B = (uint32_t)(o->batch < 4 ? 4 : o->batch) & ~1u;
 	size_t rows = (size_t)1 << o->bits, R = (size_t)B * NLU_SEQ_MAX_TOKENS;
 	uint64_t seed = o->seed ? o->seed : 17;
@@ -51,16 +53,25 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	uint32_t *order = malloc(sizeof *order * (n ? n : 1)), *cls_start = calloc(K + 1, sizeof *cls_start);
 	uint32_t *cls_ex = malloc(sizeof *cls_ex * (n ? n : 1)), *stamp = NULL, *touched = NULL;
 	float *grad = NULL, *am = NULL, *av = NULL, *gemb = NULL, *em = NULL, *ev = NULL;
+	float *gtab = NULL;    /* the normalised GloVe row of each distinct word, once */
+	int32_t *grow = NULL;  /* GloVe rank → row of gtab (-1: none yet) */
+	size_t n_grow = 0;
 	struct batch b = { 0 };
 	int rc = -1;
 	size_t n_use = 0;
 
-	nlu_seq_free(m);
-	*m = (struct nlu_seq){ (uint32_t)o->bits, E, G, F, S, K, NULL, NULL, 0, g };
+	int warm = m->emb && m->params && m->bits == (uint32_t)o->bits && m->e_dim == E &&
+		   m->g_dim == G && m->filters == F && m->dim == S && m->n_cls == K;
+	if (!warm) {
+		nlu_seq_free(m);
+		*m = (struct nlu_seq){ (uint32_t)o->bits, E, G, F, S, K, NULL, NULL, 0, g };
+	}
 	nlu_seq_layout(m, &l);
 	m->n_params = l.total;
-	m->emb = malloc(sizeof *m->emb * rows * E);
-	m->params = calloc(l.total, sizeof *m->params);
+	if (!warm) {
+		m->emb = malloc(sizeof *m->emb * rows * E);
+		m->params = calloc(l.total, sizeof *m->params);
+	}
 	toks = malloc(sizeof *toks * cap_tok);
 	grad = calloc(l.total, sizeof *grad);
 	am = calloc(l.total, sizeof *am);
@@ -71,8 +82,8 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	stamp = calloc(rows, sizeof *stamp);
 	touched = malloc(sizeof *touched * R * NLU_SEQ_MAX_BUCKETS);
 #define A(p, count) (p) = malloc(sizeof *(p) * (count) + 1)
-	A(b.gl, R * NLU_GLOVE_DIM); A(b.xg, R * (G ? G : 1)); A(b.xe, R * E); A(b.y, R * TF);
-	A(b.dy, R * TF); A(b.dxg, R * (G ? G : 1)); A(b.dxe, R * E);
+	A(b.gl, R * NLU_GLOVE_DIM); A(b.xg, R * (G ? G : 1)); A(b.x, R * D); A(b.y, R * TF);
+	A(b.dy, R * TF); A(b.dxg, R * (G ? G : 1)); A(b.dx, R * D);
 	A(b.h, (size_t)B * H); A(b.mask, (size_t)B * H); A(b.u, (size_t)B * S); A(b.nu, B);
 	A(b.z, (size_t)B * S); A(b.dz, (size_t)B * S); A(b.lg, (size_t)B * K);
 	A(b.sim, (size_t)B * B); A(b.gs, (size_t)B * B); A(b.dh, (size_t)B * H);
@@ -80,7 +91,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 #undef A
 	if (!tk || !off || !order || !cls_start || !cls_ex || !m->emb || !m->params || !toks ||
 	    !grad || !am || !av || !gemb || !em || !ev || !stamp || !touched || !b.gl ||
-	    !b.xg || !b.xe || !b.y || !b.dy || !b.dxg || !b.dxe || !b.h || !b.mask || !b.u ||
+	    !b.xg || !b.x || !b.y || !b.dy || !b.dxg || !b.dx || !b.h || !b.mask || !b.u ||
 	    !b.nu || !b.z || !b.dz || !b.lg || !b.sim || !b.gs || !b.dh || !b.arg ||
 	    !b.start || !b.len || !b.lab || !b.ex)
 		goto out;
@@ -101,9 +112,38 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 			order[n_use++] = (uint32_t)i;
 	}
 	off[n] = n_tok;
+	if (G) {               /* GloVe rows: token.rank becomes the row of gtab */
+		size_t nv = nlu_glove_size(g);
+		size_t n_dist = 0;
+		grow = malloc(sizeof *grow * (nv ? nv : 1));
+		if (!grow)
+			goto out;
+		memset(grow, 0xff, sizeof *grow * nv);
+		for (size_t i = 0; i < n_tok; i++) {     /* count the distinct words */
+			int32_t r = toks[i].rank;
+			if (r >= 0 && (size_t)r < nv && grow[r] < 0)
+				grow[r] = (int32_t)n_dist++;
+		}
+		memset(grow, 0xff, sizeof *grow * nv);
+		if (!(gtab = malloc(sizeof *gtab * NLU_GLOVE_DIM * (n_dist ? n_dist : 1))))
+			goto out;
+		for (size_t i = 0; i < n_tok; i++) {
+			int32_t r = toks[i].rank;
+			if (r < 0 || (size_t)r >= nv) {
+				toks[i].rank = -1;
+				continue;
+			}
+			if (grow[r] < 0) {
+				grow[r] = (int32_t)n_grow;
+				nlu_seq_glove_row(m, r, gtab + n_grow++ * NLU_GLOVE_DIM);
+			}
+			toks[i].rank = grow[r];
+		}
+	}
 	if (n_use < 2) {
-		rc = 0;   /* nothing to learn: the head's bias only */
-		memset(m->emb, 0, sizeof *m->emb * rows * E);
+		rc = 0;   /* nothing to learn: the head's bias only (or the warm weights) */
+		if (!warm)
+			memset(m->emb, 0, sizeof *m->emb * rows * E);
 		goto out;
 	}
 	for (size_t j = 0; j < n_use; j++)     /* examples by class: counting sort */
@@ -121,14 +161,15 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 		free(fill);
 	}
 
-	init_uniform(m->emb, rows * E, 0.5f, &seed);
-	init_uniform(m->params + l.p, (size_t)G * NLU_GLOVE_DIM, sqrtf(6.0f / (NLU_GLOVE_DIM + G)), &seed);
-	init_uniform(m->params + l.w, (size_t)(G + E) * TF, sqrtf(6.0f / (2 * (G + E) + F)), &seed);
-	init_uniform(m->params + l.q, (size_t)S * H, sqrtf(6.0f / (H + S)), &seed);
-	init_uniform(m->params + l.c, (size_t)K * S, sqrtf(6.0f / (S + K)), &seed);
+	if (!warm) {
+		init_uniform(m->emb, rows * E, 0.5f, &seed);
+		init_uniform(m->params + l.p, (size_t)G * NLU_GLOVE_DIM, sqrtf(6.0f / (NLU_GLOVE_DIM + G)), &seed);
+		init_uniform(m->params + l.w, (size_t)(G + E) * TF, sqrtf(6.0f / (2 * (G + E) + F)), &seed);
+		init_uniform(m->params + l.q, (size_t)S * H, sqrtf(6.0f / (H + S)), &seed);
+		init_uniform(m->params + l.c, (size_t)K * S, sqrtf(6.0f / (S + K)), &seed);
+	}
 
-	const float *Pp = m->params + l.p, *Wg = m->params + l.w;
-	const float *We = m->params + l.w + (size_t)G * TF, *Q = m->params + l.q;
+	const float *Pp = m->params + l.p, *W = m->params + l.w, *Q = m->params + l.q;
 	const float *C = m->params + l.c;
 	uint32_t half = B / 2, step_stamp = 0;
 	size_t per_epoch = (n_use + B - 1) / B, next = n_use;
@@ -161,26 +202,30 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 					b.len[nb] = (int)(off[e + 1] - off[e]);
 					b.lab[nb] = y[e];
 					b.ex[nb] = e;
-					/* token rows */
+					/* token rows: the learnt part now, GloVe's after Pᵀ */
 					for (int t = 0; t < b.len[nb]; t++) {
 						const struct nlu_seq_tok *k = &toks[off[e] + (size_t)t];
-						float *xe = b.xe + (Rn + (size_t)t) * E;
-						memset(xe, 0, sizeof *xe * E);
-						for (uint32_t q = 0; q < k->nb; q++)
-							cm_axpy(E, 1.0f / (float)k->nb, m->emb + (size_t)k->b[q] * E, xe);
-						if (G)
-							nlu_seq_glove_row(m, k->rank, b.gl + (Rn + (size_t)t) * NLU_GLOVE_DIM);
+						size_t r = Rn + (size_t)t;
+						nlu_seq_emb_row(m, k, b.x + r * D + G);
+						if (!G)
+							continue;
+						if (k->rank < 0)
+							memset(b.gl + r * NLU_GLOVE_DIM, 0, sizeof *b.gl * NLU_GLOVE_DIM);
+						else
+							memcpy(b.gl + r * NLU_GLOVE_DIM, gtab + (size_t)k->rank * NLU_GLOVE_DIM,
+							       sizeof *b.gl * NLU_GLOVE_DIM);
 					}
 					Rn += (size_t)b.len[nb];
 					nb++;
 				}
 			}
 			/* ---- forward ---- */
-			cm_sgemm((int)Rn, (int)TF, (int)E, 1, b.xe, 0, We, 0, 0, b.y);
 			if (G) {
 				cm_sgemm((int)Rn, (int)G, NLU_GLOVE_DIM, 1, b.gl, 0, Pp, 1, 0, b.xg);
-				cm_sgemm((int)Rn, (int)TF, (int)G, 1, b.xg, 0, Wg, 0, 1, b.y);
+				for (size_t r = 0; r < Rn; r++)
+					memcpy(b.x + r * D, b.xg + r * G, sizeof *b.x * G);
 			}
+			cm_sgemm((int)Rn, (int)TF, (int)D, 1, b.x, 0, W, 0, 0, b.y);
 			for (uint32_t i = 0; i < nb; i++) {
 				float *h = b.h + (size_t)i * H, *mk = b.mask + (size_t)i * H;
 				nlu_seq_pool(F, b.y + (size_t)b.start[i] * TF, b.len[i],
@@ -274,12 +319,11 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 							     seq_tap(w, k) * F + f] += d;
 					}
 			}
-			cm_sgemm((int)E, (int)TF, (int)Rn, 1, b.xe, 1, b.dy, 0, 0,
-				 grad + l.w + (size_t)G * TF);
-			cm_sgemm((int)Rn, (int)E, (int)TF, 1, b.dy, 0, We, 1, 0, b.dxe);
+			cm_sgemm((int)D, (int)TF, (int)Rn, 1, b.x, 1, b.dy, 0, 0, grad + l.w);
+			cm_sgemm((int)Rn, (int)D, (int)TF, 1, b.dy, 0, W, 1, 0, b.dx);
 			if (G) {
-				cm_sgemm((int)G, (int)TF, (int)Rn, 1, b.xg, 1, b.dy, 0, 0, grad + l.w);
-				cm_sgemm((int)Rn, (int)G, (int)TF, 1, b.dy, 0, Wg, 1, 0, b.dxg);
+				for (size_t r = 0; r < Rn; r++)
+					memcpy(b.dxg + r * G, b.dx + r * D, sizeof *b.dxg * G);
 				cm_sgemm((int)G, NLU_GLOVE_DIM, (int)Rn, 1, b.dxg, 1, b.gl, 0, 0, grad + l.p);
 			}
 			/* ---- steps ---- */
@@ -290,14 +334,16 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 			for (uint32_t i = 0; i < nb; i++) {
 				const struct nlu_seq_tok *tt = toks + off[b.ex[i]];
 				for (int t = 0; t < b.len[i]; t++) {
-					const float *dxe = b.dxe + ((size_t)b.start[i] + (size_t)t) * E;
+					const float *dxe = b.dx + ((size_t)b.start[i] + (size_t)t) * D + G;
 					for (uint32_t q = 0; q < tt[t].nb; q++) {
 						uint32_t bk = tt[t].b[q];
 						if (stamp[bk] != step_stamp) {
 							stamp[bk] = step_stamp;
 							touched[n_touch++] = bk;
 						}
-						cm_axpy(E, 1.0f / (float)tt[t].nb, dxe, gemb + (size_t)bk * E);
+						float *ge = gemb + (size_t)bk * E, wq = 1.0f / (float)tt[t].nb;
+						for (uint32_t k = 0; k < E; k++)
+							ge[k] += wq * dxe[k];
 					}
 				}
 			}
@@ -314,8 +360,8 @@ out:
 		nlu_seq_free(m);
 	nlu_text_destroy(tk);
 	free(off); free(order); free(cls_start); free(cls_ex); free(stamp); free(touched);
-	free(toks); free(grad); free(am); free(av); free(gemb); free(em); free(ev);
-	free(b.gl); free(b.xg); free(b.xe); free(b.y); free(b.dy); free(b.dxg); free(b.dxe);
+	free(toks); free(grad); free(gtab); free(grow); free(am); free(av); free(gemb); free(em); free(ev);
+	free(b.gl); free(b.xg); free(b.x); free(b.y); free(b.dy); free(b.dxg); free(b.dx);
 	free(b.h); free(b.mask); free(b.u); free(b.nu); free(b.z); free(b.dz); free(b.lg);
 	free(b.sim); free(b.gs); free(b.dh); free(b.arg); free(b.start); free(b.len); free(b.lab); free(b.ex);
 	return rc;

@@ -12,7 +12,8 @@
  * --l2 X, --threads N, --augment N; the sequence half: --no-seq, --beta X (its fixed
  * ensemble weight; default: tuned on the calibration split), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
- * --seq-glove-dim N.  Main thread (training may add one helper thread).
+ * --seq-glove-dim N, --seq-refit N (passes over all of train after calibration).
+ * Main thread (training may add one helper thread).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -75,9 +76,11 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--seq-tau", 0.01, 10, o->seq.tau, float);
 	OPT("--seq-dropout", 0, 0.9, o->seq.dropout, float);
 	OPT("--seq-glove-dim", 0, 100, o->seq.glove_dim, int);
+	OPT("--seq-refit", 0, 1000, o->seq_refit, int);
 #undef OPT
 	if (cli_take_flag(argc, argv, "--no-seq"))
 		o->seq.bits = 0;
+
 	return 0;
 }
 
