@@ -50,6 +50,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 					.seed = 11 };
 	o->beta = -1;
 	o->seq_refit = 10;
+	o->cv_threads = 1;
 }
 
 static int has_dense(const struct nlu_enc *e)

@@ -354,6 +354,8 @@ double nlu_calib_nll(const float *logits, const int *y, size_t n, int n_cls, flo
 				  n-grams (config[8]), the sequence half ("seq.*") and β
 				  (calibration[4]); version 1 files still load */
 
+#define NLU_CV_THREADS_MAX 8
+
 struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;
 	struct nlu_linear_opts lin;
@@ -374,7 +376,11 @@ struct nlu_enc_opts {
 				  part goes on for this many passes over all the data (warm
 				  start; the other halves are trained again from scratch);
 				  0: it is kept as calibrated */
-	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */
+	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
+				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
+				  then includes the other folds') */
+	/* Called after each cross-validation fold (nlu_eval_cv) with (folds done, k), from the
+	 * thread that trained it, one call at a time; may be NULL. */
 	void (*on_fold)(void *arg, int done, int total);
 	void *on_fold_arg;
 };
