@@ -126,8 +126,8 @@ int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const c
 }
 
 /* Trains feat (idf) + lin + mlp on the examples idx[0..n) of d (labels mapped through
- * map), and the sequence half when train_seq > 0: from scratch, or train_seq passes
- * from the weights it already has. */
+ * map), and the sequence half unless train_seq is 0: from scratch (< 0, or a half without
+ * weights yet), or train_seq passes from the weights it already has. */
 static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
 	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq)
 {
@@ -191,9 +191,11 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		rc = nlu_mlp_train(&e->mlp, NLU_GLOVE_DIM, e->n_cls, dense, y, n, &o->mlp);
 		free(dense);
 	}
-	if (!rc && o->seq.bits > 0 && train_seq > 0) {
+	if (!rc && o->seq.bits > 0 && train_seq != 0) {
 		struct nlu_seq_opts so = o->seq;
-		if (e->seq.params)     /* the refit: train_seq more passes from its weights */
+		if (train_seq < 0)     /* from scratch, as before seq_refit */
+			nlu_seq_free(&e->seq);
+		else if (e->seq.params)   /* the refit: train_seq more passes from its weights */
 			so.epochs = train_seq;
 		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &so);
 	}

@@ -375,7 +375,7 @@ struct nlu_enc_opts {
 	int seq_refit;         /* after calibration the sequence half trained on the fit
 				  part goes on for this many passes over all the data (warm
 				  start; the other halves are trained again from scratch);
-				  0: it is kept as calibrated */
+				  0: it is kept as calibrated; < 0: trained again from scratch */
 	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
 				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
 				  then includes the other folds') */

@@ -22,7 +22,7 @@
 
 #define SEQ_TEXT_BYTES 4096
 #define SEQ_RAW_TOKENS 512
-#define SEQ_CACHE_BYTES (2u << 20)   /* a scratch's token cache: at most 2 MB of rows */
+#define SEQ_CACHE_BYTES (4u << 20)   /* a scratch's token cache: at most 4 MB of rows */
 
 struct nlu_seq_scratch {
 	struct nlu_text *text;
@@ -128,7 +128,18 @@ void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g)
 
 void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *h, int *arg)
 {
-	size_t ld = (size_t)SEQ_TAPS * F;
+	const float *rows[NLU_SEQ_MAX_TOKENS];
+
+	if (T > NLU_SEQ_MAX_TOKENS)
+		T = NLU_SEQ_MAX_TOKENS;
+	for (int t = 0; t < T; t++)
+		rows[t] = y + (size_t)t * SEQ_TAPS * F;
+	nlu_seq_pool_rows(F, rows, T, bconv, h, arg);
+}
+
+void nlu_seq_pool_rows(uint32_t F, const float *const *y, int T, const float *bconv, float *h,
+		       int *arg)
+{
 	float acc[64];
 
 	/* window sums in blocks of 64 filters, the filter index innermost (vectorised) */
@@ -142,7 +153,7 @@ void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *
 			for (int t = 0; t < T; t++) {
 				memcpy(acc, bconv + (w - 1) * F + f0, sizeof *acc * nf);
 				for (uint32_t k = 0; k < w && t + (int)k < T; k++) {
-					const float *yr = y + (size_t)(t + (int)k) * ld + seq_tap(w, k) * F + f0;
+					const float *yr = y[t + (int)k] + seq_tap(w, k) * F + f0;
 					for (uint32_t f = 0; f < nf; f++)
 						acc[f] += yr[f];
 				}
@@ -174,7 +185,7 @@ struct nlu_seq_scratch *nlu_seq_scratch_create(const struct nlu_seq *m)
 	s->y = malloc(sizeof(float) * T * TF);
 	s->h = malloc(sizeof(float) * SEQ_WIDTHS * F);
 	s->u = malloc(sizeof(float) * m->dim);
-	for (s->slots = 4096; s->slots >= 64 && s->slots * TF * sizeof(float) > SEQ_CACHE_BYTES;)
+	for (s->slots = 8192; s->slots >= 64 && s->slots * TF * sizeof(float) > SEQ_CACHE_BYTES;)
 		s->slots /= 2;
 	if (s->slots < 64)
 		s->slots = 0;
@@ -247,23 +258,28 @@ static int forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, int T, fl
 			memcpy(logits, P + l.cb, sizeof *logits * m->n_cls);
 		return 0;
 	}
-	/* Y = X · W row by row, each token's row from the cache when it has been seen */
+	/* Y = X · W row by row, each token's row from the cache when it has been seen; new
+	 * rows go into the cache after pooling (they may evict a row this text reads) */
+	const float *rows[NLU_SEQ_MAX_TOKENS];
+	int n_new = 0, fresh[NLU_SEQ_MAX_TOKENS];
 	for (int t = 0; t < T; t++) {
 		const struct nlu_seq_tok *k = &s->toks[t];
-		float *y = s->y + (size_t)t * TF;
-		if (!s->slots) {
-			token_row(m, s, &l, k, y);
+		uint32_t h = s->slots ? token_slot(k, s->slots) : 0;
+		if (s->slots && same_token(&s->keys[h], k)) {
+			rows[t] = s->rows + (size_t)h * TF;
 			continue;
 		}
-		uint32_t h = token_slot(k, s->slots);
-		float *row = s->rows + (size_t)h * TF;
-		if (!same_token(&s->keys[h], k)) {
-			token_row(m, s, &l, k, row);
-			s->keys[h] = *k;
-		}
-		memcpy(y, row, sizeof *y * TF);
+		rows[t] = s->y + (size_t)t * TF;
+		token_row(m, s, &l, k, s->y + (size_t)t * TF);
+		fresh[n_new++] = t;
 	}
-	nlu_seq_pool(F, s->y, T, P + l.bconv, s->h, NULL);
+	nlu_seq_pool_rows(F, rows, T, P + l.bconv, s->h, NULL);
+	for (int j = 0; j < n_new && s->slots; j++) {
+		const struct nlu_seq_tok *k = &s->toks[fresh[j]];
+		uint32_t h = token_slot(k, s->slots);
+		memcpy(s->rows + (size_t)h * TF, rows[fresh[j]], sizeof(float) * TF);
+		s->keys[h] = *k;
+	}
 	memcpy(s->u, P + l.qb, sizeof *s->u * m->dim);
 	cm_sgemv((int)m->dim, (int)H, 1, P + l.q, 0, s->h, 1, s->u);
 	memcpy(z, s->u, sizeof *z * m->dim);

@@ -12,7 +12,8 @@
  * --l2 X, --threads N, --augment N; the sequence half: --no-seq, --beta X (its fixed
  * ensemble weight; default: tuned on the calibration split), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
- * --seq-glove-dim N, --seq-refit N (passes over all of train after calibration).
+ * --seq-glove-dim N, --seq-refit N (passes over all of train after calibration),
+ * --seq-refit-scratch (all passes again from scratch, as format 2 did).
  * Main thread (training may add one helper thread).
  */
 #include <jansson.h>
@@ -80,6 +81,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 #undef OPT
 	if (cli_take_flag(argc, argv, "--no-seq"))
 		o->seq.bits = 0;
+	if (cli_take_flag(argc, argv, "--seq-refit-scratch"))
+		o->seq_refit = -1;
 
 	return 0;
 }
