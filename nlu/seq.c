@@ -29,7 +29,8 @@ struct nlu_seq_scratch {
 	struct nlu_seq_tok toks[NLU_SEQ_MAX_TOKENS];
 	float g[NLU_GLOVE_DIM], *x, *y, *h, *u;
 	/* token cache: a token's row of Y = x_t · W depends on its GloVe rank and buckets
-	 * alone, so it is kept (direct-mapped, the token itself as the key: exact) */
+	 * alone, so it is kept (sets of two slots, the newer row first; the token itself is
+	 * the key: exact) */
 	uint32_t slots;        /* a power of two (0: no cache) */
 	struct nlu_seq_tok *keys;   /* nb 0: empty slot */
 	float *rows;           /* slots × 6F */
@@ -234,7 +235,7 @@ static uint32_t token_slot(const struct nlu_seq_tok *k, uint32_t slots)
 	uint64_t h = (uint64_t)(uint32_t)k->rank * 0x9e3779b97f4a7c15ull;
 	for (uint32_t j = 0; j < k->nb; j++)
 		h = (h ^ k->b[j]) * 0x100000001b3ull;
-	return (uint32_t)(h >> 32) & (slots - 1);
+	return (uint32_t)(h >> 32) & (slots - 2);   /* a set: this slot and the next */
 }
 
 static int same_token(const struct nlu_seq_tok *a, const struct nlu_seq_tok *b)
@@ -265,7 +266,7 @@ static int forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, int T, fl
 	for (int t = 0; t < T; t++) {
 		const struct nlu_seq_tok *k = &s->toks[t];
 		uint32_t h = s->slots ? token_slot(k, s->slots) : 0;
-		if (s->slots && same_token(&s->keys[h], k)) {
+		if (s->slots && (same_token(&s->keys[h], k) || same_token(&s->keys[++h], k))) {
 			rows[t] = s->rows + (size_t)h * TF;
 			continue;
 		}
@@ -277,6 +278,11 @@ static int forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, int T, fl
 	for (int j = 0; j < n_new && s->slots; j++) {
 		const struct nlu_seq_tok *k = &s->toks[fresh[j]];
 		uint32_t h = token_slot(k, s->slots);
+		if (s->keys[h].nb) {   /* the set's newer row becomes its older one */
+			memcpy(s->rows + (size_t)(h + 1) * TF, s->rows + (size_t)h * TF,
+			       sizeof(float) * TF);
+			s->keys[h + 1] = s->keys[h];
+		}
 		memcpy(s->rows + (size_t)h * TF, rows[fresh[j]], sizeof(float) * TF);
 		s->keys[h] = *k;
 	}
