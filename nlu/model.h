@@ -372,10 +372,10 @@ struct nlu_enc_opts {
 	struct nlu_seq_opts seq;   /* the sequence half (seq.bits 0: none) */
 	float beta;            /* its weight in the ensemble; < 0: the β in 0, 0.1, .., 1
 				  with the lowest calibrated NLL on the calibration split */
-	int seq_refit;         /* after calibration the sequence half trained on the fit
-				  part goes on for this many passes over all the data (warm
-				  start; the other halves are trained again from scratch);
-				  0: it is kept as calibrated; < 0: trained again from scratch */
+	int seq_refit;         /* after calibration the sequence half is trained again from
+				  scratch on all the data (< 0, the default, like the other
+				  halves), kept as calibrated (0), or goes on from its
+				  calibrated weights for this many passes (> 0) */
 	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
 				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
 				  then includes the other folds') */

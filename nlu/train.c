@@ -187,6 +187,9 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 		}
 		fin_started = !pthread_create(&fin_tid, NULL, train_final, &fin);
 		o.cv_threads = 2;
+		/* a fold's model only measures: its sequence half stays as calibrated on the
+		 * fold's fit part (a third of the folds' cost; docs/encoder.md) */
+		o.seq_refit = 0;
 		int bad = nlu_eval_cv_oof(&d, cv_folds, NULL, &o, &r, oof, err, errlen);
 		if (fin_started)
 			pthread_join(fin_tid, NULL);
