@@ -108,14 +108,10 @@ int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *tex
 void nlu_seq_emb_row(const struct nlu_seq *m, const struct nlu_seq_tok *k, float *x)
 {
 	uint32_t E = m->e_dim;
-	float w = 1.0f / (float)k->nb;
 
 	memset(x, 0, sizeof *x * E);
-	for (uint32_t j = 0; j < k->nb; j++) {
-		const float *r = m->emb + (size_t)k->b[j] * E;
-		for (uint32_t i = 0; i < E; i++)
-			x[i] += w * r[i];
-	}
+	for (uint32_t j = 0; j < k->nb; j++)
+		cm_axpy(E, 1.0f / (float)k->nb, m->emb + (size_t)k->b[j] * E, x);
 }
 
 void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g)

@@ -32,7 +32,7 @@ static void init_uniform(float *p, size_t n, float a, uint64_t *s)
 }
 
 struct batch {                 /* buffers of one mini-batch (R rows at most) */
-	float *gl, *xg, *x, *y, *dy, *dxg, *dx;       /* per token row; x = [xg | xe] */
+	float *gl, *xg, *xe, *y, *dy, *dxg, *dxe;     /* per token row */
 	float *h, *mask, *u, *nu, *z, *dz, *lg, *sim, *gs, *dh;   /* per text */
 	int *arg, *start, *len, *lab;
 	uint32_t *ex;          /* example index of each text */
@@ -44,7 +44,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	struct nlu_seq_layout l;
 	struct nlu_text *tk = nlu_text_create(4096);
 	uint32_t F = (uint32_t)o->filters, E = (uint32_t)o->emb_dim, G = g ? (uint32_t)o->glove_dim : 0;
-	uint32_t H = SEQ_WIDTHS * F, S = (uint32_t)o->dim, K = n_cls, TF = SEQ_TAPS * F, D = G + E;
+	uint32_t H = SEQ_WIDTHS * F, S = (uint32_t)o->dim, K = n_cls, TF = SEQ_TAPS * F;
 	uint32_t B = (uint32_t)(o->batch < 4 ? 4 : o->batch) & ~1u;
 	size_t rows = (size_t)1 << o->bits, R = (size_t)B * NLU_SEQ_MAX_TOKENS;
 	uint64_t seed = o->seed ? o->seed : 17;
@@ -82,8 +82,8 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	stamp = calloc(rows, sizeof *stamp);
 	touched = malloc(sizeof *touched * R * NLU_SEQ_MAX_BUCKETS);
 #define A(p, count) (p) = malloc(sizeof *(p) * (count) + 1)
-	A(b.gl, R * NLU_GLOVE_DIM); A(b.xg, R * (G ? G : 1)); A(b.x, R * D); A(b.y, R * TF);
-	A(b.dy, R * TF); A(b.dxg, R * (G ? G : 1)); A(b.dx, R * D);
+	A(b.gl, R * NLU_GLOVE_DIM); A(b.xg, R * (G ? G : 1)); A(b.xe, R * E); A(b.y, R * TF);
+	A(b.dy, R * TF); A(b.dxg, R * (G ? G : 1)); A(b.dxe, R * E);
 	A(b.h, (size_t)B * H); A(b.mask, (size_t)B * H); A(b.u, (size_t)B * S); A(b.nu, B);
 	A(b.z, (size_t)B * S); A(b.dz, (size_t)B * S); A(b.lg, (size_t)B * K);
 	A(b.sim, (size_t)B * B); A(b.gs, (size_t)B * B); A(b.dh, (size_t)B * H);
@@ -91,7 +91,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 #undef A
 	if (!tk || !off || !order || !cls_start || !cls_ex || !m->emb || !m->params || !toks ||
 	    !grad || !am || !av || !gemb || !em || !ev || !stamp || !touched || !b.gl ||
-	    !b.xg || !b.x || !b.y || !b.dy || !b.dxg || !b.dx || !b.h || !b.mask || !b.u ||
+	    !b.xg || !b.xe || !b.y || !b.dy || !b.dxg || !b.dxe || !b.h || !b.mask || !b.u ||
 	    !b.nu || !b.z || !b.dz || !b.lg || !b.sim || !b.gs || !b.dh || !b.arg ||
 	    !b.start || !b.len || !b.lab || !b.ex)
 		goto out;
@@ -169,7 +169,8 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 		init_uniform(m->params + l.c, (size_t)K * S, sqrtf(6.0f / (S + K)), &seed);
 	}
 
-	const float *Pp = m->params + l.p, *W = m->params + l.w, *Q = m->params + l.q;
+	const float *Pp = m->params + l.p, *Wg = m->params + l.w;
+	const float *We = m->params + l.w + (size_t)G * TF, *Q = m->params + l.q;
 	const float *C = m->params + l.c;
 	uint32_t half = B / 2, step_stamp = 0;
 	size_t per_epoch = (n_use + B - 1) / B, next = n_use;
@@ -206,7 +207,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 					for (int t = 0; t < b.len[nb]; t++) {
 						const struct nlu_seq_tok *k = &toks[off[e] + (size_t)t];
 						size_t r = Rn + (size_t)t;
-						nlu_seq_emb_row(m, k, b.x + r * D + G);
+						nlu_seq_emb_row(m, k, b.xe + r * E);
 						if (!G)
 							continue;
 						if (k->rank < 0)
@@ -220,12 +221,11 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 				}
 			}
 			/* ---- forward ---- */
+			cm_sgemm((int)Rn, (int)TF, (int)E, 1, b.xe, 0, We, 0, 0, b.y);
 			if (G) {
 				cm_sgemm((int)Rn, (int)G, NLU_GLOVE_DIM, 1, b.gl, 0, Pp, 1, 0, b.xg);
-				for (size_t r = 0; r < Rn; r++)
-					memcpy(b.x + r * D, b.xg + r * G, sizeof *b.x * G);
+				cm_sgemm((int)Rn, (int)TF, (int)G, 1, b.xg, 0, Wg, 0, 1, b.y);
 			}
-			cm_sgemm((int)Rn, (int)TF, (int)D, 1, b.x, 0, W, 0, 0, b.y);
 			for (uint32_t i = 0; i < nb; i++) {
 				float *h = b.h + (size_t)i * H, *mk = b.mask + (size_t)i * H;
 				nlu_seq_pool(F, b.y + (size_t)b.start[i] * TF, b.len[i],
@@ -319,11 +319,12 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 							     seq_tap(w, k) * F + f] += d;
 					}
 			}
-			cm_sgemm((int)D, (int)TF, (int)Rn, 1, b.x, 1, b.dy, 0, 0, grad + l.w);
-			cm_sgemm((int)Rn, (int)D, (int)TF, 1, b.dy, 0, W, 1, 0, b.dx);
+			cm_sgemm((int)E, (int)TF, (int)Rn, 1, b.xe, 1, b.dy, 0, 0,
+				 grad + l.w + (size_t)G * TF);
+			cm_sgemm((int)Rn, (int)E, (int)TF, 1, b.dy, 0, We, 1, 0, b.dxe);
 			if (G) {
-				for (size_t r = 0; r < Rn; r++)
-					memcpy(b.dxg + r * G, b.dx + r * D, sizeof *b.dxg * G);
+				cm_sgemm((int)G, (int)TF, (int)Rn, 1, b.xg, 1, b.dy, 0, 0, grad + l.w);
+				cm_sgemm((int)Rn, (int)G, (int)TF, 1, b.dy, 0, Wg, 1, 0, b.dxg);
 				cm_sgemm((int)G, NLU_GLOVE_DIM, (int)Rn, 1, b.dxg, 1, b.gl, 0, 0, grad + l.p);
 			}
 			/* ---- steps ---- */
@@ -334,16 +335,14 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 			for (uint32_t i = 0; i < nb; i++) {
 				const struct nlu_seq_tok *tt = toks + off[b.ex[i]];
 				for (int t = 0; t < b.len[i]; t++) {
-					const float *dxe = b.dx + ((size_t)b.start[i] + (size_t)t) * D + G;
+					const float *dxe = b.dxe + ((size_t)b.start[i] + (size_t)t) * E;
 					for (uint32_t q = 0; q < tt[t].nb; q++) {
 						uint32_t bk = tt[t].b[q];
 						if (stamp[bk] != step_stamp) {
 							stamp[bk] = step_stamp;
 							touched[n_touch++] = bk;
 						}
-						float *ge = gemb + (size_t)bk * E, wq = 1.0f / (float)tt[t].nb;
-						for (uint32_t k = 0; k < E; k++)
-							ge[k] += wq * dxe[k];
+						cm_axpy(E, 1.0f / (float)tt[t].nb, dxe, gemb + (size_t)bk * E);
 					}
 				}
 			}
@@ -361,7 +360,7 @@ out:
 	nlu_text_destroy(tk);
 	free(off); free(order); free(cls_start); free(cls_ex); free(stamp); free(touched);
 	free(toks); free(grad); free(gtab); free(grow); free(am); free(av); free(gemb); free(em); free(ev);
-	free(b.gl); free(b.xg); free(b.x); free(b.y); free(b.dy); free(b.dxg); free(b.dx);
+	free(b.gl); free(b.xg); free(b.xe); free(b.y); free(b.dy); free(b.dxg); free(b.dxe);
 	free(b.h); free(b.mask); free(b.u); free(b.nu); free(b.z); free(b.dz); free(b.lg);
 	free(b.sim); free(b.gs); free(b.dh); free(b.arg); free(b.start); free(b.len); free(b.lab); free(b.ex);
 	return rc;
