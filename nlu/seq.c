@@ -1,5 +1,5 @@
 /* nlu/seq.c — the sequence encoder's model half: its input tokens, the forward pass
- * (tap products through one sgemm, max-pooling, projection to the unit sentence vector,
+ * (each token's tap products, max-pooling, projection to the unit sentence vector,
  * softmax head) and its tensors in the "NLU " model file.  Training lives in
  * seq_train.c.  A trained `struct nlu_seq` is immutable and shared by every thread; each
  * predicting thread owns a `struct nlu_seq_scratch` (allocation-free forward pass), which
