@@ -3,10 +3,12 @@
  *
  * Training (nlu_enc_train) carves a calibration split from the training data unless a
  * validation set is given, trains on the rest, fits the temperature and the OOS rule on
- * the split, then refits on everything with the same settings.  The encoder is immutable
- * afterwards and shared by every thread; each thread predicts with its own scratch.
- * The model file holds the feature settings, idf and weights in float16 (halving the
- * blob; the weights are widened back to float32 at load) and the calibration.
+ * the split, then refits on everything with the same settings (the sequence half, the
+ * costly one, may instead be kept as calibrated or go on from those weights: seq_refit).
+ * The encoder is immutable afterwards and shared by every thread; each thread predicts
+ * with its own scratch.  The model file holds the feature settings, idf and weights in
+ * float16 (halving the blob; the weights are widened back to float32 at load) and the
+ * calibration.
  */
 #include <math.h>
 #include <stdio.h>
@@ -47,6 +49,8 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 					.lr = 2e-3f, .tau = 0.1f, .lambda = 0.5f, .dropout = 0.2f,
 					.seed = 11 };
 	o->beta = -1;
+	o->seq_refit = -1;     /* warm 10 passes: −0.25 point on BANKING77 (encoder.md) */
+	o->cv_threads = 1;
 }
 
 static int has_dense(const struct nlu_enc *e)
@@ -55,8 +59,10 @@ static int has_dense(const struct nlu_enc *e)
 }
 
 /* Logits of today's model (v1) for one text into z[n_cls] (before temperature): the
- * linear logits, or (1 − α) log p_linear + α log p_mlp.  Returns the sparse nnz (< 0:
- * invalid text). */
+ * linear logits, or (1 − α) log p_linear + α log p_mlp.  Every combination here is of
+ * log-probabilities, and log softmax(x) is x less a constant of the text, which the
+ * calibrated softmax ignores: so the halves' logits are mixed as they are (no exp or log
+ * per class).  Returns the sparse nnz (< 0: invalid text). */
 static int score_v1(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		    size_t len, float *z)
 {
@@ -71,41 +77,28 @@ static int score_v1(const struct nlu_enc *e, struct nlu_enc_scratch *s, const ch
 	float alpha = e->alpha * nlu_fx_dense_share(s->fx);
 	if (alpha <= 0)
 		return nnz;
-	cm_softmax(e->n_cls, z, 1.0f);
 	nlu_mlp_logits(&e->mlp, s->dense, s->hidden, s->dense_logits);
-	cm_softmax(e->n_cls, s->dense_logits, 1.0f);
 	for (uint32_t c = 0; c < e->n_cls; c++)
-		z[c] = (1 - alpha) * logf(z[c] + 1e-30f) +
-		       alpha * logf(s->dense_logits[c] + 1e-30f);
+		z[c] = (1 - alpha) * z[c] + alpha * s->dense_logits[c];
 	return nnz;
 }
 
-/* z[n] ← log softmax(z). */
-static void log_softmax(uint32_t n, float *z)
+/* The sequence half's logits (its log-probabilities up to a constant) into zs[n_cls]
+ * for the text score_v1 has just read into s->fx (its tokens and GloVe look-ups are
+ * reused); returns its tokens (0: none). */
+static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *zs)
 {
-	float mx = z[0], sum = 0;
-	for (uint32_t c = 1; c < n; c++)
-		mx = z[c] > mx ? z[c] : mx;
-	for (uint32_t c = 0; c < n; c++)
-		sum += expf(z[c] - mx);
-	float lse = mx + logf(sum);
-	for (uint32_t c = 0; c < n; c++)
-		z[c] -= lse;
+	const struct nlu_token *toks;
+	const char *norm;
+	const int32_t *ranks;
+	size_t nlen;
+	int n = nlu_fx_tokens(s->fx, &toks, &norm, &nlen, &ranks);
+	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, s->seq_z, zs);
 }
 
-/* The sequence half's log-probabilities into zs[n_cls]; returns its tokens (0: none). */
-static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
-		     size_t len, float *zs)
-{
-	int T = nlu_seq_forward(&e->seq, s->seq, text, len, s->seq_z, zs);
-	log_softmax(e->n_cls, zs);
-	return T;
-}
-
-/* z ← (1 − β) log softmax(z) + β zs. */
+/* z ← (1 − β) z + β zs (log-probabilities up to a constant each, see score_v1). */
 static void mix(uint32_t n, float *z, const float *zs, float beta)
 {
-	log_softmax(n, z);
 	for (uint32_t c = 0; c < n; c++)
 		z[c] = (1 - beta) * z[c] + beta * zs[c];
 }
@@ -119,7 +112,7 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 	int nnz = score_v1(e, s, text, len, z);
 	if (!s->seq || !(e->beta > 0))
 		return nnz;
-	int T = score_seq(e, s, text, len, s->seq_logits);
+	int T = score_seq(e, s, s->seq_logits);
 	mix(e->n_cls, z, s->seq_logits, e->beta);
 	return nnz > 0 ? nnz : T;
 }
@@ -132,9 +125,11 @@ int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const c
 	return (int)e->seq.dim;
 }
 
-/* Trains feat (idf) + lin on the examples idx[0..n) of d (labels mapped through map). */
+/* Trains feat (idf) + lin + mlp on the examples idx[0..n) of d (labels mapped through
+ * map), and the sequence half unless train_seq is 0: from scratch (< 0, or a half without
+ * weights yet), or train_seq passes from the weights it already has. */
 static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
-	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx)
+	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq)
 {
 	/* the n0 examples, then o->augment noisy copies of each (augment.c) */
 	size_t n = n0 * (size_t)(1 + (o->augment > 0 ? o->augment : 0));
@@ -196,8 +191,14 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		rc = nlu_mlp_train(&e->mlp, NLU_GLOVE_DIM, e->n_cls, dense, y, n, &o->mlp);
 		free(dense);
 	}
-	if (!rc && o->seq.bits > 0)
-		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &o->seq);
+	if (!rc && o->seq.bits > 0 && train_seq != 0) {
+		struct nlu_seq_opts so = o->seq;
+		if (train_seq < 0)     /* from scratch, as before seq_refit */
+			nlu_seq_free(&e->seq);
+		else if (e->seq.params)   /* the refit: train_seq more passes from its weights */
+			so.epochs = train_seq;
+		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &so);
+	}
 out:
 	if (xs)
 		for (size_t i = 0; i < n; i++)
@@ -338,7 +339,7 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 		score(e, s, t, strlen(t), logits + row * e->n_cls);
 		if (tune) {
 			memcpy(v1 + row * e->n_cls, logits + row * e->n_cls, sizeof *v1 * e->n_cls);
-			score_seq(e, s, t, strlen(t), sq + row * e->n_cls);
+			score_seq(e, s, sq + row * e->n_cls);
 		}
 		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
 	}
@@ -469,7 +470,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		}
 		for (size_t i = 0; i < val->n; i++)
 			vidx[i] = (uint32_t)i;
-		int rc = fit(e, d, idx, d->n, map, o, fx);
+		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs);
 		if (!rc)
 			rc = calibrate(e, val, vidx, val->n, vmap, o);
 		free(vidx);
@@ -479,6 +480,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		}
 	} else {
 		size_t n_val = (size_t)((double)d->n * o->val_frac);
+		int refit_seq = o->seq.epochs;   /* no calibration split: one fit of every half */
 		if (n_val >= 20 && d->n - n_val >= 2) {
 			for (size_t i = d->n; i > 1; i--) {   /* shuffle, then carve the head */
 				size_t k = cm_xorshift64(&seed) % i;
@@ -486,15 +488,16 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i - 1] = idx[k];
 				idx[k] = t;
 			}
-			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx) ||
+			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs) ||
 			    calibrate(e, d, idx, n_val, map, o)) {
 				snprintf(err, errlen, "out of memory while training");
 				goto fail;
 			}
 			for (size_t i = 0; i < d->n; i++)
 				idx[i] = (uint32_t)i;
+			refit_seq = o->seq_refit;
 		}
-		if (fit(e, d, idx, d->n, map, o, fx)) {
+		if (fit(e, d, idx, d->n, map, o, fx, refit_seq)) {
 			snprintf(err, errlen, "out of memory while training");
 			goto fail;
 		}

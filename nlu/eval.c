@@ -1,8 +1,10 @@
 /* nlu/eval.c — measures the trained encoder the way the daemon uses it: train, save the
  * model file, load it back, answer each test text one at a time on one thread (timed),
  * then accuracy, macro-F1, in-scope accuracy, OOS recall and the most confused pairs.
- * Runs on the caller's thread (training may use a helper thread, see linear.c). */
+ * Runs on the caller's thread (training may use a helper thread, see linear.c); a
+ * cross-validation trains cv_threads folds at once, the caller's thread being one. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -284,19 +286,90 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 	return nlu_eval_cv_oof(d, k, oos_label, o, r, NULL, err, errlen);
 }
 
+/* Cross-validation folds shared by the threads that train them (cv_work). */
+struct cv {
+	const struct nlu_dataset *d;
+	int k;
+	const char *oos_label;
+	const struct nlu_enc_opts *o;
+	const uint32_t *order;
+	int *oof;                      /* may be NULL */
+	struct nlu_eval_result *fr;    /* k results */
+	pthread_mutex_t mu;
+	int next, done, bad;
+	char *err;
+	size_t errlen;
+};
+
+/* Fold f: train on the others, evaluate on it, its predictions into oof.  0 or -1 with
+ * a message in err. */
+static int cv_fold(struct cv *c, int f, char *err, size_t errlen)
+{
+	const struct nlu_dataset *d = c->d;
+	struct nlu_dataset tr, te;
+	uint32_t *fold_idx = malloc(sizeof *fold_idx * (d->n ? d->n : 1));
+	int *fold_pred = malloc(sizeof *fold_pred * (d->n ? d->n : 1)), bad = !fold_idx || !fold_pred;
+	size_t n_te = 0;
+
+	nlu_dataset_init(&tr);
+	nlu_dataset_init(&te);
+	for (size_t i = 0; i < d->n && !bad; i++) {
+		int test = i % (size_t)c->k == (size_t)f;
+		if (test)
+			fold_idx[n_te++] = c->order[i];
+		bad = split_add(test ? &te : &tr, d, c->order[i]);
+	}
+	if (bad) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		bad = eval_run(&tr, &te, NULL, c->oos_label, c->o, &c->fr[f], d, fold_pred, err,
+			       errlen);
+		for (size_t i = 0; !bad && c->oof && i < n_te; i++)
+			c->oof[fold_idx[i]] = fold_pred[i];
+	}
+	nlu_dataset_free(&tr);
+	nlu_dataset_free(&te);
+	free(fold_idx);
+	free(fold_pred);
+	return bad ? -1 : 0;
+}
+
+/* A training thread: takes the next fold until none is left or one failed. */
+static void *cv_work(void *arg)
+{
+	struct cv *c = arg;
+	char err[512];
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		int f = c->bad ? c->k : c->next++;
+		pthread_mutex_unlock(&c->mu);
+		if (f >= c->k)
+			return NULL;
+		int bad = cv_fold(c, f, err, sizeof err);
+		pthread_mutex_lock(&c->mu);
+		if (bad && !c->bad)
+			snprintf(c->err, c->errlen, "%s", err);
+		c->bad |= bad;
+		c->done++;
+		if (!bad && c->o->on_fold)
+			c->o->on_fold(c->o->on_fold_arg, c->done, c->k);
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
 int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		    const struct nlu_enc_opts *o, struct nlu_eval_result *r, int *oof,
 		    char *err, size_t errlen)
 {
 	uint32_t *order = malloc(sizeof *order * (d->n ? d->n : 1));
-	uint32_t *fold_idx = malloc(sizeof *fold_idx * (d->n ? d->n : 1));
-	int *fold_pred = malloc(sizeof *fold_pred * (d->n ? d->n : 1));
+	struct nlu_eval_result *frs = calloc((size_t)(k > 0 ? k : 1), sizeof *frs);
 	double *medians = malloc(sizeof *medians * (size_t)(k > 0 ? k : 1));
 	uint64_t s = 0x853c49e6748fea9bull;
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	if (!order || !medians || !fold_idx || !fold_pred) {
+	if (!order || !medians || !frs) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -312,51 +385,40 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		order[i - 1] = order[j];
 		order[j] = t;
 	}
-	for (int f = 0; f < k; f++) {
-		struct nlu_dataset tr, te;
-		struct nlu_eval_result fr;
-		int bad = 0;
-		size_t n_te = 0;
-		nlu_dataset_init(&tr);
-		nlu_dataset_init(&te);
-		for (size_t i = 0; i < d->n && !bad; i++) {
-			int test = i % (size_t)k == (size_t)f;
-			if (test)
-				fold_idx[n_te++] = order[i];
-			bad = split_add(test ? &te : &tr, d, order[i]);
-		}
-		if (bad) {
-			snprintf(err, errlen, "out of memory");
-		} else {
-			bad = eval_run(&tr, &te, NULL, oos_label, o, &fr, d, fold_pred, err, errlen);
-			for (size_t i = 0; !bad && oof && i < n_te; i++)
-				oof[fold_idx[i]] = fold_pred[i];
-		}
-		nlu_dataset_free(&tr);
-		nlu_dataset_free(&te);
-		if (bad)
-			goto out;
-		if (o->on_fold)
-			o->on_fold(o->on_fold_arg, f + 1, k);
-		r->n_train += fr.n_train;
-		r->n_test += fr.n_test;
-		r->accuracy += fr.accuracy / k;
-		r->macro_f1 += fr.macro_f1 / k;
-		r->in_scope_accuracy += fr.in_scope_accuracy / k;
-		r->oos_recall += fr.oos_recall / k;
-		r->train_seconds += fr.train_seconds / k;
-		r->train_cpu_seconds += fr.train_cpu_seconds / k;
-		r->predict_cpu_us_median += fr.predict_cpu_us_median / k;
-		r->beta += fr.beta / k;
-		r->in_scope_at_oos80 += fr.in_scope_at_oos80 / k;
-		r->oos_recall_matched += fr.oos_recall_matched / k;
-		r->model_bytes += fr.model_bytes / (size_t)k;
-		r->threshold += fr.threshold / k;
-		r->margin += fr.margin / k;
-		r->temperature += fr.temperature / k;
-		medians[f] = fr.predict_us_median;
-		for (int c = 0; c < fr.n_confused; c++)
-			add_confused(r, fr.confused[c].truth, fr.confused[c].pred, fr.confused[c].count);
+	struct cv c = { d, k, oos_label, o, order, oof, frs, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0,
+			err, errlen };
+	pthread_t tid[NLU_CV_THREADS_MAX];
+	int n_th = o->cv_threads < 1 ? 1 : o->cv_threads > k ? k : o->cv_threads, started = 0;
+	if (n_th > NLU_CV_THREADS_MAX)
+		n_th = NLU_CV_THREADS_MAX;
+	while (started < n_th - 1 && !pthread_create(&tid[started], NULL, cv_work, &c))
+		started++;
+	cv_work(&c);           /* this thread is one of them */
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	if (c.bad)
+		goto out;
+	for (int f = 0; f < k; f++) {   /* in fold order: the same sums whatever ran first */
+		const struct nlu_eval_result *fr = &frs[f];
+		r->n_train += fr->n_train;
+		r->n_test += fr->n_test;
+		r->accuracy += fr->accuracy / k;
+		r->macro_f1 += fr->macro_f1 / k;
+		r->in_scope_accuracy += fr->in_scope_accuracy / k;
+		r->oos_recall += fr->oos_recall / k;
+		r->train_seconds += fr->train_seconds / k;
+		r->train_cpu_seconds += fr->train_cpu_seconds / k;
+		r->predict_cpu_us_median += fr->predict_cpu_us_median / k;
+		r->beta += fr->beta / k;
+		r->in_scope_at_oos80 += fr->in_scope_at_oos80 / k;
+		r->oos_recall_matched += fr->oos_recall_matched / k;
+		r->model_bytes += fr->model_bytes / (size_t)k;
+		r->threshold += fr->threshold / k;
+		r->margin += fr->margin / k;
+		r->temperature += fr->temperature / k;
+		medians[f] = fr->predict_us_median;
+		for (int q = 0; q < fr->n_confused; q++)
+			add_confused(r, fr->confused[q].truth, fr->confused[q].pred, fr->confused[q].count);
 	}
 	r->n_train /= (size_t)k;
 	r->n_test /= (size_t)k;
@@ -368,8 +430,7 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 	rc = 0;
 out:
 	free(order);
-	free(fold_idx);
-	free(fold_pred);
+	free(frs);
 	free(medians);
 	return rc;
 }

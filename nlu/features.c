@@ -35,6 +35,8 @@ struct nlu_fx {
 	struct nlu_text *text;
 	struct nlu_token toks[FX_MAX_TOKENS];
 	int n_toks;
+	int32_t ranks[FX_MAX_TOKENS];   /* GloVe rank per token, by nlu_fx_dense */
+	int has_ranks;         /* ranks[] belong to the current text */
 	float dense_share;     /* see nlu_fx_dense_share */
 	uint64_t keys[NLU_FEAT_MAX];
 	uint64_t tmp[NLU_FEAT_MAX];
@@ -184,6 +186,7 @@ int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char 
 	const struct nlu_token *prev = NULL;
 
 	fx->n_toks = nt < 0 ? 0 : nt;
+	fx->has_ranks = 0;
 	if (nt < 0)
 		return -1;
 	uint32_t run_off = 0, run_end = 0;      /* the CJK run being collected */
@@ -317,10 +320,11 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 	for (int i = 0; i < fx->n_toks; i++) {
 		const struct nlu_token *t = &fx->toks[i];
 		cjk_bytes += t->kind == NLU_TOK_CJK_CHAR ? t->span : 0;
+		fx->ranks[i] = -1;
 		if (t->kind != NLU_TOK_WORD || (size_t)t->off + t->span > nlen)
 			continue;
 		word_bytes += t->span;
-		int32_t r = nlu_glove_find(g, norm + t->off, t->span);
+		int32_t r = fx->ranks[i] = nlu_glove_find(g, norm + t->off, t->span);
 		if (r < 0)
 			continue;
 		found_bytes += t->span;
@@ -335,7 +339,17 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out)
 			out[k] *= NLU_DENSE_SCALE;
 	}
 	fx->dense_share = (float)found_bytes / (float)(word_bytes + cjk_bytes ? word_bytes + cjk_bytes : 1);
+	fx->has_ranks = 1;
 	return found;
+}
+
+int nlu_fx_tokens(const struct nlu_fx *fx, const struct nlu_token **toks, const char **norm,
+		  size_t *nlen, const int32_t **ranks)
+{
+	*toks = fx->toks;
+	*norm = nlu_text_last(fx->text, nlen);
+	*ranks = fx->has_ranks ? fx->ranks : NULL;
+	return fx->n_toks;
 }
 
 float nlu_fx_dense_share(const struct nlu_fx *fx)

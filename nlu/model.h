@@ -119,6 +119,13 @@ int nlu_fx_dense(struct nlu_fx *fx, const struct nlu_glove *g, float *out);
  * Chinese, so "olly 把灯调暗" is mostly unseen by it, and a misspelt word is unseen too.
  * The ensemble scales α by it. */
 float nlu_fx_dense_share(const struct nlu_fx *fx);
+/* The tokens of the text last passed to nlu_feat_keys/vector on fx (valid until fx's
+ * next call) and its normalised text; *ranks gets each token's GloVe rank (-1: none) when
+ * nlu_fx_dense looked them up for this text, else NULL.  Returns how many tokens.  The
+ * sequence half reads them, so a prediction tokenises and looks words up once. */
+struct nlu_token;
+int nlu_fx_tokens(const struct nlu_fx *fx, const struct nlu_token **toks, const char **norm,
+		  size_t *nlen, const int32_t **ranks);
 int nlu_sparse_alloc(struct nlu_sparse *sp, uint32_t cap);
 void nlu_sparse_free(struct nlu_sparse *sp);
 
@@ -302,8 +309,16 @@ struct nlu_text;
  * returns how many (0: none, -1: invalid UTF-8). */
 int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *text, size_t len,
 		   struct nlu_seq_tok *toks);
+/* The same from tokens already made by nlu_text_tokenise (raw[n], the normalised text
+ * norm[nlen]) and, when ranks is not NULL, their GloVe ranks (nlu_fx_tokens). */
+struct nlu_token;
+int nlu_seq_tokens_of(const struct nlu_seq *m, const struct nlu_token *raw, int n,
+		      const char *norm, size_t nlen, const int32_t *ranks,
+		      struct nlu_seq_tok *toks);
 /* The normalised GloVe vector of rank r (zeros when r < 0 or no GloVe) into g[100]. */
 void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g);
+/* A token's learnt part: the mean of its hashed embedding rows, into x[e_dim]. */
+void nlu_seq_emb_row(const struct nlu_seq *m, const struct nlu_seq_tok *k, float *x);
 
 struct nlu_seq_scratch;
 struct nlu_seq_scratch *nlu_seq_scratch_create(const struct nlu_seq *m);
@@ -313,7 +328,12 @@ void nlu_seq_scratch_destroy(struct nlu_seq_scratch *s);
  * Allocation-free; the calling thread owns s. */
 int nlu_seq_forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, const char *text,
 		    size_t len, float *z, float *logits);
-/* Trains on n texts with labels y (seq_train.c).  0 ok, -1 out of memory. */
+/* The same from tokens already made (as nlu_seq_tokens_of takes them). */
+int nlu_seq_forward_tokens(const struct nlu_seq *m, struct nlu_seq_scratch *s,
+			   const struct nlu_token *raw, int n, const char *norm, size_t nlen,
+			   const int32_t *ranks, float *z, float *logits);
+/* Trains on n texts with labels y (seq_train.c); when m already holds weights of o's
+ * shape, continues from them.  0 ok, -1 out of memory. */
 int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *texts,
 		  const int *y, size_t n, uint32_t n_cls, const struct nlu_seq_opts *o);
 struct nlu_mf_writer;
@@ -334,6 +354,8 @@ double nlu_calib_nll(const float *logits, const int *y, size_t n, int n_cls, flo
 				  n-grams (config[8]), the sequence half ("seq.*") and β
 				  (calibration[4]); version 1 files still load */
 
+#define NLU_CV_THREADS_MAX 8
+
 struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;
 	struct nlu_linear_opts lin;
@@ -350,7 +372,15 @@ struct nlu_enc_opts {
 	struct nlu_seq_opts seq;   /* the sequence half (seq.bits 0: none) */
 	float beta;            /* its weight in the ensemble; < 0: the β in 0, 0.1, .., 1
 				  with the lowest calibrated NLL on the calibration split */
-	/* Called after each cross-validation fold (nlu_eval_cv) with (fold, k); may be NULL. */
+	int seq_refit;         /* after calibration the sequence half is trained again from
+				  scratch on all the data (< 0, the default, like the other
+				  halves), kept as calibrated (0), or goes on from its
+				  calibrated weights for this many passes (> 0) */
+	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
+				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
+				  then includes the other folds') */
+	/* Called after each cross-validation fold (nlu_eval_cv) with (folds done, k), from the
+	 * thread that trained it, one call at a time; may be NULL. */
 	void (*on_fold)(void *arg, int done, int total);
 	void *on_fold_arg;
 };

@@ -1,8 +1,10 @@
 /* nlu/seq.c — the sequence encoder's model half: its input tokens, the forward pass
- * (tap products through one sgemm, max-pooling, projection to the unit sentence vector,
+ * (each token's tap products, max-pooling, projection to the unit sentence vector,
  * softmax head) and its tensors in the "NLU " model file.  Training lives in
  * seq_train.c.  A trained `struct nlu_seq` is immutable and shared by every thread; each
- * predicting thread owns a `struct nlu_seq_scratch` (allocation-free forward pass).
+ * predicting thread owns a `struct nlu_seq_scratch` (allocation-free forward pass), which
+ * also keeps the tap products of the tokens it has seen: a token's row of Y depends on
+ * the token alone, so a known word costs a look-up instead of two products.
  *
  * A token is a stemmed word (GloVe looked up by its surface form, learnt embeddings of
  * its stem and of the byte trigrams of " word ") or one CJK character (its learnt
@@ -20,11 +22,18 @@
 
 #define SEQ_TEXT_BYTES 4096
 #define SEQ_RAW_TOKENS 512
+#define SEQ_CACHE_BYTES (4u << 20)   /* a scratch's token cache: at most 4 MB of rows */
 
 struct nlu_seq_scratch {
 	struct nlu_text *text;
 	struct nlu_seq_tok toks[NLU_SEQ_MAX_TOKENS];
-	float *g, *xg, *xe, *y, *h, *u;
+	float g[NLU_GLOVE_DIM], *x, *y, *h, *u;
+	/* token cache: a token's row of Y = x_t · W depends on its GloVe rank and buckets
+	 * alone, so it is kept (sets of two slots, the newer row first; the token itself is
+	 * the key: exact) */
+	uint32_t slots;        /* a power of two (0: no cache) */
+	struct nlu_seq_tok *keys;   /* nb 0: empty slot */
+	float *rows;           /* slots × 6F */
 };
 
 void nlu_seq_layout(const struct nlu_seq *m, struct nlu_seq_layout *l)
@@ -48,17 +57,12 @@ static inline uint32_t bucket(const struct nlu_seq *m, uint64_t h)
 /* Token kinds of the hashed trigrams (apart from text.h's kinds and NLU_TERM_WORD_BIGRAM). */
 #define SEQ_KIND_TRIGRAM 21
 
-int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *text, size_t len,
-		   struct nlu_seq_tok *toks)
+int nlu_seq_tokens_of(const struct nlu_seq *m, const struct nlu_token *raw, int n,
+		      const char *norm, size_t nlen, const int32_t *ranks,
+		      struct nlu_seq_tok *toks)
 {
-	struct nlu_token raw[SEQ_RAW_TOKENS];
-	int n = nlu_text_tokenise(tk, text, len, raw, SEQ_RAW_TOKENS, NULL), T = 0;
-	size_t nlen;
-	const char *norm;
+	int T = 0;
 
-	if (n < 0)
-		return -1;
-	norm = nlu_text_last(tk, &nlen);
 	/* text order: a CJK run's characters come before its bigrams, which are skipped */
 	for (int i = 0; i < n && T < NLU_SEQ_MAX_TOKENS; i++) {
 		const struct nlu_token *t = &raw[i];
@@ -72,7 +76,7 @@ int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *tex
 			continue;
 		const char *w = norm + t->off;
 		if (m->glove && m->g_dim)
-			o->rank = nlu_glove_find(m->glove, w, t->span);
+			o->rank = ranks ? ranks[i] : nlu_glove_find(m->glove, w, t->span);
 		char buf[3];
 		for (uint32_t k = 0; k + 1 < t->span + 2 - 1 && o->nb < NLU_SEQ_MAX_BUCKETS;
 		     k++) {
@@ -87,6 +91,29 @@ int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *tex
 	return T;
 }
 
+int nlu_seq_tokens(const struct nlu_seq *m, struct nlu_text *tk, const char *text, size_t len,
+		   struct nlu_seq_tok *toks)
+{
+	struct nlu_token raw[SEQ_RAW_TOKENS];
+	int n = nlu_text_tokenise(tk, text, len, raw, SEQ_RAW_TOKENS, NULL);
+	size_t nlen;
+	const char *norm;
+
+	if (n < 0)
+		return -1;
+	norm = nlu_text_last(tk, &nlen);
+	return nlu_seq_tokens_of(m, raw, n, norm, nlen, NULL, toks);
+}
+
+void nlu_seq_emb_row(const struct nlu_seq *m, const struct nlu_seq_tok *k, float *x)
+{
+	uint32_t E = m->e_dim;
+
+	memset(x, 0, sizeof *x * E);
+	for (uint32_t j = 0; j < k->nb; j++)
+		cm_axpy(E, 1.0f / (float)k->nb, m->emb + (size_t)k->b[j] * E, x);
+}
+
 void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g)
 {
 	memset(g, 0, sizeof *g * NLU_GLOVE_DIM);
@@ -98,7 +125,18 @@ void nlu_seq_glove_row(const struct nlu_seq *m, int32_t r, float *g)
 
 void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *h, int *arg)
 {
-	size_t ld = (size_t)SEQ_TAPS * F;
+	const float *rows[NLU_SEQ_MAX_TOKENS];
+
+	if (T > NLU_SEQ_MAX_TOKENS)
+		T = NLU_SEQ_MAX_TOKENS;
+	for (int t = 0; t < T; t++)
+		rows[t] = y + (size_t)t * SEQ_TAPS * F;
+	nlu_seq_pool_rows(F, rows, T, bconv, h, arg);
+}
+
+void nlu_seq_pool_rows(uint32_t F, const float *const *y, int T, const float *bconv, float *h,
+		       int *arg)
+{
 	float acc[64];
 
 	/* window sums in blocks of 64 filters, the filter index innermost (vectorised) */
@@ -112,7 +150,7 @@ void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *
 			for (int t = 0; t < T; t++) {
 				memcpy(acc, bconv + (w - 1) * F + f0, sizeof *acc * nf);
 				for (uint32_t k = 0; k < w && t + (int)k < T; k++) {
-					const float *yr = y + (size_t)(t + (int)k) * ld + seq_tap(w, k) * F + f0;
+					const float *yr = y[t + (int)k] + seq_tap(w, k) * F + f0;
 					for (uint32_t f = 0; f < nf; f++)
 						acc[f] += yr[f];
 				}
@@ -136,17 +174,21 @@ void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *
 struct nlu_seq_scratch *nlu_seq_scratch_create(const struct nlu_seq *m)
 {
 	struct nlu_seq_scratch *s = calloc(1, sizeof *s);
-	size_t T = NLU_SEQ_MAX_TOKENS, F = m->filters;
+	size_t T = NLU_SEQ_MAX_TOKENS, F = m->filters, TF = SEQ_TAPS * F;
 	if (!s)
 		return NULL;
 	s->text = nlu_text_create(SEQ_TEXT_BYTES);
-	s->g = malloc(sizeof(float) * T * NLU_GLOVE_DIM);
-	s->xg = malloc(sizeof(float) * T * (m->g_dim ? m->g_dim : 1));
-	s->xe = malloc(sizeof(float) * T * m->e_dim);
-	s->y = malloc(sizeof(float) * T * SEQ_TAPS * F);
+	s->x = malloc(sizeof(float) * (m->g_dim + m->e_dim));
+	s->y = malloc(sizeof(float) * T * TF);
 	s->h = malloc(sizeof(float) * SEQ_WIDTHS * F);
 	s->u = malloc(sizeof(float) * m->dim);
-	if (!s->text || !s->g || !s->xg || !s->xe || !s->y || !s->h || !s->u) {
+	for (s->slots = 8192; s->slots >= 64 && s->slots * TF * sizeof(float) > SEQ_CACHE_BYTES;)
+		s->slots /= 2;
+	if (s->slots < 64)
+		s->slots = 0;
+	s->keys = calloc(s->slots ? s->slots : 1, sizeof *s->keys);
+	s->rows = malloc(sizeof(float) * (s->slots ? s->slots : 1) * TF);
+	if (!s->text || !s->x || !s->y || !s->h || !s->u || !s->keys || !s->rows) {
 		nlu_seq_scratch_destroy(s);
 		return NULL;
 	}
@@ -158,22 +200,53 @@ void nlu_seq_scratch_destroy(struct nlu_seq_scratch *s)
 	if (!s)
 		return;
 	nlu_text_destroy(s->text);
-	free(s->g);
-	free(s->xg);
-	free(s->xe);
+	free(s->x);
 	free(s->y);
 	free(s->h);
 	free(s->u);
+	free(s->keys);
+	free(s->rows);
 	free(s);
 }
 
-int nlu_seq_forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, const char *text,
-		    size_t len, float *z, float *logits)
+/* Row y[6F] = x_t · W of token k: x_t = [P ĝ ; the mean of its embedding rows]. */
+static void token_row(const struct nlu_seq *m, struct nlu_seq_scratch *s,
+		      const struct nlu_seq_layout *l, const struct nlu_seq_tok *k, float *y)
+{
+	uint32_t G = m->g_dim, D = G + m->e_dim;
+	float *x = s->x;
+
+	nlu_seq_emb_row(m, k, x + G);
+	if (G && k->rank >= 0) {
+		nlu_seq_glove_row(m, k->rank, s->g);
+		cm_sgemv((int)G, NLU_GLOVE_DIM, 1, m->params + l->p, 0, s->g, 0, x);
+	} else {
+		memset(x, 0, sizeof *x * G);
+	}
+	cm_sgemv((int)D, (int)(SEQ_TAPS * m->filters), 1, m->params + l->w, 1, x, 0, y);
+}
+
+static uint32_t token_slot(const struct nlu_seq_tok *k, uint32_t slots)
+{
+	uint64_t h = (uint64_t)(uint32_t)k->rank * 0x9e3779b97f4a7c15ull;
+	for (uint32_t j = 0; j < k->nb; j++)
+		h = (h ^ k->b[j]) * 0x100000001b3ull;
+	return (uint32_t)(h >> 32) & (slots - 2);   /* a set: this slot and the next */
+}
+
+static int same_token(const struct nlu_seq_tok *a, const struct nlu_seq_tok *b)
+{
+	return a->nb == b->nb && a->rank == b->rank &&
+	       !memcmp(a->b, b->b, sizeof *a->b * a->nb);
+}
+
+/* The forward pass over the T tokens in s->toks. */
+static int forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, int T, float *z,
+		   float *logits)
 {
 	struct nlu_seq_layout l;
 	const float *P = m->params;
-	uint32_t F = m->filters, E = m->e_dim, G = m->g_dim, H = SEQ_WIDTHS * F;
-	int T = nlu_seq_tokens(m, s->text, text, len, s->toks);
+	uint32_t F = m->filters, H = SEQ_WIDTHS * F, TF = SEQ_TAPS * F;
 
 	nlu_seq_layout(m, &l);
 	if (T <= 0) {
@@ -182,26 +255,33 @@ int nlu_seq_forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, const ch
 			memcpy(logits, P + l.cb, sizeof *logits * m->n_cls);
 		return 0;
 	}
-	int any_glove = 0;
+	/* Y = X · W row by row, each token's row from the cache when it has been seen; new
+	 * rows go into the cache after pooling (they may evict a row this text reads) */
+	const float *rows[NLU_SEQ_MAX_TOKENS];
+	int n_new = 0, fresh[NLU_SEQ_MAX_TOKENS];
 	for (int t = 0; t < T; t++) {
 		const struct nlu_seq_tok *k = &s->toks[t];
-		float *xe = s->xe + (size_t)t * E;
-		memset(xe, 0, sizeof *xe * E);
-		for (uint32_t j = 0; j < k->nb; j++)
-			cm_axpy(E, 1.0f / (float)k->nb, m->emb + (size_t)k->b[j] * E, xe);
-		if (G) {
-			nlu_seq_glove_row(m, k->rank, s->g + (size_t)t * NLU_GLOVE_DIM);
-			any_glove |= k->rank >= 0;
+		uint32_t h = s->slots ? token_slot(k, s->slots) : 0;
+		if (s->slots && (same_token(&s->keys[h], k) || same_token(&s->keys[++h], k))) {
+			rows[t] = s->rows + (size_t)h * TF;
+			continue;
 		}
+		rows[t] = s->y + (size_t)t * TF;
+		token_row(m, s, &l, k, s->y + (size_t)t * TF);
+		fresh[n_new++] = t;
 	}
-	/* Y = Xe · We (+ Xg · Wg, Xg = Gl · Pᵀ) */
-	cm_sgemm(T, (int)(SEQ_TAPS * F), (int)E, 1, s->xe, 0, P + l.w + (size_t)G * SEQ_TAPS * F,
-		 0, 0, s->y);
-	if (G && any_glove) {
-		cm_sgemm(T, (int)G, NLU_GLOVE_DIM, 1, s->g, 0, P + l.p, 1, 0, s->xg);
-		cm_sgemm(T, (int)(SEQ_TAPS * F), (int)G, 1, s->xg, 0, P + l.w, 0, 1, s->y);
+	nlu_seq_pool_rows(F, rows, T, P + l.bconv, s->h, NULL);
+	for (int j = 0; j < n_new && s->slots; j++) {
+		const struct nlu_seq_tok *k = &s->toks[fresh[j]];
+		uint32_t h = token_slot(k, s->slots);
+		if (s->keys[h].nb) {   /* the set's newer row becomes its older one */
+			memcpy(s->rows + (size_t)(h + 1) * TF, s->rows + (size_t)h * TF,
+			       sizeof(float) * TF);
+			s->keys[h + 1] = s->keys[h];
+		}
+		memcpy(s->rows + (size_t)h * TF, rows[fresh[j]], sizeof(float) * TF);
+		s->keys[h] = *k;
 	}
-	nlu_seq_pool(F, s->y, T, P + l.bconv, s->h, NULL);
 	memcpy(s->u, P + l.qb, sizeof *s->u * m->dim);
 	cm_sgemv((int)m->dim, (int)H, 1, P + l.q, 0, s->h, 1, s->u);
 	memcpy(z, s->u, sizeof *z * m->dim);
@@ -211,6 +291,20 @@ int nlu_seq_forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, const ch
 		cm_sgemv((int)m->n_cls, (int)m->dim, 1, P + l.c, 0, z, 1, logits);
 	}
 	return T;
+}
+
+int nlu_seq_forward(const struct nlu_seq *m, struct nlu_seq_scratch *s, const char *text,
+		    size_t len, float *z, float *logits)
+{
+	return forward(m, s, nlu_seq_tokens(m, s->text, text, len, s->toks), z, logits);
+}
+
+int nlu_seq_forward_tokens(const struct nlu_seq *m, struct nlu_seq_scratch *s,
+			   const struct nlu_token *raw, int n, const char *norm, size_t nlen,
+			   const int32_t *ranks, float *z, float *logits)
+{
+	return forward(m, s, nlu_seq_tokens_of(m, raw, n, norm, nlen, ranks, s->toks), z,
+		       logits);
 }
 
 void nlu_seq_free(struct nlu_seq *m)

@@ -19,5 +19,8 @@ static inline uint32_t seq_tap(uint32_t w, uint32_t k)
  * NULL) gets each feature's best window start. */
 void nlu_seq_pool(uint32_t F, const float *y, int T, const float *bconv, float *h,
 		  int *arg);
+/* The same over rows y[t] (each 6F) that need not be contiguous; T ≤ NLU_SEQ_MAX_TOKENS. */
+void nlu_seq_pool_rows(uint32_t F, const float *const *y, int T, const float *bconv, float *h,
+		       int *arg);
 
 #endif

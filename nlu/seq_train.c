@@ -5,6 +5,8 @@
  * unit sentence vectors (Khosla et al. 2020: for each example, the others of its label
  * in the batch against all the others, at temperature τ).  Dense parameters take Adam
  * steps; the hashed embedding table takes lazy Adam steps on the rows a batch touched.
+ * A half that already holds weights of the options' shape continues from them (warm
+ * start: the refit on all the data after calibration; Adam's moments start afresh).
  * Runs on the caller's thread (OpenBLAS as the caller set it); returns when done.
  */
 #include <math.h>
@@ -51,16 +53,25 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	uint32_t *order = malloc(sizeof *order * (n ? n : 1)), *cls_start = calloc(K + 1, sizeof *cls_start);
 	uint32_t *cls_ex = malloc(sizeof *cls_ex * (n ? n : 1)), *stamp = NULL, *touched = NULL;
 	float *grad = NULL, *am = NULL, *av = NULL, *gemb = NULL, *em = NULL, *ev = NULL;
+	float *gtab = NULL;    /* the normalised GloVe row of each distinct word, once */
+	int32_t *grow = NULL;  /* GloVe rank → row of gtab (-1: none yet) */
+	size_t n_grow = 0;
 	struct batch b = { 0 };
 	int rc = -1;
 	size_t n_use = 0;
 
-	nlu_seq_free(m);
-	*m = (struct nlu_seq){ (uint32_t)o->bits, E, G, F, S, K, NULL, NULL, 0, g };
+	int warm = m->emb && m->params && m->bits == (uint32_t)o->bits && m->e_dim == E &&
+		   m->g_dim == G && m->filters == F && m->dim == S && m->n_cls == K;
+	if (!warm) {
+		nlu_seq_free(m);
+		*m = (struct nlu_seq){ (uint32_t)o->bits, E, G, F, S, K, NULL, NULL, 0, g };
+	}
 	nlu_seq_layout(m, &l);
 	m->n_params = l.total;
-	m->emb = malloc(sizeof *m->emb * rows * E);
-	m->params = calloc(l.total, sizeof *m->params);
+	if (!warm) {
+		m->emb = malloc(sizeof *m->emb * rows * E);
+		m->params = calloc(l.total, sizeof *m->params);
+	}
 	toks = malloc(sizeof *toks * cap_tok);
 	grad = calloc(l.total, sizeof *grad);
 	am = calloc(l.total, sizeof *am);
@@ -101,9 +112,38 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 			order[n_use++] = (uint32_t)i;
 	}
 	off[n] = n_tok;
+	if (G) {               /* GloVe rows: token.rank becomes the row of gtab */
+		size_t nv = nlu_glove_size(g);
+		size_t n_dist = 0;
+		grow = malloc(sizeof *grow * (nv ? nv : 1));
+		if (!grow)
+			goto out;
+		memset(grow, 0xff, sizeof *grow * nv);
+		for (size_t i = 0; i < n_tok; i++) {     /* count the distinct words */
+			int32_t r = toks[i].rank;
+			if (r >= 0 && (size_t)r < nv && grow[r] < 0)
+				grow[r] = (int32_t)n_dist++;
+		}
+		memset(grow, 0xff, sizeof *grow * nv);
+		if (!(gtab = malloc(sizeof *gtab * NLU_GLOVE_DIM * (n_dist ? n_dist : 1))))
+			goto out;
+		for (size_t i = 0; i < n_tok; i++) {
+			int32_t r = toks[i].rank;
+			if (r < 0 || (size_t)r >= nv) {
+				toks[i].rank = -1;
+				continue;
+			}
+			if (grow[r] < 0) {
+				grow[r] = (int32_t)n_grow;
+				nlu_seq_glove_row(m, r, gtab + n_grow++ * NLU_GLOVE_DIM);
+			}
+			toks[i].rank = grow[r];
+		}
+	}
 	if (n_use < 2) {
-		rc = 0;   /* nothing to learn: the head's bias only */
-		memset(m->emb, 0, sizeof *m->emb * rows * E);
+		rc = 0;   /* nothing to learn: the head's bias only (or the warm weights) */
+		if (!warm)
+			memset(m->emb, 0, sizeof *m->emb * rows * E);
 		goto out;
 	}
 	for (size_t j = 0; j < n_use; j++)     /* examples by class: counting sort */
@@ -121,11 +161,13 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 		free(fill);
 	}
 
-	init_uniform(m->emb, rows * E, 0.5f, &seed);
-	init_uniform(m->params + l.p, (size_t)G * NLU_GLOVE_DIM, sqrtf(6.0f / (NLU_GLOVE_DIM + G)), &seed);
-	init_uniform(m->params + l.w, (size_t)(G + E) * TF, sqrtf(6.0f / (2 * (G + E) + F)), &seed);
-	init_uniform(m->params + l.q, (size_t)S * H, sqrtf(6.0f / (H + S)), &seed);
-	init_uniform(m->params + l.c, (size_t)K * S, sqrtf(6.0f / (S + K)), &seed);
+	if (!warm) {
+		init_uniform(m->emb, rows * E, 0.5f, &seed);
+		init_uniform(m->params + l.p, (size_t)G * NLU_GLOVE_DIM, sqrtf(6.0f / (NLU_GLOVE_DIM + G)), &seed);
+		init_uniform(m->params + l.w, (size_t)(G + E) * TF, sqrtf(6.0f / (2 * (G + E) + F)), &seed);
+		init_uniform(m->params + l.q, (size_t)S * H, sqrtf(6.0f / (H + S)), &seed);
+		init_uniform(m->params + l.c, (size_t)K * S, sqrtf(6.0f / (S + K)), &seed);
+	}
 
 	const float *Pp = m->params + l.p, *Wg = m->params + l.w;
 	const float *We = m->params + l.w + (size_t)G * TF, *Q = m->params + l.q;
@@ -161,15 +203,18 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 					b.len[nb] = (int)(off[e + 1] - off[e]);
 					b.lab[nb] = y[e];
 					b.ex[nb] = e;
-					/* token rows */
+					/* token rows: the learnt part now, GloVe's after Pᵀ */
 					for (int t = 0; t < b.len[nb]; t++) {
 						const struct nlu_seq_tok *k = &toks[off[e] + (size_t)t];
-						float *xe = b.xe + (Rn + (size_t)t) * E;
-						memset(xe, 0, sizeof *xe * E);
-						for (uint32_t q = 0; q < k->nb; q++)
-							cm_axpy(E, 1.0f / (float)k->nb, m->emb + (size_t)k->b[q] * E, xe);
-						if (G)
-							nlu_seq_glove_row(m, k->rank, b.gl + (Rn + (size_t)t) * NLU_GLOVE_DIM);
+						size_t r = Rn + (size_t)t;
+						nlu_seq_emb_row(m, k, b.xe + r * E);
+						if (!G)
+							continue;
+						if (k->rank < 0)
+							memset(b.gl + r * NLU_GLOVE_DIM, 0, sizeof *b.gl * NLU_GLOVE_DIM);
+						else
+							memcpy(b.gl + r * NLU_GLOVE_DIM, gtab + (size_t)k->rank * NLU_GLOVE_DIM,
+							       sizeof *b.gl * NLU_GLOVE_DIM);
 					}
 					Rn += (size_t)b.len[nb];
 					nb++;
@@ -314,7 +359,7 @@ out:
 		nlu_seq_free(m);
 	nlu_text_destroy(tk);
 	free(off); free(order); free(cls_start); free(cls_ex); free(stamp); free(touched);
-	free(toks); free(grad); free(am); free(av); free(gemb); free(em); free(ev);
+	free(toks); free(grad); free(gtab); free(grow); free(am); free(av); free(gemb); free(em); free(ev);
 	free(b.gl); free(b.xg); free(b.xe); free(b.y); free(b.dy); free(b.dxg); free(b.dxe);
 	free(b.h); free(b.mask); free(b.u); free(b.nu); free(b.z); free(b.dz); free(b.lg);
 	free(b.sim); free(b.gs); free(b.dh); free(b.arg); free(b.start); free(b.len); free(b.lab); free(b.ex);

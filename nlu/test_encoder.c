@@ -690,6 +690,26 @@ static void test_sequence(void)
 	CHECK(same > diff + 0.2f, "same-label cosine %g vs different-label %g", same, diff);
 	CHECK(nlu_enc_sentence(e, s, "?!", 2, z[0]) == 0, "no token: no vector");
 
+	/* the scratch keeps the tokens' tap rows: a fresh scratch (nothing cached) gives the
+	 * same vector and answer, bit for bit, as one that has seen the words before; and the
+	 * answer reads the sparse half's tokens, the sentence vector tokenises on its own */
+	struct nlu_enc_scratch *fresh = nlu_enc_scratch_create(e);
+	float zf[NLU_SENTENCE_DIM];
+	const float *pr;
+	float probs[64];
+	CHECK(e->n_cls <= 64, "classes");
+	nlu_enc_predict(e, s, texts[0], strlen(texts[0]), &p, &pr);
+	memcpy(probs, pr, sizeof *pr * e->n_cls);
+	nlu_enc_predict(e, fresh, texts[0], strlen(texts[0]), &q, &pr);
+	CHECK(p.cls == q.cls && !memcmp(probs, pr, sizeof *pr * e->n_cls),
+	      "cached and fresh token rows answer alike");
+	nlu_enc_scratch_destroy(fresh);
+	fresh = nlu_enc_scratch_create(e);
+	nlu_enc_sentence(e, s, texts[0], strlen(texts[0]), z[0]);
+	CHECK(nlu_enc_sentence(e, fresh, texts[0], strlen(texts[0]), zf) == NLU_SENTENCE_DIM &&
+	      !memcmp(zf, z[0], sizeof zf), "cached and fresh token rows: the same vector");
+	nlu_enc_scratch_destroy(fresh);
+
 	void *blob = NULL, *old = NULL;
 	size_t len = 0, old_len = 0;
 	CHECK(nlu_enc_save(e, &blob, &len) == 0 && ((unsigned char *)blob)[8] == NLU_ENC_VERSION,
@@ -756,6 +776,34 @@ static void test_sequence(void)
 	nlu_dataset_free(&d);
 }
 
+/* Cross-validation trains its folds on two threads as on one: the same figures (one
+ * linear thread each, so every fold is deterministic). */
+static void test_cv_threads(void)
+{
+	struct nlu_dataset d;
+	struct nlu_enc_opts o;
+	struct nlu_eval_result r1, r2;
+	char err[256];
+	int oof1[256], oof2[256];
+
+	make_train(&d, 0);
+	CHECK(d.n <= 256, "examples");
+	nlu_enc_opts_default(&o);
+	o.feat.bits = 14;
+	o.lin.threads = 1;
+	o.seq.epochs = 5;
+	o.seq_refit = 2;
+	int a = nlu_eval_cv_oof(&d, 3, NULL, &o, &r1, oof1, err, sizeof err);
+	CHECK(a == 0, "3-fold CV on one thread: %s", err);
+	o.cv_threads = 2;
+	int b = nlu_eval_cv_oof(&d, 3, NULL, &o, &r2, oof2, err, sizeof err);
+	CHECK(b == 0, "3-fold CV on two threads: %s", err);
+	CHECK(!a && !b && r1.accuracy == r2.accuracy && r1.macro_f1 == r2.macro_f1 &&
+	      !memcmp(oof1, oof2, sizeof *oof1 * d.n), "CV on two threads: accuracy %g vs %g",
+	      r2.accuracy, r1.accuracy);
+	nlu_dataset_free(&d);
+}
+
 int main(void)
 {
 	cm_blas_single_thread();
@@ -768,6 +816,7 @@ int main(void)
 	test_augment();
 	test_zhseg();
 	test_sequence();
+	test_cv_threads();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else

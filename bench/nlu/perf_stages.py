@@ -7,7 +7,8 @@
 
 Runs `perf report --sort sym` on each file and sums the symbols' shares into the stages
 of docs/performance.md ("Text prediction"): normalisation and tokens, hashing, sorting
-the keys, the sparse vector, the sparse linear part, the dense part, the softmax and
+the keys, the sparse vector, the sparse linear part, the sequence half (its BLAS calls
+have no symbols and count as the dense part's), the dense part, the softmax and
 calibration, and the rest (kernel, libc, reading the files, loading the model).  Prints
 one Markdown table row per stage, one column per file.
 """
@@ -25,6 +26,8 @@ STAGES = [
     ("sort the keys", r"sort_keys"),
     ("sparse vector (tf, idf, L2 per block)", r"nlu_feat_vector|cm_l2_normalize|__logf"),
     ("sparse linear part (one weight row per feature)", r"nlu_linear_logits|cm_axpy"),
+    ("sequence half (token rows, cache, pooling, head)",
+     r"nlu_seq|^forward$|^token_row|^token_slot|^same_token|^score_seq"),
     ("dense part (GloVe look-up, SIF, MLP)",
      r"nlu_glove|cm_f32_from_f16|add_f16c|nlu_fx_dense|cm_sgemv|cblas|sgemv|cm_relu|"
      r"nlu_mlp|^0x0000"),   # OpenBLAS's kernels have no symbols in Debian's build

@@ -1,11 +1,13 @@
 /* bench/nlu/predict.c — nlu_predict_bench: the text encoder's prediction alone, timed.
  *
- *   nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] [--model FILE] [--reps N]
+ *   nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] [--model FILE] [--reps N] [--v1]
  *
  * Trains the encoder on TRAIN (kefu eval's defaults; with --model FILE the trained
  * model is written there once and read back on later runs, so a profile sees
  * predictions, not training), then predicts every TEST question N times (default 20)
- * on one thread and prints the accuracy and the median and mean µs per prediction.
+ * on one thread and prints the accuracy and the median and mean µs per prediction
+ * (wall) and the median thread CPU µs.  --v1 predicts with the model's β set to 0 (the
+ * sequence half left out), so one model file gives the cost of each part.
  * Made to run under `perf record` (docs/performance.md, "Text prediction": the split
  * into normalisation, hashing, sorting, the sparse and the dense part).  BLAS runs on
  * this thread, as kefud's workers run it.  A program, not a test.
@@ -65,8 +67,8 @@ int main(int argc, char **argv)
 	struct nlu_enc *e = NULL;
 	struct nlu_enc_scratch *s = NULL;
 	char err[512];
-	int reps = 20, nf = 0, ok = 0, rc = 1;
-	double *us = NULL, total = 0;
+	int reps = 20, nf = 0, ok = 0, rc = 1, v1 = 0;
+	double *us = NULL, *cpu = NULL, total = 0;
 	size_t k = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
 			model_path = argv[++i];
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--v1"))
+			v1 = 1;
 		else if (nf < 2 && argv[i][0] != '-')
 			files[nf++] = argv[i];
 		else
@@ -83,7 +87,7 @@ int main(int argc, char **argv)
 	}
 	if (nf != 2 || reps < 1) {
 		fprintf(stderr, "usage: nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] "
-			"[--model FILE] [--reps N]\n");
+			"[--model FILE] [--reps N] [--v1]\n");
 		return 2;
 	}
 	nlu_dataset_init(&tr);
@@ -94,34 +98,44 @@ int main(int argc, char **argv)
 	    (glove_path && !(g = nlu_glove_open(glove_path, err, sizeof err))) ||
 	    !(e = get_encoder(&tr, g, model_path, err, sizeof err)))
 		goto out;
+	if (v1)
+		e->beta = 0;
 	s = nlu_enc_scratch_create(e);
 	us = malloc(sizeof *us * te.n * (size_t)reps);
-	if (!s || !us || !te.n) {
+	cpu = malloc(sizeof *cpu * te.n * (size_t)reps);
+	if (!s || !us || !cpu || !te.n) {
 		snprintf(err, sizeof err, te.n ? "out of memory" : "no test question");
 		goto out;
 	}
 	for (int r = 0; r < reps; r++)
 		for (size_t i = 0; i < te.n; i++) {
 			struct nlu_enc_pred p;
-			struct timespec t0, t1;
+			struct timespec t0, t1, c0, c1;
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			nlu_enc_predict(e, s, te.texts[i], strlen(te.texts[i]), &p, NULL);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 			us[k] = (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
 				(double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+			cpu[k] = (double)(c1.tv_sec - c0.tv_sec) * 1e6 +
+				 (double)(c1.tv_nsec - c0.tv_nsec) / 1e3;
 			total += us[k++];
 			if (r == 0 && !strcmp(e->labels[p.cls], te.names[te.labels[i]]))
 				ok++;
 		}
 	qsort(us, k, sizeof *us, cmp_double);
-	printf("accuracy %.2f %%, predict µs median %.2f, mean %.2f (%zu predictions, %s)\n",
-	       100.0 * ok / (double)te.n, us[k / 2], total / (double)k, k,
-	       g ? "linear + dense" : "linear half only");
+	qsort(cpu, k, sizeof *cpu, cmp_double);
+	printf("accuracy %.2f %%, predict µs median %.2f, mean %.2f, CPU µs median %.2f (%zu "
+	       "predictions, %s%s)\n", 100.0 * ok / (double)te.n, us[k / 2], total / (double)k,
+	       cpu[k / 2], k, g ? "linear + dense" : "linear half only",
+	       !e->seq.bits ? "" : e->beta > 0 ? " + sequence" : ", sequence half left out");
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "nlu_predict_bench: %s\n", err);
 	free(us);
+	free(cpu);
 	nlu_enc_scratch_destroy(s);
 	nlu_enc_destroy(e);
 	nlu_glove_close(g);

@@ -12,7 +12,10 @@
  * --l2 X, --threads N, --augment N; the sequence half: --no-seq, --beta X (its fixed
  * ensemble weight; default: tuned on the calibration split), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
- * --seq-glove-dim N.  Main thread (training may add one helper thread).
+ * --seq-glove-dim N, --seq-refit N (after calibration the half goes on from its weights
+ * for N passes over all of train instead of training again), --seq-keep (it is kept as
+ * calibrated).
+ * Main thread (training may add one helper thread).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -75,9 +78,13 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--seq-tau", 0.01, 10, o->seq.tau, float);
 	OPT("--seq-dropout", 0, 0.9, o->seq.dropout, float);
 	OPT("--seq-glove-dim", 0, 100, o->seq.glove_dim, int);
+	OPT("--seq-refit", 1, 1000, o->seq_refit, int);
 #undef OPT
 	if (cli_take_flag(argc, argv, "--no-seq"))
 		o->seq.bits = 0;
+	if (cli_take_flag(argc, argv, "--seq-keep"))
+		o->seq_refit = 0;
+
 	return 0;
 }
 

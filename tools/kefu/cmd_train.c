@@ -5,7 +5,7 @@
  * answers with it after SIGHUP, without dropping a connection) unless --candidate keeps
  * it a candidate for `kefu models activate` or the console.  Progress goes to stderr
  * (a bar on a terminal, plain lines when piped) unless --quiet; the time taken is
- * printed.  Main thread (training adds one helper thread).
+ * printed.  Main thread (the text encoder's training adds helper threads: nlu/train.c).
  */
 #include <jansson.h>
 #include <stdio.h>
