@@ -20,7 +20,9 @@
 #   other    every other kefud thread
 # and "less predict" = kefud's CPU per reply minus the prediction's.
 # Environment: RUNS (3), DURATION seconds per run (5), WARMUP (1), CONNS ("10 100 1000"),
-# RATE (messages/s in total: open loop; empty = closed loop), DB (a store to copy, e.g.
+# RATE (messages/s in total: open loop; empty = closed loop), SETTLE seconds waited after
+# each kefud run before its CPU is read (1: kefud indexes the log for search and reports
+# at most 0.5 s after the last commit, store/writer.c; that work belongs to the run), DB (a store to copy, e.g.
 # one `kefu train` trained), KEFUD_ARGS (extra kefud flags).  The machine's load average
 # is printed too: the client, kefud and wsecho share its cores, so other work on the
 # machine skews the figures.
@@ -33,6 +35,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-10 100 1000}
+SETTLE=${SETTLE:-1}
 RATE=${RATE:-}
 for x in "$KEFUD" "$WSLOAD" "$WSECHO"; do
 	[ -x "$x" ] || { echo "run.sh: $x is not an executable (usage: $0 BUILD_DIR)" >&2; exit 2; }
@@ -106,6 +109,7 @@ run_one() {
 	t0=$(cpu_ticks "$pid"); th0=$(thread_ns "$pid")
 	[ "$port" = 0 ] || p0=$(predict_ns "$port")
 	out=$("$WSLOAD" ${RATE:+--rate "$RATE"} "$@") || true
+	[ "$port" = 0 ] || sleep "$SETTLE"
 	t1=$(cpu_ticks "$pid"); th1=$(thread_ns "$pid")
 	[ "$port" = 0 ] || p1=$(predict_ns "$port")
 	res=$(grep '^RESULT' <<<"$out" || true)
