@@ -54,7 +54,7 @@ static const char *const pass_sql[] = {
 	" SELECT m.created_ms / 3600000 * 3600000 AS h,"
 	"  CASE m.kind WHEN 1 THEN coalesce(" META_LANG("m") ", s.lang)"
 	"   WHEN 0 THEN coalesce((SELECT coalesce(" META_LANG("r") ", s.lang) FROM messages r"
-	"     WHERE r.reply_to = m.id AND r.kind = 1 AND r.id <= ?2 ORDER BY r.id LIMIT 1),"
+	"     WHERE r.reply_to = m.id AND r.kind = 1 ORDER BY r.id LIMIT 1),"
 	"    (SELECT " META_LANG("p") " FROM messages p WHERE p.session_id = m.session_id"
 	"     AND p.kind = 1 AND p.id < m.id ORDER BY p.id DESC LIMIT 1), s.lang)"
 	"   ELSE s.lang END AS l, s.channel,"
