@@ -66,8 +66,8 @@
 #define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
 #define CKPT_PAGES 1000       /* WAL pages that trigger a checkpoint (SQLite's default) */
 #define CKPT_SYNC_PAGES 4000  /* ... that the writer runs itself (about 16 MB) */
-#define INDEX_ROWS 2048       /* messages waiting that start an index pass at once */
-#define INDEX_DELAY_MS 500    /* ... or the time the oldest of them waits at most */
+#define INDEX_ROWS 4096       /* messages waiting that start an index pass at once */
+#define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
 
 struct store_writer {
 	struct store *st;                 /* writer thread only */
