@@ -142,6 +142,13 @@ int store_log_index(struct store *st, int64_t max_rows, int64_t *left)
 	hi = max_rows > 0 && top - lo > max_rows ? lo + max_rows : top;
 	if (hi > lo && (rc = index_range(st, lo, hi)))
 		goto fail;
+	/* a watermark above the newest message (its messages deleted where the trigger
+	 * could not lower it) would leave the ids handed out next unindexed */
+	if (hi < lo && (rc = store_exec(st, "UPDATE log_index SET last_id ="
+					" (SELECT coalesce(max(id), 0) FROM messages)"))) {
+		rc = store_fail(st, "lowering the log index");
+		goto fail;
+	}
 	if (own && store_exec(st, "COMMIT")) {
 		rc = store_fail(st, "committing a log index pass");
 		goto fail;

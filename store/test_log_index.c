@@ -214,6 +214,10 @@ static void test_delete(void)
 	CHECK_RC(st, store_log_index_all(st), 0);
 	CHECK(fts_hits(st, "india") == 0);
 	CHECK(q1(st, "SELECT count(*) FROM messages") == 0);
+	/* a watermark left above the newest message comes down at the next pass */
+	CHECK(sqlite3_exec(st->db, "UPDATE log_index SET last_id = 1000", NULL, NULL, NULL) == 0);
+	CHECK_RC(st, store_log_index(st, 0, NULL), 0);
+	CHECK(q1(st, "SELECT last_id FROM log_index") == 0);
 	/* the FTS index holds no word at all any more */
 	CHECK(sqlite3_exec(st->db, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main,"
 			   " messages_fts, 'row')", NULL, NULL, NULL) == SQLITE_OK);
