@@ -3,7 +3,7 @@
  * up to date with the messages committed since its watermark, in batches.
  *
  * Until schema step 13 ("log index") per-row triggers on messages did this inside every
- * logged turn's transaction: measured, they were two thirds of a turn's cost on the
+ * logged turn's transaction: measured, they were about 60 % of a turn's cost on the
  * store writer (docs/performance.md "The log insert"), most of it FTS5 flushing a tiny
  * segment of trigram terms at every commit and merging those segments.  Now the
  * messages with id > log_index.last_id are not indexed yet; a pass takes those up to

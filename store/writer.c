@@ -32,7 +32,7 @@
  * do, nothing commits meanwhile, and the next transaction rewinds the WAL.
  *
  * The log index.  The FTS5 index of customers' words and the report rollups are not
- * written with each turn (that was two thirds of a turn's cost) but by index passes
+ * written with each turn (that was about 60 % of a turn's cost) but by index passes
  * (store/log_index.c) in larger batches, which cost a fraction per message.  The writer
  * runs them itself, between batches, once INDEX_ROWS messages wait or the oldest has
  * waited INDEX_DELAY_MS (so a pass never delays the replies of the batch before it:
