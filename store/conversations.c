@@ -2,7 +2,7 @@
  * inbox (conversations newest activity first, with filters and counts), one
  * conversation's whole transcript, full-text search over messages (FTS5), and private
  * notes.  Tables: schema v6 in migrate.c (sessions.lang/operator_id/resolved_ms,
- * notes, messages_fts).
+ * notes, messages_fts; a text search first brings messages_fts up to date: log_index.c).
  *
  * The answers are JSON text built by SQLite's JSON functions in one statement each, so
  * a transcript with its attachments, feedback, notes, ratings and hand-offs is one
@@ -93,7 +93,9 @@ static int bind_search(sqlite3_stmt *s, int fts, int like, const char *q)
 
 int store_conversations_json(struct store *st, const struct store_conv_filter *f, char **out)
 {
-	sqlite3_stmt *s = prep(st,
+	/* a text search reads messages_fts: index what was committed first (log_index.c) */
+	int rc = f->q && f->q[0] ? store_log_index_all(st) : 0;
+	sqlite3_stmt *s = rc ? NULL : prep(st,
 		"SELECT json_group_array(json(item)) FROM (SELECT " CONV_ITEM " AS item"
 		" FROM sessions s"
 		" WHERE EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id)"
@@ -111,6 +113,8 @@ int store_conversations_json(struct store *st, const struct store_conv_filter *f
 		"   WHERE m.text LIKE ?11 ESCAPE '\\'))"
 		" ORDER BY s.last_ms DESC, s.id DESC LIMIT ?8)");
 
+	if (rc)
+		return rc;
 	if (!s)
 		return -SQLITE_ERROR;
 	store_bind_text(s, 1, f->status);
@@ -191,7 +195,8 @@ int store_conversation_json(struct store *st, int64_t sid, double low_below, cha
 
 int store_search_json(struct store *st, const char *q, int limit, char **out)
 {
-	sqlite3_stmt *s = prep(st,
+	int rc = q && q[0] ? store_log_index_all(st) : 0;   /* as above */
+	sqlite3_stmt *s = rc ? NULL : prep(st,
 		"SELECT json_group_array(json(x)) FROM (SELECT json_object("
 		" 'conversation_id', m.session_id, 'message_id', m.id,"
 		" 'kind', CASE m.kind WHEN 0 THEN 'customer' WHEN 1 THEN 'bot'"
@@ -203,6 +208,8 @@ int store_search_json(struct store *st, const char *q, int limit, char **out)
 		"  AND (?2 IS NULL OR m.text LIKE ?2 ESCAPE '\\')"
 		" ORDER BY m.id DESC LIMIT ?3)");
 
+	if (rc)
+		return rc;
 	if (!s)
 		return -SQLITE_ERROR;
 	if (!q || !q[0]) {

@@ -5,8 +5,8 @@
  * operator) read sessions and handoffs through covering indexes by creation time.
  * Message-level figures (messages, fallbacks, thumbs, ratings, answer latency, top
  * answers, busiest hours) read the rollups report_hours, report_latency and
- * report_answers, which triggers keep as the log is written (migrate.c, the reports
- * step): a 90-day report reads a few thousand rollup rows instead of a million
+ * report_answers, which index passes keep (store/log_index.c; each report runs one
+ * first, so it counts every committed message): a 90-day report reads a few thousand rollup rows instead of a million
  * messages.  So message counts have whole-hour boundaries (the period's start is
  * rounded down to its hour), latency and top answers whole UTC days, and latency
  * percentiles come from buckets of two significant digits, reported at the bucket's
@@ -235,6 +235,8 @@ int store_report_summary_json(struct store *st, const struct store_report_query 
 	int rc;
 
 	*out = NULL;
+	if ((rc = store_log_index_all(st)))
+		return rc;
 	rc = walk(st, prep_bound(st, q,
 		"SELECT count(*), coalesce(sum(" CONTAINED "), 0),"
 		" coalesce(sum(" HAS_HANDOFF "), 0) FROM sessions s WHERE " CONV_WHERE),
@@ -372,6 +374,8 @@ int store_report_daily_json(struct store *st, const struct store_report_query *q
 	d.n = last >= d.first ? last - d.first + 1 : 0;
 	if (d.n > STORE_REPORT_MAX_DAYS)
 		return store_invalid(st, "a report covers at most %d days", STORE_REPORT_MAX_DAYS);
+	if ((rc = store_log_index_all(st)))
+		return rc;
 	if (!(d.arr = json_array()))
 		return -SQLITE_NOMEM;
 	for (int64_t i = 0; i < d.n; i++) {
@@ -429,10 +433,13 @@ static int hour_row(void *arg, sqlite3_stmt *s)
 
 int store_report_hours_json(struct store *st, const struct store_report_query *q, char **out)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	int rc;
 
 	*out = NULL;
+	if ((rc = store_log_index_all(st)))
+		return rc;
+	arr = json_array();
 	for (int h = 0; arr && h < 24; h++)
 		json_array_append_new(arr, json_pack("{s:i, s:i, s:i, s:i}", "hour", h,
 						     "conversations", 0, "customer", 0, "replies", 0));
@@ -472,11 +479,13 @@ static int answer_row(void *arg, sqlite3_stmt *s)
 int store_report_answers_json(struct store *st, const struct store_report_query *q,
 			      char **out)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	int rc;
 
 	*out = NULL;
-	if (!arr)
+	if ((rc = store_log_index_all(st)))
+		return rc;
+	if (!(arr = json_array()))
 		return -SQLITE_NOMEM;
 	/* how often each answer was given, and the thumbs given on its replies, in the
 	 * period (the daily rollup) */

@@ -313,7 +313,9 @@ struct store_writer_stats {
 	uint64_t failed;           /* turns whose done() got rc < 0 */
 	uint64_t retried_batches;  /* batches rolled back and retried turn by turn */
 	uint64_t checkpoints;      /* WAL checkpoints run off the writer thread */
+	uint64_t index_passes;     /* log index passes run by the writer (store/log_index.c) */
 	size_t queued;             /* turns waiting now */
+	int64_t unindexed;         /* messages the writer committed that no pass took yet */
 };
 void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *out);
 /* 1 while the writer's last transaction failed for the storage (full disk, I/O error,
@@ -321,6 +323,21 @@ void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *o
  * why (may be NULL); 0 once a transaction commits again (or none failed).  Any
  * thread: kefud's /readyz. */
 int store_writer_failing(struct store_writer *w, char *why, size_t whylen);
+
+/* ==== the log's search index and report rollups (store/log_index.c) ============== */
+
+/* Messages per index pass at most (one transaction; the writer's passes are as large). */
+#define STORE_LOG_INDEX_PASS 8192
+/* One pass: indexes (FTS5 text of customer and operator messages, the report rollups)
+ * the messages committed after the watermark, at most max_rows ids of them (0: all),
+ * and moves the watermark, in one transaction (BEGIN IMMEDIATE; inside the caller's
+ * if one is open).  *left (may be NULL): messages still unindexed after it.  0 or < 0. */
+int store_log_index(struct store *st, int64_t max_rows, int64_t *left);
+/* Passes until every committed message is indexed; takes no write lock when nothing
+ * waits.  Reports and the console's search call it first.  0 or < 0. */
+int store_log_index_all(struct store *st);
+/* How many message ids above the watermark (committed, not indexed yet).  0 or < 0. */
+int store_log_index_lag(struct store *st, int64_t *lag);
 
 /* ==== voice clips and pictures: attachments (store/media.c) ======================== */
 

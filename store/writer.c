@@ -31,6 +31,15 @@
  * released): with most frames already copied by the checkpointer it has little left to
  * do, nothing commits meanwhile, and the next transaction rewinds the WAL.
  *
+ * The log index.  The FTS5 index of customers' words and the report rollups are not
+ * written with each turn (that was about 60 % of a turn's cost) but by index passes
+ * (store/log_index.c) in larger batches, which cost a fraction per message.  The writer
+ * runs them itself, between batches, once INDEX_ROWS messages wait or the oldest has
+ * waited INDEX_DELAY_MS (so a pass never delays the replies of the batch before it:
+ * their done() ran already; it delays the next batch by its own few milliseconds), and
+ * one last at stop.  Reports and search catch up themselves before they read, so the
+ * delay is never visible to them.
+ *
  * Health.  The outcome of the writer's last transaction that did not fail for a turn of
  * its own (a storage error: full disk, I/O error, read-only file, lock, corruption) is
  * kept for store_writer_failing, which kefud's /readyz reads: failing from such a
@@ -47,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "queue.h"
 #include "store_int.h"
@@ -56,6 +66,8 @@
 #define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
 #define CKPT_PAGES 1000       /* WAL pages that trigger a checkpoint (SQLite's default) */
 #define CKPT_SYNC_PAGES 4000  /* ... that the writer runs itself (about 16 MB) */
+#define INDEX_ROWS 4096       /* messages waiting that start an index pass at once */
+#define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
 
 struct store_writer {
 	struct store *st;                 /* writer thread only */
@@ -64,7 +76,10 @@ struct store_writer {
 	size_t max_batch;
 	void **batch;                     /* [max_batch], writer thread only */
 	int *rcs;                         /* [max_batch], writer thread only */
-	atomic_uint_least64_t turns, batches, failed, retried, checkpoints;
+	atomic_uint_least64_t turns, batches, failed, retried, checkpoints, index_passes;
+	atomic_int_least64_t unindexed;   /* messages committed since the last index pass */
+	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
+	atomic_int stopping;
 	atomic_uint redact;               /* CM_REDACT_* kinds taken out of customer words */
 	pthread_mutex_t fail_lock;
 	int failing;                      /* {fail_lock} the last commit met a storage error */
@@ -262,6 +277,10 @@ static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 	}
 	atomic_fetch_add(&w->batches, 1);
 	atomic_fetch_add(&w->turns, n);
+	for (size_t i = 0; i < n; i++)
+		if (rcs[i] == 0)
+			atomic_fetch_add(&w->unindexed, (turns[i]->customer_text != NULL) +
+							(turns[i]->reply_text != NULL));
 	for (size_t i = 0; i < n; i++) {
 		if (turns[i]->done)
 			turns[i]->done(turns[i]->arg, rcs[i]);
@@ -269,16 +288,65 @@ static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 	}
 }
 
+static int64_t now_ms(void)
+{
+	return (int64_t)(cm_now_us() / 1000);
+}
+
+/* Writer thread: one index pass; schedules the next if messages are left (or the pass
+ * failed: a second later). */
+static void index_pass(struct store_writer *w)
+{
+	int64_t left = 0;
+	int rc = store_log_index(w->st, STORE_LOG_INDEX_PASS, &left);
+
+	atomic_fetch_add(&w->index_passes, 1);
+	if (rc < 0)
+		LOG_WARN("log index pass: %s", store_errmsg(w->st));
+	atomic_store(&w->unindexed, rc < 0 ? atomic_load(&w->unindexed) : left);
+	w->index_due = rc < 0 ? now_ms() + 1000 : left > 0 ? now_ms() : 0;
+}
+
+/* Writer thread, after a batch: whether an index pass is due. */
+static int index_wanted(struct store_writer *w)
+{
+	int64_t waiting = atomic_load(&w->unindexed);
+
+	if (waiting <= 0)
+		return 0;
+	if (!w->index_due)
+		w->index_due = now_ms() + INDEX_DELAY_MS;
+	return waiting >= INDEX_ROWS || now_ms() >= w->index_due;
+}
+
 static void *writer_main(void *arg)
 {
 	struct store_writer *w = arg;
-	size_t n;
 
 	pthread_setname_np(pthread_self(), "kd-writer");
-	/* blocks for the first turn; returns 0 only once the queue is closed and empty */
-	while ((n = cm_queue_pop_many(w->q, w->batch, w->max_batch, -1)) > 0)
-		handle(w, (struct store_turn **)w->batch, n);
-	return NULL;
+	/* what an earlier run left unindexed (a kill -9 between a commit and its pass) */
+	index_pass(w);
+	for (;;) {
+		int64_t wait = w->index_due ? w->index_due - now_ms() : -1;
+		/* stopping is set after the queue closed: read before the pop, it means 0
+		 * turns from the pop are all there will be */
+		int stop = atomic_load(&w->stopping);
+		/* blocks for the first turn, or until an index pass is due; 0 turns: the
+		 * queue is closed and empty, or the pass is due */
+		size_t n = cm_queue_pop_many(w->q, w->batch, w->max_batch,
+					     wait < 0 && w->index_due ? 0 : (int)wait);
+
+		if (n > 0) {
+			handle(w, (struct store_turn **)w->batch, n);
+			if (index_wanted(w))
+				index_pass(w);
+		} else if (stop) {
+			index_pass(w);   /* one last: a clean stop leaves everything indexed */
+			return NULL;
+		} else if (w->index_due) {
+			index_pass(w);
+		}
+	}
 }
 
 static void stop_checkpointer(struct store_writer *w)
@@ -367,6 +435,7 @@ void store_writer_stop(struct store_writer *w)
 	if (!w)
 		return;
 	cm_queue_close(w->q);
+	atomic_store(&w->stopping, 1);   /* after the close: see writer_main */
 	pthread_join(w->thread, NULL);
 	stop_checkpointer(w);   /* after the writer: one last checkpoint of its commits */
 	cm_queue_destroy(w->q);
@@ -400,5 +469,7 @@ void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *o
 	out->failed = atomic_load(&w->failed);
 	out->retried_batches = atomic_load(&w->retried);
 	out->checkpoints = atomic_load(&w->checkpoints);
+	out->index_passes = atomic_load(&w->index_passes);
+	out->unindexed = atomic_load(&w->unindexed);
 	out->queued = cm_queue_depth(w->q);
 }

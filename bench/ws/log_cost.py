@@ -13,6 +13,11 @@ once with the schema as it is and once without each group of AFTER INSERT trigge
 the process CPU time per turn of each variant (Python's own overhead included: compare
 the rows with each other, not with bench/ws's "log" column).  docs/performance.md has
 the figures.
+
+Since schema step 13 (store/log_index.c) a store has no FTS5 or report trigger on
+messages: those variants then measure the same as "every trigger", and the index work is
+done by passes that this script does not replay (bench/reports prints their CPU per
+message).  Give it a store at schema 12 to see the per-row triggers' cost.
 """
 import argparse
 import os

@@ -16,11 +16,15 @@
 #   worker   the workers, of which "predict" (kefu_predict_cpu_seconds_total from
 #            /metrics: the worker CPU inside pol_answer) and the rest (resend check,
 #            reply JSON, allocation)
-#   log      the store writer and its checkpointer (the batched log insert)
+#   log      the store writer and its checkpointer (the batched log insert and the log
+#            index passes, store/log_index.c)
+#   review   the review thread (kd-review: reads each new turn for the review queue)
 #   other    every other kefud thread
 # and "less predict" = kefud's CPU per reply minus the prediction's.
 # Environment: RUNS (3), DURATION seconds per run (5), WARMUP (1), CONNS ("10 100 1000"),
-# RATE (messages/s in total: open loop; empty = closed loop), DB (a store to copy, e.g.
+# RATE (messages/s in total: open loop; empty = closed loop), SETTLE seconds waited after
+# each kefud run before its CPU is read (2.5: kefud indexes the log for search and reports
+# at most 2 s after a commit, store/writer.c; that work belongs to the run), DB (a store to copy, e.g.
 # one `kefu train` trained), KEFUD_ARGS (extra kefud flags).  The machine's load average
 # is printed too: the client, kefud and wsecho share its cores, so other work on the
 # machine skews the figures.
@@ -33,6 +37,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-10 100 1000}
+SETTLE=${SETTLE:-2.5}
 RATE=${RATE:-}
 for x in "$KEFUD" "$WSLOAD" "$WSECHO"; do
 	[ -x "$x" ] || { echo "run.sh: $x is not an executable (usage: $0 BUILD_DIR)" >&2; exit 2; }
@@ -62,15 +67,27 @@ wait_port() { # file pid name
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
-# thread_ns PID: "service worker log other" nanoseconds on CPU, summed per group
+# thread_ns PID: "tid:comm:ns ..." of each thread now (CPU nanoseconds from schedstat)
 thread_ns() {
 	local t
 	for t in /proc/"$1"/task/*; do
-		echo "${t##*/} $(cat "$t/comm" 2>/dev/null) $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"
-	done | awk -v pid="$1" '$3 != "" {
-		if ($1 == pid) s += $3; else if ($2 == "kd-worker") w += $3
-		else if ($2 == "kd-writer" || $2 == "kd-ckpt") l += $3; else o += $3 }
-		END { printf "%.0f %.0f %.0f %.0f\n", s, w, l, o }'
+		echo "${t##*/}:$(cat "$t/comm" 2>/dev/null):$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"
+	done | tr '\n' ' '
+}
+# thread_parts PID BEFORE AFTER: "service worker log other review" nanoseconds on CPU
+# between two thread_ns snapshots, per group; a thread that exited in between (the
+# start-up warm-up) is left out rather than subtracted
+thread_parts() {
+	awk -v pid="$1" -v a="$2" -v b="$3" 'BEGIN {
+		n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], f, ":"); was[f[1]] = f[3] }
+		n = split(b, x, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], f, ":"); d = f[3] - (f[1] in was ? was[f[1]] : 0)
+			if (f[1] == pid) s += d; else if (f[2] == "kd-worker") w += d
+			else if (f[2] == "kd-writer" || f[2] == "kd-ckpt") l += d
+			else if (f[2] == "kd-review") r += d; else o += d
+		}
+		printf "%.0f %.0f %.0f %.0f %.0f\n", s, w, l, o, r }'
 }
 # predict_ns PORT: kefu_predict_cpu_seconds_total in nanoseconds
 predict_ns() {
@@ -106,19 +123,21 @@ run_one() {
 	t0=$(cpu_ticks "$pid"); th0=$(thread_ns "$pid")
 	[ "$port" = 0 ] || p0=$(predict_ns "$port")
 	out=$("$WSLOAD" ${RATE:+--rate "$RATE"} "$@") || true
+	[ "$port" = 0 ] || sleep "$SETTLE"
 	t1=$(cpu_ticks "$pid"); th1=$(thread_ns "$pid")
 	[ "$port" = 0 ] || p1=$(predict_ns "$port")
 	res=$(grep '^RESULT' <<<"$out" || true)
 	[ -n "$res" ] || { echo "wsload $* failed:" >&2; echo "$out" >&2; return 1; }
-	awk -v r="$res" -v d=$((t1 - t0)) -v tck="$tck" -v a="$th0" -v b="$th1" \
+	awk -v r="$res" -v d=$((t1 - t0)) -v tck="$tck" -v a="0 0 0 0 0" \
+	    -v b="$(thread_parts "$pid" "$th0" "$th1")" \
 	    -v p=$((p1 - p0)) -v kefu="$([ "$port" = 0 ] && echo 0 || echo 1)" 'BEGIN {
 		n = r; sub(/.* replies=/, "", n); sub(/ .*/, "", n)
 		printf "%s cpu_us_per_msg=%.1f", r, (n > 0 ? d * 1e6 / tck / n : 0)
 		if (kefu && n > 0) {
 			split(a, x, " "); split(b, y, " ")
-			printf " service_us=%.1f worker_us=%.1f predict_us=%.1f log_us=%.1f other_us=%.1f",
+			printf " service_us=%.1f worker_us=%.1f predict_us=%.1f log_us=%.1f other_us=%.1f review_us=%.1f",
 				(y[1] - x[1]) / 1e3 / n, (y[2] - x[2]) / 1e3 / n, p / 1e3 / n,
-				(y[3] - x[3]) / 1e3 / n, (y[4] - x[4]) / 1e3 / n
+				(y[3] - x[3]) / 1e3 / n, (y[4] - x[4]) / 1e3 / n, (y[5] - x[5]) / 1e3 / n
 		}
 		printf "\n" }'
 }
@@ -130,7 +149,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 rows=(); parts=()
 for c in $CONNS; do
 	kr=(); kp50=(); kp99=(); kcpu=(); er=(); ep50=(); ep99=(); ecpu=()
-	ksvc=(); kwrk=(); kpred=(); klog=(); koth=(); kless=()
+	ksvc=(); kwrk=(); kpred=(); klog=(); koth=(); krev=(); kless=()
 	klost=0; kerr=0; elost=0
 	for r in $(seq 1 "$RUNS"); do
 		res=$(run_one "$kpid" "$kport" --port "$kport" -c "$c" -d "$DURATION" --warmup "$WARMUP")
@@ -139,7 +158,7 @@ for c in $CONNS; do
 		kp99+=("$(field p99_ms "$res")"); kcpu+=("$(field cpu_us_per_msg "$res")")
 		ksvc+=("$(field service_us "$res")"); kwrk+=("$(field worker_us "$res")")
 		kpred+=("$(field predict_us "$res")"); klog+=("$(field log_us "$res")")
-		koth+=("$(field other_us "$res")")
+		koth+=("$(field other_us "$res")"); krev+=("$(field review_us "$res")")
 		kless+=("$(awk -v a="$(field cpu_us_per_msg "$res")" -v b="$(field predict_us "$res")" \
 			'BEGIN { printf "%.1f", a - b }')")
 		klost=$((klost + $(field lost "$res") + $(field failed "$res")))
@@ -156,10 +175,10 @@ for c in $CONNS; do
 		"$c" "$mk" "$(median "${kp50[@]}")" "$(median "${kp99[@]}")" "$me" \
 		"$(median "${ep50[@]}")" "$(median "${ep99[@]}")" "$ratio" \
 		"$(median "${kcpu[@]}")" "$(median "${ecpu[@]}")" "$klost" "$kerr" "$elost")")
-	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
+	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
 		"$c" "$(median "${kcpu[@]}")" "$(median "${kless[@]}")" "$(median "${ksvc[@]}")" \
 		"$(median "${kwrk[@]}")" "$(median "${kpred[@]}")" "$(median "${klog[@]}")" \
-		"$(median "${koth[@]}")" "$(median "${ecpu[@]}")" \
+		"$(median "${krev[@]}")" "$(median "${koth[@]}")" "$(median "${ecpu[@]}")" \
 		"$(awk -v a="$(median "${kless[@]}")" -v b="$(median "${ecpu[@]}")" \
 			'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')")")
 done
@@ -171,6 +190,6 @@ echo "------+------------+---------+---------+------------+---------+---------+-
 printf '%s\n' "${rows[@]}"
 echo
 echo "kefud CPU per reply by part (medians, µs; 'less predict' = all minus predict; ratio = less predict / echo)"
-echo "conns | all      | less pre | service  | workers  | predict  | log      | other    | echo     | ratio"
-echo "------+----------+----------+----------+----------+----------+----------+----------+----------+------"
+echo "conns | all      | less pre | service  | workers  | predict  | log      | review   | other    | echo     | ratio"
+echo "------+----------+----------+----------+----------+----------+----------+----------+----------+----------+------"
 printf '%s\n' "${parts[@]}"
