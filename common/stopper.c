@@ -2,7 +2,13 @@
 #include "stopper.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "log.h"
 
 void cm_stopper_init(struct cm_stopper *s)
 {
@@ -46,4 +52,14 @@ void cm_stopper_stop(struct cm_stopper *s)
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->lock);
+}
+
+void cm_background_priority(const char *who)
+{
+	struct sched_param sp = { 0 };
+
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+		LOG_WARN("%s: SCHED_IDLE refused; running at nice 19 only", who);
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19))
+		LOG_WARN("%s: nice 19 refused", who);
 }

@@ -21,4 +21,9 @@ int cm_stopper_sleep(struct cm_stopper *s, int64_t ms);
 /* Ends every sleep from now on (the caller then joins the thread). */
 void cm_stopper_stop(struct cm_stopper *s);
 
+/* Puts the calling thread (and the threads it starts later) at the lowest priority:
+ * SCHED_IDLE and nice 19, so background work (kefud's training, the review queue's
+ * passes) only uses CPU that serving leaves.  A refusal is logged as who's warning. */
+void cm_background_priority(const char *who);
+
 #endif

@@ -1,8 +1,9 @@
 /* daemon/review.c — kefud's review thread (review.h): fills the review queue from the
  * session log as traffic arrives and keeps its clusters up to date.
  *
- * Threads: one thread of its own with its own store connection; nothing on the reply
- * path waits for it.  Every REVIEW_POLL_MS it reads what the store writer committed
+ * Threads: one thread of its own with its own store connection, at the lowest priority
+ * (SCHED_IDLE, nice 19: cm_background_priority); nothing on the reply path waits for
+ * it.  kd_review_stop cancels a pass in progress (mn_opts.cancel).  Every REVIEW_POLL_MS it reads what the store writer committed
  * since its cursors (review_cursors: customer turns, feedback, hand-offs; the writer
  * thread is never touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
@@ -482,6 +483,9 @@ static void *review_main(void *arg)
 	struct kd_review *r = arg;
 
 	pthread_setname_np(pthread_self(), "kd-review");
+	/* its passes (clustering, new-topic scoring: up to a few hundred µs of CPU a turn
+	 * under heavy traffic, bench/ws) never take CPU from the replies */
+	cm_background_priority("review");
 	do {
 		int64_t before = r->turns_read;
 		scan(r);

@@ -7,13 +7,10 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -21,6 +18,7 @@
 #include "conf.h"
 #include "log.h"
 #include "signals.h"
+#include "stopper.h"
 #include "store.h"
 #include "train.h"
 
@@ -107,17 +105,6 @@ static void on_progress(void *arg, const struct trn_progress *p)
 	}
 }
 
-/* The lowest priority for this thread (and the threads it starts). */
-static void lowest_priority(void)
-{
-	struct sched_param sp = { 0 };
-
-	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
-		LOG_WARN("training: SCHED_IDLE refused; running at nice 19 only");
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19))
-		LOG_WARN("training: nice 19 refused");
-}
-
 static void *train_main(void *arg)
 {
 	struct kd_training *t = arg;
@@ -126,7 +113,7 @@ static void *train_main(void *arg)
 	char err[400] = "";
 	int rc = -1;
 
-	lowest_priority();
+	cm_background_priority("training");
 	struct store *st = store_open(c->db, err, sizeof err);
 	if (st) {
 		struct trn_opts o = { c->models, c->image_embed, 3, 0, c->keep_models, on_progress,
