@@ -400,14 +400,35 @@ static void dense_block(const struct mn_vecs *q, size_t q0, size_t nb, const str
 			 0.0f, out);
 }
 
-/* The combined similarity of row a of va and row b of vb (dense: its cosine, given). */
-static float sim_of(const struct mn_vecs *va, size_t a, const struct mn_vecs *vb, size_t b,
-		    float dense_cos)
+/* The largest feature index of v's rows, + 1 (0 when they have none). */
+static size_t feat_bound(const struct mn_vecs *v)
 {
-	float s = va->dense_dim ? va->w * dense_cos : 0;
-	if (va->sparse)
-		s += (1.0f - va->w) * sparse_dot2(va, a, vb, b);
+	size_t m = 0;
+
+	for (uint32_t t = 0; t < v->off[v->n]; t++)
+		if (v->idx[t] + (size_t)1 > m)
+			m = v->idx[t] + (size_t)1;
+	return m;
+}
+
+/* Row j of v dotted with a question scattered into qv (its values at its feature
+ * indices, 0 elsewhere): the same products in the same order as sparse_dot2's merge
+ * (adding the zeros changes no bit), without its unpredictable branches.  The pass
+ * over every store example a turn is scored against is most of a new-topic pass. */
+static float gather_dot(const struct mn_vecs *v, size_t j, const float *qv)
+{
+	float s = 0;
+
+	for (uint32_t t = v->off[j]; t < v->off[j + 1]; t++)
+		s += qv[v->idx[t]] * v->val[t];
 	return s;
+}
+
+/* Sets (put) or clears the features of row i of v in qv. */
+static void scatter(const struct mn_vecs *v, size_t i, float *qv, int put)
+{
+	for (uint32_t t = v->off[i]; t < v->off[i + 1]; t++)
+		qv[v->idx[t]] = put ? v->val[t] : 0.0f;
 }
 
 /* mn_novelty; o (may be NULL) may cancel it between blocks (-2). */
@@ -415,7 +436,9 @@ static int novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, si
 		   float *out, const struct mn_opts *o)
 {
 	size_t n_ref = ref->n, n_q = q->n, d = (size_t)q->dense_dim;
-	float *dref = NULL, *dq = NULL, top_ref[NOVELTY_K_MAX], top_own[NOVELTY_K_MAX];
+	float *dref = NULL, *dq = NULL, *qv = NULL, top_ref[NOVELTY_K_MAX],
+		top_own[NOVELTY_K_MAX];
+	int rc = -1;
 
 	if (k < 1 || k > NOVELTY_K_MAX || ref->dense_dim != q->dense_dim ||
 	    ref->sparse != q->sparse)
@@ -429,35 +452,52 @@ static int novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, si
 		kq = NOVELTY_K_MAX;
 	if (d && from < n_q &&
 	    (!(dref = malloc((NOVELTY_BLOCK * n_ref + 1) * sizeof *dref)) ||
-	     !(dq = malloc(NOVELTY_BLOCK * n_q * sizeof *dq)))) {
-		free(dref);
-		return -1;
+	     !(dq = malloc(NOVELTY_BLOCK * n_q * sizeof *dq))))
+		goto out;
+	if (q->sparse && from < n_q) {
+		size_t dim = feat_bound(ref) > feat_bound(q) ? feat_bound(ref) : feat_bound(q);
+		if (!(qv = calloc(dim + 1, sizeof *qv)))
+			goto out;
 	}
+	float wd = d ? q->w : 0, ws = 1.0f - q->w;  /* sim_of's weights */
 	for (size_t q0 = from; q0 < n_q; q0 += NOVELTY_BLOCK) {
 		size_t nb = n_q - q0 < NOVELTY_BLOCK ? n_q - q0 : NOVELTY_BLOCK;
 		if (o && cancelled(o, 0)) {
-			free(dref);
-			free(dq);
-			return -2;
+			rc = -2;
+			goto out;
 		}
 		dense_block(q, q0, nb, ref, dref);     /* this block's dense cosines */
 		dense_block(q, q0, nb, q, dq);
 		for (size_t b = 0; b < nb; b++) {
 			size_t i = q0 + b;
 			int nr = 0, no = 0;
-			for (size_t j = 0; j < n_ref; j++)
-				keep_top(top_ref, k, &nr,
-					 sim_of(q, i, ref, j, d ? dref[b * n_ref + j] : 0));
-			for (size_t j = 0; j < n_q; j++)
-				if (j != i)
-					keep_top(top_own, kq, &no,
-						 sim_of(q, i, q, j, d ? dq[b * n_q + j] : 0));
+			if (qv)
+				scatter(q, i, qv, 1);
+			for (size_t j = 0; j < n_ref; j++) {
+				float s = d ? wd * dref[b * n_ref + j] : 0;
+				if (qv)
+					s += ws * gather_dot(ref, j, qv);
+				keep_top(top_ref, k, &nr, s);
+			}
+			for (size_t j = 0; j < n_q; j++) {
+				if (j == i)
+					continue;
+				float s = d ? wd * dq[b * n_q + j] : 0;
+				if (qv)
+					s += ws * gather_dot(q, j, qv);
+				keep_top(top_own, kq, &no, s);
+			}
+			if (qv)
+				scatter(q, i, qv, 0);
 			out[i] = mean_of(top_own, no) - mean_of(top_ref, nr);
 		}
 	}
+	rc = 0;
+out:
 	free(dref);
 	free(dq);
-	return 0;
+	free(qv);
+	return rc;
 }
 
 int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t from,
