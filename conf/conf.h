@@ -72,6 +72,7 @@ struct kefu_conf {
 	int max_conns_per_ip;        /* WebSockets open per client address; 0 none */
 	int sessions_per_ip_minute;  /* new WebSockets per client address a minute */
 	int requests_per_ip_minute;  /* HTTP requests per client address a minute */
+	int max_http_conns_per_ip;   /* HTTP connections open per client address; 0 none */
 	char ip_limit_exempt[CONF_STR_MAX]; /* CIDRs free of the per-address limits */
 	int operator_capacity;       /* hand-offs assigned to one operator at most (ops.c) */
 	/* data care (docs/security.md "Privacy and data care") */

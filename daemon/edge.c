@@ -1,5 +1,5 @@
 /* daemon/edge.c — client addresses behind trusted proxies and the per-address limits
- * on WebSockets (chat and /ops) and HTTP requests (see edge.h).  Service thread, except
+ * on WebSockets (chat and /ops), HTTP requests and HTTP connections (see edge.h).  Service thread, except
  * kd_edge_init/kd_edge_free (main thread, before and after the lws context).
  *
  * X-Forwarded-For is read from the right: each proxy appends the address it got the
@@ -32,6 +32,7 @@ struct kd_bucket {
 struct kd_ip_entry {
 	unsigned char key[16];           /* IPv4-mapped address, or an IPv6 /64 */
 	int conns;                       /* WebSockets open (chat and /ops) */
+	int http_conns;                  /* HTTP connections open (kd_edge_conn) */
 	struct kd_bucket ws, http;       /* new WebSockets, HTTP requests */
 	struct kd_ip_entry *next;
 };
@@ -207,6 +208,7 @@ int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, siz
 	e->max_conns = conf->max_conns_per_ip;
 	e->per_minute = conf->sessions_per_ip_minute;
 	e->requests_per_minute = conf->requests_per_ip_minute;
+	e->max_http_conns = conf->max_http_conns_per_ip;
 	e->tab = calloc(KD_EDGE_BUCKETS, sizeof *e->tab);
 	if (!e->tab) {
 		snprintf(err, errlen, "out of memory");
@@ -262,7 +264,7 @@ static void sweep(struct kd_edge *e, uint64_t now_us)
 	for (size_t b = 0; b < KD_EDGE_BUCKETS; b++)
 		for (struct kd_ip_entry **p = &e->tab[b]; *p;) {
 			struct kd_ip_entry *x = *p;
-			if (!x->conns && now_us - x->ws.at_us >= 60ull * 1000000 &&
+			if (!x->conns && !x->http_conns && now_us - x->ws.at_us >= 60ull * 1000000 &&
 			    now_us - x->http.at_us >= 60ull * 1000000) {
 				*p = x->next;
 				free(x);
@@ -353,6 +355,52 @@ enum kd_edge_verdict kd_edge_request(struct kd_edge *e, const char *ip, uint64_t
 	return KD_EDGE_OK;
 }
 
+/* ---- HTTP connections ------------------------------------------------------------------ */
+
+struct kd_edge_conn {
+	struct kd_edge *edge;
+	char ip[KD_IP_LEN];              /* the client it is counted against */
+};
+
+void kd_edge_conn_close(struct kd_edge_conn *c)
+{
+	unsigned char key[16];
+	struct kd_ip_entry *x;
+
+	if (!c)
+		return;
+	if (!key_of(c->ip, key) && (x = lookup(c->edge, key)) && x->http_conns > 0)
+		x->http_conns--;
+	free(c);
+}
+
+enum kd_edge_verdict kd_edge_conn_request(struct kd_edge *e, struct kd_edge_conn **conn,
+					  const char *ip, uint64_t now_us)
+{
+	struct kd_edge_conn *c = *conn;
+	struct kd_ip_entry *x;
+
+	if (c && !strcmp(c->ip, ip))
+		return KD_EDGE_OK;           /* the same client's next request */
+	kd_edge_conn_close(c);           /* a proxy's connection, now for another client */
+	*conn = NULL;
+	if (!e->max_http_conns || !(x = entry_of(e, ip, now_us)))
+		return KD_EDGE_OK;
+	if (x->http_conns >= e->max_http_conns) {
+		e->refused_http_conns++;
+		return KD_EDGE_CONNS;
+	}
+	if (!(c = malloc(sizeof *c))) {
+		LOG_WARN("out of memory: an HTTP connection of %s not counted", ip);
+		return KD_EDGE_OK;
+	}
+	c->edge = e;
+	snprintf(c->ip, sizeof c->ip, "%s", ip);
+	x->http_conns++;
+	*conn = c;
+	return KD_EDGE_OK;
+}
+
 const char *kd_edge_code(enum kd_edge_verdict v)
 {
 	switch (v) {
@@ -379,15 +427,15 @@ void kd_edge_leave(struct kd_edge *e, const char *ip)
 
 char *kd_edge_metrics_append(const struct kd_edge *e, char *text, size_t *len)
 {
-	char more[512];
+	char more[640];
 	int m = snprintf(more, sizeof more,
-			 "# HELP kefu_edge_refused_total WebSockets and HTTP requests refused by "
-			 "the per-address limits\n"
+			 "# HELP kefu_edge_refused_total WebSockets, HTTP requests and HTTP "
+			 "connections refused by the per-address limits\n"
 			 "# TYPE kefu_edge_refused_total counter\n"
 			 "kefu_edge_refused_total{code=\"too_many_connections\"} %llu\n"
 			 "kefu_edge_refused_total{code=\"too_many_sessions\"} %llu\n"
 			 "kefu_edge_refused_total{code=\"too_many_requests\"} %llu\n",
-			 (unsigned long long)e->refused_conns,
+			 (unsigned long long)(e->refused_conns + e->refused_http_conns),
 			 (unsigned long long)e->refused_rate,
 			 (unsigned long long)e->refused_requests);
 	char *all = realloc(text, *len + (size_t)m + 1);

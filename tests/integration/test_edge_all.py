@@ -12,6 +12,11 @@ trusted proxy rules):
   code; once a place is free, new connections beyond the minute's allowance (3) get
   `too_many_sessions` with retry_after, again as frame and close reason.  (One new
   connection every 20 s refills: the test takes far less between its first and last.)
+- HTTP connections: at most `max_http_conns_per_ip` (3 here) open at once per client
+  address, idle keep-alive ones included, both behind the trusted proxy (X-Forwarded-For)
+  and straight from a peer (127.0.0.2, a second loopback address); the next request on a
+  further connection gets HTTP 429 `too_many_connections` and the connection is closed;
+  another address is served, and a closed connection's place is usable again.
 - /metrics counts the refusals in kefu_edge_refused_total{code}.
 
 Clients are told apart the way a reverse proxy tells kefud (X-Forwarded-For from a trusted
@@ -28,6 +33,7 @@ from kefutest import check
 from test_api_http import PW, Client, add_operator
 
 REQS = 4     # one more every 15 s: the test needs far less between its first and last
+HTTP_CONNS = 3
 
 
 def request(d, method, path, ip, body=None, ctype=None, cookie=None):
@@ -63,6 +69,47 @@ def too_many_requests(st, hdrs, j, what):
     check(hdrs.get("content-type", "").startswith("application/json"),
           "%s: content type %r", what, hdrs.get("content-type"))
     return ra
+
+
+def open_conn(d, ip=None, source=None):
+    """A connection that made one request (GET /healthz, from ip through the proxy or
+    straight from the local address source) and stays open, idle: (connection, status,
+    headers, JSON)."""
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20,
+                                   source_address=(source, 0) if source else None)
+    h = {"Host": "127.0.0.1:%d" % d.port}
+    if ip:
+        h["X-Forwarded-For"] = ip
+    c.request("GET", "/healthz", headers=h)
+    r = c.getresponse()
+    data = r.read()
+    try:
+        j = json.loads(data)
+    except ValueError:
+        j = None
+    return c, r.status, {k.lower(): v for k, v in r.getheaders()}, j
+
+
+def conns_limit(d, who, **kw):
+    """HTTP_CONNS idle connections of one client, the next refused (and closed), a freed
+    place reused; returns the connections still open."""
+    held = []
+    for i in range(HTTP_CONNS):
+        c, st, _, j = open_conn(d, **kw)
+        check(st == 200, "%s: connection %d of %d: %s %r", who, i + 1, HTTP_CONNS, st, j)
+        held.append(c)
+    c, st, hdrs, j = open_conn(d, **kw)
+    check(st == 429 and isinstance(j, dict) and j.get("code") == "too_many_connections",
+          "%s: connection %d: %s %r", who, HTTP_CONNS + 1, st, j)
+    check(isinstance(j.get("message"), str) and j["message"] and "retry_after" not in j and
+          "retry-after" not in hdrs, "%s: refusal body %r headers %r", who, j, hdrs)
+    c.close()
+    held.pop().close()
+    time.sleep(0.5)                        # lws frees the closed connection
+    c, st, _, j = open_conn(d, **kw)
+    check(st == 200, "%s: a freed place is not usable: %s %r", who, st, j)
+    held.append(c)
+    return held
 
 
 def ops_ws(d, cookie, ip):
@@ -103,7 +150,8 @@ def test():
     # the proxy's own requests (start-up, sign-in, /metrics) are exempt; its clients not
     d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "127.0.0.1",
                  "--max-conns-per-ip", "2", "--sessions-per-ip-minute", "3",
-                 "--requests-per-ip-minute", str(REQS), "--asr", "false",
+                 "--requests-per-ip-minute", str(REQS),
+                 "--max-http-conns-per-ip", str(HTTP_CONNS), "--asr", "false",
                  "--vision", "false")
     d.start()
     d.stop()
@@ -165,6 +213,27 @@ def test():
            "too_many_sessions (retry_after %d s), close reason too_many_sessions; "
            "kefu_edge_refused_total counts 2 + 2", e["retry_after"])
     chat.close()
+
+    # ---- HTTP connections: HTTP_CONNS open at once per address, idle ones included
+    # (fresh addresses: each makes HTTP_CONNS + 1 = REQS counted requests; a refused
+    # connection takes no request token)
+    held = conns_limit(d, "behind the proxy", ip="203.0.113.20")
+    _, st, _, j = open_conn(d, ip="203.0.113.21")
+    check(st == 200, "another address behind the proxy: %s %r", st, j)
+    held += conns_limit(d, "a direct peer", source="127.0.0.2")
+    other, st, _, j = open_conn(d, source="127.0.0.3")
+    check(st == 200, "another direct peer: %s %r", st, j)
+    other.close()
+    check(refused_count(d, "too_many_connections") == 4,
+          "too_many_connections counted %s (2 WebSockets + 2 HTTP)",
+          refused_count(d, "too_many_connections"))
+    kt.log("max_http_conns_per_ip %d: a %dth HTTP connection (the others idle, kept "
+           "alive) gets 429 too_many_connections and is closed, behind the proxy and from "
+           "a direct peer; another address served; a freed place reused; "
+           "kefu_edge_refused_total{code=\"too_many_connections\"} 4",
+           HTTP_CONNS, HTTP_CONNS + 1)
+    for c in held:
+        c.close()
     d.stop()
     con = sqlite3.connect(d.db)
     try:
