@@ -117,6 +117,10 @@ static const struct option_def options[] = {
 	  "failed sign-ins that lock the login for login_lock_minutes" },
 	{ "login_lock_minutes", OPT_INT, O(login_lock_minutes), "15", 1, 1440,
 	  "how long a login stays locked after login_lock_after failures" },
+	{ "login_failures_per_ip", OPT_INT, O(login_failures_per_ip), "30", 0, 1000000,
+	  "failed sign-ins one client address may make per login_lock_minutes, over all login "
+	  "names (a success gives its attempt back); more get HTTP 429 too_many_attempts "
+	  "(0 = no limit; ip_limit_exempt addresses are free of it)" },
 	{ "hash_concurrency", OPT_INT, O(hash_concurrency), "2", 1, 64,
 	  "password hashes computed at once (each holds 19 MiB); more wait, then get busy" },
 	{ "trusted_proxies", OPT_STR, O(trusted_proxies), "", 0, 0,

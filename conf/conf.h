@@ -63,6 +63,7 @@ struct kefu_conf {
 	int login_delay_after;       /* failed logins before each attempt must wait */
 	int login_lock_after;        /* failed logins that lock the login name */
 	int login_lock_minutes;      /* how long */
+	int login_failures_per_ip;   /* failed logins per client address per lock period */
 	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
 	/* the edge (daemon/tls.c, daemon/edge.c; docs/deploy.md) */
 	char trusted_proxies[CONF_STR_MAX]; /* CIDRs whose X-Forwarded-For/-Proto are believed */

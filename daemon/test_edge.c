@@ -2,7 +2,7 @@
  * (edge.c): the address-block lists of trusted_proxies / ip_limit_exempt, and the
  * per-address limits on a clock the test sets (open chats, the per-minute token bucket,
  * IPv6 counted by /64, exempt addresses, the idle sweep; HTTP connections, a pool of
- * their own).  Main thread only.  The
+ * their own; failed sign-ins).  Main thread only.  The
  * X-Forwarded-For reading needs a request: tests/integration/test_edge.py. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,12 +224,66 @@ static void test_http_conns(void)
 	kd_edge_free(&e);
 }
 
+/* Sign-ins: login_failures_per_ip a login_lock_minutes per address, a success gives its
+ * attempt back, exempt addresses free, IPv6 per /64. */
+static void test_logins(void)
+{
+	struct kefu_conf c;
+	struct kd_edge e;
+	char err[256];
+	uint64_t t = 1000 * SEC;
+	int retry;
+
+	conf_defaults(&c);
+	c.login_failures_per_ip = 3;
+	c.login_lock_minutes = 15;                        /* a token every 5 minutes */
+	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_ATTEMPTS);
+	CHECK(retry >= 299 && retry <= 301);
+	CHECK(!strcmp(kd_edge_code(KD_EDGE_ATTEMPTS), "too_many_attempts"));
+	CHECK(kd_edge_login(&e, "203.0.113.2", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.1", t + 301 * SEC, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.1", t + 301 * SEC, &retry) == KD_EDGE_ATTEMPTS);
+	/* two failures and a success: the success's attempt comes back */
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	kd_edge_login_ok(&e, "203.0.113.3");
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_ATTEMPTS);
+	for (int i = 0; i < 10; i++)
+		CHECK(kd_edge_login(&e, "192.0.2.9", t, &retry) == KD_EDGE_OK);   /* exempt */
+	for (int i = 0; i < 3; i++)
+		CHECK(kd_edge_login(&e, "2001:db8:5:6::1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "2001:db8:5:6:ffff::2", t, &retry) == KD_EDGE_ATTEMPTS);
+	/* the sweep keeps an address whose failures are not yet forgotten (a minute idle
+	 * is not enough), and forgets it once its bucket has refilled */
+	for (int i = 0; i < 5000; i++)
+		kd_edge_request(&e, "198.51.100.1", t + 120 * SEC, &retry);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t + 120 * SEC, &retry) == KD_EDGE_ATTEMPTS);
+	CHECK(e.refused_logins == 5);
+	size_t len = 0;
+	char *m = kd_edge_metrics_append(&e, strdup(""), &len);
+	CHECK(m && strstr(m, "kefu_edge_refused_total{code=\"too_many_attempts\"} 5\n"));
+	free(m);
+	kd_edge_free(&e);
+	c.login_failures_per_ip = 0;                      /* 0 = no limit */
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	for (int i = 0; i < 100; i++)
+		CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	kd_edge_free(&e);
+}
+
 int main(void)
 {
 	test_cidrs();
 	test_limits();
 	test_requests();
 	test_http_conns();
+	test_logins();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;

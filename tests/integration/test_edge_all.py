@@ -18,6 +18,10 @@ trusted proxy rules):
   further connection gets HTTP 429 `too_many_connections` and the connection is closed;
   another address is served, and a closed connection's place is usable again.
 - /metrics counts the refusals in kefu_edge_refused_total{code}.
+- Sign-ins (a second kefud, `login_failures_per_ip` 3): one address guessing over many
+  login names gets 429 `too_many_attempts` (retry_after, Retry-After) at its 4th attempt,
+  even with the right password; another address signs in; a successful sign-in gives its
+  attempt back.
 
 Clients are told apart the way a reverse proxy tells kefud (X-Forwarded-For from a trusted
 proxy, 127.0.0.1 here, itself exempt), so the test's own requests from 127.0.0.1 stay out
@@ -235,6 +239,57 @@ def test():
     for c in held:
         c.close()
     d.stop()
+    check_db(d)
+    logins(d.db)
+
+
+def login_as(d, ip, name, pw):
+    st, hdrs, j = request(d, "POST", "/api/v1/login", ip,
+                          json.dumps({"login": name, "password": pw}), "application/json")
+    return st, hdrs, j if isinstance(j, dict) else {}
+
+
+def logins(db):
+    """login_failures_per_ip 3 on a kefud of its own (the rate limit above would cut
+    in first); each guess names another login, as a password sprayer does."""
+    d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "127.0.0.1",
+                 "--login-failures-per-ip", "3", "--asr", "false", "--vision", "false",
+                 db=db)
+    d.start()
+    a = "203.0.113.40"
+    for i in range(3):
+        st, _, j = login_as(d, a, "guess%d" % i, "wrong password %d" % i)
+        check(st == 401 and j.get("code") == "invalid_credentials",
+              "failed sign-in %d from %s: %s %r", i + 1, a, st, j)
+    st, hdrs, j = login_as(d, a, "ann", PW)               # even the right password
+    check(st == 429 and j.get("code") == "too_many_attempts",
+          "4th sign-in from %s: %s %r", a, st, j)
+    ra = j.get("retry_after")
+    check(isinstance(ra, int) and 1 <= ra <= 301 and hdrs.get("retry-after") == str(ra),
+          "too_many_attempts retry_after %r, Retry-After %r", ra, hdrs.get("retry-after"))
+    st, _, j = login_as(d, "203.0.113.41", "ann", PW)
+    check(st == 200, "another address signs in: %s %r", st, j)
+    b = "203.0.113.42"                                    # 2 failures, a success, ...
+    for i in range(2):
+        st, _, j = login_as(d, b, "spray%d" % i, "wrong password %d" % i)
+        check(st == 401, "failed sign-in %d from %s: %s %r", i + 1, b, st, j)
+    st, _, j = login_as(d, b, "ann", PW)
+    check(st == 200, "a sign-in within the allowance: %s %r", st, j)
+    st, _, j = login_as(d, b, "spray9", "wrong password 9")  # ... gave its attempt back
+    check(st == 401, "the attempt of a success is given back: %s %r", st, j)
+    st, _, j = login_as(d, b, "spray10", "wrong password 10")
+    check(st == 429 and j.get("code") == "too_many_attempts", "then refused: %s %r", st, j)
+    n = refused_count(d, "too_many_attempts")
+    check(n == 2, "too_many_attempts counted %s", n)
+    kt.log("login_failures_per_ip 3: the 4th sign-in from one address (3 login names "
+           "guessed) gets 429 too_many_attempts (retry_after %d s) even with the right "
+           "password; another address signs in; a success gives its attempt back; "
+           "kefu_edge_refused_total{code=\"too_many_attempts\"} %d", ra, n)
+    d.stop()
+    check_db(d)
+
+
+def check_db(d):
     con = sqlite3.connect(d.db)
     try:
         check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "database")
