@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-uint64_t cm_fnv1a_words(const void *p, size_t len)
+#include "fuzz_trace.h"
+
+CM_NO_FUZZ_TRACE uint64_t cm_fnv1a_words(const void *p, size_t len)
 {
 	const unsigned char *s = p;
 	uint64_t h = CM_FNV1A_INIT;

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "fuzz_trace.h"
+
 void openblas_set_num_threads(int n);
 
 void cm_blas_single_thread(void)
@@ -155,4 +157,12 @@ float cm_f32_from_f16(uint16_t h)
 	float f;
 	memcpy(&f, &x, 4);
 	return f;
+}
+
+CM_NO_FUZZ_TRACE void cm_f32_from_f16_n(float *dst, const void *src, size_t n)
+{
+	const unsigned char *p = src;
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = cm_f32_from_f16((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
 }

@@ -45,5 +45,8 @@ void cm_relu(size_t n, float *x);
 /* IEEE half <-> single precision (round to nearest even; inf/nan preserved). */
 uint16_t cm_f16_from_f32(float f);
 float cm_f32_from_f16(uint16_t h);
+/* dst[i] = cm_f32_from_f16 of the i-th little-endian half at src (src need not be
+ * aligned), for i < n. */
+void cm_f32_from_f16_n(float *dst, const void *src, size_t n);
 
 #endif

@@ -144,6 +144,20 @@ static void test_half(void)
 	}
 	CHECK(isinf(cm_f32_from_f16(cm_f16_from_f32(1e6f))), "overflow to inf");
 	CHECK(isnan(cm_f32_from_f16(cm_f16_from_f32(NAN))), "nan preserved");
+	/* the array form reads little-endian halves from unaligned bytes, one by one alike */
+	{
+		unsigned char raw[1 + 2 * 5] = { 0 };
+		const uint16_t hs[5] = { 0x3c00, 0xc000, 0x0001, 0x7bff, 0x8000 };
+		float out[5];
+		for (int k = 0; k < 5; k++) {
+			raw[1 + 2 * k] = (unsigned char)(hs[k] & 0xff);
+			raw[2 + 2 * k] = (unsigned char)(hs[k] >> 8);
+		}
+		cm_f32_from_f16_n(out, raw + 1, 5);
+		for (int k = 0; k < 5; k++)
+			CHECK(out[k] == cm_f32_from_f16(hs[k]) && (k != 0 || out[0] == 1.0f),
+			      "f32_from_f16_n element %d: %g", k, out[k]);
+	}
 	/* random floats: nearest half (no half lies strictly closer) */
 	for (int i = 0; i < 100000; i++) {
 		float f = frand() * 70000.0f * (i % 7 == 0 ? 1e-6f : 1.0f);

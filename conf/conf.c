@@ -117,6 +117,10 @@ static const struct option_def options[] = {
 	  "failed sign-ins that lock the login for login_lock_minutes" },
 	{ "login_lock_minutes", OPT_INT, O(login_lock_minutes), "15", 1, 1440,
 	  "how long a login stays locked after login_lock_after failures" },
+	{ "login_failures_per_ip", OPT_INT, O(login_failures_per_ip), "30", 0, 1000000,
+	  "failed sign-ins one client address may make per login_lock_minutes, over all login "
+	  "names (a success gives its attempt back); more get HTTP 429 too_many_attempts "
+	  "(0 = no limit; ip_limit_exempt addresses are free of it)" },
 	{ "hash_concurrency", OPT_INT, O(hash_concurrency), "2", 1, 64,
 	  "password hashes computed at once (each holds 19 MiB); more wait, then get busy" },
 	{ "trusted_proxies", OPT_STR, O(trusted_proxies), "", 0, 0,
@@ -137,8 +141,12 @@ static const struct option_def options[] = {
 	{ "requests_per_ip_minute", OPT_INT, O(requests_per_ip_minute), "600", 0, 1000000,
 	  "HTTP requests (pages, API, uploads) one client address may make per minute; more "
 	  "get HTTP 429 too_many_requests (0 = no limit)" },
+	{ "max_http_conns_per_ip", OPT_INT, O(max_http_conns_per_ip), "100", 0, 1000000,
+	  "HTTP connections (pages, API, uploads; not WebSockets) one client address may hold "
+	  "open at once, idle keep-alive ones included; more get HTTP 429 too_many_connections "
+	  "(0 = no limit)" },
 	{ "ip_limit_exempt", OPT_STR, O(ip_limit_exempt), "127.0.0.0/8,::1", 0, 0,
-	  "client addresses or CIDRs (comma-separated) free of the three per-address limits "
+	  "client addresses or CIDRs (comma-separated) free of the four per-address limits "
 	  "above: by default this machine itself (a proxy on it must be in trusted_proxies)" },
 	{ "operator_capacity", OPT_INT, O(operator_capacity), "3", 0, 1000,
 	  "conversations a hand-off gives one signed-in operator at most (0: hand-offs wait "

@@ -63,6 +63,7 @@ struct kefu_conf {
 	int login_delay_after;       /* failed logins before each attempt must wait */
 	int login_lock_after;        /* failed logins that lock the login name */
 	int login_lock_minutes;      /* how long */
+	int login_failures_per_ip;   /* failed logins per client address per lock period */
 	int hash_concurrency;        /* argon2id hashes at once (19 MiB each) */
 	/* the edge (daemon/tls.c, daemon/edge.c; docs/deploy.md) */
 	char trusted_proxies[CONF_STR_MAX]; /* CIDRs whose X-Forwarded-For/-Proto are believed */
@@ -72,6 +73,7 @@ struct kefu_conf {
 	int max_conns_per_ip;        /* WebSockets open per client address; 0 none */
 	int sessions_per_ip_minute;  /* new WebSockets per client address a minute */
 	int requests_per_ip_minute;  /* HTTP requests per client address a minute */
+	int max_http_conns_per_ip;   /* HTTP connections open per client address; 0 none */
 	char ip_limit_exempt[CONF_STR_MAX]; /* CIDRs free of the per-address limits */
 	int operator_capacity;       /* hand-offs assigned to one operator at most (ops.c) */
 	/* data care (docs/security.md "Privacy and data care") */

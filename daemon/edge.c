@@ -1,5 +1,6 @@
 /* daemon/edge.c — client addresses behind trusted proxies and the per-address limits
- * on WebSockets (chat and /ops) and HTTP requests (see edge.h).  Service thread, except
+ * on WebSockets (chat and /ops), HTTP requests, HTTP connections and failed sign-ins
+ * (see edge.h).  Service thread, except
  * kd_edge_init/kd_edge_free (main thread, before and after the lws context).
  *
  * X-Forwarded-For is read from the right: each proxy appends the address it got the
@@ -23,7 +24,8 @@
 #define KD_EDGE_MAX_ENTRIES 200000    /* beyond: idle entries are swept at once */
 #define KD_HDR_MAX 1024
 
-/* A token bucket: per_minute tokens at most, refilled at per_minute a minute. */
+/* A token bucket: cap tokens at most, refilled at cap per period (a minute, or
+ * login_lock_minutes for sign-ins). */
 struct kd_bucket {
 	double tokens;
 	uint64_t at_us;                  /* last refilled */
@@ -32,7 +34,9 @@ struct kd_bucket {
 struct kd_ip_entry {
 	unsigned char key[16];           /* IPv4-mapped address, or an IPv6 /64 */
 	int conns;                       /* WebSockets open (chat and /ops) */
+	int http_conns;                  /* HTTP connections open (kd_edge_conn) */
 	struct kd_bucket ws, http;       /* new WebSockets, HTTP requests */
+	struct kd_bucket login;          /* sign-ins that may still fail */
 	struct kd_ip_entry *next;
 };
 
@@ -207,6 +211,9 @@ int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, siz
 	e->max_conns = conf->max_conns_per_ip;
 	e->per_minute = conf->sessions_per_ip_minute;
 	e->requests_per_minute = conf->requests_per_ip_minute;
+	e->max_http_conns = conf->max_http_conns_per_ip;
+	e->login_failures = conf->login_failures_per_ip;
+	e->login_period_s = conf->login_lock_minutes > 0 ? conf->login_lock_minutes * 60 : 60;
 	e->tab = calloc(KD_EDGE_BUCKETS, sizeof *e->tab);
 	if (!e->tab) {
 		snprintf(err, errlen, "out of memory");
@@ -256,14 +263,17 @@ static struct kd_ip_entry *lookup(struct kd_edge *e, const unsigned char key[16]
 	return NULL;
 }
 
-/* Drops entries with no open connection whose buckets have refilled (a minute idle). */
+/* Drops entries with no open connection whose buckets have refilled (a minute idle, and
+ * no failed sign-in for login_lock_minutes: forgetting those would reset the count). */
 static void sweep(struct kd_edge *e, uint64_t now_us)
 {
 	for (size_t b = 0; b < KD_EDGE_BUCKETS; b++)
 		for (struct kd_ip_entry **p = &e->tab[b]; *p;) {
 			struct kd_ip_entry *x = *p;
-			if (!x->conns && now_us - x->ws.at_us >= 60ull * 1000000 &&
-			    now_us - x->http.at_us >= 60ull * 1000000) {
+			if (!x->conns && !x->http_conns && now_us - x->ws.at_us >= 60ull * 1000000 &&
+			    now_us - x->http.at_us >= 60ull * 1000000 &&
+			    (x->login.tokens >= e->login_failures ||
+			     now_us - x->login.at_us >= (uint64_t)e->login_period_s * 1000000)) {
 				*p = x->next;
 				free(x);
 				e->n--;
@@ -274,15 +284,16 @@ static void sweep(struct kd_edge *e, uint64_t now_us)
 	e->admits = 0;
 }
 
-/* Takes a token from b (per_minute > 0): 0, or -1 with *retry_after = seconds until
- * the next one. */
-static int take(struct kd_bucket *b, int per_minute, uint64_t now_us, int *retry_after)
+/* Takes a token from b (cap > 0 a period_s): 0, or -1 with *retry_after = seconds
+ * until the next one. */
+static int take(struct kd_bucket *b, int cap, int period_s, uint64_t now_us,
+		int *retry_after)
 {
-	double rate = per_minute / 60.0;
+	double rate = (double)cap / period_s;
 
 	b->tokens += (double)(now_us - b->at_us) / 1e6 * rate;
-	if (b->tokens > per_minute)
-		b->tokens = per_minute;
+	if (b->tokens > cap)
+		b->tokens = cap;
 	b->at_us = now_us;
 	if (b->tokens < 1) {
 		*retry_after = (int)((1 - b->tokens) / rate) + 1;
@@ -312,6 +323,7 @@ static struct kd_ip_entry *entry_of(struct kd_edge *e, const char *ip, uint64_t 
 	memcpy(x->key, key, 16);
 	x->ws = (struct kd_bucket){ e->per_minute, now_us };
 	x->http = (struct kd_bucket){ e->requests_per_minute, now_us };
+	x->login = (struct kd_bucket){ e->login_failures, now_us };
 	x->next = e->tab[bucket_of(key)];
 	e->tab[bucket_of(key)] = x;
 	e->n++;
@@ -330,7 +342,7 @@ enum kd_edge_verdict kd_edge_admit(struct kd_edge *e, const char *ip, uint64_t n
 		e->refused_conns++;
 		return KD_EDGE_CONNS;
 	}
-	if (e->per_minute && take(&x->ws, e->per_minute, now_us, retry_after)) {
+	if (e->per_minute && take(&x->ws, e->per_minute, 60, now_us, retry_after)) {
 		e->refused_rate++;
 		return KD_EDGE_RATE;
 	}
@@ -346,10 +358,83 @@ enum kd_edge_verdict kd_edge_request(struct kd_edge *e, const char *ip, uint64_t
 	*retry_after = 0;
 	if (!e->requests_per_minute || !(x = entry_of(e, ip, now_us)))
 		return KD_EDGE_OK;
-	if (take(&x->http, e->requests_per_minute, now_us, retry_after)) {
+	if (take(&x->http, e->requests_per_minute, 60, now_us, retry_after)) {
 		e->refused_requests++;
 		return KD_EDGE_REQUESTS;
 	}
+	return KD_EDGE_OK;
+}
+
+enum kd_edge_verdict kd_edge_login(struct kd_edge *e, const char *ip, uint64_t now_us,
+				   int *retry_after)
+{
+	struct kd_ip_entry *x;
+
+	*retry_after = 0;
+	if (!e->login_failures || !(x = entry_of(e, ip, now_us)))
+		return KD_EDGE_OK;
+	if (take(&x->login, e->login_failures, e->login_period_s, now_us, retry_after)) {
+		e->refused_logins++;
+		return KD_EDGE_ATTEMPTS;
+	}
+	return KD_EDGE_OK;
+}
+
+void kd_edge_login_ok(struct kd_edge *e, const char *ip)
+{
+	unsigned char key[16];
+	struct kd_ip_entry *x;
+
+	if (!e->login_failures || kd_cidrs_match(&e->exempt, ip) || key_of(ip, key) ||
+	    !(x = lookup(e, key)))
+		return;
+	if ((x->login.tokens += 1) > e->login_failures)
+		x->login.tokens = e->login_failures;
+}
+
+/* ---- HTTP connections ------------------------------------------------------------------ */
+
+struct kd_edge_conn {
+	struct kd_edge *edge;
+	char ip[KD_IP_LEN];              /* the client it is counted against */
+};
+
+void kd_edge_conn_close(struct kd_edge_conn *c)
+{
+	unsigned char key[16];
+	struct kd_ip_entry *x;
+
+	if (!c)
+		return;
+	if (!key_of(c->ip, key) && (x = lookup(c->edge, key)) && x->http_conns > 0)
+		x->http_conns--;
+	free(c);
+}
+
+enum kd_edge_verdict kd_edge_conn_request(struct kd_edge *e, struct kd_edge_conn **conn,
+					  const char *ip, uint64_t now_us)
+{
+	struct kd_edge_conn *c = *conn;
+	struct kd_ip_entry *x;
+
+	if (c && !strcmp(c->ip, ip))
+		return KD_EDGE_OK;           /* the same client's next request */
+	kd_edge_conn_close(c);           /* a proxy's connection, now for another client */
+	*conn = NULL;
+	if (!e->max_http_conns || !(x = entry_of(e, ip, now_us)))
+		return KD_EDGE_OK;
+	if (x->http_conns >= e->max_http_conns) {
+		e->refused_http_conns++;
+		return KD_EDGE_CONNS;
+	}
+	if (!(c = malloc(sizeof *c))) {
+		LOG_WARN("out of memory: an HTTP connection of %s not counted", ip);
+		return KD_EDGE_OK;
+	}
+	c->edge = e;
+	snprintf(c->ip, sizeof c->ip, "%s", ip);
+	x->http_conns++;
+	*conn = c;
 	return KD_EDGE_OK;
 }
 
@@ -362,6 +447,8 @@ const char *kd_edge_code(enum kd_edge_verdict v)
 		return "too_many_sessions";
 	case KD_EDGE_REQUESTS:
 		return "too_many_requests";
+	case KD_EDGE_ATTEMPTS:
+		return "too_many_attempts";
 	default:
 		return NULL;
 	}
@@ -379,17 +466,19 @@ void kd_edge_leave(struct kd_edge *e, const char *ip)
 
 char *kd_edge_metrics_append(const struct kd_edge *e, char *text, size_t *len)
 {
-	char more[512];
+	char more[640];
 	int m = snprintf(more, sizeof more,
-			 "# HELP kefu_edge_refused_total WebSockets and HTTP requests refused by "
-			 "the per-address limits\n"
+			 "# HELP kefu_edge_refused_total WebSockets, HTTP requests and HTTP "
+			 "connections and sign-ins refused by the per-address limits\n"
 			 "# TYPE kefu_edge_refused_total counter\n"
 			 "kefu_edge_refused_total{code=\"too_many_connections\"} %llu\n"
 			 "kefu_edge_refused_total{code=\"too_many_sessions\"} %llu\n"
-			 "kefu_edge_refused_total{code=\"too_many_requests\"} %llu\n",
-			 (unsigned long long)e->refused_conns,
+			 "kefu_edge_refused_total{code=\"too_many_requests\"} %llu\n"
+			 "kefu_edge_refused_total{code=\"too_many_attempts\"} %llu\n",
+			 (unsigned long long)(e->refused_conns + e->refused_http_conns),
 			 (unsigned long long)e->refused_rate,
-			 (unsigned long long)e->refused_requests);
+			 (unsigned long long)e->refused_requests,
+			 (unsigned long long)e->refused_logins);
 	char *all = realloc(text, *len + (size_t)m + 1);
 
 	if (!all)

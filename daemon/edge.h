@@ -8,7 +8,17 @@
  * - `max_conns_per_ip` WebSockets open at once and `sessions_per_ip_minute` new ones a
  *   minute (a token bucket), chat (ws.c) and operator channel (ops.c) counted together;
  * - `requests_per_ip_minute` HTTP requests a minute (routes.c, before any page, API
- *   route or upload is served; a token bucket of its own).
+ *   route or upload is served; a token bucket of its own);
+ * - `max_http_conns_per_ip` HTTP connections open at once (routes.c): a connection is
+ *   counted from its first request (when its client is known, behind a proxy too) until
+ *   lws frees it, idle keep-alive time included; a connection of a trusted proxy moves
+ *   to the client of each request it carries.  WebSocket upgrades are not HTTP requests
+ *   here (they have the two limits above);
+ * - `login_failures_per_ip` sign-ins (POST /api/v1/login, http_api.c) that may fail per
+ *   `login_lock_minutes`: a token bucket; each sign-in takes a token before it runs (so
+ *   parallel guesses are counted) and a successful one gives it back.  This bounds one
+ *   address's guesses over many login names (the per-name lockout, auth/login.c, bounds
+ *   guesses at one name from many addresses).
  * Each refusal has a stable code (kd_edge_code): HTTP 429 with that code in JSON, a
  * WebSocket error frame with it and then a close whose reason is the code.
  *
@@ -42,20 +52,25 @@ int kd_cidrs_parse(struct kd_cidrs *c, const char *list, const char *opt, char *
 int kd_cidrs_match(const struct kd_cidrs *c, const char *ip);
 
 struct kd_ip_entry;
+struct kd_edge_conn;   /* an HTTP connection counted against its client (routes.c) */
 
 struct kd_edge {
 	struct kd_cidrs proxies, exempt;
-	int max_conns, per_minute, requests_per_minute;
+	int max_conns, per_minute, requests_per_minute, max_http_conns;
+	int login_failures, login_period_s;
 	struct kd_ip_entry **tab;        /* KD_EDGE_BUCKETS chains */
 	size_t n;                        /* entries */
 	unsigned admits;                 /* since the last sweep */
 	uint64_t refused_conns, refused_rate, refused_requests;   /* /metrics */
+	uint64_t refused_http_conns;     /* counted under too_many_connections */
+	uint64_t refused_logins;         /* too_many_attempts */
 	int warned_xff;                  /* logged the untrusted X-Forwarded-For once */
 };
 
-enum kd_edge_verdict { KD_EDGE_OK = 0, KD_EDGE_CONNS, KD_EDGE_RATE, KD_EDGE_REQUESTS };
+enum kd_edge_verdict { KD_EDGE_OK = 0, KD_EDGE_CONNS, KD_EDGE_RATE, KD_EDGE_REQUESTS,
+		       KD_EDGE_ATTEMPTS };
 
-/* Reads the five options.  0 ok, -1 with a message in err. */
+/* Reads the eight options (login_lock_minutes: the sign-in bucket's period).  0 ok, -1 with a message in err. */
 int kd_edge_init(struct kd_edge *e, const struct kefu_conf *conf, char *err, size_t errlen);
 void kd_edge_free(struct kd_edge *e);
 
@@ -74,8 +89,25 @@ void kd_edge_leave(struct kd_edge *e, const char *ip);
  * used; *retry_after as above). */
 enum kd_edge_verdict kd_edge_request(struct kd_edge *e, const char *ip, uint64_t now_us,
 				     int *retry_after);
+/* A sign-in from ip is about to run: KD_EDGE_OK (one attempt charged) or
+ * KD_EDGE_ATTEMPTS (login_failures_per_ip charged within login_lock_minutes;
+ * *retry_after = seconds until the next is allowed).  kd_edge_login_ok gives the attempt
+ * back when the sign-in succeeded. */
+enum kd_edge_verdict kd_edge_login(struct kd_edge *e, const char *ip, uint64_t now_us,
+				   int *retry_after);
+void kd_edge_login_ok(struct kd_edge *e, const char *ip);
+/* A plain HTTP request from client ip on the connection whose record is *conn (NULL
+ * before its first counted request): KD_EDGE_OK, with the connection counted against ip
+ * (a new record in *conn, or the old one kept when ip is the same client; a record of
+ * another client is released first), or KD_EDGE_CONNS when ip already holds
+ * max_http_conns_per_ip (then *conn is NULL: the caller refuses and closes).  Exempt and
+ * non-numeric addresses, and max_http_conns_per_ip 0, are not counted (*conn NULL). */
+enum kd_edge_verdict kd_edge_conn_request(struct kd_edge *e, struct kd_edge_conn **conn,
+					  const char *ip, uint64_t now_us);
+/* The connection of conn is gone (lws frees its wsi): its place is free; conn is freed. */
+void kd_edge_conn_close(struct kd_edge_conn *conn);
 /* The stable error code of a refusal ("too_many_connections", "too_many_sessions",
- * "too_many_requests"); NULL for KD_EDGE_OK. */
+ * "too_many_requests", "too_many_attempts"); NULL for KD_EDGE_OK. */
 const char *kd_edge_code(enum kd_edge_verdict v);
 /* Appends the family kefu_edge_refused_total{code} (chat, /ops and HTTP refusals) to the
  * /metrics text (realloc'd; *len follows; on no memory text is returned unchanged). */

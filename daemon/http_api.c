@@ -13,6 +13,9 @@
  * connection whose id it carries; a connection that closed meanwhile is not found and
  * its response is freed.
  *
+ * A sign-in (POST /api/v1/login) is first charged to its client address (edge.c
+ * kd_edge_login, login_failures_per_ip): refused there with 429 too_many_attempts before
+ * any worker or hash runs; given back (kd_edge_login_ok) when it succeeded.
  * A request's body is read up to API_MAX_BODY; a larger Content-Length is answered
  * 413 body_too_large at once and the connection closed.  Responses are written in
  * pieces of KD_API_CHUNK bytes, one lws_write per HTTP_WRITEABLE.
@@ -26,6 +29,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "log.h"
 #include "queue.h"
 #include "store.h"
@@ -58,6 +62,7 @@ struct kd_api_job {
 	char content_type[KD_API_HDR], client_ip[64];
 	char *path, *query, *body;        /* malloc'd */
 	size_t body_len, body_cap;        /* body holds body_cap (Content-Length) + 1 */
+	int login_charged;                /* a sign-in charged to client_ip (edge.c) */
 	struct api_response res;
 };
 
@@ -500,23 +505,47 @@ static int send_headers(struct lws *wsi, struct kd_api_conn *c)
 	return 0;
 }
 
-/* Answers at once, without the workers (413, out of memory). */
+/* Answers at once, without the workers (413, 429 too_many_attempts, out of memory);
+ * retry_after > 0: in the body and as Retry-After. */
 static int answer_now(struct lws *wsi, struct kd_api_conn *c, int status, const char *code,
-		      const char *msg)
+		      const char *msg, int retry_after)
 {
-	char body[256];
+	char body[320];
 
 	if (!c->job && !(c->job = calloc(1, sizeof *c->job)))
 		return -1;
 	snprintf(c->job->method, sizeof c->job->method, "%s", "GET");
 	api_response_clear(&c->job->res);
-	snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"%s\"}", code, msg);
+	if (retry_after > 0)
+		snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"%s\","
+			 "\"retry_after\":%d}", code, msg, retry_after);
+	else
+		snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"%s\"}", code, msg);
 	c->job->res.status = status;
+	c->job->res.retry_after_s = retry_after;
 	c->job->res.body = strdup(body);
 	c->job->res.body_len = c->job->res.body ? strlen(body) : 0;
 	c->ready = 1;
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/* A sign-in is charged to its client address before it runs: 0 to go on, 1 refused
+ * (429 too_many_attempts is on its way), -1 out of memory. */
+static int charge_login(struct lws *wsi, struct kd_api *a, struct kd_api_conn *c)
+{
+	struct kd_api_job *j = c->job;
+	int retry;
+
+	if (strcmp(j->method, "POST") || strcmp(j->path, API_PREFIX "login"))
+		return 0;
+	if (kd_edge_login(a->edge, j->client_ip, cm_now_us(), &retry) == KD_EDGE_OK) {
+		j->login_charged = 1;
+		return 0;
+	}
+	c->close_after = 1;
+	return answer_now(wsi, c, 429, "too_many_attempts", "too many failed sign-ins from "
+			  "your address; retry later", retry) ? -1 : 1;
 }
 
 static int submit(struct lws *wsi, struct kd_api *a, struct kd_api_conn *c)
@@ -529,7 +558,7 @@ static int submit(struct lws *wsi, struct kd_api *a, struct kd_api_conn *c)
 		return 0;
 	}
 	c->close_after = 1;
-	return answer_now(wsi, c, 503, "busy", "kefud is busy; please retry in a moment");
+	return answer_now(wsi, c, 503, "busy", "kefud is busy; please retry in a moment", 0);
 }
 
 static void conn_unlink(struct kd_api *a, struct kd_api_conn *c)
@@ -573,19 +602,22 @@ static int on_http(struct lws *wsi, struct kd_api *a, struct kd_api_conn *c)
 		a->conns = c;
 	}
 	if (!(c->job = job_from(a, wsi)))
-		return answer_now(wsi, c, 500, "internal", "out of memory");
+		return answer_now(wsi, c, 500, "internal", "out of memory", 0);
 	copy_hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, cl, sizeof cl);
 	if (cl[0])
 		want = strtoll(cl, NULL, 10);
 	if (want > (long long)api_body_limit(c->job->method, c->job->path)) {   /* the route's */
 		c->close_after = 1;
 		return answer_now(wsi, c, 413, "body_too_large",
-				  "the body is larger than the API takes");
+				  "the body is larger than the API takes", 0);
 	}
+	int rc = charge_login(wsi, a, c);
+	if (rc)
+		return rc > 0 ? 0 : -1;
 	if (want > 0) {
 		c->job->body = malloc((size_t)want + 1);
 		c->job->body_cap = (size_t)want;
-		return c->job->body ? 0 : answer_now(wsi, c, 500, "internal", "out of memory");
+		return c->job->body ? 0 : answer_now(wsi, c, 500, "internal", "out of memory", 0);
 	}
 	return submit(wsi, a, c);
 }
@@ -675,6 +707,10 @@ static void drain_done(struct kd_api *a)
 			job_free(list);
 			continue;
 		}
+		if (list->login_charged &&
+		    (list->res.status < 400 || list->res.status == 503))   /* signed in, or
+									      never tried */
+			kd_edge_login_ok(a->edge, list->client_ip);
 		for (c = a->conns; c && c->id != list->conn_id; c = c->next)
 			;
 		if (!c || !c->waiting || c->job != list) {   /* closed meanwhile */

@@ -1,7 +1,10 @@
 /* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (liveness, JSON),
  * /readyz (readiness: 200 or 503 with the reason, JSON) and /metrics (Prometheus text
  * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431 over-long
- * headers) and the per-address request rate (429 too_many_requests, edge.c).  lws binds
+ * headers), the per-address open connections (429 too_many_connections: the connection's
+ * record, edge.c's kd_edge_conn, hangs on the wsi as lws's opaque user data and is freed
+ * at WSI_DESTROY, which lws sends to this protocol, protocols[0]) and request rate (429
+ * too_many_requests, edge.c).  lws binds
  * them to the "http" protocol through LWSMPRO_CALLBACK mounts; static files under / are
  * served by lws itself from web_root.  Runs on the lws service thread: the body is built in
  * LWS_CALLBACK_HTTP from service-thread counters plus gauges sampled from the other
@@ -96,22 +99,27 @@ static int header_bytes(struct lws *wsi, int *uri)
 	return total;
 }
 
-/* Answers 429 with {"code":..., "message":..., "retry_after":N} and Retry-After, as the
+/* Answers 429 with {"code":..., "message":..., "retry_after":N} and Retry-After (no
+ * retry_after when 0: a connection refused waits for one of its own to close), as the
  * REST API words its errors.  -1: close once written. */
-static int refuse_rate(struct lws *wsi, const char *code, int retry_after)
+static int refuse(struct lws *wsi, const char *code, int retry_after)
 {
 	uint8_t buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
 		*end = buf + sizeof buf - 1;
 	char body[256], ra[16];
-	int blen = snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"too many "
-			    "requests from your address; retry later\",\"retry_after\":%d}",
-			    code, retry_after);
+	int blen = retry_after
+		? snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"too many "
+			   "requests from your address; retry later\",\"retry_after\":%d}",
+			   code, retry_after)
+		: snprintf(body, sizeof body, "{\"code\":\"%s\",\"message\":\"too many open "
+			   "connections from your address; close one and retry\"}", code);
 
 	snprintf(ra, sizeof ra, "%d", retry_after);
 	if (lws_add_http_common_headers(wsi, 429, "application/json", (lws_filepos_t)blen,
 					&p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
-					(const unsigned char *)ra, (int)strlen(ra), &p, end) ||
+	    (retry_after &&
+	     lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+					 (const unsigned char *)ra, (int)strlen(ra), &p, end)) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
 					(const unsigned char *)"no-store", 8, &p, end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"x-content-type-options:",
@@ -138,10 +146,16 @@ int kd_routes_filter(struct lws *wsi, const struct kd_routes *rt)
 	}
 	if (rt->edge) {
 		char ip[KD_IP_LEN];
+		struct kd_edge_conn *conn = lws_get_opaque_user_data(wsi);
+		uint64_t now = cm_now_us();
+
 		kd_edge_client(rt->edge, wsi, ip, sizeof ip, NULL);
-		enum kd_edge_verdict v = kd_edge_request(rt->edge, ip, cm_now_us(), &retry);
+		enum kd_edge_verdict v = kd_edge_conn_request(rt->edge, &conn, ip, now);
+		lws_set_opaque_user_data(wsi, conn);
+		if (v == KD_EDGE_OK)
+			v = kd_edge_request(rt->edge, ip, now, &retry);
 		if (v != KD_EDGE_OK)
-			return refuse_rate(wsi, kd_edge_code(v), retry);
+			return refuse(wsi, kd_edge_code(v), retry);
 	}
 	return 0;
 }
@@ -261,6 +275,11 @@ int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		free(pss->buf);
 		pss->buf = NULL;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
+
+	case LWS_CALLBACK_WSI_DESTROY:   /* every wsi of the vhost, HTTP or not */
+		kd_edge_conn_close(lws_get_opaque_user_data(wsi));
+		lws_set_opaque_user_data(wsi, NULL);
+		break;
 
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:

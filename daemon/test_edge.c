@@ -1,7 +1,8 @@
 /* daemon/test_edge.c — unit tests of the edge's parts that need no connection
  * (edge.c): the address-block lists of trusted_proxies / ip_limit_exempt, and the
  * per-address limits on a clock the test sets (open chats, the per-minute token bucket,
- * IPv6 counted by /64, exempt addresses, the idle sweep).  Main thread only.  The
+ * IPv6 counted by /64, exempt addresses, the idle sweep; HTTP connections, a pool of
+ * their own; failed sign-ins).  Main thread only.  The
  * X-Forwarded-For reading needs a request: tests/integration/test_edge.py. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,11 +155,135 @@ static void test_requests(void)
 	kd_edge_free(&e);
 }
 
+/* HTTP connections: counted per client from their first request until closed, a pool of
+ * their own; a proxy's connection moves to the client of each request; IPv6 per /64. */
+static void test_http_conns(void)
+{
+	struct kefu_conf c;
+	struct kd_edge e;
+	struct kd_edge_conn *k[4] = { 0 }, *other = NULL, *ex = NULL, *v6[3] = { 0 };
+	char err[256];
+	uint64_t t = 1000 * SEC;
+	int retry;
+
+	conf_defaults(&c);
+	c.max_conns_per_ip = 1;
+	c.max_http_conns_per_ip = 3;
+	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);   /* a chat */
+	for (int i = 0; i < 3; i++) {
+		CHECK(kd_edge_conn_request(&e, &k[i], "203.0.113.1", t) == KD_EDGE_OK);
+		CHECK(k[i] != NULL);
+	}
+	struct kd_edge_conn *same = k[0];
+	CHECK(kd_edge_conn_request(&e, &k[0], "203.0.113.1", t) == KD_EDGE_OK);  /* next request */
+	CHECK(k[0] == same);
+	CHECK(kd_edge_conn_request(&e, &k[3], "203.0.113.1", t) == KD_EDGE_CONNS);
+	CHECK(k[3] == NULL && e.refused_http_conns == 1 && e.refused_conns == 0);
+	CHECK(kd_edge_conn_request(&e, &other, "203.0.113.2", t) == KD_EDGE_OK);
+	for (int i = 0; i < 5; i++) {                     /* exempt: never counted */
+		CHECK(kd_edge_conn_request(&e, &ex, "192.0.2.9", t) == KD_EDGE_OK);
+		CHECK(ex == NULL);
+	}
+	kd_edge_conn_close(k[1]);                         /* a place is free again */
+	k[1] = NULL;
+	CHECK(kd_edge_conn_request(&e, &k[3], "203.0.113.1", t) == KD_EDGE_OK);
+	/* a proxy's connection carrying 203.0.113.1 now carries .2: .1 gets a place back */
+	CHECK(kd_edge_conn_request(&e, &k[3], "203.0.113.2", t) == KD_EDGE_OK);
+	CHECK(kd_edge_conn_request(&e, &k[1], "203.0.113.1", t) == KD_EDGE_OK);
+	CHECK(kd_edge_conn_request(&e, &v6[0], "2001:db8:1:2::1", t) == KD_EDGE_OK);
+	CHECK(kd_edge_conn_request(&e, &v6[1], "2001:db8:1:2::2", t) == KD_EDGE_OK);
+	CHECK(kd_edge_conn_request(&e, &v6[2], "2001:db8:1:2:ffff::3", t) == KD_EDGE_OK);
+	struct kd_edge_conn *v6b = NULL;
+	CHECK(kd_edge_conn_request(&e, &v6b, "2001:db8:1:2::4", t) == KD_EDGE_CONNS);
+	CHECK(kd_edge_conn_request(&e, &v6b, "2001:db8:1:3::4", t) == KD_EDGE_OK);
+	/* idle entries are swept, ones holding HTTP connections are not */
+	kd_edge_leave(&e, "203.0.113.1");                 /* the chat closes */
+	for (int i = 0; i < 5000; i++)
+		kd_edge_request(&e, "198.51.100.1", t + 120 * SEC, &retry);
+	struct kd_edge_conn *more = NULL;
+	CHECK(kd_edge_conn_request(&e, &more, "203.0.113.1", t + 120 * SEC) == KD_EDGE_CONNS);
+	size_t len = 0;
+	char *m = kd_edge_metrics_append(&e, strdup(""), &len);
+	CHECK(m && strstr(m, "kefu_edge_refused_total{code=\"too_many_connections\"} 3\n"));
+	free(m);
+	for (int i = 0; i < 4; i++)
+		kd_edge_conn_close(k[i]);
+	for (int i = 0; i < 3; i++)
+		kd_edge_conn_close(v6[i]);
+	kd_edge_conn_close(v6b);
+	kd_edge_conn_close(other);
+	CHECK(kd_edge_conn_request(&e, &more, "203.0.113.1", t + 120 * SEC) == KD_EDGE_OK);
+	kd_edge_conn_close(more);
+	more = NULL;
+	kd_edge_free(&e);
+	c.max_http_conns_per_ip = 0;                      /* 0 = no limit */
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	CHECK(kd_edge_conn_request(&e, &more, "203.0.113.1", t) == KD_EDGE_OK && !more);
+	kd_edge_free(&e);
+}
+
+/* Sign-ins: login_failures_per_ip a login_lock_minutes per address, a success gives its
+ * attempt back, exempt addresses free, IPv6 per /64. */
+static void test_logins(void)
+{
+	struct kefu_conf c;
+	struct kd_edge e;
+	char err[256];
+	uint64_t t = 1000 * SEC;
+	int retry;
+
+	conf_defaults(&c);
+	c.login_failures_per_ip = 3;
+	c.login_lock_minutes = 15;                        /* a token every 5 minutes */
+	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_ATTEMPTS);
+	CHECK(retry >= 299 && retry <= 301);
+	CHECK(!strcmp(kd_edge_code(KD_EDGE_ATTEMPTS), "too_many_attempts"));
+	CHECK(kd_edge_login(&e, "203.0.113.2", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.1", t + 301 * SEC, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.1", t + 301 * SEC, &retry) == KD_EDGE_ATTEMPTS);
+	/* two failures and a success: the success's attempt comes back */
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	kd_edge_login_ok(&e, "203.0.113.3");
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t, &retry) == KD_EDGE_ATTEMPTS);
+	for (int i = 0; i < 10; i++)
+		CHECK(kd_edge_login(&e, "192.0.2.9", t, &retry) == KD_EDGE_OK);   /* exempt */
+	for (int i = 0; i < 3; i++)
+		CHECK(kd_edge_login(&e, "2001:db8:5:6::1", t, &retry) == KD_EDGE_OK);
+	CHECK(kd_edge_login(&e, "2001:db8:5:6:ffff::2", t, &retry) == KD_EDGE_ATTEMPTS);
+	/* the sweep keeps an address whose failures are not yet forgotten (a minute idle
+	 * is not enough), and forgets it once its bucket has refilled */
+	for (int i = 0; i < 5000; i++)
+		kd_edge_request(&e, "198.51.100.1", t + 120 * SEC, &retry);
+	CHECK(kd_edge_login(&e, "203.0.113.3", t + 120 * SEC, &retry) == KD_EDGE_ATTEMPTS);
+	CHECK(e.refused_logins == 5);
+	size_t len = 0;
+	char *m = kd_edge_metrics_append(&e, strdup(""), &len);
+	CHECK(m && strstr(m, "kefu_edge_refused_total{code=\"too_many_attempts\"} 5\n"));
+	free(m);
+	kd_edge_free(&e);
+	c.login_failures_per_ip = 0;                      /* 0 = no limit */
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	for (int i = 0; i < 100; i++)
+		CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
+	kd_edge_free(&e);
+}
+
 int main(void)
 {
 	test_cidrs();
 	test_limits();
 	test_requests();
+	test_http_conns();
+	test_logins();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;

@@ -104,11 +104,7 @@ static int get(const struct nlu_mf *mf, const char *name, enum nlu_dtype dt, flo
 	if (dt == NLU_F32) {
 		memcpy(dst, p, n * es);
 	} else {
-		for (size_t i = 0; i < n; i++) {
-			uint16_t h;
-			memcpy(&h, p + 2 * i, 2);
-			dst[i] = cm_f32_from_f16(h);
-		}
+		cm_f32_from_f16_n(dst, p, n);
 	}
 	return 0;
 }

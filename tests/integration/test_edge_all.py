@@ -12,7 +12,16 @@ trusted proxy rules):
   code; once a place is free, new connections beyond the minute's allowance (3) get
   `too_many_sessions` with retry_after, again as frame and close reason.  (One new
   connection every 20 s refills: the test takes far less between its first and last.)
+- HTTP connections: at most `max_http_conns_per_ip` (3 here) open at once per client
+  address, idle keep-alive ones included, both behind the trusted proxy (X-Forwarded-For)
+  and straight from a peer (127.0.0.2, a second loopback address); the next request on a
+  further connection gets HTTP 429 `too_many_connections` and the connection is closed;
+  another address is served, and a closed connection's place is usable again.
 - /metrics counts the refusals in kefu_edge_refused_total{code}.
+- Sign-ins (a second kefud, `login_failures_per_ip` 3): one address guessing over many
+  login names gets 429 `too_many_attempts` (retry_after, Retry-After) at its 4th attempt,
+  even with the right password; another address signs in; a successful sign-in gives its
+  attempt back.
 
 Clients are told apart the way a reverse proxy tells kefud (X-Forwarded-For from a trusted
 proxy, 127.0.0.1 here, itself exempt), so the test's own requests from 127.0.0.1 stay out
@@ -28,6 +37,7 @@ from kefutest import check
 from test_api_http import PW, Client, add_operator
 
 REQS = 4     # one more every 15 s: the test needs far less between its first and last
+HTTP_CONNS = 3
 
 
 def request(d, method, path, ip, body=None, ctype=None, cookie=None):
@@ -63,6 +73,47 @@ def too_many_requests(st, hdrs, j, what):
     check(hdrs.get("content-type", "").startswith("application/json"),
           "%s: content type %r", what, hdrs.get("content-type"))
     return ra
+
+
+def open_conn(d, ip=None, source=None):
+    """A connection that made one request (GET /healthz, from ip through the proxy or
+    straight from the local address source) and stays open, idle: (connection, status,
+    headers, JSON)."""
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20,
+                                   source_address=(source, 0) if source else None)
+    h = {"Host": "127.0.0.1:%d" % d.port}
+    if ip:
+        h["X-Forwarded-For"] = ip
+    c.request("GET", "/healthz", headers=h)
+    r = c.getresponse()
+    data = r.read()
+    try:
+        j = json.loads(data)
+    except ValueError:
+        j = None
+    return c, r.status, {k.lower(): v for k, v in r.getheaders()}, j
+
+
+def conns_limit(d, who, **kw):
+    """HTTP_CONNS idle connections of one client, the next refused (and closed), a freed
+    place reused; returns the connections still open."""
+    held = []
+    for i in range(HTTP_CONNS):
+        c, st, _, j = open_conn(d, **kw)
+        check(st == 200, "%s: connection %d of %d: %s %r", who, i + 1, HTTP_CONNS, st, j)
+        held.append(c)
+    c, st, hdrs, j = open_conn(d, **kw)
+    check(st == 429 and isinstance(j, dict) and j.get("code") == "too_many_connections",
+          "%s: connection %d: %s %r", who, HTTP_CONNS + 1, st, j)
+    check(isinstance(j.get("message"), str) and j["message"] and "retry_after" not in j and
+          "retry-after" not in hdrs, "%s: refusal body %r headers %r", who, j, hdrs)
+    c.close()
+    held.pop().close()
+    time.sleep(0.5)                        # lws frees the closed connection
+    c, st, _, j = open_conn(d, **kw)
+    check(st == 200, "%s: a freed place is not usable: %s %r", who, st, j)
+    held.append(c)
+    return held
 
 
 def ops_ws(d, cookie, ip):
@@ -103,7 +154,8 @@ def test():
     # the proxy's own requests (start-up, sign-in, /metrics) are exempt; its clients not
     d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "127.0.0.1",
                  "--max-conns-per-ip", "2", "--sessions-per-ip-minute", "3",
-                 "--requests-per-ip-minute", str(REQS), "--asr", "false",
+                 "--requests-per-ip-minute", str(REQS),
+                 "--max-http-conns-per-ip", str(HTTP_CONNS), "--asr", "false",
                  "--vision", "false")
     d.start()
     d.stop()
@@ -165,7 +217,79 @@ def test():
            "too_many_sessions (retry_after %d s), close reason too_many_sessions; "
            "kefu_edge_refused_total counts 2 + 2", e["retry_after"])
     chat.close()
+
+    # ---- HTTP connections: HTTP_CONNS open at once per address, idle ones included
+    # (fresh addresses: each makes HTTP_CONNS + 1 = REQS counted requests; a refused
+    # connection takes no request token)
+    held = conns_limit(d, "behind the proxy", ip="203.0.113.20")
+    _, st, _, j = open_conn(d, ip="203.0.113.21")
+    check(st == 200, "another address behind the proxy: %s %r", st, j)
+    held += conns_limit(d, "a direct peer", source="127.0.0.2")
+    other, st, _, j = open_conn(d, source="127.0.0.3")
+    check(st == 200, "another direct peer: %s %r", st, j)
+    other.close()
+    check(refused_count(d, "too_many_connections") == 4,
+          "too_many_connections counted %s (2 WebSockets + 2 HTTP)",
+          refused_count(d, "too_many_connections"))
+    kt.log("max_http_conns_per_ip %d: a %dth HTTP connection (the others idle, kept "
+           "alive) gets 429 too_many_connections and is closed, behind the proxy and from "
+           "a direct peer; another address served; a freed place reused; "
+           "kefu_edge_refused_total{code=\"too_many_connections\"} 4",
+           HTTP_CONNS, HTTP_CONNS + 1)
+    for c in held:
+        c.close()
     d.stop()
+    check_db(d)
+    logins(d.db)
+
+
+def login_as(d, ip, name, pw):
+    st, hdrs, j = request(d, "POST", "/api/v1/login", ip,
+                          json.dumps({"login": name, "password": pw}), "application/json")
+    return st, hdrs, j if isinstance(j, dict) else {}
+
+
+def logins(db):
+    """login_failures_per_ip 3 on a kefud of its own (the rate limit above would cut
+    in first); each guess names another login, as a password sprayer does."""
+    d = kt.Kefud("--trusted-proxies", "127.0.0.1", "--ip-limit-exempt", "127.0.0.1",
+                 "--login-failures-per-ip", "3", "--asr", "false", "--vision", "false",
+                 db=db)
+    d.start()
+    a = "203.0.113.40"
+    for i in range(3):
+        st, _, j = login_as(d, a, "guess%d" % i, "wrong password %d" % i)
+        check(st == 401 and j.get("code") == "invalid_credentials",
+              "failed sign-in %d from %s: %s %r", i + 1, a, st, j)
+    st, hdrs, j = login_as(d, a, "ann", PW)               # even the right password
+    check(st == 429 and j.get("code") == "too_many_attempts",
+          "4th sign-in from %s: %s %r", a, st, j)
+    ra = j.get("retry_after")
+    check(isinstance(ra, int) and 1 <= ra <= 301 and hdrs.get("retry-after") == str(ra),
+          "too_many_attempts retry_after %r, Retry-After %r", ra, hdrs.get("retry-after"))
+    st, _, j = login_as(d, "203.0.113.41", "ann", PW)
+    check(st == 200, "another address signs in: %s %r", st, j)
+    b = "203.0.113.42"                                    # 2 failures, a success, ...
+    for i in range(2):
+        st, _, j = login_as(d, b, "spray%d" % i, "wrong password %d" % i)
+        check(st == 401, "failed sign-in %d from %s: %s %r", i + 1, b, st, j)
+    st, _, j = login_as(d, b, "ann", PW)
+    check(st == 200, "a sign-in within the allowance: %s %r", st, j)
+    st, _, j = login_as(d, b, "spray9", "wrong password 9")  # ... gave its attempt back
+    check(st == 401, "the attempt of a success is given back: %s %r", st, j)
+    st, _, j = login_as(d, b, "spray10", "wrong password 10")
+    check(st == 429 and j.get("code") == "too_many_attempts", "then refused: %s %r", st, j)
+    n = refused_count(d, "too_many_attempts")
+    check(n == 2, "too_many_attempts counted %s", n)
+    kt.log("login_failures_per_ip 3: the 4th sign-in from one address (3 login names "
+           "guessed) gets 429 too_many_attempts (retry_after %d s) even with the right "
+           "password; another address signs in; a success gives its attempt back; "
+           "kefu_edge_refused_total{code=\"too_many_attempts\"} %d", ra, n)
+    d.stop()
+    check_db(d)
+
+
+def check_db(d):
     con = sqlite3.connect(d.db)
     try:
         check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "database")

@@ -1,7 +1,7 @@
 /* web/console/signin.js - the sign-in page.  Main thread.  POST /api/v1/login with the
  * username and password; one generic message for a wrong name or password (the server
- * answers both alike), and the waiting time for a throttled or locked account from the
- * server's Retry-After.  The password is kept only in the field and dropped after the
+ * answers both alike), and the waiting time for a throttled or locked account (or an
+ * address with too many failed sign-ins) from the server's Retry-After.  The password is kept only in the field and dropped after the
  * attempt.
  */
 import { html, useState, useRef, useEffect } from './ui.js';
@@ -11,7 +11,8 @@ import { t, duration } from './i18n.js';
 function message(e) {
   switch (e.code) {
   case 'invalid_credentials': return t('login_invalid');
-  case 'login_throttled': return t('login_throttled', { wait: duration(e.retryAfter * 1000) });
+  case 'login_throttled':           /* this login name, or (below) this address */
+  case 'too_many_attempts': return t('login_throttled', { wait: duration(e.retryAfter * 1000) });
   case 'account_locked': return t('login_locked', { wait: duration(e.retryAfter * 1000) });
   case 'busy': return t('login_busy');
   case 'tls_required': return t('login_tls');
