@@ -490,14 +490,38 @@ void conf_print_help(FILE *out, const char *prog)
 	fprintf(out, "  --print-config\n      print every option as a commented INI file\n");
 }
 
+/* text as "; " comment lines of at most INI_COMMENT_COLS columns, broken at spaces:
+ * libinih refuses a line of 200 characters or more as a syntax error, so a long help
+ * text on one line made the printed file unreadable to kefud itself. */
+#define INI_COMMENT_COLS 96
+static void print_comment(FILE *out, const char *text)
+{
+	while (*text) {
+		size_t n = strlen(text), cut = n;
+		if (n > INI_COMMENT_COLS - 2) {
+			cut = INI_COMMENT_COLS - 2;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (!cut)        /* one word longer than a line: keep it whole */
+				cut = strcspn(text, " ");
+		}
+		fprintf(out, "; %.*s\n", (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 void conf_print_ini(FILE *out)
 {
 	fprintf(out, "; kefu configuration file (INI).  Every option is shown with its\n"
 		     "; default; uncomment and change what you need.  Options may also be\n"
 		     "; given as command-line flags, which override this file.\n[kefud]\n");
-	for (size_t k = 0; k < N_OPTIONS; k++)
-		fprintf(out, "\n; %s\n;%s = %s\n", options[k].help, options[k].name,
-			options[k].def);
+	for (size_t k = 0; k < N_OPTIONS; k++) {
+		fputc('\n', out);
+		print_comment(out, options[k].help);
+		fprintf(out, ";%s = %s\n", options[k].name, options[k].def);
+	}
 }
 
 int conf_listen_split(const struct kefu_conf *c, char *host, size_t hostlen, int *port)

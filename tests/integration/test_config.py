@@ -62,6 +62,9 @@ def run():
     # The example config kefud prints is itself a valid config file.
     p = subprocess.run([kt.KEFUD, "--print-config"], capture_output=True, timeout=30)
     check(p.returncode == 0 and b"listen" in p.stdout, "--print-config failed")
+    long = [ln for ln in p.stdout.decode().splitlines() if len(ln) > 100]
+    check(not long, "--print-config lines over 100 columns (libinih refuses 200): %r",
+          long[:1])
     ex = conf("example.ini", p.stdout.decode())
     d2 = kt.Kefud("--config", ex, tmp=tmp, name="kefud-example").start()
     d2.stop()
