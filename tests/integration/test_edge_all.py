@@ -40,6 +40,16 @@ REQS = 4     # one more every 15 s: the test needs far less between its first an
 HTTP_CONNS = 3
 
 
+def answer(r):
+    """A response read whole: (status, headers with lowercase names, JSON or None)."""
+    data = r.read()
+    try:
+        j = json.loads(data)
+    except ValueError:
+        j = None
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, j
+
+
 def request(d, method, path, ip, body=None, ctype=None, cookie=None):
     """One request from client ip (through the proxy): (status, headers, JSON or None)."""
     c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=20)
@@ -50,13 +60,7 @@ def request(d, method, path, ip, body=None, ctype=None, cookie=None):
         if cookie:
             h["Cookie"] = cookie
         c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
-        try:
-            j = json.loads(data)
-        except ValueError:
-            j = None
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, j
+        return answer(c.getresponse())
     finally:
         c.close()
 
@@ -85,13 +89,7 @@ def open_conn(d, ip=None, source=None):
     if ip:
         h["X-Forwarded-For"] = ip
     c.request("GET", "/healthz", headers=h)
-    r = c.getresponse()
-    data = r.read()
-    try:
-        j = json.loads(data)
-    except ValueError:
-        j = None
-    return c, r.status, {k.lower(): v for k, v in r.getheaders()}, j
+    return (c,) + answer(c.getresponse())
 
 
 def conns_limit(d, who, **kw):
