@@ -18,20 +18,17 @@ indexed).  docs/performance.md "The log index" has the figures.
 import argparse
 import os
 import shutil
-import sqlite3
+import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "lib"))
+import scratch_store  # noqa: E402
+
 
 def run(src, tmp, setting, size, passes):
-    path = os.path.join(tmp, "x.db")
-    for f in (path, path + "-wal", path + "-shm"):
-        if os.path.exists(f):
-            os.remove(f)
-    shutil.copy(src, path)
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=wal")
-    db.execute("PRAGMA synchronous=normal")
+    db = scratch_store.open_copy(src, tmp)
     if setting != "store":
         k, v = setting.split("=")
         db.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES (?, ?)", (k, int(v)))

@@ -22,9 +22,13 @@ message).  Give it a store at schema 12 to see the per-row triggers' cost.
 import argparse
 import os
 import shutil
-import sqlite3
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "lib"))
+import scratch_store  # noqa: E402
 
 META = ('{"title":"Recipient hasn\'t got my transfer","fallback":false,"lang":"en",'
         '"quick_replies":[],"client_id":"c37-276","why":"words"}')
@@ -44,14 +48,7 @@ VARIANTS = [
 
 
 def run(src, tmp, drop, turns, batch):
-    path = os.path.join(tmp, "x.db")
-    for f in (path, path + "-wal", path + "-shm"):
-        if os.path.exists(f):
-            os.remove(f)
-    shutil.copy(src, path)
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=wal")
-    db.execute("PRAGMA synchronous=normal")
+    db = scratch_store.open_copy(src, tmp)
     db.execute("PRAGMA foreign_keys=on")
     for t in drop:
         db.execute("DROP TRIGGER IF EXISTS " + t)
