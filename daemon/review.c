@@ -4,8 +4,9 @@
  * Threads: one thread of its own with its own store connection, at the lowest priority
  * (SCHED_IDLE, nice 19: cm_background_priority); nothing on the reply path waits for
  * it.  kd_review_stop cancels a pass in progress (mn_opts.cancel).  Every
- * REVIEW_POLL_MS it reads what the store writer committed since its cursors (review_cursors: customer turns, feedback, hand-offs; the writer
- * thread is never touched or slowed, the reads are WAL readers), applies mining's
+ * REVIEW_POLL_MS it reads what the store writer committed since its cursors
+ * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
+ * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
  * upserts the items.  When new items arrived, or the bot changed (SIGHUP: its features
  * and answers did), it re-clusters the open items (mn_run on the current bot, acquired
