@@ -438,6 +438,48 @@ enum kd_edge_verdict kd_edge_conn_request(struct kd_edge *e, struct kd_edge_conn
 	return KD_EDGE_OK;
 }
 
+/* peer as kd_edge_client names it (IPv4-mapped addresses as IPv4), or "" */
+static void peer_text(const char *peer, char *out, size_t n)
+{
+	unsigned char a[16];
+
+	if (addr16(peer, a) == 0)
+		addr_text(a, out, n);
+	else
+		snprintf(out, n, "%s", peer);
+}
+
+enum kd_edge_verdict kd_edge_conn_admit(struct kd_edge *e, const char *peer, uint64_t now_us)
+{
+	char ip[KD_IP_LEN];
+	struct kd_ip_entry *x;
+
+	peer_text(peer, ip, sizeof ip);
+	if (!e->max_http_conns || kd_cidrs_match(&e->proxies, ip) || !(x = entry_of(e, ip, now_us)))
+		return KD_EDGE_OK;
+	if (x->http_conns < e->max_http_conns)
+		return KD_EDGE_OK;
+	e->refused_http_conns++;
+	return KD_EDGE_CONNS;
+}
+
+void kd_edge_conn_accept(struct kd_edge *e, struct kd_edge_conn **conn, const char *peer,
+			 uint64_t now_us)
+{
+	char ip[KD_IP_LEN];
+
+	*conn = NULL;
+	peer_text(peer, ip, sizeof ip);
+	if (!kd_cidrs_match(&e->proxies, ip))
+		kd_edge_conn_request(e, conn, ip, now_us);   /* admitted: below the limit */
+}
+
+void kd_edge_conn_upgraded(struct lws *wsi)
+{
+	kd_edge_conn_close(lws_get_opaque_user_data(wsi));
+	lws_set_opaque_user_data(wsi, NULL);
+}
+
 const char *kd_edge_code(enum kd_edge_verdict v)
 {
 	switch (v) {

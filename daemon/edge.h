@@ -9,11 +9,13 @@
  *   minute (a token bucket), chat (ws.c) and operator channel (ops.c) counted together;
  * - `requests_per_ip_minute` HTTP requests a minute (routes.c, before any page, API
  *   route or upload is served; a token bucket of its own);
- * - `max_http_conns_per_ip` HTTP connections open at once (routes.c): a connection is
- *   counted from its first request (when its client is known, behind a proxy too) until
- *   lws frees it, idle keep-alive time included; a connection of a trusted proxy moves
- *   to the client of each request it carries.  WebSocket upgrades are not HTTP requests
- *   here (they have the two limits above);
+ * - `max_http_conns_per_ip` HTTP connections open at once (routes.c): a connection
+ *   straight from its client is counted from the moment it is accepted, before it sends
+ *   a byte (so silent and slow connections hold places too), one beyond the limit is
+ *   closed at once; a connection of a trusted proxy is counted against the client of each
+ *   request it carries (the client is known only then), one beyond gets HTTP 429.  Each is
+ *   counted until lws frees it, idle keep-alive time included, or until it becomes a
+ *   WebSocket (which has the two limits above);
  * - `login_failures_per_ip` sign-ins (POST /api/v1/login, http_api.c) that may fail per
  *   `login_lock_minutes`: a token bucket; each sign-in takes a token before it runs (so
  *   parallel guesses are counted) and a successful one gives it back.  This bounds one
@@ -106,6 +108,16 @@ enum kd_edge_verdict kd_edge_conn_request(struct kd_edge *e, struct kd_edge_conn
 					  const char *ip, uint64_t now_us);
 /* The connection of conn is gone (lws frees its wsi): its place is free; conn is freed. */
 void kd_edge_conn_close(struct kd_edge_conn *conn);
+/* A TCP connection accepted from peer (the socket's address), before its first byte.
+ * kd_edge_conn_admit, when lws asks whether to keep it: KD_EDGE_CONNS when peer (not a
+ * trusted proxy) already holds max_http_conns_per_ip (the caller hangs up: there is no
+ * request to answer yet).  kd_edge_conn_accept, when lws has made its wsi: counts it
+ * against peer, the record in *conn (NULL for a trusted proxy, exempt or uncounted). */
+enum kd_edge_verdict kd_edge_conn_admit(struct kd_edge *e, const char *peer, uint64_t now_us);
+void kd_edge_conn_accept(struct kd_edge *e, struct kd_edge_conn **conn, const char *peer,
+			 uint64_t now_us);
+/* wsi became a WebSocket (chat or /ops): its HTTP connection's place is freed. */
+void kd_edge_conn_upgraded(struct lws *wsi);
 /* The stable error code of a refusal ("too_many_connections", "too_many_sessions",
  * "too_many_requests", "too_many_attempts"); NULL for KD_EDGE_OK. */
 const char *kd_edge_code(enum kd_edge_verdict v);

@@ -891,6 +891,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (lws_hdr_copy(wsi, p->cookie, sizeof p->cookie, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
 		    lws_hdr_copy(wsi, p->host, sizeof p->host, WSI_TOKEN_HOST) <= 0)
 			return -1;
+		kd_edge_conn_upgraded(wsi);       /* a WebSocket now: the limits of those */
 		kd_edge_client(o->edge, wsi, p->ip, sizeof p->ip, NULL);
 		if (edge_refused(o, p))
 			return 0;

@@ -1,9 +1,12 @@
 /* daemon/routes.c — the dynamic HTTP routes: GET (or HEAD) /healthz (liveness, JSON),
  * /readyz (readiness: 200 or 503 with the reason, JSON) and /metrics (Prometheus text
  * 0.0.4); and, for every HTTP request, the size limits (414 over-long target, 431 over-long
- * headers), the per-address open connections (429 too_many_connections: the connection's
- * record, edge.c's kd_edge_conn, hangs on the wsi as lws's opaque user data and is freed
- * at WSI_DESTROY, which lws sends to this protocol, protocols[0]) and request rate (429
+ * headers), the per-address open connections (a connection straight from its client is
+ * counted when accepted — FILTER_NETWORK_CONNECTION hangs up on one beyond the limit,
+ * kd_routes_accepted counts it — and a trusted proxy's per request, 429
+ * too_many_connections; the connection's record, edge.c's kd_edge_conn, hangs on the wsi
+ * as lws's opaque user data and is freed at WSI_DESTROY, which lws sends to this protocol,
+ * protocols[0], or when the connection becomes a WebSocket) and request rate (429
  * too_many_requests, edge.c).  lws binds
  * them to the "http" protocol through LWSMPRO_CALLBACK mounts; static files under / are
  * served by lws itself from web_root.  Runs on the lws service thread: the body is built in
@@ -160,6 +163,18 @@ int kd_routes_filter(struct lws *wsi, const struct kd_routes *rt)
 	return 0;
 }
 
+void kd_routes_accepted(struct lws *wsi, const struct kd_routes *rt)
+{
+	struct kd_edge_conn *conn;
+	char peer[KD_IP_LEN] = "";
+
+	if (!rt->edge)
+		return;
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	kd_edge_conn_accept(rt->edge, &conn, peer, cm_now_us());
+	lws_set_opaque_user_data(wsi, conn);
+}
+
 static char *metrics_body(const struct kd_routes *rt, size_t *len)
 {
 	struct kd_gauges g;
@@ -251,6 +266,15 @@ static int add_cors(struct lws *wsi, struct lws_process_html_args *a)
 	return lws_add_http_header_by_name(wsi, name, star, 1, p, *p + a->max_len) ? -1 : 0;
 }
 
+/* The routes of wsi's vhost (protocols[0]'s user), for the callbacks that come before
+ * a protocol is bound to wsi. */
+static const struct kd_routes *routes_of(struct lws *wsi)
+{
+	const struct lws_protocols *p = lws_vhost_name_to_protocol(lws_get_vhost(wsi), "http");
+
+	return p ? p->user : NULL;
+}
+
 int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		       void *in, size_t len)
 {
@@ -275,6 +299,19 @@ int kd_routes_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		free(pss->buf);
 		pss->buf = NULL;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
+
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {   /* accepted, not a byte read yet */
+		const struct kd_routes *rt = routes_of(wsi);   /* wsi: the listening socket */
+		char peer[KD_IP_LEN] = "";
+
+		if (!rt || !rt->edge)
+			break;
+		lws_get_peer_simple_fd((lws_sockfd_type)(intptr_t)in, peer, sizeof peer);
+		if (kd_edge_conn_admit(rt->edge, peer, cm_now_us()) == KD_EDGE_OK)
+			break;
+		LOG_INFO("closed a connection from %s: max_http_conns_per_ip reached", peer);
+		return -1;
+	}
 
 	case LWS_CALLBACK_WSI_DESTROY:   /* every wsi of the vhost, HTTP or not */
 		kd_edge_conn_close(lws_get_opaque_user_data(wsi));

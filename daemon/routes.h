@@ -40,5 +40,9 @@ size_t kd_routes_pss_size(void);
  * (JSON, Retry-After) when its client address used requests_per_ip_minute (edge.c),
  * and returns -1 (close once written); else 0. */
 int kd_routes_filter(struct lws *wsi, const struct kd_routes *rt);
+/* LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED of the same protocol, every accepted
+ * connection: counts it against its peer for max_http_conns_per_ip (edge.c
+ * kd_edge_conn_accept; the record hangs on wsi as its opaque user data). */
+void kd_routes_accepted(struct lws *wsi, const struct kd_routes *rt);
 
 #endif

@@ -224,6 +224,45 @@ static void test_http_conns(void)
 	kd_edge_free(&e);
 }
 
+/* Accepted connections, before their first byte: counted against their peer (an
+ * IPv4-mapped peer as IPv4), one beyond the limit refused at admission; a trusted
+ * proxy's not counted until its requests name their clients. */
+static void test_accepted_conns(void)
+{
+	struct kefu_conf c;
+	struct kd_edge e;
+	struct kd_edge_conn *k[3] = { 0 }, *px = NULL, *again = NULL;
+	char err[256];
+	uint64_t t = 1000 * SEC;
+
+	conf_defaults(&c);
+	c.max_http_conns_per_ip = 3;
+	snprintf(c.trusted_proxies, sizeof c.trusted_proxies, "10.0.0.1");
+	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(kd_edge_conn_admit(&e, "::ffff:203.0.113.7", t) == KD_EDGE_OK);
+		kd_edge_conn_accept(&e, &k[i], "::ffff:203.0.113.7", t);
+		CHECK(k[i] != NULL);
+	}
+	CHECK(kd_edge_conn_admit(&e, "203.0.113.7", t) == KD_EDGE_CONNS);  /* silent ones count */
+	CHECK(e.refused_http_conns == 1);
+	struct kd_edge_conn *same = k[0];                 /* its first request: the same record */
+	CHECK(kd_edge_conn_request(&e, &k[0], "203.0.113.7", t) == KD_EDGE_OK && k[0] == same);
+	for (int i = 0; i < 5; i++) {                     /* a trusted proxy: admitted, uncounted */
+		CHECK(kd_edge_conn_admit(&e, "10.0.0.1", t) == KD_EDGE_OK);
+		kd_edge_conn_accept(&e, &px, "10.0.0.1", t);
+		CHECK(px == NULL);
+	}
+	kd_edge_conn_close(k[2]);                         /* one goes: a place is free */
+	CHECK(kd_edge_conn_admit(&e, "203.0.113.7", t) == KD_EDGE_OK);
+	kd_edge_conn_accept(&e, &again, "203.0.113.7", t);
+	CHECK(again != NULL);
+	kd_edge_conn_close(k[0]);
+	kd_edge_conn_close(k[1]);
+	kd_edge_conn_close(again);
+	kd_edge_free(&e);
+}
+
 /* Sign-ins: login_failures_per_ip a login_lock_minutes per address, a success gives its
  * attempt back, exempt addresses free, IPv6 per /64. */
 static void test_logins(void)
@@ -283,6 +322,7 @@ int main(void)
 	test_limits();
 	test_requests();
 	test_http_conns();
+	test_accepted_conns();
 	test_logins();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);

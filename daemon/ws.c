@@ -715,6 +715,11 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:  /* every HTTP request: pages, routes */
 		return ws ? kd_routes_filter(wsi, ws->routes) : 0;
 
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:  /* every accepted connection */
+		if (ws)
+			kd_routes_accepted(wsi, ws->routes);
+		return 0;
+
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!path_ok(wsi)) {
 			ws->met->rejected_path++;
@@ -737,6 +742,7 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		pss->wsi = wsi;
 		if (kd_registry_add(ws->reg, pss))
 			return -1;
+		kd_edge_conn_upgraded(wsi);       /* a WebSocket now: the limits of those */
 		kd_edge_client(ws->edge, wsi, pss->ip, sizeof pss->ip, NULL);
 		idle_restart(pss);
 		ws->met->sessions_open++;

@@ -13,9 +13,11 @@ trusted proxy rules):
   `too_many_sessions` with retry_after, again as frame and close reason.  (One new
   connection every 20 s refills: the test takes far less between its first and last.)
 - HTTP connections: at most `max_http_conns_per_ip` (3 here) open at once per client
-  address, idle keep-alive ones included, both behind the trusted proxy (X-Forwarded-For)
-  and straight from a peer (127.0.0.2, a second loopback address); the next request on a
-  further connection gets HTTP 429 `too_many_connections` and the connection is closed;
+  address, idle keep-alive ones included, both behind the trusted proxy (X-Forwarded-For:
+  the next request on a further connection gets HTTP 429 `too_many_connections` and the
+  connection is closed) and straight from a peer (127.0.0.2, a second loopback address:
+  a connection is counted from its accept, so a further one is closed before it can send
+  a byte, and connections that never send a request — slowloris — hold places too);
   another address is served, and a closed connection's place is usable again.
 - /metrics counts the refusals in kefu_edge_refused_total{code}.
 - Sign-ins (a second kefud, `login_failures_per_ip` 3): one address guessing over many
@@ -29,6 +31,7 @@ of the counts.
 """
 import http.client
 import json
+import socket
 import sqlite3
 import time
 
@@ -93,25 +96,58 @@ def open_conn(d, ip=None, source=None):
 
 
 def conns_limit(d, who, **kw):
-    """HTTP_CONNS idle connections of one client, the next refused (and closed), a freed
-    place reused; returns the connections still open."""
+    """HTTP_CONNS idle connections of one client, the next refused (behind the proxy: 429
+    and closed; a direct peer: closed at accept, no answer), a freed place reused; returns
+    the connections still open."""
     held = []
     for i in range(HTTP_CONNS):
         c, st, _, j = open_conn(d, **kw)
         check(st == 200, "%s: connection %d of %d: %s %r", who, i + 1, HTTP_CONNS, st, j)
         held.append(c)
-    c, st, hdrs, j = open_conn(d, **kw)
-    check(st == 429 and isinstance(j, dict) and j.get("code") == "too_many_connections",
-          "%s: connection %d: %s %r", who, HTTP_CONNS + 1, st, j)
-    check(isinstance(j.get("message"), str) and j["message"] and "retry_after" not in j and
-          "retry-after" not in hdrs, "%s: refusal body %r headers %r", who, j, hdrs)
-    c.close()
+    if kw.get("ip"):
+        c, st, hdrs, j = open_conn(d, **kw)
+        check(st == 429 and isinstance(j, dict) and j.get("code") == "too_many_connections",
+              "%s: connection %d: %s %r", who, HTTP_CONNS + 1, st, j)
+        check(isinstance(j.get("message"), str) and j["message"] and "retry_after" not in j
+              and "retry-after" not in hdrs, "%s: refusal body %r headers %r", who, j, hdrs)
+        c.close()
+    else:
+        closed_at_accept(d, who, kw["source"])
     held.pop().close()
     time.sleep(0.5)                        # lws frees the closed connection
     c, st, _, j = open_conn(d, **kw)
     check(st == 200, "%s: a freed place is not usable: %s %r", who, st, j)
     held.append(c)
     return held
+
+
+def closed_at_accept(d, who, source):
+    """A connection from source is closed by kefud before it answers anything."""
+    s = socket.create_connection(("127.0.0.1", d.port), timeout=10,
+                                 source_address=(source, 0))
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        got = s.recv(4096)
+    except (ConnectionResetError, BrokenPipeError):
+        got = b""
+    finally:
+        s.close()
+    check(got == b"", "%s: a connection beyond the limit was answered %r", who, got[:80])
+
+
+def silent_conns(d, source):
+    """HTTP_CONNS connections that never send a byte hold every place of their address
+    (slowloris); the next is closed; once they go, the address is served again."""
+    quiet = [socket.create_connection(("127.0.0.1", d.port), timeout=10,
+                                      source_address=(source, 0)) for _ in range(HTTP_CONNS)]
+    time.sleep(0.3)
+    closed_at_accept(d, "silent connections", source)
+    for q in quiet:
+        q.close()
+    time.sleep(0.5)
+    c, st, _, j = open_conn(d, source=source)
+    check(st == 200, "after the silent connections closed: %s %r", st, j)
+    c.close()
 
 
 def ops_ws(d, cookie, ip):
@@ -226,14 +262,16 @@ def test():
     other, st, _, j = open_conn(d, source="127.0.0.3")
     check(st == 200, "another direct peer: %s %r", st, j)
     other.close()
-    check(refused_count(d, "too_many_connections") == 4,
-          "too_many_connections counted %s (2 WebSockets + 2 HTTP)",
+    silent_conns(d, "127.0.0.4")
+    check(refused_count(d, "too_many_connections") == 5,
+          "too_many_connections counted %s (2 WebSockets + 3 HTTP)",
           refused_count(d, "too_many_connections"))
     kt.log("max_http_conns_per_ip %d: a %dth HTTP connection (the others idle, kept "
-           "alive) gets 429 too_many_connections and is closed, behind the proxy and from "
-           "a direct peer; another address served; a freed place reused; "
-           "kefu_edge_refused_total{code=\"too_many_connections\"} 4",
-           HTTP_CONNS, HTTP_CONNS + 1)
+           "alive) gets 429 too_many_connections and is closed behind the proxy, is closed "
+           "at accept from a direct peer; %d silent connections fill an address; another "
+           "address served; a freed place reused; "
+           "kefu_edge_refused_total{code=\"too_many_connections\"} 5",
+           HTTP_CONNS, HTTP_CONNS + 1, HTTP_CONNS)
     for c in held:
         c.close()
     d.stop()
