@@ -34,6 +34,16 @@ int main(void)
 	CHECK(!cm_utf8_has_cjk("") && !cm_utf8_has_cjk(NULL) && !cm_utf8_has_cjk("\xE4\xB8"));
 	CHECK(cm_utf8_prefix("我的", 6, 4) == 3);
 	CHECK(cm_utf8_prefix("abc", 3, 10) == 3);
+	CHECK(cm_utf8_complete("我的", 6) == 6 && cm_utf8_complete("我的", 5) == 3);
+	CHECK(cm_utf8_complete("我的", 4) == 3 && cm_utf8_complete("a\xc3", 2) == 1);
+	CHECK(cm_utf8_complete("abc", 3) == 3 && cm_utf8_complete("", 0) == 0);
+	CHECK(cm_utf8_complete("\xf0\x9f\x98\x80", 4) == 4 && cm_utf8_complete("\xf0\x9f\x98", 3) == 0);
+	{
+		char b[5];
+		CHECK(cm_utf8_copy(b, sizeof b, "a我的") == 4 && !strcmp(b, "a我"));
+		CHECK(cm_utf8_copy(b, 3, "a我的") == 1 && !strcmp(b, "a"));
+		CHECK(cm_utf8_copy(b, sizeof b, "abc") == 3 && !strcmp(b, "abc"));
+	}
 
 	struct cm_queue *q = cm_queue_create(4);
 	CHECK(cm_queue_try_push(q, (void *)1) == 0);

@@ -2,6 +2,7 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <string.h>
 
 int cm_utf8_valid(const char *str, size_t len)
 {
@@ -49,6 +50,28 @@ size_t cm_utf8_prefix(const char *str, size_t len, size_t max)
 		return n;
 	while (n > 0 && (s[n] & 0xC0) == 0x80)
 		n--;
+	return n;
+}
+
+size_t cm_utf8_complete(const char *str, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)str;
+	size_t i = len, need;
+
+	while (i > 0 && len - i < 4 && (s[i - 1] & 0xC0) == 0x80)
+		i--;                                  /* back to the last lead byte */
+	if (i == 0 || s[i - 1] < 0xC0)
+		return len;                           /* ASCII (or no lead byte): complete */
+	need = s[i - 1] >= 0xF0 ? 4 : s[i - 1] >= 0xE0 ? 3 : 2;
+	return len - (i - 1) >= need ? len : i - 1;
+}
+
+size_t cm_utf8_copy(char *dst, size_t cap, const char *src)
+{
+	size_t len = strlen(src), n = cm_utf8_prefix(src, len, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 	return n;
 }
 

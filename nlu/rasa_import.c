@@ -29,6 +29,7 @@
 
 #include "file.h"
 #include "rasa.h"
+#include "store.h"
 #include "utf8.h"
 
 #define MAX_EXTRA 40    /* extra examples made from one lookup table / regex per intent */
@@ -61,6 +62,7 @@ static void humanise(const char *intent, char *out, size_t cap)
 			out[o++] = *p == '_' || *p == '-' ? ' ' : *p;
 		}
 	}
+	o = cm_utf8_complete(out, o);              /* a long intent name cut whole */
 	out[o] = '\0';
 	if (out[0] >= 'a' && out[0] <= 'z')
 		out[0] = (char)(out[0] - 'a' + 'A');
@@ -503,17 +505,19 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 				nlu_rasa_rows_add(&cond, resp->name, NULL, NULL);
 		}
 		if ((t = row_b(&titles, first)) || (v && (t = v->title)))
-			snprintf(title, sizeof title, "%s", t);
+			cm_utf8_copy(title, STORE_MAX_TITLE + 1, t);
 		else if (text && (first_sentence(text, title, sizeof title), title[0]))
 			;
 		else
-			humanise(first, title, sizeof title);
-		/* titles are unique: a second answer with the same words gets its intent */
+			humanise(first, title, STORE_MAX_TITLE + 1);
+		/* titles are unique: a second answer with the same words gets its intent (the
+		 * words cut to leave it room within the store's limit) */
 		if (row_b(&used_titles, title)) {
-			char h[128];
+			char h[128], more[sizeof h + 4];
 			humanise(first, h, sizeof h);
-			size_t tl = strlen(title);
-			snprintf(title + tl, sizeof title - tl, " (%s)", h);
+			size_t sl = (size_t)snprintf(more, sizeof more, " (%s)", h);
+			size_t tl = cm_utf8_prefix(title, strlen(title), STORE_MAX_TITLE - sl);
+			memcpy(title + tl, more, sl + 1);
 		}
 		nlu_rasa_rows_add(&used_titles, title, "", NULL);
 		snprintf(ans[a].title, sizeof ans[a].title, "%s", title);
@@ -524,9 +528,11 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 				o += (size_t)snprintf(tags + o, sizeof tags - o, ",intent:%s",
 						      ans[a].intents[i]);
 		}
-		if (!text)
+		if (!text) {
 			snprintf(body, sizeof body, "*No answer text yet for the Rasa intent `%s`: "
 				 "write one, then enable this answer.*", first);
+			body[cm_utf8_complete(body, strlen(body))] = '\0';
+		}
 		json_t *qs = json_array();
 		cjk = cm_utf8_has_cjk(first) || (text && cm_utf8_has_cjk(text));
 		for (size_t i = 0; qs && i < ans[a].n_intents; i++) {
@@ -560,7 +566,6 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 		counts->answers++;
 		counts->disabled += !v;
 	}
-	nlu_rasa_rows_free(&used_titles);
 	/* buttons → quick replies naming their target answer by title (all titles known) */
 	for (size_t a = 0; a < n_ans; a++) {
 		const struct nlu_rasa_variant *v = pick(ans[a].resp);
@@ -614,6 +619,7 @@ done:
 	free(ans);
 	json_decref(arr);
 	nlu_rasa_rows_free(&titles);
+	nlu_rasa_rows_free(&used_titles);
 	nlu_rasa_rows_free(&no_resp);
 	nlu_rasa_rows_free(&custom);
 	nlu_rasa_rows_free(&cond);

@@ -3,10 +3,14 @@
  * form, entity markup and the synonyms, lookups and templates it feeds, retrieval
  * intents, intent → action pairs from rules and stories (`or:` too), variation details
  * (condition, channel, buttons, image, kefu_title) and errors with their line. */
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rasa.h"
+#include "store.h"
+#include "utf8.h"
 
 static int failures;
 
@@ -174,11 +178,43 @@ static void test_errors(void)
 	}
 }
 
+/* Titles made from long intent names (Chinese among them) stay whole characters and
+ * within the store's limit, a second answer's suffix included (found by fuzzing: a
+ * byte-wise cut made invalid UTF-8, the import failed as "out of memory" and leaked). */
+static void test_long_titles(void)
+{
+	char y[4096], name[400];
+	size_t o = 0;
+
+	for (int i = 0; i < 90; i++)                        /* 90 x 3 + 90 bytes of name */
+		o += (size_t)snprintf(name + o, sizeof name - o, "退x");
+	snprintf(y, sizeof y, "nlu:\n- intent: %s\n  examples: |\n    - one\n"
+		 "- intent: %s_b\n  examples: |\n    - two\n", name, name);
+	struct nlu_rasa_input in = { NULL, "nlu.yml", y, strlen(y) };
+	struct nlu_rasa_counts counts;
+	char why[300] = "", *report = NULL;
+	char *json = nlu_rasa_import_json(&in, 1, NULL, &counts, NULL, &report, why, sizeof why);
+	CHECK(json != NULL, "long intent names imported: %s", why);
+	json_t *doc = json ? json_loads(json, 0, NULL) : NULL, *a;
+	size_t i, n = 0;
+	json_array_foreach(json_object_get(doc, "answers"), i, a) {
+		const char *t = json_string_value(json_object_get(a, "title"));
+		CHECK(t && strlen(t) <= STORE_MAX_TITLE && cm_utf8_valid(t, strlen(t)),
+		      "title %zu: %zu bytes", i, t ? strlen(t) : 0);
+		n++;
+	}
+	CHECK(n == 2 && counts.answers == 2, "2 answers, got %zu", n);
+	json_decref(doc);
+	free(json);
+	free(report);
+}
+
 int main(void)
 {
 	test_scalars();
 	test_nlu_and_flows();
 	test_errors();
+	test_long_titles();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	else

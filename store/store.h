@@ -981,4 +981,10 @@ int store_import_plan(struct store *st, const char *format, const char *data, si
 		      int dry_run, int replace, const struct store_who *who, char **report_json,
 		      char *err, size_t errlen);
 
+/* The longest text the store accepts of each kind, in bytes (longer: STORE_INVALID). */
+#define STORE_MAX_TITLE 200
+#define STORE_MAX_TEXT  4000       /* an example question or a customer message */
+#define STORE_MAX_BODY  65536      /* an answer body */
+#define STORE_MAX_SHORT 200        /* lang, tags, channel, client ids, model kinds */
+
 #endif

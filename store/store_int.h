@@ -155,9 +155,5 @@ extern const size_t store_embedded_count;
 	"   'label', label, 'source', source)) FROM (SELECT id, sha256, label, source" \
 	"   FROM pictures WHERE answer_id = a.id ORDER BY id))))"
 
-#define STORE_MAX_TITLE 200
-#define STORE_MAX_TEXT  4000       /* an example question or a customer message */
-#define STORE_MAX_BODY  65536      /* an answer body */
-#define STORE_MAX_SHORT 200        /* lang, tags, channel, client ids, model kinds */
 
 #endif
