@@ -420,7 +420,7 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 	struct nlu_dataset extra;
 	struct nlu_rasa_rows titles = { 0 }, no_resp = { 0 }, custom = { 0 }, cond = { 0 },
 			     slots = { 0 }, buttons = { 0 }, images = { 0 }, variations = { 0 },
-			     lost_buttons = { 0 };
+			     lost_buttons = { 0 }, used_titles = { 0 };
 	struct answer *ans = NULL;
 	size_t n_ans = 0, rep_len = 0;
 	char err[1024], *out = NULL;
@@ -478,7 +478,6 @@ char *nlu_rasa_import_json(const struct nlu_rasa_input *in, int n_in, const char
 				nlu_rasa_rows_add(&custom, r.ex.names[l], action, NULL);
 		}
 	}
-	struct nlu_rasa_rows used_titles = { 0 };
 	for (size_t a = 0; a < n_ans; a++) {
 		const struct nlu_rasa_response *resp = ans[a].resp;
 		const struct nlu_rasa_variant *v = pick(resp);
