@@ -25,6 +25,7 @@
 #include "session.h"
 #include "ws.h"
 #include "store.h"
+#include "utf8.h"
 
 #define OPS_OUT_MAX 4096            /* frames waiting for an operator that does not read */
 #define OPS_RX_MAX 4096             /* an operator's frame */
@@ -124,7 +125,7 @@ static int held_set(struct kd_ops *o, int64_t sid, int64_t op, const char *name)
 	}
 	h->session_id = sid;
 	h->operator_id = op;
-	snprintf(h->name, sizeof h->name, "%s", name ? name : "");
+	cm_utf8_copy(h->name, sizeof h->name, name ? name : "");   /* whole characters */
 	return 0;
 }
 
@@ -768,7 +769,7 @@ void kd_ops_authed(struct kd_ops *o, uint64_t conn_id, const struct api_response
 	kd_wake_want(o->wake, KD_TICK_OPS, 1);
 	snprintf(p->csrf, sizeof p->csrf, "%s", str(me, "csrf_token"));
 	p->operator_id = json_integer_value(json_object_get(json_object_get(me, "operator"), "id"));
-	snprintf(p->name, sizeof p->name, "%s", str(json_object_get(me, "operator"), "name"));
+	cm_utf8_copy(p->name, sizeof p->name, str(json_object_get(me, "operator"), "name"));
 	held = json_array();
 	for (size_t i = 0; held && i < o->n_held; i++)
 		json_array_append_new(held, json_pack("{s:I, s:I, s:s}", "conversation_id",

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store.h"
 #include "tensor.h"
+#include "utf8.h"
 
 #define MAX_VIEWS VIS_MAX_VIEWS
 
@@ -80,7 +81,7 @@ static int collect_picture(void *arg, const struct store_picture *p)
 	memset(c, 0, sizeof *c);
 	c->id = p->id;
 	c->answer_id = p->answer_id;
-	snprintf(c->label, sizeof c->label, "%s", p->label);
+	cm_utf8_copy(c->label, sizeof c->label, p->label);    /* whole characters */
 	if (p->embed_model && !strcmp(p->embed_model, l->name) && p->dim == l->dim) {
 		memcpy(l->all_embeds + (size_t)l->n_all * l->dim, p->embedding,
 		       sizeof(float) * (size_t)l->dim);
@@ -159,7 +160,7 @@ static int answer_index(struct vis_catalog *cat, struct store *st, int64_t id)
 	a->title[0] = '\0';
 	struct store_answer sa;
 	if (store_answer_get(st, id, &sa) == 0) {
-		snprintf(a->title, sizeof a->title, "%s", sa.title);
+		cm_utf8_copy(a->title, sizeof a->title, sa.title);
 		store_answer_clear(&sa);
 	}
 	return cat->n_answers++;
