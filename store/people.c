@@ -25,21 +25,12 @@ static int find_reply(struct store *st, int64_t sid, const char *client_id, int6
 		"SELECT b.id FROM messages c JOIN messages b ON b.reply_to = c.id"
 		" WHERE c.session_id = ?1 AND c.kind = 0 AND c.client_id = ?2"
 		"   AND b.kind IN (1, 2) ORDER BY b.id DESC LIMIT 1");
-	int rc;
 
-	if (!s)
-		return -SQLITE_ERROR;
-	sqlite3_bind_int64(s, 1, sid);
-	store_bind_text(s, 2, client_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id_out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "finding a reply");
+	if (s) {
+		sqlite3_bind_int64(s, 1, sid);
+		store_bind_text(s, 2, client_id);
 	}
-	sqlite3_finalize(s);
-	return rc;
+	return store_one_int64(st, s, "finding a reply", id_out);
 }
 
 int store_feedback_set(struct store *st, int64_t sid, const char *client_id, int value)
@@ -69,22 +60,15 @@ int store_feedback_set(struct store *st, int64_t sid, const char *client_id, int
 int store_feedback_get(struct store *st, int64_t sid, const char *client_id, int *value_out)
 {
 	sqlite3_stmt *s;
-	int64_t reply_id = 0;
+	int64_t reply_id = 0, value = 0;
 	int rc = find_reply(st, sid, client_id ? client_id : "", &reply_id);
 
 	if (rc)
 		return rc;
-	if (!(s = prep(st, "SELECT value FROM feedback WHERE message_id = ?1")))
-		return -SQLITE_ERROR;
-	sqlite3_bind_int64(s, 1, reply_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*value_out = sqlite3_column_int(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading feedback");
-	}
-	sqlite3_finalize(s);
+	if ((s = prep(st, "SELECT value FROM feedback WHERE message_id = ?1")))
+		sqlite3_bind_int64(s, 1, reply_id);
+	if ((rc = store_one_int64(st, s, "reading feedback", &value)) == 0)
+		*value_out = (int)value;
 	return rc;
 }
 
