@@ -47,6 +47,22 @@
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
+#define CLUSTER_GAP 20          /* after a clustering of t ms, new items wait CLUSTER_GAP·t
+				   ms for the next (the queue's O(n²) pass at most 1/20 of
+				   the thread's time; a bot change does not wait) */
+
+/* A question collected for the queue, written with the pass's other items (flush). */
+struct pending_item {
+	int64_t message_id, session_id, answer_id;
+	double confidence;
+	unsigned why;
+	char *text;
+};
+
+struct pending {
+	struct pending_item *v;
+	size_t n, cap;
+};
 
 struct kd_review {
 	struct store *st;            /* the thread's */
@@ -55,8 +71,10 @@ struct kd_review {
 	struct mn_refs *refs;        /* the store's example vectors, per bot generation */
 	struct mn_rules rules;
 	struct mn_opts opts;
+	struct pending pending;      /* items collected, not written yet (flush) */
 	unsigned clustered_gen;      /* bot generation of the last clustering */
 	int dirty;                   /* new items since the last clustering */
+	uint64_t cluster_next_ms;    /* new items wait for this (monotonic) */
 	int64_t turns_read;          /* customer turns scan has read (any number that moves) */
 	int novelty_due;             /* turns read since the last new-topic pass */
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
@@ -151,17 +169,69 @@ static int picked(const char *meta_s, const char *text)
 	return hit;
 }
 
+/* Remembers the turn's question for the queue when a rule says so; flush writes them. */
 static void collect(struct kd_review *r, const struct turn *t, const struct mn_turn *m)
 {
 	unsigned why = mn_collect(&r->rules, m);
-	int is_new = 0;
+	struct pending *p = &r->pending;
 
 	if (!why)
 		return;
-	if (store_review_collect(r->st, t->message_id, t->session_id, t->text, why,
-				 t->answer_id, t->confidence, cm_wall_ms(), &is_new))
-		LOG_WARN("review: %s", store_errmsg(r->st));
-	r->dirty |= is_new;
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 64;
+		struct pending_item *nv = realloc(p->v, nc * sizeof *nv);
+		if (!nv)
+			goto nomem;
+		p->v = nv;
+		p->cap = nc;
+	}
+	p->v[p->n] = (struct pending_item){ t->message_id, t->session_id, t->answer_id,
+					    t->confidence, why, strdup(t->text) };
+	if (!p->v[p->n].text)
+		goto nomem;
+	p->n++;
+	return;
+nomem:
+	LOG_WARN("review: out of memory collecting message %lld", (long long)t->message_id);
+}
+
+struct flush_arg {
+	struct kd_review *r;
+	const char *cursor;
+	int64_t last_id;
+};
+
+static int flush_items(void *arg, struct store *st)
+{
+	struct flush_arg *f = arg;
+	struct pending *p = &f->r->pending;
+	int64_t now = cm_wall_ms();
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct pending_item *it = &p->v[i];
+		int is_new = 0;
+		if (store_review_collect(st, it->message_id, it->session_id, it->text, it->why,
+					 it->answer_id, it->confidence, now, &is_new))
+			return -1;
+		f->r->dirty |= is_new;
+	}
+	return f->cursor ? store_review_cursor_set(st, f->cursor, f->last_id) : 0;
+}
+
+/* Writes the collected items and moves cursor (may be NULL) to last_id in one
+ * transaction: one commit a pass, not one per item, so the review thread takes the
+ * write lock from the store writer once per pass.  The items are dropped after (a
+ * failure is logged; the cursor then stays and the turns are read again). */
+static void flush(struct kd_review *r, const char *cursor, int64_t last_id)
+{
+	struct flush_arg f = { r, cursor, last_id };
+	struct pending *p = &r->pending;
+
+	if ((p->n || cursor) && store_transaction(r->st, flush_items, &f))
+		LOG_WARN("review: writing %zu items: %s", p->n, store_errmsg(r->st));
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].text);
+	p->n = 0;
 }
 
 /* What the customer did next tells on the turn before: asked again, or did not take
@@ -208,7 +278,7 @@ static int on_feedback(void *arg, int64_t id, int64_t message_id, int value)
 		collect(r, &one.v[0], &m);
 	}
 	turns_free(&one);
-	store_review_cursor_set(r->st, "feedback", id);
+	flush(r, "feedback", id);
 	return 0;
 }
 
@@ -225,7 +295,7 @@ static int on_handoff(void *arg, int64_t id, int64_t session_id, int64_t request
 		collect(r, &one.v[0], &m);
 	}
 	turns_free(&one);
-	store_review_cursor_set(r->st, "handoffs", id);
+	flush(r, "handoffs", id);
 	return 0;
 }
 
@@ -248,7 +318,7 @@ static void scan(struct kd_review *r)
 		judge_previous(r, &a.v[i]);
 	}
 	if (a.n)
-		store_review_cursor_set(r->st, "messages", a.v[a.n - 1].message_id);
+		flush(r, "messages", a.v[a.n - 1].message_id);
 	r->turns_read += (int64_t)a.n;
 	turns_free(&a);
 	/* the callbacks move their cursors row by row */
@@ -311,6 +381,52 @@ static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
 	}
 }
 
+/* The scoring order of the window w for new turns [from, w->n): the turns before from,
+ * then every new turn whose text an earlier new turn already has, then one turn per
+ * distinct new text (the representatives, from *first on); rep[i - from] is the
+ * position in order of turn i's representative.  Two turns with the same text have the
+ * same vector and the same neighbours (each is the other's), so the same novelty: a
+ * text is scored once per pass however often customers sent it, and the window's
+ * density still counts every turn.  0, or -1 on no memory. */
+static int text_cmp(const void *a, const void *b, void *arg)
+{
+	const struct turns *w = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(w->v[i].text, w->v[j].text);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+static int distinct_order(const struct turns *w, size_t from, size_t *order, size_t *rep,
+			  size_t *first)
+{
+	size_t n_new = w->n - from, *by = malloc((n_new ? n_new : 1) * sizeof *by);
+	size_t n_dup = 0, n_rep = 0;
+
+	if (!by)
+		return -1;
+	for (size_t i = 0; i < from; i++)
+		order[i] = i;
+	for (size_t i = 0; i < n_new; i++)
+		by[i] = from + i;
+	qsort_r(by, n_new, sizeof *by, text_cmp, (void *)w);
+	for (size_t g = 0; g < n_new; g++)   /* groups of one text, by[g] the first of it */
+		if (g && !strcmp(w->v[by[g]].text, w->v[by[g - 1]].text))
+			n_dup++;
+	*first = from + n_dup;
+	for (size_t g = 0, d = from; g < n_new; g++) {
+		if (g && !strcmp(w->v[by[g]].text, w->v[by[g - 1]].text)) {
+			order[d++] = by[g];
+		} else {
+			order[*first + n_rep] = by[g];
+			n_rep++;
+		}
+		rep[by[g] - from] = *first + n_rep - 1;
+	}
+	free(by);
+	return 0;
+}
+
 /* The turns logged since the "novelty" cursor, scored by mn_novelty against the store's
  * example questions and the window of the newest REVIEW_WINDOW customer turns (the
  * traffic the topic's density is read off), and collected as new_topic where the rule
@@ -324,6 +440,7 @@ static void novelty_pass(struct kd_review *r)
 	const struct mn_vecs *ref;
 	const char **q = NULL;
 	float *nov = NULL;
+	size_t *order = NULL, *rep = NULL, first = 0;
 	int64_t cur;
 	unsigned gen;
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
@@ -353,15 +470,18 @@ static void novelty_pass(struct kd_review *r)
 		}
 		goto done;
 	}
-	if (!(q = malloc(w.n * sizeof *q)) || !(nov = malloc(w.n * sizeof *nov))) {
+	if (!(q = malloc(w.n * sizeof *q)) || !(nov = malloc(w.n * sizeof *nov)) ||
+	    !(order = malloc(w.n * sizeof *order)) ||
+	    !(rep = malloc((w.n - from) * sizeof *rep)) ||
+	    distinct_order(&w, from, order, rep, &first)) {
 		LOG_WARN("review: new topics: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < w.n; i++)
-		q[i] = w.v[i].text;
+		q[i] = w.v[order[i]].text;
 	if (!(ref = mn_refs_get(r->refs, bot, gen, r->glove, &r->opts,
 				(const char *const *)all.v, all.n, &fresh, err, sizeof err)) ||
-	    mn_novelty_texts(ref, bot, r->glove, &r->opts, q, w.n, r->rules.novelty_k, from,
+	    mn_novelty_texts(ref, bot, r->glove, &r->opts, q, w.n, r->rules.novelty_k, first,
 			     nov, err, sizeof err)) {
 		LOG_WARN("review: new topics: %s", err);
 		goto out;
@@ -371,22 +491,25 @@ static void novelty_pass(struct kd_review *r)
 		struct mn_turn m;
 		reply_facts(r, &w.v[i], &m);
 		m.has_novelty = 1;
-		m.novelty = nov[i];
+		m.novelty = nov[rep[i - from]];
 		n_new += (mn_collect(&r->rules, &m) & MN_NEW_TOPIC) != 0;
 		collect(r, &w.v[i], &m);
 	}
-	LOG_INFO("review: new topics: %zu turns scored against %zu examples (%s) and %zu "
-		 "turns, %d new_topic (%.0f ms)", w.n - from, all.n,
+	LOG_INFO("review: new topics: %zu turns (%zu texts) scored against %zu examples (%s) "
+		 "and %zu turns, %d new_topic (%.0f ms)", w.n - from, w.n - first, all.n,
 		 fresh ? "embedded" : "kept", w.n, n_new, (double)(cm_now_us() - t0) / 1000.0);
 done:
 	if (w.n)
-		store_review_cursor_set(r->st, "novelty", w.v[w.n - 1].message_id);
+		flush(r, "novelty", w.v[w.n - 1].message_id);
 out:
+	flush(r, NULL, 0);   /* what decide_older collected before a failure */
 	for (size_t i = 0; i < all.n; i++)
 		free(all.v[i]);
 	free(all.v);
 	free(q);
 	free(nov);
+	free(order);
+	free(rep);
 	turns_free(&w);
 	if (bot)
 		nlu_bot_unref(bot);
@@ -462,8 +585,10 @@ static void recluster(struct kd_review *r)
 	}
 	r->dirty = 0;
 	r->clustered_gen = gen;
-	LOG_INFO("review: %zu open questions in %d clusters (%.0f ms)", o.n, res.k,
-		 (double)(cm_now_us() - t0) / 1000.0);
+	uint64_t took_ms = (cm_now_us() - t0) / 1000;
+	r->cluster_next_ms = cm_now_us() / 1000 + CLUSTER_GAP * took_ms;
+	LOG_INFO("review: %zu open questions in %d clusters (%llu ms)", o.n, res.k,
+		 (unsigned long long)took_ms);
 out:
 	for (size_t i = 0; o.text && i < o.n; i++)
 		free(o.text[i]);
@@ -498,7 +623,8 @@ static void *review_main(void *arg)
 		} else if (r->turns_read != before) {
 			r->novelty_due = 1;
 		}
-		if (r->dirty || kd_bots_generation(r->bots) != r->clustered_gen)
+		if ((r->dirty && cm_now_us() / 1000 >= r->cluster_next_ms) ||
+		    kd_bots_generation(r->bots) != r->clustered_gen)
 			recluster(r);
 	} while (!cm_stopper_sleep(&r->stop, REVIEW_POLL_MS));
 	return NULL;
@@ -554,5 +680,6 @@ void kd_review_stop(struct kd_review *r)
 	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
+	free(r->pending.v);
 	free(r);
 }
