@@ -47,9 +47,11 @@
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
-#define CLUSTER_GAP 20          /* after a clustering of t ms, new items wait CLUSTER_GAP·t
-				   ms for the next (the queue's O(n²) pass at most 1/20 of
-				   the thread's time; a bot change does not wait) */
+#define CLUSTER_GAP 20          /* after a clustering of t ms of CPU, new items wait
+				   CLUSTER_GAP·t ms for the next: the queue's O(n²) pass takes
+				   at most 1/20 of a core (CPU, not wall: at SCHED_IDLE on a
+				   busy machine a small pass can take seconds of wall time);
+				   a bot change does not wait */
 
 /* A question collected for the queue, written with the pass's other items (flush). */
 struct pending_item {
@@ -381,49 +383,74 @@ static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
 	}
 }
 
-/* The scoring order of the window w for new turns [from, w->n): the turns before from,
- * then every new turn whose text an earlier new turn already has, then one turn per
- * distinct new text (the representatives, from *first on); rep[i - from] is the
- * position in order of turn i's representative.  Two turns with the same text have the
- * same vector and the same neighbours (each is the other's), so the same novelty: a
- * text is scored once per pass however often customers sent it, and the window's
- * density still counts every turn.  0, or -1 on no memory. */
+/* ---- the same text, once ------------------------------------------------------------ */
+
+/* Two turns or items with the same text have the same vector (features of the text
+ * alone), so the same similarities: what is computed per text is computed once. */
+
 static int text_cmp(const void *a, const void *b, void *arg)
 {
-	const struct turns *w = arg;
+	const char *const *texts = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = strcmp(w->v[i].text, w->v[j].text);
+	int c = strcmp(texts[i], texts[j]);
 
 	return c ? c : (i > j) - (i < j);
 }
 
-static int distinct_order(const struct turns *w, size_t from, size_t *order, size_t *rep,
-			  size_t *first)
+/* Groups texts[from..n) by equal text: first[0..*nd) gets the lowest index of each
+ * distinct text (in text order), of[i - from] the group of text i.  0, or -1 on no
+ * memory. */
+static int group_texts(const char *const *texts, size_t from, size_t n, size_t *first,
+		       size_t *nd, size_t *of)
 {
-	size_t n_new = w->n - from, *by = malloc((n_new ? n_new : 1) * sizeof *by);
-	size_t n_dup = 0, n_rep = 0;
+	size_t m = n - from, *by = malloc((m ? m : 1) * sizeof *by);
 
 	if (!by)
 		return -1;
-	for (size_t i = 0; i < from; i++)
-		order[i] = i;
-	for (size_t i = 0; i < n_new; i++)
+	for (size_t i = 0; i < m; i++)
 		by[i] = from + i;
-	qsort_r(by, n_new, sizeof *by, text_cmp, (void *)w);
-	for (size_t g = 0; g < n_new; g++)   /* groups of one text, by[g] the first of it */
-		if (g && !strcmp(w->v[by[g]].text, w->v[by[g - 1]].text))
-			n_dup++;
-	*first = from + n_dup;
-	for (size_t g = 0, d = from; g < n_new; g++) {
-		if (g && !strcmp(w->v[by[g]].text, w->v[by[g - 1]].text)) {
-			order[d++] = by[g];
-		} else {
-			order[*first + n_rep] = by[g];
-			n_rep++;
-		}
-		rep[by[g] - from] = *first + n_rep - 1;
+	qsort_r(by, m, sizeof *by, text_cmp, (void *)texts);
+	*nd = 0;
+	for (size_t g = 0; g < m; g++) {
+		if (!g || strcmp(texts[by[g]], texts[by[g - 1]]))
+			first[(*nd)++] = by[g];
+		of[by[g] - from] = *nd - 1;
 	}
 	free(by);
+	return 0;
+}
+
+/* The scoring order of a new-topic pass's window texts[0..n) with new turns from on:
+ * the turns before from, then the new turns whose text an earlier new turn has, then
+ * one per distinct new text from *scored on; rep[i - from] is the position in order of
+ * turn i's text.  Its duplicates stay in the window (each is the other's neighbour,
+ * the density counts every turn), but each text is scored once a pass however often
+ * customers sent it.  0, or -1 on no memory. */
+static int scoring_order(const char *const *texts, size_t from, size_t n, size_t *order,
+			 size_t *rep, size_t *scored)
+{
+	size_t m = n - from, nd, *first = malloc((m ? m : 1) * sizeof *first);
+	char *is_first = calloc(m ? m : 1, 1);
+
+	if (!first || !is_first || group_texts(texts, from, n, first, &nd, rep)) {
+		free(first);
+		free(is_first);
+		return -1;
+	}
+	*scored = n - nd;
+	for (size_t i = 0; i < from; i++)
+		order[i] = i;
+	for (size_t g = 0; g < nd; g++) {
+		order[*scored + g] = first[g];
+		is_first[first[g] - from] = 1;
+	}
+	for (size_t i = from, d = from; i < n; i++)
+		if (!is_first[i - from])
+			order[d++] = i;
+	for (size_t i = 0; i < m; i++)
+		rep[i] += *scored;
+	free(first);
+	free(is_first);
 	return 0;
 }
 
@@ -472,8 +499,13 @@ static void novelty_pass(struct kd_review *r)
 	}
 	if (!(q = malloc(w.n * sizeof *q)) || !(nov = malloc(w.n * sizeof *nov)) ||
 	    !(order = malloc(w.n * sizeof *order)) ||
-	    !(rep = malloc((w.n - from) * sizeof *rep)) ||
-	    distinct_order(&w, from, order, rep, &first)) {
+	    !(rep = malloc((w.n - from) * sizeof *rep))) {
+		LOG_WARN("review: new topics: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		q[i] = w.v[i].text;
+	if (scoring_order(q, from, w.n, order, rep, &first)) {
 		LOG_WARN("review: new topics: out of memory");
 		goto out;
 	}
@@ -544,7 +576,7 @@ static void recluster(struct kd_review *r)
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
 	struct nlu_state *ns = bot ? nlu_state_create(bot) : NULL;
 	char err[256];
-	uint64_t t0 = cm_now_us();
+	uint64_t t0 = cm_now_us(), cpu0 = cm_thread_cpu_ns();
 
 	o.id = malloc(o.cap * sizeof *o.id);
 	o.cluster = malloc(o.cap * sizeof *o.cluster);
@@ -585,10 +617,10 @@ static void recluster(struct kd_review *r)
 	}
 	r->dirty = 0;
 	r->clustered_gen = gen;
-	uint64_t took_ms = (cm_now_us() - t0) / 1000;
-	r->cluster_next_ms = cm_now_us() / 1000 + CLUSTER_GAP * took_ms;
-	LOG_INFO("review: %zu open questions in %d clusters (%llu ms)", o.n, res.k,
-		 (unsigned long long)took_ms);
+	uint64_t cpu_ms = (cm_thread_cpu_ns() - cpu0) / 1000000;
+	r->cluster_next_ms = cm_now_us() / 1000 + CLUSTER_GAP * cpu_ms;
+	LOG_INFO("review: %zu open questions in %d clusters (%.0f ms, %llu ms of CPU)", o.n,
+		 res.k, (double)(cm_now_us() - t0) / 1000.0, (unsigned long long)cpu_ms);
 out:
 	for (size_t i = 0; o.text && i < o.n; i++)
 		free(o.text[i]);
