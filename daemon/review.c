@@ -565,13 +565,20 @@ static int copy_item(void *arg, const struct store_review_item *it)
 	return 0;
 }
 
-/* Re-clusters the open items with the current bot's features and answers. */
+/* Re-clusters the open items with the current bot's features and answers.  The
+ * clustering runs over the items' distinct texts (a question asked 500 times is one
+ * phrasing to group, as it is one vector): the O(n²) pass grows with the phrasings, not
+ * with how often customers repeat them; each item then takes its text's cluster, and a
+ * cluster's size counts its items. */
 static void recluster(struct kd_review *r)
 {
 	struct open_items o = { .cap = REVIEW_MAX_ITEMS };
 	struct mn_result res = { 0 };
 	struct store_review_cluster *cl = NULL;
-	int64_t *ids = NULL, *of = NULL, seq = 0;
+	int64_t *ids = NULL, *of = NULL, seq = 0, *size = NULL;
+	size_t *first = NULL, *grp = NULL, nd = 0;
+	const char **dtext = NULL;
+	int *item_cluster = NULL;
 	unsigned gen;
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
 	struct nlu_state *ns = bot ? nlu_state_create(bot) : NULL;
@@ -591,25 +598,40 @@ static void recluster(struct kd_review *r)
 		if (o.cluster[i] > seq)
 			seq = o.cluster[i];
 	seq++;
-	if (mn_run(bot, ns, r->glove, &r->opts, (const char *const *)o.text, o.n, &res, err,
-		   sizeof err)) {
+	first = malloc((o.n ? o.n : 1) * sizeof *first);
+	grp = malloc((o.n ? o.n : 1) * sizeof *grp);
+	dtext = malloc((o.n ? o.n : 1) * sizeof *dtext);
+	item_cluster = malloc((o.n ? o.n : 1) * sizeof *item_cluster);
+	if (!first || !grp || !dtext || !item_cluster ||
+	    group_texts((const char *const *)o.text, 0, o.n, first, &nd, grp)) {
+		LOG_WARN("review: clustering: out of memory");
+		goto out;
+	}
+	for (size_t g = 0; g < nd; g++)
+		dtext[g] = o.text[first[g]];
+	if (mn_run(bot, ns, r->glove, &r->opts, dtext, nd, &res, err, sizeof err)) {
 		LOG_WARN("review: clustering: %s", err);
 		goto out;
 	}
+	for (size_t i = 0; i < o.n; i++)
+		item_cluster[i] = res.cluster[grp[i]];
 	ids = malloc((size_t)(res.k ? res.k : 1) * sizeof *ids);
+	size = calloc((size_t)(res.k ? res.k : 1), sizeof *size);
 	of = malloc((o.n ? o.n : 1) * sizeof *of);
 	cl = calloc((size_t)(res.k ? res.k : 1), sizeof *cl);
-	if (!ids || !of || !cl || mn_carry_ids(o.cluster, res.cluster, o.n, res.k, ids, &seq))
+	if (!ids || !size || !of || !cl ||
+	    mn_carry_ids(o.cluster, item_cluster, o.n, res.k, ids, &seq))
 		goto out;
+	for (size_t i = 0; i < o.n; i++)
+		size[item_cluster[i]]++;
 	int64_t now = cm_wall_ms();
 	for (int c = 0; c < res.k; c++)
 		cl[c] = (struct store_review_cluster){
-			.id = ids[c], .label = o.text[res.named[c].central],
+			.id = ids[c], .label = dtext[res.named[c].central],
 			.terms = res.named[c].terms, .answer_id = res.named[c].answer_id,
-			.answer_p = res.named[c].answer_p, .size = (int64_t)res.named[c].size,
-			.updated_ms = now };
+			.answer_p = res.named[c].answer_p, .size = size[c], .updated_ms = now };
 	for (size_t i = 0; i < o.n; i++)
-		of[i] = ids[res.cluster[i]];
+		of[i] = ids[item_cluster[i]];
 	if (store_review_set_clusters(r->st, o.id, of, o.n, cl, (size_t)res.k) ||
 	    store_review_cursor_set(r->st, "cluster_seq", seq - 1)) {
 		LOG_WARN("review: writing clusters: %s", store_errmsg(r->st));
@@ -619,8 +641,9 @@ static void recluster(struct kd_review *r)
 	r->clustered_gen = gen;
 	uint64_t cpu_ms = (cm_thread_cpu_ns() - cpu0) / 1000000;
 	r->cluster_next_ms = cm_now_us() / 1000 + CLUSTER_GAP * cpu_ms;
-	LOG_INFO("review: %zu open questions in %d clusters (%.0f ms, %llu ms of CPU)", o.n,
-		 res.k, (double)(cm_now_us() - t0) / 1000.0, (unsigned long long)cpu_ms);
+	LOG_INFO("review: %zu open questions (%zu texts) in %d clusters (%.0f ms, %llu ms of "
+		 "CPU)", o.n, nd, res.k, (double)(cm_now_us() - t0) / 1000.0,
+		 (unsigned long long)cpu_ms);
 out:
 	for (size_t i = 0; o.text && i < o.n; i++)
 		free(o.text[i]);
@@ -628,8 +651,13 @@ out:
 	free(o.cluster);
 	free(o.text);
 	free(ids);
+	free(size);
 	free(of);
 	free(cl);
+	free(first);
+	free(grp);
+	free(dtext);
+	free(item_cluster);
 	mn_result_free(&res);
 	nlu_state_destroy(ns);
 	if (bot)
