@@ -8,14 +8,17 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items.  When new items arrived, or the bot changed (SIGHUP: its features
- * and answers did), it re-clusters the open items (mn_run on the current bot, acquired
- * from kd_bots and released after) and writes the clusters in one transaction; cluster
- * ids carry over (mn_carry_ids), new ones come from the "cluster_seq" cursor.
+ * upserts the items, a pass's items in one transaction with its cursor (flush).  When
+ * new items arrived (at most a twentieth of a core: CLUSTER_GAP), or the bot changed
+ * (SIGHUP: its features and answers did), it re-clusters the open items' distinct texts
+ * (mn_run on the current bot, acquired from kd_bots and released after) and writes the
+ * clusters in one transaction; cluster ids carry over (mn_carry_ids), new ones come
+ * from the "cluster_seq" cursor.
  * At most every NOVELTY_EVERY_MS, when turns arrived, the new turns are scored for a
  * new topic (mn_novelty against the store's examples and the newest REVIEW_WINDOW
- * turns; cursor "novelty") and collected as new_topic or low_confidence where
- * mn_collect says; the store's example vectors are kept per bot generation (mn_refs).
+ * turns, each distinct text once; cursor "novelty") and collected as new_topic or
+ * low_confidence where mn_collect says; the store's example vectors are kept per bot
+ * generation (mn_refs).
  * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
  * sleep and joins it.
  */
