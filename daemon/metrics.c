@@ -184,6 +184,15 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	fprintf(f, "kefu_store_batches_total %llu\n", (unsigned long long)g->batches);
 	head(f, "kefu_store_turns_failed_total", "counter", "Turns the writer failed to log.");
 	fprintf(f, "kefu_store_turns_failed_total %llu\n", (unsigned long long)g->turns_failed);
+	head(f, "kefu_store_index_passes_total", "counter",
+	     "Log index passes (search index, report rollups) run by the writer.");
+	fprintf(f, "kefu_store_index_passes_total %llu\n", (unsigned long long)g->index_passes);
+	head(f, "kefu_store_index_cpu_seconds_total", "counter",
+	     "The writer thread's CPU time inside log index passes.");
+	fprintf(f, "kefu_store_index_cpu_seconds_total %.6f\n", (double)g->index_cpu_ns / 1e9);
+	head(f, "kefu_store_index_pass_max_seconds", "gauge",
+	     "The longest log index pass since start (wall): the next batch waited that long.");
+	fprintf(f, "kefu_store_index_pass_max_seconds %.6f\n", (double)g->index_max_us / 1e6);
 	head(f, "kefu_store_writer_queue_depth", "gauge", "Turns waiting for the writer.");
 	fprintf(f, "kefu_store_writer_queue_depth %zu\n", g->writer_queued);
 

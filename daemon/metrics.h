@@ -59,6 +59,7 @@ struct kd_gauges {
 	size_t queue_depth, queue_cap;
 	int workers;
 	uint64_t turns, batches, turns_failed;   /* store writer */
+	uint64_t index_passes, index_cpu_ns, index_max_us;   /* its log index passes */
 	size_t writer_queued;
 	const char *model;                       /* nlu_bot_describe */
 	size_t answers;

@@ -8,14 +8,17 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items.  When new items arrived, or the bot changed (SIGHUP: its features
- * and answers did), it re-clusters the open items (mn_run on the current bot, acquired
- * from kd_bots and released after) and writes the clusters in one transaction; cluster
- * ids carry over (mn_carry_ids), new ones come from the "cluster_seq" cursor.
+ * upserts the items, a pass's items in one transaction with its cursor (flush).  When
+ * new items arrived (at most a twentieth of a core: CLUSTER_GAP), or the bot changed
+ * (SIGHUP: its features and answers did), it re-clusters the open items' distinct texts
+ * (mn_run on the current bot, acquired from kd_bots and released after) and writes the
+ * clusters in one transaction; cluster ids carry over (mn_carry_ids), new ones come
+ * from the "cluster_seq" cursor.
  * At most every NOVELTY_EVERY_MS, when turns arrived, the new turns are scored for a
  * new topic (mn_novelty against the store's examples and the newest REVIEW_WINDOW
- * turns; cursor "novelty") and collected as new_topic or low_confidence where
- * mn_collect says; the store's example vectors are kept per bot generation (mn_refs).
+ * turns, each distinct text once; cursor "novelty") and collected as new_topic or
+ * low_confidence where mn_collect says; the store's example vectors are kept per bot
+ * generation (mn_refs).
  * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
  * sleep and joins it.
  */
@@ -47,6 +50,24 @@
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
+#define CLUSTER_GAP 20          /* after a clustering of t ms of CPU, new items wait
+				   CLUSTER_GAP·t ms for the next: the queue's O(n²) pass takes
+				   at most 1/20 of a core (CPU, not wall: at SCHED_IDLE on a
+				   busy machine a small pass can take seconds of wall time);
+				   a bot change does not wait */
+
+/* A question collected for the queue, written with the pass's other items (flush). */
+struct pending_item {
+	int64_t message_id, session_id, answer_id;
+	double confidence;
+	unsigned why;
+	char *text;
+};
+
+struct pending {
+	struct pending_item *v;
+	size_t n, cap;
+};
 
 struct kd_review {
 	struct store *st;            /* the thread's */
@@ -55,8 +76,10 @@ struct kd_review {
 	struct mn_refs *refs;        /* the store's example vectors, per bot generation */
 	struct mn_rules rules;
 	struct mn_opts opts;
+	struct pending pending;      /* items collected, not written yet (flush) */
 	unsigned clustered_gen;      /* bot generation of the last clustering */
 	int dirty;                   /* new items since the last clustering */
+	uint64_t cluster_next_ms;    /* new items wait for this (monotonic) */
 	int64_t turns_read;          /* customer turns scan has read (any number that moves) */
 	int novelty_due;             /* turns read since the last new-topic pass */
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
@@ -151,17 +174,69 @@ static int picked(const char *meta_s, const char *text)
 	return hit;
 }
 
+/* Remembers the turn's question for the queue when a rule says so; flush writes them. */
 static void collect(struct kd_review *r, const struct turn *t, const struct mn_turn *m)
 {
 	unsigned why = mn_collect(&r->rules, m);
-	int is_new = 0;
+	struct pending *p = &r->pending;
 
 	if (!why)
 		return;
-	if (store_review_collect(r->st, t->message_id, t->session_id, t->text, why,
-				 t->answer_id, t->confidence, cm_wall_ms(), &is_new))
-		LOG_WARN("review: %s", store_errmsg(r->st));
-	r->dirty |= is_new;
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 64;
+		struct pending_item *nv = realloc(p->v, nc * sizeof *nv);
+		if (!nv)
+			goto nomem;
+		p->v = nv;
+		p->cap = nc;
+	}
+	p->v[p->n] = (struct pending_item){ t->message_id, t->session_id, t->answer_id,
+					    t->confidence, why, strdup(t->text) };
+	if (!p->v[p->n].text)
+		goto nomem;
+	p->n++;
+	return;
+nomem:
+	LOG_WARN("review: out of memory collecting message %lld", (long long)t->message_id);
+}
+
+struct flush_arg {
+	struct kd_review *r;
+	const char *cursor;
+	int64_t last_id;
+};
+
+static int flush_items(void *arg, struct store *st)
+{
+	struct flush_arg *f = arg;
+	struct pending *p = &f->r->pending;
+	int64_t now = cm_wall_ms();
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct pending_item *it = &p->v[i];
+		int is_new = 0;
+		if (store_review_collect(st, it->message_id, it->session_id, it->text, it->why,
+					 it->answer_id, it->confidence, now, &is_new))
+			return -1;
+		f->r->dirty |= is_new;
+	}
+	return f->cursor ? store_review_cursor_set(st, f->cursor, f->last_id) : 0;
+}
+
+/* Writes the collected items and moves cursor (may be NULL) to last_id in one
+ * transaction: one commit a pass, not one per item, so the review thread takes the
+ * write lock from the store writer once per pass.  The items are dropped after (a
+ * failure is logged; the cursor then stays and the turns are read again). */
+static void flush(struct kd_review *r, const char *cursor, int64_t last_id)
+{
+	struct flush_arg f = { r, cursor, last_id };
+	struct pending *p = &r->pending;
+
+	if ((p->n || cursor) && store_transaction(r->st, flush_items, &f))
+		LOG_WARN("review: writing %zu items: %s", p->n, store_errmsg(r->st));
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].text);
+	p->n = 0;
 }
 
 /* What the customer did next tells on the turn before: asked again, or did not take
@@ -208,7 +283,7 @@ static int on_feedback(void *arg, int64_t id, int64_t message_id, int value)
 		collect(r, &one.v[0], &m);
 	}
 	turns_free(&one);
-	store_review_cursor_set(r->st, "feedback", id);
+	flush(r, "feedback", id);
 	return 0;
 }
 
@@ -225,7 +300,7 @@ static int on_handoff(void *arg, int64_t id, int64_t session_id, int64_t request
 		collect(r, &one.v[0], &m);
 	}
 	turns_free(&one);
-	store_review_cursor_set(r->st, "handoffs", id);
+	flush(r, "handoffs", id);
 	return 0;
 }
 
@@ -248,7 +323,7 @@ static void scan(struct kd_review *r)
 		judge_previous(r, &a.v[i]);
 	}
 	if (a.n)
-		store_review_cursor_set(r->st, "messages", a.v[a.n - 1].message_id);
+		flush(r, "messages", a.v[a.n - 1].message_id);
 	r->turns_read += (int64_t)a.n;
 	turns_free(&a);
 	/* the callbacks move their cursors row by row */
@@ -311,6 +386,77 @@ static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
 	}
 }
 
+/* ---- the same text, once ------------------------------------------------------------ */
+
+/* Two turns or items with the same text have the same vector (features of the text
+ * alone), so the same similarities: what is computed per text is computed once. */
+
+static int text_cmp(const void *a, const void *b, void *arg)
+{
+	const char *const *texts = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(texts[i], texts[j]);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+/* Groups texts[from..n) by equal text: first[0..*nd) gets the lowest index of each
+ * distinct text (in text order), of[i - from] the group of text i.  0, or -1 on no
+ * memory. */
+static int group_texts(const char *const *texts, size_t from, size_t n, size_t *first,
+		       size_t *nd, size_t *of)
+{
+	size_t m = n - from, *by = malloc((m ? m : 1) * sizeof *by);
+
+	if (!by)
+		return -1;
+	for (size_t i = 0; i < m; i++)
+		by[i] = from + i;
+	qsort_r(by, m, sizeof *by, text_cmp, (void *)texts);
+	*nd = 0;
+	for (size_t g = 0; g < m; g++) {
+		if (!g || strcmp(texts[by[g]], texts[by[g - 1]]))
+			first[(*nd)++] = by[g];
+		of[by[g] - from] = *nd - 1;
+	}
+	free(by);
+	return 0;
+}
+
+/* The scoring order of a new-topic pass's window texts[0..n) with new turns from on:
+ * the turns before from, then the new turns whose text an earlier new turn has, then
+ * one per distinct new text from *scored on; rep[i - from] is the position in order of
+ * turn i's text.  Its duplicates stay in the window (each is the other's neighbour,
+ * the density counts every turn), but each text is scored once a pass however often
+ * customers sent it.  0, or -1 on no memory. */
+static int scoring_order(const char *const *texts, size_t from, size_t n, size_t *order,
+			 size_t *rep, size_t *scored)
+{
+	size_t m = n - from, nd, *first = malloc((m ? m : 1) * sizeof *first);
+	char *is_first = calloc(m ? m : 1, 1);
+
+	if (!first || !is_first || group_texts(texts, from, n, first, &nd, rep)) {
+		free(first);
+		free(is_first);
+		return -1;
+	}
+	*scored = n - nd;
+	for (size_t i = 0; i < from; i++)
+		order[i] = i;
+	for (size_t g = 0; g < nd; g++) {
+		order[*scored + g] = first[g];
+		is_first[first[g] - from] = 1;
+	}
+	for (size_t i = from, d = from; i < n; i++)
+		if (!is_first[i - from])
+			order[d++] = i;
+	for (size_t i = 0; i < m; i++)
+		rep[i] += *scored;
+	free(first);
+	free(is_first);
+	return 0;
+}
+
 /* The turns logged since the "novelty" cursor, scored by mn_novelty against the store's
  * example questions and the window of the newest REVIEW_WINDOW customer turns (the
  * traffic the topic's density is read off), and collected as new_topic where the rule
@@ -324,6 +470,7 @@ static void novelty_pass(struct kd_review *r)
 	const struct mn_vecs *ref;
 	const char **q = NULL;
 	float *nov = NULL;
+	size_t *order = NULL, *rep = NULL, first = 0;
 	int64_t cur;
 	unsigned gen;
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
@@ -353,15 +500,23 @@ static void novelty_pass(struct kd_review *r)
 		}
 		goto done;
 	}
-	if (!(q = malloc(w.n * sizeof *q)) || !(nov = malloc(w.n * sizeof *nov))) {
+	if (!(q = malloc(w.n * sizeof *q)) || !(nov = malloc(w.n * sizeof *nov)) ||
+	    !(order = malloc(w.n * sizeof *order)) ||
+	    !(rep = malloc((w.n - from) * sizeof *rep))) {
 		LOG_WARN("review: new topics: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < w.n; i++)
 		q[i] = w.v[i].text;
+	if (scoring_order(q, from, w.n, order, rep, &first)) {
+		LOG_WARN("review: new topics: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		q[i] = w.v[order[i]].text;
 	if (!(ref = mn_refs_get(r->refs, bot, gen, r->glove, &r->opts,
 				(const char *const *)all.v, all.n, &fresh, err, sizeof err)) ||
-	    mn_novelty_texts(ref, bot, r->glove, &r->opts, q, w.n, r->rules.novelty_k, from,
+	    mn_novelty_texts(ref, bot, r->glove, &r->opts, q, w.n, r->rules.novelty_k, first,
 			     nov, err, sizeof err)) {
 		LOG_WARN("review: new topics: %s", err);
 		goto out;
@@ -371,22 +526,25 @@ static void novelty_pass(struct kd_review *r)
 		struct mn_turn m;
 		reply_facts(r, &w.v[i], &m);
 		m.has_novelty = 1;
-		m.novelty = nov[i];
+		m.novelty = nov[rep[i - from]];
 		n_new += (mn_collect(&r->rules, &m) & MN_NEW_TOPIC) != 0;
 		collect(r, &w.v[i], &m);
 	}
-	LOG_INFO("review: new topics: %zu turns scored against %zu examples (%s) and %zu "
-		 "turns, %d new_topic (%.0f ms)", w.n - from, all.n,
+	LOG_INFO("review: new topics: %zu turns (%zu texts) scored against %zu examples (%s) "
+		 "and %zu turns, %d new_topic (%.0f ms)", w.n - from, w.n - first, all.n,
 		 fresh ? "embedded" : "kept", w.n, n_new, (double)(cm_now_us() - t0) / 1000.0);
 done:
 	if (w.n)
-		store_review_cursor_set(r->st, "novelty", w.v[w.n - 1].message_id);
+		flush(r, "novelty", w.v[w.n - 1].message_id);
 out:
+	flush(r, NULL, 0);   /* what decide_older collected before a failure */
 	for (size_t i = 0; i < all.n; i++)
 		free(all.v[i]);
 	free(all.v);
 	free(q);
 	free(nov);
+	free(order);
+	free(rep);
 	turns_free(&w);
 	if (bot)
 		nlu_bot_unref(bot);
@@ -410,18 +568,25 @@ static int copy_item(void *arg, const struct store_review_item *it)
 	return 0;
 }
 
-/* Re-clusters the open items with the current bot's features and answers. */
+/* Re-clusters the open items with the current bot's features and answers.  The
+ * clustering runs over the items' distinct texts (a question asked 500 times is one
+ * phrasing to group, as it is one vector): the O(n²) pass grows with the phrasings, not
+ * with how often customers repeat them; each item then takes its text's cluster, and a
+ * cluster's size counts its items. */
 static void recluster(struct kd_review *r)
 {
 	struct open_items o = { .cap = REVIEW_MAX_ITEMS };
 	struct mn_result res = { 0 };
 	struct store_review_cluster *cl = NULL;
-	int64_t *ids = NULL, *of = NULL, seq = 0;
+	int64_t *ids = NULL, *of = NULL, seq = 0, *size = NULL;
+	size_t *first = NULL, *grp = NULL, nd = 0;
+	const char **dtext = NULL;
+	int *item_cluster = NULL;
 	unsigned gen;
 	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
 	struct nlu_state *ns = bot ? nlu_state_create(bot) : NULL;
 	char err[256];
-	uint64_t t0 = cm_now_us();
+	uint64_t t0 = cm_now_us(), cpu0 = cm_thread_cpu_ns();
 
 	o.id = malloc(o.cap * sizeof *o.id);
 	o.cluster = malloc(o.cap * sizeof *o.cluster);
@@ -436,25 +601,40 @@ static void recluster(struct kd_review *r)
 		if (o.cluster[i] > seq)
 			seq = o.cluster[i];
 	seq++;
-	if (mn_run(bot, ns, r->glove, &r->opts, (const char *const *)o.text, o.n, &res, err,
-		   sizeof err)) {
+	first = malloc((o.n ? o.n : 1) * sizeof *first);
+	grp = malloc((o.n ? o.n : 1) * sizeof *grp);
+	dtext = malloc((o.n ? o.n : 1) * sizeof *dtext);
+	item_cluster = malloc((o.n ? o.n : 1) * sizeof *item_cluster);
+	if (!first || !grp || !dtext || !item_cluster ||
+	    group_texts((const char *const *)o.text, 0, o.n, first, &nd, grp)) {
+		LOG_WARN("review: clustering: out of memory");
+		goto out;
+	}
+	for (size_t g = 0; g < nd; g++)
+		dtext[g] = o.text[first[g]];
+	if (mn_run(bot, ns, r->glove, &r->opts, dtext, nd, &res, err, sizeof err)) {
 		LOG_WARN("review: clustering: %s", err);
 		goto out;
 	}
+	for (size_t i = 0; i < o.n; i++)
+		item_cluster[i] = res.cluster[grp[i]];
 	ids = malloc((size_t)(res.k ? res.k : 1) * sizeof *ids);
+	size = calloc((size_t)(res.k ? res.k : 1), sizeof *size);
 	of = malloc((o.n ? o.n : 1) * sizeof *of);
 	cl = calloc((size_t)(res.k ? res.k : 1), sizeof *cl);
-	if (!ids || !of || !cl || mn_carry_ids(o.cluster, res.cluster, o.n, res.k, ids, &seq))
+	if (!ids || !size || !of || !cl ||
+	    mn_carry_ids(o.cluster, item_cluster, o.n, res.k, ids, &seq))
 		goto out;
+	for (size_t i = 0; i < o.n; i++)
+		size[item_cluster[i]]++;
 	int64_t now = cm_wall_ms();
 	for (int c = 0; c < res.k; c++)
 		cl[c] = (struct store_review_cluster){
-			.id = ids[c], .label = o.text[res.named[c].central],
+			.id = ids[c], .label = dtext[res.named[c].central],
 			.terms = res.named[c].terms, .answer_id = res.named[c].answer_id,
-			.answer_p = res.named[c].answer_p, .size = (int64_t)res.named[c].size,
-			.updated_ms = now };
+			.answer_p = res.named[c].answer_p, .size = size[c], .updated_ms = now };
 	for (size_t i = 0; i < o.n; i++)
-		of[i] = ids[res.cluster[i]];
+		of[i] = ids[item_cluster[i]];
 	if (store_review_set_clusters(r->st, o.id, of, o.n, cl, (size_t)res.k) ||
 	    store_review_cursor_set(r->st, "cluster_seq", seq - 1)) {
 		LOG_WARN("review: writing clusters: %s", store_errmsg(r->st));
@@ -462,8 +642,11 @@ static void recluster(struct kd_review *r)
 	}
 	r->dirty = 0;
 	r->clustered_gen = gen;
-	LOG_INFO("review: %zu open questions in %d clusters (%.0f ms)", o.n, res.k,
-		 (double)(cm_now_us() - t0) / 1000.0);
+	uint64_t cpu_ms = (cm_thread_cpu_ns() - cpu0) / 1000000;
+	r->cluster_next_ms = cm_now_us() / 1000 + CLUSTER_GAP * cpu_ms;
+	LOG_INFO("review: %zu open questions (%zu texts) in %d clusters (%.0f ms, %llu ms of "
+		 "CPU)", o.n, nd, res.k, (double)(cm_now_us() - t0) / 1000.0,
+		 (unsigned long long)cpu_ms);
 out:
 	for (size_t i = 0; o.text && i < o.n; i++)
 		free(o.text[i]);
@@ -471,8 +654,13 @@ out:
 	free(o.cluster);
 	free(o.text);
 	free(ids);
+	free(size);
 	free(of);
 	free(cl);
+	free(first);
+	free(grp);
+	free(dtext);
+	free(item_cluster);
 	mn_result_free(&res);
 	nlu_state_destroy(ns);
 	if (bot)
@@ -498,7 +686,8 @@ static void *review_main(void *arg)
 		} else if (r->turns_read != before) {
 			r->novelty_due = 1;
 		}
-		if (r->dirty || kd_bots_generation(r->bots) != r->clustered_gen)
+		if ((r->dirty && cm_now_us() / 1000 >= r->cluster_next_ms) ||
+		    kd_bots_generation(r->bots) != r->clustered_gen)
 			recluster(r);
 	} while (!cm_stopper_sleep(&r->stop, REVIEW_POLL_MS));
 	return NULL;
@@ -554,5 +743,6 @@ void kd_review_stop(struct kd_review *r)
 	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
+	free(r->pending.v);
 	free(r);
 }

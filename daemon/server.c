@@ -355,6 +355,9 @@ static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t mo
 	g->turns = ws.turns;
 	g->batches = ws.batches;
 	g->turns_failed = ws.failed;
+	g->index_passes = ws.index_passes;
+	g->index_cpu_ns = ws.index_cpu_ns;
+	g->index_max_us = ws.index_max_us;
 	g->writer_queued = ws.queued;
 	kd_bots_info(srv->bots, model, modellen, &g->answers, &g->reloads);
 	g->model = model;

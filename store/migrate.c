@@ -138,6 +138,9 @@
  *              read) index the messages above it and move it, instead of the per-row
  *              triggers messages_fts_insert, report_customer/_bot/_operator, dropped.
  *              messages_fts_delete/_update touch the FTS index only at or below it.
+ * Version 14 (log writes, store/writer.c; docs/performance.md "Text replies"):
+ *   messages_lang  updates the session's lang only when the reply's differs (it
+ *              rewrote the session row on every bot reply).
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -702,6 +705,15 @@ static const struct migration migrations[] = {
 	  "  INSERT INTO messages_fts (messages_fts, rowid, text)"
 	  "   VALUES ('delete', OLD.id, OLD.text);"
 	  "  INSERT INTO messages_fts (rowid, text) VALUES (NEW.id, NEW.text); END;" },
+	{ "log writes: a bot reply rewrites its session's row only when its language changed",
+	  /* messages_lang rewrote the session row on every reply, though the language
+	   * nearly never changes: 4 of the writer's ~40 us a turn (docs/performance.md) */
+	  "DROP TRIGGER messages_lang;"
+	  "CREATE TRIGGER messages_lang AFTER INSERT ON messages"
+	  "  WHEN NEW.kind = 1 AND json_valid(NEW.meta)"
+	  "   AND coalesce(json_extract(NEW.meta, '$.lang'), '') <> ''"
+	  "  BEGIN UPDATE sessions SET lang = json_extract(NEW.meta, '$.lang')"
+	  "   WHERE id = NEW.session_id AND lang <> json_extract(NEW.meta, '$.lang'); END;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -314,6 +314,9 @@ struct store_writer_stats {
 	uint64_t retried_batches;  /* batches rolled back and retried turn by turn */
 	uint64_t checkpoints;      /* WAL checkpoints run off the writer thread */
 	uint64_t index_passes;     /* log index passes run by the writer (store/log_index.c) */
+	uint64_t index_cpu_ns;     /* the writer thread's CPU time inside those passes */
+	uint64_t index_max_us;     /* the longest of them, wall clock: what it held the next
+				      batch of replies back at most */
 	size_t queued;             /* turns waiting now */
 	int64_t unindexed;         /* messages the writer committed that no pass took yet */
 };

@@ -77,6 +77,7 @@ struct store_writer {
 	void **batch;                     /* [max_batch], writer thread only */
 	int *rcs;                         /* [max_batch], writer thread only */
 	atomic_uint_least64_t turns, batches, failed, retried, checkpoints, index_passes;
+	atomic_uint_least64_t index_cpu_ns, index_max_us;   /* in passes (written by the writer) */
 	atomic_int_least64_t unindexed;   /* messages committed since the last index pass */
 	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
 	atomic_int stopping;
@@ -298,9 +299,14 @@ static int64_t now_ms(void)
 static void index_pass(struct store_writer *w)
 {
 	int64_t left = 0;
+	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us();
 	int rc = store_log_index(w->st, STORE_LOG_INDEX_PASS, &left);
+	uint64_t took_us = cm_now_us() - t0;
 
 	atomic_fetch_add(&w->index_passes, 1);
+	atomic_fetch_add(&w->index_cpu_ns, cm_thread_cpu_ns() - cpu0);
+	if (took_us > atomic_load(&w->index_max_us))
+		atomic_store(&w->index_max_us, took_us);
 	if (rc < 0)
 		LOG_WARN("log index pass: %s", store_errmsg(w->st));
 	atomic_store(&w->unindexed, rc < 0 ? atomic_load(&w->unindexed) : left);
@@ -470,6 +476,8 @@ void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *o
 	out->retried_batches = atomic_load(&w->retried);
 	out->checkpoints = atomic_load(&w->checkpoints);
 	out->index_passes = atomic_load(&w->index_passes);
+	out->index_cpu_ns = atomic_load(&w->index_cpu_ns);
+	out->index_max_us = atomic_load(&w->index_max_us);
 	out->unindexed = atomic_load(&w->unindexed);
 	out->queued = cm_queue_depth(w->q);
 }

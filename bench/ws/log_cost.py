@@ -9,7 +9,9 @@ message, the bot reply with a reply meta like kefud's, the session touch) in
 transactions of B turns (WAL, synchronous=NORMAL, foreign keys on, as store/ opens it),
 once with the schema as it is and once without each group of AFTER INSERT triggers on
 `messages`: the FTS5 trigram index of customer and operator words, the report counters
-(report_customer, report_bot), the session language, the conversation flags.  Prints
+(report_customer, report_bot), the session language, the conversation flags; then
+without each index the insert maintains (messages_session, messages_client), without
+the session touch, and in transactions of 10 × B turns.  Prints
 the process CPU time per turn of each variant (Python's own overhead included: compare
 the rows with each other, not with bench/ws's "log" column).  docs/performance.md has
 the figures.
@@ -44,14 +46,26 @@ VARIANTS = [
     ("without report_conversation, messages_reopen", ["report_conversation", "messages_reopen"]),
     ("without any of these", ["messages_fts_insert", "report_customer", "report_bot",
                               "messages_lang", "report_conversation", "messages_reopen"]),
+    # what the rest costs: an index entry of each turn lands on its session's page
+    ("without the index messages_session", ["INDEX messages_session"]),
+    ("without the index messages_client", ["INDEX messages_client"]),
+    ("without the session touch", ["TOUCH"]),
+    ("transactions 10x larger", ["BATCH10"]),
 ]
 
 
 def run(src, tmp, drop, turns, batch):
     db = scratch_store.open_copy(src, tmp)
     db.execute("PRAGMA foreign_keys=on")
+    db.execute("PRAGMA secure_delete=on")   # as store/db.c opens it
+    touch = "TOUCH" not in drop
+    if "BATCH10" in drop:
+        batch *= 10
     for t in drop:
-        db.execute("DROP TRIGGER IF EXISTS " + t)
+        if t.startswith("INDEX "):
+            db.execute("DROP " + t)
+        elif t not in ("TOUCH", "BATCH10"):
+            db.execute("DROP TRIGGER IF EXISTS " + t)
     sids = [r[0] for r in db.execute("SELECT id FROM sessions")] or [None]
     if sids == [None]:
         raise SystemExit("log_cost.py: the store has no session; give it one that served")
@@ -67,7 +81,8 @@ def run(src, tmp, drop, turns, batch):
                                     None, None, None, None, now)).lastrowid
             db.execute(INSERT, (s, 1, None, "You can top up by card or bank transfer.", 5,
                                 0.9, 1234, META, c, now))
-            db.execute("UPDATE sessions SET last_ms = ? WHERE id = ?", (now, s))
+            if touch:
+                db.execute("UPDATE sessions SET last_ms = ? WHERE id = ?", (now, s))
         db.execute("COMMIT")
     us = (time.process_time() - t0) / k * 1e6
     db.close()

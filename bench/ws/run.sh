@@ -17,7 +17,8 @@
 #            /metrics: the worker CPU inside pol_answer) and the rest (resend check,
 #            reply JSON, allocation)
 #   log      the store writer and its checkpointer (the batched log insert and the log
-#            index passes, store/log_index.c)
+#            index passes, store/log_index.c), of which "index" (the passes' CPU on the
+#            writer thread: kefu_store_index_cpu_seconds_total)
 #   review   the review thread (kd-review: reads each new turn for the review queue)
 #   other    every other kefud thread
 # and "less predict" = kefud's CPU per reply minus the prediction's.
@@ -89,11 +90,13 @@ thread_parts() {
 		}
 		printf "%.0f %.0f %.0f %.0f %.0f\n", s, w, l, o, r }'
 }
-# predict_ns PORT: kefu_predict_cpu_seconds_total in nanoseconds
-predict_ns() {
+# metric_ns PORT NAME: a seconds counter of /metrics in nanoseconds
+metric_ns() {
 	curl -fs "http://127.0.0.1:$1/metrics" |
-		awk '$1 == "kefu_predict_cpu_seconds_total" { printf "%.0f\n", $2 * 1e9 }'
+		awk -v m="$2" '$1 == m { printf "%.0f\n", $2 * 1e9 }'
 }
+predict_ns() { metric_ns "$1" kefu_predict_cpu_seconds_total; }
+index_ns() { metric_ns "$1" kefu_store_index_cpu_seconds_total; }
 
 if [ -n "${DB:-}" ]; then
 	cp "$DB" "$tmp/kefu.db"
@@ -118,26 +121,27 @@ field() { sed -n "s/^RESULT .* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 # kefud (PORT not 0), its parts per reply: service_us= worker_us= predict_us= log_us=
 # other_us=.
 run_one() {
-	local pid=$1 port=$2 t0 t1 th0 th1 p0=0 p1=0 out res
+	local pid=$1 port=$2 t0 t1 th0 th1 p0=0 p1=0 i0=0 i1=0 out res
 	shift 2
 	t0=$(cpu_ticks "$pid"); th0=$(thread_ns "$pid")
-	[ "$port" = 0 ] || p0=$(predict_ns "$port")
+	[ "$port" = 0 ] || { p0=$(predict_ns "$port"); i0=$(index_ns "$port"); }
 	out=$("$WSLOAD" ${RATE:+--rate "$RATE"} "$@") || true
 	[ "$port" = 0 ] || sleep "$SETTLE"
 	t1=$(cpu_ticks "$pid"); th1=$(thread_ns "$pid")
-	[ "$port" = 0 ] || p1=$(predict_ns "$port")
+	[ "$port" = 0 ] || { p1=$(predict_ns "$port"); i1=$(index_ns "$port"); }
 	res=$(grep '^RESULT' <<<"$out" || true)
 	[ -n "$res" ] || { echo "wsload $* failed:" >&2; echo "$out" >&2; return 1; }
 	awk -v r="$res" -v d=$((t1 - t0)) -v tck="$tck" -v a="0 0 0 0 0" \
 	    -v b="$(thread_parts "$pid" "$th0" "$th1")" \
-	    -v p=$((p1 - p0)) -v kefu="$([ "$port" = 0 ] && echo 0 || echo 1)" 'BEGIN {
+	    -v p=$((p1 - p0)) -v ix=$((i1 - i0)) -v kefu="$([ "$port" = 0 ] && echo 0 || echo 1)" 'BEGIN {
 		n = r; sub(/.* replies=/, "", n); sub(/ .*/, "", n)
 		printf "%s cpu_us_per_msg=%.1f", r, (n > 0 ? d * 1e6 / tck / n : 0)
 		if (kefu && n > 0) {
 			split(a, x, " "); split(b, y, " ")
-			printf " service_us=%.1f worker_us=%.1f predict_us=%.1f log_us=%.1f other_us=%.1f review_us=%.1f",
+			printf " service_us=%.1f worker_us=%.1f predict_us=%.1f log_us=%.1f index_us=%.1f other_us=%.1f review_us=%.1f",
 				(y[1] - x[1]) / 1e3 / n, (y[2] - x[2]) / 1e3 / n, p / 1e3 / n,
-				(y[3] - x[3]) / 1e3 / n, (y[4] - x[4]) / 1e3 / n, (y[5] - x[5]) / 1e3 / n
+				(y[3] - x[3]) / 1e3 / n, ix / 1e3 / n, (y[4] - x[4]) / 1e3 / n,
+				(y[5] - x[5]) / 1e3 / n
 		}
 		printf "\n" }'
 }
@@ -149,7 +153,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 rows=(); parts=()
 for c in $CONNS; do
 	kr=(); kp50=(); kp99=(); kcpu=(); er=(); ep50=(); ep99=(); ecpu=()
-	ksvc=(); kwrk=(); kpred=(); klog=(); koth=(); krev=(); kless=()
+	ksvc=(); kwrk=(); kpred=(); klog=(); kidx=(); koth=(); krev=(); kless=()
 	klost=0; kerr=0; elost=0
 	for r in $(seq 1 "$RUNS"); do
 		res=$(run_one "$kpid" "$kport" --port "$kport" -c "$c" -d "$DURATION" --warmup "$WARMUP")
@@ -158,6 +162,7 @@ for c in $CONNS; do
 		kp99+=("$(field p99_ms "$res")"); kcpu+=("$(field cpu_us_per_msg "$res")")
 		ksvc+=("$(field service_us "$res")"); kwrk+=("$(field worker_us "$res")")
 		kpred+=("$(field predict_us "$res")"); klog+=("$(field log_us "$res")")
+		kidx+=("$(field index_us "$res")")
 		koth+=("$(field other_us "$res")"); krev+=("$(field review_us "$res")")
 		kless+=("$(awk -v a="$(field cpu_us_per_msg "$res")" -v b="$(field predict_us "$res")" \
 			'BEGIN { printf "%.1f", a - b }')")
@@ -175,21 +180,25 @@ for c in $CONNS; do
 		"$c" "$mk" "$(median "${kp50[@]}")" "$(median "${kp99[@]}")" "$me" \
 		"$(median "${ep50[@]}")" "$(median "${ep99[@]}")" "$ratio" \
 		"$(median "${kcpu[@]}")" "$(median "${ecpu[@]}")" "$klost" "$kerr" "$elost")")
-	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
+	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
 		"$c" "$(median "${kcpu[@]}")" "$(median "${kless[@]}")" "$(median "${ksvc[@]}")" \
 		"$(median "${kwrk[@]}")" "$(median "${kpred[@]}")" "$(median "${klog[@]}")" \
+		"$(median "${kidx[@]}")" \
 		"$(median "${krev[@]}")" "$(median "${koth[@]}")" "$(median "${ecpu[@]}")" \
 		"$(awk -v a="$(median "${kless[@]}")" -v b="$(median "${ecpu[@]}")" \
 			'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')")")
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "kefud's longest log index pass (held the next batch of replies that long): $(curl -fs \
+	"http://127.0.0.1:$kport/metrics" | awk '$1 == "kefu_store_index_pass_max_seconds" {
+		printf "%.1f ms", $2 * 1e3 }')"
 echo
 echo "conns | kefu rep/s | p50 ms  | p99 ms  | echo msg/s | p50 ms  | p99 ms  | ratio | kefu CPU | echo CPU | lost/err/echo lost"
 echo "      |            |         |         |            |         |         |       | us/msg   | us/msg   |"
 echo "------+------------+---------+---------+------------+---------+---------+-------+----------+----------+---------"
 printf '%s\n' "${rows[@]}"
 echo
-echo "kefud CPU per reply by part (medians, µs; 'less predict' = all minus predict; ratio = less predict / echo)"
-echo "conns | all      | less pre | service  | workers  | predict  | log      | review   | other    | echo     | ratio"
-echo "------+----------+----------+----------+----------+----------+----------+----------+----------+----------+------"
+echo "kefud CPU per reply by part (medians, µs; 'less predict' = all minus predict; predict is part of workers, index of log; ratio = less predict / echo)"
+echo "conns | all      | less pre | service  | workers  | predict  | log      | index    | review   | other    | echo     | ratio"
+echo "------+----------+----------+----------+----------+----------+----------+----------+----------+----------+----------+------"
 printf '%s\n' "${parts[@]}"
