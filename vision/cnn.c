@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cnn_kernels.h"
@@ -484,7 +485,16 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
 	resize_into(m, st, NULL, px, (int)m->hdr.in_w, (int)m->hdr.in_h);
 }
 
-int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed)
+static double thread_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* vis_cnn_run, adding each op's thread CPU time to op_ms[op] when op_ms is given. */
+static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed,
+	       double *op_ms)
 {
 	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
 #define OUT(i) ((i) < 0 ? st->input : st->bufs[st->buf_of[i]])
@@ -499,6 +509,7 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *y = OUT((int)i);
 		struct vis_k_conv g = { s.h, s.w, s.c, d.h, d.w, d.c, o->kh, o->kw, o->stride,
 					o->pt, o->pl };
+		const double t0 = op_ms ? thread_ms() : 0;
 		switch (o->type) {
 		case OP_CONV:
 			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), m->act_later[i] ? 0 : o->act,
@@ -525,6 +536,8 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 			cm_softmax((size_t)s.c, y, 1.f);
 			break;
 		}
+		if (op_ms)
+			op_ms[i] += thread_ms() - t0;
 	}
 	if (probs)
 		memcpy(probs, OUT(m->hdr.out_op), sizeof(float) * m->hdr.n_classes);
@@ -532,4 +545,36 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		memcpy(embed, OUT(m->hdr.embed_op), sizeof(float) * (size_t)vis_cnn_embed_dim(m));
 #undef OUT
 	return 0;
+}
+
+int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed)
+{
+	return run(m, st, probs, embed, NULL);
+}
+
+int vis_cnn_n_ops(const struct vis_cnn *m) { return (int)m->hdr.n_ops; }
+
+void vis_cnn_run_timed(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
+		       double *op_ms)
+{
+	run(m, st, probs, NULL, op_ms);
+}
+
+double vis_cnn_op_desc(const struct vis_cnn *m, int i, char *buf, size_t len)
+{
+	static const char *kind[] = { "?", "conv", "dw", "add", "gap", "dense", "softmax" };
+	const struct kfm_op *o = &m->ops[i];
+	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
+	const struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], d = m->shapes[i];
+	double f = 0, outs = (double)d.h * d.w * d.c;
+	if (o->type == OP_CONV)
+		f = 2 * outs * o->kh * o->kw * s.c;
+	else if (o->type == OP_DW)
+		f = 2 * outs * o->kh * o->kw;
+	else if (o->type == OP_DENSE)
+		f = 2 * outs * s.h * s.w * s.c;
+	snprintf(buf, len, "%-7s %dx%d/%d %3dx%-3dx%4d -> %3dx%-3dx%4d %6.1f MFLOP",
+		 o->type >= 1 && o->type <= 6 ? kind[o->type] : "?", o->kh, o->kw, o->stride,
+		 s.h, s.w, s.c, d.h, d.w, d.c, f / 1e6);
+	return f;
 }

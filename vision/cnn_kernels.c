@@ -24,10 +24,14 @@
 
 void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 {
+	/* a tap row's kw pixels are contiguous in HWC: one copy of kw·cin floats when they
+	 * are all inside (the first convolution's 3 × 3 floats; 9 memcpy calls of 12 bytes a
+	 * patch were most of its im2col time) */
 	const int kc = g->kw * g->cin;
 	for (int oy = 0; oy < g->oh; oy++) {
 		for (int ox = 0; ox < g->ow; ox++) {
 			float *row = col + ((size_t)oy * g->ow + ox) * g->kh * kc;
+			const int ix0 = ox * g->stride - g->pl;
 			for (int ky = 0; ky < g->kh; ky++) {
 				int iy = oy * g->stride - g->pt + ky;
 				float *dst = row + (size_t)ky * kc;
@@ -35,8 +39,14 @@ void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 					memset(dst, 0, sizeof(float) * kc);
 					continue;
 				}
+				const float *src = in + ((size_t)iy * g->w + ix0) * g->cin;
+				if (ix0 >= 0 && ix0 + g->kw <= g->w) {
+					for (int i = 0; i < kc; i++)
+						dst[i] = src[i];
+					continue;
+				}
 				for (int kx = 0; kx < g->kw; kx++) {
-					int ix = ox * g->stride - g->pl + kx;
+					int ix = ix0 + kx;
 					if (ix < 0 || ix >= g->w)
 						memset(dst + kx * g->cin, 0, sizeof(float) * g->cin);
 					else
@@ -84,23 +94,33 @@ void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act)
  * accumulators.  Built for AVX-512 (16-float vectors, MR 6: 12 of its 32 registers), AVX2
  * (8 floats, MR 6: 12 of 16) and plain x86-64, picked at run time. */
 #define PW_MR 6
+
+static inline float clamp1(float x, int act)
+{
+	if (act >= 1 && x < 0.f)
+		x = 0.f;
+	if (act == 2 && x > 6.f)
+		x = 6.f;
+	return x;
+}
+
 /* ISO C (-std=c11) turns GCC's a*b+c contraction off: these loops want fused multiply-adds */
 #define PW_OPT optimize("O3", "fp-contract=fast")
 
-/* One tile: rows of A (ar[r], rows <= PW_MR; missing rows repeat the last) times NV vectors
- * of VW columns of W from column j, into C's rows i.. */
-#define PW_PANEL(VW, NV)                                                                     \
+/* One tile: MR rows of A (ar[r], rows <= MR; missing rows repeat the last) times NV
+ * vectors of VW columns of W from column j, into C's rows i.. */
+#define PW_PANEL(VW, NV, MR)                                                                 \
 static inline __attribute__((always_inline, PW_OPT)) void                                    \
-panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n, int j,     \
-		  const float *bias, int act, float *c)                                      \
+panel_##VW##_##NV##_##MR(const float *const *ar, int rows, int k, const float *w, int n,     \
+			 int j, const float *bias, int act, float *c)                        \
 {                                                                                            \
 	typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                   \
 	typedef int32_t vti __attribute__((vector_size(VW * 4)));                            \
 	const vt zero = { 0 }, six = zero + 6.f;                                             \
-	vt acc[PW_MR][NV];                                                                   \
+	vt acc[MR][NV];                                                                   \
 	for (int h = 0; h < NV; h++) {                                                       \
 		const vt b = *(const vt *)(bias + j + h * VW);                               \
-		for (int r = 0; r < PW_MR; r++)                                              \
+		for (int r = 0; r < MR; r++)                                              \
 			acc[r][h] = b;                                                       \
 	}                                                                                    \
 	const float *wp = w + j;                                                             \
@@ -108,7 +128,7 @@ panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n
 		vt wv[NV];                                                                   \
 		for (int h = 0; h < NV; h++)                                                 \
 			wv[h] = *(const vt *)(wp + h * VW);                                  \
-		for (int r = 0; r < PW_MR; r++) {                                            \
+		for (int r = 0; r < MR; r++) {                                            \
 			const float x = ar[r][q];      /* broadcast by the vector product */ \
 			for (int h = 0; h < NV; h++)                                         \
 				acc[r][h] += x * wv[h];                                      \
@@ -126,23 +146,54 @@ panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n
 			*(vt *)(c + (size_t)r * n + j + h * VW) = y;                         \
 		}                                                                            \
 }
-PW_PANEL(16, 4)
-PW_PANEL(16, 2)
-PW_PANEL(16, 1)
-PW_PANEL(8, 2)
-PW_PANEL(8, 1)
-PW_PANEL(4, 2)
-PW_PANEL(4, 1)
+#define PW_PANELS(VW, NV) PW_PANEL(VW, NV, 6) PW_PANEL(VW, NV, 5)
+PW_PANELS(16, 4)
+PW_PANELS(16, 2)
+PW_PANELS(16, 1)
+PW_PANELS(8, 2)
+PW_PANELS(8, 1)
+PW_PANELS(4, 2)
+PW_PANELS(4, 1)
+
+/* One tile of MR rows: the panel of width sw at column sj. */
+#define PW_TILE(VW, MR)                                                                      \
+	do {                                                                                 \
+		if (VW == 16 && sw == 64)                                                    \
+			panel_16_4_##MR(ar, rows, k, w, n, sj, bias, act, ci);               \
+		else if (sw == 2 * VW)                                                       \
+			panel_##VW##_2_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+		else if (sw == VW)                                                           \
+			panel_##VW##_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+		else if (sw == 8)                                                            \
+			panel_8_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+		else                                                                         \
+			panel_4_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+	} while (0)
 
 /* The product with vectors of VW floats: panels of 4 (AVX-512 only) and 2 vectors, then
  * narrower ones, then the last columns one by one (none in MobileNetV2, whose widths are
  * multiples of 8).  When A is the smaller matrix (the last blocks: 49 rows against up to
  * 960 x 320 weights) the panels are the outer loop, so each panel of W is read from memory
- * once and A stays in L2; else the tiles of rows are, and W (small there) stays in L1/L2. */
+ * once and A stays in L2; else the tiles of rows are, and W (small there) stays in L1/L2.
+ * Tiles are of 6 rows, the last few of 5 so that none is partly empty (49 rows: 4 x 6 +
+ * 5 x 5, where 9 tiles of 6 computed 54: the 7x7 blocks ran at 80 GFLOP/s, the 14x14 ones
+ * at 100); a single row (the ImageNet logits) is a plain vector-matrix product. */
 #define PW_KERNEL(NAME, VW, ATTR)                                                            \
 ATTR static void NAME(const float *a, int m, int k, const float *w, int n,                   \
 		      const float *bias, int act, float *c)                                   \
 {                                                                                            \
+	if (m == 1) {                                                                        \
+		for (int jj = 0; jj < n; jj++)                                               \
+			c[jj] = bias[jj];                                                    \
+		for (int q = 0; q < k; q++) {                                                \
+			const float x = a[q], *wq = w + (size_t)q * n;                       \
+			for (int jj = 0; jj < n; jj++)                                       \
+				c[jj] += x * wq[jj];                                         \
+		}                                                                            \
+		for (int jj = 0; jj < n; jj++)                                               \
+			c[jj] = clamp1(c[jj], act);                                          \
+		return;                                                                      \
+	}                                                                                    \
 	int seg_j[64], seg_w[64], n_seg = 0, j = 0;                                          \
 	for (; VW == 16 && j + 4 * VW <= n && n_seg < 60; j += 4 * VW, n_seg++)              \
 		seg_j[n_seg] = j, seg_w[n_seg] = 4 * VW;                                     \
@@ -155,39 +206,35 @@ ATTR static void NAME(const float *a, int m, int k, const float *w, int n,      
 	for (; VW > 4 && j + 4 <= n && n_seg < 64; j += 4, n_seg++)                          \
 		seg_j[n_seg] = j, seg_w[n_seg] = 4;                                          \
 	const int j_scalar = j;                                                              \
+	/* n_tiles tiles: the first n6 of 6 rows, the rest of 5 (or, for fewer than 20	     \
+	   rows, all of 6 with the last one partly repeated) */                              \
+	const int n_tiles = (m + PW_MR - 1) / PW_MR, n5 = PW_MR * n_tiles - m;               \
+	const int n6 = n5 <= n_tiles ? n_tiles - n5 : n_tiles;                               \
 	const int by_panel = (size_t)m * k <= (size_t)k * n;                                 \
-	const int outer = by_panel ? n_seg : (m + PW_MR - 1) / PW_MR;                        \
-	const int inner = by_panel ? (m + PW_MR - 1) / PW_MR : n_seg;                        \
+	const int outer = by_panel ? n_seg : n_tiles;                                        \
+	const int inner = by_panel ? n_tiles : n_seg;                                        \
 	for (int o = 0; o < outer; o++)                                                      \
 		for (int in_ = 0; in_ < inner; in_++) {                                      \
-			const int s = by_panel ? o : in_, i = (by_panel ? in_ : o) * PW_MR;  \
-			const int rows = m - i < PW_MR ? m - i : PW_MR;                      \
+			const int s = by_panel ? o : in_, t = by_panel ? in_ : o;            \
+			const int i = t < n6 ? t * PW_MR : n6 * PW_MR + (t - n6) * 5;        \
+			const int mr = t < n6 ? PW_MR : 5;                                   \
+			const int rows = m - i < mr ? m - i : mr;                            \
 			const float *ar[PW_MR];                                              \
 			float *ci = c + (size_t)i * n;                                       \
 			for (int r = 0; r < PW_MR; r++)                                      \
 				ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;     \
 			const int sj = seg_j[s], sw = seg_w[s];                              \
-			if (VW == 16 && sw == 64)                                            \
-				panel_16_4(ar, rows, k, w, n, sj, bias, act, ci);            \
-			else if (sw == 2 * VW)                                               \
-				panel_##VW##_2(ar, rows, k, w, n, sj, bias, act, ci);        \
-			else if (sw == VW)                                                   \
-				panel_##VW##_1(ar, rows, k, w, n, sj, bias, act, ci);        \
-			else if (sw == 8)                                                    \
-				panel_8_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+			if (mr == PW_MR)                                                     \
+				PW_TILE(VW, 6);                                              \
 			else                                                                 \
-				panel_4_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+				PW_TILE(VW, 5);                                              \
 		}                                                                            \
 	for (int i = 0; i < m && j_scalar < n; i++)                                          \
 		for (j = j_scalar; j < n; j++) {                                             \
 			float y = bias[j];                                                   \
 			for (int q = 0; q < k; q++)                                          \
 				y += a[(size_t)i * k + q] * w[(size_t)q * n + j];            \
-			if (act >= 1 && y < 0.f)                                             \
-				y = 0.f;                                                     \
-			if (act == 2 && y > 6.f)                                             \
-				y = 6.f;                                                     \
-			c[(size_t)i * n + j] = y;                                            \
+			c[(size_t)i * n + j] = clamp1(y, act);                               \
 		}                                                                            \
 }
 
@@ -259,15 +306,6 @@ static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
 		v16i big = x > six;
 		x = (v16)(((v16i)x & ~big) | ((v16i)six & big));
 	}
-	return x;
-}
-
-static inline float clamp1(float x, int act)
-{
-	if (act >= 1 && x < 0.f)
-		x = 0.f;
-	if (act == 2 && x > 6.f)
-		x = 6.f;
 	return x;
 }
 
