@@ -32,6 +32,7 @@
 #define KFM_VERSION 1
 #define MAX_OPS 1024
 #define MAX_BUFS 16
+#define FUSE_BYTES (384 * 1024)
 
 enum { OP_CONV = 1, OP_DW, OP_ADD, OP_GAP, OP_DENSE, OP_SOFTMAX };
 
@@ -73,12 +74,16 @@ struct vis_cnn {
 	int *readers;              /* ops reading each op's output (plan only) */
 	uint8_t *act_later;        /* 1: a convolution whose only reader, a depthwise one,
 				      applies its activation as it reads (one pass fewer) */
-	size_t max_act, max_col;   /* floats */
+	int *band;                 /* depthwise op fused with its expanding convolution: its
+				      output rows per band (0: not fused; the convolution
+				      itself is then skipped by vis_cnn_run) */
+	size_t max_act, max_col, max_band;   /* floats */
 };
 
 struct vis_cnn_state {
 	float *input;
 	float *col;
+	float *band;               /* expanded rows of a fused depthwise op's band */
 	float *bufs[MAX_BUFS];
 	int n_bufs;
 	int *buf_of;               /* op -> buffer index */
@@ -216,6 +221,31 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 		    m->readers[o->in0] == 1 && o->in0 != h->embed_op)
 			m->act_later[o->in0] = 1;
 	}
+	/* Expanding 1x1 convolution + depthwise, fused in bands of output rows: the expanded
+	 * rows a band needs are computed into a band buffer of ~FUSE_BYTES (L2) and the
+	 * depthwise kernel reads them there, so the largest activations (112x112x96,
+	 * 56x56x144: 4.8 and 1.8 MB) never go through memory.  Only where the expansion is
+	 * larger than L2; the same products and sums, in the same order, as unfused. */
+	for (uint32_t i = 0; i < h->n_ops; i++) {
+		const struct kfm_op *o = &m->ops[i];
+		if (o->type != OP_DW || o->in0 < 0 || !m->act_later[o->in0])
+			continue;
+		const struct kfm_op *e = &m->ops[o->in0];
+		const struct shape es = m->shapes[o->in0];
+		if (e->kh != 1 || e->kw != 1 || e->stride != 1 || e->pt || e->pl ||
+		    (size_t)es.h * es.w * es.c * 4 <= FUSE_BYTES)
+			continue;
+		size_t row = (size_t)es.w * es.c;
+		int rows_in = (int)(FUSE_BYTES / 4 / row);
+		if (rows_in < o->kh + o->stride)
+			continue;
+		m->band[i] = (rows_in - o->kh) / o->stride + 1;
+		if (e->in0 >= 0 && m->last_use[e->in0] < (int)i)
+			m->last_use[e->in0] = (int)i;     /* the depthwise op reads it */
+		size_t need = ((size_t)(m->band[i] - 1) * o->stride + o->kh) * row;
+		if (need > m->max_band)
+			m->max_band = need;
+	}
 	int last = (int)h->n_ops - 1;
 	if (h->out_op != last || m->shapes[last].h != 1 || m->shapes[last].w != 1 ||
 	    m->shapes[last].c != (int)h->n_classes) {
@@ -279,7 +309,8 @@ static int parse(struct vis_cnn *m, const uint8_t *b, size_t len, const char *na
 	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
 	m->readers = calloc(h->n_ops, sizeof *m->readers);
 	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
-	if (!m->shapes || !m->last_use || !m->readers || !m->act_later) {
+	m->band = calloc(h->n_ops, sizeof *m->band);
+	if (!m->shapes || !m->last_use || !m->readers || !m->act_later || !m->band) {
 		seterr(err, errlen, "no memory");
 		return -1;
 	}
@@ -353,6 +384,7 @@ void vis_cnn_close(struct vis_cnn *m)
 	free(m->last_use);
 	free(m->readers);
 	free(m->act_later);
+	free(m->band);
 	free(m);
 }
 
@@ -416,7 +448,8 @@ struct vis_cnn_state *vis_cnn_state_create(const struct vis_cnn *m)
 	}
 	size_t in_n = (size_t)m->hdr.in_h * m->hdr.in_w * m->hdr.in_c;
 	if (!(st->input = malloc(sizeof(float) * in_n)) ||
-	    (m->max_col && !(st->col = malloc(sizeof(float) * m->max_col))))
+	    (m->max_col && !(st->col = malloc(sizeof(float) * m->max_col))) ||
+	    (m->max_band && !(st->band = malloc(sizeof(float) * m->max_band))))
 		goto fail;
 	for (int b = 0; b < st->n_bufs; b++)
 		if (!(st->bufs[b] = malloc(sizeof(float) * m->max_act)))
@@ -435,6 +468,7 @@ void vis_cnn_state_destroy(struct vis_cnn_state *st)
 		free(st->bufs[b]);
 	free(st->input);
 	free(st->col);
+	free(st->band);
 	free(st->buf_of);
 	free(st);
 }
@@ -485,6 +519,40 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
 	resize_into(m, st, NULL, px, (int)m->hdr.in_w, (int)m->hdr.in_h);
 }
 
+/* Depthwise op i over its expanding convolution e = in0, band by band: the expanded rows
+ * each band of output rows needs are computed into st->band (rows the previous band
+ * already computed are moved to its start, never computed twice), then the depthwise
+ * kernel reads them there. */
+static void fused_dw(const struct vis_cnn *m, struct vis_cnn_state *st, int i,
+		     const struct vis_k_conv *g, float *y)
+{
+	const struct kfm_op *o = &m->ops[i], *e = &m->ops[o->in0];
+	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
+	const struct shape xs = e->in0 < 0 ? in : m->shapes[e->in0];
+	const float *x = e->in0 < 0 ? st->input : st->bufs[st->buf_of[e->in0]];
+	const size_t row = (size_t)g->w * g->cin;
+	int lo_buf = 0, next = 0;       /* st->band holds input rows [lo_buf, next) */
+	for (int oy0 = 0; oy0 < g->oh; oy0 += m->band[i]) {
+		int oy1 = oy0 + m->band[i] < g->oh ? oy0 + m->band[i] : g->oh;
+		int lo = oy0 * g->stride - g->pt, hi = (oy1 - 1) * g->stride - g->pt + g->kh;
+		lo = lo < 0 ? 0 : lo;
+		hi = hi > g->h ? g->h : hi;
+		if (next > lo)
+			memmove(st->band, st->band + (size_t)(lo - lo_buf) * row,
+				sizeof(float) * (size_t)(next - lo) * row);
+		else
+			next = lo;
+		lo_buf = lo;
+		if (hi > next)
+			vis_k_matmul(x + (size_t)next * xs.w * xs.c, (hi - next) * xs.w, xs.c,
+				     T(m, e->w), e->cout, T(m, e->b), 0,
+				     st->band + (size_t)(next - lo_buf) * row);
+		next = hi;
+		vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b), o->act,
+				     oy0, oy1, y);
+	}
+}
+
 static double thread_ms(void)
 {
 	struct timespec ts;
@@ -512,10 +580,16 @@ static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, 
 		const double t0 = op_ms ? thread_ms() : 0;
 		switch (o->type) {
 		case OP_CONV:
+			if (i + 1 < n_run && m->band[i + 1] && m->ops[i + 1].in0 == (int)i)
+				break;      /* computed band by band by the depthwise op */
 			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), m->act_later[i] ? 0 : o->act,
 				   st->col, y);
 			break;
 		case OP_DW:
+			if (m->band[i]) {
+				fused_dw(m, st, (int)i, &g, y);
+				break;
+			}
 			vis_k_depthwise(&g, x, o->in0 >= 0 && m->act_later[o->in0]
 					? m->ops[o->in0].act : 0, T(m, o->w), T(m, o->b), o->act, y);
 			break;

@@ -3,8 +3,9 @@
  *
  * The loops over channels are the inner ones so the compiler vectorises them; the hot ones
  * are built at -O3 with multiply-add contraction, in AVX-512, AVX2 and plain x86-64
- * variants picked at run time.  Earlier note on the depthwise kernel: built at -O3 (the project's -O2 leaves these runtime-length loops scalar: the
- * depthwise kernel measured 2.4 GFLOP/s) for AVX2+FMA and plain x86-64, picked at load
+ * variants picked at run time.  Earlier note on the depthwise kernel: built at -O3 (the
+ * project's -O2 leaves these runtime-length loops scalar: the depthwise kernel measured
+ * 2.4 GFLOP/s) for AVX2+FMA and plain x86-64, picked at load
  * time (target_clones), so the binary still runs on machines without AVX2.  The clone names
  * the x86-64-v3 ISA level, not a CPU: GCC dispatches "arch=haswell" with __builtin_cpu_is, so
  * an AMD Zen ran the plain clone (perf showed vis_k_depthwise.default; min 14.0 -> 12.5 ms a
@@ -320,12 +321,13 @@ static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
 #define DW_T 4
 
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
+       const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out);
 
 static inline __attribute__((always_inline)) void
-dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
-	    const float *bias, int act, int oy, float *out)
+dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
+	    const int st, const float *w, const float *bias, int act, int oy, float *out)
 {
 	const int c = g->cin, kw = g->kw;
 	const int iy0 = oy * g->stride - g->pt;      /* input row of tap ky = 0 */
@@ -335,15 +337,14 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 	/* 3x3 with all three rows inside: DW_T neighbouring outputs at a time, so each input
 	 * vector loaded serves every output whose taps cover it and the nine weights are
 	 * loaded once for the DW_T (loads per multiply-add: 2 -> ~0.9 at stride 1) */
-	if (g->kh == 3 && kw == 3 && ky0 == 0 && ky1 == 3 && (c & 15) == 0) {
-		const int st = g->stride;
+	if (g->kh == 3 && kw == 3 && ky0 == 0 && ky1 == 3 && (c & 15) == 0 && st == g->stride) {
 		/* first output whose taps are all inside the row, and one past the last */
 		int lo = (g->pl + st - 1) / st;
 		int hi = g->w - 3 + g->pl >= 0 ? (g->w - 3 + g->pl) / st + 1 : 0;
 		if (hi > g->ow)
 			hi = g->ow;
 		for (; ox < lo && ox < g->ow; ox++)
-			dw_one(g, in, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+			dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
 		for (; ox + DW_T <= hi; ox += DW_T) {
 			const int ix = ox * st - g->pl;
 			for (int ch = 0; ch < c; ch += 16) {
@@ -351,7 +352,7 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 				for (int t = 0; t < DW_T; t++)
 					acc[t] = *(const v16 *)(bias + ch);
 				for (int ky = 0; ky < 3; ky++) {
-					const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)ix) *
+					const float *r = in + ((size_t)(iy0 + ky - row_lo) * g->w + (size_t)ix) *
 								   c + ch;
 					const v16 w0 = *(const v16 *)(w + (size_t)(ky * 3) * c + ch);
 					const v16 w1 = *(const v16 *)(w + (size_t)(ky * 3 + 1) * c + ch);
@@ -359,9 +360,11 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 					v16 col[(DW_T - 1) * 2 + 3];
 					for (int q = 0; q < (DW_T - 1) * st + 3; q++)
 						col[q] = clamp16(*(const v16 *)(r + (size_t)q * c), in_act);
-					for (int t = 0; t < DW_T; t++)
-						acc[t] += col[t * st] * w0 + col[t * st + 1] * w1 +
-							  col[t * st + 2] * w2;
+					for (int t = 0; t < DW_T; t++) {
+						acc[t] += col[t * st] * w0;
+						acc[t] += col[t * st + 1] * w1;
+						acc[t] += col[t * st + 2] * w2;
+					}
 				}
 				for (int t = 0; t < DW_T; t++)
 					*(v16 *)(out + (size_t)(ox + t) * c + ch) = clamp16(acc[t], act);
@@ -369,12 +372,13 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 		}
 	}
 	for (; ox < g->ow; ox++)
-		dw_one(g, in, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+		dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
 }
 
 /* One output pixel of the depthwise convolution, any kernel, taps clipped to the input. */
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
+       const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out)
 {
 	const int c = g->cin, kw = g->kw;
@@ -386,7 +390,7 @@ dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const floa
 		for (; ch + 16 <= c; ch += 16) {
 			v16 acc = *(const v16 *)(bias + ch);
 			for (int ky = ky0; ky < ky1; ky++) {
-				const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)(ix + kx0)) *
+				const float *r = in + ((size_t)(iy0 + ky - row_lo) * g->w + (size_t)(ix + kx0)) *
 							   c + ch;
 				const float *wk = w + ((size_t)ky * kw + kx0) * c + ch;
 				for (int kx = 0; kx < kx1 - kx0; kx++)
@@ -399,7 +403,7 @@ dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const floa
 			float acc = bias[ch];
 			for (int ky = ky0; ky < ky1; ky++)
 				for (int kx = kx0; kx < kx1; kx++)
-					acc += clamp1(in[((size_t)(iy0 + ky) * g->w +
+					acc += clamp1(in[((size_t)(iy0 + ky - row_lo) * g->w +
 							  (size_t)(ix + kx)) * c + ch], in_act) *
 					       w[((size_t)ky * kw + kx) * c + ch];
 			o[ch] = clamp1(acc, act);
@@ -409,22 +413,42 @@ dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const floa
 
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"),
 	       optimize("O3", "fp-contract=fast")))
-static void dw_row(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
-		   const float *bias, int act, int oy, float *out)
+static void dw_row(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+		   const float *w, const float *bias, int act, int oy, float *out)
 {
+	/* the input's clamp and the stride as constants: with a run-time stride the
+	 * columns of a 4-output tile were indexed at run time, so GCC kept them on the stack
+	 * (the kernel ran at 15-23 GFLOP/s, mostly moving them) */
+#define DW_ST(IA)                                                                            \
+	do {                                                                                 \
+		if (g->stride == 1)                                                          \
+			dw_row_body(g, in, row_lo, IA, 1, w, bias, act, oy, out);           \
+		else if (g->stride == 2)                                                     \
+			dw_row_body(g, in, row_lo, IA, 2, w, bias, act, oy, out);           \
+		else                                                                         \
+			dw_row_body(g, in, row_lo, IA, 0, w, bias, act, oy, out);           \
+	} while (0)
 	if (in_act == 2)
-		dw_row_body(g, in, 2, w, bias, act, oy, out);
+		DW_ST(2);
 	else if (in_act == 1)
-		dw_row_body(g, in, 1, w, bias, act, oy, out);
+		DW_ST(1);
 	else
-		dw_row_body(g, in, 0, w, bias, act, oy, out);
+		DW_ST(0);
+#undef DW_ST
+}
+
+void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+			  const float *w, const float *bias, int act, int oy0, int oy1,
+			  float *out)
+{
+	for (int oy = oy0; oy < oy1; oy++)
+		dw_row(g, in, row_lo, in_act, w, bias, act, oy, out + (size_t)oy * g->ow * g->cin);
 }
 
 void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
 		     const float *bias, int act, float *out)
 {
-	for (int oy = 0; oy < g->oh; oy++)
-		dw_row(g, in, in_act, w, bias, act, oy, out + (size_t)oy * g->ow * g->cin);
+	vis_k_depthwise_rows(g, in, 0, in_act, w, bias, act, 0, g->oh, out);
 }
 
 void vis_k_add(const float *a, const float *b, float *out, int n)
