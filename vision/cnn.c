@@ -77,13 +77,17 @@ struct vis_cnn {
 	int *band;                 /* depthwise op fused with its expanding convolution: its
 				      output rows per band (0: not fused; the convolution
 				      itself is then skipped by vis_cnn_run) */
-	size_t max_act, max_col, max_band;   /* floats */
+	int *proj;                 /* such a depthwise op's projecting 1x1 convolution, run on
+				      each band's output as it is made (0: none; that op is
+				      then skipped too) */
+	size_t max_act, max_col, max_band, max_dwband;   /* floats */
 };
 
 struct vis_cnn_state {
 	float *input;
 	float *col;
 	float *band;               /* expanded rows of a fused depthwise op's band */
+	float *dwband;             /* its output rows, when its projection is fused too */
 	float *bufs[MAX_BUFS];
 	int n_bufs;
 	int *buf_of;               /* op -> buffer index */
@@ -245,6 +249,20 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 		size_t need = ((size_t)(m->band[i] - 1) * o->stride + o->kh) * row;
 		if (need > m->max_band)
 			m->max_band = need;
+		/* the projection after it, on each band of its output (the 56x56x144 and
+		   56x56x96 outputs then stay in L1/L2 too) */
+		const uint32_t p = i + 1;
+		const struct kfm_op *po = p < h->n_ops ? &m->ops[p] : NULL;
+		if (!po || po->type != OP_CONV || po->in0 != (int)i || po->in1 >= 0 ||
+		    po->kh != 1 || po->kw != 1 || po->stride != 1 || po->pt || po->pl ||
+		    m->readers[i] != 1 || (int)i == h->embed_op)
+			continue;
+		m->proj[i] = (int)p;
+		if (e->in0 >= 0 && m->last_use[e->in0] < (int)p)
+			m->last_use[e->in0] = (int)p;     /* read while p's output is written */
+		need = (size_t)m->band[i] * m->shapes[i].w * m->shapes[i].c;
+		if (need > m->max_dwband)
+			m->max_dwband = need;
 	}
 	int last = (int)h->n_ops - 1;
 	if (h->out_op != last || m->shapes[last].h != 1 || m->shapes[last].w != 1 ||
@@ -310,7 +328,9 @@ static int parse(struct vis_cnn *m, const uint8_t *b, size_t len, const char *na
 	m->readers = calloc(h->n_ops, sizeof *m->readers);
 	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
 	m->band = calloc(h->n_ops, sizeof *m->band);
-	if (!m->shapes || !m->last_use || !m->readers || !m->act_later || !m->band) {
+	m->proj = calloc(h->n_ops, sizeof *m->proj);
+	if (!m->shapes || !m->last_use || !m->readers || !m->act_later || !m->band ||
+	    !m->proj) {
 		seterr(err, errlen, "no memory");
 		return -1;
 	}
@@ -385,6 +405,7 @@ void vis_cnn_close(struct vis_cnn *m)
 	free(m->readers);
 	free(m->act_later);
 	free(m->band);
+	free(m->proj);
 	free(m);
 }
 
@@ -449,7 +470,8 @@ struct vis_cnn_state *vis_cnn_state_create(const struct vis_cnn *m)
 	size_t in_n = (size_t)m->hdr.in_h * m->hdr.in_w * m->hdr.in_c;
 	if (!(st->input = malloc(sizeof(float) * in_n)) ||
 	    (m->max_col && !(st->col = malloc(sizeof(float) * m->max_col))) ||
-	    (m->max_band && !(st->band = malloc(sizeof(float) * m->max_band))))
+	    (m->max_band && !(st->band = malloc(sizeof(float) * m->max_band))) ||
+	    (m->max_dwband && !(st->dwband = malloc(sizeof(float) * m->max_dwband))))
 		goto fail;
 	for (int b = 0; b < st->n_bufs; b++)
 		if (!(st->bufs[b] = malloc(sizeof(float) * m->max_act)))
@@ -469,6 +491,7 @@ void vis_cnn_state_destroy(struct vis_cnn_state *st)
 	free(st->input);
 	free(st->col);
 	free(st->band);
+	free(st->dwband);
 	free(st->buf_of);
 	free(st);
 }
@@ -522,7 +545,8 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
 /* Depthwise op i over its expanding convolution e = in0, band by band: the expanded rows
  * each band of output rows needs are computed into st->band (rows the previous band
  * already computed are moved to its start, never computed twice), then the depthwise
- * kernel reads them there. */
+ * kernel reads them there; with a fused projection p, the band's output rows go to
+ * st->dwband and p's product makes its output rows from them. */
 static void fused_dw(const struct vis_cnn *m, struct vis_cnn_state *st, int i,
 		     const struct vis_k_conv *g, float *y)
 {
@@ -548,8 +572,18 @@ static void fused_dw(const struct vis_cnn *m, struct vis_cnn_state *st, int i,
 				     T(m, e->w), e->cout, T(m, e->b), 0,
 				     st->band + (size_t)(next - lo_buf) * row);
 		next = hi;
+		if (!m->proj[i]) {
+			vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b),
+					     o->act, oy0, oy1, y + (size_t)oy0 * g->ow * g->cout);
+			continue;
+		}
+		const int p = m->proj[i];
+		const struct kfm_op *po = &m->ops[p];
 		vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b), o->act,
-				     oy0, oy1, y);
+				     oy0, oy1, st->dwband);
+		vis_k_matmul(st->dwband, (oy1 - oy0) * g->ow, g->cout, T(m, po->w), po->cout,
+			     T(m, po->b), m->act_later[p] ? 0 : po->act,
+			     st->bufs[st->buf_of[p]] + (size_t)oy0 * g->ow * po->cout);
 	}
 }
 
@@ -580,7 +614,8 @@ static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, 
 		const double t0 = op_ms ? thread_ms() : 0;
 		switch (o->type) {
 		case OP_CONV:
-			if (i + 1 < n_run && m->band[i + 1] && m->ops[i + 1].in0 == (int)i)
+			if ((i + 1 < n_run && m->band[i + 1] && m->ops[i + 1].in0 == (int)i) ||
+			    (i > 0 && m->proj[i - 1] == (int)i))
 				break;      /* computed band by band by the depthwise op */
 			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), m->act_later[i] ? 0 : o->act,
 				   st->col, y);

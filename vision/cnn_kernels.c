@@ -442,7 +442,8 @@ void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_l
 			  float *out)
 {
 	for (int oy = oy0; oy < oy1; oy++)
-		dw_row(g, in, row_lo, in_act, w, bias, act, oy, out + (size_t)oy * g->ow * g->cin);
+		dw_row(g, in, row_lo, in_act, w, bias, act, oy,
+		       out + (size_t)(oy - oy0) * g->ow * g->cin);
 }
 
 void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
