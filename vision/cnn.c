@@ -6,10 +6,11 @@
  * shapes the input size implies.  After that the struct vis_cnn is immutable and shared
  * by all workers.
  *
- * Each worker owns a struct vis_cnn_state: the input, a few activation buffers of the
- * largest activation's size (assigned at state creation by liveness: an op's output
- * buffer is free again once its last reader has run; the embedding and the output are
- * kept to the end), and the im2col scratch.  vis_cnn_run allocates nothing.
+ * Each worker owns a struct vis_cnn_state: the input, a few activation buffers (assigned
+ * at state creation by liveness: an op's output buffer is free again once its last
+ * reader has run; the embedding and the output are kept to the end; each as large as
+ * the largest output written to it), the im2col scratch and the bands of the fused
+ * expand + depthwise + project passes.  vis_cnn_run allocates nothing.
  */
 #include "vision.h"
 
@@ -80,7 +81,7 @@ struct vis_cnn {
 	int *proj;                 /* such a depthwise op's projecting 1x1 convolution, run on
 				      each band's output as it is made (0: none; that op is
 				      then skipped too) */
-	size_t max_act, max_col, max_band, max_dwband;   /* floats */
+	size_t max_col, max_band, max_dwband;   /* floats */
 };
 
 struct vis_cnn_state {
@@ -132,12 +133,12 @@ static const float *T(const struct vis_cnn *m, int t)
 }
 
 /* Walks the op table once, inferring shapes and checking weights; fills m->shapes,
- * m->last_use, m->max_act, m->max_col.  0 or -1 with err. */
+ * m->last_use, m->readers, m->act_later, the fused bands, m->max_col / max_band /
+ * max_dwband.  0 or -1 with err. */
 static int plan(struct vis_cnn *m, char *err, size_t errlen)
 {
 	const struct kfm_header *h = &m->hdr;
 	struct shape in = { (int)h->in_h, (int)h->in_w, (int)h->in_c };
-	m->max_act = (size_t)in.h * in.w * in.c;
 	for (uint32_t i = 0; i < h->n_ops; i++) {
 		const struct kfm_op *o = &m->ops[i];
 		if (o->in0 < -1 || o->in0 >= (int)i || o->in1 < -1 || o->in1 >= (int)i) {
@@ -204,9 +205,6 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 			return -1;
 		}
 		m->shapes[i] = out;
-		size_t n = (size_t)out.h * out.w * out.c;
-		if (n > m->max_act)
-			m->max_act = n;
 		m->last_use[i] = (int)i;
 		if (o->in0 >= 0)
 			m->last_use[o->in0] = (int)i;
@@ -473,9 +471,27 @@ struct vis_cnn_state *vis_cnn_state_create(const struct vis_cnn *m)
 	    (m->max_band && !(st->band = malloc(sizeof(float) * m->max_band))) ||
 	    (m->max_dwband && !(st->dwband = malloc(sizeof(float) * m->max_dwband))))
 		goto fail;
-	for (int b = 0; b < st->n_bufs; b++)
-		if (!(st->bufs[b] = malloc(sizeof(float) * m->max_act)))
+	/* each buffer as large as the largest output written to it: the outputs the fused
+	 * passes keep in their bands (the expansions, a projected depthwise output) are
+	 * never written, so the 112x112x96 expansion no longer sizes every buffer */
+	size_t cap[MAX_BUFS] = { 0 }, total = sizeof(float) * (in_n + m->max_col + m->max_band +
+							       m->max_dwband);
+	for (uint32_t i = 0; i < n_ops; i++) {
+		const int fused_expand = i + 1 < n_ops && m->band[i + 1] &&
+					 m->ops[i + 1].in0 == (int)i;
+		if (fused_expand || m->proj[i])
+			continue;
+		size_t n = (size_t)m->shapes[i].h * m->shapes[i].w * m->shapes[i].c;
+		if (n > cap[st->buf_of[i]])
+			cap[st->buf_of[i]] = n;
+	}
+	for (int b = 0; b < st->n_bufs; b++) {
+		if (!(st->bufs[b] = malloc(sizeof(float) * (cap[b] ? cap[b] : 1))))
 			goto fail;
+		total += sizeof(float) * cap[b];
+	}
+	LOG_INFO("%s: scratch %.1f MB (%d activation buffers)", m->hdr.name, (double)total / 1e6,
+		 st->n_bufs);
 	return st;
 fail:
 	vis_cnn_state_destroy(st);
