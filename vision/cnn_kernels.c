@@ -360,11 +360,15 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 					v16 col[(DW_T - 1) * 2 + 3];
 					for (int q = 0; q < (DW_T - 1) * st + 3; q++)
 						col[q] = clamp16(*(const v16 *)(r + (size_t)q * c), in_act);
-					for (int t = 0; t < DW_T; t++) {
-						acc[t] += col[t * st] * w0;
-						acc[t] += col[t * st + 1] * w1;
-						acc[t] += col[t * st + 2] * w2;
-					}
+					/* this order of sums (a row of taps, then the
+					 * accumulator) is what the catalogue's embeddings
+					 * and the category head were made with: three
+					 * separate multiply-adds moved the embeddings' last
+					 * bits and 3 of 341 validation photos across the
+					 * head's boundaries (84.16 % vs 85.04 %) */
+					for (int t = 0; t < DW_T; t++)
+						acc[t] += col[t * st] * w0 + col[t * st + 1] * w1 +
+							  col[t * st + 2] * w2;
 				}
 				for (int t = 0; t < DW_T; t++)
 					*(v16 *)(out + (size_t)(ox + t) * c + ch) = clamp16(acc[t], act);
