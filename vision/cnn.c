@@ -6,10 +6,11 @@
  * shapes the input size implies.  After that the struct vis_cnn is immutable and shared
  * by all workers.
  *
- * Each worker owns a struct vis_cnn_state: the input, a few activation buffers of the
- * largest activation's size (assigned at state creation by liveness: an op's output
- * buffer is free again once its last reader has run; the embedding and the output are
- * kept to the end), and the im2col scratch.  vis_cnn_run allocates nothing.
+ * Each worker owns a struct vis_cnn_state: the input, a few activation buffers (assigned
+ * at state creation by liveness: an op's output buffer is free again once its last
+ * reader has run; the embedding and the output are kept to the end; each as large as
+ * the largest output written to it), the im2col scratch and the bands of the fused
+ * expand + depthwise + project passes.  vis_cnn_run allocates nothing.
  */
 #include "vision.h"
 
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cnn_kernels.h"
@@ -31,6 +33,7 @@
 #define KFM_VERSION 1
 #define MAX_OPS 1024
 #define MAX_BUFS 16
+#define FUSE_BYTES (384 * 1024)
 
 enum { OP_CONV = 1, OP_DW, OP_ADD, OP_GAP, OP_DENSE, OP_SOFTMAX };
 
@@ -72,12 +75,20 @@ struct vis_cnn {
 	int *readers;              /* ops reading each op's output (plan only) */
 	uint8_t *act_later;        /* 1: a convolution whose only reader, a depthwise one,
 				      applies its activation as it reads (one pass fewer) */
-	size_t max_act, max_col;   /* floats */
+	int *band;                 /* depthwise op fused with its expanding convolution: its
+				      output rows per band (0: not fused; the convolution
+				      itself is then skipped by vis_cnn_run) */
+	int *proj;                 /* such a depthwise op's projecting 1x1 convolution, run on
+				      each band's output as it is made (0: none; that op is
+				      then skipped too) */
+	size_t max_col, max_band, max_dwband;   /* floats */
 };
 
 struct vis_cnn_state {
 	float *input;
 	float *col;
+	float *band;               /* expanded rows of a fused depthwise op's band */
+	float *dwband;             /* its output rows, when its projection is fused too */
 	float *bufs[MAX_BUFS];
 	int n_bufs;
 	int *buf_of;               /* op -> buffer index */
@@ -122,12 +133,12 @@ static const float *T(const struct vis_cnn *m, int t)
 }
 
 /* Walks the op table once, inferring shapes and checking weights; fills m->shapes,
- * m->last_use, m->max_act, m->max_col.  0 or -1 with err. */
+ * m->last_use, m->readers, m->act_later, the fused bands, m->max_col / max_band /
+ * max_dwband.  0 or -1 with err. */
 static int plan(struct vis_cnn *m, char *err, size_t errlen)
 {
 	const struct kfm_header *h = &m->hdr;
 	struct shape in = { (int)h->in_h, (int)h->in_w, (int)h->in_c };
-	m->max_act = (size_t)in.h * in.w * in.c;
 	for (uint32_t i = 0; i < h->n_ops; i++) {
 		const struct kfm_op *o = &m->ops[i];
 		if (o->in0 < -1 || o->in0 >= (int)i || o->in1 < -1 || o->in1 >= (int)i) {
@@ -194,9 +205,6 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 			return -1;
 		}
 		m->shapes[i] = out;
-		size_t n = (size_t)out.h * out.w * out.c;
-		if (n > m->max_act)
-			m->max_act = n;
 		m->last_use[i] = (int)i;
 		if (o->in0 >= 0)
 			m->last_use[o->in0] = (int)i;
@@ -214,6 +222,45 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 		    m->ops[o->in0].type == OP_CONV && m->ops[o->in0].act &&
 		    m->readers[o->in0] == 1 && o->in0 != h->embed_op)
 			m->act_later[o->in0] = 1;
+	}
+	/* Expanding 1x1 convolution + depthwise, fused in bands of output rows: the expanded
+	 * rows a band needs are computed into a band buffer of ~FUSE_BYTES (L2) and the
+	 * depthwise kernel reads them there, so the largest activations (112x112x96,
+	 * 56x56x144: 4.8 and 1.8 MB) never go through memory.  Only where the expansion is
+	 * larger than L2; the same products and sums, in the same order, as unfused. */
+	for (uint32_t i = 0; i < h->n_ops; i++) {
+		const struct kfm_op *o = &m->ops[i];
+		if (o->type != OP_DW || o->in0 < 0 || !m->act_later[o->in0])
+			continue;
+		const struct kfm_op *e = &m->ops[o->in0];
+		const struct shape es = m->shapes[o->in0];
+		if (e->kh != 1 || e->kw != 1 || e->stride != 1 || e->pt || e->pl ||
+		    (size_t)es.h * es.w * es.c * 4 <= FUSE_BYTES)
+			continue;
+		size_t row = (size_t)es.w * es.c;
+		int rows_in = (int)(FUSE_BYTES / 4 / row);
+		if (rows_in < o->kh + o->stride)
+			continue;
+		m->band[i] = (rows_in - o->kh) / o->stride + 1;
+		if (e->in0 >= 0 && m->last_use[e->in0] < (int)i)
+			m->last_use[e->in0] = (int)i;     /* the depthwise op reads it */
+		size_t need = ((size_t)(m->band[i] - 1) * o->stride + o->kh) * row;
+		if (need > m->max_band)
+			m->max_band = need;
+		/* the projection after it, on each band of its output (the 56x56x144 and
+		   56x56x96 outputs then stay in L1/L2 too) */
+		const uint32_t p = i + 1;
+		const struct kfm_op *po = p < h->n_ops ? &m->ops[p] : NULL;
+		if (!po || po->type != OP_CONV || po->in0 != (int)i || po->in1 >= 0 ||
+		    po->kh != 1 || po->kw != 1 || po->stride != 1 || po->pt || po->pl ||
+		    m->readers[i] != 1 || (int)i == h->embed_op)
+			continue;
+		m->proj[i] = (int)p;
+		if (e->in0 >= 0 && m->last_use[e->in0] < (int)p)
+			m->last_use[e->in0] = (int)p;     /* read while p's output is written */
+		need = (size_t)m->band[i] * m->shapes[i].w * m->shapes[i].c;
+		if (need > m->max_dwband)
+			m->max_dwband = need;
 	}
 	int last = (int)h->n_ops - 1;
 	if (h->out_op != last || m->shapes[last].h != 1 || m->shapes[last].w != 1 ||
@@ -278,7 +325,10 @@ static int parse(struct vis_cnn *m, const uint8_t *b, size_t len, const char *na
 	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
 	m->readers = calloc(h->n_ops, sizeof *m->readers);
 	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
-	if (!m->shapes || !m->last_use || !m->readers || !m->act_later) {
+	m->band = calloc(h->n_ops, sizeof *m->band);
+	m->proj = calloc(h->n_ops, sizeof *m->proj);
+	if (!m->shapes || !m->last_use || !m->readers || !m->act_later || !m->band ||
+	    !m->proj) {
 		seterr(err, errlen, "no memory");
 		return -1;
 	}
@@ -352,6 +402,8 @@ void vis_cnn_close(struct vis_cnn *m)
 	free(m->last_use);
 	free(m->readers);
 	free(m->act_later);
+	free(m->band);
+	free(m->proj);
 	free(m);
 }
 
@@ -415,11 +467,31 @@ struct vis_cnn_state *vis_cnn_state_create(const struct vis_cnn *m)
 	}
 	size_t in_n = (size_t)m->hdr.in_h * m->hdr.in_w * m->hdr.in_c;
 	if (!(st->input = malloc(sizeof(float) * in_n)) ||
-	    (m->max_col && !(st->col = malloc(sizeof(float) * m->max_col))))
+	    (m->max_col && !(st->col = malloc(sizeof(float) * m->max_col))) ||
+	    (m->max_band && !(st->band = malloc(sizeof(float) * m->max_band))) ||
+	    (m->max_dwband && !(st->dwband = malloc(sizeof(float) * m->max_dwband))))
 		goto fail;
-	for (int b = 0; b < st->n_bufs; b++)
-		if (!(st->bufs[b] = malloc(sizeof(float) * m->max_act)))
+	/* each buffer as large as the largest output written to it: the outputs the fused
+	 * passes keep in their bands (the expansions, a projected depthwise output) are
+	 * never written, so the 112x112x96 expansion no longer sizes every buffer */
+	size_t cap[MAX_BUFS] = { 0 }, total = sizeof(float) * (in_n + m->max_col + m->max_band +
+							       m->max_dwband);
+	for (uint32_t i = 0; i < n_ops; i++) {
+		const int fused_expand = i + 1 < n_ops && m->band[i + 1] &&
+					 m->ops[i + 1].in0 == (int)i;
+		if (fused_expand || m->proj[i])
+			continue;
+		size_t n = (size_t)m->shapes[i].h * m->shapes[i].w * m->shapes[i].c;
+		if (n > cap[st->buf_of[i]])
+			cap[st->buf_of[i]] = n;
+	}
+	for (int b = 0; b < st->n_bufs; b++) {
+		if (!(st->bufs[b] = malloc(sizeof(float) * (cap[b] ? cap[b] : 1))))
 			goto fail;
+		total += sizeof(float) * cap[b];
+	}
+	LOG_INFO("%s: scratch %.1f MB (%d activation buffers)", m->hdr.name, (double)total / 1e6,
+		 st->n_bufs);
 	return st;
 fail:
 	vis_cnn_state_destroy(st);
@@ -434,12 +506,16 @@ void vis_cnn_state_destroy(struct vis_cnn_state *st)
 		free(st->bufs[b]);
 	free(st->input);
 	free(st->col);
+	free(st->band);
+	free(st->dwband);
 	free(st->buf_of);
 	free(st);
 }
 
 /* Bilinear resize with aligned corners of float pixels, computed like tfjs's CPU backend
- * (source positions in double, interpolation top row, bottom row, then between them). */
+ * (source positions in double, interpolation top row, bottom row, then between them).
+ * Each column's source pixels and weight are computed once (they were per pixel and
+ * channel: 3 % of a picture's worker CPU), the same values. */
 static void resize_into(const struct vis_cnn *m, struct vis_cnn_state *st, const uint8_t *rgb,
 			const float *fpx, int sw, int sh)
 {
@@ -447,6 +523,16 @@ static void resize_into(const struct vis_cnn *m, struct vis_cnn_state *st, const
 	const double ys = dh > 1 ? (double)(sh - 1) / (dh - 1) : 0;
 	const double xs = dw > 1 ? (double)(sw - 1) / (dw - 1) : 0;
 	const float sc = m->hdr.in_scale, bi = m->hdr.in_bias;
+	int cx0[1024], cx1[1024];              /* in_w <= 1024 (checked at open) */
+	float cwx[1024];
+	for (int x = 0; x < dw; x++) {
+		double fx = x * xs;
+		cx0[x] = (int)floor(fx);
+		cx1[x] = (int)ceil(fx);
+		if (cx1[x] > sw - 1)
+			cx1[x] = sw - 1;
+		cwx[x] = (float)(fx - cx0[x]);
+	}
 #define PX(y, x, c) (rgb ? (float)rgb[((size_t)(y) * sw + (x)) * 3 + (c)] / 255.f \
 			 : fpx[((size_t)(y) * sw + (x)) * 3 + (c)] / 255.f)
 	for (int y = 0; y < dh; y++) {
@@ -456,11 +542,8 @@ static void resize_into(const struct vis_cnn *m, struct vis_cnn_state *st, const
 			y1 = sh - 1;
 		float wy = (float)(fy - y0);
 		for (int x = 0; x < dw; x++) {
-			double fx = x * xs;
-			int x0 = (int)floor(fx), x1 = (int)ceil(fx);
-			if (x1 > sw - 1)
-				x1 = sw - 1;
-			float wx = (float)(fx - x0);
+			const int x0 = cx0[x], x1 = cx1[x];
+			const float wx = cwx[x];
 			float *d = st->input + ((size_t)y * dw + x) * 3;
 			for (int c = 0; c < 3; c++) {
 				float tl = PX(y0, x0, c), tr = PX(y0, x1, c);
@@ -484,7 +567,61 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
 	resize_into(m, st, NULL, px, (int)m->hdr.in_w, (int)m->hdr.in_h);
 }
 
-int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed)
+/* Depthwise op i over its expanding convolution e = in0, band by band: the expanded rows
+ * each band of output rows needs are computed into st->band (rows the previous band
+ * already computed are moved to its start, never computed twice), then the depthwise
+ * kernel reads them there; with a fused projection p, the band's output rows go to
+ * st->dwband and p's product makes its output rows from them. */
+static void fused_dw(const struct vis_cnn *m, struct vis_cnn_state *st, int i,
+		     const struct vis_k_conv *g, float *y)
+{
+	const struct kfm_op *o = &m->ops[i], *e = &m->ops[o->in0];
+	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
+	const struct shape xs = e->in0 < 0 ? in : m->shapes[e->in0];
+	const float *x = e->in0 < 0 ? st->input : st->bufs[st->buf_of[e->in0]];
+	const size_t row = (size_t)g->w * g->cin;
+	int lo_buf = 0, next = 0;       /* st->band holds input rows [lo_buf, next) */
+	for (int oy0 = 0; oy0 < g->oh; oy0 += m->band[i]) {
+		int oy1 = oy0 + m->band[i] < g->oh ? oy0 + m->band[i] : g->oh;
+		int lo = oy0 * g->stride - g->pt, hi = (oy1 - 1) * g->stride - g->pt + g->kh;
+		lo = lo < 0 ? 0 : lo;
+		hi = hi > g->h ? g->h : hi;
+		if (next > lo)
+			memmove(st->band, st->band + (size_t)(lo - lo_buf) * row,
+				sizeof(float) * (size_t)(next - lo) * row);
+		else
+			next = lo;
+		lo_buf = lo;
+		if (hi > next)
+			vis_k_matmul(x + (size_t)next * xs.w * xs.c, (hi - next) * xs.w, xs.c,
+				     T(m, e->w), e->cout, T(m, e->b), 0,
+				     st->band + (size_t)(next - lo_buf) * row);
+		next = hi;
+		if (!m->proj[i]) {
+			vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b),
+					     o->act, oy0, oy1, y + (size_t)oy0 * g->ow * g->cout);
+			continue;
+		}
+		const int p = m->proj[i];
+		const struct kfm_op *po = &m->ops[p];
+		vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b), o->act,
+				     oy0, oy1, st->dwband);
+		vis_k_matmul(st->dwband, (oy1 - oy0) * g->ow, g->cout, T(m, po->w), po->cout,
+			     T(m, po->b), m->act_later[p] ? 0 : po->act,
+			     st->bufs[st->buf_of[p]] + (size_t)oy0 * g->ow * po->cout);
+	}
+}
+
+static double thread_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* vis_cnn_run, adding each op's thread CPU time to op_ms[op] when op_ms is given. */
+static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed,
+	       double *op_ms)
 {
 	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
 #define OUT(i) ((i) < 0 ? st->input : st->bufs[st->buf_of[i]])
@@ -499,12 +636,20 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *y = OUT((int)i);
 		struct vis_k_conv g = { s.h, s.w, s.c, d.h, d.w, d.c, o->kh, o->kw, o->stride,
 					o->pt, o->pl };
+		const double t0 = op_ms ? thread_ms() : 0;
 		switch (o->type) {
 		case OP_CONV:
+			if ((i + 1 < n_run && m->band[i + 1] && m->ops[i + 1].in0 == (int)i) ||
+			    (i > 0 && m->proj[i - 1] == (int)i))
+				break;      /* computed band by band by the depthwise op */
 			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), m->act_later[i] ? 0 : o->act,
 				   st->col, y);
 			break;
 		case OP_DW:
+			if (m->band[i]) {
+				fused_dw(m, st, (int)i, &g, y);
+				break;
+			}
 			vis_k_depthwise(&g, x, o->in0 >= 0 && m->act_later[o->in0]
 					? m->ops[o->in0].act : 0, T(m, o->w), T(m, o->b), o->act, y);
 			break;
@@ -525,6 +670,8 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 			cm_softmax((size_t)s.c, y, 1.f);
 			break;
 		}
+		if (op_ms)
+			op_ms[i] += thread_ms() - t0;
 	}
 	if (probs)
 		memcpy(probs, OUT(m->hdr.out_op), sizeof(float) * m->hdr.n_classes);
@@ -532,4 +679,36 @@ int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		memcpy(embed, OUT(m->hdr.embed_op), sizeof(float) * (size_t)vis_cnn_embed_dim(m));
 #undef OUT
 	return 0;
+}
+
+int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed)
+{
+	return run(m, st, probs, embed, NULL);
+}
+
+int vis_cnn_n_ops(const struct vis_cnn *m) { return (int)m->hdr.n_ops; }
+
+void vis_cnn_run_timed(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
+		       double *op_ms)
+{
+	run(m, st, probs, NULL, op_ms);
+}
+
+double vis_cnn_op_desc(const struct vis_cnn *m, int i, char *buf, size_t len)
+{
+	static const char *kind[] = { "?", "conv", "dw", "add", "gap", "dense", "softmax" };
+	const struct kfm_op *o = &m->ops[i];
+	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
+	const struct shape s = o->in0 < 0 ? in : m->shapes[o->in0], d = m->shapes[i];
+	double f = 0, outs = (double)d.h * d.w * d.c;
+	if (o->type == OP_CONV)
+		f = 2 * outs * o->kh * o->kw * s.c;
+	else if (o->type == OP_DW)
+		f = 2 * outs * o->kh * o->kw;
+	else if (o->type == OP_DENSE)
+		f = 2 * outs * s.h * s.w * s.c;
+	snprintf(buf, len, "%-7s %dx%d/%d %3dx%-3dx%4d -> %3dx%-3dx%4d %6.1f MFLOP",
+		 o->type >= 1 && o->type <= 6 ? kind[o->type] : "?", o->kh, o->kw, o->stride,
+		 s.h, s.w, s.c, d.h, d.w, d.c, f / 1e6);
+	return f;
 }

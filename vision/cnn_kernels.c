@@ -3,8 +3,9 @@
  *
  * The loops over channels are the inner ones so the compiler vectorises them; the hot ones
  * are built at -O3 with multiply-add contraction, in AVX-512, AVX2 and plain x86-64
- * variants picked at run time.  Earlier note on the depthwise kernel: built at -O3 (the project's -O2 leaves these runtime-length loops scalar: the
- * depthwise kernel measured 2.4 GFLOP/s) for AVX2+FMA and plain x86-64, picked at load
+ * variants picked at run time.  Earlier note on the depthwise kernel: built at -O3 (the
+ * project's -O2 leaves these runtime-length loops scalar: the depthwise kernel measured
+ * 2.4 GFLOP/s) for AVX2+FMA and plain x86-64, picked at load
  * time (target_clones), so the binary still runs on machines without AVX2.  The clone names
  * the x86-64-v3 ISA level, not a CPU: GCC dispatches "arch=haswell" with __builtin_cpu_is, so
  * an AMD Zen ran the plain clone (perf showed vis_k_depthwise.default; min 14.0 -> 12.5 ms a
@@ -24,10 +25,14 @@
 
 void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 {
+	/* a tap row's kw pixels are contiguous in HWC: one copy of kw·cin floats when they
+	 * are all inside (the first convolution's 3 × 3 floats; 9 memcpy calls of 12 bytes a
+	 * patch were most of its im2col time) */
 	const int kc = g->kw * g->cin;
 	for (int oy = 0; oy < g->oh; oy++) {
 		for (int ox = 0; ox < g->ow; ox++) {
 			float *row = col + ((size_t)oy * g->ow + ox) * g->kh * kc;
+			const int ix0 = ox * g->stride - g->pl;
 			for (int ky = 0; ky < g->kh; ky++) {
 				int iy = oy * g->stride - g->pt + ky;
 				float *dst = row + (size_t)ky * kc;
@@ -35,8 +40,14 @@ void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 					memset(dst, 0, sizeof(float) * kc);
 					continue;
 				}
+				const float *src = in + ((size_t)iy * g->w + ix0) * g->cin;
+				if (ix0 >= 0 && ix0 + g->kw <= g->w) {
+					for (int i = 0; i < kc; i++)
+						dst[i] = src[i];
+					continue;
+				}
 				for (int kx = 0; kx < g->kw; kx++) {
-					int ix = ox * g->stride - g->pl + kx;
+					int ix = ix0 + kx;
 					if (ix < 0 || ix >= g->w)
 						memset(dst + kx * g->cin, 0, sizeof(float) * g->cin);
 					else
@@ -84,23 +95,33 @@ void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act)
  * accumulators.  Built for AVX-512 (16-float vectors, MR 6: 12 of its 32 registers), AVX2
  * (8 floats, MR 6: 12 of 16) and plain x86-64, picked at run time. */
 #define PW_MR 6
+
+static inline float clamp1(float x, int act)
+{
+	if (act >= 1 && x < 0.f)
+		x = 0.f;
+	if (act == 2 && x > 6.f)
+		x = 6.f;
+	return x;
+}
+
 /* ISO C (-std=c11) turns GCC's a*b+c contraction off: these loops want fused multiply-adds */
 #define PW_OPT optimize("O3", "fp-contract=fast")
 
-/* One tile: rows of A (ar[r], rows <= PW_MR; missing rows repeat the last) times NV vectors
- * of VW columns of W from column j, into C's rows i.. */
-#define PW_PANEL(VW, NV)                                                                     \
+/* One tile: MR rows of A (ar[r], rows <= MR; missing rows repeat the last) times NV
+ * vectors of VW columns of W from column j, into C's rows i.. */
+#define PW_PANEL(VW, NV, MR)                                                                 \
 static inline __attribute__((always_inline, PW_OPT)) void                                    \
-panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n, int j,     \
-		  const float *bias, int act, float *c)                                      \
+panel_##VW##_##NV##_##MR(const float *const *ar, int rows, int k, const float *w, int n,     \
+			 int j, const float *bias, int act, float *c)                        \
 {                                                                                            \
 	typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                   \
 	typedef int32_t vti __attribute__((vector_size(VW * 4)));                            \
 	const vt zero = { 0 }, six = zero + 6.f;                                             \
-	vt acc[PW_MR][NV];                                                                   \
+	vt acc[MR][NV];                                                                   \
 	for (int h = 0; h < NV; h++) {                                                       \
 		const vt b = *(const vt *)(bias + j + h * VW);                               \
-		for (int r = 0; r < PW_MR; r++)                                              \
+		for (int r = 0; r < MR; r++)                                              \
 			acc[r][h] = b;                                                       \
 	}                                                                                    \
 	const float *wp = w + j;                                                             \
@@ -108,7 +129,7 @@ panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n
 		vt wv[NV];                                                                   \
 		for (int h = 0; h < NV; h++)                                                 \
 			wv[h] = *(const vt *)(wp + h * VW);                                  \
-		for (int r = 0; r < PW_MR; r++) {                                            \
+		for (int r = 0; r < MR; r++) {                                            \
 			const float x = ar[r][q];      /* broadcast by the vector product */ \
 			for (int h = 0; h < NV; h++)                                         \
 				acc[r][h] += x * wv[h];                                      \
@@ -126,23 +147,54 @@ panel_##VW##_##NV(const float *const *ar, int rows, int k, const float *w, int n
 			*(vt *)(c + (size_t)r * n + j + h * VW) = y;                         \
 		}                                                                            \
 }
-PW_PANEL(16, 4)
-PW_PANEL(16, 2)
-PW_PANEL(16, 1)
-PW_PANEL(8, 2)
-PW_PANEL(8, 1)
-PW_PANEL(4, 2)
-PW_PANEL(4, 1)
+#define PW_PANELS(VW, NV) PW_PANEL(VW, NV, 6) PW_PANEL(VW, NV, 5)
+PW_PANELS(16, 4)
+PW_PANELS(16, 2)
+PW_PANELS(16, 1)
+PW_PANELS(8, 2)
+PW_PANELS(8, 1)
+PW_PANELS(4, 2)
+PW_PANELS(4, 1)
+
+/* One tile of MR rows: the panel of width sw at column sj. */
+#define PW_TILE(VW, MR)                                                                      \
+	do {                                                                                 \
+		if (VW == 16 && sw == 64)                                                    \
+			panel_16_4_##MR(ar, rows, k, w, n, sj, bias, act, ci);               \
+		else if (sw == 2 * VW)                                                       \
+			panel_##VW##_2_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+		else if (sw == VW)                                                           \
+			panel_##VW##_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+		else if (sw == 8)                                                            \
+			panel_8_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+		else                                                                         \
+			panel_4_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+	} while (0)
 
 /* The product with vectors of VW floats: panels of 4 (AVX-512 only) and 2 vectors, then
  * narrower ones, then the last columns one by one (none in MobileNetV2, whose widths are
  * multiples of 8).  When A is the smaller matrix (the last blocks: 49 rows against up to
  * 960 x 320 weights) the panels are the outer loop, so each panel of W is read from memory
- * once and A stays in L2; else the tiles of rows are, and W (small there) stays in L1/L2. */
+ * once and A stays in L2; else the tiles of rows are, and W (small there) stays in L1/L2.
+ * Tiles are of 6 rows, the last few of 5 so that none is partly empty (49 rows: 4 x 6 +
+ * 5 x 5, where 9 tiles of 6 computed 54: the 7x7 blocks ran at 80 GFLOP/s, the 14x14 ones
+ * at 100); a single row (the ImageNet logits) is a plain vector-matrix product. */
 #define PW_KERNEL(NAME, VW, ATTR)                                                            \
 ATTR static void NAME(const float *a, int m, int k, const float *w, int n,                   \
 		      const float *bias, int act, float *c)                                   \
 {                                                                                            \
+	if (m == 1) {                                                                        \
+		for (int jj = 0; jj < n; jj++)                                               \
+			c[jj] = bias[jj];                                                    \
+		for (int q = 0; q < k; q++) {                                                \
+			const float x = a[q], *wq = w + (size_t)q * n;                       \
+			for (int jj = 0; jj < n; jj++)                                       \
+				c[jj] += x * wq[jj];                                         \
+		}                                                                            \
+		for (int jj = 0; jj < n; jj++)                                               \
+			c[jj] = clamp1(c[jj], act);                                          \
+		return;                                                                      \
+	}                                                                                    \
 	int seg_j[64], seg_w[64], n_seg = 0, j = 0;                                          \
 	for (; VW == 16 && j + 4 * VW <= n && n_seg < 60; j += 4 * VW, n_seg++)              \
 		seg_j[n_seg] = j, seg_w[n_seg] = 4 * VW;                                     \
@@ -155,39 +207,35 @@ ATTR static void NAME(const float *a, int m, int k, const float *w, int n,      
 	for (; VW > 4 && j + 4 <= n && n_seg < 64; j += 4, n_seg++)                          \
 		seg_j[n_seg] = j, seg_w[n_seg] = 4;                                          \
 	const int j_scalar = j;                                                              \
+	/* n_tiles tiles: the first n6 of 6 rows, the rest of 5 (or, for fewer than 20	     \
+	   rows, all of 6 with the last one partly repeated) */                              \
+	const int n_tiles = (m + PW_MR - 1) / PW_MR, n5 = PW_MR * n_tiles - m;               \
+	const int n6 = n5 <= n_tiles ? n_tiles - n5 : n_tiles;                               \
 	const int by_panel = (size_t)m * k <= (size_t)k * n;                                 \
-	const int outer = by_panel ? n_seg : (m + PW_MR - 1) / PW_MR;                        \
-	const int inner = by_panel ? (m + PW_MR - 1) / PW_MR : n_seg;                        \
+	const int outer = by_panel ? n_seg : n_tiles;                                        \
+	const int inner = by_panel ? n_tiles : n_seg;                                        \
 	for (int o = 0; o < outer; o++)                                                      \
 		for (int in_ = 0; in_ < inner; in_++) {                                      \
-			const int s = by_panel ? o : in_, i = (by_panel ? in_ : o) * PW_MR;  \
-			const int rows = m - i < PW_MR ? m - i : PW_MR;                      \
+			const int s = by_panel ? o : in_, t = by_panel ? in_ : o;            \
+			const int i = t < n6 ? t * PW_MR : n6 * PW_MR + (t - n6) * 5;        \
+			const int mr = t < n6 ? PW_MR : 5;                                   \
+			const int rows = m - i < mr ? m - i : mr;                            \
 			const float *ar[PW_MR];                                              \
 			float *ci = c + (size_t)i * n;                                       \
 			for (int r = 0; r < PW_MR; r++)                                      \
 				ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;     \
 			const int sj = seg_j[s], sw = seg_w[s];                              \
-			if (VW == 16 && sw == 64)                                            \
-				panel_16_4(ar, rows, k, w, n, sj, bias, act, ci);            \
-			else if (sw == 2 * VW)                                               \
-				panel_##VW##_2(ar, rows, k, w, n, sj, bias, act, ci);        \
-			else if (sw == VW)                                                   \
-				panel_##VW##_1(ar, rows, k, w, n, sj, bias, act, ci);        \
-			else if (sw == 8)                                                    \
-				panel_8_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+			if (mr == PW_MR)                                                     \
+				PW_TILE(VW, 6);                                              \
 			else                                                                 \
-				panel_4_1(ar, rows, k, w, n, sj, bias, act, ci);             \
+				PW_TILE(VW, 5);                                              \
 		}                                                                            \
 	for (int i = 0; i < m && j_scalar < n; i++)                                          \
 		for (j = j_scalar; j < n; j++) {                                             \
 			float y = bias[j];                                                   \
 			for (int q = 0; q < k; q++)                                          \
 				y += a[(size_t)i * k + q] * w[(size_t)q * n + j];            \
-			if (act >= 1 && y < 0.f)                                             \
-				y = 0.f;                                                     \
-			if (act == 2 && y > 6.f)                                             \
-				y = 6.f;                                                     \
-			c[(size_t)i * n + j] = y;                                            \
+			c[(size_t)i * n + j] = clamp1(y, act);                               \
 		}                                                                            \
 }
 
@@ -262,15 +310,6 @@ static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
 	return x;
 }
 
-static inline float clamp1(float x, int act)
-{
-	if (act >= 1 && x < 0.f)
-		x = 0.f;
-	if (act == 2 && x > 6.f)
-		x = 6.f;
-	return x;
-}
-
 /* One output row of the depthwise convolution: for each output pixel, its channels 16 at
  * a time, each accumulated in a register over the taps and written once (the earlier
  * kernel added each tap to the whole output pixel in memory: a load and a store of it per
@@ -282,12 +321,13 @@ static inline float clamp1(float x, int act)
 #define DW_T 4
 
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
+       const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out);
 
 static inline __attribute__((always_inline)) void
-dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
-	    const float *bias, int act, int oy, float *out)
+dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
+	    const int st, const float *w, const float *bias, int act, int oy, float *out)
 {
 	const int c = g->cin, kw = g->kw;
 	const int iy0 = oy * g->stride - g->pt;      /* input row of tap ky = 0 */
@@ -297,15 +337,14 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 	/* 3x3 with all three rows inside: DW_T neighbouring outputs at a time, so each input
 	 * vector loaded serves every output whose taps cover it and the nine weights are
 	 * loaded once for the DW_T (loads per multiply-add: 2 -> ~0.9 at stride 1) */
-	if (g->kh == 3 && kw == 3 && ky0 == 0 && ky1 == 3 && (c & 15) == 0) {
-		const int st = g->stride;
+	if (g->kh == 3 && kw == 3 && ky0 == 0 && ky1 == 3 && (c & 15) == 0 && st == g->stride) {
 		/* first output whose taps are all inside the row, and one past the last */
 		int lo = (g->pl + st - 1) / st;
 		int hi = g->w - 3 + g->pl >= 0 ? (g->w - 3 + g->pl) / st + 1 : 0;
 		if (hi > g->ow)
 			hi = g->ow;
 		for (; ox < lo && ox < g->ow; ox++)
-			dw_one(g, in, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+			dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
 		for (; ox + DW_T <= hi; ox += DW_T) {
 			const int ix = ox * st - g->pl;
 			for (int ch = 0; ch < c; ch += 16) {
@@ -313,7 +352,7 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 				for (int t = 0; t < DW_T; t++)
 					acc[t] = *(const v16 *)(bias + ch);
 				for (int ky = 0; ky < 3; ky++) {
-					const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)ix) *
+					const float *r = in + ((size_t)(iy0 + ky - row_lo) * g->w + (size_t)ix) *
 								   c + ch;
 					const v16 w0 = *(const v16 *)(w + (size_t)(ky * 3) * c + ch);
 					const v16 w1 = *(const v16 *)(w + (size_t)(ky * 3 + 1) * c + ch);
@@ -321,6 +360,12 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 					v16 col[(DW_T - 1) * 2 + 3];
 					for (int q = 0; q < (DW_T - 1) * st + 3; q++)
 						col[q] = clamp16(*(const v16 *)(r + (size_t)q * c), in_act);
+					/* this order of sums (a row of taps, then the
+					 * accumulator) is what the catalogue's embeddings
+					 * and the category head were made with: three
+					 * separate multiply-adds moved the embeddings' last
+					 * bits and 3 of 341 validation photos across the
+					 * head's boundaries (84.16 % vs 85.04 %) */
 					for (int t = 0; t < DW_T; t++)
 						acc[t] += col[t * st] * w0 + col[t * st + 1] * w1 +
 							  col[t * st + 2] * w2;
@@ -331,12 +376,13 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int in_act, const
 		}
 	}
 	for (; ox < g->ow; ox++)
-		dw_one(g, in, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+		dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
 }
 
 /* One output pixel of the depthwise convolution, any kernel, taps clipped to the input. */
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
+       const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out)
 {
 	const int c = g->cin, kw = g->kw;
@@ -348,7 +394,7 @@ dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const floa
 		for (; ch + 16 <= c; ch += 16) {
 			v16 acc = *(const v16 *)(bias + ch);
 			for (int ky = ky0; ky < ky1; ky++) {
-				const float *r = in + ((size_t)(iy0 + ky) * g->w + (size_t)(ix + kx0)) *
+				const float *r = in + ((size_t)(iy0 + ky - row_lo) * g->w + (size_t)(ix + kx0)) *
 							   c + ch;
 				const float *wk = w + ((size_t)ky * kw + kx0) * c + ch;
 				for (int kx = 0; kx < kx1 - kx0; kx++)
@@ -361,7 +407,7 @@ dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const floa
 			float acc = bias[ch];
 			for (int ky = ky0; ky < ky1; ky++)
 				for (int kx = kx0; kx < kx1; kx++)
-					acc += clamp1(in[((size_t)(iy0 + ky) * g->w +
+					acc += clamp1(in[((size_t)(iy0 + ky - row_lo) * g->w +
 							  (size_t)(ix + kx)) * c + ch], in_act) *
 					       w[((size_t)ky * kw + kx) * c + ch];
 			o[ch] = clamp1(acc, act);
@@ -371,22 +417,43 @@ dw_one(const struct vis_k_conv *g, const float *in, const int in_act, const floa
 
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"),
 	       optimize("O3", "fp-contract=fast")))
-static void dw_row(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
-		   const float *bias, int act, int oy, float *out)
+static void dw_row(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+		   const float *w, const float *bias, int act, int oy, float *out)
 {
+	/* the input's clamp and the stride as constants: with a run-time stride the
+	 * columns of a 4-output tile were indexed at run time, so GCC kept them on the stack
+	 * (the kernel ran at 15-23 GFLOP/s, mostly moving them) */
+#define DW_ST(IA)                                                                            \
+	do {                                                                                 \
+		if (g->stride == 1)                                                          \
+			dw_row_body(g, in, row_lo, IA, 1, w, bias, act, oy, out);           \
+		else if (g->stride == 2)                                                     \
+			dw_row_body(g, in, row_lo, IA, 2, w, bias, act, oy, out);           \
+		else                                                                         \
+			dw_row_body(g, in, row_lo, IA, 0, w, bias, act, oy, out);           \
+	} while (0)
 	if (in_act == 2)
-		dw_row_body(g, in, 2, w, bias, act, oy, out);
+		DW_ST(2);
 	else if (in_act == 1)
-		dw_row_body(g, in, 1, w, bias, act, oy, out);
+		DW_ST(1);
 	else
-		dw_row_body(g, in, 0, w, bias, act, oy, out);
+		DW_ST(0);
+#undef DW_ST
+}
+
+void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+			  const float *w, const float *bias, int act, int oy0, int oy1,
+			  float *out)
+{
+	for (int oy = oy0; oy < oy1; oy++)
+		dw_row(g, in, row_lo, in_act, w, bias, act, oy,
+		       out + (size_t)(oy - oy0) * g->ow * g->cin);
 }
 
 void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
 		     const float *bias, int act, float *out)
 {
-	for (int oy = 0; oy < g->oh; oy++)
-		dw_row(g, in, in_act, w, bias, act, oy, out + (size_t)oy * g->ow * g->cin);
+	vis_k_depthwise_rows(g, in, 0, in_act, w, bias, act, 0, g->oh, out);
 }
 
 void vis_k_add(const float *a, const float *b, float *out, int n)

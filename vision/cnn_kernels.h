@@ -34,6 +34,14 @@ void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const flo
 void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
 		     const float *bias, int act, float *out);
 
+/* Output rows [oy0, oy1) of the same into out (out[0] is row oy0's first value), the input
+ * holding only the rows from row_lo on (in points at input row row_lo; the rows the taps
+ * of those outputs reach must be there): the fused expand + depthwise pass of cnn.c feeds
+ * it a band of expanded rows. */
+void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+			  const float *w, const float *bias, int act, int oy0, int oy1,
+			  float *out);
+
 /* y[i] = act(y[i] + bias[i mod n]) over rows·n values. */
 /* y[0..n) <- ReLU (act 1) or ReLU6 (act 2) of itself; act 0 leaves it. */
 void vis_k_act(float *y, long n, int act);

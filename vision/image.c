@@ -65,25 +65,58 @@ int vis_image_orient(struct vis_image *img, int o)
 	return 0;
 }
 
+/* Grey first, then the integer upscale of the one grey channel (bilinear, pixel centres
+ * as vis_image_resize without aligned corners, in 8-bit fixed point with the weights of
+ * each column computed once): resizing the RGB picture in float before the grey was a
+ * third of a screenshot's worker CPU (codes' 2x pass) and most of the OCR thread's own. */
 uint8_t *vis_image_grey(const struct vis_image *img, int scale, int *w, int *h)
 {
-	struct vis_image big = *img, tmp = { 0 };
-	if (scale > 1) {
-		if (vis_image_alloc(&tmp, img->w * scale, img->h * scale))
-			return NULL;
-		vis_image_resize(img, &tmp, 0);
-		big = tmp;
-	}
-	size_t n = (size_t)big.w * big.h;
+	const size_t n = (size_t)img->w * img->h;
 	uint8_t *g = malloc(n);
-	if (g)
-		for (size_t i = 0; i < n; i++)
-			g[i] = (uint8_t)((299 * big.rgb[3 * i] + 587 * big.rgb[3 * i + 1] +
-					  114 * big.rgb[3 * i + 2] + 500) / 1000);
-	*w = big.w;
-	*h = big.h;
-	vis_image_free(&tmp);
-	return g;
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		g[i] = (uint8_t)((299 * img->rgb[3 * i] + 587 * img->rgb[3 * i + 1] +
+				  114 * img->rgb[3 * i + 2] + 500) / 1000);
+	*w = img->w;
+	*h = img->h;
+	if (scale <= 1)
+		return g;
+	const int sw = img->w, sh = img->h, dw = sw * scale, dh = sh * scale;
+	uint8_t *big = malloc((size_t)dw * dh);
+	int *x0 = malloc(sizeof(int) * (size_t)dw * 3);
+	if (!big || !x0) {
+		free(big);
+		free(x0);
+		free(g);
+		return NULL;
+	}
+	int *x1 = x0 + dw, *wx = x1 + dw;           /* wx: weight of x1 in 1/256 */
+	for (int x = 0; x < dw; x++) {
+		float fx = (x + 0.5f) / (float)scale - 0.5f;
+		fx = fx < 0 ? 0 : fx;
+		x0[x] = (int)fx;
+		x1[x] = x0[x] + 1 < sw ? x0[x] + 1 : sw - 1;
+		wx[x] = (int)((fx - (float)x0[x]) * 256.f + 0.5f);
+	}
+	for (int y = 0; y < dh; y++) {
+		float fy = (y + 0.5f) / (float)scale - 0.5f;
+		fy = fy < 0 ? 0 : fy;
+		const int y0 = (int)fy, y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
+		const int wy = (int)((fy - (float)y0) * 256.f + 0.5f);
+		const uint8_t *r0 = g + (size_t)y0 * sw, *r1 = g + (size_t)y1 * sw;
+		uint8_t *d = big + (size_t)y * dw;
+		for (int x = 0; x < dw; x++) {
+			int top = r0[x0[x]] * 256 + (r0[x1[x]] - r0[x0[x]]) * wx[x];
+			int bot = r1[x0[x]] * 256 + (r1[x1[x]] - r1[x0[x]]) * wx[x];
+			d[x] = (uint8_t)((top * 256 + (bot - top) * wy + 32768) >> 16);
+		}
+	}
+	free(x0);
+	free(g);
+	*w = dw;
+	*h = dh;
+	return big;
 }
 
 void vis_image_resize(const struct vis_image *src, struct vis_image *dst, int align_corners)

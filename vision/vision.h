@@ -130,6 +130,13 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
  * (call cm_blas_single_thread once per process for one BLAS thread per worker). */
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *embed);
+/* For the benchmark's per-layer profile: the number of ops, vis_cnn_run (every op) adding
+ * each op's thread CPU ms to op_ms[0..n_ops), and one line describing op i (returns its
+ * floating-point operations). */
+int vis_cnn_n_ops(const struct vis_cnn *m);
+void vis_cnn_run_timed(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
+		       double *op_ms);
+double vis_cnn_op_desc(const struct vis_cnn *m, int i, char *buf, size_t len);
 
 /* ---- views (views.c) -------------------------------------------------------------------- */
 

@@ -127,6 +127,47 @@ static double gemm_gflops(void)
 	return 2.0 * N * N * N / (median(t, RUNS) * 1e6);
 }
 
+/* Per-layer profile: each op's thread CPU ms summed over n passes of every model, printed
+ * per op (ms per pass, GFLOP/s) and per kind (1x1 products by spatial size, depthwise, the
+ * first convolution, the rest). */
+static int bench_cnn_ops(const char *dir, int n)
+{
+	const char *names[] = { "nsfw_mobilenet_v2", "mobilenet_v2_imagenet" };
+	for (int i = 0; i < 2; i++) {
+		struct vis_cnn *m = open_model(dir, names[i]);
+		if (!m)
+			return 1;
+		struct vis_cnn_state *st = vis_cnn_state_create(m);
+		int s = vis_cnn_input_size(m), n_ops = vis_cnn_n_ops(m);
+		float *px = malloc(sizeof(float) * (size_t)s * s * 3);
+		float *probs = malloc(sizeof(float) * (size_t)vis_cnn_n_classes(m));
+		double *ms = calloc((size_t)n_ops, sizeof *ms);
+		for (int k = 0; k < s * s * 3; k++)
+			px[k] = (float)((k * 7919) % 256);
+		vis_cnn_set_pixels(m, st, px);
+		for (int k = 0; k < 3; k++)
+			vis_cnn_run(m, st, probs, NULL);
+		for (int k = 0; k < n; k++)
+			vis_cnn_run_timed(m, st, probs, ms);
+		double total = 0;
+		printf("%s: per op, thread CPU ms per pass (mean of %d)\n", vis_cnn_name(m), n);
+		for (int o = 0; o < n_ops; o++) {
+			char d[160];
+			double f = vis_cnn_op_desc(m, o, d, sizeof d), t = ms[o] / n;
+			total += t;
+			printf("  %3d %s %7.3f ms %6.1f GFLOP/s\n", o, d, t,
+			       t > 0 ? f / (t * 1e6) : 0);
+		}
+		printf("%s total %.3f ms\n", vis_cnn_name(m), total);
+		free(ms);
+		free(px);
+		free(probs);
+		vis_cnn_state_destroy(st);
+		vis_cnn_close(m);
+	}
+	return 0;
+}
+
 static int bench_cnn(const char *dir, int n)
 {
 	const char *names[] = { "nsfw_mobilenet_v2", "mobilenet_v2_mid", "mobilenet_v2_imagenet" };
@@ -578,6 +619,8 @@ int main(int argc, char **argv)
 		return bench_decode(atoi(argv[2]), argc - 3, argv + 3);
 	if (argc == 4 && !strcmp(argv[1], "cnn"))
 		return bench_cnn(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "cnn-ops"))
+		return bench_cnn_ops(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "ocr"))
 		return bench_ocr(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "probe"))
