@@ -1,7 +1,6 @@
 /* picture/answer.c — one picture, read and answered (pic_answer, picture.h): a leased
  * vision worker reads it, the blocklist may refuse it, the catalogue acquired for it names
- * its category (the head asked again over more views when it is unsure: pic_category) and
- * matching answers, and the answer policy decides the reply with the
+ * its category and matching answers, and the answer policy decides the reply with the
  * fusion model acquired for it and the calling thread's state for that model.  Runs on
  * the calling (worker) thread; OCR runs meanwhile on the vision worker's reader thread
  * (vision/see.c).  Takes the shared models from models.c; calls nothing of its caller.
@@ -15,13 +14,10 @@
 #include "log.h"
 #include "models.h"
 
-/* One calling thread's state: its fu_state for the fusion model of generation fu_gen, and
- * the embedding CNN's state for the category head's second look (pic_category), made on
- * the thread's first picture the head is unsure of. */
+/* One calling thread's state: its fu_state for the fusion model of generation fu_gen. */
 struct pic_worker {
 	struct fu_state *fu;
 	unsigned fu_gen;
-	struct vis_cnn_state *cs;
 };
 
 /* What one picture is answered with: the catalogue and fusion model acquired for it. */
@@ -71,51 +67,11 @@ static void release(struct pic_models *p, struct pic_use *u)
 	cm_slot_release(p->fusion, &u->fusion);
 }
 
-int pic_category(const struct vis_catalog *cat, const struct vis_cnn *embed,
-		 struct vis_cnn_state **cs, const uint8_t *data, size_t len,
-		 const struct vis_decode_opts *opts, const float *q, int dim, const char **label,
-		 float *p)
-{
-	struct vis_image img;
-	const char *l6 = NULL;
-	float p6 = 0, *e6;
-	char err[128];
-	int again = 0;
-
-	*label = NULL;
-	*p = 0;
-	if (!cat || !q || vis_catalog_category(cat, q, dim, label, p) != 0 || !*label) {
-		*label = NULL;
-		*p = 0;
-		return 0;
-	}
-	if (*p >= PIC_HEAD_UNSURE_P || !embed || !cs || !data || dim != vis_cnn_embed_dim(embed))
-		return 0;
-	if (!*cs)                       /* the thread's first picture the head is unsure of */
-		*cs = vis_cnn_state_create(embed);
-	if (!*cs || !(e6 = malloc(sizeof(float) * (size_t)dim)))
-		return 0;
-	if (vis_decode(data, len, opts, &img, err, sizeof err) == 0) {
-		if (vis_catalog_embed(embed, *cs, &img, VIS_MAX_VIEWS, e6) == 0 &&
-		    vis_catalog_category(cat, e6, dim, &l6, &p6) == 0 && l6) {
-			*label = l6;
-			*p = p6;
-			again = 1;
-		}
-		vis_image_free(&img);
-	}
-	free(e6);
-	return again;
-}
-
-/* The catalogue's view of the picture read into s (data, len with opts: the bytes, for
- * the head's second look): the category head's label (copied into label, "" when none)
- * and probability (pic_category, with pw's CNN state), and the matching answers (best
- * first, at most PIC_MAX_MATCHES; returns how many).  Uses u's catalogue. */
-static int catalogue_view(const struct pic_models *p, struct pic_worker *pw,
-			  const struct pic_use *u, const struct vis_seen *s, const uint8_t *data,
-			  size_t len, const struct vis_decode_opts *opts, char *label,
-			  size_t labellen, float *label_p, struct vis_match *out)
+/* The catalogue's view of embedding (dim floats) for pol_picture: the category head's
+ * label (copied into label, "" when none) and probability, and the matching answers
+ * (best first, at most PIC_MAX_MATCHES; returns how many).  Uses u's catalogue. */
+static int catalogue_view(const struct pic_use *u, const float *embed, int dim,
+			  char *label, size_t labellen, float *label_p, struct vis_match *out)
 {
 	const struct pic_catalogue *c = u->cat.obj;
 	const char *l = NULL;
@@ -123,13 +79,11 @@ static int catalogue_view(const struct pic_models *p, struct pic_worker *pw,
 
 	label[0] = '\0';
 	*label_p = 0;
-	if (!c || !s->embed)
+	if (!c || !embed)
 		return 0;
-	pic_category(c->cat, p->embed, pw ? &pw->cs : NULL, data, len, opts, s->embed,
-		     s->embed_dim, &l, label_p);
-	if (l)
+	if (vis_catalog_category(c->cat, embed, dim, &l, label_p) == 0 && l)
 		snprintf(label, labellen, "%s", l);
-	n = vis_catalog_match(c->cat, s->embed, s->embed_dim, out, PIC_MAX_MATCHES, NULL);
+	n = vis_catalog_match(c->cat, embed, dim, out, PIC_MAX_MATCHES, NULL);
 	return n < 0 ? 0 : n;
 }
 
@@ -195,7 +149,7 @@ int pic_answer(struct pic_models *p, struct pic_worker **pw, const struct pol_mo
 	}
 	acquire(p, pw, &use, &m);
 	if (!out->seen.unsafe && out->seen.embed)
-		out->n_match = catalogue_view(p, *pw, &use, &out->seen, data, len, opts,
+		out->n_match = catalogue_view(&use, out->seen.embed, out->seen.embed_dim,
 					      out->category, sizeof out->category,
 					      &out->category_p, out->match);
 	if (ask) {
@@ -238,7 +192,6 @@ void pic_worker_destroy(struct pic_worker *pw)
 	if (!pw)
 		return;
 	fu_state_destroy(pw->fu);
-	vis_cnn_state_destroy(pw->cs);
 	free(pw);
 }
 

@@ -3,8 +3,7 @@
  *
  * pic_answer reads the picture (vis_see: decode with the caller's limits, OCR, codes,
  * entities, safety classes, embedding), checks the image blocklist, asks the picture
- * catalogue (category head's label, a second look with more views when the head is
- * unsure: pic_category; matching answers) and then the answer policy
+ * catalogue (category head's label, matching answers) and then the answer policy
  * (pol_answer) with the words, and returns all of it in one struct pic_seen.  Nothing in
  * it calls back into its caller: the daemon hands over the bytes and gets the reply.
  *
@@ -22,8 +21,7 @@
  * once (conf_media_workers), and each picture leases one for its vis_see: the first
  * picture after a start does not load them, and no more are held than can be used.
  * struct pic_worker belongs to one calling thread: its fu_state for the current fusion
- * model, made on first use, and its embedding CNN state for the head's second look, made
- * on the first picture that needs it.
+ * model, made on first use.
  */
 #ifndef KEFU_PICTURE_H
 #define KEFU_PICTURE_H
@@ -99,24 +97,6 @@ struct pol_picture pic_policy_picture(const struct vis_seen *s, struct pol_entit
 				      const char **codes, const char *category,
 				      float category_p, const struct vis_match *match,
 				      struct pol_match *pm, int n_match);
-
-/* The category head's second look: when its calibrated top probability on the query
- * embedding (vis_see's VIS_CATALOG_VIEWS views) is under PIC_HEAD_UNSURE_P, the picture is
- * embedded again over all VIS_MAX_VIEWS views and the head asked with that (6-view
- * query: chosen on 5-fold cross-validation of the training pictures, docs/policy.md); the
- * catalogue's matches and the fusion model keep the query embedding. */
-#define PIC_HEAD_UNSURE_P 0.7f
-
-/* The category head's label (*label: the catalogue's string, NULL when the picture is
- * not in the catalogue or there is no head) and probability for the picture data (len
- * bytes, decoded again with opts for the second look) whose query embedding is q (dim
- * floats).  *cs is the calling thread's state for embed, made here on first need (NULL
- * embed or cs: no second look); the caller destroys it.  Returns 1 when the second look
- * gave the answer, else 0.  Calling thread. */
-int pic_category(const struct vis_catalog *cat, const struct vis_cnn *embed,
-		 struct vis_cnn_state **cs, const uint8_t *data, size_t len,
-		 const struct vis_decode_opts *opts, const float *q, int dim, const char **label,
-		 float *p);
 
 /* Frees a thread's picture state (NULL is fine).  Its thread, or after it ended. */
 void pic_worker_destroy(struct pic_worker *pw);

@@ -6,8 +6,7 @@
  * DB is a demo store trained by `kefu train` (text encoder, category head, fusion model;
  * run.sh makes it).  Each validation photo of CLOTHING_DIR/validation/K goes through
  * vis_see as a kefud worker runs it (decode, OCR, codes, safety, embedding with conf
- * image_embed) and the catalogue (category head with its second look, pic_category, +
- * matches), then is asked every
+ * image_embed) and the catalogue (category head + matches), then is asked every
  * question of QUESTIONS (bench/fusion/questions.tsv) of the train split that is not one
  * of the store's own example questions: the generic ones ("how do I wash this?") and
  * the kind-specific ones with each noun of K.  The right reply is the demo answer of that
@@ -21,8 +20,6 @@
  *   text bot alone         the text bot on words + read text (text_vote)
  *   fusion alone           the fusion model on words + read text + embedding
  *   category head alone    garment only (it cannot tell the question kind)
- *   ... on 3 views only    the policy and the head without the head's second look (6
- *                          views when unsure, pic_category): kefud before 2026-12-06
  *   catalogue alone        the best match's picture label: garment only
  * With POLICY_OFFTOPIC=banking77/train.csv, every 50th of its questions (answers without
  * pictures, in the store) is also sent with the first validation photo of each garment:
@@ -48,7 +45,6 @@
 #include "fusion.h"
 #include "glove.h"
 #include "nlu.h"
-#include "picture.h"
 #include "policy.h"
 #include "store.h"
 #include "tensor.h"
@@ -464,12 +460,11 @@ static long off_kept[4], off_n;
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_HEAD3_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION,
-       SYS_TEXT, SYS_FUSION, SYS_HEAD, SYS_HEAD3, SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
+       SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
-	"policy, head on 3 views only (before 2026-12-06)",
 	"policy, head on the chosen text only (before 2026-12-06)",
 	"policy before the product and fusion rules (2026-12-05)",
 	"policy without the category head (kefud before)",
@@ -477,7 +472,6 @@ static const char *const SYS_NAME[N_SYS] = {
 	"text bot alone (words + read text)",
 	"fusion model alone (words + read text + embedding)",
 	"category head alone (names the garment only)",
-	"category head alone, 3 views only",
 	"catalogue best match alone (garment only)",
 };
 
@@ -615,11 +609,6 @@ int main(int argc, char **argv)
 	int show_off = getenv("POLICY_SHOW_OFF") != NULL;
 	int views = getenv("POLICY_VIEWS") ? atoi(getenv("POLICY_VIEWS")) : VIS_CATALOG_VIEWS;
 	vis_worker_set_embed_views(vw, views);
-	/* the head's second look (pic_category): its CNN state and the decoding kefud uses */
-	struct vis_cnn_state *cs6 = NULL;
-	struct vis_decode_opts dopts = { .max_bytes = (size_t)conf.max_upload,
-		.max_pixels = (uint64_t)conf.max_image_pixels, .max_side = 1600 };
-	int n_second = 0;
 	printf("query embedding: %d view(s)\n", views);
 	cache_open(getenv("POLICY_CACHE"), conf.image_embed, views);
 	printf("store: %zu answers, text model %s, fusion model %s, catalogue %d pictures "
@@ -664,22 +653,14 @@ int main(int argc, char **argv)
 				continue;
 			}
 			n_photos++;
-			const char *label = NULL, *label3 = NULL;
-			float p = 0, p3 = 0;
+			const char *label = NULL;
+			float p = 0;
 			struct vis_match vm[3];
 			struct pol_match pm[3];
 			int nm = 0;
 			if (ph.embed) {
-				/* the head as kefud asks it (picture/answer.c), and on the 3-view
-				   query alone */
-				uint8_t *buf = NULL;
-				size_t len = 0;
-				if (read_file(file, &buf, &len) == 0)
-					n_second += pic_category(cat, embed, &cs6, buf, len, &dopts,
-								 ph.embed, ph.dim, &label, &p);
-				free(buf);
-				if (vis_catalog_category(cat, ph.embed, ph.dim, &label3, &p3) != 0)
-					label3 = NULL;
+				if (vis_catalog_category(cat, ph.embed, ph.dim, &label, &p) != 0)
+					label = NULL;
 				nm = vis_catalog_match(cat, ph.embed, ph.dim, vm, 3, NULL);
 				nm = nm < 0 ? 0 : nm;
 			}
@@ -689,9 +670,6 @@ int main(int argc, char **argv)
 				.entities = ph.ents, .n_entities = ph.n_ents, .codes = ph.codes,
 				.n_codes = ph.n_codes, .embed = ph.embed, .embed_dim = ph.dim,
 				.category = label, .category_p = p, .matches = pm, .n_matches = nm };
-			struct pol_picture pic3 = pic;
-			pic3.category = label3;
-			pic3.category_p = label3 ? p3 : 0;
 			for (int qi = 0; qi < n_questions; qi++) {
 				const struct question *q = &questions[qi];
 				int specific = q->garment[0] != '\0';
@@ -729,17 +707,10 @@ int main(int argc, char **argv)
 				score(SYS_FUSION, specific, r.fusion_vote.answer_id, q, garment);
 				tally[SYS_HEAD][specific].n++;
 				tally[SYS_HEAD][specific].garment += label && !strcmp(label, garment);
-				tally[SYS_HEAD3][specific].n++;
-				tally[SYS_HEAD3][specific].garment += label3 && !strcmp(label3, garment);
 				tally[SYS_CATALOGUE][specific].n++;
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
 				pol_reply_clear(&r);
-				in.picture = &pic3;
-				pol_answer(&m, &in, &r);
-				score(SYS_HEAD3_POLICY, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				in.picture = &pic;
 				m.flags = POL_HEAD_CHOSEN_TEXT;
 				pol_answer(&m, &in, &r);
 				score(SYS_CHOSEN_TEXT, specific, r.answer_id, q, garment);
@@ -793,8 +764,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("the head's second look (%d views when its top p < %.1f on %d): %d of %d photos\n",
-	       VIS_MAX_VIEWS, (double)PIC_HEAD_UNSURE_P, views, n_second, n_photos);
 	printf("cases: %d validation photos × their questions = %ld generic, %ld specific; "
 	       "pol_answer mean %.2f ms (CNN and OCR excluded)\n", n_photos,
 	       tally[SYS_POLICY][0].n, tally[SYS_POLICY][1].n,
@@ -827,7 +796,7 @@ int main(int argc, char **argv)
 			printf("question \"%s\": policy right %.1f %% of %ld\n", questions[qi].text,
 			       PCT(q_right[qi], q_asked[qi]), q_asked[qi]);
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
-		if (s == SYS_CHOSEN_TEXT || s == SYS_HEAD3_POLICY)
+		if (s == SYS_CHOSEN_TEXT)
 			continue;
 		printf("why, %s:", s == SYS_POLICY ? "policy"
 				   : s == SYS_PREVIOUS ? "before the rules"
@@ -837,7 +806,6 @@ int main(int argc, char **argv)
 				printf(" %s %ld", pol_why_name(w), why_count[s][w]);
 		printf("\n");
 	}
-	vis_cnn_state_destroy(cs6);
 	vis_worker_destroy(vw);
 	pol_labels_free(labels);
 	vis_catalog_free(cat);

@@ -93,11 +93,9 @@ int cmd_see(int argc, char **argv)
 	int nm = vis_catalog_match(cat, s.embed, s.embed_dim, m, MAX_MATCHES, &best);
 	if (nm < 0)
 		nm = 0;
-	/* the category head as a kefud worker asks it (its second look when unsure) */
-	struct vis_cnn_state *cs = NULL;
-	pic_category(cat, embed, &cs, (const uint8_t *)data, len, &dopts, s.embed, s.embed_dim,
-		     &label, &cp);
-	vis_cnn_state_destroy(cs);
+	int crc = vis_catalog_category(cat, s.embed, s.embed_dim, &label, &cp);
+	if (crc)
+		label = NULL;
 	double ms_search = (double)(cm_now_us() - t0) / 1000.0;
 
 	/* the reply, as a kefud worker's pol_answer gives it */
@@ -169,8 +167,8 @@ int cmd_see(int argc, char **argv)
 		if (label)
 			printf("category: %s (p %.3f)\n", label, cp);
 		else
-			printf("category: none (%s)\n", vis_catalog_has_head(cat)
-				? "not in the catalogue" : "no image head in the store: run kefu train");
+			printf("category: none (%s)\n", crc == 2 ? "not in the catalogue"
+				: "no image head in the store: run kefu train");
 		if (!nm)
 			printf("matches: none: not in the catalogue (best cosine %.3f < %.2f, %d "
 			       "pictures)\n", best, vis_catalog_threshold(cat), vis_catalog_size(cat));
