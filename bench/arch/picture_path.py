@@ -54,6 +54,8 @@ def library(path):
 def norm(fl):
     """A dump's file name as a path in the source tree, or None outside it."""
     fl = fl.strip()
+    if fl.startswith("/"):                     # BUILD/../daemon/x.c as gcc recorded it
+        fl = os.path.normpath(fl)
     if fl.startswith(SRC + "/"):
         fl = fl[len(SRC) + 1:]
     while fl.startswith(("./", "../")):
