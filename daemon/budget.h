@@ -1,5 +1,6 @@
-/* daemon/budget.h — what hostile clients may make kefud hold: one process-wide memory
- * budget in bytes, per-day upload quotas and the free-disk floor (docs/security.md).
+/* daemon/budget.h — what hostile clients may make kefud hold and keep: one process-wide
+ * memory budget in bytes, per-day upload quotas, the free-disk floor and the real length
+ * of an upload (docs/security.md).
  *
  * MEMORY.  Every byte a client makes kefud keep for it is charged: the announced size
  * of an upload (reserved when its header is accepted, so the buffer can never outgrow
@@ -11,11 +12,16 @@
  * at once, each bounded by max_image_pixels / max_audio_seconds.
  *
  * QUOTAS.  Upload bytes per session and per client address per UTC day, counted as
- * received (an upper bound of what is stored: uploads are trimmed, trim.h).  Kept in
+ * received (an upper bound of what is stored: uploads are trimmed, below).  Kept in
  * memory on the service thread: a restart forgets them.
  *
  * DISK.  Uploads are refused and /readyz fails while the file system holding the
  * database has less than min_free_disk free (statvfs, at most once a second).
+ *
+ * TRIM.  The real length of an uploaded picture or voice clip: where its container says
+ * the content ends, so bytes appended after it (padding, junk, a second file) are never
+ * kept, decoded or stored.  kefud calls it on the lws service thread when an upload is
+ * complete, before the job is queued (ws.c).
  */
 #ifndef KEFU_DAEMON_BUDGET_H
 #define KEFU_DAEMON_BUDGET_H
@@ -62,5 +68,14 @@ struct kd_disk {
 void kd_disk_init(struct kd_disk *d, const char *db_path, uint64_t floor_bytes);
 /* 1 while the free space is at least the floor (or cannot be read). */
 int kd_disk_ok(struct kd_disk *d);
+
+/* ---- trim ---- */
+
+/* Length of the content of buf[0..len) as its container declares it: PNG (to IEND),
+ * JPEG (to EOI after the last scan), GIF (to the trailer), RIFF (WAV, WebP: the RIFF
+ * size), Ogg (to the end-of-stream page), ISO BMFF (HEIF, AVIF, MP4 audio: the
+ * top-level boxes).  Returns len when the format is not one of these or its structure
+ * is cut or malformed (the decoders then judge it). */
+size_t kd_trim_len(const unsigned char *buf, size_t len);
 
 #endif

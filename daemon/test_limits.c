@@ -1,6 +1,6 @@
 /* daemon/test_limits.c — unit tests of kefud's defences against hostile clients that
- * need no server: where an upload's container ends (trim.c), the memory budget and the
- * per-day quotas (budget.c), the JSON kefu refuses although it is valid (proto.c) and
+ * need no server: where an upload's container ends, the memory budget and the per-day
+ * quotas (budget.c), the JSON kefu refuses although it is valid (proto.c) and
  * the per-connection output byte count (session.c).  Main thread only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,6 @@
 #include "budget.h"
 #include "proto.h"
 #include "session.h"
-#include "trim.h"
 
 static int failures;
 

@@ -10,7 +10,7 @@
  *                           "Returning K", "Sizing K", "Caring for K" (tagged with K), each
  *                           with the same generic questions for every K plus its own;
  *   pic_K_*.jpg             400 CC0 clothing photos (clothing-dataset-small train split,
- *                           downscaled to 256 px), stored label-only with label K: the
+ *                           its files unchanged), stored label-only with label K: the
  *                           answers tagged K are the ones they illustrate (store.h).
  * Each BANKING77 category becomes an English answer whose examples are all its training
  * questions; each zh.json entry becomes a Chinese answer.  Everything is written in one

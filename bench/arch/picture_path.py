@@ -54,6 +54,8 @@ def library(path):
 def norm(fl):
     """A dump's file name as a path in the source tree, or None outside it."""
     fl = fl.strip()
+    if fl.startswith("/"):                     # BUILD/../daemon/x.c as gcc recorded it
+        fl = os.path.normpath(fl)
     if fl.startswith(SRC + "/"):
         fl = fl[len(SRC) + 1:]
     while fl.startswith(("./", "../")):
@@ -205,10 +207,11 @@ def main():
     wrapper = os.path.join(tmp, "kefud-callgrind")
     with open(wrapper, "w") as f:
         # OMP_THREAD_LIMIT set: kefud would otherwise start itself again with it
-        # (vision/ocr.c), outside valgrind
+        # (vision/ocr.c), outside valgrind; no idle timeout: under callgrind on a loaded
+        # machine the first picture may take longer than the default 600 s
         f.write("#!/bin/sh\nOMP_THREAD_LIMIT=1 exec valgrind --tool=callgrind --instr-atstart=no "
                 "--compress-strings=no --compress-pos=no --callgrind-out-file=%s %s "
-                "--workers 2 --media-workers 1 \"$@\"\n" % (out, kefud))
+                "--workers 2 --media-workers 1 --idle-timeout 0 \"$@\"\n" % (out, kefud))
     os.chmod(wrapper, 0o755)
     kt.KEFUD = wrapper
     d.start(timeout=900)
