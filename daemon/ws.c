@@ -37,7 +37,6 @@
 #include "log.h"
 #include "job.h"
 #include "pool.h"
-#include "trim.h"
 
 #define KD_OUT_MAX 1024        /* frames waiting for a client that does not read */
 #define KD_UPLOADS_WAITING 2   /* uploads (with their bytes) queued per connection at most */
@@ -301,7 +300,7 @@ static void idle_sweep(struct kd_ws *ws)
 	}
 }
 
-/* Drops what follows the content's end (trim.h) before anything decodes or stores the
+/* Drops what follows the content's end (budget.h kd_trim_len) before anything decodes or stores the
  * upload, and gives the memory back. */
 static void trim_upload(struct kd_job *job)
 {
