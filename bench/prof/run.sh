@@ -20,7 +20,8 @@ shift 2
 src=$(cd "$(dirname "$0")/../.." && pwd)
 data=${KEFU_DATA:-$src/../shared/data}
 paths=("$@")
-[ ${#paths[@]} -gt 0 ] || paths=(reply predict picture cnn train)
+all="reply predict picture cnn train"
+[ ${#paths[@]} -gt 0 ] || read -ra paths <<<"$all"
 command -v perf >/dev/null || { echo "prof: perf is missing (scripts/deps/bench.apt)" >&2; exit 1; }
 export KEFU_MODELS=${KEFU_MODELS:-$src/models}
 tmp=$(mktemp -d /tmp/kefu-prof.XXXXXX)
