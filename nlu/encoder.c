@@ -169,6 +169,8 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 	e->feat.cfg.spell = NULL;
 	if (o->spell && !(e->spell = nlu_spell_build(texts, n0)))
 		goto out;
+	if (e->spell)
+		nlu_spell_set_glove(e->spell, o->glove);
 	e->feat.cfg.spell = e->spell;
 	if (nlu_feat_fit_idf(&e->feat, fx, texts, n0))   /* idf of the real examples */
 		goto out;
@@ -767,6 +769,7 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			snprintf(err, errlen, "model file spelling vocabulary is corrupt");
 			goto fail;
 		}
+		nlu_spell_set_glove(e->spell, glove);
 		e->feat.cfg.spell = e->spell;
 	}
 	if (cfg[7] > 0) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "glove.h"
 #include "text.h"
 
 #define SPELL_KIND 0x5du        /* nlu_hash kind byte of a word or a deletion of it */
@@ -35,6 +36,7 @@ struct nlu_spell {
 	uint32_t n_words;
 	struct del_entry *dels;
 	uint32_t del_mask;
+	const struct nlu_glove *glove;   /* its frequent words are real words, or NULL */
 };
 
 static uint64_t nz(uint64_t k)
@@ -304,6 +306,11 @@ struct nlu_spell *nlu_spell_build(char *const *texts, size_t n)
 	return s;
 }
 
+void nlu_spell_set_glove(struct nlu_spell *s, const struct nlu_glove *g)
+{
+	s->glove = g;
+}
+
 const uint64_t *nlu_spell_ids(const struct nlu_spell *s, uint32_t *n)
 {
 	*n = s->n_ids;
@@ -355,6 +362,11 @@ const char *nlu_spell_fix(const struct nlu_spell *s, const char *w, size_t len,
 	int best = -1;
 	if (!indexable(w, len, NLU_SPELL_MIN_LEN) || !s->n_words)
 		return NULL;
+	if (s->glove) {
+		int32_t r = nlu_glove_find(s->glove, w, len);
+		if (r >= 0 && r < NLU_SPELL_REAL_RANK)
+			return NULL;
+	}
 	for (size_t skip = 0; skip <= len; skip++) {
 		if (skip > 0 && skip < len && w[skip] == w[skip - 1])
 			continue;          /* the same deletion as skip − 1's */
