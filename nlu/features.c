@@ -1,6 +1,8 @@
 /* nlu/features.c — hashed sparse features of a text for the linear model.
  *
- * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams).
+ * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams),
+ * after the spelling pass when the model has one (spell.h: a word the training never had
+ * becomes the training word one edit away, and the text is tokenised again).
  * Two blocks, each weighted by sublinear tf (1 + ln tf) × idf and scaled to unit L2 norm
  * on its own (as a union of two TF-IDF vectorisers would be); a feature no training text
  * had (idf 0) is left out, so it does not dilute the known ones:
@@ -192,7 +194,7 @@ static int spell_pass(const struct nlu_spell *sp, struct nlu_fx *fx, int nt)
 		const struct nlu_token *t = &fx->toks[i];
 		size_t fl;
 		const char *fix;
-		if (t->kind != NLU_TOK_WORD || (size_t)t->off + t->span > nlen ||
+		if (t->kind != NLU_TOK_WORD || t->off < from || (size_t)t->off + t->span > nlen ||
 		    nlu_spell_known(sp, t->id) ||
 		    !(fix = nlu_spell_fix(sp, norm + t->off, t->span, &fl)))
 			continue;
