@@ -98,6 +98,18 @@ static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *
 	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, s->seq_z, zs);
 }
 
+/* The sequence half's sentence vector into z[seq.dim] for the text s->fx has just read
+ * (no head); returns its tokens (0: none). */
+static int score_seq_z(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *z)
+{
+	const struct nlu_token *toks;
+	const char *norm;
+	const int32_t *ranks;
+	size_t nlen;
+	int n = nlu_fx_tokens(s->fx, &toks, &norm, &nlen, &ranks);
+	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, z, NULL);
+}
+
 /* z ← (1 − β) z + β zs (log-probabilities up to a constant each, see score_v1). */
 static void mix(uint32_t n, float *z, const float *zs, float beta)
 {
@@ -122,8 +134,16 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		     size_t len, float *z)
 {
-	if (!s->seq || nlu_seq_forward(&e->seq, s->seq, text, len, z, NULL) <= 0)
+	if (!s->seq)
 		return 0;
+	if (e->spell) {        /* the tokens as the spelling pass leaves them, as predicted */
+		const uint64_t *keys;
+		if (nlu_feat_keys(&e->feat.cfg, s->fx, text, len, &keys) < 0 ||
+		    score_seq_z(e, s, z) <= 0)
+			return 0;
+	} else if (nlu_seq_forward(&e->seq, s->seq, text, len, z, NULL) <= 0) {
+		return 0;
+	}
 	return (int)e->seq.dim;
 }
 

@@ -718,6 +718,49 @@ static void test_spell(void)
 		nlu_spell_destroy(l);
 	}
 	nlu_spell_destroy(sp);
+
+	/* an encoder: the misspelt question gets the corrected one's answer, probabilities
+	 * and sentence vector, after a save/load round trip too */
+	struct nlu_dataset d;
+	nlu_dataset_init(&d);
+	const char *ex[][2] = { { "refund my money", "refund" }, { "I want a refund", "refund" },
+				{ "money back please", "refund" }, { "my card was stolen", "card" },
+				{ "lost my card", "card" }, { "card missing", "card" } };
+	for (size_t i = 0; i < sizeof ex / sizeof *ex; i++)
+		nlu_dataset_add(&d, ex[i][0], ex[i][1]);
+	struct nlu_enc_opts eo;
+	char err[300];
+	nlu_enc_opts_default(&eo);
+	eo.feat.bits = 14;
+	eo.lin.threads = 1;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+	void *blob = NULL;
+	size_t blen = 0;
+	CHECK(e && e->spell && e->feat.cfg.spell == e->spell, "trained with the pass: %s",
+	      e ? "" : err);
+	struct nlu_enc *l = e && !nlu_enc_save(e, &blob, &blen) ?
+		nlu_enc_load(blob, blen, NULL, err, sizeof err) : NULL;
+	CHECK(l && l->spell, "the vocabulary survives save/load: %s", l ? "" : err);
+	for (int k = 0; l && k < 2; k++) {
+		struct nlu_enc *m = k ? l : e;
+		struct nlu_enc_scratch *s = nlu_enc_scratch_create(m);
+		struct nlu_enc_pred p, q;
+		const float *pp;
+		float pa[2], za[NLU_SENTENCE_DIM], zb[NLU_SENTENCE_DIM];
+		nlu_enc_predict(m, s, "refund my money", 15, &p, &pp);
+		memcpy(pa, pp, sizeof pa);
+		nlu_enc_predict(m, s, "refnud my mony", 14, &q, &pp);
+		CHECK(p.cls == q.cls && !memcmp(pa, pp, sizeof pa), "model %d: the same answer", k);
+		int da = nlu_enc_sentence(m, s, "refund my money", 15, za);
+		int db = nlu_enc_sentence(m, s, "refnud my mony", 14, zb);
+		CHECK(da == NLU_SENTENCE_DIM && db == da && !memcmp(za, zb, sizeof za),
+		      "model %d: the same sentence vector", k);
+		nlu_enc_scratch_destroy(s);
+	}
+	nlu_enc_destroy(l);
+	nlu_enc_destroy(e);
+	free(blob);
+	nlu_dataset_free(&d);
 }
 
 /* The sequence half: trained alone (β = 1) it answers the training-like questions, its
