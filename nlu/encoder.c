@@ -18,6 +18,7 @@
 #include "glove.h"
 #include "model.h"
 #include "rng.h"
+#include "spell.h"
 #include "tensor.h"
 #include "zhseg.h"
 
@@ -44,6 +45,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 					.wd = 1e-4f, .seed = 5 };
 	o->alpha = 0.2f;
 	o->zh_dict = NULL;     /* words measured no better than characters: see encoder.md */
+	o->spell = 1;          /* typo'd BANKING77 fold +4.7 points, clean ones level */
 	o->seq = (struct nlu_seq_opts){ .bits = 15, .emb_dim = 32, .glove_dim = 32,
 					.filters = 32, .dim = 128, .epochs = 30, .batch = 64,
 					.lr = 2e-3f, .tau = 0.1f, .lambda = 0.5f, .dropout = 0.2f,
@@ -96,6 +98,18 @@ static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *
 	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, s->seq_z, zs);
 }
 
+/* The sequence half's sentence vector into z[seq.dim] for the text s->fx has just read
+ * (no head); returns its tokens (0: none). */
+static int score_seq_z(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *z)
+{
+	const struct nlu_token *toks;
+	const char *norm;
+	const int32_t *ranks;
+	size_t nlen;
+	int n = nlu_fx_tokens(s->fx, &toks, &norm, &nlen, &ranks);
+	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, z, NULL);
+}
+
 /* z ← (1 − β) z + β zs (log-probabilities up to a constant each, see score_v1). */
 static void mix(uint32_t n, float *z, const float *zs, float beta)
 {
@@ -120,8 +134,16 @@ static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char 
 int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		     size_t len, float *z)
 {
-	if (!s->seq || nlu_seq_forward(&e->seq, s->seq, text, len, z, NULL) <= 0)
+	if (!s->seq)
 		return 0;
+	if (e->spell) {        /* the tokens as the spelling pass leaves them, as predicted */
+		const uint64_t *keys;
+		if (nlu_feat_keys(&e->feat.cfg, s->fx, text, len, &keys) < 0 ||
+		    score_seq_z(e, s, z) <= 0)
+			return 0;
+	} else if (nlu_seq_forward(&e->seq, s->seq, text, len, z, NULL) <= 0) {
+		return 0;
+	}
 	return (int)e->seq.dim;
 }
 
@@ -162,6 +184,14 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		}
 		e->feat.cfg.zh = e->zh;
 	}
+	nlu_spell_destroy(e->spell);
+	e->spell = NULL;
+	e->feat.cfg.spell = NULL;
+	if (o->spell && !(e->spell = nlu_spell_build(texts, n0)))
+		goto out;
+	if (e->spell)
+		nlu_spell_set_glove(e->spell, o->glove);
+	e->feat.cfg.spell = e->spell;
 	if (nlu_feat_fit_idf(&e->feat, fx, texts, n0))   /* idf of the real examples */
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -300,6 +330,7 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	nlu_linear_free(&e->lin);
 	nlu_mlp_free(&e->mlp);
 	nlu_zhseg_destroy(e->zh);
+	nlu_spell_destroy(e->spell);
 	nlu_seq_free(&e->seq);
 	if (e->labels)
 		for (uint32_t c = 0; c < e->n_cls; c++)
@@ -580,6 +611,17 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "mlp.w2", NLU_F32, 2, d2, e->mlp.w2);
 		nlu_mf_add(&w, "mlp.b2", NLU_F32, 1, &e->n_cls, e->mlp.b2);
 	}
+	if (e->spell) {        /* the training vocabulary of the spelling pass */
+		uint32_t n_ids, n_words;
+		size_t words_len;
+		const uint64_t *ids = nlu_spell_ids(e->spell, &n_ids);
+		const char *words = nlu_spell_words(e->spell, &words_len);
+		const int32_t *counts = nlu_spell_counts(e->spell, &n_words);
+		uint32_t d_ids = 8 * n_ids, d_words = (uint32_t)words_len;
+		nlu_mf_add(&w, "spell.ids", NLU_U8, 1, &d_ids, ids);
+		nlu_mf_add(&w, "spell.words", NLU_U8, 1, &d_words, words);
+		nlu_mf_add(&w, "spell.counts", NLU_I32, 1, &n_words, counts);
+	}
 	nlu_seq_save(&e->seq, &w);
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
 	free(zh_hash);
@@ -623,12 +665,15 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	const uint16_t *idf, *w;
 	const char *labs;
 
-	/* format 1 (before CJK run n-grams and the sequence half) still loads: its features
-	 * are format 2's with cjk_max 0, and it has no "seq.*" tensors */
-	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen) &&
-	    (!strstr(err, "format version 1 ") ||
-	     nlu_mf_open(&mf, blob, len, "NLU ", 1, 1, err, errlen)))
-		return NULL;
+	/* formats 1 and 2 still load: format 1 (before CJK run n-grams and the sequence
+	 * half) has format 2's features with cjk_max 0 and no "seq.*" tensors; neither has
+	 * the spelling pass ("spell.*", format 3) */
+	if (nlu_mf_open(&mf, blob, len, "NLU ", NLU_ENC_VERSION, 1, err, errlen)) {
+		uint32_t v = len >= 12 ? ((const unsigned char *)blob)[8] : 0;
+		if (v < 1 || v >= NLU_ENC_VERSION || ((const unsigned char *)blob)[9] ||
+		    nlu_mf_open(&mf, blob, len, "NLU ", v, 1, err, errlen))
+			return NULL;
+	}
 	if (!(cfg = nlu_mf_get(&mf, "config", NLU_I32, &t, err, errlen)) || t.dims[0] < 8)
 		goto bad;
 	int cjk_max = mf.version >= 2 && t.dims[0] >= 9 ? cfg[8] : 0;
@@ -642,7 +687,7 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 	e = calloc(1, sizeof *e);
 	if (!e)
 		goto oom;
-	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cjk_max, NULL };
+	e->feat.cfg = (struct nlu_feat_cfg){ cfg[0], cfg[1], cfg[2], cfg[3], cjk_max, NULL, NULL };
 	e->feat.dim = 1u << cfg[0];
 	e->n_cls = (uint32_t)cfg[4];
 	e->oos_class = cfg[5];
@@ -725,6 +770,27 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 		if (!e->zh)
 			goto oom;
 		e->feat.cfg.zh = e->zh;
+	}
+	const uint8_t *sp_ids = mf.version >= 3 ?
+		nlu_mf_get(&mf, "spell.ids", NLU_U8, &t, err, errlen) : NULL;
+	if (sp_ids) {          /* the spelling pass's vocabulary (format 3) */
+		uint32_t id_bytes = t.dims[0], n_ids = id_bytes / 8;
+		const char *words = nlu_mf_get(&mf, "spell.words", NLU_U8, &t, err, errlen);
+		uint32_t words_len = words ? t.dims[0] : 0;
+		const int32_t *counts = nlu_mf_get(&mf, "spell.counts", NLU_I32, &t, err, errlen);
+		uint64_t *ids = malloc(sizeof *ids * (n_ids ? n_ids : 1));
+		if (!ids)
+			goto oom;
+		memcpy(ids, sp_ids, sizeof *ids * n_ids);
+		if (words && counts && id_bytes == 8 * n_ids)
+			e->spell = nlu_spell_from(ids, n_ids, words, words_len, counts, t.dims[0]);
+		free(ids);
+		if (!e->spell) {
+			snprintf(err, errlen, "model file spelling vocabulary is corrupt");
+			goto fail;
+		}
+		nlu_spell_set_glove(e->spell, glove);
+		e->feat.cfg.spell = e->spell;
 	}
 	if (cfg[7] > 0) {
 		uint32_t h = (uint32_t)cfg[7];

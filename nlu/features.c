@@ -1,6 +1,8 @@
 /* nlu/features.c — hashed sparse features of a text for the linear model.
  *
- * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams).
+ * Tokens come from nlu/text.h (normalised, stemmed words; CJK characters and bigrams),
+ * after the spelling pass when the model has one (spell.h: a word the training never had
+ * becomes the training word one edit away, and the text is tokenised again).
  * Two blocks, each weighted by sublinear tf (1 + ln tf) × idf and scaled to unit L2 norm
  * on its own (as a union of two TF-IDF vectorisers would be); a feature no training text
  * had (idf 0) is left out, so it does not dilute the known ones:
@@ -25,6 +27,7 @@
 #include "model.h"
 #include "tensor.h"
 #include "glove.h"
+#include "spell.h"
 #include "text.h"
 #include "zhseg.h"
 
@@ -35,6 +38,7 @@ struct nlu_fx {
 	struct nlu_text *text;
 	struct nlu_token toks[FX_MAX_TOKENS];
 	int n_toks;
+	char fixed[FX_MAX_BYTES];       /* the text with its misspellings corrected */
 	int32_t ranks[FX_MAX_TOKENS];   /* GloVe rank per token, by nlu_fx_dense */
 	int has_ranks;         /* ranks[] belong to the current text */
 	float dense_share;     /* see nlu_fx_dense_share */
@@ -176,10 +180,47 @@ static int cjk_run(const struct nlu_feat_cfg *cfg, const char *s, size_t len, ui
 	return nk;
 }
 
+/* The spelling pass (spell.h): when a word of the nt tokens fx holds is unknown to the
+ * training vocabulary and one edit from a training word, fx's text is rewritten with the
+ * training word in its place and tokenised again (the normalised text normalises to
+ * itself).  Returns the tokens fx now holds. */
+static int spell_pass(const struct nlu_spell *sp, struct nlu_fx *fx, int nt)
+{
+	size_t nlen, flen = 0, from = 0;
+	const char *norm = nlu_text_last(fx->text, &nlen);
+	int fixes = 0;
+
+	for (int i = 0; i < nt; i++) {
+		const struct nlu_token *t = &fx->toks[i];
+		size_t fl;
+		const char *fix;
+		if (t->kind != NLU_TOK_WORD || t->off < from || (size_t)t->off + t->span > nlen ||
+		    nlu_spell_known(sp, t->id) ||
+		    !(fix = nlu_spell_fix(sp, norm + t->off, t->span, &fl)))
+			continue;
+		size_t keep = t->off - from;
+		if (flen + keep + fl >= sizeof fx->fixed)
+			break;
+		memcpy(fx->fixed + flen, norm + from, keep);
+		memcpy(fx->fixed + flen + keep, fix, fl);
+		flen += keep + fl;
+		from = (size_t)t->off + t->span;
+		fixes++;
+	}
+	if (!fixes || flen + (nlen - from) >= sizeof fx->fixed)
+		return nt;
+	memcpy(fx->fixed + flen, norm + from, nlen - from);
+	flen += nlen - from;
+	int n2 = nlu_text_tokenise(fx->text, fx->fixed, flen, fx->toks, FX_MAX_TOKENS, NULL);
+	return n2 < 0 ? 0 : n2;
+}
+
 int nlu_feat_keys(const struct nlu_feat_cfg *cfg, struct nlu_fx *fx, const char *text,
 		  size_t len, const uint64_t **keys_out)
 {
 	int nt = nlu_text_tokenise(fx->text, text, len, fx->toks, FX_MAX_TOKENS, NULL);
+	if (cfg->spell && nt > 0)
+		nt = spell_pass(cfg->spell, fx, nt);
 	size_t nlen;
 	const char *norm = nlu_text_last(fx->text, &nlen);
 	int nk = 0;

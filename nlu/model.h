@@ -25,6 +25,7 @@
 
 struct nlu_fx;
 struct nlu_zhseg;
+struct nlu_spell;
 
 /* ---- dataset.c -------------------------------------------------------------------- */
 
@@ -71,6 +72,8 @@ struct nlu_feat_cfg {
 				  block 1 (0: none, the format-1 features) */
 	const struct nlu_zhseg *zh;  /* Chinese words of ≥ 2 characters added to block 0
 				  (zhseg.h); NULL: none.  Not owned */
+	const struct nlu_spell *spell;  /* unknown words corrected to a training word one
+				  edit away first (spell.h); NULL: none.  Not owned */
 };
 
 struct nlu_feat {
@@ -350,9 +353,10 @@ double nlu_calib_nll(const float *logits, const int *y, size_t n, int n_cls, flo
 
 /* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
 
-#define NLU_ENC_VERSION 2      /* format version of "NLU " model files: 2 adds the CJK run
+#define NLU_ENC_VERSION 3      /* format version of "NLU " model files: 2 adds the CJK run
 				  n-grams (config[8]), the sequence half ("seq.*") and β
-				  (calibration[4]); version 1 files still load */
+				  (calibration[4]); 3 the spelling pass's vocabulary
+				  ("spell.*"); version 1 and 2 files still load */
 
 #define NLU_CV_THREADS_MAX 8
 
@@ -367,6 +371,8 @@ struct nlu_enc_opts {
 	const struct nlu_glove *glove;  /* word vectors for the dense half, or NULL */
 	const char *zh_dict;   /* jieba dict.txt for Chinese word features (NLU_ZHSEG_DICT);
 				  NULL (the default) or unreadable: characters only */
+	int spell;             /* 1: unknown words corrected against the training words
+				  first (spell.h) */
 	struct nlu_mlp_opts mlp;
 	float alpha;           /* weight of the dense half's log-probabilities */
 	struct nlu_seq_opts seq;   /* the sequence half (seq.bits 0: none) */
@@ -392,6 +398,7 @@ struct nlu_enc {
 	struct nlu_linear lin;
 	struct nlu_mlp mlp;    /* dense half (d_in 0: none) */
 	struct nlu_zhseg *zh;  /* Chinese lexicon (feat.cfg.zh points to it), or NULL */
+	struct nlu_spell *spell;   /* training vocabulary (feat.cfg.spell points to it), or NULL */
 	const struct nlu_glove *glove;   /* not owned; NULL: the dense half is not used */
 	float alpha;           /* ensemble: (1 − α) log p_linear + α log p_mlp */
 	struct nlu_seq seq;    /* sequence half (bits 0: none) */

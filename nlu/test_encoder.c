@@ -12,7 +12,9 @@
 #include "glove.h"
 #include "model.h"
 #include "nlu.h"
+#include "spell.h"
 #include "tensor.h"
+#include "text.h"
 #include "zhseg.h"
 
 static int failures;
@@ -646,6 +648,121 @@ static void test_zhseg(void)
 	unlink(path);
 }
 
+/* The spelling pass: an unknown word one edit from training words becomes the most
+ * frequent of them (changed, dropped, added, swapped letters); known stems, short words,
+ * non-ASCII words and words two edits away stay; the features of a misspelt question
+ * are then the correct one's; the vocabulary survives save/load. */
+static void test_spell(void)
+{
+	char *texts[] = { "I lost my card", "refund my money", "my card's refund",
+			  "where is the receipt", "cart or card?", "Ünïcode naïve" };
+	struct nlu_spell *sp = nlu_spell_build(texts, 6);
+	const char *cases[][2] = {
+		{ "crad", "card" }, { "refnd", "refund" }, { "refuund", "refund" },
+		{ "reciept", "receipt" }, { "monye", "money" }, { "mony", "money" },
+		{ "whera", "where" },
+		{ "card", NULL }, { "refunds", NULL }, /* known stem */ { "cad", NULL },
+		{ "rfnd", NULL }, /* two edits */ { "c4rd", NULL }, { "naivé", NULL },
+	};
+	CHECK(sp != NULL, "built");
+	for (size_t i = 0; sp && i < sizeof cases / sizeof *cases; i++) {
+		size_t len = 0;
+		const char *w = cases[i][0];
+		const char *fix = nlu_spell_fix(sp, w, strlen(w), &len);
+		if (!strcmp(w, "card") || !strcmp(w, "refunds")) {  /* the caller asks first */
+			struct nlu_text *tx = nlu_text_create(0);
+			struct nlu_token t;
+			CHECK(nlu_text_tokenise(tx, w, strlen(w), &t, 1, NULL) == 1 &&
+			      nlu_spell_known(sp, t.id), "%s is known", w);
+			nlu_text_destroy(tx);
+			continue;
+		}
+		CHECK(cases[i][1] ? fix && len == strlen(cases[i][1]) && !strcmp(fix, cases[i][1])
+				  : !fix, "%s -> %s (want %s)", w, fix ? fix : "none",
+		      cases[i][1] ? cases[i][1] : "none");
+	}
+	/* "cart" (1) and "card" (3): "carx" is one edit from both, the frequent one wins */
+	size_t len;
+	const char *fix = sp ? nlu_spell_fix(sp, "carx", 4, &len) : NULL;
+	CHECK(fix && !strcmp(fix, "card"), "carx -> %s", fix ? fix : "none");
+
+	/* features: the misspelt question has the corrected question's keys */
+	struct nlu_feat_cfg cfg = CFG;
+	cfg.spell = sp;
+	struct nlu_fx *fx = nlu_fx_create();
+	const uint64_t *keys;
+	uint64_t want[NLU_FEAT_MAX];
+	int nw = nlu_feat_keys(&cfg, fx, "Refund my money", 15, &keys);
+	memcpy(want, keys, sizeof *keys * (size_t)nw);
+	int ng = nlu_feat_keys(&cfg, fx, "Refnud my MONYE", 15, &keys);
+	CHECK(ng == nw && !memcmp(want, keys, sizeof *keys * (size_t)nw),
+	      "corrected keys: %d against %d", ng, nw);
+	cfg.spell = NULL;
+	ng = nlu_feat_keys(&cfg, fx, "Refnud my MONYE", 15, &keys);
+	CHECK(ng != nw || memcmp(want, keys, sizeof *keys * (size_t)nw), "uncorrected keys");
+	nlu_fx_destroy(fx);
+
+	/* round trip through the stored arrays */
+	if (sp) {
+		uint32_t n_ids, n_words;
+		size_t wl;
+		const uint64_t *ids = nlu_spell_ids(sp, &n_ids);
+		const char *words = nlu_spell_words(sp, &wl);
+		const int32_t *counts = nlu_spell_counts(sp, &n_words);
+		struct nlu_spell *l = nlu_spell_from(ids, n_ids, words, wl, counts, n_words);
+		fix = l ? nlu_spell_fix(l, "reciept", 7, &len) : NULL;
+		CHECK(l && n_words == 8 && fix && !strcmp(fix, "receipt"),
+		      "loaded: %u words, reciept -> %s", n_words, fix ? fix : "none");
+		CHECK(!nlu_spell_from(ids, n_ids, words, wl - 1, counts, n_words),
+		      "an unterminated word list is refused");
+		nlu_spell_destroy(l);
+	}
+	nlu_spell_destroy(sp);
+
+	/* an encoder: the misspelt question gets the corrected one's answer, probabilities
+	 * and sentence vector, after a save/load round trip too */
+	struct nlu_dataset d;
+	nlu_dataset_init(&d);
+	const char *ex[][2] = { { "refund my money", "refund" }, { "I want a refund", "refund" },
+				{ "money back please", "refund" }, { "my card was stolen", "card" },
+				{ "lost my card", "card" }, { "card missing", "card" } };
+	for (size_t i = 0; i < sizeof ex / sizeof *ex; i++)
+		nlu_dataset_add(&d, ex[i][0], ex[i][1]);
+	struct nlu_enc_opts eo;
+	char err[300];
+	nlu_enc_opts_default(&eo);
+	eo.feat.bits = 14;
+	eo.lin.threads = 1;
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+	void *blob = NULL;
+	size_t blen = 0;
+	CHECK(e && e->spell && e->feat.cfg.spell == e->spell, "trained with the pass: %s",
+	      e ? "" : err);
+	struct nlu_enc *l = e && !nlu_enc_save(e, &blob, &blen) ?
+		nlu_enc_load(blob, blen, NULL, err, sizeof err) : NULL;
+	CHECK(l && l->spell, "the vocabulary survives save/load: %s", l ? "" : err);
+	for (int k = 0; l && k < 2; k++) {
+		struct nlu_enc *m = k ? l : e;
+		struct nlu_enc_scratch *s = nlu_enc_scratch_create(m);
+		struct nlu_enc_pred p, q;
+		const float *pp;
+		float pa[2], za[NLU_SENTENCE_DIM], zb[NLU_SENTENCE_DIM];
+		nlu_enc_predict(m, s, "refund my money", 15, &p, &pp);
+		memcpy(pa, pp, sizeof pa);
+		nlu_enc_predict(m, s, "refnud my mony", 14, &q, &pp);
+		CHECK(p.cls == q.cls && !memcmp(pa, pp, sizeof pa), "model %d: the same answer", k);
+		int da = nlu_enc_sentence(m, s, "refund my money", 15, za);
+		int db = nlu_enc_sentence(m, s, "refnud my mony", 14, zb);
+		CHECK(da == NLU_SENTENCE_DIM && db == da && !memcmp(za, zb, sizeof za),
+		      "model %d: the same sentence vector", k);
+		nlu_enc_scratch_destroy(s);
+	}
+	nlu_enc_destroy(l);
+	nlu_enc_destroy(e);
+	free(blob);
+	nlu_dataset_free(&d);
+}
+
 /* The sequence half: trained alone (β = 1) it answers the training-like questions, its
  * unit sentence vectors put questions of one label closer than questions of two, the
  * model file keeps it (version 2), and a version-1 file (no sequence half) still loads. */
@@ -765,9 +882,9 @@ static void test_sequence(void)
 			nlu_enc_scratch_destroy(ls);
 			nlu_enc_destroy(l1);
 		}
-		((unsigned char *)old)[8] = 3;   /* a future version is refused */
+		((unsigned char *)old)[8] = NLU_ENC_VERSION + 1;   /* a future version is refused */
 		CHECK(nlu_enc_load(old, old_len, NULL, err, sizeof err) == NULL && strstr(err, "version"),
-		      "version 3 refused: %s", err);
+		      "a future version refused: %s", err);
 		nlu_enc_scratch_destroy(s1);
 	}
 	free(blob);
@@ -815,6 +932,7 @@ int main(void)
 	test_glove_and_mlp();
 	test_augment();
 	test_zhseg();
+	test_spell();
 	test_sequence();
 	test_cv_threads();
 	if (failures)

@@ -7,8 +7,8 @@ Sets (from ../shared/data, test splits held out, never used):
   banking77, hwu64   5-fold cross-validation of train.csv (one fixed shuffle, the same
                      fold files for every system)
   clinc150           train (+ oos_train learnt as the class "oos") vs val (+ oos_val)
-  banking77+typos    fold 1 of banking77 with keyboard typos injected into the test texts
-                     (spelling tolerance)
+  banking77+typos    fold 1 of banking77 (hwu64+typos: of hwu64) with keyboard typos
+                     injected into the test texts (spelling tolerance)
 Systems:
   kefu      `kefu eval --json` (hashed TF-IDF + softmax regression in C, calibrated)
   sklearn   ref_sklearn.py: TF-IDF word 1-2 + char_wb 2-5, LogisticRegression (C=30)
@@ -58,7 +58,7 @@ def typo(text, rng):
 def make_sets(data, work, folds, only):
     sets = []
     for name in ('banking77', 'hwu64'):
-        if only and name not in only and not (name == 'banking77' and 'banking77+typos' in only):
+        if only and name not in only and f'{name}+typos' not in only:
             continue
         rows = read_csv(os.path.join(data, name, 'train.csv'))
         order = list(range(len(rows)))
@@ -73,12 +73,12 @@ def make_sets(data, work, folds, only):
             pairs.append((a, b))
         if not only or name in only:
             sets.append((name, pairs, None))
-        if name == 'banking77' and (not only or 'banking77+typos' in only):
+        if not only or f'{name}+typos' in only:
             rng = random.Random(3)
             te = [(typo(t, rng), c) for t, c in read_csv(pairs[0][1])]
-            b = os.path.join(work, 'banking77_typos_test.csv')
+            b = os.path.join(work, f'{name}_typos_test.csv')
             write_csv(b, te)
-            sets.append(('banking77+typos', [(pairs[0][0], b)], None))
+            sets.append((f'{name}+typos', [(pairs[0][0], b)], None))
     if not only or 'massive-zh' in only:
         p = os.path.join(data, 'massive-zh')
         a, b = os.path.join(work, 'massive_train.csv'), os.path.join(work, 'massive_val.csv')

@@ -9,7 +9,7 @@
  * half of the encoder uses <models>/glove-100d.kfv (conf option `models`) when it exists;
  * --no-glove leaves it out.  Expert
  * options for measurements: --bits N, --char-min N, --char-max N, --epochs N, --lr X,
- * --l2 X, --threads N, --augment N; the sequence half: --no-seq, --beta X (its fixed
+ * --l2 X, --threads N, --augment N, --no-spell (no spelling pass); the sequence half: --no-seq, --beta X (its fixed
  * ensemble weight; default: tuned on the calibration split), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
  * --seq-glove-dim N, --seq-refit N (after calibration the half goes on from its weights
@@ -54,6 +54,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	*no_glove = cli_take_flag(argc, argv, "--no-glove");
 	if (cli_take_flag(argc, argv, "--zh-words"))
 		o->zh_dict = NLU_ZHSEG_DICT;
+	if (cli_take_flag(argc, argv, "--no-spell"))
+		o->spell = 0;
 #define OPT(name, lo, hi, field, type) \
 	do { v = -1; if (num_opt(argc, argv, prog, name, lo, hi, &v)) return 2; \
 	     if (v >= 0) field = (type)v; } while (0)
