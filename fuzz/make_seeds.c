@@ -46,15 +46,26 @@ int main(int argc, char **argv)
 	nlu_enc_opts_default(&eo);
 	eo.feat.bits = 10;     /* the smallest the encoder takes */
 	eo.lin.threads = 1;
-	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
 	snprintf(sub, sizeof sub, "%s/model_kefu", dir);
-	if (!e || nlu_enc_save(e, &blob, &len)) {
-		fprintf(stderr, "encoder: %s\n", e ? "save failed" : err);
-		return 1;
+	/* without, then with a tiny sequence half (and the spelling words, on by default) */
+	for (int with_seq = 0; with_seq < 2; with_seq++) {
+		if (with_seq) {
+			eo.seq.bits = 6;
+			eo.seq.emb_dim = eo.seq.filters = eo.seq.dim = 4;
+			eo.seq.glove_dim = 0;
+			eo.seq.epochs = 1;
+		} else {
+			eo.seq.bits = 0;
+		}
+		struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &eo, err, sizeof err);
+		if (!e || nlu_enc_save(e, &blob, &len)) {
+			fprintf(stderr, "encoder: %s\n", e ? "save failed" : err);
+			return 1;
+		}
+		rc |= put(sub, with_seq ? "encoder_seq.kefu" : "encoder.kefu", blob, len);
+		free(blob);
+		nlu_enc_destroy(e);
 	}
-	rc |= put(sub, "encoder.kefu", blob, len);
-	free(blob);
-	nlu_enc_destroy(e);
 	nlu_dataset_free(&d);
 
 	static const int answer_label[] = { 0, 1, -1 }, pic_label[] = { 0, 0, 1, 1 };
