@@ -341,7 +341,7 @@ int api_h_picture_add(struct api_call *c)
 		return 0;
 	if (!ct || strncasecmp(ct, "image/", 6))
 		return api_error(c, 415, "unsupported_media_type",
-				 "send the picture's bytes as image/jpeg, png, webp, heic or avif");
+				 "send the picture's bytes as image/jpeg, png, webp or heic");
 	if ((rc = store_answer_get(c->ctx->st, c->path_id, &a)))
 		return api_store_error(c, rc, "answer");
 	store_answer_clear(&a);

@@ -128,8 +128,8 @@ static int index_all(struct nlu_spell *s)
 	size_t o = 0;
 	for (uint32_t w = 0; w < s->n_words; w++) {
 		const char *z = o < s->words_len ? memchr(s->words + o, 0, s->words_len - o) : NULL;
-		if (!z)
-			return -1;
+		if (!z || !indexable(s->words + o, (size_t)(z - (s->words + o)), 1))
+			return -1;           /* a word training could not have kept: damaged */
 		s->word_off[w] = (uint32_t)o;
 		n_del += (size_t)(z - (s->words + o)) + 1;
 		o = (size_t)(z - s->words) + 1;
