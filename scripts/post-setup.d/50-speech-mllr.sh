@@ -19,6 +19,11 @@ if [ ! -f "$an4/manifest.tsv" ]; then
 	echo "setup: no an4-train data (../shared/data/an4-train, \$KEFU_AN4): no acoustic transform for real voices"
 	exit 0
 fi
+if [ ! -x /usr/lib/sphinxtrain/bw ] || ! command -v sphinx_fe >/dev/null ||
+   ! command -v pocketsphinx_mdef_convert >/dev/null || ! command -v sndfile-convert >/dev/null; then
+	echo "setup: sphinxtrain/sphinxbase-utils/pocketsphinx/sndfile-programs missing (scripts/deps/speech.apt): no acoustic transform"
+	exit 0
+fi
 inputs=$(cat "$an4/manifest.tsv" "$root/bench/speech/an4_split.sh" "$root/speech/adapt/mllr.sh" \
 	"$root/speech/adapt/sendump_mixw.py" | sha256sum | cut -d' ' -f1)
 if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(sed -n 2p "$stamp")" = "$inputs" ] &&
