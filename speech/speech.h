@@ -260,9 +260,10 @@ struct asr_model_paths {
 	const char *ps_opts;        /* extra pocketsphinx options "-name value ...", or NULL */
 };
 
-/* The acoustic transform's name in kefu's models folder (scripts/post-setup.d/50-speech-mllr.sh
- * makes it from the an4 training speakers); kefud, kefu eval-speech and the bench use it
- * when the file is there. */
+/* The acoustic transform's name in kefu's models folder (speech/adapt/mllr.sh makes one from
+ * transcribed clips; no set-up step installs it: from the an4 training speakers it cost
+ * flite's voices WER, docs/speech.md); kefud, kefu eval-speech and the bench use it when the
+ * file is there. */
 #define ASR_MLLR_FILE "en-us-an4.mllr"
 
 /* models/ASR_MLLR_FILE into out when that file can be read (out, for asr_model_paths.mllr),
