@@ -429,7 +429,7 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 				  .max_seconds = c->max_audio_seconds };
 	struct asr_result res = { 0 };
 	struct asr_entity ent;
-	struct asr_entity_opts eo = { .mode = ASR_GRAMMAR_AUTO };
+	struct asr_entity_opts eo = { .mode = ASR_GRAMMAR_ASKED };   /* docs/speech.md */
 	struct kd_entity_state es;
 	struct pol_heard *heard = NULL;
 	struct pol_reply rep = { 0 };

@@ -321,7 +321,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 {
 	struct kd_voice_worker *vw = *vwp ? *vwp : (*vwp = calloc(1, sizeof **vwp));
 	struct asr_model_paths paths = { .domain_weight = (float)v->conf->asr_domain_weight };
-	char arpa[600], dict[600], ent[600];
+	char arpa[600], dict[600], ent[600], mllr[600];
 	struct cm_slot_ref ref;
 	struct kd_lm *lm;
 	asr_decoder *d;
@@ -360,8 +360,16 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 		paths.extra_dict = dict;
 		paths.entity_lm = ent;       /* spoken digits, codes, numbers (docs/speech.md) */
 	}
+	/* real voices: the acoustic transform set-up made, when it is there (docs/speech.md) */
+	paths.mllr = asr_mllr_find(v->conf->models, mllr, sizeof mllr);
 	t0 = cm_now_us();
 	d = asr_decoder_create(&paths, err, errlen);
+	if (!d && paths.mllr) {
+		LOG_WARN("decoder with the acoustic transform %s failed (%s): without it",
+			 paths.mllr, err);
+		paths.mllr = NULL;
+		d = asr_decoder_create(&paths, err, errlen);
+	}
 	if (!d && lm) {
 		LOG_WARN("decoder with the domain model %u failed (%s): generic model only",
 			 ref.gen, err);

@@ -11,6 +11,8 @@
  *   + entities      the generated model of spoken digits, codes, numbers and dates
  *                   (entity_lm.c) as a third member of the set, weight entity_weight, so a
  *                   customer reading out an order number is heard as one
+ * With mllr, the acoustic model's means go through a global MLLR transform (adapt/mllr.sh:
+ * real voices on a close-talking microphone; docs/speech.md).
  * Words of the domain LM that cmudict lacks come from extra_dict (lex.c, flite's
  * letter-to-sound rules) and are added to the decoder's dictionary before the search is built.
  *
@@ -78,6 +80,17 @@ static int add_words(ps_decoder_t *ps, const char *path)
 	return n;
 }
 
+const char *asr_mllr_find(const char *models, char *out, size_t cap)
+{
+	FILE *f;
+	int n = snprintf(out, cap, "%s/%s", models ? models : ".", ASR_MLLR_FILE);
+
+	if (n < 0 || (size_t)n >= cap || !(f = fopen(out, "r")))
+		return NULL;
+	fclose(f);
+	return out;
+}
+
 asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen)
 {
 	const char *hmm = p->hmm ? p->hmm : ASR_MODEL_DIR "/en-us";
@@ -110,6 +123,10 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		argv[argc++] = (char *)base[i];
 	for (int i = 0; !p->plain && tuned[i]; i++)
 		argv[argc++] = (char *)tuned[i];
+	if (!p->plain && p->mllr) {
+		argv[argc++] = "-mllr";
+		argv[argc++] = (char *)p->mllr;
+	}
 	snprintf(opts, sizeof opts, "%s", p->ps_opts ? p->ps_opts : "");
 	char *save = NULL;
 	for (char *t = strtok_r(opts, " ", &save); t && argc < MAX_ARGS - 1;

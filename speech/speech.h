@@ -255,8 +255,20 @@ struct asr_model_paths {
 	float entity_weight;        /* its weight in the mix (0..1; 0 = ASR_ENTITY_WEIGHT); the
 				     * others share the rest as domain_weight says */
 	int plain;                  /* 1: pocketsphinx's own search settings (the reference) */
+	const char *mllr;           /* acoustic transform (speech/adapt/mllr.sh; pocketsphinx
+				     * -mllr), or NULL; not with plain */
 	const char *ps_opts;        /* extra pocketsphinx options "-name value ...", or NULL */
 };
+
+/* The acoustic transform's name in kefu's models folder (speech/adapt/mllr.sh makes one from
+ * transcribed clips; no set-up step installs it: from the an4 training speakers it cost
+ * flite's voices WER, docs/speech.md); kefud, kefu eval-speech and the bench use it when the
+ * file is there. */
+#define ASR_MLLR_FILE "en-us-an4.mllr"
+
+/* models/ASR_MLLR_FILE into out when that file can be read (out, for asr_model_paths.mllr),
+ * else NULL. */
+const char *asr_mllr_find(const char *models, char *out, size_t cap);
 
 struct asr_word {
 	char *word;                 /* without pronunciation-variant suffix */
@@ -295,6 +307,8 @@ int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 enum asr_grammar_mode {
 	ASR_GRAMMAR_NONE = 0,       /* the language model only (the entity read from its words) */
 	ASR_GRAMMAR_AUTO = 1,       /* a grammar pass when expected or when the words look like one */
+	ASR_GRAMMAR_ASKED = 2,      /* a grammar pass only when expected (kefud: the words alone
+				     * cost WER and gained no exact string, docs/speech.md) */
 };
 
 struct asr_entity_opts {
@@ -310,8 +324,8 @@ struct asr_entity {
 	int from_grammar;           /* 1 when a grammar's reading was kept */
 };
 
-/* asr_recognize_clip, and for segments that call for it (o->expect set, or in
- * ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
+/* asr_recognize_clip, and for segments that call for it (o->expect set in ASR_GRAMMAR_AUTO
+ * or _ASKED, or in ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
  * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency
  * -> amount, else code) that also holds the language model's reading, so one search keeps
  * the better-scored reading in r.  *e receives the entity

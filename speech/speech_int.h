@@ -40,6 +40,16 @@ extern const char *const sp_ent_nato[26], *const sp_ent_units[10], *const sp_ent
 	*const sp_ent_tens_ord[10], *const sp_ent_months[12];
 void sp_flite_unlock(void);
 
+/* Files embedded at build time by store/embed.py --prefix sp_embedded (speech/data/:
+ * an4_train.txt, the entity model's real sentences); data[len] is NUL. */
+struct sp_embedded {
+	const char *name;     /* base name, e.g. "an4_train.txt" */
+	const char *data;
+	size_t len;
+};
+extern const struct sp_embedded sp_embedded_files[];
+extern const size_t sp_embedded_count;
+
 struct sp_strtab {
 	char **str;           /* id -> string (owned) */
 	size_t n, cap_str;

@@ -12,6 +12,8 @@
  *   exact digit/letter string, and the domain word still comes out; the generic model
  *   alone is printed beside it (measured: it missed the code);
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
+ * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
+ *   MLLR transform reads a sentence exactly as the decoder without one;
  * - silence is no_speech; word confidences are in 0..1 and times increase.
  * WER bounds (measured figures are printed by the test; see the #defines).
  */
@@ -228,6 +230,40 @@ int main(void)
 		asr_decoder_destroy(emix);
 	}
 	free(cclip);
+
+	/* the acoustic transform: found in a models folder only when the file is there; the
+	 * identity transform reads a sentence exactly as no transform does */
+	char mllr[96];
+	CHECK(asr_mllr_find(edir, mllr, sizeof mllr) == NULL);
+	snprintf(mllr, sizeof mllr, "%s/" ASR_MLLR_FILE, edir);
+	FILE *mf = fopen(mllr, "w");
+	CHECK(mf != NULL);
+	if (mf) {
+		fprintf(mf, "1\n3\n");
+		for (int s = 0; s < 3; s++) {
+			fprintf(mf, "13\n");
+			for (int i = 0; i < 15; i++, fputc('\n', mf))
+				for (int k = 0; k < 13; k++)   /* A = I, then b = 0, h = 1 */
+					fprintf(mf, "%d ", i < 13 ? i == k : i == 14);
+		}
+		fclose(mf);
+	}
+	char found[96], t_plain[512];
+	CHECK(asr_mllr_find(edir, found, sizeof found) == found && !strcmp(found, mllr));
+	char small[8];
+	CHECK(asr_mllr_find(edir, small, sizeof small) == NULL);   /* the path does not fit */
+	struct asr_model_paths ip = { .mllr = found };
+	asr_decoder *idm = asr_decoder_create(&ip, err, sizeof err);
+	CHECK(idm != NULL);
+	clip = make_clip(slt, ref2, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+	recognise(gen, v, clip, len, ref2, "slt, no transform", t_plain, sizeof t_plain);
+	if (idm) {
+		recognise(idm, v, clip, len, ref2, "slt, identity MLLR", text, sizeof text);
+		CHECK(!strcmp(text, t_plain));
+		asr_decoder_destroy(idm);
+	}
+	free(clip);
+	unlink(mllr);
 	unlink(ent);
 	rmdir(edir);
 	unlink(arpa);

@@ -17,7 +17,11 @@
  *    TSV; e.g. the an4 dev speakers bench/speech/an4_bench.sh selects) as the voice "human":
  *    WER and digit accuracy only (they ask no store question, so no intent); --telephone
  *    adds each again resampled to 8 kHz (voice "human8k").
- * 4. Decodes every clip with decode -> resample -> VAD -> pocketsphinx for the configurations
+ * 4. Decodes every clip with decode -> resample -> VAD -> pocketsphinx (kefu's configurations
+ *    through asr_recognize_entity as kefud: --grammar asked, the default, makes no grammar
+ *    pass as no answer expects an entity here; auto adds the unasked pass when a clip looks
+ *    like one; the acoustic transform models/ASR_MLLR_FILE when it is
+ *    there, or --mllr FILE|none) for the configurations
  *    of --configs, one after another on the main thread (pin it with taskset -c N on a
  *    shared machine): plain (generic en-us LM, pocketsphinx's own search settings: the
  *    reference), generic (kefu's settings), domain only, mixed0 (generic + domain,
@@ -34,6 +38,7 @@
  * Usage: speechbench [--train CSV] [--per-cat N | --test TSV] [--voices slt,rms,awb,kal,...]
  *                    [--weight W] [--max N] [--configs generic,domain,mixed]
  *                    [--ps "-beam 1e-40 ..."] [--intent both|bm25] [--write DIR] [--verbose]
+ *                    [--mllr FILE|none] [--grammar asked|auto|none]
  * Single-threaded except the encoder's training (which may use a helper thread).
  */
 #include "speech.h"
@@ -97,6 +102,7 @@ static struct nlu_enc *enc;               /* NULL with --intent bm25 */
 static struct nlu_enc_scratch *enc_s;
 static char *cats[MAX_CATS];
 static int verbose;
+static int grammar_mode = ASR_GRAMMAR_ASKED;   /* --grammar asked|auto|none (kefud: asked) */
 
 static size_t heap_used(void)
 {
@@ -168,7 +174,13 @@ static void run_config(struct config *c)
 	struct asr_limits lim = { .max_bytes = 4u << 20, .max_seconds = 60 };
 	for (size_t i = 0; i < n_clips; i++) {
 		struct asr_result r;
-		int rc = asr_recognize_clip(c->dec, v, clips[i].data, clips[i].len, &lim, &r);
+		struct asr_entity ent;
+		/* kefu's configurations read a clip as kefud does (asr_recognize_entity);
+		 * plain is pocketsphinx alone */
+		struct asr_entity_opts eo = { .mode = c->paths.plain ? ASR_GRAMMAR_NONE
+						      : grammar_mode };
+		int rc = asr_recognize_entity(c->dec, v, clips[i].data, clips[i].len, &lim, &eo,
+					      &r, &ent);
 		const char *hyp = rc == 0 ? r.text : "";
 		int nref, e = asr_wer_count(clips[i].ref, hyp, &nref);
 		c->err[clips[i].voice] += e;
@@ -379,6 +391,8 @@ int main(int argc, char **argv)
 	const char *test = NULL, *intent = "both", *write_dir = NULL, *human = NULL;
 	float ent_weight = ASR_ENTITY_WEIGHT;
 	int telephone = 0;
+	const char *mllr = NULL;
+	char mllr_path[1024];
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--train") && i + 1 < argc)
 			train = argv[++i];
@@ -404,6 +418,14 @@ int main(int argc, char **argv)
 			human = argv[++i];
 		else if (!strcmp(argv[i], "--entity-weight") && i + 1 < argc)
 			ent_weight = (float)atof(argv[++i]);
+		else if (!strcmp(argv[i], "--mllr") && i + 1 < argc)
+			mllr = argv[++i];
+		else if (!strcmp(argv[i], "--grammar") && i + 1 < argc)
+		{
+			i++;
+			grammar_mode = !strcmp(argv[i], "auto") ? ASR_GRAMMAR_AUTO
+				     : !strcmp(argv[i], "none") ? ASR_GRAMMAR_NONE : ASR_GRAMMAR_ASKED;
+		}
 		else if (!strcmp(argv[i], "--telephone"))
 			telephone = 1;
 		else if (!strcmp(argv[i], "--verbose"))
@@ -413,7 +435,7 @@ int main(int argc, char **argv)
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
 				"[--configs plain,generic,domain,mixed0,mixed] [--ps OPTS] "
 				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
-				"[--verbose]\n", argv[0]);
+				"[--mllr FILE|none] [--grammar asked|auto|none] [--verbose]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -726,6 +748,9 @@ int main(int argc, char **argv)
 	for (int k = 0; k < N_CFG; k++) {
 		run[k] = has_name(only, cfg[k].name);
 		cfg[k].paths.ps_opts = ps_opts;
+		cfg[k].paths.mllr = mllr ? (strcmp(mllr, "none") ? mllr : NULL)
+			: asr_mllr_find(getenv("KEFU_MODELS") ? getenv("KEFU_MODELS")
+					: KEFU_SRCDIR "/models", mllr_path, sizeof mllr_path);
 		if (!run[k])
 			continue;
 		size_t before = heap_used();

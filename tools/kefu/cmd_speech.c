@@ -3,8 +3,8 @@
  *
  *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed|plain] [--json]
  *                    [--clips] [--ps-opts "-name value ..."] [--entity-weight W]
- *                    [--grammar auto|none] [--expect number|code|date|amount]
- *                    [kefu eval's training options]
+ *                    [--grammar asked|auto|none] [--expect number|code|date|amount]
+ *                    [--mllr FILE|none] [kefu eval's training options]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
  *    does (same options, saved and loaded back as kefud would), and builds the domain
@@ -13,12 +13,14 @@
  * 2. Makes one decoder as a kefud worker does (generic en-us LM mixed with the domain one,
  *    weight conf asr_domain_weight, plus the generated entity model, weight --entity-weight,
  *    default ASR_ENTITY_WEIGHT, 0 = left out; --lm generic / domain for the LMs alone,
- *    plain = generic with pocketsphinx's own search settings, the reference), and runs every
+ *    plain = generic with pocketsphinx's own search settings, the reference; the acoustic
+ *    transform models/ASR_MLLR_FILE when it is there, as kefud, or --mllr's), and runs every
  *    clip of the manifest through asr_recognize_clip with kefud's limits (conf max_upload,
- *    max_audio_seconds).  With --grammar auto (the default, as kefud) a clip that looks
- *    like digits, letters, a date or an amount (or every clip, with --expect KIND: as after
- *    an answer that expects one) is also decoded with a grammar (asr_recognize_entity,
- *    speech/grammar.c) and the better-scored reading kept.  Manifest lines: path<TAB>transcript<TAB>category; a relative path
+ *    max_audio_seconds).  With --grammar asked (the default, as kefud) every clip is also
+ *    decoded with a grammar when --expect KIND says an answer expects one; with auto also
+ *    a clip that looks like digits, letters, a date or an amount, unasked (measured worse
+ *    on real voices); none: never (asr_recognize_entity, speech/grammar.c: the
+ *    better-scored reading kept).  Manifest lines: path<TAB>transcript<TAB>category; a relative path
  *    is relative to the manifest's folder; blank lines and lines starting with '#' are
  *    skipped.
  * 3. Chooses the answer (category) from the recognised text and from the reference
@@ -303,10 +305,13 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *ps_opts = cli_take_value(&argc, argv, "--ps-opts");
 	const char *grammar = cli_take_value(&argc, argv, "--grammar");
 	const char *expect = cli_take_value(&argc, argv, "--expect");
-	struct asr_entity_opts eo = { .mode = !grammar || !strcmp(grammar, "auto")
+	struct asr_entity_opts eo = { .mode = !grammar || !strcmp(grammar, "asked")
+					      ? ASR_GRAMMAR_ASKED : !strcmp(grammar, "auto")
 					      ? ASR_GRAMMAR_AUTO : ASR_GRAMMAR_NONE,
 				      .expect = expect ? asr_entity_kind_parse(expect) : 0 };
 	const char *ent_w = cli_take_value(&argc, argv, "--entity-weight");
+	const char *mllr = cli_take_value(&argc, argv, "--mllr");
+	char mllr_path[CONF_STR_MAX + 64];
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -315,11 +320,13 @@ int cmd_eval_speech(int argc, char **argv)
 	if (npos || !f_tr || !*f_tr || !f_man || !*f_man ||
 	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed") &&
 	     strcmp(lm, "plain")) || (ent_w && (atof(ent_w) < 0 || atof(ent_w) >= 1)) ||
-	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "none")) || eo.expect < 0) {
+	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "asked") &&
+	     strcmp(grammar, "none")) || eo.expect < 0) {
 		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV"
 				" [--lm generic|domain|mixed|plain] [--json] [--clips]"
 				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]\n"
-				"       [--grammar auto|none] [--expect number|code|date|amount]\n"
+				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
+				" [--mllr FILE|none]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
 				"  TSV: path<TAB>transcript<TAB>category per line\n");
 		return 2;
@@ -343,6 +350,9 @@ int cmd_eval_speech(int argc, char **argv)
 
 	struct asr_model_paths paths = { .domain_weight = (float)conf.asr_domain_weight,
 					 .ps_opts = ps_opts, .plain = !strcmp(lm, "plain") };
+	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
+	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
+		     : strcmp(mllr, "none") ? mllr : NULL;
 	t0 = cm_now_us();
 	if (!strcmp(lm, "mixed") || !strcmp(lm, "domain")) {
 		if (!mkdtemp(dir)) {
@@ -388,7 +398,7 @@ int cmd_eval_speech(int argc, char **argv)
 	double dec_mb = (double)(heap1 > heap0 ? heap1 - heap0 : 0) / 1048576.0;
 	if (json) {
 		json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I,"
-				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I}",
+				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:s?}",
 				      "n", (json_int_t)t.n, "lm", lm, "wer", wer,
 				      "intent_accuracy", acc, "text_intent_accuracy", acc_text,
 				      "intent_ratio", ratio(acc, acc_text), "rtf", rtf,
@@ -400,7 +410,7 @@ int cmd_eval_speech(int argc, char **argv)
 				      "lm_missing_words", (json_int_t)dom.n_missing,
 				      "decoder_mb", dec_mb, "train_seconds", train_s,
 				      "lm_seconds", lm_s, "digit_accuracy", dig,
-				      "digit_clips", (json_int_t)t.ent_n);
+				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr);
 		if (j && per_clip) {
 			json_t *a = json_array();
 			for (size_t i = 0; a && i < run.n; i++) {
