@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct asr_decoder;
+struct asr_result;
+
 /* Debian's pronunciation dictionary (pocketsphinx-en-us), asr_decoder_create's default:
  * words it lacks get letter-to-sound pronunciations (domain.c). */
 #define ASR_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
