@@ -40,8 +40,8 @@ void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
 					memset(dst, 0, sizeof(float) * kc);
 					continue;
 				}
-				const float *src = in + ((size_t)iy * g->w + ix0) * g->cin;
-				if (ix0 >= 0 && ix0 + g->kw <= g->w) {
+				if (ix0 >= 0 && ix0 + g->kw <= g->w) {   /* the whole tap row inside */
+					const float *src = in + ((size_t)iy * g->w + ix0) * g->cin;
 					for (int i = 0; i < kc; i++)
 						dst[i] = src[i];
 					continue;
