@@ -85,29 +85,28 @@ static int score_v1(const struct nlu_enc *e, struct nlu_enc_scratch *s, const ch
 	return nnz;
 }
 
-/* The sequence half's logits (its log-probabilities up to a constant) into zs[n_cls]
- * for the text score_v1 has just read into s->fx (its tokens and GloVe look-ups are
- * reused); returns its tokens (0: none). */
-static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *zs)
+/* The sequence half over the text score_v1 has just read into s->fx (its tokens and
+ * GloVe look-ups are reused): its sentence vector into z[seq.dim] and, when zs is not
+ * NULL, its logits (log-probabilities up to a constant) into zs[n_cls]; returns its
+ * tokens (0: none).  score_seq: the logits; score_seq_z: the vector alone (no head). */
+static int seq_forward(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *z, float *zs)
 {
 	const struct nlu_token *toks;
 	const char *norm;
 	const int32_t *ranks;
 	size_t nlen;
 	int n = nlu_fx_tokens(s->fx, &toks, &norm, &nlen, &ranks);
-	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, s->seq_z, zs);
+	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, z, zs);
 }
 
-/* The sequence half's sentence vector into z[seq.dim] for the text s->fx has just read
- * (no head); returns its tokens (0: none). */
+static int score_seq(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *zs)
+{
+	return seq_forward(e, s, s->seq_z, zs);
+}
+
 static int score_seq_z(const struct nlu_enc *e, struct nlu_enc_scratch *s, float *z)
 {
-	const struct nlu_token *toks;
-	const char *norm;
-	const int32_t *ranks;
-	size_t nlen;
-	int n = nlu_fx_tokens(s->fx, &toks, &norm, &nlen, &ranks);
-	return nlu_seq_forward_tokens(&e->seq, s->seq, toks, n, norm, nlen, ranks, z, NULL);
+	return seq_forward(e, s, z, NULL);
 }
 
 /* z ← (1 − β) z + β zs (log-probabilities up to a constant each, see score_v1). */
