@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "buf.h"
 #include "log.h"
 #include "mining.h"
 #include "store_review.h"
@@ -124,12 +125,12 @@ static int pick_row(void *arg, const struct store_review_item *it)
 			return 0;
 	}
 	if (p->n == p->cap) {
-		size_t nc = p->cap ? p->cap * 2 : 32;
-		int64_t *ni = realloc(p->id, nc * sizeof *ni);
+		size_t nc = cm_grow_cap(p->cap, p->n + 1, 32, sizeof(int64_t));
+		int64_t *ni = nc ? cm_realloc_n(p->id, nc, sizeof *ni) : NULL;
 		if (!ni)
 			return -1;
 		p->id = ni;
-		char **nt = realloc(p->text, nc * sizeof *nt);
+		char **nt = cm_realloc_n(p->text, nc, sizeof *nt);
 		if (!nt)
 			return -1;
 		p->text = nt;

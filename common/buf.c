@@ -1,25 +1,57 @@
 /* common/buf.c — see buf.h. */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+size_t cm_grow_cap(size_t cap, size_t need, size_t first, size_t elem)
+{
+	if (cap >= need)
+		return cap;
+	size_t c = cap ? cap : (first ? first : 1);
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return 0;
+		c *= 2;
+	}
+	return elem && c > SIZE_MAX / elem ? 0 : c;
+}
+
+void *cm_realloc_n(void *p, size_t n, size_t elem)
+{
+	if (elem && n > SIZE_MAX / elem)
+		return NULL;
+	return realloc(p, n * elem);
+}
+
+void *cm_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t c = cm_grow_cap(*cap, need, first, elem);
+	if (!c)
+		return NULL;
+	if (c == *cap)
+		return p;
+	void *np = cm_realloc_n(p, c, elem);
+	if (np)
+		*cap = c;
+	return np;
+}
 
 void cm_buf_add(struct cm_buf *b, const char *s, size_t len)
 {
 	if (b->oom)
 		return;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 128;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (len > SIZE_MAX - b->len - 1) {
+		b->oom = 1;
+		return;
 	}
+	char *p = cm_grow(b->p, &b->cap, b->len + len + 1, 1, 128);
+	if (!p) {
+		b->oom = 1;
+		return;
+	}
+	b->p = p;
 	memcpy(b->p + b->len, s, len);
 	b->len += len;
 	b->p[b->len] = '\0';

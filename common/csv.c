@@ -4,6 +4,8 @@
  * Runs on the caller's thread. */
 #include "csv.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +41,10 @@ static int fail(struct cm_csv *r, const char *what)
 
 static int put_byte(struct cm_csv *r, char c)
 {
-	if (r->buf_len + 1 >= r->buf_cap) {
-		size_t cap = r->buf_cap ? r->buf_cap * 2 : 256;
-		char *nb = realloc(r->buf, cap);
-		if (!nb)
-			return -1;
-		r->buf = nb;
-		r->buf_cap = cap;
-	}
+	char *nb = cm_grow(r->buf, &r->buf_cap, r->buf_len + 2, 1, 256);
+	if (!nb)
+		return -1;
+	r->buf = nb;
 	r->buf[r->buf_len++] = c;
 	return 0;
 }
@@ -55,16 +53,16 @@ static int put_byte(struct cm_csv *r, char c)
 static int end_field(struct cm_csv *r, size_t start)
 {
 	if (r->n_fields == r->cap_fields) {
-		size_t cap = r->cap_fields ? r->cap_fields * 2 : 8;
-		size_t *no = realloc(r->offs, cap * sizeof *no);
+		size_t cap = cm_grow_cap(r->cap_fields, r->n_fields + 1, 8, sizeof(size_t));
+		size_t *no = cap ? cm_realloc_n(r->offs, cap, sizeof *no) : NULL;
 		if (!no)
 			return -1;
 		r->offs = no;
-		char **nf = realloc(r->fields, cap * sizeof *nf);
+		char **nf = cm_realloc_n(r->fields, cap, sizeof *nf);
 		if (!nf)
 			return -1;
 		r->fields = nf;
-		size_t *nl = realloc(r->lens, cap * sizeof *nl);
+		size_t *nl = cm_realloc_n(r->lens, cap, sizeof *nl);
 		if (!nl)
 			return -1;
 		r->lens = nl;

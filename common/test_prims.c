@@ -1,11 +1,13 @@
 /* common/test_prims.c — unit tests of the primitives written once for all of kefu:
  * xorshift (rng.h), FNV-1a and SHA-256 (hash.c), the Adam step (adam.c), whole-file
- * reads and folder listings (file.c), the model slot (slot.c: an object swapped out stays
+ * reads and folder listings (file.c), growing arrays and text buffers (buf.c: doubling,
+ * overflow refused, the array kept on failure), the model slot (slot.c: an object swapped out stays
  * alive for the user holding it, freed once by its last release).  References are
  * published test vectors
  * (Marsaglia 2003, the FNV and FIPS 180-2 test vectors) or naive double-precision
  * re-computations.  Main thread; files go in a fresh folder under $TMPDIR. */
 #include "adam.h"
+#include "buf.h"
 #include "clock.h"
 #include "file.h"
 #include "hash.h"
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,9 +251,47 @@ static void test_slot(void)
 	CHECK(slot_freed[2] == 1 && slot_freed[1] == 1);
 }
 
+static void test_grow(void)
+{
+	CHECK(cm_grow_cap(0, 1, 16, 4) == 16);
+	CHECK(cm_grow_cap(16, 16, 16, 4) == 16);         /* enough already */
+	CHECK(cm_grow_cap(16, 17, 16, 4) == 32);
+	CHECK(cm_grow_cap(0, 100, 16, 4) == 128);
+	CHECK(cm_grow_cap(0, 3, 0, 1) == 4);             /* no first: from 1 */
+	CHECK(cm_grow_cap(0, SIZE_MAX, 16, 1) == 0);     /* doubling overflows */
+	CHECK(cm_grow_cap(0, SIZE_MAX / 8, 16, 16) == 0); /* bytes overflow */
+	CHECK(cm_realloc_n(NULL, SIZE_MAX / 2, 4) == NULL);
+
+	int *v = NULL;
+	size_t n = 0, cap = 0;
+	for (int i = 0; i < 1000; i++) {
+		int *nv = cm_grow(v, &cap, n + 1, sizeof *nv, 8);
+		CHECK(nv != NULL);
+		if (!nv)
+			break;
+		v = nv;
+		v[n++] = i;
+	}
+	CHECK(cap == 1024 && n == 1000 && v[999] == 999 && v[0] == 0);
+	int *same = cm_grow(v, &cap, 1000, sizeof *v, 8);   /* room already: unchanged */
+	CHECK(same == v && cap == 1024);
+	int *none = cm_grow(v, &cap, SIZE_MAX, sizeof *v, 8); /* refused: v and cap kept */
+	CHECK(none == NULL && cap == 1024 && v[500] == 500);
+	free(v);
+
+	struct cm_buf b = { 0 };
+	for (int i = 0; i < 100; i++)
+		cm_buf_str(&b, "abc");
+	CHECK(!b.oom && b.len == 300 && strlen(b.p) == 300 && b.cap >= 301);
+	cm_buf_add(&b, "x", SIZE_MAX);                    /* impossible length: oom, kept */
+	CHECK(b.oom && b.len == 300);
+	free(b.p);
+}
+
 int main(void)
 {
 	test_rng();
+	test_grow();
 	test_stopper();
 	test_hash();
 	test_adam();

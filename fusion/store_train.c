@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "fusion_int.h"
 #include "glove.h"
 #include "hash.h"
@@ -48,14 +49,10 @@ static void hash_bytes(uint64_t *h, const void *p, size_t n)
 
 static int grow(void **p, size_t *cap, size_t n, size_t elem)
 {
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 64;
-	void *q = realloc(*p, c * elem);
+	void *q = cm_grow(*p, cap, n + 1, elem, 64);
 	if (!q)
 		return -1;
 	*p = q;
-	*cap = c;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "adam.h"
+#include "buf.h"
 #include "clock.h"
 #include "fusion_int.h"
 #include "glove.h"
@@ -93,14 +94,10 @@ static int text_label(const struct fu_data *d, size_t t)
 
 static int push_ex(struct trainer *tr, int t, int p, int y)
 {
-	if (tr->n_ex == tr->cap_ex) {
-		size_t cap = tr->cap_ex ? tr->cap_ex * 2 : 1024;
-		struct ex *v = realloc(tr->ex, sizeof *v * cap);
-		if (!v)
-			return -1;
-		tr->ex = v;
-		tr->cap_ex = cap;
-	}
+	struct ex *v = cm_grow(tr->ex, &tr->cap_ex, tr->n_ex + 1, sizeof *v, 1024);
+	if (!v)
+		return -1;
+	tr->ex = v;
 	tr->ex[tr->n_ex++] = (struct ex){ t, p, y };
 	return 0;
 }
@@ -426,9 +423,9 @@ static int held_add(struct held *h, const struct trainer *tr, int t, int p, int 
 	for (int k = 0; k < n; k++) {
 		hit |= ys[k] == best;
 		if (h->n == h->cap) {
-			size_t cap = h->cap ? h->cap * 2 : 256;
-			float *z = realloc(h->z, sizeof(float) * cap * A);
-			int *yy = realloc(h->y, sizeof(int) * cap);
+			size_t cap = cm_grow_cap(h->cap, h->n + 1, 256, sizeof(float) * A);
+			float *z = cap ? cm_realloc_n(h->z, cap, sizeof(float) * A) : NULL;
+			int *yy = cap ? cm_realloc_n(h->y, cap, sizeof(int)) : NULL;
 			if (z)
 				h->z = z;
 			if (yy)

@@ -9,6 +9,7 @@
  *                     members (the bot's own calibrated view), and its mean probability.
  * Calling thread; allocates its tables.
  */
+#include "buf.h"
 #include "mining.h"
 
 #include <math.h>
@@ -59,17 +60,13 @@ static int collect_terms(const char *const *texts, size_t n, struct term **out, 
 				dup = t[q].id == tk->id;
 			if (dup)
 				continue;
-			if (m == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
-				struct term *nt2 = realloc(t, nc * sizeof *nt2);
-				if (!nt2) {
-					free(t);
-					nlu_text_destroy(tx);
-					return -1;
-				}
-				t = nt2;
-				cap = nc;
+			struct term *nt2 = cm_grow(t, &cap, m + 1, sizeof *nt2, 1024);
+			if (!nt2) {
+				free(t);
+				nlu_text_destroy(tx);
+				return -1;
 			}
+			t = nt2;
 			size_t len = tk->span < SURF_MAX - 1 ? tk->span : SURF_MAX - 1;
 			t[m].id = tk->id;
 			t[m].text = (uint32_t)i;

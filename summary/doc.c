@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "glove.h"
 #include "tensor.h"
 #include "sum_int.h"
@@ -190,16 +191,12 @@ static int add_sentence(struct sum_doc *doc, const struct sum_turn *t, int turn,
 		free(copy);
 		return 0;
 	}
-	if (doc->n == doc->cap) {
-		size_t cap = doc->cap ? doc->cap * 2 : 32;
-		struct sum_sent *p = realloc(doc->s, cap * sizeof *p);
-		if (!p) {
-			free(copy);
-			return -1;
-		}
-		doc->s = p;
-		doc->cap = cap;
+	struct sum_sent *p = cm_grow(doc->s, &doc->cap, doc->n + 1, sizeof *p, 32);
+	if (!p) {
+		free(copy);
+		return -1;
 	}
+	doc->s = p;
 	doc->s[doc->n++] = (struct sum_sent){ .turn = turn, .role = t->role, .turn_rank = rank,
 					      .pos = pos, .text = copy, .len = len,
 					      .n_tok = ntok };
@@ -226,15 +223,15 @@ static void cap_sentences(struct sum_doc *doc)
 
 static int add_terms(struct sum_doc *doc, size_t need)
 {
-	if (doc->n_terms + need <= doc->cap_terms)
+	size_t cap = cm_grow_cap(doc->cap_terms, doc->n_terms + need, 256, sizeof(uint64_t));
+	if (!cap)
+		return -1;
+	if (cap == doc->cap_terms)
 		return 0;
-	size_t cap = doc->cap_terms ? doc->cap_terms : 256;
-	while (cap < doc->n_terms + need)
-		cap *= 2;
-	uint64_t *ids = realloc(doc->ids, cap * sizeof *ids);
+	uint64_t *ids = cm_realloc_n(doc->ids, cap, sizeof *ids);
 	if (ids)
 		doc->ids = ids;
-	float *w = realloc(doc->w, cap * sizeof *w);
+	float *w = cm_realloc_n(doc->w, cap, sizeof *w);
 	if (w)
 		doc->w = w;
 	if (!ids || !w)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "sum_int.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -30,16 +31,14 @@ static uint64_t *tokens(const char *s, size_t *n, int *oom)
 
 	*n = 0;
 	while (sum_tok_next(&it, &b, &e, &id)) {
-		if (*n == cap) {
-			uint64_t *p = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
-			if (!p) {
-				free(v);
-				*n = 0;
-				*oom = 1;
-				return NULL;
-			}
-			v = p;
+		uint64_t *p = cm_grow(v, &cap, *n + 1, sizeof *v, 64);
+		if (!p) {
+			free(v);
+			*n = 0;
+			*oom = 1;
+			return NULL;
 		}
+		v = p;
 		v[(*n)++] = id;
 	}
 	return v;

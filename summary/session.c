@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "store.h"
 #include "summary.h"
 
@@ -38,14 +39,10 @@ struct owned {
 static int collect(void *arg, const struct store_message *m)
 {
 	struct owned *o = arg;
-	if (o->n_msgs == o->cap_msgs) {
-		size_t cap = o->cap_msgs ? o->cap_msgs * 2 : 32;
-		struct msg *p = realloc(o->msgs, cap * sizeof *p);
-		if (!p)
-			return 1;               /* positive: store_history returns it as is */
-		o->msgs = p;
-		o->cap_msgs = cap;
-	}
+	struct msg *p = cm_grow(o->msgs, &o->cap_msgs, o->n_msgs + 1, sizeof *p, 32);
+	if (!p)
+		return 1;                       /* positive: store_history returns it as is */
+	o->msgs = p;
 	struct msg *g = &o->msgs[o->n_msgs];
 	memset(g, 0, sizeof *g);
 	g->kind = m->kind;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
@@ -59,11 +60,9 @@ static char *parse_string(const char **pp, const char *end)
 	char *s = malloc(cap);
 
 	while (s && p < end && *p != '"') {
-		if (n + 8 > cap) {
-			char *ns = realloc(s, cap *= 2);
-			if (!ns) { free(s); return NULL; }
-			s = ns;
-		}
+		char *ns = cm_grow(s, &cap, n + 8, 1, 64);
+		if (!ns) { free(s); return NULL; }
+		s = ns;
 		if (*p != '\\') {
 			s[n++] = *p++;
 			continue;
@@ -136,13 +135,10 @@ static int convert(const char *data, size_t len, const char *out_path)
 			break;
 		if (p >= end || *p != '"')
 			goto syntax;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1 << 16;
-			struct entry *ne = realloc(ents, cap * sizeof *ne);
-			if (!ne)
-				goto oom;
-			ents = ne;
-		}
+		struct entry *ne = cm_grow(ents, &cap, n + 1, sizeof *ne, 1 << 16);
+		if (!ne)
+			goto oom;
+		ents = ne;
 		struct entry *e = &ents[n];
 		if (!(e->word = parse_string(&p, end)))
 			goto syntax;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "buf.h"
 #include "clock.h"
 #include "endpoint.h"
 #include "file.h"
@@ -84,16 +85,10 @@ struct run {
 
 static void ptt_append(struct capture *c, const int16_t *pcm, size_t n)
 {
-	if (c->nrec + n > c->caprec) {
-		size_t cap = c->caprec ? c->caprec : (size_t)ASR_RATE * 8;
-		while (cap < c->nrec + n)
-			cap *= 2;
-		int16_t *p = realloc(c->rec, cap * sizeof *p);
-		if (!p)
-			return;            /* the recording stops growing; it is sent as it is */
-		c->rec = p;
-		c->caprec = cap;
-	}
+	int16_t *p = cm_grow(c->rec, &c->caprec, c->nrec + n, sizeof *p, (size_t)ASR_RATE * 8);
+	if (!p)
+		return;                    /* the recording stops growing; it is sent as it is */
+	c->rec = p;
 	memcpy(c->rec + c->nrec, pcm, n * sizeof *pcm);
 	c->nrec += n;
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "queue.h"
 
@@ -113,18 +114,12 @@ static void rx_done(kv_ws *c)
 /* Service thread: appends a received fragment to c->cur.  -1 when it is too big. */
 static int rx_add(kv_ws *c, const void *in, size_t len)
 {
-	if (c->ncur + len + 1 > c->capcur) {
-		size_t cap = c->capcur ? c->capcur : 4096;
-		while (cap < c->ncur + len + 1)
-			cap *= 2;
-		if (cap > RX_MAX)
-			return -1;
-		char *p = realloc(c->cur, cap);
-		if (!p)
-			return -1;
-		c->cur = p;
-		c->capcur = cap;
-	}
+	if (len > RX_MAX || cm_grow_cap(c->capcur, c->ncur + len + 1, 4096, 1) > RX_MAX)
+		return -1;
+	char *p = cm_grow(c->cur, &c->capcur, c->ncur + len + 1, 1, 4096);
+	if (!p)
+		return -1;
+	c->cur = p;
 	memcpy(c->cur + c->ncur, in, len);
 	c->ncur += len;
 	c->cur[c->ncur] = '\0';

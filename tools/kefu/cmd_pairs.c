@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "cmd_eval.h"
 #include "glove.h"
@@ -81,15 +82,12 @@ static int parse_pairs(char *buf, const char *path, struct pair **out, size_t *n
 					 line);
 				goto fail;
 			}
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				struct pair *q = realloc(p, sizeof *p * cap);
-				if (!q) {
-					snprintf(err, errlen, "out of memory");
-					goto fail;
-				}
-				p = q;
+			struct pair *q = cm_grow(p, &cap, n + 1, sizeof *q, 256);
+			if (!q) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
 			}
+			p = q;
 			p[n++] = (struct pair){ f[1], f[2], f[3][0] == '1', 0 };
 		}
 next:

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "clock.h"
 #include "cmd_summary.h"
@@ -233,12 +234,10 @@ static int load_dialogs(const char *path, struct dlg **out, size_t *n_out)
 			fprintf(stderr, "kefu eval-summary: %s:%d: not valid UTF-8\n", path, lineno);
 			goto bad;
 		}
-		if (n == cap) {
-			struct dlg *p = realloc(g, (cap = cap ? cap * 2 : 64) * sizeof *p);
-			if (!p)
-				goto bad;
-			g = p;
-		}
+		struct dlg *p = cm_grow(g, &cap, n + 1, sizeof *p, 64);
+		if (!p)
+			goto bad;
+		g = p;
 		memset(&g[n], 0, sizeof *g);
 		json_t *j = json_loads(line, 0, &je);
 		if (!j) {
