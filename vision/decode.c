@@ -16,6 +16,7 @@
  */
 #include "vision.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -353,6 +354,23 @@ static int decode_heif(const uint8_t *buf, size_t len, const struct vis_decode_o
 	if ((rc = check_pixels((uint64_t)(w > 0 ? w : 0), (uint64_t)(h > 0 ? h : 0),
 			       o->max_pixels, err, errlen)))
 		goto out;
+	/* The size checked above is the primary item's declared one (ispe).  What libheif
+	 * allocates is named elsewhere and nothing makes the two agree: a grid picture's own
+	 * descriptor (fuzz finding 11: a 40×20 grid whose descriptor asked for 28200×11264,
+	 * 953 MB from a 621-byte file) or a tile's coded size.  libheif's one limit is per
+	 * side: every picture it makes must have both sides under `side` (the declared long
+	 * side, rounded up to HEVC's 64-pixel coding blocks).  So that side × side stays
+	 * within twice the pixel limit, a HEIF picture's long side is at most
+	 * sqrt(2 × max_pixels) (5,656 for kefud's 16 M: any photo of up to 16 M pixels and
+	 * up to 2:1). */
+	uint64_t side = (uint64_t)(w > h ? w : h);
+	if (side * side > 2 * o->max_pixels) {
+		rc = fail(err, errlen, VIS_E_TOO_LARGE, "heif: a side of %llu pixels is above "
+			  "the limit for HEIC pictures of %llu pixels", (unsigned long long)side,
+			  (unsigned long long)sqrt((double)(2 * o->max_pixels)));
+		goto out;
+	}
+	heif_context_set_maximum_image_size_limit(ctx, (int)((side + 63) / 64 * 64 + 1));
 	/* HEVC only: a HEIF file whose picture is AV1 would reach libdav1d (see AVIF) */
 	struct heif_decoding_options *dopt = heif_decoding_options_alloc();
 	if (!dopt) {

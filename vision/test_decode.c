@@ -169,6 +169,18 @@ int main(void)
 		free(a);
 	}
 
+	{       /* fuzz finding 11: a 40×20 HEIC grid whose descriptor asks for 28200×11264
+		 * (953 MB) is refused before libheif allocates it */
+		size_t n;
+		uint8_t *a = slurp("bomb_grid.heic", &n);
+		struct vis_image ai;
+		char e[256] = "";
+		CHECK(vis_decode(a, n, NULL, &ai, e, sizeof e) == VIS_E_CORRUPT);
+		printf("grid bomb: %s\n", e);
+		CHECK(strstr(e, "28200x11264") != NULL);     /* refused for its size */
+		free(a);
+	}
+
 	/* EXIF orientation 6: stored 40x20 red|blue, shown 20x40 red on top */
 	size_t len;
 	uint8_t *b = slurp("flag_rot6.jpg", &len);
