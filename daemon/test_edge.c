@@ -47,16 +47,23 @@ static void test_cidrs(void)
 	CHECK(kd_cidrs_parse(&c, "::1/129", "x", err, sizeof err) == -1);
 }
 
+/* Opens e on c (its limits set by the test) with the exempt addresses given. */
+static void edge_from(struct kd_edge *e, struct kefu_conf *c, const char *exempt)
+{
+	char err[256];
+
+	snprintf(c->ip_limit_exempt, sizeof c->ip_limit_exempt, "%s", exempt);
+	CHECK(kd_edge_init(e, c, err, sizeof err) == 0);
+}
+
 static void edge_with(struct kd_edge *e, int conns, int per_minute, const char *exempt)
 {
 	struct kefu_conf c;
-	char err[256];
 
 	conf_defaults(&c);
 	c.max_conns_per_ip = conns;
 	c.sessions_per_ip_minute = per_minute;
-	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "%s", exempt);
-	CHECK(kd_edge_init(e, &c, err, sizeof err) == 0);
+	edge_from(e, &c, exempt);
 }
 
 static void test_limits(void)
@@ -126,8 +133,7 @@ static void test_requests(void)
 	c.max_conns_per_ip = 1;
 	c.sessions_per_ip_minute = 1;
 	c.requests_per_ip_minute = 4;
-	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
-	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	edge_from(&e, &c, "192.0.2.0/24");
 	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);   /* a chat */
 	for (int i = 0; i < 4; i++)
 		CHECK(kd_edge_request(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
@@ -169,8 +175,7 @@ static void test_http_conns(void)
 	conf_defaults(&c);
 	c.max_conns_per_ip = 1;
 	c.max_http_conns_per_ip = 3;
-	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
-	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	edge_from(&e, &c, "192.0.2.0/24");
 	CHECK(kd_edge_admit(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);   /* a chat */
 	for (int i = 0; i < 3; i++) {
 		CHECK(kd_edge_conn_request(&e, &k[i], "203.0.113.1", t) == KD_EDGE_OK);
@@ -276,8 +281,7 @@ static void test_logins(void)
 	conf_defaults(&c);
 	c.login_failures_per_ip = 3;
 	c.login_lock_minutes = 15;                        /* a token every 5 minutes */
-	snprintf(c.ip_limit_exempt, sizeof c.ip_limit_exempt, "192.0.2.0/24");
-	CHECK(kd_edge_init(&e, &c, err, sizeof err) == 0);
+	edge_from(&e, &c, "192.0.2.0/24");
 	for (int i = 0; i < 3; i++)
 		CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_OK);
 	CHECK(kd_edge_login(&e, "203.0.113.1", t, &retry) == KD_EDGE_ATTEMPTS);
