@@ -322,6 +322,14 @@ void asr_decoder_destroy(asr_decoder *d)
 	free(d);
 }
 
+int asr_decoder_knows(asr_decoder *d, const char *word)
+{
+	char *phones = ps_lookup_word(d->ps, word);
+
+	free(phones);
+	return phones != NULL;
+}
+
 void asr_result_free(struct asr_result *r)
 {
 	if (!r)
