@@ -15,6 +15,11 @@
  * real voices on a close-talking microphone; docs/speech.md).
  * Words of the domain LM that cmudict lacks come from extra_dict (lex.c, flite's
  * letter-to-sound rules) and are added to the decoder's dictionary before the search is built.
+ * The decoder's dictionary holds only the entries of cmudict whose word one of its language
+ * models knows, or the spoken-entity tables list (grammar.c's grammars): 79,420 of cmudict's
+ * 134,723 entries with the generic model.  Words no model knows were never searched, and
+ * the entries kept are in cmudict's order, so the search and its results are the same;
+ * the decoder is 13 MB smaller (docs/performance.md, "Third round").
  *
  * Word confidences are lattice posteriors (ps_get_prob computes them; ps_seg_prob returns
  * each word's), converted to 0..1.  pocketsphinx logs to /dev/null unless kefu's log level is
@@ -26,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pocketsphinx.h>
 #include <ngram_model.h>
@@ -80,6 +87,66 @@ static int add_words(ps_decoder_t *ps, const char *path)
 	return n;
 }
 
+/* A file in memory, named by its /proc/self/fd path in path (pocketsphinx reads its
+ * dictionaries by name): a FILE open for writing, or NULL. */
+static FILE *mem_file(char *path, size_t cap)
+{
+	int fd = memfd_create("kefu-asr-dict", MFD_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	snprintf(path, cap, "/proc/self/fd/%d", fd);
+	return f;
+}
+
+/* 1 when w is in one of the n tables of the spoken-entity words (NULL entries skipped). */
+static int entity_word(const char *w)
+{
+	static const char *const *const tabs[] = { sp_ent_nato, sp_ent_units, sp_ent_teens,
+		sp_ent_tens, sp_ent_unit_ord, sp_ent_teen_ord, sp_ent_tens_ord, sp_ent_months };
+	static const int sizes[] = { 26, 10, 10, 10, 10, 10, 10, 12 };
+
+	for (size_t t = 0; t < sizeof tabs / sizeof tabs[0]; t++)
+		for (int i = 0; i < sizes[t]; i++)
+			if (tabs[t][i] && !strcmp(tabs[t][i], w))
+				return 1;
+	return 0;
+}
+
+/* Writes to out the lines of the dictionary file dict whose word (up to an alternative
+ * pronunciation's "(2)") a model of lms[0..n) knows or entity_word lists, in dict's
+ * order.  0, or -1 when dict cannot be read or out written. */
+static int write_known_words(const char *dict, ngram_model_t *const *lms, int n, FILE *out)
+{
+	FILE *f = fopen(dict, "r");
+	char line[1024], word[256];
+	int rc = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		size_t len = strcspn(line, " \t(\r\n");
+		int keep = 0;
+
+		if (len == 0 || len >= sizeof word)
+			continue;
+		memcpy(word, line, len);
+		word[len] = '\0';
+		for (int i = 0; i < n && !keep; i++)
+			keep = ngram_wid(lms[i], word) != ngram_unknown_wid(lms[i]);
+		if ((keep || entity_word(word)) && fputs(line, out) == EOF)
+			rc = -1;
+	}
+	if (ferror(f))
+		rc = -1;
+	fclose(f);
+	return fflush(out) ? -1 : rc;
+}
+
 const char *asr_mllr_find(const char *models, char *out, size_t cap)
 {
 	FILE *f;
@@ -107,12 +174,21 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* The decoder starts with an empty dictionary (the acoustic model and the logmath the
+	 * language models are read with come first); the words they know are loaded after. */
+	char empty_path[64], known_path[64];
+	FILE *empty = mem_file(empty_path, sizeof empty_path), *known = NULL;
+	if (!empty) {
+		snprintf(err, errlen, "cannot make a file in memory");
+		free(d);
+		return NULL;
+	}
 	/* argv for cmd_ln_parse_r: our settings, then the caller's "-name value" overrides */
 	enum { MAX_ARGS = 64 };
 	char *argv[MAX_ARGS];
 	char opts[512];
 	int argc = 0;
-	const char *base[] = { "kefu", "-hmm", hmm, "-dict", dict,
+	const char *base[] = { "kefu", "-hmm", hmm, "-dict", empty_path,
 		/* a clip is one whole utterance: normalise its cepstra by its own mean, and keep no
 		 * noise estimate across clips, so a result does not depend on earlier clips */
 		"-cmn", "batch", "-remove_noise", "no",
@@ -143,10 +219,6 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		snprintf(err, errlen, "pocketsphinx could not load %s / %s", hmm, dict);
 		goto fail;
 	}
-	if (p->extra_dict && add_words(d->ps, p->extra_dict) < 0) {
-		snprintf(err, errlen, "cannot read %s", p->extra_dict);
-		goto fail;
-	}
 	logmath_t *lmath = ps_get_logmath(d->ps);
 	ngram_model_t *g = NULL, *m = NULL, *e = NULL;
 	if (use_gen && !(g = ngram_model_read(d->cfg, gen, NGRAM_AUTO, lmath))) {
@@ -165,6 +237,26 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 			ngram_model_free(g);
 		if (m)
 			ngram_model_free(m);
+		goto fail;
+	}
+	ngram_model_t *const all[3] = { g, m, e };
+	ngram_model_t *known_lms[3];
+	int n_known = 0;
+	for (int i = 0; i < 3; i++)
+		if (all[i])
+			known_lms[n_known++] = all[i];
+	if (!(known = mem_file(known_path, sizeof known_path)) ||
+	    write_known_words(dict, known_lms, n_known, known) < 0 ||
+	    ps_load_dict(d->ps, known_path, NULL, NULL) < 0) {
+		snprintf(err, errlen, "pocketsphinx could not load %s", dict);
+		for (int i = 0; i < n_known; i++)
+			ngram_model_free(known_lms[i]);
+		goto fail;
+	}
+	if (p->extra_dict && add_words(d->ps, p->extra_dict) < 0) {
+		snprintf(err, errlen, "cannot read %s", p->extra_dict);
+		for (int i = 0; i < n_known; i++)
+			ngram_model_free(known_lms[i]);
 		goto fail;
 	}
 	if ((g != NULL) + (m != NULL) + (e != NULL) > 1) {
@@ -208,8 +300,13 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		goto fail;
 	}
 	ngram_model_free(lm);
+	fclose(empty);
+	fclose(known);
 	return d;
 fail:
+	fclose(empty);
+	if (known)
+		fclose(known);
 	asr_decoder_destroy(d);
 	return NULL;
 }
@@ -223,6 +320,14 @@ void asr_decoder_destroy(asr_decoder *d)
 	if (d->cfg)
 		cmd_ln_free_r(d->cfg);
 	free(d);
+}
+
+int asr_decoder_knows(asr_decoder *d, const char *word)
+{
+	char *phones = ps_lookup_word(d->ps, word);
+
+	free(phones);
+	return phones != NULL;
 }
 
 void asr_result_free(struct asr_result *r)

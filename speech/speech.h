@@ -292,6 +292,9 @@ typedef struct asr_decoder asr_decoder;
  * not thread-safe.  NULL on failure with a message in err. */
 asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen);
 void asr_decoder_destroy(asr_decoder *d);
+/* 1 when word is in the decoder's dictionary: cmudict's entries its language models know,
+ * the spoken-entity words and extra_dict's words (asr.c), 0 otherwise. */
+int asr_decoder_knows(asr_decoder *d, const char *word);
 /* Recognises one utterance of 16 kHz mono samples.  0 and *r filled (free with
  * asr_result_free), or ASR_ERR_INTERNAL. */
 int asr_decoder_run(asr_decoder *d, const int16_t *pcm, size_t n, struct asr_result *r);

@@ -14,7 +14,9 @@
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
  * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
  *   MLLR transform reads a sentence exactly as the decoder without one;
- * - silence is no_speech; word confidences are in 0..1 and times increase.
+ * - silence is no_speech; word confidences are in 0..1 and times increase;
+ * - a decoder's dictionary holds the words its language models know and the spoken-entity
+ *   words, not the rest of cmudict ("boorishness": in cmudict, in no model).
  * WER bounds (measured figures are printed by the test; see the #defines).
  */
 #include "speech.h"
@@ -131,6 +133,8 @@ int main(void)
 	CHECK(slt && kal);
 
 	test_formats(gen, v, slt);
+	CHECK(asr_decoder_knows(gen, "withdrawal") && asr_decoder_knows(gen, "alpha"));
+	CHECK(!asr_decoder_knows(gen, "boorishness"));
 
 	/* 8 kHz diphone voice */
 	const char *ref2 = "When will a cash withdrawal show up?";
@@ -186,6 +190,9 @@ int main(void)
 		double wer = recognise(dom, v, clip, len, ref3, "domain LM", text, sizeof text);
 		CHECK(strstr(text, "kefu") != NULL);
 		CHECK(wer <= WER_BOUND);
+		/* the domain model's words, extra_dict's, the entity words; not the generic's */
+		CHECK(asr_decoder_knows(dom, "card") && asr_decoder_knows(dom, "kefu") &&
+		      asr_decoder_knows(dom, "seventh") && !asr_decoder_knows(dom, "withdrawal"));
 		asr_decoder_destroy(dom);
 	}
 	struct asr_model_paths mp = { .domain_lm = arpa, .extra_dict = dict, .domain_weight = 0.5f };
