@@ -93,8 +93,14 @@ static int bind_search(sqlite3_stmt *s, int fts, int like, const char *q)
 
 int store_conversations_json(struct store *st, const struct store_conv_filter *f, char **out)
 {
-	/* a text search reads messages_fts: index what was committed first (log_index.c) */
-	int rc = f->q && f->q[0] ? store_log_index_all(st) : 0;
+	/* the list orders by last_ms and a text search reads messages_fts, both brought up
+	 * to date by log index passes: index what was committed first (log_index.c).  For
+	 * last_ms alone that is best effort: a full or read-only store still lists, its
+	 * last_ms at most one writer's pass behind */
+	int rc = store_log_index_all(st);
+
+	if (rc && !(f->q && f->q[0]))
+		rc = 0;
 	sqlite3_stmt *s = rc ? NULL : prep(st,
 		"SELECT json_group_array(json(item)) FROM (SELECT " CONV_ITEM " AS item"
 		" FROM sessions s"
@@ -156,7 +162,11 @@ int store_conversation_counts_json(struct store *st, int64_t operator_id, double
 
 int store_conversation_json(struct store *st, int64_t sid, double low_below, char **out)
 {
-	sqlite3_stmt *s = prep(st,
+	sqlite3_stmt *s;
+
+	/* its last_ms (log_index.c), best effort as in store_conversations_json */
+	(void)store_log_index_all(st);
+	s = prep(st,
 		"SELECT json_object('conversation', json(" CONV_ITEM "),"
 		" 'messages', json((SELECT json_group_array(json(mi)) FROM (SELECT json_object("
 		"  'id', m.id, 'kind', CASE m.kind WHEN 0 THEN 'customer' WHEN 1 THEN 'bot'"

@@ -13,6 +13,7 @@
  * connections.  store_transaction nests: the outermost call is BEGIN IMMEDIATE ...
  * COMMIT, inner calls are SAVEPOINTs.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,15 @@ static const char *const setup_sql =
 	"PRAGMA temp_store = MEMORY;"
 	"PRAGMA secure_delete = ON;";   /* deleted rows are overwritten (privacy.c) */
 
+/* Once per process, before SQLite initialises: no memory statistics.  They take a
+ * mutex shared by every connection around each of SQLite's allocations (kefud's threads
+ * each have a connection; docs/performance.md "Issue 14, third pass").  A process that
+ * used SQLite before (not kefu's) keeps its settings: sqlite3_config then refuses. */
+static void sqlite_config_once(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	return store_open_version(path, store_schema_latest(), err, errlen);
@@ -38,10 +48,13 @@ struct store *store_open_version(const char *path, int last, char *err, size_t e
 	struct store *st = calloc(1, sizeof *st);
 	int rc;
 
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	if (!st) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_once(&once, sqlite_config_once);
 	rc = sqlite3_open_v2(path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);

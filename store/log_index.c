@@ -1,6 +1,7 @@
 /* store/log_index.c — the indexer: brings the console's full-text index of the log
- * (messages_fts) and the report rollups (report_hours, report_latency, report_answers)
- * up to date with the messages committed since its watermark, in batches.
+ * (messages_fts), the report rollups (report_hours, report_latency, report_answers) and
+ * each session's last activity (sessions.last_ms) up to date with the messages
+ * committed since its watermark, in batches.
  *
  * Until schema step 13 ("log index") per-row triggers on messages did this inside every
  * logged turn's transaction: measured, they were about 60 % of a turn's cost on the
@@ -12,10 +13,16 @@
  * the watermark, all in one transaction, so a crash leaves either the pass entirely
  * or none of it, and the next pass starts where the last committed one ended.
  *
+ * sessions.last_ms: the log writer does not touch the session with each turn (that
+ * rewrote the session row and moved its sessions_last entry, a sixth of a turn's
+ * statements' cost); a pass sets it to the newest created_ms of the session's messages
+ * in its range, never backwards (a hand-off or an operator's message may have set it).
+ *
  * Who runs passes: the store writer thread (store/writer.c), after a batch commits,
  * once enough messages wait or the oldest has waited long enough; and whoever reads
- * the index or the rollups (reports, the console's search) calls store_log_index_all
- * first, so they see every committed message.  Passes from two connections serialise
+ * the index, the rollups or last_ms (reports, the console's search and inbox, the
+ * retention purge inside its transaction, exports) calls store_log_index_all first,
+ * so they see every committed message.  Passes from two connections serialise
  * on the write lock (BEGIN IMMEDIATE) and each reads the watermark inside its own
  * transaction, so they never index a message twice.
  *
@@ -79,6 +86,10 @@ static const char *const pass_sql[] = {
 	RANGE " AND m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY d, l, s.channel,"
 	"  m.answer_id"
 	" ON CONFLICT DO UPDATE SET n = n + excluded.n",
+	/* each session's last activity: one update a pass instead of one a turn */
+	"UPDATE sessions SET last_ms = t.ms FROM (SELECT session_id, max(created_ms) AS ms"
+	"  FROM messages WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t"
+	" WHERE sessions.id = t.session_id AND sessions.last_ms < t.ms",
 	"UPDATE log_index SET last_id = ?2",
 };
 

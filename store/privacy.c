@@ -85,7 +85,15 @@ struct purge_arg {
 static int purge_tx(void *arg, struct store *st)
 {
 	struct purge_arg *a = arg;
-	return delete_where(st, "last_ms < ?1", a->cutoff, a->r);
+	int64_t left = 0;
+	int rc;
+
+	/* last_ms follows the log in index passes (log_index.c): bring it up to date in
+	 * this transaction, so a session written to a moment ago is never taken as idle */
+	do
+		rc = store_log_index(st, STORE_LOG_INDEX_PASS, &left);
+	while (rc == 0 && left > 0);
+	return rc ? rc : delete_where(st, "last_ms < ?1", a->cutoff, a->r);
 }
 
 int store_purge_older(struct store *st, int64_t cutoff_ms, struct store_purge *r)
@@ -282,6 +290,8 @@ int store_export_sessions(struct store *st, const int64_t *ids, size_t n, FILE *
 	json_t *root = json_pack("{s:i, s:[]}", "kefu_customer_export", 1, "sessions");
 	json_t *list = json_object_get(root, "sessions");
 	int rc = 0;
+
+	(void)store_log_index_all(st);   /* their last_ms (log_index.c); best effort */
 
 	if (!root)
 		return -SQLITE_NOMEM;

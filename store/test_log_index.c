@@ -207,9 +207,11 @@ static void test_delete(void)
 	CHECK(lag == 1);
 	CHECK_RC(st, store_log_index_all(st), 0);
 	CHECK(fts_hits(st, "india") == 1);
-	/* purge by age takes indexed and unindexed alike */
+	/* purge by age first indexes what waits (sessions' last_ms follow their messages
+	 * in passes), in its own transaction, then deletes */
 	msg(st, c, 0, "india again", 0, NULL, 0, T0 + 3);
 	CHECK_RC(st, store_purge_older(st, INT64_MAX, &r), 0);
+	CHECK(r.sessions == 1 && r.messages == 2);
 	CHECK(fts_hits(st, "india") == 0 && fts_hits(st, "words") == 0);
 	CHECK_RC(st, store_log_index_all(st), 0);
 	CHECK(fts_hits(st, "india") == 0);
@@ -222,8 +224,44 @@ static void test_delete(void)
 	CHECK(sqlite3_exec(st->db, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main,"
 			   " messages_fts, 'row')", NULL, NULL, NULL) == SQLITE_OK);
 	CHECK(q1(st, "SELECT count(*) FROM temp.v") == 0);
-	/* the rollups keep what was counted (aggregates, as before the log index) */
-	CHECK(q1(st, "SELECT sum(customer) FROM report_hours") == 4);
+	/* the rollups keep what was counted (aggregates, as before the log index), "india
+	 * again" too: the purge indexed it before deleting it */
+	CHECK(q1(st, "SELECT sum(customer) FROM report_hours") == 5);
+	store_close(st);
+}
+
+/* ---- sessions.last_ms follows the log in passes; the purge catches up first --------- */
+
+static void test_last_ms(void)
+{
+	char err[256];
+	struct store *st = store_open(tu_path("last_ms.db"), err, sizeof err);
+	struct store_purge r;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK_RC(st, store_log_index_all(st), 0);
+	int64_t a = session(st, "ws"), b = session(st, "ws");
+	char sql[160];
+	snprintf(sql, sizeof sql, "UPDATE sessions SET last_ms = %lld", (long long)T0);
+	CHECK(sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	msg(st, a, 0, "first", 0, NULL, 0, T0 + 5000);
+	msg(st, a, 1, "reply", 0, NULL, 1, T0 + 5001);
+	msg(st, b, 0, "late clock", 0, NULL, 0, T0 - 9000);   /* never moves it back */
+	snprintf(sql, sizeof sql, "SELECT last_ms FROM sessions WHERE id = %lld", (long long)a);
+	CHECK(q1(st, sql) == T0);                    /* the writer's turns do not touch it */
+	CHECK_RC(st, store_log_index_all(st), 0);
+	CHECK(q1(st, sql) == T0 + 5001);             /* the pass does: its newest message */
+	snprintf(sql, sizeof sql, "SELECT last_ms FROM sessions WHERE id = %lld", (long long)b);
+	CHECK(q1(st, sql) == T0);
+	/* b idle since T0, then written to just now: the purge indexes before it deletes,
+	 * so b is kept with its new message; a, idle since T0 + 5001, goes */
+	msg(st, b, 0, "back again", 0, NULL, 0, T0 + 9000);
+	CHECK_RC(st, store_purge_older(st, T0 + 8000, &r), 0);
+	CHECK(r.sessions == 1 && r.messages == 2);
+	CHECK(q1(st, sql) == T0 + 9000);
+	CHECK(q1(st, "SELECT count(*) FROM messages") == 2);
 	store_close(st);
 }
 
@@ -412,6 +450,7 @@ int main(void)
 {
 	test_passes();
 	test_delete();
+	test_last_ms();
 	test_writer();
 	return tu_finish("test_log_index");
 }

@@ -1,20 +1,24 @@
 #!/usr/bin/python3
-"""bench/ws/log_cost.py — what one logged turn costs the store writer, trigger by trigger.
+"""bench/ws/log_cost.py — what one logged turn costs the store writer, part by part.
 
-    bench/ws/log_cost.py STORE.db [--turns N] [--batch B]
+    bench/ws/log_cost.py STORE.db [--turns N] [--batch B] [--repeat R] [--only I,J,...]
 
 Copies STORE.db (a store that served traffic, so its tables and indexes have their real
 size) and replays the store writer's statements for N turns (store/stmt.c: the customer
 message, the bot reply with a reply meta like kefud's, the session touch) in
 transactions of B turns (WAL, synchronous=NORMAL, foreign keys on, as store/ opens it),
-once with the schema as it is and once without each group of AFTER INSERT triggers on
-`messages`: the FTS5 trigram index of customer and operator words, the report counters
-(report_customer, report_bot), the session language, the conversation flags; then
-without each index the insert maintains (messages_session, messages_client), without
-the session touch, and in transactions of 10 × B turns.  Prints
-the process CPU time per turn of each variant (Python's own overhead included: compare
-the rows with each other, not with bench/ws's "log" column).  docs/performance.md has
-the figures.
+once with the schema as it is and once per variant: without each group of AFTER INSERT
+triggers on `messages` (the FTS5 trigram index of customer and operator words, the
+report counters, the session language, the conversation flags), without each index the
+insert maintains (messages_session, messages_client, sessions_last), without the session
+touch (since the third pass of issue 14 the writer no longer touches: log index passes
+set last_ms), in transactions of 10 x B turns, with another page size, a checkpoint every
+4000 WAL pages, a 64 MB page cache, and the customer message's two session triggers
+folded into one that also touches.  The first batch of each variant warms the cache and
+is not counted; every variant runs R times, round by round (so the machine's load moves
+the rows alike), and the median is printed with the single runs.  Prints the process
+CPU time per turn (Python's own overhead included: compare the rows with each other, not
+with bench/ws's "log" column).  docs/performance.md has the figures.
 
 Since schema step 13 (store/log_index.c) a store has no FTS5 or report trigger on
 messages: those variants then measure the same as "every trigger", and the index work is
@@ -37,6 +41,11 @@ META = ('{"title":"Recipient hasn\'t got my transfer","fallback":false,"lang":"e
 INSERT = ("INSERT INTO messages (session_id, kind, client_id, text, answer_id, confidence,"
           " latency_us, meta, reply_to, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
           " ON CONFLICT DO NOTHING")
+ONE_TRIGGER = (
+    "DROP TRIGGER messages_reopen; DROP TRIGGER report_conversation;"
+    "CREATE TRIGGER messages_customer AFTER INSERT ON messages WHEN NEW.kind = 0 BEGIN"
+    " UPDATE sessions SET last_ms = NEW.created_ms, resolved_ms = NULL,"
+    "  report_flags = report_flags | 1 WHERE id = NEW.session_id; END")
 VARIANTS = [
     ("every trigger", []),
     ("without the FTS5 trigram index", ["messages_fts_insert"]),
@@ -49,29 +58,53 @@ VARIANTS = [
     # what the rest costs: an index entry of each turn lands on its session's page
     ("without the index messages_session", ["INDEX messages_session"]),
     ("without the index messages_client", ["INDEX messages_client"]),
+    ("without the index sessions_last", ["INDEX sessions_last"]),
     ("without the session touch", ["TOUCH"]),
     ("transactions 10x larger", ["BATCH10"]),
+    # how each dirtied page costs: its bytes in the WAL and in the checkpoint's copy
+    ("page size 1024", ["PAGE 1024"]),
+    ("page size 2048", ["PAGE 2048"]),
+    ("checkpoint every 4000 pages", ["CKPT 4000"]),
+    ("page cache 64 MB", ["CACHE 64"]),
+    # a customer message's two session triggers as one, with the session touch
+    ("one customer trigger, touch in it", ["TOUCH", "SQL " + ONE_TRIGGER]),
 ]
 
 
 def run(src, tmp, drop, turns, batch):
     db = scratch_store.open_copy(src, tmp)
+    for t in drop:
+        if t.startswith("PAGE "):   # a page size is set by rewriting the file
+            db.execute("PRAGMA journal_mode=delete")
+            db.execute("PRAGMA page_size=" + t.split()[1])
+            db.execute("VACUUM")
+            db.execute("PRAGMA journal_mode=wal")
     db.execute("PRAGMA foreign_keys=on")
     db.execute("PRAGMA secure_delete=on")   # as store/db.c opens it
     touch = "TOUCH" not in drop
-    if "BATCH10" in drop:
-        batch *= 10
     for t in drop:
-        if t.startswith("INDEX "):
+        if t == "BATCH10":
+            batch *= 10
+        elif t.startswith("INDEX "):
             db.execute("DROP " + t)
-        elif t not in ("TOUCH", "BATCH10"):
+        elif t.startswith("CKPT "):
+            db.execute("PRAGMA wal_autocheckpoint=" + t.split()[1])
+        elif t.startswith("CACHE "):
+            db.execute("PRAGMA cache_size=-%d" % (int(t.split()[1]) * 1024))
+        elif t.startswith("SQL "):
+            db.executescript("BEGIN;" + t[4:] + ";COMMIT")
+        elif t not in ("TOUCH",) and not t.startswith("PAGE "):
             db.execute("DROP TRIGGER IF EXISTS " + t)
     sids = [r[0] for r in db.execute("SELECT id FROM sessions")] or [None]
     if sids == [None]:
         raise SystemExit("log_cost.py: the store has no session; give it one that served")
+    # warm the page cache as a running writer has it: the first batch is not counted
     k = 0
-    t0 = time.process_time()
-    for _ in range(turns // batch):
+    t0 = None
+    for i in range(turns // batch + 1):
+        if i == 1:
+            t0 = time.process_time()
+            k0 = k
         db.execute("BEGIN IMMEDIATE")
         for _ in range(batch):
             s = sids[k % len(sids)]
@@ -84,7 +117,7 @@ def run(src, tmp, drop, turns, batch):
             if touch:
                 db.execute("UPDATE sessions SET last_ms = ? WHERE id = ?", (now, s))
         db.execute("COMMIT")
-    us = (time.process_time() - t0) / k * 1e6
+    us = (time.process_time() - t0) / (k - k0) * 1e6
     db.close()
     return us
 
@@ -94,13 +127,24 @@ def main():
     p.add_argument("store")
     p.add_argument("--turns", type=int, default=6000)
     p.add_argument("--batch", type=int, default=50)
+    p.add_argument("--repeat", type=int, default=3,
+                   help="rounds over every variant (the median is printed)")
+    p.add_argument("--only", default="", help="comma-separated variant numbers (0 = first)")
     a = p.parse_args()
+    chosen = [VARIANTS[int(i)] for i in a.only.split(",")] if a.only else VARIANTS
     tmp = tempfile.mkdtemp(prefix="kefu-logcost-")
     try:
+        got = {name: [] for name, _ in chosen}
+        for _ in range(a.repeat):   # rounds, so the machine's load moves every row alike
+            for name, drop in chosen:
+                got[name].append(run(a.store, tmp, drop, a.turns, a.batch))
         print("CPU per logged turn (customer message + reply + session touch), "
-              "%d turns in transactions of %d" % (a.turns, a.batch))
-        for name, drop in VARIANTS:
-            print("  %-48s %7.1f µs" % (name, run(a.store, tmp, drop, a.turns, a.batch)))
+              "%d turns in transactions of %d, median of %d; load average %.1f"
+              % (a.turns, a.batch, a.repeat, os.getloadavg()[0]))
+        for name, _ in chosen:
+            v = sorted(got[name])
+            print("  %-48s %7.1f µs  (%s)" % (name, v[len(v) // 2],
+                                             " ".join("%.1f" % x for x in got[name])))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
