@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "fusion.h"
 #include "glove.h"
@@ -78,17 +79,13 @@ static struct pic_blocklist *read_blocklist(const char *path)
 			LOG_WARN("image_blocklist %s:%d: not a SHA-256 hex digest", path, lineno);
 			continue;
 		}
-		if (b->n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			char (*v)[65] = realloc(b->v, nc * sizeof *v);
-			if (!v) {
-				fclose(f);
-				blocklist_free(b);
-				return NULL;
-			}
-			b->v = v;
-			cap = nc;
+		char (*v)[65] = cm_grow(b->v, &cap, b->n + 1, sizeof *v, 64);
+		if (!v) {
+			fclose(f);
+			blocklist_free(b);
+			return NULL;
 		}
+		b->v = v;
 		memcpy(b->v[b->n++], line, 65);
 	}
 	fclose(f);
