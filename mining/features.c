@@ -522,3 +522,21 @@ int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 	mn_vecs_free(q);
 	return rc;
 }
+
+struct mn_vecs *mn_similar_vec(const struct nlu_bot *bot, const char *text)
+{
+	struct mn_opts o;
+	char err[64];
+
+	if (!bot || !bot->enc)
+		return NULL;
+	mn_opts_default(&o);
+	o.feat = MN_FEAT_TFIDF;
+	return mn_embed(bot, NULL, &o, &text, 1, NULL, err, sizeof err);
+}
+
+int mn_similar_vecs(const struct mn_vecs *a, const struct mn_vecs *b)
+{
+	/* TF-IDF alone: mn_similarity's cosine is the sparse dot product (w = 0) */
+	return a && b && a->n && b->n && sparse_dot2(a, 0, b, 0) >= MN_SIMILAR;
+}
