@@ -236,20 +236,17 @@ fail:
 static int set_reply_extra(struct store_turn *turn, struct kd_result *r, const char *id,
 			   const struct pol_reply *rep, json_t *extra)
 {
-	json_t *meta = kd_reply_meta(rep, id);
+	struct kd_frame *f;
 	int oom = 0;
 
-	if (meta && extra)
-		json_object_update(meta, extra);
 	r->fallback = rep->fallback;
 	turn->reply_text = strdup(rep->text ? rep->text : "");
 	turn->answer_id = rep->answer_id;
 	turn->confidence = rep->confidence;
-	turn->reply_meta = dumps(meta);
-	chain(&r->frame, meta ? kd_frame_reply(id, rep->text, rep->answer_id, rep->confidence,
-					       meta) : NULL, &oom);
-	json_decref(meta);
-	return oom || !turn->reply_text || !turn->reply_meta ? -1 : 0;
+	if (kd_reply_build(rep, id, extra, &f, &turn->reply_meta))
+		f = NULL;
+	chain(&r->frame, f, &oom);
+	return oom || !turn->reply_text ? -1 : 0;
 }
 
 static int set_reply(struct store_turn *turn, struct kd_result *r, const char *id,
