@@ -69,27 +69,6 @@ struct pending {
 	size_t n, cap;
 };
 
-struct kd_review {
-	struct store *st;            /* the thread's */
-	struct kd_bots *bots;        /* not owned */
-	struct nlu_glove *glove;     /* GloVe for a BM25 bot's features, or NULL */
-	struct mn_refs *refs;        /* the store's example vectors, per bot generation */
-	struct mn_rules rules;
-	struct mn_opts opts;
-	struct pending pending;      /* items collected, not written yet (flush) */
-	unsigned clustered_gen;      /* bot generation of the last clustering */
-	int dirty;                   /* new items since the last clustering */
-	uint64_t cluster_next_ms;    /* new items wait for this (monotonic) */
-	int64_t turns_read;          /* customer turns scan has read (any number that moves) */
-	int novelty_due;             /* turns read since the last new-topic pass */
-	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
-	struct last_turn *last;      /* LAST_SLOTS */
-	pthread_t thread;
-	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
-	atomic_int stopping;         /* set by kd_review_stop: a pass in progress (opts.cancel)
-	                                ends within a few hundred texts */
-};
-
 /* What the reply's meta JSON says (daemon/proto.c writes fallback, why, refused,
  * quick_replies), parsed once a turn, when first needed (reply_meta). */
 struct reply_meta {
@@ -127,6 +106,49 @@ struct last_turn {
 	struct turn t;               /* t.session_id 0: empty */
 	struct mn_vecs *vec;         /* NULL: not embedded (yet) */
 	unsigned gen;
+};
+
+/* The turns the scan read that low_confidence waits on: answered under rules.low_conf,
+ * decided once the new-topic pass reads their novelty.  A turn that falls out of that
+ * pass's window first (more than REVIEW_WINDOW turns between two passes) is decided on
+ * its confidence alone (decide_older) from this list instead of from the log read
+ * again.  Oldest first; turns with ids up to `from` were not seen by this process's
+ * scan (logged before it started, or the list overflowed): decide_older reads those
+ * from the log. */
+#define WAITING_MAX 100000
+struct waiting {
+	struct turn t;               /* no meta */
+	struct mn_turn m;            /* its facts, novelty_later 0 */
+};
+
+struct waitings {
+	struct waiting *v;
+	size_t n, cap;
+	int64_t from;                /* ids <= from: in the log only */
+	int64_t last;                /* the newest id the scan considered */
+	int started;                 /* from is set (the first scan) */
+};
+
+struct kd_review {
+	struct store *st;            /* the thread's */
+	struct kd_bots *bots;        /* not owned */
+	struct nlu_glove *glove;     /* GloVe for a BM25 bot's features, or NULL */
+	struct mn_refs *refs;        /* the store's example vectors, per bot generation */
+	struct mn_rules rules;
+	struct mn_opts opts;
+	struct pending pending;      /* items collected, not written yet (flush) */
+	unsigned clustered_gen;      /* bot generation of the last clustering */
+	int dirty;                   /* new items since the last clustering */
+	uint64_t cluster_next_ms;    /* new items wait for this (monotonic) */
+	int64_t turns_read;          /* customer turns scan has read (any number that moves) */
+	int novelty_due;             /* turns read since the last new-topic pass */
+	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
+	struct last_turn *last;      /* LAST_SLOTS */
+	struct waitings waiting;     /* low_confidence waiting on the novelty */
+	pthread_t thread;
+	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
+	atomic_int stopping;         /* set by kd_review_stop: a pass in progress (opts.cancel)
+	                                ends within a few hundred texts */
 };
 
 struct turns {
@@ -401,6 +423,54 @@ static int on_handoff(void *arg, int64_t id, int64_t session_id, int64_t request
 	return 0;
 }
 
+/* Keeps t in the waiting list when its low_confidence waits on the novelty (m: its
+ * facts as the scan collected them). */
+static void wait_novelty(struct kd_review *r, const struct turn *t, const struct mn_turn *m)
+{
+	struct waitings *w = &r->waiting;
+	struct mn_turn alone = *m;
+
+	if (t->message_id <= w->last)        /* read again after a failed pass: kept */
+		return;
+	w->last = t->message_id;
+	alone.novelty_later = 0;
+	if (!(mn_collect(&r->rules, &alone) & ~mn_collect(&r->rules, m) & MN_LOW_CONF))
+		return;
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 256;
+		struct waiting *nv = w->n < WAITING_MAX ? realloc(w->v, nc * sizeof *nv) : NULL;
+		if (!nv)
+			goto lost;
+		w->v = nv;
+		w->cap = nc;
+	}
+	struct waiting *e = &w->v[w->n];
+	*e = (struct waiting){ .t = { .message_id = t->message_id, .session_id = t->session_id,
+				      .answer_id = t->answer_id, .confidence = t->confidence,
+				      .text = strdup(t->text) },
+			       .m = alone };
+	if (!e->t.text)
+		goto lost;
+	w->n++;
+	return;
+lost:   /* the log still has it: decide_older reads up to here from there */
+	for (size_t i = 0; i < w->n; i++)
+		turn_free(&w->v[i].t);
+	w->n = 0;
+	w->from = t->message_id;
+}
+
+/* Drops the waiting turns the new-topic pass has decided (ids <= cursor). */
+static void waiting_done(struct waitings *w, int64_t cursor)
+{
+	size_t k = 0;
+
+	while (k < w->n && w->v[k].t.message_id <= cursor)
+		turn_free(&w->v[k++].t);
+	memmove(w->v, w->v + k, (w->n - k) * sizeof *w->v);
+	w->n -= k;
+}
+
 /* One pass over what the log gained since the cursors. */
 static void scan(struct kd_review *r)
 {
@@ -414,10 +484,15 @@ static void scan(struct kd_review *r)
 		return;
 	}
 	int64_t last_id = a.n ? a.v[a.n - 1].message_id : 0;
+	if (!r->waiting.started) {
+		r->waiting.started = 1;
+		r->waiting.from = r->waiting.last = cur;
+	}
 	for (size_t i = 0; i < a.n; i++) {
 		struct mn_turn m;
 		reply_facts(r, &a.v[i], &m);
 		collect(r, &a.v[i], &m);
+		wait_novelty(r, &a.v[i], &m);
 		judge_previous(r, &a.v[i]);        /* takes the turn */
 	}
 	if (a.n)
@@ -464,16 +539,21 @@ static int example_text(void *arg, int64_t answer_id, const char *text)
 
 /* Turns logged after the "novelty" cursor cur but older than the window (a burst of
  * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
- * low_confidence is decided on the confidence alone. */
+ * low_confidence is decided on the confidence alone.  The scan kept those it read
+ * (r->waiting, the only ones the decision can add a reason to); older ones, from
+ * before this process's scan, are read from the log. */
 static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
 {
-	while (cur < window_first) {
+	const struct waitings *w = &r->waiting;
+	int64_t log_end = w->started && w->from + 1 < window_first ? w->from + 1 : window_first;
+
+	while (cur < log_end) {
 		struct turns a = { 0 };
 		if (store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0 || !a.n) {
 			turns_free(&a);
 			return;
 		}
-		for (size_t i = 0; i < a.n && a.v[i].message_id < window_first; i++) {
+		for (size_t i = 0; i < a.n && a.v[i].message_id < log_end; i++) {
 			struct mn_turn m;
 			reply_facts(r, &a.v[i], &m);
 			m.novelty_later = 0;
@@ -482,6 +562,9 @@ static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
 		cur = a.v[a.n - 1].message_id;
 		turns_free(&a);
 	}
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].t.message_id > cur && w->v[i].t.message_id < window_first)
+			collect(r, &w->v[i].t, &w->v[i].m);
 }
 
 /* ---- the same text, once ------------------------------------------------------------ */
@@ -583,6 +666,7 @@ static void novelty_pass(struct kd_review *r)
 		LOG_WARN("review: new topics: %s", store_errmsg(r->st));
 		goto out;
 	}
+	waiting_done(&r->waiting, cur);
 	while (from < w.n && w.v[from].message_id <= cur)
 		from++;
 	if (from == w.n)
@@ -851,5 +935,7 @@ void kd_review_stop(struct kd_review *r)
 	for (size_t i = 0; i < LAST_SLOTS; i++)
 		last_clear(&r->last[i]);
 	free(r->last);
+	waiting_done(&r->waiting, INT64_MAX);
+	free(r->waiting.v);
 	free(r);
 }
