@@ -537,34 +537,46 @@ static int example_text(void *arg, int64_t answer_id, const char *text)
 	return push_text(arg, text);
 }
 
-/* Turns logged after the "novelty" cursor cur but older than the window (a burst of
- * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
- * low_confidence is decided on the confidence alone.  The scan kept those it read
- * (r->waiting, the only ones the decision can add a reason to); older ones, from
- * before this process's scan, are read from the log. */
-static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
+/* The turns after `after` and before `end`, read from the log, decided on their
+ * confidence alone. */
+static void decide_from_log(struct kd_review *r, int64_t after, int64_t end)
 {
-	const struct waitings *w = &r->waiting;
-	int64_t log_end = w->started && w->from + 1 < window_first ? w->from + 1 : window_first;
-
-	while (cur < log_end) {
+	while (after < end) {
 		struct turns a = { 0 };
-		if (store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0 || !a.n) {
+		if (store_review_turns_after(r->st, after, REVIEW_BATCH, copy_turn, &a) < 0 ||
+		    !a.n) {
 			turns_free(&a);
 			return;
 		}
-		for (size_t i = 0; i < a.n && a.v[i].message_id < log_end; i++) {
+		for (size_t i = 0; i < a.n && a.v[i].message_id < end; i++) {
 			struct mn_turn m;
 			reply_facts(r, &a.v[i], &m);
 			m.novelty_later = 0;
 			collect(r, &a.v[i], &m);
 		}
-		cur = a.v[a.n - 1].message_id;
+		after = a.v[a.n - 1].message_id;
 		turns_free(&a);
 	}
+}
+
+/* Turns logged after the "novelty" cursor cur but older than the window (a burst of
+ * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
+ * low_confidence is decided on the confidence alone.  Of the turns this process's scan
+ * read (after waiting.from up to waiting.last) it kept those the decision can add a
+ * reason to (r->waiting); the others are read from the log. */
+static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
+{
+	const struct waitings *w = &r->waiting;
+
+	if (!w->started) {
+		decide_from_log(r, cur, window_first);
+		return;
+	}
+	decide_from_log(r, cur, w->from + 1 < window_first ? w->from + 1 : window_first);
 	for (size_t i = 0; i < w->n; i++)
 		if (w->v[i].t.message_id > cur && w->v[i].t.message_id < window_first)
 			collect(r, &w->v[i].t, &w->v[i].m);
+	decide_from_log(r, w->last > cur ? w->last : cur, window_first);
 }
 
 /* ---- the same text, once ------------------------------------------------------------ */
