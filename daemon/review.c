@@ -153,6 +153,7 @@ struct kd_review {
 	int novelty_due;             /* turns read since the last new-topic pass */
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
 	struct last_turn *last;      /* LAST_SLOTS */
+	struct mn_scratch *scratch;  /* the rephrase test's text pipeline, made once */
 	struct waitings waiting;     /* low_confidence waiting on the novelty */
 	pthread_t thread;
 	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
@@ -328,15 +329,15 @@ static void last_clear(struct last_turn *l)
 }
 
 /* The vector of l's text under bot generation gen (embedded once, kept with l). */
-static const struct mn_vecs *last_vec(struct last_turn *l, const struct nlu_bot *bot,
-				      unsigned gen)
+static const struct mn_vecs *last_vec(struct kd_review *r, struct last_turn *l,
+				      const struct nlu_bot *bot, unsigned gen)
 {
 	if (l->vec && l->gen != gen) {
 		mn_vecs_free(l->vec);
 		l->vec = NULL;
 	}
 	if (!l->vec) {
-		l->vec = mn_similar_vec(bot, l->t.text);
+		l->vec = mn_similar_vec(bot, r->scratch, l->t.text);
 		l->gen = gen;
 	}
 	return l->vec;
@@ -351,8 +352,8 @@ static int similar(struct kd_review *r, struct last_turn *p, struct last_turn *c
 	int yes = 0;
 
 	if (bot) {
-		const struct mn_vecs *a = last_vec(p, bot, gen), *b = a ? last_vec(c, bot, gen)
-									 : NULL;
+		const struct mn_vecs *a = last_vec(r, p, bot, gen),
+				     *b = a ? last_vec(r, c, bot, gen) : NULL;
 		yes = a && b ? mn_similar_vecs(a, b) : mn_similar(bot, p->t.text, c->t.text);
 		nlu_bot_unref(bot);
 	}
@@ -913,7 +914,9 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 		return NULL;
 	}
 	r->bots = bots;
-	if (!(r->last = calloc(LAST_SLOTS, sizeof *r->last))) {
+	if (!(r->last = calloc(LAST_SLOTS, sizeof *r->last)) ||
+	    !(r->scratch = mn_scratch_create())) {
+		free(r->last);
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -940,6 +943,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	return r;
 fail:
 	free(r->last);
+	mn_scratch_free(r->scratch);
 	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
@@ -964,5 +968,6 @@ void kd_review_stop(struct kd_review *r)
 	free(r->last);
 	waiting_done(&r->waiting, INT64_MAX);
 	free(r->waiting.v);
+	mn_scratch_free(r->scratch);
 	free(r);
 }

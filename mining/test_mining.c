@@ -463,11 +463,13 @@ static void test_similar_vecs(void)
 	struct mn_vecs *v[sizeof texts / sizeof *texts] = { 0 };
 	int yes = 0, differ = 0;
 
-	CHECK(bot != NULL);
-	if (!bot)
+	struct mn_scratch *scr = mn_scratch_create();
+
+	CHECK(bot != NULL && scr != NULL);
+	if (!bot || !scr)
 		return;
-	for (size_t i = 0; i < n; i++)
-		CHECK((v[i] = mn_similar_vec(bot, texts[i])) != NULL);
+	for (size_t i = 0; i < n; i++)   /* one scratch for all: nothing carries over */
+		CHECK((v[i] = mn_similar_vec(bot, scr, texts[i])) != NULL);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < n; j++) {
 			int s = mn_similar(bot, texts[i], texts[j]);
@@ -485,9 +487,10 @@ static void test_similar_vecs(void)
 	struct nlu_opts no = { .threshold = 0.35 };
 	char err[256];
 	struct nlu_bot *bm25 = nlu_bot_build(answers, 1, ex, 1, &no, NULL, err, sizeof err);
-	CHECK(bm25 && !mn_similar_vec(bm25, "I lost my card"));
+	CHECK(bm25 && !mn_similar_vec(bm25, scr, "I lost my card"));
 	if (bm25)
 		nlu_bot_unref(bm25);
+	mn_scratch_free(scr);
 }
 
 int main(void)
