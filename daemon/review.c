@@ -8,9 +8,7 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items, a pass's items in one transaction with its cursor (flush); while a
- * pass reads a full batch it reads on (REVIEW_CATCH_UP), so heavy traffic does not leave
- * it behind.  Each turn is read from the log once: the session's turn before it (what
+ * upserts the items, a pass's items in one transaction with its cursor (flush).  Each turn is read from the log once: the session's turn before it (what
  * the customer did next tells on it) is the last one the scan read of that session,
  * kept in memory with its meta parsed and its text embedded once (last_turn), and the
  * turns whose low_confidence waits on the novelty are kept for the new-topic pass
@@ -53,9 +51,6 @@
 
 #define REVIEW_POLL_MS 2000
 #define REVIEW_BATCH 500        /* turns read per pass */
-#define REVIEW_CATCH_UP 40      /* passes at most one poll makes while each reads a full
-				   batch: 20,000 turns every REVIEW_POLL_MS, so the scan keeps
-				   up with traffic far above one batch a poll */
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
@@ -481,9 +476,10 @@ static void waiting_done(struct waitings *w, int64_t cursor)
 	w->n -= k;
 }
 
-/* One pass over what the log gained since the cursors; returns the customer turns
- * it read (REVIEW_BATCH: more may wait). */
-static size_t scan(struct kd_review *r)
+/* One pass over what the log gained since the cursors (at most REVIEW_BATCH turns: a
+ * write transaction a poll, see docs/performance.md "Issue 14, third pass" on why it
+ * does not read on). */
+static void scan(struct kd_review *r)
 {
 	int64_t cur;
 	struct turns a = { 0 };
@@ -492,9 +488,8 @@ static size_t scan(struct kd_review *r)
 	    store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0) {
 		LOG_WARN("review: reading the log: %s", store_errmsg(r->st));
 		turns_free(&a);
-		return 0;
+		return;
 	}
-	size_t n = a.n;
 	int64_t last_id = a.n ? a.v[a.n - 1].message_id : 0;
 	if (!r->waiting.started) {
 		r->waiting.started = 1;
@@ -518,7 +513,6 @@ static size_t scan(struct kd_review *r)
 	    store_review_cursor(r->st, "handoffs", &ho) ||
 	    store_review_handoffs_after(r->st, ho, on_handoff, r) < 0)
 		LOG_WARN("review: reading feedback and hand-offs: %s", store_errmsg(r->st));
-	return n;
 }
 
 /* ---- new topics (mn_novelty) --------------------------------------------------------- */
@@ -884,10 +878,7 @@ static void *review_main(void *arg)
 	cm_background_priority("review");
 	do {
 		int64_t before = r->turns_read;
-		/* a full batch: more turns wait; read on (the scan keeps up) */
-		for (int i = 0; i < REVIEW_CATCH_UP && scan(r) == REVIEW_BATCH &&
-				!atomic_load(&r->stopping); i++)
-			;
+		scan(r);
 		if ((r->turns_read != before || r->novelty_due) &&
 		    cm_now_us() / 1000 >= r->novelty_ms + NOVELTY_EVERY_MS) {
 			novelty_pass(r);
