@@ -3,7 +3,8 @@
  * (docs/protocol.md "Messages" and "Uploads").  Runs on a worker thread; the turn's reply
  * leaves from the store writer's done callback (job.c, kd_submit_turn).
  *
- * Message: resend check -> pol_answer(words).
+ * Message: pol_answer(words); a resend of a logged client id is found by the store
+ * writer (the job comes back, job->logged) and answered from the log.
  * Audio: resend check -> asr_recognize_entity (decode, VAD, pocketsphinx with the domain
  * LM, and a grammar reading when the last answer expects an entity or the words look like
  * one: speech/grammar.c) -> {"type":"transcript"} -> an entity heard: "Did you say A 7 7 3?"
@@ -171,14 +172,17 @@ static int resend_logged(struct kd_worker *w, struct kd_job *job)
 }
 
 /* Common checks before decoding.  Returns 1 if the job is finished (resent or an error
- * was posted), 0 to go on. */
-static int upload_prelude(struct kd_worker *w, struct kd_job *job)
+ * was posted), 0 to go on.  check_log 0 (a typed message's first try) skips the look-up
+ * of a resend: the writer finds its client id logged instead (the unique index) and
+ * the job comes back with job->logged set, to be answered from the log; an upload
+ * always looks first, so that a resend is not decoded again. */
+static int upload_prelude(struct kd_worker *w, struct kd_job *job, int check_log)
 {
 	if (job->session_id <= 0) {
 		kd_post_error(w->env, job, KD_E_INTERNAL, "this connection has no session");
 		return 1;
 	}
-	if (resend_logged(w, job))
+	if (check_log && resend_logged(w, job))
 		return 1;
 	kd_worker_refresh_bot(w);
 	if (!w->ns) {
@@ -236,20 +240,17 @@ fail:
 static int set_reply_extra(struct store_turn *turn, struct kd_result *r, const char *id,
 			   const struct pol_reply *rep, json_t *extra)
 {
-	json_t *meta = kd_reply_meta(rep, id);
+	struct kd_frame *f;
 	int oom = 0;
 
-	if (meta && extra)
-		json_object_update(meta, extra);
 	r->fallback = rep->fallback;
 	turn->reply_text = strdup(rep->text ? rep->text : "");
 	turn->answer_id = rep->answer_id;
 	turn->confidence = rep->confidence;
-	turn->reply_meta = dumps(meta);
-	chain(&r->frame, meta ? kd_frame_reply(id, rep->text, rep->answer_id, rep->confidence,
-					       meta) : NULL, &oom);
-	json_decref(meta);
-	return oom || !turn->reply_text || !turn->reply_meta ? -1 : 0;
+	if (kd_reply_build(rep, id, extra, &f, &turn->reply_meta))
+		f = NULL;
+	chain(&r->frame, f, &oom);
+	return oom || !turn->reply_text ? -1 : 0;
 }
 
 static int set_reply(struct store_turn *turn, struct kd_result *r, const char *id,
@@ -337,7 +338,7 @@ int kd_do_message(struct kd_worker *w, struct kd_job *job)
 	uint64_t t0;
 	int step;
 
-	if (upload_prelude(w, job))
+	if (upload_prelude(w, job, job->logged))
 		return 0;
 	if (!job->text) {
 		kd_post_error(p, job, KD_E_INTERNAL, "no text");
@@ -443,7 +444,7 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	double t0;
 	int rc, oom = 0;
 
-	if (upload_prelude(w, job))
+	if (upload_prelude(w, job, 1))
 		return 0;
 	if (!p->voice || kd_voice_asr(p->voice, &w->vw, &dec, &vad, err, sizeof err)) {
 		kd_post_error(p, job, KD_E_INTERNAL,
@@ -605,7 +606,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	double t0;
 	int rc, oom = 0;
 
-	if (upload_prelude(w, job))
+	if (upload_prelude(w, job, 1))
 		return 0;
 	/* the one call for the picture: read, blocklist, catalogue, answer policy (unless a
 	 * person holds the session) */

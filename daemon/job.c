@@ -156,6 +156,7 @@ static void turn_done(void *arg, int rc)
 		kd_frame_free_list(r->frame);
 		r->frame = NULL;
 		r->kind = KD_RES_RETRY;
+		t->job->logged = 1;
 		r->job = t->job;
 		t->job = NULL;
 	} else if (rc < 0) {

@@ -53,6 +53,9 @@ struct kd_job {
 					    newest messages to skip (history paging) */
 	size_t charged;                  /* bytes charged to the memory budget (budget.h),
 					    released by kd_job_free */
+	int logged;                      /* message: the writer found its client id logged
+					    already (job.c turn_done): look the reply up
+					    before answering again */
 };
 
 enum kd_result_kind {

@@ -4,10 +4,13 @@
  */
 #include "proto.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "utf8.h"
 
 #ifndef KEFU_VERSION
@@ -15,7 +18,8 @@
 #endif
 
 /* Compact, UTF-8 as is, 4 significant digits for confidences. */
-#define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(4))
+#define KD_REAL_PRECISION 4
+#define KD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(KD_REAL_PRECISION))
 
 static const char *const err_names[KD_E_COUNT] = {
 	[KD_E_INVALID_JSON] = "invalid_json",
@@ -171,25 +175,169 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting)
 				    "server", "kefu/" KEFU_VERSION));
 }
 
-json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id)
-{
-	json_t *quick = json_array();
-	json_t *meta;
+/* ---- the reply to a turn, written directly (kd_reply_build) ------------------------ */
 
-	if (!quick)
+/* One field of the reply's meta: its key and its value as JSON text. */
+struct field {
+	const char *key;
+	const char *val;
+	size_t len;
+};
+
+#define META_MAX 16   /* the fields kd_reply_build writes, and room for extra's */
+
+/* The field named key in f[0..n), or NULL. */
+static struct field *field_find(struct field *f, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].key, key))
+			return &f[i];
+	return NULL;
+}
+
+/* Records the value vals wrote since offset from as field key (its text is pointed to
+ * once vals stops growing: fields_point). */
+static void field_add(struct field *f, size_t *n, size_t *off, const struct cm_buf *vals,
+		      const char *key, size_t from)
+{
+	off[*n] = from;
+	f[*n] = (struct field){ key, NULL, vals->len - from };
+	(*n)++;
+}
+
+static void fields_point(struct field *f, size_t n, const size_t *off, const struct cm_buf *vals)
+{
+	for (size_t i = 0; i < n; i++)
+		f[i].val = vals->p + off[i];
+}
+
+/* The frame being written: a cm_buf whose first bytes are the frame's header and
+ * LWS_PRE headroom, so the finished text is the frame's payload with no copy. */
+#define FRAME_HEAD (offsetof(struct kd_frame, buf) + LWS_PRE)
+
+static struct kd_frame *frame_finish(struct cm_buf *b)
+{
+	struct kd_frame *f = (struct kd_frame *)(void *)b->p;
+
+	if (b->oom || !f) {
+		free(b->p);
 		return NULL;
-	for (int i = 0; i < r->n_quick && i < POL_MAX_QUICK; i++)
-		json_array_append_new(quick, json_pack("{s:o, s:s}", "answer_id",
-			r->quick[i].answer_id > 0 ? json_integer((json_int_t)r->quick[i].answer_id)
-						  : json_null(),
-			"title", r->quick[i].title ? r->quick[i].title : ""));
-	meta = json_pack("{s:o, s:b, s:s, s:o, s:o, s:s}", "title", str_or_null(r->title),
-			 "fallback", r->fallback, "lang", r->lang ? r->lang : "",
-			 "quick_replies", quick, "client_id", str_or_null(client_id),
-			 "why", pol_why_name(r->why));
-	if (meta && r->refused)
-		json_object_set_new(meta, "refused", json_string(r->refused));
-	return meta;
+	}
+	f->next = NULL;
+	f->len = b->len - FRAME_HEAD;
+	f->binary = 0;
+	return f;
+}
+
+int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_t *extra,
+		   struct kd_frame **frame, char **meta)
+{
+	/* the frame carries these meta fields, in this order (the logged reply's too:
+	 * kd_frame_reply's add_meta) */
+	static const char *const frame_keys[] = { "title", "fallback", "lang", "quick_replies",
+						  "refused", "why", "entity" };
+	static const char zero[FRAME_HEAD];
+	struct cm_buf vals = { 0 }, m = { 0 }, fb = { 0 };
+	struct field f[META_MAX];
+	char *dumped[META_MAX];
+	size_t n = 0, n_dumped = 0, at, off[META_MAX];
+	const char *key;
+	json_t *v;
+
+	*frame = NULL;
+	*meta = NULL;
+	at = vals.len;
+	cm_jw_str(&vals, r->title);
+	field_add(f, &n, off, &vals, "title", at);
+	at = vals.len;
+	cm_jw_bool(&vals, r->fallback);
+	field_add(f, &n, off, &vals, "fallback", at);
+	at = vals.len;
+	cm_jw_str(&vals, r->lang ? r->lang : "");
+	field_add(f, &n, off, &vals, "lang", at);
+	at = vals.len;
+	cm_buf_str(&vals, "[");
+	for (int i = 0; i < r->n_quick && i < POL_MAX_QUICK; i++) {
+		cm_buf_str(&vals, i ? ",{" : "{");
+		cm_jw_key(&vals, "answer_id");
+		if (r->quick[i].answer_id > 0)
+			cm_jw_int(&vals, r->quick[i].answer_id);
+		else
+			cm_buf_str(&vals, "null");
+		cm_buf_str(&vals, ",");
+		cm_jw_key(&vals, "title");
+		cm_jw_str(&vals, r->quick[i].title ? r->quick[i].title : "");
+		cm_buf_str(&vals, "}");
+	}
+	cm_buf_str(&vals, "]");
+	field_add(f, &n, off, &vals, "quick_replies", at);
+	at = vals.len;
+	cm_jw_str(&vals, client_id);
+	field_add(f, &n, off, &vals, "client_id", at);
+	at = vals.len;
+	cm_jw_str(&vals, pol_why_name(r->why));
+	field_add(f, &n, off, &vals, "why", at);
+	if (r->refused) {
+		at = vals.len;
+		cm_jw_str(&vals, r->refused);
+		field_add(f, &n, off, &vals, "refused", at);
+	}
+	if (vals.oom || !vals.p)
+		goto fail;
+	fields_point(f, n, off, &vals);
+	/* extra adds or replaces fields (json_object_update's order: a new key last) */
+	json_object_foreach((json_t *)extra, key, v) {
+		struct field *old = field_find(f, n, key);
+		char *text = json_dumps(v, JSON_ENCODE_ANY | KD_JSON_FLAGS);
+		if (!text || (!old && n == META_MAX)) {
+			free(text);
+			goto fail;
+		}
+		dumped[n_dumped++] = text;
+		if (!old)
+			old = &f[n++];
+		*old = (struct field){ key, text, strlen(text) };
+	}
+	cm_buf_str(&m, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			cm_buf_str(&m, ",");
+		cm_jw_key(&m, f[i].key);
+		cm_buf_add(&m, f[i].val, f[i].len);
+	}
+	cm_buf_str(&m, "}");
+
+	cm_buf_add(&fb, zero, sizeof zero);
+	cm_buf_str(&fb, "{\"type\":\"reply\",\"id\":");
+	cm_jw_str(&fb, client_id);
+	cm_buf_str(&fb, ",\"text\":");
+	cm_jw_str(&fb, r->text ? r->text : "");
+	cm_buf_str(&fb, ",\"answer_id\":");
+	if (r->answer_id > 0)
+		cm_jw_int(&fb, r->answer_id);
+	else
+		cm_buf_str(&fb, "null");
+	cm_buf_str(&fb, ",\"confidence\":");
+	cm_jw_real(&fb, r->confidence, KD_REAL_PRECISION);
+	for (size_t k = 0; k < sizeof frame_keys / sizeof *frame_keys; k++) {
+		const struct field *x = field_find(f, n, frame_keys[k]);
+		if (!x)
+			continue;
+		cm_buf_str(&fb, ",");
+		cm_jw_key(&fb, x->key);
+		cm_buf_add(&fb, x->val, x->len);
+	}
+	cm_buf_str(&fb, "}");
+	if (m.oom || !(*frame = frame_finish(&fb)))
+		goto fail;
+	*meta = m.p;
+	m.p = NULL;
+fail:
+	for (size_t i = 0; i < n_dumped; i++)
+		free(dumped[i]);
+	free(vals.p);
+	free(m.p);
+	return *frame ? 0 : -1;
 }
 
 /* Copies the meta fields into obj, with neutral values for missing ones. */

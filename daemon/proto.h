@@ -128,13 +128,21 @@ struct kd_frame *kd_frame_pong(void);
 /* {"type":"welcome","session":token,"resumed":false,"text":greeting,"server":...} */
 struct kd_frame *kd_frame_welcome(const char *token, const char *greeting);
 
-/* The reply fields that are not plain columns of the session log, stored as the bot
- * message's meta JSON so a resend or a history can rebuild the same reply:
- * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id":..|null,
- *  "title"}],"client_id":..,"why":..(,"refused":..)} (client_id: the customer message
- * answered, for histories that start after it; may be NULL; why: the answer policy's
- * pol_why_name).  Returns a new reference or NULL. */
-json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id);
+/* The reply to a turn, written once, directly (no jansson tree): the reply frame
+ * {"type":"reply","id":client_id,"text":..,"answer_id":id|null,"confidence":c,
+ *  "title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id":..|null,
+ *  "title"}](,"refused":..),"why":..(,"entity":..)}
+ * and its meta, the reply fields that are not plain columns of the session log, stored
+ * as the bot message's meta JSON so a resend or a history can rebuild the same reply
+ * (kd_frame_reply_logged gives the same frame back):
+ * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[..],"client_id":..,
+ *  "why":..(,"refused":..)} (client_id: the customer message answered, for histories
+ * that start after it; may be NULL; why: the answer policy's pol_why_name).  extra
+ * (may be NULL) adds or replaces meta fields (an entity's "why", "entity", "expects").
+ * 0 with *frame and *meta (malloc'd) set, or -1 (no memory, text jansson would refuse)
+ * with both NULL. */
+int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_t *extra,
+		   struct kd_frame **frame, char **meta);
 /* {"type":"reply","id":id,"text":text,"answer_id":id|null,"confidence":c, + meta fields}.
  * meta may be NULL (the fields then get neutral values). */
 struct kd_frame *kd_frame_reply(const char *id, const char *text, int64_t answer_id,

@@ -8,7 +8,11 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items, a pass's items in one transaction with its cursor (flush).  When
+ * upserts the items, a pass's items in one transaction with its cursor (flush).  Each turn is read from the log once: the session's turn before it (what
+ * the customer did next tells on it) is the last one the scan read of that session,
+ * kept in memory with its meta parsed and its text embedded once (last_turn), and the
+ * turns whose low_confidence waits on the novelty are kept for the new-topic pass
+ * (waiting).  When
  * new items arrived (at most a twentieth of a core: CLUSTER_GAP), or the bot changed
  * (SIGHUP: its features and answers did), it re-clusters the open items' distinct texts
  * (mn_run on the current bot, acquired from kd_bots and released after) and writes the
@@ -69,6 +73,66 @@ struct pending {
 	size_t n, cap;
 };
 
+/* What the reply's meta JSON says (daemon/proto.c writes fallback, why, refused,
+ * quick_replies), parsed once a turn, when first needed (reply_meta). */
+struct reply_meta {
+	int fallback, did_you_say, refused;
+	char **quick;                /* the quick replies' titles */
+	size_t n_quick;
+};
+
+/* A turn copied out of the row loop (the store is queried again while handling it). */
+struct turn {
+	int64_t message_id, session_id, answer_id, created_ms, reply_ms;
+	double confidence;
+	char *text, *meta;
+	int parsed;                  /* 1: rm holds what meta says */
+	struct reply_meta rm;
+};
+
+static void turn_free(struct turn *t)
+{
+	free(t->text);
+	free(t->meta);
+	for (size_t i = 0; i < t->rm.n_quick; i++)
+		free(t->rm.quick[i]);
+	free(t->rm.quick);
+	memset(t, 0, sizeof *t);
+}
+
+/* The last turn the scan read of one session: the customer's next turn is judged
+ * against it (judge_previous) without reading the log again, its meta parsed and its
+ * text embedded (vec, for mn_similar_vecs under bot generation gen) at most once.  A
+ * small direct-mapped table: another session taking the slot, or a restart, sends
+ * judge_previous back to the store. */
+#define LAST_SLOTS 4096
+struct last_turn {
+	struct turn t;               /* t.session_id 0: empty */
+	struct mn_vecs *vec;         /* NULL: not embedded (yet) */
+	unsigned gen;
+};
+
+/* The turns the scan read that low_confidence waits on: answered under rules.low_conf,
+ * decided once the new-topic pass reads their novelty.  A turn that falls out of that
+ * pass's window first (more than REVIEW_WINDOW turns between two passes) is decided on
+ * its confidence alone (decide_older) from this list instead of from the log read
+ * again.  Oldest first; turns with ids up to `from` were not seen by this process's
+ * scan (logged before it started, or the list overflowed): decide_older reads those
+ * from the log. */
+#define WAITING_MAX 100000
+struct waiting {
+	struct turn t;               /* no meta */
+	struct mn_turn m;            /* its facts, novelty_later 0 */
+};
+
+struct waitings {
+	struct waiting *v;
+	size_t n, cap;
+	int64_t from;                /* ids <= from: in the log only */
+	int64_t last;                /* the newest id the scan considered */
+	int started;                 /* from is set (the first scan) */
+};
+
 struct kd_review {
 	struct store *st;            /* the thread's */
 	struct kd_bots *bots;        /* not owned */
@@ -83,25 +147,14 @@ struct kd_review {
 	int64_t turns_read;          /* customer turns scan has read (any number that moves) */
 	int novelty_due;             /* turns read since the last new-topic pass */
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
+	struct last_turn *last;      /* LAST_SLOTS */
+	struct mn_scratch *scratch;  /* the rephrase test's text pipeline, made once */
+	struct waitings waiting;     /* low_confidence waiting on the novelty */
 	pthread_t thread;
 	struct cm_stopper stop;      /* its sleep between scans; kd_review_stop ends it */
 	atomic_int stopping;         /* set by kd_review_stop: a pass in progress (opts.cancel)
 	                                ends within a few hundred texts */
 };
-
-/* A turn copied out of the row loop (the store is queried again while handling it). */
-struct turn {
-	int64_t message_id, session_id, answer_id, created_ms, reply_ms;
-	double confidence;
-	char *text, *meta;
-};
-
-static void turn_free(struct turn *t)
-{
-	free(t->text);
-	free(t->meta);
-	memset(t, 0, sizeof *t);
-}
 
 struct turns {
 	struct turn *v;
@@ -120,9 +173,10 @@ static int copy_turn(void *arg, const struct store_review_turn *s)
 		a->cap = nc;
 	}
 	struct turn *t = &a->v[a->n];
-	*t = (struct turn){ s->message_id, s->session_id, s->answer_id, s->created_ms,
-			    s->reply_ms, s->confidence, strdup(s->text),
-			    s->meta ? strdup(s->meta) : NULL };
+	*t = (struct turn){ .message_id = s->message_id, .session_id = s->session_id,
+			    .answer_id = s->answer_id, .created_ms = s->created_ms,
+			    .reply_ms = s->reply_ms, .confidence = s->confidence,
+			    .text = strdup(s->text), .meta = s->meta ? strdup(s->meta) : NULL };
 	if (!t->text) {
 		free(t->meta);
 		return -1;
@@ -139,39 +193,57 @@ static void turns_free(struct turns *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* The reply facts of a turn, from its reply row and meta JSON (daemon/proto.c writes
- * fallback, why, refused, quick_replies).  With the new-topic rule on, the novelty comes
- * later (novelty_pass), and with it the low_confidence decision. */
-static void reply_facts(const struct kd_review *r, const struct turn *t, struct mn_turn *m)
+/* t's meta, parsed on first use.  A title that cannot be copied (no memory) is left
+ * out: a button pressed then reads as a question asked. */
+static const struct reply_meta *reply_meta(struct turn *t)
 {
+	struct reply_meta *rm = &t->rm;
+
+	if (t->parsed)
+		return rm;
+	t->parsed = 1;
 	json_t *meta = t->meta ? json_loads(t->meta, 0, NULL) : NULL;
 	const char *why = json_string_value(json_object_get(meta, "why"));
+	json_t *q = json_object_get(meta, "quick_replies"), *v;
+	size_t i;
+
+	rm->fallback = json_is_true(json_object_get(meta, "fallback"));
+	rm->did_you_say = why && !strcmp(why, "did_you_say");
+	rm->refused = json_object_get(meta, "refused") != NULL;
+	if (json_array_size(q) && (rm->quick = calloc(json_array_size(q), sizeof *rm->quick)))
+		json_array_foreach(q, i, v) {
+			const char *title = json_string_value(json_object_get(v, "title"));
+			if (title && (rm->quick[rm->n_quick] = strdup(title)))
+				rm->n_quick++;
+		}
+	json_decref(meta);
+	return rm;
+}
+
+/* The reply facts of a turn, from its reply row and meta.  With the new-topic rule on,
+ * the novelty comes later (novelty_pass), and with it the low_confidence decision. */
+static void reply_facts(const struct kd_review *r, struct turn *t, struct mn_turn *m)
+{
+	const struct reply_meta *rm = reply_meta(t);
 
 	memset(m, 0, sizeof *m);
 	m->answer_id = t->answer_id;
 	m->confidence = t->confidence;
-	m->fallback = json_is_true(json_object_get(meta, "fallback"));
-	m->did_you_say = why && !strcmp(why, "did_you_say");
-	m->refused = json_object_get(meta, "refused") != NULL;
+	m->fallback = rm->fallback;
+	m->did_you_say = rm->did_you_say;
+	m->refused = rm->refused;
 	m->novelty_later = r->rules.novelty_k > 0;
-	json_decref(meta);
 }
 
-/* 1 when text is one of the quick replies offered in meta (a button pressed). */
-static int picked(const char *meta_s, const char *text)
+/* 1 when text is one of the quick replies offered with t (a button pressed). */
+static int picked(struct turn *t, const char *text)
 {
-	json_t *meta = meta_s ? json_loads(meta_s, 0, NULL) : NULL;
-	json_t *q = json_object_get(meta, "quick_replies"), *v;
-	size_t i;
-	int hit = 0;
+	const struct reply_meta *rm = reply_meta(t);
 
-	json_array_foreach(q, i, v) {
-		const char *title = json_string_value(json_object_get(v, "title"));
-		if (title && !strcmp(title, text))
-			hit = 1;
-	}
-	json_decref(meta);
-	return hit;
+	for (size_t i = 0; i < rm->n_quick; i++)
+		if (!strcmp(rm->quick[i], text))
+			return 1;
+	return 0;
 }
 
 /* Remembers the turn's question for the queue when a rule says so; flush writes them. */
@@ -239,35 +311,87 @@ static void flush(struct kd_review *r, const char *cursor, int64_t last_id)
 	p->n = 0;
 }
 
-/* What the customer did next tells on the turn before: asked again, or did not take
- * "Did you say ...?". */
-static void judge_previous(struct kd_review *r, const struct turn *t)
+static struct last_turn *last_slot(struct kd_review *r, int64_t session_id)
 {
-	struct turns prev = { 0 };
+	return &r->last[(uint64_t)session_id * 0x9E3779B97F4A7C15ull >> 52];   /* 4096 */
+}
+
+static void last_clear(struct last_turn *l)
+{
+	turn_free(&l->t);
+	mn_vecs_free(l->vec);
+	l->vec = NULL;
+}
+
+/* The vector of l's text under bot generation gen (embedded once, kept with l). */
+static const struct mn_vecs *last_vec(struct kd_review *r, struct last_turn *l,
+				      const struct nlu_bot *bot, unsigned gen)
+{
+	if (l->vec && l->gen != gen) {
+		mn_vecs_free(l->vec);
+		l->vec = NULL;
+	}
+	if (!l->vec) {
+		l->vec = mn_similar_vec(bot, r->scratch, l->t.text);
+		l->gen = gen;
+	}
+	return l->vec;
+}
+
+/* 1 when the turns of p and c say much the same (mn_similar), each text embedded once
+ * when the bot has an encoder. */
+static int similar(struct kd_review *r, struct last_turn *p, struct last_turn *c)
+{
+	unsigned gen;
+	struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
+	int yes = 0;
+
+	if (bot) {
+		const struct mn_vecs *a = last_vec(r, p, bot, gen),
+				     *b = a ? last_vec(r, c, bot, gen) : NULL;
+		yes = a && b ? mn_similar_vecs(a, b) : mn_similar(bot, p->t.text, c->t.text);
+		nlu_bot_unref(bot);
+	}
+	return yes;
+}
+
+/* What the customer did next tells on the turn before: asked again, or did not take
+ * "Did you say ...?".  The turn before is the session's last one the scan read (the
+ * scan reads every turn in order), else read from the log.  Takes *t: it becomes the
+ * session's last turn. */
+static void judge_previous(struct kd_review *r, struct turn *t)
+{
+	struct last_turn *slot = last_slot(r, t->session_id), prev = { 0 }, cur = { 0 };
+	struct turns read = { 0 };
 	struct mn_turn m;
 
-	if (store_review_turn_before(r->st, t->session_id, t->message_id, copy_turn, &prev) ||
-	    !prev.n) {
-		turns_free(&prev);
-		return;
+	cur.t = *t;
+	memset(t, 0, sizeof *t);
+	if (slot->t.session_id == cur.t.session_id && slot->t.message_id < cur.t.message_id) {
+		prev = *slot;                      /* moves */
+		memset(slot, 0, sizeof *slot);
+	} else if (!store_review_turn_before(r->st, cur.t.session_id, cur.t.message_id,
+					     copy_turn, &read) && read.n) {
+		prev.t = read.v[0];                /* moves */
+		read.n = 0;
 	}
-	const struct turn *p = &prev.v[0];
-	reply_facts(r, p, &m);
-	m.next = 1;
-	m.next_gap_s = (double)(t->created_ms - p->reply_ms) / 1000.0;
-	m.next_picked = picked(p->meta, t->text);
-	m.next_same_answer = t->answer_id && t->answer_id == p->answer_id;
-	if (!m.next_picked && !m.next_same_answer && m.next_gap_s <= r->rules.rephrase_s &&
-	    !m.fallback && m.answer_id) {
+	turns_free(&read);
+	if (prev.t.session_id) {
+		struct turn *p = &prev.t;
+		reply_facts(r, p, &m);
+		m.next = 1;
+		m.next_gap_s = (double)(cur.t.created_ms - p->reply_ms) / 1000.0;
+		m.next_picked = picked(p, cur.t.text);
+		m.next_same_answer = cur.t.answer_id && cur.t.answer_id == p->answer_id;
 		/* only then does the rule need the texts compared */
-		unsigned gen;
-		struct nlu_bot *bot = kd_bots_acquire(r->bots, &gen);
-		m.next_similar = bot && mn_similar(bot, p->text, t->text);
-		if (bot)
-			nlu_bot_unref(bot);
+		if (!m.next_picked && !m.next_same_answer &&
+		    m.next_gap_s <= r->rules.rephrase_s && !m.fallback && m.answer_id)
+			m.next_similar = similar(r, &prev, &cur);
+		collect(r, p, &m);
+		last_clear(&prev);
 	}
-	collect(r, p, &m);
-	turns_free(&prev);
+	last_clear(slot);
+	*slot = cur;                               /* moves */
 }
 
 static int on_feedback(void *arg, int64_t id, int64_t message_id, int value)
@@ -304,7 +428,57 @@ static int on_handoff(void *arg, int64_t id, int64_t session_id, int64_t request
 	return 0;
 }
 
-/* One pass over what the log gained since the cursors. */
+/* Keeps t in the waiting list when its low_confidence waits on the novelty (m: its
+ * facts as the scan collected them). */
+static void wait_novelty(struct kd_review *r, const struct turn *t, const struct mn_turn *m)
+{
+	struct waitings *w = &r->waiting;
+	struct mn_turn alone = *m;
+
+	if (t->message_id <= w->last)        /* read again after a failed pass: kept */
+		return;
+	w->last = t->message_id;
+	alone.novelty_later = 0;
+	if (!(mn_collect(&r->rules, &alone) & ~mn_collect(&r->rules, m) & MN_LOW_CONF))
+		return;
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 256;
+		struct waiting *nv = w->n < WAITING_MAX ? realloc(w->v, nc * sizeof *nv) : NULL;
+		if (!nv)
+			goto lost;
+		w->v = nv;
+		w->cap = nc;
+	}
+	struct waiting *e = &w->v[w->n];
+	*e = (struct waiting){ .t = { .message_id = t->message_id, .session_id = t->session_id,
+				      .answer_id = t->answer_id, .confidence = t->confidence,
+				      .text = strdup(t->text) },
+			       .m = alone };
+	if (!e->t.text)
+		goto lost;
+	w->n++;
+	return;
+lost:   /* the log still has it: decide_older reads up to here from there */
+	for (size_t i = 0; i < w->n; i++)
+		turn_free(&w->v[i].t);
+	w->n = 0;
+	w->from = t->message_id;
+}
+
+/* Drops the waiting turns the new-topic pass has decided (ids <= cursor). */
+static void waiting_done(struct waitings *w, int64_t cursor)
+{
+	size_t k = 0;
+
+	while (k < w->n && w->v[k].t.message_id <= cursor)
+		turn_free(&w->v[k++].t);
+	memmove(w->v, w->v + k, (w->n - k) * sizeof *w->v);
+	w->n -= k;
+}
+
+/* One pass over what the log gained since the cursors (at most REVIEW_BATCH turns: a
+ * write transaction a poll, see docs/performance.md "Issue 14, third pass" on why it
+ * does not read on). */
 static void scan(struct kd_review *r)
 {
 	int64_t cur;
@@ -316,14 +490,20 @@ static void scan(struct kd_review *r)
 		turns_free(&a);
 		return;
 	}
+	int64_t last_id = a.n ? a.v[a.n - 1].message_id : 0;
+	if (!r->waiting.started) {
+		r->waiting.started = 1;
+		r->waiting.from = r->waiting.last = cur;
+	}
 	for (size_t i = 0; i < a.n; i++) {
 		struct mn_turn m;
 		reply_facts(r, &a.v[i], &m);
 		collect(r, &a.v[i], &m);
-		judge_previous(r, &a.v[i]);
+		wait_novelty(r, &a.v[i], &m);
+		judge_previous(r, &a.v[i]);        /* takes the turn */
 	}
 	if (a.n)
-		flush(r, "messages", a.v[a.n - 1].message_id);
+		flush(r, "messages", last_id);
 	r->turns_read += (int64_t)a.n;
 	turns_free(&a);
 	/* the callbacks move their cursors row by row */
@@ -364,26 +544,46 @@ static int example_text(void *arg, int64_t answer_id, const char *text)
 	return push_text(arg, text);
 }
 
-/* Turns logged after the "novelty" cursor cur but older than the window (a burst of
- * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
- * low_confidence is decided on the confidence alone. */
-static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
+/* The turns after `after` and before `end`, read from the log, decided on their
+ * confidence alone. */
+static void decide_from_log(struct kd_review *r, int64_t after, int64_t end)
 {
-	while (cur < window_first) {
+	while (after < end) {
 		struct turns a = { 0 };
-		if (store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0 || !a.n) {
+		if (store_review_turns_after(r->st, after, REVIEW_BATCH, copy_turn, &a) < 0 ||
+		    !a.n) {
 			turns_free(&a);
 			return;
 		}
-		for (size_t i = 0; i < a.n && a.v[i].message_id < window_first; i++) {
+		for (size_t i = 0; i < a.n && a.v[i].message_id < end; i++) {
 			struct mn_turn m;
 			reply_facts(r, &a.v[i], &m);
 			m.novelty_later = 0;
 			collect(r, &a.v[i], &m);
 		}
-		cur = a.v[a.n - 1].message_id;
+		after = a.v[a.n - 1].message_id;
 		turns_free(&a);
 	}
+}
+
+/* Turns logged after the "novelty" cursor cur but older than the window (a burst of
+ * more than REVIEW_WINDOW turns between two passes): no novelty is read for them, so
+ * low_confidence is decided on the confidence alone.  Of the turns this process's scan
+ * read (after waiting.from up to waiting.last) it kept those the decision can add a
+ * reason to (r->waiting); the others are read from the log. */
+static void decide_older(struct kd_review *r, int64_t cur, int64_t window_first)
+{
+	const struct waitings *w = &r->waiting;
+
+	if (!w->started) {
+		decide_from_log(r, cur, window_first);
+		return;
+	}
+	decide_from_log(r, cur, w->from + 1 < window_first ? w->from + 1 : window_first);
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].t.message_id > cur && w->v[i].t.message_id < window_first)
+			collect(r, &w->v[i].t, &w->v[i].m);
+	decide_from_log(r, w->last > cur ? w->last : cur, window_first);
 }
 
 /* ---- the same text, once ------------------------------------------------------------ */
@@ -485,6 +685,7 @@ static void novelty_pass(struct kd_review *r)
 		LOG_WARN("review: new topics: %s", store_errmsg(r->st));
 		goto out;
 	}
+	waiting_done(&r->waiting, cur);
 	while (from < w.n && w.v[from].message_id <= cur)
 		from++;
 	if (from == w.n)
@@ -704,6 +905,13 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 		return NULL;
 	}
 	r->bots = bots;
+	if (!(r->last = calloc(LAST_SLOTS, sizeof *r->last)) ||
+	    !(r->scratch = mn_scratch_create())) {
+		free(r->last);
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	r->clustered_gen = (unsigned)-1;   /* cluster once at start: the bot may be new */
 	mn_rules_default(&r->rules);
 	mn_opts_default(&r->opts);
@@ -725,6 +933,8 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	}
 	return r;
 fail:
+	free(r->last);
+	mn_scratch_free(r->scratch);
 	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
@@ -744,5 +954,11 @@ void kd_review_stop(struct kd_review *r)
 	nlu_glove_close(r->glove);
 	cm_stopper_destroy(&r->stop);
 	free(r->pending.v);
+	for (size_t i = 0; i < LAST_SLOTS; i++)
+		last_clear(&r->last[i]);
+	free(r->last);
+	waiting_done(&r->waiting, INT64_MAX);
+	free(r->waiting.v);
+	mn_scratch_free(r->scratch);
 	free(r);
 }

@@ -117,8 +117,8 @@ static void test_frames(void)
 	free(s);
 	kd_frame_free(f);
 
-	meta = kd_reply_meta(&rep, "c-42");
-	f = kd_frame_reply("c-42", rep.text, rep.answer_id, rep.confidence, meta);
+	char *m = NULL;
+	CHECK(kd_reply_build(&rep, "c-42", NULL, &f, &m) == 0 && f && m);
 	s = payload(f);
 	j = json_loads(s, 0, NULL);
 	CHECK(j && !strcmp(json_string_value(json_object_get(j, "type")), "reply"));
@@ -129,21 +129,21 @@ static void test_frames(void)
 	CHECK(json_array_size(json_object_get(j, "quick_replies")) == 1);
 	CHECK(strstr(s, "\"confidence\":0.93") != NULL);
 	CHECK(!strcmp(json_string_value(json_object_get(j, "why")), "category_head"));
-	CHECK(!json_object_get(j, "refused"));
+	CHECK(!json_object_get(j, "refused") && !json_object_get(j, "client_id"));
 	json_decref(j);
 	free(s);
-	kd_frame_free(f);
+	meta = json_loads(m, 0, NULL);
+	CHECK(meta && !strcmp(json_string_value(json_object_get(meta, "client_id")), "c-42"));
+	CHECK(json_is_false(json_object_get(meta, "fallback")) &&
+	      !strcmp(json_string_value(json_object_get(meta, "lang")), "en"));
 
-	/* a logged reply rebuilds to the same frame */
+	/* a logged reply rebuilds to the same frame, byte for byte */
 	{
-		char *m = json_dumps(meta, JSON_COMPACT);
 		struct store_message sm = { .kind = STORE_MSG_BOT, .text = (char *)rep.text,
 					    .answer_id = 12, .confidence = 0.93, .meta = m };
-		struct kd_frame *a = kd_frame_reply("c-42", rep.text, 12, 0.93, meta);
 		struct kd_frame *b = kd_frame_reply_logged("c-42", &sm);
-		CHECK(a && b && a->len == b->len &&
-		      !memcmp(KD_FRAME_PAYLOAD(a), KD_FRAME_PAYLOAD(b), a->len));
-		kd_frame_free(a);
+		CHECK(b && f->len == b->len &&
+		      !memcmp(KD_FRAME_PAYLOAD(f), KD_FRAME_PAYLOAD(b), f->len));
 		kd_frame_free(b);
 		/* a history that starts at this reply still knows which message it answered */
 		j = kd_history_item(&sm, NULL);
@@ -152,9 +152,59 @@ static void test_frames(void)
 		CHECK(json_integer_value(json_object_get(j, "answer_id")) == 12);
 		CHECK(!json_object_get(j, "client_id"));
 		json_decref(j);
-		free(m);
 	}
+	kd_frame_free(f);
+	free(m);
 	json_decref(meta);
+
+	/* the same with what needs escaping, a refusal, no answer, and an entity's extra
+	 * fields (replaced and added): the meta reads back to the fields given, the frame
+	 * rebuilds from it byte for byte */
+	{
+		struct pol_reply odd = {
+			.answer_id = 0, .title = NULL, .text = "Say \"hi\"\n\\ 你好 \x01",
+			.confidence = 0.000123456, .fallback = 1, .n_quick = 2, .lang = "zh",
+			.quick = { { 0, "A \"quoted\" one" }, { 7, "第二" } }, .why = POL_WHY_HEAD,
+			.refused = "unsafe",
+		};
+		json_t *extra = json_pack("{s:s, s:{s:s, s:s}, s:s}", "why", "entity_confirm",
+					  "entity", "kind", "order", "value", "A773", "expects",
+					  "order");
+		struct kd_frame *g = NULL, *b;
+		char *mm = NULL;
+		CHECK(extra && kd_reply_build(&odd, NULL, extra, &g, &mm) == 0 && g && mm);
+		json_t *mj = mm ? json_loads(mm, 0, NULL) : NULL;
+		CHECK(mj && json_is_null(json_object_get(mj, "client_id")) &&
+		      json_is_null(json_object_get(mj, "title")) &&
+		      !strcmp(json_string_value(json_object_get(mj, "why")), "entity_confirm") &&
+		      !strcmp(json_string_value(json_object_get(mj, "expects")), "order") &&
+		      !strcmp(json_string_value(json_object_get(mj, "refused")), "unsafe") &&
+		      json_equal(json_object_get(mj, "entity"), json_object_get(extra, "entity")) &&
+		      !strcmp(json_string_value(json_object_get(json_array_get(
+			      json_object_get(mj, "quick_replies"), 0), "title")), "A \"quoted\" one"));
+		struct store_message sm = { .kind = STORE_MSG_BOT, .text = (char *)odd.text,
+					    .answer_id = 0, .confidence = odd.confidence, .meta = mm };
+		b = kd_frame_reply_logged(NULL, &sm);
+		CHECK(g && b && g->len == b->len &&
+		      !memcmp(KD_FRAME_PAYLOAD(g), KD_FRAME_PAYLOAD(b), g->len));
+		s = g ? payload(g) : NULL;
+		j = s ? json_loads(s, 0, NULL) : NULL;
+		CHECK(j && !strcmp(json_string_value(json_object_get(j, "text")), odd.text) &&
+		      json_is_null(json_object_get(j, "answer_id")) &&
+		      json_object_get(j, "entity") && !json_object_get(j, "expects"));
+		json_decref(j);
+		free(s);
+		/* text jansson would refuse fails the reply, as before */
+		odd.text = "bad \xff";
+		kd_frame_free(b);
+		b = NULL;
+		free(mm);
+		mm = NULL;
+		CHECK(kd_reply_build(&odd, "x", NULL, &b, &mm) == -1 && !b && !mm);
+		kd_frame_free(g);
+		json_decref(mj);
+		json_decref(extra);
+	}
 
 	/* a fallback has answer_id null */
 	f = kd_frame_reply("x", "Which one?", 0, 0.1, NULL);

@@ -187,20 +187,72 @@ static void center_rows(float *x, size_t n, size_t d, const float *mean)
 	}
 }
 
+/* The text pipeline's state and a text's scratch vectors, made once for many calls
+ * (mn_scratch_create) or for one (embed without scratch). */
+struct mn_scratch {
+	struct nlu_fx *fx;           /* tokeniser, stemmer, n-grams */
+	struct nlu_sparse sp;        /* NLU_FEAT_MAX */
+	uint32_t *pairs;             /* 2 × NLU_FEAT_MAX */
+};
+
+void mn_scratch_free(struct mn_scratch *c)
+{
+	if (!c)
+		return;
+	nlu_fx_destroy(c->fx);
+	nlu_sparse_free(&c->sp);
+	free(c->pairs);
+	free(c);
+}
+
+struct mn_scratch *mn_scratch_create(void)
+{
+	struct mn_scratch *c = calloc(1, sizeof *c);
+
+	if (c && (!(c->fx = nlu_fx_create()) ||
+		  !(c->pairs = malloc(2 * NLU_FEAT_MAX * sizeof *c->pairs)) ||
+		  nlu_sparse_alloc(&c->sp, NLU_FEAT_MAX))) {
+		mn_scratch_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static struct mn_vecs *embed_with(struct mn_scratch *scr, const struct nlu_bot *bot,
+				  const struct nlu_glove *glove, const struct mn_opts *o,
+				  const struct mn_vecs *like, const char *const *texts, size_t n,
+				  int *used, char *err, size_t errlen);
+
 /* mn_embed, or with like (not NULL) mn_embed_as: like's fitted idf and centre. */
 static struct mn_vecs *embed(const struct nlu_bot *bot, const struct nlu_glove *glove,
 			     const struct mn_opts *o, const struct mn_vecs *like,
 			     const char *const *texts, size_t n, int *used, char *err,
 			     size_t errlen)
 {
+	struct mn_scratch *scr = mn_scratch_create();
+	struct mn_vecs *v = NULL;
+
+	if (scr)
+		v = embed_with(scr, bot, glove, o, like, texts, n, used, err, errlen);
+	else
+		snprintf(err, errlen, "out of memory");
+	mn_scratch_free(scr);
+	return v;
+}
+
+static struct mn_vecs *embed_with(struct mn_scratch *scr, const struct nlu_bot *bot,
+				  const struct nlu_glove *glove, const struct mn_opts *o,
+				  const struct mn_vecs *like, const char *const *texts, size_t n,
+				  int *used, char *err, size_t errlen)
+{
 	const struct nlu_enc *enc = bot ? bot->enc : NULL;
 	const struct nlu_glove *g = bot && bot->glove ? bot->glove : glove;
 	int feat = o->feat;
 	struct mn_vecs *v = calloc(1, sizeof *v);
 	const struct nlu_feat *f = enc ? &enc->feat : like ? &like->own : v ? &v->own : NULL;
-	struct nlu_fx *fx = nlu_fx_create();
-	struct nlu_sparse sp = { 0 };
-	uint32_t *pairs = malloc(2 * NLU_FEAT_MAX * sizeof *pairs);
+	struct nlu_fx *fx = scr->fx;
+	struct nlu_sparse sp = scr->sp;        /* a view: scr keeps the arrays */
+	uint32_t *pairs = scr->pairs;
 	float *hidden = NULL, *logits = NULL, gv[NLU_GLOVE_DIM];
 	size_t cap = 0;
 
@@ -210,7 +262,7 @@ static struct mn_vecs *embed(const struct nlu_bot *bot, const struct nlu_glove *
 		feat = g ? MN_FEAT_GLOVE : MN_FEAT_TFIDF;
 	if (used)
 		*used = feat;
-	if (!v || !fx || !pairs || nlu_sparse_alloc(&sp, NLU_FEAT_MAX))
+	if (!v)
 		goto nomem;
 	v->n = n;
 	v->feat = feat;
@@ -262,18 +314,12 @@ static struct mn_vecs *embed(const struct nlu_bot *bot, const struct nlu_glove *
 		if (mean)
 			center_rows(v->dense, n, (size_t)v->dense_dim, mean);
 	}
-	nlu_sparse_free(&sp);
-	nlu_fx_destroy(fx);
-	free(pairs);
 	free(hidden);
 	free(logits);
 	return v;
 nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
-	nlu_sparse_free(&sp);
-	nlu_fx_destroy(fx);
-	free(pairs);
 	free(hidden);
 	free(logits);
 	mn_vecs_free(v);
@@ -521,4 +567,23 @@ int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 			 ? "novelty: k out of 1..64" : "out of memory");
 	mn_vecs_free(q);
 	return rc;
+}
+
+struct mn_vecs *mn_similar_vec(const struct nlu_bot *bot, struct mn_scratch *scr,
+			       const char *text)
+{
+	struct mn_opts o;
+	char err[64];
+
+	if (!bot || !bot->enc || !scr)
+		return NULL;
+	mn_opts_default(&o);
+	o.feat = MN_FEAT_TFIDF;
+	return embed_with(scr, bot, NULL, &o, NULL, &text, 1, NULL, err, sizeof err);
+}
+
+int mn_similar_vecs(const struct mn_vecs *a, const struct mn_vecs *b)
+{
+	/* TF-IDF alone: mn_similarity's cosine is the sparse dot product (w = 0) */
+	return a && b && a->n && b->n && sparse_dot2(a, 0, b, 0) >= MN_SIMILAR;
 }

@@ -145,6 +145,21 @@ void mn_vecs_free(struct mn_vecs *v);
  * The review thread's "asked again" test. */
 #define MN_SIMILAR 0.3f
 int mn_similar(const struct nlu_bot *bot, const char *a, const char *b);
+/* mn_similar in two steps, for a caller that compares each text with more than one
+ * other (kefud's review thread: each turn with the one before and the one after, so
+ * each text is embedded once): the vector of text as mn_similar makes it, then the
+ * test on two such vectors (the same answer as mn_similar on their texts).  Only a
+ * bot with a trained encoder has features of a text alone: for a BM25 bot (its idf is
+ * fitted on the pair compared) and on no memory mn_similar_vec returns NULL, and the
+ * caller uses mn_similar.  scr: the text pipeline's state (a stemmer among it), made
+ * once with mn_scratch_create for text after text, used by one thread at a time.  Free
+ * the vector with mn_vecs_free. */
+struct mn_scratch;
+struct mn_scratch *mn_scratch_create(void);
+void mn_scratch_free(struct mn_scratch *scr);
+struct mn_vecs *mn_similar_vec(const struct nlu_bot *bot, struct mn_scratch *scr,
+			       const char *text);
+int mn_similar_vecs(const struct mn_vecs *a, const struct mn_vecs *b);
 size_t mn_vecs_n(const struct mn_vecs *v);
 /* The n × n cosine similarities (row-major, malloc'd, caller frees; 1 on the diagonal
  * for a text with features, 0 for one without).  NULL on no memory. */

@@ -445,6 +445,54 @@ out:
 		nlu_bot_unref(b);
 }
 
+/* mn_similar_vec + mn_similar_vecs give mn_similar's answer, each text embedded once,
+ * for a bot with an encoder; a BM25 bot has no vector of a text alone (NULL). */
+static void test_similar_vecs(void)
+{
+	static const char *const rows[][2] = {
+		{ "I lost my card", "1" }, { "my card was stolen", "1" }, { "lost card", "1" },
+		{ "what exchange rate do you use", "2" }, { "exchange rate today", "2" },
+		{ "how much is the exchange rate", "2" },
+	};
+	const char *texts[] = {
+		"I lost my card", "my card got stolen yesterday", "lost card", "exchange rate today",
+		"what exchange rate do you use", "do you sell gold coins", "",
+	};
+	size_t n = sizeof texts / sizeof *texts;
+	struct nlu_bot *bot = trained_bot(rows, sizeof rows / sizeof *rows);
+	struct mn_vecs *v[sizeof texts / sizeof *texts] = { 0 };
+	int yes = 0, differ = 0;
+
+	struct mn_scratch *scr = mn_scratch_create();
+
+	CHECK(bot != NULL && scr != NULL);
+	if (!bot || !scr)
+		return;
+	for (size_t i = 0; i < n; i++)   /* one scratch for all: nothing carries over */
+		CHECK((v[i] = mn_similar_vec(bot, scr, texts[i])) != NULL);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			int s = mn_similar(bot, texts[i], texts[j]);
+			CHECK(mn_similar_vecs(v[i], v[j]) == s);
+			yes += s;
+			differ += !s;
+		}
+	CHECK(yes > 0 && differ > 0);   /* both answers were compared */
+	for (size_t i = 0; i < n; i++)
+		mn_vecs_free(v[i]);
+	nlu_bot_unref(bot);
+
+	static const struct nlu_answer_in answers[] = { { 1, "Lost card", "Freeze it.", "en" } };
+	static const struct nlu_example_in ex[] = { { 1, "I lost my card" } };
+	struct nlu_opts no = { .threshold = 0.35 };
+	char err[256];
+	struct nlu_bot *bm25 = nlu_bot_build(answers, 1, ex, 1, &no, NULL, err, sizeof err);
+	CHECK(bm25 && !mn_similar_vec(bm25, scr, "I lost my card"));
+	if (bm25)
+		nlu_bot_unref(bm25);
+	mn_scratch_free(scr);
+}
+
 int main(void)
 {
 	test_collect();
@@ -453,6 +501,7 @@ int main(void)
 	test_real_text();
 	test_novelty();
 	test_refs();
+	test_similar_vecs();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? 1 : 0;

@@ -9,9 +9,17 @@
 #include <string.h>
 
 /* The columns of a turn: q = the customer message, r = kefu's reply to it. */
-#define TURN_COLS "SELECT q.id, q.session_id, q.text, q.created_ms, r.id, " \
-	"coalesce(r.answer_id, 0), coalesce(r.confidence, 0), r.meta, r.created_ms " \
+#define TURN_SELECT "SELECT q.id, q.session_id, q.text, q.created_ms, r.id, " \
+	"coalesce(r.answer_id, 0), coalesce(r.confidence, 0), r.meta, r.created_ms "
+#define TURN_COLS TURN_SELECT \
 	"FROM messages q JOIN messages r ON r.reply_to = q.id AND r.kind = 1 "
+/* The same for a range of customer messages in id order: CROSS JOIN keeps q the outer
+ * loop, walked by rowid from the cursor and stopped at LIMIT.  Left to itself the planner
+ * walked every reply after the cursor (messages_reply_to) and sorted them all before the
+ * LIMIT: 284 ms instead of 7 for 500 turns 80,000 messages behind, and the review
+ * thread's window read every pass sorted the whole log. */
+#define TURN_COLS_BY_Q TURN_SELECT \
+	"FROM messages q CROSS JOIN messages r ON r.reply_to = q.id AND r.kind = 1 "
 
 struct turn_walk {
 	store_review_turn_cb cb;
@@ -54,7 +62,7 @@ static int walk_turns(struct store *st, sqlite3_stmt *s, int one_row,
 int store_review_turns_after(struct store *st, int64_t after, int limit,
 			     store_review_turn_cb cb, void *arg)
 {
-	sqlite3_stmt *s = store_prep(st, TURN_COLS "WHERE q.kind = 0 AND q.id > ? "
+	sqlite3_stmt *s = store_prep(st, TURN_COLS_BY_Q "WHERE q.kind = 0 AND q.id > ? "
 				     "ORDER BY q.id LIMIT ?", "review turns");
 	if (s) {
 		sqlite3_bind_int64(s, 1, after);
@@ -65,7 +73,7 @@ int store_review_turns_after(struct store *st, int64_t after, int limit,
 
 int store_review_turns_last(struct store *st, int limit, store_review_turn_cb cb, void *arg)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT * FROM (" TURN_COLS "WHERE q.kind = 0 "
+	sqlite3_stmt *s = store_prep(st, "SELECT * FROM (" TURN_COLS_BY_Q "WHERE q.kind = 0 "
 				     "ORDER BY q.id DESC LIMIT ?) ORDER BY 1", "review turns");
 	if (s)
 		sqlite3_bind_int(s, 1, limit > 0 ? limit : -1);
