@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "jsonw.h"
 #include "utf8.h"
 
@@ -75,10 +76,9 @@ static int grow_put(const char *s, size_t n, void *arg)
 	struct grow *g = arg;
 
 	if (g->len + n > g->cap) {
-		size_t cap = g->cap ? g->cap : GROW_FIRST;
-		while (cap < g->len + n)
-			cap *= 2;
-		struct kd_frame *f = realloc(g->f, sizeof *f + LWS_PRE + cap);
+		size_t cap = cm_grow_cap(g->cap, g->len + n, GROW_FIRST, 1);
+		struct kd_frame *f = cap && cap < SIZE_MAX - sizeof *f - LWS_PRE
+					     ? realloc(g->f, sizeof *f + LWS_PRE + cap) : NULL;
 		if (!f) {
 			g->oom = 1;
 			return -1;

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "bots.h"
+#include "buf.h"
 #include "clock.h"
 #include "conf.h"
 #include "glove.h"
@@ -164,14 +165,10 @@ struct turns {
 static int copy_turn(void *arg, const struct store_review_turn *s)
 {
 	struct turns *a = arg;
-	if (a->n == a->cap) {
-		size_t nc = a->cap ? a->cap * 2 : 16;
-		struct turn *nv = realloc(a->v, nc * sizeof *nv);
-		if (!nv)
-			return -1;
-		a->v = nv;
-		a->cap = nc;
-	}
+	struct turn *nv = cm_grow(a->v, &a->cap, a->n + 1, sizeof *nv, 16);
+	if (!nv)
+		return -1;
+	a->v = nv;
 	struct turn *t = &a->v[a->n];
 	*t = (struct turn){ .message_id = s->message_id, .session_id = s->session_id,
 			    .answer_id = s->answer_id, .created_ms = s->created_ms,
@@ -254,14 +251,10 @@ static void collect(struct kd_review *r, const struct turn *t, const struct mn_t
 
 	if (!why)
 		return;
-	if (p->n == p->cap) {
-		size_t nc = p->cap ? p->cap * 2 : 64;
-		struct pending_item *nv = realloc(p->v, nc * sizeof *nv);
-		if (!nv)
-			goto nomem;
-		p->v = nv;
-		p->cap = nc;
-	}
+	struct pending_item *nv = cm_grow(p->v, &p->cap, p->n + 1, sizeof *nv, 64);
+	if (!nv)
+		goto nomem;
+	p->v = nv;
 	p->v[p->n] = (struct pending_item){ t->message_id, t->session_id, t->answer_id,
 					    t->confidence, why, strdup(t->text) };
 	if (!p->v[p->n].text)
@@ -441,14 +434,11 @@ static void wait_novelty(struct kd_review *r, const struct turn *t, const struct
 	alone.novelty_later = 0;
 	if (!(mn_collect(&r->rules, &alone) & ~mn_collect(&r->rules, m) & MN_LOW_CONF))
 		return;
-	if (w->n == w->cap) {
-		size_t nc = w->cap ? w->cap * 2 : 256;
-		struct waiting *nv = w->n < WAITING_MAX ? realloc(w->v, nc * sizeof *nv) : NULL;
-		if (!nv)
-			goto lost;
-		w->v = nv;
-		w->cap = nc;
-	}
+	struct waiting *nv = w->n < WAITING_MAX ? cm_grow(w->v, &w->cap, w->n + 1, sizeof *nv, 256)
+						: NULL;
+	if (!nv)
+		goto lost;
+	w->v = nv;
 	struct waiting *e = &w->v[w->n];
 	*e = (struct waiting){ .t = { .message_id = t->message_id, .session_id = t->session_id,
 				      .answer_id = t->answer_id, .confidence = t->confidence,
@@ -524,14 +514,10 @@ struct texts {
 
 static int push_text(struct texts *t, const char *s)
 {
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 1024;
-		char **nv = realloc(t->v, nc * sizeof *nv);
-		if (!nv)
-			return -1;
-		t->v = nv;
-		t->cap = nc;
-	}
+	char **nv = cm_grow(t->v, &t->cap, t->n + 1, sizeof *nv, 1024);
+	if (!nv)
+		return -1;
+	t->v = nv;
 	if (!(t->v[t->n] = strdup(s)))
 		return -1;
 	t->n++;

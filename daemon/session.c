@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "buf.h"
 
 #define RX_KEEP 16384          /* reassembly buffer kept between messages */
 
@@ -196,11 +197,9 @@ int kd_pss_rx_append(struct kd_pss *pss, const void *buf, size_t len, size_t max
 	if (pss->rx_len + len > max)
 		return 1;
 	if (pss->rx_len + len > pss->rx_cap) {
-		size_t cap = pss->rx_cap ? pss->rx_cap : 1024;
+		size_t cap = cm_grow_cap(pss->rx_cap, pss->rx_len + len, 1024, 1);
 		unsigned char *p;
-		while (cap < pss->rx_len + len)
-			cap *= 2;
-		if (cap > max)
+		if (!cap || cap > max)
 			cap = max;
 		p = realloc(pss->rx, cap);
 		if (!p)
@@ -222,11 +221,9 @@ int kd_pss_upload_append(struct kd_pss *pss, const void *buf, size_t len)
 	if (j->data_len + len > pss->upload_cap) {
 		/* grow by doubling (from 64 KiB) up to the announced size, so an
 		 * announcement alone never reserves max_upload bytes */
-		size_t cap = pss->upload_cap ? pss->upload_cap : 65536;
+		size_t cap = cm_grow_cap(pss->upload_cap, j->data_len + len, 65536, 1);
 		unsigned char *p;
-		while (cap < j->data_len + len)
-			cap *= 2;
-		if (cap > j->data_want)
+		if (!cap || cap > j->data_want)
 			cap = j->data_want;
 		p = realloc(j->data, cap);
 		if (!p)
