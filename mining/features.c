@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "glove.h"
 #include "model.h"
 #include "nlu_int.h"
@@ -126,12 +127,12 @@ static int push_sparse(struct mn_vecs *v, size_t i, const struct nlu_sparse *sp,
 {
 	uint32_t at = v->off[i];
 	if (at + sp->nnz > *cap) {
-		size_t nc = (*cap ? *cap * 2 : 4096) + sp->nnz;
-		uint32_t *ni = realloc(v->idx, nc * sizeof *ni);
+		size_t nc = cm_grow_cap(*cap, (size_t)at + sp->nnz, 4096, sizeof(float));
+		uint32_t *ni = nc ? cm_realloc_n(v->idx, nc, sizeof *ni) : NULL;
 		if (!ni)
 			return -1;
 		v->idx = ni;
-		float *nv = realloc(v->val, nc * sizeof *nv);
+		float *nv = cm_realloc_n(v->val, nc, sizeof *nv);
 		if (!nv)
 			return -1;
 		v->val = nv;
