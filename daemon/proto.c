@@ -186,7 +186,7 @@ json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id)
 	meta = json_pack("{s:o, s:b, s:s, s:o, s:o, s:s}", "title", str_or_null(r->title),
 			 "fallback", r->fallback, "lang", r->lang ? r->lang : "",
 			 "quick_replies", quick, "client_id", str_or_null(client_id),
-			 "why", pol_why_name(r->why));
+			 "why", r->why_name ? r->why_name : "none");
 	if (meta && r->refused)
 		json_object_set_new(meta, "refused", json_string(r->refused));
 	return meta;

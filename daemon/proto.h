@@ -133,7 +133,7 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting);
  * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[{"answer_id":..|null,
  *  "title"}],"client_id":..,"why":..(,"refused":..)} (client_id: the customer message
  * answered, for histories that start after it; may be NULL; why: the answer policy's
- * pol_why_name).  Returns a new reference or NULL. */
+ * pol_reply.why_name).  Returns a new reference or NULL. */
 json_t *kd_reply_meta(const struct pol_reply *r, const char *client_id);
 /* {"type":"reply","id":id,"text":text,"answer_id":id|null,"confidence":c, + meta fields}.
  * meta may be NULL (the fields then get neutral values). */
