@@ -160,6 +160,8 @@ struct pol_models {
 					answer with an answer that shows no label */
 #define POL_HEAD_CHOSEN_TEXT 16u     /* the head combination reads only the text the text
 					step chose, not also the words alone */
+#define POL_NO_KIND_RULE 32u         /* the question kind within the head's product is the
+					words' alone (not the fusion model's when surer) */
 
 /* ---- the reply ----------------------------------------------------------------------- */
 
@@ -186,6 +188,8 @@ struct pol_reply {
 	int n_quick;
 	struct pol_choice quick[POL_MAX_QUICK];
 	enum pol_why why;
+	const char *why_name;           /* pol_why_name(why), set by pol_answer (the wire
+					   string callers log and send without a call) */
 	const char *refused;            /* "unsafe_image" or NULL */
 	const char *query;              /* the customer's side as logged: words, words + read
 					   text, or the transcript ("" when none) */

@@ -121,6 +121,7 @@ static int test_picture(void)
 
 	r = ask_picture(&f, "how do I wash this?", &shoes);
 	CHECK(r.answer_id == CARE_SHOES && r.why == POL_WHY_HEAD && !r.fallback);
+	CHECK(r.why_name && !strcmp(r.why_name, "category_head"));
 	CHECK(r.head_vote.answer_id == CARE_SHOES && r.head_vote.confidence >= 0.35);
 	CHECK(r.title && !strcmp(r.title, "Caring for shoes"));
 	CHECK(r.query && !strcmp(r.query, "how do I wash this?"));

@@ -208,10 +208,13 @@ def main():
     with open(wrapper, "w") as f:
         # OMP_THREAD_LIMIT set: kefud would otherwise start itself again with it
         # (vision/ocr.c), outside valgrind; no idle timeout: under callgrind on a loaded
-        # machine the first picture may take longer than the default 600 s
+        # machine the first picture may take longer than the default 600 s; no media wait
+        # limit: the first picture's minutes under callgrind would make kefud answer the
+        # measured one busy (pool.c's shedding) instead of looking at it
         f.write("#!/bin/sh\nOMP_THREAD_LIMIT=1 exec valgrind --tool=callgrind --instr-atstart=no "
                 "--compress-strings=no --compress-pos=no --callgrind-out-file=%s %s "
-                "--workers 2 --media-workers 1 --idle-timeout 0 \"$@\"\n" % (out, kefud))
+                "--workers 2 --media-workers 1 --idle-timeout 0 --media-wait-max-ms 0 "
+                "\"$@\"\n" % (out, kefud))
     os.chmod(wrapper, 0o755)
     kt.KEFUD = wrapper
     d.start(timeout=900)
