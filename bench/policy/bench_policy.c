@@ -21,7 +21,9 @@
  *   policy without fusion  the fusion model left out
  *   text bot alone         the text bot on words + read text (text_vote)
  *   fusion alone           the fusion model on words + read text + embedding
- *   category head alone    garment only (it cannot tell the question kind)
+ *   category head alone    garment only (it cannot tell the question kind); again with
+ *                          the photos the safety model refuses counted wrong, as kefud
+ *                          answers them (a refusal, whichever part names the garment)
  *   catalogue alone        the best match's picture label: garment only
  * With POLICY_OFFTOPIC=banking77/train.csv, every 50th of its questions (answers without
  * pictures, in the store) is also sent with the first validation photo of each garment:
@@ -466,7 +468,7 @@ static long off_kept[4], off_n;
 /* ---- scoring -------------------------------------------------------------------------- */
 
 enum { SYS_POLICY, SYS_WORDS_KIND, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
-       SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
+       SYS_FUSION, SYS_HEAD, SYS_HEAD_SAFE, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
@@ -478,6 +480,7 @@ static const char *const SYS_NAME[N_SYS] = {
 	"text bot alone (words + read text)",
 	"fusion model alone (words + read text + embedding)",
 	"category head alone (names the garment only)",
+	"category head alone, unsafe photos refused as kefud does",
 	"catalogue best match alone (garment only)",
 };
 
@@ -728,6 +731,9 @@ int main(int argc, char **argv)
 				score(SYS_FUSION, specific, r.fusion_vote.answer_id, q, garment);
 				tally[SYS_HEAD][specific].n++;
 				tally[SYS_HEAD][specific].garment += label && !strcmp(label, garment);
+				tally[SYS_HEAD_SAFE][specific].n++;
+				tally[SYS_HEAD_SAFE][specific].garment += !ph.unsafe && label &&
+									  !strcmp(label, garment);
 				tally[SYS_CATALOGUE][specific].n++;
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
