@@ -27,7 +27,9 @@
  *            words alone, the words' vote counting when it decides or is surer),
  *            first — also when only the product is unsure: the labelled answers
  *            together >= 1 − threshold and the words
- *            sure which of the product's answers (>= threshold) — then the fusion model,
+ *            sure which of the product's answers (>= threshold); which of the product's
+ *            answers is then the words' and the fusion model's readings pooled
+ *            (p_words · p_fusion) — then the fusion model,
  *            for an answer that shows a label or when the words had none.  With
  *            nothing answered, the head combination's answer or the catalogue's best
  *            match.
