@@ -140,7 +140,8 @@ void kd_worker_drop_bot(struct kd_worker *w)
 {
 	if (w->ns)
 		nlu_state_destroy(w->ns);
-	cm_slot_release(w->env->bot_slot, &w->bot_ref);
+	if (w->bot_ref.e)            /* a worker the pool never started has no env */
+		cm_slot_release(w->env->bot_slot, &w->bot_ref);
 	w->ns = NULL;
 	w->bot = NULL;
 }
