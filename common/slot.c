@@ -5,6 +5,7 @@
 #include "slot.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 struct cm_slot_entry {
@@ -17,7 +18,7 @@ struct cm_slot {
 	pthread_mutex_t lock;
 	cm_slot_free_fn free_fn;
 	struct cm_slot_entry *cur;   /* {lock} NULL: empty */
-	unsigned gen;                /* {lock} */
+	atomic_uint gen;             /* written under lock; read without it */
 };
 
 struct cm_slot *cm_slot_create(cm_slot_free_fn free_fn)
@@ -73,7 +74,7 @@ unsigned cm_slot_set(struct cm_slot *s, void *obj)
 		return 0;
 	}
 	pthread_mutex_lock(&s->lock);
-	gen = ++s->gen;
+	gen = atomic_fetch_add_explicit(&s->gen, 1, memory_order_release) + 1;
 	if (e) {
 		e->obj = obj;
 		e->gen = gen;
@@ -108,10 +109,5 @@ void cm_slot_release(struct cm_slot *s, struct cm_slot_ref *ref)
 
 unsigned cm_slot_generation(struct cm_slot *s)
 {
-	unsigned g;
-
-	pthread_mutex_lock(&s->lock);
-	g = s->gen;
-	pthread_mutex_unlock(&s->lock);
-	return g;
+	return atomic_load_explicit(&s->gen, memory_order_acquire);
 }

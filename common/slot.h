@@ -1,7 +1,8 @@
 /* common/slot.h — a swappable, reference-counted model slot (prefix cm_slot_).
  *
- * kefud's shared models — the picture catalogue, the fusion model, the image blocklist
- * (picture/), the voice's domain language model (daemon/voice_models.c) — are each
+ * kefud's shared models — the text bot (daemon/bots.c), the picture catalogue, the fusion
+ * model, the image blocklist (picture/), the voice's domain language model
+ * (daemon/voice_models.c) — are each
  * loaded at start and loaded again on SIGHUP while workers keep answering with the one
  * they hold.  A slot holds the current
  * object; a worker takes a reference for the time it uses it (cm_slot_acquire /
@@ -44,7 +45,8 @@ unsigned cm_slot_set(struct cm_slot *s, void *obj);
 void *cm_slot_acquire(struct cm_slot *s, struct cm_slot_ref *ref);
 /* Gives the reference back (frees the object if it was the last); ref is cleared. */
 void cm_slot_release(struct cm_slot *s, struct cm_slot_ref *ref);
-/* Generation of the current object (0: never set). */
+/* Generation of the current object (0: never set); lock-free, so a user may check it
+ * before every job. */
 unsigned cm_slot_generation(struct cm_slot *s);
 
 #endif

@@ -1,8 +1,9 @@
 /* common/test_prims.c — unit tests of the primitives written once for all of kefu:
  * xorshift (rng.h), FNV-1a and SHA-256 (hash.c), the Adam step (adam.c), whole-file
  * reads and folder listings (file.c), growing arrays and text buffers (buf.c: doubling,
- * overflow refused, the array kept on failure), the model slot (slot.c: an object swapped out stays
- * alive for the user holding it, freed once by its last release).  References are
+ * overflow refused, the array kept on failure), the model slot (slot.c: an object swapped
+ * out stays alive for the user holding it, freed once by its last release), the histogram
+ * (hist.c: bounds are inclusive, +Inf takes the rest).  References are
  * published test vectors
  * (Marsaglia 2003, the FNV and FIPS 180-2 test vectors) or naive double-precision
  * re-computations.  Main thread; files go in a fresh folder under $TMPDIR. */
@@ -11,6 +12,7 @@
 #include "clock.h"
 #include "file.h"
 #include "hash.h"
+#include "hist.h"
 #include "rng.h"
 #include "slot.h"
 #include "stopper.h"
@@ -288,6 +290,22 @@ static void test_grow(void)
 	free(b.p);
 }
 
+static void test_hist(void)
+{
+	static const double le[] = { 0.5, 1, 5 };
+	struct cm_hist h;
+
+	cm_hist_init(&h, le, 3);
+	cm_hist_observe(&h, 0.1);
+	cm_hist_observe(&h, 0.5);                  /* on a bound: that bucket */
+	cm_hist_observe(&h, 2);
+	cm_hist_observe(&h, 99);                   /* +Inf only */
+	CHECK(cm_hist_cumulative(&h, 0) == 2 && cm_hist_cumulative(&h, 1) == 2);
+	CHECK(cm_hist_cumulative(&h, 2) == 3 && cm_hist_cumulative(&h, 3) == 4);
+	CHECK(cm_hist_cumulative(&h, 9) == 4 && h.count == 4);
+	CHECK(fabs(h.sum - 101.6) < 1e-9);
+}
+
 int main(void)
 {
 	test_rng();
@@ -297,6 +315,7 @@ int main(void)
 	test_adam();
 	test_files();
 	test_slot();
+	test_hist();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return 1;

@@ -644,7 +644,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	} else {
 		if (rep->head_vote.answer_id || rep->fusion_vote.answer_id)
 			LOG_DEBUG("picture %s: %s decided %lld (%.3f); text %lld (%.3f), head %lld "
-				  "(%.3f), fusion %lld (%.3f)", job->id, pol_why_name(rep->why),
+				  "(%.3f), fusion %lld (%.3f)", job->id, rep->why_name,
 				  (long long)rep->answer_id, rep->confidence,
 				  (long long)rep->text_vote.answer_id, rep->text_vote.confidence,
 				  (long long)rep->head_vote.answer_id, rep->head_vote.confidence,
@@ -658,7 +658,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	cmeta = json_pack("{s:s, s:s, s:I, s:s, s:i, s:i, s:b, s:s}", "upload", "image", "mime",
 			  job->mime, "bytes", (json_int_t)turn->attachment->len, "format",
 			  ps.format, "w", ps.seen.w, "h", ps.seen.h, "unsafe", ps.seen.unsafe,
-			  "answered_from", ps.answered ? pol_why_name(rep->why) : "operator");
+			  "answered_from", ps.answered ? rep->why_name : "operator");
 	if (!cmeta || !(turn->customer_meta = dumps(cmeta)))
 		goto oom;
 	pic_seen_free(&ps);

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bots.h"
 #include "clock.h"
 #include "budget.h"
 #include "log.h"
 #include "nlu.h"
+#include "slot.h"
 
 /* What the writer's done callback needs to finish a turn. */
 struct turn_ctx {
@@ -112,30 +112,38 @@ struct kd_job *kd_job_feedback_new(struct kd_req *r, uint64_t sid, uint64_t t_re
 	return job;
 }
 
-/* Keeps the old bot if the new state cannot be allocated (and tries again next time). */
+/* Keeps the old bot if the new state cannot be allocated (and tries again next time).
+ * The check before each job is one atomic load of the slot's generation. */
 void kd_worker_refresh_bot(struct kd_worker *w)
 {
-	struct kd_bots *bots = w->env->bots;
-	struct nlu_bot *bot;
+	struct cm_slot *slot = w->env->bot_slot;
+	struct cm_slot_ref ref;
 	struct nlu_state *ns;
-	unsigned gen;
 
-	if (w->bot && kd_bots_generation(bots) == w->gen)
+	if (w->bot && cm_slot_generation(slot) == w->bot_ref.gen)
 		return;
-	bot = kd_bots_acquire(bots, &gen);
-	ns = nlu_state_create(bot);
+	if (!cm_slot_acquire(slot, &ref))
+		return;
+	ns = nlu_state_create(ref.obj);
 	if (!ns) {
 		LOG_ERR("worker %d: no memory for the new bot's state", w->idx);
-		nlu_bot_unref(bot);
+		cm_slot_release(slot, &ref);
 		return;
 	}
+	kd_worker_drop_bot(w);
+	w->bot_ref = ref;
+	w->bot = ref.obj;
+	w->ns = ns;
+}
+
+void kd_worker_drop_bot(struct kd_worker *w)
+{
 	if (w->ns)
 		nlu_state_destroy(w->ns);
-	if (w->bot)
-		nlu_bot_unref(w->bot);
-	w->bot = bot;
-	w->ns = ns;
-	w->gen = gen;
+	if (w->bot_ref.e)            /* a worker the pool never started has no env */
+		cm_slot_release(w->env->bot_slot, &w->bot_ref);
+	w->ns = NULL;
+	w->bot = NULL;
 }
 
 /* Writer thread: the turn committed (or not); post its reply. */

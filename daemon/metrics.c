@@ -1,5 +1,5 @@
-/* daemon/metrics.c — counters and the /metrics body (see metrics.h).  Service thread
- * only, except kd_metrics_render which is pure and may be called from any thread on a
+/* daemon/metrics.c — the counters' set-up and the /metrics body (see metrics.h; ws.c
+ * updates the counters itself).  Service thread only, except kd_metrics_render which is pure and may be called from any thread on a
  * snapshot. */
 #include "metrics.h"
 
@@ -31,33 +31,10 @@ static const char *const media_names[KD_MEDIA_COUNT] = {
 void kd_metrics_init(struct kd_metrics *m)
 {
 	memset(m, 0, sizeof *m);
+	cm_hist_init(&m->latency, bucket_le, KD_LAT_BUCKETS);
+	for (int k = 0; k < KD_MEDIA_COUNT; k++)
+		cm_hist_init(&m->media[k], bucket_le, KD_LAT_BUCKETS);
 	m->start_ms = cm_wall_ms();
-}
-
-static int bucket_of(double s)
-{
-	int i = 0;
-
-	while (i < KD_LAT_BUCKETS && s > bucket_le[i])
-		i++;
-	return i;
-}
-
-void kd_metrics_latency(struct kd_metrics *m, double s)
-{
-	m->lat_bucket[bucket_of(s)]++;
-	m->lat_sum += s;
-	m->lat_count++;
-}
-
-void kd_metrics_media(struct kd_metrics *m, enum kd_media_kind kind, double s,
-		      double audio_seconds)
-{
-	m->media_bucket[kind][bucket_of(s)]++;
-	m->media_sum[kind] += s;
-	m->media_count[kind]++;
-	if (kind == KD_MEDIA_AUDIO)
-		m->audio_seconds += audio_seconds;
 }
 
 /* Prometheus label values escape backslash, double quote and newline. */
@@ -79,11 +56,30 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The _bucket, _sum and _count lines of histogram h; labels ("kind=\"audio\"", or "")
+ * go before le. */
+static void put_hist(FILE *f, const char *name, const char *labels, const struct cm_hist *h)
+{
+	const char *sep = labels[0] ? "," : "";
+
+	for (int i = 0; i <= h->n; i++) {
+		fprintf(f, "%s_bucket{%s%sle=\"", name, labels, sep);
+		if (i < h->n)
+			fprintf(f, "%g", h->le[i]);
+		else
+			fputs("+Inf", f);
+		fprintf(f, "\"} %llu\n", (unsigned long long)cm_hist_cumulative(h, i));
+	}
+	fprintf(f, "%s_sum%s%s%s %.9g\n", name, labels[0] ? "{" : "", labels,
+		labels[0] ? "}" : "", h->sum);
+	fprintf(f, "%s_count%s%s%s %llu\n", name, labels[0] ? "{" : "", labels,
+		labels[0] ? "}" : "", (unsigned long long)h->count);
+}
+
 char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;
-	uint64_t cum = 0;
 	FILE *f = open_memstream(&buf, &n);
 
 	if (!f)
@@ -103,16 +99,7 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 
 	head(f, "kefu_reply_latency_seconds", "histogram",
 	     "Customer message received to reply ready to send (turn committed).");
-	for (int i = 0; i < KD_LAT_BUCKETS; i++) {
-		cum += m->lat_bucket[i];
-		fprintf(f, "kefu_reply_latency_seconds_bucket{le=\"%g\"} %llu\n", bucket_le[i],
-			(unsigned long long)cum);
-	}
-	cum += m->lat_bucket[KD_LAT_BUCKETS];
-	fprintf(f, "kefu_reply_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
-		(unsigned long long)cum);
-	fprintf(f, "kefu_reply_latency_seconds_sum %.9g\n", m->lat_sum);
-	fprintf(f, "kefu_reply_latency_seconds_count %llu\n", (unsigned long long)m->lat_count);
+	put_hist(f, "kefu_reply_latency_seconds", "", &m->latency);
 
 	head(f, "kefu_predict_cpu_seconds_total", "counter",
 	     "Worker CPU time spent in the answer policy for typed messages (bench/ws "
@@ -125,19 +112,9 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	     "Worker time per upload: decode + speech recognition (audio), or decode + OCR + "
 	     "codes + CNN (image).");
 	for (int k = 0; k < KD_MEDIA_COUNT; k++) {
-		cum = 0;
-		for (int i = 0; i < KD_LAT_BUCKETS; i++) {
-			cum += m->media_bucket[k][i];
-			fprintf(f, "kefu_media_seconds_bucket{kind=\"%s\",le=\"%g\"} %llu\n",
-				media_names[k], bucket_le[i], (unsigned long long)cum);
-		}
-		cum += m->media_bucket[k][KD_LAT_BUCKETS];
-		fprintf(f, "kefu_media_seconds_bucket{kind=\"%s\",le=\"+Inf\"} %llu\n",
-			media_names[k], (unsigned long long)cum);
-		fprintf(f, "kefu_media_seconds_sum{kind=\"%s\"} %.9g\n", media_names[k],
-			m->media_sum[k]);
-		fprintf(f, "kefu_media_seconds_count{kind=\"%s\"} %llu\n", media_names[k],
-			(unsigned long long)m->media_count[k]);
+		char labels[32];
+		snprintf(labels, sizeof labels, "kind=\"%s\"", media_names[k]);
+		put_hist(f, "kefu_media_seconds", labels, &m->media[k]);
 	}
 	head(f, "kefu_audio_seconds_total", "counter",
 	     "Length of the voice clips recognised, in seconds.");

@@ -2,7 +2,9 @@
  *
  * Every counter is updated and read on the lws service thread only (frames arrive,
  * results are applied and /metrics is served there), so no field needs a lock or an
- * atomic.  Figures owned by other threads (queue depth, store writer statistics, the
+ * atomic: ws.c, which owns the struct, increments the counters and records into the
+ * histograms (common/hist.h) itself, and this file only renders them.  Figures owned by
+ * other threads (queue depth, store writer statistics, the
  * model in use) are sampled by the caller into struct kd_gauges when rendering.
  */
 #ifndef KEFU_DAEMON_METRICS_H
@@ -11,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hist.h"
 #include "proto.h"
 
 /* What kefu_messages_total{kind=...} counts. */
@@ -37,13 +40,9 @@ enum kd_media_kind { KD_MEDIA_AUDIO = 0, KD_MEDIA_IMAGE, KD_MEDIA_COUNT };
 struct kd_metrics {
 	uint64_t kinds[KD_K_COUNT];
 	uint64_t errors[KD_E_COUNT];
-	uint64_t lat_bucket[KD_LAT_BUCKETS + 1];   /* non-cumulative; last is +Inf */
-	double lat_sum;
-	uint64_t lat_count;
-	/* worker time per upload (decode + ASR, or decode + OCR + codes + CNN) */
-	uint64_t media_bucket[KD_MEDIA_COUNT][KD_LAT_BUCKETS + 1];
-	double media_sum[KD_MEDIA_COUNT];
-	uint64_t media_count[KD_MEDIA_COUNT];
+	struct cm_hist latency;        /* reply latency, seconds (KD_LAT_BUCKETS bounds) */
+	/* worker time per upload (decode + ASR, or decode + OCR + codes + CNN), seconds */
+	struct cm_hist media[KD_MEDIA_COUNT];
 	double audio_seconds;          /* length of the voice clips recognised */
 	uint64_t predict_ns;           /* workers' CPU inside pol_answer for typed messages */
 	uint64_t predict_count;
@@ -69,12 +68,8 @@ struct kd_gauges {
 	uint64_t media_shed;                     /* uploads answered busy (kd_pool_shed) */
 };
 
+/* Zeroes m, sets the histograms' bounds and the start time. */
 void kd_metrics_init(struct kd_metrics *m);
-/* Records one reply latency in seconds. */
-void kd_metrics_latency(struct kd_metrics *m, double seconds);
-/* Records one upload's worker time (and, for audio, the clip's length) in seconds. */
-void kd_metrics_media(struct kd_metrics *m, enum kd_media_kind kind, double seconds,
-		      double audio_seconds);
 /* Renders the Prometheus text format 0.0.4.  Returns a malloc'd NUL-terminated body
  * (caller frees) with *len set, or NULL on allocation failure. */
 char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len);

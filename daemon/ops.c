@@ -20,6 +20,7 @@
 #include "api.h"
 #include "clock.h"
 #include "edge.h"
+#include "hist.h"
 #include "http_api.h"
 #include "log.h"
 #include "session.h"
@@ -77,10 +78,11 @@ struct kd_ops {
 	struct ops_waiting *wait;       /* oldest request first */
 	size_t n_wait, cap_wait;
 	int capacity;                   /* conf operator_capacity */
-	uint64_t wait_count[N_WAIT_LE + 1];   /* histogram (last: +Inf) */
-	double wait_sum;
+	struct cm_hist waited;          /* hand-off asked -> taken over, seconds */
 	struct ops_pss *conns;
 	uint64_t next_id;
+	int watching;                   /* conns or n_held: customers' replies concern
+					   the operators (kd_ws_hooks.watching reads it) */
 	/* handed in by kd_ops_attach (server.c) */
 	const struct kefu_conf *conf;
 	struct kd_registry *reg;        /* the customers' connections */
@@ -95,6 +97,14 @@ static atomic_int ops_online;
 int kd_ops_online(void)
 {
 	return atomic_load(&ops_online);
+}
+
+/* Keeps o->watching true while a console is connected or a conversation is held: only
+ * then does a customer's reply or upload concern the operators, so ws.c leaves the
+ * hooks uncalled otherwise. */
+static void watch_update(struct kd_ops *o)
+{
+	o->watching = o->conns != NULL || o->n_held > 0;
 }
 
 /* ---- the map of taken-over sessions ---------------------------------------------------------- */
@@ -126,6 +136,7 @@ static int held_set(struct kd_ops *o, int64_t sid, int64_t op, const char *name)
 	h->session_id = sid;
 	h->operator_id = op;
 	cm_utf8_copy(h->name, sizeof h->name, name ? name : "");   /* whole characters */
+	watch_update(o);
 	return 0;
 }
 
@@ -169,6 +180,7 @@ static void held_remove(struct kd_ops *o, int64_t sid)
 
 	if (h)
 		*h = o->held[--o->n_held];
+	watch_update(o);
 }
 
 static int load_cb(void *arg, int64_t sid, int64_t op, const char *name)
@@ -195,6 +207,7 @@ struct kd_ops *kd_ops_create(const struct kefu_conf *conf, char *err, size_t err
 	}
 	o->conf = conf;
 	o->capacity = conf->operator_capacity;
+	cm_hist_init(&o->waited, wait_le, (int)N_WAIT_LE);
 	rc = store_assigned_foreach(st, load_cb, o);
 	if (!rc)
 		rc = store_waiting_foreach(st, load_wait_cb, o);
@@ -355,12 +368,8 @@ static void observe_wait(struct kd_ops *o, int64_t sid)
 {
 	for (size_t i = 0; i < o->n_wait; i++)
 		if (o->wait[i].session_id == sid) {
-			double s = (double)(cm_wall_ms() - o->wait[i].requested_ms) / 1000.0;
-			size_t b = 0;
-			while (b < N_WAIT_LE && s > wait_le[b])
-				b++;
-			o->wait_count[b]++;
-			o->wait_sum += s;
+			cm_hist_observe(&o->waited, (double)(cm_wall_ms() - o->wait[i].requested_ms) /
+						  1000.0);
 			return;
 		}
 }
@@ -369,14 +378,11 @@ char *kd_ops_metrics(struct kd_ops *o)
 {
 	size_t cap = 2048, n = 0;
 	char *s = malloc(cap);
-	uint64_t cum = 0, total = 0;
 
 	if (!s || !o) {
 		free(s);
 		return NULL;
 	}
-	for (size_t b = 0; b <= N_WAIT_LE; b++)
-		total += o->wait_count[b];
 	n += (size_t)snprintf(s + n, cap - n,
 		"# HELP kefu_handoffs_waiting Customers waiting for a person now.\n"
 		"# TYPE kefu_handoffs_waiting gauge\nkefu_handoffs_waiting %zu\n"
@@ -387,16 +393,15 @@ char *kd_ops_metrics(struct kd_ops *o)
 		"# HELP kefu_handoff_wait_seconds Hand-off asked -> taken over (by this process).\n"
 		"# TYPE kefu_handoff_wait_seconds histogram\n",
 		o->n_wait, kd_ops_online(), o->n_held);
-	for (size_t b = 0; b < N_WAIT_LE; b++) {
-		cum += o->wait_count[b];
+	for (int b = 0; b < o->waited.n; b++)
 		n += (size_t)snprintf(s + n, cap - n,
 				      "kefu_handoff_wait_seconds_bucket{le=\"%g\"} %llu\n",
-				      wait_le[b], (unsigned long long)cum);
-	}
+				      wait_le[b], (unsigned long long)cm_hist_cumulative(&o->waited, b));
 	snprintf(s + n, cap - n,
 		 "kefu_handoff_wait_seconds_bucket{le=\"+Inf\"} %llu\n"
 		 "kefu_handoff_wait_seconds_sum %.3f\nkefu_handoff_wait_seconds_count %llu\n",
-		 (unsigned long long)total, o->wait_sum, (unsigned long long)total);
+		 (unsigned long long)o->waited.count, o->waited.sum,
+		 (unsigned long long)o->waited.count);
 	return s;
 }
 
@@ -889,6 +894,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (o->conns)
 			o->conns->prev = p;
 		o->conns = p;
+		watch_update(o);
 		if (lws_hdr_copy(wsi, p->cookie, sizeof p->cookie, WSI_TOKEN_HTTP_COOKIE) <= 0 ||
 		    lws_hdr_copy(wsi, p->host, sizeof p->host, WSI_TOKEN_HOST) <= 0)
 			return -1;
@@ -915,6 +921,7 @@ int kd_ops_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			o->conns = p->next;
 		if (p->next)
 			p->next->prev = p->prev;
+		watch_update(o);
 		kd_frame_free_list(p->out);
 		p->out = p->out_tail = NULL;
 		p->wsi = NULL;
@@ -1023,7 +1030,8 @@ static void hook_leave(void *arg, struct kd_pss *pss, struct kd_req *req)
 
 void kd_ops_ws_hooks(struct kd_ops *o, struct kd_ws_hooks *h)
 {
-	*h = (struct kd_ws_hooks){ .arg = o, .customer_message = hook_message,
+	*h = (struct kd_ws_hooks){ .arg = o, .watching = &o->watching,
+				   .customer_message = hook_message,
 				   .held = hook_held, .customer_typing = hook_typing,
 				   .handoff_asked = hook_handoff, .on_result = hook_result,
 				   .leave_message = hook_leave };

@@ -347,7 +347,8 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	p->env = (struct kd_env){ .conf = conf, .bots = bots, .writer = writer, .pics = pics,
+	p->env = (struct kd_env){ .conf = conf, .bot_slot = kd_bots_slot(bots), .writer = writer,
+				  .pics = pics,
 				  .voice = voice, .post = post, .post_arg = post_arg,
 				  .operators_online = operators_online };
 	p->cap = (size_t)conf->queue_size;
@@ -421,10 +422,7 @@ void kd_pool_destroy(struct kd_pool *p)
 		return;
 	kd_pool_stop(p);
 	for (int i = 0; p->w && i < p->n; i++) {
-		if (p->w[i].ns)
-			nlu_state_destroy(p->w[i].ns);
-		if (p->w[i].bot)
-			nlu_bot_unref(p->w[i].bot);
+		kd_worker_drop_bot(&p->w[i]);
 		if (p->w[i].st)
 			store_close(p->w[i].st);
 		pic_worker_destroy(p->w[i].pw);

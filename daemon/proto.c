@@ -275,7 +275,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 	cm_jw_str(&vals, client_id);
 	field_add(f, &n, off, &vals, "client_id", at);
 	at = vals.len;
-	cm_jw_str(&vals, pol_why_name(r->why));
+	cm_jw_str(&vals, r->why_name ? r->why_name : pol_why_name(r->why));
 	field_add(f, &n, off, &vals, "why", at);
 	if (r->refused) {
 		at = vals.len;

@@ -137,7 +137,7 @@ struct kd_frame *kd_frame_welcome(const char *token, const char *greeting);
  * (kd_frame_reply_logged gives the same frame back):
  * {"title":..|null,"fallback":bool,"lang":..,"quick_replies":[..],"client_id":..,
  *  "why":..(,"refused":..)} (client_id: the customer message answered, for histories
- * that start after it; may be NULL; why: the answer policy's pol_why_name).  extra
+ * that start after it; may be NULL; why: the answer policy's pol_reply.why_name).  extra
  * (may be NULL) adds or replaces meta fields (an entity's "why", "entity", "expects").
  * 0 with *frame and *meta (malloc'd) set, or -1 (no memory, text jansson would refuse)
  * with both NULL. */

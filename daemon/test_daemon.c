@@ -109,6 +109,7 @@ static void test_frames(void)
 		.answer_id = 12, .title = "Lost or stolen card", .text = "Call us **now**.",
 		.confidence = 0.93, .fallback = 0, .n_quick = 1, .lang = "en",
 		.quick = { { 12, "Lost or stolen card" } }, .why = POL_WHY_HEAD,
+		.why_name = "category_head",
 	};
 
 	f = kd_frame_error(KD_E_BUSY, NULL, "later");
@@ -291,9 +292,9 @@ static void test_metrics(void)
 	kd_metrics_init(&m);
 	m.kinds[KD_K_REPLY] = 5;
 	m.errors[KD_E_BUSY] = 2;
-	kd_metrics_latency(&m, 0.0003);    /* first bucket */
-	kd_metrics_latency(&m, 0.003);     /* le=0.005 */
-	kd_metrics_latency(&m, 100);       /* +Inf only */
+	cm_hist_observe(&m.latency, 0.0003);    /* first bucket */
+	cm_hist_observe(&m.latency, 0.003);     /* le=0.005 */
+	cm_hist_observe(&m.latency, 100);       /* +Inf only */
 	s = kd_metrics_render(&m, &g, &len);
 	CHECK(s && strlen(s) == len);
 	CHECK(strstr(s, "kefu_messages_total{kind=\"reply\"} 5\n"));
@@ -378,7 +379,8 @@ static void test_uploads(void)
 	struct kd_gauges g = { .model = "bm25", .event_loop = "poll" };
 	size_t len;
 	kd_metrics_init(&m);
-	kd_metrics_media(&m, KD_MEDIA_AUDIO, 0.3, 2.0);
+	cm_hist_observe(&m.media[KD_MEDIA_AUDIO], 0.3);   /* as ws.c records a clip */
+	m.audio_seconds += 2.0;
 	m.kinds[KD_K_IMAGE] = 2;
 	char *txt = kd_metrics_render(&m, &g, &len);
 	CHECK(txt && strstr(txt, "kefu_media_seconds_count{kind=\"audio\"} 1\n") &&

@@ -15,8 +15,8 @@
 #include <pthread.h>
 
 #include "proto.h"
+#include "slot.h"
 
-struct kd_bots;
 struct kd_job;
 struct pic_models;
 struct pic_worker;
@@ -35,7 +35,7 @@ struct store_writer;
  * afterwards.  The pool's queue is not in it: handlers never see the pool. */
 struct kd_env {
 	const struct kefu_conf *conf;
-	struct kd_bots *bots;
+	struct cm_slot *bot_slot;      /* the current bot (bots.c's slot) */
 	struct store_writer *writer;
 	struct pic_models *pics;       /* shared picture models (picture/); may be NULL */
 	struct kd_voice *voice;        /* shared voice models; may be NULL */
@@ -51,9 +51,9 @@ struct kd_worker {
 	pthread_t thread;
 	int started;
 	struct store *st;              /* this worker's connection */
-	struct nlu_bot *bot;           /* this worker's reference */
+	struct nlu_bot *bot;           /* bot_ref.obj: the bot this worker answers with */
+	struct cm_slot_ref bot_ref;    /* its reference in env->bot_slot, with its generation */
 	struct nlu_state *ns;          /* scratch for bot */
-	unsigned gen;                  /* generation of bot */
 	struct pic_worker *pw;         /* fusion state for pictures, made on first use */
 	struct kd_voice_worker *vw;    /* ASR state, made on first use */
 };
@@ -68,6 +68,8 @@ void kd_post_or_fail(const struct kd_env *p, const struct kd_job *job, struct kd
 /* Switches w to the newest bot when a reload happened (keeps the old one if the new
  * state cannot be allocated). */
 void kd_worker_refresh_bot(struct kd_worker *w);
+/* Releases w's bot and its state (the worker is stopping). */
+void kd_worker_drop_bot(struct kd_worker *w);
 
 /* Hands a finished turn to the store writer; its reply is posted once it committed.
  * turn must have session_id, client_id, texts, meta and attachment filled; this sets

@@ -160,6 +160,13 @@ static void submit(struct kd_ws *ws, struct kd_pss *pss, struct kd_job *job)
 
 /* ---- results ----------------------------------------------------------------------- */
 
+/* An operator's console is connected or a conversation held (ops.c): a flag read, no
+ * call, so a customer's frame enters ops.c only when it may concern a person. */
+static int ops_watching(const struct kd_ws *ws)
+{
+	return !ws->hooks.watching || *ws->hooks.watching;
+}
+
 static void apply(struct kd_ws *ws, struct kd_result *r)
 {
 	struct kd_pss *pss = kd_registry_find(ws->reg, r->sid);
@@ -182,11 +189,11 @@ static void apply(struct kd_ws *ws, struct kd_result *r)
 			ws->met->predict_ns += r->predict_ns;
 			ws->met->predict_count++;
 		}
-		kd_metrics_latency(ws->met, latency);
+		cm_hist_observe(&ws->met->latency, latency);
 		break;
 	case KD_RES_RESEND:
 		ws->met->kinds[KD_K_RESEND]++;
-		kd_metrics_latency(ws->met, latency);
+		cm_hist_observe(&ws->met->latency, latency);
 		break;
 	case KD_RES_ERROR:
 		ws->met->errors[r->err < KD_E_COUNT ? r->err : KD_E_INTERNAL]++;
@@ -199,9 +206,12 @@ static void apply(struct kd_ws *ws, struct kd_result *r)
 		break;
 	}
 	if (r->media)
-		kd_metrics_media(ws->met, r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE,
-				 r->media_seconds, r->audio_seconds);
-	if (ws->hooks.on_result)            /* live inbox, hand-off queue (ops.c) */
+		cm_hist_observe(&ws->met->media[r->media == 1 ? KD_MEDIA_AUDIO : KD_MEDIA_IMAGE],
+				r->media_seconds);
+	ws->met->audio_seconds += r->media == 1 ? r->audio_seconds : 0;
+	/* live inbox, hand-off queue (ops.c): a hand-off's ack always, the rest while
+	 * an operator watches */
+	if (ws->hooks.on_result && (r->kind == KD_RES_FRAME || ops_watching(ws)))
 		ws->hooks.on_result(ws->hooks.arg, pss, r);
 	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
 		struct kd_frame *f = r->frame;
@@ -429,7 +439,7 @@ static void handle_upload(struct kd_ws *ws, struct kd_pss *pss, struct kd_req *r
 	memcpy(job->mime, req->mime, sizeof job->mime);
 	job->speak = req->speak;
 	/* a person holds the session: logged for them, the bot does not answer (ops.c) */
-	job->held = ws->hooks.held && ws->hooks.held(ws->hooks.arg, pss);
+	job->held = ws->hooks.held && ops_watching(ws) && ws->hooks.held(ws->hooks.arg, pss);
 	job->text = req->text;                 /* moves (image words, may be NULL) */
 	job->text_len = req->text_len;
 	job->data = req->data;                 /* moves (inline form) */
@@ -498,7 +508,7 @@ static void handle_frame(struct kd_ws *ws, struct kd_pss *pss, const char *buf,
 			kd_req_clear(&req);
 			return;
 		}
-		if (ws->hooks.customer_message &&             /* taken over (ops.c) */
+		if (ws->hooks.customer_message && ops_watching(ws) &&   /* taken over (ops.c) */
 		    ws->hooks.customer_message(ws->hooks.arg, pss, &req)) {
 			ws->met->kinds[KD_K_MESSAGE]++;
 			kd_req_clear(&req);

@@ -31,6 +31,10 @@ struct kd_pool;
  * Service thread. */
 struct kd_ws_hooks {
 	void *arg;
+	/* nonzero while an operator's console is connected or a conversation is held:
+	 * customer_message, held and on_result (but for KD_RES_FRAME results: hand-off
+	 * acks) are called only then; NULL: always */
+	const int *watching;
 	/* a customer message: 1 when a person holds the session and the message went to
 	 * the log for them (req->text moved), 0 to let the bot answer */
 	int (*customer_message)(void *arg, struct kd_pss *pss, struct kd_req *req);

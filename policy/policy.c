@@ -226,6 +226,14 @@ static void text_step(const struct pol_models *m, const struct pol_input *in,
 	out->text_vote.confidence = rep.confidence;
 }
 
+/* The words' reading of which of one product's answers is asked (the question kind):
+ * each answer that shows the label, with its share of the text's posterior among them. */
+struct kind_view {
+	int n;
+	int64_t id[POL_POSTERIOR_MAX];
+	double p[POL_POSTERIOR_MAX];
+};
+
 /* The category head combined with the text bot's posterior for query (the question
  * kind from the words, the garment from the picture).  Treating the two as independent
  * evidence about the answer a,
@@ -239,10 +247,11 @@ static void text_step(const struct pol_models *m, const struct pol_input *in,
  * The vote is the best answer and its share of the total; *labelled gets the share of
  * every answer that shows a label (the reply is about a product), *in_label the best
  * answer's share among the answers of its own label (which answer for that product: the
- * picture's factor is the same for all of them, so this is the words' choice). */
+ * picture's factor is the same for all of them, so this is the words' choice), *kinds
+ * every answer of that label with its share. */
 static struct pol_vote head_vote(const struct pol_models *m, const struct pol_picture *pic,
 				 const char *query, size_t qlen, double *labelled,
-				 double *in_label)
+				 double *in_label, struct kind_view *kinds)
 {
 	struct nlu_scored post[POL_POSTERIOR_MAX];
 	const char *label_of[POL_POSTERIOR_MAX];
@@ -255,6 +264,7 @@ static struct pol_vote head_vote(const struct pol_models *m, const struct pol_pi
 	int n, best = -1;
 
 	*labelled = *in_label = 0;
+	kinds->n = 0;
 	if (!m->labels || (m->flags & POL_NO_HEAD) || !pic->category || !pic->category[0] ||
 	    L < 2 || !qlen || n_all < 1)
 		return v;
@@ -287,8 +297,13 @@ static struct pol_vote head_vote(const struct pol_models *m, const struct pol_pi
 	if (best < 0 || z <= 0)
 		return v;
 	for (int i = 0; i < n; i++)
-		if (!strcmp(label_of[i], label_of[best]))
+		if (!strcmp(label_of[i], label_of[best])) {
 			same += s[i];
+			kinds->id[kinds->n] = post[i].answer_id;
+			kinds->p[kinds->n++] = s[i];
+		}
+	for (int k = 0; same > 0 && k < kinds->n; k++)
+		kinds->p[k] /= same;
 	v.answer_id = post[best].answer_id;
 	v.confidence = s[best] / z;
 	*labelled = with_label / z;
@@ -296,20 +311,50 @@ static struct pol_vote head_vote(const struct pol_models *m, const struct pol_pi
 	return v;
 }
 
+/* The fusion model's best answer; *scores its probability of every answer (valid until
+ * m->fs is used again), or NULL without a vote. */
 static struct pol_vote fusion_vote(const struct pol_models *m, const struct pol_picture *pic,
-				   const char *text)
+				   const char *text, const float **scores)
 {
 	struct pol_vote v = { 0 };
 	struct fu_choice ch;
 
+	*scores = NULL;
 	if (!m->fusion || !m->fs || (m->flags & POL_NO_FUSION) || !pic->embed)
 		return v;
 	if (fu_choose(m->fusion, m->fs, text, strlen(text), pic->embed, pic->embed_dim, &ch,
-		      NULL) == 0 && ch.index >= 0 && ch.answer_id > 0) {
+		      scores) == 0 && ch.index >= 0 && ch.answer_id > 0) {
 		v.answer_id = ch.answer_id;
 		v.confidence = ch.confidence;
+	} else {
+		*scores = NULL;
 	}
 	return v;
+}
+
+/* Which of one product's answers is asked: the words' reading (kinds, the text's share
+ * of each) and the fusion model's (scores: it reads the same words with the picture)
+ * pooled as a product of experts, p(a) ∝ p_words(a) · p_fusion(a) — the words' unsure
+ * "how do I remove a stain from this" leaned to sizing, the fusion model to care, and
+ * the product to care; the words' sure "what are the measurements of this" stays sizing.
+ * words_best when the two share no answer. */
+static int64_t pooled_kind(const struct pol_models *m, const float *scores,
+			   const struct kind_view *kinds, int64_t words_best)
+{
+	size_t n = fu_model_n_answers(m->fusion);
+	double best_s = 0;
+	int64_t best = words_best;
+
+	for (int k = 0; k < kinds->n; k++)
+		for (size_t i = 0; i < n; i++)
+			if (fu_model_answer_id(m->fusion, i) == kinds->id[k]) {
+				if (kinds->p[k] * scores[i] > best_s) {
+					best_s = kinds->p[k] * scores[i];
+					best = kinds->id[k];
+				}
+				break;
+			}
+	return best;
 }
 
 /* A question about the pictured product although no single answer is confident: the
@@ -353,6 +398,8 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	const struct pol_picture *pic = in->picture;
 	const char *query = "";
 	double labelled, in_label;
+	struct kind_view kinds, words_kinds;
+	const float *fu_scores;
 	char *read;
 
 	if (pic->unsafe) {
@@ -380,7 +427,7 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 
 	out->head_vote = head_vote(m, pic, query,
 				   query == in->words ? in->words_len : strlen(query), &labelled,
-				   &in_label);
+				   &in_label, &kinds);
 	/* the text step chose the most confident text, but generic words ("how do I wash
 	 * this?") are unsure by design — only the picture can say which garment — so
 	 * letters OCR found on a product photo ("NA", "ma ee", a brand) could be surer and
@@ -389,15 +436,17 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	 * (bench/policy: 1.8 points of the generic cases were lost to stray letters). */
 	if (in->words && query != in->words && !(m->flags & POL_HEAD_CHOSEN_TEXT)) {
 		double lw, iw;
-		struct pol_vote wv = head_vote(m, pic, in->words, in->words_len, &lw, &iw);
+		struct pol_vote wv = head_vote(m, pic, in->words, in->words_len, &lw, &iw,
+					       &words_kinds);
 		if (wv.answer_id && (head_decides(m, wv, lw, iw) ||
 				     wv.confidence > out->head_vote.confidence)) {
 			out->head_vote = wv;
 			labelled = lw;
 			in_label = iw;
+			kinds = words_kinds;
 		}
 	}
-	out->fusion_vote = fusion_vote(m, pic, out->own_query);
+	out->fusion_vote = fusion_vote(m, pic, out->own_query, &fu_scores);
 	if (pic->n_matches) {
 		out->catalogue_vote.answer_id = pic->matches[0].answer_id;
 		out->catalogue_vote.confidence = pic->matches[0].score;
@@ -412,10 +461,15 @@ static int answer_picture(const struct pol_models *m, const struct pol_input *in
 	 * the combination's answers right against 66 % of the fusion model's); the fusion
 	 * model decides where the head has nothing to say.  An unlabelled answer stays the
 	 * text's. */
-	if (head_decides(m, out->head_vote, labelled, in_label) &&
-	    take_answer(m, out, out->head_vote.answer_id, out->head_vote.confidence,
-			POL_WHY_HEAD) == 0)
-		return 0;
+	if (head_decides(m, out->head_vote, labelled, in_label)) {
+		/* the product is the head combination's; which of its answers (the question
+		 * kind) the words and the fusion model say together */
+		int64_t id = out->head_vote.answer_id;
+		if (fu_scores && !(m->flags & POL_NO_KIND_RULE))
+			id = pooled_kind(m, fu_scores, &kinds, id);
+		if (take_answer(m, out, id, out->head_vote.confidence, POL_WHY_HEAD) == 0)
+			return 0;
+	}
 	if (out->fusion_vote.answer_id && out->fusion_vote.confidence >= m->threshold &&
 	    out->fusion_vote.answer_id != out->answer_id && fusion_may_replace(m, out))
 		take_answer(m, out, out->fusion_vote.answer_id, out->fusion_vote.confidence,
@@ -464,5 +518,7 @@ int pol_answer(const struct pol_models *m, const struct pol_input *in, struct po
 	}
 	if (rc)
 		pol_reply_clear(out);
+	else
+		out->why_name = pol_why_name(out->why);
 	return rc;
 }

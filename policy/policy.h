@@ -27,7 +27,9 @@
  *            words alone, the words' vote counting when it decides or is surer),
  *            first — also when only the product is unsure: the labelled answers
  *            together >= 1 − threshold and the words
- *            sure which of the product's answers (>= threshold) — then the fusion model,
+ *            sure which of the product's answers (>= threshold); which of the product's
+ *            answers is then the words' and the fusion model's readings pooled
+ *            (p_words · p_fusion) — then the fusion model,
  *            for an answer that shows a label or when the words had none.  With
  *            nothing answered, the head combination's answer or the catalogue's best
  *            match.
@@ -160,6 +162,8 @@ struct pol_models {
 					answer with an answer that shows no label */
 #define POL_HEAD_CHOSEN_TEXT 16u     /* the head combination reads only the text the text
 					step chose, not also the words alone */
+#define POL_NO_KIND_RULE 32u         /* the question kind within the head's product is the
+					words' alone (not the fusion model's when surer) */
 
 /* ---- the reply ----------------------------------------------------------------------- */
 
@@ -186,6 +190,8 @@ struct pol_reply {
 	int n_quick;
 	struct pol_choice quick[POL_MAX_QUICK];
 	enum pol_why why;
+	const char *why_name;           /* pol_why_name(why), set by pol_answer (the wire
+					   string callers log and send without a call) */
 	const char *refused;            /* "unsafe_image" or NULL */
 	const char *query;              /* the customer's side as logged: words, words + read
 					   text, or the transcript ("" when none) */

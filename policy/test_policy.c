@@ -3,7 +3,7 @@
  * care) whose generic questions are the same for both garments, plus two banking answers
  * without pictures.  The garment can only come from the picture, the kind only from the
  * words.  Run with one argument naming the group: picture, speech, refusal, why,
- * product, fusion (a tiny fusion model trained here).
+ * product, fusion and kind (each with a tiny fusion model trained here), stray.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +121,7 @@ static int test_picture(void)
 
 	r = ask_picture(&f, "how do I wash this?", &shoes);
 	CHECK(r.answer_id == CARE_SHOES && r.why == POL_WHY_HEAD && !r.fallback);
+	CHECK(r.why_name && !strcmp(r.why_name, "category_head"));
 	CHECK(r.head_vote.answer_id == CARE_SHOES && r.head_vote.confidence >= 0.35);
 	CHECK(r.title && !strcmp(r.title, "Caring for shoes"));
 	CHECK(r.query && !strcmp(r.query, "how do I wash this?"));
@@ -410,6 +411,77 @@ static int test_fusion_rule(void)
 	return failures;
 }
 
+/* The question kind within the head's product: words the text bot reads as a return
+ * more than care ("stain" is none of its words, "refund item" is) and a fusion model
+ * that learnt "a stain on this item" as care.  The two readings pooled (p_words · p_fusion over the product's answers)
+ * give care; the words' reading alone (POL_NO_KIND_RULE) gave whichever the text bot
+ * leaned to.  A question the words are sure of keeps its kind. */
+static int test_kind_rule(void)
+{
+	struct fixture f;
+	struct pol_reply r;
+	/* fusion answers: 0 RET_DRESS, 1 CARE_DRESS, 2 RET_SHOES, 3 CARE_SHOES */
+	static const int64_t ids[] = { RET_DRESS, CARE_DRESS, RET_SHOES, CARE_SHOES };
+	static const int answer_label[] = { 0, 0, 1, 1 };
+	static const char *const texts[] = {
+		"can I return this", "how do I send this back", "can I return this",
+		"how do I send this back", "remove a stain", "a stain on this item",
+		"remove a stain", "a stain on this item" };
+	static const int text_answer[] = { 0, 0, 2, 2, 1, 1, 3, 3 };
+	float embeds[8 * 4];
+	int picture_label[8];
+	char err[256];
+
+	for (int i = 0; i < 8; i++) {
+		picture_label[i] = i % 2;
+		for (int d = 0; d < 4; d++)
+			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) +
+					    0.05f * (float)((i * 7 + d) % 5);
+	}
+	struct fu_data data = { .n_answers = 4, .answer_ids = ids, .answer_label = answer_label,
+				.n_labels = 2, .n_texts = 8, .texts = texts,
+				.text_answer = text_answer, .n_pictures = 8, .dim = 4,
+				.embeds = embeds, .picture_label = picture_label };
+	struct fu_opts o;
+	fu_opts_default(&o);
+	o.bits = 10;
+	o.hidden = 4;
+	o.epochs = 60;
+	o.seed = 7;
+	struct fu_model *fm = fu_model_train(&data, &o, NULL, err, sizeof err);
+	if (!fm) {
+		fprintf(stderr, "fusion: %s\n", err);
+		return 1;
+	}
+	if (setup(&f))
+		return 1;
+	f.m.fusion = fm;
+	f.m.fs = fu_state_create(fm);
+	float shoe_embed[4] = { 0.05f, 1.0f, 0.1f, 0.0f };
+	struct pol_picture shoes = { .embed = shoe_embed, .embed_dim = 4, .category = "shoes",
+				     .category_p = 0.9f };
+	const char *stain = "a stain on this refund item, clean it";
+
+	f.m.flags = POL_NO_KIND_RULE;
+	r = ask_picture(&f, stain, &shoes);
+	int64_t words_kind = r.answer_id;
+	CHECK(r.why == POL_WHY_HEAD && words_kind == RET_SHOES);   /* "refund item" */
+	pol_reply_clear(&r);
+	f.m.flags = 0;
+	r = ask_picture(&f, stain, &shoes);
+	CHECK(r.answer_id == CARE_SHOES && r.why == POL_WHY_HEAD);
+	CHECK(r.fusion_vote.answer_id == CARE_SHOES);
+	pol_reply_clear(&r);
+	/* sure words keep their kind, whatever the fusion model leans to */
+	r = ask_picture(&f, "can I return this", &shoes);
+	CHECK(r.answer_id == RET_SHOES && r.why == POL_WHY_HEAD);
+	pol_reply_clear(&r);
+	fu_state_destroy(f.m.fs);
+	fu_model_destroy(fm);
+	teardown(&f);
+	return failures;
+}
+
 int main(int argc, char **argv)
 {
 	const char *t = argc > 1 ? argv[1] : "";
@@ -429,8 +501,10 @@ int main(int argc, char **argv)
 		rc = test_why();
 	else if (!strcmp(t, "stray"))
 		rc = test_stray_text();
+	else if (!strcmp(t, "kind"))
+		rc = test_kind_rule();
 	else {
-		fprintf(stderr, "usage: test_policy picture|speech|refusal|why|product|fusion|stray\n");
+		fprintf(stderr, "usage: test_policy picture|speech|refusal|why|product|fusion|stray|kind\n");
 		return 2;
 	}
 	if (rc)

@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -208,10 +209,13 @@ def main():
     with open(wrapper, "w") as f:
         # OMP_THREAD_LIMIT set: kefud would otherwise start itself again with it
         # (vision/ocr.c), outside valgrind; no idle timeout: under callgrind on a loaded
-        # machine the first picture may take longer than the default 600 s
+        # machine the first picture may take longer than the default 600 s; no media wait
+        # limit: the first picture's minutes under callgrind would make kefud answer the
+        # measured one busy (pool.c's shedding) instead of looking at it
         f.write("#!/bin/sh\nOMP_THREAD_LIMIT=1 exec valgrind --tool=callgrind --instr-atstart=no "
                 "--compress-strings=no --compress-pos=no --callgrind-out-file=%s %s "
-                "--workers 2 --media-workers 1 --idle-timeout 0 \"$@\"\n" % (out, kefud))
+                "--workers 2 --media-workers 1 --idle-timeout 0 --media-wait-max-ms 0 "
+                "\"$@\"\n" % (out, kefud))
     os.chmod(wrapper, 0o755)
     kt.KEFUD = wrapper
     d.start(timeout=900)
@@ -220,10 +224,27 @@ def main():
     with open(os.path.join(testdata, "cnn_tshirt.png"), "rb") as f:
         png = f.read()
 
-    def picture(mid):
+    # a WebSocket ping every 20 s while the measured picture runs (started once its
+    # frames are sent, so no ping interleaves with them): under callgrind at a high load
+    # it takes minutes with the service thread silent, and lws 4.1's default idle policy
+    # (a ping after 300 s without traffic, a hang-up 10 s later) is the likely reason
+    # three runs on 2026-12-06 lost the connection before the reply; with these pings
+    # the next one did not
+    stop_ping = threading.Event()
+
+    def keepalive():
+        while not stop_ping.wait(20):
+            try:
+                ws.send_frame(kt.OP_PING, b"k")
+            except OSError:
+                return
+
+    def picture(mid, keep=False):
         ws.send_json({"type": "image", "id": mid, "bytes": len(png), "mime": "image/png",
                       "text": "can I return this?"})
         ws.send_frame(kt.OP_BINARY, png)
+        if keep:
+            threading.Thread(target=keepalive, daemon=True).start()
         ws.expect("seen", timeout=900)
         r = ws.expect("reply", timeout=900)
         return r
@@ -232,12 +253,13 @@ def main():
     subprocess.run(["callgrind_control", "--instr=on", str(d.proc.pid)], check=True,
                    capture_output=True)
     t0 = time.monotonic()
-    r = picture("measured")
+    r = picture("measured", keep=True)
     subprocess.run(["callgrind_control", "--dump=picture", str(d.proc.pid)], check=True,
                    capture_output=True)
     subprocess.run(["callgrind_control", "--instr=off", str(d.proc.pid)], check=True,
                    capture_output=True)
     dt = time.monotonic() - t0
+    stop_ping.set()
     ws.close()
     d.stop(timeout=300)
     dumps = [os.path.join(tmp, n) for n in os.listdir(tmp) if n.startswith("callgrind.out.")]

@@ -15,18 +15,24 @@
  *
  * Systems, all from the same pol_answer calls (policy.h's votes) or its flags:
  *   policy                 kefud's pol_answer (text, category head, fusion, catalogue)
+ *   ..., kind from words   the product's answer chosen by the words alone
+ *                          (POL_NO_KIND_RULE: the policy before the pooled kind)
  *   policy without head    the head combination left out (kefud's policy before it)
  *   policy without fusion  the fusion model left out
  *   text bot alone         the text bot on words + read text (text_vote)
  *   fusion alone           the fusion model on words + read text + embedding
- *   category head alone    garment only (it cannot tell the question kind)
+ *   category head alone    garment only (it cannot tell the question kind); again with
+ *                          the photos the safety model refuses counted wrong, as kefud
+ *                          answers them (a refusal, whichever part names the garment)
  *   catalogue alone        the best match's picture label: garment only
  * With POLICY_OFFTOPIC=banking77/train.csv, every 50th of its questions (answers without
  * pictures, in the store) is also sent with the first validation photo of each garment:
  * the reply should stay the one the words alone get (a product photo must not pull a
  * banking question to a garment answer).
  * Diagnostics (environment): POLICY_SHOW=N prints up to N generic-question misses whose
- * photo the head named right, POLICY_SHOW_OFF the off-topic misses, POLICY_PER_QUESTION
+ * photo the head named right, POLICY_DISAGREE every photo whose garment the head names
+ * right and on which the policy gets a generic question wrong (one line per photo: how
+ * many, why, the votes of the first), POLICY_SHOW_OFF the off-topic misses, POLICY_PER_QUESTION
  * the policy's score per question (every generic one, the specific ones under 80 %),
  * POLICY_VIEWS the query's views, POLICY_CACHE=FILE caches what vis_see saw (below).
  * One thread.
@@ -456,15 +462,17 @@ static int photo_get(struct vis_worker *vw, const struct kefu_conf *conf, const 
 static long off_kept[4], off_n;
 
 /* the policy as it was before its product-question and fusion rules (policy.h) */
-#define POL_PREVIOUS (POL_NO_PRODUCT_RULE | POL_FUSION_ANY | POL_HEAD_CHOSEN_TEXT)
+#define POL_PREVIOUS (POL_NO_PRODUCT_RULE | POL_FUSION_ANY | POL_HEAD_CHOSEN_TEXT | \
+		      POL_NO_KIND_RULE)
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
-       SYS_FUSION, SYS_HEAD, SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_WORDS_KIND, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
+       SYS_FUSION, SYS_HEAD, SYS_HEAD_SAFE, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
+	"policy, kind from the words alone (before 2026-12-06 b)",
 	"policy, head on the chosen text only (before 2026-12-06)",
 	"policy before the product and fusion rules (2026-12-05)",
 	"policy without the category head (kefud before)",
@@ -472,6 +480,7 @@ static const char *const SYS_NAME[N_SYS] = {
 	"text bot alone (words + read text)",
 	"fusion model alone (words + read text + embedding)",
 	"category head alone (names the garment only)",
+	"category head alone, unsafe photos refused as kefud does",
 	"catalogue best match alone (garment only)",
 };
 
@@ -607,6 +616,7 @@ int main(int argc, char **argv)
 	}
 	int show = getenv("POLICY_SHOW") ? atoi(getenv("POLICY_SHOW")) : 0;
 	int show_off = getenv("POLICY_SHOW_OFF") != NULL;
+	int disagree = getenv("POLICY_DISAGREE") != NULL;
 	int views = getenv("POLICY_VIEWS") ? atoi(getenv("POLICY_VIEWS")) : VIS_CATALOG_VIEWS;
 	vis_worker_set_embed_views(vw, views);
 	printf("query embedding: %d view(s)\n", views);
@@ -670,6 +680,8 @@ int main(int argc, char **argv)
 				.entities = ph.ents, .n_entities = ph.n_ents, .codes = ph.codes,
 				.n_codes = ph.n_codes, .embed = ph.embed, .embed_dim = ph.dim,
 				.category = label, .category_p = p, .matches = pm, .n_matches = nm };
+			int n_lost = 0;
+			char lost[512] = "";
 			for (int qi = 0; qi < n_questions; qi++) {
 				const struct question *q = &questions[qi];
 				int specific = q->garment[0] != '\0';
@@ -686,6 +698,18 @@ int main(int argc, char **argv)
 				score(SYS_POLICY, specific, r.answer_id, q, garment);
 				if (!specific)
 					count_loss(&r, q, garment, label);
+				if (disagree && !specific && label && !strcmp(label, garment) &&
+				    !right(r.answer_id, q, garment) && !n_lost++)
+					snprintf(lost, sizeof lost, "first \"%s\" -> %s %lld %.2f | text "
+						 "%lld %.2f | head %lld %.2f | fusion %lld %.2f | read "
+						 "\"%.40s\"", q->text, pol_why_name(r.why),
+						 (long long)r.answer_id, r.confidence,
+						 (long long)r.text_vote.answer_id,
+						 r.text_vote.confidence,
+						 (long long)r.head_vote.answer_id,
+						 r.head_vote.confidence,
+						 (long long)r.fusion_vote.answer_id,
+						 r.fusion_vote.confidence, ph.ocr);
 				q_asked[qi]++;
 				q_right[qi] += right(r.answer_id, q, garment);
 				if (show > 0 && !specific && !right(r.answer_id, q, garment) &&
@@ -707,11 +731,18 @@ int main(int argc, char **argv)
 				score(SYS_FUSION, specific, r.fusion_vote.answer_id, q, garment);
 				tally[SYS_HEAD][specific].n++;
 				tally[SYS_HEAD][specific].garment += label && !strcmp(label, garment);
+				tally[SYS_HEAD_SAFE][specific].n++;
+				tally[SYS_HEAD_SAFE][specific].garment += !ph.unsafe && label &&
+									  !strcmp(label, garment);
 				tally[SYS_CATALOGUE][specific].n++;
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
 				pol_reply_clear(&r);
-				m.flags = POL_HEAD_CHOSEN_TEXT;
+				m.flags = POL_NO_KIND_RULE;
+				pol_answer(&m, &in, &r);
+				score(SYS_WORDS_KIND, specific, r.answer_id, q, garment);
+				pol_reply_clear(&r);
+				m.flags = POL_HEAD_CHOSEN_TEXT | POL_NO_KIND_RULE;
 				pol_answer(&m, &in, &r);
 				score(SYS_CHOSEN_TEXT, specific, r.answer_id, q, garment);
 				pol_reply_clear(&r);
@@ -731,6 +762,10 @@ int main(int argc, char **argv)
 				why_count[SYS_NO_FUSION][r.why]++;
 				pol_reply_clear(&r);
 			}
+			if (n_lost)
+				printf("disagree: %s/%s | head %s %.2f | unsafe %d | %d generic "
+				       "question(s) wrong | %s\n", garment, files[fi]->d_name, label, p,
+				       ph.unsafe, n_lost, lost);
 			for (int i = 0; fi == 0 && i < n_offtopic; i++) {
 				struct pol_input in = { .words = offtopic[i],
 							.words_len = strlen(offtopic[i]),
@@ -796,7 +831,7 @@ int main(int argc, char **argv)
 			printf("question \"%s\": policy right %.1f %% of %ld\n", questions[qi].text,
 			       PCT(q_right[qi], q_asked[qi]), q_asked[qi]);
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
-		if (s == SYS_CHOSEN_TEXT)
+		if (s == SYS_CHOSEN_TEXT || s == SYS_WORDS_KIND)
 			continue;
 		printf("why, %s:", s == SYS_POLICY ? "policy"
 				   : s == SYS_PREVIOUS ? "before the rules"
