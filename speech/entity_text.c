@@ -418,22 +418,27 @@ static const char *const homophones[][2] = {
 	{ "won", "one" }, { "ate", "eight" },
 };
 
-/* Reads the homophones of tok[0..n) that stand next to an entity word (as it was before
- * this pass) as that letter or digit. */
+/* Reads the homophones of tok[0..n) as that letter or digit when an entity word (as it was
+ * before this pass) stands next to them: any entity word for a letter's homophone, a digit
+ * or number word for a digit's ("u s d to g b p" keeps its "to"). */
 static void read_homophones(char **tok, int n)
 {
-	char near[ENT_MAX_TOK];
+	char cls[ENT_MAX_TOK];                  /* 0 none, 1 letter, 2 digit or number word */
 
 	for (int i = 0; i < n; i++)
-		near[i] = (char)asr_entity_token(tok[i]);
+		cls[i] = (char)(letter_of(tok[i]) ? 1 : asr_entity_token(tok[i]) ? 2 : 0);
 	for (int i = 0; i < n; i++) {
-		if (near[i] || !((i > 0 && near[i - 1]) || (i + 1 < n && near[i + 1])))
+		int left = i > 0 ? cls[i - 1] : 0, right = i + 1 < n ? cls[i + 1] : 0;
+		if (cls[i] || !(left || right))
 			continue;
-		for (size_t k = 0; k < sizeof homophones / sizeof homophones[0]; k++)
-			if (!strcmp(tok[i], homophones[k][0])) {
-				tok[i] = (char *)homophones[k][1];
-				break;
-			}
+		for (size_t k = 0; k < sizeof homophones / sizeof homophones[0]; k++) {
+			const char *as = homophones[k][1];
+			if (strcmp(tok[i], homophones[k][0]))
+				continue;
+			if (letter_of(as) || left == 2 || right == 2)
+				tok[i] = (char *)as;
+			break;
+		}
 	}
 }
 

@@ -45,6 +45,7 @@ int main(void)
 	is("for twenty eight seventy one", ASR_ENT_NUMBER, "42871", 5);
 	is("can you see it", ASR_ENT_CODE, "", 0);        /* no letter or digit beside them */
 	is("i want to see", ASR_ENT_CODE, "I", 1);
+	is("u s d to g b p", ASR_ENT_CODE, "USDGBP", 6);   /* "to" between letters: a word */
 	is("Bravo Charlie Delta(2)", ASR_ENT_CODE, "BCD", 3);
 	is("double seven triple b", ASR_ENT_CODE, "77BBB", 4);
 	is("my code is k nine", ASR_ENT_CODE, "K9", 2);
