@@ -46,10 +46,11 @@
 #define ASR_SPEED_ARGS "-maxwpf", "5", "-pl_window", "10", \
 	"-fwdflatefwid", "2", "-fwdflatsfwin", "10"
 /* asr_model_paths.fast (conf asr_fast): at most 2000 active HMMs and the 2 best Gaussians
- * of each mixture (not 4).  On 80 an4 dev clips (every third; load ~20 on 2 cores, thread
- * CPU): RTF 0.239 -> 0.176, WER 24.3 -> 24.9 %, the same exact digit/letter strings (28 of
- * 72).  Dropping the flat-lexicon second pass instead (-fwdflat no -maxhmmpf 2000) was
- * 0.166 at 26.8 %.  docs/speech.md "RTF". */
+ * of each mixture (not 4).  On the 239 an4 dev clips (thread CPU, load 4-8): RTF 0.235 ->
+ * 0.191, WER 19.8 -> 21.9 %, exact digit/letter strings 107 -> 100 of 206; on 39 flite
+ * clips RTF 0.188 -> 0.134, WER 11.0 -> 10.5 %.  Dropping the flat-lexicon second pass
+ * instead (-fwdflat no -maxhmmpf 2000) cost more WER on an4 (80 clips: 26.8 against 24.9 %).
+ * docs/speech.md "Third round". */
 #define ASR_SEARCH_ACCURATE "-maxhmmpf", "3000"
 #define ASR_SEARCH_FAST "-maxhmmpf", "2000", "-topn", "2"
 
