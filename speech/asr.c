@@ -50,8 +50,16 @@
  * (-fwdflat no -maxhmmpf 2000) ran at 0.136 but cost 3.4 points of spoken intent on the
  * paraphrases, raised the word posteriors, and made kefud's voice test hear "how do I top
  * up" as "can deny top up" at confidence 0.92: not taken. */
-#define ASR_SPEED_ARGS "-maxhmmpf", "3000", "-maxwpf", "5", "-pl_window", "10", \
+#define ASR_SPEED_ARGS "-maxwpf", "5", "-pl_window", "10", \
 	"-fwdflatefwid", "2", "-fwdflatsfwin", "10"
+/* asr_model_paths.fast (conf asr_fast): at most 2000 active HMMs and the 2 best Gaussians
+ * of each mixture (not 4).  On the 239 an4 dev clips (thread CPU, load 4-8): RTF 0.235 ->
+ * 0.191, WER 19.8 -> 21.9 %, exact digit/letter strings 107 -> 100 of 206; on 39 flite
+ * clips RTF 0.188 -> 0.134, WER 11.0 -> 10.5 %.  Dropping the flat-lexicon second pass
+ * instead (-fwdflat no -maxhmmpf 2000) cost more WER on an4 (80 clips: 26.8 against 24.9 %).
+ * docs/speech.md "Third round". */
+#define ASR_SEARCH_ACCURATE "-maxhmmpf", "3000"
+#define ASR_SEARCH_FAST "-maxhmmpf", "2000", "-topn", "2"
 
 struct asr_decoder {
 	ps_decoder_t *ps;
@@ -195,10 +203,15 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		"-logfn", cm_log_level_current >= CM_LOG_DEBUG ? "/dev/stderr" : "/dev/null",
 		NULL };
 	static const char *const tuned[] = { ASR_SPEED_ARGS, NULL };
+	static const char *const accurate[] = { ASR_SEARCH_ACCURATE, NULL };
+	static const char *const fast[] = { ASR_SEARCH_FAST, NULL };
+	const char *const *search = p->fast ? fast : accurate;
 	for (int i = 0; base[i]; i++)
 		argv[argc++] = (char *)base[i];
 	for (int i = 0; !p->plain && tuned[i]; i++)
 		argv[argc++] = (char *)tuned[i];
+	for (int i = 0; !p->plain && search[i]; i++)
+		argv[argc++] = (char *)search[i];
 	if (!p->plain && p->mllr) {
 		argv[argc++] = "-mllr";
 		argv[argc++] = (char *)p->mllr;

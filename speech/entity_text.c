@@ -12,7 +12,11 @@
  * one after another ("seventy nine fifty nine" -> 7959, "nineteen twenty eight" -> 1928,
  * "one seventy five" -> 175), "hundred"/"thousand" multiply ("two thousand five" -> 2005,
  * "one hundred and five" -> 105).  Ordinals ("third", "twenty first") are numbers too.
- * Words that belong to no value ("rubout", "my", "is") are skipped.
+ * Words that belong to no value ("rubout", "my", "is") are skipped.  A word that sounds
+ * like a letter or a digit ("you", "why", "be", "see", "for", "to") is read as it when a
+ * letter, digit or number word stands next to it: in "rubout you j m k nine" or "four two
+ * two to" the recogniser wrote the homophone of a spelled character (an4's dev speakers:
+ * docs/speech.md "Third round"); elsewhere it is an ordinary word and skipped.
  */
 #include "speech.h"
 #include "speech_int.h"
@@ -404,6 +408,40 @@ static int read_amount(char **t, int n, char *out, size_t cap)
 	return used;
 }
 
+/* Homophones of letters and digits, and the letter or digit word each is read as beside
+ * another letter, digit or number word. */
+static const char *const homophones[][2] = {
+	{ "you", "u" }, { "why", "y" }, { "be", "b" }, { "bee", "b" }, { "see", "c" },
+	{ "sea", "c" }, { "are", "r" }, { "eye", "i" }, { "tea", "t" }, { "tee", "t" },
+	{ "pea", "p" }, { "pee", "p" }, { "jay", "j" }, { "kay", "k" }, { "queue", "q" },
+	{ "ex", "x" }, { "for", "four" }, { "fore", "four" }, { "to", "two" }, { "too", "two" },
+	{ "won", "one" }, { "ate", "eight" },
+};
+
+/* Reads the homophones of tok[0..n) as that letter or digit when an entity word (as it was
+ * before this pass) stands next to them: any entity word for a letter's homophone, a digit
+ * or number word for a digit's ("u s d to g b p" keeps its "to"). */
+static void read_homophones(char **tok, int n)
+{
+	char cls[ENT_MAX_TOK];                  /* 0 none, 1 letter, 2 digit or number word */
+
+	for (int i = 0; i < n; i++)
+		cls[i] = (char)(letter_of(tok[i]) ? 1 : asr_entity_token(tok[i]) ? 2 : 0);
+	for (int i = 0; i < n; i++) {
+		int left = i > 0 ? cls[i - 1] : 0, right = i + 1 < n ? cls[i + 1] : 0;
+		if (cls[i] || !(left || right))
+			continue;
+		for (size_t k = 0; k < sizeof homophones / sizeof homophones[0]; k++) {
+			const char *as = homophones[k][1];
+			if (strcmp(tok[i], homophones[k][0]))
+				continue;
+			if (letter_of(as) || left == 2 || right == 2)
+				tok[i] = (char *)as;
+			break;
+		}
+	}
+}
+
 int asr_entity_normalize(const char *words, int kind, char *out, size_t cap)
 {
 	char buf[1024], *tok[ENT_MAX_TOK];
@@ -415,6 +453,8 @@ int asr_entity_normalize(const char *words, int kind, char *out, size_t cap)
 	if (!words)
 		return 0;
 	n = tokenize(words, buf, sizeof buf, tok);
+	if (kind == ASR_ENT_CODE || kind == ASR_ENT_NUMBER)
+		read_homophones(tok, n);
 	switch (kind) {
 	case ASR_ENT_CODE: return read_chars(tok, n, 1, out, cap);
 	case ASR_ENT_NUMBER: return read_chars(tok, n, 0, out, cap);

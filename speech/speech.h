@@ -258,6 +258,8 @@ struct asr_model_paths {
 	const char *mllr;           /* acoustic transform (speech/adapt/mllr.sh; pocketsphinx
 				     * -mllr), or NULL; not with plain */
 	const char *ps_opts;        /* extra pocketsphinx options "-name value ...", or NULL */
+	int fast;                   /* 1: the faster search (at most 2000 active HMMs, 2 Gaussians
+				     * per mixture): conf asr_fast, docs/speech.md "Third round" */
 };
 
 /* The acoustic transform's name in kefu's models folder (speech/adapt/mllr.sh makes one from

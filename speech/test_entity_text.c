@@ -37,6 +37,15 @@ int main(void)
 	is("rubout t g j w b seventy nine fifty nine", ASR_ENT_CODE, "TGJWB7959", 9);
 	is("n l n s one seventy five", ASR_ENT_CODE, "NLNS175", 7);
 	is("x-ray yankee zulu juliett whisky", ASR_ENT_CODE, "XYZJW", 5);
+	/* homophones of letters and digits next to one (an4 dev speakers' hypotheses) */
+	is("rubout you j m k nine", ASR_ENT_CODE, "UJMK9", 5);
+	is("rubout why y f x zero", ASR_ENT_CODE, "YYFX0", 5);
+	is("erase o t e be seventy nine", ASR_ENT_CODE, "OTEB79", 6);
+	is("one two two to", ASR_ENT_NUMBER, "1222", 4);
+	is("for twenty eight seventy one", ASR_ENT_NUMBER, "42871", 5);
+	is("can you see it", ASR_ENT_CODE, "", 0);        /* no letter or digit beside them */
+	is("i want to see", ASR_ENT_CODE, "I", 1);
+	is("u s d to g b p", ASR_ENT_CODE, "USDGBP", 6);   /* "to" between letters: a word */
 	is("Bravo Charlie Delta(2)", ASR_ENT_CODE, "BCD", 3);
 	is("double seven triple b", ASR_ENT_CODE, "77BBB", 4);
 	is("my code is k nine", ASR_ENT_CODE, "K9", 2);

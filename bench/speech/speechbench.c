@@ -25,8 +25,8 @@
  *    of --configs, one after another on the main thread (pin it with taskset -c N on a
  *    shared machine): plain (generic en-us LM, pocketsphinx's own search settings: the
  *    reference), generic (kefu's settings), domain only, mixed0 (generic + domain,
- *    interpolated, --weight for the domain) and mixed (kefud's default: mixed0 + the
- *    generated entity model, --entity-weight).
+ *    interpolated, --weight for the domain), mixed (kefud's default: mixed0 + the
+ *    generated entity model, --entity-weight) and fast (mixed with kefud's asr_fast search).
  * 5. Prints WER per voice and overall, digit/letter exactness per voice (asr_entity_exact:
  *    clips whose reference holds digits, letters or numbers), RTF (thread CPU seconds of decode+VAD+ASR per audio
  *    second), memory per decoder (heap growth while creating it), and intent accuracy on
@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [--train CSV] [--per-cat N | --test TSV] "
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
-				"[--configs plain,generic,domain,mixed0,mixed] [--ps OPTS] "
+				"[--configs plain,generic,domain,mixed0,mixed,fast] [--ps OPTS] "
 				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
 				"[--mllr FILE|none] [--grammar asked|auto|none] [--verbose]\n", argv[0]);
 			return 2;
@@ -733,7 +733,7 @@ int main(int argc, char **argv)
 	nlu_state_destroy(st);
 
 	/* ---- decoders: created one after another to measure each one's heap ---- */
-	enum { N_CFG = 5 };
+	enum { N_CFG = 6 };
 	struct config cfg[N_CFG] = {
 		{ .name = "plain", .paths = { .plain = 1 } },
 		{ .name = "generic", .paths = { 0 } },
@@ -743,6 +743,9 @@ int main(int argc, char **argv)
 		{ .name = "mixed", .paths = { .domain_lm = arpa, .extra_dict = dict,
 					      .domain_weight = weight, .entity_lm = dom.entity_path,
 					      .entity_weight = ent_weight } },
+		{ .name = "fast", .paths = { .domain_lm = arpa, .extra_dict = dict,
+					     .domain_weight = weight, .entity_lm = dom.entity_path,
+					     .entity_weight = ent_weight, .fast = 1 } },
 	};
 	int run[N_CFG];
 	for (int k = 0; k < N_CFG; k++) {
@@ -833,7 +836,7 @@ int main(int argc, char **argv)
 	if (ps_opts)
 		printf("(pocketsphinx options: %s)\n", ps_opts);
 	printf("(mixed0: generic + domain, domain weight %.2f; mixed: and the entity model, weight "
-	       "%.2f; plain: generic LM, pocketsphinx's search settings; RTF = thread CPU s of decode+VAD+ASR per audio s, one "
+	       "%.2f; fast: mixed with kefud's asr_fast search; plain: generic LM, pocketsphinx's search settings; RTF = thread CPU s of decode+VAD+ASR per audio s, one "
 	       "thread, configs one after another; intent = the encoder's best class / the BM25 "
 	       "bot's top answer, both trained on the store part)\n", weight, ent_weight);
 

@@ -349,7 +349,8 @@ int cmd_eval_speech(int argc, char **argv)
 	double train_s = (double)(cm_now_us() - t0) / 1e6;
 
 	struct asr_model_paths paths = { .domain_weight = (float)conf.asr_domain_weight,
-					 .ps_opts = ps_opts, .plain = !strcmp(lm, "plain") };
+					 .ps_opts = ps_opts, .plain = !strcmp(lm, "plain"),
+					 .fast = conf.asr_fast };
 	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
 	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
 		     : strcmp(mllr, "none") ? mllr : NULL;
@@ -398,7 +399,7 @@ int cmd_eval_speech(int argc, char **argv)
 	double dec_mb = (double)(heap1 > heap0 ? heap1 - heap0 : 0) / 1048576.0;
 	if (json) {
 		json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I,"
-				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:s?}",
+				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:s?, s:b}",
 				      "n", (json_int_t)t.n, "lm", lm, "wer", wer,
 				      "intent_accuracy", acc, "text_intent_accuracy", acc_text,
 				      "intent_ratio", ratio(acc, acc_text), "rtf", rtf,
@@ -410,7 +411,8 @@ int cmd_eval_speech(int argc, char **argv)
 				      "lm_missing_words", (json_int_t)dom.n_missing,
 				      "decoder_mb", dec_mb, "train_seconds", train_s,
 				      "lm_seconds", lm_s, "digit_accuracy", dig,
-				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr);
+				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr,
+				      "asr_fast", paths.fast);
 		if (j && per_clip) {
 			json_t *a = json_array();
 			for (size_t i = 0; a && i < run.n; i++) {
