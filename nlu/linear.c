@@ -5,9 +5,11 @@
  * Training is stochastic gradient descent with row-wise AdaGrad (one accumulator per
  * feature row and per bias): a row's step is lr / sqrt(Σ mean squared gradient), which
  * suits the very uneven frequencies of hashed n-grams.  L2 decay is applied to the rows a
- * step touches.  With threads = 2 the examples of each epoch are split between two
- * threads that update the shared table without locks (Hogwild: collisions on rare rows
- * are benign for this convex loss); the caller's thread joins them before returning.
+ * step touches.  With balance > 0 each example's gradient is weighted by its class's
+ * (n / (K · n_c))^balance (off by default: it measured level, docs/encoder.md).  With
+ * threads = 2 the examples of each epoch are split between two threads that update the
+ * shared table without locks (Hogwild: collisions on rare rows are benign for this convex
+ * loss); the caller's thread joins them before returning.
  * The returned weights are the mean of the weights after each epoch of the second half
  * (epoch averaging: less noisy than the last SGD iterate).
  */

@@ -1,7 +1,8 @@
 /* nlu/test_encoder.c — unit tests of the trained text encoder: feature hashing, dataset
  * readers (CSV with quoted newlines, Rasa NLU YAML), model file round trip and refusal
  * of corrupted files, calibration monotonicity and the OOS rule, GloVe .kfv lookups, the
- * MLP, and a small train -> predict sanity check (with a typo).  Deterministic, quick. */
+ * MLP, the linear half's class weights, and a small train -> predict sanity check (with a
+ * typo).  Deterministic, quick. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
