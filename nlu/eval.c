@@ -160,6 +160,7 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->margin = loaded->margin;
 	r->temperature = loaded->temperature;
 	r->beta = loaded->beta;
+	r->alpha = loaded->glove ? loaded->alpha : 0;
 	double *cpu = malloc(sizeof *cpu * (te->n ? te->n : 1));
 	float *m_conf = malloc(sizeof *m_conf * (te->n ? te->n : 1));
 	char *m_flags = malloc(3 * (te->n ? te->n : 1));
@@ -410,6 +411,7 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		r->train_cpu_seconds += fr->train_cpu_seconds / k;
 		r->predict_cpu_us_median += fr->predict_cpu_us_median / k;
 		r->beta += fr->beta / k;
+		r->alpha += fr->alpha / k;
 		r->in_scope_at_oos80 += fr->in_scope_at_oos80 / k;
 		r->oos_recall_matched += fr->oos_recall_matched / k;
 		r->model_bytes += fr->model_bytes / (size_t)k;

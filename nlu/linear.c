@@ -5,9 +5,11 @@
  * Training is stochastic gradient descent with row-wise AdaGrad (one accumulator per
  * feature row and per bias): a row's step is lr / sqrt(Σ mean squared gradient), which
  * suits the very uneven frequencies of hashed n-grams.  L2 decay is applied to the rows a
- * step touches.  With threads = 2 the examples of each epoch are split between two
- * threads that update the shared table without locks (Hogwild: collisions on rare rows
- * are benign for this convex loss); the caller's thread joins them before returning.
+ * step touches.  With balance > 0 each example's gradient is weighted by its class's
+ * (n / (K · n_c))^balance (off by default: it measured level, docs/encoder.md).  With
+ * threads = 2 the examples of each epoch are split between two threads that update the
+ * shared table without locks (Hogwild: collisions on rare rows are benign for this convex
+ * loss); the caller's thread joins them before returning.
  * The returned weights are the mean of the weights after each epoch of the second half
  * (epoch averaging: less noisy than the last SGD iterate).
  */
@@ -26,6 +28,7 @@ struct job {
 	const struct nlu_sparse *xs;
 	const int *y;
 	const uint32_t *order;
+	const float *cw;       /* class weights, or NULL */
 	size_t from, to;
 	float lr, l2;
 };
@@ -44,6 +47,9 @@ static void *run_slice(void *arg)
 		nlu_linear_logits(j->m, x, p);
 		cm_softmax(C, p, 1.0f);
 		p[y] -= 1.0f;              /* p is now dloss/dlogits */
+		if (j->cw)
+			for (uint32_t c = 0; c < C; c++)
+				p[c] *= j->cw[y];
 		for (uint32_t c = 0; c < C; c++) {
 			j->g_bias[c] += p[c] * p[c];
 			j->m->b[c] -= j->lr * p[c] / sqrtf(j->g_bias[c] + 1e-8f);
@@ -80,7 +86,7 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 	float *g_row = calloc(dim, sizeof *g_row), *g_bias = calloc(n_cls, sizeof *g_bias);
 	uint64_t seed = o->seed ? o->seed : 0x2545f4914f6cdd1dull;
 	size_t nw = (size_t)dim * n_cls;
-	float *avg_w = NULL, *avg_b = NULL;
+	float *avg_w = NULL, *avg_b = NULL, *cw = NULL;
 	int n_avg = 0, avg_from = o->epochs / 2;
 	int threads = o->threads > 1 && n >= 512 ? 2 : 1, rc = -1;
 
@@ -100,6 +106,14 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
+	if (o->balance > 0) {  /* class weights from the label counts */
+		if (!(cw = calloc(n_cls, sizeof *cw)))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			cw[y[i]] += 1;
+		for (uint32_t c = 0; c < n_cls; c++)
+			cw[c] = cw[c] > 0 ? powf((float)n / ((float)n_cls * cw[c]), o->balance) : 0;
+	}
 	for (int e = 0; e < o->epochs; e++) {
 		for (size_t i = n; i > 1; i--) {
 			size_t k = cm_xorshift64(&seed) % i;
@@ -110,7 +124,7 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		struct job jobs[2];
 		pthread_t tid;
 		for (int t = 0; t < threads; t++)
-			jobs[t] = (struct job){ m, g_row, g_bias, xs, y, order, n * (size_t)t / (size_t)threads,
+			jobs[t] = (struct job){ m, g_row, g_bias, xs, y, order, cw, n * (size_t)t / (size_t)threads,
 						n * (size_t)(t + 1) / (size_t)threads, o->lr, o->l2 };
 		int started = threads == 2 && !pthread_create(&tid, NULL, run_slice, &jobs[1]);
 		run_slice(&jobs[0]);
@@ -134,6 +148,7 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 out:
 	free(avg_w);
 	free(avg_b);
+	free(cw);
 	free(order);
 	free(g_row);
 	free(g_bias);

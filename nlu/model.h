@@ -146,6 +146,8 @@ struct nlu_linear_opts {
 	float lr;              /* AdaGrad step */
 	float l2;              /* L2 on touched rows */
 	int threads;           /* 1 or 2: Hogwild over the examples */
+	float balance;         /* class weight (n / (K · n_c))^balance on each example's
+				  gradient: 0 none, 1 fully class-balanced */
 	uint64_t seed;
 };
 
@@ -283,6 +285,7 @@ struct nlu_seq_opts {
 	float tau;             /* contrastive temperature */
 	float lambda;          /* weight of the contrastive loss (0: cross-entropy only) */
 	float dropout;         /* on the pooled features while training */
+	float smooth;          /* label smoothing of the head's cross-entropy (0: none) */
 	uint64_t seed;
 };
 
@@ -469,6 +472,7 @@ struct nlu_eval_result {
 	double predict_cpu_us_median;  /* the thread's CPU time per query (folds: mean of the
 					  medians) */
 	double beta;               /* the sequence half's weight in the ensemble */
+	double alpha;              /* the dense (GloVe) half's weight */
 	double in_scope_at_oos80;  /* in-scope accuracy at the loosest confidence threshold
 				      with OOS recall >= 80 % on the test set (matched
 				      operating point; < 0 without an OOS label) */

@@ -254,7 +254,9 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 				for (uint32_t c = 0; c < K; c++)
 					lg[c] += m->params[l.cb + c];
 				cm_softmax(K, lg, 1.0f);
-				lg[b.lab[i]] -= 1;
+				for (uint32_t c = 0; c < K && o->smooth > 0; c++)
+					lg[c] -= o->smooth / (float)K;
+				lg[b.lab[i]] -= 1 - o->smooth;
 				for (uint32_t c = 0; c < K; c++) {
 					lg[c] /= (float)nb;
 					grad[l.cb + c] += lg[c];

@@ -1,7 +1,8 @@
 /* nlu/test_encoder.c — unit tests of the trained text encoder: feature hashing, dataset
  * readers (CSV with quoted newlines, Rasa NLU YAML), model file round trip and refusal
  * of corrupted files, calibration monotonicity and the OOS rule, GloVe .kfv lookups, the
- * MLP, and a small train -> predict sanity check (with a typo).  Deterministic, quick. */
+ * MLP, the linear half's class weights, and a small train -> predict sanity check (with a
+ * typo).  Deterministic, quick. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -439,6 +440,41 @@ static void test_calibration(void)
 	}
 	nlu_calib_oos(conf, second, pred, truth, 8, -1, 1.0f, &thr, &mar);
 	CHECK(thr == 0 && mar == 0, "no OOS class: no threshold");
+}
+
+/* Class weights (balance > 0) move a shared feature's answer towards the smaller class:
+ * ten examples of class 0 and one of class 1 share feature 0 beside one of their own. */
+static void test_linear_balance(void)
+{
+	enum { N = 11, DIM = 1024 };
+	struct nlu_sparse xs[N];
+	uint32_t idx[N][2];
+	float val[N][2];
+	int y[N];
+	for (int i = 0; i < N; i++) {
+		y[i] = i == N - 1;
+		idx[i][0] = 0;
+		idx[i][1] = 1 + (uint32_t)y[i];
+		val[i][0] = val[i][1] = 0.7071f;
+		xs[i] = (struct nlu_sparse){ idx[i], val[i], 2, 2 };
+	}
+	uint32_t qi = 0;
+	float qv = 1;
+	struct nlu_sparse q = { &qi, &qv, 1, 1 };
+	float p1[2] = { 0 };
+	for (int bal = 0; bal < 2; bal++) {
+		struct nlu_linear m;
+		struct nlu_linear_opts o = { .epochs = 10, .lr = 0.1f, .threads = 1, .seed = 3,
+					     .balance = (float)bal };
+		CHECK(nlu_linear_train(&m, DIM, 2, xs, y, N, &o) == 0, "train");
+		float z[2];
+		nlu_linear_logits(&m, &q, z);
+		cm_softmax(2, z, 1);
+		p1[bal] = z[1];
+		nlu_linear_free(&m);
+	}
+	CHECK(p1[0] < 0.5f && p1[1] > p1[0] + 0.1f, "p(small class | shared feature): %g "
+	      "unweighted, %g class-balanced", p1[0], p1[1]);
 }
 
 static void test_glove_and_mlp(void)
@@ -929,6 +965,7 @@ int main(void)
 	test_rasa_responses();
 	test_train_predict_and_files();
 	test_calibration();
+	test_linear_balance();
 	test_glove_and_mlp();
 	test_augment();
 	test_zhseg();

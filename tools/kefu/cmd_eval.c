@@ -7,14 +7,14 @@
  * Files are CSV (text,category) or Rasa NLU YAML.  Without --val, temperature and the
  * out-of-scope threshold are tuned on a split carved from the training file.  The dense
  * half of the encoder uses <models>/glove-100d.kfv (conf option `models`) when it exists;
- * --no-glove leaves it out.  Expert
- * options for measurements: --bits N, --char-min N, --char-max N, --epochs N, --lr X,
- * --l2 X, --threads N, --augment N, --no-spell (no spelling pass); the sequence half: --no-seq, --beta X (its fixed
- * ensemble weight; default: tuned on the calibration split), --seq-epochs N,
+ * --no-glove leaves it out.  Expert options for measurements: --bits N, --char-min N,
+ * --char-max N, --epochs N, --lr X, --l2 X, --balance X (class weights), --threads N,
+ * --augment N, --no-spell (no spelling pass); the sequence half: --no-seq, --beta X (its
+ * fixed ensemble weight; default: tuned on the calibration split), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
- * --seq-glove-dim N, --seq-refit N (after calibration the half goes on from its weights
- * for N passes over all of train instead of training again), --seq-keep (it is kept as
- * calibrated).
+ * --seq-smooth X (label smoothing), --seq-glove-dim N, --seq-refit N (after calibration
+ * the half goes on from its weights for N passes over all of train instead of training
+ * again), --seq-keep (it is kept as calibrated).
  * Main thread (training may add one helper thread).
  */
 #include <jansson.h>
@@ -66,6 +66,7 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--epochs", 1, 1000, o->lin.epochs, int);
 	OPT("--lr", 0, 100, o->lin.lr, float);
 	OPT("--l2", 0, 1, o->lin.l2, float);
+	OPT("--balance", 0, 1, o->lin.balance, float);
 	OPT("--threads", 1, 2, o->lin.threads, int);
 	OPT("--augment", 0, 10, o->augment, int);
 	OPT("--w-oos", 0, 100, o->w_oos, float);
@@ -79,6 +80,7 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--seq-lambda", 0, 10, o->seq.lambda, float);
 	OPT("--seq-tau", 0.01, 10, o->seq.tau, float);
 	OPT("--seq-dropout", 0, 0.9, o->seq.dropout, float);
+	OPT("--seq-smooth", 0, 0.5, o->seq.smooth, float);
 	OPT("--seq-glove-dim", 0, 100, o->seq.glove_dim, int);
 	OPT("--seq-refit", 1, 1000, o->seq_refit, int);
 #undef OPT
@@ -121,6 +123,7 @@ static void print_json(const struct nlu_eval_result *r, const char *oos)
 	json_object_set_new(o, "train_cpu_seconds", json_real(r->train_cpu_seconds));
 	json_object_set_new(o, "predict_cpu_us_median", json_real(r->predict_cpu_us_median));
 	json_object_set_new(o, "beta", json_real(r->beta));
+	json_object_set_new(o, "alpha", json_real(r->alpha));
 	json_object_set_new(o, "model_bytes", json_integer((json_int_t)r->model_bytes));
 	json_object_set_new(o, "temperature", json_real(r->temperature));
 	json_object_set_new(o, "threshold", json_real(r->threshold));
