@@ -25,6 +25,7 @@
 
 #include <sndfile.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "log.h"
 #include "slot.h"
@@ -76,14 +77,10 @@ struct texts {
 
 static int texts_push(struct texts *t, const char *s)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		char **v = realloc(t->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
+	char **v = cm_grow(t->v, &t->cap, t->n + 1, sizeof *v, 1024);
+	if (!v)
+		return -1;
+	t->v = v;
 	if (!(t->v[t->n] = strdup(s)))
 		return -1;
 	t->n++;
@@ -104,14 +101,10 @@ static int on_answer(void *arg, const struct store_answer *a)
 
 	if (!a->enabled || strcmp(a->lang, "en"))
 		return 0;
-	if (t->n_en == t->cap_en) {
-		size_t cap = t->cap_en ? t->cap_en * 2 : 128;
-		int64_t *v = realloc(t->en_ids, cap * sizeof *v);
-		if (!v)
-			return -1;
-		t->en_ids = v;
-		t->cap_en = cap;
-	}
+	int64_t *v = cm_grow(t->en_ids, &t->cap_en, t->n_en + 1, sizeof *v, 128);
+	if (!v)
+		return -1;
+	t->en_ids = v;
 	t->en_ids[t->n_en++] = a->id;        /* foreach walks in id order */
 	return texts_push(t, a->title);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "csv.h"
 #include "model.h"
 #include "utf8.h"
@@ -56,25 +57,21 @@ static int add_n(struct nlu_dataset *d, const char *text, size_t tlen, const cha
 	lab[llen] = '\0';
 	int li = nlu_dataset_label(d, lab);
 	if (li < 0) {
-		if (d->n_labels == d->cap_labels) {
-			size_t nc = d->cap_labels ? d->cap_labels * 2 : 32;
-			char **nn = realloc(d->names, nc * sizeof *nn);
-			if (!nn)
-				return -1;
-			d->names = nn;
-			d->cap_labels = nc;
-		}
+		char **nn = cm_grow(d->names, &d->cap_labels, d->n_labels + 1, sizeof *nn, 32);
+		if (!nn)
+			return -1;
+		d->names = nn;
 		if (!(d->names[d->n_labels] = dup_n(lab, llen)))
 			return -1;
 		li = (int)d->n_labels++;
 	}
 	if (d->n == d->cap) {
-		size_t nc = d->cap ? d->cap * 2 : 256;
-		char **nt = realloc(d->texts, nc * sizeof *nt);
+		size_t nc = cm_grow_cap(d->cap, d->n + 1, 256, sizeof(char *));
+		char **nt = nc ? cm_realloc_n(d->texts, nc, sizeof *nt) : NULL;
 		if (!nt)
 			return -1;
 		d->texts = nt;
-		int *nl = realloc(d->labels, nc * sizeof *nl);
+		int *nl = cm_realloc_n(d->labels, nc, sizeof *nl);
 		if (!nl)
 			return -1;
 		d->labels = nl;

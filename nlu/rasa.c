@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "file.h"
 #include "utf8.h"
 
@@ -70,14 +71,14 @@ static char *dup_or_null(const char *s)
 int nlu_rasa_rows_add(struct nlu_rasa_rows *t, const char *a, const char *b, const char *c)
 {
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		char **na = realloc(t->a, cap * sizeof *na);
+		size_t cap = cm_grow_cap(t->cap, t->n + 1, 16, sizeof(char *));
+		char **na = cap ? cm_realloc_n(t->a, cap, sizeof *na) : NULL;
 		if (na)
 			t->a = na;
-		char **nb = realloc(t->b, cap * sizeof *nb);
+		char **nb = cap ? cm_realloc_n(t->b, cap, sizeof *nb) : NULL;
 		if (nb)
 			t->b = nb;
-		char **nc = realloc(t->c, cap * sizeof *nc);
+		char **nc = cap ? cm_realloc_n(t->c, cap, sizeof *nc) : NULL;
 		if (nc)
 			t->c = nc;
 		if (!na || !nb || !nc)
@@ -439,14 +440,10 @@ static struct nlu_rasa_response *response_for(struct nlu_rasa *r, const char *na
 	for (size_t i = 0; i < r->n_resp; i++)
 		if (!strcmp(r->resp[i].name, name))
 			return &r->resp[i];
-	if (r->n_resp == r->cap_resp) {
-		size_t cap = r->cap_resp ? r->cap_resp * 2 : 32;
-		struct nlu_rasa_response *n = realloc(r->resp, cap * sizeof *n);
-		if (!n)
-			return NULL;
-		r->resp = n;
-		r->cap_resp = cap;
-	}
+	struct nlu_rasa_response *n = cm_grow(r->resp, &r->cap_resp, r->n_resp + 1, sizeof *n, 32);
+	if (!n)
+		return NULL;
+	r->resp = n;
 	struct nlu_rasa_response *p = &r->resp[r->n_resp];
 	memset(p, 0, sizeof *p);
 	if (!(p->name = strdup(name)))

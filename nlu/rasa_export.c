@@ -16,6 +16,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "rasa.h"
 #include "store.h"
 
@@ -62,14 +63,10 @@ static char *intent_of(const struct store_answer *a)
 static int collect(void *arg, const struct store_answer *a)
 {
 	struct ex_job *j = arg;
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 64;
-		struct ex_answer *n = realloc(j->a, cap * sizeof *n);
-		if (!n)
-			return -1;
-		j->a = n;
-		j->cap = cap;
-	}
+	struct ex_answer *n = cm_grow(j->a, &j->cap, j->n + 1, sizeof *n, 64);
+	if (!n)
+		return -1;
+	j->a = n;
 	struct ex_answer *e = &j->a[j->n];
 	e->intent = intent_of(a);
 	e->title = strdup(a->title);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "glove.h"
 #include "text.h"
 
@@ -194,16 +195,10 @@ struct grow {
 
 static int grow_add(struct grow *g, const void *src, size_t n)
 {
-	if (g->len + n > g->cap) {
-		size_t cap = g->cap ? g->cap : 4096;
-		while (cap < g->len + n)
-			cap *= 2;
-		void *p = realloc(g->p, cap);
-		if (!p)
-			return -1;
-		g->p = p;
-		g->cap = cap;
-	}
+	void *p = cm_grow(g->p, &g->cap, g->len + n, 1, 4096);
+	if (!p)
+		return -1;
+	g->p = p;
 	memcpy((char *)g->p + g->len, src, n);
 	g->len += n;
 	return 0;

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "file.h"
 #include "speech_int.h"
 
@@ -120,13 +121,10 @@ static int read_words(struct gen *g, const char *dict)
 			n++;
 		if (l[n] != ' ' || n < 3 || n > 12)
 			continue;
-		if (g->n_words == cap) {
-			cap = cap ? cap * 2 : 4096;
-			char **v = realloc(g->words, cap * sizeof *v);
-			if (!v)
-				break;
-			g->words = v;
-		}
+		char **v = cm_grow(g->words, &cap, g->n_words + 1, sizeof *v, 4096);
+		if (!v)
+			break;
+		g->words = v;
 		if (!(g->words[g->n_words] = strndup(l, n)))
 			break;
 		g->n_words++;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "hash.h"
 
 /* ---- sp_strtab ---- */
@@ -78,14 +79,10 @@ int32_t sp_strtab_intern(struct sp_strtab *t, const char *s, size_t len)
 	size_t p = strtab_pos(t, s, len);
 	if (t->slot[p] >= 0)
 		return t->slot[p];
-	if (t->n == t->cap_str) {
-		size_t c = t->cap_str ? t->cap_str * 2 : 256;
-		char **ns = realloc(t->str, c * sizeof *ns);
-		if (!ns)
-			return -1;
-		t->str = ns;
-		t->cap_str = c;
-	}
+	char **ns = cm_grow(t->str, &t->cap_str, t->n + 1, sizeof *ns, 256);
+	if (!ns)
+		return -1;
+	t->str = ns;
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return -1;
@@ -355,14 +352,10 @@ static struct ngram *tab_get(struct ngtab *t, uint64_t key)
 	size_t p = tab_pos(t, key);
 	if (t->slot[p] >= 0)
 		return &t->e[t->slot[p]];
-	if (t->n == t->cap_e) {
-		size_t c = t->cap_e ? t->cap_e * 2 : 4096;
-		struct ngram *ne = realloc(t->e, c * sizeof *ne);
-		if (!ne)
-			return NULL;
-		t->e = ne;
-		t->cap_e = c;
-	}
+	struct ngram *ne = cm_grow(t->e, &t->cap_e, t->n + 1, sizeof *ne, 4096);
+	if (!ne)
+		return NULL;
+	t->e = ne;
 	struct ngram *g = &t->e[t->n];
 	memset(g, 0, sizeof *g);
 	g->key = key;

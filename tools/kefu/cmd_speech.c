@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "clock.h"
 #include "cmd_eval.h"
@@ -112,14 +113,10 @@ static int read_manifest(const char *path, struct run *r, char *err, size_t errl
 			goto out;
 		}
 		*t1 = *t2 = '\0';
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 64;
-			struct clip *v = realloc(r->v, cap * sizeof *v);
-			if (!v)
-				goto oom;
-			r->v = v;
-			r->cap = cap;
-		}
+		struct clip *v = cm_grow(r->v, &r->cap, r->n + 1, sizeof *v, 64);
+		if (!v)
+			goto oom;
+		r->v = v;
 		struct clip *c = &r->v[r->n];
 		memset(c, 0, sizeof *c);
 		size_t pl = strlen(dir) + strlen(line) + 2;
