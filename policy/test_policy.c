@@ -343,6 +343,48 @@ static int test_stray_text(void)
 	return failures;
 }
 
+/* Sets f up with a small fusion model trained on texts (each one's answer index in
+ * text_answer) and 8 pictures of two labels (0 dress, 1 shoes: a one-hot embedding with
+ * a little noise); answer i has label answer_label[i] (-1: none).  The model (the caller
+ * destroys it after teardown), or NULL (printed). */
+static struct fu_model *setup_fusion(struct fixture *f, const int64_t *ids, const int *answer_label,
+			int n_answers, const char *const *texts, const int *text_answer,
+			int n_texts)
+{
+	float embeds[8 * 4];
+	int picture_label[8];
+	char err[256];
+
+	for (int i = 0; i < 8; i++) {
+		picture_label[i] = i % 2;
+		for (int d = 0; d < 4; d++)
+			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) +
+					    0.05f * (float)((i * 7 + d) % 5);
+	}
+	struct fu_data data = { .n_answers = n_answers, .answer_ids = ids,
+				.answer_label = answer_label, .n_labels = 2, .n_texts = n_texts,
+				.texts = texts, .text_answer = text_answer, .n_pictures = 8,
+				.dim = 4, .embeds = embeds, .picture_label = picture_label };
+	struct fu_opts o;
+	fu_opts_default(&o);
+	o.bits = 10;
+	o.hidden = 4;
+	o.epochs = 60;
+	o.seed = 7;
+	struct fu_model *fm = fu_model_train(&data, &o, NULL, err, sizeof err);
+	if (!fm) {
+		fprintf(stderr, "fusion: %s\n", err);
+		return NULL;
+	}
+	if (setup(f)) {
+		fu_model_destroy(fm);
+		return NULL;
+	}
+	f->m.fusion = fm;
+	f->m.fs = fu_state_create(fm);
+	return fm;
+}
+
 /* The fusion rule: a fusion model that learnt "I lost my card" as the declined card
  * (it reads the words less well than the text bot) is confident of it beside a shoe
  * photo; it does not replace the words' confident answer, which shows no label.  It
@@ -359,35 +401,9 @@ static int test_fusion_rule(void)
 					     "can I return this", "how do I send this back",
 					     "I lost my card", "my card is missing" };
 	static const int text_answer[] = { 0, 0, 1, 1, 2, 2 };
-	float embeds[8 * 4];
-	int picture_label[8];
-	char err[256];
-
-	for (int i = 0; i < 8; i++) {
-		picture_label[i] = i % 2;
-		for (int d = 0; d < 4; d++)
-			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) +
-					    0.05f * (float)((i * 7 + d) % 5);
-	}
-	struct fu_data data = { .n_answers = 3, .answer_ids = ids, .answer_label = answer_label,
-				.n_labels = 2, .n_texts = 6, .texts = texts,
-				.text_answer = text_answer, .n_pictures = 8, .dim = 4,
-				.embeds = embeds, .picture_label = picture_label };
-	struct fu_opts o;
-	fu_opts_default(&o);
-	o.bits = 10;
-	o.hidden = 4;
-	o.epochs = 60;
-	o.seed = 7;
-	struct fu_model *fm = fu_model_train(&data, &o, NULL, err, sizeof err);
-	if (!fm) {
-		fprintf(stderr, "fusion: %s\n", err);
+	struct fu_model *fm = setup_fusion(&f, ids, answer_label, 3, texts, text_answer, 6);
+	if (!fm)
 		return 1;
-	}
-	if (setup(&f))
-		return 1;
-	f.m.fusion = fm;
-	f.m.fs = fu_state_create(fm);
 	float shoe_embed[4] = { 0.05f, 1.0f, 0.1f, 0.0f };
 	struct pol_picture shoes = { .embed = shoe_embed, .embed_dim = 4 };
 
@@ -428,35 +444,9 @@ static int test_kind_rule(void)
 		"how do I send this back", "remove a stain", "a stain on this item",
 		"remove a stain", "a stain on this item" };
 	static const int text_answer[] = { 0, 0, 2, 2, 1, 1, 3, 3 };
-	float embeds[8 * 4];
-	int picture_label[8];
-	char err[256];
-
-	for (int i = 0; i < 8; i++) {
-		picture_label[i] = i % 2;
-		for (int d = 0; d < 4; d++)
-			embeds[i * 4 + d] = (d == i % 2 ? 1.0f : 0.0f) +
-					    0.05f * (float)((i * 7 + d) % 5);
-	}
-	struct fu_data data = { .n_answers = 4, .answer_ids = ids, .answer_label = answer_label,
-				.n_labels = 2, .n_texts = 8, .texts = texts,
-				.text_answer = text_answer, .n_pictures = 8, .dim = 4,
-				.embeds = embeds, .picture_label = picture_label };
-	struct fu_opts o;
-	fu_opts_default(&o);
-	o.bits = 10;
-	o.hidden = 4;
-	o.epochs = 60;
-	o.seed = 7;
-	struct fu_model *fm = fu_model_train(&data, &o, NULL, err, sizeof err);
-	if (!fm) {
-		fprintf(stderr, "fusion: %s\n", err);
+	struct fu_model *fm = setup_fusion(&f, ids, answer_label, 4, texts, text_answer, 8);
+	if (!fm)
 		return 1;
-	}
-	if (setup(&f))
-		return 1;
-	f.m.fusion = fm;
-	f.m.fs = fu_state_create(fm);
 	float shoe_embed[4] = { 0.05f, 1.0f, 0.1f, 0.0f };
 	struct pol_picture shoes = { .embed = shoe_embed, .embed_dim = 4, .category = "shoes",
 				     .category_p = 0.9f };
