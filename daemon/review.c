@@ -51,7 +51,8 @@
 #include "store_review.h"
 
 #define REVIEW_POLL_MS 2000
-#define REVIEW_BATCH 500        /* turns read per pass */
+#define REVIEW_BATCH 500        /* turns read per log read */
+#define REVIEW_BATCHES 8        /* log reads a pass at most, while they come back full */
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
@@ -466,36 +467,50 @@ static void waiting_done(struct waitings *w, int64_t cursor)
 	w->n -= k;
 }
 
-/* One pass over what the log gained since the cursors (at most REVIEW_BATCH turns: a
- * write transaction a poll, see docs/performance.md "Issue 14, third pass" on why it
- * does not read on). */
+/* One pass over what the log gained since the cursors: batches of REVIEW_BATCH turns
+ * read on while they come back full, up to REVIEW_BATCHES of them (4,000 turns a 2-s
+ * poll, 2,000 a second), with one write transaction for all of them (flush).  Reads
+ * are WAL reads and take no lock; a write transaction per batch is what made a
+ * SCHED_IDLE thread that read on hold the write lock often enough to make a worker's
+ * session create time out (docs/performance.md "Issue 14, third pass"). */
 static void scan(struct kd_review *r)
 {
-	int64_t cur;
-	struct turns a = { 0 };
+	int64_t cur, last_id = 0;
+	size_t read = 0;
 
-	if (store_review_cursor(r->st, "messages", &cur) ||
-	    store_review_turns_after(r->st, cur, REVIEW_BATCH, copy_turn, &a) < 0) {
+	if (store_review_cursor(r->st, "messages", &cur)) {
 		LOG_WARN("review: reading the log: %s", store_errmsg(r->st));
-		turns_free(&a);
 		return;
 	}
-	int64_t last_id = a.n ? a.v[a.n - 1].message_id : 0;
 	if (!r->waiting.started) {
 		r->waiting.started = 1;
 		r->waiting.from = r->waiting.last = cur;
 	}
-	for (size_t i = 0; i < a.n; i++) {
-		struct mn_turn m;
-		reply_facts(r, &a.v[i], &m);
-		collect(r, &a.v[i], &m);
-		wait_novelty(r, &a.v[i], &m);
-		judge_previous(r, &a.v[i]);        /* takes the turn */
+	for (int b = 0; b < REVIEW_BATCHES; b++) {
+		struct turns a = { 0 };
+		if (store_review_turns_after(r->st, last_id ? last_id : cur, REVIEW_BATCH,
+					     copy_turn, &a) < 0) {
+			LOG_WARN("review: reading the log: %s", store_errmsg(r->st));
+			turns_free(&a);
+			break;
+		}
+		if (a.n)
+			last_id = a.v[a.n - 1].message_id;
+		for (size_t i = 0; i < a.n; i++) {
+			struct mn_turn m;
+			reply_facts(r, &a.v[i], &m);
+			collect(r, &a.v[i], &m);
+			wait_novelty(r, &a.v[i], &m);
+			judge_previous(r, &a.v[i]);        /* takes the turn */
+		}
+		read += a.n;
+		turns_free(&a);
+		if (read < (size_t)(b + 1) * REVIEW_BATCH || atomic_load(&r->stopping))
+			break;
 	}
-	if (a.n)
+	if (read)
 		flush(r, "messages", last_id);
-	r->turns_read += (int64_t)a.n;
-	turns_free(&a);
+	r->turns_read += (int64_t)read;
 	/* the callbacks move their cursors row by row */
 	int64_t fb, ho;
 	if (store_review_cursor(r->st, "feedback", &fb) ||
