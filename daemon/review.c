@@ -463,6 +463,8 @@ static void waiting_done(struct waitings *w, int64_t cursor)
 
 	while (k < w->n && w->v[k].t.message_id <= cursor)
 		turn_free(&w->v[k++].t);
+	if (!k)
+		return;                 /* nothing decided (w->v may still be NULL) */
 	memmove(w->v, w->v + k, (w->n - k) * sizeof *w->v);
 	w->n -= k;
 }
