@@ -2,7 +2,7 @@
 # bench/ws/review_lag.sh BUILD STORE [CONNS] [SECONDS] — whether kefud's review thread
 # keeps up with the log under load: on a copy of STORE (e.g. bench/ws's trained.db) it
 # starts BUILD's kefud, drives it with `wsload -c CONNS -d SECONDS` (closed loop, 1000
-# and 25 by default), and then reads, every second for 10 s, how far the review thread's
+# and 25 by default), and then reads, every second for up to 30 s, how far the review thread's
 # "messages" cursor has read against the newest customer turn in the log: turns logged,
 # turns read, and how many turns a second the thread read beside the rate they were
 # logged at (the reference).  It also counts the errors kefud logged (a review pass that
@@ -32,19 +32,22 @@ logged=$(q "SELECT count(*) FROM messages WHERE kind = 0 AND id > $first")
 rate=$(awk -v n="$logged" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
 last=$(q "SELECT coalesce(max(id), 0) FROM messages WHERE kind = 0")
 prev=-1
+same=0
 read0=
-for t in $(seq 0 10); do
+for t in $(seq 0 30); do
 	cur=$(q "SELECT coalesce(max(last_id), $first) FROM review_cursors WHERE name = 'messages'")
 	read=$(q "SELECT count(*) FROM messages WHERE kind = 0 AND id > $first AND id <= $cur")
 	[ -n "$read0" ] || read0=$read
 	echo "review_lag: t=+${t}s after the load: $read of $logged turns read"
 	[ "$read" = "$logged" ] && break
-	[ "$read" = "$prev" ] && [ "$t" -ge 4 ] && break
+	if [ "$read" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+	[ "$same" -ge 4 ] && break             # a poll is 2 s: four still seconds, it is done
 	prev=$read
 	sleep 1
 done
 errors=$(grep -c -E 'internal|database is locked' "$tmp/kefud.log" || true)
+grep -E 'internal|database is locked' "$tmp/kefud.log" | sort | uniq -c | sort -rn | head -5 || true
 echo "review_lag: $conns sessions, ${secs} s: turns logged $logged ($rate/s, the reference);" \
      "read by the review thread when the load ended $read0" \
-     "($(awk -v n="$read0" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')/s), $read 10 s later;" \
+     "($(awk -v n="$read0" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')/s), $read ${t} s later;" \
      "kefud errors $errors"
