@@ -385,6 +385,14 @@ static struct fu_model *setup_fusion(struct fixture *f, const int64_t *ids, cons
 	return fm;
 }
 
+/* Undoes setup_fusion: the fixture, then the model fm it returned. */
+static void teardown_fusion(struct fixture *f, struct fu_model *fm)
+{
+	fu_state_destroy(f->m.fs);
+	teardown(f);
+	fu_model_destroy(fm);
+}
+
 /* The fusion rule: a fusion model that learnt "I lost my card" as the declined card
  * (it reads the words less well than the text bot) is confident of it beside a shoe
  * photo; it does not replace the words' confident answer, which shows no label.  It
@@ -421,9 +429,7 @@ static int test_fusion_rule(void)
 	CHECK(r.text_vote.answer_id == 0);
 	CHECK(r.answer_id == RET_SHOES && r.why == POL_WHY_FUSION);
 	pol_reply_clear(&r);
-	fu_state_destroy(f.m.fs);
-	fu_model_destroy(fm);
-	teardown(&f);
+	teardown_fusion(&f, fm);
 	return failures;
 }
 
@@ -466,9 +472,7 @@ static int test_kind_rule(void)
 	r = ask_picture(&f, "can I return this", &shoes);
 	CHECK(r.answer_id == RET_SHOES && r.why == POL_WHY_HEAD);
 	pol_reply_clear(&r);
-	fu_state_destroy(f.m.fs);
-	fu_model_destroy(fm);
-	teardown(&f);
+	teardown_fusion(&f, fm);
 	return failures;
 }
 
