@@ -79,13 +79,10 @@ int store_answer_find(struct store *st, const char *title, int64_t *id_out)
 	if (!s)
 		return title ? -SQLITE_ERROR : STORE_NOT_FOUND;
 	store_bind_text(s, 1, title);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "finding an answer");
+	if (rc == 0) {
 		if (id_out)
 			*id_out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "finding an answer");
 	}
 	store_stmt_done(s);
 	return rc;
@@ -119,11 +116,9 @@ int store_answer_get(struct store *st, int64_t id, struct store_answer *out)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = store_step_one(st, s, "reading an answer");
+	if (rc == 0)
 		rc = read_answer(s, out);
-	else
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading an answer");
 	store_stmt_done(s);
 	return rc;
 }

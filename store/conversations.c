@@ -242,9 +242,7 @@ int store_session_exists(struct store *st, int64_t sid)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOT_FOUND
-						     : store_fail(st, "finding a session");
+	rc = store_step_one(st, s, "finding a session");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -345,6 +343,33 @@ int store_session_assignee(struct store *st, int64_t sid, int64_t *operator_id_o
 	return store_one_int64(st, s, "reading an assignee", operator_id_out);
 }
 
+/* The callbacks of the two walks below and their argument, for store_rows(). */
+struct taken_walk {
+	int (*cb)(void *arg, int64_t sid, int64_t operator_id, const char *name);
+	void *arg;
+};
+
+static int taken_row(void *arg, sqlite3_stmt *s)
+{
+	struct taken_walk *w = arg;
+	const char *name = (const char *)sqlite3_column_text(s, 2);
+
+	return w->cb(w->arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		     name ? name : "");
+}
+
+struct waiting_walk {
+	int (*cb)(void *arg, int64_t sid, int64_t requested_ms);
+	void *arg;
+};
+
+static int waiting_row(void *arg, sqlite3_stmt *s)
+{
+	struct waiting_walk *w = arg;
+
+	return w->cb(w->arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+}
+
 int store_assigned_foreach(struct store *st,
 			   int (*cb)(void *arg, int64_t sid, int64_t operator_id,
 				     const char *name),
@@ -354,20 +379,12 @@ int store_assigned_foreach(struct store *st,
 			       " CASE o.name WHEN '' THEN o.login ELSE o.name END"
 			       " FROM sessions s JOIN operators o ON o.id = s.operator_id"
 			       " WHERE s.state = 'operator' ORDER BY s.id");
+	struct taken_walk w = { cb, arg };
 	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 2);
-		int r = cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-			   name ? name : "");
-		if (r) {
-			sqlite3_finalize(s);
-			return r;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "reading taken-over sessions");
+	rc = store_rows(st, s, "reading taken-over sessions", taken_row, &w);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -379,18 +396,12 @@ int store_waiting_foreach(struct store *st,
 			       " JOIN handoffs h ON h.session_id = s.id AND h.closed_ms IS NULL"
 			       "  AND h.taken_ms IS NULL"
 			       " WHERE s.state = 'waiting' GROUP BY s.id ORDER BY 2, 1");
+	struct waiting_walk w = { cb, arg };
 	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int r = cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
-		if (r) {
-			sqlite3_finalize(s);
-			return r;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : store_fail(st, "reading waiting hand-offs");
+	rc = store_rows(st, s, "reading waiting hand-offs", waiting_row, &w);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -403,13 +414,10 @@ int store_session_token(struct store *st, int64_t sid, char token_out[STORE_TOKE
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a session token");
+	if (rc == 0) {
 		const char *t = (const char *)sqlite3_column_text(s, 0);
 		snprintf(token_out, STORE_TOKEN_LEN + 1, "%s", t ? t : "");
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a session token");
 	}
 	sqlite3_finalize(s);
 	return rc;

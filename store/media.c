@@ -102,21 +102,14 @@ static int read_row(sqlite3_stmt *s, int with_data, struct store_attachment *out
 static int fetch(struct store *st, sqlite3_stmt *s, int with_data,
 		 struct store_attachment *out)
 {
-	int rc = sqlite3_step(s);
+	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (rc == SQLITE_ROW) {
-		if (read_row(s, with_data, out)) {
-			store_attachment_clear(out);
-			snprintf(st->err, sizeof st->err, "reading an attachment: out of memory");
-			rc = -SQLITE_NOMEM;
-		} else {
-			rc = 0;
-		}
-	} else if (rc == SQLITE_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "reading an attachment");
+	rc = store_step_one(st, s, "reading an attachment");
+	if (rc == 0 && read_row(s, with_data, out)) {
+		store_attachment_clear(out);
+		snprintf(st->err, sizeof st->err, "reading an attachment: out of memory");
+		rc = -SQLITE_NOMEM;
 	}
 	sqlite3_finalize(s);
 	return rc;

@@ -162,14 +162,12 @@ int store_model_report(struct store *st, const char *kind, int64_t version, char
 		return -SQLITE_ERROR;
 	store_bind_text(s, 1, kind);
 	sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a model report");
+	if (rc == 0) {
 		*report = store_col_dup(s, 0, 0);
 		rc = *report || sqlite3_column_type(s, 0) == SQLITE_NULL ? 0 : -SQLITE_NOMEM;
 		if (rc == 0 && !*report)
 			rc = STORE_NOT_FOUND;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a model report");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -290,8 +288,8 @@ int store_model_latest(struct store *st, const char *kind, void **blob, size_t *
 	if (!s)
 		return kind ? -SQLITE_ERROR : STORE_NOT_FOUND;
 	store_bind_text(s, 1, kind);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "loading a model");
+	if (rc == 0) {
 		const void *p = sqlite3_column_blob(s, 0);
 		size_t n = (size_t)sqlite3_column_bytes(s, 0);
 		void *copy = malloc(n ? n : 1);
@@ -306,8 +304,6 @@ int store_model_latest(struct store *st, const char *kind, void **blob, size_t *
 				*version_out = sqlite3_column_int64(s, 1);
 			rc = 0;
 		}
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "loading a model");
 	}
 	store_stmt_done(s);
 	return rc;

@@ -82,6 +82,26 @@ static void read_operator(sqlite3_stmt *s, struct store_operator *o, int with_ha
 	o->pass_hash = with_hash ? store_col_dup(s, 8, 1) : NULL;
 }
 
+/* A caller's callback and its argument, for the row functions of store_rows() below. */
+struct walk {
+	int (*op)(void *arg, const struct store_operator *o);
+	int (*token)(void *arg, const struct store_api_token *t);
+	int (*audit)(void *arg, const struct store_audit *a);
+	void *arg;
+};
+
+static int operator_row(void *arg, sqlite3_stmt *s)
+{
+	struct walk *w = arg;
+	struct store_operator o = { 0 };
+	int r;
+
+	read_operator(s, &o, 0);
+	r = w->op(w->arg, &o);
+	store_operator_clear(&o);
+	return r;
+}
+
 int store_operator_add(struct store *st, const char *login, const char *name,
 		       const char *role, const char *pass_hash, int64_t now_ms, int64_t *id_out)
 {
@@ -120,15 +140,13 @@ static int get_one(struct store *st, const char *sql, int64_t id, const char *lo
 		store_bind_text(s, 1, login);
 	else
 		sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
 	memset(out, 0, sizeof *out);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading an operator");
+	if (rc == 0) {
 		read_operator(s, out, 1);
 		rc = out->login && out->name && out->role && out->pass_hash ? 0 : -SQLITE_NOMEM;
 		if (rc)
 			store_operator_clear(out);
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading an operator");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -152,37 +170,19 @@ int store_operators_foreach(struct store *st,
 			    int (*cb)(void *arg, const struct store_operator *o), void *arg)
 {
 	sqlite3_stmt *s = prep(st, "SELECT " OP_COLS " FROM operators ORDER BY id");
-	int rc, stop = 0;
-
-	if (!s)
-		return -SQLITE_ERROR;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_operator o = { 0 };
-		read_operator(s, &o, 0);
-		stop = cb(arg, &o);
-		store_operator_clear(&o);
-		if (stop)
-			break;
-	}
-	if (!stop && rc != SQLITE_DONE)
-		stop = store_fail(st, "listing operators");
-	sqlite3_finalize(s);
-	return stop;
-}
-
-static int count(struct store *st, const char *sql, int64_t *n_out)
-{
-	sqlite3_stmt *s = prep(st, sql);
+	struct walk w = { .op = cb, .arg = arg };
 	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n_out = sqlite3_column_int64(s, 0);
-	rc = rc == SQLITE_ROW ? 0 : store_fail(st, "counting");
+	rc = store_rows(st, s, "listing operators", operator_row, &w);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+static int count(struct store *st, const char *sql, int64_t *n_out)
+{
+	return store_one_int64(st, prep(st, sql), "counting", n_out);
 }
 
 int store_operator_count(struct store *st, int active_only, int64_t *n_out)
@@ -354,17 +354,14 @@ int store_op_session_find(struct store *st, const char *id_hash, struct store_op
 			   " FROM operator_sessions WHERE id_hash = ?1")))
 		return -SQLITE_ERROR;
 	store_bind_text(s, 1, id_hash);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a session");
+	if (rc == 0) {
 		const unsigned char *c = sqlite3_column_text(s, 2);
 		out->id = sqlite3_column_int64(s, 0);
 		out->operator_id = sqlite3_column_int64(s, 1);
 		snprintf(out->csrf, sizeof out->csrf, "%s", c ? (const char *)c : "");
 		out->created_ms = sqlite3_column_int64(s, 3);
 		out->last_ms = sqlite3_column_int64(s, 4);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a session");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -432,6 +429,18 @@ static void read_token(sqlite3_stmt *s, struct store_api_token *t)
 	t->revoked_ms = sqlite3_column_int64(s, 6);
 }
 
+static int token_row(void *arg, sqlite3_stmt *s)
+{
+	struct walk *w = arg;
+	struct store_api_token t = { 0 };
+	int r;
+
+	read_token(s, &t);
+	r = w->token(w->arg, &t);
+	store_api_token_clear(&t);
+	return r;
+}
+
 int store_api_token_add(struct store *st, const char *token_hash, int64_t operator_id,
 			const char *role, const char *name, int64_t now_ms, int64_t *id_out)
 {
@@ -475,12 +484,10 @@ static int token_one(struct store *st, const char *where, int64_t id, const char
 		store_bind_text(s, 1, hash);
 	else
 		sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a token");
+	if (rc == 0) {
 		read_token(s, out);
 		rc = out->role && out->name ? 0 : -SQLITE_NOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a token");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -530,23 +537,15 @@ int store_api_tokens_foreach(struct store *st, int64_t operator_id,
 {
 	sqlite3_stmt *s = prep(st, "SELECT " TOKEN_COLS " FROM api_tokens"
 				   " WHERE ?1 = 0 OR operator_id = ?1 ORDER BY id");
-	int rc, stop = 0;
+	struct walk w = { .token = cb, .arg = arg };
+	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, operator_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_api_token t = { 0 };
-		read_token(s, &t);
-		stop = cb(arg, &t);
-		store_api_token_clear(&t);
-		if (stop)
-			break;
-	}
-	if (!stop && rc != SQLITE_DONE)
-		stop = store_fail(st, "listing tokens");
+	rc = store_rows(st, s, "listing tokens", token_row, &w);
 	sqlite3_finalize(s);
-	return stop;
+	return rc;
 }
 
 /* ---- audit log --------------------------------------------------------------------------- */
@@ -578,34 +577,37 @@ int store_audit_add(struct store *st, const struct store_audit *a, int64_t now_m
 	return store_write_once(st, s, "writing the audit log", NULL);
 }
 
+static int audit_row(void *arg, sqlite3_stmt *s)
+{
+	struct walk *w = arg;
+	struct store_audit a = {
+		.id = sqlite3_column_int64(s, 0),
+		.created_ms = sqlite3_column_int64(s, 1),
+		.operator_id = sqlite3_column_int64(s, 2),
+		.login = (const char *)sqlite3_column_text(s, 3),
+		.action = (const char *)sqlite3_column_text(s, 4),
+		.object = (const char *)sqlite3_column_text(s, 5),
+		.ip = (const char *)sqlite3_column_text(s, 6),
+		.changes = (const char *)sqlite3_column_text(s, 7),
+	};
+
+	return w->audit(w->arg, &a);
+}
+
 int store_audit_foreach(struct store *st, int64_t since_ms, int limit,
 			int (*cb)(void *arg, const struct store_audit *a), void *arg)
 {
 	sqlite3_stmt *s = prep(st, "SELECT id, created_ms, operator_id, login, action, object,"
 				   " ip, changes FROM audit_log WHERE created_ms >= ?1"
 				   " ORDER BY created_ms DESC, id DESC LIMIT ?2");
-	int rc, stop = 0;
+	struct walk w = { .audit = cb, .arg = arg };
+	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, since_ms);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_audit a = {
-			.id = sqlite3_column_int64(s, 0),
-			.created_ms = sqlite3_column_int64(s, 1),
-			.operator_id = sqlite3_column_int64(s, 2),
-			.login = (const char *)sqlite3_column_text(s, 3),
-			.action = (const char *)sqlite3_column_text(s, 4),
-			.object = (const char *)sqlite3_column_text(s, 5),
-			.ip = (const char *)sqlite3_column_text(s, 6),
-			.changes = (const char *)sqlite3_column_text(s, 7),
-		};
-		if ((stop = cb(arg, &a)))
-			break;
-	}
-	if (!stop && rc != SQLITE_DONE)
-		stop = store_fail(st, "reading the audit log");
+	rc = store_rows(st, s, "reading the audit log", audit_row, &w);
 	sqlite3_finalize(s);
-	return stop;
+	return rc;
 }

@@ -176,13 +176,10 @@ int store_session_state(struct store *st, int64_t sid, char *out, size_t outlen)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a session");
+	if (rc == 0) {
 		const unsigned char *v = sqlite3_column_text(s, 0);
 		snprintf(out, outlen, "%s", v ? (const char *)v : "");
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a session");
 	}
 	sqlite3_finalize(s);
 	return rc;

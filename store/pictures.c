@@ -150,19 +150,11 @@ int store_picture_get(struct store *st, int64_t id, int with_data, struct store_
 			  "preparing a picture look-up")))
 		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		if (read_row(s, with_data, out)) {
-			store_picture_clear(out);
-			snprintf(st->err, sizeof st->err, "reading a picture: out of memory");
-			rc = -SQLITE_NOMEM;
-		} else {
-			rc = 0;
-		}
-	} else if (rc == SQLITE_DONE) {
-		rc = STORE_NOT_FOUND;
-	} else {
-		rc = store_fail(st, "reading a picture");
+	rc = store_step_one(st, s, "reading a picture");
+	if (rc == 0 && read_row(s, with_data, out)) {
+		store_picture_clear(out);
+		snprintf(st->err, sizeof st->err, "reading a picture: out of memory");
+		rc = -SQLITE_NOMEM;
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -214,15 +206,7 @@ int store_picture_count(struct store *st, int64_t *n_out)
 
 	if ((rc = prepare(st, "SELECT count(*) FROM pictures", &s, "preparing a picture count")))
 		return rc;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*n_out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = store_fail(st, "counting pictures");
-	}
-	sqlite3_finalize(s);
-	return rc;
+	return store_one_int64(st, s, "counting pictures", n_out);
 }
 
 /* Runs a one-row UPDATE/DELETE s; STORE_NOT_FOUND when it touched no row. */

@@ -220,18 +220,22 @@ sqlite3_stmt *store_prep(struct store *st, const char *sql, const char *what)
 	return s;
 }
 
+int store_step_one(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
+}
+
 int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
 {
 	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, what);
+	if (rc == 0) {
 		*out = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -245,13 +249,11 @@ int store_one_text(struct store *st, sqlite3_stmt *s, const char *what, const ch
 	*out = NULL;
 	if (!s)
 		return -SQLITE_ERROR;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, what);
+	if (rc == 0) {
 		const char *t = (const char *)sqlite3_column_text(s, 0);
 		*out = strdup(t ? t : fallback);
 		rc = *out ? 0 : -SQLITE_NOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
 	}
 	sqlite3_finalize(s);
 	return rc;

@@ -95,6 +95,11 @@ int store_rows(struct store *st, sqlite3_stmt *s, const char *what,
  * what) on failure.  Runs on the connection's thread. */
 sqlite3_stmt *store_prep(struct store *st, const char *sql, const char *what);
 
+/* The step of every single-row read: steps s once; 0 when it stands on a row (the caller
+ * reads its columns, then resets or finalizes s), STORE_NOT_FOUND without one, or
+ * store_fail(st, what) (< 0).  Runs on the connection's thread. */
+int store_step_one(struct store *st, sqlite3_stmt *s, const char *what);
+
 /* The one-value read: steps a per-call statement once and takes column 0 of its row
  * into *out.  0, STORE_NOT_FOUND without a row, or store_fail(st, what) (< 0).
  * Finalizes s either way (NULL s: -SQLITE_ERROR, the preparation already failed). */

@@ -108,8 +108,8 @@ int store_webhook_get(struct store *st, int64_t id, struct store_webhook *out)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a webhook");
+	if (rc == 0) {
 		int n = sqlite3_column_bytes(s, 3);
 		out->id = sqlite3_column_int64(s, 0);
 		out->url = store_col_dup(s, 1, 1);
@@ -122,8 +122,6 @@ int store_webhook_get(struct store *st, int64_t id, struct store_webhook *out)
 		rc = out->url && out->events && out->sealed ? 0 : -SQLITE_NOMEM;
 		if (rc)
 			store_webhook_clear(out);
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading a webhook");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -231,8 +229,8 @@ int store_delivery_due(struct store *st, int64_t now_ms, struct store_delivery *
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, now_ms);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading due deliveries");
+	if (rc == 0) {
 		out->id = sqlite3_column_int64(s, 0);
 		out->webhook_id = sqlite3_column_int64(s, 1);
 		out->msg_id = store_col_dup(s, 2, 1);
@@ -245,8 +243,6 @@ int store_delivery_due(struct store *st, int64_t now_ms, struct store_delivery *
 		rc = out->msg_id && out->event ? 0 : -SQLITE_NOMEM;
 		if (rc)
 			store_delivery_clear(out);
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, "reading due deliveries");
 	}
 	sqlite3_finalize(s);
 	return rc;
