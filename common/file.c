@@ -1,9 +1,11 @@
 /* common/file.c — whole-file reads and sorted folder listings (see file.h).  Any thread;
  * nothing here keeps state between calls. */
 #include "file.h"
+#include "buf.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +21,15 @@ char *cm_read_file(const char *path, size_t *len)
 	if (!f)
 		return NULL;
 	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			char *nb = realloc(buf, cap + 1);
+		if (cap - n < 65536 + 1) {	/* room to read into, and for the NUL */
+			char *nb = cm_grow(buf, &cap, n + 65536 + 1, 1, 131072);
 			if (!nb) {
 				err = ENOMEM;
 				break;
 			}
 			buf = nb;
 		}
-		size_t got = fread(buf + n, 1, cap - n, f);
+		size_t got = fread(buf + n, 1, cap - 1 - n, f);
 		n += got;
 		if (got == 0) {
 			if (ferror(f))
@@ -75,7 +76,8 @@ int cm_list_dir(const char *dir, enum cm_dir_kind kind, char ***names)
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	char **v = NULL;
-	int n = 0, cap = 0;
+	int n = 0;
+	size_t cap = 0;
 
 	*names = NULL;
 	if (!d)
@@ -85,13 +87,10 @@ int cm_list_dir(const char *dir, enum cm_dir_kind kind, char ***names)
 			continue;
 		if (kind != CM_DIR_ANY && is_dir(dir, e) != (kind == CM_DIR_DIRS))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			char **nv = realloc(v, sizeof *v * (size_t)cap);
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
+		char **nv = n < INT_MAX ? cm_grow(v, &cap, (size_t)n + 1, sizeof *v, 64) : NULL;
+		if (!nv)
+			goto oom;
+		v = nv;
 		if (!(v[n] = strdup(e->d_name)))
 			goto oom;
 		n++;
