@@ -221,32 +221,20 @@ int kefud_main(int argc, char **argv)
 	kd_server_quiesce(srv);
 	kd_live_stop(live);
 	kd_signals_stop(sig);
+	rc = 0;
+	goto stop;
+fail:
+	fprintf(stderr, "kefud: %s\n", err);
+	rc = 1;
+stop:	/* in the reverse order of the start; what was not made is NULL and skipped */
 	kd_api_stop(api);
 	kd_training_destroy(training);   /* a running training stops at its next step */
 	kd_pool_stop(pool);
 	kd_retention_stop(ret);
 	kd_review_stop(review);
 	kd_webhooks_stop(hooks);
-	store_writer_stop(writer);   /* its done callbacks post through the pool */
-	kd_pool_destroy(pool);
-	kd_voice_destroy(voice);
-	pic_models_destroy(pics);
-	kd_server_destroy(srv);
-	kd_api_destroy(api);
-	kd_ops_destroy(ops);
-	kd_bots_destroy(bots);
-	LOG_INFO("stopped");
-	return 0;
-fail:
-	fprintf(stderr, "kefud: %s\n", err);
-	kd_api_stop(api);
-	kd_training_destroy(training);
-	kd_pool_stop(pool);
-	kd_retention_stop(ret);
-	kd_review_stop(review);
-	kd_webhooks_stop(hooks);
 	if (writer)
-		store_writer_stop(writer);
+		store_writer_stop(writer);   /* its done callbacks post through the pool */
 	kd_pool_destroy(pool);
 	kd_voice_destroy(voice);
 	pic_models_destroy(pics);
@@ -254,5 +242,7 @@ fail:
 	kd_api_destroy(api);
 	kd_ops_destroy(ops);
 	kd_bots_destroy(bots);
-	return 1;
+	if (rc == 0)
+		LOG_INFO("stopped");
+	return rc;
 }
