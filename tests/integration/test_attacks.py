@@ -23,7 +23,6 @@ import os
 import shutil
 import sqlite3
 import socket
-import struct
 import subprocess
 import tempfile
 import threading
@@ -88,21 +87,6 @@ class RssSampler:
 def png(w, h, color=(200, 30, 30)):
     b = io.BytesIO()
     Image.new("RGB", (w, h), color).save(b, "PNG")
-    return b.getvalue()
-
-
-def text_page(lines=30):
-    """PNG of many lines of text (1400 px wide): seconds of OCR, a few MB decoded."""
-    from PIL import ImageDraw, ImageFont
-    path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    font = ImageFont.truetype(path, 26) if os.path.exists(path) else ImageFont.load_default()
-    im = Image.new("RGB", (1400, 40 * lines + 40), "white")
-    draw = ImageDraw.Draw(im)
-    for i in range(lines):
-        draw.text((20, 20 + 40 * i), "Order %d: my card payment failed with error E10%02d "
-                  "please refund" % (1000 + i, i), fill="black", font=font)
-    b = io.BytesIO()
-    im.save(b, "PNG")
     return b.getvalue()
 
 

@@ -14,7 +14,6 @@ against a real kefud (docs/security.md):
 """
 import io
 import json
-import os
 import socket
 import time
 
@@ -22,6 +21,7 @@ from PIL import Image
 
 import kefutest as kt
 from kefutest import check
+from media import text_page
 
 
 def raw_upgrade(port, host, origin):
@@ -121,21 +121,6 @@ def bad_jpeg(d):
     e = ws.expect_error("corrupt_image", "j1", timeout=60)
     kt.log("JPEG claiming 6000x6000 over 1200x900 data -> %s (%s)", e["code"], e["message"])
     ws.close()
-
-
-def text_page(lines=30):
-    """PNG of many lines of black text on white (DejaVu Sans): seconds of OCR."""
-    from PIL import ImageDraw, ImageFont
-    path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    font = ImageFont.truetype(path, 26) if os.path.exists(path) else ImageFont.load_default()
-    im = Image.new("RGB", (1400, 40 * lines + 40), "white")
-    draw = ImageDraw.Draw(im)
-    for i in range(lines):
-        draw.text((20, 20 + 40 * i), "Order %d: my card payment failed with error E10%02d "
-                  "please refund" % (1000 + i, i), fill="black", font=font)
-    b = io.BytesIO()
-    im.save(b, "PNG")
-    return b.getvalue()
 
 
 def read_page(d, data):
