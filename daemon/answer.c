@@ -5,17 +5,18 @@
  *
  * Message: pol_answer(words); a resend of a logged client id is found by the store
  * writer (the job comes back, job->logged) and answered from the log.
- * Audio: resend check (a resumed session) -> asr_recognize_entity (decode, VAD, pocketsphinx with the domain
- * LM, and a grammar reading when the last answer expects an entity or the words look like
- * one: speech/grammar.c) -> {"type":"transcript"} -> an entity heard: "Did you say A 7 7 3?"
- * [Yes] [No] (entity.c); otherwise pol_answer(transcript) ("Did you say ...?" under
- * asr_threshold) -> optional spoken reply ({"type":"speech"} + one binary WAV frame).
+ * Audio: resend check (a resumed session) -> asr_recognize_entity (decode, VAD,
+ * pocketsphinx with the domain LM, and a grammar reading when the last answer expects an
+ * entity or the words look like one: speech/grammar.c) -> {"type":"transcript"} -> an
+ * entity heard: "Did you say A 7 7 3?" [Yes] [No] (entity.c); otherwise
+ * pol_answer(transcript) ("Did you say ...?" under asr_threshold) -> optional spoken reply
+ * ({"type":"speech"} + one binary WAV frame).
  * Yes / no (typed, a quick reply or spoken) to an entity's "Did you say" gets the
  * confirmed / say-again reply instead of the policy's.
- * Image: resend check (a resumed session) -> pic_answer (picture/: one library call that reads the picture —
- * decode, OCR + entities, codes, safety, embedding —, checks the blocklist, asks the
- * catalogue for its category and matches and pol_answer for the reply to words +
- * picture) -> {"type":"seen"} + the reply.
+ * Image: resend check (a resumed session) -> pic_answer (picture/: one library call
+ * that reads the picture — decode, OCR + entities, codes, safety, embedding —, checks the
+ * blocklist, asks the catalogue for its category and matches and pol_answer for the reply
+ * to words + picture) -> {"type":"seen"} + the reply.
  *
  * While a person holds the session (job->held, ops.c) an upload is still heard or seen,
  * but the policy is not asked: the turn is the customer's row (with the attachment)

@@ -5,11 +5,11 @@ customer's words are answered with a 1x1 picture (inline base64 form); CMYK, 16-
 animated pictures are read; truncated, corrupt, zero-byte, GIF, text and 30000x30000-header
 pictures get their error and the next message is answered; a refused picture gets the
 polite refusal ("refused":"unsafe_image") and the session goes on; a resend answers from the
-log once (on the connection that opened the session after looking again, the writer finding its
-id logged; after a resume without decoding, its bytes not looked at); the turn, its meta and the picture's bytes are logged; with a fusion model in the
-store (daemon/fusion_fixture, loaded on SIGHUP) the same words with a t-shirt or a shoe
-picture get each its own answer, and with the pictures in the store's catalogue a picture
-alone matches its answer.
+log once (on the connection that opened the session after looking again, the writer finding
+its id logged; after a resume without decoding, its bytes not looked at); the turn, its meta
+and the picture's bytes are logged; with a fusion model in the store (daemon/fusion_fixture,
+loaded on SIGHUP) the same words with a t-shirt or a shoe picture get each its own answer, and
+with the pictures in the store's catalogue a picture alone matches its answer.
 
 Refusals: the image_blocklist option (SHA-256 of a harmless test picture), and the safety
 model's own verdict on vision/testdata/cnn_dress.png, a plain product photo of a dress

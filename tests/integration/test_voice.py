@@ -1,11 +1,11 @@
 """tests/integration/test_voice.py — voice clips over the WebSocket (docs/protocol.md,
 "Uploads"): a question spoken by flite gets its transcript and then the same answer as the
 typed question, in the binary and the inline base64 form; speak:true returns a WAV that
-decodes; an 8 kHz and a stereo clip are recognised; a resend after a resume answers from the log
-without decoding; every bad clip and every upload mistake gets its error code and the next message
-is answered; a low-confidence transcript gets "Did you say ...?" whose quick reply goes on;
-the turn, its meta and the clip's bytes are logged; SIGHUP rebuilds the domain language
-model.  Few clips are decoded (ASR is slow under ASan): 4 + 1 on a second daemon."""
+decodes; an 8 kHz and a stereo clip are recognised; a resend after a resume answers from the
+log without decoding; every bad clip and every upload mistake gets its error code and the next
+message is answered; a low-confidence transcript gets "Did you say ...?" whose quick reply
+goes on; the turn, its meta and the clip's bytes are logged; SIGHUP rebuilds the domain
+language model.  Few clips are decoded (ASR is slow under ASan): 4 + 1 on a second daemon."""
 import base64
 import hashlib
 import io
