@@ -5,17 +5,18 @@
  *
  * Message: pol_answer(words); a resend of a logged client id is found by the store
  * writer (the job comes back, job->logged) and answered from the log.
- * Audio: resend check -> asr_recognize_entity (decode, VAD, pocketsphinx with the domain
- * LM, and a grammar reading when the last answer expects an entity or the words look like
- * one: speech/grammar.c) -> {"type":"transcript"} -> an entity heard: "Did you say A 7 7 3?"
- * [Yes] [No] (entity.c); otherwise pol_answer(transcript) ("Did you say ...?" under
- * asr_threshold) -> optional spoken reply ({"type":"speech"} + one binary WAV frame).
+ * Audio: resend check (a resumed session) -> asr_recognize_entity (decode, VAD,
+ * pocketsphinx with the domain LM, and a grammar reading when the last answer expects an
+ * entity or the words look like one: speech/grammar.c) -> {"type":"transcript"} -> an
+ * entity heard: "Did you say A 7 7 3?" [Yes] [No] (entity.c); otherwise
+ * pol_answer(transcript) ("Did you say ...?" under asr_threshold) -> optional spoken reply
+ * ({"type":"speech"} + one binary WAV frame).
  * Yes / no (typed, a quick reply or spoken) to an entity's "Did you say" gets the
  * confirmed / say-again reply instead of the policy's.
- * Image: resend check -> pic_answer (picture/: one library call that reads the picture —
- * decode, OCR + entities, codes, safety, embedding —, checks the blocklist, asks the
- * catalogue for its category and matches and pol_answer for the reply to words +
- * picture) -> {"type":"seen"} + the reply.
+ * Image: resend check (a resumed session) -> pic_answer (picture/: one library call
+ * that reads the picture — decode, OCR + entities, codes, safety, embedding —, checks the
+ * blocklist, asks the catalogue for its category and matches and pol_answer for the reply
+ * to words + picture) -> {"type":"seen"} + the reply.
  *
  * While a person holds the session (job->held, ops.c) an upload is still heard or seen,
  * but the policy is not asked: the turn is the customer's row (with the attachment)
@@ -27,8 +28,9 @@
  * the policy's "why".  An upload's customer row carries the transcript (or the words +
  * read text) with meta {"upload":...}; the bytes are an attachment committed in the same
  * transaction, whose meta keeps the transcript/seen frame, so a resend of the same id
- * answers from the log without decoding again.  An upload refused with an error is not
- * logged.
+ * answers from the log: without decoding again after a resume (hello), where resends
+ * come from; in the session this connection opened, decoded again and then found logged
+ * by the writer.  An upload refused with an error is not logged.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,10 +174,13 @@ static int resend_logged(struct kd_worker *w, struct kd_job *job)
 }
 
 /* Common checks before decoding.  Returns 1 if the job is finished (resent or an error
- * was posted), 0 to go on.  check_log 0 (a typed message's first try) skips the look-up
- * of a resend: the writer finds its client id logged instead (the unique index) and
- * the job comes back with job->logged set, to be answered from the log; an upload
- * always looks first, so that a resend is not decoded again. */
+ * was posted), 0 to go on.  check_log 0 skips the look-up of a resend: the writer finds
+ * a client id logged already instead (the unique index) and the job comes back with
+ * job->logged set, to be answered from the log.  A typed message's first try skips it;
+ * so does an upload in a session its own connection opened (welcome), which can hold
+ * only the ids this connection sent — a client resends after a reconnect, i.e. in a
+ * resumed session (job->resumed), where an upload looks first so that a resend is not
+ * decoded again. */
 static int upload_prelude(struct kd_worker *w, struct kd_job *job, int check_log)
 {
 	if (job->session_id <= 0) {
@@ -444,7 +449,7 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	double t0;
 	int rc, oom = 0;
 
-	if (upload_prelude(w, job, 1))
+	if (upload_prelude(w, job, job->logged || job->resumed))
 		return 0;
 	if (!p->voice || kd_voice_asr(p->voice, &w->vw, &dec, &vad, err, sizeof err)) {
 		kd_post_error(p, job, KD_E_INTERNAL,
@@ -606,7 +611,7 @@ int kd_do_image(struct kd_worker *w, struct kd_job *job)
 	double t0;
 	int rc, oom = 0;
 
-	if (upload_prelude(w, job, 1))
+	if (upload_prelude(w, job, job->logged || job->resumed))
 		return 0;
 	/* the one call for the picture: read, blocklist, catalogue, answer policy (unless a
 	 * person holds the session) */

@@ -56,6 +56,10 @@ struct kd_job {
 	int logged;                      /* message: the writer found its client id logged
 					    already (job.c turn_done): look the reply up
 					    before answering again */
+	int resumed;                     /* the connection resumed its session (hello), so
+					    the log may hold this client id from an earlier
+					    connection: an upload is looked up before it is
+					    decoded (answer.c) */
 };
 
 enum kd_result_kind {
@@ -77,6 +81,7 @@ struct kd_result {
 	int closes;                      /* close the connection once frame is sent */
 	int64_t session_id;              /* KD_RES_SESSION */
 	char token[STORE_TOKEN_LEN + 1]; /* KD_RES_SESSION */
+	int resumed;                     /* KD_RES_SESSION: from a hello, not a welcome */
 	struct kd_frame *frame;          /* to send, a ->next chain sent in order (may be
 					    NULL for RETRY) */
 	int media;                       /* 1 audio, 2 image: media_seconds is set */

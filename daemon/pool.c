@@ -178,6 +178,7 @@ static void do_hello(struct kd_worker *w, struct kd_job *job)
 	r = kd_result_new(job, KD_RES_SESSION);
 	if (r) {
 		r->session_id = sid;
+		r->resumed = 1;
 		memcpy(r->token, job->token, sizeof r->token);
 		r->frame = kd_frame_history(job->token, page, before);
 	}

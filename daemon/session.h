@@ -27,6 +27,9 @@ struct kd_pss {
 	uint64_t sid;                          /* 0 until registered */
 	int64_t session_id;                    /* store row; 0 until welcome */
 	char token[STORE_TOKEN_LEN + 1];
+	unsigned resumed : 1;                  /* session_id came from a hello: its log may
+						  hold client ids this connection never sent
+						  (job->resumed) */
 
 	unsigned char *rx;                     /* message being reassembled */
 	size_t rx_len, rx_cap;

@@ -117,6 +117,7 @@ static int dispatch(struct kd_ws *ws, struct kd_pss *pss, struct kd_job *job)
 	int rc;
 
 	job->session_id = pss->session_id;
+	job->resumed = pss->resumed;
 	if ((rc = kd_pool_push(ws->pool, job)) == 0) {
 		pss->in_flight = 1;
 		return 0;
@@ -180,6 +181,7 @@ static void apply(struct kd_ws *ws, struct kd_result *r)
 	switch (r->kind) {
 	case KD_RES_SESSION:
 		pss->session_id = r->session_id;
+		pss->resumed = r->resumed != 0;
 		memcpy(pss->token, r->token, sizeof pss->token);
 		break;
 	case KD_RES_REPLY:

@@ -261,7 +261,12 @@ def main():
     dt = time.monotonic() - t0
     stop_ping.set()
     ws.close()
-    d.stop(timeout=300)
+    try:
+        d.stop(timeout=300)
+    except kt.TestFailure as e:
+        # the picture's dump is written already; one run on 2026-12-06 saw kefud under
+        # callgrind die in libev's ev_run at SIGTERM (a kefud rebuilt meanwhile)
+        print("warning: %s" % e, file=sys.stderr)
     dumps = [os.path.join(tmp, n) for n in os.listdir(tmp) if n.startswith("callgrind.out.")]
     report(dumps, "reply: %s (%s) in %.1f s under callgrind; dumps: %s" %
            (r.get("title"), r.get("why"), dt, " ".join(dumps)))

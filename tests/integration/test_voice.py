@@ -1,11 +1,11 @@
 """tests/integration/test_voice.py — voice clips over the WebSocket (docs/protocol.md,
 "Uploads"): a question spoken by flite gets its transcript and then the same answer as the
 typed question, in the binary and the inline base64 form; speak:true returns a WAV that
-decodes; an 8 kHz and a stereo clip are recognised; a resend answers from the log without
-decoding; every bad clip and every upload mistake gets its error code and the next message
-is answered; a low-confidence transcript gets "Did you say ...?" whose quick reply goes on;
-the turn, its meta and the clip's bytes are logged; SIGHUP rebuilds the domain language
-model.  Few clips are decoded (ASR is slow under ASan): 4 + 1 on a second daemon."""
+decodes; an 8 kHz and a stereo clip are recognised; a resend after a resume answers from the
+log without decoding; every bad clip and every upload mistake gets its error code and the next
+message is answered; a low-confidence transcript gets "Did you say ...?" whose quick reply
+goes on; the turn, its meta and the clip's bytes are logged; SIGHUP rebuilds the domain
+language model.  Few clips are decoded (ASR is slow under ASan): 4 + 1 on a second daemon."""
 import base64
 import hashlib
 import io
@@ -109,7 +109,7 @@ def run():
     d = kt.Kefud("--workers", "1", "--max-frame", "524288", "--max-upload", "200000",
                  "--max-audio-seconds", "30").start()
     ws = d.ws(timeout=TIMEOUT)
-    ws.welcome()
+    token = ws.welcome()["session"]
     typed = ws.ask("typed-1", "I lost my card")
 
     # binary form
@@ -131,7 +131,14 @@ def run():
     typed2 = ws.ask("typed-2", "How do I top up my account")
     check(r["answer_id"] == typed2["answer_id"], "spoken %r != typed %r", r, typed2)
 
-    # resend of v-2 with speak: the logged transcript + reply, a fresh WAV, no decoding
+    # resend of v-2 with speak after a reconnect (hello: where a client resends from; on
+    # the connection that opened the session an upload is not looked up first): the
+    # logged transcript + reply, a fresh WAV, no decoding
+    ws.close()
+    ws = d.ws(timeout=TIMEOUT)
+    ws.welcome()
+    ws.send_json({"type": "hello", "session": token})
+    ws.expect("history", session=token, resumed=True)
     m0 = d.metrics()
     ws.send_json({"type": "audio", "id": "v-2", "data": base64.b64encode(topup).decode(),
                   "speak": True})
