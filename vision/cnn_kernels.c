@@ -315,19 +315,18 @@ static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
  * kernel added each tap to the whole output pixel in memory: a load and a store of it per
  * tap).  Pixel by pixel with the channels inner, as the input is laid out (HWC): a channel
  * block walking a whole row before the next one left L1 for L2 and measured slower.
- * in_act clamps the input as it is read (the expanding convolution before it leaves its
- * ReLU6 to this: one pass over the largest activations fewer); it is a constant in each
- * caller below, so every variant is its own loop. */
+ * Its input is read as it is: the expanding convolution before it applies its own ReLU6
+ * in the product's one store (this kernel used to clamp each input vector as it read it,
+ * up to nine times a value, 4 instructions a vector: 40 % of its instructions). */
 #define DW_T 4
 
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
-       const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out);
 
 static inline __attribute__((always_inline)) void
-dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
-	    const int st, const float *w, const float *bias, int act, int oy, float *out)
+dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const int st,
+	    const float *w, const float *bias, int act, int oy, float *out)
 {
 	const int c = g->cin, kw = g->kw;
 	const int iy0 = oy * g->stride - g->pt;      /* input row of tap ky = 0 */
@@ -344,7 +343,7 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 		if (hi > g->ow)
 			hi = g->ow;
 		for (; ox < lo && ox < g->ow; ox++)
-			dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+			dw_one(g, in, row_lo, w, bias, act, iy0, ky0, ky1, ox, out);
 		for (; ox + DW_T <= hi; ox += DW_T) {
 			const int ix = ox * st - g->pl;
 			for (int ch = 0; ch < c; ch += 16) {
@@ -359,7 +358,7 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 					const v16 w2 = *(const v16 *)(w + (size_t)(ky * 3 + 2) * c + ch);
 					v16 col[(DW_T - 1) * 2 + 3];
 					for (int q = 0; q < (DW_T - 1) * st + 3; q++)
-						col[q] = clamp16(*(const v16 *)(r + (size_t)q * c), in_act);
+						col[q] = *(const v16 *)(r + (size_t)q * c);
 					/* this order of sums (a row of taps, then the
 					 * accumulator) is what the catalogue's embeddings
 					 * and the category head were made with: three
@@ -376,13 +375,12 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 		}
 	}
 	for (; ox < g->ow; ox++)
-		dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+		dw_one(g, in, row_lo, w, bias, act, iy0, ky0, ky1, ox, out);
 }
 
 /* One output pixel of the depthwise convolution, any kernel, taps clipped to the input. */
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
-       const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out)
 {
 	const int c = g->cin, kw = g->kw;
@@ -398,7 +396,7 @@ dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int 
 							   c + ch;
 				const float *wk = w + ((size_t)ky * kw + kx0) * c + ch;
 				for (int kx = 0; kx < kx1 - kx0; kx++)
-					acc += clamp16(*(const v16 *)(r + (size_t)kx * c), in_act) *
+					acc += *(const v16 *)(r + (size_t)kx * c) *
 					       *(const v16 *)(wk + (size_t)kx * c);
 			}
 			*(v16 *)(o + ch) = clamp16(acc, act);
@@ -407,8 +405,8 @@ dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int 
 			float acc = bias[ch];
 			for (int ky = ky0; ky < ky1; ky++)
 				for (int kx = kx0; kx < kx1; kx++)
-					acc += clamp1(in[((size_t)(iy0 + ky - row_lo) * g->w +
-							  (size_t)(ix + kx)) * c + ch], in_act) *
+					acc += in[((size_t)(iy0 + ky - row_lo) * g->w +
+						      (size_t)(ix + kx)) * c + ch] *
 					       w[((size_t)ky * kw + kx) * c + ch];
 			o[ch] = clamp1(acc, act);
 		}
@@ -417,43 +415,33 @@ dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int 
 
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"),
 	       optimize("O3", "fp-contract=fast")))
-static void dw_row(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
-		   const float *w, const float *bias, int act, int oy, float *out)
+static void dw_row(const struct vis_k_conv *g, const float *in, int row_lo, const float *w,
+		   const float *bias, int act, int oy, float *out)
 {
-	/* the input's clamp and the stride as constants: with a run-time stride the
-	 * columns of a 4-output tile were indexed at run time, so GCC kept them on the stack
-	 * (the kernel ran at 15-23 GFLOP/s, mostly moving them) */
-#define DW_ST(IA)                                                                            \
-	do {                                                                                 \
-		if (g->stride == 1)                                                          \
-			dw_row_body(g, in, row_lo, IA, 1, w, bias, act, oy, out);           \
-		else if (g->stride == 2)                                                     \
-			dw_row_body(g, in, row_lo, IA, 2, w, bias, act, oy, out);           \
-		else                                                                         \
-			dw_row_body(g, in, row_lo, IA, 0, w, bias, act, oy, out);           \
-	} while (0)
-	if (in_act == 2)
-		DW_ST(2);
-	else if (in_act == 1)
-		DW_ST(1);
+	/* the stride as a constant: with a run-time stride the columns of a 4-output tile
+	 * were indexed at run time, so GCC kept them on the stack (the kernel ran at 15-23
+	 * GFLOP/s, mostly moving them) */
+	if (g->stride == 1)
+		dw_row_body(g, in, row_lo, 1, w, bias, act, oy, out);
+	else if (g->stride == 2)
+		dw_row_body(g, in, row_lo, 2, w, bias, act, oy, out);
 	else
-		DW_ST(0);
-#undef DW_ST
+		dw_row_body(g, in, row_lo, 0, w, bias, act, oy, out);
 }
 
-void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo,
 			  const float *w, const float *bias, int act, int oy0, int oy1,
 			  float *out)
 {
 	for (int oy = oy0; oy < oy1; oy++)
-		dw_row(g, in, row_lo, in_act, w, bias, act, oy,
+		dw_row(g, in, row_lo, w, bias, act, oy,
 		       out + (size_t)(oy - oy0) * g->ow * g->cin);
 }
 
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
 		     const float *bias, int act, float *out)
 {
-	vis_k_depthwise_rows(g, in, 0, in_act, w, bias, act, 0, g->oh, out);
+	vis_k_depthwise_rows(g, in, 0, w, bias, act, 0, g->oh, out);
 }
 
 void vis_k_add(const float *a, const float *b, float *out, int n)

@@ -29,16 +29,15 @@ void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
 void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
 		  int act, float *c);
 
-/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act;
- * the input is read through in_act (0 as it is, 1 ReLU, 2 ReLU6). */
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+/* Depthwise convolution (cout == cin): direct loops over w[kh][kw][c] + bias, then act. */
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
 		     const float *bias, int act, float *out);
 
 /* Output rows [oy0, oy1) of the same into out (out[0] is row oy0's first value), the input
  * holding only the rows from row_lo on (in points at input row row_lo; the rows the taps
  * of those outputs reach must be there): the fused expand + depthwise pass of cnn.c feeds
  * it a band of expanded rows. */
-void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo,
 			  const float *w, const float *bias, int act, int oy0, int oy1,
 			  float *out);
 
