@@ -9,8 +9,9 @@
  * Each worker owns a struct vis_cnn_state: the input, a few activation buffers (assigned
  * at state creation by liveness: an op's output buffer is free again once its last
  * reader has run; the embedding and the output are kept to the end; each as large as
- * the largest output written to it), the im2col scratch and the bands of the fused
- * expand + depthwise + project passes.  vis_cnn_run allocates nothing.
+ * the largest output written to it), the patch scratch of a convolution's tiles that
+ * reach the padding, and the bands of the fused expand + depthwise + project passes.
+ * vis_cnn_run allocates nothing.
  */
 #include "vision.h"
 
@@ -164,7 +165,7 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 				ok = o->cout > 0 &&
 				     tensor_ok(m, o->w, (uint32_t)o->kh, (uint32_t)o->kw,
 					       (uint32_t)s.c, (uint32_t)o->cout);
-				size_t col = (size_t)out.h * out.w * o->kh * o->kw * s.c;
+				size_t col = (size_t)VIS_K_PATCH_ROWS * o->kh * o->kw * s.c;
 				if (col > m->max_col)
 					m->max_col = col;
 			} else {

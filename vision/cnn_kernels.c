@@ -1,5 +1,6 @@
-/* vision/cnn_kernels.c — im2col, the convolutions' matrix product (vis_k_matmul), direct
- * depthwise convolution, bias + activation, add, average pooling (see cnn_kernels.h).
+/* vision/cnn_kernels.c — the convolutions' matrix product (vis_k_matmul; vis_k_conv reads a
+ * convolution's patches through it in place), patches / im2col, direct depthwise
+ * convolution, bias + activation, add, average pooling (see cnn_kernels.h).
  *
  * The loops over channels are the inner ones so the compiler vectorises them; the hot ones
  * are built at -O3 with multiply-add contraction, in AVX-512, AVX2 and plain x86-64
@@ -23,41 +24,36 @@
 #define VIS_CLONES
 #endif
 
-void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
+void vis_k_patch(const struct vis_k_conv *g, const float *in, int oy, int ox, float *row)
 {
 	/* a tap row's kw pixels are contiguous in HWC: one copy of kw·cin floats when they
-	 * are all inside (the first convolution's 3 × 3 floats; 9 memcpy calls of 12 bytes a
-	 * patch were most of its im2col time) */
+	 * are all inside; a pointer into the input is formed only for pixels inside it */
 	const int kc = g->kw * g->cin;
-	for (int oy = 0; oy < g->oh; oy++) {
-		for (int ox = 0; ox < g->ow; ox++) {
-			float *row = col + ((size_t)oy * g->ow + ox) * g->kh * kc;
-			const int ix0 = ox * g->stride - g->pl;
-			for (int ky = 0; ky < g->kh; ky++) {
-				int iy = oy * g->stride - g->pt + ky;
-				float *dst = row + (size_t)ky * kc;
-				if (iy < 0 || iy >= g->h) {
-					memset(dst, 0, sizeof(float) * kc);
-					continue;
-				}
-				if (ix0 >= 0 && ix0 + g->kw <= g->w) {   /* the whole tap row inside */
-					const float *src = in + ((size_t)iy * g->w + ix0) * g->cin;
-					for (int i = 0; i < kc; i++)
-						dst[i] = src[i];
-					continue;
-				}
-				for (int kx = 0; kx < g->kw; kx++) {
-					int ix = ix0 + kx;
-					if (ix < 0 || ix >= g->w)
-						memset(dst + kx * g->cin, 0, sizeof(float) * g->cin);
-					else
-						memcpy(dst + kx * g->cin,
-						       in + ((size_t)iy * g->w + ix) * g->cin,
-						       sizeof(float) * g->cin);
-				}
-			}
+	const int ix0 = ox * g->stride - g->pl;
+	for (int ky = 0; ky < g->kh; ky++) {
+		const int iy = oy * g->stride - g->pt + ky;
+		float *dst = row + (size_t)ky * kc;
+		if (iy < 0 || iy >= g->h) {
+			memset(dst, 0, sizeof(float) * kc);
+			continue;
+		}
+		for (int kx = 0; kx < g->kw; kx++) {
+			const int ix = ix0 + kx;
+			if (ix < 0 || ix >= g->w)
+				memset(dst + kx * g->cin, 0, sizeof(float) * g->cin);
+			else
+				memcpy(dst + kx * g->cin, in + ((size_t)iy * g->w + ix) * g->cin,
+				       sizeof(float) * g->cin);
 		}
 	}
+}
+
+void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
+{
+	const size_t k = (size_t)g->kh * g->kw * g->cin;
+	for (int oy = 0; oy < g->oh; oy++)
+		for (int ox = 0; ox < g->ow; ox++)
+			vis_k_patch(g, in, oy, ox, col + ((size_t)oy * g->ow + ox) * k);
 }
 
 VIS_CLONES
@@ -85,16 +81,22 @@ void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act)
 
 /* ---- the convolution's matrix product: C = act(A·W + bias) ------------------------------
  *
- * kefu's own product for the convolutions (A: rows of activations or im2col patches,
- * m x k; W: the weights as stored, k x n; C: m x n), with the bias as the accumulators'
- * start and the activation applied before the one store.  perf on OpenBLAS's sgemm here:
- * its kernel 50 % of a forward pass, but packing the activations and weights for each
- * call another 14 %, and the bias copy before it and the activation pass after it 10 %.
- * This product reads A and W where they are: a tile of MR rows of A (in L1) against
- * panels of two vectors of W's columns (W is at most 1.2 MB, from L1/L2), MR x 2
- * accumulators.  Built for AVX-512 (16-float vectors, MR 6: 12 of its 32 registers), AVX2
- * (8 floats, MR 6: 12 of 16) and plain x86-64, picked at run time. */
-#define PW_MR 6
+ * kefu's own product for the convolutions (A: rows of activations, or a convolution's
+ * patches, m x k; W: the weights as stored, k x n; C: m x n), with the bias as the
+ * accumulators' start and the activation applied before the one store.  perf on
+ * OpenBLAS's sgemm here: its kernel 50 % of a forward pass, but packing the activations
+ * and weights for each call another 14 %, and the bias copy before it and the activation
+ * pass after it 10 %.  This product reads A and W where they are: a tile of MR rows of A
+ * (in L1) against panels of up to four vectors of W's columns (W is at most 1.2 MB, from
+ * L1/L2), MR x 4 accumulators.  Built for AVX-512 (16-float vectors, MR 6: 24 of its 32
+ * registers), AVX2 (8 floats) and plain x86-64, picked at run time.
+ *
+ * A row of A is read as nseg segments of seglen floats, ld floats apart: a matrix's row is
+ * one segment of k; a convolution's patch is its kh tap rows of kw·cin floats, each
+ * contiguous in the HWC input, one input row (w·cin floats) apart, so the convolution
+ * reads its input in place (no im2col).  Either way the sum is bias + A[q]·W[q] for q in
+ * order, one multiply-add each, so the values are the same. */
+#define PW_MR VIS_K_PATCH_ROWS
 
 static inline float clamp1(float x, int act)
 {
@@ -108,31 +110,43 @@ static inline float clamp1(float x, int act)
 /* ISO C (-std=c11) turns GCC's a*b+c contraction off: these loops want fused multiply-adds */
 #define PW_OPT optimize("O3", "fp-contract=fast")
 
-/* One tile: MR rows of A (ar[r], rows <= MR; missing rows repeat the last) times NV
- * vectors of VW columns of W from column j, into C's rows i.. */
+/* Where a tile's rows of A are: ar[r] for r < MR (missing rows repeat the last), each
+ * nseg segments of seglen floats ld apart. */
+struct pw_rows {
+	const float *ar[PW_MR];
+	int nseg, seglen, ld;
+};
+
+/* One tile: MR rows of A times NV vectors of VW columns of W from column j, into C's rows
+ * from c (rows of them stored). */
 #define PW_PANEL(VW, NV, MR)                                                                 \
 static inline __attribute__((always_inline, PW_OPT)) void                                    \
-panel_##VW##_##NV##_##MR(const float *const *ar, int rows, int k, const float *w, int n,     \
-			 int j, const float *bias, int act, float *c)                        \
+panel_##VW##_##NV##_##MR(const struct pw_rows *a, int rows, const float *w, int n, int j,    \
+			 const float *bias, int act, float *c)                               \
 {                                                                                            \
 	typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                   \
 	typedef int32_t vti __attribute__((vector_size(VW * 4)));                            \
 	const vt zero = { 0 }, six = zero + 6.f;                                             \
-	vt acc[MR][NV];                                                                   \
+	vt acc[MR][NV];                                                                      \
 	for (int h = 0; h < NV; h++) {                                                       \
 		const vt b = *(const vt *)(bias + j + h * VW);                               \
-		for (int r = 0; r < MR; r++)                                              \
+		for (int r = 0; r < MR; r++)                                                 \
 			acc[r][h] = b;                                                       \
 	}                                                                                    \
 	const float *wp = w + j;                                                             \
-	for (int q = 0; q < k; q++, wp += n) {                                               \
-		vt wv[NV];                                                                   \
-		for (int h = 0; h < NV; h++)                                                 \
-			wv[h] = *(const vt *)(wp + h * VW);                                  \
-		for (int r = 0; r < MR; r++) {                                            \
-			const float x = ar[r][q];      /* broadcast by the vector product */ \
+	for (int s = 0; s < a->nseg; s++) {                                                  \
+		const float *ar[MR];                                                         \
+		for (int r = 0; r < MR; r++)                                                 \
+			ar[r] = a->ar[r] + (size_t)s * a->ld;                                \
+		for (int q = 0; q < a->seglen; q++, wp += n) {                               \
+			vt wv[NV];                                                           \
 			for (int h = 0; h < NV; h++)                                         \
-				acc[r][h] += x * wv[h];                                      \
+				wv[h] = *(const vt *)(wp + h * VW);                          \
+			for (int r = 0; r < MR; r++) {                                       \
+				const float x = ar[r][q];   /* broadcast by the product */   \
+				for (int h = 0; h < NV; h++)                                 \
+					acc[r][h] += x * wv[h];                              \
+			}                                                                    \
 		}                                                                            \
 	}                                                                                    \
 	for (int r = 0; r < rows; r++)                                                       \
@@ -160,16 +174,59 @@ PW_PANELS(4, 1)
 #define PW_TILE(VW, MR)                                                                      \
 	do {                                                                                 \
 		if (VW == 16 && sw == 64)                                                    \
-			panel_16_4_##MR(ar, rows, k, w, n, sj, bias, act, ci);               \
+			panel_16_4_##MR(&ra, rows, w, n, sj, bias, act, ci);                 \
 		else if (sw == 2 * VW)                                                       \
-			panel_##VW##_2_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+			panel_##VW##_2_##MR(&ra, rows, w, n, sj, bias, act, ci);             \
 		else if (sw == VW)                                                           \
-			panel_##VW##_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+			panel_##VW##_1_##MR(&ra, rows, w, n, sj, bias, act, ci);             \
 		else if (sw == 8)                                                            \
-			panel_8_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+			panel_8_1_##MR(&ra, rows, w, n, sj, bias, act, ci);                  \
 		else                                                                         \
-			panel_4_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+			panel_4_1_##MR(&ra, rows, w, n, sj, bias, act, ci);                  \
 	} while (0)
+
+/* A: a matrix a (m x k), or the patches of convolution g over its input in (a NULL). */
+struct pw_a {
+	const float *a;
+	int k;
+	const struct vis_k_conv *g;
+	const float *in;
+	float *patch;       /* PW_MR x k floats: the rows of a tile that reaches the padding */
+};
+
+/* The tile of rows i .. i+rows-1 of A: in place when every patch of it lies inside the
+ * input (pointers are formed only then), else copied into A->patch with the zeros. */
+static void pw_rows_of(const struct pw_a *A, int i, int rows, struct pw_rows *ra)
+{
+	const struct vis_k_conv *g = A->g;
+	if (!g) {
+		for (int r = 0; r < PW_MR; r++)
+			ra->ar[r] = A->a + (size_t)(i + (r < rows ? r : rows - 1)) * A->k;
+		ra->nseg = 1, ra->seglen = A->k, ra->ld = 0;
+		return;
+	}
+	int inside = 1;
+	for (int r = 0; r < rows && inside; r++) {
+		const int oy = (i + r) / g->ow, ox = (i + r) % g->ow;
+		const int iy = oy * g->stride - g->pt, ix = ox * g->stride - g->pl;
+		inside = iy >= 0 && iy + g->kh <= g->h && ix >= 0 && ix + g->kw <= g->w;
+	}
+	for (int r = 0; r < PW_MR; r++) {
+		const int row = i + (r < rows ? r : rows - 1);
+		const int oy = row / g->ow, ox = row % g->ow;
+		if (inside) {
+			ra->ar[r] = A->in + ((size_t)(oy * g->stride - g->pt) * g->w +
+					     (size_t)(ox * g->stride - g->pl)) * g->cin;
+		} else {
+			ra->ar[r] = A->patch + (size_t)r * A->k;
+			if (r < rows)
+				vis_k_patch(g, A->in, oy, ox, A->patch + (size_t)r * A->k);
+		}
+	}
+	ra->nseg = inside ? g->kh : 1;
+	ra->seglen = inside ? g->kw * g->cin : A->k;
+	ra->ld = inside ? g->w * g->cin : 0;
+}
 
 /* The product with vectors of VW floats: panels of 4 (AVX-512 only) and 2 vectors, then
  * narrower ones, then the last columns one by one (none in MobileNetV2, whose widths are
@@ -180,17 +237,22 @@ PW_PANELS(4, 1)
  * 5 x 5, where 9 tiles of 6 computed 54: the 7x7 blocks ran at 80 GFLOP/s, the 14x14 ones
  * at 100); a single row (the ImageNet logits) is a plain vector-matrix product. */
 #define PW_KERNEL(NAME, VW, ATTR)                                                            \
-ATTR static void NAME(const float *a, int m, int k, const float *w, int n,                   \
+ATTR static void NAME(const struct pw_a *A, int m, const float *w, int n,                    \
 		      const float *bias, int act, float *c)                                   \
 {                                                                                            \
+	const int k = A->k;                                                                  \
+	struct pw_rows ra;                                                                   \
 	if (m == 1) {                                                                        \
+		pw_rows_of(A, 0, 1, &ra);                                                    \
 		for (int jj = 0; jj < n; jj++)                                               \
 			c[jj] = bias[jj];                                                    \
-		for (int q = 0; q < k; q++) {                                                \
-			const float x = a[q], *wq = w + (size_t)q * n;                       \
-			for (int jj = 0; jj < n; jj++)                                       \
-				c[jj] += x * wq[jj];                                         \
-		}                                                                            \
+		const float *wq = w;                                                         \
+		for (int s = 0; s < ra.nseg; s++)                                            \
+			for (int q = 0; q < ra.seglen; q++, wq += n) {                       \
+				const float x = ra.ar[0][(size_t)s * ra.ld + q];             \
+				for (int jj = 0; jj < n; jj++)                               \
+					c[jj] += x * wq[jj];                                 \
+			}                                                                    \
 		for (int jj = 0; jj < n; jj++)                                               \
 			c[jj] = clamp1(c[jj], act);                                          \
 		return;                                                                      \
@@ -220,23 +282,37 @@ ATTR static void NAME(const float *a, int m, int k, const float *w, int n,      
 			const int i = t < n6 ? t * PW_MR : n6 * PW_MR + (t - n6) * 5;        \
 			const int mr = t < n6 ? PW_MR : 5;                                   \
 			const int rows = m - i < mr ? m - i : mr;                            \
-			const float *ar[PW_MR];                                              \
 			float *ci = c + (size_t)i * n;                                       \
-			for (int r = 0; r < PW_MR; r++)                                      \
-				ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;     \
+			if (by_panel || in_ == 0)                                            \
+				pw_rows_of(A, i, rows, &ra);                                 \
 			const int sj = seg_j[s], sw = seg_w[s];                              \
 			if (mr == PW_MR)                                                     \
 				PW_TILE(VW, 6);                                              \
 			else                                                                 \
 				PW_TILE(VW, 5);                                              \
 		}                                                                            \
-	for (int i = 0; i < m && j_scalar < n; i++)                                          \
-		for (j = j_scalar; j < n; j++) {                                             \
-			float y = bias[j];                                                   \
-			for (int q = 0; q < k; q++)                                          \
-				y += a[(size_t)i * k + q] * w[(size_t)q * n + j];            \
-			c[(size_t)i * n + j] = clamp1(y, act);                               \
+	/* the last columns (past 64 segments), 4 at a time with the columns inner, so that   \
+	   each sum is one multiply-add per q in order whatever the segments' lengths (a sum  \
+	   over q alone was vectorised as products added in order, unfused, when a segment  \
+	   was long enough) */                                                               \
+	for (int i = 0; i < m && j_scalar < n; i++) {                                        \
+		pw_rows_of(A, i, 1, &ra);                                                    \
+		for (int j0 = j_scalar; j0 < n; j0 += 4) {                                   \
+			const int nj = n - j0 < 4 ? n - j0 : 4;                              \
+			float y[4];                                                          \
+			for (j = 0; j < nj; j++)                                             \
+				y[j] = bias[j0 + j];                                         \
+			const float *wq = w + j0;                                            \
+			for (int s = 0; s < ra.nseg; s++)                                    \
+				for (int q = 0; q < ra.seglen; q++, wq += n) {               \
+					const float x = ra.ar[0][(size_t)s * ra.ld + q];     \
+					for (j = 0; j < nj; j++)                             \
+						y[j] += x * wq[j];                           \
+				}                                                            \
+			for (j = 0; j < nj; j++)                                             \
+				c[(size_t)i * n + j0 + j] = clamp1(y[j], act);               \
 		}                                                                            \
+	}                                                                                    \
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -245,8 +321,8 @@ PW_KERNEL(pw_v3, 8, __attribute__((target("arch=x86-64-v3"), PW_OPT)))
 #endif
 PW_KERNEL(pw_base, 4, __attribute__((PW_OPT)))
 
-void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
-		  int act, float *c)
+static void pw(const struct pw_a *A, int m, const float *w, int n, const float *bias, int act,
+	       float *c)
 {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 	static int isa = -1;   /* 2 AVX-512, 1 AVX2+FMA, 0 neither; a benign race: same value */
@@ -256,24 +332,29 @@ void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const flo
 		      : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
 	}
 	if (isa == 2)
-		pw_v4(a, m, k, w, n, bias, act, c);
+		pw_v4(A, m, w, n, bias, act, c);
 	else if (isa == 1)
-		pw_v3(a, m, k, w, n, bias, act, c);
+		pw_v3(A, m, w, n, bias, act, c);
 	else
 #endif
-		pw_base(a, m, k, w, n, bias, act, c);
+		pw_base(A, m, w, n, bias, act, c);
+}
+
+void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
+		  int act, float *c)
+{
+	const struct pw_a A = { .a = a, .k = k };
+	pw(&A, m, w, n, bias, act, c);
 }
 
 void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
-		const float *bias, int act, float *col, float *out)
+		const float *bias, int act, float *patch, float *out)
 {
 	const int m = g->oh * g->ow, k = g->kh * g->kw * g->cin;
-	const float *a = in;
-	if (!(g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pt == 0 && g->pl == 0)) {
-		vis_k_im2col(g, in, col);
-		a = col;
-	}
-	vis_k_matmul(a, m, k, w, g->cout, bias, act, out);
+	struct pw_a A = { .a = in, .k = k };
+	if (!(g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pt == 0 && g->pl == 0))
+		A.g = g, A.in = in, A.patch = patch;     /* else the input is A as it is */
+	pw(&A, m, w, g->cout, bias, act, out);
 }
 
 VIS_CLONES
