@@ -16,6 +16,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
 
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -117,16 +120,56 @@ struct pw_rows {
 	int nseg, seglen, ld;
 };
 
+/* ReLU (act 1) or ReLU6 (act 2) of a vector of VW floats as max(y, 0) then min(6, y): one
+ * instruction each where the ISA of the panels of that width has them (comparing into a
+ * mask and blending took two: a quarter of the instructions of the products with k 16-24);
+ * the same values as y > 0 ? y : 0 (NaN -> 0) and y > 6 ? 6 : y.  The panels of VW floats
+ * are built for the ISA whose registers hold them (PW_ISA_VW), inlined into the product of
+ * that ISA or a wider one. */
+#define PW_CLAMP_MASK(y, act)                                                                \
+	do {                                                                                 \
+		typedef int32_t vti __attribute__((vector_size(sizeof(vt))));                \
+		const vt zero_ = { 0 }, six_ = zero_ + 6.f;                                  \
+		if (act >= 1)                                                                \
+			y = (vt)((vti)y & (y > zero_));                                      \
+		if (act == 2) {                                                              \
+			vti big = y > six_;                                                  \
+			y = (vt)(((vti)y & ~big) | ((vti)six_ & big));                       \
+		}                                                                            \
+	} while (0)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PW_ISA_16 target("arch=x86-64-v4"),
+#define PW_ISA_8 target("arch=x86-64-v3"),
+#define PW_ISA_4
+#define PW_MAXMIN(y, act, MAX, MIN, T)                                                       \
+	do {                                                                                 \
+		if (act >= 1)                                                                \
+			y = (vt)MAX((T)y, (T)zero);                                          \
+		if (act == 2)                                                                \
+			y = (vt)MIN((T)six, (T)y);                                           \
+	} while (0)
+#define PW_CLAMP_16(y, act) PW_MAXMIN(y, act, _mm512_max_ps, _mm512_min_ps, __m512)
+#define PW_CLAMP_8(y, act) PW_MAXMIN(y, act, _mm256_max_ps, _mm256_min_ps, __m256)
+#define PW_CLAMP_4(y, act) PW_MAXMIN(y, act, _mm_max_ps, _mm_min_ps, __m128)
+#else
+#define PW_ISA_16
+#define PW_ISA_8
+#define PW_ISA_4
+#define PW_CLAMP_16(y, act) PW_CLAMP_MASK(y, act)
+#define PW_CLAMP_8(y, act) PW_CLAMP_MASK(y, act)
+#define PW_CLAMP_4(y, act) PW_CLAMP_MASK(y, act)
+#endif
+
 /* One tile: MR rows of A times NV vectors of VW columns of W from column j, into C's rows
  * from c (rows of them stored). */
 #define PW_PANEL(VW, NV, MR)                                                                 \
-static inline __attribute__((always_inline, PW_OPT)) void                                    \
+static inline __attribute__((PW_ISA_##VW always_inline, PW_OPT)) void                        \
 panel_##VW##_##NV##_##MR(const struct pw_rows *a, int rows, const float *w, int n, int j,    \
 			 const float *bias, int act, float *c)                               \
 {                                                                                            \
 	typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                   \
-	typedef int32_t vti __attribute__((vector_size(VW * 4)));                            \
 	const vt zero = { 0 }, six = zero + 6.f;                                             \
+	(void)zero, (void)six;                                                               \
 	vt acc[MR][NV];                                                                      \
 	for (int h = 0; h < NV; h++) {                                                       \
 		const vt b = *(const vt *)(bias + j + h * VW);                               \
@@ -152,12 +195,7 @@ panel_##VW##_##NV##_##MR(const struct pw_rows *a, int rows, const float *w, int 
 	for (int r = 0; r < rows; r++)                                                       \
 		for (int h = 0; h < NV; h++) {                                               \
 			vt y = acc[r][h];                                                    \
-			if (act >= 1)                                                        \
-				y = (vt)((vti)y & (y > zero));                               \
-			if (act == 2) {                                                      \
-				vti big = y > six;                                           \
-				y = (vt)(((vti)y & ~big) | ((vti)six & big));                \
-			}                                                                    \
+			PW_CLAMP_##VW(y, act);                                               \
 			*(vt *)(c + (size_t)r * n + j + h * VW) = y;                         \
 		}                                                                            \
 }
@@ -170,17 +208,28 @@ PW_PANELS(8, 1)
 PW_PANELS(4, 2)
 PW_PANELS(4, 1)
 
-/* One tile of MR rows: the panel of width sw at column sj. */
+/* One tile of MR rows: the panel of width sw at column sj.  The 64- and 8-float panels of
+ * the AVX-512 product are named through PW_P64_VW / PW_P8_VW: a narrower product never
+ * reaches them (64 only with VW 16; 8 is VW itself in the AVX2 one) and may not inline
+ * code built for a wider ISA, so its names there are panels of its own width. */
+#define PW_P64_16 panel_16_4
+#define PW_P64_8 panel_8_2
+#define PW_P64_4 panel_4_2
+#define PW_P8_16 panel_8_1
+#define PW_P8_8 panel_8_1
+#define PW_P8_4 panel_4_1
+#define PW_CAT_(a, b) a##b
+#define PW_CAT(a, b) PW_CAT_(a, b)
 #define PW_TILE(VW, MR)                                                                      \
 	do {                                                                                 \
 		if (VW == 16 && sw == 64)                                                    \
-			panel_16_4_##MR(&ra, rows, w, n, sj, bias, act, ci);                 \
+			PW_CAT(PW_P64_##VW, _##MR)(&ra, rows, w, n, sj, bias, act, ci);      \
 		else if (sw == 2 * VW)                                                       \
 			panel_##VW##_2_##MR(&ra, rows, w, n, sj, bias, act, ci);             \
 		else if (sw == VW)                                                           \
 			panel_##VW##_1_##MR(&ra, rows, w, n, sj, bias, act, ci);             \
 		else if (sw == 8)                                                            \
-			panel_8_1_##MR(&ra, rows, w, n, sj, bias, act, ci);                  \
+			PW_CAT(PW_P8_##VW, _##MR)(&ra, rows, w, n, sj, bias, act, ci);       \
 		else                                                                         \
 			panel_4_1_##MR(&ra, rows, w, n, sj, bias, act, ci);                  \
 	} while (0)
