@@ -254,22 +254,27 @@ static void pw_rows_of(const struct pw_a *A, int i, int rows, struct pw_rows *ra
 		ra->nseg = 1, ra->seglen = A->k, ra->ld = 0;
 		return;
 	}
-	int inside = 1;
+	/* each row's output pixel, from the first one's (one division a tile: two a row
+	 * were a quarter of the first convolution's time) */
+	int oy[PW_MR], ox[PW_MR], inside = 1;
+	oy[0] = i / g->ow, ox[0] = i % g->ow;
+	for (int r = 1; r < rows; r++) {
+		const int wrap = ox[r - 1] + 1 == g->ow;
+		oy[r] = oy[r - 1] + wrap, ox[r] = wrap ? 0 : ox[r - 1] + 1;
+	}
 	for (int r = 0; r < rows && inside; r++) {
-		const int oy = (i + r) / g->ow, ox = (i + r) % g->ow;
-		const int iy = oy * g->stride - g->pt, ix = ox * g->stride - g->pl;
+		const int iy = oy[r] * g->stride - g->pt, ix = ox[r] * g->stride - g->pl;
 		inside = iy >= 0 && iy + g->kh <= g->h && ix >= 0 && ix + g->kw <= g->w;
 	}
 	for (int r = 0; r < PW_MR; r++) {
-		const int row = i + (r < rows ? r : rows - 1);
-		const int oy = row / g->ow, ox = row % g->ow;
+		const int q = r < rows ? r : rows - 1;
 		if (inside) {
-			ra->ar[r] = A->in + ((size_t)(oy * g->stride - g->pt) * g->w +
-					     (size_t)(ox * g->stride - g->pl)) * g->cin;
+			ra->ar[r] = A->in + ((size_t)(oy[q] * g->stride - g->pt) * g->w +
+					     (size_t)(ox[q] * g->stride - g->pl)) * g->cin;
 		} else {
 			ra->ar[r] = A->patch + (size_t)r * A->k;
 			if (r < rows)
-				vis_k_patch(g, A->in, oy, ox, A->patch + (size_t)r * A->k);
+				vis_k_patch(g, A->in, oy[q], ox[q], A->patch + (size_t)r * A->k);
 		}
 	}
 	ra->nseg = inside ? g->kh : 1;
