@@ -254,8 +254,8 @@ static void pw_rows_of(const struct pw_a *A, int i, int rows, struct pw_rows *ra
 		ra->nseg = 1, ra->seglen = A->k, ra->ld = 0;
 		return;
 	}
-	/* each row's output pixel, from the first one's (one division a tile: two a row
-	 * were a quarter of the first convolution's time) */
+	/* each row's output pixel, from the first one's (one division a tile, not two a
+	 * row) */
 	int oy[PW_MR], ox[PW_MR], inside = 1;
 	oy[0] = i / g->ow, ox[0] = i % g->ow;
 	for (int r = 1; r < rows; r++) {
