@@ -9,8 +9,9 @@
  * Each worker owns a struct vis_cnn_state: the input, a few activation buffers (assigned
  * at state creation by liveness: an op's output buffer is free again once its last
  * reader has run; the embedding and the output are kept to the end; each as large as
- * the largest output written to it), the im2col scratch and the bands of the fused
- * expand + depthwise + project passes.  vis_cnn_run allocates nothing.
+ * the largest output written to it), the patch scratch of a convolution's tiles that
+ * reach the padding, and the bands of the fused expand + depthwise + project passes.
+ * vis_cnn_run allocates nothing.
  */
 #include "vision.h"
 
@@ -73,8 +74,6 @@ struct vis_cnn {
 	struct shape *shapes;      /* output shape of each op */
 	int *last_use;             /* last op reading each op's output (n_ops = kept) */
 	int *readers;              /* ops reading each op's output (plan only) */
-	uint8_t *act_later;        /* 1: a convolution whose only reader, a depthwise one,
-				      applies its activation as it reads (one pass fewer) */
 	int *band;                 /* depthwise op fused with its expanding convolution: its
 				      output rows per band (0: not fused; the convolution
 				      itself is then skipped by vis_cnn_run) */
@@ -133,7 +132,7 @@ static const float *T(const struct vis_cnn *m, int t)
 }
 
 /* Walks the op table once, inferring shapes and checking weights; fills m->shapes,
- * m->last_use, m->readers, m->act_later, the fused bands, m->max_col / max_band /
+ * m->last_use, m->readers, the fused bands, m->max_col / max_band /
  * max_dwband.  0 or -1 with err. */
 static int plan(struct vis_cnn *m, char *err, size_t errlen)
 {
@@ -166,7 +165,7 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 				ok = o->cout > 0 &&
 				     tensor_ok(m, o->w, (uint32_t)o->kh, (uint32_t)o->kw,
 					       (uint32_t)s.c, (uint32_t)o->cout);
-				size_t col = (size_t)out.h * out.w * o->kh * o->kw * s.c;
+				size_t col = (size_t)VIS_K_PATCH_ROWS * o->kh * o->kw * s.c;
 				if (col > m->max_col)
 					m->max_col = col;
 			} else {
@@ -216,21 +215,17 @@ static int plan(struct vis_cnn *m, char *err, size_t errlen)
 		if (o->in1 >= 0)
 			m->readers[o->in1]++;
 	}
-	for (uint32_t i = 0; i < h->n_ops; i++) {
-		const struct kfm_op *o = &m->ops[i];
-		if (o->type == OP_DW && o->in0 >= 0 && o->in1 < 0 &&
-		    m->ops[o->in0].type == OP_CONV && m->ops[o->in0].act &&
-		    m->readers[o->in0] == 1 && o->in0 != h->embed_op)
-			m->act_later[o->in0] = 1;
-	}
 	/* Expanding 1x1 convolution + depthwise, fused in bands of output rows: the expanded
 	 * rows a band needs are computed into a band buffer of ~FUSE_BYTES (L2) and the
 	 * depthwise kernel reads them there, so the largest activations (112x112x96,
 	 * 56x56x144: 4.8 and 1.8 MB) never go through memory.  Only where the expansion is
-	 * larger than L2; the same products and sums, in the same order, as unfused. */
+	 * larger than L2, and the depthwise op is its only reader; the same products and sums,
+ * in the same order, as unfused. */
 	for (uint32_t i = 0; i < h->n_ops; i++) {
 		const struct kfm_op *o = &m->ops[i];
-		if (o->type != OP_DW || o->in0 < 0 || !m->act_later[o->in0])
+		if (o->type != OP_DW || o->in0 < 0 || o->in1 >= 0 ||
+		    m->ops[o->in0].type != OP_CONV || m->readers[o->in0] != 1 ||
+		    o->in0 == h->embed_op)
 			continue;
 		const struct kfm_op *e = &m->ops[o->in0];
 		const struct shape es = m->shapes[o->in0];
@@ -324,10 +319,9 @@ static int parse(struct vis_cnn *m, const uint8_t *b, size_t len, const char *na
 	m->shapes = calloc(h->n_ops, sizeof *m->shapes);
 	m->last_use = calloc(h->n_ops, sizeof *m->last_use);
 	m->readers = calloc(h->n_ops, sizeof *m->readers);
-	m->act_later = calloc(h->n_ops, sizeof *m->act_later);
 	m->band = calloc(h->n_ops, sizeof *m->band);
 	m->proj = calloc(h->n_ops, sizeof *m->proj);
-	if (!m->shapes || !m->last_use || !m->readers || !m->act_later || !m->band ||
+	if (!m->shapes || !m->last_use || !m->readers || !m->band ||
 	    !m->proj) {
 		seterr(err, errlen, "no memory");
 		return -1;
@@ -401,7 +395,6 @@ void vis_cnn_close(struct vis_cnn *m)
 	free(m->shapes);
 	free(m->last_use);
 	free(m->readers);
-	free(m->act_later);
 	free(m->band);
 	free(m->proj);
 	free(m);
@@ -594,20 +587,20 @@ static void fused_dw(const struct vis_cnn *m, struct vis_cnn_state *st, int i,
 		lo_buf = lo;
 		if (hi > next)
 			vis_k_matmul(x + (size_t)next * xs.w * xs.c, (hi - next) * xs.w, xs.c,
-				     T(m, e->w), e->cout, T(m, e->b), 0,
+				     T(m, e->w), e->cout, T(m, e->b), e->act,
 				     st->band + (size_t)(next - lo_buf) * row);
 		next = hi;
 		if (!m->proj[i]) {
-			vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b),
+			vis_k_depthwise_rows(g, st->band, lo_buf, T(m, o->w), T(m, o->b),
 					     o->act, oy0, oy1, y + (size_t)oy0 * g->ow * g->cout);
 			continue;
 		}
 		const int p = m->proj[i];
 		const struct kfm_op *po = &m->ops[p];
-		vis_k_depthwise_rows(g, st->band, lo_buf, e->act, T(m, o->w), T(m, o->b), o->act,
+		vis_k_depthwise_rows(g, st->band, lo_buf, T(m, o->w), T(m, o->b), o->act,
 				     oy0, oy1, st->dwband);
 		vis_k_matmul(st->dwband, (oy1 - oy0) * g->ow, g->cout, T(m, po->w), po->cout,
-			     T(m, po->b), m->act_later[p] ? 0 : po->act,
+			     T(m, po->b), po->act,
 			     st->bufs[st->buf_of[p]] + (size_t)oy0 * g->ow * po->cout);
 	}
 }
@@ -642,16 +635,14 @@ static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, 
 			if ((i + 1 < n_run && m->band[i + 1] && m->ops[i + 1].in0 == (int)i) ||
 			    (i > 0 && m->proj[i - 1] == (int)i))
 				break;      /* computed band by band by the depthwise op */
-			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), m->act_later[i] ? 0 : o->act,
-				   st->col, y);
+			vis_k_conv(&g, x, T(m, o->w), T(m, o->b), o->act, st->col, y);
 			break;
 		case OP_DW:
 			if (m->band[i]) {
 				fused_dw(m, st, (int)i, &g, y);
 				break;
 			}
-			vis_k_depthwise(&g, x, o->in0 >= 0 && m->act_later[o->in0]
-					? m->ops[o->in0].act : 0, T(m, o->w), T(m, o->b), o->act, y);
+			vis_k_depthwise(&g, x, T(m, o->w), T(m, o->b), o->act, y);
 			break;
 		case OP_ADD:
 			vis_k_add(x, OUT(o->in1), y, s.h * s.w * s.c);

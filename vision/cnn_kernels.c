@@ -1,5 +1,6 @@
-/* vision/cnn_kernels.c — im2col, the convolutions' matrix product (vis_k_matmul), direct
- * depthwise convolution, bias + activation, add, average pooling (see cnn_kernels.h).
+/* vision/cnn_kernels.c — the convolutions' matrix product (vis_k_matmul; vis_k_conv reads a
+ * convolution's patches through it in place), patches / im2col, direct depthwise
+ * convolution, bias + activation, add, average pooling (see cnn_kernels.h).
  *
  * The loops over channels are the inner ones so the compiler vectorises them; the hot ones
  * are built at -O3 with multiply-add contraction, in AVX-512, AVX2 and plain x86-64
@@ -15,6 +16,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
 
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -23,41 +27,36 @@
 #define VIS_CLONES
 #endif
 
-void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
+void vis_k_patch(const struct vis_k_conv *g, const float *in, int oy, int ox, float *row)
 {
 	/* a tap row's kw pixels are contiguous in HWC: one copy of kw·cin floats when they
-	 * are all inside (the first convolution's 3 × 3 floats; 9 memcpy calls of 12 bytes a
-	 * patch were most of its im2col time) */
+	 * are all inside; a pointer into the input is formed only for pixels inside it */
 	const int kc = g->kw * g->cin;
-	for (int oy = 0; oy < g->oh; oy++) {
-		for (int ox = 0; ox < g->ow; ox++) {
-			float *row = col + ((size_t)oy * g->ow + ox) * g->kh * kc;
-			const int ix0 = ox * g->stride - g->pl;
-			for (int ky = 0; ky < g->kh; ky++) {
-				int iy = oy * g->stride - g->pt + ky;
-				float *dst = row + (size_t)ky * kc;
-				if (iy < 0 || iy >= g->h) {
-					memset(dst, 0, sizeof(float) * kc);
-					continue;
-				}
-				if (ix0 >= 0 && ix0 + g->kw <= g->w) {   /* the whole tap row inside */
-					const float *src = in + ((size_t)iy * g->w + ix0) * g->cin;
-					for (int i = 0; i < kc; i++)
-						dst[i] = src[i];
-					continue;
-				}
-				for (int kx = 0; kx < g->kw; kx++) {
-					int ix = ix0 + kx;
-					if (ix < 0 || ix >= g->w)
-						memset(dst + kx * g->cin, 0, sizeof(float) * g->cin);
-					else
-						memcpy(dst + kx * g->cin,
-						       in + ((size_t)iy * g->w + ix) * g->cin,
-						       sizeof(float) * g->cin);
-				}
-			}
+	const int ix0 = ox * g->stride - g->pl;
+	for (int ky = 0; ky < g->kh; ky++) {
+		const int iy = oy * g->stride - g->pt + ky;
+		float *dst = row + (size_t)ky * kc;
+		if (iy < 0 || iy >= g->h) {
+			memset(dst, 0, sizeof(float) * kc);
+			continue;
+		}
+		for (int kx = 0; kx < g->kw; kx++) {
+			const int ix = ix0 + kx;
+			if (ix < 0 || ix >= g->w)
+				memset(dst + kx * g->cin, 0, sizeof(float) * g->cin);
+			else
+				memcpy(dst + kx * g->cin, in + ((size_t)iy * g->w + ix) * g->cin,
+				       sizeof(float) * g->cin);
 		}
 	}
+}
+
+void vis_k_im2col(const struct vis_k_conv *g, const float *in, float *col)
+{
+	const size_t k = (size_t)g->kh * g->kw * g->cin;
+	for (int oy = 0; oy < g->oh; oy++)
+		for (int ox = 0; ox < g->ow; ox++)
+			vis_k_patch(g, in, oy, ox, col + ((size_t)oy * g->ow + ox) * k);
 }
 
 VIS_CLONES
@@ -85,16 +84,22 @@ void vis_k_bias_act(float *y, const float *bias, int rows, int n, int act)
 
 /* ---- the convolution's matrix product: C = act(A·W + bias) ------------------------------
  *
- * kefu's own product for the convolutions (A: rows of activations or im2col patches,
- * m x k; W: the weights as stored, k x n; C: m x n), with the bias as the accumulators'
- * start and the activation applied before the one store.  perf on OpenBLAS's sgemm here:
- * its kernel 50 % of a forward pass, but packing the activations and weights for each
- * call another 14 %, and the bias copy before it and the activation pass after it 10 %.
- * This product reads A and W where they are: a tile of MR rows of A (in L1) against
- * panels of two vectors of W's columns (W is at most 1.2 MB, from L1/L2), MR x 2
- * accumulators.  Built for AVX-512 (16-float vectors, MR 6: 12 of its 32 registers), AVX2
- * (8 floats, MR 6: 12 of 16) and plain x86-64, picked at run time. */
-#define PW_MR 6
+ * kefu's own product for the convolutions (A: rows of activations, or a convolution's
+ * patches, m x k; W: the weights as stored, k x n; C: m x n), with the bias as the
+ * accumulators' start and the activation applied before the one store.  perf on
+ * OpenBLAS's sgemm here: its kernel 50 % of a forward pass, but packing the activations
+ * and weights for each call another 14 %, and the bias copy before it and the activation
+ * pass after it 10 %.  This product reads A and W where they are: a tile of MR rows of A
+ * (in L1) against panels of up to four vectors of W's columns (W is at most 1.2 MB, from
+ * L1/L2), MR x 4 accumulators.  Built for AVX-512 (16-float vectors, MR 6: 24 of its 32
+ * registers), AVX2 (8 floats) and plain x86-64, picked at run time.
+ *
+ * A row of A is read as nseg segments of seglen floats, ld floats apart: a matrix's row is
+ * one segment of k; a convolution's patch is its kh tap rows of kw·cin floats, each
+ * contiguous in the HWC input, one input row (w·cin floats) apart, so the convolution
+ * reads its input in place (no im2col).  Either way the sum is bias + A[q]·W[q] for q in
+ * order, one multiply-add each, so the values are the same. */
+#define PW_MR VIS_K_PATCH_ROWS
 
 static inline float clamp1(float x, int act)
 {
@@ -108,42 +113,89 @@ static inline float clamp1(float x, int act)
 /* ISO C (-std=c11) turns GCC's a*b+c contraction off: these loops want fused multiply-adds */
 #define PW_OPT optimize("O3", "fp-contract=fast")
 
-/* One tile: MR rows of A (ar[r], rows <= MR; missing rows repeat the last) times NV
- * vectors of VW columns of W from column j, into C's rows i.. */
+/* Where a tile's rows of A are: ar[r] for r < MR (missing rows repeat the last), each
+ * nseg segments of seglen floats ld apart. */
+struct pw_rows {
+	const float *ar[PW_MR];
+	int nseg, seglen, ld;
+};
+
+/* ReLU (act 1) or ReLU6 (act 2) of a vector of VW floats as max(y, 0) then min(6, y): one
+ * instruction each where the ISA of the panels of that width has them (comparing into a
+ * mask and blending took two: a quarter of the instructions of the products with k 16-24);
+ * the same values as y > 0 ? y : 0 (NaN -> 0) and y > 6 ? 6 : y.  The panels of VW floats
+ * are built for the ISA whose registers hold them (PW_ISA_VW), inlined into the product of
+ * that ISA or a wider one. */
+#define PW_CLAMP_MASK(y, act)                                                                \
+	do {                                                                                 \
+		typedef int32_t vti __attribute__((vector_size(sizeof(vt))));                \
+		const vt zero_ = { 0 }, six_ = zero_ + 6.f;                                  \
+		if (act >= 1)                                                                \
+			y = (vt)((vti)y & (y > zero_));                                      \
+		if (act == 2) {                                                              \
+			vti big = y > six_;                                                  \
+			y = (vt)(((vti)y & ~big) | ((vti)six_ & big));                       \
+		}                                                                            \
+	} while (0)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PW_ISA_16 target("arch=x86-64-v4"),
+#define PW_ISA_8 target("arch=x86-64-v3"),
+#define PW_ISA_4
+#define PW_MAXMIN(y, act, MAX, MIN, T)                                                       \
+	do {                                                                                 \
+		if (act >= 1)                                                                \
+			y = (vt)MAX((T)y, (T)zero);                                          \
+		if (act == 2)                                                                \
+			y = (vt)MIN((T)six, (T)y);                                           \
+	} while (0)
+#define PW_CLAMP_16(y, act) PW_MAXMIN(y, act, _mm512_max_ps, _mm512_min_ps, __m512)
+#define PW_CLAMP_8(y, act) PW_MAXMIN(y, act, _mm256_max_ps, _mm256_min_ps, __m256)
+#define PW_CLAMP_4(y, act) PW_MAXMIN(y, act, _mm_max_ps, _mm_min_ps, __m128)
+#else
+#define PW_ISA_16
+#define PW_ISA_8
+#define PW_ISA_4
+#define PW_CLAMP_16(y, act) PW_CLAMP_MASK(y, act)
+#define PW_CLAMP_8(y, act) PW_CLAMP_MASK(y, act)
+#define PW_CLAMP_4(y, act) PW_CLAMP_MASK(y, act)
+#endif
+
+/* One tile: MR rows of A times NV vectors of VW columns of W from column j, into C's rows
+ * from c (rows of them stored). */
 #define PW_PANEL(VW, NV, MR)                                                                 \
-static inline __attribute__((always_inline, PW_OPT)) void                                    \
-panel_##VW##_##NV##_##MR(const float *const *ar, int rows, int k, const float *w, int n,     \
-			 int j, const float *bias, int act, float *c)                        \
+static inline __attribute__((PW_ISA_##VW always_inline, PW_OPT)) void                        \
+panel_##VW##_##NV##_##MR(const struct pw_rows *a, int rows, const float *w, int n, int j,    \
+			 const float *bias, int act, float *c)                               \
 {                                                                                            \
 	typedef float vt __attribute__((vector_size(VW * 4), aligned(4)));                   \
-	typedef int32_t vti __attribute__((vector_size(VW * 4)));                            \
 	const vt zero = { 0 }, six = zero + 6.f;                                             \
-	vt acc[MR][NV];                                                                   \
+	(void)zero, (void)six;                                                               \
+	vt acc[MR][NV];                                                                      \
 	for (int h = 0; h < NV; h++) {                                                       \
 		const vt b = *(const vt *)(bias + j + h * VW);                               \
-		for (int r = 0; r < MR; r++)                                              \
+		for (int r = 0; r < MR; r++)                                                 \
 			acc[r][h] = b;                                                       \
 	}                                                                                    \
 	const float *wp = w + j;                                                             \
-	for (int q = 0; q < k; q++, wp += n) {                                               \
-		vt wv[NV];                                                                   \
-		for (int h = 0; h < NV; h++)                                                 \
-			wv[h] = *(const vt *)(wp + h * VW);                                  \
-		for (int r = 0; r < MR; r++) {                                            \
-			const float x = ar[r][q];      /* broadcast by the vector product */ \
+	for (int s = 0; s < a->nseg; s++) {                                                  \
+		const float *ar[MR];                                                         \
+		for (int r = 0; r < MR; r++)                                                 \
+			ar[r] = a->ar[r] + (size_t)s * a->ld;                                \
+		for (int q = 0; q < a->seglen; q++, wp += n) {                               \
+			vt wv[NV];                                                           \
 			for (int h = 0; h < NV; h++)                                         \
-				acc[r][h] += x * wv[h];                                      \
+				wv[h] = *(const vt *)(wp + h * VW);                          \
+			for (int r = 0; r < MR; r++) {                                       \
+				const float x = ar[r][q];   /* broadcast by the product */   \
+				for (int h = 0; h < NV; h++)                                 \
+					acc[r][h] += x * wv[h];                              \
+			}                                                                    \
 		}                                                                            \
 	}                                                                                    \
 	for (int r = 0; r < rows; r++)                                                       \
 		for (int h = 0; h < NV; h++) {                                               \
 			vt y = acc[r][h];                                                    \
-			if (act >= 1)                                                        \
-				y = (vt)((vti)y & (y > zero));                               \
-			if (act == 2) {                                                      \
-				vti big = y > six;                                           \
-				y = (vt)(((vti)y & ~big) | ((vti)six & big));                \
-			}                                                                    \
+			PW_CLAMP_##VW(y, act);                                               \
 			*(vt *)(c + (size_t)r * n + j + h * VW) = y;                         \
 		}                                                                            \
 }
@@ -156,20 +208,79 @@ PW_PANELS(8, 1)
 PW_PANELS(4, 2)
 PW_PANELS(4, 1)
 
-/* One tile of MR rows: the panel of width sw at column sj. */
+/* One tile of MR rows: the panel of width sw at column sj.  The 64- and 8-float panels of
+ * the AVX-512 product are named through PW_P64_VW / PW_P8_VW: a narrower product never
+ * reaches them (64 only with VW 16; 8 is VW itself in the AVX2 one) and may not inline
+ * code built for a wider ISA, so its names there are panels of its own width. */
+#define PW_P64_16 panel_16_4
+#define PW_P64_8 panel_8_2
+#define PW_P64_4 panel_4_2
+#define PW_P8_16 panel_8_1
+#define PW_P8_8 panel_8_1
+#define PW_P8_4 panel_4_1
+#define PW_CAT_(a, b) a##b
+#define PW_CAT(a, b) PW_CAT_(a, b)
 #define PW_TILE(VW, MR)                                                                      \
 	do {                                                                                 \
 		if (VW == 16 && sw == 64)                                                    \
-			panel_16_4_##MR(ar, rows, k, w, n, sj, bias, act, ci);               \
+			PW_CAT(PW_P64_##VW, _##MR)(&ra, rows, w, n, sj, bias, act, ci);      \
 		else if (sw == 2 * VW)                                                       \
-			panel_##VW##_2_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+			panel_##VW##_2_##MR(&ra, rows, w, n, sj, bias, act, ci);             \
 		else if (sw == VW)                                                           \
-			panel_##VW##_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);           \
+			panel_##VW##_1_##MR(&ra, rows, w, n, sj, bias, act, ci);             \
 		else if (sw == 8)                                                            \
-			panel_8_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+			PW_CAT(PW_P8_##VW, _##MR)(&ra, rows, w, n, sj, bias, act, ci);       \
 		else                                                                         \
-			panel_4_1_##MR(ar, rows, k, w, n, sj, bias, act, ci);                \
+			panel_4_1_##MR(&ra, rows, w, n, sj, bias, act, ci);                  \
 	} while (0)
+
+/* A: a matrix a (m x k), or the patches of convolution g over its input in (a NULL). */
+struct pw_a {
+	const float *a;
+	int k;
+	const struct vis_k_conv *g;
+	const float *in;
+	float *patch;       /* PW_MR x k floats: the rows of a tile that reaches the padding */
+};
+
+/* The tile of rows i .. i+rows-1 of A: in place when every patch of it lies inside the
+ * input (pointers are formed only then), else copied into A->patch with the zeros. */
+static void pw_rows_of(const struct pw_a *A, int i, int rows, struct pw_rows *ra)
+{
+	const struct vis_k_conv *g = A->g;
+	if (!g) {
+		for (int r = 0; r < PW_MR; r++)
+			ra->ar[r] = A->a + (size_t)(i + (r < rows ? r : rows - 1)) * A->k;
+		ra->nseg = 1, ra->seglen = A->k, ra->ld = 0;
+		return;
+	}
+	/* each row's output pixel, from the first one's (one division a tile, not two a
+	 * row) */
+	int oy[PW_MR], ox[PW_MR], inside = 1;
+	oy[0] = i / g->ow, ox[0] = i % g->ow;
+	for (int r = 1; r < rows; r++) {
+		const int wrap = ox[r - 1] + 1 == g->ow;
+		oy[r] = oy[r - 1] + wrap, ox[r] = wrap ? 0 : ox[r - 1] + 1;
+	}
+	for (int r = 0; r < rows && inside; r++) {
+		const int iy = oy[r] * g->stride - g->pt, ix = ox[r] * g->stride - g->pl;
+		inside = iy >= 0 && iy + g->kh <= g->h && ix >= 0 && ix + g->kw <= g->w;
+	}
+	for (int r = 0; r < PW_MR; r++) {
+		const int q = r < rows ? r : rows - 1;
+		if (inside) {
+			ra->ar[r] = A->in + ((size_t)(oy[q] * g->stride - g->pt) * g->w +
+					     (size_t)(ox[q] * g->stride - g->pl)) * g->cin;
+		} else {
+			ra->ar[r] = A->patch + (size_t)r * A->k;
+			if (r < rows)
+				vis_k_patch(g, A->in, oy[q], ox[q], A->patch + (size_t)r * A->k);
+		}
+	}
+	ra->nseg = inside ? g->kh : 1;
+	ra->seglen = inside ? g->kw * g->cin : A->k;
+	ra->ld = inside ? g->w * g->cin : 0;
+}
 
 /* The product with vectors of VW floats: panels of 4 (AVX-512 only) and 2 vectors, then
  * narrower ones, then the last columns one by one (none in MobileNetV2, whose widths are
@@ -180,17 +291,22 @@ PW_PANELS(4, 1)
  * 5 x 5, where 9 tiles of 6 computed 54: the 7x7 blocks ran at 80 GFLOP/s, the 14x14 ones
  * at 100); a single row (the ImageNet logits) is a plain vector-matrix product. */
 #define PW_KERNEL(NAME, VW, ATTR)                                                            \
-ATTR static void NAME(const float *a, int m, int k, const float *w, int n,                   \
+ATTR static void NAME(const struct pw_a *A, int m, const float *w, int n,                    \
 		      const float *bias, int act, float *c)                                   \
 {                                                                                            \
+	const int k = A->k;                                                                  \
+	struct pw_rows ra;                                                                   \
 	if (m == 1) {                                                                        \
+		pw_rows_of(A, 0, 1, &ra);                                                    \
 		for (int jj = 0; jj < n; jj++)                                               \
 			c[jj] = bias[jj];                                                    \
-		for (int q = 0; q < k; q++) {                                                \
-			const float x = a[q], *wq = w + (size_t)q * n;                       \
-			for (int jj = 0; jj < n; jj++)                                       \
-				c[jj] += x * wq[jj];                                         \
-		}                                                                            \
+		const float *wq = w;                                                         \
+		for (int s = 0; s < ra.nseg; s++)                                            \
+			for (int q = 0; q < ra.seglen; q++, wq += n) {                       \
+				const float x = ra.ar[0][(size_t)s * ra.ld + q];             \
+				for (int jj = 0; jj < n; jj++)                               \
+					c[jj] += x * wq[jj];                                 \
+			}                                                                    \
 		for (int jj = 0; jj < n; jj++)                                               \
 			c[jj] = clamp1(c[jj], act);                                          \
 		return;                                                                      \
@@ -220,23 +336,37 @@ ATTR static void NAME(const float *a, int m, int k, const float *w, int n,      
 			const int i = t < n6 ? t * PW_MR : n6 * PW_MR + (t - n6) * 5;        \
 			const int mr = t < n6 ? PW_MR : 5;                                   \
 			const int rows = m - i < mr ? m - i : mr;                            \
-			const float *ar[PW_MR];                                              \
 			float *ci = c + (size_t)i * n;                                       \
-			for (int r = 0; r < PW_MR; r++)                                      \
-				ar[r] = a + (size_t)(i + (r < rows ? r : rows - 1)) * k;     \
+			if (by_panel || in_ == 0)                                            \
+				pw_rows_of(A, i, rows, &ra);                                 \
 			const int sj = seg_j[s], sw = seg_w[s];                              \
 			if (mr == PW_MR)                                                     \
 				PW_TILE(VW, 6);                                              \
 			else                                                                 \
 				PW_TILE(VW, 5);                                              \
 		}                                                                            \
-	for (int i = 0; i < m && j_scalar < n; i++)                                          \
-		for (j = j_scalar; j < n; j++) {                                             \
-			float y = bias[j];                                                   \
-			for (int q = 0; q < k; q++)                                          \
-				y += a[(size_t)i * k + q] * w[(size_t)q * n + j];            \
-			c[(size_t)i * n + j] = clamp1(y, act);                               \
+	/* the last columns (past 64 segments), 4 at a time with the columns inner, so that   \
+	   each sum is one multiply-add per q in order whatever the segments' lengths (a sum  \
+	   over q alone was vectorised as products added in order, unfused, when a segment  \
+	   was long enough) */                                                               \
+	for (int i = 0; i < m && j_scalar < n; i++) {                                        \
+		pw_rows_of(A, i, 1, &ra);                                                    \
+		for (int j0 = j_scalar; j0 < n; j0 += 4) {                                   \
+			const int nj = n - j0 < 4 ? n - j0 : 4;                              \
+			float y[4];                                                          \
+			for (j = 0; j < nj; j++)                                             \
+				y[j] = bias[j0 + j];                                         \
+			const float *wq = w + j0;                                            \
+			for (int s = 0; s < ra.nseg; s++)                                    \
+				for (int q = 0; q < ra.seglen; q++, wq += n) {               \
+					const float x = ra.ar[0][(size_t)s * ra.ld + q];     \
+					for (j = 0; j < nj; j++)                             \
+						y[j] += x * wq[j];                           \
+				}                                                            \
+			for (j = 0; j < nj; j++)                                             \
+				c[(size_t)i * n + j0 + j] = clamp1(y[j], act);               \
 		}                                                                            \
+	}                                                                                    \
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -245,8 +375,8 @@ PW_KERNEL(pw_v3, 8, __attribute__((target("arch=x86-64-v3"), PW_OPT)))
 #endif
 PW_KERNEL(pw_base, 4, __attribute__((PW_OPT)))
 
-void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
-		  int act, float *c)
+static void pw(const struct pw_a *A, int m, const float *w, int n, const float *bias, int act,
+	       float *c)
 {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 	static int isa = -1;   /* 2 AVX-512, 1 AVX2+FMA, 0 neither; a benign race: same value */
@@ -256,24 +386,29 @@ void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const flo
 		      : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
 	}
 	if (isa == 2)
-		pw_v4(a, m, k, w, n, bias, act, c);
+		pw_v4(A, m, w, n, bias, act, c);
 	else if (isa == 1)
-		pw_v3(a, m, k, w, n, bias, act, c);
+		pw_v3(A, m, w, n, bias, act, c);
 	else
 #endif
-		pw_base(a, m, k, w, n, bias, act, c);
+		pw_base(A, m, w, n, bias, act, c);
+}
+
+void vis_k_matmul(const float *a, int m, int k, const float *w, int n, const float *bias,
+		  int act, float *c)
+{
+	const struct pw_a A = { .a = a, .k = k };
+	pw(&A, m, w, n, bias, act, c);
 }
 
 void vis_k_conv(const struct vis_k_conv *g, const float *in, const float *w,
-		const float *bias, int act, float *col, float *out)
+		const float *bias, int act, float *patch, float *out)
 {
 	const int m = g->oh * g->ow, k = g->kh * g->kw * g->cin;
-	const float *a = in;
-	if (!(g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pt == 0 && g->pl == 0)) {
-		vis_k_im2col(g, in, col);
-		a = col;
-	}
-	vis_k_matmul(a, m, k, w, g->cout, bias, act, out);
+	struct pw_a A = { .a = in, .k = k };
+	if (!(g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pt == 0 && g->pl == 0))
+		A.g = g, A.in = in, A.patch = patch;     /* else the input is A as it is */
+	pw(&A, m, w, g->cout, bias, act, out);
 }
 
 VIS_CLONES
@@ -315,19 +450,18 @@ static inline __attribute__((always_inline)) v16 clamp16(v16 x, int act)
  * kernel added each tap to the whole output pixel in memory: a load and a store of it per
  * tap).  Pixel by pixel with the channels inner, as the input is laid out (HWC): a channel
  * block walking a whole row before the next one left L1 for L2 and measured slower.
- * in_act clamps the input as it is read (the expanding convolution before it leaves its
- * ReLU6 to this: one pass over the largest activations fewer); it is a constant in each
- * caller below, so every variant is its own loop. */
+ * Its input is read as it is: the expanding convolution before it applies its own ReLU6
+ * in the product's one store (this kernel used to clamp each input vector as it read it,
+ * up to nine times a value, 4 instructions a vector: 40 % of its instructions). */
 #define DW_T 4
 
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
-       const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out);
 
 static inline __attribute__((always_inline)) void
-dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
-	    const int st, const float *w, const float *bias, int act, int oy, float *out)
+dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const int st,
+	    const float *w, const float *bias, int act, int oy, float *out)
 {
 	const int c = g->cin, kw = g->kw;
 	const int iy0 = oy * g->stride - g->pt;      /* input row of tap ky = 0 */
@@ -344,7 +478,7 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 		if (hi > g->ow)
 			hi = g->ow;
 		for (; ox < lo && ox < g->ow; ox++)
-			dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+			dw_one(g, in, row_lo, w, bias, act, iy0, ky0, ky1, ox, out);
 		for (; ox + DW_T <= hi; ox += DW_T) {
 			const int ix = ox * st - g->pl;
 			for (int ch = 0; ch < c; ch += 16) {
@@ -359,7 +493,7 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 					const v16 w2 = *(const v16 *)(w + (size_t)(ky * 3 + 2) * c + ch);
 					v16 col[(DW_T - 1) * 2 + 3];
 					for (int q = 0; q < (DW_T - 1) * st + 3; q++)
-						col[q] = clamp16(*(const v16 *)(r + (size_t)q * c), in_act);
+						col[q] = *(const v16 *)(r + (size_t)q * c);
 					/* this order of sums (a row of taps, then the
 					 * accumulator) is what the catalogue's embeddings
 					 * and the category head were made with: three
@@ -376,13 +510,12 @@ dw_row_body(const struct vis_k_conv *g, const float *in, const int row_lo, const
 		}
 	}
 	for (; ox < g->ow; ox++)
-		dw_one(g, in, row_lo, in_act, w, bias, act, iy0, ky0, ky1, ox, out);
+		dw_one(g, in, row_lo, w, bias, act, iy0, ky0, ky1, ox, out);
 }
 
 /* One output pixel of the depthwise convolution, any kernel, taps clipped to the input. */
 static inline __attribute__((always_inline)) void
-dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int in_act,
-       const float *w,
+dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const float *w,
        const float *bias, int act, int iy0, int ky0, int ky1, int ox, float *out)
 {
 	const int c = g->cin, kw = g->kw;
@@ -398,7 +531,7 @@ dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int 
 							   c + ch;
 				const float *wk = w + ((size_t)ky * kw + kx0) * c + ch;
 				for (int kx = 0; kx < kx1 - kx0; kx++)
-					acc += clamp16(*(const v16 *)(r + (size_t)kx * c), in_act) *
+					acc += *(const v16 *)(r + (size_t)kx * c) *
 					       *(const v16 *)(wk + (size_t)kx * c);
 			}
 			*(v16 *)(o + ch) = clamp16(acc, act);
@@ -407,8 +540,8 @@ dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int 
 			float acc = bias[ch];
 			for (int ky = ky0; ky < ky1; ky++)
 				for (int kx = kx0; kx < kx1; kx++)
-					acc += clamp1(in[((size_t)(iy0 + ky - row_lo) * g->w +
-							  (size_t)(ix + kx)) * c + ch], in_act) *
+					acc += in[((size_t)(iy0 + ky - row_lo) * g->w +
+						      (size_t)(ix + kx)) * c + ch] *
 					       w[((size_t)ky * kw + kx) * c + ch];
 			o[ch] = clamp1(acc, act);
 		}
@@ -417,43 +550,33 @@ dw_one(const struct vis_k_conv *g, const float *in, const int row_lo, const int 
 
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"),
 	       optimize("O3", "fp-contract=fast")))
-static void dw_row(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
-		   const float *w, const float *bias, int act, int oy, float *out)
+static void dw_row(const struct vis_k_conv *g, const float *in, int row_lo, const float *w,
+		   const float *bias, int act, int oy, float *out)
 {
-	/* the input's clamp and the stride as constants: with a run-time stride the
-	 * columns of a 4-output tile were indexed at run time, so GCC kept them on the stack
-	 * (the kernel ran at 15-23 GFLOP/s, mostly moving them) */
-#define DW_ST(IA)                                                                            \
-	do {                                                                                 \
-		if (g->stride == 1)                                                          \
-			dw_row_body(g, in, row_lo, IA, 1, w, bias, act, oy, out);           \
-		else if (g->stride == 2)                                                     \
-			dw_row_body(g, in, row_lo, IA, 2, w, bias, act, oy, out);           \
-		else                                                                         \
-			dw_row_body(g, in, row_lo, IA, 0, w, bias, act, oy, out);           \
-	} while (0)
-	if (in_act == 2)
-		DW_ST(2);
-	else if (in_act == 1)
-		DW_ST(1);
+	/* the stride as a constant: with a run-time stride the columns of a 4-output tile
+	 * were indexed at run time, so GCC kept them on the stack (the kernel ran at 15-23
+	 * GFLOP/s, mostly moving them) */
+	if (g->stride == 1)
+		dw_row_body(g, in, row_lo, 1, w, bias, act, oy, out);
+	else if (g->stride == 2)
+		dw_row_body(g, in, row_lo, 2, w, bias, act, oy, out);
 	else
-		DW_ST(0);
-#undef DW_ST
+		dw_row_body(g, in, row_lo, 0, w, bias, act, oy, out);
 }
 
-void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo, int in_act,
+void vis_k_depthwise_rows(const struct vis_k_conv *g, const float *in, int row_lo,
 			  const float *w, const float *bias, int act, int oy0, int oy1,
 			  float *out)
 {
 	for (int oy = oy0; oy < oy1; oy++)
-		dw_row(g, in, row_lo, in_act, w, bias, act, oy,
+		dw_row(g, in, row_lo, w, bias, act, oy,
 		       out + (size_t)(oy - oy0) * g->ow * g->cin);
 }
 
-void vis_k_depthwise(const struct vis_k_conv *g, const float *in, int in_act, const float *w,
+void vis_k_depthwise(const struct vis_k_conv *g, const float *in, const float *w,
 		     const float *bias, int act, float *out)
 {
-	vis_k_depthwise_rows(g, in, 0, in_act, w, bias, act, 0, g->oh, out);
+	vis_k_depthwise_rows(g, in, 0, w, bias, act, 0, g->oh, out);
 }
 
 void vis_k_add(const float *a, const float *b, float *out, int n)

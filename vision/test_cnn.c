@@ -1,8 +1,10 @@
 /* vision/test_cnn.c — 'vision: cnn kernels vs naive' and 'vision: cnn matches tfjs'.
  *
- *   test_vis_cnn kernels           im2col+sgemm convolution and the direct depthwise kernel
- *                                  against naive loops (random sizes, strides, padding),
- *                                  tolerance 1e-4 relative.
+ *   test_vis_cnn kernels           the convolution (patches read in place) and the direct
+ *                                  depthwise kernel against naive loops (random sizes,
+ *                                  strides, padding), tolerance 1e-4 relative; the
+ *                                  convolution bit for bit against im2col + the product,
+ *                                  the depthwise kernel's bands against its whole pass.
  *   test_vis_cnn parity MODELS_DIR both converted nsfwjs models on the committed PNG inputs
  *                                  against the package's own tfjs outputs
  *                                  (vision/testdata/cnn_reference.txt): probabilities and
@@ -59,8 +61,7 @@ static float naive_at(const struct vis_k_conv *g, const float *in, const float *
 /* The fused passes' depthwise over bands (vis_k_depthwise_rows): output rows two at a
  * time, each band read from a copy holding only the input rows its taps reach, must give
  * exactly what the whole pass gave (full).  1 if any value differs. */
-static int band_differs(const struct vis_k_conv *g, const float *in, int in_act,
-			const float *w, const float *b, int act, const float *full)
+static int band_differs(const struct vis_k_conv *g, const float *in, const float *w, const float *b, int act, const float *full)
 {
 	const size_t row = (size_t)g->w * g->cin, orow = (size_t)g->ow * g->cout;
 	float *part = malloc(sizeof(float) * row * (size_t)g->h);
@@ -72,7 +73,7 @@ static int band_differs(const struct vis_k_conv *g, const float *in, int in_act,
 		lo = lo < 0 ? 0 : lo;
 		hi = hi > g->h ? g->h : hi;
 		memcpy(part, in + (size_t)lo * row, sizeof(float) * row * (size_t)(hi - lo));
-		vis_k_depthwise_rows(g, part, lo, in_act, w, b, act, oy0, oy1, out);
+		vis_k_depthwise_rows(g, part, lo, w, b, act, oy0, oy1, out);
 		differs |= memcmp(out, full + (size_t)oy0 * orow,
 				  sizeof(float) * orow * (size_t)(oy1 - oy0)) != 0;
 	}
@@ -91,6 +92,8 @@ static void kernels(void)
 		/* the 3x3 kernel's tiles of outputs (widths multiple of 16), narrow rows */
 		{ 12, 32, 8, 3, 1, 1 }, { 13, 16, 16, 3, 2, 1 }, { 2, 16, 8, 3, 1, 1 },
 		{ 1, 32, 8, 3, 1, 0 },
+		/* one output pixel (the vector-matrix path), padding on every side */
+		{ 3, 3, 5, 3, 2, 0 }, { 4, 3, 32, 3, 2, 1 }, { 6, 2, 9, 5, 2, 2 },
 	};
 	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
 		const int *c = cases[t];
@@ -105,27 +108,22 @@ static void kernels(void)
 			size_t nw = (size_t)g.kh * g.kw * g.cin * (dw ? 1 : g.cout);
 			float *in = malloc(nin * 4), *w = malloc(nw * 4), *b = malloc(g.cout * 4);
 			float *out = malloc(nout * 4);
-			float *col = malloc((size_t)g.oh * g.ow * g.kh * g.kw * g.cin * 4);
+			const size_t k = (size_t)g.kh * g.kw * g.cin;
+			float *col = malloc((size_t)g.oh * g.ow * k * 4);
+			float *patch = malloc(VIS_K_PATCH_ROWS * k * 4), *ref = malloc(nout * 4);
 			for (size_t i = 0; i < nin; i++) in[i] = frand() * 3;
 			for (size_t i = 0; i < nw; i++) w[i] = frand();
 			for (int i = 0; i < g.cout; i++) b[i] = frand();
-			/* the depthwise kernel also reads its input through ReLU6 (in_act 2):
-			   the naive loop then reads a clamped copy */
-			float *clamped = malloc(nin * 4);
-			for (size_t i = 0; i < nin; i++)
-				clamped[i] = in[i] < 0 ? 0 : in[i] > 6 ? 6 : in[i];
-			for (int run = 0; run < (dw ? 6 : 3); run++) {
-				int act = run % 3, in_act = run >= 3 ? 2 : 0;
-				const float *ref_in = in_act ? clamped : in;
+			for (int act = 0; act < 3; act++) {
 				if (dw)
-					vis_k_depthwise(&g, in, in_act, w, b, act, out);
+					vis_k_depthwise(&g, in, w, b, act, out);
 				else
-					vis_k_conv(&g, in, w, b, act, col, out);
+					vis_k_conv(&g, in, w, b, act, patch, out);
 				float worst = 0;
 				for (int oy = 0; oy < g.oh; oy++)
 					for (int ox = 0; ox < g.ow; ox++)
 						for (int co = 0; co < g.cout; co++) {
-							float r = naive_at(&g, ref_in, w, oy, ox, co, dw) +
+							float r = naive_at(&g, in, w, oy, ox, co, dw) +
 								  b[co];
 							if (act >= 1 && r < 0) r = 0;
 							if (act == 2 && r > 6) r = 6;
@@ -134,14 +132,43 @@ static void kernels(void)
 							if (e > worst) worst = e;
 						}
 				if (worst > 1e-4f)
-					fprintf(stderr, "case %zu dw %d act %d in_act %d: error %g\n", t, dw,
-						act, in_act, worst);
+					fprintf(stderr, "case %zu dw %d act %d: error %g\n", t, dw, act,
+						worst);
 				CHECK(worst <= 1e-4f);
-				if (dw)
-					CHECK(!band_differs(&g, in, in_act, w, b, act, out));
+				if (dw) {
+					CHECK(!band_differs(&g, in, w, b, act, out));
+					continue;
+				}
+				/* the convolution reads its patches in place: exactly the values
+				   of the product over im2col's rows (the same sums in order) */
+				vis_k_im2col(&g, in, col);
+				vis_k_matmul(col, g.oh * g.ow, (int)k, w, g.cout, b, act, ref);
+				CHECK(!memcmp(ref, out, nout * 4));
 			}
-			free(in); free(w); free(b); free(out); free(col); free(clamped);
+			free(in); free(w); free(b); free(out); free(col); free(patch); free(ref);
 		}
+	}
+	/* a product wider than its 64 panels: the columns past them, 4 at a time */
+	{
+		enum { M = 7, K = 5, N = 64 * 64 + 7 };
+		float *a = malloc(M * K * 4), *w = malloc(K * N * 4), *b = malloc(N * 4);
+		float *c = malloc(M * N * 4);
+		for (int i = 0; i < M * K; i++) a[i] = frand();
+		for (int i = 0; i < K * N; i++) w[i] = frand();
+		for (int i = 0; i < N; i++) b[i] = frand();
+		vis_k_matmul(a, M, K, w, N, b, 1, c);
+		float worst = 0;
+		for (int i = 0; i < M; i++)
+			for (int j = 0; j < N; j++) {
+				double r = b[j];
+				for (int q = 0; q < K; q++)
+					r += (double)a[i * K + q] * w[q * N + j];
+				r = r < 0 ? 0 : r;
+				float e = fabsf(c[i * N + j] - (float)r) / (1.f + fabsf((float)r));
+				worst = e > worst ? e : worst;
+			}
+		CHECK(worst <= 1e-5f);
+		free(a); free(w); free(b); free(c);
 	}
 	float a[6] = { 1, 2, 3, 4, 5, 6 }, p[3];
 	vis_k_avgpool(a, 2, 3, p);

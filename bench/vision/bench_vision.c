@@ -2,7 +2,8 @@
  * with the references it measures in the same run (tfjs, sklearn).
  *
  *   bench_vision decode N FILE...               ms per decode (median of N) and MP/s
- *   bench_vision cnn MODELS_DIR N               ms per forward pass, each model, 1 thread
+ *   bench_vision cnn MODELS_DIR N               ms per forward pass, each model, 1 thread,
+ *                                               and a digest of its outputs' bits
  *   bench_vision ocr SET_DIR                    OCR character accuracy, exact and fuzzy code
  *                                               recall, ms per picture (SET_DIR/truth.tsv
  *                                               from make_ocr_set.sh)
@@ -101,6 +102,15 @@ static struct vis_cnn *open_model(const char *dir, const char *name)
 	if (!m)
 		fprintf(stderr, "%s\n", err);
 	return m;
+}
+
+/* FNV-1a over n bytes, continuing from h: the outputs' bits in one figure, so two builds
+ * that must compute the same sums in the same order can be compared (bench_cnn). */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ull;
+	return h;
 }
 
 /* OpenBLAS's single-thread sgemm rate on 512x512x512 in GFLOP/s (median thread CPU of 20),
@@ -205,12 +215,16 @@ static int bench_cnn(const char *dir, int n)
 			e[k] = thread_cpu_ms() - c0;
 		}
 		double emed = median(e, n);
+		uint64_t dig = fnv(0xcbf29ce484222325ull, probs,
+				   sizeof(float) * (size_t)vis_cnn_n_classes(m));
+		dig = fnv(dig, emb, sizeof(float) * (size_t)vis_cnn_embed_dim(m));
 		free(e);
 		free(emb);
 		printf("%s kefu-C median_ms %.2f min_ms %.2f thread_cpu_median_ms %.2f "
 		       "thread_cpu_min_ms %.2f n %d   gemm_floor_ms %.2f (%.0f MFLOP at %.1f GFLOP/s; "
-		       "%.1f GFLOP/s reached); embedding only %.2f ms\n", vis_cnn_name(m), med,
-		       t[0], cmed, c[0], n, mflop / gf, mflop, gf, mflop / cmed, emed);
+		       "%.1f GFLOP/s reached); embedding only %.2f ms; outputs' bits %016llx\n",
+		       vis_cnn_name(m), med, t[0], cmed, c[0], n, mflop / gf, mflop, gf,
+		       mflop / cmed, emed, (unsigned long long)dig);
 		free(px);
 		free(probs);
 		vis_cnn_state_destroy(st);
