@@ -16,7 +16,8 @@ Systems:
   sklearn char1-3  TfidfVectorizer(analyzer='char', ngram_range=(1, 3), sublinear_tf)
                    + LogisticRegression(C=10): the reference of issue 16
   --variant 'NAME=OPTS'  another kefu row: `kefu eval` with OPTS added (repeatable), e.g.
-                   --variant 'kefu beta 0.3=--beta 0.3'
+                   --variant 'kefu beta 0.3=--beta 0.3' (--systems may name it to order
+                   the rows)
 Printed: accuracy and macro-F1 per split (CV: mean over folds), kefu's median µs/query.
 --jobs N runs N evaluations at a time (each is mostly one thread).
 Called by run.py (--sets massive-zh) or on its own.
@@ -97,10 +98,12 @@ def main():
             cv.append((p, q))
         if a.folds >= 2:
             splits.append((f'train {a.folds}-fold CV', cv))
+        names = systems + [v.partition('=')[0] for v in a.variant
+                           if v.partition('=')[0] not in systems]
         runs = {}
         with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
             for split, pairs in splits:
-                for name in systems + [v.partition('=')[0] for v in a.variant]:
+                for name in names:
                     for k, (train, test) in enumerate(pairs):
                         if name == 'sklearn char1-3':
                             f = pool.submit(run_sklearn, train, test)
@@ -110,7 +113,7 @@ def main():
                         runs[(split, name, k)] = f
             out = []
             for split, pairs in splits:
-                for name in systems + [v.partition('=')[0] for v in a.variant]:
+                for name in names:
                     rs = [runs[(split, name, k)].result() for k in range(len(pairs))]
                     for r in rs:
                         print(f'  massive-zh {split} {name}: acc {100 * r[0]:.2f}',
