@@ -15,10 +15,15 @@ Systems:
                    (--cjk-max 0)
   sklearn char1-3  TfidfVectorizer(analyzer='char', ngram_range=(1, 3), sublinear_tf)
                    + LogisticRegression(C=10): the reference of issue 16
+  --variant 'NAME=OPTS'  another kefu row: `kefu eval` with OPTS added (repeatable), e.g.
+                   --variant 'kefu beta 0.3=--beta 0.3' (--systems may name it to order
+                   the rows)
 Printed: accuracy and macro-F1 per split (CV: mean over folds), kefu's median µs/query.
+--jobs N runs N evaluations at a time (each is mostly one thread).
 Called by run.py (--sets massive-zh) or on its own.
 """
-import argparse, json, os, random, statistics, subprocess, sys, tempfile, shutil
+import argparse, concurrent.futures, json, os, random, statistics, subprocess, sys, tempfile
+import shutil
 
 from nlucsv import read_csv, write_csv
 
@@ -65,7 +70,14 @@ def main():
     ap.add_argument('--data', default=os.path.join(HERE, '..', '..', '..', 'shared', 'data'))
     ap.add_argument('--folds', type=int, default=3)
     ap.add_argument('--systems', default='kefu,kefu + words,kefu format 1,sklearn char1-3')
+    ap.add_argument('--variant', action='append', default=[],
+                    help="NAME=OPTS: a kefu row with these eval options (repeatable)")
+    ap.add_argument('--jobs', type=int, default=1)
     a = ap.parse_args()
+    variants = dict(KEFU_VARIANTS)
+    for v in a.variant:
+        name, _, opts = v.partition('=')
+        variants[name] = opts.split()
     os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')   # one core for scikit-learn, as kefu
     src = os.path.join(a.data, 'massive-zh')
     systems = a.systems.split(',')
@@ -86,28 +98,37 @@ def main():
             cv.append((p, q))
         if a.folds >= 2:
             splits.append((f'train {a.folds}-fold CV', cv))
-        out = []
-        for split, pairs in splits:
-            for name in systems:
-                rs = []
-                for train, test in pairs:
-                    if name == 'sklearn char1-3':
-                        rs.append(run_sklearn(train, test))
-                    else:
-                        extra = dict(KEFU_VARIANTS)[name]
-                        rs.append(run_kefu(a.kefu, a.models, train, test, extra))
-                    print(f'  massive-zh {split} {name}: acc {100 * rs[-1][0]:.2f}',
-                          file=sys.stderr, flush=True)
-                us = [r[2] for r in rs if r[2] is not None]
-                out.append((split, name, statistics.mean(r[0] for r in rs),
-                            statistics.mean(r[1] for r in rs),
-                            statistics.median(us) if us else None))
+        names = systems + [v.partition('=')[0] for v in a.variant
+                           if v.partition('=')[0] not in systems]
+        runs = {}
+        with concurrent.futures.ThreadPoolExecutor(max(1, a.jobs)) as pool:
+            for split, pairs in splits:
+                for name in names:
+                    for k, (train, test) in enumerate(pairs):
+                        if name == 'sklearn char1-3':
+                            f = pool.submit(run_sklearn, train, test)
+                        else:
+                            f = pool.submit(run_kefu, a.kefu, a.models, train, test,
+                                            variants[name])
+                        runs[(split, name, k)] = f
+            out = []
+            for split, pairs in splits:
+                for name in names:
+                    rs = [runs[(split, name, k)].result() for k in range(len(pairs))]
+                    for r in rs:
+                        print(f'  massive-zh {split} {name}: acc {100 * r[0]:.2f}',
+                              file=sys.stderr, flush=True)
+                    us = [r[2] for r in rs if r[2] is not None]
+                    out.append((split, name, statistics.mean(r[0] for r in rs),
+                                statistics.mean(r[1] for r in rs),
+                                statistics.median(us) if us else None))
     finally:
         shutil.rmtree(work)
-    print(f'{"massive-zh split":<22} {"system":<16} {"accuracy":>9} {"macro-F1":>9} {"µs/query":>9}')
+    w = max([16] + [len(r[1]) for r in out])
+    print(f'{"massive-zh split":<22} {"system":<{w}} {"accuracy":>9} {"macro-F1":>9} {"µs/query":>9}')
     for split, name, acc, f1, us in out:
         u = f'{us:9.1f}' if us is not None else f'{"-":>9}'
-        print(f'{split:<22} {name:<16} {100 * acc:8.2f}% {100 * f1:8.2f}% {u}')
+        print(f'{split:<22} {name:<{w}} {100 * acc:8.2f}% {100 * f1:8.2f}% {u}')
 
 
 if __name__ == '__main__':
