@@ -59,12 +59,11 @@ def declared_packages():
     for f in glob.glob("scripts/deps/*.apt"):
         for line in open(f):
             pkgs.update(line.split("#")[0].split())
-    direct = set(pkgs)
-    for p in direct:
-        for line in run("apt-cache", "depends", "--important", p).splitlines():
-            line = line.strip()
-            if line.startswith(("Depends:", "PreDepends:", "|Depends:")):
-                pkgs.add(line.split(":", 1)[1].strip().strip("<>"))
+    # one apt-cache call for all of them (a call each took over a second apiece)
+    for line in run("apt-cache", "depends", "--important", *sorted(pkgs)).splitlines():
+        line = line.strip()
+        if line.startswith(("Depends:", "PreDepends:", "|Depends:")):
+            pkgs.add(line.split(":", 1)[1].strip().strip("<>"))
     for line in run("dpkg-query", "-W", "-f=${Package} ${Essential} ${Priority}\n").splitlines():
         name, essential, prio = (line.split() + ["", "", ""])[:3]
         if essential == "yes" or prio == "required":
