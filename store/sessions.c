@@ -268,6 +268,10 @@ int store_message_add(struct store *st, int64_t sid, int kind, const char *clien
 			 (long long)sid);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(st->db);
+	/* the session's side of it (re-opened, a conversation, its language): the
+	 * triggers' work before the step "session state kept by the writer" */
+	if (rc == 0)
+		rc = store_log_session_note(st, sid, kind, meta);
 	return rc;
 }
 
