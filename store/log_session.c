@@ -157,7 +157,7 @@ static int run(struct store *st, enum store_stmt_id id, int64_t sid, const char 
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
 	if (text)
-		store_bind_text(s, 2, text);
+		store_bind_static(s, 2, text);   /* stepped and cleared before text goes */
 	return store_step_write(st, s, "updating the session of a logged message");
 }
 

@@ -173,6 +173,12 @@ int store_bind_text(sqlite3_stmt *s, int col, const char *text)
 		    : sqlite3_bind_null(s, col);
 }
 
+int store_bind_static(sqlite3_stmt *s, int col, const char *text)
+{
+	return text ? sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC)
+		    : sqlite3_bind_null(s, col);
+}
+
 char *store_col_dup(sqlite3_stmt *s, int col, int empty_for_null)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);

@@ -81,6 +81,9 @@ int store_invalid(struct store *st, const char *fmt, ...) __attribute__((format(
 
 /* Binds a text (NULL binds SQL NULL); SQLITE_TRANSIENT copies it. */
 int store_bind_text(sqlite3_stmt *s, int col, const char *text);
+/* The same without a copy, for a statement stepped and cleared (store_step_write) while
+ * text lives: the log writer's per-turn statements, which copied each text once more. */
+int store_bind_static(sqlite3_stmt *s, int col, const char *text);
 /* Returns a malloc'd copy of a text column ("" for NULL when empty_for_null, else NULL). */
 char *store_col_dup(sqlite3_stmt *s, int col, int empty_for_null);
 

@@ -161,6 +161,12 @@ static void *checkpointer_main(void *arg)
 	}
 }
 
+int store_leave_checkpoints(struct store *st)
+{
+	return store_exec(st, "PRAGMA wal_autocheckpoint = 0") ? store_fail(st, "leaving checkpoints")
+							       : 0;
+}
+
 void store_turn_free(struct store_turn *t)
 {
 	if (!t)
