@@ -60,6 +60,7 @@ VARIANTS = [
     # what the rest costs: an index entry of each turn lands on its session's page
     ("without the index messages_session", ["INDEX messages_session"]),
     ("without the index messages_client", ["INDEX messages_client"]),
+    ("without the index messages_reply_to", ["INDEX messages_reply_to"]),
     ("without the index sessions_last", ["INDEX sessions_last"]),
     ("with a session touch per turn (before issue 14's third pass)", ["TOUCH"]),
     ("transactions 10x larger", ["BATCH10"]),
