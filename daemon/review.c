@@ -929,6 +929,12 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	}
 	if (!(r->st = store_open(conf->db, err, errlen)))
 		goto fail;
+	/* its commits (every poll) leave checkpoints to the log writer's checkpointer */
+	if (store_leave_checkpoints(r->st)) {
+		snprintf(err, errlen, "%s", store_errmsg(r->st));
+		store_close(r->st);
+		goto fail;
+	}
 	if (pthread_create(&r->thread, NULL, review_main, r)) {
 		snprintf(err, errlen, "cannot start the review thread");
 		store_close(r->st);

@@ -88,6 +88,7 @@ void store_close(struct store *st)
 	store_stmts_finalize(st);
 	if (sqlite3_close(st->db) != SQLITE_OK)
 		fprintf(stderr, "store_close: %s\n", sqlite3_errmsg(st->db));
+	store_log_sessions_free(st);
 	free(st);
 }
 

@@ -141,6 +141,12 @@
  * Version 14 (log writes, store/writer.c; docs/performance.md "Text replies"):
  *   messages_lang  updates the session's lang only when the reply's differs (it
  *              rewrote the session row on every bot reply).
+ * Version 15 (session state kept by the writer, store/log_session.c;
+ * docs/performance.md "Issue 14, fourth pass"):
+ *   messages_lang, messages_reopen, report_conversation  dropped: store_message_add
+ *              does their work (the log writer only when it changes something).
+ *              Whatever inserts into messages without store_message_add must do it
+ *              too.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -714,6 +720,14 @@ static const struct migration migrations[] = {
 	  "   AND coalesce(json_extract(NEW.meta, '$.lang'), '') <> ''"
 	  "  BEGIN UPDATE sessions SET lang = json_extract(NEW.meta, '$.lang')"
 	  "   WHERE id = NEW.session_id AND lang <> json_extract(NEW.meta, '$.lang'); END;" },
+	{ "log writes: session state kept by the writer (a message's language, re-open and"
+	  " conversation flag set by store_message_add, not by a trigger per row)",
+	  /* the three triggers cost 6.7 of a turn's ~44 us in bench/ws/log_cost.py: a
+	   * trigger program and a session look-up per row, three JSON parses per reply;
+	   * store/log_session.c does the same with the session's state kept in memory */
+	  "DROP TRIGGER messages_lang;"
+	  "DROP TRIGGER messages_reopen;"
+	  "DROP TRIGGER report_conversation;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

@@ -248,15 +248,16 @@ int store_message_add(struct store *st, int64_t sid, int kind, const char *clien
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
 	sqlite3_bind_int(s, 2, kind);
-	store_bind_text(s, 3, kind == STORE_MSG_CUSTOMER ? client_id : NULL);
-	store_bind_text(s, 4, text ? text : "");
+	/* no copies: the texts outlive the step, which clears the bindings */
+	store_bind_static(s, 3, kind == STORE_MSG_CUSTOMER ? client_id : NULL);
+	store_bind_static(s, 4, text ? text : "");
 	if (kind == STORE_MSG_BOT || kind == STORE_MSG_OPERATOR) {
 		if (answer_id > 0)
 			sqlite3_bind_int64(s, 5, answer_id);
 		sqlite3_bind_double(s, 6, confidence);
 		sqlite3_bind_int(s, 7, latency_us);
 	}
-	store_bind_text(s, 8, meta);
+	store_bind_static(s, 8, meta);
 	if (reply_to > 0)
 		sqlite3_bind_int64(s, 9, reply_to);
 	sqlite3_bind_int64(s, 10, cm_wall_ms());
@@ -268,6 +269,10 @@ int store_message_add(struct store *st, int64_t sid, int kind, const char *clien
 			 (long long)sid);
 	if (rc == 0 && id_out)
 		*id_out = sqlite3_last_insert_rowid(st->db);
+	/* the session's side of it (re-opened, a conversation, its language): the
+	 * triggers' work before the step "session state kept by the writer" */
+	if (rc == 0)
+		rc = store_log_session_note(st, sid, kind, meta);
 	return rc;
 }
 

@@ -68,6 +68,19 @@ static const char *const sql_text[SQ__COUNT] = {
 			 " FROM messages c JOIN messages r ON r.reply_to = c.id"
 			 " WHERE c.session_id = ?1 AND c.kind = 0 AND c.client_id = ?2"
 			 " ORDER BY r.id LIMIT 1",
+	/* log_session.c, ?1 session.  A customer message: what the triggers messages_reopen
+	 * and report_conversation did (re-open, mark as a conversation) */
+	[SQ_LOG_CUSTOMER] = "UPDATE sessions SET resolved_ms = NULL,"
+			    " report_flags = report_flags | 1"
+			    " WHERE id = ?1 AND (resolved_ms IS NOT NULL OR report_flags & 1 = 0)",
+	/* ?2 a bot reply's meta: what messages_lang did */
+	[SQ_LOG_REPLY_LANG] = "UPDATE sessions SET lang = json_extract(?2, '$.lang')"
+			      " WHERE id = ?1 AND json_valid(?2)"
+			      " AND coalesce(json_extract(?2, '$.lang'), '') <> ''"
+			      " AND lang <> json_extract(?2, '$.lang')",
+	[SQ_LOG_SESSION_LANG] = "SELECT lang FROM sessions WHERE id = ?1",
+	/* moves with other connections' commits only */
+	[SQ_DATA_VERSION] = "PRAGMA data_version",
 	[SQ_STATS_SESSIONS] = "SELECT COUNT(*) FROM sessions",
 	[SQ_STATS_MESSAGES] = "SELECT kind, COUNT(*) FROM messages GROUP BY kind",
 	[SQ_STATS_ANSWERS] = "SELECT COUNT(*) FROM answers",
@@ -157,6 +170,12 @@ int store_check_text(struct store *st, const char *what, const char *s, size_t m
 int store_bind_text(sqlite3_stmt *s, int col, const char *text)
 {
 	return text ? sqlite3_bind_text(s, col, text, -1, SQLITE_TRANSIENT)
+		    : sqlite3_bind_null(s, col);
+}
+
+int store_bind_static(sqlite3_stmt *s, int col, const char *text)
+{
+	return text ? sqlite3_bind_text(s, col, text, -1, SQLITE_STATIC)
 		    : sqlite3_bind_null(s, col);
 }
 

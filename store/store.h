@@ -305,6 +305,11 @@ void store_redact_json(struct json_t *v, unsigned what, const char *const *keep)
 const char *const *store_meta_kept(struct json_t *meta);
 /* Commits what is queued, stops the thread, closes its connection. */
 void store_writer_stop(struct store_writer *w);
+/* The connection st never checkpoints the WAL after its own commits (PRAGMA
+ * wal_autocheckpoint = 0): for kefud's connections that commit beside a running log
+ * writer, whose checkpointer is then the only one (two checkpointers contend: "WAL
+ * checkpoint: database is locked").  0 or < 0. */
+int store_leave_checkpoints(struct store *st);
 
 /* Counters since start (any thread; for /metrics and benchmarks). */
 struct store_writer_stats {

@@ -39,6 +39,11 @@ enum store_stmt_id {
 	SQ_MESSAGE_ADD,
 	SQ_HISTORY,
 	SQ_TURN_FIND,
+	/* log_session.c */
+	SQ_LOG_CUSTOMER,
+	SQ_LOG_REPLY_LANG,
+	SQ_LOG_SESSION_LANG,
+	SQ_DATA_VERSION,
 	SQ_STATS_SESSIONS,
 	SQ_STATS_MESSAGES,
 	SQ_STATS_ANSWERS,
@@ -56,6 +61,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[SQ__COUNT];
 	int tx_depth;          /* nesting of store_transaction (savepoints inside) */
+	struct store_log_sessions *log_sessions;   /* log_session.c: kept session state, or NULL */
 	char err[512];         /* last error message (store_errmsg) */
 };
 
@@ -75,6 +81,9 @@ int store_invalid(struct store *st, const char *fmt, ...) __attribute__((format(
 
 /* Binds a text (NULL binds SQL NULL); SQLITE_TRANSIENT copies it. */
 int store_bind_text(sqlite3_stmt *s, int col, const char *text);
+/* The same without a copy, for a statement stepped and cleared (store_step_write) while
+ * text lives: the log writer's per-turn statements, which copied each text once more. */
+int store_bind_static(sqlite3_stmt *s, int col, const char *text);
 /* Returns a malloc'd copy of a text column ("" for NULL when empty_for_null, else NULL). */
 char *store_col_dup(sqlite3_stmt *s, int col, int empty_for_null);
 
@@ -125,6 +134,19 @@ int store_write_once(struct store *st, sqlite3_stmt *s, const char *what, int *c
  * JSON by their redacted copies (common/redact.h kinds `what`); on out of memory the
  * turn keeps its text.  Writer thread, before the turn is written. */
 void store_redact_turn(struct store_turn *t, unsigned what);
+
+/* log_session.c: what a message just inserted (kind, meta) changes in its session sid
+ * (re-opened, a conversation, its language); store_message_add calls it.  0 or < 0. */
+int store_log_session_note(struct store *st, int64_t sid, int kind, const char *meta);
+/* The connection remembers each session's state between messages (the log writer's);
+ * 0 or -SQLITE_NOMEM.  Freed by store_close (store_log_sessions_free). */
+int store_log_sessions_keep(struct store *st);
+/* At the start of each write transaction: forgets the state when another connection
+ * committed since (PRAGMA data_version).  0 or < 0. */
+int store_log_sessions_begin(struct store *st);
+/* After a rollback: forgets the state (it may hold what was rolled back). */
+void store_log_sessions_forget(struct store *st);
+void store_log_sessions_free(struct store *st);
 
 /* migrate.c: brings the database to STORE_SCHEMA_VERSION; 0 or < 0 with st->err. */
 int store_migrate(struct store *st);

@@ -46,7 +46,10 @@ static int64_t msg(struct store *st, int64_t sid, int kind, const char *text, in
 		 meta ? "'" : "", meta ? meta : "NULL", meta ? "'" : "",
 		 reply_to ? "last_insert_rowid()" : "NULL", (long long)at);
 	CHECK(sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	return sqlite3_last_insert_rowid(st->db);
+	int64_t id = sqlite3_last_insert_rowid(st->db);
+	/* the session's side, as store_message_add does it (store/log_session.c) */
+	CHECK(store_log_session_note(st, sid, kind, meta) == 0);
+	return id;
 }
 
 static int64_t session(struct store *st, const char *channel)

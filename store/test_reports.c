@@ -47,19 +47,26 @@ static int64_t customer(int64_t sid, int64_t at)
 {
 	sql("INSERT INTO messages (session_id, kind, text, created_ms) VALUES"
 	    " (%lld, 0, 'q', %lld)", (long long)sid, (long long)at);
-	return sqlite3_last_insert_rowid(st->db);
+	int64_t id = sqlite3_last_insert_rowid(st->db);
+	/* the session's side, as store_message_add does it (store/log_session.c) */
+	CHECK_RC(st, store_log_session_note(st, sid, STORE_MSG_CUSTOMER, NULL), 0);
+	return id;
 }
 
 /* A bot reply to message q: answer (0: none), fallback flag, latency, language. */
 static int64_t bot(int64_t sid, int64_t q, int64_t answer, int fallback, int lat_us,
 		   const char *lang, int64_t at)
 {
+	char meta[64];
+	snprintf(meta, sizeof meta, "{\"lang\":\"%s\",\"fallback\":%s}", lang,
+		 fallback ? "true" : "false");
 	sql("INSERT INTO messages (session_id, kind, text, answer_id, confidence, latency_us,"
-	    " meta, reply_to, created_ms) VALUES (%lld, 1, 'a', %lld, 0.9, %d,"
-	    " '{\"lang\":\"%s\",\"fallback\":%s}', %lld, %lld)", (long long)sid,
-	    (long long)answer, lat_us, lang, fallback ? "true" : "false", (long long)q,
-	    (long long)at);
-	return sqlite3_last_insert_rowid(st->db);
+	    " meta, reply_to, created_ms) VALUES (%lld, 1, 'a', %lld, 0.9, %d, '%s', %lld, %lld)",
+	    (long long)sid, (long long)answer, lat_us, meta, (long long)q, (long long)at);
+	int64_t id = sqlite3_last_insert_rowid(st->db);
+	/* the session's side, as store_message_add does it (store/log_session.c) */
+	CHECK_RC(st, store_log_session_note(st, sid, STORE_MSG_BOT, meta), 0);
+	return id;
 }
 
 static json_t *report(int (*fn)(struct store *, const struct store_report_query *, char **),

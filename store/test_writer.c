@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "test_util.h"
 
 #define THREADS 4
@@ -268,6 +269,16 @@ int main(void)
 				CHECK(rcs[2] == 0 && !failing);
 		}
 		store_writer_stop(w);
+	}
+
+	/* a connection beside the writer can leave checkpoints to it */
+	{
+		sqlite3_stmt *s;
+		CHECK(store_leave_checkpoints(checker) == 0);
+		CHECK(sqlite3_prepare_v2(checker->db, "PRAGMA wal_autocheckpoint", -1, &s,
+					 NULL) == SQLITE_OK);
+		CHECK(sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0);
+		sqlite3_finalize(s);
 	}
 
 	/* a writer on an unusable path fails to start */

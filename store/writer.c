@@ -41,6 +41,12 @@
  * delay is never visible to them.  The passes also move each session's last_ms
  * (the writer does not touch the session row with each turn).
  *
+ * Sessions.  A customer message re-opens its session and marks it as a conversation, a
+ * bot reply sets its language (store/log_session.c, once the triggers' work): the
+ * writer's connection keeps each session's state in memory, so a turn that changes
+ * neither writes nothing to the session's row; the state is checked against other
+ * connections' commits at the start of each batch and dropped with a rolled-back one.
+ *
  * Health.  The outcome of the writer's last transaction that did not fail for a turn of
  * its own (a storage error: full disk, I/O error, read-only file, lock, corruption) is
  * kept for store_writer_failing, which kefud's /readyz reads: failing from such a
@@ -155,6 +161,12 @@ static void *checkpointer_main(void *arg)
 	}
 }
 
+int store_leave_checkpoints(struct store *st)
+{
+	return store_exec(st, "PRAGMA wal_autocheckpoint = 0") ? store_fail(st, "leaving checkpoints")
+							       : 0;
+}
+
 void store_turn_free(struct store_turn *t)
 {
 	if (!t)
@@ -213,6 +225,8 @@ static int write_batch(struct store *st, struct store_turn **turns, size_t n, in
 
 	if (store_exec(st, "BEGIN IMMEDIATE"))
 		return store_fail(st, "starting a log batch");
+	if ((rc = store_log_sessions_begin(st)))
+		goto rollback;
 	for (size_t i = 0; i < n; i++) {
 		rcs[i] = write_turn(st, turns[i]);
 		if (rcs[i] < 0) {
@@ -225,6 +239,7 @@ static int write_batch(struct store *st, struct store_turn **turns, size_t n, in
 	rc = store_fail(st, "committing a log batch");
 rollback:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_log_sessions_forget(st);    /* it may hold what was rolled back */
 	return rc;
 }
 
@@ -402,6 +417,10 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 	if (!(w->st = store_open(path, err, errlen)) || !(w->ck_st = store_open(path, err, errlen)))
 		goto fail;
 	sqlite3_wal_hook(w->st->db, wal_hook, w);   /* replaces the automatic checkpoint */
+	if (store_log_sessions_keep(w->st)) {       /* store/log_session.c */
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!(w->q = cm_queue_create(WRITER_QUEUE))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -29,6 +29,11 @@ INSERT INTO messages (session_id, kind, text, answer_id, confidence, latency_us,
     json_object('lang', CASE WHEN m.session_id % 3 = 0 THEN 'zh' ELSE 'en' END,
       'fallback', json(CASE WHEN m.session_id % 5 = 0 THEN 'true' ELSE 'false' END)),
     m.id, m.created_ms + 5 FROM messages m WHERE m.kind = 0;
+-- the session state store_message_add keeps (store/log_session.c): a conversation, its language
+UPDATE sessions SET report_flags = report_flags | 1,
+  lang = (SELECT json_extract(meta, '$.lang') FROM messages
+    WHERE session_id = sessions.id AND kind = 1 ORDER BY id DESC LIMIT 1)
+  WHERE id IN (SELECT session_id FROM messages WHERE kind = 0);
 INSERT INTO handoffs (session_id, requested_ms, taken_ms)
   SELECT id, created_ms + 60000, created_ms + 150000 FROM sessions WHERE id % 4 = 1;
 INSERT INTO feedback (session_id, message_id, value, created_ms)
