@@ -246,6 +246,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 
 	*frame = NULL;
 	*meta = NULL;
+	cm_buf_reserve(&vals, 384);      /* a reply's fields fit, most often */
 	at = vals.len;
 	cm_jw_str(&vals, r->title);
 	field_add(f, &n, off, &vals, "title", at);
@@ -298,6 +299,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 			old = &f[n++];
 		*old = (struct field){ key, text, strlen(text) };
 	}
+	cm_buf_reserve(&m, vals.len + 128);
 	cm_buf_str(&m, "{");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -307,6 +309,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 	}
 	cm_buf_str(&m, "}");
 
+	cm_buf_reserve(&fb, sizeof zero + m.len + (r->text ? strlen(r->text) : 0) + 192);
 	cm_buf_add(&fb, zero, sizeof zero);
 	cm_buf_str(&fb, "{\"type\":\"reply\",\"id\":");
 	cm_jw_str(&fb, client_id);
