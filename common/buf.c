@@ -63,7 +63,8 @@ void cm_buf_reserve(struct cm_buf *b, size_t n)
 
 	if (b->oom)
 		return;
-	if (n > SIZE_MAX - b->len - 1 || !(p = cm_grow(b->p, &b->cap, b->len + n + 1, 1, 128))) {
+	if (n > SIZE_MAX - b->len - 1 ||
+	    !(p = cm_grow(b->p, &b->cap, b->len + n + 1, 1, 128))) {
 		b->oom = 1;
 		return;
 	}

@@ -71,7 +71,8 @@ static size_t put_utf8(uint32_t c, char *o)
 }
 
 /* One \u escape at s->p (past the backslash and the u), a surrogate pair as one code
- * point; -1 for what the jansson path refuses (a lone surrogate) or keeps apart (U+0000). */
+ * point; -1 for what the jansson path refuses (a lone surrogate) or keeps apart
+ * (U+0000). */
 static int unicode_escape(struct scan *s, uint32_t *out)
 {
 	uint32_t c, lo;

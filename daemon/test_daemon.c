@@ -100,8 +100,8 @@ static int same_parse(const char *s, size_t len, int max_text)
 	int ra = kd_proto_parse(s, len, max_text, &a);
 	int rb = kd_proto_parse_json(s, len, max_text, &b);
 	int same = ra == rb && a.type == b.type && a.has_id == b.has_id &&
-		   !strcmp(a.id, b.id) && a.text_len == b.text_len &&
-		   (!a.text) == (!b.text) && (!a.text || !memcmp(a.text, b.text, a.text_len + 1));
+		   !strcmp(a.id, b.id) && a.text_len == b.text_len && !a.text == !b.text &&
+		   (!a.text || !memcmp(a.text, b.text, a.text_len + 1));
 
 	if (ra && rb)
 		same = same && a.err == b.err && !strcmp(a.err_msg, b.err_msg);
@@ -133,28 +133,31 @@ static void test_parse_direct(void)
 		"{\"type\":\"message\",\"id\":\"\\u6211\",\"text\":\"我的卡 \x7f\"}",
 		"{\"type\":\"mess\\u0061ge\",\"id\":\"a\",\"text\":\"hi\"}",
 	};
+	/* another key, duplicates, U+0000, lone surrogates, unknown escapes, a control
+	 * character, trailing bytes, cut frames, refused by the checks (max_text 3 here),
+	 * an escape in a key, not a message */
 	static const char *const declined[] = {
 		"{\"type\":\"ping\"}",
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",\"x\":1}",       /* another key */
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",\"text\":\"ho\"}",  /* duplicate */
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",\"x\":1}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",\"text\":\"ho\"}",
 		"{\"type\":\"message\",\"id\":\"a\",\"id\":\"b\",\"text\":\"hi\"}",
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"a\\u0000b\"}",         /* U+0000 */
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\ud800\"}",           /* lone */
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"a\\u0000b\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\ud800\"}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\udc00x\"}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\ud800\\u0041\"}",
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\x\"}",               /* escape */
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\x\"}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\u12g4\"}",
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"a\tb\"}",             /* control */
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"} x",              /* trailing */
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"a\tb\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"} x",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"}{}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"",
-		"{\"type\":\"message\",\"id\":\"\",\"text\":\"hi\"}",                 /* checks */
+		"{\"type\":\"message\",\"id\":\"\",\"text\":\"hi\"}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"  \"}",
-		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"abcd\"}",              /* max_text 3 */
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"abcd\"}",
 		"{\"type\":\"message\",\"id\":7,\"text\":\"hi\"}",
 		"{\"type\":\"messages\",\"id\":\"a\",\"text\":\"hi\"}",
-		"{\"ty\\u0070e\":\"message\",\"id\":\"a\",\"text\":\"hi\"}",          /* key escape */
+		"{\"ty\\u0070e\":\"message\",\"id\":\"a\",\"text\":\"hi\"}",
 		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"",
 		"[\"type\",\"message\"]",
 		"",
@@ -173,7 +176,8 @@ static void test_parse_direct(void)
 	}
 	{       /* a decoded id of more than KD_ID_BYTES: declined, then missing_field */
 		char big[KD_ID_BYTES * 2];
-		size_t n = (size_t)snprintf(big, sizeof big, "{\"type\":\"message\",\"id\":\"");
+		size_t n = (size_t)snprintf(big, sizeof big,
+					    "{\"type\":\"message\",\"id\":\"");
 		for (i = 0; i < 60; i++)
 			n += (size_t)snprintf(big + n, sizeof big - n, "\xf0\x9f\x98\x80x");
 		snprintf(big + n, sizeof big - n, "\",\"text\":\"hi\"}");

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc_ref = kd_proto_parse_json((const char *)data, size, FZ_MAX_TEXT, &ref);
 	if (rc != rc_ref || req.type != ref.type || req.has_id != ref.has_id ||
 	    strcmp(req.id, ref.id) || req.text_len != ref.text_len ||
-	    !req.text != !ref.text || (req.text && memcmp(req.text, ref.text, req.text_len + 1)))
+	    !req.text != !ref.text ||
+	    (req.text && memcmp(req.text, ref.text, req.text_len + 1)))
 		abort();                     /* the direct parser differs from jansson's */
 	if (rc == 0) {
 		if (req.type == 0)

@@ -62,8 +62,8 @@ int main(int argc, char **argv)
 	if (!direct || !json)
 		return 1;
 	for (size_t i = 0; i < N_TEXTS; i++)
-		len[i] = (size_t)snprintf(frames[i], sizeof frames[i],
-					  "{\"type\":\"message\",\"id\":\"c%zu-%zu\",\"text\":\"%s\"}",
+		len[i] = (size_t)snprintf(frames[i], sizeof frames[i], "{\"type\":\"message\","
+					  "\"id\":\"c%zu-%zu\",\"text\":\"%s\"}",
 					  i * 37, i * 1001, texts[i]);
 	block(kd_proto_parse, frames, len);              /* warm caches and the heap */
 	block(kd_proto_parse_json, frames, len);
@@ -73,7 +73,8 @@ int main(int argc, char **argv)
 	}
 	qsort(direct, (size_t)rounds, sizeof *direct, cmp);
 	qsort(json, (size_t)rounds, sizeof *json, cmp);
-	printf("parse of a wsload message frame, CPU ns per frame (median of %d blocks of %d):\n"
+	printf("parse of a wsload message frame, CPU ns per frame "
+	       "(median of %d blocks of %d):\n"
 	       "  direct (kd_proto_parse)        %7.1f  [min %.1f, max %.1f]\n"
 	       "  jansson (kd_proto_parse_json)  %7.1f  [min %.1f, max %.1f]\n",
 	       rounds, PER_BLOCK, direct[rounds / 2], direct[0], direct[rounds - 1],
