@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define TYPE_MAX 16                      /* room for "message" and an escape in it */
+#define SLACK_MAX 512                    /* bytes a text's block may hold beyond it */
 
 struct scan {
 	const unsigned char *p, *end;
@@ -215,6 +216,13 @@ int kd_proto_parse_message(const char *buf, size_t len, int max_text, struct kd_
 	    kd_utf8_count(text, (size_t)text_len) > (size_t)max_text ||
 	    kd_utf8_blank(text, (size_t)text_len))
 		goto decline;
+	/* the memory budget charges text_len: escapes (\u0041 is 6 bytes for 1) must not
+	 * let a frame hold several times that; the common frame (keys only) keeps its block */
+	if (len - (size_t)text_len > SLACK_MAX) {
+		char *fit = realloc(text, (size_t)text_len + 1);
+		if (fit)
+			text = fit;
+	}
 	out->type = KD_REQ_MESSAGE;
 	out->has_id = 1;
 	out->text = text;

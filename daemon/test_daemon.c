@@ -3,6 +3,7 @@
  * the sid registry, per-connection queues and rate limit, the metrics text, upload
  * headers and buffers. */
 #include <assert.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,19 @@ static void test_parse_direct(void)
 			n += (size_t)snprintf(big + n, sizeof big - n, "\xf0\x9f\x98\x80x");
 		snprintf(big + n, sizeof big - n, "\",\"text\":\"hi\"}");
 		CHECK(!direct_takes(big, 100) && same_parse(big, strlen(big), 100));
+	}
+	{       /* a text of escapes is held in a block of its size, not the frame's
+		 * (the memory budget charges text_len) */
+		static char esc[200 + 6 * 1000];
+		struct kd_req q;
+		size_t n = (size_t)snprintf(esc, sizeof esc,
+					    "{\"type\":\"message\",\"id\":\"a\",\"text\":\"");
+		for (i = 0; i < 1000; i++)
+			n += (size_t)snprintf(esc + n, sizeof esc - n, "\\u0041");
+		snprintf(esc + n, sizeof esc - n, "\"}");
+		CHECK(kd_proto_parse_message(esc, strlen(esc), 3000, &q) == 1 &&
+		      q.text_len == 1000 && malloc_usable_size(q.text) < 1000 + 512);
+		kd_req_clear(&q);
 	}
 	/* random byte changes, cuts and insertions of the frames above: same answers */
 	for (int round = 0; round < 200000; round++) {
