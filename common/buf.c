@@ -57,6 +57,20 @@ void cm_buf_add(struct cm_buf *b, const char *s, size_t len)
 	b->p[b->len] = '\0';
 }
 
+void cm_buf_reserve(struct cm_buf *b, size_t n)
+{
+	char *p;
+
+	if (b->oom)
+		return;
+	if (n > SIZE_MAX - b->len - 1 ||
+	    !(p = cm_grow(b->p, &b->cap, b->len + n + 1, 1, 128))) {
+		b->oom = 1;
+		return;
+	}
+	b->p = p;
+}
+
 void cm_buf_str(struct cm_buf *b, const char *s)
 {
 	cm_buf_add(b, s ? s : "", s ? strlen(s) : 0);

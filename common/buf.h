@@ -35,5 +35,8 @@ struct cm_buf {
 void cm_buf_add(struct cm_buf *b, const char *s, size_t len);
 /* Appends the string s (NULL: nothing). */
 void cm_buf_str(struct cm_buf *b, const char *s);
+/* Makes room for n more bytes at once (a size known ahead spares the doublings); on no
+ * memory sets b->oom, as an append would. */
+void cm_buf_reserve(struct cm_buf *b, size_t n);
 
 #endif

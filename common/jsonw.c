@@ -9,9 +9,22 @@
 
 #include "utf8.h"
 
+/* The escape of each byte that JSON strings cannot hold as is (jansson's): 0 = plain. */
+static const char *const escape_of[256] = {
+	['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n",
+	['\r'] = "\\r", ['\t'] = "\\t",
+	[0x00] = "\\u0000", [0x01] = "\\u0001", [0x02] = "\\u0002", [0x03] = "\\u0003",
+	[0x04] = "\\u0004", [0x05] = "\\u0005", [0x06] = "\\u0006", [0x07] = "\\u0007",
+	[0x0B] = "\\u000B", [0x0E] = "\\u000E", [0x0F] = "\\u000F", [0x10] = "\\u0010",
+	[0x11] = "\\u0011", [0x12] = "\\u0012", [0x13] = "\\u0013", [0x14] = "\\u0014",
+	[0x15] = "\\u0015", [0x16] = "\\u0016", [0x17] = "\\u0017", [0x18] = "\\u0018",
+	[0x19] = "\\u0019", [0x1A] = "\\u001A", [0x1B] = "\\u001B", [0x1C] = "\\u001C",
+	[0x1D] = "\\u001D", [0x1E] = "\\u001E", [0x1F] = "\\u001F",
+};
+
 void cm_jw_str(struct cm_buf *b, const char *s)
 {
-	size_t n, run = 0;
+	size_t n, i = 0, run = 0;
 
 	if (!s) {
 		cm_buf_add(b, "null", 4);
@@ -23,33 +36,14 @@ void cm_jw_str(struct cm_buf *b, const char *s)
 		return;
 	}
 	cm_buf_add(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char u[8];
-		if (c == '"')
-			esc = "\\\"";
-		else if (c == '\\')
-			esc = "\\\\";
-		else if (c == '\b')
-			esc = "\\b";
-		else if (c == '\f')
-			esc = "\\f";
-		else if (c == '\n')
-			esc = "\\n";
-		else if (c == '\r')
-			esc = "\\r";
-		else if (c == '\t')
-			esc = "\\t";
-		else if (c < 0x20) {
-			snprintf(u, sizeof u, "\\u%04X", c);
-			esc = u;
-		}
-		if (!esc)
-			continue;
-		cm_buf_add(b, s + run, i - run);   /* the plain bytes before it */
-		cm_buf_str(b, esc);
-		run = i + 1;
+	for (;;) {   /* runs of plain bytes, copied at once; a reply's text is mostly one */
+		while (i < n && !escape_of[(unsigned char)s[i]])
+			i++;
+		if (i == n)
+			break;
+		cm_buf_add(b, s + run, i - run);
+		cm_buf_str(b, escape_of[(unsigned char)s[i]]);
+		run = ++i;
 	}
 	cm_buf_add(b, s + run, n - run);
 	cm_buf_add(b, "\"", 1);

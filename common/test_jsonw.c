@@ -45,6 +45,13 @@ int main(void)
 		cm_jw_str(&b, strs[i]);
 		same(&b, json_string(strs[i]), JSON_COMPACT);
 	}
+	{       /* every ASCII byte, escaped or plain, between plain runs */
+		char all[3 * 127 + 1];
+		for (int c = 1; c < 128; c++)
+			snprintf(all + 3 * (c - 1), 4, "a%cb", c);
+		cm_jw_str(&b, all);
+		same(&b, json_string(all), JSON_COMPACT);
+	}
 	cm_jw_str(&b, NULL);
 	same(&b, json_null(), JSON_COMPACT);
 	for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)

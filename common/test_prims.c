@@ -288,6 +288,17 @@ static void test_grow(void)
 	cm_buf_add(&b, "x", SIZE_MAX);                    /* impossible length: oom, kept */
 	CHECK(b.oom && b.len == 300);
 	free(b.p);
+
+	struct cm_buf r = { 0 };                          /* reserve: room, no content */
+	cm_buf_reserve(&r, 1000);
+	CHECK(!r.oom && r.len == 0 && r.cap >= 1001);
+	char *before = r.p;
+	for (int i = 0; i < 250; i++)
+		cm_buf_str(&r, "abcd");
+	CHECK(r.p == before && r.len == 1000 && strlen(r.p) == 1000);   /* no realloc */
+	cm_buf_reserve(&r, SIZE_MAX);
+	CHECK(r.oom && r.len == 1000);
+	free(r.p);
 }
 
 static void test_hist(void)

@@ -439,7 +439,7 @@ void kd_pool_destroy(struct kd_pool *p)
 
 int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 {
-	int media = is_media(job), rc = 0;
+	int media = is_media(job), rc = 0, wake = 0;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->closed)
@@ -461,14 +461,17 @@ int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 			*head = job;
 		*tail = job;
 		media ? p->n_media++ : p->n_fast++;
-		/* a media job needs one of the first media_max workers: wake them all
-		 * (one signal could wake a worker that may not take it) */
-		if (media)
-			pthread_cond_broadcast(&p->cond);
-		else
-			pthread_cond_signal(&p->cond);
+		wake = 1;
 	}
 	pthread_mutex_unlock(&p->lock);
+	/* after the unlock: a worker woken while the lock is still held blocks on it at
+	 * once and needs a second wake-up (the service thread's futex calls, measured).
+	 * A media job needs one of the first media_max workers: wake them all (one signal
+	 * could wake a worker that may not take it). */
+	if (wake && media)
+		pthread_cond_broadcast(&p->cond);
+	else if (wake)
+		pthread_cond_signal(&p->cond);
 	return rc;
 }
 

@@ -246,6 +246,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 
 	*frame = NULL;
 	*meta = NULL;
+	cm_buf_reserve(&vals, 384);      /* a reply's fields fit, most often */
 	at = vals.len;
 	cm_jw_str(&vals, r->title);
 	field_add(f, &n, off, &vals, "title", at);
@@ -298,6 +299,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 			old = &f[n++];
 		*old = (struct field){ key, text, strlen(text) };
 	}
+	cm_buf_reserve(&m, vals.len + 128);
 	cm_buf_str(&m, "{");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -307,6 +309,7 @@ int kd_reply_build(const struct pol_reply *r, const char *client_id, const json_
 	}
 	cm_buf_str(&m, "}");
 
+	cm_buf_reserve(&fb, sizeof zero + m.len + (r->text ? strlen(r->text) : 0) + 192);
 	cm_buf_add(&fb, zero, sizeof zero);
 	cm_buf_str(&fb, "{\"type\":\"reply\",\"id\":");
 	cm_jw_str(&fb, client_id);
@@ -895,7 +898,8 @@ static int has_nul(const json_t *j)
 	return 0;
 }
 
-int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out)
+static int parse_frame(const char *buf, size_t len, int max_text, struct kd_req *out,
+		       int direct)
 {
 	json_error_t jerr;
 	json_t *j;
@@ -904,6 +908,10 @@ int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out
 	memset(out, 0, sizeof *out);
 	if (!cm_utf8_valid(buf, len))
 		return fail(out, KD_E_INVALID_UTF8, "the frame is not valid UTF-8");
+	/* most frames are typed messages: read without a JSON tree (proto_msg.c), which
+	 * declines anything it cannot answer exactly as the path below would */
+	if (direct && kd_proto_parse_message(buf, len, max_text, out))
+		return 0;
 	/* valid JSON that kefu cannot take gets invalid_value, not invalid_json: a number
 	 * beyond a double (1e999999) and U+0000 inside a string (texts are C strings) */
 	j = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
@@ -923,6 +931,16 @@ int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out
 	}
 	json_decref(j);
 	return rc;
+}
+
+int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out)
+{
+	return parse_frame(buf, len, max_text, out, 1);
+}
+
+int kd_proto_parse_json(const char *buf, size_t len, int max_text, struct kd_req *out)
+{
+	return parse_frame(buf, len, max_text, out, 0);
 }
 
 void kd_req_clear(struct kd_req *r)

@@ -110,6 +110,13 @@ struct kd_req {
  * is: the caller checks it against max_upload.  Returns 0 with out filled (the caller owns out->text: kd_req_clear), or 1
  * with out->err / out->err_msg / out->id set (nothing to free).  Any thread. */
 int kd_proto_parse(const char *buf, size_t len, int max_text, struct kd_req *out);
+/* The same, without the direct parser of the common message frame (proto_msg.c): every
+ * frame through jansson.  For tests and the fuzzer, which check that the two agree. */
+int kd_proto_parse_json(const char *buf, size_t len, int max_text, struct kd_req *out);
+/* The direct parser (proto_msg.c): 1 with out filled as kd_proto_parse would fill it for
+ * a valid typed message in valid UTF-8 buf; 0 (out zeroed) for any other frame, which
+ * kd_proto_parse then reads with jansson. */
+int kd_proto_parse_message(const char *buf, size_t len, int max_text, struct kd_req *out);
 void kd_req_clear(struct kd_req *r);
 
 /* Number of code points in valid UTF-8 s[0..len). */

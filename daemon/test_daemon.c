@@ -3,6 +3,7 @@
  * the sid registry, per-connection queues and rate limit, the metrics text, upload
  * headers and buffers. */
 #include <assert.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,138 @@ static void test_parse(void)
 		snprintf(big, sizeof big, "{\"type\":\"message\",\"id\":\"%065d\",\"text\":\"x\"}", 0);
 		CHECK(parse_err(big, strlen(big), 100, &r) == KD_E_MISSING_FIELD);
 		CHECK(!r.has_id);
+	}
+}
+
+/* 1 if both parsers gave the same answer for s[0..len): kd_proto_parse (the direct parser
+ * of a typed message first) and kd_proto_parse_json (jansson only). */
+static int same_parse(const char *s, size_t len, int max_text)
+{
+	struct kd_req a, b;
+	int ra = kd_proto_parse(s, len, max_text, &a);
+	int rb = kd_proto_parse_json(s, len, max_text, &b);
+	int same = ra == rb && a.type == b.type && a.has_id == b.has_id &&
+		   !strcmp(a.id, b.id) && a.text_len == b.text_len && !a.text == !b.text &&
+		   (!a.text || !memcmp(a.text, b.text, a.text_len + 1));
+
+	if (ra && rb)
+		same = same && a.err == b.err && !strcmp(a.err_msg, b.err_msg);
+	if (!same)
+		fprintf(stderr, "parsers differ on %.*s\n", (int)len, s);
+	kd_req_clear(&a);
+	kd_req_clear(&b);
+	return same;
+}
+
+/* Does the direct parser take s (1) or leave it to jansson (0)? */
+static int direct_takes(const char *s, int max_text)
+{
+	struct kd_req r;
+	int took = kd_proto_parse_message(s, strlen(s), max_text, &r);
+	kd_req_clear(&r);
+	return took;
+}
+
+/* The direct parser of a typed message (proto_msg.c): what it takes it reads as jansson
+ * does, what it declines gets jansson's stable error code; also over random mutations. */
+static void test_parse_direct(void)
+{
+	static const char *const taken[] = {
+		"{\"type\":\"message\",\"id\":\"c1\",\"text\":\"I lost my card\"}",
+		" {\r\n\t\"text\" : \"hi\" , \"id\":\"x\",\"type\":\"message\" } \n",
+		"{\"type\":\"message\",\"id\":\"a\\\"b\",\"text\":\"q\\\\ \\/ \\b\\f\\n\\r\\t\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\u00e9\\u4e2d\\ud83d\\ude00x\"}",
+		"{\"type\":\"message\",\"id\":\"\\u6211\",\"text\":\"我的卡 \x7f\"}",
+		"{\"type\":\"mess\\u0061ge\",\"id\":\"a\",\"text\":\"hi\"}",
+	};
+	/* another key, duplicates, U+0000, lone surrogates, unknown escapes, a control
+	 * character, trailing bytes, cut frames, refused by the checks (max_text 3 here),
+	 * an escape in a key, not a message */
+	static const char *const declined[] = {
+		"{\"type\":\"ping\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",\"x\":1}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",\"text\":\"ho\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"id\":\"b\",\"text\":\"hi\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"a\\u0000b\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\ud800\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\udc00x\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\ud800\\u0041\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\x\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"\\u12g4\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"a\tb\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"} x",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"}{}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\",}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"",
+		"{\"type\":\"message\",\"id\":\"\",\"text\":\"hi\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"  \"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"abcd\"}",
+		"{\"type\":\"message\",\"id\":7,\"text\":\"hi\"}",
+		"{\"type\":\"messages\",\"id\":\"a\",\"text\":\"hi\"}",
+		"{\"ty\\u0070e\":\"message\",\"id\":\"a\",\"text\":\"hi\"}",
+		"{\"type\":\"message\",\"id\":\"a\",\"text\":\"hi\"",
+		"[\"type\",\"message\"]",
+		"",
+	};
+	char buf[400];
+	unsigned seed = 12345;
+	size_t i;
+
+	for (i = 0; i < sizeof taken / sizeof *taken; i++) {
+		CHECK(direct_takes(taken[i], 3000));
+		CHECK(same_parse(taken[i], strlen(taken[i]), 3000));
+	}
+	for (i = 0; i < sizeof declined / sizeof *declined; i++) {
+		CHECK(!direct_takes(declined[i], 3));
+		CHECK(same_parse(declined[i], strlen(declined[i]), 3));
+	}
+	{       /* a decoded id of more than KD_ID_BYTES: declined, then missing_field */
+		char big[KD_ID_BYTES * 2];
+		size_t n = (size_t)snprintf(big, sizeof big,
+					    "{\"type\":\"message\",\"id\":\"");
+		for (i = 0; i < 60; i++)
+			n += (size_t)snprintf(big + n, sizeof big - n, "\xf0\x9f\x98\x80x");
+		snprintf(big + n, sizeof big - n, "\",\"text\":\"hi\"}");
+		CHECK(!direct_takes(big, 100) && same_parse(big, strlen(big), 100));
+	}
+	{       /* a text of escapes is held in a block of its size, not the frame's
+		 * (the memory budget charges text_len) */
+		static char esc[200 + 6 * 1000];
+		struct kd_req q;
+		size_t n = (size_t)snprintf(esc, sizeof esc,
+					    "{\"type\":\"message\",\"id\":\"a\",\"text\":\"");
+		for (i = 0; i < 1000; i++)
+			n += (size_t)snprintf(esc + n, sizeof esc - n, "\\u0041");
+		snprintf(esc + n, sizeof esc - n, "\"}");
+		CHECK(kd_proto_parse_message(esc, strlen(esc), 3000, &q) == 1 &&
+		      q.text_len == 1000 && malloc_usable_size(q.text) < 1000 + 512);
+		kd_req_clear(&q);
+	}
+	/* random byte changes, cuts and insertions of the frames above: same answers */
+	for (int round = 0; round < 200000; round++) {
+		const char *base = taken[round % (sizeof taken / sizeof *taken)];
+		size_t n = strlen(base), k;
+		static const char bytes[] = "{}[]\",:\\u0dD8aA \t\x01\xc3\xa9\xe4";
+		memcpy(buf, base, n);
+		for (k = 0; k < 1 + (size_t)round % 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % n;
+			char c = bytes[(seed >> 20) % (sizeof bytes - 1)];
+			switch ((seed >> 4) % 3) {
+			case 0: buf[at] = c; break;
+			case 1: n = at + 1; break;
+			default:
+				if (n + 1 < sizeof buf) {
+					memmove(buf + at + 1, buf + at, n - at);
+					buf[at] = c;
+					n++;
+				}
+			}
+		}
+		if (!same_parse(buf, n, 3000 - round % 2 * 2995)) {
+			CHECK(0);
+			break;
+		}
 	}
 }
 
@@ -402,6 +535,7 @@ static void test_uploads(void)
 int main(void)
 {
 	test_parse();
+	test_parse_direct();
 	test_uploads();
 	test_frames();
 	test_registry();
