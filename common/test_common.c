@@ -32,6 +32,12 @@ int main(void)
 	CHECK(cm_utf8_has_cjk("\xEF\xBC\x9F"));              /* U+FF1F full-width ? */
 	CHECK(!cm_utf8_has_cjk("I lost my card \xE2\x80\x94 \xC3\xA9"));   /* — é */
 	CHECK(!cm_utf8_has_cjk("") && !cm_utf8_has_cjk(NULL) && !cm_utf8_has_cjk("\xE4\xB8"));
+	/* code points counted; blank = only White_Space (tab, NBSP, ideographic space, BOM) */
+	CHECK(cm_utf8_count("a\xC3\xA9\xE6\x88\x91\xF0\x9F\x98\x80", 10) == 4);
+	CHECK(cm_utf8_count("", 0) == 0);
+	CHECK(cm_utf8_blank("", 0) && cm_utf8_blank(" \t\n\xC2\xA0\xE3\x80\x80\xEF\xBB\xBF", 11));
+	CHECK(!cm_utf8_blank(" x ", 3) && !cm_utf8_blank("\xE6\x88\x91", 3));
+	CHECK(!cm_utf8_blank("\xE2\x80\x8B", 3));   /* U+200B is not White_Space */
 	CHECK(cm_utf8_prefix("我的", 6, 4) == 3);
 	CHECK(cm_utf8_prefix("abc", 3, 10) == 3);
 	CHECK(cm_utf8_complete("我的", 6) == 6 && cm_utf8_complete("我的", 5) == 3);

@@ -26,4 +26,10 @@ size_t cm_utf8_copy(char *dst, size_t cap, const char *src);
  * when it picks a language (store_text_lang, imports). */
 int cm_utf8_has_cjk(const char *s);
 
+/* Number of code points in valid UTF-8 s[0..len), and 1 if valid UTF-8 s[0..len) is empty
+ * or only white space (Unicode White_Space and U+FEFF): how the protocol counts a text
+ * against its limits and refuses a blank one. */
+size_t cm_utf8_count(const char *s, size_t len);
+int cm_utf8_blank(const char *s, size_t len);
+
 #endif

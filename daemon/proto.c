@@ -440,57 +440,6 @@ struct kd_frame *kd_frame_history(const char *token, json_t *messages, int befor
 
 /* ---- parsing ----------------------------------------------------------------------- */
 
-/* Decodes the code point at s (valid UTF-8 assumed); *n gets its length in bytes. */
-static uint32_t utf8_next(const unsigned char *s, size_t *n)
-{
-	if (s[0] < 0x80) {
-		*n = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xE0) == 0xC0) {
-		*n = 2;
-		return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-	}
-	if ((s[0] & 0xF0) == 0xE0) {
-		*n = 3;
-		return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) |
-		       (s[2] & 0x3F);
-	}
-	*n = 4;
-	return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-	       ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-}
-
-size_t kd_utf8_count(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-/* Unicode White_Space, plus the zero-width no-break space (BOM) editors leave behind. */
-static int is_space(uint32_t c)
-{
-	return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
-	       c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
-}
-
-int kd_utf8_blank(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, n;
-
-	while (i < len) {
-		if (!is_space(utf8_next(p + i, &n)))
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
 static int fail(struct kd_req *r, enum kd_err e, const char *msg)
 {
 	free(r->text);
@@ -573,10 +522,10 @@ static int parse_upload(json_t *j, int type, int max_text, struct kd_req *r)
 			return fail(r, KD_E_MISSING_FIELD, "\"text\" must be a string");
 		s = json_string_value(text);
 		n = json_string_length(text);
-		if (kd_utf8_count(s, n) > (size_t)max_text)
+		if (cm_utf8_count(s, n) > (size_t)max_text)
 			return fail(r, KD_E_TEXT_TOO_LONG,
 				    "\"text\" is longer than max_text characters");
-		if (!kd_utf8_blank(s, n)) {
+		if (!cm_utf8_blank(s, n)) {
 			r->text = malloc(n + 1);
 			if (!r->text)
 				return fail(r, KD_E_INTERNAL, "out of memory");
@@ -618,7 +567,7 @@ static int take_text(json_t *j, const char *name, int max_text, struct kd_req *r
 	if (!json_is_string(v))
 		return fail(r, KD_E_MISSING_FIELD, "comment/reason must be a string");
 	n = json_string_length(v);
-	if (kd_utf8_count(json_string_value(v), n) > (size_t)max_text)
+	if (cm_utf8_count(json_string_value(v), n) > (size_t)max_text)
 		return fail(r, KD_E_TEXT_TOO_LONG, "the text is longer than max_text characters");
 	r->text = malloc(n + 1);
 	if (!r->text)
@@ -663,7 +612,7 @@ static int phone_ok(const char *s, size_t n)
  * character (valid UTF-8: checked with the frame). */
 static int name_ok(const char *s, size_t n)
 {
-	if (kd_utf8_blank(s, n) || kd_utf8_count(s, n) > 100)
+	if (cm_utf8_blank(s, n) || cm_utf8_count(s, n) > 100)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
@@ -728,10 +677,10 @@ static int parse_ops_frame(json_t *j, const char *type, int max_text, struct kd_
 		if (!json_is_string(text))
 			return fail(r, KD_E_MISSING_FIELD, "\"text\" (string) is required");
 		n = json_string_length(text);
-		if (kd_utf8_count(json_string_value(text), n) > (size_t)max_text)
+		if (cm_utf8_count(json_string_value(text), n) > (size_t)max_text)
 			return fail(r, KD_E_TEXT_TOO_LONG,
 					  "\"text\" is longer than max_text characters");
-		if (kd_utf8_blank(json_string_value(text), n))
+		if (cm_utf8_blank(json_string_value(text), n))
 			return fail(r, KD_E_EMPTY_TEXT, "\"text\" is empty");
 		if (!(contact = leave_contact(j, r)))
 			return 1;
@@ -774,7 +723,7 @@ static int parse_feedback(json_t *j, const char *type, int max_text, struct kd_r
 		json_t *msg = json_object_get(j, "message");
 		json_t *val = json_object_get(j, "value");
 		size_t n = json_is_string(msg) ? json_string_length(msg) : 0;
-		size_t cp = n ? kd_utf8_count(json_string_value(msg), n) : 0;
+		size_t cp = n ? cm_utf8_count(json_string_value(msg), n) : 0;
 
 		if (!json_is_string(msg) || n > KD_ID_BYTES || cp < 1 || cp > KD_ID_MAX)
 			return fail(r, KD_E_MISSING_FIELD,
@@ -808,7 +757,7 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 
 	if (json_is_string(id)) {
 		size_t n = json_string_length(id);
-		size_t cp = kd_utf8_count(json_string_value(id), n);
+		size_t cp = cm_utf8_count(json_string_value(id), n);
 		if (n <= KD_ID_BYTES && cp >= 1 && cp <= KD_ID_MAX) {
 			memcpy(r->id, json_string_value(id), n + 1);
 			r->has_id = 1;
@@ -852,9 +801,9 @@ static int parse_obj(json_t *j, int max_text, struct kd_req *r)
 			return fail(r, KD_E_MISSING_FIELD, "\"text\" (string) is required");
 		s = json_string_value(text);
 		n = json_string_length(text);
-		if (kd_utf8_count(s, n) > (size_t)max_text)
+		if (cm_utf8_count(s, n) > (size_t)max_text)
 			return fail(r, KD_E_TEXT_TOO_LONG, "\"text\" is longer than max_text characters");
-		if (kd_utf8_blank(s, n))
+		if (cm_utf8_blank(s, n))
 			return fail(r, KD_E_EMPTY_TEXT, "\"text\" is empty");
 		r->text = malloc(n + 1);
 		if (!r->text)

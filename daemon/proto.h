@@ -119,11 +119,6 @@ int kd_proto_parse_json(const char *buf, size_t len, int max_text, struct kd_req
 int kd_proto_parse_message(const char *buf, size_t len, int max_text, struct kd_req *out);
 void kd_req_clear(struct kd_req *r);
 
-/* Number of code points in valid UTF-8 s[0..len). */
-size_t kd_utf8_count(const char *s, size_t len);
-/* 1 if valid UTF-8 s[0..len) is empty or only white space (Unicode White_Space). */
-int kd_utf8_blank(const char *s, size_t len);
-
 /* ---- server frames (each returns a new frame or NULL on allocation failure) ------- */
 
 /* {"type":"error","id":id|null,"code":...,"message":msg,"retry_after":seconds} */

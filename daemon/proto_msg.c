@@ -10,6 +10,7 @@
  * frame).
  */
 #include "proto.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -211,10 +212,10 @@ int kd_proto_parse_message(const char *buf, size_t len, int max_text, struct kd_
 	if (s.p != s.end || strcmp(type, "message"))
 		goto decline;
 	/* the checks of the jansson path (proto.c parse_obj); a refusal goes that way */
-	size_t id_cp = kd_utf8_count(out->id, (size_t)id_len);
+	size_t id_cp = cm_utf8_count(out->id, (size_t)id_len);
 	if (id_len > KD_ID_BYTES || id_cp < 1 || id_cp > KD_ID_MAX ||
-	    kd_utf8_count(text, (size_t)text_len) > (size_t)max_text ||
-	    kd_utf8_blank(text, (size_t)text_len))
+	    cm_utf8_count(text, (size_t)text_len) > (size_t)max_text ||
+	    cm_utf8_blank(text, (size_t)text_len))
 		goto decline;
 	/* the memory budget charges text_len: escapes (\u0041 is 6 bytes for 1) must not
 	 * let a frame hold several times that; the common frame (keys only) keeps its block */
