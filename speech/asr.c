@@ -12,7 +12,8 @@
  *                   (entity_lm.c) as a third member of the set, weight entity_weight, so a
  *                   customer reading out an order number is heard as one
  * With mllr, the acoustic model's means go through a global MLLR transform (adapt/mllr.sh:
- * real voices on a close-talking microphone; docs/speech.md).
+ * real voices on a close-talking microphone; docs/speech.md); with hmm, the acoustic model
+ * is another folder (adapt/map.sh's MAP-adapted means; plain always uses Debian's).
  * Words of the domain LM that cmudict lacks come from extra_dict (lex.c, flite's
  * letter-to-sound rules) and are added to the decoder's dictionary before the search is built.
  * The decoder's dictionary holds only the entries of cmudict whose word one of its language
