@@ -315,7 +315,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	struct kd_voice_worker *vw = *vwp ? *vwp : (*vwp = calloc(1, sizeof **vwp));
 	struct asr_model_paths paths = { .domain_weight = (float)v->conf->asr_domain_weight,
 					 .fast = v->conf->asr_fast };
-	char arpa[600], dict[600], ent[600], mllr[600];
+	char arpa[600], dict[600], ent[600], mllr[600], hmm[600];
 	struct cm_slot_ref ref;
 	struct kd_lm *lm;
 	asr_decoder *d;
@@ -356,12 +356,14 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	}
 	/* real voices: the acoustic transform set-up made, when it is there (docs/speech.md) */
 	paths.mllr = asr_mllr_find(v->conf->models, mllr, sizeof mllr);
+	paths.hmm = asr_hmm_find(v->conf->models, hmm, sizeof hmm);
 	t0 = cm_now_us();
 	d = asr_decoder_create(&paths, err, errlen);
-	if (!d && paths.mllr) {
-		LOG_WARN("decoder with the acoustic transform %s failed (%s): without it",
-			 paths.mllr, err);
-		paths.mllr = NULL;
+	if (!d && (paths.mllr || paths.hmm)) {
+		LOG_WARN("decoder with the adapted acoustic model %s / transform %s failed (%s):"
+			 " Debian's model", paths.hmm ? paths.hmm : "-",
+			 paths.mllr ? paths.mllr : "-", err);
+		paths.mllr = paths.hmm = NULL;
 		d = asr_decoder_create(&paths, err, errlen);
 	}
 	if (!d && lm) {
@@ -377,8 +379,9 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 		vw->asr_failed = 1;
 		return -1;
 	}
-	LOG_INFO("speech decoder loaded (language model %u) in %.2f s", ref.gen,
-		 (double)(cm_now_us() - t0) / 1e6);
+	LOG_INFO("speech decoder loaded (language model %u, acoustic model %s%s%s) in %.2f s",
+		 ref.gen, paths.hmm ? paths.hmm : "Debian's en-us", paths.mllr ? " + " : "",
+		 paths.mllr ? paths.mllr : "", (double)(cm_now_us() - t0) / 1e6);
 	asr_decoder_destroy(vw->dec);
 	vw->dec = d;
 	vw->asr_failed = 0;

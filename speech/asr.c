@@ -12,7 +12,8 @@
  *                   (entity_lm.c) as a third member of the set, weight entity_weight, so a
  *                   customer reading out an order number is heard as one
  * With mllr, the acoustic model's means go through a global MLLR transform (adapt/mllr.sh:
- * real voices on a close-talking microphone; docs/speech.md).
+ * real voices on a close-talking microphone; docs/speech.md); with hmm, the acoustic model
+ * is another folder (adapt/map.sh's MAP-adapted means; plain always uses Debian's).
  * Words of the domain LM that cmudict lacks come from extra_dict (lex.c, flite's
  * letter-to-sound rules) and are added to the decoder's dictionary before the search is built.
  * The decoder's dictionary holds only the entries of cmudict whose word one of its language
@@ -166,9 +167,22 @@ const char *asr_mllr_find(const char *models, char *out, size_t cap)
 	return out;
 }
 
+const char *asr_hmm_find(const char *models, char *out, size_t cap)
+{
+	char means[1100];
+	FILE *f;
+	int n = snprintf(out, cap, "%s/%s", models ? models : ".", ASR_HMM_DIR);
+
+	if (n < 0 || (size_t)n >= cap || (size_t)snprintf(means, sizeof means, "%s/means", out)
+	    >= sizeof means || !(f = fopen(means, "r")))
+		return NULL;
+	fclose(f);
+	return out;
+}
+
 asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen)
 {
-	const char *hmm = p->hmm ? p->hmm : ASR_MODEL_DIR "/en-us";
+	const char *hmm = p->hmm && !p->plain ? p->hmm : ASR_MODEL_DIR "/en-us";
 	const char *dict = p->dict ? p->dict : ASR_DEFAULT_DICT;
 	const char *gen = p->generic_lm ? p->generic_lm : ASR_MODEL_DIR "/en-us.lm.bin";
 	int use_gen = gen[0] != '\0', use_dom = p->domain_lm != NULL;

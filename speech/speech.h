@@ -272,6 +272,16 @@ struct asr_model_paths {
  * else NULL. */
 const char *asr_mllr_find(const char *models, char *out, size_t cap);
 
+/* A MAP-adapted copy of the en-us acoustic model in kefu's models folder
+ * (speech/adapt/map.sh OUTDIR MANIFEST makes one from transcribed clips; no set-up step
+ * installs it: docs/speech.md "Fourth round").  kefud, kefu eval-speech and the bench load it
+ * as asr_model_paths.hmm when the folder holds its means. */
+#define ASR_HMM_DIR "en-us-an4"
+
+/* models/ASR_HMM_DIR into out when that folder's means file can be read (out, for
+ * asr_model_paths.hmm), else NULL. */
+const char *asr_hmm_find(const char *models, char *out, size_t cap);
+
 struct asr_word {
 	char *word;                 /* without pronunciation-variant suffix */
 	float conf;                 /* posterior probability 0..1 */

@@ -15,6 +15,8 @@
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
  * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
  *   MLLR transform reads a sentence exactly as the decoder without one;
+ * - asr_hmm_find finds the adapted acoustic model only when its folder holds means, and a
+ *   folder holding Debian's own model reads a sentence exactly as Debian's;
  * - silence is no_speech; word confidences are in 0..1 and times increase;
  * - a decoder's dictionary holds the words its language models know and the spoken-entity
  *   words, not the rest of cmudict ("boorishness": in cmudict, in no model).
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sndfile.h>
@@ -287,6 +290,40 @@ int main(void)
 	}
 	free(clip);
 	unlink(mllr);
+
+	/* the adapted acoustic model: found only when its folder holds means; a folder with
+	 * Debian's own files reads a sentence exactly as Debian's model does */
+	static const char *const hmm_files[] = { "feat.params", "mdef", "means", "noisedict",
+						 "sendump", "transition_matrices", "variances" };
+	char hdir[96], hf[160], hfound[96], t_hmm[512];
+	snprintf(hdir, sizeof hdir, "%s/" ASR_HMM_DIR, edir);
+	CHECK(asr_hmm_find(edir, hfound, sizeof hfound) == NULL);   /* no folder */
+	CHECK(mkdir(hdir, 0700) == 0);
+	CHECK(asr_hmm_find(edir, hfound, sizeof hfound) == NULL);   /* a folder without means */
+	for (size_t i = 0; i < sizeof hmm_files / sizeof *hmm_files; i++) {
+		char src[160];
+		snprintf(src, sizeof src, "/usr/share/pocketsphinx/model/en-us/en-us/%s",
+			 hmm_files[i]);
+		snprintf(hf, sizeof hf, "%s/%s", hdir, hmm_files[i]);
+		CHECK(symlink(src, hf) == 0);
+	}
+	CHECK(asr_hmm_find(edir, hfound, sizeof hfound) == hfound && !strcmp(hfound, hdir));
+	CHECK(asr_hmm_find(edir, small, sizeof small) == NULL);
+	struct asr_model_paths hp = { .hmm = hfound };
+	asr_decoder *hdm = asr_decoder_create(&hp, err, sizeof err);
+	CHECK(hdm != NULL);
+	clip = make_clip(slt, ref2, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+	if (hdm) {
+		recognise(hdm, v, clip, len, ref2, "slt, model folder copy", t_hmm, sizeof t_hmm);
+		CHECK(!strcmp(t_hmm, t_plain));
+		asr_decoder_destroy(hdm);
+	}
+	free(clip);
+	for (size_t i = 0; i < sizeof hmm_files / sizeof *hmm_files; i++) {
+		snprintf(hf, sizeof hf, "%s/%s", hdir, hmm_files[i]);
+		unlink(hf);
+	}
+	rmdir(hdir);
 	unlink(ent);
 	rmdir(edir);
 	unlink(arpa);

@@ -20,8 +20,9 @@
  * 4. Decodes every clip with decode -> resample -> VAD -> pocketsphinx (kefu's configurations
  *    through asr_recognize_entity as kefud: --grammar asked, the default, makes no grammar
  *    pass as no answer expects an entity here; auto adds the unasked pass when a clip looks
- *    like one; the acoustic transform models/ASR_MLLR_FILE when it is
- *    there, or --mllr FILE|none) for the configurations
+ *    like one; the acoustic transform models/ASR_MLLR_FILE and the adapted acoustic model
+ *    models/ASR_HMM_DIR when they are there, or --mllr FILE|none, --hmm DIR|none; plain
+ *    never) for the configurations
  *    of --configs, one after another on the main thread (pin it with taskset -c N on a
  *    shared machine): plain (generic en-us LM, pocketsphinx's own search settings: the
  *    reference), generic (kefu's settings), domain only, mixed0 (generic + domain,
@@ -38,7 +39,7 @@
  * Usage: speechbench [--train CSV] [--per-cat N | --test TSV] [--voices slt,rms,awb,kal,...]
  *                    [--weight W] [--max N] [--configs generic,domain,mixed]
  *                    [--ps "-beam 1e-40 ..."] [--intent both|bm25] [--write DIR] [--verbose]
- *                    [--mllr FILE|none] [--grammar asked|auto|none]
+ *                    [--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none]
  * Single-threaded except the encoder's training (which may use a helper thread).
  */
 #include "speech.h"
@@ -391,8 +392,8 @@ int main(int argc, char **argv)
 	const char *test = NULL, *intent = "both", *write_dir = NULL, *human = NULL;
 	float ent_weight = ASR_ENTITY_WEIGHT;
 	int telephone = 0;
-	const char *mllr = NULL;
-	char mllr_path[1024];
+	const char *mllr = NULL, *hmm = NULL;
+	char mllr_path[1024], hmm_path[1024];
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--train") && i + 1 < argc)
 			train = argv[++i];
@@ -420,6 +421,8 @@ int main(int argc, char **argv)
 			ent_weight = (float)atof(argv[++i]);
 		else if (!strcmp(argv[i], "--mllr") && i + 1 < argc)
 			mllr = argv[++i];
+		else if (!strcmp(argv[i], "--hmm") && i + 1 < argc)
+			hmm = argv[++i];
 		else if (!strcmp(argv[i], "--grammar") && i + 1 < argc)
 		{
 			i++;
@@ -435,7 +438,8 @@ int main(int argc, char **argv)
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
 				"[--configs plain,generic,domain,mixed0,mixed,fast] [--ps OPTS] "
 				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
-				"[--mllr FILE|none] [--grammar asked|auto|none] [--verbose]\n", argv[0]);
+				"[--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none] [--verbose]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -754,6 +758,9 @@ int main(int argc, char **argv)
 		cfg[k].paths.mllr = mllr ? (strcmp(mllr, "none") ? mllr : NULL)
 			: asr_mllr_find(getenv("KEFU_MODELS") ? getenv("KEFU_MODELS")
 					: KEFU_SRCDIR "/models", mllr_path, sizeof mllr_path);
+		cfg[k].paths.hmm = hmm ? (strcmp(hmm, "none") ? hmm : NULL)
+			: asr_hmm_find(getenv("KEFU_MODELS") ? getenv("KEFU_MODELS")
+				       : KEFU_SRCDIR "/models", hmm_path, sizeof hmm_path);
 		if (!run[k])
 			continue;
 		size_t before = heap_used();

@@ -4,55 +4,13 @@
 #
 #   speech/adapt/mllr.sh OUT MANIFEST
 #
-# MANIFEST: path<TAB>transcript[<TAB>...] lines (absolute paths, or relative to the
-# manifest; any format libsndfile reads, 16 kHz mono as an4's); transcripts in cmudict's
-# words.  Steps: clips -> 16-bit WAV (sndfile-convert) -> MFCC with the model's own
-# feat.params (sphinx_fe); the model's quantised mixture weights (sendump) back to a
-# mixture_weights file (sendump_mixw.py, numpy) and its binary mdef to text
-# (pocketsphinx_mdef_convert), which bw needs; bw collects the statistics of the clips
-# aligned to their transcripts (batch CMN, as kefu decodes); mllr_solve writes one global
-# transform (A, b over the 39-d features' means).  The same inputs give the same bytes.
-# Debian packages: sphinxtrain, sphinxbase-utils, pocketsphinx, sndfile-programs,
-# python3-numpy (scripts/deps/speech.apt).  Takes about 20 s of CPU for 700 clips.
+# accum.sh (sourced) aligns the clips and collects bw's statistics; mllr_solve writes one
+# global transform (A, b over the 39-d features' means).  The same inputs give the same
+# bytes.  Takes about 20 s of CPU for 700 clips.
 set -euo pipefail
 out=${1:?usage: mllr.sh OUT MANIFEST}
 man=${2:?usage: mllr.sh OUT MANIFEST}
-here=$(cd "$(dirname "$0")" && pwd)
-hmm=/usr/share/pocketsphinx/model/en-us/en-us
-dict=/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict
-st=/usr/lib/sphinxtrain
-for t in "$st/bw" "$st/mllr_solve" "$(command -v sphinx_fe || true)" \
-	"$(command -v pocketsphinx_mdef_convert || true)" "$(command -v sndfile-convert || true)"; do
-	[ -n "$t" ] && [ -x "$t" ] || { echo "mllr.sh: sphinxtrain, sphinxbase-utils, pocketsphinx or sndfile-programs missing" >&2; exit 1; }
-done
-mdir=$(cd "$(dirname "$man")" && pwd)
-tmp=$(mktemp -d /tmp/kefu-mllr-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/wav" "$tmp/mfc" "$tmp/hmm" "$tmp/acc"
-: > "$tmp/ids"
-: > "$tmp/trans"
-n=0
-while IFS=$'\t' read -r path text _; do
-	[ -n "$path" ] || continue
-	case $path in /*) ;; *) path=$mdir/$path ;; esac
-	n=$((n + 1))
-	id=$(printf 'u%05d' "$n")
-	sndfile-convert -pcm16 "$path" "$tmp/wav/$id.wav" >/dev/null
-	echo "$id" >> "$tmp/ids"
-	echo "<s> $text </s> ($id)" >> "$tmp/trans"
-done < "$man"
-sphinx_fe -argfile "$hmm/feat.params" -samprate 16000 -c "$tmp/ids" -di "$tmp/wav" \
-	-do "$tmp/mfc" -ei wav -eo mfc -mswav yes > "$tmp/fe.log" 2>&1
-for f in feat.params means variances transition_matrices noisedict; do
-	ln -s "$hmm/$f" "$tmp/hmm/$f"
-done
-/usr/bin/python3 "$here/sendump_mixw.py" "$hmm/sendump" "$tmp/hmm/mixture_weights" > /dev/null
-pocketsphinx_mdef_convert -text "$hmm/mdef" "$tmp/hmm/mdef.txt" > /dev/null 2>&1
-"$st/bw" -hmmdir "$tmp/hmm" -moddeffn "$tmp/hmm/mdef.txt" -ts2cbfn .ptm. \
-	-feat 1s_c_d_dd -svspec 0-12/13-25/26-38 -cmn batch -agc none \
-	-dictfn "$dict" -fdictfn "$tmp/hmm/noisedict" -ctlfn "$tmp/ids" -lsnfn "$tmp/trans" \
-	-cepdir "$tmp/mfc" -cepext mfc -accumdir "$tmp/acc" > "$tmp/bw.log" 2>&1 ||
-	{ tail -5 "$tmp/bw.log" >&2; exit 1; }
+. "$(dirname "$0")/accum.sh" "$man"
 "$st/mllr_solve" -meanfn "$hmm/means" -varfn "$hmm/variances" -outmllrfn "$tmp/mllr" \
 	-accumdir "$tmp/acc" > "$tmp/solve.log" 2>&1 || { tail -5 "$tmp/solve.log" >&2; exit 1; }
 mv "$tmp/mllr" "$out.tmp"

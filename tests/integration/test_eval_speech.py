@@ -132,6 +132,27 @@ def run():
         check("kefu" not in gclips[kefu_q]["hypothesis"].split(), "generic: %s", gclips[kefu_q])
         check(generic["lm_words"] == 0, "generic has no domain LM: %s", generic["lm_words"])
 
+        # an adapted acoustic model (speech/adapt/map.sh's folder) with --hmm: a folder of
+        # Debian's own model files reads every clip as Debian's model; a folder that is not
+        # a model is a clear error; no models/en-us-an4 here, so none by default
+        check(mixed["hmm"] is None, "hmm by default: %s", mixed["hmm"])
+        hmm = os.path.join(tmp, "en-us-copy")
+        os.mkdir(hmm)
+        src = "/usr/share/pocketsphinx/model/en-us/en-us"
+        for name in os.listdir(src):
+            os.symlink(os.path.join(src, name), os.path.join(hmm, name))
+        rc, out, err = kefu("eval-speech", "--train", os.path.join(tmp, "train.csv"),
+                            "--manifest", manifest, "--json", "--clips", "--hmm", hmm)
+        check(rc == 0, "--hmm: exit %d: %s", rc, err)
+        if rc == 0:
+            j = json.loads(out)
+            check(j["hmm"] == hmm, "hmm %s", j["hmm"])
+            check({c["transcript"]: c["hypothesis"] for c in j["clips"]} ==
+                  {t: c["hypothesis"] for t, c in mclips.items()}, "--hmm copy: %s", out)
+        rc, _, err = kefu("eval-speech", "--train", os.path.join(tmp, "train.csv"),
+                          "--manifest", manifest, "--hmm", os.path.join(tmp, "clips"))
+        check(rc == 1 and "speech recogniser" in err, "--hmm not a model: %d %s", rc, err)
+
         # the text report has the same figures
         rc, out, err = kefu("eval-speech", "--train", os.path.join(tmp, "train.csv"),
                             "--manifest", manifest, "--lm", "domain")

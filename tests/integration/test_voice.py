@@ -258,6 +258,31 @@ def run():
           sha == hashlib.sha256(lost).hexdigest(), "attachment of v-1")
     check(json.loads(ameta)["type"] == "transcript", "attachment meta %r", ameta)
 
+    # an adapted acoustic model installed as models/en-us-an4 (speech/adapt/map.sh's
+    # folder; here Debian's own model files): the worker loads it and hears the clip as
+    # Debian's model does
+    heard = t["text"]
+    models = os.path.join(d.tmp, "models-adapted")
+    os.makedirs(os.path.join(models, "en-us-an4"))
+    real = os.path.join(kt.SRCDIR, "models")    # what kefud uses in a build tree
+    for name in (os.listdir(real) if os.path.isdir(real) else []):
+        os.symlink(os.path.join(real, name), os.path.join(models, name))
+    src = "/usr/share/pocketsphinx/model/en-us/en-us"
+    for name in os.listdir(src):
+        os.symlink(os.path.join(src, name), os.path.join(models, "en-us-an4", name))
+    d3 = kt.Kefud("--workers", "1", "--models", models, name="kefud-adapted").start()
+    ws = d3.ws(timeout=TIMEOUT)
+    ws.welcome()
+    send_audio(ws, "m-1", lost)
+    t, r = transcript_then_reply(ws, "m-1")
+    check(t["text"] == heard, "adapted model heard %r, Debian's %r", t["text"], heard)
+    ws.close()
+    d3.stop()
+    with open(d3.logpath, errors="replace") as f:
+        logtext = f.read()
+    check("acoustic model %s/en-us-an4)" % models in logtext, "kefud did not load %s: %s",
+          models, logtext[-2000:])
+
     # low confidence: "Did you say ...?" (threshold 1 makes every clip low)
     d2 = kt.Kefud("--workers", "1", "--asr-threshold", "1", name="kefud-ask").start()
     ws = d2.ws(timeout=TIMEOUT)

@@ -4,7 +4,7 @@
  *   kefu eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed|plain] [--json]
  *                    [--clips] [--ps-opts "-name value ..."] [--entity-weight W]
  *                    [--grammar asked|auto|none] [--expect number|code|date|amount]
- *                    [--mllr FILE|none] [kefu eval's training options]
+ *                    [--mllr FILE|none] [--hmm DIR|none] [kefu eval's training options]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
  *    does (same options, saved and loaded back as kefud would), and builds the domain
@@ -14,7 +14,8 @@
  *    weight conf asr_domain_weight, plus the generated entity model, weight --entity-weight,
  *    default ASR_ENTITY_WEIGHT, 0 = left out; --lm generic / domain for the LMs alone,
  *    plain = generic with pocketsphinx's own search settings, the reference; the acoustic
- *    transform models/ASR_MLLR_FILE when it is there, as kefud, or --mllr's), and runs every
+ *    transform models/ASR_MLLR_FILE and the adapted acoustic model models/ASR_HMM_DIR when
+ *    they are there, as kefud, or --mllr's and --hmm's), and runs every
  *    clip of the manifest through asr_recognize_clip with kefud's limits (conf max_upload,
  *    max_audio_seconds).  With --grammar asked (the default, as kefud) every clip is also
  *    decoded with a grammar when --expect KIND says an answer expects one; with auto also
@@ -308,7 +309,8 @@ int cmd_eval_speech(int argc, char **argv)
 				      .expect = expect ? asr_entity_kind_parse(expect) : 0 };
 	const char *ent_w = cli_take_value(&argc, argv, "--entity-weight");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
-	char mllr_path[CONF_STR_MAX + 64];
+	const char *hmm = cli_take_value(&argc, argv, "--hmm");
+	char mllr_path[CONF_STR_MAX + 64], hmm_path[CONF_STR_MAX + 64];
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -323,7 +325,7 @@ int cmd_eval_speech(int argc, char **argv)
 				" [--lm generic|domain|mixed|plain] [--json] [--clips]"
 				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
-				" [--mllr FILE|none]\n"
+				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
 				"  TSV: path<TAB>transcript<TAB>category per line\n");
 		return 2;
@@ -351,6 +353,9 @@ int cmd_eval_speech(int argc, char **argv)
 	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
 	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
 		     : strcmp(mllr, "none") ? mllr : NULL;
+	/* the adapted acoustic model as kefud uses it (models/ASR_HMM_DIR when there), or none */
+	paths.hmm = !hmm ? asr_hmm_find(conf.models, hmm_path, sizeof hmm_path)
+		    : strcmp(hmm, "none") ? hmm : NULL;
 	t0 = cm_now_us();
 	if (!strcmp(lm, "mixed") || !strcmp(lm, "domain")) {
 		if (!mkdtemp(dir)) {
@@ -396,7 +401,7 @@ int cmd_eval_speech(int argc, char **argv)
 	double dec_mb = (double)(heap1 > heap0 ? heap1 - heap0 : 0) / 1048576.0;
 	if (json) {
 		json_t *j = json_pack("{s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I,"
-				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:s?, s:b}",
+				      " s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:s?, s:s?, s:b}",
 				      "n", (json_int_t)t.n, "lm", lm, "wer", wer,
 				      "intent_accuracy", acc, "text_intent_accuracy", acc_text,
 				      "intent_ratio", ratio(acc, acc_text), "rtf", rtf,
@@ -409,6 +414,7 @@ int cmd_eval_speech(int argc, char **argv)
 				      "decoder_mb", dec_mb, "train_seconds", train_s,
 				      "lm_seconds", lm_s, "digit_accuracy", dig,
 				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr,
+				      "hmm", paths.hmm,
 				      "asr_fast", paths.fast);
 		if (j && per_clip) {
 			json_t *a = json_array();
