@@ -10,7 +10,7 @@
  *
  * To change the schema, APPEND a step; never edit a step that has shipped.
  *
- * Schema (version 13):
+ * Schema (the tables as of version 13; "Version N" below says what each later step changed):
  *   answers    one FAQ answer: title (unique, shown on quick-reply buttons), Markdown
  *              body, lang, comma-separated tags, enabled flag, created/updated (ms).
  *   examples   example questions of an answer; UNIQUE(answer_id, text); deleted with
