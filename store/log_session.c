@@ -186,16 +186,15 @@ static int note_reply(struct store *st, int64_t sid, const char *meta)
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, sid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = store_step_one(st, s, "reading a session's language");
+	if (rc == 0) {
 		const char *now = (const char *)sqlite3_column_text(s, 0);
 		if (now && strlen(now) < LS_LANG) {
 			strcpy(e->lang, now);
 			e->known |= LS_LANG_KNOWN;
 		}
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : store_fail(st, "reading a session's language");
+	} else if (rc == STORE_NOT_FOUND) {
+		rc = 0;   /* the session is gone: nothing to keep */
 	}
 	store_stmt_done(s);
 	return rc;
@@ -241,17 +240,15 @@ int store_log_sessions_begin(struct store *st)
 	sqlite3_stmt *s = store_stmt(st, SQ_DATA_VERSION);
 	if (!s)
 		return -SQLITE_ERROR;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	int rc = store_step_one(st, s, "reading the data version");
+	if (rc == 0) {
 		int64_t v = sqlite3_column_int64(s, 0);
 		if (v != st->log_sessions->data_version) {
 			store_log_sessions_forget(st);
 			st->log_sessions->data_version = v;
 		}
-		rc = 0;
 	} else {
 		store_log_sessions_forget(st);
-		rc = store_fail(st, "reading the data version");
 	}
 	store_stmt_done(s);
 	return rc;
