@@ -38,6 +38,22 @@ static void sqlite_config_once(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* The pragmas, retried while SQLite answers BUSY, up to the busy timeout.  Switching a
+ * fresh file to WAL needs its exclusive lock: when two connections opening it at once
+ * both hold a shared lock and ask for more, SQLite answers one of them BUSY at once,
+ * without calling the busy handler (it would wait for the other forever), and that one
+ * must retry itself (test_migrate's race of four threads failed this way under load). */
+static int setup_connection(struct store *st)
+{
+	for (int waited = 0;; waited += 10) {
+		if (store_exec(st, setup_sql) == SQLITE_OK)
+			return 0;
+		if ((sqlite3_errcode(st->db) & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			return store_fail(st, "setting up the connection");
+		sqlite3_sleep(10);
+	}
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	return store_open_version(path, store_schema_latest(), err, errlen);
@@ -65,8 +81,7 @@ struct store *store_open_version(const char *path, int last, char *err, size_t e
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if (store_exec(st, setup_sql)) {
-		store_fail(st, "setting up the connection");
+	if (setup_connection(st)) {
 		snprintf(err, errlen, "%s: %s", path, st->err);
 		goto fail;
 	}
