@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "hash.h"
 #include "log.h"
 
 #define KD_EDGE_BUCKETS 4096
@@ -248,11 +249,7 @@ static int key_of(const char *ip, unsigned char key[16])
 
 static size_t bucket_of(const unsigned char key[16])
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % KD_EDGE_BUCKETS;
+	return cm_fnv1a(CM_FNV1A_INIT, key, 16) % KD_EDGE_BUCKETS;
 }
 
 static struct kd_ip_entry *lookup(struct kd_edge *e, const unsigned char key[16])

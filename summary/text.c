@@ -6,6 +6,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "hash.h"
 #include "sum_int.h"
 #include "text.h"
 
@@ -44,11 +45,7 @@ static uint64_t fnv_cp(uint64_t h, int32_t c)
 {
 	utf8proc_uint8_t buf[4];
 	utf8proc_ssize_t k = utf8proc_encode_char(c, buf);
-	for (utf8proc_ssize_t j = 0; j < k; j++) {
-		h ^= buf[j];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return k > 0 ? cm_fnv1a(h, buf, (size_t)k) : h;
 }
 
 int sum_tok_next(struct sum_tok_it *it, size_t *b, size_t *e, uint64_t *id)

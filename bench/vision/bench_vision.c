@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "file.h"
+#include "hash.h"
 #include "tensor.h"
 
 
@@ -102,15 +103,6 @@ static struct vis_cnn *open_model(const char *dir, const char *name)
 	if (!m)
 		fprintf(stderr, "%s\n", err);
 	return m;
-}
-
-/* FNV-1a over n bytes, continuing from h: the outputs' bits in one figure, so two builds
- * that must compute the same sums in the same order can be compared (bench_cnn). */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ull;
-	return h;
 }
 
 /* OpenBLAS's single-thread sgemm rate on 512x512x512 in GFLOP/s (median thread CPU of 20),
@@ -215,9 +207,9 @@ static int bench_cnn(const char *dir, int n)
 			e[k] = thread_cpu_ms() - c0;
 		}
 		double emed = median(e, n);
-		uint64_t dig = fnv(0xcbf29ce484222325ull, probs,
+		uint64_t dig = cm_fnv1a(CM_FNV1A_INIT, probs,
 				   sizeof(float) * (size_t)vis_cnn_n_classes(m));
-		dig = fnv(dig, emb, sizeof(float) * (size_t)vis_cnn_embed_dim(m));
+		dig = cm_fnv1a(dig, emb, sizeof(float) * (size_t)vis_cnn_embed_dim(m));
 		free(e);
 		free(emb);
 		printf("%s kefu-C median_ms %.2f min_ms %.2f thread_cpu_median_ms %.2f "
