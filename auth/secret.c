@@ -1,12 +1,12 @@
 /* auth/secret.c — random secrets, their SHA-256 and comparing them in constant time
- * (OpenSSL libcrypto: RAND_bytes, EVP SHA-256, CRYPTO_memcmp).  Pure functions, any
- * thread. */
+ * (OpenSSL libcrypto: RAND_bytes, CRYPTO_memcmp; SHA-256 from common/hash.c).
+ * Pure functions, any thread. */
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
 #include "auth.h"
+#include "hash.h"
 
 static const char hexd[] = "0123456789abcdef";
 
@@ -27,20 +27,11 @@ int auth_random_hex(char *out, size_t nbytes)
 
 void auth_sha256_hex(const void *s, size_t len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (!EVP_Digest(len ? s : "", len, md, &n, EVP_sha256(), NULL) || n != 32) {
+	if (cm_sha256_hex(s, len, out)) {
 		/* never a valid hash: lookups by it find nothing */
 		memset(out, 'x', 64);
 		out[64] = '\0';
-		return;
 	}
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hexd[md[i] >> 4];
-		out[2 * i + 1] = hexd[md[i] & 15];
-	}
-	out[64] = '\0';
 }
 
 int auth_secret_equal(const char *a, const char *b)
