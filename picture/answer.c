@@ -67,15 +67,12 @@ static void release(struct pic_models *p, struct pic_use *u)
 	cm_slot_release(p->fusion, &u->fusion);
 }
 
-/* The catalogue's view of what vis_see saw (its embedding, and its views' activations for
- * a head with its own branch) for pol_picture: the category head's label (copied into
- * label, "" when none) and probability, and the matching answers (best first, at most
- * PIC_MAX_MATCHES; returns how many).  Uses u's catalogue. */
-static int catalogue_view(const struct pic_use *u, const struct vis_seen *s, char *label,
-			  size_t labellen, float *label_p, struct vis_match *out)
+/* The catalogue's view of embedding (dim floats) for pol_picture: the category head's
+ * label (copied into label, "" when none) and probability, and the matching answers
+ * (best first, at most PIC_MAX_MATCHES; returns how many).  Uses u's catalogue. */
+static int catalogue_view(const struct pic_use *u, const float *embed, int dim,
+			  char *label, size_t labellen, float *label_p, struct vis_match *out)
 {
-	const float *embed = s->embed;
-	const int dim = s->embed_dim;
 	const struct pic_catalogue *c = u->cat.obj;
 	const char *l = NULL;
 	int n;
@@ -84,7 +81,7 @@ static int catalogue_view(const struct pic_use *u, const struct vis_seen *s, cha
 	*label_p = 0;
 	if (!c || !embed)
 		return 0;
-	if (vis_catalog_category(c->cat, embed, dim, s->taps, s->tap_views, &l, label_p) == 0 && l)
+	if (vis_catalog_category(c->cat, embed, dim, &l, label_p) == 0 && l)
 		snprintf(label, labellen, "%s", l);
 	n = vis_catalog_match(c->cat, embed, dim, out, PIC_MAX_MATCHES, NULL);
 	return n < 0 ? 0 : n;
@@ -152,8 +149,9 @@ int pic_answer(struct pic_models *p, struct pic_worker **pw, const struct pol_mo
 	}
 	acquire(p, pw, &use, &m);
 	if (!out->seen.unsafe && out->seen.embed)
-		out->n_match = catalogue_view(&use, &out->seen, out->category,
-					      sizeof out->category, &out->category_p, out->match);
+		out->n_match = catalogue_view(&use, out->seen.embed, out->seen.embed_dim,
+					      out->category, sizeof out->category,
+					      &out->category_p, out->match);
 	if (ask) {
 		ents = calloc((size_t)out->seen.n_entities + 1, sizeof *ents);
 		codes = calloc((size_t)out->seen.codes.n + 1, sizeof *codes);

@@ -408,16 +408,9 @@ int vis_catalog_match(const struct vis_catalog *cat, const float *q, int dim,
 }
 
 int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
-			 const float *taps, int views, const char **label, float *p)
+			 const char **label, float *p)
 {
-	return vis_catalog_category_with(cat, cat->head, q, dim, taps, views, label, p);
-}
-
-int vis_catalog_category_with(const struct vis_catalog *cat, const struct vis_head *head,
-			      const float *q, int dim, const float *taps, int views,
-			      const char **label, float *p)
-{
-	if (!head || (vis_head_has_branch(head) && (!taps || views < 1)))
+	if (!cat->head)
 		return 1;
 	if (dim != cat->dim || !q)
 		return VIS_E_ARG;
@@ -430,125 +423,18 @@ int vis_catalog_category_with(const struct vis_catalog *cat, const struct vis_he
 	}
 	if (cat->n_pics && top < cat->threshold)
 		return 2;
-	int n = vis_head_n_labels(head), rc = 0;
-	float *probs = malloc(sizeof(float) * (size_t)n), *x = NULL;
+	int n = vis_head_n_labels(cat->head);
+	float *probs = malloc(sizeof(float) * (size_t)n);
 	if (!probs)
 		return VIS_E_NOMEM;
-	if (vis_head_has_branch(head)) {      /* its own embedding of the same views */
-		if (!(x = malloc(sizeof(float) * (size_t)dim)))
-			rc = VIS_E_NOMEM;
-		else
-			rc = vis_head_branch_embed(head, taps, views, x);
-	}
-	if (!rc) {
-		int k = vis_head_predict(head, x ? x : q, probs);
-		*label = vis_head_label(head, k);
-		*p = probs[k];
-	}
-	free(x);
+	int k = vis_head_predict(cat->head, q, probs);
+	*label = vis_head_label(cat->head, k);
+	*p = probs[k];
 	free(probs);
-	return rc;
-}
-
-/* ---- training (kefu train) ---------------------------------------------------------- */
-
-/* The catalogue's labelled pictures: their embeddings (*x, n × dim), label indices (*y)
- * and the labels in order of first appearance (*labels, pointing into cat); 0, or -1 on
- * no memory (nothing to free then). */
-static int labelled(const struct vis_catalog *cat, float **x, int **y, const char ***labels,
-		    int *n_out, int *nl_out)
-{
-	int n = 0, nl = 0;
-
-	*y = malloc(sizeof(int) * (size_t)(cat->n_pics + 1));
-	*x = malloc(sizeof(float) * (size_t)(cat->n_pics + 1) * (size_t)cat->dim);
-	*labels = malloc(sizeof(char *) * (size_t)(cat->n_pics + 1));
-	if (!*y || !*x || !*labels) {
-		free(*y);
-		free(*x);
-		free(*labels);
-		*y = NULL;
-		*x = NULL;
-		*labels = NULL;
-		return -1;
-	}
-	for (int i = 0; i < cat->n_pics; i++) {
-		const char *lab = cat->pics[i].label;
-		int k;
-		if (!lab[0])
-			continue;
-		for (k = 0; k < nl && strcmp((*labels)[k], lab); k++)
-			;
-		if (k == nl)
-			(*labels)[nl++] = lab;
-		(*y)[n] = k;
-		memcpy(*x + (size_t)n * cat->dim, cat->embeds + (size_t)i * cat->dim,
-		       sizeof(float) * (size_t)cat->dim);
-		n++;
-	}
-	*n_out = n;
-	*nl_out = nl;
 	return 0;
 }
 
-struct vis_head *vis_catalog_plain_head(const struct vis_catalog *cat)
-{
-	const char **labels;
-	int *y, n, nl;
-	float *x;
-	struct vis_head *h = NULL;
-
-	if (labelled(cat, &x, &y, &labels, &n, &nl))
-		return NULL;
-	if (nl >= 2 && (h = vis_head_train(x, y, n, cat->dim, labels, nl, cat->embed_name, NULL)))
-		vis_head_calibrate(h, x, y, n, 5, NULL);
-	free(x);
-	free(y);
-	free(labels);
-	return h;
-}
-
-/* The taps (vis_catalog_embed_tap: views × ts floats each) of the catalogue's labelled
- * pictures, in catalogue order; NULL with err on a store, decode or memory error. */
-static float *picture_taps(struct store *st, const struct vis_cnn *embed,
-			   const struct vis_catalog *cat, int views, int ts, char *err,
-			   size_t errlen)
-{
-	const size_t per = (size_t)views * ts;
-	struct vis_cnn_state *cs = vis_cnn_state_create(embed);
-	float *taps = malloc(sizeof(float) * per * (size_t)(cat->n_pics + 1));
-	float *e = malloc(sizeof(float) * (size_t)cat->dim);
-	int n = 0, rc = !cs || !taps || !e;
-
-	if (rc)
-		snprintf(err, errlen, "out of memory");
-	for (int i = 0; i < cat->n_pics && !rc; i++) {
-		struct store_picture p;
-		struct vis_image img;
-		if (!cat->pics[i].label[0])
-			continue;
-		if (store_picture_get(st, cat->pics[i].id, 1, &p)) {
-			snprintf(err, errlen, "picture %lld: %s", (long long)cat->pics[i].id,
-				 store_errmsg(st));
-			rc = -1;
-			break;
-		}
-		rc = vis_decode(p.data, p.len, &(struct vis_decode_opts){ .max_side = 448 }, &img,
-				err, errlen);
-		store_picture_clear(&p);
-		if (rc)
-			break;
-		rc = vis_catalog_embed_tap(embed, cs, &img, views, e, taps + per * (size_t)n++);
-		vis_image_free(&img);
-	}
-	vis_cnn_state_destroy(cs);
-	free(e);
-	if (rc) {
-		free(taps);
-		return NULL;
-	}
-	return taps;
-}
+/* ---- training (kefu train) ---------------------------------------------------------- */
 
 int vis_head_train_store(struct store *st, const struct vis_cnn *embed, int *n_pictures,
 			 int *n_labels, int64_t *version_out, char *err, size_t errlen)
@@ -568,9 +454,26 @@ int vis_head_train_store_as(struct store *st, const struct vis_cnn *embed, int64
 
 	if (!cat)
 		return -1;
-	if (labelled(cat, &x, &y, &labels, &n, &nl)) {
+	y = malloc(sizeof(int) * (size_t)(cat->n_pics + 1));
+	x = malloc(sizeof(float) * (size_t)(cat->n_pics + 1) * (size_t)cat->dim);
+	labels = malloc(sizeof(char *) * (size_t)(cat->n_pics + 1));
+	if (!y || !x || !labels) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
+	}
+	for (int i = 0; i < cat->n_pics; i++) {
+		const char *lab = cat->pics[i].label;
+		int k;
+		if (!lab[0])
+			continue;
+		for (k = 0; k < nl && strcmp(labels[k], lab); k++)
+			;
+		if (k == nl)
+			labels[nl++] = lab;
+		y[n] = k;
+		memcpy(x + (size_t)n * cat->dim, cat->embeds + (size_t)i * cat->dim,
+		       sizeof(float) * (size_t)cat->dim);
+		n++;
 	}
 	*n_pictures = n;
 	*n_labels = nl;
@@ -578,34 +481,13 @@ int vis_head_train_store_as(struct store *st, const struct vis_cnn *embed, int64
 		rc = 1;
 		goto out;
 	}
-	/* the head with its own branch of the CNN's last convolution, fine-tuned from the
-	 * activations of each picture's views (docs/policy.md: +N points over the head on
-	 * the shared embedding); a CNN without such a convolution keeps the plain head */
-	int views = VIS_CATALOG_VIEWS, hw, cin, ts = vis_cnn_tap_size(embed, &hw, &cin);
-	float *taps = NULL;
-	struct vis_head *h = NULL;
-	uint64_t t0 = cm_now_us();
-	if (ts && !(taps = picture_taps(st, embed, cat, views, ts, err, errlen)))
-		goto out;
-	if (taps) {
-		const float *w0, *b0;
-		uint64_t t1 = cm_now_us();
-		vis_cnn_tap_conv(embed, &w0, &b0);
-		h = vis_head_train_branch(taps, views, hw, cin, w0, b0, y, n, cat->dim, labels, nl,
-					  cat->embed_name, NULL, x);
-		free(taps);
-		LOG_INFO("category head: %d pictures' activations %.1f s, its branch fine-tuned "
-			 "%.1f s", n, (double)(t1 - t0) / 1e6, (double)(cm_now_us() - t1) / 1e6);
-	} else {
-		h = vis_head_train(x, y, n, cat->dim, labels, nl, cat->embed_name, NULL);
-	}
+	struct vis_head *h = vis_head_train(x, y, n, cat->dim, labels, nl, cat->embed_name, NULL);
 	if (!h) {
 		snprintf(err, errlen, "training the image head: out of memory");
 		goto out;
 	}
 	/* 5-fold held-out temperature: the policy multiplies these probabilities with the
-	 * text's, so they must be calibrated, not only ranked right (over the branch's
-	 * embeddings; the branch itself saw every picture) */
+	 * text's, so they must be calibrated, not only ranked right */
 	float temp = vis_head_calibrate(h, x, y, n, 5, NULL);
 	size_t len;
 	void *blob = vis_head_save(h, &len);

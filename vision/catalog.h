@@ -91,19 +91,12 @@ int vis_catalog_match(const struct vis_catalog *cat, const float *q, int dim,
 		      struct vis_match *out, int max, float *best);
 
 /* The category head's verdict on q: 0 with *label (points into the catalogue) and *p
- * (its softmax probability), 1 when the catalogue has no head (or a head with its own
- * branch and no taps), 2 when q is not in the catalogue (best cosine under the threshold:
- * the head has no "other" class, so a screenshot would otherwise get a garment),
- * VIS_E_ARG when dim differs.  taps: the views' activations of the same pass
- * (vis_seen.taps, views of them; may be NULL), which a head with its own fine-tuned
- * branch reads instead of q.  Any thread, lock-free. */
+ * (its softmax probability), 1 when the catalogue has no head, 2 when q is not in the
+ * catalogue (best cosine under the threshold: the head has no "other" class, so a
+ * screenshot would otherwise get a garment), VIS_E_ARG when dim differs.  Any thread,
+ * lock-free. */
 int vis_catalog_category(const struct vis_catalog *cat, const float *q, int dim,
-			 const float *taps, int views, const char **label, float *p);
-struct vis_head;
-/* The same with another head (bench/policy's reference, vis_catalog_plain_head). */
-int vis_catalog_category_with(const struct vis_catalog *cat, const struct vis_head *head,
-			      const float *q, int dim, const float *taps, int views,
-			      const char **label, float *p);
+			 const char **label, float *p);
 
 /* ---- the category head (head.c) --------------------------------------------------- */
 
@@ -143,42 +136,6 @@ float vis_head_calibrate(struct vis_head *h, const float *x, const int *y, int n
 void *vis_head_save(const struct vis_head *h, size_t *len);
 /* Parses a blob of vis_head_save; NULL with err when it is malformed. */
 struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t errlen);
-
-/* ---- the head's fine-tuned branch (branch.c) ---------------------------------------- */
-
-struct vis_branch_opts {
-	int epochs;             /* passes over the pictures (0: no fine-tuning, the plain head) */
-	float lr, head_lr;      /* Adam steps of the convolution and of the head while tuning */
-	int batch;              /* pictures per step */
-	uint64_t seed;          /* xorshift64 seed of the shuffles (0: a fixed one) */
-};
-/* Chosen on 5-fold cross-validation of the demo's 400 training photos (docs/policy.md). */
-#define VIS_BRANCH_DEFAULTS ((struct vis_branch_opts){ 10, 3e-4f, 0.01f, 40, 0 })
-
-/* Trains a head with its own branch: taps (n pictures × views × hw × cin, each view's
- * activation vis_catalog_embed_tap copies) through the convolution w0 (cin × dim) and
- * b0 (dim) fine-tuned with the head (branch.c), labels y as vis_head_train takes them.
- * x_out (n × dim) gets each picture's embedding through the tuned branch (what the head
- * was last trained on, for vis_head_calibrate).  With opts->epochs 0 the head is the
- * plain one over the shared embedding.  NULL on no memory / bad arguments.  Caller's
- * thread. */
-struct vis_head *vis_head_train_branch(const float *taps, int views, int hw, int cin,
-				       const float *w0, const float *b0, const int *y, int n,
-				       int dim, const char *const *labels, int n_labels,
-				       const char *embed_name, const struct vis_branch_opts *opts,
-				       float *x_out);
-/* 1 when h reads its own branch (vis_head_branch_embed before vis_head_predict). */
-int vis_head_has_branch(const struct vis_head *h);
-/* The embedding of a picture through h's branch (dim floats) from its views' taps (views
- * × vis_cnn_tap_size floats).  0, VIS_E_ARG (no branch or no taps) or VIS_E_NOMEM.  Any
- * thread. */
-int vis_head_branch_embed(const struct vis_head *h, const float *taps, int views, float *out);
-
-/* The head as `kefu train` trained it before its branch: the softmax regression over the
- * catalogue's shared embeddings of its labelled pictures, calibrated the same way
- * (5 folds).  bench/policy's reference row.  NULL on no memory or fewer than 2 labels;
- * free with vis_head_free.  Caller's thread. */
-struct vis_head *vis_catalog_plain_head(const struct vis_catalog *cat);
 
 /* What `kefu train` calls: loads the catalogue of the store's labelled pictures with
  * embed (computing missing embeddings), trains the head on every labelled picture

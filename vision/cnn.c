@@ -614,9 +614,8 @@ static double thread_ms(void)
 
 /* vis_cnn_run, adding each op's thread CPU time to op_ms[op] when op_ms is given. */
 static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed,
-	       double *op_ms, float *tap)
+	       double *op_ms)
 {
-	const int tap_op = tap ? vis_cnn_tap_op(m) : -1;
 	const struct shape in = { (int)m->hdr.in_h, (int)m->hdr.in_w, (int)m->hdr.in_c };
 #define OUT(i) ((i) < 0 ? st->input : st->bufs[st->buf_of[i]])
 	/* only the embedding wanted: the ops after it feed the classes alone (the ImageNet
@@ -664,8 +663,6 @@ static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, 
 		}
 		if (op_ms)
 			op_ms[i] += thread_ms() - t0;
-		if ((int)i == tap_op)   /* written by now, even when its depthwise op fused it */
-			memcpy(tap, y, sizeof(float) * (size_t)d.h * d.w * d.c);
 	}
 	if (probs)
 		memcpy(probs, OUT(m->hdr.out_op), sizeof(float) * m->hdr.n_classes);
@@ -677,43 +674,7 @@ static int run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, 
 
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs, float *embed)
 {
-	return run(m, st, probs, embed, NULL, NULL);
-}
-
-int vis_cnn_tap_op(const struct vis_cnn *m)
-{
-	const int e = m->hdr.embed_op;
-	if (e < 0 || m->ops[e].type != OP_GAP || m->ops[e].in0 < 0)
-		return -1;
-	const struct kfm_op *c = &m->ops[m->ops[e].in0];
-	return c->type == OP_CONV && c->kh == 1 && c->kw == 1 && c->stride == 1 ? c->in0 : -1;
-}
-
-int vis_cnn_tap_size(const struct vis_cnn *m, int *hw, int *c)
-{
-	const int t = vis_cnn_tap_op(m);
-	if (t < 0)
-		return 0;
-	if (hw)
-		*hw = m->shapes[t].h * m->shapes[t].w;
-	if (c)
-		*c = m->shapes[t].c;
-	return m->shapes[t].h * m->shapes[t].w * m->shapes[t].c;
-}
-
-int vis_cnn_tap_conv(const struct vis_cnn *m, const float **w, const float **b)
-{
-	if (vis_cnn_tap_op(m) < 0)
-		return -1;
-	const struct kfm_op *c = &m->ops[m->ops[m->hdr.embed_op].in0];
-	*w = T(m, c->w);
-	*b = T(m, c->b);
-	return c->act;
-}
-
-int vis_cnn_run_tap(const struct vis_cnn *m, struct vis_cnn_state *st, float *embed, float *tap)
-{
-	return run(m, st, NULL, embed, NULL, vis_cnn_tap_size(m, NULL, NULL) ? tap : NULL);
+	return run(m, st, probs, embed, NULL);
 }
 
 int vis_cnn_n_ops(const struct vis_cnn *m) { return (int)m->hdr.n_ops; }
@@ -721,7 +682,7 @@ int vis_cnn_n_ops(const struct vis_cnn *m) { return (int)m->hdr.n_ops; }
 void vis_cnn_run_timed(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		       double *op_ms)
 {
-	run(m, st, probs, NULL, op_ms, NULL);
+	run(m, st, probs, NULL, op_ms);
 }
 
 double vis_cnn_op_desc(const struct vis_cnn *m, int i, char *buf, size_t len)

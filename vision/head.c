@@ -21,13 +21,20 @@
 
 #include "adam.h"
 #include "catalog.h"
-#include "head_impl.h"
 #include "tensor.h"
 
 #define HEAD_MAGIC "VHEAD\0\0\0"
 #define HEAD_VERSION 1u
-#define HEAD_VERSION_BRANCH 2u  /* version 1 + the branch: u32 cin, hw, float bw[cin × dim], bb[dim] */
 
+struct vis_head {
+	int dim, n_labels;
+	unsigned flags;          /* VIS_HEAD_STANDARDISE */
+	char *embed_name;
+	char **labels;
+	float *mean, *sd;        /* dim each */
+	float *w;                /* dim × n_labels */
+	float *b;                /* n_labels */
+};
 
 void vis_head_free(struct vis_head *h)
 {
@@ -41,8 +48,6 @@ void vis_head_free(struct vis_head *h)
 	free(h->sd);
 	free(h->w);
 	free(h->b);
-	free(h->bw);
-	free(h->bb);
 	free(h);
 }
 
@@ -322,12 +327,10 @@ void *vis_head_save(const struct vis_head *h, size_t *len)
 	for (int l = 0; l < h->n_labels; l++)
 		n += 4 + strlen(h->labels[l]);
 	n += 4 + sizeof(float) * ((size_t)h->dim * (2 + (size_t)h->n_labels) + (size_t)h->n_labels);
-	if (h->bw)
-		n += 8 + sizeof(float) * (size_t)h->dim * ((size_t)h->cin + 1);
 	if (!(w.p = malloc(n)))
 		return NULL;
 	put(&w, HEAD_MAGIC, 8);
-	put_u32(&w, h->bw ? HEAD_VERSION_BRANCH : HEAD_VERSION);
+	put_u32(&w, HEAD_VERSION);
 	put_u32(&w, (uint32_t)h->dim);
 	put_u32(&w, (uint32_t)h->n_labels);
 	put_u32(&w, (uint32_t)h->flags);
@@ -338,12 +341,6 @@ void *vis_head_save(const struct vis_head *h, size_t *len)
 	put(&w, h->sd, sizeof(float) * (size_t)h->dim);
 	put(&w, h->w, sizeof(float) * (size_t)h->dim * (size_t)h->n_labels);
 	put(&w, h->b, sizeof(float) * (size_t)h->n_labels);
-	if (h->bw) {
-		put_u32(&w, (uint32_t)h->cin);
-		put_u32(&w, (uint32_t)h->hw);
-		put(&w, h->bw, sizeof(float) * (size_t)h->cin * (size_t)h->dim);
-		put(&w, h->bb, sizeof(float) * (size_t)h->dim);
-	}
 	*len = w.len;
 	return w.p;
 }
@@ -392,10 +389,9 @@ struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t e
 	struct vis_head *h;
 
 	if (get(&r, magic, 8) || memcmp(magic, HEAD_MAGIC, 8) || get_u32(&r, &ver) ||
-	    (ver != HEAD_VERSION && ver != HEAD_VERSION_BRANCH) || get_u32(&r, &dim) || get_u32(&r, &nl) || get_u32(&r, &flags) || !dim ||
+	    ver != HEAD_VERSION || get_u32(&r, &dim) || get_u32(&r, &nl) || get_u32(&r, &flags) || !dim ||
 	    dim > 65536 || nl < 2 || nl > 4096) {
-		snprintf(err, errlen, "image head: not a version %u or %u VHEAD blob", HEAD_VERSION,
-			 HEAD_VERSION_BRANCH);
+		snprintf(err, errlen, "image head: not a version %u VHEAD blob", HEAD_VERSION);
 		return NULL;
 	}
 	/* the floats alone (mean, sd, w, b) must fit in what is left: no allocation for a
@@ -413,18 +409,8 @@ struct vis_head *vis_head_load(const void *blob, size_t len, char *err, size_t e
 	for (uint32_t l = 0; l < nl && !bad; l++)
 		bad = !(h->labels[l] = get_str(&r));
 	bad = bad || get(&r, h->mean, sizeof(float) * dim) || get(&r, h->sd, sizeof(float) * dim) ||
-	      get(&r, h->w, sizeof(float) * dim * nl) || get(&r, h->b, sizeof(float) * nl);
-	if (!bad && ver == HEAD_VERSION_BRANCH) {
-		uint32_t cin = 0, hw = 0;
-		bad = get_u32(&r, &cin) || get_u32(&r, &hw) || !cin || cin > 65536 || !hw ||
-		      hw > 65536 || sizeof(float) * ((uint64_t)cin + 1) * dim != len - r.off ||
-		      !(h->bw = malloc(sizeof(float) * cin * dim)) ||
-		      !(h->bb = malloc(sizeof(float) * dim)) ||
-		      get(&r, h->bw, sizeof(float) * cin * dim) || get(&r, h->bb, sizeof(float) * dim);
-		h->cin = (int)cin;
-		h->hw = (int)hw;
-	}
-	bad = bad || r.off != len;
+	      get(&r, h->w, sizeof(float) * dim * nl) || get(&r, h->b, sizeof(float) * nl) ||
+	      r.off != len;
 	for (uint32_t d = 0; d < dim && !bad; d++)
 		bad = !(h->sd[d] > 0) || !isfinite(h->mean[d]);
 	if (bad) {

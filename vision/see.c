@@ -141,7 +141,6 @@ void vis_seen_free(struct vis_seen *s)
 	vis_ocr_result_free(&s->ocr);
 	vis_codes_free(&s->codes);
 	free(s->embed);
-	free(s->taps);
 	memset(s, 0, sizeof *s);
 }
 
@@ -191,15 +190,12 @@ static int look(struct vis_worker *w, const struct vis_image *img, struct vis_se
 	}
 	if (w->embed) {
 		out->embed_dim = vis_cnn_embed_dim(w->embed);
-		const int views = w->embed_views > 0 ? w->embed_views : 1;
-		const size_t ts = (size_t)vis_cnn_tap_size(w->embed, NULL, NULL);
 		if (out->embed_dim > 0) {
-			if (!(out->embed = malloc(sizeof(float) * (size_t)out->embed_dim)) ||
-			    (ts && !(out->taps = malloc(sizeof(float) * ts * (size_t)views))))
+			if (!(out->embed = malloc(sizeof(float) * (size_t)out->embed_dim)))
 				return VIS_E_NOMEM;
-			out->tap_views = ts ? views : 0;
-			if ((rc = vis_catalog_embed_tap(w->embed, w->embed_st, img, views, out->embed,
-							out->taps)))
+			if ((rc = vis_catalog_embed(w->embed, w->embed_st, img,
+						    w->embed_views > 0 ? w->embed_views : 1,
+						    out->embed)))
 				return rc;
 		}
 	}

@@ -212,90 +212,6 @@ static int test_head(void)
 	return 0;
 }
 
-/* The head's own branch: the frozen convolution w0 ignores the two input channels that
- * carry the class (their weights are 0), so the plain head on its embedding is near
- * chance; fine-tuned with the head, the branch reads them.  Then the blob round trip. */
-static int test_branch(void)
-{
-	enum { N = 200, T = 40, V = 2, HW = 4, CIN = 6, DIM = 8, L = 2 };
-	static float taps[(N + T) * V * HW * CIN], x[(N + T) * DIM];
-	float w0[CIN * DIM], b0[DIM];
-	int y[N + T];
-	unsigned seed = 11;
-	const char *labels[L] = { "hat", "shoes" };
-
-	for (int c = 0; c < CIN; c++)
-		for (int d = 0; d < DIM; d++)
-			w0[c * DIM + d] = c < 2 ? 0.0f : frand(&seed);
-	for (int d = 0; d < DIM; d++)
-		b0[d] = 0.5f;
-	for (int i = 0; i < N + T; i++) {
-		y[i] = i % L;
-		for (int k = 0; k < V * HW; k++)
-			for (int c = 0; c < CIN; c++)
-				taps[((size_t)i * V * HW + k) * CIN + c] =
-					frand(&seed) + (c == y[i] ? 1.0f : 0.0f);
-	}
-	struct vis_branch_opts o = VIS_BRANCH_DEFAULTS;
-	struct vis_head *plain = vis_head_train_branch(taps, V, HW, CIN, w0, b0, y, N, DIM, labels,
-						       L, "synthetic", &(struct vis_branch_opts){ 0 },
-						       x);
-	o.epochs = 30;
-	o.lr = 0.02f;
-	struct vis_head *h = vis_head_train_branch(taps, V, HW, CIN, w0, b0, y, N, DIM, labels, L,
-						   "synthetic", &o, x);
-	CHECK(plain && h && !vis_head_has_branch(plain) && vis_head_has_branch(h));
-	if (!plain || !h)
-		return 1;
-	int right_plain = 0, right = 0;
-	float e[DIM], probs[L];
-	for (int i = N; i < N + T; i++) {
-		const float *t = taps + (size_t)i * V * HW * CIN;
-		right += vis_head_branch_embed(h, t, V, e) == 0 && vis_head_predict(h, e, probs) == y[i];
-		/* the plain head reads the frozen convolution's embedding */
-		memset(e, 0, sizeof e);
-		for (int v = 0; v < V; v++) {
-			float pooled[DIM] = { 0 };
-			for (int r = 0; r < HW; r++)
-				for (int d = 0; d < DIM; d++) {
-					float z = b0[d];
-					for (int c = 0; c < CIN; c++)
-						z += t[((size_t)v * HW + r) * CIN + c] * w0[c * DIM + d];
-					pooled[d] += (z < 0 ? 0 : z > 6 ? 6 : z) / HW;
-				}
-			cm_l2_normalize(DIM, pooled);
-			for (int d = 0; d < DIM; d++)
-				e[d] += pooled[d];
-		}
-		cm_l2_normalize(DIM, e);
-		right_plain += vis_head_predict(plain, e, NULL) == y[i];
-	}
-	printf("branch: held-out %d/%d right, the frozen convolution's head %d/%d\n", right, T,
-	       right_plain, T);
-	CHECK(right >= T - 2 && right_plain <= T * 3 / 4);
-
-	size_t len;
-	void *blob = vis_head_save(h, &len);
-	char err[200];
-	struct vis_head *h2 = blob ? vis_head_load(blob, len, err, sizeof err) : NULL;
-	CHECK(h2 && vis_head_has_branch(h2));
-	if (h2) {
-		float e2[DIM], p1[L], p2[L];
-		vis_head_branch_embed(h, taps + (size_t)N * V * HW * CIN, V, e);
-		vis_head_branch_embed(h2, taps + (size_t)N * V * HW * CIN, V, e2);
-		vis_head_predict(h, e, p1);
-		vis_head_predict(h2, e2, p2);
-		CHECK(fabsf(p1[0] - p2[0]) < 1e-6f);
-		vis_head_free(h2);
-	}
-	CHECK(blob && vis_head_load(blob, len - 4, err, sizeof err) == NULL);   /* truncated */
-	free(blob);
-	CHECK(vis_head_branch_embed(plain, taps, V, e) == VIS_E_ARG);
-	vis_head_free(plain);
-	vis_head_free(h);
-	return 0;
-}
-
 /* ---- catalog ----------------------------------------------------------------------- */
 
 /* Demo photos (store/demo/clothing, CC0): the first ones go in the store, the last of
@@ -320,9 +236,7 @@ static int add_demo(struct store *st, const char *name, const char *label)
 	return rc;
 }
 
-/* rel's embedding into q, and its views' taps into taps (may be NULL). */
-static int query_taps(const struct vis_cnn *m, struct vis_cnn_state *cs, const char *rel,
-		      float *q, float *taps)
+static int query(const struct vis_cnn *m, struct vis_cnn_state *cs, const char *rel, float *q)
 {
 	size_t len;
 	char *data = slurp(rel, &len), err[200];
@@ -333,14 +247,9 @@ static int query_taps(const struct vis_cnn *m, struct vis_cnn_state *cs, const c
 	free(data);
 	if (rc)
 		return rc;
-	rc = vis_catalog_embed_tap(m, cs, &img, VIS_CATALOG_VIEWS, q, taps);
+	rc = vis_catalog_embed(m, cs, &img, VIS_CATALOG_VIEWS, q);
 	vis_image_free(&img);
 	return rc;
-}
-
-static int query(const struct vis_cnn *m, struct vis_cnn_state *cs, const char *rel, float *q)
-{
-	return query_taps(m, cs, rel, q, NULL);
 }
 
 static int test_catalog(const char *models)
@@ -403,23 +312,17 @@ static int test_catalog(const char *models)
 	CHECK(cat && vis_catalog_has_head(cat));
 	const char *label = NULL;
 	float p = 0;
-	const int V = VIS_CATALOG_VIEWS;
-	float *taps = malloc(sizeof(float) * (size_t)vis_cnn_tap_size(m, NULL, NULL) * V);
-	CHECK(taps != NULL);
-	if (cat && taps) {
-		/* the head reads its own fine-tuned branch of the views' activations */
-		CHECK(query_taps(m, cs, "store/demo/clothing/pic_dress_053689bb.jpg", q, taps) == 0);
-		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), taps, V, &label, &p) == 0);
+	if (cat) {
+		CHECK(query(m, cs, "store/demo/clothing/pic_dress_053689bb.jpg", q) == 0);
+		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), &label, &p) == 0);
 		printf("held-out dress: category %s p %.3f\n", label ? label : "-", p);
 		CHECK(label && !strcmp(label, "dress") && p > 0.5f);
-		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), NULL, 0, &label, &p) == 1);
-		CHECK(query_taps(m, cs, "store/demo/clothing/pic_shoes_04fa06fb.jpg", q, taps) == 0);
-		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), taps, V, &label, &p) == 0);
+		CHECK(query(m, cs, "store/demo/clothing/pic_shoes_04fa06fb.jpg", q) == 0);
+		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), &label, &p) == 0);
 		CHECK(label && !strcmp(label, "shoes"));
-		CHECK(query_taps(m, cs, "vision/testdata/ocr_error.png", q, taps) == 0);
-		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), taps, V, &label, &p) == 2);
+		CHECK(query(m, cs, "vision/testdata/ocr_error.png", q) == 0);
+		CHECK(vis_catalog_category(cat, q, vis_catalog_dim(cat), &label, &p) == 2);
 	}
-	free(taps);
 	free(q);
 	vis_cnn_state_destroy(cs);
 	vis_catalog_free(cat);
@@ -439,8 +342,6 @@ int main(int argc, char **argv)
 		rc = test_store();
 	else if (!strcmp(argv[1], "head"))
 		rc = test_head();
-	else if (!strcmp(argv[1], "branch"))
-		rc = test_branch();
 	else if (!strcmp(argv[1], "catalog") && argc > 2)
 		rc = test_catalog(argv[2]);
 	else

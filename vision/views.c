@@ -54,12 +54,6 @@ static const struct { float frac; int flip; } view[MAX_VIEWS] = {
 int vis_catalog_embed_view(const struct vis_cnn *m, struct vis_cnn_state *st,
 			   const struct vis_image *img, int v, float *out)
 {
-	return vis_catalog_embed_view_tap(m, st, img, v, out, NULL);
-}
-
-int vis_catalog_embed_view_tap(const struct vis_cnn *m, struct vis_cnn_state *st,
-			       const struct vis_image *img, int v, float *out, float *tap)
-{
 	int dim = vis_cnn_embed_dim(m);
 
 	if (dim <= 0 || !img || !img->rgb || v < 0 || v >= MAX_VIEWS)
@@ -73,7 +67,7 @@ int vis_catalog_embed_view_tap(const struct vis_cnn *m, struct vis_cnn_state *st
 		vis_cnn_set_image(m, st, &c);
 		vis_image_free(&c);
 	}
-	vis_cnn_run_tap(m, st, out, tap);
+	vis_cnn_run(m, st, NULL, out);
 	cm_l2_normalize((size_t)dim, out);
 	return 0;
 }
@@ -81,13 +75,6 @@ int vis_catalog_embed_view_tap(const struct vis_cnn *m, struct vis_cnn_state *st
 int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
 		      const struct vis_image *img, int views, float *out)
 {
-	return vis_catalog_embed_tap(m, st, img, views, out, NULL);
-}
-
-int vis_catalog_embed_tap(const struct vis_cnn *m, struct vis_cnn_state *st,
-			  const struct vis_image *img, int views, float *out, float *taps)
-{
-	const size_t ts = taps ? (size_t)vis_cnn_tap_size(m, NULL, NULL) : 0;
 	int dim = vis_cnn_embed_dim(m), rc = 0;
 
 	if (dim <= 0 || views < 1 || views > MAX_VIEWS)
@@ -97,8 +84,7 @@ int vis_catalog_embed_tap(const struct vis_cnn *m, struct vis_cnn_state *st,
 		return VIS_E_NOMEM;
 	memset(out, 0, sizeof(float) * (size_t)dim);
 	for (int v = 0; v < views && !rc; v++)
-		if (!(rc = vis_catalog_embed_view_tap(m, st, img, v, one,
-						      taps ? taps + v * ts : NULL)))
+		if (!(rc = vis_catalog_embed_view(m, st, img, v, one)))
 			cm_axpy((size_t)dim, 1.0f, one, out);
 	cm_l2_normalize((size_t)dim, out);
 	free(one);

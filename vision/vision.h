@@ -130,17 +130,6 @@ void vis_cnn_set_pixels(const struct vis_cnn *m, struct vis_cnn_state *st, const
  * (call cm_blas_single_thread once per process for one BLAS thread per worker). */
 int vis_cnn_run(const struct vis_cnn *m, struct vis_cnn_state *st, float *probs,
 		float *embed);
-/* The activation the embedding's last convolution reads (a 1x1 convolution before the
- * global pooling; MobileNetV2: the last block's 7x7x320 output), the input of the
- * category head's own branch (head.c): its op (-1: no such convolution), its size in
- * floats (0: none; *hw positions x *c channels, either may be NULL), and vis_cnn_run for
- * the embedding alone that also copies it into tap (ignored when there is none). */
-int vis_cnn_tap_op(const struct vis_cnn *m);
-int vis_cnn_tap_size(const struct vis_cnn *m, int *hw, int *c);
-int vis_cnn_run_tap(const struct vis_cnn *m, struct vis_cnn_state *st, float *embed, float *tap);
-/* That convolution's weights (c_in x c_out, row-major) and biases (BN folded), and its
- * activation (0 none, 1 ReLU, 2 ReLU6); -1 when there is none. */
-int vis_cnn_tap_conv(const struct vis_cnn *m, const float **w, const float **b);
 /* For the benchmark's per-layer profile: the number of ops, vis_cnn_run (every op) adding
  * each op's thread CPU ms to op_ms[0..n_ops), and one line describing op i (returns its
  * floating-point operations). */
@@ -164,12 +153,6 @@ int vis_catalog_embed(const struct vis_cnn *m, struct vis_cnn_state *st,
  * what vis_catalog_embed averages; training uses the views as separate examples. */
 int vis_catalog_embed_view(const struct vis_cnn *m, struct vis_cnn_state *st,
 			   const struct vis_image *img, int v, float *out);
-/* The same two, also copying each view's tap (vis_cnn_tap_size floats; views of them for
- * vis_catalog_embed_tap, in view order) into taps, the category head's branch input. */
-int vis_catalog_embed_view_tap(const struct vis_cnn *m, struct vis_cnn_state *st,
-			       const struct vis_image *img, int v, float *out, float *tap);
-int vis_catalog_embed_tap(const struct vis_cnn *m, struct vis_cnn_state *st,
-			  const struct vis_image *img, int views, float *out, float *taps);
 
 /* ---- OCR (ocr.c) ------------------------------------------------------------------------ */
 
@@ -290,11 +273,6 @@ struct vis_seen {
 	int unsafe;                        /* 1: do not show unblurred, answer with a refusal */
 	float *embed;                      /* L2-normalised embedding, malloc'ed; NULL if none */
 	int embed_dim;
-	float *taps;                       /* each view's activation before the embedding's
-					      last convolution (tap_views × vis_cnn_tap_size
-					      floats, malloc'ed; NULL if none): the category
-					      head's branch reads them (vis_catalog_category) */
-	int tap_views;
 	double ms_decode, ms_ocr, ms_codes, ms_cnn;
 };
 

@@ -286,14 +286,11 @@ struct photo {
 	struct pol_entity ents[PH_MAX];
 	const char *codes[PH_MAX];
 	float *embed;
-	float *taps;             /* the views' activations the head's branch reads */
-	int tap_views, tap_n;    /* views, floats in all */
 	char *own[2 * PH_MAX];   /* entity and code strings */
 	int n_own;
 };
 
 static FILE *cache_fp;
-static int vw_tap_size;      /* vis_cnn_tap_size of the embedding CNN */
 static struct cached {
 	char *key;
 	long off;
@@ -304,7 +301,6 @@ static void photo_free(struct photo *ph)
 {
 	free(ph->ocr);
 	free(ph->embed);
-	free(ph->taps);
 	for (int i = 0; i < ph->n_own; i++)
 		free(ph->own[i]);
 	memset(ph, 0, sizeof *ph);
@@ -331,8 +327,7 @@ static char *get_str(FILE *f)
 	return s;
 }
 
-/* One record: key, unsafe, ocr, entities (kind, text), codes, dim, embedding, tap views
- * and floats, the taps. */
+/* One record: key, unsafe, ocr, entities (kind, text), codes, dim, embedding. */
 static int photo_read(FILE *f, struct photo *ph)
 {
 	int32_t v[2];
@@ -362,14 +357,6 @@ static int photo_read(FILE *f, struct photo *ph)
 	if (ph->dim && (!(ph->embed = malloc(sizeof(float) * (size_t)ph->dim)) ||
 			fread(ph->embed, sizeof(float), (size_t)ph->dim, f) != (size_t)ph->dim))
 		return -1;
-	if (fread(v, 4, 2, f) != 2 || v[0] < 0 || v[0] > VIS_MAX_VIEWS || v[1] < 0 ||
-	    v[1] > (1 << 24))
-		return -1;
-	ph->tap_views = v[0];
-	ph->tap_n = v[1];
-	if (ph->tap_n && (!(ph->taps = malloc(sizeof(float) * (size_t)ph->tap_n)) ||
-			  fread(ph->taps, sizeof(float), (size_t)ph->tap_n, f) != (size_t)ph->tap_n))
-		return -1;
 	return 0;
 }
 
@@ -391,10 +378,6 @@ static void photo_write(FILE *f, const char *key, const struct photo *ph)
 	for (int i = 0; i < ph->n_codes; i++)
 		put_str(f, ph->codes[i]);
 	fwrite(ph->embed, sizeof(float), (size_t)ph->dim, f);
-	v[0] = ph->tap_views;
-	v[1] = ph->tap_n;
-	fwrite(v, 4, 2, f);
-	fwrite(ph->taps, sizeof(float), (size_t)ph->tap_n, f);
 	fflush(f);
 }
 
@@ -406,7 +389,7 @@ static void cache_open(const char *path, const char *cnn, int views)
 
 	if (!path)
 		return;
-	snprintf(tag, sizeof tag, "%s/%d views+taps", cnn, views);
+	snprintf(tag, sizeof tag, "%s/%d views", cnn, views);
 	if (!(cache_fp = fopen(path, "r+b")) && !(cache_fp = fopen(path, "w+b")))
 		return;
 	while ((key = get_str(cache_fp))) {
@@ -436,7 +419,7 @@ static int photo_get(struct vis_worker *vw, const struct kefu_conf *conf, const 
 	struct vis_decode_opts dopts = { .max_bytes = (size_t)conf->max_upload,
 		.max_pixels = (uint64_t)conf->max_image_pixels, .max_side = 1600 };
 
-	snprintf(key, sizeof key, "%s/%d views+taps %s", conf->image_embed, views, file);
+	snprintf(key, sizeof key, "%s/%d views %s", conf->image_embed, views, file);
 	for (int i = 0; cache_fp && i < n_cache; i++)
 		if (!strcmp(cache_idx[i].key, key)) {
 			fseek(cache_fp, cache_idx[i].off, SEEK_SET);
@@ -468,11 +451,6 @@ static int photo_get(struct vis_worker *vw, const struct kefu_conf *conf, const 
 	ph->dim = seen.embed ? seen.embed_dim : 0;
 	ph->embed = seen.embed;
 	seen.embed = NULL;
-	ph->tap_views = seen.taps ? seen.tap_views : 0;
-	ph->tap_n = ph->tap_views * (vw_tap_size > 0 ? vw_tap_size : 0);
-	ph->taps = ph->tap_n ? seen.taps : NULL;
-	if (ph->taps)
-		seen.taps = NULL;
 	vis_seen_free(&seen);
 	if (cache_fp)
 		photo_write(cache_fp, key, ph);
@@ -489,12 +467,11 @@ static long off_kept[4], off_n;
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_PLAIN, SYS_WORDS_KIND, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
-       SYS_FUSION, SYS_HEAD, SYS_HEAD_SAFE, SYS_HEAD_PLAIN, SYS_CATALOGUE,
+enum { SYS_POLICY, SYS_WORDS_KIND, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
+       SYS_FUSION, SYS_HEAD, SYS_HEAD_SAFE, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
-	"policy, head on the shared embedding (before 2026-12-06 d)",
 	"policy, kind from the words alone (before 2026-12-06 b)",
 	"policy, head on the chosen text only (before 2026-12-06)",
 	"policy before the product and fusion rules (2026-12-05)",
@@ -504,7 +481,6 @@ static const char *const SYS_NAME[N_SYS] = {
 	"fusion model alone (words + read text + embedding)",
 	"category head alone (names the garment only)",
 	"category head alone, unsafe photos refused as kefud does",
-	"category head on the shared embedding alone (before)",
 	"catalogue best match alone (garment only)",
 };
 
@@ -630,7 +606,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_policy: %s: %s\n", path, err);
 		return 1;
 	}
-	vw_tap_size = vis_cnn_tap_size(embed, NULL, NULL);
 	struct vis_catalog_opts copts = { .no_compute = 1 };
 	cat = vis_catalog_load(st, embed, &copts, err, sizeof err);
 	labels = cat ? pol_labels_load(st, err, sizeof err) : NULL;
@@ -639,9 +614,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_policy: %s\n", err);
 		return 1;
 	}
-	/* the reference: the head kefu train made before its branch, trained here on the same
-	 * pictures' shared embeddings */
-	struct vis_head *plain = vis_catalog_plain_head(cat);
 	int show = getenv("POLICY_SHOW") ? atoi(getenv("POLICY_SHOW")) : 0;
 	int show_off = getenv("POLICY_SHOW_OFF") != NULL;
 	int disagree = getenv("POLICY_DISAGREE") != NULL;
@@ -691,18 +663,14 @@ int main(int argc, char **argv)
 				continue;
 			}
 			n_photos++;
-			const char *label = NULL, *plain_label = NULL;
-			float p = 0, plain_p = 0;
+			const char *label = NULL;
+			float p = 0;
 			struct vis_match vm[3];
 			struct pol_match pm[3];
 			int nm = 0;
 			if (ph.embed) {
-				if (vis_catalog_category(cat, ph.embed, ph.dim, ph.taps, ph.tap_views,
-							 &label, &p) != 0)
+				if (vis_catalog_category(cat, ph.embed, ph.dim, &label, &p) != 0)
 					label = NULL;
-				if (vis_catalog_category_with(cat, plain, ph.embed, ph.dim, NULL, 0,
-							      &plain_label, &plain_p) != 0)
-					plain_label = NULL;
 				nm = vis_catalog_match(cat, ph.embed, ph.dim, vm, 3, NULL);
 				nm = nm < 0 ? 0 : nm;
 			}
@@ -712,9 +680,6 @@ int main(int argc, char **argv)
 				.entities = ph.ents, .n_entities = ph.n_ents, .codes = ph.codes,
 				.n_codes = ph.n_codes, .embed = ph.embed, .embed_dim = ph.dim,
 				.category = label, .category_p = p, .matches = pm, .n_matches = nm };
-			struct pol_picture plain_pic = pic;
-			plain_pic.category = plain_label;
-			plain_pic.category_p = plain_p;
 			int n_lost = 0;
 			char lost[512] = "";
 			for (int qi = 0; qi < n_questions; qi++) {
@@ -773,14 +738,6 @@ int main(int argc, char **argv)
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
 				pol_reply_clear(&r);
-				tally[SYS_HEAD_PLAIN][specific].n++;
-				tally[SYS_HEAD_PLAIN][specific].garment += plain_label &&
-									    !strcmp(plain_label, garment);
-				in.picture = &plain_pic;
-				pol_answer(&m, &in, &r);
-				score(SYS_PLAIN, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				in.picture = &pic;
 				m.flags = POL_NO_KIND_RULE;
 				pol_answer(&m, &in, &r);
 				score(SYS_WORDS_KIND, specific, r.answer_id, q, garment);
@@ -886,7 +843,6 @@ int main(int argc, char **argv)
 	}
 	vis_worker_destroy(vw);
 	pol_labels_free(labels);
-	vis_head_free(plain);
 	vis_catalog_free(cat);
 	vis_cnn_close(safety);
 	vis_cnn_close(embed);

@@ -93,8 +93,7 @@ int cmd_see(int argc, char **argv)
 	int nm = vis_catalog_match(cat, s.embed, s.embed_dim, m, MAX_MATCHES, &best);
 	if (nm < 0)
 		nm = 0;
-	int crc = vis_catalog_category(cat, s.embed, s.embed_dim, s.taps, s.tap_views, &label,
-					   &cp);
+	int crc = vis_catalog_category(cat, s.embed, s.embed_dim, &label, &cp);
 	if (crc)
 		label = NULL;
 	double ms_search = (double)(cm_now_us() - t0) / 1000.0;
