@@ -45,6 +45,18 @@ void cm_relu(size_t n, float *x);
 /* IEEE half <-> single precision (round to nearest even; inf/nan preserved). */
 uint16_t cm_f16_from_f32(float f);
 float cm_f32_from_f16(uint16_t h);
+/* y += a · x over n floats given as halves: y[i] += a · cm_f32_from_f16(x[i]), with the
+ * same results as that loop (F16C, 8 at a time, where the CPU has it; no FMA). */
+void cm_axpy_f16(size_t n, float a, const uint16_t *x, float *y);
+/* y[n] += Σ_j vals[j] · row rows[j] of a table of halves (row r at table + r · stride),
+ * the rows added in the order given, each as cm_axpy_f16 adds it (the same results);
+ * each row is fetched CM_GATHER_AHEAD rows before it is added, so the memory's latency
+ * of rows scattered over megabytes overlaps the arithmetic. */
+#define CM_GATHER_AHEAD 4
+void cm_gather_f16(size_t n, const uint16_t *table, size_t stride, const uint32_t *rows,
+		   const float *vals, size_t k, float *y);
+/* 1 when the CPU (and OS) can run AVX and F16C code; asked once, then cached. */
+int cm_cpu_f16c(void);
 /* dst[i] = cm_f32_from_f16 of the i-th little-endian half at src (src need not be
  * aligned), for i < n. */
 void cm_f32_from_f16_n(float *dst, const void *src, size_t n);

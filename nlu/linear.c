@@ -167,6 +167,10 @@ void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, f
 	size_t row = m->n_cls;
 
 	memcpy(logits, m->b, sizeof *logits * m->n_cls);
+	if (!m->w) {
+		cm_gather_f16(row, m->wh, row, x->idx, x->val, x->nnz, logits);
+		return;
+	}
 	for (uint32_t i = 0; i < x->nnz && i < LIN_AHEAD; i++)
 		cm_prefetch(m->w + (size_t)x->idx[i] * row, row * sizeof(float));
 	for (uint32_t i = 0; i < x->nnz; i++) {
@@ -180,6 +184,7 @@ void nlu_linear_free(struct nlu_linear *m)
 {
 	if (m->own) {
 		free(m->w);
+		free(m->wh);
 		free(m->b);
 	}
 	memset(m, 0, sizeof *m);

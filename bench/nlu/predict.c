@@ -10,7 +10,9 @@
  * sequence half left out), so one model file gives the cost of each part.
  * Made to run under `perf record` (docs/performance.md, "Text prediction": the split
  * into normalisation, hashing, sorting, the sparse and the dense part).  BLAS runs on
- * this thread, as kefud's workers run it.  A program, not a test.
+ * this thread, as kefud's workers run it.  It also prints a checksum of the first pass's
+ * answers (class and the bits of every calibrated probability), so two builds can be
+ * shown to predict the same, not only as accurately.  A program, not a test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #include "file.h"
 #include "glove.h"
+#include "hash.h"
 #include "model.h"
 #include "tensor.h"
 
@@ -70,6 +73,7 @@ int main(int argc, char **argv)
 	int reps = 20, nf = 0, ok = 0, rc = 1, v1 = 0;
 	double *us = NULL, *cpu = NULL, total = 0;
 	size_t k = 0;
+	uint64_t sum = CM_FNV1A_INIT;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--glove") && i + 1 < argc)
@@ -113,7 +117,8 @@ int main(int argc, char **argv)
 			struct timespec t0, t1, c0, c1;
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			nlu_enc_predict(e, s, te.texts[i], strlen(te.texts[i]), &p, NULL);
+			const float *probs;
+			nlu_enc_predict(e, s, te.texts[i], strlen(te.texts[i]), &p, &probs);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 			us[k] = (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
@@ -121,8 +126,11 @@ int main(int argc, char **argv)
 			cpu[k] = (double)(c1.tv_sec - c0.tv_sec) * 1e6 +
 				 (double)(c1.tv_nsec - c0.tv_nsec) / 1e3;
 			total += us[k++];
-			if (r == 0 && !strcmp(e->labels[p.cls], te.names[te.labels[i]]))
-				ok++;
+			if (r > 0)
+				continue;
+			ok += !strcmp(e->labels[p.cls], te.names[te.labels[i]]);
+			sum = cm_fnv1a(sum, &p.cls, sizeof p.cls);
+			sum = cm_fnv1a(sum, probs, sizeof *probs * e->n_cls);
 		}
 	qsort(us, k, sizeof *us, cmp_double);
 	qsort(cpu, k, sizeof *cpu, cmp_double);
@@ -130,6 +138,7 @@ int main(int argc, char **argv)
 	       "predictions, %s%s)\n", 100.0 * ok / (double)te.n, us[k / 2], total / (double)k,
 	       cpu[k / 2], k, g ? "linear + dense" : "linear half only",
 	       !e->seq.bits ? "" : e->beta > 0 ? " + sequence" : ", sequence half left out");
+	printf("answers checksum %016llx\n", (unsigned long long)sum);
 	rc = 0;
 out:
 	if (rc)
