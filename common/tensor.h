@@ -25,14 +25,19 @@ void cm_sgemm(int m, int n, int k, float alpha, const float *a, int trans_a, con
  * trans is non-zero. */
 void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float *x,
 	      float beta, float *y);
+/* y[m] += A[m×n] · x[n] for the small layers of one prediction (the text MLP's): an
+ * AVX2 + FMA loop where the CPU has them (chosen at run time), else cm_sgemv.  The sums'
+ * order (and FMA) differ from OpenBLAS's, so the last bits of y may too. */
+void cm_matvec(int m, int n, const float *a, const float *x, float *y);
 /* y += a · x over n floats (auto-vectorised loop: the sparse-feature hot path). */
 void cm_axpy(size_t n, float a, const float *x, float *y);
 /* Asks the CPU to fetch the bytes [p, p + n) into its caches (a hint; no effect on
  * results). */
 static inline void cm_prefetch(const void *p, size_t n)
 {
-	for (size_t b = 0; b < n; b += 64)
-		__builtin_prefetch((const char *)p + b);
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + n;
+	for (; a < end; a += 64)      /* every cache line the bytes touch */
+		__builtin_prefetch((const void *)a);
 }
 float cm_dot(size_t n, const float *x, const float *y);
 /* Scales x to unit L2 norm (left alone when the norm is 0); returns the old norm. */
@@ -52,7 +57,7 @@ void cm_axpy_f16(size_t n, float a, const uint16_t *x, float *y);
  * the rows added in the order given, each as cm_axpy_f16 adds it (the same results);
  * each row is fetched CM_GATHER_AHEAD rows before it is added, so the memory's latency
  * of rows scattered over megabytes overlaps the arithmetic. */
-#define CM_GATHER_AHEAD 4
+#define CM_GATHER_AHEAD 8
 void cm_gather_f16(size_t n, const uint16_t *table, size_t stride, const uint32_t *rows,
 		   const float *vals, size_t k, float *y);
 /* 1 when the CPU (and OS) can run AVX and F16C code; asked once, then cached. */

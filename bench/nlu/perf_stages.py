@@ -25,11 +25,11 @@ STAGES = [
      r"nlu_hash|char_grams|cm_fnv1a|nlu_feat_keys"),
     ("sort the keys", r"sort_keys"),
     ("sparse vector (tf, idf, L2 per block)", r"nlu_feat_vector|cm_l2_normalize|__logf"),
-    ("sparse linear part (one weight row per feature)", r"nlu_linear_logits|cm_axpy"),
+    ("sparse linear part (one weight row per feature)", r"nlu_linear_logits|^cm_axpy(\.|$)|gather_f16c|cm_gather_f16"),
     ("sequence half (token rows, cache, pooling, head)",
      r"nlu_seq|^forward$|^token_row|^token_slot|^same_token|^score_seq"),
     ("dense part (GloVe look-up, SIF, MLP)",
-     r"nlu_glove|cm_f32_from_f16|add_f16c|nlu_fx_dense|cm_sgemv|cblas|sgemv|cm_relu|"
+     r"nlu_glove|cm_f32_from_f16|add_f16c|axpy_f16c|cm_axpy_f16|nlu_fx_dense|cm_sgemv|cblas|sgemv|cm_relu|"
      r"nlu_mlp|^0x0000"),   # OpenBLAS's kernels have no symbols in Debian's build
     ("softmax, ensemble, calibration", r"cm_softmax|__expf|^score|^decide|nlu_enc_predict"),
 ]

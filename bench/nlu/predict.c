@@ -1,6 +1,7 @@
 /* bench/nlu/predict.c — nlu_predict_bench: the text encoder's prediction alone, timed.
  *
  *   nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] [--model FILE] [--reps N] [--v1]
+ *                     [--answers FILE]
  *
  * Trains the encoder on TRAIN (kefu eval's defaults; with --model FILE the trained
  * model is written there once and read back on later runs, so a profile sees
@@ -12,7 +13,8 @@
  * into normalisation, hashing, sorting, the sparse and the dense part).  BLAS runs on
  * this thread, as kefud's workers run it.  It also prints a checksum of the first pass's
  * answers (class and the bits of every calibrated probability), so two builds can be
- * shown to predict the same, not only as accurately.  A program, not a test.
+ * shown to predict the same, not only as accurately; --answers FILE writes each test
+ * question's answer (label and calibrated confidence, a line each) for a closer look.  A program, not a test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +66,8 @@ static struct nlu_enc *get_encoder(const struct nlu_dataset *tr, const struct nl
 
 int main(int argc, char **argv)
 {
-	const char *glove_path = NULL, *model_path = NULL, *files[2] = { 0 };
+	const char *glove_path = NULL, *model_path = NULL, *answers_path = NULL, *files[2] = { 0 };
+	FILE *answers = NULL;
 	struct nlu_dataset tr, te;
 	struct nlu_glove *g = NULL;
 	struct nlu_enc *e = NULL;
@@ -82,6 +85,8 @@ int main(int argc, char **argv)
 			model_path = argv[++i];
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--answers") && i + 1 < argc)
+			answers_path = argv[++i];
 		else if (!strcmp(argv[i], "--v1"))
 			v1 = 1;
 		else if (nf < 2 && argv[i][0] != '-')
@@ -91,7 +96,7 @@ int main(int argc, char **argv)
 	}
 	if (nf != 2 || reps < 1) {
 		fprintf(stderr, "usage: nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] "
-			"[--model FILE] [--reps N] [--v1]\n");
+			"[--model FILE] [--reps N] [--v1] [--answers FILE]\n");
 		return 2;
 	}
 	nlu_dataset_init(&tr);
@@ -109,6 +114,10 @@ int main(int argc, char **argv)
 	cpu = malloc(sizeof *cpu * te.n * (size_t)reps);
 	if (!s || !us || !cpu || !te.n) {
 		snprintf(err, sizeof err, te.n ? "out of memory" : "no test question");
+		goto out;
+	}
+	if (answers_path && !(answers = fopen(answers_path, "w"))) {
+		snprintf(err, sizeof err, "cannot write %s", answers_path);
 		goto out;
 	}
 	for (int r = 0; r < reps; r++)
@@ -131,6 +140,8 @@ int main(int argc, char **argv)
 			ok += !strcmp(e->labels[p.cls], te.names[te.labels[i]]);
 			sum = cm_fnv1a(sum, &p.cls, sizeof p.cls);
 			sum = cm_fnv1a(sum, probs, sizeof *probs * e->n_cls);
+			if (answers)
+				fprintf(answers, "%s\t%.6f\n", e->labels[p.cls], (double)p.conf);
 		}
 	qsort(us, k, sizeof *us, cmp_double);
 	qsort(cpu, k, sizeof *cpu, cmp_double);
@@ -143,6 +154,8 @@ int main(int argc, char **argv)
 out:
 	if (rc)
 		fprintf(stderr, "nlu_predict_bench: %s\n", err);
+	if (answers)
+		fclose(answers);
 	free(us);
 	free(cpu);
 	nlu_enc_scratch_destroy(s);
