@@ -104,6 +104,50 @@ static void test_normalise(struct nlu_text *t)
 	CHECK(nlu_text_normalise(t, "ab\xC0\xAF", 4, &n) == NULL);
 }
 
+/* An all-ASCII text takes a path of its own (text.c, normalise_ascii); a zero-width
+ * space (dropped by the normalisation) in front sends the same text through utf8proc:
+ * both must agree on every pair of ASCII bytes and on random ASCII strings. */
+static int ascii_same(struct nlu_text *t, const char *s, size_t len)
+{
+	static char fast[64], slow[80];
+	size_t nf, ns;
+	const char *a = nlu_text_normalise(t, s, len, &nf);
+
+	if (!a || nf >= sizeof fast)
+		return 0;
+	memcpy(fast, a, nf);
+	memcpy(slow, "\xE2\x80\x8B", 3);
+	memcpy(slow + 3, s, len);
+	const char *b = nlu_text_normalise(t, slow, len + 3, &ns);
+	return b && ns == nf && !memcmp(fast, b, nf);
+}
+
+static void test_ascii_path(struct nlu_text *t)
+{
+	int bad = 0;
+	unsigned rng = 7;
+	char s[40];
+
+	for (int a = 0; a < 128; a++)
+		for (int b = 0; b < 128; b++) {
+			s[0] = (char)a;
+			s[1] = (char)b;
+			s[2] = 'x';
+			bad += !ascii_same(t, s, 3) || !ascii_same(t, s, 2);
+		}
+	for (int k = 0; k < 20000; k++) {
+		size_t len = 1 + k % 39;
+		for (size_t i = 0; i < len; i++) {
+			rng = rng * 1103515245u + 12345u;
+			/* a quarter of the bytes are the controls (and a space) */
+			s[i] = (rng >> 16) % 4 ? (char)((rng >> 8) % 128) :
+						 "\r\n\t\x0b\x0c\x7f "[(rng >> 9) % 7];
+		}
+		bad += !ascii_same(t, s, len);
+	}
+	CHECK(bad == 0);
+}
+
 static void test_emoji_and_limits(void)
 {
 	struct nlu_text *t = nlu_text_create(64);
@@ -141,6 +185,7 @@ int main(void)
 	test_latin(t);
 	test_cjk(t);
 	test_normalise(t);
+	test_ascii_path(t);
 	test_emoji_and_limits();
 	nlu_text_destroy(t);
 	if (failures)
