@@ -104,9 +104,10 @@ float cm_softmax(size_t n, float *x, float t)
 
 void cm_relu(size_t n, float *x)
 {
+	/* a select, not a branch: the compiler makes it a vector blend (a branch on the
+	 * sign of each of the MLP's 256 hidden units mispredicted half the time) */
 	for (size_t i = 0; i < n; i++)
-		if (x[i] < 0)
-			x[i] = 0;
+		x[i] = x[i] < 0 ? 0.0f : x[i];
 }
 
 uint16_t cm_f16_from_f32(float f)
