@@ -57,6 +57,11 @@ static void test_latin(struct nlu_text *t)
 	CHECK(nlu_text_is_stop("the", 3) && nlu_text_is_stop("your", 4));
 	CHECK(!nlu_text_is_stop("why", 3) && !nlu_text_is_stop("not", 3) &&
 	      !nlu_text_is_stop("th", 2) && !nlu_text_is_stop("thee", 4));
+	CHECK(nlu_text_is_stop("a", 1) && nlu_text_is_stop("your", 4) &&
+	      nlu_text_is_stop("myself", 6) && nlu_text_is_stop("i've", 4) &&
+	      !nlu_text_is_stop("yours", 5) && !nlu_text_is_stop("", 0) &&
+	      !nlu_text_is_stop("aa", 2) && !nlu_text_is_stop("a\0", 2) &&
+	      !nlu_text_is_stop("themselves", 10) && !nlu_text_is_stop("zzz", 3));
 }
 
 static void test_cjk(struct nlu_text *t)

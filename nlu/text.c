@@ -38,8 +38,11 @@ struct nlu_text {
 
 /* Function words that carry no intent.  Question words, negations and modal verbs
  * ("how", "why", "not", "can") are deliberately absent: they separate intents such as
- * "why was my card declined" from "how do I get a card".  Sorted for bsearch. */
-static const char *const stop_words[] = {
+ * "why was my card declined" from "how do I get a card".  Sorted, each at most 7 bytes:
+ * as big-endian numbers of 8 bytes (zero-padded) they sort the same, so a word is
+ * found by comparing one number per step (it was bsearch with strlen and memcmp per
+ * step, 4 % of a prediction). */
+static const char stop_words[][8] = {
 	"a", "about", "am", "an", "and", "are", "as", "at", "be", "been", "being", "by",
 	"did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "him", "his",
 	"i", "i'm", "i've", "if", "in", "into", "is", "it", "it's", "its", "me", "my",
@@ -48,29 +51,34 @@ static const char *const stop_words[] = {
 	"us", "was", "we", "were", "will", "with", "would", "you", "your",
 };
 
-struct stop_key {
-	const char *w;
-	size_t len;
-};
-
-static int stop_cmp(const void *k, const void *e)
+/* w[0..len) (len ≤ 8) as a big-endian number, zero-padded. */
+static uint64_t pack8(const char *w, size_t len)
 {
-	const struct stop_key *key = k;
-	const char *s = *(const char *const *)e;
-	size_t sl = strlen(s);
-	int c = memcmp(key->w, s, key->len < sl ? key->len : sl);
+	uint64_t x = 0;
 
-	if (c)
-		return c;
-	return key->len < sl ? -1 : key->len > sl;
+	for (size_t i = 0; i < 8; i++)
+		x = x << 8 | (i < len ? (unsigned char)w[i] : 0u);
+	return x;
 }
 
 int nlu_text_is_stop(const char *w, size_t len)
 {
-	struct stop_key key = { w, len };
+	size_t lo = 0, hi = sizeof stop_words / sizeof stop_words[0];
 
-	return bsearch(&key, stop_words, sizeof stop_words / sizeof stop_words[0],
-		       sizeof stop_words[0], stop_cmp) != NULL;
+	if (len == 0 || len > 7 || memchr(w, 0, len))
+		return 0;
+	uint64_t key = pack8(w, len);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		uint64_t v = pack8(stop_words[mid], 8);
+		if (v == key)
+			return 1;
+		if (v < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 /* ---- hashing ---------------------------------------------------------------------- */
