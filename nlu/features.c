@@ -78,26 +78,36 @@ static inline uint64_t key_of(const struct nlu_feat_cfg *cfg, unsigned block, ui
  * the digits are at most 8 bits wide (16-bit buckets: three 6-bit passes).  Linear time
  * and no allocation (glibc's qsort may call malloc, which the reply path must not);
  * small digits matter because a text has only a few hundred keys, and a pass costs its
- * counting table as well as its keys (11-bit digits were 13 % of a prediction). */
+ * counting table as well as its keys (11-bit digits were 13 % of a prediction).  One
+ * read of the keys counts every digit's table; then one scatter per digit. */
+#define SORT_MAX_PASSES 4      /* bits ≤ 24 (the model files' bound): 25 bits */
 static void sort_keys(uint64_t *keys, uint64_t *tmp, int n, int bits)
 {
 	int width = bits + 1, passes = (width + 7) / 8, digit = (width + passes - 1) / passes;
-	uint32_t count[256], mask = (1u << digit) - 1;
+	uint32_t count[SORT_MAX_PASSES][256], mask = (1u << digit) - 1;
 	uint64_t *src = keys, *dst = tmp;
 
+	if (n < 2 || passes > SORT_MAX_PASSES)
+		return;
 #define COMPACT(k) ((((k) >> 32) << bits) | ((k) & 0xffffffffu))
-	for (int shift = 0; shift < width; shift += digit) {
-		memset(count, 0, sizeof(uint32_t) << digit);
-		for (int i = 0; i < n; i++)
-			count[(COMPACT(src[i]) >> shift) & mask]++;
+	memset(count, 0, sizeof count);
+	for (int i = 0; i < n; i++) {
+		uint64_t c = COMPACT(keys[i]);
+		for (int p = 0; p < passes; p++)
+			count[p][(c >> (p * digit)) & mask]++;
+	}
+	for (int p = 0; p < passes; p++) {
 		uint32_t sum = 0;
 		for (uint32_t b = 0; b <= mask; b++) {
-			uint32_t c = count[b];
-			count[b] = sum;
+			uint32_t c = count[p][b];
+			count[p][b] = sum;
 			sum += c;
 		}
+	}
+	for (int p = 0; p < passes; p++) {
+		int shift = p * digit;
 		for (int i = 0; i < n; i++)
-			dst[count[(COMPACT(src[i]) >> shift) & mask]++] = src[i];
+			dst[count[p][(COMPACT(src[i]) >> shift) & mask]++] = src[i];
 		uint64_t *t = src;
 		src = dst;
 		dst = t;
