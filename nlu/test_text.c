@@ -153,6 +153,40 @@ static void test_ascii_path(struct nlu_text *t)
 	CHECK(bad == 0);
 }
 
+/* Stems come from a cache after a word's first time (text.c, stem_slot): n different
+ * words (short and long, so with 3,000 slots are shared and overwritten) tokenised once
+ * with a cold cache and again with a warm one give the same tokens. */
+static void test_stem_cache(int n)
+{
+	struct nlu_text *t = nlu_text_create(1 << 16);
+	static char text[60000], first[4000][32];
+	static struct nlu_token got[4000];
+	static const char *const ends[] = { "ing", "ed", "s", "ation", "ly", "ness", "" };
+	size_t p = 0;
+	unsigned rng = 99;
+	int n1, n2, bad = 0;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (int i = 0; i < n && p + 40 < sizeof text; i++) {
+		rng = rng * 1103515245u + 12345u;
+		int len = 2 + (int)((rng >> 16) % (i % 5 ? 8 : 16));
+		for (int k = 0; k < len; k++)
+			text[p++] = (char)('a' + (rng >> (k % 16)) % 26);
+		p += (size_t)sprintf(text + p, "%s%d ", ends[i % 7], i);  /* every word differs */
+	}
+	n1 = nlu_text_tokenise(t, text, p, got, 4000, NULL);
+	for (int i = 0; i < n1; i++)
+		snprintf(first[i], sizeof first[i], "%.*s", (int)got[i].len, got[i].text);
+	n2 = nlu_text_tokenise(t, text, p, got, 4000, NULL);
+	CHECK(n1 == n && n2 == n);
+	for (int i = 0; i < n2 && i < n1; i++)
+		bad += strlen(first[i]) != got[i].len || memcmp(first[i], got[i].text, got[i].len);
+	CHECK(bad == 0);
+	nlu_text_destroy(t);
+}
+
 static void test_emoji_and_limits(void)
 {
 	struct nlu_text *t = nlu_text_create(64);
@@ -191,6 +225,8 @@ int main(void)
 	test_cjk(t);
 	test_normalise(t);
 	test_ascii_path(t);
+	test_stem_cache(400);
+	test_stem_cache(3000);
 	test_emoji_and_limits();
 	nlu_text_destroy(t);
 	if (failures)
