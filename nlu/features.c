@@ -33,6 +33,7 @@
 
 #define FX_MAX_TOKENS 1024
 #define FX_MAX_BYTES 4096
+#define FX_TF_TABLE 64         /* sublinear tf weights kept in a table below this tf */
 
 struct nlu_fx {
 	struct nlu_text *text;
@@ -44,7 +45,14 @@ struct nlu_fx {
 	float dense_share;     /* see nlu_fx_dense_share */
 	uint64_t keys[NLU_FEAT_MAX];
 	uint64_t tmp[NLU_FEAT_MAX];
+	float tf_weight[FX_TF_TABLE];   /* 1 + ln tf, by the same logf (the same values) */
 };
+
+/* Sublinear tf: 1 + ln tf (and 1 for the most common tf, 1). */
+static float tf_weight(int tf)
+{
+	return tf == 1 ? 1.0f : 1.0f + logf((float)tf);
+}
 
 struct nlu_fx *nlu_fx_create(void)
 {
@@ -56,6 +64,8 @@ struct nlu_fx *nlu_fx_create(void)
 		free(fx);
 		return NULL;
 	}
+	for (int tf = 1; tf < FX_TF_TABLE; tf++)
+		fx->tf_weight[tf] = tf_weight(tf);
 	return fx;
 }
 
@@ -284,7 +294,8 @@ int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *tex
 		while (j < nk && keys[j] == keys[i])
 			j++;
 		uint32_t bucket = (uint32_t)keys[i];
-		float v = j - i == 1 ? 1.0f : 1.0f + logf((float)(j - i));   /* most tf are 1 */
+		int tf = j - i;
+		float v = tf < FX_TF_TABLE ? fx->tf_weight[tf] : tf_weight(tf);
 		if (f->idf)
 			v *= f->idf[bucket];
 		if (v > 0) {           /* idf 0: a feature no training text had */
