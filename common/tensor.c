@@ -167,91 +167,25 @@ float cm_f32_from_f16(uint16_t h)
 	return f;
 }
 
-/* What the CPU (and the OS, saving the AVX registers: OSXSAVE) can run, asked once by
- * CPUID: bit 0 AVX + F16C, bit 1 AVX2 + FMA.  Not __builtin_cpu_supports("f16c"): clang
- * 14 (the fuzz build) does not know that name. */
-enum { CPU_F16C = 1, CPU_AVX2_FMA = 2 };
-
-static int cpu_features(void)
+/* CPUID leaf 1: AVX, F16C and the OS saving the AVX registers (OSXSAVE), asked once.
+ * Not __builtin_cpu_supports("f16c"): clang 14 (the fuzz build) does not know that
+ * name. */
+int cm_cpu_f16c(void)
 {
 	static atomic_int have = -1;
 	int h = atomic_load_explicit(&have, memory_order_relaxed);
 
 	if (h < 0) {
-		h = 0;
 #ifdef CM_X86
 		unsigned a, b, c, d;
-		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_AVX) && (c & bit_OSXSAVE)) {
-			int fma = (c & bit_FMA) != 0;
-			if (c & bit_F16C)
-				h |= CPU_F16C;
-			if (fma && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
-				h |= CPU_AVX2_FMA;
-		}
+		h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AVX) && (c & bit_F16C) &&
+		    (c & bit_OSXSAVE);
+#else
+		h = 0;
 #endif
 		atomic_store_explicit(&have, h, memory_order_relaxed);
 	}
 	return h;
-}
-
-int cm_cpu_f16c(void)
-{
-	return (cpu_features() & CPU_F16C) != 0;
-}
-
-#ifdef CM_X86
-/* cm_matvec with AVX2: four rows at a time, eight columns per fused multiply-add, the
- * row's eight lanes summed at its end, then its last n mod 8 columns in order. */
-__attribute__((target("avx2,fma")))
-static void matvec_avx2(int m, int n, const float *a, const float *x, float *y)
-{
-	int i = 0;
-
-	for (; i + 4 <= m; i += 4) {
-		const float *r0 = a + (size_t)i * (size_t)n, *r1 = r0 + n, *r2 = r1 + n,
-			    *r3 = r2 + n;
-		__m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-		int k = 0;
-		for (; k + 8 <= n; k += 8) {
-			__m256 v = _mm256_loadu_ps(x + k);
-			s0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + k), v, s0);
-			s1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + k), v, s1);
-			s2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + k), v, s2);
-			s3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + k), v, s3);
-		}
-		/* [Σ s0, Σ s1, Σ s2, Σ s3] */
-		__m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s0, s1), _mm256_hadd_ps(s2, s3));
-		float t[4];
-		_mm_storeu_ps(t, _mm_add_ps(_mm256_castps256_ps128(h),
-					    _mm256_extractf128_ps(h, 1)));
-		for (; k < n; k++) {
-			t[0] += r0[k] * x[k];
-			t[1] += r1[k] * x[k];
-			t[2] += r2[k] * x[k];
-			t[3] += r3[k] * x[k];
-		}
-		for (int j = 0; j < 4; j++)
-			y[i + j] += t[j];
-	}
-	for (; i < m; i++) {
-		const float *r = a + (size_t)i * (size_t)n;
-		float t = 0;
-		for (int k = 0; k < n; k++)
-			t += r[k] * x[k];
-		y[i] += t;
-	}
-}
-#endif
-
-void cm_matvec(int m, int n, const float *a, const float *x, float *y)
-{
-#ifdef CM_X86
-	if (cpu_features() & CPU_AVX2_FMA) {
-		matvec_avx2(m, n, a, x, y);
-		return;
-	}
-#endif
-	cm_sgemv(m, n, 1.0f, a, 0, x, 1.0f, y);
 }
 
 #ifdef CM_X86

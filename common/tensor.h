@@ -25,10 +25,6 @@ void cm_sgemm(int m, int n, int k, float alpha, const float *a, int trans_a, con
  * trans is non-zero. */
 void cm_sgemv(int m, int n, float alpha, const float *a, int trans, const float *x,
 	      float beta, float *y);
-/* y[m] += A[m×n] · x[n] for the small layers of one prediction (the text MLP's): an
- * AVX2 + FMA loop where the CPU has them (chosen at run time), else cm_sgemv.  The sums'
- * order (and FMA) differ from OpenBLAS's, so the last bits of y may too. */
-void cm_matvec(int m, int n, const float *a, const float *x, float *y);
 /* y += a · x over n floats (auto-vectorised loop: the sparse-feature hot path). */
 void cm_axpy(size_t n, float a, const float *x, float *y);
 /* Asks the CPU to fetch the bytes [p, p + n) into its caches (a hint; no effect on

@@ -1,8 +1,7 @@
 /* nlu/mlp.c — a one-hidden-layer network (ReLU) over the dense sentence vector, the
  * second half of kefu's text encoder ensemble.  Training: mini-batch Adam with weight
  * decay; each batch is three sgemm calls forward/backward through common/tensor.h.
- * Runs on the caller's thread; predicting is two small matrix-vector products
- * (cm_matvec), allocation-free. */
+ * Runs on the caller's thread; predicting is two sgemv calls, allocation-free. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +132,8 @@ out:
 void nlu_mlp_logits(const struct nlu_mlp *m, const float *x, float *hidden, float *logits)
 {
 	memcpy(hidden, m->b1, sizeof(float) * m->d_h);
-	cm_matvec((int)m->d_h, (int)m->d_in, m->w1, x, hidden);
+	cm_sgemv((int)m->d_h, (int)m->d_in, 1.0f, m->w1, 0, x, 1.0f, hidden);
 	cm_relu(m->d_h, hidden);
 	memcpy(logits, m->b2, sizeof(float) * m->n_cls);
-	cm_matvec((int)m->n_cls, (int)m->d_h, m->w2, hidden, logits);
+	cm_sgemv((int)m->n_cls, (int)m->d_h, 1.0f, m->w2, 0, hidden, 1.0f, logits);
 }

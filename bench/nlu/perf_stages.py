@@ -31,7 +31,7 @@ STAGES = [
     ("sequence half (token rows, cache, pooling, head)",
      r"nlu_seq|^forward$|^token_row|^token_slot|^same_token|^score_seq"),
     ("dense part (GloVe look-up, SIF, MLP)",
-     r"nlu_glove|cm_f32_from_f16|add_f16c|axpy_f16c|cm_axpy_f16|nlu_fx_dense|cm_sgemv|cblas|sgemv|matvec|cm_relu|"
+     r"nlu_glove|cm_f32_from_f16|add_f16c|axpy_f16c|cm_axpy_f16|nlu_fx_dense|cm_sgemv|cblas|sgemv|cm_relu|"
      r"nlu_mlp|^libopenblas"),
     ("softmax, ensemble, calibration", r"cm_softmax|__expf|^score|^decide|nlu_enc_predict"),
 ]
