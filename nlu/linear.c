@@ -159,7 +159,9 @@ out:
 
 /* Rows of the weight table a text touches are scattered over many megabytes (65,536
  * rows of n_cls floats): each is fetched LIN_AHEAD features before it is added, so the
- * memory's latency overlaps the arithmetic (it was a third of a prediction). */
+ * memory's latency overlaps the arithmetic (it was a third of a prediction).  This float
+ * table is a model just trained (calibration); a model read from its file keeps the
+ * file's halves and goes through cm_gather_f16, which prefetches the same way. */
 #define LIN_AHEAD 4
 
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits)
