@@ -31,8 +31,9 @@ void cm_axpy(size_t n, float a, const float *x, float *y);
  * results). */
 static inline void cm_prefetch(const void *p, size_t n)
 {
-	for (size_t b = 0; b < n; b += 64)
-		__builtin_prefetch((const char *)p + b);
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + n;
+	for (; a < end; a += 64)      /* every cache line the bytes touch */
+		__builtin_prefetch((const void *)a);
 }
 float cm_dot(size_t n, const float *x, const float *y);
 /* Scales x to unit L2 norm (left alone when the norm is 0); returns the old norm. */
@@ -45,6 +46,18 @@ void cm_relu(size_t n, float *x);
 /* IEEE half <-> single precision (round to nearest even; inf/nan preserved). */
 uint16_t cm_f16_from_f32(float f);
 float cm_f32_from_f16(uint16_t h);
+/* y += a · x over n floats given as halves: y[i] += a · cm_f32_from_f16(x[i]), with the
+ * same results as that loop (F16C, 8 at a time, where the CPU has it; no FMA). */
+void cm_axpy_f16(size_t n, float a, const uint16_t *x, float *y);
+/* y[n] += Σ_j vals[j] · row rows[j] of a table of halves (row r at table + r · stride),
+ * the rows added in the order given, each as cm_axpy_f16 adds it (the same results);
+ * each row is fetched CM_GATHER_AHEAD rows before it is added, so the memory's latency
+ * of rows scattered over megabytes overlaps the arithmetic. */
+#define CM_GATHER_AHEAD 8
+void cm_gather_f16(size_t n, const uint16_t *table, size_t stride, const uint32_t *rows,
+		   const float *vals, size_t k, float *y);
+/* 1 when the CPU (and OS) can run AVX and F16C code; asked once, then cached. */
+int cm_cpu_f16c(void);
 /* dst[i] = cm_f32_from_f16 of the i-th little-endian half at src (src need not be
  * aligned), for i < n. */
 void cm_f32_from_f16_n(float *dst, const void *src, size_t n);

@@ -33,6 +33,7 @@
 
 #define FX_MAX_TOKENS 1024
 #define FX_MAX_BYTES 4096
+#define FX_TF_TABLE 64         /* sublinear tf weights kept in a table below this tf */
 
 struct nlu_fx {
 	struct nlu_text *text;
@@ -44,7 +45,14 @@ struct nlu_fx {
 	float dense_share;     /* see nlu_fx_dense_share */
 	uint64_t keys[NLU_FEAT_MAX];
 	uint64_t tmp[NLU_FEAT_MAX];
+	float tf_weight[FX_TF_TABLE];   /* 1 + ln tf, by the same logf (the same values) */
 };
+
+/* Sublinear tf: 1 + ln tf (and 1 for the most common tf, 1). */
+static float tf_weight(int tf)
+{
+	return tf == 1 ? 1.0f : 1.0f + logf((float)tf);
+}
 
 struct nlu_fx *nlu_fx_create(void)
 {
@@ -56,6 +64,8 @@ struct nlu_fx *nlu_fx_create(void)
 		free(fx);
 		return NULL;
 	}
+	for (int tf = 1; tf < FX_TF_TABLE; tf++)
+		fx->tf_weight[tf] = tf_weight(tf);
 	return fx;
 }
 
@@ -78,26 +88,36 @@ static inline uint64_t key_of(const struct nlu_feat_cfg *cfg, unsigned block, ui
  * the digits are at most 8 bits wide (16-bit buckets: three 6-bit passes).  Linear time
  * and no allocation (glibc's qsort may call malloc, which the reply path must not);
  * small digits matter because a text has only a few hundred keys, and a pass costs its
- * counting table as well as its keys (11-bit digits were 13 % of a prediction). */
+ * counting table as well as its keys (11-bit digits were 13 % of a prediction).  One
+ * read of the keys counts every digit's table; then one scatter per digit. */
+#define SORT_MAX_PASSES 4      /* bits ≤ 24 (the model files' bound): 25 bits */
 static void sort_keys(uint64_t *keys, uint64_t *tmp, int n, int bits)
 {
 	int width = bits + 1, passes = (width + 7) / 8, digit = (width + passes - 1) / passes;
-	uint32_t count[256], mask = (1u << digit) - 1;
+	uint32_t count[SORT_MAX_PASSES][256], mask = (1u << digit) - 1;
 	uint64_t *src = keys, *dst = tmp;
 
+	if (n < 2 || passes > SORT_MAX_PASSES)
+		return;
 #define COMPACT(k) ((((k) >> 32) << bits) | ((k) & 0xffffffffu))
-	for (int shift = 0; shift < width; shift += digit) {
-		memset(count, 0, sizeof(uint32_t) << digit);
-		for (int i = 0; i < n; i++)
-			count[(COMPACT(src[i]) >> shift) & mask]++;
+	memset(count, 0, sizeof count);
+	for (int i = 0; i < n; i++) {
+		uint64_t c = COMPACT(keys[i]);
+		for (int p = 0; p < passes; p++)
+			count[p][(c >> (p * digit)) & mask]++;
+	}
+	for (int p = 0; p < passes; p++) {
 		uint32_t sum = 0;
 		for (uint32_t b = 0; b <= mask; b++) {
-			uint32_t c = count[b];
-			count[b] = sum;
+			uint32_t c = count[p][b];
+			count[p][b] = sum;
 			sum += c;
 		}
+	}
+	for (int p = 0; p < passes; p++) {
+		int shift = p * digit;
 		for (int i = 0; i < n; i++)
-			dst[count[(COMPACT(src[i]) >> shift) & mask]++] = src[i];
+			dst[count[p][(COMPACT(src[i]) >> shift) & mask]++] = src[i];
 		uint64_t *t = src;
 		src = dst;
 		dst = t;
@@ -274,7 +294,8 @@ int nlu_feat_vector(const struct nlu_feat *f, struct nlu_fx *fx, const char *tex
 		while (j < nk && keys[j] == keys[i])
 			j++;
 		uint32_t bucket = (uint32_t)keys[i];
-		float v = j - i == 1 ? 1.0f : 1.0f + logf((float)(j - i));   /* most tf are 1 */
+		int tf = j - i;
+		float v = tf < FX_TF_TABLE ? fx->tf_weight[tf] : tf_weight(tf);
 		if (f->idf)
 			v *= f->idf[bucket];
 		if (v > 0) {           /* idf 0: a feature no training text had */

@@ -20,10 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#endif
-
 #include "hash.h"
 #include "model.h"
 #include "tensor.h"
@@ -39,25 +35,10 @@ struct nlu_glove {
 	uint32_t slots;
 	uint32_t n;
 	float zipf_h;               /* harmonic number H_n: p(rank r) ≈ 1 / ((r + 1) H_n) */
-	int f16c;                   /* the CPU converts halves to floats (add_f16c), set at open */
 	struct stat id;             /* the file opened (dev, ino, size, mtime) */
 	int refs;                   /* {open_lock} */
 	struct nlu_glove *next;     /* {open_lock} the list of open files */
 };
-
-/* CPUID leaf 1: AVX, F16C and the OS saving the AVX registers (OSXSAVE).  Asked at open,
- * not with __builtin_cpu_supports("f16c"): clang 14 (the fuzz build) does not know that
- * name. */
-static int cpu_has_f16c(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-	unsigned a, b, c, d;
-	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AVX) && (c & bit_F16C) &&
-	       (c & bit_OSXSAVE);
-#else
-	return 0;
-#endif
-}
 
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nlu_glove *open_list;     /* {open_lock} */
@@ -168,7 +149,6 @@ static struct nlu_glove *map_file(const char *path, int fd, const struct stat *s
 	}
 	g->word_off = off;
 	g->zipf_h = (float)(log((double)g->n) + 0.5772);
-	g->f16c = cpu_has_f16c();
 	/* The checks above read every page of the file, and a page once read stays in this
 	 * mapping, counted in kefud's RSS (72 MB), although a lookup reads three pages.  Drop
 	 * them from the mapping (it is read-only and shared: nothing is lost, the pages stay
@@ -221,38 +201,11 @@ int32_t nlu_glove_find(const struct nlu_glove *g, const char *w, size_t len)
 	return -1;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-/* The same sums with the CPU's half-to-float conversion, 8 at a time (exact, as
- * cm_f32_from_f16 is; no FMA, so the results are bit for bit the same). */
-__attribute__((target("avx,f16c")))
-static void add_f16c(const uint16_t *v, float weight, float *acc)
-{
-	__m256 w = _mm256_set1_ps(weight);
-	int k = 0;
-
-	for (; k + 8 <= NLU_GLOVE_DIM; k += 8) {
-		__m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + k)));
-		_mm256_storeu_ps(acc + k, _mm256_add_ps(_mm256_loadu_ps(acc + k),
-							_mm256_mul_ps(w, x)));
-	}
-	for (; k < NLU_GLOVE_DIM; k++)
-		acc[k] += weight * cm_f32_from_f16(v[k]);
-}
-#define HAVE_F16C_PATH 1
-#endif
-
+/* F16C, 8 at a time, where the CPU has it (common/tensor.c): exact, as the scalar
+ * conversion is, so the sums are bit for bit the same. */
 void nlu_glove_add(const struct nlu_glove *g, int32_t r, float weight, float *acc)
 {
-	const uint16_t *v = g->vec + (size_t)r * NLU_GLOVE_DIM;
-#ifdef HAVE_F16C_PATH
-	if (g->f16c) {
-		add_f16c(v, weight, acc);
-		return;
-	}
-#endif
-	for (int k = 0; k < NLU_GLOVE_DIM; k++)
-		acc[k] += weight * cm_f32_from_f16(v[k]);
+	cm_axpy_f16(NLU_GLOVE_DIM, weight, g->vec + (size_t)r * NLU_GLOVE_DIM, acc);
 }
 
 float nlu_glove_sif(const struct nlu_glove *g, int32_t r)

@@ -159,7 +159,9 @@ out:
 
 /* Rows of the weight table a text touches are scattered over many megabytes (65,536
  * rows of n_cls floats): each is fetched LIN_AHEAD features before it is added, so the
- * memory's latency overlaps the arithmetic (it was a third of a prediction). */
+ * memory's latency overlaps the arithmetic (it was a third of a prediction).  This float
+ * table is a model just trained (calibration); a model read from its file keeps the
+ * file's halves and goes through cm_gather_f16, which prefetches the same way. */
 #define LIN_AHEAD 4
 
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits)
@@ -167,6 +169,10 @@ void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, f
 	size_t row = m->n_cls;
 
 	memcpy(logits, m->b, sizeof *logits * m->n_cls);
+	if (!m->w) {
+		cm_gather_f16(row, m->wh, row, x->idx, x->val, x->nnz, logits);
+		return;
+	}
 	for (uint32_t i = 0; i < x->nnz && i < LIN_AHEAD; i++)
 		cm_prefetch(m->w + (size_t)x->idx[i] * row, row * sizeof(float));
 	for (uint32_t i = 0; i < x->nnz; i++) {
@@ -180,6 +186,7 @@ void nlu_linear_free(struct nlu_linear *m)
 {
 	if (m->own) {
 		free(m->w);
+		free(m->wh);
 		free(m->b);
 	}
 	memset(m, 0, sizeof *m);

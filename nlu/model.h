@@ -136,7 +136,9 @@ void nlu_sparse_free(struct nlu_sparse *sp);
 
 struct nlu_linear {
 	uint32_t dim, n_cls;
-	float *w;              /* dim × n_cls, row per feature */
+	float *w;              /* dim × n_cls, row per feature (trained here); NULL when wh */
+	uint16_t *wh;          /* the same in half precision, as a model file holds it (a
+				  loaded model: half the bytes to read per feature); or NULL */
 	float *b;              /* n_cls */
 	int own;
 };
@@ -155,7 +157,8 @@ struct nlu_linear_opts {
 int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o);
-/* logits[n_cls] = b + Σ val · w[idx]. */
+/* logits[n_cls] = b + Σ val · w[idx] (the rows of wh widened when w is NULL: the same
+ * sums as over the widened table). */
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits);
 void nlu_linear_free(struct nlu_linear *m);
 

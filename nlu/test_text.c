@@ -57,6 +57,11 @@ static void test_latin(struct nlu_text *t)
 	CHECK(nlu_text_is_stop("the", 3) && nlu_text_is_stop("your", 4));
 	CHECK(!nlu_text_is_stop("why", 3) && !nlu_text_is_stop("not", 3) &&
 	      !nlu_text_is_stop("th", 2) && !nlu_text_is_stop("thee", 4));
+	CHECK(nlu_text_is_stop("a", 1) && nlu_text_is_stop("your", 4) &&
+	      nlu_text_is_stop("myself", 6) && nlu_text_is_stop("i've", 4) &&
+	      !nlu_text_is_stop("yours", 5) && !nlu_text_is_stop("", 0) &&
+	      !nlu_text_is_stop("aa", 2) && !nlu_text_is_stop("a\0", 2) &&
+	      !nlu_text_is_stop("themselves", 10) && !nlu_text_is_stop("zzz", 3));
 }
 
 static void test_cjk(struct nlu_text *t)
@@ -104,6 +109,84 @@ static void test_normalise(struct nlu_text *t)
 	CHECK(nlu_text_normalise(t, "ab\xC0\xAF", 4, &n) == NULL);
 }
 
+/* An all-ASCII text takes a path of its own (text.c, normalise_ascii); a zero-width
+ * space (dropped by the normalisation) in front sends the same text through utf8proc:
+ * both must agree on every pair of ASCII bytes and on random ASCII strings. */
+static int ascii_same(struct nlu_text *t, const char *s, size_t len)
+{
+	static char fast[64], slow[80];
+	size_t nf, ns;
+	const char *a = nlu_text_normalise(t, s, len, &nf);
+
+	if (!a || nf >= sizeof fast)
+		return 0;
+	memcpy(fast, a, nf);
+	memcpy(slow, "\xE2\x80\x8B", 3);
+	memcpy(slow + 3, s, len);
+	const char *b = nlu_text_normalise(t, slow, len + 3, &ns);
+	return b && ns == nf && !memcmp(fast, b, nf);
+}
+
+static void test_ascii_path(struct nlu_text *t)
+{
+	int bad = 0;
+	unsigned rng = 7;
+	char s[40];
+
+	for (int a = 0; a < 128; a++)
+		for (int b = 0; b < 128; b++) {
+			s[0] = (char)a;
+			s[1] = (char)b;
+			s[2] = 'x';
+			bad += !ascii_same(t, s, 3) || !ascii_same(t, s, 2);
+		}
+	for (int k = 0; k < 20000; k++) {
+		size_t len = 1 + k % 39;
+		for (size_t i = 0; i < len; i++) {
+			rng = rng * 1103515245u + 12345u;
+			/* a quarter of the bytes are the controls (and a space) */
+			s[i] = (rng >> 16) % 4 ? (char)((rng >> 8) % 128) :
+						 "\r\n\t\x0b\x0c\x7f "[(rng >> 9) % 7];
+		}
+		bad += !ascii_same(t, s, len);
+	}
+	CHECK(bad == 0);
+}
+
+/* Stems come from a cache after a word's first time (text.c, stem_slot): n different
+ * words (short and long, so with 3,000 slots are shared and overwritten) tokenised once
+ * with a cold cache and again with a warm one give the same tokens. */
+static void test_stem_cache(int n)
+{
+	struct nlu_text *t = nlu_text_create(1 << 16);
+	static char text[60000], first[4000][32];
+	static struct nlu_token got[4000];
+	static const char *const ends[] = { "ing", "ed", "s", "ation", "ly", "ness", "" };
+	size_t p = 0;
+	unsigned rng = 99;
+	int n1, n2, bad = 0;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (int i = 0; i < n && p + 40 < sizeof text; i++) {
+		rng = rng * 1103515245u + 12345u;
+		int len = 2 + (int)((rng >> 16) % (i % 5 ? 8 : 16));
+		for (int k = 0; k < len; k++)
+			text[p++] = (char)('a' + (rng >> (k % 16)) % 26);
+		p += (size_t)sprintf(text + p, "%s%d ", ends[i % 7], i);  /* every word differs */
+	}
+	n1 = nlu_text_tokenise(t, text, p, got, 4000, NULL);
+	for (int i = 0; i < n1; i++)
+		snprintf(first[i], sizeof first[i], "%.*s", (int)got[i].len, got[i].text);
+	n2 = nlu_text_tokenise(t, text, p, got, 4000, NULL);
+	CHECK(n1 == n && n2 == n);
+	for (int i = 0; i < n2 && i < n1; i++)
+		bad += strlen(first[i]) != got[i].len || memcmp(first[i], got[i].text, got[i].len);
+	CHECK(bad == 0);
+	nlu_text_destroy(t);
+}
+
 static void test_emoji_and_limits(void)
 {
 	struct nlu_text *t = nlu_text_create(64);
@@ -141,6 +224,9 @@ int main(void)
 	test_latin(t);
 	test_cjk(t);
 	test_normalise(t);
+	test_ascii_path(t);
+	test_stem_cache(400);
+	test_stem_cache(3000);
 	test_emoji_and_limits();
 	nlu_text_destroy(t);
 	if (failures)

@@ -1,6 +1,7 @@
 /* bench/nlu/predict.c — nlu_predict_bench: the text encoder's prediction alone, timed.
  *
  *   nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] [--model FILE] [--reps N] [--v1]
+ *                     [--answers FILE]
  *
  * Trains the encoder on TRAIN (kefu eval's defaults; with --model FILE the trained
  * model is written there once and read back on later runs, so a profile sees
@@ -10,7 +11,10 @@
  * sequence half left out), so one model file gives the cost of each part.
  * Made to run under `perf record` (docs/performance.md, "Text prediction": the split
  * into normalisation, hashing, sorting, the sparse and the dense part).  BLAS runs on
- * this thread, as kefud's workers run it.  A program, not a test.
+ * this thread, as kefud's workers run it.  It also prints a checksum of the first pass's
+ * answers (class and the bits of every calibrated probability), so two builds can be
+ * shown to predict the same, not only as accurately; --answers FILE writes each test
+ * question's answer (label and calibrated confidence, a line each) for a closer look.  A program, not a test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 
 #include "file.h"
 #include "glove.h"
+#include "hash.h"
 #include "model.h"
 #include "tensor.h"
 
@@ -61,7 +66,8 @@ static struct nlu_enc *get_encoder(const struct nlu_dataset *tr, const struct nl
 
 int main(int argc, char **argv)
 {
-	const char *glove_path = NULL, *model_path = NULL, *files[2] = { 0 };
+	const char *glove_path = NULL, *model_path = NULL, *answers_path = NULL, *files[2] = { 0 };
+	FILE *answers = NULL;
 	struct nlu_dataset tr, te;
 	struct nlu_glove *g = NULL;
 	struct nlu_enc *e = NULL;
@@ -70,6 +76,7 @@ int main(int argc, char **argv)
 	int reps = 20, nf = 0, ok = 0, rc = 1, v1 = 0;
 	double *us = NULL, *cpu = NULL, total = 0;
 	size_t k = 0;
+	uint64_t sum = CM_FNV1A_INIT;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--glove") && i + 1 < argc)
@@ -78,6 +85,8 @@ int main(int argc, char **argv)
 			model_path = argv[++i];
 		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--answers") && i + 1 < argc)
+			answers_path = argv[++i];
 		else if (!strcmp(argv[i], "--v1"))
 			v1 = 1;
 		else if (nf < 2 && argv[i][0] != '-')
@@ -87,7 +96,7 @@ int main(int argc, char **argv)
 	}
 	if (nf != 2 || reps < 1) {
 		fprintf(stderr, "usage: nlu_predict_bench TRAIN.csv TEST.csv [--glove FILE] "
-			"[--model FILE] [--reps N] [--v1]\n");
+			"[--model FILE] [--reps N] [--v1] [--answers FILE]\n");
 		return 2;
 	}
 	nlu_dataset_init(&tr);
@@ -107,13 +116,18 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof err, te.n ? "out of memory" : "no test question");
 		goto out;
 	}
+	if (answers_path && !(answers = fopen(answers_path, "w"))) {
+		snprintf(err, sizeof err, "cannot write %s", answers_path);
+		goto out;
+	}
 	for (int r = 0; r < reps; r++)
 		for (size_t i = 0; i < te.n; i++) {
 			struct nlu_enc_pred p;
 			struct timespec t0, t1, c0, c1;
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			nlu_enc_predict(e, s, te.texts[i], strlen(te.texts[i]), &p, NULL);
+			const float *probs;
+			nlu_enc_predict(e, s, te.texts[i], strlen(te.texts[i]), &p, &probs);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 			us[k] = (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
@@ -121,8 +135,13 @@ int main(int argc, char **argv)
 			cpu[k] = (double)(c1.tv_sec - c0.tv_sec) * 1e6 +
 				 (double)(c1.tv_nsec - c0.tv_nsec) / 1e3;
 			total += us[k++];
-			if (r == 0 && !strcmp(e->labels[p.cls], te.names[te.labels[i]]))
-				ok++;
+			if (r > 0)
+				continue;
+			ok += !strcmp(e->labels[p.cls], te.names[te.labels[i]]);
+			sum = cm_fnv1a(sum, &p.cls, sizeof p.cls);
+			sum = cm_fnv1a(sum, probs, sizeof *probs * e->n_cls);
+			if (answers)
+				fprintf(answers, "%s\t%.6f\n", e->labels[p.cls], (double)p.conf);
 		}
 	qsort(us, k, sizeof *us, cmp_double);
 	qsort(cpu, k, sizeof *cpu, cmp_double);
@@ -130,10 +149,13 @@ int main(int argc, char **argv)
 	       "predictions, %s%s)\n", 100.0 * ok / (double)te.n, us[k / 2], total / (double)k,
 	       cpu[k / 2], k, g ? "linear + dense" : "linear half only",
 	       !e->seq.bits ? "" : e->beta > 0 ? " + sequence" : ", sequence half left out");
+	printf("answers checksum %016llx\n", (unsigned long long)sum);
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "nlu_predict_bench: %s\n", err);
+	if (answers)
+		fclose(answers);
 	free(us);
 	free(cpu);
 	nlu_enc_scratch_destroy(s);
