@@ -18,6 +18,8 @@
 
 #include <string.h>
 
+#include "hash.h"
+
 #include <pocketsphinx.h>
 #include <sphinxbase/ckd_alloc.h>
 #include <sphinxbase/fe.h>
@@ -27,16 +29,6 @@ void asr_cmn_init(struct asr_cmn *c, double prior_frames)
 {
 	memset(c, 0, sizeof *c);
 	c->prior_frames = prior_frames;
-}
-
-/* A cheap fingerprint of a segment's samples: a decode of the same samples right after
- * (the grammar pass) must not count them twice. */
-static unsigned long long fingerprint(const int16_t *pcm, size_t n)
-{
-	unsigned long long h = 1469598103934665603ULL ^ n;
-	for (size_t i = 0; i < n; i += 7)
-		h = (h ^ (unsigned short)pcm[i]) * 1099511628211ULL;
-	return h;
 }
 
 /* Moves the last segment's sums into the session's pool. */
@@ -78,7 +70,8 @@ int sp_cmn_process(ps_decoder_t *ps, struct asr_cmn *c, const int16_t *pcm, size
 	int ncep = fe_get_output_size(fe);
 	if (ncep > ASR_CMN_DIM)
 		return ASR_ERR_INTERNAL;
-	unsigned long long fp = fingerprint(pcm, n);
+	/* the same samples decoded right after (the grammar pass) must not count twice */
+	unsigned long long fp = cm_fnv1a_words(pcm, n * sizeof *pcm);
 	if (fp != c->last_fp || !c->last_frames)
 		commit_last(c);               /* a new segment: the last one joins the pool */
 	else
