@@ -460,7 +460,8 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	entity_state(w, job, &es);
 	eo.expect = es.expect;          /* the grammar for what the last answer asked for */
 	t0 = now_s();
-	struct asr_cmn cmn;          /* the caller's speech so far normalises this clip */
+	struct asr_cmn cmn;          /* conf asr_session_cmn: the caller's speech so far
+				      * normalises this clip */
 	if (p->voice_cmn) {
 		kd_vcmn_get(p->voice_cmn, job->session_id, &cmn);
 		asr_decoder_set_cmn(dec, &cmn);

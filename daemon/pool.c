@@ -359,7 +359,7 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->lock_ready = 1;
-	if (voice)               /* a voice-less pool has no clip to normalise */
+	if (voice && conf->asr_session_cmn)    /* docs/speech.md "Fifth round" */
 		p->env.voice_cmn = kd_vcmn_create(KD_VCMN_SESSIONS, KD_VCMN_PRIOR_FRAMES);
 	p->w = calloc((size_t)p->n, sizeof *p->w);
 	if (!p->w) {

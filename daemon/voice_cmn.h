@@ -1,8 +1,9 @@
 /* daemon/voice_cmn.h — each session's cepstral mean for its voice clips (prefix kd_vcmn_).
  *
  * A caller's clips are normalised by the mean of that caller's speech so far (speech/cmn.c,
- * struct asr_cmn), not each by its own: on the an4 dev speakers (docs/speech.md "Fifth
- * round") that is what per-session CMN measured.  The table is shared by the workers: a
+ * struct asr_cmn), not each by its own (docs/speech.md "Fifth round": WER 19.8 -> 18.6 % on
+ * the an4 dev speakers).  kefud keeps the table only with conf asr_session_cmn (default
+ * off: it changed a flite question's reading in a two-turn test; see there).  The table is shared by the workers: a
  * worker copies its session's state out before a clip and back after it, under {lock};
  * the decode itself runs on the copy, without the lock.  At most cap sessions are kept;
  * the one heard from longest ago makes room (it starts again from its next clip's own

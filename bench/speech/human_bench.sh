@@ -7,9 +7,9 @@
 # that anything was tuned on), then runs BUILD/bench/speech/speechbench on the held-out
 # BANKING77 questions (flite voices slt, rms, awb, kal; one question per category) plus the
 # an4 dev clips (voice "human") and their 8 kHz copies ("human8k"), for kefud's default
-# (session: generic + store + entity models, kefu's search settings, each speaker's and
-# each flite voice's clips normalised by their session's cepstral mean), the same without
-# the session's mean (mixed: kefud before) and plain pocketsphinx with the generic model,
+# (mixed: generic + store + entity models, kefu's search settings), the same with each
+# speaker's and each flite voice's clips normalised by their session's cepstral mean
+# (session: kefud's conf asr_session_cmn) and plain pocketsphinx with the generic model,
 # in one run (pinned to CPU $CPU when set; $SPEECHBENCH instead of
 # BUILD's speechbench when set).  Prints WER per voice,
 # digit/letter exactness per voice, RTF and spoken intent (flite clips).  Extra options go
