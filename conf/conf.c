@@ -94,6 +94,8 @@ static const struct option_def options[] = {
 	  "transcript confidence below which kefu asks \"Did you say ...?\" instead of answering" },
 	{ "asr_fast", OPT_BOOL, O(asr_fast), "false", 0, 1,
 	  "faster speech search: a fifth less CPU per clip, about 2 points more word errors" },
+	{ "asr_session_cmn", OPT_BOOL, O(asr_session_cmn), "false", 0, 1,
+	  "normalise a caller's voice clips by the cepstral mean of their earlier clips" },
 	{ "tts_voice", OPT_STR, O(tts_voice), "slt", 0, 0,
 	  "flite voice of spoken replies (slt, rms, awb)" },
 	{ "vision", OPT_BOOL, O(vision), "true", 0, 1,

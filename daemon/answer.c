@@ -38,6 +38,7 @@
 
 #include "clock.h"
 #include "entity.h"
+#include "voice_cmn.h"
 #include "hash.h"
 #include "job.h"
 #include "log.h"
@@ -459,8 +460,17 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	entity_state(w, job, &es);
 	eo.expect = es.expect;          /* the grammar for what the last answer asked for */
 	t0 = now_s();
+	struct asr_cmn cmn;          /* conf asr_session_cmn: the caller's speech so far
+				      * normalises this clip */
+	if (p->voice_cmn) {
+		kd_vcmn_get(p->voice_cmn, job->session_id, &cmn);
+		asr_decoder_set_cmn(dec, &cmn);
+	}
 	rc = asr_recognize_entity(dec, vad, job->data ? job->data : (void *)"", job->data_len,
 				  &lim, &eo, &res, &ent);
+	asr_decoder_set_cmn(dec, NULL);
+	if (p->voice_cmn && rc == 0)
+		kd_vcmn_put(p->voice_cmn, job->session_id, &cmn);
 	if (rc == 0 && !res.n_words) {
 		asr_result_free(&res);
 		rc = ASR_ERR_NO_SPEECH;

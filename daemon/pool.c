@@ -44,6 +44,7 @@
 
 #include "bots.h"
 #include "picture.h"
+#include "voice_cmn.h"
 #include "voice_models.h"
 #include "clock.h"
 #include "log.h"
@@ -358,6 +359,8 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->lock_ready = 1;
+	if (voice && conf->asr_session_cmn)    /* docs/speech.md "Fifth round" */
+		p->env.voice_cmn = kd_vcmn_create(KD_VCMN_SESSIONS, KD_VCMN_PRIOR_FRAMES);
 	p->w = calloc((size_t)p->n, sizeof *p->w);
 	if (!p->w) {
 		snprintf(err, errlen, "out of memory");
@@ -430,6 +433,7 @@ void kd_pool_destroy(struct kd_pool *p)
 		kd_voice_worker_destroy(p->w[i].vw);
 	}
 	free(p->w);
+	kd_vcmn_destroy(p->env.voice_cmn);
 	if (p->lock_ready) {
 		pthread_mutex_destroy(&p->lock);
 		pthread_cond_destroy(&p->cond);

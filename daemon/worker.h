@@ -24,6 +24,7 @@ struct kd_pool;
 struct kd_result;
 struct kd_voice;
 struct kd_voice_worker;
+struct kd_vcmn;
 struct kefu_conf;
 struct nlu_bot;
 struct nlu_state;
@@ -39,6 +40,7 @@ struct kd_env {
 	struct store_writer *writer;
 	struct pic_models *pics;       /* shared picture models (picture/); may be NULL */
 	struct kd_voice *voice;        /* shared voice models; may be NULL */
+	struct kd_vcmn *voice_cmn;     /* each session's cepstral mean (voice_cmn.h); may be NULL */
 	void (*post)(void *arg, struct kd_result *r);   /* results to the service thread */
 	void *post_arg;
 	int (*operators_online)(void);  /* signed in on /ops now (any thread); may be NULL */

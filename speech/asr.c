@@ -65,6 +65,7 @@
 struct asr_decoder {
 	ps_decoder_t *ps;
 	cmd_ln_t *cfg;
+	struct asr_cmn *cmn;        /* a session's cepstral mean (cmn.c), or NULL: per segment */
 };
 
 static double thread_cpu_seconds(void)
@@ -349,6 +350,11 @@ void asr_decoder_destroy(asr_decoder *d)
 	free(d);
 }
 
+void asr_decoder_set_cmn(asr_decoder *d, struct asr_cmn *c)
+{
+	d->cmn = c;
+}
+
 int asr_decoder_knows(asr_decoder *d, const char *word)
 {
 	char *phones = ps_lookup_word(d->ps, word);
@@ -443,7 +449,8 @@ static int run_segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 {
 	if (ps_start_utt(d->ps) < 0)
 		return ASR_ERR_INTERNAL;
-	if (ps_process_raw(d->ps, pcm, n, FALSE, TRUE) < 0) {
+	if ((d->cmn ? sp_cmn_process(d->ps, d->cmn, pcm, n)
+		    : ps_process_raw(d->ps, pcm, n, FALSE, TRUE)) < 0) {
 		ps_end_utt(d->ps);
 		return ASR_ERR_INTERNAL;
 	}

@@ -6,15 +6,87 @@ For each file: the clips whose reference holds digits, letters or numbers (the p
 entity.reference_chars, asr_entity_normalize of kind code, non-empty), and the share of them
 whose hypothesis reads exactly the same (entity.hypothesis_chars); WER and RTF as
 eval-speech printed them; how many clips a grammar was tried on and kept for.
+With --confusions, what the wrong strings got wrong: each reference string aligned to its
+hypothesis character by character (edit distance), the substituted pairs counted, the
+characters dropped and inserted, and how many wrong strings are wrong only by letters that
+sound alike (the E-set b c d e g p t v z, and m/n) or only by one character.
 
-    python3 speech/entity_accuracy.py none.json auto.json
+    python3 speech/entity_accuracy.py [--confusions] none.json auto.json
 """
+import collections
 import json
 import sys
 
+ESET = set("bcdegptvz")
+MN = set("mn")
 
-def main(paths):
-    for path in paths:
+
+def align(ref, hyp):
+    """Edit operations turning ref into hyp: ('s', r, h), ('d', r, None), ('i', None, h)."""
+    n, m = len(ref), len(hyp)
+    d = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        d[i][0] = i
+    for j in range(m + 1):
+        d[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i][j] = min(d[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]),
+                          d[i - 1][j] + 1, d[i][j - 1] + 1)
+    ops, i, j = [], n, m
+    while i or j:
+        if i and j and d[i][j] == d[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
+            if ref[i - 1] != hyp[j - 1]:
+                ops.append(("s", ref[i - 1], hyp[j - 1]))
+            i, j = i - 1, j - 1
+        elif i and d[i][j] == d[i - 1][j] + 1:
+            ops.append(("d", ref[i - 1], None))
+            i -= 1
+        else:
+            ops.append(("i", None, hyp[j - 1]))
+            j -= 1
+    return ops
+
+
+def alike(r, h):
+    return (r in ESET and h in ESET) or (r in MN and h in MN)
+
+
+def confusions(clips):
+    subs, dels, ins = collections.Counter(), collections.Counter(), collections.Counter()
+    wrong = only_alike = one_char = long_wrong = 0
+    for c in clips:
+        ref = c["entity"]["reference_chars"].lower()
+        hyp = c["entity"]["hypothesis_chars"].lower()
+        if ref == hyp:
+            continue
+        wrong += 1
+        long_wrong += len(ref) >= 8
+        ops = align(ref, hyp)
+        one_char += len(ops) == 1
+        only_alike += all(o == "s" and alike(r, h) for o, r, h in ops)
+        for o, r, h in ops:
+            if o == "s":
+                subs[(r, h)] += 1
+            elif o == "d":
+                dels[r] += 1
+            else:
+                ins[h] += 1
+    n_sub = sum(subs.values())
+    n_alike = sum(v for (r, h), v in subs.items() if alike(r, h))
+    print("  wrong strings %d: 8+ characters %d, one edit away %d, only alike letters "
+          "swapped (E-set, m/n) %d" % (wrong, long_wrong, one_char, only_alike))
+    print("  character errors: %d substituted (%d of them alike letters), %d dropped, "
+          "%d inserted" % (n_sub, n_alike, sum(dels.values()), sum(ins.values())))
+    print("  substitutions ref>hyp: " +
+          ", ".join("%s>%s %d" % (r, h, v) for (r, h), v in subs.most_common(16)))
+    print("  dropped: " + ", ".join("%s %d" % kv for kv in dels.most_common(10)))
+    print("  inserted: " + ", ".join("%s %d" % kv for kv in ins.most_common(10)))
+
+
+def main(args):
+    show = "--confusions" in args
+    for path in [a for a in args if a != "--confusions"]:
         with open(path) as f:
             d = json.load(f)
         clips = [c for c in d["clips"] if c["entity"]["reference_chars"]]
@@ -26,6 +98,8 @@ def main(paths):
               "  RTF %.3f  grammar tried %d kept %d"
               % (path, d["n"], len(clips), ok, 100.0 * ok / max(1, len(clips)),
                  100 * d["wer"], d["rtf"], tried, kept))
+        if show:
+            confusions(clips)
 
 
 if __name__ == "__main__":

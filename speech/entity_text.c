@@ -16,7 +16,10 @@
  * like a letter or a digit ("you", "why", "be", "see", "for", "to") is read as it when a
  * letter, digit or number word stands next to it: in "rubout you j m k nine" or "four two
  * two to" the recogniser wrote the homophone of a spelled character (an4's dev speakers:
- * docs/speech.md "Third round"); elsewhere it is an ordinary word and skipped.
+ * docs/speech.md "Third round"); elsewhere it is an ordinary word and skipped.  Common words
+ * the recogniser writes for a spelled letter ("and"/"an"/"in" for n, "am" for m, "as" for
+ * s, "al" for l) are read as the letter only beside a spelled letter other than "a"/"i"
+ * ("u s i q and seventy one" -> USIQN71; "eight hundred and twenty" keeps its "and").
  */
 #include "speech.h"
 #include "speech_int.h"
@@ -418,15 +421,35 @@ static const char *const homophones[][2] = {
 	{ "won", "one" }, { "ate", "eight" },
 };
 
+/* Words the recogniser writes for a spelled letter that are common words too ("and" for
+ * n, "am" for m): read as that letter only beside a spelled letter (not beside a number:
+ * "eight hundred and twenty" keeps its "and"). */
+static const char *const letter_words[][2] = {
+	{ "and", "n" }, { "an", "n" }, { "in", "n" }, { "end", "n" }, { "am", "m" },
+	{ "em", "m" }, { "as", "s" }, { "ess", "s" }, { "al", "l" }, { "el", "l" },
+};
+
+/* 1 when tok is a spelled letter letter_words may stand beside: not "a" or "i", which are
+ * English words too ("I am", "an a"; chosen on the an4 training speakers' readings, docs/
+ * speech.md "Fifth round") */
+static int spelled(const char *tok)
+{
+	return letter_of(tok) && strcmp(tok, "a") && strcmp(tok, "i");
+}
+
 /* Reads the homophones of tok[0..n) as that letter or digit when an entity word (as it was
  * before this pass) stands next to them: any entity word for a letter's homophone, a digit
- * or number word for a digit's ("u s d to g b p" keeps its "to"). */
+ * or number word for a digit's ("u s d to g b p" keeps its "to"); letter_words beside a
+ * spelled letter. */
 static void read_homophones(char **tok, int n)
 {
 	char cls[ENT_MAX_TOK];                  /* 0 none, 1 letter, 2 digit or number word */
+	char sp[ENT_MAX_TOK];                   /* spelled() */
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		cls[i] = (char)(letter_of(tok[i]) ? 1 : asr_entity_token(tok[i]) ? 2 : 0);
+		sp[i] = (char)spelled(tok[i]);
+	}
 	for (int i = 0; i < n; i++) {
 		int left = i > 0 ? cls[i - 1] : 0, right = i + 1 < n ? cls[i + 1] : 0;
 		if (cls[i] || !(left || right))
@@ -439,6 +462,13 @@ static void read_homophones(char **tok, int n)
 				tok[i] = (char *)as;
 			break;
 		}
+		if (!((i > 0 && sp[i - 1]) || (i + 1 < n && sp[i + 1])))
+			continue;
+		for (size_t k = 0; k < sizeof letter_words / sizeof letter_words[0]; k++)
+			if (!strcmp(tok[i], letter_words[k][0])) {
+				tok[i] = (char *)letter_words[k][1];
+				break;
+			}
 	}
 }
 

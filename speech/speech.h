@@ -312,6 +312,23 @@ int asr_decoder_knows(asr_decoder *d, const char *word);
 int asr_decoder_run(asr_decoder *d, const int16_t *pcm, size_t n, struct asr_result *r);
 void asr_result_free(struct asr_result *r);
 
+/* A session's cepstral mean (cmn.c): a caller's clips normalised by the mean of their
+ * speech so far, pooled with the segment's own frames, instead of each segment's own mean
+ * (pocketsphinx's batch CMN).  prior_frames caps the earlier speech's weight (frames of
+ * 10 ms; < 0: no cap; 0: batch CMN).  The caller keeps one per session (zeroed by
+ * asr_cmn_init) and hands it to the decoder around that session's clips. */
+#define ASR_CMN_DIM 13
+struct asr_cmn {
+	double sum[ASR_CMN_DIM], frames;          /* the session's earlier segments */
+	double last_sum[ASR_CMN_DIM], last_frames; /* the last segment decoded */
+	unsigned long long last_fp;               /* its samples' fingerprint */
+	double prior_frames;
+};
+void asr_cmn_init(struct asr_cmn *c, double prior_frames);
+/* The session whose mean normalises the decoder's next segments (and learns from them), or
+ * NULL: each segment by its own mean (the default).  The decoder's thread. */
+void asr_decoder_set_cmn(asr_decoder *d, struct asr_cmn *c);
+
 /* The whole audio path: decode -> VAD -> recognise each segment, joined into one result.
  * Returns 0, ASR_ERR_NO_SPEECH, or the decode error. */
 int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,

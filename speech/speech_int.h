@@ -36,6 +36,10 @@ struct ps_decoder_s *sp_decoder_ps(struct asr_decoder *d);
 int sp_decode_segment(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      struct asr_result *r);
 int sp_result_finish(struct asr_result *r);
+/* cmn.c, for asr.c: one utterance of pcm through ps's front end, normalised by session c's
+ * mean (asr_cmn), and searched as ps_process_raw(full_utt) would.  0 or ASR_ERR_INTERNAL. */
+struct asr_cmn;
+int sp_cmn_process(struct ps_decoder_s *ps, struct asr_cmn *c, const int16_t *pcm, size_t n);
 
 /* entity_text.c's word lists, which grammar.c's grammars are written from. */
 extern const char *const sp_ent_nato[26], *const sp_ent_units[10], *const sp_ent_teens[10],

@@ -17,6 +17,10 @@
  *   MLLR transform reads a sentence exactly as the decoder without one;
  * - asr_hmm_find finds the adapted acoustic model only when its folder holds means, and a
  *   folder holding Debian's own model reads a sentence exactly as Debian's;
+ * - a session's cepstral mean (asr_cmn): with no earlier speech it reads a clip exactly as
+ *   the per-clip (batch) CMN does, earlier clips join its pool, the same samples decoded
+ *   twice in a row count once, and a second clip normalised by the pooled mean is read
+ *   within the WER bound;
  * - silence is no_speech; word confidences are in 0..1 and times increase;
  * - a decoder's dictionary holds the words its language models know and the spoken-entity
  *   words, not the rest of cmudict ("boorishness": in cmudict, in no model).
@@ -123,6 +127,45 @@ static void test_formats(asr_decoder *d, asr_vad *v, tts_voice *slt)
 	}
 }
 
+/* A session's mean against each clip's own (batch CMN): the same reading with nothing
+ * earlier; the pool grows by a clip's frames once the next clip comes. */
+static void test_session_cmn(asr_decoder *d, asr_vad *v, tts_voice *slt)
+{
+	const char *ra = "Please check my card payment", *rb = "When will the refund arrive?";
+	size_t la, lb;
+	void *a = make_clip(slt, ra, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &la);
+	void *b = make_clip(slt, rb, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &lb);
+	char t_clip[512], t_sess[512];
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	recognise(d, v, a, la, ra, "slt, CMN per clip", t_clip, sizeof t_clip);
+	struct asr_cmn s;
+	asr_cmn_init(&s, -1);
+	asr_decoder_set_cmn(d, &s);
+	recognise(d, v, a, la, ra, "slt, session CMN (1st)", t_sess, sizeof t_sess);
+	CHECK(!strcmp(t_clip, t_sess));          /* nothing earlier: batch CMN's reading */
+	CHECK(s.frames == 0 && s.last_frames > 0);
+	double first = s.last_frames;
+	/* the same samples again (a grammar pass): still not in the pool, counted once */
+	struct asr_audio au;
+	CHECK(asr_audio_decode(a, la, &lim, &au) == 0);
+	struct asr_result r;
+	CHECK(asr_decoder_run(d, au.pcm, au.n, &r) == 0);
+	asr_result_free(&r);
+	CHECK(asr_decoder_run(d, au.pcm, au.n, &r) == 0);
+	asr_result_free(&r);
+	CHECK(s.frames == first && s.last_frames > 0);
+	double wer = recognise(d, v, b, lb, rb, "slt, session CMN (2nd)", NULL, 0);
+	CHECK(wer <= WER_BOUND);
+	CHECK(s.frames > first);
+	asr_decoder_set_cmn(d, NULL);
+	asr_audio_free(&au);
+out:
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	char err[256];
@@ -137,6 +180,7 @@ int main(void)
 	CHECK(slt && kal);
 
 	test_formats(gen, v, slt);
+	test_session_cmn(gen, v, slt);
 	CHECK(asr_decoder_knows(gen, "withdrawal") && asr_decoder_knows(gen, "alpha"));
 	CHECK(!asr_decoder_knows(gen, "boorishness"));
 

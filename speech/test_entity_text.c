@@ -44,6 +44,13 @@ int main(void)
 	is("one two two to", ASR_ENT_NUMBER, "1222", 4);
 	is("for twenty eight seventy one", ASR_ENT_NUMBER, "42871", 5);
 	is("can you see it", ASR_ENT_CODE, "", 0);        /* no letter or digit beside them */
+	/* words written for a spelled n, m, s, l beside a spelled letter (not "a", "i") */
+	is("u s i q and seventy one", ASR_ENT_CODE, "USIQN71", -1);
+	is("rubout r r and a k ninety four", ASR_ENT_CODE, "RRNAK94", -1);
+	is("am s j seven", ASR_ENT_CODE, "MSJ7", -1);
+	is("erase i s al f thirty", ASR_ENT_CODE, "ISLF30", -1);
+	is("eight hundred and twenty three", ASR_ENT_CODE, "823", -1);
+	is("i am a b", ASR_ENT_CODE, "IAB", -1);           /* "am" beside "i" and "a" only */
 	is("i want to see", ASR_ENT_CODE, "I", 1);
 	is("u s d to g b p", ASR_ENT_CODE, "USDGBP", 6);   /* "to" between letters: a word */
 	is("Bravo Charlie Delta(2)", ASR_ENT_CODE, "BCD", 3);

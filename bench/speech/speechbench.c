@@ -27,7 +27,10 @@
  *    shared machine): plain (generic en-us LM, pocketsphinx's own search settings: the
  *    reference), generic (kefu's settings), domain only, mixed0 (generic + domain,
  *    interpolated, --weight for the domain), mixed (kefud's default: mixed0 + the
- *    generated entity model, --entity-weight) and fast (mixed with kefud's asr_fast search).
+ *    generated entity model, --entity-weight), fast (mixed with kefud's asr_fast search) and
+ *    session (mixed, each clip normalised by its session's cepstral mean as kefud does,
+ *    speech/cmn.c: one session per flite voice, and per --human speaker — the TSV's 4th
+ *    column, an4_split.sh writes it — in file order).
  * 5. Prints WER per voice and overall, digit/letter exactness per voice (asr_entity_exact:
  *    clips whose reference holds digits, letters or numbers), RTF (thread CPU seconds of decode+VAD+ASR per audio
  *    second), memory per decoder (heap growth while creating it), and intent accuracy on
@@ -76,6 +79,8 @@ struct clip {
 	const char *ref;
 	int cat;
 	int voice;
+	int speaker;                   /* --human's 4th column (an4_split.sh: the speaker) as an
+					* index, 0 for flite's clips: with the voice, the session */
 	int format;                    /* SF_FORMAT_* major|subtype */
 	double seconds;
 };
@@ -83,6 +88,7 @@ struct clip {
 struct config {
 	const char *name;
 	struct asr_model_paths paths;
+	int session_cmn;               /* 1: each session's cepstral mean (speech/cmn.c) */
 	asr_decoder *dec;
 	size_t mem_bytes;
 	/* results */
@@ -96,6 +102,8 @@ struct config {
 
 static const char *voice_names[MAX_VOICES];
 static int n_voices;
+static char **speakers;                   /* --human's 4th column, speaker_index */
+static int n_speakers;
 static struct clip *clips;
 static size_t n_clips;
 static struct nlu_bot *bot;
@@ -168,12 +176,37 @@ static int espeak_synth(const char *voice, const char *text, int16_t **pcm, size
 	return rc;
 }
 
+/* The session CMN state of clip i's session (its voice and speaker: one flite voice is one
+ * caller, an an4 speaker another) in sess[0..*n), added when new.  NULL on OOM. */
+static struct asr_cmn *session_of(struct asr_cmn **sess, int **keys, size_t *n, size_t i)
+{
+	int key = clips[i].voice * 100000 + clips[i].speaker;
+	for (size_t k = 0; k < *n; k++)
+		if ((*keys)[k] == key)
+			return &(*sess)[k];
+	struct asr_cmn *ns = realloc(*sess, (*n + 1) * sizeof *ns);
+	if (ns)
+		*sess = ns;
+	int *nk = ns ? realloc(*keys, (*n + 1) * sizeof *nk) : NULL;
+	if (!nk)
+		return NULL;
+	*keys = nk;
+	nk[*n] = key;
+	asr_cmn_init(&ns[*n], -1);
+	return &ns[(*n)++];
+}
+
 static void run_config(struct config *c)
 {
 	struct nlu_state *st = nlu_state_create(bot);
 	asr_vad *v = asr_vad_create(NULL);
 	struct asr_limits lim = { .max_bytes = 4u << 20, .max_seconds = 60 };
+	struct asr_cmn *sess = NULL;
+	int *keys = NULL;
+	size_t n_sess = 0;
 	for (size_t i = 0; i < n_clips; i++) {
+		if (c->session_cmn)
+			asr_decoder_set_cmn(c->dec, session_of(&sess, &keys, &n_sess, i));
 		struct asr_result r;
 		struct asr_entity ent;
 		/* kefu's configurations read a clip as kefud does (asr_recognize_entity);
@@ -217,6 +250,9 @@ static void run_config(struct config *c)
 		if (rc == 0)
 			asr_result_free(&r);
 	}
+	asr_decoder_set_cmn(c->dec, NULL);
+	free(sess);
+	free(keys);
 	asr_vad_destroy(v);
 	nlu_state_destroy(st);
 }
@@ -327,6 +363,20 @@ static int add_telephone(const struct clip *c, int vi)
 	return rc;
 }
 
+/* A --human speaker's index (1, 2, ...; its name's first appearance), or 0 on OOM. */
+static int speaker_index(const char *name)
+{
+	for (int k = 0; k < n_speakers; k++)
+		if (!strcmp(speakers[k], name))
+			return k + 1;
+	char **nn = realloc(speakers, (size_t)(n_speakers + 1) * sizeof *nn);
+	if (nn)
+		speakers = nn;
+	if (!nn || !(nn[n_speakers] = strdup(name)))
+		return 0;
+	return ++n_speakers;
+}
+
 /* --human TSV: real recordings as clips of voice vi (path<TAB>transcript[<TAB>...]; a
  * relative path is relative to the TSV's folder), and with tel >= 0 each again at 8 kHz as
  * voice tel.  0, or -1 with a message. */
@@ -346,9 +396,10 @@ static int read_human(const char *tsv, int vi, int tel)
 		if (l[0] == '#' || !t1)
 			continue;
 		*t1 = '\0';
-		char *t2 = strchr(t1 + 1, '\t');
+		char *t2 = strchr(t1 + 1, '\t'), *t3 = t2 ? strchr(t2 + 1, '\t') : NULL;
 		if (t2)
 			*t2 = '\0';
+		int speaker = t3 ? speaker_index(t3 + 1) : 0;
 		if (l[0] == '/')
 			snprintf(path, sizeof path, "%s", l);
 		else
@@ -370,6 +421,7 @@ static int read_human(const char *tsv, int vi, int tel)
 		c->ref = strdup(t1 + 1);
 		c->cat = -1;
 		c->voice = vi;
+		c->speaker = speaker;
 		c->format = SF_FORMAT_FLAC;
 		n_clips++;
 		if (tel >= 0 && add_telephone(c, tel)) {
@@ -436,7 +488,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [--train CSV] [--per-cat N | --test TSV] "
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
-				"[--configs plain,generic,domain,mixed0,mixed,fast] [--ps OPTS] "
+				"[--configs plain,generic,domain,mixed0,mixed,fast,session] [--ps OPTS] "
 				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
 				"[--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none] [--verbose]\n",
 				argv[0]);
@@ -737,7 +789,7 @@ int main(int argc, char **argv)
 	nlu_state_destroy(st);
 
 	/* ---- decoders: created one after another to measure each one's heap ---- */
-	enum { N_CFG = 6 };
+	enum { N_CFG = 7 };
 	struct config cfg[N_CFG] = {
 		{ .name = "plain", .paths = { .plain = 1 } },
 		{ .name = "generic", .paths = { 0 } },
@@ -750,6 +802,10 @@ int main(int argc, char **argv)
 		{ .name = "fast", .paths = { .domain_lm = arpa, .extra_dict = dict,
 					     .domain_weight = weight, .entity_lm = dom.entity_path,
 					     .entity_weight = ent_weight, .fast = 1 } },
+		{ .name = "session", .paths = { .domain_lm = arpa, .extra_dict = dict,
+						.domain_weight = weight,
+						.entity_lm = dom.entity_path,
+						.entity_weight = ent_weight }, .session_cmn = 1 },
 	};
 	int run[N_CFG];
 	for (int k = 0; k < N_CFG; k++) {
@@ -855,6 +911,9 @@ int main(int argc, char **argv)
 			free((char *)clips[i].ref);         /* read_human's copy */
 	}
 	free(clips);
+	for (int k = 0; k < n_speakers; k++)
+		free(speakers[k]);
+	free(speakers);
 	nlu_bot_unref(bot);
 	nlu_enc_scratch_destroy(enc_s);
 	nlu_enc_destroy(enc);

@@ -59,6 +59,7 @@
 
 struct clip {
 	char *path, *ref, *cat;       /* owned */
+	char *session;                /* the manifest's 4th column (owned), or NULL */
 	char *hyp;                    /* recognised text (owned; "" when none) */
 	int rc;                       /* asr_recognize_clip's code (0 ok) */
 	const char *status;           /* its name, or "unreadable" (no such file) */
@@ -81,6 +82,7 @@ static void run_free(struct run *r)
 		free(r->v[i].path);
 		free(r->v[i].ref);
 		free(r->v[i].cat);
+		free(r->v[i].session);
 		free(r->v[i].hyp);
 	}
 	free(r->v);
@@ -108,12 +110,16 @@ static int read_manifest(const char *path, struct run *r, char *err, size_t errl
 		if (!line[0] || line[0] == '#')
 			continue;
 		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t1 || !t2 || t1 == line || !t2[1] || strchr(t2 + 1, '\t')) {
-			snprintf(err, errlen, "%s:%d: want path<TAB>transcript<TAB>category",
-				 path, lineno);
+		char *t3 = t2 ? strchr(t2 + 1, '\t') : NULL;
+		if (!t1 || !t2 || t1 == line || !t2[1] || t3 == t2 + 1 ||
+		    (t3 && (!t3[1] || strchr(t3 + 1, '\t')))) {
+			snprintf(err, errlen, "%s:%d: want path<TAB>transcript<TAB>category"
+				 "[<TAB>session]", path, lineno);
 			goto out;
 		}
 		*t1 = *t2 = '\0';
+		if (t3)
+			*t3 = '\0';
 		struct clip *v = cm_grow(r->v, &r->cap, r->n + 1, sizeof *v, 64);
 		if (!v)
 			goto oom;
@@ -124,8 +130,9 @@ static int read_manifest(const char *path, struct run *r, char *err, size_t errl
 		c->path = malloc(pl);
 		c->ref = strdup(t1 + 1);
 		c->cat = strdup(t2 + 1);
+		c->session = t3 ? strdup(t3 + 1) : NULL;
 		r->n++;
-		if (!c->path || !c->ref || !c->cat)
+		if (!c->path || !c->ref || !c->cat || (t3 && !c->session))
 			goto oom;
 		if (line[0] == '/')
 			snprintf(c->path, pl, "%s", line);
@@ -272,6 +279,39 @@ static void add_up(const struct run *r, double threshold, struct totals *t)
 	}
 }
 
+static void sessions_free(struct asr_cmn **s, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++) {
+		int first = 1;
+		for (size_t j = 0; j < i && first; j++)
+			first = s[j] != s[i];
+		if (first)
+			free(s[i]);
+	}
+	free(s);
+}
+
+/* --cmn session: each clip's session's cepstral mean (asr_cmn), shared by the clips with the
+ * same 4th manifest column (a clip without one is a session of its own), in manifest order
+ * as kefud would hear them.  NULL on OOM. */
+static struct asr_cmn **session_states(const struct run *r, double prior_frames)
+{
+	struct asr_cmn **s = calloc(r->n, sizeof *s);
+	for (size_t i = 0; s && i < r->n; i++) {
+		const char *k = r->v[i].session;
+		for (size_t j = 0; k && j < i && !s[i]; j++)
+			if (r->v[j].session && !strcmp(r->v[j].session, k))
+				s[i] = s[j];
+		if (!s[i] && (s[i] = malloc(sizeof **s)))
+			asr_cmn_init(s[i], prior_frames);
+		if (!s[i]) {
+			sessions_free(s, i);
+			return NULL;
+		}
+	}
+	return s;
+}
+
 static double ratio(double a, double b)
 {
 	return b > 0 ? a / b : 0;
@@ -289,6 +329,7 @@ int cmd_eval_speech(int argc, char **argv)
 	struct asr_domain dom = { 0 };
 	asr_decoder *dec = NULL;
 	asr_vad *vad = NULL;
+	struct asr_cmn **sessions = NULL;
 	char err[1024], dir[] = "/tmp/kefu-eval-speech-XXXXXX", *pos[1];
 	int npos, no_glove, rc = 1, have_dir = 0;
 
@@ -310,6 +351,8 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *ent_w = cli_take_value(&argc, argv, "--entity-weight");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
+	const char *cmn = cli_take_value(&argc, argv, "--cmn");
+	const char *cmn_prior = cli_take_value(&argc, argv, "--cmn-prior");
 	char mllr_path[CONF_STR_MAX + 64], hmm_path[CONF_STR_MAX + 64];
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
@@ -320,14 +363,16 @@ int cmd_eval_speech(int argc, char **argv)
 	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed") &&
 	     strcmp(lm, "plain")) || (ent_w && (atof(ent_w) < 0 || atof(ent_w) >= 1)) ||
 	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "asked") &&
-	     strcmp(grammar, "none")) || eo.expect < 0) {
+	     strcmp(grammar, "none")) || eo.expect < 0 ||
+	    (cmn && strcmp(cmn, "clip") && strcmp(cmn, "session"))) {
 		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV"
 				" [--lm generic|domain|mixed|plain] [--json] [--clips]"
 				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
+				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
-				"  TSV: path<TAB>transcript<TAB>category per line\n");
+				"  TSV: path<TAB>transcript<TAB>category[<TAB>session] per line\n");
 		return 2;
 	}
 	cm_blas_single_thread();
@@ -388,8 +433,16 @@ int cmd_eval_speech(int argc, char **argv)
 
 	struct asr_limits lim = { .max_bytes = (size_t)conf.max_upload,
 				  .max_seconds = conf.max_audio_seconds };
-	for (size_t i = 0; i < run.n; i++)
+	int by_session = cmn && !strcmp(cmn, "session");
+	if (by_session && !(sessions = session_states(&run, cmn_prior ? atof(cmn_prior) : -1))) {
+		fprintf(stderr, PROG ": out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < run.n; i++) {
+		asr_decoder_set_cmn(dec, sessions ? sessions[i] : NULL);
 		run_clip(&run.v[i], dec, vad, &lim, &eo, enc, scr);
+	}
+	asr_decoder_set_cmn(dec, NULL);
 
 	struct totals t;
 	add_up(&run, conf.asr_threshold, &t);
@@ -471,6 +524,7 @@ int cmd_eval_speech(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	sessions_free(sessions, run.n);
 	asr_vad_destroy(vad);
 	asr_decoder_destroy(dec);
 	if (dom.lm_path[0]) {
