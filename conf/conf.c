@@ -94,6 +94,8 @@ static const struct option_def options[] = {
 	  "transcript confidence below which kefu asks \"Did you say ...?\" instead of answering" },
 	{ "asr_fast", OPT_BOOL, O(asr_fast), "false", 0, 1,
 	  "faster speech search: a fifth less CPU per clip, about 2 points more word errors" },
+	{ "asr_generic_words", OPT_INT, O(asr_generic_words), "0", 0, 1000000,
+	  "generic English words the speech search considers, most frequent first (0 = all)" },
 	{ "tts_voice", OPT_STR, O(tts_voice), "slt", 0, 0,
 	  "flite voice of spoken replies (slt, rms, awb)" },
 	{ "vision", OPT_BOOL, O(vision), "true", 0, 1,
