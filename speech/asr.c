@@ -20,7 +20,11 @@
  * models knows, or the spoken-entity tables list (grammar.c's grammars): 79,420 of cmudict's
  * 134,723 entries with the generic model.  Words no model knows were never searched, and
  * the entries kept are in cmudict's order, so the search and its results are the same;
- * the decoder is 13 MB smaller (docs/performance.md, "Third round").
+ * the decoder is 13 MB smaller (docs/performance.md, "Third round").  With generic_words
+ * (conf asr_generic_words) the generic model's words are cut further to its generic_words
+ * most probable unigrams (the domain, entity and extra words all stay; the models
+ * themselves are whole): the lexicon tree the first pass walks and the language-model
+ * look-ups shrink with it (docs/speech.md "Fifth round").
  *
  * Word confidences are lattice posteriors (ps_get_prob computes them; ps_seg_prob returns
  * each word's), converted to 0..1.  pocketsphinx logs to /dev/null unless kefu's log level is

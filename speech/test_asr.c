@@ -11,7 +11,9 @@
  * - the generated entity model as a third member of the mix: a spoken code comes out as the
  *   exact digit/letter string, and the domain word still comes out; the generic model
  *   alone is printed beside it (measured: it missed the code); the faster search
- *   (asr_model_paths.fast, conf asr_fast) reads both as well;
+ *   (asr_model_paths.fast, conf asr_fast) reads both as well, and so does the mix whose
+ *   generic words are cut to the 1000 most probable (asr_model_paths.generic_words), which
+ *   keeps the domain and entity words and drops a rare generic one;
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
  * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
  *   MLLR transform reads a sentence exactly as the decoder without one;
@@ -254,6 +256,27 @@ int main(void)
 		CHECK(wer <= WER_BOUND);
 		free(clip);
 		asr_decoder_destroy(fmix);
+	}
+	/* the generic model's vocabulary cut to its most probable words (conf
+	 * asr_generic_words): the domain, extra and entity words stay, a rare generic word
+	 * goes, and the code and the domain sentence read as with the whole vocabulary */
+	ep.fast = 0;
+	ep.generic_words = 1000;
+	asr_decoder *vmix = asr_decoder_create(&ep, err, sizeof err);
+	CHECK(vmix != NULL);
+	if (vmix) {
+		CHECK(asr_decoder_knows(vmix, "the") && asr_decoder_knows(vmix, "card") &&
+		      asr_decoder_knows(vmix, "kefu") && asr_decoder_knows(vmix, "seventh") &&
+		      !asr_decoder_knows(vmix, "withdrawal"));
+		recognise(vmix, v, cclip, clen, code, "code, 1000 generic words", text, sizeof text);
+		CHECK(asr_entity_exact(code, text) == 1);
+		clip = make_clip(slt, ref3, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+		double wer = recognise(vmix, v, clip, len, ref3, "1000 generic words", text,
+				       sizeof text);
+		CHECK(strstr(text, "kefu") != NULL);
+		CHECK(wer <= WER_BOUND);
+		free(clip);
+		asr_decoder_destroy(vmix);
 	}
 	free(cclip);
 

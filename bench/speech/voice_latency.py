@@ -13,7 +13,7 @@ With KEFUD_REF=OTHER/kefud a second kefud (the reference, e.g. main's build) run
 the first, and each clip goes to both, the order alternating clip by clip, so both are
 measured in the same period of a shared machine; the medians of both and their ratios are
 printed.  Where the worker's CPU goes inside a clip: `perf record -g -p PID` (the pid is
-printed), docs/performance.md "Voice clip profile".
+printed), docs/performance.md "Voice clip profile".  KEFUD ARGS (after --) go to KEFUD only.
 
   KEFUD=build/daemon/kefud KEFU=build/tools/kefu/kefu KEFU_MODELS=models \
       [KEFUD_REF=/work/main/build/daemon/kefud] bench/speech/voice_latency.py [N] [-- KEFUD ARGS]
@@ -84,8 +84,18 @@ class Side:
         self.d = kt.Kefud("--workers", "1", "--max-audio-seconds", "30", *args,
                           name=name).start()
         self.pid = self.d.proc.pid
-        self.ws = self.d.ws(timeout=120)
-        self.ws.welcome()
+        for attempt in range(30):
+            # under load the start-up's seeding can hold the database past the first
+            # session's creation ("database is locked"): try again
+            self.ws = self.d.ws(timeout=120)
+            try:
+                self.ws.welcome()
+                break
+            except kt.TestFailure:
+                self.ws.close()
+                if attempt == 29:
+                    raise
+                time.sleep(2)
         self.got = []           # (transcript ms, reply ms, process CPU ms, worker CPU ms)
         print("%s: %s pid %d" % (name, exe, self.pid))
 
@@ -132,7 +142,7 @@ def run():
     mine, ref = os.environ.get("KEFUD", ""), os.environ.get("KEFUD_REF", "")
     sides = [Side("new", mine, extra)]
     if ref:
-        sides.append(Side("ref", ref, extra))
+        sides.append(Side("ref", ref, []))
     clips = [clip(QUESTIONS[i % len(QUESTIONS)]) for i in range(n + 1)]
     for i, data in enumerate(clips):
         order = sides if i % 2 == 0 else sides[::-1]
