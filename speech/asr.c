@@ -313,9 +313,12 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 	ngram_model_t *known_lms[3];
 	int32 floors[3];
 	int n_known = 0;
+	/* the generic words are cut only beside the store's or the entity model (never for
+	 * plain, the reference, nor for the generic model alone) */
+	int cut = !p->plain && (m || e) ? p->generic_words : 0;
 	for (int i = 0; i < 3; i++)
 		if (all[i]) {
-			floors[n_known] = all[i] == g ? unigram_floor(g, p->generic_words) : INT32_MIN;
+			floors[n_known] = all[i] == g ? unigram_floor(g, cut) : INT32_MIN;
 			known_lms[n_known++] = all[i];
 		}
 	if (!(known = mem_file(known_path, sizeof known_path)) ||

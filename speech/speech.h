@@ -261,7 +261,8 @@ struct asr_model_paths {
 	int fast;                   /* 1: the faster search (at most 2000 active HMMs, 2 Gaussians
 				     * per mixture): conf asr_fast, docs/speech.md "Third round" */
 	int generic_words;          /* >0: of the generic LM's words, only its generic_words most
-				     * probable ones are searched (the LM itself is whole); 0: all.
+				     * probable ones are searched (the LM itself is whole) when a
+				     * domain or entity LM is in the mix, not with plain; 0: all.
 				     * conf asr_generic_words, docs/speech.md "Fifth round" */
 };
 
