@@ -314,7 +314,8 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 {
 	struct kd_voice_worker *vw = *vwp ? *vwp : (*vwp = calloc(1, sizeof **vwp));
 	struct asr_model_paths paths = { .domain_weight = (float)v->conf->asr_domain_weight,
-					 .fast = v->conf->asr_fast };
+					 .fast = v->conf->asr_fast,
+					 .generic_words = v->conf->asr_generic_words };
 	char arpa[600], dict[600], ent[600], mllr[600], hmm[600];
 	struct cm_slot_ref ref;
 	struct kd_lm *lm;

@@ -20,7 +20,11 @@
  * models knows, or the spoken-entity tables list (grammar.c's grammars): 79,420 of cmudict's
  * 134,723 entries with the generic model.  Words no model knows were never searched, and
  * the entries kept are in cmudict's order, so the search and its results are the same;
- * the decoder is 13 MB smaller (docs/performance.md, "Third round").
+ * the decoder is 13 MB smaller (docs/performance.md, "Third round").  With generic_words
+ * (conf asr_generic_words) the generic model's words are cut further to its generic_words
+ * most probable unigrams (the domain, entity and extra words all stay; the models
+ * themselves are whole): the lexicon tree the first pass walks and the language-model
+ * look-ups shrink with it (docs/speech.md "Fifth round").
  *
  * Word confidences are lattice posteriors (ps_get_prob computes them; ps_seg_prob returns
  * each word's), converted to 0..1.  pocketsphinx logs to /dev/null unless kefu's log level is
@@ -29,6 +33,7 @@
 #include "speech.h"
 #include "speech_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,10 +132,44 @@ static int entity_word(const char *w)
 	return 0;
 }
 
+static int32 unigram_prob(ngram_model_t *lm, int32 wid)
+{
+	int32 used;
+
+	return ngram_ng_prob(lm, wid, NULL, 0, &used);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	int32 x = *(const int32 *)a, y = *(const int32 *)b;
+
+	return (x < y) - (x > y);
+}
+
+/* The unigram log probability of lm's n-th most probable word: the floor under which
+ * write_known_words leaves lm's words out (INT32_MIN when n is 0 or lm has no more words,
+ * or when memory is short: every word kept). */
+static int32 unigram_floor(ngram_model_t *lm, int n)
+{
+	int32 nu = (int32)ngram_model_get_counts(lm)[0], floor = INT32_MIN;
+	int32 *p;
+
+	if (n <= 0 || n >= nu || !(p = malloc((size_t)nu * sizeof *p)))
+		return INT32_MIN;
+	for (int32 w = 0; w < nu; w++)
+		p[w] = unigram_prob(lm, w);
+	qsort(p, (size_t)nu, sizeof *p, cmp_desc);
+	floor = p[n - 1];
+	free(p);
+	return floor;
+}
+
 /* Writes to out the lines of the dictionary file dict whose word (up to an alternative
- * pronunciation's "(2)") a model of lms[0..n) knows or entity_word lists, in dict's
- * order.  0, or -1 when dict cannot be read or out written. */
-static int write_known_words(const char *dict, ngram_model_t *const *lms, int n, FILE *out)
+ * pronunciation's "(2)") a model lms[i] of lms[0..n) knows with a unigram log probability
+ * of at least floors[i], or entity_word lists, in dict's order.  0, or -1 when dict cannot
+ * be read or out written. */
+static int write_known_words(const char *dict, ngram_model_t *const *lms, const int32 *floors,
+			     int n, FILE *out)
 {
 	FILE *f = fopen(dict, "r");
 	char line[1024], word[256];
@@ -146,8 +185,12 @@ static int write_known_words(const char *dict, ngram_model_t *const *lms, int n,
 			continue;
 		memcpy(word, line, len);
 		word[len] = '\0';
-		for (int i = 0; i < n && !keep; i++)
-			keep = ngram_wid(lms[i], word) != ngram_unknown_wid(lms[i]);
+		for (int i = 0; i < n && !keep; i++) {
+			int32 wid = ngram_wid(lms[i], word);
+
+			keep = wid != ngram_unknown_wid(lms[i]) &&
+			       (floors[i] == INT32_MIN || unigram_prob(lms[i], wid) >= floors[i]);
+		}
 		if ((keep || entity_word(word)) && fputs(line, out) == EOF)
 			rc = -1;
 	}
@@ -269,12 +312,18 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 	}
 	ngram_model_t *const all[3] = { g, m, e };
 	ngram_model_t *known_lms[3];
+	int32 floors[3];
 	int n_known = 0;
+	/* the generic words are cut only beside the store's or the entity model (never for
+	 * plain, the reference, nor for the generic model alone) */
+	int cut = !p->plain && (m || e) ? p->generic_words : 0;
 	for (int i = 0; i < 3; i++)
-		if (all[i])
+		if (all[i]) {
+			floors[n_known] = all[i] == g ? unigram_floor(g, cut) : INT32_MIN;
 			known_lms[n_known++] = all[i];
+		}
 	if (!(known = mem_file(known_path, sizeof known_path)) ||
-	    write_known_words(dict, known_lms, n_known, known) < 0 ||
+	    write_known_words(dict, known_lms, floors, n_known, known) < 0 ||
 	    ps_load_dict(d->ps, known_path, NULL, NULL) < 0) {
 		snprintf(err, errlen, "pocketsphinx could not load %s", dict);
 		for (int i = 0; i < n_known; i++)

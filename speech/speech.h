@@ -260,6 +260,10 @@ struct asr_model_paths {
 	const char *ps_opts;        /* extra pocketsphinx options "-name value ...", or NULL */
 	int fast;                   /* 1: the faster search (at most 2000 active HMMs, 2 Gaussians
 				     * per mixture): conf asr_fast, docs/speech.md "Third round" */
+	int generic_words;          /* >0: of the generic LM's words, only its generic_words most
+				     * probable ones are searched (the LM itself is whole) when a
+				     * domain or entity LM is in the mix, not with plain; 0: all.
+				     * conf asr_generic_words, docs/speech.md "Fifth round" */
 };
 
 /* The acoustic transform's name in kefu's models folder (speech/adapt/mllr.sh makes one from

@@ -11,7 +11,9 @@
  * - the generated entity model as a third member of the mix: a spoken code comes out as the
  *   exact digit/letter string, and the domain word still comes out; the generic model
  *   alone is printed beside it (measured: it missed the code); the faster search
- *   (asr_model_paths.fast, conf asr_fast) reads both as well;
+ *   (asr_model_paths.fast, conf asr_fast) reads both as well, and so does the mix whose
+ *   generic words are cut to the 1000 most probable (asr_model_paths.generic_words), which
+ *   keeps the domain and entity words and drops a rare generic one;
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
  * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
  *   MLLR transform reads a sentence exactly as the decoder without one;
@@ -96,6 +98,24 @@ static double recognise(asr_decoder *d, asr_vad *v, const void *clip, size_t len
 		snprintf(text, textlen, "%s", r.text);
 	asr_result_free(&r);
 	return wer;
+}
+
+/* A mix of kefud's kind (domain + entity models) reads the code clip as the exact string
+ * and the domain sentence (with "kefu") within the bound; label names the mix. */
+static void check_mix(asr_decoder *d, asr_vad *v, tts_voice *slt, const void *code_clip,
+		      size_t code_len, const char *code, const char *sentence, const char *label)
+{
+	char text[512], what[128];
+	size_t len;
+
+	snprintf(what, sizeof what, "code, %s", label);
+	recognise(d, v, code_clip, code_len, code, what, text, sizeof text);
+	CHECK(asr_entity_exact(code, text) == 1);
+	void *clip = make_clip(slt, sentence, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+	double wer = recognise(d, v, clip, len, sentence, label, text, sizeof text);
+	CHECK(strstr(text, "kefu") != NULL);
+	CHECK(wer <= WER_BOUND);
+	free(clip);
 }
 
 static void test_formats(asr_decoder *d, asr_vad *v, tts_voice *slt)
@@ -290,14 +310,22 @@ int main(void)
 	asr_decoder *fmix = asr_decoder_create(&ep, err, sizeof err);
 	CHECK(fmix != NULL);
 	if (fmix) {
-		recognise(fmix, v, cclip, clen, code, "code, fast search", text, sizeof text);
-		CHECK(asr_entity_exact(code, text) == 1);
-		clip = make_clip(slt, ref3, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
-		double wer = recognise(fmix, v, clip, len, ref3, "fast search", text, sizeof text);
-		CHECK(strstr(text, "kefu") != NULL);
-		CHECK(wer <= WER_BOUND);
-		free(clip);
+		check_mix(fmix, v, slt, cclip, clen, code, ref3, "fast search");
 		asr_decoder_destroy(fmix);
+	}
+	/* the generic model's vocabulary cut to its most probable words (conf
+	 * asr_generic_words): the domain, extra and entity words stay, a rare generic word
+	 * goes, and the code and the domain sentence read as with the whole vocabulary */
+	ep.fast = 0;
+	ep.generic_words = 1000;
+	asr_decoder *vmix = asr_decoder_create(&ep, err, sizeof err);
+	CHECK(vmix != NULL);
+	if (vmix) {
+		CHECK(asr_decoder_knows(vmix, "the") && asr_decoder_knows(vmix, "card") &&
+		      asr_decoder_knows(vmix, "kefu") && asr_decoder_knows(vmix, "seventh") &&
+		      !asr_decoder_knows(vmix, "withdrawal"));
+		check_mix(vmix, v, slt, cclip, clen, code, ref3, "1000 generic words");
+		asr_decoder_destroy(vmix);
 	}
 	free(cclip);
 

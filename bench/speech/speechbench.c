@@ -30,7 +30,9 @@
  *    generated entity model, --entity-weight), fast (mixed with kefud's asr_fast search) and
  *    session (mixed, each clip normalised by its session's cepstral mean as kefud does,
  *    speech/cmn.c: one session per flite voice, and per --human speaker — the TSV's 4th
- *    column, an4_split.sh writes it — in file order).
+ *    column, an4_split.sh writes it — in file order); the mixes search the generic
+ *    model's --generic-words most probable words (default 10000, kefud's conf
+ *    asr_generic_words; 0 = all of them, the search before issue 14's fifth round).
  * 5. Prints WER per voice and overall, digit/letter exactness per voice (asr_entity_exact:
  *    clips whose reference holds digits, letters or numbers), RTF (thread CPU seconds of decode+VAD+ASR per audio
  *    second), memory per decoder (heap growth while creating it), and intent accuracy on
@@ -43,6 +45,7 @@
  *                    [--weight W] [--max N] [--configs generic,domain,mixed]
  *                    [--ps "-beam 1e-40 ..."] [--intent both|bm25] [--write DIR] [--verbose]
  *                    [--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none]
+ *                    [--generic-words N]
  * Single-threaded except the encoder's training (which may use a helper thread).
  */
 #include "speech.h"
@@ -441,6 +444,7 @@ int main(int argc, char **argv)
 	size_t max_clips = 0;
 	float weight = 0.5f;
 	const char *ps_opts = NULL, *only = "plain,mixed";
+	int generic_words = 10000;          /* kefud's default (conf asr_generic_words) */
 	const char *test = NULL, *intent = "both", *write_dir = NULL, *human = NULL;
 	float ent_weight = ASR_ENTITY_WEIGHT;
 	int telephone = 0;
@@ -459,6 +463,8 @@ int main(int argc, char **argv)
 			max_clips = (size_t)atol(argv[++i]);
 		else if (!strcmp(argv[i], "--ps") && i + 1 < argc)
 			ps_opts = argv[++i];
+		else if (!strcmp(argv[i], "--generic-words") && i + 1 < argc)
+			generic_words = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--configs") && i + 1 < argc)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "--test") && i + 1 < argc)
@@ -490,7 +496,8 @@ int main(int argc, char **argv)
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
 				"[--configs plain,generic,domain,mixed0,mixed,fast,session] [--ps OPTS] "
 				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
-				"[--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none] [--verbose]\n",
+				"[--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none] "
+				"[--generic-words N] [--verbose]\n",
 				argv[0]);
 			return 2;
 		}
@@ -811,6 +818,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < N_CFG; k++) {
 		run[k] = has_name(only, cfg[k].name);
 		cfg[k].paths.ps_opts = ps_opts;
+		cfg[k].paths.generic_words = generic_words;   /* asr.c: the mixes only */
 		cfg[k].paths.mllr = mllr ? (strcmp(mllr, "none") ? mllr : NULL)
 			: asr_mllr_find(getenv("KEFU_MODELS") ? getenv("KEFU_MODELS")
 					: KEFU_SRCDIR "/models", mllr_path, sizeof mllr_path);

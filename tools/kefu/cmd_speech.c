@@ -394,7 +394,8 @@ int cmd_eval_speech(int argc, char **argv)
 
 	struct asr_model_paths paths = { .domain_weight = (float)conf.asr_domain_weight,
 					 .ps_opts = ps_opts, .plain = !strcmp(lm, "plain"),
-					 .fast = conf.asr_fast };
+					 .fast = conf.asr_fast,
+					 .generic_words = conf.asr_generic_words };
 	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
 	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
 		     : strcmp(mllr, "none") ? mllr : NULL;
