@@ -8,6 +8,7 @@
 void kd_wake_init(struct kd_wake *w)
 {
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->ctx_lock, NULL);
 	w->ctx = NULL;
 	w->live = 0;
 	atomic_init(&w->want, 0);
@@ -18,15 +19,16 @@ void kd_wake_init(struct kd_wake *w)
 void kd_wake_destroy(struct kd_wake *w)
 {
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->ctx_lock);
 }
 
 void kd_wake_set_live(struct kd_wake *w, struct lws_context *ctx, int live)
 {
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->ctx_lock);
 	if (ctx)
 		w->ctx = ctx;
 	w->live = live && w->ctx;
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->ctx_lock);
 }
 
 void kd_wake_lock(struct kd_wake *w)
@@ -41,9 +43,11 @@ void kd_wake_unlock(struct kd_wake *w)
 
 void kd_wake_unlock_and_wake(struct kd_wake *w)
 {
+	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&w->ctx_lock);
 	if (w->live)
 		lws_cancel_service(w->ctx);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->ctx_lock);
 }
 
 void kd_wake_want(struct kd_wake *w, int who, int on)

@@ -3,7 +3,9 @@
  *
  * Each module with a done list (ws.c for chat results, http_api.c for API responses)
  * appends under kd_wake_lock, then kd_wake_unlock_and_wake; the service thread swaps
- * its list out under the same lock in LWS_CALLBACK_EVENT_WAIT_CANCELLED.  server.c owns
+ * its list out under the same lock in LWS_CALLBACK_EVENT_WAIT_CANCELLED.  The wake-up
+ * comes after the unlock, so a drain may run before it (then it finds the list empty,
+ * harmless), never after a result is appended without a wake-up still to come.  server.c owns
  * the struct: sets the context once it exists (live) and clears live at quiesce, after
  * which posts are only queued (no lws call) and freed at destroy.  Any thread.
  */
@@ -21,7 +23,8 @@
 enum { KD_TICK_OPS = 1, KD_TICK_IDLE = 2 };
 
 struct kd_wake {
-	pthread_mutex_t lock;        /* the done lists and the two fields below */
+	pthread_mutex_t lock;        /* the done lists */
+	pthread_mutex_t ctx_lock;    /* the two fields below; held around lws_cancel_service */
 	struct lws_context *ctx;
 	int live;                    /* lws calls allowed from other threads */
 	atomic_int want;             /* KD_TICK_* bits: the ticker wakes the loop each second */
@@ -36,7 +39,10 @@ void kd_wake_destroy(struct kd_wake *w);
 void kd_wake_set_live(struct kd_wake *w, struct lws_context *ctx, int live);
 void kd_wake_lock(struct kd_wake *w);
 void kd_wake_unlock(struct kd_wake *w);
-/* Wakes the service loop if live, then unlocks. */
+/* Unlocks, then wakes the service loop if live (under ctx_lock, not the done lists'
+ * lock: the loop, woken by the write lws_cancel_service makes, takes that lock at once
+ * to drain, and blocked on it while the waker still held it: two more futex calls and
+ * a context switch per wake-up). */
 void kd_wake_unlock_and_wake(struct kd_wake *w);
 /* Service thread: sets (on) or clears the bit who of the ticker's reasons to run. */
 void kd_wake_want(struct kd_wake *w, int who, int on);
