@@ -19,9 +19,11 @@
  * Checkpoints.  SQLite's automatic checkpoint would run on the committing connection
  * (here: the writer thread) and fsync the WAL and the database file, holding every
  * queued reply back for milliseconds each time.  The writer connection therefore has
- * its own WAL hook instead: once the WAL holds CKPT_PAGES pages it wakes a checkpointer
- * thread, which runs PASSIVE checkpoints on its own connection while the writer keeps
- * committing (WAL allows one checkpointer beside the writer).  Under sustained load a
+ * its own WAL hook instead: once the WAL holds CKPT_PAGES pages, and again each time it
+ * grew by CKPT_PAGES more, it wakes a checkpointer thread, which runs PASSIVE checkpoints
+ * on its own connection while the writer keeps committing (WAL allows one checkpointer
+ * beside the writer).  (Woken at every commit past the mark, it ran back to back, each
+ * round syncing two files and copying the same hot pages again.)  Under sustained load a
  * PASSIVE checkpoint never catches up with the writer, and SQLite only rewinds the WAL
  * once every frame is copied, so the file would grow without bound (measured: 2.8 GB
  * after 300k turns, and throughput fell by half).  A RESTART checkpoint from the other
@@ -29,7 +31,9 @@
  * at once after each commit, starves it.  So when the WAL passes CKPT_SYNC_PAGES the
  * writer thread itself runs the checkpoint from its WAL hook (after the commit, lock
  * released): with most frames already copied by the checkpointer it has little left to
- * do, nothing commits meanwhile, and the next transaction rewinds the WAL.
+ * do, nothing commits meanwhile, and the next transaction rewinds the WAL.  It holds
+ * the next replies back for its two syncs (tens of milliseconds on a busy disk), so it
+ * comes rarely: at 64 MB of WAL, not 16 (docs/performance.md "Open loop").
  *
  * The log index.  The FTS5 index of customers' words and the report rollups are not
  * written with each turn (that was about 60 % of a turn's cost) but by index passes
