@@ -5,9 +5,10 @@
  * appends under kd_wake_lock, then kd_wake_unlock_and_wake; the service thread swaps
  * its list out under the same lock in LWS_CALLBACK_EVENT_WAIT_CANCELLED.  The wake-up
  * comes after the unlock, so a drain may run before it (then it finds the list empty,
- * harmless), never after a result is appended without a wake-up still to come.  server.c owns
- * the struct: sets the context once it exists (live) and clears live at quiesce, after
- * which posts are only queued (no lws call) and freed at destroy.  Any thread.
+ * harmless), never after a result is appended without a wake-up still to come.
+ * server.c owns the struct: sets the context once it exists (live) and clears live at
+ * quiesce, after which posts are only queued (no lws call) and freed at destroy.  Any
+ * thread.
  */
 #ifndef KEFU_DAEMON_WAKE_H
 #define KEFU_DAEMON_WAKE_H
