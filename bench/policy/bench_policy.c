@@ -490,6 +490,21 @@ static const char *const SYS_NAME[N_SYS] = {
 	"catalogue best match alone (garment only)",
 };
 
+/* The policy's variants (a rule undone or a source left out) run on every case */
+static const struct {
+	int sys;
+	unsigned flags;
+} VARIANT[] = {
+	{ SYS_BEST_OVERALL, POL_BEST_OVERALL },
+	{ SYS_KIND_FULL, POL_KIND_FUSION_FULL },
+	{ SYS_WORDS_KIND, POL_NO_KIND_RULE },
+	{ SYS_CHOSEN_TEXT, POL_HEAD_CHOSEN_TEXT | POL_NO_KIND_RULE },
+	{ SYS_PREVIOUS, POL_PREVIOUS },
+	{ SYS_NO_HEAD, POL_NO_HEAD },
+	{ SYS_NO_FUSION, POL_NO_FUSION },
+};
+#define N_VARIANTS ((int)(sizeof VARIANT / sizeof VARIANT[0]))
+
 struct tally {
 	long n, kind, garment, both;
 };
@@ -744,37 +759,13 @@ int main(int argc, char **argv)
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
 				pol_reply_clear(&r);
-				m.flags = POL_BEST_OVERALL;
-				pol_answer(&m, &in, &r);
-				score(SYS_BEST_OVERALL, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				m.flags = POL_KIND_FUSION_FULL;
-				pol_answer(&m, &in, &r);
-				score(SYS_KIND_FULL, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				m.flags = POL_NO_KIND_RULE;
-				pol_answer(&m, &in, &r);
-				score(SYS_WORDS_KIND, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				m.flags = POL_HEAD_CHOSEN_TEXT | POL_NO_KIND_RULE;
-				pol_answer(&m, &in, &r);
-				score(SYS_CHOSEN_TEXT, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				m.flags = POL_PREVIOUS;
-				pol_answer(&m, &in, &r);
-				score(SYS_PREVIOUS, specific, r.answer_id, q, garment);
-				why_count[SYS_PREVIOUS][r.why]++;
-				pol_reply_clear(&r);
-				m.flags = POL_NO_HEAD;
-				pol_answer(&m, &in, &r);
-				score(SYS_NO_HEAD, specific, r.answer_id, q, garment);
-				why_count[SYS_NO_HEAD][r.why]++;
-				pol_reply_clear(&r);
-				m.flags = POL_NO_FUSION;
-				pol_answer(&m, &in, &r);
-				score(SYS_NO_FUSION, specific, r.answer_id, q, garment);
-				why_count[SYS_NO_FUSION][r.why]++;
-				pol_reply_clear(&r);
+				for (int v = 0; v < N_VARIANTS; v++) {
+					m.flags = VARIANT[v].flags;
+					pol_answer(&m, &in, &r);
+					score(VARIANT[v].sys, specific, r.answer_id, q, garment);
+					why_count[VARIANT[v].sys][r.why]++;
+					pol_reply_clear(&r);
+				}
 			}
 			if (n_lost)
 				printf("disagree: %s/%s | head %s %.2f | unsafe %d | %d generic "
