@@ -450,10 +450,11 @@ static int test_fusion_rule(void)
 }
 
 /* The question kind within the head's product: words the text bot reads as a return
- * more than care ("stain" is none of its words, "refund item" is) and a fusion model
- * that learnt "a stain on this item" as care.  The two readings pooled (p_words · p_fusion over the product's answers)
- * give care; the words' reading alone (POL_NO_KIND_RULE) gave whichever the text bot
- * leaned to.  A question the words are sure of keeps its kind. */
+ * more than care (4.8:1: "stain" is none of its words, "refund" is) and a fusion model
+ * that learnt "a stain on this item" as care (65:1).  The two readings pooled (p_words ·
+ * p_fusion^0.5 over the product's answers) give care; the words' reading alone
+ * (POL_NO_KIND_RULE) gave whichever the text bot leaned to.  A question the words are
+ * sure of keeps its kind. */
 static int test_kind_rule(void)
 {
 	struct fixture f;
@@ -473,7 +474,7 @@ static int test_kind_rule(void)
 	float shoe_embed[4] = { 0.05f, 1.0f, 0.1f, 0.0f };
 	struct pol_picture shoes = { .embed = shoe_embed, .embed_dim = 4, .category = "shoes",
 				     .category_p = 0.9f };
-	const char *stain = "a stain on this refund item, how do I clean it";
+	const char *stain = "a stain on this item, how do I clean it for a refund";
 
 	f.m.flags = POL_NO_KIND_RULE;
 	r = ask_picture(&f, stain, &shoes);
