@@ -26,10 +26,11 @@
  *            picture; "no label" is a label too; on the chosen text and on the
  *            words alone, the words' vote counting when it decides or is surer),
  *            first — also when only the product is unsure: the labelled answers
- *            together >= 1 − threshold and the words
+ *            together >= 1 − threshold (then its vote is the best labelled answer,
+ *            though one unlabelled answer may outweigh each) and the words
  *            sure which of the product's answers (>= threshold); which of the product's
  *            answers is then the words' and the fusion model's readings pooled
- *            (p_words · p_fusion) — then the fusion model,
+ *            (p_words · p_fusion^0.5) — then the fusion model,
  *            for an answer that shows a label or when the words had none.  With
  *            nothing answered, the head combination's answer or the catalogue's best
  *            match.
@@ -164,6 +165,11 @@ struct pol_models {
 					step chose, not also the words alone */
 #define POL_NO_KIND_RULE 32u         /* the question kind within the head's product is the
 					words' alone (not the fusion model's when surer) */
+#define POL_BEST_OVERALL 64u         /* the head combination's vote is its best answer even
+					when the answers that show a label hold a product
+					question's mass (no product-first rule) */
+#define POL_KIND_FUSION_FULL 128u    /* the fusion model's reading of the question kind
+					counts as much as the words' (not at half weight) */
 
 /* ---- the reply ----------------------------------------------------------------------- */
 

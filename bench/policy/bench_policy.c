@@ -15,6 +15,10 @@
  *
  * Systems, all from the same pol_answer calls (policy.h's votes) or its flags:
  *   policy                 kefud's pol_answer (text, category head, fusion, catalogue)
+ *   ..., best overall      the head combination's vote its best answer, labelled or not
+ *                          (POL_BEST_OVERALL: the policy before the product-first vote)
+ *   ..., kind full weight  the fusion model's kind counted as much as the words'
+ *                          (POL_KIND_FUSION_FULL: before its half weight)
  *   ..., kind from words   the product's answer chosen by the words alone
  *                          (POL_NO_KIND_RULE: the policy before the pooled kind)
  *   policy without head    the head combination left out (kefud's policy before it)
@@ -467,11 +471,13 @@ static long off_kept[4], off_n;
 
 /* ---- scoring -------------------------------------------------------------------------- */
 
-enum { SYS_POLICY, SYS_WORDS_KIND, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
+enum { SYS_POLICY, SYS_BEST_OVERALL, SYS_KIND_FULL, SYS_WORDS_KIND, SYS_CHOSEN_TEXT, SYS_PREVIOUS, SYS_NO_HEAD, SYS_NO_FUSION, SYS_TEXT,
        SYS_FUSION, SYS_HEAD, SYS_HEAD_SAFE, SYS_CATALOGUE,
        N_SYS };
 static const char *const SYS_NAME[N_SYS] = {
 	"policy (kefud: text + category head + fusion + catalogue)",
+	"policy, head's best answer overall (before 2026-12-07)",
+	"policy, fusion's kind at full weight (before 2026-12-07 b)",
 	"policy, kind from the words alone (before 2026-12-06 b)",
 	"policy, head on the chosen text only (before 2026-12-06)",
 	"policy before the product and fusion rules (2026-12-05)",
@@ -483,6 +489,21 @@ static const char *const SYS_NAME[N_SYS] = {
 	"category head alone, unsafe photos refused as kefud does",
 	"catalogue best match alone (garment only)",
 };
+
+/* The policy's variants (a rule undone or a source left out) run on every case */
+static const struct {
+	int sys;
+	unsigned flags;
+} VARIANT[] = {
+	{ SYS_BEST_OVERALL, POL_BEST_OVERALL },
+	{ SYS_KIND_FULL, POL_KIND_FUSION_FULL },
+	{ SYS_WORDS_KIND, POL_NO_KIND_RULE },
+	{ SYS_CHOSEN_TEXT, POL_HEAD_CHOSEN_TEXT | POL_NO_KIND_RULE },
+	{ SYS_PREVIOUS, POL_PREVIOUS },
+	{ SYS_NO_HEAD, POL_NO_HEAD },
+	{ SYS_NO_FUSION, POL_NO_FUSION },
+};
+#define N_VARIANTS ((int)(sizeof VARIANT / sizeof VARIANT[0]))
 
 struct tally {
 	long n, kind, garment, both;
@@ -738,29 +759,13 @@ int main(int argc, char **argv)
 				tally[SYS_CATALOGUE][specific].garment += nm > 0 &&
 									 !strcmp(vm[0].label, garment);
 				pol_reply_clear(&r);
-				m.flags = POL_NO_KIND_RULE;
-				pol_answer(&m, &in, &r);
-				score(SYS_WORDS_KIND, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				m.flags = POL_HEAD_CHOSEN_TEXT | POL_NO_KIND_RULE;
-				pol_answer(&m, &in, &r);
-				score(SYS_CHOSEN_TEXT, specific, r.answer_id, q, garment);
-				pol_reply_clear(&r);
-				m.flags = POL_PREVIOUS;
-				pol_answer(&m, &in, &r);
-				score(SYS_PREVIOUS, specific, r.answer_id, q, garment);
-				why_count[SYS_PREVIOUS][r.why]++;
-				pol_reply_clear(&r);
-				m.flags = POL_NO_HEAD;
-				pol_answer(&m, &in, &r);
-				score(SYS_NO_HEAD, specific, r.answer_id, q, garment);
-				why_count[SYS_NO_HEAD][r.why]++;
-				pol_reply_clear(&r);
-				m.flags = POL_NO_FUSION;
-				pol_answer(&m, &in, &r);
-				score(SYS_NO_FUSION, specific, r.answer_id, q, garment);
-				why_count[SYS_NO_FUSION][r.why]++;
-				pol_reply_clear(&r);
+				for (int v = 0; v < N_VARIANTS; v++) {
+					m.flags = VARIANT[v].flags;
+					pol_answer(&m, &in, &r);
+					score(VARIANT[v].sys, specific, r.answer_id, q, garment);
+					why_count[VARIANT[v].sys][r.why]++;
+					pol_reply_clear(&r);
+				}
 			}
 			if (n_lost)
 				printf("disagree: %s/%s | head %s %.2f | unsafe %d | %d generic "
@@ -830,8 +835,20 @@ int main(int argc, char **argv)
 		if (!questions[qi].garment[0] || q_right[qi] < q_asked[qi] * 8 / 10)
 			printf("question \"%s\": policy right %.1f %% of %ld\n", questions[qi].text,
 			       PCT(q_right[qi], q_asked[qi]), q_asked[qi]);
+	/* the generic questions in two halves (every other one in the file's order): a
+	 * setting chosen on one half is reported on the other */
+	long half_q[2] = { 0, 0 }, half_r[2] = { 0, 0 };
+	for (int qi = 0, g = 0; qi < n_questions; qi++)
+		if (!questions[qi].garment[0]) {
+			half_q[g % 2] += q_asked[qi];
+			half_r[g++ % 2] += q_right[qi];
+		}
+	printf("generic questions in halves (every other one): policy right %.2f %% of the "
+	       "first half (1st, 3rd, ...), %.2f %% of the second\n", PCT(half_r[0], half_q[0]),
+	       PCT(half_r[1], half_q[1]));
 	for (int s = 0; s <= SYS_NO_FUSION; s++) {
-		if (s == SYS_CHOSEN_TEXT || s == SYS_WORDS_KIND)
+		if (s == SYS_CHOSEN_TEXT || s == SYS_WORDS_KIND || s == SYS_BEST_OVERALL ||
+		    s == SYS_KIND_FULL)
 			continue;
 		printf("why, %s:", s == SYS_POLICY ? "policy"
 				   : s == SYS_PREVIOUS ? "before the rules"
