@@ -478,6 +478,8 @@ int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t le
 		rc = sp_decode_segment(d, p, n, off, &lm);
 		if (rc == 0)
 			rc = spell_pass(d, p, n, off, o, &lm);
+		if (rc == 0 && o->mode != ASR_GRAMMAR_NONE && o->speller >= 0)
+			rc = sp_speller_fix(&lm);
 		if (rc == 0)
 			rc = segment(d, p, n, off, o, &lm, r, e);
 		asr_result_free(&lm);

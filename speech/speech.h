@@ -356,6 +356,8 @@ struct asr_entity_opts {
 	int mode;                   /* enum asr_grammar_mode */
 	float spell;                /* the spelling pass's entity share (0 = ASR_SPELL_WEIGHT;
 				     * < 0: no spelling pass); not in ASR_GRAMMAR_NONE */
+	int speller;                /* < 0: spelled runs are not corrected to dictionary words
+				     * (speller.c); not in ASR_GRAMMAR_NONE */
 };
 
 struct asr_entity {

@@ -40,6 +40,9 @@ int sp_result_finish(struct asr_result *r);
  * share it was made with; the generic and store models share the rest as before), for the
  * searches and lattice readings that follow; -1 when the mix holds no entity model. */
 int sp_entity_share(struct asr_decoder *d, float we);
+/* speller.c, for grammar.c: runs of 6+ spelled letters in r that are no cmudict word but
+ * one edit from exactly one become that word's letters.  0 or ASR_ERR_NOMEM.  Any thread. */
+int sp_speller_fix(struct asr_result *r);
 /* cmn.c, for asr.c: one utterance of pcm through ps's front end, normalised by session c's
  * mean (asr_cmn), and searched as ps_process_raw(full_utt) would.  0 or ASR_ERR_INTERNAL. */
 struct asr_cmn;
