@@ -349,7 +349,7 @@ enum asr_grammar_mode {
 
 /* The entity model's share of the mix in the spelling pass (grammar.c: a segment whose
  * words look like a value is searched again with it; docs/speech.md "Sixth round"). */
-#define ASR_SPELL_WEIGHT 0.9f
+#define ASR_SPELL_WEIGHT 0.97f
 
 struct asr_entity_opts {
 	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
