@@ -10,7 +10,9 @@
  *                   so unseen phrasings still decode while the store's phrasing is favoured
  *   + entities      the generated model of spoken digits, codes, numbers and dates
  *                   (entity_lm.c) as a third member of the set, weight entity_weight, so a
- *                   customer reading out an order number is heard as one
+ *                   customer reading out an order number is heard as one; the entity
+ *                   model's share can be raised for one search (sp_entity_share: grammar.c's
+ *                   spelling pass) and put back
  * With mllr, the acoustic model's means go through a global MLLR transform (adapt/mllr.sh:
  * real voices on a close-talking microphone; docs/speech.md); with hmm, the acoustic model
  * is another folder (adapt/map.sh's MAP-adapted means; plain always uses Debian's).
@@ -71,6 +73,11 @@ struct asr_decoder {
 	ps_decoder_t *ps;
 	cmd_ln_t *cfg;
 	struct asr_cmn *cmn;        /* a session's cepstral mean (cmn.c), or NULL: per segment */
+	ngram_model_t *mix;         /* the search's LM set when it holds the entity model (the
+				     * search owns it), else NULL: sp_entity_share's */
+	const char *mix_names[3];
+	float mix_dom, mix_ent;     /* the domain's share of the rest, the entity model's share */
+	int mix_n;
 };
 
 static double thread_cpu_seconds(void)
@@ -367,6 +374,14 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 			snprintf(err, errlen, "cannot mix the language models");
 			goto fail;
 		}
+		if (e) {
+			d->mix = lm;
+			for (int i = 0; i < nm; i++)
+				d->mix_names[i] = names[i];
+			d->mix_n = nm;
+			d->mix_dom = w;
+			d->mix_ent = we;
+		}
 	} else {
 		lm = g ? g : m ? m : e;
 	}
@@ -629,4 +644,22 @@ int sp_decode_segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 int sp_result_finish(struct asr_result *r)
 {
 	return finish(r);
+}
+
+int sp_entity_share(asr_decoder *d, float we)
+{
+	float32 weights[3];
+	int k = 0;
+
+	if (!d->mix)
+		return -1;
+	if (we <= 0)
+		we = d->mix_ent;
+	for (int i = 0; i < d->mix_n; i++) {
+		const char *n = d->mix_names[i];
+		weights[k++] = !strcmp(n, "entity") ? we
+			     : !strcmp(n, "domain") ? d->mix_dom * (1 - we)
+						    : (1 - d->mix_dom) * (1 - we);
+	}
+	return ngram_model_set_interp(d->mix, d->mix_names, weights) ? 0 : -1;
 }

@@ -3,7 +3,13 @@
  * with letters or the NATO alphabet, dates, amounts).
  *
  * asr_recognize_entity() runs the clip pipeline of asr_recognize_clip (decode, VAD, the
- * language-model search per speech segment); then, for each segment whose words call for it
+ * language-model search per speech segment).  A segment whose words look like a value (at
+ * least ASR_GRAMMAR_MIN_TOKENS entity words making half of them) is searched a second time
+ * with the entity model's share of the mix raised to ASR_SPELL_WEIGHT (the spelling pass,
+ * sp_entity_share; not in ASR_GRAMMAR_NONE), and that reading replaces the first: the
+ * generic words the first pass wrote between spelled letters ("is a", "and", "they") cost
+ * what they should there (docs/speech.md "Sixth round").  Then, for each segment whose
+ * words call for it
  * (an expected kind: any words; otherwise, in ASR_GRAMMAR_AUTO only, at least
  * ASR_GRAMMAR_MIN_TOKENS entity words making at least half the segment; kefud reads
  * ASR_GRAMMAR_ASKED: on the an4 dev speakers the unasked pass cost 2 points of WER and
@@ -413,6 +419,36 @@ static int segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	return rc;
 }
 
+/* The spelling pass: when the language model's words of a segment look like a value (at
+ * least ASR_GRAMMAR_MIN_TOKENS entity words making half of them), the same samples are
+ * searched again with the entity model's share of the mix raised to o->spell, and that
+ * reading replaces lm's. */
+static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		      const struct asr_entity_opts *o, struct asr_result *lm)
+{
+	struct asr_result sp = { 0 };
+	size_t ntok = 0;
+	int rc;
+
+	if (o->mode == ASR_GRAMMAR_NONE || o->spell < 0)
+		return 0;
+	for (size_t i = 0; i < lm->n_words; i++)
+		ntok += (size_t)asr_entity_token(lm->words[i].word);
+	if (ntok < ASR_GRAMMAR_MIN_TOKENS || 2 * ntok < lm->n_words)
+		return 0;
+	if (sp_entity_share(d, o->spell > 0 ? o->spell : ASR_SPELL_WEIGHT) < 0)
+		return 0;
+	rc = sp_decode_segment(d, pcm, n, off_ms, &sp);
+	sp_entity_share(d, 0);
+	if (rc) {
+		asr_result_free(&sp);
+		return rc;
+	}
+	asr_result_free(lm);
+	*lm = sp;
+	return 0;
+}
+
 int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 			 const struct asr_limits *lim, const struct asr_entity_opts *o,
 			 struct asr_result *r, struct asr_entity *e)
@@ -440,6 +476,10 @@ int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t le
 		size_t n = seg[i].end - seg[i].start;
 		int off = (int)(seg[i].start * 1000 / ASR_RATE);
 		rc = sp_decode_segment(d, p, n, off, &lm);
+		if (rc == 0)
+			rc = spell_pass(d, p, n, off, o, &lm);
+		if (rc == 0 && o->mode != ASR_GRAMMAR_NONE && o->speller >= 0)
+			rc = sp_speller_fix(&lm);
 		if (rc == 0)
 			rc = segment(d, p, n, off, o, &lm, r, e);
 		asr_result_free(&lm);

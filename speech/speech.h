@@ -347,9 +347,17 @@ enum asr_grammar_mode {
 				     * cost WER and gained no exact string, docs/speech.md) */
 };
 
+/* The entity model's share of the mix in the spelling pass (grammar.c: a segment whose
+ * words look like a value is searched again with it; docs/speech.md "Sixth round"). */
+#define ASR_SPELL_WEIGHT 0.97f
+
 struct asr_entity_opts {
 	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
 	int mode;                   /* enum asr_grammar_mode */
+	float spell;                /* the spelling pass's entity share (0 = ASR_SPELL_WEIGHT;
+				     * < 0: no spelling pass); not in ASR_GRAMMAR_NONE */
+	int speller;                /* < 0: spelled runs are not corrected to dictionary words
+				     * (speller.c); not in ASR_GRAMMAR_NONE */
 };
 
 struct asr_entity {
@@ -360,7 +368,10 @@ struct asr_entity {
 	int from_grammar;           /* 1 when a grammar's reading was kept */
 };
 
-/* asr_recognize_clip, and for segments that call for it (o->expect set in ASR_GRAMMAR_AUTO
+/* asr_recognize_clip; a segment whose words look like a value (two entity words making
+ * half of them) is searched again with the entity model's share of the mix at o->spell
+ * (the spelling pass; not in ASR_GRAMMAR_NONE, nor without an entity model in the mix), and
+ * that reading replaces the first; then for segments that call for it (o->expect set in ASR_GRAMMAR_AUTO
  * or _ASKED, or in ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
  * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency
  * -> amount, else code) that also holds the language model's reading, so one search keeps

@@ -36,6 +36,13 @@ struct ps_decoder_s *sp_decoder_ps(struct asr_decoder *d);
 int sp_decode_segment(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      struct asr_result *r);
 int sp_result_finish(struct asr_result *r);
+/* The entity model's share of the decoder's language-model mix set to we (0: back to the
+ * share it was made with; the generic and store models share the rest as before), for the
+ * searches and lattice readings that follow; -1 when the mix holds no entity model. */
+int sp_entity_share(struct asr_decoder *d, float we);
+/* speller.c, for grammar.c: runs of 6+ spelled letters in r that are no cmudict word but
+ * one edit from exactly one become that word's letters.  0 or ASR_ERR_NOMEM.  Any thread. */
+int sp_speller_fix(struct asr_result *r);
 /* cmn.c, for asr.c: one utterance of pcm through ps's front end, normalised by session c's
  * mean (asr_cmn), and searched as ps_process_raw(full_utt) would.  0 or ASR_ERR_INTERNAL. */
 struct asr_cmn;

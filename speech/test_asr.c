@@ -13,7 +13,9 @@
  *   alone is printed beside it (measured: it missed the code); the faster search
  *   (asr_model_paths.fast, conf asr_fast) reads both as well, and so does the mix whose
  *   generic words are cut to the 1000 most probable (asr_model_paths.generic_words), which
- *   keeps the domain and entity words and drops a rare generic one;
+ *   keeps the domain and entity words and drops a rare generic one; the spelling pass
+ *   (asr_recognize_entity) reads the code exactly, runs for no sentence without a value,
+ *   and leaves the mix's weights as they were;
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
  * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
  *   MLLR transform reads a sentence exactly as the decoder without one;
@@ -116,6 +118,42 @@ static void check_mix(asr_decoder *d, asr_vad *v, tts_voice *slt, const void *co
 	CHECK(strstr(text, "kefu") != NULL);
 	CHECK(wer <= WER_BOUND);
 	free(clip);
+}
+
+/* The spelling pass (grammar.c, a mix with the entity model): a code read out comes out
+ * exact through asr_recognize_entity as kefud runs it; with the pass off its words are
+ * asr_recognize_clip's; a sentence that holds no value runs no spelling pass (its words are
+ * asr_recognize_clip's); and the mix's weights are back afterwards (the code clip read by
+ * asr_recognize_clip as before the passes). */
+static void check_spell(asr_decoder *d, asr_vad *v, const void *code_clip, size_t code_len,
+			const char *code, const void *clip, size_t len)
+{
+	struct asr_entity_opts on = { .mode = ASR_GRAMMAR_ASKED }, off = on;
+	struct asr_result a, b;
+	struct asr_entity e;
+	char plain_code[512] = "";
+
+	off.spell = -1;
+	if (asr_recognize_clip(d, v, code_clip, code_len, &lim, &a) == 0) {
+		snprintf(plain_code, sizeof plain_code, "%s", a.text);
+		asr_result_free(&a);
+	}
+	CHECK(asr_recognize_entity(d, v, code_clip, code_len, &lim, &on, &a, &e) == 0);
+	printf("  spelling pass: \"%s\" -> %s\n", a.text ? a.text : "", e.value);
+	CHECK(asr_entity_exact(code, a.text ? a.text : "") == 1);
+	CHECK(e.kind == ASR_ENT_CODE);
+	asr_result_free(&a);
+	CHECK(asr_recognize_entity(d, v, code_clip, code_len, &lim, &off, &a, &e) == 0);
+	CHECK(a.text && !strcmp(a.text, plain_code));
+	asr_result_free(&a);
+	CHECK(asr_recognize_entity(d, v, clip, len, &lim, &on, &a, &e) == 0);
+	CHECK(asr_recognize_clip(d, v, clip, len, &lim, &b) == 0);
+	CHECK(a.text && b.text && !strcmp(a.text, b.text));
+	asr_result_free(&a);
+	asr_result_free(&b);
+	CHECK(asr_recognize_clip(d, v, code_clip, code_len, &lim, &a) == 0);
+	CHECK(a.text && !strcmp(a.text, plain_code));
+	asr_result_free(&a);
 }
 
 static void test_formats(asr_decoder *d, asr_vad *v, tts_voice *slt)
@@ -302,6 +340,7 @@ int main(void)
 		CHECK(er.decode_seconds >= 0 && er.vad_seconds >= 0 &&
 		      er.decode_seconds + er.vad_seconds <= er.cpu_seconds);
 		asr_result_free(&er);
+		check_spell(emix, v, cclip, clen, code, clip, len);
 		free(clip);
 		asr_decoder_destroy(emix);
 	}

@@ -349,11 +349,16 @@ int cmd_eval_speech(int argc, char **argv)
 					      ? ASR_GRAMMAR_AUTO : ASR_GRAMMAR_NONE,
 				      .expect = expect ? asr_entity_kind_parse(expect) : 0 };
 	const char *ent_w = cli_take_value(&argc, argv, "--entity-weight");
+	const char *spell_w = cli_take_value(&argc, argv, "--spell-weight");
+	const char *speller = cli_take_value(&argc, argv, "--speller");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
 	const char *cmn = cli_take_value(&argc, argv, "--cmn");
 	const char *cmn_prior = cli_take_value(&argc, argv, "--cmn-prior");
 	char mllr_path[CONF_STR_MAX + 64], hmm_path[CONF_STR_MAX + 64];
+	if (spell_w)
+		eo.spell = strcmp(spell_w, "off") ? (float)atof(spell_w) : -1.0f;
+	eo.speller = speller && !strcmp(speller, "off") ? -1 : 0;
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -362,12 +367,15 @@ int cmd_eval_speech(int argc, char **argv)
 	if (npos || !f_tr || !*f_tr || !f_man || !*f_man ||
 	    (strcmp(lm, "generic") && strcmp(lm, "domain") && strcmp(lm, "mixed") &&
 	     strcmp(lm, "plain")) || (ent_w && (atof(ent_w) < 0 || atof(ent_w) >= 1)) ||
+	    (spell_w && strcmp(spell_w, "off") && (atof(spell_w) <= 0 || atof(spell_w) >= 1)) ||
+	    (speller && strcmp(speller, "on") && strcmp(speller, "off")) ||
 	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "asked") &&
 	     strcmp(grammar, "none")) || eo.expect < 0 ||
 	    (cmn && strcmp(cmn, "clip") && strcmp(cmn, "session"))) {
 		fprintf(stderr, "usage: " PROG " --train FILE --manifest TSV"
 				" [--lm generic|domain|mixed|plain] [--json] [--clips]"
-				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]\n"
+				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]"
+				" [--spell-weight 0..1|off] [--speller on|off]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
