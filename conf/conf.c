@@ -96,6 +96,8 @@ static const struct option_def options[] = {
 	  "faster speech search: a fifth less CPU per clip, about 2 points more word errors" },
 	{ "asr_session_cmn", OPT_BOOL, O(asr_session_cmn), "false", 0, 1,
 	  "normalise a caller's voice clips by the cepstral mean of their earlier clips" },
+	{ "asr_spell_pass", OPT_BOOL, O(asr_spell_pass), "true", 0, 1,
+	  "search a clip that sounds like a code or a number a second time, for its letters and digits" },
 	{ "asr_generic_words", OPT_INT, O(asr_generic_words), "10000", 0, 1000000,
 	  "generic English words the speech search considers, most probable first (0 = all 72,547)" },
 	{ "tts_voice", OPT_STR, O(tts_voice), "slt", 0, 0,
