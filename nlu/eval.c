@@ -29,11 +29,7 @@ static int cmp_float(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* In-scope accuracy at the loosest confidence threshold whose OOS recall on the test set
- * reaches want (refused: the OOS class predicted, or confidence below the threshold;
- * the margin rule left out), so systems compare at one operating point.  conf, pred_oos,
- * right, is_oos describe the n test examples; *recall gets the recall reached. */
-static double in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
+double nlu_eval_in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
 				 const char *is_oos, size_t n, double want, double *recall)
 {
 	size_t n_oos = 0, caught = 0, m = 0, n_in = 0, ok = 0;
@@ -249,9 +245,10 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->in_scope_at_oos80 = -1;
 	r->oos_recall_matched = -1;
 	if (oos_label)
-		r->in_scope_at_oos80 = in_scope_at_recall(m_conf, m_flags, m_flags + te->n,
-							  m_flags + 2 * te->n, te->n, 0.8,
-							  &r->oos_recall_matched);
+		r->in_scope_at_oos80 = nlu_eval_in_scope_at_recall(m_conf, m_flags,
+								   m_flags + te->n,
+								   m_flags + 2 * te->n, te->n,
+								   0.8, &r->oos_recall_matched);
 	free(m_conf);
 	free(m_flags);
 	rc = 0;

@@ -505,6 +505,14 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		    const struct nlu_enc_opts *o, struct nlu_eval_result *r, int *oof,
 		    char *err, size_t errlen);
 
+/* In-scope accuracy at the loosest confidence threshold whose OOS recall on the test set
+ * reaches want (refused: the OOS class predicted, or confidence below the threshold;
+ * the margin rule left out), so systems compare at one operating point.  conf, pred_oos,
+ * right, is_oos describe the n test examples; *recall gets the recall reached.  -1 when
+ * out of memory. */
+double nlu_eval_in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
+				   const char *is_oos, size_t n, double want, double *recall);
+
 /* ---- report.c ----------------------------------------------------------------------- */
 
 /* Answer titles by id, for the report's tables. */
