@@ -20,6 +20,7 @@
 #include "rng.h"
 #include "spell.h"
 #include "tensor.h"
+#include "use.h"
 #include "zhseg.h"
 
 struct nlu_enc_scratch {
@@ -29,7 +30,13 @@ struct nlu_enc_scratch {
 	float dense[NLU_GLOVE_DIM];
 	struct nlu_seq_scratch *seq;   /* NULL: no sequence half */
 	float *seq_logits, *seq_z;
+	struct nlu_use_scratch *use;   /* NULL: no USE half */
+	float *use_logits, *use_hidden;
+	float use_x[NLU_USE_DIM];
 };
+
+/* USE vectors are unit length; the MLP reads them × this, as the GloVe half's input */
+#define USE_SCALE NLU_DENSE_SCALE
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o)
 {
@@ -39,6 +46,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
 					   .seed = 1 };
 	o->val_frac = 0.1f;
+	o->gamma = -1;
 	o->w_oos = 8.0f;
 	o->augment = 0;
 	o->mlp = (struct nlu_mlp_opts){ .hidden = 256, .epochs = 20, .batch = 64, .lr = 1e-3f,
@@ -116,18 +124,34 @@ static void mix(uint32_t n, float *z, const float *zs, float beta)
 		z[c] = (1 - beta) * z[c] + beta * zs[c];
 }
 
+/* The USE half's logits of one text into zu[n_cls]: its USE vector (× USE_SCALE) through
+ * the half's MLP. */
+static void score_use(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		      size_t len, float *zu)
+{
+	nlu_use_embed(e->use, s->use, text, len, s->use_x);
+	for (int i = 0; i < NLU_USE_DIM; i++)
+		s->use_x[i] *= USE_SCALE;
+	nlu_mlp_logits(&e->use_mlp, s->use_x, s->use_hidden, zu);
+}
+
 /* Ensemble logits of one text into z[n_cls] (before temperature): v1's, mixed with the
- * sequence half's at weight β when there is one.  Returns the sparse nnz, or the
+ * sequence half's at weight β when there is one, then with the USE half's at γ.  Returns the sparse nnz, or the
  * sequence tokens when there are no sparse features (< 0: invalid text). */
 static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		 size_t len, float *z)
 {
 	int nnz = score_v1(e, s, text, len, z);
-	if (!s->seq || !(e->beta > 0))
-		return nnz;
-	int T = score_seq(e, s, s->seq_logits);
-	mix(e->n_cls, z, s->seq_logits, e->beta);
-	return nnz > 0 ? nnz : T;
+	if (s->seq && e->beta > 0) {
+		int T = score_seq(e, s, s->seq_logits);
+		mix(e->n_cls, z, s->seq_logits, e->beta);
+		nnz = nnz > 0 ? nnz : T;
+	}
+	if (s->use && e->gamma > 0) {
+		score_use(e, s, text, len, s->use_logits);
+		mix(e->n_cls, z, s->use_logits, e->gamma);
+	}
+	return nnz;
 }
 
 int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
@@ -148,9 +172,11 @@ int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const c
 
 /* Trains feat (idf) + lin + mlp on the examples idx[0..n) of d (labels mapped through
  * map), and the sequence half unless train_seq is 0: from scratch (< 0, or a half without
- * weights yet), or train_seq passes from the weights it already has. */
+ * weights yet), or train_seq passes from the weights it already has; and the USE half's
+ * MLP when use_x (the USE vectors of d's examples, × USE_SCALE) is not NULL. */
 static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
-	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq)
+	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq,
+	       const float *use_x)
 {
 	/* the n0 examples, then o->augment noisy copies of each (augment.c) */
 	size_t n = n0 * (size_t)(1 + (o->augment > 0 ? o->augment : 0));
@@ -228,6 +254,19 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 			so.epochs = train_seq;
 		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &so);
 	}
+	if (!rc && use_x) {    /* an augmented copy has its original's vector */
+		float *ux = malloc(sizeof *ux * NLU_USE_DIM * (n ? n : 1));
+		if (!ux) {
+			rc = -1;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			memcpy(ux + i * NLU_USE_DIM, use_x + (size_t)idx[i % n0] * NLU_USE_DIM,
+			       sizeof *ux * NLU_USE_DIM);
+		nlu_mlp_free(&e->use_mlp);
+		rc = nlu_mlp_train(&e->use_mlp, NLU_USE_DIM, e->n_cls, ux, y, n, &o->mlp);
+		free(ux);
+	}
 out:
 	if (xs)
 		for (size_t i = 0; i < n; i++)
@@ -298,6 +337,15 @@ struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e)
 			return NULL;
 		}
 	}
+	if (e->use && e->use_mlp.d_in == NLU_USE_DIM) {
+		s->use = nlu_use_scratch_create(e->use);
+		s->use_logits = malloc(sizeof *s->use_logits * (e->n_cls ? e->n_cls : 1));
+		s->use_hidden = malloc(sizeof *s->use_hidden * (e->use_mlp.d_h ? e->use_mlp.d_h : 1));
+		if (!s->use || !s->use_logits || !s->use_hidden) {
+			nlu_enc_scratch_destroy(s);
+			return NULL;
+		}
+	}
 	if (!s->fx || !s->probs || !s->dense_logits || !s->hidden ||
 	    nlu_sparse_alloc(&s->sp, NLU_FEAT_MAX)) {
 		nlu_enc_scratch_destroy(s);
@@ -318,6 +366,9 @@ void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s)
 	nlu_seq_scratch_destroy(s->seq);
 	free(s->seq_logits);
 	free(s->seq_z);
+	nlu_use_scratch_destroy(s->use);
+	free(s->use_logits);
+	free(s->use_hidden);
 	free(s);
 }
 
@@ -331,6 +382,7 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	nlu_zhseg_destroy(e->zh);
 	nlu_spell_destroy(e->spell);
 	nlu_seq_free(&e->seq);
+	nlu_mlp_free(&e->use_mlp);
 	if (e->labels)
 		for (uint32_t c = 0; c < e->n_cls; c++)
 			free(e->labels[c]);
@@ -351,13 +403,19 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	int rc = -1, oos = e->oos_class >= 0 ? e->oos_class : (int)e->n_cls;
 	size_t m_in = 0, m_out = 0, m;
 	int tune = e->seq.bits && o->beta < 0;
+	int tune_g = s && s->use && o->gamma < 0;
 	float *v1 = tune ? malloc(sizeof *v1 * (n ? n : 1) * e->n_cls) : NULL;
 	float *sq = tune ? malloc(sizeof *sq * (n ? n : 1) * e->n_cls) : NULL;
+	float *ub = tune_g ? malloc(sizeof *ub * (n ? n : 1) * e->n_cls) : NULL;
+	float *ul = tune_g ? malloc(sizeof *ul * (n ? n : 1) * e->n_cls) : NULL;
 
-	if (!s || !logits || !conf || !second || !y || !pred || (tune && (!v1 || !sq)))
+	if (!s || !logits || !conf || !second || !y || !pred || (tune && (!v1 || !sq)) ||
+	    (tune_g && (!ub || !ul)))
 		goto out;
 	if (tune)
 		e->beta = 0;   /* score() gives v1's logits alone while β is chosen */
+	if (tune_g)
+		e->gamma = 0;  /* and leaves the USE half out while γ is */
 	/* rows of in-scope examples from the front, unlearnt out-of-scope ones from the back,
 	 * so the temperature is fitted on the rows that have a class */
 	for (size_t i = 0; i < n; i++) {
@@ -371,6 +429,8 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 			memcpy(v1 + row * e->n_cls, logits + row * e->n_cls, sizeof *v1 * e->n_cls);
 			score_seq(e, s, sq + row * e->n_cls);
 		}
+		if (tune_g)
+			score_use(e, s, t, strlen(t), ul + row * e->n_cls);
 		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
 	}
 	if (tune) {   /* β: lowest NLL at its own temperature on the in-scope rows */
@@ -395,6 +455,31 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 				continue;
 			memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
 			mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, e->beta);
+		}
+	}
+	if (tune_g) {  /* γ: the same, over the ensemble as β left it */
+		double best = INFINITY;
+		memcpy(ub, logits, sizeof *ub * n * e->n_cls);
+		for (int k = 0; k <= 10; k++) {
+			float g = (float)k / 10;
+			for (size_t i = 0; i < n; i++) {
+				if (i >= m_in && i < n - m_out)
+					continue;
+				memcpy(logits + i * e->n_cls, ub + i * e->n_cls, sizeof *ub * e->n_cls);
+				mix(e->n_cls, logits + i * e->n_cls, ul + i * e->n_cls, g);
+			}
+			float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
+			double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
+			if (l < best) {
+				best = l;
+				e->gamma = g;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (i >= m_in && i < n - m_out)
+				continue;
+			memcpy(logits + i * e->n_cls, ub + i * e->n_cls, sizeof *ub * e->n_cls);
+			mix(e->n_cls, logits + i * e->n_cls, ul + i * e->n_cls, e->gamma);
 		}
 	}
 	if (m_out) {                       /* close the gap between the two ends */
@@ -436,6 +521,8 @@ out:
 	free(pred);
 	free(v1);
 	free(sq);
+	free(ub);
+	free(ul);
 	return rc;
 }
 
@@ -447,6 +534,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	struct nlu_fx *fx = nlu_fx_create();
 	uint32_t *idx = malloc(sizeof *idx * (d->n ? d->n : 1));
 	int *map = malloc(sizeof *map * (d->n_labels ? d->n_labels : 1)), *vmap = NULL;
+	float *use_x = NULL;
 	uint64_t seed = o->lin.seed ? o->lin.seed * 0x9e3779b97f4a7c15ull : 7;
 
 	if (!e || !fx || !idx || !map) {
@@ -470,9 +558,26 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	e->glove = o->glove;
 	e->alpha = o->glove ? o->alpha : 0;
 	e->beta = o->seq.bits <= 0 ? 0 : o->beta < 0 ? 0.5f : o->beta;
+	e->use = o->use;
+	e->gamma = !o->use ? 0 : o->gamma < 0 ? 0.5f : o->gamma;
 	if (!e->labels) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	if (o->use) {          /* each example's USE vector, once for every fit */
+		struct nlu_use_scratch *us = nlu_use_scratch_create(o->use);
+		if (!us || !(use_x = malloc(sizeof *use_x * NLU_USE_DIM * d->n))) {
+			nlu_use_scratch_destroy(us);
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < d->n; i++) {
+			float *x = use_x + i * NLU_USE_DIM;
+			nlu_use_embed(o->use, us, d->texts[i], strlen(d->texts[i]), x);
+			for (int k = 0; k < NLU_USE_DIM; k++)
+				x[k] *= USE_SCALE;
+		}
+		nlu_use_scratch_destroy(us);
 	}
 	for (uint32_t c = 0; c < e->n_cls; c++) {
 		map[c] = (int)c;
@@ -500,7 +605,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		}
 		for (size_t i = 0; i < val->n; i++)
 			vidx[i] = (uint32_t)i;
-		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs);
+		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs, use_x);
 		if (!rc)
 			rc = calibrate(e, val, vidx, val->n, vmap, o);
 		free(vidx);
@@ -518,7 +623,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i - 1] = idx[k];
 				idx[k] = t;
 			}
-			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs) ||
+			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, use_x) ||
 			    calibrate(e, d, idx, n_val, map, o)) {
 				snprintf(err, errlen, "out of memory while training");
 				goto fail;
@@ -527,7 +632,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i] = (uint32_t)i;
 			refit_seq = o->seq_refit;
 		}
-		if (fit(e, d, idx, d->n, map, o, fx, refit_seq)) {
+		if (fit(e, d, idx, d->n, map, o, fx, refit_seq, use_x)) {
 			snprintf(err, errlen, "out of memory while training");
 			goto fail;
 		}
@@ -536,6 +641,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	free(idx);
 	free(map);
 	free(vmap);
+	free(use_x);
 	return e;
 fail:
 	nlu_enc_destroy(e);
@@ -543,6 +649,7 @@ fail:
 	free(idx);
 	free(map);
 	free(vmap);
+	free(use_x);
 	return NULL;
 }
 
@@ -622,6 +729,15 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "spell.counts", NLU_I32, 1, &n_words, counts);
 	}
 	nlu_seq_save(&e->seq, &w);
+	if (e->use_mlp.d_in == NLU_USE_DIM) {   /* the USE half (format 4) */
+		uint32_t d1[2] = { e->use_mlp.d_h, e->use_mlp.d_in }, d2[2] = { e->n_cls, e->use_mlp.d_h };
+		uint32_t one = 1;
+		nlu_mf_add(&w, "use.w1", NLU_F32, 2, d1, e->use_mlp.w1);
+		nlu_mf_add(&w, "use.b1", NLU_F32, 1, &e->use_mlp.d_h, e->use_mlp.b1);
+		nlu_mf_add(&w, "use.w2", NLU_F32, 2, d2, e->use_mlp.w2);
+		nlu_mf_add(&w, "use.b2", NLU_F32, 1, &e->n_cls, e->use_mlp.b2);
+		nlu_mf_add(&w, "use.gamma", NLU_F32, 1, &one, &e->gamma);
+	}
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
 	free(zh_hash);
 	free(zh_logp);
@@ -814,6 +930,25 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			goto fail;
 		nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen);
 		e->beta = e->seq.bits && t.dims[0] >= 5 ? cal[4] : 0;
+	}
+	const float *use_w1 = mf.version >= 4 ?
+		nlu_mf_get(&mf, "use.w1", NLU_F32, &t, err, errlen) : NULL;
+	if (use_w1) {          /* the USE half (format 4); its owner sets e->use */
+		uint32_t h = t.rank == 2 && t.dims[1] == NLU_USE_DIM ? t.dims[0] : 0;
+		const float *g = nlu_mf_get(&mf, "use.gamma", NLU_F32, &t, err, errlen);
+		if (h < 1 || h > 4096 || !g) {
+			snprintf(err, errlen, "model file USE half is corrupt");
+			goto fail;
+		}
+		e->use_mlp.d_in = NLU_USE_DIM;
+		e->use_mlp.d_h = h;
+		e->use_mlp.n_cls = e->n_cls;
+		if (!(e->use_mlp.w1 = take_f32(&mf, "use.w1", (size_t)h * NLU_USE_DIM, err, errlen)) ||
+		    !(e->use_mlp.b1 = take_f32(&mf, "use.b1", h, err, errlen)) ||
+		    !(e->use_mlp.w2 = take_f32(&mf, "use.w2", (size_t)e->n_cls * h, err, errlen)) ||
+		    !(e->use_mlp.b2 = take_f32(&mf, "use.b2", e->n_cls, err, errlen)))
+			goto fail;
+		e->gamma = g[0];
 	}
 	return e;
 oom:

@@ -144,6 +144,8 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->train_seconds = (double)(cm_now_us() - t0) / 1e6;
 	r->train_cpu_seconds = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	loaded = nlu_enc_load(blob, blob_len, o->glove, err, errlen);
+	if (loaded)
+		loaded->use = o->use;  /* as kefud sets it: the model file holds the MLP only */
 	if (!loaded || !(s = nlu_enc_scratch_create(loaded))) {
 		if (loaded)
 			snprintf(err, errlen, "out of memory");
@@ -156,6 +158,7 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->margin = loaded->margin;
 	r->temperature = loaded->temperature;
 	r->beta = loaded->beta;
+	r->gamma = loaded->use_mlp.d_in ? loaded->gamma : 0;
 	r->alpha = loaded->glove ? loaded->alpha : 0;
 	double *cpu = malloc(sizeof *cpu * (te->n ? te->n : 1));
 	float *m_conf = malloc(sizeof *m_conf * (te->n ? te->n : 1));
@@ -408,6 +411,7 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		r->train_cpu_seconds += fr->train_cpu_seconds / k;
 		r->predict_cpu_us_median += fr->predict_cpu_us_median / k;
 		r->beta += fr->beta / k;
+		r->gamma += fr->gamma / k;
 		r->alpha += fr->alpha / k;
 		r->in_scope_at_oos80 += fr->in_scope_at_oos80 / k;
 		r->oos_recall_matched += fr->oos_recall_matched / k;

@@ -13,6 +13,8 @@ Systems:
   kefu      `kefu eval --json` (hashed TF-IDF + softmax regression in C, calibrated)
   sklearn   ref_sklearn.py: TF-IDF word 1-2 + char_wb 2-5, LogisticRegression (C=30)
   fastText  Debian fasttext: -epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 100
+  kefu-use  `kefu eval --use`: kefu v2 with its USE half (the same mixture, inside the
+            model file, γ chosen with β on kefu's own calibration split)
   use       nlu_use_bench: the Universal Sentence Encoder lite (nlu/use.c) + an MLP in C
   kefu+use  the same run: kefu v2's calibrated log-probabilities mixed with use's at the
             weight γ chosen on a 10 % split of train (β column: γ); OOS by argmax only
@@ -99,11 +101,14 @@ def make_sets(data, work, folds, only):
     return sets
 
 
-KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': []}
+KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': [],
+                 'kefu-use': ['--use']}
 
 
 def run_kefu(kefu, train, test, oos, extra=()):
     cmd = [kefu, 'eval', '--train', train, '--test', test, '--json', '--quiet'] + list(extra)
+    if '--use' in extra:
+        cmd += ['--models', os.environ['KEFU_MODELS']]
     if oos:
         cmd += ['--oos-label', oos]
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -248,7 +253,8 @@ def use_row(j, key, oos, models):
     return r
 
 
-SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('sklearn', run_sklearn),
+SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('kefu-use', None),
+           ('sklearn', run_sklearn),
            ('fastText', run_fasttext), ('use', 'use'), ('kefu+use', 'ens')]
 
 
@@ -316,7 +322,8 @@ def main():
                          mean('train_cpu_seconds') if 'train_cpu_seconds' in rs[0] else None,
                          statistics.median(r['predict_cpu_us_median'] for r in rs)
                          if 'predict_cpu_us_median' in rs[0] else None,
-                         mean('beta') if 'beta' in rs[0] else None,
+                         (mean('gamma') if sysname == 'kefu-use' else mean('beta'))
+                         if 'beta' in rs[0] else None,
                          (mean('in_scope_at_oos_recall_80'), mean('oos_recall_matched'))
                          if oos and 'in_scope_at_oos_recall_80' in rs[0] else None))
         big = None
@@ -340,7 +347,7 @@ def main():
           'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '
           'process CPU time to train and its thread CPU time per query (the wall figures '
           'grow with whatever else the machine runs); β: the sequence half\'s weight '
-          '(kefu+use: USE\'s weight γ).  use, kefu+use: train s and µs/query are CPU '
+          '(kefu+use, kefu-use: USE\'s weight γ).  use, kefu+use: train s and µs/query are CPU '
           'times too (use: the USE vectors of train + the MLP; kefu+use: + kefu v2).')
     for name, sysname, *_, matched in rows:
         if matched:
