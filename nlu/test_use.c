@@ -3,7 +3,9 @@
  * nlu/testdata/use_sentences.json, the token ids must equal and the 512-d vector must
  * agree with nlu/testdata/use_ref.tsv (written by `node scripts/npm/use/reference.js
  * refs ...`) to cosine ≥ 0.9999 and max |diff| ≤ 1e-4.  Also: a second scratch answers
- * bit for bit alike, invalid UTF-8 is refused.
+ * bit for bit alike, invalid UTF-8 is refused; and the encoder's USE half (encoder.c,
+ * `--use`): trained, saved as format 4, loaded back with and without the sentence
+ * encoder, it answers paraphrases its words do not share.
  *
  *   test_nlu_use MODELS_DIR TESTDATA_DIR
  */
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "model.h"
 #include "use.h"
 
 static int failures;
@@ -26,6 +29,72 @@ static int failures;
 			failures++;                                                   \
 		}                                                                     \
 	} while (0)
+
+/* A small intent set whose test questions share few words with the examples. */
+static const char *const toy[][2] = {
+	{"my card has not arrived yet", "card"}, {"when will I get my new card", "card"},
+	{"the card I ordered is still not here", "card"}, {"how long does card delivery take", "card"},
+	{"send money to my friend", "transfer"}, {"I want to transfer funds abroad", "transfer"},
+	{"how do I make a bank transfer", "transfer"}, {"pay someone from my account", "transfer"},
+	{"what is the exchange rate today", "rate"}, {"how much is a euro in dollars", "rate"},
+	{"currency conversion rates please", "rate"}, {"what rate do you use for pounds", "rate"},
+	{"hello there", "greet"}, {"good morning", "greet"}, {"hi, how are you", "greet"},
+	{"hey, nice to meet you", "greet"},
+};
+
+static void use_half(const struct nlu_use *u)
+{
+	struct nlu_dataset d;
+	struct nlu_enc_opts o;
+	char err[300];
+	nlu_dataset_init(&d);
+	for (size_t i = 0; i < sizeof toy / sizeof toy[0]; i++)
+		nlu_dataset_add(&d, toy[i][0], toy[i][1]);
+	nlu_enc_opts_default(&o);
+	o.lin.threads = 1;
+	o.use = u;
+	o.gamma = 0.8f;        /* the toy set has no calibration split: the half speaks */
+	struct nlu_enc *e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);
+	CHECK(e && e->use_mlp.d_in == NLU_USE_DIM && e->gamma == 0.8f, "USE half trained: %s",
+	      e ? "no half" : err);
+	void *blob = NULL;
+	size_t len = 0;
+	CHECK(e && !nlu_enc_save(e, &blob, &len) && ((unsigned char *)blob)[8] == 4,
+	      "saved as format 4");
+	struct nlu_enc *with = blob ? nlu_enc_load(blob, len, NULL, err, sizeof err) : NULL;
+	struct nlu_enc *without = blob ? nlu_enc_load(blob, len, NULL, err, sizeof err) : NULL;
+	CHECK(with && without && with->use_mlp.d_in == NLU_USE_DIM && with->gamma == 0.8f,
+	      "loaded back: %s", err);
+	if (!with || !without)
+		goto out;
+	with->use = u;         /* as kefud sets it; `without` answers with the other halves */
+	struct nlu_enc_scratch *sw = nlu_enc_scratch_create(with);
+	struct nlu_enc_scratch *so = nlu_enc_scratch_create(without);
+	static const char *const probe[][2] = {
+		{"where is my plastic", "card"}, {"wire cash to my brother", "transfer"},
+		{"yo", "greet"}, {"what's the forex price for yen", "rate"},
+	};
+	int right = 0, differ = 0;
+	for (size_t i = 0; i < 4; i++) {
+		struct nlu_enc_pred pw, po;
+		const float *qw, *qo;
+		nlu_enc_predict(with, sw, probe[i][0], strlen(probe[i][0]), &pw, &qw);
+		float keep = qw[0];
+		nlu_enc_predict(without, so, probe[i][0], strlen(probe[i][0]), &po, &qo);
+		right += !strcmp(with->labels[pw.cls], probe[i][1]);
+		differ += keep != qo[0];
+	}
+	CHECK(right >= 3, "with USE: %d of 4 paraphrases right", right);
+	CHECK(differ == 4, "the USE half changed %d of 4 answers' probabilities", differ);
+	nlu_enc_scratch_destroy(sw);
+	nlu_enc_scratch_destroy(so);
+out:
+	nlu_enc_destroy(with);
+	nlu_enc_destroy(without);
+	nlu_enc_destroy(e);
+	free(blob);
+	nlu_dataset_free(&d);
+}
 
 int main(int argc, char **argv)
 {
@@ -101,6 +170,7 @@ int main(int argc, char **argv)
 	CHECK(nlu_use_embed(u, s, "bad \xff utf-8", 11, v) == -1, "invalid UTF-8 accepted");
 	printf("use parity: %zu sentences, worst cosine %.7f, worst max |diff| %.2g\n",
 	       json_array_size(sent), worst_cos, worst_diff);
+	use_half(u);
 	json_decref(sent);
 	free(ref);
 	nlu_use_scratch_destroy(s);
