@@ -8,7 +8,9 @@
  * The encoder is immutable afterwards and shared by every thread; each thread predicts
  * with its own scratch.  The model file holds the feature settings, idf and weights in
  * float16 (halving the blob; a loaded model keeps its linear weights in float16 and
- * widens each row as it adds it) and the calibration.
+ * widens each row as it adds it) and the calibration.  An optional third half (format 4,
+ * `--use`) reads the question with the Universal Sentence Encoder (use.h; the encoder is
+ * not in the model file: its owner sets e->use) and an MLP over its vector, mixed at γ.
  */
 #include <math.h>
 #include <stdio.h>

@@ -10,7 +10,8 @@
  *   augment.c     training-time augmentation (word dropout, keyboard typos)
  *   calib.c       temperature scaling and the out-of-scope threshold + margin
  *   model_file.c  the versioned blob format (magic, version, tensor table)
- *   encoder.c     the whole: train, save, load, predict, decide
+ *   encoder.c     the whole: train, save, load, predict, decide (use.h: the optional
+ *                 USE half's sentence encoder)
  *   eval.c        train/test evaluation and k-fold cross-validation
  *
  * Threads: a trained `struct nlu_enc` is immutable and shared; each thread that predicts
