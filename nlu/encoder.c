@@ -392,9 +392,43 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	free(e);
 }
 
-/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
 #define OOS_UNLEARNT (-2)   /* map[] value: an out-of-scope example the model has no class for */
 
+/* logits ← (1 − w) base + w other on the rows calibrate() filled: [0, m_in) in scope,
+ * [n − m_out, n) unlearnt out of scope. */
+static void mix_rows(const struct nlu_enc *e, float *logits, const float *base,
+		     const float *other, float w, size_t n, size_t m_in, size_t m_out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i >= m_in && i < n - m_out)
+			continue;
+		memcpy(logits + i * e->n_cls, base + i * e->n_cls, sizeof *logits * e->n_cls);
+		mix(e->n_cls, logits + i * e->n_cls, other + i * e->n_cls, w);
+	}
+}
+
+/* The weight w in 0, 0.1, .., 1 of other against base whose mix has the lowest NLL at its
+ * own temperature on the in-scope rows; leaves logits holding that mix. */
+static float tune_weight(const struct nlu_enc *e, float *logits, const float *base,
+			 const float *other, const int *y, size_t n, size_t m_in, size_t m_out)
+{
+	double best = INFINITY;
+	float bw = 0;
+	for (int k = 0; k <= 10; k++) {
+		float w = (float)k / 10;
+		mix_rows(e, logits, base, other, w, n, m_in, m_out);
+		float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
+		double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
+		if (l < best) {
+			best = l;
+			bw = w;
+		}
+	}
+	mix_rows(e, logits, base, other, bw, n, m_in, m_out);
+	return bw;
+}
+
+/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
 static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint32_t *idx,
 		     size_t n, const int *map, const struct nlu_enc_opts *o)
 {
@@ -435,54 +469,11 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 			score_use(e, s, t, strlen(t), ul + row * e->n_cls);
 		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
 	}
-	if (tune) {   /* β: lowest NLL at its own temperature on the in-scope rows */
-		double best = INFINITY;
-		for (int k = 0; k <= 10; k++) {
-			float b = (float)k / 10;
-			for (size_t i = 0; i < n; i++) {
-				if (i >= m_in && i < n - m_out)
-					continue;
-				memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
-				mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, b);
-			}
-			float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
-			double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
-			if (l < best) {
-				best = l;
-				e->beta = b;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (i >= m_in && i < n - m_out)
-				continue;
-			memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
-			mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, e->beta);
-		}
-	}
+	if (tune)      /* β: lowest NLL at its own temperature on the in-scope rows */
+		e->beta = tune_weight(e, logits, v1, sq, y, n, m_in, m_out);
 	if (tune_g) {  /* γ: the same, over the ensemble as β left it */
-		double best = INFINITY;
 		memcpy(ub, logits, sizeof *ub * n * e->n_cls);
-		for (int k = 0; k <= 10; k++) {
-			float g = (float)k / 10;
-			for (size_t i = 0; i < n; i++) {
-				if (i >= m_in && i < n - m_out)
-					continue;
-				memcpy(logits + i * e->n_cls, ub + i * e->n_cls, sizeof *ub * e->n_cls);
-				mix(e->n_cls, logits + i * e->n_cls, ul + i * e->n_cls, g);
-			}
-			float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
-			double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
-			if (l < best) {
-				best = l;
-				e->gamma = g;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (i >= m_in && i < n - m_out)
-				continue;
-			memcpy(logits + i * e->n_cls, ub + i * e->n_cls, sizeof *ub * e->n_cls);
-			mix(e->n_cls, logits + i * e->n_cls, ul + i * e->n_cls, e->gamma);
-		}
+		e->gamma = tune_weight(e, logits, ub, ul, y, n, m_in, m_out);
 	}
 	if (m_out) {                       /* close the gap between the two ends */
 		memmove(logits + m_in * e->n_cls, logits + (n - m_out) * e->n_cls,
