@@ -646,6 +646,21 @@ fail:
 	return NULL;
 }
 
+/* An MLP's tensors PREFIX.w1, .b1, .w2, .b2 (F32). */
+static void add_mlp(struct nlu_mf_writer *w, const char *prefix, const struct nlu_mlp *m)
+{
+	char n[32];
+	uint32_t d1[2] = { m->d_h, m->d_in }, d2[2] = { m->n_cls, m->d_h };
+	snprintf(n, sizeof n, "%s.w1", prefix);
+	nlu_mf_add(w, n, NLU_F32, 2, d1, m->w1);
+	snprintf(n, sizeof n, "%s.b1", prefix);
+	nlu_mf_add(w, n, NLU_F32, 1, &m->d_h, m->b1);
+	snprintf(n, sizeof n, "%s.w2", prefix);
+	nlu_mf_add(w, n, NLU_F32, 2, d2, m->w2);
+	snprintf(n, sizeof n, "%s.b2", prefix);
+	nlu_mf_add(w, n, NLU_F32, 1, &m->n_cls, m->b2);
+}
+
 int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 {
 	struct nlu_mf_writer w;
@@ -703,13 +718,8 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "zh.logp", NLU_F32, 1, &nz, zh_logp);
 		nlu_mf_add(&w, "zh.floor", NLU_F32, 1, &d1z, &floor);
 	}
-	if (dense) {
-		uint32_t d1[2] = { e->mlp.d_h, e->mlp.d_in }, d2[2] = { e->n_cls, e->mlp.d_h };
-		nlu_mf_add(&w, "mlp.w1", NLU_F32, 2, d1, e->mlp.w1);
-		nlu_mf_add(&w, "mlp.b1", NLU_F32, 1, &e->mlp.d_h, e->mlp.b1);
-		nlu_mf_add(&w, "mlp.w2", NLU_F32, 2, d2, e->mlp.w2);
-		nlu_mf_add(&w, "mlp.b2", NLU_F32, 1, &e->n_cls, e->mlp.b2);
-	}
+	if (dense)
+		add_mlp(&w, "mlp", &e->mlp);
 	if (e->spell) {        /* the training vocabulary of the spelling pass */
 		uint32_t n_ids, n_words;
 		size_t words_len;
@@ -723,12 +733,8 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 	}
 	nlu_seq_save(&e->seq, &w);
 	if (e->use_mlp.d_in == NLU_USE_DIM) {   /* the USE half (format 4) */
-		uint32_t d1[2] = { e->use_mlp.d_h, e->use_mlp.d_in }, d2[2] = { e->n_cls, e->use_mlp.d_h };
 		uint32_t one = 1;
-		nlu_mf_add(&w, "use.w1", NLU_F32, 2, d1, e->use_mlp.w1);
-		nlu_mf_add(&w, "use.b1", NLU_F32, 1, &e->use_mlp.d_h, e->use_mlp.b1);
-		nlu_mf_add(&w, "use.w2", NLU_F32, 2, d2, e->use_mlp.w2);
-		nlu_mf_add(&w, "use.b2", NLU_F32, 1, &e->n_cls, e->use_mlp.b2);
+		add_mlp(&w, "use", &e->use_mlp);
 		nlu_mf_add(&w, "use.gamma", NLU_F32, 1, &one, &e->gamma);
 	}
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
@@ -760,6 +766,24 @@ static float *take_f32(const struct nlu_mf *mf, const char *name, size_t count, 
 	}
 	memcpy(c, p, t.nbytes);
 	return c;
+}
+
+/* Reads the MLP PREFIX.w1, .b1, .w2, .b2 (as add_mlp wrote it) into m (its arrays
+ * copied; the caller frees them with the encoder).  0 ok, -1 with a message. */
+static int take_mlp(const struct nlu_mf *mf, const char *prefix, uint32_t d_in, uint32_t h,
+		    uint32_t n_cls, struct nlu_mlp *m, char *err, size_t errlen)
+{
+	char n[4][32];
+	static const char *const part[4] = { "w1", "b1", "w2", "b2" };
+	for (int i = 0; i < 4; i++)
+		snprintf(n[i], sizeof n[i], "%s.%s", prefix, part[i]);
+	m->d_in = d_in;
+	m->d_h = h;
+	m->n_cls = n_cls;
+	return !(m->w1 = take_f32(mf, n[0], (size_t)h * d_in, err, errlen)) ||
+	       !(m->b1 = take_f32(mf, n[1], h, err, errlen)) ||
+	       !(m->w2 = take_f32(mf, n[2], (size_t)n_cls * h, err, errlen)) ||
+	       !(m->b2 = take_f32(mf, n[3], n_cls, err, errlen)) ? -1 : 0;
 }
 
 struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glove *glove,
@@ -907,13 +931,7 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			snprintf(err, errlen, "model file has an invalid hidden size");
 			goto fail;
 		}
-		e->mlp.d_in = NLU_GLOVE_DIM;
-		e->mlp.d_h = h;
-		e->mlp.n_cls = e->n_cls;
-		if (!(e->mlp.w1 = take_f32(&mf, "mlp.w1", (size_t)h * NLU_GLOVE_DIM, err, errlen)) ||
-		    !(e->mlp.b1 = take_f32(&mf, "mlp.b1", h, err, errlen)) ||
-		    !(e->mlp.w2 = take_f32(&mf, "mlp.w2", (size_t)e->n_cls * h, err, errlen)) ||
-		    !(e->mlp.b2 = take_f32(&mf, "mlp.b2", e->n_cls, err, errlen)))
+		if (take_mlp(&mf, "mlp", NLU_GLOVE_DIM, h, e->n_cls, &e->mlp, err, errlen))
 			goto fail;
 		e->alpha = cal[3];
 		e->glove = glove;
@@ -933,13 +951,7 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			snprintf(err, errlen, "model file USE half is corrupt");
 			goto fail;
 		}
-		e->use_mlp.d_in = NLU_USE_DIM;
-		e->use_mlp.d_h = h;
-		e->use_mlp.n_cls = e->n_cls;
-		if (!(e->use_mlp.w1 = take_f32(&mf, "use.w1", (size_t)h * NLU_USE_DIM, err, errlen)) ||
-		    !(e->use_mlp.b1 = take_f32(&mf, "use.b1", h, err, errlen)) ||
-		    !(e->use_mlp.w2 = take_f32(&mf, "use.w2", (size_t)e->n_cls * h, err, errlen)) ||
-		    !(e->use_mlp.b2 = take_f32(&mf, "use.b2", e->n_cls, err, errlen)))
+		if (take_mlp(&mf, "use", NLU_USE_DIM, h, e->n_cls, &e->use_mlp, err, errlen))
 			goto fail;
 		e->gamma = g[0];
 	}
