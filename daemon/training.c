@@ -117,7 +117,7 @@ static void *train_main(void *arg)
 	struct store *st = store_open(c->db, err, sizeof err);
 	if (st) {
 		struct trn_opts o = { c->models, c->image_embed, 3, 0, c->keep_models, on_progress,
-				      t, &t->stop };
+				      t, &t->stop, 0 };
 		rc = trn_run(st, &o, &r, err, sizeof err);
 		store_close(st);
 	}

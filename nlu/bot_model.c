@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "glove.h"
+#include "use.h"
 #include "log.h"
 #include "model.h"
 #include "nlu_int.h"
@@ -24,7 +25,7 @@ uint64_t nlu_data_hash_add(uint64_t h, int64_t answer_id, const char *text)
 	return cm_fnv1a(h, text, strlen(text) + 1);   /* the NUL ends one example */
 }
 
-void nlu_glove_path(const char *models, char *out, size_t outlen)
+void nlu_models_file(const char *models, const char *name, char *out, size_t outlen)
 {
 	char dir[1024];
 
@@ -32,16 +33,23 @@ void nlu_glove_path(const char *models, char *out, size_t outlen)
 		cm_data_dir("models", dir, sizeof dir);   /* kefu's own data folder */
 		models = dir;
 	}
-	snprintf(out, outlen, "%s/glove-100d.kfv", models);
+	snprintf(out, outlen, "%s/%s", models, name);
+}
+
+void nlu_glove_path(const char *models, char *out, size_t outlen)
+{
+	nlu_models_file(models, "glove-100d.kfv", out, outlen);
 }
 
 void nlu_bot_model_free(struct nlu_bot *bot)
 {
 	nlu_enc_destroy(bot->enc);
 	nlu_glove_close(bot->glove);
+	nlu_use_close(bot->use);
 	free(bot->enc_answer);
 	bot->enc = NULL;
 	bot->glove = NULL;
+	bot->use = NULL;
 	bot->enc_answer = NULL;
 }
 
@@ -96,12 +104,22 @@ int nlu_bot_attach_model(struct nlu_bot *bot, const void *blob, size_t len, int6
 		e->glove = g;            /* NULL: has_dense() is false */
 		e->seq.glove = g;        /* NULL: the sequence half's GloVe part is zero */
 	}
+	struct nlu_use *u = NULL;
+	if (e->use_mlp.d_in) {   /* the USE half: read once, shared by every worker */
+		nlu_models_file(models, NLU_USE_FILE, path, sizeof path);
+		u = nlu_use_open(path, msg, sizeof msg);
+		if (!u)
+			LOG_WARN("no sentence encoder (%s): the model answers without it", msg);
+		e->use = u;              /* NULL: the USE half is left out */
+	}
 	nlu_bot_model_free(bot);
 	bot->enc = e;
 	bot->glove = g;
+	bot->use = u;
 	bot->enc_answer = map;
-	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s%s, %u classes%s)",
+	snprintf(bot->describe, sizeof bot->describe, "trained v%lld (%s%s%s, %u classes%s)",
 		 (long long)version, g ? "linear+glove" : "linear", e->seq.bits ? "+seq" : "",
+		 u ? "+use" : "",
 		 e->n_cls,
 		 stale ? ", older examples" : "");
 	return 0;

@@ -8,7 +8,9 @@
  * The encoder is immutable afterwards and shared by every thread; each thread predicts
  * with its own scratch.  The model file holds the feature settings, idf and weights in
  * float16 (halving the blob; a loaded model keeps its linear weights in float16 and
- * widens each row as it adds it) and the calibration.
+ * widens each row as it adds it) and the calibration.  An optional third half (format 4,
+ * `--use`) reads the question with the Universal Sentence Encoder (use.h; the encoder is
+ * not in the model file: its owner sets e->use) and an MLP over its vector, mixed at γ.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "rng.h"
 #include "spell.h"
 #include "tensor.h"
+#include "use.h"
 #include "zhseg.h"
 
 struct nlu_enc_scratch {
@@ -29,7 +32,13 @@ struct nlu_enc_scratch {
 	float dense[NLU_GLOVE_DIM];
 	struct nlu_seq_scratch *seq;   /* NULL: no sequence half */
 	float *seq_logits, *seq_z;
+	struct nlu_use_scratch *use;   /* NULL: no USE half */
+	float *use_logits, *use_hidden;
+	float use_x[NLU_USE_DIM];
 };
+
+/* USE vectors are unit length; the MLP reads them × this, as the GloVe half's input */
+#define USE_SCALE NLU_DENSE_SCALE
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o)
 {
@@ -39,6 +48,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
 					   .seed = 1 };
 	o->val_frac = 0.1f;
+	o->gamma = -1;
 	o->w_oos = 8.0f;
 	o->augment = 0;
 	o->mlp = (struct nlu_mlp_opts){ .hidden = 256, .epochs = 20, .batch = 64, .lr = 1e-3f,
@@ -116,18 +126,34 @@ static void mix(uint32_t n, float *z, const float *zs, float beta)
 		z[c] = (1 - beta) * z[c] + beta * zs[c];
 }
 
+/* The USE half's logits of one text into zu[n_cls]: its USE vector (× USE_SCALE) through
+ * the half's MLP. */
+static void score_use(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
+		      size_t len, float *zu)
+{
+	nlu_use_embed(e->use, s->use, text, len, s->use_x);
+	for (int i = 0; i < NLU_USE_DIM; i++)
+		s->use_x[i] *= USE_SCALE;
+	nlu_mlp_logits(&e->use_mlp, s->use_x, s->use_hidden, zu);
+}
+
 /* Ensemble logits of one text into z[n_cls] (before temperature): v1's, mixed with the
- * sequence half's at weight β when there is one.  Returns the sparse nnz, or the
+ * sequence half's at weight β when there is one, then with the USE half's at γ.  Returns the sparse nnz, or the
  * sequence tokens when there are no sparse features (< 0: invalid text). */
 static int score(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
 		 size_t len, float *z)
 {
 	int nnz = score_v1(e, s, text, len, z);
-	if (!s->seq || !(e->beta > 0))
-		return nnz;
-	int T = score_seq(e, s, s->seq_logits);
-	mix(e->n_cls, z, s->seq_logits, e->beta);
-	return nnz > 0 ? nnz : T;
+	if (s->seq && e->beta > 0) {
+		int T = score_seq(e, s, s->seq_logits);
+		mix(e->n_cls, z, s->seq_logits, e->beta);
+		nnz = nnz > 0 ? nnz : T;
+	}
+	if (s->use && e->gamma > 0) {
+		score_use(e, s, text, len, s->use_logits);
+		mix(e->n_cls, z, s->use_logits, e->gamma);
+	}
+	return nnz;
 }
 
 int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const char *text,
@@ -148,9 +174,11 @@ int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const c
 
 /* Trains feat (idf) + lin + mlp on the examples idx[0..n) of d (labels mapped through
  * map), and the sequence half unless train_seq is 0: from scratch (< 0, or a half without
- * weights yet), or train_seq passes from the weights it already has. */
+ * weights yet), or train_seq passes from the weights it already has; and the USE half's
+ * MLP when use_x (the USE vectors of d's examples, × USE_SCALE) is not NULL. */
 static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
-	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq)
+	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq,
+	       const float *use_x)
 {
 	/* the n0 examples, then o->augment noisy copies of each (augment.c) */
 	size_t n = n0 * (size_t)(1 + (o->augment > 0 ? o->augment : 0));
@@ -228,6 +256,19 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 			so.epochs = train_seq;
 		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &so);
 	}
+	if (!rc && use_x) {    /* an augmented copy has its original's vector */
+		float *ux = malloc(sizeof *ux * NLU_USE_DIM * (n ? n : 1));
+		if (!ux) {
+			rc = -1;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			memcpy(ux + i * NLU_USE_DIM, use_x + (size_t)idx[i % n0] * NLU_USE_DIM,
+			       sizeof *ux * NLU_USE_DIM);
+		nlu_mlp_free(&e->use_mlp);
+		rc = nlu_mlp_train(&e->use_mlp, NLU_USE_DIM, e->n_cls, ux, y, n, &o->mlp);
+		free(ux);
+	}
 out:
 	if (xs)
 		for (size_t i = 0; i < n; i++)
@@ -298,6 +339,15 @@ struct nlu_enc_scratch *nlu_enc_scratch_create(const struct nlu_enc *e)
 			return NULL;
 		}
 	}
+	if (e->use && e->use_mlp.d_in == NLU_USE_DIM) {
+		s->use = nlu_use_scratch_create(e->use);
+		s->use_logits = malloc(sizeof *s->use_logits * (e->n_cls ? e->n_cls : 1));
+		s->use_hidden = malloc(sizeof *s->use_hidden * (e->use_mlp.d_h ? e->use_mlp.d_h : 1));
+		if (!s->use || !s->use_logits || !s->use_hidden) {
+			nlu_enc_scratch_destroy(s);
+			return NULL;
+		}
+	}
 	if (!s->fx || !s->probs || !s->dense_logits || !s->hidden ||
 	    nlu_sparse_alloc(&s->sp, NLU_FEAT_MAX)) {
 		nlu_enc_scratch_destroy(s);
@@ -318,6 +368,9 @@ void nlu_enc_scratch_destroy(struct nlu_enc_scratch *s)
 	nlu_seq_scratch_destroy(s->seq);
 	free(s->seq_logits);
 	free(s->seq_z);
+	nlu_use_scratch_destroy(s->use);
+	free(s->use_logits);
+	free(s->use_hidden);
 	free(s);
 }
 
@@ -331,6 +384,7 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	nlu_zhseg_destroy(e->zh);
 	nlu_spell_destroy(e->spell);
 	nlu_seq_free(&e->seq);
+	nlu_mlp_free(&e->use_mlp);
 	if (e->labels)
 		for (uint32_t c = 0; c < e->n_cls; c++)
 			free(e->labels[c]);
@@ -338,9 +392,43 @@ void nlu_enc_destroy(struct nlu_enc *e)
 	free(e);
 }
 
-/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
 #define OOS_UNLEARNT (-2)   /* map[] value: an out-of-scope example the model has no class for */
 
+/* logits ← (1 − w) base + w other on the rows calibrate() filled: [0, m_in) in scope,
+ * [n − m_out, n) unlearnt out of scope. */
+static void mix_rows(const struct nlu_enc *e, float *logits, const float *base,
+		     const float *other, float w, size_t n, size_t m_in, size_t m_out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i >= m_in && i < n - m_out)
+			continue;
+		memcpy(logits + i * e->n_cls, base + i * e->n_cls, sizeof *logits * e->n_cls);
+		mix(e->n_cls, logits + i * e->n_cls, other + i * e->n_cls, w);
+	}
+}
+
+/* The weight w in 0, 0.1, .., 1 of other against base whose mix has the lowest NLL at its
+ * own temperature on the in-scope rows; leaves logits holding that mix. */
+static float tune_weight(const struct nlu_enc *e, float *logits, const float *base,
+			 const float *other, const int *y, size_t n, size_t m_in, size_t m_out)
+{
+	double best = INFINITY;
+	float bw = 0;
+	for (int k = 0; k <= 10; k++) {
+		float w = (float)k / 10;
+		mix_rows(e, logits, base, other, w, n, m_in, m_out);
+		float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
+		double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
+		if (l < best) {
+			best = l;
+			bw = w;
+		}
+	}
+	mix_rows(e, logits, base, other, bw, n, m_in, m_out);
+	return bw;
+}
+
+/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
 static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint32_t *idx,
 		     size_t n, const int *map, const struct nlu_enc_opts *o)
 {
@@ -351,13 +439,19 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	int rc = -1, oos = e->oos_class >= 0 ? e->oos_class : (int)e->n_cls;
 	size_t m_in = 0, m_out = 0, m;
 	int tune = e->seq.bits && o->beta < 0;
+	int tune_g = s && s->use && o->gamma < 0;
 	float *v1 = tune ? malloc(sizeof *v1 * (n ? n : 1) * e->n_cls) : NULL;
 	float *sq = tune ? malloc(sizeof *sq * (n ? n : 1) * e->n_cls) : NULL;
+	float *ub = tune_g ? malloc(sizeof *ub * (n ? n : 1) * e->n_cls) : NULL;
+	float *ul = tune_g ? malloc(sizeof *ul * (n ? n : 1) * e->n_cls) : NULL;
 
-	if (!s || !logits || !conf || !second || !y || !pred || (tune && (!v1 || !sq)))
+	if (!s || !logits || !conf || !second || !y || !pred || (tune && (!v1 || !sq)) ||
+	    (tune_g && (!ub || !ul)))
 		goto out;
 	if (tune)
 		e->beta = 0;   /* score() gives v1's logits alone while β is chosen */
+	if (tune_g)
+		e->gamma = 0;  /* and leaves the USE half out while γ is */
 	/* rows of in-scope examples from the front, unlearnt out-of-scope ones from the back,
 	 * so the temperature is fitted on the rows that have a class */
 	for (size_t i = 0; i < n; i++) {
@@ -371,31 +465,15 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 			memcpy(v1 + row * e->n_cls, logits + row * e->n_cls, sizeof *v1 * e->n_cls);
 			score_seq(e, s, sq + row * e->n_cls);
 		}
+		if (tune_g)
+			score_use(e, s, t, strlen(t), ul + row * e->n_cls);
 		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
 	}
-	if (tune) {   /* β: lowest NLL at its own temperature on the in-scope rows */
-		double best = INFINITY;
-		for (int k = 0; k <= 10; k++) {
-			float b = (float)k / 10;
-			for (size_t i = 0; i < n; i++) {
-				if (i >= m_in && i < n - m_out)
-					continue;
-				memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
-				mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, b);
-			}
-			float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
-			double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
-			if (l < best) {
-				best = l;
-				e->beta = b;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (i >= m_in && i < n - m_out)
-				continue;
-			memcpy(logits + i * e->n_cls, v1 + i * e->n_cls, sizeof *v1 * e->n_cls);
-			mix(e->n_cls, logits + i * e->n_cls, sq + i * e->n_cls, e->beta);
-		}
+	if (tune)      /* β: lowest NLL at its own temperature on the in-scope rows */
+		e->beta = tune_weight(e, logits, v1, sq, y, n, m_in, m_out);
+	if (tune_g) {  /* γ: the same, over the ensemble as β left it */
+		memcpy(ub, logits, sizeof *ub * n * e->n_cls);
+		e->gamma = tune_weight(e, logits, ub, ul, y, n, m_in, m_out);
 	}
 	if (m_out) {                       /* close the gap between the two ends */
 		memmove(logits + m_in * e->n_cls, logits + (n - m_out) * e->n_cls,
@@ -436,6 +514,8 @@ out:
 	free(pred);
 	free(v1);
 	free(sq);
+	free(ub);
+	free(ul);
 	return rc;
 }
 
@@ -447,6 +527,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	struct nlu_fx *fx = nlu_fx_create();
 	uint32_t *idx = malloc(sizeof *idx * (d->n ? d->n : 1));
 	int *map = malloc(sizeof *map * (d->n_labels ? d->n_labels : 1)), *vmap = NULL;
+	float *use_x = NULL;
 	uint64_t seed = o->lin.seed ? o->lin.seed * 0x9e3779b97f4a7c15ull : 7;
 
 	if (!e || !fx || !idx || !map) {
@@ -470,9 +551,26 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	e->glove = o->glove;
 	e->alpha = o->glove ? o->alpha : 0;
 	e->beta = o->seq.bits <= 0 ? 0 : o->beta < 0 ? 0.5f : o->beta;
+	e->use = o->use;
+	e->gamma = !o->use ? 0 : o->gamma < 0 ? 0.5f : o->gamma;
 	if (!e->labels) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	if (o->use) {          /* each example's USE vector, once for every fit */
+		struct nlu_use_scratch *us = nlu_use_scratch_create(o->use);
+		if (!us || !(use_x = malloc(sizeof *use_x * NLU_USE_DIM * d->n))) {
+			nlu_use_scratch_destroy(us);
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < d->n; i++) {
+			float *x = use_x + i * NLU_USE_DIM;
+			nlu_use_embed(o->use, us, d->texts[i], strlen(d->texts[i]), x);
+			for (int k = 0; k < NLU_USE_DIM; k++)
+				x[k] *= USE_SCALE;
+		}
+		nlu_use_scratch_destroy(us);
 	}
 	for (uint32_t c = 0; c < e->n_cls; c++) {
 		map[c] = (int)c;
@@ -500,7 +598,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		}
 		for (size_t i = 0; i < val->n; i++)
 			vidx[i] = (uint32_t)i;
-		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs);
+		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs, use_x);
 		if (!rc)
 			rc = calibrate(e, val, vidx, val->n, vmap, o);
 		free(vidx);
@@ -518,7 +616,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i - 1] = idx[k];
 				idx[k] = t;
 			}
-			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs) ||
+			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, use_x) ||
 			    calibrate(e, d, idx, n_val, map, o)) {
 				snprintf(err, errlen, "out of memory while training");
 				goto fail;
@@ -527,7 +625,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i] = (uint32_t)i;
 			refit_seq = o->seq_refit;
 		}
-		if (fit(e, d, idx, d->n, map, o, fx, refit_seq)) {
+		if (fit(e, d, idx, d->n, map, o, fx, refit_seq, use_x)) {
 			snprintf(err, errlen, "out of memory while training");
 			goto fail;
 		}
@@ -536,6 +634,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	free(idx);
 	free(map);
 	free(vmap);
+	free(use_x);
 	return e;
 fail:
 	nlu_enc_destroy(e);
@@ -543,7 +642,23 @@ fail:
 	free(idx);
 	free(map);
 	free(vmap);
+	free(use_x);
 	return NULL;
+}
+
+/* An MLP's tensors PREFIX.w1, .b1, .w2, .b2 (F32). */
+static void add_mlp(struct nlu_mf_writer *w, const char *prefix, const struct nlu_mlp *m)
+{
+	char n[32];
+	uint32_t d1[2] = { m->d_h, m->d_in }, d2[2] = { m->n_cls, m->d_h };
+	snprintf(n, sizeof n, "%s.w1", prefix);
+	nlu_mf_add(w, n, NLU_F32, 2, d1, m->w1);
+	snprintf(n, sizeof n, "%s.b1", prefix);
+	nlu_mf_add(w, n, NLU_F32, 1, &m->d_h, m->b1);
+	snprintf(n, sizeof n, "%s.w2", prefix);
+	nlu_mf_add(w, n, NLU_F32, 2, d2, m->w2);
+	snprintf(n, sizeof n, "%s.b2", prefix);
+	nlu_mf_add(w, n, NLU_F32, 1, &m->n_cls, m->b2);
 }
 
 int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
@@ -603,13 +718,8 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "zh.logp", NLU_F32, 1, &nz, zh_logp);
 		nlu_mf_add(&w, "zh.floor", NLU_F32, 1, &d1z, &floor);
 	}
-	if (dense) {
-		uint32_t d1[2] = { e->mlp.d_h, e->mlp.d_in }, d2[2] = { e->n_cls, e->mlp.d_h };
-		nlu_mf_add(&w, "mlp.w1", NLU_F32, 2, d1, e->mlp.w1);
-		nlu_mf_add(&w, "mlp.b1", NLU_F32, 1, &e->mlp.d_h, e->mlp.b1);
-		nlu_mf_add(&w, "mlp.w2", NLU_F32, 2, d2, e->mlp.w2);
-		nlu_mf_add(&w, "mlp.b2", NLU_F32, 1, &e->n_cls, e->mlp.b2);
-	}
+	if (dense)
+		add_mlp(&w, "mlp", &e->mlp);
 	if (e->spell) {        /* the training vocabulary of the spelling pass */
 		uint32_t n_ids, n_words;
 		size_t words_len;
@@ -622,6 +732,11 @@ int nlu_enc_save(const struct nlu_enc *e, void **blob, size_t *len)
 		nlu_mf_add(&w, "spell.counts", NLU_I32, 1, &n_words, counts);
 	}
 	nlu_seq_save(&e->seq, &w);
+	if (e->use_mlp.d_in == NLU_USE_DIM) {   /* the USE half (format 4) */
+		uint32_t one = 1;
+		add_mlp(&w, "use", &e->use_mlp);
+		nlu_mf_add(&w, "use.gamma", NLU_F32, 1, &one, &e->gamma);
+	}
 	rc = nlu_mf_finish(&w, "NLU ", NLU_ENC_VERSION, blob, len);
 	free(zh_hash);
 	free(zh_logp);
@@ -651,6 +766,24 @@ static float *take_f32(const struct nlu_mf *mf, const char *name, size_t count, 
 	}
 	memcpy(c, p, t.nbytes);
 	return c;
+}
+
+/* Reads the MLP PREFIX.w1, .b1, .w2, .b2 (as add_mlp wrote it) into m (its arrays
+ * copied; the caller frees them with the encoder).  0 ok, -1 with a message. */
+static int take_mlp(const struct nlu_mf *mf, const char *prefix, uint32_t d_in, uint32_t h,
+		    uint32_t n_cls, struct nlu_mlp *m, char *err, size_t errlen)
+{
+	char n[4][32];
+	static const char *const part[4] = { "w1", "b1", "w2", "b2" };
+	for (int i = 0; i < 4; i++)
+		snprintf(n[i], sizeof n[i], "%s.%s", prefix, part[i]);
+	m->d_in = d_in;
+	m->d_h = h;
+	m->n_cls = n_cls;
+	return !(m->w1 = take_f32(mf, n[0], (size_t)h * d_in, err, errlen)) ||
+	       !(m->b1 = take_f32(mf, n[1], h, err, errlen)) ||
+	       !(m->w2 = take_f32(mf, n[2], (size_t)n_cls * h, err, errlen)) ||
+	       !(m->b2 = take_f32(mf, n[3], n_cls, err, errlen)) ? -1 : 0;
 }
 
 struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glove *glove,
@@ -798,13 +931,7 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			snprintf(err, errlen, "model file has an invalid hidden size");
 			goto fail;
 		}
-		e->mlp.d_in = NLU_GLOVE_DIM;
-		e->mlp.d_h = h;
-		e->mlp.n_cls = e->n_cls;
-		if (!(e->mlp.w1 = take_f32(&mf, "mlp.w1", (size_t)h * NLU_GLOVE_DIM, err, errlen)) ||
-		    !(e->mlp.b1 = take_f32(&mf, "mlp.b1", h, err, errlen)) ||
-		    !(e->mlp.w2 = take_f32(&mf, "mlp.w2", (size_t)e->n_cls * h, err, errlen)) ||
-		    !(e->mlp.b2 = take_f32(&mf, "mlp.b2", e->n_cls, err, errlen)))
+		if (take_mlp(&mf, "mlp", NLU_GLOVE_DIM, h, e->n_cls, &e->mlp, err, errlen))
 			goto fail;
 		e->alpha = cal[3];
 		e->glove = glove;
@@ -814,6 +941,19 @@ struct nlu_enc *nlu_enc_load(const void *blob, size_t len, const struct nlu_glov
 			goto fail;
 		nlu_mf_get(&mf, "calibration", NLU_F32, &t, err, errlen);
 		e->beta = e->seq.bits && t.dims[0] >= 5 ? cal[4] : 0;
+	}
+	const float *use_w1 = mf.version >= 4 ?
+		nlu_mf_get(&mf, "use.w1", NLU_F32, &t, err, errlen) : NULL;
+	if (use_w1) {          /* the USE half (format 4); its owner sets e->use */
+		uint32_t h = t.rank == 2 && t.dims[1] == NLU_USE_DIM ? t.dims[0] : 0;
+		const float *g = nlu_mf_get(&mf, "use.gamma", NLU_F32, &t, err, errlen);
+		if (h < 1 || h > 4096 || !g) {
+			snprintf(err, errlen, "model file USE half is corrupt");
+			goto fail;
+		}
+		if (take_mlp(&mf, "use", NLU_USE_DIM, h, e->n_cls, &e->use_mlp, err, errlen))
+			goto fail;
+		e->gamma = g[0];
 	}
 	return e;
 oom:

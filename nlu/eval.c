@@ -29,11 +29,7 @@ static int cmp_float(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* In-scope accuracy at the loosest confidence threshold whose OOS recall on the test set
- * reaches want (refused: the OOS class predicted, or confidence below the threshold;
- * the margin rule left out), so systems compare at one operating point.  conf, pred_oos,
- * right, is_oos describe the n test examples; *recall gets the recall reached. */
-static double in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
+double nlu_eval_in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
 				 const char *is_oos, size_t n, double want, double *recall)
 {
 	size_t n_oos = 0, caught = 0, m = 0, n_in = 0, ok = 0;
@@ -148,6 +144,8 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->train_seconds = (double)(cm_now_us() - t0) / 1e6;
 	r->train_cpu_seconds = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	loaded = nlu_enc_load(blob, blob_len, o->glove, err, errlen);
+	if (loaded)
+		loaded->use = o->use;  /* as kefud sets it: the model file holds the MLP only */
 	if (!loaded || !(s = nlu_enc_scratch_create(loaded))) {
 		if (loaded)
 			snprintf(err, errlen, "out of memory");
@@ -160,6 +158,7 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->margin = loaded->margin;
 	r->temperature = loaded->temperature;
 	r->beta = loaded->beta;
+	r->gamma = loaded->use_mlp.d_in ? loaded->gamma : 0;
 	r->alpha = loaded->glove ? loaded->alpha : 0;
 	double *cpu = malloc(sizeof *cpu * (te->n ? te->n : 1));
 	float *m_conf = malloc(sizeof *m_conf * (te->n ? te->n : 1));
@@ -249,9 +248,10 @@ static int eval_run(const struct nlu_dataset *tr, const struct nlu_dataset *te,
 	r->in_scope_at_oos80 = -1;
 	r->oos_recall_matched = -1;
 	if (oos_label)
-		r->in_scope_at_oos80 = in_scope_at_recall(m_conf, m_flags, m_flags + te->n,
-							  m_flags + 2 * te->n, te->n, 0.8,
-							  &r->oos_recall_matched);
+		r->in_scope_at_oos80 = nlu_eval_in_scope_at_recall(m_conf, m_flags,
+								   m_flags + te->n,
+								   m_flags + 2 * te->n, te->n,
+								   0.8, &r->oos_recall_matched);
 	free(m_conf);
 	free(m_flags);
 	rc = 0;
@@ -411,6 +411,7 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		r->train_cpu_seconds += fr->train_cpu_seconds / k;
 		r->predict_cpu_us_median += fr->predict_cpu_us_median / k;
 		r->beta += fr->beta / k;
+		r->gamma += fr->gamma / k;
 		r->alpha += fr->alpha / k;
 		r->in_scope_at_oos80 += fr->in_scope_at_oos80 / k;
 		r->oos_recall_matched += fr->oos_recall_matched / k;

@@ -10,7 +10,8 @@
  *   augment.c     training-time augmentation (word dropout, keyboard typos)
  *   calib.c       temperature scaling and the out-of-scope threshold + margin
  *   model_file.c  the versioned blob format (magic, version, tensor table)
- *   encoder.c     the whole: train, save, load, predict, decide
+ *   encoder.c     the whole: train, save, load, predict, decide (use.h: the optional
+ *                 USE half's sentence encoder)
  *   eval.c        train/test evaluation and k-fold cross-validation
  *
  * Threads: a trained `struct nlu_enc` is immutable and shared; each thread that predicts
@@ -26,6 +27,7 @@
 struct nlu_fx;
 struct nlu_zhseg;
 struct nlu_spell;
+struct nlu_use;
 
 /* ---- dataset.c -------------------------------------------------------------------- */
 
@@ -359,10 +361,11 @@ double nlu_calib_nll(const float *logits, const int *y, size_t n, int n_cls, flo
 
 /* ---- encoder.c: the trained text encoder as a whole --------------------------------- */
 
-#define NLU_ENC_VERSION 3      /* format version of "NLU " model files: 2 adds the CJK run
+#define NLU_ENC_VERSION 4      /* format version of "NLU " model files: 2 adds the CJK run
 				  n-grams (config[8]), the sequence half ("seq.*") and β
 				  (calibration[4]); 3 the spelling pass's vocabulary
-				  ("spell.*"); version 1 and 2 files still load */
+				  ("spell.*"); 4 the USE half ("use.*": its MLP and γ);
+				  version 1, 2 and 3 files still load */
 
 #define NLU_CV_THREADS_MAX 8
 
@@ -388,6 +391,11 @@ struct nlu_enc_opts {
 				  scratch on all the data (< 0, the default, like the other
 				  halves), kept as calibrated (0), or goes on from its
 				  calibrated weights for this many passes (> 0) */
+	const struct nlu_use *use;  /* the Universal Sentence Encoder (use.h) for a third
+				  half — its vectors → an MLP of o->mlp's shape — or NULL
+				  (the default: ~2 ms of CPU per question, see encoder.md) */
+	float gamma;           /* its weight in the ensemble; < 0: the γ in 0, 0.1, .., 1 with
+				  the lowest calibrated NLL on the calibration split */
 	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
 				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
 				  then includes the other folds') */
@@ -409,6 +417,10 @@ struct nlu_enc {
 	float alpha;           /* ensemble: (1 − α) log p_linear + α log p_mlp */
 	struct nlu_seq seq;    /* sequence half (bits 0: none) */
 	float beta;            /* ensemble: (1 − β) · the above + β log p_seq */
+	struct nlu_mlp use_mlp;    /* USE half: an MLP over USE vectors (d_in 0: none) */
+	const struct nlu_use *use; /* not owned; NULL: the USE half is not used (a loaded
+				  model: its owner sets it, as glove) */
+	float gamma;           /* ensemble: (1 − γ) · the above + γ log p_use */
 	uint32_t n_cls;
 	char **labels;         /* n_cls class names (owned) */
 	int oos_class;         /* class learnt from out-of-scope examples, or -1 */
@@ -475,6 +487,7 @@ struct nlu_eval_result {
 	double predict_cpu_us_median;  /* the thread's CPU time per query (folds: mean of the
 					  medians) */
 	double beta;               /* the sequence half's weight in the ensemble */
+	double gamma;              /* the USE half's (0: none) */
 	double alpha;              /* the dense (GloVe) half's weight */
 	double in_scope_at_oos80;  /* in-scope accuracy at the loosest confidence threshold
 				      with OOS recall >= 80 % on the test set (matched
@@ -504,6 +517,14 @@ int nlu_eval_cv(const struct nlu_dataset *d, int k, const char *oos_label,
 int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		    const struct nlu_enc_opts *o, struct nlu_eval_result *r, int *oof,
 		    char *err, size_t errlen);
+
+/* In-scope accuracy at the loosest confidence threshold whose OOS recall on the test set
+ * reaches want (refused: the OOS class predicted, or confidence below the threshold;
+ * the margin rule left out), so systems compare at one operating point.  conf, pred_oos,
+ * right, is_oos describe the n test examples; *recall gets the recall reached.  -1 when
+ * out of memory. */
+double nlu_eval_in_scope_at_recall(const float *conf, const char *pred_oos, const char *right,
+				   const char *is_oos, size_t n, double want, double *recall);
 
 /* ---- report.c ----------------------------------------------------------------------- */
 

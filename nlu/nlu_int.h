@@ -103,6 +103,7 @@ struct nlu_bot {
 	/* a trained model (bot_model.c), or NULL: the BM25 ranking answers */
 	struct nlu_enc *enc;
 	struct nlu_glove *glove;  /* its word vectors (NULL: linear half only) */
+	struct nlu_use *use;      /* its sentence encoder (NULL: none, or no USE half) */
 	int32_t *enc_answer;      /* model class -> answer index, -1: none (OOS class) */
 	/* kefu's own words (store_texts_load at nlu_bot_load, NULL: the defaults), and the
 	 * three the bot says itself, resolved once; [0] English, [1] Chinese */
@@ -186,6 +187,8 @@ struct nlu_rank {
 struct nlu_enc;
 struct nlu_enc_scratch;
 struct nlu_glove;
+/* <models>/name into out (models NULL or "": kefu's own data folder's models/). */
+void nlu_models_file(const char *models, const char *name, char *out, size_t outlen);
 
 /* Hash of the training data: FNV-1a 64 folded over every example (answer id, text) in
  * store order; NLU_DATA_HASH_INIT starts it.  Written as 16 hex digits in model files. */

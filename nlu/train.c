@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "glove.h"
+#include "use.h"
 #include "log.h"
 #include "model.h"
 #include "nlu_int.h"
@@ -80,7 +81,7 @@ int nlu_train_store_ex(struct store *st, const char *models, int cv_folds,
 		       const struct nlu_progress *progress, struct nlu_train_result *out,
 		       char *err, size_t errlen)
 {
-	struct nlu_train_opts o = { cv_folds, 1, progress };
+	struct nlu_train_opts o = { cv_folds, 1, progress, 0 };
 
 	return nlu_train_store_opts(st, models, &o, out, err, errlen);
 }
@@ -136,6 +137,7 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 	struct nlu_dataset d;
 	struct nlu_enc_opts o;
 	struct nlu_glove *g = NULL;
+	struct nlu_use *u = NULL;
 	struct nlu_enc *e = NULL;
 	struct collect c = { &d, NLU_DATA_HASH_INIT, 0 };
 	void *blob = NULL;
@@ -168,6 +170,14 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 	if (!g)
 		LOG_WARN("no word vectors (%s): training the linear half only", msg);
 	o.glove = g;
+	if (to->use) {
+		nlu_models_file(models, NLU_USE_FILE, path, sizeof path);
+		if (!(u = nlu_use_open(path, msg, sizeof msg))) {
+			snprintf(err, errlen, "no sentence encoder: %s", msg);
+			goto out;
+		}
+		o.use = u;
+	}
 	out->n_examples = d.n;
 	out->n_answers = d.n_labels;
 	out->dense = g != NULL;
@@ -249,6 +259,7 @@ out:
 	free(blob);
 	nlu_enc_destroy(e);
 	nlu_glove_close(g);
+	nlu_use_close(u);
 	nlu_dataset_free(&d);
 	return rc;
 }

@@ -90,7 +90,7 @@ int trn_run(struct store *st, const struct trn_opts *o, struct trn_result *res, 
 {
 	struct run r = { o, cm_now_us(), 0, SHARE_TEXT, 0 };
 	struct nlu_progress np = { on_text, &r };
-	struct nlu_train_opts to = { o->cv_folds, o->live, &np };
+	struct nlu_train_opts to = { o->cv_folds, o->live, &np, o->text_use };
 
 	memset(res, 0, sizeof *res);
 	report(&r, "cross-validation", 0, 1);

@@ -13,13 +13,19 @@ Systems:
   kefu      `kefu eval --json` (hashed TF-IDF + softmax regression in C, calibrated)
   sklearn   ref_sklearn.py: TF-IDF word 1-2 + char_wb 2-5, LogisticRegression (C=30)
   fastText  Debian fasttext: -epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 100
+  kefu-use  `kefu eval --use`: kefu v2 with its USE half (the same mixture, inside the
+            model file, γ chosen with β on kefu's own calibration split)
+  use       nlu_use_bench: the Universal Sentence Encoder lite (nlu/use.c) + an MLP in C
+  kefu+use  the same run: kefu v2's calibrated log-probabilities mixed with use's at the
+            weight γ chosen on a 10 % split of train (β column: γ); OOS by argmax only
+            (no tuned threshold: compare at the matched operating point)
 For the OOS set every system learns "oos" as a class and tunes a confidence threshold
 on a 10 % split carved from train (kefu also a margin), then refits on all of train.
 Printed: accuracy (clinc150: in-scope accuracy), macro-F1, OOS recall, training seconds,
 median microseconds per query on one thread (fastText: batch time per query, one
 thread), model size.  Means over folds.
 """
-import argparse, concurrent.futures, json, os, random, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, concurrent.futures, json, os, random, shutil, statistics, subprocess, sys, tempfile, threading, time
 
 from nlucsv import read_csv, write_csv
 
@@ -95,11 +101,14 @@ def make_sets(data, work, folds, only):
     return sets
 
 
-KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': []}
+KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': [],
+                 'kefu-use': ['--use']}
 
 
 def run_kefu(kefu, train, test, oos, extra=()):
     cmd = [kefu, 'eval', '--train', train, '--test', test, '--json', '--quiet'] + list(extra)
+    if '--use' in extra:
+        cmd += ['--models', os.environ['KEFU_MODELS']]
     if oos:
         cmd += ['--oos-label', oos]
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -206,8 +215,47 @@ def metrics(truth, pred, oos, train_s, us, size):
     return r
 
 
-SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('sklearn', run_sklearn),
-           ('fastText', run_fasttext)]
+USE_RUNS = {}
+USE_LOCK = threading.Lock()
+
+
+def run_use_bench(bench, train, test, oos):
+    """One nlu_use_bench run per fold, shared by the use and kefu+use rows."""
+    with USE_LOCK:
+        if (train, test) not in USE_RUNS:
+            cmd = [bench, '--train', train, '--test', test]
+            if oos:
+                cmd += ['--oos-label', oos]
+            env = dict(os.environ, OPENBLAS_NUM_THREADS='1')
+            USE_RUNS[(train, test)] = json.loads(subprocess.run(
+                cmd, check=True, capture_output=True, text=True, env=env).stdout)
+        return USE_RUNS[(train, test)]
+
+
+def use_row(j, key, oos, models):
+    s = j[key]
+    r = {'accuracy_shown': s['accuracy'], 'macro_f1': s['macro_f1'],
+         'train_seconds': j['mlp_train_cpu_seconds'] + j['use_embed_cpu_seconds'] *
+         j['n_train'] / (j['n_train'] + j['n_test']),
+         'model_bytes': os.path.getsize(os.path.join(models, 'use-lite-en.kfu')),
+         'predict_us_median': j['use_cpu_us_median'] + j['mlp_cpu_us_median'],
+         'predict_cpu_us_median': j['use_cpu_us_median'] + j['mlp_cpu_us_median'],
+         'train_cpu_seconds': j['mlp_train_cpu_seconds']}
+    if key == 'ens':
+        r['train_seconds'] += j['kefu_train_cpu_seconds']
+        r['train_cpu_seconds'] += j['kefu_train_cpu_seconds']
+        r['predict_us_median'] = r['predict_cpu_us_median'] = j['ens_cpu_us_median']
+        r['beta'] = j['gamma']
+    if oos:
+        r['oos_recall'] = s['oos_recall_argmax']
+        r['in_scope_at_oos_recall_80'] = s['in_scope_at_oos_recall_80']
+        r['oos_recall_matched'] = s['oos_recall_matched']
+    return r
+
+
+SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('kefu-use', None),
+           ('sklearn', run_sklearn),
+           ('fastText', run_fasttext), ('use', 'use'), ('kefu+use', 'ens')]
 
 
 def main():
@@ -219,6 +267,10 @@ def main():
     ap.add_argument('--systems', default='kefu-v1,kefu-seq,kefu-v2,sklearn,fastText')
     ap.add_argument('--fold', type=int, default=0,
                     help='run only this fold (1..folds) of banking77 and hwu64: for iteration')
+    ap.add_argument('--use-bench', default='',
+                    help='nlu_use_bench (default: BUILD/bench/nlu/ beside BUILD/tools/kefu/kefu)')
+    ap.add_argument('--models', default=os.environ.get('KEFU_MODELS', os.path.join(
+        HERE, '..', '..', 'models')), help='folder with use-lite-en.kfu and glove-100d.kfv')
     ap.add_argument('--jobs', type=int, default=1,
                     help='folds run at once; > 1 finishes sooner but the timings '
                          'then share the cores')
@@ -230,6 +282,9 @@ def main():
     if 'sklearn' in systems and subprocess.run(['/usr/bin/python3', '-c', 'import sklearn'],
                                                capture_output=True).returncode:
         sys.exit('bench-nlu: the scikit-learn reference needs Debian\'s python3-sklearn')
+    use_bench = a.use_bench or os.path.join(os.path.dirname(os.path.abspath(a.kefu)), '..',
+                                            '..', 'bench', 'nlu', 'nlu_use_bench')
+    os.environ['KEFU_MODELS'] = os.path.abspath(a.models)
     work = tempfile.mkdtemp(prefix='kefu-bench-nlu-')
     try:
         sets = make_sets(a.data, work, a.folds, only)
@@ -244,8 +299,12 @@ def main():
             ri, k = t
             name, pairs, oos, sysname, fn = runs[ri]
             train, test = pairs[k]
-            r = (run_kefu(a.kefu, train, test, oos, KEFU_VARIANTS[sysname]) if fn is None
-                 else fn(train, test, oos))
+            if fn is None:
+                r = run_kefu(a.kefu, train, test, oos, KEFU_VARIANTS[sysname])
+            elif fn in ('use', 'ens'):
+                r = use_row(run_use_bench(use_bench, train, test, oos), fn, oos, a.models)
+            else:
+                r = fn(train, test, oos)
             print(f'  {name} {sysname} fold {k + 1}/{len(pairs)}: '
                   f'acc {100 * r["accuracy_shown"]:.2f}', file=sys.stderr, flush=True)
             return r
@@ -263,7 +322,8 @@ def main():
                          mean('train_cpu_seconds') if 'train_cpu_seconds' in rs[0] else None,
                          statistics.median(r['predict_cpu_us_median'] for r in rs)
                          if 'predict_cpu_us_median' in rs[0] else None,
-                         mean('beta') if 'beta' in rs[0] else None,
+                         (mean('gamma') if sysname == 'kefu-use' else mean('beta'))
+                         if 'beta' in rs[0] else None,
                          (mean('in_scope_at_oos_recall_80'), mean('oos_recall_matched'))
                          if oos and 'in_scope_at_oos_recall_80' in rs[0] else None))
         big = None
@@ -286,7 +346,9 @@ def main():
     print('clinc150 accuracy is in-scope accuracy; OOS recall on oos_val.  Means over folds; '
           'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '
           'process CPU time to train and its thread CPU time per query (the wall figures '
-          'grow with whatever else the machine runs); β: the sequence half\'s weight.')
+          'grow with whatever else the machine runs); β: the sequence half\'s weight '
+          '(kefu+use, kefu-use: USE\'s weight γ).  use, kefu+use: train s and µs/query are CPU '
+          'times too (use: the USE vectors of train + the MLP; kefu+use: + kefu v2).')
     for name, sysname, *_, matched in rows:
         if matched:
             print(f'{name} {sysname}: in-scope accuracy {100 * matched[0]:.2f}% at OOS recall '

@@ -2,6 +2,8 @@
 on a small answer store, kefud answers a paraphrase the store never saw with the trained
 model; then a new answer is imported, `kefu train` runs again, kefud gets SIGHUP, and
 the connection opened before the retraining — never reconnected — gets the new answer.
+The second training adds the USE half (`kefu train --use`, docs/encoder.md), so kefud
+reads models/use-lite-en.kfu at the reload and answers through it ("+use").
 /healthz names the model in use ("trained vN ..."), so the test knows which one answered.
 """
 import os
@@ -35,7 +37,8 @@ def run():
 
     # retrain with a new answer while the connection stays open
     kt.import_answers(db, [NEW], "new.csv")
-    out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--json")[1]
+    out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--use",
+                      "--json")[1]
     kt.log("second training: %s", out.strip())
     d.signal(signal.SIGHUP)
     deadline = time.monotonic() + 30
@@ -43,6 +46,7 @@ def run():
         time.sleep(0.1)
     model = d.healthz().get("model", "")
     check(model.startswith("trained v2"), "retrained model not picked up: %r", model)
+    check("+use" in model, "the retrained model answers without its USE half: %r", model)
     r = ws.ask("q3", "until what time is the branch open on saturdays")
     kt.check_reply(r)
     check(r.get("title") == "Opening hours", "new answer not given on the old connection: %r", r)

@@ -27,6 +27,7 @@
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
+#include "use.h"
 #include "zhseg.h"
 
 static int num_opt(int *argc, char **argv, const char *prog, const char *name, double lo,
@@ -73,6 +74,7 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--alpha", 0, 1, o->alpha, float);
 	OPT("--mlp-epochs", 1, 1000, o->mlp.epochs, int);
 	OPT("--beta", 0, 1, o->beta, float);
+	OPT("--gamma", 0, 1, o->gamma, float);
 	OPT("--seq-epochs", 1, 1000, o->seq.epochs, int);
 	OPT("--seq-filters", 1, 1024, o->seq.filters, int);
 	OPT("--seq-dim", 1, 1024, o->seq.dim, int);
@@ -123,6 +125,7 @@ static void print_json(const struct nlu_eval_result *r, const char *oos)
 	json_object_set_new(o, "train_cpu_seconds", json_real(r->train_cpu_seconds));
 	json_object_set_new(o, "predict_cpu_us_median", json_real(r->predict_cpu_us_median));
 	json_object_set_new(o, "beta", json_real(r->beta));
+	json_object_set_new(o, "gamma", json_real(r->gamma));
 	json_object_set_new(o, "alpha", json_real(r->alpha));
 	json_object_set_new(o, "model_bytes", json_integer((json_int_t)r->model_bytes));
 	json_object_set_new(o, "temperature", json_real(r->temperature));
@@ -191,8 +194,10 @@ int cmd_eval(int argc, char **argv)
 	int quiet = cli_take_flag(&argc, argv, "--quiet");
 	int no_glove;
 	struct cli_progress prog;
+	struct nlu_use *use = NULL;
 	if (cli_take_enc_opts(&argc, argv, "kefu eval", &o, &no_glove))
 		return 2;
+	int with_use = cli_take_flag(&argc, argv, "--use");
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
 	const char *f_te = cli_take_value(&argc, argv, "--test");
 	const char *f_va = cli_take_value(&argc, argv, "--val");
@@ -212,6 +217,10 @@ int cmd_eval(int argc, char **argv)
 	cm_blas_single_thread();
 	if (!no_glove)
 		o.glove = glove = cli_open_glove(&conf, "kefu eval");
+	if (with_use && !(o.use = use = nlu_use_open_dir(conf.models, err, sizeof err))) {
+		fprintf(stderr, "kefu eval: --use: %s\n", err);
+		goto out;
+	}
 	if (nlu_dataset_read(f_tr, &tr, err, sizeof err) ||
 	    (f_te && nlu_dataset_read(f_te, &te, err, sizeof err)) ||
 	    (f_va && nlu_dataset_read(f_va, &va, err, sizeof err))) {
@@ -238,5 +247,6 @@ out:
 	nlu_dataset_free(&te);
 	nlu_dataset_free(&va);
 	nlu_glove_close(glove);
+	nlu_use_close(use);
 	return rc;
 }

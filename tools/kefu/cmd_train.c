@@ -96,6 +96,7 @@ int cmd_train(int argc, char **argv)
 	int json = cli_take_flag(&argc, argv, "--json");
 	int quiet = cli_take_flag(&argc, argv, "--quiet");
 	int candidate = cli_take_flag(&argc, argv, "--candidate");
+	int use = cli_take_flag(&argc, argv, "--use");
 	const char *cvs = cli_take_value(&argc, argv, "--cv");
 
 	if (cvs) {
@@ -111,8 +112,8 @@ int cmd_train(int argc, char **argv)
 	if (p)
 		return p < 0 ? 2 : 0;
 	if (npos) {
-		fprintf(stderr, "usage: kefu train [--cv K] [--candidate] [--json] [--quiet] "
-			"[--db FILE] [--models DIR]\n");
+		fprintf(stderr, "usage: kefu train [--cv K] [--candidate] [--use] [--json] "
+			"[--quiet] [--db FILE] [--models DIR]\n");
 		return 2;
 	}
 	struct store *st = cli_open_store(&c);
@@ -122,7 +123,7 @@ int cmd_train(int argc, char **argv)
 	struct cli_progress prog;
 	cli_progress_init(&prog, "kefu train", quiet);
 	struct trn_opts o = { c.models, c.image_embed, cv, !candidate, c.keep_models,
-			      on_progress, &prog, NULL };
+			      on_progress, &prog, NULL, use };
 	int rc = trn_run(st, &o, &res, err, sizeof err);
 	cli_progress_end(&prog);
 	store_close(st);
