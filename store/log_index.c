@@ -155,9 +155,13 @@ static int index_range(struct store *st, int64_t lo, int64_t hi)
 {
 	int rc = run_sql(st, fts_sql, N_OF(fts_sql), lo, hi);
 
-	if (rc == 0 && (st->rollup_sql || (rc = store_log_rollup(st, lo, hi)) ==
-					   STORE_LOG_ROLLUP_SQL))
-		rc = run_sql(st, rollup_sql, N_OF(rollup_sql), lo, hi);
+	/* the C count holds a few words a message of the range in memory: a pass of any
+	 * size (0 = all: a catch-up of millions) is counted a bounded range at a time */
+	for (int64_t a = lo; rc == 0 && a < hi; a += STORE_LOG_INDEX_PASS) {
+		int64_t b = hi - a > STORE_LOG_INDEX_PASS ? a + STORE_LOG_INDEX_PASS : hi;
+		if (st->rollup_sql || (rc = store_log_rollup(st, a, b)) == STORE_LOG_ROLLUP_SQL)
+			rc = run_sql(st, rollup_sql, N_OF(rollup_sql), a, b);
+	}
 	return rc ? rc : run_sql(st, after_sql, N_OF(after_sql), lo, hi);
 }
 

@@ -270,24 +270,28 @@ static void test_rollup_c(void)
 	char err[256], name[64];
 
 	for (int odd = 0; odd < 2; odd++)
-		for (unsigned seed = 1; seed <= 4; seed++) {
+		for (unsigned seed = 1; seed <= 5; seed++) {
+			/* seed 5: a log longer than the range the C count takes at a time */
+			int n = seed == 5 ? STORE_LOG_INDEX_PASS + 1500 : 1500;
 			snprintf(name, sizeof name, "ref-%d-%u.db", odd, seed);
 			struct store *ref = store_open(tu_path(name), err, sizeof err);
 			CHECK(ref != NULL);
 			if (!ref)
 				return;
-			fill_random(ref, seed, 1500, odd);
+			fill_random(ref, seed, n, odd);
 			store_log_index_use_sql(ref, 1);
 			index_by(ref, 0);
 			char *want = rollups(ref);
 			CHECK(strlen(want) > 100);
 			for (int z = 0; z < (int)(sizeof sizes / sizeof *sizes); z++) {
+				if (seed == 5 && sizes[z] && sizes[z] < 333)
+					continue;   /* passes of a few: seeds 1-4 have them */
 				snprintf(name, sizeof name, "c-%d-%u-%d.db", odd, seed, sizes[z]);
 				struct store *c = store_open(tu_path(name), err, sizeof err);
 				CHECK(c != NULL);
 				if (!c)
 					break;
-				fill_random(c, seed, 1500, odd);
+				fill_random(c, seed, n, odd);
 				index_by(c, sizes[z]);
 				char *got = rollups(c);
 				CHECK(strcmp(got, want) == 0);
