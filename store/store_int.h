@@ -156,6 +156,12 @@ void store_log_sessions_free(struct store *st);
 #define STORE_LOG_ROLLUP_SQL 64
 int store_log_rollup(struct store *st, int64_t lo, int64_t hi);
 
+/* wal_vfs.c: the name of the VFS every store connection opens with (the default VFS
+ * with the WAL frames of a commit written at once), or NULL (the default) when it could
+ * not be registered.  Any thread; registers it on first use. */
+#define STORE_VFS "kefu"
+const char *store_vfs(void);
+
 /* migrate.c: brings the database to STORE_SCHEMA_VERSION; 0 or < 0 with st->err. */
 int store_migrate(struct store *st);
 /* ... only up to version `last` (the schema fixtures of store/testdata/schema/). */
