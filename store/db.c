@@ -73,7 +73,7 @@ struct store *store_open_version(const char *path, int last, char *err, size_t e
 	pthread_once(&once, sqlite_config_once);
 	rc = sqlite3_open_v2(path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+			     store_vfs());   /* wal_vfs.c: a commit's WAL frames in one write */
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));

@@ -8,8 +8,9 @@
  * store writer (docs/performance.md "The log insert"), most of it FTS5 flushing a tiny
  * segment of trigram terms at every commit and merging those segments.  Now the
  * messages with id > log_index.last_id are not indexed yet; a pass takes those up to
- * a bound, indexes them with one INSERT ... SELECT per table (grouped: one rollup row
- * upserted per hour, language and channel instead of several per message) and moves
+ * a bound, indexes them (the words with one INSERT ... SELECT; the rollups counted in
+ * C from one scan, store/log_rollup.c, one row upserted per hour or day, language and
+ * channel instead of several per message) and moves
  * the watermark, all in one transaction, so a crash leaves either the pass entirely
  * or none of it, and the next pass starts where the last committed one ended.
  *
@@ -54,9 +55,17 @@
 #define RANGE \
 	" FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id > ?1 AND m.id <= ?2"
 
-static const char *const pass_sql[] = {
+/* The FTS5 index of the words people wrote (customers, operators). */
+static const char *const fts_sql[] = {
 	"INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages"
 	" WHERE id > ?1 AND id <= ?2 AND kind IN (0, 2)",
+};
+
+/* The report rollups as grouped statements: the reference store/log_rollup.c counts
+ * the same from one scan in C (what a pass runs), and what a pass runs when that
+ * declines (a row of unexpected types) or the connection asks for it
+ * (store_log_index_use_sql: tests compare the two, benches time them). */
+static const char *const rollup_sql[] = {
 	"INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator, fallback)"
 	" SELECT m.created_ms / 3600000 * 3600000 AS h,"
 	"  CASE m.kind WHEN 1 THEN coalesce(" META_LANG("m") ", s.lang)"
@@ -86,6 +95,9 @@ static const char *const pass_sql[] = {
 	RANGE " AND m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY d, l, s.channel,"
 	"  m.answer_id"
 	" ON CONFLICT DO UPDATE SET n = n + excluded.n",
+};
+
+static const char *const after_sql[] = {
 	/* each session's last activity: one update a pass instead of one a turn */
 	"UPDATE sessions SET last_ms = t.ms FROM (SELECT session_id, max(created_ms) AS ms"
 	"  FROM messages WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t"
@@ -93,7 +105,7 @@ static const char *const pass_sql[] = {
 	"UPDATE log_index SET last_id = ?2",
 };
 
-#define N_PASS ((int)(sizeof pass_sql / sizeof *pass_sql))
+#define N_OF(A) ((int)(sizeof A / sizeof *A))
 
 /* The watermark and the newest message id, read on st's connection. */
 static int read_range(struct store *st, int64_t *last, int64_t *top)
@@ -118,11 +130,11 @@ int store_log_index_lag(struct store *st, int64_t *lag)
 	return rc;
 }
 
-/* The statements of one pass over (lo, hi], inside the caller's transaction. */
-static int index_range(struct store *st, int64_t lo, int64_t hi)
+/* Runs statements sql[0..n) with ?1 = lo and ?2 = hi. */
+static int run_sql(struct store *st, const char *const *sql, int n, int64_t lo, int64_t hi)
 {
-	for (int i = 0; i < N_PASS; i++) {
-		sqlite3_stmt *s = store_prep(st, pass_sql[i], "preparing the log index");
+	for (int i = 0; i < n; i++) {
+		sqlite3_stmt *s = store_prep(st, sql[i], "preparing the log index");
 		int rc;
 
 		if (!s)
@@ -136,6 +148,26 @@ static int index_range(struct store *st, int64_t lo, int64_t hi)
 			return rc;
 	}
 	return 0;
+}
+
+/* The statements of one pass over (lo, hi], inside the caller's transaction. */
+static int index_range(struct store *st, int64_t lo, int64_t hi)
+{
+	int rc = run_sql(st, fts_sql, N_OF(fts_sql), lo, hi);
+
+	/* the C count holds a few words a message of the range in memory: a pass of any
+	 * size (0 = all: a catch-up of millions) is counted a bounded range at a time */
+	for (int64_t a = lo; rc == 0 && a < hi; a += STORE_LOG_INDEX_PASS) {
+		int64_t b = hi - a > STORE_LOG_INDEX_PASS ? a + STORE_LOG_INDEX_PASS : hi;
+		if (st->rollup_sql || (rc = store_log_rollup(st, a, b)) == STORE_LOG_ROLLUP_SQL)
+			rc = run_sql(st, rollup_sql, N_OF(rollup_sql), a, b);
+	}
+	return rc ? rc : run_sql(st, after_sql, N_OF(after_sql), lo, hi);
+}
+
+void store_log_index_use_sql(struct store *st, int on)
+{
+	st->rollup_sql = on != 0;
 }
 
 int store_log_index(struct store *st, int64_t max_rows, int64_t *left)

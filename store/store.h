@@ -346,6 +346,10 @@ int store_log_index(struct store *st, int64_t max_rows, int64_t *left);
 int store_log_index_all(struct store *st);
 /* How many message ids above the watermark (committed, not indexed yet).  0 or < 0. */
 int store_log_index_lag(struct store *st, int64_t *lag);
+/* on != 0: this connection's passes count the report rollups with the grouped SQL
+ * statements that store/log_rollup.c's scan replaced (the same counts; tests compare
+ * the two, benches time them).  Default 0. */
+void store_log_index_use_sql(struct store *st, int on);
 
 /* ==== voice clips and pictures: attachments (store/media.c) ======================== */
 

@@ -62,6 +62,7 @@ struct store {
 	sqlite3_stmt *stmts[SQ__COUNT];
 	int tx_depth;          /* nesting of store_transaction (savepoints inside) */
 	struct store_log_sessions *log_sessions;   /* log_session.c: kept session state, or NULL */
+	int rollup_sql;        /* log_index.c: passes count the rollups by the SQL statements */
 	char err[512];         /* last error message (store_errmsg) */
 };
 
@@ -147,6 +148,19 @@ int store_log_sessions_begin(struct store *st);
 /* After a rollback: forgets the state (it may hold what was rolled back). */
 void store_log_sessions_forget(struct store *st);
 void store_log_sessions_free(struct store *st);
+
+/* log_rollup.c: adds the counts of the messages with lo < id <= hi to report_hours,
+ * report_latency and report_answers, inside the caller's transaction (a log index
+ * pass).  0, < 0, or STORE_LOG_ROLLUP_SQL: a row of a type the writer never gives,
+ * nothing written; the caller counts with the SQL statements instead. */
+#define STORE_LOG_ROLLUP_SQL 64
+int store_log_rollup(struct store *st, int64_t lo, int64_t hi);
+
+/* wal_vfs.c: the name of the VFS every store connection opens with (the default VFS
+ * with the WAL frames of a commit written at once), or NULL (the default) when it could
+ * not be registered.  Any thread; registers it on first use. */
+#define STORE_VFS "kefu"
+const char *store_vfs(void);
 
 /* migrate.c: brings the database to STORE_SCHEMA_VERSION; 0 or < 0 with st->err. */
 int store_migrate(struct store *st);
