@@ -145,9 +145,15 @@ def js_uses(files):
 
 def shell_commands(files):
     """Command words of simple commands: the first word of a line and after | && || ; ( $( ` ,
-    skipping assignments, redirections and the words that follow sudo/exec/timeout/env."""
+    skipping assignments, redirections and the words that follow sudo/exec/timeout/env.
+    A function defined in any of the files is not a command: scripts source each other's
+    helpers (scripts/npm/convert.sh's npm_convert)."""
     found = {}
     sep = re.compile(r"\|\||&&|[|;(`]|\$\(")
+    shared = set()
+    for f in files:
+        shared |= set(re.findall(r"^\s*(?:function\s+)?([\w-]+)\s*\(\)",
+                                 open(f, encoding="utf-8").read(), flags=re.M))
     for f in files:
         text = open(f, encoding="utf-8").read()
         text = re.sub(r"<<-?\s*'?(\w+)'?.*?\n.*?\n\s*\1\n", "\n", text, flags=re.S)  # heredocs
@@ -160,7 +166,7 @@ def shell_commands(files):
                 return "STR"
             return "STR" + "".join(f"; {c};" for c in re.findall(r"\$\(([^()]*)\)", m.group(0)))
         text = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", unquote, text, flags=re.S)
-        funcs = set(re.findall(r"^\s*(?:function\s+)?([\w-]+)\s*\(\)", text, flags=re.M))
+        funcs = shared | set(re.findall(r"^\s*(?:function\s+)?([\w-]+)\s*\(\)", text, flags=re.M))
         for line in text.splitlines():
             line = line.split(" #")[0].strip()
             if not line or line.startswith("#"):
