@@ -5,10 +5,46 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void *cm_map_file(const char *path, size_t *len)
+{
+	struct stat sb;
+	void *map = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb))
+		err = errno;
+	else if (!S_ISREG(sb.st_mode) || sb.st_size <= 0)
+		err = EINVAL;
+	else if ((map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+		 MAP_FAILED) {
+		err = errno;
+		map = NULL;
+	} else {
+		err = 0;
+		*len = (size_t)sb.st_size;
+	}
+	close(fd);
+	errno = err;
+	return map;
+}
+
+void cm_unmap_file(void *map, size_t len)
+{
+	if (map)
+		munmap(map, len);
+}
 
 char *cm_read_file(const char *path, size_t *len)
 {

@@ -1,5 +1,5 @@
-/* common/file.h — reading a whole file and listing a folder, the two file-system chores
- * of kefu's command line, tests and benches.  Any thread; every result is the caller's.
+/* common/file.h — reading or mapping a whole file and listing a folder, the file-system
+ * chores of kefu's command line, tests, benches and model loaders.  Any thread; every result is the caller's.
  */
 #ifndef KEFU_COMMON_FILE_H
 #define KEFU_COMMON_FILE_H
@@ -11,6 +11,14 @@
  * and files that grow.  Returns the buffer (the caller frees it), or NULL with errno
  * set (fopen's reason, ENOMEM, or the read error; EIO when the stream gave none). */
 char *cm_read_file(const char *path, size_t *len);
+
+/* Maps all of the regular file path read-only and private: the pages are the page cache's,
+ * shared with every other process and mapping of the file, not a heap copy (model weights).
+ * Returns the mapping (*len bytes; unmap with cm_unmap_file), or NULL with errno set
+ * (open's, fstat's or mmap's reason; EINVAL for an empty file). */
+void *cm_map_file(const char *path, size_t *len);
+/* Unmaps what cm_map_file returned (NULL is fine). */
+void cm_unmap_file(void *map, size_t len);
 
 enum cm_dir_kind {
 	CM_DIR_ANY,     /* every entry */

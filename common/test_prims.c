@@ -150,17 +150,27 @@ static void test_files(void)
 	char *got = cm_read_file(path, &len);
 	CHECK(got && len == big && !memcmp(got, data, big) && got[len] == '\0');
 	free(got);
+	len = 1;
+	void *map = cm_map_file(path, &len);     /* the same bytes, mapped */
+	CHECK(map && len == big && !memcmp(map, data, big));
+	cm_unmap_file(map, len);
 	free(data);
 	snprintf(path, sizeof path, "%s/a.txt", dir);
 	put(path, "", 0);
 	got = cm_read_file(path, &len);
 	CHECK(got && len == 0 && got[0] == '\0');
 	free(got);
+	errno = 0;
+	CHECK(cm_map_file(path, &len) == NULL && errno == EINVAL && len == 0);
 	snprintf(path, sizeof path, "%s/missing", dir);
 	errno = 0;
 	CHECK(cm_read_file(path, &len) == NULL && errno == ENOENT && len == 0);
 	errno = 0;
+	CHECK(cm_map_file(path, &len) == NULL && errno == ENOENT && len == 0);
+	errno = 0;
 	CHECK(cm_read_file(dir, &len) == NULL && errno == EISDIR);
+	errno = 0;
+	CHECK(cm_map_file(dir, &len) == NULL && errno == EINVAL);
 
 	snprintf(path, sizeof path, "%s/.hidden", dir);
 	put(path, "x", 1);

@@ -39,7 +39,7 @@ struct layer {
 };
 
 struct nlu_use {
-	char *blob;            /* the whole file */
+	char *blob;            /* the whole file, mapped read-only (shared page cache) */
 	size_t blob_len;
 	const float *emb, *timing, *tanh_w, *tanh_b;
 	uint32_t n_vocab;
@@ -106,7 +106,7 @@ struct nlu_use *nlu_use_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (!(u->blob = cm_read_file(path, &u->blob_len))) {
+	if (!(u->blob = cm_map_file(path, &u->blob_len))) {
 		snprintf(err, errlen, "%s: cannot read it (set-up converts it: scripts/setup.sh)",
 			 path);
 		goto fail;
@@ -171,7 +171,7 @@ void nlu_use_close(struct nlu_use *u)
 	if (!u)
 		return;
 	nlu_use_vocab_free(u->vocab);
-	free(u->blob);
+	cm_unmap_file(u->blob, u->blob_len);
 	free(u);
 }
 
