@@ -135,14 +135,14 @@ int store_attachment_find(struct store *st, int64_t sid, const char *client_id,
 	memset(out, 0, sizeof *out);
 	if (!client_id)
 		return STORE_NOT_FOUND;
-	/* STORE_CLIENT_MSG finds the message */
+	/* messages_client (session_id, client_id WHERE kind = 0) finds the message */
 	if (sqlite3_prepare_v2(st->db, with_data ?
 			       "SELECT " ATT_COLS ", a.data FROM messages m JOIN attachments a"
-			       " ON a.message_id = m.id WHERE m.id = " STORE_CLIENT_MSG("?1", "?2")
-			       " ORDER BY a.id LIMIT 1" :
+			       " ON a.message_id = m.id WHERE m.session_id = ?1 AND m.kind = 0"
+			       " AND m.client_id = ?2 ORDER BY a.id LIMIT 1" :
 			       "SELECT " ATT_COLS " FROM messages m JOIN attachments a"
-			       " ON a.message_id = m.id WHERE m.id = " STORE_CLIENT_MSG("?1", "?2")
-			       " ORDER BY a.id LIMIT 1",
+			       " ON a.message_id = m.id WHERE m.session_id = ?1 AND m.kind = 0"
+			       " AND m.client_id = ?2 ORDER BY a.id LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return store_fail(st, "preparing an attachment look-up");
 	sqlite3_bind_int64(s, 1, sid);

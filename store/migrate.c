@@ -147,16 +147,6 @@
  *              does their work (the log writer only when it changes something).
  *              Whatever inserts into messages without store_message_add must do it
  *              too.
- * Version 16 (the resend index, store/log_clients.c; docs/performance.md "Issue 14,
- * sixth pass"):
- *   message_clients  (session, client id) -> the customer message's id, for messages
- *              at or below client_index.last_id; filled by passes of the log writer,
- *              not per turn.  A client id's uniqueness within its session is checked
- *              by store_message_add (here and above the watermark) instead of the
- *              unique index messages_client, dropped.
- *   client_index  one row: last_id, the watermark.
- *   messages_session  now (session_id, id, client_id): finds a client id above the
- *              watermark without reading rows.
  * Runs on the thread that opens the store.
  */
 #include <stdio.h>
@@ -738,36 +728,6 @@ static const struct migration migrations[] = {
 	  "DROP TRIGGER messages_lang;"
 	  "DROP TRIGGER messages_reopen;"
 	  "DROP TRIGGER report_conversation;" },
-	{ "resend index: customer messages' client ids by session kept by passes"
-	  " (store/log_clients.c), off the log writer's per-turn path",
-	  /* messages_client took a page of its own per turn (its session's): 38 of a
-	   * commit's 90 WAL frames (docs/performance.md "Issue 14, sixth pass") */
-	  "CREATE TABLE message_clients ("
-	  "  session_id INTEGER NOT NULL,"
-	  "  client_id TEXT NOT NULL,"
-	  "  id INTEGER NOT NULL,"
-	  "  PRIMARY KEY (session_id, client_id)) WITHOUT ROWID;"
-	  "INSERT INTO message_clients (session_id, client_id, id)"
-	  "  SELECT session_id, client_id, id FROM messages"
-	  "  WHERE kind = 0 AND client_id IS NOT NULL ORDER BY session_id, client_id, id"
-	  "  ON CONFLICT DO NOTHING;"
-	  "CREATE TABLE client_index ("
-	  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
-	  "  last_id INTEGER NOT NULL);"
-	  "INSERT INTO client_index (id, last_id) SELECT 1, coalesce(max(id), 0) FROM messages;"
-	  "DROP INDEX messages_client;"
-	  /* the messages above the watermark are found through messages_session: with the
-	   * client id in it, without reading their rows */
-	  "DROP INDEX messages_session;"
-	  "CREATE INDEX messages_session ON messages(session_id, id, client_id);"
-	  /* a deleted message leaves the index; deleting the newest messages lowers the
-	   * watermark, so their ids, handed out again, are looked up above it */
-	  "CREATE TRIGGER message_clients_delete AFTER DELETE ON messages BEGIN"
-	  "  DELETE FROM message_clients WHERE OLD.kind = 0 AND OLD.client_id IS NOT NULL"
-	  "   AND session_id = OLD.session_id AND client_id = OLD.client_id AND id = OLD.id;"
-	  "  UPDATE client_index SET last_id = (SELECT coalesce(max(id), 0) FROM messages)"
-	  "   WHERE last_id >= OLD.id AND last_id > (SELECT coalesce(max(id), 0) FROM messages);"
-	  " END;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))

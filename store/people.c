@@ -23,7 +23,7 @@ static int find_reply(struct store *st, int64_t sid, const char *client_id, int6
 {
 	sqlite3_stmt *s = prep(st,
 		"SELECT b.id FROM messages c JOIN messages b ON b.reply_to = c.id"
-		" WHERE c.id = " STORE_CLIENT_MSG("?1", "?2")
+		" WHERE c.session_id = ?1 AND c.kind = 0 AND c.client_id = ?2"
 		"   AND b.kind IN (1, 2) ORDER BY b.id DESC LIMIT 1");
 
 	if (s) {

@@ -237,37 +237,15 @@ int store_turn_find(struct store *st, int64_t sid, const char *client_id,
 	return rc;
 }
 
-/* Whether session sid logged a customer message with this client id: 1, 0 or < 0.
- * Inside a write transaction the answer holds until it ends. */
-static int client_logged(struct store *st, int64_t sid, const char *client_id)
-{
-	sqlite3_stmt *s = store_stmt(st, SQ_CLIENT_FIND);
-	int rc;
-
-	if (!s)
-		return -SQLITE_ERROR;
-	sqlite3_bind_int64(s, 1, sid);
-	store_bind_static(s, 2, client_id);
-	rc = sqlite3_step(s);
-	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : store_fail(st, "finding a client id");
-	store_stmt_done(s);
-	return rc;
-}
-
-static int message_add(struct store *st, int64_t sid, int kind, const char *client_id,
-		       const char *text, int64_t answer_id, double confidence, int latency_us,
-		       const char *meta, int64_t reply_to, int64_t *id_out)
+int store_message_add(struct store *st, int64_t sid, int kind, const char *client_id,
+		      const char *text, int64_t answer_id, double confidence, int latency_us,
+		      const char *meta, int64_t reply_to, int64_t *id_out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQ_MESSAGE_ADD);
 	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
-	/* a client id is unique in its session (a resend is not logged twice): looked up
-	 * here, not by a unique index whose page each turn would dirty (log_clients.c) */
-	if (kind == STORE_MSG_CUSTOMER && client_id &&
-	    (rc = client_logged(st, sid, client_id)))
-		return rc > 0 ? STORE_DUPLICATE : rc;
 	sqlite3_bind_int64(s, 1, sid);
 	sqlite3_bind_int(s, 2, kind);
 	/* no copies: the texts outlive the step, which clears the bindings */
@@ -284,6 +262,8 @@ static int message_add(struct store *st, int64_t sid, int kind, const char *clie
 		sqlite3_bind_int64(s, 9, reply_to);
 	sqlite3_bind_int64(s, 10, cm_wall_ms());
 	rc = store_step_write(st, s, "logging a message");
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = STORE_DUPLICATE;    /* this client id was already logged (ON CONFLICT) */
 	if (rc < 0 && sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
 		snprintf(st->err, sizeof st->err, "logging a message: no session %lld",
 			 (long long)sid);
@@ -293,26 +273,6 @@ static int message_add(struct store *st, int64_t sid, int kind, const char *clie
 	 * triggers' work before the step "session state kept by the writer" */
 	if (rc == 0)
 		rc = store_log_session_note(st, sid, kind, meta);
-	return rc;
-}
-
-int store_message_add(struct store *st, int64_t sid, int kind, const char *client_id,
-		      const char *text, int64_t answer_id, double confidence, int latency_us,
-		      const char *meta, int64_t reply_to, int64_t *id_out)
-{
-	int own = kind == STORE_MSG_CUSTOMER && client_id && sqlite3_get_autocommit(st->db);
-	int rc;
-
-	/* the look-up and the insert in one transaction: no other connection logs the
-	 * same client id between them */
-	if (own && store_exec(st, "BEGIN IMMEDIATE"))
-		return store_fail(st, "logging a message");
-	rc = message_add(st, sid, kind, client_id, text, answer_id, confidence, latency_us,
-			 meta, reply_to, id_out);
-	if (own && rc == 0 && store_exec(st, "COMMIT"))
-		rc = store_fail(st, "logging a message");
-	if (own && rc != 0)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 

@@ -53,11 +53,12 @@ static const char *const sql_text[SQ__COUNT] = {
 	/* ?1 id ?2 now */
 	[SQ_SESSION_TOUCH] = "UPDATE sessions SET last_ms = ?2 WHERE id = ?1",
 	/* ?1 session ?2 kind ?3 client id ?4 text ?5 answer id ?6 confidence ?7 latency
-	 * ?8 meta ?9 reply_to ?10 now.  A customer message's client id is looked up
-	 * first (SQ_CLIENT_FIND): logged already, it is not written again. */
+	 * ?8 meta ?9 reply_to ?10 now.  A customer message whose client id the session
+	 * already logged is skipped (no row; sqlite3_changes() == 0). */
 	[SQ_MESSAGE_ADD] = "INSERT INTO messages (session_id, kind, client_id, text, answer_id,"
 			   " confidence, latency_us, meta, reply_to, created_ms)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+			   " ON CONFLICT DO NOTHING",
 	/* ?1 session ?2 limit (-1: all) — the last ?2 messages, oldest first */
 	[SQ_HISTORY] = "SELECT * FROM (SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1"
 		       " ORDER BY id DESC LIMIT ?2) ORDER BY id",
@@ -65,10 +66,8 @@ static const char *const sql_text[SQ__COUNT] = {
 	[SQ_TURN_FIND] = "SELECT r.id, r.session_id, r.kind, r.client_id, r.text, r.answer_id,"
 			 " r.confidence, r.latency_us, r.meta, r.created_ms"
 			 " FROM messages c JOIN messages r ON r.reply_to = c.id"
-			 " WHERE c.id = " STORE_CLIENT_MSG("?1", "?2")
+			 " WHERE c.session_id = ?1 AND c.kind = 0 AND c.client_id = ?2"
 			 " ORDER BY r.id LIMIT 1",
-	/* ?1 session ?2 client id: the customer message's id (no row: not logged) */
-	[SQ_CLIENT_FIND] = STORE_CLIENT_ROWS("?1", "?2"),
 	/* log_session.c, ?1 session.  A customer message: what the triggers messages_reopen
 	 * and report_conversation did (re-open, mark as a conversation) */
 	[SQ_LOG_CUSTOMER] = "UPDATE sessions SET resolved_ms = NULL,"

@@ -39,7 +39,6 @@ enum store_stmt_id {
 	SQ_MESSAGE_ADD,
 	SQ_HISTORY,
 	SQ_TURN_FIND,
-	SQ_CLIENT_FIND,
 	/* log_session.c */
 	SQ_LOG_CUSTOMER,
 	SQ_LOG_REPLY_LANG,
@@ -66,17 +65,6 @@ struct store {
 	int rollup_sql;        /* log_index.c: passes count the rollups by the SQL statements */
 	char err[512];         /* last error message (store_errmsg) */
 };
-
-/* SQL: the id of session S's customer message with client id C (both SQL expressions,
- * e.g. "?1"), or NULL: message_clients holds those at or below client_index's
- * watermark, messages_session (session_id, id, client_id) finds the few above it
- * (store/log_clients.c). */
-#define STORE_CLIENT_ROWS(S, C) \
-	"SELECT id FROM message_clients WHERE session_id = " S " AND client_id = " C \
-	" UNION ALL SELECT id FROM messages WHERE session_id = " S \
-	" AND id > (SELECT last_id FROM client_index) AND client_id = " C " AND kind = 0" \
-	" LIMIT 1"
-#define STORE_CLIENT_MSG(S, C) "(" STORE_CLIENT_ROWS(S, C) ")"
 
 /* Returns the statement reset and unbound, preparing it on first use; NULL on error
  * (message in st->err). */
@@ -160,11 +148,6 @@ int store_log_sessions_begin(struct store *st);
 /* After a rollback: forgets the state (it may hold what was rolled back). */
 void store_log_sessions_forget(struct store *st);
 void store_log_sessions_free(struct store *st);
-
-/* log_clients.c: adds the customer messages above client_index's watermark to
- * message_clients and moves the watermark to the newest message, in its own transaction
- * (or the caller's, when inside one).  *added (may be NULL): entries added.  0 or < 0. */
-int store_log_clients_pass(struct store *st, int64_t *added);
 
 /* log_rollup.c: adds the counts of the messages with lo < id <= hi to report_hours,
  * report_latency and report_answers, inside the caller's transaction (a log index

@@ -111,11 +111,6 @@ int main(void)
 			   " DROP INDEX models_live; ALTER TABLE models DROP COLUMN live;"
 			   " ALTER TABLE models DROP COLUMN live_ms;"
 			   " ALTER TABLE models DROP COLUMN report; ALTER TABLE models DROP COLUMN run;"
-			   " DROP TABLE message_clients; DROP TABLE client_index;"
-			   " DROP TRIGGER message_clients_delete; DROP INDEX messages_session;"
-			   " CREATE INDEX messages_session ON messages(session_id, id);"
-			   " CREATE UNIQUE INDEX messages_client ON messages(session_id, client_id)"
-			   "  WHERE kind = 0 AND client_id IS NOT NULL;"
 			   " PRAGMA user_version = 1", NULL, NULL, NULL) == 0);
 	store_close(st);
 	st = store_open(path, err, sizeof err);
@@ -136,21 +131,6 @@ int main(void)
 	CHECK(query_int(st, "SELECT COUNT(*) FROM sessions WHERE lang = 'zh'") == 1);
 	/* the report rollups are backfilled from the log */
 	CHECK(query_int(st, "SELECT customer * 10 + bot FROM report_hours WHERE lang = 'zh'") == 11);
-	/* the resend index (step 16) holds the old customer message: a resend is found and
-	 * not logged twice */
-	CHECK(query_int(st, "SELECT COUNT(*) FROM message_clients WHERE client_id = 'm1'") == 1);
-	CHECK(query_int(st, "SELECT last_id FROM client_index") ==
-	      query_int(st, "SELECT max(id) FROM messages"));
-	CHECK(query_int(st, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'messages_client'") == 0);
-	{
-		struct store_message r;
-		int64_t sid = query_int(st, "SELECT session_id FROM messages WHERE client_id = 'm1'");
-		CHECK_RC(st, store_turn_find(st, sid, "m1", &r), 0);
-		CHECK(r.text && strcmp(r.text, "很抱歉") == 0);
-		store_message_clear(&r);
-		CHECK_RC(st, store_message_add(st, sid, STORE_MSG_CUSTOMER, "m1", "again", 0, 0, 0,
-					       NULL, 0, NULL), STORE_DUPLICATE);
-	}
 
 	/* a failing step rolls back and leaves the version where it was */
 	CHECK(sqlite3_exec(st->db, "PRAGMA user_version = 1", NULL, NULL, NULL) == 0);

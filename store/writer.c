@@ -79,9 +79,6 @@
 #define CKPT_SYNC_PAGES 16000 /* ... that the writer runs itself (about 64 MB) */
 #define INDEX_ROWS 4096       /* messages waiting that start an index pass at once */
 #define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
-#define CLIENT_SLOTS 4096     /* sessions counted for the resend index (by id mod) */
-#define CLIENT_TAIL 16        /* customer messages of one slot that start a resend
-			       * index pass (log_clients.c) */
 
 struct store_writer {
 	struct store *st;                 /* writer thread only */
@@ -96,10 +93,6 @@ struct store_writer {
 	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
 	int wal_pages, ck_next;           /* writer thread: WAL size at the last commit; the
 					   * size that starts the next checkpoint round */
-	unsigned char client_tail[CLIENT_SLOTS];   /* writer thread: customer messages of
-					   * the sessions of each slot above the resend
-					   * index's watermark (at least) */
-	int clients_due;                  /* writer thread: a slot reached CLIENT_TAIL */
 	atomic_int stopping;
 	atomic_uint redact;               /* CM_REDACT_* kinds taken out of customer words */
 	pthread_mutex_t fail_lock;
@@ -288,31 +281,6 @@ static void note_outcome(struct store_writer *w, int rc)
 	pthread_mutex_unlock(&w->fail_lock);
 }
 
-/* Writer thread: a customer message with a client id of session sid committed. */
-static void note_client(struct store_writer *w, int64_t sid)
-{
-	if (++w->client_tail[(uint64_t)sid % CLIENT_SLOTS] >= CLIENT_TAIL)
-		w->clients_due = 1;
-}
-
-/* Writer thread: a resend index pass (log_clients.c), after a batch's replies went out.
- * A session's look-up walks its customer messages above the watermark: a pass once a
- * slot holds CLIENT_TAIL of them keeps that walk short, and writes each session's page
- * of message_clients once for up to CLIENT_TAIL turns (docs/performance.md "Issue 14,
- * sixth pass"). */
-static void clients_pass(struct store_writer *w)
-{
-	uint64_t cpu0 = cm_thread_cpu_ns();
-
-	if (store_log_clients_pass(w->st, NULL) < 0)
-		LOG_WARN("resend index pass: %s", store_errmsg(w->st));
-	/* counted with the log index passes (kefu_store_index_cpu_seconds_total) */
-	atomic_fetch_add(&w->index_cpu_ns, cm_thread_cpu_ns() - cpu0);
-	/* failed or not: the look-ups stay right, only longer, until the next pass */
-	memset(w->client_tail, 0, sizeof w->client_tail);
-	w->clients_due = 0;
-}
-
 static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 {
 	int *rcs = w->rcs;
@@ -344,12 +312,9 @@ static void handle(struct store_writer *w, struct store_turn **turns, size_t n)
 	atomic_fetch_add(&w->batches, 1);
 	atomic_fetch_add(&w->turns, n);
 	for (size_t i = 0; i < n; i++)
-		if (rcs[i] == 0) {
+		if (rcs[i] == 0)
 			atomic_fetch_add(&w->unindexed, (turns[i]->customer_text != NULL) +
 							(turns[i]->reply_text != NULL));
-			if (turns[i]->customer_text && turns[i]->client_id)
-				note_client(w, turns[i]->session_id);
-		}
 	for (size_t i = 0; i < n; i++) {
 		if (turns[i]->done)
 			turns[i]->done(turns[i]->arg, rcs[i]);
@@ -379,7 +344,6 @@ static void index_pass(struct store_writer *w)
 		LOG_WARN("log index pass: %s", store_errmsg(w->st));
 	atomic_store(&w->unindexed, rc < 0 ? atomic_load(&w->unindexed) : left);
 	w->index_due = rc < 0 ? now_ms() + 1000 : left > 0 ? now_ms() : 0;
-	clients_pass(w);   /* with the other index, and at start and stop */
 }
 
 /* Writer thread, after a batch: whether an index pass is due. */
@@ -415,8 +379,6 @@ static void *writer_main(void *arg)
 			handle(w, (struct store_turn **)w->batch, n);
 			if (index_wanted(w))
 				index_pass(w);
-			else if (w->clients_due)
-				clients_pass(w);
 		} else if (stop) {
 			index_pass(w);   /* one last: a clean stop leaves everything indexed */
 			return NULL;
