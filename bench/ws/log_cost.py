@@ -13,8 +13,9 @@ report counters, the session language, the conversation flags), without each ind
 insert maintains (messages_session, messages_client, sessions_last), without the session
 touch (since the third pass of issue 14 the writer no longer touches: log index passes
 set last_ms), in transactions of 10 x B turns, with another page size, a checkpoint every
-4000 WAL pages, a 64 MB page cache, and the customer message's two session triggers
-folded into one that also touches.  The first batch of each variant warms the cache and
+4000 WAL pages, a 64 MB page cache, the customer message's two session triggers
+folded into one that also touches, and one row a turn (the reply's columns added to the
+customer message's row: what a schema with one row per turn would write).  The first batch of each variant warms the cache and
 is not counted; every variant runs R times, round by round (so the machine's load moves
 the rows alike), and the median is printed with the single runs.  Prints the process
 CPU time per turn (Python's own overhead included: compare the rows with each other, not
@@ -41,6 +42,10 @@ META = ('{"title":"Recipient hasn\'t got my transfer","fallback":false,"lang":"e
 INSERT = ("INSERT INTO messages (session_id, kind, client_id, text, answer_id, confidence,"
           " latency_us, meta, reply_to, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
           " ON CONFLICT DO NOTHING")
+REPLY_COLS = ("r_text TEXT", "r_answer INTEGER", "r_conf REAL", "r_latency INTEGER", "r_meta TEXT")
+INSERT_ONE = ("INSERT INTO messages (session_id, kind, client_id, text, created_ms, r_text,"
+              " r_answer, r_conf, r_latency, r_meta) VALUES (?,?,?,?,?,?,?,?,?,?)"
+              " ON CONFLICT DO NOTHING")
 ONE_TRIGGER = (
     "DROP TRIGGER messages_reopen; DROP TRIGGER report_conversation;"
     "CREATE TRIGGER messages_customer AFTER INSERT ON messages WHEN NEW.kind = 0 BEGIN"
@@ -71,6 +76,9 @@ VARIANTS = [
     ("page cache 64 MB", ["CACHE 64"]),
     # a customer message's two session triggers as one, with the session touch
     ("one customer trigger, touch in it", ["TOUCH IN TRIGGER", "SQL " + ONE_TRIGGER]),
+    # the reply in its customer message's row (columns added here): one row, one
+    # messages_session entry and one foreign-key look-up a turn, no messages_reply_to
+    ("one row a turn (the reply in the customer's row)", ["ONE ROW"]),
 ]
 
 
@@ -85,6 +93,9 @@ def run(src, tmp, drop, turns, batch):
     db.execute("PRAGMA foreign_keys=on")
     db.execute("PRAGMA secure_delete=on")   # as store/db.c opens it
     touch = "TOUCH" in drop
+    one_row = "ONE ROW" in drop
+    for c in REPLY_COLS if one_row else ():
+        db.execute("ALTER TABLE messages ADD COLUMN " + c)
     for t in drop:
         if t == "BATCH10":
             batch *= 10
@@ -96,7 +107,7 @@ def run(src, tmp, drop, turns, batch):
             db.execute("PRAGMA cache_size=-%d" % (int(t.split()[1]) * 1024))
         elif t.startswith("SQL "):
             db.executescript("BEGIN;" + t[4:] + ";COMMIT")
-        elif not t.startswith("TOUCH") and not t.startswith("PAGE "):
+        elif not t.startswith(("TOUCH", "PAGE ", "ONE ROW")):
             db.execute("DROP TRIGGER IF EXISTS " + t)
     sids = [r[0] for r in db.execute("SELECT id FROM sessions")] or [None]
     if sids == [None]:
@@ -113,6 +124,11 @@ def run(src, tmp, drop, turns, batch):
             s = sids[k % len(sids)]
             k += 1
             now = int(time.time() * 1000)
+            if one_row:
+                db.execute(INSERT_ONE, (s, 0, "lc%d" % k, "How do I top up my account?", now,
+                                        "You can top up by card or bank transfer.", 5, 0.9,
+                                        1234, META))
+                continue
             c = db.execute(INSERT, (s, 0, "lc%d" % k, "How do I top up my account?", None,
                                     None, None, None, None, now)).lastrowid
             db.execute(INSERT, (s, 1, None, "You can top up by card or bank transfer.", 5,
