@@ -8,21 +8,23 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items, a pass's items in one transaction with its cursor (flush).  Each turn is read from the log once: the session's turn before it (what
- * the customer did next tells on it) is the last one the scan read of that session,
- * kept in memory with its meta parsed and its text embedded once (last_turn), and the
- * turns whose low_confidence waits on the novelty are kept for the new-topic pass
- * (waiting).  When
+ * upserts the items, one transaction with its cursor per 4,000 turns (flush).  Each
+ * turn is read from the log once: the session's turn before it (what the customer did
+ * next tells on it) is the last one the scan read of that session, kept in memory with
+ * its meta parsed once (last_turn); the rephrase test's vectors are kept by text
+ * (vec_slot: a text is embedded once while its slot keeps it); the turns whose
+ * low_confidence waits on the novelty are kept for the new-topic pass (waiting).  When
  * new items arrived (at most a twentieth of a core: CLUSTER_GAP), or the bot changed
  * (SIGHUP: its features and answers did), it re-clusters the open items' distinct texts
  * (mn_run on the current bot, acquired from kd_bots and released after) and writes the
  * clusters in one transaction; cluster ids carry over (mn_carry_ids), new ones come
  * from the "cluster_seq" cursor.
- * At most every NOVELTY_EVERY_MS, when turns arrived, the new turns are scored for a
- * new topic (mn_novelty against the store's examples and the newest REVIEW_WINDOW
- * turns, each distinct text once; cursor "novelty") and collected as new_topic or
- * low_confidence where mn_collect says; the store's example vectors are kept per bot
- * generation (mn_refs).
+ * At most every NOVELTY_EVERY_MS, when turns arrived and the scan has caught up with
+ * the log (else every NOVELTY_BEHIND_MS), the new turns are scored for a new topic
+ * (mn_novelty against the store's examples and the newest REVIEW_WINDOW turns, each
+ * distinct text once; cursor "novelty") and collected as new_topic or low_confidence
+ * where mn_collect says; the store's example vectors are kept per bot generation
+ * (mn_refs).
  * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
  * sleep and joins it.
  */
@@ -43,6 +45,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "glove.h"
+#include "hash.h"
 #include "log.h"
 #include "mining.h"
 #include "nlu.h"
@@ -52,10 +55,14 @@
 
 #define REVIEW_POLL_MS 2000
 #define REVIEW_BATCH 500        /* turns read per log read */
-#define REVIEW_BATCHES 8        /* log reads a pass at most, while they come back full */
+#define REVIEW_BATCHES 64       /* log reads a pass at most, while they come back full */
+#define FLUSH_BATCHES 8         /* log reads a write transaction covers at most */
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
+#define NOVELTY_BEHIND_MS 60000 /* ... and while the scan is behind the log, this often:
+				   a pass decides the turns older than its window that the
+				   scan has not read from the log, read again by the scan */
 #define CLUSTER_GAP 20          /* after a clustering of t ms of CPU, new items wait
 				   CLUSTER_GAP·t ms for the next: the queue's O(n²) pass takes
 				   at most 1/20 of a core (CPU, not wall: at SCHED_IDLE on a
@@ -103,14 +110,23 @@ static void turn_free(struct turn *t)
 }
 
 /* The last turn the scan read of one session: the customer's next turn is judged
- * against it (judge_previous) without reading the log again, its meta parsed and its
- * text embedded (vec, for mn_similar_vecs under bot generation gen) at most once.  A
- * small direct-mapped table: another session taking the slot, or a restart, sends
- * judge_previous back to the store. */
+ * against it (judge_previous) without reading the log again, its meta parsed at most
+ * once.  A small direct-mapped table: another session taking the slot, or a restart,
+ * sends judge_previous back to the store. */
 #define LAST_SLOTS 4096
 struct last_turn {
 	struct turn t;               /* t.session_id 0: empty */
-	struct mn_vecs *vec;         /* NULL: not embedded (yet) */
+};
+
+/* The rephrase test's vectors (mn_similar_vec under bot generation gen) by text: a text
+ * is embedded once while it stays in its slot, whichever sessions send it (customers
+ * repeat greetings, button titles and common questions; a turn is compared as the next
+ * turn and again as the previous one).  Direct-mapped by the text's FNV-1a hash. */
+#define VEC_SLOTS 1024
+struct vec_slot {
+	uint64_t hash;
+	char *text;                  /* NULL: empty */
+	struct mn_vecs *vec;         /* NULL: the bot has no encoder (mn_similar then) */
 	unsigned gen;
 };
 
@@ -150,6 +166,7 @@ struct kd_review {
 	int novelty_due;             /* turns read since the last new-topic pass */
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
 	struct last_turn *last;      /* LAST_SLOTS */
+	struct vec_slot *vecs;       /* VEC_SLOTS */
 	struct mn_scratch *scratch;  /* the rephrase test's text pipeline, made once */
 	struct waitings waiting;     /* low_confidence waiting on the novelty */
 	pthread_t thread;
@@ -313,27 +330,39 @@ static struct last_turn *last_slot(struct kd_review *r, int64_t session_id)
 static void last_clear(struct last_turn *l)
 {
 	turn_free(&l->t);
-	mn_vecs_free(l->vec);
-	l->vec = NULL;
 }
 
-/* The vector of l's text under bot generation gen (embedded once, kept with l). */
-static const struct mn_vecs *last_vec(struct kd_review *r, struct last_turn *l,
-				      const struct nlu_bot *bot, unsigned gen)
+static void vec_slot_clear(struct vec_slot *v)
 {
-	if (l->vec && l->gen != gen) {
-		mn_vecs_free(l->vec);
-		l->vec = NULL;
-	}
-	if (!l->vec) {
-		l->vec = mn_similar_vec(bot, r->scratch, l->t.text);
-		l->gen = gen;
-	}
-	return l->vec;
+	free(v->text);
+	mn_vecs_free(v->vec);
+	memset(v, 0, sizeof *v);
+}
+
+static struct vec_slot *vec_slot_of(struct kd_review *r, const char *text, uint64_t *hash)
+{
+	*hash = cm_fnv1a(CM_FNV1A_INIT, text, strlen(text));
+	return &r->vecs[*hash % VEC_SLOTS];
+}
+
+/* The vector of text (hash: its FNV-1a) under bot generation gen: v's when v holds it,
+ * else embedded into v.  NULL when the bot has no encoder or on no memory. */
+static const struct mn_vecs *slot_vec(struct kd_review *r, struct vec_slot *v, uint64_t hash,
+				      const char *text, const struct nlu_bot *bot, unsigned gen)
+{
+	if (v->text && v->hash == hash && v->gen == gen && !strcmp(v->text, text))
+		return v->vec;
+	vec_slot_clear(v);
+	if (!(v->text = strdup(text)))
+		return NULL;
+	v->hash = hash;
+	v->gen = gen;
+	v->vec = mn_similar_vec(bot, r->scratch, text);
+	return v->vec;
 }
 
 /* 1 when the turns of p and c say much the same (mn_similar), each text embedded once
- * when the bot has an encoder. */
+ * while its slot keeps it (slot_vec) when the bot has an encoder. */
 static int similar(struct kd_review *r, struct last_turn *p, struct last_turn *c)
 {
 	unsigned gen;
@@ -341,9 +370,17 @@ static int similar(struct kd_review *r, struct last_turn *p, struct last_turn *c
 	int yes = 0;
 
 	if (bot) {
-		const struct mn_vecs *a = last_vec(r, p, bot, gen),
-				     *b = a ? last_vec(r, c, bot, gen) : NULL;
+		uint64_t hp, hc;
+		struct vec_slot *sp = vec_slot_of(r, p->t.text, &hp),
+				*sc = vec_slot_of(r, c->t.text, &hc);
+		struct mn_vecs *own = NULL;   /* c's, when two texts share a slot */
+		const struct mn_vecs *a = slot_vec(r, sp, hp, p->t.text, bot, gen), *b = NULL;
+		if (a && sc == sp && strcmp(p->t.text, c->t.text))
+			b = own = mn_similar_vec(bot, r->scratch, c->t.text);
+		else if (a)
+			b = slot_vec(r, sc, hc, c->t.text, bot, gen);
 		yes = a && b ? mn_similar_vecs(a, b) : mn_similar(bot, p->t.text, c->t.text);
+		mn_vecs_free(own);
 		nlu_bot_unref(bot);
 	}
 	return yes;
@@ -470,19 +507,25 @@ static void waiting_done(struct waitings *w, int64_t cursor)
 }
 
 /* One pass over what the log gained since the cursors: batches of REVIEW_BATCH turns
- * read on while they come back full, up to REVIEW_BATCHES of them (4,000 turns a 2-s
- * poll, 2,000 a second), with one write transaction for all of them (flush).  Reads
- * are WAL reads and take no lock; a write transaction per batch is what made a
- * SCHED_IDLE thread that read on hold the write lock often enough to make a worker's
- * session create time out (docs/performance.md "Issue 14, third pass"). */
-static void scan(struct kd_review *r)
+ * read on while they come back full, up to REVIEW_BATCHES of them (32,000 turns a 2-s
+ * poll, 16,000 a second), with one write transaction per FLUSH_BATCHES of them (flush;
+ * 4,000 turns' items).  Reads are WAL reads and take no lock; a write transaction per
+ * batch is what made a SCHED_IDLE thread that read on hold the write lock often enough
+ * to make a worker's session create time out (docs/performance.md "Issue 14, third
+ * pass").  A scan that keeps up matters beyond lag: a new-topic pass decides the turns
+ * older than its window that the scan has not read by reading them from the log, and
+ * the scan then reads them again (at 5,000 turns/s with 8 batches a poll, 15 % of the
+ * thread's CPU): 1 when the scan caught up (its last batch came back short), 0 while it
+ * is behind, and the new-topic pass waits for it (NOVELTY_BEHIND_MS). */
+static int scan(struct kd_review *r)
 {
 	int64_t cur, last_id = 0;
-	size_t read = 0;
+	size_t read = 0, unflushed = 0;
+	int caught_up = 1;
 
 	if (store_review_cursor(r->st, "messages", &cur)) {
 		LOG_WARN("review: reading the log: %s", store_errmsg(r->st));
-		return;
+		return 1;
 	}
 	if (!r->waiting.started) {
 		r->waiting.started = 1;
@@ -506,11 +549,18 @@ static void scan(struct kd_review *r)
 			judge_previous(r, &a.v[i]);        /* takes the turn */
 		}
 		read += a.n;
+		unflushed += a.n;
+		int more = a.n == REVIEW_BATCH && !atomic_load(&r->stopping);
 		turns_free(&a);
-		if (read < (size_t)(b + 1) * REVIEW_BATCH || atomic_load(&r->stopping))
+		caught_up = !more;
+		if (!more)
 			break;
+		if ((b + 1) % FLUSH_BATCHES == 0) {
+			flush(r, "messages", last_id);
+			unflushed = 0;
+		}
 	}
-	if (read)
+	if (unflushed)
 		flush(r, "messages", last_id);
 	r->turns_read += (int64_t)read;
 	/* the callbacks move their cursors row by row */
@@ -520,6 +570,7 @@ static void scan(struct kd_review *r)
 	    store_review_cursor(r->st, "handoffs", &ho) ||
 	    store_review_handoffs_after(r->st, ho, on_handoff, r) < 0)
 		LOG_WARN("review: reading feedback and hand-offs: %s", store_errmsg(r->st));
+	return caught_up;
 }
 
 /* ---- new topics (mn_novelty) --------------------------------------------------------- */
@@ -881,9 +932,10 @@ static void *review_main(void *arg)
 	cm_background_priority("review");
 	do {
 		int64_t before = r->turns_read;
-		scan(r);
+		int caught_up = scan(r);
+		uint64_t now_ms = cm_now_us() / 1000;
 		if ((r->turns_read != before || r->novelty_due) &&
-		    cm_now_us() / 1000 >= r->novelty_ms + NOVELTY_EVERY_MS) {
+		    now_ms >= r->novelty_ms + (caught_up ? NOVELTY_EVERY_MS : NOVELTY_BEHIND_MS)) {
 			novelty_pass(r);
 			r->novelty_ms = cm_now_us() / 1000;
 			r->novelty_due = 0;
@@ -909,13 +961,19 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	}
 	r->bots = bots;
 	if (!(r->last = calloc(LAST_SLOTS, sizeof *r->last)) ||
+	    !(r->vecs = calloc(VEC_SLOTS, sizeof *r->vecs)) ||
 	    !(r->scratch = mn_scratch_create())) {
 		free(r->last);
+		free(r->vecs);
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	r->clustered_gen = (unsigned)-1;   /* cluster once at start: the bot may be new */
+	/* the first new-topic pass at the first poll, or, when the scan starts behind the
+	 * log, once it caught up (at most NOVELTY_BEHIND_MS later) */
+	uint64_t now_ms = cm_now_us() / 1000;
+	r->novelty_ms = now_ms > NOVELTY_EVERY_MS ? now_ms - NOVELTY_EVERY_MS : 0;
 	mn_rules_default(&r->rules);
 	mn_opts_default(&r->opts);
 	r->opts.cancel = &r->stopping;
@@ -943,6 +1001,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	return r;
 fail:
 	free(r->last);
+	free(r->vecs);
 	mn_scratch_free(r->scratch);
 	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
@@ -966,6 +1025,9 @@ void kd_review_stop(struct kd_review *r)
 	for (size_t i = 0; i < LAST_SLOTS; i++)
 		last_clear(&r->last[i]);
 	free(r->last);
+	for (size_t i = 0; i < VEC_SLOTS; i++)
+		vec_slot_clear(&r->vecs[i]);
+	free(r->vecs);
 	waiting_done(&r->waiting, INT64_MAX);
 	free(r->waiting.v);
 	mn_scratch_free(r->scratch);
