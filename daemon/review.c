@@ -29,9 +29,9 @@
  * sleep and joins it.
  */
 #include "review.h"
+#include "review_meta.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -82,30 +82,21 @@ struct pending {
 	size_t n, cap;
 };
 
-/* What the reply's meta JSON says (daemon/proto.c writes fallback, why, refused,
- * quick_replies), parsed once a turn, when first needed (reply_meta). */
-struct reply_meta {
-	int fallback, did_you_say, refused;
-	char **quick;                /* the quick replies' titles */
-	size_t n_quick;
-};
-
 /* A turn copied out of the row loop (the store is queried again while handling it). */
 struct turn {
 	int64_t message_id, session_id, answer_id, created_ms, reply_ms;
 	double confidence;
 	char *text, *meta;
-	int parsed;                  /* 1: rm holds what meta says */
-	struct reply_meta rm;
+	int parsed;                  /* 1: rm holds what meta says (read once a turn, when
+					first needed: reply_meta) */
+	struct kd_reply_meta rm;
 };
 
 static void turn_free(struct turn *t)
 {
 	free(t->text);
 	free(t->meta);
-	for (size_t i = 0; i < t->rm.n_quick; i++)
-		free(t->rm.quick[i]);
-	free(t->rm.quick);
+	kd_reply_meta_free(&t->rm);
 	memset(t, 0, sizeof *t);
 }
 
@@ -208,38 +199,21 @@ static void turns_free(struct turns *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* t's meta, parsed on first use.  A title that cannot be copied (no memory) is left
- * out: a button pressed then reads as a question asked. */
-static const struct reply_meta *reply_meta(struct turn *t)
+/* t's meta, read on first use (review_meta.c). */
+static const struct kd_reply_meta *reply_meta(struct turn *t)
 {
-	struct reply_meta *rm = &t->rm;
-
-	if (t->parsed)
-		return rm;
-	t->parsed = 1;
-	json_t *meta = t->meta ? json_loads(t->meta, 0, NULL) : NULL;
-	const char *why = json_string_value(json_object_get(meta, "why"));
-	json_t *q = json_object_get(meta, "quick_replies"), *v;
-	size_t i;
-
-	rm->fallback = json_is_true(json_object_get(meta, "fallback"));
-	rm->did_you_say = why && !strcmp(why, "did_you_say");
-	rm->refused = json_object_get(meta, "refused") != NULL;
-	if (json_array_size(q) && (rm->quick = calloc(json_array_size(q), sizeof *rm->quick)))
-		json_array_foreach(q, i, v) {
-			const char *title = json_string_value(json_object_get(v, "title"));
-			if (title && (rm->quick[rm->n_quick] = strdup(title)))
-				rm->n_quick++;
-		}
-	json_decref(meta);
-	return rm;
+	if (!t->parsed) {
+		t->parsed = 1;
+		kd_reply_meta_read(t->meta, &t->rm);
+	}
+	return &t->rm;
 }
 
 /* The reply facts of a turn, from its reply row and meta.  With the new-topic rule on,
  * the novelty comes later (novelty_pass), and with it the low_confidence decision. */
 static void reply_facts(const struct kd_review *r, struct turn *t, struct mn_turn *m)
 {
-	const struct reply_meta *rm = reply_meta(t);
+	const struct kd_reply_meta *rm = reply_meta(t);
 
 	memset(m, 0, sizeof *m);
 	m->answer_id = t->answer_id;
@@ -253,7 +227,7 @@ static void reply_facts(const struct kd_review *r, struct turn *t, struct mn_tur
 /* 1 when text is one of the quick replies offered with t (a button pressed). */
 static int picked(struct turn *t, const char *text)
 {
-	const struct reply_meta *rm = reply_meta(t);
+	const struct kd_reply_meta *rm = reply_meta(t);
 
 	for (size_t i = 0; i < rm->n_quick; i++)
 		if (!strcmp(rm->quick[i], text))
