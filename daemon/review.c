@@ -8,7 +8,7 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items, one transaction with its cursor per 4,000 turns (flush).  Each
+ * upserts the items, a pass's items in one transaction with its cursor (flush).  Each
  * turn is read from the log once: the session's turn before it (what the customer did
  * next tells on it) is the last one the scan read of that session, kept in memory with
  * its meta parsed once (last_turn); the rephrase test's vectors are kept by text
@@ -19,12 +19,11 @@
  * (mn_run on the current bot, acquired from kd_bots and released after) and writes the
  * clusters in one transaction; cluster ids carry over (mn_carry_ids), new ones come
  * from the "cluster_seq" cursor.
- * At most every NOVELTY_EVERY_MS, when turns arrived and the scan has caught up with
- * the log (else every NOVELTY_BEHIND_MS), the new turns are scored for a new topic
- * (mn_novelty against the store's examples and the newest REVIEW_WINDOW turns, each
- * distinct text once; cursor "novelty") and collected as new_topic or low_confidence
- * where mn_collect says; the store's example vectors are kept per bot generation
- * (mn_refs).
+ * At most every NOVELTY_EVERY_MS, when turns arrived, the new turns are scored for a
+ * new topic (mn_novelty against the store's examples and the newest REVIEW_WINDOW
+ * turns, each distinct text once; cursor "novelty") and collected as new_topic or
+ * low_confidence where mn_collect says; the store's example vectors are kept per bot
+ * generation (mn_refs).
  * It sleeps on a cm_stopper (common/stopper.h); kd_review_stop (main thread) ends the
  * sleep and joins it.
  */
@@ -55,14 +54,10 @@
 
 #define REVIEW_POLL_MS 2000
 #define REVIEW_BATCH 500        /* turns read per log read */
-#define REVIEW_BATCHES 64       /* log reads a pass at most, while they come back full */
-#define FLUSH_BATCHES 8         /* log reads a write transaction covers at most */
+#define REVIEW_BATCHES 8        /* log reads a pass at most, while they come back full */
 #define REVIEW_MAX_ITEMS 3000   /* newest open items clustered (O(n²) memory and time) */
 #define REVIEW_WINDOW 3000      /* newest customer turns a new topic's density is read off */
 #define NOVELTY_EVERY_MS 10000  /* new-topic passes at most this often */
-#define NOVELTY_BEHIND_MS 60000 /* ... and while the scan is behind the log, this often:
-				   a pass decides the turns older than its window that the
-				   scan has not read from the log, read again by the scan */
 #define CLUSTER_GAP 20          /* after a clustering of t ms of CPU, new items wait
 				   CLUSTER_GAP·t ms for the next: the queue's O(n²) pass takes
 				   at most 1/20 of a core (CPU, not wall: at SCHED_IDLE on a
@@ -481,25 +476,19 @@ static void waiting_done(struct waitings *w, int64_t cursor)
 }
 
 /* One pass over what the log gained since the cursors: batches of REVIEW_BATCH turns
- * read on while they come back full, up to REVIEW_BATCHES of them (32,000 turns a 2-s
- * poll, 16,000 a second), with one write transaction per FLUSH_BATCHES of them (flush;
- * 4,000 turns' items).  Reads are WAL reads and take no lock; a write transaction per
- * batch is what made a SCHED_IDLE thread that read on hold the write lock often enough
- * to make a worker's session create time out (docs/performance.md "Issue 14, third
- * pass").  A scan that keeps up matters beyond lag: a new-topic pass decides the turns
- * older than its window that the scan has not read by reading them from the log, and
- * the scan then reads them again (at 5,000 turns/s with 8 batches a poll, 15 % of the
- * thread's CPU): 1 when the scan caught up (its last batch came back short), 0 while it
- * is behind, and the new-topic pass waits for it (NOVELTY_BEHIND_MS). */
-static int scan(struct kd_review *r)
+ * read on while they come back full, up to REVIEW_BATCHES of them (4,000 turns a 2-s
+ * poll, 2,000 a second), with one write transaction for all of them (flush).  Reads
+ * are WAL reads and take no lock; a write transaction per batch is what made a
+ * SCHED_IDLE thread that read on hold the write lock often enough to make a worker's
+ * session create time out (docs/performance.md "Issue 14, third pass"). */
+static void scan(struct kd_review *r)
 {
 	int64_t cur, last_id = 0;
-	size_t read = 0, unflushed = 0;
-	int caught_up = 1;
+	size_t read = 0;
 
 	if (store_review_cursor(r->st, "messages", &cur)) {
 		LOG_WARN("review: reading the log: %s", store_errmsg(r->st));
-		return 1;
+		return;
 	}
 	if (!r->waiting.started) {
 		r->waiting.started = 1;
@@ -523,18 +512,11 @@ static int scan(struct kd_review *r)
 			judge_previous(r, &a.v[i]);        /* takes the turn */
 		}
 		read += a.n;
-		unflushed += a.n;
-		int more = a.n == REVIEW_BATCH && !atomic_load(&r->stopping);
 		turns_free(&a);
-		caught_up = !more;
-		if (!more)
+		if (read < (size_t)(b + 1) * REVIEW_BATCH || atomic_load(&r->stopping))
 			break;
-		if ((b + 1) % FLUSH_BATCHES == 0) {
-			flush(r, "messages", last_id);
-			unflushed = 0;
-		}
 	}
-	if (unflushed)
+	if (read)
 		flush(r, "messages", last_id);
 	r->turns_read += (int64_t)read;
 	/* the callbacks move their cursors row by row */
@@ -544,7 +526,6 @@ static int scan(struct kd_review *r)
 	    store_review_cursor(r->st, "handoffs", &ho) ||
 	    store_review_handoffs_after(r->st, ho, on_handoff, r) < 0)
 		LOG_WARN("review: reading feedback and hand-offs: %s", store_errmsg(r->st));
-	return caught_up;
 }
 
 /* ---- new topics (mn_novelty) --------------------------------------------------------- */
@@ -906,10 +887,9 @@ static void *review_main(void *arg)
 	cm_background_priority("review");
 	do {
 		int64_t before = r->turns_read;
-		int caught_up = scan(r);
-		uint64_t now_ms = cm_now_us() / 1000;
+		scan(r);
 		if ((r->turns_read != before || r->novelty_due) &&
-		    now_ms >= r->novelty_ms + (caught_up ? NOVELTY_EVERY_MS : NOVELTY_BEHIND_MS)) {
+		    cm_now_us() / 1000 >= r->novelty_ms + NOVELTY_EVERY_MS) {
 			novelty_pass(r);
 			r->novelty_ms = cm_now_us() / 1000;
 			r->novelty_due = 0;
@@ -944,10 +924,6 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 		return NULL;
 	}
 	r->clustered_gen = (unsigned)-1;   /* cluster once at start: the bot may be new */
-	/* the first new-topic pass at the first poll, or, when the scan starts behind the
-	 * log, once it caught up (at most NOVELTY_BEHIND_MS later) */
-	uint64_t now_ms = cm_now_us() / 1000;
-	r->novelty_ms = now_ms > NOVELTY_EVERY_MS ? now_ms - NOVELTY_EVERY_MS : 0;
 	mn_rules_default(&r->rules);
 	mn_opts_default(&r->opts);
 	r->opts.cancel = &r->stopping;
