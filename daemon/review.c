@@ -8,11 +8,12 @@
  * (review_cursors: customer turns, feedback, hand-offs; the writer thread is never
  * touched or slowed, the reads are WAL readers), applies mining's
  * collection rules (mn_collect, the same function `kefu eval-mining` measures) and
- * upserts the items, a pass's items in one transaction with its cursor (flush).  Each turn is read from the log once: the session's turn before it (what
- * the customer did next tells on it) is the last one the scan read of that session,
- * kept in memory with its meta parsed and its text embedded once (last_turn), and the
- * turns whose low_confidence waits on the novelty are kept for the new-topic pass
- * (waiting).  When
+ * upserts the items, a pass's items in one transaction with its cursor (flush).  Each
+ * turn is read from the log once: the session's turn before it (what the customer did
+ * next tells on it) is the last one the scan read of that session, kept in memory with
+ * its meta parsed once (last_turn); the rephrase test's vectors are kept by text
+ * (vec_slot: a text is embedded once while its slot keeps it); the turns whose
+ * low_confidence waits on the novelty are kept for the new-topic pass (waiting).  When
  * new items arrived (at most a twentieth of a core: CLUSTER_GAP), or the bot changed
  * (SIGHUP: its features and answers did), it re-clusters the open items' distinct texts
  * (mn_run on the current bot, acquired from kd_bots and released after) and writes the
@@ -27,9 +28,9 @@
  * sleep and joins it.
  */
 #include "review.h"
+#include "review_meta.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "glove.h"
+#include "hash.h"
 #include "log.h"
 #include "mining.h"
 #include "nlu.h"
@@ -75,42 +77,42 @@ struct pending {
 	size_t n, cap;
 };
 
-/* What the reply's meta JSON says (daemon/proto.c writes fallback, why, refused,
- * quick_replies), parsed once a turn, when first needed (reply_meta). */
-struct reply_meta {
-	int fallback, did_you_say, refused;
-	char **quick;                /* the quick replies' titles */
-	size_t n_quick;
-};
-
 /* A turn copied out of the row loop (the store is queried again while handling it). */
 struct turn {
 	int64_t message_id, session_id, answer_id, created_ms, reply_ms;
 	double confidence;
 	char *text, *meta;
-	int parsed;                  /* 1: rm holds what meta says */
-	struct reply_meta rm;
+	int parsed;                  /* 1: rm holds what meta says (read once a turn, when
+					first needed: reply_meta) */
+	struct kd_reply_meta rm;
 };
 
 static void turn_free(struct turn *t)
 {
 	free(t->text);
 	free(t->meta);
-	for (size_t i = 0; i < t->rm.n_quick; i++)
-		free(t->rm.quick[i]);
-	free(t->rm.quick);
+	kd_reply_meta_free(&t->rm);
 	memset(t, 0, sizeof *t);
 }
 
 /* The last turn the scan read of one session: the customer's next turn is judged
- * against it (judge_previous) without reading the log again, its meta parsed and its
- * text embedded (vec, for mn_similar_vecs under bot generation gen) at most once.  A
- * small direct-mapped table: another session taking the slot, or a restart, sends
- * judge_previous back to the store. */
+ * against it (judge_previous) without reading the log again, its meta parsed at most
+ * once.  A small direct-mapped table: another session taking the slot, or a restart,
+ * sends judge_previous back to the store. */
 #define LAST_SLOTS 4096
 struct last_turn {
 	struct turn t;               /* t.session_id 0: empty */
-	struct mn_vecs *vec;         /* NULL: not embedded (yet) */
+};
+
+/* The rephrase test's vectors (mn_similar_vec under bot generation gen) by text: a text
+ * is embedded once while it stays in its slot, whichever sessions send it (customers
+ * repeat greetings, button titles and common questions; a turn is compared as the next
+ * turn and again as the previous one).  Direct-mapped by the text's FNV-1a hash. */
+#define VEC_SLOTS 1024
+struct vec_slot {
+	uint64_t hash;
+	char *text;                  /* NULL: empty */
+	struct mn_vecs *vec;         /* NULL: the bot has no encoder (mn_similar then) */
 	unsigned gen;
 };
 
@@ -150,6 +152,7 @@ struct kd_review {
 	int novelty_due;             /* turns read since the last new-topic pass */
 	uint64_t novelty_ms;         /* when the last new-topic pass ran (monotonic) */
 	struct last_turn *last;      /* LAST_SLOTS */
+	struct vec_slot *vecs;       /* VEC_SLOTS */
 	struct mn_scratch *scratch;  /* the rephrase test's text pipeline, made once */
 	struct waitings waiting;     /* low_confidence waiting on the novelty */
 	pthread_t thread;
@@ -191,38 +194,21 @@ static void turns_free(struct turns *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* t's meta, parsed on first use.  A title that cannot be copied (no memory) is left
- * out: a button pressed then reads as a question asked. */
-static const struct reply_meta *reply_meta(struct turn *t)
+/* t's meta, read on first use (review_meta.c). */
+static const struct kd_reply_meta *reply_meta(struct turn *t)
 {
-	struct reply_meta *rm = &t->rm;
-
-	if (t->parsed)
-		return rm;
-	t->parsed = 1;
-	json_t *meta = t->meta ? json_loads(t->meta, 0, NULL) : NULL;
-	const char *why = json_string_value(json_object_get(meta, "why"));
-	json_t *q = json_object_get(meta, "quick_replies"), *v;
-	size_t i;
-
-	rm->fallback = json_is_true(json_object_get(meta, "fallback"));
-	rm->did_you_say = why && !strcmp(why, "did_you_say");
-	rm->refused = json_object_get(meta, "refused") != NULL;
-	if (json_array_size(q) && (rm->quick = calloc(json_array_size(q), sizeof *rm->quick)))
-		json_array_foreach(q, i, v) {
-			const char *title = json_string_value(json_object_get(v, "title"));
-			if (title && (rm->quick[rm->n_quick] = strdup(title)))
-				rm->n_quick++;
-		}
-	json_decref(meta);
-	return rm;
+	if (!t->parsed) {
+		t->parsed = 1;
+		kd_reply_meta_read(t->meta, &t->rm);
+	}
+	return &t->rm;
 }
 
 /* The reply facts of a turn, from its reply row and meta.  With the new-topic rule on,
  * the novelty comes later (novelty_pass), and with it the low_confidence decision. */
 static void reply_facts(const struct kd_review *r, struct turn *t, struct mn_turn *m)
 {
-	const struct reply_meta *rm = reply_meta(t);
+	const struct kd_reply_meta *rm = reply_meta(t);
 
 	memset(m, 0, sizeof *m);
 	m->answer_id = t->answer_id;
@@ -236,7 +222,7 @@ static void reply_facts(const struct kd_review *r, struct turn *t, struct mn_tur
 /* 1 when text is one of the quick replies offered with t (a button pressed). */
 static int picked(struct turn *t, const char *text)
 {
-	const struct reply_meta *rm = reply_meta(t);
+	const struct kd_reply_meta *rm = reply_meta(t);
 
 	for (size_t i = 0; i < rm->n_quick; i++)
 		if (!strcmp(rm->quick[i], text))
@@ -313,27 +299,39 @@ static struct last_turn *last_slot(struct kd_review *r, int64_t session_id)
 static void last_clear(struct last_turn *l)
 {
 	turn_free(&l->t);
-	mn_vecs_free(l->vec);
-	l->vec = NULL;
 }
 
-/* The vector of l's text under bot generation gen (embedded once, kept with l). */
-static const struct mn_vecs *last_vec(struct kd_review *r, struct last_turn *l,
-				      const struct nlu_bot *bot, unsigned gen)
+static void vec_slot_clear(struct vec_slot *v)
 {
-	if (l->vec && l->gen != gen) {
-		mn_vecs_free(l->vec);
-		l->vec = NULL;
-	}
-	if (!l->vec) {
-		l->vec = mn_similar_vec(bot, r->scratch, l->t.text);
-		l->gen = gen;
-	}
-	return l->vec;
+	free(v->text);
+	mn_vecs_free(v->vec);
+	memset(v, 0, sizeof *v);
+}
+
+static struct vec_slot *vec_slot_of(struct kd_review *r, const char *text, uint64_t *hash)
+{
+	*hash = cm_fnv1a(CM_FNV1A_INIT, text, strlen(text));
+	return &r->vecs[*hash % VEC_SLOTS];
+}
+
+/* The vector of text (hash: its FNV-1a) under bot generation gen: v's when v holds it,
+ * else embedded into v.  NULL when the bot has no encoder or on no memory. */
+static const struct mn_vecs *slot_vec(struct kd_review *r, struct vec_slot *v, uint64_t hash,
+				      const char *text, const struct nlu_bot *bot, unsigned gen)
+{
+	if (v->text && v->hash == hash && v->gen == gen && !strcmp(v->text, text))
+		return v->vec;
+	vec_slot_clear(v);
+	if (!(v->text = strdup(text)))
+		return NULL;
+	v->hash = hash;
+	v->gen = gen;
+	v->vec = mn_similar_vec(bot, r->scratch, text);
+	return v->vec;
 }
 
 /* 1 when the turns of p and c say much the same (mn_similar), each text embedded once
- * when the bot has an encoder. */
+ * while its slot keeps it (slot_vec) when the bot has an encoder. */
 static int similar(struct kd_review *r, struct last_turn *p, struct last_turn *c)
 {
 	unsigned gen;
@@ -341,9 +339,17 @@ static int similar(struct kd_review *r, struct last_turn *p, struct last_turn *c
 	int yes = 0;
 
 	if (bot) {
-		const struct mn_vecs *a = last_vec(r, p, bot, gen),
-				     *b = a ? last_vec(r, c, bot, gen) : NULL;
+		uint64_t hp, hc;
+		struct vec_slot *sp = vec_slot_of(r, p->t.text, &hp),
+				*sc = vec_slot_of(r, c->t.text, &hc);
+		struct mn_vecs *own = NULL;   /* c's, when two texts share a slot */
+		const struct mn_vecs *a = slot_vec(r, sp, hp, p->t.text, bot, gen), *b = NULL;
+		if (a && sc == sp && strcmp(p->t.text, c->t.text))
+			b = own = mn_similar_vec(bot, r->scratch, c->t.text);
+		else if (a)
+			b = slot_vec(r, sc, hc, c->t.text, bot, gen);
 		yes = a && b ? mn_similar_vecs(a, b) : mn_similar(bot, p->t.text, c->t.text);
+		mn_vecs_free(own);
 		nlu_bot_unref(bot);
 	}
 	return yes;
@@ -909,8 +915,10 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	}
 	r->bots = bots;
 	if (!(r->last = calloc(LAST_SLOTS, sizeof *r->last)) ||
+	    !(r->vecs = calloc(VEC_SLOTS, sizeof *r->vecs)) ||
 	    !(r->scratch = mn_scratch_create())) {
 		free(r->last);
+		free(r->vecs);
 		free(r);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -943,6 +951,7 @@ struct kd_review *kd_review_start(const struct kefu_conf *conf, struct kd_bots *
 	return r;
 fail:
 	free(r->last);
+	free(r->vecs);
 	mn_scratch_free(r->scratch);
 	mn_refs_free(r->refs);
 	nlu_glove_close(r->glove);
@@ -966,6 +975,9 @@ void kd_review_stop(struct kd_review *r)
 	for (size_t i = 0; i < LAST_SLOTS; i++)
 		last_clear(&r->last[i]);
 	free(r->last);
+	for (size_t i = 0; i < VEC_SLOTS; i++)
+		vec_slot_clear(&r->vecs[i]);
+	free(r->vecs);
 	waiting_done(&r->waiting, INT64_MAX);
 	free(r->waiting.v);
 	mn_scratch_free(r->scratch);

@@ -1,7 +1,7 @@
 /* daemon/test_daemon.c — unit tests of the pieces of kefud that need no server:
  * frame parsing and validation (every error code the parser owns), server frames,
  * the sid registry, per-connection queues and rate limit, the metrics text, upload
- * headers and buffers. */
+ * headers and buffers, the review thread's read of a reply's meta. */
 #include <assert.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include "metrics.h"
 #include "proto.h"
+#include "review_meta.h"
 #include "session.h"
 
 static int failures;
@@ -124,6 +125,32 @@ static int direct_takes(const char *s, int max_text)
 
 /* The direct parser of a typed message (proto_msg.c): what it takes it reads as jansson
  * does, what it declines gets jansson's stable error code; also over random mutations. */
+/* Copies base into buf (of cap bytes) with `changes` random byte changes, cuts and
+ * insertions of JSON's bytes; its length (not NUL-terminated). */
+static size_t mutate(char *buf, size_t cap, const char *base, size_t changes, unsigned *seed)
+{
+	static const char bytes[] = "{}[]\",:\\u0dD8aA \t\x01\xc3\xa9\xe4";
+	size_t n = strlen(base);
+
+	memcpy(buf, base, n);
+	for (size_t k = 0; k < changes; k++) {
+		*seed = *seed * 1103515245u + 12345u;
+		size_t at = (*seed >> 8) % n;
+		char c = bytes[(*seed >> 20) % (sizeof bytes - 1)];
+		switch ((*seed >> 4) % 3) {
+		case 0: buf[at] = c; break;
+		case 1: n = at + 1; break;
+		default:
+			if (n + 1 < cap) {
+				memmove(buf + at + 1, buf + at, n - at);
+				buf[at] = c;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
 static void test_parse_direct(void)
 {
 	static const char *const taken[] = {
@@ -200,24 +227,7 @@ static void test_parse_direct(void)
 	/* random byte changes, cuts and insertions of the frames above: same answers */
 	for (int round = 0; round < 200000; round++) {
 		const char *base = taken[round % (sizeof taken / sizeof *taken)];
-		size_t n = strlen(base), k;
-		static const char bytes[] = "{}[]\",:\\u0dD8aA \t\x01\xc3\xa9\xe4";
-		memcpy(buf, base, n);
-		for (k = 0; k < 1 + (size_t)round % 3; k++) {
-			seed = seed * 1103515245u + 12345u;
-			size_t at = (seed >> 8) % n;
-			char c = bytes[(seed >> 20) % (sizeof bytes - 1)];
-			switch ((seed >> 4) % 3) {
-			case 0: buf[at] = c; break;
-			case 1: n = at + 1; break;
-			default:
-				if (n + 1 < sizeof buf) {
-					memmove(buf + at + 1, buf + at, n - at);
-					buf[at] = c;
-					n++;
-				}
-			}
-		}
+		size_t n = mutate(buf, sizeof buf, base, 1 + (size_t)round % 3, &seed);
 		if (!same_parse(buf, n, 3000 - round % 2 * 2995)) {
 			CHECK(0);
 			break;
@@ -447,6 +457,89 @@ static void test_metrics(void)
 
 /* Audio/image headers: both forms, strict base64, field types; upload buffers; binary
  * frames; the media metrics. */
+static int same_meta(const char *meta)
+{
+	struct kd_reply_meta a, b;
+	int same = 1;
+
+	kd_reply_meta_jansson(meta, &a);
+	if (kd_reply_meta_direct(meta, &b)) {
+		same = a.fallback == b.fallback && a.did_you_say == b.did_you_say &&
+		       a.refused == b.refused && a.n_quick == b.n_quick;
+		kd_reply_meta_free(&b);
+	}
+	kd_reply_meta_free(&a);
+	if (!same)
+		fprintf(stderr, "meta read differently: %s\n", meta);
+	return same;
+}
+
+/* The review thread's direct read of a reply's meta (review_meta.c) says what jansson
+ * says, or declines. */
+static void test_reply_meta(void)
+{
+	static const char *const taken[] = {
+		"{\"title\":\"Change my PIN\",\"fallback\":false,\"lang\":\"en\",\"quick_replies\":[],"
+		"\"client_id\":\"c5-0\",\"why\":\"words\"}",
+		"{\"title\":\"\",\"fallback\":true,\"lang\":\"en\",\"quick_replies\":[ ],"
+		"\"client_id\":\"a\\\"b\",\"why\":\"did_you_say\"}",
+		"{\"title\":\"银行卡挂失\",\"fallback\":false,\"lang\":\"zh\",\"quick_replies\":[],"
+		"\"client_id\":\"x\",\"why\":\"words\",\"refused\":\"nsfw\","
+		"\"entity\":{\"kind\":\"order\",\"n\":[1,-2.5,0,null,true,{}]}}",
+		" {\r\n\"why\" : \"did_you_say\" , \"fallback\" : true } ",
+		"{\"why\":\"did_you_sa\\/\",\"refused\":null}",
+		"{}",
+	};
+	static const char *const declined[] = {
+		"{\"quick_replies\":[{\"answer_id\":3,\"title\":\"Card\"}],\"fallback\":true}",
+		"{\"why\":\"did_you_s\\u0061y\"}",
+		"{\"x\":1e5}",
+		"{\"x\":12345678901234567890}",
+		"{\"x\":01}",
+		"{\"fallback\":true,}",
+		"{\"fallback\":tru}",
+		"{\"fallback\":true} x",
+		"[1]",
+		"{\"a\\n\":1}",
+		"{\"a\":\"\x01\"}",
+		"{\"a\":\"\xc3\"}",
+		"{\"a\":[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}",
+		"",
+	};
+	char buf[400];
+	unsigned seed = 4242;
+	struct kd_reply_meta rm;
+	size_t i;
+
+	for (i = 0; i < sizeof taken / sizeof *taken; i++) {
+		CHECK(kd_reply_meta_direct(taken[i], &rm));
+		kd_reply_meta_free(&rm);
+		CHECK(same_meta(taken[i]));
+	}
+	for (i = 0; i < sizeof declined / sizeof *declined; i++) {
+		CHECK(!kd_reply_meta_direct(declined[i], &rm));
+		CHECK(same_meta(declined[i]));
+	}
+	kd_reply_meta_read(taken[1], &rm);
+	CHECK(rm.fallback && rm.did_you_say && !rm.refused && !rm.n_quick);
+	kd_reply_meta_free(&rm);
+	kd_reply_meta_read(declined[0], &rm);
+	CHECK(rm.fallback && rm.n_quick == 1 && !strcmp(rm.quick[0], "Card"));
+	kd_reply_meta_free(&rm);
+	kd_reply_meta_read(NULL, &rm);
+	CHECK(!rm.fallback && !rm.did_you_say && !rm.refused && !rm.n_quick);
+	for (int round = 0; round < 200000; round++) {
+		size_t n = mutate(buf, sizeof buf - 1,
+				  taken[round % (sizeof taken / sizeof *taken)],
+				  1 + (size_t)round % 3, &seed);
+		buf[n] = 0;
+		if (!same_meta(buf)) {
+			CHECK(0);
+			break;
+		}
+	}
+}
+
 static void test_uploads(void)
 {
 	struct kd_req r;
@@ -536,6 +629,7 @@ int main(void)
 {
 	test_parse();
 	test_parse_direct();
+	test_reply_meta();
 	test_uploads();
 	test_frames();
 	test_registry();

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "glove.h"
+#include "hash.h"
 #include "model.h"
 #include "nlu_int.h"
 #include "tensor.h"
@@ -553,20 +554,103 @@ int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t
 	return novelty(ref, q, k, from, out, NULL);
 }
 
+/* Groups texts[0..n) by equal text: first[0..*nd) gets the index of each distinct
+ * text's first occurrence, of[i] the group of text i.  0, or -1 on no memory. */
+static int distinct_texts(const char *const *texts, size_t n, size_t *first, size_t *nd,
+			  size_t *of)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap <<= 1;
+	size_t *slot = calloc(cap, sizeof *slot);   /* group + 1, 0: empty */
+
+	if (!slot)
+		return -1;
+	*nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = (size_t)cm_fnv1a(CM_FNV1A_INIT, texts[i], strlen(texts[i]));
+		for (h &= cap - 1; slot[h] && strcmp(texts[first[slot[h] - 1]], texts[i]);
+		     h = (h + 1) & (cap - 1))
+			;
+		if (!slot[h]) {
+			first[*nd] = i;
+			slot[h] = ++*nd;
+		}
+		of[i] = slot[h] - 1;
+	}
+	free(slot);
+	return 0;
+}
+
+/* A new set whose row i is row of[i] of v (the vectors of repeated texts, computed
+ * once); NULL on no memory. */
+static struct mn_vecs *vecs_rows(const struct mn_vecs *v, const size_t *of, size_t n)
+{
+	struct mn_vecs *r = calloc(1, sizeof *r);
+	size_t d = (size_t)v->dense_dim, nnz = 0;
+
+	if (!r)
+		return NULL;
+	*r = (struct mn_vecs){ .n = n, .feat = v->feat, .w = v->w, .sparse = v->sparse,
+			       .dense_dim = v->dense_dim };
+	for (size_t i = 0; i < n; i++)
+		nnz += v->off[of[i] + 1] - v->off[of[i]];
+	if (!(r->off = malloc((n + 1) * sizeof *r->off)) ||
+	    (nnz && (!(r->idx = malloc(nnz * sizeof *r->idx)) ||
+		     !(r->val = malloc(nnz * sizeof *r->val)))) ||
+	    (d && !(r->dense = malloc(n * d * sizeof *r->dense)))) {
+		mn_vecs_free(r);
+		return NULL;
+	}
+	r->off[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = v->off[of[i]], len = v->off[of[i] + 1] - a;
+		if (len) {
+			memcpy(r->idx + r->off[i], v->idx + a, len * sizeof *r->idx);
+			memcpy(r->val + r->off[i], v->val + a, len * sizeof *r->val);
+		}
+		r->off[i + 1] = r->off[i] + len;
+		if (d)
+			memcpy(r->dense + i * d, v->dense + of[i] * d, d * sizeof *r->dense);
+	}
+	return r;
+}
+
+/* Each distinct text is embedded once (a text's vector depends on the text alone:
+ * customers repeat questions, and the review thread's window holds every repeat). */
 int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 		     const struct nlu_glove *glove, const struct mn_opts *o,
 		     const char *const *texts, size_t n, int k, size_t from, float *out,
 		     char *err, size_t errlen)
 {
-	struct mn_vecs *q = mn_embed_as(ref, bot, glove, o, texts, n, err, errlen);
+	size_t nd = 0, *first = malloc((n ? n : 1) * sizeof *first),
+	       *of = malloc((n ? n : 1) * sizeof *of);
+	const char **dt = malloc((n ? n : 1) * sizeof *dt);
+	struct mn_vecs *dv = NULL, *q = NULL;
+	int rc = -1;
 
-	if (!q)
-		return -1;
-	int rc = novelty(ref, q, k, from, out, o);
+	if (!first || !of || !dt || distinct_texts(texts, n, first, &nd, of)) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t g = 0; g < nd; g++)
+		dt[g] = texts[first[g]];
+	if (!(dv = mn_embed_as(ref, bot, glove, o, dt, nd, err, errlen)))
+		goto out;
+	if (!(q = vecs_rows(dv, of, n))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = novelty(ref, q, k, from, out, o);
 	if (rc)
 		snprintf(err, errlen, rc == -2 ? "cancelled" : k < 1 || k > NOVELTY_K_MAX
 			 ? "novelty: k out of 1..64" : "out of memory");
+out:
 	mn_vecs_free(q);
+	mn_vecs_free(dv);
+	free(first);
+	free(of);
+	free(dt);
 	return rc;
 }
 

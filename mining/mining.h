@@ -188,7 +188,8 @@ int mn_novelty(const struct mn_vecs *ref, const struct mn_vecs *q, int k, size_t
 
 /* mn_embed_as(ref, texts) then mn_novelty(ref, them, k, from, out): the customer
  * questions texts[0..n) scored against the store's vectors ref (made with bot, glove
- * and o).  kefud's review thread and `kefu eval-mining` both score with it.  0, or < 0
+ * and o), each distinct text embedded once (a repeat gets a copy of its row: the same
+ * vectors, the same scores).  kefud's review thread and `kefu eval-mining` both score with it.  0, or < 0
  * with err ("cancelled" once o->cancel is set). */
 int mn_novelty_texts(const struct mn_vecs *ref, const struct nlu_bot *bot,
 		     const struct nlu_glove *glove, const struct mn_opts *o,

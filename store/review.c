@@ -1,6 +1,8 @@
 /* store/review.c — the review queue (store_review.h): the log reads kefud's review
  * thread collects from, the queue's items and clusters.  Per-call statements
- * (store_prep) on the caller's connection, one thread at a time.  The review thread
+ * (store_prep) on the caller's connection, one thread at a time; the review thread's
+ * per-batch and per-item ones are cached (store_stmt: SQ_REVIEW_*), their parsing was
+ * 12 % of its CPU.  The review thread
  * (daemon/review.c) and the API workers (api/review.c) each use their own connection.
  */
 #include "store_review.h"
@@ -8,18 +10,9 @@
 
 #include <string.h>
 
-/* The columns of a turn: q = the customer message, r = kefu's reply to it. */
-#define TURN_SELECT "SELECT q.id, q.session_id, q.text, q.created_ms, r.id, " \
-	"coalesce(r.answer_id, 0), coalesce(r.confidence, 0), r.meta, r.created_ms "
-#define TURN_COLS TURN_SELECT \
+/* The turn columns of a single-turn read (STORE_TURN_SELECT, store_int.h). */
+#define TURN_COLS STORE_TURN_SELECT \
 	"FROM messages q JOIN messages r ON r.reply_to = q.id AND r.kind = 1 "
-/* The same for a range of customer messages in id order: CROSS JOIN keeps q the outer
- * loop, walked by rowid from the cursor and stopped at LIMIT.  Left to itself the planner
- * walked every reply after the cursor (messages_reply_to) and sorted them all before the
- * LIMIT: 284 ms instead of 7 for 500 turns 80,000 messages behind, and the review
- * thread's window read every pass sorted the whole log. */
-#define TURN_COLS_BY_Q TURN_SELECT \
-	"FROM messages q CROSS JOIN messages r ON r.reply_to = q.id AND r.kind = 1 "
 
 struct turn_walk {
 	store_review_turn_cb cb;
@@ -47,33 +40,41 @@ static int turn_row(void *arg, sqlite3_stmt *s)
 	return w->cb(w->arg, &t);
 }
 
-/* Runs a prepared turn query; STORE_NOT_FOUND when one_row and nothing came. */
-static int walk_turns(struct store *st, sqlite3_stmt *s, int one_row,
-		      store_review_turn_cb cb, void *arg)
+/* Runs a turn query, per-call (finalized) or cached (cached: reset for its next use);
+ * STORE_NOT_FOUND when one_row and nothing came. */
+static int walk_rows(struct store *st, sqlite3_stmt *s, int cached, int one_row,
+		     store_review_turn_cb cb, void *arg)
 {
 	struct turn_walk w = { cb, arg, 0 };
 	if (!s)
 		return -SQLITE_ERROR;
 	int rc = store_rows(st, s, "reading the log for review", turn_row, &w);
-	sqlite3_finalize(s);
+	if (!cached)
+		sqlite3_finalize(s);
 	return rc ? rc : one_row && !w.seen ? STORE_NOT_FOUND : 0;
 }
 
+static int walk_turns(struct store *st, sqlite3_stmt *s, int one_row,
+		      store_review_turn_cb cb, void *arg)
+{
+	return walk_rows(st, s, 0, one_row, cb, arg);
+}
+
+/* Cached: the scan runs it every batch. */
 int store_review_turns_after(struct store *st, int64_t after, int limit,
 			     store_review_turn_cb cb, void *arg)
 {
-	sqlite3_stmt *s = store_prep(st, TURN_COLS_BY_Q "WHERE q.kind = 0 AND q.id > ? "
-				     "ORDER BY q.id LIMIT ?", "review turns");
+	sqlite3_stmt *s = store_stmt(st, SQ_REVIEW_TURNS_AFTER);
 	if (s) {
 		sqlite3_bind_int64(s, 1, after);
 		sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
 	}
-	return walk_turns(st, s, 0, cb, arg);
+	return walk_rows(st, s, 1, 0, cb, arg);
 }
 
 int store_review_turns_last(struct store *st, int limit, store_review_turn_cb cb, void *arg)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT * FROM (" TURN_COLS_BY_Q "WHERE q.kind = 0 "
+	sqlite3_stmt *s = store_prep(st, "SELECT * FROM (" STORE_TURN_COLS_BY_Q "WHERE q.kind = 0 "
 				     "ORDER BY q.id DESC LIMIT ?) ORDER BY 1", "review turns");
 	if (s)
 		sqlite3_bind_int(s, 1, limit > 0 ? limit : -1);
@@ -166,13 +167,25 @@ int store_review_handoffs_after(struct store *st, int64_t after,
 	return rc;
 }
 
+/* Whether a cached one-row read finds a row, its column 0 into *out (when out): 0,
+ * STORE_NOT_FOUND or < 0; s reset for its next use. */
+static int cached_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+{
+	if (!s)
+		return -SQLITE_ERROR;
+	int rc = store_step_one(st, s, what);
+	if (rc == 0 && out)
+		*out = sqlite3_column_int64(s, 0);
+	store_stmt_done(s);
+	return rc;
+}
+
 int store_review_cursor(struct store *st, const char *name, int64_t *last_id)
 {
-	sqlite3_stmt *s = store_prep(st, "SELECT last_id FROM review_cursors WHERE name = ?",
-				     "review cursor");
+	sqlite3_stmt *s = store_stmt(st, SQ_REVIEW_CURSOR);
 	if (s)
 		store_bind_text(s, 1, name);
-	int rc = store_one_int64(st, s, "reading a review cursor", last_id);
+	int rc = cached_int64(st, s, "reading a review cursor", last_id);
 	if (rc == STORE_NOT_FOUND) {
 		*last_id = 0;
 		return 0;
@@ -182,42 +195,30 @@ int store_review_cursor(struct store *st, const char *name, int64_t *last_id)
 
 int store_review_cursor_set(struct store *st, const char *name, int64_t last_id)
 {
-	sqlite3_stmt *s = store_prep(st, "INSERT INTO review_cursors (name, last_id) "
-				     "VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
-				     "last_id = excluded.last_id", "review cursor");
+	sqlite3_stmt *s = store_stmt(st, SQ_REVIEW_CURSOR_SET);
 	if (!s)
 		return -SQLITE_ERROR;
 	store_bind_text(s, 1, name);
 	sqlite3_bind_int64(s, 2, last_id);
-	int rc = store_step_write(st, s, "setting a review cursor");
-	sqlite3_finalize(s);
-	return rc;
+	return store_step_write(st, s, "setting a review cursor");
 }
 
 int store_review_collect(struct store *st, int64_t message_id, int64_t session_id,
 			 const char *text, unsigned reasons, int64_t answer_id,
 			 double confidence, int64_t now_ms, int *is_new)
 {
-	sqlite3_stmt *s = store_prep(st,
-		"INSERT INTO review_items (message_id, session_id, text, reasons, answer_id, "
-		"confidence, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-		"ON CONFLICT(message_id) DO UPDATE SET reasons = reasons | excluded.reasons, "
-		"updated_ms = excluded.updated_ms WHERE state = 'open'", "review collect");
 	int exists = 0;
 
 	if (is_new) {
-		sqlite3_stmt *q = store_prep(st, "SELECT 1 FROM review_items WHERE message_id = ?",
-					     "review collect");
-		int64_t one;
+		sqlite3_stmt *q = store_stmt(st, SQ_REVIEW_ITEM_EXISTS);
 		if (q)
 			sqlite3_bind_int64(q, 1, message_id);
-		int rc = store_one_int64(st, q, "review collect", &one);
-		if (rc < 0) {
-			sqlite3_finalize(s);
+		int rc = cached_int64(st, q, "review collect", NULL);
+		if (rc < 0)
 			return rc;
-		}
 		exists = rc == 0;
 	}
+	sqlite3_stmt *s = store_stmt(st, SQ_REVIEW_COLLECT);
 	if (!s)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, message_id);
@@ -228,9 +229,7 @@ int store_review_collect(struct store *st, int64_t message_id, int64_t session_i
 		sqlite3_bind_int64(s, 5, answer_id);
 	sqlite3_bind_double(s, 6, confidence);
 	sqlite3_bind_int64(s, 7, now_ms);
-	sqlite3_bind_int64(s, 8, now_ms);
 	int rc = store_step_write(st, s, "collecting a review item");
-	sqlite3_finalize(s);
 	if (is_new)
 		*is_new = rc == 0 && !exists;
 	return rc;

@@ -100,6 +100,23 @@ static const char *const sql_text[SQ__COUNT] = {
 			" ON CONFLICT (key, lang) DO UPDATE SET text = ?3, updated_ms = ?4",
 	/* ?1 key ?2 lang */
 	[SQ_TEXT_RESET] = "DELETE FROM texts WHERE key = ?1 AND lang = ?2",
+	/* ?1 after ?2 limit (-1: all) */
+	[SQ_REVIEW_TURNS_AFTER] = STORE_TURN_COLS_BY_Q "WHERE q.kind = 0 AND q.id > ?1"
+				  " ORDER BY q.id LIMIT ?2",
+	/* ?1 message ?2 session ?3 text ?4 reasons ?5 answer ?6 confidence ?7 now */
+	[SQ_REVIEW_COLLECT] = "INSERT INTO review_items (message_id, session_id, text, reasons,"
+			      " answer_id, confidence, created_ms, updated_ms)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+			      " ON CONFLICT(message_id) DO UPDATE SET"
+			      " reasons = reasons | excluded.reasons,"
+			      " updated_ms = excluded.updated_ms WHERE state = 'open'",
+	/* ?1 message */
+	[SQ_REVIEW_ITEM_EXISTS] = "SELECT 1 FROM review_items WHERE message_id = ?1",
+	/* ?1 name */
+	[SQ_REVIEW_CURSOR] = "SELECT last_id FROM review_cursors WHERE name = ?1",
+	/* ?1 name ?2 last id */
+	[SQ_REVIEW_CURSOR_SET] = "INSERT INTO review_cursors (name, last_id) VALUES (?1, ?2)"
+				 " ON CONFLICT(name) DO UPDATE SET last_id = excluded.last_id",
 };
 
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id)

@@ -52,6 +52,8 @@ struct opts {
 	double rate, duration, warmup, grace;
 	long messages;          /* total to send; 0 = by duration */
 	char *text;             /* JSON-escaped; NULL = rotate the built-in questions */
+	char **lines;           /* --texts: JSON-escaped lines to rotate instead, or NULL */
+	size_t n_lines;
 };
 
 static struct {
@@ -253,7 +255,8 @@ static int send_one(struct conn *c)
 	unsigned char buf[LWS_PRE + 1024];
 	uint32_t seq = c->next_seq++;
 	const char *text = R.o.text ? R.o.text
-				    : texts[(c->idx + seq) % (sizeof texts / sizeof *texts)];
+		: R.o.lines ? R.o.lines[((size_t)c->idx * 7919 + seq) % R.o.n_lines]
+		: texts[(c->idx + seq) % (sizeof texts / sizeof *texts)];
 	int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
 			 "{\"type\":\"message\",\"id\":\"c%u-%u\",\"text\":\"%s\"}",
 			 c->idx, seq, text);
@@ -463,6 +466,37 @@ static char *json_escape(const char *s)
 	return out;
 }
 
+/* --texts FILE: each non-empty line of FILE (up to 900 bytes, JSON-escaped: a frame's
+ * buffer is 1 KB) to rotate through.  0, or -1 when it cannot be read or holds none. */
+static int read_lines(struct opts *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	size_t cap = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		char *e = line[0] ? json_escape(line) : NULL;
+		if (!e || strlen(e) > 900) {
+			free(e);
+			continue;
+		}
+		if (o->n_lines == cap) {
+			char **nv = realloc(o->lines, (cap = cap ? 2 * cap : 1024) * sizeof *nv);
+			if (!nv) {
+				free(e);
+				break;
+			}
+			o->lines = nv;
+		}
+		o->lines[o->n_lines++] = e;
+	}
+	fclose(f);
+	return o->n_lines ? 0 : -1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -478,7 +512,9 @@ static void usage(FILE *f)
 		"  -n, --messages N  send N messages in total instead of a duration (no warm-up)\n"
 		"  --grace S         seconds to wait for outstanding answers at the end (5)\n"
 		"  --echo            the server echoes (no welcome; the echo is the answer)\n"
-		"  --text T          send T every time (default: rotate demo questions)\n");
+		"  --text T          send T every time (default: rotate demo questions)\n"
+		"  --texts FILE      rotate FILE's lines instead (each connection from its own\n"
+		"                    place: varied traffic for the review thread)\n");
 }
 
 static int parse(int argc, char **argv)
@@ -488,7 +524,8 @@ static int parse(int argc, char **argv)
 		{ "protocol", 1, NULL, 'S' }, { "conns", 1, NULL, 'c' }, { "rate", 1, NULL, 'r' },
 		{ "duration", 1, NULL, 'd' }, { "warmup", 1, NULL, 'w' },
 		{ "messages", 1, NULL, 'n' }, { "grace", 1, NULL, 'g' }, { "echo", 0, NULL, 'e' },
-		{ "text", 1, NULL, 't' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "text", 1, NULL, 't' }, { "texts", 1, NULL, 'T' }, { "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct opts *o = &R.o;
 	int ch;
@@ -509,6 +546,12 @@ static int parse(int argc, char **argv)
 		case 'g': o->grace = atof(optarg); break;
 		case 'e': o->echo = 1; break;
 		case 't': o->text = json_escape(optarg); break;
+		case 'T':
+			if (read_lines(o, optarg)) {
+				fprintf(stderr, "wsload: no text lines in %s\n", optarg);
+				return -1;
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
