@@ -12,6 +12,7 @@
  * loss); the caller's thread joins them before returning.
  * The returned weights are the mean of the weights after each epoch of the second half
  * (epoch averaging: less noisy than the last SGD iterate).
+ * With opts.svm_c > 0 the same table is trained as one-vs-rest SVMs instead (linear_svm.c).
  */
 #include <math.h>
 #include <pthread.h>
@@ -78,7 +79,7 @@ out:
 	return NULL;
 }
 
-int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+static int train_sgd(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o)
 {
@@ -155,6 +156,15 @@ out:
 	if (rc)
 		nlu_linear_free(m);
 	return rc;
+}
+
+int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+		     const struct nlu_sparse *xs, const int *y, size_t n,
+		     const struct nlu_linear_opts *o)
+{
+	if (o->svm_c > 0)      /* one-vs-rest SVMs, solved exactly (linear_svm.c) */
+		return nlu_linear_train_svm(m, dim, n_cls, xs, y, n, o);
+	return train_sgd(m, dim, n_cls, xs, y, n, o);
 }
 
 /* Rows of the weight table a text touches are scattered over many megabytes (65,536

@@ -5,6 +5,7 @@
  *   features.c    hashed sparse features: stemmed word uni+bigrams, char n-grams with word
  *                 boundaries, sublinear tf × idf, L2 per block
  *   linear.c      multinomial logistic regression over those sparse vectors (AdaGrad SGD)
+ *   linear_svm.c  or one-vs-rest SVMs by dual coordinate descent, scaled to log-probabilities
  *   glove.c       mmapped GloVe vectors (.kfv) and SIF sentence vectors
  *   mlp.c         a one-hidden-layer network over the dense sentence vector
  *   augment.c     training-time augmentation (word dropout, keyboard typos)
@@ -152,6 +153,12 @@ struct nlu_linear_opts {
 	int threads;           /* 1 or 2: Hogwild over the examples */
 	float balance;         /* class weight (n / (K · n_c))^balance on each example's
 				  gradient: 0 none, 1 fully class-balanced */
+	float svm_c;           /* > 0: one-vs-rest squared-hinge SVMs of this C instead,
+				  solved exactly (linear_svm.c; epochs, lr, l2, balance unused) */
+	int svm_cs;            /* with svm_c: one Crammer–Singer multiclass SVM instead of
+				  one-vs-rest (one thread) */
+	int svm_auto;          /* with svm_c: C chosen on a held-out tenth of the examples
+				  among 0.25, 0.5, 1, 2 (linear_svm.c) */
 	uint64_t seed;
 };
 
@@ -159,6 +166,11 @@ struct nlu_linear_opts {
 int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o);
+/* linear_svm.c: the same model as one-vs-rest SVMs (o->svm_c), scores scaled to act as
+ * log-probabilities; nlu_linear_train calls it when o->svm_c > 0. */
+int nlu_linear_train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+			 const struct nlu_sparse *xs, const int *y, size_t n,
+			 const struct nlu_linear_opts *o);
 /* logits[n_cls] = b + Σ val · w[idx] (the rows of wh widened when w is NULL: the same
  * sums as over the widened table). */
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits);
