@@ -57,6 +57,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 		o->zh_dict = NLU_ZHSEG_DICT;
 	if (cli_take_flag(argc, argv, "--svm-cs"))
 		o->lin.svm_cs = 1;
+	if (cli_take_flag(argc, argv, "--svm-ovr"))
+		o->lin.svm_cs = 0;
 	if (cli_take_flag(argc, argv, "--svm-auto"))
 		o->lin.svm_auto = 1;
 	if (cli_take_flag(argc, argv, "--no-spell"))
