@@ -18,12 +18,12 @@
  * examples' α start at 0).  s is folded into the weights, so a prediction is the same
  * dim × n_cls product as before.  Under SVM_HOLD_MIN examples nothing is held out and
  * s is fitted on leave-one-out scores (w·x_i less example i's own share α_i ‖x_i‖²).
+ * nlu_linear_train lives here: it picks this learner (o->svm_c > 0) or linear.c's SGD.
  * Threads: with threads = 2 the classes are split between the caller's thread and one
  * more (class c on thread c mod 2: the same answer on one thread or two); each class
  * solves in its own double-precision vector, so nothing is shared but the output columns.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,16 +65,6 @@ static double dot_row(const double *w, const struct nlu_sparse *x)
 	return s;
 }
 
-static void shuffle(uint32_t *ord, size_t n, uint64_t *seed)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t k = cm_xorshift64(seed) % i;
-		uint32_t t = ord[i - 1];
-		ord[i - 1] = ord[k];
-		ord[k] = t;
-	}
-}
-
 /* Class c against the rest from its α (warm or zeros) into w[0] (bias), w[1..dim]. */
 static void solve_class(const struct svm_prob *p, uint32_t c, double *w, uint32_t *ord)
 {
@@ -93,7 +83,7 @@ static void solve_class(const struct svm_prob *p, uint32_t c, double *w, uint32_
 	}
 	for (int it = 0; it < SVM_MAX_ITER; it++) {
 		double pg_max = -INFINITY, pg_min = INFINITY;
-		shuffle(ord, p->n, &seed);
+		nlu_linear_shuffle(ord, p->n, &seed);
 		for (size_t k = 0; k < p->n; k++) {
 			uint32_t i = ord[k];
 			const struct nlu_sparse *x = &p->xs[i];
@@ -195,7 +185,7 @@ static int solve_cs(const struct svm_prob *p, struct nlu_linear *m)
 	}
 	for (int it = 0; it < SVM_MAX_ITER; it++) {
 		double stop = 0;
-		shuffle(ord, p->n, &seed);
+		nlu_linear_shuffle(ord, p->n, &seed);
 		for (size_t k = 0; k < p->n; k++) {
 			uint32_t i = ord[k];
 			const struct nlu_sparse *x = &p->xs[i];
@@ -246,19 +236,13 @@ static int solve_cs(const struct svm_prob *p, struct nlu_linear *m)
 static int solve(const struct svm_prob *p, struct nlu_linear *m, int threads)
 {
 	struct svm_job jobs[2];
-	pthread_t tid;
 
 	if (p->cs)
 		return solve_cs(p, m);
 	threads = threads > 1 && p->n_cls > 1 ? 2 : 1;
 	for (int t = 0; t < threads; t++)
 		jobs[t] = (struct svm_job){ p, m, (uint32_t)t, (uint32_t)threads, -1 };
-	int started = threads == 2 && !pthread_create(&tid, NULL, run_classes, &jobs[1]);
-	run_classes(&jobs[0]);
-	if (started)
-		pthread_join(tid, NULL);
-	else if (threads == 2)
-		run_classes(&jobs[1]);
+	nlu_linear_pair(run_classes, &jobs[0], &jobs[1], threads);
 	return jobs[0].rc || (threads == 2 && jobs[1].rc) ? -1 : 0;
 }
 
@@ -339,9 +323,9 @@ static void widen_alpha(const struct svm_prob *sub, const uint32_t *keep, double
 		}
 }
 
-int nlu_linear_train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
-			 const struct nlu_sparse *xs, const int *y, size_t n,
-			 const struct nlu_linear_opts *o)
+static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+		     const struct nlu_sparse *xs, const int *y, size_t n,
+		     const struct nlu_linear_opts *o)
 {
 	size_t n_hold = n >= SVM_HOLD_MIN ? n / 10 : 0, n_fit = n - n_hold;
 	double *sq = malloc(sizeof *sq * (n ? n : 1));
@@ -355,13 +339,8 @@ int nlu_linear_train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 	struct svm_prob p = { xs, y, sq, n, dim, n_cls, o->svm_c, o->svm_cs, seed, alpha };
 	double s = 1.0;
 
-	memset(m, 0, sizeof *m);
-	m->dim = dim;
-	m->n_cls = n_cls;
-	m->w = calloc((size_t)dim * n_cls, sizeof *m->w);
-	m->b = calloc(n_cls, sizeof *m->b);
-	m->own = 1;
-	if (!sq || !alpha || !alpha_fit || !z || !perm || !xf || !yf || !m->w || !m->b)
+	if (nlu_linear_alloc(m, dim, n_cls) || !sq || !alpha || !alpha_fit || !z || !perm || !xf ||
+	    !yf)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		double v = 1.0;
@@ -379,7 +358,7 @@ int nlu_linear_train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 			free(hold);
 			goto out;
 		}
-		shuffle(perm, n, &split_seed);
+		nlu_linear_shuffle(perm, n, &split_seed);
 		for (size_t i = 0; i < n; i++)
 			hold[i] = 0;
 		for (size_t i = 0; i < n_hold; i++)
@@ -457,4 +436,13 @@ out:
 	if (rc)
 		nlu_linear_free(m);
 	return rc;
+}
+
+int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+		     const struct nlu_sparse *xs, const int *y, size_t n,
+		     const struct nlu_linear_opts *o)
+{
+	if (o->svm_c > 0)
+		return train_svm(m, dim, n_cls, xs, y, n, o);
+	return nlu_linear_train_sgd(m, dim, n_cls, xs, y, n, o);   /* linear.c */
 }
