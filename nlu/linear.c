@@ -12,6 +12,7 @@
  * loss); the caller's thread joins them before returning.
  * The returned weights are the mean of the weights after each epoch of the second half
  * (epoch averaging: less noisy than the last SGD iterate).
+ * nlu_linear_train (linear_svm.c) calls this learner when opts.svm_c is 0.
  */
 #include <math.h>
 #include <pthread.h>
@@ -78,9 +79,42 @@ out:
 	return NULL;
 }
 
-int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
-		     const struct nlu_sparse *xs, const int *y, size_t n,
-		     const struct nlu_linear_opts *o)
+int nlu_linear_alloc(struct nlu_linear *m, uint32_t dim, uint32_t n_cls)
+{
+	memset(m, 0, sizeof *m);
+	m->dim = dim;
+	m->n_cls = n_cls;
+	m->w = calloc((size_t)dim * n_cls, sizeof *m->w);
+	m->b = calloc(n_cls, sizeof *m->b);
+	m->own = 1;
+	return m->w && m->b ? 0 : -1;
+}
+
+void nlu_linear_shuffle(uint32_t *v, size_t n, uint64_t *seed)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t k = cm_xorshift64(seed) % i;
+		uint32_t t = v[i - 1];
+		v[i - 1] = v[k];
+		v[k] = t;
+	}
+}
+
+void nlu_linear_pair(void *(*fn)(void *), void *a0, void *a1, int threads)
+{
+	pthread_t tid;
+	int started = threads == 2 && !pthread_create(&tid, NULL, fn, a1);
+
+	fn(a0);
+	if (started)
+		pthread_join(tid, NULL);
+	else if (threads == 2)
+		fn(a1);
+}
+
+int nlu_linear_train_sgd(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+			 const struct nlu_sparse *xs, const int *y, size_t n,
+			 const struct nlu_linear_opts *o)
 {
 	uint32_t *order = malloc(sizeof *order * (n ? n : 1));
 	float *g_row = calloc(dim, sizeof *g_row), *g_bias = calloc(n_cls, sizeof *g_bias);
@@ -89,14 +123,9 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 	float *avg_w = NULL, *avg_b = NULL, *cw = NULL;
 	int n_avg = 0, avg_from = o->epochs / 2;
 	int threads = o->threads > 1 && n >= 512 ? 2 : 1, rc = -1;
+	int alloc = nlu_linear_alloc(m, dim, n_cls);
 
-	memset(m, 0, sizeof *m);
-	m->dim = dim;
-	m->n_cls = n_cls;
-	m->w = calloc((size_t)dim * n_cls, sizeof *m->w);
-	m->b = calloc(n_cls, sizeof *m->b);
-	m->own = 1;
-	if (!order || !g_row || !g_bias || !m->w || !m->b)
+	if (alloc || !order || !g_row || !g_bias)
 		goto out;
 	if (o->epochs > 1) {
 		avg_w = calloc(nw, sizeof *avg_w);
@@ -115,23 +144,12 @@ int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 			cw[c] = cw[c] > 0 ? powf((float)n / ((float)n_cls * cw[c]), o->balance) : 0;
 	}
 	for (int e = 0; e < o->epochs; e++) {
-		for (size_t i = n; i > 1; i--) {
-			size_t k = cm_xorshift64(&seed) % i;
-			uint32_t t = order[i - 1];
-			order[i - 1] = order[k];
-			order[k] = t;
-		}
+		nlu_linear_shuffle(order, n, &seed);
 		struct job jobs[2];
-		pthread_t tid;
 		for (int t = 0; t < threads; t++)
 			jobs[t] = (struct job){ m, g_row, g_bias, xs, y, order, cw, n * (size_t)t / (size_t)threads,
 						n * (size_t)(t + 1) / (size_t)threads, o->lr, o->l2 };
-		int started = threads == 2 && !pthread_create(&tid, NULL, run_slice, &jobs[1]);
-		run_slice(&jobs[0]);
-		if (started)
-			pthread_join(tid, NULL);
-		else if (threads == 2)
-			run_slice(&jobs[1]);
+		nlu_linear_pair(run_slice, &jobs[0], &jobs[1], threads);
 		if (avg_w && e >= avg_from) {       /* average the weights of later epochs */
 			cm_axpy(nw, 1.0f, m->w, avg_w);
 			cm_axpy(n_cls, 1.0f, m->b, avg_b);

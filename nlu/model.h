@@ -5,6 +5,7 @@
  *   features.c    hashed sparse features: stemmed word uni+bigrams, char n-grams with word
  *                 boundaries, sublinear tf × idf, L2 per block
  *   linear.c      multinomial logistic regression over those sparse vectors (AdaGrad SGD)
+ *   linear_svm.c  or an exact SVM (Crammer–Singer, one-vs-rest): the default learner
  *   glove.c       mmapped GloVe vectors (.kfv) and SIF sentence vectors
  *   mlp.c         a one-hidden-layer network over the dense sentence vector
  *   augment.c     training-time augmentation (word dropout, keyboard typos)
@@ -152,13 +153,33 @@ struct nlu_linear_opts {
 	int threads;           /* 1 or 2: Hogwild over the examples */
 	float balance;         /* class weight (n / (K · n_c))^balance on each example's
 				  gradient: 0 none, 1 fully class-balanced */
+	float svm_c;           /* > 0: one-vs-rest squared-hinge SVMs of this C instead,
+				  solved exactly (linear_svm.c; epochs, lr, l2, balance unused) */
+	int svm_cs;            /* with svm_c: one Crammer–Singer multiclass SVM instead of
+				  one-vs-rest (one thread) */
+	int svm_auto;          /* with svm_c: C chosen on a held-out tenth of the examples
+				  among 0.25, 0.5, 1, 2 (linear_svm.c) */
 	uint64_t seed;
 };
 
-/* Trains on n sparse vectors xs with labels y.  Returns 0, -1 out of memory. */
+/* Trains on n sparse vectors xs with labels y (linear_svm.c: the SVM when o->svm_c > 0,
+ * else nlu_linear_train_sgd).  Returns 0, -1 out of memory.  Runs on the caller's thread
+ * and up to o->threads − 1 more, joined before it returns. */
 int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o);
+/* linear.c: multinomial logistic regression by AdaGrad SGD, the learner of before. */
+int nlu_linear_train_sgd(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
+			 const struct nlu_sparse *xs, const int *y, size_t n,
+			 const struct nlu_linear_opts *o);
+/* m zeroed, then dim × n_cls weights and n_cls biases of zeros (m owns them).  Returns 0,
+ * -1 out of memory (what was allocated is m's: nlu_linear_free frees it). */
+int nlu_linear_alloc(struct nlu_linear *m, uint32_t dim, uint32_t n_cls);
+/* Fisher–Yates shuffle of v[n] from the xorshift state *seed (linear.c). */
+void nlu_linear_shuffle(uint32_t *v, size_t n, uint64_t *seed);
+/* fn(a0) on the caller's thread and, with threads = 2, fn(a1) on one more (or after it
+ * when no thread can be started); returns when both are done. */
+void nlu_linear_pair(void *(*fn)(void *), void *a0, void *a1, int threads);
 /* logits[n_cls] = b + Σ val · w[idx] (the rows of wh widened when w is NULL: the same
  * sums as over the widened table). */
 void nlu_linear_logits(const struct nlu_linear *m, const struct nlu_sparse *x, float *logits);

@@ -15,6 +15,9 @@ Systems:
                    (--cjk-max 0)
   sklearn char1-3  TfidfVectorizer(analyzer='char', ngram_range=(1, 3), sublinear_tf)
                    + LogisticRegression(C=10): the reference of issue 16
+  sklearn svm      TF-IDF of char 1-2-grams + jieba's words, LinearSVC(C=0.5,
+                   crammer_singer): liblinear's exact solver of the multiclass SVM that
+                   kefu's linear half now trains (--svm-cs), on similar features
   --variant 'NAME=OPTS'  another kefu row: `kefu eval` with OPTS added (repeatable), e.g.
                    --variant 'kefu beta 0.3=--beta 0.3' (--systems may name it to order
                    the rows)
@@ -63,6 +66,23 @@ def run_sklearn(train, test):
     return sum(t == p for t, p in zip(truth, pred)) / len(truth), macro_f1(truth, pred), None
 
 
+def run_sklearn_svm(train, test):
+    import logging
+    import jieba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_union
+    from sklearn.svm import LinearSVC
+    jieba.setLogLevel(logging.WARNING)
+    tr, te = read_csv(train), read_csv(test)
+    fe = make_union(TfidfVectorizer(analyzer='char', ngram_range=(1, 2), sublinear_tf=True),
+                    TfidfVectorizer(tokenizer=jieba.lcut, token_pattern=None, sublinear_tf=True))
+    m = LinearSVC(C=0.5, multi_class='crammer_singer')
+    m.fit(fe.fit_transform([t for t, _ in tr]), [c for _, c in tr])
+    pred = list(m.predict(fe.transform([t for t, _ in te])))
+    truth = [c for _, c in te]
+    return sum(t == p for t, p in zip(truth, pred)) / len(truth), macro_f1(truth, pred), None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--kefu', required=True)
@@ -107,6 +127,8 @@ def main():
                     for k, (train, test) in enumerate(pairs):
                         if name == 'sklearn char1-3':
                             f = pool.submit(run_sklearn, train, test)
+                        elif name == 'sklearn svm':
+                            f = pool.submit(run_sklearn_svm, train, test)
                         else:
                             f = pool.submit(run_kefu, a.kefu, a.models, train, test,
                                             variants[name])

@@ -55,6 +55,12 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	*no_glove = cli_take_flag(argc, argv, "--no-glove");
 	if (cli_take_flag(argc, argv, "--zh-words"))
 		o->zh_dict = NLU_ZHSEG_DICT;
+	if (cli_take_flag(argc, argv, "--svm-cs"))
+		o->lin.svm_cs = 1;
+	if (cli_take_flag(argc, argv, "--svm-ovr"))
+		o->lin.svm_cs = 0;
+	if (cli_take_flag(argc, argv, "--svm-auto"))
+		o->lin.svm_auto = 1;
 	if (cli_take_flag(argc, argv, "--no-spell"))
 		o->spell = 0;
 #define OPT(name, lo, hi, field, type) \
@@ -69,6 +75,7 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--l2", 0, 1, o->lin.l2, float);
 	OPT("--balance", 0, 1, o->lin.balance, float);
 	OPT("--threads", 1, 2, o->lin.threads, int);
+	OPT("--svm-c", 0, 1000, o->lin.svm_c, float);
 	OPT("--augment", 0, 10, o->augment, int);
 	OPT("--w-oos", 0, 100, o->w_oos, float);
 	OPT("--alpha", 0, 1, o->alpha, float);
