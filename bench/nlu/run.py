@@ -15,6 +15,8 @@ Systems:
   fastText  Debian fasttext: -epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 100
   kefu-use  `kefu eval --use`: kefu v2 with its USE half (the same mixture, inside the
             model file, γ chosen with β on kefu's own calibration split)
+  kefu-distill  `kefu eval --distill`: USE only teaches kefu v2's halves while training
+            (soft targets, neighbour copies it labels); predicts without it
   use       nlu_use_bench: the Universal Sentence Encoder lite (nlu/use.c) + an MLP in C
   kefu+use  the same run: kefu v2's calibrated log-probabilities mixed with use's at the
             weight γ chosen on a 10 % split of train (β column: γ); OOS by argmax only
@@ -102,12 +104,13 @@ def make_sets(data, work, folds, only):
 
 
 KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': [],
-                 'kefu-use': ['--use']}
+                 'kefu-use': ['--use'],
+                 'kefu-distill': ['--distill']}
 
 
 def run_kefu(kefu, train, test, oos, extra=()):
     cmd = [kefu, 'eval', '--train', train, '--test', test, '--json', '--quiet'] + list(extra)
-    if '--use' in extra:
+    if '--use' in extra or '--distill' in extra:
         cmd += ['--models', os.environ['KEFU_MODELS']]
     if oos:
         cmd += ['--oos-label', oos]
@@ -254,6 +257,7 @@ def use_row(j, key, oos, models):
 
 
 SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('kefu-use', None),
+           ('kefu-distill', None),
            ('sklearn', run_sklearn),
            ('fastText', run_fasttext), ('use', 'use'), ('kefu+use', 'ens')]
 
