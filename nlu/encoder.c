@@ -67,7 +67,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->seq_refit = -1;     /* warm 10 passes: −0.25 point on BANKING77 (encoder.md) */
 	o->distill_t = 2.0f;
 	o->distill_folds = 2;
-	o->distill_p = 0.3f;
+	o->distill_p = 0.15f;
 	o->cv_threads = 1;
 }
 

@@ -337,7 +337,7 @@ def main():
             big = (r['n_train'], r['train_seconds'], r['train_cpu_seconds'])
     finally:
         shutil.rmtree(work)
-    print(f'{"set":<16} {"system":<9} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
+    print(f'{"set":<16} {"system":<12} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
           f'{"OOS rec.":>9} {"train s":>8} {"CPU s":>6} {"µs/query":>9} {"CPU µs":>7} '
           f'{"β":>4} {"model MB":>9}')
     for name, sysname, acc, f1, oosr, tr, us, size, n, cpu, cpu_us, beta, _ in rows:
@@ -345,7 +345,7 @@ def main():
         c = f'{cpu:6.1f}' if cpu is not None else f'{"-":>6}'
         cu = f'{cpu_us:7.1f}' if cpu_us is not None else f'{"-":>7}'
         b = f'{beta:4.2f}' if beta is not None else f'{"-":>4}'
-        print(f'{name:<16} {sysname:<9} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
+        print(f'{name:<16} {sysname:<12} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
               f'{tr:8.1f} {c} {us:9.1f} {cu} {b} {size / 1e6:9.1f}')
     print('clinc150 accuracy is in-scope accuracy; OOS recall on oos_val.  Means over folds; '
           'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '
