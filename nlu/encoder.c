@@ -11,6 +11,9 @@
  * widens each row as it adds it) and the calibration.  An optional third half (format 4,
  * `--use`) reads the question with the Universal Sentence Encoder (use.h; the encoder is
  * not in the model file: its owner sets e->use) and an MLP over its vector, mixed at γ.
+ * Or (`--distill`) the encoder only teaches while training: the cheap halves learn its
+ * cross-fitted probabilities and from neighbour copies of the examples it labels
+ * (distill.c, neighbours.c), and the model answers without it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -64,7 +67,19 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 					.seed = 11 };
 	o->beta = -1;
 	o->seq_refit = -1;     /* warm 10 passes: −0.25 point on BANKING77 (encoder.md) */
+	o->distill_t = 2.0f;
+	o->distill_folds = 2;
+	o->distill_p = 0.15f;
 	o->cv_threads = 1;
+}
+
+void nlu_enc_opts_distill(struct nlu_enc_opts *o)
+{
+	o->distill_dense = 0.5f;
+	o->distill_seq = 0.5f;
+	o->distill_copies = 1;
+	o->distill_p = 0.15f;
+	o->distill_linear = 1;
 }
 
 static int has_dense(const struct nlu_enc *e)
@@ -174,22 +189,55 @@ int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const c
 	return (int)e->seq.dim;
 }
 
+/* What the USE teacher holds for every example of the training set (distill.c): its
+ * vectors, and `copies` neighbour copies of each example (neighbours.c; copy r of
+ * example i at i · copies + r) with theirs. */
+struct teach {
+	const float *use_x;
+	char **copy;
+	const float *copy_x;
+	int copies;
+};
+
+/* With the USE vectors, do they teach the cheap halves (distill.c) rather than feed a
+ * half of their own? */
+static int distilling(const struct nlu_enc_opts *o)
+{
+	return o->distill_dense > 0 || o->distill_seq > 0 || o->distill_linear;
+}
+
 /* Trains feat (idf) + lin + mlp on the examples idx[0..n) of d (labels mapped through
  * map), and the sequence half unless train_seq is 0: from scratch (< 0, or a half without
  * weights yet), or train_seq passes from the weights it already has; and the USE half's
  * MLP when use_x (the USE vectors of d's examples, × USE_SCALE) is not NULL. */
 static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
 	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq,
-	       const float *use_x)
+	       const struct teach *tc)
 {
+	const float *use_x = tc ? tc->use_x : NULL;
 	/* the n0 examples, then o->augment noisy copies of each (augment.c) */
 	size_t n = n0 * (size_t)(1 + (o->augment > 0 ? o->augment : 0));
 	char **texts = calloc(n ? n : 1, sizeof *texts);
-	struct nlu_sparse *xs = calloc(n ? n : 1, sizeof *xs), sp = { 0 };
+	size_t n_xs = n + (tc && tc->copy ? n0 * (size_t)tc->copies : 0);
+	struct nlu_sparse *xs = calloc(n_xs ? n_xs : 1, sizeof *xs), sp = { 0 };
 	int *y = malloc(sizeof *y * (n ? n : 1)), rc = -1;
 	uint64_t aug_seed = 0x5851f42d4c957f2dull;
+	int teach = use_x && distilling(o);
+	float *ux = use_x ? malloc(sizeof *ux * NLU_USE_DIM * (n ? n : 1)) : NULL;
+	/* the dense and sequence halves also learn from the copies the teacher labels */
+	size_t m = teach && tc->copy ? n0 * (size_t)tc->copies : 0, na = n + m;
+	float *q = teach ? malloc(sizeof *q * e->n_cls * (na ? na : 1)) : NULL;
+	float *cx = m ? malloc(sizeof *cx * NLU_USE_DIM * m) : NULL;
+	uint32_t *owner = m ? malloc(sizeof *owner * m) : NULL;
+	char **at = m ? malloc(sizeof *at * na) : NULL;
+	int *ya = m ? malloc(sizeof *ya * na) : NULL;
+	char **lt = malloc(sizeof *lt * (na ? na : 1));
+	int *ly = malloc(sizeof *ly * (na ? na : 1));
+	struct nlu_mlp_opts mo = o->mlp;
+	struct nlu_seq_opts so = o->seq;
 
-	if (!texts || !xs || !y || nlu_sparse_alloc(&sp, NLU_FEAT_MAX))
+	if (!texts || !xs || !y || nlu_sparse_alloc(&sp, NLU_FEAT_MAX) || (use_x && !ux) ||
+	    (teach && !q) || (m && (!cx || !owner || !at || !ya)) || !lt || !ly)
 		goto out;
 	for (size_t i = 0; i < n0; i++) {
 		texts[i] = d->texts[idx[i]];
@@ -199,6 +247,37 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		if (!(texts[i] = nlu_augment(texts[i % n0], &aug_seed)))
 			goto out;
 		y[i] = y[i % n0];
+	}
+	for (size_t i = 0; use_x && i < n; i++)  /* an augmented copy has its original's vector */
+		memcpy(ux + i * NLU_USE_DIM, use_x + (size_t)idx[i % n0] * NLU_USE_DIM,
+		       sizeof *ux * NLU_USE_DIM);
+	if (teach) {           /* the USE half teaches the cheap ones instead of answering */
+		for (size_t j = 0; j < m; j++) {
+			size_t i = j / (size_t)tc->copies, src = (size_t)idx[i] * (size_t)tc->copies +
+								  j % (size_t)tc->copies;
+			owner[j] = (uint32_t)i;
+			memcpy(cx + j * NLU_USE_DIM, tc->copy_x + src * NLU_USE_DIM,
+			       sizeof *cx * NLU_USE_DIM);
+			at[n + j] = tc->copy[src];
+			ya[n + j] = y[i];
+		}
+		if (nlu_distill_targets(ux, NLU_USE_DIM, y, n0, e->n_cls, &o->mlp, o->distill_folds,
+					o->distill_t, q, cx, owner, m, q + n * e->n_cls))
+			goto out;
+		for (size_t i = n0; i < n; i++)
+			memcpy(q + i * e->n_cls, q + (i % n0) * e->n_cls, sizeof *q * e->n_cls);
+		for (size_t i = 0; m && i < n; i++) {
+			at[i] = texts[i];
+			ya[i] = y[i];
+		}
+		if (o->distill_dense > 0) {
+			mo.soft = q;
+			mo.soft_w = o->distill_dense;
+		}
+		if (o->distill_seq > 0) {
+			so.soft = q;
+			so.soft_w = o->distill_seq;
+		}
 	}
 	nlu_feat_free(&e->feat);
 	nlu_zhseg_destroy(e->zh);
@@ -223,8 +302,25 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 	e->feat.cfg.spell = e->spell;
 	if (nlu_feat_fit_idf(&e->feat, fx, texts, n0))   /* idf of the real examples */
 		goto out;
+	/* the linear half's examples: the n, then (distill_linear) the copies the teacher
+	 * gives their original's answer (1) or each with the teacher's answer (2) */
+	size_t nl = n;
+	for (size_t j = 0; o->distill_linear && j < m; j++) {
+		const float *qj = q + (n + j) * e->n_cls;
+		int best = 0;
+		for (uint32_t c = 1; c < e->n_cls; c++)
+			best = qj[c] > qj[best] ? (int)c : best;
+		if (o->distill_linear == 2 || best == ya[n + j]) {
+			lt[nl] = at[n + j];
+			ly[nl++] = o->distill_linear == 2 ? best : ya[n + j];
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
-		int k = nlu_feat_vector(&e->feat, fx, texts[i], strlen(texts[i]), &sp);
+		lt[i] = texts[i];
+		ly[i] = y[i];
+	}
+	for (size_t i = 0; i < nl; i++) {
+		int k = nlu_feat_vector(&e->feat, fx, lt[i], strlen(lt[i]), &sp);
 		if (k < 0)
 			k = 0;
 		if (nlu_sparse_alloc(&xs[i], (uint32_t)k + 1))
@@ -234,46 +330,46 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 		xs[i].nnz = (uint32_t)k;
 	}
 	nlu_linear_free(&e->lin);
-	rc = nlu_linear_train(&e->lin, e->feat.dim, e->n_cls, xs, y, n, &o->lin);
+	rc = nlu_linear_train(&e->lin, e->feat.dim, e->n_cls, xs, ly, nl, &o->lin);
+	char **dt = m ? at : texts;   /* the dense and sequence halves' examples */
+	const int *dy = m ? ya : y;
 	if (!rc && e->glove) {
-		float *dense = malloc(sizeof *dense * NLU_GLOVE_DIM * (n ? n : 1));
+		float *dense = malloc(sizeof *dense * NLU_GLOVE_DIM * (na ? na : 1));
 		if (!dense) {
 			rc = -1;
 			goto out;
 		}
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < na; i++) {
 			const uint64_t *keys;
-			nlu_feat_keys(&e->feat.cfg, fx, texts[i], strlen(texts[i]), &keys);
+			nlu_feat_keys(&e->feat.cfg, fx, dt[i], strlen(dt[i]), &keys);
 			nlu_fx_dense(fx, e->glove, dense + i * NLU_GLOVE_DIM);
 		}
 		nlu_mlp_free(&e->mlp);
-		rc = nlu_mlp_train(&e->mlp, NLU_GLOVE_DIM, e->n_cls, dense, y, n, &o->mlp);
+		rc = nlu_mlp_train(&e->mlp, NLU_GLOVE_DIM, e->n_cls, dense, dy, na, &mo);
 		free(dense);
 	}
 	if (!rc && o->seq.bits > 0 && train_seq != 0) {
-		struct nlu_seq_opts so = o->seq;
 		if (train_seq < 0)     /* from scratch, as before seq_refit */
 			nlu_seq_free(&e->seq);
 		else if (e->seq.params)   /* the refit: train_seq more passes from its weights */
 			so.epochs = train_seq;
-		rc = nlu_seq_train(&e->seq, o->glove, texts, y, n, e->n_cls, &so);
+		rc = nlu_seq_train(&e->seq, o->glove, dt, dy, na, e->n_cls, &so);
 	}
-	if (!rc && use_x) {    /* an augmented copy has its original's vector */
-		float *ux = malloc(sizeof *ux * NLU_USE_DIM * (n ? n : 1));
-		if (!ux) {
-			rc = -1;
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++)
-			memcpy(ux + i * NLU_USE_DIM, use_x + (size_t)idx[i % n0] * NLU_USE_DIM,
-			       sizeof *ux * NLU_USE_DIM);
+	if (!rc && use_x && !teach) {
 		nlu_mlp_free(&e->use_mlp);
 		rc = nlu_mlp_train(&e->use_mlp, NLU_USE_DIM, e->n_cls, ux, y, n, &o->mlp);
-		free(ux);
 	}
 out:
+	free(ux);
+	free(q);
+	free(cx);
+	free(owner);
+	free(at);
+	free(ya);
+	free(lt);
+	free(ly);
 	if (xs)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n_xs; i++)
 			nlu_sparse_free(&xs[i]);
 	free(xs);
 	nlu_sparse_free(&sp);
@@ -521,6 +617,46 @@ out:
 	return rc;
 }
 
+static void teach_free(struct teach *t, size_t n)
+{
+	for (size_t i = 0; t->copy && i < n * (size_t)t->copies; i++)
+		free(t->copy[i]);
+	free(t->copy);
+	free((float *)t->copy_x);
+	memset(t, 0, sizeof *t);
+}
+
+/* o->distill_copies neighbour copies of each example of d and their USE vectors. */
+static int make_copies(struct teach *t, const struct nlu_enc_opts *o,
+		       const struct nlu_dataset *d)
+{
+	size_t m = d->n * (size_t)o->distill_copies;
+	uint64_t seed = 0x9fb21c651e98df25ull;
+	struct nlu_nbr *nb = nlu_nbr_build(o->glove, d->texts, d->n);
+	struct nlu_use_scratch *us = nlu_use_scratch_create(o->use);
+	float *x = malloc(sizeof *x * NLU_USE_DIM * (m ? m : 1));
+	int rc = -1;
+
+	t->copies = o->distill_copies;
+	t->copy = calloc(m ? m : 1, sizeof *t->copy);
+	t->copy_x = x;
+	if (!nb || !us || !x || !t->copy)
+		goto out;
+	for (size_t j = 0; j < m; j++) {
+		const char *s = d->texts[j / (size_t)t->copies];
+		if (!(t->copy[j] = nlu_nbr_copy(nb, s, o->distill_p, &seed)))
+			goto out;
+		nlu_use_embed(o->use, us, t->copy[j], strlen(t->copy[j]), x + j * NLU_USE_DIM);
+		for (int k = 0; k < NLU_USE_DIM; k++)
+			x[j * NLU_USE_DIM + k] *= USE_SCALE;
+	}
+	rc = 0;
+out:
+	nlu_nbr_destroy(nb);
+	nlu_use_scratch_destroy(us);
+	return rc;
+}
+
 struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label,
 			      const struct nlu_dataset *val, const struct nlu_enc_opts *o,
 			      char *err, size_t errlen)
@@ -530,6 +666,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	uint32_t *idx = malloc(sizeof *idx * (d->n ? d->n : 1));
 	int *map = malloc(sizeof *map * (d->n_labels ? d->n_labels : 1)), *vmap = NULL;
 	float *use_x = NULL;
+	struct teach tc = { 0 };
 	uint64_t seed = o->lin.seed ? o->lin.seed * 0x9e3779b97f4a7c15ull : 7;
 
 	if (!e || !fx || !idx || !map) {
@@ -553,8 +690,8 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	e->glove = o->glove;
 	e->alpha = o->glove ? o->alpha : 0;
 	e->beta = o->seq.bits <= 0 ? 0 : o->beta < 0 ? 0.5f : o->beta;
-	e->use = o->use;
-	e->gamma = !o->use ? 0 : o->gamma < 0 ? 0.5f : o->gamma;
+	e->use = distilling(o) ? NULL : o->use;  /* a teacher only: no USE half */
+	e->gamma = !e->use ? 0 : o->gamma < 0 ? 0.5f : o->gamma;
 	if (!e->labels) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -573,6 +710,12 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				x[k] *= USE_SCALE;
 		}
 		nlu_use_scratch_destroy(us);
+		tc.use_x = use_x;
+		if (distilling(o) && o->distill_copies > 0 && o->glove &&
+		    make_copies(&tc, o, d)) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	for (uint32_t c = 0; c < e->n_cls; c++) {
 		map[c] = (int)c;
@@ -600,7 +743,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		}
 		for (size_t i = 0; i < val->n; i++)
 			vidx[i] = (uint32_t)i;
-		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs, use_x);
+		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs, use_x ? &tc : NULL);
 		if (!rc)
 			rc = calibrate(e, val, vidx, val->n, vmap, o);
 		free(vidx);
@@ -618,7 +761,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i - 1] = idx[k];
 				idx[k] = t;
 			}
-			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, use_x) ||
+			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, use_x ? &tc : NULL) ||
 			    calibrate(e, d, idx, n_val, map, o)) {
 				snprintf(err, errlen, "out of memory while training");
 				goto fail;
@@ -627,7 +770,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i] = (uint32_t)i;
 			refit_seq = o->seq_refit;
 		}
-		if (fit(e, d, idx, d->n, map, o, fx, refit_seq, use_x)) {
+		if (fit(e, d, idx, d->n, map, o, fx, refit_seq, use_x ? &tc : NULL)) {
 			snprintf(err, errlen, "out of memory while training");
 			goto fail;
 		}
@@ -637,6 +780,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	free(map);
 	free(vmap);
 	free(use_x);
+	teach_free(&tc, d->n);
 	return e;
 fail:
 	nlu_enc_destroy(e);
@@ -645,6 +789,7 @@ fail:
 	free(map);
 	free(vmap);
 	free(use_x);
+	teach_free(&tc, d->n);
 	return NULL;
 }
 

@@ -201,6 +201,11 @@ int32_t nlu_glove_find(const struct nlu_glove *g, const char *w, size_t len)
 	return -1;
 }
 
+const char *nlu_glove_word(const struct nlu_glove *g, int32_t r)
+{
+	return r >= 0 && (size_t)r < g->n ? g->words + g->word_off[r] : NULL;
+}
+
 /* F16C, 8 at a time, where the CPU has it (common/tensor.c): exact, as the scalar
  * conversion is, so the sums are bit for bit the same. */
 void nlu_glove_add(const struct nlu_glove *g, int32_t r, float weight, float *acc)

@@ -25,6 +25,8 @@ void nlu_glove_close(struct nlu_glove *g);
 size_t nlu_glove_size(const struct nlu_glove *g);
 /* Frequency rank of the lower-case word w[0..len), or -1 when unknown. */
 int32_t nlu_glove_find(const struct nlu_glove *g, const char *w, size_t len);
+/* The word of rank r (NUL-terminated, in the mapped file), or NULL out of range. */
+const char *nlu_glove_word(const struct nlu_glove *g, int32_t r);
 /* Adds weight × the vector of rank r to acc[NLU_GLOVE_DIM]. */
 void nlu_glove_add(const struct nlu_glove *g, int32_t r, float weight, float *acc);
 /* SIF weight a / (a + p(w)) of rank r, p estimated from the rank by Zipf's law. */

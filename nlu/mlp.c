@@ -92,8 +92,11 @@ int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float 
 			memset(gb1, 0, sizeof(float) * h);
 			for (int r = 0; r < b; r++) {
 				float *z = zb + (size_t)r * n_cls;
+				size_t ex = order[start + (size_t)r];
 				cm_softmax(n_cls, z, 1.0f);
-				z[y[order[start + (size_t)r]]] -= 1.0f;
+				if (o->soft)   /* the target: (1 − w) one-hot + w · the teacher's row */
+					cm_axpy(n_cls, -o->soft_w, o->soft + ex * n_cls, z);
+				z[y[ex]] -= o->soft ? 1.0f - o->soft_w : 1.0f;
 				for (uint32_t c = 0; c < n_cls; c++) {
 					z[c] /= (float)b;
 					gb2[c] += z[c];

@@ -278,6 +278,9 @@ struct nlu_mlp_opts {
 	float lr;              /* Adam step */
 	float wd;              /* L2 weight decay */
 	uint64_t seed;
+	const float *soft;     /* NULL, or a teacher's probabilities [n × n_cls] (distill.c):
+				  the target is (1 − soft_w) one-hot + soft_w · its row */
+	float soft_w;
 };
 
 /* Trains on n dense rows x[n × d_in] with labels y (Adam, mini-batches, one thread,
@@ -287,6 +290,24 @@ int nlu_mlp_train(struct nlu_mlp *m, uint32_t d_in, uint32_t n_cls, const float 
 /* logits[n_cls] of one input; hidden is d_h floats of the caller's scratch. */
 void nlu_mlp_logits(const struct nlu_mlp *m, const float *x, float *hidden, float *logits);
 void nlu_mlp_free(struct nlu_mlp *m);
+
+/* distill.c: a teacher's probabilities q[n × K] of the n rows x[n × d_in] (labels y): an
+ * MLP of mo's shape trained on all of `folds` shuffled folds but the row's (1: on all
+ * rows), softmax at temperature temp.  0 ok, -1 out of memory. */
+int nlu_distill_targets(const float *x, uint32_t d_in, const int *y, size_t n, uint32_t K,
+			const struct nlu_mlp_opts *mo, int folds, float temp, float *q,
+			const float *xc, const uint32_t *owner, size_t m, float *qc);
+/* and of m more rows xc[m × d_in], copies of the rows owner[m], into qc[m × K] (the
+ * teacher that did not see the owner). */
+
+/* neighbours.c: copies of training texts with words replaced by near GloVe words. */
+struct nlu_nbr;
+/* The neighbours of the words of texts[0..n).  NULL: out of memory or no g. */
+struct nlu_nbr *nlu_nbr_build(const struct nlu_glove *g, char *const *texts, size_t n);
+/* A copy of text, each word with neighbours replaced with probability p (at least one);
+ * malloc'd (NULL: out of memory). */
+char *nlu_nbr_copy(const struct nlu_nbr *nb, const char *text, float p, uint64_t *seed);
+void nlu_nbr_destroy(struct nlu_nbr *nb);
 
 /* ---- seq.c, seq_train.c: the sequence encoder ---------------------------------------
  * Words in order: each token (a word, or a CJK character) is a row x_t = [P · GloVe(word)
@@ -313,6 +334,8 @@ struct nlu_seq_opts {
 	float dropout;         /* on the pooled features while training */
 	float smooth;          /* label smoothing of the head's cross-entropy (0: none) */
 	uint64_t seed;
+	const float *soft;     /* as nlu_mlp_opts' soft and soft_w, for the head */
+	float soft_w;
 };
 
 struct nlu_seq {
@@ -417,6 +440,17 @@ struct nlu_enc_opts {
 				  (the default: ~2 ms of CPU per question, see encoder.md) */
 	float gamma;           /* its weight in the ensemble; < 0: the γ in 0, 0.1, .., 1 with
 				  the lowest calibrated NLL on the calibration split */
+	float distill_dense;   /* with use: the USE half only teaches (distill.c) — the dense */
+	float distill_seq;     /* and sequence halves learn (1 − w) one-hot + w · its cross-
+				  fitted probabilities, the model has no USE half; 0 0: off */
+	float distill_t;       /* the teacher's softmax temperature */
+	int distill_folds;     /* its cross-fitting folds (1: it sees every example) */
+	int distill_copies;    /* neighbour copies of each example (neighbours.c) the teacher
+				  labels for the dense and sequence halves (0: none) */
+	float distill_p;       /* a word's chance to be replaced in a copy */
+	int distill_linear;    /* the linear half learns from the copies too: those the
+				  teacher gives their original's answer (1), all with the
+				  teacher's answer (2); 0: not */
 	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
 				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
 				  then includes the other folds') */
@@ -427,6 +461,11 @@ struct nlu_enc_opts {
 };
 
 void nlu_enc_opts_default(struct nlu_enc_opts *o);
+/* The USE encoder as a teacher only (`kefu eval/train --distill`, encoder.md): soft
+ * targets 0.5 for the dense and sequence halves, one neighbour copy per example (a
+ * word's chance 0.15), the copies the teacher keeps in their answer for the linear half
+ * too.  o->use must be set for it to act. */
+void nlu_enc_opts_distill(struct nlu_enc_opts *o);
 
 struct nlu_enc {
 	struct nlu_feat feat;

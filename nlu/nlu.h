@@ -154,7 +154,9 @@ struct nlu_train_opts {
 						candidate until store_model_activate */
 	const struct nlu_progress *progress; /* may be NULL */
 	int use;                             /* 1: a USE half too (<models>/use-lite-en.kfu;
-						~2 ms of CPU per question: encoder.md) */
+						~2 ms of CPU per question: encoder.md); 2:
+						USE teaches the cheap halves, the model
+						answers without it (nlu_enc_opts_distill) */
 };
 /* nlu_train_store_ex that also saves the training report (cross-validated accuracy,
  * macro-F1, per answer precision/recall/F1, the most confused pairs with example

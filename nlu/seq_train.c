@@ -254,9 +254,12 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 				for (uint32_t c = 0; c < K; c++)
 					lg[c] += m->params[l.cb + c];
 				cm_softmax(K, lg, 1.0f);
+				float hard = 1 - o->smooth - (o->soft ? o->soft_w : 0);
 				for (uint32_t c = 0; c < K && o->smooth > 0; c++)
 					lg[c] -= o->smooth / (float)K;
-				lg[b.lab[i]] -= 1 - o->smooth;
+				if (o->soft)   /* a teacher's share of the target (distill.c) */
+					cm_axpy(K, -o->soft_w, o->soft + (size_t)b.ex[i] * K, lg);
+				lg[b.lab[i]] -= hard;
 				for (uint32_t c = 0; c < K; c++) {
 					lg[c] /= (float)nb;
 					grad[l.cb + c] += lg[c];

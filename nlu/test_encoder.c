@@ -577,6 +577,44 @@ static void test_glove_and_mlp(void)
 	}
 	CHECK(ok >= N * 98 / 100, "mlp fits separable blobs: %d/%d", ok, N);
 	nlu_mlp_free(&m);
+
+	/* distillation: cross-fitted teacher rows are distributions that know the blobs,
+	 * a copy gets its owner's teacher, and a student learns from soft targets alone */
+	float *q = malloc(sizeof *q * N * 4), qc[2 * 4];
+	uint32_t owner[2] = { 5, 6 };
+	CHECK(nlu_distill_targets(x, D, y, N, 4, &mo, 2, 2.0f, q, x + 5 * D, owner, 2, qc) == 0,
+	      "distill targets");
+	ok = 0;
+	for (int i = 0; i < N; i++) {
+		float sum = 0;
+		int best = 0;
+		for (int c = 0; c < 4; c++) {
+			sum += q[i * 4 + c];
+			best = q[i * 4 + c] > q[i * 4 + best] ? c : best;
+		}
+		CHECK(fabsf(sum - 1) < 1e-4f, "teacher row %d sums to %g", i, sum);
+		ok += best == y[i];
+	}
+	CHECK(ok >= N * 95 / 100, "held-out teacher knows the blobs: %d/%d", ok, N);
+	for (int c = 0; c < 4; c++)
+		CHECK(fabsf(qc[c] - q[5 * 4 + c]) < 1e-6f, "a copy of row 5 has its teacher's answer");
+	int wrong[N];
+	for (int i = 0; i < N; i++)
+		wrong[i] = (y[i] + 1) % 4;   /* every hard label wrong: only the teacher is right */
+	mo.soft = q;
+	mo.soft_w = 1.0f;
+	CHECK(nlu_mlp_train(&m, D, 4, x, wrong, N, &mo) == 0, "mlp train on soft targets");
+	ok = 0;
+	for (int i = 0; i < N; i++) {
+		nlu_mlp_logits(&m, x + i * D, hidden, logits);
+		int best = 0;
+		for (int c = 1; c < 4; c++)
+			best = logits[c] > logits[best] ? c : best;
+		ok += best == y[i];
+	}
+	CHECK(ok >= N * 95 / 100, "a student of weight 1 follows the teacher: %d/%d", ok, N);
+	nlu_mlp_free(&m);
+	free(q);
 	free(x);
 }
 

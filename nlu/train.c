@@ -177,6 +177,8 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 			goto out;
 		}
 		o.use = u;
+		if (to->use == 2)
+			nlu_enc_opts_distill(&o);
 	}
 	out->n_examples = d.n;
 	out->n_answers = d.n_labels;

@@ -44,7 +44,8 @@ struct trn_opts {
 	void (*progress)(void *arg, const struct trn_progress *p);   /* may be NULL */
 	void *progress_arg;
 	const atomic_int *stop;  /* may be NULL; non-zero: stop at the next step */
-	int text_use;            /* 1: the text encoder gets a USE half (kefu train --use) */
+	int text_use;            /* 1: the text encoder gets a USE half (kefu train --use); 2:
+				    USE only teaches it (--distill) */
 };
 
 struct trn_result {

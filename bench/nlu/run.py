@@ -15,6 +15,8 @@ Systems:
   fastText  Debian fasttext: -epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 100
   kefu-use  `kefu eval --use`: kefu v2 with its USE half (the same mixture, inside the
             model file, γ chosen with β on kefu's own calibration split)
+  kefu-distill  `kefu eval --distill`: USE only teaches kefu v2's halves while training
+            (soft targets, neighbour copies it labels); predicts without it
   use       nlu_use_bench: the Universal Sentence Encoder lite (nlu/use.c) + an MLP in C
   kefu+use  the same run: kefu v2's calibrated log-probabilities mixed with use's at the
             weight γ chosen on a 10 % split of train (β column: γ); OOS by argmax only
@@ -102,12 +104,13 @@ def make_sets(data, work, folds, only):
 
 
 KEFU_VARIANTS = {'kefu-v1': ['--no-seq'], 'kefu-seq': ['--beta', '1'], 'kefu-v2': [],
-                 'kefu-use': ['--use']}
+                 'kefu-use': ['--use'],
+                 'kefu-distill': ['--distill']}
 
 
 def run_kefu(kefu, train, test, oos, extra=()):
     cmd = [kefu, 'eval', '--train', train, '--test', test, '--json', '--quiet'] + list(extra)
-    if '--use' in extra:
+    if '--use' in extra or '--distill' in extra:
         cmd += ['--models', os.environ['KEFU_MODELS']]
     if oos:
         cmd += ['--oos-label', oos]
@@ -254,6 +257,7 @@ def use_row(j, key, oos, models):
 
 
 SYSTEMS = [('kefu-v1', None), ('kefu-seq', None), ('kefu-v2', None), ('kefu-use', None),
+           ('kefu-distill', None),
            ('sklearn', run_sklearn),
            ('fastText', run_fasttext), ('use', 'use'), ('kefu+use', 'ens')]
 
@@ -333,7 +337,7 @@ def main():
             big = (r['n_train'], r['train_seconds'], r['train_cpu_seconds'])
     finally:
         shutil.rmtree(work)
-    print(f'{"set":<16} {"system":<9} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
+    print(f'{"set":<16} {"system":<12} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
           f'{"OOS rec.":>9} {"train s":>8} {"CPU s":>6} {"µs/query":>9} {"CPU µs":>7} '
           f'{"β":>4} {"model MB":>9}')
     for name, sysname, acc, f1, oosr, tr, us, size, n, cpu, cpu_us, beta, _ in rows:
@@ -341,7 +345,7 @@ def main():
         c = f'{cpu:6.1f}' if cpu is not None else f'{"-":>6}'
         cu = f'{cpu_us:7.1f}' if cpu_us is not None else f'{"-":>7}'
         b = f'{beta:4.2f}' if beta is not None else f'{"-":>4}'
-        print(f'{name:<16} {sysname:<9} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
+        print(f'{name:<16} {sysname:<12} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
               f'{tr:8.1f} {c} {us:9.1f} {cu} {b} {size / 1e6:9.1f}')
     print('clinc150 accuracy is in-scope accuracy; OOS recall on oos_val.  Means over folds; '
           'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '

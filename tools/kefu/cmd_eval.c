@@ -14,7 +14,10 @@
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
  * --seq-smooth X (label smoothing), --seq-glove-dim N, --seq-refit N (after calibration
  * the half goes on from its weights for N passes over all of train instead of training
- * again), --seq-keep (it is kept as calibrated).
+ * again), --seq-keep (it is kept as calibrated); --use (a USE half), --distill (USE only
+ * teaches the cheap halves while training; its parts: --distill-dense X, --distill-seq
+ * X, --distill-t X, --distill-folds N, --distill-copies N, --distill-p X,
+ * --distill-linear 0|1|2).
  * Main thread (training may add one helper thread).
  */
 #include <jansson.h>
@@ -52,6 +55,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	double v;
 
 	nlu_enc_opts_default(o);
+	if (cli_take_flag(argc, argv, "--distill"))
+		nlu_enc_opts_distill(o);   /* the expert knobs below may change its parts */
 	*no_glove = cli_take_flag(argc, argv, "--no-glove");
 	if (cli_take_flag(argc, argv, "--zh-words"))
 		o->zh_dict = NLU_ZHSEG_DICT;
@@ -92,6 +97,13 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--seq-smooth", 0, 0.5, o->seq.smooth, float);
 	OPT("--seq-glove-dim", 0, 100, o->seq.glove_dim, int);
 	OPT("--seq-refit", 1, 1000, o->seq_refit, int);
+	OPT("--distill-dense", 0, 1, o->distill_dense, float);
+	OPT("--distill-seq", 0, 1, o->distill_seq, float);
+	OPT("--distill-t", 0.1, 100, o->distill_t, float);
+	OPT("--distill-folds", 1, 20, o->distill_folds, int);
+	OPT("--distill-copies", 0, 10, o->distill_copies, int);
+	OPT("--distill-p", 0, 1, o->distill_p, float);
+	OPT("--distill-linear", 0, 2, o->distill_linear, int);
 #undef OPT
 	if (cli_take_flag(argc, argv, "--no-seq"))
 		o->seq.bits = 0;
@@ -204,7 +216,8 @@ int cmd_eval(int argc, char **argv)
 	struct nlu_use *use = NULL;
 	if (cli_take_enc_opts(&argc, argv, "kefu eval", &o, &no_glove))
 		return 2;
-	int with_use = cli_take_flag(&argc, argv, "--use");
+	int with_use = cli_take_flag(&argc, argv, "--use") || o.distill_dense > 0 ||
+		       o.distill_seq > 0 || o.distill_linear;   /* the teacher needs it too */
 	const char *f_tr = cli_take_value(&argc, argv, "--train");
 	const char *f_te = cli_take_value(&argc, argv, "--test");
 	const char *f_va = cli_take_value(&argc, argv, "--val");

@@ -97,6 +97,8 @@ int cmd_train(int argc, char **argv)
 	int quiet = cli_take_flag(&argc, argv, "--quiet");
 	int candidate = cli_take_flag(&argc, argv, "--candidate");
 	int use = cli_take_flag(&argc, argv, "--use");
+	if (cli_take_flag(&argc, argv, "--distill"))
+		use = 2;   /* the sentence encoder teaches, the model answers without it */
 	const char *cvs = cli_take_value(&argc, argv, "--cv");
 
 	if (cvs) {
@@ -112,7 +114,7 @@ int cmd_train(int argc, char **argv)
 	if (p)
 		return p < 0 ? 2 : 0;
 	if (npos) {
-		fprintf(stderr, "usage: kefu train [--cv K] [--candidate] [--use] [--json] "
+		fprintf(stderr, "usage: kefu train [--cv K] [--candidate] [--use | --distill] [--json] "
 			"[--quiet] [--db FILE] [--models DIR]\n");
 		return 2;
 	}
