@@ -264,6 +264,21 @@ struct asr_model_paths {
 				     * probable ones are searched (the LM itself is whole) when a
 				     * domain or entity LM is in the mix, not with plain; 0: all.
 				     * conf asr_generic_words, docs/speech.md "Fifth round" */
+	int spell_lm;               /* the spelling pass's language model: enum asr_spell_lm */
+	float spell_lw, spell_wip;  /* its own search's language weight and word insertion
+				     * penalty (0: the first pass's) */
+	int spell_maxhmmpf;         /* its own search's active HMM limit (0: the first pass's) */
+	int spell_flat;             /* < 0: its own search without the flat-lexicon second pass */
+};
+
+/* What the spelling pass (grammar.c) searches a value-like segment with again
+ * (docs/speech.md "Seventh round"). */
+enum asr_spell_lm {
+	ASR_SPELL_LM_ENTITY = 0,    /* a second search over the entity model alone (kefud's) */
+	ASR_SPELL_LM_SMALL = 1,     /* a second search over the entity model at ASR_SPELL_WEIGHT
+				     * and the store's model, no generic words */
+	ASR_SPELL_LM_MIX = 2,       /* the first pass's search, the entity model's share of the
+				     * mix raised to ASR_SPELL_WEIGHT (the sixth round's) */
 };
 
 /* The acoustic transform's name in kefu's models folder (speech/adapt/mllr.sh makes one from
@@ -358,6 +373,10 @@ struct asr_entity_opts {
 				     * < 0: no spelling pass); not in ASR_GRAMMAR_NONE */
 	int speller;                /* < 0: spelled runs are not corrected to dictionary words
 				     * (speller.c); not in ASR_GRAMMAR_NONE */
+	int spell_span;             /* > 0: the spelling pass searches only the samples between
+				     * the first pass's words at the segment's ends that the
+				     * entity model cannot say, not the whole segment again
+				     * (measured, not kefud's: docs/speech.md "Seventh round") */
 };
 
 struct asr_entity {
