@@ -212,15 +212,17 @@ static int write_known_words(const char *dict, ngram_model_t *const *lms, const 
 	return fflush(out) ? -1 : rc;
 }
 
-/* The spelling pass's search (grammar.c, sp_spell_begin), when kind asks for one of its
- * own: the entity model e alone (ASR_SPELL_LM_ENTITY), or beside the store's model m at
+/* The spelling pass's search (grammar.c, sp_spell_begin), when p->spell_lm asks for one of
+ * its own: the entity model e alone (ASR_SPELL_LM_ENTITY), or beside the store's model m at
  * 1 - ASR_SPELL_WEIGHT (ASR_SPELL_LM_SMALL; e alone when there is no m), added to d's
- * decoder as SP_SPELL_SEARCH.  The generic model's 10,000 words are not in it: its lexicon
- * tree holds only the words these models know (pocketsphinx leaves the dictionary's other
- * words out of a search), so it walks a few hundred words (a few thousand with the store's)
- * instead of the mix's ~13,000.  The same acoustic model and dictionary; the search settings
- * of the first pass but for p->spell_lw, _wip, _maxhmmpf, _flat when set.  0 (ASR_SPELL_LM_MIX:
- * no search of its own, the mix is re-weighted) or 1, -1 on failure. */
+ * decoder as SP_SPELL_SEARCH.  The generic model's words are not in it: its lexicon tree
+ * holds only the words these models know (pocketsphinx leaves the dictionary's other words
+ * out of a search), so it walks the entity model's 135 words (a few thousand with the
+ * store's) instead of the mix's more than 10,000.  The same acoustic model and dictionary;
+ * the search settings of the first pass but for the language weight ASR_SPELL_LW
+ * (p->spell_lw when set) and p->spell_wip, _maxhmmpf, _flat when set.  0 (ASR_SPELL_LM_MIX:
+ * no search of its own, the mix is re-weighted) or 1, -1 on failure.  docs/speech.md
+ * "Seventh round". */
 static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngram_model_t *e,
 			    ngram_model_t *m)
 {
@@ -239,8 +241,7 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 		return 0;
 	/* the search reads its language weight, insertion penalty and HMM limit when it is
 	 * made: the spelling pass's own, then the first pass's back */
-	if (p->spell_lw > 0)
-		cmd_ln_set_float32_r(d->cfg, "-lw", p->spell_lw);
+	cmd_ln_set_float32_r(d->cfg, "-lw", p->spell_lw > 0 ? p->spell_lw : ASR_SPELL_LW);
 	if (p->spell_wip > 0)
 		cmd_ln_set_float32_r(d->cfg, "-wip", p->spell_wip);
 	if (p->spell_maxhmmpf > 0)

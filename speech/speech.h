@@ -265,14 +265,18 @@ struct asr_model_paths {
 				     * domain or entity LM is in the mix, not with plain; 0: all.
 				     * conf asr_generic_words, docs/speech.md "Fifth round" */
 	int spell_lm;               /* the spelling pass's language model: enum asr_spell_lm */
-	float spell_lw, spell_wip;  /* its own search's language weight and word insertion
-				     * penalty (0: the first pass's) */
+	float spell_lw, spell_wip;  /* its own search's language weight (0: ASR_SPELL_LW) and
+				     * word insertion penalty (0: the first pass's) */
 	int spell_maxhmmpf;         /* its own search's active HMM limit (0: the first pass's) */
 	int spell_flat;             /* < 0: its own search without the flat-lexicon second pass */
 };
 
 /* What the spelling pass (grammar.c) searches a value-like segment with again
  * (docs/speech.md "Seventh round"). */
+/* The language weight of the spelling pass's own search (the first pass's: pocketsphinx's
+ * 6.5), chosen on the cross-validated an4 training subset (docs/speech.md "Seventh round"). */
+#define ASR_SPELL_LW 5.0f
+
 enum asr_spell_lm {
 	ASR_SPELL_LM_ENTITY = 0,    /* a second search over the entity model alone (kefud's) */
 	ASR_SPELL_LM_SMALL = 1,     /* a second search over the entity model at ASR_SPELL_WEIGHT
