@@ -374,7 +374,8 @@ struct asr_entity_opts {
 	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
 	int mode;                   /* enum asr_grammar_mode */
 	float spell;                /* the spelling pass's entity share (0 = ASR_SPELL_WEIGHT;
-				     * < 0: no spelling pass); not in ASR_GRAMMAR_NONE */
+				     * < 0: no spelling pass; with the entity model alone it
+				     * only says whether); not in ASR_GRAMMAR_NONE */
 	int speller;                /* < 0: spelled runs are not corrected to dictionary words
 				     * (speller.c); not in ASR_GRAMMAR_NONE */
 	int spell_span;             /* > 0: the spelling pass searches only the samples between
@@ -392,8 +393,9 @@ struct asr_entity {
 };
 
 /* asr_recognize_clip; a segment whose words look like a value (two entity words making
- * half of them) is searched again with the entity model's share of the mix at o->spell
- * (the spelling pass; not in ASR_GRAMMAR_NONE, nor without an entity model in the mix), and
+ * half of them) is searched again by the decoder's spelling search (asr_model_paths.spell_lm:
+ * the entity model alone, or the mix with the entity model's share at o->spell; the
+ * spelling pass; not in ASR_GRAMMAR_NONE, nor without an entity model in the mix), and
  * that reading replaces the first; then for segments that call for it (o->expect set in ASR_GRAMMAR_AUTO
  * or _ASKED, or in ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
  * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency
