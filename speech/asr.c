@@ -11,8 +11,9 @@
  *   + entities      the generated model of spoken digits, codes, numbers and dates
  *                   (entity_lm.c) as a third member of the set, weight entity_weight, so a
  *                   customer reading out an order number is heard as one; the entity
- *                   model's share can be raised for one search (sp_entity_share: grammar.c's
- *                   spelling pass) and put back
+ *                   model's share can be raised for one search and put back, or a
+ *                   second search over the entity model [+ the store's] alone run
+ *                   (sp_spell_begin: grammar.c's spelling pass; asr_model_paths.spell_lm)
  * With mllr, the acoustic model's means go through a global MLLR transform (adapt/mllr.sh:
  * real voices on a close-talking microphone; docs/speech.md); with hmm, the acoustic model
  * is another folder (adapt/map.sh's MAP-adapted means; plain always uses Debian's).
@@ -74,10 +75,14 @@ struct asr_decoder {
 	cmd_ln_t *cfg;
 	struct asr_cmn *cmn;        /* a session's cepstral mean (cmn.c), or NULL: per segment */
 	ngram_model_t *mix;         /* the search's LM set when it holds the entity model (the
-				     * search owns it), else NULL: sp_entity_share's */
+				     * search owns it), else NULL: sp_spell_begin's */
 	const char *mix_names[3];
 	float mix_dom, mix_ent;     /* the domain's share of the rest, the entity model's share */
 	int mix_n;
+	ngram_model_t *spell;       /* the spelling pass's own search's LM (SP_SPELL_SEARCH owns
+				     * it: the entity model [+ the store's]), or NULL: the mix */
+	int spell_n;                /* its members: 1 (entity) or 2 (entity, domain) */
+	ngram_model_t *spell_ent;   /* the entity model (our reference), for sp_spell_knows */
 };
 
 static double thread_cpu_seconds(void)
@@ -205,6 +210,61 @@ static int write_known_words(const char *dict, ngram_model_t *const *lms, const 
 		rc = -1;
 	fclose(f);
 	return fflush(out) ? -1 : rc;
+}
+
+/* The spelling pass's search (grammar.c, sp_spell_begin), when p->spell_lm asks for one of
+ * its own: the entity model e alone (ASR_SPELL_LM_ENTITY), or beside the store's model m at
+ * 1 - ASR_SPELL_WEIGHT (ASR_SPELL_LM_SMALL; e alone when there is no m), added to d's
+ * decoder as SP_SPELL_SEARCH.  The generic model's words are not in it: its lexicon tree
+ * holds only the words these models know (pocketsphinx leaves the dictionary's other words
+ * out of a search), so it walks the entity model's 135 words (a few thousand with the
+ * store's) instead of the mix's more than 10,000.  The same acoustic model and dictionary;
+ * the search settings of the first pass but for the language weight ASR_SPELL_LW
+ * (p->spell_lw when set) and p->spell_wip, _maxhmmpf, _flat when set.  0 (ASR_SPELL_LM_MIX:
+ * no search of its own, the mix is re-weighted) or 1, -1 on failure.  docs/speech.md
+ * "Seventh round". */
+static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngram_model_t *e,
+			    ngram_model_t *m)
+{
+	ngram_model_t *models[2] = { e, m };
+	char *names[2] = { "entity", "domain" };
+	float32 weights[2] = { ASR_SPELL_WEIGHT, 1 - ASR_SPELL_WEIGHT };
+	int n = p->spell_lm == ASR_SPELL_LM_SMALL && m ? 2 : 1;
+	ngram_model_t *lm;
+	int rc;
+
+	float32 lw = cmd_ln_float32_r(d->cfg, "-lw"), wip = cmd_ln_float32_r(d->cfg, "-wip");
+	long maxhmm = cmd_ln_int32_r(d->cfg, "-maxhmmpf");
+	int flat = cmd_ln_boolean_r(d->cfg, "-fwdflat");
+
+	if (p->spell_lm == ASR_SPELL_LM_MIX)
+		return 0;
+	/* the search reads its language weight, insertion penalty and HMM limit when it is
+	 * made: the spelling pass's own, then the first pass's back */
+	cmd_ln_set_float32_r(d->cfg, "-lw", p->spell_lw > 0 ? p->spell_lw : ASR_SPELL_LW);
+	if (p->spell_wip > 0)
+		cmd_ln_set_float32_r(d->cfg, "-wip", p->spell_wip);
+	if (p->spell_maxhmmpf > 0)
+		cmd_ln_set_int32_r(d->cfg, "-maxhmmpf", p->spell_maxhmmpf);
+	/* (without the flat second pass it turns the acoustic model's growing feature buffer
+	 * off, which the first pass's search, made after this one, turns on again) */
+	if (p->spell_flat < 0)
+		cmd_ln_set_boolean_r(d->cfg, "-fwdflat", 0);
+	rc = -1;
+	if ((lm = ngram_model_set_init(d->cfg, models, names, weights, n))) {
+		rc = ps_set_lm(d->ps, SP_SPELL_SEARCH, lm);  /* the search takes a reference */
+		if (rc >= 0) {
+			d->spell = lm;
+			d->spell_n = n;
+			d->spell_ent = ngram_model_retain(e);
+		}
+		ngram_model_free(lm);
+	}
+	cmd_ln_set_float32_r(d->cfg, "-lw", lw);
+	cmd_ln_set_float32_r(d->cfg, "-wip", wip);
+	cmd_ln_set_int32_r(d->cfg, "-maxhmmpf", maxhmm);
+	cmd_ln_set_boolean_r(d->cfg, "-fwdflat", flat);
+	return rc < 0 ? -1 : 1;
 }
 
 const char *asr_mllr_find(const char *models, char *out, size_t cap)
@@ -368,10 +428,13 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		}
 		/* the set takes its own reference to each model (LeakSanitizer showed ours leak) */
 		lm = ngram_model_set_init(d->cfg, models, names, weights, nm);
+		int sp = !lm || !e || p->plain ? 0 : add_spell_search(d, p, e, m);
 		for (int i = 0; i < nm; i++)
 			ngram_model_free(models[i]);
-		if (!lm) {
+		if (!lm || sp < 0) {
 			snprintf(err, errlen, "cannot mix the language models");
+			if (lm)
+				ngram_model_free(lm);
 			goto fail;
 		}
 		if (e) {
@@ -409,6 +472,8 @@ void asr_decoder_destroy(asr_decoder *d)
 		return;
 	if (d->ps)
 		ps_free(d->ps);
+	if (d->spell_ent)
+		ngram_model_free(d->spell_ent);
 	if (d->cfg)
 		cmd_ln_free_r(d->cfg);
 	free(d);
@@ -646,13 +711,13 @@ int sp_result_finish(struct asr_result *r)
 	return finish(r);
 }
 
-int sp_entity_share(asr_decoder *d, float we)
+/* The entity model's share of the decoder's mix set to we (0: the share it was made
+ * with; the generic and store models share the rest as before).  0 or -1. */
+static int entity_share(asr_decoder *d, float we)
 {
 	float32 weights[3];
 	int k = 0;
 
-	if (!d->mix)
-		return -1;
 	if (we <= 0)
 		we = d->mix_ent;
 	for (int i = 0; i < d->mix_n; i++) {
@@ -662,4 +727,31 @@ int sp_entity_share(asr_decoder *d, float we)
 						    : (1 - d->mix_dom) * (1 - we);
 	}
 	return ngram_model_set_interp(d->mix, d->mix_names, weights) ? 0 : -1;
+}
+
+int sp_spell_begin(asr_decoder *d, float we)
+{
+	static const char *const names[2] = { "entity", "domain" };
+
+	if (!d->mix)
+		return -1;
+	if (!d->spell)
+		return entity_share(d, we);
+	if (d->spell_n == 2 &&
+	    !ngram_model_set_interp(d->spell, (const char **)names, (const float32[2]){ we, 1 - we }))
+		return -1;
+	return ps_set_search(d->ps, SP_SPELL_SEARCH) < 0 ? -1 : 0;
+}
+
+int sp_spell_knows(asr_decoder *d, const char *w)
+{
+	return !d->spell_ent || ngram_wid(d->spell_ent, w) != ngram_unknown_wid(d->spell_ent);
+}
+
+void sp_spell_end(asr_decoder *d)
+{
+	if (d->spell)
+		ps_set_search(d->ps, SP_LM_SEARCH);
+	else if (d->mix)
+		entity_share(d, 0);
 }

@@ -5,8 +5,9 @@
  * asr_recognize_entity() runs the clip pipeline of asr_recognize_clip (decode, VAD, the
  * language-model search per speech segment).  A segment whose words look like a value (at
  * least ASR_GRAMMAR_MIN_TOKENS entity words making half of them) is searched a second time
- * with the entity model's share of the mix raised to ASR_SPELL_WEIGHT (the spelling pass,
- * sp_entity_share; not in ASR_GRAMMAR_NONE), and that reading replaces the first: the
+ * with the entity model's share raised to ASR_SPELL_WEIGHT (the spelling pass,
+ * sp_spell_begin: a second search without the generic model's words, or the mix
+ * re-weighted; not in ASR_GRAMMAR_NONE), and that reading replaces the first: the
  * generic words the first pass wrote between spelled letters ("is a", "and", "they") cost
  * what they should there (docs/speech.md "Sixth round").  Then, for each segment whose
  * words call for it
@@ -419,15 +420,34 @@ static int segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	return rc;
 }
 
+/* Appends to dst copies of the words src[from..to). */
+static int copy_words(struct asr_result *dst, const struct asr_result *src, size_t from,
+		      size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		struct asr_word *nw = realloc(dst->words, (dst->n_words + 1) * sizeof *nw);
+		if (!nw)
+			return ASR_ERR_NOMEM;
+		dst->words = nw;
+		nw[dst->n_words] = src->words[i];
+		if (!(nw[dst->n_words].word = strdup(src->words[i].word)))
+			return ASR_ERR_NOMEM;
+		dst->n_words++;
+	}
+	return 0;
+}
+
 /* The spelling pass: when the language model's words of a segment look like a value (at
  * least ASR_GRAMMAR_MIN_TOKENS entity words making half of them), the same samples are
- * searched again with the entity model's share of the mix raised to o->spell, and that
- * reading replaces lm's. */
+ * searched again with the entity model's share raised to o->spell, and that reading
+ * replaces lm's.  With a search of its own (sp_spell_begin) and o->spell_span > 0, the
+ * first pass's words at the segment's ends that the entity model cannot say ("my order
+ * number is ...") stay as heard and only the samples between them are searched again. */
 static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      const struct asr_entity_opts *o, struct asr_result *lm)
 {
 	struct asr_result sp = { 0 };
-	size_t ntok = 0;
+	size_t ntok = 0, a = 0, b = lm->n_words, s0 = 0, s1 = n;
 	int rc;
 
 	if (o->mode == ASR_GRAMMAR_NONE || o->spell < 0)
@@ -436,10 +456,33 @@ static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		ntok += (size_t)asr_entity_token(lm->words[i].word);
 	if (ntok < ASR_GRAMMAR_MIN_TOKENS || 2 * ntok < lm->n_words)
 		return 0;
-	if (sp_entity_share(d, o->spell > 0 ? o->spell : ASR_SPELL_WEIGHT) < 0)
+	if (o->spell_span > 0) {
+		while (a < b && !sp_spell_knows(d, lm->words[a].word))
+			a++;
+		while (b > a && !sp_spell_knows(d, lm->words[b - 1].word))
+			b--;
+		if (a == b)
+			return 0;
+		if (a)
+			s0 = (size_t)(lm->words[a - 1].end_ms - off_ms) * (ASR_RATE / 1000);
+		if (b < lm->n_words)
+			s1 = (size_t)(lm->words[b].start_ms - off_ms) * (ASR_RATE / 1000);
+		if (s1 > n)
+			s1 = n;
+		if (s0 + ASR_RATE / 10 > s1)         /* under 100 ms between: nothing to read */
+			return 0;
+	}
+	if (sp_spell_begin(d, o->spell > 0 ? o->spell : ASR_SPELL_WEIGHT) < 0) {
+		sp_spell_end(d);
 		return 0;
-	rc = sp_decode_segment(d, pcm, n, off_ms, &sp);
-	sp_entity_share(d, 0);
+	}
+	rc = copy_words(&sp, lm, 0, a);
+	if (rc == 0)
+		rc = sp_decode_segment(d, pcm + s0, s1 - s0, off_ms + (int)(s0 * 1000 / ASR_RATE),
+				       &sp);
+	sp_spell_end(d);
+	if (rc == 0)
+		rc = copy_words(&sp, lm, b, lm->n_words);
 	if (rc) {
 		asr_result_free(&sp);
 		return rc;

@@ -264,6 +264,25 @@ struct asr_model_paths {
 				     * probable ones are searched (the LM itself is whole) when a
 				     * domain or entity LM is in the mix, not with plain; 0: all.
 				     * conf asr_generic_words, docs/speech.md "Fifth round" */
+	int spell_lm;               /* the spelling pass's language model: enum asr_spell_lm */
+	float spell_lw, spell_wip;  /* its own search's language weight (0: ASR_SPELL_LW) and
+				     * word insertion penalty (0: the first pass's) */
+	int spell_maxhmmpf;         /* its own search's active HMM limit (0: the first pass's) */
+	int spell_flat;             /* < 0: its own search without the flat-lexicon second pass */
+};
+
+/* What the spelling pass (grammar.c) searches a value-like segment with again
+ * (docs/speech.md "Seventh round"). */
+/* The language weight of the spelling pass's own search (the first pass's: pocketsphinx's
+ * 6.5), chosen on the cross-validated an4 training subset (docs/speech.md "Seventh round"). */
+#define ASR_SPELL_LW 5.0f
+
+enum asr_spell_lm {
+	ASR_SPELL_LM_ENTITY = 0,    /* a second search over the entity model alone (kefud's) */
+	ASR_SPELL_LM_SMALL = 1,     /* a second search over the entity model at ASR_SPELL_WEIGHT
+				     * and the store's model, no generic words */
+	ASR_SPELL_LM_MIX = 2,       /* the first pass's search, the entity model's share of the
+				     * mix raised to ASR_SPELL_WEIGHT (the sixth round's) */
 };
 
 /* The acoustic transform's name in kefu's models folder (speech/adapt/mllr.sh makes one from
@@ -355,9 +374,14 @@ struct asr_entity_opts {
 	int expect;                 /* enum asr_entity_kind the answer asked for, or ASR_ENT_NONE */
 	int mode;                   /* enum asr_grammar_mode */
 	float spell;                /* the spelling pass's entity share (0 = ASR_SPELL_WEIGHT;
-				     * < 0: no spelling pass); not in ASR_GRAMMAR_NONE */
+				     * < 0: no spelling pass; with the entity model alone it
+				     * only says whether); not in ASR_GRAMMAR_NONE */
 	int speller;                /* < 0: spelled runs are not corrected to dictionary words
 				     * (speller.c); not in ASR_GRAMMAR_NONE */
+	int spell_span;             /* > 0: the spelling pass searches only the samples between
+				     * the first pass's words at the segment's ends that the
+				     * entity model cannot say, not the whole segment again
+				     * (measured, not kefud's: docs/speech.md "Seventh round") */
 };
 
 struct asr_entity {
@@ -369,8 +393,9 @@ struct asr_entity {
 };
 
 /* asr_recognize_clip; a segment whose words look like a value (two entity words making
- * half of them) is searched again with the entity model's share of the mix at o->spell
- * (the spelling pass; not in ASR_GRAMMAR_NONE, nor without an entity model in the mix), and
+ * half of them) is searched again by the decoder's spelling search (asr_model_paths.spell_lm:
+ * the entity model alone, or the mix with the entity model's share at o->spell; the
+ * spelling pass; not in ASR_GRAMMAR_NONE, nor without an entity model in the mix), and
  * that reading replaces the first; then for segments that call for it (o->expect set in ASR_GRAMMAR_AUTO
  * or _ASKED, or in ASR_GRAMMAR_AUTO at least two entity words making half the words) a second decode of the
  * same samples with a JSGF grammar of the kind (expected, else a month -> date, a currency

@@ -36,10 +36,17 @@ struct ps_decoder_s *sp_decoder_ps(struct asr_decoder *d);
 int sp_decode_segment(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      struct asr_result *r);
 int sp_result_finish(struct asr_result *r);
-/* The entity model's share of the decoder's language-model mix set to we (0: back to the
- * share it was made with; the generic and store models share the rest as before), for the
- * searches and lattice readings that follow; -1 when the mix holds no entity model. */
-int sp_entity_share(struct asr_decoder *d, float we);
+/* The spelling pass's search for the searches that follow, with the entity model's share
+ * at we (0 < we < 1): the decoder's own search over the mix with that share (the generic
+ * and store models share the rest as before; ASR_SPELL_LM_MIX), or the search
+ * SP_SPELL_SEARCH over the entity model [+ the store's at 1 - we] (asr.c's add_spell_search).
+ * -1 when the mix holds no entity model.  sp_spell_end puts back the first pass's search. */
+#define SP_SPELL_SEARCH "kefu-spell"
+int sp_spell_begin(struct asr_decoder *d, float we);
+void sp_spell_end(struct asr_decoder *d);
+/* 1 when the spelling pass's search can say w: its own search's entity model knows it, or
+ * the spelling pass searches the whole mix; else 0. */
+int sp_spell_knows(struct asr_decoder *d, const char *w);
 /* speller.c, for grammar.c: runs of 6+ spelled letters in r that are no cmudict word but
  * one edit from exactly one become that word's letters.  0 or ASR_ERR_NOMEM.  Any thread. */
 int sp_speller_fix(struct asr_result *r);

@@ -15,7 +15,10 @@
  *   generic words are cut to the 1000 most probable (asr_model_paths.generic_words), which
  *   keeps the domain and entity words and drops a rare generic one; the spelling pass
  *   (asr_recognize_entity) reads the code exactly, runs for no sentence without a value,
- *   and leaves the mix's weights as they were;
+ *   and leaves the first pass's search as it was, with its own small search (kefud's) and
+ *   with the mix re-weighted (the fast decoder); searching only between the first pass's
+ *   words the entity model cannot say (spell_span), a code after "has my kefu card
+ *   arrived" keeps those words and its own are read;
  * - asr_recognize_clip's decode and VAD times are parts of its CPU time;
  * - asr_mllr_find finds the acoustic transform only when its file is there, and an identity
  *   MLLR transform reads a sentence exactly as the decoder without one;
@@ -153,6 +156,31 @@ static void check_spell(asr_decoder *d, asr_vad *v, const void *code_clip, size_
 	asr_result_free(&b);
 	CHECK(asr_recognize_clip(d, v, code_clip, code_len, &lim, &a) == 0);
 	CHECK(a.text && !strcmp(a.text, plain_code));
+	asr_result_free(&a);
+}
+
+/* The spelling pass on a value after words the entity model cannot say (spell_span):
+ * those words stay as the first pass heard them ("kefu", a store word, among them) and
+ * the value's words are read (measured: one letter inserted at the cut, "... arrived i k l
+ * m u ..."); the whole segment searched again is printed beside it (measured: the carrier
+ * words read as letters, "s nine k q r d r i n k l m u ..."). */
+static void check_span(asr_decoder *d, asr_vad *v, const void *clip, size_t len,
+		       const char *code)
+{
+	struct asr_entity_opts whole = { .mode = ASR_GRAMMAR_ASKED }, ends = whole;
+	struct asr_result a;
+	struct asr_entity e;
+
+	ends.spell_span = 1;
+	if (asr_recognize_entity(d, v, clip, len, &lim, &whole, &a, &e) == 0) {
+		printf("  spelling pass, whole segment: \"%s\"\n", a.text);
+		asr_result_free(&a);
+	}
+	CHECK(asr_recognize_entity(d, v, clip, len, &lim, &ends, &a, &e) == 0);
+	printf("  spelling pass, between the carrier words: \"%s\" -> %s\n",
+	       a.text ? a.text : "", e.value);
+	CHECK(a.text && strstr(a.text, "has my kefu card arrived") == a.text);
+	CHECK(a.text && strstr(a.text, code) != NULL);
 	asr_result_free(&a);
 }
 
@@ -323,6 +351,7 @@ int main(void)
 	asr_decoder *emix = asr_decoder_create(&ep, err, sizeof err);
 	CHECK(emix != NULL);
 	const char *code = "k l m u five two seven four";
+	const char *carrier = "has my kefu card arrived k l m u five two seven four";
 	void *cclip = make_clip(slt, code, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
 	size_t clen = len;
 	recognise(gen, v, cclip, len, code, "code, generic LM", text, sizeof text);
@@ -342,16 +371,25 @@ int main(void)
 		asr_result_free(&er);
 		check_spell(emix, v, cclip, clen, code, clip, len);
 		free(clip);
+		clip = make_clip(slt, carrier, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+		check_span(emix, v, clip, len, code);
+		free(clip);
 		asr_decoder_destroy(emix);
 	}
-	/* the faster search (conf asr_fast) on the same mix: the code and the domain word */
+	/* the faster search (conf asr_fast) on the same mix: the code and the domain word; and
+	 * the spelling pass of the sixth round (the mix re-weighted, no search of its own) */
 	ep.fast = 1;
+	ep.spell_lm = ASR_SPELL_LM_MIX;
 	asr_decoder *fmix = asr_decoder_create(&ep, err, sizeof err);
 	CHECK(fmix != NULL);
 	if (fmix) {
 		check_mix(fmix, v, slt, cclip, clen, code, ref3, "fast search");
+		clip = make_clip(slt, ref3, SF_FORMAT_WAV | SF_FORMAT_PCM_16, &len);
+		check_spell(fmix, v, cclip, clen, code, clip, len);
+		free(clip);
 		asr_decoder_destroy(fmix);
 	}
+	ep.spell_lm = 0;
 	/* the generic model's vocabulary cut to its most probable words (conf
 	 * asr_generic_words): the domain, extra and entity words stay, a rare generic word
 	 * goes, and the code and the domain sentence read as with the whole vocabulary */

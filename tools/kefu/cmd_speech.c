@@ -5,6 +5,9 @@
  *                    [--clips] [--ps-opts "-name value ..."] [--entity-weight W]
  *                    [--grammar asked|auto|none] [--expect number|code|date|amount]
  *                    [--mllr FILE|none] [--hmm DIR|none] [kefu eval's training options]
+ *                    [--spell-weight W|off] [--speller on|off] [--spell-lm entity|small|mix]
+ *                    [--spell-span whole|ends] [--spell-lw X] [--spell-wip X]
+ *                    [--spell-maxhmmpf N] [--spell-fwdflat yes|no]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
  *    does (same options, saved and loaded back as kefud would), and builds the domain
@@ -21,7 +24,10 @@
  *    decoded with a grammar when --expect KIND says an answer expects one; with auto also
  *    a clip that looks like digits, letters, a date or an amount, unasked (measured worse
  *    on real voices); none: never (asr_recognize_entity, speech/grammar.c: the
- *    better-scored reading kept).  Manifest lines: path<TAB>transcript<TAB>category; a relative path
+ *    better-scored reading kept).  The spelling pass (a value-like segment searched again,
+ *    speech/grammar.c) runs as kefud runs it; the --spell-* options are its measurements'
+ *    (docs/speech.md "Sixth round", "Seventh round"): its search's language model, the part
+ *    of the segment it reads again, and its own search settings.  Manifest lines: path<TAB>transcript<TAB>category; a relative path
  *    is relative to the manifest's folder; blank lines and lines starting with '#' are
  *    skipped.
  * 3. Chooses the answer (category) from the recognised text and from the reference
@@ -351,6 +357,12 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *ent_w = cli_take_value(&argc, argv, "--entity-weight");
 	const char *spell_w = cli_take_value(&argc, argv, "--spell-weight");
 	const char *speller = cli_take_value(&argc, argv, "--speller");
+	const char *spell_lm = cli_take_value(&argc, argv, "--spell-lm");
+	const char *spell_lw = cli_take_value(&argc, argv, "--spell-lw");
+	const char *spell_wip = cli_take_value(&argc, argv, "--spell-wip");
+	const char *spell_hmm = cli_take_value(&argc, argv, "--spell-maxhmmpf");
+	const char *spell_flat = cli_take_value(&argc, argv, "--spell-fwdflat");
+	const char *spell_span = cli_take_value(&argc, argv, "--spell-span");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
 	const char *cmn = cli_take_value(&argc, argv, "--cmn");
@@ -359,6 +371,7 @@ int cmd_eval_speech(int argc, char **argv)
 	if (spell_w)
 		eo.spell = strcmp(spell_w, "off") ? (float)atof(spell_w) : -1.0f;
 	eo.speller = speller && !strcmp(speller, "off") ? -1 : 0;
+	eo.spell_span = spell_span && !strcmp(spell_span, "ends") ? 1 : 0;
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -369,6 +382,10 @@ int cmd_eval_speech(int argc, char **argv)
 	     strcmp(lm, "plain")) || (ent_w && (atof(ent_w) < 0 || atof(ent_w) >= 1)) ||
 	    (spell_w && strcmp(spell_w, "off") && (atof(spell_w) <= 0 || atof(spell_w) >= 1)) ||
 	    (speller && strcmp(speller, "on") && strcmp(speller, "off")) ||
+	    (spell_lm && strcmp(spell_lm, "small") && strcmp(spell_lm, "entity") &&
+	     strcmp(spell_lm, "mix")) ||
+	    (spell_span && strcmp(spell_span, "ends") && strcmp(spell_span, "whole")) ||
+	    (spell_flat && strcmp(spell_flat, "yes") && strcmp(spell_flat, "no")) ||
 	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "asked") &&
 	     strcmp(grammar, "none")) || eo.expect < 0 ||
 	    (cmn && strcmp(cmn, "clip") && strcmp(cmn, "session"))) {
@@ -376,6 +393,9 @@ int cmd_eval_speech(int argc, char **argv)
 				" [--lm generic|domain|mixed|plain] [--json] [--clips]"
 				" [--ps-opts \"-name value ...\"] [--entity-weight 0..1]"
 				" [--spell-weight 0..1|off] [--speller on|off]\n"
+				"       [--spell-lm entity|small|mix] [--spell-lw X] [--spell-wip X]"
+				" [--spell-maxhmmpf N] [--spell-fwdflat yes|no]\n"
+				"       [--spell-span whole|ends]"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
@@ -403,7 +423,14 @@ int cmd_eval_speech(int argc, char **argv)
 	struct asr_model_paths paths = { .domain_weight = (float)conf.asr_domain_weight,
 					 .ps_opts = ps_opts, .plain = !strcmp(lm, "plain"),
 					 .fast = conf.asr_fast,
-					 .generic_words = conf.asr_generic_words };
+					 .generic_words = conf.asr_generic_words,
+					 .spell_lm = !spell_lm || !strcmp(spell_lm, "entity")
+						     ? ASR_SPELL_LM_ENTITY : !strcmp(spell_lm, "small")
+						     ? ASR_SPELL_LM_SMALL : ASR_SPELL_LM_MIX,
+					 .spell_lw = spell_lw ? (float)atof(spell_lw) : 0,
+					 .spell_wip = spell_wip ? (float)atof(spell_wip) : 0,
+					 .spell_maxhmmpf = spell_hmm ? atoi(spell_hmm) : 0,
+					 .spell_flat = spell_flat && !strcmp(spell_flat, "no") ? -1 : 0 };
 	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
 	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
 		     : strcmp(mllr, "none") ? mllr : NULL;
