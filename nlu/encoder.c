@@ -80,7 +80,6 @@ void nlu_enc_opts_distill(struct nlu_enc_opts *o)
 	o->distill_dense = 0.5f;
 	o->distill_seq = 0.5f;
 	o->distill_copies = 1;
-	o->distill_p = 0.15f;
 	o->distill_linear = 1;
 }
 

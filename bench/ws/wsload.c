@@ -21,6 +21,9 @@
 #include <string.h>
 
 #include "wsbench.h"
+#include "buf.h"
+#include "file.h"
+#include "jsonw.h"
 
 #define MAX_CODES 32
 #define CONNECT_BURST 64        /* connection attempts in flight at once */
@@ -447,53 +450,46 @@ static void report(void)
 	fflush(stdout);
 }
 
+/* s as the inside of a JSON string (common/jsonw.c's escaping, without the quotes), in a
+ * new buffer; NULL when s is not valid UTF-8 or memory is out. */
 static char *json_escape(const char *s)
 {
-	char *out = malloc(strlen(s) * 6 + 1), *p = out;
+	struct cm_buf b = {0};
 
-	if (!out)
+	cm_jw_str(&b, s);
+	if (b.oom || b.len < 2) {
+		free(b.p);
 		return NULL;
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			p += sprintf(p, "\\%c", ch);
-		else if (ch < 0x20)
-			p += sprintf(p, "\\u%04x", ch);
-		else
-			*p++ = (char)ch;
 	}
-	*p = '\0';
-	return out;
+	memmove(b.p, b.p + 1, b.len - 2);
+	b.p[b.len - 2] = '\0';
+	return b.p;
 }
 
-/* --texts FILE: each non-empty line of FILE (up to 900 bytes, JSON-escaped: a frame's
+/* --texts FILE: each non-empty line of FILE that is UTF-8 (up to 900 bytes, JSON-escaped: a frame's
  * buffer is 1 KB) to rotate through.  0, or -1 when it cannot be read or holds none. */
 static int read_lines(struct opts *o, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	size_t cap = 0;
+	size_t len, cap = 0;
+	char *buf = cm_read_file(path, &len), *save = NULL;
 
-	if (!f)
+	if (!buf)
 		return -1;
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\r\n")] = 0;
-		char *e = line[0] ? json_escape(line) : NULL;
+	for (char *line = strtok_r(buf, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		char *e = json_escape(line);
 		if (!e || strlen(e) > 900) {
 			free(e);
 			continue;
 		}
-		if (o->n_lines == cap) {
-			char **nv = realloc(o->lines, (cap = cap ? 2 * cap : 1024) * sizeof *nv);
-			if (!nv) {
-				free(e);
-				break;
-			}
-			o->lines = nv;
+		char **nv = cm_grow(o->lines, &cap, o->n_lines + 1, sizeof *nv, 1024);
+		if (!nv) {
+			free(e);
+			break;
 		}
+		o->lines = nv;
 		o->lines[o->n_lines++] = e;
 	}
-	fclose(f);
+	free(buf);
 	return o->n_lines ? 0 : -1;
 }
 
