@@ -397,6 +397,22 @@ static void stop_checkpointer(struct store_writer *w)
 	pthread_join(w->ck_thread, NULL);
 }
 
+/* Frees what store_writer_start_batch made (a start that failed part way, or a stop
+ * after the threads joined): NULL-safe parts, the locks initialised before any of them. */
+static void free_writer(struct store_writer *w)
+{
+	cm_queue_destroy(w->q);
+	store_close(w->st);
+	store_close(w->ck_st);
+	pthread_mutex_destroy(&w->ck_lock);
+	pthread_mutex_destroy(&w->fail_lock);
+	pthread_cond_destroy(&w->ck_wake);
+	pthread_cond_destroy(&w->ck_idle);
+	free(w->batch);
+	free(w->rcs);
+	free(w);
+}
+
 struct store_writer *store_writer_start(const char *path, char *err, size_t errlen)
 {
 	return store_writer_start_batch(path, WRITER_BATCH, err, errlen);
@@ -419,16 +435,16 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 	}
 	w->max_batch = max_batch;
 	w->ck_next = CKPT_PAGES;
+	pthread_mutex_init(&w->ck_lock, NULL);
+	pthread_mutex_init(&w->fail_lock, NULL);
+	pthread_cond_init(&w->ck_wake, NULL);
+	pthread_cond_init(&w->ck_idle, NULL);
 	w->batch = calloc(max_batch, sizeof *w->batch);
 	w->rcs = calloc(max_batch, sizeof *w->rcs);
 	if (!w->batch || !w->rcs) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	pthread_mutex_init(&w->ck_lock, NULL);
-	pthread_mutex_init(&w->fail_lock, NULL);
-	pthread_cond_init(&w->ck_wake, NULL);
-	pthread_cond_init(&w->ck_idle, NULL);
 	if (!(w->st = store_open(path, err, errlen)) || !(w->ck_st = store_open(path, err, errlen)))
 		goto fail;
 	sqlite3_wal_hook(w->st->db, wal_hook, w);   /* replaces the automatic checkpoint */
@@ -451,16 +467,7 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 	}
 	return w;
 fail:
-	cm_queue_destroy(w->q);
-	store_close(w->st);
-	store_close(w->ck_st);
-	pthread_mutex_destroy(&w->ck_lock);
-	pthread_mutex_destroy(&w->fail_lock);
-	pthread_cond_destroy(&w->ck_wake);
-	pthread_cond_destroy(&w->ck_idle);
-	free(w->batch);
-	free(w->rcs);
-	free(w);
+	free_writer(w);
 	return NULL;
 }
 
@@ -482,16 +489,7 @@ void store_writer_stop(struct store_writer *w)
 	atomic_store(&w->stopping, 1);   /* after the close: see writer_main */
 	pthread_join(w->thread, NULL);
 	stop_checkpointer(w);   /* after the writer: one last checkpoint of its commits */
-	cm_queue_destroy(w->q);
-	store_close(w->st);
-	store_close(w->ck_st);
-	pthread_mutex_destroy(&w->ck_lock);
-	pthread_mutex_destroy(&w->fail_lock);
-	pthread_cond_destroy(&w->ck_wake);
-	pthread_cond_destroy(&w->ck_idle);
-	free(w->batch);
-	free(w->rcs);
-	free(w);
+	free_writer(w);
 }
 
 int store_writer_failing(struct store_writer *w, char *why, size_t whylen)
