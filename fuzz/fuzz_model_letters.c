@@ -20,10 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!m)
 		return 0;
-	int parts, ctx;
+	struct asr_letters_shape sh;
 	float lambda, tau, q[ASR_LETTERS_K], s = 0;
-	asr_letters_settings(m, &parts, &ctx, &lambda, &tau);
-	float *x = calloc((size_t)asr_letters_dim(parts), sizeof *x);
+	asr_letters_settings(m, &sh, &lambda, &tau);
+	float *x = calloc((size_t)asr_letters_dim(&sh), sizeof *x);
 	if (x) {
 		x[0] = 1;
 		asr_letters_predict(m, x, q);

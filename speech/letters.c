@@ -8,7 +8,8 @@
  * that was shown "d" against "t".  Here the segment goes through the decoder's own front end
  * again (sp_cepstra), is normalised by its mean (as the search's batch CMN does), and each
  * word is cut at the search's word boundaries into a fixed-size vector (asr_letters_feature:
- * the mean cepstrum of a few equal parts, of a few frames either side, the log length) that
+ * the mean cepstrum of a few equal parts, of a few frames either side, of 2-frame blocks
+ * at its onset, each cepstrum's deviation, the log length) that
  * a small softmax model (letters_model.c) classifies among ASR_LETTERS_K words.  Its
  * posterior and the search's word posterior are combined (asr_letters_relabel); the word is
  * replaced only when the combination prefers another class that the classifier itself gives
@@ -48,9 +49,9 @@ const char *asr_letters_word(int k)
 	return k < 26 ? letters[k] : digit_words[k - 26];
 }
 
-int asr_letters_dim(int parts)
+int asr_letters_dim(const struct asr_letters_shape *s)
 {
-	return ASR_LETTERS_NCEP * (parts + 2) + 1;
+	return ASR_LETTERS_NCEP * (s->parts + 2 + s->onset + 1) + 1;
 }
 
 /* out[0..NCEP) = the mean of frames [a, b) of cep (b > a). */
@@ -65,9 +66,10 @@ static void frame_mean(const float *cep, int a, int b, float *out)
 		out[k] /= (float)(b - a);
 }
 
-void asr_letters_feature(const float *cep, int T, int sf, int ef, int parts, int ctx,
-			 float *out)
+void asr_letters_feature(const float *cep, int T, int sf, int ef,
+			 const struct asr_letters_shape *s, float *out)
 {
+	int parts = s->parts, ctx = s->ctx;
 	if (sf < 0)
 		sf = 0;
 	if (ef >= T)
@@ -86,7 +88,23 @@ void asr_letters_feature(const float *cep, int T, int sf, int ef, int parts, int
 	int b = ef + 1 + ctx > T ? T : ef + 1 + ctx;
 	frame_mean(cep, b > ef + 1 ? ef + 1 : ef, b > ef + 1 ? b : ef + 1,
 		   out + (parts + 1) * ASR_LETTERS_NCEP);
-	out[(parts + 2) * ASR_LETTERS_NCEP] = logf((float)len);
+	float *o = out + (parts + 2) * ASR_LETTERS_NCEP;
+	for (int k = 0; k < s->onset; k++, o += ASR_LETTERS_NCEP) {
+		int t = sf - 2 + 2 * k;
+		t = t > T - 2 ? T - 2 : t;
+		t = t < 0 ? 0 : t;
+		frame_mean(cep, t, t + 2 > T ? T : t + 2, o);
+	}
+	frame_mean(cep, sf, ef + 1, o);                   /* the deviation over the word */
+	for (int k = 0; k < ASR_LETTERS_NCEP; k++) {
+		float v = 0;
+		for (int t = sf; t <= ef; t++) {
+			float d = cep[(size_t)t * ASR_LETTERS_NCEP + k] - o[k];
+			v += d * d;
+		}
+		o[k] = sqrtf(v / (float)len);
+	}
+	o[ASR_LETTERS_NCEP] = logf((float)len);
 }
 
 int asr_letters_relabel(const float *q, int w, float conf, float lambda, float tau)
@@ -109,13 +127,16 @@ int asr_letters_relabel(const float *q, int w, float conf, float lambda, float t
 int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		   const struct asr_entity_opts *o, struct asr_result *lm)
 {
-	int T, ncep, parts = 3, ctx = 5;
+	int T, ncep;
+	struct asr_letters_shape shape = { 3, 5, 0 };
 	float lambda = 0, tau = 1, q[ASR_LETTERS_K];
 
-	if (!o->letters && !o->letters_seen)
+	const asr_letters *m = o->letters_off ? NULL : o->letters ? o->letters
+						     : asr_letters_builtin();
+	if (!m && !o->letters_seen)
 		return 0;
-	if (o->letters)
-		asr_letters_settings(o->letters, &parts, &ctx, &lambda, &tau);
+	if (m)
+		asr_letters_settings(m, &shape, &lambda, &tau);
 	if (o->letters_lambda > 0)
 		lambda = o->letters_lambda;
 	if (o->letters_tau > 0)
@@ -132,7 +153,7 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	for (int t = 0; t < T; t++)
 		for (int k = 0; k < ASR_LETTERS_NCEP; k++)
 			cep[(size_t)t * ASR_LETTERS_NCEP + k] -= mean[k];
-	float *x = malloc((size_t)asr_letters_dim(parts) * sizeof *x);
+	float *x = malloc((size_t)asr_letters_dim(&shape) * sizeof *x);
 	if (!x) {
 		sp_cepstra_free(rows);
 		return ASR_ERR_NOMEM;
@@ -152,10 +173,10 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 					cep + (size_t)w0 * ASR_LETTERS_NCEP, w1 - w0, sf - w0,
 					ef - w0);
 		}
-		if (!o->letters)
+		if (!m)
 			continue;
-		asr_letters_feature(cep, T, sf, ef, parts, ctx, x);
-		asr_letters_predict(o->letters, x, q);
+		asr_letters_feature(cep, T, sf, ef, &shape, x);
+		asr_letters_predict(m, x, q);
 		int nk = asr_letters_relabel(q, k, w->conf, lambda, tau);
 		if (nk == k)
 			continue;

@@ -26,11 +26,14 @@
 #define LETTERS_MAGIC "kefu-letters"
 #define LETTERS_VERSION 1
 #define LETTERS_MAX_PARTS 8
+#define LETTERS_MAX_ONSET 8
+#define LETTERS_MAX_DIM (ASR_LETTERS_NCEP * (LETTERS_MAX_PARTS + 2 + LETTERS_MAX_ONSET + 1) + 1)
 #define LETTERS_MAX_HIDDEN 1024
 #define LETTERS_BATCH 32
 
 struct asr_letters {
-	int parts, ctx, dim, hidden;
+	struct asr_letters_shape shape;
+	int dim, hidden;
 	float lambda, tau;
 	float *mu, *sd;            /* dim each: the features' standardisation */
 	float *p;                  /* the weights, one block: w1 [hidden×dim], b1 [hidden],
@@ -44,14 +47,20 @@ static size_t n_params(int dim, int hidden)
 	return (size_t)hidden * (size_t)dim + (size_t)hidden + ASR_LETTERS_K * in + ASR_LETTERS_K;
 }
 
-static asr_letters *model_new(int parts, int ctx, int hidden)
+/* 1 when the shape is within the bounds a model may have. */
+static int shape_ok(const struct asr_letters_shape *s)
+{
+	return s->parts >= 1 && s->parts <= LETTERS_MAX_PARTS && s->ctx >= 0 &&
+	       s->ctx <= ASR_LETTERS_CTX && s->onset >= 0 && s->onset <= LETTERS_MAX_ONSET;
+}
+
+static asr_letters *model_new(const struct asr_letters_shape *s, int hidden)
 {
 	asr_letters *m = calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
-	m->parts = parts;
-	m->ctx = ctx;
-	m->dim = asr_letters_dim(parts);
+	m->shape = *s;
+	m->dim = asr_letters_dim(s);
 	m->hidden = hidden;
 	m->np = n_params(m->dim, hidden);
 	m->mu = calloc((size_t)m->dim, sizeof *m->mu);
@@ -74,11 +83,10 @@ void asr_letters_free(asr_letters *m)
 	free(m);
 }
 
-void asr_letters_settings(const asr_letters *m, int *parts, int *ctx, float *lambda,
-			  float *tau)
+void asr_letters_settings(const asr_letters *m, struct asr_letters_shape *shape,
+			  float *lambda, float *tau)
 {
-	*parts = m->parts;
-	*ctx = m->ctx;
+	*shape = m->shape;
 	*lambda = m->lambda;
 	*tau = m->tau;
 }
@@ -114,7 +122,7 @@ static void standardise(const asr_letters *m, const float *x, float *z)
 
 void asr_letters_predict(const asr_letters *m, const float *x, float *q)
 {
-	float z[ASR_LETTERS_NCEP * (LETTERS_MAX_PARTS + 2) + 1], h[LETTERS_MAX_HIDDEN];
+	float z[LETTERS_MAX_DIM], h[LETTERS_MAX_HIDDEN];
 	standardise(m, x, z);
 	forward(m, m->p, z, 1, h, q);
 	cm_softmax(ASR_LETTERS_K, q, 1);
@@ -155,8 +163,7 @@ static void gradient(const asr_letters *m, const float *z, const int *y, int b, 
 asr_letters *asr_letters_train(const float *x, const int *y, size_t n,
 			       const struct asr_letters_train_opts *o, char *err, size_t errlen)
 {
-	if (o->parts < 1 || o->parts > LETTERS_MAX_PARTS || o->ctx < 0 ||
-	    o->ctx > ASR_LETTERS_CTX || o->hidden < 0 || o->hidden > LETTERS_MAX_HIDDEN ||
+	if (!shape_ok(&o->shape) || o->hidden < 0 || o->hidden > LETTERS_MAX_HIDDEN ||
 	    o->epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0) || !o->seed || n < 2) {
 		snprintf(err, errlen, "bad training options or fewer than 2 rows");
 		return NULL;
@@ -166,7 +173,7 @@ asr_letters *asr_letters_train(const float *x, const int *y, size_t n,
 			snprintf(err, errlen, "row %zu: class %d out of range", i, y[i]);
 			return NULL;
 		}
-	asr_letters *m = model_new(o->parts, o->ctx, o->hidden);
+	asr_letters *m = model_new(&o->shape, o->hidden);
 	int d = m ? m->dim : 0, hmax = o->hidden ? o->hidden : 1;
 	float *z = m ? malloc(n * (size_t)d * sizeof *z) : NULL;
 	float *g = m ? malloc(m->np * sizeof *g) : NULL;
@@ -260,9 +267,9 @@ int asr_letters_write(const asr_letters *m, const char *path, const char *proven
 		fprintf(f, "# %.*s\n", (int)l, p);
 		p += l + (p[l] == '\n');
 	}
-	fprintf(f, "parts %d ctx %d dim %d hidden %d classes %d\nlambda %.9g tau %.9g\n",
-		m->parts, m->ctx, m->dim, m->hidden, ASR_LETTERS_K, (double)m->lambda,
-		(double)m->tau);
+	fprintf(f, "parts %d ctx %d onset %d dim %d hidden %d classes %d\n"
+		"lambda %.9g tau %.9g\n", m->shape.parts, m->shape.ctx, m->shape.onset, m->dim,
+		m->hidden, ASR_LETTERS_K, (double)m->lambda, (double)m->tau);
 	write_floats(f, "mu", m->mu, (size_t)m->dim);
 	write_floats(f, "sd", m->sd, (size_t)m->dim);
 	write_floats(f, "weights", m->p, m->np);
@@ -329,7 +336,8 @@ asr_letters *asr_letters_parse(const char *text, size_t len, char *err, size_t e
 {
 	char *buf = malloc(len + 1);
 	asr_letters *m = NULL;
-	int parts, ctx, dim, hidden, classes;
+	struct asr_letters_shape sh;
+	int dim, hidden, classes;
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -348,14 +356,15 @@ asr_letters *asr_letters_parse(const char *text, size_t len, char *err, size_t e
 		goto bad;
 	}
 	why = "bad header";
-	if (key_int(&c, "parts", 1, LETTERS_MAX_PARTS, &parts) ||
-	    key_int(&c, "ctx", 0, ASR_LETTERS_CTX, &ctx) ||
+	if (key_int(&c, "parts", 1, LETTERS_MAX_PARTS, &sh.parts) ||
+	    key_int(&c, "ctx", 0, ASR_LETTERS_CTX, &sh.ctx) ||
+	    key_int(&c, "onset", 0, LETTERS_MAX_ONSET, &sh.onset) ||
 	    key_int(&c, "dim", 1, 1 << 20, &dim) ||
 	    key_int(&c, "hidden", 0, LETTERS_MAX_HIDDEN, &hidden) ||
-	    key_int(&c, "classes", 1, 1 << 20, &classes) || dim != asr_letters_dim(parts) ||
+	    key_int(&c, "classes", 1, 1 << 20, &classes) || dim != asr_letters_dim(&sh) ||
 	    classes != ASR_LETTERS_K)
 		goto bad;
-	if (!(m = model_new(parts, ctx, hidden))) {
+	if (!(m = model_new(&sh, hidden))) {
 		why = "out of memory";
 		goto bad;
 	}

@@ -369,19 +369,28 @@ int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 int asr_letters_class(const char *w);
 const char *asr_letters_word(int k);
 
+/* What a word's feature vector holds (asr_letters_feature). */
+struct asr_letters_shape {
+	int parts;                  /* equal parts of the word, each its mean cepstrum (1..8) */
+	int ctx;                    /* frames before and after the word, their mean (0..CTX) */
+	int onset;                  /* 2-frame blocks from 2 frames before the word's start,
+				     * each its mean (0..8): where b, d, e, p, t differ */
+};
+
 /* A word's features from its segment's cepstra cep[T][ASR_LETTERS_NCEP] (normalised by the
- * segment's mean) and its frames [sf, ef]: the mean cepstrum of each of `parts` equal
- * parts of the word, of the ctx (<= ASR_LETTERS_CTX) frames before it and after it (the
- * word's first/last frame when none), and the log of its length in frames: out receives
- * asr_letters_dim(parts) floats.  Any thread. */
-int asr_letters_dim(int parts);
-void asr_letters_feature(const float *cep, int T, int sf, int ef, int parts, int ctx,
-			 float *out);
+ * segment's mean) and its frames [sf, ef]: the mean cepstrum of each of s->parts equal
+ * parts of the word, of the s->ctx frames before it and after it (the word's first/last
+ * frame when none), of s->onset 2-frame blocks at its start, the deviation of each
+ * cepstrum over the word, and the log of its length in frames: out receives
+ * asr_letters_dim(s) floats.  Any thread. */
+int asr_letters_dim(const struct asr_letters_shape *s);
+void asr_letters_feature(const float *cep, int T, int sf, int ef,
+			 const struct asr_letters_shape *s, float *out);
 
 typedef struct asr_letters asr_letters;
 
 struct asr_letters_train_opts {
-	int parts, ctx;             /* the features (asr_letters_feature) */
+	struct asr_letters_shape shape;   /* the features (asr_letters_feature) */
 	int hidden;                 /* rectified hidden units; 0: logistic regression */
 	int epochs;                 /* passes over the rows (minibatches of 32, Adam) */
 	float lr, l2;               /* Adam's step and weight decay */
@@ -389,7 +398,7 @@ struct asr_letters_train_opts {
 	float lambda, tau;          /* written into the model: asr_letters_relabel's rule */
 };
 
-/* Trains on x[n][asr_letters_dim(o->parts)] (raw features) with classes y[n]: features
+/* Trains on x[n][asr_letters_dim(&o->shape)] (raw features) with classes y[n]: features
  * standardised by their mean and deviation over the rows, softmax cross-entropy.  NULL
  * with a message in err.  The calling thread; the same model for the same inputs. */
 asr_letters *asr_letters_train(const float *x, const int *y, size_t n,
@@ -398,8 +407,8 @@ void asr_letters_free(asr_letters *m);
 /* The posterior of each class, q[ASR_LETTERS_K], of raw features x. */
 void asr_letters_predict(const asr_letters *m, const float *x, float *q);
 /* The model's feature settings and relabelling rule. */
-void asr_letters_settings(const asr_letters *m, int *parts, int *ctx, float *lambda,
-			  float *tau);
+void asr_letters_settings(const asr_letters *m, struct asr_letters_shape *shape,
+			  float *lambda, float *tau);
 /* Writes the model as text ("kefu-letters 1" ...); 0 or -1 (errno set). */
 int asr_letters_write(const asr_letters *m, const char *path, const char *provenance);
 /* A model from text[0..len) (asr_letters_write's format; every count and number checked),
@@ -449,7 +458,9 @@ struct asr_entity_opts {
 				     * entity model cannot say, not the whole segment again
 				     * (measured, not kefud's: docs/speech.md "Seventh round") */
 	const asr_letters *letters; /* the letter classifier after the spelling pass (letters.c:
-				     * relabels where it is confident), or NULL: none */
+				     * relabels where it is confident), or NULL: the embedded one
+				     * (asr_letters_builtin) unless letters_off */
+	int letters_off;            /* 1: no letter classifier (eval-speech --letters off) */
 	float letters_lambda, letters_tau;  /* > 0: instead of the model's rule */
 	asr_letters_seen_fn letters_seen;   /* called with every letter/digit word the step
 					     * sees (eval-speech --letters-dump), or NULL */

@@ -63,7 +63,8 @@ float **sp_cepstra(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int *n
 void sp_cepstra_free(float **cep);
 /* letters.c, for grammar.c: the letter classifier over the letter and digit words of a
  * value-like segment's reading lm (pcm[0..n), at off_ms in the clip): o->letters_seen
- * told of each, and with o->letters each relabelled by asr_letters_relabel.  0 or a
+ * told of each, and each relabelled by asr_letters_relabel with o->letters (NULL: the
+ * embedded model) unless o->letters_off.  0 or a
  * negative enum asr_err.  The decoder's thread. */
 struct asr_entity_opts;
 int sp_letters_fix(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,

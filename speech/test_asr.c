@@ -192,14 +192,15 @@ static void check_letters(asr_decoder *d, asr_vad *v, const void *clip, size_t l
 	o.letters = asr_letters_builtin();
 	if (!o.letters) {
 		enum { N = 60 };
-		int dim = asr_letters_dim(3), y[N];
+		struct asr_letters_shape sh = { 3, 5, 2 };
+		int dim = asr_letters_dim(&sh), y[N];
 		float *x = calloc((size_t)N * dim, sizeof *x);
 		char err[128];
 		for (int i = 0; i < N; i++) {
 			y[i] = i % ASR_LETTERS_K;
 			x[(size_t)i * dim + i % dim] = 1;
 		}
-		struct asr_letters_train_opts t = { .parts = 3, .ctx = 5, .hidden = 8,
+		struct asr_letters_train_opts t = { .shape = sh, .hidden = 8,
 						    .epochs = 2, .lr = 0.01f, .seed = 3,
 						    .lambda = 0.9f, .tau = 0.01f };
 		o.letters = own = asr_letters_train(x, y, N, &t, err, sizeof err);

@@ -63,30 +63,34 @@ static void test_classes(void)
 static void test_feature(void)
 {
 	enum { T = 12 };
-	float cep[T * ASR_LETTERS_NCEP], out[ASR_LETTERS_NCEP * 4 + 1];
+	float cep[T * ASR_LETTERS_NCEP], out[ASR_LETTERS_NCEP * 6 + 1];
 	for (int t = 0; t < T; t++)
 		for (int k = 0; k < ASR_LETTERS_NCEP; k++)
 			cep[t * ASR_LETTERS_NCEP + k] = (float)(t * 100 + k);
-	CHECK(asr_letters_dim(2) == ASR_LETTERS_NCEP * 4 + 1);
-	asr_letters_feature(cep, T, 4, 7, 2, 2, out);     /* word frames 4..7, ctx 2 */
+	struct asr_letters_shape sh = { .parts = 2, .ctx = 2, .onset = 1 };
+	CHECK(asr_letters_dim(&sh) == ASR_LETTERS_NCEP * 6 + 1);
+	asr_letters_feature(cep, T, 4, 7, &sh, out);      /* word frames 4..7, ctx 2 */
 	CHECK(out[0] == 450 && out[1] == 451);              /* part 1: frames 4, 5 */
 	CHECK(out[ASR_LETTERS_NCEP] == 650);                /* part 2: frames 6, 7 */
 	CHECK(out[2 * ASR_LETTERS_NCEP] == 250);            /* before: frames 2, 3 */
 	CHECK(out[3 * ASR_LETTERS_NCEP] == 850);            /* after: frames 8, 9 */
-	CHECK(fabsf(out[4 * ASR_LETTERS_NCEP] - logf(4)) < 1e-6f);
-	asr_letters_feature(cep, T, 0, 11, 2, 2, out);     /* no context: the edge frames */
+	CHECK(out[4 * ASR_LETTERS_NCEP] == 250);            /* onset block: frames 2, 3 */
+	CHECK(fabsf(out[5 * ASR_LETTERS_NCEP] - sqrtf(12500)) < 1e-2f);   /* deviation */
+	CHECK(fabsf(out[6 * ASR_LETTERS_NCEP] - logf(4)) < 1e-6f);
+	asr_letters_feature(cep, T, 0, 11, &sh, out);      /* no context: the edge frames */
 	CHECK(out[2 * ASR_LETTERS_NCEP] == 0 && out[3 * ASR_LETTERS_NCEP] == 1100);
 }
 
 static void test_learns(int hidden)
 {
-	enum { N = 300, PARTS = 1 };
-	int dim = asr_letters_dim(PARTS), y[N], ok = 0;
+	enum { N = 300 };
+	struct asr_letters_shape sh = { .parts = 1, .ctx = 2, .onset = 0 };
+	int dim = asr_letters_dim(&sh), y[N], ok = 0;
 	float *x = malloc(sizeof(float) * N * (size_t)dim), q[ASR_LETTERS_K];
 	uint64_t s = 42;
 	char err[128], path[] = "/tmp/kefu-test-letters-XXXXXX";
 	toy(x, y, N, dim, &s);
-	struct asr_letters_train_opts o = { .parts = PARTS, .ctx = 2, .hidden = hidden,
+	struct asr_letters_train_opts o = { .shape = sh, .hidden = hidden,
 					    .epochs = 60, .lr = 0.01f, .l2 = 1e-4f, .seed = 7,
 					    .lambda = 0.5f, .tau = 0.6f };
 	asr_letters *m = asr_letters_train(x, y, N, &o, err, sizeof err);
@@ -116,7 +120,8 @@ static void test_learns(int hidden)
 	asr_letters *r = asr_letters_load(path, err, sizeof err);
 	CHECK(r != NULL);
 	if (r) {
-		int same = 1, parts, ctx;
+		int same = 1;
+		struct asr_letters_shape rs;
 		float q2[ASR_LETTERS_K], l, t;
 		for (int i = 0; i < 20; i++) {
 			asr_letters_predict(m, x + (size_t)i * dim, q);
@@ -124,8 +129,8 @@ static void test_learns(int hidden)
 			same &= !memcmp(q, q2, sizeof q);
 		}
 		CHECK(same);
-		asr_letters_settings(r, &parts, &ctx, &l, &t);
-		CHECK(parts == PARTS && ctx == 2 && l == 0.5f && t == 0.6f);
+		asr_letters_settings(r, &rs, &l, &t);
+		CHECK(rs.parts == 1 && rs.ctx == 2 && rs.onset == 0 && l == 0.5f && t == 0.6f);
 		asr_letters_free(r);
 	}
 	unlink(path);
@@ -145,10 +150,11 @@ static int refused(const char *text)
  * `extra` appended. */
 static char *valid(const char *head, const char *num, const char *extra)
 {
-	int dim = asr_letters_dim(1);
+	struct asr_letters_shape sh = { .parts = 1, .ctx = 3, .onset = 0 };
+	int dim = asr_letters_dim(&sh);
 	size_t np = (size_t)ASR_LETTERS_K * dim + ASR_LETTERS_K, cap = 64 + 16 * (np + 2 * dim);
 	char *s = malloc(cap + 256);
-	int o = snprintf(s, cap, "%s\n# a comment\nparts 1 ctx 3 dim %d hidden 0 classes %d\n"
+	int o = snprintf(s, cap, "%s\n# a comment\nparts 1 ctx 3 onset 0 dim %d hidden 0 classes %d\n"
 			 "lambda 0.5 tau 0.7\nmu", head, dim, ASR_LETTERS_K);
 	for (int j = 0; j < dim; j++)
 		o += snprintf(s + o, cap - (size_t)o, " 0");

@@ -1,7 +1,8 @@
 /* tools/kefu/cmd_letters.c — `kefu letters-train`: the letter classifier of the spelling pass
  * (speech/letters.c, docs/speech.md "Eighth round") trained from aligned letter segments.
  *
- *   kefu letters-train --data ROWS.tsv [--out MODEL] [--parts N] [--ctx N] [--hidden N]
+ *   kefu letters-train --data ROWS.tsv [--out MODEL] [--parts N] [--ctx N] [--onset N]
+ *                      [--hidden N]
  *                      [--epochs N] [--lr X] [--l2 X] [--lambda X] [--tau X] [--matched-only]
  *                      [--folds K --cv-out FILE] [--note TEXT]
  *
@@ -70,10 +71,11 @@ static int speaker_id(struct rows *r, const char *s)
 	return (int)r->n_spk++;
 }
 
-/* Reads ROWS.tsv into r with features of (parts, ctx).  0, or -1 with a message. */
-static int read_rows(const char *path, int parts, int ctx, int matched_only, struct rows *r)
+/* Reads ROWS.tsv into r with features of shape sh.  0, or -1 with a message. */
+static int read_rows(const char *path, const struct asr_letters_shape *sh, int matched_only,
+		     struct rows *r)
 {
-	int dim = asr_letters_dim(parts);
+	int dim = asr_letters_dim(sh);
 	FILE *f = fopen(path, "r");
 	char *line = NULL, *save;
 	size_t cap = 0, lineno = 0;
@@ -133,7 +135,7 @@ static int read_rows(const char *path, int parts, int ctx, int matched_only, str
 		int s = speaker_id(r, col[0]);
 		if (s < 0 || !(r->clip[r->n] = strdup(col[1])))
 			goto bad;
-		asr_letters_feature(cep, nw, sf, ef, parts, ctx, r->x + r->n * (size_t)dim);
+		asr_letters_feature(cep, nw, sf, ef, sh, r->x + r->n * (size_t)dim);
 		r->y[r->n] = y;
 		r->dec[r->n] = asr_letters_class(col[4]);
 		r->spk[r->n] = s;
@@ -227,6 +229,7 @@ int cmd_letters_train(int argc, char **argv)
 	const char *out = cli_take_value(&argc, argv, "--out");
 	const char *s_parts = cli_take_value(&argc, argv, "--parts");
 	const char *s_ctx = cli_take_value(&argc, argv, "--ctx");
+	const char *s_onset = cli_take_value(&argc, argv, "--onset");
 	const char *s_hidden = cli_take_value(&argc, argv, "--hidden");
 	const char *s_epochs = cli_take_value(&argc, argv, "--epochs");
 	const char *s_lr = cli_take_value(&argc, argv, "--lr");
@@ -238,7 +241,8 @@ int cmd_letters_train(int argc, char **argv)
 	const char *note = cli_take_value(&argc, argv, "--note");
 	int matched_only = cli_take_flag(&argc, argv, "--matched-only");
 	struct asr_letters_train_opts o = {
-		.parts = s_parts ? atoi(s_parts) : 3, .ctx = s_ctx ? atoi(s_ctx) : 5,
+		.shape = { .parts = s_parts ? atoi(s_parts) : 8, .ctx = s_ctx ? atoi(s_ctx) : 5,
+			   .onset = s_onset ? atoi(s_onset) : 8 },
 		.hidden = s_hidden ? atoi(s_hidden) : 64, .epochs = s_epochs ? atoi(s_epochs) : 30,
 		.lr = s_lr ? (float)atof(s_lr) : 0.003f, .l2 = s_l2 ? (float)atof(s_l2) : 1e-4f,
 		.seed = 0x5eed1e77e7ull, .lambda = s_lambda ? (float)atof(s_lambda) : 0.5f,
@@ -247,19 +251,19 @@ int cmd_letters_train(int argc, char **argv)
 	struct rows r = { 0 };
 	int rc = 1;
 
-	if (!data || argc > 0 || o.parts < 1 || o.parts > 8 || o.ctx < 0 ||
-	    o.ctx > ASR_LETTERS_CTX || folds < 0 || folds == 1 || (!out && !folds) ||
+	if (!data || argc > 0 || o.shape.parts < 1 || o.shape.parts > 8 || o.shape.ctx < 0 ||
+	    o.shape.ctx > ASR_LETTERS_CTX || o.shape.onset < 0 || o.shape.onset > 8 || folds < 0 || folds == 1 || (!out && !folds) ||
 	    (cv_out && !folds)) {
 		fprintf(stderr, "usage: " PROG " --data ROWS.tsv [--out MODEL] [--parts N]"
-				" [--ctx N] [--hidden N] [--epochs N] [--lr X] [--l2 X]\n"
+				" [--ctx N] [--onset N] [--hidden N] [--epochs N] [--lr X] [--l2 X]\n"
 				"       [--lambda X] [--tau X] [--matched-only]"
 				" [--folds K [--cv-out FILE]] [--note TEXT]\n");
 		return 2;
 	}
 	cm_blas_single_thread();
-	if (read_rows(data, o.parts, o.ctx, matched_only, &r))
+	if (read_rows(data, &o.shape, matched_only, &r))
 		goto done;
-	int dim = asr_letters_dim(o.parts);
+	int dim = asr_letters_dim(&o.shape);
 	printf("rows %zu, speakers %zu, features %d\n", r.n, r.n_spk, dim);
 	if (folds) {
 		FILE *cf = cv_out ? fopen(cv_out, "w") : NULL;

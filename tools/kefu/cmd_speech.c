@@ -30,8 +30,8 @@
  *    speech/grammar.c) runs as kefud runs it; the --spell-* options are its measurements'
  *    (docs/speech.md "Sixth round", "Seventh round"): its search's language model, the part
  *    of the segment it reads again, and its own search settings.  --letters: the letter
- *    classifier after the spelling pass (speech/letters.c; on = the embedded model, FILE a
- *    model of `kefu letters-train`); --letters-dump FILE writes each letter and digit word
+ *    classifier after the spelling pass (speech/letters.c; on = the embedded model, as
+ *    kefud, the default; off: none; FILE a model of `kefu letters-train`); --letters-dump FILE writes each letter and digit word
  *    the classifier step sees (the clip's line number in the manifest, the word, its
  *    posterior, and its frames' cepstra) for `kefu letters-train`.  Manifest lines: path<TAB>transcript<TAB>category; a relative path
  *    is relative to the manifest's folder; blank lines and lines starting with '#' are
@@ -504,10 +504,11 @@ int cmd_eval_speech(int argc, char **argv)
 			goto out;
 		}
 		eo.letters = letters_own;
-	} else if (letters && !strcmp(letters, "on") && !(eo.letters = asr_letters_builtin())) {
+	} else if (letters && !strcmp(letters, "on") && !asr_letters_builtin()) {
 		fprintf(stderr, PROG ": --letters on: this build embeds no letter model\n");
 		goto out;
 	}
+	eo.letters_off = letters && !strcmp(letters, "off");
 	eo.letters_lambda = letters_l ? (float)atof(letters_l) : 0;
 	eo.letters_tau = letters_t ? (float)atof(letters_t) : 0;
 	if (letters_dump) {
@@ -558,6 +559,10 @@ int cmd_eval_speech(int argc, char **argv)
 				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr,
 				      "hmm", paths.hmm,
 				      "asr_fast", paths.fast);
+		if (j)                        /* the letter classifier the clips were read with */
+			json_object_set_new(j, "letters", json_string(
+				eo.letters_off ? "off" : letters_own ? letters
+				: asr_letters_builtin() ? "embedded" : "none"));
 		if (j && per_clip) {
 			json_t *a = json_array();
 			for (size_t i = 0; a && i < run.n; i++) {
