@@ -6,13 +6,17 @@ Usage: letters_data.py MANIFEST.tsv DUMP.tsv [MANIFEST.tsv DUMP.tsv ...] > ROWS.
 DUMP.tsv is what `kefu eval-speech --manifest MANIFEST.tsv --letters-dump DUMP.tsv` wrote:
 one line per letter or digit word of a value-like segment after the spelling pass (the
 clip's index among the manifest's clips, the word, its posterior, its window of cepstra).
-Each clip's dumped words are aligned to its transcript's words (Levenshtein, substitutions
-and matches preferred on ties); a dumped word aligned to a transcript word gets that word
+Each clip's dumped words are aligned to its transcript's words (entity_accuracy.py's
+Levenshtein path); a dumped word aligned to a transcript word gets that word
 as its label (matched 1 when they are the same word, 0 for a substitution), a dumped word
 aligned to nothing (an insertion) is dropped.  The speaker is the manifest's 4th column.
 Standard library only (docs/speech.md "Eighth round").
 """
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from entity_accuracy import align_path  # noqa: E402  (the same alignment as the scores)
 
 
 def clips(manifest):
@@ -24,30 +28,6 @@ def clips(manifest):
         f = line.split("\t")
         out.append((f[0], f[1].lower().split(), f[3] if len(f) > 3 else f[0]))
     return out
-
-
-def align(hyp, ref):
-    """Pairs (i, j) of hyp[i] aligned to ref[j] on a least-edit path."""
-    n, m = len(hyp), len(ref)
-    d = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        d[i][0] = i
-    for j in range(m + 1):
-        d[0][j] = j
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            d[i][j] = min(d[i - 1][j - 1] + (hyp[i - 1] != ref[j - 1]),
-                          d[i - 1][j] + 1, d[i][j - 1] + 1)
-    pairs, i, j = [], n, m
-    while i > 0 and j > 0:
-        if d[i][j] == d[i - 1][j - 1] + (hyp[i - 1] != ref[j - 1]):
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif d[i][j] == d[i - 1][j] + 1:
-            i -= 1
-        else:
-            j -= 1
-    return pairs[::-1]
 
 
 def main(argv):
@@ -64,7 +44,7 @@ def main(argv):
         for c, rows in sorted(by_clip.items()):
             path, ref, spk = cl[c]
             hyp = [r[1] for r in rows]
-            lab = {i: ref[j] for i, j in align(hyp, ref)}
+            lab = {j: ref[i] for op, i, j in align_path(ref, hyp) if op in "ms"}
             for i, r in enumerate(rows):
                 if i not in lab:
                     dropped += 1
