@@ -14,11 +14,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-fuzz
-read -ra targets <<<"proto image audio conf import_csv import_json import_rasa model_kefu model_cnn model_head api_body review_meta"
+read -ra targets <<<"proto image audio conf import_csv import_json import_rasa model_kefu model_cnn model_head model_letters api_body review_meta"
 declare -A dicts=([proto]=proto.dict [conf]=conf.dict [import_json]=json.dict
 		  [import_rasa]=rasa.dict [api_body]=api.dict [review_meta]=review_meta.dict)
 # LeakSanitizer suppressions of third-party leaks, the module's own file (see fuzz/meson.build)
-declare -A supps=([audio]=speech/lsan.supp [image]=vision/lsan.supp)
+declare -A supps=([audio]=speech/lsan.supp [image]=vision/lsan.supp
+		  [model_letters]=speech/lsan.supp)
 
 usage() { echo "usage: $0 TARGET|all|list SECONDS  (targets: ${targets[*]})" >&2; exit 2; }
 [ $# -ge 1 ] || usage

@@ -63,6 +63,36 @@ static void normalise(struct asr_cmn *c, mfcc_t **cep, int32 n, int ncep)
 			cep[t][k] -= (mfcc_t)mean[k];
 }
 
+_Static_assert(sizeof(mfcc_t) == sizeof(float), "mfcc_t is float (not a fixed-point build)");
+
+float **sp_cepstra(ps_decoder_t *ps, const int16_t *pcm, size_t n, int *n_frames, int *n_cep)
+{
+	fe_t *fe = ps_get_fe(ps);
+	int ncep = fe_get_output_size(fe);
+	size_t ns = n;
+	int32 nfr = 0, tail = 0;
+	if (fe_process_frames(fe, NULL, &ns, NULL, &nfr, NULL) < 0)
+		return NULL;
+	mfcc_t **cep = ckd_calloc_2d((size_t)nfr + 1, (size_t)ncep, sizeof **cep);
+	const int16 *p = pcm;
+	ns = n;
+	fe_start_utt(fe);
+	if (fe_process_frames(fe, &p, &ns, cep, &nfr, NULL) < 0 ||
+	    fe_end_utt(fe, cep[nfr], &tail) < 0) {
+		ckd_free_2d(cep);
+		return NULL;
+	}
+	*n_frames = nfr + tail;
+	if (n_cep)
+		*n_cep = ncep;
+	return (float **)cep;
+}
+
+void sp_cepstra_free(float **cep)
+{
+	ckd_free_2d(cep);
+}
+
 int sp_cmn_process(ps_decoder_t *ps, struct asr_cmn *c, const int16_t *pcm, size_t n)
 {
 	fe_t *fe = ps_get_fe(ps);
@@ -78,20 +108,10 @@ int sp_cmn_process(ps_decoder_t *ps, struct asr_cmn *c, const int16_t *pcm, size
 		c->last_frames = 0;           /* the same samples again: pooled once */
 	c->last_fp = fp;
 
-	size_t ns = n;
-	int32 nfr = 0, tail = 0;
-	if (fe_process_frames(fe, NULL, &ns, NULL, &nfr, NULL) < 0)
+	int nfr;
+	mfcc_t **cep = (mfcc_t **)sp_cepstra(ps, pcm, n, &nfr, NULL);
+	if (!cep)
 		return ASR_ERR_INTERNAL;
-	mfcc_t **cep = ckd_calloc_2d((size_t)nfr + 1, (size_t)ncep, sizeof **cep);
-	const int16 *p = pcm;
-	ns = n;
-	fe_start_utt(fe);
-	if (fe_process_frames(fe, &p, &ns, cep, &nfr, NULL) < 0 ||
-	    fe_end_utt(fe, cep[nfr], &tail) < 0) {
-		ckd_free_2d(cep);
-		return ASR_ERR_INTERNAL;
-	}
-	nfr += tail;
 	normalise(c, cep, nfr, ncep);
 	cmn_type_t kind = fcb->cmn;
 	fcb->cmn = CMN_NONE;

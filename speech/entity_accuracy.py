@@ -21,8 +21,9 @@ ESET = set("bcdegptvz")
 MN = set("mn")
 
 
-def align(ref, hyp):
-    """Edit operations turning ref into hyp: ('s', r, h), ('d', r, None), ('i', None, h)."""
+def align_path(ref, hyp):
+    """A least-edit path from ref to hyp, last step first: ('m' match | 's' substitution,
+    i, j), ('d', i, None), ('i', None, j) with i, j indices into ref and hyp."""
     n, m = len(ref), len(hyp)
     d = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n + 1):
@@ -33,19 +34,24 @@ def align(ref, hyp):
         for j in range(1, m + 1):
             d[i][j] = min(d[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]),
                           d[i - 1][j] + 1, d[i][j - 1] + 1)
-    ops, i, j = [], n, m
+    path, i, j = [], n, m
     while i or j:
         if i and j and d[i][j] == d[i - 1][j - 1] + (ref[i - 1] != hyp[j - 1]):
-            if ref[i - 1] != hyp[j - 1]:
-                ops.append(("s", ref[i - 1], hyp[j - 1]))
+            path.append(("s" if ref[i - 1] != hyp[j - 1] else "m", i - 1, j - 1))
             i, j = i - 1, j - 1
         elif i and d[i][j] == d[i - 1][j] + 1:
-            ops.append(("d", ref[i - 1], None))
+            path.append(("d", i - 1, None))
             i -= 1
         else:
-            ops.append(("i", None, hyp[j - 1]))
+            path.append(("i", None, j - 1))
             j -= 1
-    return ops
+    return path
+
+
+def align(ref, hyp):
+    """Edit operations turning ref into hyp: ('s', r, h), ('d', r, None), ('i', None, h)."""
+    return [(op, None if i is None else ref[i], None if j is None else hyp[j])
+            for op, i, j in align_path(ref, hyp) if op != "m"]
 
 
 def alike(r, h):

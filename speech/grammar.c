@@ -9,7 +9,9 @@
  * sp_spell_begin: a second search without the generic model's words, or the mix
  * re-weighted; not in ASR_GRAMMAR_NONE), and that reading replaces the first: the
  * generic words the first pass wrote between spelled letters ("is a", "and", "they") cost
- * what they should there (docs/speech.md "Sixth round").  Then, for each segment whose
+ * what they should there (docs/speech.md "Sixth round"); the letters and digits of that
+ * reading are then classified again from their own frames (letters.c, with a model in
+ * asr_entity_opts.letters: "Eighth round").  Then, for each segment whose
  * words call for it
  * (an expected kind: any words; otherwise, in ASR_GRAMMAR_AUTO only, at least
  * ASR_GRAMMAR_MIN_TOKENS entity words making at least half the segment; kefud reads
@@ -442,7 +444,9 @@ static int copy_words(struct asr_result *dst, const struct asr_result *src, size
  * searched again with the entity model's share raised to o->spell, and that reading
  * replaces lm's.  With a search of its own (sp_spell_begin) and o->spell_span > 0, the
  * first pass's words at the segment's ends that the entity model cannot say ("my order
- * number is ...") stay as heard and only the samples between them are searched again. */
+ * number is ...") stay as heard and only the samples between them are searched again.
+ * 1 when its reading replaced lm's, 0 when the segment was left alone, or a negative
+ * enum asr_err. */
 static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      const struct asr_entity_opts *o, struct asr_result *lm)
 {
@@ -489,7 +493,7 @@ static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	}
 	asr_result_free(lm);
 	*lm = sp;
-	return 0;
+	return 1;
 }
 
 int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t len,
@@ -518,9 +522,14 @@ int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t le
 		const int16_t *p = a.pcm + seg[i].start;
 		size_t n = seg[i].end - seg[i].start;
 		int off = (int)(seg[i].start * 1000 / ASR_RATE);
+		int spelled = 0;
 		rc = sp_decode_segment(d, p, n, off, &lm);
-		if (rc == 0)
-			rc = spell_pass(d, p, n, off, o, &lm);
+		if (rc == 0 && (rc = spell_pass(d, p, n, off, o, &lm)) > 0) {
+			spelled = 1;
+			rc = 0;
+		}
+		if (rc == 0 && spelled)
+			rc = sp_letters_fix(d, p, n, off, o, &lm);
 		if (rc == 0 && o->mode != ASR_GRAMMAR_NONE && o->speller >= 0)
 			rc = sp_speller_fix(&lm);
 		if (rc == 0)

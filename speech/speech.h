@@ -357,6 +357,81 @@ void asr_decoder_set_cmn(asr_decoder *d, struct asr_cmn *c);
 int asr_recognize_clip(asr_decoder *d, asr_vad *v, const void *data, size_t len,
 		       const struct asr_limits *lim, struct asr_result *r);
 
+/* ---- letters.c, letters_model.c: a classifier over the spelling pass's letter segments -- */
+
+/* The words it tells apart: "a".."z", then "zero".."nine", "oh" (ASR_LETTERS_K classes). */
+#define ASR_LETTERS_K 37
+#define ASR_LETTERS_NCEP 13         /* cepstra per frame (pocketsphinx's front end) */
+#define ASR_LETTERS_CTX 10          /* frames either side of a word a feature may read */
+#define ASR_LETTERS_FILE "letters.model"   /* speech/data/, embedded at build time */
+
+/* The class of the lower-case word w, or -1; the word of class k (NULL when out of range). */
+int asr_letters_class(const char *w);
+const char *asr_letters_word(int k);
+
+/* What a word's feature vector holds (asr_letters_feature). */
+struct asr_letters_shape {
+	int parts;                  /* equal parts of the word, each its mean cepstrum (1..8) */
+	int ctx;                    /* frames before and after the word, their mean (0..CTX) */
+	int onset;                  /* 2-frame blocks from 2 frames before the word's start,
+				     * each its mean (0..8): where b, d, e, p, t differ */
+};
+
+/* A word's features from its segment's cepstra cep[T][ASR_LETTERS_NCEP] (normalised by the
+ * segment's mean) and its frames [sf, ef]: the mean cepstrum of each of s->parts equal
+ * parts of the word, of the s->ctx frames before it and after it (the word's first/last
+ * frame when none), of s->onset 2-frame blocks at its start, the deviation of each
+ * cepstrum over the word, and the log of its length in frames: out receives
+ * asr_letters_dim(s) floats.  Any thread. */
+int asr_letters_dim(const struct asr_letters_shape *s);
+void asr_letters_feature(const float *cep, int T, int sf, int ef,
+			 const struct asr_letters_shape *s, float *out);
+
+typedef struct asr_letters asr_letters;
+
+struct asr_letters_train_opts {
+	struct asr_letters_shape shape;   /* the features (asr_letters_feature) */
+	int hidden;                 /* rectified hidden units; 0: logistic regression */
+	int epochs;                 /* passes over the rows (minibatches of 32, Adam) */
+	float lr, l2;               /* Adam's step and weight decay */
+	unsigned long long seed;    /* initial weights and shuffles (non-zero) */
+	float lambda, tau;          /* written into the model: asr_letters_relabel's rule */
+};
+
+/* Trains on x[n][asr_letters_dim(&o->shape)] (raw features) with classes y[n]: features
+ * standardised by their mean and deviation over the rows, softmax cross-entropy.  NULL
+ * with a message in err.  The calling thread; the same model for the same inputs. */
+asr_letters *asr_letters_train(const float *x, const int *y, size_t n,
+			       const struct asr_letters_train_opts *o, char *err, size_t errlen);
+void asr_letters_free(asr_letters *m);
+/* The posterior of each class, q[ASR_LETTERS_K], of raw features x. */
+void asr_letters_predict(const asr_letters *m, const float *x, float *q);
+/* The model's feature settings and relabelling rule. */
+void asr_letters_settings(const asr_letters *m, struct asr_letters_shape *shape,
+			  float *lambda, float *tau);
+/* Writes the model as text ("kefu-letters 1" ...); 0 or -1 (errno set). */
+int asr_letters_write(const asr_letters *m, const char *path, const char *provenance);
+/* A model from text[0..len) (asr_letters_write's format; every count and number checked),
+ * or NULL with a message in err.  Any thread. */
+asr_letters *asr_letters_parse(const char *text, size_t len, char *err, size_t errlen);
+asr_letters *asr_letters_load(const char *path, char *err, size_t errlen);
+/* The model embedded at build time (speech/data/ASR_LETTERS_FILE), parsed once per process;
+ * NULL when the build has none or it does not parse.  Any thread. */
+const asr_letters *asr_letters_builtin(void);
+
+/* What to do with a decoded letter or digit whose decoder posterior is conf and whose
+ * classifier posterior is q: the class whose λ·log q + (1−λ)·log d is highest, d being
+ * conf for the decoded class w and (1 − conf)/(K − 1) for each other, when its q is at
+ * least tau; otherwise w.  Returns the class kept. */
+int asr_letters_relabel(const float *q, int w, float conf, float lambda, float tau);
+
+/* A letter or digit word of a value-like segment, as the letters step saw it (for
+ * eval-speech's --letters-dump): its words index in the segment's reading, its decoder
+ * posterior, and the cepstra of frames [w0, w0 + nw) of its segment, where the word is
+ * frames [sf, ef] of that window. */
+typedef void (*asr_letters_seen_fn)(void *ctx, const char *word, float conf, const float *cep,
+				    int nw, int sf, int ef);
+
 /* ---- grammar.c: a grammar's reading beside the language model's -------------------- */
 
 enum asr_grammar_mode {
@@ -382,6 +457,14 @@ struct asr_entity_opts {
 				     * the first pass's words at the segment's ends that the
 				     * entity model cannot say, not the whole segment again
 				     * (measured, not kefud's: docs/speech.md "Seventh round") */
+	const asr_letters *letters; /* the letter classifier after the spelling pass (letters.c:
+				     * relabels where it is confident), or NULL: the embedded one
+				     * (asr_letters_builtin) unless letters_off */
+	int letters_off;            /* 1: no letter classifier (eval-speech --letters off) */
+	float letters_lambda, letters_tau;  /* > 0: instead of the model's rule */
+	asr_letters_seen_fn letters_seen;   /* called with every letter/digit word the step
+					     * sees (eval-speech --letters-dump), or NULL */
+	void *letters_ctx;
 };
 
 struct asr_entity {

@@ -55,6 +55,20 @@ int sp_speller_fix(struct asr_result *r);
 struct asr_cmn;
 int sp_cmn_process(struct ps_decoder_s *ps, struct asr_cmn *c, const int16_t *pcm, size_t n);
 
+/* cmn.c: pcm[0..n) through ps's front end (fe_start_utt .. fe_end_utt, no normalisation):
+ * *n_frames rows of *n_cep (when not NULL) cepstra, contiguous from row 0; free with
+ * sp_cepstra_free.  NULL on failure.  Between utterances only: the decoder's thread. */
+float **sp_cepstra(struct ps_decoder_s *ps, const int16_t *pcm, size_t n, int *n_frames,
+		   int *n_cep);
+void sp_cepstra_free(float **cep);
+/* letters.c, for grammar.c: the letter classifier over the letter and digit words of a
+ * value-like segment's reading lm (pcm[0..n), at off_ms in the clip): o->letters_seen
+ * told of each, and each relabelled by asr_letters_relabel with o->letters (NULL: the
+ * embedded model) unless o->letters_off.  0 or a
+ * negative enum asr_err.  The decoder's thread. */
+struct asr_entity_opts;
+int sp_letters_fix(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		   const struct asr_entity_opts *o, struct asr_result *lm);
 /* entity_text.c's word lists, which grammar.c's grammars are written from. */
 extern const char *const sp_ent_nato[26], *const sp_ent_units[10], *const sp_ent_teens[10],
 	*const sp_ent_tens[10], *const sp_ent_unit_ord[10], *const sp_ent_teen_ord[10],

@@ -18,6 +18,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 struct nlu_glove *cli_open_glove(const struct kefu_conf *c, const char *prog);
 
 int cmd_eval_speech(int argc, char **argv);
+/* cmd_letters.c: kefu letters-train, the spelling pass's letter classifier. */
+int cmd_letters_train(int argc, char **argv);
 int cmd_eval_pairs(int argc, char **argv);   /* cmd_pairs.c */
 
 #endif

@@ -8,6 +8,8 @@
  *                    [--spell-weight W|off] [--speller on|off] [--spell-lm entity|small|mix]
  *                    [--spell-span whole|ends] [--spell-lw X] [--spell-wip X]
  *                    [--spell-maxhmmpf N] [--spell-fwdflat yes|no]
+ *                    [--letters on|off|FILE] [--letters-lambda X] [--letters-tau X]
+ *                    [--letters-dump FILE]
  *
  * 1. Trains the text encoder from FILE (CSV text,category or Rasa NLU YAML) as `kefu eval`
  *    does (same options, saved and loaded back as kefud would), and builds the domain
@@ -27,7 +29,11 @@
  *    better-scored reading kept).  The spelling pass (a value-like segment searched again,
  *    speech/grammar.c) runs as kefud runs it; the --spell-* options are its measurements'
  *    (docs/speech.md "Sixth round", "Seventh round"): its search's language model, the part
- *    of the segment it reads again, and its own search settings.  Manifest lines: path<TAB>transcript<TAB>category; a relative path
+ *    of the segment it reads again, and its own search settings.  --letters: the letter
+ *    classifier after the spelling pass (speech/letters.c; on = the embedded model, as
+ *    kefud, the default; off: none; FILE a model of `kefu letters-train`); --letters-dump FILE writes each letter and digit word
+ *    the classifier step sees (the clip's line number in the manifest, the word, its
+ *    posterior, and its frames' cepstra) for `kefu letters-train`.  Manifest lines: path<TAB>transcript<TAB>category; a relative path
  *    is relative to the manifest's folder; blank lines and lines starting with '#' are
  *    skipped.
  * 3. Chooses the answer (category) from the recognised text and from the reference
@@ -209,6 +215,23 @@ static double clip_seconds(const void *data, size_t len, const struct asr_limits
 	return s;
 }
 
+/* --letters-dump: the clip being decoded and the file its letter and digit words go to. */
+struct dump {
+	FILE *f;
+	size_t clip;
+};
+
+/* asr_letters_seen_fn: one line per word, "clip word conf nframes sf ef cepstra...". */
+static void dump_word(void *ctx, const char *word, float conf, const float *cep, int nw,
+		      int sf, int ef)
+{
+	struct dump *d = ctx;
+	fprintf(d->f, "%zu\t%s\t%.4f\t%d\t%d\t%d\t", d->clip, word, (double)conf, nw, sf, ef);
+	for (int i = 0; i < nw * ASR_LETTERS_NCEP; i++)
+		fprintf(d->f, "%s%.4g", i ? " " : "", (double)cep[i]);
+	fputc('\n', d->f);
+}
+
 /* Decodes clip c with d and v through kefud's path and scores it. */
 static void run_clip(struct clip *c, asr_decoder *d, asr_vad *v, const struct asr_limits *lim,
 		     const struct asr_entity_opts *eo, const struct nlu_enc *e,
@@ -336,6 +359,8 @@ int cmd_eval_speech(int argc, char **argv)
 	asr_decoder *dec = NULL;
 	asr_vad *vad = NULL;
 	struct asr_cmn **sessions = NULL;
+	asr_letters *letters_own = NULL;
+	struct dump dump = { 0 };
 	char err[1024], dir[] = "/tmp/kefu-eval-speech-XXXXXX", *pos[1];
 	int npos, no_glove, rc = 1, have_dir = 0;
 
@@ -367,6 +392,10 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
 	const char *cmn = cli_take_value(&argc, argv, "--cmn");
 	const char *cmn_prior = cli_take_value(&argc, argv, "--cmn-prior");
+	const char *letters = cli_take_value(&argc, argv, "--letters");
+	const char *letters_l = cli_take_value(&argc, argv, "--letters-lambda");
+	const char *letters_t = cli_take_value(&argc, argv, "--letters-tau");
+	const char *letters_dump = cli_take_value(&argc, argv, "--letters-dump");
 	char mllr_path[CONF_STR_MAX + 64], hmm_path[CONF_STR_MAX + 64];
 	if (spell_w)
 		eo.spell = strcmp(spell_w, "off") ? (float)atof(spell_w) : -1.0f;
@@ -399,6 +428,8 @@ int cmd_eval_speech(int argc, char **argv)
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
+				"       [--letters on|off|FILE] [--letters-lambda X] [--letters-tau X]"
+				" [--letters-dump FILE]\n"
 				"  FILE: CSV with a text,category header, or Rasa NLU YAML\n"
 				"  TSV: path<TAB>transcript<TAB>category[<TAB>session] per line\n");
 		return 2;
@@ -467,6 +498,28 @@ int cmd_eval_speech(int argc, char **argv)
 		goto out;
 	}
 
+	if (letters && strcmp(letters, "off") && strcmp(letters, "on")) {
+		if (!(letters_own = asr_letters_load(letters, err, sizeof err))) {
+			fprintf(stderr, PROG ": --letters: %s\n", err);
+			goto out;
+		}
+		eo.letters = letters_own;
+	} else if (letters && !strcmp(letters, "on") && !asr_letters_builtin()) {
+		fprintf(stderr, PROG ": --letters on: this build embeds no letter model\n");
+		goto out;
+	}
+	eo.letters_off = letters && !strcmp(letters, "off");
+	eo.letters_lambda = letters_l ? (float)atof(letters_l) : 0;
+	eo.letters_tau = letters_t ? (float)atof(letters_t) : 0;
+	if (letters_dump) {
+		if (!(dump.f = fopen(letters_dump, "w"))) {
+			fprintf(stderr, PROG ": %s: %s\n", letters_dump, strerror(errno));
+			goto out;
+		}
+		eo.letters_seen = dump_word;
+		eo.letters_ctx = &dump;
+	}
+
 	struct asr_limits lim = { .max_bytes = (size_t)conf.max_upload,
 				  .max_seconds = conf.max_audio_seconds };
 	int by_session = cmn && !strcmp(cmn, "session");
@@ -476,6 +529,7 @@ int cmd_eval_speech(int argc, char **argv)
 	}
 	for (size_t i = 0; i < run.n; i++) {
 		asr_decoder_set_cmn(dec, sessions ? sessions[i] : NULL);
+		dump.clip = i;
 		run_clip(&run.v[i], dec, vad, &lim, &eo, enc, scr);
 	}
 	asr_decoder_set_cmn(dec, NULL);
@@ -505,6 +559,10 @@ int cmd_eval_speech(int argc, char **argv)
 				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr,
 				      "hmm", paths.hmm,
 				      "asr_fast", paths.fast);
+		if (j)                        /* the letter classifier the clips were read with */
+			json_object_set_new(j, "letters", json_string(
+				eo.letters_off ? "off" : letters_own ? letters
+				: asr_letters_builtin() ? "embedded" : "none"));
 		if (j && per_clip) {
 			json_t *a = json_array();
 			for (size_t i = 0; a && i < run.n; i++) {
@@ -560,6 +618,11 @@ int cmd_eval_speech(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	if (dump.f && fclose(dump.f)) {
+		fprintf(stderr, PROG ": %s: %s\n", letters_dump, strerror(errno));
+		rc = 1;
+	}
+	asr_letters_free(letters_own);
 	sessions_free(sessions, run.n);
 	asr_vad_destroy(vad);
 	asr_decoder_destroy(dec);

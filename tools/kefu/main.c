@@ -33,6 +33,7 @@ static const struct command {
 	{ "see", cmd_see, "see FILE [--json]: what kefu reads and sees in a picture, and the answers it matches" },
 	{ "eval-pairs", cmd_eval_pairs, "eval-pairs --pairs FILE.tsv [--train FILE] [--json]: how close kefu's sentence vectors put paraphrases (ROC AUC, best F1)" },
 	{ "eval-speech", cmd_eval_speech, "eval-speech --train FILE --manifest TSV [--lm generic|domain|mixed] [--json]: spoken questions through kefud's audio path" },
+	{ "letters-train", cmd_letters_train, "letters-train --data ROWS.tsv [--out MODEL] [--folds K --cv-out FILE]: the spelling pass's letter classifier from aligned letter segments (speech/letters_data.py)" },
 	{ "texts", cmd_texts, "texts list [KEY] | set KEY LANG TEXT | reset KEY LANG [--json]: kefu's own words to customers" },
 	{ "operator", cmd_operator, "operator add LOGIN --role admin|agent [--name N] | list | disable|enable|passwd LOGIN | token LOGIN | tokens | revoke ID: console accounts (password from stdin)" },
 	{ "audit", cmd_audit, "audit [--json] [--since 2h|2026-12-01|MS] [--limit N]: who changed what, newest first" },
