@@ -46,11 +46,13 @@ void cm_queue_destroy(struct cm_queue *q)
 	free(q);
 }
 
+/* The caller signals not_empty after unlocking: signalled under the lock, a consumer
+ * woken on the other core blocked on that lock at once and the unlock had to wake it
+ * a second time (the pool's queue learnt the same, pool.c kd_pool_push). */
 static void put(struct cm_queue *q, void *item)
 {
 	q->ring[(q->head + q->n) % q->cap] = item;
 	q->n++;
-	pthread_cond_signal(&q->not_empty);
 }
 
 static void *take(struct cm_queue *q)
@@ -75,6 +77,8 @@ int cm_queue_try_push(struct cm_queue *q, void *item)
 	else
 		put(q, item);
 	pthread_mutex_unlock(&q->lock);
+	if (rc == 0)
+		pthread_cond_signal(&q->not_empty);
 	return rc;
 }
 
@@ -90,6 +94,8 @@ int cm_queue_push(struct cm_queue *q, void *item)
 	else
 		put(q, item);
 	pthread_mutex_unlock(&q->lock);
+	if (rc == 0)
+		pthread_cond_signal(&q->not_empty);
 	return rc;
 }
 

@@ -20,13 +20,6 @@
 #include "nlu.h"
 #include "slot.h"
 
-/* What the writer's done callback needs to finish a turn. */
-struct turn_ctx {
-	const struct kd_env *env;
-	struct kd_result *res;   /* reply ready to post */
-	struct kd_job *job;      /* kept for a retry (its text moved into the turn) */
-};
-
 struct kd_job *kd_job_new(int kind, uint64_t sid, uint64_t t_recv_us)
 {
 	struct kd_job *j = calloc(1, sizeof *j);
@@ -146,14 +139,17 @@ void kd_worker_drop_bot(struct kd_worker *w)
 	w->bot = NULL;
 }
 
-/* Writer thread: the turn committed (or not); post its reply. */
+/* Writer thread: the turn committed (or not); post its reply.  arg is the result, which
+ * carries its poster (env) and the job (kept for a retry, freed with the result by the
+ * service thread: the thread that allocated it, so glibc's per-thread cache takes it
+ * back instead of the writer freeing it into another thread's arena). */
 static void turn_done(void *arg, int rc)
 {
-	struct turn_ctx *t = arg;
-	const struct kd_env *p = t->env;
-	struct kd_result *r = t->res;
+	struct kd_result *r = arg;
+	const struct kd_env *p = r->env;
+	struct kd_job *job = r->job;
 
-	if (rc == STORE_DUPLICATE && t->job->held) {
+	if (rc == STORE_DUPLICATE && job->held) {
 		/* an upload for a person sent again: logged already, acknowledged again,
 		 * not pushed to the operators twice */
 		free(r->held_text);
@@ -164,48 +160,34 @@ static void turn_done(void *arg, int rc)
 		kd_frame_free_list(r->frame);
 		r->frame = NULL;
 		r->kind = KD_RES_RETRY;
-		t->job->logged = 1;
-		r->job = t->job;
-		t->job = NULL;
+		job->logged = 1;
 	} else if (rc < 0) {
 		int full = rc == -SQLITE_FULL;
 		kd_frame_free_list(r->frame);
 		r->kind = KD_RES_ERROR;
 		r->err = full ? KD_E_STORAGE_FULL : KD_E_INTERNAL;
-		r->frame = kd_frame_error(r->err, t->job->id,
+		r->frame = kd_frame_error(r->err, job->id,
 					  full ? "the server's disk is full: the message was not "
 						 "logged; please resend it later"
 					       : "the message could not be logged; please resend it");
 	}
 	p->post(p->post_arg, r);
-	kd_job_free(t->job);
-	free(t);
 }
 
 int kd_submit_turn(const struct kd_env *p, struct kd_job *job, struct store_turn *turn,
 		   struct kd_result *res)
 {
-	struct turn_ctx *t = calloc(1, sizeof *t);
-
-	if (!t) {
-		store_turn_free(turn);
-		kd_result_free(res);
-		kd_post_error(p, job, KD_E_INTERNAL, "out of memory");
-		return 0;
-	}
-	t->env = p;
-	t->res = res;
-	t->job = job;
+	res->env = p;
+	res->job = job;
 	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
 	turn->done = turn_done;
-	turn->arg = t;
+	turn->arg = res;
 	if (store_writer_submit(p->writer, turn) == 0)
 		return 1;
-	/* The writer is stopping: we still own turn (and job through t). */
+	/* The writer is stopping: we still own turn, res and job. */
+	res->job = NULL;
 	store_turn_free(turn);
 	kd_result_free(res);
-	free(t);
 	kd_post_error(p, job, KD_E_INTERNAL, "kefud is shutting down");
 	return 0;
 }
-

@@ -89,7 +89,10 @@ struct kd_result {
 	double audio_seconds;            /* audio: length of the clip */
 	uint64_t predict_ns;             /* typed message: the worker's CPU in pol_answer
 					    (kefu_predict_cpu_seconds_total) */
-	struct kd_job *job;              /* KD_RES_RETRY: the job to run again */
+	struct kd_job *job;              /* KD_RES_RETRY: the job to run again; a turn's
+					    result (kd_submit_turn) holds its job until
+					    freed, on the service thread */
+	const struct kd_env *env;        /* a turn's result: where turn_done posts it */
 	char id[KD_ID_BYTES + 1];        /* the job's client id ("" if none) */
 	char *held_text;                 /* an upload logged for a person (job->held): the
 					    customer text of its row (transcript or words),

@@ -54,6 +54,8 @@ struct kd_pss {
 	size_t out_bytes;                      /* their payload bytes (charged to the
 						  memory budget, budget.h) */
 	unsigned cut : 1;                      /* being closed: slow reader or idle */
+	unsigned peer_closed : 1;              /* the client sent its close: no direct writes
+						  (ws.c send_frame_now) */
 
 	char ip[48];                           /* client address (edge.c: the peer, or
 						  what a trusted proxy says); upload quota

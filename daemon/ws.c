@@ -18,7 +18,8 @@
  *    ones ride on that wake-up; EVENT_WAIT_CANCELLED
  *    swaps the list out under the wake lock, finds each connection by sid (gone: free),
  *    queues the frame, arms writable and dispatches the next backlog job.
- *  - SERVER_WRITEABLE writes one frame per callback and re-arms while more wait.
+ *  - A result's frames are written at once when none wait before them (send_frame_now);
+ *    SERVER_WRITEABLE writes the queued ones, one per callback, re-arming while more wait.
  *  - Stop: kd_ws_request_stop sets `stop` and wakes the loop; EVENT_WAIT_CANCELLED
  *    starts lws_context_destroy from inside the loop (the only way out of a libev loop
  *    in lws 4.1), lws_service returns and the caller tears the rest down.
@@ -82,6 +83,34 @@ static void send_frame(struct kd_ws *ws, struct kd_pss *pss, struct kd_frame *f)
 		return;
 	}
 	lws_callback_on_writable(pss->wsi);
+}
+
+/* A result's frame (apply): written at once when nothing waits before it — no frame
+ * queued, nothing lws still holds of an earlier write (lws_partial_buffered), no close
+ * under way — instead of queued behind a writable request.  The request costs two
+ * epoll_ctl (arm, then disarm after the write) and a turn of the loop per reply; a
+ * direct lws_write is one send.  A send the socket does not take whole is kept by lws
+ * (lws_issue_raw buffers the rest and asks for writable itself), and every later frame
+ * of the connection queues behind it, so the order holds; a failed write closes the
+ * connection as the writable callback's does. */
+static void send_frame_now(struct kd_ws *ws, struct kd_pss *pss, struct kd_frame *f)
+{
+	int n;
+
+	if (!f)
+		return;
+	if (pss->out || pss->cut || pss->closing || pss->idle_cut || pss->peer_closed ||
+	    lws_partial_buffered(pss->wsi)) {
+		send_frame(ws, pss, f);
+		return;
+	}
+	n = lws_write(pss->wsi, KD_FRAME_PAYLOAD(f), f->len,
+		      f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+	if (n < (int)f->len) {
+		LOG_WARN("sid %llx: write failed: closing", (unsigned long long)pss->sid);
+		cut(pss);
+	}
+	kd_frame_free(f);
 }
 
 static void send_error(struct kd_ws *ws, struct kd_pss *pss, enum kd_err code,
@@ -218,7 +247,7 @@ static void apply(struct kd_ws *ws, struct kd_result *r)
 	while (r->frame) {                  /* a chain: transcript/seen, reply, speech */
 		struct kd_frame *f = r->frame;
 		r->frame = f->next;
-		send_frame(ws, pss, f);
+		send_frame_now(ws, pss, f);
 	}
 	if (pss->closing)
 		lws_callback_on_writable(pss->wsi);
@@ -786,6 +815,11 @@ int kd_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
 
 	case LWS_CALLBACK_RECEIVE:
 		return on_receive(ws, pss, wsi, in, len);
+
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:  /* lws answers it: no direct write after */
+		if (pss)
+			pss->peer_closed = 1;
+		break;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		f = kd_pss_out_pop(pss);

@@ -81,6 +81,8 @@ static const char *const sql_text[SQ__COUNT] = {
 	[SQ_LOG_SESSION_LANG] = "SELECT lang FROM sessions WHERE id = ?1",
 	/* moves with other connections' commits only */
 	[SQ_DATA_VERSION] = "PRAGMA data_version",
+	[SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
 	[SQ_STATS_SESSIONS] = "SELECT COUNT(*) FROM sessions",
 	[SQ_STATS_MESSAGES] = "SELECT kind, COUNT(*) FROM messages GROUP BY kind",
 	[SQ_STATS_ANSWERS] = "SELECT COUNT(*) FROM answers",

@@ -44,6 +44,9 @@ enum store_stmt_id {
 	SQ_LOG_REPLY_LANG,
 	SQ_LOG_SESSION_LANG,
 	SQ_DATA_VERSION,
+	/* writer.c: a batch's transaction (prepared once: sqlite3_exec parsed them per batch) */
+	SQ_BEGIN_IMMEDIATE,
+	SQ_COMMIT,
 	SQ_STATS_SESSIONS,
 	SQ_STATS_MESSAGES,
 	SQ_STATS_ANSWERS,

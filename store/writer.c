@@ -237,8 +237,12 @@ static int write_batch(struct store *st, struct store_turn **turns, size_t n, in
 {
 	int rc;
 
-	if (store_exec(st, "BEGIN IMMEDIATE"))
-		return store_fail(st, "starting a log batch");
+	sqlite3_stmt *begin = store_stmt(st, SQ_BEGIN_IMMEDIATE), *commit = store_stmt(st, SQ_COMMIT);
+
+	if (!begin || !commit)
+		return -SQLITE_ERROR;
+	if ((rc = store_step_write(st, begin, "starting a log batch")))
+		return rc < 0 ? rc : -SQLITE_ERROR;
 	if ((rc = store_log_sessions_begin(st)))
 		goto rollback;
 	for (size_t i = 0; i < n; i++) {
@@ -248,9 +252,10 @@ static int write_batch(struct store *st, struct store_turn **turns, size_t n, in
 			goto rollback;
 		}
 	}
-	if (store_exec(st, "COMMIT") == 0)
+	if ((rc = store_step_write(st, commit, "committing a log batch")) == 0)
 		return 0;
-	rc = store_fail(st, "committing a log batch");
+	if (rc > 0)                       /* a deferred constraint: still not committed */
+		rc = -SQLITE_CONSTRAINT;
 rollback:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	store_log_sessions_forget(st);    /* it may hold what was rolled back */

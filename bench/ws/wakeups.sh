@@ -9,9 +9,10 @@
 # 2-s warm-up (open loop at RATE messages/s; RATE= for closed loop), and over a 4-s
 # window in the middle reads each thread's /proc/PID/task/TID/{schedstat,status} before
 # and after and runs `perf stat --per-thread` (linux-perf; root or perf_event_paranoid
-# <= 1 for the syscall tracepoints) on futex, epoll_wait, read, write, sendto, pwrite64
-# and fdatasync.  Divides by the replies of the window (kefu_store_turns_total from
-# /metrics) and prints one line per thread name (workers summed), then wsload's RESULT
+# <= 1 for the syscall tracepoints) on futex, epoll_wait, epoll_ctl (lws arming POLLOUT),
+# read, recvfrom, write, sendto, pwrite64 and fdatasync.  Divides by the replies of the
+# window (kefu_store_turns_total from /metrics) and prints one line per thread name
+# (workers summed), then wsload's RESULT
 # and the store writer's turns per batch in the window.  Other load on the machine
 # changes the latencies far more than the counts: compare builds run alternately.
 set -euo pipefail
@@ -47,7 +48,7 @@ lpid=$!
 sleep 3.5
 snap >"$tmp/s0"; t0=$(turns turns); b0=$(turns batches)
 events=context-switches
-for s in futex epoll_wait read write sendto pwrite64 fdatasync; do events+=",syscalls:sys_enter_$s"; done
+for s in futex epoll_wait epoll_ctl read recvfrom write sendto pwrite64 fdatasync; do events+=",syscalls:sys_enter_$s"; done
 perf stat --per-thread -x, -e "$events" -p "$kpid" -o "$tmp/stat" -- sleep 4 >/dev/null 2>&1 || true
 snap >"$tmp/s1"; t1=$(turns turns); b1=$(turns batches)
 wait "$lpid" || true
