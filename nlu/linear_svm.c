@@ -18,6 +18,15 @@
  * examples' α start at 0).  s is folded into the weights, so a prediction is the same
  * dim × n_cls product as before.  Under SVM_HOLD_MIN examples nothing is held out and
  * s is fitted on leave-one-out scores (w·x_i less example i's own share α_i ‖x_i‖²).
+ * A text several answers share (the same feature vector under several labels: the demo's
+ * "can I return this?" is an example of every garment's return answer) is right under
+ * any of them: another label of the same text costs nothing (Crammer–Singer's margin
+ * cost is 0 there instead of 1; one-vs-rest counts the text a positive of each), so the
+ * SVM need not rank one of them above the others, only all of them above the rest by
+ * the margin.  With the plain cost the sibling labels took the example's loss of 1
+ * whatever the weights, and the rest (a bank's refund answer) needed no margin below
+ * them (encoder.md, "Texts several answers share").
+ * With balance > 0 an example's C is C · (n / (K · n_c))^balance (n_c: its class's count).
  * nlu_linear_train lives here: it picks this learner (o->svm_c > 0) or linear.c's SGD.
  * Threads: with threads = 2 the classes are split between the caller's thread and one
  * more (class c on thread c mod 2: the same answer on one thread or two); each class
@@ -27,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "model.h"
 #include "rng.h"
 
@@ -36,12 +46,22 @@
 
 static const float SVM_GRID[] = { 0.25f, 0.5f, 1.0f, 2.0f };
 
-/* A problem: n examples, their labels, ‖x‖² + 1 (the bias feature), and the state α
- * (OvR: n_cls blocks of n, α_i ≥ 0 of class c at [c·n + i]; CS: n blocks of n_cls). */
+/* The labels each example's text carries: examples with the same feature vector form a
+ * group, and every label of the group is right for each of them.  of[i] is example i's
+ * group, its labels lab[start[g] .. start[g + 1]) (distinct). */
+struct svm_groups {
+	uint32_t *of, *start, *lab;
+};
+
+/* A problem: n examples, their labels, the labels their texts share, ‖x‖² + 1 (the bias
+ * feature), and the state α (OvR: n_cls blocks of n, α_i ≥ 0 of class c at [c·n + i];
+ * CS: n blocks of n_cls). */
 struct svm_prob {
 	const struct nlu_sparse *xs;
 	const int *y;
+	const struct svm_groups *gr;
 	const double *sq;
+	const double *cw;      /* per class: C's factor (n / (K · n_c))^balance, or NULL */
 	size_t n;
 	uint32_t dim, n_cls;
 	double C;
@@ -57,6 +77,100 @@ struct svm_job {
 	int rc;
 };
 
+static uint64_t sparse_hash(const struct nlu_sparse *x)
+{
+	uint64_t h = cm_fnv1a(CM_FNV1A_INIT, &x->nnz, sizeof x->nnz);
+	h = cm_fnv1a(h, x->idx, sizeof *x->idx * x->nnz);
+	return cm_fnv1a(h, x->val, sizeof *x->val * x->nnz);
+}
+
+static int same_sparse(const struct nlu_sparse *a, const struct nlu_sparse *b)
+{
+	return a->nnz == b->nnz && !memcmp(a->idx, b->idx, sizeof *a->idx * a->nnz) &&
+	       !memcmp(a->val, b->val, sizeof *a->val * a->nnz);
+}
+
+struct hashed {
+	uint64_t h;
+	uint32_t i;
+};
+
+static int cmp_hashed(const void *a, const void *b)
+{
+	const struct hashed *x = a, *y = b;
+	return x->h < y->h ? -1 : x->h > y->h ? 1 : x->i < y->i ? -1 : x->i > y->i;
+}
+
+static void groups_free(struct svm_groups *g)
+{
+	free(g->of);
+	free(g->start);
+	free(g->lab);
+	memset(g, 0, sizeof *g);
+}
+
+/* Groups the n examples by feature vector (hash, then exact comparison within a run of
+ * equal hashes) and lists each group's distinct labels.  0, or -1 out of memory. */
+static int groups_make(struct svm_groups *g, const struct nlu_sparse *xs, const int *y, size_t n)
+{
+	struct hashed *hs = malloc(sizeof *hs * (n ? n : 1));
+	size_t ng = 0, nl = 0;
+
+	g->of = malloc(sizeof *g->of * (n ? n : 1));
+	g->start = malloc(sizeof *g->start * (n + 1));
+	g->lab = malloc(sizeof *g->lab * (n ? n : 1));
+	if (!hs || !g->of || !g->start || !g->lab) {
+		free(hs);
+		groups_free(g);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		hs[i] = (struct hashed){ sparse_hash(&xs[i]), (uint32_t)i };
+	qsort(hs, n, sizeof *hs, cmp_hashed);
+	for (size_t i = 0; i < n; i++)
+		g->of[i] = UINT32_MAX;
+	for (size_t a = 0; a < n;) {
+		size_t b = a;
+		while (b < n && hs[b].h == hs[a].h)
+			b++;
+		/* a run of equal hashes: groups by exact comparison, in example order */
+		for (size_t k = a; k < b; k++) {
+			uint32_t i = hs[k].i;
+			if (g->of[i] != UINT32_MAX)
+				continue;
+			g->start[ng] = (uint32_t)nl;
+			for (size_t q = k; q < b; q++) {
+				uint32_t j = hs[q].i;
+				if (g->of[j] != UINT32_MAX || !same_sparse(&xs[i], &xs[j]))
+					continue;
+				g->of[j] = (uint32_t)ng;
+				size_t l = g->start[ng];
+				while (l < nl && g->lab[l] != (uint32_t)y[j])
+					l++;
+				if (l == nl)
+					g->lab[nl++] = (uint32_t)y[j];
+			}
+			ng++;
+		}
+		a = b;
+	}
+	g->start[ng] = (uint32_t)nl;
+	free(hs);
+	return 0;
+}
+
+/* Is c right for example i (its own label or another its text carries)? */
+static int right_label(const struct svm_prob *p, size_t i, uint32_t c)
+{
+	if (p->y[i] == (int)c)
+		return 1;
+	uint32_t g = p->gr->of[i];
+	for (uint32_t l = p->gr->start[g]; l < p->gr->start[g + 1]; l++)
+		if (p->gr->lab[l] == c)
+			return 1;
+	return 0;
+}
+
 static double dot_row(const double *w, const struct nlu_sparse *x)
 {
 	double s = w[0];       /* the bias */
@@ -68,13 +182,13 @@ static double dot_row(const double *w, const struct nlu_sparse *x)
 /* Class c against the rest from its α (warm or zeros) into w[0] (bias), w[1..dim]. */
 static void solve_class(const struct svm_prob *p, uint32_t c, double *w, uint32_t *ord)
 {
-	double diag = 0.5 / p->C, *alpha = p->alpha + (size_t)c * p->n;
+	double *alpha = p->alpha + (size_t)c * p->n;
 	uint64_t seed = p->seed ^ (0x9e3779b97f4a7c15ull * (c + 1));
 
 	memset(w, 0, sizeof *w * (p->dim + 1));
 	for (size_t i = 0; i < p->n; i++) {
 		ord[i] = (uint32_t)i;
-		double d = alpha[i] * (p->y[i] == (int)c ? 1.0 : -1.0);
+		double d = alpha[i] * (right_label(p, i, c) ? 1.0 : -1.0);
 		if (d == 0)
 			continue;
 		w[0] += d;
@@ -87,7 +201,8 @@ static void solve_class(const struct svm_prob *p, uint32_t c, double *w, uint32_
 		for (size_t k = 0; k < p->n; k++) {
 			uint32_t i = ord[k];
 			const struct nlu_sparse *x = &p->xs[i];
-			double yi = p->y[i] == (int)c ? 1.0 : -1.0;
+			double yi = right_label(p, i, c) ? 1.0 : -1.0;
+			double diag = 0.5 / (p->cw ? p->C * p->cw[p->y[i]] : p->C);
 			double g = yi * dot_row(w, x) - 1.0 + diag * alpha[i];
 			double pg = alpha[i] == 0 && g > 0 ? 0 : g;
 			pg_max = fmax(pg_max, pg);
@@ -189,10 +304,15 @@ static int solve_cs(const struct svm_prob *p, struct nlu_linear *m)
 		for (size_t k = 0; k < p->n; k++) {
 			uint32_t i = ord[k];
 			const struct nlu_sparse *x = &p->xs[i];
-			double *ai = p->alpha + (size_t)i * K, A = p->sq[i], C = p->C;
+			double *ai = p->alpha + (size_t)i * K, A = p->sq[i];
+			double C = p->cw ? p->C * p->cw[p->y[i]] : p->C;
 			int yi = p->y[i];
+			/* the margin's cost: 0 for the label and the others its text carries */
 			for (uint32_t c = 0; c < K; c++)
-				g[c] = ((int)c == yi ? 0.0 : 1.0) + m->b[c];
+				g[c] = 1.0 + m->b[c];
+			for (uint32_t l = p->gr->start[p->gr->of[i]];
+			     l < p->gr->start[p->gr->of[i] + 1]; l++)
+				g[p->gr->lab[l]] -= 1.0;
 			for (uint32_t q = 0; q < x->nnz; q++) {
 				const float *wr = m->w + (size_t)x->idx[q] * K;
 				float v = x->val[q];
@@ -336,12 +456,23 @@ static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 	struct nlu_sparse *xf = malloc(sizeof *xf * (n ? n : 1));
 	int *yf = malloc(sizeof *yf * (n ? n : 1)), rc = -1;
 	uint64_t seed = o->seed ? o->seed : 0x2545f4914f6cdd1dull, split_seed = seed ^ 0x5851f42d4c957f2dull;
-	struct svm_prob p = { xs, y, sq, n, dim, n_cls, o->svm_c, o->svm_cs, seed, alpha };
+	struct svm_groups gr = { 0 }, grf = { 0 };
+	double *cw = NULL;
+	struct svm_prob p = { xs, y, &gr, sq, NULL, n, dim, n_cls, o->svm_c, o->svm_cs, seed, alpha };
 	double s = 1.0;
 
 	if (nlu_linear_alloc(m, dim, n_cls) || !sq || !alpha || !alpha_fit || !z || !perm || !xf ||
-	    !yf)
+	    !yf || groups_make(&gr, xs, y, n))
 		goto out;
+	if (o->balance > 0) {  /* class-weighted C from the label counts */
+		if (!(cw = calloc(n_cls, sizeof *cw)))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			cw[y[i]] += 1;
+		for (uint32_t c = 0; c < n_cls; c++)
+			cw[c] = cw[c] > 0 ? pow((double)n / (n_cls * cw[c]), o->balance) : 1;
+		p.cw = cw;
+	}
 	for (size_t i = 0; i < n; i++) {
 		double v = 1.0;
 		for (uint32_t k = 0; k < xs[i].nnz; k++)
@@ -373,8 +504,12 @@ static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 				sqf[i] = sq[perm[i]];
 		}
 		free(hold);
-		struct svm_prob pf = { xf, yf, sqf, n_fit, dim, n_cls, o->svm_c, o->svm_cs, seed,
-				       alpha_fit };
+		if (groups_make(&grf, xf, yf, n_fit)) {
+			free(sqf);
+			goto out;
+		}
+		struct svm_prob pf = { xf, yf, &grf, sqf, cw, n_fit, dim, n_cls, o->svm_c,
+				       o->svm_cs, seed, alpha_fit };
 		size_t n_grid = o->svm_auto ? sizeof SVM_GRID / sizeof *SVM_GRID : 1;
 		size_t best_right = 0;
 		double best_nll = INFINITY, best_c = o->svm_c, prev_c = 0;
@@ -415,7 +550,7 @@ static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		for (size_t i = 0; i < n; i++)
 			for (uint32_t c = 0; c < n_cls; c++) {
 				double a = o->svm_cs ? alpha[i * n_cls + c] :
-					alpha[(size_t)c * n + i] * (y[i] == (int)c ? 1.0 : -1.0);
+					alpha[(size_t)c * n + i] * (right_label(&p, i, c) ? 1.0 : -1.0);
 				z[i * n_cls + c] -= (float)(a * sq[i]);
 			}
 		s = fit_scale(z, y, n, n_cls);
@@ -433,6 +568,9 @@ out:
 	free(perm);
 	free(xf);
 	free(yf);
+	groups_free(&gr);
+	groups_free(&grf);
+	free(cw);
 	if (rc)
 		nlu_linear_free(m);
 	return rc;

@@ -152,9 +152,9 @@ struct nlu_linear_opts {
 	float l2;              /* L2 on touched rows */
 	int threads;           /* 1 or 2: Hogwild over the examples */
 	float balance;         /* class weight (n / (K · n_c))^balance on each example's
-				  gradient: 0 none, 1 fully class-balanced */
+				  gradient (the SVM: on its C): 0 none, 1 fully class-balanced */
 	float svm_c;           /* > 0: one-vs-rest squared-hinge SVMs of this C instead,
-				  solved exactly (linear_svm.c; epochs, lr, l2, balance unused) */
+				  solved exactly (linear_svm.c; epochs, lr, l2 unused) */
 	int svm_cs;            /* with svm_c: one Crammer–Singer multiclass SVM instead of
 				  one-vs-rest (one thread) */
 	int svm_auto;          /* with svm_c: C chosen on a held-out tenth of the examples

@@ -38,11 +38,15 @@
  * right and on which the policy gets a generic question wrong (one line per photo: how
  * many, why, the votes of the first), POLICY_SHOW_OFF the off-topic misses, POLICY_PER_QUESTION
  * the policy's score per question (every generic one, the specific ones under 80 %),
- * POLICY_VIEWS the query's views, POLICY_CACHE=FILE caches what vis_see saw (below).
+ * POLICY_VIEWS the query's views, POLICY_CACHE=FILE caches what vis_see saw (below),
+ * POLICY_POSTERIOR=1 what the text posterior alone gives each generic question (the
+ * mass on the clothing answers, on the question's kind, its best answer: what the head
+ * combination weighs; POLICY_POSTERIOR=2 prints that and stops before the photos).
  * One thread.
  */
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +233,72 @@ static int read_questions(const char *path, int *n_excluded)
 			snprintf(questions[n_questions++].garment, 64, "%.63s", nouns[j][0]);
 		}
 	return 0;
+}
+
+/* POLICY_POSTERIOR: the text posterior of each generic question (no picture): its best
+ * answer, the mass on the answers that show a garment (the head combination's
+ * "labelled" side before the picture's factor), on the question's kind, and the kind's
+ * share of one garment's answers (the words' reading of the kind: in_label), as a mean
+ * over garments; and the log-ratio of the best unlabelled answer to the mean answer of
+ * the right kind (how much the picture must outweigh). */
+static void print_posteriors(const struct nlu_bot *bot, struct nlu_state *ns)
+{
+	struct nlu_scored post[64];
+	double sum_lab = 0, sum_kind = 0, sum_share = 0, sum_gap = 0;
+	int n_gen = 0;
+
+	for (int qi = 0; qi < n_questions; qi++) {
+		const struct question *q = &questions[qi];
+		if (q->garment[0])
+			continue;
+		int n = nlu_bot_posterior(bot, ns, q->text, strlen(q->text), post, 64);
+		double lab = 0, kind = 0, best_none = 0, garm_kind[MAXK] = { 0 }, garm_all[MAXK] = { 0 };
+		char garm[MAXK][64];
+		int n_garm = 0;
+		for (int i = 0; i < n; i++) {
+			const struct answer_info *a = answer_of(post[i].answer_id);
+			if (!a || a->kind < 0) {
+				best_none = post[i].p > best_none ? post[i].p : best_none;
+				continue;
+			}
+			lab += post[i].p;
+			kind += a->kind == q->kind ? post[i].p : 0;
+			int g = 0;
+			while (g < n_garm && strcmp(garm[g], a->garment))
+				g++;
+			if (g == n_garm && n_garm < MAXK)
+				snprintf(garm[n_garm++], 64, "%s", a->garment);
+			if (g < MAXK) {
+				garm_all[g] += post[i].p;
+				garm_kind[g] += a->kind == q->kind ? post[i].p : 0;
+			}
+		}
+		double share = 0;
+		for (int g = 0; g < n_garm; g++)
+			share += garm_all[g] > 0 ? garm_kind[g] / garm_all[g] : 0;
+		share = n_garm ? share / n_garm : 0;
+		int n_kind_ans = 0;
+		for (int i = 0; i < n_answers; i++)
+			n_kind_ans += answers[i].kind == q->kind;
+		double mean_kind = n_kind_ans ? kind / n_kind_ans : 0;
+		double gap = log10((best_none > 1e-30 ? best_none : 1e-30) /
+				   (mean_kind > 1e-30 ? mean_kind : 1e-30));
+		const struct answer_info *top = n ? answer_of(post[0].answer_id) : NULL;
+		printf("posterior \"%s\": top %s%s%s %.3f | garment answers %.3f | its kind %.3f "
+		       "| kind's share of a garment %.2f | log10 best other / kind answer %.1f\n",
+		       q->text, top && top->kind >= 0 ? KIND_JSON[top->kind] : "other",
+		       top && top->kind >= 0 ? " " : "", top && top->kind >= 0 ? top->garment : "",
+		       n ? post[0].p : 0.0, lab, kind, share, gap);
+		sum_lab += lab;
+		sum_kind += kind;
+		sum_share += share;
+		sum_gap += gap;
+		n_gen++;
+	}
+	if (n_gen)
+		printf("posterior, mean of %d generic questions: garment answers %.3f, its kind "
+		       "%.3f, kind's share of a garment %.2f, log10 best other / kind answer %.2f\n",
+		       n_gen, sum_lab / n_gen, sum_kind / n_gen, sum_share / n_gen, sum_gap / n_gen);
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len)
@@ -653,6 +723,11 @@ int main(int argc, char **argv)
 	       "generic, %d kind-specific; %d left out as store questions\n", n_gen,
 	       n_questions - n_gen, n_excluded);
 
+	if (getenv("POLICY_POSTERIOR")) {
+		print_posteriors(bot, ns);
+		if (atoi(getenv("POLICY_POSTERIOR")) == 2)
+			return 0;
+	}
 	struct pol_models m = { .bot = bot, .ns = ns, .fusion = fm, .fs = fs, .labels = labels,
 				.threshold = conf.threshold, .asr_threshold = conf.asr_threshold };
 	read_offtopic(getenv("POLICY_OFFTOPIC"));
