@@ -19,6 +19,15 @@ from bank_answers import NEW, STORE
 from kefutest import check
 
 
+def reload(d, want):
+    """SIGHUP, then /healthz's model once it starts with want (or after 30 s)."""
+    d.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not d.healthz().get("model", "").startswith(want):
+        time.sleep(0.1)
+    return d.healthz().get("model", "")
+
+
 def run():
     tmp = tempfile.mkdtemp(prefix="kefu-it-")
     db = os.path.join(tmp, "kefu.db")
@@ -43,11 +52,7 @@ def run():
     out = kt.run_kefu("train", "--db", db, "--demo", "false", "--cv", "0", "--use",
                       "--json")[1]
     kt.log("second training: %s", out.strip())
-    d.signal(signal.SIGHUP)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not d.healthz().get("model", "").startswith("trained v2"):
-        time.sleep(0.1)
-    model = d.healthz().get("model", "")
+    model = reload(d, "trained v2")
     check(model.startswith("trained v2"), "retrained model not picked up: %r", model)
     check("+use" in model, "the retrained model answers without its USE half: %r", model)
     r = ws.ask("q3", "until what time is the branch open on saturdays")
@@ -61,11 +66,7 @@ def run():
                       "--json")[1]
     kt.log("third training: %s", out.strip())
     check('"cv_accuracy"' in out, "the distilled training has no cross-validation: %s", out)
-    d.signal(signal.SIGHUP)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not d.healthz().get("model", "").startswith("trained v3"):
-        time.sleep(0.1)
-    model = d.healthz().get("model", "")
+    model = reload(d, "trained v3")
     check(model.startswith("trained v3"), "distilled model not picked up: %r", model)
     check("+use" not in model, "the distilled model answers with a USE half: %r", model)
     r = ws.ask("q5", "somebody stole my card yesterday")
