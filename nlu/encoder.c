@@ -74,6 +74,7 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->distill_t = 2.0f;
 	o->distill_folds = 2;
 	o->distill_p = 0.15f;
+	o->use_threads = 2;
 	o->cv_threads = 1;
 }
 
@@ -192,14 +193,11 @@ int nlu_enc_sentence(const struct nlu_enc *e, struct nlu_enc_scratch *s, const c
 	return (int)e->seq.dim;
 }
 
-/* What the USE teacher holds for every example of the training set (distill.c): its
- * vectors, and `copies` neighbour copies of each example (neighbours.c; copy r of
- * example i at i · copies + r) with theirs. */
+/* What the USE encoder holds for the examples of the training set (teacher.c): its
+ * vectors and neighbour copies (neighbours.c) of each text, and each example's row there. */
 struct teach {
-	const float *use_x;
-	char **copy;
-	const float *copy_x;
-	int copies;
+	const struct nlu_teacher *t;
+	const uint32_t *row;   /* example i of the dataset → its text's row of t */
 };
 
 /* With the USE vectors, do they teach the cheap halves (distill.c) rather than feed a
@@ -212,23 +210,24 @@ static int distilling(const struct nlu_enc_opts *o)
 /* Trains feat (idf) + lin + mlp on the examples idx[0..n) of d (labels mapped through
  * map), and the sequence half unless train_seq is 0: from scratch (< 0, or a half without
  * weights yet), or train_seq passes from the weights it already has; and the USE half's
- * MLP when use_x (the USE vectors of d's examples, × USE_SCALE) is not NULL. */
+ * MLP when tc (the USE vectors of d's examples, × USE_SCALE) is not NULL. */
 static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx, size_t n0,
 	       const int *map, const struct nlu_enc_opts *o, struct nlu_fx *fx, int train_seq,
 	       const struct teach *tc)
 {
-	const float *use_x = tc ? tc->use_x : NULL;
+	const struct nlu_teacher *T = tc ? tc->t : NULL;
+	const int copies = T ? T->copies : 0;
 	/* the n0 examples, then o->augment noisy copies of each (augment.c) */
 	size_t n = n0 * (size_t)(1 + (o->augment > 0 ? o->augment : 0));
 	char **texts = calloc(n ? n : 1, sizeof *texts);
-	size_t n_xs = n + (tc && tc->copy ? n0 * (size_t)tc->copies : 0);
+	size_t n_xs = n + n0 * (size_t)copies;
 	struct nlu_sparse *xs = calloc(n_xs ? n_xs : 1, sizeof *xs), sp = { 0 };
 	int *y = malloc(sizeof *y * (n ? n : 1)), rc = -1;
 	uint64_t aug_seed = 0x5851f42d4c957f2dull;
-	int teach = use_x && distilling(o);
-	float *ux = use_x ? malloc(sizeof *ux * NLU_USE_DIM * (n ? n : 1)) : NULL;
+	int teach = T && distilling(o);
+	float *ux = T ? malloc(sizeof *ux * NLU_USE_DIM * (n ? n : 1)) : NULL;
 	/* the dense and sequence halves also learn from the copies the teacher labels */
-	size_t m = teach && tc->copy ? n0 * (size_t)tc->copies : 0, na = n + m;
+	size_t m = teach ? n0 * (size_t)copies : 0, na = n + m;
 	float *q = teach ? malloc(sizeof *q * e->n_cls * (na ? na : 1)) : NULL;
 	float *cx = m ? malloc(sizeof *cx * NLU_USE_DIM * m) : NULL;
 	uint32_t *owner = m ? malloc(sizeof *owner * m) : NULL;
@@ -239,7 +238,7 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 	struct nlu_mlp_opts mo = o->mlp;
 	struct nlu_seq_opts so = o->seq;
 
-	if (!texts || !xs || !y || nlu_sparse_alloc(&sp, NLU_FEAT_MAX) || (use_x && !ux) ||
+	if (!texts || !xs || !y || nlu_sparse_alloc(&sp, NLU_FEAT_MAX) || (T && !ux) ||
 	    (teach && !q) || (m && (!cx || !owner || !at || !ya)) || !lt || !ly)
 		goto out;
 	for (size_t i = 0; i < n0; i++) {
@@ -251,17 +250,17 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 			goto out;
 		y[i] = y[i % n0];
 	}
-	for (size_t i = 0; use_x && i < n; i++)  /* an augmented copy has its original's vector */
-		memcpy(ux + i * NLU_USE_DIM, use_x + (size_t)idx[i % n0] * NLU_USE_DIM,
+	for (size_t i = 0; T && i < n; i++)  /* an augmented copy has its original's vector */
+		memcpy(ux + i * NLU_USE_DIM, T->x + (size_t)tc->row[idx[i % n0]] * NLU_USE_DIM,
 		       sizeof *ux * NLU_USE_DIM);
 	if (teach) {           /* the USE half teaches the cheap ones instead of answering */
 		for (size_t j = 0; j < m; j++) {
-			size_t i = j / (size_t)tc->copies, src = (size_t)idx[i] * (size_t)tc->copies +
-								  j % (size_t)tc->copies;
+			size_t i = j / (size_t)copies,
+			       src = (size_t)tc->row[idx[i]] * (size_t)copies + j % (size_t)copies;
 			owner[j] = (uint32_t)i;
-			memcpy(cx + j * NLU_USE_DIM, tc->copy_x + src * NLU_USE_DIM,
+			memcpy(cx + j * NLU_USE_DIM, T->copy_x + src * NLU_USE_DIM,
 			       sizeof *cx * NLU_USE_DIM);
-			at[n + j] = tc->copy[src];
+			at[n + j] = T->copy[src];
 			ya[n + j] = y[i];
 		}
 		if (nlu_distill_targets(ux, NLU_USE_DIM, y, n0, e->n_cls, &o->mlp, o->distill_folds,
@@ -358,7 +357,7 @@ static int fit(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *i
 			so.epochs = train_seq;
 		rc = nlu_seq_train(&e->seq, o->glove, dt, dy, na, e->n_cls, &so);
 	}
-	if (!rc && use_x && !teach) {
+	if (!rc && T && !teach) {
 		nlu_mlp_free(&e->use_mlp);
 		rc = nlu_mlp_train(&e->use_mlp, NLU_USE_DIM, e->n_cls, ux, y, n, &o->mlp);
 	}
@@ -620,44 +619,9 @@ out:
 	return rc;
 }
 
-static void teach_free(struct teach *t, size_t n)
+struct nlu_teacher *nlu_enc_teacher(const struct nlu_dataset *d, const struct nlu_enc_opts *o)
 {
-	for (size_t i = 0; t->copy && i < n * (size_t)t->copies; i++)
-		free(t->copy[i]);
-	free(t->copy);
-	free((float *)t->copy_x);
-	memset(t, 0, sizeof *t);
-}
-
-/* o->distill_copies neighbour copies of each example of d and their USE vectors. */
-static int make_copies(struct teach *t, const struct nlu_enc_opts *o,
-		       const struct nlu_dataset *d)
-{
-	size_t m = d->n * (size_t)o->distill_copies;
-	uint64_t seed = 0x9fb21c651e98df25ull;
-	struct nlu_nbr *nb = nlu_nbr_build(o->glove, d->texts, d->n);
-	struct nlu_use_scratch *us = nlu_use_scratch_create(o->use);
-	float *x = malloc(sizeof *x * NLU_USE_DIM * (m ? m : 1));
-	int rc = -1;
-
-	t->copies = o->distill_copies;
-	t->copy = calloc(m ? m : 1, sizeof *t->copy);
-	t->copy_x = x;
-	if (!nb || !us || !x || !t->copy)
-		goto out;
-	for (size_t j = 0; j < m; j++) {
-		const char *s = d->texts[j / (size_t)t->copies];
-		if (!(t->copy[j] = nlu_nbr_copy(nb, s, o->distill_p, &seed)))
-			goto out;
-		nlu_use_embed(o->use, us, t->copy[j], strlen(t->copy[j]), x + j * NLU_USE_DIM);
-		for (int k = 0; k < NLU_USE_DIM; k++)
-			x[j * NLU_USE_DIM + k] *= USE_SCALE;
-	}
-	rc = 0;
-out:
-	nlu_nbr_destroy(nb);
-	nlu_use_scratch_destroy(us);
-	return rc;
+	return nlu_teacher_build(d, o, distilling(o) ? o->distill_copies : 0, USE_SCALE);
 }
 
 struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label,
@@ -668,7 +632,8 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	struct nlu_fx *fx = nlu_fx_create();
 	uint32_t *idx = malloc(sizeof *idx * (d->n ? d->n : 1));
 	int *map = malloc(sizeof *map * (d->n_labels ? d->n_labels : 1)), *vmap = NULL;
-	float *use_x = NULL;
+	struct nlu_teacher *own = NULL;   /* the vectors, when o->teacher has none for us */
+	uint32_t *rows = NULL;
 	struct teach tc = { 0 };
 	uint64_t seed = o->lin.seed ? o->lin.seed * 0x9e3779b97f4a7c15ull : 7;
 
@@ -699,26 +664,23 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (o->use) {          /* each example's USE vector, once for every fit */
-		struct nlu_use_scratch *us = nlu_use_scratch_create(o->use);
-		if (!us || !(use_x = malloc(sizeof *use_x * NLU_USE_DIM * d->n))) {
-			nlu_use_scratch_destroy(us);
+	if (o->use) {          /* each example's USE vector (and copies), once for every fit */
+		tc.t = o->teacher;
+		if (!tc.t)
+			tc.t = own = nlu_enc_teacher(d, o);
+		if (!tc.t || !(rows = malloc(sizeof *rows * d->n))) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
 		for (size_t i = 0; i < d->n; i++) {
-			float *x = use_x + i * NLU_USE_DIM;
-			nlu_use_embed(o->use, us, d->texts[i], strlen(d->texts[i]), x);
-			for (int k = 0; k < NLU_USE_DIM; k++)
-				x[k] *= USE_SCALE;
+			long r = nlu_teacher_find(tc.t, d->texts[i]);
+			if (r < 0) {
+				snprintf(err, errlen, "the sentence encoder's vectors lack a text");
+				goto fail;
+			}
+			rows[i] = (uint32_t)r;
 		}
-		nlu_use_scratch_destroy(us);
-		tc.use_x = use_x;
-		if (distilling(o) && o->distill_copies > 0 && o->glove &&
-		    make_copies(&tc, o, d)) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
+		tc.row = rows;
 	}
 	for (uint32_t c = 0; c < e->n_cls; c++) {
 		map[c] = (int)c;
@@ -746,7 +708,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 		}
 		for (size_t i = 0; i < val->n; i++)
 			vidx[i] = (uint32_t)i;
-		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs, use_x ? &tc : NULL);
+		int rc = fit(e, d, idx, d->n, map, o, fx, o->seq.epochs, tc.t ? &tc : NULL);
 		if (!rc)
 			rc = calibrate(e, val, vidx, val->n, vmap, o);
 		free(vidx);
@@ -764,7 +726,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i - 1] = idx[k];
 				idx[k] = t;
 			}
-			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, use_x ? &tc : NULL) ||
+			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, tc.t ? &tc : NULL) ||
 			    calibrate(e, d, idx, n_val, map, o)) {
 				snprintf(err, errlen, "out of memory while training");
 				goto fail;
@@ -773,7 +735,7 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i] = (uint32_t)i;
 			refit_seq = o->seq_refit;
 		}
-		if (fit(e, d, idx, d->n, map, o, fx, refit_seq, use_x ? &tc : NULL)) {
+		if (fit(e, d, idx, d->n, map, o, fx, refit_seq, tc.t ? &tc : NULL)) {
 			snprintf(err, errlen, "out of memory while training");
 			goto fail;
 		}
@@ -782,8 +744,8 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 	free(idx);
 	free(map);
 	free(vmap);
-	free(use_x);
-	teach_free(&tc, d->n);
+	free(rows);
+	nlu_teacher_destroy(own);
 	return e;
 fail:
 	nlu_enc_destroy(e);
@@ -791,8 +753,8 @@ fail:
 	free(idx);
 	free(map);
 	free(vmap);
-	free(use_x);
-	teach_free(&tc, d->n);
+	free(rows);
+	nlu_teacher_destroy(own);
 	return NULL;
 }
 

@@ -368,8 +368,14 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 	double *medians = malloc(sizeof *medians * (size_t)(k > 0 ? k : 1));
 	uint64_t s = 0x853c49e6748fea9bull;
 	int rc = -1;
+	struct nlu_enc_opts co = *o;       /* with the USE vectors every fold shares */
+	struct nlu_teacher *tch = NULL;
 
 	memset(r, 0, sizeof *r);
+	if (o->use && !o->teacher && !(co.teacher = tch = nlu_enc_teacher(d, o))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (!order || !medians || !frs) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -386,7 +392,7 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 		order[i - 1] = order[j];
 		order[j] = t;
 	}
-	struct cv c = { d, k, oos_label, o, order, oof, frs, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0,
+	struct cv c = { d, k, oos_label, &co, order, oof, frs, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0,
 			err, errlen };
 	pthread_t tid[NLU_CV_THREADS_MAX];
 	int n_th = o->cv_threads < 1 ? 1 : o->cv_threads > k ? k : o->cv_threads, started = 0;
@@ -432,6 +438,7 @@ int nlu_eval_cv_oof(const struct nlu_dataset *d, int k, const char *oos_label,
 	r->predict_us_median = k % 2 ? medians[k / 2] : (medians[k / 2 - 1] + medians[k / 2]) / 2;
 	rc = 0;
 out:
+	nlu_teacher_destroy(tch);
 	free(order);
 	free(frs);
 	free(medians);

@@ -309,6 +309,26 @@ struct nlu_nbr *nlu_nbr_build(const struct nlu_glove *g, char *const *texts, siz
 char *nlu_nbr_copy(const struct nlu_nbr *nb, const char *text, float p, uint64_t *seed);
 void nlu_nbr_destroy(struct nlu_nbr *nb);
 
+/* teacher.c: what the USE encoder needs of a training set, computed once and shared
+ * read-only by every training that draws on it (the folds and the final model). */
+struct nlu_enc_opts;
+struct nlu_teacher {
+	size_t n;              /* distinct texts */
+	char **text;           /* sorted; borrowed from the dataset it was built on */
+	float *x;              /* [n × NLU_USE_DIM] their USE vectors × the scale */
+	int copies;            /* neighbour copies per text (0: none) */
+	char **copy;           /* [n × copies] copy r of text i at i · copies + r */
+	float *copy_x;         /* their vectors, the same way */
+};
+/* The USE vectors (o->use, on o->use_threads threads) of d's distinct texts × scale and,
+ * with o->glove, `copies` neighbour copies of each (a word's chance o->distill_p) with
+ * theirs.  d must outlive it.  NULL: out of memory or no o->use. */
+struct nlu_teacher *nlu_teacher_build(const struct nlu_dataset *d, const struct nlu_enc_opts *o,
+				      int copies, float scale);
+/* text's row, or -1 when it is not there. */
+long nlu_teacher_find(const struct nlu_teacher *t, const char *text);
+void nlu_teacher_destroy(struct nlu_teacher *t);
+
 /* ---- seq.c, seq_train.c: the sequence encoder ---------------------------------------
  * Words in order: each token (a word, or a CJK character) is a row x_t = [P · GloVe(word)
  * ; mean of learnt hashed embeddings of its stem and character trigrams]; 1-D
@@ -451,6 +471,10 @@ struct nlu_enc_opts {
 	int distill_linear;    /* the linear half learns from the copies too: those the
 				  teacher gives their original's answer (1), all with the
 				  teacher's answer (2); 0: not */
+	const struct nlu_teacher *teacher;  /* with use: the vectors (and copies) of every
+				  text training will meet, computed beforehand (NULL: each training
+				  computes its own) */
+	int use_threads;       /* threads that compute USE vectors (default 2) */
 	int cv_threads;        /* folds nlu_eval_cv trains at once (default 1; at most
 				  NLU_CV_THREADS_MAX; the process CPU time it reports per fold
 				  then includes the other folds') */
@@ -466,6 +490,11 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o);
  * word's chance 0.15), the copies the teacher keeps in their answer for the linear half
  * too.  o->use must be set for it to act. */
 void nlu_enc_opts_distill(struct nlu_enc_opts *o);
+/* What nlu_enc_train with o needs of the USE encoder for d's texts (o->use set): their
+ * vectors and, when it teaches, their copies; for o->teacher, so that trainings on
+ * parts of d (cross-validation folds) and on all of it compute them once.  NULL: out of
+ * memory.  Caller's thread (and o->use_threads − 1 helpers). */
+struct nlu_teacher *nlu_enc_teacher(const struct nlu_dataset *d, const struct nlu_enc_opts *o);
 
 struct nlu_enc {
 	struct nlu_feat feat;

@@ -5,7 +5,12 @@
  * refs ...`) to cosine ≥ 0.9999 and max |diff| ≤ 1e-4.  Also: a second scratch answers
  * bit for bit alike, invalid UTF-8 is refused; and the encoder's USE half (encoder.c,
  * `--use`): trained, saved as format 4, loaded back with and without the sentence
- * encoder, it answers paraphrases its words do not share.
+ * encoder, it answers paraphrases its words do not share.  And the batched passes
+ * training uses (nlu_use_embed_batch, nlu_use_embed_many on two threads) give every
+ * sentence's vector within 1e-5 of the one-at-a-time pass (max |diff|), an invalid text
+ * among them a zero row.  The teacher's cache (teacher.c, `--distill`): one row per
+ * distinct text with its scaled vector, the same copies of a text whichever set holds it
+ * (so cross-validation folds can share one), and training on part of it.
  *
  *   test_nlu_use MODELS_DIR TESTDATA_DIR
  */
@@ -16,6 +21,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "glove.h"
 #include "model.h"
 #include "use.h"
 
@@ -41,6 +47,42 @@ static const char *const toy[][2] = {
 	{"hello there", "greet"}, {"good morning", "greet"}, {"hi, how are you", "greet"},
 	{"hey, nice to meet you", "greet"},
 };
+
+/* The batched passes against nlu_use_embed, over the test sentences repeated `rep` times
+ * (so that batches fill and split) with an invalid text among them. */
+static void batched(const struct nlu_use *u, struct nlu_use_scratch *s, json_t *sent, int rep)
+{
+	size_t k = json_array_size(sent), n = k * (size_t)rep + 1, bad_at = n / 2;
+	const char **texts = malloc(sizeof *texts * n);
+	float *one = calloc(n * NLU_USE_DIM, sizeof *one), *bat = malloc(sizeof *bat * n * NLU_USE_DIM);
+	float *two = malloc(sizeof *two * n * NLU_USE_DIM);
+	struct nlu_use_scratch *sb = nlu_use_scratch_create(u);
+	if (!texts || !one || !bat || !two || !sb) {
+		CHECK(0, "out of memory");
+		return;
+	}
+	for (size_t i = 0, j = 0; i < n; i++)
+		texts[i] = i == bad_at ? "bad \xff utf-8" : json_string_value(json_array_get(sent, j++ % k));
+	for (size_t i = 0; i < n; i++)
+		if (i != bad_at)
+			nlu_use_embed(u, s, texts[i], strlen(texts[i]), one + i * NLU_USE_DIM);
+	CHECK(nlu_use_embed_batch(u, sb, texts, n, bat) == 1, "batch: one invalid text");
+	CHECK(nlu_use_embed_many(u, texts, n, two, 2) == 1, "two threads: one invalid text");
+	double db = 0, d2 = 0;
+	for (size_t i = 0; i < n * NLU_USE_DIM; i++) {
+		db = fmax(db, fabs((double)one[i] - bat[i]));
+		d2 = fmax(d2, fabs((double)one[i] - two[i]));
+	}
+	CHECK(db <= 1e-5 && d2 <= 1e-5, "batched vectors differ: max |diff| %.2g, two threads %.2g",
+	      db, d2);
+	printf("batched pass: %zu sentences, max |diff| %.2g (one thread), %.2g (two threads)\n",
+	       n, db, d2);
+	nlu_use_scratch_destroy(sb);
+	free(texts);
+	free(one);
+	free(bat);
+	free(two);
+}
 
 static void use_half(const struct nlu_use *u)
 {
@@ -94,6 +136,86 @@ out:
 	nlu_enc_destroy(e);
 	free(blob);
 	nlu_dataset_free(&d);
+}
+
+/* nlu_enc_teacher on the toy set (a text twice) and on a part of it. */
+static void teacher_cache(const struct nlu_use *u, struct nlu_use_scratch *s, const char *models)
+{
+	struct nlu_dataset d, part;
+	struct nlu_enc_opts o;
+	char path[4200], err[300];
+	size_t n_toy = sizeof toy / sizeof toy[0];
+	nlu_glove_path(models, path, sizeof path);
+	struct nlu_glove *g = nlu_glove_open(path, err, sizeof err);
+	CHECK(g, "word vectors: %s", err);
+	if (!g)
+		return;
+	nlu_dataset_init(&d);
+	nlu_dataset_init(&part);
+	for (size_t i = 0; i < n_toy; i++)
+		nlu_dataset_add(&d, toy[i][0], toy[i][1]);
+	nlu_dataset_add(&d, toy[0][0], toy[0][1]);
+	for (size_t i = n_toy; i-- > 0;)          /* every other text, backwards */
+		if (i % 2 == 0)
+			nlu_dataset_add(&part, toy[i][0], toy[i][1]);
+	nlu_enc_opts_default(&o);
+	nlu_enc_opts_distill(&o);
+	o.lin.threads = 1;
+	o.use = u;
+	o.glove = g;
+	struct nlu_teacher *t = nlu_enc_teacher(&d, &o), *tp = nlu_enc_teacher(&part, &o);
+	CHECK(t && tp && t->n == n_toy && tp->n == part.n && t->copies == 1,
+	      "teacher rows: %zu of %zu distinct texts", t ? t->n : 0, n_toy);
+	if (!t || !tp)
+		goto out;
+	int changed = 0;
+	double md = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		long r = nlu_teacher_find(t, d.texts[i]);
+		float v[NLU_USE_DIM];
+		CHECK(r >= 0 && !strcmp(t->text[r], d.texts[i]), "text %zu not found", i);
+		if (r < 0)
+			continue;
+		nlu_use_embed(u, s, d.texts[i], strlen(d.texts[i]), v);
+		for (int k = 0; k < NLU_USE_DIM; k++)
+			md = fmax(md, fabs((double)v[k] * NLU_DENSE_SCALE - t->x[r * NLU_USE_DIM + k]));
+		changed += strcmp(t->copy[r], t->text[r]) != 0;
+	}
+	CHECK(md <= 1e-4, "teacher vectors differ from the encoder's × scale by %.2g", md);
+	CHECK(changed >= (int)n_toy * 3 / 4, "only %d of %zu copies change a word", changed, n_toy);
+	for (size_t i = 0; i < tp->n; i++) {
+		long r = nlu_teacher_find(t, tp->text[i]);
+		CHECK(r >= 0 && !strcmp(t->copy[r], tp->copy[i]),
+		      "the copy of \"%s\" depends on the set: \"%s\" / \"%s\"", tp->text[i],
+		      r >= 0 ? t->copy[r] : "", tp->copy[i]);
+	}
+	CHECK(nlu_teacher_find(tp, toy[1][0]) < 0, "a text outside the part found");
+	/* a training on the part from the whole set's cache, as cross-validation does */
+	o.teacher = t;
+	struct nlu_enc *e = nlu_enc_train(&part, NULL, NULL, &o, err, sizeof err);
+	CHECK(e && e->use_mlp.d_in == 0 && !e->use, "distilled on a shared cache: %s",
+	      e ? "a USE half" : err);
+	int right = 0;
+	struct nlu_enc_scratch *es = e ? nlu_enc_scratch_create(e) : NULL;
+	for (size_t i = 0; es && i < part.n; i++) {
+		struct nlu_enc_pred p;
+		const float *q;
+		nlu_enc_predict(e, es, part.texts[i], strlen(part.texts[i]), &p, &q);
+		right += p.cls >= 0 && !strcmp(e->labels[p.cls], part.names[part.labels[i]]);
+	}
+	CHECK(right >= (int)part.n - 1, "distilled model: %d of %zu training texts", right, part.n);
+	nlu_enc_scratch_destroy(es);
+	nlu_enc_destroy(e);
+	o.teacher = tp;        /* a cache without the set's texts is refused */
+	e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);
+	CHECK(!e && strstr(err, "lack"), "a cache lacking texts: %s", e ? "trained" : err);
+	nlu_enc_destroy(e);
+out:
+	nlu_teacher_destroy(t);
+	nlu_teacher_destroy(tp);
+	nlu_dataset_free(&d);
+	nlu_dataset_free(&part);
+	nlu_glove_close(g);
 }
 
 int main(int argc, char **argv)
@@ -170,6 +292,8 @@ int main(int argc, char **argv)
 	CHECK(nlu_use_embed(u, s, "bad \xff utf-8", 11, v) == -1, "invalid UTF-8 accepted");
 	printf("use parity: %zu sentences, worst cosine %.7f, worst max |diff| %.2g\n",
 	       json_array_size(sent), worst_cos, worst_diff);
+	batched(u, s, sent, 40);
+	teacher_cache(u, s, argv[1]);
 	use_half(u);
 	json_decref(sent);
 	free(ref);

@@ -138,6 +138,7 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 	struct nlu_enc_opts o;
 	struct nlu_glove *g = NULL;
 	struct nlu_use *u = NULL;
+	struct nlu_teacher *teacher = NULL;
 	struct nlu_enc *e = NULL;
 	struct collect c = { &d, NLU_DATA_HASH_INIT, 0 };
 	void *blob = NULL;
@@ -185,6 +186,11 @@ int nlu_train_store_opts(struct store *st, const char *models, const struct nlu_
 	out->dense = g != NULL;
 	snprintf(out->data_hash, sizeof out->data_hash, "%016" PRIx64, c.hash);
 
+	/* the USE vectors (and copies) of every text, once for the folds and the final model */
+	if (u && !(o.teacher = teacher = nlu_enc_teacher(&d, &o))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	struct nlu_enc_opts fo = o;      /* the final model reports no fold */
 	fo.on_fold = NULL;
 	struct final fin = { &d, &fo, NULL, 0, "" };
@@ -261,6 +267,7 @@ out:
 	free(blob);
 	nlu_enc_destroy(e);
 	nlu_glove_close(g);
+	nlu_teacher_destroy(teacher);
 	nlu_use_close(u);
 	nlu_dataset_free(&d);
 	return rc;

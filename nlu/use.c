@@ -14,9 +14,13 @@
  * scale (1/sqrt of the head width).  Products run through common/tensor.h (OpenBLAS).
  *
  * Threads: the loaded model (the file read once into memory, the vocabulary's hash table)
- * is read-only and shared; each thread owns a scratch (use.h).
+ * is read-only and shared; each thread owns a scratch (use.h).  nlu_use_embed_many runs
+ * on the caller's thread and helpers it joins before returning, which take chunks of the
+ * texts from an atomic counter.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,7 @@
 #define WIDE 512
 #define FF 1536
 #define HEADS_MAX 8
+#define BATCH_ROWS 512         /* pieces the batched pass runs through the products at once */
 
 struct layer {
 	int d_in, d;           /* input width, attention width (q, k, v each) */
@@ -42,6 +47,7 @@ struct nlu_use {
 	char *blob;            /* the whole file, mapped read-only (shared page cache) */
 	size_t blob_len;
 	const float *emb, *timing, *tanh_w, *tanh_b;
+	float *pos;            /* [max_len × EMB]: [sin(t·τ) ; cos(t·τ)] of each position t */
 	uint32_t n_vocab;
 	struct layer l[2];
 	float eps;
@@ -51,8 +57,12 @@ struct nlu_use {
 
 struct nlu_use_scratch {
 	struct nlu_use_tok *tok;
-	float *x, *h, *qkv, *att, *y, *ff, *scores;  /* max_len rows each */
-	int32_t *ids;
+	int rows;              /* rows of each buffer below: max_len, or BATCH_ROWS once batched */
+	float *x, *h, *qkv, *att, *y, *ff;
+	float *scores;         /* max_len × max_len */
+	int32_t *ids;          /* the batch's pieces, sentence after sentence */
+	int *off;              /* sentence i's rows: off[i] .. off[i + 1] */
+	size_t *dst;           /* sentence i's row of the caller's output */
 };
 
 static const float *get(const struct nlu_mf *mf, const char *name, uint32_t d0, uint32_t d1,
@@ -140,6 +150,16 @@ struct nlu_use *nlu_use_open(const char *path, char *err, size_t errlen)
 	    load_layer(&u->l[0], &mf, 0, EMB, EMB, params[0], err, errlen) ||
 	    load_layer(&u->l[1], &mf, 1, WIDE, WIDE, params[1], err, errlen))
 		goto fail;
+	if (!(u->pos = malloc(sizeof *u->pos * (size_t)u->max_len * EMB))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (int t = 0; t < u->max_len; t++)
+		for (int i = 0; i < EMB / 2; i++) {
+			float a = (float)t * u->timing[i];
+			u->pos[t * EMB + i] = sinf(a);
+			u->pos[t * EMB + EMB / 2 + i] = cosf(a);
+		}
 	const char *pieces = nlu_mf_get(&mf, "vocab.pieces", NLU_U8, &t, msg, sizeof msg);
 	size_t pieces_len = t.dims[0];
 	const unsigned char *scores = pieces ? nlu_mf_get(&mf, "vocab.scores", NLU_U8, &t, msg,
@@ -171,25 +191,57 @@ void nlu_use_close(struct nlu_use *u)
 	if (!u)
 		return;
 	nlu_use_vocab_free(u->vocab);
+	free(u->pos);
 	cm_unmap_file(u->blob, u->blob_len);
 	free(u);
+}
+
+/* (Re)sizes s's row buffers for rows pieces; 0 ok, -1 out of memory (s keeps its old ones). */
+static int scratch_rows(struct nlu_use_scratch *s, int rows)
+{
+	size_t n = (size_t)rows;
+	float *b[6];
+	static const size_t width[6] = { WIDE, WIDE, 3 * WIDE, WIDE, WIDE, FF };
+	for (int i = 0; i < 6; i++)
+		if (!(b[i] = malloc(sizeof(float) * n * width[i]))) {
+			while (i--)
+				free(b[i]);
+			return -1;
+		}
+	int32_t *ids = malloc(sizeof *ids * n);
+	int *off = malloc(sizeof *off * (n + 1));
+	size_t *dst = malloc(sizeof *dst * n);
+	if (!ids || !off || !dst) {
+		for (int i = 0; i < 6; i++)
+			free(b[i]);
+		free(ids);
+		free(off);
+		free(dst);
+		return -1;
+	}
+	float **mine[6] = { &s->x, &s->h, &s->qkv, &s->att, &s->y, &s->ff };
+	for (int i = 0; i < 6; i++) {
+		free(*mine[i]);
+		*mine[i] = b[i];
+	}
+	free(s->ids);
+	free(s->off);
+	free(s->dst);
+	s->ids = ids;
+	s->off = off;
+	s->dst = dst;
+	s->rows = rows;
+	return 0;
 }
 
 struct nlu_use_scratch *nlu_use_scratch_create(const struct nlu_use *u)
 {
 	struct nlu_use_scratch *s = calloc(1, sizeof *s);
-	size_t n = (size_t)u->max_len;
 	if (!s)
 		return NULL;
 	s->tok = nlu_use_tok_create();
-	s->x = malloc(sizeof(float) * n * WIDE);
-	s->h = malloc(sizeof(float) * n * WIDE);
-	s->qkv = malloc(sizeof(float) * n * 3 * WIDE);
-	s->att = malloc(sizeof(float) * n * WIDE);
-	s->y = malloc(sizeof(float) * n * WIDE);
-	s->ff = malloc(sizeof(float) * n * FF);
-	s->scores = malloc(sizeof(float) * n * n);
-	if (!s->tok || !s->x || !s->h || !s->qkv || !s->att || !s->y || !s->ff || !s->scores) {
+	s->scores = malloc(sizeof(float) * (size_t)u->max_len * (size_t)u->max_len);
+	if (!s->tok || !s->scores || scratch_rows(s, u->max_len)) {
 		nlu_use_scratch_destroy(s);
 		return NULL;
 	}
@@ -208,6 +260,9 @@ void nlu_use_scratch_destroy(struct nlu_use_scratch *s)
 	free(s->y);
 	free(s->ff);
 	free(s->scores);
+	free(s->ids);
+	free(s->off);
+	free(s->dst);
 	free(s);
 }
 
@@ -250,16 +305,13 @@ static void dense(int n, int in, int out, const float *x, const float *w, const 
 	cm_sgemm(n, out, in, 1.0f, x, 0, w, 0, 1.0f, y);
 }
 
-/* One transformer layer over x[n×d_in] → x[n×512] (in place). */
-static void run_layer(const struct nlu_use *u, const struct layer *L, struct nlu_use_scratch *s,
-		      int n)
+/* Self-attention of one sentence (rows r0 .. r0 + n of s->qkv) into its rows of s->att. */
+static void attend(const struct nlu_use *u, const struct layer *L, struct nlu_use_scratch *s,
+		   int r0, int n)
 {
 	int d = L->d, hd = d / u->heads;
-	layer_norm(n, L->d_in, s->x, L->ln1_s, L->ln1_b, u->eps, s->h);
-	dense(n, L->d_in, 3 * d, s->h, L->qkv_w, L->qkv_b, s->qkv, 0);
 	for (int h = 0; h < u->heads; h++) {
-		const float *q = s->qkv + h * hd, *k = s->qkv + d + h * hd,
-			    *v = s->qkv + 2 * d + h * hd;
+		const float *q = s->qkv + (size_t)r0 * 3 * d + h * hd, *k = q + d, *v = q + 2 * d;
 		/* scores[n×n] = s · q_h k_hᵀ (rows of stride 3d) */
 		for (int i = 0; i < n; i++)
 			for (int j = 0; j < n; j++)
@@ -268,12 +320,25 @@ static void run_layer(const struct nlu_use *u, const struct layer *L, struct nlu
 		for (int i = 0; i < n; i++)
 			cm_softmax((size_t)n, s->scores + (size_t)i * n, 1.0f);
 		for (int i = 0; i < n; i++) {
-			float *o = s->att + (size_t)i * d + h * hd;
+			float *o = s->att + (size_t)(r0 + i) * d + h * hd;
 			memset(o, 0, sizeof(float) * hd);
 			for (int j = 0; j < n; j++)
 				cm_axpy((size_t)hd, s->scores[i * n + j], v + (size_t)j * 3 * d, o);
 		}
 	}
+}
+
+/* One transformer layer over the rows of b sentences (x[rows×d_in] → x[rows×512], in
+ * place; sentence i at rows off[i] .. off[i + 1]): the products run over every row at
+ * once, the attention sentence by sentence. */
+static void run_layer(const struct nlu_use *u, const struct layer *L, struct nlu_use_scratch *s,
+		      int b)
+{
+	int d = L->d, n = s->off[b];
+	layer_norm(n, L->d_in, s->x, L->ln1_s, L->ln1_b, u->eps, s->h);
+	dense(n, L->d_in, 3 * d, s->h, L->qkv_w, L->qkv_b, s->qkv, 0);
+	for (int i = 0; i < b; i++)
+		attend(u, L, s, s->off[i], s->off[i + 1] - s->off[i]);
 	/* y = attention output + residual */
 	if (L->res_w)
 		dense(n, L->d_in, WIDE, s->x, L->res_w, L->res_b, s->y, 0);
@@ -288,48 +353,157 @@ static void run_layer(const struct nlu_use *u, const struct layer *L, struct nlu
 	dense(n, FF, WIDE, s->ff, L->ff2_w, L->ff2_b, s->x, 1);
 }
 
+/* The b sentences whose pieces s->ids holds (sentence i at off[i] .. off[i + 1]) through
+ * the encoder: sentence i's vector into out + dst[i] · NLU_USE_DIM. */
+static void forward(const struct nlu_use *u, struct nlu_use_scratch *s, int b, float *out)
+{
+	int rows = s->off[b];
+	for (int i = 0; i < b; i++)
+		for (int r = s->off[i]; r < s->off[i + 1]; r++) {
+			float *x = s->x + (size_t)r * EMB;
+			uint32_t id = (uint32_t)s->ids[r] < u->n_vocab ? (uint32_t)s->ids[r] : 0;
+			const float *e = u->emb + (size_t)id * EMB, *p = u->pos + (r - s->off[i]) * EMB;
+			for (int k = 0; k < EMB; k++)  /* the graph adds the embedding twice */
+				x[k] = (e[k] + e[k]) + p[k];
+		}
+	if (rows > 0) {
+		run_layer(u, &u->l[0], s, b);
+		run_layer(u, &u->l[1], s, b);
+	}
+	float *mean = s->h, *v = s->y;   /* b ≤ rows: free after the layers */
+	for (int i = 0; i < b; i++) {
+		float *m = mean + (size_t)i * WIDE;
+		int n = s->off[i + 1] - s->off[i];
+		memset(m, 0, sizeof(float) * WIDE);
+		for (int r = s->off[i]; r < s->off[i + 1]; r++)
+			cm_axpy(WIDE, 1.0f, s->x + (size_t)r * WIDE, m);
+		for (int k = 0; n > 0 && k < WIDE; k++)
+			m[k] /= (float)n;
+		memcpy(v + (size_t)i * WIDE, u->tanh_b, sizeof(float) * WIDE);
+	}
+	if (b == 1)            /* one vector: sgemv (sgemm with one row is several times slower) */
+		cm_sgemv(WIDE, WIDE, 1.0f, u->tanh_w, 1, mean, 1.0f, v);
+	else
+		cm_sgemm(b, WIDE, WIDE, 1.0f, mean, 0, u->tanh_w, 0, 1.0f, v);
+	for (int i = 0; i < b; i++) {
+		float *o = out + s->dst[i] * NLU_USE_DIM, *a = v + (size_t)i * WIDE, ss = 0;
+		for (int k = 0; k < WIDE; k++) {
+			o[k] = tanhf(a[k]);
+			ss += o[k] * o[k];
+		}
+		float inv = 1.0f / sqrtf(ss > 1e-12f ? ss : 1e-12f);
+		for (int k = 0; k < WIDE; k++)
+			o[k] *= inv;
+	}
+}
+
+/* The first max_len pieces of text into *ids (valid until s's next tokenizing); their
+ * count, or -1 on invalid UTF-8. */
+static int pieces(const struct nlu_use *u, struct nlu_use_scratch *s, const char *text,
+		  size_t len, const int32_t **ids)
+{
+	int n = nlu_use_tokens(u, s, text, len, ids);
+	return n > u->max_len ? u->max_len : n;
+}
+
+/* Appends n pieces to s's batch of b sentences as sentence b, whose vector goes to
+ * output row dst. */
+static void push(struct nlu_use_scratch *s, int b, const int32_t *ids, int n, size_t dst)
+{
+	memcpy(s->ids + s->off[b], ids, sizeof *ids * (size_t)n);
+	s->off[b + 1] = s->off[b] + n;
+	s->dst[b] = dst;
+}
+
 int nlu_use_embed(const struct nlu_use *u, struct nlu_use_scratch *s, const char *text,
 		  size_t len, float *out)
 {
 	const int32_t *ids;
-	int n = nlu_use_tokens(u, s, text, len, &ids);
-	float mean[WIDE];
+	int n = pieces(u, s, text, len, &ids);
 	if (n < 0) {
 		memset(out, 0, sizeof(float) * NLU_USE_DIM);
 		return -1;
 	}
-	if (n > u->max_len)
-		n = u->max_len;
-	for (int t = 0; t < n; t++) {
-		float *x = s->x + (size_t)t * EMB;
-		uint32_t id = (uint32_t)ids[t] < u->n_vocab ? (uint32_t)ids[t] : 0;
-		const float *e = u->emb + (size_t)id * EMB;
-		for (int i = 0; i < EMB; i++)  /* the graph adds the embedding twice */
-			x[i] = e[i] + e[i];
-		for (int i = 0; i < EMB / 2; i++) {
-			float a = (float)t * u->timing[i];
-			x[i] += sinf(a);
-			x[EMB / 2 + i] += cosf(a);
-		}
-	}
-	memset(mean, 0, sizeof mean);
-	if (n > 0) {
-		run_layer(u, &u->l[0], s, n);
-		run_layer(u, &u->l[1], s, n);
-		for (int t = 0; t < n; t++)
-			cm_axpy(WIDE, 1.0f, s->x + (size_t)t * WIDE, mean);
-		for (int i = 0; i < WIDE; i++)
-			mean[i] /= (float)n;
-	}
-	memcpy(out, u->tanh_b, sizeof(float) * WIDE);
-	cm_sgemv(WIDE, WIDE, 1.0f, u->tanh_w, 1, mean, 1.0f, out);
-	float ss = 0;
-	for (int i = 0; i < WIDE; i++) {
-		out[i] = tanhf(out[i]);
-		ss += out[i] * out[i];
-	}
-	float inv = 1.0f / sqrtf(ss > 1e-12f ? ss : 1e-12f);
-	for (int i = 0; i < WIDE; i++)
-		out[i] *= inv;
+	s->off[0] = 0;
+	push(s, 0, ids, n, 0);
+	forward(u, s, 1, out);
 	return 0;
+}
+
+int nlu_use_embed_batch(const struct nlu_use *u, struct nlu_use_scratch *s,
+			const char *const *texts, size_t n, float *out)
+{
+	int bad = 0, b = 0;
+	if (s->rows < BATCH_ROWS && scratch_rows(s, BATCH_ROWS)) {
+		for (size_t i = 0; i < n; i++)   /* no memory for a batch: one at a time */
+			bad += nlu_use_embed(u, s, texts[i], strlen(texts[i]),
+					     out + i * NLU_USE_DIM) < 0;
+		return bad;
+	}
+	s->off[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const int32_t *ids;
+		int k = pieces(u, s, texts[i], strlen(texts[i]), &ids);
+		if (k < 0) {
+			memset(out + i * NLU_USE_DIM, 0, sizeof(float) * NLU_USE_DIM);
+			bad++;
+			continue;
+		}
+		if (b == s->rows || s->off[b] + k > s->rows) {   /* full: run what is there */
+			forward(u, s, b, out);
+			b = 0;
+		}
+		push(s, b++, ids, k, i);
+	}
+	if (b)
+		forward(u, s, b, out);
+	return bad;
+}
+
+#define MANY_CHUNK 64          /* texts a thread of nlu_use_embed_many takes at once */
+#define MANY_THREADS_MAX 8
+
+struct many {
+	const struct nlu_use *u;
+	const char *const *texts;
+	size_t n;
+	float *out;
+	atomic_size_t next;
+	atomic_int bad, oom;   /* invalid texts; a thread had no memory */
+};
+
+static void *many_work(void *arg)
+{
+	struct many *m = arg;
+	struct nlu_use_scratch *s = nlu_use_scratch_create(m->u);
+	if (!s) {
+		atomic_store(&m->oom, 1);
+		return NULL;
+	}
+	for (;;) {
+		size_t i = atomic_fetch_add(&m->next, MANY_CHUNK);
+		if (i >= m->n)
+			break;
+		size_t k = m->n - i < MANY_CHUNK ? m->n - i : MANY_CHUNK;
+		int bad = nlu_use_embed_batch(m->u, s, m->texts + i, k, m->out + i * NLU_USE_DIM);
+		atomic_fetch_add(&m->bad, bad);
+	}
+	nlu_use_scratch_destroy(s);
+	return NULL;
+}
+
+int nlu_use_embed_many(const struct nlu_use *u, const char *const *texts, size_t n,
+		       float *out, int threads)
+{
+	struct many m = { u, texts, n, out, 0, 0, 0 };
+	pthread_t tid[MANY_THREADS_MAX];
+	int started = 0;
+	if (threads > MANY_THREADS_MAX)
+		threads = MANY_THREADS_MAX;
+	while (started < threads - 1 && !pthread_create(&tid[started], NULL, many_work, &m))
+		started++;
+	many_work(&m);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	return atomic_load(&m.oom) ? -1 : atomic_load(&m.bad);
 }

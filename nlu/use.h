@@ -5,7 +5,7 @@
  * them.  The weights come from models/use-lite-en.kfu (tools/use/use_convert at set-up).
  *
  * Threads: a loaded `struct nlu_use` is immutable and shared by every thread; each thread
- * that encodes owns a `struct nlu_use_scratch`.
+ * that encodes owns a `struct nlu_use_scratch` (nlu_use_embed_many starts its own).
  *
  * The model file (kind "USE ", format NLU_USE_VERSION), all F32 unless said:
  *   emb [8002, 256]     piece embeddings        timing [128]  inverse timescales
@@ -53,6 +53,19 @@ int nlu_use_tokens(const struct nlu_use *u, struct nlu_use_scratch *s, const cha
  * invalid UTF-8 (out zeroed). */
 int nlu_use_embed(const struct nlu_use *u, struct nlu_use_scratch *s, const char *text,
 		  size_t len, float *out);
+
+/* The sentence vectors of texts[0..n) (NUL-terminated) into out[n × NLU_USE_DIM], as
+ * nlu_use_embed gives each up to float rounding: the products run over the pieces of
+ * many sentences at once (sgemm over a few hundred rows instead of one sentence's dozen),
+ * the attention sentence by sentence.  s grows to a batch's buffers (~10 MB) on its
+ * first call.  Returns how many texts were invalid UTF-8 (their rows zeroed). */
+int nlu_use_embed_batch(const struct nlu_use *u, struct nlu_use_scratch *s,
+			const char *const *texts, size_t n, float *out);
+/* The same with `threads` threads (the caller's and threads − 1 it starts and joins, each
+ * with a scratch of its own), for training.  Returns as nlu_use_embed_batch, or -1 when
+ * out of memory. */
+int nlu_use_embed_many(const struct nlu_use *u, const char *const *texts, size_t n,
+		       float *out, int threads);
 
 /* use_tok.c: the vocabulary's look-up, built once at open (internal to use*.c). */
 struct nlu_use_vocab;
