@@ -296,9 +296,10 @@ enum asr_spell_lm {
 const char *asr_mllr_find(const char *models, char *out, size_t cap);
 
 /* A MAP-adapted copy of the en-us acoustic model in kefu's models folder
- * (speech/adapt/map.sh OUTDIR MANIFEST makes one from transcribed clips; no set-up step
- * installs it: docs/speech.md "Fourth round").  kefud, kefu eval-speech and the bench load it
- * as asr_model_paths.hmm when the folder holds its means. */
+ * (speech/adapt/map.sh OUTDIR MANIFEST makes one from transcribed clips, an4_pool.sh the
+ * eighth round's; no set-up step installs one: docs/speech.md "Fourth round", "Eighth
+ * round").  kefud, kefu eval-speech and the bench load it as asr_model_paths.hmm when the
+ * folder holds its means. */
 #define ASR_HMM_DIR "en-us-an4"
 
 /* models/ASR_HMM_DIR into out when that folder's means file can be read (out, for

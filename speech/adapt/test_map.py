@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """speech/adapt/test_map.py — map.sh makes a model folder pocketsphinx loads and reads with.
 
-flite (slt) speaks five sentences; map.sh adapts Debian's en-us model to them; the test
-checks the folder (the model's own mdef, variances and transition matrices; means moved by
-the clips; float mixture weights in place of sendump, nothing left under OUT.tmp), that a
-second run on the same clips writes the same bytes, and that pocketsphinx_continuous loads
-the folder and reads one of the sentences it was adapted to exactly (Debian's model's reading
-is printed beside it: measured "go far in ten years" for "go forward ten meters").
+flite (slt) speaks five sentences and kal (8 kHz: accum.sh's resampling path) one; map.sh
+adapts Debian's en-us model to them; the test checks the folder (the model's own mdef,
+variances and transition matrices; means moved by the clips; float mixture weights in place
+of sendump, nothing left under OUT.tmp), that a second run on the same clips writes the same
+bytes, and that pocketsphinx_continuous loads the folder and reads one of the sentences it was
+adapted to exactly (Debian's model's reading is printed beside it: measured "go far in ten
+years" for "go forward ten meters").
 
     test_map.py  (run by meson: 'speech: MAP adaptation makes a loadable model')
 """
@@ -40,9 +41,10 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         man = os.path.join(d, "clips.tsv")
         with open(man, "w") as f:
-            for i, s in enumerate(SENTENCES):
+            for i, s in enumerate(SENTENCES + [SENTENCES[1]]):
                 wav = os.path.join(d, "c%d.wav" % i)
-                subprocess.run(["flite", "-voice", "slt", "-t", s, "-o", wav], check=True)
+                voice = "slt" if i < len(SENTENCES) else "kal"   # kal: 8 kHz, resampled
+                subprocess.run(["flite", "-voice", voice, "-t", s, "-o", wav], check=True)
                 f.write("c%d.wav\t%s\tt\n" % (i, s))
         outs = [os.path.join(d, "a"), os.path.join(d, "b")]
         for o in outs:
