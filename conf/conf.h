@@ -53,6 +53,7 @@ struct kefu_conf {
 	int asr_fast;                /* the faster speech search (docs/speech.md "Third round") */
 	int asr_session_cmn;         /* a cepstral mean per session (docs/speech.md "Fifth round") */
 	int asr_spell_pass;          /* a clip that sounds like a code searched again (docs/speech.md "Sixth round") */
+	int asr_letters;             /* the spelling pass's letters classified again (docs/speech.md "Eighth round") */
 	int asr_generic_words;       /* generic LM words searched, most probable first; 0 = all */
 	char tts_voice[CONF_STR_MAX];/* flite voice of spoken replies */
 	int vision;                  /* accept pictures */

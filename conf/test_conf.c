@@ -34,9 +34,10 @@ int main(void)
 	CHECK(realpath(KEFU_SRCDIR "/web", want) && !strcmp(c.web_root, want));
 	if (realpath(KEFU_SRCDIR "/models", want))  /* made by set-up; may be a symlink */
 		CHECK(!strcmp(c.models, want));
-	char *argv0[] = { "kefud", "--web-root", "/srv/www", NULL };
-	CHECK(conf_parse_args(&c, 3, argv0, "kefud", NULL, 0, NULL, err, sizeof err) == 0);
-	CHECK(!strcmp(c.web_root, "/srv/www"));
+	CHECK(c.asr_spell_pass == 1 && c.asr_letters == 1);   /* the voice path's defaults */
+	char *argv0[] = { "kefud", "--web-root", "/srv/www", "--asr-letters", "false", NULL };
+	CHECK(conf_parse_args(&c, 5, argv0, "kefud", NULL, 0, NULL, err, sizeof err) == 0);
+	CHECK(!strcmp(c.web_root, "/srv/www") && c.asr_letters == 0 && c.asr_spell_pass == 1);
 
 	write_file("t_ok.ini", "[kefud]\nworkers = 3\nthreshold=0.5\nlog_level = debug\n");
 	char *argv1[] = { "kefud", "--config", "t_ok.ini", "--workers=5", "--db", "x.db", NULL };

@@ -460,6 +460,7 @@ int kd_do_audio(struct kd_worker *w, struct kd_job *job)
 	entity_state(w, job, &es);
 	eo.expect = es.expect;          /* the grammar for what the last answer asked for */
 	eo.spell = c->asr_spell_pass ? 0.0f : -1.0f;   /* conf asr_spell_pass */
+	eo.letters_off = !c->asr_letters;              /* conf asr_letters */
 	t0 = now_s();
 	struct asr_cmn cmn;          /* conf asr_session_cmn: the caller's speech so far
 				      * normalises this clip */
