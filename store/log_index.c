@@ -47,7 +47,7 @@
  * (SQLITE_PREPARE_PERSISTENT) and kept in that connection's cache (struct store): the
  * writer thread's connection keeps its own for its passes, each reader's connection
  * (reports, search, the purge) its own for its catch-up.  They were prepared again on
- * every pass (~0.3 us a reply on the writer).  Each is reset and unbound after its step,
+ * every pass (0.1-0.3 us a turn on the writer).  Each is reset and unbound after its step,
  * so no cached statement holds a read snapshot between passes.
  *
  * Runs on the thread that owns the connection given (the connection and its statement

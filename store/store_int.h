@@ -48,7 +48,7 @@ enum store_stmt_id {
 	SQ_BEGIN_IMMEDIATE,
 	SQ_COMMIT,
 	/* log_index.c, log_rollup.c: a log index pass's statements (each pass prepared them
-	 * again: ~0.3 us a reply on the writer) */
+	 * again: 0.1-0.3 us a turn on the writer) */
 	SQ_LOG_INDEX_LAST,
 	SQ_LOG_INDEX_TOP,
 	SQ_LOG_INDEX_FTS,
