@@ -42,83 +42,41 @@
  * committed by the time of the pass, else of the last bot reply before it in the
  * session, else the session's.  Hours and days are the message's own time (UTC).
  *
- * Runs on the thread that owns the connection given.
+ * Statements.  A pass's statements (this file's and store/log_rollup.c's) are entries of
+ * store/stmt.c's table, prepared once per connection on first use
+ * (SQLITE_PREPARE_PERSISTENT) and kept in that connection's cache (struct store): the
+ * writer thread's connection keeps its own for its passes, each reader's connection
+ * (reports, search, the purge) its own for its catch-up.  They were prepared again on
+ * every pass (0.1-0.3 us a turn on the writer).  Each is reset and unbound after its step,
+ * so no cached statement holds a read snapshot between passes.
+ *
+ * Runs on the thread that owns the connection given (the connection and its statement
+ * cache are used by one thread at a time, store.h).
  */
 #include <stdio.h>
 
 #include "store_int.h"
 
-/* The language a bot reply m names in its meta ("" counts as none), else NULL. */
-#define META_LANG(M) \
-	"nullif(CASE WHEN json_valid(" M ".meta) THEN json_extract(" M ".meta, '$.lang') END, '')"
-/* Every statement of a pass reads the messages m of session s with ?1 < m.id <= ?2. */
-#define RANGE \
-	" FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id > ?1 AND m.id <= ?2"
-
-/* The FTS5 index of the words people wrote (customers, operators). */
-static const char *const fts_sql[] = {
-	"INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages"
-	" WHERE id > ?1 AND id <= ?2 AND kind IN (0, 2)",
+/* The pass's statements, by their ids in store/stmt.c's table (see "Statements"). */
+static const enum store_stmt_id rollup_sql[] = {
+	SQ_LOG_INDEX_HOURS, SQ_LOG_INDEX_LATENCY, SQ_LOG_INDEX_ANSWERS,
 };
 
-/* The report rollups as grouped statements: the reference store/log_rollup.c counts
- * the same from one scan in C (what a pass runs), and what a pass runs when that
- * declines (a row of unexpected types) or the connection asks for it
- * (store_log_index_use_sql: tests compare the two, benches time them). */
-static const char *const rollup_sql[] = {
-	"INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator, fallback)"
-	" SELECT m.created_ms / 3600000 * 3600000 AS h,"
-	"  CASE m.kind WHEN 1 THEN coalesce(" META_LANG("m") ", s.lang)"
-	"   WHEN 0 THEN coalesce((SELECT coalesce(" META_LANG("r") ", s.lang) FROM messages r"
-	"     WHERE r.reply_to = m.id AND r.kind = 1 ORDER BY r.id LIMIT 1),"
-	"    (SELECT " META_LANG("p") " FROM messages p WHERE p.session_id = m.session_id"
-	"     AND p.kind = 1 AND p.id < m.id ORDER BY p.id DESC LIMIT 1), s.lang)"
-	"   ELSE s.lang END AS l, s.channel,"
-	"  sum(m.kind = 0), sum(m.kind = 1), sum(m.kind = 2),"
-	"  sum(m.kind = 1 AND coalesce(CASE WHEN json_valid(m.meta) THEN"
-	"   json_extract(m.meta, '$.fallback') END, coalesce(m.answer_id, 0) = 0) <> 0)"
-	RANGE " AND m.kind IN (0, 1, 2) GROUP BY h, l, s.channel"
-	" ON CONFLICT DO UPDATE SET customer = customer + excluded.customer,"
-	"  bot = bot + excluded.bot, operator = operator + excluded.operator,"
-	"  fallback = fallback + excluded.fallback",
-	/* latency to two significant digits (12345 us -> 12000): at most 10 % low */
-	"INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
-	" SELECT m.created_ms / 86400000 * 86400000 AS d, coalesce(" META_LANG("m") ", s.lang)"
-	"  AS l, s.channel, CASE WHEN m.latency_us < 100 THEN m.latency_us ELSE"
-	"  CAST(substr(m.latency_us, 1, 2) || substr('000000000000', 1, length(m.latency_us) - 2)"
-	"  AS INTEGER) END AS b, count(*)"
-	RANGE " AND m.kind = 1 AND m.latency_us > 0 GROUP BY d, l, s.channel, b"
-	" ON CONFLICT DO UPDATE SET n = n + excluded.n",
-	"INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
-	" SELECT m.created_ms / 86400000 * 86400000 AS d, coalesce(" META_LANG("m") ", s.lang)"
-	"  AS l, s.channel, m.answer_id, count(*)"
-	RANGE " AND m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY d, l, s.channel,"
-	"  m.answer_id"
-	" ON CONFLICT DO UPDATE SET n = n + excluded.n",
-};
+static const enum store_stmt_id after_sql[] = { SQ_LOG_INDEX_LAST_MS, SQ_LOG_INDEX_SET };
 
-static const char *const after_sql[] = {
-	/* each session's last activity: one update a pass instead of one a turn */
-	"UPDATE sessions SET last_ms = t.ms FROM (SELECT session_id, max(created_ms) AS ms"
-	"  FROM messages WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t"
-	" WHERE sessions.id = t.session_id AND sessions.last_ms < t.ms",
-	"UPDATE log_index SET last_id = ?2",
-};
+static const enum store_stmt_id fts_sql[] = { SQ_LOG_INDEX_FTS };
 
 #define N_OF(A) ((int)(sizeof A / sizeof *A))
 
 /* The watermark and the newest message id, read on st's connection. */
 static int read_range(struct store *st, int64_t *last, int64_t *top)
 {
-	int rc = store_one_int64(st, store_prep(st, "SELECT last_id FROM log_index",
-						"reading the log index"),
-				 "reading the log index", last);
+	int rc = store_stmt_int64(st, store_stmt(st, SQ_LOG_INDEX_LAST), "reading the log index",
+				  last);
 
 	if (rc)
 		return rc < 0 ? rc : store_invalid(st, "the log index has no watermark");
-	return store_one_int64(st, store_prep(st, "SELECT coalesce(max(id), 0) FROM messages",
-					      "reading the log index"),
-			       "reading the log index", top);
+	return store_stmt_int64(st, store_stmt(st, SQ_LOG_INDEX_TOP), "reading the log index", top);
 }
 
 int store_log_index_lag(struct store *st, int64_t *lag)
@@ -130,21 +88,28 @@ int store_log_index_lag(struct store *st, int64_t *lag)
 	return rc;
 }
 
-/* Runs statements sql[0..n) with ?1 = lo and ?2 = hi. */
-static int run_sql(struct store *st, const char *const *sql, int n, int64_t lo, int64_t hi)
+/* Steps the cached statement s, its parameters bound (a write: no rows); 0 or < 0
+ * (a constraint's positive result as -SQLITE_CONSTRAINT), the message in st->err. */
+static int step(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	if (!s)
+		return -SQLITE_ERROR;   /* store_stmt said why */
+	rc = store_step_write(st, s, what);
+	return rc > 0 ? -SQLITE_CONSTRAINT : rc;
+}
+
+/* Runs the cached statements ids[0..n) with ?1 = lo and ?2 = hi. */
+static int run_sql(struct store *st, const enum store_stmt_id *ids, int n, int64_t lo, int64_t hi)
 {
 	for (int i = 0; i < n; i++) {
-		sqlite3_stmt *s = store_prep(st, sql[i], "preparing the log index");
+		sqlite3_stmt *s = store_stmt(st, ids[i]);
 		int rc;
 
-		if (!s)
-			return -SQLITE_ERROR;
-		for (int p = 1; p <= sqlite3_bind_parameter_count(s); p++)
+		for (int p = 1; s && p <= sqlite3_bind_parameter_count(s); p++)
 			sqlite3_bind_int64(s, p, p == 1 ? lo : hi);
-		rc = sqlite3_step(s);
-		rc = rc == SQLITE_DONE ? 0 : store_fail(st, "indexing the log");
-		sqlite3_finalize(s);
-		if (rc)
+		if ((rc = step(st, s, "indexing the log")))
 			return rc;
 	}
 	return 0;
@@ -178,8 +143,8 @@ int store_log_index(struct store *st, int64_t max_rows, int64_t *left)
 
 	if (left)
 		*left = 0;
-	if (own && store_exec(st, "BEGIN IMMEDIATE"))
-		return store_fail(st, "starting a log index pass");
+	if (own && (rc = step(st, store_stmt(st, SQ_BEGIN_IMMEDIATE), "starting a log index pass")))
+		return rc;
 	if ((rc = read_range(st, &lo, &top)))
 		goto fail;
 	hi = max_rows > 0 && top - lo > max_rows ? lo + max_rows : top;
@@ -187,15 +152,10 @@ int store_log_index(struct store *st, int64_t max_rows, int64_t *left)
 		goto fail;
 	/* a watermark above the newest message (its messages deleted where the trigger
 	 * could not lower it) would leave the ids handed out next unindexed */
-	if (hi < lo && (rc = store_exec(st, "UPDATE log_index SET last_id ="
-					" (SELECT coalesce(max(id), 0) FROM messages)"))) {
-		rc = store_fail(st, "lowering the log index");
+	if (hi < lo && (rc = step(st, store_stmt(st, SQ_LOG_INDEX_LOWER), "lowering the log index")))
 		goto fail;
-	}
-	if (own && store_exec(st, "COMMIT")) {
-		rc = store_fail(st, "committing a log index pass");
+	if (own && (rc = step(st, store_stmt(st, SQ_COMMIT), "committing a log index pass")))
 		goto fail;
-	}
 	if (left)
 		*left = top > hi ? top - hi : 0;
 	return 0;

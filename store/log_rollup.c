@@ -32,53 +32,17 @@
 
 #include "store_int.h"
 
-/* The language a bot reply m names in its meta ("" counts as none), else NULL (as the
- * statements of log_index.c compute it). */
-#define META_LANG(M) \
-	"nullif(CASE WHEN json_valid(" M ".meta) THEN json_extract(" M ".meta, '$.lang') END, '')"
-
+/* The columns of SQ_LOG_ROLLUP_SCAN (store/stmt.c, with the pass's other statements:
+ * prepared once per connection). */
 enum { C_ID, C_SESSION, C_KIND, C_CREATED, C_REPLY_TO, C_LANG, C_FALLBACK, C_BUCKET, C_ANSWER,
        C_SLANG, C_CHANNEL };
 
-static const char scan_sql[] =
-	"SELECT m.id, m.session_id, m.kind, m.created_ms, m.reply_to,"
-	"  CASE m.kind WHEN 1 THEN " META_LANG("m") " END,"
-	"  CASE m.kind WHEN 1 THEN coalesce(CASE WHEN json_valid(m.meta) THEN"
-	"   json_extract(m.meta, '$.fallback') END, coalesce(m.answer_id, 0) = 0) <> 0 END,"
-	/* latency to two significant digits (12345 us -> 12000): at most 10 % low */
-	"  CASE WHEN m.kind = 1 AND m.latency_us > 0 THEN CASE WHEN m.latency_us < 100 THEN"
-	"   m.latency_us ELSE CAST(substr(m.latency_us, 1, 2) || substr('000000000000', 1,"
-	"   length(m.latency_us) - 2) AS INTEGER) END END,"
-	"  CASE WHEN m.kind = 1 AND coalesce(m.answer_id, 0) > 0 THEN m.answer_id END,"
-	"  s.lang, s.channel"
-	" FROM messages m JOIN sessions s ON s.id = m.session_id"
-	" WHERE m.id > ?1 AND m.id <= ?2 AND m.kind IN (0, 1, 2)";
-
-/* Whether a bot reply below the range (id <= ?1) answers a message inside it. */
-static const char forward_sql[] =
-	"SELECT EXISTS (SELECT 1 FROM messages WHERE reply_to > ?1 AND reply_to <= ?2"
-	" AND id <= ?1 AND kind = 1)";
-
-/* A customer message's language the way the statement finds it: ?1 its id, ?2 its
- * session, ?3 the session's language. */
-static const char customer_sql[] =
-	"SELECT coalesce((SELECT coalesce(" META_LANG("r") ", ?3) FROM messages r"
-	"  WHERE r.reply_to = ?1 AND r.kind = 1 ORDER BY r.id LIMIT 1),"
-	" (SELECT " META_LANG("p") " FROM messages p WHERE p.session_id = ?2 AND p.kind = 1"
-	"  AND p.id < ?1 ORDER BY p.id DESC LIMIT 1), ?3)";
-
 enum { R_HOURS, R_LATENCY, R_ANSWERS };
 
-static const char *const upsert_sql[] = {
-	[R_HOURS] = "INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator,"
-		    " fallback) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-		    " ON CONFLICT DO UPDATE SET customer = customer + excluded.customer,"
-		    "  bot = bot + excluded.bot, operator = operator + excluded.operator,"
-		    "  fallback = fallback + excluded.fallback",
-	[R_LATENCY] = "INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET n = n + excluded.n",
-	[R_ANSWERS] = "INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+static const enum store_stmt_id upsert_sql[] = {
+	[R_HOURS] = SQ_LOG_ROLLUP_HOURS,
+	[R_LATENCY] = SQ_LOG_ROLLUP_LATENCY,
+	[R_ANSWERS] = SQ_LOG_ROLLUP_ANSWERS,
 };
 
 #define HOUR_MS 3600000
@@ -209,7 +173,7 @@ static const char *col_text(struct rollup *r, sqlite3_stmt *s, int col, int *rc)
 	return in;
 }
 
-/* One row of scan_sql.  Returns 0, < 0, or STORE_LOG_ROLLUP_SQL for a value of a type
+/* One row of SQ_LOG_ROLLUP_SCAN.  Returns 0, < 0, or STORE_LOG_ROLLUP_SQL for a value of a type
  * the writer never gives. */
 static int take_row(struct rollup *r, sqlite3_stmt *s)
 {
@@ -274,7 +238,7 @@ static int scan_row(void *arg, sqlite3_stmt *s)
  * may not be the first ones). */
 static int forward_refs(struct rollup *r, int *any)
 {
-	sqlite3_stmt *s = store_prep(r->st, forward_sql, "indexing the log");
+	sqlite3_stmt *s = store_stmt(r->st, SQ_LOG_ROLLUP_FORWARD);
 	int64_t v = 0;
 	int rc;
 
@@ -282,7 +246,7 @@ static int forward_refs(struct rollup *r, int *any)
 		return -SQLITE_ERROR;
 	sqlite3_bind_int64(s, 1, r->lo);
 	sqlite3_bind_int64(s, 2, r->hi);
-	rc = store_one_int64(r->st, s, "indexing the log", &v);
+	rc = store_stmt_int64(r->st, s, "indexing the log", &v);
 	*any = v != 0;
 	return rc;
 }
@@ -300,14 +264,14 @@ static int count_customers(struct rollup *r)
 		if (lang) {
 			lang = lang == no_lang ? c->slang : lang;
 		} else {
-			if (!s && !(s = store_prep(r->st, customer_sql, "indexing the log")))
+			if (!s && !(s = store_stmt(r->st, SQ_LOG_ROLLUP_CUSTOMER)))
 				return -SQLITE_ERROR;
 			sqlite3_bind_int64(s, 1, c->id);
 			sqlite3_bind_int64(s, 2, c->session);
 			store_bind_static(s, 3, c->slang);
 			if ((rc = store_step_one(r->st, s, "indexing the log")) == 0)
 				lang = col_text(r, s, 0, &rc);
-			sqlite3_reset(s);
+			store_stmt_done(s);
 			if (rc)
 				break;
 			if (!lang)
@@ -315,40 +279,35 @@ static int count_customers(struct rollup *r)
 		}
 		rc = count(r, R_HOURS, c->hour, 0, lang, c->channel, 0);
 	}
-	sqlite3_finalize(s);
 	return rc;
 }
 
 /* One upsert per group. */
 static int write_groups(struct rollup *r)
 {
-	sqlite3_stmt *s[3] = { NULL, NULL, NULL };
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < r->cap; i++) {
 		struct group *g = &r->g[i];
 		if (g->rollup < 0)
 			continue;
-		sqlite3_stmt **p = &s[g->rollup];
-		if (!*p && !(*p = store_prep(r->st, upsert_sql[g->rollup], "indexing the log"))) {
+		sqlite3_stmt *s = store_stmt(r->st, upsert_sql[g->rollup]);
+		if (!s) {
 			rc = -SQLITE_ERROR;
 			break;
 		}
-		sqlite3_bind_int64(*p, 1, g->t);
-		store_bind_static(*p, 2, g->lang);
-		store_bind_static(*p, 3, g->channel);
+		sqlite3_bind_int64(s, 1, g->t);
+		store_bind_static(s, 2, g->lang);   /* stepped and cleared before they go */
+		store_bind_static(s, 3, g->channel);
 		if (g->rollup == R_HOURS) {
 			for (int k = 0; k < 4; k++)
-				sqlite3_bind_int64(*p, 4 + k, g->n[k]);
+				sqlite3_bind_int64(s, 4 + k, g->n[k]);
 		} else {
-			sqlite3_bind_int64(*p, 4, g->x);
-			sqlite3_bind_int64(*p, 5, g->n[0]);
+			sqlite3_bind_int64(s, 4, g->x);
+			sqlite3_bind_int64(s, 5, g->n[0]);
 		}
-		rc = store_step_write(r->st, *p, "indexing the log");
-		sqlite3_clear_bindings(*p);
+		rc = store_step_write(r->st, s, "indexing the log");
 	}
-	for (int k = 0; k < 3; k++)
-		sqlite3_finalize(s[k]);
 	return rc;
 }
 
@@ -365,14 +324,13 @@ int store_log_rollup(struct store *st, int64_t lo, int64_t hi)
 		rc = -SQLITE_NOMEM;
 		goto out;
 	}
-	if (!(s = store_prep(st, scan_sql, "indexing the log"))) {
+	if (!(s = store_stmt(st, SQ_LOG_ROLLUP_SCAN))) {
 		rc = -SQLITE_ERROR;
 		goto out;
 	}
 	sqlite3_bind_int64(s, 1, lo);
 	sqlite3_bind_int64(s, 2, hi);
-	rc = store_rows(st, s, "indexing the log", scan_row, &r);
-	sqlite3_finalize(s);
+	rc = store_rows(st, s, "indexing the log", scan_row, &r);   /* resets s */
 	if (rc == 0 && (rc = count_customers(&r)) == 0)
 		rc = write_groups(&r);
 out:

@@ -15,6 +15,18 @@
 #define MESSAGE_COLS \
 	"id, session_id, kind, client_id, text, answer_id, confidence, latency_us, meta, created_ms"
 
+/* The language a bot reply M names in its meta ("" counts as none), else NULL. */
+#define META_LANG(M) \
+	"nullif(CASE WHEN json_valid(" M ".meta) THEN json_extract(" M ".meta, '$.lang') END, '')"
+/* A bot reply m's latency to two significant digits (12345 us -> 12000): at most 10 % low */
+#define LATENCY_BUCKET \
+	"CASE WHEN m.latency_us < 100 THEN m.latency_us ELSE" \
+	" CAST(substr(m.latency_us, 1, 2) || substr('000000000000', 1, length(m.latency_us) - 2)" \
+	" AS INTEGER) END"
+/* The messages m of session s of a log index pass's range, ?1 < m.id <= ?2. */
+#define LOG_RANGE \
+	" FROM messages m JOIN sessions s ON s.id = m.session_id WHERE m.id > ?1 AND m.id <= ?2"
+
 static const char *const sql_text[SQ__COUNT] = {
 	[SQ_ANY_ANSWER] = "SELECT 1 FROM answers LIMIT 1",
 	/* ?1 title ?2 body ?3 lang ?4 tags ?5 now */
@@ -83,6 +95,96 @@ static const char *const sql_text[SQ__COUNT] = {
 	[SQ_DATA_VERSION] = "PRAGMA data_version",
 	[SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
 	[SQ_COMMIT] = "COMMIT",
+
+	/* log_index.c: a log index pass over the messages with ?1 < id <= ?2 */
+	[SQ_LOG_INDEX_LAST] = "SELECT last_id FROM log_index",
+	[SQ_LOG_INDEX_TOP] = "SELECT coalesce(max(id), 0) FROM messages",
+	/* the FTS5 index of the words people wrote (customers, operators) */
+	[SQ_LOG_INDEX_FTS] = "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages"
+			     " WHERE id > ?1 AND id <= ?2 AND kind IN (0, 2)",
+	/* The report rollups as grouped statements: the reference store/log_rollup.c
+	 * counts the same from one scan in C (what a pass runs), and what a pass runs when
+	 * that declines (a row of unexpected types) or the connection asks for it
+	 * (store_log_index_use_sql: tests compare the two, benches time them). */
+	[SQ_LOG_INDEX_HOURS] =
+		"INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator, fallback)"
+		" SELECT m.created_ms / 3600000 * 3600000 AS h,"
+		"  CASE m.kind WHEN 1 THEN coalesce(" META_LANG("m") ", s.lang)"
+		"   WHEN 0 THEN coalesce((SELECT coalesce(" META_LANG("r") ", s.lang) FROM messages r"
+		"     WHERE r.reply_to = m.id AND r.kind = 1 ORDER BY r.id LIMIT 1),"
+		"    (SELECT " META_LANG("p") " FROM messages p WHERE p.session_id = m.session_id"
+		"     AND p.kind = 1 AND p.id < m.id ORDER BY p.id DESC LIMIT 1), s.lang)"
+		"   ELSE s.lang END AS l, s.channel,"
+		"  sum(m.kind = 0), sum(m.kind = 1), sum(m.kind = 2),"
+		"  sum(m.kind = 1 AND coalesce(CASE WHEN json_valid(m.meta) THEN"
+		"   json_extract(m.meta, '$.fallback') END, coalesce(m.answer_id, 0) = 0) <> 0)"
+		LOG_RANGE " AND m.kind IN (0, 1, 2) GROUP BY h, l, s.channel"
+		" ON CONFLICT DO UPDATE SET customer = customer + excluded.customer,"
+		"  bot = bot + excluded.bot, operator = operator + excluded.operator,"
+		"  fallback = fallback + excluded.fallback",
+	/* latency to two significant digits (12345 us -> 12000): at most 10 % low */
+	[SQ_LOG_INDEX_LATENCY] =
+		"INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
+		" SELECT m.created_ms / 86400000 * 86400000 AS d, coalesce(" META_LANG("m") ", s.lang)"
+		"  AS l, s.channel, " LATENCY_BUCKET " AS b, count(*)"
+		LOG_RANGE " AND m.kind = 1 AND m.latency_us > 0 GROUP BY d, l, s.channel, b"
+		" ON CONFLICT DO UPDATE SET n = n + excluded.n",
+	[SQ_LOG_INDEX_ANSWERS] =
+		"INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
+		" SELECT m.created_ms / 86400000 * 86400000 AS d, coalesce(" META_LANG("m") ", s.lang)"
+		"  AS l, s.channel, m.answer_id, count(*)"
+		LOG_RANGE " AND m.kind = 1 AND coalesce(m.answer_id, 0) > 0 GROUP BY d, l, s.channel,"
+		"  m.answer_id"
+		" ON CONFLICT DO UPDATE SET n = n + excluded.n",
+	/* each session's last activity: one update a pass instead of one a turn */
+	[SQ_LOG_INDEX_LAST_MS] =
+		"UPDATE sessions SET last_ms = t.ms FROM (SELECT session_id, max(created_ms) AS ms"
+		"  FROM messages WHERE id > ?1 AND id <= ?2 GROUP BY session_id) AS t"
+		" WHERE sessions.id = t.session_id AND sessions.last_ms < t.ms",
+	[SQ_LOG_INDEX_SET] = "UPDATE log_index SET last_id = ?2",
+	/* a watermark above the newest message comes down to it */
+	[SQ_LOG_INDEX_LOWER] = "UPDATE log_index SET last_id ="
+			       " (SELECT coalesce(max(id), 0) FROM messages)",
+
+	/* log_rollup.c: each message of the range once, with the values the statements
+	 * above compute from it */
+	[SQ_LOG_ROLLUP_SCAN] =
+		"SELECT m.id, m.session_id, m.kind, m.created_ms, m.reply_to,"
+		"  CASE m.kind WHEN 1 THEN " META_LANG("m") " END,"
+		"  CASE m.kind WHEN 1 THEN coalesce(CASE WHEN json_valid(m.meta) THEN"
+		"   json_extract(m.meta, '$.fallback') END, coalesce(m.answer_id, 0) = 0) <> 0 END,"
+		"  CASE WHEN m.kind = 1 AND m.latency_us > 0 THEN " LATENCY_BUCKET " END,"
+		"  CASE WHEN m.kind = 1 AND coalesce(m.answer_id, 0) > 0 THEN m.answer_id END,"
+		"  s.lang, s.channel"
+		LOG_RANGE " AND m.kind IN (0, 1, 2)",
+	/* whether a bot reply below the range (id <= ?1) answers a message inside it */
+	[SQ_LOG_ROLLUP_FORWARD] =
+		"SELECT EXISTS (SELECT 1 FROM messages WHERE reply_to > ?1 AND reply_to <= ?2"
+		" AND id <= ?1 AND kind = 1)",
+	/* a customer message's language the way SQ_LOG_INDEX_HOURS finds it: ?1 its id,
+	 * ?2 its session, ?3 the session's language */
+	[SQ_LOG_ROLLUP_CUSTOMER] =
+		"SELECT coalesce((SELECT coalesce(" META_LANG("r") ", ?3) FROM messages r"
+		"  WHERE r.reply_to = ?1 AND r.kind = 1 ORDER BY r.id LIMIT 1),"
+		" (SELECT " META_LANG("p") " FROM messages p WHERE p.session_id = ?2 AND p.kind = 1"
+		"  AND p.id < ?1 ORDER BY p.id DESC LIMIT 1), ?3)",
+	/* one group's counts: ?1 hour ?2 lang ?3 channel ?4 customer ?5 bot ?6 operator
+	 * ?7 fallback */
+	[SQ_LOG_ROLLUP_HOURS] =
+		"INSERT INTO report_hours (hour_ms, lang, channel, customer, bot, operator,"
+		" fallback) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		" ON CONFLICT DO UPDATE SET customer = customer + excluded.customer,"
+		"  bot = bot + excluded.bot, operator = operator + excluded.operator,"
+		"  fallback = fallback + excluded.fallback",
+	/* ?1 day ?2 lang ?3 channel ?4 bucket ?5 n */
+	[SQ_LOG_ROLLUP_LATENCY] =
+		"INSERT INTO report_latency (day_ms, lang, channel, bucket, n)"
+		" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+	/* ?1 day ?2 lang ?3 channel ?4 answer ?5 n */
+	[SQ_LOG_ROLLUP_ANSWERS] =
+		"INSERT INTO report_answers (day_ms, lang, channel, answer_id, n)"
+		" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+
 	[SQ_STATS_SESSIONS] = "SELECT COUNT(*) FROM sessions",
 	[SQ_STATS_MESSAGES] = "SELECT kind, COUNT(*) FROM messages GROUP BY kind",
 	[SQ_STATS_ANSWERS] = "SELECT COUNT(*) FROM answers",
@@ -265,18 +367,32 @@ int store_step_one(struct store *st, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? STORE_NOT_FOUND : store_fail(st, what);
 }
 
-int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+/* store_one_int64's read; the statement is then finalized, or reset when cached. */
+static int read_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out,
+		      int cached)
 {
 	int rc;
 
 	if (!s)
 		return -SQLITE_ERROR;
 	rc = store_step_one(st, s, what);
-	if (rc == 0) {
+	if (rc == 0)
 		*out = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
+	if (cached)
+		store_stmt_done(s);
+	else
+		sqlite3_finalize(s);
 	return rc;
+}
+
+int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+{
+	return read_int64(st, s, what, out, 0);
+}
+
+int store_stmt_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out)
+{
+	return read_int64(st, s, what, out, 1);
 }
 
 int store_one_text(struct store *st, sqlite3_stmt *s, const char *what, const char *fallback,

@@ -47,6 +47,23 @@ enum store_stmt_id {
 	/* writer.c: a batch's transaction (prepared once: sqlite3_exec parsed them per batch) */
 	SQ_BEGIN_IMMEDIATE,
 	SQ_COMMIT,
+	/* log_index.c, log_rollup.c: a log index pass's statements (each pass prepared them
+	 * again: 0.1-0.3 us a turn on the writer) */
+	SQ_LOG_INDEX_LAST,
+	SQ_LOG_INDEX_TOP,
+	SQ_LOG_INDEX_FTS,
+	SQ_LOG_INDEX_HOURS,
+	SQ_LOG_INDEX_LATENCY,
+	SQ_LOG_INDEX_ANSWERS,
+	SQ_LOG_INDEX_LAST_MS,
+	SQ_LOG_INDEX_SET,
+	SQ_LOG_INDEX_LOWER,
+	SQ_LOG_ROLLUP_SCAN,
+	SQ_LOG_ROLLUP_FORWARD,
+	SQ_LOG_ROLLUP_CUSTOMER,
+	SQ_LOG_ROLLUP_HOURS,
+	SQ_LOG_ROLLUP_LATENCY,
+	SQ_LOG_ROLLUP_ANSWERS,
 	SQ_STATS_SESSIONS,
 	SQ_STATS_MESSAGES,
 	SQ_STATS_ANSWERS,
@@ -135,6 +152,8 @@ int store_step_one(struct store *st, sqlite3_stmt *s, const char *what);
  * into *out.  0, STORE_NOT_FOUND without a row, or store_fail(st, what) (< 0).
  * Finalizes s either way (NULL s: -SQLITE_ERROR, the preparation already failed). */
 int store_one_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out);
+/* The same for a cached statement (store_stmt), which it resets and unbinds instead. */
+int store_stmt_int64(struct store *st, sqlite3_stmt *s, const char *what, int64_t *out);
 
 /* The same for a text: column 0 copied into *out (malloc'd; fallback when the column is
  * NULL, e.g. "[]" for a JSON list of nothing).  0, STORE_NOT_FOUND without a row, < 0.

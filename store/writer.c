@@ -79,6 +79,12 @@
 #define CKPT_SYNC_PAGES 16000 /* ... that the writer runs itself (about 64 MB) */
 #define INDEX_ROWS 4096       /* messages waiting that start an index pass at once */
 #define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
+/* The writer connection's page cache, KiB (SQLite's default: 2,000).  Each turn inserts
+ * into its session's leaf of two indexes (messages_session, messages_client): at 1,000
+ * open sessions those leaves are ~8 MB, and with the default the writer read about one
+ * page a turn back from the WAL or the file (pread: 0.8-1.8 a turn, 0.1 with this;
+ * docs/performance.md "Issue 14, eleventh session").  Filled only as pages are used. */
+#define WRITER_CACHE_KIB "16384"
 
 struct store_writer {
 	struct store *st;                 /* writer thread only */
@@ -453,6 +459,11 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 	if (!(w->st = store_open(path, err, errlen)) || !(w->ck_st = store_open(path, err, errlen)))
 		goto fail;
 	sqlite3_wal_hook(w->st->db, wal_hook, w);   /* replaces the automatic checkpoint */
+	/* a page cache that holds the session indexes' leaves of ~1,000 open sessions */
+	if (store_exec(w->st, "PRAGMA cache_size = -" WRITER_CACHE_KIB)) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(w->st->db));
+		goto fail;
+	}
 	if (store_log_sessions_keep(w->st)) {       /* store/log_session.c */
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -2,10 +2,13 @@
  *
  * For several batch limits (1, 16, 256 turns per transaction) it runs two loads on a
  * fresh database in DIR (default: the current directory; use a disk, not tmpfs):
- *   flood       one thread submits TURNS turns as fast as the queue takes them;
- *   closed loop 100 "customers", each with one turn in flight: the next turn of a
- *               customer is submitted from the done() of its previous one (like a chat
- *               client waiting for its reply).
+ *   flood       one thread submits TURNS turns as fast as the queue takes them, to the
+ *               customers in turn;
+ *   closed loop CUSTOMERS "customers" (100 unless given), each a session with one turn
+ *               in flight: the next turn of a customer is submitted from the done() of
+ *               its previous one (like a chat client waiting for its reply).  With 1,000
+ *               the session indexes' leaves outgrow SQLite's default page cache, as they
+ *               do in kefud at 1,000 sessions.
  * Each turn is a customer message (~40 bytes) plus a bot reply (~300 bytes, meta ~80)
  * and a session touch: two rows and an update.  Prints turns/s, process CPU time per
  * turn (all threads, including the load generator), mean turns per transaction, and
@@ -13,7 +16,7 @@
  * ARCHITECTURE.md (same kind of machine): 32k single-row commits/s at
  * synchronous=NORMAL, 82k rows/s at 100 rows per transaction.
  *
- * Usage: storebench [TURNS] [DIR]
+ * Usage: storebench [TURNS] [DIR] [CUSTOMERS]
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,7 +29,7 @@
 #include "clock.h"
 #include "store.h"
 
-#define CUSTOMERS 100
+#define CUSTOMERS 100          /* the default */
 #define PRODUCERS 1
 
 static const char reply_text[] =
@@ -39,8 +42,8 @@ static const char reply_meta[] =
 
 struct bench {
 	struct store_writer *w;
-	int64_t sids[CUSTOMERS];
-	int total;
+	int64_t *sids;                /* [customers] */
+	int customers, total;
 	atomic_int submitted, done;
 	uint32_t *lat_us;             /* [total] */
 	pthread_mutex_t lock;
@@ -112,7 +115,7 @@ static void *producer(void *arg)
 {
 	struct bench *b = arg;
 
-	for (int c = 0; atomic_load(&b->submitted) < b->total; c = (c + 1) % CUSTOMERS)
+	for (int c = 0; atomic_load(&b->submitted) < b->total; c = (c + 1) % b->customers)
 		submit(b, c);
 	return NULL;
 }
@@ -134,10 +137,10 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int run(const char *dir, int total, size_t max_batch, int closed_loop)
+static int run(const char *dir, int total, int customers, size_t max_batch, int closed_loop)
 {
-	char path[512], err[256];
-	struct bench b = { .total = total, .closed_loop = closed_loop };
+	char path[512], err[256], label[32];
+	struct bench b = { .total = total, .customers = customers, .closed_loop = closed_loop };
 	struct store_writer_stats ws;
 
 	snprintf(path, sizeof path, "%s/storebench-%d.db", dir, (int)getpid());
@@ -146,9 +149,14 @@ static int run(const char *dir, int total, size_t max_batch, int closed_loop)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	for (int c = 0; c < CUSTOMERS; c++)
-		store_session_create(st, "bench", &b.sids[c], NULL);
+	b.sids = calloc((size_t)customers, sizeof *b.sids);
 	b.lat_us = calloc((size_t)total, sizeof *b.lat_us);
+	if (!b.sids || !b.lat_us) {
+		fprintf(stderr, "out of memory\n");
+		return -1;
+	}
+	for (int c = 0; c < customers; c++)
+		store_session_create(st, "bench", &b.sids[c], NULL);
 	pthread_mutex_init(&b.lock, NULL);
 	pthread_cond_init(&b.all_done, NULL);
 	if (!(b.w = store_writer_start_batch(path, max_batch, err, sizeof err))) {
@@ -158,7 +166,7 @@ static int run(const char *dir, int total, size_t max_batch, int closed_loop)
 
 	uint64_t t0 = cm_now_us(), cpu0 = cpu_us();
 	if (closed_loop) {
-		for (int c = 0; c < CUSTOMERS; c++)
+		for (int c = 0; c < customers; c++)
 			submit(&b, c);
 	} else {
 		pthread_t th[PRODUCERS];
@@ -177,13 +185,15 @@ static int run(const char *dir, int total, size_t max_batch, int closed_loop)
 	store_writer_stop(b.w);
 
 	qsort(b.lat_us, (size_t)total, sizeof *b.lat_us, cmp_u32);
+	snprintf(label, sizeof label, "closed(%d)", customers);
 	printf("%-12s batch<=%-4zu %8.0f turns/s  %5.1f us CPU/turn  %6.1f turns/txn  "
 	       "latency p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms\n",
-	       closed_loop ? "closed(100)" : "flood", max_batch, total / secs, cpu_per_turn,
+	       closed_loop ? label : "flood", max_batch, total / secs, cpu_per_turn,
 	       (double)ws.turns / (double)ws.batches, b.lat_us[total / 2] / 1000.0,
 	       b.lat_us[(size_t)total * 99 / 100] / 1000.0, b.lat_us[total - 1] / 1000.0);
 	fflush(stdout);
 	free(b.lat_us);
+	free(b.sids);
 	store_close(st);
 	char side[600];
 	unlink(path);
@@ -198,17 +208,19 @@ int main(int argc, char **argv)
 {
 	int total = argc > 1 ? atoi(argv[1]) : 50000;
 	const char *dir = argc > 2 ? argv[2] : ".";
+	int customers = argc > 3 ? atoi(argv[3]) : CUSTOMERS;
 	size_t batches[] = { 1, 16, 256 };
 
-	if (total < 1000) {
-		fprintf(stderr, "usage: storebench [TURNS >= 1000] [DIR]\n");
+	if (total < 1000 || customers < 1 || customers > total) {
+		fprintf(stderr, "usage: storebench [TURNS >= 1000] [DIR] [CUSTOMERS: 1..TURNS]\n");
 		return 2;
 	}
-	printf("session-log writer, %d turns per run (2 rows + 1 update per turn), WAL, "
-	       "synchronous=NORMAL\n", total);
+	printf("session-log writer, %d turns per run (2 rows + 1 update per turn) to %d customers, "
+	       "WAL, synchronous=NORMAL\n", total, customers);
 	printf("reference (ARCHITECTURE.md): 32k single-row commits/s, 82k rows/s at 100 rows/txn\n");
 	for (size_t i = 0; i < sizeof batches / sizeof *batches; i++) {
-		if (run(dir, total, batches[i], 0) || run(dir, total, batches[i], 1))
+		if (run(dir, total, customers, batches[i], 0) ||
+		    run(dir, total, customers, batches[i], 1))
 			return 1;
 	}
 	return 0;
