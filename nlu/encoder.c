@@ -2,8 +2,10 @@
  * multinomial logistic regression → temperature-scaled softmax → out-of-scope rule.
  *
  * Training (nlu_enc_train) calibrates on held-out rows unless a validation set is given:
- * by default (cal_folds) every example, scored by a fit on the other folds of an inner
- * cross-validation; or a split carved from the training data, the fit on the rest.  The
+ * a split carved from the training data, the fit on the rest (the default), or with
+ * cal_folds every example, scored by a fit on the other folds of an inner
+ * cross-validation (calibrate_cv; an option: encoder.md, "β chosen on an inner
+ * cross-validation").  The
  * halves' weights (β, γ: by right answers, or by NLL), the temperature and the OOS rule
  * are chosen on those rows, then everything is refit on all the data with the same
  * settings (the sequence half, the costly one, may instead be kept as calibrated or go
