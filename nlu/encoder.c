@@ -1,10 +1,15 @@
 /* nlu/encoder.c — kefu's trained text encoder (φ_text): hashed TF-IDF features →
  * multinomial logistic regression → temperature-scaled softmax → out-of-scope rule.
  *
- * Training (nlu_enc_train) carves a calibration split from the training data unless a
- * validation set is given, trains on the rest, fits the temperature and the OOS rule on
- * the split, then refits on everything with the same settings (the sequence half, the
- * costly one, may instead be kept as calibrated or go on from those weights: seq_refit).
+ * Training (nlu_enc_train) calibrates on held-out rows unless a validation set is given:
+ * a split carved from the training data, the fit on the rest (the default), or with
+ * cal_folds every example, scored by a fit on the other folds of an inner
+ * cross-validation (calibrate_cv; an option: encoder.md, "β chosen on an inner
+ * cross-validation").  The
+ * halves' weights (β, γ: by right answers, or by NLL), the temperature and the OOS rule
+ * are chosen on those rows, then everything is refit on all the data with the same
+ * settings (the sequence half, the costly one, may instead be kept as calibrated or go
+ * on from those weights: seq_refit).
  * The encoder is immutable afterwards and shared by every thread; each thread predicts
  * with its own scratch.  The model file holds the feature settings, idf and weights in
  * float16 (halving the blob; a loaded model keeps its linear weights in float16 and
@@ -57,6 +62,8 @@ void nlu_enc_opts_default(struct nlu_enc_opts *o)
 	o->lin = (struct nlu_linear_opts){ .epochs = 10, .lr = 0.1f, .l2 = 0.0f, .threads = 2,
 					   .svm_c = 0.0f, .svm_cs = 1, .seed = 1 };
 	o->val_frac = 0.1f;
+	o->cal_folds = 0;      /* 2 (an inner cross-validation) and weight_by_acc: encoder.md */
+	o->weight_by_acc = 0;
 	o->gamma = -1;
 	o->w_oos = 8.0f;
 	o->augment = 0;
@@ -494,100 +501,156 @@ void nlu_enc_destroy(struct nlu_enc *e)
 
 #define OOS_UNLEARNT (-2)   /* map[] value: an out-of-scope example the model has no class for */
 
-/* logits ← (1 − w) base + w other on the rows calibrate() filled: [0, m_in) in scope,
- * [n − m_out, n) unlearnt out of scope. */
-static void mix_rows(const struct nlu_enc *e, float *logits, const float *base,
-		     const float *other, float w, size_t n, size_t m_in, size_t m_out)
+/* Held-out rows to calibrate on: each row's ensemble logits (v1's and, while β or γ is
+ * chosen, the sequence and USE halves' apart) and its class, in-scope rows from the
+ * front, unlearnt out-of-scope ones from the back (so the temperature is fitted on the
+ * rows that have a class); cap rows in all.  Filled by cal_score, one fitted model at a
+ * time: a calibration split once, or each fold of an inner cross-validation. */
+struct cal_rows {
+	float *logits, *v1, *sq, *ul;
+	int *y;
+	size_t cap, m_in, m_out;
+	int tune_b, tune_g;
+};
+
+static void cal_free(struct cal_rows *r)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (i >= m_in && i < n - m_out)
-			continue;
-		memcpy(logits + i * e->n_cls, base + i * e->n_cls, sizeof *logits * e->n_cls);
-		mix(e->n_cls, logits + i * e->n_cls, other + i * e->n_cls, w);
-	}
+	free(r->logits);
+	free(r->v1);
+	free(r->sq);
+	free(r->ul);
+	free(r->y);
 }
 
-/* The weight w in 0, 0.1, .., 1 of other against base whose mix has the lowest NLL at its
- * own temperature on the in-scope rows; leaves logits holding that mix. */
-static float tune_weight(const struct nlu_enc *e, float *logits, const float *base,
-			 const float *other, const int *y, size_t n, size_t m_in, size_t m_out)
+/* 0 ok, -1 out of memory (r freed). */
+static int cal_alloc(struct cal_rows *r, size_t cap, uint32_t n_cls, int tune_b, int tune_g)
 {
-	double best = INFINITY;
-	float bw = 0;
-	for (int k = 0; k <= 10; k++) {
-		float w = (float)k / 10;
-		mix_rows(e, logits, base, other, w, n, m_in, m_out);
-		float t = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
-		double l = nlu_calib_nll(logits, y, m_in, (int)e->n_cls, t);
-		if (l < best) {
-			best = l;
-			bw = w;
-		}
+	size_t k = (cap ? cap : 1) * n_cls;
+	memset(r, 0, sizeof *r);
+	r->cap = cap;
+	r->tune_b = tune_b;
+	r->tune_g = tune_g;
+	r->logits = malloc(sizeof *r->logits * k);
+	r->y = malloc(sizeof *r->y * (cap ? cap : 1));
+	if (tune_b) {
+		r->v1 = malloc(sizeof *r->v1 * k);
+		r->sq = malloc(sizeof *r->sq * k);
 	}
-	mix_rows(e, logits, base, other, bw, n, m_in, m_out);
-	return bw;
+	if (tune_g)
+		r->ul = malloc(sizeof *r->ul * k);
+	if (!r->logits || !r->y || (tune_b && (!r->v1 || !r->sq)) || (tune_g && !r->ul)) {
+		cal_free(r);
+		return -1;
+	}
+	return 0;
 }
 
-/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
-static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint32_t *idx,
-		     size_t n, const int *map, const struct nlu_enc_opts *o)
+/* Scores examples idx[0..n) of dv with e (as fitted now) into r's next rows.  0 ok, -1
+ * out of memory. */
+static int cal_score(struct nlu_enc *e, struct cal_rows *r, const struct nlu_dataset *dv,
+		     const uint32_t *idx, size_t n, const int *map)
 {
 	struct nlu_enc_scratch *s = nlu_enc_scratch_create(e);
-	float *logits = malloc(sizeof *logits * (n ? n : 1) * e->n_cls);
-	float *conf = malloc(sizeof *conf * (n ? n : 1)), *second = malloc(sizeof *second * (n ? n : 1));
-	int *y = malloc(sizeof *y * (n ? n : 1)), *pred = malloc(sizeof *pred * (n ? n : 1));
-	int rc = -1, oos = e->oos_class >= 0 ? e->oos_class : (int)e->n_cls;
-	size_t m_in = 0, m_out = 0, m;
-	int tune = e->seq.bits && o->beta < 0;
-	int tune_g = s && s->use && o->gamma < 0;
-	float *v1 = tune ? malloc(sizeof *v1 * (n ? n : 1) * e->n_cls) : NULL;
-	float *sq = tune ? malloc(sizeof *sq * (n ? n : 1) * e->n_cls) : NULL;
-	float *ub = tune_g ? malloc(sizeof *ub * (n ? n : 1) * e->n_cls) : NULL;
-	float *ul = tune_g ? malloc(sizeof *ul * (n ? n : 1) * e->n_cls) : NULL;
-
-	if (!s || !logits || !conf || !second || !y || !pred || (tune && (!v1 || !sq)) ||
-	    (tune_g && (!ub || !ul)))
-		goto out;
-	if (tune)
+	if (!s)
+		return -1;
+	if (r->tune_b)
 		e->beta = 0;   /* score() gives v1's logits alone while β is chosen */
-	if (tune_g)
+	if (r->tune_g)
 		e->gamma = 0;  /* and leaves the USE half out while γ is */
-	/* rows of in-scope examples from the front, unlearnt out-of-scope ones from the back,
-	 * so the temperature is fitted on the rows that have a class */
 	for (size_t i = 0; i < n; i++) {
 		int lab = map[dv->labels[idx[i]]];
 		if (lab < 0 && lab != OOS_UNLEARNT)
 			continue;              /* a label the model has never seen */
-		size_t row = lab == OOS_UNLEARNT ? n - 1 - m_out++ : m_in++;
+		size_t row = lab == OOS_UNLEARNT ? r->cap - 1 - r->m_out++ : r->m_in++;
 		const char *t = dv->texts[idx[i]];
-		score(e, s, t, strlen(t), logits + row * e->n_cls);
-		if (tune) {
-			memcpy(v1 + row * e->n_cls, logits + row * e->n_cls, sizeof *v1 * e->n_cls);
-			score_seq(e, s, sq + row * e->n_cls);
+		float *z = r->logits + row * e->n_cls;
+		score(e, s, t, strlen(t), z);
+		if (r->tune_b) {
+			memcpy(r->v1 + row * e->n_cls, z, sizeof *z * e->n_cls);
+			score_seq(e, s, r->sq + row * e->n_cls);
 		}
-		if (tune_g)
-			score_use(e, s, t, strlen(t), ul + row * e->n_cls);
-		y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
+		if (r->tune_g)
+			score_use(e, s, t, strlen(t), r->ul + row * e->n_cls);
+		r->y[row] = lab == OOS_UNLEARNT ? (int)e->n_cls : lab;
 	}
-	if (tune)      /* β: lowest NLL at its own temperature on the in-scope rows */
-		e->beta = tune_weight(e, logits, v1, sq, y, n, m_in, m_out);
-	if (tune_g) {  /* γ: the same, over the ensemble as β left it */
-		memcpy(ub, logits, sizeof *ub * n * e->n_cls);
-		e->gamma = tune_weight(e, logits, ub, ul, y, n, m_in, m_out);
+	nlu_enc_scratch_destroy(s);
+	return 0;
+}
+
+/* logits ← (1 − w) base + w other on r's filled rows. */
+static void mix_rows(const struct nlu_enc *e, const struct cal_rows *r, const float *base,
+		     const float *other, float w)
+{
+	for (size_t i = 0; i < r->cap; i++) {
+		if (i >= r->m_in && i < r->cap - r->m_out)
+			continue;
+		memcpy(r->logits + i * e->n_cls, base + i * e->n_cls, sizeof *base * e->n_cls);
+		mix(e->n_cls, r->logits + i * e->n_cls, other + i * e->n_cls, w);
 	}
-	if (m_out) {                       /* close the gap between the two ends */
-		memmove(logits + m_in * e->n_cls, logits + (n - m_out) * e->n_cls,
-			sizeof *logits * m_out * e->n_cls);
-		memmove(y + m_in, y + (n - m_out), sizeof *y * m_out);
+}
+
+/* The weight w in 0, 0.1, .., 1 of other against base whose mix is best on the in-scope
+ * rows: the most right answers (ties: the lowest NLL at its own temperature) with by_acc,
+ * else the lowest NLL; leaves r->logits holding that mix. */
+static float tune_weight(const struct nlu_enc *e, struct cal_rows *r, const float *base,
+			 const float *other, int by_acc)
+{
+	double best = INFINITY;
+	size_t best_ok = 0;
+	float bw = 0;
+	for (int k = 0; k <= 10; k++) {
+		float w = (float)k / 10;
+		mix_rows(e, r, base, other, w);
+		float t = nlu_calib_temperature(r->logits, r->y, r->m_in, (int)e->n_cls);
+		double l = nlu_calib_nll(r->logits, r->y, r->m_in, (int)e->n_cls, t);
+		size_t ok = 0;
+		for (size_t i = 0; by_acc && i < r->m_in; i++) {
+			const float *z = r->logits + i * e->n_cls;
+			int a = 0;
+			for (uint32_t c = 1; c < e->n_cls; c++)
+				a = z[c] > z[a] ? (int)c : a;
+			ok += a == r->y[i];
+		}
+		if (by_acc ? ok > best_ok || (ok == best_ok && l < best) : l < best) {
+			best = l;
+			best_ok = ok;
+			bw = w;
+		}
 	}
-	m = m_in + m_out;
-	e->temperature = nlu_calib_temperature(logits, y, m_in, (int)e->n_cls);
+	mix_rows(e, r, base, other, bw);
+	return bw;
+}
+
+/* Sets e's β and γ (when chosen), temperature and OOS rule from the rows r holds. */
+static int cal_decide(struct nlu_enc *e, struct cal_rows *r, const struct nlu_enc_opts *o)
+{
+	size_t n = r->cap, m;
+	int oos = e->oos_class >= 0 ? e->oos_class : (int)e->n_cls;
+	float *conf = malloc(sizeof *conf * (n ? n : 1)), *second = malloc(sizeof *second * (n ? n : 1));
+	int *pred = malloc(sizeof *pred * (n ? n : 1)), rc = -1;
+	float *ub = r->tune_g ? malloc(sizeof *ub * (n ? n : 1) * e->n_cls) : NULL;
+
+	if (!conf || !second || !pred || (r->tune_g && !ub))
+		goto out;
+	if (r->tune_b)     /* β: the sequence half's weight */
+		e->beta = tune_weight(e, r, r->v1, r->sq, o->weight_by_acc);
+	if (r->tune_g) {  /* γ: the same, over the ensemble as β left it */
+		memcpy(ub, r->logits, sizeof *ub * n * e->n_cls);
+		e->gamma = tune_weight(e, r, ub, r->ul, o->weight_by_acc);
+	}
+	if (r->m_out) {                    /* close the gap between the two ends */
+		memmove(r->logits + r->m_in * e->n_cls, r->logits + (n - r->m_out) * e->n_cls,
+			sizeof *r->logits * r->m_out * e->n_cls);
+		memmove(r->y + r->m_in, r->y + (n - r->m_out), sizeof *r->y * r->m_out);
+	}
+	m = r->m_in + r->m_out;
+	e->temperature = nlu_calib_temperature(r->logits, r->y, r->m_in, (int)e->n_cls);
 	float thr = e->threshold, mar = e->margin;
 	e->threshold = 0;
 	e->margin = 0;
 	for (size_t i = 0; i < m; i++) {
 		struct nlu_enc_pred p;
-		float *z = logits + i * e->n_cls;
+		float *z = r->logits + i * e->n_cls;
 		cm_softmax(e->n_cls, z, e->temperature);
 		decide(e, z, &p);
 		conf[i] = p.conf;
@@ -596,9 +659,9 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	}
 	int has_oos = 0;
 	for (size_t i = 0; i < m; i++)
-		has_oos |= y[i] == oos;
+		has_oos |= r->y[i] == oos;
 	if (has_oos) {
-		nlu_calib_oos(conf, second, pred, y, m, oos, o->w_oos, &e->threshold, &e->margin);
+		nlu_calib_oos(conf, second, pred, r->y, m, oos, o->w_oos, &e->threshold, &e->margin);
 		e->tuned = 1;
 	} else {
 		e->threshold = thr;
@@ -606,16 +669,60 @@ static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint
 	}
 	rc = 0;
 out:
-	nlu_enc_scratch_destroy(s);
-	free(logits);
 	free(conf);
 	free(second);
-	free(y);
 	free(pred);
-	free(v1);
-	free(sq);
 	free(ub);
-	free(ul);
+	return rc;
+}
+
+/* Calibrates e (trained on the fit part) on examples idx[0..n) of dv. */
+static int calibrate(struct nlu_enc *e, const struct nlu_dataset *dv, const uint32_t *idx,
+		     size_t n, const int *map, const struct nlu_enc_opts *o)
+{
+	struct cal_rows r;
+	if (cal_alloc(&r, n, e->n_cls, e->seq.bits && o->beta < 0,
+		      e->use && e->use_mlp.d_in == NLU_USE_DIM && o->gamma < 0))
+		return -1;
+	int rc = cal_score(e, &r, dv, idx, n, map) || cal_decide(e, &r, o) ? -1 : 0;
+	cal_free(&r);
+	return rc;
+}
+
+/* Calibrates e on out-of-fold scores: the examples idx[0..n) (shuffled) in k folds, each
+ * scored by e fitted on the others; e is left as the last fold's fit.  0 ok, -1 out of
+ * memory. */
+static int calibrate_cv(struct nlu_enc *e, const struct nlu_dataset *d, const uint32_t *idx,
+			size_t n, int k, const int *map, const struct nlu_enc_opts *o,
+			struct nlu_fx *fx, const struct teach *tc)
+{
+	struct cal_rows r;
+	uint32_t *part = malloc(sizeof *part * (n ? n : 1));
+	int rc = -1;
+	int tune_b = o->seq.bits > 0 && o->beta < 0;
+	int tune_g = o->use && !distilling(o) && o->gamma < 0;
+	if (!part || cal_alloc(&r, n, e->n_cls, tune_b, tune_g)) {
+		free(part);
+		return -1;
+	}
+	for (int f = 0; f < k; f++) {
+		size_t n_out = 0, n_in = 0;   /* fold f's examples at the back, the rest first */
+		for (size_t i = 0; i < n; i++)
+			if ((int)(i % (size_t)k) != f)
+				part[n_in++] = idx[i];
+		for (size_t i = 0; i < n; i++)
+			if ((int)(i % (size_t)k) == f)
+				part[n_in + n_out++] = idx[i];
+		/* -1: each fold's sequence half from scratch (from the last fold's weights,
+		 * it would have seen this fold's examples) */
+		if (fit(e, d, part, n_in, map, o, fx, -1, tc) ||
+		    cal_score(e, &r, d, part + n_in, n_out, map))
+			goto out;
+	}
+	rc = cal_decide(e, &r, o);
+out:
+	cal_free(&r);
+	free(part);
 	return rc;
 }
 
@@ -726,7 +833,9 @@ struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label
 				idx[i - 1] = idx[k];
 				idx[k] = t;
 			}
-			if (fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, tc.t ? &tc : NULL) ||
+			if (o->cal_folds >= 2 ?
+			    calibrate_cv(e, d, idx, d->n, o->cal_folds, map, o, fx, tc.t ? &tc : NULL) :
+			    fit(e, d, idx + n_val, d->n - n_val, map, o, fx, o->seq.epochs, tc.t ? &tc : NULL) ||
 			    calibrate(e, d, idx, n_val, map, o)) {
 				snprintf(err, errlen, "out of memory while training");
 				goto fail;

@@ -437,6 +437,10 @@ struct nlu_enc_opts {
 	struct nlu_feat_cfg feat;
 	struct nlu_linear_opts lin;
 	float val_frac;        /* share of train carved out to calibrate (when no val set) */
+	int cal_folds;         /* ≥ 2: calibrate instead on every example, each scored by a
+				  fit on the other folds of an inner cross-validation */
+	int weight_by_acc;     /* 1: β and γ chosen by right answers on the calibration rows
+				  (ties: NLL) instead of by NLL */
 	float w_oos;           /* one refused OOS example is worth w_oos right answers */
 	int augment;           /* extra noisy copies of each example (augment.c).  Default 0:
 				  on a BANKING77 fold one copy took typo'd test questions from
@@ -450,7 +454,7 @@ struct nlu_enc_opts {
 	float alpha;           /* weight of the dense half's log-probabilities */
 	struct nlu_seq_opts seq;   /* the sequence half (seq.bits 0: none) */
 	float beta;            /* its weight in the ensemble; < 0: the β in 0, 0.1, .., 1
-				  with the lowest calibrated NLL on the calibration split */
+				  best on the calibration rows (weight_by_acc) */
 	int seq_refit;         /* after calibration the sequence half is trained again from
 				  scratch on all the data (< 0, the default, like the other
 				  halves), kept as calibrated (0), or goes on from its
@@ -458,8 +462,8 @@ struct nlu_enc_opts {
 	const struct nlu_use *use;  /* the Universal Sentence Encoder (use.h) for a third
 				  half — its vectors → an MLP of o->mlp's shape — or NULL
 				  (the default: ~2 ms of CPU per question, see encoder.md) */
-	float gamma;           /* its weight in the ensemble; < 0: the γ in 0, 0.1, .., 1 with
-				  the lowest calibrated NLL on the calibration split */
+	float gamma;           /* its weight in the ensemble; < 0: the γ in 0, 0.1, .., 1
+				  best on the calibration rows, as β */
 	float distill_dense;   /* with use: the USE half only teaches (distill.c) — the dense */
 	float distill_seq;     /* and sequence halves learn (1 − w) one-hot + w · its cross-
 				  fitted probabilities, the model has no USE half; 0 0: off */
@@ -531,8 +535,10 @@ struct nlu_enc_scratch;    /* one thread's buffers for predicting with one encod
 
 /* Trains on d.  oos_label (may be NULL) names the out-of-scope label; its examples are
  * learnt as a class when present.  val (may be NULL) calibrates temperature and the OOS
- * rule; without it a val_frac split is carved from d, used to calibrate, and the final
- * model is refit on all of d.  Returns a new encoder (caller destroys) or NULL with a
+ * rule; without it every example of d is scored by a fit on the other cal_folds − 1
+ * folds (or, cal_folds < 2, a val_frac split is carved from d, the fit on the rest),
+ * those rows calibrate, and the final model is refit on all of d (under 200 examples
+ * nothing is calibrated).  Returns a new encoder (caller destroys) or NULL with a
  * message.  Uses up to lin.threads threads; returns after joining them. */
 struct nlu_enc *nlu_enc_train(const struct nlu_dataset *d, const char *oos_label,
 			      const struct nlu_dataset *val, const struct nlu_enc_opts *o,

@@ -351,6 +351,32 @@ static void test_train_predict_and_files(void)
 		nlu_enc_scratch_destroy(s);
 		nlu_enc_destroy(e);
 	}
+	/* calibrated on an inner cross-validation (every example scored by a fit on the
+	 * other fold), β by right answers: the OOS rule is fitted on the pooled rows */
+	{
+		struct nlu_enc_opts oc = o;
+		struct nlu_dataset big;   /* enough copies for a calibration (≥ 200 examples) */
+		nlu_dataset_init(&big);
+		while (big.n < 200)
+			for (size_t i = 0; i < sizeof train_rows / sizeof *train_rows; i++)
+				nlu_dataset_add(&big, train_rows[i][0], train_rows[i][1]);
+		oc.cal_folds = 2;
+		oc.weight_by_acc = 1;
+		e = nlu_enc_train(&big, "oos", NULL, &oc, err, sizeof err);
+		nlu_dataset_free(&big);
+		CHECK(e && e->tuned && e->beta >= 0 && e->beta <= 1 && e->temperature > 0,
+		      "inner cross-validation: tuned %d, β %g, T %g (%s)", e ? e->tuned : -1,
+		      e ? e->beta : -1, e ? e->temperature : -1, e ? "" : err);
+		if (e) {
+			s = nlu_enc_scratch_create(e);
+			CHECK(!strcmp(predict(e, s, "play music for me", &p), "(refused)"),
+			      "inner CV: music refused");
+			CHECK(!strcmp(predict(e, s, "I want a refund", &p), "refund"),
+			      "inner CV: refund answered");
+			nlu_enc_scratch_destroy(s);
+			nlu_enc_destroy(e);
+		}
+	}
 	/* OOS only in a validation set: the threshold/margin are tuned on it */
 	{
 		struct nlu_dataset tr, val;

@@ -5,14 +5,17 @@
  *   kefu eval --train FILE (--test FILE | --cv K) [--val FILE] [--oos-label LABEL] [--json]
  *
  * Files are CSV (text,category) or Rasa NLU YAML.  Without --val, temperature and the
- * out-of-scope threshold are tuned on a split carved from the training file.  The dense
+ * out-of-scope threshold are tuned on the training file (an inner cross-validation, or a
+ * split carved from it: --cal-folds).  The dense
  * half of the encoder uses <models>/glove-100d.kfv (conf option `models`) when it exists;
  * --no-glove leaves it out.  Expert options for measurements: --bits N, --char-min N,
  * --char-max N, --epochs N, --lr X, --l2 X, --balance X (class weights), --threads N,
  * --augment N, --no-spell (no spelling pass); the sequence half: --no-seq, --beta X (its
- * fixed ensemble weight; default: tuned on the calibration split), --seq-epochs N,
+ * fixed ensemble weight; default: chosen on the calibration rows), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
- * --seq-smooth X (label smoothing), --seq-glove-dim N, --seq-refit N (after calibration
+ * --seq-smooth X (label smoothing), --seq-glove-dim N; calibration: --cal-folds N (inner
+ * cross-validation folds; 0: a 10 % split), --weight-by-acc 0|1 (β and γ by right answers
+ * or by NLL); --seq-refit N (after calibration
  * the half goes on from its weights for N passes over all of train instead of training
  * again), --seq-keep (it is kept as calibrated); --use (a USE half), --distill (USE only
  * teaches the cheap halves while training; its parts: --distill-dense X, --distill-seq
@@ -87,6 +90,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--mlp-epochs", 1, 1000, o->mlp.epochs, int);
 	OPT("--beta", 0, 1, o->beta, float);
 	OPT("--gamma", 0, 1, o->gamma, float);
+	OPT("--cal-folds", 0, 10, o->cal_folds, int);
+	OPT("--weight-by-acc", 0, 1, o->weight_by_acc, int);
 	OPT("--seq-epochs", 1, 1000, o->seq.epochs, int);
 	OPT("--seq-filters", 1, 1024, o->seq.filters, int);
 	OPT("--seq-dim", 1, 1024, o->seq.dim, int);
