@@ -21,6 +21,8 @@ Systems:
   kefu+use  the same run: kefu v2's calibrated log-probabilities mixed with use's at the
             weight γ chosen on a 10 % split of train (β column: γ); OOS by argmax only
             (no tuned threshold: compare at the matched operating point)
+  --variant 'NAME=OPTS'  another kefu row: `kefu eval` with OPTS added (repeatable), e.g.
+            --variant 'kefu-distill-svm=--distill --svm-c 0.5' (named in --systems or not)
 For the OOS set every system learns "oos" as a class and tunes a confidence threshold
 on a 10 % split carved from train (kefu also a margin), then refits on all of train.
 Printed: accuracy (clinc150: in-scope accuracy), macro-F1, OOS recall, training seconds,
@@ -275,12 +277,21 @@ def main():
                     help='nlu_use_bench (default: BUILD/bench/nlu/ beside BUILD/tools/kefu/kefu)')
     ap.add_argument('--models', default=os.environ.get('KEFU_MODELS', os.path.join(
         HERE, '..', '..', 'models')), help='folder with use-lite-en.kfu and glove-100d.kfv')
+    ap.add_argument('--variant', action='append', default=[],
+                    help="another kefu row, 'NAME=OPTS': kefu eval with OPTS added")
     ap.add_argument('--jobs', type=int, default=1,
                     help='folds run at once; > 1 finishes sooner but the timings '
                          'then share the cores')
     a = ap.parse_args()
     only = [s for s in a.sets.split(',') if s]
     systems = a.systems.split(',')
+    variants = dict(KEFU_VARIANTS)
+    for v in a.variant:
+        name, _, opts = v.partition('=')
+        variants[name] = opts.split()
+        if name not in systems:
+            systems.append(name)
+    sys_fns = SYSTEMS + [(n, None) for n in variants if n not in dict(SYSTEMS)]
     if 'fastText' in systems and not shutil.which('fasttext'):
         sys.exit('bench-nlu: the fastText reference needs Debian\'s fasttext package')
     if 'sklearn' in systems and subprocess.run(['/usr/bin/python3', '-c', 'import sklearn'],
@@ -296,7 +307,7 @@ def main():
             sets = [(n, p[a.fold - 1:a.fold] if len(p) > 1 else p, o) for n, p, o in sets]
         runs = [(name, pairs, oos, sysname, fn)
                 for name, pairs, oos in sets
-                for sysname, fn in SYSTEMS if sysname in systems]
+                for sysname, fn in sys_fns if sysname in systems]
         folds = [(ri, k) for ri, run in enumerate(runs) for k in range(len(run[1]))]
 
         def run_fold(t):
@@ -304,7 +315,7 @@ def main():
             name, pairs, oos, sysname, fn = runs[ri]
             train, test = pairs[k]
             if fn is None:
-                r = run_kefu(a.kefu, train, test, oos, KEFU_VARIANTS[sysname])
+                r = run_kefu(a.kefu, train, test, oos, variants[sysname])
             elif fn in ('use', 'ens'):
                 r = use_row(run_use_bench(use_bench, train, test, oos), fn, oos, a.models)
             else:
@@ -337,7 +348,8 @@ def main():
             big = (r['n_train'], r['train_seconds'], r['train_cpu_seconds'])
     finally:
         shutil.rmtree(work)
-    print(f'{"set":<16} {"system":<12} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
+    w = max([12] + [len(r[1]) for r in rows])
+    print(f'{"set":<16} {"system":<{w}} {"folds":>5} {"accuracy":>9} {"macro-F1":>9} '
           f'{"OOS rec.":>9} {"train s":>8} {"CPU s":>6} {"µs/query":>9} {"CPU µs":>7} '
           f'{"β":>4} {"model MB":>9}')
     for name, sysname, acc, f1, oosr, tr, us, size, n, cpu, cpu_us, beta, _ in rows:
@@ -345,7 +357,7 @@ def main():
         c = f'{cpu:6.1f}' if cpu is not None else f'{"-":>6}'
         cu = f'{cpu_us:7.1f}' if cpu_us is not None else f'{"-":>7}'
         b = f'{beta:4.2f}' if beta is not None else f'{"-":>4}'
-        print(f'{name:<16} {sysname:<12} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
+        print(f'{name:<16} {sysname:<{w}} {n:>5} {100 * acc:8.2f}% {100 * f1:8.2f}% {o} '
               f'{tr:8.1f} {c} {us:9.1f} {cu} {b} {size / 1e6:9.1f}')
     print('clinc150 accuracy is in-scope accuracy; OOS recall on oos_val.  Means over folds; '
           'µs/query: median wall (fastText: batch mean, one thread); CPU s / CPU µs: kefu\'s '
