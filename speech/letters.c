@@ -5,8 +5,9 @@
  * What the spelling pass leaves wrong is mostly letters that sound alike (d/t, e/d/b/p,
  * m/n, "a" heard as "k", docs/speech.md "Seventh round"): the search scores a letter's
  * frames with context-dependent triphones and the entity model's n-grams, not with a model
- * that was shown "d" against "t".  Here the segment goes through the decoder's own front end
- * again (sp_cepstra), is normalised by its mean (as the search's batch CMN does), and each
+ * that was shown "d" against "t".  Here the segment's cepstra (the ones the searches read,
+ * grammar.c's sp_seg_cep; sp_cepstra again only when the caller has none) are normalised
+ * by their mean (as the search's batch CMN does), and each
  * word is cut at the search's word boundaries into a fixed-size vector (asr_letters_feature:
  * the mean cepstrum of a few equal parts, of a few frames either side, of 2-frame blocks
  * at its onset, each cepstrum's deviation, the log length) that
@@ -27,7 +28,7 @@
 #include <pocketsphinx.h>
 
 int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
-		   const struct asr_entity_opts *o, struct asr_result *lm)
+		   const struct asr_entity_opts *o, struct sp_seg_cep *c, struct asr_result *lm)
 {
 	int T, ncep;
 	struct asr_letters_shape shape = { 3, 5, 0 };
@@ -43,11 +44,16 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		lambda = o->letters_lambda;
 	if (o->letters_tau > 0)
 		tau = o->letters_tau;
-	float **rows = sp_cepstra(sp_decoder_ps(d), pcm, n, &T, &ncep);
-	if (!rows)
+	float **own = NULL, **rows;
+	if (c && c->rows) {
+		rows = c->rows;
+		T = c->n_frames;
+		ncep = c->n_cep;
+	} else if (!(rows = own = sp_cepstra(sp_decoder_ps(d), pcm, n, &T, &ncep))) {
 		return ASR_ERR_INTERNAL;
+	}
 	if (ncep != ASR_LETTERS_NCEP || T <= 0) {
-		sp_cepstra_free(rows);
+		sp_cepstra_free(own);
 		return 0;                         /* another front end: nothing to classify */
 	}
 	float *cep = rows[0], whole[ASR_LETTERS_NCEP * 4 + 1];
@@ -59,7 +65,7 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 			cep[(size_t)t * ASR_LETTERS_NCEP + k] -= mean[k];
 	float *x = malloc((size_t)asr_letters_dim(&shape) * sizeof *x);
 	if (!x) {
-		sp_cepstra_free(rows);
+		sp_cepstra_free(own);
 		return ASR_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < lm->n_words; i++) {
@@ -87,7 +93,7 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		char *nw = strdup(asr_letters_word(nk));
 		if (!nw) {
 			free(x);
-			sp_cepstra_free(rows);
+			sp_cepstra_free(own);
 			return ASR_ERR_NOMEM;
 		}
 		free(w->word);
@@ -95,6 +101,6 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		w->conf = q[nk];
 	}
 	free(x);
-	sp_cepstra_free(rows);
+	sp_cepstra_free(own);
 	return 0;
 }
