@@ -12,9 +12,9 @@
  * the mean cepstrum of a few equal parts, of a few frames either side, of 2-frame blocks
  * at its onset, each cepstrum's deviation, the log length) that
  * a small softmax model (letters_model.c) classifies among ASR_LETTERS_K words.  Its
- * posterior and the search's word posterior are combined (asr_letters_relabel); the word is
- * replaced only when the combination prefers another class that the classifier itself gives
- * at least tau.  The features, classes and rule are letters_feat.c's, the model
+ * posterior and the search's word posterior are combined (asr_letters_relabel) over the
+ * classes that sound like the word (asr_letters_alike); the word is replaced only when the
+ * combination prefers another class that the classifier itself gives at least tau.  The features, classes and rule are letters_feat.c's, the model
  * letters_model.c's.  docs/speech.md "Eighth round".
  *
  * Runs on the decoder's thread (a kefud worker, kefu eval-speech), between utterances.
@@ -87,6 +87,7 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 			continue;
 		asr_letters_feature(cep, T, sf, ef, &shape, x);
 		asr_letters_predict(m, x, q);
+		asr_letters_alike(q, k);
 		int nk = asr_letters_relabel(q, k, w->conf, lambda, tau);
 		if (nk == k)
 			continue;

@@ -4,7 +4,7 @@
  *   kefu letters-train --data ROWS.tsv [--out MODEL] [--parts N] [--ctx N] [--onset N]
  *                      [--hidden N]
  *                      [--epochs N] [--lr X] [--l2 X] [--lambda X] [--tau X] [--matched-only]
- *                      [--folds K [--eval ROWS.tsv] [--alike] --cv-out FILE] [--note TEXT]
+ *                      [--folds K [--eval ROWS.tsv] [--any] --cv-out FILE] [--note TEXT]
  *
  * ROWS.tsv (speech/letters_data.py writes it from `kefu eval-speech --letters-dump` and the
  * manifest's transcripts): speaker, clip, label (the transcript's word), matched (1 when
@@ -17,8 +17,9 @@
  * file's instead (each row in the fold of its speaker among --data's; speakers --data lacks
  * are not scored): a model trained on one decoding of the clips (the entity model holding
  * their transcripts) scored on another (a cross-validated entity model that does not: the
- * errors new speakers make, docs/speech.md "Tenth round"); --alike: the rule may relabel a
- * word only as a word that sounds like it (alike_group).  With --out one model of every row is
+ * errors new speakers make, docs/speech.md "Tenth round"); the rule relabels a word only as
+ * one that sounds like it (asr_letters_alike), or with --any as any class (the eighth
+ * round's rule).  With --out one model of every row is
  * written, --note and the command line as its provenance.
  *
  * Runs on the main thread.
@@ -196,19 +197,11 @@ static asr_letters *train_fold(const struct rows *r, int dim, int folds, int k,
 	return model;
 }
 
-/* Classes that sound alike (--alike: a relabelling only within the decoded word's group;
- * 0: a group of its own): the E-set, m/n, a/j/k/h/eight, f/s/x, i/y/five, q/u/w/two,
- * l/r, o/oh/zero/four. */
-static const unsigned char alike_group[ASR_LETTERS_K] = {
-	/* a b c d e f g h i j k l m n o p q r s t u v w x y z */
-	   3,1,1,1,1,4,1,3,5,3,3,7,2,2,8,1,6,7,4,1,6,1,6,4,5,1,
-	/* zero one two three four five six seven eight nine oh */
-	   8,   0,  6,  0,    8,   5,   0,  0,    3,    0,   8 };
-
 /* The relabelling rule (asr_letters_relabel) on the held-out posteriors qa for a grid of
  * lambda and tau: rows made right and made wrong, and clips whose every row is right.
- * alike: only among the decoded word's alike_group. */
-static void rule_grid(const struct rows *r, const float *qa, const int *fold, int alike)
+ * any: among all classes, not only those that sound like the decoded word's
+ * (asr_letters_alike, as letters.c does). */
+static void rule_grid(const struct rows *r, const float *qa, const int *fold, int any)
 {
 	static const float lambdas[] = { 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 1.0f };
 	static const float taus[] = { 0.3f, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f };
@@ -233,10 +226,8 @@ static void rule_grid(const struct rows *r, const float *qa, const int *fold, in
 					continue;
 				float q[ASR_LETTERS_K];
 				memcpy(q, qa + i * ASR_LETTERS_K, sizeof q);
-				for (int c = 0; alike && r->dec[i] >= 0 && c < ASR_LETTERS_K; c++)
-					if (c != r->dec[i] && (!alike_group[c] ||
-					    alike_group[c] != alike_group[r->dec[i]]))
-						q[c] = 0;
+				if (!any)
+					asr_letters_alike(q, r->dec[i]);
 				int k = r->dec[i] < 0 ? -1
 					: asr_letters_relabel(q, r->dec[i], r->conf[i],
 							      lambdas[a], taus[b]);
@@ -275,7 +266,7 @@ int cmd_letters_train(int argc, char **argv)
 	const char *eval = cli_take_value(&argc, argv, "--eval");
 	const char *note = cli_take_value(&argc, argv, "--note");
 	int matched_only = cli_take_flag(&argc, argv, "--matched-only");
-	int alike = cli_take_flag(&argc, argv, "--alike");
+	int any = cli_take_flag(&argc, argv, "--any");
 	struct asr_letters_train_opts o = {
 		.shape = { .parts = s_parts ? atoi(s_parts) : 8, .ctx = s_ctx ? atoi(s_ctx) : 5,
 			   .onset = s_onset ? atoi(s_onset) : 8 },
@@ -293,7 +284,7 @@ int cmd_letters_train(int argc, char **argv)
 		fprintf(stderr, "usage: " PROG " --data ROWS.tsv [--out MODEL] [--parts N]"
 				" [--ctx N] [--onset N] [--hidden N] [--epochs N] [--lr X] [--l2 X]\n"
 				"       [--lambda X] [--tau X] [--matched-only]"
-				" [--folds K [--eval ROWS.tsv] [--alike] [--cv-out FILE]] [--note TEXT]\n");
+				" [--folds K [--eval ROWS.tsv] [--any] [--cv-out FILE]] [--note TEXT]\n");
 		return 2;
 	}
 	cm_blas_single_thread();
@@ -366,7 +357,7 @@ int cmd_letters_train(int argc, char **argv)
 			free(qa);
 			goto done;
 		}
-		rule_grid(e, qa, fold, alike);
+		rule_grid(e, qa, fold, any);
 		free(qa);
 		printf("held-out (%d speaker folds): classifier %.2f %% (%zu of %zu), on rows the"
 		       " decoder got right %.2f %%; decoder %.2f %%; mean log-loss %.4f\n",
