@@ -46,6 +46,7 @@
 
 #include <pocketsphinx.h>
 #include <ngram_model.h>
+#include <sphinxbase/ckd_alloc.h>
 
 #include "log.h"
 
@@ -704,6 +705,29 @@ int sp_decode_segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      struct asr_result *r)
 {
 	return run_segment(d, pcm, n, off_ms, r);
+}
+
+void sp_segment_cepstra(asr_decoder *d, const int16_t *pcm, size_t n, struct sp_seg_cep *c)
+{
+	memset(c, 0, sizeof *c);
+	if (!d->cmn)
+		c->rows = sp_cepstra(d->ps, pcm, n, &c->n_frames, &c->n_cep);
+}
+
+int sp_decode_cep(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		  const struct sp_seg_cep *c, struct asr_result *r)
+{
+	if (!c || !c->rows || d->cmn || c->n_frames <= 0)
+		return run_segment(d, pcm, n, off_ms, r);
+	if (ps_start_utt(d->ps) < 0)
+		return ASR_ERR_INTERNAL;
+	mfcc_t **cep = ckd_calloc_2d((size_t)c->n_frames, (size_t)c->n_cep, sizeof **cep);
+	memcpy(cep[0], c->rows[0], (size_t)c->n_frames * (size_t)c->n_cep * sizeof **cep);
+	int rc = ps_process_cep(d->ps, cep, c->n_frames, FALSE, TRUE);
+	ckd_free_2d(cep);
+	if (ps_end_utt(d->ps) < 0 || rc < 0)
+		return ASR_ERR_INTERNAL;
+	return collect(d, r, off_ms);
 }
 
 int sp_result_finish(struct asr_result *r)

@@ -90,7 +90,8 @@ float **sp_cepstra(ps_decoder_t *ps, const int16_t *pcm, size_t n, int *n_frames
 
 void sp_cepstra_free(float **cep)
 {
-	ckd_free_2d(cep);
+	if (cep)
+		ckd_free_2d(cep);
 }
 
 int sp_cmn_process(ps_decoder_t *ps, struct asr_cmn *c, const int16_t *pcm, size_t n)

@@ -9,9 +9,12 @@ eval-speech printed them; how many clips a grammar was tried on and kept for.
 With --confusions, what the wrong strings got wrong: each reference string aligned to its
 hypothesis character by character (edit distance), the substituted pairs counted, the
 characters dropped and inserted, and how many wrong strings are wrong only by letters that
-sound alike (the E-set b c d e g p t v z, and m/n) or only by one character.
+sound alike (the E-set b c d e g p t v z, and m/n) or only by one character.  With --causes,
+each wrong string put under the first cause of CAUSES that explains all its edits (number
+words, "oh"/"o", alike letters, edits at the string's edges, a word the reader kept or
+dropped beside the spelled run, one other edit, several), counted, with examples.
 
-    python3 speech/entity_accuracy.py [--confusions] none.json auto.json
+    python3 speech/entity_accuracy.py [--confusions] [--causes] none.json auto.json
 """
 import collections
 import json
@@ -19,6 +22,14 @@ import sys
 
 ESET = set("bcdegptvz")
 MN = set("mn")
+# letters (and digits) that sound alike beyond the E-set and m/n: "a"/"k"/"j"/"eight",
+# "f"/"s"/"x", "i"/"y"/"five", "q"/"u"/"w"/"two", "l"/"r"
+WIDE = [set("ajk8h"), set("fsx"), set("iy5"), set("quw2"), set("lr"), set("o4")]
+NUMBER_WORDS = {"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+                "sixty", "seventy", "eighty", "ninety", "hundred", "thousand"}
+CAUSES = ["oh/o", "alike letters (E-set, m/n)", "alike letters (wider)",
+          "edge: dropped/inserted", "number words", "one other edit", "several"]
 
 
 def align_path(ref, hyp):
@@ -90,9 +101,53 @@ def confusions(clips):
     print("  inserted: " + ", ".join("%s %d" % kv for kv in ins.most_common(10)))
 
 
+def wide(r, h):
+    return alike(r, h) or any(r in s and h in s for s in WIDE)
+
+
+def cause(clip):
+    """The first of CAUSES that explains every edit from the clip's reference string to its
+    hypothesis's (the string is wrong)."""
+    ref = clip["entity"]["reference_chars"].lower()
+    hyp = clip["entity"]["hypothesis_chars"].lower()
+    words = set(clip["transcript"].lower().split()) | set(clip["hypothesis"].lower().split())
+    path = align_path(ref, hyp)
+    ops = [(o, ref[i] if i is not None else None, hyp[j] if j is not None else None)
+           for o, i, j in path if o != "m"]
+    if all(o == "s" and {r, h} == {"o", "0"} for o, r, h in ops):
+        return CAUSES[0]
+    if all(o == "s" and (alike(r, h) or {r, h} == {"o", "0"}) for o, r, h in ops):
+        return CAUSES[1]
+    if all(o == "s" and (wide(r, h) or {r, h} == {"o", "0"}) for o, r, h in ops):
+        return CAUSES[2]
+    steps = list(reversed(path))                  # first step first
+    lead = next((k for k, st in enumerate(steps) if st[0] in "ms"), len(steps))
+    trail = next((k for k, st in enumerate(reversed(steps)) if st[0] in "ms"), len(steps))
+    if lead + trail == len(ops) and all(st[0] != "s" for st in steps):
+        return CAUSES[3]
+    if words & NUMBER_WORDS and any((r or "").isdigit() or (h or "").isdigit()
+                                    for o, r, h in ops):
+        return CAUSES[4]
+    if len(ops) == 1:
+        return CAUSES[5]
+    return CAUSES[6]
+
+
+def causes(clips):
+    by = collections.defaultdict(list)
+    for c in clips:
+        if c["entity"]["reference_chars"] != c["entity"]["hypothesis_chars"]:
+            by[cause(c)].append(c)
+    for k in CAUSES:
+        ex = "; ".join("%s -> %s" % (c["transcript"].lower(), c["hypothesis"])
+                       for c in by[k][:3])
+        print("  %-28s %3d  %s" % (k, len(by[k]), ex))
+
+
 def main(args):
     show = "--confusions" in args
-    for path in [a for a in args if a != "--confusions"]:
+    why = "--causes" in args
+    for path in [a for a in args if a not in ("--confusions", "--causes")]:
         with open(path) as f:
             d = json.load(f)
         clips = [c for c in d["clips"] if c["entity"]["reference_chars"]]
@@ -106,6 +161,8 @@ def main(args):
                  100 * d["wer"], d["rtf"], tried, kept))
         if show:
             confusions(clips)
+        if why:
+            causes(clips)
 
 
 if __name__ == "__main__":

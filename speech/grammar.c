@@ -446,9 +446,10 @@ static int copy_words(struct asr_result *dst, const struct asr_result *src, size
  * first pass's words at the segment's ends that the entity model cannot say ("my order
  * number is ...") stay as heard and only the samples between them are searched again.
  * 1 when its reading replaced lm's, 0 when the segment was left alone, or a negative
- * enum asr_err. */
+ * enum asr_err.  c: the segment's cepstra, read again when the whole segment is. */
 static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
-		      const struct asr_entity_opts *o, struct asr_result *lm)
+		      const struct asr_entity_opts *o, const struct sp_seg_cep *c,
+		      struct asr_result *lm)
 {
 	struct asr_result sp = { 0 };
 	size_t ntok = 0, a = 0, b = lm->n_words, s0 = 0, s1 = n;
@@ -482,8 +483,8 @@ static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 	}
 	rc = copy_words(&sp, lm, 0, a);
 	if (rc == 0)
-		rc = sp_decode_segment(d, pcm + s0, s1 - s0, off_ms + (int)(s0 * 1000 / ASR_RATE),
-				       &sp);
+		rc = sp_decode_cep(d, pcm + s0, s1 - s0, off_ms + (int)(s0 * 1000 / ASR_RATE),
+				   s0 == 0 && s1 == n ? c : NULL, &sp);
 	sp_spell_end(d);
 	if (rc == 0)
 		rc = copy_words(&sp, lm, b, lm->n_words);
@@ -523,13 +524,16 @@ int asr_recognize_entity(asr_decoder *d, asr_vad *v, const void *data, size_t le
 		size_t n = seg[i].end - seg[i].start;
 		int off = (int)(seg[i].start * 1000 / ASR_RATE);
 		int spelled = 0;
-		rc = sp_decode_segment(d, p, n, off, &lm);
-		if (rc == 0 && (rc = spell_pass(d, p, n, off, o, &lm)) > 0) {
+		struct sp_seg_cep c;
+		sp_segment_cepstra(d, p, n, &c);
+		rc = sp_decode_cep(d, p, n, off, &c, &lm);
+		if (rc == 0 && (rc = spell_pass(d, p, n, off, o, &c, &lm)) > 0) {
 			spelled = 1;
 			rc = 0;
 		}
 		if (rc == 0 && spelled)
-			rc = sp_letters_fix(d, p, n, off, o, &lm);
+			rc = sp_letters_fix(d, p, n, off, o, &c, &lm);
+		sp_cepstra_free(c.rows);
 		if (rc == 0 && o->mode != ASR_GRAMMAR_NONE && o->speller >= 0)
 			rc = sp_speller_fix(&lm);
 		if (rc == 0)

@@ -5,15 +5,16 @@
  * What the spelling pass leaves wrong is mostly letters that sound alike (d/t, e/d/b/p,
  * m/n, "a" heard as "k", docs/speech.md "Seventh round"): the search scores a letter's
  * frames with context-dependent triphones and the entity model's n-grams, not with a model
- * that was shown "d" against "t".  Here the segment goes through the decoder's own front end
- * again (sp_cepstra), is normalised by its mean (as the search's batch CMN does), and each
+ * that was shown "d" against "t".  Here the segment's cepstra (the ones the searches read,
+ * grammar.c's sp_seg_cep; sp_cepstra again only when the caller has none) are normalised
+ * by their mean (as the search's batch CMN does), and each
  * word is cut at the search's word boundaries into a fixed-size vector (asr_letters_feature:
  * the mean cepstrum of a few equal parts, of a few frames either side, of 2-frame blocks
  * at its onset, each cepstrum's deviation, the log length) that
  * a small softmax model (letters_model.c) classifies among ASR_LETTERS_K words.  Its
- * posterior and the search's word posterior are combined (asr_letters_relabel); the word is
- * replaced only when the combination prefers another class that the classifier itself gives
- * at least tau.  The features, classes and rule are letters_feat.c's, the model
+ * posterior and the search's word posterior are combined (asr_letters_relabel) over the
+ * classes that sound like the word (asr_letters_alike); the word is replaced only when the
+ * combination prefers another class that the classifier itself gives at least tau.  The features, classes and rule are letters_feat.c's, the model
  * letters_model.c's.  docs/speech.md "Eighth round".
  *
  * Runs on the decoder's thread (a kefud worker, kefu eval-speech), between utterances.
@@ -27,7 +28,7 @@
 #include <pocketsphinx.h>
 
 int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
-		   const struct asr_entity_opts *o, struct asr_result *lm)
+		   const struct asr_entity_opts *o, struct sp_seg_cep *c, struct asr_result *lm)
 {
 	int T, ncep;
 	struct asr_letters_shape shape = { 3, 5, 0 };
@@ -43,11 +44,16 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		lambda = o->letters_lambda;
 	if (o->letters_tau > 0)
 		tau = o->letters_tau;
-	float **rows = sp_cepstra(sp_decoder_ps(d), pcm, n, &T, &ncep);
-	if (!rows)
+	float **own = NULL, **rows;
+	if (c && c->rows) {
+		rows = c->rows;
+		T = c->n_frames;
+		ncep = c->n_cep;
+	} else if (!(rows = own = sp_cepstra(sp_decoder_ps(d), pcm, n, &T, &ncep))) {
 		return ASR_ERR_INTERNAL;
+	}
 	if (ncep != ASR_LETTERS_NCEP || T <= 0) {
-		sp_cepstra_free(rows);
+		sp_cepstra_free(own);
 		return 0;                         /* another front end: nothing to classify */
 	}
 	float *cep = rows[0], whole[ASR_LETTERS_NCEP * 4 + 1];
@@ -59,7 +65,7 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 			cep[(size_t)t * ASR_LETTERS_NCEP + k] -= mean[k];
 	float *x = malloc((size_t)asr_letters_dim(&shape) * sizeof *x);
 	if (!x) {
-		sp_cepstra_free(rows);
+		sp_cepstra_free(own);
 		return ASR_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < lm->n_words; i++) {
@@ -81,13 +87,14 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 			continue;
 		asr_letters_feature(cep, T, sf, ef, &shape, x);
 		asr_letters_predict(m, x, q);
+		asr_letters_alike(q, k);
 		int nk = asr_letters_relabel(q, k, w->conf, lambda, tau);
 		if (nk == k)
 			continue;
 		char *nw = strdup(asr_letters_word(nk));
 		if (!nw) {
 			free(x);
-			sp_cepstra_free(rows);
+			sp_cepstra_free(own);
 			return ASR_ERR_NOMEM;
 		}
 		free(w->word);
@@ -95,6 +102,6 @@ int sp_letters_fix(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		w->conf = q[nk];
 	}
 	free(x);
-	sp_cepstra_free(rows);
+	sp_cepstra_free(own);
 	return 0;
 }

@@ -2,7 +2,7 @@
  * letters_model.c trains and stores it, kefu letters-train reads rows with them): its
  * classes and their words, a word's fixed-size feature vector from its frames' cepstra
  * (asr_letters_feature), and the rule that combines the classifier's posterior with the
- * decoder's (asr_letters_relabel).  docs/speech.md "Eighth round".  Any thread.
+ * decoder's (asr_letters_relabel) among the classes that sound alike (asr_letters_alike).  docs/speech.md "Eighth round".  Any thread.
  */
 #include "speech.h"
 
@@ -107,3 +107,17 @@ int asr_letters_relabel(const float *q, int w, float conf, float lambda, float t
 	return best != w && q[best] >= tau ? best : w;
 }
 
+void asr_letters_alike(float *q, int w)
+{
+	/* a group per class, 0: a class of its own */
+	static const unsigned char group[ASR_LETTERS_K] = {
+		/* a b c d e f g h i j k l m n o p q r s t u v w x y z */
+		   3,1,1,1,1,4,1,3,5,3,3,7,2,2,8,1,6,7,4,1,6,1,6,4,5,1,
+		/* zero one two three four five six seven eight nine oh */
+		   8,   0,  6,  0,    8,   5,   0,  0,    3,    0,   8 };
+	if (w < 0 || w >= ASR_LETTERS_K)
+		return;
+	for (int k = 0; k < ASR_LETTERS_K; k++)
+		if (k != w && (!group[k] || group[k] != group[w]))
+			q[k] = 0;
+}

@@ -425,6 +425,12 @@ const asr_letters *asr_letters_builtin(void);
  * conf for the decoded class w and (1 − conf)/(K − 1) for each other, when its q is at
  * least tau; otherwise w.  Returns the class kept. */
 int asr_letters_relabel(const float *q, int w, float conf, float lambda, float tau);
+/* q[k] = 0 for every class k that does not sound like class w (the E-set b c d e g p t v z;
+ * m n; a h j k eight; f s x; i y five; q u w two; l r; o oh zero four; the other digits
+ * alone), so asr_letters_relabel can only swap a word for one the search could have heard
+ * for it (on the training speakers' cross-validation: as many errors fixed, a third as many
+ * made, docs/speech.md "Tenth round").  Any thread. */
+void asr_letters_alike(float *q, int w);
 
 /* A letter or digit word of a value-like segment, as the letters step saw it (for
  * eval-speech's --letters-dump): its words index in the segment's reading, its decoder

@@ -35,6 +35,22 @@ struct ps_decoder_s *sp_decoder_ps(struct asr_decoder *d);
 #define SP_LM_SEARCH "kefu"
 int sp_decode_segment(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      struct asr_result *r);
+/* One segment's cepstra through the decoder's front end, computed once and read by the
+ * first pass, the spelling pass and the letter classifier (grammar.c) instead of three
+ * times: rows NULL when the decoder normalises by a session's mean (cmn.c computes its own)
+ * or the front end failed (then each reader works from the samples as before). */
+struct sp_seg_cep {
+	float **rows;               /* n_frames x n_cep, sp_cepstra's; free with sp_cepstra_free */
+	int n_frames, n_cep;
+};
+void sp_segment_cepstra(struct asr_decoder *d, const int16_t *pcm, size_t n,
+			struct sp_seg_cep *c);
+/* As sp_decode_segment, the search reading c's cepstra when c holds pcm[0..n)'s (a copy:
+ * pocketsphinx normalises what it is given in place) — the same search as the samples'
+ * (ps_process_raw's full utterance computes these cepstra the same way); c NULL or empty:
+ * sp_decode_segment. */
+int sp_decode_cep(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
+		  const struct sp_seg_cep *c, struct asr_result *r);
 int sp_result_finish(struct asr_result *r);
 /* The spelling pass's search for the searches that follow, with the entity model's share
  * at we (0 < we < 1): the decoder's own search over the mix with that share (the generic
@@ -64,11 +80,13 @@ void sp_cepstra_free(float **cep);
 /* letters.c, for grammar.c: the letter classifier over the letter and digit words of a
  * value-like segment's reading lm (pcm[0..n), at off_ms in the clip): o->letters_seen
  * told of each, and each relabelled by asr_letters_relabel with o->letters (NULL: the
- * embedded model) unless o->letters_off.  0 or a
- * negative enum asr_err.  The decoder's thread. */
+ * embedded model) unless o->letters_off.  c: the segment's cepstra when the caller has
+ * them (normalised in place here: the caller's last use), else NULL or empty: computed
+ * from pcm.  0 or a negative enum asr_err.  The decoder's thread. */
 struct asr_entity_opts;
 int sp_letters_fix(struct asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
-		   const struct asr_entity_opts *o, struct asr_result *lm);
+		   const struct asr_entity_opts *o, struct sp_seg_cep *c,
+		   struct asr_result *lm);
 /* entity_text.c's word lists, which grammar.c's grammars are written from. */
 extern const char *const sp_ent_nato[26], *const sp_ent_units[10], *const sp_ent_teens[10],
 	*const sp_ent_tens[10], *const sp_ent_unit_ord[10], *const sp_ent_teen_ord[10],

@@ -7,7 +7,7 @@
  * posteriors to the bit; malformed files (bad magic, version, a count that disagrees, a
  * NaN, a zero deviation, a number short, trailing data, the empty file) refused; the
  * relabelling rule (a confident classifier overrides an unsure decoder, tau holds it back,
- * a sure decoder is kept); the embedded model, when the build has one, parses.  A real clip
+ * a sure decoder is kept; asr_letters_alike keeps only what sounds like the decoded word); the embedded model, when the build has one, parses.  A real clip
  * decoded with the classifier on is test_grammar's (an4).
  */
 #include "speech.h"
@@ -205,6 +205,23 @@ static void test_relabel(void)
 	CHECK(asr_letters_relabel(q, 3, 0.4f, 0.5f, 0.99f) == 3);   /* tau holds it back */
 	CHECK(asr_letters_relabel(q, 3, 0.99f, 0.2f, 0.6f) == 3);   /* a sure decoder stays */
 	CHECK(asr_letters_relabel(q, 19, 0.4f, 0.5f, 0.6f) == 19);
+	float a[ASR_LETTERS_K];                            /* only what sounds alike */
+	memcpy(a, q, sizeof a);
+	asr_letters_alike(a, 3);                           /* "d": the E-set stays */
+	CHECK(a[19] == q[19] && a[1] == q[1] && a[3] == q[3]);
+	CHECK(a[12] == 0 && a[0] == 0 && a[26 + 8] == 0);  /* m, a, eight */
+	CHECK(asr_letters_relabel(a, 3, 0.4f, 0.5f, 0.6f) == 19);
+	memcpy(a, q, sizeof a);
+	asr_letters_alike(a, 12);                          /* "m" unsure, "t" sure: not heard as t */
+	CHECK(a[19] == 0 && a[13] == q[13] && a[12] == q[12]);
+	CHECK(asr_letters_relabel(a, 12, 0.4f, 0.5f, 0.6f) == 12);
+	memcpy(a, q, sizeof a);
+	asr_letters_alike(a, 0);                           /* "a": k, j, h and "eight" stay */
+	CHECK(a[10] == q[10] && a[26 + 8] == q[26 + 8] && a[4] == 0);
+	memcpy(a, q, sizeof a);
+	asr_letters_alike(a, 26 + 1);                      /* "one": a class of its own */
+	for (int k = 0; k < ASR_LETTERS_K; k++)
+		CHECK(k == 26 + 1 || a[k] == 0);
 }
 
 int main(void)

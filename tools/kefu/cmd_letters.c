@@ -4,7 +4,7 @@
  *   kefu letters-train --data ROWS.tsv [--out MODEL] [--parts N] [--ctx N] [--onset N]
  *                      [--hidden N]
  *                      [--epochs N] [--lr X] [--l2 X] [--lambda X] [--tau X] [--matched-only]
- *                      [--folds K --cv-out FILE] [--note TEXT]
+ *                      [--folds K [--eval ROWS.tsv] [--any] --cv-out FILE] [--note TEXT]
  *
  * ROWS.tsv (speech/letters_data.py writes it from `kefu eval-speech --letters-dump` and the
  * manifest's transcripts): speaker, clip, label (the transcript's word), matched (1 when
@@ -13,7 +13,13 @@
  * is no class are skipped.  With --folds K the speakers are dealt into K folds (in order of
  * first appearance) and each fold is classified by a model trained on the others: the
  * held-out accuracy is printed, and with --cv-out each held-out row's posteriors are
- * written (for the relabelling rule's choice).  With --out one model of every row is
+ * written (for the relabelling rule's choice).  --eval ROWS.tsv: the held-out rows are that
+ * file's instead (each row in the fold of its speaker among --data's; speakers --data lacks
+ * are not scored): a model trained on one decoding of the clips (the entity model holding
+ * their transcripts) scored on another (a cross-validated entity model that does not: the
+ * errors new speakers make, docs/speech.md "Tenth round"); the rule relabels a word only as
+ * one that sounds like it (asr_letters_alike), or with --any as any class (the eighth
+ * round's rule).  With --out one model of every row is
  * written, --note and the command line as its provenance.
  *
  * Runs on the main thread.
@@ -55,6 +61,15 @@ static void rows_free(struct rows *r)
 	free(r->spk);
 	free(r->matched);
 	free(r->conf);
+}
+
+/* The index of speaker s among r's, or -1. */
+static int speaker_find(const struct rows *r, const char *s)
+{
+	for (size_t i = 0; i < r->n_spk; i++)
+		if (!strcmp(r->speakers[i], s))
+			return (int)i;
+	return -1;
 }
 
 static int speaker_id(struct rows *r, const char *s)
@@ -183,13 +198,17 @@ static asr_letters *train_fold(const struct rows *r, int dim, int folds, int k,
 }
 
 /* The relabelling rule (asr_letters_relabel) on the held-out posteriors qa for a grid of
- * lambda and tau: rows made right and made wrong, and clips whose every row is right. */
-static void rule_grid(const struct rows *r, const float *qa)
+ * lambda and tau: rows made right and made wrong, and clips whose every row is right.
+ * any: among all classes, not only those that sound like the decoded word's
+ * (asr_letters_alike, as letters.c does). */
+static void rule_grid(const struct rows *r, const float *qa, const int *fold, int any)
 {
 	static const float lambdas[] = { 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 1.0f };
 	static const float taus[] = { 0.3f, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f };
 	size_t clips = 0, right0 = 0;
 	for (size_t i = 0, bad = 0; i < r->n; i++) {      /* clips: runs of rows of one id */
+		if (fold[i] < 0)
+			continue;
 		bad |= r->dec[i] != r->y[i];
 		if (i + 1 == r->n || strcmp(r->clip[i], r->clip[i + 1])) {
 			clips++;
@@ -203,9 +222,15 @@ static void rule_grid(const struct rows *r, const float *qa)
 		for (size_t b = 0; b < sizeof taus / sizeof *taus; b++) {
 			size_t fixed = 0, broken = 0, right = 0, bad = 0;
 			for (size_t i = 0; i < r->n; i++) {
+				if (fold[i] < 0)
+					continue;
+				float q[ASR_LETTERS_K];
+				memcpy(q, qa + i * ASR_LETTERS_K, sizeof q);
+				if (!any)
+					asr_letters_alike(q, r->dec[i]);
 				int k = r->dec[i] < 0 ? -1
-					: asr_letters_relabel(qa + i * ASR_LETTERS_K, r->dec[i],
-							      r->conf[i], lambdas[a], taus[b]);
+					: asr_letters_relabel(q, r->dec[i], r->conf[i],
+							      lambdas[a], taus[b]);
 				fixed += r->dec[i] != r->y[i] && k == r->y[i];
 				broken += r->dec[i] == r->y[i] && k != r->y[i];
 				bad |= k != r->y[i];
@@ -238,8 +263,10 @@ int cmd_letters_train(int argc, char **argv)
 	const char *s_tau = cli_take_value(&argc, argv, "--tau");
 	const char *s_folds = cli_take_value(&argc, argv, "--folds");
 	const char *cv_out = cli_take_value(&argc, argv, "--cv-out");
+	const char *eval = cli_take_value(&argc, argv, "--eval");
 	const char *note = cli_take_value(&argc, argv, "--note");
 	int matched_only = cli_take_flag(&argc, argv, "--matched-only");
+	int any = cli_take_flag(&argc, argv, "--any");
 	struct asr_letters_train_opts o = {
 		.shape = { .parts = s_parts ? atoi(s_parts) : 8, .ctx = s_ctx ? atoi(s_ctx) : 5,
 			   .onset = s_onset ? atoi(s_onset) : 8 },
@@ -248,36 +275,49 @@ int cmd_letters_train(int argc, char **argv)
 		.seed = 0x5eed1e77e7ull, .lambda = s_lambda ? (float)atof(s_lambda) : 0.5f,
 		.tau = s_tau ? (float)atof(s_tau) : 0.5f };
 	int folds = s_folds ? atoi(s_folds) : 0;
-	struct rows r = { 0 };
-	int rc = 1;
+	struct rows r = { 0 }, er = { 0 };
+	int rc = 1, *fold = NULL;
 
 	if (!data || argc > 0 || o.shape.parts < 1 || o.shape.parts > 8 || o.shape.ctx < 0 ||
 	    o.shape.ctx > ASR_LETTERS_CTX || o.shape.onset < 0 || o.shape.onset > 8 || folds < 0 || folds == 1 || (!out && !folds) ||
-	    (cv_out && !folds)) {
+	    ((cv_out || eval) && !folds)) {
 		fprintf(stderr, "usage: " PROG " --data ROWS.tsv [--out MODEL] [--parts N]"
 				" [--ctx N] [--onset N] [--hidden N] [--epochs N] [--lr X] [--l2 X]\n"
 				"       [--lambda X] [--tau X] [--matched-only]"
-				" [--folds K [--cv-out FILE]] [--note TEXT]\n");
+				" [--folds K [--eval ROWS.tsv] [--any] [--cv-out FILE]] [--note TEXT]\n");
 		return 2;
 	}
 	cm_blas_single_thread();
-	if (read_rows(data, &o.shape, matched_only, &r))
+	if (read_rows(data, &o.shape, matched_only, &r) ||
+	    (eval && read_rows(eval, &o.shape, 0, &er)))
 		goto done;
 	int dim = asr_letters_dim(&o.shape);
 	printf("rows %zu, speakers %zu, features %d\n", r.n, r.n_spk, dim);
 	if (folds) {
+		const struct rows *e = eval ? &er : &r;   /* the held-out rows */
 		FILE *cf = cv_out ? fopen(cv_out, "w") : NULL;
-		float *qa = malloc(r.n * ASR_LETTERS_K * sizeof *qa);
-		if (!qa) {
+		float *qa = malloc(e->n * ASR_LETTERS_K * sizeof *qa);
+		fold = malloc((e->n + 1) * sizeof *fold);
+		if (!qa || !fold) {
 			fprintf(stderr, PROG ": out of memory\n");
 			if (cf)
 				fclose(cf);
+			free(qa);
 			goto done;
 		}
-		size_t ok = 0, ok_dec = 0, ok_m = 0, n_m = 0;
+		size_t ok = 0, ok_dec = 0, ok_m = 0, n_m = 0, n_e = 0;
 		double nll = 0;
+		for (size_t i = 0; i < e->n; i++) {
+			int s = eval ? speaker_find(&r, e->speakers[e->spk[i]]) : e->spk[i];
+			fold[i] = s < 0 ? -1 : s % folds;
+			n_e += s >= 0;
+		}
+		if (eval)
+			printf("held-out rows from %s: %zu, %zu of them of --data's speakers\n",
+			       eval, e->n, n_e);
 		if (cv_out && !cf) {
 			fprintf(stderr, PROG ": %s: %s\n", cv_out, strerror(errno));
+			free(qa);
 			goto done;
 		}
 		for (int k = 0; k < folds; k++) {
@@ -288,23 +328,23 @@ int cmd_letters_train(int argc, char **argv)
 				free(qa);
 				goto done;
 			}
-			for (size_t i = 0; i < r.n; i++) {
-				if (r.spk[i] % folds != k)
+			for (size_t i = 0; i < e->n; i++) {
+				if (fold[i] != k)
 					continue;
 				float *q = qa + i * ASR_LETTERS_K;
 				int best = 0;
-				asr_letters_predict(m, r.x + i * (size_t)dim, q);
+				asr_letters_predict(m, e->x + i * (size_t)dim, q);
 				for (int c = 1; c < ASR_LETTERS_K; c++)
 					if (q[c] > q[best])
 						best = c;
-				ok += best == r.y[i];
-				ok_dec += r.dec[i] == r.y[i];
-				n_m += r.matched[i];
-				ok_m += r.matched[i] && best == r.y[i];
-				nll -= log(q[r.y[i]] > 1e-30f ? q[r.y[i]] : 1e-30);
+				ok += best == e->y[i];
+				ok_dec += e->dec[i] == e->y[i];
+				n_m += e->matched[i];
+				ok_m += e->matched[i] && best == e->y[i];
+				nll -= log(q[e->y[i]] > 1e-30f ? q[e->y[i]] : 1e-30);
 				if (cf) {
-					fprintf(cf, "%s\t%s\t%d\t%d\t%.4f", r.speakers[r.spk[i]],
-						r.clip[i], r.y[i], r.dec[i], (double)r.conf[i]);
+					fprintf(cf, "%s\t%s\t%d\t%d\t%.4f", e->speakers[e->spk[i]],
+						e->clip[i], e->y[i], e->dec[i], (double)e->conf[i]);
 					for (int c = 0; c < ASR_LETTERS_K; c++)
 						fprintf(cf, "\t%.5g", (double)q[c]);
 					fputc('\n', cf);
@@ -317,13 +357,13 @@ int cmd_letters_train(int argc, char **argv)
 			free(qa);
 			goto done;
 		}
-		rule_grid(&r, qa);
+		rule_grid(e, qa, fold, any);
 		free(qa);
 		printf("held-out (%d speaker folds): classifier %.2f %% (%zu of %zu), on rows the"
 		       " decoder got right %.2f %%; decoder %.2f %%; mean log-loss %.4f\n",
-		       folds, 100.0 * (double)ok / (double)r.n, ok, r.n,
+		       folds, 100.0 * (double)ok / (double)n_e, ok, n_e,
 		       n_m ? 100.0 * (double)ok_m / (double)n_m : 0,
-		       100.0 * (double)ok_dec / (double)r.n, nll / (double)r.n);
+		       100.0 * (double)ok_dec / (double)n_e, nll / (double)n_e);
 	}
 	if (out) {
 		asr_letters *m = train_fold(&r, dim, 1, -1, &o);
@@ -342,6 +382,8 @@ int cmd_letters_train(int argc, char **argv)
 	}
 	rc = 0;
 done:
+	free(fold);
 	rows_free(&r);
+	rows_free(&er);
 	return rc;
 }
