@@ -17,6 +17,16 @@ static const double bucket_le[KD_LAT_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 
+/* finer at the bottom: the stages of a reply that takes a millisecond or two */
+static const double stage_le[KD_STAGE_BUCKETS] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5, 10,
+};
+
+static const char *const stage_names[KD_ST_COUNT] = {
+	[KD_ST_QUEUE] = "queue", [KD_ST_WORKER] = "worker", [KD_ST_LOG] = "log",
+	[KD_ST_POST] = "post",
+};
+
 static const char *const kind_names[KD_K_COUNT] = {
 	[KD_K_MESSAGE] = "message", [KD_K_HELLO] = "hello", [KD_K_PING] = "ping",
 	[KD_K_REPLY] = "reply", [KD_K_FALLBACK] = "fallback", [KD_K_RESEND] = "resend",
@@ -32,6 +42,8 @@ void kd_metrics_init(struct kd_metrics *m)
 {
 	memset(m, 0, sizeof *m);
 	cm_hist_init(&m->latency, bucket_le, KD_LAT_BUCKETS);
+	for (int s = 0; s < KD_ST_COUNT; s++)
+		cm_hist_init(&m->stage[s], stage_le, KD_STAGE_BUCKETS);
 	for (int k = 0; k < KD_MEDIA_COUNT; k++)
 		cm_hist_init(&m->media[k], bucket_le, KD_LAT_BUCKETS);
 	m->start_ms = cm_wall_ms();
@@ -100,6 +112,15 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	head(f, "kefu_reply_latency_seconds", "histogram",
 	     "Customer message received to reply ready to send (turn committed).");
 	put_hist(f, "kefu_reply_latency_seconds", "", &m->latency);
+	head(f, "kefu_reply_stage_seconds", "histogram",
+	     "A reply's latency by stage: queue (received to a worker taking it), worker (to "
+	     "the turn handed to the log writer), log (to its COMMIT), post (to the service "
+	     "thread sending it).");
+	for (int s = 0; s < KD_ST_COUNT; s++) {
+		char labels[32];
+		snprintf(labels, sizeof labels, "stage=\"%s\"", stage_names[s]);
+		put_hist(f, "kefu_reply_stage_seconds", labels, &m->stage[s]);
+	}
 
 	head(f, "kefu_predict_cpu_seconds_total", "counter",
 	     "Worker CPU time spent in the answer policy for typed messages (bench/ws "

@@ -292,7 +292,7 @@ static void *worker_main(void *arg)
 	pthread_setname_np(pthread_self(), "kd-worker");   /* per-thread CPU in bench/ws */
 	while ((job = next_job(w->pool, w->idx))) {
 		int handed = 0, media = is_media(job);
-		uint64_t start = media ? cm_now_us() : 0;
+		uint64_t start = job->t_start_us = cm_now_us();
 		/* a worker's first clip (first picture) also makes its decoder (vision
 		 * state): seconds that later uploads do not pay, so it does not count in
 		 * the pace shedding estimates from (it made the first upload burst of a
