@@ -182,7 +182,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 rows=(); parts=(); tails=()
 for c in $CONNS; do
 	kr=(); kp50=(); kp99=(); kcpu=(); er=(); ep50=(); ep99=(); ecpu=()
-	kp99s=(); klate=(); ep99s=(); elate=()
+	kp99s=(); klate=(); ep99s=(); elate=(); sq=(); sw=(); sl=(); sp=()
 	ksvc=(); kwrk=(); kpred=(); klog=(); kidx=(); koth=(); krev=(); kless=()
 	klost=0; kerr=0; elost=0
 	for r in $(seq 1 "$RUNS"); do
@@ -191,6 +191,8 @@ for c in $CONNS; do
 		kr+=("$(field replies_per_s "$res")"); kp50+=("$(field p50_ms "$res")")
 		kp99+=("$(field p99_ms "$res")"); kcpu+=("$(field cpu_us_per_msg "$res")")
 		kp99s+=("$(field p99_sent_ms "$res")"); klate+=("$(field late_p99_ms "$res")")
+		sq+=("$(field queue_ms "$res")"); sw+=("$(field worker_ms "$res")")
+		sl+=("$(field log_ms "$res")"); sp+=("$(field post_ms "$res")")
 		ksvc+=("$(field service_us "$res")"); kwrk+=("$(field worker_us "$res")")
 		kpred+=("$(field predict_us "$res")"); klog+=("$(field log_us "$res")")
 		kidx+=("$(field index_us "$res")")
@@ -212,9 +214,11 @@ for c in $CONNS; do
 		"$c" "$mk" "$(median "${kp50[@]}")" "$(median "${kp99[@]}")" "$me" \
 		"$(median "${ep50[@]}")" "$(median "${ep99[@]}")" "$ratio" \
 		"$(median "${kcpu[@]}")" "$(median "${ecpu[@]}")" "$klost" "$kerr" "$elost")")
-	tails+=("$(printf '%5d | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f' "$c" \
+	tails+=("$(printf '%5d | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f | %s / %s / %s / %s' "$c" \
 		"$(median "${kp99[@]}")" "$(median "${kp99s[@]}")" "$(median "${klate[@]}")" \
-		"$(median "${ep99[@]}")" "$(median "${ep99s[@]}")" "$(median "${elate[@]}")")")
+		"$(median "${ep99[@]}")" "$(median "${ep99s[@]}")" "$(median "${elate[@]}")" \
+		"$(median "${sq[@]:-}")" "$(median "${sw[@]:-}")" "$(median "${sl[@]:-}")" \
+		"$(median "${sp[@]:-}")")")
 	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
 		"$c" "$(median "${kcpu[@]}")" "$(median "${kless[@]}")" "$(median "${ksvc[@]}")" \
 		"$(median "${kwrk[@]}")" "$(median "${kpred[@]}")" "$(median "${klog[@]}")" \
@@ -233,9 +237,10 @@ echo "      |            |         |         |            |         |         | 
 echo "------+------------+---------+---------+------------+---------+---------+-------+----------+----------+---------"
 printf '%s\n' "${rows[@]}"
 echo
-echo "p99 ms (medians): from when due (as above), from the actual send, and the client's own lateness (send - due)"
-echo "conns | kefu due | kefu snt | kefu late| echo due | echo snt | echo late"
-echo "------+----------+----------+----------+----------+----------+----------"
+echo "p99 ms (medians): from when due (as above), from the actual send, and the client's own lateness (send - due);"
+echo "kefud's stages: the bucket bound (ms) under which 99 % of the replies spent their time in each stage (/metrics)"
+echo "conns | kefu due | kefu snt | kefu late| echo due | echo snt | echo late| kefud p99 by stage: queue / worker / log / post"
+echo "------+----------+----------+----------+----------+----------+----------+------------------------------------------"
 printf '%s\n' "${tails[@]}"
 echo
 echo "kefud CPU per reply by part (medians, µs; 'less predict' = all minus predict; predict is part of workers, index of log; ratio = less predict / echo)"
