@@ -88,6 +88,17 @@ static void put_hist(FILE *f, const char *name, const char *labels, const struct
 		labels[0] ? "}" : "", (unsigned long long)h->count);
 }
 
+/* n histograms of one family, h[i] labelled label="names[i]". */
+static void put_hists(FILE *f, const char *name, const char *label, const char *const *names,
+		      const struct cm_hist *h, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char labels[64];
+		snprintf(labels, sizeof labels, "%s=\"%s\"", label, names[i]);
+		put_hist(f, name, labels, &h[i]);
+	}
+}
+
 char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len)
 {
 	char *buf = NULL;
@@ -116,11 +127,7 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	     "A reply's latency by stage: queue (received to a worker taking it), worker (to "
 	     "the turn handed to the log writer), log (to its COMMIT), post (to the service "
 	     "thread sending it).");
-	for (int s = 0; s < KD_ST_COUNT; s++) {
-		char labels[32];
-		snprintf(labels, sizeof labels, "stage=\"%s\"", stage_names[s]);
-		put_hist(f, "kefu_reply_stage_seconds", labels, &m->stage[s]);
-	}
+	put_hists(f, "kefu_reply_stage_seconds", "stage", stage_names, m->stage, KD_ST_COUNT);
 
 	head(f, "kefu_predict_cpu_seconds_total", "counter",
 	     "Worker CPU time spent in the answer policy for typed messages (bench/ws "
@@ -132,11 +139,7 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	head(f, "kefu_media_seconds", "histogram",
 	     "Worker time per upload: decode + speech recognition (audio), or decode + OCR + "
 	     "codes + CNN (image).");
-	for (int k = 0; k < KD_MEDIA_COUNT; k++) {
-		char labels[32];
-		snprintf(labels, sizeof labels, "kind=\"%s\"", media_names[k]);
-		put_hist(f, "kefu_media_seconds", labels, &m->media[k]);
-	}
+	put_hists(f, "kefu_media_seconds", "kind", media_names, m->media, KD_MEDIA_COUNT);
 	head(f, "kefu_audio_seconds_total", "counter",
 	     "Length of the voice clips recognised, in seconds.");
 	fprintf(f, "kefu_audio_seconds_total %.9g\n", m->audio_seconds);
