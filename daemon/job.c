@@ -60,6 +60,7 @@ struct kd_result *kd_result_new(const struct kd_job *job, int kind)
 		r->kind = kind;
 		r->sid = job->sid;
 		r->t_recv_us = job->t_recv_us;
+		r->t_start_us = job->t_start_us;
 		memcpy(r->id, job->id, sizeof r->id);
 	}
 	return r;
@@ -149,6 +150,7 @@ static void turn_done(void *arg, int rc)
 	const struct kd_env *p = r->env;
 	struct kd_job *job = r->job;
 
+	r->t_done_us = cm_now_us();
 	if (rc == STORE_DUPLICATE && job->held) {
 		/* an upload for a person sent again: logged already, acknowledged again,
 		 * not pushed to the operators twice */
@@ -179,7 +181,8 @@ int kd_submit_turn(const struct kd_env *p, struct kd_job *job, struct store_turn
 {
 	res->env = p;
 	res->job = job;
-	turn->latency_us = (int)(cm_now_us() - job->t_recv_us);
+	res->t_submit_us = cm_now_us();
+	turn->latency_us = (int)(res->t_submit_us - job->t_recv_us);
 	turn->done = turn_done;
 	turn->arg = res;
 	if (store_writer_submit(p->writer, turn) == 0)

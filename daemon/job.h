@@ -36,6 +36,7 @@ struct kd_job {
 	int64_t session_id;              /* store session row; set when dispatched */
 	uint64_t t_recv_us;              /* frame received (cm_now_us) */
 	uint64_t t_queued_us;            /* pushed into the pool (pool.c: media shedding) */
+	uint64_t t_start_us;             /* a worker took it (pool.c; the reply's stages) */
 	char id[KD_ID_BYTES + 1];        /* client id of the frame (message, hello), or "" */
 	char token[STORE_TOKEN_LEN + 1]; /* hello */
 	char *text;                      /* message: malloc'd text; image: the words, or NULL;
@@ -89,6 +90,9 @@ struct kd_result {
 	double audio_seconds;            /* audio: length of the clip */
 	uint64_t predict_ns;             /* typed message: the worker's CPU in pol_answer
 					    (kefu_predict_cpu_seconds_total) */
+	/* a turn's reply, its stages (kefu_reply_stage_seconds): a worker took the job,
+	 * handed the turn to the store writer, the writer committed it (cm_now_us) */
+	uint64_t t_start_us, t_submit_us, t_done_us;
 	struct kd_job *job;              /* KD_RES_RETRY: the job to run again; a turn's
 					    result (kd_submit_turn) holds its job until
 					    freed, on the service thread */

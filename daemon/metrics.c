@@ -17,6 +17,16 @@ static const double bucket_le[KD_LAT_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 
+/* finer at the bottom: the stages of a reply that takes a millisecond or two */
+static const double stage_le[KD_STAGE_BUCKETS] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5, 10,
+};
+
+static const char *const stage_names[KD_ST_COUNT] = {
+	[KD_ST_QUEUE] = "queue", [KD_ST_WORKER] = "worker", [KD_ST_LOG] = "log",
+	[KD_ST_POST] = "post",
+};
+
 static const char *const kind_names[KD_K_COUNT] = {
 	[KD_K_MESSAGE] = "message", [KD_K_HELLO] = "hello", [KD_K_PING] = "ping",
 	[KD_K_REPLY] = "reply", [KD_K_FALLBACK] = "fallback", [KD_K_RESEND] = "resend",
@@ -32,6 +42,8 @@ void kd_metrics_init(struct kd_metrics *m)
 {
 	memset(m, 0, sizeof *m);
 	cm_hist_init(&m->latency, bucket_le, KD_LAT_BUCKETS);
+	for (int s = 0; s < KD_ST_COUNT; s++)
+		cm_hist_init(&m->stage[s], stage_le, KD_STAGE_BUCKETS);
 	for (int k = 0; k < KD_MEDIA_COUNT; k++)
 		cm_hist_init(&m->media[k], bucket_le, KD_LAT_BUCKETS);
 	m->start_ms = cm_wall_ms();
@@ -76,6 +88,17 @@ static void put_hist(FILE *f, const char *name, const char *labels, const struct
 		labels[0] ? "}" : "", (unsigned long long)h->count);
 }
 
+/* n histograms of one family, h[i] labelled label="names[i]". */
+static void put_hists(FILE *f, const char *name, const char *label, const char *const *names,
+		      const struct cm_hist *h, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char labels[64];
+		snprintf(labels, sizeof labels, "%s=\"%s\"", label, names[i]);
+		put_hist(f, name, labels, &h[i]);
+	}
+}
+
 char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, size_t *len)
 {
 	char *buf = NULL;
@@ -100,6 +123,11 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	head(f, "kefu_reply_latency_seconds", "histogram",
 	     "Customer message received to reply ready to send (turn committed).");
 	put_hist(f, "kefu_reply_latency_seconds", "", &m->latency);
+	head(f, "kefu_reply_stage_seconds", "histogram",
+	     "A reply's latency by stage: queue (received to a worker taking it), worker (to "
+	     "the turn handed to the log writer), log (to its COMMIT), post (to the service "
+	     "thread sending it).");
+	put_hists(f, "kefu_reply_stage_seconds", "stage", stage_names, m->stage, KD_ST_COUNT);
 
 	head(f, "kefu_predict_cpu_seconds_total", "counter",
 	     "Worker CPU time spent in the answer policy for typed messages (bench/ws "
@@ -111,11 +139,7 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	head(f, "kefu_media_seconds", "histogram",
 	     "Worker time per upload: decode + speech recognition (audio), or decode + OCR + "
 	     "codes + CNN (image).");
-	for (int k = 0; k < KD_MEDIA_COUNT; k++) {
-		char labels[32];
-		snprintf(labels, sizeof labels, "kind=\"%s\"", media_names[k]);
-		put_hist(f, "kefu_media_seconds", labels, &m->media[k]);
-	}
+	put_hists(f, "kefu_media_seconds", "kind", media_names, m->media, KD_MEDIA_COUNT);
 	head(f, "kefu_audio_seconds_total", "counter",
 	     "Length of the voice clips recognised, in seconds.");
 	fprintf(f, "kefu_audio_seconds_total %.9g\n", m->audio_seconds);

@@ -37,10 +37,20 @@ enum kd_media_kind { KD_MEDIA_AUDIO = 0, KD_MEDIA_IMAGE, KD_MEDIA_COUNT };
 
 #define KD_LAT_BUCKETS 14
 
+/* A reply's stages (kefu_reply_stage_seconds{stage=...}), which add up to its latency:
+ * received to a worker taking the job (the connection's backlog and the pool's queue),
+ * the worker's part (the answer, the reply built) to the turn handed to the store
+ * writer, the writer's (its queue, the batch, COMMIT; an index pass or checkpoint it
+ * runs first), and the committed turn's result waiting for the service thread (the
+ * loop's wake-up and the drain). */
+enum kd_stage { KD_ST_QUEUE = 0, KD_ST_WORKER, KD_ST_LOG, KD_ST_POST, KD_ST_COUNT };
+#define KD_STAGE_BUCKETS 14
+
 struct kd_metrics {
 	uint64_t kinds[KD_K_COUNT];
 	uint64_t errors[KD_E_COUNT];
 	struct cm_hist latency;        /* reply latency, seconds (KD_LAT_BUCKETS bounds) */
+	struct cm_hist stage[KD_ST_COUNT];   /* a reply's stages, seconds */
 	/* worker time per upload (decode + ASR, or decode + OCR + codes + CNN), seconds */
 	struct cm_hist media[KD_MEDIA_COUNT];
 	double audio_seconds;          /* length of the voice clips recognised */

@@ -13,6 +13,16 @@
  * from the service thread: a connection has at most one job queued or running
  * (ws.c), so FIFO order is round-robin over connections.
  *
+ * WAKE-UPS: a worker with nothing to take puts itself on a stack of idle workers and
+ * sleeps on its own semaphore; a push takes the idle worker last put there that may run
+ * the job (any for a fast job, one of the first media_max for a media job) off the stack
+ * and posts its semaphore after unlocking.  sem_post never blocks; glibc's
+ * pthread_cond_signal, which this replaces, made the lws service thread itself wait,
+ * inside the signal, for a woken worker to run (its group switch: 337 of the service
+ * thread's 6,873 context switches at 5,000/s, docs/performance.md "eleventh session"),
+ * and woke workers that could not take a media job.  The worker woken is the one that
+ * slept last, so at low rates one warm worker serves most jobs.
+ *
  * SHEDDING: uploads may arrive faster than media_max workers serve them (a picture
  * costs up to a second).  A public server answers late work with "busy" rather than
  * letting the media queue grow without bound: with media_wait_max_ms set, a media job
@@ -35,7 +45,9 @@
 #include "pool.h"
 #include "worker.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -56,7 +68,10 @@
 struct kd_pool {
 	struct kd_env env;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	int *idle;                         /* {lock} idle workers' idx, the last asleep on top */
+	int n_idle;                        /* {lock} */
+	sem_t *wake;                       /* [n]: each worker sleeps on its own */
+	int n_wake;                        /* semaphores initialised */
 	struct kd_job *q_fast, *q_fast_tail;   /* {lock} open, hello, message, feedback */
 	struct kd_job *q_media, *q_media_tail; /* {lock} audio, image */
 	size_t n_fast, n_media;            /* {lock} waiting */
@@ -208,6 +223,28 @@ static struct kd_job *take(struct kd_job **head, struct kd_job **tail, size_t *n
 	return j;
 }
 
+/* {lock} Takes off the idle stack the worker that slept last and may take a job of this
+ * class (media: one of the first media_max workers); its idx, or -1 when none sleeps.
+ * The caller posts its semaphore after unlocking. */
+static int idle_take(struct kd_pool *p, int media)
+{
+	for (int i = p->n_idle - 1; i >= 0; i--) {
+		int idx = p->idle[i];
+		if (media && idx >= p->media_max)
+			continue;
+		memmove(&p->idle[i], &p->idle[i + 1], (size_t)(p->n_idle - i - 1) * sizeof *p->idle);
+		p->n_idle--;
+		return idx;
+	}
+	return -1;
+}
+
+static void wake_worker(struct kd_pool *p, int idx)
+{
+	if (idx >= 0)
+		sem_post(&p->wake[idx]);
+}
+
 /* Worker: the next job (fast first; media while under media_max, and only on the first
  * media_max workers), blocking; NULL once the pool is closed and nothing it may take is
  * left. */
@@ -228,7 +265,11 @@ static struct kd_job *next_job(struct kd_pool *p, int idx)
 		}
 		if (p->closed && (!p->q_media || idx >= p->media_max))
 			break;
-		pthread_cond_wait(&p->cond, &p->lock);
+		p->idle[p->n_idle++] = idx;    /* a push or the stop takes it off and posts */
+		pthread_mutex_unlock(&p->lock);
+		while (sem_wait(&p->wake[idx]) && errno == EINTR)
+			;
+		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return j;
@@ -249,14 +290,18 @@ static double media_wait_estimate(const struct kd_pool *p)
 
 static void media_done(struct kd_pool *p, uint64_t took_us)
 {
+	int wake = -1;
+
 	pthread_mutex_lock(&p->lock);
 	if (took_us)
 		p->media_svc_us = p->media_svc_us > 0 ?
 			(1 - SVC_WEIGHT) * p->media_svc_us + SVC_WEIGHT * (double)took_us :
 			(double)took_us;
 	p->media_running--;
-	pthread_cond_broadcast(&p->cond);
+	if (p->q_media)           /* a media job waited for this slot: one who may take it */
+		wake = idle_take(p, 1);
 	pthread_mutex_unlock(&p->lock);
+	wake_worker(p, wake);
 }
 
 /* Worker: answers a media job that waited longer than media_wait_max_ms with busy +
@@ -292,7 +337,7 @@ static void *worker_main(void *arg)
 	pthread_setname_np(pthread_self(), "kd-worker");   /* per-thread CPU in bench/ws */
 	while ((job = next_job(w->pool, w->idx))) {
 		int handed = 0, media = is_media(job);
-		uint64_t start = media ? cm_now_us() : 0;
+		uint64_t start = job->t_start_us = cm_now_us();
 		/* a worker's first clip (first picture) also makes its decoder (vision
 		 * state): seconds that later uploads do not pay, so it does not count in
 		 * the pace shedding estimates from (it made the first upload burst of a
@@ -357,15 +402,18 @@ struct kd_pool *kd_pool_create(const struct kefu_conf *conf, struct kd_bots *bot
 	p->media_wait_max_us = (uint64_t)conf->media_wait_max_ms * 1000;
 	p->media_max = conf_media_workers(conf, &p->n);
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
 	p->lock_ready = 1;
 	if (voice && conf->asr_session_cmn)    /* docs/speech.md "Fifth round" */
 		p->env.voice_cmn = kd_vcmn_create(KD_VCMN_SESSIONS, KD_VCMN_PRIOR_FRAMES);
 	p->w = calloc((size_t)p->n, sizeof *p->w);
-	if (!p->w) {
+	p->idle = calloc((size_t)p->n, sizeof *p->idle);
+	p->wake = calloc((size_t)p->n, sizeof *p->wake);
+	if (!p->w || !p->idle || !p->wake) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (; p->n_wake < p->n; p->n_wake++)
+		sem_init(&p->wake[p->n_wake], 0, 0);
 	/* One BLAS thread per worker: a second one inside a small inference made it
 	 * slower on this hardware (STYLE.md, 12).  The setting is process-wide. */
 	cm_blas_single_thread();
@@ -406,7 +454,10 @@ void kd_pool_stop(struct kd_pool *p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->closed = 1;
-	pthread_cond_broadcast(&p->cond);
+	/* every sleeper (once, at stop: under the lock is fine) sees closed, or takes what
+	 * is left, and exits */
+	while (p->n_idle)
+		wake_worker(p, p->idle[--p->n_idle]);
 	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; p->w && i < p->n; i++)
 		if (p->w[i].started) {
@@ -434,16 +485,18 @@ void kd_pool_destroy(struct kd_pool *p)
 	}
 	free(p->w);
 	kd_vcmn_destroy(p->env.voice_cmn);
-	if (p->lock_ready) {
+	for (int i = 0; i < p->n_wake; i++)
+		sem_destroy(&p->wake[i]);
+	free(p->wake);
+	free(p->idle);
+	if (p->lock_ready)
 		pthread_mutex_destroy(&p->lock);
-		pthread_cond_destroy(&p->cond);
-	}
 	free(p);
 }
 
 int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 {
-	int media = is_media(job), rc = 0, wake = 0;
+	int media = is_media(job), rc = 0, wake = -1;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->closed)
@@ -465,17 +518,14 @@ int kd_pool_push(struct kd_pool *p, struct kd_job *job)
 			*head = job;
 		*tail = job;
 		media ? p->n_media++ : p->n_fast++;
-		wake = 1;
+		/* a media job while media_max run one waits for media_done's wake-up */
+		if (!media || p->media_running < p->media_max)
+			wake = idle_take(p, media);
 	}
 	pthread_mutex_unlock(&p->lock);
 	/* after the unlock: a worker woken while the lock is still held blocks on it at
-	 * once and needs a second wake-up (the service thread's futex calls, measured).
-	 * A media job needs one of the first media_max workers: wake them all (one signal
-	 * could wake a worker that may not take it). */
-	if (wake && media)
-		pthread_cond_broadcast(&p->cond);
-	else if (wake)
-		pthread_cond_signal(&p->cond);
+	 * once and needs a second wake-up (the service thread's futex calls, measured) */
+	wake_worker(p, wake);
 	return rc;
 }
 

@@ -438,6 +438,8 @@ static void test_metrics(void)
 	cm_hist_observe(&m.latency, 0.0003);    /* first bucket */
 	cm_hist_observe(&m.latency, 0.003);     /* le=0.005 */
 	cm_hist_observe(&m.latency, 100);       /* +Inf only */
+	cm_hist_observe(&m.stage[KD_ST_LOG], 0.015);   /* le=0.02 */
+	cm_hist_observe(&m.stage[KD_ST_POST], 0.00005); /* the first bucket, 0.1 ms */
 	s = kd_metrics_render(&m, &g, &len);
 	CHECK(s && strlen(s) == len);
 	CHECK(strstr(s, "kefu_messages_total{kind=\"reply\"} 5\n"));
@@ -449,6 +451,11 @@ static void test_metrics(void)
 	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"10\"} 2\n"));
 	CHECK(strstr(s, "kefu_reply_latency_seconds_bucket{le=\"+Inf\"} 3\n"));
 	CHECK(strstr(s, "kefu_reply_latency_seconds_count 3\n"));
+	CHECK(strstr(s, "kefu_reply_stage_seconds_bucket{stage=\"log\",le=\"0.01\"} 0\n"));
+	CHECK(strstr(s, "kefu_reply_stage_seconds_bucket{stage=\"log\",le=\"0.02\"} 1\n"));
+	CHECK(strstr(s, "kefu_reply_stage_seconds_bucket{stage=\"post\",le=\"0.0001\"} 1\n"));
+	CHECK(strstr(s, "kefu_reply_stage_seconds_count{stage=\"queue\"} 0\n"));
+	CHECK(strstr(s, "# TYPE kefu_reply_stage_seconds histogram\n"));
 	CHECK(strstr(s, "kefu_queue_depth 3\n"));
 	CHECK(strstr(s, "# TYPE kefu_reply_latency_seconds histogram\n"));
 	CHECK(strstr(s, "model=\"bm25 \\\"x\\\"\""));

@@ -197,10 +197,21 @@ static int ops_watching(const struct kd_ws *ws)
 	return !ws->hooks.watching || *ws->hooks.watching;
 }
 
+/* A committed turn's reply: where its latency went (metrics.h, enum kd_stage). */
+static void observe_stages(struct kd_ws *ws, const struct kd_result *r, uint64_t now)
+{
+	const uint64_t t[] = { r->t_recv_us, r->t_start_us, r->t_submit_us, r->t_done_us, now };
+
+	for (int s = 0; s < KD_ST_COUNT; s++)
+		if (t[s] && t[s + 1] >= t[s])
+			cm_hist_observe(&ws->met->stage[s], (double)(t[s + 1] - t[s]) / 1e6);
+}
+
 static void apply(struct kd_ws *ws, struct kd_result *r)
 {
 	struct kd_pss *pss = kd_registry_find(ws->reg, r->sid);
-	double latency = (double)(cm_now_us() - r->t_recv_us) / 1e6;
+	uint64_t now = cm_now_us();
+	double latency = (double)(now - r->t_recv_us) / 1e6;
 
 	if (!pss) {                         /* the connection closed meanwhile */
 		kd_result_free(r);
@@ -221,6 +232,8 @@ static void apply(struct kd_ws *ws, struct kd_result *r)
 			ws->met->predict_count++;
 		}
 		cm_hist_observe(&ws->met->latency, latency);
+		if (r->t_done_us)
+			observe_stages(ws, r, now);
 		break;
 	case KD_RES_RESEND:
 		ws->met->kinds[KD_K_RESEND]++;

@@ -8,6 +8,10 @@
 # and wsecho, each on a free loopback port, then runs wsload at 10, 100 and 1000
 # connections against each (alternating, RUNS times each) and prints the medians:
 #   conns | kefu replies/s | p50 | p99 | echo msg/s | p50 | p99 | ratio (echo/kefu)
+# Latencies count from when each message was due (open loop: its place in the fixed-rate
+# schedule, so a late client does not hide the delay: wsload.c); a second table gives,
+# for both servers, the p99 from the actual send and the client's own lateness (p99 of
+# send - due): wsload shares the cores with the server it measures.
 # plus each server's own CPU time per answered message (from /proc/PID/stat over the
 # run), which other load on the machine disturbs far less than throughput does, and
 # kefud's CPU per reply split by where it goes, from each thread's
@@ -96,6 +100,30 @@ metric_ns() {
 		awk -v m="$2" '$1 == m { printf "%.0f\n", $2 * 1e9 }'
 }
 predict_ns() { metric_ns "$1" kefu_predict_cpu_seconds_total; }
+# stage_snap PORT: kefud's reply stage histogram now, "stage:le:cumulative" words
+stage_snap() {
+	curl -fs "http://127.0.0.1:$1/metrics" | sed -n \
+		's/^kefu_reply_stage_seconds_bucket{stage="\([a-z]*\)",le="\([^"]*\)"} \([0-9]*\)$/\1:\2:\3/p' |
+		tr '\n' ' '
+}
+# stage_p99 BEFORE AFTER: for each stage, the bucket bound (ms) under which 99 % of the
+# replies between the two snapshots spent their time in it: "queue_ms=.. worker_ms=.."
+stage_p99() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		n = split(a, x, " "); for (i = 1; i <= n; i++) { split(x[i], f, ":"); was[f[1] ":" f[2]] = f[3] }
+		n = split(b, x, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], f, ":"); k = f[1]; if (!(k in seen)) { seen[k] = 1; order[++m] = k }
+			nb[k]++; le[k, nb[k]] = f[2]; c[k, nb[k]] = f[3] - was[k ":" f[2]]
+		}
+		for (j = 1; j <= m; j++) {
+			k = order[j]; tot = c[k, nb[k]]; v = "-"
+			for (i = 1; i <= nb[k] && tot > 0; i++)
+				if (c[k, i] >= 0.99 * tot) { v = le[k, i] == "+Inf" ? "inf" : sprintf("%g", le[k, i] * 1e3); break }
+			printf "%s%s_ms=%s", (j > 1 ? " " : ""), k, v
+		}
+		printf "\n" }'
+}
 index_ns() { metric_ns "$1" kefu_store_index_cpu_seconds_total; }
 
 if [ -n "${DB:-}" ]; then
@@ -121,18 +149,19 @@ field() { sed -n "s/^RESULT .* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 # kefud (PORT not 0), its parts per reply: service_us= worker_us= predict_us= log_us=
 # other_us=.
 run_one() {
-	local pid=$1 port=$2 t0 t1 th0 th1 p0=0 p1=0 i0=0 i1=0 out res
+	local pid=$1 port=$2 t0 t1 th0 th1 p0=0 p1=0 i0=0 i1=0 s0= s1= out res
 	shift 2
 	t0=$(cpu_ticks "$pid"); th0=$(thread_ns "$pid")
-	[ "$port" = 0 ] || { p0=$(predict_ns "$port"); i0=$(index_ns "$port"); }
+	[ "$port" = 0 ] || { p0=$(predict_ns "$port"); i0=$(index_ns "$port"); s0=$(stage_snap "$port"); }
 	out=$("$WSLOAD" ${RATE:+--rate "$RATE"} "$@") || true
 	[ "$port" = 0 ] || sleep "$SETTLE"
 	t1=$(cpu_ticks "$pid"); th1=$(thread_ns "$pid")
-	[ "$port" = 0 ] || { p1=$(predict_ns "$port"); i1=$(index_ns "$port"); }
+	[ "$port" = 0 ] || { p1=$(predict_ns "$port"); i1=$(index_ns "$port"); s1=$(stage_snap "$port"); }
 	res=$(grep '^RESULT' <<<"$out" || true)
 	[ -n "$res" ] || { echo "wsload $* failed:" >&2; echo "$out" >&2; return 1; }
 	awk -v r="$res" -v d=$((t1 - t0)) -v tck="$tck" -v a="0 0 0 0 0" \
 	    -v b="$(thread_parts "$pid" "$th0" "$th1")" \
+	    -v st="$([ "$port" = 0 ] || echo " $(stage_p99 "$s0" "$s1")")" \
 	    -v p=$((p1 - p0)) -v ix=$((i1 - i0)) -v kefu="$([ "$port" = 0 ] && echo 0 || echo 1)" 'BEGIN {
 		n = r; sub(/.* replies=/, "", n); sub(/ .*/, "", n)
 		printf "%s cpu_us_per_msg=%.1f", r, (n > 0 ? d * 1e6 / tck / n : 0)
@@ -143,16 +172,17 @@ run_one() {
 				(y[3] - x[3]) / 1e3 / n, ix / 1e3 / n, (y[4] - x[4]) / 1e3 / n,
 				(y[5] - x[5]) / 1e3 / n
 		}
-		printf "\n" }'
+		printf "%s\n", st }'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "kefud ($(curl -fs "http://127.0.0.1:$kport/healthz")) on port $kport, wsecho on port $eport;" \
      "$([ -n "$RATE" ] && echo "open loop at $RATE msg/s" || echo "closed loop"), ${DURATION}s measured after ${WARMUP}s warm-up, median of $RUNS runs"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-rows=(); parts=()
+rows=(); parts=(); tails=()
 for c in $CONNS; do
 	kr=(); kp50=(); kp99=(); kcpu=(); er=(); ep50=(); ep99=(); ecpu=()
+	kp99s=(); klate=(); ep99s=(); elate=(); sq=(); sw=(); sl=(); sp=()
 	ksvc=(); kwrk=(); kpred=(); klog=(); kidx=(); koth=(); krev=(); kless=()
 	klost=0; kerr=0; elost=0
 	for r in $(seq 1 "$RUNS"); do
@@ -160,6 +190,9 @@ for c in $CONNS; do
 		echo "  kefu c=$c run $r: ${res#RESULT }"
 		kr+=("$(field replies_per_s "$res")"); kp50+=("$(field p50_ms "$res")")
 		kp99+=("$(field p99_ms "$res")"); kcpu+=("$(field cpu_us_per_msg "$res")")
+		kp99s+=("$(field p99_sent_ms "$res")"); klate+=("$(field late_p99_ms "$res")")
+		sq+=("$(field queue_ms "$res")"); sw+=("$(field worker_ms "$res")")
+		sl+=("$(field log_ms "$res")"); sp+=("$(field post_ms "$res")")
 		ksvc+=("$(field service_us "$res")"); kwrk+=("$(field worker_us "$res")")
 		kpred+=("$(field predict_us "$res")"); klog+=("$(field log_us "$res")")
 		kidx+=("$(field index_us "$res")")
@@ -172,6 +205,7 @@ for c in $CONNS; do
 		echo "  echo c=$c run $r: ${res#RESULT }"
 		er+=("$(field replies_per_s "$res")"); ep50+=("$(field p50_ms "$res")")
 		ep99+=("$(field p99_ms "$res")"); ecpu+=("$(field cpu_us_per_msg "$res")")
+		ep99s+=("$(field p99_sent_ms "$res")"); elate+=("$(field late_p99_ms "$res")")
 		elost=$((elost + $(field lost "$res") + $(field failed "$res")))
 	done
 	mk=$(median "${kr[@]}"); me=$(median "${er[@]}")
@@ -180,6 +214,11 @@ for c in $CONNS; do
 		"$c" "$mk" "$(median "${kp50[@]}")" "$(median "${kp99[@]}")" "$me" \
 		"$(median "${ep50[@]}")" "$(median "${ep99[@]}")" "$ratio" \
 		"$(median "${kcpu[@]}")" "$(median "${ecpu[@]}")" "$klost" "$kerr" "$elost")")
+	tails+=("$(printf '%5d | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f | %8.3f | %s / %s / %s / %s' "$c" \
+		"$(median "${kp99[@]}")" "$(median "${kp99s[@]}")" "$(median "${klate[@]}")" \
+		"$(median "${ep99[@]}")" "$(median "${ep99s[@]}")" "$(median "${elate[@]}")" \
+		"$(median "${sq[@]:-}")" "$(median "${sw[@]:-}")" "$(median "${sl[@]:-}")" \
+		"$(median "${sp[@]:-}")")")
 	parts+=("$(printf '%5d | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %8.1f | %5.1f' \
 		"$c" "$(median "${kcpu[@]}")" "$(median "${kless[@]}")" "$(median "${ksvc[@]}")" \
 		"$(median "${kwrk[@]}")" "$(median "${kpred[@]}")" "$(median "${klog[@]}")" \
@@ -197,6 +236,12 @@ echo "conns | kefu rep/s | p50 ms  | p99 ms  | echo msg/s | p50 ms  | p99 ms  | 
 echo "      |            |         |         |            |         |         |       | us/msg   | us/msg   |"
 echo "------+------------+---------+---------+------------+---------+---------+-------+----------+----------+---------"
 printf '%s\n' "${rows[@]}"
+echo
+echo "p99 ms (medians): from when due (as above), from the actual send, and the client's own lateness (send - due);"
+echo "kefud's stages: the bucket bound (ms) under which 99 % of the replies spent their time in each stage (/metrics)"
+echo "conns | kefu due | kefu snt | kefu late| echo due | echo snt | echo late| kefud p99 by stage: queue / worker / log / post"
+echo "------+----------+----------+----------+----------+----------+----------+------------------------------------------"
+printf '%s\n' "${tails[@]}"
 echo
 echo "kefud CPU per reply by part (medians, µs; 'less predict' = all minus predict; predict is part of workers, index of log; ratio = less predict / echo)"
 echo "conns | all      | less pre | service  | workers  | predict  | log      | index    | review   | other    | echo     | ratio"

@@ -11,7 +11,16 @@
  * waits up to --grace seconds for answers still outstanding; those never answered are
  * "lost".  Prints a readable summary and one machine-readable line starting "RESULT".
  *
- * Threads: everything runs on the loop thread (lws callbacks and the libev tick timer).
+ * Latency is counted from when a message was due, not from when the client got round to
+ * sending it: at a fixed rate message k is due at start + (k+1)/R whatever happened
+ * before, so a client that falls behind (it shares the machine's cores with the server)
+ * cannot hide the delay it suffered — no coordinated omission.  In closed loop a message
+ * is due when the answer before it arrived.  Beside it: the latency from the actual send
+ * (what the server alone adds, plus the client's receive path) and the client's own
+ * lateness (send - due).  A message is measured when it was due inside the window.
+ *
+ * Threads: everything runs on the loop thread (lws callbacks, the libev tick timer and
+ * the check watcher that hands out due messages after each poll).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +42,7 @@ enum cstate { C_IDLE, C_CONNECTING, C_OPEN, C_READY, C_CLOSED };
 
 struct slot {
 	uint64_t t_us;          /* send time */
+	uint64_t t_due_us;      /* when it was due (fixed rate: its place in the schedule) */
 	uint32_t seq;
 	uint8_t busy;           /* sent, not yet answered */
 };
@@ -47,6 +57,14 @@ struct conn {
 	unsigned char *rx;      /* frame being collected */
 	size_t rxlen, rxcap;
 	struct slot *ring;      /* R.ring_size slots: seq % ring_size */
+	uint64_t *due;          /* R.ring_size: due time of the queued message seq (by
+				   seq % ring_size, seq = next_seq .. next_seq + queued - 1) */
+};
+
+/* A growing array of microsecond samples. */
+struct samples {
+	uint32_t *v;
+	size_t n, cap;
 };
 
 struct opts {
@@ -70,11 +88,13 @@ static struct {
 	double scheduled;       /* fixed rate: messages handed out so far */
 	unsigned rr;
 	long sent, sent_measured, replies, replies_window, answered, unmatched, overflow;
-	uint32_t *lat;          /* microseconds, messages sent in the measured window */
-	size_t nlat, latcap;
+	struct samples lat;     /* due -> answer, messages due in the measured window */
+	struct samples lat_sent; /* sent -> answer, the same messages */
+	struct samples late;    /* due -> sent, the same messages: the client's lateness */
 	struct { char code[40]; long n; } codes[MAX_CODES];
 	int ncodes;
 	ev_timer tick;
+	ev_check check;
 	char first_conn_err[200];
 } R;
 
@@ -109,17 +129,17 @@ static void count_code(const char *code)
 	R.codes[i].n++;
 }
 
-static void lat_push(uint64_t us)
+static void sample_push(struct samples *a, uint64_t us)
 {
-	if (R.nlat == R.latcap) {
-		size_t cap = R.latcap ? R.latcap * 2 : 1 << 16;
-		uint32_t *l = realloc(R.lat, cap * sizeof *l);
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 1 << 16;
+		uint32_t *l = realloc(a->v, cap * sizeof *l);
 		if (!l)
 			return;         /* keep running; this sample is dropped */
-		R.lat = l;
-		R.latcap = cap;
+		a->v = l;
+		a->cap = cap;
 	}
-	R.lat[R.nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	a->v[a->n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
 static int sending(void)
@@ -129,10 +149,31 @@ static int sending(void)
 	return !R.o.messages || R.sent < R.o.messages;
 }
 
-static void want_send(struct conn *c)
+/* Queues one message on c, due at due_us (a message queued while ring_size others
+ * still wait to be sent takes over the due time of the one ring_size places before). */
+static void want_send(struct conn *c, uint64_t due_us)
 {
+	c->due[(c->next_seq + c->queued) & (R.ring_size - 1)] = due_us;
 	c->queued++;
 	lws_callback_on_writable(c->wsi);
+}
+
+static int send_one(struct conn *c);
+
+/* Fixed rate, from the loop's timer or check watcher (outside any lws callback): sends
+ * c's message due at due_us at once when nothing of c waits to go out — nothing queued,
+ * nothing lws still buffers of an earlier write — instead of asking for a writable
+ * callback, which costs two epoll_ctl a message (arming and disarming POLLOUT) and a
+ * turn of the loop: the client shares the cores with the server it measures.  A write
+ * that fails leaves the message outstanding (counted lost); lws closes the connection. */
+static void send_due(struct conn *c, uint64_t due_us)
+{
+	if (c->queued || lws_partial_buffered(c->wsi)) {
+		want_send(c, due_us);
+		return;
+	}
+	c->due[c->next_seq & (R.ring_size - 1)] = due_us;
+	send_one(c);
 }
 
 static void connect_more(void);
@@ -152,7 +193,7 @@ static void start_load(void)
 		return;         /* the tick hands messages out */
 	for (int i = 0; i < R.o.conns; i++)
 		if (R.c[i].state == C_READY)
-			want_send(&R.c[i]);
+			want_send(&R.c[i], R.t0);
 }
 
 static void conn_settled(void)
@@ -170,7 +211,7 @@ static void conn_ready(struct conn *c)
 	if (R.phase == PH_CONNECT)
 		conn_settled();
 	else if (sending() && R.o.rate <= 0)
-		want_send(c);
+		want_send(c, wb_now_us());
 }
 
 static void connect_more(void)
@@ -232,11 +273,13 @@ static void on_answer(struct conn *c, const char *type, const char *buf, size_t 
 		R.replies++;
 		if (now >= R.t_measure && now < R.t_end)
 			R.replies_window++;
-		if (s->t_us >= R.t_measure && (s->t_us < R.t_end || R.o.messages))
-			lat_push(now - s->t_us);
+		if (s->t_due_us >= R.t_measure && (s->t_due_us < R.t_end || R.o.messages)) {
+			sample_push(&R.lat, now - s->t_due_us);
+			sample_push(&R.lat_sent, now - s->t_us);
+		}
 	}
 	if (R.o.rate <= 0 && sending())
-		want_send(c);
+		want_send(c, now);
 }
 
 static void on_frame(struct conn *c, const unsigned char *buf, size_t len)
@@ -273,11 +316,16 @@ static int send_one(struct conn *c)
 	}
 	s->seq = seq;
 	s->t_us = wb_now_us();
+	s->t_due_us = c->due[seq & (R.ring_size - 1)];
+	if (s->t_due_us > s->t_us)
+		s->t_due_us = s->t_us;
 	s->busy = 1;
 	c->outstanding++;
 	R.sent++;
-	if (s->t_us >= R.t_measure)
+	if (s->t_due_us >= R.t_measure && (s->t_due_us < R.t_end || R.o.messages)) {
 		R.sent_measured++;
+		sample_push(&R.late, s->t_us - s->t_due_us);
+	}
 	if (lws_write(c->wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_TEXT) < n)
 		return -1;
 	return 0;
@@ -362,6 +410,29 @@ static long outstanding(void)
 	return n;
 }
 
+/* Fixed rate: hands out, round-robin over the ready connections, the messages that fell
+ * due by now (message k is due at t0 + (k+1)/rate whenever this runs; none due after the
+ * window's end unless --messages). */
+static void hand_out(uint64_t now)
+{
+	if (R.o.rate <= 0 || !sending() || !R.ready)
+		return;
+	if (!R.o.messages && now > R.t_end)
+		now = R.t_end;
+	double due = R.o.rate * (double)(now - R.t0) / 1e6;
+	for (; R.scheduled + 1 <= due && sending(); R.scheduled++) {
+		struct conn *c = NULL;
+		for (int k = 0; k < R.o.conns && !c; k++) {
+			struct conn *x = &R.c[R.rr++ % (unsigned)R.o.conns];
+			if (x->state == C_READY)
+				c = x;
+		}
+		if (!c)
+			break;
+		send_due(c, R.t0 + (uint64_t)((R.scheduled + 1) * 1e6 / R.o.rate));
+	}
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	uint64_t now = wb_now_us();
@@ -370,6 +441,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (R.phase == PH_WARMUP && now >= R.t_measure)
 		R.phase = PH_MEASURE;
+	hand_out(now);
 	if (R.phase == PH_MEASURE && ((!R.o.messages && now >= R.t_end) ||
 				      (R.o.messages && R.sent >= R.o.messages))) {
 		R.phase = PH_DRAIN;
@@ -377,24 +449,21 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 			R.t_end = now;
 		R.t_drain_end = now + (uint64_t)(R.o.grace * 1e6);
 	}
-	if (R.o.rate > 0 && sending() && R.ready) {
-		double due = R.o.rate * (double)(now - R.t0) / 1e6;
-		for (; R.scheduled + 1 <= due && sending(); R.scheduled++) {
-			struct conn *c = NULL;
-			for (int k = 0; k < R.o.conns && !c; k++) {
-				struct conn *x = &R.c[R.rr++ % (unsigned)R.o.conns];
-				if (x->state == C_READY)
-					c = x;
-			}
-			if (!c)
-				break;
-			want_send(c);
-		}
-	}
 	if (R.phase == PH_DRAIN && (!outstanding() || now >= R.t_drain_end)) {
 		R.phase = PH_DONE;
 		ev_break(loop, EVBREAK_ALL);
 	}
+}
+
+/* After every poll of the loop (answers arriving, writes): the messages due by now go
+ * out without waiting for the tick, whose timer libev's epoll backend rounds up to a
+ * whole millisecond. */
+static void on_check(struct ev_loop *loop, ev_check *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	hand_out(wb_now_us());
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -403,14 +472,15 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double pct_ms(double p)
+/* The p quantile of sorted samples a, in milliseconds (p = 1: the largest). */
+static double pct_ms(const struct samples *a, double p)
 {
-	if (!R.nlat)
+	if (!a->n)
 		return NAN;
-	size_t i = (size_t)ceil(p * (double)R.nlat) - (p > 0);
-	if (i >= R.nlat)
-		i = R.nlat - 1;
-	return R.lat[i] / 1000.0;
+	size_t i = (size_t)ceil(p * (double)a->n) - (p > 0);
+	if (i >= a->n)
+		i = a->n - 1;
+	return a->v[i] / 1000.0;
 }
 
 static void report(void)
@@ -422,7 +492,9 @@ static void report(void)
 	char codes[512] = "";
 	size_t off = 0;
 
-	qsort(R.lat, R.nlat, sizeof *R.lat, cmp_u32);
+	qsort(R.lat.v, R.lat.n, sizeof *R.lat.v, cmp_u32);
+	qsort(R.lat_sent.v, R.lat_sent.n, sizeof *R.lat_sent.v, cmp_u32);
+	qsort(R.late.v, R.late.n, sizeof *R.late.v, cmp_u32);
 	for (int i = 0; i < R.ncodes; i++) {
 		errors += R.codes[i].n;
 		off += (size_t)snprintf(codes + off, off < sizeof codes ? sizeof codes - off : 0,
@@ -436,16 +508,24 @@ static void report(void)
 	if (R.o.rate > 0)
 		printf("  offered %.0f msg/s, sent %.0f msg/s in the measured window\n", R.o.rate,
 		       secs > 0 ? R.sent_measured / secs : 0);
-	printf("  replies/s %.0f   latency ms p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", rps,
-	       pct_ms(0.5), pct_ms(0.9), pct_ms(0.99), R.nlat ? R.lat[R.nlat - 1] / 1000.0 : NAN);
+	printf("  replies/s %.0f   latency ms (from when due) p50 %.3f  p90 %.3f  p99 %.3f  "
+	       "max %.3f\n", rps, pct_ms(&R.lat, 0.5), pct_ms(&R.lat, 0.9), pct_ms(&R.lat, 0.99),
+	       pct_ms(&R.lat, 1));
+	printf("  latency ms from the send: p50 %.3f  p99 %.3f;  the client's own lateness "
+	       "(sent - due): p50 %.3f  p99 %.3f  max %.3f\n", pct_ms(&R.lat_sent, 0.5),
+	       pct_ms(&R.lat_sent, 0.99), pct_ms(&R.late, 0.5), pct_ms(&R.late, 0.99),
+	       pct_ms(&R.late, 1));
 	printf("  sent %ld  answered %ld  replies %ld  errors %ld%s  lost %ld (%ld beyond the "
 	       "%u tracked per connection)  unmatched %ld  closed early %u\n", R.sent, R.answered,
 	       R.replies, errors, codes, lost, R.overflow, R.ring_size, R.unmatched,
 	       R.closed_early);
 	printf("RESULT conns=%d ready=%u failed=%u replies_per_s=%.1f p50_ms=%.3f p90_ms=%.3f "
-	       "p99_ms=%.3f max_ms=%.3f sent=%ld replies=%ld errors=%ld lost=%ld unmatched=%ld"
-	       "%s\n", R.o.conns, R.ready, R.failed, rps, pct_ms(0.5), pct_ms(0.9), pct_ms(0.99),
-	       R.nlat ? R.lat[R.nlat - 1] / 1000.0 : NAN, R.sent, R.replies, errors, lost,
+	       "p99_ms=%.3f max_ms=%.3f p50_sent_ms=%.3f p99_sent_ms=%.3f late_p50_ms=%.3f "
+	       "late_p99_ms=%.3f late_max_ms=%.3f sent=%ld replies=%ld errors=%ld lost=%ld "
+	       "unmatched=%ld%s\n", R.o.conns, R.ready, R.failed, rps, pct_ms(&R.lat, 0.5),
+	       pct_ms(&R.lat, 0.9), pct_ms(&R.lat, 0.99), pct_ms(&R.lat, 1),
+	       pct_ms(&R.lat_sent, 0.5), pct_ms(&R.lat_sent, 0.99), pct_ms(&R.late, 0.5),
+	       pct_ms(&R.late, 0.99), pct_ms(&R.late, 1), R.sent, R.replies, errors, lost,
 	       R.unmatched, codes);
 	fflush(stdout);
 }
@@ -586,7 +666,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < R.o.conns; i++) {
 		R.c[i].idx = (unsigned)i;
 		R.c[i].ring = calloc(R.ring_size, sizeof *R.c[i].ring);
-		if (!R.c[i].ring)
+		R.c[i].due = calloc(R.ring_size, sizeof *R.c[i].due);
+		if (!R.c[i].ring || !R.c[i].due)
 			return 1;
 	}
 
@@ -599,11 +680,14 @@ int main(int argc, char **argv)
 		return 1;
 	ev_timer_init(&R.tick, on_tick, 0.001, 0.001);
 	ev_timer_start(R.wl.loop, &R.tick);
+	ev_check_init(&R.check, on_check);
+	ev_check_start(R.wl.loop, &R.check);
 	R.phase = PH_CONNECT;
 	R.t_measure = UINT64_MAX;
 	connect_more();
 	ev_run(R.wl.loop, 0);
 	ev_timer_stop(R.wl.loop, &R.tick);
+	ev_check_stop(R.wl.loop, &R.check);
 	/* 1 if interrupted or nothing connected; decided before destroying the context,
 	 * whose CLOSED callbacks change the counts */
 	int rc = R.phase != PH_DONE || !R.ready;
@@ -612,9 +696,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < R.o.conns; i++) {
 		free(R.c[i].rx);
 		free(R.c[i].ring);
+		free(R.c[i].due);
 	}
 	free(R.c);
-	free(R.lat);
+	free(R.lat.v);
+	free(R.lat_sent.v);
+	free(R.late.v);
 	free(R.o.text);
 	return rc;
 }

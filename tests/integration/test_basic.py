@@ -81,6 +81,17 @@ def run():
     check(hist, "/metrics has no histogram (reply latency)")
     cnt = sum(v for n, _, v in after["samples"] if n in [h + "_count" for h in hist])
     check(cnt >= 3, "latency histogram counts %s observations after 3 replies", cnt)
+    # a reply's stages add up to its latency (the same clock readings, telescoped)
+    stages = {lab.get("stage"): v for n, lab, v in after["samples"]
+              if n == "kefu_reply_stage_seconds_count"}
+    lat_n = sum(v for n, _, v in after["samples"] if n == "kefu_reply_latency_seconds_count")
+    check(set(stages) == {"queue", "worker", "log", "post"} and
+          all(v == lat_n for v in stages.values()),
+          "stage counts %r, latency count %s", stages, lat_n)
+    st_sum = sum(v for n, _, v in after["samples"] if n == "kefu_reply_stage_seconds_sum")
+    lat_sum = sum(v for n, _, v in after["samples"] if n == "kefu_reply_latency_seconds_sum")
+    check(abs(st_sum - lat_sum) <= 1e-6 * max(1.0, lat_sum) + 4e-6,
+          "stages sum to %.9f s, latencies to %.9f s", st_sum, lat_sum)
     kt.log("metrics: messages{kind=message} %s -> %s, histograms %s", b, a, hist)
     d.stop()
 
