@@ -42,8 +42,10 @@
  * own transaction: one once INDEX_PIECE messages wait, or once the oldest has waited
  * INDEX_DELAY_MS, and again after the next batch while a full piece waits.  So a piece
  * never delays the replies of the batch before it (their done() ran already) and delays
- * the next batch by its own ~1 ms at most; passes of 4,096 messages held it 30-92 ms
- * at 20,000 replies/s (docs/performance.md "Issue 14, twelfth session").  At stop the
+ * the next batch by its own few milliseconds at most (the longest 5-7 ms at 20,000
+ * replies/s, where passes of 4,096 held it 35-74 ms; pieces of 512 cost more CPU a
+ * message, FTS5 writing more, smaller segments: docs/performance.md "Issue 14, twelfth
+ * session").  FTS5's merging comes in pieces too (MERGE_PAGES).  At stop the
  * writer indexes everything left.  Reports and search catch up themselves before they
  * read, so the delay is never visible to them.  The passes also move each session's
  * last_ms (the writer does not touch the session row with each turn).
@@ -80,7 +82,7 @@
 #define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
 #define CKPT_PAGES 1000       /* WAL pages that trigger a checkpoint (SQLite's default) */
 #define CKPT_SYNC_PAGES 16000 /* ... that the writer runs itself (about 64 MB) */
-#define INDEX_PIECE 512       /* messages a log index piece takes at most; as many waiting
+#define INDEX_PIECE 1024      /* messages a log index piece takes at most; as many waiting
 				 start one at once */
 #define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
 #define MERGE_PAGES 64        /* FTS5 pages a merge piece writes at most */
@@ -104,6 +106,7 @@ struct store_writer {
 	atomic_int_least64_t unindexed;   /* messages committed since the last index pass */
 	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
 	int merge_due;                    /* writer thread: the search index may need merging */
+	int merge_turn;                   /* writer thread: a due merge goes before the next pass */
 	uint64_t ckpt_own_us;             /* writer thread: time in its own checkpoints */
 	int wal_pages, ck_next;           /* writer thread: WAL size at the last commit; the
 					   * size that starts the next checkpoint round */
@@ -409,13 +412,18 @@ static int index_wanted(struct store_writer *w)
 	return waiting >= INDEX_PIECE || now_ms() >= w->index_due;
 }
 
-/* Writer thread, between batches: one piece of index work if any is due. */
+/* Writer thread, between batches: one piece of index work if any is due; a due merge
+ * takes every other turn (at saturation a pass was always due after a batch, merges
+ * never ran, and a level reached crisismerge: one pass of a closed-loop run took 57 ms). */
 static void index_work(struct store_writer *w)
 {
-	if (index_wanted(w))
-		index_pass(w);
-	else if (w->merge_due)
+	if (w->merge_due && (w->merge_turn || !index_wanted(w))) {
 		merge_piece(w);
+		w->merge_turn = 0;
+	} else if (index_wanted(w)) {
+		index_pass(w);
+		w->merge_turn = 1;
+	}
 }
 
 static void *writer_main(void *arg)
