@@ -189,11 +189,19 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	     "Log index passes (search index, report rollups) run by the writer.");
 	fprintf(f, "kefu_store_index_passes_total %llu\n", (unsigned long long)g->index_passes);
 	head(f, "kefu_store_index_cpu_seconds_total", "counter",
-	     "The writer thread's CPU time inside log index passes.");
+	     "The writer thread's CPU time inside log index passes and search index merges.");
 	fprintf(f, "kefu_store_index_cpu_seconds_total %.6f\n", (double)g->index_cpu_ns / 1e9);
 	head(f, "kefu_store_index_pass_max_seconds", "gauge",
-	     "The longest log index pass since start (wall): the next batch waited that long.");
+	     "The longest log index pass or merge since start (wall): the next batch waited "
+	     "that long.");
 	fprintf(f, "kefu_store_index_pass_max_seconds %.6f\n", (double)g->index_max_us / 1e6);
+	head(f, "kefu_store_writer_checkpoints_total", "counter",
+	     "WAL checkpoints the log writer ran itself (a large WAL): nothing committed meanwhile.");
+	fprintf(f, "kefu_store_writer_checkpoints_total %llu\n", (unsigned long long)g->ckpt_own);
+	head(f, "kefu_store_writer_checkpoint_max_seconds", "gauge",
+	     "The longest of those checkpoints since start (wall): the next batch waited that long.");
+	fprintf(f, "kefu_store_writer_checkpoint_max_seconds %.6f\n",
+		(double)g->ckpt_own_max_us / 1e6);
 	head(f, "kefu_store_writer_queue_depth", "gauge", "Turns waiting for the writer.");
 	fprintf(f, "kefu_store_writer_queue_depth %zu\n", g->writer_queued);
 

@@ -69,6 +69,7 @@ struct kd_gauges {
 	int workers;
 	uint64_t turns, batches, turns_failed;   /* store writer */
 	uint64_t index_passes, index_cpu_ns, index_max_us;   /* its log index passes */
+	uint64_t ckpt_own, ckpt_own_max_us;                   /* its own WAL checkpoints */
 	size_t writer_queued;
 	const char *model;                       /* nlu_bot_describe */
 	size_t answers;

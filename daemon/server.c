@@ -358,6 +358,8 @@ static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t mo
 	g->index_passes = ws.index_passes;
 	g->index_cpu_ns = ws.index_cpu_ns;
 	g->index_max_us = ws.index_max_us;
+	g->ckpt_own = ws.ckpt_own;
+	g->ckpt_own_max_us = ws.ckpt_own_max_us;
 	g->writer_queued = ws.queued;
 	kd_bots_info(srv->bots, model, modellen, &g->answers, &g->reloads);
 	g->model = model;

@@ -145,6 +145,8 @@ static const char *const sql_text[SQ__COUNT] = {
 	/* a watermark above the newest message comes down to it */
 	[SQ_LOG_INDEX_LOWER] = "UPDATE log_index SET last_id ="
 			       " (SELECT coalesce(max(id), 0) FROM messages)",
+	/* at most ?1 pages of FTS5's merging of the index's segments (levels of 16) */
+	[SQ_LOG_INDEX_MERGE] = "INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', ?1)",
 
 	/* log_rollup.c: each message of the range once, with the values the statements
 	 * above compute from it */

@@ -319,9 +319,12 @@ struct store_writer_stats {
 	uint64_t retried_batches;  /* batches rolled back and retried turn by turn */
 	uint64_t checkpoints;      /* WAL checkpoints run off the writer thread */
 	uint64_t index_passes;     /* log index passes run by the writer (store/log_index.c) */
-	uint64_t index_cpu_ns;     /* the writer thread's CPU time inside those passes */
-	uint64_t index_max_us;     /* the longest of them, wall clock: what it held the next
-				      batch of replies back at most */
+	uint64_t index_cpu_ns;     /* the writer thread's CPU time inside those passes and its
+				      merges of the search index (store_log_index_merge) */
+	uint64_t index_max_us;     /* the longest pass or merge, wall clock: what it held the
+				      next batch of replies back at most */
+	uint64_t ckpt_own;         /* WAL checkpoints the writer ran itself (CKPT_SYNC_PAGES) */
+	uint64_t ckpt_own_max_us;  /* the longest of them, wall clock: nothing committed */
 	size_t queued;             /* turns waiting now */
 	int64_t unindexed;         /* messages the writer committed that no pass took yet */
 };
@@ -344,6 +347,11 @@ int store_log_index(struct store *st, int64_t max_rows, int64_t *left);
 /* Passes until every committed message is indexed; takes no write lock when nothing
  * waits.  Reports and the console's search call it first.  0 or < 0. */
 int store_log_index_all(struct store *st);
+/* At most pages FTS5 leaf pages of merging the search index's segments (a level that
+ * holds 16, or a merge under way), in one transaction (BEGIN IMMEDIATE; inside the
+ * caller's if one is open).  *more: 1 if it merged something (there may be more), 0 if
+ * nothing waited.  The store writer runs it between batches (store/writer.c).  0 or < 0. */
+int store_log_index_merge(struct store *st, int pages, int *more);
 /* How many message ids above the watermark (committed, not indexed yet).  0 or < 0. */
 int store_log_index_lag(struct store *st, int64_t *lag);
 /* on != 0: this connection's passes count the report rollups with the grouped SQL

@@ -5,7 +5,8 @@
  * come back); the writer indexes as it goes and at stop; and after a kill -9 of a
  * process writing turns mid-stream, the watermark is consistent with the index and a
  * catch-up counts every message exactly once; the rollups a pass counts in C are the
- * grouped SQL statements' counts on random logs, by passes of any size.
+ * grouped SQL statements' counts on random logs, by passes of any size; passes do not
+ * merge the FTS index's segments, store_log_index_merge does, in bounded pieces.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -404,6 +405,55 @@ static void test_last_ms(void)
 
 #define TURNS 30000
 
+/* Segments of the FTS index: each has rows in messages_fts_idx (the first term of
+ * each of its leaves). */
+static int64_t segments(struct store *st)
+{
+	return q1(st, "SELECT count(DISTINCT segid) FROM messages_fts_idx");
+}
+
+/* A pass writes one segment and merges nothing; merges come in pieces of at most the
+ * pages asked for until none is left, and the index finds every word after them. */
+static void test_merge(void)
+{
+	char err[256], word[32];
+	struct store *st = store_open(tu_path("merge.db"), err, sizeof err);
+	int64_t left, sid;
+	int more, pieces = 0;
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	sid = session(st, "ws");
+	for (int p = 0; p < 40; p++) {
+		for (int i = 0; i < 20; i++) {
+			snprintf(word, sizeof word, "w%02dq%02dzz filler words here", p, i);
+			msg(st, sid, 0, word, 0, NULL, 0, T0 + p * 20 + i);
+		}
+		CHECK_RC(st, store_log_index(st, 0, &left), 0);
+	}
+	CHECK(segments(st) == 40);   /* FTS5's automerge would have merged at 16 */
+	do {
+		CHECK_RC(st, store_log_index_merge(st, 2, &more), 0);
+		pieces++;
+	} while (more && pieces < 1000);
+	printf("merge: 40 segments -> %lld in %d pieces of 2 pages\n", (long long)segments(st),
+	       pieces);
+	CHECK(pieces > 2);           /* bounded: a level of 16 is more than 2 pages */
+	CHECK(segments(st) < 40 - 15);
+	CHECK_RC(st, store_log_index_merge(st, 2, &more), 0);
+	CHECK(more == 0);
+	for (int p = 0; p < 40; p += 7)
+		for (int i = 0; i < 20; i += 3) {
+			snprintf(word, sizeof word, "w%02dq%02dzz", p, i);
+			CHECK(fts_hits(st, word) == 1);
+		}
+	CHECK(fts_hits(st, "filler") == 800);
+	CHECK(sqlite3_exec(st->db, "INSERT INTO messages_fts (messages_fts, rank)"
+			   " VALUES ('integrity-check', 1)", NULL, NULL, NULL) == SQLITE_OK);
+	store_close(st);
+}
+
 static int ack_fd;
 
 static void on_done(void *arg, int rc)
@@ -587,6 +637,7 @@ int main(void)
 	test_rollup_c();
 	test_delete();
 	test_last_ms();
+	test_merge();
 	test_writer();
 	return tu_finish("test_log_index");
 }

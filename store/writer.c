@@ -38,12 +38,17 @@
  * The log index.  The FTS5 index of customers' words and the report rollups are not
  * written with each turn (that was about 60 % of a turn's cost) but by index passes
  * (store/log_index.c) in larger batches, which cost a fraction per message.  The writer
- * runs them itself, between batches, once INDEX_ROWS messages wait or the oldest has
- * waited INDEX_DELAY_MS (so a pass never delays the replies of the batch before it:
- * their done() ran already; it delays the next batch by its own few milliseconds), and
- * one last at stop.  Reports and search catch up themselves before they read, so the
- * delay is never visible to them.  The passes also move each session's last_ms
- * (the writer does not touch the session row with each turn).
+ * runs them itself, between batches, in pieces of at most INDEX_PIECE messages, each its
+ * own transaction: one once INDEX_PIECE messages wait, or once the oldest has waited
+ * INDEX_DELAY_MS, and again after the next batch while a full piece waits.  So a piece
+ * never delays the replies of the batch before it (their done() ran already) and delays
+ * the next batch by its own few milliseconds at most (the longest 5-7 ms at 20,000
+ * replies/s, where passes of 4,096 held it 35-74 ms; pieces of 512 cost more CPU a
+ * message, FTS5 writing more, smaller segments: docs/performance.md "Issue 14, twelfth
+ * session").  FTS5's merging comes in pieces too (MERGE_PAGES).  At stop the
+ * writer indexes everything left.  Reports and search catch up themselves before they
+ * read, so the delay is never visible to them.  The passes also move each session's
+ * last_ms (the writer does not touch the session row with each turn).
  *
  * Sessions.  A customer message re-opens its session and marks it as a conversation, a
  * bot reply sets its language (store/log_session.c, once the triggers' work): the
@@ -77,8 +82,10 @@
 #define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
 #define CKPT_PAGES 1000       /* WAL pages that trigger a checkpoint (SQLite's default) */
 #define CKPT_SYNC_PAGES 16000 /* ... that the writer runs itself (about 64 MB) */
-#define INDEX_ROWS 4096       /* messages waiting that start an index pass at once */
+#define INDEX_PIECE 1024      /* messages a log index piece takes at most; as many waiting
+				 start one at once */
 #define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
+#define MERGE_PAGES 64        /* FTS5 pages a merge piece writes at most */
 /* The writer connection's page cache, KiB (SQLite's default: 2,000).  Each turn inserts
  * into its session's leaf of two indexes (messages_session, messages_client): at 1,000
  * open sessions those leaves are ~8 MB, and with the default the writer read about one
@@ -95,8 +102,12 @@ struct store_writer {
 	int *rcs;                         /* [max_batch], writer thread only */
 	atomic_uint_least64_t turns, batches, failed, retried, checkpoints, index_passes;
 	atomic_uint_least64_t index_cpu_ns, index_max_us;   /* in passes (written by the writer) */
+	atomic_uint_least64_t ckpt_own, ckpt_own_max_us;    /* the writer's own checkpoints */
 	atomic_int_least64_t unindexed;   /* messages committed since the last index pass */
 	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
+	int merge_due;                    /* writer thread: the search index may need merging */
+	int merge_turn;                   /* writer thread: a due merge goes before the next pass */
+	uint64_t ckpt_own_us;             /* writer thread: time in its own checkpoints */
 	int wal_pages, ck_next;           /* writer thread: WAL size at the last commit; the
 					   * size that starts the next checkpoint round */
 	atomic_int stopping;
@@ -123,7 +134,9 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		w->ck_next = CKPT_PAGES;           /* the WAL started over */
 	w->wal_pages = pages;
 	if (pages >= CKPT_SYNC_PAGES) {
-		/* let the checkpointer finish its round, keep it from starting another */
+		/* let the checkpointer finish its round, keep it from starting another
+		 * (timed with the wait: the next batch waits for both) */
+		uint64_t t0 = cm_now_us();
 		pthread_mutex_lock(&w->ck_lock);
 		while (w->ck_running)
 			pthread_cond_wait(&w->ck_idle, &w->ck_lock);
@@ -131,9 +144,14 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 		w->ck_pending = 0;
 		pthread_mutex_unlock(&w->ck_lock);
 		int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		uint64_t took_us = cm_now_us() - t0;
 		if (rc != SQLITE_OK)
 			LOG_WARN("WAL checkpoint: %s", sqlite3_errmsg(db));
 		atomic_fetch_add(&w->checkpoints, 1);
+		atomic_fetch_add(&w->ckpt_own, 1);
+		w->ckpt_own_us += took_us;
+		if (took_us > atomic_load(&w->ckpt_own_max_us))
+			atomic_store(&w->ckpt_own_max_us, took_us);
 		pthread_mutex_lock(&w->ck_lock);
 		w->ck_running = 0;
 		pthread_mutex_unlock(&w->ck_lock);
@@ -338,26 +356,51 @@ static int64_t now_ms(void)
 	return (int64_t)(cm_now_us() / 1000);
 }
 
-/* Writer thread: one index pass; schedules the next if messages are left (or the pass
- * failed: a second later). */
-static void index_pass(struct store_writer *w)
+/* Writer thread: adds a piece's CPU and wall time (since cpu0, t0; its own checkpoint,
+ * when the piece's commit ran one, counted there, not here: since ck0) to the statistics. */
+static void count_piece(struct store_writer *w, uint64_t cpu0, uint64_t t0, uint64_t ck0)
 {
-	int64_t left = 0;
-	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us();
-	int rc = store_log_index(w->st, STORE_LOG_INDEX_PASS, &left);
-	uint64_t took_us = cm_now_us() - t0;
+	uint64_t took_us = cm_now_us() - t0 - (w->ckpt_own_us - ck0);
 
-	atomic_fetch_add(&w->index_passes, 1);
 	atomic_fetch_add(&w->index_cpu_ns, cm_thread_cpu_ns() - cpu0);
 	if (took_us > atomic_load(&w->index_max_us))
 		atomic_store(&w->index_max_us, took_us);
+}
+
+/* Writer thread: one index piece (a pass of at most INDEX_PIECE messages); schedules
+ * the next: at once while a full piece waits, within INDEX_DELAY_MS for fewer, a second
+ * later if the pass failed.  0 or < 0. */
+static int index_pass(struct store_writer *w)
+{
+	int64_t left = 0;
+	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us(), ck0 = w->ckpt_own_us;
+	int rc = store_log_index(w->st, INDEX_PIECE, &left);
+
+	count_piece(w, cpu0, t0, ck0);
+	atomic_fetch_add(&w->index_passes, 1);
 	if (rc < 0)
 		LOG_WARN("log index pass: %s", store_errmsg(w->st));
 	atomic_store(&w->unindexed, rc < 0 ? atomic_load(&w->unindexed) : left);
-	w->index_due = rc < 0 ? now_ms() + 1000 : left > 0 ? now_ms() : 0;
+	w->index_due = rc < 0 ? now_ms() + 1000 : left >= INDEX_PIECE ? now_ms()
+		     : left > 0 ? now_ms() + INDEX_DELAY_MS : 0;
+	w->merge_due = rc == 0;   /* its segment may complete a level */
+	return rc;
 }
 
-/* Writer thread, after a batch: whether an index pass is due. */
+/* Writer thread: one merge piece (at most MERGE_PAGES pages); another is due while it
+ * found something to merge. */
+static void merge_piece(struct store_writer *w)
+{
+	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us(), ck0 = w->ckpt_own_us;
+	int more = 0;
+
+	if (store_log_index_merge(w->st, MERGE_PAGES, &more))
+		LOG_WARN("log index merge: %s", store_errmsg(w->st));
+	count_piece(w, cpu0, t0, ck0);
+	w->merge_due = more;      /* after a failure: again after the next pass */
+}
+
+/* Writer thread, after a batch: whether an index piece is due. */
 static int index_wanted(struct store_writer *w)
 {
 	int64_t waiting = atomic_load(&w->unindexed);
@@ -366,7 +409,21 @@ static int index_wanted(struct store_writer *w)
 		return 0;
 	if (!w->index_due)
 		w->index_due = now_ms() + INDEX_DELAY_MS;
-	return waiting >= INDEX_ROWS || now_ms() >= w->index_due;
+	return waiting >= INDEX_PIECE || now_ms() >= w->index_due;
+}
+
+/* Writer thread, between batches: one piece of index work if any is due; a due merge
+ * takes every other turn (at saturation a pass was always due after a batch, merges
+ * never ran, and a level reached crisismerge: one pass of a closed-loop run took 57 ms). */
+static void index_work(struct store_writer *w)
+{
+	if (w->merge_due && (w->merge_turn || !index_wanted(w))) {
+		merge_piece(w);
+		w->merge_turn = 0;
+	} else if (index_wanted(w)) {
+		index_pass(w);
+		w->merge_turn = 1;
+	}
 }
 
 static void *writer_main(void *arg)
@@ -377,24 +434,28 @@ static void *writer_main(void *arg)
 	/* what an earlier run left unindexed (a kill -9 between a commit and its pass) */
 	index_pass(w);
 	for (;;) {
-		int64_t wait = w->index_due ? w->index_due - now_ms() : -1;
+		int64_t wait = w->merge_due ? 0 : w->index_due ? w->index_due - now_ms() : -1;
 		/* stopping is set after the queue closed: read before the pop, it means 0
 		 * turns from the pop are all there will be */
 		int stop = atomic_load(&w->stopping);
-		/* blocks for the first turn, or until an index pass is due; 0 turns: the
-		 * queue is closed and empty, or the pass is due */
+		/* blocks for the first turn, or until index work is due; 0 turns: the queue
+		 * is closed and empty, or the work is due */
 		size_t n = cm_queue_pop_many(w->q, w->batch, w->max_batch,
-					     wait < 0 && w->index_due ? 0 : (int)wait);
+					     wait < 0 && (w->index_due || w->merge_due) ? 0 : (int)wait);
 
 		if (n > 0) {
 			handle(w, (struct store_turn **)w->batch, n);
-			if (index_wanted(w))
-				index_pass(w);
+			index_work(w);
 		} else if (stop) {
-			index_pass(w);   /* one last: a clean stop leaves everything indexed */
+			/* a clean stop leaves everything indexed (merging can wait: the next
+			 * start's writer goes on with it) */
+			while (index_pass(w) == 0 && atomic_load(&w->unindexed) > 0)
+				;
 			return NULL;
-		} else if (w->index_due) {
+		} else if (w->index_due && now_ms() >= w->index_due) {
 			index_pass(w);
+		} else if (w->merge_due) {
+			merge_piece(w);
 		}
 	}
 }
@@ -530,6 +591,8 @@ void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *o
 	out->index_passes = atomic_load(&w->index_passes);
 	out->index_cpu_ns = atomic_load(&w->index_cpu_ns);
 	out->index_max_us = atomic_load(&w->index_max_us);
+	out->ckpt_own = atomic_load(&w->ckpt_own);
+	out->ckpt_own_max_us = atomic_load(&w->ckpt_own_max_us);
 	out->unindexed = atomic_load(&w->unindexed);
 	out->queued = cm_queue_depth(w->q);
 }
