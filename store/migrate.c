@@ -148,7 +148,7 @@
  *              Whatever inserts into messages without store_message_add must do it
  *              too.
  * Version 16 (the log index in bounded pieces, store/writer.c; docs/performance.md
- * "Issue 14, twelfth session"):
+ * "Issue 14, eleventh session: the log index in pieces"):
  *   messages_fts  automerge 0, usermerge 16, crisismerge 64: a pass no longer merges
  *              segments; store_log_index_merge does, a bounded piece at a time.
  * Runs on the thread that opens the store.

@@ -44,10 +44,10 @@
  * never delays the replies of the batch before it (their done() ran already) and delays
  * the next batch by its own few milliseconds at most (the longest 5-7 ms at 20,000
  * replies/s, where passes of 4,096 held it 35-74 ms; pieces of 512 cost more CPU a
- * message, FTS5 writing more, smaller segments: docs/performance.md "Issue 14, twelfth
- * session").  FTS5's merging comes in pieces too (MERGE_PAGES).  At stop the
- * writer indexes everything left.  Reports and search catch up themselves before they
- * read, so the delay is never visible to them.  The passes also move each session's
+ * message, FTS5 writing more, smaller segments: docs/performance.md "Issue 14,
+ * eleventh session: the log index in pieces").  FTS5's merging comes in pieces too
+ * (MERGE_PAGES).  At stop the writer indexes everything left.  Reports and search
+ * catch up themselves before they read, so the delay is never visible to them.  The passes also move each session's
  * last_ms (the writer does not touch the session row with each turn).
  *
  * Sessions.  A customer message re-opens its session and marks it as a conversation, a
