@@ -47,8 +47,9 @@
  * message, FTS5 writing more, smaller segments: docs/performance.md "Issue 14,
  * eleventh session: the log index in pieces").  FTS5's merging comes in pieces too
  * (MERGE_PAGES).  At stop the writer indexes everything left.  Reports and search
- * catch up themselves before they read, so the delay is never visible to them.  The passes also move each session's
- * last_ms (the writer does not touch the session row with each turn).
+ * catch up themselves before they read, so the delay is never visible to them.  The
+ * passes also move each session's last_ms (the writer does not touch the session row
+ * with each turn).
  *
  * Sessions.  A customer message re-opens its session and marks it as a conversation, a
  * bot reply sets its language (store/log_session.c, once the triggers' work): the
@@ -62,9 +63,9 @@
  * failed commit until the next one commits.
  *
  * Threads: the queue, the checkpointer's {lock} fields and the health fields {fail_lock}
- * are the only shared state besides the statistics counters (atomics).  The writer connection, the batch array
- * and the turns being written belong to the writer thread; done() runs there too.  The
- * checkpointer connection belongs to the checkpointer thread.
+ * are the only shared state besides the statistics counters (atomics).  The writer
+ * connection, the batch array and the turns being written belong to the writer thread;
+ * done() runs there too.  The checkpointer connection belongs to the checkpointer thread.
  */
 #include <pthread.h>
 #include <stdatomic.h>
