@@ -14,8 +14,9 @@
  * a small softmax model (letters_model.c) classifies among ASR_LETTERS_K words.  Its
  * posterior and the search's word posterior are combined (asr_letters_relabel) over the
  * classes that sound like the word (asr_letters_alike); the word is replaced only when the
- * combination prefers another class that the classifier itself gives at least tau.  The features, classes and rule are letters_feat.c's, the model
- * letters_model.c's.  docs/speech.md "Eighth round".
+ * combination prefers another class that the classifier itself gives at least tau.  The
+ * features, classes and rule are letters_feat.c's, the model letters_model.c's.
+ * docs/speech.md "Eighth round".
  *
  * Runs on the decoder's thread (a kefud worker, kefu eval-speech), between utterances.
  */

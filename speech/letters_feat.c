@@ -2,7 +2,8 @@
  * letters_model.c trains and stores it, kefu letters-train reads rows with them): its
  * classes and their words, a word's fixed-size feature vector from its frames' cepstra
  * (asr_letters_feature), and the rule that combines the classifier's posterior with the
- * decoder's (asr_letters_relabel) among the classes that sound alike (asr_letters_alike).  docs/speech.md "Eighth round".  Any thread.
+ * decoder's (asr_letters_relabel) among the classes that sound alike (asr_letters_alike).
+ * docs/speech.md "Eighth round".  Any thread.
  */
 #include "speech.h"
 

@@ -7,7 +7,8 @@
  * posteriors to the bit; malformed files (bad magic, version, a count that disagrees, a
  * NaN, a zero deviation, a number short, trailing data, the empty file) refused; the
  * relabelling rule (a confident classifier overrides an unsure decoder, tau holds it back,
- * a sure decoder is kept; asr_letters_alike keeps only what sounds like the decoded word); the embedded model, when the build has one, parses.  A real clip
+ * a sure decoder is kept; asr_letters_alike keeps only what sounds like the decoded
+ * word); the embedded model, when the build has one, parses.  A real clip
  * decoded with the classifier on is test_grammar's (an4).
  */
 #include "speech.h"
