@@ -6,9 +6,10 @@
  * pass counts; SQLite's json_extract of the two was ~0.2 us a message of a pass:
  * docs/performance.md "Issue 14, twelfth session").
  *
- * The scan follows strings and brackets only; it does not validate the JSON (a caller
- * that needs that asks SQLite's json_valid, one parse, or uses what it finds only to
- * confirm what it already holds).  It is sure only of a flat reading: the text is one
+ * The scan follows strings and brackets only; it does not validate the JSON.  A caller
+ * that needs that checks it with store_meta_valid, a strict reading of RFC 8259 (what
+ * it accepts, SQLite's json_valid accepts too; anything else is left to SQLite), or
+ * uses what it finds only to confirm what it already holds.  It is sure only of a flat reading: the text is one
  * object, each top-level key a string without escapes (an escaped key might spell a
  * wanted one), each wanted key at most once; otherwise the caller asks SQLite.
  *
@@ -71,6 +72,114 @@ static const char *skip_value(const char *s)
 	}
 	return NULL;
 }
+
+/* ---- validation: strict JSON (RFC 8259) --------------------------------------------- */
+
+#define VALID_DEPTH 32   /* deeper: not sure (SQLite's own limit is 2,000) */
+
+static const char *v_value(const char *s, int depth);
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static const char *v_string(const char *s)
+{
+	for (s++; *s != '"'; s++) {
+		if ((unsigned char)*s < 0x20)
+			return NULL;   /* NUL (the end) or a control character */
+		if (*s != '\\')
+			continue;
+		s++;
+		if (*s == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (!s[i] || !strchr("0123456789abcdefABCDEF", s[i]))
+					return NULL;
+			s += 4;
+		} else if (!*s || !strchr("\"\\/bfnrt", *s)) {
+			return NULL;
+		}
+	}
+	return s + 1;
+}
+
+static const char *v_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (is_digit(*s))
+		while (is_digit(*s))
+			s++;
+	else
+		return NULL;
+	if (*s == '.') {
+		if (!is_digit(*++s))
+			return NULL;
+		while (is_digit(*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		if (*++s == '+' || *s == '-')
+			s++;
+		if (!is_digit(*s))
+			return NULL;
+		while (is_digit(*s))
+			s++;
+	}
+	return s;
+}
+
+/* Object or array members from s (after the opening bracket) to the closing one. */
+static const char *v_members(const char *s, int depth, char close)
+{
+	s = skip_space(s);
+	if (*s == close)
+		return s + 1;
+	for (;;) {
+		if (close == '}') {
+			if (*s != '"' || !(s = v_string(s)))
+				return NULL;
+			s = skip_space(s);
+			if (*s++ != ':')
+				return NULL;
+		}
+		if (!(s = v_value(skip_space(s), depth + 1)))
+			return NULL;
+		s = skip_space(s);
+		if (*s == close)
+			return s + 1;
+		if (*s++ != ',')
+			return NULL;
+		s = skip_space(s);
+	}
+}
+
+static const char *v_value(const char *s, int depth)
+{
+	if (depth > VALID_DEPTH)
+		return NULL;
+	switch (*s) {
+	case '"': return v_string(s);
+	case '{': return v_members(s + 1, depth, '}');
+	case '[': return v_members(s + 1, depth, ']');
+	case 't': return strncmp(s, "true", 4) ? NULL : s + 4;
+	case 'f': return strncmp(s, "false", 5) ? NULL : s + 5;
+	case 'n': return strncmp(s, "null", 4) ? NULL : s + 4;
+	default: return v_number(s);
+	}
+}
+
+int store_meta_valid(const char *text)
+{
+	const char *end = v_value(skip_space(text), 0);
+
+	return end && !*skip_space(end);
+}
+
+/* ---- the top-level keys -------------------------------------------------------------- */
 
 int store_meta_scan(const char *meta, struct store_meta_field *f, int n)
 {

@@ -177,20 +177,23 @@ static const char *col_text(struct rollup *r, sqlite3_stmt *s, int col, int *rc)
 
 /* A bot reply's language (*lang, interned; NULL: its meta names none) and fallback
  * flag, the values of the statements' META_LANG and fallback expressions: read from its
- * meta by log_meta.c's scan when it is sure of them (the meta is valid JSON: the scan's
- * json_valid), else by SQLite (SQ_LOG_ROLLUP_META).  0 or < 0. */
+ * meta by log_meta.c when it is sure of them (valid JSON, a flat reading of the two
+ * keys), else by SQLite (SQ_LOG_ROLLUP_META, the same expressions).  0 or < 0. */
 static int reply_meta(struct rollup *r, sqlite3_stmt *row, const char **lang, int *fallback)
 {
-	const char *meta = (const char *)sqlite3_column_text(row, C_META);
+	int type = sqlite3_column_type(row, C_META);   /* before any conversion */
 	int noanswer = sqlite3_column_int(row, C_NOANSWER), rc = 0;
 	struct store_meta_field f[] = { { "lang", NULL, 0 }, { "fallback", NULL, 0 } };
+	const char *meta = NULL;
 	char own[LANG_MAX];
 
 	*lang = NULL;
 	*fallback = noanswer;
-	if (!meta)   /* none, or not JSON: neither expression reads it */
-		return sqlite3_column_type(row, C_META) == SQLITE_NULL ? 0 : -SQLITE_NOMEM;
-	if (store_meta_scan(meta, f, 2) == 0 &&
+	if (type == SQLITE_NULL)
+		return 0;      /* json_valid(NULL) is NULL: neither expression reads it */
+	if (type == SQLITE_TEXT && !(meta = (const char *)sqlite3_column_text(row, C_META)))
+		return -SQLITE_NOMEM;
+	if (meta && store_meta_valid(meta) && store_meta_scan(meta, f, 2) == 0 &&
 	    (!f[0].val || store_meta_is(&f[0], "null") ||
 	     store_meta_plain_string(&f[0], own, sizeof own)) &&
 	    (!f[1].val || store_meta_is(&f[1], "null") || store_meta_is(&f[1], "true") ||
@@ -204,7 +207,7 @@ static int reply_meta(struct rollup *r, sqlite3_stmt *row, const char **lang, in
 	sqlite3_stmt *s = store_stmt(r->st, SQ_LOG_ROLLUP_META);
 	if (!s)
 		return -SQLITE_ERROR;
-	store_bind_static(s, 1, meta);   /* stepped and reset before the row moves on */
+	sqlite3_bind_value(s, 1, sqlite3_column_value(row, C_META));   /* the value itself */
 	sqlite3_bind_int(s, 2, noanswer);
 	if ((rc = store_step_one(r->st, s, "indexing the log")) == 0) {
 		*lang = col_text(r, s, 0, &rc);

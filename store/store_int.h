@@ -198,6 +198,9 @@ struct store_meta_field {
 	const char *val;
 	size_t len;
 };
+/* 1 when text is one JSON value by a strict reading of RFC 8259 (then SQLite's
+ * json_valid says 1 too), nested at most 32 deep; 0 when not, or not sure. */
+int store_meta_valid(const char *text);
 /* Finds the keys f[0..n).key among the top-level keys of the JSON object meta.  0 when
  * sure (each found once, every top-level key plain), -1 when not: the text is no object,
  * a key holds an escape or comes twice, the text does not end with the object.  It does

@@ -230,6 +230,33 @@ static void test_meta_scan(void)
 	CHECK(store_meta_is(&f, "true") && !store_meta_is(&f, "false"));
 	f = (struct store_meta_field){ "fallback", "trueish", 7 };
 	CHECK(!store_meta_is(&f, "true"));
+
+	/* the strict reading: what it accepts, SQLite's json_valid accepts; these it must
+	 * accept (1) or refuse (0) */
+	static const struct { const char *text; int valid; } texts[] = {
+		{ "{\"a\":[1,-0.5,2e10,3E-2,0,true,false,null,\"\\u00e9\\n\\\"\"],\"b\":{}}", 1 },
+		{ " [ ] ", 1 }, { "\"x\"", 1 }, { "-12", 1 }, { "{\"lang\":\"en\"}", 1 },
+		{ "", 0 }, { "{", 0 }, { "{\"a\":1,}", 0 }, { "[1,]", 0 }, { "01", 0 }, { "1.", 0 },
+		{ ".5", 0 }, { "1e", 0 }, { "+1", 0 }, { "tru", 0 }, { "nul", 0 }, { "{a:1}", 0 },
+		{ "\"\\x\"", 0 }, { "\"\\u12\"", 0 }, { "\"a\tb\"", 0 }, { "[1] 2", 0 },
+		{ "{\"a\" 1}", 0 }, { "not json", 0 },
+		{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0 },
+	};
+	sqlite3_stmt *q = NULL;
+	CHECK(sqlite3_prepare_v2(st->db, "SELECT json_valid(?1)", -1, &q, NULL) == SQLITE_OK);
+	for (size_t i = 0; q && i < sizeof texts / sizeof *texts; i++) {
+		int mine = store_meta_valid(texts[i].text), sqlite;
+		sqlite3_bind_text(q, 1, texts[i].text, -1, SQLITE_STATIC);
+		CHECK(sqlite3_step(q) == SQLITE_ROW);
+		sqlite = sqlite3_column_int(q, 0);
+		sqlite3_reset(q);
+		if (mine != texts[i].valid || (mine && !sqlite)) {
+			fprintf(stderr, "FAIL valid %s: %d, want %d, json_valid %d\n", texts[i].text,
+				mine, texts[i].valid, sqlite);
+			failures++;
+		}
+	}
+	sqlite3_finalize(q);
 }
 
 /* A plain connection (the console's take-over, ops' hand-off notes): every message. */
