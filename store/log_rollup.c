@@ -34,8 +34,10 @@
 
 /* The columns of SQ_LOG_ROLLUP_SCAN (store/stmt.c, with the pass's other statements:
  * prepared once per connection). */
-enum { C_ID, C_SESSION, C_KIND, C_CREATED, C_REPLY_TO, C_LANG, C_FALLBACK, C_BUCKET, C_ANSWER,
+enum { C_ID, C_SESSION, C_KIND, C_CREATED, C_REPLY_TO, C_META, C_NOANSWER, C_BUCKET, C_ANSWER,
        C_SLANG, C_CHANNEL };
+
+#define LANG_MAX 64    /* a language longer than this is read by SQLite (never: "en", "zh") */
 
 enum { R_HOURS, R_LATENCY, R_ANSWERS };
 
@@ -173,6 +175,48 @@ static const char *col_text(struct rollup *r, sqlite3_stmt *s, int col, int *rc)
 	return in;
 }
 
+/* A bot reply's language (*lang, interned; NULL: its meta names none) and fallback
+ * flag, the values of the statements' META_LANG and fallback expressions: read from its
+ * meta by log_meta.c when it is sure of them (valid JSON, a flat reading of the two
+ * keys), else by SQLite (SQ_LOG_ROLLUP_META, the same expressions).  0 or < 0. */
+static int reply_meta(struct rollup *r, sqlite3_stmt *row, const char **lang, int *fallback)
+{
+	int type = sqlite3_column_type(row, C_META);   /* before any conversion */
+	int noanswer = sqlite3_column_int(row, C_NOANSWER), rc = 0;
+	struct store_meta_field f[] = { { "lang", NULL, 0 }, { "fallback", NULL, 0 } };
+	const char *meta = NULL;
+	char own[LANG_MAX];
+
+	*lang = NULL;
+	*fallback = noanswer;
+	if (type == SQLITE_NULL)
+		return 0;      /* json_valid(NULL) is NULL: neither expression reads it */
+	if (type == SQLITE_TEXT && !(meta = (const char *)sqlite3_column_text(row, C_META)))
+		return -SQLITE_NOMEM;
+	if (meta && store_meta_valid(meta) && store_meta_scan(meta, f, 2) == 0 &&
+	    (!f[0].val || store_meta_is(&f[0], "null") ||
+	     store_meta_plain_string(&f[0], own, sizeof own)) &&
+	    (!f[1].val || store_meta_is(&f[1], "null") || store_meta_is(&f[1], "true") ||
+	     store_meta_is(&f[1], "false"))) {
+		if (f[0].val && f[0].val[0] == '"' && own[0] && !(*lang = intern(r, own)))
+			return -SQLITE_NOMEM;
+		if (f[1].val && !store_meta_is(&f[1], "null"))
+			*fallback = store_meta_is(&f[1], "true");
+		return 0;
+	}
+	sqlite3_stmt *s = store_stmt(r->st, SQ_LOG_ROLLUP_META);
+	if (!s)
+		return -SQLITE_ERROR;
+	sqlite3_bind_value(s, 1, sqlite3_column_value(row, C_META));   /* the value itself */
+	sqlite3_bind_int(s, 2, noanswer);
+	if ((rc = store_step_one(r->st, s, "indexing the log")) == 0) {
+		*lang = col_text(r, s, 0, &rc);
+		*fallback = sqlite3_column_int(s, 1);
+	}
+	store_stmt_done(s);
+	return rc;
+}
+
 /* One row of SQ_LOG_ROLLUP_SCAN.  Returns 0, < 0, or STORE_LOG_ROLLUP_SQL for a value of a type
  * the writer never gives. */
 static int take_row(struct rollup *r, sqlite3_stmt *s)
@@ -198,18 +242,20 @@ static int take_row(struct rollup *r, sqlite3_stmt *s)
 	if (kind == STORE_MSG_OPERATOR)
 		return count(r, R_HOURS, hour, 0, slang, channel, 2);
 	/* a bot reply */
-	const char *own = col_text(r, s, C_LANG, &rc);
+	const char *own;
+	int fallback;
+
+	if ((rc = reply_meta(r, s, &own, &fallback)))
+		return rc;
 	const char *lang = own ? own : slang;
 	int64_t to = sqlite3_column_int64(s, C_REPLY_TO);
 
-	if (rc)
-		return rc;
 	if (sqlite3_column_type(s, C_REPLY_TO) == SQLITE_INTEGER && to > r->lo && to <= r->hi &&
 	    !r->reply_lang[to - r->lo - 1])
 		r->reply_lang[to - r->lo - 1] = own ? own : no_lang;
 	if ((rc = count(r, R_HOURS, hour, 0, lang, channel, 1)))
 		return rc;
-	if (sqlite3_column_int(s, C_FALLBACK) &&
+	if (fallback &&
 	    (rc = count(r, R_HOURS, hour, 0, lang, channel, 3)))
 		return rc;
 	if (sqlite3_column_type(s, C_BUCKET) != SQLITE_NULL) {

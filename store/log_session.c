@@ -48,93 +48,17 @@ struct store_log_sessions {
 	struct ls_slot slot[LS_SLOTS];
 };
 
-/* Skips the JSON string starting at s (on its opening quote); returns the character
- * after its closing quote, NULL if it does not close.  *plain is cleared when the string
- * holds an escape. */
-static const char *skip_string(const char *s, int *plain)
-{
-	for (s++; *s; s++) {
-		if (*s == '"')
-			return s + 1;
-		if (*s == '\\') {
-			*plain = 0;
-			if (!*++s)
-				return NULL;
-		}
-	}
-	return NULL;
-}
-
-static const char *skip_space(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return s;
-}
-
 /* The value of the one top-level key "lang" of the JSON object meta when it is a
  * string without escapes, shorter than n bytes: copied to out, returns 1.  Returns 0
- * when the scan is not sure (no such key, another type, an escape, a second "lang",
- * text that is no object): the caller then asks SQLite.  The scan follows strings and
- * brackets only; it does not validate the rest of the text, so a reply's language is
- * taken from it only to confirm what the session already holds (note_reply). */
+ * when the scan is not sure (store/log_meta.c: no such key, another type, an escape, a
+ * second "lang", text that is no object): the caller then asks SQLite.  The scan does
+ * not validate the rest of the text, so a reply's language is taken from it only to
+ * confirm what the session already holds (note_reply). */
 static int meta_lang(const char *meta, char *out, size_t n)
 {
-	const char *s = skip_space(meta);
-	int depth = 0, found = 0, expect_key = 1;
+	struct store_meta_field f = { "lang", NULL, 0 };
 
-	if (*s != '{')
-		return 0;
-	while (*s) {
-		int plain = 1;
-		switch (*s) {
-		case '"': {
-			const char *start = s + 1, *end = skip_string(s, &plain);
-			if (!end)
-				return 0;
-			if (depth == 1 && expect_key) {
-				const char *v = skip_space(end);
-				if (*v != ':')
-					return 0;
-				expect_key = 0;
-				if (!plain)
-					return 0;   /* an escaped key might spell "lang" */
-				if (end - start == 5 && !memcmp(start, "lang\"", 5)) {
-					v = skip_space(v + 1);
-					if (found || *v != '"')
-						return 0;
-					const char *ve = skip_string(v, &plain);
-					if (!ve || !plain || (size_t)(ve - v - 2) >= n)
-						return 0;
-					memcpy(out, v + 1, ve - v - 2);
-					out[ve - v - 2] = '\0';
-					found = 1;
-					end = ve;
-				} else {
-					end = v + 1;
-				}
-			}
-			s = end;
-			continue;
-		}
-		case '{': case '[':
-			depth++;
-			expect_key = *s == '{';
-			break;
-		case '}': case ']':
-			if (--depth < 0)
-				return 0;
-			if (depth == 0)
-				return *skip_space(s + 1) == '\0' && found;
-			break;
-		case ',':
-			if (depth == 1)
-				expect_key = 1;
-			break;
-		}
-		s++;
-	}
-	return 0;
+	return store_meta_scan(meta, &f, 1) == 0 && store_meta_plain_string(&f, out, n);
 }
 
 static struct ls_slot *slot_of(struct store *st, int64_t sid)

@@ -183,6 +183,82 @@ static void test_metas(void)
 	}
 }
 
+/* log_meta.c's scan: what it is sure of, and where it leaves the answer to SQLite. */
+static void test_meta_scan(void)
+{
+	static const struct { const char *meta; int rc; const char *lang, *fallback; } cases[] = {
+		{ "{\"title\":\"x\",\"fallback\":false,\"lang\":\"en\",\"quick_replies\":"
+		  "[{\"answer_id\":3,\"title\":\"a,b}\"}],\"why\":\"top\"}", 0, "\"en\"", "false" },
+		{ " { \"lang\" : \"zh\" , \"fallback\" : true } ", 0, "\"zh\"", "true" },
+		{ "{}", 0, NULL, NULL },
+		{ "{\"x\":{\"lang\":\"fr\"},\"y\":[\"lang\"]}", 0, NULL, NULL },
+		{ "{\"lang\":5,\"fallback\":null}", 0, "5", "null" },
+		{ "{\"la\\u006eg\":\"en\"}", -1, NULL, NULL },     /* an escaped key */
+		{ "{\"lang\":\"en\",\"lang\":\"fr\"}", -1, NULL, NULL },  /* twice */
+		{ "[\"lang\",\"en\"]", -1, NULL, NULL },
+		{ "{\"lang\":\"en\"} x", -1, NULL, NULL },
+		{ "{\"lang\":\"en\",}", -1, NULL, NULL },
+		{ "{\"lang\":\"en\"", -1, NULL, NULL },
+		{ "", -1, NULL, NULL },
+	};
+	char out[8];
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct store_meta_field f[] = { { "lang", NULL, 0 }, { "fallback", NULL, 0 } };
+		int rc = store_meta_scan(cases[i].meta, f, 2);
+		int ok = rc == cases[i].rc;
+
+		for (int k = 0; ok && rc == 0 && k < 2; k++) {
+			const char *want = k ? cases[i].fallback : cases[i].lang;
+			ok = want ? f[k].val && f[k].len == strlen(want) && !memcmp(f[k].val, want, f[k].len)
+				  : !f[k].val;
+		}
+		if (!ok) {
+			fprintf(stderr, "FAIL meta scan of %s: %d\n", cases[i].meta, rc);
+			failures++;
+		}
+	}
+	struct store_meta_field f = { "lang", "\"en\"", 4 };
+	CHECK(store_meta_plain_string(&f, out, sizeof out) && !strcmp(out, "en"));
+	f = (struct store_meta_field){ "lang", "\"e\\n\"", 5 };
+	CHECK(!store_meta_plain_string(&f, out, sizeof out));
+	f = (struct store_meta_field){ "lang", "\"abcdefgh\"", 10 };
+	CHECK(!store_meta_plain_string(&f, out, sizeof out));   /* longer than out */
+	f = (struct store_meta_field){ "lang", "5", 1 };
+	CHECK(!store_meta_plain_string(&f, out, sizeof out));
+	f = (struct store_meta_field){ "fallback", "true", 4 };
+	CHECK(store_meta_is(&f, "true") && !store_meta_is(&f, "false"));
+	f = (struct store_meta_field){ "fallback", "trueish", 7 };
+	CHECK(!store_meta_is(&f, "true"));
+
+	/* the strict reading: what it accepts, SQLite's json_valid accepts; these it must
+	 * accept (1) or refuse (0) */
+	static const struct { const char *text; int valid; } texts[] = {
+		{ "{\"a\":[1,-0.5,2e10,3E-2,0,true,false,null,\"\\u00e9\\n\\\"\"],\"b\":{}}", 1 },
+		{ " [ ] ", 1 }, { "\"x\"", 1 }, { "-12", 1 }, { "{\"lang\":\"en\"}", 1 },
+		{ "", 0 }, { "{", 0 }, { "{\"a\":1,}", 0 }, { "[1,]", 0 }, { "01", 0 }, { "1.", 0 },
+		{ ".5", 0 }, { "1e", 0 }, { "+1", 0 }, { "tru", 0 }, { "nul", 0 }, { "{a:1}", 0 },
+		{ "\"\\x\"", 0 }, { "\"\\u12\"", 0 }, { "\"a\tb\"", 0 }, { "[1] 2", 0 },
+		{ "{\"a\" 1}", 0 }, { "not json", 0 },
+		{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0 },
+	};
+	sqlite3_stmt *q = NULL;
+	CHECK(sqlite3_prepare_v2(st->db, "SELECT json_valid(?1)", -1, &q, NULL) == SQLITE_OK);
+	for (size_t i = 0; q && i < sizeof texts / sizeof *texts; i++) {
+		int mine = store_meta_valid(texts[i].text), sqlite;
+		sqlite3_bind_text(q, 1, texts[i].text, -1, SQLITE_STATIC);
+		CHECK(sqlite3_step(q) == SQLITE_ROW);
+		sqlite = sqlite3_column_int(q, 0);
+		sqlite3_reset(q);
+		if (mine != texts[i].valid || (mine && !sqlite)) {
+			fprintf(stderr, "FAIL valid %s: %d, want %d, json_valid %d\n", texts[i].text,
+				mine, texts[i].valid, sqlite);
+			failures++;
+		}
+	}
+	sqlite3_finalize(q);
+}
+
 /* A plain connection (the console's take-over, ops' hand-off notes): every message. */
 static void test_plain(void)
 {
@@ -351,6 +427,7 @@ int main(void)
 	test_plain();
 	test_writer();
 	test_metas();
+	test_meta_scan();
 	store_writer_stop(w);
 	test_upgrade();
 	store_close(st);
