@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "store_int.h"
 
 /* The columns of SQ_LOG_ROLLUP_SCAN (store/stmt.c, with the pass's other statements:
@@ -177,15 +178,16 @@ static const char *col_text(struct rollup *r, sqlite3_stmt *s, int col, int *rc)
 
 /* A bot reply's language (*lang, interned; NULL: its meta names none) and fallback
  * flag, the values of the statements' META_LANG and fallback expressions: read from its
- * meta by log_meta.c when it is sure of them (valid JSON, a flat reading of the two
- * keys), else by SQLite (SQ_LOG_ROLLUP_META, the same expressions).  0 or < 0. */
+ * meta by common/jscan.c's strict scan when it is sure of them (what it judges, SQLite's
+ * json_valid accepts; each key at most once, as SQLite may read a duplicate otherwise),
+ * else by SQLite (SQ_LOG_ROLLUP_META, the same expressions).  0 or < 0. */
 static int reply_meta(struct rollup *r, sqlite3_stmt *row, const char **lang, int *fallback)
 {
 	int type = sqlite3_column_type(row, C_META);   /* before any conversion */
 	int noanswer = sqlite3_column_int(row, C_NOANSWER), rc = 0;
-	struct store_meta_field f[] = { { "lang", NULL, 0 }, { "fallback", NULL, 0 } };
-	const char *meta = NULL;
-	char own[LANG_MAX];
+	struct cm_jscan_field f[] = { { .key = "lang" }, { .key = "fallback" } };
+	const char *meta = NULL, *v = NULL;
+	size_t vlen = 0;
 
 	*lang = NULL;
 	*fallback = noanswer;
@@ -193,15 +195,21 @@ static int reply_meta(struct rollup *r, sqlite3_stmt *row, const char **lang, in
 		return 0;      /* json_valid(NULL) is NULL: neither expression reads it */
 	if (type == SQLITE_TEXT && !(meta = (const char *)sqlite3_column_text(row, C_META)))
 		return -SQLITE_NOMEM;
-	if (meta && store_meta_valid(meta) && store_meta_scan(meta, f, 2) == 0 &&
-	    (!f[0].val || store_meta_is(&f[0], "null") ||
-	     store_meta_plain_string(&f[0], own, sizeof own)) &&
-	    (!f[1].val || store_meta_is(&f[1], "null") || store_meta_is(&f[1], "true") ||
-	     store_meta_is(&f[1], "false"))) {
-		if (f[0].val && f[0].val[0] == '"' && own[0] && !(*lang = intern(r, own)))
-			return -SQLITE_NOMEM;
-		if (f[1].val && !store_meta_is(&f[1], "null"))
-			*fallback = store_meta_is(&f[1], "true");
+	if (meta && cm_jscan_object(meta, strlen(meta), f, 2) && f[0].count <= 1 &&
+	    f[1].count <= 1 &&
+	    (!f[0].val || cm_jscan_is(&f[0], "null") ||
+	     (cm_jscan_plain(&f[0], &v, &vlen) && vlen < LANG_MAX)) &&
+	    (!f[1].val || cm_jscan_is(&f[1], "null") || cm_jscan_is(&f[1], "true") ||
+	     cm_jscan_is(&f[1], "false"))) {
+		if (v && vlen) {
+			char own[LANG_MAX];
+			memcpy(own, v, vlen);
+			own[vlen] = '\0';
+			if (!(*lang = intern(r, own)))
+				return -SQLITE_NOMEM;
+		}
+		if (f[1].val && !cm_jscan_is(&f[1], "null"))
+			*fallback = cm_jscan_is(&f[1], "true");
 		return 0;
 	}
 	sqlite3_stmt *s = store_stmt(r->st, SQ_LOG_ROLLUP_META);

@@ -16,8 +16,8 @@
  * (store_log_sessions_keep): the language it last gave it, and that its flag is set and
  * it is not resolved.  A message that changes neither is then written without touching
  * the session's row at all; the reply's language is read from its meta by a scan of the
- * JSON text (meta_lang), with SQLite's JSON functions as the arbiter whenever the scan
- * is not sure.  Another connection can change a session (the console resolves it,
+ * JSON text (meta_lang, common/jscan.c), with SQLite's JSON functions as the arbiter
+ * whenever the scan is not sure.  Another connection can change a session (the console resolves it,
  * retention deletes it and its id is handed out again), so the writer checks PRAGMA
  * data_version at the start of each batch (store_log_sessions_begin: it moves only with
  * other connections' commits) and forgets everything when it moved; a rolled-back
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "store_int.h"
 
 #define LS_SLOTS 4096          /* sessions remembered (direct-mapped by id) */
@@ -50,15 +51,21 @@ struct store_log_sessions {
 
 /* The value of the one top-level key "lang" of the JSON object meta when it is a
  * string without escapes, shorter than n bytes: copied to out, returns 1.  Returns 0
- * when the scan is not sure (store/log_meta.c: no such key, another type, an escape, a
- * second "lang", text that is no object): the caller then asks SQLite.  The scan does
- * not validate the rest of the text, so a reply's language is taken from it only to
- * confirm what the session already holds (note_reply). */
+ * when the scan is not sure (common/jscan.c: no such key, another type, an escape, a
+ * second "lang" — SQLite would take the first —, text it does not judge): the caller
+ * then asks SQLite. */
 static int meta_lang(const char *meta, char *out, size_t n)
 {
-	struct store_meta_field f = { "lang", NULL, 0 };
+	struct cm_jscan_field f = { .key = "lang" };
+	const char *v;
+	size_t len;
 
-	return store_meta_scan(meta, &f, 1) == 0 && store_meta_plain_string(&f, out, n);
+	if (!cm_jscan_object(meta, strlen(meta), &f, 1) || f.count != 1 ||
+	    !cm_jscan_plain(&f, &v, &len) || len >= n)
+		return 0;
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return 1;
 }
 
 static struct ls_slot *slot_of(struct store *st, int64_t sid)

@@ -159,7 +159,7 @@ static const char *const sql_text[SQ__COUNT] = {
 		"  s.lang, s.channel"
 		LOG_RANGE " AND m.kind IN (0, 1, 2)",
 	/* a bot reply's language and fallback flag as the statements above read them from
-	 * its meta ?1 and whether it has no answer ?2: for a meta log_meta.c is not sure of */
+	 * its meta ?1 and whether it has no answer ?2: for a meta common/jscan.c is not sure of */
 	[SQ_LOG_ROLLUP_META] =
 		"SELECT " META_LANG("x") ", coalesce(CASE WHEN json_valid(x.meta) THEN"
 		"  json_extract(x.meta, '$.fallback') END, x.noanswer) <> 0"

@@ -191,27 +191,6 @@ int store_log_sessions_begin(struct store *st);
 void store_log_sessions_forget(struct store *st);
 void store_log_sessions_free(struct store *st);
 
-/* log_meta.c: a top-level key of a reply's meta and, after store_meta_scan, its value's
- * JSON text (val, len; val NULL: the key is absent).  Any thread. */
-struct store_meta_field {
-	const char *key;       /* ASCII without quotes or backslashes */
-	const char *val;
-	size_t len;
-};
-/* 1 when text is one JSON value by a strict reading of RFC 8259 (then SQLite's
- * json_valid says 1 too), nested at most 32 deep; 0 when not, or not sure. */
-int store_meta_valid(const char *text);
-/* Finds the keys f[0..n).key among the top-level keys of the JSON object meta.  0 when
- * sure (each found once, every top-level key plain), -1 when not: the text is no object,
- * a key holds an escape or comes twice, the text does not end with the object.  It does
- * not validate the values (json_valid does).  val points into meta. */
-int store_meta_scan(const char *meta, struct store_meta_field *f, int n);
-/* 1 and the string copied to out when f's value is a string without escapes shorter
- * than n bytes; else 0 (absent, another type, an escape, too long). */
-int store_meta_plain_string(const struct store_meta_field *f, char *out, size_t n);
-/* Whether f's value is exactly the bare token (true, false, null). */
-int store_meta_is(const struct store_meta_field *f, const char *token);
-
 /* log_rollup.c: adds the counts of the messages with lo < id <= hi to report_hours,
  * report_latency and report_answers, inside the caller's transaction (a log index
  * pass).  0, < 0, or STORE_LOG_ROLLUP_SQL: a row of a type the writer never gives,

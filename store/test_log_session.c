@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "jscan.h"
 #include "store_int.h"
 #include "test_util.h"
 
@@ -183,76 +184,85 @@ static void test_metas(void)
 	}
 }
 
-/* log_meta.c's scan: what it is sure of, and where it leaves the answer to SQLite. */
+/* common/jscan.c's scan as the store uses it: what it is sure of, and that whatever it
+ * judges SQLite's json_valid accepts (where it declines, SQLite reads the meta). */
 static void test_meta_scan(void)
 {
-	static const struct { const char *meta; int rc; const char *lang, *fallback; } cases[] = {
+	static const struct { const char *meta; int sure; const char *lang, *fallback;
+			      int lang_count; } cases[] = {
 		{ "{\"title\":\"x\",\"fallback\":false,\"lang\":\"en\",\"quick_replies\":"
-		  "[{\"answer_id\":3,\"title\":\"a,b}\"}],\"why\":\"top\"}", 0, "\"en\"", "false" },
-		{ " { \"lang\" : \"zh\" , \"fallback\" : true } ", 0, "\"zh\"", "true" },
-		{ "{}", 0, NULL, NULL },
-		{ "{\"x\":{\"lang\":\"fr\"},\"y\":[\"lang\"]}", 0, NULL, NULL },
-		{ "{\"lang\":5,\"fallback\":null}", 0, "5", "null" },
-		{ "{\"la\\u006eg\":\"en\"}", -1, NULL, NULL },     /* an escaped key */
-		{ "{\"lang\":\"en\",\"lang\":\"fr\"}", -1, NULL, NULL },  /* twice */
-		{ "[\"lang\",\"en\"]", -1, NULL, NULL },
-		{ "{\"lang\":\"en\"} x", -1, NULL, NULL },
-		{ "{\"lang\":\"en\",}", -1, NULL, NULL },
-		{ "{\"lang\":\"en\"", -1, NULL, NULL },
-		{ "", -1, NULL, NULL },
+		  "[{\"answer_id\":3,\"title\":\"a,b}\"}],\"why\":\"top\"}", 1, "\"en\"", "false", 1 },
+		{ " { \"lang\" : \"zh\" , \"fallback\" : true } ", 1, "\"zh\"", "true", 1 },
+		{ "{}", 1, NULL, NULL, 0 },
+		{ "{\"x\":{\"lang\":\"fr\"},\"y\":[\"lang\"]}", 1, NULL, NULL, 0 },
+		{ "{\"lang\":5,\"fallback\":null}", 1, "5", "null", 1 },
+		{ "{\"lang\":\"en\",\"lang\":\"fr\"}", 1, "\"fr\"", NULL, 2 },  /* twice: counted */
+		{ "{\"la\\u006eg\":\"en\"}", 0, NULL, NULL, 0 },     /* a \u escape */
+		{ "{\"l\\\\ang\":\"en\"}", 0, NULL, NULL, 0 },       /* an escaped key */
+		{ "[\"lang\",\"en\"]", 0, NULL, NULL, 0 },
+		{ "{\"lang\":\"en\"} x", 0, NULL, NULL, 0 },
+		{ "{\"lang\":\"en\",}", 0, NULL, NULL, 0 },
+		{ "{\"lang\":\"en\"", 0, NULL, NULL, 0 },
+		{ "{\"lang\":\"\xff\"}", 0, NULL, NULL, 0 },          /* not UTF-8 */
+		{ "{\"a\":2e10}", 0, NULL, NULL, 0 },                /* an exponent */
+		{ "{\"a\":1234567890123456}", 0, NULL, NULL, 0 },    /* 16 digits */
+		{ "", 0, NULL, NULL, 0 },
 	};
-	char out[8];
 
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct store_meta_field f[] = { { "lang", NULL, 0 }, { "fallback", NULL, 0 } };
-		int rc = store_meta_scan(cases[i].meta, f, 2);
-		int ok = rc == cases[i].rc;
+		struct cm_jscan_field f[] = { { .key = "lang" }, { .key = "fallback" } };
+		int sure = cm_jscan_object(cases[i].meta, strlen(cases[i].meta), f, 2);
+		int ok = sure == cases[i].sure;
 
-		for (int k = 0; ok && rc == 0 && k < 2; k++) {
+		for (int k = 0; ok && sure && k < 2; k++) {
 			const char *want = k ? cases[i].fallback : cases[i].lang;
 			ok = want ? f[k].val && f[k].len == strlen(want) && !memcmp(f[k].val, want, f[k].len)
 				  : !f[k].val;
 		}
+		if (ok && sure)
+			ok = f[0].count == cases[i].lang_count;
 		if (!ok) {
-			fprintf(stderr, "FAIL meta scan of %s: %d\n", cases[i].meta, rc);
+			fprintf(stderr, "FAIL meta scan of %s: %d\n", cases[i].meta, sure);
 			failures++;
 		}
 	}
-	struct store_meta_field f = { "lang", "\"en\"", 4 };
-	CHECK(store_meta_plain_string(&f, out, sizeof out) && !strcmp(out, "en"));
-	f = (struct store_meta_field){ "lang", "\"e\\n\"", 5 };
-	CHECK(!store_meta_plain_string(&f, out, sizeof out));
-	f = (struct store_meta_field){ "lang", "\"abcdefgh\"", 10 };
-	CHECK(!store_meta_plain_string(&f, out, sizeof out));   /* longer than out */
-	f = (struct store_meta_field){ "lang", "5", 1 };
-	CHECK(!store_meta_plain_string(&f, out, sizeof out));
-	f = (struct store_meta_field){ "fallback", "true", 4 };
-	CHECK(store_meta_is(&f, "true") && !store_meta_is(&f, "false"));
-	f = (struct store_meta_field){ "fallback", "trueish", 7 };
-	CHECK(!store_meta_is(&f, "true"));
+	const char *v;
+	size_t n;
+	struct cm_jscan_field f = { "lang", "\"en\"", 4, 1 };
+	CHECK(cm_jscan_plain(&f, &v, &n) && n == 2 && !memcmp(v, "en", 2));
+	f = (struct cm_jscan_field){ "lang", "\"e\\n\"", 5, 1 };
+	CHECK(!cm_jscan_plain(&f, &v, &n));
+	f = (struct cm_jscan_field){ "lang", "5", 1, 1 };
+	CHECK(!cm_jscan_plain(&f, &v, &n));
+	f = (struct cm_jscan_field){ "fallback", "true", 4, 1 };
+	CHECK(cm_jscan_is(&f, "true") && !cm_jscan_is(&f, "false"));
+	f = (struct cm_jscan_field){ "fallback", "trueish", 7, 1 };
+	CHECK(!cm_jscan_is(&f, "true"));
 
 	/* the strict reading: what it accepts, SQLite's json_valid accepts; these it must
-	 * accept (1) or refuse (0) */
-	static const struct { const char *text; int valid; } texts[] = {
-		{ "{\"a\":[1,-0.5,2e10,3E-2,0,true,false,null,\"\\u00e9\\n\\\"\"],\"b\":{}}", 1 },
-		{ " [ ] ", 1 }, { "\"x\"", 1 }, { "-12", 1 }, { "{\"lang\":\"en\"}", 1 },
-		{ "", 0 }, { "{", 0 }, { "{\"a\":1,}", 0 }, { "[1,]", 0 }, { "01", 0 }, { "1.", 0 },
-		{ ".5", 0 }, { "1e", 0 }, { "+1", 0 }, { "tru", 0 }, { "nul", 0 }, { "{a:1}", 0 },
-		{ "\"\\x\"", 0 }, { "\"\\u12\"", 0 }, { "\"a\tb\"", 0 }, { "[1] 2", 0 },
-		{ "{\"a\" 1}", 0 }, { "not json", 0 },
-		{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0 },
+	 * accept (1) or decline (0) */
+	static const struct { const char *text; int sure; } texts[] = {
+		{ "{\"a\":[1,-0.5,0,true,false,null,\"\\n\\\"\\/\"],\"b\":{}}", 1 },
+		{ " { } ", 1 }, { "{\"lang\":\"en\"}", 1 }, { "{\"a\":\"中文\"}", 1 },
+		{ "{\"a\":[1,2e10]}", 0 }, { "{\"a\":\"\\u00e9\"}", 0 }, { " [ ] ", 0 },
+		{ "\"x\"", 0 }, { "-12", 0 },
+		{ "", 0 }, { "{", 0 }, { "{\"a\":1,}", 0 }, { "{\"a\":[1,]}", 0 }, { "{\"a\":01}", 0 },
+		{ "{\"a\":1.}", 0 }, { "{\"a\":.5}", 0 }, { "{\"a\":+1}", 0 }, { "{\"a\":tru}", 0 },
+		{ "{\"a\":nul}", 0 }, { "{a:1}", 0 }, { "{\"a\":\"\\x\"}", 0 },
+		{ "{\"a\":\"a\tb\"}", 0 }, { "{\"a\":1} 2", 0 }, { "{\"a\" 1}", 0 }, { "not json", 0 },
+		{ "{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}", 0 },
 	};
 	sqlite3_stmt *q = NULL;
 	CHECK(sqlite3_prepare_v2(st->db, "SELECT json_valid(?1)", -1, &q, NULL) == SQLITE_OK);
 	for (size_t i = 0; q && i < sizeof texts / sizeof *texts; i++) {
-		int mine = store_meta_valid(texts[i].text), sqlite;
+		int mine = cm_jscan_object(texts[i].text, strlen(texts[i].text), NULL, 0), sqlite;
 		sqlite3_bind_text(q, 1, texts[i].text, -1, SQLITE_STATIC);
 		CHECK(sqlite3_step(q) == SQLITE_ROW);
 		sqlite = sqlite3_column_int(q, 0);
 		sqlite3_reset(q);
-		if (mine != texts[i].valid || (mine && !sqlite)) {
-			fprintf(stderr, "FAIL valid %s: %d, want %d, json_valid %d\n", texts[i].text,
-				mine, texts[i].valid, sqlite);
+		if (mine != texts[i].sure || (mine && !sqlite)) {
+			fprintf(stderr, "FAIL sure %s: %d, want %d, json_valid %d\n", texts[i].text,
+				mine, texts[i].sure, sqlite);
 			failures++;
 		}
 	}
