@@ -28,7 +28,7 @@ Called by run.py (--sets massive-zh) or on its own.
 import argparse, concurrent.futures, json, os, random, statistics, subprocess, sys, tempfile
 import shutil
 
-from nlucsv import read_csv, write_csv
+from nlucsv import read_csv, write_folds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEFU_VARIANTS = [('kefu', []), ('kefu + words', ['--zh-words']),
@@ -83,23 +83,6 @@ def run_sklearn_svm(train, test):
     return sum(t == p for t, p in zip(truth, pred)) / len(truth), macro_f1(truth, pred), None
 
 
-def write_folds(src, folds, work):
-    """The K-fold split of src/train.csv (one fixed shuffle) as CSV files in work:
-    [(train, test)] paths per fold."""
-    rows = read_csv(os.path.join(src, 'train.csv'))
-    order = list(range(len(rows)))
-    random.Random(0).shuffle(order)
-    cv = []
-    for k in range(folds):
-        tr = [rows[i] for j, i in enumerate(order) if j % folds != k]
-        te = [rows[i] for j, i in enumerate(order) if j % folds == k]
-        p, q = os.path.join(work, f'{k}_train.csv'), os.path.join(work, f'{k}_test.csv')
-        write_csv(p, tr)
-        write_csv(q, te)
-        cv.append((p, q))
-    return cv
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--kefu', required=True)
@@ -122,7 +105,7 @@ def main():
     try:
         splits = [('validation', [(os.path.join(src, 'train.csv'),
                                    os.path.join(src, 'validation.csv'))])]
-        cv = write_folds(src, a.folds, work)
+        cv = write_folds(read_csv(os.path.join(src, 'train.csv')), a.folds, work)
         if a.folds >= 2:
             splits.append((f'train {a.folds}-fold CV', cv))
         names = systems + [v.partition('=')[0] for v in a.variant

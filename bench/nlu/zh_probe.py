@@ -20,8 +20,7 @@ import argparse, os, shutil, sys, tempfile, warnings
 import numpy as np
 import scipy.sparse as sp
 
-from nlucsv import read_csv
-from zh import write_folds
+from nlucsv import read_csv, write_folds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEN_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 10**9]
@@ -99,7 +98,8 @@ def main():
     from sklearn.preprocessing import LabelEncoder
     work = tempfile.mkdtemp(prefix='kefu-bench-zh-probe-')
     try:
-        folds = write_folds(os.path.join(a.data, 'massive-zh'), a.folds, work)
+        folds = write_folds(read_csv(os.path.join(a.data, 'massive-zh', 'train.csv')),
+                            a.folds, work)
         for k in map(int, a.folds_used.split(',')):
             tr, te = read_csv(folds[k][0]), read_csv(folds[k][1])
             le = LabelEncoder().fit([c for _, c in tr] + [c for _, c in te])
