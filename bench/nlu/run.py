@@ -31,7 +31,7 @@ thread), model size.  Means over folds.
 """
 import argparse, concurrent.futures, json, os, random, shutil, statistics, subprocess, sys, tempfile, threading, time
 
-from nlucsv import read_csv, write_csv
+from nlucsv import read_csv, write_csv, write_folds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FT_ARGS = ['-epoch', '50', '-lr', '0.5', '-wordNgrams', '2', '-minn', '3', '-maxn', '5',
@@ -70,17 +70,8 @@ def make_sets(data, work, folds, only):
     for name in ('banking77', 'hwu64'):
         if only and name not in only and f'{name}+typos' not in only:
             continue
-        rows = read_csv(os.path.join(data, name, 'train.csv'))
-        order = list(range(len(rows)))
-        random.Random(0).shuffle(order)
-        pairs = []
-        for k in range(folds):
-            tr = [rows[i] for j, i in enumerate(order) if j % folds != k]
-            te = [rows[i] for j, i in enumerate(order) if j % folds == k]
-            a, b = os.path.join(work, f'{name}_{k}_train.csv'), os.path.join(work, f'{name}_{k}_test.csv')
-            write_csv(a, tr)
-            write_csv(b, te)
-            pairs.append((a, b))
+        pairs = write_folds(read_csv(os.path.join(data, name, 'train.csv')), folds, work,
+                            f'{name}_')
         if not only or name in only:
             sets.append((name, pairs, None))
         if not only or f'{name}+typos' in only:

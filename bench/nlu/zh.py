@@ -28,7 +28,7 @@ Called by run.py (--sets massive-zh) or on its own.
 import argparse, concurrent.futures, json, os, random, statistics, subprocess, sys, tempfile
 import shutil
 
-from nlucsv import read_csv, write_csv
+from nlucsv import read_csv, write_folds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEFU_VARIANTS = [('kefu', []), ('kefu + words', ['--zh-words']),
@@ -105,17 +105,7 @@ def main():
     try:
         splits = [('validation', [(os.path.join(src, 'train.csv'),
                                    os.path.join(src, 'validation.csv'))])]
-        rows = read_csv(os.path.join(src, 'train.csv'))
-        order = list(range(len(rows)))
-        random.Random(0).shuffle(order)
-        cv = []
-        for k in range(a.folds):
-            tr = [rows[i] for j, i in enumerate(order) if j % a.folds != k]
-            te = [rows[i] for j, i in enumerate(order) if j % a.folds == k]
-            p, q = os.path.join(work, f'{k}_train.csv'), os.path.join(work, f'{k}_test.csv')
-            write_csv(p, tr)
-            write_csv(q, te)
-            cv.append((p, q))
+        cv = write_folds(read_csv(os.path.join(src, 'train.csv')), a.folds, work)
         if a.folds >= 2:
             splits.append((f'train {a.folds}-fold CV', cv))
         names = systems + [v.partition('=')[0] for v in a.variant
