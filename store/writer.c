@@ -236,7 +236,7 @@ static void sync_file(struct store_writer *w, int op)
 		LOG_WARN("WAL checkpoint: a sync failed");
 }
 
-/* Checkpointer thread: one PASSIVE checkpoint; *done = the WAL frames copied so far. */
+/* Checkpointer thread: one PASSIVE checkpoint; *copied = the WAL frames copied so far. */
 static void ck_passive(struct store_writer *w, int *copied)
 {
 	int log = 0, done = 0;
