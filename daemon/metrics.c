@@ -196,12 +196,24 @@ char *kd_metrics_render(const struct kd_metrics *m, const struct kd_gauges *g, s
 	     "that long.");
 	fprintf(f, "kefu_store_index_pass_max_seconds %.6f\n", (double)g->index_max_us / 1e6);
 	head(f, "kefu_store_writer_checkpoints_total", "counter",
-	     "WAL checkpoints the log writer ran itself (a large WAL): nothing committed meanwhile.");
+	     "Times the log writer stopped for a WAL restart (the checkpointer's last step): "
+	     "nothing committed meanwhile.");
 	fprintf(f, "kefu_store_writer_checkpoints_total %llu\n", (unsigned long long)g->ckpt_own);
 	head(f, "kefu_store_writer_checkpoint_max_seconds", "gauge",
-	     "The longest of those checkpoints since start (wall): the next batch waited that long.");
+	     "The longest of those stops since start (wall): the next batch waited that long.");
 	fprintf(f, "kefu_store_writer_checkpoint_max_seconds %.6f\n",
 		(double)g->ckpt_own_max_us / 1e6);
+	head(f, "kefu_store_writer_checkpoint_seconds_total", "counter",
+	     "Those stops' time in all (wall).");
+	fprintf(f, "kefu_store_writer_checkpoint_seconds_total %.6f\n",
+		(double)g->ckpt_stop_us / 1e6);
+	head(f, "kefu_store_writer_bound_waits_total", "counter",
+	     "Of those stops, the writer's waits for a whole WAL restart: the WAL had reached "
+	     "its bound.");
+	fprintf(f, "kefu_store_writer_bound_waits_total %llu\n",
+		(unsigned long long)g->ckpt_hard);
+	head(f, "kefu_store_wal_restarts_total", "counter", "Times the log's WAL started over.");
+	fprintf(f, "kefu_store_wal_restarts_total %llu\n", (unsigned long long)g->wal_restarts);
 	head(f, "kefu_store_writer_queue_depth", "gauge", "Turns waiting for the writer.");
 	fprintf(f, "kefu_store_writer_queue_depth %zu\n", g->writer_queued);
 

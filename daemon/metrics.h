@@ -69,7 +69,9 @@ struct kd_gauges {
 	int workers;
 	uint64_t turns, batches, turns_failed;   /* store writer */
 	uint64_t index_passes, index_cpu_ns, index_max_us;   /* its log index passes */
-	uint64_t ckpt_own, ckpt_own_max_us;                   /* its own WAL checkpoints */
+	uint64_t ckpt_own, ckpt_own_max_us;                   /* its stops for WAL restarts */
+	uint64_t ckpt_hard, wal_restarts;                     /* its waits at the bound; restarts */
+	uint64_t ckpt_stop_us;                                /* its stops' time in all */
 	size_t writer_queued;
 	const char *model;                       /* nlu_bot_describe */
 	size_t answers;

@@ -360,6 +360,9 @@ static void server_gauges(void *arg, struct kd_gauges *g, char *model, size_t mo
 	g->index_max_us = ws.index_max_us;
 	g->ckpt_own = ws.ckpt_own;
 	g->ckpt_own_max_us = ws.ckpt_own_max_us;
+	g->ckpt_hard = ws.ckpt_hard;
+	g->ckpt_stop_us = ws.ckpt_stop_us;
+	g->wal_restarts = ws.wal_restarts;
 	g->writer_queued = ws.queued;
 	kd_bots_info(srv->bots, model, modellen, &g->answers, &g->reloads);
 	g->model = model;

@@ -323,8 +323,13 @@ struct store_writer_stats {
 				      merges of the search index (store_log_index_merge) */
 	uint64_t index_max_us;     /* the longest pass or merge, wall clock: what it held the
 				      next batch of replies back at most */
-	uint64_t ckpt_own;         /* WAL checkpoints the writer ran itself (CKPT_SYNC_PAGES) */
+	uint64_t ckpt_own;         /* the writer's stops for a WAL restart (the checkpointer
+				      thread's last step: store/writer.c) */
 	uint64_t ckpt_own_max_us;  /* the longest of them, wall clock: nothing committed */
+	uint64_t ckpt_stop_us;     /* all of them, wall clock */
+	uint64_t ckpt_hard;        /* of them, waits for a whole restart: the WAL had grown
+				      past its bound (CKPT_HARD_PAGES) meanwhile */
+	uint64_t wal_restarts;     /* times the writer found the WAL started over */
 	size_t queued;             /* turns waiting now */
 	int64_t unindexed;         /* messages the writer committed that no pass took yet */
 };

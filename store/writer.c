@@ -22,18 +22,25 @@
  * its own WAL hook instead: once the WAL holds CKPT_PAGES pages, and again each time it
  * grew by CKPT_PAGES more, it wakes a checkpointer thread, which runs PASSIVE checkpoints
  * on its own connection while the writer keeps committing (WAL allows one checkpointer
- * beside the writer).  (Woken at every commit past the mark, it ran back to back, each
- * round syncing two files and copying the same hot pages again.)  Under sustained load a
- * PASSIVE checkpoint never catches up with the writer, and SQLite only rewinds the WAL
- * once every frame is copied, so the file would grow without bound (measured: 2.8 GB
- * after 300k turns, and throughput fell by half).  A RESTART checkpoint from the other
- * thread does not help: it polls for the write lock and the writer, retaking the lock
- * at once after each commit, starves it.  So when the WAL passes CKPT_SYNC_PAGES the
- * writer thread itself runs the checkpoint from its WAL hook (after the commit, lock
- * released): with most frames already copied by the checkpointer it has little left to
- * do, nothing commits meanwhile, and the next transaction rewinds the WAL.  It holds
- * the next replies back for its two syncs (tens of milliseconds on a busy disk), so it
- * comes rarely: at 64 MB of WAL, not 16 (docs/performance.md "Open loop").
+ * beside the writer).  (Woken at every commit past the mark, it ran back to back.)  Such
+ * a round syncs the WAL and copies it into the database, but syncs the database only if
+ * it reached the WAL's end, and SQLite rewinds the WAL only once every frame is copied
+ * and the database synced: under sustained load no round gets there, and the file grew
+ * without bound (2.8 GB after 300k turns).  A RESTART checkpoint from the other thread
+ * polls for the write lock, which the writer retakes at once after each commit.  So the
+ * WAL restart is coordinated: past CKPT_SYNC_PAGES (64 MB) the checkpointer runs up to
+ * CKPT_CATCHUP PASSIVE rounds, each followed by a sync of the database and of the WAL
+ * of its own (sqlite3_file's xSync, the sync SQLite would run), while the writer goes
+ * on; then it shuts a gate: the writer finishes the transaction under way and waits
+ * before its next one (gate_enter) while a last PASSIVE round copies the few frames
+ * committed since the syncs, reaches the WAL's end and syncs what it copied; the
+ * writer's next transaction starts the WAL over (and syncs its new header: SQLite's
+ * own).  The writer so stops for the syncs of a remainder, not of the megabytes copied
+ * before (it used to run that last checkpoint itself, from its WAL hook, after waiting
+ * for the round in flight: 18-33 ms a stop at 20,000 replies/s).  The bound: past
+ * CKPT_HARD_PAGES the writer waits at the gate for the whole restart under way (the
+ * queue's back-pressure does the rest); readers that keep old snapshots can still delay
+ * a restart, as before.  docs/performance.md "Issue 14, twelfth session".
  *
  * The log index.  The FTS5 index of customers' words and the report rollups are not
  * written with each turn (that was about 60 % of a turn's cost) but by index passes
@@ -66,6 +73,7 @@
  * are the only shared state besides the statistics counters (atomics).  The writer
  * connection, the batch array and the turns being written belong to the writer thread;
  * done() runs there too.  The checkpointer connection belongs to the checkpointer thread.
+ * The gate ({ck_lock}: gate_shut, writing, ck_seq) is the writer's only wait on it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -82,7 +90,11 @@
 #define WRITER_BATCH_MAX 4096
 #define WRITER_QUEUE 8192     /* turns waiting at most before submit blocks */
 #define CKPT_PAGES 1000       /* WAL pages that trigger a checkpoint (SQLite's default) */
-#define CKPT_SYNC_PAGES 16000 /* ... that the writer runs itself (about 64 MB) */
+#define CKPT_SYNC_PAGES 16000 /* ... that start the checkpointer's WAL restart (about 64 MB) */
+#define CKPT_CATCHUP 3        /* PASSIVE rounds and syncs before the gate, at most */
+#define CKPT_CATCHUP_LEFT 500 /* ... fewer if a round left at most this many frames */
+#define CKPT_GATE_PAGES 20000 /* ... none more once the WAL is this large (about 80 MB) */
+#define CKPT_HARD_PAGES 24000 /* ... past which the writer waits for it (about 96 MB) */
 #define INDEX_PIECE 1024      /* messages a log index piece takes at most; as many waiting
 				 start one at once */
 #define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
@@ -103,12 +115,15 @@ struct store_writer {
 	int *rcs;                         /* [max_batch], writer thread only */
 	atomic_uint_least64_t turns, batches, failed, retried, checkpoints, index_passes;
 	atomic_uint_least64_t index_cpu_ns, index_max_us;   /* in passes (written by the writer) */
-	atomic_uint_least64_t ckpt_own, ckpt_own_max_us;    /* the writer's own checkpoints */
+	atomic_uint_least64_t ckpt_own, ckpt_own_max_us;    /* the writer's stops for a restart */
+	atomic_uint_least64_t ckpt_hard, restarts;          /* its stops at the bound; restarts */
+	atomic_uint_least64_t ckpt_stop_us;                 /* the stops' time in all */
 	atomic_int_least64_t unindexed;   /* messages committed since the last index pass */
 	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
 	int merge_due;                    /* writer thread: the search index may need merging */
 	int merge_turn;                   /* writer thread: a due merge goes before the next pass */
 	uint64_t ckpt_own_us;             /* writer thread: time in its own checkpoints */
+	atomic_int wal_now;               /* the WAL's size in pages at the writer's last commit */
 	int wal_pages, ck_next;           /* writer thread: WAL size at the last commit; the
 					   * size that starts the next checkpoint round */
 	atomic_int stopping;
@@ -121,55 +136,155 @@ struct store_writer {
 	pthread_t ck_thread;
 	pthread_mutex_t ck_lock;
 	pthread_cond_t ck_wake;
-	pthread_cond_t ck_idle;           /* signalled when a checkpoint round ends */
 	int ck_pending, ck_stopping;      /* {ck_lock} */
 	int ck_running;                   /* {ck_lock} a checkpoint is under way */
+	int ck_restart;                   /* {ck_lock} the WAL is past CKPT_SYNC_PAGES */
+	int ck_seq;                       /* {ck_lock} the checkpointer's restart is under way */
+	int gate_shut;                    /* {ck_lock} the writer must not start a transaction */
+	int writing;                      /* {ck_lock} the writer's transaction is under way */
+	pthread_cond_t gate_open, gate_free;   /* gate_shut cleared; writing cleared */
 };
+
+/* Writer thread: notes a stop of its own for a WAL restart (since t0) in the statistics. */
+static void count_stop(struct store_writer *w, uint64_t t0)
+{
+	uint64_t took_us = cm_now_us() - t0;
+
+	atomic_fetch_add(&w->ckpt_own, 1);
+	w->ckpt_own_us += took_us;
+	atomic_fetch_add(&w->ckpt_stop_us, took_us);
+	if (took_us > atomic_load(&w->ckpt_own_max_us))
+		atomic_store(&w->ckpt_own_max_us, took_us);
+}
 
 /* Writer thread, after each commit: pages is the WAL's size in pages. */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store_writer *w = arg;
+	int wake = 0;
 
-	if (pages < w->wal_pages)
-		w->ck_next = CKPT_PAGES;           /* the WAL started over */
-	w->wal_pages = pages;
-	if (pages >= CKPT_SYNC_PAGES) {
-		/* let the checkpointer finish its round, keep it from starting another
-		 * (timed with the wait: the next batch waits for both) */
-		uint64_t t0 = cm_now_us();
-		pthread_mutex_lock(&w->ck_lock);
-		while (w->ck_running)
-			pthread_cond_wait(&w->ck_idle, &w->ck_lock);
-		w->ck_running = 1;
-		w->ck_pending = 0;
-		pthread_mutex_unlock(&w->ck_lock);
-		int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		uint64_t took_us = cm_now_us() - t0;
-		if (rc != SQLITE_OK)
-			LOG_WARN("WAL checkpoint: %s", sqlite3_errmsg(db));
-		atomic_fetch_add(&w->checkpoints, 1);
-		atomic_fetch_add(&w->ckpt_own, 1);
-		w->ckpt_own_us += took_us;
-		if (took_us > atomic_load(&w->ckpt_own_max_us))
-			atomic_store(&w->ckpt_own_max_us, took_us);
-		pthread_mutex_lock(&w->ck_lock);
-		w->ck_running = 0;
-		pthread_mutex_unlock(&w->ck_lock);
+	(void)db;
+	(void)name;
+	if (pages < w->wal_pages) {               /* the WAL started over */
 		w->ck_next = CKPT_PAGES;
-	} else if (pages >= w->ck_next) {
+		atomic_fetch_add(&w->restarts, 1);
+	}
+	w->wal_pages = pages;
+	atomic_store(&w->wal_now, pages);
+	pthread_mutex_lock(&w->ck_lock);
+	if (pages >= CKPT_SYNC_PAGES && !w->ck_restart) {
+		w->ck_restart = 1;                 /* at once, even after a round in flight */
+		w->ck_pending = 1;
+		wake = 1;
+	} else if (pages < CKPT_SYNC_PAGES) {
+		w->ck_restart = 0;
+	}
+	if (pages >= w->ck_next) {
 		/* one round per CKPT_PAGES new pages: signalled at every commit past the
 		 * mark, it ran back to back (75 rounds/s at 5,000 replies/s, each syncing
-		 * the WAL and the database and copying the hot pages again) */
+		 * the WAL and copying the hot pages again) */
 		w->ck_next = pages + CKPT_PAGES;
-		pthread_mutex_lock(&w->ck_lock);
-		if (!w->ck_running) {
-			w->ck_pending = 1;
-			pthread_cond_signal(&w->ck_wake);
-		}
-		pthread_mutex_unlock(&w->ck_lock);
+		wake |= !w->ck_running;
 	}
+	if (wake) {
+		w->ck_pending = 1;
+		pthread_cond_signal(&w->ck_wake);
+	}
+	pthread_mutex_unlock(&w->ck_lock);
 	return SQLITE_OK;
+}
+
+/* Writer thread, before a transaction: waits while the checkpointer holds the gate
+ * (its last step before a WAL restart), or, with the WAL past CKPT_HARD_PAGES, until
+ * the checkpointer's restart under way ends (the bound: back-pressure on the queue);
+ * then marks a transaction under way. */
+static void gate_enter(struct store_writer *w)
+{
+	pthread_mutex_lock(&w->ck_lock);
+	if (w->gate_shut || (w->ck_seq && atomic_load(&w->wal_now) >= CKPT_HARD_PAGES)) {
+		uint64_t t0 = cm_now_us();
+
+		if (!w->gate_shut)
+			atomic_fetch_add(&w->ckpt_hard, 1);
+		while (w->gate_shut || (w->ck_seq && atomic_load(&w->wal_now) >= CKPT_HARD_PAGES))
+			pthread_cond_wait(&w->gate_open, &w->ck_lock);
+		count_stop(w, t0);
+	}
+	w->writing = 1;
+	pthread_mutex_unlock(&w->ck_lock);
+}
+
+/* Writer thread, after a transaction (committed or not). */
+static void gate_leave(struct store_writer *w)
+{
+	pthread_mutex_lock(&w->ck_lock);
+	w->writing = 0;
+	if (w->gate_shut)
+		pthread_cond_signal(&w->gate_free);
+	pthread_mutex_unlock(&w->ck_lock);
+}
+
+/* Checkpointer thread: syncs the file of the checkpointer's connection that op names
+ * (SQLITE_FCNTL_FILE_POINTER: the database; SQLITE_FCNTL_JOURNAL_POINTER: the WAL),
+ * the same sync SQLite's checkpoint runs (synchronous=NORMAL: fdatasync). */
+static void sync_file(struct store_writer *w, int op)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(w->ck_st->db, "main", op, &f) == SQLITE_OK && f && f->pMethods &&
+	    f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+		LOG_WARN("WAL checkpoint: a sync failed");
+}
+
+/* Checkpointer thread: one PASSIVE checkpoint; *copied = the WAL frames copied so far. */
+static void ck_passive(struct store_writer *w, int *copied)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(w->ck_st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+					   &done);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		LOG_WARN("WAL checkpoint: %s", sqlite3_errmsg(w->ck_st->db));
+	atomic_fetch_add(&w->checkpoints, 1);
+	if (copied)
+		*copied = done;
+}
+
+/* Checkpointer thread: gets the WAL restarted.  While the writer commits, PASSIVE rounds
+ * copy the WAL into the database (each syncs the WAL first; none syncs the database:
+ * SQLite syncs it only in a round that reaches the WAL's end), then the database and
+ * the WAL are synced here, off the writer's path.  Only then is the gate shut: the
+ * writer stops between transactions while a last PASSIVE round copies and syncs the
+ * few frames committed since, reaching the WAL's end, so the writer's next transaction
+ * starts the WAL over.  The writer's stop holds two syncs of a few pages each, not of
+ * the megabytes copied before. */
+static void ck_restart(struct store_writer *w)
+{
+	int copied = 0, left = 0;
+
+	pthread_mutex_lock(&w->ck_lock);
+	w->ck_seq = 1;
+	pthread_mutex_unlock(&w->ck_lock);
+	for (int i = 0; i < CKPT_CATCHUP; i++) {
+		ck_passive(w, &copied);
+		sync_file(w, SQLITE_FCNTL_FILE_POINTER);
+		sync_file(w, SQLITE_FCNTL_JOURNAL_POINTER);
+		/* what the writer committed since the round started */
+		left = atomic_load(&w->wal_now) - copied;
+		if (left <= CKPT_CATCHUP_LEFT || atomic_load(&w->wal_now) >= CKPT_GATE_PAGES)
+			break;
+	}
+	pthread_mutex_lock(&w->ck_lock);
+	w->gate_shut = 1;
+	while (w->writing)
+		pthread_cond_wait(&w->gate_free, &w->ck_lock);
+	pthread_mutex_unlock(&w->ck_lock);
+	ck_passive(w, &copied);
+	pthread_mutex_lock(&w->ck_lock);
+	w->gate_shut = 0;
+	w->ck_seq = 0;
+	pthread_cond_broadcast(&w->gate_open);
+	pthread_mutex_unlock(&w->ck_lock);
 }
 
 static void *checkpointer_main(void *arg)
@@ -181,19 +296,16 @@ static void *checkpointer_main(void *arg)
 		pthread_mutex_lock(&w->ck_lock);
 		while (!w->ck_pending && !w->ck_stopping)
 			pthread_cond_wait(&w->ck_wake, &w->ck_lock);
-		int stop = w->ck_stopping;
+		int stop = w->ck_stopping, restart = w->ck_restart && !stop;
 		w->ck_pending = 0;
 		w->ck_running = 1;
 		pthread_mutex_unlock(&w->ck_lock);
-		/* PASSIVE: copies what it can without blocking the writer or readers */
-		int rc = sqlite3_wal_checkpoint_v2(w->ck_st->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-						   NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-			LOG_WARN("WAL checkpoint: %s", sqlite3_errmsg(w->ck_st->db));
-		atomic_fetch_add(&w->checkpoints, 1);
+		if (restart)
+			ck_restart(w);
+		else
+			ck_passive(w, NULL);   /* copies what it can, blocking nobody */
 		pthread_mutex_lock(&w->ck_lock);
 		w->ck_running = 0;
-		pthread_cond_broadcast(&w->ck_idle);
 		pthread_mutex_unlock(&w->ck_lock);
 		if (stop)
 			return NULL;
@@ -433,7 +545,9 @@ static void *writer_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "kd-writer");
 	/* what an earlier run left unindexed (a kill -9 between a commit and its pass) */
+	gate_enter(w);
 	index_pass(w);
+	gate_leave(w);
 	for (;;) {
 		int64_t wait = w->merge_due ? 0 : w->index_due ? w->index_due - now_ms() : -1;
 		/* stopping is set after the queue closed: read before the pop, it means 0
@@ -444,20 +558,25 @@ static void *writer_main(void *arg)
 		size_t n = cm_queue_pop_many(w->q, w->batch, w->max_batch,
 					     wait < 0 && (w->index_due || w->merge_due) ? 0 : (int)wait);
 
+		gate_enter(w);   /* each branch's transactions, between two gates */
 		if (n > 0) {
 			handle(w, (struct store_turn **)w->batch, n);
+			gate_leave(w);
+			gate_enter(w);
 			index_work(w);
 		} else if (stop) {
 			/* a clean stop leaves everything indexed (merging can wait: the next
 			 * start's writer goes on with it) */
 			while (index_pass(w) == 0 && atomic_load(&w->unindexed) > 0)
 				;
+			gate_leave(w);
 			return NULL;
 		} else if (w->index_due && now_ms() >= w->index_due) {
 			index_pass(w);
 		} else if (w->merge_due) {
 			merge_piece(w);
 		}
+		gate_leave(w);
 	}
 }
 
@@ -480,7 +599,8 @@ static void free_writer(struct store_writer *w)
 	pthread_mutex_destroy(&w->ck_lock);
 	pthread_mutex_destroy(&w->fail_lock);
 	pthread_cond_destroy(&w->ck_wake);
-	pthread_cond_destroy(&w->ck_idle);
+	pthread_cond_destroy(&w->gate_open);
+	pthread_cond_destroy(&w->gate_free);
 	free(w->batch);
 	free(w->rcs);
 	free(w);
@@ -511,7 +631,8 @@ struct store_writer *store_writer_start_batch(const char *path, size_t max_batch
 	pthread_mutex_init(&w->ck_lock, NULL);
 	pthread_mutex_init(&w->fail_lock, NULL);
 	pthread_cond_init(&w->ck_wake, NULL);
-	pthread_cond_init(&w->ck_idle, NULL);
+	pthread_cond_init(&w->gate_open, NULL);
+	pthread_cond_init(&w->gate_free, NULL);
 	w->batch = calloc(max_batch, sizeof *w->batch);
 	w->rcs = calloc(max_batch, sizeof *w->rcs);
 	if (!w->batch || !w->rcs) {
@@ -594,6 +715,9 @@ void store_writer_get_stats(struct store_writer *w, struct store_writer_stats *o
 	out->index_max_us = atomic_load(&w->index_max_us);
 	out->ckpt_own = atomic_load(&w->ckpt_own);
 	out->ckpt_own_max_us = atomic_load(&w->ckpt_own_max_us);
+	out->ckpt_hard = atomic_load(&w->ckpt_hard);
+	out->ckpt_stop_us = atomic_load(&w->ckpt_stop_us);
+	out->wal_restarts = atomic_load(&w->restarts);
 	out->unindexed = atomic_load(&w->unindexed);
 	out->queued = cm_queue_depth(w->q);
 }

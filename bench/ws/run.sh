@@ -228,11 +228,15 @@ for c in $CONNS; do
 			'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')")")
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "kefud's longest log index pass, and its writer's own WAL checkpoints (each held the next batch of replies that long): $(curl -fs \
+echo "kefud's longest log index pass, and its writer's stops for WAL checkpoints (each held the next batch of replies that long): $(curl -fs \
 	"http://127.0.0.1:$kport/metrics" | awk '$1 == "kefu_store_index_pass_max_seconds" {
 		p = $2 } $1 == "kefu_store_writer_checkpoints_total" { n = $2 }
 		$1 == "kefu_store_writer_checkpoint_max_seconds" { c = $2 }
-		END { printf "%.1f ms; %d checkpoints, the longest %.1f ms", p * 1e3, n, c * 1e3 }')"
+		$1 == "kefu_store_wal_restarts_total" { r = $2 }
+		$1 == "kefu_store_writer_bound_waits_total" { o = $2 }
+		$1 == "kefu_store_writer_checkpoint_seconds_total" { s = $2 }
+		END { printf "%.1f ms; %d checkpoints, the longest %.1f ms, %.0f ms in all; %d WAL restarts, %d waits at the bound",
+			p * 1e3, n, c * 1e3, s * 1e3, r, o }')"
 echo
 echo "conns | kefu rep/s | p50 ms  | p99 ms  | echo msg/s | p50 ms  | p99 ms  | ratio | kefu CPU | echo CPU | lost/err/echo lost"
 echo "      |            |         |         |            |         |         |       | us/msg   | us/msg   |"
