@@ -310,9 +310,11 @@ const char *asr_mllr_find(const char *models, char *out, size_t cap);
 const char *asr_hmm_find(const char *models, char *out, size_t cap);
 
 /* The spelling search's own acoustic model in kefu's models folder (asr_model_paths.spell_hmm):
- * speech/adapt/an4_spell.sh OUTDIR makes one (Debian's MAP-adapted to the an4 training
- * speakers' 709 clips), map.sh OUTDIR MANIFEST from other transcribed clips; the spelled
- * segments are then read with it, the rest of every clip with the first pass's model.
+ * set-up (scripts/post-setup.d/50-an4-spell-model.sh) assembles it from Debian's model and the
+ * means shipped in third_party/en-us-an4-spell (Debian's MAP-adapted to the an4 training
+ * speakers' 709 clips; speech/adapt/an4_spell.sh remakes them, map.sh OUTDIR MANIFEST makes
+ * one from other transcribed clips); the spelled segments are read with it, the rest of
+ * every clip with the first pass's model.
  * kefud (conf asr_spell_model), kefu eval-speech and the bench load it when the folder holds
  * its means (docs/speech.md "Twelfth round"). */
 #define ASR_SPELL_HMM_DIR "en-us-an4-spell"
