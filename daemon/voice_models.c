@@ -383,10 +383,11 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 		vw->asr_failed = 1;
 		return -1;
 	}
-	LOG_INFO("speech decoder loaded (language model %u, acoustic model %s%s%s, spelling"
-		 " pass's %s) in %.2f s", ref.gen, paths.hmm ? paths.hmm : "Debian's en-us",
-		 paths.mllr ? " + " : "", paths.mllr ? paths.mllr : "",
-		 paths.spell_hmm ? paths.spell_hmm : "the same", (double)(cm_now_us() - t0) / 1e6);
+	LOG_INFO("speech decoder loaded (language model %u, spelling pass's acoustic model %s,"
+		 " acoustic model %s%s%s) in %.2f s", ref.gen,
+		 paths.spell_hmm ? paths.spell_hmm : "the first pass's",
+		 paths.hmm ? paths.hmm : "Debian's en-us", paths.mllr ? " + " : "",
+		 paths.mllr ? paths.mllr : "", (double)(cm_now_us() - t0) / 1e6);
 	asr_decoder_destroy(vw->dec);
 	vw->dec = d;
 	vw->asr_failed = 0;
