@@ -15,23 +15,13 @@ import os
 
 import kefutest as kt
 from kefutest import check
+from test_voice_letters import an4_clip, heard
 
-TIMEOUT = 180          # the first clip of a worker loads its decoder (slow under ASan)
 CLIP = "audio/cen4-mmal-b.flac"
 ON_TEXT = "b e e l e r"
 OFF_TEXT = "p e e l e r"
 DEBIAN_MEANS = "/usr/share/pocketsphinx/model/en-us/en-us/means"
 DEBIAN_SHA = "832019e32cac12eb318964f96f469034acb12d0348eeddc3831831a100cb4dd4"
-
-
-def an4_clip():
-    src = os.environ.get("KEFU_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-    for rel in ("../shared/data/an4-train", "../../shared/data/an4-train"):
-        path = os.path.join(src, rel, CLIP)
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                return f.read()
-    return None
 
 
 def models_dir():
@@ -50,31 +40,17 @@ def model_there():
     return False
 
 
-def heard(data, *args, name):
-    d = kt.Kefud("--workers", "1", "--max-upload", "400000", "--models", models_dir(), *args,
-                 name=name).start()
-    ws = d.ws(timeout=TIMEOUT)
-    ws.welcome()
-    ws.send_json({"type": "audio", "id": "c-1", "bytes": len(data), "mime": "audio/flac"})
-    ws.send_frame(kt.OP_BINARY, data)
-    t = ws.expect("transcript", timeout=TIMEOUT, id="c-1")
-    ws.expect("reply", timeout=TIMEOUT, id="c-1")
-    ws.close()
-    d.stop()
-    kt.log("%s heard %r", name, t["text"])
-    return t["text"]
-
-
 def run():
-    data = an4_clip()
+    data = an4_clip(CLIP)
     if data is None:
         kt.log("an4-train not found beside the checkout: nothing to check")
         return
     if not model_there():
         return
-    on = heard(data, name="kefud")
+    on = heard(data, "--models", models_dir(), name="kefud")
     check(on == ON_TEXT, "kefud's default heard %r", on)
-    off = heard(data, "--asr-spell-model", "false", name="kefud-debian-spelling")
+    off = heard(data, "--models", models_dir(), "--asr-spell-model", "false",
+                name="kefud-debian-spelling")
     check(off == OFF_TEXT, "--asr-spell-model false heard %r", off)
 
 
