@@ -100,6 +100,8 @@ static const struct option_def options[] = {
 	  "search a clip that sounds like a code or a number a second time, for its letters and digits" },
 	{ "asr_letters", OPT_BOOL, O(asr_letters), "true", 0, 1,
 	  "classify the letters and digits the spelling pass read again from their own sound" },
+	{ "asr_spell_model", OPT_BOOL, O(asr_spell_model), "true", 0, 1,
+	  "read the spelling pass with the acoustic model adapted to real voices, when set-up made it" },
 	{ "asr_generic_words", OPT_INT, O(asr_generic_words), "10000", 0, 1000000,
 	  "generic English words the speech search considers, most probable first (0 = all 72,547)" },
 	{ "tts_voice", OPT_STR, O(tts_voice), "slt", 0, 0,

@@ -54,6 +54,7 @@ struct kefu_conf {
 	int asr_session_cmn;         /* a cepstral mean per session (docs/speech.md "Fifth round") */
 	int asr_spell_pass;          /* a clip that sounds like a code searched again (docs/speech.md "Sixth round") */
 	int asr_letters;             /* the spelling pass's letters classified again (docs/speech.md "Eighth round") */
+	int asr_spell_model;         /* the spelling pass on models/en-us-an4-spell (docs/speech.md "Twelfth round") */
 	int asr_generic_words;       /* generic LM words searched, most probable first; 0 = all */
 	char tts_voice[CONF_STR_MAX];/* flite voice of spoken replies */
 	int vision;                  /* accept pictures */

@@ -34,7 +34,7 @@ int main(void)
 	CHECK(realpath(KEFU_SRCDIR "/web", want) && !strcmp(c.web_root, want));
 	if (realpath(KEFU_SRCDIR "/models", want))  /* made by set-up; may be a symlink */
 		CHECK(!strcmp(c.models, want));
-	CHECK(c.asr_spell_pass == 1 && c.asr_letters == 1);   /* the voice path's defaults */
+	CHECK(c.asr_spell_pass == 1 && c.asr_letters == 1 && c.asr_spell_model == 1);
 	char *argv0[] = { "kefud", "--web-root", "/srv/www", "--asr-letters", "false", NULL };
 	CHECK(conf_parse_args(&c, 5, argv0, "kefud", NULL, 0, NULL, err, sizeof err) == 0);
 	CHECK(!strcmp(c.web_root, "/srv/www") && c.asr_letters == 0 && c.asr_spell_pass == 1);

@@ -316,7 +316,7 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	struct asr_model_paths paths = { .domain_weight = (float)v->conf->asr_domain_weight,
 					 .fast = v->conf->asr_fast,
 					 .generic_words = v->conf->asr_generic_words };
-	char arpa[600], dict[600], ent[600], mllr[600], hmm[600];
+	char arpa[600], dict[600], ent[600], mllr[600], hmm[600], spell_hmm[600];
 	struct cm_slot_ref ref;
 	struct kd_lm *lm;
 	asr_decoder *d;
@@ -358,13 +358,16 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 	/* real voices: the acoustic transform set-up made, when it is there (docs/speech.md) */
 	paths.mllr = asr_mllr_find(v->conf->models, mllr, sizeof mllr);
 	paths.hmm = asr_hmm_find(v->conf->models, hmm, sizeof hmm);
+	/* the spelled segments of real voices: the spelling search's own adapted model */
+	paths.spell_hmm = v->conf->asr_spell_model
+			  ? asr_spell_hmm_find(v->conf->models, spell_hmm, sizeof spell_hmm) : NULL;
 	t0 = cm_now_us();
 	d = asr_decoder_create(&paths, err, errlen);
-	if (!d && (paths.mllr || paths.hmm)) {
-		LOG_WARN("decoder with the adapted acoustic model %s / transform %s failed (%s):"
-			 " Debian's model", paths.hmm ? paths.hmm : "-",
-			 paths.mllr ? paths.mllr : "-", err);
-		paths.mllr = paths.hmm = NULL;
+	if (!d && (paths.mllr || paths.hmm || paths.spell_hmm)) {
+		LOG_WARN("decoder with the adapted acoustic models %s, %s / transform %s failed"
+			 " (%s): Debian's model", paths.hmm ? paths.hmm : "-",
+			 paths.spell_hmm ? paths.spell_hmm : "-", paths.mllr ? paths.mllr : "-", err);
+		paths.mllr = paths.hmm = paths.spell_hmm = NULL;
 		d = asr_decoder_create(&paths, err, errlen);
 	}
 	if (!d && lm) {
@@ -380,8 +383,10 @@ int kd_voice_asr(struct kd_voice *v, struct kd_voice_worker **vwp, asr_decoder *
 		vw->asr_failed = 1;
 		return -1;
 	}
-	LOG_INFO("speech decoder loaded (language model %u, acoustic model %s%s%s) in %.2f s",
-		 ref.gen, paths.hmm ? paths.hmm : "Debian's en-us", paths.mllr ? " + " : "",
+	LOG_INFO("speech decoder loaded (language model %u, spelling pass's acoustic model %s,"
+		 " acoustic model %s%s%s) in %.2f s", ref.gen,
+		 paths.spell_hmm ? paths.spell_hmm : "the first pass's",
+		 paths.hmm ? paths.hmm : "Debian's en-us", paths.mllr ? " + " : "",
 		 paths.mllr ? paths.mllr : "", (double)(cm_now_us() - t0) / 1e6);
 	asr_decoder_destroy(vw->dec);
 	vw->dec = d;

@@ -84,6 +84,10 @@ struct asr_decoder {
 				     * it: the entity model [+ the store's]), or NULL: the mix */
 	int spell_n;                /* its members: 1 (entity) or 2 (entity, domain) */
 	ngram_model_t *spell_ent;   /* the entity model (our reference), for sp_spell_knows */
+	ps_decoder_t *sps;          /* the spelling search on its own acoustic model
+				     * (asr_model_paths.spell_hmm), or NULL: on d->ps */
+	cmd_ln_t *scfg;             /* its configuration */
+	int spelling;               /* 1 between sp_spell_begin and sp_spell_end with sps */
 };
 
 static double thread_cpu_seconds(void)
@@ -213,6 +217,98 @@ static int write_known_words(const char *dict, ngram_model_t *const *lms, const 
 	return fflush(out) ? -1 : rc;
 }
 
+/* The decoder's configuration: acoustic model hmm, dictionary file dict, kefu's search
+ * settings (unless p->plain), p->mllr when with_mllr, then p->ps_opts's "-name value"
+ * overrides; NULL when pocketsphinx rejects it. */
+static cmd_ln_t *decoder_config(const struct asr_model_paths *p, const char *hmm,
+				const char *dict, int with_mllr)
+{
+	enum { MAX_ARGS = 64 };
+	char *argv[MAX_ARGS];
+	char opts[512];
+	int argc = 0;
+	const char *base[] = { "kefu", "-hmm", hmm, "-dict", dict,
+		/* a clip is one whole utterance: normalise its cepstra by its own mean, and keep no
+		 * noise estimate across clips, so a result does not depend on earlier clips */
+		"-cmn", "batch", "-remove_noise", "no",
+		"-logfn", cm_log_level_current >= CM_LOG_DEBUG ? "/dev/stderr" : "/dev/null",
+		NULL };
+	static const char *const tuned[] = { ASR_SPEED_ARGS, NULL };
+	static const char *const accurate[] = { ASR_SEARCH_ACCURATE, NULL };
+	static const char *const fast[] = { ASR_SEARCH_FAST, NULL };
+	const char *const *search = p->fast ? fast : accurate;
+	for (int i = 0; base[i]; i++)
+		argv[argc++] = (char *)base[i];
+	for (int i = 0; !p->plain && tuned[i]; i++)
+		argv[argc++] = (char *)tuned[i];
+	for (int i = 0; !p->plain && search[i]; i++)
+		argv[argc++] = (char *)search[i];
+	if (with_mllr && !p->plain && p->mllr) {
+		argv[argc++] = "-mllr";
+		argv[argc++] = (char *)p->mllr;
+	}
+	snprintf(opts, sizeof opts, "%s", p->ps_opts ? p->ps_opts : "");
+	char *save = NULL;
+	for (char *t = strtok_r(opts, " ", &save); t && argc < MAX_ARGS - 1;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return cmd_ln_parse_r(NULL, ps_args(), argc, argv, FALSE);
+}
+
+/* The spelling search's settings into cfg, which pocketsphinx reads when a search is made:
+ * the language weight ASR_SPELL_LW (p->spell_lw when set), and p->spell_wip, _maxhmmpf and
+ * _flat when set.  (Without the flat second pass the search turns the acoustic model's
+ * growing feature buffer off, which the first pass's search, made after this one, turns on
+ * again.) */
+static void spell_settings(cmd_ln_t *cfg, const struct asr_model_paths *p)
+{
+	cmd_ln_set_float32_r(cfg, "-lw", p->spell_lw > 0 ? p->spell_lw : ASR_SPELL_LW);
+	if (p->spell_wip > 0)
+		cmd_ln_set_float32_r(cfg, "-wip", p->spell_wip);
+	if (p->spell_maxhmmpf > 0)
+		cmd_ln_set_int32_r(cfg, "-maxhmmpf", p->spell_maxhmmpf);
+	if (p->spell_flat < 0)
+		cmd_ln_set_boolean_r(cfg, "-fwdflat", 0);
+}
+
+/* The spelling search on an acoustic model of its own, p->spell_hmm (speech/adapt/map.sh's
+ * means from real voices), in a second decoder d->sps: its dictionary the words of dict the
+ * entity model knows (and p->extra_dict's), its one search over the entity model alone with
+ * the spelling pass's settings (add_spell_search).  It reads the first pass's cepstra
+ * (sp_decode_cep: the folder's feat.params are the first model's), so only the search and
+ * the acoustic scores are its own.  docs/speech.md "Twelfth round".  1, or -1. */
+static int add_spell_decoder(asr_decoder *d, const struct asr_model_paths *p, const char *dict)
+{
+	char empty_path[64], known_path[64];
+	FILE *empty = mem_file(empty_path, sizeof empty_path), *known = NULL;
+	ngram_model_t *e = NULL;
+	int32 floor = INT32_MIN;
+	int rc = -1;
+
+	if (!empty || !(d->scfg = decoder_config(p, p->spell_hmm, empty_path, 0)))
+		goto out;
+	spell_settings(d->scfg, p);
+	if (!(d->sps = ps_init(d->scfg)) ||
+	    !(e = ngram_model_read(d->scfg, p->entity_lm, NGRAM_ARPA, ps_get_logmath(d->sps))) ||
+	    !(known = mem_file(known_path, sizeof known_path)) ||
+	    write_known_words(dict, &e, &floor, 1, known) < 0 ||
+	    ps_load_dict(d->sps, known_path, NULL, NULL) < 0 ||
+	    (p->extra_dict && add_words(d->sps, p->extra_dict) < 0))
+		goto out;
+	/* the search takes a reference */
+	if (ps_set_lm(d->sps, SP_SPELL_SEARCH, e) >= 0 && ps_set_search(d->sps, SP_SPELL_SEARCH) >= 0)
+		rc = 1;
+out:
+	if (e)
+		ngram_model_free(e);
+	if (empty)
+		fclose(empty);
+	if (known)
+		fclose(known);
+	return rc;
+}
+
 /* The spelling pass's search (grammar.c, sp_spell_begin), when p->spell_lm asks for one of
  * its own: the entity model e alone (ASR_SPELL_LM_ENTITY), or beside the store's model m at
  * 1 - ASR_SPELL_WEIGHT (ASR_SPELL_LM_SMALL; e alone when there is no m), added to d's
@@ -225,7 +321,7 @@ static int write_known_words(const char *dict, ngram_model_t *const *lms, const 
  * no search of its own, the mix is re-weighted) or 1, -1 on failure.  docs/speech.md
  * "Seventh round". */
 static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngram_model_t *e,
-			    ngram_model_t *m)
+			    ngram_model_t *m, const char *dict)
 {
 	ngram_model_t *models[2] = { e, m };
 	char *names[2] = { "entity", "domain" };
@@ -240,17 +336,15 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 
 	if (p->spell_lm == ASR_SPELL_LM_MIX)
 		return 0;
+	if (p->spell_hmm && p->spell_lm == ASR_SPELL_LM_ENTITY) {
+		if (add_spell_decoder(d, p, dict) < 0)
+			return -1;
+		d->spell_ent = ngram_model_retain(e);
+		return 1;
+	}
 	/* the search reads its language weight, insertion penalty and HMM limit when it is
 	 * made: the spelling pass's own, then the first pass's back */
-	cmd_ln_set_float32_r(d->cfg, "-lw", p->spell_lw > 0 ? p->spell_lw : ASR_SPELL_LW);
-	if (p->spell_wip > 0)
-		cmd_ln_set_float32_r(d->cfg, "-wip", p->spell_wip);
-	if (p->spell_maxhmmpf > 0)
-		cmd_ln_set_int32_r(d->cfg, "-maxhmmpf", p->spell_maxhmmpf);
-	/* (without the flat second pass it turns the acoustic model's growing feature buffer
-	 * off, which the first pass's search, made after this one, turns on again) */
-	if (p->spell_flat < 0)
-		cmd_ln_set_boolean_r(d->cfg, "-fwdflat", 0);
+	spell_settings(d->cfg, p);
 	rc = -1;
 	if ((lm = ngram_model_set_init(d->cfg, models, names, weights, n))) {
 		rc = ps_set_lm(d->ps, SP_SPELL_SEARCH, lm);  /* the search takes a reference */
@@ -279,17 +373,28 @@ const char *asr_mllr_find(const char *models, char *out, size_t cap)
 	return out;
 }
 
-const char *asr_hmm_find(const char *models, char *out, size_t cap)
+/* models/dir into out when that folder's means file can be read, else NULL. */
+static const char *model_dir_find(const char *models, const char *dir, char *out, size_t cap)
 {
 	char means[1100];
 	FILE *f;
-	int n = snprintf(out, cap, "%s/%s", models ? models : ".", ASR_HMM_DIR);
+	int n = snprintf(out, cap, "%s/%s", models ? models : ".", dir);
 
 	if (n < 0 || (size_t)n >= cap || (size_t)snprintf(means, sizeof means, "%s/means", out)
 	    >= sizeof means || !(f = fopen(means, "r")))
 		return NULL;
 	fclose(f);
 	return out;
+}
+
+const char *asr_hmm_find(const char *models, char *out, size_t cap)
+{
+	return model_dir_find(models, ASR_HMM_DIR, out, cap);
+}
+
+const char *asr_spell_hmm_find(const char *models, char *out, size_t cap)
+{
+	return model_dir_find(models, ASR_SPELL_HMM_DIR, out, cap);
 }
 
 asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size_t errlen)
@@ -317,38 +422,7 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		free(d);
 		return NULL;
 	}
-	/* argv for cmd_ln_parse_r: our settings, then the caller's "-name value" overrides */
-	enum { MAX_ARGS = 64 };
-	char *argv[MAX_ARGS];
-	char opts[512];
-	int argc = 0;
-	const char *base[] = { "kefu", "-hmm", hmm, "-dict", empty_path,
-		/* a clip is one whole utterance: normalise its cepstra by its own mean, and keep no
-		 * noise estimate across clips, so a result does not depend on earlier clips */
-		"-cmn", "batch", "-remove_noise", "no",
-		"-logfn", cm_log_level_current >= CM_LOG_DEBUG ? "/dev/stderr" : "/dev/null",
-		NULL };
-	static const char *const tuned[] = { ASR_SPEED_ARGS, NULL };
-	static const char *const accurate[] = { ASR_SEARCH_ACCURATE, NULL };
-	static const char *const fast[] = { ASR_SEARCH_FAST, NULL };
-	const char *const *search = p->fast ? fast : accurate;
-	for (int i = 0; base[i]; i++)
-		argv[argc++] = (char *)base[i];
-	for (int i = 0; !p->plain && tuned[i]; i++)
-		argv[argc++] = (char *)tuned[i];
-	for (int i = 0; !p->plain && search[i]; i++)
-		argv[argc++] = (char *)search[i];
-	if (!p->plain && p->mllr) {
-		argv[argc++] = "-mllr";
-		argv[argc++] = (char *)p->mllr;
-	}
-	snprintf(opts, sizeof opts, "%s", p->ps_opts ? p->ps_opts : "");
-	char *save = NULL;
-	for (char *t = strtok_r(opts, " ", &save); t && argc < MAX_ARGS - 1;
-	     t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
-	argv[argc] = NULL;
-	d->cfg = cmd_ln_parse_r(NULL, ps_args(), argc, argv, FALSE);
+	d->cfg = decoder_config(p, hmm, empty_path, 1);
 	if (!d->cfg) {
 		snprintf(err, errlen, "pocketsphinx configuration rejected");
 		goto fail;
@@ -429,7 +503,7 @@ asr_decoder *asr_decoder_create(const struct asr_model_paths *p, char *err, size
 		}
 		/* the set takes its own reference to each model (LeakSanitizer showed ours leak) */
 		lm = ngram_model_set_init(d->cfg, models, names, weights, nm);
-		int sp = !lm || !e || p->plain ? 0 : add_spell_search(d, p, e, m);
+		int sp = !lm || !e || p->plain ? 0 : add_spell_search(d, p, e, m, dict);
 		for (int i = 0; i < nm; i++)
 			ngram_model_free(models[i]);
 		if (!lm || sp < 0) {
@@ -473,6 +547,10 @@ void asr_decoder_destroy(asr_decoder *d)
 		return;
 	if (d->ps)
 		ps_free(d->ps);
+	if (d->sps)
+		ps_free(d->sps);
+	if (d->scfg)
+		cmd_ln_free_r(d->scfg);
 	if (d->spell_ent)
 		ngram_model_free(d->spell_ent);
 	if (d->cfg)
@@ -510,15 +588,23 @@ static int is_filler(const char *w)
 	return w[0] == '<' || w[0] == '[' || w[0] == '+';
 }
 
+/* The pocketsphinx decoder searching now: the spelling search's own (add_spell_decoder)
+ * between sp_spell_begin and sp_spell_end, else the first pass's. */
+static ps_decoder_t *active(asr_decoder *d)
+{
+	return d->spelling ? d->sps : d->ps;
+}
+
 /* Appends the words of the last utterance (times offset by off_ms) to r. */
 static int collect(asr_decoder *d, struct asr_result *r, int off_ms)
 {
-	logmath_t *lmath = ps_get_logmath(d->ps);
+	ps_decoder_t *ps = active(d);
+	logmath_t *lmath = ps_get_logmath(ps);
 	int32 score;
-	if (!ps_get_hyp(d->ps, &score))
+	if (!ps_get_hyp(ps, &score))
 		return 0;
-	ps_get_prob(d->ps);    /* computes the lattice posteriors ps_seg_prob returns */
-	for (ps_seg_t *s = ps_seg_iter(d->ps); s; s = ps_seg_next(s)) {
+	ps_get_prob(ps);       /* computes the lattice posteriors ps_seg_prob returns */
+	for (ps_seg_t *s = ps_seg_iter(ps); s; s = ps_seg_next(s)) {
 		const char *w = ps_seg_word(s);
 		if (is_filler(w))
 			continue;
@@ -577,14 +663,16 @@ static int finish(struct asr_result *r)
 static int run_segment(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		       struct asr_result *r)
 {
-	if (ps_start_utt(d->ps) < 0)
+	ps_decoder_t *ps = active(d);
+
+	if (ps_start_utt(ps) < 0)
 		return ASR_ERR_INTERNAL;
-	if ((d->cmn ? sp_cmn_process(d->ps, d->cmn, pcm, n)
-		    : ps_process_raw(d->ps, pcm, n, FALSE, TRUE)) < 0) {
-		ps_end_utt(d->ps);
+	if ((d->cmn ? sp_cmn_process(ps, d->cmn, pcm, n)
+		    : ps_process_raw(ps, pcm, n, FALSE, TRUE)) < 0) {
+		ps_end_utt(ps);
 		return ASR_ERR_INTERNAL;
 	}
-	if (ps_end_utt(d->ps) < 0)
+	if (ps_end_utt(ps) < 0)
 		return ASR_ERR_INTERNAL;
 	return collect(d, r, off_ms);
 }
@@ -717,15 +805,17 @@ void sp_segment_cepstra(asr_decoder *d, const int16_t *pcm, size_t n, struct sp_
 int sp_decode_cep(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		  const struct sp_seg_cep *c, struct asr_result *r)
 {
+	ps_decoder_t *ps = active(d);
+
 	if (!c || !c->rows || d->cmn || c->n_frames <= 0)
 		return run_segment(d, pcm, n, off_ms, r);
-	if (ps_start_utt(d->ps) < 0)
+	if (ps_start_utt(ps) < 0)
 		return ASR_ERR_INTERNAL;
 	mfcc_t **cep = ckd_calloc_2d((size_t)c->n_frames, (size_t)c->n_cep, sizeof **cep);
 	memcpy(cep[0], c->rows[0], (size_t)c->n_frames * (size_t)c->n_cep * sizeof **cep);
-	int rc = ps_process_cep(d->ps, cep, c->n_frames, FALSE, TRUE);
+	int rc = ps_process_cep(ps, cep, c->n_frames, FALSE, TRUE);
 	ckd_free_2d(cep);
-	if (ps_end_utt(d->ps) < 0 || rc < 0)
+	if (ps_end_utt(ps) < 0 || rc < 0)
 		return ASR_ERR_INTERNAL;
 	return collect(d, r, off_ms);
 }
@@ -759,6 +849,10 @@ int sp_spell_begin(asr_decoder *d, float we)
 
 	if (!d->mix)
 		return -1;
+	if (d->sps) {
+		d->spelling = 1;
+		return 0;
+	}
 	if (!d->spell)
 		return entity_share(d, we);
 	if (d->spell_n == 2 &&
@@ -774,6 +868,9 @@ int sp_spell_knows(asr_decoder *d, const char *w)
 
 void sp_spell_end(asr_decoder *d)
 {
+	d->spelling = 0;
+	if (d->sps)
+		return;
 	if (d->spell)
 		ps_set_search(d->ps, SP_LM_SEARCH);
 	else if (d->mix)

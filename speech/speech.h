@@ -269,6 +269,9 @@ struct asr_model_paths {
 				     * word insertion penalty (0: the first pass's) */
 	int spell_maxhmmpf;         /* its own search's active HMM limit (0: the first pass's) */
 	int spell_flat;             /* < 0: its own search without the flat-lexicon second pass */
+	const char *spell_hmm;      /* the spelling search's own acoustic model folder (a second
+				     * decoder: asr.c add_spell_decoder; with ASR_SPELL_LM_ENTITY
+				     * only), or NULL: the first pass's */
 };
 
 /* What the spelling pass (grammar.c) searches a value-like segment with again
@@ -305,6 +308,20 @@ const char *asr_mllr_find(const char *models, char *out, size_t cap);
 /* models/ASR_HMM_DIR into out when that folder's means file can be read (out, for
  * asr_model_paths.hmm), else NULL. */
 const char *asr_hmm_find(const char *models, char *out, size_t cap);
+
+/* The spelling search's own acoustic model in kefu's models folder (asr_model_paths.spell_hmm):
+ * set-up (scripts/post-setup.d/50-an4-spell-model.sh) assembles it from Debian's model and the
+ * means shipped in third_party/en-us-an4-spell (Debian's MAP-adapted to the an4 training
+ * speakers' 709 clips; speech/adapt/an4_spell.sh remakes them, map.sh OUTDIR MANIFEST makes
+ * one from other transcribed clips); the spelled segments are read with it, the rest of
+ * every clip with the first pass's model.
+ * kefud (conf asr_spell_model), kefu eval-speech and the bench load it when the folder holds
+ * its means (docs/speech.md "Twelfth round"). */
+#define ASR_SPELL_HMM_DIR "en-us-an4-spell"
+
+/* models/ASR_SPELL_HMM_DIR into out when that folder's means file can be read (out, for
+ * asr_model_paths.spell_hmm), else NULL. */
+const char *asr_spell_hmm_find(const char *models, char *out, size_t cap);
 
 struct asr_word {
 	char *word;                 /* without pronunciation-variant suffix */

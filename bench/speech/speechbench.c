@@ -21,7 +21,8 @@
  *    through asr_recognize_entity as kefud: --grammar asked, the default, makes no grammar
  *    pass as no answer expects an entity here; auto adds the unasked pass when a clip looks
  *    like one; the acoustic transform models/ASR_MLLR_FILE and the adapted acoustic model
- *    models/ASR_HMM_DIR when they are there, or --mllr FILE|none, --hmm DIR|none; plain
+ *    models/ASR_HMM_DIR when they are there, or --mllr FILE|none, --hmm DIR|none, and the
+ *    spelling search's own model models/ASR_SPELL_HMM_DIR or --spell-hmm DIR|none; plain
  *    never) for the configurations
  *    of --configs, one after another on the main thread (pin it with taskset -c N on a
  *    shared machine): plain (generic en-us LM, pocketsphinx's own search settings: the
@@ -448,8 +449,8 @@ int main(int argc, char **argv)
 	const char *test = NULL, *intent = "both", *write_dir = NULL, *human = NULL;
 	float ent_weight = ASR_ENTITY_WEIGHT;
 	int telephone = 0;
-	const char *mllr = NULL, *hmm = NULL;
-	char mllr_path[1024], hmm_path[1024];
+	const char *mllr = NULL, *hmm = NULL, *spell_hmm = NULL;
+	char mllr_path[1024], hmm_path[1024], spell_hmm_path[1024];
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--train") && i + 1 < argc)
 			train = argv[++i];
@@ -481,6 +482,8 @@ int main(int argc, char **argv)
 			mllr = argv[++i];
 		else if (!strcmp(argv[i], "--hmm") && i + 1 < argc)
 			hmm = argv[++i];
+		else if (!strcmp(argv[i], "--spell-hmm") && i + 1 < argc)
+			spell_hmm = argv[++i];
 		else if (!strcmp(argv[i], "--grammar") && i + 1 < argc)
 		{
 			i++;
@@ -496,7 +499,7 @@ int main(int argc, char **argv)
 				"[--voices slt,rms,awb,kal,espeak:en-us] [--weight W] [--max N] "
 				"[--configs plain,generic,domain,mixed0,mixed,fast,session] [--ps OPTS] "
 				"[--intent both|bm25] [--write DIR] [--human TSV [--telephone]] [--entity-weight W] "
-				"[--mllr FILE|none] [--hmm DIR|none] [--grammar asked|auto|none] "
+				"[--mllr FILE|none] [--hmm DIR|none] [--spell-hmm DIR|none] [--grammar asked|auto|none] "
 				"[--generic-words N] [--verbose]\n",
 				argv[0]);
 			return 2;
@@ -825,6 +828,10 @@ int main(int argc, char **argv)
 		cfg[k].paths.hmm = hmm ? (strcmp(hmm, "none") ? hmm : NULL)
 			: asr_hmm_find(getenv("KEFU_MODELS") ? getenv("KEFU_MODELS")
 				       : KEFU_SRCDIR "/models", hmm_path, sizeof hmm_path);
+		cfg[k].paths.spell_hmm = spell_hmm ? (strcmp(spell_hmm, "none") ? spell_hmm : NULL)
+			: asr_spell_hmm_find(getenv("KEFU_MODELS") ? getenv("KEFU_MODELS")
+					     : KEFU_SRCDIR "/models", spell_hmm_path,
+					     sizeof spell_hmm_path);
 		if (!run[k])
 			continue;
 		size_t before = heap_used();

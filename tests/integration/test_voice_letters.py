@@ -18,10 +18,12 @@ TIMEOUT = 180          # the first clip of a worker loads its decoder (slow unde
 CLIP = "audio/cen4-fplp-b.flac"
 
 
-def an4_clip():
+def an4_clip(clip=CLIP):
+    """The bytes of an4-train's clip (beside the checkout), or None; test_voice_spell_model's
+    too."""
     src = os.environ.get("KEFU_SRCDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
     for rel in ("../shared/data/an4-train", "../../shared/data/an4-train"):
-        path = os.path.join(src, rel, CLIP)
+        path = os.path.join(src, rel, clip)
         if os.path.exists(path):
             with open(path, "rb") as f:
                 return f.read()

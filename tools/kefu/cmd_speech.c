@@ -388,6 +388,7 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *spell_hmm = cli_take_value(&argc, argv, "--spell-maxhmmpf");
 	const char *spell_flat = cli_take_value(&argc, argv, "--spell-fwdflat");
 	const char *spell_span = cli_take_value(&argc, argv, "--spell-span");
+	const char *spell_am = cli_take_value(&argc, argv, "--spell-hmm");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
 	const char *cmn = cli_take_value(&argc, argv, "--cmn");
@@ -397,6 +398,7 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *letters_t = cli_take_value(&argc, argv, "--letters-tau");
 	const char *letters_dump = cli_take_value(&argc, argv, "--letters-dump");
 	char mllr_path[CONF_STR_MAX + 64], hmm_path[CONF_STR_MAX + 64];
+	char spell_hmm_path[CONF_STR_MAX + 64];
 	if (spell_w)
 		eo.spell = strcmp(spell_w, "off") ? (float)atof(spell_w) : -1.0f;
 	eo.speller = speller && !strcmp(speller, "off") ? -1 : 0;
@@ -424,7 +426,7 @@ int cmd_eval_speech(int argc, char **argv)
 				" [--spell-weight 0..1|off] [--speller on|off]\n"
 				"       [--spell-lm entity|small|mix] [--spell-lw X] [--spell-wip X]"
 				" [--spell-maxhmmpf N] [--spell-fwdflat yes|no]\n"
-				"       [--spell-span whole|ends]"
+				"       [--spell-span whole|ends] [--spell-hmm DIR|none]"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
@@ -468,6 +470,10 @@ int cmd_eval_speech(int argc, char **argv)
 	/* the adapted acoustic model as kefud uses it (models/ASR_HMM_DIR when there), or none */
 	paths.hmm = !hmm ? asr_hmm_find(conf.models, hmm_path, sizeof hmm_path)
 		    : strcmp(hmm, "none") ? hmm : NULL;
+	/* the spelling search's own model as kefud uses it (models/ASR_SPELL_HMM_DIR), or none */
+	paths.spell_hmm = !spell_am ? asr_spell_hmm_find(conf.models, spell_hmm_path,
+							  sizeof spell_hmm_path)
+			  : strcmp(spell_am, "none") ? spell_am : NULL;
 	t0 = cm_now_us();
 	if (!strcmp(lm, "mixed") || !strcmp(lm, "domain")) {
 		if (!mkdtemp(dir)) {
@@ -559,6 +565,9 @@ int cmd_eval_speech(int argc, char **argv)
 				      "digit_clips", (json_int_t)t.ent_n, "mllr", paths.mllr,
 				      "hmm", paths.hmm,
 				      "asr_fast", paths.fast);
+		if (j)                        /* the spelling search's own acoustic model */
+			json_object_set_new(j, "spell_hmm", paths.spell_hmm
+					    ? json_string(paths.spell_hmm) : json_null());
 		if (j)                        /* the letter classifier the clips were read with */
 			json_object_set_new(j, "letters", json_string(
 				eo.letters_off ? "off" : letters_own ? letters
