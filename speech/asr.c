@@ -84,6 +84,7 @@ struct asr_decoder {
 				     * it: the entity model [+ the store's]), or NULL: the mix */
 	int spell_n;                /* its members: 1 (entity) or 2 (entity, domain) */
 	ngram_model_t *spell_ent;   /* the entity model (our reference), for sp_spell_knows */
+	int spell_pl;               /* its search's phone-loop lookahead (-pl_window; 0: none) */
 };
 
 static double thread_cpu_seconds(void)
@@ -236,6 +237,7 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 
 	float32 lw = cmd_ln_float32_r(d->cfg, "-lw"), wip = cmd_ln_float32_r(d->cfg, "-wip");
 	long maxhmm = cmd_ln_int32_r(d->cfg, "-maxhmmpf");
+	double beam = cmd_ln_float64_r(d->cfg, "-beam"), pbeam = cmd_ln_float64_r(d->cfg, "-pbeam");
 	int flat = cmd_ln_boolean_r(d->cfg, "-fwdflat");
 
 	if (p->spell_lm == ASR_SPELL_LM_MIX)
@@ -247,6 +249,11 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 		cmd_ln_set_float32_r(d->cfg, "-wip", p->spell_wip);
 	if (p->spell_maxhmmpf > 0)
 		cmd_ln_set_int32_r(d->cfg, "-maxhmmpf", p->spell_maxhmmpf);
+	double sb = p->spell_beam > 0 ? p->spell_beam : ASR_SPELL_BEAM;
+	if (sb > 0) {
+		cmd_ln_set_float64_r(d->cfg, "-beam", sb);
+		cmd_ln_set_float64_r(d->cfg, "-pbeam", sb);
+	}
 	/* (without the flat second pass it turns the acoustic model's growing feature buffer
 	 * off, which the first pass's search, made after this one, turns on again) */
 	if (p->spell_flat < 0)
@@ -256,6 +263,8 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 		rc = ps_set_lm(d->ps, SP_SPELL_SEARCH, lm);  /* the search takes a reference */
 		if (rc >= 0) {
 			d->spell = lm;
+			d->spell_pl = p->spell_pl_window > 0 ? p->spell_pl_window
+				    : p->spell_pl_window < 0 ? 0 : ASR_SPELL_PL_WINDOW;
 			d->spell_n = n;
 			d->spell_ent = ngram_model_retain(e);
 		}
@@ -264,6 +273,8 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 	cmd_ln_set_float32_r(d->cfg, "-lw", lw);
 	cmd_ln_set_float32_r(d->cfg, "-wip", wip);
 	cmd_ln_set_int32_r(d->cfg, "-maxhmmpf", maxhmm);
+	cmd_ln_set_float64_r(d->cfg, "-beam", beam);
+	cmd_ln_set_float64_r(d->cfg, "-pbeam", pbeam);
 	cmd_ln_set_boolean_r(d->cfg, "-fwdflat", flat);
 	return rc < 0 ? -1 : 1;
 }
@@ -764,7 +775,14 @@ int sp_spell_begin(asr_decoder *d, float we)
 	if (d->spell_n == 2 &&
 	    !ngram_model_set_interp(d->spell, (const char **)names, (const float32[2]){ we, 1 - we }))
 		return -1;
-	return ps_set_search(d->ps, SP_SPELL_SEARCH) < 0 ? -1 : 0;
+	/* pocketsphinx reads the phone-loop lookahead when a search is selected, so the spelling
+	 * search's own is set for ps_set_search and put back (sp_spell_end's selection of the
+	 * first pass reads the first pass's) */
+	long pl = cmd_ln_int32_r(d->cfg, "-pl_window");
+	cmd_ln_set_int32_r(d->cfg, "-pl_window", d->spell_pl);
+	int rc = ps_set_search(d->ps, SP_SPELL_SEARCH);
+	cmd_ln_set_int32_r(d->cfg, "-pl_window", pl);
+	return rc < 0 ? -1 : 0;
 }
 
 int sp_spell_knows(asr_decoder *d, const char *w)

@@ -8,6 +8,7 @@
  *                    [--spell-weight W|off] [--speller on|off] [--spell-lm entity|small|mix]
  *                    [--spell-span whole|ends] [--spell-lw X] [--spell-wip X]
  *                    [--spell-maxhmmpf N] [--spell-fwdflat yes|no]
+ *                    [--spell-pl-window N|off] [--spell-beam X] [--spell-skip P]
  *                    [--letters on|off|FILE] [--letters-lambda X] [--letters-tau X]
  *                    [--letters-dump FILE]
  *
@@ -387,6 +388,9 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *spell_wip = cli_take_value(&argc, argv, "--spell-wip");
 	const char *spell_hmm = cli_take_value(&argc, argv, "--spell-maxhmmpf");
 	const char *spell_flat = cli_take_value(&argc, argv, "--spell-fwdflat");
+	const char *spell_pl = cli_take_value(&argc, argv, "--spell-pl-window");
+	const char *spell_beam = cli_take_value(&argc, argv, "--spell-beam");
+	const char *spell_skip = cli_take_value(&argc, argv, "--spell-skip");
 	const char *spell_span = cli_take_value(&argc, argv, "--spell-span");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
@@ -401,6 +405,7 @@ int cmd_eval_speech(int argc, char **argv)
 		eo.spell = strcmp(spell_w, "off") ? (float)atof(spell_w) : -1.0f;
 	eo.speller = speller && !strcmp(speller, "off") ? -1 : 0;
 	eo.spell_span = spell_span && !strcmp(spell_span, "ends") ? 1 : 0;
+	eo.spell_skip = spell_skip ? (float)atof(spell_skip) : 0;
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -415,6 +420,9 @@ int cmd_eval_speech(int argc, char **argv)
 	     strcmp(spell_lm, "mix")) ||
 	    (spell_span && strcmp(spell_span, "ends") && strcmp(spell_span, "whole")) ||
 	    (spell_flat && strcmp(spell_flat, "yes") && strcmp(spell_flat, "no")) ||
+	    (spell_pl && strcmp(spell_pl, "off") && atoi(spell_pl) <= 0) ||
+	    (spell_beam && !(atof(spell_beam) > 0 && atof(spell_beam) < 1)) ||
+	    (spell_skip && !(atof(spell_skip) > 0 && atof(spell_skip) <= 1)) ||
 	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "asked") &&
 	     strcmp(grammar, "none")) || eo.expect < 0 ||
 	    (cmn && strcmp(cmn, "clip") && strcmp(cmn, "session"))) {
@@ -424,7 +432,8 @@ int cmd_eval_speech(int argc, char **argv)
 				" [--spell-weight 0..1|off] [--speller on|off]\n"
 				"       [--spell-lm entity|small|mix] [--spell-lw X] [--spell-wip X]"
 				" [--spell-maxhmmpf N] [--spell-fwdflat yes|no]\n"
-				"       [--spell-span whole|ends]"
+				"       [--spell-pl-window N|off] [--spell-beam X] [--spell-skip P]"
+				" [--spell-span whole|ends]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
@@ -461,7 +470,10 @@ int cmd_eval_speech(int argc, char **argv)
 					 .spell_lw = spell_lw ? (float)atof(spell_lw) : 0,
 					 .spell_wip = spell_wip ? (float)atof(spell_wip) : 0,
 					 .spell_maxhmmpf = spell_hmm ? atoi(spell_hmm) : 0,
-					 .spell_flat = spell_flat && !strcmp(spell_flat, "no") ? -1 : 0 };
+					 .spell_flat = spell_flat && !strcmp(spell_flat, "no") ? -1 : 0,
+					 .spell_beam = spell_beam ? atof(spell_beam) : 0,
+					 .spell_pl_window = !spell_pl ? 0 : !strcmp(spell_pl, "off")
+									   ? -1 : atoi(spell_pl) };
 	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
 	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
 		     : strcmp(mllr, "none") ? mllr : NULL;
