@@ -439,25 +439,13 @@ static int copy_words(struct asr_result *dst, const struct asr_result *src, size
 	return 0;
 }
 
-/* 1 when every word of lm is one the spelling search knows and its posterior is at least
- * min: the first pass has already read the segment as the spelling search would. */
-static int sure_of_letters(asr_decoder *d, const struct asr_result *lm, float min)
-{
-	for (size_t i = 0; i < lm->n_words; i++)
-		if (lm->words[i].conf < min || !sp_spell_knows(d, lm->words[i].word))
-			return 0;
-	return lm->n_words > 0;
-}
-
 /* The spelling pass: when the language model's words of a segment look like a value (at
  * least ASR_GRAMMAR_MIN_TOKENS entity words making half of them), the same samples are
  * searched again with the entity model's share raised to o->spell, and that reading
  * replaces lm's.  With a search of its own (sp_spell_begin) and o->spell_span > 0, the
  * first pass's words at the segment's ends that the entity model cannot say ("my order
  * number is ...") stay as heard and only the samples between them are searched again.
- * With o->spell_skip, a segment the first pass read as letters and digits it is sure of is
- * not searched again (sure_of_letters) and counts as spelled.
- * 1 when its reading replaced lm's (or was kept so), 0 when the segment was left alone, or a negative
+ * 1 when its reading replaced lm's, 0 when the segment was left alone, or a negative
  * enum asr_err.  c: the segment's cepstra, read again when the whole segment is. */
 static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		      const struct asr_entity_opts *o, const struct sp_seg_cep *c,
@@ -473,8 +461,6 @@ static int spell_pass(asr_decoder *d, const int16_t *pcm, size_t n, int off_ms,
 		ntok += (size_t)asr_entity_token(lm->words[i].word);
 	if (ntok < ASR_GRAMMAR_MIN_TOKENS || 2 * ntok < lm->n_words)
 		return 0;
-	if (o->spell_skip > 0 && sure_of_letters(d, lm, o->spell_skip))
-		return 1;
 	if (o->spell_span > 0) {
 		while (a < b && !sp_spell_knows(d, lm->words[a].word))
 			a++;

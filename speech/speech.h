@@ -269,9 +269,10 @@ struct asr_model_paths {
 				     * word insertion penalty (0: the first pass's) */
 	int spell_maxhmmpf;         /* its own search's active HMM limit (0: the first pass's) */
 	int spell_flat;             /* < 0: its own search without the flat-lexicon second pass */
-	double spell_beam;          /* its own search's -beam and -pbeam (0: ASR_SPELL_BEAM) */
-	int spell_pl_window;        /* its own search's phone-loop lookahead in frames (0:
-				     * ASR_SPELL_PL_WINDOW; < 0: none) */
+	double spell_beam;          /* its own search's -beam and -pbeam (0: the first pass's) */
+	int spell_pl_window;        /* its own search's phone-loop lookahead in frames (0: the
+				     * first pass's; < 0: none); docs/speech.md "The spelling
+				     * pass's cost": both measured, neither kefud's */
 };
 
 /* What the spelling pass (grammar.c) searches a value-like segment with again
@@ -279,12 +280,6 @@ struct asr_model_paths {
 /* The language weight of the spelling pass's own search (the first pass's: pocketsphinx's
  * 6.5), chosen on the cross-validated an4 training subset (docs/speech.md "Seventh round"). */
 #define ASR_SPELL_LW 5.0f
-/* The spelling search's own beam (-beam and -pbeam; pocketsphinx's 1e-48 for the first pass)
- * and phone-loop lookahead (0: none; the first pass's is 10): its 135 words need neither the
- * wide beam nor the lookahead that prunes the first pass's 10,000 (docs/speech.md "The
- * spelling pass's cost"). */
-#define ASR_SPELL_BEAM 1e-32
-#define ASR_SPELL_PL_WINDOW 0
 
 enum asr_spell_lm {
 	ASR_SPELL_LM_ENTITY = 0,    /* a second search over the entity model alone (kefud's) */
@@ -469,10 +464,6 @@ struct asr_entity_opts {
 				     * only says whether); not in ASR_GRAMMAR_NONE */
 	int speller;                /* < 0: spelled runs are not corrected to dictionary words
 				     * (speller.c); not in ASR_GRAMMAR_NONE */
-	float spell_skip;           /* > 0: a value-like segment whose first-pass words are all
-				     * words the spelling search knows, each with a posterior of
-				     * at least spell_skip, is not searched again (its reading
-				     * stays; the letter classifier still runs on it) */
 	int spell_span;             /* > 0: the spelling pass searches only the samples between
 				     * the first pass's words at the segment's ends that the
 				     * entity model cannot say, not the whole segment again

@@ -8,7 +8,7 @@
  *                    [--spell-weight W|off] [--speller on|off] [--spell-lm entity|small|mix]
  *                    [--spell-span whole|ends] [--spell-lw X] [--spell-wip X]
  *                    [--spell-maxhmmpf N] [--spell-fwdflat yes|no]
- *                    [--spell-pl-window N|off] [--spell-beam X] [--spell-skip P]
+ *                    [--spell-pl-window N|off] [--spell-beam X]
  *                    [--letters on|off|FILE] [--letters-lambda X] [--letters-tau X]
  *                    [--letters-dump FILE]
  *
@@ -390,7 +390,6 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *spell_flat = cli_take_value(&argc, argv, "--spell-fwdflat");
 	const char *spell_pl = cli_take_value(&argc, argv, "--spell-pl-window");
 	const char *spell_beam = cli_take_value(&argc, argv, "--spell-beam");
-	const char *spell_skip = cli_take_value(&argc, argv, "--spell-skip");
 	const char *spell_span = cli_take_value(&argc, argv, "--spell-span");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
@@ -405,7 +404,6 @@ int cmd_eval_speech(int argc, char **argv)
 		eo.spell = strcmp(spell_w, "off") ? (float)atof(spell_w) : -1.0f;
 	eo.speller = speller && !strcmp(speller, "off") ? -1 : 0;
 	eo.spell_span = spell_span && !strcmp(spell_span, "ends") ? 1 : 0;
-	eo.spell_skip = spell_skip ? (float)atof(spell_skip) : 0;
 	int p = cli_parse_conf(&conf, PROG, argc, argv, pos, 1, &npos);
 	if (p)
 		return p < 0 ? 2 : 0;
@@ -422,7 +420,6 @@ int cmd_eval_speech(int argc, char **argv)
 	    (spell_flat && strcmp(spell_flat, "yes") && strcmp(spell_flat, "no")) ||
 	    (spell_pl && strcmp(spell_pl, "off") && atoi(spell_pl) <= 0) ||
 	    (spell_beam && !(atof(spell_beam) > 0 && atof(spell_beam) < 1)) ||
-	    (spell_skip && !(atof(spell_skip) > 0 && atof(spell_skip) <= 1)) ||
 	    (grammar && strcmp(grammar, "auto") && strcmp(grammar, "asked") &&
 	     strcmp(grammar, "none")) || eo.expect < 0 ||
 	    (cmn && strcmp(cmn, "clip") && strcmp(cmn, "session"))) {
@@ -432,8 +429,7 @@ int cmd_eval_speech(int argc, char **argv)
 				" [--spell-weight 0..1|off] [--speller on|off]\n"
 				"       [--spell-lm entity|small|mix] [--spell-lw X] [--spell-wip X]"
 				" [--spell-maxhmmpf N] [--spell-fwdflat yes|no]\n"
-				"       [--spell-pl-window N|off] [--spell-beam X] [--spell-skip P]"
-				" [--spell-span whole|ends]\n"
+				"       [--spell-pl-window N|off] [--spell-beam X] [--spell-span whole|ends]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
