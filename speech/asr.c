@@ -84,8 +84,7 @@ struct asr_decoder {
 				     * it: the entity model [+ the store's]), or NULL: the mix */
 	int spell_n;                /* its members: 1 (entity) or 2 (entity, domain) */
 	ngram_model_t *spell_ent;   /* the entity model (our reference), for sp_spell_knows */
-	int spell_pl;               /* its search's phone-loop lookahead (-pl_window; 0: none),
-				     * or -1: the first pass's */
+	int spell_pl;               /* its search's phone-loop lookahead (-pl_window; 0: none) */
 };
 
 static double thread_cpu_seconds(void)
@@ -264,7 +263,7 @@ static int add_spell_search(asr_decoder *d, const struct asr_model_paths *p, ngr
 		if (rc >= 0) {
 			d->spell = lm;
 			d->spell_pl = p->spell_pl_window > 0 ? p->spell_pl_window
-				    : p->spell_pl_window < 0 ? 0 : -1;
+				    : p->spell_pl_window < 0 ? 0 : ASR_SPELL_PL_WINDOW;
 			d->spell_n = n;
 			d->spell_ent = ngram_model_retain(e);
 		}
@@ -779,8 +778,7 @@ int sp_spell_begin(asr_decoder *d, float we)
 	 * search's own is set for ps_set_search and put back (sp_spell_end's selection of the
 	 * first pass reads the first pass's) */
 	long pl = cmd_ln_int32_r(d->cfg, "-pl_window");
-	if (d->spell_pl >= 0)
-		cmd_ln_set_int32_r(d->cfg, "-pl_window", d->spell_pl);
+	cmd_ln_set_int32_r(d->cfg, "-pl_window", d->spell_pl);
 	int rc = ps_set_search(d->ps, SP_SPELL_SEARCH);
 	cmd_ln_set_int32_r(d->cfg, "-pl_window", pl);
 	return rc < 0 ? -1 : 0;

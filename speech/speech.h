@@ -269,10 +269,11 @@ struct asr_model_paths {
 				     * word insertion penalty (0: the first pass's) */
 	int spell_maxhmmpf;         /* its own search's active HMM limit (0: the first pass's) */
 	int spell_flat;             /* < 0: its own search without the flat-lexicon second pass */
-	double spell_beam;          /* its own search's -beam and -pbeam (0: the first pass's) */
-	int spell_pl_window;        /* its own search's phone-loop lookahead in frames (0: the
-				     * first pass's; < 0: none); docs/speech.md "The spelling
-				     * pass's cost": both measured, neither kefud's */
+	double spell_beam;          /* its own search's -beam and -pbeam (0: the first pass's;
+				     * 1e-32 measured worse: docs/speech.md "The spelling pass's
+				     * cost") */
+	int spell_pl_window;        /* its own search's phone-loop lookahead in frames (0:
+				     * ASR_SPELL_PL_WINDOW; < 0: none) */
 };
 
 /* What the spelling pass (grammar.c) searches a value-like segment with again
@@ -280,6 +281,11 @@ struct asr_model_paths {
 /* The language weight of the spelling pass's own search (the first pass's: pocketsphinx's
  * 6.5), chosen on the cross-validated an4 training subset (docs/speech.md "Seventh round"). */
 #define ASR_SPELL_LW 5.0f
+/* The spelling search's phone-loop lookahead: none (0).  The first pass's 10 frames of
+ * lookahead prune its 10,000-word tree; for the spelling search's 135 words the loop cost
+ * more than it saved, and on the cross-validated an4 training fold no reading changed
+ * without it (docs/speech.md "The spelling pass's cost"). */
+#define ASR_SPELL_PL_WINDOW 0
 
 enum asr_spell_lm {
 	ASR_SPELL_LM_ENTITY = 0,    /* a second search over the entity model alone (kefud's) */
