@@ -38,9 +38,9 @@
  * own).  The writer so stops for the syncs of a remainder, not of the megabytes copied
  * before (it used to run that last checkpoint itself, from its WAL hook, after waiting
  * for the round in flight: 18-33 ms a stop at 20,000 replies/s).  The bound: past
- * CKPT_HARD_PAGES the writer waits at the gate for the whole restart under way (the
- * queue's back-pressure does the rest); readers that keep old snapshots can still delay
- * a restart, as before.  docs/performance.md "Issue 14, twelfth session".
+ * CKPT_HARD_PAGES the writer asks for a restart and waits at the gate until the
+ * checkpointer has ended one, whatever it was doing (the queue's back-pressure does the
+ * rest); readers that keep old snapshots can still delay a restart, as before.  docs/performance.md "Issue 14, twelfth session".
  *
  * The log index.  The FTS5 index of customers' words and the report rollups are not
  * written with each turn (that was about 60 % of a turn's cost) but by index passes
@@ -73,7 +73,7 @@
  * are the only shared state besides the statistics counters (atomics).  The writer
  * connection, the batch array and the turns being written belong to the writer thread;
  * done() runs there too.  The checkpointer connection belongs to the checkpointer thread.
- * The gate ({ck_lock}: gate_shut, writing, ck_seq) is the writer's only wait on it.
+ * The gate ({ck_lock}: gate_shut, writing, ck_seq, ck_done) is the writer's only wait on it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -140,6 +140,7 @@ struct store_writer {
 	int ck_running;                   /* {ck_lock} a checkpoint is under way */
 	int ck_restart;                   /* {ck_lock} the WAL is past CKPT_SYNC_PAGES */
 	int ck_seq;                       /* {ck_lock} the checkpointer's restart is under way */
+	int ck_done;                      /* {ck_lock} restarts the checkpointer has ended */
 	int gate_shut;                    /* {ck_lock} the writer must not start a transaction */
 	int writing;                      /* {ck_lock} the writer's transaction is under way */
 	pthread_cond_t gate_open, gate_free;   /* gate_shut cleared; writing cleared */
@@ -195,18 +196,28 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 }
 
 /* Writer thread, before a transaction: waits while the checkpointer holds the gate
- * (its last step before a WAL restart), or, with the WAL past CKPT_HARD_PAGES, until
- * the checkpointer's restart under way ends (the bound: back-pressure on the queue);
- * then marks a transaction under way. */
+ * (its last step before a WAL restart), or, with the WAL past CKPT_HARD_PAGES, until the
+ * checkpointer has ended a restart (the bound: back-pressure on the queue).  The bound
+ * asks for that restart itself: the checkpointer may still be in a round it started
+ * before the WAL passed the mark (on a slow disk the WAL grew past 170 MB while one
+ * round ran), or have ended one that could not rewind the WAL (a reader's snapshot).
+ * Then marks a transaction under way. */
 static void gate_enter(struct store_writer *w)
 {
 	pthread_mutex_lock(&w->ck_lock);
-	if (w->gate_shut || (w->ck_seq && atomic_load(&w->wal_now) >= CKPT_HARD_PAGES)) {
+	if (w->gate_shut || atomic_load(&w->wal_now) >= CKPT_HARD_PAGES) {
 		uint64_t t0 = cm_now_us();
+		int done = w->ck_done;
 
-		if (!w->gate_shut)
+		if (!w->gate_shut) {
 			atomic_fetch_add(&w->ckpt_hard, 1);
-		while (w->gate_shut || (w->ck_seq && atomic_load(&w->wal_now) >= CKPT_HARD_PAGES))
+			w->ck_restart = 1;
+			w->ck_pending = 1;
+			pthread_cond_signal(&w->ck_wake);
+		}
+		while (!w->ck_stopping &&
+		       (w->gate_shut ||
+			(atomic_load(&w->wal_now) >= CKPT_HARD_PAGES && w->ck_done == done)))
 			pthread_cond_wait(&w->gate_open, &w->ck_lock);
 		count_stop(w, t0);
 	}
@@ -283,6 +294,7 @@ static void ck_restart(struct store_writer *w)
 	pthread_mutex_lock(&w->ck_lock);
 	w->gate_shut = 0;
 	w->ck_seq = 0;
+	w->ck_done++;
 	pthread_cond_broadcast(&w->gate_open);
 	pthread_mutex_unlock(&w->ck_lock);
 }
@@ -585,6 +597,7 @@ static void stop_checkpointer(struct store_writer *w)
 	pthread_mutex_lock(&w->ck_lock);
 	w->ck_stopping = 1;
 	pthread_cond_signal(&w->ck_wake);
+	pthread_cond_broadcast(&w->gate_open);   /* a writer at the bound waits no more */
 	pthread_mutex_unlock(&w->ck_lock);
 	pthread_join(w->ck_thread, NULL);
 }
