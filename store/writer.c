@@ -73,7 +73,7 @@
  * are the only shared state besides the statistics counters (atomics).  The writer
  * connection, the batch array and the turns being written belong to the writer thread;
  * done() runs there too.  The checkpointer connection belongs to the checkpointer thread.
- * The gate ({ck_lock}: gate_shut, writing, ck_seq, ck_done) is the writer's only wait on it.
+ * The gate ({ck_lock}: gate_shut, writing, ck_done) is the writer's only wait on it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -122,10 +122,10 @@ struct store_writer {
 	int64_t index_due;                /* writer thread: when to index (ms), 0 nothing waits */
 	int merge_due;                    /* writer thread: the search index may need merging */
 	int merge_turn;                   /* writer thread: a due merge goes before the next pass */
-	uint64_t ckpt_own_us;             /* writer thread: time in its own checkpoints */
-	atomic_int wal_now;               /* the WAL's size in pages at the writer's last commit */
-	int wal_pages, ck_next;           /* writer thread: WAL size at the last commit; the
-					   * size that starts the next checkpoint round */
+	atomic_int wal_now;               /* the WAL's size in pages at the writer's last commit
+					   * (written by the writer thread only) */
+	int ck_next;                      /* writer thread: the WAL size that starts the next
+					   * checkpoint round */
 	atomic_int stopping;
 	atomic_uint redact;               /* CM_REDACT_* kinds taken out of customer words */
 	pthread_mutex_t fail_lock;
@@ -139,7 +139,6 @@ struct store_writer {
 	int ck_pending, ck_stopping;      /* {ck_lock} */
 	int ck_running;                   /* {ck_lock} a checkpoint is under way */
 	int ck_restart;                   /* {ck_lock} the WAL is past CKPT_SYNC_PAGES */
-	int ck_seq;                       /* {ck_lock} the checkpointer's restart is under way */
 	int ck_done;                      /* {ck_lock} restarts the checkpointer has ended */
 	int gate_shut;                    /* {ck_lock} the writer must not start a transaction */
 	int writing;                      /* {ck_lock} the writer's transaction is under way */
@@ -152,7 +151,6 @@ static void count_stop(struct store_writer *w, uint64_t t0)
 	uint64_t took_us = cm_now_us() - t0;
 
 	atomic_fetch_add(&w->ckpt_own, 1);
-	w->ckpt_own_us += took_us;
 	atomic_fetch_add(&w->ckpt_stop_us, took_us);
 	if (took_us > atomic_load(&w->ckpt_own_max_us))
 		atomic_store(&w->ckpt_own_max_us, took_us);
@@ -166,11 +164,10 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 	(void)db;
 	(void)name;
-	if (pages < w->wal_pages) {               /* the WAL started over */
+	if (pages < atomic_load(&w->wal_now)) {   /* the WAL started over */
 		w->ck_next = CKPT_PAGES;
 		atomic_fetch_add(&w->restarts, 1);
 	}
-	w->wal_pages = pages;
 	atomic_store(&w->wal_now, pages);
 	pthread_mutex_lock(&w->ck_lock);
 	if (pages >= CKPT_SYNC_PAGES && !w->ck_restart) {
@@ -273,9 +270,6 @@ static void ck_restart(struct store_writer *w)
 {
 	int copied = 0, left = 0;
 
-	pthread_mutex_lock(&w->ck_lock);
-	w->ck_seq = 1;
-	pthread_mutex_unlock(&w->ck_lock);
 	for (int i = 0; i < CKPT_CATCHUP; i++) {
 		ck_passive(w, &copied);
 		sync_file(w, SQLITE_FCNTL_FILE_POINTER);
@@ -293,7 +287,6 @@ static void ck_restart(struct store_writer *w)
 	ck_passive(w, &copied);
 	pthread_mutex_lock(&w->ck_lock);
 	w->gate_shut = 0;
-	w->ck_seq = 0;
 	w->ck_done++;
 	pthread_cond_broadcast(&w->gate_open);
 	pthread_mutex_unlock(&w->ck_lock);
@@ -485,7 +478,7 @@ static int64_t now_ms(void)
  * when the piece's commit ran one, counted there, not here: since ck0) to the statistics. */
 static void count_piece(struct store_writer *w, uint64_t cpu0, uint64_t t0, uint64_t ck0)
 {
-	uint64_t took_us = cm_now_us() - t0 - (w->ckpt_own_us - ck0);
+	uint64_t took_us = cm_now_us() - t0 - (atomic_load(&w->ckpt_stop_us) - ck0);
 
 	atomic_fetch_add(&w->index_cpu_ns, cm_thread_cpu_ns() - cpu0);
 	if (took_us > atomic_load(&w->index_max_us))
@@ -498,7 +491,7 @@ static void count_piece(struct store_writer *w, uint64_t cpu0, uint64_t t0, uint
 static int index_pass(struct store_writer *w)
 {
 	int64_t left = 0;
-	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us(), ck0 = w->ckpt_own_us;
+	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us(), ck0 = atomic_load(&w->ckpt_stop_us);
 	int rc = store_log_index(w->st, INDEX_PIECE, &left);
 
 	count_piece(w, cpu0, t0, ck0);
@@ -516,7 +509,7 @@ static int index_pass(struct store_writer *w)
  * found something to merge. */
 static void merge_piece(struct store_writer *w)
 {
-	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us(), ck0 = w->ckpt_own_us;
+	uint64_t cpu0 = cm_thread_cpu_ns(), t0 = cm_now_us(), ck0 = atomic_load(&w->ckpt_stop_us);
 	int more = 0;
 
 	if (store_log_index_merge(w->st, MERGE_PAGES, &more))
