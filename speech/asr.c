@@ -289,6 +289,8 @@ static int add_spell_decoder(asr_decoder *d, const struct asr_model_paths *p, co
 	if (!empty || !(d->scfg = decoder_config(p, p->spell_hmm, empty_path, 0)))
 		goto out;
 	spell_settings(d->scfg, p);
+	cmd_ln_set_int32_r(d->scfg, "-pl_window", p->spell_pl_window > 0 ? p->spell_pl_window
+				   : p->spell_pl_window < 0 ? 0 : ASR_SPELL_PL_WINDOW);
 	if (!(d->sps = ps_init(d->scfg)) ||
 	    !(e = ngram_model_read(d->scfg, p->entity_lm, NGRAM_ARPA, ps_get_logmath(d->sps))) ||
 	    !(known = mem_file(known_path, sizeof known_path)) ||
