@@ -429,7 +429,7 @@ int cmd_eval_speech(int argc, char **argv)
 				"       [--spell-lm entity|small|mix] [--spell-lw X] [--spell-wip X]"
 				" [--spell-maxhmmpf N] [--spell-fwdflat yes|no]\n"
 				"       [--spell-span whole|ends] [--spell-hmm DIR|none]"
-				" [--spell-pl-window N|off]"
+				" [--spell-pl-window N|off]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
