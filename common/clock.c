@@ -19,23 +19,18 @@ int64_t cm_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct timespec cm_deadline_us(uint64_t us)
+struct timespec cm_deadline(int ms)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += (time_t)(us / 1000000u);
-	t.tv_nsec += (long)(us % 1000000u) * 1000L;
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (t.tv_nsec >= 1000000000L) {
 		t.tv_sec++;
 		t.tv_nsec -= 1000000000L;
 	}
 	return t;
-}
-
-struct timespec cm_deadline(int ms)
-{
-	return cm_deadline_us((uint64_t)ms * 1000u);
 }
 
 uint64_t cm_thread_cpu_ns(void)

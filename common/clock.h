@@ -10,7 +10,5 @@ uint64_t cm_thread_cpu_ns(void); /* CPU time of the calling thread, nanoseconds 
 int64_t cm_wall_ms(void);      /* CLOCK_REALTIME, milliseconds since the epoch */
 /* The CLOCK_REALTIME instant ms milliseconds from now (pthread_cond_timedwait's clock). */
 struct timespec cm_deadline(int ms);
-/* The same, us microseconds from now. */
-struct timespec cm_deadline_us(uint64_t us);
 
 #endif

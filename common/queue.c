@@ -1,4 +1,4 @@
-/* common/queue.c — see queue.h.  A ring buffer under one mutex, two condvars.  Any thread. */
+/* common/queue.c — see queue.h.  A ring buffer under one mutex, two condvars. */
 #include "queue.h"
 
 #include <errno.h>
@@ -13,8 +13,6 @@ struct cm_queue {
 	pthread_cond_t not_empty, not_full;
 	void **ring;      /* {lock} */
 	size_t cap, head, n; /* {lock} */
-	size_t want;      /* {lock} items that wake a waiting consumer (1; more while one
-			   * gathers: cm_queue_pop_gather) */
 	int closed;       /* {lock} */
 };
 
@@ -28,7 +26,6 @@ struct cm_queue *cm_queue_create(size_t cap)
 	if (!q->ring)
 		goto err;
 	q->cap = cap;
-	q->want = 1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
 	pthread_cond_init(&q->not_full, NULL);
@@ -49,16 +46,13 @@ void cm_queue_destroy(struct cm_queue *q)
 	free(q);
 }
 
-/* {lock} Returns whether the caller is to signal not_empty, which it does after
- * unlocking: signalled under the lock, a consumer woken on the other core blocked on
- * that lock at once and the unlock had to wake it a second time (the pool's queue
- * learnt the same, pool.c kd_pool_push).  While a consumer gathers, only the push
- * that brings the queue to what it waits for wakes it. */
-static int put(struct cm_queue *q, void *item)
+/* The caller signals not_empty after unlocking: signalled under the lock, a consumer
+ * woken on the other core blocked on that lock at once and the unlock had to wake it
+ * a second time (the pool's queue learnt the same, pool.c kd_pool_push). */
+static void put(struct cm_queue *q, void *item)
 {
 	q->ring[(q->head + q->n) % q->cap] = item;
 	q->n++;
-	return q->n >= q->want;
 }
 
 static void *take(struct cm_queue *q)
@@ -73,7 +67,7 @@ static void *take(struct cm_queue *q)
 
 int cm_queue_try_push(struct cm_queue *q, void *item)
 {
-	int rc = 0, wake = 0;
+	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
 	if (q->closed)
@@ -81,16 +75,16 @@ int cm_queue_try_push(struct cm_queue *q, void *item)
 	else if (q->n == q->cap)
 		rc = 1;
 	else
-		wake = put(q, item);
+		put(q, item);
 	pthread_mutex_unlock(&q->lock);
-	if (wake)
+	if (rc == 0)
 		pthread_cond_signal(&q->not_empty);
 	return rc;
 }
 
 int cm_queue_push(struct cm_queue *q, void *item)
 {
-	int rc = 0, wake = 0;
+	int rc = 0;
 
 	pthread_mutex_lock(&q->lock);
 	while (!q->closed && q->n == q->cap)
@@ -98,9 +92,9 @@ int cm_queue_push(struct cm_queue *q, void *item)
 	if (q->closed)
 		rc = -1;
 	else
-		wake = put(q, item);
+		put(q, item);
 	pthread_mutex_unlock(&q->lock);
-	if (wake)
+	if (rc == 0)
 		pthread_cond_signal(&q->not_empty);
 	return rc;
 }
@@ -136,29 +130,6 @@ size_t cm_queue_pop_many(struct cm_queue *q, void **out, size_t max, int timeout
 		out[got++] = take(q);
 	pthread_mutex_unlock(&q->lock);
 	return got;
-}
-
-size_t cm_queue_pop_gather(struct cm_queue *q, void **out, size_t max, int timeout_ms,
-			   size_t want, uint64_t linger_us)
-{
-	size_t got = 0;
-
-	if (want > 1 && linger_us > 0) {
-		struct timespec dl = cm_deadline_us(linger_us);
-
-		pthread_mutex_lock(&q->lock);
-		q->want = want < q->cap ? want : q->cap;
-		while (!q->closed && q->n < q->want)
-			if (pthread_cond_timedwait(&q->not_empty, &q->lock, &dl) == ETIMEDOUT)
-				break;
-		q->want = 1;
-		while (q->n && got < max)
-			out[got++] = take(q);
-		pthread_mutex_unlock(&q->lock);
-		if (got)
-			return got;
-	}
-	return cm_queue_pop_many(q, out, max, timeout_ms);
 }
 
 void cm_queue_close(struct cm_queue *q)

@@ -10,7 +10,6 @@
 #define KEFU_COMMON_QUEUE_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 struct cm_queue;
 
@@ -27,13 +26,6 @@ void *cm_queue_pop(struct cm_queue *q);
 /* Pops up to max items, waiting at most timeout_ms for the first one (0: no wait,
  * <0: forever).  Returns how many were stored in out; 0 on time-out or closed+empty. */
 size_t cm_queue_pop_many(struct cm_queue *q, void **out, size_t max, int timeout_ms);
-/* Gathers a batch: waits up to linger_us for want items (the pushes before that many
- * wake nobody: one wake-up a batch, not one an item), then pops up to max of what is
- * there; if none came meanwhile, returns cm_queue_pop_many(q, out, max, timeout_ms).
- * want <= 1 or linger_us 0: cm_queue_pop_many alone.  One consumer at a time may
- * gather; the others would sleep through pushes meanwhile. */
-size_t cm_queue_pop_gather(struct cm_queue *q, void **out, size_t max, int timeout_ms,
-			   size_t want, uint64_t linger_us);
 /* Wakes every waiter; later pushes fail; pops drain what is left. */
 void cm_queue_close(struct cm_queue *q);
 size_t cm_queue_depth(struct cm_queue *q);

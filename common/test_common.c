@@ -1,5 +1,4 @@
 /* common/test_common.c — unit tests for utf8.c and queue.c. */
-#include "clock.h"
 #include "queue.h"
 #include "utf8.h"
 
@@ -17,59 +16,6 @@ static void *producer(void *arg)
 	for (uintptr_t i = 1; i <= 10000; i++)
 		cm_queue_push(q, (void *)i);
 	return NULL;
-}
-
-/* Pushes 8 items 1 ms apart (a writer's turns arriving one by one). */
-static void *trickle(void *arg)
-{
-	struct cm_queue *q = arg;
-	struct timespec ms = { 0, 1000000 };
-
-	for (uintptr_t i = 1; i <= 8; i++) {
-		nanosleep(&ms, NULL);
-		cm_queue_push(q, (void *)i);
-	}
-	return NULL;
-}
-
-/* cm_queue_pop_gather: waits for want items at most linger_us, settles for fewer, and
- * leaves a later plain pop woken by the first push. */
-static void test_gather(void)
-{
-	struct cm_queue *q = cm_queue_create(16);
-	void *out[16];
-	pthread_t t;
-	uint64_t t0;
-
-	cm_queue_push(q, (void *)1);
-	cm_queue_push(q, (void *)2);
-	t0 = cm_now_us();
-	CHECK(cm_queue_pop_gather(q, out, 16, -1, 8, 20000) == 2);   /* fewer, at the linger */
-	CHECK(cm_now_us() - t0 >= 15000);
-	t0 = cm_now_us();
-	CHECK(cm_queue_pop_gather(q, out, 16, 0, 8, 5000) == 0);     /* none: no wait after */
-	CHECK(cm_now_us() - t0 >= 4000 && cm_now_us() - t0 < 1000000);
-	pthread_create(&t, NULL, trickle, q);
-	t0 = cm_now_us();
-	size_t n = cm_queue_pop_gather(q, out, 16, -1, 8, 5000000);  /* the 8th push wakes it */
-	CHECK(n == 8 && (uintptr_t)out[0] == 1 && (uintptr_t)out[7] == 8);
-	CHECK(cm_now_us() - t0 < 2000000);
-	pthread_join(t, NULL);
-	for (uintptr_t i = 1; i <= 4; i++)
-		cm_queue_push(q, (void *)i);
-	CHECK(cm_queue_pop_gather(q, out, 3, -1, 2, 5000000) == 3);  /* at most max, no wait */
-	CHECK(cm_queue_pop_gather(q, out, 3, -1, 1, 5000000) == 1);  /* want 1: pop_many */
-	pthread_create(&t, NULL, trickle, q);
-	t0 = cm_now_us();
-	CHECK(cm_queue_pop_many(q, out, 16, 2000) >= 1);             /* want is back to 1 */
-	CHECK(cm_now_us() - t0 < 1000000);
-	pthread_join(t, NULL);
-	cm_queue_close(q);
-	t0 = cm_now_us();
-	n = cm_queue_pop_gather(q, out, 16, -1, 16, 5000000);        /* closed: at once */
-	CHECK(cm_now_us() - t0 < 1000000);
-	CHECK(cm_queue_pop_gather(q, out, 16, -1, 16, 5000000) == 0);
-	cm_queue_destroy(q);
 }
 
 int main(void)
@@ -129,7 +75,6 @@ int main(void)
 	CHECK(cm_queue_pop(q) == NULL);
 	CHECK(cm_queue_try_push(q, (void *)1) == -1);
 	cm_queue_destroy(q);
-	test_gather();
 
 	printf("%s\n", failures ? "FAILED" : "ok");
 	return failures != 0;

@@ -3,16 +3,9 @@
  *
  * DESIGN.  Any thread submits turns (store_writer_submit) into a bounded cm_queue.  The
  * writer thread blocks for the first turn, then takes whatever else is already queued
- * (up to max_batch, 256 by default): while one batch commits, the next one piles up, so
- * batches grow by themselves under load.  Between those two, at rates where a batch
- * would hold one or two turns (turns coming at GATHER_RATE a second or more, the last
- * window), the writer gathers: it sleeps until GATHER_TURNS turns are queued or
- * GATHER_US has passed, the submits before that waking nobody (cm_queue_pop_gather).
- * Each wake-up and each commit costs CPU whatever the batch holds (on this VM a
- * thread's switch-in ~13 us; a commit's fixed part ~27 us): at 5,000 turns a second
- * alone, 1.2-1.5 turns a commit became 2.5 and the writer's CPU a turn fell ~15 %, for
- * at most GATHER_US more on a reply (docs/performance.md "thirteenth session").  At
- * lower rates a lone turn is never held back by a timer.  Each batch is written in one transaction (BEGIN IMMEDIATE ...
+ * (up to max_batch, 256 by default) without waiting any longer: while one batch commits, the next
+ * one piles up, so batches grow by themselves under load and a lone turn is never held
+ * back by a timer.  Each batch is written in one transaction (BEGIN IMMEDIATE ...
  * COMMIT); only after COMMIT returns does the writer call each turn's done(arg, rc),
  * then free the turn.  A reply must be sent to the customer only from done(): with
  * WAL + synchronous=NORMAL a committed transaction survives a kill -9 of the process,
@@ -106,10 +99,6 @@
 				 start one at once */
 #define INDEX_DELAY_MS 2000   /* ... or the time the oldest of them waits at most */
 #define MERGE_PAGES 64        /* FTS5 pages a merge piece writes at most */
-#define GATHER_TURNS 8        /* turns a small batch waits for ... */
-#define GATHER_US 250         /* ... at most this long, */
-#define GATHER_RATE 2000      /* ... only while turns come at least this fast (a second) */
-#define RATE_WINDOW_US 50000  /* the window that rate is counted over */
 /* The writer connection's page cache, KiB (SQLite's default: 2,000).  Each turn inserts
  * into its session's leaf of two indexes (messages_session, messages_client): at 1,000
  * open sessions those leaves are ~8 MB, and with the default the writer read about one
@@ -137,8 +126,6 @@ struct store_writer {
 					   * (written by the writer thread only) */
 	int ck_next;                      /* writer thread: the WAL size that starts the next
 					   * checkpoint round */
-	uint64_t rate_t0, rate_turns;     /* writer thread: the rate's window, its turns */
-	double rate;                      /* writer thread: turns a second, last window */
 	atomic_int stopping;
 	atomic_uint redact;               /* CM_REDACT_* kinds taken out of customer words */
 	pthread_mutex_t fail_lock;
@@ -557,31 +544,6 @@ static void index_work(struct store_writer *w)
 	}
 }
 
-/* Writer thread, after a batch of n turns: counts the rate turns come at. */
-static void count_rate(struct store_writer *w, size_t n)
-{
-	uint64_t now = cm_now_us();
-
-	w->rate_turns += n;
-	if (now - w->rate_t0 >= RATE_WINDOW_US) {
-		w->rate = (double)w->rate_turns * 1e6 / (double)(now - w->rate_t0);
-		w->rate_t0 = now;
-		w->rate_turns = 0;
-	}
-}
-
-/* Writer thread, before it waits for turns: how long a small batch may wait for more
- * (microseconds; 0: none).  Only while turns came at GATHER_RATE or faster in the last
- * window and that window is recent: a lone turn at a low rate is never held back. */
-static uint64_t gather_linger(struct store_writer *w, int64_t wait_ms)
-{
-	if (w->rate < GATHER_RATE || cm_now_us() - w->rate_t0 > 2 * RATE_WINDOW_US)
-		return 0;
-	if (wait_ms >= 0 && (uint64_t)wait_ms * 1000 <= GATHER_US)
-		return 0;                 /* index work is due first */
-	return GATHER_US;
-}
-
 static void *writer_main(void *arg)
 {
 	struct store_writer *w = arg;
@@ -598,14 +560,12 @@ static void *writer_main(void *arg)
 		int stop = atomic_load(&w->stopping);
 		/* blocks for the first turn, or until index work is due; 0 turns: the queue
 		 * is closed and empty, or the work is due */
-		int timeout = wait < 0 && (w->index_due || w->merge_due) ? 0 : (int)wait;
-		size_t n = cm_queue_pop_gather(w->q, w->batch, w->max_batch, timeout,
-					       GATHER_TURNS, timeout ? gather_linger(w, wait) : 0);
+		size_t n = cm_queue_pop_many(w->q, w->batch, w->max_batch,
+					     wait < 0 && (w->index_due || w->merge_due) ? 0 : (int)wait);
 
 		gate_enter(w);   /* each branch's transactions, between two gates */
 		if (n > 0) {
 			handle(w, (struct store_turn **)w->batch, n);
-			count_rate(w, n);
 			gate_leave(w);
 			gate_enter(w);
 			index_work(w);
