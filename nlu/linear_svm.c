@@ -16,7 +16,8 @@
  * (and with svm_auto the C of SVM_GRID with the most held-out examples right is chosen),
  * then the SVM is trained on all examples from the rest's α (a warm start: the held-out
  * examples' α start at 0).  s is folded into the weights, so a prediction is the same
- * dim × n_cls product as before.  Under SVM_HOLD_MIN examples nothing is held out and
+ * dim × n_cls product as before; so is a naive Bayes term (svm_nb, linear_nb.c), λ chosen
+ * on the same held-out tenth when svm_nb < 0.  Under SVM_HOLD_MIN examples nothing is held out and
  * s is fitted on leave-one-out scores (w·x_i less example i's own share α_i ‖x_i‖²).
  * A text several answers share (the same feature vector under several labels: the demo's
  * "can I return this?" is an example of every garment's return answer) is right under
@@ -447,7 +448,8 @@ static void widen_alpha(const struct svm_prob *sub, const uint32_t *keep, double
 
 /* With svm_nb < 0: the naive Bayes term's λ among SVM_NB_GRID whose logits s·(SVM
  * margin) + λ·(NB log-likelihood), both fitted on the first n_fit of xf, have the least
- * NLL on the next n_hold (m: the SVM fitted there, unscaled).  0 ok, -1 out of memory. */
+ * NLL on the next n_hold (m: the SVM fitted there, unscaled; with svm_auto the grid's
+ * last C, not necessarily the chosen one).  0 ok, -1 out of memory. */
 static int choose_nb(const struct nlu_linear *m, const struct nlu_sparse *xf, const int *yf,
 		     size_t n_fit, size_t n_hold, double s, double *lambda)
 {
