@@ -405,9 +405,9 @@ int cmd_letters_train(int argc, char **argv)
 			fold[i] = s < 0 ? -1 : s % folds;
 			n_e += s >= 0;
 		}
-		if (eval)
+		if (held)
 			printf("held-out rows from %s: %zu, %zu of them of --data's speakers\n",
-			       eval, e->n, n_e);
+			       held, e->n, n_e);
 		if (cv_out && !cf) {
 			fprintf(stderr, PROG ": %s: %s\n", cv_out, strerror(errno));
 			free(qa);
