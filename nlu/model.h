@@ -353,7 +353,6 @@ struct nlu_seq_opts {
 	float lambda;          /* weight of the contrastive loss (0: cross-entropy only) */
 	float dropout;         /* on the pooled features while training */
 	float smooth;          /* label smoothing of the head's cross-entropy (0: none) */
-	float word_drop;       /* each token of an example left out with this chance per pass */
 	uint64_t seed;
 	const float *soft;     /* as nlu_mlp_opts' soft and soft_w, for the head */
 	float soft_w;

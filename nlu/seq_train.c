@@ -3,9 +3,7 @@
  * products (one sgemm each way), max-pooling, projection, L2 normalisation and the
  * softmax head; loss = cross-entropy + λ · supervised in-batch contrastive loss on the
  * unit sentence vectors (Khosla et al. 2020: for each example, the others of its label
- * in the batch against all the others, at temperature τ); with word_drop, each pass
- * leaves each of an example's tokens out at that chance (one at least is kept).  Dense
- * parameters take Adam
+ * in the batch against all the others, at temperature τ).  Dense parameters take Adam
  * steps; the hashed embedding table takes lazy Adam steps on the rows a batch touched.
  * A half that already holds weights of the options' shape continues from them (warm
  * start: the refit on all the data after calibration; Adam's moments start afresh).
@@ -36,7 +34,6 @@ static void init_uniform(float *p, size_t n, float a, uint64_t *s)
 struct batch {                 /* buffers of one mini-batch (R rows at most) */
 	float *gl, *xg, *xe, *y, *dy, *dxg, *dxe;     /* per token row */
 	float *h, *mask, *u, *nu, *z, *dz, *lg, *sim, *gs, *dh;   /* per text */
-	const struct nlu_seq_tok **tok;   /* the token of each row */
 	int *arg, *start, *len, *lab;
 	uint32_t *ex;          /* example index of each text */
 };
@@ -86,7 +83,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 	touched = malloc(sizeof *touched * R * NLU_SEQ_MAX_BUCKETS);
 #define A(p, count) (p) = malloc(sizeof *(p) * (count) + 1)
 	A(b.gl, R * NLU_GLOVE_DIM); A(b.xg, R * (G ? G : 1)); A(b.xe, R * E); A(b.y, R * TF);
-	A(b.dy, R * TF); A(b.tok, R); A(b.dxg, R * (G ? G : 1)); A(b.dxe, R * E);
+	A(b.dy, R * TF); A(b.dxg, R * (G ? G : 1)); A(b.dxe, R * E);
 	A(b.h, (size_t)B * H); A(b.mask, (size_t)B * H); A(b.u, (size_t)B * S); A(b.nu, B);
 	A(b.z, (size_t)B * S); A(b.dz, (size_t)B * S); A(b.lg, (size_t)B * K);
 	A(b.sim, (size_t)B * B); A(b.gs, (size_t)B * B); A(b.dh, (size_t)B * H);
@@ -94,7 +91,7 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 #undef A
 	if (!tk || !off || !order || !cls_start || !cls_ex || !m->emb || !m->params || !toks ||
 	    !grad || !am || !av || !gemb || !em || !ev || !stamp || !touched || !b.gl ||
-	    !b.xg || !b.xe || !b.y || !b.dy || !b.dxg || !b.dxe || !b.tok || !b.h || !b.mask || !b.u ||
+	    !b.xg || !b.xe || !b.y || !b.dy || !b.dxg || !b.dxe || !b.h || !b.mask || !b.u ||
 	    !b.nu || !b.z || !b.dz || !b.lg || !b.sim || !b.gs || !b.dh || !b.arg ||
 	    !b.start || !b.len || !b.lab || !b.ex)
 		goto out;
@@ -202,21 +199,14 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 				uint32_t two[2] = { ex, pa };
 				for (int j = 0; j < 2; j++) {
 					uint32_t e = two[j];
-					int T = (int)(off[e + 1] - off[e]), keep1 = 0;
-					if (o->word_drop > 0)   /* the one token kept whatever the draws */
-						keep1 = (int)(cm_xorshift64(&seed) % (uint64_t)T);
 					b.start[nb] = (int)Rn;
-					b.len[nb] = 0;
+					b.len[nb] = (int)(off[e + 1] - off[e]);
 					b.lab[nb] = y[e];
 					b.ex[nb] = e;
 					/* token rows: the learnt part now, GloVe's after Pᵀ */
-					for (int t = 0; t < T; t++) {
-						if (o->word_drop > 0 && t != keep1 &&
-						    (float)cm_xorshift64_unit(&seed) < o->word_drop)
-							continue;
+					for (int t = 0; t < b.len[nb]; t++) {
 						const struct nlu_seq_tok *k = &toks[off[e] + (size_t)t];
-						size_t r = Rn + (size_t)b.len[nb]++;
-						b.tok[r] = k;
+						size_t r = Rn + (size_t)t;
 						nlu_seq_emb_row(m, k, b.xe + r * E);
 						if (!G)
 							continue;
@@ -348,16 +338,16 @@ int nlu_seq_train(struct nlu_seq *m, const struct nlu_glove *g, char *const *tex
 			size_t n_touch = 0;
 			step_stamp++;
 			for (uint32_t i = 0; i < nb; i++) {
-				const struct nlu_seq_tok *const *tt = b.tok + b.start[i];
+				const struct nlu_seq_tok *tt = toks + off[b.ex[i]];
 				for (int t = 0; t < b.len[i]; t++) {
 					const float *dxe = b.dxe + ((size_t)b.start[i] + (size_t)t) * E;
-					for (uint32_t q = 0; q < tt[t]->nb; q++) {
-						uint32_t bk = tt[t]->b[q];
+					for (uint32_t q = 0; q < tt[t].nb; q++) {
+						uint32_t bk = tt[t].b[q];
 						if (stamp[bk] != step_stamp) {
 							stamp[bk] = step_stamp;
 							touched[n_touch++] = bk;
 						}
-						cm_axpy(E, 1.0f / (float)tt[t]->nb, dxe, gemb + (size_t)bk * E);
+						cm_axpy(E, 1.0f / (float)tt[t].nb, dxe, gemb + (size_t)bk * E);
 					}
 				}
 			}
@@ -376,7 +366,6 @@ out:
 	free(off); free(order); free(cls_start); free(cls_ex); free(stamp); free(touched);
 	free(toks); free(grad); free(gtab); free(grow); free(am); free(av); free(gemb); free(em); free(ev);
 	free(b.gl); free(b.xg); free(b.xe); free(b.y); free(b.dy); free(b.dxg); free(b.dxe);
-	free(b.tok);
 	free(b.h); free(b.mask); free(b.u); free(b.nu); free(b.z); free(b.dz); free(b.lg);
 	free(b.sim); free(b.gs); free(b.dh); free(b.arg); free(b.start); free(b.len); free(b.lab); free(b.ex);
 	return rc;

@@ -948,21 +948,6 @@ static void test_sequence(void)
 	nlu_enc_scratch_destroy(s);
 	nlu_enc_destroy(e);
 
-	/* tokens left out while training (--seq-word-drop): the half still learns */
-	o.seq.word_drop = 0.3f;
-	e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);
-	CHECK(e != NULL, "train with word dropout: %s", err);
-	if (e) {
-		s = nlu_enc_scratch_create(e);
-		right = 0;
-		for (size_t i = 0; i < 4; i++)
-			right += !strcmp(predict(e, s, cases[i][0], &p), cases[i][1]);
-		CHECK(right >= 3, "sequence half with word dropout: %d of 4 right", right);
-		nlu_enc_scratch_destroy(s);
-		nlu_enc_destroy(e);
-	}
-	o.seq.word_drop = 0;
-
 	/* a version-1 file as kefu wrote it before the sequence half: the same tensors */
 	o.seq.bits = 0;
 	e = nlu_enc_train(&d, NULL, NULL, &o, err, sizeof err);

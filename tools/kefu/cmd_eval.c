@@ -13,8 +13,7 @@
  * --augment N, --no-spell (no spelling pass); the sequence half: --no-seq, --beta X (its
  * fixed ensemble weight; default: chosen on the calibration rows), --seq-epochs N,
  * --seq-filters N, --seq-dim N, --seq-lr X, --seq-lambda X, --seq-tau X, --seq-dropout X,
- * --seq-smooth X (label smoothing), --seq-glove-dim N, --seq-emb-dim N, --seq-word-drop X
- * (tokens left out while training); calibration: --cal-folds N (inner
+ * --seq-smooth X (label smoothing), --seq-glove-dim N; calibration: --cal-folds N (inner
  * cross-validation folds; 0: a 10 % split), --weight-by-acc 0|1 (β and γ by right answers
  * or by NLL); --seq-refit N (after calibration
  * the half goes on from its weights for N passes over all of train instead of training
@@ -102,8 +101,6 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--seq-dropout", 0, 0.9, o->seq.dropout, float);
 	OPT("--seq-smooth", 0, 0.5, o->seq.smooth, float);
 	OPT("--seq-glove-dim", 0, 100, o->seq.glove_dim, int);
-	OPT("--seq-emb-dim", 1, 1024, o->seq.emb_dim, int);
-	OPT("--seq-word-drop", 0, 0.9, o->seq.word_drop, float);
 	OPT("--seq-refit", 1, 1000, o->seq_refit, int);
 	OPT("--distill-dense", 0, 1, o->distill_dense, float);
 	OPT("--distill-seq", 0, 1, o->distill_seq, float);
