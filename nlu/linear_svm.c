@@ -16,7 +16,8 @@
  * (and with svm_auto the C of SVM_GRID with the most held-out examples right is chosen),
  * then the SVM is trained on all examples from the rest's α (a warm start: the held-out
  * examples' α start at 0).  s is folded into the weights, so a prediction is the same
- * dim × n_cls product as before.  Under SVM_HOLD_MIN examples nothing is held out and
+ * dim × n_cls product as before; so is a naive Bayes term (svm_nb, linear_nb.c), λ chosen
+ * on the same held-out tenth when svm_nb < 0.  Under SVM_HOLD_MIN examples nothing is held out and
  * s is fitted on leave-one-out scores (w·x_i less example i's own share α_i ‖x_i‖²).
  * A text several answers share (the same feature vector under several labels: the demo's
  * "can I return this?" is an example of every garment's return answer) is right under
@@ -43,8 +44,10 @@
 #define SVM_EPS 0.1
 #define SVM_MAX_ITER 300
 #define SVM_HOLD_MIN 200       /* fewer examples: no held-out tenth */
+#define SVM_NB_SMOOTH 0.03f    /* the naive Bayes term's additive smoothing */
 
 static const float SVM_GRID[] = { 0.25f, 0.5f, 1.0f, 2.0f };
+static const float SVM_NB_GRID[] = { 0.0f, 0.05f, 0.1f, 0.15f, 0.2f, 0.3f, 0.5f, 1.0f };
 
 /* The labels each example's text carries: examples with the same feature vector form a
  * group, and every label of the group is right for each of them.  of[i] is example i's
@@ -443,6 +446,51 @@ static void widen_alpha(const struct svm_prob *sub, const uint32_t *keep, double
 		}
 }
 
+/* With svm_nb < 0: the naive Bayes term's λ among SVM_NB_GRID whose logits s·(SVM
+ * margin) + λ·(NB log-likelihood), both fitted on the first n_fit of xf, have the least
+ * NLL on the next n_hold (m: the SVM fitted there, unscaled; with svm_auto the grid's
+ * last C, not necessarily the chosen one).  0 ok, -1 out of memory. */
+static int choose_nb(const struct nlu_linear *m, const struct nlu_sparse *xf, const int *yf,
+		     size_t n_fit, size_t n_hold, double s, double *lambda)
+{
+	uint32_t K = m->n_cls;
+	struct nlu_linear t;
+	float *z = malloc(sizeof *z * (n_hold ? n_hold : 1) * K);
+	float *u = malloc(sizeof *u * (n_hold ? n_hold : 1) * K);
+	int rc = -1;
+
+	if (!z || !u || nlu_linear_alloc(&t, m->dim, K) ||
+	    nlu_linear_add_nb(&t, xf, yf, n_fit, 1.0f, SVM_NB_SMOOTH)) {
+		nlu_linear_free(&t);
+		goto out;
+	}
+	score_all(m, xf + n_fit, n_hold, z);
+	score_all(&t, xf + n_fit, n_hold, u);
+	nlu_linear_free(&t);
+	double best = INFINITY;
+	for (size_t gi = 0; gi < sizeof SVM_NB_GRID / sizeof *SVM_NB_GRID; gi++) {
+		double f = 0, l = SVM_NB_GRID[gi];
+		for (size_t i = 0; i < n_hold; i++) {
+			const float *zi = z + i * K, *ui = u + i * K;
+			double mx = -INFINITY, sum = 0;
+			for (uint32_t c = 0; c < K; c++)
+				mx = fmax(mx, s * zi[c] + l * ui[c]);
+			for (uint32_t c = 0; c < K; c++)
+				sum += exp(s * zi[c] + l * ui[c] - mx);
+			f += log(sum) + mx - (s * zi[yf[n_fit + i]] + l * ui[yf[n_fit + i]]);
+		}
+		if (f < best) {
+			best = f;
+			*lambda = l;
+		}
+	}
+	rc = 0;
+out:
+	free(z);
+	free(u);
+	return rc;
+}
+
 static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o)
@@ -459,7 +507,7 @@ static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 	struct svm_groups gr = { 0 }, grf = { 0 };
 	double *cw = NULL;
 	struct svm_prob p = { xs, y, &gr, sq, NULL, n, dim, n_cls, o->svm_c, o->svm_cs, seed, alpha };
-	double s = 1.0;
+	double s = 1.0, nb = o->svm_nb > 0 ? o->svm_nb : 0;
 
 	if (nlu_linear_alloc(m, dim, n_cls) || !sq || !alpha || !alpha_fit || !z || !perm || !xf ||
 	    !yf || groups_make(&gr, xs, y, n))
@@ -535,6 +583,10 @@ static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 				s = sc;
 			}
 		}
+		if (o->svm_nb < 0 && choose_nb(m, xf, yf, n_fit, n_hold, s, &nb)) {
+			free(sqf);
+			goto out;
+		}
 		/* warm start on all: the fit α of the last C, scaled to the chosen one */
 		pf.C = prev_c;
 		widen_alpha(&pf, perm, best_c / prev_c, alpha, n);
@@ -559,6 +611,8 @@ static int train_svm(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		m->w[i] *= (float)s;
 	for (uint32_t c = 0; c < n_cls; c++)
 		m->b[c] *= (float)s;
+	if (nb > 0 && nlu_linear_add_nb(m, xs, y, n, (float)nb, SVM_NB_SMOOTH))
+		goto out;
 	rc = 0;
 out:
 	free(sq);

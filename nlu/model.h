@@ -159,6 +159,9 @@ struct nlu_linear_opts {
 				  one-vs-rest (one thread) */
 	int svm_auto;          /* with svm_c: C chosen on a held-out tenth of the examples
 				  among 0.25, 0.5, 1, 2 (linear_svm.c) */
+	float svm_nb;          /* with svm_c: λ of a naive Bayes term added to the scaled
+				  weights (linear_nb.c); 0: none; < 0: λ chosen by NLL on
+				  the held-out tenth (linear_svm.c) */
 	uint64_t seed;
 };
 
@@ -168,6 +171,10 @@ struct nlu_linear_opts {
 int nlu_linear_train(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 		     const struct nlu_sparse *xs, const int *y, size_t n,
 		     const struct nlu_linear_opts *o);
+/* linear_nb.c: λ · log θ_cb of a multinomial naive Bayes over xs (smoothing a) added to
+ * m's weights.  Returns 0, -1 out of memory. */
+int nlu_linear_add_nb(struct nlu_linear *m, const struct nlu_sparse *xs, const int *y,
+		      size_t n, float lambda, float smooth);
 /* linear.c: multinomial logistic regression by AdaGrad SGD, the learner of before. */
 int nlu_linear_train_sgd(struct nlu_linear *m, uint32_t dim, uint32_t n_cls,
 			 const struct nlu_sparse *xs, const int *y, size_t n,

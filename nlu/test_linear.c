@@ -4,7 +4,8 @@
  * run to run (no Hogwild), and their scores are scaled to probabilities that are neither
  * flat nor saturated; texts several classes share (the demo's generic clothing questions)
  * put an unseen text of that kind on those classes, not on a big class that shares a
- * few of their words.  Deterministic, quick. */
+ * few of their words; the naive Bayes term adds the log-likelihood ratios it should.
+ * Deterministic, quick. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -157,8 +158,33 @@ static void check_shared_texts(int cs)
 	nlu_linear_free(&m);
 }
 
+/* The naive Bayes term (linear_nb.c): λ · log θ_cb added to the weights of the buckets
+ * the vectors have, by hand on two examples; a bucket no vector has keeps its weight. */
+static void check_nb(void)
+{
+	uint32_t i0[1] = { 1 }, i1[2] = { 2, 3 };
+	float v0[1] = { 1.0f }, v1[2] = { 0.6f, 0.8f };
+	struct nlu_sparse x[2] = { { i0, v0, 1, 1 }, { i1, v1, 2, 2 } };
+	int yy[2] = { 0, 1 };
+	struct nlu_linear m;
+	CHECK(!nlu_linear_alloc(&m, 16, 2), "alloc");
+	m.w[5 * 2 + 1] = 0.25f;
+	m.w[1 * 2 + 0] = 1.0f;
+	CHECK(!nlu_linear_add_nb(&m, x, yy, 2, 2.0f, 0.5f), "nb");
+	/* V = 3 buckets; class 0's mass 1 + 0.5·3, class 1's 1.4 + 0.5·3 */
+	CHECK(fabsf(m.w[1 * 2 + 0] - (1.0f + 2.0f * logf(1.5f / 2.5f))) < 1e-5f &&
+	      fabsf(m.w[1 * 2 + 1] - 2.0f * logf(0.5f / 2.9f)) < 1e-5f &&
+	      fabsf(m.w[3 * 2 + 1] - 2.0f * logf(1.3f / 2.9f)) < 1e-5f &&
+	      fabsf(m.w[3 * 2 + 0] - 2.0f * logf(0.5f / 2.5f)) < 1e-5f,
+	      "nb weights %g %g %g %g", m.w[2], m.w[3], m.w[6], m.w[7]);
+	CHECK(m.w[5 * 2 + 1] == 0.25f && m.w[0] == 0 && m.b[0] == 0 && m.b[1] == 0,
+	      "unseen buckets and the biases untouched");
+	nlu_linear_free(&m);
+}
+
 int main(void)
 {
+	check_nb();
 	make_data();
 	check_learner(0);
 	check_learner(1);

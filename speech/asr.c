@@ -279,7 +279,7 @@ static void spell_settings(cmd_ln_t *cfg, const struct asr_model_paths *p)
  * (sp_decode_cep: the folder's feat.params are the first model's), so only the search and
  * the acoustic scores are its own; its phone-loop lookahead is ASR_SPELL_PL_WINDOW's (p->
  * spell_pl_window when set), not the first pass's.  docs/speech.md "Twelfth round",
- * "Thirteenth round".  1, or -1. */
+ * "Fourteenth round".  1, or -1. */
 static int add_spell_decoder(asr_decoder *d, const struct asr_model_paths *p, const char *dict)
 {
 	char empty_path[64], known_path[64];

@@ -285,7 +285,7 @@ struct asr_model_paths {
  * frames: none.  The first pass's 10 frames prune its 10,000-word tree; over the entity
  * model's 135 words the loop scored every context-independent phone each frame for nothing:
  * on the 4 cross-validated an4 training folds every clip read the same without it, 4 % less
- * CPU (docs/speech.md "Thirteenth round"; eval-speech --spell-pl-window 10 is the old). */
+ * CPU (docs/speech.md "Fourteenth round"; eval-speech --spell-pl-window 10 is the old). */
 #define ASR_SPELL_PL_WINDOW 0
 
 enum asr_spell_lm {

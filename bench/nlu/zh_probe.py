@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """bench/nlu/zh_probe.py -- quick scikit-learn probes of ideas for kefu's Chinese linear half.
 
-    /usr/bin/python3 bench/nlu/zh_probe.py [--data DIR] [--folds-used 0,2] [--probes idf,knn,len]
+    /usr/bin/python3 bench/nlu/zh_probe.py [--data DIR] [--folds-used 0,2] [--probes idf,knn,len,nb,skip,binary]
 
 On zh.py's fold files of massive-zh train (the same shuffle; its test split is held out and
 never used), a Crammer-Singer LinearSVC on character 1-3-gram TF-IDF (sublinear tf) of
@@ -11,6 +11,11 @@ each text wrapped in spaces -- close to kefu's SVM linear half -- with one thing
        to the power 1 or 3, votes summed to 1) added to the SVM scores at weight w
   len  a one-hot length bucket of the text (its characters less spaces) as extra
        features at scale s (a length prior for very short requests)
+  nb   a multinomial naive Bayes on the same TF-IDF (smoothing a), its log-likelihoods
+       less their mean added at weight w to 8 × the SVM's margins (kefu's --svm-nb)
+  skip character skip-bigrams (a_c) of the text wrapped in spaces, a block of their
+       own (own unit norm) at weight w beside the n-grams
+  binary  binary tf instead of sublinear
 Printed: accuracy per fold and probe, the probe's unchanged row first (its reference);
 for len also the accuracy on requests of 1-4 characters.  A probe decides whether an idea
 is worth building into kefu (encoder.md, "Chinese, twelfth session"), not kefu's figures.
@@ -85,6 +90,37 @@ def probe_len(k, xtr, xte, ytr, yte, tr, te):
         pred = svm(a, ytr).predict(b)
         print(f'fold {k} length buckets × {scale}: {acc(pred, yte)} '
               f'(1-4 characters: {acc(pred, yte, short)} of {short.sum()})', flush=True)
+
+
+def probe_nb(k, xtr, xte, ytr, yte, tr, te):
+    from sklearn.naive_bayes import MultinomialNB
+    s = svm(xtr, ytr).decision_function(xte)
+    for a in (0.03, 0.1, 0.3):
+        lin = xte @ MultinomialNB(alpha=a).fit(xtr, ytr).feature_log_prob_.T
+        lin = lin - lin.mean(1, keepdims=True)
+        mixes = ' '.join(f'w {w}: {acc((8 * s + w * lin).argmax(1), yte)}'
+                         for w in (0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0))
+        print(f'fold {k} nb a {a}: alone {acc(lin.argmax(1), yte)}; {mixes}', flush=True)
+
+
+def probe_skip(k, xtr, xte, ytr, yte, tr, te):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    def grams(t):
+        t = f' {t} '
+        return [t[i] + '_' + t[i + 2] for i in range(len(t) - 2)]
+    v = TfidfVectorizer(analyzer=grams, sublinear_tf=True)
+    sa, sb = v.fit_transform([t for t, _ in tr]), v.transform([t for t, _ in te])
+    for w in (0, 0.3, 0.5, 0.7):
+        a, b = sp.hstack([xtr, w * sa]).tocsr(), sp.hstack([xte, w * sb]).tocsr()
+        print(f'fold {k} skip-bigrams × {w}: {acc(svm(a, ytr).predict(b), yte)}', flush=True)
+
+
+def probe_binary(k, xtr, xte, ytr, yte, tr, te):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    v = TfidfVectorizer(analyzer='char', ngram_range=(1, 3), binary=True)
+    a, b = v.fit_transform([f' {t} ' for t, _ in tr]), v.transform([f' {t} ' for t, _ in te])
+    for c in (0.5, 1):
+        print(f'fold {k} binary tf C {c}: {acc(svm(a, ytr, c).predict(b), yte)}', flush=True)
 
 
 def main():

@@ -10,7 +10,7 @@
 # setting; its other outputs are not used); with TAU, the classic MAP update with that
 # uniform prior weight instead (-bayesmean no -fixedtau yes -tau TAU: a larger TAU keeps the
 # means nearer Debian's).  -w keeps map_adapt's MAP mixture weights too, -v its MAP variances
-# (measured for the spelling pass and not kept: docs/speech.md "Thirteenth round"); by default
+# (measured for the spelling pass and not kept: docs/speech.md "Fourteenth round"); by default
 # both are Debian's.  On the an4 training speakers' 709 clips it
 # takes about 25 s of CPU (docs/speech.md "Fourth round").  OUTDIR becomes a model folder
 # pocketsphinx loads with -hmm: the adapted means, the model's own variances, mixture weights (as the

@@ -69,6 +69,8 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 		o->lin.svm_cs = 0;
 	if (cli_take_flag(argc, argv, "--svm-auto"))
 		o->lin.svm_auto = 1;
+	if (cli_take_flag(argc, argv, "--svm-nb-auto"))
+		o->lin.svm_nb = -1;
 	if (cli_take_flag(argc, argv, "--no-spell"))
 		o->spell = 0;
 #define OPT(name, lo, hi, field, type) \
@@ -84,6 +86,7 @@ int cli_take_enc_opts(int *argc, char **argv, const char *prog, struct nlu_enc_o
 	OPT("--balance", 0, 1, o->lin.balance, float);
 	OPT("--threads", 1, 2, o->lin.threads, int);
 	OPT("--svm-c", 0, 1000, o->lin.svm_c, float);
+	OPT("--svm-nb", 0, 100, o->lin.svm_nb, float);
 	OPT("--augment", 0, 10, o->augment, int);
 	OPT("--w-oos", 0, 100, o->w_oos, float);
 	OPT("--alpha", 0, 1, o->alpha, float);

@@ -4,6 +4,7 @@
  *   kefu letters-train --data ROWS.tsv [--out MODEL] [--parts N] [--ctx N] [--onset N]
  *                      [--hidden N]
  *                      [--epochs N] [--lr X] [--l2 X] [--lambda X] [--tau X] [--matched-only]
+ *                      [--jitter N] [--stretch X]
  *                      [--folds K [--eval ROWS.tsv] [--any] --cv-out FILE] [--note TEXT]
  *
  * ROWS.tsv (speech/letters_data.py writes it from `kefu eval-speech --letters-dump` and the
@@ -20,7 +21,13 @@
  * errors new speakers make, docs/speech.md "Tenth round"); the rule relabels a word only as
  * one that sounds like it (asr_letters_alike), or with --any as any class (the eighth
  * round's rule).  With --out one model of every row is
- * written, --note and the command line as its provenance.
+ * written, --note and the command line as its provenance.  --jitter N and --stretch X add
+ * perturbed copies of --data's rows (never of --eval's): the word's first and last frame
+ * each moved by -N, 0 or +N frames (8 copies: the search's boundaries are what a new
+ * speaker's word is cut at, and they move), and the window's frames resampled at tempo
+ * 1 - X and 1 + X by linear interpolation (2 copies: a slower and a faster speaker).
+ * A louder or softer clip needs no copy: the segment's mean is taken out of its cepstra
+ * (letters.c), which removes a gain.  docs/speech.md "Thirteenth round".
  *
  * Runs on the main thread.
  */
@@ -86,9 +93,100 @@ static int speaker_id(struct rows *r, const char *s)
 	return (int)r->n_spk++;
 }
 
-/* Reads ROWS.tsv into r with features of shape sh.  0, or -1 with a message. */
+/* The perturbed copies of a row --jitter and --stretch ask for (zero: none). */
+struct augment {
+	int jitter;
+	float stretch;
+};
+
+/* Room for one more row in r; 0, or -1 when out of memory. */
+static int rows_grow(struct rows *r, int dim)
+{
+	if (r->n < r->cap)
+		return 0;
+	r->cap = r->cap ? 2 * r->cap : 1024;
+	float *nx = realloc(r->x, r->cap * (size_t)dim * sizeof *nx);
+	r->x = nx ? nx : r->x;
+	int *a = realloc(r->y, r->cap * sizeof *a);
+	r->y = a ? a : r->y;
+	int *b = realloc(r->dec, r->cap * sizeof *b);
+	r->dec = b ? b : r->dec;
+	int *c = realloc(r->spk, r->cap * sizeof *c);
+	r->spk = c ? c : r->spk;
+	int *m = realloc(r->matched, r->cap * sizeof *m);
+	r->matched = m ? m : r->matched;
+	float *cf = realloc(r->conf, r->cap * sizeof *cf);
+	r->conf = cf ? cf : r->conf;
+	char **cl = realloc(r->clip, r->cap * sizeof *cl);
+	r->clip = cl ? cl : r->clip;
+	return nx && a && b && c && m && cf && cl ? 0 : -1;
+}
+
+/* Appends a copy of row i (its labels, speaker and clip) with features x. */
+static int rows_copy(struct rows *r, int dim, size_t i, const float *x)
+{
+	if (rows_grow(r, dim) || !(r->clip[r->n] = strdup(r->clip[i])))
+		return -1;
+	memcpy(r->x + r->n * (size_t)dim, x, (size_t)dim * sizeof *x);
+	r->y[r->n] = r->y[i];
+	r->dec[r->n] = r->dec[i];
+	r->spk[r->n] = r->spk[i];
+	r->matched[r->n] = r->matched[i];
+	r->conf[r->n] = r->conf[i];
+	r->n++;
+	return 0;
+}
+
+/* Adds row i's perturbed copies (struct augment) from its window cep[nw] and word sf..ef;
+ * tmp holds 2 * nw frames.  0, or -1 when out of memory. */
+static int rows_augment(struct rows *r, const struct asr_letters_shape *sh, size_t i,
+			const float *cep, int nw, int sf, int ef, const struct augment *a,
+			float *tmp)
+{
+	int dim = asr_letters_dim(sh);
+	float *x = malloc((size_t)dim * sizeof *x);
+	if (!x)
+		return -1;
+	for (int ds = -1; a->jitter && ds <= 1; ds++)
+		for (int de = -1; de <= 1; de++) {
+			int s0 = sf + ds * a->jitter, e0 = ef + de * a->jitter;
+			if ((!ds && !de) || s0 < 0 || e0 >= nw || e0 < s0)
+				continue;
+			asr_letters_feature(cep, nw, s0, e0, sh, x);
+			if (rows_copy(r, dim, i, x))
+				goto oom;
+		}
+	for (int sign = -1; a->stretch > 0 && sign <= 1; sign += 2) {
+		float rate = 1 + (float)sign * a->stretch;  /* source frames per output frame */
+		int n2 = (int)((float)(nw - 1) / rate) + 1;
+		if (n2 < 1 || n2 > 2 * nw)
+			continue;
+		for (int t = 0; t < n2; t++) {
+			float u = (float)t * rate;
+			int t0 = (int)u, t1 = t0 + 1 < nw ? t0 + 1 : t0;
+			float f = u - (float)t0;
+			for (int k = 0; k < ASR_LETTERS_NCEP; k++)
+				tmp[(size_t)t * ASR_LETTERS_NCEP + k] =
+					(1 - f) * cep[(size_t)t0 * ASR_LETTERS_NCEP + k] +
+					f * cep[(size_t)t1 * ASR_LETTERS_NCEP + k];
+		}
+		int s2 = (int)lroundf((float)sf / rate), e2 = (int)lroundf((float)ef / rate);
+		e2 = e2 >= n2 ? n2 - 1 : e2 < s2 ? s2 : e2;
+		asr_letters_feature(tmp, n2, s2, e2, sh, x);
+		if (rows_copy(r, dim, i, x))
+			goto oom;
+	}
+	free(x);
+	return 0;
+oom:
+	free(x);
+	return -1;
+}
+
+/* Reads ROWS.tsv into r with features of shape sh, with a's perturbed copies of each row.
+ * 0, or -1 with a message. */
 static int read_rows(const char *path, const struct asr_letters_shape *sh, int matched_only,
-		     struct rows *r)
+		     const struct augment *a, struct rows *r)
 {
 	int dim = asr_letters_dim(sh);
 	FILE *f = fopen(path, "r");
@@ -115,8 +213,8 @@ static int read_rows(const char *path, const struct asr_letters_shape *sh, int m
 			continue;
 		if (nw <= 0 || nw > 100000 || sf < 0 || ef < sf || ef >= nw)
 			goto bad;
-		if ((size_t)nw * ASR_LETTERS_NCEP > cep_cap) {
-			float *nb = realloc(cep, (cep_cap = (size_t)nw * ASR_LETTERS_NCEP) *
+		if ((size_t)nw * ASR_LETTERS_NCEP * 3 > cep_cap) {   /* the window, tmp */
+			float *nb = realloc(cep, (cep_cap = (size_t)nw * ASR_LETTERS_NCEP * 3) *
 						 sizeof *nb);
 			if (!nb)
 				goto bad;
@@ -128,25 +226,8 @@ static int read_rows(const char *path, const struct asr_letters_shape *sh, int m
 			if (end == p)
 				goto bad;
 		}
-		if (r->n == r->cap) {
-			r->cap = r->cap ? 2 * r->cap : 1024;
-			float *nx = realloc(r->x, r->cap * (size_t)dim * sizeof *nx);
-			r->x = nx ? nx : r->x;
-			int *a = realloc(r->y, r->cap * sizeof *a);
-			r->y = a ? a : r->y;
-			int *b = realloc(r->dec, r->cap * sizeof *b);
-			r->dec = b ? b : r->dec;
-			int *c = realloc(r->spk, r->cap * sizeof *c);
-			r->spk = c ? c : r->spk;
-			int *m = realloc(r->matched, r->cap * sizeof *m);
-			r->matched = m ? m : r->matched;
-			float *cf = realloc(r->conf, r->cap * sizeof *cf);
-			r->conf = cf ? cf : r->conf;
-			char **cl = realloc(r->clip, r->cap * sizeof *cl);
-			r->clip = cl ? cl : r->clip;
-			if (!nx || !a || !b || !c || !m || !cf || !cl)
-				goto bad;
-		}
+		if (rows_grow(r, dim))
+			goto bad;
 		int s = speaker_id(r, col[0]);
 		if (s < 0 || !(r->clip[r->n] = strdup(col[1])))
 			goto bad;
@@ -157,6 +238,9 @@ static int read_rows(const char *path, const struct asr_letters_shape *sh, int m
 		r->matched[r->n] = atoi(col[3]) == 1;
 		r->conf[r->n] = (float)atof(col[5]);
 		r->n++;
+		if (a && rows_augment(r, sh, r->n - 1, cep, nw, sf, ef, a,
+				      cep + (size_t)nw * ASR_LETTERS_NCEP))
+			goto bad;
 	}
 	free(line);
 	free(cep);
@@ -265,6 +349,8 @@ int cmd_letters_train(int argc, char **argv)
 	const char *cv_out = cli_take_value(&argc, argv, "--cv-out");
 	const char *eval = cli_take_value(&argc, argv, "--eval");
 	const char *note = cli_take_value(&argc, argv, "--note");
+	const char *s_jitter = cli_take_value(&argc, argv, "--jitter");
+	const char *s_stretch = cli_take_value(&argc, argv, "--stretch");
 	int matched_only = cli_take_flag(&argc, argv, "--matched-only");
 	int any = cli_take_flag(&argc, argv, "--any");
 	struct asr_letters_train_opts o = {
@@ -275,26 +361,33 @@ int cmd_letters_train(int argc, char **argv)
 		.seed = 0x5eed1e77e7ull, .lambda = s_lambda ? (float)atof(s_lambda) : 0.5f,
 		.tau = s_tau ? (float)atof(s_tau) : 0.5f };
 	int folds = s_folds ? atoi(s_folds) : 0;
+	struct augment aug = { s_jitter ? atoi(s_jitter) : 0,
+			       s_stretch ? (float)atof(s_stretch) : 0 };
 	struct rows r = { 0 }, er = { 0 };
 	int rc = 1, *fold = NULL;
 
 	if (!data || argc > 0 || o.shape.parts < 1 || o.shape.parts > 8 || o.shape.ctx < 0 ||
 	    o.shape.ctx > ASR_LETTERS_CTX || o.shape.onset < 0 || o.shape.onset > 8 || folds < 0 || folds == 1 || (!out && !folds) ||
+	    aug.jitter < 0 || aug.jitter > 3 || aug.stretch < 0 || aug.stretch > 0.5f ||
 	    ((cv_out || eval) && !folds)) {
 		fprintf(stderr, "usage: " PROG " --data ROWS.tsv [--out MODEL] [--parts N]"
 				" [--ctx N] [--onset N] [--hidden N] [--epochs N] [--lr X] [--l2 X]\n"
-				"       [--lambda X] [--tau X] [--matched-only]"
+				"       [--lambda X] [--tau X] [--matched-only] [--jitter N]"
+				" [--stretch X]\n"
+				"      "
 				" [--folds K [--eval ROWS.tsv] [--any] [--cv-out FILE]] [--note TEXT]\n");
 		return 2;
 	}
 	cm_blas_single_thread();
-	if (read_rows(data, &o.shape, matched_only, &r) ||
-	    (eval && read_rows(eval, &o.shape, 0, &er)))
+	/* the held-out rows: --eval's, or --data's own without the perturbed copies */
+	const char *held = eval ? eval : (aug.jitter || aug.stretch > 0) && folds ? data : NULL;
+	if (read_rows(data, &o.shape, matched_only, &aug, &r) ||
+	    (held && read_rows(held, &o.shape, eval ? 0 : matched_only, NULL, &er)))
 		goto done;
 	int dim = asr_letters_dim(&o.shape);
 	printf("rows %zu, speakers %zu, features %d\n", r.n, r.n_spk, dim);
 	if (folds) {
-		const struct rows *e = eval ? &er : &r;   /* the held-out rows */
+		const struct rows *e = held ? &er : &r;
 		FILE *cf = cv_out ? fopen(cv_out, "w") : NULL;
 		float *qa = malloc(e->n * ASR_LETTERS_K * sizeof *qa);
 		fold = malloc((e->n + 1) * sizeof *fold);
@@ -308,13 +401,13 @@ int cmd_letters_train(int argc, char **argv)
 		size_t ok = 0, ok_dec = 0, ok_m = 0, n_m = 0, n_e = 0;
 		double nll = 0;
 		for (size_t i = 0; i < e->n; i++) {
-			int s = eval ? speaker_find(&r, e->speakers[e->spk[i]]) : e->spk[i];
+			int s = held ? speaker_find(&r, e->speakers[e->spk[i]]) : e->spk[i];
 			fold[i] = s < 0 ? -1 : s % folds;
 			n_e += s >= 0;
 		}
-		if (eval)
+		if (held)
 			printf("held-out rows from %s: %zu, %zu of them of --data's speakers\n",
-			       eval, e->n, n_e);
+			       held, e->n, n_e);
 		if (cv_out && !cf) {
 			fprintf(stderr, PROG ": %s: %s\n", cv_out, strerror(errno));
 			free(qa);
