@@ -277,7 +277,9 @@ static void spell_settings(cmd_ln_t *cfg, const struct asr_model_paths *p)
  * entity model knows (and p->extra_dict's), its one search over the entity model alone with
  * the spelling pass's settings (add_spell_search).  It reads the first pass's cepstra
  * (sp_decode_cep: the folder's feat.params are the first model's), so only the search and
- * the acoustic scores are its own.  docs/speech.md "Twelfth round".  1, or -1. */
+ * the acoustic scores are its own; its phone-loop lookahead is ASR_SPELL_PL_WINDOW's (p->
+ * spell_pl_window when set), not the first pass's.  docs/speech.md "Twelfth round",
+ * "Fourteenth round".  1, or -1. */
 static int add_spell_decoder(asr_decoder *d, const struct asr_model_paths *p, const char *dict)
 {
 	char empty_path[64], known_path[64];
@@ -289,6 +291,8 @@ static int add_spell_decoder(asr_decoder *d, const struct asr_model_paths *p, co
 	if (!empty || !(d->scfg = decoder_config(p, p->spell_hmm, empty_path, 0)))
 		goto out;
 	spell_settings(d->scfg, p);
+	cmd_ln_set_int32_r(d->scfg, "-pl_window", p->spell_pl_window > 0 ? p->spell_pl_window
+				   : p->spell_pl_window < 0 ? 0 : ASR_SPELL_PL_WINDOW);
 	if (!(d->sps = ps_init(d->scfg)) ||
 	    !(e = ngram_model_read(d->scfg, p->entity_lm, NGRAM_ARPA, ps_get_logmath(d->sps))) ||
 	    !(known = mem_file(known_path, sizeof known_path)) ||

@@ -272,6 +272,8 @@ struct asr_model_paths {
 	const char *spell_hmm;      /* the spelling search's own acoustic model folder (a second
 				     * decoder: asr.c add_spell_decoder; with ASR_SPELL_LM_ENTITY
 				     * only), or NULL: the first pass's */
+	int spell_pl_window;        /* that second decoder's phone-loop lookahead in frames (0:
+				     * ASR_SPELL_PL_WINDOW; < 0: none) */
 };
 
 /* What the spelling pass (grammar.c) searches a value-like segment with again
@@ -279,6 +281,12 @@ struct asr_model_paths {
 /* The language weight of the spelling pass's own search (the first pass's: pocketsphinx's
  * 6.5), chosen on the cross-validated an4 training subset (docs/speech.md "Seventh round"). */
 #define ASR_SPELL_LW 5.0f
+/* The phone-loop lookahead of the spelling pass's own decoder (asr_model_paths.spell_hmm), in
+ * frames: none.  The first pass's 10 frames prune its 10,000-word tree; over the entity
+ * model's 135 words the loop scored every context-independent phone each frame for nothing:
+ * on the 4 cross-validated an4 training folds every clip read the same without it, 4 % less
+ * CPU (docs/speech.md "Fourteenth round"; eval-speech --spell-pl-window 10 is the old). */
+#define ASR_SPELL_PL_WINDOW 0
 
 enum asr_spell_lm {
 	ASR_SPELL_LM_ENTITY = 0,    /* a second search over the entity model alone (kefud's) */

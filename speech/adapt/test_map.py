@@ -7,7 +7,8 @@ variances and transition matrices; means moved by the clips; float mixture weigh
 of sendump, nothing left under OUT.tmp), that a second run on the same clips writes the same
 bytes, and that pocketsphinx_continuous loads the folder and reads one of the sentences it was
 adapted to exactly (Debian's model's reading is printed beside it: measured "go far in ten
-years" for "go forward ten meters").
+years" for "go forward ten meters"); with -w -v the same means beside map_adapt's own mixture
+weights and variances.
 
     test_map.py  (run by meson: 'speech: MAP adaptation makes a loadable model')
 """
@@ -61,6 +62,13 @@ def main():
                               shallow=False), "means moved by the clips")
         check(all(filecmp.cmp(os.path.join(a, n), os.path.join(outs[1], n), shallow=False)
                   for n in names), "the same clips give the same bytes")
+        wv = os.path.join(d, "wv")
+        subprocess.run([os.path.join(HERE, "map.sh"), "-w", "-v", wv, man], check=True)
+        check(filecmp.cmp(os.path.join(a, "means"), os.path.join(wv, "means"), shallow=False),
+              "-w -v: the same means")
+        check(not any(filecmp.cmp(os.path.join(a, n), os.path.join(wv, n), shallow=False)
+                      for n in ("mixture_weights", "variances")),
+              "-w -v: map_adapt's mixture weights and variances")
         wav = os.path.join(d, "c0.wav")
         base, adapted = read(HMM, wav), read(a, wav)
         print("Debian's model: %r, adapted: %r" % (base, adapted))

@@ -8,6 +8,7 @@
  *                    [--spell-weight W|off] [--speller on|off] [--spell-lm entity|small|mix]
  *                    [--spell-span whole|ends] [--spell-lw X] [--spell-wip X]
  *                    [--spell-maxhmmpf N] [--spell-fwdflat yes|no]
+ *                    [--spell-hmm DIR|none] [--spell-pl-window N|off]
  *                    [--letters on|off|FILE] [--letters-lambda X] [--letters-tau X]
  *                    [--letters-dump FILE]
  *
@@ -389,6 +390,7 @@ int cmd_eval_speech(int argc, char **argv)
 	const char *spell_flat = cli_take_value(&argc, argv, "--spell-fwdflat");
 	const char *spell_span = cli_take_value(&argc, argv, "--spell-span");
 	const char *spell_am = cli_take_value(&argc, argv, "--spell-hmm");
+	const char *spell_pl = cli_take_value(&argc, argv, "--spell-pl-window");
 	const char *mllr = cli_take_value(&argc, argv, "--mllr");
 	const char *hmm = cli_take_value(&argc, argv, "--hmm");
 	const char *cmn = cli_take_value(&argc, argv, "--cmn");
@@ -427,6 +429,7 @@ int cmd_eval_speech(int argc, char **argv)
 				"       [--spell-lm entity|small|mix] [--spell-lw X] [--spell-wip X]"
 				" [--spell-maxhmmpf N] [--spell-fwdflat yes|no]\n"
 				"       [--spell-span whole|ends] [--spell-hmm DIR|none]"
+				" [--spell-pl-window N|off]\n"
 				"       [--grammar asked|auto|none] [--expect number|code|date|amount]"
 				" [--mllr FILE|none] [--hmm DIR|none]\n"
 				"       [--cmn clip|session] [--cmn-prior FRAMES]\n"
@@ -463,7 +466,9 @@ int cmd_eval_speech(int argc, char **argv)
 					 .spell_lw = spell_lw ? (float)atof(spell_lw) : 0,
 					 .spell_wip = spell_wip ? (float)atof(spell_wip) : 0,
 					 .spell_maxhmmpf = spell_hmm ? atoi(spell_hmm) : 0,
-					 .spell_flat = spell_flat && !strcmp(spell_flat, "no") ? -1 : 0 };
+					 .spell_flat = spell_flat && !strcmp(spell_flat, "no") ? -1 : 0,
+					 .spell_pl_window = !spell_pl ? 0 : strcmp(spell_pl, "off")
+							    ? atoi(spell_pl) : -1 };
 	/* the acoustic transform as kefud uses it (models/ASR_MLLR_FILE when there), or none */
 	paths.mllr = !mllr ? asr_mllr_find(conf.models, mllr_path, sizeof mllr_path)
 		     : strcmp(mllr, "none") ? mllr : NULL;
