@@ -32,7 +32,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
 SETTINGS="--parts 8 --ctx 5 --onset 8 --hidden 64 --epochs 10 --l2 1e-3 --jitter 1 --stretch 0.1
 	--lambda 0.4 --tau 0.5"
-EVAL=(eval-speech --train "$STORE" --json --no-seq --no-glove --epochs 1 --letters off)
+EVAL=("eval-speech" --train "$STORE" --json --no-seq --no-glove --epochs 1 --letters off)
 export LC_ALL=C
 mkdir -p "$DIR"
 
