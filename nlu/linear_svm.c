@@ -457,9 +457,10 @@ static int choose_nb(const struct nlu_linear *m, const struct nlu_sparse *xf, co
 	struct nlu_linear t;
 	float *z = malloc(sizeof *z * (n_hold ? n_hold : 1) * K);
 	float *u = malloc(sizeof *u * (n_hold ? n_hold : 1) * K);
+	float *v = malloc(sizeof *v * (n_hold ? n_hold : 1) * K);
 	int rc = -1;
 
-	if (!z || !u || nlu_linear_alloc(&t, m->dim, K) ||
+	if (!z || !u || !v || nlu_linear_alloc(&t, m->dim, K) ||
 	    nlu_linear_add_nb(&t, xf, yf, n_fit, 1.0f, SVM_NB_SMOOTH)) {
 		nlu_linear_free(&t);
 		goto out;
@@ -467,18 +468,12 @@ static int choose_nb(const struct nlu_linear *m, const struct nlu_sparse *xf, co
 	score_all(m, xf + n_fit, n_hold, z);
 	score_all(&t, xf + n_fit, n_hold, u);
 	nlu_linear_free(&t);
-	double best = INFINITY;
+	double best = INFINITY, g, h;
 	for (size_t gi = 0; gi < sizeof SVM_NB_GRID / sizeof *SVM_NB_GRID; gi++) {
-		double f = 0, l = SVM_NB_GRID[gi];
-		for (size_t i = 0; i < n_hold; i++) {
-			const float *zi = z + i * K, *ui = u + i * K;
-			double mx = -INFINITY, sum = 0;
-			for (uint32_t c = 0; c < K; c++)
-				mx = fmax(mx, s * zi[c] + l * ui[c]);
-			for (uint32_t c = 0; c < K; c++)
-				sum += exp(s * zi[c] + l * ui[c] - mx);
-			f += log(sum) + mx - (s * zi[yf[n_fit + i]] + l * ui[yf[n_fit + i]]);
-		}
+		double l = SVM_NB_GRID[gi];
+		for (size_t k = 0; k < n_hold * K; k++)    /* the sum's logits, into v */
+			v[k] = (float)(s * z[k] + l * u[k]);
+		double f = nll_at(v, yf + n_fit, n_hold, K, 1.0, &g, &h);
 		if (f < best) {
 			best = f;
 			*lambda = l;
@@ -488,6 +483,7 @@ static int choose_nb(const struct nlu_linear *m, const struct nlu_sparse *xf, co
 out:
 	free(z);
 	free(u);
+	free(v);
 	return rc;
 }
 
