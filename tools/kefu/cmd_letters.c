@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "cmd_eval.h"
 #include "speech.h"
@@ -99,27 +100,31 @@ struct augment {
 	float stretch;
 };
 
-/* Room for one more row in r; 0, or -1 when out of memory. */
+/* Room for one more row in r (its arrays grow side by side: common/buf.h); 0, or -1 when
+ * out of memory, r's arrays as they were or moved, the capacity unchanged. */
 static int rows_grow(struct rows *r, int dim)
 {
 	if (r->n < r->cap)
 		return 0;
-	r->cap = r->cap ? 2 * r->cap : 1024;
-	float *nx = realloc(r->x, r->cap * (size_t)dim * sizeof *nx);
+	size_t cap = cm_grow_cap(r->cap, r->n + 1, 1024, (size_t)dim * sizeof *r->x);
+	float *nx = cap ? cm_realloc_n(r->x, cap * (size_t)dim, sizeof *nx) : NULL;
 	r->x = nx ? nx : r->x;
-	int *a = realloc(r->y, r->cap * sizeof *a);
+	int *a = cap ? cm_realloc_n(r->y, cap, sizeof *a) : NULL;
 	r->y = a ? a : r->y;
-	int *b = realloc(r->dec, r->cap * sizeof *b);
+	int *b = cap ? cm_realloc_n(r->dec, cap, sizeof *b) : NULL;
 	r->dec = b ? b : r->dec;
-	int *c = realloc(r->spk, r->cap * sizeof *c);
+	int *c = cap ? cm_realloc_n(r->spk, cap, sizeof *c) : NULL;
 	r->spk = c ? c : r->spk;
-	int *m = realloc(r->matched, r->cap * sizeof *m);
+	int *m = cap ? cm_realloc_n(r->matched, cap, sizeof *m) : NULL;
 	r->matched = m ? m : r->matched;
-	float *cf = realloc(r->conf, r->cap * sizeof *cf);
+	float *cf = cap ? cm_realloc_n(r->conf, cap, sizeof *cf) : NULL;
 	r->conf = cf ? cf : r->conf;
-	char **cl = realloc(r->clip, r->cap * sizeof *cl);
+	char **cl = cap ? cm_realloc_n(r->clip, cap, sizeof *cl) : NULL;
 	r->clip = cl ? cl : r->clip;
-	return nx && a && b && c && m && cf && cl ? 0 : -1;
+	if (!(nx && a && b && c && m && cf && cl))
+		return -1;
+	r->cap = cap;
+	return 0;
 }
 
 /* Appends a copy of row i (its labels, speaker and clip) with features x. */
